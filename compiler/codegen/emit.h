@@ -31,9 +31,10 @@ typedef struct Emit {
   long scratch; /* bytes of arena scratch the emitted code uses (emit_scratch) */
   long locals;  /* bytes of local arrays the emitted code declares (emit_local_array) */
   /* A product's epilogue (plan.h), or NULL: prints the code that finishes
-   * the element of C at column `column` (an expression) from its value
-   * `value`, instead of storing it (kernels.c). */
-  void (*epilogue)(struct Emit *e, const char *column, const char *value);
+   * the element of C at row `row` and column `column` (expressions; row
+   * "0" in a product of one row) from its value `value`, instead of
+   * storing it (kernels.c). */
+  void (*epilogue)(struct Emit *e, const char *row, const char *column, const char *value);
   const void *epilogue_loop; /* what epilogue prints */
   /* Products added into the accumulators of the product being printed (its
    * item's terms, plan.h); term t's operands are named term_arg[2t] (A)

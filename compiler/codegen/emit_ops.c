@@ -502,6 +502,8 @@ EMIT(EQUAL) {
  * No block changes the order of the sum over k, the interpreter's. */
 enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 8, DOT_FLAT = 4, LONG_K = 256, PANEL_BYTES = 64 << 10,
        STRIP_BYTES = 32 << 10 };
+/* a product with an epilogue (plan.h) has one block of k, in either type */
+_Static_assert(PANEL_BYTES / (MR * 8) >= PLAN_EPILOGUE_K, "PLAN_EPILOGUE_K exceeds a panel of A");
 
 typedef struct {
   const char *A, *B, *C, *T;
@@ -555,6 +557,7 @@ static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
       acc_of(r, v, groups, width, acc, col), snprintf(len, sizeof len, "%d", width);
       emit_local_array(e, acc, len);
     }
+  if (t->blocked && e->epilogue) die("a product with an epilogue has one block of k (PLAN_EPILOGUE_K)");
   if (t->blocked) {
     emit_line(e, "if (k0)");
     open_for_at(e, 2, "int", "c", 0, width, 1, NULL);
@@ -586,7 +589,16 @@ static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
   emit_line(e, "}");
   open_for(e, "int", "c", 0, width, 1, NULL);
   for (int r = 0; r < mr; r++)
-    for (int v = 0; v < groups; v++) acc_of(r, v, groups, width, acc, col), emit_line(e, "  %s = %s[c];", c_elem(p, r, col, c), acc);
+    for (int v = 0; v < groups; v++) {
+      acc_of(r, v, groups, width, acc, col);
+      if (e->epilogue) { /* the product's epilogue (plan.h) finishes the element and stores what it computes */
+        char column[48], value[40];
+        snprintf(column, sizeof column, "j + %s", col), snprintf(value, sizeof value, "%s[c]", acc);
+        e->indent += 2, e->epilogue(e, tile_row(r, row), column, value), e->indent -= 2;
+      } else {
+        emit_line(e, "  %s = %s[c];", c_elem(p, r, col, c), acc);
+      }
+    }
   emit_line(e, "}");
 }
 
@@ -656,11 +668,13 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
   }
 }
 
-/* Element `col` of row c0 of C, of value `value`: stored, or finished by
- * the product's epilogue (plan.h), which then stores what it computes. */
-static void store(Emit *e, const Product *p, const char *c0, const char *col, const char *value) {
-  char s1[48];
-  if (e->epilogue) e->epilogue(e, col, value);
+/* Element `col` of row i of C (c0: "<i * ci> + " or ""), of value `value`:
+ * stored, or finished by the product's epilogue (plan.h), which then
+ * stores what it computes. */
+static void store(Emit *e, const Product *p, long i, const char *c0, const char *col, const char *value) {
+  char s1[48], row[24];
+  snprintf(row, sizeof row, "%ld", i);
+  if (e->epilogue) e->epilogue(e, row, col, value);
   else emit_line(e, "%s[%s%s] = %s;", p->C, c0, times(col, p->cj, s1), value);
 }
 
@@ -710,7 +724,6 @@ static void matvec_column(Emit *e, const Product *p, long i) {
  * the loops that never run. */
 static void matvec(Emit *e, const Product *p, int n, long i, long N) {
   char zero[40], c0[40] = "", col[32], acc[24];
-  if (e->epilogue && (i || p->cj != 1)) die("a product with an epilogue is one row of C (plan_epilogue_product)");
   emit_literal(e, 0, zero);
   if (i) snprintf(c0, sizeof c0, "%ld + ", i * p->ci);
   char from[128] = "0", to[128]; /* the columns [from, to) done by a width */
@@ -733,7 +746,7 @@ static void matvec(Emit *e, const Product *p, int n, long i, long N) {
       snprintf(col, sizeof col, r > 1 ? "j + %d * RNNC_LANES + c" : r ? "j + RNNC_LANES + c" : "j + c", r);
       snprintf(acc, sizeof acc, "acc%d[c]", r);
       e->indent += 4;
-      store(e, p, c0, col, acc);
+      store(e, p, i, c0, col, acc);
       e->indent -= 4;
     }
     emit_line(e, "  }");
@@ -743,7 +756,7 @@ static void matvec(Emit *e, const Product *p, int n, long i, long N) {
   emit_line(e, "  %s sum = %s;", p->T, zero);
   e->indent += 2;
   for (int t = 0; t < n; t++) matvec_column(e, &p[t], i);
-  store(e, p, c0, "j", "sum");
+  store(e, p, i, c0, "j", "sum");
   e->indent -= 2;
   emit_line(e, "}");
 }
@@ -893,8 +906,8 @@ EMIT(MATMUL) {
     long t = M;
     M = N, N = t;
   }
-  if ((e->epilogue || e->nterms) && (M != 1 || p.strips || N < nr))
-    die("a product with an epilogue or terms is not a matrix-vector one");
+  if ((e->nterms && M != 1) || ((e->epilogue || e->nterms) && (p.strips || N < nr)))
+    die("a product with an epilogue or terms is not one that plan_epilogue_product allows");
   if (dot_products(e, &p, M, N, nr)) return;
   /* Tiles of two vectors of columns for a target with 32 vector registers
    * (Emit.wide_tiles, `two`): per k, 10 loads for 16 multiply-adds instead

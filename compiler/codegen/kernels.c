@@ -472,13 +472,18 @@ typedef struct {
   LoopOperands lo;
 } Epilogue;
 
-/* One element of the product's epilogue, in a block of its own: the loop's
- * index is the element's column (plan.h: the product is one row). */
-static void epilogue_element(Emit *e, const char *column, const char *value) {
+/* One element of the product's epilogue, in a block of its own, which
+ * defines the loop's indices: over a product of one row, or of rows that
+ * every operand reads whole (merge_axes), one index, i0; else i0 and i1,
+ * the row and the column. */
+static void epilogue_element(Emit *e, const char *row, const char *column, const char *value) {
   const Epilogue *ep = e->epilogue_loop;
+  const Shape c = ep->it->node->shape;
   emit_line(e, "{");
   e->indent += 2;
-  emit_line(e, "const long i0 = %s;", column);
+  if (ep->lo.s.rank == 2) emit_line(e, "const long i0 = %s, i1 = %s;", row, column);
+  else if (c.dim[0] == 1) emit_line(e, "const long i0 = %s;", column);
+  else emit_line(e, "const long i0 = (%s) * %d + %s;", row, c.dim[1], column);
   loop_body(e, ep->it, &ep->lo, value);
   e->indent -= 2;
   emit_line(e, "}");

@@ -196,7 +196,7 @@ static void take_product(Builder *b, int id, const Node *x) {
   Loop *lp = &b->loops[id];
   if (!lp->product) {
     lp->product = x;
-  } else if (ir_shape_eq(x->shape, lp->product->shape) && x->dtype == lp->product->dtype) {
+  } else if (ir_shape_eq(x->shape, lp->product->shape) && x->dtype == lp->product->dtype && x->shape.dim[0] == 1) {
     lp->terms = mem_grow(lp->terms, lp->nterms, &lp->cap_terms, sizeof *lp->terms, "the terms of a product");
     lp->terms[lp->nterms++] = x;
   } else {
@@ -425,7 +425,8 @@ bool *plan_prepared_params(const Graph *g) {
 }
 
 bool plan_epilogue_product(const Node *n) {
-  return n->op == OP_MATMUL && !n->attr.ta && n->shape.rank == 2 && n->shape.dim[0] == 1 && n->shape.dim[1] >= 16;
+  return n->op == OP_MATMUL && !n->attr.ta && n->shape.rank == 2 && n->shape.dim[1] >= 16 &&
+         (n->shape.dim[0] == 1 || n->in[0]->shape.dim[1] <= PLAN_EPILOGUE_K);
 }
 
 /* reader[id]: the one node reading node id directly, NULL when none does or

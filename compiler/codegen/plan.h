@@ -82,15 +82,18 @@ long plan_param_offset(const ParamLayout *l, const char *name); /* -1 if absent 
  * instead of on every call.  mem_calloc'd; the caller frees it. */
 bool *plan_prepared_params(const Graph *g);
 
-/* A product of one row of A, [1, N] with N >= 16, that a fused loop reading
- * it as its only reader may finish: the loop runs as the product's
- * epilogue, on each element of C while it is in a register (emit_ops.c,
- * matvec), and C is never stored.  An item with both a node and members is
- * such a pair, at the place of the loop.  Other such products of the same
- * shape that the loop only adds to the first (an LSTM's x W_ih^T + b_ih +
- * h W_hh^T + b_hh) are the item's terms: their k loops accumulate into the
- * same registers, one pass over [x; h] as over one matrix, and the loop
- * reads each as zero (kernels.c). */
+/* A product [M, N] with N >= 16 that a fused loop reading it as its only
+ * reader may finish: the loop runs as the product's epilogue, on each
+ * element of C while it is in a register (emit_ops.c: matvec for one row,
+ * the tiles' store otherwise), and C is never stored.  A product of several
+ * rows qualifies when its k loop is one block (K <= PLAN_EPILOGUE_K: C is
+ * final at the tiles' one store).  An item with both a node and members is
+ * such a pair, at the place of the loop.  Other one-row products of the
+ * same shape that the loop only adds to the first (an LSTM's x W_ih^T +
+ * b_ih + h W_hh^T + b_hh at batch 1) are the item's terms: their k loops
+ * accumulate into the same registers, one pass over [x; h] as over one
+ * matrix, and the loop reads each as zero (kernels.c). */
+enum { PLAN_EPILOGUE_K = 1024 };
 bool plan_epilogue_product(const Node *n);
 
 /* Builds views, fused loops and the item order for scheduled graph g.  With

@@ -29,9 +29,9 @@ extern "C" {
 #define CHARLM_LSTM_NPARAMS 19
 #define CHARLM_LSTM_PARAMS_BYTES 4646080
 #define CHARLM_LSTM_GRADS_BYTES 1548672
-#define CHARLM_LSTM_INFER_ARENA_BYTES 4096000
-#define CHARLM_LSTM_GRAD_ARENA_BYTES 28282880
-#define CHARLM_LSTM_TRAIN_ARENA_BYTES 29032448
+#define CHARLM_LSTM_INFER_ARENA_BYTES 3866624
+#define CHARLM_LSTM_GRAD_ARENA_BYTES 31432704
+#define CHARLM_LSTM_TRAIN_ARENA_BYTES 31166464
 #define CHARLM_LSTM_APPLY_ARENA_BYTES 1441856
 #define CHARLM_LSTM_STREAM_ARENA_BYTES 8192
 #define CHARLM_LSTM_INIT_ARENA_BYTES 2097152
@@ -41,8 +41,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   charlm_lstm_predict: 1792 bytes
- *   charlm_lstm_grad: 4608 bytes
- *   charlm_lstm_train_step: 4608 bytes
+ *   charlm_lstm_grad: 5120 bytes
+ *   charlm_lstm_train_step: 5120 bytes
  *   charlm_lstm_apply: 0 bytes
  *   charlm_lstm_step: 1920 bytes
  *   charlm_lstm_init, charlm_lstm_store, charlm_lstm_load, charlm_lstm_step_prepare, charlm_lstm_reset: 0 bytes

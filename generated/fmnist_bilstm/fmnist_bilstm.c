@@ -606,8 +606,8 @@ static void k5_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restr
     }
 }
 
-/* matmul [64, 256] (fmnist_bilstm.lua:13) */
-static void k6_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [64, 256] (fmnist_bilstm.lua:13), then fused: add add add over add [64, 256] (fmnist_bilstm.lua:13) */
+static void k6_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 64; k++)
@@ -643,32 +643,69 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 256 + j + c] = acc0[c];
-        out[(i + 1) * 256 + j + c] = acc1[c];
-        out[(i + 2) * 256 + j + c] = acc2[c];
-        out[(i + 3) * 256 + j + c] = acc3[c];
-        out[(i + 4) * 256 + j + c] = acc4[c];
-        out[(i + 5) * 256 + j + c] = acc5[c];
-        out[(i + 6) * 256 + j + c] = acc6[c];
-        out[(i + 7) * 256 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
+          const float t1 = (acc0[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 256 + i1] = t2;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
+          const float t1 = (acc1[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 256 + i1] = t2;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
+          const float t1 = (acc2[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 256 + i1] = t2;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
+          const float t1 = (acc3[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 256 + i1] = t2;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
+          const float t1 = (acc4[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 256 + i1] = t2;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
+          const float t1 = (acc5[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 256 + i1] = t2;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
+          const float t1 = (acc6[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 256 + i1] = t2;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
+          const float t1 = (acc7[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 256 + i1] = t2;
+        }
       }
     }
   }
 }
 
-/* fused: add add add over add [64, 256] (fmnist_bilstm.lua:13) */
-static void k7_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (a0[i0 * 256 + i1] + a1[i1]);
-      const float t1 = (a2[i0 * 256 + i1] + a3[i1]);
-      const float t2 = (t0 + t1);
-      out0[i0 * 256 + i1] = t2;
-    }
-}
-
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k7_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0d = (1.0f + rnnc_expf(-a0[i0 * 256 + i1]));
@@ -688,7 +725,7 @@ static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k9_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0d = (1.0f + rnnc_expf(-a0[i0 * 256 + i1]));
@@ -707,7 +744,7 @@ static void k9_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 }
 
 /* transpose [128, 10] (fmnist_bilstm.lua:14) */
-static void k10_transpose(const float *restrict a0, float *restrict out) {
+static void k9_transpose(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 128; i += 8) {
     {
       const long j = 0;
@@ -726,7 +763,7 @@ static void k10_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [64, 10] (fmnist_bilstm.lua:14) */
-static void k11_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -777,7 +814,7 @@ static void k11_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 10] (fmnist_bilstm.lua:14) */
-static void k12_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1] + a1[i1]);
@@ -786,7 +823,7 @@ static void k12_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 10] (fmnist_bilstm.lua:14) */
-static void k13_copy(const float *restrict a0, float *restrict out) {
+static void k12_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 10 + i1];
@@ -794,7 +831,7 @@ static void k13_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k14_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k13_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 256 + i1])));
@@ -813,7 +850,7 @@ static void k14_sigmoid_sigmoid_tanh(const float *restrict a0, const float *rest
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k15_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
+static void k14_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 256 + i1])));
@@ -836,7 +873,7 @@ static void k15_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k16_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k15_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 256 + i1])));
@@ -858,7 +895,7 @@ static void k16_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* one_hot [64, 10] (fmnist_bilstm.lua:17) */
-static void k17_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k16_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r];
@@ -867,7 +904,7 @@ static void k17_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [64, 10] (fmnist_bilstm.lua:17) */
-static void k18_log_softmax(const float *restrict a0, float *restrict out) {
+static void k17_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -880,7 +917,7 @@ static void k18_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 10] (fmnist_bilstm.lua:17) */
-static void k19_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k18_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -888,7 +925,7 @@ static void k19_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (fmnist_bilstm.lua:17) */
-static void k20_sum_to(const float *restrict a0, float *restrict out) {
+static void k19_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -897,7 +934,7 @@ static void k20_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (fmnist_bilstm.lua:17) */
-static void k21_sum_to(const float *restrict a0, float *restrict out) {
+static void k20_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
@@ -905,7 +942,7 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (fmnist_bilstm.lua:18) */
-static void k22_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k21_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++) {
@@ -917,14 +954,14 @@ static void k22_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (fmnist_bilstm.lua:18) */
-static void k23_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k22_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (fmnist_bilstm.lua:17) */
-static void k24_mul(const float *restrict a0, float *restrict out0) {
+static void k23_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0]);
     out0[i0] = t0;
@@ -932,7 +969,7 @@ static void k24_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 10] (fmnist_bilstm.lua:17) */
-static void k25_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k24_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1]);
@@ -943,7 +980,7 @@ static void k25_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 128] (fmnist_bilstm.lua:14) */
-static void k26_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k25_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 10; k++)
@@ -993,7 +1030,7 @@ static void k26_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul sub mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k27_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k26_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 64 + i1]);
@@ -1020,7 +1057,7 @@ static void k27_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul sub mul mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k28_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k27_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 64 + i1]);
@@ -1032,7 +1069,7 @@ static void k28_mul_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 64] (fmnist_bilstm.lua:13) */
-static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 64; j += 16) {
       float acc0[16] = {0.0f};
@@ -1079,7 +1116,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul mul sub mul addn mul sub mul mul mul sub mul mul mul mul sub mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k30_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k29_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
@@ -1108,7 +1145,7 @@ static void k30_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul sub mul mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k31_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k30_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
@@ -1120,7 +1157,7 @@ static void k31_mul_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul sub mul addn mul sub mul mul mul mul sub mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k32_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
+static void k31_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (a2[i0] * a3[i0]);
@@ -1142,12 +1179,12 @@ static void k32_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* const [64, 64] (fmnist_bilstm.lua:13) */
-static void k33_const(float *restrict out) {
+static void k32_const(float *restrict out) {
   for (long i = 0; i < 4096; i++) out[i] = 0.0f;
 }
 
 /* fused: mul sub mul mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k34_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k33_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (1.0f - a2[i0]);
@@ -1158,7 +1195,7 @@ static void k34_mul_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* concat [64, 256] (fmnist_bilstm.lua:13) */
-static void k35_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k34_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 256 + i1] = a0[i0 * 64 + i1];
@@ -1178,7 +1215,7 @@ static void k35_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [256, 28] (fmnist_bilstm.lua:13) */
-static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
@@ -1293,7 +1330,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [256, 64] (fmnist_bilstm.lua:13) */
-static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
@@ -1370,7 +1407,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [256] (fmnist_bilstm.lua:13) */
-static void k38_sum_to(const float *restrict a0, float *restrict out) {
+static void k37_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 256; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -1380,7 +1417,7 @@ static void k38_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul mul sub mul mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k39_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k38_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 64 + i1]);
@@ -1408,7 +1445,7 @@ static void k39_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul sub mul addn mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k40_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k39_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
@@ -1437,7 +1474,7 @@ static void k40_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul sub mul addn mul sub mul mul mul mul sub mul over mul [64, 64] (fmnist_bilstm.lua:13) */
-static void k41_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
+static void k40_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (a2[i0] * a2[i0]);
@@ -1458,7 +1495,7 @@ static void k41_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [10, 128] (fmnist_bilstm.lua:14) */
-static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
     const long j = 0;
     float (*bp)[10] = (float (*)[10])(void *)scratch;
@@ -1512,7 +1549,7 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (fmnist_bilstm.lua:14) */
-static void k43_sum_to(const float *restrict a0, float *restrict out) {
+static void k42_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1521,7 +1558,7 @@ static void k43_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (fmnist_bilstm.lua:17) */
-static void k44_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k43_mul_neg(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     const float t1 = (-t0);
@@ -1530,7 +1567,7 @@ static void k44_mul_neg(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [] (fmnist_bilstm.lua:18) */
-static void k45_mul(const float *restrict a0, float *restrict out0) {
+static void k44_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     out0[0] = t0;
@@ -1538,14 +1575,14 @@ static void k45_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* copy out neg [] (fmnist_bilstm.lua:17) */
-static void k46_copy(const float *restrict a0, float *restrict out) {
+static void k45_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out matmul [256, 28] (fmnist_bilstm.lua:13) */
-static void k47_copy(const float *restrict a0, float *restrict out) {
+static void k46_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1] = a0[i0 * 28 + i1];
@@ -1553,7 +1590,7 @@ static void k47_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [256, 64] (fmnist_bilstm.lua:13) */
-static void k48_copy(const float *restrict a0, float *restrict out) {
+static void k47_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1] = a0[i0 * 64 + i1];
@@ -1561,14 +1598,14 @@ static void k48_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [256] (fmnist_bilstm.lua:13) */
-static void k49_copy(const float *restrict a0, float *restrict out) {
+static void k48_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [10, 128] (fmnist_bilstm.lua:14) */
-static void k50_copy(const float *restrict a0, float *restrict out) {
+static void k49_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1576,14 +1613,14 @@ static void k50_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (fmnist_bilstm.lua:14) */
-static void k51_copy(const float *restrict a0, float *restrict out) {
+static void k50_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
-static void k52_add_pow_sub(float *restrict a0, float *restrict out0) {
+static void k51_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -1595,7 +1632,7 @@ static void k52_add_pow_sub(float *restrict a0, float *restrict out0) {
 }
 
 /* fused: pow sub div over div [] */
-static void k53_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k52_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -1605,7 +1642,7 @@ static void k53_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 28]; updated in place: a0, a2, a5 */
-static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1627,7 +1664,7 @@ static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 64]; updated in place: a0, a2, a5 */
-static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1649,7 +1686,7 @@ static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [256]; updated in place: a0, a1, a2, a4, a7, a8 */
-static void k56_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
+static void k55_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -1684,7 +1721,7 @@ static void k56_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
-static void k57_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1706,7 +1743,7 @@ static void k57_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
-static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k57_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1728,7 +1765,7 @@ static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256]; updated in place: a0, a2, a5 */
-static void k59_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1863,473 +1900,356 @@ static void fmnist_bilstm_predict_1(const float *restrict P, const fmnist_bilstm
   float *lstm1_mul_t0 = (float *)(A + 200704); /* [64, 64] */
   float *lstm1_mul_t0_2 = (float *)(A + 2196352); /* [64, 64] */
   k5_sigmoid_sigmoid_tanh(lstm1_add_t0 + 192, lstm1_add_t0, lstm1_add_t0 + 128, lstm1_mul_t0, lstm1_mul_t0_2);
-  float *lstm1_matmul_weight_hh_t1 = (float *)(A + 2064384); /* [64, 256] */
+  float *lstm1_add_t1 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t0_2, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t1, lstm1_matmul_weight_hh_t1_scratch);
-  float *lstm1_add_t1 = (float *)(A + 2212736); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 425984, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t1, P + 23808 /* lstm1.bias_hh */, lstm1_add_t1);
+  k6_matmul(lstm1_mul_t0_2, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 425984, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_add_t1_2 = (float *)(A + 2196352); /* [64, 64] */
-  float *lstm1_mul_t1 = (float *)(A + 2064384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t1 + 192, lstm1_add_t1 + 64, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 128, lstm1_add_t1_2, lstm1_mul_t1);
-  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 2212736); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t2_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t1, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t2, lstm1_matmul_weight_hh_t2_scratch);
+  float *lstm1_mul_t1 = (float *)(A + 2212736); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t1 + 192, lstm1_add_t1 + 64, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 128, lstm1_add_t1_2, lstm1_mul_t1);
   float *lstm1_add_t2 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 409600, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t2, P + 23808 /* lstm1.bias_hh */, lstm1_add_t2);
-  float *lstm1_add_t2_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_t2 = (float *)(A + 2212736); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t2 + 192, lstm1_add_t2 + 64, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 128, lstm1_add_t2_2, lstm1_mul_t2);
-  float *lstm1_matmul_weight_hh_t3 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t2_scratch = A + 200704; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t1, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 409600, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  float *lstm1_add_t2_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_t2 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t2 + 192, lstm1_add_t2 + 64, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 128, lstm1_add_t2_2, lstm1_mul_t2);
+  float *lstm1_add_t3 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t2, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t3, lstm1_matmul_weight_hh_t3_scratch);
-  float *lstm1_add_t3 = (float *)(A + 2196352); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 393216, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t3, P + 23808 /* lstm1.bias_hh */, lstm1_add_t3);
-  float *lstm1_add_t3_2 = (float *)(A + 2261888); /* [64, 64] */
-  float *lstm1_mul_t3 = (float *)(A + 2064384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t3 + 192, lstm1_add_t3 + 64, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 128, lstm1_add_t3_2, lstm1_mul_t3);
-  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 2196352); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t4_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t3, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm1_mul_t2, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 393216, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  float *lstm1_add_t3_2 = (float *)(A + 2196352); /* [64, 64] */
+  float *lstm1_mul_t3 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t3 + 192, lstm1_add_t3 + 64, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 128, lstm1_add_t3_2, lstm1_mul_t3);
   float *lstm1_add_t4 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 376832, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t4, P + 23808 /* lstm1.bias_hh */, lstm1_add_t4);
-  float *lstm1_add_t4_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_t4 = (float *)(A + 2196352); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t4 + 192, lstm1_add_t4 + 64, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 128, lstm1_add_t4_2, lstm1_mul_t4);
-  float *lstm1_matmul_weight_hh_t5 = (float *)(A + 2212736); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t5_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t4, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t5, lstm1_matmul_weight_hh_t5_scratch);
+  char *lstm1_matmul_weight_hh_t4_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t3, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 376832, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  float *lstm1_add_t4_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_t4 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t4 + 192, lstm1_add_t4 + 64, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 128, lstm1_add_t4_2, lstm1_mul_t4);
   float *lstm1_add_t5 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 360448, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t5, P + 23808 /* lstm1.bias_hh */, lstm1_add_t5);
+  char *lstm1_matmul_weight_hh_t5_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t4, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 360448, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_add_t5_2 = (float *)(A + 2196352); /* [64, 64] */
-  float *lstm1_mul_t5 = (float *)(A + 2212736); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t5 + 192, lstm1_add_t5 + 64, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 128, lstm1_add_t5_2, lstm1_mul_t5);
-  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 2064384); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t6_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t5, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t6, lstm1_matmul_weight_hh_t6_scratch);
-  float *lstm1_add_t6 = (float *)(A + 2212736); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 344064, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t6, P + 23808 /* lstm1.bias_hh */, lstm1_add_t6);
-  float *lstm1_add_t6_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_t6 = (float *)(A + 2064384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t6 + 192, lstm1_add_t6 + 64, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 128, lstm1_add_t6_2, lstm1_mul_t6);
-  float *lstm1_matmul_weight_hh_t7 = (float *)(A + 2196352); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t7_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t6, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t7, lstm1_matmul_weight_hh_t7_scratch);
+  float *lstm1_mul_t5 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t5 + 192, lstm1_add_t5 + 64, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 128, lstm1_add_t5_2, lstm1_mul_t5);
+  float *lstm1_add_t6 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t6_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t5, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 344064, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  float *lstm1_add_t6_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_t6 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t6 + 192, lstm1_add_t6 + 64, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 128, lstm1_add_t6_2, lstm1_mul_t6);
   float *lstm1_add_t7 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 327680, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t7, P + 23808 /* lstm1.bias_hh */, lstm1_add_t7);
+  char *lstm1_matmul_weight_hh_t7_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t6, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 327680, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_add_t7_2 = (float *)(A + 2196352); /* [64, 64] */
-  float *lstm1_mul_t7 = (float *)(A + 2212736); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t7 + 192, lstm1_add_t7 + 64, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 128, lstm1_add_t7_2, lstm1_mul_t7);
-  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 2064384); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t8_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t7, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t8, lstm1_matmul_weight_hh_t8_scratch);
-  float *lstm1_add_t8 = (float *)(A + 2212736); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 311296, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t8, P + 23808 /* lstm1.bias_hh */, lstm1_add_t8);
-  float *lstm1_add_t8_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_t8 = (float *)(A + 2064384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t8 + 192, lstm1_add_t8 + 64, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 128, lstm1_add_t8_2, lstm1_mul_t8);
-  float *lstm1_matmul_weight_hh_t9 = (float *)(A + 2196352); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t9_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t8, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t9, lstm1_matmul_weight_hh_t9_scratch);
+  float *lstm1_mul_t7 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t7 + 192, lstm1_add_t7 + 64, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 128, lstm1_add_t7_2, lstm1_mul_t7);
+  float *lstm1_add_t8 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t8_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t7, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 311296, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  float *lstm1_add_t8_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_t8 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t8 + 192, lstm1_add_t8 + 64, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 128, lstm1_add_t8_2, lstm1_mul_t8);
   float *lstm1_add_t9 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 294912, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t9, P + 23808 /* lstm1.bias_hh */, lstm1_add_t9);
+  char *lstm1_matmul_weight_hh_t9_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t8, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294912, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *lstm1_add_t9_2 = (float *)(A + 2196352); /* [64, 64] */
-  float *lstm1_mul_t9 = (float *)(A + 2212736); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t9 + 192, lstm1_add_t9 + 64, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 128, lstm1_add_t9_2, lstm1_mul_t9);
-  float *lstm1_matmul_weight_hh_t10 = (float *)(A + 2064384); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t10_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t9, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t10, lstm1_matmul_weight_hh_t10_scratch);
-  float *lstm1_add_t10 = (float *)(A + 2212736); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 278528, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t10, P + 23808 /* lstm1.bias_hh */, lstm1_add_t10);
-  float *lstm1_add_t10_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_t10 = (float *)(A + 2064384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t10 + 192, lstm1_add_t10 + 64, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 128, lstm1_add_t10_2, lstm1_mul_t10);
-  float *lstm1_matmul_weight_hh_t11 = (float *)(A + 2196352); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t11_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t10, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t11, lstm1_matmul_weight_hh_t11_scratch);
+  float *lstm1_mul_t9 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t9 + 192, lstm1_add_t9 + 64, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 128, lstm1_add_t9_2, lstm1_mul_t9);
+  float *lstm1_add_t10 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t10_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t9, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 278528, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  float *lstm1_add_t10_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_t10 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t10 + 192, lstm1_add_t10 + 64, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 128, lstm1_add_t10_2, lstm1_mul_t10);
   float *lstm1_add_t11 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 262144, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t11, P + 23808 /* lstm1.bias_hh */, lstm1_add_t11);
+  char *lstm1_matmul_weight_hh_t11_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t10, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 262144, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
   float *lstm1_add_t11_2 = (float *)(A + 2196352); /* [64, 64] */
-  float *lstm1_mul_t11 = (float *)(A + 2212736); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t11 + 192, lstm1_add_t11 + 64, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 128, lstm1_add_t11_2, lstm1_mul_t11);
-  float *lstm1_matmul_weight_hh_t12 = (float *)(A + 2064384); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t12_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t11, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t12, lstm1_matmul_weight_hh_t12_scratch);
-  float *lstm1_add_t12 = (float *)(A + 2212736); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 245760, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t12, P + 23808 /* lstm1.bias_hh */, lstm1_add_t12);
-  float *lstm1_add_t12_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_t12 = (float *)(A + 2064384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t12 + 192, lstm1_add_t12 + 64, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 128, lstm1_add_t12_2, lstm1_mul_t12);
-  float *lstm1_matmul_weight_hh_t13 = (float *)(A + 2196352); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t13_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t12, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t13, lstm1_matmul_weight_hh_t13_scratch);
+  float *lstm1_mul_t11 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t11 + 192, lstm1_add_t11 + 64, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 128, lstm1_add_t11_2, lstm1_mul_t11);
+  float *lstm1_add_t12 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t12_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t11, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 245760, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  float *lstm1_add_t12_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_t12 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t12 + 192, lstm1_add_t12 + 64, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 128, lstm1_add_t12_2, lstm1_mul_t12);
   float *lstm1_add_t13 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 229376, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t13, P + 23808 /* lstm1.bias_hh */, lstm1_add_t13);
+  char *lstm1_matmul_weight_hh_t13_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t12, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 229376, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
   float *lstm1_add_t13_2 = (float *)(A + 2196352); /* [64, 64] */
-  float *lstm1_mul_t13 = (float *)(A + 2212736); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t13 + 192, lstm1_add_t13 + 64, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 128, lstm1_add_t13_2, lstm1_mul_t13);
-  float *lstm1_matmul_weight_hh_t14 = (float *)(A + 2064384); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t14_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t13, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t14, lstm1_matmul_weight_hh_t14_scratch);
-  float *lstm1_add_t14 = (float *)(A + 2212736); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 212992, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t14, P + 23808 /* lstm1.bias_hh */, lstm1_add_t14);
-  float *lstm1_add_t14_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_t14 = (float *)(A + 2064384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t14 + 192, lstm1_add_t14 + 64, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 128, lstm1_add_t14_2, lstm1_mul_t14);
-  float *lstm1_matmul_weight_hh_t15 = (float *)(A + 2196352); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t15_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t14, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t15, lstm1_matmul_weight_hh_t15_scratch);
+  float *lstm1_mul_t13 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t13 + 192, lstm1_add_t13 + 64, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 128, lstm1_add_t13_2, lstm1_mul_t13);
+  float *lstm1_add_t14 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t14_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t13, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 212992, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  float *lstm1_add_t14_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_t14 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t14 + 192, lstm1_add_t14 + 64, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 128, lstm1_add_t14_2, lstm1_mul_t14);
   float *lstm1_add_t15 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 196608, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t15, P + 23808 /* lstm1.bias_hh */, lstm1_add_t15);
+  char *lstm1_matmul_weight_hh_t15_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t14, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 196608, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
   float *lstm1_add_t15_2 = (float *)(A + 2196352); /* [64, 64] */
-  float *lstm1_mul_t15 = (float *)(A + 2212736); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t15 + 192, lstm1_add_t15 + 64, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 128, lstm1_add_t15_2, lstm1_mul_t15);
-  float *lstm1_matmul_weight_hh_t16 = (float *)(A + 2064384); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t16_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t15, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t16, lstm1_matmul_weight_hh_t16_scratch);
-  float *lstm1_add_t16 = (float *)(A + 2212736); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 180224, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t16, P + 23808 /* lstm1.bias_hh */, lstm1_add_t16);
-  float *lstm1_add_t16_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_t16 = (float *)(A + 2064384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t16 + 192, lstm1_add_t16 + 64, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 128, lstm1_add_t16_2, lstm1_mul_t16);
-  float *lstm1_matmul_weight_hh_t17 = (float *)(A + 2196352); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t17_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t16, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t17, lstm1_matmul_weight_hh_t17_scratch);
+  float *lstm1_mul_t15 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t15 + 192, lstm1_add_t15 + 64, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 128, lstm1_add_t15_2, lstm1_mul_t15);
+  float *lstm1_add_t16 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t16_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t15, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 180224, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  float *lstm1_add_t16_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_t16 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t16 + 192, lstm1_add_t16 + 64, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 128, lstm1_add_t16_2, lstm1_mul_t16);
   float *lstm1_add_t17 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 163840, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t17, P + 23808 /* lstm1.bias_hh */, lstm1_add_t17);
+  char *lstm1_matmul_weight_hh_t17_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t16, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 163840, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
   float *lstm1_add_t17_2 = (float *)(A + 2196352); /* [64, 64] */
-  float *lstm1_mul_t17 = (float *)(A + 2212736); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t17 + 192, lstm1_add_t17 + 64, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 128, lstm1_add_t17_2, lstm1_mul_t17);
-  float *lstm1_matmul_weight_hh_t18 = (float *)(A + 2064384); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t18_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t17, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t18, lstm1_matmul_weight_hh_t18_scratch);
-  float *lstm1_add_t18 = (float *)(A + 2212736); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 147456, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t18, P + 23808 /* lstm1.bias_hh */, lstm1_add_t18);
-  float *lstm1_add_t18_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_t18 = (float *)(A + 2064384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t18 + 192, lstm1_add_t18 + 64, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 128, lstm1_add_t18_2, lstm1_mul_t18);
-  float *lstm1_matmul_weight_hh_t19 = (float *)(A + 2196352); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t19_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t18, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t19, lstm1_matmul_weight_hh_t19_scratch);
+  float *lstm1_mul_t17 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t17 + 192, lstm1_add_t17 + 64, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 128, lstm1_add_t17_2, lstm1_mul_t17);
+  float *lstm1_add_t18 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t18_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t17, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 147456, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  float *lstm1_add_t18_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_t18 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t18 + 192, lstm1_add_t18 + 64, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 128, lstm1_add_t18_2, lstm1_mul_t18);
   float *lstm1_add_t19 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 131072, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t19, P + 23808 /* lstm1.bias_hh */, lstm1_add_t19);
+  char *lstm1_matmul_weight_hh_t19_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t18, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 131072, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
   float *lstm1_add_t19_2 = (float *)(A + 2196352); /* [64, 64] */
-  float *lstm1_mul_t19 = (float *)(A + 2212736); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t19 + 192, lstm1_add_t19 + 64, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 128, lstm1_add_t19_2, lstm1_mul_t19);
-  float *lstm1_matmul_weight_hh_t20 = (float *)(A + 2064384); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t20_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t19, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t20, lstm1_matmul_weight_hh_t20_scratch);
-  float *lstm1_add_t20 = (float *)(A + 2212736); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 114688, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t20, P + 23808 /* lstm1.bias_hh */, lstm1_add_t20);
-  float *lstm1_add_t20_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_t20 = (float *)(A + 2064384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t20 + 192, lstm1_add_t20 + 64, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 128, lstm1_add_t20_2, lstm1_mul_t20);
-  float *lstm1_matmul_weight_hh_t21 = (float *)(A + 2196352); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t21_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t20, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t21, lstm1_matmul_weight_hh_t21_scratch);
+  float *lstm1_mul_t19 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t19 + 192, lstm1_add_t19 + 64, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 128, lstm1_add_t19_2, lstm1_mul_t19);
+  float *lstm1_add_t20 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t20_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t19, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 114688, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  float *lstm1_add_t20_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_t20 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t20 + 192, lstm1_add_t20 + 64, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 128, lstm1_add_t20_2, lstm1_mul_t20);
   float *lstm1_add_t21 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 98304, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t21, P + 23808 /* lstm1.bias_hh */, lstm1_add_t21);
+  char *lstm1_matmul_weight_hh_t21_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t20, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 98304, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
   float *lstm1_add_t21_2 = (float *)(A + 2196352); /* [64, 64] */
-  float *lstm1_mul_t21 = (float *)(A + 2212736); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t21 + 192, lstm1_add_t21 + 64, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 128, lstm1_add_t21_2, lstm1_mul_t21);
-  float *lstm1_matmul_weight_hh_t22 = (float *)(A + 2064384); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t22_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t21, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t22, lstm1_matmul_weight_hh_t22_scratch);
-  float *lstm1_add_t22 = (float *)(A + 2212736); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 81920, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t22, P + 23808 /* lstm1.bias_hh */, lstm1_add_t22);
-  float *lstm1_add_t22_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_t22 = (float *)(A + 2064384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t22 + 192, lstm1_add_t22 + 64, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 128, lstm1_add_t22_2, lstm1_mul_t22);
-  float *lstm1_matmul_weight_hh_t23 = (float *)(A + 2196352); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t23_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t22, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t23, lstm1_matmul_weight_hh_t23_scratch);
+  float *lstm1_mul_t21 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t21 + 192, lstm1_add_t21 + 64, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 128, lstm1_add_t21_2, lstm1_mul_t21);
+  float *lstm1_add_t22 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t22_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t21, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 81920, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  float *lstm1_add_t22_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_t22 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t22 + 192, lstm1_add_t22 + 64, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 128, lstm1_add_t22_2, lstm1_mul_t22);
   float *lstm1_add_t23 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 65536, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t23, P + 23808 /* lstm1.bias_hh */, lstm1_add_t23);
+  char *lstm1_matmul_weight_hh_t23_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t22, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 65536, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_add_t23_2 = (float *)(A + 2196352); /* [64, 64] */
-  float *lstm1_mul_t23 = (float *)(A + 2212736); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t23 + 192, lstm1_add_t23 + 64, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 128, lstm1_add_t23_2, lstm1_mul_t23);
-  float *lstm1_matmul_weight_hh_t24 = (float *)(A + 2064384); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t24_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t23, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t24, lstm1_matmul_weight_hh_t24_scratch);
-  float *lstm1_add_t24 = (float *)(A + 2212736); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 49152, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t24, P + 23808 /* lstm1.bias_hh */, lstm1_add_t24);
-  float *lstm1_add_t24_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_t24 = (float *)(A + 2064384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t24 + 192, lstm1_add_t24 + 64, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 128, lstm1_add_t24_2, lstm1_mul_t24);
+  float *lstm1_mul_t23 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t23 + 192, lstm1_add_t23 + 64, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 128, lstm1_add_t23_2, lstm1_mul_t23);
+  float *lstm1_add_t24 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t24_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t23, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 49152, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  float *lstm1_add_t24_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_t24 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t24 + 192, lstm1_add_t24 + 64, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 128, lstm1_add_t24_2, lstm1_mul_t24);
+  float *lstm1_add_t25 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t25_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t24, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 32768, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  float *lstm1_add_t25_2 = (float *)(A + 2196352); /* [64, 64] */
+  float *lstm1_mul_t25 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t25 + 192, lstm1_add_t25 + 64, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 128, lstm1_add_t25_2, lstm1_mul_t25);
+  float *lstm1_add_t26 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t26_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t25, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 16384, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  float *lstm1_add_t26_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_t26 = (float *)(A + 200704); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t26 + 192, lstm1_add_t26 + 64, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 128, lstm1_add_t26_2, lstm1_mul_t26);
+  float *lstm1_add_t27 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t27_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t26, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  float *lstm1_transpose_weight_ih_reverse = (float *)(A + 2129920); /* [28, 256] */
+  k1_transpose(P + 24064 /* lstm1.weight_ih_reverse */, lstm1_transpose_weight_ih_reverse);
+  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 200704); /* [1792, 256] */
+  char *lstm1_matmul_weight_ih_reverse_scratch = A + 2035712; /* 896 bytes */
+  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih_reverse, lstm1_matmul_weight_ih_reverse, lstm1_matmul_weight_ih_reverse_scratch);
+  float *lstm1_add_t0_2 = (float *)(A + 2129920); /* [64, 256] */
+  k3_add_add(lstm1_matmul_weight_ih_reverse, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t0_2);
+  float *lstm1_transpose_weight_hh_reverse = (float *)A; /* [64, 256] */
+  k4_transpose(P + 31232 /* lstm1.weight_hh_reverse */, lstm1_transpose_weight_hh_reverse);
+  float *lstm1_mul_t0_3 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t0_4 = (float *)(A + 2035712); /* [64, 64] */
+  k5_sigmoid_sigmoid_tanh(lstm1_add_t0_2 + 192, lstm1_add_t0_2, lstm1_add_t0_2 + 128, lstm1_mul_t0_3, lstm1_mul_t0_4);
+  float *lstm1_add_t1_3 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t1_scratch = A + 2052096; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t0_4, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 16384, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t1_3, lstm1_matmul_weight_hh_reverse_t1_scratch);
+  float *lstm1_add_t1_4 = (float *)(A + 2035712); /* [64, 64] */
+  float *lstm1_mul_t1_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t1_3 + 192, lstm1_add_t1_3 + 64, lstm1_mul_t0_3, lstm1_add_t1_3, lstm1_add_t1_3 + 128, lstm1_add_t1_4, lstm1_mul_t1_2);
+  float *lstm1_add_t2_3 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t2_scratch = A + 2052096; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t1_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 32768, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t2_3, lstm1_matmul_weight_hh_reverse_t2_scratch);
+  float *lstm1_add_t2_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t2_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t2_3 + 192, lstm1_add_t2_3 + 64, lstm1_add_t1_4, lstm1_add_t2_3, lstm1_add_t2_3 + 128, lstm1_add_t2_4, lstm1_mul_t2_2);
 }
 
 static void fmnist_bilstm_predict_2(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_mul_t24 = (float *)(A + 2064384); /* [64, 64] */
-  float *lstm1_transpose_weight_hh = (float *)(A + 2130816); /* [64, 256] */
-  float *lstm1_matmul_weight_hh_t25 = (float *)(A + 2196352); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t25_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t24, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25, lstm1_matmul_weight_hh_t25_scratch);
-  float *lstm1_matmul_weight_ih = (float *)(A + 229376); /* [1792, 256] */
-  float *lstm1_add_t25 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 32768, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t25, P + 23808 /* lstm1.bias_hh */, lstm1_add_t25);
-  float *lstm1_add_t24_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_add_t25_2 = (float *)(A + 2196352); /* [64, 64] */
-  float *lstm1_mul_t25 = (float *)(A + 2212736); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t25 + 192, lstm1_add_t25 + 64, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 128, lstm1_add_t25_2, lstm1_mul_t25);
-  float *lstm1_matmul_weight_hh_t26 = (float *)(A + 2064384); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t26_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t25, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t26, lstm1_matmul_weight_hh_t26_scratch);
-  float *lstm1_add_t26 = (float *)(A + 2212736); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 16384, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t26, P + 23808 /* lstm1.bias_hh */, lstm1_add_t26);
-  float *lstm1_add_t26_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_t26 = (float *)(A + 2064384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t26 + 192, lstm1_add_t26 + 64, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 128, lstm1_add_t26_2, lstm1_mul_t26);
-  float *lstm1_matmul_weight_hh_t27 = (float *)(A + 2196352); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t27_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t26, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t27, lstm1_matmul_weight_hh_t27_scratch);
-  float *lstm1_add_t27 = (float *)(A + 2064384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t27, P + 23808 /* lstm1.bias_hh */, lstm1_add_t27);
-  float *lstm1_transpose_weight_ih_reverse = (float *)(A + 2129920); /* [28, 256] */
-  k1_transpose(P + 24064 /* lstm1.weight_ih_reverse */, lstm1_transpose_weight_ih_reverse);
-  float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 217088); /* [1792, 256] */
-  char *lstm1_matmul_weight_ih_reverse_scratch = A + 2052096; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih_reverse, lstm1_matmul_weight_ih_reverse, lstm1_matmul_weight_ih_reverse_scratch);
-  float *lstm1_add_t0_2 = (float *)(A + 2129920); /* [64, 256] */
-  k3_add_add(lstm1_matmul_weight_ih_reverse, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t0_2);
-  float *lstm1_transpose_weight_hh_reverse = (float *)(A + 2195456); /* [64, 256] */
-  k4_transpose(P + 31232 /* lstm1.weight_hh_reverse */, lstm1_transpose_weight_hh_reverse);
-  float *lstm1_mul_t0_3 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t0_4 = (float *)A; /* [64, 64] */
-  k5_sigmoid_sigmoid_tanh(lstm1_add_t0_2 + 192, lstm1_add_t0_2, lstm1_add_t0_2 + 128, lstm1_mul_t0_3, lstm1_mul_t0_4);
-  float *lstm1_matmul_weight_hh_reverse_t1 = (float *)(A + 2129920); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t1_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t0_4, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t1, lstm1_matmul_weight_hh_reverse_t1_scratch);
-  float *lstm1_add_t1_3 = (float *)A; /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 16384, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t1, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t1_3);
-  float *lstm1_add_t1_4 = (float *)(A + 2129920); /* [64, 64] */
-  float *lstm1_mul_t1_2 = (float *)(A + 2146304); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t1_3 + 192, lstm1_add_t1_3 + 64, lstm1_mul_t0_3, lstm1_add_t1_3, lstm1_add_t1_3 + 128, lstm1_add_t1_4, lstm1_mul_t1_2);
-  float *lstm1_matmul_weight_hh_reverse_t2 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t2_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t1_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t2, lstm1_matmul_weight_hh_reverse_t2_scratch);
-  float *lstm1_add_t2_3 = (float *)(A + 65536); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 32768, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t2, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t2_3);
-  float *lstm1_add_t2_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t2_2 = (float *)(A + 2146304); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t2_3 + 192, lstm1_add_t2_3 + 64, lstm1_add_t1_4, lstm1_add_t2_3, lstm1_add_t2_3 + 128, lstm1_add_t2_4, lstm1_mul_t2_2);
-  float *lstm1_matmul_weight_hh_reverse_t3 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t3_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t2_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t3, lstm1_matmul_weight_hh_reverse_t3_scratch);
+  float *lstm1_mul_t2_2 = (float *)(A + 65536); /* [64, 64] */
+  float *lstm1_transpose_weight_hh_reverse = (float *)A; /* [64, 256] */
+  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 200704); /* [1792, 256] */
   float *lstm1_add_t3_3 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 49152, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t3, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t3_3);
-  float *lstm1_add_t3_4 = (float *)A; /* [64, 64] */
-  float *lstm1_mul_t3_2 = (float *)(A + 16384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t3_3 + 192, lstm1_add_t3_3 + 64, lstm1_add_t2_4, lstm1_add_t3_3, lstm1_add_t3_3 + 128, lstm1_add_t3_4, lstm1_mul_t3_2);
-  float *lstm1_matmul_weight_hh_reverse_t4 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t3_scratch = A + 2035712; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t2_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 49152, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t3_3, lstm1_matmul_weight_hh_reverse_t3_scratch);
+  float *lstm1_add_t2_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_add_t3_4 = (float *)(A + 2035712); /* [64, 64] */
+  float *lstm1_mul_t3_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t3_3 + 192, lstm1_add_t3_3 + 64, lstm1_add_t2_4, lstm1_add_t3_3, lstm1_add_t3_3 + 128, lstm1_add_t3_4, lstm1_mul_t3_2);
+  float *lstm1_add_t4_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t4_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t3_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t4, lstm1_matmul_weight_hh_reverse_t4_scratch);
-  float *lstm1_add_t4_3 = (float *)(A + 16384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 65536, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t4, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t4_3);
-  float *lstm1_add_t4_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t4_2 = (float *)(A + 2129920); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t4_3 + 192, lstm1_add_t4_3 + 64, lstm1_add_t3_4, lstm1_add_t4_3, lstm1_add_t4_3 + 128, lstm1_add_t4_4, lstm1_mul_t4_2);
-  float *lstm1_matmul_weight_hh_reverse_t5 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t5_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t4_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t5, lstm1_matmul_weight_hh_reverse_t5_scratch);
+  k6_matmul(lstm1_mul_t3_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 65536, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t4_3, lstm1_matmul_weight_hh_reverse_t4_scratch);
+  float *lstm1_add_t4_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t4_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t4_3 + 192, lstm1_add_t4_3 + 64, lstm1_add_t3_4, lstm1_add_t4_3, lstm1_add_t4_3 + 128, lstm1_add_t4_4, lstm1_mul_t4_2);
   float *lstm1_add_t5_3 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 81920, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t5, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t5_3);
-  float *lstm1_add_t5_4 = (float *)A; /* [64, 64] */
-  float *lstm1_mul_t5_2 = (float *)(A + 16384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t5_3 + 192, lstm1_add_t5_3 + 64, lstm1_add_t4_4, lstm1_add_t5_3, lstm1_add_t5_3 + 128, lstm1_add_t5_4, lstm1_mul_t5_2);
-  float *lstm1_matmul_weight_hh_reverse_t6 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t5_scratch = A + 2035712; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t4_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 81920, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t5_3, lstm1_matmul_weight_hh_reverse_t5_scratch);
+  float *lstm1_add_t5_4 = (float *)(A + 2035712); /* [64, 64] */
+  float *lstm1_mul_t5_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t5_3 + 192, lstm1_add_t5_3 + 64, lstm1_add_t4_4, lstm1_add_t5_3, lstm1_add_t5_3 + 128, lstm1_add_t5_4, lstm1_mul_t5_2);
+  float *lstm1_add_t6_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t6_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t5_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t6, lstm1_matmul_weight_hh_reverse_t6_scratch);
-  float *lstm1_add_t6_3 = (float *)(A + 16384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 98304, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t6, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t6_3);
-  float *lstm1_add_t6_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t6_2 = (float *)(A + 2129920); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t6_3 + 192, lstm1_add_t6_3 + 64, lstm1_add_t5_4, lstm1_add_t6_3, lstm1_add_t6_3 + 128, lstm1_add_t6_4, lstm1_mul_t6_2);
-  float *lstm1_matmul_weight_hh_reverse_t7 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t7_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t6_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t7, lstm1_matmul_weight_hh_reverse_t7_scratch);
+  k6_matmul(lstm1_mul_t5_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 98304, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t6_3, lstm1_matmul_weight_hh_reverse_t6_scratch);
+  float *lstm1_add_t6_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t6_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t6_3 + 192, lstm1_add_t6_3 + 64, lstm1_add_t5_4, lstm1_add_t6_3, lstm1_add_t6_3 + 128, lstm1_add_t6_4, lstm1_mul_t6_2);
   float *lstm1_add_t7_3 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 114688, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t7, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t7_3);
-  float *lstm1_add_t7_4 = (float *)A; /* [64, 64] */
-  float *lstm1_mul_t7_2 = (float *)(A + 16384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t7_3 + 192, lstm1_add_t7_3 + 64, lstm1_add_t6_4, lstm1_add_t7_3, lstm1_add_t7_3 + 128, lstm1_add_t7_4, lstm1_mul_t7_2);
-  float *lstm1_matmul_weight_hh_reverse_t8 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t7_scratch = A + 2035712; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t6_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 114688, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t7_3, lstm1_matmul_weight_hh_reverse_t7_scratch);
+  float *lstm1_add_t7_4 = (float *)(A + 2035712); /* [64, 64] */
+  float *lstm1_mul_t7_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t7_3 + 192, lstm1_add_t7_3 + 64, lstm1_add_t6_4, lstm1_add_t7_3, lstm1_add_t7_3 + 128, lstm1_add_t7_4, lstm1_mul_t7_2);
+  float *lstm1_add_t8_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t8_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t7_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t8, lstm1_matmul_weight_hh_reverse_t8_scratch);
-  float *lstm1_add_t8_3 = (float *)(A + 16384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 131072, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t8, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t8_3);
-  float *lstm1_add_t8_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t8_2 = (float *)(A + 2129920); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t8_3 + 192, lstm1_add_t8_3 + 64, lstm1_add_t7_4, lstm1_add_t8_3, lstm1_add_t8_3 + 128, lstm1_add_t8_4, lstm1_mul_t8_2);
-  float *lstm1_matmul_weight_hh_reverse_t9 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t9_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t8_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t9, lstm1_matmul_weight_hh_reverse_t9_scratch);
+  k6_matmul(lstm1_mul_t7_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 131072, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t8_3, lstm1_matmul_weight_hh_reverse_t8_scratch);
+  float *lstm1_add_t8_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t8_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t8_3 + 192, lstm1_add_t8_3 + 64, lstm1_add_t7_4, lstm1_add_t8_3, lstm1_add_t8_3 + 128, lstm1_add_t8_4, lstm1_mul_t8_2);
   float *lstm1_add_t9_3 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 147456, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t9, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t9_3);
-  float *lstm1_add_t9_4 = (float *)A; /* [64, 64] */
-  float *lstm1_mul_t9_2 = (float *)(A + 16384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t9_3 + 192, lstm1_add_t9_3 + 64, lstm1_add_t8_4, lstm1_add_t9_3, lstm1_add_t9_3 + 128, lstm1_add_t9_4, lstm1_mul_t9_2);
-  float *lstm1_matmul_weight_hh_reverse_t10 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t9_scratch = A + 2035712; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t8_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 147456, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t9_3, lstm1_matmul_weight_hh_reverse_t9_scratch);
+  float *lstm1_add_t9_4 = (float *)(A + 2035712); /* [64, 64] */
+  float *lstm1_mul_t9_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t9_3 + 192, lstm1_add_t9_3 + 64, lstm1_add_t8_4, lstm1_add_t9_3, lstm1_add_t9_3 + 128, lstm1_add_t9_4, lstm1_mul_t9_2);
+  float *lstm1_add_t10_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t10_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t9_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t10, lstm1_matmul_weight_hh_reverse_t10_scratch);
-  float *lstm1_add_t10_3 = (float *)(A + 16384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 163840, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t10, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t10_3);
-  float *lstm1_add_t10_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t10_2 = (float *)(A + 2129920); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t10_3 + 192, lstm1_add_t10_3 + 64, lstm1_add_t9_4, lstm1_add_t10_3, lstm1_add_t10_3 + 128, lstm1_add_t10_4, lstm1_mul_t10_2);
-  float *lstm1_matmul_weight_hh_reverse_t11 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t11_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t10_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t11, lstm1_matmul_weight_hh_reverse_t11_scratch);
+  k6_matmul(lstm1_mul_t9_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 163840, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t10_3, lstm1_matmul_weight_hh_reverse_t10_scratch);
+  float *lstm1_add_t10_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t10_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t10_3 + 192, lstm1_add_t10_3 + 64, lstm1_add_t9_4, lstm1_add_t10_3, lstm1_add_t10_3 + 128, lstm1_add_t10_4, lstm1_mul_t10_2);
   float *lstm1_add_t11_3 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 180224, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t11, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t11_3);
-  float *lstm1_add_t11_4 = (float *)A; /* [64, 64] */
-  float *lstm1_mul_t11_2 = (float *)(A + 16384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t11_3 + 192, lstm1_add_t11_3 + 64, lstm1_add_t10_4, lstm1_add_t11_3, lstm1_add_t11_3 + 128, lstm1_add_t11_4, lstm1_mul_t11_2);
-  float *lstm1_matmul_weight_hh_reverse_t12 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t11_scratch = A + 2035712; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t10_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 180224, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t11_3, lstm1_matmul_weight_hh_reverse_t11_scratch);
+  float *lstm1_add_t11_4 = (float *)(A + 2035712); /* [64, 64] */
+  float *lstm1_mul_t11_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t11_3 + 192, lstm1_add_t11_3 + 64, lstm1_add_t10_4, lstm1_add_t11_3, lstm1_add_t11_3 + 128, lstm1_add_t11_4, lstm1_mul_t11_2);
+  float *lstm1_add_t12_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t12_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t11_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t12, lstm1_matmul_weight_hh_reverse_t12_scratch);
-  float *lstm1_add_t12_3 = (float *)(A + 16384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 196608, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t12, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t12_3);
-  float *lstm1_add_t12_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t12_2 = (float *)(A + 2129920); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t12_3 + 192, lstm1_add_t12_3 + 64, lstm1_add_t11_4, lstm1_add_t12_3, lstm1_add_t12_3 + 128, lstm1_add_t12_4, lstm1_mul_t12_2);
-  float *lstm1_matmul_weight_hh_reverse_t13 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t13_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t12_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t13, lstm1_matmul_weight_hh_reverse_t13_scratch);
+  k6_matmul(lstm1_mul_t11_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 196608, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t12_3, lstm1_matmul_weight_hh_reverse_t12_scratch);
+  float *lstm1_add_t12_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t12_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t12_3 + 192, lstm1_add_t12_3 + 64, lstm1_add_t11_4, lstm1_add_t12_3, lstm1_add_t12_3 + 128, lstm1_add_t12_4, lstm1_mul_t12_2);
   float *lstm1_add_t13_3 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 212992, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t13, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t13_3);
-  float *lstm1_add_t13_4 = (float *)A; /* [64, 64] */
-  float *lstm1_mul_t13_2 = (float *)(A + 16384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t13_3 + 192, lstm1_add_t13_3 + 64, lstm1_add_t12_4, lstm1_add_t13_3, lstm1_add_t13_3 + 128, lstm1_add_t13_4, lstm1_mul_t13_2);
-  float *lstm1_matmul_weight_hh_reverse_t14 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t13_scratch = A + 2035712; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t12_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 212992, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t13_3, lstm1_matmul_weight_hh_reverse_t13_scratch);
+  float *lstm1_add_t13_4 = (float *)(A + 2035712); /* [64, 64] */
+  float *lstm1_mul_t13_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t13_3 + 192, lstm1_add_t13_3 + 64, lstm1_add_t12_4, lstm1_add_t13_3, lstm1_add_t13_3 + 128, lstm1_add_t13_4, lstm1_mul_t13_2);
+  float *lstm1_add_t14_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t14_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t13_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t14, lstm1_matmul_weight_hh_reverse_t14_scratch);
-  float *lstm1_add_t14_3 = (float *)(A + 16384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 229376, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t14, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t14_3);
-  float *lstm1_add_t14_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t14_2 = (float *)(A + 2129920); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t14_3 + 192, lstm1_add_t14_3 + 64, lstm1_add_t13_4, lstm1_add_t14_3, lstm1_add_t14_3 + 128, lstm1_add_t14_4, lstm1_mul_t14_2);
-  float *lstm1_matmul_weight_hh_reverse_t15 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t15_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t14_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t15, lstm1_matmul_weight_hh_reverse_t15_scratch);
+  k6_matmul(lstm1_mul_t13_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 229376, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t14_3, lstm1_matmul_weight_hh_reverse_t14_scratch);
+  float *lstm1_add_t14_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t14_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t14_3 + 192, lstm1_add_t14_3 + 64, lstm1_add_t13_4, lstm1_add_t14_3, lstm1_add_t14_3 + 128, lstm1_add_t14_4, lstm1_mul_t14_2);
   float *lstm1_add_t15_3 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 245760, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t15, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t15_3);
-  float *lstm1_add_t15_4 = (float *)A; /* [64, 64] */
-  float *lstm1_mul_t15_2 = (float *)(A + 16384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t15_3 + 192, lstm1_add_t15_3 + 64, lstm1_add_t14_4, lstm1_add_t15_3, lstm1_add_t15_3 + 128, lstm1_add_t15_4, lstm1_mul_t15_2);
-  float *lstm1_matmul_weight_hh_reverse_t16 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t15_scratch = A + 2035712; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t14_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 245760, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t15_3, lstm1_matmul_weight_hh_reverse_t15_scratch);
+  float *lstm1_add_t15_4 = (float *)(A + 2035712); /* [64, 64] */
+  float *lstm1_mul_t15_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t15_3 + 192, lstm1_add_t15_3 + 64, lstm1_add_t14_4, lstm1_add_t15_3, lstm1_add_t15_3 + 128, lstm1_add_t15_4, lstm1_mul_t15_2);
+  float *lstm1_add_t16_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t16_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t15_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t16, lstm1_matmul_weight_hh_reverse_t16_scratch);
-  float *lstm1_add_t16_3 = (float *)(A + 16384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 262144, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t16, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t16_3);
-  float *lstm1_add_t16_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t16_2 = (float *)(A + 2129920); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t16_3 + 192, lstm1_add_t16_3 + 64, lstm1_add_t15_4, lstm1_add_t16_3, lstm1_add_t16_3 + 128, lstm1_add_t16_4, lstm1_mul_t16_2);
-  float *lstm1_matmul_weight_hh_reverse_t17 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t17_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t16_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t17, lstm1_matmul_weight_hh_reverse_t17_scratch);
+  k6_matmul(lstm1_mul_t15_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 262144, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t16_3, lstm1_matmul_weight_hh_reverse_t16_scratch);
+  float *lstm1_add_t16_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t16_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t16_3 + 192, lstm1_add_t16_3 + 64, lstm1_add_t15_4, lstm1_add_t16_3, lstm1_add_t16_3 + 128, lstm1_add_t16_4, lstm1_mul_t16_2);
   float *lstm1_add_t17_3 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 278528, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t17, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t17_3);
-  float *lstm1_add_t17_4 = (float *)A; /* [64, 64] */
-  float *lstm1_mul_t17_2 = (float *)(A + 16384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t17_3 + 192, lstm1_add_t17_3 + 64, lstm1_add_t16_4, lstm1_add_t17_3, lstm1_add_t17_3 + 128, lstm1_add_t17_4, lstm1_mul_t17_2);
-  float *lstm1_matmul_weight_hh_reverse_t18 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t17_scratch = A + 2035712; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t16_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 278528, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t17_3, lstm1_matmul_weight_hh_reverse_t17_scratch);
+  float *lstm1_add_t17_4 = (float *)(A + 2035712); /* [64, 64] */
+  float *lstm1_mul_t17_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t17_3 + 192, lstm1_add_t17_3 + 64, lstm1_add_t16_4, lstm1_add_t17_3, lstm1_add_t17_3 + 128, lstm1_add_t17_4, lstm1_mul_t17_2);
+  float *lstm1_add_t18_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t18_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t17_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t18, lstm1_matmul_weight_hh_reverse_t18_scratch);
-  float *lstm1_add_t18_3 = (float *)(A + 16384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 294912, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t18, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t18_3);
-  float *lstm1_add_t18_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t18_2 = (float *)(A + 2129920); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t18_3 + 192, lstm1_add_t18_3 + 64, lstm1_add_t17_4, lstm1_add_t18_3, lstm1_add_t18_3 + 128, lstm1_add_t18_4, lstm1_mul_t18_2);
-  float *lstm1_matmul_weight_hh_reverse_t19 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t19_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t18_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t19, lstm1_matmul_weight_hh_reverse_t19_scratch);
+  k6_matmul(lstm1_mul_t17_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 294912, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t18_3, lstm1_matmul_weight_hh_reverse_t18_scratch);
+  float *lstm1_add_t18_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t18_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t18_3 + 192, lstm1_add_t18_3 + 64, lstm1_add_t17_4, lstm1_add_t18_3, lstm1_add_t18_3 + 128, lstm1_add_t18_4, lstm1_mul_t18_2);
   float *lstm1_add_t19_3 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 311296, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t19, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t19_3);
-  float *lstm1_add_t19_4 = (float *)A; /* [64, 64] */
-  float *lstm1_mul_t19_2 = (float *)(A + 16384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t19_3 + 192, lstm1_add_t19_3 + 64, lstm1_add_t18_4, lstm1_add_t19_3, lstm1_add_t19_3 + 128, lstm1_add_t19_4, lstm1_mul_t19_2);
-  float *lstm1_matmul_weight_hh_reverse_t20 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t19_scratch = A + 2035712; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t18_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 311296, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t19_3, lstm1_matmul_weight_hh_reverse_t19_scratch);
+  float *lstm1_add_t19_4 = (float *)(A + 2035712); /* [64, 64] */
+  float *lstm1_mul_t19_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t19_3 + 192, lstm1_add_t19_3 + 64, lstm1_add_t18_4, lstm1_add_t19_3, lstm1_add_t19_3 + 128, lstm1_add_t19_4, lstm1_mul_t19_2);
+  float *lstm1_add_t20_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t20_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t19_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t20, lstm1_matmul_weight_hh_reverse_t20_scratch);
-  float *lstm1_add_t20_3 = (float *)(A + 16384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 327680, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t20, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t20_3);
-  float *lstm1_add_t20_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t20_2 = (float *)(A + 2129920); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t20_3 + 192, lstm1_add_t20_3 + 64, lstm1_add_t19_4, lstm1_add_t20_3, lstm1_add_t20_3 + 128, lstm1_add_t20_4, lstm1_mul_t20_2);
-  float *lstm1_matmul_weight_hh_reverse_t21 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t21_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t20_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t21, lstm1_matmul_weight_hh_reverse_t21_scratch);
+  k6_matmul(lstm1_mul_t19_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 327680, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t20_3, lstm1_matmul_weight_hh_reverse_t20_scratch);
+  float *lstm1_add_t20_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t20_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t20_3 + 192, lstm1_add_t20_3 + 64, lstm1_add_t19_4, lstm1_add_t20_3, lstm1_add_t20_3 + 128, lstm1_add_t20_4, lstm1_mul_t20_2);
   float *lstm1_add_t21_3 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 344064, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t21, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t21_3);
-}
-
-static void fmnist_bilstm_predict_3(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_add_t21_3 = (float *)(A + 2129920); /* [64, 256] */
-  float *lstm1_add_t20_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_add_t21_4 = (float *)A; /* [64, 64] */
-  float *lstm1_mul_t21_2 = (float *)(A + 16384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t21_3 + 192, lstm1_add_t21_3 + 64, lstm1_add_t20_4, lstm1_add_t21_3, lstm1_add_t21_3 + 128, lstm1_add_t21_4, lstm1_mul_t21_2);
-  float *lstm1_transpose_weight_hh_reverse = (float *)(A + 2195456); /* [64, 256] */
-  float *lstm1_matmul_weight_hh_reverse_t22 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t21_scratch = A + 2035712; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t20_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 344064, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t21_3, lstm1_matmul_weight_hh_reverse_t21_scratch);
+  float *lstm1_add_t21_4 = (float *)(A + 2035712); /* [64, 64] */
+  float *lstm1_mul_t21_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t21_3 + 192, lstm1_add_t21_3 + 64, lstm1_add_t20_4, lstm1_add_t21_3, lstm1_add_t21_3 + 128, lstm1_add_t21_4, lstm1_mul_t21_2);
+  float *lstm1_add_t22_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t22_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t21_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t22, lstm1_matmul_weight_hh_reverse_t22_scratch);
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 217088); /* [1792, 256] */
-  float *lstm1_add_t22_3 = (float *)(A + 16384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 360448, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t22, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t22_3);
-  float *lstm1_add_t22_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t22_2 = (float *)(A + 2129920); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t22_3 + 192, lstm1_add_t22_3 + 64, lstm1_add_t21_4, lstm1_add_t22_3, lstm1_add_t22_3 + 128, lstm1_add_t22_4, lstm1_mul_t22_2);
-  float *lstm1_matmul_weight_hh_reverse_t23 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t23_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t22_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t23, lstm1_matmul_weight_hh_reverse_t23_scratch);
+  k6_matmul(lstm1_mul_t21_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 360448, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t22_3, lstm1_matmul_weight_hh_reverse_t22_scratch);
+  float *lstm1_add_t22_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t22_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t22_3 + 192, lstm1_add_t22_3 + 64, lstm1_add_t21_4, lstm1_add_t22_3, lstm1_add_t22_3 + 128, lstm1_add_t22_4, lstm1_mul_t22_2);
   float *lstm1_add_t23_3 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 376832, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t23, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t23_3);
-  float *lstm1_add_t23_4 = (float *)A; /* [64, 64] */
-  float *lstm1_mul_t23_2 = (float *)(A + 16384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t23_3 + 192, lstm1_add_t23_3 + 64, lstm1_add_t22_4, lstm1_add_t23_3, lstm1_add_t23_3 + 128, lstm1_add_t23_4, lstm1_mul_t23_2);
-  float *lstm1_matmul_weight_hh_reverse_t24 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t23_scratch = A + 2035712; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t22_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 376832, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t23_3, lstm1_matmul_weight_hh_reverse_t23_scratch);
+  float *lstm1_add_t23_4 = (float *)(A + 2035712); /* [64, 64] */
+  float *lstm1_mul_t23_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t23_3 + 192, lstm1_add_t23_3 + 64, lstm1_add_t22_4, lstm1_add_t23_3, lstm1_add_t23_3 + 128, lstm1_add_t23_4, lstm1_mul_t23_2);
+  float *lstm1_add_t24_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t24_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t23_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t24, lstm1_matmul_weight_hh_reverse_t24_scratch);
-  float *lstm1_add_t24_3 = (float *)(A + 16384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 393216, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t24, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t24_3);
-  float *lstm1_add_t24_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t24_2 = (float *)(A + 2129920); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t24_3 + 192, lstm1_add_t24_3 + 64, lstm1_add_t23_4, lstm1_add_t24_3, lstm1_add_t24_3 + 128, lstm1_add_t24_4, lstm1_mul_t24_2);
-  float *lstm1_matmul_weight_hh_reverse_t25 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t25_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t24_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t25, lstm1_matmul_weight_hh_reverse_t25_scratch);
+  k6_matmul(lstm1_mul_t23_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 393216, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t24_3, lstm1_matmul_weight_hh_reverse_t24_scratch);
+  float *lstm1_add_t24_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t24_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t24_3 + 192, lstm1_add_t24_3 + 64, lstm1_add_t23_4, lstm1_add_t24_3, lstm1_add_t24_3 + 128, lstm1_add_t24_4, lstm1_mul_t24_2);
   float *lstm1_add_t25_3 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 409600, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t25, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t25_3);
-  float *lstm1_add_t25_4 = (float *)A; /* [64, 64] */
-  float *lstm1_mul_t25_2 = (float *)(A + 16384); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t25_3 + 192, lstm1_add_t25_3 + 64, lstm1_add_t24_4, lstm1_add_t25_3, lstm1_add_t25_3 + 128, lstm1_add_t25_4, lstm1_mul_t25_2);
-  float *lstm1_matmul_weight_hh_reverse_t26 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t25_scratch = A + 2035712; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t24_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 409600, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t25_3, lstm1_matmul_weight_hh_reverse_t25_scratch);
+  float *lstm1_add_t25_4 = (float *)(A + 2035712); /* [64, 64] */
+  float *lstm1_mul_t25_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t25_3 + 192, lstm1_add_t25_3 + 64, lstm1_add_t24_4, lstm1_add_t25_3, lstm1_add_t25_3 + 128, lstm1_add_t25_4, lstm1_mul_t25_2);
+  float *lstm1_add_t26_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t26_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t25_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t26, lstm1_matmul_weight_hh_reverse_t26_scratch);
-  float *lstm1_add_t26_3 = (float *)(A + 16384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 425984, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t26, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t26_3);
-  float *lstm1_add_t26_4 = (float *)(A + 2260992); /* [64, 64] */
-  float *lstm1_mul_t26_2 = (float *)(A + 2129920); /* [64, 64] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t26_3 + 192, lstm1_add_t26_3 + 64, lstm1_add_t25_4, lstm1_add_t26_3, lstm1_add_t26_3 + 128, lstm1_add_t26_4, lstm1_mul_t26_2);
-  float *lstm1_matmul_weight_hh_reverse_t27 = (float *)A; /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t27_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t26_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t27, lstm1_matmul_weight_hh_reverse_t27_scratch);
+  k6_matmul(lstm1_mul_t25_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 425984, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t26_3, lstm1_matmul_weight_hh_reverse_t26_scratch);
+  float *lstm1_add_t26_4 = (float *)(A + 2195456); /* [64, 64] */
+  float *lstm1_mul_t26_2 = (float *)(A + 65536); /* [64, 64] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t26_3 + 192, lstm1_add_t26_3 + 64, lstm1_add_t25_4, lstm1_add_t26_3, lstm1_add_t26_3 + 128, lstm1_add_t26_4, lstm1_mul_t26_2);
   float *lstm1_add_t27_2 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 442368, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t27, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t27_2);
+  char *lstm1_matmul_weight_hh_reverse_t27_scratch = A + 2035712; /* 2048 bytes */
+  k6_matmul(lstm1_mul_t26_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 442368, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t27_2, lstm1_matmul_weight_hh_reverse_t27_scratch);
   float *lstm1_add_t27 = (float *)(A + 2064384); /* [64, 256] */
-  float *lstm1_add_t26_2 = (float *)(A + 200704); /* [64, 64] */
-  float *lstm1_mul_concat = (float *)(A + 2195456); /* [64, 128] */
-  k9_sigmoid_sigmoid_mul(lstm1_add_t27 + 192, lstm1_add_t27 + 64, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 128, lstm1_mul_concat);
-  k9_sigmoid_sigmoid_mul(lstm1_add_t27_2 + 192, lstm1_add_t27_2 + 64, lstm1_add_t26_4, lstm1_add_t27_2, lstm1_add_t27_2 + 128, lstm1_mul_concat + 64);
-  float *dense1_transpose_weight = (float *)(A + 2228224); /* [128, 10] */
-  k10_transpose(P + 48128 /* dense1.weight */, dense1_transpose_weight);
-  float *dense1_matmul_weight = (float *)(A + 2233344); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 2235904; /* 4096 bytes */
-  k11_matmul(lstm1_mul_concat, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *out_logits = (float *)(A + 2235904); /* [64, 10] */
-  k12_add(dense1_matmul_weight, P + 49408 /* dense1.bias */, out_logits);
+  float *lstm1_add_t26_2 = (float *)(A + 2212736); /* [64, 64] */
+  float *lstm1_mul_concat = (float *)A; /* [64, 128] */
+  k8_sigmoid_sigmoid_mul(lstm1_add_t27 + 192, lstm1_add_t27 + 64, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 128, lstm1_mul_concat);
+  k8_sigmoid_sigmoid_mul(lstm1_add_t27_2 + 192, lstm1_add_t27_2 + 64, lstm1_add_t26_4, lstm1_add_t27_2, lstm1_add_t27_2 + 128, lstm1_mul_concat + 64);
+  float *dense1_transpose_weight = (float *)(A + 32768); /* [128, 10] */
+  k9_transpose(P + 48128 /* dense1.weight */, dense1_transpose_weight);
+  float *dense1_matmul_weight = (float *)(A + 37888); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 40448; /* 4096 bytes */
+  k10_matmul(lstm1_mul_concat, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *out_logits = (float *)A; /* [64, 10] */
+  k11_add(dense1_matmul_weight, P + 49408 /* dense1.bias */, out_logits);
 }
 
 void fmnist_bilstm_predict(const float *params, const fmnist_bilstm_batch *in, fmnist_bilstm_outputs *out, void *arena) {
@@ -2340,9 +2260,8 @@ void fmnist_bilstm_predict(const float *params, const fmnist_bilstm_batch *in, f
   (void)P, (void)A;
   fmnist_bilstm_predict_1(P, in, A, seed);
   fmnist_bilstm_predict_2(P, in, A, seed);
-  fmnist_bilstm_predict_3(P, in, A, seed);
-  float *out_logits = (float *)(A + 2235904); /* [64, 10] */
-  if (out) k13_copy(out_logits, out->logits);
+  float *out_logits = (float *)A; /* [64, 10] */
+  if (out) k12_copy(out_logits, out->logits);
 }
 
 static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -2391,344 +2310,285 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   float *lstm1_mul_t0 = (float *)(A + 2229120); /* [64, 64] */
   float *lstm1_tanh_t0_2 = (float *)(A + 2245504); /* [64, 64] */
   float *lstm1_mul_stack = (float *)(A + 2261888); /* [27, 64, 64] */
-  k14_sigmoid_sigmoid_tanh(lstm1_add_t0 + 192, lstm1_add_t0, lstm1_add_t0 + 128, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack + 106496);
-  float *lstm1_matmul_weight_hh_t1 = (float *)(A + 2064384); /* [64, 256] */
+  k13_sigmoid_sigmoid_tanh(lstm1_add_t0 + 192, lstm1_add_t0, lstm1_add_t0 + 128, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack + 106496);
+  float *lstm1_add_t1 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t1, lstm1_matmul_weight_hh_t1_scratch);
-  float *lstm1_add_t1 = (float *)(A + 2704256); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 425984, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t1, P + 23808 /* lstm1.bias_hh */, lstm1_add_t1);
-  float *lstm1_sigmoid_t1 = (float *)(A + 2064384); /* [64, 64] */
-  float *lstm1_sigmoid_t1_2 = (float *)(A + 2080768); /* [64, 64] */
-  float *lstm1_sigmoid_t1_3 = (float *)(A + 2097152); /* [64, 64] */
-  float *lstm1_tanh_t1 = (float *)(A + 2113536); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 425984, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  float *lstm1_sigmoid_t1 = (float *)(A + 2704256); /* [64, 64] */
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 2720640); /* [64, 64] */
+  float *lstm1_sigmoid_t1_3 = (float *)(A + 2737024); /* [64, 64] */
+  float *lstm1_tanh_t1 = (float *)(A + 2753408); /* [64, 64] */
   float *lstm1_add_t1_2 = (float *)(A + 2769792); /* [64, 64] */
   float *lstm1_tanh_t1_2 = (float *)(A + 2786176); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t1 + 192, lstm1_add_t1 + 64, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 128, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 102400);
-  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 2704256); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t1 + 192, lstm1_add_t1 + 64, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 128, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 102400);
+  float *lstm1_add_t2 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 102400, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t2, lstm1_matmul_weight_hh_t2_scratch);
-  float *lstm1_add_t2 = (float *)(A + 2802560); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 409600, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t2, P + 23808 /* lstm1.bias_hh */, lstm1_add_t2);
-  float *lstm1_sigmoid_t2 = (float *)(A + 2704256); /* [64, 64] */
-  float *lstm1_sigmoid_t2_2 = (float *)(A + 2720640); /* [64, 64] */
-  float *lstm1_sigmoid_t2_3 = (float *)(A + 2737024); /* [64, 64] */
-  float *lstm1_tanh_t2 = (float *)(A + 2753408); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 102400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 409600, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  float *lstm1_sigmoid_t2 = (float *)(A + 2802560); /* [64, 64] */
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 2818944); /* [64, 64] */
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 2835328); /* [64, 64] */
+  float *lstm1_tanh_t2 = (float *)(A + 2851712); /* [64, 64] */
   float *lstm1_add_t2_2 = (float *)(A + 2868096); /* [64, 64] */
   float *lstm1_tanh_t2_2 = (float *)(A + 2884480); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t2 + 192, lstm1_add_t2 + 64, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 128, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 98304);
-  float *lstm1_matmul_weight_hh_t3 = (float *)(A + 2802560); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t2 + 192, lstm1_add_t2 + 64, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 128, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 98304);
+  float *lstm1_add_t3 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t3, lstm1_matmul_weight_hh_t3_scratch);
-  float *lstm1_add_t3 = (float *)(A + 2900864); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 393216, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t3, P + 23808 /* lstm1.bias_hh */, lstm1_add_t3);
-  float *lstm1_sigmoid_t3 = (float *)(A + 2802560); /* [64, 64] */
-  float *lstm1_sigmoid_t3_2 = (float *)(A + 2818944); /* [64, 64] */
-  float *lstm1_sigmoid_t3_3 = (float *)(A + 2835328); /* [64, 64] */
-  float *lstm1_tanh_t3 = (float *)(A + 2851712); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 393216, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  float *lstm1_sigmoid_t3 = (float *)(A + 2900864); /* [64, 64] */
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 2917248); /* [64, 64] */
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 2933632); /* [64, 64] */
+  float *lstm1_tanh_t3 = (float *)(A + 2950016); /* [64, 64] */
   float *lstm1_add_t3_2 = (float *)(A + 2966400); /* [64, 64] */
   float *lstm1_tanh_t3_2 = (float *)(A + 2982784); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t3 + 192, lstm1_add_t3 + 64, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 128, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 94208);
-  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 2900864); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t3 + 192, lstm1_add_t3 + 64, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 128, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 94208);
+  float *lstm1_add_t4 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 94208, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t4, lstm1_matmul_weight_hh_t4_scratch);
-  float *lstm1_add_t4 = (float *)(A + 2999168); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 376832, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t4, P + 23808 /* lstm1.bias_hh */, lstm1_add_t4);
-  float *lstm1_sigmoid_t4 = (float *)(A + 2900864); /* [64, 64] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 2917248); /* [64, 64] */
-  float *lstm1_sigmoid_t4_3 = (float *)(A + 2933632); /* [64, 64] */
-  float *lstm1_tanh_t4 = (float *)(A + 2950016); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 94208, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 376832, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  float *lstm1_sigmoid_t4 = (float *)(A + 2999168); /* [64, 64] */
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 3015552); /* [64, 64] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 3031936); /* [64, 64] */
+  float *lstm1_tanh_t4 = (float *)(A + 3048320); /* [64, 64] */
   float *lstm1_add_t4_2 = (float *)(A + 3064704); /* [64, 64] */
   float *lstm1_tanh_t4_2 = (float *)(A + 3081088); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t4 + 192, lstm1_add_t4 + 64, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 128, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 90112);
-  float *lstm1_matmul_weight_hh_t5 = (float *)(A + 2999168); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t4 + 192, lstm1_add_t4 + 64, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 128, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 90112);
+  float *lstm1_add_t5 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t5, lstm1_matmul_weight_hh_t5_scratch);
-  float *lstm1_add_t5 = (float *)(A + 3097472); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 360448, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t5, P + 23808 /* lstm1.bias_hh */, lstm1_add_t5);
-  float *lstm1_sigmoid_t5 = (float *)(A + 2999168); /* [64, 64] */
-  float *lstm1_sigmoid_t5_2 = (float *)(A + 3015552); /* [64, 64] */
-  float *lstm1_sigmoid_t5_3 = (float *)(A + 3031936); /* [64, 64] */
-  float *lstm1_tanh_t5 = (float *)(A + 3048320); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 360448, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  float *lstm1_sigmoid_t5 = (float *)(A + 3097472); /* [64, 64] */
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 3113856); /* [64, 64] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 3130240); /* [64, 64] */
+  float *lstm1_tanh_t5 = (float *)(A + 3146624); /* [64, 64] */
   float *lstm1_add_t5_2 = (float *)(A + 3163008); /* [64, 64] */
   float *lstm1_tanh_t5_2 = (float *)(A + 3179392); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t5 + 192, lstm1_add_t5 + 64, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 128, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 86016);
-  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 3097472); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t5 + 192, lstm1_add_t5 + 64, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 128, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 86016);
+  float *lstm1_add_t6 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 86016, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t6, lstm1_matmul_weight_hh_t6_scratch);
-  float *lstm1_add_t6 = (float *)(A + 3195776); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 344064, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t6, P + 23808 /* lstm1.bias_hh */, lstm1_add_t6);
-  float *lstm1_sigmoid_t6 = (float *)(A + 3097472); /* [64, 64] */
-  float *lstm1_sigmoid_t6_2 = (float *)(A + 3113856); /* [64, 64] */
-  float *lstm1_sigmoid_t6_3 = (float *)(A + 3130240); /* [64, 64] */
-  float *lstm1_tanh_t6 = (float *)(A + 3146624); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 86016, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 344064, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  float *lstm1_sigmoid_t6 = (float *)(A + 3195776); /* [64, 64] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 3212160); /* [64, 64] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 3228544); /* [64, 64] */
+  float *lstm1_tanh_t6 = (float *)(A + 3244928); /* [64, 64] */
   float *lstm1_add_t6_2 = (float *)(A + 3261312); /* [64, 64] */
   float *lstm1_tanh_t6_2 = (float *)(A + 3277696); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t6 + 192, lstm1_add_t6 + 64, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 128, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 81920);
-  float *lstm1_matmul_weight_hh_t7 = (float *)(A + 3195776); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t6 + 192, lstm1_add_t6 + 64, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 128, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 81920);
+  float *lstm1_add_t7 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t7, lstm1_matmul_weight_hh_t7_scratch);
-  float *lstm1_add_t7 = (float *)(A + 3294080); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 327680, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t7, P + 23808 /* lstm1.bias_hh */, lstm1_add_t7);
-  float *lstm1_sigmoid_t7 = (float *)(A + 3195776); /* [64, 64] */
-  float *lstm1_sigmoid_t7_2 = (float *)(A + 3212160); /* [64, 64] */
-  float *lstm1_sigmoid_t7_3 = (float *)(A + 3228544); /* [64, 64] */
-  float *lstm1_tanh_t7 = (float *)(A + 3244928); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 327680, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  float *lstm1_sigmoid_t7 = (float *)(A + 3294080); /* [64, 64] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 3310464); /* [64, 64] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 3326848); /* [64, 64] */
+  float *lstm1_tanh_t7 = (float *)(A + 3343232); /* [64, 64] */
   float *lstm1_add_t7_2 = (float *)(A + 3359616); /* [64, 64] */
   float *lstm1_tanh_t7_2 = (float *)(A + 3376000); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t7 + 192, lstm1_add_t7 + 64, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 128, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 77824);
-  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 3294080); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t7 + 192, lstm1_add_t7 + 64, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 128, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 77824);
+  float *lstm1_add_t8 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 77824, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t8, lstm1_matmul_weight_hh_t8_scratch);
-  float *lstm1_add_t8 = (float *)(A + 3392384); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 311296, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t8, P + 23808 /* lstm1.bias_hh */, lstm1_add_t8);
-  float *lstm1_sigmoid_t8 = (float *)(A + 3294080); /* [64, 64] */
-  float *lstm1_sigmoid_t8_2 = (float *)(A + 3310464); /* [64, 64] */
-  float *lstm1_sigmoid_t8_3 = (float *)(A + 3326848); /* [64, 64] */
-  float *lstm1_tanh_t8 = (float *)(A + 3343232); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 77824, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 311296, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  float *lstm1_sigmoid_t8 = (float *)(A + 3392384); /* [64, 64] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 3408768); /* [64, 64] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 3425152); /* [64, 64] */
+  float *lstm1_tanh_t8 = (float *)(A + 3441536); /* [64, 64] */
   float *lstm1_add_t8_2 = (float *)(A + 3457920); /* [64, 64] */
   float *lstm1_tanh_t8_2 = (float *)(A + 3474304); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t8 + 192, lstm1_add_t8 + 64, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 128, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 73728);
-  float *lstm1_matmul_weight_hh_t9 = (float *)(A + 3392384); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t8 + 192, lstm1_add_t8 + 64, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 128, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 73728);
+  float *lstm1_add_t9 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t9, lstm1_matmul_weight_hh_t9_scratch);
-  float *lstm1_add_t9 = (float *)(A + 3490688); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 294912, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t9, P + 23808 /* lstm1.bias_hh */, lstm1_add_t9);
-  float *lstm1_sigmoid_t9 = (float *)(A + 3392384); /* [64, 64] */
-  float *lstm1_sigmoid_t9_2 = (float *)(A + 3408768); /* [64, 64] */
-  float *lstm1_sigmoid_t9_3 = (float *)(A + 3425152); /* [64, 64] */
-  float *lstm1_tanh_t9 = (float *)(A + 3441536); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294912, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  float *lstm1_sigmoid_t9 = (float *)(A + 3490688); /* [64, 64] */
+  float *lstm1_sigmoid_t9_2 = (float *)(A + 3507072); /* [64, 64] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 3523456); /* [64, 64] */
+  float *lstm1_tanh_t9 = (float *)(A + 3539840); /* [64, 64] */
   float *lstm1_add_t9_2 = (float *)(A + 3556224); /* [64, 64] */
   float *lstm1_tanh_t9_2 = (float *)(A + 3572608); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t9 + 192, lstm1_add_t9 + 64, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 128, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 69632);
-  float *lstm1_matmul_weight_hh_t10 = (float *)(A + 3490688); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t9 + 192, lstm1_add_t9 + 64, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 128, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 69632);
+  float *lstm1_add_t10 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t10_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 69632, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t10, lstm1_matmul_weight_hh_t10_scratch);
-  float *lstm1_add_t10 = (float *)(A + 3588992); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 278528, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t10, P + 23808 /* lstm1.bias_hh */, lstm1_add_t10);
-  float *lstm1_sigmoid_t10 = (float *)(A + 3490688); /* [64, 64] */
-  float *lstm1_sigmoid_t10_2 = (float *)(A + 3507072); /* [64, 64] */
-  float *lstm1_sigmoid_t10_3 = (float *)(A + 3523456); /* [64, 64] */
-  float *lstm1_tanh_t10 = (float *)(A + 3539840); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 69632, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 278528, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  float *lstm1_sigmoid_t10 = (float *)(A + 3588992); /* [64, 64] */
+  float *lstm1_sigmoid_t10_2 = (float *)(A + 3605376); /* [64, 64] */
+  float *lstm1_sigmoid_t10_3 = (float *)(A + 3621760); /* [64, 64] */
+  float *lstm1_tanh_t10 = (float *)(A + 3638144); /* [64, 64] */
   float *lstm1_add_t10_2 = (float *)(A + 3654528); /* [64, 64] */
   float *lstm1_tanh_t10_2 = (float *)(A + 3670912); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t10 + 192, lstm1_add_t10 + 64, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 128, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 65536);
-  float *lstm1_matmul_weight_hh_t11 = (float *)(A + 3588992); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t10 + 192, lstm1_add_t10 + 64, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 128, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 65536);
+  float *lstm1_add_t11 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t11, lstm1_matmul_weight_hh_t11_scratch);
-  float *lstm1_add_t11 = (float *)(A + 3687296); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 262144, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t11, P + 23808 /* lstm1.bias_hh */, lstm1_add_t11);
-  float *lstm1_sigmoid_t11 = (float *)(A + 3588992); /* [64, 64] */
-  float *lstm1_sigmoid_t11_2 = (float *)(A + 3605376); /* [64, 64] */
-  float *lstm1_sigmoid_t11_3 = (float *)(A + 3621760); /* [64, 64] */
-  float *lstm1_tanh_t11 = (float *)(A + 3638144); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 262144, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
+  float *lstm1_sigmoid_t11 = (float *)(A + 3687296); /* [64, 64] */
+  float *lstm1_sigmoid_t11_2 = (float *)(A + 3703680); /* [64, 64] */
+  float *lstm1_sigmoid_t11_3 = (float *)(A + 3720064); /* [64, 64] */
+  float *lstm1_tanh_t11 = (float *)(A + 3736448); /* [64, 64] */
   float *lstm1_add_t11_2 = (float *)(A + 3752832); /* [64, 64] */
   float *lstm1_tanh_t11_2 = (float *)(A + 3769216); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t11 + 192, lstm1_add_t11 + 64, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 128, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 61440);
-  float *lstm1_matmul_weight_hh_t12 = (float *)(A + 3687296); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t11 + 192, lstm1_add_t11 + 64, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 128, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 61440);
+  float *lstm1_add_t12 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 61440, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t12, lstm1_matmul_weight_hh_t12_scratch);
-  float *lstm1_add_t12 = (float *)(A + 3785600); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 245760, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t12, P + 23808 /* lstm1.bias_hh */, lstm1_add_t12);
-  float *lstm1_sigmoid_t12 = (float *)(A + 3687296); /* [64, 64] */
-  float *lstm1_sigmoid_t12_2 = (float *)(A + 3703680); /* [64, 64] */
-  float *lstm1_sigmoid_t12_3 = (float *)(A + 3720064); /* [64, 64] */
-  float *lstm1_tanh_t12 = (float *)(A + 3736448); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 61440, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 245760, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  float *lstm1_sigmoid_t12 = (float *)(A + 3785600); /* [64, 64] */
+  float *lstm1_sigmoid_t12_2 = (float *)(A + 3801984); /* [64, 64] */
+  float *lstm1_sigmoid_t12_3 = (float *)(A + 3818368); /* [64, 64] */
+  float *lstm1_tanh_t12 = (float *)(A + 3834752); /* [64, 64] */
   float *lstm1_add_t12_2 = (float *)(A + 3851136); /* [64, 64] */
   float *lstm1_tanh_t12_2 = (float *)(A + 3867520); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t12 + 192, lstm1_add_t12 + 64, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 128, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 57344);
-  float *lstm1_matmul_weight_hh_t13 = (float *)(A + 3785600); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t12 + 192, lstm1_add_t12 + 64, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 128, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 57344);
+  float *lstm1_add_t13 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t13, lstm1_matmul_weight_hh_t13_scratch);
-  float *lstm1_add_t13 = (float *)(A + 3883904); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 229376, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t13, P + 23808 /* lstm1.bias_hh */, lstm1_add_t13);
-  float *lstm1_sigmoid_t13 = (float *)(A + 3785600); /* [64, 64] */
-  float *lstm1_sigmoid_t13_2 = (float *)(A + 3801984); /* [64, 64] */
-  float *lstm1_sigmoid_t13_3 = (float *)(A + 3818368); /* [64, 64] */
-  float *lstm1_tanh_t13 = (float *)(A + 3834752); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 229376, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
+  float *lstm1_sigmoid_t13 = (float *)(A + 3883904); /* [64, 64] */
+  float *lstm1_sigmoid_t13_2 = (float *)(A + 3900288); /* [64, 64] */
+  float *lstm1_sigmoid_t13_3 = (float *)(A + 3916672); /* [64, 64] */
+  float *lstm1_tanh_t13 = (float *)(A + 3933056); /* [64, 64] */
   float *lstm1_add_t13_2 = (float *)(A + 3949440); /* [64, 64] */
   float *lstm1_tanh_t13_2 = (float *)(A + 3965824); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t13 + 192, lstm1_add_t13 + 64, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 128, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 53248);
+  k14_sigmoid_sigmoid_mul(lstm1_add_t13 + 192, lstm1_add_t13 + 64, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 128, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 53248);
+  float *lstm1_add_t14 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t14_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack + 53248, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 212992, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  float *lstm1_sigmoid_t14 = (float *)(A + 3982208); /* [64, 64] */
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 3998592); /* [64, 64] */
+  float *lstm1_sigmoid_t14_3 = (float *)(A + 4014976); /* [64, 64] */
+  float *lstm1_tanh_t14 = (float *)(A + 4031360); /* [64, 64] */
+  float *lstm1_add_t14_2 = (float *)(A + 4047744); /* [64, 64] */
+  float *lstm1_tanh_t14_2 = (float *)(A + 4064128); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t14 + 192, lstm1_add_t14 + 64, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 128, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 49152);
+  float *lstm1_add_t15 = (float *)(A + 2064384); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t15_scratch = A + 217088; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 196608, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
+  float *lstm1_sigmoid_t15 = (float *)(A + 4080512); /* [64, 64] */
+  float *lstm1_sigmoid_t15_2 = (float *)(A + 4096896); /* [64, 64] */
+  float *lstm1_sigmoid_t15_3 = (float *)(A + 4113280); /* [64, 64] */
+  float *lstm1_tanh_t15 = (float *)(A + 4129664); /* [64, 64] */
+  float *lstm1_add_t15_2 = (float *)(A + 4146048); /* [64, 64] */
+  float *lstm1_tanh_t15_2 = (float *)(A + 4162432); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t15 + 192, lstm1_add_t15 + 64, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 128, lstm1_sigmoid_t15, lstm1_sigmoid_t15_2, lstm1_sigmoid_t15_3, lstm1_tanh_t15, lstm1_add_t15_2, lstm1_tanh_t15_2, lstm1_mul_stack + 45056);
 }
 
 static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 2261888); /* [27, 64, 64] */
   float *lstm1_transpose_weight_hh = (float *)(A + 2130816); /* [64, 256] */
-  float *lstm1_matmul_weight_hh_t14 = (float *)(A + 3883904); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t14_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 53248, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_matmul_weight_ih = (float *)(A + 229376); /* [1792, 256] */
-  float *lstm1_add_t14 = (float *)(A + 3982208); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 212992, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t14, P + 23808 /* lstm1.bias_hh */, lstm1_add_t14);
-  float *lstm1_add_t13_2 = (float *)(A + 3949440); /* [64, 64] */
-  float *lstm1_sigmoid_t14 = (float *)(A + 3883904); /* [64, 64] */
-  float *lstm1_sigmoid_t14_2 = (float *)(A + 3900288); /* [64, 64] */
-  float *lstm1_sigmoid_t14_3 = (float *)(A + 3916672); /* [64, 64] */
-  float *lstm1_tanh_t14 = (float *)(A + 3933056); /* [64, 64] */
-  float *lstm1_add_t14_2 = (float *)(A + 4047744); /* [64, 64] */
-  float *lstm1_tanh_t14_2 = (float *)(A + 4064128); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t14 + 192, lstm1_add_t14 + 64, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 128, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 49152);
-  float *lstm1_matmul_weight_hh_t15 = (float *)(A + 3982208); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t15_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t15, lstm1_matmul_weight_hh_t15_scratch);
-  float *lstm1_add_t15 = (float *)(A + 4080512); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 196608, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t15, P + 23808 /* lstm1.bias_hh */, lstm1_add_t15);
-  float *lstm1_sigmoid_t15 = (float *)(A + 3982208); /* [64, 64] */
-  float *lstm1_sigmoid_t15_2 = (float *)(A + 3998592); /* [64, 64] */
-  float *lstm1_sigmoid_t15_3 = (float *)(A + 4014976); /* [64, 64] */
-  float *lstm1_tanh_t15 = (float *)(A + 4031360); /* [64, 64] */
-  float *lstm1_add_t15_2 = (float *)(A + 4146048); /* [64, 64] */
-  float *lstm1_tanh_t15_2 = (float *)(A + 4162432); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t15 + 192, lstm1_add_t15 + 64, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 128, lstm1_sigmoid_t15, lstm1_sigmoid_t15_2, lstm1_sigmoid_t15_3, lstm1_tanh_t15, lstm1_add_t15_2, lstm1_tanh_t15_2, lstm1_mul_stack + 45056);
-  float *lstm1_matmul_weight_hh_t16 = (float *)(A + 4080512); /* [64, 256] */
+  float *lstm1_add_t16 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 45056, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t16, lstm1_matmul_weight_hh_t16_scratch);
-  float *lstm1_add_t16 = (float *)(A + 4178816); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 180224, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t16, P + 23808 /* lstm1.bias_hh */, lstm1_add_t16);
-  float *lstm1_sigmoid_t16 = (float *)(A + 4080512); /* [64, 64] */
-  float *lstm1_sigmoid_t16_2 = (float *)(A + 4096896); /* [64, 64] */
-  float *lstm1_sigmoid_t16_3 = (float *)(A + 4113280); /* [64, 64] */
-  float *lstm1_tanh_t16 = (float *)(A + 4129664); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 45056, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 180224, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  float *lstm1_add_t15_2 = (float *)(A + 4146048); /* [64, 64] */
+  float *lstm1_sigmoid_t16 = (float *)(A + 4178816); /* [64, 64] */
+  float *lstm1_sigmoid_t16_2 = (float *)(A + 4195200); /* [64, 64] */
+  float *lstm1_sigmoid_t16_3 = (float *)(A + 4211584); /* [64, 64] */
+  float *lstm1_tanh_t16 = (float *)(A + 4227968); /* [64, 64] */
   float *lstm1_add_t16_2 = (float *)(A + 4244352); /* [64, 64] */
   float *lstm1_tanh_t16_2 = (float *)(A + 4260736); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t16 + 192, lstm1_add_t16 + 64, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 128, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 40960);
-  float *lstm1_matmul_weight_hh_t17 = (float *)(A + 4178816); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t16 + 192, lstm1_add_t16 + 64, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 128, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 40960);
+  float *lstm1_add_t17 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t17, lstm1_matmul_weight_hh_t17_scratch);
-  float *lstm1_add_t17 = (float *)(A + 4277120); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 163840, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t17, P + 23808 /* lstm1.bias_hh */, lstm1_add_t17);
-  float *lstm1_sigmoid_t17 = (float *)(A + 4178816); /* [64, 64] */
-  float *lstm1_sigmoid_t17_2 = (float *)(A + 4195200); /* [64, 64] */
-  float *lstm1_sigmoid_t17_3 = (float *)(A + 4211584); /* [64, 64] */
-  float *lstm1_tanh_t17 = (float *)(A + 4227968); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 163840, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
+  float *lstm1_sigmoid_t17 = (float *)(A + 4277120); /* [64, 64] */
+  float *lstm1_sigmoid_t17_2 = (float *)(A + 4293504); /* [64, 64] */
+  float *lstm1_sigmoid_t17_3 = (float *)(A + 4309888); /* [64, 64] */
+  float *lstm1_tanh_t17 = (float *)(A + 4326272); /* [64, 64] */
   float *lstm1_add_t17_2 = (float *)(A + 4342656); /* [64, 64] */
   float *lstm1_tanh_t17_2 = (float *)(A + 4359040); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t17 + 192, lstm1_add_t17 + 64, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 128, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 36864);
-  float *lstm1_matmul_weight_hh_t18 = (float *)(A + 4277120); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t17 + 192, lstm1_add_t17 + 64, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 128, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 36864);
+  float *lstm1_add_t18 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t18_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 36864, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t18, lstm1_matmul_weight_hh_t18_scratch);
-  float *lstm1_add_t18 = (float *)(A + 4375424); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 147456, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t18, P + 23808 /* lstm1.bias_hh */, lstm1_add_t18);
-  float *lstm1_sigmoid_t18 = (float *)(A + 4277120); /* [64, 64] */
-  float *lstm1_sigmoid_t18_2 = (float *)(A + 4293504); /* [64, 64] */
-  float *lstm1_sigmoid_t18_3 = (float *)(A + 4309888); /* [64, 64] */
-  float *lstm1_tanh_t18 = (float *)(A + 4326272); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 36864, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 147456, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  float *lstm1_sigmoid_t18 = (float *)(A + 4375424); /* [64, 64] */
+  float *lstm1_sigmoid_t18_2 = (float *)(A + 4391808); /* [64, 64] */
+  float *lstm1_sigmoid_t18_3 = (float *)(A + 4408192); /* [64, 64] */
+  float *lstm1_tanh_t18 = (float *)(A + 4424576); /* [64, 64] */
   float *lstm1_add_t18_2 = (float *)(A + 4440960); /* [64, 64] */
   float *lstm1_tanh_t18_2 = (float *)(A + 4457344); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t18 + 192, lstm1_add_t18 + 64, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 128, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 32768);
-  float *lstm1_matmul_weight_hh_t19 = (float *)(A + 4375424); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t18 + 192, lstm1_add_t18 + 64, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 128, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 32768);
+  float *lstm1_add_t19 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t19, lstm1_matmul_weight_hh_t19_scratch);
-  float *lstm1_add_t19 = (float *)(A + 4473728); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 131072, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t19, P + 23808 /* lstm1.bias_hh */, lstm1_add_t19);
-  float *lstm1_sigmoid_t19 = (float *)(A + 4375424); /* [64, 64] */
-  float *lstm1_sigmoid_t19_2 = (float *)(A + 4391808); /* [64, 64] */
-  float *lstm1_sigmoid_t19_3 = (float *)(A + 4408192); /* [64, 64] */
-  float *lstm1_tanh_t19 = (float *)(A + 4424576); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 131072, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
+  float *lstm1_sigmoid_t19 = (float *)(A + 4473728); /* [64, 64] */
+  float *lstm1_sigmoid_t19_2 = (float *)(A + 4490112); /* [64, 64] */
+  float *lstm1_sigmoid_t19_3 = (float *)(A + 4506496); /* [64, 64] */
+  float *lstm1_tanh_t19 = (float *)(A + 4522880); /* [64, 64] */
   float *lstm1_add_t19_2 = (float *)(A + 4539264); /* [64, 64] */
   float *lstm1_tanh_t19_2 = (float *)(A + 4555648); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t19 + 192, lstm1_add_t19 + 64, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 128, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 28672);
-  float *lstm1_matmul_weight_hh_t20 = (float *)(A + 4473728); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t19 + 192, lstm1_add_t19 + 64, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 128, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 28672);
+  float *lstm1_add_t20 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t20_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 28672, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t20, lstm1_matmul_weight_hh_t20_scratch);
-  float *lstm1_add_t20 = (float *)(A + 4572032); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 114688, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t20, P + 23808 /* lstm1.bias_hh */, lstm1_add_t20);
-  float *lstm1_sigmoid_t20 = (float *)(A + 4473728); /* [64, 64] */
-  float *lstm1_sigmoid_t20_2 = (float *)(A + 4490112); /* [64, 64] */
-  float *lstm1_sigmoid_t20_3 = (float *)(A + 4506496); /* [64, 64] */
-  float *lstm1_tanh_t20 = (float *)(A + 4522880); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 28672, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 114688, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  float *lstm1_sigmoid_t20 = (float *)(A + 4572032); /* [64, 64] */
+  float *lstm1_sigmoid_t20_2 = (float *)(A + 4588416); /* [64, 64] */
+  float *lstm1_sigmoid_t20_3 = (float *)(A + 4604800); /* [64, 64] */
+  float *lstm1_tanh_t20 = (float *)(A + 4621184); /* [64, 64] */
   float *lstm1_add_t20_2 = (float *)(A + 4637568); /* [64, 64] */
   float *lstm1_tanh_t20_2 = (float *)(A + 4653952); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t20 + 192, lstm1_add_t20 + 64, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 128, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 24576);
-  float *lstm1_matmul_weight_hh_t21 = (float *)(A + 4572032); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t20 + 192, lstm1_add_t20 + 64, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 128, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 24576);
+  float *lstm1_add_t21 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t21, lstm1_matmul_weight_hh_t21_scratch);
-  float *lstm1_add_t21 = (float *)(A + 4670336); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 98304, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t21, P + 23808 /* lstm1.bias_hh */, lstm1_add_t21);
-  float *lstm1_sigmoid_t21 = (float *)(A + 4572032); /* [64, 64] */
-  float *lstm1_sigmoid_t21_2 = (float *)(A + 4588416); /* [64, 64] */
-  float *lstm1_sigmoid_t21_3 = (float *)(A + 4604800); /* [64, 64] */
-  float *lstm1_tanh_t21 = (float *)(A + 4621184); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 98304, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
+  float *lstm1_sigmoid_t21 = (float *)(A + 4670336); /* [64, 64] */
+  float *lstm1_sigmoid_t21_2 = (float *)(A + 4686720); /* [64, 64] */
+  float *lstm1_sigmoid_t21_3 = (float *)(A + 4703104); /* [64, 64] */
+  float *lstm1_tanh_t21 = (float *)(A + 4719488); /* [64, 64] */
   float *lstm1_add_t21_2 = (float *)(A + 4735872); /* [64, 64] */
   float *lstm1_tanh_t21_2 = (float *)(A + 4752256); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t21 + 192, lstm1_add_t21 + 64, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 128, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 20480);
-  float *lstm1_matmul_weight_hh_t22 = (float *)(A + 4670336); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t21 + 192, lstm1_add_t21 + 64, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 128, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 20480);
+  float *lstm1_add_t22 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t22_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 20480, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t22, lstm1_matmul_weight_hh_t22_scratch);
-  float *lstm1_add_t22 = (float *)(A + 4768640); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 81920, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t22, P + 23808 /* lstm1.bias_hh */, lstm1_add_t22);
-  float *lstm1_sigmoid_t22 = (float *)(A + 4670336); /* [64, 64] */
-  float *lstm1_sigmoid_t22_2 = (float *)(A + 4686720); /* [64, 64] */
-  float *lstm1_sigmoid_t22_3 = (float *)(A + 4703104); /* [64, 64] */
-  float *lstm1_tanh_t22 = (float *)(A + 4719488); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 20480, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 81920, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  float *lstm1_sigmoid_t22 = (float *)(A + 4768640); /* [64, 64] */
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 4785024); /* [64, 64] */
+  float *lstm1_sigmoid_t22_3 = (float *)(A + 4801408); /* [64, 64] */
+  float *lstm1_tanh_t22 = (float *)(A + 4817792); /* [64, 64] */
   float *lstm1_add_t22_2 = (float *)(A + 4834176); /* [64, 64] */
   float *lstm1_tanh_t22_2 = (float *)(A + 4850560); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t22 + 192, lstm1_add_t22 + 64, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 128, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 16384);
-  float *lstm1_matmul_weight_hh_t23 = (float *)(A + 4768640); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t22 + 192, lstm1_add_t22 + 64, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 128, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 16384);
+  float *lstm1_add_t23 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t23, lstm1_matmul_weight_hh_t23_scratch);
-  float *lstm1_add_t23 = (float *)(A + 4866944); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 65536, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t23, P + 23808 /* lstm1.bias_hh */, lstm1_add_t23);
-  float *lstm1_sigmoid_t23 = (float *)(A + 4768640); /* [64, 64] */
-  float *lstm1_sigmoid_t23_2 = (float *)(A + 4785024); /* [64, 64] */
-  float *lstm1_sigmoid_t23_3 = (float *)(A + 4801408); /* [64, 64] */
-  float *lstm1_tanh_t23 = (float *)(A + 4817792); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 65536, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
+  float *lstm1_sigmoid_t23 = (float *)(A + 4866944); /* [64, 64] */
+  float *lstm1_sigmoid_t23_2 = (float *)(A + 4883328); /* [64, 64] */
+  float *lstm1_sigmoid_t23_3 = (float *)(A + 4899712); /* [64, 64] */
+  float *lstm1_tanh_t23 = (float *)(A + 4916096); /* [64, 64] */
   float *lstm1_add_t23_2 = (float *)(A + 4932480); /* [64, 64] */
   float *lstm1_tanh_t23_2 = (float *)(A + 4948864); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t23 + 192, lstm1_add_t23 + 64, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 128, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 12288);
-  float *lstm1_matmul_weight_hh_t24 = (float *)(A + 4866944); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t23 + 192, lstm1_add_t23 + 64, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 128, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 12288);
+  float *lstm1_add_t24 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t24_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 12288, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t24, lstm1_matmul_weight_hh_t24_scratch);
-  float *lstm1_add_t24 = (float *)(A + 4965248); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 49152, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t24, P + 23808 /* lstm1.bias_hh */, lstm1_add_t24);
-  float *lstm1_sigmoid_t24 = (float *)(A + 4866944); /* [64, 64] */
-  float *lstm1_sigmoid_t24_2 = (float *)(A + 4883328); /* [64, 64] */
-  float *lstm1_sigmoid_t24_3 = (float *)(A + 4899712); /* [64, 64] */
-  float *lstm1_tanh_t24 = (float *)(A + 4916096); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 12288, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 49152, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  float *lstm1_sigmoid_t24 = (float *)(A + 4965248); /* [64, 64] */
+  float *lstm1_sigmoid_t24_2 = (float *)(A + 4981632); /* [64, 64] */
+  float *lstm1_sigmoid_t24_3 = (float *)(A + 4998016); /* [64, 64] */
+  float *lstm1_tanh_t24 = (float *)(A + 5014400); /* [64, 64] */
   float *lstm1_add_t24_2 = (float *)(A + 5030784); /* [64, 64] */
   float *lstm1_tanh_t24_2 = (float *)(A + 5047168); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t24 + 192, lstm1_add_t24 + 64, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 128, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 8192);
-  float *lstm1_matmul_weight_hh_t25 = (float *)(A + 4965248); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t24 + 192, lstm1_add_t24 + 64, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 128, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 8192);
+  float *lstm1_add_t25 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25, lstm1_matmul_weight_hh_t25_scratch);
-  float *lstm1_add_t25 = (float *)(A + 5063552); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 32768, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t25, P + 23808 /* lstm1.bias_hh */, lstm1_add_t25);
-  float *lstm1_sigmoid_t25 = (float *)(A + 4965248); /* [64, 64] */
-  float *lstm1_sigmoid_t25_2 = (float *)(A + 4981632); /* [64, 64] */
-  float *lstm1_sigmoid_t25_3 = (float *)(A + 4998016); /* [64, 64] */
-  float *lstm1_tanh_t25 = (float *)(A + 5014400); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 32768, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  float *lstm1_sigmoid_t25 = (float *)(A + 5063552); /* [64, 64] */
+  float *lstm1_sigmoid_t25_2 = (float *)(A + 5079936); /* [64, 64] */
+  float *lstm1_sigmoid_t25_3 = (float *)(A + 5096320); /* [64, 64] */
+  float *lstm1_tanh_t25 = (float *)(A + 5112704); /* [64, 64] */
   float *lstm1_add_t25_2 = (float *)(A + 5129088); /* [64, 64] */
   float *lstm1_tanh_t25_2 = (float *)(A + 5145472); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t25 + 192, lstm1_add_t25 + 64, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 128, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 4096);
-  float *lstm1_matmul_weight_hh_t26 = (float *)(A + 5063552); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t25 + 192, lstm1_add_t25 + 64, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 128, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 4096);
+  float *lstm1_add_t26 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t26_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 4096, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t26, lstm1_matmul_weight_hh_t26_scratch);
-  float *lstm1_add_t26 = (float *)(A + 5161856); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 16384, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t26, P + 23808 /* lstm1.bias_hh */, lstm1_add_t26);
-  float *lstm1_sigmoid_t26 = (float *)(A + 5063552); /* [64, 64] */
-  float *lstm1_sigmoid_t26_2 = (float *)(A + 5079936); /* [64, 64] */
-  float *lstm1_sigmoid_t26_3 = (float *)(A + 5096320); /* [64, 64] */
-  float *lstm1_tanh_t26 = (float *)(A + 5112704); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 4096, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 16384, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  float *lstm1_sigmoid_t26 = (float *)(A + 5161856); /* [64, 64] */
+  float *lstm1_sigmoid_t26_2 = (float *)(A + 5178240); /* [64, 64] */
+  float *lstm1_sigmoid_t26_3 = (float *)(A + 5194624); /* [64, 64] */
+  float *lstm1_tanh_t26 = (float *)(A + 5211008); /* [64, 64] */
   float *lstm1_add_t26_2 = (float *)(A + 5227392); /* [64, 64] */
   float *lstm1_tanh_t26_2 = (float *)(A + 5243776); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t26 + 192, lstm1_add_t26 + 64, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 128, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack);
-  float *lstm1_matmul_weight_hh_t27 = (float *)(A + 5161856); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t26 + 192, lstm1_add_t26 + 64, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 128, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack);
+  float *lstm1_add_t27 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t27, lstm1_matmul_weight_hh_t27_scratch);
-  float *lstm1_add_t27 = (float *)(A + 2129920); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t27, P + 23808 /* lstm1.bias_hh */, lstm1_add_t27);
-  float *lstm1_transpose_weight_ih_reverse = (float *)(A + 5161856); /* [28, 256] */
+  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  float *lstm1_transpose_weight_ih_reverse = (float *)(A + 2129920); /* [28, 256] */
   k1_transpose(P + 24064 /* lstm1.weight_ih_reverse */, lstm1_transpose_weight_ih_reverse);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
   float *lstm1_matmul_weight_ih_reverse = (float *)(A + 217088); /* [1792, 256] */
-  char *lstm1_matmul_weight_ih_reverse_scratch = A + 2195456; /* 896 bytes */
+  char *lstm1_matmul_weight_ih_reverse_scratch = A + 2052096; /* 896 bytes */
   k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih_reverse, lstm1_matmul_weight_ih_reverse, lstm1_matmul_weight_ih_reverse_scratch);
-}
-
-static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 217088); /* [1792, 256] */
-  float *lstm1_add_t0_2 = (float *)(A + 5161856); /* [64, 256] */
+  float *lstm1_add_t0_2 = (float *)(A + 2129920); /* [64, 256] */
   k3_add_add(lstm1_matmul_weight_ih_reverse, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t0_2);
   float *lstm1_transpose_weight_hh_reverse = (float *)(A + 5260160); /* [64, 256] */
   k4_transpose(P + 31232 /* lstm1.weight_hh_reverse */, lstm1_transpose_weight_hh_reverse);
@@ -2738,1065 +2598,1017 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   float *lstm1_mul_t0_2 = (float *)(A + 5374848); /* [64, 64] */
   float *lstm1_tanh_t0_4 = (float *)(A + 5391232); /* [64, 64] */
   float *lstm1_mul_stack_2 = (float *)(A + 5407616); /* [27, 64, 64] */
-  k14_sigmoid_sigmoid_tanh(lstm1_add_t0_2 + 192, lstm1_add_t0_2, lstm1_add_t0_2 + 128, lstm1_sigmoid_t0_3, lstm1_sigmoid_t0_4, lstm1_tanh_t0_3, lstm1_mul_t0_2, lstm1_tanh_t0_4, lstm1_mul_stack_2);
-  float *lstm1_matmul_weight_hh_reverse_t1 = (float *)(A + 5161856); /* [64, 256] */
+  k13_sigmoid_sigmoid_tanh(lstm1_add_t0_2 + 192, lstm1_add_t0_2, lstm1_add_t0_2 + 128, lstm1_sigmoid_t0_3, lstm1_sigmoid_t0_4, lstm1_tanh_t0_3, lstm1_mul_t0_2, lstm1_tanh_t0_4, lstm1_mul_stack_2);
+  float *lstm1_add_t1_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t1_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t1, lstm1_matmul_weight_hh_reverse_t1_scratch);
-  float *lstm1_add_t1_3 = (float *)(A + 5849984); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 16384, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t1, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t1_3);
-  float *lstm1_sigmoid_t1_4 = (float *)(A + 5161856); /* [64, 64] */
-  float *lstm1_sigmoid_t1_5 = (float *)(A + 5178240); /* [64, 64] */
-  float *lstm1_sigmoid_t1_6 = (float *)(A + 5194624); /* [64, 64] */
-  float *lstm1_tanh_t1_3 = (float *)(A + 5211008); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 16384, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t1_3, lstm1_matmul_weight_hh_reverse_t1_scratch);
+  float *lstm1_sigmoid_t1_4 = (float *)(A + 5849984); /* [64, 64] */
+  float *lstm1_sigmoid_t1_5 = (float *)(A + 5866368); /* [64, 64] */
+  float *lstm1_sigmoid_t1_6 = (float *)(A + 5882752); /* [64, 64] */
+  float *lstm1_tanh_t1_3 = (float *)(A + 5899136); /* [64, 64] */
   float *lstm1_add_t1_4 = (float *)(A + 5915520); /* [64, 64] */
   float *lstm1_tanh_t1_4 = (float *)(A + 5931904); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t1_3 + 192, lstm1_add_t1_3 + 64, lstm1_mul_t0_2, lstm1_add_t1_3, lstm1_add_t1_3 + 128, lstm1_sigmoid_t1_4, lstm1_sigmoid_t1_5, lstm1_sigmoid_t1_6, lstm1_tanh_t1_3, lstm1_add_t1_4, lstm1_tanh_t1_4, lstm1_mul_stack_2 + 4096);
-  float *lstm1_matmul_weight_hh_reverse_t2 = (float *)(A + 5849984); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t1_3 + 192, lstm1_add_t1_3 + 64, lstm1_mul_t0_2, lstm1_add_t1_3, lstm1_add_t1_3 + 128, lstm1_sigmoid_t1_4, lstm1_sigmoid_t1_5, lstm1_sigmoid_t1_6, lstm1_tanh_t1_3, lstm1_add_t1_4, lstm1_tanh_t1_4, lstm1_mul_stack_2 + 4096);
+  float *lstm1_add_t2_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t2_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 4096, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t2, lstm1_matmul_weight_hh_reverse_t2_scratch);
-  float *lstm1_add_t2_3 = (float *)(A + 5948288); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 32768, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t2, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t2_3);
-  float *lstm1_sigmoid_t2_4 = (float *)(A + 5849984); /* [64, 64] */
-  float *lstm1_sigmoid_t2_5 = (float *)(A + 5866368); /* [64, 64] */
-  float *lstm1_sigmoid_t2_6 = (float *)(A + 5882752); /* [64, 64] */
-  float *lstm1_tanh_t2_3 = (float *)(A + 5899136); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 4096, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 32768, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t2_3, lstm1_matmul_weight_hh_reverse_t2_scratch);
+  float *lstm1_sigmoid_t2_4 = (float *)(A + 5948288); /* [64, 64] */
+  float *lstm1_sigmoid_t2_5 = (float *)(A + 5964672); /* [64, 64] */
+  float *lstm1_sigmoid_t2_6 = (float *)(A + 5981056); /* [64, 64] */
+  float *lstm1_tanh_t2_3 = (float *)(A + 5997440); /* [64, 64] */
   float *lstm1_add_t2_4 = (float *)(A + 6013824); /* [64, 64] */
   float *lstm1_tanh_t2_4 = (float *)(A + 6030208); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t2_3 + 192, lstm1_add_t2_3 + 64, lstm1_add_t1_4, lstm1_add_t2_3, lstm1_add_t2_3 + 128, lstm1_sigmoid_t2_4, lstm1_sigmoid_t2_5, lstm1_sigmoid_t2_6, lstm1_tanh_t2_3, lstm1_add_t2_4, lstm1_tanh_t2_4, lstm1_mul_stack_2 + 8192);
-  float *lstm1_matmul_weight_hh_reverse_t3 = (float *)(A + 5948288); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t2_3 + 192, lstm1_add_t2_3 + 64, lstm1_add_t1_4, lstm1_add_t2_3, lstm1_add_t2_3 + 128, lstm1_sigmoid_t2_4, lstm1_sigmoid_t2_5, lstm1_sigmoid_t2_6, lstm1_tanh_t2_3, lstm1_add_t2_4, lstm1_tanh_t2_4, lstm1_mul_stack_2 + 8192);
+  float *lstm1_add_t3_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t3_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 8192, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t3, lstm1_matmul_weight_hh_reverse_t3_scratch);
-  float *lstm1_add_t3_3 = (float *)(A + 6046592); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 49152, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t3, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t3_3);
-  float *lstm1_sigmoid_t3_4 = (float *)(A + 5948288); /* [64, 64] */
-  float *lstm1_sigmoid_t3_5 = (float *)(A + 5964672); /* [64, 64] */
-  float *lstm1_sigmoid_t3_6 = (float *)(A + 5981056); /* [64, 64] */
-  float *lstm1_tanh_t3_3 = (float *)(A + 5997440); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 8192, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 49152, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t3_3, lstm1_matmul_weight_hh_reverse_t3_scratch);
+  float *lstm1_sigmoid_t3_4 = (float *)(A + 6046592); /* [64, 64] */
+  float *lstm1_sigmoid_t3_5 = (float *)(A + 6062976); /* [64, 64] */
+  float *lstm1_sigmoid_t3_6 = (float *)(A + 6079360); /* [64, 64] */
+  float *lstm1_tanh_t3_3 = (float *)(A + 6095744); /* [64, 64] */
   float *lstm1_add_t3_4 = (float *)(A + 6112128); /* [64, 64] */
   float *lstm1_tanh_t3_4 = (float *)(A + 6128512); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t3_3 + 192, lstm1_add_t3_3 + 64, lstm1_add_t2_4, lstm1_add_t3_3, lstm1_add_t3_3 + 128, lstm1_sigmoid_t3_4, lstm1_sigmoid_t3_5, lstm1_sigmoid_t3_6, lstm1_tanh_t3_3, lstm1_add_t3_4, lstm1_tanh_t3_4, lstm1_mul_stack_2 + 12288);
-  float *lstm1_matmul_weight_hh_reverse_t4 = (float *)(A + 6046592); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t3_3 + 192, lstm1_add_t3_3 + 64, lstm1_add_t2_4, lstm1_add_t3_3, lstm1_add_t3_3 + 128, lstm1_sigmoid_t3_4, lstm1_sigmoid_t3_5, lstm1_sigmoid_t3_6, lstm1_tanh_t3_3, lstm1_add_t3_4, lstm1_tanh_t3_4, lstm1_mul_stack_2 + 12288);
+}
+
+static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack_2 = (float *)(A + 5407616); /* [27, 64, 64] */
+  float *lstm1_transpose_weight_hh_reverse = (float *)(A + 5260160); /* [64, 256] */
+  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 217088); /* [1792, 256] */
+  float *lstm1_add_t4_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t4_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 12288, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t4, lstm1_matmul_weight_hh_reverse_t4_scratch);
-  float *lstm1_add_t4_3 = (float *)(A + 6144896); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 65536, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t4, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t4_3);
-  float *lstm1_sigmoid_t4_4 = (float *)(A + 6046592); /* [64, 64] */
-  float *lstm1_sigmoid_t4_5 = (float *)(A + 6062976); /* [64, 64] */
-  float *lstm1_sigmoid_t4_6 = (float *)(A + 6079360); /* [64, 64] */
-  float *lstm1_tanh_t4_3 = (float *)(A + 6095744); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 12288, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 65536, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t4_3, lstm1_matmul_weight_hh_reverse_t4_scratch);
+  float *lstm1_add_t3_4 = (float *)(A + 6112128); /* [64, 64] */
+  float *lstm1_sigmoid_t4_4 = (float *)(A + 6144896); /* [64, 64] */
+  float *lstm1_sigmoid_t4_5 = (float *)(A + 6161280); /* [64, 64] */
+  float *lstm1_sigmoid_t4_6 = (float *)(A + 6177664); /* [64, 64] */
+  float *lstm1_tanh_t4_3 = (float *)(A + 6194048); /* [64, 64] */
   float *lstm1_add_t4_4 = (float *)(A + 6210432); /* [64, 64] */
   float *lstm1_tanh_t4_4 = (float *)(A + 6226816); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t4_3 + 192, lstm1_add_t4_3 + 64, lstm1_add_t3_4, lstm1_add_t4_3, lstm1_add_t4_3 + 128, lstm1_sigmoid_t4_4, lstm1_sigmoid_t4_5, lstm1_sigmoid_t4_6, lstm1_tanh_t4_3, lstm1_add_t4_4, lstm1_tanh_t4_4, lstm1_mul_stack_2 + 16384);
-  float *lstm1_matmul_weight_hh_reverse_t5 = (float *)(A + 6144896); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t4_3 + 192, lstm1_add_t4_3 + 64, lstm1_add_t3_4, lstm1_add_t4_3, lstm1_add_t4_3 + 128, lstm1_sigmoid_t4_4, lstm1_sigmoid_t4_5, lstm1_sigmoid_t4_6, lstm1_tanh_t4_3, lstm1_add_t4_4, lstm1_tanh_t4_4, lstm1_mul_stack_2 + 16384);
+  float *lstm1_add_t5_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t5_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 16384, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t5, lstm1_matmul_weight_hh_reverse_t5_scratch);
-  float *lstm1_add_t5_3 = (float *)(A + 6243200); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 81920, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t5, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t5_3);
-  float *lstm1_sigmoid_t5_4 = (float *)(A + 6144896); /* [64, 64] */
-  float *lstm1_sigmoid_t5_5 = (float *)(A + 6161280); /* [64, 64] */
-  float *lstm1_sigmoid_t5_6 = (float *)(A + 6177664); /* [64, 64] */
-  float *lstm1_tanh_t5_3 = (float *)(A + 6194048); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 16384, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 81920, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t5_3, lstm1_matmul_weight_hh_reverse_t5_scratch);
+  float *lstm1_sigmoid_t5_4 = (float *)(A + 6243200); /* [64, 64] */
+  float *lstm1_sigmoid_t5_5 = (float *)(A + 6259584); /* [64, 64] */
+  float *lstm1_sigmoid_t5_6 = (float *)(A + 6275968); /* [64, 64] */
+  float *lstm1_tanh_t5_3 = (float *)(A + 6292352); /* [64, 64] */
   float *lstm1_add_t5_4 = (float *)(A + 6308736); /* [64, 64] */
   float *lstm1_tanh_t5_4 = (float *)(A + 6325120); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t5_3 + 192, lstm1_add_t5_3 + 64, lstm1_add_t4_4, lstm1_add_t5_3, lstm1_add_t5_3 + 128, lstm1_sigmoid_t5_4, lstm1_sigmoid_t5_5, lstm1_sigmoid_t5_6, lstm1_tanh_t5_3, lstm1_add_t5_4, lstm1_tanh_t5_4, lstm1_mul_stack_2 + 20480);
-  float *lstm1_matmul_weight_hh_reverse_t6 = (float *)(A + 6243200); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t5_3 + 192, lstm1_add_t5_3 + 64, lstm1_add_t4_4, lstm1_add_t5_3, lstm1_add_t5_3 + 128, lstm1_sigmoid_t5_4, lstm1_sigmoid_t5_5, lstm1_sigmoid_t5_6, lstm1_tanh_t5_3, lstm1_add_t5_4, lstm1_tanh_t5_4, lstm1_mul_stack_2 + 20480);
+  float *lstm1_add_t6_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t6_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 20480, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t6, lstm1_matmul_weight_hh_reverse_t6_scratch);
-  float *lstm1_add_t6_3 = (float *)(A + 6341504); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 98304, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t6, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t6_3);
-  float *lstm1_sigmoid_t6_4 = (float *)(A + 6243200); /* [64, 64] */
-  float *lstm1_sigmoid_t6_5 = (float *)(A + 6259584); /* [64, 64] */
-  float *lstm1_sigmoid_t6_6 = (float *)(A + 6275968); /* [64, 64] */
-  float *lstm1_tanh_t6_3 = (float *)(A + 6292352); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 20480, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 98304, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t6_3, lstm1_matmul_weight_hh_reverse_t6_scratch);
+  float *lstm1_sigmoid_t6_4 = (float *)(A + 6341504); /* [64, 64] */
+  float *lstm1_sigmoid_t6_5 = (float *)(A + 6357888); /* [64, 64] */
+  float *lstm1_sigmoid_t6_6 = (float *)(A + 6374272); /* [64, 64] */
+  float *lstm1_tanh_t6_3 = (float *)(A + 6390656); /* [64, 64] */
   float *lstm1_add_t6_4 = (float *)(A + 6407040); /* [64, 64] */
   float *lstm1_tanh_t6_4 = (float *)(A + 6423424); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t6_3 + 192, lstm1_add_t6_3 + 64, lstm1_add_t5_4, lstm1_add_t6_3, lstm1_add_t6_3 + 128, lstm1_sigmoid_t6_4, lstm1_sigmoid_t6_5, lstm1_sigmoid_t6_6, lstm1_tanh_t6_3, lstm1_add_t6_4, lstm1_tanh_t6_4, lstm1_mul_stack_2 + 24576);
-  float *lstm1_matmul_weight_hh_reverse_t7 = (float *)(A + 6341504); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t6_3 + 192, lstm1_add_t6_3 + 64, lstm1_add_t5_4, lstm1_add_t6_3, lstm1_add_t6_3 + 128, lstm1_sigmoid_t6_4, lstm1_sigmoid_t6_5, lstm1_sigmoid_t6_6, lstm1_tanh_t6_3, lstm1_add_t6_4, lstm1_tanh_t6_4, lstm1_mul_stack_2 + 24576);
+  float *lstm1_add_t7_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t7_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 24576, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t7, lstm1_matmul_weight_hh_reverse_t7_scratch);
-  float *lstm1_add_t7_3 = (float *)(A + 6439808); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 114688, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t7, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t7_3);
-  float *lstm1_sigmoid_t7_4 = (float *)(A + 6341504); /* [64, 64] */
-  float *lstm1_sigmoid_t7_5 = (float *)(A + 6357888); /* [64, 64] */
-  float *lstm1_sigmoid_t7_6 = (float *)(A + 6374272); /* [64, 64] */
-  float *lstm1_tanh_t7_3 = (float *)(A + 6390656); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 24576, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 114688, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t7_3, lstm1_matmul_weight_hh_reverse_t7_scratch);
+  float *lstm1_sigmoid_t7_4 = (float *)(A + 6439808); /* [64, 64] */
+  float *lstm1_sigmoid_t7_5 = (float *)(A + 6456192); /* [64, 64] */
+  float *lstm1_sigmoid_t7_6 = (float *)(A + 6472576); /* [64, 64] */
+  float *lstm1_tanh_t7_3 = (float *)(A + 6488960); /* [64, 64] */
   float *lstm1_add_t7_4 = (float *)(A + 6505344); /* [64, 64] */
   float *lstm1_tanh_t7_4 = (float *)(A + 6521728); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t7_3 + 192, lstm1_add_t7_3 + 64, lstm1_add_t6_4, lstm1_add_t7_3, lstm1_add_t7_3 + 128, lstm1_sigmoid_t7_4, lstm1_sigmoid_t7_5, lstm1_sigmoid_t7_6, lstm1_tanh_t7_3, lstm1_add_t7_4, lstm1_tanh_t7_4, lstm1_mul_stack_2 + 28672);
-  float *lstm1_matmul_weight_hh_reverse_t8 = (float *)(A + 6439808); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t7_3 + 192, lstm1_add_t7_3 + 64, lstm1_add_t6_4, lstm1_add_t7_3, lstm1_add_t7_3 + 128, lstm1_sigmoid_t7_4, lstm1_sigmoid_t7_5, lstm1_sigmoid_t7_6, lstm1_tanh_t7_3, lstm1_add_t7_4, lstm1_tanh_t7_4, lstm1_mul_stack_2 + 28672);
+  float *lstm1_add_t8_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t8_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 28672, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t8, lstm1_matmul_weight_hh_reverse_t8_scratch);
-  float *lstm1_add_t8_3 = (float *)(A + 6538112); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 131072, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t8, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t8_3);
-  float *lstm1_sigmoid_t8_4 = (float *)(A + 6439808); /* [64, 64] */
-  float *lstm1_sigmoid_t8_5 = (float *)(A + 6456192); /* [64, 64] */
-  float *lstm1_sigmoid_t8_6 = (float *)(A + 6472576); /* [64, 64] */
-  float *lstm1_tanh_t8_3 = (float *)(A + 6488960); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 28672, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 131072, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t8_3, lstm1_matmul_weight_hh_reverse_t8_scratch);
+  float *lstm1_sigmoid_t8_4 = (float *)(A + 6538112); /* [64, 64] */
+  float *lstm1_sigmoid_t8_5 = (float *)(A + 6554496); /* [64, 64] */
+  float *lstm1_sigmoid_t8_6 = (float *)(A + 6570880); /* [64, 64] */
+  float *lstm1_tanh_t8_3 = (float *)(A + 6587264); /* [64, 64] */
   float *lstm1_add_t8_4 = (float *)(A + 6603648); /* [64, 64] */
   float *lstm1_tanh_t8_4 = (float *)(A + 6620032); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t8_3 + 192, lstm1_add_t8_3 + 64, lstm1_add_t7_4, lstm1_add_t8_3, lstm1_add_t8_3 + 128, lstm1_sigmoid_t8_4, lstm1_sigmoid_t8_5, lstm1_sigmoid_t8_6, lstm1_tanh_t8_3, lstm1_add_t8_4, lstm1_tanh_t8_4, lstm1_mul_stack_2 + 32768);
-  float *lstm1_matmul_weight_hh_reverse_t9 = (float *)(A + 6538112); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t8_3 + 192, lstm1_add_t8_3 + 64, lstm1_add_t7_4, lstm1_add_t8_3, lstm1_add_t8_3 + 128, lstm1_sigmoid_t8_4, lstm1_sigmoid_t8_5, lstm1_sigmoid_t8_6, lstm1_tanh_t8_3, lstm1_add_t8_4, lstm1_tanh_t8_4, lstm1_mul_stack_2 + 32768);
+  float *lstm1_add_t9_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t9_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 32768, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t9, lstm1_matmul_weight_hh_reverse_t9_scratch);
-  float *lstm1_add_t9_3 = (float *)(A + 6636416); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 147456, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t9, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t9_3);
-  float *lstm1_sigmoid_t9_4 = (float *)(A + 6538112); /* [64, 64] */
-  float *lstm1_sigmoid_t9_5 = (float *)(A + 6554496); /* [64, 64] */
-  float *lstm1_sigmoid_t9_6 = (float *)(A + 6570880); /* [64, 64] */
-  float *lstm1_tanh_t9_3 = (float *)(A + 6587264); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 32768, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 147456, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t9_3, lstm1_matmul_weight_hh_reverse_t9_scratch);
+  float *lstm1_sigmoid_t9_4 = (float *)(A + 6636416); /* [64, 64] */
+  float *lstm1_sigmoid_t9_5 = (float *)(A + 6652800); /* [64, 64] */
+  float *lstm1_sigmoid_t9_6 = (float *)(A + 6669184); /* [64, 64] */
+  float *lstm1_tanh_t9_3 = (float *)(A + 6685568); /* [64, 64] */
   float *lstm1_add_t9_4 = (float *)(A + 6701952); /* [64, 64] */
   float *lstm1_tanh_t9_4 = (float *)(A + 6718336); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t9_3 + 192, lstm1_add_t9_3 + 64, lstm1_add_t8_4, lstm1_add_t9_3, lstm1_add_t9_3 + 128, lstm1_sigmoid_t9_4, lstm1_sigmoid_t9_5, lstm1_sigmoid_t9_6, lstm1_tanh_t9_3, lstm1_add_t9_4, lstm1_tanh_t9_4, lstm1_mul_stack_2 + 36864);
-  float *lstm1_matmul_weight_hh_reverse_t10 = (float *)(A + 6636416); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t9_3 + 192, lstm1_add_t9_3 + 64, lstm1_add_t8_4, lstm1_add_t9_3, lstm1_add_t9_3 + 128, lstm1_sigmoid_t9_4, lstm1_sigmoid_t9_5, lstm1_sigmoid_t9_6, lstm1_tanh_t9_3, lstm1_add_t9_4, lstm1_tanh_t9_4, lstm1_mul_stack_2 + 36864);
+  float *lstm1_add_t10_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t10_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 36864, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t10, lstm1_matmul_weight_hh_reverse_t10_scratch);
-  float *lstm1_add_t10_3 = (float *)(A + 6734720); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 163840, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t10, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t10_3);
-  float *lstm1_sigmoid_t10_4 = (float *)(A + 6636416); /* [64, 64] */
-  float *lstm1_sigmoid_t10_5 = (float *)(A + 6652800); /* [64, 64] */
-  float *lstm1_sigmoid_t10_6 = (float *)(A + 6669184); /* [64, 64] */
-  float *lstm1_tanh_t10_3 = (float *)(A + 6685568); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 36864, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 163840, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t10_3, lstm1_matmul_weight_hh_reverse_t10_scratch);
+  float *lstm1_sigmoid_t10_4 = (float *)(A + 6734720); /* [64, 64] */
+  float *lstm1_sigmoid_t10_5 = (float *)(A + 6751104); /* [64, 64] */
+  float *lstm1_sigmoid_t10_6 = (float *)(A + 6767488); /* [64, 64] */
+  float *lstm1_tanh_t10_3 = (float *)(A + 6783872); /* [64, 64] */
   float *lstm1_add_t10_4 = (float *)(A + 6800256); /* [64, 64] */
   float *lstm1_tanh_t10_4 = (float *)(A + 6816640); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t10_3 + 192, lstm1_add_t10_3 + 64, lstm1_add_t9_4, lstm1_add_t10_3, lstm1_add_t10_3 + 128, lstm1_sigmoid_t10_4, lstm1_sigmoid_t10_5, lstm1_sigmoid_t10_6, lstm1_tanh_t10_3, lstm1_add_t10_4, lstm1_tanh_t10_4, lstm1_mul_stack_2 + 40960);
-  float *lstm1_matmul_weight_hh_reverse_t11 = (float *)(A + 6734720); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t10_3 + 192, lstm1_add_t10_3 + 64, lstm1_add_t9_4, lstm1_add_t10_3, lstm1_add_t10_3 + 128, lstm1_sigmoid_t10_4, lstm1_sigmoid_t10_5, lstm1_sigmoid_t10_6, lstm1_tanh_t10_3, lstm1_add_t10_4, lstm1_tanh_t10_4, lstm1_mul_stack_2 + 40960);
+  float *lstm1_add_t11_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t11_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 40960, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t11, lstm1_matmul_weight_hh_reverse_t11_scratch);
-  float *lstm1_add_t11_3 = (float *)(A + 6833024); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 180224, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t11, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t11_3);
-  float *lstm1_sigmoid_t11_4 = (float *)(A + 6734720); /* [64, 64] */
-  float *lstm1_sigmoid_t11_5 = (float *)(A + 6751104); /* [64, 64] */
-  float *lstm1_sigmoid_t11_6 = (float *)(A + 6767488); /* [64, 64] */
-  float *lstm1_tanh_t11_3 = (float *)(A + 6783872); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 40960, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 180224, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t11_3, lstm1_matmul_weight_hh_reverse_t11_scratch);
+  float *lstm1_sigmoid_t11_4 = (float *)(A + 6833024); /* [64, 64] */
+  float *lstm1_sigmoid_t11_5 = (float *)(A + 6849408); /* [64, 64] */
+  float *lstm1_sigmoid_t11_6 = (float *)(A + 6865792); /* [64, 64] */
+  float *lstm1_tanh_t11_3 = (float *)(A + 6882176); /* [64, 64] */
   float *lstm1_add_t11_4 = (float *)(A + 6898560); /* [64, 64] */
   float *lstm1_tanh_t11_4 = (float *)(A + 6914944); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t11_3 + 192, lstm1_add_t11_3 + 64, lstm1_add_t10_4, lstm1_add_t11_3, lstm1_add_t11_3 + 128, lstm1_sigmoid_t11_4, lstm1_sigmoid_t11_5, lstm1_sigmoid_t11_6, lstm1_tanh_t11_3, lstm1_add_t11_4, lstm1_tanh_t11_4, lstm1_mul_stack_2 + 45056);
-  float *lstm1_matmul_weight_hh_reverse_t12 = (float *)(A + 6833024); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t11_3 + 192, lstm1_add_t11_3 + 64, lstm1_add_t10_4, lstm1_add_t11_3, lstm1_add_t11_3 + 128, lstm1_sigmoid_t11_4, lstm1_sigmoid_t11_5, lstm1_sigmoid_t11_6, lstm1_tanh_t11_3, lstm1_add_t11_4, lstm1_tanh_t11_4, lstm1_mul_stack_2 + 45056);
+  float *lstm1_add_t12_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t12_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 45056, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t12, lstm1_matmul_weight_hh_reverse_t12_scratch);
-  float *lstm1_add_t12_3 = (float *)(A + 6931328); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 196608, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t12, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t12_3);
-  float *lstm1_sigmoid_t12_4 = (float *)(A + 6833024); /* [64, 64] */
-  float *lstm1_sigmoid_t12_5 = (float *)(A + 6849408); /* [64, 64] */
-  float *lstm1_sigmoid_t12_6 = (float *)(A + 6865792); /* [64, 64] */
-  float *lstm1_tanh_t12_3 = (float *)(A + 6882176); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 45056, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 196608, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t12_3, lstm1_matmul_weight_hh_reverse_t12_scratch);
+  float *lstm1_sigmoid_t12_4 = (float *)(A + 6931328); /* [64, 64] */
+  float *lstm1_sigmoid_t12_5 = (float *)(A + 6947712); /* [64, 64] */
+  float *lstm1_sigmoid_t12_6 = (float *)(A + 6964096); /* [64, 64] */
+  float *lstm1_tanh_t12_3 = (float *)(A + 6980480); /* [64, 64] */
   float *lstm1_add_t12_4 = (float *)(A + 6996864); /* [64, 64] */
   float *lstm1_tanh_t12_4 = (float *)(A + 7013248); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t12_3 + 192, lstm1_add_t12_3 + 64, lstm1_add_t11_4, lstm1_add_t12_3, lstm1_add_t12_3 + 128, lstm1_sigmoid_t12_4, lstm1_sigmoid_t12_5, lstm1_sigmoid_t12_6, lstm1_tanh_t12_3, lstm1_add_t12_4, lstm1_tanh_t12_4, lstm1_mul_stack_2 + 49152);
-  float *lstm1_matmul_weight_hh_reverse_t13 = (float *)(A + 6931328); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t12_3 + 192, lstm1_add_t12_3 + 64, lstm1_add_t11_4, lstm1_add_t12_3, lstm1_add_t12_3 + 128, lstm1_sigmoid_t12_4, lstm1_sigmoid_t12_5, lstm1_sigmoid_t12_6, lstm1_tanh_t12_3, lstm1_add_t12_4, lstm1_tanh_t12_4, lstm1_mul_stack_2 + 49152);
+  float *lstm1_add_t13_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t13_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 49152, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t13, lstm1_matmul_weight_hh_reverse_t13_scratch);
-  float *lstm1_add_t13_3 = (float *)(A + 7029632); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 212992, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t13, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t13_3);
-  float *lstm1_sigmoid_t13_4 = (float *)(A + 6931328); /* [64, 64] */
-  float *lstm1_sigmoid_t13_5 = (float *)(A + 6947712); /* [64, 64] */
-  float *lstm1_sigmoid_t13_6 = (float *)(A + 6964096); /* [64, 64] */
-  float *lstm1_tanh_t13_3 = (float *)(A + 6980480); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 49152, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 212992, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t13_3, lstm1_matmul_weight_hh_reverse_t13_scratch);
+  float *lstm1_sigmoid_t13_4 = (float *)(A + 7029632); /* [64, 64] */
+  float *lstm1_sigmoid_t13_5 = (float *)(A + 7046016); /* [64, 64] */
+  float *lstm1_sigmoid_t13_6 = (float *)(A + 7062400); /* [64, 64] */
+  float *lstm1_tanh_t13_3 = (float *)(A + 7078784); /* [64, 64] */
   float *lstm1_add_t13_4 = (float *)(A + 7095168); /* [64, 64] */
   float *lstm1_tanh_t13_4 = (float *)(A + 7111552); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t13_3 + 192, lstm1_add_t13_3 + 64, lstm1_add_t12_4, lstm1_add_t13_3, lstm1_add_t13_3 + 128, lstm1_sigmoid_t13_4, lstm1_sigmoid_t13_5, lstm1_sigmoid_t13_6, lstm1_tanh_t13_3, lstm1_add_t13_4, lstm1_tanh_t13_4, lstm1_mul_stack_2 + 53248);
-  float *lstm1_matmul_weight_hh_reverse_t14 = (float *)(A + 7029632); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t13_3 + 192, lstm1_add_t13_3 + 64, lstm1_add_t12_4, lstm1_add_t13_3, lstm1_add_t13_3 + 128, lstm1_sigmoid_t13_4, lstm1_sigmoid_t13_5, lstm1_sigmoid_t13_6, lstm1_tanh_t13_3, lstm1_add_t13_4, lstm1_tanh_t13_4, lstm1_mul_stack_2 + 53248);
+  float *lstm1_add_t14_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t14_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 53248, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t14, lstm1_matmul_weight_hh_reverse_t14_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 53248, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 229376, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t14_3, lstm1_matmul_weight_hh_reverse_t14_scratch);
+  float *lstm1_sigmoid_t14_4 = (float *)(A + 7127936); /* [64, 64] */
+  float *lstm1_sigmoid_t14_5 = (float *)(A + 7144320); /* [64, 64] */
+  float *lstm1_sigmoid_t14_6 = (float *)(A + 7160704); /* [64, 64] */
+  float *lstm1_tanh_t14_3 = (float *)(A + 7177088); /* [64, 64] */
+  float *lstm1_add_t14_4 = (float *)(A + 7193472); /* [64, 64] */
+  float *lstm1_tanh_t14_4 = (float *)(A + 7209856); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t14_3 + 192, lstm1_add_t14_3 + 64, lstm1_add_t13_4, lstm1_add_t14_3, lstm1_add_t14_3 + 128, lstm1_sigmoid_t14_4, lstm1_sigmoid_t14_5, lstm1_sigmoid_t14_6, lstm1_tanh_t14_3, lstm1_add_t14_4, lstm1_tanh_t14_4, lstm1_mul_stack_2 + 57344);
+  float *lstm1_add_t15_3 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t15_scratch = A + 2052096; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack_2 + 57344, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 245760, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t15_3, lstm1_matmul_weight_hh_reverse_t15_scratch);
+  float *lstm1_sigmoid_t15_4 = (float *)(A + 7226240); /* [64, 64] */
+  float *lstm1_sigmoid_t15_5 = (float *)(A + 7242624); /* [64, 64] */
+  float *lstm1_sigmoid_t15_6 = (float *)(A + 7259008); /* [64, 64] */
+  float *lstm1_tanh_t15_3 = (float *)(A + 7275392); /* [64, 64] */
+  float *lstm1_add_t15_4 = (float *)(A + 7291776); /* [64, 64] */
+  float *lstm1_tanh_t15_4 = (float *)(A + 7308160); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t15_3 + 192, lstm1_add_t15_3 + 64, lstm1_add_t14_4, lstm1_add_t15_3, lstm1_add_t15_3 + 128, lstm1_sigmoid_t15_4, lstm1_sigmoid_t15_5, lstm1_sigmoid_t15_6, lstm1_tanh_t15_3, lstm1_add_t15_4, lstm1_tanh_t15_4, lstm1_mul_stack_2 + 61440);
+  float *lstm1_add_t16_3 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t16_scratch = A + 2052096; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack_2 + 61440, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 262144, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t16_3, lstm1_matmul_weight_hh_reverse_t16_scratch);
+  float *lstm1_sigmoid_t16_4 = (float *)(A + 7324544); /* [64, 64] */
+  float *lstm1_sigmoid_t16_5 = (float *)(A + 7340928); /* [64, 64] */
+  float *lstm1_sigmoid_t16_6 = (float *)(A + 7357312); /* [64, 64] */
+  float *lstm1_tanh_t16_3 = (float *)(A + 7373696); /* [64, 64] */
+  float *lstm1_add_t16_4 = (float *)(A + 7390080); /* [64, 64] */
+  float *lstm1_tanh_t16_4 = (float *)(A + 7406464); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t16_3 + 192, lstm1_add_t16_3 + 64, lstm1_add_t15_4, lstm1_add_t16_3, lstm1_add_t16_3 + 128, lstm1_sigmoid_t16_4, lstm1_sigmoid_t16_5, lstm1_sigmoid_t16_6, lstm1_tanh_t16_3, lstm1_add_t16_4, lstm1_tanh_t16_4, lstm1_mul_stack_2 + 65536);
+  float *lstm1_add_t17_3 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t17_scratch = A + 2052096; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack_2 + 65536, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 278528, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t17_3, lstm1_matmul_weight_hh_reverse_t17_scratch);
+  float *lstm1_sigmoid_t17_4 = (float *)(A + 7422848); /* [64, 64] */
+  float *lstm1_sigmoid_t17_5 = (float *)(A + 7439232); /* [64, 64] */
+  float *lstm1_sigmoid_t17_6 = (float *)(A + 7455616); /* [64, 64] */
+  float *lstm1_tanh_t17_3 = (float *)(A + 7472000); /* [64, 64] */
+  float *lstm1_add_t17_4 = (float *)(A + 7488384); /* [64, 64] */
+  float *lstm1_tanh_t17_4 = (float *)(A + 7504768); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t17_3 + 192, lstm1_add_t17_3 + 64, lstm1_add_t16_4, lstm1_add_t17_3, lstm1_add_t17_3 + 128, lstm1_sigmoid_t17_4, lstm1_sigmoid_t17_5, lstm1_sigmoid_t17_6, lstm1_tanh_t17_3, lstm1_add_t17_4, lstm1_tanh_t17_4, lstm1_mul_stack_2 + 69632);
+  float *lstm1_add_t18_3 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t18_scratch = A + 2052096; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack_2 + 69632, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 294912, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t18_3, lstm1_matmul_weight_hh_reverse_t18_scratch);
+  float *lstm1_sigmoid_t18_4 = (float *)(A + 7521152); /* [64, 64] */
+  float *lstm1_sigmoid_t18_5 = (float *)(A + 7537536); /* [64, 64] */
+  float *lstm1_sigmoid_t18_6 = (float *)(A + 7553920); /* [64, 64] */
+  float *lstm1_tanh_t18_3 = (float *)(A + 7570304); /* [64, 64] */
+  float *lstm1_add_t18_4 = (float *)(A + 7586688); /* [64, 64] */
+  float *lstm1_tanh_t18_4 = (float *)(A + 7603072); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t18_3 + 192, lstm1_add_t18_3 + 64, lstm1_add_t17_4, lstm1_add_t18_3, lstm1_add_t18_3 + 128, lstm1_sigmoid_t18_4, lstm1_sigmoid_t18_5, lstm1_sigmoid_t18_6, lstm1_tanh_t18_3, lstm1_add_t18_4, lstm1_tanh_t18_4, lstm1_mul_stack_2 + 73728);
+  float *lstm1_add_t19_3 = (float *)(A + 2129920); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t19_scratch = A + 2052096; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack_2 + 73728, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 311296, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t19_3, lstm1_matmul_weight_hh_reverse_t19_scratch);
+  float *lstm1_sigmoid_t19_4 = (float *)(A + 7619456); /* [64, 64] */
+  float *lstm1_sigmoid_t19_5 = (float *)(A + 7635840); /* [64, 64] */
+  float *lstm1_sigmoid_t19_6 = (float *)(A + 7652224); /* [64, 64] */
+  float *lstm1_tanh_t19_3 = (float *)(A + 7668608); /* [64, 64] */
+  float *lstm1_add_t19_4 = (float *)(A + 7684992); /* [64, 64] */
+  float *lstm1_tanh_t19_4 = (float *)(A + 7701376); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t19_3 + 192, lstm1_add_t19_3 + 64, lstm1_add_t18_4, lstm1_add_t19_3, lstm1_add_t19_3 + 128, lstm1_sigmoid_t19_4, lstm1_sigmoid_t19_5, lstm1_sigmoid_t19_6, lstm1_tanh_t19_3, lstm1_add_t19_4, lstm1_tanh_t19_4, lstm1_mul_stack_2 + 77824);
 }
 
 static void fmnist_bilstm_grad_4(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 217088); /* [1792, 256] */
-  float *lstm1_matmul_weight_hh_reverse_t14 = (float *)(A + 7029632); /* [64, 256] */
-  float *lstm1_add_t14_3 = (float *)(A + 7127936); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 229376, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t14, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t14_3);
-  float *lstm1_add_t13_4 = (float *)(A + 7095168); /* [64, 64] */
-  float *lstm1_sigmoid_t14_4 = (float *)(A + 7029632); /* [64, 64] */
-  float *lstm1_sigmoid_t14_5 = (float *)(A + 7046016); /* [64, 64] */
-  float *lstm1_sigmoid_t14_6 = (float *)(A + 7062400); /* [64, 64] */
-  float *lstm1_tanh_t14_3 = (float *)(A + 7078784); /* [64, 64] */
-  float *lstm1_add_t14_4 = (float *)(A + 7193472); /* [64, 64] */
-  float *lstm1_tanh_t14_4 = (float *)(A + 7209856); /* [64, 64] */
   float *lstm1_mul_stack_2 = (float *)(A + 5407616); /* [27, 64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t14_3 + 192, lstm1_add_t14_3 + 64, lstm1_add_t13_4, lstm1_add_t14_3, lstm1_add_t14_3 + 128, lstm1_sigmoid_t14_4, lstm1_sigmoid_t14_5, lstm1_sigmoid_t14_6, lstm1_tanh_t14_3, lstm1_add_t14_4, lstm1_tanh_t14_4, lstm1_mul_stack_2 + 57344);
   float *lstm1_transpose_weight_hh_reverse = (float *)(A + 5260160); /* [64, 256] */
-  float *lstm1_matmul_weight_hh_reverse_t15 = (float *)(A + 7127936); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t15_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 57344, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t15, lstm1_matmul_weight_hh_reverse_t15_scratch);
-  float *lstm1_add_t15_3 = (float *)(A + 7226240); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 245760, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t15, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t15_3);
-  float *lstm1_sigmoid_t15_4 = (float *)(A + 7127936); /* [64, 64] */
-  float *lstm1_sigmoid_t15_5 = (float *)(A + 7144320); /* [64, 64] */
-  float *lstm1_sigmoid_t15_6 = (float *)(A + 7160704); /* [64, 64] */
-  float *lstm1_tanh_t15_3 = (float *)(A + 7177088); /* [64, 64] */
-  float *lstm1_add_t15_4 = (float *)(A + 7291776); /* [64, 64] */
-  float *lstm1_tanh_t15_4 = (float *)(A + 7308160); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t15_3 + 192, lstm1_add_t15_3 + 64, lstm1_add_t14_4, lstm1_add_t15_3, lstm1_add_t15_3 + 128, lstm1_sigmoid_t15_4, lstm1_sigmoid_t15_5, lstm1_sigmoid_t15_6, lstm1_tanh_t15_3, lstm1_add_t15_4, lstm1_tanh_t15_4, lstm1_mul_stack_2 + 61440);
-  float *lstm1_matmul_weight_hh_reverse_t16 = (float *)(A + 7226240); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t16_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 61440, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t16, lstm1_matmul_weight_hh_reverse_t16_scratch);
-  float *lstm1_add_t16_3 = (float *)(A + 7324544); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 262144, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t16, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t16_3);
-  float *lstm1_sigmoid_t16_4 = (float *)(A + 7226240); /* [64, 64] */
-  float *lstm1_sigmoid_t16_5 = (float *)(A + 7242624); /* [64, 64] */
-  float *lstm1_sigmoid_t16_6 = (float *)(A + 7259008); /* [64, 64] */
-  float *lstm1_tanh_t16_3 = (float *)(A + 7275392); /* [64, 64] */
-  float *lstm1_add_t16_4 = (float *)(A + 7390080); /* [64, 64] */
-  float *lstm1_tanh_t16_4 = (float *)(A + 7406464); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t16_3 + 192, lstm1_add_t16_3 + 64, lstm1_add_t15_4, lstm1_add_t16_3, lstm1_add_t16_3 + 128, lstm1_sigmoid_t16_4, lstm1_sigmoid_t16_5, lstm1_sigmoid_t16_6, lstm1_tanh_t16_3, lstm1_add_t16_4, lstm1_tanh_t16_4, lstm1_mul_stack_2 + 65536);
-  float *lstm1_matmul_weight_hh_reverse_t17 = (float *)(A + 7324544); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t17_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 65536, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t17, lstm1_matmul_weight_hh_reverse_t17_scratch);
-  float *lstm1_add_t17_3 = (float *)(A + 7422848); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 278528, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t17, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t17_3);
-  float *lstm1_sigmoid_t17_4 = (float *)(A + 7324544); /* [64, 64] */
-  float *lstm1_sigmoid_t17_5 = (float *)(A + 7340928); /* [64, 64] */
-  float *lstm1_sigmoid_t17_6 = (float *)(A + 7357312); /* [64, 64] */
-  float *lstm1_tanh_t17_3 = (float *)(A + 7373696); /* [64, 64] */
-  float *lstm1_add_t17_4 = (float *)(A + 7488384); /* [64, 64] */
-  float *lstm1_tanh_t17_4 = (float *)(A + 7504768); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t17_3 + 192, lstm1_add_t17_3 + 64, lstm1_add_t16_4, lstm1_add_t17_3, lstm1_add_t17_3 + 128, lstm1_sigmoid_t17_4, lstm1_sigmoid_t17_5, lstm1_sigmoid_t17_6, lstm1_tanh_t17_3, lstm1_add_t17_4, lstm1_tanh_t17_4, lstm1_mul_stack_2 + 69632);
-  float *lstm1_matmul_weight_hh_reverse_t18 = (float *)(A + 7422848); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t18_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 69632, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t18, lstm1_matmul_weight_hh_reverse_t18_scratch);
-  float *lstm1_add_t18_3 = (float *)(A + 7521152); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 294912, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t18, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t18_3);
-  float *lstm1_sigmoid_t18_4 = (float *)(A + 7422848); /* [64, 64] */
-  float *lstm1_sigmoid_t18_5 = (float *)(A + 7439232); /* [64, 64] */
-  float *lstm1_sigmoid_t18_6 = (float *)(A + 7455616); /* [64, 64] */
-  float *lstm1_tanh_t18_3 = (float *)(A + 7472000); /* [64, 64] */
-  float *lstm1_add_t18_4 = (float *)(A + 7586688); /* [64, 64] */
-  float *lstm1_tanh_t18_4 = (float *)(A + 7603072); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t18_3 + 192, lstm1_add_t18_3 + 64, lstm1_add_t17_4, lstm1_add_t18_3, lstm1_add_t18_3 + 128, lstm1_sigmoid_t18_4, lstm1_sigmoid_t18_5, lstm1_sigmoid_t18_6, lstm1_tanh_t18_3, lstm1_add_t18_4, lstm1_tanh_t18_4, lstm1_mul_stack_2 + 73728);
-  float *lstm1_matmul_weight_hh_reverse_t19 = (float *)(A + 7521152); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t19_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 73728, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t19, lstm1_matmul_weight_hh_reverse_t19_scratch);
-  float *lstm1_add_t19_3 = (float *)(A + 7619456); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 311296, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t19, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t19_3);
-  float *lstm1_sigmoid_t19_4 = (float *)(A + 7521152); /* [64, 64] */
-  float *lstm1_sigmoid_t19_5 = (float *)(A + 7537536); /* [64, 64] */
-  float *lstm1_sigmoid_t19_6 = (float *)(A + 7553920); /* [64, 64] */
-  float *lstm1_tanh_t19_3 = (float *)(A + 7570304); /* [64, 64] */
-  float *lstm1_add_t19_4 = (float *)(A + 7684992); /* [64, 64] */
-  float *lstm1_tanh_t19_4 = (float *)(A + 7701376); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t19_3 + 192, lstm1_add_t19_3 + 64, lstm1_add_t18_4, lstm1_add_t19_3, lstm1_add_t19_3 + 128, lstm1_sigmoid_t19_4, lstm1_sigmoid_t19_5, lstm1_sigmoid_t19_6, lstm1_tanh_t19_3, lstm1_add_t19_4, lstm1_tanh_t19_4, lstm1_mul_stack_2 + 77824);
-  float *lstm1_matmul_weight_hh_reverse_t20 = (float *)(A + 7619456); /* [64, 256] */
+  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 217088); /* [1792, 256] */
+  float *lstm1_add_t20_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t20_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 77824, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t20, lstm1_matmul_weight_hh_reverse_t20_scratch);
-  float *lstm1_add_t20_3 = (float *)(A + 7717760); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 327680, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t20, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t20_3);
-  float *lstm1_sigmoid_t20_4 = (float *)(A + 7619456); /* [64, 64] */
-  float *lstm1_sigmoid_t20_5 = (float *)(A + 7635840); /* [64, 64] */
-  float *lstm1_sigmoid_t20_6 = (float *)(A + 7652224); /* [64, 64] */
-  float *lstm1_tanh_t20_3 = (float *)(A + 7668608); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 77824, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 327680, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t20_3, lstm1_matmul_weight_hh_reverse_t20_scratch);
+  float *lstm1_add_t19_4 = (float *)(A + 7684992); /* [64, 64] */
+  float *lstm1_sigmoid_t20_4 = (float *)(A + 7717760); /* [64, 64] */
+  float *lstm1_sigmoid_t20_5 = (float *)(A + 7734144); /* [64, 64] */
+  float *lstm1_sigmoid_t20_6 = (float *)(A + 7750528); /* [64, 64] */
+  float *lstm1_tanh_t20_3 = (float *)(A + 7766912); /* [64, 64] */
   float *lstm1_add_t20_4 = (float *)(A + 7783296); /* [64, 64] */
   float *lstm1_tanh_t20_4 = (float *)(A + 7799680); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t20_3 + 192, lstm1_add_t20_3 + 64, lstm1_add_t19_4, lstm1_add_t20_3, lstm1_add_t20_3 + 128, lstm1_sigmoid_t20_4, lstm1_sigmoid_t20_5, lstm1_sigmoid_t20_6, lstm1_tanh_t20_3, lstm1_add_t20_4, lstm1_tanh_t20_4, lstm1_mul_stack_2 + 81920);
-  float *lstm1_matmul_weight_hh_reverse_t21 = (float *)(A + 7717760); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t20_3 + 192, lstm1_add_t20_3 + 64, lstm1_add_t19_4, lstm1_add_t20_3, lstm1_add_t20_3 + 128, lstm1_sigmoid_t20_4, lstm1_sigmoid_t20_5, lstm1_sigmoid_t20_6, lstm1_tanh_t20_3, lstm1_add_t20_4, lstm1_tanh_t20_4, lstm1_mul_stack_2 + 81920);
+  float *lstm1_add_t21_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t21_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 81920, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t21, lstm1_matmul_weight_hh_reverse_t21_scratch);
-  float *lstm1_add_t21_3 = (float *)(A + 7816064); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 344064, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t21, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t21_3);
-  float *lstm1_sigmoid_t21_4 = (float *)(A + 7717760); /* [64, 64] */
-  float *lstm1_sigmoid_t21_5 = (float *)(A + 7734144); /* [64, 64] */
-  float *lstm1_sigmoid_t21_6 = (float *)(A + 7750528); /* [64, 64] */
-  float *lstm1_tanh_t21_3 = (float *)(A + 7766912); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 81920, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 344064, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t21_3, lstm1_matmul_weight_hh_reverse_t21_scratch);
+  float *lstm1_sigmoid_t21_4 = (float *)(A + 7816064); /* [64, 64] */
+  float *lstm1_sigmoid_t21_5 = (float *)(A + 7832448); /* [64, 64] */
+  float *lstm1_sigmoid_t21_6 = (float *)(A + 7848832); /* [64, 64] */
+  float *lstm1_tanh_t21_3 = (float *)(A + 7865216); /* [64, 64] */
   float *lstm1_add_t21_4 = (float *)(A + 7881600); /* [64, 64] */
   float *lstm1_tanh_t21_4 = (float *)(A + 7897984); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t21_3 + 192, lstm1_add_t21_3 + 64, lstm1_add_t20_4, lstm1_add_t21_3, lstm1_add_t21_3 + 128, lstm1_sigmoid_t21_4, lstm1_sigmoid_t21_5, lstm1_sigmoid_t21_6, lstm1_tanh_t21_3, lstm1_add_t21_4, lstm1_tanh_t21_4, lstm1_mul_stack_2 + 86016);
-  float *lstm1_matmul_weight_hh_reverse_t22 = (float *)(A + 7816064); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t21_3 + 192, lstm1_add_t21_3 + 64, lstm1_add_t20_4, lstm1_add_t21_3, lstm1_add_t21_3 + 128, lstm1_sigmoid_t21_4, lstm1_sigmoid_t21_5, lstm1_sigmoid_t21_6, lstm1_tanh_t21_3, lstm1_add_t21_4, lstm1_tanh_t21_4, lstm1_mul_stack_2 + 86016);
+  float *lstm1_add_t22_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t22_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 86016, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t22, lstm1_matmul_weight_hh_reverse_t22_scratch);
-  float *lstm1_add_t22_3 = (float *)(A + 7914368); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 360448, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t22, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t22_3);
-  float *lstm1_sigmoid_t22_4 = (float *)(A + 7816064); /* [64, 64] */
-  float *lstm1_sigmoid_t22_5 = (float *)(A + 7832448); /* [64, 64] */
-  float *lstm1_sigmoid_t22_6 = (float *)(A + 7848832); /* [64, 64] */
-  float *lstm1_tanh_t22_3 = (float *)(A + 7865216); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 86016, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 360448, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t22_3, lstm1_matmul_weight_hh_reverse_t22_scratch);
+  float *lstm1_sigmoid_t22_4 = (float *)(A + 7914368); /* [64, 64] */
+  float *lstm1_sigmoid_t22_5 = (float *)(A + 7930752); /* [64, 64] */
+  float *lstm1_sigmoid_t22_6 = (float *)(A + 7947136); /* [64, 64] */
+  float *lstm1_tanh_t22_3 = (float *)(A + 7963520); /* [64, 64] */
   float *lstm1_add_t22_4 = (float *)(A + 7979904); /* [64, 64] */
   float *lstm1_tanh_t22_4 = (float *)(A + 7996288); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t22_3 + 192, lstm1_add_t22_3 + 64, lstm1_add_t21_4, lstm1_add_t22_3, lstm1_add_t22_3 + 128, lstm1_sigmoid_t22_4, lstm1_sigmoid_t22_5, lstm1_sigmoid_t22_6, lstm1_tanh_t22_3, lstm1_add_t22_4, lstm1_tanh_t22_4, lstm1_mul_stack_2 + 90112);
-  float *lstm1_matmul_weight_hh_reverse_t23 = (float *)(A + 7914368); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t22_3 + 192, lstm1_add_t22_3 + 64, lstm1_add_t21_4, lstm1_add_t22_3, lstm1_add_t22_3 + 128, lstm1_sigmoid_t22_4, lstm1_sigmoid_t22_5, lstm1_sigmoid_t22_6, lstm1_tanh_t22_3, lstm1_add_t22_4, lstm1_tanh_t22_4, lstm1_mul_stack_2 + 90112);
+  float *lstm1_add_t23_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t23_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 90112, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t23, lstm1_matmul_weight_hh_reverse_t23_scratch);
-  float *lstm1_add_t23_3 = (float *)(A + 8012672); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 376832, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t23, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t23_3);
-  float *lstm1_sigmoid_t23_4 = (float *)(A + 7914368); /* [64, 64] */
-  float *lstm1_sigmoid_t23_5 = (float *)(A + 7930752); /* [64, 64] */
-  float *lstm1_sigmoid_t23_6 = (float *)(A + 7947136); /* [64, 64] */
-  float *lstm1_tanh_t23_3 = (float *)(A + 7963520); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 90112, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 376832, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t23_3, lstm1_matmul_weight_hh_reverse_t23_scratch);
+  float *lstm1_sigmoid_t23_4 = (float *)(A + 8012672); /* [64, 64] */
+  float *lstm1_sigmoid_t23_5 = (float *)(A + 8029056); /* [64, 64] */
+  float *lstm1_sigmoid_t23_6 = (float *)(A + 8045440); /* [64, 64] */
+  float *lstm1_tanh_t23_3 = (float *)(A + 8061824); /* [64, 64] */
   float *lstm1_add_t23_4 = (float *)(A + 8078208); /* [64, 64] */
   float *lstm1_tanh_t23_4 = (float *)(A + 8094592); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t23_3 + 192, lstm1_add_t23_3 + 64, lstm1_add_t22_4, lstm1_add_t23_3, lstm1_add_t23_3 + 128, lstm1_sigmoid_t23_4, lstm1_sigmoid_t23_5, lstm1_sigmoid_t23_6, lstm1_tanh_t23_3, lstm1_add_t23_4, lstm1_tanh_t23_4, lstm1_mul_stack_2 + 94208);
-  float *lstm1_matmul_weight_hh_reverse_t24 = (float *)(A + 8012672); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t23_3 + 192, lstm1_add_t23_3 + 64, lstm1_add_t22_4, lstm1_add_t23_3, lstm1_add_t23_3 + 128, lstm1_sigmoid_t23_4, lstm1_sigmoid_t23_5, lstm1_sigmoid_t23_6, lstm1_tanh_t23_3, lstm1_add_t23_4, lstm1_tanh_t23_4, lstm1_mul_stack_2 + 94208);
+  float *lstm1_add_t24_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t24_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 94208, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t24, lstm1_matmul_weight_hh_reverse_t24_scratch);
-  float *lstm1_add_t24_3 = (float *)(A + 8110976); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 393216, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t24, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t24_3);
-  float *lstm1_sigmoid_t24_4 = (float *)(A + 8012672); /* [64, 64] */
-  float *lstm1_sigmoid_t24_5 = (float *)(A + 8029056); /* [64, 64] */
-  float *lstm1_sigmoid_t24_6 = (float *)(A + 8045440); /* [64, 64] */
-  float *lstm1_tanh_t24_3 = (float *)(A + 8061824); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 94208, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 393216, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t24_3, lstm1_matmul_weight_hh_reverse_t24_scratch);
+  float *lstm1_sigmoid_t24_4 = (float *)(A + 8110976); /* [64, 64] */
+  float *lstm1_sigmoid_t24_5 = (float *)(A + 8127360); /* [64, 64] */
+  float *lstm1_sigmoid_t24_6 = (float *)(A + 8143744); /* [64, 64] */
+  float *lstm1_tanh_t24_3 = (float *)(A + 8160128); /* [64, 64] */
   float *lstm1_add_t24_4 = (float *)(A + 8176512); /* [64, 64] */
   float *lstm1_tanh_t24_4 = (float *)(A + 8192896); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t24_3 + 192, lstm1_add_t24_3 + 64, lstm1_add_t23_4, lstm1_add_t24_3, lstm1_add_t24_3 + 128, lstm1_sigmoid_t24_4, lstm1_sigmoid_t24_5, lstm1_sigmoid_t24_6, lstm1_tanh_t24_3, lstm1_add_t24_4, lstm1_tanh_t24_4, lstm1_mul_stack_2 + 98304);
-  float *lstm1_matmul_weight_hh_reverse_t25 = (float *)(A + 8110976); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t24_3 + 192, lstm1_add_t24_3 + 64, lstm1_add_t23_4, lstm1_add_t24_3, lstm1_add_t24_3 + 128, lstm1_sigmoid_t24_4, lstm1_sigmoid_t24_5, lstm1_sigmoid_t24_6, lstm1_tanh_t24_3, lstm1_add_t24_4, lstm1_tanh_t24_4, lstm1_mul_stack_2 + 98304);
+  float *lstm1_add_t25_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t25_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 98304, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t25, lstm1_matmul_weight_hh_reverse_t25_scratch);
-  float *lstm1_add_t25_3 = (float *)(A + 8209280); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 409600, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t25, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t25_3);
-  float *lstm1_sigmoid_t25_4 = (float *)(A + 8110976); /* [64, 64] */
-  float *lstm1_sigmoid_t25_5 = (float *)(A + 8127360); /* [64, 64] */
-  float *lstm1_sigmoid_t25_6 = (float *)(A + 8143744); /* [64, 64] */
-  float *lstm1_tanh_t25_3 = (float *)(A + 8160128); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 98304, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 409600, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t25_3, lstm1_matmul_weight_hh_reverse_t25_scratch);
+  float *lstm1_sigmoid_t25_4 = (float *)(A + 8209280); /* [64, 64] */
+  float *lstm1_sigmoid_t25_5 = (float *)(A + 8225664); /* [64, 64] */
+  float *lstm1_sigmoid_t25_6 = (float *)(A + 8242048); /* [64, 64] */
+  float *lstm1_tanh_t25_3 = (float *)(A + 8258432); /* [64, 64] */
   float *lstm1_add_t25_4 = (float *)(A + 8274816); /* [64, 64] */
   float *lstm1_tanh_t25_4 = (float *)(A + 8291200); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t25_3 + 192, lstm1_add_t25_3 + 64, lstm1_add_t24_4, lstm1_add_t25_3, lstm1_add_t25_3 + 128, lstm1_sigmoid_t25_4, lstm1_sigmoid_t25_5, lstm1_sigmoid_t25_6, lstm1_tanh_t25_3, lstm1_add_t25_4, lstm1_tanh_t25_4, lstm1_mul_stack_2 + 102400);
-  float *lstm1_matmul_weight_hh_reverse_t26 = (float *)(A + 8209280); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t25_3 + 192, lstm1_add_t25_3 + 64, lstm1_add_t24_4, lstm1_add_t25_3, lstm1_add_t25_3 + 128, lstm1_sigmoid_t25_4, lstm1_sigmoid_t25_5, lstm1_sigmoid_t25_6, lstm1_tanh_t25_3, lstm1_add_t25_4, lstm1_tanh_t25_4, lstm1_mul_stack_2 + 102400);
+  float *lstm1_add_t26_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t26_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 102400, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t26, lstm1_matmul_weight_hh_reverse_t26_scratch);
-  float *lstm1_add_t26_3 = (float *)(A + 8307584); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 425984, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t26, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t26_3);
-  float *lstm1_sigmoid_t26_4 = (float *)(A + 8209280); /* [64, 64] */
-  float *lstm1_sigmoid_t26_5 = (float *)(A + 8225664); /* [64, 64] */
-  float *lstm1_sigmoid_t26_6 = (float *)(A + 8242048); /* [64, 64] */
-  float *lstm1_tanh_t26_3 = (float *)(A + 8258432); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 102400, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 425984, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t26_3, lstm1_matmul_weight_hh_reverse_t26_scratch);
+  float *lstm1_sigmoid_t26_4 = (float *)(A + 8307584); /* [64, 64] */
+  float *lstm1_sigmoid_t26_5 = (float *)(A + 8323968); /* [64, 64] */
+  float *lstm1_sigmoid_t26_6 = (float *)(A + 8340352); /* [64, 64] */
+  float *lstm1_tanh_t26_3 = (float *)(A + 8356736); /* [64, 64] */
   float *lstm1_add_t26_4 = (float *)(A + 8373120); /* [64, 64] */
   float *lstm1_tanh_t26_4 = (float *)(A + 8389504); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t26_3 + 192, lstm1_add_t26_3 + 64, lstm1_add_t25_4, lstm1_add_t26_3, lstm1_add_t26_3 + 128, lstm1_sigmoid_t26_4, lstm1_sigmoid_t26_5, lstm1_sigmoid_t26_6, lstm1_tanh_t26_3, lstm1_add_t26_4, lstm1_tanh_t26_4, lstm1_mul_stack_2 + 106496);
-  float *lstm1_matmul_weight_hh_reverse_t27 = (float *)(A + 8307584); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t26_3 + 192, lstm1_add_t26_3 + 64, lstm1_add_t25_4, lstm1_add_t26_3, lstm1_add_t26_3 + 128, lstm1_sigmoid_t26_4, lstm1_sigmoid_t26_5, lstm1_sigmoid_t26_6, lstm1_tanh_t26_3, lstm1_add_t26_4, lstm1_tanh_t26_4, lstm1_mul_stack_2 + 106496);
+  float *lstm1_add_t27_2 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t27_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 106496, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t27, lstm1_matmul_weight_hh_reverse_t27_scratch);
-  float *lstm1_add_t27_2 = (float *)(A + 5260160); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 442368, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t27, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t27_2);
-  float *lstm1_add_t27 = (float *)(A + 2129920); /* [64, 256] */
+  k6_matmul(lstm1_mul_stack_2 + 106496, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 442368, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t27_2, lstm1_matmul_weight_hh_reverse_t27_scratch);
+  float *lstm1_add_t27 = (float *)(A + 2064384); /* [64, 256] */
   float *lstm1_add_t26_2 = (float *)(A + 5227392); /* [64, 64] */
-  float *lstm1_sigmoid_t27 = (float *)(A + 8307584); /* [64, 64] */
-  float *lstm1_sigmoid_t27_2 = (float *)(A + 8323968); /* [64, 64] */
-  float *lstm1_sigmoid_t27_3 = (float *)(A + 8340352); /* [64, 64] */
-  float *lstm1_tanh_t27 = (float *)(A + 8356736); /* [64, 64] */
+  float *lstm1_sigmoid_t27 = (float *)(A + 5260160); /* [64, 64] */
+  float *lstm1_sigmoid_t27_2 = (float *)(A + 5276544); /* [64, 64] */
+  float *lstm1_sigmoid_t27_3 = (float *)(A + 5292928); /* [64, 64] */
+  float *lstm1_tanh_t27 = (float *)(A + 5309312); /* [64, 64] */
   float *lstm1_tanh_t27_2 = (float *)(A + 217088); /* [64, 64] */
   float *lstm1_mul_concat = (float *)(A + 233472); /* [64, 128] */
-  k16_sigmoid_sigmoid_mul(lstm1_add_t27 + 192, lstm1_add_t27 + 64, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 128, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_concat);
+  k15_sigmoid_sigmoid_mul(lstm1_add_t27 + 192, lstm1_add_t27 + 64, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 128, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_concat);
+  float *lstm1_sigmoid_t27_4 = (float *)(A + 266240); /* [64, 64] */
+  float *lstm1_sigmoid_t27_5 = (float *)(A + 282624); /* [64, 64] */
+  float *lstm1_sigmoid_t27_6 = (float *)(A + 299008); /* [64, 64] */
+  float *lstm1_tanh_t27_3 = (float *)(A + 315392); /* [64, 64] */
+  float *lstm1_tanh_t27_4 = (float *)(A + 331776); /* [64, 64] */
+  k15_sigmoid_sigmoid_mul(lstm1_add_t27_2 + 192, lstm1_add_t27_2 + 64, lstm1_add_t26_4, lstm1_add_t27_2, lstm1_add_t27_2 + 128, lstm1_sigmoid_t27_4, lstm1_sigmoid_t27_5, lstm1_sigmoid_t27_6, lstm1_tanh_t27_3, lstm1_tanh_t27_4, lstm1_mul_concat + 64);
+  float *dense1_transpose_weight = (float *)(A + 348160); /* [128, 10] */
+  k9_transpose(P + 48128 /* dense1.weight */, dense1_transpose_weight);
+  float *dense1_matmul_weight = (float *)(A + 353280); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 355840; /* 4096 bytes */
+  k10_matmul(lstm1_mul_concat, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *line17_one_hot = (float *)(A + 348160); /* [64, 10] */
+  k16_one_hot(in->y, line17_one_hot);
+  float *out_logits = (float *)(A + 350720); /* [64, 10] */
+  k11_add(dense1_matmul_weight, P + 49408 /* dense1.bias */, out_logits);
+  float *line17_log_softmax = (float *)(A + 353280); /* [64, 10] */
+  k17_log_softmax(out_logits, line17_log_softmax);
+  float *line17_mul = (float *)(A + 355840); /* [64, 10] */
+  k18_mul(line17_one_hot, line17_log_softmax, line17_mul);
+  float *line17_sum_to = (float *)(A + 358400); /* [64, 1] */
+  k19_sum_to(line17_mul, line17_sum_to);
+  float *line17_sum_to_2 = (float *)(A + 355840); /* [] */
+  k20_sum_to(line17_sum_to, line17_sum_to_2);
+  int32_t *line18_argmax = (int32_t *)(A + 355904); /* [64] */
+  k21_argmax(out_logits, line18_argmax);
+  float *line18_equal = (float *)(A + 356160); /* [64] */
+  k22_equal(line18_argmax, in->y, line18_equal);
+  float *line18_sum_to = (float *)(A + 355904); /* [] */
+  k20_sum_to(line18_equal, line18_sum_to);
+  float *d_line17_mul = (float *)(A + 358400); /* [64, 10] */
+  k23_mul(line17_one_hot, d_line17_mul);
+  float *d_line17_sum_to = (float *)(A + 355968); /* [64, 1] */
+  k19_sum_to(d_line17_mul, d_line17_sum_to);
+  float *d_line17_sub = (float *)(A + 348160); /* [64, 10] */
+  k24_exp_mul_sub(line17_log_softmax, d_line17_sum_to, d_line17_mul, d_line17_sub);
+  float *d_dense1_matmul_weight = (float *)(A + 358400); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 355968; /* 320 bytes */
+  k25_matmul(d_line17_sub, P + 48128 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *d_lstm1_mul_t27 = (float *)(A + 391168); /* [64, 64] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 8405888); /* [28, 64, 256] */
+  k26_mul_mul_sub(d_dense1_matmul_weight, lstm1_sigmoid_t27, lstm1_tanh_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, lstm1_sigmoid_t27_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 64, d_lstm1_mul_concat_stack + 128);
+  k27_mul_sub_mul(d_dense1_matmul_weight, lstm1_tanh_t27_2, lstm1_sigmoid_t27, d_lstm1_mul_concat_stack + 192);
+  float *d_lstm1_matmul_weight_hh_t27 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t27);
+  float *lstm1_sigmoid_t26 = (float *)(A + 5161856); /* [64, 64] */
+  float *lstm1_tanh_t26_2 = (float *)(A + 5243776); /* [64, 64] */
+  float *lstm1_tanh_t26 = (float *)(A + 5211008); /* [64, 64] */
+  float *lstm1_sigmoid_t26_3 = (float *)(A + 5194624); /* [64, 64] */
+  float *lstm1_add_t25_2 = (float *)(A + 5129088); /* [64, 64] */
+  float *lstm1_sigmoid_t26_2 = (float *)(A + 5178240); /* [64, 64] */
+  float *d_lstm1_addn_t26 = (float *)(A + 5227392); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_mul_t27, lstm1_sigmoid_t27_2, d_lstm1_matmul_weight_hh_t27, lstm1_sigmoid_t26, lstm1_tanh_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, lstm1_sigmoid_t26_2, d_lstm1_addn_t26, d_lstm1_mul_concat_stack + 16384, d_lstm1_mul_concat_stack + 16448, d_lstm1_mul_concat_stack + 16512);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t27, lstm1_tanh_t26_2, lstm1_sigmoid_t26, d_lstm1_mul_concat_stack + 16576);
+  float *d_lstm1_matmul_weight_hh_t26 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 16384, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t26);
+  float *lstm1_sigmoid_t25 = (float *)(A + 5063552); /* [64, 64] */
+  float *lstm1_tanh_t25_2 = (float *)(A + 5145472); /* [64, 64] */
+  float *lstm1_tanh_t25 = (float *)(A + 5112704); /* [64, 64] */
+  float *lstm1_sigmoid_t25_3 = (float *)(A + 5096320); /* [64, 64] */
+  float *lstm1_add_t24_2 = (float *)(A + 5030784); /* [64, 64] */
+  float *lstm1_sigmoid_t25_2 = (float *)(A + 5079936); /* [64, 64] */
+  float *d_lstm1_addn_t25 = (float *)(A + 5129088); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t26, lstm1_sigmoid_t26_2, d_lstm1_matmul_weight_hh_t26, lstm1_sigmoid_t25, lstm1_tanh_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, lstm1_sigmoid_t25_2, d_lstm1_addn_t25, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 32832, d_lstm1_mul_concat_stack + 32896);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t26, lstm1_tanh_t25_2, lstm1_sigmoid_t25, d_lstm1_mul_concat_stack + 32960);
+  float *d_lstm1_matmul_weight_hh_t25 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 32768, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t25);
+  float *lstm1_sigmoid_t24 = (float *)(A + 4965248); /* [64, 64] */
+  float *lstm1_tanh_t24_2 = (float *)(A + 5047168); /* [64, 64] */
+  float *lstm1_tanh_t24 = (float *)(A + 5014400); /* [64, 64] */
+  float *lstm1_sigmoid_t24_3 = (float *)(A + 4998016); /* [64, 64] */
+  float *lstm1_add_t23_2 = (float *)(A + 4932480); /* [64, 64] */
+  float *lstm1_sigmoid_t24_2 = (float *)(A + 4981632); /* [64, 64] */
+  float *d_lstm1_addn_t24 = (float *)(A + 5030784); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t25, lstm1_sigmoid_t25_2, d_lstm1_matmul_weight_hh_t25, lstm1_sigmoid_t24, lstm1_tanh_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, lstm1_sigmoid_t24_2, d_lstm1_addn_t24, d_lstm1_mul_concat_stack + 49152, d_lstm1_mul_concat_stack + 49216, d_lstm1_mul_concat_stack + 49280);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t25, lstm1_tanh_t24_2, lstm1_sigmoid_t24, d_lstm1_mul_concat_stack + 49344);
+  float *d_lstm1_matmul_weight_hh_t24 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 49152, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t24);
+  float *lstm1_sigmoid_t23 = (float *)(A + 4866944); /* [64, 64] */
+  float *lstm1_tanh_t23_2 = (float *)(A + 4948864); /* [64, 64] */
+  float *lstm1_tanh_t23 = (float *)(A + 4916096); /* [64, 64] */
+  float *lstm1_sigmoid_t23_3 = (float *)(A + 4899712); /* [64, 64] */
+  float *lstm1_add_t22_2 = (float *)(A + 4834176); /* [64, 64] */
+  float *lstm1_sigmoid_t23_2 = (float *)(A + 4883328); /* [64, 64] */
+  float *d_lstm1_addn_t23 = (float *)(A + 4932480); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t24, lstm1_sigmoid_t24_2, d_lstm1_matmul_weight_hh_t24, lstm1_sigmoid_t23, lstm1_tanh_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, lstm1_sigmoid_t23_2, d_lstm1_addn_t23, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65600, d_lstm1_mul_concat_stack + 65664);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t24, lstm1_tanh_t23_2, lstm1_sigmoid_t23, d_lstm1_mul_concat_stack + 65728);
+  float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 65536, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t23);
+  float *lstm1_sigmoid_t22 = (float *)(A + 4768640); /* [64, 64] */
+  float *lstm1_tanh_t22_2 = (float *)(A + 4850560); /* [64, 64] */
+  float *lstm1_tanh_t22 = (float *)(A + 4817792); /* [64, 64] */
+  float *lstm1_sigmoid_t22_3 = (float *)(A + 4801408); /* [64, 64] */
+  float *lstm1_add_t21_2 = (float *)(A + 4735872); /* [64, 64] */
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 4785024); /* [64, 64] */
+  float *d_lstm1_addn_t22 = (float *)(A + 4834176); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t23, lstm1_sigmoid_t23_2, d_lstm1_matmul_weight_hh_t23, lstm1_sigmoid_t22, lstm1_tanh_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, lstm1_sigmoid_t22_2, d_lstm1_addn_t22, d_lstm1_mul_concat_stack + 81920, d_lstm1_mul_concat_stack + 81984, d_lstm1_mul_concat_stack + 82048);
 }
 
 static void fmnist_bilstm_grad_5(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_add_t27_2 = (float *)(A + 5260160); /* [64, 256] */
-  float *lstm1_add_t26_4 = (float *)(A + 8373120); /* [64, 64] */
-  float *lstm1_sigmoid_t27_4 = (float *)(A + 2129920); /* [64, 64] */
-  float *lstm1_sigmoid_t27_5 = (float *)(A + 2146304); /* [64, 64] */
-  float *lstm1_sigmoid_t27_6 = (float *)(A + 2162688); /* [64, 64] */
-  float *lstm1_tanh_t27_3 = (float *)(A + 2179072); /* [64, 64] */
-  float *lstm1_tanh_t27_4 = (float *)(A + 266240); /* [64, 64] */
-  float *lstm1_mul_concat = (float *)(A + 233472); /* [64, 128] */
-  k16_sigmoid_sigmoid_mul(lstm1_add_t27_2 + 192, lstm1_add_t27_2 + 64, lstm1_add_t26_4, lstm1_add_t27_2, lstm1_add_t27_2 + 128, lstm1_sigmoid_t27_4, lstm1_sigmoid_t27_5, lstm1_sigmoid_t27_6, lstm1_tanh_t27_3, lstm1_tanh_t27_4, lstm1_mul_concat + 64);
-  float *dense1_transpose_weight = (float *)(A + 5260160); /* [128, 10] */
-  k10_transpose(P + 48128 /* dense1.weight */, dense1_transpose_weight);
-  float *dense1_matmul_weight = (float *)(A + 5265280); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 5267840; /* 4096 bytes */
-  k11_matmul(lstm1_mul_concat, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *line17_one_hot = (float *)(A + 5260160); /* [64, 10] */
-  k17_one_hot(in->y, line17_one_hot);
-  float *out_logits = (float *)(A + 5262720); /* [64, 10] */
-  k12_add(dense1_matmul_weight, P + 49408 /* dense1.bias */, out_logits);
-  float *line17_log_softmax = (float *)(A + 5265280); /* [64, 10] */
-  k18_log_softmax(out_logits, line17_log_softmax);
-  float *line17_mul = (float *)(A + 5267840); /* [64, 10] */
-  k19_mul(line17_one_hot, line17_log_softmax, line17_mul);
-  float *line17_sum_to = (float *)(A + 2195456); /* [64, 1] */
-  k20_sum_to(line17_mul, line17_sum_to);
-  float *line17_sum_to_2 = (float *)(A + 2195712); /* [] */
-  k21_sum_to(line17_sum_to, line17_sum_to_2);
-  int32_t *line18_argmax = (int32_t *)(A + 2195456); /* [64] */
-  k22_argmax(out_logits, line18_argmax);
-  float *line18_equal = (float *)(A + 2195776); /* [64] */
-  k23_equal(line18_argmax, in->y, line18_equal);
-  float *line18_sum_to = (float *)(A + 2195456); /* [] */
-  k21_sum_to(line18_equal, line18_sum_to);
-  float *d_line17_mul = (float *)(A + 5267840); /* [64, 10] */
-  k24_mul(line17_one_hot, d_line17_mul);
-  float *d_line17_sum_to = (float *)(A + 2195776); /* [64, 1] */
-  k20_sum_to(d_line17_mul, d_line17_sum_to);
-  float *d_line17_sub = (float *)(A + 5260160); /* [64, 10] */
-  k25_exp_mul_sub(line17_log_softmax, d_line17_sum_to, d_line17_mul, d_line17_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 5270400); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 2195776; /* 320 bytes */
-  k26_matmul(d_line17_sub, P + 48128 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
-  float *lstm1_sigmoid_t27 = (float *)(A + 8307584); /* [64, 64] */
-  float *lstm1_tanh_t27_2 = (float *)(A + 217088); /* [64, 64] */
-  float *lstm1_tanh_t27 = (float *)(A + 8356736); /* [64, 64] */
-  float *lstm1_sigmoid_t27_3 = (float *)(A + 8340352); /* [64, 64] */
-  float *lstm1_add_t26_2 = (float *)(A + 5227392); /* [64, 64] */
-  float *lstm1_sigmoid_t27_2 = (float *)(A + 8323968); /* [64, 64] */
-  float *d_lstm1_mul_t27 = (float *)(A + 5303168); /* [64, 64] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 8405888); /* [28, 64, 256] */
-  k27_mul_mul_sub(d_dense1_matmul_weight, lstm1_sigmoid_t27, lstm1_tanh_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, lstm1_sigmoid_t27_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 64, d_lstm1_mul_concat_stack + 128);
-  k28_mul_sub_mul(d_dense1_matmul_weight, lstm1_tanh_t27_2, lstm1_sigmoid_t27, d_lstm1_mul_concat_stack + 192);
-  float *d_lstm1_matmul_weight_hh_t27 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t27);
-  float *lstm1_sigmoid_t26 = (float *)(A + 5063552); /* [64, 64] */
-  float *lstm1_tanh_t26_2 = (float *)(A + 5243776); /* [64, 64] */
-  float *lstm1_tanh_t26 = (float *)(A + 5112704); /* [64, 64] */
-  float *lstm1_sigmoid_t26_3 = (float *)(A + 5096320); /* [64, 64] */
-  float *lstm1_add_t25_2 = (float *)(A + 5129088); /* [64, 64] */
-  float *lstm1_sigmoid_t26_2 = (float *)(A + 5079936); /* [64, 64] */
-  float *d_lstm1_addn_t26 = (float *)(A + 5227392); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_mul_t27, lstm1_sigmoid_t27_2, d_lstm1_matmul_weight_hh_t27, lstm1_sigmoid_t26, lstm1_tanh_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, lstm1_sigmoid_t26_2, d_lstm1_addn_t26, d_lstm1_mul_concat_stack + 16384, d_lstm1_mul_concat_stack + 16448, d_lstm1_mul_concat_stack + 16512);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t27, lstm1_tanh_t26_2, lstm1_sigmoid_t26, d_lstm1_mul_concat_stack + 16576);
-  float *d_lstm1_matmul_weight_hh_t26 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 16384, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t26);
-  float *lstm1_sigmoid_t25 = (float *)(A + 4965248); /* [64, 64] */
-  float *lstm1_tanh_t25_2 = (float *)(A + 5145472); /* [64, 64] */
-  float *lstm1_tanh_t25 = (float *)(A + 5014400); /* [64, 64] */
-  float *lstm1_sigmoid_t25_3 = (float *)(A + 4998016); /* [64, 64] */
-  float *lstm1_add_t24_2 = (float *)(A + 5030784); /* [64, 64] */
-  float *lstm1_sigmoid_t25_2 = (float *)(A + 4981632); /* [64, 64] */
-  float *d_lstm1_addn_t25 = (float *)(A + 5063552); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t26, lstm1_sigmoid_t26_2, d_lstm1_matmul_weight_hh_t26, lstm1_sigmoid_t25, lstm1_tanh_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, lstm1_sigmoid_t25_2, d_lstm1_addn_t25, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 32832, d_lstm1_mul_concat_stack + 32896);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t26, lstm1_tanh_t25_2, lstm1_sigmoid_t25, d_lstm1_mul_concat_stack + 32960);
-  float *d_lstm1_matmul_weight_hh_t25 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 32768, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t25);
-  float *lstm1_sigmoid_t24 = (float *)(A + 4866944); /* [64, 64] */
-  float *lstm1_tanh_t24_2 = (float *)(A + 5047168); /* [64, 64] */
-  float *lstm1_tanh_t24 = (float *)(A + 4916096); /* [64, 64] */
-  float *lstm1_sigmoid_t24_3 = (float *)(A + 4899712); /* [64, 64] */
-  float *lstm1_add_t23_2 = (float *)(A + 4932480); /* [64, 64] */
-  float *lstm1_sigmoid_t24_2 = (float *)(A + 4883328); /* [64, 64] */
-  float *d_lstm1_addn_t24 = (float *)(A + 4965248); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t25, lstm1_sigmoid_t25_2, d_lstm1_matmul_weight_hh_t25, lstm1_sigmoid_t24, lstm1_tanh_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, lstm1_sigmoid_t24_2, d_lstm1_addn_t24, d_lstm1_mul_concat_stack + 49152, d_lstm1_mul_concat_stack + 49216, d_lstm1_mul_concat_stack + 49280);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t25, lstm1_tanh_t24_2, lstm1_sigmoid_t24, d_lstm1_mul_concat_stack + 49344);
-  float *d_lstm1_matmul_weight_hh_t24 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 49152, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t24);
-  float *lstm1_sigmoid_t23 = (float *)(A + 4768640); /* [64, 64] */
-  float *lstm1_tanh_t23_2 = (float *)(A + 4948864); /* [64, 64] */
-  float *lstm1_tanh_t23 = (float *)(A + 4817792); /* [64, 64] */
-  float *lstm1_sigmoid_t23_3 = (float *)(A + 4801408); /* [64, 64] */
-  float *lstm1_add_t22_2 = (float *)(A + 4834176); /* [64, 64] */
-  float *lstm1_sigmoid_t23_2 = (float *)(A + 4785024); /* [64, 64] */
-  float *d_lstm1_addn_t23 = (float *)(A + 4866944); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t24, lstm1_sigmoid_t24_2, d_lstm1_matmul_weight_hh_t24, lstm1_sigmoid_t23, lstm1_tanh_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, lstm1_sigmoid_t23_2, d_lstm1_addn_t23, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65600, d_lstm1_mul_concat_stack + 65664);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t24, lstm1_tanh_t23_2, lstm1_sigmoid_t23, d_lstm1_mul_concat_stack + 65728);
   float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 65536, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t23);
-  float *lstm1_sigmoid_t22 = (float *)(A + 4670336); /* [64, 64] */
   float *lstm1_tanh_t22_2 = (float *)(A + 4850560); /* [64, 64] */
-  float *lstm1_tanh_t22 = (float *)(A + 4719488); /* [64, 64] */
-  float *lstm1_sigmoid_t22_3 = (float *)(A + 4703104); /* [64, 64] */
-  float *lstm1_add_t21_2 = (float *)(A + 4735872); /* [64, 64] */
-  float *lstm1_sigmoid_t22_2 = (float *)(A + 4686720); /* [64, 64] */
-  float *d_lstm1_addn_t22 = (float *)(A + 4768640); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t23, lstm1_sigmoid_t23_2, d_lstm1_matmul_weight_hh_t23, lstm1_sigmoid_t22, lstm1_tanh_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, lstm1_sigmoid_t22_2, d_lstm1_addn_t22, d_lstm1_mul_concat_stack + 81920, d_lstm1_mul_concat_stack + 81984, d_lstm1_mul_concat_stack + 82048);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t23, lstm1_tanh_t22_2, lstm1_sigmoid_t22, d_lstm1_mul_concat_stack + 82112);
+  float *lstm1_sigmoid_t22 = (float *)(A + 4768640); /* [64, 64] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 8405888); /* [28, 64, 256] */
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t23, lstm1_tanh_t22_2, lstm1_sigmoid_t22, d_lstm1_mul_concat_stack + 82112);
   float *d_lstm1_matmul_weight_hh_t22 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 81920, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t22);
-  float *lstm1_sigmoid_t21 = (float *)(A + 4572032); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 81920, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t22);
+  float *d_lstm1_addn_t22 = (float *)(A + 4834176); /* [64, 64] */
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 4785024); /* [64, 64] */
+  float *lstm1_sigmoid_t21 = (float *)(A + 4670336); /* [64, 64] */
   float *lstm1_tanh_t21_2 = (float *)(A + 4752256); /* [64, 64] */
-  float *lstm1_tanh_t21 = (float *)(A + 4621184); /* [64, 64] */
-  float *lstm1_sigmoid_t21_3 = (float *)(A + 4604800); /* [64, 64] */
+  float *lstm1_tanh_t21 = (float *)(A + 4719488); /* [64, 64] */
+  float *lstm1_sigmoid_t21_3 = (float *)(A + 4703104); /* [64, 64] */
   float *lstm1_add_t20_2 = (float *)(A + 4637568); /* [64, 64] */
-  float *lstm1_sigmoid_t21_2 = (float *)(A + 4588416); /* [64, 64] */
-  float *d_lstm1_addn_t21 = (float *)(A + 4670336); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t22, lstm1_sigmoid_t22_2, d_lstm1_matmul_weight_hh_t22, lstm1_sigmoid_t21, lstm1_tanh_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, lstm1_sigmoid_t21_2, d_lstm1_addn_t21, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98368, d_lstm1_mul_concat_stack + 98432);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t22, lstm1_tanh_t21_2, lstm1_sigmoid_t21, d_lstm1_mul_concat_stack + 98496);
+  float *lstm1_sigmoid_t21_2 = (float *)(A + 4686720); /* [64, 64] */
+  float *d_lstm1_addn_t21 = (float *)(A + 4735872); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t22, lstm1_sigmoid_t22_2, d_lstm1_matmul_weight_hh_t22, lstm1_sigmoid_t21, lstm1_tanh_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, lstm1_sigmoid_t21_2, d_lstm1_addn_t21, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98368, d_lstm1_mul_concat_stack + 98432);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t22, lstm1_tanh_t21_2, lstm1_sigmoid_t21, d_lstm1_mul_concat_stack + 98496);
   float *d_lstm1_matmul_weight_hh_t21 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 98304, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t21);
-  float *lstm1_sigmoid_t20 = (float *)(A + 4473728); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 98304, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t21);
+  float *lstm1_sigmoid_t20 = (float *)(A + 4572032); /* [64, 64] */
   float *lstm1_tanh_t20_2 = (float *)(A + 4653952); /* [64, 64] */
-  float *lstm1_tanh_t20 = (float *)(A + 4522880); /* [64, 64] */
-  float *lstm1_sigmoid_t20_3 = (float *)(A + 4506496); /* [64, 64] */
+  float *lstm1_tanh_t20 = (float *)(A + 4621184); /* [64, 64] */
+  float *lstm1_sigmoid_t20_3 = (float *)(A + 4604800); /* [64, 64] */
   float *lstm1_add_t19_2 = (float *)(A + 4539264); /* [64, 64] */
-  float *lstm1_sigmoid_t20_2 = (float *)(A + 4490112); /* [64, 64] */
-  float *d_lstm1_addn_t20 = (float *)(A + 4572032); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t21, lstm1_sigmoid_t21_2, d_lstm1_matmul_weight_hh_t21, lstm1_sigmoid_t20, lstm1_tanh_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, lstm1_sigmoid_t20_2, d_lstm1_addn_t20, d_lstm1_mul_concat_stack + 114688, d_lstm1_mul_concat_stack + 114752, d_lstm1_mul_concat_stack + 114816);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t21, lstm1_tanh_t20_2, lstm1_sigmoid_t20, d_lstm1_mul_concat_stack + 114880);
+  float *lstm1_sigmoid_t20_2 = (float *)(A + 4588416); /* [64, 64] */
+  float *d_lstm1_addn_t20 = (float *)(A + 4637568); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t21, lstm1_sigmoid_t21_2, d_lstm1_matmul_weight_hh_t21, lstm1_sigmoid_t20, lstm1_tanh_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, lstm1_sigmoid_t20_2, d_lstm1_addn_t20, d_lstm1_mul_concat_stack + 114688, d_lstm1_mul_concat_stack + 114752, d_lstm1_mul_concat_stack + 114816);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t21, lstm1_tanh_t20_2, lstm1_sigmoid_t20, d_lstm1_mul_concat_stack + 114880);
   float *d_lstm1_matmul_weight_hh_t20 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 114688, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t20);
-  float *lstm1_sigmoid_t19 = (float *)(A + 4375424); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 114688, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t20);
+  float *lstm1_sigmoid_t19 = (float *)(A + 4473728); /* [64, 64] */
   float *lstm1_tanh_t19_2 = (float *)(A + 4555648); /* [64, 64] */
-  float *lstm1_tanh_t19 = (float *)(A + 4424576); /* [64, 64] */
-  float *lstm1_sigmoid_t19_3 = (float *)(A + 4408192); /* [64, 64] */
+  float *lstm1_tanh_t19 = (float *)(A + 4522880); /* [64, 64] */
+  float *lstm1_sigmoid_t19_3 = (float *)(A + 4506496); /* [64, 64] */
   float *lstm1_add_t18_2 = (float *)(A + 4440960); /* [64, 64] */
-  float *lstm1_sigmoid_t19_2 = (float *)(A + 4391808); /* [64, 64] */
-  float *d_lstm1_addn_t19 = (float *)(A + 4473728); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t20, lstm1_sigmoid_t20_2, d_lstm1_matmul_weight_hh_t20, lstm1_sigmoid_t19, lstm1_tanh_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, lstm1_sigmoid_t19_2, d_lstm1_addn_t19, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131136, d_lstm1_mul_concat_stack + 131200);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t20, lstm1_tanh_t19_2, lstm1_sigmoid_t19, d_lstm1_mul_concat_stack + 131264);
+  float *lstm1_sigmoid_t19_2 = (float *)(A + 4490112); /* [64, 64] */
+  float *d_lstm1_addn_t19 = (float *)(A + 4539264); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t20, lstm1_sigmoid_t20_2, d_lstm1_matmul_weight_hh_t20, lstm1_sigmoid_t19, lstm1_tanh_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, lstm1_sigmoid_t19_2, d_lstm1_addn_t19, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131136, d_lstm1_mul_concat_stack + 131200);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t20, lstm1_tanh_t19_2, lstm1_sigmoid_t19, d_lstm1_mul_concat_stack + 131264);
   float *d_lstm1_matmul_weight_hh_t19 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 131072, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t19);
-  float *lstm1_sigmoid_t18 = (float *)(A + 4277120); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 131072, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t19);
+  float *lstm1_sigmoid_t18 = (float *)(A + 4375424); /* [64, 64] */
   float *lstm1_tanh_t18_2 = (float *)(A + 4457344); /* [64, 64] */
-  float *lstm1_tanh_t18 = (float *)(A + 4326272); /* [64, 64] */
-  float *lstm1_sigmoid_t18_3 = (float *)(A + 4309888); /* [64, 64] */
+  float *lstm1_tanh_t18 = (float *)(A + 4424576); /* [64, 64] */
+  float *lstm1_sigmoid_t18_3 = (float *)(A + 4408192); /* [64, 64] */
   float *lstm1_add_t17_2 = (float *)(A + 4342656); /* [64, 64] */
-  float *lstm1_sigmoid_t18_2 = (float *)(A + 4293504); /* [64, 64] */
-  float *d_lstm1_addn_t18 = (float *)(A + 4375424); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t19, lstm1_sigmoid_t19_2, d_lstm1_matmul_weight_hh_t19, lstm1_sigmoid_t18, lstm1_tanh_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, lstm1_sigmoid_t18_2, d_lstm1_addn_t18, d_lstm1_mul_concat_stack + 147456, d_lstm1_mul_concat_stack + 147520, d_lstm1_mul_concat_stack + 147584);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t19, lstm1_tanh_t18_2, lstm1_sigmoid_t18, d_lstm1_mul_concat_stack + 147648);
+  float *lstm1_sigmoid_t18_2 = (float *)(A + 4391808); /* [64, 64] */
+  float *d_lstm1_addn_t18 = (float *)(A + 4440960); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t19, lstm1_sigmoid_t19_2, d_lstm1_matmul_weight_hh_t19, lstm1_sigmoid_t18, lstm1_tanh_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, lstm1_sigmoid_t18_2, d_lstm1_addn_t18, d_lstm1_mul_concat_stack + 147456, d_lstm1_mul_concat_stack + 147520, d_lstm1_mul_concat_stack + 147584);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t19, lstm1_tanh_t18_2, lstm1_sigmoid_t18, d_lstm1_mul_concat_stack + 147648);
   float *d_lstm1_matmul_weight_hh_t18 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 147456, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t18);
-  float *lstm1_sigmoid_t17 = (float *)(A + 4178816); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 147456, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t18);
+  float *lstm1_sigmoid_t17 = (float *)(A + 4277120); /* [64, 64] */
   float *lstm1_tanh_t17_2 = (float *)(A + 4359040); /* [64, 64] */
-  float *lstm1_tanh_t17 = (float *)(A + 4227968); /* [64, 64] */
-  float *lstm1_sigmoid_t17_3 = (float *)(A + 4211584); /* [64, 64] */
+  float *lstm1_tanh_t17 = (float *)(A + 4326272); /* [64, 64] */
+  float *lstm1_sigmoid_t17_3 = (float *)(A + 4309888); /* [64, 64] */
   float *lstm1_add_t16_2 = (float *)(A + 4244352); /* [64, 64] */
-  float *lstm1_sigmoid_t17_2 = (float *)(A + 4195200); /* [64, 64] */
-  float *d_lstm1_addn_t17 = (float *)(A + 4277120); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t18, lstm1_sigmoid_t18_2, d_lstm1_matmul_weight_hh_t18, lstm1_sigmoid_t17, lstm1_tanh_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, lstm1_sigmoid_t17_2, d_lstm1_addn_t17, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 163904, d_lstm1_mul_concat_stack + 163968);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t18, lstm1_tanh_t17_2, lstm1_sigmoid_t17, d_lstm1_mul_concat_stack + 164032);
+  float *lstm1_sigmoid_t17_2 = (float *)(A + 4293504); /* [64, 64] */
+  float *d_lstm1_addn_t17 = (float *)(A + 4342656); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t18, lstm1_sigmoid_t18_2, d_lstm1_matmul_weight_hh_t18, lstm1_sigmoid_t17, lstm1_tanh_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, lstm1_sigmoid_t17_2, d_lstm1_addn_t17, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 163904, d_lstm1_mul_concat_stack + 163968);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t18, lstm1_tanh_t17_2, lstm1_sigmoid_t17, d_lstm1_mul_concat_stack + 164032);
   float *d_lstm1_matmul_weight_hh_t17 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 163840, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t17);
-  float *lstm1_sigmoid_t16 = (float *)(A + 4080512); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 163840, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t17);
+  float *lstm1_sigmoid_t16 = (float *)(A + 4178816); /* [64, 64] */
   float *lstm1_tanh_t16_2 = (float *)(A + 4260736); /* [64, 64] */
-  float *lstm1_tanh_t16 = (float *)(A + 4129664); /* [64, 64] */
-  float *lstm1_sigmoid_t16_3 = (float *)(A + 4113280); /* [64, 64] */
+  float *lstm1_tanh_t16 = (float *)(A + 4227968); /* [64, 64] */
+  float *lstm1_sigmoid_t16_3 = (float *)(A + 4211584); /* [64, 64] */
   float *lstm1_add_t15_2 = (float *)(A + 4146048); /* [64, 64] */
-  float *lstm1_sigmoid_t16_2 = (float *)(A + 4096896); /* [64, 64] */
-  float *d_lstm1_addn_t16 = (float *)(A + 4178816); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t17, lstm1_sigmoid_t17_2, d_lstm1_matmul_weight_hh_t17, lstm1_sigmoid_t16, lstm1_tanh_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, lstm1_sigmoid_t16_2, d_lstm1_addn_t16, d_lstm1_mul_concat_stack + 180224, d_lstm1_mul_concat_stack + 180288, d_lstm1_mul_concat_stack + 180352);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t17, lstm1_tanh_t16_2, lstm1_sigmoid_t16, d_lstm1_mul_concat_stack + 180416);
+  float *lstm1_sigmoid_t16_2 = (float *)(A + 4195200); /* [64, 64] */
+  float *d_lstm1_addn_t16 = (float *)(A + 4244352); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t17, lstm1_sigmoid_t17_2, d_lstm1_matmul_weight_hh_t17, lstm1_sigmoid_t16, lstm1_tanh_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, lstm1_sigmoid_t16_2, d_lstm1_addn_t16, d_lstm1_mul_concat_stack + 180224, d_lstm1_mul_concat_stack + 180288, d_lstm1_mul_concat_stack + 180352);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t17, lstm1_tanh_t16_2, lstm1_sigmoid_t16, d_lstm1_mul_concat_stack + 180416);
   float *d_lstm1_matmul_weight_hh_t16 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 180224, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t16);
-  float *lstm1_sigmoid_t15 = (float *)(A + 3982208); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 180224, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t16);
+  float *lstm1_sigmoid_t15 = (float *)(A + 4080512); /* [64, 64] */
   float *lstm1_tanh_t15_2 = (float *)(A + 4162432); /* [64, 64] */
-  float *lstm1_tanh_t15 = (float *)(A + 4031360); /* [64, 64] */
-  float *lstm1_sigmoid_t15_3 = (float *)(A + 4014976); /* [64, 64] */
+  float *lstm1_tanh_t15 = (float *)(A + 4129664); /* [64, 64] */
+  float *lstm1_sigmoid_t15_3 = (float *)(A + 4113280); /* [64, 64] */
   float *lstm1_add_t14_2 = (float *)(A + 4047744); /* [64, 64] */
-  float *lstm1_sigmoid_t15_2 = (float *)(A + 3998592); /* [64, 64] */
-  float *d_lstm1_addn_t15 = (float *)(A + 4080512); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196672, d_lstm1_mul_concat_stack + 196736);
+  float *lstm1_sigmoid_t15_2 = (float *)(A + 4096896); /* [64, 64] */
+  float *d_lstm1_addn_t15 = (float *)(A + 4146048); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196672, d_lstm1_mul_concat_stack + 196736);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t16, lstm1_tanh_t15_2, lstm1_sigmoid_t15, d_lstm1_mul_concat_stack + 196800);
+  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 196608, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t15);
+  float *lstm1_sigmoid_t14 = (float *)(A + 3982208); /* [64, 64] */
+  float *lstm1_tanh_t14_2 = (float *)(A + 4064128); /* [64, 64] */
+  float *lstm1_tanh_t14 = (float *)(A + 4031360); /* [64, 64] */
+  float *lstm1_sigmoid_t14_3 = (float *)(A + 4014976); /* [64, 64] */
+  float *lstm1_add_t13_2 = (float *)(A + 3949440); /* [64, 64] */
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 3998592); /* [64, 64] */
+  float *d_lstm1_addn_t14 = (float *)(A + 4047744); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t15, lstm1_sigmoid_t15_2, d_lstm1_matmul_weight_hh_t15, lstm1_sigmoid_t14, lstm1_tanh_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, lstm1_sigmoid_t14_2, d_lstm1_addn_t14, d_lstm1_mul_concat_stack + 212992, d_lstm1_mul_concat_stack + 213056, d_lstm1_mul_concat_stack + 213120);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t15, lstm1_tanh_t14_2, lstm1_sigmoid_t14, d_lstm1_mul_concat_stack + 213184);
+  float *d_lstm1_matmul_weight_hh_t14 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 212992, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t14);
+  float *lstm1_sigmoid_t13 = (float *)(A + 3883904); /* [64, 64] */
+  float *lstm1_tanh_t13_2 = (float *)(A + 3965824); /* [64, 64] */
+  float *lstm1_tanh_t13 = (float *)(A + 3933056); /* [64, 64] */
+  float *lstm1_sigmoid_t13_3 = (float *)(A + 3916672); /* [64, 64] */
+  float *lstm1_add_t12_2 = (float *)(A + 3851136); /* [64, 64] */
+  float *lstm1_sigmoid_t13_2 = (float *)(A + 3900288); /* [64, 64] */
+  float *d_lstm1_addn_t13 = (float *)(A + 3949440); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t14, lstm1_sigmoid_t14_2, d_lstm1_matmul_weight_hh_t14, lstm1_sigmoid_t13, lstm1_tanh_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, lstm1_sigmoid_t13_2, d_lstm1_addn_t13, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229440, d_lstm1_mul_concat_stack + 229504);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t14, lstm1_tanh_t13_2, lstm1_sigmoid_t13, d_lstm1_mul_concat_stack + 229568);
+  float *d_lstm1_matmul_weight_hh_t13 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 229376, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t13);
+  float *lstm1_sigmoid_t12 = (float *)(A + 3785600); /* [64, 64] */
+  float *lstm1_tanh_t12_2 = (float *)(A + 3867520); /* [64, 64] */
+  float *lstm1_tanh_t12 = (float *)(A + 3834752); /* [64, 64] */
+  float *lstm1_sigmoid_t12_3 = (float *)(A + 3818368); /* [64, 64] */
+  float *lstm1_add_t11_2 = (float *)(A + 3752832); /* [64, 64] */
+  float *lstm1_sigmoid_t12_2 = (float *)(A + 3801984); /* [64, 64] */
+  float *d_lstm1_addn_t12 = (float *)(A + 3851136); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t13, lstm1_sigmoid_t13_2, d_lstm1_matmul_weight_hh_t13, lstm1_sigmoid_t12, lstm1_tanh_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, lstm1_sigmoid_t12_2, d_lstm1_addn_t12, d_lstm1_mul_concat_stack + 245760, d_lstm1_mul_concat_stack + 245824, d_lstm1_mul_concat_stack + 245888);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t13, lstm1_tanh_t12_2, lstm1_sigmoid_t12, d_lstm1_mul_concat_stack + 245952);
+  float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 245760, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t12);
+  float *lstm1_sigmoid_t11 = (float *)(A + 3687296); /* [64, 64] */
+  float *lstm1_tanh_t11_2 = (float *)(A + 3769216); /* [64, 64] */
+  float *lstm1_tanh_t11 = (float *)(A + 3736448); /* [64, 64] */
+  float *lstm1_sigmoid_t11_3 = (float *)(A + 3720064); /* [64, 64] */
+  float *lstm1_add_t10_2 = (float *)(A + 3654528); /* [64, 64] */
+  float *lstm1_sigmoid_t11_2 = (float *)(A + 3703680); /* [64, 64] */
+  float *d_lstm1_addn_t11 = (float *)(A + 3752832); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t12, lstm1_sigmoid_t12_2, d_lstm1_matmul_weight_hh_t12, lstm1_sigmoid_t11, lstm1_tanh_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, lstm1_sigmoid_t11_2, d_lstm1_addn_t11, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262208, d_lstm1_mul_concat_stack + 262272);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t12, lstm1_tanh_t11_2, lstm1_sigmoid_t11, d_lstm1_mul_concat_stack + 262336);
+  float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 262144, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t11);
+  float *lstm1_sigmoid_t10 = (float *)(A + 3588992); /* [64, 64] */
+  float *lstm1_tanh_t10_2 = (float *)(A + 3670912); /* [64, 64] */
+  float *lstm1_tanh_t10 = (float *)(A + 3638144); /* [64, 64] */
+  float *lstm1_sigmoid_t10_3 = (float *)(A + 3621760); /* [64, 64] */
+  float *lstm1_add_t9_2 = (float *)(A + 3556224); /* [64, 64] */
+  float *lstm1_sigmoid_t10_2 = (float *)(A + 3605376); /* [64, 64] */
+  float *d_lstm1_addn_t10 = (float *)(A + 3654528); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t11, lstm1_sigmoid_t11_2, d_lstm1_matmul_weight_hh_t11, lstm1_sigmoid_t10, lstm1_tanh_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, lstm1_sigmoid_t10_2, d_lstm1_addn_t10, d_lstm1_mul_concat_stack + 278528, d_lstm1_mul_concat_stack + 278592, d_lstm1_mul_concat_stack + 278656);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t11, lstm1_tanh_t10_2, lstm1_sigmoid_t10, d_lstm1_mul_concat_stack + 278720);
+  float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 278528, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t10);
+  float *lstm1_sigmoid_t9 = (float *)(A + 3490688); /* [64, 64] */
+  float *lstm1_tanh_t9_2 = (float *)(A + 3572608); /* [64, 64] */
+  float *lstm1_tanh_t9 = (float *)(A + 3539840); /* [64, 64] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 3523456); /* [64, 64] */
+  float *lstm1_add_t8_2 = (float *)(A + 3457920); /* [64, 64] */
+  float *lstm1_sigmoid_t9_2 = (float *)(A + 3507072); /* [64, 64] */
+  float *d_lstm1_addn_t9 = (float *)(A + 3556224); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t10, lstm1_sigmoid_t10_2, d_lstm1_matmul_weight_hh_t10, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, lstm1_sigmoid_t9_2, d_lstm1_addn_t9, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 294976, d_lstm1_mul_concat_stack + 295040);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t10, lstm1_tanh_t9_2, lstm1_sigmoid_t9, d_lstm1_mul_concat_stack + 295104);
+  float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 294912, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9);
+  float *lstm1_sigmoid_t8 = (float *)(A + 3392384); /* [64, 64] */
+  float *lstm1_tanh_t8_2 = (float *)(A + 3474304); /* [64, 64] */
+  float *lstm1_tanh_t8 = (float *)(A + 3441536); /* [64, 64] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 3425152); /* [64, 64] */
+  float *lstm1_add_t7_2 = (float *)(A + 3359616); /* [64, 64] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 3408768); /* [64, 64] */
+  float *d_lstm1_addn_t8 = (float *)(A + 3457920); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t9, lstm1_sigmoid_t9_2, d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, lstm1_sigmoid_t8_2, d_lstm1_addn_t8, d_lstm1_mul_concat_stack + 311296, d_lstm1_mul_concat_stack + 311360, d_lstm1_mul_concat_stack + 311424);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 311488);
+  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 311296, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8);
+  float *lstm1_sigmoid_t7 = (float *)(A + 3294080); /* [64, 64] */
+  float *lstm1_tanh_t7_2 = (float *)(A + 3376000); /* [64, 64] */
+  float *lstm1_tanh_t7 = (float *)(A + 3343232); /* [64, 64] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 3326848); /* [64, 64] */
+  float *lstm1_add_t6_2 = (float *)(A + 3261312); /* [64, 64] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 3310464); /* [64, 64] */
+  float *d_lstm1_addn_t7 = (float *)(A + 3359616); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t8, lstm1_sigmoid_t8_2, d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, lstm1_sigmoid_t7_2, d_lstm1_addn_t7, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327744, d_lstm1_mul_concat_stack + 327808);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 327872);
+  float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 217088); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 327680, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7);
+  float *lstm1_sigmoid_t6 = (float *)(A + 3195776); /* [64, 64] */
+  float *lstm1_tanh_t6_2 = (float *)(A + 3277696); /* [64, 64] */
+  float *lstm1_tanh_t6 = (float *)(A + 3244928); /* [64, 64] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 3228544); /* [64, 64] */
+  float *lstm1_add_t5_2 = (float *)(A + 3163008); /* [64, 64] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 3212160); /* [64, 64] */
+  float *d_lstm1_addn_t6 = (float *)(A + 3261312); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t7, lstm1_sigmoid_t7_2, d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, lstm1_sigmoid_t6_2, d_lstm1_addn_t6, d_lstm1_mul_concat_stack + 344064, d_lstm1_mul_concat_stack + 344128, d_lstm1_mul_concat_stack + 344192);
 }
 
 static void fmnist_bilstm_grad_6(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_matmul_weight_hh_t16 = (float *)(A + 217088); /* [64, 64] */
-  float *lstm1_tanh_t15_2 = (float *)(A + 4162432); /* [64, 64] */
-  float *lstm1_sigmoid_t15 = (float *)(A + 3982208); /* [64, 64] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 8405888); /* [28, 64, 256] */
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t16, lstm1_tanh_t15_2, lstm1_sigmoid_t15, d_lstm1_mul_concat_stack + 196800);
-  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 196608, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t15);
-  float *d_lstm1_addn_t15 = (float *)(A + 4080512); /* [64, 64] */
-  float *lstm1_sigmoid_t15_2 = (float *)(A + 3998592); /* [64, 64] */
-  float *lstm1_sigmoid_t14 = (float *)(A + 3883904); /* [64, 64] */
-  float *lstm1_tanh_t14_2 = (float *)(A + 4064128); /* [64, 64] */
-  float *lstm1_tanh_t14 = (float *)(A + 3933056); /* [64, 64] */
-  float *lstm1_sigmoid_t14_3 = (float *)(A + 3916672); /* [64, 64] */
-  float *lstm1_add_t13_2 = (float *)(A + 3949440); /* [64, 64] */
-  float *lstm1_sigmoid_t14_2 = (float *)(A + 3900288); /* [64, 64] */
-  float *d_lstm1_addn_t14 = (float *)(A + 3982208); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t15, lstm1_sigmoid_t15_2, d_lstm1_matmul_weight_hh_t15, lstm1_sigmoid_t14, lstm1_tanh_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, lstm1_sigmoid_t14_2, d_lstm1_addn_t14, d_lstm1_mul_concat_stack + 212992, d_lstm1_mul_concat_stack + 213056, d_lstm1_mul_concat_stack + 213120);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t15, lstm1_tanh_t14_2, lstm1_sigmoid_t14, d_lstm1_mul_concat_stack + 213184);
-  float *d_lstm1_matmul_weight_hh_t14 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 212992, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t14);
-  float *lstm1_sigmoid_t13 = (float *)(A + 3785600); /* [64, 64] */
-  float *lstm1_tanh_t13_2 = (float *)(A + 3965824); /* [64, 64] */
-  float *lstm1_tanh_t13 = (float *)(A + 3834752); /* [64, 64] */
-  float *lstm1_sigmoid_t13_3 = (float *)(A + 3818368); /* [64, 64] */
-  float *lstm1_add_t12_2 = (float *)(A + 3851136); /* [64, 64] */
-  float *lstm1_sigmoid_t13_2 = (float *)(A + 3801984); /* [64, 64] */
-  float *d_lstm1_addn_t13 = (float *)(A + 3883904); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t14, lstm1_sigmoid_t14_2, d_lstm1_matmul_weight_hh_t14, lstm1_sigmoid_t13, lstm1_tanh_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, lstm1_sigmoid_t13_2, d_lstm1_addn_t13, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229440, d_lstm1_mul_concat_stack + 229504);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t14, lstm1_tanh_t13_2, lstm1_sigmoid_t13, d_lstm1_mul_concat_stack + 229568);
-  float *d_lstm1_matmul_weight_hh_t13 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 229376, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t13);
-  float *lstm1_sigmoid_t12 = (float *)(A + 3687296); /* [64, 64] */
-  float *lstm1_tanh_t12_2 = (float *)(A + 3867520); /* [64, 64] */
-  float *lstm1_tanh_t12 = (float *)(A + 3736448); /* [64, 64] */
-  float *lstm1_sigmoid_t12_3 = (float *)(A + 3720064); /* [64, 64] */
-  float *lstm1_add_t11_2 = (float *)(A + 3752832); /* [64, 64] */
-  float *lstm1_sigmoid_t12_2 = (float *)(A + 3703680); /* [64, 64] */
-  float *d_lstm1_addn_t12 = (float *)(A + 3785600); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t13, lstm1_sigmoid_t13_2, d_lstm1_matmul_weight_hh_t13, lstm1_sigmoid_t12, lstm1_tanh_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, lstm1_sigmoid_t12_2, d_lstm1_addn_t12, d_lstm1_mul_concat_stack + 245760, d_lstm1_mul_concat_stack + 245824, d_lstm1_mul_concat_stack + 245888);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t13, lstm1_tanh_t12_2, lstm1_sigmoid_t12, d_lstm1_mul_concat_stack + 245952);
-  float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 245760, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t12);
-  float *lstm1_sigmoid_t11 = (float *)(A + 3588992); /* [64, 64] */
-  float *lstm1_tanh_t11_2 = (float *)(A + 3769216); /* [64, 64] */
-  float *lstm1_tanh_t11 = (float *)(A + 3638144); /* [64, 64] */
-  float *lstm1_sigmoid_t11_3 = (float *)(A + 3621760); /* [64, 64] */
-  float *lstm1_add_t10_2 = (float *)(A + 3654528); /* [64, 64] */
-  float *lstm1_sigmoid_t11_2 = (float *)(A + 3605376); /* [64, 64] */
-  float *d_lstm1_addn_t11 = (float *)(A + 3687296); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t12, lstm1_sigmoid_t12_2, d_lstm1_matmul_weight_hh_t12, lstm1_sigmoid_t11, lstm1_tanh_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, lstm1_sigmoid_t11_2, d_lstm1_addn_t11, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262208, d_lstm1_mul_concat_stack + 262272);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t12, lstm1_tanh_t11_2, lstm1_sigmoid_t11, d_lstm1_mul_concat_stack + 262336);
-  float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 262144, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t11);
-  float *lstm1_sigmoid_t10 = (float *)(A + 3490688); /* [64, 64] */
-  float *lstm1_tanh_t10_2 = (float *)(A + 3670912); /* [64, 64] */
-  float *lstm1_tanh_t10 = (float *)(A + 3539840); /* [64, 64] */
-  float *lstm1_sigmoid_t10_3 = (float *)(A + 3523456); /* [64, 64] */
-  float *lstm1_add_t9_2 = (float *)(A + 3556224); /* [64, 64] */
-  float *lstm1_sigmoid_t10_2 = (float *)(A + 3507072); /* [64, 64] */
-  float *d_lstm1_addn_t10 = (float *)(A + 3588992); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t11, lstm1_sigmoid_t11_2, d_lstm1_matmul_weight_hh_t11, lstm1_sigmoid_t10, lstm1_tanh_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, lstm1_sigmoid_t10_2, d_lstm1_addn_t10, d_lstm1_mul_concat_stack + 278528, d_lstm1_mul_concat_stack + 278592, d_lstm1_mul_concat_stack + 278656);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t11, lstm1_tanh_t10_2, lstm1_sigmoid_t10, d_lstm1_mul_concat_stack + 278720);
-  float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 278528, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t10);
-  float *lstm1_sigmoid_t9 = (float *)(A + 3392384); /* [64, 64] */
-  float *lstm1_tanh_t9_2 = (float *)(A + 3572608); /* [64, 64] */
-  float *lstm1_tanh_t9 = (float *)(A + 3441536); /* [64, 64] */
-  float *lstm1_sigmoid_t9_3 = (float *)(A + 3425152); /* [64, 64] */
-  float *lstm1_add_t8_2 = (float *)(A + 3457920); /* [64, 64] */
-  float *lstm1_sigmoid_t9_2 = (float *)(A + 3408768); /* [64, 64] */
-  float *d_lstm1_addn_t9 = (float *)(A + 3490688); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t10, lstm1_sigmoid_t10_2, d_lstm1_matmul_weight_hh_t10, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, lstm1_sigmoid_t9_2, d_lstm1_addn_t9, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 294976, d_lstm1_mul_concat_stack + 295040);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t10, lstm1_tanh_t9_2, lstm1_sigmoid_t9, d_lstm1_mul_concat_stack + 295104);
-  float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 294912, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9);
-  float *lstm1_sigmoid_t8 = (float *)(A + 3294080); /* [64, 64] */
-  float *lstm1_tanh_t8_2 = (float *)(A + 3474304); /* [64, 64] */
-  float *lstm1_tanh_t8 = (float *)(A + 3343232); /* [64, 64] */
-  float *lstm1_sigmoid_t8_3 = (float *)(A + 3326848); /* [64, 64] */
-  float *lstm1_add_t7_2 = (float *)(A + 3359616); /* [64, 64] */
-  float *lstm1_sigmoid_t8_2 = (float *)(A + 3310464); /* [64, 64] */
-  float *d_lstm1_addn_t8 = (float *)(A + 3392384); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t9, lstm1_sigmoid_t9_2, d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, lstm1_sigmoid_t8_2, d_lstm1_addn_t8, d_lstm1_mul_concat_stack + 311296, d_lstm1_mul_concat_stack + 311360, d_lstm1_mul_concat_stack + 311424);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 311488);
-  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 311296, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8);
-  float *lstm1_sigmoid_t7 = (float *)(A + 3195776); /* [64, 64] */
-  float *lstm1_tanh_t7_2 = (float *)(A + 3376000); /* [64, 64] */
-  float *lstm1_tanh_t7 = (float *)(A + 3244928); /* [64, 64] */
-  float *lstm1_sigmoid_t7_3 = (float *)(A + 3228544); /* [64, 64] */
-  float *lstm1_add_t6_2 = (float *)(A + 3261312); /* [64, 64] */
-  float *lstm1_sigmoid_t7_2 = (float *)(A + 3212160); /* [64, 64] */
-  float *d_lstm1_addn_t7 = (float *)(A + 3294080); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t8, lstm1_sigmoid_t8_2, d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, lstm1_sigmoid_t7_2, d_lstm1_addn_t7, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327744, d_lstm1_mul_concat_stack + 327808);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 327872);
   float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 327680, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7);
-  float *lstm1_sigmoid_t6 = (float *)(A + 3097472); /* [64, 64] */
   float *lstm1_tanh_t6_2 = (float *)(A + 3277696); /* [64, 64] */
-  float *lstm1_tanh_t6 = (float *)(A + 3146624); /* [64, 64] */
-  float *lstm1_sigmoid_t6_3 = (float *)(A + 3130240); /* [64, 64] */
-  float *lstm1_add_t5_2 = (float *)(A + 3163008); /* [64, 64] */
-  float *lstm1_sigmoid_t6_2 = (float *)(A + 3113856); /* [64, 64] */
-  float *d_lstm1_addn_t6 = (float *)(A + 3195776); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t7, lstm1_sigmoid_t7_2, d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, lstm1_sigmoid_t6_2, d_lstm1_addn_t6, d_lstm1_mul_concat_stack + 344064, d_lstm1_mul_concat_stack + 344128, d_lstm1_mul_concat_stack + 344192);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 344256);
+  float *lstm1_sigmoid_t6 = (float *)(A + 3195776); /* [64, 64] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 8405888); /* [28, 64, 256] */
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 344256);
   float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 344064, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6);
-  float *lstm1_sigmoid_t5 = (float *)(A + 2999168); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 344064, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6);
+  float *d_lstm1_addn_t6 = (float *)(A + 3261312); /* [64, 64] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 3212160); /* [64, 64] */
+  float *lstm1_sigmoid_t5 = (float *)(A + 3097472); /* [64, 64] */
   float *lstm1_tanh_t5_2 = (float *)(A + 3179392); /* [64, 64] */
-  float *lstm1_tanh_t5 = (float *)(A + 3048320); /* [64, 64] */
-  float *lstm1_sigmoid_t5_3 = (float *)(A + 3031936); /* [64, 64] */
+  float *lstm1_tanh_t5 = (float *)(A + 3146624); /* [64, 64] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 3130240); /* [64, 64] */
   float *lstm1_add_t4_2 = (float *)(A + 3064704); /* [64, 64] */
-  float *lstm1_sigmoid_t5_2 = (float *)(A + 3015552); /* [64, 64] */
-  float *d_lstm1_addn_t5 = (float *)(A + 3097472); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t6, lstm1_sigmoid_t6_2, d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, lstm1_sigmoid_t5_2, d_lstm1_addn_t5, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360512, d_lstm1_mul_concat_stack + 360576);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 360640);
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 3113856); /* [64, 64] */
+  float *d_lstm1_addn_t5 = (float *)(A + 3163008); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t6, lstm1_sigmoid_t6_2, d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, lstm1_sigmoid_t5_2, d_lstm1_addn_t5, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360512, d_lstm1_mul_concat_stack + 360576);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 360640);
   float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 360448, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5);
-  float *lstm1_sigmoid_t4 = (float *)(A + 2900864); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 360448, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5);
+  float *lstm1_sigmoid_t4 = (float *)(A + 2999168); /* [64, 64] */
   float *lstm1_tanh_t4_2 = (float *)(A + 3081088); /* [64, 64] */
-  float *lstm1_tanh_t4 = (float *)(A + 2950016); /* [64, 64] */
-  float *lstm1_sigmoid_t4_3 = (float *)(A + 2933632); /* [64, 64] */
+  float *lstm1_tanh_t4 = (float *)(A + 3048320); /* [64, 64] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 3031936); /* [64, 64] */
   float *lstm1_add_t3_2 = (float *)(A + 2966400); /* [64, 64] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 2917248); /* [64, 64] */
-  float *d_lstm1_addn_t4 = (float *)(A + 2999168); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t5, lstm1_sigmoid_t5_2, d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, lstm1_sigmoid_t4_2, d_lstm1_addn_t4, d_lstm1_mul_concat_stack + 376832, d_lstm1_mul_concat_stack + 376896, d_lstm1_mul_concat_stack + 376960);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 377024);
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 3015552); /* [64, 64] */
+  float *d_lstm1_addn_t4 = (float *)(A + 3064704); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t5, lstm1_sigmoid_t5_2, d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, lstm1_sigmoid_t4_2, d_lstm1_addn_t4, d_lstm1_mul_concat_stack + 376832, d_lstm1_mul_concat_stack + 376896, d_lstm1_mul_concat_stack + 376960);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 377024);
   float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 376832, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4);
-  float *lstm1_sigmoid_t3 = (float *)(A + 2802560); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 376832, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4);
+  float *lstm1_sigmoid_t3 = (float *)(A + 2900864); /* [64, 64] */
   float *lstm1_tanh_t3_2 = (float *)(A + 2982784); /* [64, 64] */
-  float *lstm1_tanh_t3 = (float *)(A + 2851712); /* [64, 64] */
-  float *lstm1_sigmoid_t3_3 = (float *)(A + 2835328); /* [64, 64] */
+  float *lstm1_tanh_t3 = (float *)(A + 2950016); /* [64, 64] */
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 2933632); /* [64, 64] */
   float *lstm1_add_t2_2 = (float *)(A + 2868096); /* [64, 64] */
-  float *lstm1_sigmoid_t3_2 = (float *)(A + 2818944); /* [64, 64] */
-  float *d_lstm1_addn_t3 = (float *)(A + 2900864); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t4, lstm1_sigmoid_t4_2, d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3, lstm1_tanh_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, lstm1_sigmoid_t3_2, d_lstm1_addn_t3, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393280, d_lstm1_mul_concat_stack + 393344);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, lstm1_sigmoid_t3, d_lstm1_mul_concat_stack + 393408);
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 2917248); /* [64, 64] */
+  float *d_lstm1_addn_t3 = (float *)(A + 2966400); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t4, lstm1_sigmoid_t4_2, d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3, lstm1_tanh_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, lstm1_sigmoid_t3_2, d_lstm1_addn_t3, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393280, d_lstm1_mul_concat_stack + 393344);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, lstm1_sigmoid_t3, d_lstm1_mul_concat_stack + 393408);
   float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 393216, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3);
-  float *lstm1_sigmoid_t2 = (float *)(A + 2704256); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 393216, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3);
+  float *lstm1_sigmoid_t2 = (float *)(A + 2802560); /* [64, 64] */
   float *lstm1_tanh_t2_2 = (float *)(A + 2884480); /* [64, 64] */
-  float *lstm1_tanh_t2 = (float *)(A + 2753408); /* [64, 64] */
-  float *lstm1_sigmoid_t2_3 = (float *)(A + 2737024); /* [64, 64] */
+  float *lstm1_tanh_t2 = (float *)(A + 2851712); /* [64, 64] */
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 2835328); /* [64, 64] */
   float *lstm1_add_t1_2 = (float *)(A + 2769792); /* [64, 64] */
-  float *lstm1_sigmoid_t2_2 = (float *)(A + 2720640); /* [64, 64] */
-  float *d_lstm1_addn_t2 = (float *)(A + 2802560); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t3, lstm1_sigmoid_t3_2, d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, lstm1_sigmoid_t2_2, d_lstm1_addn_t2, d_lstm1_mul_concat_stack + 409600, d_lstm1_mul_concat_stack + 409664, d_lstm1_mul_concat_stack + 409728);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 409792);
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 2818944); /* [64, 64] */
+  float *d_lstm1_addn_t2 = (float *)(A + 2868096); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t3, lstm1_sigmoid_t3_2, d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, lstm1_sigmoid_t2_2, d_lstm1_addn_t2, d_lstm1_mul_concat_stack + 409600, d_lstm1_mul_concat_stack + 409664, d_lstm1_mul_concat_stack + 409728);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 409792);
   float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 409600, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2);
-  float *lstm1_sigmoid_t1 = (float *)(A + 2064384); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 409600, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2);
+  float *lstm1_sigmoid_t1 = (float *)(A + 2704256); /* [64, 64] */
   float *lstm1_tanh_t1_2 = (float *)(A + 2786176); /* [64, 64] */
-  float *lstm1_tanh_t1 = (float *)(A + 2113536); /* [64, 64] */
-  float *lstm1_sigmoid_t1_3 = (float *)(A + 2097152); /* [64, 64] */
+  float *lstm1_tanh_t1 = (float *)(A + 2753408); /* [64, 64] */
+  float *lstm1_sigmoid_t1_3 = (float *)(A + 2737024); /* [64, 64] */
   float *lstm1_mul_t0 = (float *)(A + 2229120); /* [64, 64] */
-  float *lstm1_sigmoid_t1_2 = (float *)(A + 2080768); /* [64, 64] */
-  float *d_lstm1_addn_t1 = (float *)(A + 2704256); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t2, lstm1_sigmoid_t2_2, d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, lstm1_sigmoid_t1_2, d_lstm1_addn_t1, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426048, d_lstm1_mul_concat_stack + 426112);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 426176);
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 2720640); /* [64, 64] */
+  float *d_lstm1_addn_t1 = (float *)(A + 2769792); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t2, lstm1_sigmoid_t2_2, d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, lstm1_sigmoid_t1_2, d_lstm1_addn_t1, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426048, d_lstm1_mul_concat_stack + 426112);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 426176);
   float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 217088); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 425984, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1);
+  k28_matmul(d_lstm1_mul_concat_stack + 425984, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1);
   float *lstm1_sigmoid_t0 = (float *)(A + 200704); /* [64, 64] */
   float *lstm1_tanh_t0_2 = (float *)(A + 2245504); /* [64, 64] */
   float *lstm1_tanh_t0 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_sigmoid_t0_2 = (float *)(A + 2196352); /* [64, 64] */
   float *d_lstm1_mul_t0 = (float *)(A + 2229120); /* [64, 64] */
-  float *d_lstm1_mul_t0_2 = (float *)(A + 2720640); /* [64, 64] */
-  k32_mul_mul_mul(d_lstm1_addn_t1, lstm1_sigmoid_t1_2, d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
-  float *d_lstm1_const = (float *)(A + 2704256); /* [64, 64] */
-  k33_const(d_lstm1_const);
-  float *d_lstm1_mul_t0_3 = (float *)(A + 5303168); /* [64, 64] */
-  k34_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
-  k35_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 442368);
+  float *d_lstm1_mul_t0_2 = (float *)(A + 2704256); /* [64, 64] */
+  k31_mul_mul_mul(d_lstm1_addn_t1, lstm1_sigmoid_t1_2, d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
+  float *d_lstm1_const = (float *)(A + 2720640); /* [64, 64] */
+  k32_const(d_lstm1_const);
+  float *d_lstm1_mul_t0_3 = (float *)(A + 2737024); /* [64, 64] */
+  k33_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
+  k34_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 442368);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
   float *grad_lstm1_weight_ih = (float *)(A + 200704); /* [256, 28] */
-  char *grad_lstm1_weight_ih_scratch = A + 5096320; /* 61440 bytes */
-  k36_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
+  char *grad_lstm1_weight_ih_scratch = A + 5260160; /* 61440 bytes */
+  k35_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
+  float *lstm1_mul_stack = (float *)(A + 2261888); /* [27, 64, 64] */
+  float *grad_lstm1_weight_hh = (float *)(A + 5260160); /* [256, 64] */
+  char *grad_lstm1_weight_hh_scratch = A + 2802560; /* 98304 bytes */
+  k36_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
+  float *grad_lstm1_bias_ih = (float *)(A + 355968); /* [256] */
+  k37_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
+  float *d_dense1_matmul_weight = (float *)(A + 358400); /* [64, 128] */
+  float *lstm1_sigmoid_t27_4 = (float *)(A + 266240); /* [64, 64] */
+  float *lstm1_tanh_t27_4 = (float *)(A + 331776); /* [64, 64] */
+  float *lstm1_sigmoid_t27_5 = (float *)(A + 282624); /* [64, 64] */
+  float *lstm1_tanh_t27_3 = (float *)(A + 315392); /* [64, 64] */
+  float *lstm1_sigmoid_t27_6 = (float *)(A + 299008); /* [64, 64] */
+  float *lstm1_add_t26_4 = (float *)(A + 8373120); /* [64, 64] */
+  float *d_lstm1_mul_t27_2 = (float *)(A + 2753408); /* [64, 64] */
+  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 8405888); /* [28, 64, 256] */
+  k38_mul_mul_sub(d_dense1_matmul_weight + 64, lstm1_sigmoid_t27_4, lstm1_tanh_t27_4, lstm1_sigmoid_t27_5, lstm1_tanh_t27_3, lstm1_sigmoid_t27_6, lstm1_add_t26_4, d_lstm1_mul_t27_2, d_lstm1_mul_concat_stack_2 + 442368, d_lstm1_mul_concat_stack_2 + 442432, d_lstm1_mul_concat_stack_2 + 442496);
+  k27_mul_sub_mul(d_dense1_matmul_weight + 64, lstm1_tanh_t27_4, lstm1_sigmoid_t27_4, d_lstm1_mul_concat_stack_2 + 442560);
+  float *d_lstm1_matmul_weight_hh_reverse_t27 = (float *)(A + 8373120); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 442368, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t27);
+  float *lstm1_sigmoid_t26_4 = (float *)(A + 8307584); /* [64, 64] */
+  float *lstm1_tanh_t26_4 = (float *)(A + 8389504); /* [64, 64] */
+  float *lstm1_sigmoid_t26_5 = (float *)(A + 8323968); /* [64, 64] */
+  float *lstm1_tanh_t26_3 = (float *)(A + 8356736); /* [64, 64] */
+  float *lstm1_sigmoid_t26_6 = (float *)(A + 8340352); /* [64, 64] */
+  float *lstm1_add_t25_4 = (float *)(A + 8274816); /* [64, 64] */
+  float *d_lstm1_mul_t26 = (float *)(A + 2769792); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t27, lstm1_sigmoid_t26_4, lstm1_tanh_t26_4, d_lstm1_mul_t27_2, lstm1_sigmoid_t26_5, lstm1_tanh_t26_3, lstm1_sigmoid_t26_6, lstm1_add_t25_4, d_lstm1_mul_t26, d_lstm1_mul_concat_stack_2 + 425984, d_lstm1_mul_concat_stack_2 + 426048, d_lstm1_mul_concat_stack_2 + 426112);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t27, lstm1_tanh_t26_4, lstm1_sigmoid_t26_4, d_lstm1_mul_concat_stack_2 + 426176);
+  float *d_lstm1_matmul_weight_hh_reverse_t26 = (float *)(A + 2753408); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 425984, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t26);
+  float *lstm1_sigmoid_t25_4 = (float *)(A + 8209280); /* [64, 64] */
+  float *lstm1_tanh_t25_4 = (float *)(A + 8291200); /* [64, 64] */
+  float *lstm1_sigmoid_t25_5 = (float *)(A + 8225664); /* [64, 64] */
+  float *lstm1_tanh_t25_3 = (float *)(A + 8258432); /* [64, 64] */
+  float *lstm1_sigmoid_t25_6 = (float *)(A + 8242048); /* [64, 64] */
+  float *lstm1_add_t24_4 = (float *)(A + 8176512); /* [64, 64] */
+  float *d_lstm1_mul_t25 = (float *)(A + 2786176); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t26, lstm1_sigmoid_t25_4, lstm1_tanh_t25_4, d_lstm1_mul_t26, lstm1_sigmoid_t25_5, lstm1_tanh_t25_3, lstm1_sigmoid_t25_6, lstm1_add_t24_4, d_lstm1_mul_t25, d_lstm1_mul_concat_stack_2 + 409600, d_lstm1_mul_concat_stack_2 + 409664, d_lstm1_mul_concat_stack_2 + 409728);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t26, lstm1_tanh_t25_4, lstm1_sigmoid_t25_4, d_lstm1_mul_concat_stack_2 + 409792);
+  float *d_lstm1_matmul_weight_hh_reverse_t25 = (float *)(A + 8176512); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 409600, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t25);
+  float *lstm1_sigmoid_t24_4 = (float *)(A + 8110976); /* [64, 64] */
+  float *lstm1_tanh_t24_4 = (float *)(A + 8192896); /* [64, 64] */
+  float *lstm1_sigmoid_t24_5 = (float *)(A + 8127360); /* [64, 64] */
+  float *lstm1_tanh_t24_3 = (float *)(A + 8160128); /* [64, 64] */
+  float *lstm1_sigmoid_t24_6 = (float *)(A + 8143744); /* [64, 64] */
+  float *lstm1_add_t23_4 = (float *)(A + 8078208); /* [64, 64] */
+  float *d_lstm1_mul_t24 = (float *)(A + 2753408); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t25, lstm1_sigmoid_t24_4, lstm1_tanh_t24_4, d_lstm1_mul_t25, lstm1_sigmoid_t24_5, lstm1_tanh_t24_3, lstm1_sigmoid_t24_6, lstm1_add_t23_4, d_lstm1_mul_t24, d_lstm1_mul_concat_stack_2 + 393216, d_lstm1_mul_concat_stack_2 + 393280, d_lstm1_mul_concat_stack_2 + 393344);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t25, lstm1_tanh_t24_4, lstm1_sigmoid_t24_4, d_lstm1_mul_concat_stack_2 + 393408);
+  float *d_lstm1_matmul_weight_hh_reverse_t24 = (float *)(A + 2769792); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 393216, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t24);
+  float *lstm1_sigmoid_t23_4 = (float *)(A + 8012672); /* [64, 64] */
+  float *lstm1_tanh_t23_4 = (float *)(A + 8094592); /* [64, 64] */
+  float *lstm1_sigmoid_t23_5 = (float *)(A + 8029056); /* [64, 64] */
+  float *lstm1_tanh_t23_3 = (float *)(A + 8061824); /* [64, 64] */
+  float *lstm1_sigmoid_t23_6 = (float *)(A + 8045440); /* [64, 64] */
+  float *lstm1_add_t22_4 = (float *)(A + 7979904); /* [64, 64] */
+  float *d_lstm1_mul_t23 = (float *)(A + 2786176); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t24, lstm1_sigmoid_t23_4, lstm1_tanh_t23_4, d_lstm1_mul_t24, lstm1_sigmoid_t23_5, lstm1_tanh_t23_3, lstm1_sigmoid_t23_6, lstm1_add_t22_4, d_lstm1_mul_t23, d_lstm1_mul_concat_stack_2 + 376832, d_lstm1_mul_concat_stack_2 + 376896, d_lstm1_mul_concat_stack_2 + 376960);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t24, lstm1_tanh_t23_4, lstm1_sigmoid_t23_4, d_lstm1_mul_concat_stack_2 + 377024);
+  float *d_lstm1_matmul_weight_hh_reverse_t23 = (float *)(A + 7979904); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 376832, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t23);
+  float *lstm1_sigmoid_t22_4 = (float *)(A + 7914368); /* [64, 64] */
+  float *lstm1_tanh_t22_4 = (float *)(A + 7996288); /* [64, 64] */
+  float *lstm1_sigmoid_t22_5 = (float *)(A + 7930752); /* [64, 64] */
+  float *lstm1_tanh_t22_3 = (float *)(A + 7963520); /* [64, 64] */
+  float *lstm1_sigmoid_t22_6 = (float *)(A + 7947136); /* [64, 64] */
+  float *lstm1_add_t21_4 = (float *)(A + 7881600); /* [64, 64] */
+  float *d_lstm1_mul_t22 = (float *)(A + 2753408); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t23, lstm1_sigmoid_t22_4, lstm1_tanh_t22_4, d_lstm1_mul_t23, lstm1_sigmoid_t22_5, lstm1_tanh_t22_3, lstm1_sigmoid_t22_6, lstm1_add_t21_4, d_lstm1_mul_t22, d_lstm1_mul_concat_stack_2 + 360448, d_lstm1_mul_concat_stack_2 + 360512, d_lstm1_mul_concat_stack_2 + 360576);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t23, lstm1_tanh_t22_4, lstm1_sigmoid_t22_4, d_lstm1_mul_concat_stack_2 + 360640);
+  float *d_lstm1_matmul_weight_hh_reverse_t22 = (float *)(A + 2769792); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 360448, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t22);
+  float *lstm1_sigmoid_t21_4 = (float *)(A + 7816064); /* [64, 64] */
+  float *lstm1_tanh_t21_4 = (float *)(A + 7897984); /* [64, 64] */
+  float *lstm1_sigmoid_t21_5 = (float *)(A + 7832448); /* [64, 64] */
+  float *lstm1_tanh_t21_3 = (float *)(A + 7865216); /* [64, 64] */
+  float *lstm1_sigmoid_t21_6 = (float *)(A + 7848832); /* [64, 64] */
+  float *lstm1_add_t20_4 = (float *)(A + 7783296); /* [64, 64] */
+  float *d_lstm1_mul_t21 = (float *)(A + 2786176); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t22, lstm1_sigmoid_t21_4, lstm1_tanh_t21_4, d_lstm1_mul_t22, lstm1_sigmoid_t21_5, lstm1_tanh_t21_3, lstm1_sigmoid_t21_6, lstm1_add_t20_4, d_lstm1_mul_t21, d_lstm1_mul_concat_stack_2 + 344064, d_lstm1_mul_concat_stack_2 + 344128, d_lstm1_mul_concat_stack_2 + 344192);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t22, lstm1_tanh_t21_4, lstm1_sigmoid_t21_4, d_lstm1_mul_concat_stack_2 + 344256);
+  float *d_lstm1_matmul_weight_hh_reverse_t21 = (float *)(A + 7783296); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 344064, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t21);
+  float *lstm1_sigmoid_t20_4 = (float *)(A + 7717760); /* [64, 64] */
+  float *lstm1_tanh_t20_4 = (float *)(A + 7799680); /* [64, 64] */
+  float *lstm1_sigmoid_t20_5 = (float *)(A + 7734144); /* [64, 64] */
+  float *lstm1_tanh_t20_3 = (float *)(A + 7766912); /* [64, 64] */
+  float *lstm1_sigmoid_t20_6 = (float *)(A + 7750528); /* [64, 64] */
+  float *lstm1_add_t19_4 = (float *)(A + 7684992); /* [64, 64] */
+  float *d_lstm1_mul_t20 = (float *)(A + 2753408); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t21, lstm1_sigmoid_t20_4, lstm1_tanh_t20_4, d_lstm1_mul_t21, lstm1_sigmoid_t20_5, lstm1_tanh_t20_3, lstm1_sigmoid_t20_6, lstm1_add_t19_4, d_lstm1_mul_t20, d_lstm1_mul_concat_stack_2 + 327680, d_lstm1_mul_concat_stack_2 + 327744, d_lstm1_mul_concat_stack_2 + 327808);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t21, lstm1_tanh_t20_4, lstm1_sigmoid_t20_4, d_lstm1_mul_concat_stack_2 + 327872);
+  float *d_lstm1_matmul_weight_hh_reverse_t20 = (float *)(A + 2769792); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 327680, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t20);
 }
 
 static void fmnist_bilstm_grad_7(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 8405888); /* [28, 64, 256] */
-  float *lstm1_mul_stack = (float *)(A + 2261888); /* [27, 64, 64] */
-  float *grad_lstm1_weight_hh = (float *)(A + 5096320); /* [256, 64] */
-  char *grad_lstm1_weight_hh_scratch = A + 2737024; /* 98304 bytes */
-  k37_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
-  float *grad_lstm1_bias_ih = (float *)(A + 229376); /* [256] */
-  k38_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
-  float *d_dense1_matmul_weight = (float *)(A + 5270400); /* [64, 128] */
-  float *lstm1_sigmoid_t27_4 = (float *)(A + 2129920); /* [64, 64] */
-  float *lstm1_tanh_t27_4 = (float *)(A + 266240); /* [64, 64] */
-  float *lstm1_sigmoid_t27_5 = (float *)(A + 2146304); /* [64, 64] */
-  float *lstm1_tanh_t27_3 = (float *)(A + 2179072); /* [64, 64] */
-  float *lstm1_sigmoid_t27_6 = (float *)(A + 2162688); /* [64, 64] */
-  float *lstm1_add_t26_4 = (float *)(A + 8373120); /* [64, 64] */
-  float *d_lstm1_mul_t27_2 = (float *)(A + 5303168); /* [64, 64] */
-  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 8405888); /* [28, 64, 256] */
-  k39_mul_mul_sub(d_dense1_matmul_weight + 64, lstm1_sigmoid_t27_4, lstm1_tanh_t27_4, lstm1_sigmoid_t27_5, lstm1_tanh_t27_3, lstm1_sigmoid_t27_6, lstm1_add_t26_4, d_lstm1_mul_t27_2, d_lstm1_mul_concat_stack_2 + 442368, d_lstm1_mul_concat_stack_2 + 442432, d_lstm1_mul_concat_stack_2 + 442496);
-  k28_mul_sub_mul(d_dense1_matmul_weight + 64, lstm1_tanh_t27_4, lstm1_sigmoid_t27_4, d_lstm1_mul_concat_stack_2 + 442560);
-  float *d_lstm1_matmul_weight_hh_reverse_t27 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 442368, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t27);
-  float *lstm1_sigmoid_t26_4 = (float *)(A + 8209280); /* [64, 64] */
-  float *lstm1_tanh_t26_4 = (float *)(A + 8389504); /* [64, 64] */
-  float *lstm1_sigmoid_t26_5 = (float *)(A + 8225664); /* [64, 64] */
-  float *lstm1_tanh_t26_3 = (float *)(A + 8258432); /* [64, 64] */
-  float *lstm1_sigmoid_t26_6 = (float *)(A + 8242048); /* [64, 64] */
-  float *lstm1_add_t25_4 = (float *)(A + 8274816); /* [64, 64] */
-  float *d_lstm1_mul_t26 = (float *)(A + 5243776); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t27, lstm1_sigmoid_t26_4, lstm1_tanh_t26_4, d_lstm1_mul_t27_2, lstm1_sigmoid_t26_5, lstm1_tanh_t26_3, lstm1_sigmoid_t26_6, lstm1_add_t25_4, d_lstm1_mul_t26, d_lstm1_mul_concat_stack_2 + 425984, d_lstm1_mul_concat_stack_2 + 426048, d_lstm1_mul_concat_stack_2 + 426112);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t27, lstm1_tanh_t26_4, lstm1_sigmoid_t26_4, d_lstm1_mul_concat_stack_2 + 426176);
-  float *d_lstm1_matmul_weight_hh_reverse_t26 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 425984, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t26);
-  float *lstm1_sigmoid_t25_4 = (float *)(A + 8110976); /* [64, 64] */
-  float *lstm1_tanh_t25_4 = (float *)(A + 8291200); /* [64, 64] */
-  float *lstm1_sigmoid_t25_5 = (float *)(A + 8127360); /* [64, 64] */
-  float *lstm1_tanh_t25_3 = (float *)(A + 8160128); /* [64, 64] */
-  float *lstm1_sigmoid_t25_6 = (float *)(A + 8143744); /* [64, 64] */
-  float *lstm1_add_t24_4 = (float *)(A + 8176512); /* [64, 64] */
-  float *d_lstm1_mul_t25 = (float *)(A + 5270400); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t26, lstm1_sigmoid_t25_4, lstm1_tanh_t25_4, d_lstm1_mul_t26, lstm1_sigmoid_t25_5, lstm1_tanh_t25_3, lstm1_sigmoid_t25_6, lstm1_add_t24_4, d_lstm1_mul_t25, d_lstm1_mul_concat_stack_2 + 409600, d_lstm1_mul_concat_stack_2 + 409664, d_lstm1_mul_concat_stack_2 + 409728);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t26, lstm1_tanh_t25_4, lstm1_sigmoid_t25_4, d_lstm1_mul_concat_stack_2 + 409792);
-  float *d_lstm1_matmul_weight_hh_reverse_t25 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 409600, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t25);
-  float *lstm1_sigmoid_t24_4 = (float *)(A + 8012672); /* [64, 64] */
-  float *lstm1_tanh_t24_4 = (float *)(A + 8192896); /* [64, 64] */
-  float *lstm1_sigmoid_t24_5 = (float *)(A + 8029056); /* [64, 64] */
-  float *lstm1_tanh_t24_3 = (float *)(A + 8061824); /* [64, 64] */
-  float *lstm1_sigmoid_t24_6 = (float *)(A + 8045440); /* [64, 64] */
-  float *lstm1_add_t23_4 = (float *)(A + 8078208); /* [64, 64] */
-  float *d_lstm1_mul_t24 = (float *)(A + 5243776); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t25, lstm1_sigmoid_t24_4, lstm1_tanh_t24_4, d_lstm1_mul_t25, lstm1_sigmoid_t24_5, lstm1_tanh_t24_3, lstm1_sigmoid_t24_6, lstm1_add_t23_4, d_lstm1_mul_t24, d_lstm1_mul_concat_stack_2 + 393216, d_lstm1_mul_concat_stack_2 + 393280, d_lstm1_mul_concat_stack_2 + 393344);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t25, lstm1_tanh_t24_4, lstm1_sigmoid_t24_4, d_lstm1_mul_concat_stack_2 + 393408);
-  float *d_lstm1_matmul_weight_hh_reverse_t24 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 393216, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t24);
-  float *lstm1_sigmoid_t23_4 = (float *)(A + 7914368); /* [64, 64] */
-  float *lstm1_tanh_t23_4 = (float *)(A + 8094592); /* [64, 64] */
-  float *lstm1_sigmoid_t23_5 = (float *)(A + 7930752); /* [64, 64] */
-  float *lstm1_tanh_t23_3 = (float *)(A + 7963520); /* [64, 64] */
-  float *lstm1_sigmoid_t23_6 = (float *)(A + 7947136); /* [64, 64] */
-  float *lstm1_add_t22_4 = (float *)(A + 7979904); /* [64, 64] */
-  float *d_lstm1_mul_t23 = (float *)(A + 5270400); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t24, lstm1_sigmoid_t23_4, lstm1_tanh_t23_4, d_lstm1_mul_t24, lstm1_sigmoid_t23_5, lstm1_tanh_t23_3, lstm1_sigmoid_t23_6, lstm1_add_t22_4, d_lstm1_mul_t23, d_lstm1_mul_concat_stack_2 + 376832, d_lstm1_mul_concat_stack_2 + 376896, d_lstm1_mul_concat_stack_2 + 376960);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t24, lstm1_tanh_t23_4, lstm1_sigmoid_t23_4, d_lstm1_mul_concat_stack_2 + 377024);
-  float *d_lstm1_matmul_weight_hh_reverse_t23 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 376832, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t23);
-  float *lstm1_sigmoid_t22_4 = (float *)(A + 7816064); /* [64, 64] */
-  float *lstm1_tanh_t22_4 = (float *)(A + 7996288); /* [64, 64] */
-  float *lstm1_sigmoid_t22_5 = (float *)(A + 7832448); /* [64, 64] */
-  float *lstm1_tanh_t22_3 = (float *)(A + 7865216); /* [64, 64] */
-  float *lstm1_sigmoid_t22_6 = (float *)(A + 7848832); /* [64, 64] */
-  float *lstm1_add_t21_4 = (float *)(A + 7881600); /* [64, 64] */
-  float *d_lstm1_mul_t22 = (float *)(A + 5243776); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t23, lstm1_sigmoid_t22_4, lstm1_tanh_t22_4, d_lstm1_mul_t23, lstm1_sigmoid_t22_5, lstm1_tanh_t22_3, lstm1_sigmoid_t22_6, lstm1_add_t21_4, d_lstm1_mul_t22, d_lstm1_mul_concat_stack_2 + 360448, d_lstm1_mul_concat_stack_2 + 360512, d_lstm1_mul_concat_stack_2 + 360576);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t23, lstm1_tanh_t22_4, lstm1_sigmoid_t22_4, d_lstm1_mul_concat_stack_2 + 360640);
-  float *d_lstm1_matmul_weight_hh_reverse_t22 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 360448, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t22);
-  float *lstm1_sigmoid_t21_4 = (float *)(A + 7717760); /* [64, 64] */
-  float *lstm1_tanh_t21_4 = (float *)(A + 7897984); /* [64, 64] */
-  float *lstm1_sigmoid_t21_5 = (float *)(A + 7734144); /* [64, 64] */
-  float *lstm1_tanh_t21_3 = (float *)(A + 7766912); /* [64, 64] */
-  float *lstm1_sigmoid_t21_6 = (float *)(A + 7750528); /* [64, 64] */
-  float *lstm1_add_t20_4 = (float *)(A + 7783296); /* [64, 64] */
-  float *d_lstm1_mul_t21 = (float *)(A + 5270400); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t22, lstm1_sigmoid_t21_4, lstm1_tanh_t21_4, d_lstm1_mul_t22, lstm1_sigmoid_t21_5, lstm1_tanh_t21_3, lstm1_sigmoid_t21_6, lstm1_add_t20_4, d_lstm1_mul_t21, d_lstm1_mul_concat_stack_2 + 344064, d_lstm1_mul_concat_stack_2 + 344128, d_lstm1_mul_concat_stack_2 + 344192);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t22, lstm1_tanh_t21_4, lstm1_sigmoid_t21_4, d_lstm1_mul_concat_stack_2 + 344256);
-  float *d_lstm1_matmul_weight_hh_reverse_t21 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 344064, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t21);
-  float *lstm1_sigmoid_t20_4 = (float *)(A + 7619456); /* [64, 64] */
-  float *lstm1_tanh_t20_4 = (float *)(A + 7799680); /* [64, 64] */
-  float *lstm1_sigmoid_t20_5 = (float *)(A + 7635840); /* [64, 64] */
-  float *lstm1_tanh_t20_3 = (float *)(A + 7668608); /* [64, 64] */
-  float *lstm1_sigmoid_t20_6 = (float *)(A + 7652224); /* [64, 64] */
-  float *lstm1_add_t19_4 = (float *)(A + 7684992); /* [64, 64] */
-  float *d_lstm1_mul_t20 = (float *)(A + 5243776); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t21, lstm1_sigmoid_t20_4, lstm1_tanh_t20_4, d_lstm1_mul_t21, lstm1_sigmoid_t20_5, lstm1_tanh_t20_3, lstm1_sigmoid_t20_6, lstm1_add_t19_4, d_lstm1_mul_t20, d_lstm1_mul_concat_stack_2 + 327680, d_lstm1_mul_concat_stack_2 + 327744, d_lstm1_mul_concat_stack_2 + 327808);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t21, lstm1_tanh_t20_4, lstm1_sigmoid_t20_4, d_lstm1_mul_concat_stack_2 + 327872);
-  float *d_lstm1_matmul_weight_hh_reverse_t20 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 327680, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t20);
-  float *lstm1_sigmoid_t19_4 = (float *)(A + 7521152); /* [64, 64] */
+  float *d_lstm1_matmul_weight_hh_reverse_t20 = (float *)(A + 2769792); /* [64, 64] */
+  float *lstm1_sigmoid_t19_4 = (float *)(A + 7619456); /* [64, 64] */
   float *lstm1_tanh_t19_4 = (float *)(A + 7701376); /* [64, 64] */
-  float *lstm1_sigmoid_t19_5 = (float *)(A + 7537536); /* [64, 64] */
-  float *lstm1_tanh_t19_3 = (float *)(A + 7570304); /* [64, 64] */
-  float *lstm1_sigmoid_t19_6 = (float *)(A + 7553920); /* [64, 64] */
+  float *d_lstm1_mul_t20 = (float *)(A + 2753408); /* [64, 64] */
+  float *lstm1_sigmoid_t19_5 = (float *)(A + 7635840); /* [64, 64] */
+  float *lstm1_tanh_t19_3 = (float *)(A + 7668608); /* [64, 64] */
+  float *lstm1_sigmoid_t19_6 = (float *)(A + 7652224); /* [64, 64] */
   float *lstm1_add_t18_4 = (float *)(A + 7586688); /* [64, 64] */
-  float *d_lstm1_mul_t19 = (float *)(A + 5270400); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t20, lstm1_sigmoid_t19_4, lstm1_tanh_t19_4, d_lstm1_mul_t20, lstm1_sigmoid_t19_5, lstm1_tanh_t19_3, lstm1_sigmoid_t19_6, lstm1_add_t18_4, d_lstm1_mul_t19, d_lstm1_mul_concat_stack_2 + 311296, d_lstm1_mul_concat_stack_2 + 311360, d_lstm1_mul_concat_stack_2 + 311424);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t20, lstm1_tanh_t19_4, lstm1_sigmoid_t19_4, d_lstm1_mul_concat_stack_2 + 311488);
-  float *d_lstm1_matmul_weight_hh_reverse_t19 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 311296, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t19);
-  float *lstm1_sigmoid_t18_4 = (float *)(A + 7422848); /* [64, 64] */
+  float *d_lstm1_mul_t19 = (float *)(A + 2786176); /* [64, 64] */
+  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 8405888); /* [28, 64, 256] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t20, lstm1_sigmoid_t19_4, lstm1_tanh_t19_4, d_lstm1_mul_t20, lstm1_sigmoid_t19_5, lstm1_tanh_t19_3, lstm1_sigmoid_t19_6, lstm1_add_t18_4, d_lstm1_mul_t19, d_lstm1_mul_concat_stack_2 + 311296, d_lstm1_mul_concat_stack_2 + 311360, d_lstm1_mul_concat_stack_2 + 311424);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t20, lstm1_tanh_t19_4, lstm1_sigmoid_t19_4, d_lstm1_mul_concat_stack_2 + 311488);
+  float *d_lstm1_matmul_weight_hh_reverse_t19 = (float *)(A + 7586688); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 311296, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t19);
+  float *lstm1_sigmoid_t18_4 = (float *)(A + 7521152); /* [64, 64] */
   float *lstm1_tanh_t18_4 = (float *)(A + 7603072); /* [64, 64] */
-  float *lstm1_sigmoid_t18_5 = (float *)(A + 7439232); /* [64, 64] */
-  float *lstm1_tanh_t18_3 = (float *)(A + 7472000); /* [64, 64] */
-  float *lstm1_sigmoid_t18_6 = (float *)(A + 7455616); /* [64, 64] */
+  float *lstm1_sigmoid_t18_5 = (float *)(A + 7537536); /* [64, 64] */
+  float *lstm1_tanh_t18_3 = (float *)(A + 7570304); /* [64, 64] */
+  float *lstm1_sigmoid_t18_6 = (float *)(A + 7553920); /* [64, 64] */
   float *lstm1_add_t17_4 = (float *)(A + 7488384); /* [64, 64] */
-  float *d_lstm1_mul_t18 = (float *)(A + 5243776); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t19, lstm1_sigmoid_t18_4, lstm1_tanh_t18_4, d_lstm1_mul_t19, lstm1_sigmoid_t18_5, lstm1_tanh_t18_3, lstm1_sigmoid_t18_6, lstm1_add_t17_4, d_lstm1_mul_t18, d_lstm1_mul_concat_stack_2 + 294912, d_lstm1_mul_concat_stack_2 + 294976, d_lstm1_mul_concat_stack_2 + 295040);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t19, lstm1_tanh_t18_4, lstm1_sigmoid_t18_4, d_lstm1_mul_concat_stack_2 + 295104);
-  float *d_lstm1_matmul_weight_hh_reverse_t18 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 294912, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t18);
-  float *lstm1_sigmoid_t17_4 = (float *)(A + 7324544); /* [64, 64] */
+  float *d_lstm1_mul_t18 = (float *)(A + 2753408); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t19, lstm1_sigmoid_t18_4, lstm1_tanh_t18_4, d_lstm1_mul_t19, lstm1_sigmoid_t18_5, lstm1_tanh_t18_3, lstm1_sigmoid_t18_6, lstm1_add_t17_4, d_lstm1_mul_t18, d_lstm1_mul_concat_stack_2 + 294912, d_lstm1_mul_concat_stack_2 + 294976, d_lstm1_mul_concat_stack_2 + 295040);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t19, lstm1_tanh_t18_4, lstm1_sigmoid_t18_4, d_lstm1_mul_concat_stack_2 + 295104);
+  float *d_lstm1_matmul_weight_hh_reverse_t18 = (float *)(A + 2769792); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 294912, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t18);
+  float *lstm1_sigmoid_t17_4 = (float *)(A + 7422848); /* [64, 64] */
   float *lstm1_tanh_t17_4 = (float *)(A + 7504768); /* [64, 64] */
-  float *lstm1_sigmoid_t17_5 = (float *)(A + 7340928); /* [64, 64] */
-  float *lstm1_tanh_t17_3 = (float *)(A + 7373696); /* [64, 64] */
-  float *lstm1_sigmoid_t17_6 = (float *)(A + 7357312); /* [64, 64] */
+  float *lstm1_sigmoid_t17_5 = (float *)(A + 7439232); /* [64, 64] */
+  float *lstm1_tanh_t17_3 = (float *)(A + 7472000); /* [64, 64] */
+  float *lstm1_sigmoid_t17_6 = (float *)(A + 7455616); /* [64, 64] */
   float *lstm1_add_t16_4 = (float *)(A + 7390080); /* [64, 64] */
-  float *d_lstm1_mul_t17 = (float *)(A + 5270400); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t18, lstm1_sigmoid_t17_4, lstm1_tanh_t17_4, d_lstm1_mul_t18, lstm1_sigmoid_t17_5, lstm1_tanh_t17_3, lstm1_sigmoid_t17_6, lstm1_add_t16_4, d_lstm1_mul_t17, d_lstm1_mul_concat_stack_2 + 278528, d_lstm1_mul_concat_stack_2 + 278592, d_lstm1_mul_concat_stack_2 + 278656);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t18, lstm1_tanh_t17_4, lstm1_sigmoid_t17_4, d_lstm1_mul_concat_stack_2 + 278720);
-  float *d_lstm1_matmul_weight_hh_reverse_t17 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 278528, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t17);
-  float *lstm1_sigmoid_t16_4 = (float *)(A + 7226240); /* [64, 64] */
+  float *d_lstm1_mul_t17 = (float *)(A + 2786176); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t18, lstm1_sigmoid_t17_4, lstm1_tanh_t17_4, d_lstm1_mul_t18, lstm1_sigmoid_t17_5, lstm1_tanh_t17_3, lstm1_sigmoid_t17_6, lstm1_add_t16_4, d_lstm1_mul_t17, d_lstm1_mul_concat_stack_2 + 278528, d_lstm1_mul_concat_stack_2 + 278592, d_lstm1_mul_concat_stack_2 + 278656);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t18, lstm1_tanh_t17_4, lstm1_sigmoid_t17_4, d_lstm1_mul_concat_stack_2 + 278720);
+  float *d_lstm1_matmul_weight_hh_reverse_t17 = (float *)(A + 7390080); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 278528, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t17);
+  float *lstm1_sigmoid_t16_4 = (float *)(A + 7324544); /* [64, 64] */
   float *lstm1_tanh_t16_4 = (float *)(A + 7406464); /* [64, 64] */
-  float *lstm1_sigmoid_t16_5 = (float *)(A + 7242624); /* [64, 64] */
-  float *lstm1_tanh_t16_3 = (float *)(A + 7275392); /* [64, 64] */
-  float *lstm1_sigmoid_t16_6 = (float *)(A + 7259008); /* [64, 64] */
+  float *lstm1_sigmoid_t16_5 = (float *)(A + 7340928); /* [64, 64] */
+  float *lstm1_tanh_t16_3 = (float *)(A + 7373696); /* [64, 64] */
+  float *lstm1_sigmoid_t16_6 = (float *)(A + 7357312); /* [64, 64] */
   float *lstm1_add_t15_4 = (float *)(A + 7291776); /* [64, 64] */
-  float *d_lstm1_mul_t16 = (float *)(A + 5243776); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t17, lstm1_sigmoid_t16_4, lstm1_tanh_t16_4, d_lstm1_mul_t17, lstm1_sigmoid_t16_5, lstm1_tanh_t16_3, lstm1_sigmoid_t16_6, lstm1_add_t15_4, d_lstm1_mul_t16, d_lstm1_mul_concat_stack_2 + 262144, d_lstm1_mul_concat_stack_2 + 262208, d_lstm1_mul_concat_stack_2 + 262272);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t17, lstm1_tanh_t16_4, lstm1_sigmoid_t16_4, d_lstm1_mul_concat_stack_2 + 262336);
-  float *d_lstm1_matmul_weight_hh_reverse_t16 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 262144, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t16);
-  float *lstm1_sigmoid_t15_4 = (float *)(A + 7127936); /* [64, 64] */
+  float *d_lstm1_mul_t16 = (float *)(A + 2753408); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t17, lstm1_sigmoid_t16_4, lstm1_tanh_t16_4, d_lstm1_mul_t17, lstm1_sigmoid_t16_5, lstm1_tanh_t16_3, lstm1_sigmoid_t16_6, lstm1_add_t15_4, d_lstm1_mul_t16, d_lstm1_mul_concat_stack_2 + 262144, d_lstm1_mul_concat_stack_2 + 262208, d_lstm1_mul_concat_stack_2 + 262272);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t17, lstm1_tanh_t16_4, lstm1_sigmoid_t16_4, d_lstm1_mul_concat_stack_2 + 262336);
+  float *d_lstm1_matmul_weight_hh_reverse_t16 = (float *)(A + 2769792); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 262144, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t16);
+  float *lstm1_sigmoid_t15_4 = (float *)(A + 7226240); /* [64, 64] */
   float *lstm1_tanh_t15_4 = (float *)(A + 7308160); /* [64, 64] */
-  float *lstm1_sigmoid_t15_5 = (float *)(A + 7144320); /* [64, 64] */
-  float *lstm1_tanh_t15_3 = (float *)(A + 7177088); /* [64, 64] */
-  float *lstm1_sigmoid_t15_6 = (float *)(A + 7160704); /* [64, 64] */
+  float *lstm1_sigmoid_t15_5 = (float *)(A + 7242624); /* [64, 64] */
+  float *lstm1_tanh_t15_3 = (float *)(A + 7275392); /* [64, 64] */
+  float *lstm1_sigmoid_t15_6 = (float *)(A + 7259008); /* [64, 64] */
   float *lstm1_add_t14_4 = (float *)(A + 7193472); /* [64, 64] */
-  float *d_lstm1_mul_t15 = (float *)(A + 5270400); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t16, lstm1_sigmoid_t15_4, lstm1_tanh_t15_4, d_lstm1_mul_t16, lstm1_sigmoid_t15_5, lstm1_tanh_t15_3, lstm1_sigmoid_t15_6, lstm1_add_t14_4, d_lstm1_mul_t15, d_lstm1_mul_concat_stack_2 + 245760, d_lstm1_mul_concat_stack_2 + 245824, d_lstm1_mul_concat_stack_2 + 245888);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t16, lstm1_tanh_t15_4, lstm1_sigmoid_t15_4, d_lstm1_mul_concat_stack_2 + 245952);
-  float *d_lstm1_matmul_weight_hh_reverse_t15 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 245760, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t15);
-  float *lstm1_sigmoid_t14_4 = (float *)(A + 7029632); /* [64, 64] */
+  float *d_lstm1_mul_t15 = (float *)(A + 2786176); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t16, lstm1_sigmoid_t15_4, lstm1_tanh_t15_4, d_lstm1_mul_t16, lstm1_sigmoid_t15_5, lstm1_tanh_t15_3, lstm1_sigmoid_t15_6, lstm1_add_t14_4, d_lstm1_mul_t15, d_lstm1_mul_concat_stack_2 + 245760, d_lstm1_mul_concat_stack_2 + 245824, d_lstm1_mul_concat_stack_2 + 245888);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t16, lstm1_tanh_t15_4, lstm1_sigmoid_t15_4, d_lstm1_mul_concat_stack_2 + 245952);
+  float *d_lstm1_matmul_weight_hh_reverse_t15 = (float *)(A + 7193472); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 245760, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t15);
+  float *lstm1_sigmoid_t14_4 = (float *)(A + 7127936); /* [64, 64] */
   float *lstm1_tanh_t14_4 = (float *)(A + 7209856); /* [64, 64] */
-  float *lstm1_sigmoid_t14_5 = (float *)(A + 7046016); /* [64, 64] */
-  float *lstm1_tanh_t14_3 = (float *)(A + 7078784); /* [64, 64] */
-  float *lstm1_sigmoid_t14_6 = (float *)(A + 7062400); /* [64, 64] */
+  float *lstm1_sigmoid_t14_5 = (float *)(A + 7144320); /* [64, 64] */
+  float *lstm1_tanh_t14_3 = (float *)(A + 7177088); /* [64, 64] */
+  float *lstm1_sigmoid_t14_6 = (float *)(A + 7160704); /* [64, 64] */
   float *lstm1_add_t13_4 = (float *)(A + 7095168); /* [64, 64] */
-  float *d_lstm1_mul_t14 = (float *)(A + 5243776); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t15, lstm1_sigmoid_t14_4, lstm1_tanh_t14_4, d_lstm1_mul_t15, lstm1_sigmoid_t14_5, lstm1_tanh_t14_3, lstm1_sigmoid_t14_6, lstm1_add_t13_4, d_lstm1_mul_t14, d_lstm1_mul_concat_stack_2 + 229376, d_lstm1_mul_concat_stack_2 + 229440, d_lstm1_mul_concat_stack_2 + 229504);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t15, lstm1_tanh_t14_4, lstm1_sigmoid_t14_4, d_lstm1_mul_concat_stack_2 + 229568);
-  float *d_lstm1_matmul_weight_hh_reverse_t14 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 229376, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t14);
-  float *lstm1_sigmoid_t13_4 = (float *)(A + 6931328); /* [64, 64] */
+  float *d_lstm1_mul_t14 = (float *)(A + 2753408); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t15, lstm1_sigmoid_t14_4, lstm1_tanh_t14_4, d_lstm1_mul_t15, lstm1_sigmoid_t14_5, lstm1_tanh_t14_3, lstm1_sigmoid_t14_6, lstm1_add_t13_4, d_lstm1_mul_t14, d_lstm1_mul_concat_stack_2 + 229376, d_lstm1_mul_concat_stack_2 + 229440, d_lstm1_mul_concat_stack_2 + 229504);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t15, lstm1_tanh_t14_4, lstm1_sigmoid_t14_4, d_lstm1_mul_concat_stack_2 + 229568);
+  float *d_lstm1_matmul_weight_hh_reverse_t14 = (float *)(A + 2769792); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 229376, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t14);
+  float *lstm1_sigmoid_t13_4 = (float *)(A + 7029632); /* [64, 64] */
   float *lstm1_tanh_t13_4 = (float *)(A + 7111552); /* [64, 64] */
-  float *lstm1_sigmoid_t13_5 = (float *)(A + 6947712); /* [64, 64] */
-  float *lstm1_tanh_t13_3 = (float *)(A + 6980480); /* [64, 64] */
-  float *lstm1_sigmoid_t13_6 = (float *)(A + 6964096); /* [64, 64] */
+  float *lstm1_sigmoid_t13_5 = (float *)(A + 7046016); /* [64, 64] */
+  float *lstm1_tanh_t13_3 = (float *)(A + 7078784); /* [64, 64] */
+  float *lstm1_sigmoid_t13_6 = (float *)(A + 7062400); /* [64, 64] */
   float *lstm1_add_t12_4 = (float *)(A + 6996864); /* [64, 64] */
-  float *d_lstm1_mul_t13 = (float *)(A + 5270400); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t14, lstm1_sigmoid_t13_4, lstm1_tanh_t13_4, d_lstm1_mul_t14, lstm1_sigmoid_t13_5, lstm1_tanh_t13_3, lstm1_sigmoid_t13_6, lstm1_add_t12_4, d_lstm1_mul_t13, d_lstm1_mul_concat_stack_2 + 212992, d_lstm1_mul_concat_stack_2 + 213056, d_lstm1_mul_concat_stack_2 + 213120);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t14, lstm1_tanh_t13_4, lstm1_sigmoid_t13_4, d_lstm1_mul_concat_stack_2 + 213184);
-  float *d_lstm1_matmul_weight_hh_reverse_t13 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 212992, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t13);
-  float *lstm1_sigmoid_t12_4 = (float *)(A + 6833024); /* [64, 64] */
+  float *d_lstm1_mul_t13 = (float *)(A + 2786176); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t14, lstm1_sigmoid_t13_4, lstm1_tanh_t13_4, d_lstm1_mul_t14, lstm1_sigmoid_t13_5, lstm1_tanh_t13_3, lstm1_sigmoid_t13_6, lstm1_add_t12_4, d_lstm1_mul_t13, d_lstm1_mul_concat_stack_2 + 212992, d_lstm1_mul_concat_stack_2 + 213056, d_lstm1_mul_concat_stack_2 + 213120);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t14, lstm1_tanh_t13_4, lstm1_sigmoid_t13_4, d_lstm1_mul_concat_stack_2 + 213184);
+  float *d_lstm1_matmul_weight_hh_reverse_t13 = (float *)(A + 6996864); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 212992, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t13);
+  float *lstm1_sigmoid_t12_4 = (float *)(A + 6931328); /* [64, 64] */
   float *lstm1_tanh_t12_4 = (float *)(A + 7013248); /* [64, 64] */
-  float *lstm1_sigmoid_t12_5 = (float *)(A + 6849408); /* [64, 64] */
-  float *lstm1_tanh_t12_3 = (float *)(A + 6882176); /* [64, 64] */
-  float *lstm1_sigmoid_t12_6 = (float *)(A + 6865792); /* [64, 64] */
+  float *lstm1_sigmoid_t12_5 = (float *)(A + 6947712); /* [64, 64] */
+  float *lstm1_tanh_t12_3 = (float *)(A + 6980480); /* [64, 64] */
+  float *lstm1_sigmoid_t12_6 = (float *)(A + 6964096); /* [64, 64] */
   float *lstm1_add_t11_4 = (float *)(A + 6898560); /* [64, 64] */
-  float *d_lstm1_mul_t12 = (float *)(A + 5243776); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t13, lstm1_sigmoid_t12_4, lstm1_tanh_t12_4, d_lstm1_mul_t13, lstm1_sigmoid_t12_5, lstm1_tanh_t12_3, lstm1_sigmoid_t12_6, lstm1_add_t11_4, d_lstm1_mul_t12, d_lstm1_mul_concat_stack_2 + 196608, d_lstm1_mul_concat_stack_2 + 196672, d_lstm1_mul_concat_stack_2 + 196736);
+  float *d_lstm1_mul_t12 = (float *)(A + 2753408); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t13, lstm1_sigmoid_t12_4, lstm1_tanh_t12_4, d_lstm1_mul_t13, lstm1_sigmoid_t12_5, lstm1_tanh_t12_3, lstm1_sigmoid_t12_6, lstm1_add_t11_4, d_lstm1_mul_t12, d_lstm1_mul_concat_stack_2 + 196608, d_lstm1_mul_concat_stack_2 + 196672, d_lstm1_mul_concat_stack_2 + 196736);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t13, lstm1_tanh_t12_4, lstm1_sigmoid_t12_4, d_lstm1_mul_concat_stack_2 + 196800);
+  float *d_lstm1_matmul_weight_hh_reverse_t12 = (float *)(A + 2769792); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 196608, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t12);
+  float *lstm1_sigmoid_t11_4 = (float *)(A + 6833024); /* [64, 64] */
+  float *lstm1_tanh_t11_4 = (float *)(A + 6914944); /* [64, 64] */
+  float *lstm1_sigmoid_t11_5 = (float *)(A + 6849408); /* [64, 64] */
+  float *lstm1_tanh_t11_3 = (float *)(A + 6882176); /* [64, 64] */
+  float *lstm1_sigmoid_t11_6 = (float *)(A + 6865792); /* [64, 64] */
+  float *lstm1_add_t10_4 = (float *)(A + 6800256); /* [64, 64] */
+  float *d_lstm1_mul_t11 = (float *)(A + 2786176); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t12, lstm1_sigmoid_t11_4, lstm1_tanh_t11_4, d_lstm1_mul_t12, lstm1_sigmoid_t11_5, lstm1_tanh_t11_3, lstm1_sigmoid_t11_6, lstm1_add_t10_4, d_lstm1_mul_t11, d_lstm1_mul_concat_stack_2 + 180224, d_lstm1_mul_concat_stack_2 + 180288, d_lstm1_mul_concat_stack_2 + 180352);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t12, lstm1_tanh_t11_4, lstm1_sigmoid_t11_4, d_lstm1_mul_concat_stack_2 + 180416);
+  float *d_lstm1_matmul_weight_hh_reverse_t11 = (float *)(A + 6800256); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 180224, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t11);
+  float *lstm1_sigmoid_t10_4 = (float *)(A + 6734720); /* [64, 64] */
+  float *lstm1_tanh_t10_4 = (float *)(A + 6816640); /* [64, 64] */
+  float *lstm1_sigmoid_t10_5 = (float *)(A + 6751104); /* [64, 64] */
+  float *lstm1_tanh_t10_3 = (float *)(A + 6783872); /* [64, 64] */
+  float *lstm1_sigmoid_t10_6 = (float *)(A + 6767488); /* [64, 64] */
+  float *lstm1_add_t9_4 = (float *)(A + 6701952); /* [64, 64] */
+  float *d_lstm1_mul_t10 = (float *)(A + 2753408); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t11, lstm1_sigmoid_t10_4, lstm1_tanh_t10_4, d_lstm1_mul_t11, lstm1_sigmoid_t10_5, lstm1_tanh_t10_3, lstm1_sigmoid_t10_6, lstm1_add_t9_4, d_lstm1_mul_t10, d_lstm1_mul_concat_stack_2 + 163840, d_lstm1_mul_concat_stack_2 + 163904, d_lstm1_mul_concat_stack_2 + 163968);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t11, lstm1_tanh_t10_4, lstm1_sigmoid_t10_4, d_lstm1_mul_concat_stack_2 + 164032);
+  float *d_lstm1_matmul_weight_hh_reverse_t10 = (float *)(A + 2769792); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 163840, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t10);
+  float *lstm1_sigmoid_t9_4 = (float *)(A + 6636416); /* [64, 64] */
+  float *lstm1_tanh_t9_4 = (float *)(A + 6718336); /* [64, 64] */
+  float *lstm1_sigmoid_t9_5 = (float *)(A + 6652800); /* [64, 64] */
+  float *lstm1_tanh_t9_3 = (float *)(A + 6685568); /* [64, 64] */
+  float *lstm1_sigmoid_t9_6 = (float *)(A + 6669184); /* [64, 64] */
+  float *lstm1_add_t8_4 = (float *)(A + 6603648); /* [64, 64] */
+  float *d_lstm1_mul_t9 = (float *)(A + 2786176); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t10, lstm1_sigmoid_t9_4, lstm1_tanh_t9_4, d_lstm1_mul_t10, lstm1_sigmoid_t9_5, lstm1_tanh_t9_3, lstm1_sigmoid_t9_6, lstm1_add_t8_4, d_lstm1_mul_t9, d_lstm1_mul_concat_stack_2 + 147456, d_lstm1_mul_concat_stack_2 + 147520, d_lstm1_mul_concat_stack_2 + 147584);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t10, lstm1_tanh_t9_4, lstm1_sigmoid_t9_4, d_lstm1_mul_concat_stack_2 + 147648);
+  float *d_lstm1_matmul_weight_hh_reverse_t9 = (float *)(A + 6603648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 147456, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t9);
+  float *lstm1_sigmoid_t8_4 = (float *)(A + 6538112); /* [64, 64] */
+  float *lstm1_tanh_t8_4 = (float *)(A + 6620032); /* [64, 64] */
+  float *lstm1_sigmoid_t8_5 = (float *)(A + 6554496); /* [64, 64] */
+  float *lstm1_tanh_t8_3 = (float *)(A + 6587264); /* [64, 64] */
+  float *lstm1_sigmoid_t8_6 = (float *)(A + 6570880); /* [64, 64] */
+  float *lstm1_add_t7_4 = (float *)(A + 6505344); /* [64, 64] */
+  float *d_lstm1_mul_t8 = (float *)(A + 2753408); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t9, lstm1_sigmoid_t8_4, lstm1_tanh_t8_4, d_lstm1_mul_t9, lstm1_sigmoid_t8_5, lstm1_tanh_t8_3, lstm1_sigmoid_t8_6, lstm1_add_t7_4, d_lstm1_mul_t8, d_lstm1_mul_concat_stack_2 + 131072, d_lstm1_mul_concat_stack_2 + 131136, d_lstm1_mul_concat_stack_2 + 131200);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t9, lstm1_tanh_t8_4, lstm1_sigmoid_t8_4, d_lstm1_mul_concat_stack_2 + 131264);
+  float *d_lstm1_matmul_weight_hh_reverse_t8 = (float *)(A + 2769792); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 131072, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t8);
+  float *lstm1_sigmoid_t7_4 = (float *)(A + 6439808); /* [64, 64] */
+  float *lstm1_tanh_t7_4 = (float *)(A + 6521728); /* [64, 64] */
+  float *lstm1_sigmoid_t7_5 = (float *)(A + 6456192); /* [64, 64] */
+  float *lstm1_tanh_t7_3 = (float *)(A + 6488960); /* [64, 64] */
+  float *lstm1_sigmoid_t7_6 = (float *)(A + 6472576); /* [64, 64] */
+  float *lstm1_add_t6_4 = (float *)(A + 6407040); /* [64, 64] */
+  float *d_lstm1_mul_t7 = (float *)(A + 2786176); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t8, lstm1_sigmoid_t7_4, lstm1_tanh_t7_4, d_lstm1_mul_t8, lstm1_sigmoid_t7_5, lstm1_tanh_t7_3, lstm1_sigmoid_t7_6, lstm1_add_t6_4, d_lstm1_mul_t7, d_lstm1_mul_concat_stack_2 + 114688, d_lstm1_mul_concat_stack_2 + 114752, d_lstm1_mul_concat_stack_2 + 114816);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t8, lstm1_tanh_t7_4, lstm1_sigmoid_t7_4, d_lstm1_mul_concat_stack_2 + 114880);
+  float *d_lstm1_matmul_weight_hh_reverse_t7 = (float *)(A + 6407040); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 114688, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t7);
+  float *lstm1_sigmoid_t6_4 = (float *)(A + 6341504); /* [64, 64] */
+  float *lstm1_tanh_t6_4 = (float *)(A + 6423424); /* [64, 64] */
+  float *lstm1_sigmoid_t6_5 = (float *)(A + 6357888); /* [64, 64] */
+  float *lstm1_tanh_t6_3 = (float *)(A + 6390656); /* [64, 64] */
+  float *lstm1_sigmoid_t6_6 = (float *)(A + 6374272); /* [64, 64] */
+  float *lstm1_add_t5_4 = (float *)(A + 6308736); /* [64, 64] */
+  float *d_lstm1_mul_t6 = (float *)(A + 2753408); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t7, lstm1_sigmoid_t6_4, lstm1_tanh_t6_4, d_lstm1_mul_t7, lstm1_sigmoid_t6_5, lstm1_tanh_t6_3, lstm1_sigmoid_t6_6, lstm1_add_t5_4, d_lstm1_mul_t6, d_lstm1_mul_concat_stack_2 + 98304, d_lstm1_mul_concat_stack_2 + 98368, d_lstm1_mul_concat_stack_2 + 98432);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t7, lstm1_tanh_t6_4, lstm1_sigmoid_t6_4, d_lstm1_mul_concat_stack_2 + 98496);
+  float *d_lstm1_matmul_weight_hh_reverse_t6 = (float *)(A + 2769792); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 98304, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t6);
+  float *lstm1_sigmoid_t5_4 = (float *)(A + 6243200); /* [64, 64] */
+  float *lstm1_tanh_t5_4 = (float *)(A + 6325120); /* [64, 64] */
+  float *lstm1_sigmoid_t5_5 = (float *)(A + 6259584); /* [64, 64] */
+  float *lstm1_tanh_t5_3 = (float *)(A + 6292352); /* [64, 64] */
+  float *lstm1_sigmoid_t5_6 = (float *)(A + 6275968); /* [64, 64] */
+  float *lstm1_add_t4_4 = (float *)(A + 6210432); /* [64, 64] */
+  float *d_lstm1_mul_t5 = (float *)(A + 2786176); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t6, lstm1_sigmoid_t5_4, lstm1_tanh_t5_4, d_lstm1_mul_t6, lstm1_sigmoid_t5_5, lstm1_tanh_t5_3, lstm1_sigmoid_t5_6, lstm1_add_t4_4, d_lstm1_mul_t5, d_lstm1_mul_concat_stack_2 + 81920, d_lstm1_mul_concat_stack_2 + 81984, d_lstm1_mul_concat_stack_2 + 82048);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t6, lstm1_tanh_t5_4, lstm1_sigmoid_t5_4, d_lstm1_mul_concat_stack_2 + 82112);
+  float *d_lstm1_matmul_weight_hh_reverse_t5 = (float *)(A + 6210432); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 81920, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t5);
+  float *lstm1_sigmoid_t4_4 = (float *)(A + 6144896); /* [64, 64] */
+  float *lstm1_tanh_t4_4 = (float *)(A + 6226816); /* [64, 64] */
+  float *lstm1_sigmoid_t4_5 = (float *)(A + 6161280); /* [64, 64] */
+  float *lstm1_tanh_t4_3 = (float *)(A + 6194048); /* [64, 64] */
+  float *lstm1_sigmoid_t4_6 = (float *)(A + 6177664); /* [64, 64] */
+  float *lstm1_add_t3_4 = (float *)(A + 6112128); /* [64, 64] */
+  float *d_lstm1_mul_t4 = (float *)(A + 2753408); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t5, lstm1_sigmoid_t4_4, lstm1_tanh_t4_4, d_lstm1_mul_t5, lstm1_sigmoid_t4_5, lstm1_tanh_t4_3, lstm1_sigmoid_t4_6, lstm1_add_t3_4, d_lstm1_mul_t4, d_lstm1_mul_concat_stack_2 + 65536, d_lstm1_mul_concat_stack_2 + 65600, d_lstm1_mul_concat_stack_2 + 65664);
 }
 
 static void fmnist_bilstm_grad_8(const float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_matmul_weight_hh_reverse_t13 = (float *)(A + 5227392); /* [64, 64] */
-  float *lstm1_tanh_t12_4 = (float *)(A + 7013248); /* [64, 64] */
-  float *lstm1_sigmoid_t12_4 = (float *)(A + 6833024); /* [64, 64] */
-  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 8405888); /* [28, 64, 256] */
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t13, lstm1_tanh_t12_4, lstm1_sigmoid_t12_4, d_lstm1_mul_concat_stack_2 + 196800);
-  float *d_lstm1_matmul_weight_hh_reverse_t12 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 196608, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t12);
-  float *lstm1_sigmoid_t11_4 = (float *)(A + 6734720); /* [64, 64] */
-  float *lstm1_tanh_t11_4 = (float *)(A + 6914944); /* [64, 64] */
-  float *d_lstm1_mul_t12 = (float *)(A + 5243776); /* [64, 64] */
-  float *lstm1_sigmoid_t11_5 = (float *)(A + 6751104); /* [64, 64] */
-  float *lstm1_tanh_t11_3 = (float *)(A + 6783872); /* [64, 64] */
-  float *lstm1_sigmoid_t11_6 = (float *)(A + 6767488); /* [64, 64] */
-  float *lstm1_add_t10_4 = (float *)(A + 6800256); /* [64, 64] */
-  float *d_lstm1_mul_t11 = (float *)(A + 5270400); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t12, lstm1_sigmoid_t11_4, lstm1_tanh_t11_4, d_lstm1_mul_t12, lstm1_sigmoid_t11_5, lstm1_tanh_t11_3, lstm1_sigmoid_t11_6, lstm1_add_t10_4, d_lstm1_mul_t11, d_lstm1_mul_concat_stack_2 + 180224, d_lstm1_mul_concat_stack_2 + 180288, d_lstm1_mul_concat_stack_2 + 180352);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t12, lstm1_tanh_t11_4, lstm1_sigmoid_t11_4, d_lstm1_mul_concat_stack_2 + 180416);
-  float *d_lstm1_matmul_weight_hh_reverse_t11 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 180224, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t11);
-  float *lstm1_sigmoid_t10_4 = (float *)(A + 6636416); /* [64, 64] */
-  float *lstm1_tanh_t10_4 = (float *)(A + 6816640); /* [64, 64] */
-  float *lstm1_sigmoid_t10_5 = (float *)(A + 6652800); /* [64, 64] */
-  float *lstm1_tanh_t10_3 = (float *)(A + 6685568); /* [64, 64] */
-  float *lstm1_sigmoid_t10_6 = (float *)(A + 6669184); /* [64, 64] */
-  float *lstm1_add_t9_4 = (float *)(A + 6701952); /* [64, 64] */
-  float *d_lstm1_mul_t10 = (float *)(A + 5243776); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t11, lstm1_sigmoid_t10_4, lstm1_tanh_t10_4, d_lstm1_mul_t11, lstm1_sigmoid_t10_5, lstm1_tanh_t10_3, lstm1_sigmoid_t10_6, lstm1_add_t9_4, d_lstm1_mul_t10, d_lstm1_mul_concat_stack_2 + 163840, d_lstm1_mul_concat_stack_2 + 163904, d_lstm1_mul_concat_stack_2 + 163968);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t11, lstm1_tanh_t10_4, lstm1_sigmoid_t10_4, d_lstm1_mul_concat_stack_2 + 164032);
-  float *d_lstm1_matmul_weight_hh_reverse_t10 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 163840, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t10);
-  float *lstm1_sigmoid_t9_4 = (float *)(A + 6538112); /* [64, 64] */
-  float *lstm1_tanh_t9_4 = (float *)(A + 6718336); /* [64, 64] */
-  float *lstm1_sigmoid_t9_5 = (float *)(A + 6554496); /* [64, 64] */
-  float *lstm1_tanh_t9_3 = (float *)(A + 6587264); /* [64, 64] */
-  float *lstm1_sigmoid_t9_6 = (float *)(A + 6570880); /* [64, 64] */
-  float *lstm1_add_t8_4 = (float *)(A + 6603648); /* [64, 64] */
-  float *d_lstm1_mul_t9 = (float *)(A + 5270400); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t10, lstm1_sigmoid_t9_4, lstm1_tanh_t9_4, d_lstm1_mul_t10, lstm1_sigmoid_t9_5, lstm1_tanh_t9_3, lstm1_sigmoid_t9_6, lstm1_add_t8_4, d_lstm1_mul_t9, d_lstm1_mul_concat_stack_2 + 147456, d_lstm1_mul_concat_stack_2 + 147520, d_lstm1_mul_concat_stack_2 + 147584);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t10, lstm1_tanh_t9_4, lstm1_sigmoid_t9_4, d_lstm1_mul_concat_stack_2 + 147648);
-  float *d_lstm1_matmul_weight_hh_reverse_t9 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 147456, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t9);
-  float *lstm1_sigmoid_t8_4 = (float *)(A + 6439808); /* [64, 64] */
-  float *lstm1_tanh_t8_4 = (float *)(A + 6620032); /* [64, 64] */
-  float *lstm1_sigmoid_t8_5 = (float *)(A + 6456192); /* [64, 64] */
-  float *lstm1_tanh_t8_3 = (float *)(A + 6488960); /* [64, 64] */
-  float *lstm1_sigmoid_t8_6 = (float *)(A + 6472576); /* [64, 64] */
-  float *lstm1_add_t7_4 = (float *)(A + 6505344); /* [64, 64] */
-  float *d_lstm1_mul_t8 = (float *)(A + 5243776); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t9, lstm1_sigmoid_t8_4, lstm1_tanh_t8_4, d_lstm1_mul_t9, lstm1_sigmoid_t8_5, lstm1_tanh_t8_3, lstm1_sigmoid_t8_6, lstm1_add_t7_4, d_lstm1_mul_t8, d_lstm1_mul_concat_stack_2 + 131072, d_lstm1_mul_concat_stack_2 + 131136, d_lstm1_mul_concat_stack_2 + 131200);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t9, lstm1_tanh_t8_4, lstm1_sigmoid_t8_4, d_lstm1_mul_concat_stack_2 + 131264);
-  float *d_lstm1_matmul_weight_hh_reverse_t8 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 131072, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t8);
-  float *lstm1_sigmoid_t7_4 = (float *)(A + 6341504); /* [64, 64] */
-  float *lstm1_tanh_t7_4 = (float *)(A + 6521728); /* [64, 64] */
-  float *lstm1_sigmoid_t7_5 = (float *)(A + 6357888); /* [64, 64] */
-  float *lstm1_tanh_t7_3 = (float *)(A + 6390656); /* [64, 64] */
-  float *lstm1_sigmoid_t7_6 = (float *)(A + 6374272); /* [64, 64] */
-  float *lstm1_add_t6_4 = (float *)(A + 6407040); /* [64, 64] */
-  float *d_lstm1_mul_t7 = (float *)(A + 5270400); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t8, lstm1_sigmoid_t7_4, lstm1_tanh_t7_4, d_lstm1_mul_t8, lstm1_sigmoid_t7_5, lstm1_tanh_t7_3, lstm1_sigmoid_t7_6, lstm1_add_t6_4, d_lstm1_mul_t7, d_lstm1_mul_concat_stack_2 + 114688, d_lstm1_mul_concat_stack_2 + 114752, d_lstm1_mul_concat_stack_2 + 114816);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t8, lstm1_tanh_t7_4, lstm1_sigmoid_t7_4, d_lstm1_mul_concat_stack_2 + 114880);
-  float *d_lstm1_matmul_weight_hh_reverse_t7 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 114688, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t7);
-  float *lstm1_sigmoid_t6_4 = (float *)(A + 6243200); /* [64, 64] */
-  float *lstm1_tanh_t6_4 = (float *)(A + 6423424); /* [64, 64] */
-  float *lstm1_sigmoid_t6_5 = (float *)(A + 6259584); /* [64, 64] */
-  float *lstm1_tanh_t6_3 = (float *)(A + 6292352); /* [64, 64] */
-  float *lstm1_sigmoid_t6_6 = (float *)(A + 6275968); /* [64, 64] */
-  float *lstm1_add_t5_4 = (float *)(A + 6308736); /* [64, 64] */
-  float *d_lstm1_mul_t6 = (float *)(A + 5243776); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t7, lstm1_sigmoid_t6_4, lstm1_tanh_t6_4, d_lstm1_mul_t7, lstm1_sigmoid_t6_5, lstm1_tanh_t6_3, lstm1_sigmoid_t6_6, lstm1_add_t5_4, d_lstm1_mul_t6, d_lstm1_mul_concat_stack_2 + 98304, d_lstm1_mul_concat_stack_2 + 98368, d_lstm1_mul_concat_stack_2 + 98432);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t7, lstm1_tanh_t6_4, lstm1_sigmoid_t6_4, d_lstm1_mul_concat_stack_2 + 98496);
-  float *d_lstm1_matmul_weight_hh_reverse_t6 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 98304, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t6);
-  float *lstm1_sigmoid_t5_4 = (float *)(A + 6144896); /* [64, 64] */
-  float *lstm1_tanh_t5_4 = (float *)(A + 6325120); /* [64, 64] */
-  float *lstm1_sigmoid_t5_5 = (float *)(A + 6161280); /* [64, 64] */
-  float *lstm1_tanh_t5_3 = (float *)(A + 6194048); /* [64, 64] */
-  float *lstm1_sigmoid_t5_6 = (float *)(A + 6177664); /* [64, 64] */
-  float *lstm1_add_t4_4 = (float *)(A + 6210432); /* [64, 64] */
-  float *d_lstm1_mul_t5 = (float *)(A + 5270400); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t6, lstm1_sigmoid_t5_4, lstm1_tanh_t5_4, d_lstm1_mul_t6, lstm1_sigmoid_t5_5, lstm1_tanh_t5_3, lstm1_sigmoid_t5_6, lstm1_add_t4_4, d_lstm1_mul_t5, d_lstm1_mul_concat_stack_2 + 81920, d_lstm1_mul_concat_stack_2 + 81984, d_lstm1_mul_concat_stack_2 + 82048);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t6, lstm1_tanh_t5_4, lstm1_sigmoid_t5_4, d_lstm1_mul_concat_stack_2 + 82112);
-  float *d_lstm1_matmul_weight_hh_reverse_t5 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 81920, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t5);
-  float *lstm1_sigmoid_t4_4 = (float *)(A + 6046592); /* [64, 64] */
+  float *d_lstm1_matmul_weight_hh_reverse_t5 = (float *)(A + 6210432); /* [64, 64] */
   float *lstm1_tanh_t4_4 = (float *)(A + 6226816); /* [64, 64] */
-  float *lstm1_sigmoid_t4_5 = (float *)(A + 6062976); /* [64, 64] */
-  float *lstm1_tanh_t4_3 = (float *)(A + 6095744); /* [64, 64] */
-  float *lstm1_sigmoid_t4_6 = (float *)(A + 6079360); /* [64, 64] */
-  float *lstm1_add_t3_4 = (float *)(A + 6112128); /* [64, 64] */
-  float *d_lstm1_mul_t4 = (float *)(A + 5243776); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t5, lstm1_sigmoid_t4_4, lstm1_tanh_t4_4, d_lstm1_mul_t5, lstm1_sigmoid_t4_5, lstm1_tanh_t4_3, lstm1_sigmoid_t4_6, lstm1_add_t3_4, d_lstm1_mul_t4, d_lstm1_mul_concat_stack_2 + 65536, d_lstm1_mul_concat_stack_2 + 65600, d_lstm1_mul_concat_stack_2 + 65664);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t5, lstm1_tanh_t4_4, lstm1_sigmoid_t4_4, d_lstm1_mul_concat_stack_2 + 65728);
-  float *d_lstm1_matmul_weight_hh_reverse_t4 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 65536, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t4);
-  float *lstm1_sigmoid_t3_4 = (float *)(A + 5948288); /* [64, 64] */
+  float *lstm1_sigmoid_t4_4 = (float *)(A + 6144896); /* [64, 64] */
+  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 8405888); /* [28, 64, 256] */
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t5, lstm1_tanh_t4_4, lstm1_sigmoid_t4_4, d_lstm1_mul_concat_stack_2 + 65728);
+  float *d_lstm1_matmul_weight_hh_reverse_t4 = (float *)(A + 2769792); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 65536, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t4);
+  float *lstm1_sigmoid_t3_4 = (float *)(A + 6046592); /* [64, 64] */
   float *lstm1_tanh_t3_4 = (float *)(A + 6128512); /* [64, 64] */
-  float *lstm1_sigmoid_t3_5 = (float *)(A + 5964672); /* [64, 64] */
-  float *lstm1_tanh_t3_3 = (float *)(A + 5997440); /* [64, 64] */
-  float *lstm1_sigmoid_t3_6 = (float *)(A + 5981056); /* [64, 64] */
+  float *d_lstm1_mul_t4 = (float *)(A + 2753408); /* [64, 64] */
+  float *lstm1_sigmoid_t3_5 = (float *)(A + 6062976); /* [64, 64] */
+  float *lstm1_tanh_t3_3 = (float *)(A + 6095744); /* [64, 64] */
+  float *lstm1_sigmoid_t3_6 = (float *)(A + 6079360); /* [64, 64] */
   float *lstm1_add_t2_4 = (float *)(A + 6013824); /* [64, 64] */
-  float *d_lstm1_mul_t3 = (float *)(A + 5270400); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t4, lstm1_sigmoid_t3_4, lstm1_tanh_t3_4, d_lstm1_mul_t4, lstm1_sigmoid_t3_5, lstm1_tanh_t3_3, lstm1_sigmoid_t3_6, lstm1_add_t2_4, d_lstm1_mul_t3, d_lstm1_mul_concat_stack_2 + 49152, d_lstm1_mul_concat_stack_2 + 49216, d_lstm1_mul_concat_stack_2 + 49280);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t4, lstm1_tanh_t3_4, lstm1_sigmoid_t3_4, d_lstm1_mul_concat_stack_2 + 49344);
-  float *d_lstm1_matmul_weight_hh_reverse_t3 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 49152, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t3);
-  float *lstm1_sigmoid_t2_4 = (float *)(A + 5849984); /* [64, 64] */
+  float *d_lstm1_mul_t3 = (float *)(A + 2786176); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t4, lstm1_sigmoid_t3_4, lstm1_tanh_t3_4, d_lstm1_mul_t4, lstm1_sigmoid_t3_5, lstm1_tanh_t3_3, lstm1_sigmoid_t3_6, lstm1_add_t2_4, d_lstm1_mul_t3, d_lstm1_mul_concat_stack_2 + 49152, d_lstm1_mul_concat_stack_2 + 49216, d_lstm1_mul_concat_stack_2 + 49280);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t4, lstm1_tanh_t3_4, lstm1_sigmoid_t3_4, d_lstm1_mul_concat_stack_2 + 49344);
+  float *d_lstm1_matmul_weight_hh_reverse_t3 = (float *)(A + 6013824); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 49152, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t3);
+  float *lstm1_sigmoid_t2_4 = (float *)(A + 5948288); /* [64, 64] */
   float *lstm1_tanh_t2_4 = (float *)(A + 6030208); /* [64, 64] */
-  float *lstm1_sigmoid_t2_5 = (float *)(A + 5866368); /* [64, 64] */
-  float *lstm1_tanh_t2_3 = (float *)(A + 5899136); /* [64, 64] */
-  float *lstm1_sigmoid_t2_6 = (float *)(A + 5882752); /* [64, 64] */
+  float *lstm1_sigmoid_t2_5 = (float *)(A + 5964672); /* [64, 64] */
+  float *lstm1_tanh_t2_3 = (float *)(A + 5997440); /* [64, 64] */
+  float *lstm1_sigmoid_t2_6 = (float *)(A + 5981056); /* [64, 64] */
   float *lstm1_add_t1_4 = (float *)(A + 5915520); /* [64, 64] */
-  float *d_lstm1_mul_t2 = (float *)(A + 5243776); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t3, lstm1_sigmoid_t2_4, lstm1_tanh_t2_4, d_lstm1_mul_t3, lstm1_sigmoid_t2_5, lstm1_tanh_t2_3, lstm1_sigmoid_t2_6, lstm1_add_t1_4, d_lstm1_mul_t2, d_lstm1_mul_concat_stack_2 + 32768, d_lstm1_mul_concat_stack_2 + 32832, d_lstm1_mul_concat_stack_2 + 32896);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t3, lstm1_tanh_t2_4, lstm1_sigmoid_t2_4, d_lstm1_mul_concat_stack_2 + 32960);
-  float *d_lstm1_matmul_weight_hh_reverse_t2 = (float *)(A + 5227392); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 32768, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t2);
-  float *lstm1_sigmoid_t1_4 = (float *)(A + 5161856); /* [64, 64] */
+  float *d_lstm1_mul_t2 = (float *)(A + 2753408); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t3, lstm1_sigmoid_t2_4, lstm1_tanh_t2_4, d_lstm1_mul_t3, lstm1_sigmoid_t2_5, lstm1_tanh_t2_3, lstm1_sigmoid_t2_6, lstm1_add_t1_4, d_lstm1_mul_t2, d_lstm1_mul_concat_stack_2 + 32768, d_lstm1_mul_concat_stack_2 + 32832, d_lstm1_mul_concat_stack_2 + 32896);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t3, lstm1_tanh_t2_4, lstm1_sigmoid_t2_4, d_lstm1_mul_concat_stack_2 + 32960);
+  float *d_lstm1_matmul_weight_hh_reverse_t2 = (float *)(A + 2769792); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 32768, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t2);
+  float *lstm1_sigmoid_t1_4 = (float *)(A + 5849984); /* [64, 64] */
   float *lstm1_tanh_t1_4 = (float *)(A + 5931904); /* [64, 64] */
-  float *lstm1_sigmoid_t1_5 = (float *)(A + 5178240); /* [64, 64] */
-  float *lstm1_tanh_t1_3 = (float *)(A + 5211008); /* [64, 64] */
-  float *lstm1_sigmoid_t1_6 = (float *)(A + 5194624); /* [64, 64] */
+  float *lstm1_sigmoid_t1_5 = (float *)(A + 5866368); /* [64, 64] */
+  float *lstm1_tanh_t1_3 = (float *)(A + 5899136); /* [64, 64] */
+  float *lstm1_sigmoid_t1_6 = (float *)(A + 5882752); /* [64, 64] */
   float *lstm1_mul_t0_2 = (float *)(A + 5374848); /* [64, 64] */
-  float *d_lstm1_mul_t1 = (float *)(A + 5270400); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t2, lstm1_sigmoid_t1_4, lstm1_tanh_t1_4, d_lstm1_mul_t2, lstm1_sigmoid_t1_5, lstm1_tanh_t1_3, lstm1_sigmoid_t1_6, lstm1_mul_t0_2, d_lstm1_mul_t1, d_lstm1_mul_concat_stack_2 + 16384, d_lstm1_mul_concat_stack_2 + 16448, d_lstm1_mul_concat_stack_2 + 16512);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t2, lstm1_tanh_t1_4, lstm1_sigmoid_t1_4, d_lstm1_mul_concat_stack_2 + 16576);
-  float *d_lstm1_matmul_weight_hh_reverse_t1 = (float *)(A + 5161856); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 16384, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t1);
+  float *d_lstm1_mul_t1 = (float *)(A + 2786176); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t2, lstm1_sigmoid_t1_4, lstm1_tanh_t1_4, d_lstm1_mul_t2, lstm1_sigmoid_t1_5, lstm1_tanh_t1_3, lstm1_sigmoid_t1_6, lstm1_mul_t0_2, d_lstm1_mul_t1, d_lstm1_mul_concat_stack_2 + 16384, d_lstm1_mul_concat_stack_2 + 16448, d_lstm1_mul_concat_stack_2 + 16512);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t2, lstm1_tanh_t1_4, lstm1_sigmoid_t1_4, d_lstm1_mul_concat_stack_2 + 16576);
+  float *d_lstm1_matmul_weight_hh_reverse_t1 = (float *)(A + 5374848); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 16384, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t1);
   float *lstm1_sigmoid_t0_3 = (float *)(A + 5325696); /* [64, 64] */
   float *lstm1_tanh_t0_4 = (float *)(A + 5391232); /* [64, 64] */
   float *lstm1_tanh_t0_3 = (float *)(A + 5358464); /* [64, 64] */
   float *lstm1_sigmoid_t0_4 = (float *)(A + 5342080); /* [64, 64] */
-  float *d_lstm1_mul_t0_4 = (float *)(A + 5374848); /* [64, 64] */
-  float *d_lstm1_mul_t0_5 = (float *)(A + 5286784); /* [64, 64] */
-  k41_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t1, lstm1_sigmoid_t0_3, lstm1_tanh_t0_4, d_lstm1_mul_t1, lstm1_tanh_t0_3, lstm1_sigmoid_t0_4, d_lstm1_mul_t0_4, d_lstm1_mul_t0_5);
-  float *d_lstm1_const_2 = (float *)(A + 5270400); /* [64, 64] */
-  k33_const(d_lstm1_const_2);
-  float *d_lstm1_mul_t0_6 = (float *)(A + 5303168); /* [64, 64] */
-  k34_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t1, lstm1_tanh_t0_4, lstm1_sigmoid_t0_3, d_lstm1_mul_t0_6);
-  k35_concat(d_lstm1_mul_t0_4, d_lstm1_const_2, d_lstm1_mul_t0_5, d_lstm1_mul_t0_6, d_lstm1_mul_concat_stack_2);
+  float *d_lstm1_mul_t0_4 = (float *)(A + 2753408); /* [64, 64] */
+  float *d_lstm1_mul_t0_5 = (float *)(A + 2769792); /* [64, 64] */
+  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t1, lstm1_sigmoid_t0_3, lstm1_tanh_t0_4, d_lstm1_mul_t1, lstm1_tanh_t0_3, lstm1_sigmoid_t0_4, d_lstm1_mul_t0_4, d_lstm1_mul_t0_5);
+  float *d_lstm1_const_2 = (float *)(A + 2786176); /* [64, 64] */
+  k32_const(d_lstm1_const_2);
+  float *d_lstm1_mul_t0_6 = (float *)(A + 5342080); /* [64, 64] */
+  k33_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t1, lstm1_tanh_t0_4, lstm1_sigmoid_t0_3, d_lstm1_mul_t0_6);
+  k34_concat(d_lstm1_mul_t0_4, d_lstm1_const_2, d_lstm1_mul_t0_5, d_lstm1_mul_t0_6, d_lstm1_mul_concat_stack_2);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
-  float *grad_lstm1_weight_ih_reverse = (float *)(A + 5270400); /* [256, 28] */
-  char *grad_lstm1_weight_ih_reverse_scratch = A + 2195776; /* 61440 bytes */
-  k36_matmul(d_lstm1_mul_concat_stack_2, normalize1_div_stack, grad_lstm1_weight_ih_reverse, grad_lstm1_weight_ih_reverse_scratch);
+  float *grad_lstm1_weight_ih_reverse = (float *)(A + 2753408); /* [256, 28] */
+  char *grad_lstm1_weight_ih_reverse_scratch = A + 5342080; /* 61440 bytes */
+  k35_matmul(d_lstm1_mul_concat_stack_2, normalize1_div_stack, grad_lstm1_weight_ih_reverse, grad_lstm1_weight_ih_reverse_scratch);
   float *lstm1_mul_stack_2 = (float *)(A + 5407616); /* [27, 64, 64] */
-  float *grad_lstm1_weight_hh_reverse = (float *)(A + 2195776); /* [256, 64] */
-  char *grad_lstm1_weight_hh_reverse_scratch = A + 2737024; /* 98304 bytes */
-  k37_matmul(d_lstm1_mul_concat_stack_2 + 16384, lstm1_mul_stack_2, grad_lstm1_weight_hh_reverse, grad_lstm1_weight_hh_reverse_scratch);
-  float *grad_lstm1_bias_ih_reverse = (float *)(A + 230400); /* [256] */
-  k38_sum_to(d_lstm1_mul_concat_stack_2, grad_lstm1_bias_ih_reverse);
-  float *d_line17_sub = (float *)(A + 5260160); /* [64, 10] */
+  float *grad_lstm1_weight_hh_reverse = (float *)(A + 5342080); /* [256, 64] */
+  char *grad_lstm1_weight_hh_reverse_scratch = A + 2802560; /* 98304 bytes */
+  k36_matmul(d_lstm1_mul_concat_stack_2 + 16384, lstm1_mul_stack_2, grad_lstm1_weight_hh_reverse, grad_lstm1_weight_hh_reverse_scratch);
+  float *grad_lstm1_bias_ih_reverse = (float *)(A + 356992); /* [256] */
+  k37_sum_to(d_lstm1_mul_concat_stack_2, grad_lstm1_bias_ih_reverse);
+  float *d_line17_sub = (float *)(A + 348160); /* [64, 10] */
   float *lstm1_mul_concat = (float *)(A + 233472); /* [64, 128] */
-  float *grad_dense1_weight = (float *)(A + 5265280); /* [10, 128] */
-  char *grad_dense1_weight_scratch = A + 5299072; /* 2560 bytes */
-  k42_matmul(d_line17_sub, lstm1_mul_concat, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 2195520); /* [10] */
-  k43_sum_to(d_line17_sub, grad_dense1_bias);
-  float *line17_sum_to_2 = (float *)(A + 2195712); /* [] */
-  float *loss_value = (float *)(A + 2195584); /* [] */
-  k44_mul_neg(line17_sum_to_2, loss_value);
-  float *line18_sum_to = (float *)(A + 2195456); /* [] */
-  float *metric_accuracy = (float *)(A + 2195648); /* [] */
-  k45_mul(line18_sum_to, metric_accuracy);
+  float *grad_dense1_weight = (float *)(A + 5325696); /* [10, 128] */
+  char *grad_dense1_weight_scratch = A + 353280; /* 2560 bytes */
+  k41_matmul(d_line17_sub, lstm1_mul_concat, grad_dense1_weight, grad_dense1_weight_scratch);
+  float *grad_dense1_bias = (float *)(A + 358016); /* [10] */
+  k42_sum_to(d_line17_sub, grad_dense1_bias);
+  float *line17_sum_to_2 = (float *)(A + 355840); /* [] */
+  float *loss_value = (float *)(A + 358080); /* [] */
+  k43_mul_neg(line17_sum_to_2, loss_value);
+  float *line18_sum_to = (float *)(A + 355904); /* [] */
+  float *metric_accuracy = (float *)(A + 358144); /* [] */
+  k44_mul(line18_sum_to, metric_accuracy);
 }
 
 float fmnist_bilstm_grad(const float *params, const fmnist_bilstm_batch *in, float *grads, fmnist_bilstm_outputs *out, fmnist_bilstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3813,37 +3625,37 @@ float fmnist_bilstm_grad(const float *params, const fmnist_bilstm_batch *in, flo
   fmnist_bilstm_grad_6(P, in, A, seed);
   fmnist_bilstm_grad_7(P, in, A, seed);
   fmnist_bilstm_grad_8(P, in, A, seed);
-  float *out_logits = (float *)(A + 5262720); /* [64, 10] */
-  float *loss_value = (float *)(A + 2195584); /* [] */
-  float *metric_accuracy = (float *)(A + 2195648); /* [] */
+  float *out_logits = (float *)(A + 350720); /* [64, 10] */
+  float *loss_value = (float *)(A + 358080); /* [] */
+  float *metric_accuracy = (float *)(A + 358144); /* [] */
   float *grad_lstm1_weight_ih = (float *)(A + 200704); /* [256, 28] */
-  float *grad_lstm1_weight_hh = (float *)(A + 5096320); /* [256, 64] */
-  float *grad_lstm1_bias_ih = (float *)(A + 229376); /* [256] */
-  float *grad_lstm1_weight_ih_reverse = (float *)(A + 5270400); /* [256, 28] */
-  float *grad_lstm1_weight_hh_reverse = (float *)(A + 2195776); /* [256, 64] */
-  float *grad_lstm1_bias_ih_reverse = (float *)(A + 230400); /* [256] */
-  float *grad_dense1_weight = (float *)(A + 5265280); /* [10, 128] */
-  float *grad_dense1_bias = (float *)(A + 2195520); /* [10] */
-  if (out) k13_copy(out_logits, out->logits);
-  k46_copy(loss_value, &loss);
-  if (metrics) k46_copy(metric_accuracy, &metrics->accuracy);
-  k47_copy(grad_lstm1_weight_ih, grads + 0);
-  k48_copy(grad_lstm1_weight_hh, grads + 7168);
-  k49_copy(grad_lstm1_bias_ih, grads + 23552);
-  k49_copy(grad_lstm1_bias_ih, grads + 23808);
-  k47_copy(grad_lstm1_weight_ih_reverse, grads + 24064);
-  k48_copy(grad_lstm1_weight_hh_reverse, grads + 31232);
-  k49_copy(grad_lstm1_bias_ih_reverse, grads + 47616);
-  k49_copy(grad_lstm1_bias_ih_reverse, grads + 47872);
-  k50_copy(grad_dense1_weight, grads + 48128);
-  k51_copy(grad_dense1_bias, grads + 49408);
+  float *grad_lstm1_weight_hh = (float *)(A + 5260160); /* [256, 64] */
+  float *grad_lstm1_bias_ih = (float *)(A + 355968); /* [256] */
+  float *grad_lstm1_weight_ih_reverse = (float *)(A + 2753408); /* [256, 28] */
+  float *grad_lstm1_weight_hh_reverse = (float *)(A + 5342080); /* [256, 64] */
+  float *grad_lstm1_bias_ih_reverse = (float *)(A + 356992); /* [256] */
+  float *grad_dense1_weight = (float *)(A + 5325696); /* [10, 128] */
+  float *grad_dense1_bias = (float *)(A + 358016); /* [10] */
+  if (out) k12_copy(out_logits, out->logits);
+  k45_copy(loss_value, &loss);
+  if (metrics) k45_copy(metric_accuracy, &metrics->accuracy);
+  k46_copy(grad_lstm1_weight_ih, grads + 0);
+  k47_copy(grad_lstm1_weight_hh, grads + 7168);
+  k48_copy(grad_lstm1_bias_ih, grads + 23552);
+  k48_copy(grad_lstm1_bias_ih, grads + 23808);
+  k46_copy(grad_lstm1_weight_ih_reverse, grads + 24064);
+  k47_copy(grad_lstm1_weight_hh_reverse, grads + 31232);
+  k48_copy(grad_lstm1_bias_ih_reverse, grads + 47616);
+  k48_copy(grad_lstm1_bias_ih_reverse, grads + 47872);
+  k49_copy(grad_dense1_weight, grads + 48128);
+  k50_copy(grad_dense1_bias, grads + 49408);
   return loss;
 }
 
 static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line17_one_hot = (float *)A; /* [64, 10] */
-  k17_one_hot(in->y, line17_one_hot);
+  k16_one_hot(in->y, line17_one_hot);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   k0_sub_div(in->x + 756, normalize1_div_stack);
   k0_sub_div(in->x + 728, normalize1_div_stack + 1792);
@@ -3888,344 +3700,285 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   float *lstm1_mul_t0 = (float *)(A + 2231680); /* [64, 64] */
   float *lstm1_tanh_t0_2 = (float *)(A + 2248064); /* [64, 64] */
   float *lstm1_mul_stack = (float *)(A + 2264448); /* [27, 64, 64] */
-  k14_sigmoid_sigmoid_tanh(lstm1_add_t0 + 192, lstm1_add_t0, lstm1_add_t0 + 128, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack + 106496);
-  float *lstm1_matmul_weight_hh_t1 = (float *)(A + 2066944); /* [64, 256] */
+  k13_sigmoid_sigmoid_tanh(lstm1_add_t0 + 192, lstm1_add_t0, lstm1_add_t0 + 128, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack + 106496);
+  float *lstm1_add_t1 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t1, lstm1_matmul_weight_hh_t1_scratch);
-  float *lstm1_add_t1 = (float *)(A + 2706816); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 425984, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t1, P + 23808 /* lstm1.bias_hh */, lstm1_add_t1);
-  float *lstm1_sigmoid_t1 = (float *)(A + 2066944); /* [64, 64] */
-  float *lstm1_sigmoid_t1_2 = (float *)(A + 2083328); /* [64, 64] */
-  float *lstm1_sigmoid_t1_3 = (float *)(A + 2099712); /* [64, 64] */
-  float *lstm1_tanh_t1 = (float *)(A + 2116096); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 425984, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  float *lstm1_sigmoid_t1 = (float *)(A + 2706816); /* [64, 64] */
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 2723200); /* [64, 64] */
+  float *lstm1_sigmoid_t1_3 = (float *)(A + 2739584); /* [64, 64] */
+  float *lstm1_tanh_t1 = (float *)(A + 2755968); /* [64, 64] */
   float *lstm1_add_t1_2 = (float *)(A + 2772352); /* [64, 64] */
   float *lstm1_tanh_t1_2 = (float *)(A + 2788736); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t1 + 192, lstm1_add_t1 + 64, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 128, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 102400);
-  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 2706816); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t1 + 192, lstm1_add_t1 + 64, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 128, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 102400);
+  float *lstm1_add_t2 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 102400, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t2, lstm1_matmul_weight_hh_t2_scratch);
-  float *lstm1_add_t2 = (float *)(A + 2805120); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 409600, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t2, P + 23808 /* lstm1.bias_hh */, lstm1_add_t2);
-  float *lstm1_sigmoid_t2 = (float *)(A + 2706816); /* [64, 64] */
-  float *lstm1_sigmoid_t2_2 = (float *)(A + 2723200); /* [64, 64] */
-  float *lstm1_sigmoid_t2_3 = (float *)(A + 2739584); /* [64, 64] */
-  float *lstm1_tanh_t2 = (float *)(A + 2755968); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 102400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 409600, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  float *lstm1_sigmoid_t2 = (float *)(A + 2805120); /* [64, 64] */
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 2821504); /* [64, 64] */
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 2837888); /* [64, 64] */
+  float *lstm1_tanh_t2 = (float *)(A + 2854272); /* [64, 64] */
   float *lstm1_add_t2_2 = (float *)(A + 2870656); /* [64, 64] */
   float *lstm1_tanh_t2_2 = (float *)(A + 2887040); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t2 + 192, lstm1_add_t2 + 64, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 128, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 98304);
-  float *lstm1_matmul_weight_hh_t3 = (float *)(A + 2805120); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t2 + 192, lstm1_add_t2 + 64, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 128, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 98304);
+  float *lstm1_add_t3 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t3, lstm1_matmul_weight_hh_t3_scratch);
-  float *lstm1_add_t3 = (float *)(A + 2903424); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 393216, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t3, P + 23808 /* lstm1.bias_hh */, lstm1_add_t3);
-  float *lstm1_sigmoid_t3 = (float *)(A + 2805120); /* [64, 64] */
-  float *lstm1_sigmoid_t3_2 = (float *)(A + 2821504); /* [64, 64] */
-  float *lstm1_sigmoid_t3_3 = (float *)(A + 2837888); /* [64, 64] */
-  float *lstm1_tanh_t3 = (float *)(A + 2854272); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 393216, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  float *lstm1_sigmoid_t3 = (float *)(A + 2903424); /* [64, 64] */
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 2919808); /* [64, 64] */
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 2936192); /* [64, 64] */
+  float *lstm1_tanh_t3 = (float *)(A + 2952576); /* [64, 64] */
   float *lstm1_add_t3_2 = (float *)(A + 2968960); /* [64, 64] */
   float *lstm1_tanh_t3_2 = (float *)(A + 2985344); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t3 + 192, lstm1_add_t3 + 64, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 128, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 94208);
-  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 2903424); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t3 + 192, lstm1_add_t3 + 64, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 128, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 94208);
+  float *lstm1_add_t4 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 94208, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t4, lstm1_matmul_weight_hh_t4_scratch);
-  float *lstm1_add_t4 = (float *)(A + 3001728); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 376832, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t4, P + 23808 /* lstm1.bias_hh */, lstm1_add_t4);
-  float *lstm1_sigmoid_t4 = (float *)(A + 2903424); /* [64, 64] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 2919808); /* [64, 64] */
-  float *lstm1_sigmoid_t4_3 = (float *)(A + 2936192); /* [64, 64] */
-  float *lstm1_tanh_t4 = (float *)(A + 2952576); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 94208, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 376832, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  float *lstm1_sigmoid_t4 = (float *)(A + 3001728); /* [64, 64] */
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 3018112); /* [64, 64] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 3034496); /* [64, 64] */
+  float *lstm1_tanh_t4 = (float *)(A + 3050880); /* [64, 64] */
   float *lstm1_add_t4_2 = (float *)(A + 3067264); /* [64, 64] */
   float *lstm1_tanh_t4_2 = (float *)(A + 3083648); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t4 + 192, lstm1_add_t4 + 64, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 128, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 90112);
-  float *lstm1_matmul_weight_hh_t5 = (float *)(A + 3001728); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t4 + 192, lstm1_add_t4 + 64, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 128, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 90112);
+  float *lstm1_add_t5 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t5, lstm1_matmul_weight_hh_t5_scratch);
-  float *lstm1_add_t5 = (float *)(A + 3100032); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 360448, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t5, P + 23808 /* lstm1.bias_hh */, lstm1_add_t5);
-  float *lstm1_sigmoid_t5 = (float *)(A + 3001728); /* [64, 64] */
-  float *lstm1_sigmoid_t5_2 = (float *)(A + 3018112); /* [64, 64] */
-  float *lstm1_sigmoid_t5_3 = (float *)(A + 3034496); /* [64, 64] */
-  float *lstm1_tanh_t5 = (float *)(A + 3050880); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 360448, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  float *lstm1_sigmoid_t5 = (float *)(A + 3100032); /* [64, 64] */
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 3116416); /* [64, 64] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 3132800); /* [64, 64] */
+  float *lstm1_tanh_t5 = (float *)(A + 3149184); /* [64, 64] */
   float *lstm1_add_t5_2 = (float *)(A + 3165568); /* [64, 64] */
   float *lstm1_tanh_t5_2 = (float *)(A + 3181952); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t5 + 192, lstm1_add_t5 + 64, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 128, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 86016);
-  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 3100032); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t5 + 192, lstm1_add_t5 + 64, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 128, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 86016);
+  float *lstm1_add_t6 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 86016, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t6, lstm1_matmul_weight_hh_t6_scratch);
-  float *lstm1_add_t6 = (float *)(A + 3198336); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 344064, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t6, P + 23808 /* lstm1.bias_hh */, lstm1_add_t6);
-  float *lstm1_sigmoid_t6 = (float *)(A + 3100032); /* [64, 64] */
-  float *lstm1_sigmoid_t6_2 = (float *)(A + 3116416); /* [64, 64] */
-  float *lstm1_sigmoid_t6_3 = (float *)(A + 3132800); /* [64, 64] */
-  float *lstm1_tanh_t6 = (float *)(A + 3149184); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 86016, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 344064, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  float *lstm1_sigmoid_t6 = (float *)(A + 3198336); /* [64, 64] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 3214720); /* [64, 64] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 3231104); /* [64, 64] */
+  float *lstm1_tanh_t6 = (float *)(A + 3247488); /* [64, 64] */
   float *lstm1_add_t6_2 = (float *)(A + 3263872); /* [64, 64] */
   float *lstm1_tanh_t6_2 = (float *)(A + 3280256); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t6 + 192, lstm1_add_t6 + 64, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 128, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 81920);
-  float *lstm1_matmul_weight_hh_t7 = (float *)(A + 3198336); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t6 + 192, lstm1_add_t6 + 64, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 128, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 81920);
+  float *lstm1_add_t7 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t7, lstm1_matmul_weight_hh_t7_scratch);
-  float *lstm1_add_t7 = (float *)(A + 3296640); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 327680, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t7, P + 23808 /* lstm1.bias_hh */, lstm1_add_t7);
-  float *lstm1_sigmoid_t7 = (float *)(A + 3198336); /* [64, 64] */
-  float *lstm1_sigmoid_t7_2 = (float *)(A + 3214720); /* [64, 64] */
-  float *lstm1_sigmoid_t7_3 = (float *)(A + 3231104); /* [64, 64] */
-  float *lstm1_tanh_t7 = (float *)(A + 3247488); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 327680, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  float *lstm1_sigmoid_t7 = (float *)(A + 3296640); /* [64, 64] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 3313024); /* [64, 64] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 3329408); /* [64, 64] */
+  float *lstm1_tanh_t7 = (float *)(A + 3345792); /* [64, 64] */
   float *lstm1_add_t7_2 = (float *)(A + 3362176); /* [64, 64] */
   float *lstm1_tanh_t7_2 = (float *)(A + 3378560); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t7 + 192, lstm1_add_t7 + 64, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 128, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 77824);
-  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 3296640); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t7 + 192, lstm1_add_t7 + 64, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 128, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 77824);
+  float *lstm1_add_t8 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 77824, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t8, lstm1_matmul_weight_hh_t8_scratch);
-  float *lstm1_add_t8 = (float *)(A + 3394944); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 311296, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t8, P + 23808 /* lstm1.bias_hh */, lstm1_add_t8);
-  float *lstm1_sigmoid_t8 = (float *)(A + 3296640); /* [64, 64] */
-  float *lstm1_sigmoid_t8_2 = (float *)(A + 3313024); /* [64, 64] */
-  float *lstm1_sigmoid_t8_3 = (float *)(A + 3329408); /* [64, 64] */
-  float *lstm1_tanh_t8 = (float *)(A + 3345792); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 77824, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 311296, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  float *lstm1_sigmoid_t8 = (float *)(A + 3394944); /* [64, 64] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 3411328); /* [64, 64] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 3427712); /* [64, 64] */
+  float *lstm1_tanh_t8 = (float *)(A + 3444096); /* [64, 64] */
   float *lstm1_add_t8_2 = (float *)(A + 3460480); /* [64, 64] */
   float *lstm1_tanh_t8_2 = (float *)(A + 3476864); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t8 + 192, lstm1_add_t8 + 64, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 128, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 73728);
-  float *lstm1_matmul_weight_hh_t9 = (float *)(A + 3394944); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t8 + 192, lstm1_add_t8 + 64, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 128, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 73728);
+  float *lstm1_add_t9 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t9, lstm1_matmul_weight_hh_t9_scratch);
-  float *lstm1_add_t9 = (float *)(A + 3493248); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 294912, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t9, P + 23808 /* lstm1.bias_hh */, lstm1_add_t9);
-  float *lstm1_sigmoid_t9 = (float *)(A + 3394944); /* [64, 64] */
-  float *lstm1_sigmoid_t9_2 = (float *)(A + 3411328); /* [64, 64] */
-  float *lstm1_sigmoid_t9_3 = (float *)(A + 3427712); /* [64, 64] */
-  float *lstm1_tanh_t9 = (float *)(A + 3444096); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294912, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  float *lstm1_sigmoid_t9 = (float *)(A + 3493248); /* [64, 64] */
+  float *lstm1_sigmoid_t9_2 = (float *)(A + 3509632); /* [64, 64] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 3526016); /* [64, 64] */
+  float *lstm1_tanh_t9 = (float *)(A + 3542400); /* [64, 64] */
   float *lstm1_add_t9_2 = (float *)(A + 3558784); /* [64, 64] */
   float *lstm1_tanh_t9_2 = (float *)(A + 3575168); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t9 + 192, lstm1_add_t9 + 64, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 128, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 69632);
-  float *lstm1_matmul_weight_hh_t10 = (float *)(A + 3493248); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t9 + 192, lstm1_add_t9 + 64, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 128, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 69632);
+  float *lstm1_add_t10 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t10_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 69632, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t10, lstm1_matmul_weight_hh_t10_scratch);
-  float *lstm1_add_t10 = (float *)(A + 3591552); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 278528, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t10, P + 23808 /* lstm1.bias_hh */, lstm1_add_t10);
-  float *lstm1_sigmoid_t10 = (float *)(A + 3493248); /* [64, 64] */
-  float *lstm1_sigmoid_t10_2 = (float *)(A + 3509632); /* [64, 64] */
-  float *lstm1_sigmoid_t10_3 = (float *)(A + 3526016); /* [64, 64] */
-  float *lstm1_tanh_t10 = (float *)(A + 3542400); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 69632, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 278528, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  float *lstm1_sigmoid_t10 = (float *)(A + 3591552); /* [64, 64] */
+  float *lstm1_sigmoid_t10_2 = (float *)(A + 3607936); /* [64, 64] */
+  float *lstm1_sigmoid_t10_3 = (float *)(A + 3624320); /* [64, 64] */
+  float *lstm1_tanh_t10 = (float *)(A + 3640704); /* [64, 64] */
   float *lstm1_add_t10_2 = (float *)(A + 3657088); /* [64, 64] */
   float *lstm1_tanh_t10_2 = (float *)(A + 3673472); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t10 + 192, lstm1_add_t10 + 64, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 128, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 65536);
-  float *lstm1_matmul_weight_hh_t11 = (float *)(A + 3591552); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t10 + 192, lstm1_add_t10 + 64, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 128, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 65536);
+  float *lstm1_add_t11 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t11, lstm1_matmul_weight_hh_t11_scratch);
-  float *lstm1_add_t11 = (float *)(A + 3689856); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 262144, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t11, P + 23808 /* lstm1.bias_hh */, lstm1_add_t11);
-  float *lstm1_sigmoid_t11 = (float *)(A + 3591552); /* [64, 64] */
-  float *lstm1_sigmoid_t11_2 = (float *)(A + 3607936); /* [64, 64] */
-  float *lstm1_sigmoid_t11_3 = (float *)(A + 3624320); /* [64, 64] */
-  float *lstm1_tanh_t11 = (float *)(A + 3640704); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 262144, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
+  float *lstm1_sigmoid_t11 = (float *)(A + 3689856); /* [64, 64] */
+  float *lstm1_sigmoid_t11_2 = (float *)(A + 3706240); /* [64, 64] */
+  float *lstm1_sigmoid_t11_3 = (float *)(A + 3722624); /* [64, 64] */
+  float *lstm1_tanh_t11 = (float *)(A + 3739008); /* [64, 64] */
   float *lstm1_add_t11_2 = (float *)(A + 3755392); /* [64, 64] */
   float *lstm1_tanh_t11_2 = (float *)(A + 3771776); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t11 + 192, lstm1_add_t11 + 64, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 128, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 61440);
-  float *lstm1_matmul_weight_hh_t12 = (float *)(A + 3689856); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t11 + 192, lstm1_add_t11 + 64, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 128, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 61440);
+  float *lstm1_add_t12 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 61440, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t12, lstm1_matmul_weight_hh_t12_scratch);
-  float *lstm1_add_t12 = (float *)(A + 3788160); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 245760, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t12, P + 23808 /* lstm1.bias_hh */, lstm1_add_t12);
-  float *lstm1_sigmoid_t12 = (float *)(A + 3689856); /* [64, 64] */
-  float *lstm1_sigmoid_t12_2 = (float *)(A + 3706240); /* [64, 64] */
-  float *lstm1_sigmoid_t12_3 = (float *)(A + 3722624); /* [64, 64] */
-  float *lstm1_tanh_t12 = (float *)(A + 3739008); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 61440, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 245760, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  float *lstm1_sigmoid_t12 = (float *)(A + 3788160); /* [64, 64] */
+  float *lstm1_sigmoid_t12_2 = (float *)(A + 3804544); /* [64, 64] */
+  float *lstm1_sigmoid_t12_3 = (float *)(A + 3820928); /* [64, 64] */
+  float *lstm1_tanh_t12 = (float *)(A + 3837312); /* [64, 64] */
   float *lstm1_add_t12_2 = (float *)(A + 3853696); /* [64, 64] */
   float *lstm1_tanh_t12_2 = (float *)(A + 3870080); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t12 + 192, lstm1_add_t12 + 64, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 128, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 57344);
-  float *lstm1_matmul_weight_hh_t13 = (float *)(A + 3788160); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t12 + 192, lstm1_add_t12 + 64, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 128, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 57344);
+  float *lstm1_add_t13 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t13, lstm1_matmul_weight_hh_t13_scratch);
-  float *lstm1_add_t13 = (float *)(A + 3886464); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 229376, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t13, P + 23808 /* lstm1.bias_hh */, lstm1_add_t13);
-  float *lstm1_sigmoid_t13 = (float *)(A + 3788160); /* [64, 64] */
-  float *lstm1_sigmoid_t13_2 = (float *)(A + 3804544); /* [64, 64] */
-  float *lstm1_sigmoid_t13_3 = (float *)(A + 3820928); /* [64, 64] */
-  float *lstm1_tanh_t13 = (float *)(A + 3837312); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 229376, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
+  float *lstm1_sigmoid_t13 = (float *)(A + 3886464); /* [64, 64] */
+  float *lstm1_sigmoid_t13_2 = (float *)(A + 3902848); /* [64, 64] */
+  float *lstm1_sigmoid_t13_3 = (float *)(A + 3919232); /* [64, 64] */
+  float *lstm1_tanh_t13 = (float *)(A + 3935616); /* [64, 64] */
   float *lstm1_add_t13_2 = (float *)(A + 3952000); /* [64, 64] */
   float *lstm1_tanh_t13_2 = (float *)(A + 3968384); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t13 + 192, lstm1_add_t13 + 64, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 128, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 53248);
+  k14_sigmoid_sigmoid_mul(lstm1_add_t13 + 192, lstm1_add_t13 + 64, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 128, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 53248);
+  float *lstm1_add_t14 = (float *)(A + 2066944); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t14_scratch = A + 219648; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack + 53248, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 212992, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  float *lstm1_sigmoid_t14 = (float *)(A + 3984768); /* [64, 64] */
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 4001152); /* [64, 64] */
+  float *lstm1_sigmoid_t14_3 = (float *)(A + 4017536); /* [64, 64] */
+  float *lstm1_tanh_t14 = (float *)(A + 4033920); /* [64, 64] */
+  float *lstm1_add_t14_2 = (float *)(A + 4050304); /* [64, 64] */
+  float *lstm1_tanh_t14_2 = (float *)(A + 4066688); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t14 + 192, lstm1_add_t14 + 64, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 128, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 49152);
+  float *lstm1_add_t15 = (float *)(A + 2066944); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_t15_scratch = A + 219648; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 196608, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
+  float *lstm1_sigmoid_t15 = (float *)(A + 4083072); /* [64, 64] */
+  float *lstm1_sigmoid_t15_2 = (float *)(A + 4099456); /* [64, 64] */
+  float *lstm1_sigmoid_t15_3 = (float *)(A + 4115840); /* [64, 64] */
+  float *lstm1_tanh_t15 = (float *)(A + 4132224); /* [64, 64] */
+  float *lstm1_add_t15_2 = (float *)(A + 4148608); /* [64, 64] */
+  float *lstm1_tanh_t15_2 = (float *)(A + 4164992); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t15 + 192, lstm1_add_t15 + 64, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 128, lstm1_sigmoid_t15, lstm1_sigmoid_t15_2, lstm1_sigmoid_t15_3, lstm1_tanh_t15, lstm1_add_t15_2, lstm1_tanh_t15_2, lstm1_mul_stack + 45056);
 }
 
 static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 2264448); /* [27, 64, 64] */
   float *lstm1_transpose_weight_hh = (float *)(A + 2133376); /* [64, 256] */
-  float *lstm1_matmul_weight_hh_t14 = (float *)(A + 3886464); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t14_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 53248, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_matmul_weight_ih = (float *)(A + 231936); /* [1792, 256] */
-  float *lstm1_add_t14 = (float *)(A + 3984768); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 212992, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t14, P + 23808 /* lstm1.bias_hh */, lstm1_add_t14);
-  float *lstm1_add_t13_2 = (float *)(A + 3952000); /* [64, 64] */
-  float *lstm1_sigmoid_t14 = (float *)(A + 3886464); /* [64, 64] */
-  float *lstm1_sigmoid_t14_2 = (float *)(A + 3902848); /* [64, 64] */
-  float *lstm1_sigmoid_t14_3 = (float *)(A + 3919232); /* [64, 64] */
-  float *lstm1_tanh_t14 = (float *)(A + 3935616); /* [64, 64] */
-  float *lstm1_add_t14_2 = (float *)(A + 4050304); /* [64, 64] */
-  float *lstm1_tanh_t14_2 = (float *)(A + 4066688); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t14 + 192, lstm1_add_t14 + 64, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 128, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 49152);
-  float *lstm1_matmul_weight_hh_t15 = (float *)(A + 3984768); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_t15_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t15, lstm1_matmul_weight_hh_t15_scratch);
-  float *lstm1_add_t15 = (float *)(A + 4083072); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 196608, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t15, P + 23808 /* lstm1.bias_hh */, lstm1_add_t15);
-  float *lstm1_sigmoid_t15 = (float *)(A + 3984768); /* [64, 64] */
-  float *lstm1_sigmoid_t15_2 = (float *)(A + 4001152); /* [64, 64] */
-  float *lstm1_sigmoid_t15_3 = (float *)(A + 4017536); /* [64, 64] */
-  float *lstm1_tanh_t15 = (float *)(A + 4033920); /* [64, 64] */
-  float *lstm1_add_t15_2 = (float *)(A + 4148608); /* [64, 64] */
-  float *lstm1_tanh_t15_2 = (float *)(A + 4164992); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t15 + 192, lstm1_add_t15 + 64, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 128, lstm1_sigmoid_t15, lstm1_sigmoid_t15_2, lstm1_sigmoid_t15_3, lstm1_tanh_t15, lstm1_add_t15_2, lstm1_tanh_t15_2, lstm1_mul_stack + 45056);
-  float *lstm1_matmul_weight_hh_t16 = (float *)(A + 4083072); /* [64, 256] */
+  float *lstm1_add_t16 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 45056, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t16, lstm1_matmul_weight_hh_t16_scratch);
-  float *lstm1_add_t16 = (float *)(A + 4181376); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 180224, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t16, P + 23808 /* lstm1.bias_hh */, lstm1_add_t16);
-  float *lstm1_sigmoid_t16 = (float *)(A + 4083072); /* [64, 64] */
-  float *lstm1_sigmoid_t16_2 = (float *)(A + 4099456); /* [64, 64] */
-  float *lstm1_sigmoid_t16_3 = (float *)(A + 4115840); /* [64, 64] */
-  float *lstm1_tanh_t16 = (float *)(A + 4132224); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 45056, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 180224, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  float *lstm1_add_t15_2 = (float *)(A + 4148608); /* [64, 64] */
+  float *lstm1_sigmoid_t16 = (float *)(A + 4181376); /* [64, 64] */
+  float *lstm1_sigmoid_t16_2 = (float *)(A + 4197760); /* [64, 64] */
+  float *lstm1_sigmoid_t16_3 = (float *)(A + 4214144); /* [64, 64] */
+  float *lstm1_tanh_t16 = (float *)(A + 4230528); /* [64, 64] */
   float *lstm1_add_t16_2 = (float *)(A + 4246912); /* [64, 64] */
   float *lstm1_tanh_t16_2 = (float *)(A + 4263296); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t16 + 192, lstm1_add_t16 + 64, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 128, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 40960);
-  float *lstm1_matmul_weight_hh_t17 = (float *)(A + 4181376); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t16 + 192, lstm1_add_t16 + 64, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 128, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 40960);
+  float *lstm1_add_t17 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t17, lstm1_matmul_weight_hh_t17_scratch);
-  float *lstm1_add_t17 = (float *)(A + 4279680); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 163840, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t17, P + 23808 /* lstm1.bias_hh */, lstm1_add_t17);
-  float *lstm1_sigmoid_t17 = (float *)(A + 4181376); /* [64, 64] */
-  float *lstm1_sigmoid_t17_2 = (float *)(A + 4197760); /* [64, 64] */
-  float *lstm1_sigmoid_t17_3 = (float *)(A + 4214144); /* [64, 64] */
-  float *lstm1_tanh_t17 = (float *)(A + 4230528); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 163840, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
+  float *lstm1_sigmoid_t17 = (float *)(A + 4279680); /* [64, 64] */
+  float *lstm1_sigmoid_t17_2 = (float *)(A + 4296064); /* [64, 64] */
+  float *lstm1_sigmoid_t17_3 = (float *)(A + 4312448); /* [64, 64] */
+  float *lstm1_tanh_t17 = (float *)(A + 4328832); /* [64, 64] */
   float *lstm1_add_t17_2 = (float *)(A + 4345216); /* [64, 64] */
   float *lstm1_tanh_t17_2 = (float *)(A + 4361600); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t17 + 192, lstm1_add_t17 + 64, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 128, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 36864);
-  float *lstm1_matmul_weight_hh_t18 = (float *)(A + 4279680); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t17 + 192, lstm1_add_t17 + 64, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 128, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 36864);
+  float *lstm1_add_t18 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t18_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 36864, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t18, lstm1_matmul_weight_hh_t18_scratch);
-  float *lstm1_add_t18 = (float *)(A + 4377984); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 147456, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t18, P + 23808 /* lstm1.bias_hh */, lstm1_add_t18);
-  float *lstm1_sigmoid_t18 = (float *)(A + 4279680); /* [64, 64] */
-  float *lstm1_sigmoid_t18_2 = (float *)(A + 4296064); /* [64, 64] */
-  float *lstm1_sigmoid_t18_3 = (float *)(A + 4312448); /* [64, 64] */
-  float *lstm1_tanh_t18 = (float *)(A + 4328832); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 36864, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 147456, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  float *lstm1_sigmoid_t18 = (float *)(A + 4377984); /* [64, 64] */
+  float *lstm1_sigmoid_t18_2 = (float *)(A + 4394368); /* [64, 64] */
+  float *lstm1_sigmoid_t18_3 = (float *)(A + 4410752); /* [64, 64] */
+  float *lstm1_tanh_t18 = (float *)(A + 4427136); /* [64, 64] */
   float *lstm1_add_t18_2 = (float *)(A + 4443520); /* [64, 64] */
   float *lstm1_tanh_t18_2 = (float *)(A + 4459904); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t18 + 192, lstm1_add_t18 + 64, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 128, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 32768);
-  float *lstm1_matmul_weight_hh_t19 = (float *)(A + 4377984); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t18 + 192, lstm1_add_t18 + 64, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 128, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 32768);
+  float *lstm1_add_t19 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t19, lstm1_matmul_weight_hh_t19_scratch);
-  float *lstm1_add_t19 = (float *)(A + 4476288); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 131072, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t19, P + 23808 /* lstm1.bias_hh */, lstm1_add_t19);
-  float *lstm1_sigmoid_t19 = (float *)(A + 4377984); /* [64, 64] */
-  float *lstm1_sigmoid_t19_2 = (float *)(A + 4394368); /* [64, 64] */
-  float *lstm1_sigmoid_t19_3 = (float *)(A + 4410752); /* [64, 64] */
-  float *lstm1_tanh_t19 = (float *)(A + 4427136); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 131072, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
+  float *lstm1_sigmoid_t19 = (float *)(A + 4476288); /* [64, 64] */
+  float *lstm1_sigmoid_t19_2 = (float *)(A + 4492672); /* [64, 64] */
+  float *lstm1_sigmoid_t19_3 = (float *)(A + 4509056); /* [64, 64] */
+  float *lstm1_tanh_t19 = (float *)(A + 4525440); /* [64, 64] */
   float *lstm1_add_t19_2 = (float *)(A + 4541824); /* [64, 64] */
   float *lstm1_tanh_t19_2 = (float *)(A + 4558208); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t19 + 192, lstm1_add_t19 + 64, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 128, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 28672);
-  float *lstm1_matmul_weight_hh_t20 = (float *)(A + 4476288); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t19 + 192, lstm1_add_t19 + 64, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 128, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 28672);
+  float *lstm1_add_t20 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t20_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 28672, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t20, lstm1_matmul_weight_hh_t20_scratch);
-  float *lstm1_add_t20 = (float *)(A + 4574592); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 114688, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t20, P + 23808 /* lstm1.bias_hh */, lstm1_add_t20);
-  float *lstm1_sigmoid_t20 = (float *)(A + 4476288); /* [64, 64] */
-  float *lstm1_sigmoid_t20_2 = (float *)(A + 4492672); /* [64, 64] */
-  float *lstm1_sigmoid_t20_3 = (float *)(A + 4509056); /* [64, 64] */
-  float *lstm1_tanh_t20 = (float *)(A + 4525440); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 28672, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 114688, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  float *lstm1_sigmoid_t20 = (float *)(A + 4574592); /* [64, 64] */
+  float *lstm1_sigmoid_t20_2 = (float *)(A + 4590976); /* [64, 64] */
+  float *lstm1_sigmoid_t20_3 = (float *)(A + 4607360); /* [64, 64] */
+  float *lstm1_tanh_t20 = (float *)(A + 4623744); /* [64, 64] */
   float *lstm1_add_t20_2 = (float *)(A + 4640128); /* [64, 64] */
   float *lstm1_tanh_t20_2 = (float *)(A + 4656512); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t20 + 192, lstm1_add_t20 + 64, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 128, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 24576);
-  float *lstm1_matmul_weight_hh_t21 = (float *)(A + 4574592); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t20 + 192, lstm1_add_t20 + 64, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 128, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 24576);
+  float *lstm1_add_t21 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t21, lstm1_matmul_weight_hh_t21_scratch);
-  float *lstm1_add_t21 = (float *)(A + 4672896); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 98304, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t21, P + 23808 /* lstm1.bias_hh */, lstm1_add_t21);
-  float *lstm1_sigmoid_t21 = (float *)(A + 4574592); /* [64, 64] */
-  float *lstm1_sigmoid_t21_2 = (float *)(A + 4590976); /* [64, 64] */
-  float *lstm1_sigmoid_t21_3 = (float *)(A + 4607360); /* [64, 64] */
-  float *lstm1_tanh_t21 = (float *)(A + 4623744); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 98304, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
+  float *lstm1_sigmoid_t21 = (float *)(A + 4672896); /* [64, 64] */
+  float *lstm1_sigmoid_t21_2 = (float *)(A + 4689280); /* [64, 64] */
+  float *lstm1_sigmoid_t21_3 = (float *)(A + 4705664); /* [64, 64] */
+  float *lstm1_tanh_t21 = (float *)(A + 4722048); /* [64, 64] */
   float *lstm1_add_t21_2 = (float *)(A + 4738432); /* [64, 64] */
   float *lstm1_tanh_t21_2 = (float *)(A + 4754816); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t21 + 192, lstm1_add_t21 + 64, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 128, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 20480);
-  float *lstm1_matmul_weight_hh_t22 = (float *)(A + 4672896); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t21 + 192, lstm1_add_t21 + 64, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 128, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 20480);
+  float *lstm1_add_t22 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t22_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 20480, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t22, lstm1_matmul_weight_hh_t22_scratch);
-  float *lstm1_add_t22 = (float *)(A + 4771200); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 81920, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t22, P + 23808 /* lstm1.bias_hh */, lstm1_add_t22);
-  float *lstm1_sigmoid_t22 = (float *)(A + 4672896); /* [64, 64] */
-  float *lstm1_sigmoid_t22_2 = (float *)(A + 4689280); /* [64, 64] */
-  float *lstm1_sigmoid_t22_3 = (float *)(A + 4705664); /* [64, 64] */
-  float *lstm1_tanh_t22 = (float *)(A + 4722048); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 20480, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 81920, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  float *lstm1_sigmoid_t22 = (float *)(A + 4771200); /* [64, 64] */
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 4787584); /* [64, 64] */
+  float *lstm1_sigmoid_t22_3 = (float *)(A + 4803968); /* [64, 64] */
+  float *lstm1_tanh_t22 = (float *)(A + 4820352); /* [64, 64] */
   float *lstm1_add_t22_2 = (float *)(A + 4836736); /* [64, 64] */
   float *lstm1_tanh_t22_2 = (float *)(A + 4853120); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t22 + 192, lstm1_add_t22 + 64, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 128, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 16384);
-  float *lstm1_matmul_weight_hh_t23 = (float *)(A + 4771200); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t22 + 192, lstm1_add_t22 + 64, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 128, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 16384);
+  float *lstm1_add_t23 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t23, lstm1_matmul_weight_hh_t23_scratch);
-  float *lstm1_add_t23 = (float *)(A + 4869504); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 65536, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t23, P + 23808 /* lstm1.bias_hh */, lstm1_add_t23);
-  float *lstm1_sigmoid_t23 = (float *)(A + 4771200); /* [64, 64] */
-  float *lstm1_sigmoid_t23_2 = (float *)(A + 4787584); /* [64, 64] */
-  float *lstm1_sigmoid_t23_3 = (float *)(A + 4803968); /* [64, 64] */
-  float *lstm1_tanh_t23 = (float *)(A + 4820352); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 65536, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
+  float *lstm1_sigmoid_t23 = (float *)(A + 4869504); /* [64, 64] */
+  float *lstm1_sigmoid_t23_2 = (float *)(A + 4885888); /* [64, 64] */
+  float *lstm1_sigmoid_t23_3 = (float *)(A + 4902272); /* [64, 64] */
+  float *lstm1_tanh_t23 = (float *)(A + 4918656); /* [64, 64] */
   float *lstm1_add_t23_2 = (float *)(A + 4935040); /* [64, 64] */
   float *lstm1_tanh_t23_2 = (float *)(A + 4951424); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t23 + 192, lstm1_add_t23 + 64, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 128, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 12288);
-  float *lstm1_matmul_weight_hh_t24 = (float *)(A + 4869504); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t23 + 192, lstm1_add_t23 + 64, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 128, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 12288);
+  float *lstm1_add_t24 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t24_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 12288, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t24, lstm1_matmul_weight_hh_t24_scratch);
-  float *lstm1_add_t24 = (float *)(A + 4967808); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 49152, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t24, P + 23808 /* lstm1.bias_hh */, lstm1_add_t24);
-  float *lstm1_sigmoid_t24 = (float *)(A + 4869504); /* [64, 64] */
-  float *lstm1_sigmoid_t24_2 = (float *)(A + 4885888); /* [64, 64] */
-  float *lstm1_sigmoid_t24_3 = (float *)(A + 4902272); /* [64, 64] */
-  float *lstm1_tanh_t24 = (float *)(A + 4918656); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 12288, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 49152, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  float *lstm1_sigmoid_t24 = (float *)(A + 4967808); /* [64, 64] */
+  float *lstm1_sigmoid_t24_2 = (float *)(A + 4984192); /* [64, 64] */
+  float *lstm1_sigmoid_t24_3 = (float *)(A + 5000576); /* [64, 64] */
+  float *lstm1_tanh_t24 = (float *)(A + 5016960); /* [64, 64] */
   float *lstm1_add_t24_2 = (float *)(A + 5033344); /* [64, 64] */
   float *lstm1_tanh_t24_2 = (float *)(A + 5049728); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t24 + 192, lstm1_add_t24 + 64, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 128, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 8192);
-  float *lstm1_matmul_weight_hh_t25 = (float *)(A + 4967808); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t24 + 192, lstm1_add_t24 + 64, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 128, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 8192);
+  float *lstm1_add_t25 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25, lstm1_matmul_weight_hh_t25_scratch);
-  float *lstm1_add_t25 = (float *)(A + 5066112); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 32768, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t25, P + 23808 /* lstm1.bias_hh */, lstm1_add_t25);
-  float *lstm1_sigmoid_t25 = (float *)(A + 4967808); /* [64, 64] */
-  float *lstm1_sigmoid_t25_2 = (float *)(A + 4984192); /* [64, 64] */
-  float *lstm1_sigmoid_t25_3 = (float *)(A + 5000576); /* [64, 64] */
-  float *lstm1_tanh_t25 = (float *)(A + 5016960); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 32768, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  float *lstm1_sigmoid_t25 = (float *)(A + 5066112); /* [64, 64] */
+  float *lstm1_sigmoid_t25_2 = (float *)(A + 5082496); /* [64, 64] */
+  float *lstm1_sigmoid_t25_3 = (float *)(A + 5098880); /* [64, 64] */
+  float *lstm1_tanh_t25 = (float *)(A + 5115264); /* [64, 64] */
   float *lstm1_add_t25_2 = (float *)(A + 5131648); /* [64, 64] */
   float *lstm1_tanh_t25_2 = (float *)(A + 5148032); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t25 + 192, lstm1_add_t25 + 64, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 128, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 4096);
-  float *lstm1_matmul_weight_hh_t26 = (float *)(A + 5066112); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t25 + 192, lstm1_add_t25 + 64, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 128, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 4096);
+  float *lstm1_add_t26 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t26_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 4096, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t26, lstm1_matmul_weight_hh_t26_scratch);
-  float *lstm1_add_t26 = (float *)(A + 5164416); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 16384, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t26, P + 23808 /* lstm1.bias_hh */, lstm1_add_t26);
-  float *lstm1_sigmoid_t26 = (float *)(A + 5066112); /* [64, 64] */
-  float *lstm1_sigmoid_t26_2 = (float *)(A + 5082496); /* [64, 64] */
-  float *lstm1_sigmoid_t26_3 = (float *)(A + 5098880); /* [64, 64] */
-  float *lstm1_tanh_t26 = (float *)(A + 5115264); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack + 4096, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 16384, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  float *lstm1_sigmoid_t26 = (float *)(A + 5164416); /* [64, 64] */
+  float *lstm1_sigmoid_t26_2 = (float *)(A + 5180800); /* [64, 64] */
+  float *lstm1_sigmoid_t26_3 = (float *)(A + 5197184); /* [64, 64] */
+  float *lstm1_tanh_t26 = (float *)(A + 5213568); /* [64, 64] */
   float *lstm1_add_t26_2 = (float *)(A + 5229952); /* [64, 64] */
   float *lstm1_tanh_t26_2 = (float *)(A + 5246336); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t26 + 192, lstm1_add_t26 + 64, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 128, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack);
-  float *lstm1_matmul_weight_hh_t27 = (float *)(A + 5164416); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t26 + 192, lstm1_add_t26 + 64, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 128, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack);
+  float *lstm1_add_t27 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t27, lstm1_matmul_weight_hh_t27_scratch);
-  float *lstm1_add_t27 = (float *)(A + 2132480); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih, P + 23552 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t27, P + 23808 /* lstm1.bias_hh */, lstm1_add_t27);
-  float *lstm1_transpose_weight_ih_reverse = (float *)(A + 5164416); /* [28, 256] */
+  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  float *lstm1_transpose_weight_ih_reverse = (float *)(A + 2132480); /* [28, 256] */
   k1_transpose(P + 24064 /* lstm1.weight_ih_reverse */, lstm1_transpose_weight_ih_reverse);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   float *lstm1_matmul_weight_ih_reverse = (float *)(A + 219648); /* [1792, 256] */
-  char *lstm1_matmul_weight_ih_reverse_scratch = A + 2198016; /* 896 bytes */
+  char *lstm1_matmul_weight_ih_reverse_scratch = A + 2054656; /* 896 bytes */
   k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih_reverse, lstm1_matmul_weight_ih_reverse, lstm1_matmul_weight_ih_reverse_scratch);
-}
-
-static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 219648); /* [1792, 256] */
-  float *lstm1_add_t0_2 = (float *)(A + 5164416); /* [64, 256] */
+  float *lstm1_add_t0_2 = (float *)(A + 2132480); /* [64, 256] */
   k3_add_add(lstm1_matmul_weight_ih_reverse, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t0_2);
   float *lstm1_transpose_weight_hh_reverse = (float *)(A + 5262720); /* [64, 256] */
   k4_transpose(P + 31232 /* lstm1.weight_hh_reverse */, lstm1_transpose_weight_hh_reverse);
@@ -4235,1092 +3988,1035 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   float *lstm1_mul_t0_2 = (float *)(A + 5377408); /* [64, 64] */
   float *lstm1_tanh_t0_4 = (float *)(A + 5393792); /* [64, 64] */
   float *lstm1_mul_stack_2 = (float *)(A + 5410176); /* [27, 64, 64] */
-  k14_sigmoid_sigmoid_tanh(lstm1_add_t0_2 + 192, lstm1_add_t0_2, lstm1_add_t0_2 + 128, lstm1_sigmoid_t0_3, lstm1_sigmoid_t0_4, lstm1_tanh_t0_3, lstm1_mul_t0_2, lstm1_tanh_t0_4, lstm1_mul_stack_2);
-  float *lstm1_matmul_weight_hh_reverse_t1 = (float *)(A + 5164416); /* [64, 256] */
+  k13_sigmoid_sigmoid_tanh(lstm1_add_t0_2 + 192, lstm1_add_t0_2, lstm1_add_t0_2 + 128, lstm1_sigmoid_t0_3, lstm1_sigmoid_t0_4, lstm1_tanh_t0_3, lstm1_mul_t0_2, lstm1_tanh_t0_4, lstm1_mul_stack_2);
+  float *lstm1_add_t1_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t1_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t1, lstm1_matmul_weight_hh_reverse_t1_scratch);
-  float *lstm1_add_t1_3 = (float *)(A + 5852544); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 16384, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t1, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t1_3);
-  float *lstm1_sigmoid_t1_4 = (float *)(A + 5164416); /* [64, 64] */
-  float *lstm1_sigmoid_t1_5 = (float *)(A + 5180800); /* [64, 64] */
-  float *lstm1_sigmoid_t1_6 = (float *)(A + 5197184); /* [64, 64] */
-  float *lstm1_tanh_t1_3 = (float *)(A + 5213568); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 16384, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t1_3, lstm1_matmul_weight_hh_reverse_t1_scratch);
+  float *lstm1_sigmoid_t1_4 = (float *)(A + 5852544); /* [64, 64] */
+  float *lstm1_sigmoid_t1_5 = (float *)(A + 5868928); /* [64, 64] */
+  float *lstm1_sigmoid_t1_6 = (float *)(A + 5885312); /* [64, 64] */
+  float *lstm1_tanh_t1_3 = (float *)(A + 5901696); /* [64, 64] */
   float *lstm1_add_t1_4 = (float *)(A + 5918080); /* [64, 64] */
   float *lstm1_tanh_t1_4 = (float *)(A + 5934464); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t1_3 + 192, lstm1_add_t1_3 + 64, lstm1_mul_t0_2, lstm1_add_t1_3, lstm1_add_t1_3 + 128, lstm1_sigmoid_t1_4, lstm1_sigmoid_t1_5, lstm1_sigmoid_t1_6, lstm1_tanh_t1_3, lstm1_add_t1_4, lstm1_tanh_t1_4, lstm1_mul_stack_2 + 4096);
-  float *lstm1_matmul_weight_hh_reverse_t2 = (float *)(A + 5852544); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t1_3 + 192, lstm1_add_t1_3 + 64, lstm1_mul_t0_2, lstm1_add_t1_3, lstm1_add_t1_3 + 128, lstm1_sigmoid_t1_4, lstm1_sigmoid_t1_5, lstm1_sigmoid_t1_6, lstm1_tanh_t1_3, lstm1_add_t1_4, lstm1_tanh_t1_4, lstm1_mul_stack_2 + 4096);
+  float *lstm1_add_t2_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t2_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 4096, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t2, lstm1_matmul_weight_hh_reverse_t2_scratch);
-  float *lstm1_add_t2_3 = (float *)(A + 5950848); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 32768, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t2, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t2_3);
-  float *lstm1_sigmoid_t2_4 = (float *)(A + 5852544); /* [64, 64] */
-  float *lstm1_sigmoid_t2_5 = (float *)(A + 5868928); /* [64, 64] */
-  float *lstm1_sigmoid_t2_6 = (float *)(A + 5885312); /* [64, 64] */
-  float *lstm1_tanh_t2_3 = (float *)(A + 5901696); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 4096, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 32768, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t2_3, lstm1_matmul_weight_hh_reverse_t2_scratch);
+  float *lstm1_sigmoid_t2_4 = (float *)(A + 5950848); /* [64, 64] */
+  float *lstm1_sigmoid_t2_5 = (float *)(A + 5967232); /* [64, 64] */
+  float *lstm1_sigmoid_t2_6 = (float *)(A + 5983616); /* [64, 64] */
+  float *lstm1_tanh_t2_3 = (float *)(A + 6000000); /* [64, 64] */
   float *lstm1_add_t2_4 = (float *)(A + 6016384); /* [64, 64] */
   float *lstm1_tanh_t2_4 = (float *)(A + 6032768); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t2_3 + 192, lstm1_add_t2_3 + 64, lstm1_add_t1_4, lstm1_add_t2_3, lstm1_add_t2_3 + 128, lstm1_sigmoid_t2_4, lstm1_sigmoid_t2_5, lstm1_sigmoid_t2_6, lstm1_tanh_t2_3, lstm1_add_t2_4, lstm1_tanh_t2_4, lstm1_mul_stack_2 + 8192);
-  float *lstm1_matmul_weight_hh_reverse_t3 = (float *)(A + 5950848); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t2_3 + 192, lstm1_add_t2_3 + 64, lstm1_add_t1_4, lstm1_add_t2_3, lstm1_add_t2_3 + 128, lstm1_sigmoid_t2_4, lstm1_sigmoid_t2_5, lstm1_sigmoid_t2_6, lstm1_tanh_t2_3, lstm1_add_t2_4, lstm1_tanh_t2_4, lstm1_mul_stack_2 + 8192);
+  float *lstm1_add_t3_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t3_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 8192, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t3, lstm1_matmul_weight_hh_reverse_t3_scratch);
-  float *lstm1_add_t3_3 = (float *)(A + 6049152); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 49152, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t3, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t3_3);
-  float *lstm1_sigmoid_t3_4 = (float *)(A + 5950848); /* [64, 64] */
-  float *lstm1_sigmoid_t3_5 = (float *)(A + 5967232); /* [64, 64] */
-  float *lstm1_sigmoid_t3_6 = (float *)(A + 5983616); /* [64, 64] */
-  float *lstm1_tanh_t3_3 = (float *)(A + 6000000); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 8192, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 49152, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t3_3, lstm1_matmul_weight_hh_reverse_t3_scratch);
+  float *lstm1_sigmoid_t3_4 = (float *)(A + 6049152); /* [64, 64] */
+  float *lstm1_sigmoid_t3_5 = (float *)(A + 6065536); /* [64, 64] */
+  float *lstm1_sigmoid_t3_6 = (float *)(A + 6081920); /* [64, 64] */
+  float *lstm1_tanh_t3_3 = (float *)(A + 6098304); /* [64, 64] */
   float *lstm1_add_t3_4 = (float *)(A + 6114688); /* [64, 64] */
   float *lstm1_tanh_t3_4 = (float *)(A + 6131072); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t3_3 + 192, lstm1_add_t3_3 + 64, lstm1_add_t2_4, lstm1_add_t3_3, lstm1_add_t3_3 + 128, lstm1_sigmoid_t3_4, lstm1_sigmoid_t3_5, lstm1_sigmoid_t3_6, lstm1_tanh_t3_3, lstm1_add_t3_4, lstm1_tanh_t3_4, lstm1_mul_stack_2 + 12288);
-  float *lstm1_matmul_weight_hh_reverse_t4 = (float *)(A + 6049152); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t3_3 + 192, lstm1_add_t3_3 + 64, lstm1_add_t2_4, lstm1_add_t3_3, lstm1_add_t3_3 + 128, lstm1_sigmoid_t3_4, lstm1_sigmoid_t3_5, lstm1_sigmoid_t3_6, lstm1_tanh_t3_3, lstm1_add_t3_4, lstm1_tanh_t3_4, lstm1_mul_stack_2 + 12288);
+}
+
+static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *lstm1_mul_stack_2 = (float *)(A + 5410176); /* [27, 64, 64] */
+  float *lstm1_transpose_weight_hh_reverse = (float *)(A + 5262720); /* [64, 256] */
+  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 219648); /* [1792, 256] */
+  float *lstm1_add_t4_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t4_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 12288, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t4, lstm1_matmul_weight_hh_reverse_t4_scratch);
-  float *lstm1_add_t4_3 = (float *)(A + 6147456); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 65536, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t4, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t4_3);
-  float *lstm1_sigmoid_t4_4 = (float *)(A + 6049152); /* [64, 64] */
-  float *lstm1_sigmoid_t4_5 = (float *)(A + 6065536); /* [64, 64] */
-  float *lstm1_sigmoid_t4_6 = (float *)(A + 6081920); /* [64, 64] */
-  float *lstm1_tanh_t4_3 = (float *)(A + 6098304); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 12288, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 65536, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t4_3, lstm1_matmul_weight_hh_reverse_t4_scratch);
+  float *lstm1_add_t3_4 = (float *)(A + 6114688); /* [64, 64] */
+  float *lstm1_sigmoid_t4_4 = (float *)(A + 6147456); /* [64, 64] */
+  float *lstm1_sigmoid_t4_5 = (float *)(A + 6163840); /* [64, 64] */
+  float *lstm1_sigmoid_t4_6 = (float *)(A + 6180224); /* [64, 64] */
+  float *lstm1_tanh_t4_3 = (float *)(A + 6196608); /* [64, 64] */
   float *lstm1_add_t4_4 = (float *)(A + 6212992); /* [64, 64] */
   float *lstm1_tanh_t4_4 = (float *)(A + 6229376); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t4_3 + 192, lstm1_add_t4_3 + 64, lstm1_add_t3_4, lstm1_add_t4_3, lstm1_add_t4_3 + 128, lstm1_sigmoid_t4_4, lstm1_sigmoid_t4_5, lstm1_sigmoid_t4_6, lstm1_tanh_t4_3, lstm1_add_t4_4, lstm1_tanh_t4_4, lstm1_mul_stack_2 + 16384);
-  float *lstm1_matmul_weight_hh_reverse_t5 = (float *)(A + 6147456); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t4_3 + 192, lstm1_add_t4_3 + 64, lstm1_add_t3_4, lstm1_add_t4_3, lstm1_add_t4_3 + 128, lstm1_sigmoid_t4_4, lstm1_sigmoid_t4_5, lstm1_sigmoid_t4_6, lstm1_tanh_t4_3, lstm1_add_t4_4, lstm1_tanh_t4_4, lstm1_mul_stack_2 + 16384);
+  float *lstm1_add_t5_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t5_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 16384, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t5, lstm1_matmul_weight_hh_reverse_t5_scratch);
-  float *lstm1_add_t5_3 = (float *)(A + 6245760); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 81920, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t5, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t5_3);
-  float *lstm1_sigmoid_t5_4 = (float *)(A + 6147456); /* [64, 64] */
-  float *lstm1_sigmoid_t5_5 = (float *)(A + 6163840); /* [64, 64] */
-  float *lstm1_sigmoid_t5_6 = (float *)(A + 6180224); /* [64, 64] */
-  float *lstm1_tanh_t5_3 = (float *)(A + 6196608); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 16384, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 81920, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t5_3, lstm1_matmul_weight_hh_reverse_t5_scratch);
+  float *lstm1_sigmoid_t5_4 = (float *)(A + 6245760); /* [64, 64] */
+  float *lstm1_sigmoid_t5_5 = (float *)(A + 6262144); /* [64, 64] */
+  float *lstm1_sigmoid_t5_6 = (float *)(A + 6278528); /* [64, 64] */
+  float *lstm1_tanh_t5_3 = (float *)(A + 6294912); /* [64, 64] */
   float *lstm1_add_t5_4 = (float *)(A + 6311296); /* [64, 64] */
   float *lstm1_tanh_t5_4 = (float *)(A + 6327680); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t5_3 + 192, lstm1_add_t5_3 + 64, lstm1_add_t4_4, lstm1_add_t5_3, lstm1_add_t5_3 + 128, lstm1_sigmoid_t5_4, lstm1_sigmoid_t5_5, lstm1_sigmoid_t5_6, lstm1_tanh_t5_3, lstm1_add_t5_4, lstm1_tanh_t5_4, lstm1_mul_stack_2 + 20480);
-  float *lstm1_matmul_weight_hh_reverse_t6 = (float *)(A + 6245760); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t5_3 + 192, lstm1_add_t5_3 + 64, lstm1_add_t4_4, lstm1_add_t5_3, lstm1_add_t5_3 + 128, lstm1_sigmoid_t5_4, lstm1_sigmoid_t5_5, lstm1_sigmoid_t5_6, lstm1_tanh_t5_3, lstm1_add_t5_4, lstm1_tanh_t5_4, lstm1_mul_stack_2 + 20480);
+  float *lstm1_add_t6_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t6_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 20480, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t6, lstm1_matmul_weight_hh_reverse_t6_scratch);
-  float *lstm1_add_t6_3 = (float *)(A + 6344064); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 98304, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t6, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t6_3);
-  float *lstm1_sigmoid_t6_4 = (float *)(A + 6245760); /* [64, 64] */
-  float *lstm1_sigmoid_t6_5 = (float *)(A + 6262144); /* [64, 64] */
-  float *lstm1_sigmoid_t6_6 = (float *)(A + 6278528); /* [64, 64] */
-  float *lstm1_tanh_t6_3 = (float *)(A + 6294912); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 20480, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 98304, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t6_3, lstm1_matmul_weight_hh_reverse_t6_scratch);
+  float *lstm1_sigmoid_t6_4 = (float *)(A + 6344064); /* [64, 64] */
+  float *lstm1_sigmoid_t6_5 = (float *)(A + 6360448); /* [64, 64] */
+  float *lstm1_sigmoid_t6_6 = (float *)(A + 6376832); /* [64, 64] */
+  float *lstm1_tanh_t6_3 = (float *)(A + 6393216); /* [64, 64] */
   float *lstm1_add_t6_4 = (float *)(A + 6409600); /* [64, 64] */
   float *lstm1_tanh_t6_4 = (float *)(A + 6425984); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t6_3 + 192, lstm1_add_t6_3 + 64, lstm1_add_t5_4, lstm1_add_t6_3, lstm1_add_t6_3 + 128, lstm1_sigmoid_t6_4, lstm1_sigmoid_t6_5, lstm1_sigmoid_t6_6, lstm1_tanh_t6_3, lstm1_add_t6_4, lstm1_tanh_t6_4, lstm1_mul_stack_2 + 24576);
-  float *lstm1_matmul_weight_hh_reverse_t7 = (float *)(A + 6344064); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t6_3 + 192, lstm1_add_t6_3 + 64, lstm1_add_t5_4, lstm1_add_t6_3, lstm1_add_t6_3 + 128, lstm1_sigmoid_t6_4, lstm1_sigmoid_t6_5, lstm1_sigmoid_t6_6, lstm1_tanh_t6_3, lstm1_add_t6_4, lstm1_tanh_t6_4, lstm1_mul_stack_2 + 24576);
+  float *lstm1_add_t7_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t7_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 24576, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t7, lstm1_matmul_weight_hh_reverse_t7_scratch);
-  float *lstm1_add_t7_3 = (float *)(A + 6442368); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 114688, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t7, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t7_3);
-  float *lstm1_sigmoid_t7_4 = (float *)(A + 6344064); /* [64, 64] */
-  float *lstm1_sigmoid_t7_5 = (float *)(A + 6360448); /* [64, 64] */
-  float *lstm1_sigmoid_t7_6 = (float *)(A + 6376832); /* [64, 64] */
-  float *lstm1_tanh_t7_3 = (float *)(A + 6393216); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 24576, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 114688, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t7_3, lstm1_matmul_weight_hh_reverse_t7_scratch);
+  float *lstm1_sigmoid_t7_4 = (float *)(A + 6442368); /* [64, 64] */
+  float *lstm1_sigmoid_t7_5 = (float *)(A + 6458752); /* [64, 64] */
+  float *lstm1_sigmoid_t7_6 = (float *)(A + 6475136); /* [64, 64] */
+  float *lstm1_tanh_t7_3 = (float *)(A + 6491520); /* [64, 64] */
   float *lstm1_add_t7_4 = (float *)(A + 6507904); /* [64, 64] */
   float *lstm1_tanh_t7_4 = (float *)(A + 6524288); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t7_3 + 192, lstm1_add_t7_3 + 64, lstm1_add_t6_4, lstm1_add_t7_3, lstm1_add_t7_3 + 128, lstm1_sigmoid_t7_4, lstm1_sigmoid_t7_5, lstm1_sigmoid_t7_6, lstm1_tanh_t7_3, lstm1_add_t7_4, lstm1_tanh_t7_4, lstm1_mul_stack_2 + 28672);
-  float *lstm1_matmul_weight_hh_reverse_t8 = (float *)(A + 6442368); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t7_3 + 192, lstm1_add_t7_3 + 64, lstm1_add_t6_4, lstm1_add_t7_3, lstm1_add_t7_3 + 128, lstm1_sigmoid_t7_4, lstm1_sigmoid_t7_5, lstm1_sigmoid_t7_6, lstm1_tanh_t7_3, lstm1_add_t7_4, lstm1_tanh_t7_4, lstm1_mul_stack_2 + 28672);
+  float *lstm1_add_t8_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t8_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 28672, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t8, lstm1_matmul_weight_hh_reverse_t8_scratch);
-  float *lstm1_add_t8_3 = (float *)(A + 6540672); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 131072, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t8, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t8_3);
-  float *lstm1_sigmoid_t8_4 = (float *)(A + 6442368); /* [64, 64] */
-  float *lstm1_sigmoid_t8_5 = (float *)(A + 6458752); /* [64, 64] */
-  float *lstm1_sigmoid_t8_6 = (float *)(A + 6475136); /* [64, 64] */
-  float *lstm1_tanh_t8_3 = (float *)(A + 6491520); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 28672, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 131072, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t8_3, lstm1_matmul_weight_hh_reverse_t8_scratch);
+  float *lstm1_sigmoid_t8_4 = (float *)(A + 6540672); /* [64, 64] */
+  float *lstm1_sigmoid_t8_5 = (float *)(A + 6557056); /* [64, 64] */
+  float *lstm1_sigmoid_t8_6 = (float *)(A + 6573440); /* [64, 64] */
+  float *lstm1_tanh_t8_3 = (float *)(A + 6589824); /* [64, 64] */
   float *lstm1_add_t8_4 = (float *)(A + 6606208); /* [64, 64] */
   float *lstm1_tanh_t8_4 = (float *)(A + 6622592); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t8_3 + 192, lstm1_add_t8_3 + 64, lstm1_add_t7_4, lstm1_add_t8_3, lstm1_add_t8_3 + 128, lstm1_sigmoid_t8_4, lstm1_sigmoid_t8_5, lstm1_sigmoid_t8_6, lstm1_tanh_t8_3, lstm1_add_t8_4, lstm1_tanh_t8_4, lstm1_mul_stack_2 + 32768);
-  float *lstm1_matmul_weight_hh_reverse_t9 = (float *)(A + 6540672); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t8_3 + 192, lstm1_add_t8_3 + 64, lstm1_add_t7_4, lstm1_add_t8_3, lstm1_add_t8_3 + 128, lstm1_sigmoid_t8_4, lstm1_sigmoid_t8_5, lstm1_sigmoid_t8_6, lstm1_tanh_t8_3, lstm1_add_t8_4, lstm1_tanh_t8_4, lstm1_mul_stack_2 + 32768);
+  float *lstm1_add_t9_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t9_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 32768, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t9, lstm1_matmul_weight_hh_reverse_t9_scratch);
-  float *lstm1_add_t9_3 = (float *)(A + 6638976); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 147456, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t9, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t9_3);
-  float *lstm1_sigmoid_t9_4 = (float *)(A + 6540672); /* [64, 64] */
-  float *lstm1_sigmoid_t9_5 = (float *)(A + 6557056); /* [64, 64] */
-  float *lstm1_sigmoid_t9_6 = (float *)(A + 6573440); /* [64, 64] */
-  float *lstm1_tanh_t9_3 = (float *)(A + 6589824); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 32768, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 147456, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t9_3, lstm1_matmul_weight_hh_reverse_t9_scratch);
+  float *lstm1_sigmoid_t9_4 = (float *)(A + 6638976); /* [64, 64] */
+  float *lstm1_sigmoid_t9_5 = (float *)(A + 6655360); /* [64, 64] */
+  float *lstm1_sigmoid_t9_6 = (float *)(A + 6671744); /* [64, 64] */
+  float *lstm1_tanh_t9_3 = (float *)(A + 6688128); /* [64, 64] */
   float *lstm1_add_t9_4 = (float *)(A + 6704512); /* [64, 64] */
   float *lstm1_tanh_t9_4 = (float *)(A + 6720896); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t9_3 + 192, lstm1_add_t9_3 + 64, lstm1_add_t8_4, lstm1_add_t9_3, lstm1_add_t9_3 + 128, lstm1_sigmoid_t9_4, lstm1_sigmoid_t9_5, lstm1_sigmoid_t9_6, lstm1_tanh_t9_3, lstm1_add_t9_4, lstm1_tanh_t9_4, lstm1_mul_stack_2 + 36864);
-  float *lstm1_matmul_weight_hh_reverse_t10 = (float *)(A + 6638976); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t9_3 + 192, lstm1_add_t9_3 + 64, lstm1_add_t8_4, lstm1_add_t9_3, lstm1_add_t9_3 + 128, lstm1_sigmoid_t9_4, lstm1_sigmoid_t9_5, lstm1_sigmoid_t9_6, lstm1_tanh_t9_3, lstm1_add_t9_4, lstm1_tanh_t9_4, lstm1_mul_stack_2 + 36864);
+  float *lstm1_add_t10_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t10_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 36864, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t10, lstm1_matmul_weight_hh_reverse_t10_scratch);
-  float *lstm1_add_t10_3 = (float *)(A + 6737280); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 163840, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t10, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t10_3);
-  float *lstm1_sigmoid_t10_4 = (float *)(A + 6638976); /* [64, 64] */
-  float *lstm1_sigmoid_t10_5 = (float *)(A + 6655360); /* [64, 64] */
-  float *lstm1_sigmoid_t10_6 = (float *)(A + 6671744); /* [64, 64] */
-  float *lstm1_tanh_t10_3 = (float *)(A + 6688128); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 36864, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 163840, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t10_3, lstm1_matmul_weight_hh_reverse_t10_scratch);
+  float *lstm1_sigmoid_t10_4 = (float *)(A + 6737280); /* [64, 64] */
+  float *lstm1_sigmoid_t10_5 = (float *)(A + 6753664); /* [64, 64] */
+  float *lstm1_sigmoid_t10_6 = (float *)(A + 6770048); /* [64, 64] */
+  float *lstm1_tanh_t10_3 = (float *)(A + 6786432); /* [64, 64] */
   float *lstm1_add_t10_4 = (float *)(A + 6802816); /* [64, 64] */
   float *lstm1_tanh_t10_4 = (float *)(A + 6819200); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t10_3 + 192, lstm1_add_t10_3 + 64, lstm1_add_t9_4, lstm1_add_t10_3, lstm1_add_t10_3 + 128, lstm1_sigmoid_t10_4, lstm1_sigmoid_t10_5, lstm1_sigmoid_t10_6, lstm1_tanh_t10_3, lstm1_add_t10_4, lstm1_tanh_t10_4, lstm1_mul_stack_2 + 40960);
-  float *lstm1_matmul_weight_hh_reverse_t11 = (float *)(A + 6737280); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t10_3 + 192, lstm1_add_t10_3 + 64, lstm1_add_t9_4, lstm1_add_t10_3, lstm1_add_t10_3 + 128, lstm1_sigmoid_t10_4, lstm1_sigmoid_t10_5, lstm1_sigmoid_t10_6, lstm1_tanh_t10_3, lstm1_add_t10_4, lstm1_tanh_t10_4, lstm1_mul_stack_2 + 40960);
+  float *lstm1_add_t11_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t11_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 40960, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t11, lstm1_matmul_weight_hh_reverse_t11_scratch);
-  float *lstm1_add_t11_3 = (float *)(A + 6835584); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 180224, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t11, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t11_3);
-  float *lstm1_sigmoid_t11_4 = (float *)(A + 6737280); /* [64, 64] */
-  float *lstm1_sigmoid_t11_5 = (float *)(A + 6753664); /* [64, 64] */
-  float *lstm1_sigmoid_t11_6 = (float *)(A + 6770048); /* [64, 64] */
-  float *lstm1_tanh_t11_3 = (float *)(A + 6786432); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 40960, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 180224, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t11_3, lstm1_matmul_weight_hh_reverse_t11_scratch);
+  float *lstm1_sigmoid_t11_4 = (float *)(A + 6835584); /* [64, 64] */
+  float *lstm1_sigmoid_t11_5 = (float *)(A + 6851968); /* [64, 64] */
+  float *lstm1_sigmoid_t11_6 = (float *)(A + 6868352); /* [64, 64] */
+  float *lstm1_tanh_t11_3 = (float *)(A + 6884736); /* [64, 64] */
   float *lstm1_add_t11_4 = (float *)(A + 6901120); /* [64, 64] */
   float *lstm1_tanh_t11_4 = (float *)(A + 6917504); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t11_3 + 192, lstm1_add_t11_3 + 64, lstm1_add_t10_4, lstm1_add_t11_3, lstm1_add_t11_3 + 128, lstm1_sigmoid_t11_4, lstm1_sigmoid_t11_5, lstm1_sigmoid_t11_6, lstm1_tanh_t11_3, lstm1_add_t11_4, lstm1_tanh_t11_4, lstm1_mul_stack_2 + 45056);
-  float *lstm1_matmul_weight_hh_reverse_t12 = (float *)(A + 6835584); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t11_3 + 192, lstm1_add_t11_3 + 64, lstm1_add_t10_4, lstm1_add_t11_3, lstm1_add_t11_3 + 128, lstm1_sigmoid_t11_4, lstm1_sigmoid_t11_5, lstm1_sigmoid_t11_6, lstm1_tanh_t11_3, lstm1_add_t11_4, lstm1_tanh_t11_4, lstm1_mul_stack_2 + 45056);
+  float *lstm1_add_t12_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t12_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 45056, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t12, lstm1_matmul_weight_hh_reverse_t12_scratch);
-  float *lstm1_add_t12_3 = (float *)(A + 6933888); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 196608, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t12, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t12_3);
-  float *lstm1_sigmoid_t12_4 = (float *)(A + 6835584); /* [64, 64] */
-  float *lstm1_sigmoid_t12_5 = (float *)(A + 6851968); /* [64, 64] */
-  float *lstm1_sigmoid_t12_6 = (float *)(A + 6868352); /* [64, 64] */
-  float *lstm1_tanh_t12_3 = (float *)(A + 6884736); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 45056, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 196608, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t12_3, lstm1_matmul_weight_hh_reverse_t12_scratch);
+  float *lstm1_sigmoid_t12_4 = (float *)(A + 6933888); /* [64, 64] */
+  float *lstm1_sigmoid_t12_5 = (float *)(A + 6950272); /* [64, 64] */
+  float *lstm1_sigmoid_t12_6 = (float *)(A + 6966656); /* [64, 64] */
+  float *lstm1_tanh_t12_3 = (float *)(A + 6983040); /* [64, 64] */
   float *lstm1_add_t12_4 = (float *)(A + 6999424); /* [64, 64] */
   float *lstm1_tanh_t12_4 = (float *)(A + 7015808); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t12_3 + 192, lstm1_add_t12_3 + 64, lstm1_add_t11_4, lstm1_add_t12_3, lstm1_add_t12_3 + 128, lstm1_sigmoid_t12_4, lstm1_sigmoid_t12_5, lstm1_sigmoid_t12_6, lstm1_tanh_t12_3, lstm1_add_t12_4, lstm1_tanh_t12_4, lstm1_mul_stack_2 + 49152);
-  float *lstm1_matmul_weight_hh_reverse_t13 = (float *)(A + 6933888); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t12_3 + 192, lstm1_add_t12_3 + 64, lstm1_add_t11_4, lstm1_add_t12_3, lstm1_add_t12_3 + 128, lstm1_sigmoid_t12_4, lstm1_sigmoid_t12_5, lstm1_sigmoid_t12_6, lstm1_tanh_t12_3, lstm1_add_t12_4, lstm1_tanh_t12_4, lstm1_mul_stack_2 + 49152);
+  float *lstm1_add_t13_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t13_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 49152, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t13, lstm1_matmul_weight_hh_reverse_t13_scratch);
-  float *lstm1_add_t13_3 = (float *)(A + 7032192); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 212992, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t13, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t13_3);
-  float *lstm1_sigmoid_t13_4 = (float *)(A + 6933888); /* [64, 64] */
-  float *lstm1_sigmoid_t13_5 = (float *)(A + 6950272); /* [64, 64] */
-  float *lstm1_sigmoid_t13_6 = (float *)(A + 6966656); /* [64, 64] */
-  float *lstm1_tanh_t13_3 = (float *)(A + 6983040); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 49152, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 212992, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t13_3, lstm1_matmul_weight_hh_reverse_t13_scratch);
+  float *lstm1_sigmoid_t13_4 = (float *)(A + 7032192); /* [64, 64] */
+  float *lstm1_sigmoid_t13_5 = (float *)(A + 7048576); /* [64, 64] */
+  float *lstm1_sigmoid_t13_6 = (float *)(A + 7064960); /* [64, 64] */
+  float *lstm1_tanh_t13_3 = (float *)(A + 7081344); /* [64, 64] */
   float *lstm1_add_t13_4 = (float *)(A + 7097728); /* [64, 64] */
   float *lstm1_tanh_t13_4 = (float *)(A + 7114112); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t13_3 + 192, lstm1_add_t13_3 + 64, lstm1_add_t12_4, lstm1_add_t13_3, lstm1_add_t13_3 + 128, lstm1_sigmoid_t13_4, lstm1_sigmoid_t13_5, lstm1_sigmoid_t13_6, lstm1_tanh_t13_3, lstm1_add_t13_4, lstm1_tanh_t13_4, lstm1_mul_stack_2 + 53248);
-  float *lstm1_matmul_weight_hh_reverse_t14 = (float *)(A + 7032192); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t13_3 + 192, lstm1_add_t13_3 + 64, lstm1_add_t12_4, lstm1_add_t13_3, lstm1_add_t13_3 + 128, lstm1_sigmoid_t13_4, lstm1_sigmoid_t13_5, lstm1_sigmoid_t13_6, lstm1_tanh_t13_3, lstm1_add_t13_4, lstm1_tanh_t13_4, lstm1_mul_stack_2 + 53248);
+  float *lstm1_add_t14_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t14_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 53248, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t14, lstm1_matmul_weight_hh_reverse_t14_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 53248, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 229376, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t14_3, lstm1_matmul_weight_hh_reverse_t14_scratch);
+  float *lstm1_sigmoid_t14_4 = (float *)(A + 7130496); /* [64, 64] */
+  float *lstm1_sigmoid_t14_5 = (float *)(A + 7146880); /* [64, 64] */
+  float *lstm1_sigmoid_t14_6 = (float *)(A + 7163264); /* [64, 64] */
+  float *lstm1_tanh_t14_3 = (float *)(A + 7179648); /* [64, 64] */
+  float *lstm1_add_t14_4 = (float *)(A + 7196032); /* [64, 64] */
+  float *lstm1_tanh_t14_4 = (float *)(A + 7212416); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t14_3 + 192, lstm1_add_t14_3 + 64, lstm1_add_t13_4, lstm1_add_t14_3, lstm1_add_t14_3 + 128, lstm1_sigmoid_t14_4, lstm1_sigmoid_t14_5, lstm1_sigmoid_t14_6, lstm1_tanh_t14_3, lstm1_add_t14_4, lstm1_tanh_t14_4, lstm1_mul_stack_2 + 57344);
+  float *lstm1_add_t15_3 = (float *)(A + 2132480); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t15_scratch = A + 2054656; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack_2 + 57344, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 245760, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t15_3, lstm1_matmul_weight_hh_reverse_t15_scratch);
+  float *lstm1_sigmoid_t15_4 = (float *)(A + 7228800); /* [64, 64] */
+  float *lstm1_sigmoid_t15_5 = (float *)(A + 7245184); /* [64, 64] */
+  float *lstm1_sigmoid_t15_6 = (float *)(A + 7261568); /* [64, 64] */
+  float *lstm1_tanh_t15_3 = (float *)(A + 7277952); /* [64, 64] */
+  float *lstm1_add_t15_4 = (float *)(A + 7294336); /* [64, 64] */
+  float *lstm1_tanh_t15_4 = (float *)(A + 7310720); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t15_3 + 192, lstm1_add_t15_3 + 64, lstm1_add_t14_4, lstm1_add_t15_3, lstm1_add_t15_3 + 128, lstm1_sigmoid_t15_4, lstm1_sigmoid_t15_5, lstm1_sigmoid_t15_6, lstm1_tanh_t15_3, lstm1_add_t15_4, lstm1_tanh_t15_4, lstm1_mul_stack_2 + 61440);
+  float *lstm1_add_t16_3 = (float *)(A + 2132480); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t16_scratch = A + 2054656; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack_2 + 61440, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 262144, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t16_3, lstm1_matmul_weight_hh_reverse_t16_scratch);
+  float *lstm1_sigmoid_t16_4 = (float *)(A + 7327104); /* [64, 64] */
+  float *lstm1_sigmoid_t16_5 = (float *)(A + 7343488); /* [64, 64] */
+  float *lstm1_sigmoid_t16_6 = (float *)(A + 7359872); /* [64, 64] */
+  float *lstm1_tanh_t16_3 = (float *)(A + 7376256); /* [64, 64] */
+  float *lstm1_add_t16_4 = (float *)(A + 7392640); /* [64, 64] */
+  float *lstm1_tanh_t16_4 = (float *)(A + 7409024); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t16_3 + 192, lstm1_add_t16_3 + 64, lstm1_add_t15_4, lstm1_add_t16_3, lstm1_add_t16_3 + 128, lstm1_sigmoid_t16_4, lstm1_sigmoid_t16_5, lstm1_sigmoid_t16_6, lstm1_tanh_t16_3, lstm1_add_t16_4, lstm1_tanh_t16_4, lstm1_mul_stack_2 + 65536);
+  float *lstm1_add_t17_3 = (float *)(A + 2132480); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t17_scratch = A + 2054656; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack_2 + 65536, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 278528, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t17_3, lstm1_matmul_weight_hh_reverse_t17_scratch);
+  float *lstm1_sigmoid_t17_4 = (float *)(A + 7425408); /* [64, 64] */
+  float *lstm1_sigmoid_t17_5 = (float *)(A + 7441792); /* [64, 64] */
+  float *lstm1_sigmoid_t17_6 = (float *)(A + 7458176); /* [64, 64] */
+  float *lstm1_tanh_t17_3 = (float *)(A + 7474560); /* [64, 64] */
+  float *lstm1_add_t17_4 = (float *)(A + 7490944); /* [64, 64] */
+  float *lstm1_tanh_t17_4 = (float *)(A + 7507328); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t17_3 + 192, lstm1_add_t17_3 + 64, lstm1_add_t16_4, lstm1_add_t17_3, lstm1_add_t17_3 + 128, lstm1_sigmoid_t17_4, lstm1_sigmoid_t17_5, lstm1_sigmoid_t17_6, lstm1_tanh_t17_3, lstm1_add_t17_4, lstm1_tanh_t17_4, lstm1_mul_stack_2 + 69632);
+  float *lstm1_add_t18_3 = (float *)(A + 2132480); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t18_scratch = A + 2054656; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack_2 + 69632, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 294912, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t18_3, lstm1_matmul_weight_hh_reverse_t18_scratch);
+  float *lstm1_sigmoid_t18_4 = (float *)(A + 7523712); /* [64, 64] */
+  float *lstm1_sigmoid_t18_5 = (float *)(A + 7540096); /* [64, 64] */
+  float *lstm1_sigmoid_t18_6 = (float *)(A + 7556480); /* [64, 64] */
+  float *lstm1_tanh_t18_3 = (float *)(A + 7572864); /* [64, 64] */
+  float *lstm1_add_t18_4 = (float *)(A + 7589248); /* [64, 64] */
+  float *lstm1_tanh_t18_4 = (float *)(A + 7605632); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t18_3 + 192, lstm1_add_t18_3 + 64, lstm1_add_t17_4, lstm1_add_t18_3, lstm1_add_t18_3 + 128, lstm1_sigmoid_t18_4, lstm1_sigmoid_t18_5, lstm1_sigmoid_t18_6, lstm1_tanh_t18_3, lstm1_add_t18_4, lstm1_tanh_t18_4, lstm1_mul_stack_2 + 73728);
+  float *lstm1_add_t19_3 = (float *)(A + 2132480); /* [64, 256] */
+  char *lstm1_matmul_weight_hh_reverse_t19_scratch = A + 2054656; /* 2048 bytes */
+  k6_matmul(lstm1_mul_stack_2 + 73728, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 311296, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t19_3, lstm1_matmul_weight_hh_reverse_t19_scratch);
+  float *lstm1_sigmoid_t19_4 = (float *)(A + 7622016); /* [64, 64] */
+  float *lstm1_sigmoid_t19_5 = (float *)(A + 7638400); /* [64, 64] */
+  float *lstm1_sigmoid_t19_6 = (float *)(A + 7654784); /* [64, 64] */
+  float *lstm1_tanh_t19_3 = (float *)(A + 7671168); /* [64, 64] */
+  float *lstm1_add_t19_4 = (float *)(A + 7687552); /* [64, 64] */
+  float *lstm1_tanh_t19_4 = (float *)(A + 7703936); /* [64, 64] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t19_3 + 192, lstm1_add_t19_3 + 64, lstm1_add_t18_4, lstm1_add_t19_3, lstm1_add_t19_3 + 128, lstm1_sigmoid_t19_4, lstm1_sigmoid_t19_5, lstm1_sigmoid_t19_6, lstm1_tanh_t19_3, lstm1_add_t19_4, lstm1_tanh_t19_4, lstm1_mul_stack_2 + 77824);
 }
 
 static void fmnist_bilstm_train_step_4(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 219648); /* [1792, 256] */
-  float *lstm1_matmul_weight_hh_reverse_t14 = (float *)(A + 7032192); /* [64, 256] */
-  float *lstm1_add_t14_3 = (float *)(A + 7130496); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 229376, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t14, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t14_3);
-  float *lstm1_add_t13_4 = (float *)(A + 7097728); /* [64, 64] */
-  float *lstm1_sigmoid_t14_4 = (float *)(A + 7032192); /* [64, 64] */
-  float *lstm1_sigmoid_t14_5 = (float *)(A + 7048576); /* [64, 64] */
-  float *lstm1_sigmoid_t14_6 = (float *)(A + 7064960); /* [64, 64] */
-  float *lstm1_tanh_t14_3 = (float *)(A + 7081344); /* [64, 64] */
-  float *lstm1_add_t14_4 = (float *)(A + 7196032); /* [64, 64] */
-  float *lstm1_tanh_t14_4 = (float *)(A + 7212416); /* [64, 64] */
   float *lstm1_mul_stack_2 = (float *)(A + 5410176); /* [27, 64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t14_3 + 192, lstm1_add_t14_3 + 64, lstm1_add_t13_4, lstm1_add_t14_3, lstm1_add_t14_3 + 128, lstm1_sigmoid_t14_4, lstm1_sigmoid_t14_5, lstm1_sigmoid_t14_6, lstm1_tanh_t14_3, lstm1_add_t14_4, lstm1_tanh_t14_4, lstm1_mul_stack_2 + 57344);
   float *lstm1_transpose_weight_hh_reverse = (float *)(A + 5262720); /* [64, 256] */
-  float *lstm1_matmul_weight_hh_reverse_t15 = (float *)(A + 7130496); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t15_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 57344, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t15, lstm1_matmul_weight_hh_reverse_t15_scratch);
-  float *lstm1_add_t15_3 = (float *)(A + 7228800); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 245760, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t15, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t15_3);
-  float *lstm1_sigmoid_t15_4 = (float *)(A + 7130496); /* [64, 64] */
-  float *lstm1_sigmoid_t15_5 = (float *)(A + 7146880); /* [64, 64] */
-  float *lstm1_sigmoid_t15_6 = (float *)(A + 7163264); /* [64, 64] */
-  float *lstm1_tanh_t15_3 = (float *)(A + 7179648); /* [64, 64] */
-  float *lstm1_add_t15_4 = (float *)(A + 7294336); /* [64, 64] */
-  float *lstm1_tanh_t15_4 = (float *)(A + 7310720); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t15_3 + 192, lstm1_add_t15_3 + 64, lstm1_add_t14_4, lstm1_add_t15_3, lstm1_add_t15_3 + 128, lstm1_sigmoid_t15_4, lstm1_sigmoid_t15_5, lstm1_sigmoid_t15_6, lstm1_tanh_t15_3, lstm1_add_t15_4, lstm1_tanh_t15_4, lstm1_mul_stack_2 + 61440);
-  float *lstm1_matmul_weight_hh_reverse_t16 = (float *)(A + 7228800); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t16_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 61440, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t16, lstm1_matmul_weight_hh_reverse_t16_scratch);
-  float *lstm1_add_t16_3 = (float *)(A + 7327104); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 262144, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t16, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t16_3);
-  float *lstm1_sigmoid_t16_4 = (float *)(A + 7228800); /* [64, 64] */
-  float *lstm1_sigmoid_t16_5 = (float *)(A + 7245184); /* [64, 64] */
-  float *lstm1_sigmoid_t16_6 = (float *)(A + 7261568); /* [64, 64] */
-  float *lstm1_tanh_t16_3 = (float *)(A + 7277952); /* [64, 64] */
-  float *lstm1_add_t16_4 = (float *)(A + 7392640); /* [64, 64] */
-  float *lstm1_tanh_t16_4 = (float *)(A + 7409024); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t16_3 + 192, lstm1_add_t16_3 + 64, lstm1_add_t15_4, lstm1_add_t16_3, lstm1_add_t16_3 + 128, lstm1_sigmoid_t16_4, lstm1_sigmoid_t16_5, lstm1_sigmoid_t16_6, lstm1_tanh_t16_3, lstm1_add_t16_4, lstm1_tanh_t16_4, lstm1_mul_stack_2 + 65536);
-  float *lstm1_matmul_weight_hh_reverse_t17 = (float *)(A + 7327104); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t17_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 65536, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t17, lstm1_matmul_weight_hh_reverse_t17_scratch);
-  float *lstm1_add_t17_3 = (float *)(A + 7425408); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 278528, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t17, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t17_3);
-  float *lstm1_sigmoid_t17_4 = (float *)(A + 7327104); /* [64, 64] */
-  float *lstm1_sigmoid_t17_5 = (float *)(A + 7343488); /* [64, 64] */
-  float *lstm1_sigmoid_t17_6 = (float *)(A + 7359872); /* [64, 64] */
-  float *lstm1_tanh_t17_3 = (float *)(A + 7376256); /* [64, 64] */
-  float *lstm1_add_t17_4 = (float *)(A + 7490944); /* [64, 64] */
-  float *lstm1_tanh_t17_4 = (float *)(A + 7507328); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t17_3 + 192, lstm1_add_t17_3 + 64, lstm1_add_t16_4, lstm1_add_t17_3, lstm1_add_t17_3 + 128, lstm1_sigmoid_t17_4, lstm1_sigmoid_t17_5, lstm1_sigmoid_t17_6, lstm1_tanh_t17_3, lstm1_add_t17_4, lstm1_tanh_t17_4, lstm1_mul_stack_2 + 69632);
-  float *lstm1_matmul_weight_hh_reverse_t18 = (float *)(A + 7425408); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t18_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 69632, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t18, lstm1_matmul_weight_hh_reverse_t18_scratch);
-  float *lstm1_add_t18_3 = (float *)(A + 7523712); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 294912, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t18, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t18_3);
-  float *lstm1_sigmoid_t18_4 = (float *)(A + 7425408); /* [64, 64] */
-  float *lstm1_sigmoid_t18_5 = (float *)(A + 7441792); /* [64, 64] */
-  float *lstm1_sigmoid_t18_6 = (float *)(A + 7458176); /* [64, 64] */
-  float *lstm1_tanh_t18_3 = (float *)(A + 7474560); /* [64, 64] */
-  float *lstm1_add_t18_4 = (float *)(A + 7589248); /* [64, 64] */
-  float *lstm1_tanh_t18_4 = (float *)(A + 7605632); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t18_3 + 192, lstm1_add_t18_3 + 64, lstm1_add_t17_4, lstm1_add_t18_3, lstm1_add_t18_3 + 128, lstm1_sigmoid_t18_4, lstm1_sigmoid_t18_5, lstm1_sigmoid_t18_6, lstm1_tanh_t18_3, lstm1_add_t18_4, lstm1_tanh_t18_4, lstm1_mul_stack_2 + 73728);
-  float *lstm1_matmul_weight_hh_reverse_t19 = (float *)(A + 7523712); /* [64, 256] */
-  char *lstm1_matmul_weight_hh_reverse_t19_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 73728, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t19, lstm1_matmul_weight_hh_reverse_t19_scratch);
-  float *lstm1_add_t19_3 = (float *)(A + 7622016); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 311296, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t19, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t19_3);
-  float *lstm1_sigmoid_t19_4 = (float *)(A + 7523712); /* [64, 64] */
-  float *lstm1_sigmoid_t19_5 = (float *)(A + 7540096); /* [64, 64] */
-  float *lstm1_sigmoid_t19_6 = (float *)(A + 7556480); /* [64, 64] */
-  float *lstm1_tanh_t19_3 = (float *)(A + 7572864); /* [64, 64] */
-  float *lstm1_add_t19_4 = (float *)(A + 7687552); /* [64, 64] */
-  float *lstm1_tanh_t19_4 = (float *)(A + 7703936); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t19_3 + 192, lstm1_add_t19_3 + 64, lstm1_add_t18_4, lstm1_add_t19_3, lstm1_add_t19_3 + 128, lstm1_sigmoid_t19_4, lstm1_sigmoid_t19_5, lstm1_sigmoid_t19_6, lstm1_tanh_t19_3, lstm1_add_t19_4, lstm1_tanh_t19_4, lstm1_mul_stack_2 + 77824);
-  float *lstm1_matmul_weight_hh_reverse_t20 = (float *)(A + 7622016); /* [64, 256] */
+  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 219648); /* [1792, 256] */
+  float *lstm1_add_t20_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t20_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 77824, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t20, lstm1_matmul_weight_hh_reverse_t20_scratch);
-  float *lstm1_add_t20_3 = (float *)(A + 7720320); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 327680, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t20, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t20_3);
-  float *lstm1_sigmoid_t20_4 = (float *)(A + 7622016); /* [64, 64] */
-  float *lstm1_sigmoid_t20_5 = (float *)(A + 7638400); /* [64, 64] */
-  float *lstm1_sigmoid_t20_6 = (float *)(A + 7654784); /* [64, 64] */
-  float *lstm1_tanh_t20_3 = (float *)(A + 7671168); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 77824, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 327680, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t20_3, lstm1_matmul_weight_hh_reverse_t20_scratch);
+  float *lstm1_add_t19_4 = (float *)(A + 7687552); /* [64, 64] */
+  float *lstm1_sigmoid_t20_4 = (float *)(A + 7720320); /* [64, 64] */
+  float *lstm1_sigmoid_t20_5 = (float *)(A + 7736704); /* [64, 64] */
+  float *lstm1_sigmoid_t20_6 = (float *)(A + 7753088); /* [64, 64] */
+  float *lstm1_tanh_t20_3 = (float *)(A + 7769472); /* [64, 64] */
   float *lstm1_add_t20_4 = (float *)(A + 7785856); /* [64, 64] */
   float *lstm1_tanh_t20_4 = (float *)(A + 7802240); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t20_3 + 192, lstm1_add_t20_3 + 64, lstm1_add_t19_4, lstm1_add_t20_3, lstm1_add_t20_3 + 128, lstm1_sigmoid_t20_4, lstm1_sigmoid_t20_5, lstm1_sigmoid_t20_6, lstm1_tanh_t20_3, lstm1_add_t20_4, lstm1_tanh_t20_4, lstm1_mul_stack_2 + 81920);
-  float *lstm1_matmul_weight_hh_reverse_t21 = (float *)(A + 7720320); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t20_3 + 192, lstm1_add_t20_3 + 64, lstm1_add_t19_4, lstm1_add_t20_3, lstm1_add_t20_3 + 128, lstm1_sigmoid_t20_4, lstm1_sigmoid_t20_5, lstm1_sigmoid_t20_6, lstm1_tanh_t20_3, lstm1_add_t20_4, lstm1_tanh_t20_4, lstm1_mul_stack_2 + 81920);
+  float *lstm1_add_t21_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t21_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 81920, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t21, lstm1_matmul_weight_hh_reverse_t21_scratch);
-  float *lstm1_add_t21_3 = (float *)(A + 7818624); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 344064, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t21, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t21_3);
-  float *lstm1_sigmoid_t21_4 = (float *)(A + 7720320); /* [64, 64] */
-  float *lstm1_sigmoid_t21_5 = (float *)(A + 7736704); /* [64, 64] */
-  float *lstm1_sigmoid_t21_6 = (float *)(A + 7753088); /* [64, 64] */
-  float *lstm1_tanh_t21_3 = (float *)(A + 7769472); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 81920, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 344064, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t21_3, lstm1_matmul_weight_hh_reverse_t21_scratch);
+  float *lstm1_sigmoid_t21_4 = (float *)(A + 7818624); /* [64, 64] */
+  float *lstm1_sigmoid_t21_5 = (float *)(A + 7835008); /* [64, 64] */
+  float *lstm1_sigmoid_t21_6 = (float *)(A + 7851392); /* [64, 64] */
+  float *lstm1_tanh_t21_3 = (float *)(A + 7867776); /* [64, 64] */
   float *lstm1_add_t21_4 = (float *)(A + 7884160); /* [64, 64] */
   float *lstm1_tanh_t21_4 = (float *)(A + 7900544); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t21_3 + 192, lstm1_add_t21_3 + 64, lstm1_add_t20_4, lstm1_add_t21_3, lstm1_add_t21_3 + 128, lstm1_sigmoid_t21_4, lstm1_sigmoid_t21_5, lstm1_sigmoid_t21_6, lstm1_tanh_t21_3, lstm1_add_t21_4, lstm1_tanh_t21_4, lstm1_mul_stack_2 + 86016);
-  float *lstm1_matmul_weight_hh_reverse_t22 = (float *)(A + 7818624); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t21_3 + 192, lstm1_add_t21_3 + 64, lstm1_add_t20_4, lstm1_add_t21_3, lstm1_add_t21_3 + 128, lstm1_sigmoid_t21_4, lstm1_sigmoid_t21_5, lstm1_sigmoid_t21_6, lstm1_tanh_t21_3, lstm1_add_t21_4, lstm1_tanh_t21_4, lstm1_mul_stack_2 + 86016);
+  float *lstm1_add_t22_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t22_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 86016, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t22, lstm1_matmul_weight_hh_reverse_t22_scratch);
-  float *lstm1_add_t22_3 = (float *)(A + 7916928); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 360448, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t22, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t22_3);
-  float *lstm1_sigmoid_t22_4 = (float *)(A + 7818624); /* [64, 64] */
-  float *lstm1_sigmoid_t22_5 = (float *)(A + 7835008); /* [64, 64] */
-  float *lstm1_sigmoid_t22_6 = (float *)(A + 7851392); /* [64, 64] */
-  float *lstm1_tanh_t22_3 = (float *)(A + 7867776); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 86016, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 360448, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t22_3, lstm1_matmul_weight_hh_reverse_t22_scratch);
+  float *lstm1_sigmoid_t22_4 = (float *)(A + 7916928); /* [64, 64] */
+  float *lstm1_sigmoid_t22_5 = (float *)(A + 7933312); /* [64, 64] */
+  float *lstm1_sigmoid_t22_6 = (float *)(A + 7949696); /* [64, 64] */
+  float *lstm1_tanh_t22_3 = (float *)(A + 7966080); /* [64, 64] */
   float *lstm1_add_t22_4 = (float *)(A + 7982464); /* [64, 64] */
   float *lstm1_tanh_t22_4 = (float *)(A + 7998848); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t22_3 + 192, lstm1_add_t22_3 + 64, lstm1_add_t21_4, lstm1_add_t22_3, lstm1_add_t22_3 + 128, lstm1_sigmoid_t22_4, lstm1_sigmoid_t22_5, lstm1_sigmoid_t22_6, lstm1_tanh_t22_3, lstm1_add_t22_4, lstm1_tanh_t22_4, lstm1_mul_stack_2 + 90112);
-  float *lstm1_matmul_weight_hh_reverse_t23 = (float *)(A + 7916928); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t22_3 + 192, lstm1_add_t22_3 + 64, lstm1_add_t21_4, lstm1_add_t22_3, lstm1_add_t22_3 + 128, lstm1_sigmoid_t22_4, lstm1_sigmoid_t22_5, lstm1_sigmoid_t22_6, lstm1_tanh_t22_3, lstm1_add_t22_4, lstm1_tanh_t22_4, lstm1_mul_stack_2 + 90112);
+  float *lstm1_add_t23_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t23_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 90112, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t23, lstm1_matmul_weight_hh_reverse_t23_scratch);
-  float *lstm1_add_t23_3 = (float *)(A + 8015232); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 376832, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t23, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t23_3);
-  float *lstm1_sigmoid_t23_4 = (float *)(A + 7916928); /* [64, 64] */
-  float *lstm1_sigmoid_t23_5 = (float *)(A + 7933312); /* [64, 64] */
-  float *lstm1_sigmoid_t23_6 = (float *)(A + 7949696); /* [64, 64] */
-  float *lstm1_tanh_t23_3 = (float *)(A + 7966080); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 90112, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 376832, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t23_3, lstm1_matmul_weight_hh_reverse_t23_scratch);
+  float *lstm1_sigmoid_t23_4 = (float *)(A + 8015232); /* [64, 64] */
+  float *lstm1_sigmoid_t23_5 = (float *)(A + 8031616); /* [64, 64] */
+  float *lstm1_sigmoid_t23_6 = (float *)(A + 8048000); /* [64, 64] */
+  float *lstm1_tanh_t23_3 = (float *)(A + 8064384); /* [64, 64] */
   float *lstm1_add_t23_4 = (float *)(A + 8080768); /* [64, 64] */
   float *lstm1_tanh_t23_4 = (float *)(A + 8097152); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t23_3 + 192, lstm1_add_t23_3 + 64, lstm1_add_t22_4, lstm1_add_t23_3, lstm1_add_t23_3 + 128, lstm1_sigmoid_t23_4, lstm1_sigmoid_t23_5, lstm1_sigmoid_t23_6, lstm1_tanh_t23_3, lstm1_add_t23_4, lstm1_tanh_t23_4, lstm1_mul_stack_2 + 94208);
-  float *lstm1_matmul_weight_hh_reverse_t24 = (float *)(A + 8015232); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t23_3 + 192, lstm1_add_t23_3 + 64, lstm1_add_t22_4, lstm1_add_t23_3, lstm1_add_t23_3 + 128, lstm1_sigmoid_t23_4, lstm1_sigmoid_t23_5, lstm1_sigmoid_t23_6, lstm1_tanh_t23_3, lstm1_add_t23_4, lstm1_tanh_t23_4, lstm1_mul_stack_2 + 94208);
+  float *lstm1_add_t24_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t24_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 94208, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t24, lstm1_matmul_weight_hh_reverse_t24_scratch);
-  float *lstm1_add_t24_3 = (float *)(A + 8113536); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 393216, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t24, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t24_3);
-  float *lstm1_sigmoid_t24_4 = (float *)(A + 8015232); /* [64, 64] */
-  float *lstm1_sigmoid_t24_5 = (float *)(A + 8031616); /* [64, 64] */
-  float *lstm1_sigmoid_t24_6 = (float *)(A + 8048000); /* [64, 64] */
-  float *lstm1_tanh_t24_3 = (float *)(A + 8064384); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 94208, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 393216, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t24_3, lstm1_matmul_weight_hh_reverse_t24_scratch);
+  float *lstm1_sigmoid_t24_4 = (float *)(A + 8113536); /* [64, 64] */
+  float *lstm1_sigmoid_t24_5 = (float *)(A + 8129920); /* [64, 64] */
+  float *lstm1_sigmoid_t24_6 = (float *)(A + 8146304); /* [64, 64] */
+  float *lstm1_tanh_t24_3 = (float *)(A + 8162688); /* [64, 64] */
   float *lstm1_add_t24_4 = (float *)(A + 8179072); /* [64, 64] */
   float *lstm1_tanh_t24_4 = (float *)(A + 8195456); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t24_3 + 192, lstm1_add_t24_3 + 64, lstm1_add_t23_4, lstm1_add_t24_3, lstm1_add_t24_3 + 128, lstm1_sigmoid_t24_4, lstm1_sigmoid_t24_5, lstm1_sigmoid_t24_6, lstm1_tanh_t24_3, lstm1_add_t24_4, lstm1_tanh_t24_4, lstm1_mul_stack_2 + 98304);
-  float *lstm1_matmul_weight_hh_reverse_t25 = (float *)(A + 8113536); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t24_3 + 192, lstm1_add_t24_3 + 64, lstm1_add_t23_4, lstm1_add_t24_3, lstm1_add_t24_3 + 128, lstm1_sigmoid_t24_4, lstm1_sigmoid_t24_5, lstm1_sigmoid_t24_6, lstm1_tanh_t24_3, lstm1_add_t24_4, lstm1_tanh_t24_4, lstm1_mul_stack_2 + 98304);
+  float *lstm1_add_t25_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t25_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 98304, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t25, lstm1_matmul_weight_hh_reverse_t25_scratch);
-  float *lstm1_add_t25_3 = (float *)(A + 8211840); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 409600, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t25, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t25_3);
-  float *lstm1_sigmoid_t25_4 = (float *)(A + 8113536); /* [64, 64] */
-  float *lstm1_sigmoid_t25_5 = (float *)(A + 8129920); /* [64, 64] */
-  float *lstm1_sigmoid_t25_6 = (float *)(A + 8146304); /* [64, 64] */
-  float *lstm1_tanh_t25_3 = (float *)(A + 8162688); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 98304, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 409600, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t25_3, lstm1_matmul_weight_hh_reverse_t25_scratch);
+  float *lstm1_sigmoid_t25_4 = (float *)(A + 8211840); /* [64, 64] */
+  float *lstm1_sigmoid_t25_5 = (float *)(A + 8228224); /* [64, 64] */
+  float *lstm1_sigmoid_t25_6 = (float *)(A + 8244608); /* [64, 64] */
+  float *lstm1_tanh_t25_3 = (float *)(A + 8260992); /* [64, 64] */
   float *lstm1_add_t25_4 = (float *)(A + 8277376); /* [64, 64] */
   float *lstm1_tanh_t25_4 = (float *)(A + 8293760); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t25_3 + 192, lstm1_add_t25_3 + 64, lstm1_add_t24_4, lstm1_add_t25_3, lstm1_add_t25_3 + 128, lstm1_sigmoid_t25_4, lstm1_sigmoid_t25_5, lstm1_sigmoid_t25_6, lstm1_tanh_t25_3, lstm1_add_t25_4, lstm1_tanh_t25_4, lstm1_mul_stack_2 + 102400);
-  float *lstm1_matmul_weight_hh_reverse_t26 = (float *)(A + 8211840); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t25_3 + 192, lstm1_add_t25_3 + 64, lstm1_add_t24_4, lstm1_add_t25_3, lstm1_add_t25_3 + 128, lstm1_sigmoid_t25_4, lstm1_sigmoid_t25_5, lstm1_sigmoid_t25_6, lstm1_tanh_t25_3, lstm1_add_t25_4, lstm1_tanh_t25_4, lstm1_mul_stack_2 + 102400);
+  float *lstm1_add_t26_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t26_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 102400, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t26, lstm1_matmul_weight_hh_reverse_t26_scratch);
-  float *lstm1_add_t26_3 = (float *)(A + 8310144); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 425984, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t26, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t26_3);
-  float *lstm1_sigmoid_t26_4 = (float *)(A + 8211840); /* [64, 64] */
-  float *lstm1_sigmoid_t26_5 = (float *)(A + 8228224); /* [64, 64] */
-  float *lstm1_sigmoid_t26_6 = (float *)(A + 8244608); /* [64, 64] */
-  float *lstm1_tanh_t26_3 = (float *)(A + 8260992); /* [64, 64] */
+  k6_matmul(lstm1_mul_stack_2 + 102400, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 425984, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t26_3, lstm1_matmul_weight_hh_reverse_t26_scratch);
+  float *lstm1_sigmoid_t26_4 = (float *)(A + 8310144); /* [64, 64] */
+  float *lstm1_sigmoid_t26_5 = (float *)(A + 8326528); /* [64, 64] */
+  float *lstm1_sigmoid_t26_6 = (float *)(A + 8342912); /* [64, 64] */
+  float *lstm1_tanh_t26_3 = (float *)(A + 8359296); /* [64, 64] */
   float *lstm1_add_t26_4 = (float *)(A + 8375680); /* [64, 64] */
   float *lstm1_tanh_t26_4 = (float *)(A + 8392064); /* [64, 64] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t26_3 + 192, lstm1_add_t26_3 + 64, lstm1_add_t25_4, lstm1_add_t26_3, lstm1_add_t26_3 + 128, lstm1_sigmoid_t26_4, lstm1_sigmoid_t26_5, lstm1_sigmoid_t26_6, lstm1_tanh_t26_3, lstm1_add_t26_4, lstm1_tanh_t26_4, lstm1_mul_stack_2 + 106496);
-  float *lstm1_matmul_weight_hh_reverse_t27 = (float *)(A + 8310144); /* [64, 256] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t26_3 + 192, lstm1_add_t26_3 + 64, lstm1_add_t25_4, lstm1_add_t26_3, lstm1_add_t26_3 + 128, lstm1_sigmoid_t26_4, lstm1_sigmoid_t26_5, lstm1_sigmoid_t26_6, lstm1_tanh_t26_3, lstm1_add_t26_4, lstm1_tanh_t26_4, lstm1_mul_stack_2 + 106496);
+  float *lstm1_add_t27_2 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t27_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 106496, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_hh_reverse_t27, lstm1_matmul_weight_hh_reverse_t27_scratch);
-  float *lstm1_add_t27_2 = (float *)(A + 5262720); /* [64, 256] */
-  k7_add_add_add(lstm1_matmul_weight_ih_reverse + 442368, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_matmul_weight_hh_reverse_t27, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t27_2);
-  float *lstm1_add_t27 = (float *)(A + 2132480); /* [64, 256] */
+  k6_matmul(lstm1_mul_stack_2 + 106496, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 442368, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t27_2, lstm1_matmul_weight_hh_reverse_t27_scratch);
+  float *lstm1_add_t27 = (float *)(A + 2066944); /* [64, 256] */
   float *lstm1_add_t26_2 = (float *)(A + 5229952); /* [64, 64] */
-  float *lstm1_sigmoid_t27 = (float *)(A + 8310144); /* [64, 64] */
-  float *lstm1_sigmoid_t27_2 = (float *)(A + 8326528); /* [64, 64] */
-  float *lstm1_sigmoid_t27_3 = (float *)(A + 8342912); /* [64, 64] */
-  float *lstm1_tanh_t27 = (float *)(A + 8359296); /* [64, 64] */
+  float *lstm1_sigmoid_t27 = (float *)(A + 5262720); /* [64, 64] */
+  float *lstm1_sigmoid_t27_2 = (float *)(A + 5279104); /* [64, 64] */
+  float *lstm1_sigmoid_t27_3 = (float *)(A + 5295488); /* [64, 64] */
+  float *lstm1_tanh_t27 = (float *)(A + 5311872); /* [64, 64] */
   float *lstm1_tanh_t27_2 = (float *)(A + 219648); /* [64, 64] */
   float *lstm1_mul_concat = (float *)(A + 236032); /* [64, 128] */
-  k16_sigmoid_sigmoid_mul(lstm1_add_t27 + 192, lstm1_add_t27 + 64, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 128, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_concat);
+  k15_sigmoid_sigmoid_mul(lstm1_add_t27 + 192, lstm1_add_t27 + 64, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 128, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_concat);
+  float *lstm1_sigmoid_t27_4 = (float *)(A + 268800); /* [64, 64] */
+  float *lstm1_sigmoid_t27_5 = (float *)(A + 285184); /* [64, 64] */
+  float *lstm1_sigmoid_t27_6 = (float *)(A + 301568); /* [64, 64] */
+  float *lstm1_tanh_t27_3 = (float *)(A + 317952); /* [64, 64] */
+  float *lstm1_tanh_t27_4 = (float *)(A + 334336); /* [64, 64] */
+  k15_sigmoid_sigmoid_mul(lstm1_add_t27_2 + 192, lstm1_add_t27_2 + 64, lstm1_add_t26_4, lstm1_add_t27_2, lstm1_add_t27_2 + 128, lstm1_sigmoid_t27_4, lstm1_sigmoid_t27_5, lstm1_sigmoid_t27_6, lstm1_tanh_t27_3, lstm1_tanh_t27_4, lstm1_mul_concat + 64);
+  float *dense1_transpose_weight = (float *)(A + 350720); /* [128, 10] */
+  k9_transpose(P + 48128 /* dense1.weight */, dense1_transpose_weight);
+  float *dense1_matmul_weight = (float *)(A + 355840); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 358400; /* 4096 bytes */
+  k10_matmul(lstm1_mul_concat, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *dense1_add = (float *)(A + 350720); /* [64, 10] */
+  k11_add(dense1_matmul_weight, P + 49408 /* dense1.bias */, dense1_add);
+  float *line17_log_softmax = (float *)(A + 353280); /* [64, 10] */
+  k17_log_softmax(dense1_add, line17_log_softmax);
+  float *line17_one_hot = (float *)A; /* [64, 10] */
+  float *line17_mul = (float *)(A + 355840); /* [64, 10] */
+  k18_mul(line17_one_hot, line17_log_softmax, line17_mul);
+  float *line17_sum_to = (float *)(A + 358400); /* [64, 1] */
+  k19_sum_to(line17_mul, line17_sum_to);
+  float *line17_sum_to_2 = (float *)(A + 355840); /* [] */
+  k20_sum_to(line17_sum_to, line17_sum_to_2);
+  int32_t *line18_argmax = (int32_t *)(A + 355904); /* [64] */
+  k21_argmax(dense1_add, line18_argmax);
+  float *line18_equal = (float *)(A + 350720); /* [64] */
+  k22_equal(line18_argmax, in->y, line18_equal);
+  float *line18_sum_to = (float *)(A + 350976); /* [] */
+  k20_sum_to(line18_equal, line18_sum_to);
+  float *d_line17_mul = (float *)(A + 355904); /* [64, 10] */
+  k23_mul(line17_one_hot, d_line17_mul);
+  float *d_line17_sum_to = (float *)(A + 350720); /* [64, 1] */
+  k19_sum_to(d_line17_mul, d_line17_sum_to);
+  float *d_line17_sub = (float *)A; /* [64, 10] */
+  k24_exp_mul_sub(line17_log_softmax, d_line17_sum_to, d_line17_mul, d_line17_sub);
+  float *d_dense1_matmul_weight = (float *)(A + 355904); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 351040; /* 320 bytes */
+  k25_matmul(d_line17_sub, P + 48128 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *d_lstm1_mul_t27 = (float *)(A + 388672); /* [64, 64] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 8408448); /* [28, 64, 256] */
+  k26_mul_mul_sub(d_dense1_matmul_weight, lstm1_sigmoid_t27, lstm1_tanh_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, lstm1_sigmoid_t27_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 64, d_lstm1_mul_concat_stack + 128);
+  k27_mul_sub_mul(d_dense1_matmul_weight, lstm1_tanh_t27_2, lstm1_sigmoid_t27, d_lstm1_mul_concat_stack + 192);
+  float *d_lstm1_matmul_weight_hh_t27 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t27);
+  float *lstm1_sigmoid_t26 = (float *)(A + 5164416); /* [64, 64] */
+  float *lstm1_tanh_t26_2 = (float *)(A + 5246336); /* [64, 64] */
+  float *lstm1_tanh_t26 = (float *)(A + 5213568); /* [64, 64] */
+  float *lstm1_sigmoid_t26_3 = (float *)(A + 5197184); /* [64, 64] */
+  float *lstm1_add_t25_2 = (float *)(A + 5131648); /* [64, 64] */
+  float *lstm1_sigmoid_t26_2 = (float *)(A + 5180800); /* [64, 64] */
+  float *d_lstm1_addn_t26 = (float *)(A + 5229952); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_mul_t27, lstm1_sigmoid_t27_2, d_lstm1_matmul_weight_hh_t27, lstm1_sigmoid_t26, lstm1_tanh_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, lstm1_sigmoid_t26_2, d_lstm1_addn_t26, d_lstm1_mul_concat_stack + 16384, d_lstm1_mul_concat_stack + 16448, d_lstm1_mul_concat_stack + 16512);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t27, lstm1_tanh_t26_2, lstm1_sigmoid_t26, d_lstm1_mul_concat_stack + 16576);
+  float *d_lstm1_matmul_weight_hh_t26 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 16384, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t26);
+  float *lstm1_sigmoid_t25 = (float *)(A + 5066112); /* [64, 64] */
+  float *lstm1_tanh_t25_2 = (float *)(A + 5148032); /* [64, 64] */
+  float *lstm1_tanh_t25 = (float *)(A + 5115264); /* [64, 64] */
+  float *lstm1_sigmoid_t25_3 = (float *)(A + 5098880); /* [64, 64] */
+  float *lstm1_add_t24_2 = (float *)(A + 5033344); /* [64, 64] */
+  float *lstm1_sigmoid_t25_2 = (float *)(A + 5082496); /* [64, 64] */
+  float *d_lstm1_addn_t25 = (float *)(A + 5131648); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t26, lstm1_sigmoid_t26_2, d_lstm1_matmul_weight_hh_t26, lstm1_sigmoid_t25, lstm1_tanh_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, lstm1_sigmoid_t25_2, d_lstm1_addn_t25, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 32832, d_lstm1_mul_concat_stack + 32896);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t26, lstm1_tanh_t25_2, lstm1_sigmoid_t25, d_lstm1_mul_concat_stack + 32960);
+  float *d_lstm1_matmul_weight_hh_t25 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 32768, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t25);
+  float *lstm1_sigmoid_t24 = (float *)(A + 4967808); /* [64, 64] */
+  float *lstm1_tanh_t24_2 = (float *)(A + 5049728); /* [64, 64] */
+  float *lstm1_tanh_t24 = (float *)(A + 5016960); /* [64, 64] */
+  float *lstm1_sigmoid_t24_3 = (float *)(A + 5000576); /* [64, 64] */
+  float *lstm1_add_t23_2 = (float *)(A + 4935040); /* [64, 64] */
+  float *lstm1_sigmoid_t24_2 = (float *)(A + 4984192); /* [64, 64] */
+  float *d_lstm1_addn_t24 = (float *)(A + 5033344); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t25, lstm1_sigmoid_t25_2, d_lstm1_matmul_weight_hh_t25, lstm1_sigmoid_t24, lstm1_tanh_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, lstm1_sigmoid_t24_2, d_lstm1_addn_t24, d_lstm1_mul_concat_stack + 49152, d_lstm1_mul_concat_stack + 49216, d_lstm1_mul_concat_stack + 49280);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t25, lstm1_tanh_t24_2, lstm1_sigmoid_t24, d_lstm1_mul_concat_stack + 49344);
+  float *d_lstm1_matmul_weight_hh_t24 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 49152, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t24);
+  float *lstm1_sigmoid_t23 = (float *)(A + 4869504); /* [64, 64] */
+  float *lstm1_tanh_t23_2 = (float *)(A + 4951424); /* [64, 64] */
+  float *lstm1_tanh_t23 = (float *)(A + 4918656); /* [64, 64] */
+  float *lstm1_sigmoid_t23_3 = (float *)(A + 4902272); /* [64, 64] */
+  float *lstm1_add_t22_2 = (float *)(A + 4836736); /* [64, 64] */
+  float *lstm1_sigmoid_t23_2 = (float *)(A + 4885888); /* [64, 64] */
+  float *d_lstm1_addn_t23 = (float *)(A + 4935040); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t24, lstm1_sigmoid_t24_2, d_lstm1_matmul_weight_hh_t24, lstm1_sigmoid_t23, lstm1_tanh_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, lstm1_sigmoid_t23_2, d_lstm1_addn_t23, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65600, d_lstm1_mul_concat_stack + 65664);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t24, lstm1_tanh_t23_2, lstm1_sigmoid_t23, d_lstm1_mul_concat_stack + 65728);
+  float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 65536, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t23);
+  float *lstm1_sigmoid_t22 = (float *)(A + 4771200); /* [64, 64] */
+  float *lstm1_tanh_t22_2 = (float *)(A + 4853120); /* [64, 64] */
+  float *lstm1_tanh_t22 = (float *)(A + 4820352); /* [64, 64] */
+  float *lstm1_sigmoid_t22_3 = (float *)(A + 4803968); /* [64, 64] */
+  float *lstm1_add_t21_2 = (float *)(A + 4738432); /* [64, 64] */
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 4787584); /* [64, 64] */
+  float *d_lstm1_addn_t22 = (float *)(A + 4836736); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t23, lstm1_sigmoid_t23_2, d_lstm1_matmul_weight_hh_t23, lstm1_sigmoid_t22, lstm1_tanh_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, lstm1_sigmoid_t22_2, d_lstm1_addn_t22, d_lstm1_mul_concat_stack + 81920, d_lstm1_mul_concat_stack + 81984, d_lstm1_mul_concat_stack + 82048);
 }
 
 static void fmnist_bilstm_train_step_5(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_add_t27_2 = (float *)(A + 5262720); /* [64, 256] */
-  float *lstm1_add_t26_4 = (float *)(A + 8375680); /* [64, 64] */
-  float *lstm1_sigmoid_t27_4 = (float *)(A + 2132480); /* [64, 64] */
-  float *lstm1_sigmoid_t27_5 = (float *)(A + 2148864); /* [64, 64] */
-  float *lstm1_sigmoid_t27_6 = (float *)(A + 2165248); /* [64, 64] */
-  float *lstm1_tanh_t27_3 = (float *)(A + 2181632); /* [64, 64] */
-  float *lstm1_tanh_t27_4 = (float *)(A + 268800); /* [64, 64] */
-  float *lstm1_mul_concat = (float *)(A + 236032); /* [64, 128] */
-  k16_sigmoid_sigmoid_mul(lstm1_add_t27_2 + 192, lstm1_add_t27_2 + 64, lstm1_add_t26_4, lstm1_add_t27_2, lstm1_add_t27_2 + 128, lstm1_sigmoid_t27_4, lstm1_sigmoid_t27_5, lstm1_sigmoid_t27_6, lstm1_tanh_t27_3, lstm1_tanh_t27_4, lstm1_mul_concat + 64);
-  float *dense1_transpose_weight = (float *)(A + 5262720); /* [128, 10] */
-  k10_transpose(P + 48128 /* dense1.weight */, dense1_transpose_weight);
-  float *dense1_matmul_weight = (float *)(A + 5267840); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 5270400; /* 4096 bytes */
-  k11_matmul(lstm1_mul_concat, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *dense1_add = (float *)(A + 5262720); /* [64, 10] */
-  k12_add(dense1_matmul_weight, P + 49408 /* dense1.bias */, dense1_add);
-  float *line17_log_softmax = (float *)(A + 5265280); /* [64, 10] */
-  k18_log_softmax(dense1_add, line17_log_softmax);
-  float *line17_one_hot = (float *)A; /* [64, 10] */
-  float *line17_mul = (float *)(A + 5267840); /* [64, 10] */
-  k19_mul(line17_one_hot, line17_log_softmax, line17_mul);
-  float *line17_sum_to = (float *)(A + 2198016); /* [64, 1] */
-  k20_sum_to(line17_mul, line17_sum_to);
-  float *line17_sum_to_2 = (float *)(A + 2198272); /* [] */
-  k21_sum_to(line17_sum_to, line17_sum_to_2);
-  int32_t *line18_argmax = (int32_t *)(A + 2198016); /* [64] */
-  k22_argmax(dense1_add, line18_argmax);
-  float *line18_equal = (float *)(A + 2198336); /* [64] */
-  k23_equal(line18_argmax, in->y, line18_equal);
-  float *line18_sum_to = (float *)(A + 2198016); /* [] */
-  k21_sum_to(line18_equal, line18_sum_to);
-  float *d_line17_mul = (float *)(A + 5262720); /* [64, 10] */
-  k24_mul(line17_one_hot, d_line17_mul);
-  float *d_line17_sum_to = (float *)(A + 2198336); /* [64, 1] */
-  k20_sum_to(d_line17_mul, d_line17_sum_to);
-  float *d_line17_sub = (float *)A; /* [64, 10] */
-  k25_exp_mul_sub(line17_log_softmax, d_line17_sum_to, d_line17_mul, d_line17_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 5262720); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 2198336; /* 320 bytes */
-  k26_matmul(d_line17_sub, P + 48128 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
-  float *lstm1_sigmoid_t27 = (float *)(A + 8310144); /* [64, 64] */
-  float *lstm1_tanh_t27_2 = (float *)(A + 219648); /* [64, 64] */
-  float *lstm1_tanh_t27 = (float *)(A + 8359296); /* [64, 64] */
-  float *lstm1_sigmoid_t27_3 = (float *)(A + 8342912); /* [64, 64] */
-  float *lstm1_add_t26_2 = (float *)(A + 5229952); /* [64, 64] */
-  float *lstm1_sigmoid_t27_2 = (float *)(A + 8326528); /* [64, 64] */
-  float *d_lstm1_mul_t27 = (float *)(A + 5295488); /* [64, 64] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 8408448); /* [28, 64, 256] */
-  k27_mul_mul_sub(d_dense1_matmul_weight, lstm1_sigmoid_t27, lstm1_tanh_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, lstm1_sigmoid_t27_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 64, d_lstm1_mul_concat_stack + 128);
-  k28_mul_sub_mul(d_dense1_matmul_weight, lstm1_tanh_t27_2, lstm1_sigmoid_t27, d_lstm1_mul_concat_stack + 192);
-  float *d_lstm1_matmul_weight_hh_t27 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t27);
-  float *lstm1_sigmoid_t26 = (float *)(A + 5066112); /* [64, 64] */
-  float *lstm1_tanh_t26_2 = (float *)(A + 5246336); /* [64, 64] */
-  float *lstm1_tanh_t26 = (float *)(A + 5115264); /* [64, 64] */
-  float *lstm1_sigmoid_t26_3 = (float *)(A + 5098880); /* [64, 64] */
-  float *lstm1_add_t25_2 = (float *)(A + 5131648); /* [64, 64] */
-  float *lstm1_sigmoid_t26_2 = (float *)(A + 5082496); /* [64, 64] */
-  float *d_lstm1_addn_t26 = (float *)(A + 5229952); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_mul_t27, lstm1_sigmoid_t27_2, d_lstm1_matmul_weight_hh_t27, lstm1_sigmoid_t26, lstm1_tanh_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, lstm1_sigmoid_t26_2, d_lstm1_addn_t26, d_lstm1_mul_concat_stack + 16384, d_lstm1_mul_concat_stack + 16448, d_lstm1_mul_concat_stack + 16512);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t27, lstm1_tanh_t26_2, lstm1_sigmoid_t26, d_lstm1_mul_concat_stack + 16576);
-  float *d_lstm1_matmul_weight_hh_t26 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 16384, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t26);
-  float *lstm1_sigmoid_t25 = (float *)(A + 4967808); /* [64, 64] */
-  float *lstm1_tanh_t25_2 = (float *)(A + 5148032); /* [64, 64] */
-  float *lstm1_tanh_t25 = (float *)(A + 5016960); /* [64, 64] */
-  float *lstm1_sigmoid_t25_3 = (float *)(A + 5000576); /* [64, 64] */
-  float *lstm1_add_t24_2 = (float *)(A + 5033344); /* [64, 64] */
-  float *lstm1_sigmoid_t25_2 = (float *)(A + 4984192); /* [64, 64] */
-  float *d_lstm1_addn_t25 = (float *)(A + 5066112); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t26, lstm1_sigmoid_t26_2, d_lstm1_matmul_weight_hh_t26, lstm1_sigmoid_t25, lstm1_tanh_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, lstm1_sigmoid_t25_2, d_lstm1_addn_t25, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 32832, d_lstm1_mul_concat_stack + 32896);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t26, lstm1_tanh_t25_2, lstm1_sigmoid_t25, d_lstm1_mul_concat_stack + 32960);
-  float *d_lstm1_matmul_weight_hh_t25 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 32768, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t25);
-  float *lstm1_sigmoid_t24 = (float *)(A + 4869504); /* [64, 64] */
-  float *lstm1_tanh_t24_2 = (float *)(A + 5049728); /* [64, 64] */
-  float *lstm1_tanh_t24 = (float *)(A + 4918656); /* [64, 64] */
-  float *lstm1_sigmoid_t24_3 = (float *)(A + 4902272); /* [64, 64] */
-  float *lstm1_add_t23_2 = (float *)(A + 4935040); /* [64, 64] */
-  float *lstm1_sigmoid_t24_2 = (float *)(A + 4885888); /* [64, 64] */
-  float *d_lstm1_addn_t24 = (float *)(A + 4967808); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t25, lstm1_sigmoid_t25_2, d_lstm1_matmul_weight_hh_t25, lstm1_sigmoid_t24, lstm1_tanh_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, lstm1_sigmoid_t24_2, d_lstm1_addn_t24, d_lstm1_mul_concat_stack + 49152, d_lstm1_mul_concat_stack + 49216, d_lstm1_mul_concat_stack + 49280);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t25, lstm1_tanh_t24_2, lstm1_sigmoid_t24, d_lstm1_mul_concat_stack + 49344);
-  float *d_lstm1_matmul_weight_hh_t24 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 49152, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t24);
-  float *lstm1_sigmoid_t23 = (float *)(A + 4771200); /* [64, 64] */
-  float *lstm1_tanh_t23_2 = (float *)(A + 4951424); /* [64, 64] */
-  float *lstm1_tanh_t23 = (float *)(A + 4820352); /* [64, 64] */
-  float *lstm1_sigmoid_t23_3 = (float *)(A + 4803968); /* [64, 64] */
-  float *lstm1_add_t22_2 = (float *)(A + 4836736); /* [64, 64] */
-  float *lstm1_sigmoid_t23_2 = (float *)(A + 4787584); /* [64, 64] */
-  float *d_lstm1_addn_t23 = (float *)(A + 4869504); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t24, lstm1_sigmoid_t24_2, d_lstm1_matmul_weight_hh_t24, lstm1_sigmoid_t23, lstm1_tanh_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, lstm1_sigmoid_t23_2, d_lstm1_addn_t23, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65600, d_lstm1_mul_concat_stack + 65664);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t24, lstm1_tanh_t23_2, lstm1_sigmoid_t23, d_lstm1_mul_concat_stack + 65728);
   float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 65536, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t23);
-  float *lstm1_sigmoid_t22 = (float *)(A + 4672896); /* [64, 64] */
   float *lstm1_tanh_t22_2 = (float *)(A + 4853120); /* [64, 64] */
-  float *lstm1_tanh_t22 = (float *)(A + 4722048); /* [64, 64] */
-  float *lstm1_sigmoid_t22_3 = (float *)(A + 4705664); /* [64, 64] */
-  float *lstm1_add_t21_2 = (float *)(A + 4738432); /* [64, 64] */
-  float *lstm1_sigmoid_t22_2 = (float *)(A + 4689280); /* [64, 64] */
-  float *d_lstm1_addn_t22 = (float *)(A + 4771200); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t23, lstm1_sigmoid_t23_2, d_lstm1_matmul_weight_hh_t23, lstm1_sigmoid_t22, lstm1_tanh_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, lstm1_sigmoid_t22_2, d_lstm1_addn_t22, d_lstm1_mul_concat_stack + 81920, d_lstm1_mul_concat_stack + 81984, d_lstm1_mul_concat_stack + 82048);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t23, lstm1_tanh_t22_2, lstm1_sigmoid_t22, d_lstm1_mul_concat_stack + 82112);
+  float *lstm1_sigmoid_t22 = (float *)(A + 4771200); /* [64, 64] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 8408448); /* [28, 64, 256] */
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t23, lstm1_tanh_t22_2, lstm1_sigmoid_t22, d_lstm1_mul_concat_stack + 82112);
   float *d_lstm1_matmul_weight_hh_t22 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 81920, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t22);
-  float *lstm1_sigmoid_t21 = (float *)(A + 4574592); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 81920, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t22);
+  float *d_lstm1_addn_t22 = (float *)(A + 4836736); /* [64, 64] */
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 4787584); /* [64, 64] */
+  float *lstm1_sigmoid_t21 = (float *)(A + 4672896); /* [64, 64] */
   float *lstm1_tanh_t21_2 = (float *)(A + 4754816); /* [64, 64] */
-  float *lstm1_tanh_t21 = (float *)(A + 4623744); /* [64, 64] */
-  float *lstm1_sigmoid_t21_3 = (float *)(A + 4607360); /* [64, 64] */
+  float *lstm1_tanh_t21 = (float *)(A + 4722048); /* [64, 64] */
+  float *lstm1_sigmoid_t21_3 = (float *)(A + 4705664); /* [64, 64] */
   float *lstm1_add_t20_2 = (float *)(A + 4640128); /* [64, 64] */
-  float *lstm1_sigmoid_t21_2 = (float *)(A + 4590976); /* [64, 64] */
-  float *d_lstm1_addn_t21 = (float *)(A + 4672896); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t22, lstm1_sigmoid_t22_2, d_lstm1_matmul_weight_hh_t22, lstm1_sigmoid_t21, lstm1_tanh_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, lstm1_sigmoid_t21_2, d_lstm1_addn_t21, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98368, d_lstm1_mul_concat_stack + 98432);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t22, lstm1_tanh_t21_2, lstm1_sigmoid_t21, d_lstm1_mul_concat_stack + 98496);
+  float *lstm1_sigmoid_t21_2 = (float *)(A + 4689280); /* [64, 64] */
+  float *d_lstm1_addn_t21 = (float *)(A + 4738432); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t22, lstm1_sigmoid_t22_2, d_lstm1_matmul_weight_hh_t22, lstm1_sigmoid_t21, lstm1_tanh_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, lstm1_sigmoid_t21_2, d_lstm1_addn_t21, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98368, d_lstm1_mul_concat_stack + 98432);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t22, lstm1_tanh_t21_2, lstm1_sigmoid_t21, d_lstm1_mul_concat_stack + 98496);
   float *d_lstm1_matmul_weight_hh_t21 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 98304, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t21);
-  float *lstm1_sigmoid_t20 = (float *)(A + 4476288); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 98304, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t21);
+  float *lstm1_sigmoid_t20 = (float *)(A + 4574592); /* [64, 64] */
   float *lstm1_tanh_t20_2 = (float *)(A + 4656512); /* [64, 64] */
-  float *lstm1_tanh_t20 = (float *)(A + 4525440); /* [64, 64] */
-  float *lstm1_sigmoid_t20_3 = (float *)(A + 4509056); /* [64, 64] */
+  float *lstm1_tanh_t20 = (float *)(A + 4623744); /* [64, 64] */
+  float *lstm1_sigmoid_t20_3 = (float *)(A + 4607360); /* [64, 64] */
   float *lstm1_add_t19_2 = (float *)(A + 4541824); /* [64, 64] */
-  float *lstm1_sigmoid_t20_2 = (float *)(A + 4492672); /* [64, 64] */
-  float *d_lstm1_addn_t20 = (float *)(A + 4574592); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t21, lstm1_sigmoid_t21_2, d_lstm1_matmul_weight_hh_t21, lstm1_sigmoid_t20, lstm1_tanh_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, lstm1_sigmoid_t20_2, d_lstm1_addn_t20, d_lstm1_mul_concat_stack + 114688, d_lstm1_mul_concat_stack + 114752, d_lstm1_mul_concat_stack + 114816);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t21, lstm1_tanh_t20_2, lstm1_sigmoid_t20, d_lstm1_mul_concat_stack + 114880);
+  float *lstm1_sigmoid_t20_2 = (float *)(A + 4590976); /* [64, 64] */
+  float *d_lstm1_addn_t20 = (float *)(A + 4640128); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t21, lstm1_sigmoid_t21_2, d_lstm1_matmul_weight_hh_t21, lstm1_sigmoid_t20, lstm1_tanh_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, lstm1_sigmoid_t20_2, d_lstm1_addn_t20, d_lstm1_mul_concat_stack + 114688, d_lstm1_mul_concat_stack + 114752, d_lstm1_mul_concat_stack + 114816);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t21, lstm1_tanh_t20_2, lstm1_sigmoid_t20, d_lstm1_mul_concat_stack + 114880);
   float *d_lstm1_matmul_weight_hh_t20 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 114688, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t20);
-  float *lstm1_sigmoid_t19 = (float *)(A + 4377984); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 114688, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t20);
+  float *lstm1_sigmoid_t19 = (float *)(A + 4476288); /* [64, 64] */
   float *lstm1_tanh_t19_2 = (float *)(A + 4558208); /* [64, 64] */
-  float *lstm1_tanh_t19 = (float *)(A + 4427136); /* [64, 64] */
-  float *lstm1_sigmoid_t19_3 = (float *)(A + 4410752); /* [64, 64] */
+  float *lstm1_tanh_t19 = (float *)(A + 4525440); /* [64, 64] */
+  float *lstm1_sigmoid_t19_3 = (float *)(A + 4509056); /* [64, 64] */
   float *lstm1_add_t18_2 = (float *)(A + 4443520); /* [64, 64] */
-  float *lstm1_sigmoid_t19_2 = (float *)(A + 4394368); /* [64, 64] */
-  float *d_lstm1_addn_t19 = (float *)(A + 4476288); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t20, lstm1_sigmoid_t20_2, d_lstm1_matmul_weight_hh_t20, lstm1_sigmoid_t19, lstm1_tanh_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, lstm1_sigmoid_t19_2, d_lstm1_addn_t19, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131136, d_lstm1_mul_concat_stack + 131200);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t20, lstm1_tanh_t19_2, lstm1_sigmoid_t19, d_lstm1_mul_concat_stack + 131264);
+  float *lstm1_sigmoid_t19_2 = (float *)(A + 4492672); /* [64, 64] */
+  float *d_lstm1_addn_t19 = (float *)(A + 4541824); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t20, lstm1_sigmoid_t20_2, d_lstm1_matmul_weight_hh_t20, lstm1_sigmoid_t19, lstm1_tanh_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, lstm1_sigmoid_t19_2, d_lstm1_addn_t19, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131136, d_lstm1_mul_concat_stack + 131200);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t20, lstm1_tanh_t19_2, lstm1_sigmoid_t19, d_lstm1_mul_concat_stack + 131264);
   float *d_lstm1_matmul_weight_hh_t19 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 131072, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t19);
-  float *lstm1_sigmoid_t18 = (float *)(A + 4279680); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 131072, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t19);
+  float *lstm1_sigmoid_t18 = (float *)(A + 4377984); /* [64, 64] */
   float *lstm1_tanh_t18_2 = (float *)(A + 4459904); /* [64, 64] */
-  float *lstm1_tanh_t18 = (float *)(A + 4328832); /* [64, 64] */
-  float *lstm1_sigmoid_t18_3 = (float *)(A + 4312448); /* [64, 64] */
+  float *lstm1_tanh_t18 = (float *)(A + 4427136); /* [64, 64] */
+  float *lstm1_sigmoid_t18_3 = (float *)(A + 4410752); /* [64, 64] */
   float *lstm1_add_t17_2 = (float *)(A + 4345216); /* [64, 64] */
-  float *lstm1_sigmoid_t18_2 = (float *)(A + 4296064); /* [64, 64] */
-  float *d_lstm1_addn_t18 = (float *)(A + 4377984); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t19, lstm1_sigmoid_t19_2, d_lstm1_matmul_weight_hh_t19, lstm1_sigmoid_t18, lstm1_tanh_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, lstm1_sigmoid_t18_2, d_lstm1_addn_t18, d_lstm1_mul_concat_stack + 147456, d_lstm1_mul_concat_stack + 147520, d_lstm1_mul_concat_stack + 147584);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t19, lstm1_tanh_t18_2, lstm1_sigmoid_t18, d_lstm1_mul_concat_stack + 147648);
+  float *lstm1_sigmoid_t18_2 = (float *)(A + 4394368); /* [64, 64] */
+  float *d_lstm1_addn_t18 = (float *)(A + 4443520); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t19, lstm1_sigmoid_t19_2, d_lstm1_matmul_weight_hh_t19, lstm1_sigmoid_t18, lstm1_tanh_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, lstm1_sigmoid_t18_2, d_lstm1_addn_t18, d_lstm1_mul_concat_stack + 147456, d_lstm1_mul_concat_stack + 147520, d_lstm1_mul_concat_stack + 147584);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t19, lstm1_tanh_t18_2, lstm1_sigmoid_t18, d_lstm1_mul_concat_stack + 147648);
   float *d_lstm1_matmul_weight_hh_t18 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 147456, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t18);
-  float *lstm1_sigmoid_t17 = (float *)(A + 4181376); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 147456, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t18);
+  float *lstm1_sigmoid_t17 = (float *)(A + 4279680); /* [64, 64] */
   float *lstm1_tanh_t17_2 = (float *)(A + 4361600); /* [64, 64] */
-  float *lstm1_tanh_t17 = (float *)(A + 4230528); /* [64, 64] */
-  float *lstm1_sigmoid_t17_3 = (float *)(A + 4214144); /* [64, 64] */
+  float *lstm1_tanh_t17 = (float *)(A + 4328832); /* [64, 64] */
+  float *lstm1_sigmoid_t17_3 = (float *)(A + 4312448); /* [64, 64] */
   float *lstm1_add_t16_2 = (float *)(A + 4246912); /* [64, 64] */
-  float *lstm1_sigmoid_t17_2 = (float *)(A + 4197760); /* [64, 64] */
-  float *d_lstm1_addn_t17 = (float *)(A + 4279680); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t18, lstm1_sigmoid_t18_2, d_lstm1_matmul_weight_hh_t18, lstm1_sigmoid_t17, lstm1_tanh_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, lstm1_sigmoid_t17_2, d_lstm1_addn_t17, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 163904, d_lstm1_mul_concat_stack + 163968);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t18, lstm1_tanh_t17_2, lstm1_sigmoid_t17, d_lstm1_mul_concat_stack + 164032);
+  float *lstm1_sigmoid_t17_2 = (float *)(A + 4296064); /* [64, 64] */
+  float *d_lstm1_addn_t17 = (float *)(A + 4345216); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t18, lstm1_sigmoid_t18_2, d_lstm1_matmul_weight_hh_t18, lstm1_sigmoid_t17, lstm1_tanh_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, lstm1_sigmoid_t17_2, d_lstm1_addn_t17, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 163904, d_lstm1_mul_concat_stack + 163968);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t18, lstm1_tanh_t17_2, lstm1_sigmoid_t17, d_lstm1_mul_concat_stack + 164032);
   float *d_lstm1_matmul_weight_hh_t17 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 163840, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t17);
-  float *lstm1_sigmoid_t16 = (float *)(A + 4083072); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 163840, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t17);
+  float *lstm1_sigmoid_t16 = (float *)(A + 4181376); /* [64, 64] */
   float *lstm1_tanh_t16_2 = (float *)(A + 4263296); /* [64, 64] */
-  float *lstm1_tanh_t16 = (float *)(A + 4132224); /* [64, 64] */
-  float *lstm1_sigmoid_t16_3 = (float *)(A + 4115840); /* [64, 64] */
+  float *lstm1_tanh_t16 = (float *)(A + 4230528); /* [64, 64] */
+  float *lstm1_sigmoid_t16_3 = (float *)(A + 4214144); /* [64, 64] */
   float *lstm1_add_t15_2 = (float *)(A + 4148608); /* [64, 64] */
-  float *lstm1_sigmoid_t16_2 = (float *)(A + 4099456); /* [64, 64] */
-  float *d_lstm1_addn_t16 = (float *)(A + 4181376); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t17, lstm1_sigmoid_t17_2, d_lstm1_matmul_weight_hh_t17, lstm1_sigmoid_t16, lstm1_tanh_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, lstm1_sigmoid_t16_2, d_lstm1_addn_t16, d_lstm1_mul_concat_stack + 180224, d_lstm1_mul_concat_stack + 180288, d_lstm1_mul_concat_stack + 180352);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t17, lstm1_tanh_t16_2, lstm1_sigmoid_t16, d_lstm1_mul_concat_stack + 180416);
+  float *lstm1_sigmoid_t16_2 = (float *)(A + 4197760); /* [64, 64] */
+  float *d_lstm1_addn_t16 = (float *)(A + 4246912); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t17, lstm1_sigmoid_t17_2, d_lstm1_matmul_weight_hh_t17, lstm1_sigmoid_t16, lstm1_tanh_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, lstm1_sigmoid_t16_2, d_lstm1_addn_t16, d_lstm1_mul_concat_stack + 180224, d_lstm1_mul_concat_stack + 180288, d_lstm1_mul_concat_stack + 180352);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t17, lstm1_tanh_t16_2, lstm1_sigmoid_t16, d_lstm1_mul_concat_stack + 180416);
   float *d_lstm1_matmul_weight_hh_t16 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 180224, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t16);
-  float *lstm1_sigmoid_t15 = (float *)(A + 3984768); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 180224, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t16);
+  float *lstm1_sigmoid_t15 = (float *)(A + 4083072); /* [64, 64] */
   float *lstm1_tanh_t15_2 = (float *)(A + 4164992); /* [64, 64] */
-  float *lstm1_tanh_t15 = (float *)(A + 4033920); /* [64, 64] */
-  float *lstm1_sigmoid_t15_3 = (float *)(A + 4017536); /* [64, 64] */
+  float *lstm1_tanh_t15 = (float *)(A + 4132224); /* [64, 64] */
+  float *lstm1_sigmoid_t15_3 = (float *)(A + 4115840); /* [64, 64] */
   float *lstm1_add_t14_2 = (float *)(A + 4050304); /* [64, 64] */
-  float *lstm1_sigmoid_t15_2 = (float *)(A + 4001152); /* [64, 64] */
-  float *d_lstm1_addn_t15 = (float *)(A + 4083072); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196672, d_lstm1_mul_concat_stack + 196736);
+  float *lstm1_sigmoid_t15_2 = (float *)(A + 4099456); /* [64, 64] */
+  float *d_lstm1_addn_t15 = (float *)(A + 4148608); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196672, d_lstm1_mul_concat_stack + 196736);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t16, lstm1_tanh_t15_2, lstm1_sigmoid_t15, d_lstm1_mul_concat_stack + 196800);
+  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 196608, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t15);
+  float *lstm1_sigmoid_t14 = (float *)(A + 3984768); /* [64, 64] */
+  float *lstm1_tanh_t14_2 = (float *)(A + 4066688); /* [64, 64] */
+  float *lstm1_tanh_t14 = (float *)(A + 4033920); /* [64, 64] */
+  float *lstm1_sigmoid_t14_3 = (float *)(A + 4017536); /* [64, 64] */
+  float *lstm1_add_t13_2 = (float *)(A + 3952000); /* [64, 64] */
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 4001152); /* [64, 64] */
+  float *d_lstm1_addn_t14 = (float *)(A + 4050304); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t15, lstm1_sigmoid_t15_2, d_lstm1_matmul_weight_hh_t15, lstm1_sigmoid_t14, lstm1_tanh_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, lstm1_sigmoid_t14_2, d_lstm1_addn_t14, d_lstm1_mul_concat_stack + 212992, d_lstm1_mul_concat_stack + 213056, d_lstm1_mul_concat_stack + 213120);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t15, lstm1_tanh_t14_2, lstm1_sigmoid_t14, d_lstm1_mul_concat_stack + 213184);
+  float *d_lstm1_matmul_weight_hh_t14 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 212992, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t14);
+  float *lstm1_sigmoid_t13 = (float *)(A + 3886464); /* [64, 64] */
+  float *lstm1_tanh_t13_2 = (float *)(A + 3968384); /* [64, 64] */
+  float *lstm1_tanh_t13 = (float *)(A + 3935616); /* [64, 64] */
+  float *lstm1_sigmoid_t13_3 = (float *)(A + 3919232); /* [64, 64] */
+  float *lstm1_add_t12_2 = (float *)(A + 3853696); /* [64, 64] */
+  float *lstm1_sigmoid_t13_2 = (float *)(A + 3902848); /* [64, 64] */
+  float *d_lstm1_addn_t13 = (float *)(A + 3952000); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t14, lstm1_sigmoid_t14_2, d_lstm1_matmul_weight_hh_t14, lstm1_sigmoid_t13, lstm1_tanh_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, lstm1_sigmoid_t13_2, d_lstm1_addn_t13, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229440, d_lstm1_mul_concat_stack + 229504);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t14, lstm1_tanh_t13_2, lstm1_sigmoid_t13, d_lstm1_mul_concat_stack + 229568);
+  float *d_lstm1_matmul_weight_hh_t13 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 229376, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t13);
+  float *lstm1_sigmoid_t12 = (float *)(A + 3788160); /* [64, 64] */
+  float *lstm1_tanh_t12_2 = (float *)(A + 3870080); /* [64, 64] */
+  float *lstm1_tanh_t12 = (float *)(A + 3837312); /* [64, 64] */
+  float *lstm1_sigmoid_t12_3 = (float *)(A + 3820928); /* [64, 64] */
+  float *lstm1_add_t11_2 = (float *)(A + 3755392); /* [64, 64] */
+  float *lstm1_sigmoid_t12_2 = (float *)(A + 3804544); /* [64, 64] */
+  float *d_lstm1_addn_t12 = (float *)(A + 3853696); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t13, lstm1_sigmoid_t13_2, d_lstm1_matmul_weight_hh_t13, lstm1_sigmoid_t12, lstm1_tanh_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, lstm1_sigmoid_t12_2, d_lstm1_addn_t12, d_lstm1_mul_concat_stack + 245760, d_lstm1_mul_concat_stack + 245824, d_lstm1_mul_concat_stack + 245888);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t13, lstm1_tanh_t12_2, lstm1_sigmoid_t12, d_lstm1_mul_concat_stack + 245952);
+  float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 245760, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t12);
+  float *lstm1_sigmoid_t11 = (float *)(A + 3689856); /* [64, 64] */
+  float *lstm1_tanh_t11_2 = (float *)(A + 3771776); /* [64, 64] */
+  float *lstm1_tanh_t11 = (float *)(A + 3739008); /* [64, 64] */
+  float *lstm1_sigmoid_t11_3 = (float *)(A + 3722624); /* [64, 64] */
+  float *lstm1_add_t10_2 = (float *)(A + 3657088); /* [64, 64] */
+  float *lstm1_sigmoid_t11_2 = (float *)(A + 3706240); /* [64, 64] */
+  float *d_lstm1_addn_t11 = (float *)(A + 3755392); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t12, lstm1_sigmoid_t12_2, d_lstm1_matmul_weight_hh_t12, lstm1_sigmoid_t11, lstm1_tanh_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, lstm1_sigmoid_t11_2, d_lstm1_addn_t11, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262208, d_lstm1_mul_concat_stack + 262272);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t12, lstm1_tanh_t11_2, lstm1_sigmoid_t11, d_lstm1_mul_concat_stack + 262336);
+  float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 262144, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t11);
+  float *lstm1_sigmoid_t10 = (float *)(A + 3591552); /* [64, 64] */
+  float *lstm1_tanh_t10_2 = (float *)(A + 3673472); /* [64, 64] */
+  float *lstm1_tanh_t10 = (float *)(A + 3640704); /* [64, 64] */
+  float *lstm1_sigmoid_t10_3 = (float *)(A + 3624320); /* [64, 64] */
+  float *lstm1_add_t9_2 = (float *)(A + 3558784); /* [64, 64] */
+  float *lstm1_sigmoid_t10_2 = (float *)(A + 3607936); /* [64, 64] */
+  float *d_lstm1_addn_t10 = (float *)(A + 3657088); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t11, lstm1_sigmoid_t11_2, d_lstm1_matmul_weight_hh_t11, lstm1_sigmoid_t10, lstm1_tanh_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, lstm1_sigmoid_t10_2, d_lstm1_addn_t10, d_lstm1_mul_concat_stack + 278528, d_lstm1_mul_concat_stack + 278592, d_lstm1_mul_concat_stack + 278656);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t11, lstm1_tanh_t10_2, lstm1_sigmoid_t10, d_lstm1_mul_concat_stack + 278720);
+  float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 278528, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t10);
+  float *lstm1_sigmoid_t9 = (float *)(A + 3493248); /* [64, 64] */
+  float *lstm1_tanh_t9_2 = (float *)(A + 3575168); /* [64, 64] */
+  float *lstm1_tanh_t9 = (float *)(A + 3542400); /* [64, 64] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 3526016); /* [64, 64] */
+  float *lstm1_add_t8_2 = (float *)(A + 3460480); /* [64, 64] */
+  float *lstm1_sigmoid_t9_2 = (float *)(A + 3509632); /* [64, 64] */
+  float *d_lstm1_addn_t9 = (float *)(A + 3558784); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t10, lstm1_sigmoid_t10_2, d_lstm1_matmul_weight_hh_t10, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, lstm1_sigmoid_t9_2, d_lstm1_addn_t9, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 294976, d_lstm1_mul_concat_stack + 295040);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t10, lstm1_tanh_t9_2, lstm1_sigmoid_t9, d_lstm1_mul_concat_stack + 295104);
+  float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 294912, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9);
+  float *lstm1_sigmoid_t8 = (float *)(A + 3394944); /* [64, 64] */
+  float *lstm1_tanh_t8_2 = (float *)(A + 3476864); /* [64, 64] */
+  float *lstm1_tanh_t8 = (float *)(A + 3444096); /* [64, 64] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 3427712); /* [64, 64] */
+  float *lstm1_add_t7_2 = (float *)(A + 3362176); /* [64, 64] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 3411328); /* [64, 64] */
+  float *d_lstm1_addn_t8 = (float *)(A + 3460480); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t9, lstm1_sigmoid_t9_2, d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, lstm1_sigmoid_t8_2, d_lstm1_addn_t8, d_lstm1_mul_concat_stack + 311296, d_lstm1_mul_concat_stack + 311360, d_lstm1_mul_concat_stack + 311424);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 311488);
+  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 311296, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8);
+  float *lstm1_sigmoid_t7 = (float *)(A + 3296640); /* [64, 64] */
+  float *lstm1_tanh_t7_2 = (float *)(A + 3378560); /* [64, 64] */
+  float *lstm1_tanh_t7 = (float *)(A + 3345792); /* [64, 64] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 3329408); /* [64, 64] */
+  float *lstm1_add_t6_2 = (float *)(A + 3263872); /* [64, 64] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 3313024); /* [64, 64] */
+  float *d_lstm1_addn_t7 = (float *)(A + 3362176); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t8, lstm1_sigmoid_t8_2, d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, lstm1_sigmoid_t7_2, d_lstm1_addn_t7, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327744, d_lstm1_mul_concat_stack + 327808);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 327872);
+  float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 219648); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 327680, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7);
+  float *lstm1_sigmoid_t6 = (float *)(A + 3198336); /* [64, 64] */
+  float *lstm1_tanh_t6_2 = (float *)(A + 3280256); /* [64, 64] */
+  float *lstm1_tanh_t6 = (float *)(A + 3247488); /* [64, 64] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 3231104); /* [64, 64] */
+  float *lstm1_add_t5_2 = (float *)(A + 3165568); /* [64, 64] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 3214720); /* [64, 64] */
+  float *d_lstm1_addn_t6 = (float *)(A + 3263872); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t7, lstm1_sigmoid_t7_2, d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, lstm1_sigmoid_t6_2, d_lstm1_addn_t6, d_lstm1_mul_concat_stack + 344064, d_lstm1_mul_concat_stack + 344128, d_lstm1_mul_concat_stack + 344192);
 }
 
 static void fmnist_bilstm_train_step_6(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_matmul_weight_hh_t16 = (float *)(A + 219648); /* [64, 64] */
-  float *lstm1_tanh_t15_2 = (float *)(A + 4164992); /* [64, 64] */
-  float *lstm1_sigmoid_t15 = (float *)(A + 3984768); /* [64, 64] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 8408448); /* [28, 64, 256] */
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t16, lstm1_tanh_t15_2, lstm1_sigmoid_t15, d_lstm1_mul_concat_stack + 196800);
-  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 196608, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t15);
-  float *d_lstm1_addn_t15 = (float *)(A + 4083072); /* [64, 64] */
-  float *lstm1_sigmoid_t15_2 = (float *)(A + 4001152); /* [64, 64] */
-  float *lstm1_sigmoid_t14 = (float *)(A + 3886464); /* [64, 64] */
-  float *lstm1_tanh_t14_2 = (float *)(A + 4066688); /* [64, 64] */
-  float *lstm1_tanh_t14 = (float *)(A + 3935616); /* [64, 64] */
-  float *lstm1_sigmoid_t14_3 = (float *)(A + 3919232); /* [64, 64] */
-  float *lstm1_add_t13_2 = (float *)(A + 3952000); /* [64, 64] */
-  float *lstm1_sigmoid_t14_2 = (float *)(A + 3902848); /* [64, 64] */
-  float *d_lstm1_addn_t14 = (float *)(A + 3984768); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t15, lstm1_sigmoid_t15_2, d_lstm1_matmul_weight_hh_t15, lstm1_sigmoid_t14, lstm1_tanh_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, lstm1_sigmoid_t14_2, d_lstm1_addn_t14, d_lstm1_mul_concat_stack + 212992, d_lstm1_mul_concat_stack + 213056, d_lstm1_mul_concat_stack + 213120);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t15, lstm1_tanh_t14_2, lstm1_sigmoid_t14, d_lstm1_mul_concat_stack + 213184);
-  float *d_lstm1_matmul_weight_hh_t14 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 212992, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t14);
-  float *lstm1_sigmoid_t13 = (float *)(A + 3788160); /* [64, 64] */
-  float *lstm1_tanh_t13_2 = (float *)(A + 3968384); /* [64, 64] */
-  float *lstm1_tanh_t13 = (float *)(A + 3837312); /* [64, 64] */
-  float *lstm1_sigmoid_t13_3 = (float *)(A + 3820928); /* [64, 64] */
-  float *lstm1_add_t12_2 = (float *)(A + 3853696); /* [64, 64] */
-  float *lstm1_sigmoid_t13_2 = (float *)(A + 3804544); /* [64, 64] */
-  float *d_lstm1_addn_t13 = (float *)(A + 3886464); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t14, lstm1_sigmoid_t14_2, d_lstm1_matmul_weight_hh_t14, lstm1_sigmoid_t13, lstm1_tanh_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, lstm1_sigmoid_t13_2, d_lstm1_addn_t13, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229440, d_lstm1_mul_concat_stack + 229504);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t14, lstm1_tanh_t13_2, lstm1_sigmoid_t13, d_lstm1_mul_concat_stack + 229568);
-  float *d_lstm1_matmul_weight_hh_t13 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 229376, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t13);
-  float *lstm1_sigmoid_t12 = (float *)(A + 3689856); /* [64, 64] */
-  float *lstm1_tanh_t12_2 = (float *)(A + 3870080); /* [64, 64] */
-  float *lstm1_tanh_t12 = (float *)(A + 3739008); /* [64, 64] */
-  float *lstm1_sigmoid_t12_3 = (float *)(A + 3722624); /* [64, 64] */
-  float *lstm1_add_t11_2 = (float *)(A + 3755392); /* [64, 64] */
-  float *lstm1_sigmoid_t12_2 = (float *)(A + 3706240); /* [64, 64] */
-  float *d_lstm1_addn_t12 = (float *)(A + 3788160); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t13, lstm1_sigmoid_t13_2, d_lstm1_matmul_weight_hh_t13, lstm1_sigmoid_t12, lstm1_tanh_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, lstm1_sigmoid_t12_2, d_lstm1_addn_t12, d_lstm1_mul_concat_stack + 245760, d_lstm1_mul_concat_stack + 245824, d_lstm1_mul_concat_stack + 245888);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t13, lstm1_tanh_t12_2, lstm1_sigmoid_t12, d_lstm1_mul_concat_stack + 245952);
-  float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 245760, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t12);
-  float *lstm1_sigmoid_t11 = (float *)(A + 3591552); /* [64, 64] */
-  float *lstm1_tanh_t11_2 = (float *)(A + 3771776); /* [64, 64] */
-  float *lstm1_tanh_t11 = (float *)(A + 3640704); /* [64, 64] */
-  float *lstm1_sigmoid_t11_3 = (float *)(A + 3624320); /* [64, 64] */
-  float *lstm1_add_t10_2 = (float *)(A + 3657088); /* [64, 64] */
-  float *lstm1_sigmoid_t11_2 = (float *)(A + 3607936); /* [64, 64] */
-  float *d_lstm1_addn_t11 = (float *)(A + 3689856); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t12, lstm1_sigmoid_t12_2, d_lstm1_matmul_weight_hh_t12, lstm1_sigmoid_t11, lstm1_tanh_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, lstm1_sigmoid_t11_2, d_lstm1_addn_t11, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262208, d_lstm1_mul_concat_stack + 262272);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t12, lstm1_tanh_t11_2, lstm1_sigmoid_t11, d_lstm1_mul_concat_stack + 262336);
-  float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 262144, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t11);
-  float *lstm1_sigmoid_t10 = (float *)(A + 3493248); /* [64, 64] */
-  float *lstm1_tanh_t10_2 = (float *)(A + 3673472); /* [64, 64] */
-  float *lstm1_tanh_t10 = (float *)(A + 3542400); /* [64, 64] */
-  float *lstm1_sigmoid_t10_3 = (float *)(A + 3526016); /* [64, 64] */
-  float *lstm1_add_t9_2 = (float *)(A + 3558784); /* [64, 64] */
-  float *lstm1_sigmoid_t10_2 = (float *)(A + 3509632); /* [64, 64] */
-  float *d_lstm1_addn_t10 = (float *)(A + 3591552); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t11, lstm1_sigmoid_t11_2, d_lstm1_matmul_weight_hh_t11, lstm1_sigmoid_t10, lstm1_tanh_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, lstm1_sigmoid_t10_2, d_lstm1_addn_t10, d_lstm1_mul_concat_stack + 278528, d_lstm1_mul_concat_stack + 278592, d_lstm1_mul_concat_stack + 278656);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t11, lstm1_tanh_t10_2, lstm1_sigmoid_t10, d_lstm1_mul_concat_stack + 278720);
-  float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 278528, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t10);
-  float *lstm1_sigmoid_t9 = (float *)(A + 3394944); /* [64, 64] */
-  float *lstm1_tanh_t9_2 = (float *)(A + 3575168); /* [64, 64] */
-  float *lstm1_tanh_t9 = (float *)(A + 3444096); /* [64, 64] */
-  float *lstm1_sigmoid_t9_3 = (float *)(A + 3427712); /* [64, 64] */
-  float *lstm1_add_t8_2 = (float *)(A + 3460480); /* [64, 64] */
-  float *lstm1_sigmoid_t9_2 = (float *)(A + 3411328); /* [64, 64] */
-  float *d_lstm1_addn_t9 = (float *)(A + 3493248); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t10, lstm1_sigmoid_t10_2, d_lstm1_matmul_weight_hh_t10, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, lstm1_sigmoid_t9_2, d_lstm1_addn_t9, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 294976, d_lstm1_mul_concat_stack + 295040);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t10, lstm1_tanh_t9_2, lstm1_sigmoid_t9, d_lstm1_mul_concat_stack + 295104);
-  float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 294912, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9);
-  float *lstm1_sigmoid_t8 = (float *)(A + 3296640); /* [64, 64] */
-  float *lstm1_tanh_t8_2 = (float *)(A + 3476864); /* [64, 64] */
-  float *lstm1_tanh_t8 = (float *)(A + 3345792); /* [64, 64] */
-  float *lstm1_sigmoid_t8_3 = (float *)(A + 3329408); /* [64, 64] */
-  float *lstm1_add_t7_2 = (float *)(A + 3362176); /* [64, 64] */
-  float *lstm1_sigmoid_t8_2 = (float *)(A + 3313024); /* [64, 64] */
-  float *d_lstm1_addn_t8 = (float *)(A + 3394944); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t9, lstm1_sigmoid_t9_2, d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, lstm1_sigmoid_t8_2, d_lstm1_addn_t8, d_lstm1_mul_concat_stack + 311296, d_lstm1_mul_concat_stack + 311360, d_lstm1_mul_concat_stack + 311424);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 311488);
-  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 311296, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8);
-  float *lstm1_sigmoid_t7 = (float *)(A + 3198336); /* [64, 64] */
-  float *lstm1_tanh_t7_2 = (float *)(A + 3378560); /* [64, 64] */
-  float *lstm1_tanh_t7 = (float *)(A + 3247488); /* [64, 64] */
-  float *lstm1_sigmoid_t7_3 = (float *)(A + 3231104); /* [64, 64] */
-  float *lstm1_add_t6_2 = (float *)(A + 3263872); /* [64, 64] */
-  float *lstm1_sigmoid_t7_2 = (float *)(A + 3214720); /* [64, 64] */
-  float *d_lstm1_addn_t7 = (float *)(A + 3296640); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t8, lstm1_sigmoid_t8_2, d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, lstm1_sigmoid_t7_2, d_lstm1_addn_t7, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327744, d_lstm1_mul_concat_stack + 327808);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 327872);
   float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 327680, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7);
-  float *lstm1_sigmoid_t6 = (float *)(A + 3100032); /* [64, 64] */
   float *lstm1_tanh_t6_2 = (float *)(A + 3280256); /* [64, 64] */
-  float *lstm1_tanh_t6 = (float *)(A + 3149184); /* [64, 64] */
-  float *lstm1_sigmoid_t6_3 = (float *)(A + 3132800); /* [64, 64] */
-  float *lstm1_add_t5_2 = (float *)(A + 3165568); /* [64, 64] */
-  float *lstm1_sigmoid_t6_2 = (float *)(A + 3116416); /* [64, 64] */
-  float *d_lstm1_addn_t6 = (float *)(A + 3198336); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t7, lstm1_sigmoid_t7_2, d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, lstm1_sigmoid_t6_2, d_lstm1_addn_t6, d_lstm1_mul_concat_stack + 344064, d_lstm1_mul_concat_stack + 344128, d_lstm1_mul_concat_stack + 344192);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 344256);
+  float *lstm1_sigmoid_t6 = (float *)(A + 3198336); /* [64, 64] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 8408448); /* [28, 64, 256] */
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 344256);
   float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 344064, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6);
-  float *lstm1_sigmoid_t5 = (float *)(A + 3001728); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 344064, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6);
+  float *d_lstm1_addn_t6 = (float *)(A + 3263872); /* [64, 64] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 3214720); /* [64, 64] */
+  float *lstm1_sigmoid_t5 = (float *)(A + 3100032); /* [64, 64] */
   float *lstm1_tanh_t5_2 = (float *)(A + 3181952); /* [64, 64] */
-  float *lstm1_tanh_t5 = (float *)(A + 3050880); /* [64, 64] */
-  float *lstm1_sigmoid_t5_3 = (float *)(A + 3034496); /* [64, 64] */
+  float *lstm1_tanh_t5 = (float *)(A + 3149184); /* [64, 64] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 3132800); /* [64, 64] */
   float *lstm1_add_t4_2 = (float *)(A + 3067264); /* [64, 64] */
-  float *lstm1_sigmoid_t5_2 = (float *)(A + 3018112); /* [64, 64] */
-  float *d_lstm1_addn_t5 = (float *)(A + 3100032); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t6, lstm1_sigmoid_t6_2, d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, lstm1_sigmoid_t5_2, d_lstm1_addn_t5, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360512, d_lstm1_mul_concat_stack + 360576);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 360640);
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 3116416); /* [64, 64] */
+  float *d_lstm1_addn_t5 = (float *)(A + 3165568); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t6, lstm1_sigmoid_t6_2, d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, lstm1_sigmoid_t5_2, d_lstm1_addn_t5, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360512, d_lstm1_mul_concat_stack + 360576);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 360640);
   float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 360448, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5);
-  float *lstm1_sigmoid_t4 = (float *)(A + 2903424); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 360448, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5);
+  float *lstm1_sigmoid_t4 = (float *)(A + 3001728); /* [64, 64] */
   float *lstm1_tanh_t4_2 = (float *)(A + 3083648); /* [64, 64] */
-  float *lstm1_tanh_t4 = (float *)(A + 2952576); /* [64, 64] */
-  float *lstm1_sigmoid_t4_3 = (float *)(A + 2936192); /* [64, 64] */
+  float *lstm1_tanh_t4 = (float *)(A + 3050880); /* [64, 64] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 3034496); /* [64, 64] */
   float *lstm1_add_t3_2 = (float *)(A + 2968960); /* [64, 64] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 2919808); /* [64, 64] */
-  float *d_lstm1_addn_t4 = (float *)(A + 3001728); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t5, lstm1_sigmoid_t5_2, d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, lstm1_sigmoid_t4_2, d_lstm1_addn_t4, d_lstm1_mul_concat_stack + 376832, d_lstm1_mul_concat_stack + 376896, d_lstm1_mul_concat_stack + 376960);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 377024);
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 3018112); /* [64, 64] */
+  float *d_lstm1_addn_t4 = (float *)(A + 3067264); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t5, lstm1_sigmoid_t5_2, d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, lstm1_sigmoid_t4_2, d_lstm1_addn_t4, d_lstm1_mul_concat_stack + 376832, d_lstm1_mul_concat_stack + 376896, d_lstm1_mul_concat_stack + 376960);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 377024);
   float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 376832, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4);
-  float *lstm1_sigmoid_t3 = (float *)(A + 2805120); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 376832, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4);
+  float *lstm1_sigmoid_t3 = (float *)(A + 2903424); /* [64, 64] */
   float *lstm1_tanh_t3_2 = (float *)(A + 2985344); /* [64, 64] */
-  float *lstm1_tanh_t3 = (float *)(A + 2854272); /* [64, 64] */
-  float *lstm1_sigmoid_t3_3 = (float *)(A + 2837888); /* [64, 64] */
+  float *lstm1_tanh_t3 = (float *)(A + 2952576); /* [64, 64] */
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 2936192); /* [64, 64] */
   float *lstm1_add_t2_2 = (float *)(A + 2870656); /* [64, 64] */
-  float *lstm1_sigmoid_t3_2 = (float *)(A + 2821504); /* [64, 64] */
-  float *d_lstm1_addn_t3 = (float *)(A + 2903424); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t4, lstm1_sigmoid_t4_2, d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3, lstm1_tanh_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, lstm1_sigmoid_t3_2, d_lstm1_addn_t3, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393280, d_lstm1_mul_concat_stack + 393344);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, lstm1_sigmoid_t3, d_lstm1_mul_concat_stack + 393408);
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 2919808); /* [64, 64] */
+  float *d_lstm1_addn_t3 = (float *)(A + 2968960); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t4, lstm1_sigmoid_t4_2, d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3, lstm1_tanh_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, lstm1_sigmoid_t3_2, d_lstm1_addn_t3, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393280, d_lstm1_mul_concat_stack + 393344);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, lstm1_sigmoid_t3, d_lstm1_mul_concat_stack + 393408);
   float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 393216, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3);
-  float *lstm1_sigmoid_t2 = (float *)(A + 2706816); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 393216, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3);
+  float *lstm1_sigmoid_t2 = (float *)(A + 2805120); /* [64, 64] */
   float *lstm1_tanh_t2_2 = (float *)(A + 2887040); /* [64, 64] */
-  float *lstm1_tanh_t2 = (float *)(A + 2755968); /* [64, 64] */
-  float *lstm1_sigmoid_t2_3 = (float *)(A + 2739584); /* [64, 64] */
+  float *lstm1_tanh_t2 = (float *)(A + 2854272); /* [64, 64] */
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 2837888); /* [64, 64] */
   float *lstm1_add_t1_2 = (float *)(A + 2772352); /* [64, 64] */
-  float *lstm1_sigmoid_t2_2 = (float *)(A + 2723200); /* [64, 64] */
-  float *d_lstm1_addn_t2 = (float *)(A + 2805120); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t3, lstm1_sigmoid_t3_2, d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, lstm1_sigmoid_t2_2, d_lstm1_addn_t2, d_lstm1_mul_concat_stack + 409600, d_lstm1_mul_concat_stack + 409664, d_lstm1_mul_concat_stack + 409728);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 409792);
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 2821504); /* [64, 64] */
+  float *d_lstm1_addn_t2 = (float *)(A + 2870656); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t3, lstm1_sigmoid_t3_2, d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, lstm1_sigmoid_t2_2, d_lstm1_addn_t2, d_lstm1_mul_concat_stack + 409600, d_lstm1_mul_concat_stack + 409664, d_lstm1_mul_concat_stack + 409728);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 409792);
   float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 409600, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2);
-  float *lstm1_sigmoid_t1 = (float *)(A + 2066944); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack + 409600, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2);
+  float *lstm1_sigmoid_t1 = (float *)(A + 2706816); /* [64, 64] */
   float *lstm1_tanh_t1_2 = (float *)(A + 2788736); /* [64, 64] */
-  float *lstm1_tanh_t1 = (float *)(A + 2116096); /* [64, 64] */
-  float *lstm1_sigmoid_t1_3 = (float *)(A + 2099712); /* [64, 64] */
+  float *lstm1_tanh_t1 = (float *)(A + 2755968); /* [64, 64] */
+  float *lstm1_sigmoid_t1_3 = (float *)(A + 2739584); /* [64, 64] */
   float *lstm1_mul_t0 = (float *)(A + 2231680); /* [64, 64] */
-  float *lstm1_sigmoid_t1_2 = (float *)(A + 2083328); /* [64, 64] */
-  float *d_lstm1_addn_t1 = (float *)(A + 2706816); /* [64, 64] */
-  k30_mul_mul_mul(d_lstm1_addn_t2, lstm1_sigmoid_t2_2, d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, lstm1_sigmoid_t1_2, d_lstm1_addn_t1, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426048, d_lstm1_mul_concat_stack + 426112);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 426176);
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 2723200); /* [64, 64] */
+  float *d_lstm1_addn_t1 = (float *)(A + 2772352); /* [64, 64] */
+  k29_mul_mul_mul(d_lstm1_addn_t2, lstm1_sigmoid_t2_2, d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, lstm1_sigmoid_t1_2, d_lstm1_addn_t1, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426048, d_lstm1_mul_concat_stack + 426112);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 426176);
   float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 219648); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack + 425984, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1);
+  k28_matmul(d_lstm1_mul_concat_stack + 425984, P + 7168 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1);
   float *lstm1_sigmoid_t0 = (float *)(A + 203264); /* [64, 64] */
   float *lstm1_tanh_t0_2 = (float *)(A + 2248064); /* [64, 64] */
   float *lstm1_tanh_t0 = (float *)(A + 2215296); /* [64, 64] */
   float *lstm1_sigmoid_t0_2 = (float *)(A + 2198912); /* [64, 64] */
   float *d_lstm1_mul_t0 = (float *)(A + 2231680); /* [64, 64] */
-  float *d_lstm1_mul_t0_2 = (float *)(A + 2723200); /* [64, 64] */
-  k32_mul_mul_mul(d_lstm1_addn_t1, lstm1_sigmoid_t1_2, d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
-  float *d_lstm1_const = (float *)(A + 2706816); /* [64, 64] */
-  k33_const(d_lstm1_const);
-  float *d_lstm1_mul_t0_3 = (float *)(A + 5229952); /* [64, 64] */
-  k34_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
-  k35_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 442368);
+  float *d_lstm1_mul_t0_2 = (float *)(A + 2706816); /* [64, 64] */
+  k31_mul_mul_mul(d_lstm1_addn_t1, lstm1_sigmoid_t1_2, d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
+  float *d_lstm1_const = (float *)(A + 2723200); /* [64, 64] */
+  k32_const(d_lstm1_const);
+  float *d_lstm1_mul_t0_3 = (float *)(A + 2739584); /* [64, 64] */
+  k33_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
+  k34_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 442368);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   float *d_lstm1_matmul = (float *)(A + 203264); /* [256, 28] */
-  char *d_lstm1_matmul_scratch = A + 5098880; /* 61440 bytes */
-  k36_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
+  char *d_lstm1_matmul_scratch = A + 5262720; /* 61440 bytes */
+  k35_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
+  float *opt_sqrt = (float *)(A + 350720); /* [] */
+  k51_add_pow_sub(P + 49424 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 350784); /* [] */
+  k52_pow_sub_div(P + 49424 /* opt.step */, opt_div);
+  float *lstm1_mul_stack = (float *)(A + 2264448); /* [27, 64, 64] */
+  float *d_lstm1_matmul_2 = (float *)(A + 5262720); /* [256, 64] */
+  char *d_lstm1_matmul_scratch_2 = A + 2805120; /* 98304 bytes */
+  k36_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
+  float *d_lstm1_sum_to = (float *)(A + 231936); /* [256] */
+  k37_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
+  float *d_dense1_matmul_weight = (float *)(A + 355904); /* [64, 128] */
+  float *lstm1_sigmoid_t27_4 = (float *)(A + 268800); /* [64, 64] */
+  float *lstm1_tanh_t27_4 = (float *)(A + 334336); /* [64, 64] */
+  float *lstm1_sigmoid_t27_5 = (float *)(A + 285184); /* [64, 64] */
+  float *lstm1_tanh_t27_3 = (float *)(A + 317952); /* [64, 64] */
+  float *lstm1_sigmoid_t27_6 = (float *)(A + 301568); /* [64, 64] */
+  float *lstm1_add_t26_4 = (float *)(A + 8375680); /* [64, 64] */
+  float *d_lstm1_mul_t27_2 = (float *)(A + 2755968); /* [64, 64] */
+  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 8408448); /* [28, 64, 256] */
+  k38_mul_mul_sub(d_dense1_matmul_weight + 64, lstm1_sigmoid_t27_4, lstm1_tanh_t27_4, lstm1_sigmoid_t27_5, lstm1_tanh_t27_3, lstm1_sigmoid_t27_6, lstm1_add_t26_4, d_lstm1_mul_t27_2, d_lstm1_mul_concat_stack_2 + 442368, d_lstm1_mul_concat_stack_2 + 442432, d_lstm1_mul_concat_stack_2 + 442496);
+  k27_mul_sub_mul(d_dense1_matmul_weight + 64, lstm1_tanh_t27_4, lstm1_sigmoid_t27_4, d_lstm1_mul_concat_stack_2 + 442560);
+  float *d_lstm1_matmul_weight_hh_reverse_t27 = (float *)(A + 8375680); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 442368, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t27);
+  float *lstm1_sigmoid_t26_4 = (float *)(A + 8310144); /* [64, 64] */
+  float *lstm1_tanh_t26_4 = (float *)(A + 8392064); /* [64, 64] */
+  float *lstm1_sigmoid_t26_5 = (float *)(A + 8326528); /* [64, 64] */
+  float *lstm1_tanh_t26_3 = (float *)(A + 8359296); /* [64, 64] */
+  float *lstm1_sigmoid_t26_6 = (float *)(A + 8342912); /* [64, 64] */
+  float *lstm1_add_t25_4 = (float *)(A + 8277376); /* [64, 64] */
+  float *d_lstm1_mul_t26 = (float *)(A + 2772352); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t27, lstm1_sigmoid_t26_4, lstm1_tanh_t26_4, d_lstm1_mul_t27_2, lstm1_sigmoid_t26_5, lstm1_tanh_t26_3, lstm1_sigmoid_t26_6, lstm1_add_t25_4, d_lstm1_mul_t26, d_lstm1_mul_concat_stack_2 + 425984, d_lstm1_mul_concat_stack_2 + 426048, d_lstm1_mul_concat_stack_2 + 426112);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t27, lstm1_tanh_t26_4, lstm1_sigmoid_t26_4, d_lstm1_mul_concat_stack_2 + 426176);
+  float *d_lstm1_matmul_weight_hh_reverse_t26 = (float *)(A + 2755968); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 425984, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t26);
+  float *lstm1_sigmoid_t25_4 = (float *)(A + 8211840); /* [64, 64] */
+  float *lstm1_tanh_t25_4 = (float *)(A + 8293760); /* [64, 64] */
+  float *lstm1_sigmoid_t25_5 = (float *)(A + 8228224); /* [64, 64] */
+  float *lstm1_tanh_t25_3 = (float *)(A + 8260992); /* [64, 64] */
+  float *lstm1_sigmoid_t25_6 = (float *)(A + 8244608); /* [64, 64] */
+  float *lstm1_add_t24_4 = (float *)(A + 8179072); /* [64, 64] */
+  float *d_lstm1_mul_t25 = (float *)(A + 2788736); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t26, lstm1_sigmoid_t25_4, lstm1_tanh_t25_4, d_lstm1_mul_t26, lstm1_sigmoid_t25_5, lstm1_tanh_t25_3, lstm1_sigmoid_t25_6, lstm1_add_t24_4, d_lstm1_mul_t25, d_lstm1_mul_concat_stack_2 + 409600, d_lstm1_mul_concat_stack_2 + 409664, d_lstm1_mul_concat_stack_2 + 409728);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t26, lstm1_tanh_t25_4, lstm1_sigmoid_t25_4, d_lstm1_mul_concat_stack_2 + 409792);
+  float *d_lstm1_matmul_weight_hh_reverse_t25 = (float *)(A + 8179072); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 409600, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t25);
+  float *lstm1_sigmoid_t24_4 = (float *)(A + 8113536); /* [64, 64] */
+  float *lstm1_tanh_t24_4 = (float *)(A + 8195456); /* [64, 64] */
+  float *lstm1_sigmoid_t24_5 = (float *)(A + 8129920); /* [64, 64] */
+  float *lstm1_tanh_t24_3 = (float *)(A + 8162688); /* [64, 64] */
+  float *lstm1_sigmoid_t24_6 = (float *)(A + 8146304); /* [64, 64] */
+  float *lstm1_add_t23_4 = (float *)(A + 8080768); /* [64, 64] */
+  float *d_lstm1_mul_t24 = (float *)(A + 2755968); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t25, lstm1_sigmoid_t24_4, lstm1_tanh_t24_4, d_lstm1_mul_t25, lstm1_sigmoid_t24_5, lstm1_tanh_t24_3, lstm1_sigmoid_t24_6, lstm1_add_t23_4, d_lstm1_mul_t24, d_lstm1_mul_concat_stack_2 + 393216, d_lstm1_mul_concat_stack_2 + 393280, d_lstm1_mul_concat_stack_2 + 393344);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t25, lstm1_tanh_t24_4, lstm1_sigmoid_t24_4, d_lstm1_mul_concat_stack_2 + 393408);
+  float *d_lstm1_matmul_weight_hh_reverse_t24 = (float *)(A + 2772352); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 393216, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t24);
+  float *lstm1_sigmoid_t23_4 = (float *)(A + 8015232); /* [64, 64] */
+  float *lstm1_tanh_t23_4 = (float *)(A + 8097152); /* [64, 64] */
+  float *lstm1_sigmoid_t23_5 = (float *)(A + 8031616); /* [64, 64] */
+  float *lstm1_tanh_t23_3 = (float *)(A + 8064384); /* [64, 64] */
+  float *lstm1_sigmoid_t23_6 = (float *)(A + 8048000); /* [64, 64] */
+  float *lstm1_add_t22_4 = (float *)(A + 7982464); /* [64, 64] */
+  float *d_lstm1_mul_t23 = (float *)(A + 2788736); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t24, lstm1_sigmoid_t23_4, lstm1_tanh_t23_4, d_lstm1_mul_t24, lstm1_sigmoid_t23_5, lstm1_tanh_t23_3, lstm1_sigmoid_t23_6, lstm1_add_t22_4, d_lstm1_mul_t23, d_lstm1_mul_concat_stack_2 + 376832, d_lstm1_mul_concat_stack_2 + 376896, d_lstm1_mul_concat_stack_2 + 376960);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t24, lstm1_tanh_t23_4, lstm1_sigmoid_t23_4, d_lstm1_mul_concat_stack_2 + 377024);
+  float *d_lstm1_matmul_weight_hh_reverse_t23 = (float *)(A + 7982464); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 376832, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t23);
+  float *lstm1_sigmoid_t22_4 = (float *)(A + 7916928); /* [64, 64] */
+  float *lstm1_tanh_t22_4 = (float *)(A + 7998848); /* [64, 64] */
+  float *lstm1_sigmoid_t22_5 = (float *)(A + 7933312); /* [64, 64] */
+  float *lstm1_tanh_t22_3 = (float *)(A + 7966080); /* [64, 64] */
+  float *lstm1_sigmoid_t22_6 = (float *)(A + 7949696); /* [64, 64] */
+  float *lstm1_add_t21_4 = (float *)(A + 7884160); /* [64, 64] */
+  float *d_lstm1_mul_t22 = (float *)(A + 2755968); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t23, lstm1_sigmoid_t22_4, lstm1_tanh_t22_4, d_lstm1_mul_t23, lstm1_sigmoid_t22_5, lstm1_tanh_t22_3, lstm1_sigmoid_t22_6, lstm1_add_t21_4, d_lstm1_mul_t22, d_lstm1_mul_concat_stack_2 + 360448, d_lstm1_mul_concat_stack_2 + 360512, d_lstm1_mul_concat_stack_2 + 360576);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t23, lstm1_tanh_t22_4, lstm1_sigmoid_t22_4, d_lstm1_mul_concat_stack_2 + 360640);
+  float *d_lstm1_matmul_weight_hh_reverse_t22 = (float *)(A + 2772352); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 360448, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t22);
+  float *lstm1_sigmoid_t21_4 = (float *)(A + 7818624); /* [64, 64] */
+  float *lstm1_tanh_t21_4 = (float *)(A + 7900544); /* [64, 64] */
+  float *lstm1_sigmoid_t21_5 = (float *)(A + 7835008); /* [64, 64] */
+  float *lstm1_tanh_t21_3 = (float *)(A + 7867776); /* [64, 64] */
+  float *lstm1_sigmoid_t21_6 = (float *)(A + 7851392); /* [64, 64] */
+  float *lstm1_add_t20_4 = (float *)(A + 7785856); /* [64, 64] */
+  float *d_lstm1_mul_t21 = (float *)(A + 2788736); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t22, lstm1_sigmoid_t21_4, lstm1_tanh_t21_4, d_lstm1_mul_t22, lstm1_sigmoid_t21_5, lstm1_tanh_t21_3, lstm1_sigmoid_t21_6, lstm1_add_t20_4, d_lstm1_mul_t21, d_lstm1_mul_concat_stack_2 + 344064, d_lstm1_mul_concat_stack_2 + 344128, d_lstm1_mul_concat_stack_2 + 344192);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t22, lstm1_tanh_t21_4, lstm1_sigmoid_t21_4, d_lstm1_mul_concat_stack_2 + 344256);
+  float *d_lstm1_matmul_weight_hh_reverse_t21 = (float *)(A + 7785856); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 344064, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t21);
+  float *lstm1_sigmoid_t20_4 = (float *)(A + 7720320); /* [64, 64] */
+  float *lstm1_tanh_t20_4 = (float *)(A + 7802240); /* [64, 64] */
+  float *lstm1_sigmoid_t20_5 = (float *)(A + 7736704); /* [64, 64] */
+  float *lstm1_tanh_t20_3 = (float *)(A + 7769472); /* [64, 64] */
+  float *lstm1_sigmoid_t20_6 = (float *)(A + 7753088); /* [64, 64] */
+  float *lstm1_add_t19_4 = (float *)(A + 7687552); /* [64, 64] */
+  float *d_lstm1_mul_t20 = (float *)(A + 2755968); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t21, lstm1_sigmoid_t20_4, lstm1_tanh_t20_4, d_lstm1_mul_t21, lstm1_sigmoid_t20_5, lstm1_tanh_t20_3, lstm1_sigmoid_t20_6, lstm1_add_t19_4, d_lstm1_mul_t20, d_lstm1_mul_concat_stack_2 + 327680, d_lstm1_mul_concat_stack_2 + 327744, d_lstm1_mul_concat_stack_2 + 327808);
 }
 
 static void fmnist_bilstm_train_step_7(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *opt_sqrt = (float *)(A + 2198080); /* [] */
-  k52_add_pow_sub(P + 49424 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 2198144); /* [] */
-  k53_pow_sub_div(P + 49424 /* opt.step */, opt_div);
-  float *d_lstm1_mul_concat_stack = (float *)(A + 8408448); /* [28, 64, 256] */
-  float *lstm1_mul_stack = (float *)(A + 2264448); /* [27, 64, 64] */
-  float *d_lstm1_matmul_2 = (float *)(A + 5098880); /* [256, 64] */
-  char *d_lstm1_matmul_scratch_2 = A + 2739584; /* 98304 bytes */
-  k37_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
-  float *d_lstm1_sum_to = (float *)(A + 231936); /* [256] */
-  k38_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
-  float *d_dense1_matmul_weight = (float *)(A + 5262720); /* [64, 128] */
-  float *lstm1_sigmoid_t27_4 = (float *)(A + 2132480); /* [64, 64] */
-  float *lstm1_tanh_t27_4 = (float *)(A + 268800); /* [64, 64] */
-  float *lstm1_sigmoid_t27_5 = (float *)(A + 2148864); /* [64, 64] */
-  float *lstm1_tanh_t27_3 = (float *)(A + 2181632); /* [64, 64] */
-  float *lstm1_sigmoid_t27_6 = (float *)(A + 2165248); /* [64, 64] */
-  float *lstm1_add_t26_4 = (float *)(A + 8375680); /* [64, 64] */
-  float *d_lstm1_mul_t27_2 = (float *)(A + 5229952); /* [64, 64] */
-  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 8408448); /* [28, 64, 256] */
-  k39_mul_mul_sub(d_dense1_matmul_weight + 64, lstm1_sigmoid_t27_4, lstm1_tanh_t27_4, lstm1_sigmoid_t27_5, lstm1_tanh_t27_3, lstm1_sigmoid_t27_6, lstm1_add_t26_4, d_lstm1_mul_t27_2, d_lstm1_mul_concat_stack_2 + 442368, d_lstm1_mul_concat_stack_2 + 442432, d_lstm1_mul_concat_stack_2 + 442496);
-  k28_mul_sub_mul(d_dense1_matmul_weight + 64, lstm1_tanh_t27_4, lstm1_sigmoid_t27_4, d_lstm1_mul_concat_stack_2 + 442560);
-  float *d_lstm1_matmul_weight_hh_reverse_t27 = (float *)(A + 5246336); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 442368, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t27);
-  float *lstm1_sigmoid_t26_4 = (float *)(A + 8211840); /* [64, 64] */
-  float *lstm1_tanh_t26_4 = (float *)(A + 8392064); /* [64, 64] */
-  float *lstm1_sigmoid_t26_5 = (float *)(A + 8228224); /* [64, 64] */
-  float *lstm1_tanh_t26_3 = (float *)(A + 8260992); /* [64, 64] */
-  float *lstm1_sigmoid_t26_6 = (float *)(A + 8244608); /* [64, 64] */
-  float *lstm1_add_t25_4 = (float *)(A + 8277376); /* [64, 64] */
-  float *d_lstm1_mul_t26 = (float *)(A + 5262720); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t27, lstm1_sigmoid_t26_4, lstm1_tanh_t26_4, d_lstm1_mul_t27_2, lstm1_sigmoid_t26_5, lstm1_tanh_t26_3, lstm1_sigmoid_t26_6, lstm1_add_t25_4, d_lstm1_mul_t26, d_lstm1_mul_concat_stack_2 + 425984, d_lstm1_mul_concat_stack_2 + 426048, d_lstm1_mul_concat_stack_2 + 426112);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t27, lstm1_tanh_t26_4, lstm1_sigmoid_t26_4, d_lstm1_mul_concat_stack_2 + 426176);
-  float *d_lstm1_matmul_weight_hh_reverse_t26 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 425984, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t26);
-  float *lstm1_sigmoid_t25_4 = (float *)(A + 8113536); /* [64, 64] */
-  float *lstm1_tanh_t25_4 = (float *)(A + 8293760); /* [64, 64] */
-  float *lstm1_sigmoid_t25_5 = (float *)(A + 8129920); /* [64, 64] */
-  float *lstm1_tanh_t25_3 = (float *)(A + 8162688); /* [64, 64] */
-  float *lstm1_sigmoid_t25_6 = (float *)(A + 8146304); /* [64, 64] */
-  float *lstm1_add_t24_4 = (float *)(A + 8179072); /* [64, 64] */
-  float *d_lstm1_mul_t25 = (float *)(A + 5246336); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t26, lstm1_sigmoid_t25_4, lstm1_tanh_t25_4, d_lstm1_mul_t26, lstm1_sigmoid_t25_5, lstm1_tanh_t25_3, lstm1_sigmoid_t25_6, lstm1_add_t24_4, d_lstm1_mul_t25, d_lstm1_mul_concat_stack_2 + 409600, d_lstm1_mul_concat_stack_2 + 409664, d_lstm1_mul_concat_stack_2 + 409728);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t26, lstm1_tanh_t25_4, lstm1_sigmoid_t25_4, d_lstm1_mul_concat_stack_2 + 409792);
-  float *d_lstm1_matmul_weight_hh_reverse_t25 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 409600, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t25);
-  float *lstm1_sigmoid_t24_4 = (float *)(A + 8015232); /* [64, 64] */
-  float *lstm1_tanh_t24_4 = (float *)(A + 8195456); /* [64, 64] */
-  float *lstm1_sigmoid_t24_5 = (float *)(A + 8031616); /* [64, 64] */
-  float *lstm1_tanh_t24_3 = (float *)(A + 8064384); /* [64, 64] */
-  float *lstm1_sigmoid_t24_6 = (float *)(A + 8048000); /* [64, 64] */
-  float *lstm1_add_t23_4 = (float *)(A + 8080768); /* [64, 64] */
-  float *d_lstm1_mul_t24 = (float *)(A + 5262720); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t25, lstm1_sigmoid_t24_4, lstm1_tanh_t24_4, d_lstm1_mul_t25, lstm1_sigmoid_t24_5, lstm1_tanh_t24_3, lstm1_sigmoid_t24_6, lstm1_add_t23_4, d_lstm1_mul_t24, d_lstm1_mul_concat_stack_2 + 393216, d_lstm1_mul_concat_stack_2 + 393280, d_lstm1_mul_concat_stack_2 + 393344);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t25, lstm1_tanh_t24_4, lstm1_sigmoid_t24_4, d_lstm1_mul_concat_stack_2 + 393408);
-  float *d_lstm1_matmul_weight_hh_reverse_t24 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 393216, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t24);
-  float *lstm1_sigmoid_t23_4 = (float *)(A + 7916928); /* [64, 64] */
-  float *lstm1_tanh_t23_4 = (float *)(A + 8097152); /* [64, 64] */
-  float *lstm1_sigmoid_t23_5 = (float *)(A + 7933312); /* [64, 64] */
-  float *lstm1_tanh_t23_3 = (float *)(A + 7966080); /* [64, 64] */
-  float *lstm1_sigmoid_t23_6 = (float *)(A + 7949696); /* [64, 64] */
-  float *lstm1_add_t22_4 = (float *)(A + 7982464); /* [64, 64] */
-  float *d_lstm1_mul_t23 = (float *)(A + 5246336); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t24, lstm1_sigmoid_t23_4, lstm1_tanh_t23_4, d_lstm1_mul_t24, lstm1_sigmoid_t23_5, lstm1_tanh_t23_3, lstm1_sigmoid_t23_6, lstm1_add_t22_4, d_lstm1_mul_t23, d_lstm1_mul_concat_stack_2 + 376832, d_lstm1_mul_concat_stack_2 + 376896, d_lstm1_mul_concat_stack_2 + 376960);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t24, lstm1_tanh_t23_4, lstm1_sigmoid_t23_4, d_lstm1_mul_concat_stack_2 + 377024);
-  float *d_lstm1_matmul_weight_hh_reverse_t23 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 376832, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t23);
-  float *lstm1_sigmoid_t22_4 = (float *)(A + 7818624); /* [64, 64] */
-  float *lstm1_tanh_t22_4 = (float *)(A + 7998848); /* [64, 64] */
-  float *lstm1_sigmoid_t22_5 = (float *)(A + 7835008); /* [64, 64] */
-  float *lstm1_tanh_t22_3 = (float *)(A + 7867776); /* [64, 64] */
-  float *lstm1_sigmoid_t22_6 = (float *)(A + 7851392); /* [64, 64] */
-  float *lstm1_add_t21_4 = (float *)(A + 7884160); /* [64, 64] */
-  float *d_lstm1_mul_t22 = (float *)(A + 5262720); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t23, lstm1_sigmoid_t22_4, lstm1_tanh_t22_4, d_lstm1_mul_t23, lstm1_sigmoid_t22_5, lstm1_tanh_t22_3, lstm1_sigmoid_t22_6, lstm1_add_t21_4, d_lstm1_mul_t22, d_lstm1_mul_concat_stack_2 + 360448, d_lstm1_mul_concat_stack_2 + 360512, d_lstm1_mul_concat_stack_2 + 360576);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t23, lstm1_tanh_t22_4, lstm1_sigmoid_t22_4, d_lstm1_mul_concat_stack_2 + 360640);
-  float *d_lstm1_matmul_weight_hh_reverse_t22 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 360448, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t22);
-  float *lstm1_sigmoid_t21_4 = (float *)(A + 7720320); /* [64, 64] */
-  float *lstm1_tanh_t21_4 = (float *)(A + 7900544); /* [64, 64] */
-  float *lstm1_sigmoid_t21_5 = (float *)(A + 7736704); /* [64, 64] */
-  float *lstm1_tanh_t21_3 = (float *)(A + 7769472); /* [64, 64] */
-  float *lstm1_sigmoid_t21_6 = (float *)(A + 7753088); /* [64, 64] */
-  float *lstm1_add_t20_4 = (float *)(A + 7785856); /* [64, 64] */
-  float *d_lstm1_mul_t21 = (float *)(A + 5246336); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t22, lstm1_sigmoid_t21_4, lstm1_tanh_t21_4, d_lstm1_mul_t22, lstm1_sigmoid_t21_5, lstm1_tanh_t21_3, lstm1_sigmoid_t21_6, lstm1_add_t20_4, d_lstm1_mul_t21, d_lstm1_mul_concat_stack_2 + 344064, d_lstm1_mul_concat_stack_2 + 344128, d_lstm1_mul_concat_stack_2 + 344192);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t22, lstm1_tanh_t21_4, lstm1_sigmoid_t21_4, d_lstm1_mul_concat_stack_2 + 344256);
-  float *d_lstm1_matmul_weight_hh_reverse_t21 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 344064, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t21);
-  float *lstm1_sigmoid_t20_4 = (float *)(A + 7622016); /* [64, 64] */
+  float *d_lstm1_matmul_weight_hh_reverse_t21 = (float *)(A + 7785856); /* [64, 64] */
   float *lstm1_tanh_t20_4 = (float *)(A + 7802240); /* [64, 64] */
-  float *lstm1_sigmoid_t20_5 = (float *)(A + 7638400); /* [64, 64] */
-  float *lstm1_tanh_t20_3 = (float *)(A + 7671168); /* [64, 64] */
-  float *lstm1_sigmoid_t20_6 = (float *)(A + 7654784); /* [64, 64] */
-  float *lstm1_add_t19_4 = (float *)(A + 7687552); /* [64, 64] */
-  float *d_lstm1_mul_t20 = (float *)(A + 5262720); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t21, lstm1_sigmoid_t20_4, lstm1_tanh_t20_4, d_lstm1_mul_t21, lstm1_sigmoid_t20_5, lstm1_tanh_t20_3, lstm1_sigmoid_t20_6, lstm1_add_t19_4, d_lstm1_mul_t20, d_lstm1_mul_concat_stack_2 + 327680, d_lstm1_mul_concat_stack_2 + 327744, d_lstm1_mul_concat_stack_2 + 327808);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t21, lstm1_tanh_t20_4, lstm1_sigmoid_t20_4, d_lstm1_mul_concat_stack_2 + 327872);
-  float *d_lstm1_matmul_weight_hh_reverse_t20 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 327680, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t20);
-  float *lstm1_sigmoid_t19_4 = (float *)(A + 7523712); /* [64, 64] */
+  float *lstm1_sigmoid_t20_4 = (float *)(A + 7720320); /* [64, 64] */
+  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 8408448); /* [28, 64, 256] */
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t21, lstm1_tanh_t20_4, lstm1_sigmoid_t20_4, d_lstm1_mul_concat_stack_2 + 327872);
+  float *d_lstm1_matmul_weight_hh_reverse_t20 = (float *)(A + 2772352); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 327680, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t20);
+  float *lstm1_sigmoid_t19_4 = (float *)(A + 7622016); /* [64, 64] */
   float *lstm1_tanh_t19_4 = (float *)(A + 7703936); /* [64, 64] */
-  float *lstm1_sigmoid_t19_5 = (float *)(A + 7540096); /* [64, 64] */
-  float *lstm1_tanh_t19_3 = (float *)(A + 7572864); /* [64, 64] */
-  float *lstm1_sigmoid_t19_6 = (float *)(A + 7556480); /* [64, 64] */
+  float *d_lstm1_mul_t20 = (float *)(A + 2755968); /* [64, 64] */
+  float *lstm1_sigmoid_t19_5 = (float *)(A + 7638400); /* [64, 64] */
+  float *lstm1_tanh_t19_3 = (float *)(A + 7671168); /* [64, 64] */
+  float *lstm1_sigmoid_t19_6 = (float *)(A + 7654784); /* [64, 64] */
   float *lstm1_add_t18_4 = (float *)(A + 7589248); /* [64, 64] */
-  float *d_lstm1_mul_t19 = (float *)(A + 5246336); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t20, lstm1_sigmoid_t19_4, lstm1_tanh_t19_4, d_lstm1_mul_t20, lstm1_sigmoid_t19_5, lstm1_tanh_t19_3, lstm1_sigmoid_t19_6, lstm1_add_t18_4, d_lstm1_mul_t19, d_lstm1_mul_concat_stack_2 + 311296, d_lstm1_mul_concat_stack_2 + 311360, d_lstm1_mul_concat_stack_2 + 311424);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t20, lstm1_tanh_t19_4, lstm1_sigmoid_t19_4, d_lstm1_mul_concat_stack_2 + 311488);
-  float *d_lstm1_matmul_weight_hh_reverse_t19 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 311296, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t19);
-  float *lstm1_sigmoid_t18_4 = (float *)(A + 7425408); /* [64, 64] */
+  float *d_lstm1_mul_t19 = (float *)(A + 2788736); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t20, lstm1_sigmoid_t19_4, lstm1_tanh_t19_4, d_lstm1_mul_t20, lstm1_sigmoid_t19_5, lstm1_tanh_t19_3, lstm1_sigmoid_t19_6, lstm1_add_t18_4, d_lstm1_mul_t19, d_lstm1_mul_concat_stack_2 + 311296, d_lstm1_mul_concat_stack_2 + 311360, d_lstm1_mul_concat_stack_2 + 311424);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t20, lstm1_tanh_t19_4, lstm1_sigmoid_t19_4, d_lstm1_mul_concat_stack_2 + 311488);
+  float *d_lstm1_matmul_weight_hh_reverse_t19 = (float *)(A + 7589248); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 311296, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t19);
+  float *lstm1_sigmoid_t18_4 = (float *)(A + 7523712); /* [64, 64] */
   float *lstm1_tanh_t18_4 = (float *)(A + 7605632); /* [64, 64] */
-  float *lstm1_sigmoid_t18_5 = (float *)(A + 7441792); /* [64, 64] */
-  float *lstm1_tanh_t18_3 = (float *)(A + 7474560); /* [64, 64] */
-  float *lstm1_sigmoid_t18_6 = (float *)(A + 7458176); /* [64, 64] */
+  float *lstm1_sigmoid_t18_5 = (float *)(A + 7540096); /* [64, 64] */
+  float *lstm1_tanh_t18_3 = (float *)(A + 7572864); /* [64, 64] */
+  float *lstm1_sigmoid_t18_6 = (float *)(A + 7556480); /* [64, 64] */
   float *lstm1_add_t17_4 = (float *)(A + 7490944); /* [64, 64] */
-  float *d_lstm1_mul_t18 = (float *)(A + 5262720); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t19, lstm1_sigmoid_t18_4, lstm1_tanh_t18_4, d_lstm1_mul_t19, lstm1_sigmoid_t18_5, lstm1_tanh_t18_3, lstm1_sigmoid_t18_6, lstm1_add_t17_4, d_lstm1_mul_t18, d_lstm1_mul_concat_stack_2 + 294912, d_lstm1_mul_concat_stack_2 + 294976, d_lstm1_mul_concat_stack_2 + 295040);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t19, lstm1_tanh_t18_4, lstm1_sigmoid_t18_4, d_lstm1_mul_concat_stack_2 + 295104);
-  float *d_lstm1_matmul_weight_hh_reverse_t18 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 294912, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t18);
-  float *lstm1_sigmoid_t17_4 = (float *)(A + 7327104); /* [64, 64] */
+  float *d_lstm1_mul_t18 = (float *)(A + 2755968); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t19, lstm1_sigmoid_t18_4, lstm1_tanh_t18_4, d_lstm1_mul_t19, lstm1_sigmoid_t18_5, lstm1_tanh_t18_3, lstm1_sigmoid_t18_6, lstm1_add_t17_4, d_lstm1_mul_t18, d_lstm1_mul_concat_stack_2 + 294912, d_lstm1_mul_concat_stack_2 + 294976, d_lstm1_mul_concat_stack_2 + 295040);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t19, lstm1_tanh_t18_4, lstm1_sigmoid_t18_4, d_lstm1_mul_concat_stack_2 + 295104);
+  float *d_lstm1_matmul_weight_hh_reverse_t18 = (float *)(A + 2772352); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 294912, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t18);
+  float *lstm1_sigmoid_t17_4 = (float *)(A + 7425408); /* [64, 64] */
   float *lstm1_tanh_t17_4 = (float *)(A + 7507328); /* [64, 64] */
-  float *lstm1_sigmoid_t17_5 = (float *)(A + 7343488); /* [64, 64] */
-  float *lstm1_tanh_t17_3 = (float *)(A + 7376256); /* [64, 64] */
-  float *lstm1_sigmoid_t17_6 = (float *)(A + 7359872); /* [64, 64] */
+  float *lstm1_sigmoid_t17_5 = (float *)(A + 7441792); /* [64, 64] */
+  float *lstm1_tanh_t17_3 = (float *)(A + 7474560); /* [64, 64] */
+  float *lstm1_sigmoid_t17_6 = (float *)(A + 7458176); /* [64, 64] */
   float *lstm1_add_t16_4 = (float *)(A + 7392640); /* [64, 64] */
-  float *d_lstm1_mul_t17 = (float *)(A + 5246336); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t18, lstm1_sigmoid_t17_4, lstm1_tanh_t17_4, d_lstm1_mul_t18, lstm1_sigmoid_t17_5, lstm1_tanh_t17_3, lstm1_sigmoid_t17_6, lstm1_add_t16_4, d_lstm1_mul_t17, d_lstm1_mul_concat_stack_2 + 278528, d_lstm1_mul_concat_stack_2 + 278592, d_lstm1_mul_concat_stack_2 + 278656);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t18, lstm1_tanh_t17_4, lstm1_sigmoid_t17_4, d_lstm1_mul_concat_stack_2 + 278720);
-  float *d_lstm1_matmul_weight_hh_reverse_t17 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 278528, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t17);
-  float *lstm1_sigmoid_t16_4 = (float *)(A + 7228800); /* [64, 64] */
+  float *d_lstm1_mul_t17 = (float *)(A + 2788736); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t18, lstm1_sigmoid_t17_4, lstm1_tanh_t17_4, d_lstm1_mul_t18, lstm1_sigmoid_t17_5, lstm1_tanh_t17_3, lstm1_sigmoid_t17_6, lstm1_add_t16_4, d_lstm1_mul_t17, d_lstm1_mul_concat_stack_2 + 278528, d_lstm1_mul_concat_stack_2 + 278592, d_lstm1_mul_concat_stack_2 + 278656);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t18, lstm1_tanh_t17_4, lstm1_sigmoid_t17_4, d_lstm1_mul_concat_stack_2 + 278720);
+  float *d_lstm1_matmul_weight_hh_reverse_t17 = (float *)(A + 7392640); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 278528, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t17);
+  float *lstm1_sigmoid_t16_4 = (float *)(A + 7327104); /* [64, 64] */
   float *lstm1_tanh_t16_4 = (float *)(A + 7409024); /* [64, 64] */
-  float *lstm1_sigmoid_t16_5 = (float *)(A + 7245184); /* [64, 64] */
-  float *lstm1_tanh_t16_3 = (float *)(A + 7277952); /* [64, 64] */
-  float *lstm1_sigmoid_t16_6 = (float *)(A + 7261568); /* [64, 64] */
+  float *lstm1_sigmoid_t16_5 = (float *)(A + 7343488); /* [64, 64] */
+  float *lstm1_tanh_t16_3 = (float *)(A + 7376256); /* [64, 64] */
+  float *lstm1_sigmoid_t16_6 = (float *)(A + 7359872); /* [64, 64] */
   float *lstm1_add_t15_4 = (float *)(A + 7294336); /* [64, 64] */
-  float *d_lstm1_mul_t16 = (float *)(A + 5262720); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t17, lstm1_sigmoid_t16_4, lstm1_tanh_t16_4, d_lstm1_mul_t17, lstm1_sigmoid_t16_5, lstm1_tanh_t16_3, lstm1_sigmoid_t16_6, lstm1_add_t15_4, d_lstm1_mul_t16, d_lstm1_mul_concat_stack_2 + 262144, d_lstm1_mul_concat_stack_2 + 262208, d_lstm1_mul_concat_stack_2 + 262272);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t17, lstm1_tanh_t16_4, lstm1_sigmoid_t16_4, d_lstm1_mul_concat_stack_2 + 262336);
-  float *d_lstm1_matmul_weight_hh_reverse_t16 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 262144, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t16);
-  float *lstm1_sigmoid_t15_4 = (float *)(A + 7130496); /* [64, 64] */
+  float *d_lstm1_mul_t16 = (float *)(A + 2755968); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t17, lstm1_sigmoid_t16_4, lstm1_tanh_t16_4, d_lstm1_mul_t17, lstm1_sigmoid_t16_5, lstm1_tanh_t16_3, lstm1_sigmoid_t16_6, lstm1_add_t15_4, d_lstm1_mul_t16, d_lstm1_mul_concat_stack_2 + 262144, d_lstm1_mul_concat_stack_2 + 262208, d_lstm1_mul_concat_stack_2 + 262272);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t17, lstm1_tanh_t16_4, lstm1_sigmoid_t16_4, d_lstm1_mul_concat_stack_2 + 262336);
+  float *d_lstm1_matmul_weight_hh_reverse_t16 = (float *)(A + 2772352); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 262144, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t16);
+  float *lstm1_sigmoid_t15_4 = (float *)(A + 7228800); /* [64, 64] */
   float *lstm1_tanh_t15_4 = (float *)(A + 7310720); /* [64, 64] */
-  float *lstm1_sigmoid_t15_5 = (float *)(A + 7146880); /* [64, 64] */
-  float *lstm1_tanh_t15_3 = (float *)(A + 7179648); /* [64, 64] */
-  float *lstm1_sigmoid_t15_6 = (float *)(A + 7163264); /* [64, 64] */
+  float *lstm1_sigmoid_t15_5 = (float *)(A + 7245184); /* [64, 64] */
+  float *lstm1_tanh_t15_3 = (float *)(A + 7277952); /* [64, 64] */
+  float *lstm1_sigmoid_t15_6 = (float *)(A + 7261568); /* [64, 64] */
   float *lstm1_add_t14_4 = (float *)(A + 7196032); /* [64, 64] */
-  float *d_lstm1_mul_t15 = (float *)(A + 5246336); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t16, lstm1_sigmoid_t15_4, lstm1_tanh_t15_4, d_lstm1_mul_t16, lstm1_sigmoid_t15_5, lstm1_tanh_t15_3, lstm1_sigmoid_t15_6, lstm1_add_t14_4, d_lstm1_mul_t15, d_lstm1_mul_concat_stack_2 + 245760, d_lstm1_mul_concat_stack_2 + 245824, d_lstm1_mul_concat_stack_2 + 245888);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t16, lstm1_tanh_t15_4, lstm1_sigmoid_t15_4, d_lstm1_mul_concat_stack_2 + 245952);
-  float *d_lstm1_matmul_weight_hh_reverse_t15 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 245760, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t15);
-  float *lstm1_sigmoid_t14_4 = (float *)(A + 7032192); /* [64, 64] */
+  float *d_lstm1_mul_t15 = (float *)(A + 2788736); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t16, lstm1_sigmoid_t15_4, lstm1_tanh_t15_4, d_lstm1_mul_t16, lstm1_sigmoid_t15_5, lstm1_tanh_t15_3, lstm1_sigmoid_t15_6, lstm1_add_t14_4, d_lstm1_mul_t15, d_lstm1_mul_concat_stack_2 + 245760, d_lstm1_mul_concat_stack_2 + 245824, d_lstm1_mul_concat_stack_2 + 245888);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t16, lstm1_tanh_t15_4, lstm1_sigmoid_t15_4, d_lstm1_mul_concat_stack_2 + 245952);
+  float *d_lstm1_matmul_weight_hh_reverse_t15 = (float *)(A + 7196032); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 245760, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t15);
+  float *lstm1_sigmoid_t14_4 = (float *)(A + 7130496); /* [64, 64] */
   float *lstm1_tanh_t14_4 = (float *)(A + 7212416); /* [64, 64] */
-  float *lstm1_sigmoid_t14_5 = (float *)(A + 7048576); /* [64, 64] */
-  float *lstm1_tanh_t14_3 = (float *)(A + 7081344); /* [64, 64] */
-  float *lstm1_sigmoid_t14_6 = (float *)(A + 7064960); /* [64, 64] */
+  float *lstm1_sigmoid_t14_5 = (float *)(A + 7146880); /* [64, 64] */
+  float *lstm1_tanh_t14_3 = (float *)(A + 7179648); /* [64, 64] */
+  float *lstm1_sigmoid_t14_6 = (float *)(A + 7163264); /* [64, 64] */
   float *lstm1_add_t13_4 = (float *)(A + 7097728); /* [64, 64] */
-  float *d_lstm1_mul_t14 = (float *)(A + 5262720); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t15, lstm1_sigmoid_t14_4, lstm1_tanh_t14_4, d_lstm1_mul_t15, lstm1_sigmoid_t14_5, lstm1_tanh_t14_3, lstm1_sigmoid_t14_6, lstm1_add_t13_4, d_lstm1_mul_t14, d_lstm1_mul_concat_stack_2 + 229376, d_lstm1_mul_concat_stack_2 + 229440, d_lstm1_mul_concat_stack_2 + 229504);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t15, lstm1_tanh_t14_4, lstm1_sigmoid_t14_4, d_lstm1_mul_concat_stack_2 + 229568);
-  float *d_lstm1_matmul_weight_hh_reverse_t14 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 229376, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t14);
-  float *lstm1_sigmoid_t13_4 = (float *)(A + 6933888); /* [64, 64] */
+  float *d_lstm1_mul_t14 = (float *)(A + 2755968); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t15, lstm1_sigmoid_t14_4, lstm1_tanh_t14_4, d_lstm1_mul_t15, lstm1_sigmoid_t14_5, lstm1_tanh_t14_3, lstm1_sigmoid_t14_6, lstm1_add_t13_4, d_lstm1_mul_t14, d_lstm1_mul_concat_stack_2 + 229376, d_lstm1_mul_concat_stack_2 + 229440, d_lstm1_mul_concat_stack_2 + 229504);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t15, lstm1_tanh_t14_4, lstm1_sigmoid_t14_4, d_lstm1_mul_concat_stack_2 + 229568);
+  float *d_lstm1_matmul_weight_hh_reverse_t14 = (float *)(A + 2772352); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 229376, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t14);
+  float *lstm1_sigmoid_t13_4 = (float *)(A + 7032192); /* [64, 64] */
   float *lstm1_tanh_t13_4 = (float *)(A + 7114112); /* [64, 64] */
-  float *lstm1_sigmoid_t13_5 = (float *)(A + 6950272); /* [64, 64] */
-  float *lstm1_tanh_t13_3 = (float *)(A + 6983040); /* [64, 64] */
-  float *lstm1_sigmoid_t13_6 = (float *)(A + 6966656); /* [64, 64] */
+  float *lstm1_sigmoid_t13_5 = (float *)(A + 7048576); /* [64, 64] */
+  float *lstm1_tanh_t13_3 = (float *)(A + 7081344); /* [64, 64] */
+  float *lstm1_sigmoid_t13_6 = (float *)(A + 7064960); /* [64, 64] */
   float *lstm1_add_t12_4 = (float *)(A + 6999424); /* [64, 64] */
-  float *d_lstm1_mul_t13 = (float *)(A + 5246336); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t14, lstm1_sigmoid_t13_4, lstm1_tanh_t13_4, d_lstm1_mul_t14, lstm1_sigmoid_t13_5, lstm1_tanh_t13_3, lstm1_sigmoid_t13_6, lstm1_add_t12_4, d_lstm1_mul_t13, d_lstm1_mul_concat_stack_2 + 212992, d_lstm1_mul_concat_stack_2 + 213056, d_lstm1_mul_concat_stack_2 + 213120);
+  float *d_lstm1_mul_t13 = (float *)(A + 2788736); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t14, lstm1_sigmoid_t13_4, lstm1_tanh_t13_4, d_lstm1_mul_t14, lstm1_sigmoid_t13_5, lstm1_tanh_t13_3, lstm1_sigmoid_t13_6, lstm1_add_t12_4, d_lstm1_mul_t13, d_lstm1_mul_concat_stack_2 + 212992, d_lstm1_mul_concat_stack_2 + 213056, d_lstm1_mul_concat_stack_2 + 213120);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t14, lstm1_tanh_t13_4, lstm1_sigmoid_t13_4, d_lstm1_mul_concat_stack_2 + 213184);
+  float *d_lstm1_matmul_weight_hh_reverse_t13 = (float *)(A + 6999424); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 212992, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t13);
+  float *lstm1_sigmoid_t12_4 = (float *)(A + 6933888); /* [64, 64] */
+  float *lstm1_tanh_t12_4 = (float *)(A + 7015808); /* [64, 64] */
+  float *lstm1_sigmoid_t12_5 = (float *)(A + 6950272); /* [64, 64] */
+  float *lstm1_tanh_t12_3 = (float *)(A + 6983040); /* [64, 64] */
+  float *lstm1_sigmoid_t12_6 = (float *)(A + 6966656); /* [64, 64] */
+  float *lstm1_add_t11_4 = (float *)(A + 6901120); /* [64, 64] */
+  float *d_lstm1_mul_t12 = (float *)(A + 2755968); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t13, lstm1_sigmoid_t12_4, lstm1_tanh_t12_4, d_lstm1_mul_t13, lstm1_sigmoid_t12_5, lstm1_tanh_t12_3, lstm1_sigmoid_t12_6, lstm1_add_t11_4, d_lstm1_mul_t12, d_lstm1_mul_concat_stack_2 + 196608, d_lstm1_mul_concat_stack_2 + 196672, d_lstm1_mul_concat_stack_2 + 196736);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t13, lstm1_tanh_t12_4, lstm1_sigmoid_t12_4, d_lstm1_mul_concat_stack_2 + 196800);
+  float *d_lstm1_matmul_weight_hh_reverse_t12 = (float *)(A + 2772352); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 196608, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t12);
+  float *lstm1_sigmoid_t11_4 = (float *)(A + 6835584); /* [64, 64] */
+  float *lstm1_tanh_t11_4 = (float *)(A + 6917504); /* [64, 64] */
+  float *lstm1_sigmoid_t11_5 = (float *)(A + 6851968); /* [64, 64] */
+  float *lstm1_tanh_t11_3 = (float *)(A + 6884736); /* [64, 64] */
+  float *lstm1_sigmoid_t11_6 = (float *)(A + 6868352); /* [64, 64] */
+  float *lstm1_add_t10_4 = (float *)(A + 6802816); /* [64, 64] */
+  float *d_lstm1_mul_t11 = (float *)(A + 2788736); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t12, lstm1_sigmoid_t11_4, lstm1_tanh_t11_4, d_lstm1_mul_t12, lstm1_sigmoid_t11_5, lstm1_tanh_t11_3, lstm1_sigmoid_t11_6, lstm1_add_t10_4, d_lstm1_mul_t11, d_lstm1_mul_concat_stack_2 + 180224, d_lstm1_mul_concat_stack_2 + 180288, d_lstm1_mul_concat_stack_2 + 180352);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t12, lstm1_tanh_t11_4, lstm1_sigmoid_t11_4, d_lstm1_mul_concat_stack_2 + 180416);
+  float *d_lstm1_matmul_weight_hh_reverse_t11 = (float *)(A + 6802816); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 180224, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t11);
+  float *lstm1_sigmoid_t10_4 = (float *)(A + 6737280); /* [64, 64] */
+  float *lstm1_tanh_t10_4 = (float *)(A + 6819200); /* [64, 64] */
+  float *lstm1_sigmoid_t10_5 = (float *)(A + 6753664); /* [64, 64] */
+  float *lstm1_tanh_t10_3 = (float *)(A + 6786432); /* [64, 64] */
+  float *lstm1_sigmoid_t10_6 = (float *)(A + 6770048); /* [64, 64] */
+  float *lstm1_add_t9_4 = (float *)(A + 6704512); /* [64, 64] */
+  float *d_lstm1_mul_t10 = (float *)(A + 2755968); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t11, lstm1_sigmoid_t10_4, lstm1_tanh_t10_4, d_lstm1_mul_t11, lstm1_sigmoid_t10_5, lstm1_tanh_t10_3, lstm1_sigmoid_t10_6, lstm1_add_t9_4, d_lstm1_mul_t10, d_lstm1_mul_concat_stack_2 + 163840, d_lstm1_mul_concat_stack_2 + 163904, d_lstm1_mul_concat_stack_2 + 163968);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t11, lstm1_tanh_t10_4, lstm1_sigmoid_t10_4, d_lstm1_mul_concat_stack_2 + 164032);
+  float *d_lstm1_matmul_weight_hh_reverse_t10 = (float *)(A + 2772352); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 163840, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t10);
+  float *lstm1_sigmoid_t9_4 = (float *)(A + 6638976); /* [64, 64] */
+  float *lstm1_tanh_t9_4 = (float *)(A + 6720896); /* [64, 64] */
+  float *lstm1_sigmoid_t9_5 = (float *)(A + 6655360); /* [64, 64] */
+  float *lstm1_tanh_t9_3 = (float *)(A + 6688128); /* [64, 64] */
+  float *lstm1_sigmoid_t9_6 = (float *)(A + 6671744); /* [64, 64] */
+  float *lstm1_add_t8_4 = (float *)(A + 6606208); /* [64, 64] */
+  float *d_lstm1_mul_t9 = (float *)(A + 2788736); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t10, lstm1_sigmoid_t9_4, lstm1_tanh_t9_4, d_lstm1_mul_t10, lstm1_sigmoid_t9_5, lstm1_tanh_t9_3, lstm1_sigmoid_t9_6, lstm1_add_t8_4, d_lstm1_mul_t9, d_lstm1_mul_concat_stack_2 + 147456, d_lstm1_mul_concat_stack_2 + 147520, d_lstm1_mul_concat_stack_2 + 147584);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t10, lstm1_tanh_t9_4, lstm1_sigmoid_t9_4, d_lstm1_mul_concat_stack_2 + 147648);
+  float *d_lstm1_matmul_weight_hh_reverse_t9 = (float *)(A + 6606208); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 147456, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t9);
+  float *lstm1_sigmoid_t8_4 = (float *)(A + 6540672); /* [64, 64] */
+  float *lstm1_tanh_t8_4 = (float *)(A + 6622592); /* [64, 64] */
+  float *lstm1_sigmoid_t8_5 = (float *)(A + 6557056); /* [64, 64] */
+  float *lstm1_tanh_t8_3 = (float *)(A + 6589824); /* [64, 64] */
+  float *lstm1_sigmoid_t8_6 = (float *)(A + 6573440); /* [64, 64] */
+  float *lstm1_add_t7_4 = (float *)(A + 6507904); /* [64, 64] */
+  float *d_lstm1_mul_t8 = (float *)(A + 2755968); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t9, lstm1_sigmoid_t8_4, lstm1_tanh_t8_4, d_lstm1_mul_t9, lstm1_sigmoid_t8_5, lstm1_tanh_t8_3, lstm1_sigmoid_t8_6, lstm1_add_t7_4, d_lstm1_mul_t8, d_lstm1_mul_concat_stack_2 + 131072, d_lstm1_mul_concat_stack_2 + 131136, d_lstm1_mul_concat_stack_2 + 131200);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t9, lstm1_tanh_t8_4, lstm1_sigmoid_t8_4, d_lstm1_mul_concat_stack_2 + 131264);
+  float *d_lstm1_matmul_weight_hh_reverse_t8 = (float *)(A + 2772352); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 131072, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t8);
+  float *lstm1_sigmoid_t7_4 = (float *)(A + 6442368); /* [64, 64] */
+  float *lstm1_tanh_t7_4 = (float *)(A + 6524288); /* [64, 64] */
+  float *lstm1_sigmoid_t7_5 = (float *)(A + 6458752); /* [64, 64] */
+  float *lstm1_tanh_t7_3 = (float *)(A + 6491520); /* [64, 64] */
+  float *lstm1_sigmoid_t7_6 = (float *)(A + 6475136); /* [64, 64] */
+  float *lstm1_add_t6_4 = (float *)(A + 6409600); /* [64, 64] */
+  float *d_lstm1_mul_t7 = (float *)(A + 2788736); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t8, lstm1_sigmoid_t7_4, lstm1_tanh_t7_4, d_lstm1_mul_t8, lstm1_sigmoid_t7_5, lstm1_tanh_t7_3, lstm1_sigmoid_t7_6, lstm1_add_t6_4, d_lstm1_mul_t7, d_lstm1_mul_concat_stack_2 + 114688, d_lstm1_mul_concat_stack_2 + 114752, d_lstm1_mul_concat_stack_2 + 114816);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t8, lstm1_tanh_t7_4, lstm1_sigmoid_t7_4, d_lstm1_mul_concat_stack_2 + 114880);
+  float *d_lstm1_matmul_weight_hh_reverse_t7 = (float *)(A + 6409600); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 114688, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t7);
+  float *lstm1_sigmoid_t6_4 = (float *)(A + 6344064); /* [64, 64] */
+  float *lstm1_tanh_t6_4 = (float *)(A + 6425984); /* [64, 64] */
+  float *lstm1_sigmoid_t6_5 = (float *)(A + 6360448); /* [64, 64] */
+  float *lstm1_tanh_t6_3 = (float *)(A + 6393216); /* [64, 64] */
+  float *lstm1_sigmoid_t6_6 = (float *)(A + 6376832); /* [64, 64] */
+  float *lstm1_add_t5_4 = (float *)(A + 6311296); /* [64, 64] */
+  float *d_lstm1_mul_t6 = (float *)(A + 2755968); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t7, lstm1_sigmoid_t6_4, lstm1_tanh_t6_4, d_lstm1_mul_t7, lstm1_sigmoid_t6_5, lstm1_tanh_t6_3, lstm1_sigmoid_t6_6, lstm1_add_t5_4, d_lstm1_mul_t6, d_lstm1_mul_concat_stack_2 + 98304, d_lstm1_mul_concat_stack_2 + 98368, d_lstm1_mul_concat_stack_2 + 98432);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t7, lstm1_tanh_t6_4, lstm1_sigmoid_t6_4, d_lstm1_mul_concat_stack_2 + 98496);
+  float *d_lstm1_matmul_weight_hh_reverse_t6 = (float *)(A + 2772352); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 98304, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t6);
+  float *lstm1_sigmoid_t5_4 = (float *)(A + 6245760); /* [64, 64] */
+  float *lstm1_tanh_t5_4 = (float *)(A + 6327680); /* [64, 64] */
+  float *lstm1_sigmoid_t5_5 = (float *)(A + 6262144); /* [64, 64] */
+  float *lstm1_tanh_t5_3 = (float *)(A + 6294912); /* [64, 64] */
+  float *lstm1_sigmoid_t5_6 = (float *)(A + 6278528); /* [64, 64] */
+  float *lstm1_add_t4_4 = (float *)(A + 6212992); /* [64, 64] */
+  float *d_lstm1_mul_t5 = (float *)(A + 2788736); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t6, lstm1_sigmoid_t5_4, lstm1_tanh_t5_4, d_lstm1_mul_t6, lstm1_sigmoid_t5_5, lstm1_tanh_t5_3, lstm1_sigmoid_t5_6, lstm1_add_t4_4, d_lstm1_mul_t5, d_lstm1_mul_concat_stack_2 + 81920, d_lstm1_mul_concat_stack_2 + 81984, d_lstm1_mul_concat_stack_2 + 82048);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t6, lstm1_tanh_t5_4, lstm1_sigmoid_t5_4, d_lstm1_mul_concat_stack_2 + 82112);
+  float *d_lstm1_matmul_weight_hh_reverse_t5 = (float *)(A + 6212992); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 81920, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t5);
+  float *lstm1_sigmoid_t4_4 = (float *)(A + 6147456); /* [64, 64] */
+  float *lstm1_tanh_t4_4 = (float *)(A + 6229376); /* [64, 64] */
+  float *lstm1_sigmoid_t4_5 = (float *)(A + 6163840); /* [64, 64] */
+  float *lstm1_tanh_t4_3 = (float *)(A + 6196608); /* [64, 64] */
+  float *lstm1_sigmoid_t4_6 = (float *)(A + 6180224); /* [64, 64] */
+  float *lstm1_add_t3_4 = (float *)(A + 6114688); /* [64, 64] */
+  float *d_lstm1_mul_t4 = (float *)(A + 2755968); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t5, lstm1_sigmoid_t4_4, lstm1_tanh_t4_4, d_lstm1_mul_t5, lstm1_sigmoid_t4_5, lstm1_tanh_t4_3, lstm1_sigmoid_t4_6, lstm1_add_t3_4, d_lstm1_mul_t4, d_lstm1_mul_concat_stack_2 + 65536, d_lstm1_mul_concat_stack_2 + 65600, d_lstm1_mul_concat_stack_2 + 65664);
 }
 
 static void fmnist_bilstm_train_step_8(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_matmul_weight_hh_reverse_t14 = (float *)(A + 5229952); /* [64, 64] */
-  float *lstm1_tanh_t13_4 = (float *)(A + 7114112); /* [64, 64] */
-  float *lstm1_sigmoid_t13_4 = (float *)(A + 6933888); /* [64, 64] */
-  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 8408448); /* [28, 64, 256] */
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t14, lstm1_tanh_t13_4, lstm1_sigmoid_t13_4, d_lstm1_mul_concat_stack_2 + 213184);
-  float *d_lstm1_matmul_weight_hh_reverse_t13 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 212992, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t13);
-  float *lstm1_sigmoid_t12_4 = (float *)(A + 6835584); /* [64, 64] */
-  float *lstm1_tanh_t12_4 = (float *)(A + 7015808); /* [64, 64] */
-  float *d_lstm1_mul_t13 = (float *)(A + 5246336); /* [64, 64] */
-  float *lstm1_sigmoid_t12_5 = (float *)(A + 6851968); /* [64, 64] */
-  float *lstm1_tanh_t12_3 = (float *)(A + 6884736); /* [64, 64] */
-  float *lstm1_sigmoid_t12_6 = (float *)(A + 6868352); /* [64, 64] */
-  float *lstm1_add_t11_4 = (float *)(A + 6901120); /* [64, 64] */
-  float *d_lstm1_mul_t12 = (float *)(A + 5262720); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t13, lstm1_sigmoid_t12_4, lstm1_tanh_t12_4, d_lstm1_mul_t13, lstm1_sigmoid_t12_5, lstm1_tanh_t12_3, lstm1_sigmoid_t12_6, lstm1_add_t11_4, d_lstm1_mul_t12, d_lstm1_mul_concat_stack_2 + 196608, d_lstm1_mul_concat_stack_2 + 196672, d_lstm1_mul_concat_stack_2 + 196736);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t13, lstm1_tanh_t12_4, lstm1_sigmoid_t12_4, d_lstm1_mul_concat_stack_2 + 196800);
-  float *d_lstm1_matmul_weight_hh_reverse_t12 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 196608, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t12);
-  float *lstm1_sigmoid_t11_4 = (float *)(A + 6737280); /* [64, 64] */
-  float *lstm1_tanh_t11_4 = (float *)(A + 6917504); /* [64, 64] */
-  float *lstm1_sigmoid_t11_5 = (float *)(A + 6753664); /* [64, 64] */
-  float *lstm1_tanh_t11_3 = (float *)(A + 6786432); /* [64, 64] */
-  float *lstm1_sigmoid_t11_6 = (float *)(A + 6770048); /* [64, 64] */
-  float *lstm1_add_t10_4 = (float *)(A + 6802816); /* [64, 64] */
-  float *d_lstm1_mul_t11 = (float *)(A + 5246336); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t12, lstm1_sigmoid_t11_4, lstm1_tanh_t11_4, d_lstm1_mul_t12, lstm1_sigmoid_t11_5, lstm1_tanh_t11_3, lstm1_sigmoid_t11_6, lstm1_add_t10_4, d_lstm1_mul_t11, d_lstm1_mul_concat_stack_2 + 180224, d_lstm1_mul_concat_stack_2 + 180288, d_lstm1_mul_concat_stack_2 + 180352);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t12, lstm1_tanh_t11_4, lstm1_sigmoid_t11_4, d_lstm1_mul_concat_stack_2 + 180416);
-  float *d_lstm1_matmul_weight_hh_reverse_t11 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 180224, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t11);
-  float *lstm1_sigmoid_t10_4 = (float *)(A + 6638976); /* [64, 64] */
-  float *lstm1_tanh_t10_4 = (float *)(A + 6819200); /* [64, 64] */
-  float *lstm1_sigmoid_t10_5 = (float *)(A + 6655360); /* [64, 64] */
-  float *lstm1_tanh_t10_3 = (float *)(A + 6688128); /* [64, 64] */
-  float *lstm1_sigmoid_t10_6 = (float *)(A + 6671744); /* [64, 64] */
-  float *lstm1_add_t9_4 = (float *)(A + 6704512); /* [64, 64] */
-  float *d_lstm1_mul_t10 = (float *)(A + 5262720); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t11, lstm1_sigmoid_t10_4, lstm1_tanh_t10_4, d_lstm1_mul_t11, lstm1_sigmoid_t10_5, lstm1_tanh_t10_3, lstm1_sigmoid_t10_6, lstm1_add_t9_4, d_lstm1_mul_t10, d_lstm1_mul_concat_stack_2 + 163840, d_lstm1_mul_concat_stack_2 + 163904, d_lstm1_mul_concat_stack_2 + 163968);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t11, lstm1_tanh_t10_4, lstm1_sigmoid_t10_4, d_lstm1_mul_concat_stack_2 + 164032);
-  float *d_lstm1_matmul_weight_hh_reverse_t10 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 163840, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t10);
-  float *lstm1_sigmoid_t9_4 = (float *)(A + 6540672); /* [64, 64] */
-  float *lstm1_tanh_t9_4 = (float *)(A + 6720896); /* [64, 64] */
-  float *lstm1_sigmoid_t9_5 = (float *)(A + 6557056); /* [64, 64] */
-  float *lstm1_tanh_t9_3 = (float *)(A + 6589824); /* [64, 64] */
-  float *lstm1_sigmoid_t9_6 = (float *)(A + 6573440); /* [64, 64] */
-  float *lstm1_add_t8_4 = (float *)(A + 6606208); /* [64, 64] */
-  float *d_lstm1_mul_t9 = (float *)(A + 5246336); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t10, lstm1_sigmoid_t9_4, lstm1_tanh_t9_4, d_lstm1_mul_t10, lstm1_sigmoid_t9_5, lstm1_tanh_t9_3, lstm1_sigmoid_t9_6, lstm1_add_t8_4, d_lstm1_mul_t9, d_lstm1_mul_concat_stack_2 + 147456, d_lstm1_mul_concat_stack_2 + 147520, d_lstm1_mul_concat_stack_2 + 147584);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t10, lstm1_tanh_t9_4, lstm1_sigmoid_t9_4, d_lstm1_mul_concat_stack_2 + 147648);
-  float *d_lstm1_matmul_weight_hh_reverse_t9 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 147456, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t9);
-  float *lstm1_sigmoid_t8_4 = (float *)(A + 6442368); /* [64, 64] */
-  float *lstm1_tanh_t8_4 = (float *)(A + 6622592); /* [64, 64] */
-  float *lstm1_sigmoid_t8_5 = (float *)(A + 6458752); /* [64, 64] */
-  float *lstm1_tanh_t8_3 = (float *)(A + 6491520); /* [64, 64] */
-  float *lstm1_sigmoid_t8_6 = (float *)(A + 6475136); /* [64, 64] */
-  float *lstm1_add_t7_4 = (float *)(A + 6507904); /* [64, 64] */
-  float *d_lstm1_mul_t8 = (float *)(A + 5262720); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t9, lstm1_sigmoid_t8_4, lstm1_tanh_t8_4, d_lstm1_mul_t9, lstm1_sigmoid_t8_5, lstm1_tanh_t8_3, lstm1_sigmoid_t8_6, lstm1_add_t7_4, d_lstm1_mul_t8, d_lstm1_mul_concat_stack_2 + 131072, d_lstm1_mul_concat_stack_2 + 131136, d_lstm1_mul_concat_stack_2 + 131200);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t9, lstm1_tanh_t8_4, lstm1_sigmoid_t8_4, d_lstm1_mul_concat_stack_2 + 131264);
-  float *d_lstm1_matmul_weight_hh_reverse_t8 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 131072, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t8);
-  float *lstm1_sigmoid_t7_4 = (float *)(A + 6344064); /* [64, 64] */
-  float *lstm1_tanh_t7_4 = (float *)(A + 6524288); /* [64, 64] */
-  float *lstm1_sigmoid_t7_5 = (float *)(A + 6360448); /* [64, 64] */
-  float *lstm1_tanh_t7_3 = (float *)(A + 6393216); /* [64, 64] */
-  float *lstm1_sigmoid_t7_6 = (float *)(A + 6376832); /* [64, 64] */
-  float *lstm1_add_t6_4 = (float *)(A + 6409600); /* [64, 64] */
-  float *d_lstm1_mul_t7 = (float *)(A + 5246336); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t8, lstm1_sigmoid_t7_4, lstm1_tanh_t7_4, d_lstm1_mul_t8, lstm1_sigmoid_t7_5, lstm1_tanh_t7_3, lstm1_sigmoid_t7_6, lstm1_add_t6_4, d_lstm1_mul_t7, d_lstm1_mul_concat_stack_2 + 114688, d_lstm1_mul_concat_stack_2 + 114752, d_lstm1_mul_concat_stack_2 + 114816);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t8, lstm1_tanh_t7_4, lstm1_sigmoid_t7_4, d_lstm1_mul_concat_stack_2 + 114880);
-  float *d_lstm1_matmul_weight_hh_reverse_t7 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 114688, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t7);
-  float *lstm1_sigmoid_t6_4 = (float *)(A + 6245760); /* [64, 64] */
-  float *lstm1_tanh_t6_4 = (float *)(A + 6425984); /* [64, 64] */
-  float *lstm1_sigmoid_t6_5 = (float *)(A + 6262144); /* [64, 64] */
-  float *lstm1_tanh_t6_3 = (float *)(A + 6294912); /* [64, 64] */
-  float *lstm1_sigmoid_t6_6 = (float *)(A + 6278528); /* [64, 64] */
-  float *lstm1_add_t5_4 = (float *)(A + 6311296); /* [64, 64] */
-  float *d_lstm1_mul_t6 = (float *)(A + 5262720); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t7, lstm1_sigmoid_t6_4, lstm1_tanh_t6_4, d_lstm1_mul_t7, lstm1_sigmoid_t6_5, lstm1_tanh_t6_3, lstm1_sigmoid_t6_6, lstm1_add_t5_4, d_lstm1_mul_t6, d_lstm1_mul_concat_stack_2 + 98304, d_lstm1_mul_concat_stack_2 + 98368, d_lstm1_mul_concat_stack_2 + 98432);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t7, lstm1_tanh_t6_4, lstm1_sigmoid_t6_4, d_lstm1_mul_concat_stack_2 + 98496);
-  float *d_lstm1_matmul_weight_hh_reverse_t6 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 98304, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t6);
-  float *lstm1_sigmoid_t5_4 = (float *)(A + 6147456); /* [64, 64] */
-  float *lstm1_tanh_t5_4 = (float *)(A + 6327680); /* [64, 64] */
-  float *lstm1_sigmoid_t5_5 = (float *)(A + 6163840); /* [64, 64] */
-  float *lstm1_tanh_t5_3 = (float *)(A + 6196608); /* [64, 64] */
-  float *lstm1_sigmoid_t5_6 = (float *)(A + 6180224); /* [64, 64] */
-  float *lstm1_add_t4_4 = (float *)(A + 6212992); /* [64, 64] */
-  float *d_lstm1_mul_t5 = (float *)(A + 5246336); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t6, lstm1_sigmoid_t5_4, lstm1_tanh_t5_4, d_lstm1_mul_t6, lstm1_sigmoid_t5_5, lstm1_tanh_t5_3, lstm1_sigmoid_t5_6, lstm1_add_t4_4, d_lstm1_mul_t5, d_lstm1_mul_concat_stack_2 + 81920, d_lstm1_mul_concat_stack_2 + 81984, d_lstm1_mul_concat_stack_2 + 82048);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t6, lstm1_tanh_t5_4, lstm1_sigmoid_t5_4, d_lstm1_mul_concat_stack_2 + 82112);
-  float *d_lstm1_matmul_weight_hh_reverse_t5 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 81920, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t5);
-  float *lstm1_sigmoid_t4_4 = (float *)(A + 6049152); /* [64, 64] */
+  float *d_lstm1_matmul_weight_hh_reverse_t5 = (float *)(A + 6212992); /* [64, 64] */
   float *lstm1_tanh_t4_4 = (float *)(A + 6229376); /* [64, 64] */
-  float *lstm1_sigmoid_t4_5 = (float *)(A + 6065536); /* [64, 64] */
-  float *lstm1_tanh_t4_3 = (float *)(A + 6098304); /* [64, 64] */
-  float *lstm1_sigmoid_t4_6 = (float *)(A + 6081920); /* [64, 64] */
-  float *lstm1_add_t3_4 = (float *)(A + 6114688); /* [64, 64] */
-  float *d_lstm1_mul_t4 = (float *)(A + 5262720); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t5, lstm1_sigmoid_t4_4, lstm1_tanh_t4_4, d_lstm1_mul_t5, lstm1_sigmoid_t4_5, lstm1_tanh_t4_3, lstm1_sigmoid_t4_6, lstm1_add_t3_4, d_lstm1_mul_t4, d_lstm1_mul_concat_stack_2 + 65536, d_lstm1_mul_concat_stack_2 + 65600, d_lstm1_mul_concat_stack_2 + 65664);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t5, lstm1_tanh_t4_4, lstm1_sigmoid_t4_4, d_lstm1_mul_concat_stack_2 + 65728);
-  float *d_lstm1_matmul_weight_hh_reverse_t4 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 65536, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t4);
-  float *lstm1_sigmoid_t3_4 = (float *)(A + 5950848); /* [64, 64] */
+  float *lstm1_sigmoid_t4_4 = (float *)(A + 6147456); /* [64, 64] */
+  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 8408448); /* [28, 64, 256] */
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t5, lstm1_tanh_t4_4, lstm1_sigmoid_t4_4, d_lstm1_mul_concat_stack_2 + 65728);
+  float *d_lstm1_matmul_weight_hh_reverse_t4 = (float *)(A + 2772352); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 65536, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t4);
+  float *lstm1_sigmoid_t3_4 = (float *)(A + 6049152); /* [64, 64] */
   float *lstm1_tanh_t3_4 = (float *)(A + 6131072); /* [64, 64] */
-  float *lstm1_sigmoid_t3_5 = (float *)(A + 5967232); /* [64, 64] */
-  float *lstm1_tanh_t3_3 = (float *)(A + 6000000); /* [64, 64] */
-  float *lstm1_sigmoid_t3_6 = (float *)(A + 5983616); /* [64, 64] */
+  float *d_lstm1_mul_t4 = (float *)(A + 2755968); /* [64, 64] */
+  float *lstm1_sigmoid_t3_5 = (float *)(A + 6065536); /* [64, 64] */
+  float *lstm1_tanh_t3_3 = (float *)(A + 6098304); /* [64, 64] */
+  float *lstm1_sigmoid_t3_6 = (float *)(A + 6081920); /* [64, 64] */
   float *lstm1_add_t2_4 = (float *)(A + 6016384); /* [64, 64] */
-  float *d_lstm1_mul_t3 = (float *)(A + 5246336); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t4, lstm1_sigmoid_t3_4, lstm1_tanh_t3_4, d_lstm1_mul_t4, lstm1_sigmoid_t3_5, lstm1_tanh_t3_3, lstm1_sigmoid_t3_6, lstm1_add_t2_4, d_lstm1_mul_t3, d_lstm1_mul_concat_stack_2 + 49152, d_lstm1_mul_concat_stack_2 + 49216, d_lstm1_mul_concat_stack_2 + 49280);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t4, lstm1_tanh_t3_4, lstm1_sigmoid_t3_4, d_lstm1_mul_concat_stack_2 + 49344);
-  float *d_lstm1_matmul_weight_hh_reverse_t3 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 49152, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t3);
-  float *lstm1_sigmoid_t2_4 = (float *)(A + 5852544); /* [64, 64] */
+  float *d_lstm1_mul_t3 = (float *)(A + 2788736); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t4, lstm1_sigmoid_t3_4, lstm1_tanh_t3_4, d_lstm1_mul_t4, lstm1_sigmoid_t3_5, lstm1_tanh_t3_3, lstm1_sigmoid_t3_6, lstm1_add_t2_4, d_lstm1_mul_t3, d_lstm1_mul_concat_stack_2 + 49152, d_lstm1_mul_concat_stack_2 + 49216, d_lstm1_mul_concat_stack_2 + 49280);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t4, lstm1_tanh_t3_4, lstm1_sigmoid_t3_4, d_lstm1_mul_concat_stack_2 + 49344);
+  float *d_lstm1_matmul_weight_hh_reverse_t3 = (float *)(A + 6016384); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 49152, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t3);
+  float *lstm1_sigmoid_t2_4 = (float *)(A + 5950848); /* [64, 64] */
   float *lstm1_tanh_t2_4 = (float *)(A + 6032768); /* [64, 64] */
-  float *lstm1_sigmoid_t2_5 = (float *)(A + 5868928); /* [64, 64] */
-  float *lstm1_tanh_t2_3 = (float *)(A + 5901696); /* [64, 64] */
-  float *lstm1_sigmoid_t2_6 = (float *)(A + 5885312); /* [64, 64] */
+  float *lstm1_sigmoid_t2_5 = (float *)(A + 5967232); /* [64, 64] */
+  float *lstm1_tanh_t2_3 = (float *)(A + 6000000); /* [64, 64] */
+  float *lstm1_sigmoid_t2_6 = (float *)(A + 5983616); /* [64, 64] */
   float *lstm1_add_t1_4 = (float *)(A + 5918080); /* [64, 64] */
-  float *d_lstm1_mul_t2 = (float *)(A + 5262720); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t3, lstm1_sigmoid_t2_4, lstm1_tanh_t2_4, d_lstm1_mul_t3, lstm1_sigmoid_t2_5, lstm1_tanh_t2_3, lstm1_sigmoid_t2_6, lstm1_add_t1_4, d_lstm1_mul_t2, d_lstm1_mul_concat_stack_2 + 32768, d_lstm1_mul_concat_stack_2 + 32832, d_lstm1_mul_concat_stack_2 + 32896);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t3, lstm1_tanh_t2_4, lstm1_sigmoid_t2_4, d_lstm1_mul_concat_stack_2 + 32960);
-  float *d_lstm1_matmul_weight_hh_reverse_t2 = (float *)(A + 5229952); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 32768, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t2);
-  float *lstm1_sigmoid_t1_4 = (float *)(A + 5164416); /* [64, 64] */
+  float *d_lstm1_mul_t2 = (float *)(A + 2755968); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t3, lstm1_sigmoid_t2_4, lstm1_tanh_t2_4, d_lstm1_mul_t3, lstm1_sigmoid_t2_5, lstm1_tanh_t2_3, lstm1_sigmoid_t2_6, lstm1_add_t1_4, d_lstm1_mul_t2, d_lstm1_mul_concat_stack_2 + 32768, d_lstm1_mul_concat_stack_2 + 32832, d_lstm1_mul_concat_stack_2 + 32896);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t3, lstm1_tanh_t2_4, lstm1_sigmoid_t2_4, d_lstm1_mul_concat_stack_2 + 32960);
+  float *d_lstm1_matmul_weight_hh_reverse_t2 = (float *)(A + 2772352); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 32768, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t2);
+  float *lstm1_sigmoid_t1_4 = (float *)(A + 5852544); /* [64, 64] */
   float *lstm1_tanh_t1_4 = (float *)(A + 5934464); /* [64, 64] */
-  float *lstm1_sigmoid_t1_5 = (float *)(A + 5180800); /* [64, 64] */
-  float *lstm1_tanh_t1_3 = (float *)(A + 5213568); /* [64, 64] */
-  float *lstm1_sigmoid_t1_6 = (float *)(A + 5197184); /* [64, 64] */
+  float *lstm1_sigmoid_t1_5 = (float *)(A + 5868928); /* [64, 64] */
+  float *lstm1_tanh_t1_3 = (float *)(A + 5901696); /* [64, 64] */
+  float *lstm1_sigmoid_t1_6 = (float *)(A + 5885312); /* [64, 64] */
   float *lstm1_mul_t0_2 = (float *)(A + 5377408); /* [64, 64] */
-  float *d_lstm1_mul_t1 = (float *)(A + 5246336); /* [64, 64] */
-  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t2, lstm1_sigmoid_t1_4, lstm1_tanh_t1_4, d_lstm1_mul_t2, lstm1_sigmoid_t1_5, lstm1_tanh_t1_3, lstm1_sigmoid_t1_6, lstm1_mul_t0_2, d_lstm1_mul_t1, d_lstm1_mul_concat_stack_2 + 16384, d_lstm1_mul_concat_stack_2 + 16448, d_lstm1_mul_concat_stack_2 + 16512);
-  k31_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t2, lstm1_tanh_t1_4, lstm1_sigmoid_t1_4, d_lstm1_mul_concat_stack_2 + 16576);
-  float *d_lstm1_matmul_weight_hh_reverse_t1 = (float *)(A + 5164416); /* [64, 64] */
-  k29_matmul(d_lstm1_mul_concat_stack_2 + 16384, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t1);
+  float *d_lstm1_mul_t1 = (float *)(A + 2788736); /* [64, 64] */
+  k39_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t2, lstm1_sigmoid_t1_4, lstm1_tanh_t1_4, d_lstm1_mul_t2, lstm1_sigmoid_t1_5, lstm1_tanh_t1_3, lstm1_sigmoid_t1_6, lstm1_mul_t0_2, d_lstm1_mul_t1, d_lstm1_mul_concat_stack_2 + 16384, d_lstm1_mul_concat_stack_2 + 16448, d_lstm1_mul_concat_stack_2 + 16512);
+  k30_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t2, lstm1_tanh_t1_4, lstm1_sigmoid_t1_4, d_lstm1_mul_concat_stack_2 + 16576);
+  float *d_lstm1_matmul_weight_hh_reverse_t1 = (float *)(A + 5377408); /* [64, 64] */
+  k28_matmul(d_lstm1_mul_concat_stack_2 + 16384, P + 31232 /* lstm1.weight_hh_reverse */, d_lstm1_matmul_weight_hh_reverse_t1);
   float *lstm1_sigmoid_t0_3 = (float *)(A + 5328256); /* [64, 64] */
   float *lstm1_tanh_t0_4 = (float *)(A + 5393792); /* [64, 64] */
   float *lstm1_tanh_t0_3 = (float *)(A + 5361024); /* [64, 64] */
   float *lstm1_sigmoid_t0_4 = (float *)(A + 5344640); /* [64, 64] */
-  float *d_lstm1_mul_t0_4 = (float *)(A + 5262720); /* [64, 64] */
-  float *d_lstm1_mul_t0_5 = (float *)(A + 5377408); /* [64, 64] */
-  k41_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t1, lstm1_sigmoid_t0_3, lstm1_tanh_t0_4, d_lstm1_mul_t1, lstm1_tanh_t0_3, lstm1_sigmoid_t0_4, d_lstm1_mul_t0_4, d_lstm1_mul_t0_5);
-  float *d_lstm1_const_2 = (float *)(A + 5344640); /* [64, 64] */
-  k33_const(d_lstm1_const_2);
-  float *d_lstm1_mul_t0_6 = (float *)(A + 5361024); /* [64, 64] */
-  k34_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t1, lstm1_tanh_t0_4, lstm1_sigmoid_t0_3, d_lstm1_mul_t0_6);
-  k35_concat(d_lstm1_mul_t0_4, d_lstm1_const_2, d_lstm1_mul_t0_5, d_lstm1_mul_t0_6, d_lstm1_mul_concat_stack_2);
+  float *d_lstm1_mul_t0_4 = (float *)(A + 2755968); /* [64, 64] */
+  float *d_lstm1_mul_t0_5 = (float *)(A + 2772352); /* [64, 64] */
+  k40_mul_mul_sub(d_lstm1_matmul_weight_hh_reverse_t1, lstm1_sigmoid_t0_3, lstm1_tanh_t0_4, d_lstm1_mul_t1, lstm1_tanh_t0_3, lstm1_sigmoid_t0_4, d_lstm1_mul_t0_4, d_lstm1_mul_t0_5);
+  float *d_lstm1_const_2 = (float *)(A + 2788736); /* [64, 64] */
+  k32_const(d_lstm1_const_2);
+  float *d_lstm1_mul_t0_6 = (float *)(A + 5344640); /* [64, 64] */
+  k33_mul_sub_mul(d_lstm1_matmul_weight_hh_reverse_t1, lstm1_tanh_t0_4, lstm1_sigmoid_t0_3, d_lstm1_mul_t0_6);
+  k34_concat(d_lstm1_mul_t0_4, d_lstm1_const_2, d_lstm1_mul_t0_5, d_lstm1_mul_t0_6, d_lstm1_mul_concat_stack_2);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
-  float *d_lstm1_matmul_3 = (float *)(A + 2198336); /* [256, 28] */
-  char *d_lstm1_matmul_scratch_3 = A + 2739584; /* 61440 bytes */
-  k36_matmul(d_lstm1_mul_concat_stack_2, normalize1_div_stack, d_lstm1_matmul_3, d_lstm1_matmul_scratch_3);
+  float *d_lstm1_matmul_3 = (float *)(A + 2755968); /* [256, 28] */
+  char *d_lstm1_matmul_scratch_3 = A + 5344640; /* 61440 bytes */
+  k35_matmul(d_lstm1_mul_concat_stack_2, normalize1_div_stack, d_lstm1_matmul_3, d_lstm1_matmul_scratch_3);
   float *lstm1_mul_stack_2 = (float *)(A + 5410176); /* [27, 64, 64] */
-  float *d_lstm1_matmul_4 = (float *)(A + 2739584); /* [256, 64] */
-  char *d_lstm1_matmul_scratch_4 = A + 2837888; /* 98304 bytes */
-  k37_matmul(d_lstm1_mul_concat_stack_2 + 16384, lstm1_mul_stack_2, d_lstm1_matmul_4, d_lstm1_matmul_scratch_4);
+  float *d_lstm1_matmul_4 = (float *)(A + 5344640); /* [256, 64] */
+  char *d_lstm1_matmul_scratch_4 = A + 2805120; /* 98304 bytes */
+  k36_matmul(d_lstm1_mul_concat_stack_2 + 16384, lstm1_mul_stack_2, d_lstm1_matmul_4, d_lstm1_matmul_scratch_4);
   float *d_lstm1_sum_to_2 = (float *)(A + 232960); /* [256] */
-  k38_sum_to(d_lstm1_mul_concat_stack_2, d_lstm1_sum_to_2);
+  k37_sum_to(d_lstm1_mul_concat_stack_2, d_lstm1_sum_to_2);
   float *d_line17_sub = (float *)A; /* [64, 10] */
   float *lstm1_mul_concat = (float *)(A + 236032); /* [64, 128] */
-  float *d_dense1_matmul = (float *)(A + 5164416); /* [10, 128] */
-  char *d_dense1_matmul_scratch = A + 5169536; /* 2560 bytes */
-  k42_matmul(d_line17_sub, lstm1_mul_concat, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 2198208); /* [10] */
-  k43_sum_to(d_line17_sub, d_dense1_sum_to);
-  float *line17_sum_to_2 = (float *)(A + 2198272); /* [] */
-  float *loss_value = (float *)(A + 5169536); /* [] */
-  k44_mul_neg(line17_sum_to_2, loss_value);
-  float *line18_sum_to = (float *)(A + 2198016); /* [] */
-  float *metric_accuracy = (float *)(A + 2198272); /* [] */
-  k45_mul(line18_sum_to, metric_accuracy);
+  float *d_dense1_matmul = (float *)(A + 5328256); /* [10, 128] */
+  char *d_dense1_matmul_scratch = A + 351040; /* 2560 bytes */
+  k41_matmul(d_line17_sub, lstm1_mul_concat, d_dense1_matmul, d_dense1_matmul_scratch);
+  float *d_dense1_sum_to = (float *)(A + 350848); /* [10] */
+  k42_sum_to(d_line17_sub, d_dense1_sum_to);
+  float *line17_sum_to_2 = (float *)(A + 355840); /* [] */
+  float *loss_value = (float *)(A + 350912); /* [] */
+  k43_mul_neg(line17_sum_to_2, loss_value);
+  float *line18_sum_to = (float *)(A + 350976); /* [] */
+  float *metric_accuracy = (float *)(A + 5333376); /* [] */
+  k44_mul(line18_sum_to, metric_accuracy);
   float *d_lstm1_matmul = (float *)(A + 203264); /* [256, 28] */
-  float *opt_sqrt = (float *)(A + 2198080); /* [] */
-  float *opt_div = (float *)(A + 2198144); /* [] */
-  k54_mul_mul_add(P + 49440 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 56608 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-}
-
-static void fmnist_bilstm_train_step_9(float *restrict P, const fmnist_bilstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_matmul_2 = (float *)(A + 5098880); /* [256, 64] */
-  float *opt_sqrt = (float *)(A + 2198080); /* [] */
-  float *opt_div = (float *)(A + 2198144); /* [] */
-  k55_mul_mul_add(P + 63776 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 80160 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* lstm1.weight_hh */);
+  float *opt_sqrt = (float *)(A + 350720); /* [] */
+  float *opt_div = (float *)(A + 350784); /* [] */
+  k53_mul_mul_add(P + 49440 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 56608 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  float *d_lstm1_matmul_2 = (float *)(A + 5262720); /* [256, 64] */
+  k54_mul_mul_add(P + 63776 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 80160 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* lstm1.weight_hh */);
   float *d_lstm1_sum_to = (float *)(A + 231936); /* [256] */
-  k56_mul_mul_mul(P + 97312 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 97056 /* opt.lstm1.bias_hh.exp_avg */, P + 96544 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 96800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */);
-  float *d_lstm1_matmul_3 = (float *)(A + 2198336); /* [256, 28] */
-  k54_mul_mul_add(P + 97568 /* opt.lstm1.weight_ih_reverse.exp_avg */, d_lstm1_matmul_3, P + 104736 /* opt.lstm1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 24064 /* lstm1.weight_ih_reverse */);
-  float *d_lstm1_matmul_4 = (float *)(A + 2739584); /* [256, 64] */
-  k55_mul_mul_add(P + 111904 /* opt.lstm1.weight_hh_reverse.exp_avg */, d_lstm1_matmul_4, P + 128288 /* opt.lstm1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 31232 /* lstm1.weight_hh_reverse */);
-  float *d_lstm1_sum_to_2 = (float *)(A + 232960); /* [256] */
-  k56_mul_mul_mul(P + 145440 /* opt.lstm1.bias_hh_reverse.exp_avg_sq */, P + 145184 /* opt.lstm1.bias_hh_reverse.exp_avg */, P + 144672 /* opt.lstm1.bias_ih_reverse.exp_avg */, d_lstm1_sum_to_2, P + 144928 /* opt.lstm1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */);
-  float *d_dense1_matmul = (float *)(A + 5164416); /* [10, 128] */
-  k57_mul_mul_add(P + 145696 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 146976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 48128 /* dense1.weight */);
-  float *d_dense1_sum_to = (float *)(A + 2198208); /* [10] */
-  k58_mul_mul_add(P + 148256 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 148272 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 49408 /* dense1.bias */);
+  k55_mul_mul_mul(P + 97312 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 97056 /* opt.lstm1.bias_hh.exp_avg */, P + 96544 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 96800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */);
+  k53_mul_mul_add(P + 97568 /* opt.lstm1.weight_ih_reverse.exp_avg */, d_lstm1_matmul_3, P + 104736 /* opt.lstm1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 24064 /* lstm1.weight_ih_reverse */);
+  k54_mul_mul_add(P + 111904 /* opt.lstm1.weight_hh_reverse.exp_avg */, d_lstm1_matmul_4, P + 128288 /* opt.lstm1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 31232 /* lstm1.weight_hh_reverse */);
+  k55_mul_mul_mul(P + 145440 /* opt.lstm1.bias_hh_reverse.exp_avg_sq */, P + 145184 /* opt.lstm1.bias_hh_reverse.exp_avg */, P + 144672 /* opt.lstm1.bias_ih_reverse.exp_avg */, d_lstm1_sum_to_2, P + 144928 /* opt.lstm1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */);
+  k56_mul_mul_add(P + 145696 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 146976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 48128 /* dense1.weight */);
+  k57_mul_mul_add(P + 148256 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 148272 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 49408 /* dense1.bias */);
 }
 
 float fmnist_bilstm_train_step(float *params, const fmnist_bilstm_batch *in, fmnist_bilstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -5337,30 +5033,29 @@ float fmnist_bilstm_train_step(float *params, const fmnist_bilstm_batch *in, fmn
   fmnist_bilstm_train_step_6(P, in, A, seed);
   fmnist_bilstm_train_step_7(P, in, A, seed);
   fmnist_bilstm_train_step_8(P, in, A, seed);
-  fmnist_bilstm_train_step_9(P, in, A, seed);
-  float *loss_value = (float *)(A + 5169536); /* [] */
-  float *metric_accuracy = (float *)(A + 2198272); /* [] */
-  k46_copy(loss_value, &loss);
-  if (metrics) k46_copy(metric_accuracy, &metrics->accuracy);
+  float *loss_value = (float *)(A + 350912); /* [] */
+  float *metric_accuracy = (float *)(A + 5333376); /* [] */
+  k45_copy(loss_value, &loss);
+  if (metrics) k45_copy(metric_accuracy, &metrics->accuracy);
   return loss;
 }
 
 static void fmnist_bilstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_sqrt = (float *)A; /* [] */
-  k52_add_pow_sub(P + 49424 /* opt.step */, opt_sqrt);
+  k51_add_pow_sub(P + 49424 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 64); /* [] */
-  k53_pow_sub_div(P + 49424 /* opt.step */, opt_div);
-  k54_mul_mul_add(P + 49440 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 56608 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-  k55_mul_mul_add(P + 63776 /* opt.lstm1.weight_hh.exp_avg */, in + 7168 /* grad.lstm1.weight_hh */, P + 80160 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* lstm1.weight_hh */);
-  k59_mul_mul_add(P + 96544 /* opt.lstm1.bias_ih.exp_avg */, in + 23552 /* grad.lstm1.bias_ih */, P + 96800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* lstm1.bias_ih */);
-  k59_mul_mul_add(P + 97056 /* opt.lstm1.bias_hh.exp_avg */, in + 23808 /* grad.lstm1.bias_hh */, P + 97312 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* lstm1.bias_hh */);
-  k54_mul_mul_add(P + 97568 /* opt.lstm1.weight_ih_reverse.exp_avg */, in + 24064 /* grad.lstm1.weight_ih_reverse */, P + 104736 /* opt.lstm1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 24064 /* lstm1.weight_ih_reverse */);
-  k55_mul_mul_add(P + 111904 /* opt.lstm1.weight_hh_reverse.exp_avg */, in + 31232 /* grad.lstm1.weight_hh_reverse */, P + 128288 /* opt.lstm1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 31232 /* lstm1.weight_hh_reverse */);
-  k59_mul_mul_add(P + 144672 /* opt.lstm1.bias_ih_reverse.exp_avg */, in + 47616 /* grad.lstm1.bias_ih_reverse */, P + 144928 /* opt.lstm1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47616 /* lstm1.bias_ih_reverse */);
-  k59_mul_mul_add(P + 145184 /* opt.lstm1.bias_hh_reverse.exp_avg */, in + 47872 /* grad.lstm1.bias_hh_reverse */, P + 145440 /* opt.lstm1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47872 /* lstm1.bias_hh_reverse */);
-  k57_mul_mul_add(P + 145696 /* opt.dense1.weight.exp_avg */, in + 48128 /* grad.dense1.weight */, P + 146976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 48128 /* dense1.weight */);
-  k58_mul_mul_add(P + 148256 /* opt.dense1.bias.exp_avg */, in + 49408 /* grad.dense1.bias */, P + 148272 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 49408 /* dense1.bias */);
+  k52_pow_sub_div(P + 49424 /* opt.step */, opt_div);
+  k53_mul_mul_add(P + 49440 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 56608 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  k54_mul_mul_add(P + 63776 /* opt.lstm1.weight_hh.exp_avg */, in + 7168 /* grad.lstm1.weight_hh */, P + 80160 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* lstm1.weight_hh */);
+  k58_mul_mul_add(P + 96544 /* opt.lstm1.bias_ih.exp_avg */, in + 23552 /* grad.lstm1.bias_ih */, P + 96800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* lstm1.bias_ih */);
+  k58_mul_mul_add(P + 97056 /* opt.lstm1.bias_hh.exp_avg */, in + 23808 /* grad.lstm1.bias_hh */, P + 97312 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* lstm1.bias_hh */);
+  k53_mul_mul_add(P + 97568 /* opt.lstm1.weight_ih_reverse.exp_avg */, in + 24064 /* grad.lstm1.weight_ih_reverse */, P + 104736 /* opt.lstm1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 24064 /* lstm1.weight_ih_reverse */);
+  k54_mul_mul_add(P + 111904 /* opt.lstm1.weight_hh_reverse.exp_avg */, in + 31232 /* grad.lstm1.weight_hh_reverse */, P + 128288 /* opt.lstm1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 31232 /* lstm1.weight_hh_reverse */);
+  k58_mul_mul_add(P + 144672 /* opt.lstm1.bias_ih_reverse.exp_avg */, in + 47616 /* grad.lstm1.bias_ih_reverse */, P + 144928 /* opt.lstm1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47616 /* lstm1.bias_ih_reverse */);
+  k58_mul_mul_add(P + 145184 /* opt.lstm1.bias_hh_reverse.exp_avg */, in + 47872 /* grad.lstm1.bias_hh_reverse */, P + 145440 /* opt.lstm1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47872 /* lstm1.bias_hh_reverse */);
+  k56_mul_mul_add(P + 145696 /* opt.dense1.weight.exp_avg */, in + 48128 /* grad.dense1.weight */, P + 146976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 48128 /* dense1.weight */);
+  k57_mul_mul_add(P + 148256 /* opt.dense1.bias.exp_avg */, in + 49408 /* grad.dense1.bias */, P + 148272 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 49408 /* dense1.bias */);
 }
 
 void fmnist_bilstm_apply(float *params, const float *grads, void *arena) {
@@ -5373,7 +5068,7 @@ void fmnist_bilstm_apply(float *params, const float *grads, void *arena) {
 }
 
 #ifdef RNNC_TOOL_API
-const long fmnist_bilstm_tool_arena[5] = {2278272, 10240896, 10243456, 128, 0};
+const long fmnist_bilstm_tool_arena[5] = {2229120, 10240896, 10243456, 128, 0};
 const int fmnist_bilstm_tool_dtype = 4; /* bytes per element */
 const int fmnist_bilstm_tool_nparams = 31;
 const char *const fmnist_bilstm_tool_inputs[] = {"x", "y", 0};

@@ -594,8 +594,8 @@ static void k5_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restr
     }
 }
 
-/* matmul [64, 512] (fmnist_lstm.lua:12) */
-static void k6_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [64, 512] (fmnist_lstm.lua:12), then fused: add add add over add [64, 512] (fmnist_lstm.lua:12) */
+static void k6_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -631,32 +631,69 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 512 + j + c] = acc0[c];
-        out[(i + 1) * 512 + j + c] = acc1[c];
-        out[(i + 2) * 512 + j + c] = acc2[c];
-        out[(i + 3) * 512 + j + c] = acc3[c];
-        out[(i + 4) * 512 + j + c] = acc4[c];
-        out[(i + 5) * 512 + j + c] = acc5[c];
-        out[(i + 6) * 512 + j + c] = acc6[c];
-        out[(i + 7) * 512 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
+          const float t1 = (acc0[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 512 + i1] = t2;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
+          const float t1 = (acc1[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 512 + i1] = t2;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
+          const float t1 = (acc2[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 512 + i1] = t2;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
+          const float t1 = (acc3[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 512 + i1] = t2;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
+          const float t1 = (acc4[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 512 + i1] = t2;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
+          const float t1 = (acc5[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 512 + i1] = t2;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
+          const float t1 = (acc6[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 512 + i1] = t2;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
+          const float t1 = (acc7[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 512 + i1] = t2;
+        }
       }
     }
   }
 }
 
-/* fused: add add add over add [64, 512] (fmnist_lstm.lua:12) */
-static void k7_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 512; i1++) {
-      const float t0 = (a0[i0 * 512 + i1] + a1[i1]);
-      const float t1 = (a2[i0 * 512 + i1] + a3[i1]);
-      const float t2 = (t0 + t1);
-      out0[i0 * 512 + i1] = t2;
-    }
-}
-
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 128] (fmnist_lstm.lua:12) */
-static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k7_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0d = (1.0f + rnnc_expf(-a0[i0 * 512 + i1]));
@@ -676,7 +713,7 @@ static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 }
 
 /* transpose [128, 10] (fmnist_lstm.lua:13) */
-static void k9_transpose(const float *restrict a0, float *restrict out) {
+static void k8_transpose(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 128; i += 8) {
     {
       const long j = 0;
@@ -695,7 +732,7 @@ static void k9_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 128] (fmnist_lstm.lua:12) */
-static void k10_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k9_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0d = (1.0f + rnnc_expf(-a0[i0 * 512 + i1]));
@@ -714,7 +751,7 @@ static void k10_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* matmul [64, 10] (fmnist_lstm.lua:13) */
-static void k11_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -765,7 +802,7 @@ static void k11_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 10] (fmnist_lstm.lua:13) */
-static void k12_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1] + a1[i1]);
@@ -774,7 +811,7 @@ static void k12_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 10] (fmnist_lstm.lua:13) */
-static void k13_copy(const float *restrict a0, float *restrict out) {
+static void k12_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 10 + i1];
@@ -782,7 +819,7 @@ static void k13_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [64, 128] (fmnist_lstm.lua:12) */
-static void k14_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k13_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
@@ -801,7 +838,7 @@ static void k14_sigmoid_sigmoid_tanh(const float *restrict a0, const float *rest
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 128] (fmnist_lstm.lua:12) */
-static void k15_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
+static void k14_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
@@ -824,7 +861,7 @@ static void k15_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [64, 128] (fmnist_lstm.lua:12) */
-static void k16_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k15_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 512 + i1])));
@@ -846,7 +883,7 @@ static void k16_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* one_hot [64, 10] (fmnist_lstm.lua:16) */
-static void k17_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k16_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r];
@@ -855,7 +892,7 @@ static void k17_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [64, 10] (fmnist_lstm.lua:16) */
-static void k18_log_softmax(const float *restrict a0, float *restrict out) {
+static void k17_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -868,7 +905,7 @@ static void k18_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 10] (fmnist_lstm.lua:16) */
-static void k19_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k18_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -876,7 +913,7 @@ static void k19_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (fmnist_lstm.lua:16) */
-static void k20_sum_to(const float *restrict a0, float *restrict out) {
+static void k19_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -885,7 +922,7 @@ static void k20_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (fmnist_lstm.lua:16) */
-static void k21_sum_to(const float *restrict a0, float *restrict out) {
+static void k20_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
@@ -893,7 +930,7 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (fmnist_lstm.lua:17) */
-static void k22_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k21_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++) {
@@ -905,14 +942,14 @@ static void k22_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (fmnist_lstm.lua:17) */
-static void k23_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k22_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (fmnist_lstm.lua:16) */
-static void k24_mul(const float *restrict a0, float *restrict out0) {
+static void k23_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0]);
     out0[i0] = t0;
@@ -920,7 +957,7 @@ static void k24_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 10] (fmnist_lstm.lua:16) */
-static void k25_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k24_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1]);
@@ -931,7 +968,7 @@ static void k25_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 128] (fmnist_lstm.lua:13) */
-static void k26_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k25_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 10; k++)
@@ -981,7 +1018,7 @@ static void k26_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul sub mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [64, 128] (fmnist_lstm.lua:12) */
-static void k27_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k26_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
@@ -1008,7 +1045,7 @@ static void k27_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul sub mul mul over mul [64, 128] (fmnist_lstm.lua:12) */
-static void k28_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k27_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
@@ -1020,7 +1057,7 @@ static void k28_mul_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 128] (fmnist_lstm.lua:12) */
-static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1067,7 +1104,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul mul sub mul addn mul sub mul mul mul sub mul mul mul mul sub mul over mul [64, 128] (fmnist_lstm.lua:12) */
-static void k30_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k29_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
@@ -1096,7 +1133,7 @@ static void k30_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul sub mul addn mul sub mul mul mul mul sub mul over mul [64, 128] (fmnist_lstm.lua:12) */
-static void k31_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
+static void k30_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (a2[i0] * a3[i0]);
@@ -1118,12 +1155,12 @@ static void k31_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* const [64, 128] (fmnist_lstm.lua:12) */
-static void k32_const(float *restrict out) {
+static void k31_const(float *restrict out) {
   for (long i = 0; i < 8192; i++) out[i] = 0.0f;
 }
 
 /* fused: mul sub mul mul over mul [64, 128] (fmnist_lstm.lua:12) */
-static void k33_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k32_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 8192; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (1.0f - a2[i0]);
@@ -1134,7 +1171,7 @@ static void k33_mul_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* concat [64, 512] (fmnist_lstm.lua:12) */
-static void k34_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k33_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 512 + i1] = a0[i0 * 128 + i1];
@@ -1154,7 +1191,7 @@ static void k34_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [512, 28] (fmnist_lstm.lua:12) */
-static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k34_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
@@ -1269,7 +1306,7 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [512, 128] (fmnist_lstm.lua:12) */
-static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
@@ -1346,7 +1383,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [512] (fmnist_lstm.lua:12) */
-static void k37_sum_to(const float *restrict a0, float *restrict out) {
+static void k36_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 512; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -1356,7 +1393,7 @@ static void k37_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [10, 128] (fmnist_lstm.lua:13) */
-static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
     const long j = 0;
     float (*bp)[10] = (float (*)[10])(void *)scratch;
@@ -1410,7 +1447,7 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (fmnist_lstm.lua:13) */
-static void k39_sum_to(const float *restrict a0, float *restrict out) {
+static void k38_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1419,7 +1456,7 @@ static void k39_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (fmnist_lstm.lua:16) */
-static void k40_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k39_mul_neg(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     const float t1 = (-t0);
@@ -1428,7 +1465,7 @@ static void k40_mul_neg(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [] (fmnist_lstm.lua:17) */
-static void k41_mul(const float *restrict a0, float *restrict out0) {
+static void k40_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     out0[0] = t0;
@@ -1436,14 +1473,14 @@ static void k41_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* copy out neg [] (fmnist_lstm.lua:16) */
-static void k42_copy(const float *restrict a0, float *restrict out) {
+static void k41_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out matmul [512, 28] (fmnist_lstm.lua:12) */
-static void k43_copy(const float *restrict a0, float *restrict out) {
+static void k42_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1] = a0[i0 * 28 + i1];
@@ -1451,7 +1488,7 @@ static void k43_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [512, 128] (fmnist_lstm.lua:12) */
-static void k44_copy(const float *restrict a0, float *restrict out) {
+static void k43_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1459,14 +1496,14 @@ static void k44_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [512] (fmnist_lstm.lua:12) */
-static void k45_copy(const float *restrict a0, float *restrict out) {
+static void k44_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 512; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [10, 128] (fmnist_lstm.lua:13) */
-static void k46_copy(const float *restrict a0, float *restrict out) {
+static void k45_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1474,14 +1511,14 @@ static void k46_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (fmnist_lstm.lua:13) */
-static void k47_copy(const float *restrict a0, float *restrict out) {
+static void k46_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
-static void k48_add_pow_sub(float *restrict a0, float *restrict out0) {
+static void k47_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -1493,7 +1530,7 @@ static void k48_add_pow_sub(float *restrict a0, float *restrict out0) {
 }
 
 /* fused: pow sub div over div [] */
-static void k49_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k48_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -1503,7 +1540,7 @@ static void k49_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512, 28]; updated in place: a0, a2, a5 */
-static void k50_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1525,7 +1562,7 @@ static void k50_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512, 128]; updated in place: a0, a2, a5 */
-static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k50_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1547,7 +1584,7 @@ static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [512]; updated in place: a0, a1, a2, a4, a7, a8 */
-static void k52_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
+static void k51_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -1582,7 +1619,7 @@ static void k52_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
-static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k52_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1604,7 +1641,7 @@ static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
-static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1626,7 +1663,7 @@ static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512]; updated in place: a0, a2, a5 */
-static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1648,7 +1685,7 @@ static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: sub div over div [1, 28] (fmnist_lstm.lua:12) */
-static void k56_sub_div(const float *restrict a0, float *restrict out0) {
+static void k55_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 28; i0++) {
     const float t0 = (a0[i0] - 0.286000013f);
     const float t1 = (t0 / 0.352999985f);
@@ -1657,7 +1694,7 @@ static void k56_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 512] (fmnist_lstm.lua:12) plus matmul [1, 512] (fmnist_lstm.lua:12), then fused: add add add over add [1, 512] (fmnist_lstm.lua:12) */
-static void k57_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+static void k56_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   for (long j = 0; j < 512 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1887,7 +1924,7 @@ static void k57_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 128] (fmnist_lstm.lua:12) */
-static void k58_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k57_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0d = (1.0f + rnnc_expf(-a0[i0]));
     const float t1d = (1.0f + rnnc_expf(-a1[i0]));
@@ -1906,7 +1943,7 @@ static void k58_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* matmul [1, 10] (fmnist_lstm.lua:13) */
-static void k59_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k58_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   {
     float part0[16] = {0.0f};
     float part1[16] = {0.0f};
@@ -2002,7 +2039,7 @@ static void k59_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (fmnist_lstm.lua:13) */
-static void k60_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k59_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -2010,14 +2047,14 @@ static void k60_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (fmnist_lstm.lua:13) */
-static void k61_copy(const float *restrict a0, float *restrict out) {
+static void k60_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 10; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* copy out mul [1, 128] (fmnist_lstm.lua:12) */
-static void k62_copy(const float *restrict a0, float *restrict out) {
+static void k61_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 128; i1++) {
     out[i1] = a0[i1];
   }
@@ -2125,236 +2162,174 @@ static void fmnist_lstm_predict_1(const float *restrict P, const fmnist_lstm_bat
   float *lstm1_mul_t0 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t0_2 = (float *)(A + 163840); /* [64, 128] */
   k5_sigmoid_sigmoid_tanh(lstm1_add_t0 + 384, lstm1_add_t0, lstm1_add_t0 + 256, lstm1_mul_t0, lstm1_mul_t0_2);
-  float *lstm1_matmul_weight_hh_t1 = (float *)A; /* [64, 512] */
+  float *lstm1_add_t1 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 196608; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t0_2, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t1, lstm1_matmul_weight_hh_t1_scratch);
-  float *lstm1_add_t1 = (float *)(A + 4191104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 851968, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t1, P + 80384 /* lstm1.bias_hh */, lstm1_add_t1);
+  k6_matmul(lstm1_mul_t0_2, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 851968, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_add_t1_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t1 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t1 + 384, lstm1_add_t1 + 128, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 256, lstm1_add_t1_2, lstm1_mul_t1);
-  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 4191104); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t2_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t1, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t2, lstm1_matmul_weight_hh_t2_scratch);
+  k7_sigmoid_sigmoid_mul(lstm1_add_t1 + 384, lstm1_add_t1 + 128, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 256, lstm1_add_t1_2, lstm1_mul_t1);
   float *lstm1_add_t2 = (float *)A; /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 819200, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t2, P + 80384 /* lstm1.bias_hh */, lstm1_add_t2);
+  char *lstm1_matmul_weight_hh_t2_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(lstm1_mul_t1, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 819200, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_add_t2_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t2 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t2 + 384, lstm1_add_t2 + 128, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 256, lstm1_add_t2_2, lstm1_mul_t2);
-  float *lstm1_matmul_weight_hh_t3 = (float *)A; /* [64, 512] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t2 + 384, lstm1_add_t2 + 128, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 256, lstm1_add_t2_2, lstm1_mul_t2);
+  float *lstm1_add_t3 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t2, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t3, lstm1_matmul_weight_hh_t3_scratch);
-  float *lstm1_add_t3 = (float *)(A + 4191104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 786432, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t3, P + 80384 /* lstm1.bias_hh */, lstm1_add_t3);
+  k6_matmul(lstm1_mul_t2, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 786432, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_add_t3_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t3 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t3 + 384, lstm1_add_t3 + 128, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 256, lstm1_add_t3_2, lstm1_mul_t3);
-  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 4191104); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t4_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t3, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k7_sigmoid_sigmoid_mul(lstm1_add_t3 + 384, lstm1_add_t3 + 128, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 256, lstm1_add_t3_2, lstm1_mul_t3);
   float *lstm1_add_t4 = (float *)A; /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 753664, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t4, P + 80384 /* lstm1.bias_hh */, lstm1_add_t4);
+  char *lstm1_matmul_weight_hh_t4_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(lstm1_mul_t3, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 753664, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_add_t4_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t4 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t4 + 384, lstm1_add_t4 + 128, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 256, lstm1_add_t4_2, lstm1_mul_t4);
-  float *lstm1_matmul_weight_hh_t5 = (float *)A; /* [64, 512] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t4 + 384, lstm1_add_t4 + 128, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 256, lstm1_add_t4_2, lstm1_mul_t4);
+  float *lstm1_add_t5 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t4, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t5, lstm1_matmul_weight_hh_t5_scratch);
-  float *lstm1_add_t5 = (float *)(A + 4191104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 720896, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t5, P + 80384 /* lstm1.bias_hh */, lstm1_add_t5);
+  k6_matmul(lstm1_mul_t4, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 720896, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_add_t5_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t5 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t5 + 384, lstm1_add_t5 + 128, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 256, lstm1_add_t5_2, lstm1_mul_t5);
-  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 4191104); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t6_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t5, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t6, lstm1_matmul_weight_hh_t6_scratch);
+  k7_sigmoid_sigmoid_mul(lstm1_add_t5 + 384, lstm1_add_t5 + 128, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 256, lstm1_add_t5_2, lstm1_mul_t5);
   float *lstm1_add_t6 = (float *)A; /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 688128, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t6, P + 80384 /* lstm1.bias_hh */, lstm1_add_t6);
+  char *lstm1_matmul_weight_hh_t6_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(lstm1_mul_t5, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 688128, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_add_t6_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t6 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t6 + 384, lstm1_add_t6 + 128, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 256, lstm1_add_t6_2, lstm1_mul_t6);
-  float *lstm1_matmul_weight_hh_t7 = (float *)A; /* [64, 512] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t6 + 384, lstm1_add_t6 + 128, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 256, lstm1_add_t6_2, lstm1_mul_t6);
+  float *lstm1_add_t7 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t6, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t7, lstm1_matmul_weight_hh_t7_scratch);
-  float *lstm1_add_t7 = (float *)(A + 4191104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 655360, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t7, P + 80384 /* lstm1.bias_hh */, lstm1_add_t7);
+  k6_matmul(lstm1_mul_t6, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 655360, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_add_t7_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t7 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t7 + 384, lstm1_add_t7 + 128, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 256, lstm1_add_t7_2, lstm1_mul_t7);
-  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 4191104); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t8_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t7, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t8, lstm1_matmul_weight_hh_t8_scratch);
+  k7_sigmoid_sigmoid_mul(lstm1_add_t7 + 384, lstm1_add_t7 + 128, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 256, lstm1_add_t7_2, lstm1_mul_t7);
   float *lstm1_add_t8 = (float *)A; /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 622592, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t8, P + 80384 /* lstm1.bias_hh */, lstm1_add_t8);
+  char *lstm1_matmul_weight_hh_t8_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(lstm1_mul_t7, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 622592, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_add_t8_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t8 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t8 + 384, lstm1_add_t8 + 128, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 256, lstm1_add_t8_2, lstm1_mul_t8);
-  float *lstm1_matmul_weight_hh_t9 = (float *)A; /* [64, 512] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t8 + 384, lstm1_add_t8 + 128, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 256, lstm1_add_t8_2, lstm1_mul_t8);
+  float *lstm1_add_t9 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t8, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t9, lstm1_matmul_weight_hh_t9_scratch);
-  float *lstm1_add_t9 = (float *)(A + 4191104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 589824, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t9, P + 80384 /* lstm1.bias_hh */, lstm1_add_t9);
+  k6_matmul(lstm1_mul_t8, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 589824, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *lstm1_add_t9_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t9 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t9 + 384, lstm1_add_t9 + 128, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 256, lstm1_add_t9_2, lstm1_mul_t9);
-  float *lstm1_matmul_weight_hh_t10 = (float *)(A + 4191104); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t10_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t9, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t10, lstm1_matmul_weight_hh_t10_scratch);
+  k7_sigmoid_sigmoid_mul(lstm1_add_t9 + 384, lstm1_add_t9 + 128, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 256, lstm1_add_t9_2, lstm1_mul_t9);
   float *lstm1_add_t10 = (float *)A; /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 557056, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t10, P + 80384 /* lstm1.bias_hh */, lstm1_add_t10);
+  char *lstm1_matmul_weight_hh_t10_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(lstm1_mul_t9, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 557056, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
   float *lstm1_add_t10_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t10 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t10 + 384, lstm1_add_t10 + 128, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 256, lstm1_add_t10_2, lstm1_mul_t10);
-  float *lstm1_matmul_weight_hh_t11 = (float *)A; /* [64, 512] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t10 + 384, lstm1_add_t10 + 128, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 256, lstm1_add_t10_2, lstm1_mul_t10);
+  float *lstm1_add_t11 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t10, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t11, lstm1_matmul_weight_hh_t11_scratch);
-  float *lstm1_add_t11 = (float *)(A + 4191104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 524288, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t11, P + 80384 /* lstm1.bias_hh */, lstm1_add_t11);
+  k6_matmul(lstm1_mul_t10, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 524288, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
   float *lstm1_add_t11_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t11 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t11 + 384, lstm1_add_t11 + 128, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 256, lstm1_add_t11_2, lstm1_mul_t11);
-  float *lstm1_matmul_weight_hh_t12 = (float *)(A + 4191104); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t12_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t11, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t12, lstm1_matmul_weight_hh_t12_scratch);
+  k7_sigmoid_sigmoid_mul(lstm1_add_t11 + 384, lstm1_add_t11 + 128, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 256, lstm1_add_t11_2, lstm1_mul_t11);
   float *lstm1_add_t12 = (float *)A; /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 491520, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t12, P + 80384 /* lstm1.bias_hh */, lstm1_add_t12);
+  char *lstm1_matmul_weight_hh_t12_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(lstm1_mul_t11, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 491520, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_add_t12_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t12 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t12 + 384, lstm1_add_t12 + 128, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 256, lstm1_add_t12_2, lstm1_mul_t12);
-  float *lstm1_matmul_weight_hh_t13 = (float *)A; /* [64, 512] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t12 + 384, lstm1_add_t12 + 128, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 256, lstm1_add_t12_2, lstm1_mul_t12);
+  float *lstm1_add_t13 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t12, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t13, lstm1_matmul_weight_hh_t13_scratch);
-  float *lstm1_add_t13 = (float *)(A + 4191104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 458752, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t13, P + 80384 /* lstm1.bias_hh */, lstm1_add_t13);
+  k6_matmul(lstm1_mul_t12, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 458752, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
   float *lstm1_add_t13_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t13 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t13 + 384, lstm1_add_t13 + 128, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 256, lstm1_add_t13_2, lstm1_mul_t13);
-  float *lstm1_matmul_weight_hh_t14 = (float *)(A + 4191104); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t14_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t13, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t14, lstm1_matmul_weight_hh_t14_scratch);
+  k7_sigmoid_sigmoid_mul(lstm1_add_t13 + 384, lstm1_add_t13 + 128, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 256, lstm1_add_t13_2, lstm1_mul_t13);
   float *lstm1_add_t14 = (float *)A; /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 425984, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t14, P + 80384 /* lstm1.bias_hh */, lstm1_add_t14);
+  char *lstm1_matmul_weight_hh_t14_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(lstm1_mul_t13, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 425984, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_add_t14_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t14 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t14 + 384, lstm1_add_t14 + 128, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 256, lstm1_add_t14_2, lstm1_mul_t14);
-  float *lstm1_matmul_weight_hh_t15 = (float *)A; /* [64, 512] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t14 + 384, lstm1_add_t14 + 128, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 256, lstm1_add_t14_2, lstm1_mul_t14);
+  float *lstm1_add_t15 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t15_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t14, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t15, lstm1_matmul_weight_hh_t15_scratch);
-  float *lstm1_add_t15 = (float *)(A + 4191104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 393216, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t15, P + 80384 /* lstm1.bias_hh */, lstm1_add_t15);
+  k6_matmul(lstm1_mul_t14, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 393216, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
   float *lstm1_add_t15_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t15 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t15 + 384, lstm1_add_t15 + 128, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 256, lstm1_add_t15_2, lstm1_mul_t15);
-  float *lstm1_matmul_weight_hh_t16 = (float *)(A + 4191104); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t16_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t15, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t16, lstm1_matmul_weight_hh_t16_scratch);
+  k7_sigmoid_sigmoid_mul(lstm1_add_t15 + 384, lstm1_add_t15 + 128, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 256, lstm1_add_t15_2, lstm1_mul_t15);
   float *lstm1_add_t16 = (float *)A; /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 360448, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t16, P + 80384 /* lstm1.bias_hh */, lstm1_add_t16);
+  char *lstm1_matmul_weight_hh_t16_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(lstm1_mul_t15, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 360448, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
   float *lstm1_add_t16_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t16 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t16 + 384, lstm1_add_t16 + 128, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 256, lstm1_add_t16_2, lstm1_mul_t16);
-  float *lstm1_matmul_weight_hh_t17 = (float *)A; /* [64, 512] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t16 + 384, lstm1_add_t16 + 128, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 256, lstm1_add_t16_2, lstm1_mul_t16);
+  float *lstm1_add_t17 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t16, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t17, lstm1_matmul_weight_hh_t17_scratch);
-  float *lstm1_add_t17 = (float *)(A + 4191104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 327680, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t17, P + 80384 /* lstm1.bias_hh */, lstm1_add_t17);
+  k6_matmul(lstm1_mul_t16, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 327680, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
   float *lstm1_add_t17_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t17 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t17 + 384, lstm1_add_t17 + 128, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 256, lstm1_add_t17_2, lstm1_mul_t17);
-  float *lstm1_matmul_weight_hh_t18 = (float *)(A + 4191104); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t18_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t17, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t18, lstm1_matmul_weight_hh_t18_scratch);
+  k7_sigmoid_sigmoid_mul(lstm1_add_t17 + 384, lstm1_add_t17 + 128, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 256, lstm1_add_t17_2, lstm1_mul_t17);
   float *lstm1_add_t18 = (float *)A; /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 294912, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t18, P + 80384 /* lstm1.bias_hh */, lstm1_add_t18);
+  char *lstm1_matmul_weight_hh_t18_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(lstm1_mul_t17, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294912, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
   float *lstm1_add_t18_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t18 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t18 + 384, lstm1_add_t18 + 128, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 256, lstm1_add_t18_2, lstm1_mul_t18);
-  float *lstm1_matmul_weight_hh_t19 = (float *)A; /* [64, 512] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t18 + 384, lstm1_add_t18 + 128, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 256, lstm1_add_t18_2, lstm1_mul_t18);
+  float *lstm1_add_t19 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t18, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t19, lstm1_matmul_weight_hh_t19_scratch);
-  float *lstm1_add_t19 = (float *)(A + 4191104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 262144, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t19, P + 80384 /* lstm1.bias_hh */, lstm1_add_t19);
+  k6_matmul(lstm1_mul_t18, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 262144, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
   float *lstm1_add_t19_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t19 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t19 + 384, lstm1_add_t19 + 128, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 256, lstm1_add_t19_2, lstm1_mul_t19);
-  float *lstm1_matmul_weight_hh_t20 = (float *)(A + 4191104); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t20_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t19, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t20, lstm1_matmul_weight_hh_t20_scratch);
+  k7_sigmoid_sigmoid_mul(lstm1_add_t19 + 384, lstm1_add_t19 + 128, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 256, lstm1_add_t19_2, lstm1_mul_t19);
   float *lstm1_add_t20 = (float *)A; /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 229376, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t20, P + 80384 /* lstm1.bias_hh */, lstm1_add_t20);
+  char *lstm1_matmul_weight_hh_t20_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(lstm1_mul_t19, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 229376, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
   float *lstm1_add_t20_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t20 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t20 + 384, lstm1_add_t20 + 128, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 256, lstm1_add_t20_2, lstm1_mul_t20);
-  float *lstm1_matmul_weight_hh_t21 = (float *)A; /* [64, 512] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t20 + 384, lstm1_add_t20 + 128, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 256, lstm1_add_t20_2, lstm1_mul_t20);
+  float *lstm1_add_t21 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t20, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t21, lstm1_matmul_weight_hh_t21_scratch);
-  float *lstm1_add_t21 = (float *)(A + 4191104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 196608, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t21, P + 80384 /* lstm1.bias_hh */, lstm1_add_t21);
+  k6_matmul(lstm1_mul_t20, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 196608, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
   float *lstm1_add_t21_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t21 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t21 + 384, lstm1_add_t21 + 128, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 256, lstm1_add_t21_2, lstm1_mul_t21);
-  float *lstm1_matmul_weight_hh_t22 = (float *)(A + 4191104); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t22_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t21, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t22, lstm1_matmul_weight_hh_t22_scratch);
+  k7_sigmoid_sigmoid_mul(lstm1_add_t21 + 384, lstm1_add_t21 + 128, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 256, lstm1_add_t21_2, lstm1_mul_t21);
   float *lstm1_add_t22 = (float *)A; /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 163840, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t22, P + 80384 /* lstm1.bias_hh */, lstm1_add_t22);
+  char *lstm1_matmul_weight_hh_t22_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(lstm1_mul_t21, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 163840, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
   float *lstm1_add_t22_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t22 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t22 + 384, lstm1_add_t22 + 128, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 256, lstm1_add_t22_2, lstm1_mul_t22);
-  float *lstm1_matmul_weight_hh_t23 = (float *)A; /* [64, 512] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t22 + 384, lstm1_add_t22 + 128, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 256, lstm1_add_t22_2, lstm1_mul_t22);
+  float *lstm1_add_t23 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t22, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t23, lstm1_matmul_weight_hh_t23_scratch);
-  float *lstm1_add_t23 = (float *)(A + 4191104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 131072, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t23, P + 80384 /* lstm1.bias_hh */, lstm1_add_t23);
+  k6_matmul(lstm1_mul_t22, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 131072, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_add_t23_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t23 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t23 + 384, lstm1_add_t23 + 128, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 256, lstm1_add_t23_2, lstm1_mul_t23);
-  float *lstm1_matmul_weight_hh_t24 = (float *)(A + 4191104); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t24_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t23, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t24, lstm1_matmul_weight_hh_t24_scratch);
+  k7_sigmoid_sigmoid_mul(lstm1_add_t23 + 384, lstm1_add_t23 + 128, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 256, lstm1_add_t23_2, lstm1_mul_t23);
   float *lstm1_add_t24 = (float *)A; /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 98304, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t24, P + 80384 /* lstm1.bias_hh */, lstm1_add_t24);
+  char *lstm1_matmul_weight_hh_t24_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(lstm1_mul_t23, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 98304, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
   float *lstm1_add_t24_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t24 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t24 + 384, lstm1_add_t24 + 128, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 256, lstm1_add_t24_2, lstm1_mul_t24);
-}
-
-static void fmnist_lstm_predict_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_mul_t24 = (float *)(A + 196608); /* [64, 128] */
-  float *lstm1_transpose_weight_hh = (float *)(A + 3928960); /* [128, 512] */
-  float *lstm1_matmul_weight_hh_t25 = (float *)A; /* [64, 512] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t24 + 384, lstm1_add_t24 + 128, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 256, lstm1_add_t24_2, lstm1_mul_t24);
+  float *lstm1_add_t25 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t24, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25, lstm1_matmul_weight_hh_t25_scratch);
-  float *lstm1_matmul_weight_ih = (float *)(A + 258048); /* [1792, 512] */
-  float *lstm1_add_t25 = (float *)(A + 4191104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 65536, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t25, P + 80384 /* lstm1.bias_hh */, lstm1_add_t25);
-  float *lstm1_add_t24_2 = (float *)(A + 131072); /* [64, 128] */
+  k6_matmul(lstm1_mul_t24, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 65536, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_add_t25_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t25 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t25 + 384, lstm1_add_t25 + 128, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 256, lstm1_add_t25_2, lstm1_mul_t25);
-  float *lstm1_matmul_weight_hh_t26 = (float *)(A + 4191104); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t26_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t25, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t26, lstm1_matmul_weight_hh_t26_scratch);
+  k7_sigmoid_sigmoid_mul(lstm1_add_t25 + 384, lstm1_add_t25 + 128, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 256, lstm1_add_t25_2, lstm1_mul_t25);
   float *lstm1_add_t26 = (float *)A; /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 32768, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t26, P + 80384 /* lstm1.bias_hh */, lstm1_add_t26);
+  char *lstm1_matmul_weight_hh_t26_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(lstm1_mul_t25, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 32768, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
   float *lstm1_add_t26_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t26 = (float *)(A + 196608); /* [64, 128] */
-  k8_sigmoid_sigmoid_mul(lstm1_add_t26 + 384, lstm1_add_t26 + 128, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 256, lstm1_add_t26_2, lstm1_mul_t26);
-  float *lstm1_matmul_weight_hh_t27 = (float *)A; /* [64, 512] */
+  k7_sigmoid_sigmoid_mul(lstm1_add_t26 + 384, lstm1_add_t26 + 128, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 256, lstm1_add_t26_2, lstm1_mul_t26);
+  float *lstm1_add_t27 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t26, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t27, lstm1_matmul_weight_hh_t27_scratch);
-  float *lstm1_add_t27 = (float *)(A + 3928064); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t27, P + 80384 /* lstm1.bias_hh */, lstm1_add_t27);
+  k6_matmul(lstm1_mul_t26, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
   float *dense1_transpose_weight = (float *)(A + 163840); /* [128, 10] */
-  k9_transpose(P + 80896 /* dense1.weight */, dense1_transpose_weight);
+  k8_transpose(P + 80896 /* dense1.weight */, dense1_transpose_weight);
   float *lstm1_mul_t27 = (float *)(A + 196608); /* [64, 128] */
-  k10_sigmoid_sigmoid_mul(lstm1_add_t27 + 384, lstm1_add_t27 + 128, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 256, lstm1_mul_t27);
+  k9_sigmoid_sigmoid_mul(lstm1_add_t27 + 384, lstm1_add_t27 + 128, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 256, lstm1_mul_t27);
   float *dense1_matmul_weight = (float *)(A + 229376); /* [64, 10] */
   char *dense1_matmul_weight_scratch = A + 168960; /* 4096 bytes */
-  k11_matmul(lstm1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  k10_matmul(lstm1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
   float *out_logits = (float *)(A + 196608); /* [64, 10] */
-  k12_add(dense1_matmul_weight, P + 82176 /* dense1.bias */, out_logits);
+  k11_add(dense1_matmul_weight, P + 82176 /* dense1.bias */, out_logits);
 }
 
 void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnist_lstm_outputs *out, void *arena) {
@@ -2364,9 +2339,8 @@ void fmnist_lstm_predict(const float *params, const fmnist_lstm_batch *in, fmnis
   (void)out;
   (void)P, (void)A;
   fmnist_lstm_predict_1(P, in, A, seed);
-  fmnist_lstm_predict_2(P, in, A, seed);
   float *out_logits = (float *)(A + 196608); /* [64, 10] */
-  if (out) k13_copy(out_logits, out->logits);
+  if (out) k12_copy(out_logits, out->logits);
 }
 
 static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -2415,725 +2389,638 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   float *lstm1_mul_t0 = (float *)(A + 4387712); /* [64, 128] */
   float *lstm1_tanh_t0_2 = (float *)(A + 4420480); /* [64, 128] */
   float *lstm1_mul_stack = (float *)(A + 4453248); /* [27, 64, 128] */
-  k14_sigmoid_sigmoid_tanh(lstm1_add_t0 + 384, lstm1_add_t0, lstm1_add_t0 + 256, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack + 212992);
-  float *lstm1_matmul_weight_hh_t1 = (float *)(A + 3928064); /* [64, 512] */
+  k13_sigmoid_sigmoid_tanh(lstm1_add_t0 + 384, lstm1_add_t0, lstm1_add_t0 + 256, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack + 212992);
+  float *lstm1_add_t1 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 212992, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t1, lstm1_matmul_weight_hh_t1_scratch);
-  float *lstm1_add_t1 = (float *)(A + 5337984); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 851968, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t1, P + 80384 /* lstm1.bias_hh */, lstm1_add_t1);
-  float *lstm1_sigmoid_t1 = (float *)(A + 3928064); /* [64, 128] */
-  float *lstm1_sigmoid_t1_2 = (float *)(A + 3960832); /* [64, 128] */
-  float *lstm1_sigmoid_t1_3 = (float *)(A + 3993600); /* [64, 128] */
-  float *lstm1_tanh_t1 = (float *)(A + 4026368); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 212992, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 851968, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  float *lstm1_sigmoid_t1 = (float *)(A + 5337984); /* [64, 128] */
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 5370752); /* [64, 128] */
+  float *lstm1_sigmoid_t1_3 = (float *)(A + 5403520); /* [64, 128] */
+  float *lstm1_tanh_t1 = (float *)(A + 5436288); /* [64, 128] */
   float *lstm1_add_t1_2 = (float *)(A + 5469056); /* [64, 128] */
   float *lstm1_tanh_t1_2 = (float *)(A + 5501824); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t1 + 384, lstm1_add_t1 + 128, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 256, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 204800);
-  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 5337984); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t1 + 384, lstm1_add_t1 + 128, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 256, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 204800);
+  float *lstm1_add_t2 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 204800, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t2, lstm1_matmul_weight_hh_t2_scratch);
-  float *lstm1_add_t2 = (float *)(A + 5534592); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 819200, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t2, P + 80384 /* lstm1.bias_hh */, lstm1_add_t2);
-  float *lstm1_sigmoid_t2 = (float *)(A + 5337984); /* [64, 128] */
-  float *lstm1_sigmoid_t2_2 = (float *)(A + 5370752); /* [64, 128] */
-  float *lstm1_sigmoid_t2_3 = (float *)(A + 5403520); /* [64, 128] */
-  float *lstm1_tanh_t2 = (float *)(A + 5436288); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 204800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 819200, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  float *lstm1_sigmoid_t2 = (float *)(A + 5534592); /* [64, 128] */
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 5567360); /* [64, 128] */
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 5600128); /* [64, 128] */
+  float *lstm1_tanh_t2 = (float *)(A + 5632896); /* [64, 128] */
   float *lstm1_add_t2_2 = (float *)(A + 5665664); /* [64, 128] */
   float *lstm1_tanh_t2_2 = (float *)(A + 5698432); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t2 + 384, lstm1_add_t2 + 128, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 256, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 196608);
-  float *lstm1_matmul_weight_hh_t3 = (float *)(A + 5534592); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t2 + 384, lstm1_add_t2 + 128, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 256, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 196608);
+  float *lstm1_add_t3 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 196608, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t3, lstm1_matmul_weight_hh_t3_scratch);
-  float *lstm1_add_t3 = (float *)(A + 5731200); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 786432, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t3, P + 80384 /* lstm1.bias_hh */, lstm1_add_t3);
-  float *lstm1_sigmoid_t3 = (float *)(A + 5534592); /* [64, 128] */
-  float *lstm1_sigmoid_t3_2 = (float *)(A + 5567360); /* [64, 128] */
-  float *lstm1_sigmoid_t3_3 = (float *)(A + 5600128); /* [64, 128] */
-  float *lstm1_tanh_t3 = (float *)(A + 5632896); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 196608, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 786432, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  float *lstm1_sigmoid_t3 = (float *)(A + 5731200); /* [64, 128] */
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 5763968); /* [64, 128] */
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 5796736); /* [64, 128] */
+  float *lstm1_tanh_t3 = (float *)(A + 5829504); /* [64, 128] */
   float *lstm1_add_t3_2 = (float *)(A + 5862272); /* [64, 128] */
   float *lstm1_tanh_t3_2 = (float *)(A + 5895040); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t3 + 384, lstm1_add_t3 + 128, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 256, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 188416);
-  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 5731200); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t3 + 384, lstm1_add_t3 + 128, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 256, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 188416);
+  float *lstm1_add_t4 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 188416, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t4, lstm1_matmul_weight_hh_t4_scratch);
-  float *lstm1_add_t4 = (float *)(A + 5927808); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 753664, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t4, P + 80384 /* lstm1.bias_hh */, lstm1_add_t4);
-  float *lstm1_sigmoid_t4 = (float *)(A + 5731200); /* [64, 128] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 5763968); /* [64, 128] */
-  float *lstm1_sigmoid_t4_3 = (float *)(A + 5796736); /* [64, 128] */
-  float *lstm1_tanh_t4 = (float *)(A + 5829504); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 188416, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 753664, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  float *lstm1_sigmoid_t4 = (float *)(A + 5927808); /* [64, 128] */
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 5960576); /* [64, 128] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 5993344); /* [64, 128] */
+  float *lstm1_tanh_t4 = (float *)(A + 6026112); /* [64, 128] */
   float *lstm1_add_t4_2 = (float *)(A + 6058880); /* [64, 128] */
   float *lstm1_tanh_t4_2 = (float *)(A + 6091648); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t4 + 384, lstm1_add_t4 + 128, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 256, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 180224);
-  float *lstm1_matmul_weight_hh_t5 = (float *)(A + 5927808); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t4 + 384, lstm1_add_t4 + 128, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 256, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 180224);
+  float *lstm1_add_t5 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 180224, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t5, lstm1_matmul_weight_hh_t5_scratch);
-  float *lstm1_add_t5 = (float *)(A + 6124416); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 720896, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t5, P + 80384 /* lstm1.bias_hh */, lstm1_add_t5);
-  float *lstm1_sigmoid_t5 = (float *)(A + 5927808); /* [64, 128] */
-  float *lstm1_sigmoid_t5_2 = (float *)(A + 5960576); /* [64, 128] */
-  float *lstm1_sigmoid_t5_3 = (float *)(A + 5993344); /* [64, 128] */
-  float *lstm1_tanh_t5 = (float *)(A + 6026112); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 180224, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 720896, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  float *lstm1_sigmoid_t5 = (float *)(A + 6124416); /* [64, 128] */
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 6157184); /* [64, 128] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 6189952); /* [64, 128] */
+  float *lstm1_tanh_t5 = (float *)(A + 6222720); /* [64, 128] */
   float *lstm1_add_t5_2 = (float *)(A + 6255488); /* [64, 128] */
   float *lstm1_tanh_t5_2 = (float *)(A + 6288256); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t5 + 384, lstm1_add_t5 + 128, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 256, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 172032);
-  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 6124416); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t5 + 384, lstm1_add_t5 + 128, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 256, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 172032);
+  float *lstm1_add_t6 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 172032, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t6, lstm1_matmul_weight_hh_t6_scratch);
-  float *lstm1_add_t6 = (float *)(A + 6321024); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 688128, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t6, P + 80384 /* lstm1.bias_hh */, lstm1_add_t6);
-  float *lstm1_sigmoid_t6 = (float *)(A + 6124416); /* [64, 128] */
-  float *lstm1_sigmoid_t6_2 = (float *)(A + 6157184); /* [64, 128] */
-  float *lstm1_sigmoid_t6_3 = (float *)(A + 6189952); /* [64, 128] */
-  float *lstm1_tanh_t6 = (float *)(A + 6222720); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 172032, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 688128, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  float *lstm1_sigmoid_t6 = (float *)(A + 6321024); /* [64, 128] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 6353792); /* [64, 128] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 6386560); /* [64, 128] */
+  float *lstm1_tanh_t6 = (float *)(A + 6419328); /* [64, 128] */
   float *lstm1_add_t6_2 = (float *)(A + 6452096); /* [64, 128] */
   float *lstm1_tanh_t6_2 = (float *)(A + 6484864); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t6 + 384, lstm1_add_t6 + 128, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 256, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 163840);
-  float *lstm1_matmul_weight_hh_t7 = (float *)(A + 6321024); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t6 + 384, lstm1_add_t6 + 128, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 256, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 163840);
+  float *lstm1_add_t7 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 163840, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t7, lstm1_matmul_weight_hh_t7_scratch);
-  float *lstm1_add_t7 = (float *)(A + 6517632); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 655360, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t7, P + 80384 /* lstm1.bias_hh */, lstm1_add_t7);
-  float *lstm1_sigmoid_t7 = (float *)(A + 6321024); /* [64, 128] */
-  float *lstm1_sigmoid_t7_2 = (float *)(A + 6353792); /* [64, 128] */
-  float *lstm1_sigmoid_t7_3 = (float *)(A + 6386560); /* [64, 128] */
-  float *lstm1_tanh_t7 = (float *)(A + 6419328); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 163840, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 655360, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  float *lstm1_sigmoid_t7 = (float *)(A + 6517632); /* [64, 128] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 6550400); /* [64, 128] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 6583168); /* [64, 128] */
+  float *lstm1_tanh_t7 = (float *)(A + 6615936); /* [64, 128] */
   float *lstm1_add_t7_2 = (float *)(A + 6648704); /* [64, 128] */
   float *lstm1_tanh_t7_2 = (float *)(A + 6681472); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t7 + 384, lstm1_add_t7 + 128, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 256, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 155648);
-  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 6517632); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t7 + 384, lstm1_add_t7 + 128, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 256, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 155648);
+  float *lstm1_add_t8 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 155648, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t8, lstm1_matmul_weight_hh_t8_scratch);
-  float *lstm1_add_t8 = (float *)(A + 6714240); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 622592, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t8, P + 80384 /* lstm1.bias_hh */, lstm1_add_t8);
-  float *lstm1_sigmoid_t8 = (float *)(A + 6517632); /* [64, 128] */
-  float *lstm1_sigmoid_t8_2 = (float *)(A + 6550400); /* [64, 128] */
-  float *lstm1_sigmoid_t8_3 = (float *)(A + 6583168); /* [64, 128] */
-  float *lstm1_tanh_t8 = (float *)(A + 6615936); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 155648, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 622592, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  float *lstm1_sigmoid_t8 = (float *)(A + 6714240); /* [64, 128] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 6747008); /* [64, 128] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 6779776); /* [64, 128] */
+  float *lstm1_tanh_t8 = (float *)(A + 6812544); /* [64, 128] */
   float *lstm1_add_t8_2 = (float *)(A + 6845312); /* [64, 128] */
   float *lstm1_tanh_t8_2 = (float *)(A + 6878080); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t8 + 384, lstm1_add_t8 + 128, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 256, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 147456);
-  float *lstm1_matmul_weight_hh_t9 = (float *)(A + 6714240); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t8 + 384, lstm1_add_t8 + 128, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 256, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 147456);
+  float *lstm1_add_t9 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 147456, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t9, lstm1_matmul_weight_hh_t9_scratch);
-  float *lstm1_add_t9 = (float *)(A + 6910848); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 589824, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t9, P + 80384 /* lstm1.bias_hh */, lstm1_add_t9);
-  float *lstm1_sigmoid_t9 = (float *)(A + 6714240); /* [64, 128] */
-  float *lstm1_sigmoid_t9_2 = (float *)(A + 6747008); /* [64, 128] */
-  float *lstm1_sigmoid_t9_3 = (float *)(A + 6779776); /* [64, 128] */
-  float *lstm1_tanh_t9 = (float *)(A + 6812544); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 147456, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 589824, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  float *lstm1_sigmoid_t9 = (float *)(A + 6910848); /* [64, 128] */
+  float *lstm1_sigmoid_t9_2 = (float *)(A + 6943616); /* [64, 128] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 6976384); /* [64, 128] */
+  float *lstm1_tanh_t9 = (float *)(A + 7009152); /* [64, 128] */
   float *lstm1_add_t9_2 = (float *)(A + 7041920); /* [64, 128] */
   float *lstm1_tanh_t9_2 = (float *)(A + 7074688); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t9 + 384, lstm1_add_t9 + 128, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 256, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 139264);
-  float *lstm1_matmul_weight_hh_t10 = (float *)(A + 6910848); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t9 + 384, lstm1_add_t9 + 128, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 256, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 139264);
+  float *lstm1_add_t10 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t10_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 139264, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t10, lstm1_matmul_weight_hh_t10_scratch);
-  float *lstm1_add_t10 = (float *)(A + 7107456); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 557056, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t10, P + 80384 /* lstm1.bias_hh */, lstm1_add_t10);
-  float *lstm1_sigmoid_t10 = (float *)(A + 6910848); /* [64, 128] */
-  float *lstm1_sigmoid_t10_2 = (float *)(A + 6943616); /* [64, 128] */
-  float *lstm1_sigmoid_t10_3 = (float *)(A + 6976384); /* [64, 128] */
-  float *lstm1_tanh_t10 = (float *)(A + 7009152); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 139264, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 557056, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  float *lstm1_sigmoid_t10 = (float *)(A + 7107456); /* [64, 128] */
+  float *lstm1_sigmoid_t10_2 = (float *)(A + 7140224); /* [64, 128] */
+  float *lstm1_sigmoid_t10_3 = (float *)(A + 7172992); /* [64, 128] */
+  float *lstm1_tanh_t10 = (float *)(A + 7205760); /* [64, 128] */
   float *lstm1_add_t10_2 = (float *)(A + 7238528); /* [64, 128] */
   float *lstm1_tanh_t10_2 = (float *)(A + 7271296); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t10 + 384, lstm1_add_t10 + 128, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 256, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 131072);
-  float *lstm1_matmul_weight_hh_t11 = (float *)(A + 7107456); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t10 + 384, lstm1_add_t10 + 128, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 256, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 131072);
+  float *lstm1_add_t11 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 131072, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t11, lstm1_matmul_weight_hh_t11_scratch);
-  float *lstm1_add_t11 = (float *)(A + 7304064); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 524288, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t11, P + 80384 /* lstm1.bias_hh */, lstm1_add_t11);
-  float *lstm1_sigmoid_t11 = (float *)(A + 7107456); /* [64, 128] */
-  float *lstm1_sigmoid_t11_2 = (float *)(A + 7140224); /* [64, 128] */
-  float *lstm1_sigmoid_t11_3 = (float *)(A + 7172992); /* [64, 128] */
-  float *lstm1_tanh_t11 = (float *)(A + 7205760); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 131072, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 524288, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
+  float *lstm1_sigmoid_t11 = (float *)(A + 7304064); /* [64, 128] */
+  float *lstm1_sigmoid_t11_2 = (float *)(A + 7336832); /* [64, 128] */
+  float *lstm1_sigmoid_t11_3 = (float *)(A + 7369600); /* [64, 128] */
+  float *lstm1_tanh_t11 = (float *)(A + 7402368); /* [64, 128] */
   float *lstm1_add_t11_2 = (float *)(A + 7435136); /* [64, 128] */
   float *lstm1_tanh_t11_2 = (float *)(A + 7467904); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t11 + 384, lstm1_add_t11 + 128, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 256, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 122880);
-  float *lstm1_matmul_weight_hh_t12 = (float *)(A + 7304064); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t11 + 384, lstm1_add_t11 + 128, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 256, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 122880);
+  float *lstm1_add_t12 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 122880, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t12, lstm1_matmul_weight_hh_t12_scratch);
-  float *lstm1_add_t12 = (float *)(A + 7500672); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 491520, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t12, P + 80384 /* lstm1.bias_hh */, lstm1_add_t12);
-  float *lstm1_sigmoid_t12 = (float *)(A + 7304064); /* [64, 128] */
-  float *lstm1_sigmoid_t12_2 = (float *)(A + 7336832); /* [64, 128] */
-  float *lstm1_sigmoid_t12_3 = (float *)(A + 7369600); /* [64, 128] */
-  float *lstm1_tanh_t12 = (float *)(A + 7402368); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 122880, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 491520, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  float *lstm1_sigmoid_t12 = (float *)(A + 7500672); /* [64, 128] */
+  float *lstm1_sigmoid_t12_2 = (float *)(A + 7533440); /* [64, 128] */
+  float *lstm1_sigmoid_t12_3 = (float *)(A + 7566208); /* [64, 128] */
+  float *lstm1_tanh_t12 = (float *)(A + 7598976); /* [64, 128] */
   float *lstm1_add_t12_2 = (float *)(A + 7631744); /* [64, 128] */
   float *lstm1_tanh_t12_2 = (float *)(A + 7664512); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t12 + 384, lstm1_add_t12 + 128, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 256, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 114688);
-  float *lstm1_matmul_weight_hh_t13 = (float *)(A + 7500672); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t12 + 384, lstm1_add_t12 + 128, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 256, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 114688);
+  float *lstm1_add_t13 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 114688, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t13, lstm1_matmul_weight_hh_t13_scratch);
-  float *lstm1_add_t13 = (float *)(A + 7697280); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 458752, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t13, P + 80384 /* lstm1.bias_hh */, lstm1_add_t13);
-  float *lstm1_sigmoid_t13 = (float *)(A + 7500672); /* [64, 128] */
-  float *lstm1_sigmoid_t13_2 = (float *)(A + 7533440); /* [64, 128] */
-  float *lstm1_sigmoid_t13_3 = (float *)(A + 7566208); /* [64, 128] */
-  float *lstm1_tanh_t13 = (float *)(A + 7598976); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 114688, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 458752, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
+  float *lstm1_sigmoid_t13 = (float *)(A + 7697280); /* [64, 128] */
+  float *lstm1_sigmoid_t13_2 = (float *)(A + 7730048); /* [64, 128] */
+  float *lstm1_sigmoid_t13_3 = (float *)(A + 7762816); /* [64, 128] */
+  float *lstm1_tanh_t13 = (float *)(A + 7795584); /* [64, 128] */
   float *lstm1_add_t13_2 = (float *)(A + 7828352); /* [64, 128] */
   float *lstm1_tanh_t13_2 = (float *)(A + 7861120); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t13 + 384, lstm1_add_t13 + 128, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 256, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
+  k14_sigmoid_sigmoid_mul(lstm1_add_t13 + 384, lstm1_add_t13 + 128, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 256, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
+  float *lstm1_add_t14 = (float *)(A + 3928064); /* [64, 512] */
+  char *lstm1_matmul_weight_hh_t14_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 425984, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  float *lstm1_sigmoid_t14 = (float *)(A + 7893888); /* [64, 128] */
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 7926656); /* [64, 128] */
+  float *lstm1_sigmoid_t14_3 = (float *)(A + 7959424); /* [64, 128] */
+  float *lstm1_tanh_t14 = (float *)(A + 7992192); /* [64, 128] */
+  float *lstm1_add_t14_2 = (float *)(A + 8024960); /* [64, 128] */
+  float *lstm1_tanh_t14_2 = (float *)(A + 8057728); /* [64, 128] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t14 + 384, lstm1_add_t14 + 128, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 256, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 98304);
+  float *lstm1_add_t15 = (float *)(A + 3928064); /* [64, 512] */
+  char *lstm1_matmul_weight_hh_t15_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 393216, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
+  float *lstm1_sigmoid_t15 = (float *)(A + 8090496); /* [64, 128] */
+  float *lstm1_sigmoid_t15_2 = (float *)(A + 8123264); /* [64, 128] */
+  float *lstm1_sigmoid_t15_3 = (float *)(A + 8156032); /* [64, 128] */
+  float *lstm1_tanh_t15 = (float *)(A + 8188800); /* [64, 128] */
+  float *lstm1_add_t15_2 = (float *)(A + 8221568); /* [64, 128] */
+  float *lstm1_tanh_t15_2 = (float *)(A + 8254336); /* [64, 128] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t15 + 384, lstm1_add_t15 + 128, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 256, lstm1_sigmoid_t15, lstm1_sigmoid_t15_2, lstm1_sigmoid_t15_3, lstm1_tanh_t15, lstm1_add_t15_2, lstm1_tanh_t15_2, lstm1_mul_stack + 90112);
 }
 
 static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 4453248); /* [27, 64, 128] */
   float *lstm1_transpose_weight_hh = (float *)(A + 4060032); /* [128, 512] */
-  float *lstm1_matmul_weight_hh_t14 = (float *)(A + 7697280); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t14_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_matmul_weight_ih = (float *)(A + 258048); /* [1792, 512] */
-  float *lstm1_add_t14 = (float *)(A + 7893888); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 425984, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t14, P + 80384 /* lstm1.bias_hh */, lstm1_add_t14);
-  float *lstm1_add_t13_2 = (float *)(A + 7828352); /* [64, 128] */
-  float *lstm1_sigmoid_t14 = (float *)(A + 7697280); /* [64, 128] */
-  float *lstm1_sigmoid_t14_2 = (float *)(A + 7730048); /* [64, 128] */
-  float *lstm1_sigmoid_t14_3 = (float *)(A + 7762816); /* [64, 128] */
-  float *lstm1_tanh_t14 = (float *)(A + 7795584); /* [64, 128] */
-  float *lstm1_add_t14_2 = (float *)(A + 8024960); /* [64, 128] */
-  float *lstm1_tanh_t14_2 = (float *)(A + 8057728); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t14 + 384, lstm1_add_t14 + 128, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 256, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 98304);
-  float *lstm1_matmul_weight_hh_t15 = (float *)(A + 7893888); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t15_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t15, lstm1_matmul_weight_hh_t15_scratch);
-  float *lstm1_add_t15 = (float *)(A + 8090496); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 393216, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t15, P + 80384 /* lstm1.bias_hh */, lstm1_add_t15);
-  float *lstm1_sigmoid_t15 = (float *)(A + 7893888); /* [64, 128] */
-  float *lstm1_sigmoid_t15_2 = (float *)(A + 7926656); /* [64, 128] */
-  float *lstm1_sigmoid_t15_3 = (float *)(A + 7959424); /* [64, 128] */
-  float *lstm1_tanh_t15 = (float *)(A + 7992192); /* [64, 128] */
-  float *lstm1_add_t15_2 = (float *)(A + 8221568); /* [64, 128] */
-  float *lstm1_tanh_t15_2 = (float *)(A + 8254336); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t15 + 384, lstm1_add_t15 + 128, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 256, lstm1_sigmoid_t15, lstm1_sigmoid_t15_2, lstm1_sigmoid_t15_3, lstm1_tanh_t15, lstm1_add_t15_2, lstm1_tanh_t15_2, lstm1_mul_stack + 90112);
-  float *lstm1_matmul_weight_hh_t16 = (float *)(A + 8090496); /* [64, 512] */
+  float *lstm1_add_t16 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t16, lstm1_matmul_weight_hh_t16_scratch);
-  float *lstm1_add_t16 = (float *)(A + 8287104); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 360448, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t16, P + 80384 /* lstm1.bias_hh */, lstm1_add_t16);
-  float *lstm1_sigmoid_t16 = (float *)(A + 8090496); /* [64, 128] */
-  float *lstm1_sigmoid_t16_2 = (float *)(A + 8123264); /* [64, 128] */
-  float *lstm1_sigmoid_t16_3 = (float *)(A + 8156032); /* [64, 128] */
-  float *lstm1_tanh_t16 = (float *)(A + 8188800); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 360448, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  float *lstm1_add_t15_2 = (float *)(A + 8221568); /* [64, 128] */
+  float *lstm1_sigmoid_t16 = (float *)(A + 8287104); /* [64, 128] */
+  float *lstm1_sigmoid_t16_2 = (float *)(A + 8319872); /* [64, 128] */
+  float *lstm1_sigmoid_t16_3 = (float *)(A + 8352640); /* [64, 128] */
+  float *lstm1_tanh_t16 = (float *)(A + 8385408); /* [64, 128] */
   float *lstm1_add_t16_2 = (float *)(A + 8418176); /* [64, 128] */
   float *lstm1_tanh_t16_2 = (float *)(A + 8450944); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t16 + 384, lstm1_add_t16 + 128, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 256, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 81920);
-  float *lstm1_matmul_weight_hh_t17 = (float *)(A + 8287104); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t16 + 384, lstm1_add_t16 + 128, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 256, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 81920);
+  float *lstm1_add_t17 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t17, lstm1_matmul_weight_hh_t17_scratch);
-  float *lstm1_add_t17 = (float *)(A + 8483712); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 327680, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t17, P + 80384 /* lstm1.bias_hh */, lstm1_add_t17);
-  float *lstm1_sigmoid_t17 = (float *)(A + 8287104); /* [64, 128] */
-  float *lstm1_sigmoid_t17_2 = (float *)(A + 8319872); /* [64, 128] */
-  float *lstm1_sigmoid_t17_3 = (float *)(A + 8352640); /* [64, 128] */
-  float *lstm1_tanh_t17 = (float *)(A + 8385408); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 327680, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
+  float *lstm1_sigmoid_t17 = (float *)(A + 8483712); /* [64, 128] */
+  float *lstm1_sigmoid_t17_2 = (float *)(A + 8516480); /* [64, 128] */
+  float *lstm1_sigmoid_t17_3 = (float *)(A + 8549248); /* [64, 128] */
+  float *lstm1_tanh_t17 = (float *)(A + 8582016); /* [64, 128] */
   float *lstm1_add_t17_2 = (float *)(A + 8614784); /* [64, 128] */
   float *lstm1_tanh_t17_2 = (float *)(A + 8647552); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t17 + 384, lstm1_add_t17 + 128, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 256, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 73728);
-  float *lstm1_matmul_weight_hh_t18 = (float *)(A + 8483712); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t17 + 384, lstm1_add_t17 + 128, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 256, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 73728);
+  float *lstm1_add_t18 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t18_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t18, lstm1_matmul_weight_hh_t18_scratch);
-  float *lstm1_add_t18 = (float *)(A + 8680320); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 294912, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t18, P + 80384 /* lstm1.bias_hh */, lstm1_add_t18);
-  float *lstm1_sigmoid_t18 = (float *)(A + 8483712); /* [64, 128] */
-  float *lstm1_sigmoid_t18_2 = (float *)(A + 8516480); /* [64, 128] */
-  float *lstm1_sigmoid_t18_3 = (float *)(A + 8549248); /* [64, 128] */
-  float *lstm1_tanh_t18 = (float *)(A + 8582016); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294912, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  float *lstm1_sigmoid_t18 = (float *)(A + 8680320); /* [64, 128] */
+  float *lstm1_sigmoid_t18_2 = (float *)(A + 8713088); /* [64, 128] */
+  float *lstm1_sigmoid_t18_3 = (float *)(A + 8745856); /* [64, 128] */
+  float *lstm1_tanh_t18 = (float *)(A + 8778624); /* [64, 128] */
   float *lstm1_add_t18_2 = (float *)(A + 8811392); /* [64, 128] */
   float *lstm1_tanh_t18_2 = (float *)(A + 8844160); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t18 + 384, lstm1_add_t18 + 128, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 256, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 65536);
-  float *lstm1_matmul_weight_hh_t19 = (float *)(A + 8680320); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t18 + 384, lstm1_add_t18 + 128, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 256, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 65536);
+  float *lstm1_add_t19 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t19, lstm1_matmul_weight_hh_t19_scratch);
-  float *lstm1_add_t19 = (float *)(A + 8876928); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 262144, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t19, P + 80384 /* lstm1.bias_hh */, lstm1_add_t19);
-  float *lstm1_sigmoid_t19 = (float *)(A + 8680320); /* [64, 128] */
-  float *lstm1_sigmoid_t19_2 = (float *)(A + 8713088); /* [64, 128] */
-  float *lstm1_sigmoid_t19_3 = (float *)(A + 8745856); /* [64, 128] */
-  float *lstm1_tanh_t19 = (float *)(A + 8778624); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 262144, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
+  float *lstm1_sigmoid_t19 = (float *)(A + 8876928); /* [64, 128] */
+  float *lstm1_sigmoid_t19_2 = (float *)(A + 8909696); /* [64, 128] */
+  float *lstm1_sigmoid_t19_3 = (float *)(A + 8942464); /* [64, 128] */
+  float *lstm1_tanh_t19 = (float *)(A + 8975232); /* [64, 128] */
   float *lstm1_add_t19_2 = (float *)(A + 9008000); /* [64, 128] */
   float *lstm1_tanh_t19_2 = (float *)(A + 9040768); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t19 + 384, lstm1_add_t19 + 128, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 256, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 57344);
-  float *lstm1_matmul_weight_hh_t20 = (float *)(A + 8876928); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t19 + 384, lstm1_add_t19 + 128, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 256, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 57344);
+  float *lstm1_add_t20 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t20_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t20, lstm1_matmul_weight_hh_t20_scratch);
-  float *lstm1_add_t20 = (float *)(A + 9073536); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 229376, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t20, P + 80384 /* lstm1.bias_hh */, lstm1_add_t20);
-  float *lstm1_sigmoid_t20 = (float *)(A + 8876928); /* [64, 128] */
-  float *lstm1_sigmoid_t20_2 = (float *)(A + 8909696); /* [64, 128] */
-  float *lstm1_sigmoid_t20_3 = (float *)(A + 8942464); /* [64, 128] */
-  float *lstm1_tanh_t20 = (float *)(A + 8975232); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 229376, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  float *lstm1_sigmoid_t20 = (float *)(A + 9073536); /* [64, 128] */
+  float *lstm1_sigmoid_t20_2 = (float *)(A + 9106304); /* [64, 128] */
+  float *lstm1_sigmoid_t20_3 = (float *)(A + 9139072); /* [64, 128] */
+  float *lstm1_tanh_t20 = (float *)(A + 9171840); /* [64, 128] */
   float *lstm1_add_t20_2 = (float *)(A + 9204608); /* [64, 128] */
   float *lstm1_tanh_t20_2 = (float *)(A + 9237376); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t20 + 384, lstm1_add_t20 + 128, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 256, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 49152);
-  float *lstm1_matmul_weight_hh_t21 = (float *)(A + 9073536); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t20 + 384, lstm1_add_t20 + 128, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 256, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 49152);
+  float *lstm1_add_t21 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t21, lstm1_matmul_weight_hh_t21_scratch);
-  float *lstm1_add_t21 = (float *)(A + 9270144); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 196608, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t21, P + 80384 /* lstm1.bias_hh */, lstm1_add_t21);
-  float *lstm1_sigmoid_t21 = (float *)(A + 9073536); /* [64, 128] */
-  float *lstm1_sigmoid_t21_2 = (float *)(A + 9106304); /* [64, 128] */
-  float *lstm1_sigmoid_t21_3 = (float *)(A + 9139072); /* [64, 128] */
-  float *lstm1_tanh_t21 = (float *)(A + 9171840); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 196608, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
+  float *lstm1_sigmoid_t21 = (float *)(A + 9270144); /* [64, 128] */
+  float *lstm1_sigmoid_t21_2 = (float *)(A + 9302912); /* [64, 128] */
+  float *lstm1_sigmoid_t21_3 = (float *)(A + 9335680); /* [64, 128] */
+  float *lstm1_tanh_t21 = (float *)(A + 9368448); /* [64, 128] */
   float *lstm1_add_t21_2 = (float *)(A + 9401216); /* [64, 128] */
   float *lstm1_tanh_t21_2 = (float *)(A + 9433984); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t21 + 384, lstm1_add_t21 + 128, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 256, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 40960);
-  float *lstm1_matmul_weight_hh_t22 = (float *)(A + 9270144); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t21 + 384, lstm1_add_t21 + 128, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 256, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 40960);
+  float *lstm1_add_t22 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t22_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t22, lstm1_matmul_weight_hh_t22_scratch);
-  float *lstm1_add_t22 = (float *)(A + 9466752); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 163840, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t22, P + 80384 /* lstm1.bias_hh */, lstm1_add_t22);
-  float *lstm1_sigmoid_t22 = (float *)(A + 9270144); /* [64, 128] */
-  float *lstm1_sigmoid_t22_2 = (float *)(A + 9302912); /* [64, 128] */
-  float *lstm1_sigmoid_t22_3 = (float *)(A + 9335680); /* [64, 128] */
-  float *lstm1_tanh_t22 = (float *)(A + 9368448); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 163840, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  float *lstm1_sigmoid_t22 = (float *)(A + 9466752); /* [64, 128] */
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 9499520); /* [64, 128] */
+  float *lstm1_sigmoid_t22_3 = (float *)(A + 9532288); /* [64, 128] */
+  float *lstm1_tanh_t22 = (float *)(A + 9565056); /* [64, 128] */
   float *lstm1_add_t22_2 = (float *)(A + 9597824); /* [64, 128] */
   float *lstm1_tanh_t22_2 = (float *)(A + 9630592); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t22 + 384, lstm1_add_t22 + 128, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 256, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 32768);
-  float *lstm1_matmul_weight_hh_t23 = (float *)(A + 9466752); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t22 + 384, lstm1_add_t22 + 128, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 256, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 32768);
+  float *lstm1_add_t23 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t23, lstm1_matmul_weight_hh_t23_scratch);
-  float *lstm1_add_t23 = (float *)(A + 9663360); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 131072, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t23, P + 80384 /* lstm1.bias_hh */, lstm1_add_t23);
-  float *lstm1_sigmoid_t23 = (float *)(A + 9466752); /* [64, 128] */
-  float *lstm1_sigmoid_t23_2 = (float *)(A + 9499520); /* [64, 128] */
-  float *lstm1_sigmoid_t23_3 = (float *)(A + 9532288); /* [64, 128] */
-  float *lstm1_tanh_t23 = (float *)(A + 9565056); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 131072, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
+  float *lstm1_sigmoid_t23 = (float *)(A + 9663360); /* [64, 128] */
+  float *lstm1_sigmoid_t23_2 = (float *)(A + 9696128); /* [64, 128] */
+  float *lstm1_sigmoid_t23_3 = (float *)(A + 9728896); /* [64, 128] */
+  float *lstm1_tanh_t23 = (float *)(A + 9761664); /* [64, 128] */
   float *lstm1_add_t23_2 = (float *)(A + 9794432); /* [64, 128] */
   float *lstm1_tanh_t23_2 = (float *)(A + 9827200); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t23 + 384, lstm1_add_t23 + 128, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 256, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 24576);
-  float *lstm1_matmul_weight_hh_t24 = (float *)(A + 9663360); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t23 + 384, lstm1_add_t23 + 128, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 256, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 24576);
+  float *lstm1_add_t24 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t24_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t24, lstm1_matmul_weight_hh_t24_scratch);
-  float *lstm1_add_t24 = (float *)(A + 9859968); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 98304, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t24, P + 80384 /* lstm1.bias_hh */, lstm1_add_t24);
-  float *lstm1_sigmoid_t24 = (float *)(A + 9663360); /* [64, 128] */
-  float *lstm1_sigmoid_t24_2 = (float *)(A + 9696128); /* [64, 128] */
-  float *lstm1_sigmoid_t24_3 = (float *)(A + 9728896); /* [64, 128] */
-  float *lstm1_tanh_t24 = (float *)(A + 9761664); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 98304, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  float *lstm1_sigmoid_t24 = (float *)(A + 9859968); /* [64, 128] */
+  float *lstm1_sigmoid_t24_2 = (float *)(A + 9892736); /* [64, 128] */
+  float *lstm1_sigmoid_t24_3 = (float *)(A + 9925504); /* [64, 128] */
+  float *lstm1_tanh_t24 = (float *)(A + 9958272); /* [64, 128] */
   float *lstm1_add_t24_2 = (float *)(A + 9991040); /* [64, 128] */
   float *lstm1_tanh_t24_2 = (float *)(A + 10023808); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t24 + 384, lstm1_add_t24 + 128, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 256, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 16384);
-  float *lstm1_matmul_weight_hh_t25 = (float *)(A + 9859968); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t24 + 384, lstm1_add_t24 + 128, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 256, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 16384);
+  float *lstm1_add_t25 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25, lstm1_matmul_weight_hh_t25_scratch);
-  float *lstm1_add_t25 = (float *)(A + 10056576); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 65536, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t25, P + 80384 /* lstm1.bias_hh */, lstm1_add_t25);
-  float *lstm1_sigmoid_t25 = (float *)(A + 9859968); /* [64, 128] */
-  float *lstm1_sigmoid_t25_2 = (float *)(A + 9892736); /* [64, 128] */
-  float *lstm1_sigmoid_t25_3 = (float *)(A + 9925504); /* [64, 128] */
-  float *lstm1_tanh_t25 = (float *)(A + 9958272); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 65536, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  float *lstm1_sigmoid_t25 = (float *)(A + 10056576); /* [64, 128] */
+  float *lstm1_sigmoid_t25_2 = (float *)(A + 10089344); /* [64, 128] */
+  float *lstm1_sigmoid_t25_3 = (float *)(A + 10122112); /* [64, 128] */
+  float *lstm1_tanh_t25 = (float *)(A + 10154880); /* [64, 128] */
   float *lstm1_add_t25_2 = (float *)(A + 10187648); /* [64, 128] */
   float *lstm1_tanh_t25_2 = (float *)(A + 10220416); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t25 + 384, lstm1_add_t25 + 128, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 256, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 8192);
-  float *lstm1_matmul_weight_hh_t26 = (float *)(A + 10056576); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t25 + 384, lstm1_add_t25 + 128, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 256, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 8192);
+  float *lstm1_add_t26 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t26_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t26, lstm1_matmul_weight_hh_t26_scratch);
-  float *lstm1_add_t26 = (float *)(A + 10253184); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 32768, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t26, P + 80384 /* lstm1.bias_hh */, lstm1_add_t26);
-  float *lstm1_sigmoid_t26 = (float *)(A + 10056576); /* [64, 128] */
-  float *lstm1_sigmoid_t26_2 = (float *)(A + 10089344); /* [64, 128] */
-  float *lstm1_sigmoid_t26_3 = (float *)(A + 10122112); /* [64, 128] */
-  float *lstm1_tanh_t26 = (float *)(A + 10154880); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 32768, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  float *lstm1_sigmoid_t26 = (float *)(A + 10253184); /* [64, 128] */
+  float *lstm1_sigmoid_t26_2 = (float *)(A + 10285952); /* [64, 128] */
+  float *lstm1_sigmoid_t26_3 = (float *)(A + 10318720); /* [64, 128] */
+  float *lstm1_tanh_t26 = (float *)(A + 10351488); /* [64, 128] */
   float *lstm1_add_t26_2 = (float *)(A + 10384256); /* [64, 128] */
   float *lstm1_tanh_t26_2 = (float *)(A + 10417024); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t26 + 384, lstm1_add_t26 + 128, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 256, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack);
-  float *lstm1_matmul_weight_hh_t27 = (float *)(A + 10253184); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t26 + 384, lstm1_add_t26 + 128, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 256, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack);
+  float *lstm1_add_t27 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t27, lstm1_matmul_weight_hh_t27_scratch);
-  float *lstm1_add_t27 = (float *)(A + 4059136); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t27, P + 80384 /* lstm1.bias_hh */, lstm1_add_t27);
-  float *dense1_transpose_weight = (float *)(A + 10253184); /* [128, 10] */
-  k9_transpose(P + 80896 /* dense1.weight */, dense1_transpose_weight);
-  float *lstm1_sigmoid_t27 = (float *)(A + 10258304); /* [64, 128] */
-  float *lstm1_sigmoid_t27_2 = (float *)(A + 10291072); /* [64, 128] */
-  float *lstm1_sigmoid_t27_3 = (float *)(A + 10323840); /* [64, 128] */
-  float *lstm1_tanh_t27 = (float *)(A + 4190208); /* [64, 128] */
-  float *lstm1_tanh_t27_2 = (float *)(A + 4222976); /* [64, 128] */
-  float *lstm1_mul_t27 = (float *)(A + 4255744); /* [64, 128] */
-  k16_sigmoid_sigmoid_mul(lstm1_add_t27 + 384, lstm1_add_t27 + 128, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 256, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_t27);
+  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  float *dense1_transpose_weight = (float *)(A + 4059136); /* [128, 10] */
+  k8_transpose(P + 80896 /* dense1.weight */, dense1_transpose_weight);
+  float *lstm1_sigmoid_t27 = (float *)(A + 4064256); /* [64, 128] */
+  float *lstm1_sigmoid_t27_2 = (float *)(A + 4097024); /* [64, 128] */
+  float *lstm1_sigmoid_t27_3 = (float *)(A + 4129792); /* [64, 128] */
+  float *lstm1_tanh_t27 = (float *)(A + 4162560); /* [64, 128] */
+  float *lstm1_tanh_t27_2 = (float *)(A + 4195328); /* [64, 128] */
+  float *lstm1_mul_t27 = (float *)(A + 4228096); /* [64, 128] */
+  k15_sigmoid_sigmoid_mul(lstm1_add_t27 + 384, lstm1_add_t27 + 128, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 256, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_t27);
+  float *dense1_matmul_weight = (float *)(A + 4260864); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 4263424; /* 4096 bytes */
+  k10_matmul(lstm1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *line16_one_hot = (float *)(A + 4263424); /* [64, 10] */
+  k16_one_hot(in->y, line16_one_hot);
+  float *out_logits = (float *)(A + 4265984); /* [64, 10] */
+  k11_add(dense1_matmul_weight, P + 82176 /* dense1.bias */, out_logits);
+  float *line16_log_softmax = (float *)(A + 4260864); /* [64, 10] */
+  k17_log_softmax(out_logits, line16_log_softmax);
+  float *line16_mul = (float *)(A + 4268544); /* [64, 10] */
+  k18_mul(line16_one_hot, line16_log_softmax, line16_mul);
+  float *line16_sum_to = (float *)(A + 4271104); /* [64, 1] */
+  k19_sum_to(line16_mul, line16_sum_to);
+  float *line16_sum_to_2 = (float *)(A + 4268544); /* [] */
+  k20_sum_to(line16_sum_to, line16_sum_to_2);
+  int32_t *line17_argmax = (int32_t *)(A + 4268608); /* [64] */
+  k21_argmax(out_logits, line17_argmax);
+  float *line17_equal = (float *)(A + 4268864); /* [64] */
+  k22_equal(line17_argmax, in->y, line17_equal);
+  float *line17_sum_to = (float *)(A + 4268608); /* [] */
+  k20_sum_to(line17_equal, line17_sum_to);
+  float *d_line16_mul = (float *)(A + 4268672); /* [64, 10] */
+  k23_mul(line16_one_hot, d_line16_mul);
+  float *d_line16_sum_to = (float *)(A + 4263424); /* [64, 1] */
+  k19_sum_to(d_line16_mul, d_line16_sum_to);
+  float *d_line16_sub = (float *)(A + 4271232); /* [64, 10] */
+  k24_exp_mul_sub(line16_log_softmax, d_line16_sum_to, d_line16_mul, d_line16_sub);
+  float *d_dense1_matmul_weight = (float *)(A + 4273792); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 4268672; /* 320 bytes */
+  k25_matmul(d_line16_sub, P + 80896 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *d_lstm1_mul_t27 = (float *)(A + 233472); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 266240); /* [28, 64, 512] */
+  k26_mul_mul_sub(d_dense1_matmul_weight, lstm1_sigmoid_t27, lstm1_tanh_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, lstm1_sigmoid_t27_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 128, d_lstm1_mul_concat_stack + 256);
+  k27_mul_sub_mul(d_dense1_matmul_weight, lstm1_tanh_t27_2, lstm1_sigmoid_t27, d_lstm1_mul_concat_stack + 384);
+  float *d_lstm1_matmul_weight_hh_t27 = (float *)(A + 10384256); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t27);
+  float *d_lstm1_addn_t26 = (float *)(A + 4273792); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_mul_t27, lstm1_sigmoid_t27_2, d_lstm1_matmul_weight_hh_t27, lstm1_sigmoid_t26, lstm1_tanh_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, lstm1_sigmoid_t26_2, d_lstm1_addn_t26, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 32896, d_lstm1_mul_concat_stack + 33024);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t27, lstm1_tanh_t26_2, lstm1_sigmoid_t26, d_lstm1_mul_concat_stack + 33152);
+  float *d_lstm1_matmul_weight_hh_t26 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 32768, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t26);
+  float *d_lstm1_addn_t25 = (float *)(A + 10187648); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t26, lstm1_sigmoid_t26_2, d_lstm1_matmul_weight_hh_t26, lstm1_sigmoid_t25, lstm1_tanh_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, lstm1_sigmoid_t25_2, d_lstm1_addn_t25, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65664, d_lstm1_mul_concat_stack + 65792);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t26, lstm1_tanh_t25_2, lstm1_sigmoid_t25, d_lstm1_mul_concat_stack + 65920);
+  float *d_lstm1_matmul_weight_hh_t25 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 65536, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t25);
+  float *d_lstm1_addn_t24 = (float *)(A + 9991040); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t25, lstm1_sigmoid_t25_2, d_lstm1_matmul_weight_hh_t25, lstm1_sigmoid_t24, lstm1_tanh_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, lstm1_sigmoid_t24_2, d_lstm1_addn_t24, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98432, d_lstm1_mul_concat_stack + 98560);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t25, lstm1_tanh_t24_2, lstm1_sigmoid_t24, d_lstm1_mul_concat_stack + 98688);
+  float *d_lstm1_matmul_weight_hh_t24 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 98304, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t24);
+  float *d_lstm1_addn_t23 = (float *)(A + 9794432); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t24, lstm1_sigmoid_t24_2, d_lstm1_matmul_weight_hh_t24, lstm1_sigmoid_t23, lstm1_tanh_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, lstm1_sigmoid_t23_2, d_lstm1_addn_t23, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131200, d_lstm1_mul_concat_stack + 131328);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t24, lstm1_tanh_t23_2, lstm1_sigmoid_t23, d_lstm1_mul_concat_stack + 131456);
+  float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 131072, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t23);
 }
 
 static void fmnist_lstm_grad_3(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_mul_t27 = (float *)(A + 4255744); /* [64, 128] */
-  float *dense1_transpose_weight = (float *)(A + 10253184); /* [128, 10] */
-  float *dense1_matmul_weight = (float *)(A + 10356608); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 10359168; /* 4096 bytes */
-  k11_matmul(lstm1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *line16_one_hot = (float *)(A + 10253184); /* [64, 10] */
-  k17_one_hot(in->y, line16_one_hot);
-  float *out_logits = (float *)(A + 10255744); /* [64, 10] */
-  k12_add(dense1_matmul_weight, P + 82176 /* dense1.bias */, out_logits);
-  float *line16_log_softmax = (float *)(A + 10356608); /* [64, 10] */
-  k18_log_softmax(out_logits, line16_log_softmax);
-  float *line16_mul = (float *)(A + 10359168); /* [64, 10] */
-  k19_mul(line16_one_hot, line16_log_softmax, line16_mul);
-  float *line16_sum_to = (float *)(A + 10361728); /* [64, 1] */
-  k20_sum_to(line16_mul, line16_sum_to);
-  float *line16_sum_to_2 = (float *)(A + 10359168); /* [] */
-  k21_sum_to(line16_sum_to, line16_sum_to_2);
-  int32_t *line17_argmax = (int32_t *)(A + 10359232); /* [64] */
-  k22_argmax(out_logits, line17_argmax);
-  float *line17_equal = (float *)(A + 10359488); /* [64] */
-  k23_equal(line17_argmax, in->y, line17_equal);
-  float *line17_sum_to = (float *)(A + 10359232); /* [] */
-  k21_sum_to(line17_equal, line17_sum_to);
-  float *d_line16_mul = (float *)(A + 10359296); /* [64, 10] */
-  k24_mul(line16_one_hot, d_line16_mul);
-  float *d_line16_sum_to = (float *)(A + 10253184); /* [64, 1] */
-  k20_sum_to(d_line16_mul, d_line16_sum_to);
-  float *d_line16_sub = (float *)(A + 10361856); /* [64, 10] */
-  k25_exp_mul_sub(line16_log_softmax, d_line16_sum_to, d_line16_mul, d_line16_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 4288512); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 4321280; /* 320 bytes */
-  k26_matmul(d_line16_sub, P + 80896 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
-  float *lstm1_sigmoid_t27 = (float *)(A + 10258304); /* [64, 128] */
-  float *lstm1_tanh_t27_2 = (float *)(A + 4222976); /* [64, 128] */
-  float *lstm1_tanh_t27 = (float *)(A + 4190208); /* [64, 128] */
-  float *lstm1_sigmoid_t27_3 = (float *)(A + 10323840); /* [64, 128] */
-  float *lstm1_add_t26_2 = (float *)(A + 10384256); /* [64, 128] */
-  float *lstm1_sigmoid_t27_2 = (float *)(A + 10291072); /* [64, 128] */
-  float *d_lstm1_mul_t27 = (float *)(A + 4059136); /* [64, 128] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 233472); /* [28, 64, 512] */
-  k27_mul_mul_sub(d_dense1_matmul_weight, lstm1_sigmoid_t27, lstm1_tanh_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, lstm1_sigmoid_t27_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 128, d_lstm1_mul_concat_stack + 256);
-  k28_mul_sub_mul(d_dense1_matmul_weight, lstm1_tanh_t27_2, lstm1_sigmoid_t27, d_lstm1_mul_concat_stack + 384);
-  float *d_lstm1_matmul_weight_hh_t27 = (float *)(A + 10258304); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t27);
-  float *lstm1_sigmoid_t26 = (float *)(A + 10056576); /* [64, 128] */
-  float *lstm1_tanh_t26_2 = (float *)(A + 10417024); /* [64, 128] */
-  float *lstm1_tanh_t26 = (float *)(A + 10154880); /* [64, 128] */
-  float *lstm1_sigmoid_t26_3 = (float *)(A + 10122112); /* [64, 128] */
-  float *lstm1_add_t25_2 = (float *)(A + 10187648); /* [64, 128] */
-  float *lstm1_sigmoid_t26_2 = (float *)(A + 10089344); /* [64, 128] */
-  float *d_lstm1_addn_t26 = (float *)(A + 4288512); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_mul_t27, lstm1_sigmoid_t27_2, d_lstm1_matmul_weight_hh_t27, lstm1_sigmoid_t26, lstm1_tanh_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, lstm1_sigmoid_t26_2, d_lstm1_addn_t26, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 32896, d_lstm1_mul_concat_stack + 33024);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t27, lstm1_tanh_t26_2, lstm1_sigmoid_t26, d_lstm1_mul_concat_stack + 33152);
-  float *d_lstm1_matmul_weight_hh_t26 = (float *)(A + 10056576); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 32768, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t26);
-  float *lstm1_sigmoid_t25 = (float *)(A + 9859968); /* [64, 128] */
-  float *lstm1_tanh_t25_2 = (float *)(A + 10220416); /* [64, 128] */
-  float *lstm1_tanh_t25 = (float *)(A + 9958272); /* [64, 128] */
-  float *lstm1_sigmoid_t25_3 = (float *)(A + 9925504); /* [64, 128] */
-  float *lstm1_add_t24_2 = (float *)(A + 9991040); /* [64, 128] */
-  float *lstm1_sigmoid_t25_2 = (float *)(A + 9892736); /* [64, 128] */
-  float *d_lstm1_addn_t25 = (float *)(A + 10323840); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t26, lstm1_sigmoid_t26_2, d_lstm1_matmul_weight_hh_t26, lstm1_sigmoid_t25, lstm1_tanh_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, lstm1_sigmoid_t25_2, d_lstm1_addn_t25, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65664, d_lstm1_mul_concat_stack + 65792);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t26, lstm1_tanh_t25_2, lstm1_sigmoid_t25, d_lstm1_mul_concat_stack + 65920);
-  float *d_lstm1_matmul_weight_hh_t25 = (float *)(A + 9859968); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 65536, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t25);
-  float *lstm1_sigmoid_t24 = (float *)(A + 9663360); /* [64, 128] */
-  float *lstm1_tanh_t24_2 = (float *)(A + 10023808); /* [64, 128] */
-  float *lstm1_tanh_t24 = (float *)(A + 9761664); /* [64, 128] */
-  float *lstm1_sigmoid_t24_3 = (float *)(A + 9728896); /* [64, 128] */
-  float *lstm1_add_t23_2 = (float *)(A + 9794432); /* [64, 128] */
-  float *lstm1_sigmoid_t24_2 = (float *)(A + 9696128); /* [64, 128] */
-  float *d_lstm1_addn_t24 = (float *)(A + 4288512); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t25, lstm1_sigmoid_t25_2, d_lstm1_matmul_weight_hh_t25, lstm1_sigmoid_t24, lstm1_tanh_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, lstm1_sigmoid_t24_2, d_lstm1_addn_t24, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98432, d_lstm1_mul_concat_stack + 98560);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t25, lstm1_tanh_t24_2, lstm1_sigmoid_t24, d_lstm1_mul_concat_stack + 98688);
-  float *d_lstm1_matmul_weight_hh_t24 = (float *)(A + 9663360); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 98304, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t24);
-  float *lstm1_sigmoid_t23 = (float *)(A + 9466752); /* [64, 128] */
-  float *lstm1_tanh_t23_2 = (float *)(A + 9827200); /* [64, 128] */
-  float *lstm1_tanh_t23 = (float *)(A + 9565056); /* [64, 128] */
-  float *lstm1_sigmoid_t23_3 = (float *)(A + 9532288); /* [64, 128] */
-  float *lstm1_add_t22_2 = (float *)(A + 9597824); /* [64, 128] */
-  float *lstm1_sigmoid_t23_2 = (float *)(A + 9499520); /* [64, 128] */
-  float *d_lstm1_addn_t23 = (float *)(A + 10323840); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t24, lstm1_sigmoid_t24_2, d_lstm1_matmul_weight_hh_t24, lstm1_sigmoid_t23, lstm1_tanh_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, lstm1_sigmoid_t23_2, d_lstm1_addn_t23, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131200, d_lstm1_mul_concat_stack + 131328);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t24, lstm1_tanh_t23_2, lstm1_sigmoid_t23, d_lstm1_mul_concat_stack + 131456);
-  float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 9466752); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 131072, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t23);
-  float *lstm1_sigmoid_t22 = (float *)(A + 9270144); /* [64, 128] */
+  float *d_lstm1_addn_t23 = (float *)(A + 9794432); /* [64, 128] */
+  float *lstm1_sigmoid_t23_2 = (float *)(A + 9696128); /* [64, 128] */
+  float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 233472); /* [64, 128] */
+  float *lstm1_sigmoid_t22 = (float *)(A + 9466752); /* [64, 128] */
   float *lstm1_tanh_t22_2 = (float *)(A + 9630592); /* [64, 128] */
-  float *lstm1_tanh_t22 = (float *)(A + 9368448); /* [64, 128] */
-  float *lstm1_sigmoid_t22_3 = (float *)(A + 9335680); /* [64, 128] */
+  float *lstm1_tanh_t22 = (float *)(A + 9565056); /* [64, 128] */
+  float *lstm1_sigmoid_t22_3 = (float *)(A + 9532288); /* [64, 128] */
   float *lstm1_add_t21_2 = (float *)(A + 9401216); /* [64, 128] */
-  float *lstm1_sigmoid_t22_2 = (float *)(A + 9302912); /* [64, 128] */
-  float *d_lstm1_addn_t22 = (float *)(A + 4288512); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t23, lstm1_sigmoid_t23_2, d_lstm1_matmul_weight_hh_t23, lstm1_sigmoid_t22, lstm1_tanh_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, lstm1_sigmoid_t22_2, d_lstm1_addn_t22, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 163968, d_lstm1_mul_concat_stack + 164096);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t23, lstm1_tanh_t22_2, lstm1_sigmoid_t22, d_lstm1_mul_concat_stack + 164224);
-  float *d_lstm1_matmul_weight_hh_t22 = (float *)(A + 9270144); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 163840, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t22);
-  float *lstm1_sigmoid_t21 = (float *)(A + 9073536); /* [64, 128] */
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 9499520); /* [64, 128] */
+  float *d_lstm1_addn_t22 = (float *)(A + 9597824); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 266240); /* [28, 64, 512] */
+  k29_mul_mul_mul(d_lstm1_addn_t23, lstm1_sigmoid_t23_2, d_lstm1_matmul_weight_hh_t23, lstm1_sigmoid_t22, lstm1_tanh_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, lstm1_sigmoid_t22_2, d_lstm1_addn_t22, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 163968, d_lstm1_mul_concat_stack + 164096);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t23, lstm1_tanh_t22_2, lstm1_sigmoid_t22, d_lstm1_mul_concat_stack + 164224);
+  float *d_lstm1_matmul_weight_hh_t22 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 163840, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t22);
+  float *lstm1_sigmoid_t21 = (float *)(A + 9270144); /* [64, 128] */
   float *lstm1_tanh_t21_2 = (float *)(A + 9433984); /* [64, 128] */
-  float *lstm1_tanh_t21 = (float *)(A + 9171840); /* [64, 128] */
-  float *lstm1_sigmoid_t21_3 = (float *)(A + 9139072); /* [64, 128] */
+  float *lstm1_tanh_t21 = (float *)(A + 9368448); /* [64, 128] */
+  float *lstm1_sigmoid_t21_3 = (float *)(A + 9335680); /* [64, 128] */
   float *lstm1_add_t20_2 = (float *)(A + 9204608); /* [64, 128] */
-  float *lstm1_sigmoid_t21_2 = (float *)(A + 9106304); /* [64, 128] */
-  float *d_lstm1_addn_t21 = (float *)(A + 10323840); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t22, lstm1_sigmoid_t22_2, d_lstm1_matmul_weight_hh_t22, lstm1_sigmoid_t21, lstm1_tanh_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, lstm1_sigmoid_t21_2, d_lstm1_addn_t21, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196736, d_lstm1_mul_concat_stack + 196864);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t22, lstm1_tanh_t21_2, lstm1_sigmoid_t21, d_lstm1_mul_concat_stack + 196992);
-  float *d_lstm1_matmul_weight_hh_t21 = (float *)(A + 9073536); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 196608, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t21);
-  float *lstm1_sigmoid_t20 = (float *)(A + 8876928); /* [64, 128] */
+  float *lstm1_sigmoid_t21_2 = (float *)(A + 9302912); /* [64, 128] */
+  float *d_lstm1_addn_t21 = (float *)(A + 9401216); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t22, lstm1_sigmoid_t22_2, d_lstm1_matmul_weight_hh_t22, lstm1_sigmoid_t21, lstm1_tanh_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, lstm1_sigmoid_t21_2, d_lstm1_addn_t21, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196736, d_lstm1_mul_concat_stack + 196864);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t22, lstm1_tanh_t21_2, lstm1_sigmoid_t21, d_lstm1_mul_concat_stack + 196992);
+  float *d_lstm1_matmul_weight_hh_t21 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 196608, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t21);
+  float *lstm1_sigmoid_t20 = (float *)(A + 9073536); /* [64, 128] */
   float *lstm1_tanh_t20_2 = (float *)(A + 9237376); /* [64, 128] */
-  float *lstm1_tanh_t20 = (float *)(A + 8975232); /* [64, 128] */
-  float *lstm1_sigmoid_t20_3 = (float *)(A + 8942464); /* [64, 128] */
+  float *lstm1_tanh_t20 = (float *)(A + 9171840); /* [64, 128] */
+  float *lstm1_sigmoid_t20_3 = (float *)(A + 9139072); /* [64, 128] */
   float *lstm1_add_t19_2 = (float *)(A + 9008000); /* [64, 128] */
-  float *lstm1_sigmoid_t20_2 = (float *)(A + 8909696); /* [64, 128] */
-  float *d_lstm1_addn_t20 = (float *)(A + 4288512); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t21, lstm1_sigmoid_t21_2, d_lstm1_matmul_weight_hh_t21, lstm1_sigmoid_t20, lstm1_tanh_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, lstm1_sigmoid_t20_2, d_lstm1_addn_t20, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229504, d_lstm1_mul_concat_stack + 229632);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t21, lstm1_tanh_t20_2, lstm1_sigmoid_t20, d_lstm1_mul_concat_stack + 229760);
-  float *d_lstm1_matmul_weight_hh_t20 = (float *)(A + 8876928); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 229376, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t20);
-  float *lstm1_sigmoid_t19 = (float *)(A + 8680320); /* [64, 128] */
+  float *lstm1_sigmoid_t20_2 = (float *)(A + 9106304); /* [64, 128] */
+  float *d_lstm1_addn_t20 = (float *)(A + 9204608); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t21, lstm1_sigmoid_t21_2, d_lstm1_matmul_weight_hh_t21, lstm1_sigmoid_t20, lstm1_tanh_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, lstm1_sigmoid_t20_2, d_lstm1_addn_t20, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229504, d_lstm1_mul_concat_stack + 229632);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t21, lstm1_tanh_t20_2, lstm1_sigmoid_t20, d_lstm1_mul_concat_stack + 229760);
+  float *d_lstm1_matmul_weight_hh_t20 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 229376, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t20);
+  float *lstm1_sigmoid_t19 = (float *)(A + 8876928); /* [64, 128] */
   float *lstm1_tanh_t19_2 = (float *)(A + 9040768); /* [64, 128] */
-  float *lstm1_tanh_t19 = (float *)(A + 8778624); /* [64, 128] */
-  float *lstm1_sigmoid_t19_3 = (float *)(A + 8745856); /* [64, 128] */
+  float *lstm1_tanh_t19 = (float *)(A + 8975232); /* [64, 128] */
+  float *lstm1_sigmoid_t19_3 = (float *)(A + 8942464); /* [64, 128] */
   float *lstm1_add_t18_2 = (float *)(A + 8811392); /* [64, 128] */
-  float *lstm1_sigmoid_t19_2 = (float *)(A + 8713088); /* [64, 128] */
-  float *d_lstm1_addn_t19 = (float *)(A + 10323840); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t20, lstm1_sigmoid_t20_2, d_lstm1_matmul_weight_hh_t20, lstm1_sigmoid_t19, lstm1_tanh_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, lstm1_sigmoid_t19_2, d_lstm1_addn_t19, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262272, d_lstm1_mul_concat_stack + 262400);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t20, lstm1_tanh_t19_2, lstm1_sigmoid_t19, d_lstm1_mul_concat_stack + 262528);
-  float *d_lstm1_matmul_weight_hh_t19 = (float *)(A + 8680320); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 262144, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t19);
-  float *lstm1_sigmoid_t18 = (float *)(A + 8483712); /* [64, 128] */
+  float *lstm1_sigmoid_t19_2 = (float *)(A + 8909696); /* [64, 128] */
+  float *d_lstm1_addn_t19 = (float *)(A + 9008000); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t20, lstm1_sigmoid_t20_2, d_lstm1_matmul_weight_hh_t20, lstm1_sigmoid_t19, lstm1_tanh_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, lstm1_sigmoid_t19_2, d_lstm1_addn_t19, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262272, d_lstm1_mul_concat_stack + 262400);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t20, lstm1_tanh_t19_2, lstm1_sigmoid_t19, d_lstm1_mul_concat_stack + 262528);
+  float *d_lstm1_matmul_weight_hh_t19 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 262144, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t19);
+  float *lstm1_sigmoid_t18 = (float *)(A + 8680320); /* [64, 128] */
   float *lstm1_tanh_t18_2 = (float *)(A + 8844160); /* [64, 128] */
-  float *lstm1_tanh_t18 = (float *)(A + 8582016); /* [64, 128] */
-  float *lstm1_sigmoid_t18_3 = (float *)(A + 8549248); /* [64, 128] */
+  float *lstm1_tanh_t18 = (float *)(A + 8778624); /* [64, 128] */
+  float *lstm1_sigmoid_t18_3 = (float *)(A + 8745856); /* [64, 128] */
   float *lstm1_add_t17_2 = (float *)(A + 8614784); /* [64, 128] */
-  float *lstm1_sigmoid_t18_2 = (float *)(A + 8516480); /* [64, 128] */
-  float *d_lstm1_addn_t18 = (float *)(A + 4288512); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t19, lstm1_sigmoid_t19_2, d_lstm1_matmul_weight_hh_t19, lstm1_sigmoid_t18, lstm1_tanh_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, lstm1_sigmoid_t18_2, d_lstm1_addn_t18, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 295040, d_lstm1_mul_concat_stack + 295168);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t19, lstm1_tanh_t18_2, lstm1_sigmoid_t18, d_lstm1_mul_concat_stack + 295296);
-  float *d_lstm1_matmul_weight_hh_t18 = (float *)(A + 8483712); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 294912, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t18);
-  float *lstm1_sigmoid_t17 = (float *)(A + 8287104); /* [64, 128] */
+  float *lstm1_sigmoid_t18_2 = (float *)(A + 8713088); /* [64, 128] */
+  float *d_lstm1_addn_t18 = (float *)(A + 8811392); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t19, lstm1_sigmoid_t19_2, d_lstm1_matmul_weight_hh_t19, lstm1_sigmoid_t18, lstm1_tanh_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, lstm1_sigmoid_t18_2, d_lstm1_addn_t18, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 295040, d_lstm1_mul_concat_stack + 295168);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t19, lstm1_tanh_t18_2, lstm1_sigmoid_t18, d_lstm1_mul_concat_stack + 295296);
+  float *d_lstm1_matmul_weight_hh_t18 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 294912, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t18);
+  float *lstm1_sigmoid_t17 = (float *)(A + 8483712); /* [64, 128] */
   float *lstm1_tanh_t17_2 = (float *)(A + 8647552); /* [64, 128] */
-  float *lstm1_tanh_t17 = (float *)(A + 8385408); /* [64, 128] */
-  float *lstm1_sigmoid_t17_3 = (float *)(A + 8352640); /* [64, 128] */
+  float *lstm1_tanh_t17 = (float *)(A + 8582016); /* [64, 128] */
+  float *lstm1_sigmoid_t17_3 = (float *)(A + 8549248); /* [64, 128] */
   float *lstm1_add_t16_2 = (float *)(A + 8418176); /* [64, 128] */
-  float *lstm1_sigmoid_t17_2 = (float *)(A + 8319872); /* [64, 128] */
-  float *d_lstm1_addn_t17 = (float *)(A + 10323840); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t18, lstm1_sigmoid_t18_2, d_lstm1_matmul_weight_hh_t18, lstm1_sigmoid_t17, lstm1_tanh_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, lstm1_sigmoid_t17_2, d_lstm1_addn_t17, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327808, d_lstm1_mul_concat_stack + 327936);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t18, lstm1_tanh_t17_2, lstm1_sigmoid_t17, d_lstm1_mul_concat_stack + 328064);
-  float *d_lstm1_matmul_weight_hh_t17 = (float *)(A + 8287104); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 327680, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t17);
-  float *lstm1_sigmoid_t16 = (float *)(A + 8090496); /* [64, 128] */
+  float *lstm1_sigmoid_t17_2 = (float *)(A + 8516480); /* [64, 128] */
+  float *d_lstm1_addn_t17 = (float *)(A + 8614784); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t18, lstm1_sigmoid_t18_2, d_lstm1_matmul_weight_hh_t18, lstm1_sigmoid_t17, lstm1_tanh_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, lstm1_sigmoid_t17_2, d_lstm1_addn_t17, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327808, d_lstm1_mul_concat_stack + 327936);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t18, lstm1_tanh_t17_2, lstm1_sigmoid_t17, d_lstm1_mul_concat_stack + 328064);
+  float *d_lstm1_matmul_weight_hh_t17 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 327680, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t17);
+  float *lstm1_sigmoid_t16 = (float *)(A + 8287104); /* [64, 128] */
   float *lstm1_tanh_t16_2 = (float *)(A + 8450944); /* [64, 128] */
-  float *lstm1_tanh_t16 = (float *)(A + 8188800); /* [64, 128] */
-  float *lstm1_sigmoid_t16_3 = (float *)(A + 8156032); /* [64, 128] */
+  float *lstm1_tanh_t16 = (float *)(A + 8385408); /* [64, 128] */
+  float *lstm1_sigmoid_t16_3 = (float *)(A + 8352640); /* [64, 128] */
   float *lstm1_add_t15_2 = (float *)(A + 8221568); /* [64, 128] */
-  float *lstm1_sigmoid_t16_2 = (float *)(A + 8123264); /* [64, 128] */
-  float *d_lstm1_addn_t16 = (float *)(A + 4288512); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t17, lstm1_sigmoid_t17_2, d_lstm1_matmul_weight_hh_t17, lstm1_sigmoid_t16, lstm1_tanh_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, lstm1_sigmoid_t16_2, d_lstm1_addn_t16, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360576, d_lstm1_mul_concat_stack + 360704);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t17, lstm1_tanh_t16_2, lstm1_sigmoid_t16, d_lstm1_mul_concat_stack + 360832);
-  float *d_lstm1_matmul_weight_hh_t16 = (float *)(A + 8090496); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 360448, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t16);
-  float *lstm1_sigmoid_t15 = (float *)(A + 7893888); /* [64, 128] */
+  float *lstm1_sigmoid_t16_2 = (float *)(A + 8319872); /* [64, 128] */
+  float *d_lstm1_addn_t16 = (float *)(A + 8418176); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t17, lstm1_sigmoid_t17_2, d_lstm1_matmul_weight_hh_t17, lstm1_sigmoid_t16, lstm1_tanh_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, lstm1_sigmoid_t16_2, d_lstm1_addn_t16, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360576, d_lstm1_mul_concat_stack + 360704);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t17, lstm1_tanh_t16_2, lstm1_sigmoid_t16, d_lstm1_mul_concat_stack + 360832);
+  float *d_lstm1_matmul_weight_hh_t16 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 360448, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t16);
+  float *lstm1_sigmoid_t15 = (float *)(A + 8090496); /* [64, 128] */
   float *lstm1_tanh_t15_2 = (float *)(A + 8254336); /* [64, 128] */
-  float *lstm1_tanh_t15 = (float *)(A + 7992192); /* [64, 128] */
-  float *lstm1_sigmoid_t15_3 = (float *)(A + 7959424); /* [64, 128] */
+  float *lstm1_tanh_t15 = (float *)(A + 8188800); /* [64, 128] */
+  float *lstm1_sigmoid_t15_3 = (float *)(A + 8156032); /* [64, 128] */
   float *lstm1_add_t14_2 = (float *)(A + 8024960); /* [64, 128] */
-  float *lstm1_sigmoid_t15_2 = (float *)(A + 7926656); /* [64, 128] */
-  float *d_lstm1_addn_t15 = (float *)(A + 10323840); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393344, d_lstm1_mul_concat_stack + 393472);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t16, lstm1_tanh_t15_2, lstm1_sigmoid_t15, d_lstm1_mul_concat_stack + 393600);
-  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 7893888); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 393216, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t15);
-  float *lstm1_sigmoid_t14 = (float *)(A + 7697280); /* [64, 128] */
+  float *lstm1_sigmoid_t15_2 = (float *)(A + 8123264); /* [64, 128] */
+  float *d_lstm1_addn_t15 = (float *)(A + 8221568); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393344, d_lstm1_mul_concat_stack + 393472);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t16, lstm1_tanh_t15_2, lstm1_sigmoid_t15, d_lstm1_mul_concat_stack + 393600);
+  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 393216, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t15);
+  float *lstm1_sigmoid_t14 = (float *)(A + 7893888); /* [64, 128] */
   float *lstm1_tanh_t14_2 = (float *)(A + 8057728); /* [64, 128] */
-  float *lstm1_tanh_t14 = (float *)(A + 7795584); /* [64, 128] */
-  float *lstm1_sigmoid_t14_3 = (float *)(A + 7762816); /* [64, 128] */
+  float *lstm1_tanh_t14 = (float *)(A + 7992192); /* [64, 128] */
+  float *lstm1_sigmoid_t14_3 = (float *)(A + 7959424); /* [64, 128] */
   float *lstm1_add_t13_2 = (float *)(A + 7828352); /* [64, 128] */
-  float *lstm1_sigmoid_t14_2 = (float *)(A + 7730048); /* [64, 128] */
-  float *d_lstm1_addn_t14 = (float *)(A + 4288512); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t15, lstm1_sigmoid_t15_2, d_lstm1_matmul_weight_hh_t15, lstm1_sigmoid_t14, lstm1_tanh_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, lstm1_sigmoid_t14_2, d_lstm1_addn_t14, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426112, d_lstm1_mul_concat_stack + 426240);
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 7926656); /* [64, 128] */
+  float *d_lstm1_addn_t14 = (float *)(A + 8024960); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t15, lstm1_sigmoid_t15_2, d_lstm1_matmul_weight_hh_t15, lstm1_sigmoid_t14, lstm1_tanh_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, lstm1_sigmoid_t14_2, d_lstm1_addn_t14, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426112, d_lstm1_mul_concat_stack + 426240);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t15, lstm1_tanh_t14_2, lstm1_sigmoid_t14, d_lstm1_mul_concat_stack + 426368);
+  float *d_lstm1_matmul_weight_hh_t14 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 425984, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t14);
+  float *lstm1_sigmoid_t13 = (float *)(A + 7697280); /* [64, 128] */
+  float *lstm1_tanh_t13_2 = (float *)(A + 7861120); /* [64, 128] */
+  float *lstm1_tanh_t13 = (float *)(A + 7795584); /* [64, 128] */
+  float *lstm1_sigmoid_t13_3 = (float *)(A + 7762816); /* [64, 128] */
+  float *lstm1_add_t12_2 = (float *)(A + 7631744); /* [64, 128] */
+  float *lstm1_sigmoid_t13_2 = (float *)(A + 7730048); /* [64, 128] */
+  float *d_lstm1_addn_t13 = (float *)(A + 7828352); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t14, lstm1_sigmoid_t14_2, d_lstm1_matmul_weight_hh_t14, lstm1_sigmoid_t13, lstm1_tanh_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, lstm1_sigmoid_t13_2, d_lstm1_addn_t13, d_lstm1_mul_concat_stack + 458752, d_lstm1_mul_concat_stack + 458880, d_lstm1_mul_concat_stack + 459008);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t14, lstm1_tanh_t13_2, lstm1_sigmoid_t13, d_lstm1_mul_concat_stack + 459136);
+  float *d_lstm1_matmul_weight_hh_t13 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 458752, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t13);
+  float *lstm1_sigmoid_t12 = (float *)(A + 7500672); /* [64, 128] */
+  float *lstm1_tanh_t12_2 = (float *)(A + 7664512); /* [64, 128] */
+  float *lstm1_tanh_t12 = (float *)(A + 7598976); /* [64, 128] */
+  float *lstm1_sigmoid_t12_3 = (float *)(A + 7566208); /* [64, 128] */
+  float *lstm1_add_t11_2 = (float *)(A + 7435136); /* [64, 128] */
+  float *lstm1_sigmoid_t12_2 = (float *)(A + 7533440); /* [64, 128] */
+  float *d_lstm1_addn_t12 = (float *)(A + 7631744); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t13, lstm1_sigmoid_t13_2, d_lstm1_matmul_weight_hh_t13, lstm1_sigmoid_t12, lstm1_tanh_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, lstm1_sigmoid_t12_2, d_lstm1_addn_t12, d_lstm1_mul_concat_stack + 491520, d_lstm1_mul_concat_stack + 491648, d_lstm1_mul_concat_stack + 491776);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t13, lstm1_tanh_t12_2, lstm1_sigmoid_t12, d_lstm1_mul_concat_stack + 491904);
+  float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 491520, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t12);
+  float *lstm1_sigmoid_t11 = (float *)(A + 7304064); /* [64, 128] */
+  float *lstm1_tanh_t11_2 = (float *)(A + 7467904); /* [64, 128] */
+  float *lstm1_tanh_t11 = (float *)(A + 7402368); /* [64, 128] */
+  float *lstm1_sigmoid_t11_3 = (float *)(A + 7369600); /* [64, 128] */
+  float *lstm1_add_t10_2 = (float *)(A + 7238528); /* [64, 128] */
+  float *lstm1_sigmoid_t11_2 = (float *)(A + 7336832); /* [64, 128] */
+  float *d_lstm1_addn_t11 = (float *)(A + 7435136); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t12, lstm1_sigmoid_t12_2, d_lstm1_matmul_weight_hh_t12, lstm1_sigmoid_t11, lstm1_tanh_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, lstm1_sigmoid_t11_2, d_lstm1_addn_t11, d_lstm1_mul_concat_stack + 524288, d_lstm1_mul_concat_stack + 524416, d_lstm1_mul_concat_stack + 524544);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t12, lstm1_tanh_t11_2, lstm1_sigmoid_t11, d_lstm1_mul_concat_stack + 524672);
+  float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 524288, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t11);
+  float *lstm1_sigmoid_t10 = (float *)(A + 7107456); /* [64, 128] */
+  float *lstm1_tanh_t10_2 = (float *)(A + 7271296); /* [64, 128] */
+  float *lstm1_tanh_t10 = (float *)(A + 7205760); /* [64, 128] */
+  float *lstm1_sigmoid_t10_3 = (float *)(A + 7172992); /* [64, 128] */
+  float *lstm1_add_t9_2 = (float *)(A + 7041920); /* [64, 128] */
+  float *lstm1_sigmoid_t10_2 = (float *)(A + 7140224); /* [64, 128] */
+  float *d_lstm1_addn_t10 = (float *)(A + 7238528); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t11, lstm1_sigmoid_t11_2, d_lstm1_matmul_weight_hh_t11, lstm1_sigmoid_t10, lstm1_tanh_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, lstm1_sigmoid_t10_2, d_lstm1_addn_t10, d_lstm1_mul_concat_stack + 557056, d_lstm1_mul_concat_stack + 557184, d_lstm1_mul_concat_stack + 557312);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t11, lstm1_tanh_t10_2, lstm1_sigmoid_t10, d_lstm1_mul_concat_stack + 557440);
+  float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 557056, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t10);
+  float *lstm1_sigmoid_t9 = (float *)(A + 6910848); /* [64, 128] */
+  float *lstm1_tanh_t9_2 = (float *)(A + 7074688); /* [64, 128] */
+  float *lstm1_tanh_t9 = (float *)(A + 7009152); /* [64, 128] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 6976384); /* [64, 128] */
+  float *lstm1_add_t8_2 = (float *)(A + 6845312); /* [64, 128] */
+  float *lstm1_sigmoid_t9_2 = (float *)(A + 6943616); /* [64, 128] */
+  float *d_lstm1_addn_t9 = (float *)(A + 7041920); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t10, lstm1_sigmoid_t10_2, d_lstm1_matmul_weight_hh_t10, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, lstm1_sigmoid_t9_2, d_lstm1_addn_t9, d_lstm1_mul_concat_stack + 589824, d_lstm1_mul_concat_stack + 589952, d_lstm1_mul_concat_stack + 590080);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t10, lstm1_tanh_t9_2, lstm1_sigmoid_t9, d_lstm1_mul_concat_stack + 590208);
+  float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 589824, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9);
+  float *lstm1_sigmoid_t8 = (float *)(A + 6714240); /* [64, 128] */
+  float *lstm1_tanh_t8_2 = (float *)(A + 6878080); /* [64, 128] */
+  float *lstm1_tanh_t8 = (float *)(A + 6812544); /* [64, 128] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 6779776); /* [64, 128] */
+  float *lstm1_add_t7_2 = (float *)(A + 6648704); /* [64, 128] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 6747008); /* [64, 128] */
+  float *d_lstm1_addn_t8 = (float *)(A + 6845312); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t9, lstm1_sigmoid_t9_2, d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, lstm1_sigmoid_t8_2, d_lstm1_addn_t8, d_lstm1_mul_concat_stack + 622592, d_lstm1_mul_concat_stack + 622720, d_lstm1_mul_concat_stack + 622848);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 622976);
+  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 622592, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8);
+  float *lstm1_sigmoid_t7 = (float *)(A + 6517632); /* [64, 128] */
+  float *lstm1_tanh_t7_2 = (float *)(A + 6681472); /* [64, 128] */
+  float *lstm1_tanh_t7 = (float *)(A + 6615936); /* [64, 128] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 6583168); /* [64, 128] */
+  float *lstm1_add_t6_2 = (float *)(A + 6452096); /* [64, 128] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 6550400); /* [64, 128] */
+  float *d_lstm1_addn_t7 = (float *)(A + 6648704); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t8, lstm1_sigmoid_t8_2, d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, lstm1_sigmoid_t7_2, d_lstm1_addn_t7, d_lstm1_mul_concat_stack + 655360, d_lstm1_mul_concat_stack + 655488, d_lstm1_mul_concat_stack + 655616);
 }
 
 static void fmnist_lstm_grad_4(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 7893888); /* [64, 128] */
-  float *lstm1_tanh_t14_2 = (float *)(A + 8057728); /* [64, 128] */
-  float *lstm1_sigmoid_t14 = (float *)(A + 7697280); /* [64, 128] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 233472); /* [28, 64, 512] */
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t15, lstm1_tanh_t14_2, lstm1_sigmoid_t14, d_lstm1_mul_concat_stack + 426368);
-  float *d_lstm1_matmul_weight_hh_t14 = (float *)(A + 7697280); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 425984, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t14);
-  float *d_lstm1_addn_t14 = (float *)(A + 4288512); /* [64, 128] */
-  float *lstm1_sigmoid_t14_2 = (float *)(A + 7730048); /* [64, 128] */
-  float *lstm1_sigmoid_t13 = (float *)(A + 7500672); /* [64, 128] */
-  float *lstm1_tanh_t13_2 = (float *)(A + 7861120); /* [64, 128] */
-  float *lstm1_tanh_t13 = (float *)(A + 7598976); /* [64, 128] */
-  float *lstm1_sigmoid_t13_3 = (float *)(A + 7566208); /* [64, 128] */
-  float *lstm1_add_t12_2 = (float *)(A + 7631744); /* [64, 128] */
-  float *lstm1_sigmoid_t13_2 = (float *)(A + 7533440); /* [64, 128] */
-  float *d_lstm1_addn_t13 = (float *)(A + 10323840); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t14, lstm1_sigmoid_t14_2, d_lstm1_matmul_weight_hh_t14, lstm1_sigmoid_t13, lstm1_tanh_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, lstm1_sigmoid_t13_2, d_lstm1_addn_t13, d_lstm1_mul_concat_stack + 458752, d_lstm1_mul_concat_stack + 458880, d_lstm1_mul_concat_stack + 459008);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t14, lstm1_tanh_t13_2, lstm1_sigmoid_t13, d_lstm1_mul_concat_stack + 459136);
-  float *d_lstm1_matmul_weight_hh_t13 = (float *)(A + 7500672); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 458752, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t13);
-  float *lstm1_sigmoid_t12 = (float *)(A + 7304064); /* [64, 128] */
-  float *lstm1_tanh_t12_2 = (float *)(A + 7664512); /* [64, 128] */
-  float *lstm1_tanh_t12 = (float *)(A + 7402368); /* [64, 128] */
-  float *lstm1_sigmoid_t12_3 = (float *)(A + 7369600); /* [64, 128] */
-  float *lstm1_add_t11_2 = (float *)(A + 7435136); /* [64, 128] */
-  float *lstm1_sigmoid_t12_2 = (float *)(A + 7336832); /* [64, 128] */
-  float *d_lstm1_addn_t12 = (float *)(A + 4288512); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t13, lstm1_sigmoid_t13_2, d_lstm1_matmul_weight_hh_t13, lstm1_sigmoid_t12, lstm1_tanh_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, lstm1_sigmoid_t12_2, d_lstm1_addn_t12, d_lstm1_mul_concat_stack + 491520, d_lstm1_mul_concat_stack + 491648, d_lstm1_mul_concat_stack + 491776);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t13, lstm1_tanh_t12_2, lstm1_sigmoid_t12, d_lstm1_mul_concat_stack + 491904);
-  float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 7304064); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 491520, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t12);
-  float *lstm1_sigmoid_t11 = (float *)(A + 7107456); /* [64, 128] */
-  float *lstm1_tanh_t11_2 = (float *)(A + 7467904); /* [64, 128] */
-  float *lstm1_tanh_t11 = (float *)(A + 7205760); /* [64, 128] */
-  float *lstm1_sigmoid_t11_3 = (float *)(A + 7172992); /* [64, 128] */
-  float *lstm1_add_t10_2 = (float *)(A + 7238528); /* [64, 128] */
-  float *lstm1_sigmoid_t11_2 = (float *)(A + 7140224); /* [64, 128] */
-  float *d_lstm1_addn_t11 = (float *)(A + 10323840); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t12, lstm1_sigmoid_t12_2, d_lstm1_matmul_weight_hh_t12, lstm1_sigmoid_t11, lstm1_tanh_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, lstm1_sigmoid_t11_2, d_lstm1_addn_t11, d_lstm1_mul_concat_stack + 524288, d_lstm1_mul_concat_stack + 524416, d_lstm1_mul_concat_stack + 524544);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t12, lstm1_tanh_t11_2, lstm1_sigmoid_t11, d_lstm1_mul_concat_stack + 524672);
-  float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 7107456); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 524288, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t11);
-  float *lstm1_sigmoid_t10 = (float *)(A + 6910848); /* [64, 128] */
-  float *lstm1_tanh_t10_2 = (float *)(A + 7271296); /* [64, 128] */
-  float *lstm1_tanh_t10 = (float *)(A + 7009152); /* [64, 128] */
-  float *lstm1_sigmoid_t10_3 = (float *)(A + 6976384); /* [64, 128] */
-  float *lstm1_add_t9_2 = (float *)(A + 7041920); /* [64, 128] */
-  float *lstm1_sigmoid_t10_2 = (float *)(A + 6943616); /* [64, 128] */
-  float *d_lstm1_addn_t10 = (float *)(A + 4288512); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t11, lstm1_sigmoid_t11_2, d_lstm1_matmul_weight_hh_t11, lstm1_sigmoid_t10, lstm1_tanh_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, lstm1_sigmoid_t10_2, d_lstm1_addn_t10, d_lstm1_mul_concat_stack + 557056, d_lstm1_mul_concat_stack + 557184, d_lstm1_mul_concat_stack + 557312);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t11, lstm1_tanh_t10_2, lstm1_sigmoid_t10, d_lstm1_mul_concat_stack + 557440);
-  float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 6910848); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 557056, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t10);
-  float *lstm1_sigmoid_t9 = (float *)(A + 6714240); /* [64, 128] */
-  float *lstm1_tanh_t9_2 = (float *)(A + 7074688); /* [64, 128] */
-  float *lstm1_tanh_t9 = (float *)(A + 6812544); /* [64, 128] */
-  float *lstm1_sigmoid_t9_3 = (float *)(A + 6779776); /* [64, 128] */
-  float *lstm1_add_t8_2 = (float *)(A + 6845312); /* [64, 128] */
-  float *lstm1_sigmoid_t9_2 = (float *)(A + 6747008); /* [64, 128] */
-  float *d_lstm1_addn_t9 = (float *)(A + 10323840); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t10, lstm1_sigmoid_t10_2, d_lstm1_matmul_weight_hh_t10, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, lstm1_sigmoid_t9_2, d_lstm1_addn_t9, d_lstm1_mul_concat_stack + 589824, d_lstm1_mul_concat_stack + 589952, d_lstm1_mul_concat_stack + 590080);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t10, lstm1_tanh_t9_2, lstm1_sigmoid_t9, d_lstm1_mul_concat_stack + 590208);
-  float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 6714240); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 589824, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9);
-  float *lstm1_sigmoid_t8 = (float *)(A + 6517632); /* [64, 128] */
-  float *lstm1_tanh_t8_2 = (float *)(A + 6878080); /* [64, 128] */
-  float *lstm1_tanh_t8 = (float *)(A + 6615936); /* [64, 128] */
-  float *lstm1_sigmoid_t8_3 = (float *)(A + 6583168); /* [64, 128] */
-  float *lstm1_add_t7_2 = (float *)(A + 6648704); /* [64, 128] */
-  float *lstm1_sigmoid_t8_2 = (float *)(A + 6550400); /* [64, 128] */
-  float *d_lstm1_addn_t8 = (float *)(A + 4288512); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t9, lstm1_sigmoid_t9_2, d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, lstm1_sigmoid_t8_2, d_lstm1_addn_t8, d_lstm1_mul_concat_stack + 622592, d_lstm1_mul_concat_stack + 622720, d_lstm1_mul_concat_stack + 622848);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 622976);
-  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 6517632); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 622592, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8);
-  float *lstm1_sigmoid_t7 = (float *)(A + 6321024); /* [64, 128] */
+  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 233472); /* [64, 128] */
   float *lstm1_tanh_t7_2 = (float *)(A + 6681472); /* [64, 128] */
-  float *lstm1_tanh_t7 = (float *)(A + 6419328); /* [64, 128] */
-  float *lstm1_sigmoid_t7_3 = (float *)(A + 6386560); /* [64, 128] */
-  float *lstm1_add_t6_2 = (float *)(A + 6452096); /* [64, 128] */
-  float *lstm1_sigmoid_t7_2 = (float *)(A + 6353792); /* [64, 128] */
-  float *d_lstm1_addn_t7 = (float *)(A + 10323840); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t8, lstm1_sigmoid_t8_2, d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, lstm1_sigmoid_t7_2, d_lstm1_addn_t7, d_lstm1_mul_concat_stack + 655360, d_lstm1_mul_concat_stack + 655488, d_lstm1_mul_concat_stack + 655616);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 655744);
-  float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 6321024); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 655360, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7);
-  float *lstm1_sigmoid_t6 = (float *)(A + 6124416); /* [64, 128] */
+  float *lstm1_sigmoid_t7 = (float *)(A + 6517632); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 266240); /* [28, 64, 512] */
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 655744);
+  float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 655360, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7);
+  float *d_lstm1_addn_t7 = (float *)(A + 6648704); /* [64, 128] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 6550400); /* [64, 128] */
+  float *lstm1_sigmoid_t6 = (float *)(A + 6321024); /* [64, 128] */
   float *lstm1_tanh_t6_2 = (float *)(A + 6484864); /* [64, 128] */
-  float *lstm1_tanh_t6 = (float *)(A + 6222720); /* [64, 128] */
-  float *lstm1_sigmoid_t6_3 = (float *)(A + 6189952); /* [64, 128] */
+  float *lstm1_tanh_t6 = (float *)(A + 6419328); /* [64, 128] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 6386560); /* [64, 128] */
   float *lstm1_add_t5_2 = (float *)(A + 6255488); /* [64, 128] */
-  float *lstm1_sigmoid_t6_2 = (float *)(A + 6157184); /* [64, 128] */
-  float *d_lstm1_addn_t6 = (float *)(A + 4288512); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t7, lstm1_sigmoid_t7_2, d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, lstm1_sigmoid_t6_2, d_lstm1_addn_t6, d_lstm1_mul_concat_stack + 688128, d_lstm1_mul_concat_stack + 688256, d_lstm1_mul_concat_stack + 688384);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 688512);
-  float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 6124416); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 688128, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6);
-  float *lstm1_sigmoid_t5 = (float *)(A + 5927808); /* [64, 128] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 6353792); /* [64, 128] */
+  float *d_lstm1_addn_t6 = (float *)(A + 6452096); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t7, lstm1_sigmoid_t7_2, d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, lstm1_sigmoid_t6_2, d_lstm1_addn_t6, d_lstm1_mul_concat_stack + 688128, d_lstm1_mul_concat_stack + 688256, d_lstm1_mul_concat_stack + 688384);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 688512);
+  float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 688128, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6);
+  float *lstm1_sigmoid_t5 = (float *)(A + 6124416); /* [64, 128] */
   float *lstm1_tanh_t5_2 = (float *)(A + 6288256); /* [64, 128] */
-  float *lstm1_tanh_t5 = (float *)(A + 6026112); /* [64, 128] */
-  float *lstm1_sigmoid_t5_3 = (float *)(A + 5993344); /* [64, 128] */
+  float *lstm1_tanh_t5 = (float *)(A + 6222720); /* [64, 128] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 6189952); /* [64, 128] */
   float *lstm1_add_t4_2 = (float *)(A + 6058880); /* [64, 128] */
-  float *lstm1_sigmoid_t5_2 = (float *)(A + 5960576); /* [64, 128] */
-  float *d_lstm1_addn_t5 = (float *)(A + 10323840); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t6, lstm1_sigmoid_t6_2, d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, lstm1_sigmoid_t5_2, d_lstm1_addn_t5, d_lstm1_mul_concat_stack + 720896, d_lstm1_mul_concat_stack + 721024, d_lstm1_mul_concat_stack + 721152);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 721280);
-  float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 5927808); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 720896, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5);
-  float *lstm1_sigmoid_t4 = (float *)(A + 5731200); /* [64, 128] */
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 6157184); /* [64, 128] */
+  float *d_lstm1_addn_t5 = (float *)(A + 6255488); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t6, lstm1_sigmoid_t6_2, d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, lstm1_sigmoid_t5_2, d_lstm1_addn_t5, d_lstm1_mul_concat_stack + 720896, d_lstm1_mul_concat_stack + 721024, d_lstm1_mul_concat_stack + 721152);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 721280);
+  float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 720896, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5);
+  float *lstm1_sigmoid_t4 = (float *)(A + 5927808); /* [64, 128] */
   float *lstm1_tanh_t4_2 = (float *)(A + 6091648); /* [64, 128] */
-  float *lstm1_tanh_t4 = (float *)(A + 5829504); /* [64, 128] */
-  float *lstm1_sigmoid_t4_3 = (float *)(A + 5796736); /* [64, 128] */
+  float *lstm1_tanh_t4 = (float *)(A + 6026112); /* [64, 128] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 5993344); /* [64, 128] */
   float *lstm1_add_t3_2 = (float *)(A + 5862272); /* [64, 128] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 5763968); /* [64, 128] */
-  float *d_lstm1_addn_t4 = (float *)(A + 4288512); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t5, lstm1_sigmoid_t5_2, d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, lstm1_sigmoid_t4_2, d_lstm1_addn_t4, d_lstm1_mul_concat_stack + 753664, d_lstm1_mul_concat_stack + 753792, d_lstm1_mul_concat_stack + 753920);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 754048);
-  float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 5731200); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 753664, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4);
-  float *lstm1_sigmoid_t3 = (float *)(A + 5534592); /* [64, 128] */
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 5960576); /* [64, 128] */
+  float *d_lstm1_addn_t4 = (float *)(A + 6058880); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t5, lstm1_sigmoid_t5_2, d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, lstm1_sigmoid_t4_2, d_lstm1_addn_t4, d_lstm1_mul_concat_stack + 753664, d_lstm1_mul_concat_stack + 753792, d_lstm1_mul_concat_stack + 753920);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 754048);
+  float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 753664, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4);
+  float *lstm1_sigmoid_t3 = (float *)(A + 5731200); /* [64, 128] */
   float *lstm1_tanh_t3_2 = (float *)(A + 5895040); /* [64, 128] */
-  float *lstm1_tanh_t3 = (float *)(A + 5632896); /* [64, 128] */
-  float *lstm1_sigmoid_t3_3 = (float *)(A + 5600128); /* [64, 128] */
+  float *lstm1_tanh_t3 = (float *)(A + 5829504); /* [64, 128] */
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 5796736); /* [64, 128] */
   float *lstm1_add_t2_2 = (float *)(A + 5665664); /* [64, 128] */
-  float *lstm1_sigmoid_t3_2 = (float *)(A + 5567360); /* [64, 128] */
-  float *d_lstm1_addn_t3 = (float *)(A + 10323840); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t4, lstm1_sigmoid_t4_2, d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3, lstm1_tanh_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, lstm1_sigmoid_t3_2, d_lstm1_addn_t3, d_lstm1_mul_concat_stack + 786432, d_lstm1_mul_concat_stack + 786560, d_lstm1_mul_concat_stack + 786688);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, lstm1_sigmoid_t3, d_lstm1_mul_concat_stack + 786816);
-  float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 5534592); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 786432, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3);
-  float *lstm1_sigmoid_t2 = (float *)(A + 5337984); /* [64, 128] */
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 5763968); /* [64, 128] */
+  float *d_lstm1_addn_t3 = (float *)(A + 5862272); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t4, lstm1_sigmoid_t4_2, d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3, lstm1_tanh_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, lstm1_sigmoid_t3_2, d_lstm1_addn_t3, d_lstm1_mul_concat_stack + 786432, d_lstm1_mul_concat_stack + 786560, d_lstm1_mul_concat_stack + 786688);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, lstm1_sigmoid_t3, d_lstm1_mul_concat_stack + 786816);
+  float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 786432, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3);
+  float *lstm1_sigmoid_t2 = (float *)(A + 5534592); /* [64, 128] */
   float *lstm1_tanh_t2_2 = (float *)(A + 5698432); /* [64, 128] */
-  float *lstm1_tanh_t2 = (float *)(A + 5436288); /* [64, 128] */
-  float *lstm1_sigmoid_t2_3 = (float *)(A + 5403520); /* [64, 128] */
+  float *lstm1_tanh_t2 = (float *)(A + 5632896); /* [64, 128] */
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 5600128); /* [64, 128] */
   float *lstm1_add_t1_2 = (float *)(A + 5469056); /* [64, 128] */
-  float *lstm1_sigmoid_t2_2 = (float *)(A + 5370752); /* [64, 128] */
-  float *d_lstm1_addn_t2 = (float *)(A + 4288512); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t3, lstm1_sigmoid_t3_2, d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, lstm1_sigmoid_t2_2, d_lstm1_addn_t2, d_lstm1_mul_concat_stack + 819200, d_lstm1_mul_concat_stack + 819328, d_lstm1_mul_concat_stack + 819456);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 819584);
-  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 5337984); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 819200, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2);
-  float *lstm1_sigmoid_t1 = (float *)(A + 3928064); /* [64, 128] */
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 5567360); /* [64, 128] */
+  float *d_lstm1_addn_t2 = (float *)(A + 5665664); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t3, lstm1_sigmoid_t3_2, d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, lstm1_sigmoid_t2_2, d_lstm1_addn_t2, d_lstm1_mul_concat_stack + 819200, d_lstm1_mul_concat_stack + 819328, d_lstm1_mul_concat_stack + 819456);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 819584);
+  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 819200, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2);
+  float *lstm1_sigmoid_t1 = (float *)(A + 5337984); /* [64, 128] */
   float *lstm1_tanh_t1_2 = (float *)(A + 5501824); /* [64, 128] */
-  float *lstm1_tanh_t1 = (float *)(A + 4026368); /* [64, 128] */
-  float *lstm1_sigmoid_t1_3 = (float *)(A + 3993600); /* [64, 128] */
+  float *lstm1_tanh_t1 = (float *)(A + 5436288); /* [64, 128] */
+  float *lstm1_sigmoid_t1_3 = (float *)(A + 5403520); /* [64, 128] */
   float *lstm1_mul_t0 = (float *)(A + 4387712); /* [64, 128] */
-  float *lstm1_sigmoid_t1_2 = (float *)(A + 3960832); /* [64, 128] */
-  float *d_lstm1_addn_t1 = (float *)(A + 10323840); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t2, lstm1_sigmoid_t2_2, d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, lstm1_sigmoid_t1_2, d_lstm1_addn_t1, d_lstm1_mul_concat_stack + 851968, d_lstm1_mul_concat_stack + 852096, d_lstm1_mul_concat_stack + 852224);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 852352);
-  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 4387712); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 851968, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1);
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 5370752); /* [64, 128] */
+  float *d_lstm1_addn_t1 = (float *)(A + 5469056); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t2, lstm1_sigmoid_t2_2, d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, lstm1_sigmoid_t1_2, d_lstm1_addn_t1, d_lstm1_mul_concat_stack + 851968, d_lstm1_mul_concat_stack + 852096, d_lstm1_mul_concat_stack + 852224);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 852352);
+  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 233472); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 851968, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1);
   float *lstm1_sigmoid_t0 = (float *)(A + 200704); /* [64, 128] */
   float *lstm1_tanh_t0_2 = (float *)(A + 4420480); /* [64, 128] */
   float *lstm1_tanh_t0 = (float *)(A + 4354944); /* [64, 128] */
   float *lstm1_sigmoid_t0_2 = (float *)(A + 4322176); /* [64, 128] */
-  float *d_lstm1_mul_t0 = (float *)(A + 4288512); /* [64, 128] */
-  float *d_lstm1_mul_t0_2 = (float *)(A + 3903488); /* [64, 128] */
-  k31_mul_mul_mul(d_lstm1_addn_t1, lstm1_sigmoid_t1_2, d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
-  float *d_lstm1_const = (float *)(A + 10323840); /* [64, 128] */
-  k32_const(d_lstm1_const);
-  float *d_lstm1_mul_t0_3 = (float *)(A + 5337984); /* [64, 128] */
-  k33_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
-  k34_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 884736);
+  float *d_lstm1_mul_t0 = (float *)(A + 4387712); /* [64, 128] */
+  float *d_lstm1_mul_t0_2 = (float *)(A + 5337984); /* [64, 128] */
+  k30_mul_mul_mul(d_lstm1_addn_t1, lstm1_sigmoid_t1_2, d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
+  float *d_lstm1_const = (float *)(A + 5370752); /* [64, 128] */
+  k31_const(d_lstm1_const);
+  float *d_lstm1_mul_t0_3 = (float *)(A + 4273792); /* [64, 128] */
+  k32_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
+  k33_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 884736);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
-  float *grad_lstm1_weight_ih = (float *)(A + 5337984); /* [512, 28] */
-  char *grad_lstm1_weight_ih_scratch = A + 10122112; /* 90112 bytes */
-  k35_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
+  float *grad_lstm1_weight_ih = (float *)(A + 200704); /* [512, 28] */
+  char *grad_lstm1_weight_ih_scratch = A + 5403520; /* 90112 bytes */
+  k34_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
   float *lstm1_mul_stack = (float *)(A + 4453248); /* [27, 64, 128] */
-  float *grad_lstm1_weight_hh = (float *)(A + 3903488); /* [512, 128] */
+  float *grad_lstm1_weight_hh = (float *)(A + 3936256); /* [512, 128] */
   char *grad_lstm1_weight_hh_scratch = A + 10449792; /* 294912 bytes */
-  k36_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
-  float *grad_lstm1_bias_ih = (float *)(A + 10359296); /* [512] */
-  k37_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
-  float *d_line16_sub = (float *)(A + 10361856); /* [64, 10] */
-  float *lstm1_mul_t27 = (float *)(A + 4255744); /* [64, 128] */
-  float *grad_dense1_weight = (float *)(A + 5395328); /* [10, 128] */
-  char *grad_dense1_weight_scratch = A + 5400448; /* 2560 bytes */
-  k38_matmul(d_line16_sub, lstm1_mul_t27, grad_dense1_weight, grad_dense1_weight_scratch);
-}
-
-static void fmnist_lstm_grad_5(const float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_line16_sub = (float *)(A + 10361856); /* [64, 10] */
-  float *grad_dense1_bias = (float *)(A + 10361344); /* [10] */
-  k39_sum_to(d_line16_sub, grad_dense1_bias);
-  float *line16_sum_to_2 = (float *)(A + 10359168); /* [] */
-  float *loss_value = (float *)(A + 5400448); /* [] */
-  k40_mul_neg(line16_sum_to_2, loss_value);
-  float *line17_sum_to = (float *)(A + 10359232); /* [] */
-  float *metric_accuracy = (float *)(A + 5400512); /* [] */
-  k41_mul(line17_sum_to, metric_accuracy);
+  k35_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
+  float *grad_lstm1_bias_ih = (float *)(A + 4268672); /* [512] */
+  k36_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
+  float *d_line16_sub = (float *)(A + 4271232); /* [64, 10] */
+  float *lstm1_mul_t27 = (float *)(A + 4228096); /* [64, 128] */
+  float *grad_dense1_weight = (float *)(A + 4260864); /* [10, 128] */
+  char *grad_dense1_weight_scratch = A + 4198400; /* 2560 bytes */
+  k37_matmul(d_line16_sub, lstm1_mul_t27, grad_dense1_weight, grad_dense1_weight_scratch);
+  float *grad_dense1_bias = (float *)(A + 4270720); /* [10] */
+  k38_sum_to(d_line16_sub, grad_dense1_bias);
+  float *line16_sum_to_2 = (float *)(A + 4268544); /* [] */
+  float *loss_value = (float *)(A + 4198400); /* [] */
+  k39_mul_neg(line16_sum_to_2, loss_value);
+  float *line17_sum_to = (float *)(A + 4268608); /* [] */
+  float *metric_accuracy = (float *)(A + 4268544); /* [] */
+  k40_mul(line17_sum_to, metric_accuracy);
 }
 
 float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *grads, fmnist_lstm_outputs *out, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3146,31 +3033,30 @@ float fmnist_lstm_grad(const float *params, const fmnist_lstm_batch *in, float *
   fmnist_lstm_grad_2(P, in, A, seed);
   fmnist_lstm_grad_3(P, in, A, seed);
   fmnist_lstm_grad_4(P, in, A, seed);
-  fmnist_lstm_grad_5(P, in, A, seed);
-  float *out_logits = (float *)(A + 10255744); /* [64, 10] */
-  float *loss_value = (float *)(A + 5400448); /* [] */
-  float *metric_accuracy = (float *)(A + 5400512); /* [] */
-  float *grad_lstm1_weight_ih = (float *)(A + 5337984); /* [512, 28] */
-  float *grad_lstm1_weight_hh = (float *)(A + 3903488); /* [512, 128] */
-  float *grad_lstm1_bias_ih = (float *)(A + 10359296); /* [512] */
-  float *grad_dense1_weight = (float *)(A + 5395328); /* [10, 128] */
-  float *grad_dense1_bias = (float *)(A + 10361344); /* [10] */
-  if (out) k13_copy(out_logits, out->logits);
-  k42_copy(loss_value, &loss);
-  if (metrics) k42_copy(metric_accuracy, &metrics->accuracy);
-  k43_copy(grad_lstm1_weight_ih, grads + 0);
-  k44_copy(grad_lstm1_weight_hh, grads + 14336);
-  k45_copy(grad_lstm1_bias_ih, grads + 79872);
-  k45_copy(grad_lstm1_bias_ih, grads + 80384);
-  k46_copy(grad_dense1_weight, grads + 80896);
-  k47_copy(grad_dense1_bias, grads + 82176);
+  float *out_logits = (float *)(A + 4265984); /* [64, 10] */
+  float *loss_value = (float *)(A + 4198400); /* [] */
+  float *metric_accuracy = (float *)(A + 4268544); /* [] */
+  float *grad_lstm1_weight_ih = (float *)(A + 200704); /* [512, 28] */
+  float *grad_lstm1_weight_hh = (float *)(A + 3936256); /* [512, 128] */
+  float *grad_lstm1_bias_ih = (float *)(A + 4268672); /* [512] */
+  float *grad_dense1_weight = (float *)(A + 4260864); /* [10, 128] */
+  float *grad_dense1_bias = (float *)(A + 4270720); /* [10] */
+  if (out) k12_copy(out_logits, out->logits);
+  k41_copy(loss_value, &loss);
+  if (metrics) k41_copy(metric_accuracy, &metrics->accuracy);
+  k42_copy(grad_lstm1_weight_ih, grads + 0);
+  k43_copy(grad_lstm1_weight_hh, grads + 14336);
+  k44_copy(grad_lstm1_bias_ih, grads + 79872);
+  k44_copy(grad_lstm1_bias_ih, grads + 80384);
+  k45_copy(grad_dense1_weight, grads + 80896);
+  k46_copy(grad_dense1_bias, grads + 82176);
   return loss;
 }
 
 static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line16_one_hot = (float *)A; /* [64, 10] */
-  k17_one_hot(in->y, line16_one_hot);
+  k16_one_hot(in->y, line16_one_hot);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   k0_sub_div(in->x + 756, normalize1_div_stack);
   k0_sub_div(in->x + 728, normalize1_div_stack + 1792);
@@ -3215,737 +3101,646 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   float *lstm1_mul_t0 = (float *)(A + 4390272); /* [64, 128] */
   float *lstm1_tanh_t0_2 = (float *)(A + 4423040); /* [64, 128] */
   float *lstm1_mul_stack = (float *)(A + 4455808); /* [27, 64, 128] */
-  k14_sigmoid_sigmoid_tanh(lstm1_add_t0 + 384, lstm1_add_t0, lstm1_add_t0 + 256, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack + 212992);
-  float *lstm1_matmul_weight_hh_t1 = (float *)(A + 3930624); /* [64, 512] */
+  k13_sigmoid_sigmoid_tanh(lstm1_add_t0 + 384, lstm1_add_t0, lstm1_add_t0 + 256, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack + 212992);
+  float *lstm1_add_t1 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 212992, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t1, lstm1_matmul_weight_hh_t1_scratch);
-  float *lstm1_add_t1 = (float *)(A + 5340544); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 851968, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t1, P + 80384 /* lstm1.bias_hh */, lstm1_add_t1);
-  float *lstm1_sigmoid_t1 = (float *)(A + 3930624); /* [64, 128] */
-  float *lstm1_sigmoid_t1_2 = (float *)(A + 3963392); /* [64, 128] */
-  float *lstm1_sigmoid_t1_3 = (float *)(A + 3996160); /* [64, 128] */
-  float *lstm1_tanh_t1 = (float *)(A + 4028928); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 212992, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 851968, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  float *lstm1_sigmoid_t1 = (float *)(A + 5340544); /* [64, 128] */
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 5373312); /* [64, 128] */
+  float *lstm1_sigmoid_t1_3 = (float *)(A + 5406080); /* [64, 128] */
+  float *lstm1_tanh_t1 = (float *)(A + 5438848); /* [64, 128] */
   float *lstm1_add_t1_2 = (float *)(A + 5471616); /* [64, 128] */
   float *lstm1_tanh_t1_2 = (float *)(A + 5504384); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t1 + 384, lstm1_add_t1 + 128, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 256, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 204800);
-  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 5340544); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t1 + 384, lstm1_add_t1 + 128, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 256, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 204800);
+  float *lstm1_add_t2 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 204800, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t2, lstm1_matmul_weight_hh_t2_scratch);
-  float *lstm1_add_t2 = (float *)(A + 5537152); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 819200, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t2, P + 80384 /* lstm1.bias_hh */, lstm1_add_t2);
-  float *lstm1_sigmoid_t2 = (float *)(A + 5340544); /* [64, 128] */
-  float *lstm1_sigmoid_t2_2 = (float *)(A + 5373312); /* [64, 128] */
-  float *lstm1_sigmoid_t2_3 = (float *)(A + 5406080); /* [64, 128] */
-  float *lstm1_tanh_t2 = (float *)(A + 5438848); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 204800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 819200, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  float *lstm1_sigmoid_t2 = (float *)(A + 5537152); /* [64, 128] */
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 5569920); /* [64, 128] */
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 5602688); /* [64, 128] */
+  float *lstm1_tanh_t2 = (float *)(A + 5635456); /* [64, 128] */
   float *lstm1_add_t2_2 = (float *)(A + 5668224); /* [64, 128] */
   float *lstm1_tanh_t2_2 = (float *)(A + 5700992); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t2 + 384, lstm1_add_t2 + 128, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 256, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 196608);
-  float *lstm1_matmul_weight_hh_t3 = (float *)(A + 5537152); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t2 + 384, lstm1_add_t2 + 128, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 256, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 196608);
+  float *lstm1_add_t3 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 196608, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t3, lstm1_matmul_weight_hh_t3_scratch);
-  float *lstm1_add_t3 = (float *)(A + 5733760); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 786432, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t3, P + 80384 /* lstm1.bias_hh */, lstm1_add_t3);
-  float *lstm1_sigmoid_t3 = (float *)(A + 5537152); /* [64, 128] */
-  float *lstm1_sigmoid_t3_2 = (float *)(A + 5569920); /* [64, 128] */
-  float *lstm1_sigmoid_t3_3 = (float *)(A + 5602688); /* [64, 128] */
-  float *lstm1_tanh_t3 = (float *)(A + 5635456); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 196608, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 786432, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  float *lstm1_sigmoid_t3 = (float *)(A + 5733760); /* [64, 128] */
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 5766528); /* [64, 128] */
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 5799296); /* [64, 128] */
+  float *lstm1_tanh_t3 = (float *)(A + 5832064); /* [64, 128] */
   float *lstm1_add_t3_2 = (float *)(A + 5864832); /* [64, 128] */
   float *lstm1_tanh_t3_2 = (float *)(A + 5897600); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t3 + 384, lstm1_add_t3 + 128, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 256, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 188416);
-  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 5733760); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t3 + 384, lstm1_add_t3 + 128, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 256, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 188416);
+  float *lstm1_add_t4 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 188416, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t4, lstm1_matmul_weight_hh_t4_scratch);
-  float *lstm1_add_t4 = (float *)(A + 5930368); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 753664, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t4, P + 80384 /* lstm1.bias_hh */, lstm1_add_t4);
-  float *lstm1_sigmoid_t4 = (float *)(A + 5733760); /* [64, 128] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 5766528); /* [64, 128] */
-  float *lstm1_sigmoid_t4_3 = (float *)(A + 5799296); /* [64, 128] */
-  float *lstm1_tanh_t4 = (float *)(A + 5832064); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 188416, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 753664, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  float *lstm1_sigmoid_t4 = (float *)(A + 5930368); /* [64, 128] */
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 5963136); /* [64, 128] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 5995904); /* [64, 128] */
+  float *lstm1_tanh_t4 = (float *)(A + 6028672); /* [64, 128] */
   float *lstm1_add_t4_2 = (float *)(A + 6061440); /* [64, 128] */
   float *lstm1_tanh_t4_2 = (float *)(A + 6094208); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t4 + 384, lstm1_add_t4 + 128, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 256, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 180224);
-  float *lstm1_matmul_weight_hh_t5 = (float *)(A + 5930368); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t4 + 384, lstm1_add_t4 + 128, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 256, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 180224);
+  float *lstm1_add_t5 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 180224, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t5, lstm1_matmul_weight_hh_t5_scratch);
-  float *lstm1_add_t5 = (float *)(A + 6126976); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 720896, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t5, P + 80384 /* lstm1.bias_hh */, lstm1_add_t5);
-  float *lstm1_sigmoid_t5 = (float *)(A + 5930368); /* [64, 128] */
-  float *lstm1_sigmoid_t5_2 = (float *)(A + 5963136); /* [64, 128] */
-  float *lstm1_sigmoid_t5_3 = (float *)(A + 5995904); /* [64, 128] */
-  float *lstm1_tanh_t5 = (float *)(A + 6028672); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 180224, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 720896, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  float *lstm1_sigmoid_t5 = (float *)(A + 6126976); /* [64, 128] */
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 6159744); /* [64, 128] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 6192512); /* [64, 128] */
+  float *lstm1_tanh_t5 = (float *)(A + 6225280); /* [64, 128] */
   float *lstm1_add_t5_2 = (float *)(A + 6258048); /* [64, 128] */
   float *lstm1_tanh_t5_2 = (float *)(A + 6290816); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t5 + 384, lstm1_add_t5 + 128, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 256, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 172032);
-  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 6126976); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t5 + 384, lstm1_add_t5 + 128, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 256, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 172032);
+  float *lstm1_add_t6 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 172032, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t6, lstm1_matmul_weight_hh_t6_scratch);
-  float *lstm1_add_t6 = (float *)(A + 6323584); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 688128, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t6, P + 80384 /* lstm1.bias_hh */, lstm1_add_t6);
-  float *lstm1_sigmoid_t6 = (float *)(A + 6126976); /* [64, 128] */
-  float *lstm1_sigmoid_t6_2 = (float *)(A + 6159744); /* [64, 128] */
-  float *lstm1_sigmoid_t6_3 = (float *)(A + 6192512); /* [64, 128] */
-  float *lstm1_tanh_t6 = (float *)(A + 6225280); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 172032, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 688128, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  float *lstm1_sigmoid_t6 = (float *)(A + 6323584); /* [64, 128] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 6356352); /* [64, 128] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 6389120); /* [64, 128] */
+  float *lstm1_tanh_t6 = (float *)(A + 6421888); /* [64, 128] */
   float *lstm1_add_t6_2 = (float *)(A + 6454656); /* [64, 128] */
   float *lstm1_tanh_t6_2 = (float *)(A + 6487424); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t6 + 384, lstm1_add_t6 + 128, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 256, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 163840);
-  float *lstm1_matmul_weight_hh_t7 = (float *)(A + 6323584); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t6 + 384, lstm1_add_t6 + 128, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 256, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 163840);
+  float *lstm1_add_t7 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 163840, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t7, lstm1_matmul_weight_hh_t7_scratch);
-  float *lstm1_add_t7 = (float *)(A + 6520192); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 655360, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t7, P + 80384 /* lstm1.bias_hh */, lstm1_add_t7);
-  float *lstm1_sigmoid_t7 = (float *)(A + 6323584); /* [64, 128] */
-  float *lstm1_sigmoid_t7_2 = (float *)(A + 6356352); /* [64, 128] */
-  float *lstm1_sigmoid_t7_3 = (float *)(A + 6389120); /* [64, 128] */
-  float *lstm1_tanh_t7 = (float *)(A + 6421888); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 163840, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 655360, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  float *lstm1_sigmoid_t7 = (float *)(A + 6520192); /* [64, 128] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 6552960); /* [64, 128] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 6585728); /* [64, 128] */
+  float *lstm1_tanh_t7 = (float *)(A + 6618496); /* [64, 128] */
   float *lstm1_add_t7_2 = (float *)(A + 6651264); /* [64, 128] */
   float *lstm1_tanh_t7_2 = (float *)(A + 6684032); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t7 + 384, lstm1_add_t7 + 128, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 256, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 155648);
-  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 6520192); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t7 + 384, lstm1_add_t7 + 128, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 256, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 155648);
+  float *lstm1_add_t8 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 155648, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t8, lstm1_matmul_weight_hh_t8_scratch);
-  float *lstm1_add_t8 = (float *)(A + 6716800); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 622592, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t8, P + 80384 /* lstm1.bias_hh */, lstm1_add_t8);
-  float *lstm1_sigmoid_t8 = (float *)(A + 6520192); /* [64, 128] */
-  float *lstm1_sigmoid_t8_2 = (float *)(A + 6552960); /* [64, 128] */
-  float *lstm1_sigmoid_t8_3 = (float *)(A + 6585728); /* [64, 128] */
-  float *lstm1_tanh_t8 = (float *)(A + 6618496); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 155648, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 622592, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  float *lstm1_sigmoid_t8 = (float *)(A + 6716800); /* [64, 128] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 6749568); /* [64, 128] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 6782336); /* [64, 128] */
+  float *lstm1_tanh_t8 = (float *)(A + 6815104); /* [64, 128] */
   float *lstm1_add_t8_2 = (float *)(A + 6847872); /* [64, 128] */
   float *lstm1_tanh_t8_2 = (float *)(A + 6880640); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t8 + 384, lstm1_add_t8 + 128, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 256, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 147456);
-  float *lstm1_matmul_weight_hh_t9 = (float *)(A + 6716800); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t8 + 384, lstm1_add_t8 + 128, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 256, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 147456);
+  float *lstm1_add_t9 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 147456, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t9, lstm1_matmul_weight_hh_t9_scratch);
-  float *lstm1_add_t9 = (float *)(A + 6913408); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 589824, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t9, P + 80384 /* lstm1.bias_hh */, lstm1_add_t9);
-  float *lstm1_sigmoid_t9 = (float *)(A + 6716800); /* [64, 128] */
-  float *lstm1_sigmoid_t9_2 = (float *)(A + 6749568); /* [64, 128] */
-  float *lstm1_sigmoid_t9_3 = (float *)(A + 6782336); /* [64, 128] */
-  float *lstm1_tanh_t9 = (float *)(A + 6815104); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 147456, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 589824, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  float *lstm1_sigmoid_t9 = (float *)(A + 6913408); /* [64, 128] */
+  float *lstm1_sigmoid_t9_2 = (float *)(A + 6946176); /* [64, 128] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 6978944); /* [64, 128] */
+  float *lstm1_tanh_t9 = (float *)(A + 7011712); /* [64, 128] */
   float *lstm1_add_t9_2 = (float *)(A + 7044480); /* [64, 128] */
   float *lstm1_tanh_t9_2 = (float *)(A + 7077248); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t9 + 384, lstm1_add_t9 + 128, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 256, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 139264);
-  float *lstm1_matmul_weight_hh_t10 = (float *)(A + 6913408); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t9 + 384, lstm1_add_t9 + 128, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 256, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 139264);
+  float *lstm1_add_t10 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t10_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 139264, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t10, lstm1_matmul_weight_hh_t10_scratch);
-  float *lstm1_add_t10 = (float *)(A + 7110016); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 557056, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t10, P + 80384 /* lstm1.bias_hh */, lstm1_add_t10);
-  float *lstm1_sigmoid_t10 = (float *)(A + 6913408); /* [64, 128] */
-  float *lstm1_sigmoid_t10_2 = (float *)(A + 6946176); /* [64, 128] */
-  float *lstm1_sigmoid_t10_3 = (float *)(A + 6978944); /* [64, 128] */
-  float *lstm1_tanh_t10 = (float *)(A + 7011712); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 139264, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 557056, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  float *lstm1_sigmoid_t10 = (float *)(A + 7110016); /* [64, 128] */
+  float *lstm1_sigmoid_t10_2 = (float *)(A + 7142784); /* [64, 128] */
+  float *lstm1_sigmoid_t10_3 = (float *)(A + 7175552); /* [64, 128] */
+  float *lstm1_tanh_t10 = (float *)(A + 7208320); /* [64, 128] */
   float *lstm1_add_t10_2 = (float *)(A + 7241088); /* [64, 128] */
   float *lstm1_tanh_t10_2 = (float *)(A + 7273856); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t10 + 384, lstm1_add_t10 + 128, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 256, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 131072);
-  float *lstm1_matmul_weight_hh_t11 = (float *)(A + 7110016); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t10 + 384, lstm1_add_t10 + 128, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 256, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 131072);
+  float *lstm1_add_t11 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 131072, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t11, lstm1_matmul_weight_hh_t11_scratch);
-  float *lstm1_add_t11 = (float *)(A + 7306624); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 524288, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t11, P + 80384 /* lstm1.bias_hh */, lstm1_add_t11);
-  float *lstm1_sigmoid_t11 = (float *)(A + 7110016); /* [64, 128] */
-  float *lstm1_sigmoid_t11_2 = (float *)(A + 7142784); /* [64, 128] */
-  float *lstm1_sigmoid_t11_3 = (float *)(A + 7175552); /* [64, 128] */
-  float *lstm1_tanh_t11 = (float *)(A + 7208320); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 131072, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 524288, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
+  float *lstm1_sigmoid_t11 = (float *)(A + 7306624); /* [64, 128] */
+  float *lstm1_sigmoid_t11_2 = (float *)(A + 7339392); /* [64, 128] */
+  float *lstm1_sigmoid_t11_3 = (float *)(A + 7372160); /* [64, 128] */
+  float *lstm1_tanh_t11 = (float *)(A + 7404928); /* [64, 128] */
   float *lstm1_add_t11_2 = (float *)(A + 7437696); /* [64, 128] */
   float *lstm1_tanh_t11_2 = (float *)(A + 7470464); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t11 + 384, lstm1_add_t11 + 128, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 256, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 122880);
-  float *lstm1_matmul_weight_hh_t12 = (float *)(A + 7306624); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t11 + 384, lstm1_add_t11 + 128, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 256, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 122880);
+  float *lstm1_add_t12 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 122880, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t12, lstm1_matmul_weight_hh_t12_scratch);
-  float *lstm1_add_t12 = (float *)(A + 7503232); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 491520, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t12, P + 80384 /* lstm1.bias_hh */, lstm1_add_t12);
-  float *lstm1_sigmoid_t12 = (float *)(A + 7306624); /* [64, 128] */
-  float *lstm1_sigmoid_t12_2 = (float *)(A + 7339392); /* [64, 128] */
-  float *lstm1_sigmoid_t12_3 = (float *)(A + 7372160); /* [64, 128] */
-  float *lstm1_tanh_t12 = (float *)(A + 7404928); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 122880, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 491520, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  float *lstm1_sigmoid_t12 = (float *)(A + 7503232); /* [64, 128] */
+  float *lstm1_sigmoid_t12_2 = (float *)(A + 7536000); /* [64, 128] */
+  float *lstm1_sigmoid_t12_3 = (float *)(A + 7568768); /* [64, 128] */
+  float *lstm1_tanh_t12 = (float *)(A + 7601536); /* [64, 128] */
   float *lstm1_add_t12_2 = (float *)(A + 7634304); /* [64, 128] */
   float *lstm1_tanh_t12_2 = (float *)(A + 7667072); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t12 + 384, lstm1_add_t12 + 128, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 256, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 114688);
-  float *lstm1_matmul_weight_hh_t13 = (float *)(A + 7503232); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t12 + 384, lstm1_add_t12 + 128, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 256, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 114688);
+  float *lstm1_add_t13 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 114688, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t13, lstm1_matmul_weight_hh_t13_scratch);
-  float *lstm1_add_t13 = (float *)(A + 7699840); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 458752, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t13, P + 80384 /* lstm1.bias_hh */, lstm1_add_t13);
-  float *lstm1_sigmoid_t13 = (float *)(A + 7503232); /* [64, 128] */
-  float *lstm1_sigmoid_t13_2 = (float *)(A + 7536000); /* [64, 128] */
-  float *lstm1_sigmoid_t13_3 = (float *)(A + 7568768); /* [64, 128] */
-  float *lstm1_tanh_t13 = (float *)(A + 7601536); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 114688, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 458752, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
+  float *lstm1_sigmoid_t13 = (float *)(A + 7699840); /* [64, 128] */
+  float *lstm1_sigmoid_t13_2 = (float *)(A + 7732608); /* [64, 128] */
+  float *lstm1_sigmoid_t13_3 = (float *)(A + 7765376); /* [64, 128] */
+  float *lstm1_tanh_t13 = (float *)(A + 7798144); /* [64, 128] */
   float *lstm1_add_t13_2 = (float *)(A + 7830912); /* [64, 128] */
   float *lstm1_tanh_t13_2 = (float *)(A + 7863680); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t13 + 384, lstm1_add_t13 + 128, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 256, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
+  k14_sigmoid_sigmoid_mul(lstm1_add_t13 + 384, lstm1_add_t13 + 128, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 256, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
+  float *lstm1_add_t14 = (float *)(A + 3930624); /* [64, 512] */
+  char *lstm1_matmul_weight_hh_t14_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 425984, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  float *lstm1_sigmoid_t14 = (float *)(A + 7896448); /* [64, 128] */
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 7929216); /* [64, 128] */
+  float *lstm1_sigmoid_t14_3 = (float *)(A + 7961984); /* [64, 128] */
+  float *lstm1_tanh_t14 = (float *)(A + 7994752); /* [64, 128] */
+  float *lstm1_add_t14_2 = (float *)(A + 8027520); /* [64, 128] */
+  float *lstm1_tanh_t14_2 = (float *)(A + 8060288); /* [64, 128] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t14 + 384, lstm1_add_t14 + 128, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 256, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 98304);
+  float *lstm1_add_t15 = (float *)(A + 3930624); /* [64, 512] */
+  char *lstm1_matmul_weight_hh_t15_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 393216, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
+  float *lstm1_sigmoid_t15 = (float *)(A + 8093056); /* [64, 128] */
+  float *lstm1_sigmoid_t15_2 = (float *)(A + 8125824); /* [64, 128] */
+  float *lstm1_sigmoid_t15_3 = (float *)(A + 8158592); /* [64, 128] */
+  float *lstm1_tanh_t15 = (float *)(A + 8191360); /* [64, 128] */
+  float *lstm1_add_t15_2 = (float *)(A + 8224128); /* [64, 128] */
+  float *lstm1_tanh_t15_2 = (float *)(A + 8256896); /* [64, 128] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t15 + 384, lstm1_add_t15 + 128, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 256, lstm1_sigmoid_t15, lstm1_sigmoid_t15_2, lstm1_sigmoid_t15_3, lstm1_tanh_t15, lstm1_add_t15_2, lstm1_tanh_t15_2, lstm1_mul_stack + 90112);
 }
 
 static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 4455808); /* [27, 64, 128] */
   float *lstm1_transpose_weight_hh = (float *)(A + 4062592); /* [128, 512] */
-  float *lstm1_matmul_weight_hh_t14 = (float *)(A + 7699840); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t14_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_matmul_weight_ih = (float *)(A + 260608); /* [1792, 512] */
-  float *lstm1_add_t14 = (float *)(A + 7896448); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 425984, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t14, P + 80384 /* lstm1.bias_hh */, lstm1_add_t14);
-  float *lstm1_add_t13_2 = (float *)(A + 7830912); /* [64, 128] */
-  float *lstm1_sigmoid_t14 = (float *)(A + 7699840); /* [64, 128] */
-  float *lstm1_sigmoid_t14_2 = (float *)(A + 7732608); /* [64, 128] */
-  float *lstm1_sigmoid_t14_3 = (float *)(A + 7765376); /* [64, 128] */
-  float *lstm1_tanh_t14 = (float *)(A + 7798144); /* [64, 128] */
-  float *lstm1_add_t14_2 = (float *)(A + 8027520); /* [64, 128] */
-  float *lstm1_tanh_t14_2 = (float *)(A + 8060288); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t14 + 384, lstm1_add_t14 + 128, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 256, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 98304);
-  float *lstm1_matmul_weight_hh_t15 = (float *)(A + 7896448); /* [64, 512] */
-  char *lstm1_matmul_weight_hh_t15_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t15, lstm1_matmul_weight_hh_t15_scratch);
-  float *lstm1_add_t15 = (float *)(A + 8093056); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 393216, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t15, P + 80384 /* lstm1.bias_hh */, lstm1_add_t15);
-  float *lstm1_sigmoid_t15 = (float *)(A + 7896448); /* [64, 128] */
-  float *lstm1_sigmoid_t15_2 = (float *)(A + 7929216); /* [64, 128] */
-  float *lstm1_sigmoid_t15_3 = (float *)(A + 7961984); /* [64, 128] */
-  float *lstm1_tanh_t15 = (float *)(A + 7994752); /* [64, 128] */
-  float *lstm1_add_t15_2 = (float *)(A + 8224128); /* [64, 128] */
-  float *lstm1_tanh_t15_2 = (float *)(A + 8256896); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t15 + 384, lstm1_add_t15 + 128, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 256, lstm1_sigmoid_t15, lstm1_sigmoid_t15_2, lstm1_sigmoid_t15_3, lstm1_tanh_t15, lstm1_add_t15_2, lstm1_tanh_t15_2, lstm1_mul_stack + 90112);
-  float *lstm1_matmul_weight_hh_t16 = (float *)(A + 8093056); /* [64, 512] */
+  float *lstm1_add_t16 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t16, lstm1_matmul_weight_hh_t16_scratch);
-  float *lstm1_add_t16 = (float *)(A + 8289664); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 360448, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t16, P + 80384 /* lstm1.bias_hh */, lstm1_add_t16);
-  float *lstm1_sigmoid_t16 = (float *)(A + 8093056); /* [64, 128] */
-  float *lstm1_sigmoid_t16_2 = (float *)(A + 8125824); /* [64, 128] */
-  float *lstm1_sigmoid_t16_3 = (float *)(A + 8158592); /* [64, 128] */
-  float *lstm1_tanh_t16 = (float *)(A + 8191360); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 360448, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  float *lstm1_add_t15_2 = (float *)(A + 8224128); /* [64, 128] */
+  float *lstm1_sigmoid_t16 = (float *)(A + 8289664); /* [64, 128] */
+  float *lstm1_sigmoid_t16_2 = (float *)(A + 8322432); /* [64, 128] */
+  float *lstm1_sigmoid_t16_3 = (float *)(A + 8355200); /* [64, 128] */
+  float *lstm1_tanh_t16 = (float *)(A + 8387968); /* [64, 128] */
   float *lstm1_add_t16_2 = (float *)(A + 8420736); /* [64, 128] */
   float *lstm1_tanh_t16_2 = (float *)(A + 8453504); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t16 + 384, lstm1_add_t16 + 128, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 256, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 81920);
-  float *lstm1_matmul_weight_hh_t17 = (float *)(A + 8289664); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t16 + 384, lstm1_add_t16 + 128, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 256, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 81920);
+  float *lstm1_add_t17 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t17, lstm1_matmul_weight_hh_t17_scratch);
-  float *lstm1_add_t17 = (float *)(A + 8486272); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 327680, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t17, P + 80384 /* lstm1.bias_hh */, lstm1_add_t17);
-  float *lstm1_sigmoid_t17 = (float *)(A + 8289664); /* [64, 128] */
-  float *lstm1_sigmoid_t17_2 = (float *)(A + 8322432); /* [64, 128] */
-  float *lstm1_sigmoid_t17_3 = (float *)(A + 8355200); /* [64, 128] */
-  float *lstm1_tanh_t17 = (float *)(A + 8387968); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 327680, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
+  float *lstm1_sigmoid_t17 = (float *)(A + 8486272); /* [64, 128] */
+  float *lstm1_sigmoid_t17_2 = (float *)(A + 8519040); /* [64, 128] */
+  float *lstm1_sigmoid_t17_3 = (float *)(A + 8551808); /* [64, 128] */
+  float *lstm1_tanh_t17 = (float *)(A + 8584576); /* [64, 128] */
   float *lstm1_add_t17_2 = (float *)(A + 8617344); /* [64, 128] */
   float *lstm1_tanh_t17_2 = (float *)(A + 8650112); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t17 + 384, lstm1_add_t17 + 128, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 256, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 73728);
-  float *lstm1_matmul_weight_hh_t18 = (float *)(A + 8486272); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t17 + 384, lstm1_add_t17 + 128, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 256, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 73728);
+  float *lstm1_add_t18 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t18_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t18, lstm1_matmul_weight_hh_t18_scratch);
-  float *lstm1_add_t18 = (float *)(A + 8682880); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 294912, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t18, P + 80384 /* lstm1.bias_hh */, lstm1_add_t18);
-  float *lstm1_sigmoid_t18 = (float *)(A + 8486272); /* [64, 128] */
-  float *lstm1_sigmoid_t18_2 = (float *)(A + 8519040); /* [64, 128] */
-  float *lstm1_sigmoid_t18_3 = (float *)(A + 8551808); /* [64, 128] */
-  float *lstm1_tanh_t18 = (float *)(A + 8584576); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294912, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  float *lstm1_sigmoid_t18 = (float *)(A + 8682880); /* [64, 128] */
+  float *lstm1_sigmoid_t18_2 = (float *)(A + 8715648); /* [64, 128] */
+  float *lstm1_sigmoid_t18_3 = (float *)(A + 8748416); /* [64, 128] */
+  float *lstm1_tanh_t18 = (float *)(A + 8781184); /* [64, 128] */
   float *lstm1_add_t18_2 = (float *)(A + 8813952); /* [64, 128] */
   float *lstm1_tanh_t18_2 = (float *)(A + 8846720); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t18 + 384, lstm1_add_t18 + 128, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 256, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 65536);
-  float *lstm1_matmul_weight_hh_t19 = (float *)(A + 8682880); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t18 + 384, lstm1_add_t18 + 128, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 256, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 65536);
+  float *lstm1_add_t19 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t19, lstm1_matmul_weight_hh_t19_scratch);
-  float *lstm1_add_t19 = (float *)(A + 8879488); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 262144, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t19, P + 80384 /* lstm1.bias_hh */, lstm1_add_t19);
-  float *lstm1_sigmoid_t19 = (float *)(A + 8682880); /* [64, 128] */
-  float *lstm1_sigmoid_t19_2 = (float *)(A + 8715648); /* [64, 128] */
-  float *lstm1_sigmoid_t19_3 = (float *)(A + 8748416); /* [64, 128] */
-  float *lstm1_tanh_t19 = (float *)(A + 8781184); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 262144, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
+  float *lstm1_sigmoid_t19 = (float *)(A + 8879488); /* [64, 128] */
+  float *lstm1_sigmoid_t19_2 = (float *)(A + 8912256); /* [64, 128] */
+  float *lstm1_sigmoid_t19_3 = (float *)(A + 8945024); /* [64, 128] */
+  float *lstm1_tanh_t19 = (float *)(A + 8977792); /* [64, 128] */
   float *lstm1_add_t19_2 = (float *)(A + 9010560); /* [64, 128] */
   float *lstm1_tanh_t19_2 = (float *)(A + 9043328); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t19 + 384, lstm1_add_t19 + 128, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 256, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 57344);
-  float *lstm1_matmul_weight_hh_t20 = (float *)(A + 8879488); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t19 + 384, lstm1_add_t19 + 128, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 256, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 57344);
+  float *lstm1_add_t20 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t20_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t20, lstm1_matmul_weight_hh_t20_scratch);
-  float *lstm1_add_t20 = (float *)(A + 9076096); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 229376, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t20, P + 80384 /* lstm1.bias_hh */, lstm1_add_t20);
-  float *lstm1_sigmoid_t20 = (float *)(A + 8879488); /* [64, 128] */
-  float *lstm1_sigmoid_t20_2 = (float *)(A + 8912256); /* [64, 128] */
-  float *lstm1_sigmoid_t20_3 = (float *)(A + 8945024); /* [64, 128] */
-  float *lstm1_tanh_t20 = (float *)(A + 8977792); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 229376, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  float *lstm1_sigmoid_t20 = (float *)(A + 9076096); /* [64, 128] */
+  float *lstm1_sigmoid_t20_2 = (float *)(A + 9108864); /* [64, 128] */
+  float *lstm1_sigmoid_t20_3 = (float *)(A + 9141632); /* [64, 128] */
+  float *lstm1_tanh_t20 = (float *)(A + 9174400); /* [64, 128] */
   float *lstm1_add_t20_2 = (float *)(A + 9207168); /* [64, 128] */
   float *lstm1_tanh_t20_2 = (float *)(A + 9239936); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t20 + 384, lstm1_add_t20 + 128, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 256, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 49152);
-  float *lstm1_matmul_weight_hh_t21 = (float *)(A + 9076096); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t20 + 384, lstm1_add_t20 + 128, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 256, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 49152);
+  float *lstm1_add_t21 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t21, lstm1_matmul_weight_hh_t21_scratch);
-  float *lstm1_add_t21 = (float *)(A + 9272704); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 196608, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t21, P + 80384 /* lstm1.bias_hh */, lstm1_add_t21);
-  float *lstm1_sigmoid_t21 = (float *)(A + 9076096); /* [64, 128] */
-  float *lstm1_sigmoid_t21_2 = (float *)(A + 9108864); /* [64, 128] */
-  float *lstm1_sigmoid_t21_3 = (float *)(A + 9141632); /* [64, 128] */
-  float *lstm1_tanh_t21 = (float *)(A + 9174400); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 196608, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
+  float *lstm1_sigmoid_t21 = (float *)(A + 9272704); /* [64, 128] */
+  float *lstm1_sigmoid_t21_2 = (float *)(A + 9305472); /* [64, 128] */
+  float *lstm1_sigmoid_t21_3 = (float *)(A + 9338240); /* [64, 128] */
+  float *lstm1_tanh_t21 = (float *)(A + 9371008); /* [64, 128] */
   float *lstm1_add_t21_2 = (float *)(A + 9403776); /* [64, 128] */
   float *lstm1_tanh_t21_2 = (float *)(A + 9436544); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t21 + 384, lstm1_add_t21 + 128, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 256, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 40960);
-  float *lstm1_matmul_weight_hh_t22 = (float *)(A + 9272704); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t21 + 384, lstm1_add_t21 + 128, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 256, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 40960);
+  float *lstm1_add_t22 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t22_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t22, lstm1_matmul_weight_hh_t22_scratch);
-  float *lstm1_add_t22 = (float *)(A + 9469312); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 163840, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t22, P + 80384 /* lstm1.bias_hh */, lstm1_add_t22);
-  float *lstm1_sigmoid_t22 = (float *)(A + 9272704); /* [64, 128] */
-  float *lstm1_sigmoid_t22_2 = (float *)(A + 9305472); /* [64, 128] */
-  float *lstm1_sigmoid_t22_3 = (float *)(A + 9338240); /* [64, 128] */
-  float *lstm1_tanh_t22 = (float *)(A + 9371008); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 163840, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  float *lstm1_sigmoid_t22 = (float *)(A + 9469312); /* [64, 128] */
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 9502080); /* [64, 128] */
+  float *lstm1_sigmoid_t22_3 = (float *)(A + 9534848); /* [64, 128] */
+  float *lstm1_tanh_t22 = (float *)(A + 9567616); /* [64, 128] */
   float *lstm1_add_t22_2 = (float *)(A + 9600384); /* [64, 128] */
   float *lstm1_tanh_t22_2 = (float *)(A + 9633152); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t22 + 384, lstm1_add_t22 + 128, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 256, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 32768);
-  float *lstm1_matmul_weight_hh_t23 = (float *)(A + 9469312); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t22 + 384, lstm1_add_t22 + 128, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 256, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 32768);
+  float *lstm1_add_t23 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t23, lstm1_matmul_weight_hh_t23_scratch);
-  float *lstm1_add_t23 = (float *)(A + 9665920); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 131072, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t23, P + 80384 /* lstm1.bias_hh */, lstm1_add_t23);
-  float *lstm1_sigmoid_t23 = (float *)(A + 9469312); /* [64, 128] */
-  float *lstm1_sigmoid_t23_2 = (float *)(A + 9502080); /* [64, 128] */
-  float *lstm1_sigmoid_t23_3 = (float *)(A + 9534848); /* [64, 128] */
-  float *lstm1_tanh_t23 = (float *)(A + 9567616); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 131072, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
+  float *lstm1_sigmoid_t23 = (float *)(A + 9665920); /* [64, 128] */
+  float *lstm1_sigmoid_t23_2 = (float *)(A + 9698688); /* [64, 128] */
+  float *lstm1_sigmoid_t23_3 = (float *)(A + 9731456); /* [64, 128] */
+  float *lstm1_tanh_t23 = (float *)(A + 9764224); /* [64, 128] */
   float *lstm1_add_t23_2 = (float *)(A + 9796992); /* [64, 128] */
   float *lstm1_tanh_t23_2 = (float *)(A + 9829760); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t23 + 384, lstm1_add_t23 + 128, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 256, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 24576);
-  float *lstm1_matmul_weight_hh_t24 = (float *)(A + 9665920); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t23 + 384, lstm1_add_t23 + 128, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 256, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 24576);
+  float *lstm1_add_t24 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t24_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t24, lstm1_matmul_weight_hh_t24_scratch);
-  float *lstm1_add_t24 = (float *)(A + 9862528); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 98304, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t24, P + 80384 /* lstm1.bias_hh */, lstm1_add_t24);
-  float *lstm1_sigmoid_t24 = (float *)(A + 9665920); /* [64, 128] */
-  float *lstm1_sigmoid_t24_2 = (float *)(A + 9698688); /* [64, 128] */
-  float *lstm1_sigmoid_t24_3 = (float *)(A + 9731456); /* [64, 128] */
-  float *lstm1_tanh_t24 = (float *)(A + 9764224); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 98304, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  float *lstm1_sigmoid_t24 = (float *)(A + 9862528); /* [64, 128] */
+  float *lstm1_sigmoid_t24_2 = (float *)(A + 9895296); /* [64, 128] */
+  float *lstm1_sigmoid_t24_3 = (float *)(A + 9928064); /* [64, 128] */
+  float *lstm1_tanh_t24 = (float *)(A + 9960832); /* [64, 128] */
   float *lstm1_add_t24_2 = (float *)(A + 9993600); /* [64, 128] */
   float *lstm1_tanh_t24_2 = (float *)(A + 10026368); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t24 + 384, lstm1_add_t24 + 128, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 256, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 16384);
-  float *lstm1_matmul_weight_hh_t25 = (float *)(A + 9862528); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t24 + 384, lstm1_add_t24 + 128, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 256, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 16384);
+  float *lstm1_add_t25 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t25, lstm1_matmul_weight_hh_t25_scratch);
-  float *lstm1_add_t25 = (float *)(A + 10059136); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 65536, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t25, P + 80384 /* lstm1.bias_hh */, lstm1_add_t25);
-  float *lstm1_sigmoid_t25 = (float *)(A + 9862528); /* [64, 128] */
-  float *lstm1_sigmoid_t25_2 = (float *)(A + 9895296); /* [64, 128] */
-  float *lstm1_sigmoid_t25_3 = (float *)(A + 9928064); /* [64, 128] */
-  float *lstm1_tanh_t25 = (float *)(A + 9960832); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 65536, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  float *lstm1_sigmoid_t25 = (float *)(A + 10059136); /* [64, 128] */
+  float *lstm1_sigmoid_t25_2 = (float *)(A + 10091904); /* [64, 128] */
+  float *lstm1_sigmoid_t25_3 = (float *)(A + 10124672); /* [64, 128] */
+  float *lstm1_tanh_t25 = (float *)(A + 10157440); /* [64, 128] */
   float *lstm1_add_t25_2 = (float *)(A + 10190208); /* [64, 128] */
   float *lstm1_tanh_t25_2 = (float *)(A + 10222976); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t25 + 384, lstm1_add_t25 + 128, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 256, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 8192);
-  float *lstm1_matmul_weight_hh_t26 = (float *)(A + 10059136); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t25 + 384, lstm1_add_t25 + 128, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 256, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 8192);
+  float *lstm1_add_t26 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t26_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t26, lstm1_matmul_weight_hh_t26_scratch);
-  float *lstm1_add_t26 = (float *)(A + 10255744); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih + 32768, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t26, P + 80384 /* lstm1.bias_hh */, lstm1_add_t26);
-  float *lstm1_sigmoid_t26 = (float *)(A + 10059136); /* [64, 128] */
-  float *lstm1_sigmoid_t26_2 = (float *)(A + 10091904); /* [64, 128] */
-  float *lstm1_sigmoid_t26_3 = (float *)(A + 10124672); /* [64, 128] */
-  float *lstm1_tanh_t26 = (float *)(A + 10157440); /* [64, 128] */
+  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 32768, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  float *lstm1_sigmoid_t26 = (float *)(A + 10255744); /* [64, 128] */
+  float *lstm1_sigmoid_t26_2 = (float *)(A + 10288512); /* [64, 128] */
+  float *lstm1_sigmoid_t26_3 = (float *)(A + 10321280); /* [64, 128] */
+  float *lstm1_tanh_t26 = (float *)(A + 10354048); /* [64, 128] */
   float *lstm1_add_t26_2 = (float *)(A + 10386816); /* [64, 128] */
   float *lstm1_tanh_t26_2 = (float *)(A + 10419584); /* [64, 128] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t26 + 384, lstm1_add_t26 + 128, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 256, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack);
-  float *lstm1_matmul_weight_hh_t27 = (float *)(A + 10255744); /* [64, 512] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t26 + 384, lstm1_add_t26 + 128, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 256, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack);
+  float *lstm1_add_t27 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t27, lstm1_matmul_weight_hh_t27_scratch);
-  float *lstm1_add_t27 = (float *)(A + 4061696); /* [64, 512] */
-  k7_add_add_add(lstm1_matmul_weight_ih, P + 79872 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t27, P + 80384 /* lstm1.bias_hh */, lstm1_add_t27);
-  float *dense1_transpose_weight = (float *)(A + 10255744); /* [128, 10] */
-  k9_transpose(P + 80896 /* dense1.weight */, dense1_transpose_weight);
-  float *lstm1_sigmoid_t27 = (float *)(A + 10260864); /* [64, 128] */
-  float *lstm1_sigmoid_t27_2 = (float *)(A + 10293632); /* [64, 128] */
-  float *lstm1_sigmoid_t27_3 = (float *)(A + 10326400); /* [64, 128] */
-  float *lstm1_tanh_t27 = (float *)(A + 4192768); /* [64, 128] */
-  float *lstm1_tanh_t27_2 = (float *)(A + 4225536); /* [64, 128] */
-  float *lstm1_mul_t27 = (float *)(A + 4258304); /* [64, 128] */
-  k16_sigmoid_sigmoid_mul(lstm1_add_t27 + 384, lstm1_add_t27 + 128, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 256, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_t27);
+  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  float *dense1_transpose_weight = (float *)(A + 4061696); /* [128, 10] */
+  k8_transpose(P + 80896 /* dense1.weight */, dense1_transpose_weight);
+  float *lstm1_sigmoid_t27 = (float *)(A + 4066816); /* [64, 128] */
+  float *lstm1_sigmoid_t27_2 = (float *)(A + 4099584); /* [64, 128] */
+  float *lstm1_sigmoid_t27_3 = (float *)(A + 4132352); /* [64, 128] */
+  float *lstm1_tanh_t27 = (float *)(A + 4165120); /* [64, 128] */
+  float *lstm1_tanh_t27_2 = (float *)(A + 4197888); /* [64, 128] */
+  float *lstm1_mul_t27 = (float *)(A + 4230656); /* [64, 128] */
+  k15_sigmoid_sigmoid_mul(lstm1_add_t27 + 384, lstm1_add_t27 + 128, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 256, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_t27);
+  float *dense1_matmul_weight = (float *)(A + 4263424); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 4265984; /* 4096 bytes */
+  k10_matmul(lstm1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *dense1_add = (float *)(A + 4265984); /* [64, 10] */
+  k11_add(dense1_matmul_weight, P + 82176 /* dense1.bias */, dense1_add);
+  float *line16_log_softmax = (float *)(A + 4263424); /* [64, 10] */
+  k17_log_softmax(dense1_add, line16_log_softmax);
+  float *line16_one_hot = (float *)A; /* [64, 10] */
+  float *line16_mul = (float *)(A + 4268544); /* [64, 10] */
+  k18_mul(line16_one_hot, line16_log_softmax, line16_mul);
+  float *line16_sum_to = (float *)(A + 4271104); /* [64, 1] */
+  k19_sum_to(line16_mul, line16_sum_to);
+  float *line16_sum_to_2 = (float *)(A + 4268544); /* [] */
+  k20_sum_to(line16_sum_to, line16_sum_to_2);
+  int32_t *line17_argmax = (int32_t *)(A + 4268608); /* [64] */
+  k21_argmax(dense1_add, line17_argmax);
+  float *line17_equal = (float *)(A + 4265984); /* [64] */
+  k22_equal(line17_argmax, in->y, line17_equal);
+  float *line17_sum_to = (float *)(A + 4266240); /* [] */
+  k20_sum_to(line17_equal, line17_sum_to);
+  float *d_line16_mul = (float *)(A + 4268608); /* [64, 10] */
+  k23_mul(line16_one_hot, d_line16_mul);
+  float *d_line16_sum_to = (float *)(A + 4265984); /* [64, 1] */
+  k19_sum_to(d_line16_mul, d_line16_sum_to);
+  float *d_line16_sub = (float *)A; /* [64, 10] */
+  k24_exp_mul_sub(line16_log_softmax, d_line16_sum_to, d_line16_mul, d_line16_sub);
+  float *d_dense1_matmul_weight = (float *)(A + 4268608); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 4266304; /* 320 bytes */
+  k25_matmul(d_line16_sub, P + 80896 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *d_lstm1_mul_t27 = (float *)(A + 236032); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 268800); /* [28, 64, 512] */
+  k26_mul_mul_sub(d_dense1_matmul_weight, lstm1_sigmoid_t27, lstm1_tanh_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, lstm1_sigmoid_t27_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 128, d_lstm1_mul_concat_stack + 256);
+  k27_mul_sub_mul(d_dense1_matmul_weight, lstm1_tanh_t27_2, lstm1_sigmoid_t27, d_lstm1_mul_concat_stack + 384);
+  float *d_lstm1_matmul_weight_hh_t27 = (float *)(A + 10386816); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t27);
+  float *d_lstm1_addn_t26 = (float *)(A + 4268608); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_mul_t27, lstm1_sigmoid_t27_2, d_lstm1_matmul_weight_hh_t27, lstm1_sigmoid_t26, lstm1_tanh_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, lstm1_sigmoid_t26_2, d_lstm1_addn_t26, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 32896, d_lstm1_mul_concat_stack + 33024);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t27, lstm1_tanh_t26_2, lstm1_sigmoid_t26, d_lstm1_mul_concat_stack + 33152);
+  float *d_lstm1_matmul_weight_hh_t26 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 32768, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t26);
+  float *d_lstm1_addn_t25 = (float *)(A + 10190208); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t26, lstm1_sigmoid_t26_2, d_lstm1_matmul_weight_hh_t26, lstm1_sigmoid_t25, lstm1_tanh_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, lstm1_sigmoid_t25_2, d_lstm1_addn_t25, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65664, d_lstm1_mul_concat_stack + 65792);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t26, lstm1_tanh_t25_2, lstm1_sigmoid_t25, d_lstm1_mul_concat_stack + 65920);
+  float *d_lstm1_matmul_weight_hh_t25 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 65536, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t25);
+  float *d_lstm1_addn_t24 = (float *)(A + 9993600); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t25, lstm1_sigmoid_t25_2, d_lstm1_matmul_weight_hh_t25, lstm1_sigmoid_t24, lstm1_tanh_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, lstm1_sigmoid_t24_2, d_lstm1_addn_t24, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98432, d_lstm1_mul_concat_stack + 98560);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t25, lstm1_tanh_t24_2, lstm1_sigmoid_t24, d_lstm1_mul_concat_stack + 98688);
+  float *d_lstm1_matmul_weight_hh_t24 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 98304, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t24);
+  float *d_lstm1_addn_t23 = (float *)(A + 9796992); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t24, lstm1_sigmoid_t24_2, d_lstm1_matmul_weight_hh_t24, lstm1_sigmoid_t23, lstm1_tanh_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, lstm1_sigmoid_t23_2, d_lstm1_addn_t23, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131200, d_lstm1_mul_concat_stack + 131328);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t24, lstm1_tanh_t23_2, lstm1_sigmoid_t23, d_lstm1_mul_concat_stack + 131456);
+  float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 131072, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t23);
 }
 
 static void fmnist_lstm_train_step_3(float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *lstm1_mul_t27 = (float *)(A + 4258304); /* [64, 128] */
-  float *dense1_transpose_weight = (float *)(A + 10255744); /* [128, 10] */
-  float *dense1_matmul_weight = (float *)(A + 10359168); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 10361728; /* 4096 bytes */
-  k11_matmul(lstm1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *dense1_add = (float *)(A + 10255744); /* [64, 10] */
-  k12_add(dense1_matmul_weight, P + 82176 /* dense1.bias */, dense1_add);
-  float *line16_log_softmax = (float *)(A + 10258304); /* [64, 10] */
-  k18_log_softmax(dense1_add, line16_log_softmax);
-  float *line16_one_hot = (float *)A; /* [64, 10] */
-  float *line16_mul = (float *)(A + 10359168); /* [64, 10] */
-  k19_mul(line16_one_hot, line16_log_softmax, line16_mul);
-  float *line16_sum_to = (float *)(A + 10361728); /* [64, 1] */
-  k20_sum_to(line16_mul, line16_sum_to);
-  float *line16_sum_to_2 = (float *)(A + 10359168); /* [] */
-  k21_sum_to(line16_sum_to, line16_sum_to_2);
-  int32_t *line17_argmax = (int32_t *)(A + 10359232); /* [64] */
-  k22_argmax(dense1_add, line17_argmax);
-  float *line17_equal = (float *)(A + 10255744); /* [64] */
-  k23_equal(line17_argmax, in->y, line17_equal);
-  float *line17_sum_to = (float *)(A + 10256000); /* [] */
-  k21_sum_to(line17_equal, line17_sum_to);
-  float *d_line16_mul = (float *)(A + 10359232); /* [64, 10] */
-  k24_mul(line16_one_hot, d_line16_mul);
-  float *d_line16_sum_to = (float *)(A + 10255744); /* [64, 1] */
-  k20_sum_to(d_line16_mul, d_line16_sum_to);
-  float *d_line16_sub = (float *)A; /* [64, 10] */
-  k25_exp_mul_sub(line16_log_softmax, d_line16_sum_to, d_line16_mul, d_line16_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 4291072); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 4323840; /* 320 bytes */
-  k26_matmul(d_line16_sub, P + 80896 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
-  float *lstm1_sigmoid_t27 = (float *)(A + 10260864); /* [64, 128] */
-  float *lstm1_tanh_t27_2 = (float *)(A + 4225536); /* [64, 128] */
-  float *lstm1_tanh_t27 = (float *)(A + 4192768); /* [64, 128] */
-  float *lstm1_sigmoid_t27_3 = (float *)(A + 10326400); /* [64, 128] */
-  float *lstm1_add_t26_2 = (float *)(A + 10386816); /* [64, 128] */
-  float *lstm1_sigmoid_t27_2 = (float *)(A + 10293632); /* [64, 128] */
-  float *d_lstm1_mul_t27 = (float *)(A + 4061696); /* [64, 128] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 236032); /* [28, 64, 512] */
-  k27_mul_mul_sub(d_dense1_matmul_weight, lstm1_sigmoid_t27, lstm1_tanh_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, lstm1_sigmoid_t27_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 128, d_lstm1_mul_concat_stack + 256);
-  k28_mul_sub_mul(d_dense1_matmul_weight, lstm1_tanh_t27_2, lstm1_sigmoid_t27, d_lstm1_mul_concat_stack + 384);
-  float *d_lstm1_matmul_weight_hh_t27 = (float *)(A + 10326400); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t27);
-  float *lstm1_sigmoid_t26 = (float *)(A + 10059136); /* [64, 128] */
-  float *lstm1_tanh_t26_2 = (float *)(A + 10419584); /* [64, 128] */
-  float *lstm1_tanh_t26 = (float *)(A + 10157440); /* [64, 128] */
-  float *lstm1_sigmoid_t26_3 = (float *)(A + 10124672); /* [64, 128] */
-  float *lstm1_add_t25_2 = (float *)(A + 10190208); /* [64, 128] */
-  float *lstm1_sigmoid_t26_2 = (float *)(A + 10091904); /* [64, 128] */
-  float *d_lstm1_addn_t26 = (float *)(A + 4291072); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_mul_t27, lstm1_sigmoid_t27_2, d_lstm1_matmul_weight_hh_t27, lstm1_sigmoid_t26, lstm1_tanh_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, lstm1_sigmoid_t26_2, d_lstm1_addn_t26, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 32896, d_lstm1_mul_concat_stack + 33024);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t27, lstm1_tanh_t26_2, lstm1_sigmoid_t26, d_lstm1_mul_concat_stack + 33152);
-  float *d_lstm1_matmul_weight_hh_t26 = (float *)(A + 10059136); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 32768, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t26);
-  float *lstm1_sigmoid_t25 = (float *)(A + 9862528); /* [64, 128] */
-  float *lstm1_tanh_t25_2 = (float *)(A + 10222976); /* [64, 128] */
-  float *lstm1_tanh_t25 = (float *)(A + 9960832); /* [64, 128] */
-  float *lstm1_sigmoid_t25_3 = (float *)(A + 9928064); /* [64, 128] */
-  float *lstm1_add_t24_2 = (float *)(A + 9993600); /* [64, 128] */
-  float *lstm1_sigmoid_t25_2 = (float *)(A + 9895296); /* [64, 128] */
-  float *d_lstm1_addn_t25 = (float *)(A + 10359232); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t26, lstm1_sigmoid_t26_2, d_lstm1_matmul_weight_hh_t26, lstm1_sigmoid_t25, lstm1_tanh_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, lstm1_sigmoid_t25_2, d_lstm1_addn_t25, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65664, d_lstm1_mul_concat_stack + 65792);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t26, lstm1_tanh_t25_2, lstm1_sigmoid_t25, d_lstm1_mul_concat_stack + 65920);
-  float *d_lstm1_matmul_weight_hh_t25 = (float *)(A + 9862528); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 65536, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t25);
-  float *lstm1_sigmoid_t24 = (float *)(A + 9665920); /* [64, 128] */
-  float *lstm1_tanh_t24_2 = (float *)(A + 10026368); /* [64, 128] */
-  float *lstm1_tanh_t24 = (float *)(A + 9764224); /* [64, 128] */
-  float *lstm1_sigmoid_t24_3 = (float *)(A + 9731456); /* [64, 128] */
-  float *lstm1_add_t23_2 = (float *)(A + 9796992); /* [64, 128] */
-  float *lstm1_sigmoid_t24_2 = (float *)(A + 9698688); /* [64, 128] */
-  float *d_lstm1_addn_t24 = (float *)(A + 4291072); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t25, lstm1_sigmoid_t25_2, d_lstm1_matmul_weight_hh_t25, lstm1_sigmoid_t24, lstm1_tanh_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, lstm1_sigmoid_t24_2, d_lstm1_addn_t24, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98432, d_lstm1_mul_concat_stack + 98560);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t25, lstm1_tanh_t24_2, lstm1_sigmoid_t24, d_lstm1_mul_concat_stack + 98688);
-  float *d_lstm1_matmul_weight_hh_t24 = (float *)(A + 9665920); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 98304, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t24);
-  float *lstm1_sigmoid_t23 = (float *)(A + 9469312); /* [64, 128] */
-  float *lstm1_tanh_t23_2 = (float *)(A + 9829760); /* [64, 128] */
-  float *lstm1_tanh_t23 = (float *)(A + 9567616); /* [64, 128] */
-  float *lstm1_sigmoid_t23_3 = (float *)(A + 9534848); /* [64, 128] */
-  float *lstm1_add_t22_2 = (float *)(A + 9600384); /* [64, 128] */
-  float *lstm1_sigmoid_t23_2 = (float *)(A + 9502080); /* [64, 128] */
-  float *d_lstm1_addn_t23 = (float *)(A + 9862528); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t24, lstm1_sigmoid_t24_2, d_lstm1_matmul_weight_hh_t24, lstm1_sigmoid_t23, lstm1_tanh_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, lstm1_sigmoid_t23_2, d_lstm1_addn_t23, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131200, d_lstm1_mul_concat_stack + 131328);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t24, lstm1_tanh_t23_2, lstm1_sigmoid_t23, d_lstm1_mul_concat_stack + 131456);
-  float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 9469312); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 131072, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t23);
-  float *lstm1_sigmoid_t22 = (float *)(A + 9272704); /* [64, 128] */
+  float *d_lstm1_addn_t23 = (float *)(A + 9796992); /* [64, 128] */
+  float *lstm1_sigmoid_t23_2 = (float *)(A + 9698688); /* [64, 128] */
+  float *d_lstm1_matmul_weight_hh_t23 = (float *)(A + 236032); /* [64, 128] */
+  float *lstm1_sigmoid_t22 = (float *)(A + 9469312); /* [64, 128] */
   float *lstm1_tanh_t22_2 = (float *)(A + 9633152); /* [64, 128] */
-  float *lstm1_tanh_t22 = (float *)(A + 9371008); /* [64, 128] */
-  float *lstm1_sigmoid_t22_3 = (float *)(A + 9338240); /* [64, 128] */
+  float *lstm1_tanh_t22 = (float *)(A + 9567616); /* [64, 128] */
+  float *lstm1_sigmoid_t22_3 = (float *)(A + 9534848); /* [64, 128] */
   float *lstm1_add_t21_2 = (float *)(A + 9403776); /* [64, 128] */
-  float *lstm1_sigmoid_t22_2 = (float *)(A + 9305472); /* [64, 128] */
-  float *d_lstm1_addn_t22 = (float *)(A + 9895296); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t23, lstm1_sigmoid_t23_2, d_lstm1_matmul_weight_hh_t23, lstm1_sigmoid_t22, lstm1_tanh_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, lstm1_sigmoid_t22_2, d_lstm1_addn_t22, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 163968, d_lstm1_mul_concat_stack + 164096);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t23, lstm1_tanh_t22_2, lstm1_sigmoid_t22, d_lstm1_mul_concat_stack + 164224);
-  float *d_lstm1_matmul_weight_hh_t22 = (float *)(A + 9272704); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 163840, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t22);
-  float *lstm1_sigmoid_t21 = (float *)(A + 9076096); /* [64, 128] */
+  float *lstm1_sigmoid_t22_2 = (float *)(A + 9502080); /* [64, 128] */
+  float *d_lstm1_addn_t22 = (float *)(A + 9600384); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 268800); /* [28, 64, 512] */
+  k29_mul_mul_mul(d_lstm1_addn_t23, lstm1_sigmoid_t23_2, d_lstm1_matmul_weight_hh_t23, lstm1_sigmoid_t22, lstm1_tanh_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, lstm1_sigmoid_t22_2, d_lstm1_addn_t22, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 163968, d_lstm1_mul_concat_stack + 164096);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t23, lstm1_tanh_t22_2, lstm1_sigmoid_t22, d_lstm1_mul_concat_stack + 164224);
+  float *d_lstm1_matmul_weight_hh_t22 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 163840, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t22);
+  float *lstm1_sigmoid_t21 = (float *)(A + 9272704); /* [64, 128] */
   float *lstm1_tanh_t21_2 = (float *)(A + 9436544); /* [64, 128] */
-  float *lstm1_tanh_t21 = (float *)(A + 9174400); /* [64, 128] */
-  float *lstm1_sigmoid_t21_3 = (float *)(A + 9141632); /* [64, 128] */
+  float *lstm1_tanh_t21 = (float *)(A + 9371008); /* [64, 128] */
+  float *lstm1_sigmoid_t21_3 = (float *)(A + 9338240); /* [64, 128] */
   float *lstm1_add_t20_2 = (float *)(A + 9207168); /* [64, 128] */
-  float *lstm1_sigmoid_t21_2 = (float *)(A + 9108864); /* [64, 128] */
-  float *d_lstm1_addn_t21 = (float *)(A + 4291072); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t22, lstm1_sigmoid_t22_2, d_lstm1_matmul_weight_hh_t22, lstm1_sigmoid_t21, lstm1_tanh_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, lstm1_sigmoid_t21_2, d_lstm1_addn_t21, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196736, d_lstm1_mul_concat_stack + 196864);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t22, lstm1_tanh_t21_2, lstm1_sigmoid_t21, d_lstm1_mul_concat_stack + 196992);
-  float *d_lstm1_matmul_weight_hh_t21 = (float *)(A + 9076096); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 196608, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t21);
-  float *lstm1_sigmoid_t20 = (float *)(A + 8879488); /* [64, 128] */
+  float *lstm1_sigmoid_t21_2 = (float *)(A + 9305472); /* [64, 128] */
+  float *d_lstm1_addn_t21 = (float *)(A + 9403776); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t22, lstm1_sigmoid_t22_2, d_lstm1_matmul_weight_hh_t22, lstm1_sigmoid_t21, lstm1_tanh_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, lstm1_sigmoid_t21_2, d_lstm1_addn_t21, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196736, d_lstm1_mul_concat_stack + 196864);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t22, lstm1_tanh_t21_2, lstm1_sigmoid_t21, d_lstm1_mul_concat_stack + 196992);
+  float *d_lstm1_matmul_weight_hh_t21 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 196608, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t21);
+  float *lstm1_sigmoid_t20 = (float *)(A + 9076096); /* [64, 128] */
   float *lstm1_tanh_t20_2 = (float *)(A + 9239936); /* [64, 128] */
-  float *lstm1_tanh_t20 = (float *)(A + 8977792); /* [64, 128] */
-  float *lstm1_sigmoid_t20_3 = (float *)(A + 8945024); /* [64, 128] */
+  float *lstm1_tanh_t20 = (float *)(A + 9174400); /* [64, 128] */
+  float *lstm1_sigmoid_t20_3 = (float *)(A + 9141632); /* [64, 128] */
   float *lstm1_add_t19_2 = (float *)(A + 9010560); /* [64, 128] */
-  float *lstm1_sigmoid_t20_2 = (float *)(A + 8912256); /* [64, 128] */
-  float *d_lstm1_addn_t20 = (float *)(A + 9272704); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t21, lstm1_sigmoid_t21_2, d_lstm1_matmul_weight_hh_t21, lstm1_sigmoid_t20, lstm1_tanh_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, lstm1_sigmoid_t20_2, d_lstm1_addn_t20, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229504, d_lstm1_mul_concat_stack + 229632);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t21, lstm1_tanh_t20_2, lstm1_sigmoid_t20, d_lstm1_mul_concat_stack + 229760);
-  float *d_lstm1_matmul_weight_hh_t20 = (float *)(A + 8879488); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 229376, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t20);
-  float *lstm1_sigmoid_t19 = (float *)(A + 8682880); /* [64, 128] */
+  float *lstm1_sigmoid_t20_2 = (float *)(A + 9108864); /* [64, 128] */
+  float *d_lstm1_addn_t20 = (float *)(A + 9207168); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t21, lstm1_sigmoid_t21_2, d_lstm1_matmul_weight_hh_t21, lstm1_sigmoid_t20, lstm1_tanh_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, lstm1_sigmoid_t20_2, d_lstm1_addn_t20, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229504, d_lstm1_mul_concat_stack + 229632);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t21, lstm1_tanh_t20_2, lstm1_sigmoid_t20, d_lstm1_mul_concat_stack + 229760);
+  float *d_lstm1_matmul_weight_hh_t20 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 229376, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t20);
+  float *lstm1_sigmoid_t19 = (float *)(A + 8879488); /* [64, 128] */
   float *lstm1_tanh_t19_2 = (float *)(A + 9043328); /* [64, 128] */
-  float *lstm1_tanh_t19 = (float *)(A + 8781184); /* [64, 128] */
-  float *lstm1_sigmoid_t19_3 = (float *)(A + 8748416); /* [64, 128] */
+  float *lstm1_tanh_t19 = (float *)(A + 8977792); /* [64, 128] */
+  float *lstm1_sigmoid_t19_3 = (float *)(A + 8945024); /* [64, 128] */
   float *lstm1_add_t18_2 = (float *)(A + 8813952); /* [64, 128] */
-  float *lstm1_sigmoid_t19_2 = (float *)(A + 8715648); /* [64, 128] */
-  float *d_lstm1_addn_t19 = (float *)(A + 9305472); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t20, lstm1_sigmoid_t20_2, d_lstm1_matmul_weight_hh_t20, lstm1_sigmoid_t19, lstm1_tanh_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, lstm1_sigmoid_t19_2, d_lstm1_addn_t19, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262272, d_lstm1_mul_concat_stack + 262400);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t20, lstm1_tanh_t19_2, lstm1_sigmoid_t19, d_lstm1_mul_concat_stack + 262528);
-  float *d_lstm1_matmul_weight_hh_t19 = (float *)(A + 8682880); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 262144, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t19);
-  float *lstm1_sigmoid_t18 = (float *)(A + 8486272); /* [64, 128] */
+  float *lstm1_sigmoid_t19_2 = (float *)(A + 8912256); /* [64, 128] */
+  float *d_lstm1_addn_t19 = (float *)(A + 9010560); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t20, lstm1_sigmoid_t20_2, d_lstm1_matmul_weight_hh_t20, lstm1_sigmoid_t19, lstm1_tanh_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, lstm1_sigmoid_t19_2, d_lstm1_addn_t19, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262272, d_lstm1_mul_concat_stack + 262400);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t20, lstm1_tanh_t19_2, lstm1_sigmoid_t19, d_lstm1_mul_concat_stack + 262528);
+  float *d_lstm1_matmul_weight_hh_t19 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 262144, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t19);
+  float *lstm1_sigmoid_t18 = (float *)(A + 8682880); /* [64, 128] */
   float *lstm1_tanh_t18_2 = (float *)(A + 8846720); /* [64, 128] */
-  float *lstm1_tanh_t18 = (float *)(A + 8584576); /* [64, 128] */
-  float *lstm1_sigmoid_t18_3 = (float *)(A + 8551808); /* [64, 128] */
+  float *lstm1_tanh_t18 = (float *)(A + 8781184); /* [64, 128] */
+  float *lstm1_sigmoid_t18_3 = (float *)(A + 8748416); /* [64, 128] */
   float *lstm1_add_t17_2 = (float *)(A + 8617344); /* [64, 128] */
-  float *lstm1_sigmoid_t18_2 = (float *)(A + 8519040); /* [64, 128] */
-  float *d_lstm1_addn_t18 = (float *)(A + 4291072); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t19, lstm1_sigmoid_t19_2, d_lstm1_matmul_weight_hh_t19, lstm1_sigmoid_t18, lstm1_tanh_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, lstm1_sigmoid_t18_2, d_lstm1_addn_t18, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 295040, d_lstm1_mul_concat_stack + 295168);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t19, lstm1_tanh_t18_2, lstm1_sigmoid_t18, d_lstm1_mul_concat_stack + 295296);
-  float *d_lstm1_matmul_weight_hh_t18 = (float *)(A + 8486272); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 294912, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t18);
-  float *lstm1_sigmoid_t17 = (float *)(A + 8289664); /* [64, 128] */
+  float *lstm1_sigmoid_t18_2 = (float *)(A + 8715648); /* [64, 128] */
+  float *d_lstm1_addn_t18 = (float *)(A + 8813952); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t19, lstm1_sigmoid_t19_2, d_lstm1_matmul_weight_hh_t19, lstm1_sigmoid_t18, lstm1_tanh_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, lstm1_sigmoid_t18_2, d_lstm1_addn_t18, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 295040, d_lstm1_mul_concat_stack + 295168);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t19, lstm1_tanh_t18_2, lstm1_sigmoid_t18, d_lstm1_mul_concat_stack + 295296);
+  float *d_lstm1_matmul_weight_hh_t18 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 294912, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t18);
+  float *lstm1_sigmoid_t17 = (float *)(A + 8486272); /* [64, 128] */
   float *lstm1_tanh_t17_2 = (float *)(A + 8650112); /* [64, 128] */
-  float *lstm1_tanh_t17 = (float *)(A + 8387968); /* [64, 128] */
-  float *lstm1_sigmoid_t17_3 = (float *)(A + 8355200); /* [64, 128] */
+  float *lstm1_tanh_t17 = (float *)(A + 8584576); /* [64, 128] */
+  float *lstm1_sigmoid_t17_3 = (float *)(A + 8551808); /* [64, 128] */
   float *lstm1_add_t16_2 = (float *)(A + 8420736); /* [64, 128] */
-  float *lstm1_sigmoid_t17_2 = (float *)(A + 8322432); /* [64, 128] */
-  float *d_lstm1_addn_t17 = (float *)(A + 8682880); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t18, lstm1_sigmoid_t18_2, d_lstm1_matmul_weight_hh_t18, lstm1_sigmoid_t17, lstm1_tanh_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, lstm1_sigmoid_t17_2, d_lstm1_addn_t17, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327808, d_lstm1_mul_concat_stack + 327936);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t18, lstm1_tanh_t17_2, lstm1_sigmoid_t17, d_lstm1_mul_concat_stack + 328064);
-  float *d_lstm1_matmul_weight_hh_t17 = (float *)(A + 8289664); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 327680, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t17);
-  float *lstm1_sigmoid_t16 = (float *)(A + 8093056); /* [64, 128] */
+  float *lstm1_sigmoid_t17_2 = (float *)(A + 8519040); /* [64, 128] */
+  float *d_lstm1_addn_t17 = (float *)(A + 8617344); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t18, lstm1_sigmoid_t18_2, d_lstm1_matmul_weight_hh_t18, lstm1_sigmoid_t17, lstm1_tanh_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, lstm1_sigmoid_t17_2, d_lstm1_addn_t17, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327808, d_lstm1_mul_concat_stack + 327936);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t18, lstm1_tanh_t17_2, lstm1_sigmoid_t17, d_lstm1_mul_concat_stack + 328064);
+  float *d_lstm1_matmul_weight_hh_t17 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 327680, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t17);
+  float *lstm1_sigmoid_t16 = (float *)(A + 8289664); /* [64, 128] */
   float *lstm1_tanh_t16_2 = (float *)(A + 8453504); /* [64, 128] */
-  float *lstm1_tanh_t16 = (float *)(A + 8191360); /* [64, 128] */
-  float *lstm1_sigmoid_t16_3 = (float *)(A + 8158592); /* [64, 128] */
+  float *lstm1_tanh_t16 = (float *)(A + 8387968); /* [64, 128] */
+  float *lstm1_sigmoid_t16_3 = (float *)(A + 8355200); /* [64, 128] */
   float *lstm1_add_t15_2 = (float *)(A + 8224128); /* [64, 128] */
-  float *lstm1_sigmoid_t16_2 = (float *)(A + 8125824); /* [64, 128] */
-  float *d_lstm1_addn_t16 = (float *)(A + 8715648); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t17, lstm1_sigmoid_t17_2, d_lstm1_matmul_weight_hh_t17, lstm1_sigmoid_t16, lstm1_tanh_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, lstm1_sigmoid_t16_2, d_lstm1_addn_t16, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360576, d_lstm1_mul_concat_stack + 360704);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t17, lstm1_tanh_t16_2, lstm1_sigmoid_t16, d_lstm1_mul_concat_stack + 360832);
-  float *d_lstm1_matmul_weight_hh_t16 = (float *)(A + 8093056); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 360448, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t16);
-  float *lstm1_sigmoid_t15 = (float *)(A + 7896448); /* [64, 128] */
+  float *lstm1_sigmoid_t16_2 = (float *)(A + 8322432); /* [64, 128] */
+  float *d_lstm1_addn_t16 = (float *)(A + 8420736); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t17, lstm1_sigmoid_t17_2, d_lstm1_matmul_weight_hh_t17, lstm1_sigmoid_t16, lstm1_tanh_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, lstm1_sigmoid_t16_2, d_lstm1_addn_t16, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360576, d_lstm1_mul_concat_stack + 360704);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t17, lstm1_tanh_t16_2, lstm1_sigmoid_t16, d_lstm1_mul_concat_stack + 360832);
+  float *d_lstm1_matmul_weight_hh_t16 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 360448, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t16);
+  float *lstm1_sigmoid_t15 = (float *)(A + 8093056); /* [64, 128] */
   float *lstm1_tanh_t15_2 = (float *)(A + 8256896); /* [64, 128] */
-  float *lstm1_tanh_t15 = (float *)(A + 7994752); /* [64, 128] */
-  float *lstm1_sigmoid_t15_3 = (float *)(A + 7961984); /* [64, 128] */
+  float *lstm1_tanh_t15 = (float *)(A + 8191360); /* [64, 128] */
+  float *lstm1_sigmoid_t15_3 = (float *)(A + 8158592); /* [64, 128] */
   float *lstm1_add_t14_2 = (float *)(A + 8027520); /* [64, 128] */
-  float *lstm1_sigmoid_t15_2 = (float *)(A + 7929216); /* [64, 128] */
-  float *d_lstm1_addn_t15 = (float *)(A + 4291072); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393344, d_lstm1_mul_concat_stack + 393472);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t16, lstm1_tanh_t15_2, lstm1_sigmoid_t15, d_lstm1_mul_concat_stack + 393600);
-  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 7896448); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 393216, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t15);
-  float *lstm1_sigmoid_t14 = (float *)(A + 7699840); /* [64, 128] */
+  float *lstm1_sigmoid_t15_2 = (float *)(A + 8125824); /* [64, 128] */
+  float *d_lstm1_addn_t15 = (float *)(A + 8224128); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t16, lstm1_sigmoid_t16_2, d_lstm1_matmul_weight_hh_t16, lstm1_sigmoid_t15, lstm1_tanh_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, lstm1_sigmoid_t15_2, d_lstm1_addn_t15, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393344, d_lstm1_mul_concat_stack + 393472);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t16, lstm1_tanh_t15_2, lstm1_sigmoid_t15, d_lstm1_mul_concat_stack + 393600);
+  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 393216, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t15);
+  float *lstm1_sigmoid_t14 = (float *)(A + 7896448); /* [64, 128] */
   float *lstm1_tanh_t14_2 = (float *)(A + 8060288); /* [64, 128] */
-  float *lstm1_tanh_t14 = (float *)(A + 7798144); /* [64, 128] */
-  float *lstm1_sigmoid_t14_3 = (float *)(A + 7765376); /* [64, 128] */
+  float *lstm1_tanh_t14 = (float *)(A + 7994752); /* [64, 128] */
+  float *lstm1_sigmoid_t14_3 = (float *)(A + 7961984); /* [64, 128] */
   float *lstm1_add_t13_2 = (float *)(A + 7830912); /* [64, 128] */
-  float *lstm1_sigmoid_t14_2 = (float *)(A + 7732608); /* [64, 128] */
-  float *d_lstm1_addn_t14 = (float *)(A + 8093056); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t15, lstm1_sigmoid_t15_2, d_lstm1_matmul_weight_hh_t15, lstm1_sigmoid_t14, lstm1_tanh_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, lstm1_sigmoid_t14_2, d_lstm1_addn_t14, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426112, d_lstm1_mul_concat_stack + 426240);
+  float *lstm1_sigmoid_t14_2 = (float *)(A + 7929216); /* [64, 128] */
+  float *d_lstm1_addn_t14 = (float *)(A + 8027520); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t15, lstm1_sigmoid_t15_2, d_lstm1_matmul_weight_hh_t15, lstm1_sigmoid_t14, lstm1_tanh_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, lstm1_sigmoid_t14_2, d_lstm1_addn_t14, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426112, d_lstm1_mul_concat_stack + 426240);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t15, lstm1_tanh_t14_2, lstm1_sigmoid_t14, d_lstm1_mul_concat_stack + 426368);
+  float *d_lstm1_matmul_weight_hh_t14 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 425984, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t14);
+  float *lstm1_sigmoid_t13 = (float *)(A + 7699840); /* [64, 128] */
+  float *lstm1_tanh_t13_2 = (float *)(A + 7863680); /* [64, 128] */
+  float *lstm1_tanh_t13 = (float *)(A + 7798144); /* [64, 128] */
+  float *lstm1_sigmoid_t13_3 = (float *)(A + 7765376); /* [64, 128] */
+  float *lstm1_add_t12_2 = (float *)(A + 7634304); /* [64, 128] */
+  float *lstm1_sigmoid_t13_2 = (float *)(A + 7732608); /* [64, 128] */
+  float *d_lstm1_addn_t13 = (float *)(A + 7830912); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t14, lstm1_sigmoid_t14_2, d_lstm1_matmul_weight_hh_t14, lstm1_sigmoid_t13, lstm1_tanh_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, lstm1_sigmoid_t13_2, d_lstm1_addn_t13, d_lstm1_mul_concat_stack + 458752, d_lstm1_mul_concat_stack + 458880, d_lstm1_mul_concat_stack + 459008);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t14, lstm1_tanh_t13_2, lstm1_sigmoid_t13, d_lstm1_mul_concat_stack + 459136);
+  float *d_lstm1_matmul_weight_hh_t13 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 458752, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t13);
+  float *lstm1_sigmoid_t12 = (float *)(A + 7503232); /* [64, 128] */
+  float *lstm1_tanh_t12_2 = (float *)(A + 7667072); /* [64, 128] */
+  float *lstm1_tanh_t12 = (float *)(A + 7601536); /* [64, 128] */
+  float *lstm1_sigmoid_t12_3 = (float *)(A + 7568768); /* [64, 128] */
+  float *lstm1_add_t11_2 = (float *)(A + 7437696); /* [64, 128] */
+  float *lstm1_sigmoid_t12_2 = (float *)(A + 7536000); /* [64, 128] */
+  float *d_lstm1_addn_t12 = (float *)(A + 7634304); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t13, lstm1_sigmoid_t13_2, d_lstm1_matmul_weight_hh_t13, lstm1_sigmoid_t12, lstm1_tanh_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, lstm1_sigmoid_t12_2, d_lstm1_addn_t12, d_lstm1_mul_concat_stack + 491520, d_lstm1_mul_concat_stack + 491648, d_lstm1_mul_concat_stack + 491776);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t13, lstm1_tanh_t12_2, lstm1_sigmoid_t12, d_lstm1_mul_concat_stack + 491904);
+  float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 491520, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t12);
+  float *lstm1_sigmoid_t11 = (float *)(A + 7306624); /* [64, 128] */
+  float *lstm1_tanh_t11_2 = (float *)(A + 7470464); /* [64, 128] */
+  float *lstm1_tanh_t11 = (float *)(A + 7404928); /* [64, 128] */
+  float *lstm1_sigmoid_t11_3 = (float *)(A + 7372160); /* [64, 128] */
+  float *lstm1_add_t10_2 = (float *)(A + 7241088); /* [64, 128] */
+  float *lstm1_sigmoid_t11_2 = (float *)(A + 7339392); /* [64, 128] */
+  float *d_lstm1_addn_t11 = (float *)(A + 7437696); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t12, lstm1_sigmoid_t12_2, d_lstm1_matmul_weight_hh_t12, lstm1_sigmoid_t11, lstm1_tanh_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, lstm1_sigmoid_t11_2, d_lstm1_addn_t11, d_lstm1_mul_concat_stack + 524288, d_lstm1_mul_concat_stack + 524416, d_lstm1_mul_concat_stack + 524544);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t12, lstm1_tanh_t11_2, lstm1_sigmoid_t11, d_lstm1_mul_concat_stack + 524672);
+  float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 524288, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t11);
+  float *lstm1_sigmoid_t10 = (float *)(A + 7110016); /* [64, 128] */
+  float *lstm1_tanh_t10_2 = (float *)(A + 7273856); /* [64, 128] */
+  float *lstm1_tanh_t10 = (float *)(A + 7208320); /* [64, 128] */
+  float *lstm1_sigmoid_t10_3 = (float *)(A + 7175552); /* [64, 128] */
+  float *lstm1_add_t9_2 = (float *)(A + 7044480); /* [64, 128] */
+  float *lstm1_sigmoid_t10_2 = (float *)(A + 7142784); /* [64, 128] */
+  float *d_lstm1_addn_t10 = (float *)(A + 7241088); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t11, lstm1_sigmoid_t11_2, d_lstm1_matmul_weight_hh_t11, lstm1_sigmoid_t10, lstm1_tanh_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, lstm1_sigmoid_t10_2, d_lstm1_addn_t10, d_lstm1_mul_concat_stack + 557056, d_lstm1_mul_concat_stack + 557184, d_lstm1_mul_concat_stack + 557312);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t11, lstm1_tanh_t10_2, lstm1_sigmoid_t10, d_lstm1_mul_concat_stack + 557440);
+  float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 557056, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t10);
+  float *lstm1_sigmoid_t9 = (float *)(A + 6913408); /* [64, 128] */
+  float *lstm1_tanh_t9_2 = (float *)(A + 7077248); /* [64, 128] */
+  float *lstm1_tanh_t9 = (float *)(A + 7011712); /* [64, 128] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 6978944); /* [64, 128] */
+  float *lstm1_add_t8_2 = (float *)(A + 6847872); /* [64, 128] */
+  float *lstm1_sigmoid_t9_2 = (float *)(A + 6946176); /* [64, 128] */
+  float *d_lstm1_addn_t9 = (float *)(A + 7044480); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t10, lstm1_sigmoid_t10_2, d_lstm1_matmul_weight_hh_t10, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, lstm1_sigmoid_t9_2, d_lstm1_addn_t9, d_lstm1_mul_concat_stack + 589824, d_lstm1_mul_concat_stack + 589952, d_lstm1_mul_concat_stack + 590080);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t10, lstm1_tanh_t9_2, lstm1_sigmoid_t9, d_lstm1_mul_concat_stack + 590208);
+  float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 589824, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9);
+  float *lstm1_sigmoid_t8 = (float *)(A + 6716800); /* [64, 128] */
+  float *lstm1_tanh_t8_2 = (float *)(A + 6880640); /* [64, 128] */
+  float *lstm1_tanh_t8 = (float *)(A + 6815104); /* [64, 128] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 6782336); /* [64, 128] */
+  float *lstm1_add_t7_2 = (float *)(A + 6651264); /* [64, 128] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 6749568); /* [64, 128] */
+  float *d_lstm1_addn_t8 = (float *)(A + 6847872); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t9, lstm1_sigmoid_t9_2, d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, lstm1_sigmoid_t8_2, d_lstm1_addn_t8, d_lstm1_mul_concat_stack + 622592, d_lstm1_mul_concat_stack + 622720, d_lstm1_mul_concat_stack + 622848);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 622976);
+  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 622592, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8);
+  float *lstm1_sigmoid_t7 = (float *)(A + 6520192); /* [64, 128] */
+  float *lstm1_tanh_t7_2 = (float *)(A + 6684032); /* [64, 128] */
+  float *lstm1_tanh_t7 = (float *)(A + 6618496); /* [64, 128] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 6585728); /* [64, 128] */
+  float *lstm1_add_t6_2 = (float *)(A + 6454656); /* [64, 128] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 6552960); /* [64, 128] */
+  float *d_lstm1_addn_t7 = (float *)(A + 6651264); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t8, lstm1_sigmoid_t8_2, d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, lstm1_sigmoid_t7_2, d_lstm1_addn_t7, d_lstm1_mul_concat_stack + 655360, d_lstm1_mul_concat_stack + 655488, d_lstm1_mul_concat_stack + 655616);
 }
 
 static void fmnist_lstm_train_step_4(float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_matmul_weight_hh_t15 = (float *)(A + 7896448); /* [64, 128] */
-  float *lstm1_tanh_t14_2 = (float *)(A + 8060288); /* [64, 128] */
-  float *lstm1_sigmoid_t14 = (float *)(A + 7699840); /* [64, 128] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 236032); /* [28, 64, 512] */
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t15, lstm1_tanh_t14_2, lstm1_sigmoid_t14, d_lstm1_mul_concat_stack + 426368);
-  float *d_lstm1_matmul_weight_hh_t14 = (float *)(A + 7699840); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 425984, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t14);
-  float *d_lstm1_addn_t14 = (float *)(A + 8093056); /* [64, 128] */
-  float *lstm1_sigmoid_t14_2 = (float *)(A + 7732608); /* [64, 128] */
-  float *lstm1_sigmoid_t13 = (float *)(A + 7503232); /* [64, 128] */
-  float *lstm1_tanh_t13_2 = (float *)(A + 7863680); /* [64, 128] */
-  float *lstm1_tanh_t13 = (float *)(A + 7601536); /* [64, 128] */
-  float *lstm1_sigmoid_t13_3 = (float *)(A + 7568768); /* [64, 128] */
-  float *lstm1_add_t12_2 = (float *)(A + 7634304); /* [64, 128] */
-  float *lstm1_sigmoid_t13_2 = (float *)(A + 7536000); /* [64, 128] */
-  float *d_lstm1_addn_t13 = (float *)(A + 8125824); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t14, lstm1_sigmoid_t14_2, d_lstm1_matmul_weight_hh_t14, lstm1_sigmoid_t13, lstm1_tanh_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, lstm1_sigmoid_t13_2, d_lstm1_addn_t13, d_lstm1_mul_concat_stack + 458752, d_lstm1_mul_concat_stack + 458880, d_lstm1_mul_concat_stack + 459008);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t14, lstm1_tanh_t13_2, lstm1_sigmoid_t13, d_lstm1_mul_concat_stack + 459136);
-  float *d_lstm1_matmul_weight_hh_t13 = (float *)(A + 7503232); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 458752, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t13);
-  float *lstm1_sigmoid_t12 = (float *)(A + 7306624); /* [64, 128] */
-  float *lstm1_tanh_t12_2 = (float *)(A + 7667072); /* [64, 128] */
-  float *lstm1_tanh_t12 = (float *)(A + 7404928); /* [64, 128] */
-  float *lstm1_sigmoid_t12_3 = (float *)(A + 7372160); /* [64, 128] */
-  float *lstm1_add_t11_2 = (float *)(A + 7437696); /* [64, 128] */
-  float *lstm1_sigmoid_t12_2 = (float *)(A + 7339392); /* [64, 128] */
-  float *d_lstm1_addn_t12 = (float *)(A + 4291072); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t13, lstm1_sigmoid_t13_2, d_lstm1_matmul_weight_hh_t13, lstm1_sigmoid_t12, lstm1_tanh_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, lstm1_sigmoid_t12_2, d_lstm1_addn_t12, d_lstm1_mul_concat_stack + 491520, d_lstm1_mul_concat_stack + 491648, d_lstm1_mul_concat_stack + 491776);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t13, lstm1_tanh_t12_2, lstm1_sigmoid_t12, d_lstm1_mul_concat_stack + 491904);
-  float *d_lstm1_matmul_weight_hh_t12 = (float *)(A + 7306624); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 491520, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t12);
-  float *lstm1_sigmoid_t11 = (float *)(A + 7110016); /* [64, 128] */
-  float *lstm1_tanh_t11_2 = (float *)(A + 7470464); /* [64, 128] */
-  float *lstm1_tanh_t11 = (float *)(A + 7208320); /* [64, 128] */
-  float *lstm1_sigmoid_t11_3 = (float *)(A + 7175552); /* [64, 128] */
-  float *lstm1_add_t10_2 = (float *)(A + 7241088); /* [64, 128] */
-  float *lstm1_sigmoid_t11_2 = (float *)(A + 7142784); /* [64, 128] */
-  float *d_lstm1_addn_t11 = (float *)(A + 7503232); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t12, lstm1_sigmoid_t12_2, d_lstm1_matmul_weight_hh_t12, lstm1_sigmoid_t11, lstm1_tanh_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, lstm1_sigmoid_t11_2, d_lstm1_addn_t11, d_lstm1_mul_concat_stack + 524288, d_lstm1_mul_concat_stack + 524416, d_lstm1_mul_concat_stack + 524544);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t12, lstm1_tanh_t11_2, lstm1_sigmoid_t11, d_lstm1_mul_concat_stack + 524672);
-  float *d_lstm1_matmul_weight_hh_t11 = (float *)(A + 7110016); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 524288, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t11);
-  float *lstm1_sigmoid_t10 = (float *)(A + 6913408); /* [64, 128] */
-  float *lstm1_tanh_t10_2 = (float *)(A + 7273856); /* [64, 128] */
-  float *lstm1_tanh_t10 = (float *)(A + 7011712); /* [64, 128] */
-  float *lstm1_sigmoid_t10_3 = (float *)(A + 6978944); /* [64, 128] */
-  float *lstm1_add_t9_2 = (float *)(A + 7044480); /* [64, 128] */
-  float *lstm1_sigmoid_t10_2 = (float *)(A + 6946176); /* [64, 128] */
-  float *d_lstm1_addn_t10 = (float *)(A + 7536000); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t11, lstm1_sigmoid_t11_2, d_lstm1_matmul_weight_hh_t11, lstm1_sigmoid_t10, lstm1_tanh_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, lstm1_sigmoid_t10_2, d_lstm1_addn_t10, d_lstm1_mul_concat_stack + 557056, d_lstm1_mul_concat_stack + 557184, d_lstm1_mul_concat_stack + 557312);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t11, lstm1_tanh_t10_2, lstm1_sigmoid_t10, d_lstm1_mul_concat_stack + 557440);
-  float *d_lstm1_matmul_weight_hh_t10 = (float *)(A + 6913408); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 557056, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t10);
-  float *lstm1_sigmoid_t9 = (float *)(A + 6716800); /* [64, 128] */
-  float *lstm1_tanh_t9_2 = (float *)(A + 7077248); /* [64, 128] */
-  float *lstm1_tanh_t9 = (float *)(A + 6815104); /* [64, 128] */
-  float *lstm1_sigmoid_t9_3 = (float *)(A + 6782336); /* [64, 128] */
-  float *lstm1_add_t8_2 = (float *)(A + 6847872); /* [64, 128] */
-  float *lstm1_sigmoid_t9_2 = (float *)(A + 6749568); /* [64, 128] */
-  float *d_lstm1_addn_t9 = (float *)(A + 4291072); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t10, lstm1_sigmoid_t10_2, d_lstm1_matmul_weight_hh_t10, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, lstm1_sigmoid_t9_2, d_lstm1_addn_t9, d_lstm1_mul_concat_stack + 589824, d_lstm1_mul_concat_stack + 589952, d_lstm1_mul_concat_stack + 590080);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t10, lstm1_tanh_t9_2, lstm1_sigmoid_t9, d_lstm1_mul_concat_stack + 590208);
-  float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 6716800); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 589824, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9);
-  float *lstm1_sigmoid_t8 = (float *)(A + 6520192); /* [64, 128] */
-  float *lstm1_tanh_t8_2 = (float *)(A + 6880640); /* [64, 128] */
-  float *lstm1_tanh_t8 = (float *)(A + 6618496); /* [64, 128] */
-  float *lstm1_sigmoid_t8_3 = (float *)(A + 6585728); /* [64, 128] */
-  float *lstm1_add_t7_2 = (float *)(A + 6651264); /* [64, 128] */
-  float *lstm1_sigmoid_t8_2 = (float *)(A + 6552960); /* [64, 128] */
-  float *d_lstm1_addn_t8 = (float *)(A + 6913408); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t9, lstm1_sigmoid_t9_2, d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, lstm1_sigmoid_t8_2, d_lstm1_addn_t8, d_lstm1_mul_concat_stack + 622592, d_lstm1_mul_concat_stack + 622720, d_lstm1_mul_concat_stack + 622848);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 622976);
-  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 6520192); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 622592, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8);
-  float *lstm1_sigmoid_t7 = (float *)(A + 6323584); /* [64, 128] */
+  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 236032); /* [64, 128] */
   float *lstm1_tanh_t7_2 = (float *)(A + 6684032); /* [64, 128] */
-  float *lstm1_tanh_t7 = (float *)(A + 6421888); /* [64, 128] */
-  float *lstm1_sigmoid_t7_3 = (float *)(A + 6389120); /* [64, 128] */
-  float *lstm1_add_t6_2 = (float *)(A + 6454656); /* [64, 128] */
-  float *lstm1_sigmoid_t7_2 = (float *)(A + 6356352); /* [64, 128] */
-  float *d_lstm1_addn_t7 = (float *)(A + 6946176); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t8, lstm1_sigmoid_t8_2, d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, lstm1_sigmoid_t7_2, d_lstm1_addn_t7, d_lstm1_mul_concat_stack + 655360, d_lstm1_mul_concat_stack + 655488, d_lstm1_mul_concat_stack + 655616);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 655744);
-  float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 6323584); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 655360, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7);
-  float *lstm1_sigmoid_t6 = (float *)(A + 6126976); /* [64, 128] */
+  float *lstm1_sigmoid_t7 = (float *)(A + 6520192); /* [64, 128] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 268800); /* [28, 64, 512] */
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 655744);
+  float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 655360, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7);
+  float *d_lstm1_addn_t7 = (float *)(A + 6651264); /* [64, 128] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 6552960); /* [64, 128] */
+  float *lstm1_sigmoid_t6 = (float *)(A + 6323584); /* [64, 128] */
   float *lstm1_tanh_t6_2 = (float *)(A + 6487424); /* [64, 128] */
-  float *lstm1_tanh_t6 = (float *)(A + 6225280); /* [64, 128] */
-  float *lstm1_sigmoid_t6_3 = (float *)(A + 6192512); /* [64, 128] */
+  float *lstm1_tanh_t6 = (float *)(A + 6421888); /* [64, 128] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 6389120); /* [64, 128] */
   float *lstm1_add_t5_2 = (float *)(A + 6258048); /* [64, 128] */
-  float *lstm1_sigmoid_t6_2 = (float *)(A + 6159744); /* [64, 128] */
-  float *d_lstm1_addn_t6 = (float *)(A + 4291072); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t7, lstm1_sigmoid_t7_2, d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, lstm1_sigmoid_t6_2, d_lstm1_addn_t6, d_lstm1_mul_concat_stack + 688128, d_lstm1_mul_concat_stack + 688256, d_lstm1_mul_concat_stack + 688384);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 688512);
-  float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 6126976); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 688128, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6);
-  float *lstm1_sigmoid_t5 = (float *)(A + 5930368); /* [64, 128] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 6356352); /* [64, 128] */
+  float *d_lstm1_addn_t6 = (float *)(A + 6454656); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t7, lstm1_sigmoid_t7_2, d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, lstm1_sigmoid_t6_2, d_lstm1_addn_t6, d_lstm1_mul_concat_stack + 688128, d_lstm1_mul_concat_stack + 688256, d_lstm1_mul_concat_stack + 688384);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 688512);
+  float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 688128, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6);
+  float *lstm1_sigmoid_t5 = (float *)(A + 6126976); /* [64, 128] */
   float *lstm1_tanh_t5_2 = (float *)(A + 6290816); /* [64, 128] */
-  float *lstm1_tanh_t5 = (float *)(A + 6028672); /* [64, 128] */
-  float *lstm1_sigmoid_t5_3 = (float *)(A + 5995904); /* [64, 128] */
+  float *lstm1_tanh_t5 = (float *)(A + 6225280); /* [64, 128] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 6192512); /* [64, 128] */
   float *lstm1_add_t4_2 = (float *)(A + 6061440); /* [64, 128] */
-  float *lstm1_sigmoid_t5_2 = (float *)(A + 5963136); /* [64, 128] */
-  float *d_lstm1_addn_t5 = (float *)(A + 6323584); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t6, lstm1_sigmoid_t6_2, d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, lstm1_sigmoid_t5_2, d_lstm1_addn_t5, d_lstm1_mul_concat_stack + 720896, d_lstm1_mul_concat_stack + 721024, d_lstm1_mul_concat_stack + 721152);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 721280);
-  float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 5930368); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 720896, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5);
-  float *lstm1_sigmoid_t4 = (float *)(A + 5733760); /* [64, 128] */
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 6159744); /* [64, 128] */
+  float *d_lstm1_addn_t5 = (float *)(A + 6258048); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t6, lstm1_sigmoid_t6_2, d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, lstm1_sigmoid_t5_2, d_lstm1_addn_t5, d_lstm1_mul_concat_stack + 720896, d_lstm1_mul_concat_stack + 721024, d_lstm1_mul_concat_stack + 721152);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 721280);
+  float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 720896, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5);
+  float *lstm1_sigmoid_t4 = (float *)(A + 5930368); /* [64, 128] */
   float *lstm1_tanh_t4_2 = (float *)(A + 6094208); /* [64, 128] */
-  float *lstm1_tanh_t4 = (float *)(A + 5832064); /* [64, 128] */
-  float *lstm1_sigmoid_t4_3 = (float *)(A + 5799296); /* [64, 128] */
+  float *lstm1_tanh_t4 = (float *)(A + 6028672); /* [64, 128] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 5995904); /* [64, 128] */
   float *lstm1_add_t3_2 = (float *)(A + 5864832); /* [64, 128] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 5766528); /* [64, 128] */
-  float *d_lstm1_addn_t4 = (float *)(A + 6356352); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t5, lstm1_sigmoid_t5_2, d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, lstm1_sigmoid_t4_2, d_lstm1_addn_t4, d_lstm1_mul_concat_stack + 753664, d_lstm1_mul_concat_stack + 753792, d_lstm1_mul_concat_stack + 753920);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 754048);
-  float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 5733760); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 753664, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4);
-  float *lstm1_sigmoid_t3 = (float *)(A + 5537152); /* [64, 128] */
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 5963136); /* [64, 128] */
+  float *d_lstm1_addn_t4 = (float *)(A + 6061440); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t5, lstm1_sigmoid_t5_2, d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, lstm1_sigmoid_t4_2, d_lstm1_addn_t4, d_lstm1_mul_concat_stack + 753664, d_lstm1_mul_concat_stack + 753792, d_lstm1_mul_concat_stack + 753920);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 754048);
+  float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 753664, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4);
+  float *lstm1_sigmoid_t3 = (float *)(A + 5733760); /* [64, 128] */
   float *lstm1_tanh_t3_2 = (float *)(A + 5897600); /* [64, 128] */
-  float *lstm1_tanh_t3 = (float *)(A + 5635456); /* [64, 128] */
-  float *lstm1_sigmoid_t3_3 = (float *)(A + 5602688); /* [64, 128] */
+  float *lstm1_tanh_t3 = (float *)(A + 5832064); /* [64, 128] */
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 5799296); /* [64, 128] */
   float *lstm1_add_t2_2 = (float *)(A + 5668224); /* [64, 128] */
-  float *lstm1_sigmoid_t3_2 = (float *)(A + 5569920); /* [64, 128] */
-  float *d_lstm1_addn_t3 = (float *)(A + 4291072); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t4, lstm1_sigmoid_t4_2, d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3, lstm1_tanh_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, lstm1_sigmoid_t3_2, d_lstm1_addn_t3, d_lstm1_mul_concat_stack + 786432, d_lstm1_mul_concat_stack + 786560, d_lstm1_mul_concat_stack + 786688);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, lstm1_sigmoid_t3, d_lstm1_mul_concat_stack + 786816);
-  float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 5537152); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 786432, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3);
-  float *lstm1_sigmoid_t2 = (float *)(A + 5340544); /* [64, 128] */
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 5766528); /* [64, 128] */
+  float *d_lstm1_addn_t3 = (float *)(A + 5864832); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t4, lstm1_sigmoid_t4_2, d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3, lstm1_tanh_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, lstm1_sigmoid_t3_2, d_lstm1_addn_t3, d_lstm1_mul_concat_stack + 786432, d_lstm1_mul_concat_stack + 786560, d_lstm1_mul_concat_stack + 786688);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, lstm1_sigmoid_t3, d_lstm1_mul_concat_stack + 786816);
+  float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 786432, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3);
+  float *lstm1_sigmoid_t2 = (float *)(A + 5537152); /* [64, 128] */
   float *lstm1_tanh_t2_2 = (float *)(A + 5700992); /* [64, 128] */
-  float *lstm1_tanh_t2 = (float *)(A + 5438848); /* [64, 128] */
-  float *lstm1_sigmoid_t2_3 = (float *)(A + 5406080); /* [64, 128] */
+  float *lstm1_tanh_t2 = (float *)(A + 5635456); /* [64, 128] */
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 5602688); /* [64, 128] */
   float *lstm1_add_t1_2 = (float *)(A + 5471616); /* [64, 128] */
-  float *lstm1_sigmoid_t2_2 = (float *)(A + 5373312); /* [64, 128] */
-  float *d_lstm1_addn_t2 = (float *)(A + 5733760); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t3, lstm1_sigmoid_t3_2, d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, lstm1_sigmoid_t2_2, d_lstm1_addn_t2, d_lstm1_mul_concat_stack + 819200, d_lstm1_mul_concat_stack + 819328, d_lstm1_mul_concat_stack + 819456);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 819584);
-  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 5340544); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 819200, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2);
-  float *lstm1_sigmoid_t1 = (float *)(A + 3930624); /* [64, 128] */
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 5569920); /* [64, 128] */
+  float *d_lstm1_addn_t2 = (float *)(A + 5668224); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t3, lstm1_sigmoid_t3_2, d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, lstm1_sigmoid_t2_2, d_lstm1_addn_t2, d_lstm1_mul_concat_stack + 819200, d_lstm1_mul_concat_stack + 819328, d_lstm1_mul_concat_stack + 819456);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 819584);
+  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 819200, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2);
+  float *lstm1_sigmoid_t1 = (float *)(A + 5340544); /* [64, 128] */
   float *lstm1_tanh_t1_2 = (float *)(A + 5504384); /* [64, 128] */
-  float *lstm1_tanh_t1 = (float *)(A + 4028928); /* [64, 128] */
-  float *lstm1_sigmoid_t1_3 = (float *)(A + 3996160); /* [64, 128] */
+  float *lstm1_tanh_t1 = (float *)(A + 5438848); /* [64, 128] */
+  float *lstm1_sigmoid_t1_3 = (float *)(A + 5406080); /* [64, 128] */
   float *lstm1_mul_t0 = (float *)(A + 4390272); /* [64, 128] */
-  float *lstm1_sigmoid_t1_2 = (float *)(A + 3963392); /* [64, 128] */
-  float *d_lstm1_addn_t1 = (float *)(A + 5766528); /* [64, 128] */
-  k30_mul_mul_mul(d_lstm1_addn_t2, lstm1_sigmoid_t2_2, d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, lstm1_sigmoid_t1_2, d_lstm1_addn_t1, d_lstm1_mul_concat_stack + 851968, d_lstm1_mul_concat_stack + 852096, d_lstm1_mul_concat_stack + 852224);
-  k28_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 852352);
-  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 4390272); /* [64, 128] */
-  k29_matmul(d_lstm1_mul_concat_stack + 851968, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1);
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 5373312); /* [64, 128] */
+  float *d_lstm1_addn_t1 = (float *)(A + 5471616); /* [64, 128] */
+  k29_mul_mul_mul(d_lstm1_addn_t2, lstm1_sigmoid_t2_2, d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, lstm1_sigmoid_t1_2, d_lstm1_addn_t1, d_lstm1_mul_concat_stack + 851968, d_lstm1_mul_concat_stack + 852096, d_lstm1_mul_concat_stack + 852224);
+  k27_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 852352);
+  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 236032); /* [64, 128] */
+  k28_matmul(d_lstm1_mul_concat_stack + 851968, P + 14336 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1);
   float *lstm1_sigmoid_t0 = (float *)(A + 203264); /* [64, 128] */
   float *lstm1_tanh_t0_2 = (float *)(A + 4423040); /* [64, 128] */
   float *lstm1_tanh_t0 = (float *)(A + 4357504); /* [64, 128] */
   float *lstm1_sigmoid_t0_2 = (float *)(A + 4324736); /* [64, 128] */
-  float *d_lstm1_mul_t0 = (float *)(A + 4291072); /* [64, 128] */
-  float *d_lstm1_mul_t0_2 = (float *)(A + 3906048); /* [64, 128] */
-  k31_mul_mul_mul(d_lstm1_addn_t1, lstm1_sigmoid_t1_2, d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
-  float *d_lstm1_const = (float *)(A + 5340544); /* [64, 128] */
-  k32_const(d_lstm1_const);
-  float *d_lstm1_mul_t0_3 = (float *)(A + 5373312); /* [64, 128] */
-  k33_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
-  k34_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 884736);
+  float *d_lstm1_mul_t0 = (float *)(A + 4390272); /* [64, 128] */
+  float *d_lstm1_mul_t0_2 = (float *)(A + 5340544); /* [64, 128] */
+  k30_mul_mul_mul(d_lstm1_addn_t1, lstm1_sigmoid_t1_2, d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
+  float *d_lstm1_const = (float *)(A + 5373312); /* [64, 128] */
+  k31_const(d_lstm1_const);
+  float *d_lstm1_mul_t0_3 = (float *)(A + 4268608); /* [64, 128] */
+  k32_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
+  k33_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 884736);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
-  float *d_lstm1_matmul = (float *)(A + 5340544); /* [512, 28] */
-  char *d_lstm1_matmul_scratch = A + 10359232; /* 90112 bytes */
-  k35_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
-  float *opt_sqrt = (float *)(A + 5397888); /* [] */
-  k48_add_pow_sub(P + 82192 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 5397952); /* [] */
-  k49_pow_sub_div(P + 82192 /* opt.step */, opt_div);
+  float *d_lstm1_matmul = (float *)(A + 203264); /* [512, 28] */
+  char *d_lstm1_matmul_scratch = A + 5406080; /* 90112 bytes */
+  k34_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
+  float *opt_sqrt = (float *)(A + 4266304); /* [] */
+  k47_add_pow_sub(P + 82192 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 4266368); /* [] */
+  k48_pow_sub_div(P + 82192 /* opt.step */, opt_div);
   float *lstm1_mul_stack = (float *)(A + 4455808); /* [27, 64, 128] */
-  float *d_lstm1_matmul_2 = (float *)(A + 3906048); /* [512, 128] */
+  float *d_lstm1_matmul_2 = (float *)(A + 3938816); /* [512, 128] */
   char *d_lstm1_matmul_scratch_2 = A + 10452352; /* 294912 bytes */
-  k36_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
-  float *d_lstm1_sum_to = (float *)(A + 5398016); /* [512] */
-  k37_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
-}
-
-static void fmnist_lstm_train_step_5(float *restrict P, const fmnist_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
+  k35_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
+  float *d_lstm1_sum_to = (float *)(A + 4266432); /* [512] */
+  k36_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
   float *d_line16_sub = (float *)A; /* [64, 10] */
-  float *lstm1_mul_t27 = (float *)(A + 4258304); /* [64, 128] */
-  float *d_dense1_matmul = (float *)(A + 5400064); /* [10, 128] */
-  char *d_dense1_matmul_scratch = A + 4168192; /* 2560 bytes */
-  k38_matmul(d_line16_sub, lstm1_mul_t27, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 5405184); /* [10] */
-  k39_sum_to(d_line16_sub, d_dense1_sum_to);
-  float *line16_sum_to_2 = (float *)(A + 10359168); /* [] */
-  float *loss_value = (float *)(A + 5405248); /* [] */
-  k40_mul_neg(line16_sum_to_2, loss_value);
-  float *line17_sum_to = (float *)(A + 10256000); /* [] */
-  float *metric_accuracy = (float *)(A + 5405312); /* [] */
-  k41_mul(line17_sum_to, metric_accuracy);
-  float *d_lstm1_matmul = (float *)(A + 5340544); /* [512, 28] */
-  float *opt_sqrt = (float *)(A + 5397888); /* [] */
-  float *opt_div = (float *)(A + 5397952); /* [] */
-  k50_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-  float *d_lstm1_matmul_2 = (float *)(A + 3906048); /* [512, 128] */
-  k51_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 14336 /* lstm1.weight_hh */);
-  float *d_lstm1_sum_to = (float *)(A + 5398016); /* [512] */
-  k52_mul_mul_mul(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 242976 /* opt.lstm1.bias_hh.exp_avg */, P + 241952 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */);
-  k53_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 245280 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 80896 /* dense1.weight */);
-  k54_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 246576 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 82176 /* dense1.bias */);
+  float *lstm1_mul_t27 = (float *)(A + 4230656); /* [64, 128] */
+  float *d_dense1_matmul = (float *)(A + 4200960); /* [10, 128] */
+  char *d_dense1_matmul_scratch = A + 4263424; /* 2560 bytes */
+  k37_matmul(d_line16_sub, lstm1_mul_t27, d_dense1_matmul, d_dense1_matmul_scratch);
+  float *d_dense1_sum_to = (float *)(A + 4268480); /* [10] */
+  k38_sum_to(d_line16_sub, d_dense1_sum_to);
+  float *line16_sum_to_2 = (float *)(A + 4268544); /* [] */
+  float *loss_value = (float *)(A + 4206080); /* [] */
+  k39_mul_neg(line16_sum_to_2, loss_value);
+  float *line17_sum_to = (float *)(A + 4266240); /* [] */
+  float *metric_accuracy = (float *)(A + 4268544); /* [] */
+  k40_mul(line17_sum_to, metric_accuracy);
+  k49_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  k50_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 14336 /* lstm1.weight_hh */);
+  k51_mul_mul_mul(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 242976 /* opt.lstm1.bias_hh.exp_avg */, P + 241952 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */);
+  k52_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 245280 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 80896 /* dense1.weight */);
+  k53_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 246576 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 82176 /* dense1.bias */);
 }
 
 float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3958,26 +3753,25 @@ float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_
   fmnist_lstm_train_step_2(P, in, A, seed);
   fmnist_lstm_train_step_3(P, in, A, seed);
   fmnist_lstm_train_step_4(P, in, A, seed);
-  fmnist_lstm_train_step_5(P, in, A, seed);
-  float *loss_value = (float *)(A + 5405248); /* [] */
-  float *metric_accuracy = (float *)(A + 5405312); /* [] */
-  k42_copy(loss_value, &loss);
-  if (metrics) k42_copy(metric_accuracy, &metrics->accuracy);
+  float *loss_value = (float *)(A + 4206080); /* [] */
+  float *metric_accuracy = (float *)(A + 4268544); /* [] */
+  k41_copy(loss_value, &loss);
+  if (metrics) k41_copy(metric_accuracy, &metrics->accuracy);
   return loss;
 }
 
 static void fmnist_lstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_sqrt = (float *)A; /* [] */
-  k48_add_pow_sub(P + 82192 /* opt.step */, opt_sqrt);
+  k47_add_pow_sub(P + 82192 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 64); /* [] */
-  k49_pow_sub_div(P + 82192 /* opt.step */, opt_div);
-  k50_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-  k51_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, in + 14336 /* grad.lstm1.weight_hh */, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 14336 /* lstm1.weight_hh */);
-  k55_mul_mul_add(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, in + 79872 /* grad.lstm1.bias_ih */, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 79872 /* lstm1.bias_ih */);
-  k55_mul_mul_add(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, in + 80384 /* grad.lstm1.bias_hh */, P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 80384 /* lstm1.bias_hh */);
-  k53_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, in + 80896 /* grad.dense1.weight */, P + 245280 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 80896 /* dense1.weight */);
-  k54_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, in + 82176 /* grad.dense1.bias */, P + 246576 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 82176 /* dense1.bias */);
+  k48_pow_sub_div(P + 82192 /* opt.step */, opt_div);
+  k49_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  k50_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, in + 14336 /* grad.lstm1.weight_hh */, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 14336 /* lstm1.weight_hh */);
+  k54_mul_mul_add(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, in + 79872 /* grad.lstm1.bias_ih */, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 79872 /* lstm1.bias_ih */);
+  k54_mul_mul_add(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, in + 80384 /* grad.lstm1.bias_hh */, P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 80384 /* lstm1.bias_hh */);
+  k52_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, in + 80896 /* grad.dense1.weight */, P + 245280 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 80896 /* dense1.weight */);
+  k53_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, in + 82176 /* grad.dense1.bias */, P + 246576 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 82176 /* dense1.bias */);
 }
 
 void fmnist_lstm_apply(float *params, const float *grads, void *arena) {
@@ -4007,16 +3801,16 @@ void fmnist_lstm_step_prepare(const float *params, float *step_params) {
 static void fmnist_lstm_step_1(const float *restrict P, const fmnist_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *normalize1_div = (float *)A; /* [1, 28] */
-  k56_sub_div(in->x, normalize1_div);
+  k55_sub_div(in->x, normalize1_div);
   float *lstm1_add = (float *)(A + 128); /* [1, 512] */
-  k57_matmul(normalize1_div, P /* lstm1.weight_ih, transposed */, in->state0, P + 14336 /* lstm1.weight_hh, transposed */, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add);
+  k56_matmul(normalize1_div, P /* lstm1.weight_ih, transposed */, in->state0, P + 14336 /* lstm1.weight_hh, transposed */, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add);
   float *lstm1_add_2 = (float *)(A + 2176); /* [1, 128] */
   float *lstm1_mul = (float *)(A + 2688); /* [1, 128] */
-  k58_sigmoid_sigmoid_mul(lstm1_add + 384, lstm1_add + 128, in->state1, lstm1_add, lstm1_add + 256, lstm1_add_2, lstm1_mul);
+  k57_sigmoid_sigmoid_mul(lstm1_add + 384, lstm1_add + 128, in->state1, lstm1_add, lstm1_add + 256, lstm1_add_2, lstm1_mul);
   float *dense1_matmul_weight = (float *)A; /* [1, 10] */
-  k59_matmul(lstm1_mul, P + 80896 /* dense1.weight */, dense1_matmul_weight);
+  k58_matmul(lstm1_mul, P + 80896 /* dense1.weight */, dense1_matmul_weight);
   float *out_logits = (float *)(A + 64); /* [1, 10] */
-  k60_add(dense1_matmul_weight, P + 82176 /* dense1.bias */, out_logits);
+  k59_add(dense1_matmul_weight, P + 82176 /* dense1.bias */, out_logits);
 }
 
 void fmnist_lstm_step(const float *step_params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena) {
@@ -4034,9 +3828,9 @@ void fmnist_lstm_step(const float *step_params, fmnist_lstm_state *state, const 
   float *out_logits = (float *)(A + 64); /* [1, 10] */
   float *lstm1_mul = (float *)(A + 2688); /* [1, 128] */
   float *lstm1_add_2 = (float *)(A + 2176); /* [1, 128] */
-  if (out) k61_copy(out_logits, out->logits);
-  k62_copy(lstm1_mul, state->state0);
-  k62_copy(lstm1_add_2, state->state1);
+  if (out) k60_copy(out_logits, out->logits);
+  k61_copy(lstm1_mul, state->state0);
+  k61_copy(lstm1_add_2, state->state1);
 }
 
 void fmnist_lstm_reset(fmnist_lstm_state *state) {
@@ -4045,7 +3839,7 @@ void fmnist_lstm_reset(fmnist_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long fmnist_lstm_tool_arena[5] = {4322176, 10744704, 10747264, 128, 331968};
+const long fmnist_lstm_tool_arena[5] = {4191104, 10744704, 10747264, 128, 331968};
 const int fmnist_lstm_tool_dtype = 4; /* bytes per element */
 const int fmnist_lstm_tool_nparams = 19;
 const char *const fmnist_lstm_tool_inputs[] = {"x", "y", 0};

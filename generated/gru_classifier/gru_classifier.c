@@ -594,8 +594,8 @@ static void k5_add_sigmoid_sub(const float *restrict a0, const float *restrict a
     }
 }
 
-/* matmul [64, 384] (gru_classifier.lua:8) */
-static void k6_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [64, 384] (gru_classifier.lua:8), then fused: add over add [64, 384] (gru_classifier.lua:8) */
+static void k6_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -631,14 +631,46 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 384 + j + c] = acc0[c];
-        out[(i + 1) * 384 + j + c] = acc1[c];
-        out[(i + 2) * 384 + j + c] = acc2[c];
-        out[(i + 3) * 384 + j + c] = acc3[c];
-        out[(i + 4) * 384 + j + c] = acc4[c];
-        out[(i + 5) * 384 + j + c] = acc5[c];
-        out[(i + 6) * 384 + j + c] = acc6[c];
-        out[(i + 7) * 384 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
       }
     }
   }
@@ -986,8 +1018,8 @@ static void k27_concat(const float *restrict a0, const float *restrict a1, const
     }
 }
 
-/* matmul [64, 128] (gru_classifier.lua:8) */
-static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [64, 128] (gru_classifier.lua:8), then fused: mul addn mul mul sub mul mul sub mul mul mul mul neg addn mul mul over mul [64, 128] (gru_classifier.lua:8) */
+static void k28_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1020,72 +1052,396 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 128 + j + c] = acc0[c];
-        out[(i + 1) * 128 + j + c] = acc1[c];
-        out[(i + 2) * 128 + j + c] = acc2[c];
-        out[(i + 3) * 128 + j + c] = acc3[c];
-        out[(i + 4) * 128 + j + c] = acc4[c];
-        out[(i + 5) * 128 + j + c] = acc5[c];
-        out[(i + 6) * 128 + j + c] = acc6[c];
-        out[(i + 7) * 128 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc0[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i0 * 384 + i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a8[i0 * 128 + i1]);
+          const float t11 = (t1 * a5[i0 * 128 + i1]);
+          const float t12 = (-t11);
+          const float t13 = (t10 + t12);
+          const float t14 = (a9[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t15 = (t13 * t14);
+          out0[i0 * 128 + i1] = t1;
+          out1[i0 * 384 + i1] = t5;
+          out2[i0 * 384 + i1] = t9;
+          out3[i0 * 384 + i1] = t15;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc1[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i0 * 384 + i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a8[i0 * 128 + i1]);
+          const float t11 = (t1 * a5[i0 * 128 + i1]);
+          const float t12 = (-t11);
+          const float t13 = (t10 + t12);
+          const float t14 = (a9[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t15 = (t13 * t14);
+          out0[i0 * 128 + i1] = t1;
+          out1[i0 * 384 + i1] = t5;
+          out2[i0 * 384 + i1] = t9;
+          out3[i0 * 384 + i1] = t15;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc2[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i0 * 384 + i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a8[i0 * 128 + i1]);
+          const float t11 = (t1 * a5[i0 * 128 + i1]);
+          const float t12 = (-t11);
+          const float t13 = (t10 + t12);
+          const float t14 = (a9[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t15 = (t13 * t14);
+          out0[i0 * 128 + i1] = t1;
+          out1[i0 * 384 + i1] = t5;
+          out2[i0 * 384 + i1] = t9;
+          out3[i0 * 384 + i1] = t15;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc3[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i0 * 384 + i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a8[i0 * 128 + i1]);
+          const float t11 = (t1 * a5[i0 * 128 + i1]);
+          const float t12 = (-t11);
+          const float t13 = (t10 + t12);
+          const float t14 = (a9[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t15 = (t13 * t14);
+          out0[i0 * 128 + i1] = t1;
+          out1[i0 * 384 + i1] = t5;
+          out2[i0 * 384 + i1] = t9;
+          out3[i0 * 384 + i1] = t15;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc4[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i0 * 384 + i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a8[i0 * 128 + i1]);
+          const float t11 = (t1 * a5[i0 * 128 + i1]);
+          const float t12 = (-t11);
+          const float t13 = (t10 + t12);
+          const float t14 = (a9[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t15 = (t13 * t14);
+          out0[i0 * 128 + i1] = t1;
+          out1[i0 * 384 + i1] = t5;
+          out2[i0 * 384 + i1] = t9;
+          out3[i0 * 384 + i1] = t15;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc5[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i0 * 384 + i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a8[i0 * 128 + i1]);
+          const float t11 = (t1 * a5[i0 * 128 + i1]);
+          const float t12 = (-t11);
+          const float t13 = (t10 + t12);
+          const float t14 = (a9[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t15 = (t13 * t14);
+          out0[i0 * 128 + i1] = t1;
+          out1[i0 * 384 + i1] = t5;
+          out2[i0 * 384 + i1] = t9;
+          out3[i0 * 384 + i1] = t15;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc6[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i0 * 384 + i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a8[i0 * 128 + i1]);
+          const float t11 = (t1 * a5[i0 * 128 + i1]);
+          const float t12 = (-t11);
+          const float t13 = (t10 + t12);
+          const float t14 = (a9[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t15 = (t13 * t14);
+          out0[i0 * 128 + i1] = t1;
+          out1[i0 * 384 + i1] = t5;
+          out2[i0 * 384 + i1] = t9;
+          out3[i0 * 384 + i1] = t15;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc7[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i0 * 384 + i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a8[i0 * 128 + i1]);
+          const float t11 = (t1 * a5[i0 * 128 + i1]);
+          const float t12 = (-t11);
+          const float t13 = (t10 + t12);
+          const float t14 = (a9[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t15 = (t13 * t14);
+          out0[i0 * 128 + i1] = t1;
+          out1[i0 * 384 + i1] = t5;
+          out2[i0 * 384 + i1] = t9;
+          out3[i0 * 384 + i1] = t15;
+        }
       }
     }
   }
 }
 
-/* fused: mul addn mul mul sub mul mul sub mul mul mul mul neg addn mul mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k29_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
-      const float t1 = (t0 + a2[i0 * 128 + i1]);
-      const float t2 = (t1 * a3[i0 * 128 + i1]);
-      const float t3 = (a4[i0 * 128 + i1] * a4[i0 * 128 + i1]);
-      const float t4 = (1.0f - t3);
-      const float t5 = (t2 * t4);
-      const float t6 = (t5 * a5[i0 * 384 + i1]);
-      const float t7 = (1.0f - a6[i0 * 128 + i1]);
-      const float t8 = (a6[i0 * 128 + i1] * t7);
-      const float t9 = (t6 * t8);
-      const float t10 = (t1 * a7[i0 * 128 + i1]);
-      const float t11 = (t1 * a4[i0 * 128 + i1]);
-      const float t12 = (-t11);
-      const float t13 = (t10 + t12);
-      const float t14 = (a8[i0 * 128 + i1] * a3[i0 * 128 + i1]);
-      const float t15 = (t13 * t14);
-      out0[i0 * 128 + i1] = t1;
-      out1[i0 * 384 + i1] = t5;
-      out2[i0 * 384 + i1] = t9;
-      out3[i0 * 384 + i1] = t15;
+/* matmul [64, 128] (gru_classifier.lua:8), then fused: mul addn mul mul sub mul mul sub mul mul mul neg mul mul over mul [64, 128] (gru_classifier.lua:8) */
+static void k29_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2) {
+  for (long i = 0; i < 64; i += 8) {
+    for (long j = 0; j < 128; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
+      for (long k = 0; k < 384; k++) {
+        const float *b = a1 + k * 128 + j;
+        const float x0 = a0[i * 384 + k];
+        const float x1 = a0[(i + 1) * 384 + k];
+        const float x2 = a0[(i + 2) * 384 + k];
+        const float x3 = a0[(i + 3) * 384 + k];
+        const float x4 = a0[(i + 4) * 384 + k];
+        const float x5 = a0[(i + 5) * 384 + k];
+        const float x6 = a0[(i + 6) * 384 + k];
+        const float x7 = a0[(i + 7) * 384 + k];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
+        }
+      }
+      for (int c = 0; c < 16; c++) {
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc0[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a5[i0 * 128 + i1]);
+          const float t11 = (-t10);
+          const float t12 = (a8[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t13 = (t11 * t12);
+          out0[i0 * 384 + i1] = t5;
+          out1[i0 * 384 + i1] = t9;
+          out2[i0 * 384 + i1] = t13;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc1[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a5[i0 * 128 + i1]);
+          const float t11 = (-t10);
+          const float t12 = (a8[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t13 = (t11 * t12);
+          out0[i0 * 384 + i1] = t5;
+          out1[i0 * 384 + i1] = t9;
+          out2[i0 * 384 + i1] = t13;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc2[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a5[i0 * 128 + i1]);
+          const float t11 = (-t10);
+          const float t12 = (a8[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t13 = (t11 * t12);
+          out0[i0 * 384 + i1] = t5;
+          out1[i0 * 384 + i1] = t9;
+          out2[i0 * 384 + i1] = t13;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc3[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a5[i0 * 128 + i1]);
+          const float t11 = (-t10);
+          const float t12 = (a8[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t13 = (t11 * t12);
+          out0[i0 * 384 + i1] = t5;
+          out1[i0 * 384 + i1] = t9;
+          out2[i0 * 384 + i1] = t13;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc4[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a5[i0 * 128 + i1]);
+          const float t11 = (-t10);
+          const float t12 = (a8[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t13 = (t11 * t12);
+          out0[i0 * 384 + i1] = t5;
+          out1[i0 * 384 + i1] = t9;
+          out2[i0 * 384 + i1] = t13;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc5[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a5[i0 * 128 + i1]);
+          const float t11 = (-t10);
+          const float t12 = (a8[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t13 = (t11 * t12);
+          out0[i0 * 384 + i1] = t5;
+          out1[i0 * 384 + i1] = t9;
+          out2[i0 * 384 + i1] = t13;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc6[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a5[i0 * 128 + i1]);
+          const float t11 = (-t10);
+          const float t12 = (a8[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t13 = (t11 * t12);
+          out0[i0 * 384 + i1] = t5;
+          out1[i0 * 384 + i1] = t9;
+          out2[i0 * 384 + i1] = t13;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 128 + i1] * a3[i0 * 128 + i1]);
+          const float t1 = (t0 + acc7[c]);
+          const float t2 = (t1 * a4[i0 * 128 + i1]);
+          const float t3 = (a5[i0 * 128 + i1] * a5[i0 * 128 + i1]);
+          const float t4 = (1.0f - t3);
+          const float t5 = (t2 * t4);
+          const float t6 = (t5 * a6[i1]);
+          const float t7 = (1.0f - a7[i0 * 128 + i1]);
+          const float t8 = (a7[i0 * 128 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t1 * a5[i0 * 128 + i1]);
+          const float t11 = (-t10);
+          const float t12 = (a8[i0 * 128 + i1] * a4[i0 * 128 + i1]);
+          const float t13 = (t11 * t12);
+          out0[i0 * 384 + i1] = t5;
+          out1[i0 * 384 + i1] = t9;
+          out2[i0 * 384 + i1] = t13;
+        }
+      }
     }
-}
-
-/* fused: mul addn mul mul sub mul mul sub mul mul mul neg mul mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k30_mul_addn_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
-      const float t1 = (t0 + a2[i0 * 128 + i1]);
-      const float t2 = (t1 * a3[i0 * 128 + i1]);
-      const float t3 = (a4[i0 * 128 + i1] * a4[i0 * 128 + i1]);
-      const float t4 = (1.0f - t3);
-      const float t5 = (t2 * t4);
-      const float t6 = (t5 * a5[i1]);
-      const float t7 = (1.0f - a6[i0 * 128 + i1]);
-      const float t8 = (a6[i0 * 128 + i1] * t7);
-      const float t9 = (t6 * t8);
-      const float t10 = (t1 * a4[i0 * 128 + i1]);
-      const float t11 = (-t10);
-      const float t12 = (a7[i0 * 128 + i1] * a3[i0 * 128 + i1]);
-      const float t13 = (t11 * t12);
-      out0[i0 * 384 + i1] = t5;
-      out1[i0 * 384 + i1] = t9;
-      out2[i0 * 384 + i1] = t13;
-    }
+  }
 }
 
 /* matmul [384, 28] (gru_classifier.lua:8) */
-static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
@@ -1200,7 +1556,7 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [384, 128] (gru_classifier.lua:8) */
-static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
@@ -1277,7 +1633,7 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [384] (gru_classifier.lua:8) */
-static void k33_sum_to(const float *restrict a0, float *restrict out) {
+static void k32_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 384; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -1287,7 +1643,7 @@ static void k33_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* stack [28, 64, 384] (gru_classifier.lua:8) */
-static void k34_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k33_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[i0 * 384 + i1] = a0[i0 * 384 + i1];
@@ -1403,7 +1759,7 @@ static void k34_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [10, 128] (gru_classifier.lua:8) */
-static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k34_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
     const long j = 0;
     float (*bp)[10] = (float (*)[10])(void *)scratch;
@@ -1457,7 +1813,7 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (gru_classifier.lua:8) */
-static void k36_sum_to(const float *restrict a0, float *restrict out) {
+static void k35_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1466,7 +1822,7 @@ static void k36_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (gru_classifier.lua:11) */
-static void k37_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k36_mul_neg(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     const float t1 = (-t0);
@@ -1475,7 +1831,7 @@ static void k37_mul_neg(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [] (gru_classifier.lua:12) */
-static void k38_mul(const float *restrict a0, float *restrict out0) {
+static void k37_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     out0[0] = t0;
@@ -1483,14 +1839,14 @@ static void k38_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* copy out neg [] (gru_classifier.lua:11) */
-static void k39_copy(const float *restrict a0, float *restrict out) {
+static void k38_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out matmul [384, 28] (gru_classifier.lua:8) */
-static void k40_copy(const float *restrict a0, float *restrict out) {
+static void k39_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1] = a0[i0 * 28 + i1];
@@ -1498,7 +1854,7 @@ static void k40_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [384, 128] (gru_classifier.lua:8) */
-static void k41_copy(const float *restrict a0, float *restrict out) {
+static void k40_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1506,14 +1862,14 @@ static void k41_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [384] (gru_classifier.lua:8) */
-static void k42_copy(const float *restrict a0, float *restrict out) {
+static void k41_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [10, 128] (gru_classifier.lua:8) */
-static void k43_copy(const float *restrict a0, float *restrict out) {
+static void k42_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1521,14 +1877,14 @@ static void k43_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (gru_classifier.lua:8) */
-static void k44_copy(const float *restrict a0, float *restrict out) {
+static void k43_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
-static void k45_add_pow_sub(float *restrict a0, float *restrict out0) {
+static void k44_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -1540,7 +1896,7 @@ static void k45_add_pow_sub(float *restrict a0, float *restrict out0) {
 }
 
 /* fused: pow sub div over div [] */
-static void k46_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k45_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -1550,7 +1906,7 @@ static void k46_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 28]; updated in place: a0, a2, a5 */
-static void k47_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k46_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1572,7 +1928,7 @@ static void k47_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 128]; updated in place: a0, a2, a5 */
-static void k48_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k47_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1594,7 +1950,7 @@ static void k48_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384]; updated in place: a0, a2, a5 */
-static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k48_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1616,7 +1972,7 @@ static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
-static void k50_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1638,7 +1994,7 @@ static void k50_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
-static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k50_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1660,7 +2016,7 @@ static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: sub div over div [1, 28] (gru_classifier.lua:8) */
-static void k52_sub_div(const float *restrict a0, float *restrict out0) {
+static void k51_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 28; i0++) {
     const float t0 = (a0[i0] - 0.286000013f);
     const float t1 = (t0 / 0.352999985f);
@@ -1669,7 +2025,7 @@ static void k52_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 384] (gru_classifier.lua:8), then fused: add over add [1, 384] (gru_classifier.lua:8) */
-static void k53_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k52_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long j = 0; j < 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1827,7 +2183,7 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [1, 384] (gru_classifier.lua:8), then fused: add over add [1, 384] (gru_classifier.lua:8) */
-static void k54_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k53_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long j = 0; j < 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1985,7 +2341,7 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul add over add [1, 128] (gru_classifier.lua:8) */
-static void k55_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
+static void k54_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
@@ -2004,7 +2360,7 @@ static void k55_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (gru_classifier.lua:8) */
-static void k56_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k55_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   {
     float part0[16] = {0.0f};
     float part1[16] = {0.0f};
@@ -2100,7 +2456,7 @@ static void k56_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (gru_classifier.lua:8) */
-static void k57_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k56_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -2108,14 +2464,14 @@ static void k57_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (gru_classifier.lua:8) */
-static void k58_copy(const float *restrict a0, float *restrict out) {
+static void k57_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 10; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* copy out add [1, 128] (gru_classifier.lua:8) */
-static void k59_copy(const float *restrict a0, float *restrict out) {
+static void k58_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 128; i1++) {
     out[i1] = a0[i1];
   }
@@ -2222,263 +2578,201 @@ static void gru_classifier_predict_1(const float *restrict P, const gru_classifi
   k4_transpose(P + 10752 /* gru1.weight_hh */, gru1_transpose_weight_hh);
   float *gru1_mul_t0 = (float *)(A + 98304); /* [64, 128] */
   k5_add_sigmoid_sub(gru1_add_t0 + 128, P + 60416 /* gru1.bias_hh */, gru1_add_t0, P + 60288 /* gru1.bias_hh */, P + 60544 /* gru1.bias_hh */, gru1_add_t0 + 256, gru1_mul_t0);
-  float *gru1_matmul_weight_hh_t1 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t1_scratch = A + 131072; /* 4096 bytes */
-  k6_matmul(gru1_mul_t0, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t1, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_add_t1 = (float *)(A + 131072); /* [64, 384] */
+  float *gru1_add_t1 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 638976, P + 59904 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 3193728); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t1, P + 60288 /* gru1.bias_hh */, gru1_add_t1_2);
-  float *gru1_add_t1_3 = (float *)A; /* [64, 128] */
+  float *gru1_add_t1_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t1_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_mul_t0, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t1_2, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_add_t1_3 = (float *)(A + 3193728); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t1 + 128, gru1_add_t1_2 + 128, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 256, gru1_add_t1 + 256, gru1_mul_t0, gru1_add_t1_3);
-  float *gru1_matmul_weight_hh_t2 = (float *)(A + 3193728); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t2_scratch = A + 32768; /* 4096 bytes */
-  k6_matmul(gru1_add_t1_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t2, gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_add_t2 = (float *)(A + 32768); /* [64, 384] */
+  float *gru1_add_t2 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 614400, P + 59904 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t2, P + 60288 /* gru1.bias_hh */, gru1_add_t2_2);
-  float *gru1_add_t2_3 = (float *)(A + 3193728); /* [64, 128] */
+  float *gru1_add_t2_2 = (float *)A; /* [64, 384] */
+  char *gru1_matmul_weight_hh_t2_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t1_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t2_2, gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_add_t2_3 = (float *)(A + 98304); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t2 + 128, gru1_add_t2_2 + 128, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 256, gru1_add_t2 + 256, gru1_add_t1_3, gru1_add_t2_3);
-  float *gru1_matmul_weight_hh_t3 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t3_scratch = A + 3226496; /* 4096 bytes */
-  k6_matmul(gru1_add_t2_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t3, gru1_matmul_weight_hh_t3_scratch);
-  float *gru1_add_t3 = (float *)(A + 98304); /* [64, 384] */
+  float *gru1_add_t3 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 589824, P + 59904 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t3, P + 60288 /* gru1.bias_hh */, gru1_add_t3_2);
-  float *gru1_add_t3_3 = (float *)(A + 196608); /* [64, 128] */
+  float *gru1_add_t3_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t3_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t2_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t3_2, gru1_matmul_weight_hh_t3_scratch);
+  float *gru1_add_t3_3 = (float *)(A + 3193728); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t3 + 128, gru1_add_t3_2 + 128, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 256, gru1_add_t3 + 256, gru1_add_t2_3, gru1_add_t3_3);
-  float *gru1_matmul_weight_hh_t4 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t4_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t3_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t4, gru1_matmul_weight_hh_t4_scratch);
-  float *gru1_add_t4 = (float *)(A + 98304); /* [64, 384] */
+  float *gru1_add_t4 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 565248, P + 59904 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)(A + 3193728); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t4, P + 60288 /* gru1.bias_hh */, gru1_add_t4_2);
-  float *gru1_add_t4_3 = (float *)A; /* [64, 128] */
+  float *gru1_add_t4_2 = (float *)A; /* [64, 384] */
+  char *gru1_matmul_weight_hh_t4_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t3_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t4_2, gru1_matmul_weight_hh_t4_scratch);
+  float *gru1_add_t4_3 = (float *)(A + 98304); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t4 + 128, gru1_add_t4_2 + 128, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 256, gru1_add_t4 + 256, gru1_add_t3_3, gru1_add_t4_3);
-  float *gru1_matmul_weight_hh_t5 = (float *)(A + 32768); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t5_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t4_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t5, gru1_matmul_weight_hh_t5_scratch);
-  float *gru1_add_t5 = (float *)(A + 131072); /* [64, 384] */
+  float *gru1_add_t5 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 540672, P + 59904 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 3193728); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t5, P + 60288 /* gru1.bias_hh */, gru1_add_t5_2);
-  float *gru1_add_t5_3 = (float *)(A + 32768); /* [64, 128] */
+  float *gru1_add_t5_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t5_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t4_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t5_2, gru1_matmul_weight_hh_t5_scratch);
+  float *gru1_add_t5_3 = (float *)(A + 3193728); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t5 + 128, gru1_add_t5_2 + 128, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 256, gru1_add_t5 + 256, gru1_add_t4_3, gru1_add_t5_3);
-  float *gru1_matmul_weight_hh_t6 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t6_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t5_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t6, gru1_matmul_weight_hh_t6_scratch);
-  float *gru1_add_t6 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t6 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 516096, P + 59904 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t6, P + 60288 /* gru1.bias_hh */, gru1_add_t6_2);
-  float *gru1_add_t6_3 = (float *)A; /* [64, 128] */
+  float *gru1_add_t6_2 = (float *)A; /* [64, 384] */
+  char *gru1_matmul_weight_hh_t6_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t5_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t6_2, gru1_matmul_weight_hh_t6_scratch);
+  float *gru1_add_t6_3 = (float *)(A + 98304); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t6 + 128, gru1_add_t6_2 + 128, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 256, gru1_add_t6 + 256, gru1_add_t5_3, gru1_add_t6_3);
-  float *gru1_matmul_weight_hh_t7 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t7_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t6_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t7, gru1_matmul_weight_hh_t7_scratch);
-  float *gru1_add_t7 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t7 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 491520, P + 59904 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t7, P + 60288 /* gru1.bias_hh */, gru1_add_t7_2);
-  float *gru1_add_t7_3 = (float *)(A + 32768); /* [64, 128] */
+  float *gru1_add_t7_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t7_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t6_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t7_2, gru1_matmul_weight_hh_t7_scratch);
+  float *gru1_add_t7_3 = (float *)(A + 3193728); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t7 + 128, gru1_add_t7_2 + 128, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 256, gru1_add_t7 + 256, gru1_add_t6_3, gru1_add_t7_3);
-  float *gru1_matmul_weight_hh_t8 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t8_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t7_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t8, gru1_matmul_weight_hh_t8_scratch);
-  float *gru1_add_t8 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t8 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 466944, P + 59904 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t8, P + 60288 /* gru1.bias_hh */, gru1_add_t8_2);
-  float *gru1_add_t8_3 = (float *)A; /* [64, 128] */
+  float *gru1_add_t8_2 = (float *)A; /* [64, 384] */
+  char *gru1_matmul_weight_hh_t8_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t7_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t8_2, gru1_matmul_weight_hh_t8_scratch);
+  float *gru1_add_t8_3 = (float *)(A + 98304); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t8 + 128, gru1_add_t8_2 + 128, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 256, gru1_add_t8 + 256, gru1_add_t7_3, gru1_add_t8_3);
-  float *gru1_matmul_weight_hh_t9 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t9_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t8_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t9, gru1_matmul_weight_hh_t9_scratch);
-  float *gru1_add_t9 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t9 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 442368, P + 59904 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t9, P + 60288 /* gru1.bias_hh */, gru1_add_t9_2);
-  float *gru1_add_t9_3 = (float *)(A + 32768); /* [64, 128] */
+  float *gru1_add_t9_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t9_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t8_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t9_2, gru1_matmul_weight_hh_t9_scratch);
+  float *gru1_add_t9_3 = (float *)(A + 3193728); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t9 + 128, gru1_add_t9_2 + 128, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 256, gru1_add_t9 + 256, gru1_add_t8_3, gru1_add_t9_3);
-  float *gru1_matmul_weight_hh_t10 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t10_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t9_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t10, gru1_matmul_weight_hh_t10_scratch);
-  float *gru1_add_t10 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t10 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 417792, P + 59904 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t10, P + 60288 /* gru1.bias_hh */, gru1_add_t10_2);
-  float *gru1_add_t10_3 = (float *)A; /* [64, 128] */
+  float *gru1_add_t10_2 = (float *)A; /* [64, 384] */
+  char *gru1_matmul_weight_hh_t10_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t9_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t10_2, gru1_matmul_weight_hh_t10_scratch);
+  float *gru1_add_t10_3 = (float *)(A + 98304); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t10 + 128, gru1_add_t10_2 + 128, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 256, gru1_add_t10 + 256, gru1_add_t9_3, gru1_add_t10_3);
-  float *gru1_matmul_weight_hh_t11 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t11_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t10_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t11, gru1_matmul_weight_hh_t11_scratch);
-  float *gru1_add_t11 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t11 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 393216, P + 59904 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t11, P + 60288 /* gru1.bias_hh */, gru1_add_t11_2);
-  float *gru1_add_t11_3 = (float *)(A + 32768); /* [64, 128] */
+  float *gru1_add_t11_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t11_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t10_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t11_2, gru1_matmul_weight_hh_t11_scratch);
+  float *gru1_add_t11_3 = (float *)(A + 3193728); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t11 + 128, gru1_add_t11_2 + 128, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 256, gru1_add_t11 + 256, gru1_add_t10_3, gru1_add_t11_3);
-  float *gru1_matmul_weight_hh_t12 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t12_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t11_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t12, gru1_matmul_weight_hh_t12_scratch);
-  float *gru1_add_t12 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t12 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 368640, P + 59904 /* gru1.bias_ih */, gru1_add_t12);
-  float *gru1_add_t12_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t12, P + 60288 /* gru1.bias_hh */, gru1_add_t12_2);
-  float *gru1_add_t12_3 = (float *)A; /* [64, 128] */
+  float *gru1_add_t12_2 = (float *)A; /* [64, 384] */
+  char *gru1_matmul_weight_hh_t12_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t11_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t12_2, gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_add_t12_3 = (float *)(A + 98304); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t12 + 128, gru1_add_t12_2 + 128, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 256, gru1_add_t12 + 256, gru1_add_t11_3, gru1_add_t12_3);
-  float *gru1_matmul_weight_hh_t13 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t13_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t12_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t13, gru1_matmul_weight_hh_t13_scratch);
-  float *gru1_add_t13 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t13 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 344064, P + 59904 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t13, P + 60288 /* gru1.bias_hh */, gru1_add_t13_2);
-  float *gru1_add_t13_3 = (float *)(A + 32768); /* [64, 128] */
+  float *gru1_add_t13_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t13_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t12_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t13_2, gru1_matmul_weight_hh_t13_scratch);
+  float *gru1_add_t13_3 = (float *)(A + 3193728); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t13 + 128, gru1_add_t13_2 + 128, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 256, gru1_add_t13 + 256, gru1_add_t12_3, gru1_add_t13_3);
-  float *gru1_matmul_weight_hh_t14 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t14_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t13_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t14, gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_add_t14 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t14 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 319488, P + 59904 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_add_t14_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t14, P + 60288 /* gru1.bias_hh */, gru1_add_t14_2);
-  float *gru1_add_t14_3 = (float *)A; /* [64, 128] */
+  float *gru1_add_t14_2 = (float *)A; /* [64, 384] */
+  char *gru1_matmul_weight_hh_t14_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t13_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t14_2, gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_add_t14_3 = (float *)(A + 98304); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t14 + 128, gru1_add_t14_2 + 128, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 256, gru1_add_t14 + 256, gru1_add_t13_3, gru1_add_t14_3);
-  float *gru1_matmul_weight_hh_t15 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t15_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t14_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
-  float *gru1_add_t15 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t15 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 294912, P + 59904 /* gru1.bias_ih */, gru1_add_t15);
-  float *gru1_add_t15_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t15, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2);
-  float *gru1_add_t15_3 = (float *)(A + 32768); /* [64, 128] */
+  float *gru1_add_t15_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t15_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t14_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2, gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_add_t15_3 = (float *)(A + 3193728); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_add_t14_3, gru1_add_t15_3);
-  float *gru1_matmul_weight_hh_t16 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t16_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t15_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
-  float *gru1_add_t16 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t16 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t16, P + 60288 /* gru1.bias_hh */, gru1_add_t16_2);
-  float *gru1_add_t16_3 = (float *)A; /* [64, 128] */
+  float *gru1_add_t16_2 = (float *)A; /* [64, 384] */
+  char *gru1_matmul_weight_hh_t16_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t15_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t16_2, gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_add_t16_3 = (float *)(A + 98304); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_add_t15_3, gru1_add_t16_3);
-  float *gru1_matmul_weight_hh_t17 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t17_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t16_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t17, gru1_matmul_weight_hh_t17_scratch);
-  float *gru1_add_t17 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t17 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 245760, P + 59904 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t17, P + 60288 /* gru1.bias_hh */, gru1_add_t17_2);
-  float *gru1_add_t17_3 = (float *)(A + 32768); /* [64, 128] */
+  float *gru1_add_t17_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t17_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t16_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t17_2, gru1_matmul_weight_hh_t17_scratch);
+  float *gru1_add_t17_3 = (float *)(A + 3193728); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_add_t16_3, gru1_add_t17_3);
-  float *gru1_matmul_weight_hh_t18 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t18_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t17_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t18, gru1_matmul_weight_hh_t18_scratch);
-  float *gru1_add_t18 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t18 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 221184, P + 59904 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_add_t18_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t18, P + 60288 /* gru1.bias_hh */, gru1_add_t18_2);
-  float *gru1_add_t18_3 = (float *)A; /* [64, 128] */
+  float *gru1_add_t18_2 = (float *)A; /* [64, 384] */
+  char *gru1_matmul_weight_hh_t18_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t17_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t18_2, gru1_matmul_weight_hh_t18_scratch);
+  float *gru1_add_t18_3 = (float *)(A + 98304); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t18 + 128, gru1_add_t18_2 + 128, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 256, gru1_add_t18 + 256, gru1_add_t17_3, gru1_add_t18_3);
-  float *gru1_matmul_weight_hh_t19 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t19_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t18_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t19, gru1_matmul_weight_hh_t19_scratch);
-  float *gru1_add_t19 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t19 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 196608, P + 59904 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t19, P + 60288 /* gru1.bias_hh */, gru1_add_t19_2);
-  float *gru1_add_t19_3 = (float *)(A + 32768); /* [64, 128] */
+  float *gru1_add_t19_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t19_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t18_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t19_2, gru1_matmul_weight_hh_t19_scratch);
+  float *gru1_add_t19_3 = (float *)(A + 3193728); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t19 + 128, gru1_add_t19_2 + 128, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 256, gru1_add_t19 + 256, gru1_add_t18_3, gru1_add_t19_3);
-  float *gru1_matmul_weight_hh_t20 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t20_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t19_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t20, gru1_matmul_weight_hh_t20_scratch);
-  float *gru1_add_t20 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t20 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 172032, P + 59904 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t20, P + 60288 /* gru1.bias_hh */, gru1_add_t20_2);
-  float *gru1_add_t20_3 = (float *)A; /* [64, 128] */
+  float *gru1_add_t20_2 = (float *)A; /* [64, 384] */
+  char *gru1_matmul_weight_hh_t20_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t19_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t20_2, gru1_matmul_weight_hh_t20_scratch);
+  float *gru1_add_t20_3 = (float *)(A + 98304); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t20 + 128, gru1_add_t20_2 + 128, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 256, gru1_add_t20 + 256, gru1_add_t19_3, gru1_add_t20_3);
-  float *gru1_matmul_weight_hh_t21 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t21_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t20_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t21, gru1_matmul_weight_hh_t21_scratch);
-  float *gru1_add_t21 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t21 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 147456, P + 59904 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_add_t21_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t21, P + 60288 /* gru1.bias_hh */, gru1_add_t21_2);
-  float *gru1_add_t21_3 = (float *)(A + 32768); /* [64, 128] */
+  float *gru1_add_t21_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t21_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t20_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t21_2, gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_add_t21_3 = (float *)(A + 3193728); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t21 + 128, gru1_add_t21_2 + 128, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 256, gru1_add_t21 + 256, gru1_add_t20_3, gru1_add_t21_3);
-  float *gru1_matmul_weight_hh_t22 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t22_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t21_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t22, gru1_matmul_weight_hh_t22_scratch);
-  float *gru1_add_t22 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t22 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 122880, P + 59904 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t22, P + 60288 /* gru1.bias_hh */, gru1_add_t22_2);
-  float *gru1_add_t22_3 = (float *)A; /* [64, 128] */
+  float *gru1_add_t22_2 = (float *)A; /* [64, 384] */
+  char *gru1_matmul_weight_hh_t22_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t21_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t22_2, gru1_matmul_weight_hh_t22_scratch);
+  float *gru1_add_t22_3 = (float *)(A + 98304); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t22 + 128, gru1_add_t22_2 + 128, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 256, gru1_add_t22 + 256, gru1_add_t21_3, gru1_add_t22_3);
-  float *gru1_matmul_weight_hh_t23 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t23_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t22_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t23, gru1_matmul_weight_hh_t23_scratch);
-  float *gru1_add_t23 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t23 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 98304, P + 59904 /* gru1.bias_ih */, gru1_add_t23);
-  float *gru1_add_t23_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t23, P + 60288 /* gru1.bias_hh */, gru1_add_t23_2);
-  float *gru1_add_t23_3 = (float *)(A + 32768); /* [64, 128] */
+  float *gru1_add_t23_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t23_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t22_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t23_2, gru1_matmul_weight_hh_t23_scratch);
+  float *gru1_add_t23_3 = (float *)(A + 3193728); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t23 + 128, gru1_add_t23_2 + 128, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 256, gru1_add_t23 + 256, gru1_add_t22_3, gru1_add_t23_3);
-  float *gru1_matmul_weight_hh_t24 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t24_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t23_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t24, gru1_matmul_weight_hh_t24_scratch);
-  float *gru1_add_t24 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t24 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 73728, P + 59904 /* gru1.bias_ih */, gru1_add_t24);
-  float *gru1_add_t24_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t24, P + 60288 /* gru1.bias_hh */, gru1_add_t24_2);
-  float *gru1_add_t24_3 = (float *)A; /* [64, 128] */
+  float *gru1_add_t24_2 = (float *)A; /* [64, 384] */
+  char *gru1_matmul_weight_hh_t24_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t23_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t24_2, gru1_matmul_weight_hh_t24_scratch);
+  float *gru1_add_t24_3 = (float *)(A + 98304); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t24 + 128, gru1_add_t24_2 + 128, gru1_add_t24, gru1_add_t24_2, gru1_add_t24_2 + 256, gru1_add_t24 + 256, gru1_add_t23_3, gru1_add_t24_3);
-  float *gru1_matmul_weight_hh_t25 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t25_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t24_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t25, gru1_matmul_weight_hh_t25_scratch);
-}
-
-static void gru_classifier_predict_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_matmul_weight_ih = (float *)(A + 243712); /* [1792, 384] */
-  float *gru1_add_t25 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t25 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 49152, P + 59904 /* gru1.bias_ih */, gru1_add_t25);
-  float *gru1_matmul_weight_hh_t25 = (float *)(A + 65536); /* [64, 384] */
-  float *gru1_add_t25_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t25, P + 60288 /* gru1.bias_hh */, gru1_add_t25_2);
-  float *gru1_add_t24_3 = (float *)A; /* [64, 128] */
-  float *gru1_add_t25_3 = (float *)(A + 32768); /* [64, 128] */
+  float *gru1_add_t25_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t25_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t24_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t25_2, gru1_matmul_weight_hh_t25_scratch);
+  float *gru1_add_t25_3 = (float *)(A + 3193728); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t25 + 128, gru1_add_t25_2 + 128, gru1_add_t25, gru1_add_t25_2, gru1_add_t25_2 + 256, gru1_add_t25 + 256, gru1_add_t24_3, gru1_add_t25_3);
-  float *gru1_transpose_weight_hh = (float *)(A + 2997120); /* [128, 384] */
-  float *gru1_matmul_weight_hh_t26 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t26_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t25_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t26, gru1_matmul_weight_hh_t26_scratch);
-  float *gru1_add_t26 = (float *)(A + 3193728); /* [64, 384] */
+  float *gru1_add_t26 = (float *)(A + 131072); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 24576, P + 59904 /* gru1.bias_ih */, gru1_add_t26);
-  float *gru1_add_t26_2 = (float *)(A + 3292032); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t26, P + 60288 /* gru1.bias_hh */, gru1_add_t26_2);
-  float *gru1_add_t26_3 = (float *)A; /* [64, 128] */
+  float *gru1_add_t26_2 = (float *)A; /* [64, 384] */
+  char *gru1_matmul_weight_hh_t26_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t25_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t26_2, gru1_matmul_weight_hh_t26_scratch);
+  float *gru1_add_t26_3 = (float *)(A + 98304); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t26 + 128, gru1_add_t26_2 + 128, gru1_add_t26, gru1_add_t26_2, gru1_add_t26_2 + 256, gru1_add_t26 + 256, gru1_add_t25_3, gru1_add_t26_3);
-  float *gru1_matmul_weight_hh_t27 = (float *)(A + 65536); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t27_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t26_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t27, gru1_matmul_weight_hh_t27_scratch);
-  float *gru1_add_t27 = (float *)(A + 2996224); /* [64, 384] */
+  float *gru1_add_t27 = (float *)A; /* [64, 384] */
   k3_add(gru1_matmul_weight_ih, P + 59904 /* gru1.bias_ih */, gru1_add_t27);
-  float *gru1_add_t27_2 = (float *)(A + 3094528); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t27, P + 60288 /* gru1.bias_hh */, gru1_add_t27_2);
-  float *dense1_transpose_weight = (float *)(A + 32768); /* [128, 10] */
+  float *gru1_add_t27_2 = (float *)(A + 131072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t27_scratch = A + 229376; /* 4096 bytes */
+  k6_matmul(gru1_add_t26_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t27_2, gru1_matmul_weight_hh_t27_scratch);
+  float *dense1_transpose_weight = (float *)(A + 233472); /* [128, 10] */
   k8_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
-  float *gru1_add_t27_3 = (float *)(A + 163840); /* [64, 128] */
+  float *gru1_add_t27_3 = (float *)(A + 238592); /* [64, 128] */
   k7_add_sigmoid_sub(gru1_add_t27 + 128, gru1_add_t27_2 + 128, gru1_add_t27, gru1_add_t27_2, gru1_add_t27_2 + 256, gru1_add_t27 + 256, gru1_add_t26_3, gru1_add_t27_3);
-  float *dense1_matmul_weight = (float *)(A + 37888); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 40448; /* 4096 bytes */
+  float *dense1_matmul_weight = (float *)(A + 131072); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 133632; /* 4096 bytes */
   k9_matmul(gru1_add_t27_3, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *out_logits = (float *)(A + 40448); /* [64, 10] */
+  float *out_logits = (float *)(A + 233472); /* [64, 10] */
   k10_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
 }
 
@@ -2489,8 +2783,7 @@ void gru_classifier_predict(const float *params, const gru_classifier_batch *in,
   (void)out;
   (void)P, (void)A;
   gru_classifier_predict_1(P, in, A, seed);
-  gru_classifier_predict_2(P, in, A, seed);
-  float *out_logits = (float *)(A + 40448); /* [64, 10] */
+  float *out_logits = (float *)(A + 233472); /* [64, 10] */
   if (out) k11_copy(out_logits, out->logits);
 }
 
@@ -2540,731 +2833,583 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   float *gru1_tanh_t0 = (float *)(A + 3357568); /* [64, 128] */
   float *gru1_mul_stack = (float *)(A + 3390336); /* [27, 64, 128] */
   k12_add_sigmoid_sub(gru1_add_t0 + 128, P + 60416 /* gru1.bias_hh */, gru1_add_t0, P + 60288 /* gru1.bias_hh */, P + 60544 /* gru1.bias_hh */, gru1_add_t0 + 256, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_stack);
-  float *gru1_matmul_weight_hh_t1 = (float *)(A + 2996224); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t1_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t1, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_add_t1 = (float *)(A + 4275072); /* [64, 384] */
+  float *gru1_add_t1 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 638976, P + 59904 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 4373376); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t1, P + 60288 /* gru1.bias_hh */, gru1_add_t1_2);
-  float *gru1_sigmoid_t1 = (float *)(A + 2996224); /* [64, 128] */
-  float *gru1_sub_t1 = (float *)(A + 3028992); /* [64, 128] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 3061760); /* [64, 128] */
+  float *gru1_add_t1_2 = (float *)(A + 4275072); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t1_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t1_2, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_sigmoid_t1 = (float *)(A + 4373376); /* [64, 128] */
+  float *gru1_sub_t1 = (float *)(A + 4406144); /* [64, 128] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 4438912); /* [64, 128] */
   float *gru1_tanh_t1 = (float *)(A + 4471680); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t1 + 128, gru1_add_t1_2 + 128, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 256, gru1_add_t1 + 256, gru1_mul_stack, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_stack + 8192);
-  float *gru1_matmul_weight_hh_t2 = (float *)(A + 4275072); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t2_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t2, gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_add_t2 = (float *)(A + 4504448); /* [64, 384] */
+  float *gru1_add_t2 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 614400, P + 59904 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)(A + 4602752); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t2, P + 60288 /* gru1.bias_hh */, gru1_add_t2_2);
-  float *gru1_sigmoid_t2 = (float *)(A + 4275072); /* [64, 128] */
-  float *gru1_sub_t2 = (float *)(A + 4307840); /* [64, 128] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 4340608); /* [64, 128] */
+  float *gru1_add_t2_2 = (float *)(A + 4504448); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t2_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t2_2, gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_sigmoid_t2 = (float *)(A + 4602752); /* [64, 128] */
+  float *gru1_sub_t2 = (float *)(A + 4635520); /* [64, 128] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 4668288); /* [64, 128] */
   float *gru1_tanh_t2 = (float *)(A + 4701056); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t2 + 128, gru1_add_t2_2 + 128, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 256, gru1_add_t2 + 256, gru1_mul_stack + 8192, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_stack + 16384);
-  float *gru1_matmul_weight_hh_t3 = (float *)(A + 4504448); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t3_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t3, gru1_matmul_weight_hh_t3_scratch);
-  float *gru1_add_t3 = (float *)(A + 4733824); /* [64, 384] */
+  float *gru1_add_t3 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 589824, P + 59904 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 4832128); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t3, P + 60288 /* gru1.bias_hh */, gru1_add_t3_2);
-  float *gru1_sigmoid_t3 = (float *)(A + 4504448); /* [64, 128] */
-  float *gru1_sub_t3 = (float *)(A + 4537216); /* [64, 128] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 4569984); /* [64, 128] */
+  float *gru1_add_t3_2 = (float *)(A + 4733824); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t3_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t3_2, gru1_matmul_weight_hh_t3_scratch);
+  float *gru1_sigmoid_t3 = (float *)(A + 4832128); /* [64, 128] */
+  float *gru1_sub_t3 = (float *)(A + 4864896); /* [64, 128] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 4897664); /* [64, 128] */
   float *gru1_tanh_t3 = (float *)(A + 4930432); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t3 + 128, gru1_add_t3_2 + 128, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 256, gru1_add_t3 + 256, gru1_mul_stack + 16384, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_stack + 24576);
-  float *gru1_matmul_weight_hh_t4 = (float *)(A + 4733824); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t4_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t4, gru1_matmul_weight_hh_t4_scratch);
-  float *gru1_add_t4 = (float *)(A + 4963200); /* [64, 384] */
+  float *gru1_add_t4 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 565248, P + 59904 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)(A + 5061504); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t4, P + 60288 /* gru1.bias_hh */, gru1_add_t4_2);
-  float *gru1_sigmoid_t4 = (float *)(A + 4733824); /* [64, 128] */
-  float *gru1_sub_t4 = (float *)(A + 4766592); /* [64, 128] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 4799360); /* [64, 128] */
+  float *gru1_add_t4_2 = (float *)(A + 4963200); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t4_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t4_2, gru1_matmul_weight_hh_t4_scratch);
+  float *gru1_sigmoid_t4 = (float *)(A + 5061504); /* [64, 128] */
+  float *gru1_sub_t4 = (float *)(A + 5094272); /* [64, 128] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 5127040); /* [64, 128] */
   float *gru1_tanh_t4 = (float *)(A + 5159808); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t4 + 128, gru1_add_t4_2 + 128, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 256, gru1_add_t4 + 256, gru1_mul_stack + 24576, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_stack + 32768);
-  float *gru1_matmul_weight_hh_t5 = (float *)(A + 4963200); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t5_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t5, gru1_matmul_weight_hh_t5_scratch);
-  float *gru1_add_t5 = (float *)(A + 5192576); /* [64, 384] */
+  float *gru1_add_t5 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 540672, P + 59904 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 5290880); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t5, P + 60288 /* gru1.bias_hh */, gru1_add_t5_2);
-  float *gru1_sigmoid_t5 = (float *)(A + 4963200); /* [64, 128] */
-  float *gru1_sub_t5 = (float *)(A + 4995968); /* [64, 128] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 5028736); /* [64, 128] */
+  float *gru1_add_t5_2 = (float *)(A + 5192576); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t5_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t5_2, gru1_matmul_weight_hh_t5_scratch);
+  float *gru1_sigmoid_t5 = (float *)(A + 5290880); /* [64, 128] */
+  float *gru1_sub_t5 = (float *)(A + 5323648); /* [64, 128] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 5356416); /* [64, 128] */
   float *gru1_tanh_t5 = (float *)(A + 5389184); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t5 + 128, gru1_add_t5_2 + 128, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 256, gru1_add_t5 + 256, gru1_mul_stack + 32768, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_stack + 40960);
-  float *gru1_matmul_weight_hh_t6 = (float *)(A + 5192576); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t6_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t6, gru1_matmul_weight_hh_t6_scratch);
-  float *gru1_add_t6 = (float *)(A + 5421952); /* [64, 384] */
+  float *gru1_add_t6 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 516096, P + 59904 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)(A + 5520256); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t6, P + 60288 /* gru1.bias_hh */, gru1_add_t6_2);
-  float *gru1_sigmoid_t6 = (float *)(A + 5192576); /* [64, 128] */
-  float *gru1_sub_t6 = (float *)(A + 5225344); /* [64, 128] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 5258112); /* [64, 128] */
+  float *gru1_add_t6_2 = (float *)(A + 5421952); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t6_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t6_2, gru1_matmul_weight_hh_t6_scratch);
+  float *gru1_sigmoid_t6 = (float *)(A + 5520256); /* [64, 128] */
+  float *gru1_sub_t6 = (float *)(A + 5553024); /* [64, 128] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 5585792); /* [64, 128] */
   float *gru1_tanh_t6 = (float *)(A + 5618560); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t6 + 128, gru1_add_t6_2 + 128, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 256, gru1_add_t6 + 256, gru1_mul_stack + 40960, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_stack + 49152);
-  float *gru1_matmul_weight_hh_t7 = (float *)(A + 5421952); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t7_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t7, gru1_matmul_weight_hh_t7_scratch);
-  float *gru1_add_t7 = (float *)(A + 5651328); /* [64, 384] */
+  float *gru1_add_t7 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 491520, P + 59904 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 5749632); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t7, P + 60288 /* gru1.bias_hh */, gru1_add_t7_2);
-  float *gru1_sigmoid_t7 = (float *)(A + 5421952); /* [64, 128] */
-  float *gru1_sub_t7 = (float *)(A + 5454720); /* [64, 128] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 5487488); /* [64, 128] */
+  float *gru1_add_t7_2 = (float *)(A + 5651328); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t7_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t7_2, gru1_matmul_weight_hh_t7_scratch);
+  float *gru1_sigmoid_t7 = (float *)(A + 5749632); /* [64, 128] */
+  float *gru1_sub_t7 = (float *)(A + 5782400); /* [64, 128] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 5815168); /* [64, 128] */
   float *gru1_tanh_t7 = (float *)(A + 5847936); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t7 + 128, gru1_add_t7_2 + 128, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 256, gru1_add_t7 + 256, gru1_mul_stack + 49152, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_stack + 57344);
-  float *gru1_matmul_weight_hh_t8 = (float *)(A + 5651328); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t8_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t8, gru1_matmul_weight_hh_t8_scratch);
-  float *gru1_add_t8 = (float *)(A + 5880704); /* [64, 384] */
+  float *gru1_add_t8 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 466944, P + 59904 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)(A + 5979008); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t8, P + 60288 /* gru1.bias_hh */, gru1_add_t8_2);
-  float *gru1_sigmoid_t8 = (float *)(A + 5651328); /* [64, 128] */
-  float *gru1_sub_t8 = (float *)(A + 5684096); /* [64, 128] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 5716864); /* [64, 128] */
+  float *gru1_add_t8_2 = (float *)(A + 5880704); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t8_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t8_2, gru1_matmul_weight_hh_t8_scratch);
+  float *gru1_sigmoid_t8 = (float *)(A + 5979008); /* [64, 128] */
+  float *gru1_sub_t8 = (float *)(A + 6011776); /* [64, 128] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 6044544); /* [64, 128] */
   float *gru1_tanh_t8 = (float *)(A + 6077312); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t8 + 128, gru1_add_t8_2 + 128, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 256, gru1_add_t8 + 256, gru1_mul_stack + 57344, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_stack + 65536);
-  float *gru1_matmul_weight_hh_t9 = (float *)(A + 5880704); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t9_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t9, gru1_matmul_weight_hh_t9_scratch);
-  float *gru1_add_t9 = (float *)(A + 6110080); /* [64, 384] */
+  float *gru1_add_t9 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 442368, P + 59904 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 6208384); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t9, P + 60288 /* gru1.bias_hh */, gru1_add_t9_2);
-  float *gru1_sigmoid_t9 = (float *)(A + 5880704); /* [64, 128] */
-  float *gru1_sub_t9 = (float *)(A + 5913472); /* [64, 128] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 5946240); /* [64, 128] */
+  float *gru1_add_t9_2 = (float *)(A + 6110080); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t9_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t9_2, gru1_matmul_weight_hh_t9_scratch);
+  float *gru1_sigmoid_t9 = (float *)(A + 6208384); /* [64, 128] */
+  float *gru1_sub_t9 = (float *)(A + 6241152); /* [64, 128] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 6273920); /* [64, 128] */
   float *gru1_tanh_t9 = (float *)(A + 6306688); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t9 + 128, gru1_add_t9_2 + 128, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 256, gru1_add_t9 + 256, gru1_mul_stack + 65536, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_stack + 73728);
-  float *gru1_matmul_weight_hh_t10 = (float *)(A + 6110080); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t10_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t10, gru1_matmul_weight_hh_t10_scratch);
-  float *gru1_add_t10 = (float *)(A + 6339456); /* [64, 384] */
+  float *gru1_add_t10 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 417792, P + 59904 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)(A + 6437760); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t10, P + 60288 /* gru1.bias_hh */, gru1_add_t10_2);
-  float *gru1_sigmoid_t10 = (float *)(A + 6110080); /* [64, 128] */
-  float *gru1_sub_t10 = (float *)(A + 6142848); /* [64, 128] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 6175616); /* [64, 128] */
+  float *gru1_add_t10_2 = (float *)(A + 6339456); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t10_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t10_2, gru1_matmul_weight_hh_t10_scratch);
+  float *gru1_sigmoid_t10 = (float *)(A + 6437760); /* [64, 128] */
+  float *gru1_sub_t10 = (float *)(A + 6470528); /* [64, 128] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 6503296); /* [64, 128] */
   float *gru1_tanh_t10 = (float *)(A + 6536064); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t10 + 128, gru1_add_t10_2 + 128, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 256, gru1_add_t10 + 256, gru1_mul_stack + 73728, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_stack + 81920);
-  float *gru1_matmul_weight_hh_t11 = (float *)(A + 6339456); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t11_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t11, gru1_matmul_weight_hh_t11_scratch);
-  float *gru1_add_t11 = (float *)(A + 6568832); /* [64, 384] */
+  float *gru1_add_t11 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 393216, P + 59904 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 6667136); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t11, P + 60288 /* gru1.bias_hh */, gru1_add_t11_2);
-  float *gru1_sigmoid_t11 = (float *)(A + 6339456); /* [64, 128] */
-  float *gru1_sub_t11 = (float *)(A + 6372224); /* [64, 128] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 6404992); /* [64, 128] */
+  float *gru1_add_t11_2 = (float *)(A + 6568832); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t11_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t11_2, gru1_matmul_weight_hh_t11_scratch);
+  float *gru1_sigmoid_t11 = (float *)(A + 6667136); /* [64, 128] */
+  float *gru1_sub_t11 = (float *)(A + 6699904); /* [64, 128] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 6732672); /* [64, 128] */
   float *gru1_tanh_t11 = (float *)(A + 6765440); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t11 + 128, gru1_add_t11_2 + 128, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 256, gru1_add_t11 + 256, gru1_mul_stack + 81920, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_stack + 90112);
-  float *gru1_matmul_weight_hh_t12 = (float *)(A + 6568832); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t12_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t12, gru1_matmul_weight_hh_t12_scratch);
-  float *gru1_add_t12 = (float *)(A + 6798208); /* [64, 384] */
+  float *gru1_add_t12 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 368640, P + 59904 /* gru1.bias_ih */, gru1_add_t12);
-  float *gru1_add_t12_2 = (float *)(A + 6896512); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t12, P + 60288 /* gru1.bias_hh */, gru1_add_t12_2);
-  float *gru1_sigmoid_t12 = (float *)(A + 6568832); /* [64, 128] */
-  float *gru1_sub_t12 = (float *)(A + 6601600); /* [64, 128] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 6634368); /* [64, 128] */
+  float *gru1_add_t12_2 = (float *)(A + 6798208); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t12_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t12_2, gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_sigmoid_t12 = (float *)(A + 6896512); /* [64, 128] */
+  float *gru1_sub_t12 = (float *)(A + 6929280); /* [64, 128] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 6962048); /* [64, 128] */
   float *gru1_tanh_t12 = (float *)(A + 6994816); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t12 + 128, gru1_add_t12_2 + 128, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 256, gru1_add_t12 + 256, gru1_mul_stack + 90112, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_stack + 98304);
-  float *gru1_matmul_weight_hh_t13 = (float *)(A + 6798208); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t13_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 98304, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t13, gru1_matmul_weight_hh_t13_scratch);
-  float *gru1_add_t13 = (float *)(A + 7027584); /* [64, 384] */
+  float *gru1_add_t13 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 344064, P + 59904 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 7125888); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t13, P + 60288 /* gru1.bias_hh */, gru1_add_t13_2);
-  float *gru1_sigmoid_t13 = (float *)(A + 6798208); /* [64, 128] */
-  float *gru1_sub_t13 = (float *)(A + 6830976); /* [64, 128] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 6863744); /* [64, 128] */
+  float *gru1_add_t13_2 = (float *)(A + 7027584); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t13_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 98304, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t13_2, gru1_matmul_weight_hh_t13_scratch);
+  float *gru1_sigmoid_t13 = (float *)(A + 7125888); /* [64, 128] */
+  float *gru1_sub_t13 = (float *)(A + 7158656); /* [64, 128] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 7191424); /* [64, 128] */
   float *gru1_tanh_t13 = (float *)(A + 7224192); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t13 + 128, gru1_add_t13_2 + 128, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 256, gru1_add_t13 + 256, gru1_mul_stack + 98304, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_stack + 106496);
-  float *gru1_matmul_weight_hh_t14 = (float *)(A + 7027584); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t14_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 106496, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t14, gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_add_t14 = (float *)(A + 7256960); /* [64, 384] */
+  float *gru1_add_t14 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 319488, P + 59904 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_add_t14_2 = (float *)(A + 7355264); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t14, P + 60288 /* gru1.bias_hh */, gru1_add_t14_2);
-  float *gru1_sigmoid_t14 = (float *)(A + 7027584); /* [64, 128] */
-  float *gru1_sub_t14 = (float *)(A + 7060352); /* [64, 128] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 7093120); /* [64, 128] */
+  float *gru1_add_t14_2 = (float *)(A + 7256960); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t14_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 106496, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t14_2, gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_sigmoid_t14 = (float *)(A + 7355264); /* [64, 128] */
+  float *gru1_sub_t14 = (float *)(A + 7388032); /* [64, 128] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 7420800); /* [64, 128] */
   float *gru1_tanh_t14 = (float *)(A + 7453568); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t14 + 128, gru1_add_t14_2 + 128, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 256, gru1_add_t14 + 256, gru1_mul_stack + 106496, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_stack + 114688);
-  float *gru1_matmul_weight_hh_t15 = (float *)(A + 7256960); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t15_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
-  float *gru1_add_t15 = (float *)(A + 7486336); /* [64, 384] */
+  float *gru1_add_t15 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 294912, P + 59904 /* gru1.bias_ih */, gru1_add_t15);
-  float *gru1_add_t15_2 = (float *)(A + 7584640); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t15, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2);
-  float *gru1_sigmoid_t15 = (float *)(A + 7256960); /* [64, 128] */
-  float *gru1_sub_t15 = (float *)(A + 7289728); /* [64, 128] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7322496); /* [64, 128] */
+  float *gru1_add_t15_2 = (float *)(A + 7486336); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t15_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2, gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_sigmoid_t15 = (float *)(A + 7584640); /* [64, 128] */
+  float *gru1_sub_t15 = (float *)(A + 7617408); /* [64, 128] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7650176); /* [64, 128] */
   float *gru1_tanh_t15 = (float *)(A + 7682944); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_mul_stack + 114688, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_stack + 122880);
+  float *gru1_add_t16 = (float *)(A + 2996224); /* [64, 384] */
+  k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
+  float *gru1_add_t16_2 = (float *)(A + 7715712); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t16_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t16_2, gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_sigmoid_t16 = (float *)(A + 7814016); /* [64, 128] */
+  float *gru1_sub_t16 = (float *)(A + 7846784); /* [64, 128] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 7879552); /* [64, 128] */
+  float *gru1_tanh_t16 = (float *)(A + 7912320); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_mul_stack + 122880, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_stack + 131072);
+  float *gru1_add_t17 = (float *)(A + 2996224); /* [64, 384] */
+  k3_add(gru1_matmul_weight_ih + 245760, P + 59904 /* gru1.bias_ih */, gru1_add_t17);
+  float *gru1_add_t17_2 = (float *)(A + 7945088); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t17_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 131072, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t17_2, gru1_matmul_weight_hh_t17_scratch);
+  float *gru1_sigmoid_t17 = (float *)(A + 8043392); /* [64, 128] */
+  float *gru1_sub_t17 = (float *)(A + 8076160); /* [64, 128] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 8108928); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8141696); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_mul_stack + 131072, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_stack + 139264);
 }
 
 static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
+  float *gru1_matmul_weight_ih = (float *)(A + 243712); /* [1792, 384] */
+  float *gru1_add_t18 = (float *)(A + 2996224); /* [64, 384] */
+  k3_add(gru1_matmul_weight_ih + 221184, P + 59904 /* gru1.bias_ih */, gru1_add_t18);
   float *gru1_mul_stack = (float *)(A + 3390336); /* [27, 64, 128] */
   float *gru1_transpose_weight_hh = (float *)(A + 3095424); /* [128, 384] */
-  float *gru1_matmul_weight_hh_t16 = (float *)(A + 7486336); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t16_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
-  float *gru1_matmul_weight_ih = (float *)(A + 243712); /* [1792, 384] */
-  float *gru1_add_t16 = (float *)(A + 7715712); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)(A + 7814016); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t16, P + 60288 /* gru1.bias_hh */, gru1_add_t16_2);
-  float *gru1_sigmoid_t16 = (float *)(A + 7486336); /* [64, 128] */
-  float *gru1_sub_t16 = (float *)(A + 7519104); /* [64, 128] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 7551872); /* [64, 128] */
-  float *gru1_tanh_t16 = (float *)(A + 7912320); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_mul_stack + 122880, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_stack + 131072);
-  float *gru1_matmul_weight_hh_t17 = (float *)(A + 7715712); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t17_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 131072, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t17, gru1_matmul_weight_hh_t17_scratch);
-  float *gru1_add_t17 = (float *)(A + 7945088); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 245760, P + 59904 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 8043392); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t17, P + 60288 /* gru1.bias_hh */, gru1_add_t17_2);
-  float *gru1_sigmoid_t17 = (float *)(A + 7715712); /* [64, 128] */
-  float *gru1_sub_t17 = (float *)(A + 7748480); /* [64, 128] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 7781248); /* [64, 128] */
-  float *gru1_tanh_t17 = (float *)(A + 8141696); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_mul_stack + 131072, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_stack + 139264);
-  float *gru1_matmul_weight_hh_t18 = (float *)(A + 7945088); /* [64, 384] */
+  float *gru1_add_t18_2 = (float *)(A + 8174464); /* [64, 384] */
   char *gru1_matmul_weight_hh_t18_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 139264, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t18, gru1_matmul_weight_hh_t18_scratch);
-  float *gru1_add_t18 = (float *)(A + 8174464); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 221184, P + 59904 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_add_t18_2 = (float *)(A + 8272768); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t18, P + 60288 /* gru1.bias_hh */, gru1_add_t18_2);
-  float *gru1_sigmoid_t18 = (float *)(A + 7945088); /* [64, 128] */
-  float *gru1_sub_t18 = (float *)(A + 7977856); /* [64, 128] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 8010624); /* [64, 128] */
+  k6_matmul(gru1_mul_stack + 139264, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t18_2, gru1_matmul_weight_hh_t18_scratch);
+  float *gru1_sigmoid_t18 = (float *)(A + 8272768); /* [64, 128] */
+  float *gru1_sub_t18 = (float *)(A + 8305536); /* [64, 128] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 8338304); /* [64, 128] */
   float *gru1_tanh_t18 = (float *)(A + 8371072); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t18 + 128, gru1_add_t18_2 + 128, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 256, gru1_add_t18 + 256, gru1_mul_stack + 139264, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_stack + 147456);
-  float *gru1_matmul_weight_hh_t19 = (float *)(A + 8174464); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t19_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 147456, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t19, gru1_matmul_weight_hh_t19_scratch);
-  float *gru1_add_t19 = (float *)(A + 8403840); /* [64, 384] */
+  float *gru1_add_t19 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 196608, P + 59904 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 8502144); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t19, P + 60288 /* gru1.bias_hh */, gru1_add_t19_2);
-  float *gru1_sigmoid_t19 = (float *)(A + 8174464); /* [64, 128] */
-  float *gru1_sub_t19 = (float *)(A + 8207232); /* [64, 128] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 8240000); /* [64, 128] */
+  float *gru1_add_t19_2 = (float *)(A + 8403840); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t19_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 147456, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t19_2, gru1_matmul_weight_hh_t19_scratch);
+  float *gru1_sigmoid_t19 = (float *)(A + 8502144); /* [64, 128] */
+  float *gru1_sub_t19 = (float *)(A + 8534912); /* [64, 128] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 8567680); /* [64, 128] */
   float *gru1_tanh_t19 = (float *)(A + 8600448); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t19 + 128, gru1_add_t19_2 + 128, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 256, gru1_add_t19 + 256, gru1_mul_stack + 147456, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_stack + 155648);
-  float *gru1_matmul_weight_hh_t20 = (float *)(A + 8403840); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t20_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 155648, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t20, gru1_matmul_weight_hh_t20_scratch);
-  float *gru1_add_t20 = (float *)(A + 8633216); /* [64, 384] */
+  float *gru1_add_t20 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 172032, P + 59904 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)(A + 8731520); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t20, P + 60288 /* gru1.bias_hh */, gru1_add_t20_2);
-  float *gru1_sigmoid_t20 = (float *)(A + 8403840); /* [64, 128] */
-  float *gru1_sub_t20 = (float *)(A + 8436608); /* [64, 128] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 8469376); /* [64, 128] */
+  float *gru1_add_t20_2 = (float *)(A + 8633216); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t20_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 155648, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t20_2, gru1_matmul_weight_hh_t20_scratch);
+  float *gru1_sigmoid_t20 = (float *)(A + 8731520); /* [64, 128] */
+  float *gru1_sub_t20 = (float *)(A + 8764288); /* [64, 128] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 8797056); /* [64, 128] */
   float *gru1_tanh_t20 = (float *)(A + 8829824); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t20 + 128, gru1_add_t20_2 + 128, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 256, gru1_add_t20 + 256, gru1_mul_stack + 155648, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_stack + 163840);
-  float *gru1_matmul_weight_hh_t21 = (float *)(A + 8633216); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t21_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 163840, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t21, gru1_matmul_weight_hh_t21_scratch);
-  float *gru1_add_t21 = (float *)(A + 8862592); /* [64, 384] */
+  float *gru1_add_t21 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 147456, P + 59904 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_add_t21_2 = (float *)(A + 8960896); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t21, P + 60288 /* gru1.bias_hh */, gru1_add_t21_2);
-  float *gru1_sigmoid_t21 = (float *)(A + 8633216); /* [64, 128] */
-  float *gru1_sub_t21 = (float *)(A + 8665984); /* [64, 128] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 8698752); /* [64, 128] */
+  float *gru1_add_t21_2 = (float *)(A + 8862592); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t21_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 163840, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t21_2, gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_sigmoid_t21 = (float *)(A + 8960896); /* [64, 128] */
+  float *gru1_sub_t21 = (float *)(A + 8993664); /* [64, 128] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 9026432); /* [64, 128] */
   float *gru1_tanh_t21 = (float *)(A + 9059200); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t21 + 128, gru1_add_t21_2 + 128, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 256, gru1_add_t21 + 256, gru1_mul_stack + 163840, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_stack + 172032);
-  float *gru1_matmul_weight_hh_t22 = (float *)(A + 8862592); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t22_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 172032, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t22, gru1_matmul_weight_hh_t22_scratch);
-  float *gru1_add_t22 = (float *)(A + 9091968); /* [64, 384] */
+  float *gru1_add_t22 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 122880, P + 59904 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)(A + 9190272); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t22, P + 60288 /* gru1.bias_hh */, gru1_add_t22_2);
-  float *gru1_sigmoid_t22 = (float *)(A + 8862592); /* [64, 128] */
-  float *gru1_sub_t22 = (float *)(A + 8895360); /* [64, 128] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 8928128); /* [64, 128] */
+  float *gru1_add_t22_2 = (float *)(A + 9091968); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t22_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 172032, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t22_2, gru1_matmul_weight_hh_t22_scratch);
+  float *gru1_sigmoid_t22 = (float *)(A + 9190272); /* [64, 128] */
+  float *gru1_sub_t22 = (float *)(A + 9223040); /* [64, 128] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 9255808); /* [64, 128] */
   float *gru1_tanh_t22 = (float *)(A + 9288576); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t22 + 128, gru1_add_t22_2 + 128, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 256, gru1_add_t22 + 256, gru1_mul_stack + 172032, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_stack + 180224);
-  float *gru1_matmul_weight_hh_t23 = (float *)(A + 9091968); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t23_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 180224, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t23, gru1_matmul_weight_hh_t23_scratch);
-  float *gru1_add_t23 = (float *)(A + 9321344); /* [64, 384] */
+  float *gru1_add_t23 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 98304, P + 59904 /* gru1.bias_ih */, gru1_add_t23);
-  float *gru1_add_t23_2 = (float *)(A + 9419648); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t23, P + 60288 /* gru1.bias_hh */, gru1_add_t23_2);
-  float *gru1_sigmoid_t23 = (float *)(A + 9091968); /* [64, 128] */
-  float *gru1_sub_t23 = (float *)(A + 9124736); /* [64, 128] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 9157504); /* [64, 128] */
+  float *gru1_add_t23_2 = (float *)(A + 9321344); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t23_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 180224, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t23_2, gru1_matmul_weight_hh_t23_scratch);
+  float *gru1_sigmoid_t23 = (float *)(A + 9419648); /* [64, 128] */
+  float *gru1_sub_t23 = (float *)(A + 9452416); /* [64, 128] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 9485184); /* [64, 128] */
   float *gru1_tanh_t23 = (float *)(A + 9517952); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t23 + 128, gru1_add_t23_2 + 128, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 256, gru1_add_t23 + 256, gru1_mul_stack + 180224, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_mul_stack + 188416);
-  float *gru1_matmul_weight_hh_t24 = (float *)(A + 9321344); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t24_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 188416, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t24, gru1_matmul_weight_hh_t24_scratch);
-  float *gru1_add_t24 = (float *)(A + 9550720); /* [64, 384] */
+  float *gru1_add_t24 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 73728, P + 59904 /* gru1.bias_ih */, gru1_add_t24);
-  float *gru1_add_t24_2 = (float *)(A + 9649024); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t24, P + 60288 /* gru1.bias_hh */, gru1_add_t24_2);
-  float *gru1_sigmoid_t24 = (float *)(A + 9321344); /* [64, 128] */
-  float *gru1_sub_t24 = (float *)(A + 9354112); /* [64, 128] */
-  float *gru1_sigmoid_t24_2 = (float *)(A + 9386880); /* [64, 128] */
+  float *gru1_add_t24_2 = (float *)(A + 9550720); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t24_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 188416, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t24_2, gru1_matmul_weight_hh_t24_scratch);
+  float *gru1_sigmoid_t24 = (float *)(A + 9649024); /* [64, 128] */
+  float *gru1_sub_t24 = (float *)(A + 9681792); /* [64, 128] */
+  float *gru1_sigmoid_t24_2 = (float *)(A + 9714560); /* [64, 128] */
   float *gru1_tanh_t24 = (float *)(A + 9747328); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t24 + 128, gru1_add_t24_2 + 128, gru1_add_t24, gru1_add_t24_2, gru1_add_t24_2 + 256, gru1_add_t24 + 256, gru1_mul_stack + 188416, gru1_sigmoid_t24, gru1_sub_t24, gru1_sigmoid_t24_2, gru1_tanh_t24, gru1_mul_stack + 196608);
-  float *gru1_matmul_weight_hh_t25 = (float *)(A + 9550720); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t25_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 196608, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t25, gru1_matmul_weight_hh_t25_scratch);
-  float *gru1_add_t25 = (float *)(A + 9780096); /* [64, 384] */
+  float *gru1_add_t25 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 49152, P + 59904 /* gru1.bias_ih */, gru1_add_t25);
-  float *gru1_add_t25_2 = (float *)(A + 9878400); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t25, P + 60288 /* gru1.bias_hh */, gru1_add_t25_2);
-  float *gru1_sigmoid_t25 = (float *)(A + 9550720); /* [64, 128] */
-  float *gru1_sub_t25 = (float *)(A + 9583488); /* [64, 128] */
-  float *gru1_sigmoid_t25_2 = (float *)(A + 9616256); /* [64, 128] */
+  float *gru1_add_t25_2 = (float *)(A + 9780096); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t25_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 196608, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t25_2, gru1_matmul_weight_hh_t25_scratch);
+  float *gru1_sigmoid_t25 = (float *)(A + 9878400); /* [64, 128] */
+  float *gru1_sub_t25 = (float *)(A + 9911168); /* [64, 128] */
+  float *gru1_sigmoid_t25_2 = (float *)(A + 9943936); /* [64, 128] */
   float *gru1_tanh_t25 = (float *)(A + 9976704); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t25 + 128, gru1_add_t25_2 + 128, gru1_add_t25, gru1_add_t25_2, gru1_add_t25_2 + 256, gru1_add_t25 + 256, gru1_mul_stack + 196608, gru1_sigmoid_t25, gru1_sub_t25, gru1_sigmoid_t25_2, gru1_tanh_t25, gru1_mul_stack + 204800);
-  float *gru1_matmul_weight_hh_t26 = (float *)(A + 9780096); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t26_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 204800, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t26, gru1_matmul_weight_hh_t26_scratch);
-  float *gru1_add_t26 = (float *)(A + 10009472); /* [64, 384] */
+  float *gru1_add_t26 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 24576, P + 59904 /* gru1.bias_ih */, gru1_add_t26);
-  float *gru1_add_t26_2 = (float *)(A + 10107776); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t26, P + 60288 /* gru1.bias_hh */, gru1_add_t26_2);
-  float *gru1_sigmoid_t26 = (float *)(A + 9780096); /* [64, 128] */
-  float *gru1_sub_t26 = (float *)(A + 9812864); /* [64, 128] */
-  float *gru1_sigmoid_t26_2 = (float *)(A + 9845632); /* [64, 128] */
+  float *gru1_add_t26_2 = (float *)(A + 10009472); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t26_scratch = A + 233472; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 204800, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t26_2, gru1_matmul_weight_hh_t26_scratch);
+  float *gru1_sigmoid_t26 = (float *)(A + 10107776); /* [64, 128] */
+  float *gru1_sub_t26 = (float *)(A + 10140544); /* [64, 128] */
+  float *gru1_sigmoid_t26_2 = (float *)(A + 10173312); /* [64, 128] */
   float *gru1_tanh_t26 = (float *)(A + 10206080); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t26 + 128, gru1_add_t26_2 + 128, gru1_add_t26, gru1_add_t26_2, gru1_add_t26_2 + 256, gru1_add_t26 + 256, gru1_mul_stack + 204800, gru1_sigmoid_t26, gru1_sub_t26, gru1_sigmoid_t26_2, gru1_tanh_t26, gru1_mul_stack + 212992);
-  float *gru1_matmul_weight_hh_t27 = (float *)(A + 10009472); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t27_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 212992, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t27, gru1_matmul_weight_hh_t27_scratch);
-  float *gru1_add_t27 = (float *)(A + 3094528); /* [64, 384] */
+  float *gru1_add_t27 = (float *)(A + 2996224); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih, P + 59904 /* gru1.bias_ih */, gru1_add_t27);
-  float *gru1_add_t27_2 = (float *)(A + 3192832); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t27, P + 60288 /* gru1.bias_hh */, gru1_add_t27_2);
-  float *dense1_transpose_weight = (float *)(A + 10009472); /* [128, 10] */
+  float *gru1_add_t27_2 = (float *)(A + 233472); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t27_scratch = A + 331776; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 212992, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t27_2, gru1_matmul_weight_hh_t27_scratch);
+  float *dense1_transpose_weight = (float *)(A + 3094528); /* [128, 10] */
   k8_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
-  float *gru1_sigmoid_t27 = (float *)(A + 10014592); /* [64, 128] */
-  float *gru1_sub_t27 = (float *)(A + 10047360); /* [64, 128] */
-  float *gru1_sigmoid_t27_2 = (float *)(A + 233472); /* [64, 128] */
-  float *gru1_tanh_t27 = (float *)(A + 266240); /* [64, 128] */
-  float *gru1_add_t27_3 = (float *)(A + 299008); /* [64, 128] */
+  float *gru1_sigmoid_t27 = (float *)(A + 3099648); /* [64, 128] */
+  float *gru1_sub_t27 = (float *)(A + 3132416); /* [64, 128] */
+  float *gru1_sigmoid_t27_2 = (float *)(A + 3165184); /* [64, 128] */
+  float *gru1_tanh_t27 = (float *)(A + 3197952); /* [64, 128] */
+  float *gru1_add_t27_3 = (float *)(A + 3230720); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t27 + 128, gru1_add_t27_2 + 128, gru1_add_t27, gru1_add_t27_2, gru1_add_t27_2 + 256, gru1_add_t27 + 256, gru1_mul_stack + 212992, gru1_sigmoid_t27, gru1_sub_t27, gru1_sigmoid_t27_2, gru1_tanh_t27, gru1_add_t27_3);
-  float *dense1_matmul_weight = (float *)(A + 10080128); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 10082688; /* 4096 bytes */
+  float *dense1_matmul_weight = (float *)(A + 3263488); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 3266048; /* 4096 bytes */
   k9_matmul(gru1_add_t27_3, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *line11_one_hot = (float *)(A + 10009472); /* [64, 10] */
+  float *line11_one_hot = (float *)(A + 3266048); /* [64, 10] */
   k14_one_hot(in->y, line11_one_hot);
-  float *out_logits = (float *)(A + 10012032); /* [64, 10] */
+  float *out_logits = (float *)(A + 3268608); /* [64, 10] */
   k10_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
-  float *line11_log_softmax = (float *)(A + 10080128); /* [64, 10] */
+  float *line11_log_softmax = (float *)(A + 3263488); /* [64, 10] */
   k15_log_softmax(out_logits, line11_log_softmax);
-  float *line11_mul = (float *)(A + 10082688); /* [64, 10] */
+  float *line11_mul = (float *)(A + 3271168); /* [64, 10] */
   k16_mul(line11_one_hot, line11_log_softmax, line11_mul);
-  float *line11_sum_to = (float *)(A + 3291136); /* [64, 1] */
+  float *line11_sum_to = (float *)(A + 3273728); /* [64, 1] */
   k17_sum_to(line11_mul, line11_sum_to);
-  float *line11_sum_to_2 = (float *)(A + 3291392); /* [] */
+  float *line11_sum_to_2 = (float *)(A + 3271168); /* [] */
   k18_sum_to(line11_sum_to, line11_sum_to_2);
-  int32_t *line12_argmax = (int32_t *)(A + 3291136); /* [64] */
+  int32_t *line12_argmax = (int32_t *)(A + 3271232); /* [64] */
   k19_argmax(out_logits, line12_argmax);
-  float *line12_equal = (float *)(A + 3291456); /* [64] */
+  float *line12_equal = (float *)(A + 3271488); /* [64] */
   k20_equal(line12_argmax, in->y, line12_equal);
-  float *line12_sum_to = (float *)(A + 3291136); /* [] */
+  float *line12_sum_to = (float *)(A + 3271232); /* [] */
   k18_sum_to(line12_equal, line12_sum_to);
-  float *d_line11_mul = (float *)(A + 10082688); /* [64, 10] */
+  float *d_line11_mul = (float *)(A + 3271296); /* [64, 10] */
   k21_mul(line11_one_hot, d_line11_mul);
-  float *d_line11_sum_to = (float *)(A + 3291456); /* [64, 1] */
+  float *d_line11_sum_to = (float *)(A + 3266048); /* [64, 1] */
   k17_sum_to(d_line11_mul, d_line11_sum_to);
-  float *d_line11_sub = (float *)(A + 10009472); /* [64, 10] */
+  float *d_line11_sub = (float *)(A + 3273856); /* [64, 10] */
   k22_exp_mul_sub(line11_log_softmax, d_line11_sum_to, d_line11_mul, d_line11_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 3094528); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 3291456; /* 320 bytes */
+  float *d_dense1_matmul_weight = (float *)(A + 331776); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 3271296; /* 320 bytes */
   k23_matmul(d_line11_sub, P + 60672 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
   float *d_gru1_mul_concat_stack = (float *)(A + 10238848); /* [28, 64, 384] */
   k24_mul_mul_sub(d_dense1_matmul_weight, gru1_sub_t27, gru1_tanh_t27, gru1_add_t27_2 + 256, gru1_sigmoid_t27_2, d_gru1_mul_concat_stack + 256, d_gru1_mul_concat_stack);
   k25_mul_mul_neg(d_dense1_matmul_weight, gru1_mul_stack + 212992, gru1_tanh_t27, gru1_sigmoid_t27, gru1_sub_t27, d_gru1_mul_concat_stack + 128);
-  float *d_gru1_mul_t27 = (float *)(A + 266240); /* [64, 128] */
+  float *d_gru1_mul_t27 = (float *)(A + 3132416); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 256, gru1_sigmoid_t27_2, d_gru1_mul_t27);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 364544); /* [27, 64, 384] */
   k27_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 128, d_gru1_mul_t27, d_gru1_mul_concat_stack_2 + 638976);
-  float *d_gru1_matmul_weight_hh_t27 = (float *)(A + 10047360); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t27);
-  float *d_gru1_addn_t26 = (float *)(A + 233472); /* [64, 128] */
-  k29_mul_addn_mul(d_dense1_matmul_weight, gru1_sigmoid_t27, d_gru1_matmul_weight_hh_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26_2 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
-  float *d_gru1_mul_t26 = (float *)(A + 266240); /* [64, 128] */
+  float *d_gru1_addn_t26 = (float *)(A + 3197952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_dense1_matmul_weight, gru1_sigmoid_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26_2 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
+  float *d_gru1_mul_t26 = (float *)(A + 10140544); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26_2, d_gru1_mul_t26);
   k27_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26, d_gru1_mul_concat_stack_2 + 614400);
-  float *d_gru1_matmul_weight_hh_t26 = (float *)(A + 266240); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t26);
-  float *d_gru1_addn_t25 = (float *)(A + 10014592); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t26, gru1_sigmoid_t26, d_gru1_matmul_weight_hh_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25_2 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
-  float *d_gru1_mul_t25 = (float *)(A + 9583488); /* [64, 128] */
+  float *d_gru1_addn_t25 = (float *)(A + 10206080); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t26, gru1_sigmoid_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25_2 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
+  float *d_gru1_mul_t25 = (float *)(A + 3197952); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 49408, gru1_sigmoid_t25_2, d_gru1_mul_t25);
   k27_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280, d_gru1_mul_t25, d_gru1_mul_concat_stack_2 + 589824);
-  float *d_gru1_matmul_weight_hh_t25 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t25);
-  float *d_gru1_addn_t24 = (float *)(A + 266240); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t25, gru1_sigmoid_t25, d_gru1_matmul_weight_hh_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24_2 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
+  float *d_gru1_addn_t24 = (float *)(A + 3197952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t25, gru1_sigmoid_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24_2 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
+  float *d_gru1_mul_t24 = (float *)(A + 9681792); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 73984, gru1_sigmoid_t24_2, d_gru1_mul_t24);
+  k27_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
+  float *d_gru1_addn_t23 = (float *)(A + 10206080); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t24, gru1_sigmoid_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
+  float *d_gru1_mul_t23 = (float *)(A + 3197952); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 98560, gru1_sigmoid_t23_2, d_gru1_mul_t23);
+  k27_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
+  float *d_gru1_addn_t22 = (float *)(A + 3197952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t23, gru1_sigmoid_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
+  float *d_gru1_mul_t22 = (float *)(A + 9223040); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 123136, gru1_sigmoid_t22_2, d_gru1_mul_t22);
+  k27_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
+  float *d_gru1_addn_t21 = (float *)(A + 10206080); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t22, gru1_sigmoid_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
+  float *d_gru1_mul_t21 = (float *)(A + 3197952); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 147712, gru1_sigmoid_t21_2, d_gru1_mul_t21);
+  k27_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
+  float *d_gru1_addn_t20 = (float *)(A + 3197952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t21, gru1_sigmoid_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
+  float *d_gru1_mul_t20 = (float *)(A + 8764288); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 172288, gru1_sigmoid_t20_2, d_gru1_mul_t20);
+  k27_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
+  float *d_gru1_addn_t19 = (float *)(A + 10206080); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t20, gru1_sigmoid_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
+  float *d_gru1_mul_t19 = (float *)(A + 3197952); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 196864, gru1_sigmoid_t19_2, d_gru1_mul_t19);
+  k27_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
+  float *d_gru1_addn_t18 = (float *)(A + 3197952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t19, gru1_sigmoid_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
+  float *d_gru1_mul_t18 = (float *)(A + 8305536); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 221440, gru1_sigmoid_t18_2, d_gru1_mul_t18);
+  k27_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
+  float *gru1_sub_t17 = (float *)(A + 8076160); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8141696); /* [64, 128] */
+  float *gru1_add_t17_2 = (float *)(A + 7945088); /* [64, 384] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 8108928); /* [64, 128] */
+  float *gru1_sigmoid_t17 = (float *)(A + 8043392); /* [64, 128] */
+  float *d_gru1_addn_t17 = (float *)(A + 10206080); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t18, gru1_sigmoid_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
+  float *d_gru1_mul_t17 = (float *)(A + 3197952); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
+  k27_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
+  float *gru1_sub_t16 = (float *)(A + 7846784); /* [64, 128] */
+  float *gru1_tanh_t16 = (float *)(A + 7912320); /* [64, 128] */
+  float *gru1_add_t16_2 = (float *)(A + 7715712); /* [64, 384] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 7879552); /* [64, 128] */
+  float *gru1_sigmoid_t16 = (float *)(A + 7814016); /* [64, 128] */
+  float *d_gru1_addn_t16 = (float *)(A + 3197952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t17, gru1_sigmoid_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
+  float *d_gru1_mul_t16 = (float *)(A + 7846784); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16_2, d_gru1_mul_t16);
+  k27_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16, d_gru1_mul_concat_stack_2 + 368640);
+  float *gru1_sub_t15 = (float *)(A + 7617408); /* [64, 128] */
+  float *gru1_tanh_t15 = (float *)(A + 7682944); /* [64, 128] */
+  float *gru1_add_t15_2 = (float *)(A + 7486336); /* [64, 384] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7650176); /* [64, 128] */
+  float *gru1_sigmoid_t15 = (float *)(A + 7584640); /* [64, 128] */
+  float *d_gru1_addn_t15 = (float *)(A + 10206080); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t16, gru1_sigmoid_t16, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 256, gru1_sigmoid_t15_2, gru1_mul_stack + 114688, gru1_sigmoid_t15, d_gru1_addn_t15, d_gru1_mul_concat_stack + 295168, d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040);
 }
 
 static void gru_classifier_grad_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_gru1_mul_concat_stack = (float *)(A + 10238848); /* [28, 64, 384] */
-  float *gru1_sigmoid_t24_2 = (float *)(A + 9386880); /* [64, 128] */
-  float *d_gru1_mul_t24 = (float *)(A + 233472); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 73984, gru1_sigmoid_t24_2, d_gru1_mul_t24);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
-  k27_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
-  float *d_gru1_matmul_weight_hh_t24 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t24);
-  float *d_gru1_addn_t24 = (float *)(A + 266240); /* [64, 128] */
-  float *gru1_sigmoid_t24 = (float *)(A + 9321344); /* [64, 128] */
-  float *gru1_sub_t23 = (float *)(A + 9124736); /* [64, 128] */
-  float *gru1_tanh_t23 = (float *)(A + 9517952); /* [64, 128] */
-  float *gru1_add_t23_2 = (float *)(A + 9419648); /* [64, 384] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 9157504); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3390336); /* [27, 64, 128] */
-  float *gru1_sigmoid_t23 = (float *)(A + 9091968); /* [64, 128] */
-  float *d_gru1_addn_t23 = (float *)(A + 10014592); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t24, gru1_sigmoid_t24, d_gru1_matmul_weight_hh_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
-  float *d_gru1_mul_t23 = (float *)(A + 9124736); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 98560, gru1_sigmoid_t23_2, d_gru1_mul_t23);
-  k27_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
-  float *d_gru1_matmul_weight_hh_t23 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t23);
-  float *gru1_sub_t22 = (float *)(A + 8895360); /* [64, 128] */
-  float *gru1_tanh_t22 = (float *)(A + 9288576); /* [64, 128] */
-  float *gru1_add_t22_2 = (float *)(A + 9190272); /* [64, 384] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 8928128); /* [64, 128] */
-  float *gru1_sigmoid_t22 = (float *)(A + 8862592); /* [64, 128] */
-  float *d_gru1_addn_t22 = (float *)(A + 266240); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t23, gru1_sigmoid_t23, d_gru1_matmul_weight_hh_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
-  float *d_gru1_mul_t22 = (float *)(A + 233472); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 123136, gru1_sigmoid_t22_2, d_gru1_mul_t22);
-  k27_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
-  float *d_gru1_matmul_weight_hh_t22 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t22);
-  float *gru1_sub_t21 = (float *)(A + 8665984); /* [64, 128] */
-  float *gru1_tanh_t21 = (float *)(A + 9059200); /* [64, 128] */
-  float *gru1_add_t21_2 = (float *)(A + 8960896); /* [64, 384] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 8698752); /* [64, 128] */
-  float *gru1_sigmoid_t21 = (float *)(A + 8633216); /* [64, 128] */
-  float *d_gru1_addn_t21 = (float *)(A + 10014592); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t22, gru1_sigmoid_t22, d_gru1_matmul_weight_hh_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
-  float *d_gru1_mul_t21 = (float *)(A + 8665984); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 147712, gru1_sigmoid_t21_2, d_gru1_mul_t21);
-  k27_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
-  float *d_gru1_matmul_weight_hh_t21 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t21);
-  float *gru1_sub_t20 = (float *)(A + 8436608); /* [64, 128] */
-  float *gru1_tanh_t20 = (float *)(A + 8829824); /* [64, 128] */
-  float *gru1_add_t20_2 = (float *)(A + 8731520); /* [64, 384] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 8469376); /* [64, 128] */
-  float *gru1_sigmoid_t20 = (float *)(A + 8403840); /* [64, 128] */
-  float *d_gru1_addn_t20 = (float *)(A + 266240); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t21, gru1_sigmoid_t21, d_gru1_matmul_weight_hh_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
-  float *d_gru1_mul_t20 = (float *)(A + 233472); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 172288, gru1_sigmoid_t20_2, d_gru1_mul_t20);
-  k27_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
-  float *d_gru1_matmul_weight_hh_t20 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t20);
-  float *gru1_sub_t19 = (float *)(A + 8207232); /* [64, 128] */
-  float *gru1_tanh_t19 = (float *)(A + 8600448); /* [64, 128] */
-  float *gru1_add_t19_2 = (float *)(A + 8502144); /* [64, 384] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 8240000); /* [64, 128] */
-  float *gru1_sigmoid_t19 = (float *)(A + 8174464); /* [64, 128] */
-  float *d_gru1_addn_t19 = (float *)(A + 10014592); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t20, gru1_sigmoid_t20, d_gru1_matmul_weight_hh_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
-  float *d_gru1_mul_t19 = (float *)(A + 8207232); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 196864, gru1_sigmoid_t19_2, d_gru1_mul_t19);
-  k27_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
-  float *d_gru1_matmul_weight_hh_t19 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t19);
-  float *gru1_sub_t18 = (float *)(A + 7977856); /* [64, 128] */
-  float *gru1_tanh_t18 = (float *)(A + 8371072); /* [64, 128] */
-  float *gru1_add_t18_2 = (float *)(A + 8272768); /* [64, 384] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 8010624); /* [64, 128] */
-  float *gru1_sigmoid_t18 = (float *)(A + 7945088); /* [64, 128] */
-  float *d_gru1_addn_t18 = (float *)(A + 266240); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t19, gru1_sigmoid_t19, d_gru1_matmul_weight_hh_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
-  float *d_gru1_mul_t18 = (float *)(A + 233472); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 221440, gru1_sigmoid_t18_2, d_gru1_mul_t18);
-  k27_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
-  float *d_gru1_matmul_weight_hh_t18 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t18);
-  float *gru1_sub_t17 = (float *)(A + 7748480); /* [64, 128] */
-  float *gru1_tanh_t17 = (float *)(A + 8141696); /* [64, 128] */
-  float *gru1_add_t17_2 = (float *)(A + 8043392); /* [64, 384] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 7781248); /* [64, 128] */
-  float *gru1_sigmoid_t17 = (float *)(A + 7715712); /* [64, 128] */
-  float *d_gru1_addn_t17 = (float *)(A + 10014592); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t18, gru1_sigmoid_t18, d_gru1_matmul_weight_hh_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
-  float *d_gru1_mul_t17 = (float *)(A + 7748480); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
-  k27_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
-  float *d_gru1_matmul_weight_hh_t17 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t17);
-  float *gru1_sub_t16 = (float *)(A + 7519104); /* [64, 128] */
-  float *gru1_tanh_t16 = (float *)(A + 7912320); /* [64, 128] */
-  float *gru1_add_t16_2 = (float *)(A + 7814016); /* [64, 384] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 7551872); /* [64, 128] */
-  float *gru1_sigmoid_t16 = (float *)(A + 7486336); /* [64, 128] */
-  float *d_gru1_addn_t16 = (float *)(A + 266240); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t17, gru1_sigmoid_t17, d_gru1_matmul_weight_hh_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
-  float *d_gru1_mul_t16 = (float *)(A + 233472); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16_2, d_gru1_mul_t16);
-  k27_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16, d_gru1_mul_concat_stack_2 + 368640);
-  float *d_gru1_matmul_weight_hh_t16 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t16);
-  float *gru1_sub_t15 = (float *)(A + 7289728); /* [64, 128] */
-  float *gru1_tanh_t15 = (float *)(A + 7682944); /* [64, 128] */
-  float *gru1_add_t15_2 = (float *)(A + 7584640); /* [64, 384] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7322496); /* [64, 128] */
-  float *gru1_sigmoid_t15 = (float *)(A + 7256960); /* [64, 128] */
-  float *d_gru1_addn_t15 = (float *)(A + 10014592); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t16, gru1_sigmoid_t16, d_gru1_matmul_weight_hh_t16, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 256, gru1_sigmoid_t15_2, gru1_mul_stack + 114688, gru1_sigmoid_t15, d_gru1_addn_t15, d_gru1_mul_concat_stack + 295168, d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040);
-  float *d_gru1_mul_t15 = (float *)(A + 7289728); /* [64, 128] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7650176); /* [64, 128] */
+  float *d_gru1_mul_t15 = (float *)(A + 3197952); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 295168, gru1_sigmoid_t15_2, d_gru1_mul_t15);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 364544); /* [27, 64, 384] */
   k27_concat(d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040, d_gru1_mul_t15, d_gru1_mul_concat_stack_2 + 344064);
-  float *d_gru1_matmul_weight_hh_t15 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 344064, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t15);
-  float *gru1_sub_t14 = (float *)(A + 7060352); /* [64, 128] */
+  float *d_gru1_addn_t15 = (float *)(A + 10206080); /* [64, 128] */
+  float *gru1_sigmoid_t15 = (float *)(A + 7584640); /* [64, 128] */
+  float *gru1_sub_t14 = (float *)(A + 7388032); /* [64, 128] */
   float *gru1_tanh_t14 = (float *)(A + 7453568); /* [64, 128] */
-  float *gru1_add_t14_2 = (float *)(A + 7355264); /* [64, 384] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 7093120); /* [64, 128] */
-  float *gru1_sigmoid_t14 = (float *)(A + 7027584); /* [64, 128] */
-  float *d_gru1_addn_t14 = (float *)(A + 266240); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t15, gru1_sigmoid_t15, d_gru1_matmul_weight_hh_t15, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 256, gru1_sigmoid_t14_2, gru1_mul_stack + 106496, gru1_sigmoid_t14, d_gru1_addn_t14, d_gru1_mul_concat_stack + 319744, d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616);
-  float *d_gru1_mul_t14 = (float *)(A + 233472); /* [64, 128] */
+  float *gru1_add_t14_2 = (float *)(A + 7256960); /* [64, 384] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 7420800); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3390336); /* [27, 64, 128] */
+  float *gru1_sigmoid_t14 = (float *)(A + 7355264); /* [64, 128] */
+  float *d_gru1_addn_t14 = (float *)(A + 3197952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 344064, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t15, gru1_sigmoid_t15, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 256, gru1_sigmoid_t14_2, gru1_mul_stack + 106496, gru1_sigmoid_t14, d_gru1_addn_t14, d_gru1_mul_concat_stack + 319744, d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616);
+  float *d_gru1_mul_t14 = (float *)(A + 7388032); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 319744, gru1_sigmoid_t14_2, d_gru1_mul_t14);
   k27_concat(d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616, d_gru1_mul_t14, d_gru1_mul_concat_stack_2 + 319488);
-  float *d_gru1_matmul_weight_hh_t14 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 319488, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t14);
-  float *gru1_sub_t13 = (float *)(A + 6830976); /* [64, 128] */
+  float *gru1_sub_t13 = (float *)(A + 7158656); /* [64, 128] */
   float *gru1_tanh_t13 = (float *)(A + 7224192); /* [64, 128] */
-  float *gru1_add_t13_2 = (float *)(A + 7125888); /* [64, 384] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 6863744); /* [64, 128] */
-  float *gru1_sigmoid_t13 = (float *)(A + 6798208); /* [64, 128] */
-  float *d_gru1_addn_t13 = (float *)(A + 10014592); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t14, gru1_sigmoid_t14, d_gru1_matmul_weight_hh_t14, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 256, gru1_sigmoid_t13_2, gru1_mul_stack + 98304, gru1_sigmoid_t13, d_gru1_addn_t13, d_gru1_mul_concat_stack + 344320, d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192);
-  float *d_gru1_mul_t13 = (float *)(A + 6830976); /* [64, 128] */
+  float *gru1_add_t13_2 = (float *)(A + 7027584); /* [64, 384] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 7191424); /* [64, 128] */
+  float *gru1_sigmoid_t13 = (float *)(A + 7125888); /* [64, 128] */
+  float *d_gru1_addn_t13 = (float *)(A + 10206080); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 319488, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t14, gru1_sigmoid_t14, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 256, gru1_sigmoid_t13_2, gru1_mul_stack + 98304, gru1_sigmoid_t13, d_gru1_addn_t13, d_gru1_mul_concat_stack + 344320, d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192);
+  float *d_gru1_mul_t13 = (float *)(A + 3197952); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 344320, gru1_sigmoid_t13_2, d_gru1_mul_t13);
   k27_concat(d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192, d_gru1_mul_t13, d_gru1_mul_concat_stack_2 + 294912);
-  float *d_gru1_matmul_weight_hh_t13 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 294912, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t13);
-  float *gru1_sub_t12 = (float *)(A + 6601600); /* [64, 128] */
+  float *gru1_sub_t12 = (float *)(A + 6929280); /* [64, 128] */
   float *gru1_tanh_t12 = (float *)(A + 6994816); /* [64, 128] */
-  float *gru1_add_t12_2 = (float *)(A + 6896512); /* [64, 384] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 6634368); /* [64, 128] */
-  float *gru1_sigmoid_t12 = (float *)(A + 6568832); /* [64, 128] */
-  float *d_gru1_addn_t12 = (float *)(A + 266240); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t13, gru1_sigmoid_t13, d_gru1_matmul_weight_hh_t13, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 256, gru1_sigmoid_t12_2, gru1_mul_stack + 90112, gru1_sigmoid_t12, d_gru1_addn_t12, d_gru1_mul_concat_stack + 368896, d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768);
-  float *d_gru1_mul_t12 = (float *)(A + 233472); /* [64, 128] */
+  float *gru1_add_t12_2 = (float *)(A + 6798208); /* [64, 384] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 6962048); /* [64, 128] */
+  float *gru1_sigmoid_t12 = (float *)(A + 6896512); /* [64, 128] */
+  float *d_gru1_addn_t12 = (float *)(A + 3197952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 294912, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t13, gru1_sigmoid_t13, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 256, gru1_sigmoid_t12_2, gru1_mul_stack + 90112, gru1_sigmoid_t12, d_gru1_addn_t12, d_gru1_mul_concat_stack + 368896, d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768);
+  float *d_gru1_mul_t12 = (float *)(A + 6929280); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 368896, gru1_sigmoid_t12_2, d_gru1_mul_t12);
   k27_concat(d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768, d_gru1_mul_t12, d_gru1_mul_concat_stack_2 + 270336);
-  float *d_gru1_matmul_weight_hh_t12 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 270336, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t12);
-  float *gru1_sub_t11 = (float *)(A + 6372224); /* [64, 128] */
+  float *gru1_sub_t11 = (float *)(A + 6699904); /* [64, 128] */
   float *gru1_tanh_t11 = (float *)(A + 6765440); /* [64, 128] */
-  float *gru1_add_t11_2 = (float *)(A + 6667136); /* [64, 384] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 6404992); /* [64, 128] */
-  float *gru1_sigmoid_t11 = (float *)(A + 6339456); /* [64, 128] */
-  float *d_gru1_addn_t11 = (float *)(A + 10014592); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t12, gru1_sigmoid_t12, d_gru1_matmul_weight_hh_t12, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 256, gru1_sigmoid_t11_2, gru1_mul_stack + 81920, gru1_sigmoid_t11, d_gru1_addn_t11, d_gru1_mul_concat_stack + 393472, d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344);
-  float *d_gru1_mul_t11 = (float *)(A + 6372224); /* [64, 128] */
+  float *gru1_add_t11_2 = (float *)(A + 6568832); /* [64, 384] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 6732672); /* [64, 128] */
+  float *gru1_sigmoid_t11 = (float *)(A + 6667136); /* [64, 128] */
+  float *d_gru1_addn_t11 = (float *)(A + 10206080); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 270336, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t12, gru1_sigmoid_t12, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 256, gru1_sigmoid_t11_2, gru1_mul_stack + 81920, gru1_sigmoid_t11, d_gru1_addn_t11, d_gru1_mul_concat_stack + 393472, d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344);
+  float *d_gru1_mul_t11 = (float *)(A + 3197952); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 393472, gru1_sigmoid_t11_2, d_gru1_mul_t11);
   k27_concat(d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344, d_gru1_mul_t11, d_gru1_mul_concat_stack_2 + 245760);
-  float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t11);
-  float *gru1_sub_t10 = (float *)(A + 6142848); /* [64, 128] */
+  float *gru1_sub_t10 = (float *)(A + 6470528); /* [64, 128] */
   float *gru1_tanh_t10 = (float *)(A + 6536064); /* [64, 128] */
-  float *gru1_add_t10_2 = (float *)(A + 6437760); /* [64, 384] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 6175616); /* [64, 128] */
-  float *gru1_sigmoid_t10 = (float *)(A + 6110080); /* [64, 128] */
-  float *d_gru1_addn_t10 = (float *)(A + 266240); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t11, gru1_sigmoid_t11, d_gru1_matmul_weight_hh_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
-  float *d_gru1_mul_t10 = (float *)(A + 233472); /* [64, 128] */
+  float *gru1_add_t10_2 = (float *)(A + 6339456); /* [64, 384] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 6503296); /* [64, 128] */
+  float *gru1_sigmoid_t10 = (float *)(A + 6437760); /* [64, 128] */
+  float *d_gru1_addn_t10 = (float *)(A + 3197952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t11, gru1_sigmoid_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
+  float *d_gru1_mul_t10 = (float *)(A + 6470528); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 418048, gru1_sigmoid_t10_2, d_gru1_mul_t10);
   k27_concat(d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920, d_gru1_mul_t10, d_gru1_mul_concat_stack_2 + 221184);
-  float *d_gru1_matmul_weight_hh_t10 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 221184, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t10);
-  float *gru1_sub_t9 = (float *)(A + 5913472); /* [64, 128] */
+  float *gru1_sub_t9 = (float *)(A + 6241152); /* [64, 128] */
   float *gru1_tanh_t9 = (float *)(A + 6306688); /* [64, 128] */
-  float *gru1_add_t9_2 = (float *)(A + 6208384); /* [64, 384] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 5946240); /* [64, 128] */
-  float *gru1_sigmoid_t9 = (float *)(A + 5880704); /* [64, 128] */
-  float *d_gru1_addn_t9 = (float *)(A + 10014592); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t10, gru1_sigmoid_t10, d_gru1_matmul_weight_hh_t10, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 256, gru1_sigmoid_t9_2, gru1_mul_stack + 65536, gru1_sigmoid_t9, d_gru1_addn_t9, d_gru1_mul_concat_stack + 442624, d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496);
-  float *d_gru1_mul_t9 = (float *)(A + 5913472); /* [64, 128] */
+  float *gru1_add_t9_2 = (float *)(A + 6110080); /* [64, 384] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 6273920); /* [64, 128] */
+  float *gru1_sigmoid_t9 = (float *)(A + 6208384); /* [64, 128] */
+  float *d_gru1_addn_t9 = (float *)(A + 10206080); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 221184, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t10, gru1_sigmoid_t10, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 256, gru1_sigmoid_t9_2, gru1_mul_stack + 65536, gru1_sigmoid_t9, d_gru1_addn_t9, d_gru1_mul_concat_stack + 442624, d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496);
+  float *d_gru1_mul_t9 = (float *)(A + 3197952); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 442624, gru1_sigmoid_t9_2, d_gru1_mul_t9);
   k27_concat(d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496, d_gru1_mul_t9, d_gru1_mul_concat_stack_2 + 196608);
-  float *d_gru1_matmul_weight_hh_t9 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 196608, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t9);
-}
-
-static void gru_classifier_grad_4(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_addn_t9 = (float *)(A + 10014592); /* [64, 128] */
-  float *gru1_sigmoid_t9 = (float *)(A + 5880704); /* [64, 128] */
-  float *d_gru1_matmul_weight_hh_t9 = (float *)(A + 233472); /* [64, 128] */
-  float *gru1_sub_t8 = (float *)(A + 5684096); /* [64, 128] */
+  float *gru1_sub_t8 = (float *)(A + 6011776); /* [64, 128] */
   float *gru1_tanh_t8 = (float *)(A + 6077312); /* [64, 128] */
-  float *gru1_add_t8_2 = (float *)(A + 5979008); /* [64, 384] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 5716864); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3390336); /* [27, 64, 128] */
-  float *gru1_sigmoid_t8 = (float *)(A + 5651328); /* [64, 128] */
-  float *d_gru1_addn_t8 = (float *)(A + 266240); /* [64, 128] */
-  float *d_gru1_mul_concat_stack = (float *)(A + 10238848); /* [28, 64, 384] */
-  k29_mul_addn_mul(d_gru1_addn_t9, gru1_sigmoid_t9, d_gru1_matmul_weight_hh_t9, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 256, gru1_sigmoid_t8_2, gru1_mul_stack + 57344, gru1_sigmoid_t8, d_gru1_addn_t8, d_gru1_mul_concat_stack + 467200, d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072);
-  float *d_gru1_mul_t8 = (float *)(A + 233472); /* [64, 128] */
+  float *gru1_add_t8_2 = (float *)(A + 5880704); /* [64, 384] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 6044544); /* [64, 128] */
+  float *gru1_sigmoid_t8 = (float *)(A + 5979008); /* [64, 128] */
+  float *d_gru1_addn_t8 = (float *)(A + 3197952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 196608, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t9, gru1_sigmoid_t9, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 256, gru1_sigmoid_t8_2, gru1_mul_stack + 57344, gru1_sigmoid_t8, d_gru1_addn_t8, d_gru1_mul_concat_stack + 467200, d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072);
+  float *d_gru1_mul_t8 = (float *)(A + 6011776); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 467200, gru1_sigmoid_t8_2, d_gru1_mul_t8);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 331776); /* [27, 64, 384] */
   k27_concat(d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072, d_gru1_mul_t8, d_gru1_mul_concat_stack_2 + 172032);
-  float *d_gru1_matmul_weight_hh_t8 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 172032, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t8);
-  float *gru1_sub_t7 = (float *)(A + 5454720); /* [64, 128] */
+  float *gru1_sub_t7 = (float *)(A + 5782400); /* [64, 128] */
   float *gru1_tanh_t7 = (float *)(A + 5847936); /* [64, 128] */
-  float *gru1_add_t7_2 = (float *)(A + 5749632); /* [64, 384] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 5487488); /* [64, 128] */
-  float *gru1_sigmoid_t7 = (float *)(A + 5421952); /* [64, 128] */
-  float *d_gru1_addn_t7 = (float *)(A + 10014592); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t8, gru1_sigmoid_t8, d_gru1_matmul_weight_hh_t8, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 256, gru1_sigmoid_t7_2, gru1_mul_stack + 49152, gru1_sigmoid_t7, d_gru1_addn_t7, d_gru1_mul_concat_stack + 491776, d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648);
-  float *d_gru1_mul_t7 = (float *)(A + 5454720); /* [64, 128] */
+  float *gru1_add_t7_2 = (float *)(A + 5651328); /* [64, 384] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 5815168); /* [64, 128] */
+  float *gru1_sigmoid_t7 = (float *)(A + 5749632); /* [64, 128] */
+  float *d_gru1_addn_t7 = (float *)(A + 10206080); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 172032, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t8, gru1_sigmoid_t8, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 256, gru1_sigmoid_t7_2, gru1_mul_stack + 49152, gru1_sigmoid_t7, d_gru1_addn_t7, d_gru1_mul_concat_stack + 491776, d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648);
+  float *d_gru1_mul_t7 = (float *)(A + 3197952); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 491776, gru1_sigmoid_t7_2, d_gru1_mul_t7);
   k27_concat(d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648, d_gru1_mul_t7, d_gru1_mul_concat_stack_2 + 147456);
-  float *d_gru1_matmul_weight_hh_t7 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 147456, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t7);
-  float *gru1_sub_t6 = (float *)(A + 5225344); /* [64, 128] */
+  float *gru1_sub_t6 = (float *)(A + 5553024); /* [64, 128] */
   float *gru1_tanh_t6 = (float *)(A + 5618560); /* [64, 128] */
-  float *gru1_add_t6_2 = (float *)(A + 5520256); /* [64, 384] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 5258112); /* [64, 128] */
-  float *gru1_sigmoid_t6 = (float *)(A + 5192576); /* [64, 128] */
-  float *d_gru1_addn_t6 = (float *)(A + 266240); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t7, gru1_sigmoid_t7, d_gru1_matmul_weight_hh_t7, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 256, gru1_sigmoid_t6_2, gru1_mul_stack + 40960, gru1_sigmoid_t6, d_gru1_addn_t6, d_gru1_mul_concat_stack + 516352, d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224);
-  float *d_gru1_mul_t6 = (float *)(A + 233472); /* [64, 128] */
+  float *gru1_add_t6_2 = (float *)(A + 5421952); /* [64, 384] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 5585792); /* [64, 128] */
+  float *gru1_sigmoid_t6 = (float *)(A + 5520256); /* [64, 128] */
+  float *d_gru1_addn_t6 = (float *)(A + 3197952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 147456, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t7, gru1_sigmoid_t7, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 256, gru1_sigmoid_t6_2, gru1_mul_stack + 40960, gru1_sigmoid_t6, d_gru1_addn_t6, d_gru1_mul_concat_stack + 516352, d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224);
+  float *d_gru1_mul_t6 = (float *)(A + 5553024); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 516352, gru1_sigmoid_t6_2, d_gru1_mul_t6);
   k27_concat(d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224, d_gru1_mul_t6, d_gru1_mul_concat_stack_2 + 122880);
-  float *d_gru1_matmul_weight_hh_t6 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 122880, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t6);
-  float *gru1_sub_t5 = (float *)(A + 4995968); /* [64, 128] */
+  float *gru1_sub_t5 = (float *)(A + 5323648); /* [64, 128] */
   float *gru1_tanh_t5 = (float *)(A + 5389184); /* [64, 128] */
-  float *gru1_add_t5_2 = (float *)(A + 5290880); /* [64, 384] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 5028736); /* [64, 128] */
-  float *gru1_sigmoid_t5 = (float *)(A + 4963200); /* [64, 128] */
-  float *d_gru1_addn_t5 = (float *)(A + 10014592); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t6, gru1_sigmoid_t6, d_gru1_matmul_weight_hh_t6, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 256, gru1_sigmoid_t5_2, gru1_mul_stack + 32768, gru1_sigmoid_t5, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
-  float *d_gru1_mul_t5 = (float *)(A + 4995968); /* [64, 128] */
+  float *gru1_add_t5_2 = (float *)(A + 5192576); /* [64, 384] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 5356416); /* [64, 128] */
+  float *gru1_sigmoid_t5 = (float *)(A + 5290880); /* [64, 128] */
+  float *d_gru1_addn_t5 = (float *)(A + 10206080); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 122880, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t6, gru1_sigmoid_t6, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 256, gru1_sigmoid_t5_2, gru1_mul_stack + 32768, gru1_sigmoid_t5, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
+  float *d_gru1_mul_t5 = (float *)(A + 3197952); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 540928, gru1_sigmoid_t5_2, d_gru1_mul_t5);
   k27_concat(d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800, d_gru1_mul_t5, d_gru1_mul_concat_stack_2 + 98304);
-  float *d_gru1_matmul_weight_hh_t5 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t5);
-  float *gru1_sub_t4 = (float *)(A + 4766592); /* [64, 128] */
+  float *gru1_sub_t4 = (float *)(A + 5094272); /* [64, 128] */
   float *gru1_tanh_t4 = (float *)(A + 5159808); /* [64, 128] */
-  float *gru1_add_t4_2 = (float *)(A + 5061504); /* [64, 384] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 4799360); /* [64, 128] */
-  float *gru1_sigmoid_t4 = (float *)(A + 4733824); /* [64, 128] */
-  float *d_gru1_addn_t4 = (float *)(A + 266240); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t5, gru1_sigmoid_t5, d_gru1_matmul_weight_hh_t5, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 256, gru1_sigmoid_t4_2, gru1_mul_stack + 24576, gru1_sigmoid_t4, d_gru1_addn_t4, d_gru1_mul_concat_stack + 565504, d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376);
-  float *d_gru1_mul_t4 = (float *)(A + 233472); /* [64, 128] */
+  float *gru1_add_t4_2 = (float *)(A + 4963200); /* [64, 384] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 5127040); /* [64, 128] */
+  float *gru1_sigmoid_t4 = (float *)(A + 5061504); /* [64, 128] */
+  float *d_gru1_addn_t4 = (float *)(A + 3197952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t5, gru1_sigmoid_t5, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 256, gru1_sigmoid_t4_2, gru1_mul_stack + 24576, gru1_sigmoid_t4, d_gru1_addn_t4, d_gru1_mul_concat_stack + 565504, d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376);
+  float *d_gru1_mul_t4 = (float *)(A + 5094272); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 565504, gru1_sigmoid_t4_2, d_gru1_mul_t4);
   k27_concat(d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376, d_gru1_mul_t4, d_gru1_mul_concat_stack_2 + 73728);
-  float *d_gru1_matmul_weight_hh_t4 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 73728, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t4);
-  float *gru1_sub_t3 = (float *)(A + 4537216); /* [64, 128] */
+  float *gru1_sub_t3 = (float *)(A + 4864896); /* [64, 128] */
   float *gru1_tanh_t3 = (float *)(A + 4930432); /* [64, 128] */
-  float *gru1_add_t3_2 = (float *)(A + 4832128); /* [64, 384] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 4569984); /* [64, 128] */
-  float *gru1_sigmoid_t3 = (float *)(A + 4504448); /* [64, 128] */
-  float *d_gru1_addn_t3 = (float *)(A + 10014592); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t4, gru1_sigmoid_t4, d_gru1_matmul_weight_hh_t4, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 256, gru1_sigmoid_t3_2, gru1_mul_stack + 16384, gru1_sigmoid_t3, d_gru1_addn_t3, d_gru1_mul_concat_stack + 590080, d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952);
-  float *d_gru1_mul_t3 = (float *)(A + 4537216); /* [64, 128] */
+  float *gru1_add_t3_2 = (float *)(A + 4733824); /* [64, 384] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 4897664); /* [64, 128] */
+  float *gru1_sigmoid_t3 = (float *)(A + 4832128); /* [64, 128] */
+  float *d_gru1_addn_t3 = (float *)(A + 10206080); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 73728, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t4, gru1_sigmoid_t4, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 256, gru1_sigmoid_t3_2, gru1_mul_stack + 16384, gru1_sigmoid_t3, d_gru1_addn_t3, d_gru1_mul_concat_stack + 590080, d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952);
+  float *d_gru1_mul_t3 = (float *)(A + 3197952); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 590080, gru1_sigmoid_t3_2, d_gru1_mul_t3);
   k27_concat(d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952, d_gru1_mul_t3, d_gru1_mul_concat_stack_2 + 49152);
-  float *d_gru1_matmul_weight_hh_t3 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 49152, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t3);
-  float *gru1_sub_t2 = (float *)(A + 4307840); /* [64, 128] */
+  float *gru1_sub_t2 = (float *)(A + 4635520); /* [64, 128] */
   float *gru1_tanh_t2 = (float *)(A + 4701056); /* [64, 128] */
-  float *gru1_add_t2_2 = (float *)(A + 4602752); /* [64, 384] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 4340608); /* [64, 128] */
-  float *gru1_sigmoid_t2 = (float *)(A + 4275072); /* [64, 128] */
-  float *d_gru1_addn_t2 = (float *)(A + 266240); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t3, gru1_sigmoid_t3, d_gru1_matmul_weight_hh_t3, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 256, gru1_sigmoid_t2_2, gru1_mul_stack + 8192, gru1_sigmoid_t2, d_gru1_addn_t2, d_gru1_mul_concat_stack + 614656, d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528);
-  float *d_gru1_mul_t2 = (float *)(A + 233472); /* [64, 128] */
+  float *gru1_add_t2_2 = (float *)(A + 4504448); /* [64, 384] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 4668288); /* [64, 128] */
+  float *gru1_sigmoid_t2 = (float *)(A + 4602752); /* [64, 128] */
+  float *d_gru1_addn_t2 = (float *)(A + 3197952); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 49152, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t3, gru1_sigmoid_t3, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 256, gru1_sigmoid_t2_2, gru1_mul_stack + 8192, gru1_sigmoid_t2, d_gru1_addn_t2, d_gru1_mul_concat_stack + 614656, d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528);
+  float *d_gru1_mul_t2 = (float *)(A + 4635520); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 614656, gru1_sigmoid_t2_2, d_gru1_mul_t2);
   k27_concat(d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528, d_gru1_mul_t2, d_gru1_mul_concat_stack_2 + 24576);
-  float *d_gru1_matmul_weight_hh_t2 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 24576, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t2);
-  float *gru1_sub_t1 = (float *)(A + 3028992); /* [64, 128] */
+  float *gru1_sub_t1 = (float *)(A + 4406144); /* [64, 128] */
   float *gru1_tanh_t1 = (float *)(A + 4471680); /* [64, 128] */
-  float *gru1_add_t1_2 = (float *)(A + 4373376); /* [64, 384] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 3061760); /* [64, 128] */
-  float *gru1_sigmoid_t1 = (float *)(A + 2996224); /* [64, 128] */
-  float *d_gru1_addn_t1 = (float *)(A + 10014592); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t2, gru1_sigmoid_t2, d_gru1_matmul_weight_hh_t2, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 256, gru1_sigmoid_t1_2, gru1_mul_stack, gru1_sigmoid_t1, d_gru1_addn_t1, d_gru1_mul_concat_stack + 639232, d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104);
-  float *d_gru1_mul_t1 = (float *)(A + 3028992); /* [64, 128] */
+  float *gru1_add_t1_2 = (float *)(A + 4275072); /* [64, 384] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 4438912); /* [64, 128] */
+  float *gru1_sigmoid_t1 = (float *)(A + 4373376); /* [64, 128] */
+  float *d_gru1_addn_t1 = (float *)(A + 10206080); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 24576, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t2, gru1_sigmoid_t2, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 256, gru1_sigmoid_t1_2, gru1_mul_stack, gru1_sigmoid_t1, d_gru1_addn_t1, d_gru1_mul_concat_stack + 639232, d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104);
+  float *d_gru1_mul_t1 = (float *)(A + 3197952); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 639232, gru1_sigmoid_t1_2, d_gru1_mul_t1);
   k27_concat(d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104, d_gru1_mul_t1, d_gru1_mul_concat_stack_2);
-  float *d_gru1_matmul_weight_hh_t1 = (float *)(A + 233472); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t1);
   float *gru1_sub_t0 = (float *)(A + 3292032); /* [64, 128] */
   float *gru1_tanh_t0 = (float *)(A + 3357568); /* [64, 128] */
   float *gru1_sigmoid_t0_2 = (float *)(A + 3324800); /* [64, 128] */
   float *gru1_sigmoid_t0 = (float *)(A + 200704); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t1, gru1_sigmoid_t1, d_gru1_matmul_weight_hh_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
+  k29_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t1, gru1_sigmoid_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
-  float *grad_gru1_weight_ih = (float *)(A + 200704); /* [384, 28] */
-  char *grad_gru1_weight_ih_scratch = A + 4602752; /* 75776 bytes */
-  k31_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
-  float *grad_gru1_weight_hh = (float *)(A + 3094528); /* [384, 128] */
-  char *grad_gru1_weight_hh_scratch = A + 9747328; /* 229376 bytes */
-  k32_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
-  float *grad_gru1_bias_ih = (float *)(A + 10014592); /* [384] */
-  k33_sum_to(d_gru1_mul_concat_stack, grad_gru1_bias_ih);
-  float *d_gru1_mul_t0 = (float *)(A + 3291456); /* [64, 128] */
+  float *grad_gru1_weight_ih = (float *)(A + 3276416); /* [384, 28] */
+  char *grad_gru1_weight_ih_scratch = A + 200704; /* 75776 bytes */
+  k30_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
+  float *grad_gru1_weight_hh = (float *)A; /* [384, 128] */
+  char *grad_gru1_weight_hh_scratch = A + 4275072; /* 229376 bytes */
+  k31_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
+  float *grad_gru1_bias_ih = (float *)(A + 3271296); /* [384] */
+  k32_sum_to(d_gru1_mul_concat_stack, grad_gru1_bias_ih);
+  float *d_gru1_mul_t0 = (float *)(A + 3197952); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 663808, gru1_sigmoid_t0_2, d_gru1_mul_t0);
-  float *d_gru1_mul_concat = (float *)(A + 4602752); /* [64, 384] */
+  float *d_gru1_mul_concat = (float *)(A + 196608); /* [64, 384] */
   k27_concat(d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 10047360); /* [28, 64, 384] */
-  k34_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
-  float *grad_gru1_bias_hh = (float *)(A + 10016128); /* [384] */
-  k33_sum_to(d_gru1_mul_concat_stack_3, grad_gru1_bias_hh);
-  float *d_line11_sub = (float *)(A + 10009472); /* [64, 10] */
-  float *gru1_add_t27_3 = (float *)(A + 299008); /* [64, 128] */
-  float *grad_dense1_weight = (float *)(A + 10017664); /* [10, 128] */
-  char *grad_dense1_weight_scratch = A + 10022784; /* 2560 bytes */
-  k35_matmul(d_line11_sub, gru1_add_t27_3, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 3291200); /* [10] */
-  k36_sum_to(d_line11_sub, grad_dense1_bias);
-  float *line11_sum_to_2 = (float *)(A + 3291392); /* [] */
-  float *loss_value = (float *)(A + 3291264); /* [] */
-  k37_mul_neg(line11_sum_to_2, loss_value);
-  float *line12_sum_to = (float *)(A + 3291136); /* [] */
-  float *metric_accuracy = (float *)(A + 10022784); /* [] */
-  k38_mul(line12_sum_to, metric_accuracy);
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 10206080); /* [28, 64, 384] */
+  k33_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
+  float *grad_gru1_bias_hh = (float *)(A + 3263488); /* [384] */
+  k32_sum_to(d_gru1_mul_concat_stack_3, grad_gru1_bias_hh);
+  float *d_line11_sub = (float *)(A + 3273856); /* [64, 10] */
+  float *gru1_add_t27_3 = (float *)(A + 3230720); /* [64, 128] */
+  float *grad_dense1_weight = (float *)(A + 3197952); /* [10, 128] */
+  char *grad_dense1_weight_scratch = A + 3265024; /* 2560 bytes */
+  k34_matmul(d_line11_sub, gru1_add_t27_3, grad_dense1_weight, grad_dense1_weight_scratch);
+  float *grad_dense1_bias = (float *)(A + 3272832); /* [10] */
+  k35_sum_to(d_line11_sub, grad_dense1_bias);
+  float *line11_sum_to_2 = (float *)(A + 3271168); /* [] */
+  float *loss_value = (float *)(A + 3272896); /* [] */
+  k36_mul_neg(line11_sum_to_2, loss_value);
+  float *line12_sum_to = (float *)(A + 3271232); /* [] */
+  float *metric_accuracy = (float *)(A + 3271168); /* [] */
+  k37_mul(line12_sum_to, metric_accuracy);
 }
 
 float gru_classifier_grad(const float *params, const gru_classifier_batch *in, float *grads, gru_classifier_outputs *out, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -3276,25 +3421,24 @@ float gru_classifier_grad(const float *params, const gru_classifier_batch *in, f
   gru_classifier_grad_1(P, in, A, seed);
   gru_classifier_grad_2(P, in, A, seed);
   gru_classifier_grad_3(P, in, A, seed);
-  gru_classifier_grad_4(P, in, A, seed);
-  float *out_logits = (float *)(A + 10012032); /* [64, 10] */
-  float *loss_value = (float *)(A + 3291264); /* [] */
-  float *metric_accuracy = (float *)(A + 10022784); /* [] */
-  float *grad_gru1_weight_ih = (float *)(A + 200704); /* [384, 28] */
-  float *grad_gru1_weight_hh = (float *)(A + 3094528); /* [384, 128] */
-  float *grad_gru1_bias_ih = (float *)(A + 10014592); /* [384] */
-  float *grad_gru1_bias_hh = (float *)(A + 10016128); /* [384] */
-  float *grad_dense1_weight = (float *)(A + 10017664); /* [10, 128] */
-  float *grad_dense1_bias = (float *)(A + 3291200); /* [10] */
+  float *out_logits = (float *)(A + 3268608); /* [64, 10] */
+  float *loss_value = (float *)(A + 3272896); /* [] */
+  float *metric_accuracy = (float *)(A + 3271168); /* [] */
+  float *grad_gru1_weight_ih = (float *)(A + 3276416); /* [384, 28] */
+  float *grad_gru1_weight_hh = (float *)A; /* [384, 128] */
+  float *grad_gru1_bias_ih = (float *)(A + 3271296); /* [384] */
+  float *grad_gru1_bias_hh = (float *)(A + 3263488); /* [384] */
+  float *grad_dense1_weight = (float *)(A + 3197952); /* [10, 128] */
+  float *grad_dense1_bias = (float *)(A + 3272832); /* [10] */
   if (out) k11_copy(out_logits, out->logits);
-  k39_copy(loss_value, &loss);
-  if (metrics) k39_copy(metric_accuracy, &metrics->accuracy);
-  k40_copy(grad_gru1_weight_ih, grads + 0);
-  k41_copy(grad_gru1_weight_hh, grads + 10752);
-  k42_copy(grad_gru1_bias_ih, grads + 59904);
-  k42_copy(grad_gru1_bias_hh, grads + 60288);
-  k43_copy(grad_dense1_weight, grads + 60672);
-  k44_copy(grad_dense1_bias, grads + 61952);
+  k38_copy(loss_value, &loss);
+  if (metrics) k38_copy(metric_accuracy, &metrics->accuracy);
+  k39_copy(grad_gru1_weight_ih, grads + 0);
+  k40_copy(grad_gru1_weight_hh, grads + 10752);
+  k41_copy(grad_gru1_bias_ih, grads + 59904);
+  k41_copy(grad_gru1_bias_hh, grads + 60288);
+  k42_copy(grad_dense1_weight, grads + 60672);
+  k43_copy(grad_dense1_bias, grads + 61952);
   return loss;
 }
 
@@ -3346,752 +3490,604 @@ static void gru_classifier_train_step_1(float *restrict P, const gru_classifier_
   float *gru1_tanh_t0 = (float *)(A + 3360128); /* [64, 128] */
   float *gru1_mul_stack = (float *)(A + 3392896); /* [27, 64, 128] */
   k12_add_sigmoid_sub(gru1_add_t0 + 128, P + 60416 /* gru1.bias_hh */, gru1_add_t0, P + 60288 /* gru1.bias_hh */, P + 60544 /* gru1.bias_hh */, gru1_add_t0 + 256, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_stack);
-  float *gru1_matmul_weight_hh_t1 = (float *)(A + 2998784); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t1_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t1, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_add_t1 = (float *)(A + 4277632); /* [64, 384] */
+  float *gru1_add_t1 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 638976, P + 59904 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 4375936); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t1, P + 60288 /* gru1.bias_hh */, gru1_add_t1_2);
-  float *gru1_sigmoid_t1 = (float *)(A + 2998784); /* [64, 128] */
-  float *gru1_sub_t1 = (float *)(A + 3031552); /* [64, 128] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 3064320); /* [64, 128] */
+  float *gru1_add_t1_2 = (float *)(A + 4277632); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t1_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t1_2, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_sigmoid_t1 = (float *)(A + 4375936); /* [64, 128] */
+  float *gru1_sub_t1 = (float *)(A + 4408704); /* [64, 128] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 4441472); /* [64, 128] */
   float *gru1_tanh_t1 = (float *)(A + 4474240); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t1 + 128, gru1_add_t1_2 + 128, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 256, gru1_add_t1 + 256, gru1_mul_stack, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_stack + 8192);
-  float *gru1_matmul_weight_hh_t2 = (float *)(A + 4277632); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t2_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t2, gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_add_t2 = (float *)(A + 4507008); /* [64, 384] */
+  float *gru1_add_t2 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 614400, P + 59904 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)(A + 4605312); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t2, P + 60288 /* gru1.bias_hh */, gru1_add_t2_2);
-  float *gru1_sigmoid_t2 = (float *)(A + 4277632); /* [64, 128] */
-  float *gru1_sub_t2 = (float *)(A + 4310400); /* [64, 128] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 4343168); /* [64, 128] */
+  float *gru1_add_t2_2 = (float *)(A + 4507008); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t2_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t2_2, gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_sigmoid_t2 = (float *)(A + 4605312); /* [64, 128] */
+  float *gru1_sub_t2 = (float *)(A + 4638080); /* [64, 128] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 4670848); /* [64, 128] */
   float *gru1_tanh_t2 = (float *)(A + 4703616); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t2 + 128, gru1_add_t2_2 + 128, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 256, gru1_add_t2 + 256, gru1_mul_stack + 8192, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_stack + 16384);
-  float *gru1_matmul_weight_hh_t3 = (float *)(A + 4507008); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t3_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t3, gru1_matmul_weight_hh_t3_scratch);
-  float *gru1_add_t3 = (float *)(A + 4736384); /* [64, 384] */
+  float *gru1_add_t3 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 589824, P + 59904 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 4834688); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t3, P + 60288 /* gru1.bias_hh */, gru1_add_t3_2);
-  float *gru1_sigmoid_t3 = (float *)(A + 4507008); /* [64, 128] */
-  float *gru1_sub_t3 = (float *)(A + 4539776); /* [64, 128] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 4572544); /* [64, 128] */
+  float *gru1_add_t3_2 = (float *)(A + 4736384); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t3_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t3_2, gru1_matmul_weight_hh_t3_scratch);
+  float *gru1_sigmoid_t3 = (float *)(A + 4834688); /* [64, 128] */
+  float *gru1_sub_t3 = (float *)(A + 4867456); /* [64, 128] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 4900224); /* [64, 128] */
   float *gru1_tanh_t3 = (float *)(A + 4932992); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t3 + 128, gru1_add_t3_2 + 128, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 256, gru1_add_t3 + 256, gru1_mul_stack + 16384, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_stack + 24576);
-  float *gru1_matmul_weight_hh_t4 = (float *)(A + 4736384); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t4_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t4, gru1_matmul_weight_hh_t4_scratch);
-  float *gru1_add_t4 = (float *)(A + 4965760); /* [64, 384] */
+  float *gru1_add_t4 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 565248, P + 59904 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)(A + 5064064); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t4, P + 60288 /* gru1.bias_hh */, gru1_add_t4_2);
-  float *gru1_sigmoid_t4 = (float *)(A + 4736384); /* [64, 128] */
-  float *gru1_sub_t4 = (float *)(A + 4769152); /* [64, 128] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 4801920); /* [64, 128] */
+  float *gru1_add_t4_2 = (float *)(A + 4965760); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t4_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t4_2, gru1_matmul_weight_hh_t4_scratch);
+  float *gru1_sigmoid_t4 = (float *)(A + 5064064); /* [64, 128] */
+  float *gru1_sub_t4 = (float *)(A + 5096832); /* [64, 128] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 5129600); /* [64, 128] */
   float *gru1_tanh_t4 = (float *)(A + 5162368); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t4 + 128, gru1_add_t4_2 + 128, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 256, gru1_add_t4 + 256, gru1_mul_stack + 24576, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_stack + 32768);
-  float *gru1_matmul_weight_hh_t5 = (float *)(A + 4965760); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t5_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t5, gru1_matmul_weight_hh_t5_scratch);
-  float *gru1_add_t5 = (float *)(A + 5195136); /* [64, 384] */
+  float *gru1_add_t5 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 540672, P + 59904 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 5293440); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t5, P + 60288 /* gru1.bias_hh */, gru1_add_t5_2);
-  float *gru1_sigmoid_t5 = (float *)(A + 4965760); /* [64, 128] */
-  float *gru1_sub_t5 = (float *)(A + 4998528); /* [64, 128] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 5031296); /* [64, 128] */
+  float *gru1_add_t5_2 = (float *)(A + 5195136); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t5_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t5_2, gru1_matmul_weight_hh_t5_scratch);
+  float *gru1_sigmoid_t5 = (float *)(A + 5293440); /* [64, 128] */
+  float *gru1_sub_t5 = (float *)(A + 5326208); /* [64, 128] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 5358976); /* [64, 128] */
   float *gru1_tanh_t5 = (float *)(A + 5391744); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t5 + 128, gru1_add_t5_2 + 128, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 256, gru1_add_t5 + 256, gru1_mul_stack + 32768, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_stack + 40960);
-  float *gru1_matmul_weight_hh_t6 = (float *)(A + 5195136); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t6_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t6, gru1_matmul_weight_hh_t6_scratch);
-  float *gru1_add_t6 = (float *)(A + 5424512); /* [64, 384] */
+  float *gru1_add_t6 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 516096, P + 59904 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)(A + 5522816); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t6, P + 60288 /* gru1.bias_hh */, gru1_add_t6_2);
-  float *gru1_sigmoid_t6 = (float *)(A + 5195136); /* [64, 128] */
-  float *gru1_sub_t6 = (float *)(A + 5227904); /* [64, 128] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 5260672); /* [64, 128] */
+  float *gru1_add_t6_2 = (float *)(A + 5424512); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t6_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t6_2, gru1_matmul_weight_hh_t6_scratch);
+  float *gru1_sigmoid_t6 = (float *)(A + 5522816); /* [64, 128] */
+  float *gru1_sub_t6 = (float *)(A + 5555584); /* [64, 128] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 5588352); /* [64, 128] */
   float *gru1_tanh_t6 = (float *)(A + 5621120); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t6 + 128, gru1_add_t6_2 + 128, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 256, gru1_add_t6 + 256, gru1_mul_stack + 40960, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_stack + 49152);
-  float *gru1_matmul_weight_hh_t7 = (float *)(A + 5424512); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t7_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t7, gru1_matmul_weight_hh_t7_scratch);
-  float *gru1_add_t7 = (float *)(A + 5653888); /* [64, 384] */
+  float *gru1_add_t7 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 491520, P + 59904 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 5752192); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t7, P + 60288 /* gru1.bias_hh */, gru1_add_t7_2);
-  float *gru1_sigmoid_t7 = (float *)(A + 5424512); /* [64, 128] */
-  float *gru1_sub_t7 = (float *)(A + 5457280); /* [64, 128] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 5490048); /* [64, 128] */
+  float *gru1_add_t7_2 = (float *)(A + 5653888); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t7_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t7_2, gru1_matmul_weight_hh_t7_scratch);
+  float *gru1_sigmoid_t7 = (float *)(A + 5752192); /* [64, 128] */
+  float *gru1_sub_t7 = (float *)(A + 5784960); /* [64, 128] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 5817728); /* [64, 128] */
   float *gru1_tanh_t7 = (float *)(A + 5850496); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t7 + 128, gru1_add_t7_2 + 128, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 256, gru1_add_t7 + 256, gru1_mul_stack + 49152, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_stack + 57344);
-  float *gru1_matmul_weight_hh_t8 = (float *)(A + 5653888); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t8_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t8, gru1_matmul_weight_hh_t8_scratch);
-  float *gru1_add_t8 = (float *)(A + 5883264); /* [64, 384] */
+  float *gru1_add_t8 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 466944, P + 59904 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)(A + 5981568); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t8, P + 60288 /* gru1.bias_hh */, gru1_add_t8_2);
-  float *gru1_sigmoid_t8 = (float *)(A + 5653888); /* [64, 128] */
-  float *gru1_sub_t8 = (float *)(A + 5686656); /* [64, 128] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 5719424); /* [64, 128] */
+  float *gru1_add_t8_2 = (float *)(A + 5883264); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t8_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t8_2, gru1_matmul_weight_hh_t8_scratch);
+  float *gru1_sigmoid_t8 = (float *)(A + 5981568); /* [64, 128] */
+  float *gru1_sub_t8 = (float *)(A + 6014336); /* [64, 128] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 6047104); /* [64, 128] */
   float *gru1_tanh_t8 = (float *)(A + 6079872); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t8 + 128, gru1_add_t8_2 + 128, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 256, gru1_add_t8 + 256, gru1_mul_stack + 57344, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_stack + 65536);
-  float *gru1_matmul_weight_hh_t9 = (float *)(A + 5883264); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t9_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t9, gru1_matmul_weight_hh_t9_scratch);
-  float *gru1_add_t9 = (float *)(A + 6112640); /* [64, 384] */
+  float *gru1_add_t9 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 442368, P + 59904 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 6210944); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t9, P + 60288 /* gru1.bias_hh */, gru1_add_t9_2);
-  float *gru1_sigmoid_t9 = (float *)(A + 5883264); /* [64, 128] */
-  float *gru1_sub_t9 = (float *)(A + 5916032); /* [64, 128] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 5948800); /* [64, 128] */
+  float *gru1_add_t9_2 = (float *)(A + 6112640); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t9_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t9_2, gru1_matmul_weight_hh_t9_scratch);
+  float *gru1_sigmoid_t9 = (float *)(A + 6210944); /* [64, 128] */
+  float *gru1_sub_t9 = (float *)(A + 6243712); /* [64, 128] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 6276480); /* [64, 128] */
   float *gru1_tanh_t9 = (float *)(A + 6309248); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t9 + 128, gru1_add_t9_2 + 128, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 256, gru1_add_t9 + 256, gru1_mul_stack + 65536, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_stack + 73728);
-  float *gru1_matmul_weight_hh_t10 = (float *)(A + 6112640); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t10_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t10, gru1_matmul_weight_hh_t10_scratch);
-  float *gru1_add_t10 = (float *)(A + 6342016); /* [64, 384] */
+  float *gru1_add_t10 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 417792, P + 59904 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)(A + 6440320); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t10, P + 60288 /* gru1.bias_hh */, gru1_add_t10_2);
-  float *gru1_sigmoid_t10 = (float *)(A + 6112640); /* [64, 128] */
-  float *gru1_sub_t10 = (float *)(A + 6145408); /* [64, 128] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 6178176); /* [64, 128] */
+  float *gru1_add_t10_2 = (float *)(A + 6342016); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t10_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t10_2, gru1_matmul_weight_hh_t10_scratch);
+  float *gru1_sigmoid_t10 = (float *)(A + 6440320); /* [64, 128] */
+  float *gru1_sub_t10 = (float *)(A + 6473088); /* [64, 128] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 6505856); /* [64, 128] */
   float *gru1_tanh_t10 = (float *)(A + 6538624); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t10 + 128, gru1_add_t10_2 + 128, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 256, gru1_add_t10 + 256, gru1_mul_stack + 73728, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_stack + 81920);
-  float *gru1_matmul_weight_hh_t11 = (float *)(A + 6342016); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t11_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t11, gru1_matmul_weight_hh_t11_scratch);
-  float *gru1_add_t11 = (float *)(A + 6571392); /* [64, 384] */
+  float *gru1_add_t11 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 393216, P + 59904 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 6669696); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t11, P + 60288 /* gru1.bias_hh */, gru1_add_t11_2);
-  float *gru1_sigmoid_t11 = (float *)(A + 6342016); /* [64, 128] */
-  float *gru1_sub_t11 = (float *)(A + 6374784); /* [64, 128] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 6407552); /* [64, 128] */
+  float *gru1_add_t11_2 = (float *)(A + 6571392); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t11_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t11_2, gru1_matmul_weight_hh_t11_scratch);
+  float *gru1_sigmoid_t11 = (float *)(A + 6669696); /* [64, 128] */
+  float *gru1_sub_t11 = (float *)(A + 6702464); /* [64, 128] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 6735232); /* [64, 128] */
   float *gru1_tanh_t11 = (float *)(A + 6768000); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t11 + 128, gru1_add_t11_2 + 128, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 256, gru1_add_t11 + 256, gru1_mul_stack + 81920, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_stack + 90112);
-  float *gru1_matmul_weight_hh_t12 = (float *)(A + 6571392); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t12_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t12, gru1_matmul_weight_hh_t12_scratch);
-  float *gru1_add_t12 = (float *)(A + 6800768); /* [64, 384] */
+  float *gru1_add_t12 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 368640, P + 59904 /* gru1.bias_ih */, gru1_add_t12);
-  float *gru1_add_t12_2 = (float *)(A + 6899072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t12, P + 60288 /* gru1.bias_hh */, gru1_add_t12_2);
-  float *gru1_sigmoid_t12 = (float *)(A + 6571392); /* [64, 128] */
-  float *gru1_sub_t12 = (float *)(A + 6604160); /* [64, 128] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 6636928); /* [64, 128] */
+  float *gru1_add_t12_2 = (float *)(A + 6800768); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t12_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t12_2, gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_sigmoid_t12 = (float *)(A + 6899072); /* [64, 128] */
+  float *gru1_sub_t12 = (float *)(A + 6931840); /* [64, 128] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 6964608); /* [64, 128] */
   float *gru1_tanh_t12 = (float *)(A + 6997376); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t12 + 128, gru1_add_t12_2 + 128, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 256, gru1_add_t12 + 256, gru1_mul_stack + 90112, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_stack + 98304);
-  float *gru1_matmul_weight_hh_t13 = (float *)(A + 6800768); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t13_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 98304, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t13, gru1_matmul_weight_hh_t13_scratch);
-  float *gru1_add_t13 = (float *)(A + 7030144); /* [64, 384] */
+  float *gru1_add_t13 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 344064, P + 59904 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 7128448); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t13, P + 60288 /* gru1.bias_hh */, gru1_add_t13_2);
-  float *gru1_sigmoid_t13 = (float *)(A + 6800768); /* [64, 128] */
-  float *gru1_sub_t13 = (float *)(A + 6833536); /* [64, 128] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 6866304); /* [64, 128] */
+  float *gru1_add_t13_2 = (float *)(A + 7030144); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t13_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 98304, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t13_2, gru1_matmul_weight_hh_t13_scratch);
+  float *gru1_sigmoid_t13 = (float *)(A + 7128448); /* [64, 128] */
+  float *gru1_sub_t13 = (float *)(A + 7161216); /* [64, 128] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 7193984); /* [64, 128] */
   float *gru1_tanh_t13 = (float *)(A + 7226752); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t13 + 128, gru1_add_t13_2 + 128, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 256, gru1_add_t13 + 256, gru1_mul_stack + 98304, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_stack + 106496);
-  float *gru1_matmul_weight_hh_t14 = (float *)(A + 7030144); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t14_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 106496, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t14, gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_add_t14 = (float *)(A + 7259520); /* [64, 384] */
+  float *gru1_add_t14 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 319488, P + 59904 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_add_t14_2 = (float *)(A + 7357824); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t14, P + 60288 /* gru1.bias_hh */, gru1_add_t14_2);
-  float *gru1_sigmoid_t14 = (float *)(A + 7030144); /* [64, 128] */
-  float *gru1_sub_t14 = (float *)(A + 7062912); /* [64, 128] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 7095680); /* [64, 128] */
+  float *gru1_add_t14_2 = (float *)(A + 7259520); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t14_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 106496, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t14_2, gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_sigmoid_t14 = (float *)(A + 7357824); /* [64, 128] */
+  float *gru1_sub_t14 = (float *)(A + 7390592); /* [64, 128] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 7423360); /* [64, 128] */
   float *gru1_tanh_t14 = (float *)(A + 7456128); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t14 + 128, gru1_add_t14_2 + 128, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 256, gru1_add_t14 + 256, gru1_mul_stack + 106496, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_stack + 114688);
-  float *gru1_matmul_weight_hh_t15 = (float *)(A + 7259520); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t15_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
-  float *gru1_add_t15 = (float *)(A + 7488896); /* [64, 384] */
+  float *gru1_add_t15 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 294912, P + 59904 /* gru1.bias_ih */, gru1_add_t15);
-  float *gru1_add_t15_2 = (float *)(A + 7587200); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t15, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2);
+  float *gru1_add_t15_2 = (float *)(A + 7488896); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t15_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2, gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_sigmoid_t15 = (float *)(A + 7587200); /* [64, 128] */
+  float *gru1_sub_t15 = (float *)(A + 7619968); /* [64, 128] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7652736); /* [64, 128] */
+  float *gru1_tanh_t15 = (float *)(A + 7685504); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_mul_stack + 114688, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_stack + 122880);
+  float *gru1_add_t16 = (float *)(A + 2998784); /* [64, 384] */
+  k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
+  float *gru1_add_t16_2 = (float *)(A + 7718272); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t16_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t16_2, gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_sigmoid_t16 = (float *)(A + 7816576); /* [64, 128] */
+  float *gru1_sub_t16 = (float *)(A + 7849344); /* [64, 128] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 7882112); /* [64, 128] */
+  float *gru1_tanh_t16 = (float *)(A + 7914880); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_mul_stack + 122880, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_stack + 131072);
+  float *gru1_add_t17 = (float *)(A + 2998784); /* [64, 384] */
+  k3_add(gru1_matmul_weight_ih + 245760, P + 59904 /* gru1.bias_ih */, gru1_add_t17);
+  float *gru1_add_t17_2 = (float *)(A + 7947648); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t17_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 131072, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t17_2, gru1_matmul_weight_hh_t17_scratch);
+  float *gru1_sigmoid_t17 = (float *)(A + 8045952); /* [64, 128] */
+  float *gru1_sub_t17 = (float *)(A + 8078720); /* [64, 128] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 8111488); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8144256); /* [64, 128] */
+  k13_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_mul_stack + 131072, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_stack + 139264);
 }
 
 static void gru_classifier_train_step_2(float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_add_t15 = (float *)(A + 7488896); /* [64, 384] */
-  float *gru1_add_t15_2 = (float *)(A + 7587200); /* [64, 384] */
-  float *gru1_mul_stack = (float *)(A + 3392896); /* [27, 64, 128] */
-  float *gru1_sigmoid_t15 = (float *)(A + 7259520); /* [64, 128] */
-  float *gru1_sub_t15 = (float *)(A + 7292288); /* [64, 128] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7325056); /* [64, 128] */
-  float *gru1_tanh_t15 = (float *)(A + 7685504); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_mul_stack + 114688, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_stack + 122880);
-  float *gru1_transpose_weight_hh = (float *)(A + 3097984); /* [128, 384] */
-  float *gru1_matmul_weight_hh_t16 = (float *)(A + 7488896); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t16_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
   float *gru1_matmul_weight_ih = (float *)(A + 246272); /* [1792, 384] */
-  float *gru1_add_t16 = (float *)(A + 7718272); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)(A + 7816576); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t16, P + 60288 /* gru1.bias_hh */, gru1_add_t16_2);
-  float *gru1_sigmoid_t16 = (float *)(A + 7488896); /* [64, 128] */
-  float *gru1_sub_t16 = (float *)(A + 7521664); /* [64, 128] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 7554432); /* [64, 128] */
-  float *gru1_tanh_t16 = (float *)(A + 7914880); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_mul_stack + 122880, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_stack + 131072);
-  float *gru1_matmul_weight_hh_t17 = (float *)(A + 7718272); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t17_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 131072, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t17, gru1_matmul_weight_hh_t17_scratch);
-  float *gru1_add_t17 = (float *)(A + 7947648); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 245760, P + 59904 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 8045952); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t17, P + 60288 /* gru1.bias_hh */, gru1_add_t17_2);
-  float *gru1_sigmoid_t17 = (float *)(A + 7718272); /* [64, 128] */
-  float *gru1_sub_t17 = (float *)(A + 7751040); /* [64, 128] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 7783808); /* [64, 128] */
-  float *gru1_tanh_t17 = (float *)(A + 8144256); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_mul_stack + 131072, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_stack + 139264);
-  float *gru1_matmul_weight_hh_t18 = (float *)(A + 7947648); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t18_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 139264, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t18, gru1_matmul_weight_hh_t18_scratch);
-  float *gru1_add_t18 = (float *)(A + 8177024); /* [64, 384] */
+  float *gru1_add_t18 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 221184, P + 59904 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_add_t18_2 = (float *)(A + 8275328); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t18, P + 60288 /* gru1.bias_hh */, gru1_add_t18_2);
-  float *gru1_sigmoid_t18 = (float *)(A + 7947648); /* [64, 128] */
-  float *gru1_sub_t18 = (float *)(A + 7980416); /* [64, 128] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 8013184); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3392896); /* [27, 64, 128] */
+  float *gru1_transpose_weight_hh = (float *)(A + 3097984); /* [128, 384] */
+  float *gru1_add_t18_2 = (float *)(A + 8177024); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t18_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 139264, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t18_2, gru1_matmul_weight_hh_t18_scratch);
+  float *gru1_sigmoid_t18 = (float *)(A + 8275328); /* [64, 128] */
+  float *gru1_sub_t18 = (float *)(A + 8308096); /* [64, 128] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 8340864); /* [64, 128] */
   float *gru1_tanh_t18 = (float *)(A + 8373632); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t18 + 128, gru1_add_t18_2 + 128, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 256, gru1_add_t18 + 256, gru1_mul_stack + 139264, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_stack + 147456);
-  float *gru1_matmul_weight_hh_t19 = (float *)(A + 8177024); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t19_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 147456, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t19, gru1_matmul_weight_hh_t19_scratch);
-  float *gru1_add_t19 = (float *)(A + 8406400); /* [64, 384] */
+  float *gru1_add_t19 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 196608, P + 59904 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 8504704); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t19, P + 60288 /* gru1.bias_hh */, gru1_add_t19_2);
-  float *gru1_sigmoid_t19 = (float *)(A + 8177024); /* [64, 128] */
-  float *gru1_sub_t19 = (float *)(A + 8209792); /* [64, 128] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 8242560); /* [64, 128] */
+  float *gru1_add_t19_2 = (float *)(A + 8406400); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t19_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 147456, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t19_2, gru1_matmul_weight_hh_t19_scratch);
+  float *gru1_sigmoid_t19 = (float *)(A + 8504704); /* [64, 128] */
+  float *gru1_sub_t19 = (float *)(A + 8537472); /* [64, 128] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 8570240); /* [64, 128] */
   float *gru1_tanh_t19 = (float *)(A + 8603008); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t19 + 128, gru1_add_t19_2 + 128, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 256, gru1_add_t19 + 256, gru1_mul_stack + 147456, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_stack + 155648);
-  float *gru1_matmul_weight_hh_t20 = (float *)(A + 8406400); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t20_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 155648, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t20, gru1_matmul_weight_hh_t20_scratch);
-  float *gru1_add_t20 = (float *)(A + 8635776); /* [64, 384] */
+  float *gru1_add_t20 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 172032, P + 59904 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)(A + 8734080); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t20, P + 60288 /* gru1.bias_hh */, gru1_add_t20_2);
-  float *gru1_sigmoid_t20 = (float *)(A + 8406400); /* [64, 128] */
-  float *gru1_sub_t20 = (float *)(A + 8439168); /* [64, 128] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 8471936); /* [64, 128] */
+  float *gru1_add_t20_2 = (float *)(A + 8635776); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t20_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 155648, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t20_2, gru1_matmul_weight_hh_t20_scratch);
+  float *gru1_sigmoid_t20 = (float *)(A + 8734080); /* [64, 128] */
+  float *gru1_sub_t20 = (float *)(A + 8766848); /* [64, 128] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 8799616); /* [64, 128] */
   float *gru1_tanh_t20 = (float *)(A + 8832384); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t20 + 128, gru1_add_t20_2 + 128, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 256, gru1_add_t20 + 256, gru1_mul_stack + 155648, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_stack + 163840);
-  float *gru1_matmul_weight_hh_t21 = (float *)(A + 8635776); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t21_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 163840, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t21, gru1_matmul_weight_hh_t21_scratch);
-  float *gru1_add_t21 = (float *)(A + 8865152); /* [64, 384] */
+  float *gru1_add_t21 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 147456, P + 59904 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_add_t21_2 = (float *)(A + 8963456); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t21, P + 60288 /* gru1.bias_hh */, gru1_add_t21_2);
-  float *gru1_sigmoid_t21 = (float *)(A + 8635776); /* [64, 128] */
-  float *gru1_sub_t21 = (float *)(A + 8668544); /* [64, 128] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 8701312); /* [64, 128] */
+  float *gru1_add_t21_2 = (float *)(A + 8865152); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t21_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 163840, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t21_2, gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_sigmoid_t21 = (float *)(A + 8963456); /* [64, 128] */
+  float *gru1_sub_t21 = (float *)(A + 8996224); /* [64, 128] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 9028992); /* [64, 128] */
   float *gru1_tanh_t21 = (float *)(A + 9061760); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t21 + 128, gru1_add_t21_2 + 128, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 256, gru1_add_t21 + 256, gru1_mul_stack + 163840, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_stack + 172032);
-  float *gru1_matmul_weight_hh_t22 = (float *)(A + 8865152); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t22_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 172032, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t22, gru1_matmul_weight_hh_t22_scratch);
-  float *gru1_add_t22 = (float *)(A + 9094528); /* [64, 384] */
+  float *gru1_add_t22 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 122880, P + 59904 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)(A + 9192832); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t22, P + 60288 /* gru1.bias_hh */, gru1_add_t22_2);
-  float *gru1_sigmoid_t22 = (float *)(A + 8865152); /* [64, 128] */
-  float *gru1_sub_t22 = (float *)(A + 8897920); /* [64, 128] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 8930688); /* [64, 128] */
+  float *gru1_add_t22_2 = (float *)(A + 9094528); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t22_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 172032, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t22_2, gru1_matmul_weight_hh_t22_scratch);
+  float *gru1_sigmoid_t22 = (float *)(A + 9192832); /* [64, 128] */
+  float *gru1_sub_t22 = (float *)(A + 9225600); /* [64, 128] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 9258368); /* [64, 128] */
   float *gru1_tanh_t22 = (float *)(A + 9291136); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t22 + 128, gru1_add_t22_2 + 128, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 256, gru1_add_t22 + 256, gru1_mul_stack + 172032, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_stack + 180224);
-  float *gru1_matmul_weight_hh_t23 = (float *)(A + 9094528); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t23_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 180224, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t23, gru1_matmul_weight_hh_t23_scratch);
-  float *gru1_add_t23 = (float *)(A + 9323904); /* [64, 384] */
+  float *gru1_add_t23 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 98304, P + 59904 /* gru1.bias_ih */, gru1_add_t23);
-  float *gru1_add_t23_2 = (float *)(A + 9422208); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t23, P + 60288 /* gru1.bias_hh */, gru1_add_t23_2);
-  float *gru1_sigmoid_t23 = (float *)(A + 9094528); /* [64, 128] */
-  float *gru1_sub_t23 = (float *)(A + 9127296); /* [64, 128] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 9160064); /* [64, 128] */
+  float *gru1_add_t23_2 = (float *)(A + 9323904); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t23_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 180224, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t23_2, gru1_matmul_weight_hh_t23_scratch);
+  float *gru1_sigmoid_t23 = (float *)(A + 9422208); /* [64, 128] */
+  float *gru1_sub_t23 = (float *)(A + 9454976); /* [64, 128] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 9487744); /* [64, 128] */
   float *gru1_tanh_t23 = (float *)(A + 9520512); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t23 + 128, gru1_add_t23_2 + 128, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 256, gru1_add_t23 + 256, gru1_mul_stack + 180224, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_mul_stack + 188416);
-  float *gru1_matmul_weight_hh_t24 = (float *)(A + 9323904); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t24_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 188416, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t24, gru1_matmul_weight_hh_t24_scratch);
-  float *gru1_add_t24 = (float *)(A + 9553280); /* [64, 384] */
+  float *gru1_add_t24 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 73728, P + 59904 /* gru1.bias_ih */, gru1_add_t24);
-  float *gru1_add_t24_2 = (float *)(A + 9651584); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t24, P + 60288 /* gru1.bias_hh */, gru1_add_t24_2);
-  float *gru1_sigmoid_t24 = (float *)(A + 9323904); /* [64, 128] */
-  float *gru1_sub_t24 = (float *)(A + 9356672); /* [64, 128] */
-  float *gru1_sigmoid_t24_2 = (float *)(A + 9389440); /* [64, 128] */
+  float *gru1_add_t24_2 = (float *)(A + 9553280); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t24_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 188416, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t24_2, gru1_matmul_weight_hh_t24_scratch);
+  float *gru1_sigmoid_t24 = (float *)(A + 9651584); /* [64, 128] */
+  float *gru1_sub_t24 = (float *)(A + 9684352); /* [64, 128] */
+  float *gru1_sigmoid_t24_2 = (float *)(A + 9717120); /* [64, 128] */
   float *gru1_tanh_t24 = (float *)(A + 9749888); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t24 + 128, gru1_add_t24_2 + 128, gru1_add_t24, gru1_add_t24_2, gru1_add_t24_2 + 256, gru1_add_t24 + 256, gru1_mul_stack + 188416, gru1_sigmoid_t24, gru1_sub_t24, gru1_sigmoid_t24_2, gru1_tanh_t24, gru1_mul_stack + 196608);
-  float *gru1_matmul_weight_hh_t25 = (float *)(A + 9553280); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t25_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 196608, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t25, gru1_matmul_weight_hh_t25_scratch);
-  float *gru1_add_t25 = (float *)(A + 9782656); /* [64, 384] */
+  float *gru1_add_t25 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 49152, P + 59904 /* gru1.bias_ih */, gru1_add_t25);
-  float *gru1_add_t25_2 = (float *)(A + 9880960); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t25, P + 60288 /* gru1.bias_hh */, gru1_add_t25_2);
-  float *gru1_sigmoid_t25 = (float *)(A + 9553280); /* [64, 128] */
-  float *gru1_sub_t25 = (float *)(A + 9586048); /* [64, 128] */
-  float *gru1_sigmoid_t25_2 = (float *)(A + 9618816); /* [64, 128] */
+  float *gru1_add_t25_2 = (float *)(A + 9782656); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t25_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 196608, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t25_2, gru1_matmul_weight_hh_t25_scratch);
+  float *gru1_sigmoid_t25 = (float *)(A + 9880960); /* [64, 128] */
+  float *gru1_sub_t25 = (float *)(A + 9913728); /* [64, 128] */
+  float *gru1_sigmoid_t25_2 = (float *)(A + 9946496); /* [64, 128] */
   float *gru1_tanh_t25 = (float *)(A + 9979264); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t25 + 128, gru1_add_t25_2 + 128, gru1_add_t25, gru1_add_t25_2, gru1_add_t25_2 + 256, gru1_add_t25 + 256, gru1_mul_stack + 196608, gru1_sigmoid_t25, gru1_sub_t25, gru1_sigmoid_t25_2, gru1_tanh_t25, gru1_mul_stack + 204800);
-  float *gru1_matmul_weight_hh_t26 = (float *)(A + 9782656); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t26_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 204800, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t26, gru1_matmul_weight_hh_t26_scratch);
-  float *gru1_add_t26 = (float *)(A + 10012032); /* [64, 384] */
+  float *gru1_add_t26 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih + 24576, P + 59904 /* gru1.bias_ih */, gru1_add_t26);
-  float *gru1_add_t26_2 = (float *)(A + 10110336); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t26, P + 60288 /* gru1.bias_hh */, gru1_add_t26_2);
-  float *gru1_sigmoid_t26 = (float *)(A + 9782656); /* [64, 128] */
-  float *gru1_sub_t26 = (float *)(A + 9815424); /* [64, 128] */
-  float *gru1_sigmoid_t26_2 = (float *)(A + 9848192); /* [64, 128] */
+  float *gru1_add_t26_2 = (float *)(A + 10012032); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t26_scratch = A + 236032; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 204800, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t26_2, gru1_matmul_weight_hh_t26_scratch);
+  float *gru1_sigmoid_t26 = (float *)(A + 10110336); /* [64, 128] */
+  float *gru1_sub_t26 = (float *)(A + 10143104); /* [64, 128] */
+  float *gru1_sigmoid_t26_2 = (float *)(A + 10175872); /* [64, 128] */
   float *gru1_tanh_t26 = (float *)(A + 10208640); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t26 + 128, gru1_add_t26_2 + 128, gru1_add_t26, gru1_add_t26_2, gru1_add_t26_2 + 256, gru1_add_t26 + 256, gru1_mul_stack + 204800, gru1_sigmoid_t26, gru1_sub_t26, gru1_sigmoid_t26_2, gru1_tanh_t26, gru1_mul_stack + 212992);
-  float *gru1_matmul_weight_hh_t27 = (float *)(A + 10012032); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t27_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 212992, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t27, gru1_matmul_weight_hh_t27_scratch);
-  float *gru1_add_t27 = (float *)(A + 3097088); /* [64, 384] */
+  float *gru1_add_t27 = (float *)(A + 2998784); /* [64, 384] */
   k3_add(gru1_matmul_weight_ih, P + 59904 /* gru1.bias_ih */, gru1_add_t27);
-  float *gru1_add_t27_2 = (float *)(A + 3195392); /* [64, 384] */
-  k3_add(gru1_matmul_weight_hh_t27, P + 60288 /* gru1.bias_hh */, gru1_add_t27_2);
-  float *dense1_transpose_weight = (float *)(A + 10012032); /* [128, 10] */
+  float *gru1_add_t27_2 = (float *)(A + 236032); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t27_scratch = A + 334336; /* 4096 bytes */
+  k6_matmul(gru1_mul_stack + 212992, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t27_2, gru1_matmul_weight_hh_t27_scratch);
+  float *dense1_transpose_weight = (float *)(A + 3097088); /* [128, 10] */
   k8_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
-  float *gru1_sigmoid_t27 = (float *)(A + 10017152); /* [64, 128] */
-  float *gru1_sub_t27 = (float *)(A + 10049920); /* [64, 128] */
-  float *gru1_sigmoid_t27_2 = (float *)(A + 236032); /* [64, 128] */
-  float *gru1_tanh_t27 = (float *)(A + 268800); /* [64, 128] */
-  float *gru1_add_t27_3 = (float *)(A + 301568); /* [64, 128] */
+  float *gru1_sigmoid_t27 = (float *)(A + 3102208); /* [64, 128] */
+  float *gru1_sub_t27 = (float *)(A + 3134976); /* [64, 128] */
+  float *gru1_sigmoid_t27_2 = (float *)(A + 3167744); /* [64, 128] */
+  float *gru1_tanh_t27 = (float *)(A + 3200512); /* [64, 128] */
+  float *gru1_add_t27_3 = (float *)(A + 3233280); /* [64, 128] */
   k13_add_sigmoid_sub(gru1_add_t27 + 128, gru1_add_t27_2 + 128, gru1_add_t27, gru1_add_t27_2, gru1_add_t27_2 + 256, gru1_add_t27 + 256, gru1_mul_stack + 212992, gru1_sigmoid_t27, gru1_sub_t27, gru1_sigmoid_t27_2, gru1_tanh_t27, gru1_add_t27_3);
-  float *dense1_matmul_weight = (float *)(A + 10082688); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 10085248; /* 4096 bytes */
+  float *dense1_matmul_weight = (float *)(A + 3266048); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 3268608; /* 4096 bytes */
   k9_matmul(gru1_add_t27_3, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *dense1_add = (float *)(A + 10012032); /* [64, 10] */
+  float *dense1_add = (float *)(A + 3268608); /* [64, 10] */
   k10_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, dense1_add);
-  float *line11_log_softmax = (float *)(A + 10014592); /* [64, 10] */
+  float *line11_log_softmax = (float *)(A + 3266048); /* [64, 10] */
   k15_log_softmax(dense1_add, line11_log_softmax);
   float *line11_one_hot = (float *)A; /* [64, 10] */
-  float *line11_mul = (float *)(A + 10082688); /* [64, 10] */
+  float *line11_mul = (float *)(A + 3271168); /* [64, 10] */
   k16_mul(line11_one_hot, line11_log_softmax, line11_mul);
-  float *line11_sum_to = (float *)(A + 3293696); /* [64, 1] */
+  float *line11_sum_to = (float *)(A + 3273728); /* [64, 1] */
   k17_sum_to(line11_mul, line11_sum_to);
-  float *line11_sum_to_2 = (float *)(A + 3293952); /* [] */
+  float *line11_sum_to_2 = (float *)(A + 3271168); /* [] */
   k18_sum_to(line11_sum_to, line11_sum_to_2);
-  int32_t *line12_argmax = (int32_t *)(A + 3293696); /* [64] */
+  int32_t *line12_argmax = (int32_t *)(A + 3271232); /* [64] */
   k19_argmax(dense1_add, line12_argmax);
-  float *line12_equal = (float *)(A + 3294016); /* [64] */
+  float *line12_equal = (float *)(A + 3268608); /* [64] */
   k20_equal(line12_argmax, in->y, line12_equal);
-  float *line12_sum_to = (float *)(A + 3293696); /* [] */
+  float *line12_sum_to = (float *)(A + 3268864); /* [] */
   k18_sum_to(line12_equal, line12_sum_to);
-  float *d_line11_mul = (float *)(A + 10012032); /* [64, 10] */
+  float *d_line11_mul = (float *)(A + 3271232); /* [64, 10] */
   k21_mul(line11_one_hot, d_line11_mul);
-  float *d_line11_sum_to = (float *)(A + 3294016); /* [64, 1] */
+  float *d_line11_sum_to = (float *)(A + 3268608); /* [64, 1] */
   k17_sum_to(d_line11_mul, d_line11_sum_to);
   float *d_line11_sub = (float *)A; /* [64, 10] */
   k22_exp_mul_sub(line11_log_softmax, d_line11_sum_to, d_line11_mul, d_line11_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 3097088); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 3294016; /* 320 bytes */
+  float *d_dense1_matmul_weight = (float *)(A + 334336); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 3268928; /* 320 bytes */
   k23_matmul(d_line11_sub, P + 60672 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
   float *d_gru1_mul_concat_stack = (float *)(A + 10241408); /* [28, 64, 384] */
   k24_mul_mul_sub(d_dense1_matmul_weight, gru1_sub_t27, gru1_tanh_t27, gru1_add_t27_2 + 256, gru1_sigmoid_t27_2, d_gru1_mul_concat_stack + 256, d_gru1_mul_concat_stack);
   k25_mul_mul_neg(d_dense1_matmul_weight, gru1_mul_stack + 212992, gru1_tanh_t27, gru1_sigmoid_t27, gru1_sub_t27, d_gru1_mul_concat_stack + 128);
-  float *d_gru1_mul_t27 = (float *)(A + 268800); /* [64, 128] */
+  float *d_gru1_mul_t27 = (float *)(A + 3134976); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 256, gru1_sigmoid_t27_2, d_gru1_mul_t27);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 367104); /* [27, 64, 384] */
   k27_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 128, d_gru1_mul_t27, d_gru1_mul_concat_stack_2 + 638976);
-  float *d_gru1_matmul_weight_hh_t27 = (float *)(A + 10049920); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t27);
-  float *d_gru1_addn_t26 = (float *)(A + 236032); /* [64, 128] */
-  k29_mul_addn_mul(d_dense1_matmul_weight, gru1_sigmoid_t27, d_gru1_matmul_weight_hh_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26_2 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
+  float *d_gru1_addn_t26 = (float *)(A + 3200512); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_dense1_matmul_weight, gru1_sigmoid_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26_2 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
+  float *d_gru1_mul_t26 = (float *)(A + 10143104); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26_2, d_gru1_mul_t26);
+  k27_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26, d_gru1_mul_concat_stack_2 + 614400);
+  float *d_gru1_addn_t25 = (float *)(A + 10208640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t26, gru1_sigmoid_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25_2 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
+  float *d_gru1_mul_t25 = (float *)(A + 3200512); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 49408, gru1_sigmoid_t25_2, d_gru1_mul_t25);
+  k27_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280, d_gru1_mul_t25, d_gru1_mul_concat_stack_2 + 589824);
+  float *d_gru1_addn_t24 = (float *)(A + 3200512); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t25, gru1_sigmoid_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24_2 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
+  float *d_gru1_mul_t24 = (float *)(A + 9684352); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 73984, gru1_sigmoid_t24_2, d_gru1_mul_t24);
+  k27_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
+  float *d_gru1_addn_t23 = (float *)(A + 10208640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t24, gru1_sigmoid_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
+  float *d_gru1_mul_t23 = (float *)(A + 3200512); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 98560, gru1_sigmoid_t23_2, d_gru1_mul_t23);
+  k27_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
+  float *d_gru1_addn_t22 = (float *)(A + 3200512); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t23, gru1_sigmoid_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
+  float *d_gru1_mul_t22 = (float *)(A + 9225600); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 123136, gru1_sigmoid_t22_2, d_gru1_mul_t22);
+  k27_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
+  float *d_gru1_addn_t21 = (float *)(A + 10208640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t22, gru1_sigmoid_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
+  float *d_gru1_mul_t21 = (float *)(A + 3200512); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 147712, gru1_sigmoid_t21_2, d_gru1_mul_t21);
+  k27_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
+  float *d_gru1_addn_t20 = (float *)(A + 3200512); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t21, gru1_sigmoid_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
+  float *d_gru1_mul_t20 = (float *)(A + 8766848); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 172288, gru1_sigmoid_t20_2, d_gru1_mul_t20);
+  k27_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
+  float *d_gru1_addn_t19 = (float *)(A + 10208640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t20, gru1_sigmoid_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
+  float *d_gru1_mul_t19 = (float *)(A + 3200512); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 196864, gru1_sigmoid_t19_2, d_gru1_mul_t19);
+  k27_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
+  float *d_gru1_addn_t18 = (float *)(A + 3200512); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t19, gru1_sigmoid_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
+  float *d_gru1_mul_t18 = (float *)(A + 8308096); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 221440, gru1_sigmoid_t18_2, d_gru1_mul_t18);
+  k27_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
+  float *gru1_sub_t17 = (float *)(A + 8078720); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8144256); /* [64, 128] */
+  float *gru1_add_t17_2 = (float *)(A + 7947648); /* [64, 384] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 8111488); /* [64, 128] */
+  float *gru1_sigmoid_t17 = (float *)(A + 8045952); /* [64, 128] */
+  float *d_gru1_addn_t17 = (float *)(A + 10208640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t18, gru1_sigmoid_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
+  float *d_gru1_mul_t17 = (float *)(A + 3200512); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
+  k27_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
+  float *gru1_sub_t16 = (float *)(A + 7849344); /* [64, 128] */
+  float *gru1_tanh_t16 = (float *)(A + 7914880); /* [64, 128] */
+  float *gru1_add_t16_2 = (float *)(A + 7718272); /* [64, 384] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 7882112); /* [64, 128] */
+  float *gru1_sigmoid_t16 = (float *)(A + 7816576); /* [64, 128] */
+  float *d_gru1_addn_t16 = (float *)(A + 3200512); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t17, gru1_sigmoid_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
+  float *d_gru1_mul_t16 = (float *)(A + 7849344); /* [64, 128] */
+  k26_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16_2, d_gru1_mul_t16);
+  k27_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16, d_gru1_mul_concat_stack_2 + 368640);
+  float *gru1_sub_t15 = (float *)(A + 7619968); /* [64, 128] */
+  float *gru1_tanh_t15 = (float *)(A + 7685504); /* [64, 128] */
+  float *gru1_add_t15_2 = (float *)(A + 7488896); /* [64, 384] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7652736); /* [64, 128] */
+  float *gru1_sigmoid_t15 = (float *)(A + 7587200); /* [64, 128] */
+  float *d_gru1_addn_t15 = (float *)(A + 10208640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t16, gru1_sigmoid_t16, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 256, gru1_sigmoid_t15_2, gru1_mul_stack + 114688, gru1_sigmoid_t15, d_gru1_addn_t15, d_gru1_mul_concat_stack + 295168, d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040);
 }
 
 static void gru_classifier_train_step_3(float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_gru1_mul_concat_stack = (float *)(A + 10241408); /* [28, 64, 384] */
-  float *gru1_sigmoid_t26_2 = (float *)(A + 9848192); /* [64, 128] */
-  float *d_gru1_mul_t26 = (float *)(A + 268800); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26_2, d_gru1_mul_t26);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
-  k27_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26, d_gru1_mul_concat_stack_2 + 614400);
-  float *d_gru1_matmul_weight_hh_t26 = (float *)(A + 268800); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t26);
-  float *d_gru1_addn_t26 = (float *)(A + 236032); /* [64, 128] */
-  float *gru1_sigmoid_t26 = (float *)(A + 9782656); /* [64, 128] */
-  float *gru1_sub_t25 = (float *)(A + 9586048); /* [64, 128] */
-  float *gru1_tanh_t25 = (float *)(A + 9979264); /* [64, 128] */
-  float *gru1_add_t25_2 = (float *)(A + 9880960); /* [64, 384] */
-  float *gru1_sigmoid_t25_2 = (float *)(A + 9618816); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3392896); /* [27, 64, 128] */
-  float *gru1_sigmoid_t25 = (float *)(A + 9553280); /* [64, 128] */
-  float *d_gru1_addn_t25 = (float *)(A + 9815424); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t26, gru1_sigmoid_t26, d_gru1_matmul_weight_hh_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25_2 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
-  float *d_gru1_mul_t25 = (float *)(A + 9586048); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 49408, gru1_sigmoid_t25_2, d_gru1_mul_t25);
-  k27_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280, d_gru1_mul_t25, d_gru1_mul_concat_stack_2 + 589824);
-  float *d_gru1_matmul_weight_hh_t25 = (float *)(A + 9782656); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t25);
-  float *gru1_sub_t24 = (float *)(A + 9356672); /* [64, 128] */
-  float *gru1_tanh_t24 = (float *)(A + 9749888); /* [64, 128] */
-  float *gru1_add_t24_2 = (float *)(A + 9651584); /* [64, 384] */
-  float *gru1_sigmoid_t24_2 = (float *)(A + 9389440); /* [64, 128] */
-  float *gru1_sigmoid_t24 = (float *)(A + 9323904); /* [64, 128] */
-  float *d_gru1_addn_t24 = (float *)(A + 236032); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t25, gru1_sigmoid_t25, d_gru1_matmul_weight_hh_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24_2 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
-  float *d_gru1_mul_t24 = (float *)(A + 268800); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 73984, gru1_sigmoid_t24_2, d_gru1_mul_t24);
-  k27_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
-  float *d_gru1_matmul_weight_hh_t24 = (float *)(A + 268800); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t24);
-  float *gru1_sub_t23 = (float *)(A + 9127296); /* [64, 128] */
-  float *gru1_tanh_t23 = (float *)(A + 9520512); /* [64, 128] */
-  float *gru1_add_t23_2 = (float *)(A + 9422208); /* [64, 384] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 9160064); /* [64, 128] */
-  float *gru1_sigmoid_t23 = (float *)(A + 9094528); /* [64, 128] */
-  float *d_gru1_addn_t23 = (float *)(A + 9356672); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t24, gru1_sigmoid_t24, d_gru1_matmul_weight_hh_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
-  float *d_gru1_mul_t23 = (float *)(A + 9127296); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 98560, gru1_sigmoid_t23_2, d_gru1_mul_t23);
-  k27_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
-  float *d_gru1_matmul_weight_hh_t23 = (float *)(A + 9323904); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t23);
-  float *gru1_sub_t22 = (float *)(A + 8897920); /* [64, 128] */
-  float *gru1_tanh_t22 = (float *)(A + 9291136); /* [64, 128] */
-  float *gru1_add_t22_2 = (float *)(A + 9192832); /* [64, 384] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 8930688); /* [64, 128] */
-  float *gru1_sigmoid_t22 = (float *)(A + 8865152); /* [64, 128] */
-  float *d_gru1_addn_t22 = (float *)(A + 236032); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t23, gru1_sigmoid_t23, d_gru1_matmul_weight_hh_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
-  float *d_gru1_mul_t22 = (float *)(A + 268800); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 123136, gru1_sigmoid_t22_2, d_gru1_mul_t22);
-  k27_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
-  float *d_gru1_matmul_weight_hh_t22 = (float *)(A + 268800); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t22);
-  float *gru1_sub_t21 = (float *)(A + 8668544); /* [64, 128] */
-  float *gru1_tanh_t21 = (float *)(A + 9061760); /* [64, 128] */
-  float *gru1_add_t21_2 = (float *)(A + 8963456); /* [64, 384] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 8701312); /* [64, 128] */
-  float *gru1_sigmoid_t21 = (float *)(A + 8635776); /* [64, 128] */
-  float *d_gru1_addn_t21 = (float *)(A + 8897920); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t22, gru1_sigmoid_t22, d_gru1_matmul_weight_hh_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
-  float *d_gru1_mul_t21 = (float *)(A + 8668544); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 147712, gru1_sigmoid_t21_2, d_gru1_mul_t21);
-  k27_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
-  float *d_gru1_matmul_weight_hh_t21 = (float *)(A + 8865152); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t21);
-  float *gru1_sub_t20 = (float *)(A + 8439168); /* [64, 128] */
-  float *gru1_tanh_t20 = (float *)(A + 8832384); /* [64, 128] */
-  float *gru1_add_t20_2 = (float *)(A + 8734080); /* [64, 384] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 8471936); /* [64, 128] */
-  float *gru1_sigmoid_t20 = (float *)(A + 8406400); /* [64, 128] */
-  float *d_gru1_addn_t20 = (float *)(A + 236032); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t21, gru1_sigmoid_t21, d_gru1_matmul_weight_hh_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
-  float *d_gru1_mul_t20 = (float *)(A + 268800); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 172288, gru1_sigmoid_t20_2, d_gru1_mul_t20);
-  k27_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
-  float *d_gru1_matmul_weight_hh_t20 = (float *)(A + 268800); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t20);
-  float *gru1_sub_t19 = (float *)(A + 8209792); /* [64, 128] */
-  float *gru1_tanh_t19 = (float *)(A + 8603008); /* [64, 128] */
-  float *gru1_add_t19_2 = (float *)(A + 8504704); /* [64, 384] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 8242560); /* [64, 128] */
-  float *gru1_sigmoid_t19 = (float *)(A + 8177024); /* [64, 128] */
-  float *d_gru1_addn_t19 = (float *)(A + 8439168); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t20, gru1_sigmoid_t20, d_gru1_matmul_weight_hh_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
-  float *d_gru1_mul_t19 = (float *)(A + 8209792); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 196864, gru1_sigmoid_t19_2, d_gru1_mul_t19);
-  k27_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
-  float *d_gru1_matmul_weight_hh_t19 = (float *)(A + 8406400); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t19);
-  float *gru1_sub_t18 = (float *)(A + 7980416); /* [64, 128] */
-  float *gru1_tanh_t18 = (float *)(A + 8373632); /* [64, 128] */
-  float *gru1_add_t18_2 = (float *)(A + 8275328); /* [64, 384] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 8013184); /* [64, 128] */
-  float *gru1_sigmoid_t18 = (float *)(A + 7947648); /* [64, 128] */
-  float *d_gru1_addn_t18 = (float *)(A + 236032); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t19, gru1_sigmoid_t19, d_gru1_matmul_weight_hh_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
-  float *d_gru1_mul_t18 = (float *)(A + 268800); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 221440, gru1_sigmoid_t18_2, d_gru1_mul_t18);
-  k27_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
-  float *d_gru1_matmul_weight_hh_t18 = (float *)(A + 268800); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t18);
-  float *gru1_sub_t17 = (float *)(A + 7751040); /* [64, 128] */
-  float *gru1_tanh_t17 = (float *)(A + 8144256); /* [64, 128] */
-  float *gru1_add_t17_2 = (float *)(A + 8045952); /* [64, 384] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 7783808); /* [64, 128] */
-  float *gru1_sigmoid_t17 = (float *)(A + 7718272); /* [64, 128] */
-  float *d_gru1_addn_t17 = (float *)(A + 7980416); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t18, gru1_sigmoid_t18, d_gru1_matmul_weight_hh_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
-  float *d_gru1_mul_t17 = (float *)(A + 7751040); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
-  k27_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
-  float *d_gru1_matmul_weight_hh_t17 = (float *)(A + 7947648); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t17);
-  float *gru1_sub_t16 = (float *)(A + 7521664); /* [64, 128] */
-  float *gru1_tanh_t16 = (float *)(A + 7914880); /* [64, 128] */
-  float *gru1_add_t16_2 = (float *)(A + 7816576); /* [64, 384] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 7554432); /* [64, 128] */
-  float *gru1_sigmoid_t16 = (float *)(A + 7488896); /* [64, 128] */
-  float *d_gru1_addn_t16 = (float *)(A + 236032); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t17, gru1_sigmoid_t17, d_gru1_matmul_weight_hh_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
-  float *d_gru1_mul_t16 = (float *)(A + 268800); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16_2, d_gru1_mul_t16);
-  k27_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16, d_gru1_mul_concat_stack_2 + 368640);
-  float *d_gru1_matmul_weight_hh_t16 = (float *)(A + 268800); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t16);
-  float *gru1_sub_t15 = (float *)(A + 7292288); /* [64, 128] */
-  float *gru1_tanh_t15 = (float *)(A + 7685504); /* [64, 128] */
-  float *gru1_add_t15_2 = (float *)(A + 7587200); /* [64, 384] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7325056); /* [64, 128] */
-  float *gru1_sigmoid_t15 = (float *)(A + 7259520); /* [64, 128] */
-  float *d_gru1_addn_t15 = (float *)(A + 7521664); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t16, gru1_sigmoid_t16, d_gru1_matmul_weight_hh_t16, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 256, gru1_sigmoid_t15_2, gru1_mul_stack + 114688, gru1_sigmoid_t15, d_gru1_addn_t15, d_gru1_mul_concat_stack + 295168, d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040);
-  float *d_gru1_mul_t15 = (float *)(A + 7292288); /* [64, 128] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7652736); /* [64, 128] */
+  float *d_gru1_mul_t15 = (float *)(A + 3200512); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 295168, gru1_sigmoid_t15_2, d_gru1_mul_t15);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 367104); /* [27, 64, 384] */
   k27_concat(d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040, d_gru1_mul_t15, d_gru1_mul_concat_stack_2 + 344064);
-  float *d_gru1_matmul_weight_hh_t15 = (float *)(A + 7488896); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 344064, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t15);
-  float *gru1_sub_t14 = (float *)(A + 7062912); /* [64, 128] */
+  float *d_gru1_addn_t15 = (float *)(A + 10208640); /* [64, 128] */
+  float *gru1_sigmoid_t15 = (float *)(A + 7587200); /* [64, 128] */
+  float *gru1_sub_t14 = (float *)(A + 7390592); /* [64, 128] */
   float *gru1_tanh_t14 = (float *)(A + 7456128); /* [64, 128] */
-  float *gru1_add_t14_2 = (float *)(A + 7357824); /* [64, 384] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 7095680); /* [64, 128] */
-  float *gru1_sigmoid_t14 = (float *)(A + 7030144); /* [64, 128] */
-  float *d_gru1_addn_t14 = (float *)(A + 236032); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t15, gru1_sigmoid_t15, d_gru1_matmul_weight_hh_t15, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 256, gru1_sigmoid_t14_2, gru1_mul_stack + 106496, gru1_sigmoid_t14, d_gru1_addn_t14, d_gru1_mul_concat_stack + 319744, d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616);
-  float *d_gru1_mul_t14 = (float *)(A + 268800); /* [64, 128] */
+  float *gru1_add_t14_2 = (float *)(A + 7259520); /* [64, 384] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 7423360); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3392896); /* [27, 64, 128] */
+  float *gru1_sigmoid_t14 = (float *)(A + 7357824); /* [64, 128] */
+  float *d_gru1_addn_t14 = (float *)(A + 3200512); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 344064, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t15, gru1_sigmoid_t15, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 256, gru1_sigmoid_t14_2, gru1_mul_stack + 106496, gru1_sigmoid_t14, d_gru1_addn_t14, d_gru1_mul_concat_stack + 319744, d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616);
+  float *d_gru1_mul_t14 = (float *)(A + 7390592); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 319744, gru1_sigmoid_t14_2, d_gru1_mul_t14);
   k27_concat(d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616, d_gru1_mul_t14, d_gru1_mul_concat_stack_2 + 319488);
-  float *d_gru1_matmul_weight_hh_t14 = (float *)(A + 268800); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 319488, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t14);
-  float *gru1_sub_t13 = (float *)(A + 6833536); /* [64, 128] */
+  float *gru1_sub_t13 = (float *)(A + 7161216); /* [64, 128] */
   float *gru1_tanh_t13 = (float *)(A + 7226752); /* [64, 128] */
-  float *gru1_add_t13_2 = (float *)(A + 7128448); /* [64, 384] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 6866304); /* [64, 128] */
-  float *gru1_sigmoid_t13 = (float *)(A + 6800768); /* [64, 128] */
-  float *d_gru1_addn_t13 = (float *)(A + 7062912); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t14, gru1_sigmoid_t14, d_gru1_matmul_weight_hh_t14, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 256, gru1_sigmoid_t13_2, gru1_mul_stack + 98304, gru1_sigmoid_t13, d_gru1_addn_t13, d_gru1_mul_concat_stack + 344320, d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192);
-  float *d_gru1_mul_t13 = (float *)(A + 6833536); /* [64, 128] */
+  float *gru1_add_t13_2 = (float *)(A + 7030144); /* [64, 384] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 7193984); /* [64, 128] */
+  float *gru1_sigmoid_t13 = (float *)(A + 7128448); /* [64, 128] */
+  float *d_gru1_addn_t13 = (float *)(A + 10208640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 319488, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t14, gru1_sigmoid_t14, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 256, gru1_sigmoid_t13_2, gru1_mul_stack + 98304, gru1_sigmoid_t13, d_gru1_addn_t13, d_gru1_mul_concat_stack + 344320, d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192);
+  float *d_gru1_mul_t13 = (float *)(A + 3200512); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 344320, gru1_sigmoid_t13_2, d_gru1_mul_t13);
   k27_concat(d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192, d_gru1_mul_t13, d_gru1_mul_concat_stack_2 + 294912);
-  float *d_gru1_matmul_weight_hh_t13 = (float *)(A + 7030144); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 294912, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t13);
-  float *gru1_sub_t12 = (float *)(A + 6604160); /* [64, 128] */
+  float *gru1_sub_t12 = (float *)(A + 6931840); /* [64, 128] */
   float *gru1_tanh_t12 = (float *)(A + 6997376); /* [64, 128] */
-  float *gru1_add_t12_2 = (float *)(A + 6899072); /* [64, 384] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 6636928); /* [64, 128] */
-  float *gru1_sigmoid_t12 = (float *)(A + 6571392); /* [64, 128] */
-  float *d_gru1_addn_t12 = (float *)(A + 236032); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t13, gru1_sigmoid_t13, d_gru1_matmul_weight_hh_t13, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 256, gru1_sigmoid_t12_2, gru1_mul_stack + 90112, gru1_sigmoid_t12, d_gru1_addn_t12, d_gru1_mul_concat_stack + 368896, d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768);
-  float *d_gru1_mul_t12 = (float *)(A + 268800); /* [64, 128] */
+  float *gru1_add_t12_2 = (float *)(A + 6800768); /* [64, 384] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 6964608); /* [64, 128] */
+  float *gru1_sigmoid_t12 = (float *)(A + 6899072); /* [64, 128] */
+  float *d_gru1_addn_t12 = (float *)(A + 3200512); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 294912, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t13, gru1_sigmoid_t13, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 256, gru1_sigmoid_t12_2, gru1_mul_stack + 90112, gru1_sigmoid_t12, d_gru1_addn_t12, d_gru1_mul_concat_stack + 368896, d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768);
+  float *d_gru1_mul_t12 = (float *)(A + 6931840); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 368896, gru1_sigmoid_t12_2, d_gru1_mul_t12);
   k27_concat(d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768, d_gru1_mul_t12, d_gru1_mul_concat_stack_2 + 270336);
-  float *d_gru1_matmul_weight_hh_t12 = (float *)(A + 268800); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 270336, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t12);
-  float *gru1_sub_t11 = (float *)(A + 6374784); /* [64, 128] */
+  float *gru1_sub_t11 = (float *)(A + 6702464); /* [64, 128] */
   float *gru1_tanh_t11 = (float *)(A + 6768000); /* [64, 128] */
-  float *gru1_add_t11_2 = (float *)(A + 6669696); /* [64, 384] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 6407552); /* [64, 128] */
-  float *gru1_sigmoid_t11 = (float *)(A + 6342016); /* [64, 128] */
-  float *d_gru1_addn_t11 = (float *)(A + 6604160); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t12, gru1_sigmoid_t12, d_gru1_matmul_weight_hh_t12, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 256, gru1_sigmoid_t11_2, gru1_mul_stack + 81920, gru1_sigmoid_t11, d_gru1_addn_t11, d_gru1_mul_concat_stack + 393472, d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344);
-  float *d_gru1_mul_t11 = (float *)(A + 6374784); /* [64, 128] */
+  float *gru1_add_t11_2 = (float *)(A + 6571392); /* [64, 384] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 6735232); /* [64, 128] */
+  float *gru1_sigmoid_t11 = (float *)(A + 6669696); /* [64, 128] */
+  float *d_gru1_addn_t11 = (float *)(A + 10208640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 270336, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t12, gru1_sigmoid_t12, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 256, gru1_sigmoid_t11_2, gru1_mul_stack + 81920, gru1_sigmoid_t11, d_gru1_addn_t11, d_gru1_mul_concat_stack + 393472, d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344);
+  float *d_gru1_mul_t11 = (float *)(A + 3200512); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 393472, gru1_sigmoid_t11_2, d_gru1_mul_t11);
   k27_concat(d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344, d_gru1_mul_t11, d_gru1_mul_concat_stack_2 + 245760);
-  float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 6571392); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t11);
-}
-
-static void gru_classifier_train_step_4(float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_addn_t11 = (float *)(A + 6604160); /* [64, 128] */
-  float *gru1_sigmoid_t11 = (float *)(A + 6342016); /* [64, 128] */
-  float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 6571392); /* [64, 128] */
-  float *gru1_sub_t10 = (float *)(A + 6145408); /* [64, 128] */
+  float *gru1_sub_t10 = (float *)(A + 6473088); /* [64, 128] */
   float *gru1_tanh_t10 = (float *)(A + 6538624); /* [64, 128] */
-  float *gru1_add_t10_2 = (float *)(A + 6440320); /* [64, 384] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 6178176); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3392896); /* [27, 64, 128] */
-  float *gru1_sigmoid_t10 = (float *)(A + 6112640); /* [64, 128] */
-  float *d_gru1_addn_t10 = (float *)(A + 236032); /* [64, 128] */
-  float *d_gru1_mul_concat_stack = (float *)(A + 10241408); /* [28, 64, 384] */
-  k29_mul_addn_mul(d_gru1_addn_t11, gru1_sigmoid_t11, d_gru1_matmul_weight_hh_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
-  float *d_gru1_mul_t10 = (float *)(A + 268800); /* [64, 128] */
+  float *gru1_add_t10_2 = (float *)(A + 6342016); /* [64, 384] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 6505856); /* [64, 128] */
+  float *gru1_sigmoid_t10 = (float *)(A + 6440320); /* [64, 128] */
+  float *d_gru1_addn_t10 = (float *)(A + 3200512); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t11, gru1_sigmoid_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
+  float *d_gru1_mul_t10 = (float *)(A + 6473088); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 418048, gru1_sigmoid_t10_2, d_gru1_mul_t10);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 334336); /* [27, 64, 384] */
   k27_concat(d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920, d_gru1_mul_t10, d_gru1_mul_concat_stack_2 + 221184);
-  float *d_gru1_matmul_weight_hh_t10 = (float *)(A + 268800); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 221184, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t10);
-  float *gru1_sub_t9 = (float *)(A + 5916032); /* [64, 128] */
+  float *gru1_sub_t9 = (float *)(A + 6243712); /* [64, 128] */
   float *gru1_tanh_t9 = (float *)(A + 6309248); /* [64, 128] */
-  float *gru1_add_t9_2 = (float *)(A + 6210944); /* [64, 384] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 5948800); /* [64, 128] */
-  float *gru1_sigmoid_t9 = (float *)(A + 5883264); /* [64, 128] */
-  float *d_gru1_addn_t9 = (float *)(A + 6145408); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t10, gru1_sigmoid_t10, d_gru1_matmul_weight_hh_t10, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 256, gru1_sigmoid_t9_2, gru1_mul_stack + 65536, gru1_sigmoid_t9, d_gru1_addn_t9, d_gru1_mul_concat_stack + 442624, d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496);
-  float *d_gru1_mul_t9 = (float *)(A + 5916032); /* [64, 128] */
+  float *gru1_add_t9_2 = (float *)(A + 6112640); /* [64, 384] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 6276480); /* [64, 128] */
+  float *gru1_sigmoid_t9 = (float *)(A + 6210944); /* [64, 128] */
+  float *d_gru1_addn_t9 = (float *)(A + 10208640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 221184, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t10, gru1_sigmoid_t10, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 256, gru1_sigmoid_t9_2, gru1_mul_stack + 65536, gru1_sigmoid_t9, d_gru1_addn_t9, d_gru1_mul_concat_stack + 442624, d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496);
+  float *d_gru1_mul_t9 = (float *)(A + 3200512); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 442624, gru1_sigmoid_t9_2, d_gru1_mul_t9);
   k27_concat(d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496, d_gru1_mul_t9, d_gru1_mul_concat_stack_2 + 196608);
-  float *d_gru1_matmul_weight_hh_t9 = (float *)(A + 6112640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 196608, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t9);
-  float *gru1_sub_t8 = (float *)(A + 5686656); /* [64, 128] */
+  float *gru1_sub_t8 = (float *)(A + 6014336); /* [64, 128] */
   float *gru1_tanh_t8 = (float *)(A + 6079872); /* [64, 128] */
-  float *gru1_add_t8_2 = (float *)(A + 5981568); /* [64, 384] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 5719424); /* [64, 128] */
-  float *gru1_sigmoid_t8 = (float *)(A + 5653888); /* [64, 128] */
-  float *d_gru1_addn_t8 = (float *)(A + 236032); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t9, gru1_sigmoid_t9, d_gru1_matmul_weight_hh_t9, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 256, gru1_sigmoid_t8_2, gru1_mul_stack + 57344, gru1_sigmoid_t8, d_gru1_addn_t8, d_gru1_mul_concat_stack + 467200, d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072);
-  float *d_gru1_mul_t8 = (float *)(A + 268800); /* [64, 128] */
+  float *gru1_add_t8_2 = (float *)(A + 5883264); /* [64, 384] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 6047104); /* [64, 128] */
+  float *gru1_sigmoid_t8 = (float *)(A + 5981568); /* [64, 128] */
+  float *d_gru1_addn_t8 = (float *)(A + 3200512); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 196608, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t9, gru1_sigmoid_t9, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 256, gru1_sigmoid_t8_2, gru1_mul_stack + 57344, gru1_sigmoid_t8, d_gru1_addn_t8, d_gru1_mul_concat_stack + 467200, d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072);
+  float *d_gru1_mul_t8 = (float *)(A + 6014336); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 467200, gru1_sigmoid_t8_2, d_gru1_mul_t8);
   k27_concat(d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072, d_gru1_mul_t8, d_gru1_mul_concat_stack_2 + 172032);
-  float *d_gru1_matmul_weight_hh_t8 = (float *)(A + 268800); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 172032, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t8);
-  float *gru1_sub_t7 = (float *)(A + 5457280); /* [64, 128] */
+  float *gru1_sub_t7 = (float *)(A + 5784960); /* [64, 128] */
   float *gru1_tanh_t7 = (float *)(A + 5850496); /* [64, 128] */
-  float *gru1_add_t7_2 = (float *)(A + 5752192); /* [64, 384] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 5490048); /* [64, 128] */
-  float *gru1_sigmoid_t7 = (float *)(A + 5424512); /* [64, 128] */
-  float *d_gru1_addn_t7 = (float *)(A + 5686656); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t8, gru1_sigmoid_t8, d_gru1_matmul_weight_hh_t8, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 256, gru1_sigmoid_t7_2, gru1_mul_stack + 49152, gru1_sigmoid_t7, d_gru1_addn_t7, d_gru1_mul_concat_stack + 491776, d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648);
-  float *d_gru1_mul_t7 = (float *)(A + 5457280); /* [64, 128] */
+  float *gru1_add_t7_2 = (float *)(A + 5653888); /* [64, 384] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 5817728); /* [64, 128] */
+  float *gru1_sigmoid_t7 = (float *)(A + 5752192); /* [64, 128] */
+  float *d_gru1_addn_t7 = (float *)(A + 10208640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 172032, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t8, gru1_sigmoid_t8, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 256, gru1_sigmoid_t7_2, gru1_mul_stack + 49152, gru1_sigmoid_t7, d_gru1_addn_t7, d_gru1_mul_concat_stack + 491776, d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648);
+  float *d_gru1_mul_t7 = (float *)(A + 3200512); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 491776, gru1_sigmoid_t7_2, d_gru1_mul_t7);
   k27_concat(d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648, d_gru1_mul_t7, d_gru1_mul_concat_stack_2 + 147456);
-  float *d_gru1_matmul_weight_hh_t7 = (float *)(A + 5653888); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 147456, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t7);
-  float *gru1_sub_t6 = (float *)(A + 5227904); /* [64, 128] */
+  float *gru1_sub_t6 = (float *)(A + 5555584); /* [64, 128] */
   float *gru1_tanh_t6 = (float *)(A + 5621120); /* [64, 128] */
-  float *gru1_add_t6_2 = (float *)(A + 5522816); /* [64, 384] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 5260672); /* [64, 128] */
-  float *gru1_sigmoid_t6 = (float *)(A + 5195136); /* [64, 128] */
-  float *d_gru1_addn_t6 = (float *)(A + 236032); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t7, gru1_sigmoid_t7, d_gru1_matmul_weight_hh_t7, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 256, gru1_sigmoid_t6_2, gru1_mul_stack + 40960, gru1_sigmoid_t6, d_gru1_addn_t6, d_gru1_mul_concat_stack + 516352, d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224);
-  float *d_gru1_mul_t6 = (float *)(A + 268800); /* [64, 128] */
+  float *gru1_add_t6_2 = (float *)(A + 5424512); /* [64, 384] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 5588352); /* [64, 128] */
+  float *gru1_sigmoid_t6 = (float *)(A + 5522816); /* [64, 128] */
+  float *d_gru1_addn_t6 = (float *)(A + 3200512); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 147456, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t7, gru1_sigmoid_t7, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 256, gru1_sigmoid_t6_2, gru1_mul_stack + 40960, gru1_sigmoid_t6, d_gru1_addn_t6, d_gru1_mul_concat_stack + 516352, d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224);
+  float *d_gru1_mul_t6 = (float *)(A + 5555584); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 516352, gru1_sigmoid_t6_2, d_gru1_mul_t6);
   k27_concat(d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224, d_gru1_mul_t6, d_gru1_mul_concat_stack_2 + 122880);
-  float *d_gru1_matmul_weight_hh_t6 = (float *)(A + 268800); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 122880, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t6);
-  float *gru1_sub_t5 = (float *)(A + 4998528); /* [64, 128] */
+  float *gru1_sub_t5 = (float *)(A + 5326208); /* [64, 128] */
   float *gru1_tanh_t5 = (float *)(A + 5391744); /* [64, 128] */
-  float *gru1_add_t5_2 = (float *)(A + 5293440); /* [64, 384] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 5031296); /* [64, 128] */
-  float *gru1_sigmoid_t5 = (float *)(A + 4965760); /* [64, 128] */
-  float *d_gru1_addn_t5 = (float *)(A + 5227904); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t6, gru1_sigmoid_t6, d_gru1_matmul_weight_hh_t6, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 256, gru1_sigmoid_t5_2, gru1_mul_stack + 32768, gru1_sigmoid_t5, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
-  float *d_gru1_mul_t5 = (float *)(A + 4998528); /* [64, 128] */
+  float *gru1_add_t5_2 = (float *)(A + 5195136); /* [64, 384] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 5358976); /* [64, 128] */
+  float *gru1_sigmoid_t5 = (float *)(A + 5293440); /* [64, 128] */
+  float *d_gru1_addn_t5 = (float *)(A + 10208640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 122880, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t6, gru1_sigmoid_t6, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 256, gru1_sigmoid_t5_2, gru1_mul_stack + 32768, gru1_sigmoid_t5, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
+  float *d_gru1_mul_t5 = (float *)(A + 3200512); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 540928, gru1_sigmoid_t5_2, d_gru1_mul_t5);
   k27_concat(d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800, d_gru1_mul_t5, d_gru1_mul_concat_stack_2 + 98304);
-  float *d_gru1_matmul_weight_hh_t5 = (float *)(A + 5195136); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t5);
-  float *gru1_sub_t4 = (float *)(A + 4769152); /* [64, 128] */
+  float *gru1_sub_t4 = (float *)(A + 5096832); /* [64, 128] */
   float *gru1_tanh_t4 = (float *)(A + 5162368); /* [64, 128] */
-  float *gru1_add_t4_2 = (float *)(A + 5064064); /* [64, 384] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 4801920); /* [64, 128] */
-  float *gru1_sigmoid_t4 = (float *)(A + 4736384); /* [64, 128] */
-  float *d_gru1_addn_t4 = (float *)(A + 236032); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t5, gru1_sigmoid_t5, d_gru1_matmul_weight_hh_t5, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 256, gru1_sigmoid_t4_2, gru1_mul_stack + 24576, gru1_sigmoid_t4, d_gru1_addn_t4, d_gru1_mul_concat_stack + 565504, d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376);
-  float *d_gru1_mul_t4 = (float *)(A + 268800); /* [64, 128] */
+  float *gru1_add_t4_2 = (float *)(A + 4965760); /* [64, 384] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 5129600); /* [64, 128] */
+  float *gru1_sigmoid_t4 = (float *)(A + 5064064); /* [64, 128] */
+  float *d_gru1_addn_t4 = (float *)(A + 3200512); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t5, gru1_sigmoid_t5, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 256, gru1_sigmoid_t4_2, gru1_mul_stack + 24576, gru1_sigmoid_t4, d_gru1_addn_t4, d_gru1_mul_concat_stack + 565504, d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376);
+  float *d_gru1_mul_t4 = (float *)(A + 5096832); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 565504, gru1_sigmoid_t4_2, d_gru1_mul_t4);
   k27_concat(d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376, d_gru1_mul_t4, d_gru1_mul_concat_stack_2 + 73728);
-  float *d_gru1_matmul_weight_hh_t4 = (float *)(A + 268800); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 73728, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t4);
-  float *gru1_sub_t3 = (float *)(A + 4539776); /* [64, 128] */
+  float *gru1_sub_t3 = (float *)(A + 4867456); /* [64, 128] */
   float *gru1_tanh_t3 = (float *)(A + 4932992); /* [64, 128] */
-  float *gru1_add_t3_2 = (float *)(A + 4834688); /* [64, 384] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 4572544); /* [64, 128] */
-  float *gru1_sigmoid_t3 = (float *)(A + 4507008); /* [64, 128] */
-  float *d_gru1_addn_t3 = (float *)(A + 4769152); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t4, gru1_sigmoid_t4, d_gru1_matmul_weight_hh_t4, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 256, gru1_sigmoid_t3_2, gru1_mul_stack + 16384, gru1_sigmoid_t3, d_gru1_addn_t3, d_gru1_mul_concat_stack + 590080, d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952);
-  float *d_gru1_mul_t3 = (float *)(A + 4539776); /* [64, 128] */
+  float *gru1_add_t3_2 = (float *)(A + 4736384); /* [64, 384] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 4900224); /* [64, 128] */
+  float *gru1_sigmoid_t3 = (float *)(A + 4834688); /* [64, 128] */
+  float *d_gru1_addn_t3 = (float *)(A + 10208640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 73728, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t4, gru1_sigmoid_t4, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 256, gru1_sigmoid_t3_2, gru1_mul_stack + 16384, gru1_sigmoid_t3, d_gru1_addn_t3, d_gru1_mul_concat_stack + 590080, d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952);
+  float *d_gru1_mul_t3 = (float *)(A + 3200512); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 590080, gru1_sigmoid_t3_2, d_gru1_mul_t3);
   k27_concat(d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952, d_gru1_mul_t3, d_gru1_mul_concat_stack_2 + 49152);
-  float *d_gru1_matmul_weight_hh_t3 = (float *)(A + 4736384); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 49152, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t3);
-  float *gru1_sub_t2 = (float *)(A + 4310400); /* [64, 128] */
+  float *gru1_sub_t2 = (float *)(A + 4638080); /* [64, 128] */
   float *gru1_tanh_t2 = (float *)(A + 4703616); /* [64, 128] */
-  float *gru1_add_t2_2 = (float *)(A + 4605312); /* [64, 384] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 4343168); /* [64, 128] */
-  float *gru1_sigmoid_t2 = (float *)(A + 4277632); /* [64, 128] */
-  float *d_gru1_addn_t2 = (float *)(A + 236032); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t3, gru1_sigmoid_t3, d_gru1_matmul_weight_hh_t3, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 256, gru1_sigmoid_t2_2, gru1_mul_stack + 8192, gru1_sigmoid_t2, d_gru1_addn_t2, d_gru1_mul_concat_stack + 614656, d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528);
-  float *d_gru1_mul_t2 = (float *)(A + 268800); /* [64, 128] */
+  float *gru1_add_t2_2 = (float *)(A + 4507008); /* [64, 384] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 4670848); /* [64, 128] */
+  float *gru1_sigmoid_t2 = (float *)(A + 4605312); /* [64, 128] */
+  float *d_gru1_addn_t2 = (float *)(A + 3200512); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 49152, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t3, gru1_sigmoid_t3, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 256, gru1_sigmoid_t2_2, gru1_mul_stack + 8192, gru1_sigmoid_t2, d_gru1_addn_t2, d_gru1_mul_concat_stack + 614656, d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528);
+  float *d_gru1_mul_t2 = (float *)(A + 4638080); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 614656, gru1_sigmoid_t2_2, d_gru1_mul_t2);
   k27_concat(d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528, d_gru1_mul_t2, d_gru1_mul_concat_stack_2 + 24576);
-  float *d_gru1_matmul_weight_hh_t2 = (float *)(A + 268800); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 24576, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t2);
-  float *gru1_sub_t1 = (float *)(A + 3031552); /* [64, 128] */
+  float *gru1_sub_t1 = (float *)(A + 4408704); /* [64, 128] */
   float *gru1_tanh_t1 = (float *)(A + 4474240); /* [64, 128] */
-  float *gru1_add_t1_2 = (float *)(A + 4375936); /* [64, 384] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 3064320); /* [64, 128] */
-  float *gru1_sigmoid_t1 = (float *)(A + 2998784); /* [64, 128] */
-  float *d_gru1_addn_t1 = (float *)(A + 4310400); /* [64, 128] */
-  k29_mul_addn_mul(d_gru1_addn_t2, gru1_sigmoid_t2, d_gru1_matmul_weight_hh_t2, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 256, gru1_sigmoid_t1_2, gru1_mul_stack, gru1_sigmoid_t1, d_gru1_addn_t1, d_gru1_mul_concat_stack + 639232, d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104);
-  float *d_gru1_mul_t1 = (float *)(A + 3031552); /* [64, 128] */
+  float *gru1_add_t1_2 = (float *)(A + 4277632); /* [64, 384] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 4441472); /* [64, 128] */
+  float *gru1_sigmoid_t1 = (float *)(A + 4375936); /* [64, 128] */
+  float *d_gru1_addn_t1 = (float *)(A + 10208640); /* [64, 128] */
+  k28_matmul(d_gru1_mul_concat_stack_2 + 24576, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t2, gru1_sigmoid_t2, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 256, gru1_sigmoid_t1_2, gru1_mul_stack, gru1_sigmoid_t1, d_gru1_addn_t1, d_gru1_mul_concat_stack + 639232, d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104);
+  float *d_gru1_mul_t1 = (float *)(A + 3200512); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 639232, gru1_sigmoid_t1_2, d_gru1_mul_t1);
   k27_concat(d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104, d_gru1_mul_t1, d_gru1_mul_concat_stack_2);
-  float *d_gru1_matmul_weight_hh_t1 = (float *)(A + 4277632); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t1);
   float *gru1_sub_t0 = (float *)(A + 3294592); /* [64, 128] */
   float *gru1_tanh_t0 = (float *)(A + 3360128); /* [64, 128] */
   float *gru1_sigmoid_t0_2 = (float *)(A + 3327360); /* [64, 128] */
   float *gru1_sigmoid_t0 = (float *)(A + 203264); /* [64, 128] */
-  k30_mul_addn_mul(d_gru1_addn_t1, gru1_sigmoid_t1, d_gru1_matmul_weight_hh_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
+  k29_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t1, gru1_sigmoid_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
-  float *d_gru1_matmul = (float *)(A + 203264); /* [384, 28] */
-  char *d_gru1_matmul_scratch = A + 4605312; /* 75776 bytes */
-  k31_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, d_gru1_matmul, d_gru1_matmul_scratch);
-  float *opt_sqrt = (float *)(A + 3293760); /* [] */
-  k45_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 3293824); /* [] */
-  k46_pow_sub_div(P + 61968 /* opt.step */, opt_div);
-  float *d_gru1_matmul_2 = (float *)(A + 3097088); /* [384, 128] */
+  float *d_gru1_matmul = (float *)(A + 3271232); /* [384, 28] */
+  char *d_gru1_matmul_scratch = A + 203264; /* 75776 bytes */
+  k30_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, d_gru1_matmul, d_gru1_matmul_scratch);
+  float *opt_sqrt = (float *)(A + 3268928); /* [] */
+  k44_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 3268992); /* [] */
+  k45_pow_sub_div(P + 61968 /* opt.step */, opt_div);
+  float *d_gru1_matmul_2 = (float *)(A + 2560); /* [384, 128] */
   char *d_gru1_matmul_scratch_2 = A + 4277632; /* 229376 bytes */
-  k32_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
-  float *d_gru1_sum_to = (float *)(A + 3294016); /* [384] */
-  k33_sum_to(d_gru1_mul_concat_stack, d_gru1_sum_to);
-  float *d_gru1_mul_t0 = (float *)(A + 246272); /* [64, 128] */
+  k31_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
+  float *d_gru1_sum_to = (float *)(A + 3269056); /* [384] */
+  k32_sum_to(d_gru1_mul_concat_stack, d_gru1_sum_to);
+  float *d_gru1_mul_t0 = (float *)(A + 3200512); /* [64, 128] */
   k26_mul(d_gru1_mul_concat_stack + 663808, gru1_sigmoid_t0_2, d_gru1_mul_t0);
-  float *d_gru1_mul_concat = (float *)(A + 4605312); /* [64, 384] */
+  float *d_gru1_mul_concat = (float *)(A + 203264); /* [64, 384] */
   k27_concat(d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 9749888); /* [28, 64, 384] */
-  k34_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
-  float *d_gru1_sum_to_2 = (float *)(A + 246272); /* [384] */
-  k33_sum_to(d_gru1_mul_concat_stack_3, d_gru1_sum_to_2);
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 10208640); /* [28, 64, 384] */
+  k33_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
+  float *d_gru1_sum_to_2 = (float *)(A + 3266048); /* [384] */
+  k32_sum_to(d_gru1_mul_concat_stack_3, d_gru1_sum_to_2);
   float *d_line11_sub = (float *)A; /* [64, 10] */
-  float *gru1_add_t27_3 = (float *)(A + 301568); /* [64, 128] */
-  float *d_dense1_matmul = (float *)(A + 247808); /* [10, 128] */
-  char *d_dense1_matmul_scratch = A + 252928; /* 2560 bytes */
-  k35_matmul(d_line11_sub, gru1_add_t27_3, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 3293888); /* [10] */
-  k36_sum_to(d_line11_sub, d_dense1_sum_to);
-  float *line11_sum_to_2 = (float *)(A + 3293952); /* [] */
-  float *loss_value = (float *)(A + 4605312); /* [] */
-  k37_mul_neg(line11_sum_to_2, loss_value);
-  float *line12_sum_to = (float *)(A + 3293696); /* [] */
-  float *metric_accuracy = (float *)(A + 3293952); /* [] */
-  k38_mul(line12_sum_to, metric_accuracy);
-  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
-  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
-  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
-  k49_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
-  k50_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
-  k51_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
+  float *gru1_add_t27_3 = (float *)(A + 3233280); /* [64, 128] */
+  float *d_dense1_matmul = (float *)(A + 3200512); /* [10, 128] */
+  char *d_dense1_matmul_scratch = A + 199168; /* 2560 bytes */
+  k34_matmul(d_line11_sub, gru1_add_t27_3, d_dense1_matmul, d_dense1_matmul_scratch);
+  float *d_dense1_sum_to = (float *)(A + 3270592); /* [10] */
+  k35_sum_to(d_line11_sub, d_dense1_sum_to);
+  float *line11_sum_to_2 = (float *)(A + 3271168); /* [] */
+  float *loss_value = (float *)(A + 3270656); /* [] */
+  k36_mul_neg(line11_sum_to_2, loss_value);
+}
+
+static void gru_classifier_train_step_4(float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *line12_sum_to = (float *)(A + 3268864); /* [] */
+  float *metric_accuracy = (float *)(A + 3271168); /* [] */
+  k37_mul(line12_sum_to, metric_accuracy);
+  float *d_gru1_matmul = (float *)(A + 3271232); /* [384, 28] */
+  float *opt_sqrt = (float *)(A + 3268928); /* [] */
+  float *opt_div = (float *)(A + 3268992); /* [] */
+  k46_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
+  float *d_gru1_matmul_2 = (float *)(A + 2560); /* [384, 128] */
+  k47_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
+  float *d_gru1_sum_to = (float *)(A + 3269056); /* [384] */
+  k48_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
+  float *d_gru1_sum_to_2 = (float *)(A + 3266048); /* [384] */
+  k48_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
+  float *d_dense1_matmul = (float *)(A + 3200512); /* [10, 128] */
+  k49_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
+  float *d_dense1_sum_to = (float *)(A + 3270592); /* [10] */
+  k50_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
 }
 
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -4104,25 +4100,25 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
   gru_classifier_train_step_2(P, in, A, seed);
   gru_classifier_train_step_3(P, in, A, seed);
   gru_classifier_train_step_4(P, in, A, seed);
-  float *loss_value = (float *)(A + 4605312); /* [] */
-  float *metric_accuracy = (float *)(A + 3293952); /* [] */
-  k39_copy(loss_value, &loss);
-  if (metrics) k39_copy(metric_accuracy, &metrics->accuracy);
+  float *loss_value = (float *)(A + 3270656); /* [] */
+  float *metric_accuracy = (float *)(A + 3271168); /* [] */
+  k38_copy(loss_value, &loss);
+  if (metrics) k38_copy(metric_accuracy, &metrics->accuracy);
   return loss;
 }
 
 static void gru_classifier_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_sqrt = (float *)A; /* [] */
-  k45_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
+  k44_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 64); /* [] */
-  k46_pow_sub_div(P + 61968 /* opt.step */, opt_div);
-  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, in /* grad.gru1.weight_ih */, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
-  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, in + 10752 /* grad.gru1.weight_hh */, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
-  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, in + 59904 /* grad.gru1.bias_ih */, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
-  k49_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, in + 60288 /* grad.gru1.bias_hh */, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
-  k50_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, in + 60672 /* grad.dense1.weight */, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
-  k51_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, in + 61952 /* grad.dense1.bias */, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
+  k45_pow_sub_div(P + 61968 /* opt.step */, opt_div);
+  k46_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, in /* grad.gru1.weight_ih */, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
+  k47_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, in + 10752 /* grad.gru1.weight_hh */, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
+  k48_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, in + 59904 /* grad.gru1.bias_ih */, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
+  k48_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, in + 60288 /* grad.gru1.bias_hh */, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
+  k49_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, in + 60672 /* grad.dense1.weight */, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
+  k50_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, in + 61952 /* grad.dense1.bias */, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
 }
 
 void gru_classifier_apply(float *params, const float *grads, void *arena) {
@@ -4151,17 +4147,17 @@ void gru_classifier_step_prepare(const float *params, float *step_params) {
 static void gru_classifier_step_1(const float *restrict P, const gru_classifier_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *normalize1_div = (float *)A; /* [1, 28] */
-  k52_sub_div(in->x, normalize1_div);
+  k51_sub_div(in->x, normalize1_div);
   float *gru1_add = (float *)(A + 128); /* [1, 384] */
-  k53_matmul(normalize1_div, P /* gru1.weight_ih, transposed */, P + 59904 /* gru1.bias_ih */, gru1_add);
+  k52_matmul(normalize1_div, P /* gru1.weight_ih, transposed */, P + 59904 /* gru1.bias_ih */, gru1_add);
   float *gru1_add_2 = (float *)(A + 1664); /* [1, 384] */
-  k54_matmul(in->state0, P + 10752 /* gru1.weight_hh, transposed */, P + 60288 /* gru1.bias_hh */, gru1_add_2);
+  k53_matmul(in->state0, P + 10752 /* gru1.weight_hh, transposed */, P + 60288 /* gru1.bias_hh */, gru1_add_2);
   float *gru1_add_3 = (float *)(A + 3200); /* [1, 128] */
-  k55_add_sigmoid_sub(gru1_add + 128, gru1_add_2 + 128, gru1_add, gru1_add_2, gru1_add_2 + 256, gru1_add + 256, in->state0, gru1_add_3);
+  k54_add_sigmoid_sub(gru1_add + 128, gru1_add_2 + 128, gru1_add, gru1_add_2, gru1_add_2 + 256, gru1_add + 256, in->state0, gru1_add_3);
   float *dense1_matmul_weight = (float *)A; /* [1, 10] */
-  k56_matmul(gru1_add_3, P + 60672 /* dense1.weight */, dense1_matmul_weight);
+  k55_matmul(gru1_add_3, P + 60672 /* dense1.weight */, dense1_matmul_weight);
   float *out_logits = (float *)(A + 64); /* [1, 10] */
-  k57_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
+  k56_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
 }
 
 void gru_classifier_step(const float *step_params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena) {
@@ -4177,8 +4173,8 @@ void gru_classifier_step(const float *step_params, gru_classifier_state *state, 
   gru_classifier_step_1(P, in, A, seed);
   float *out_logits = (float *)(A + 64); /* [1, 10] */
   float *gru1_add_3 = (float *)(A + 3200); /* [1, 128] */
-  if (out) k58_copy(out_logits, out->logits);
-  k59_copy(gru1_add_3, state->state0);
+  if (out) k57_copy(out_logits, out->logits);
+  k58_copy(gru1_add_3, state->state0);
 }
 
 void gru_classifier_reset(gru_classifier_state *state) {
@@ -4186,7 +4182,7 @@ void gru_classifier_reset(gru_classifier_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long gru_classifier_tool_arena[5] = {3390336, 12991360, 12993920, 128, 251584};
+const long gru_classifier_tool_arena[5] = {3226496, 12991360, 12993920, 128, 251584};
 const int gru_classifier_tool_dtype = 4; /* bytes per element */
 const int gru_classifier_tool_nparams = 19;
 const char *const gru_classifier_tool_inputs[] = {"x", "y", 0};

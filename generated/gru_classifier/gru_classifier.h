@@ -29,7 +29,7 @@ extern "C" {
 #define GRU_CLASSIFIER_NPARAMS 19
 #define GRU_CLASSIFIER_PARAMS_BYTES 743680
 #define GRU_CLASSIFIER_GRADS_BYTES 247872
-#define GRU_CLASSIFIER_INFER_ARENA_BYTES 3390336
+#define GRU_CLASSIFIER_INFER_ARENA_BYTES 3226496
 #define GRU_CLASSIFIER_GRAD_ARENA_BYTES 12991360
 #define GRU_CLASSIFIER_TRAIN_ARENA_BYTES 12993920
 #define GRU_CLASSIFIER_APPLY_ARENA_BYTES 128
@@ -41,8 +41,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   gru_classifier_predict: 2112 bytes
- *   gru_classifier_grad: 5248 bytes
- *   gru_classifier_train_step: 5248 bytes
+ *   gru_classifier_grad: 5760 bytes
+ *   gru_classifier_train_step: 5760 bytes
  *   gru_classifier_apply: 0 bytes
  *   gru_classifier_step: 2560 bytes
  *   gru_classifier_init, gru_classifier_store, gru_classifier_load, gru_classifier_step_prepare, gru_classifier_reset: 0 bytes

@@ -620,8 +620,8 @@ static void k4_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restr
     }
 }
 
-/* matmul [32, 200] (lstm_dropout.lua:8) */
-static void k5_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [32, 200] (lstm_dropout.lua:8), then fused: add add add over add [32, 200] (lstm_dropout.lua:8) */
+static void k5_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -657,14 +657,62 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 200 + j + c] = acc0[c];
-        out[(i + 1) * 200 + j + c] = acc1[c];
-        out[(i + 2) * 200 + j + c] = acc2[c];
-        out[(i + 3) * 200 + j + c] = acc3[c];
-        out[(i + 4) * 200 + j + c] = acc4[c];
-        out[(i + 5) * 200 + j + c] = acc5[c];
-        out[(i + 6) * 200 + j + c] = acc6[c];
-        out[(i + 7) * 200 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc0[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc1[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc2[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc3[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc4[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc5[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc6[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc7[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
       }
     }
   }
@@ -704,32 +752,69 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 8; c++) {
-        out[i * 200 + j + c] = acc0[c];
-        out[(i + 1) * 200 + j + c] = acc1[c];
-        out[(i + 2) * 200 + j + c] = acc2[c];
-        out[(i + 3) * 200 + j + c] = acc3[c];
-        out[(i + 4) * 200 + j + c] = acc4[c];
-        out[(i + 5) * 200 + j + c] = acc5[c];
-        out[(i + 6) * 200 + j + c] = acc6[c];
-        out[(i + 7) * 200 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc0[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc1[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc2[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc3[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc4[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc5[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc6[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
+          const float t1 = (acc7[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 200 + i1] = t2;
+        }
       }
     }
   }
 }
 
-/* fused: add add add over add [32, 200] (lstm_dropout.lua:8) */
-static void k6_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 200; i1++) {
-      const float t0 = (a0[i0 * 2000 + i1] + a1[i1]);
-      const float t1 = (a2[i0 * 200 + i1] + a3[i1]);
-      const float t2 = (t0 + t1);
-      out0[i0 * 200 + i1] = t2;
-    }
-}
-
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 50] (lstm_dropout.lua:8) */
-static void k7_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k6_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0d = (1.0f + rnnc_expf(-a0[i0 * 200 + i1]));
@@ -749,14 +834,14 @@ static void k7_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 }
 
 /* transpose [50, 1] (lstm_dropout.lua:9) */
-static void k8_transpose(const float *restrict a0, float *restrict out) {
+static void k7_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 50] (lstm_dropout.lua:8) */
-static void k9_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0d = (1.0f + rnnc_expf(-a0[i0 * 200 + i1]));
@@ -775,7 +860,7 @@ static void k9_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 }
 
 /* matmul [32, 1] (lstm_dropout.lua:9) */
-static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k9_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i++) {
     float part0[16] = {0.0f};
     for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[i * 50 + c], a1[c], part0[c]);
@@ -793,7 +878,7 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [32, 1] (lstm_dropout.lua:9) */
-static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k10_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     out0[i0] = t0;
@@ -801,14 +886,14 @@ static void k11_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [32, 1] (lstm_dropout.lua:9) */
-static void k12_copy(const float *restrict a0, float *restrict out) {
+static void k11_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [32, 50] (lstm_dropout.lua:8) */
-static void k13_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k12_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
@@ -827,7 +912,7 @@ static void k13_sigmoid_sigmoid_tanh(const float *restrict a0, const float *rest
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 50] (lstm_dropout.lua:8) */
-static void k14_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
+static void k13_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
@@ -850,7 +935,7 @@ static void k14_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul dropout_mask mul over mul [32, 50] (lstm_dropout.lua:9) */
-static void k15_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, uint64_t seed, uint64_t stream0) {
+static void k14_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, uint64_t seed, uint64_t stream0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 200 + i1])));
@@ -875,7 +960,7 @@ static void k15_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* fused: add sub mul over mul [32, 1] (lstm_dropout.lua:12) */
-static void k16_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k15_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     const float t1 = (t0 - a2[i0]);
@@ -887,7 +972,7 @@ static void k16_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* sum_to [] (lstm_dropout.lua:12) */
-static void k17_sum_to(const float *restrict a0, float *restrict out) {
+static void k16_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++) {
     out[0] += a0[i0];
@@ -895,7 +980,7 @@ static void k17_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul addn over addn [32, 1] (lstm_dropout.lua:12) */
-static void k18_mul_addn(const float *restrict a0, float *restrict out0) {
+static void k17_mul_addn(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (0.03125f * a0[i0]);
     const float t1 = (t0 + t0);
@@ -903,8 +988,8 @@ static void k18_mul_addn(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* matmul [32, 50] (lstm_dropout.lua:9) */
-static void k19_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [32, 50] (lstm_dropout.lua:9), then fused: mul mul mul sub mul mul mul sub mul mul mul sub mul mul mul mul sub mul mul sub mul mul over mul [32, 50] (lstm_dropout.lua:8) */
+static void k18_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i = 0; i < 32; i += 8) {
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -937,14 +1022,246 @@ static void k19_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
       }
     }
   }
@@ -981,55 +1298,253 @@ static void k19_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[i * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] * a2[i0 * 50 + i1]);
+          const float t1 = (t0 * a3[i0 * 50 + i1]);
+          const float t2 = (a4[i0 * 50 + i1] * a4[i0 * 50 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (t4 * a5[i0 * 50 + i1]);
+          const float t6 = (t4 * a6[i0 * 50 + i1]);
+          const float t7 = (1.0f - a7[i0 * 50 + i1]);
+          const float t8 = (a7[i0 * 50 + i1] * t7);
+          const float t9 = (t6 * t8);
+          const float t10 = (t4 * a8[i0 * 50 + i1]);
+          const float t11 = (1.0f - a5[i0 * 50 + i1]);
+          const float t12 = (a5[i0 * 50 + i1] * t11);
+          const float t13 = (t10 * t12);
+          const float t14 = (t4 * a7[i0 * 50 + i1]);
+          const float t15 = (a6[i0 * 50 + i1] * a6[i0 * 50 + i1]);
+          const float t16 = (1.0f - t15);
+          const float t17 = (t14 * t16);
+          const float t18 = (t0 * a4[i0 * 50 + i1]);
+          const float t19 = (1.0f - a3[i0 * 50 + i1]);
+          const float t20 = (a3[i0 * 50 + i1] * t19);
+          const float t21 = (t18 * t20);
+          out0[i0 * 50 + i1] = t5;
+          out1[i0 * 200 + i1] = t9;
+          out2[i0 * 200 + i1] = t13;
+          out3[i0 * 200 + i1] = t17;
+          out4[i0 * 200 + i1] = t21;
+        }
       }
     }
   }
 }
 
-/* fused: mul mul mul sub mul mul mul sub mul mul mul sub mul mul mul mul sub mul mul sub mul mul over mul [32, 50] (lstm_dropout.lua:8) */
-static void k20_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
-      const float t1 = (t0 * a2[i0 * 50 + i1]);
-      const float t2 = (a3[i0 * 50 + i1] * a3[i0 * 50 + i1]);
-      const float t3 = (1.0f - t2);
-      const float t4 = (t1 * t3);
-      const float t5 = (t4 * a4[i0 * 50 + i1]);
-      const float t6 = (t4 * a5[i0 * 50 + i1]);
-      const float t7 = (1.0f - a6[i0 * 50 + i1]);
-      const float t8 = (a6[i0 * 50 + i1] * t7);
-      const float t9 = (t6 * t8);
-      const float t10 = (t4 * a7[i0 * 50 + i1]);
-      const float t11 = (1.0f - a4[i0 * 50 + i1]);
-      const float t12 = (a4[i0 * 50 + i1] * t11);
-      const float t13 = (t10 * t12);
-      const float t14 = (t4 * a6[i0 * 50 + i1]);
-      const float t15 = (a5[i0 * 50 + i1] * a5[i0 * 50 + i1]);
-      const float t16 = (1.0f - t15);
-      const float t17 = (t14 * t16);
-      const float t18 = (t0 * a3[i0 * 50 + i1]);
-      const float t19 = (1.0f - a2[i0 * 50 + i1]);
-      const float t20 = (a2[i0 * 50 + i1] * t19);
-      const float t21 = (t18 * t20);
-      out0[i0 * 50 + i1] = t5;
-      out1[i0 * 200 + i1] = t9;
-      out2[i0 * 200 + i1] = t13;
-      out3[i0 * 200 + i1] = t17;
-      out4[i0 * 200 + i1] = t21;
-    }
-}
-
 /* matmul [32, 50] (lstm_dropout.lua:8) */
-static void k21_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k19_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 200; k++)
@@ -1126,7 +1641,7 @@ static void k21_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul sub mul addn mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [32, 50] (lstm_dropout.lua:8) */
-static void k22_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k20_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
@@ -1155,7 +1670,7 @@ static void k22_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul sub mul mul over mul [32, 50] (lstm_dropout.lua:8) */
-static void k23_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k21_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 50 + i1] * a1[i0 * 50 + i1]);
@@ -1167,7 +1682,7 @@ static void k23_mul_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul sub mul addn mul sub mul mul mul mul sub mul over mul [32, 50] (lstm_dropout.lua:8) */
-static void k24_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
+static void k22_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1600; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (a2[i0] * a2[i0]);
@@ -1188,12 +1703,12 @@ static void k24_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* const [32, 50] (lstm_dropout.lua:8) */
-static void k25_const(float *restrict out) {
+static void k23_const(float *restrict out) {
   for (long i = 0; i < 1600; i++) out[i] = 0.0f;
 }
 
 /* fused: mul sub mul mul over mul [32, 50] (lstm_dropout.lua:8) */
-static void k26_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k24_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1600; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (1.0f - a2[i0]);
@@ -1204,7 +1719,7 @@ static void k26_mul_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* concat [32, 200] (lstm_dropout.lua:8) */
-static void k27_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k25_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 200 + i1] = a0[i0 * 50 + i1];
@@ -1224,7 +1739,7 @@ static void k27_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* stack [32, 10, 200] (lstm_dropout.lua:8) */
-static void k28_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
+static void k26_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       out[i0 * 2000 + i1] = a0[i0 * 200 + i1];
@@ -1268,7 +1783,7 @@ static void k28_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [200, 1] (lstm_dropout.lua:8) */
-static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k27_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 192; j += 16) {
     float (*bp)[16] = (float (*)[16])(void *)scratch;
     for (long k = 0; k < 320; k++) {
@@ -1317,7 +1832,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [200, 50] (lstm_dropout.lua:8) */
-static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 192; j += 16) {
     float (*bp)[16] = (float (*)[16])(void *)scratch;
     for (long k = 0; k < 288; k++) {
@@ -1456,7 +1971,7 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [200] (lstm_dropout.lua:8) */
-static void k31_sum_to(const float *restrict a0, float *restrict out) {
+static void k29_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 200; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 10; i1++)
@@ -1466,7 +1981,7 @@ static void k31_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [1, 50] (lstm_dropout.lua:9) */
-static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
     const long j = 0;
     float (*bp)[1] = (float (*)[1])(void *)scratch;
@@ -1543,7 +2058,7 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul over mul [] (lstm_dropout.lua:12) */
-static void k33_mul(const float *restrict a0, float *restrict out0) {
+static void k31_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.03125f);
     out0[0] = t0;
@@ -1551,21 +2066,21 @@ static void k33_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* copy out mul [] (lstm_dropout.lua:12) */
-static void k34_copy(const float *restrict a0, float *restrict out) {
+static void k32_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out matmul [200, 1] (lstm_dropout.lua:8) */
-static void k35_copy(const float *restrict a0, float *restrict out) {
+static void k33_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [200, 50] (lstm_dropout.lua:8) */
-static void k36_copy(const float *restrict a0, float *restrict out) {
+static void k34_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 200; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1] = a0[i0 * 50 + i1];
@@ -1573,14 +2088,14 @@ static void k36_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [1, 50] (lstm_dropout.lua:9) */
-static void k37_copy(const float *restrict a0, float *restrict out) {
+static void k35_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 50; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* fused: add sub mul over mul [32, 1] (lstm_dropout.lua:12) */
-static void k38_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k36_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     const float t1 = (t0 - a2[i0]);
@@ -1591,7 +2106,7 @@ static void k38_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
-static void k39_add_pow_sub(float *restrict a0, float *restrict out0) {
+static void k37_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -1603,7 +2118,7 @@ static void k39_add_pow_sub(float *restrict a0, float *restrict out0) {
 }
 
 /* fused: pow sub div over div [] */
-static void k40_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k38_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -1613,7 +2128,7 @@ static void k40_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 1]; updated in place: a0, a2, a5 */
-static void k41_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k39_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1635,7 +2150,7 @@ static void k41_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 50]; updated in place: a0, a2, a5 */
-static void k42_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k40_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1657,7 +2172,7 @@ static void k42_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [200]; updated in place: a0, a1, a2, a4, a7, a8 */
-static void k43_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
+static void k41_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -1692,7 +2207,7 @@ static void k43_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1, 50]; updated in place: a0, a2, a5 */
-static void k44_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k42_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1714,7 +2229,7 @@ static void k44_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1]; updated in place: a0, a2, a5 */
-static void k45_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k43_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (0.100000001f * a1[0]);
@@ -1736,7 +2251,7 @@ static void k45_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* matmul [1, 200] (lstm_dropout.lua:8) plus matmul [1, 200] (lstm_dropout.lua:8), then fused: add add add over add [1, 200] (lstm_dropout.lua:8) */
-static void k46_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+static void k44_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1966,7 +2481,7 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 50] (lstm_dropout.lua:8) */
-static void k47_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k45_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0d = (1.0f + rnnc_expf(-a0[i0]));
     const float t1d = (1.0f + rnnc_expf(-a1[i0]));
@@ -1985,7 +2500,7 @@ static void k47_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* matmul [1, 1] (lstm_dropout.lua:9) */
-static void k48_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   float part0[16] = {0.0f};
   for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[c], a1[c], part0[c]);
   for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[16 + c], a1[16 + c], part0[c]);
@@ -2001,7 +2516,7 @@ static void k48_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1] (lstm_dropout.lua:9) */
-static void k49_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k47_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
@@ -2080,83 +2595,65 @@ static void lstm_dropout_predict_1(const float *restrict P, const lstm_dropout_b
   float *lstm1_mul_t0 = (float *)(A + 322432); /* [32, 50] */
   float *lstm1_mul_t0_2 = (float *)(A + 328832); /* [32, 50] */
   k4_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_mul_t0, lstm1_mul_t0_2);
-  float *lstm1_matmul_weight_hh_t1 = (float *)(A + 256832); /* [32, 200] */
+  float *lstm1_add_t1 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 335232; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t0_2, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t1, lstm1_matmul_weight_hh_t1_scratch);
-  float *lstm1_add_t1 = (float *)(A + 336832); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 200, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t1, P + 10416 /* lstm1.bias_hh */, lstm1_add_t1);
+  k5_matmul(lstm1_mul_t0_2, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 200, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_add_t1_2 = (float *)(A + 328832); /* [32, 50] */
-  float *lstm1_mul_t1 = (float *)(A + 256832); /* [32, 50] */
-  k7_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_add_t1_2, lstm1_mul_t1);
-  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 335232); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t2_scratch = A + 360832; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t1, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t2, lstm1_matmul_weight_hh_t2_scratch);
+  float *lstm1_mul_t1 = (float *)(A + 336832); /* [32, 50] */
+  k6_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_add_t1_2, lstm1_mul_t1);
   float *lstm1_add_t2 = (float *)(A + 256832); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 400, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t2, P + 10416 /* lstm1.bias_hh */, lstm1_add_t2);
+  char *lstm1_matmul_weight_hh_t2_scratch = A + 335232; /* 1600 bytes */
+  k5_matmul(lstm1_mul_t1, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 400, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_add_t2_2 = (float *)(A + 322432); /* [32, 50] */
   float *lstm1_mul_t2 = (float *)(A + 335232); /* [32, 50] */
-  k7_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_add_t2_2, lstm1_mul_t2);
-  float *lstm1_matmul_weight_hh_t3 = (float *)(A + 256832); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t3_scratch = A + 328832; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t2, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t3, lstm1_matmul_weight_hh_t3_scratch);
-  float *lstm1_add_t3 = (float *)(A + 335232); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 600, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t3, P + 10416 /* lstm1.bias_hh */, lstm1_add_t3);
+  k6_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_add_t2_2, lstm1_mul_t2);
+  float *lstm1_add_t3 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t3_scratch = A + 341632; /* 1600 bytes */
+  k5_matmul(lstm1_mul_t2, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 600, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_add_t3_2 = (float *)(A + 328832); /* [32, 50] */
-  float *lstm1_mul_t3 = (float *)(A + 256832); /* [32, 50] */
-  k7_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_add_t3_2, lstm1_mul_t3);
-  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 335232); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t4_scratch = A + 360832; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t3, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t4, lstm1_matmul_weight_hh_t4_scratch);
+  float *lstm1_mul_t3 = (float *)(A + 335232); /* [32, 50] */
+  k6_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_add_t3_2, lstm1_mul_t3);
   float *lstm1_add_t4 = (float *)(A + 256832); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 800, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t4, P + 10416 /* lstm1.bias_hh */, lstm1_add_t4);
+  char *lstm1_matmul_weight_hh_t4_scratch = A + 341632; /* 1600 bytes */
+  k5_matmul(lstm1_mul_t3, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 800, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_add_t4_2 = (float *)(A + 322432); /* [32, 50] */
   float *lstm1_mul_t4 = (float *)(A + 335232); /* [32, 50] */
-  k7_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_add_t4_2, lstm1_mul_t4);
-  float *lstm1_matmul_weight_hh_t5 = (float *)(A + 256832); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t5_scratch = A + 328832; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t4, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t5, lstm1_matmul_weight_hh_t5_scratch);
-  float *lstm1_add_t5 = (float *)(A + 335232); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1000, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t5, P + 10416 /* lstm1.bias_hh */, lstm1_add_t5);
+  k6_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_add_t4_2, lstm1_mul_t4);
+  float *lstm1_add_t5 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t5_scratch = A + 341632; /* 1600 bytes */
+  k5_matmul(lstm1_mul_t4, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1000, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_add_t5_2 = (float *)(A + 328832); /* [32, 50] */
-  float *lstm1_mul_t5 = (float *)(A + 256832); /* [32, 50] */
-  k7_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_add_t5_2, lstm1_mul_t5);
-  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 335232); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t6_scratch = A + 360832; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t5, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t6, lstm1_matmul_weight_hh_t6_scratch);
+  float *lstm1_mul_t5 = (float *)(A + 335232); /* [32, 50] */
+  k6_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_add_t5_2, lstm1_mul_t5);
   float *lstm1_add_t6 = (float *)(A + 256832); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1200, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t6, P + 10416 /* lstm1.bias_hh */, lstm1_add_t6);
+  char *lstm1_matmul_weight_hh_t6_scratch = A + 341632; /* 1600 bytes */
+  k5_matmul(lstm1_mul_t5, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1200, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_add_t6_2 = (float *)(A + 322432); /* [32, 50] */
   float *lstm1_mul_t6 = (float *)(A + 335232); /* [32, 50] */
-  k7_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_add_t6_2, lstm1_mul_t6);
-  float *lstm1_matmul_weight_hh_t7 = (float *)(A + 256832); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t7_scratch = A + 328832; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t6, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t7, lstm1_matmul_weight_hh_t7_scratch);
-  float *lstm1_add_t7 = (float *)(A + 335232); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1400, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t7, P + 10416 /* lstm1.bias_hh */, lstm1_add_t7);
+  k6_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_add_t6_2, lstm1_mul_t6);
+  float *lstm1_add_t7 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t7_scratch = A + 341632; /* 1600 bytes */
+  k5_matmul(lstm1_mul_t6, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1400, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_add_t7_2 = (float *)(A + 328832); /* [32, 50] */
-  float *lstm1_mul_t7 = (float *)(A + 256832); /* [32, 50] */
-  k7_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_add_t7_2, lstm1_mul_t7);
-  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 335232); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t8_scratch = A + 360832; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t7, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t8, lstm1_matmul_weight_hh_t8_scratch);
+  float *lstm1_mul_t7 = (float *)(A + 335232); /* [32, 50] */
+  k6_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_add_t7_2, lstm1_mul_t7);
   float *lstm1_add_t8 = (float *)(A + 256832); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1600, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t8, P + 10416 /* lstm1.bias_hh */, lstm1_add_t8);
+  char *lstm1_matmul_weight_hh_t8_scratch = A + 341632; /* 1600 bytes */
+  k5_matmul(lstm1_mul_t7, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1600, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_add_t8_2 = (float *)(A + 322432); /* [32, 50] */
   float *lstm1_mul_t8 = (float *)(A + 335232); /* [32, 50] */
-  k7_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_add_t8_2, lstm1_mul_t8);
-  float *lstm1_matmul_weight_hh_t9 = (float *)(A + 256832); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t9_scratch = A + 328832; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t8, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t9, lstm1_matmul_weight_hh_t9_scratch);
-  float *lstm1_add_t9 = (float *)(A + 335232); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1800, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t9, P + 10416 /* lstm1.bias_hh */, lstm1_add_t9);
-  float *dense1_transpose_weight = (float *)(A + 360832); /* [50, 1] */
-  k8_transpose(P + 10624 /* dense1.weight */, dense1_transpose_weight);
+  k6_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_add_t8_2, lstm1_mul_t8);
+  float *lstm1_add_t9 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t9_scratch = A + 341632; /* 1600 bytes */
+  k5_matmul(lstm1_mul_t8, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1800, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  float *dense1_transpose_weight = (float *)(A + 341632); /* [50, 1] */
+  k7_transpose(P + 10624 /* dense1.weight */, dense1_transpose_weight);
   float *lstm1_mul_t9 = (float *)(A + 328832); /* [32, 50] */
-  k9_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_mul_t9);
-  float *dense1_matmul_weight = (float *)(A + 361088); /* [32, 1] */
-  k10_matmul(lstm1_mul_t9, dense1_transpose_weight, dense1_matmul_weight);
-  float *out_prediction = (float *)(A + 360832); /* [32, 1] */
-  k11_add(dense1_matmul_weight, P + 10688 /* dense1.bias */, out_prediction);
+  k8_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_mul_t9);
+  float *dense1_matmul_weight = (float *)(A + 341888); /* [32, 1] */
+  k9_matmul(lstm1_mul_t9, dense1_transpose_weight, dense1_matmul_weight);
+  float *out_prediction = (float *)(A + 341632); /* [32, 1] */
+  k10_add(dense1_matmul_weight, P + 10688 /* dense1.bias */, out_prediction);
 }
 
 void lstm_dropout_predict(const float *params, const lstm_dropout_batch *in, lstm_dropout_outputs *out, void *arena) {
@@ -2166,8 +2663,8 @@ void lstm_dropout_predict(const float *params, const lstm_dropout_batch *in, lst
   (void)out;
   (void)P, (void)A;
   lstm_dropout_predict_1(P, in, A, seed);
-  float *out_prediction = (float *)(A + 360832); /* [32, 1] */
-  if (out) k12_copy(out_prediction, out->prediction);
+  float *out_prediction = (float *)(A + 341632); /* [32, 1] */
+  if (out) k11_copy(out_prediction, out->prediction);
 }
 
 static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -2186,225 +2683,198 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   float *lstm1_mul_t0 = (float *)(A + 341632); /* [32, 50] */
   float *lstm1_tanh_t0_2 = (float *)(A + 348032); /* [32, 50] */
   float *lstm1_mul_stack = (float *)(A + 354432); /* [9, 32, 50] */
-  k13_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
-  float *lstm1_matmul_weight_hh_t1 = (float *)(A + 256832); /* [32, 200] */
+  k12_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
+  float *lstm1_add_t1 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t1, lstm1_matmul_weight_hh_t1_scratch);
-  float *lstm1_add_t1 = (float *)(A + 413632); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 200, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t1, P + 10416 /* lstm1.bias_hh */, lstm1_add_t1);
-  float *lstm1_sigmoid_t1 = (float *)(A + 256832); /* [32, 50] */
-  float *lstm1_sigmoid_t1_2 = (float *)(A + 263232); /* [32, 50] */
-  float *lstm1_sigmoid_t1_3 = (float *)(A + 269632); /* [32, 50] */
-  float *lstm1_tanh_t1 = (float *)(A + 276032); /* [32, 50] */
+  k5_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 200, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  float *lstm1_sigmoid_t1 = (float *)(A + 413632); /* [32, 50] */
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 420032); /* [32, 50] */
+  float *lstm1_sigmoid_t1_3 = (float *)(A + 426432); /* [32, 50] */
+  float *lstm1_tanh_t1 = (float *)(A + 432832); /* [32, 50] */
   float *lstm1_add_t1_2 = (float *)(A + 439232); /* [32, 50] */
   float *lstm1_tanh_t1_2 = (float *)(A + 445632); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 1600);
-  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 412032); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t2_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 1600, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t2, lstm1_matmul_weight_hh_t2_scratch);
-  float *lstm1_add_t2 = (float *)(A + 452032); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 400, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t2, P + 10416 /* lstm1.bias_hh */, lstm1_add_t2);
-  float *lstm1_sigmoid_t2 = (float *)(A + 412032); /* [32, 50] */
-  float *lstm1_sigmoid_t2_2 = (float *)(A + 418432); /* [32, 50] */
-  float *lstm1_sigmoid_t2_3 = (float *)(A + 424832); /* [32, 50] */
-  float *lstm1_tanh_t2 = (float *)(A + 431232); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 1600);
+  float *lstm1_add_t2 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t2_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 1600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 400, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  float *lstm1_sigmoid_t2 = (float *)(A + 452032); /* [32, 50] */
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 458432); /* [32, 50] */
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 464832); /* [32, 50] */
+  float *lstm1_tanh_t2 = (float *)(A + 471232); /* [32, 50] */
   float *lstm1_add_t2_2 = (float *)(A + 477632); /* [32, 50] */
   float *lstm1_tanh_t2_2 = (float *)(A + 484032); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 3200);
-  float *lstm1_matmul_weight_hh_t3 = (float *)(A + 452032); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t3_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t3, lstm1_matmul_weight_hh_t3_scratch);
-  float *lstm1_add_t3 = (float *)(A + 490432); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 600, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t3, P + 10416 /* lstm1.bias_hh */, lstm1_add_t3);
-  float *lstm1_sigmoid_t3 = (float *)(A + 452032); /* [32, 50] */
-  float *lstm1_sigmoid_t3_2 = (float *)(A + 458432); /* [32, 50] */
-  float *lstm1_sigmoid_t3_3 = (float *)(A + 464832); /* [32, 50] */
-  float *lstm1_tanh_t3 = (float *)(A + 471232); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 3200);
+  float *lstm1_add_t3 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t3_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 600, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  float *lstm1_sigmoid_t3 = (float *)(A + 490432); /* [32, 50] */
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 496832); /* [32, 50] */
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 503232); /* [32, 50] */
+  float *lstm1_tanh_t3 = (float *)(A + 509632); /* [32, 50] */
   float *lstm1_add_t3_2 = (float *)(A + 516032); /* [32, 50] */
   float *lstm1_tanh_t3_2 = (float *)(A + 522432); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 4800);
-  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 490432); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t4_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 4800, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t4, lstm1_matmul_weight_hh_t4_scratch);
-  float *lstm1_add_t4 = (float *)(A + 528832); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 800, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t4, P + 10416 /* lstm1.bias_hh */, lstm1_add_t4);
-  float *lstm1_sigmoid_t4 = (float *)(A + 490432); /* [32, 50] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 496832); /* [32, 50] */
-  float *lstm1_sigmoid_t4_3 = (float *)(A + 503232); /* [32, 50] */
-  float *lstm1_tanh_t4 = (float *)(A + 509632); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 4800);
+  float *lstm1_add_t4 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t4_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 4800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 800, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  float *lstm1_sigmoid_t4 = (float *)(A + 528832); /* [32, 50] */
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 535232); /* [32, 50] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 541632); /* [32, 50] */
+  float *lstm1_tanh_t4 = (float *)(A + 548032); /* [32, 50] */
   float *lstm1_add_t4_2 = (float *)(A + 554432); /* [32, 50] */
   float *lstm1_tanh_t4_2 = (float *)(A + 560832); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 6400);
-  float *lstm1_matmul_weight_hh_t5 = (float *)(A + 528832); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t5_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t5, lstm1_matmul_weight_hh_t5_scratch);
-  float *lstm1_add_t5 = (float *)(A + 567232); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1000, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t5, P + 10416 /* lstm1.bias_hh */, lstm1_add_t5);
-  float *lstm1_sigmoid_t5 = (float *)(A + 528832); /* [32, 50] */
-  float *lstm1_sigmoid_t5_2 = (float *)(A + 535232); /* [32, 50] */
-  float *lstm1_sigmoid_t5_3 = (float *)(A + 541632); /* [32, 50] */
-  float *lstm1_tanh_t5 = (float *)(A + 548032); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 6400);
+  float *lstm1_add_t5 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t5_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1000, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  float *lstm1_sigmoid_t5 = (float *)(A + 567232); /* [32, 50] */
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 573632); /* [32, 50] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 580032); /* [32, 50] */
+  float *lstm1_tanh_t5 = (float *)(A + 586432); /* [32, 50] */
   float *lstm1_add_t5_2 = (float *)(A + 592832); /* [32, 50] */
   float *lstm1_tanh_t5_2 = (float *)(A + 599232); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 8000);
-  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 567232); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t6_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 8000, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t6, lstm1_matmul_weight_hh_t6_scratch);
-  float *lstm1_add_t6 = (float *)(A + 605632); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1200, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t6, P + 10416 /* lstm1.bias_hh */, lstm1_add_t6);
-  float *lstm1_sigmoid_t6 = (float *)(A + 567232); /* [32, 50] */
-  float *lstm1_sigmoid_t6_2 = (float *)(A + 573632); /* [32, 50] */
-  float *lstm1_sigmoid_t6_3 = (float *)(A + 580032); /* [32, 50] */
-  float *lstm1_tanh_t6 = (float *)(A + 586432); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 8000);
+  float *lstm1_add_t6 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t6_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 8000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1200, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  float *lstm1_sigmoid_t6 = (float *)(A + 605632); /* [32, 50] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 612032); /* [32, 50] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 618432); /* [32, 50] */
+  float *lstm1_tanh_t6 = (float *)(A + 624832); /* [32, 50] */
   float *lstm1_add_t6_2 = (float *)(A + 631232); /* [32, 50] */
   float *lstm1_tanh_t6_2 = (float *)(A + 637632); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 9600);
-  float *lstm1_matmul_weight_hh_t7 = (float *)(A + 605632); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t7_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t7, lstm1_matmul_weight_hh_t7_scratch);
-  float *lstm1_add_t7 = (float *)(A + 644032); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1400, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t7, P + 10416 /* lstm1.bias_hh */, lstm1_add_t7);
-  float *lstm1_sigmoid_t7 = (float *)(A + 605632); /* [32, 50] */
-  float *lstm1_sigmoid_t7_2 = (float *)(A + 612032); /* [32, 50] */
-  float *lstm1_sigmoid_t7_3 = (float *)(A + 618432); /* [32, 50] */
-  float *lstm1_tanh_t7 = (float *)(A + 624832); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 9600);
+  float *lstm1_add_t7 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t7_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1400, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  float *lstm1_sigmoid_t7 = (float *)(A + 644032); /* [32, 50] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 650432); /* [32, 50] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 656832); /* [32, 50] */
+  float *lstm1_tanh_t7 = (float *)(A + 663232); /* [32, 50] */
   float *lstm1_add_t7_2 = (float *)(A + 669632); /* [32, 50] */
   float *lstm1_tanh_t7_2 = (float *)(A + 676032); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 11200);
-  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 644032); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t8_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 11200, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t8, lstm1_matmul_weight_hh_t8_scratch);
-  float *lstm1_add_t8 = (float *)(A + 682432); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1600, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t8, P + 10416 /* lstm1.bias_hh */, lstm1_add_t8);
-  float *lstm1_sigmoid_t8 = (float *)(A + 644032); /* [32, 50] */
-  float *lstm1_sigmoid_t8_2 = (float *)(A + 650432); /* [32, 50] */
-  float *lstm1_sigmoid_t8_3 = (float *)(A + 656832); /* [32, 50] */
-  float *lstm1_tanh_t8 = (float *)(A + 663232); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 11200);
+  float *lstm1_add_t8 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t8_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 11200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1600, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  float *lstm1_sigmoid_t8 = (float *)(A + 682432); /* [32, 50] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 688832); /* [32, 50] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 695232); /* [32, 50] */
+  float *lstm1_tanh_t8 = (float *)(A + 701632); /* [32, 50] */
   float *lstm1_add_t8_2 = (float *)(A + 708032); /* [32, 50] */
   float *lstm1_tanh_t8_2 = (float *)(A + 714432); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 12800);
-  float *lstm1_matmul_weight_hh_t9 = (float *)(A + 682432); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t9_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t9, lstm1_matmul_weight_hh_t9_scratch);
-  float *lstm1_add_t9 = (float *)(A + 282432); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1800, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t9, P + 10416 /* lstm1.bias_hh */, lstm1_add_t9);
-  float *dense1_transpose_weight = (float *)(A + 437632); /* [50, 1] */
-  k8_transpose(P + 10624 /* dense1.weight */, dense1_transpose_weight);
-  float *lstm1_sigmoid_t9 = (float *)(A + 308032); /* [32, 50] */
-  float *lstm1_sigmoid_t9_2 = (float *)(A + 314432); /* [32, 50] */
-  float *lstm1_sigmoid_t9_3 = (float *)(A + 682432); /* [32, 50] */
-  float *lstm1_tanh_t9 = (float *)(A + 688832); /* [32, 50] */
-  float *lstm1_tanh_t9_2 = (float *)(A + 695232); /* [32, 50] */
-  float *dropout1_dropout_mask = (float *)(A + 701632); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 12800);
+  float *lstm1_add_t9 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t9_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1800, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  float *dense1_transpose_weight = (float *)(A + 412032); /* [50, 1] */
+  k7_transpose(P + 10624 /* dense1.weight */, dense1_transpose_weight);
+  float *lstm1_sigmoid_t9 = (float *)(A + 282432); /* [32, 50] */
+  float *lstm1_sigmoid_t9_2 = (float *)(A + 288832); /* [32, 50] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 295232); /* [32, 50] */
+  float *lstm1_tanh_t9 = (float *)(A + 301632); /* [32, 50] */
+  float *lstm1_tanh_t9_2 = (float *)(A + 308032); /* [32, 50] */
+  float *dropout1_dropout_mask = (float *)(A + 314432); /* [32, 50] */
   float *dropout1_mul = (float *)A; /* [32, 50] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_tanh_t9_2, dropout1_dropout_mask, dropout1_mul, seed, 1u);
-  float *dense1_matmul_weight = (float *)(A + 437888); /* [32, 1] */
-  k10_matmul(dropout1_mul, dense1_transpose_weight, dense1_matmul_weight);
-  float *out_prediction = (float *)(A + 437632); /* [32, 1] */
-  float *line12_sub = (float *)(A + 437760); /* [32, 1] */
-  float *line12_mul = (float *)(A + 438016); /* [32, 1] */
-  k16_add_sub_mul(dense1_matmul_weight, P + 10688 /* dense1.bias */, in->y, out_prediction, line12_sub, line12_mul);
-  float *line12_sum_to = (float *)(A + 437888); /* [] */
-  k17_sum_to(line12_mul, line12_sum_to);
-  float *d_line12_addn = (float *)(A + 438016); /* [32, 1] */
-  k18_mul_addn(line12_sub, d_line12_addn);
-  float *d_dense1_matmul_weight = (float *)(A + 282432); /* [32, 50] */
-  k19_matmul(d_line12_addn, P + 10624 /* dense1.weight */, d_dense1_matmul_weight);
-  float *d_lstm1_mul_t9 = (float *)(A + 288832); /* [32, 50] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 6400); /* [9, 32, 200] */
-  k20_mul_mul_mul(d_dense1_matmul_weight, dropout1_dropout_mask, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_sigmoid_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, d_lstm1_mul_t9, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack + 51250, d_lstm1_mul_concat_stack + 51300, d_lstm1_mul_concat_stack + 51350);
-  float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t9_scratch = A + 236800; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 51200, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9, d_lstm1_matmul_weight_hh_t9_scratch);
-  float *d_lstm1_mul_t8 = (float *)(A + 236800); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, d_lstm1_mul_t9, lstm1_sigmoid_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, d_lstm1_mul_t8, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 44850, d_lstm1_mul_concat_stack + 44900);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 44950);
-  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t8_scratch = A + 288832; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 44800, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8, d_lstm1_matmul_weight_hh_t8_scratch);
-  float *d_lstm1_mul_t7 = (float *)(A + 288832); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, d_lstm1_mul_t8, lstm1_sigmoid_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, d_lstm1_mul_t7, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 38450, d_lstm1_mul_concat_stack + 38500);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 38550);
-  float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t7_scratch = A + 236800; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 38400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7, d_lstm1_matmul_weight_hh_t7_scratch);
-  float *d_lstm1_mul_t6 = (float *)(A + 236800); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, d_lstm1_mul_t7, lstm1_sigmoid_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, d_lstm1_mul_t6, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 32050, d_lstm1_mul_concat_stack + 32100);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 32150);
-  float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t6_scratch = A + 288832; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 32000, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6, d_lstm1_matmul_weight_hh_t6_scratch);
-  float *d_lstm1_mul_t5 = (float *)(A + 288832); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, d_lstm1_mul_t6, lstm1_sigmoid_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, d_lstm1_mul_t5, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 25650, d_lstm1_mul_concat_stack + 25700);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 25750);
-  float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t5_scratch = A + 236800; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 25600, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5, d_lstm1_matmul_weight_hh_t5_scratch);
-  float *d_lstm1_mul_t4 = (float *)(A + 236800); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, d_lstm1_mul_t5, lstm1_sigmoid_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, d_lstm1_mul_t4, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 19250, d_lstm1_mul_concat_stack + 19300);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 19350);
-  float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t4_scratch = A + 288832; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 19200, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4, d_lstm1_matmul_weight_hh_t4_scratch);
-  float *d_lstm1_mul_t3 = (float *)(A + 288832); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3, lstm1_tanh_t3_2, d_lstm1_mul_t4, lstm1_sigmoid_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, d_lstm1_mul_t3, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 12850, d_lstm1_mul_concat_stack + 12900);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, lstm1_sigmoid_t3, d_lstm1_mul_concat_stack + 12950);
-  float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t3_scratch = A + 236800; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 12800, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3, d_lstm1_matmul_weight_hh_t3_scratch);
-  float *d_lstm1_mul_t2 = (float *)(A + 236800); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, d_lstm1_mul_t3, lstm1_sigmoid_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, d_lstm1_mul_t2, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 6450, d_lstm1_mul_concat_stack + 6500);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 6550);
-  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 438144); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t2_scratch = A + 282432; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 6400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2, d_lstm1_matmul_weight_hh_t2_scratch);
-  float *d_lstm1_mul_t1 = (float *)(A + 282432); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, d_lstm1_mul_t2, lstm1_sigmoid_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, d_lstm1_mul_t1, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 50, d_lstm1_mul_concat_stack + 100);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 150);
-  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 288832); /* [32, 50] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_tanh_t9_2, dropout1_dropout_mask, dropout1_mul, seed, 1u);
+  float *dense1_matmul_weight = (float *)(A + 412288); /* [32, 1] */
+  k9_matmul(dropout1_mul, dense1_transpose_weight, dense1_matmul_weight);
+  float *out_prediction = (float *)(A + 412032); /* [32, 1] */
+  float *line12_sub = (float *)(A + 412160); /* [32, 1] */
+  float *line12_mul = (float *)(A + 412416); /* [32, 1] */
+  k15_add_sub_mul(dense1_matmul_weight, P + 10688 /* dense1.bias */, in->y, out_prediction, line12_sub, line12_mul);
+  float *line12_sum_to = (float *)(A + 412288); /* [] */
+  k16_sum_to(line12_mul, line12_sum_to);
+  float *d_line12_addn = (float *)(A + 412416); /* [32, 1] */
+  k17_mul_addn(line12_sub, d_line12_addn);
+  float *d_lstm1_mul_t9 = (float *)(A + 6400); /* [32, 50] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 12800); /* [9, 32, 200] */
+  k18_matmul(d_line12_addn, P + 10624 /* dense1.weight */, dropout1_dropout_mask, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_sigmoid_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, d_lstm1_mul_t9, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack + 51250, d_lstm1_mul_concat_stack + 51300, d_lstm1_mul_concat_stack + 51350);
+  float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 708032); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t9_scratch = A + 243200; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 51200, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9, d_lstm1_matmul_weight_hh_t9_scratch);
+  float *d_lstm1_mul_t8 = (float *)(A + 243200); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, d_lstm1_mul_t9, lstm1_sigmoid_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, d_lstm1_mul_t8, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 44850, d_lstm1_mul_concat_stack + 44900);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 44950);
+  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t8_scratch = A + 669632; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 44800, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8, d_lstm1_matmul_weight_hh_t8_scratch);
+  float *d_lstm1_mul_t7 = (float *)(A + 669632); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, d_lstm1_mul_t8, lstm1_sigmoid_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, d_lstm1_mul_t7, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 38450, d_lstm1_mul_concat_stack + 38500);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 38550);
+  float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t7_scratch = A + 631232; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 38400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7, d_lstm1_matmul_weight_hh_t7_scratch);
+  float *d_lstm1_mul_t6 = (float *)(A + 631232); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, d_lstm1_mul_t7, lstm1_sigmoid_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, d_lstm1_mul_t6, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 32050, d_lstm1_mul_concat_stack + 32100);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 32150);
+  float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t6_scratch = A + 592832; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 32000, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6, d_lstm1_matmul_weight_hh_t6_scratch);
+  float *d_lstm1_mul_t5 = (float *)(A + 592832); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, d_lstm1_mul_t6, lstm1_sigmoid_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, d_lstm1_mul_t5, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 25650, d_lstm1_mul_concat_stack + 25700);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 25750);
+  float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t5_scratch = A + 554432; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 25600, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5, d_lstm1_matmul_weight_hh_t5_scratch);
+  float *d_lstm1_mul_t4 = (float *)(A + 554432); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, d_lstm1_mul_t5, lstm1_sigmoid_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, d_lstm1_mul_t4, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 19250, d_lstm1_mul_concat_stack + 19300);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 19350);
+  float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t4_scratch = A + 516032; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 19200, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4, d_lstm1_matmul_weight_hh_t4_scratch);
+  float *d_lstm1_mul_t3 = (float *)(A + 516032); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3, lstm1_tanh_t3_2, d_lstm1_mul_t4, lstm1_sigmoid_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, d_lstm1_mul_t3, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 12850, d_lstm1_mul_concat_stack + 12900);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, lstm1_sigmoid_t3, d_lstm1_mul_concat_stack + 12950);
+  float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t3_scratch = A + 477632; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 12800, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3, d_lstm1_matmul_weight_hh_t3_scratch);
+  float *d_lstm1_mul_t2 = (float *)(A + 477632); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, d_lstm1_mul_t3, lstm1_sigmoid_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, d_lstm1_mul_t2, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 6450, d_lstm1_mul_concat_stack + 6500);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 6550);
+  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t2_scratch = A + 439232; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 6400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2, d_lstm1_matmul_weight_hh_t2_scratch);
+  float *d_lstm1_mul_t1 = (float *)(A + 439232); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, d_lstm1_mul_t2, lstm1_sigmoid_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, d_lstm1_mul_t1, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 50, d_lstm1_mul_concat_stack + 100);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 150);
+  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 6400); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t1_scratch = A + 341632; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1, d_lstm1_matmul_weight_hh_t1_scratch);
+  k19_matmul(d_lstm1_mul_concat_stack, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1, d_lstm1_matmul_weight_hh_t1_scratch);
+  float *d_lstm1_mul_t0 = (float *)(A + 341632); /* [32, 50] */
+  float *d_lstm1_mul_t0_2 = (float *)(A + 445632); /* [32, 50] */
+  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
+  float *d_lstm1_const = (float *)(A + 328832); /* [32, 50] */
+  k23_const(d_lstm1_const);
+  float *d_lstm1_mul_t0_3 = (float *)(A + 335232); /* [32, 50] */
+  k24_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
+  float *d_lstm1_mul_concat = (float *)(A + 412544); /* [32, 200] */
+  k25_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat);
+  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 720832); /* [32, 10, 200] */
+  k26_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
+  float *grad_lstm1_weight_ih = (float *)(A + 6400); /* [200, 1] */
+  char *grad_lstm1_weight_ih_scratch = A + 322432; /* 20480 bytes */
+  k27_matmul(d_lstm1_mul_concat_stack_2, in->x, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
+  float *grad_lstm1_weight_hh = (float *)(A + 243200); /* [200, 50] */
+  char *grad_lstm1_weight_hh_scratch = A + 322432; /* 18432 bytes */
+  k28_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
 }
 
 static void lstm_dropout_grad_2(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 288832); /* [32, 50] */
-  float *lstm1_sigmoid_t0 = (float *)(A + 322432); /* [32, 50] */
-  float *lstm1_tanh_t0_2 = (float *)(A + 348032); /* [32, 50] */
-  float *d_lstm1_mul_t1 = (float *)(A + 282432); /* [32, 50] */
-  float *lstm1_tanh_t0 = (float *)(A + 335232); /* [32, 50] */
-  float *lstm1_sigmoid_t0_2 = (float *)(A + 328832); /* [32, 50] */
-  float *d_lstm1_mul_t0 = (float *)(A + 341632); /* [32, 50] */
-  float *d_lstm1_mul_t0_2 = (float *)(A + 412032); /* [32, 50] */
-  k24_mul_mul_sub(d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
-  float *d_lstm1_const = (float *)(A + 328832); /* [32, 50] */
-  k25_const(d_lstm1_const);
-  float *d_lstm1_mul_t0_3 = (float *)(A + 335232); /* [32, 50] */
-  k26_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
-  float *d_lstm1_mul_concat = (float *)(A + 295232); /* [32, 200] */
-  k27_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat);
-  float *d_lstm1_mul_concat_stack = (float *)(A + 6400); /* [9, 32, 200] */
-  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 438144); /* [32, 10, 200] */
-  k28_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
-  float *grad_lstm1_weight_ih = (float *)(A + 320832); /* [200, 1] */
-  char *grad_lstm1_weight_ih_scratch = A + 295232; /* 20480 bytes */
-  k29_matmul(d_lstm1_mul_concat_stack_2, in->x, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
-  float *lstm1_mul_stack = (float *)(A + 354432); /* [9, 32, 50] */
-  float *grad_lstm1_weight_hh = (float *)(A + 236800); /* [200, 50] */
-  char *grad_lstm1_weight_hh_scratch = A + 276800; /* 18432 bytes */
-  k30_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
-  float *grad_lstm1_bias_ih = (float *)(A + 276800); /* [200] */
-  k31_sum_to(d_lstm1_mul_concat_stack_2, grad_lstm1_bias_ih);
-  float *d_line12_addn = (float *)(A + 438016); /* [32, 1] */
+  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 720832); /* [32, 10, 200] */
+  float *grad_lstm1_bias_ih = (float *)(A + 322432); /* [200] */
+  k29_sum_to(d_lstm1_mul_concat_stack_2, grad_lstm1_bias_ih);
+  float *d_line12_addn = (float *)(A + 412416); /* [32, 1] */
   float *dropout1_mul = (float *)A; /* [32, 50] */
-  float *grad_dense1_weight = (float *)(A + 321664); /* [1, 50] */
-  char *grad_dense1_weight_scratch = A + 437760; /* 128 bytes */
-  k32_matmul(d_line12_addn, dropout1_mul, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 437952); /* [1] */
-  k17_sum_to(d_line12_addn, grad_dense1_bias);
-  float *line12_sum_to = (float *)(A + 437888); /* [] */
-  float *loss_value = (float *)(A + 437760); /* [] */
-  k33_mul(line12_sum_to, loss_value);
+  float *grad_dense1_weight = (float *)(A + 323264); /* [1, 50] */
+  char *grad_dense1_weight_scratch = A + 412160; /* 128 bytes */
+  k30_matmul(d_line12_addn, dropout1_mul, grad_dense1_weight, grad_dense1_weight_scratch);
+  float *grad_dense1_bias = (float *)(A + 412352); /* [1] */
+  k16_sum_to(d_line12_addn, grad_dense1_bias);
+  float *line12_sum_to = (float *)(A + 412288); /* [] */
+  float *loss_value = (float *)(A + 412160); /* [] */
+  k31_mul(line12_sum_to, loss_value);
 }
 
 float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float *grads, lstm_dropout_outputs *out, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
@@ -2415,21 +2885,21 @@ float lstm_dropout_grad(const float *params, const lstm_dropout_batch *in, float
   (void)P, (void)A;
   lstm_dropout_grad_1(P, in, A, seed);
   lstm_dropout_grad_2(P, in, A, seed);
-  float *out_prediction = (float *)(A + 437632); /* [32, 1] */
-  float *loss_value = (float *)(A + 437760); /* [] */
-  float *grad_lstm1_weight_ih = (float *)(A + 320832); /* [200, 1] */
-  float *grad_lstm1_weight_hh = (float *)(A + 236800); /* [200, 50] */
-  float *grad_lstm1_bias_ih = (float *)(A + 276800); /* [200] */
-  float *grad_dense1_weight = (float *)(A + 321664); /* [1, 50] */
-  float *grad_dense1_bias = (float *)(A + 437952); /* [1] */
-  if (out) k12_copy(out_prediction, out->prediction);
-  k34_copy(loss_value, &loss);
-  k35_copy(grad_lstm1_weight_ih, grads + 0);
-  k36_copy(grad_lstm1_weight_hh, grads + 208);
-  k35_copy(grad_lstm1_bias_ih, grads + 10208);
-  k35_copy(grad_lstm1_bias_ih, grads + 10416);
-  k37_copy(grad_dense1_weight, grads + 10624);
-  k34_copy(grad_dense1_bias, grads + 10688);
+  float *out_prediction = (float *)(A + 412032); /* [32, 1] */
+  float *loss_value = (float *)(A + 412160); /* [] */
+  float *grad_lstm1_weight_ih = (float *)(A + 6400); /* [200, 1] */
+  float *grad_lstm1_weight_hh = (float *)(A + 243200); /* [200, 50] */
+  float *grad_lstm1_bias_ih = (float *)(A + 322432); /* [200] */
+  float *grad_dense1_weight = (float *)(A + 323264); /* [1, 50] */
+  float *grad_dense1_bias = (float *)(A + 412352); /* [1] */
+  if (out) k11_copy(out_prediction, out->prediction);
+  k32_copy(loss_value, &loss);
+  k33_copy(grad_lstm1_weight_ih, grads + 0);
+  k34_copy(grad_lstm1_weight_hh, grads + 208);
+  k33_copy(grad_lstm1_bias_ih, grads + 10208);
+  k33_copy(grad_lstm1_bias_ih, grads + 10416);
+  k35_copy(grad_dense1_weight, grads + 10624);
+  k32_copy(grad_dense1_bias, grads + 10688);
   return loss;
 }
 
@@ -2449,232 +2919,210 @@ static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batc
   float *lstm1_mul_t0 = (float *)(A + 341632); /* [32, 50] */
   float *lstm1_tanh_t0_2 = (float *)(A + 348032); /* [32, 50] */
   float *lstm1_mul_stack = (float *)(A + 354432); /* [9, 32, 50] */
-  k13_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
-  float *lstm1_matmul_weight_hh_t1 = (float *)(A + 256832); /* [32, 200] */
+  k12_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
+  float *lstm1_add_t1 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t1, lstm1_matmul_weight_hh_t1_scratch);
-  float *lstm1_add_t1 = (float *)(A + 413632); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 200, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t1, P + 10416 /* lstm1.bias_hh */, lstm1_add_t1);
-  float *lstm1_sigmoid_t1 = (float *)(A + 256832); /* [32, 50] */
-  float *lstm1_sigmoid_t1_2 = (float *)(A + 263232); /* [32, 50] */
-  float *lstm1_sigmoid_t1_3 = (float *)(A + 269632); /* [32, 50] */
-  float *lstm1_tanh_t1 = (float *)(A + 276032); /* [32, 50] */
+  k5_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 200, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  float *lstm1_sigmoid_t1 = (float *)(A + 413632); /* [32, 50] */
+  float *lstm1_sigmoid_t1_2 = (float *)(A + 420032); /* [32, 50] */
+  float *lstm1_sigmoid_t1_3 = (float *)(A + 426432); /* [32, 50] */
+  float *lstm1_tanh_t1 = (float *)(A + 432832); /* [32, 50] */
   float *lstm1_add_t1_2 = (float *)(A + 439232); /* [32, 50] */
   float *lstm1_tanh_t1_2 = (float *)(A + 445632); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 1600);
-  float *lstm1_matmul_weight_hh_t2 = (float *)(A + 412032); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t2_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 1600, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t2, lstm1_matmul_weight_hh_t2_scratch);
-  float *lstm1_add_t2 = (float *)(A + 452032); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 400, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t2, P + 10416 /* lstm1.bias_hh */, lstm1_add_t2);
-  float *lstm1_sigmoid_t2 = (float *)(A + 412032); /* [32, 50] */
-  float *lstm1_sigmoid_t2_2 = (float *)(A + 418432); /* [32, 50] */
-  float *lstm1_sigmoid_t2_3 = (float *)(A + 424832); /* [32, 50] */
-  float *lstm1_tanh_t2 = (float *)(A + 431232); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 1600);
+  float *lstm1_add_t2 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t2_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 1600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 400, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  float *lstm1_sigmoid_t2 = (float *)(A + 452032); /* [32, 50] */
+  float *lstm1_sigmoid_t2_2 = (float *)(A + 458432); /* [32, 50] */
+  float *lstm1_sigmoid_t2_3 = (float *)(A + 464832); /* [32, 50] */
+  float *lstm1_tanh_t2 = (float *)(A + 471232); /* [32, 50] */
   float *lstm1_add_t2_2 = (float *)(A + 477632); /* [32, 50] */
   float *lstm1_tanh_t2_2 = (float *)(A + 484032); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 3200);
-  float *lstm1_matmul_weight_hh_t3 = (float *)(A + 452032); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t3_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t3, lstm1_matmul_weight_hh_t3_scratch);
-  float *lstm1_add_t3 = (float *)(A + 490432); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 600, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t3, P + 10416 /* lstm1.bias_hh */, lstm1_add_t3);
-  float *lstm1_sigmoid_t3 = (float *)(A + 452032); /* [32, 50] */
-  float *lstm1_sigmoid_t3_2 = (float *)(A + 458432); /* [32, 50] */
-  float *lstm1_sigmoid_t3_3 = (float *)(A + 464832); /* [32, 50] */
-  float *lstm1_tanh_t3 = (float *)(A + 471232); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 3200);
+  float *lstm1_add_t3 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t3_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 600, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  float *lstm1_sigmoid_t3 = (float *)(A + 490432); /* [32, 50] */
+  float *lstm1_sigmoid_t3_2 = (float *)(A + 496832); /* [32, 50] */
+  float *lstm1_sigmoid_t3_3 = (float *)(A + 503232); /* [32, 50] */
+  float *lstm1_tanh_t3 = (float *)(A + 509632); /* [32, 50] */
   float *lstm1_add_t3_2 = (float *)(A + 516032); /* [32, 50] */
   float *lstm1_tanh_t3_2 = (float *)(A + 522432); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 4800);
-  float *lstm1_matmul_weight_hh_t4 = (float *)(A + 490432); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t4_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 4800, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t4, lstm1_matmul_weight_hh_t4_scratch);
-  float *lstm1_add_t4 = (float *)(A + 528832); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 800, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t4, P + 10416 /* lstm1.bias_hh */, lstm1_add_t4);
-  float *lstm1_sigmoid_t4 = (float *)(A + 490432); /* [32, 50] */
-  float *lstm1_sigmoid_t4_2 = (float *)(A + 496832); /* [32, 50] */
-  float *lstm1_sigmoid_t4_3 = (float *)(A + 503232); /* [32, 50] */
-  float *lstm1_tanh_t4 = (float *)(A + 509632); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 4800);
+  float *lstm1_add_t4 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t4_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 4800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 800, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  float *lstm1_sigmoid_t4 = (float *)(A + 528832); /* [32, 50] */
+  float *lstm1_sigmoid_t4_2 = (float *)(A + 535232); /* [32, 50] */
+  float *lstm1_sigmoid_t4_3 = (float *)(A + 541632); /* [32, 50] */
+  float *lstm1_tanh_t4 = (float *)(A + 548032); /* [32, 50] */
   float *lstm1_add_t4_2 = (float *)(A + 554432); /* [32, 50] */
   float *lstm1_tanh_t4_2 = (float *)(A + 560832); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 6400);
-  float *lstm1_matmul_weight_hh_t5 = (float *)(A + 528832); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t5_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t5, lstm1_matmul_weight_hh_t5_scratch);
-  float *lstm1_add_t5 = (float *)(A + 567232); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1000, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t5, P + 10416 /* lstm1.bias_hh */, lstm1_add_t5);
-  float *lstm1_sigmoid_t5 = (float *)(A + 528832); /* [32, 50] */
-  float *lstm1_sigmoid_t5_2 = (float *)(A + 535232); /* [32, 50] */
-  float *lstm1_sigmoid_t5_3 = (float *)(A + 541632); /* [32, 50] */
-  float *lstm1_tanh_t5 = (float *)(A + 548032); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 6400);
+  float *lstm1_add_t5 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t5_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1000, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  float *lstm1_sigmoid_t5 = (float *)(A + 567232); /* [32, 50] */
+  float *lstm1_sigmoid_t5_2 = (float *)(A + 573632); /* [32, 50] */
+  float *lstm1_sigmoid_t5_3 = (float *)(A + 580032); /* [32, 50] */
+  float *lstm1_tanh_t5 = (float *)(A + 586432); /* [32, 50] */
   float *lstm1_add_t5_2 = (float *)(A + 592832); /* [32, 50] */
   float *lstm1_tanh_t5_2 = (float *)(A + 599232); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 8000);
-  float *lstm1_matmul_weight_hh_t6 = (float *)(A + 567232); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t6_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 8000, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t6, lstm1_matmul_weight_hh_t6_scratch);
-  float *lstm1_add_t6 = (float *)(A + 605632); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1200, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t6, P + 10416 /* lstm1.bias_hh */, lstm1_add_t6);
-  float *lstm1_sigmoid_t6 = (float *)(A + 567232); /* [32, 50] */
-  float *lstm1_sigmoid_t6_2 = (float *)(A + 573632); /* [32, 50] */
-  float *lstm1_sigmoid_t6_3 = (float *)(A + 580032); /* [32, 50] */
-  float *lstm1_tanh_t6 = (float *)(A + 586432); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 8000);
+  float *lstm1_add_t6 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t6_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 8000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1200, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  float *lstm1_sigmoid_t6 = (float *)(A + 605632); /* [32, 50] */
+  float *lstm1_sigmoid_t6_2 = (float *)(A + 612032); /* [32, 50] */
+  float *lstm1_sigmoid_t6_3 = (float *)(A + 618432); /* [32, 50] */
+  float *lstm1_tanh_t6 = (float *)(A + 624832); /* [32, 50] */
   float *lstm1_add_t6_2 = (float *)(A + 631232); /* [32, 50] */
   float *lstm1_tanh_t6_2 = (float *)(A + 637632); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 9600);
-  float *lstm1_matmul_weight_hh_t7 = (float *)(A + 605632); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t7_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t7, lstm1_matmul_weight_hh_t7_scratch);
-  float *lstm1_add_t7 = (float *)(A + 644032); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1400, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t7, P + 10416 /* lstm1.bias_hh */, lstm1_add_t7);
-  float *lstm1_sigmoid_t7 = (float *)(A + 605632); /* [32, 50] */
-  float *lstm1_sigmoid_t7_2 = (float *)(A + 612032); /* [32, 50] */
-  float *lstm1_sigmoid_t7_3 = (float *)(A + 618432); /* [32, 50] */
-  float *lstm1_tanh_t7 = (float *)(A + 624832); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 9600);
+  float *lstm1_add_t7 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t7_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1400, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  float *lstm1_sigmoid_t7 = (float *)(A + 644032); /* [32, 50] */
+  float *lstm1_sigmoid_t7_2 = (float *)(A + 650432); /* [32, 50] */
+  float *lstm1_sigmoid_t7_3 = (float *)(A + 656832); /* [32, 50] */
+  float *lstm1_tanh_t7 = (float *)(A + 663232); /* [32, 50] */
   float *lstm1_add_t7_2 = (float *)(A + 669632); /* [32, 50] */
   float *lstm1_tanh_t7_2 = (float *)(A + 676032); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 11200);
-  float *lstm1_matmul_weight_hh_t8 = (float *)(A + 644032); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t8_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 11200, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t8, lstm1_matmul_weight_hh_t8_scratch);
-  float *lstm1_add_t8 = (float *)(A + 682432); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1600, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t8, P + 10416 /* lstm1.bias_hh */, lstm1_add_t8);
-  float *lstm1_sigmoid_t8 = (float *)(A + 644032); /* [32, 50] */
-  float *lstm1_sigmoid_t8_2 = (float *)(A + 650432); /* [32, 50] */
-  float *lstm1_sigmoid_t8_3 = (float *)(A + 656832); /* [32, 50] */
-  float *lstm1_tanh_t8 = (float *)(A + 663232); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 11200);
+  float *lstm1_add_t8 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t8_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 11200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1600, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  float *lstm1_sigmoid_t8 = (float *)(A + 682432); /* [32, 50] */
+  float *lstm1_sigmoid_t8_2 = (float *)(A + 688832); /* [32, 50] */
+  float *lstm1_sigmoid_t8_3 = (float *)(A + 695232); /* [32, 50] */
+  float *lstm1_tanh_t8 = (float *)(A + 701632); /* [32, 50] */
   float *lstm1_add_t8_2 = (float *)(A + 708032); /* [32, 50] */
   float *lstm1_tanh_t8_2 = (float *)(A + 714432); /* [32, 50] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 12800);
-  float *lstm1_matmul_weight_hh_t9 = (float *)(A + 682432); /* [32, 200] */
-  char *lstm1_matmul_weight_hh_t9_scratch = A + 437632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, lstm1_matmul_weight_hh_t9, lstm1_matmul_weight_hh_t9_scratch);
-  float *lstm1_add_t9 = (float *)(A + 282432); /* [32, 200] */
-  k6_add_add_add(lstm1_matmul_weight_ih + 1800, P + 10208 /* lstm1.bias_ih */, lstm1_matmul_weight_hh_t9, P + 10416 /* lstm1.bias_hh */, lstm1_add_t9);
-  float *dense1_transpose_weight = (float *)(A + 437632); /* [50, 1] */
-  k8_transpose(P + 10624 /* dense1.weight */, dense1_transpose_weight);
-  float *lstm1_sigmoid_t9 = (float *)(A + 308032); /* [32, 50] */
-  float *lstm1_sigmoid_t9_2 = (float *)(A + 314432); /* [32, 50] */
-  float *lstm1_sigmoid_t9_3 = (float *)(A + 682432); /* [32, 50] */
-  float *lstm1_tanh_t9 = (float *)(A + 688832); /* [32, 50] */
-  float *lstm1_tanh_t9_2 = (float *)(A + 695232); /* [32, 50] */
-  float *dropout1_dropout_mask = (float *)(A + 701632); /* [32, 50] */
+  k13_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 12800);
+  float *lstm1_add_t9 = (float *)(A + 256832); /* [32, 200] */
+  char *lstm1_matmul_weight_hh_t9_scratch = A + 412032; /* 1600 bytes */
+  k5_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1800, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  float *dense1_transpose_weight = (float *)(A + 412032); /* [50, 1] */
+  k7_transpose(P + 10624 /* dense1.weight */, dense1_transpose_weight);
+  float *lstm1_sigmoid_t9 = (float *)(A + 282432); /* [32, 50] */
+  float *lstm1_sigmoid_t9_2 = (float *)(A + 288832); /* [32, 50] */
+  float *lstm1_sigmoid_t9_3 = (float *)(A + 295232); /* [32, 50] */
+  float *lstm1_tanh_t9 = (float *)(A + 301632); /* [32, 50] */
+  float *lstm1_tanh_t9_2 = (float *)(A + 308032); /* [32, 50] */
+  float *dropout1_dropout_mask = (float *)(A + 314432); /* [32, 50] */
   float *dropout1_mul = (float *)A; /* [32, 50] */
-  k15_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_tanh_t9_2, dropout1_dropout_mask, dropout1_mul, seed, 1u);
-  float *dense1_matmul_weight = (float *)(A + 437888); /* [32, 1] */
-  k10_matmul(dropout1_mul, dense1_transpose_weight, dense1_matmul_weight);
-  float *line12_sub = (float *)(A + 437632); /* [32, 1] */
-  float *line12_mul = (float *)(A + 437760); /* [32, 1] */
-  k38_add_sub_mul(dense1_matmul_weight, P + 10688 /* dense1.bias */, in->y, line12_sub, line12_mul);
-  float *line12_sum_to = (float *)(A + 437888); /* [] */
-  k17_sum_to(line12_mul, line12_sum_to);
-  float *d_line12_addn = (float *)(A + 437760); /* [32, 1] */
-  k18_mul_addn(line12_sub, d_line12_addn);
-  float *d_dense1_matmul_weight = (float *)(A + 282432); /* [32, 50] */
-  k19_matmul(d_line12_addn, P + 10624 /* dense1.weight */, d_dense1_matmul_weight);
-  float *d_lstm1_mul_t9 = (float *)(A + 288832); /* [32, 50] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 6400); /* [9, 32, 200] */
-  k20_mul_mul_mul(d_dense1_matmul_weight, dropout1_dropout_mask, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_sigmoid_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, d_lstm1_mul_t9, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack + 51250, d_lstm1_mul_concat_stack + 51300, d_lstm1_mul_concat_stack + 51350);
-  float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t9_scratch = A + 236800; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 51200, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9, d_lstm1_matmul_weight_hh_t9_scratch);
-  float *d_lstm1_mul_t8 = (float *)(A + 236800); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, d_lstm1_mul_t9, lstm1_sigmoid_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, d_lstm1_mul_t8, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 44850, d_lstm1_mul_concat_stack + 44900);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 44950);
-  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t8_scratch = A + 288832; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 44800, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8, d_lstm1_matmul_weight_hh_t8_scratch);
-  float *d_lstm1_mul_t7 = (float *)(A + 288832); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, d_lstm1_mul_t8, lstm1_sigmoid_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, d_lstm1_mul_t7, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 38450, d_lstm1_mul_concat_stack + 38500);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 38550);
-  float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t7_scratch = A + 236800; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 38400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7, d_lstm1_matmul_weight_hh_t7_scratch);
-  float *d_lstm1_mul_t6 = (float *)(A + 236800); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, d_lstm1_mul_t7, lstm1_sigmoid_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, d_lstm1_mul_t6, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 32050, d_lstm1_mul_concat_stack + 32100);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 32150);
-  float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t6_scratch = A + 288832; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 32000, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6, d_lstm1_matmul_weight_hh_t6_scratch);
-  float *d_lstm1_mul_t5 = (float *)(A + 288832); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, d_lstm1_mul_t6, lstm1_sigmoid_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, d_lstm1_mul_t5, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 25650, d_lstm1_mul_concat_stack + 25700);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 25750);
-  float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t5_scratch = A + 236800; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 25600, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5, d_lstm1_matmul_weight_hh_t5_scratch);
-  float *d_lstm1_mul_t4 = (float *)(A + 236800); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, d_lstm1_mul_t5, lstm1_sigmoid_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, d_lstm1_mul_t4, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 19250, d_lstm1_mul_concat_stack + 19300);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 19350);
-  float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t4_scratch = A + 288832; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 19200, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4, d_lstm1_matmul_weight_hh_t4_scratch);
-  float *d_lstm1_mul_t3 = (float *)(A + 288832); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3, lstm1_tanh_t3_2, d_lstm1_mul_t4, lstm1_sigmoid_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, d_lstm1_mul_t3, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 12850, d_lstm1_mul_concat_stack + 12900);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, lstm1_sigmoid_t3, d_lstm1_mul_concat_stack + 12950);
-  float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 282432); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t3_scratch = A + 236800; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 12800, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3, d_lstm1_matmul_weight_hh_t3_scratch);
-  float *d_lstm1_mul_t2 = (float *)(A + 236800); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, d_lstm1_mul_t3, lstm1_sigmoid_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, d_lstm1_mul_t2, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 6450, d_lstm1_mul_concat_stack + 6500);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 6550);
-  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 438016); /* [32, 50] */
-  char *d_lstm1_matmul_weight_hh_t2_scratch = A + 282432; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack + 6400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2, d_lstm1_matmul_weight_hh_t2_scratch);
-  float *d_lstm1_mul_t1 = (float *)(A + 282432); /* [32, 50] */
-  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, d_lstm1_mul_t2, lstm1_sigmoid_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, d_lstm1_mul_t1, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 50, d_lstm1_mul_concat_stack + 100);
-  k23_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 150);
-  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 288832); /* [32, 50] */
+  k14_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_tanh_t9_2, dropout1_dropout_mask, dropout1_mul, seed, 1u);
+  float *dense1_matmul_weight = (float *)(A + 412288); /* [32, 1] */
+  k9_matmul(dropout1_mul, dense1_transpose_weight, dense1_matmul_weight);
+  float *line12_sub = (float *)(A + 412032); /* [32, 1] */
+  float *line12_mul = (float *)(A + 412160); /* [32, 1] */
+  k36_add_sub_mul(dense1_matmul_weight, P + 10688 /* dense1.bias */, in->y, line12_sub, line12_mul);
+  float *line12_sum_to = (float *)(A + 412288); /* [] */
+  k16_sum_to(line12_mul, line12_sum_to);
+  float *d_line12_addn = (float *)(A + 412160); /* [32, 1] */
+  k17_mul_addn(line12_sub, d_line12_addn);
+  float *d_lstm1_mul_t9 = (float *)(A + 6400); /* [32, 50] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 12800); /* [9, 32, 200] */
+  k18_matmul(d_line12_addn, P + 10624 /* dense1.weight */, dropout1_dropout_mask, lstm1_sigmoid_t9, lstm1_tanh_t9_2, lstm1_sigmoid_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, d_lstm1_mul_t9, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack + 51250, d_lstm1_mul_concat_stack + 51300, d_lstm1_mul_concat_stack + 51350);
+  float *d_lstm1_matmul_weight_hh_t9 = (float *)(A + 708032); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t9_scratch = A + 243200; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 51200, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t9, d_lstm1_matmul_weight_hh_t9_scratch);
+  float *d_lstm1_mul_t8 = (float *)(A + 243200); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t9, lstm1_sigmoid_t8, lstm1_tanh_t8_2, d_lstm1_mul_t9, lstm1_sigmoid_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, d_lstm1_mul_t8, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 44850, d_lstm1_mul_concat_stack + 44900);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t9, lstm1_tanh_t8_2, lstm1_sigmoid_t8, d_lstm1_mul_concat_stack + 44950);
+  float *d_lstm1_matmul_weight_hh_t8 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t8_scratch = A + 669632; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 44800, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t8, d_lstm1_matmul_weight_hh_t8_scratch);
+  float *d_lstm1_mul_t7 = (float *)(A + 669632); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t8, lstm1_sigmoid_t7, lstm1_tanh_t7_2, d_lstm1_mul_t8, lstm1_sigmoid_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, d_lstm1_mul_t7, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 38450, d_lstm1_mul_concat_stack + 38500);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t8, lstm1_tanh_t7_2, lstm1_sigmoid_t7, d_lstm1_mul_concat_stack + 38550);
+  float *d_lstm1_matmul_weight_hh_t7 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t7_scratch = A + 631232; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 38400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t7, d_lstm1_matmul_weight_hh_t7_scratch);
+  float *d_lstm1_mul_t6 = (float *)(A + 631232); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t7, lstm1_sigmoid_t6, lstm1_tanh_t6_2, d_lstm1_mul_t7, lstm1_sigmoid_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, d_lstm1_mul_t6, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 32050, d_lstm1_mul_concat_stack + 32100);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t7, lstm1_tanh_t6_2, lstm1_sigmoid_t6, d_lstm1_mul_concat_stack + 32150);
+  float *d_lstm1_matmul_weight_hh_t6 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t6_scratch = A + 592832; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 32000, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t6, d_lstm1_matmul_weight_hh_t6_scratch);
+  float *d_lstm1_mul_t5 = (float *)(A + 592832); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t6, lstm1_sigmoid_t5, lstm1_tanh_t5_2, d_lstm1_mul_t6, lstm1_sigmoid_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, d_lstm1_mul_t5, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 25650, d_lstm1_mul_concat_stack + 25700);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t6, lstm1_tanh_t5_2, lstm1_sigmoid_t5, d_lstm1_mul_concat_stack + 25750);
+  float *d_lstm1_matmul_weight_hh_t5 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t5_scratch = A + 554432; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 25600, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t5, d_lstm1_matmul_weight_hh_t5_scratch);
+  float *d_lstm1_mul_t4 = (float *)(A + 554432); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t5, lstm1_sigmoid_t4, lstm1_tanh_t4_2, d_lstm1_mul_t5, lstm1_sigmoid_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, d_lstm1_mul_t4, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 19250, d_lstm1_mul_concat_stack + 19300);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t5, lstm1_tanh_t4_2, lstm1_sigmoid_t4, d_lstm1_mul_concat_stack + 19350);
+  float *d_lstm1_matmul_weight_hh_t4 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t4_scratch = A + 516032; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 19200, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t4, d_lstm1_matmul_weight_hh_t4_scratch);
+  float *d_lstm1_mul_t3 = (float *)(A + 516032); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t4, lstm1_sigmoid_t3, lstm1_tanh_t3_2, d_lstm1_mul_t4, lstm1_sigmoid_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, d_lstm1_mul_t3, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 12850, d_lstm1_mul_concat_stack + 12900);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t4, lstm1_tanh_t3_2, lstm1_sigmoid_t3, d_lstm1_mul_concat_stack + 12950);
+  float *d_lstm1_matmul_weight_hh_t3 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t3_scratch = A + 477632; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 12800, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t3, d_lstm1_matmul_weight_hh_t3_scratch);
+  float *d_lstm1_mul_t2 = (float *)(A + 477632); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t3, lstm1_sigmoid_t2, lstm1_tanh_t2_2, d_lstm1_mul_t3, lstm1_sigmoid_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, d_lstm1_mul_t2, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 6450, d_lstm1_mul_concat_stack + 6500);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t3, lstm1_tanh_t2_2, lstm1_sigmoid_t2, d_lstm1_mul_concat_stack + 6550);
+  float *d_lstm1_matmul_weight_hh_t2 = (float *)(A + 6400); /* [32, 50] */
+  char *d_lstm1_matmul_weight_hh_t2_scratch = A + 439232; /* 6400 bytes */
+  k19_matmul(d_lstm1_mul_concat_stack + 6400, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t2, d_lstm1_matmul_weight_hh_t2_scratch);
+  float *d_lstm1_mul_t1 = (float *)(A + 439232); /* [32, 50] */
+  k20_mul_mul_sub(d_lstm1_matmul_weight_hh_t2, lstm1_sigmoid_t1, lstm1_tanh_t1_2, d_lstm1_mul_t2, lstm1_sigmoid_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, d_lstm1_mul_t1, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 50, d_lstm1_mul_concat_stack + 100);
+  k21_mul_sub_mul(d_lstm1_matmul_weight_hh_t2, lstm1_tanh_t1_2, lstm1_sigmoid_t1, d_lstm1_mul_concat_stack + 150);
+  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 6400); /* [32, 50] */
   char *d_lstm1_matmul_weight_hh_t1_scratch = A + 341632; /* 6400 bytes */
-  k21_matmul(d_lstm1_mul_concat_stack, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1, d_lstm1_matmul_weight_hh_t1_scratch);
+  k19_matmul(d_lstm1_mul_concat_stack, P + 208 /* lstm1.weight_hh */, d_lstm1_matmul_weight_hh_t1, d_lstm1_matmul_weight_hh_t1_scratch);
   float *d_lstm1_mul_t0 = (float *)(A + 341632); /* [32, 50] */
-  float *d_lstm1_mul_t0_2 = (float *)(A + 412032); /* [32, 50] */
-  k24_mul_mul_sub(d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
+  float *d_lstm1_mul_t0_2 = (float *)(A + 445632); /* [32, 50] */
+  k22_mul_mul_sub(d_lstm1_matmul_weight_hh_t1, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2);
+  float *d_lstm1_const = (float *)(A + 328832); /* [32, 50] */
+  k23_const(d_lstm1_const);
+  float *d_lstm1_mul_t0_3 = (float *)(A + 335232); /* [32, 50] */
+  k24_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
+  float *d_lstm1_mul_concat = (float *)(A + 412416); /* [32, 200] */
+  k25_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat);
+  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 720832); /* [32, 10, 200] */
+  k26_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
+  float *d_lstm1_matmul = (float *)(A + 6400); /* [200, 1] */
+  char *d_lstm1_matmul_scratch = A + 322432; /* 20480 bytes */
+  k27_matmul(d_lstm1_mul_concat_stack_2, in->x, d_lstm1_matmul, d_lstm1_matmul_scratch);
+  float *opt_sqrt = (float *)(A + 412352); /* [] */
+  k37_add_pow_sub(P + 10704 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 412032); /* [] */
+  k38_pow_sub_div(P + 10704 /* opt.step */, opt_div);
+  float *d_lstm1_matmul_2 = (float *)(A + 243200); /* [200, 50] */
+  char *d_lstm1_matmul_scratch_2 = A + 322432; /* 18432 bytes */
+  k28_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
 }
 
 static void lstm_dropout_train_step_2(float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_const = (float *)(A + 328832); /* [32, 50] */
-  k25_const(d_lstm1_const);
-  float *d_lstm1_matmul_weight_hh_t1 = (float *)(A + 288832); /* [32, 50] */
-  float *lstm1_tanh_t0_2 = (float *)(A + 348032); /* [32, 50] */
-  float *lstm1_sigmoid_t0 = (float *)(A + 322432); /* [32, 50] */
-  float *d_lstm1_mul_t0_3 = (float *)(A + 335232); /* [32, 50] */
-  k26_mul_sub_mul(d_lstm1_matmul_weight_hh_t1, lstm1_tanh_t0_2, lstm1_sigmoid_t0, d_lstm1_mul_t0_3);
-  float *d_lstm1_mul_t0 = (float *)(A + 341632); /* [32, 50] */
-  float *d_lstm1_mul_t0_2 = (float *)(A + 412032); /* [32, 50] */
-  float *d_lstm1_mul_concat = (float *)(A + 295232); /* [32, 200] */
-  k27_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat);
-  float *d_lstm1_mul_concat_stack = (float *)(A + 6400); /* [9, 32, 200] */
-  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 438016); /* [32, 10, 200] */
-  k28_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
-  float *d_lstm1_matmul = (float *)(A + 320832); /* [200, 1] */
-  char *d_lstm1_matmul_scratch = A + 295232; /* 20480 bytes */
-  k29_matmul(d_lstm1_mul_concat_stack_2, in->x, d_lstm1_matmul, d_lstm1_matmul_scratch);
-  float *opt_sqrt = (float *)(A + 437952); /* [] */
-  k39_add_pow_sub(P + 10704 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 321664); /* [] */
-  k40_pow_sub_div(P + 10704 /* opt.step */, opt_div);
-  float *lstm1_mul_stack = (float *)(A + 354432); /* [9, 32, 50] */
-  float *d_lstm1_matmul_2 = (float *)(A + 236800); /* [200, 50] */
-  char *d_lstm1_matmul_scratch_2 = A + 276800; /* 18432 bytes */
-  k30_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
-  float *d_lstm1_sum_to = (float *)(A + 276800); /* [200] */
-  k31_sum_to(d_lstm1_mul_concat_stack_2, d_lstm1_sum_to);
-  float *d_line12_addn = (float *)(A + 437760); /* [32, 1] */
+  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 720832); /* [32, 10, 200] */
+  float *d_lstm1_sum_to = (float *)(A + 322432); /* [200] */
+  k29_sum_to(d_lstm1_mul_concat_stack_2, d_lstm1_sum_to);
+  float *d_line12_addn = (float *)(A + 412160); /* [32, 1] */
   float *dropout1_mul = (float *)A; /* [32, 50] */
-  float *d_dense1_matmul = (float *)(A + 321728); /* [1, 50] */
-  char *d_dense1_matmul_scratch = A + 321984; /* 128 bytes */
-  k32_matmul(d_line12_addn, dropout1_mul, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 321984); /* [1] */
-  k17_sum_to(d_line12_addn, d_dense1_sum_to);
-  float *line12_sum_to = (float *)(A + 437888); /* [] */
-  float *loss_value = (float *)(A + 322048); /* [] */
-  k33_mul(line12_sum_to, loss_value);
-  k41_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-  k42_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */);
-  k43_mul_mul_mul(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 31552 /* opt.lstm1.bias_hh.exp_avg */, P + 31136 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */);
-  k44_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */);
-  k45_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */);
+  float *d_dense1_matmul = (float *)(A + 323264); /* [1, 50] */
+  char *d_dense1_matmul_scratch = A + 323520; /* 128 bytes */
+  k30_matmul(d_line12_addn, dropout1_mul, d_dense1_matmul, d_dense1_matmul_scratch);
+  float *d_dense1_sum_to = (float *)(A + 412096); /* [1] */
+  k16_sum_to(d_line12_addn, d_dense1_sum_to);
+  float *line12_sum_to = (float *)(A + 412288); /* [] */
+  float *loss_value = (float *)(A + 412160); /* [] */
+  k31_mul(line12_sum_to, loss_value);
+  float *d_lstm1_matmul = (float *)(A + 6400); /* [200, 1] */
+  float *opt_sqrt = (float *)(A + 412352); /* [] */
+  float *opt_div = (float *)(A + 412032); /* [] */
+  k39_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  float *d_lstm1_matmul_2 = (float *)(A + 243200); /* [200, 50] */
+  k40_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */);
+  k41_mul_mul_mul(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 31552 /* opt.lstm1.bias_hh.exp_avg */, P + 31136 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */);
+  k42_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */);
+  k43_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */);
 }
 
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
@@ -2685,23 +3133,23 @@ float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_
   (void)P, (void)A;
   lstm_dropout_train_step_1(P, in, A, seed);
   lstm_dropout_train_step_2(P, in, A, seed);
-  float *loss_value = (float *)(A + 322048); /* [] */
-  k34_copy(loss_value, &loss);
+  float *loss_value = (float *)(A + 412160); /* [] */
+  k32_copy(loss_value, &loss);
   return loss;
 }
 
 static void lstm_dropout_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_sqrt = (float *)A; /* [] */
-  k39_add_pow_sub(P + 10704 /* opt.step */, opt_sqrt);
+  k37_add_pow_sub(P + 10704 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 64); /* [] */
-  k40_pow_sub_div(P + 10704 /* opt.step */, opt_div);
-  k41_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-  k42_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, in + 208 /* grad.lstm1.weight_hh */, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */);
-  k41_mul_mul_add(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, in + 10208 /* grad.lstm1.bias_ih */, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */);
-  k41_mul_mul_add(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, in + 10416 /* grad.lstm1.bias_hh */, P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10416 /* lstm1.bias_hh */);
-  k44_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, in + 10624 /* grad.dense1.weight */, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */);
-  k45_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, in + 10688 /* grad.dense1.bias */, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */);
+  k38_pow_sub_div(P + 10704 /* opt.step */, opt_div);
+  k39_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  k40_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, in + 208 /* grad.lstm1.weight_hh */, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */);
+  k39_mul_mul_add(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, in + 10208 /* grad.lstm1.bias_ih */, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */);
+  k39_mul_mul_add(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, in + 10416 /* grad.lstm1.bias_hh */, P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10416 /* lstm1.bias_hh */);
+  k42_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, in + 10624 /* grad.dense1.weight */, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */);
+  k43_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, in + 10688 /* grad.dense1.bias */, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */);
 }
 
 void lstm_dropout_apply(float *params, const float *grads, void *arena) {
@@ -2729,14 +3177,14 @@ void lstm_dropout_step_prepare(const float *params, float *step_params) {
 static void lstm_dropout_step_1(const float *restrict P, const lstm_dropout_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_add = (float *)A; /* [1, 200] */
-  k46_matmul(in->x, P /* lstm1.weight_ih, transposed */, in->state0, P + 208 /* lstm1.weight_hh, transposed */, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add);
+  k44_matmul(in->x, P /* lstm1.weight_ih, transposed */, in->state0, P + 208 /* lstm1.weight_hh, transposed */, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add);
   float *lstm1_add_2 = (float *)(A + 832); /* [1, 50] */
   float *lstm1_mul = (float *)(A + 1088); /* [1, 50] */
-  k47_sigmoid_sigmoid_mul(lstm1_add + 150, lstm1_add + 50, in->state1, lstm1_add, lstm1_add + 100, lstm1_add_2, lstm1_mul);
+  k45_sigmoid_sigmoid_mul(lstm1_add + 150, lstm1_add + 50, in->state1, lstm1_add, lstm1_add + 100, lstm1_add_2, lstm1_mul);
   float *dense1_matmul_weight = (float *)A; /* [1, 1] */
-  k48_matmul(lstm1_mul, P + 10624 /* dense1.weight */, dense1_matmul_weight);
+  k46_matmul(lstm1_mul, P + 10624 /* dense1.weight */, dense1_matmul_weight);
   float *out_prediction = (float *)(A + 64); /* [1, 1] */
-  k49_add(dense1_matmul_weight, P + 10688 /* dense1.bias */, out_prediction);
+  k47_add(dense1_matmul_weight, P + 10688 /* dense1.bias */, out_prediction);
 }
 
 void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena) {
@@ -2754,9 +3202,9 @@ void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, cons
   float *out_prediction = (float *)(A + 64); /* [1, 1] */
   float *lstm1_mul = (float *)(A + 1088); /* [1, 50] */
   float *lstm1_add_2 = (float *)(A + 832); /* [1, 50] */
-  if (out) k34_copy(out_prediction, out->prediction);
-  k37_copy(lstm1_mul, state->state0);
-  k37_copy(lstm1_add_2, state->state1);
+  if (out) k32_copy(out_prediction, out->prediction);
+  k35_copy(lstm1_mul, state->state0);
+  k35_copy(lstm1_add_2, state->state1);
 }
 
 void lstm_dropout_reset(lstm_dropout_state *state) {
@@ -2765,7 +3213,7 @@ void lstm_dropout_reset(lstm_dropout_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long lstm_dropout_tool_arena[5] = {362432, 720832, 720832, 128, 44160};
+const long lstm_dropout_tool_arena[5] = {343232, 976832, 976832, 128, 44160};
 const int lstm_dropout_tool_dtype = 4; /* bytes per element */
 const int lstm_dropout_tool_nparams = 19;
 const char *const lstm_dropout_tool_inputs[] = {"x", "y", 0};

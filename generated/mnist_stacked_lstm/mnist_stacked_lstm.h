@@ -30,8 +30,8 @@ extern "C" {
 #define MNIST_STACKED_LSTM_PARAMS_BYTES 688576
 #define MNIST_STACKED_LSTM_GRADS_BYTES 229504
 #define MNIST_STACKED_LSTM_INFER_ARENA_BYTES 2016000
-#define MNIST_STACKED_LSTM_GRAD_ARENA_BYTES 9163200
-#define MNIST_STACKED_LSTM_TRAIN_ARENA_BYTES 9165760
+#define MNIST_STACKED_LSTM_GRAD_ARENA_BYTES 11988800
+#define MNIST_STACKED_LSTM_TRAIN_ARENA_BYTES 11991360
 #define MNIST_STACKED_LSTM_APPLY_ARENA_BYTES 128
 #define MNIST_STACKED_LSTM_STREAM_ARENA_BYTES 2496
 #define MNIST_STACKED_LSTM_INIT_ARENA_BYTES 80000
@@ -41,8 +41,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   mnist_stacked_lstm_predict: 3392 bytes
- *   mnist_stacked_lstm_grad: 9360 bytes
- *   mnist_stacked_lstm_train_step: 9360 bytes
+ *   mnist_stacked_lstm_grad: 11664 bytes
+ *   mnist_stacked_lstm_train_step: 11664 bytes
  *   mnist_stacked_lstm_apply: 0 bytes
  *   mnist_stacked_lstm_step: 2560 bytes
  *   mnist_stacked_lstm_init, mnist_stacked_lstm_store, mnist_stacked_lstm_load, mnist_stacked_lstm_step_prepare, mnist_stacked_lstm_reset: 0 bytes

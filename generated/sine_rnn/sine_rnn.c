@@ -386,8 +386,8 @@ static void k3_add_add_relu(const float *restrict a0, const float *restrict a1, 
     }
 }
 
-/* matmul [32, 50] (sine_rnn.lua:9) */
-static void k4_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [32, 50] (sine_rnn.lua:9), then fused: add add add relu over relu [32, 50] (sine_rnn.lua:9) */
+static void k4_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -423,14 +423,70 @@ static void k4_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc0[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc1[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc2[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc3[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc4[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc5[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc6[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc7[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
       }
     }
   }
@@ -470,40 +526,84 @@ static void k4_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[i * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc0[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc1[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc2[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc3[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc4[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc5[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc6[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc7[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t3;
+        }
       }
     }
   }
 }
 
-/* fused: add add add relu over relu [32, 50] (sine_rnn.lua:9) */
-static void k5_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 500 + i1] + a1[i1]);
-      const float t1 = (a2[i0 * 50 + i1] + a3[i1]);
-      const float t2 = (t0 + t1);
-      const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-      out0[i0 * 50 + i1] = t3;
-    }
-}
-
 /* transpose [50, 1] (sine_rnn.lua:10) */
-static void k6_transpose(const float *restrict a0, float *restrict out) {
+static void k5_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* matmul [32, 1] (sine_rnn.lua:10) */
-static void k7_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k6_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i++) {
     float part0[16] = {0.0f};
     for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[i * 50 + c], a1[c], part0[c]);
@@ -521,7 +621,7 @@ static void k7_matmul(const float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: add over add [32, 1] (sine_rnn.lua:10) */
-static void k8_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k7_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     out0[i0] = t0;
@@ -529,14 +629,14 @@ static void k8_add(const float *restrict a0, const float *restrict a1, float *re
 }
 
 /* copy out add [32, 1] (sine_rnn.lua:10) */
-static void k9_copy(const float *restrict a0, float *restrict out) {
+static void k8_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: add add relu over relu [32, 50] (sine_rnn.lua:9) */
-static void k10_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k9_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 500 + i1] + a1[i1]);
@@ -547,21 +647,233 @@ static void k10_add_add_relu(const float *restrict a0, const float *restrict a1,
     }
 }
 
-/* fused: add add add relu over relu [32, 50] (sine_rnn.lua:9) */
-static void k11_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 500 + i1] + a1[i1]);
-      const float t1 = (a2[i0 * 50 + i1] + a3[i1]);
-      const float t2 = (t0 + t1);
-      const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-      out0[i0 * 50 + i1] = t2;
-      out1[i0 * 50 + i1] = t3;
+/* matmul [32, 50] (sine_rnn.lua:9), then fused: add add add relu over relu [32, 50] (sine_rnn.lua:9) */
+static void k10_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, char *restrict scratch) {
+  for (long i = 0; i < 32; i += 8) {
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
+    for (long j = 0; j < 48; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = a1 + k * 50 + j;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
+        }
+      }
+      for (int c = 0; c < 16; c++) {
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc0[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc1[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc2[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc3[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc4[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc5[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc6[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc7[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+      }
     }
+  }
+  for (long i = 0; i < 32; i += 8) {
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
+    for (long k = 0; k < 50; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 50 + k];
+    {
+      const long j = 48;
+      float acc0[2] = {0.0f};
+      float acc1[2] = {0.0f};
+      float acc2[2] = {0.0f};
+      float acc3[2] = {0.0f};
+      float acc4[2] = {0.0f};
+      float acc5[2] = {0.0f};
+      float acc6[2] = {0.0f};
+      float acc7[2] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = a1 + k * 50 + j;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 2; c++) {
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
+        }
+      }
+      for (int c = 0; c < 2; c++) {
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc0[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc1[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc2[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc3[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc4[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc5[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc6[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
+          const float t1 = (acc7[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
+          out0[i0 * 50 + i1] = t2;
+          out1[i0 * 50 + i1] = t3;
+        }
+      }
+    }
+  }
 }
 
 /* fused: add sub mul over mul [32, 1] (sine_rnn.lua:13) */
-static void k12_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k11_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     const float t1 = (t0 - a2[i0]);
@@ -573,7 +885,7 @@ static void k12_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* sum_to [] (sine_rnn.lua:13) */
-static void k13_sum_to(const float *restrict a0, float *restrict out) {
+static void k12_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++) {
     out[0] += a0[i0];
@@ -581,7 +893,7 @@ static void k13_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul addn over addn [32, 1] (sine_rnn.lua:13) */
-static void k14_mul_addn(const float *restrict a0, float *restrict out0) {
+static void k13_mul_addn(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (0.03125f * a0[i0]);
     const float t1 = (t0 + t0);
@@ -589,8 +901,8 @@ static void k14_mul_addn(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* matmul [32, 50] (sine_rnn.lua:10) */
-static void k15_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [32, 50] (sine_rnn.lua:10), then fused: step mul over mul [32, 50] (sine_rnn.lua:9) */
+static void k14_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i = 0; i < 32; i += 8) {
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -623,14 +935,54 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc0[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc1[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc2[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc3[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc4[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc5[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc6[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc7[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
       }
     }
   }
@@ -667,31 +1019,61 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[i * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc0[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc1[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc2[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc3[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc4[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc5[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc6[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc7[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
       }
     }
   }
 }
 
-/* fused: step mul over mul [32, 50] (sine_rnn.lua:9) */
-static void k16_step_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      const float t0 = (a0[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
-      const float t1 = (a1[i0 * 50 + i1] * t0);
-      out0[i0 * 500 + i1] = t1;
-    }
-}
-
-/* matmul [32, 50] (sine_rnn.lua:9) */
-static void k17_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [32, 50] (sine_rnn.lua:9), then fused: step mul over mul [32, 50] (sine_rnn.lua:9) */
+static void k15_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -727,14 +1109,54 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc0[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc1[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc2[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc3[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc4[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc5[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc6[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc7[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
       }
     }
   }
@@ -774,21 +1196,61 @@ static void k17_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[i * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc0[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc1[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc2[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc3[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc4[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc5[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc6[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 50 + i1] > 0.0f ? 1.0f : 0.0f);
+          const float t1 = (acc7[c] * t0);
+          out0[i0 * 500 + i1] = t1;
+        }
       }
     }
   }
 }
 
 /* matmul [50, 1] (sine_rnn.lua:9) */
-static void k18_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k16_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 48; j += 16) {
     float (*bp)[16] = (float (*)[16])(void *)scratch;
     for (long k = 0; k < 320; k++) {
@@ -837,7 +1299,7 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* stack [9, 32, 50] (sine_rnn.lua:9) */
-static void k19_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out) {
+static void k17_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1] = a0[i0 * 500 + i1];
@@ -877,7 +1339,7 @@ static void k19_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [50, 50] (sine_rnn.lua:9) */
-static void k20_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k18_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 48; j += 16) {
     float (*bp)[16] = (float (*)[16])(void *)scratch;
     for (long k = 0; k < 288; k++) {
@@ -1016,7 +1478,7 @@ static void k20_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [50] (sine_rnn.lua:9) */
-static void k21_sum_to(const float *restrict a0, float *restrict out) {
+static void k19_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 50; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 10; i1++)
@@ -1026,7 +1488,7 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [1, 50] (sine_rnn.lua:10) */
-static void k22_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k20_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
     const long j = 0;
     float (*bp)[1] = (float (*)[1])(void *)scratch;
@@ -1103,7 +1565,7 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul over mul [] (sine_rnn.lua:13) */
-static void k23_mul(const float *restrict a0, float *restrict out0) {
+static void k21_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.03125f);
     out0[0] = t0;
@@ -1111,14 +1573,14 @@ static void k23_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* copy out mul [] (sine_rnn.lua:13) */
-static void k24_copy(const float *restrict a0, float *restrict out) {
+static void k22_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out matmul [50, 50] (sine_rnn.lua:9) */
-static void k25_copy(const float *restrict a0, float *restrict out) {
+static void k23_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1] = a0[i0 * 50 + i1];
@@ -1126,7 +1588,7 @@ static void k25_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: add sub mul over mul [32, 1] (sine_rnn.lua:13) */
-static void k26_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k24_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     const float t1 = (t0 - a2[i0]);
@@ -1137,8 +1599,24 @@ static void k26_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul over mul [50, 1] */
-static void k27_mul(const float *restrict a0, float *restrict out0) {
+static void k25_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 50; i0++) {
+    const float t0 = (a0[i0] * a0[i0]);
+    out0[i0] = t0;
+  }
+}
+
+/* sum_to [] */
+static void k26_sum_to(const float *restrict a0, float *restrict out) {
+  out[0] = 0.0f;
+  for (long i0 = 0; i0 < 50; i0++) {
+    out[0] += a0[i0];
+  }
+}
+
+/* fused: mul over mul [50, 50] */
+static void k27_mul(const float *restrict a0, float *restrict out0) {
+  for (long i0 = 0; i0 < 2500; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
   }
@@ -1147,22 +1625,6 @@ static void k27_mul(const float *restrict a0, float *restrict out0) {
 /* sum_to [] */
 static void k28_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 50; i0++) {
-    out[0] += a0[i0];
-  }
-}
-
-/* fused: mul over mul [50, 50] */
-static void k29_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 2500; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* sum_to [] */
-static void k30_sum_to(const float *restrict a0, float *restrict out) {
-  out[0] = 0.0f;
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[0] += a0[i0 * 50 + i1];
@@ -1170,7 +1632,7 @@ static void k30_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] */
-static void k31_sum_to(const float *restrict a0, float *restrict out) {
+static void k29_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i1 = 0; i1 < 50; i1++) {
     out[0] += a0[i1];
@@ -1178,7 +1640,7 @@ static void k31_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [1] */
-static void k32_mul(const float *restrict a0, float *restrict out0) {
+static void k30_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * a0[0]);
     out0[0] = t0;
@@ -1186,7 +1648,7 @@ static void k32_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k33_sum_to(const float *restrict a0, float *restrict out) {
+static void k31_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   {
     out[0] += a0[0];
@@ -1194,7 +1656,7 @@ static void k33_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k34_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k32_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   {
     const float t0 = (a0[0] + a1[0] + a2[0] + a2[0] + a3[0] + a4[0]);
     const float t1 = sqrtf(t0);
@@ -1206,7 +1668,7 @@ static void k34_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 }
 
 /* fused: mul mul add mul sub over sub [50, 1]; updated in place: a0, a3 */
-static void k35_mul_mul_add(float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict a3) {
+static void k33_mul_mul_add(float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict a3) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (a1[i0] * a2[0]);
@@ -1219,7 +1681,7 @@ static void k35_mul_mul_add(float *restrict a0, const float *restrict a1, const 
 }
 
 /* fused: mul mul add mul sub over sub [50, 50]; updated in place: a0, a3 */
-static void k36_mul_mul_add(float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict a3) {
+static void k34_mul_mul_add(float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict a3) {
   for (long i0 = 0; i0 < 2500; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (a1[i0] * a2[0]);
@@ -1232,7 +1694,7 @@ static void k36_mul_mul_add(float *restrict a0, const float *restrict a1, const 
 }
 
 /* fused: mul mul mul add mul sub add mul sub over sub [50]; updated in place: a0, a1, a4, a5 */
-static void k37_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict a4, float *restrict a5) {
+static void k35_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -1251,7 +1713,7 @@ static void k37_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
 }
 
 /* fused: mul mul add mul sub over sub [1]; updated in place: a0, a3 */
-static void k38_mul_mul_add(float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict a3) {
+static void k36_mul_mul_add(float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict a3) {
   {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (a1[0] * a2[0]);
@@ -1264,7 +1726,7 @@ static void k38_mul_mul_add(float *restrict a0, const float *restrict a1, const 
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k39_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+static void k37_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   {
     const float t0 = (a0[0] + a1[0] + a2[0] + a3[0] + a4[0] + a5[0]);
     const float t1 = sqrtf(t0);
@@ -1276,7 +1738,7 @@ static void k39_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 }
 
 /* matmul [1, 50] (sine_rnn.lua:9) plus matmul [1, 50] (sine_rnn.lua:9), then fused: add add add relu over relu [1, 50] (sine_rnn.lua:9) */
-static void k40_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+static void k38_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   for (long j = 0; j < 50 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -1522,7 +1984,7 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [1, 1] (sine_rnn.lua:10) */
-static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   float part0[16] = {0.0f};
   for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[c], a1[c], part0[c]);
   for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[16 + c], a1[16 + c], part0[c]);
@@ -1538,7 +2000,7 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 1] (sine_rnn.lua:10) */
-static void k42_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k40_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   {
     const float t0 = (a0[0] + a1[0]);
     out0[0] = t0;
@@ -1607,57 +2069,39 @@ static void sine_rnn_predict_1(const float *restrict P, const sine_rnn_batch *re
   k2_transpose(P + 64 /* rnn1.weight_hh */, rnn1_transpose_weight_hh);
   float *rnn1_relu_t0 = (float *)(A + 74304); /* [32, 50] */
   k3_add_add_relu(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t0);
-  float *rnn1_matmul_weight_hh_t1 = (float *)(A + 80704); /* [32, 50] */
+  float *rnn1_relu_t1 = (float *)(A + 80704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t1_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t0, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t1, rnn1_matmul_weight_hh_t1_scratch);
-  float *rnn1_relu_t1 = (float *)(A + 74304); /* [32, 50] */
-  k5_add_add_add(rnn1_matmul_weight_ih + 50, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t1, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t1);
-  float *rnn1_matmul_weight_hh_t2 = (float *)(A + 80704); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t2_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t1, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t2, rnn1_matmul_weight_hh_t2_scratch);
+  k4_matmul(rnn1_relu_t0, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 50, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t1, rnn1_matmul_weight_hh_t1_scratch);
   float *rnn1_relu_t2 = (float *)(A + 74304); /* [32, 50] */
-  k5_add_add_add(rnn1_matmul_weight_ih + 100, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t2, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t2);
-  float *rnn1_matmul_weight_hh_t3 = (float *)(A + 80704); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t2_scratch = A + 87104; /* 1600 bytes */
+  k4_matmul(rnn1_relu_t1, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 100, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t2, rnn1_matmul_weight_hh_t2_scratch);
+  float *rnn1_relu_t3 = (float *)(A + 80704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t3_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t2, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t3, rnn1_matmul_weight_hh_t3_scratch);
-  float *rnn1_relu_t3 = (float *)(A + 74304); /* [32, 50] */
-  k5_add_add_add(rnn1_matmul_weight_ih + 150, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t3, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t3);
-  float *rnn1_matmul_weight_hh_t4 = (float *)(A + 80704); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t4_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t3, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t4, rnn1_matmul_weight_hh_t4_scratch);
+  k4_matmul(rnn1_relu_t2, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 150, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t3, rnn1_matmul_weight_hh_t3_scratch);
   float *rnn1_relu_t4 = (float *)(A + 74304); /* [32, 50] */
-  k5_add_add_add(rnn1_matmul_weight_ih + 200, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t4, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t4);
-  float *rnn1_matmul_weight_hh_t5 = (float *)(A + 80704); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t4_scratch = A + 87104; /* 1600 bytes */
+  k4_matmul(rnn1_relu_t3, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 200, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t4, rnn1_matmul_weight_hh_t4_scratch);
+  float *rnn1_relu_t5 = (float *)(A + 80704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t5_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t4, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t5, rnn1_matmul_weight_hh_t5_scratch);
-  float *rnn1_relu_t5 = (float *)(A + 74304); /* [32, 50] */
-  k5_add_add_add(rnn1_matmul_weight_ih + 250, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t5, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t5);
-  float *rnn1_matmul_weight_hh_t6 = (float *)(A + 80704); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t6_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t5, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t6, rnn1_matmul_weight_hh_t6_scratch);
+  k4_matmul(rnn1_relu_t4, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 250, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t5, rnn1_matmul_weight_hh_t5_scratch);
   float *rnn1_relu_t6 = (float *)(A + 74304); /* [32, 50] */
-  k5_add_add_add(rnn1_matmul_weight_ih + 300, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t6, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t6);
-  float *rnn1_matmul_weight_hh_t7 = (float *)(A + 80704); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t6_scratch = A + 87104; /* 1600 bytes */
+  k4_matmul(rnn1_relu_t5, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 300, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t6, rnn1_matmul_weight_hh_t6_scratch);
+  float *rnn1_relu_t7 = (float *)(A + 80704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t7_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t6, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t7, rnn1_matmul_weight_hh_t7_scratch);
-  float *rnn1_relu_t7 = (float *)(A + 74304); /* [32, 50] */
-  k5_add_add_add(rnn1_matmul_weight_ih + 350, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t7, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t7);
-  float *rnn1_matmul_weight_hh_t8 = (float *)(A + 80704); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t8_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t7, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t8, rnn1_matmul_weight_hh_t8_scratch);
+  k4_matmul(rnn1_relu_t6, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 350, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t7, rnn1_matmul_weight_hh_t7_scratch);
   float *rnn1_relu_t8 = (float *)(A + 74304); /* [32, 50] */
-  k5_add_add_add(rnn1_matmul_weight_ih + 400, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t8, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t8);
-  float *rnn1_matmul_weight_hh_t9 = (float *)(A + 80704); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t9_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t8, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t9, rnn1_matmul_weight_hh_t9_scratch);
+  char *rnn1_matmul_weight_hh_t8_scratch = A + 87104; /* 1600 bytes */
+  k4_matmul(rnn1_relu_t7, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 400, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t8, rnn1_matmul_weight_hh_t8_scratch);
   float *dense1_transpose_weight = (float *)A; /* [50, 1] */
-  k6_transpose(P + 2704 /* dense1.weight */, dense1_transpose_weight);
-  float *rnn1_relu_t9 = (float *)(A + 64256); /* [32, 50] */
-  k5_add_add_add(rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t9, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t9);
-  float *dense1_matmul_weight = (float *)(A + 70656); /* [32, 1] */
-  k7_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
-  float *out_prediction = (float *)(A + 64256); /* [32, 1] */
-  k8_add(dense1_matmul_weight, P + 2768 /* dense1.bias */, out_prediction);
+  k5_transpose(P + 2704 /* dense1.weight */, dense1_transpose_weight);
+  float *rnn1_relu_t9 = (float *)(A + 80704); /* [32, 50] */
+  char *rnn1_matmul_weight_hh_t9_scratch = A + 87104; /* 1600 bytes */
+  k4_matmul(rnn1_relu_t8, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t9, rnn1_matmul_weight_hh_t9_scratch);
+  float *dense1_matmul_weight = (float *)(A + 87104); /* [32, 1] */
+  k6_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
+  float *out_prediction = (float *)(A + 87232); /* [32, 1] */
+  k7_add(dense1_matmul_weight, P + 2768 /* dense1.bias */, out_prediction);
 }
 
 void sine_rnn_predict(const float *params, const sine_rnn_batch *in, sine_rnn_outputs *out, void *arena) {
@@ -1667,8 +2111,8 @@ void sine_rnn_predict(const float *params, const sine_rnn_batch *in, sine_rnn_ou
   (void)out;
   (void)P, (void)A;
   sine_rnn_predict_1(P, in, A, seed);
-  float *out_prediction = (float *)(A + 64256); /* [32, 1] */
-  if (out) k9_copy(out_prediction, out->prediction);
+  float *out_prediction = (float *)(A + 87232); /* [32, 1] */
+  if (out) k8_copy(out_prediction, out->prediction);
 }
 
 static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -1681,122 +2125,84 @@ static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restr
   k2_transpose(P + 64 /* rnn1.weight_hh */, rnn1_transpose_weight_hh);
   float *rnn1_add_t0 = (float *)(A + 74304); /* [32, 50] */
   float *rnn1_relu_stack = (float *)(A + 80704); /* [9, 32, 50] */
-  k10_add_add_relu(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t0, rnn1_relu_stack);
-  float *rnn1_matmul_weight_hh_t1 = (float *)(A + 138304); /* [32, 50] */
+  k9_add_add_relu(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t0, rnn1_relu_stack);
+  float *rnn1_add_t1 = (float *)(A + 138304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t1_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t1, rnn1_matmul_weight_hh_t1_scratch);
-  float *rnn1_add_t1 = (float *)(A + 146304); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 50, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t1, P + 2640 /* rnn1.bias_hh */, rnn1_add_t1, rnn1_relu_stack + 1600);
-  float *rnn1_matmul_weight_hh_t2 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 50, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t1, rnn1_relu_stack + 1600, rnn1_matmul_weight_hh_t1_scratch);
+  float *rnn1_add_t2 = (float *)(A + 146304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t2_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 1600, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t2, rnn1_matmul_weight_hh_t2_scratch);
-  float *rnn1_add_t2 = (float *)(A + 152704); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 100, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t2, P + 2640 /* rnn1.bias_hh */, rnn1_add_t2, rnn1_relu_stack + 3200);
-  float *rnn1_matmul_weight_hh_t3 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack + 1600, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 100, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t2, rnn1_relu_stack + 3200, rnn1_matmul_weight_hh_t2_scratch);
+  float *rnn1_add_t3 = (float *)(A + 152704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t3_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 3200, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t3, rnn1_matmul_weight_hh_t3_scratch);
-  float *rnn1_add_t3 = (float *)(A + 159104); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 150, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t3, P + 2640 /* rnn1.bias_hh */, rnn1_add_t3, rnn1_relu_stack + 4800);
-  float *rnn1_matmul_weight_hh_t4 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack + 3200, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 150, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t3, rnn1_relu_stack + 4800, rnn1_matmul_weight_hh_t3_scratch);
+  float *rnn1_add_t4 = (float *)(A + 159104); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t4_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 4800, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t4, rnn1_matmul_weight_hh_t4_scratch);
-  float *rnn1_add_t4 = (float *)(A + 165504); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 200, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t4, P + 2640 /* rnn1.bias_hh */, rnn1_add_t4, rnn1_relu_stack + 6400);
-  float *rnn1_matmul_weight_hh_t5 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack + 4800, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 200, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t4, rnn1_relu_stack + 6400, rnn1_matmul_weight_hh_t4_scratch);
+  float *rnn1_add_t5 = (float *)(A + 165504); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t5_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 6400, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t5, rnn1_matmul_weight_hh_t5_scratch);
-  float *rnn1_add_t5 = (float *)(A + 171904); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 250, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t5, P + 2640 /* rnn1.bias_hh */, rnn1_add_t5, rnn1_relu_stack + 8000);
-  float *rnn1_matmul_weight_hh_t6 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack + 6400, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 250, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t5, rnn1_relu_stack + 8000, rnn1_matmul_weight_hh_t5_scratch);
+  float *rnn1_add_t6 = (float *)(A + 171904); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t6_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 8000, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t6, rnn1_matmul_weight_hh_t6_scratch);
-  float *rnn1_add_t6 = (float *)(A + 178304); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 300, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t6, P + 2640 /* rnn1.bias_hh */, rnn1_add_t6, rnn1_relu_stack + 9600);
-  float *rnn1_matmul_weight_hh_t7 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack + 8000, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 300, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t6, rnn1_relu_stack + 9600, rnn1_matmul_weight_hh_t6_scratch);
+  float *rnn1_add_t7 = (float *)(A + 178304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t7_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 9600, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t7, rnn1_matmul_weight_hh_t7_scratch);
-  float *rnn1_add_t7 = (float *)(A + 184704); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 350, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t7, P + 2640 /* rnn1.bias_hh */, rnn1_add_t7, rnn1_relu_stack + 11200);
-  float *rnn1_matmul_weight_hh_t8 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack + 9600, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 350, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t7, rnn1_relu_stack + 11200, rnn1_matmul_weight_hh_t7_scratch);
+  float *rnn1_add_t8 = (float *)(A + 184704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t8_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 11200, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t8, rnn1_matmul_weight_hh_t8_scratch);
-  float *rnn1_add_t8 = (float *)(A + 191104); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 400, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t8, P + 2640 /* rnn1.bias_hh */, rnn1_add_t8, rnn1_relu_stack + 12800);
-  float *rnn1_matmul_weight_hh_t9 = (float *)(A + 138304); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t9_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 12800, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t9, rnn1_matmul_weight_hh_t9_scratch);
+  k10_matmul(rnn1_relu_stack + 11200, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 400, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t8, rnn1_relu_stack + 12800, rnn1_matmul_weight_hh_t8_scratch);
   float *dense1_transpose_weight = (float *)A; /* [50, 1] */
-  k6_transpose(P + 2704 /* dense1.weight */, dense1_transpose_weight);
-  float *rnn1_add_t9 = (float *)(A + 64256); /* [32, 50] */
+  k5_transpose(P + 2704 /* dense1.weight */, dense1_transpose_weight);
+  float *rnn1_add_t9 = (float *)(A + 191104); /* [32, 50] */
   float *rnn1_relu_t9 = (float *)(A + 197504); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t9, P + 2640 /* rnn1.bias_hh */, rnn1_add_t9, rnn1_relu_t9);
-  float *dense1_matmul_weight = (float *)(A + 70656); /* [32, 1] */
-  k7_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
-  float *out_prediction = (float *)(A + 70784); /* [32, 1] */
-  float *line13_sub = (float *)(A + 70912); /* [32, 1] */
-  float *line13_mul = (float *)(A + 71040); /* [32, 1] */
-  k12_add_sub_mul(dense1_matmul_weight, P + 2768 /* dense1.bias */, in->y, out_prediction, line13_sub, line13_mul);
-  float *line13_sum_to = (float *)(A + 70656); /* [] */
-  k13_sum_to(line13_mul, line13_sum_to);
-  float *d_line13_addn = (float *)(A + 71040); /* [32, 1] */
-  k14_mul_addn(line13_sub, d_line13_addn);
-  float *d_dense1_matmul_weight = (float *)(A + 138304); /* [32, 50] */
-  k15_matmul(d_line13_addn, P + 2704 /* dense1.weight */, d_dense1_matmul_weight);
+  char *rnn1_matmul_weight_hh_t9_scratch = A + 144704; /* 1600 bytes */
+  k10_matmul(rnn1_relu_stack + 12800, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t9, rnn1_relu_t9, rnn1_matmul_weight_hh_t9_scratch);
+  float *dense1_matmul_weight = (float *)(A + 144704); /* [32, 1] */
+  k6_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
+  float *out_prediction = (float *)(A + 144832); /* [32, 1] */
+  float *line13_sub = (float *)(A + 144960); /* [32, 1] */
+  float *line13_mul = (float *)(A + 145088); /* [32, 1] */
+  k11_add_sub_mul(dense1_matmul_weight, P + 2768 /* dense1.bias */, in->y, out_prediction, line13_sub, line13_mul);
+  float *line13_sum_to = (float *)(A + 144704); /* [] */
+  k12_sum_to(line13_mul, line13_sum_to);
+  float *d_line13_addn = (float *)(A + 145088); /* [32, 1] */
+  k13_mul_addn(line13_sub, d_line13_addn);
   float *d_rnn1_mul_stack = (float *)A; /* [32, 10, 50] */
-  k16_step_mul(rnn1_add_t9, d_dense1_matmul_weight, d_rnn1_mul_stack + 450);
-  float *d_rnn1_matmul_weight_hh_t9 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t9_scratch = A + 71168; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 450, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t9, d_rnn1_matmul_weight_hh_t9_scratch);
-  k16_step_mul(rnn1_add_t8, d_rnn1_matmul_weight_hh_t9, d_rnn1_mul_stack + 400);
-  float *d_rnn1_matmul_weight_hh_t8 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t8_scratch = A + 71168; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 400, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t8, d_rnn1_matmul_weight_hh_t8_scratch);
-  k16_step_mul(rnn1_add_t7, d_rnn1_matmul_weight_hh_t8, d_rnn1_mul_stack + 350);
-  float *d_rnn1_matmul_weight_hh_t7 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t7_scratch = A + 71168; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 350, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t7, d_rnn1_matmul_weight_hh_t7_scratch);
-  k16_step_mul(rnn1_add_t6, d_rnn1_matmul_weight_hh_t7, d_rnn1_mul_stack + 300);
-  float *d_rnn1_matmul_weight_hh_t6 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t6_scratch = A + 71168; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 300, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t6, d_rnn1_matmul_weight_hh_t6_scratch);
-  k16_step_mul(rnn1_add_t5, d_rnn1_matmul_weight_hh_t6, d_rnn1_mul_stack + 250);
-  float *d_rnn1_matmul_weight_hh_t5 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t5_scratch = A + 71168; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 250, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t5, d_rnn1_matmul_weight_hh_t5_scratch);
-  k16_step_mul(rnn1_add_t4, d_rnn1_matmul_weight_hh_t5, d_rnn1_mul_stack + 200);
-  float *d_rnn1_matmul_weight_hh_t4 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t4_scratch = A + 71168; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 200, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t4, d_rnn1_matmul_weight_hh_t4_scratch);
-  k16_step_mul(rnn1_add_t3, d_rnn1_matmul_weight_hh_t4, d_rnn1_mul_stack + 150);
-  float *d_rnn1_matmul_weight_hh_t3 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t3_scratch = A + 71168; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 150, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t3, d_rnn1_matmul_weight_hh_t3_scratch);
-  k16_step_mul(rnn1_add_t2, d_rnn1_matmul_weight_hh_t3, d_rnn1_mul_stack + 100);
-  float *d_rnn1_matmul_weight_hh_t2 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t2_scratch = A + 71168; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 100, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t2, d_rnn1_matmul_weight_hh_t2_scratch);
-  k16_step_mul(rnn1_add_t1, d_rnn1_matmul_weight_hh_t2, d_rnn1_mul_stack + 50);
-  float *d_rnn1_matmul_weight_hh_t1 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t1_scratch = A + 71168; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 50, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t1, d_rnn1_matmul_weight_hh_t1_scratch);
-  k16_step_mul(rnn1_add_t0, d_rnn1_matmul_weight_hh_t1, d_rnn1_mul_stack);
+  k14_matmul(d_line13_addn, P + 2704 /* dense1.weight */, rnn1_add_t9, d_rnn1_mul_stack + 450);
+  char *d_rnn1_matmul_weight_hh_t9_scratch = A + 191104; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 450, P + 64 /* rnn1.weight_hh */, rnn1_add_t8, d_rnn1_mul_stack + 400, d_rnn1_matmul_weight_hh_t9_scratch);
+  char *d_rnn1_matmul_weight_hh_t8_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 400, P + 64 /* rnn1.weight_hh */, rnn1_add_t7, d_rnn1_mul_stack + 350, d_rnn1_matmul_weight_hh_t8_scratch);
+  char *d_rnn1_matmul_weight_hh_t7_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 350, P + 64 /* rnn1.weight_hh */, rnn1_add_t6, d_rnn1_mul_stack + 300, d_rnn1_matmul_weight_hh_t7_scratch);
+  char *d_rnn1_matmul_weight_hh_t6_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 300, P + 64 /* rnn1.weight_hh */, rnn1_add_t5, d_rnn1_mul_stack + 250, d_rnn1_matmul_weight_hh_t6_scratch);
+  char *d_rnn1_matmul_weight_hh_t5_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 250, P + 64 /* rnn1.weight_hh */, rnn1_add_t4, d_rnn1_mul_stack + 200, d_rnn1_matmul_weight_hh_t5_scratch);
+  char *d_rnn1_matmul_weight_hh_t4_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 200, P + 64 /* rnn1.weight_hh */, rnn1_add_t3, d_rnn1_mul_stack + 150, d_rnn1_matmul_weight_hh_t4_scratch);
+  char *d_rnn1_matmul_weight_hh_t3_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 150, P + 64 /* rnn1.weight_hh */, rnn1_add_t2, d_rnn1_mul_stack + 100, d_rnn1_matmul_weight_hh_t3_scratch);
+  char *d_rnn1_matmul_weight_hh_t2_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 100, P + 64 /* rnn1.weight_hh */, rnn1_add_t1, d_rnn1_mul_stack + 50, d_rnn1_matmul_weight_hh_t2_scratch);
+  char *d_rnn1_matmul_weight_hh_t1_scratch = A + 138304; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 50, P + 64 /* rnn1.weight_hh */, rnn1_add_t0, d_rnn1_mul_stack, d_rnn1_matmul_weight_hh_t1_scratch);
   float *grad_rnn1_weight_ih = (float *)(A + 64000); /* [50, 1] */
-  char *grad_rnn1_weight_ih_scratch = A + 138304; /* 20480 bytes */
-  k18_matmul(d_rnn1_mul_stack, in->x, grad_rnn1_weight_ih, grad_rnn1_weight_ih_scratch);
-  float *d_rnn1_mul_stack_2 = (float *)(A + 138304); /* [9, 32, 50] */
-  k19_stack(d_rnn1_mul_stack + 50, d_rnn1_mul_stack + 100, d_rnn1_mul_stack + 150, d_rnn1_mul_stack + 200, d_rnn1_mul_stack + 250, d_rnn1_mul_stack + 300, d_rnn1_mul_stack + 350, d_rnn1_mul_stack + 400, d_rnn1_mul_stack + 450, d_rnn1_mul_stack_2);
-  float *grad_rnn1_weight_hh = (float *)(A + 203904); /* [50, 50] */
-  char *grad_rnn1_weight_hh_scratch = A + 213952; /* 18432 bytes */
-  k20_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, grad_rnn1_weight_hh, grad_rnn1_weight_hh_scratch);
-  float *grad_rnn1_bias_ih = (float *)(A + 64256); /* [50] */
-  k21_sum_to(d_rnn1_mul_stack, grad_rnn1_bias_ih);
-  float *grad_dense1_weight = (float *)(A + 64512); /* [1, 50] */
-  char *grad_dense1_weight_scratch = A + 70912; /* 128 bytes */
-  k22_matmul(d_line13_addn, rnn1_relu_t9, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 70720); /* [1] */
-  k13_sum_to(d_line13_addn, grad_dense1_bias);
-  float *loss_value = (float *)(A + 64768); /* [] */
-  k23_mul(line13_sum_to, loss_value);
+  char *grad_rnn1_weight_ih_scratch = A + 145216; /* 20480 bytes */
+  k16_matmul(d_rnn1_mul_stack, in->x, grad_rnn1_weight_ih, grad_rnn1_weight_ih_scratch);
+  float *d_rnn1_mul_stack_2 = (float *)(A + 203904); /* [9, 32, 50] */
+  k17_stack(d_rnn1_mul_stack + 50, d_rnn1_mul_stack + 100, d_rnn1_mul_stack + 150, d_rnn1_mul_stack + 200, d_rnn1_mul_stack + 250, d_rnn1_mul_stack + 300, d_rnn1_mul_stack + 350, d_rnn1_mul_stack + 400, d_rnn1_mul_stack + 450, d_rnn1_mul_stack_2);
+  float *grad_rnn1_weight_hh = (float *)(A + 64256); /* [50, 50] */
+  char *grad_rnn1_weight_hh_scratch = A + 145216; /* 18432 bytes */
+  k18_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, grad_rnn1_weight_hh, grad_rnn1_weight_hh_scratch);
+  float *grad_rnn1_bias_ih = (float *)(A + 145216); /* [50] */
+  k19_sum_to(d_rnn1_mul_stack, grad_rnn1_bias_ih);
+  float *grad_dense1_weight = (float *)(A + 145472); /* [1, 50] */
+  char *grad_dense1_weight_scratch = A + 144960; /* 128 bytes */
+  k20_matmul(d_line13_addn, rnn1_relu_t9, grad_dense1_weight, grad_dense1_weight_scratch);
+  float *grad_dense1_bias = (float *)(A + 144768); /* [1] */
+  k12_sum_to(d_line13_addn, grad_dense1_bias);
+  float *loss_value = (float *)(A + 144960); /* [] */
+  k21_mul(line13_sum_to, loss_value);
 }
 
 float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads, sine_rnn_outputs *out, sine_rnn_metrics *metrics, void *arena, uint64_t seed) {
@@ -1806,21 +2212,21 @@ float sine_rnn_grad(const float *params, const sine_rnn_batch *in, float *grads,
   (void)grads, (void)out, (void)metrics;
   (void)P, (void)A;
   sine_rnn_grad_1(P, in, A, seed);
-  float *out_prediction = (float *)(A + 70784); /* [32, 1] */
-  float *loss_value = (float *)(A + 64768); /* [] */
+  float *out_prediction = (float *)(A + 144832); /* [32, 1] */
+  float *loss_value = (float *)(A + 144960); /* [] */
   float *grad_rnn1_weight_ih = (float *)(A + 64000); /* [50, 1] */
-  float *grad_rnn1_weight_hh = (float *)(A + 203904); /* [50, 50] */
-  float *grad_rnn1_bias_ih = (float *)(A + 64256); /* [50] */
-  float *grad_dense1_weight = (float *)(A + 64512); /* [1, 50] */
-  float *grad_dense1_bias = (float *)(A + 70720); /* [1] */
-  if (out) k9_copy(out_prediction, out->prediction);
-  k24_copy(loss_value, &loss);
-  k6_transpose(grad_rnn1_weight_ih, grads + 0);
-  k25_copy(grad_rnn1_weight_hh, grads + 64);
-  k6_transpose(grad_rnn1_bias_ih, grads + 2576);
-  k6_transpose(grad_rnn1_bias_ih, grads + 2640);
+  float *grad_rnn1_weight_hh = (float *)(A + 64256); /* [50, 50] */
+  float *grad_rnn1_bias_ih = (float *)(A + 145216); /* [50] */
+  float *grad_dense1_weight = (float *)(A + 145472); /* [1, 50] */
+  float *grad_dense1_bias = (float *)(A + 144768); /* [1] */
+  if (out) k8_copy(out_prediction, out->prediction);
+  k22_copy(loss_value, &loss);
+  k5_transpose(grad_rnn1_weight_ih, grads + 0);
+  k23_copy(grad_rnn1_weight_hh, grads + 64);
+  k5_transpose(grad_rnn1_bias_ih, grads + 2576);
+  k5_transpose(grad_rnn1_bias_ih, grads + 2640);
   k0_transpose(grad_dense1_weight, grads + 2704);
-  k24_copy(grad_dense1_bias, grads + 2768);
+  k22_copy(grad_dense1_bias, grads + 2768);
   return loss;
 }
 
@@ -1834,148 +2240,110 @@ static void sine_rnn_train_step_1(float *restrict P, const sine_rnn_batch *restr
   k2_transpose(P + 64 /* rnn1.weight_hh */, rnn1_transpose_weight_hh);
   float *rnn1_add_t0 = (float *)(A + 74304); /* [32, 50] */
   float *rnn1_relu_stack = (float *)(A + 80704); /* [9, 32, 50] */
-  k10_add_add_relu(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t0, rnn1_relu_stack);
-  float *rnn1_matmul_weight_hh_t1 = (float *)(A + 138304); /* [32, 50] */
+  k9_add_add_relu(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t0, rnn1_relu_stack);
+  float *rnn1_add_t1 = (float *)(A + 138304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t1_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t1, rnn1_matmul_weight_hh_t1_scratch);
-  float *rnn1_add_t1 = (float *)(A + 146304); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 50, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t1, P + 2640 /* rnn1.bias_hh */, rnn1_add_t1, rnn1_relu_stack + 1600);
-  float *rnn1_matmul_weight_hh_t2 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 50, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t1, rnn1_relu_stack + 1600, rnn1_matmul_weight_hh_t1_scratch);
+  float *rnn1_add_t2 = (float *)(A + 146304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t2_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 1600, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t2, rnn1_matmul_weight_hh_t2_scratch);
-  float *rnn1_add_t2 = (float *)(A + 152704); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 100, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t2, P + 2640 /* rnn1.bias_hh */, rnn1_add_t2, rnn1_relu_stack + 3200);
-  float *rnn1_matmul_weight_hh_t3 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack + 1600, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 100, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t2, rnn1_relu_stack + 3200, rnn1_matmul_weight_hh_t2_scratch);
+  float *rnn1_add_t3 = (float *)(A + 152704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t3_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 3200, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t3, rnn1_matmul_weight_hh_t3_scratch);
-  float *rnn1_add_t3 = (float *)(A + 159104); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 150, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t3, P + 2640 /* rnn1.bias_hh */, rnn1_add_t3, rnn1_relu_stack + 4800);
-  float *rnn1_matmul_weight_hh_t4 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack + 3200, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 150, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t3, rnn1_relu_stack + 4800, rnn1_matmul_weight_hh_t3_scratch);
+  float *rnn1_add_t4 = (float *)(A + 159104); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t4_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 4800, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t4, rnn1_matmul_weight_hh_t4_scratch);
-  float *rnn1_add_t4 = (float *)(A + 165504); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 200, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t4, P + 2640 /* rnn1.bias_hh */, rnn1_add_t4, rnn1_relu_stack + 6400);
-  float *rnn1_matmul_weight_hh_t5 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack + 4800, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 200, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t4, rnn1_relu_stack + 6400, rnn1_matmul_weight_hh_t4_scratch);
+  float *rnn1_add_t5 = (float *)(A + 165504); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t5_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 6400, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t5, rnn1_matmul_weight_hh_t5_scratch);
-  float *rnn1_add_t5 = (float *)(A + 171904); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 250, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t5, P + 2640 /* rnn1.bias_hh */, rnn1_add_t5, rnn1_relu_stack + 8000);
-  float *rnn1_matmul_weight_hh_t6 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack + 6400, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 250, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t5, rnn1_relu_stack + 8000, rnn1_matmul_weight_hh_t5_scratch);
+  float *rnn1_add_t6 = (float *)(A + 171904); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t6_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 8000, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t6, rnn1_matmul_weight_hh_t6_scratch);
-  float *rnn1_add_t6 = (float *)(A + 178304); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 300, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t6, P + 2640 /* rnn1.bias_hh */, rnn1_add_t6, rnn1_relu_stack + 9600);
-  float *rnn1_matmul_weight_hh_t7 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack + 8000, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 300, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t6, rnn1_relu_stack + 9600, rnn1_matmul_weight_hh_t6_scratch);
+  float *rnn1_add_t7 = (float *)(A + 178304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t7_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 9600, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t7, rnn1_matmul_weight_hh_t7_scratch);
-  float *rnn1_add_t7 = (float *)(A + 184704); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 350, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t7, P + 2640 /* rnn1.bias_hh */, rnn1_add_t7, rnn1_relu_stack + 11200);
-  float *rnn1_matmul_weight_hh_t8 = (float *)(A + 138304); /* [32, 50] */
+  k10_matmul(rnn1_relu_stack + 9600, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 350, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t7, rnn1_relu_stack + 11200, rnn1_matmul_weight_hh_t7_scratch);
+  float *rnn1_add_t8 = (float *)(A + 184704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t8_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 11200, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t8, rnn1_matmul_weight_hh_t8_scratch);
-  float *rnn1_add_t8 = (float *)(A + 191104); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 400, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t8, P + 2640 /* rnn1.bias_hh */, rnn1_add_t8, rnn1_relu_stack + 12800);
-  float *rnn1_matmul_weight_hh_t9 = (float *)(A + 138304); /* [32, 50] */
-  char *rnn1_matmul_weight_hh_t9_scratch = A + 144704; /* 1600 bytes */
-  k4_matmul(rnn1_relu_stack + 12800, rnn1_transpose_weight_hh, rnn1_matmul_weight_hh_t9, rnn1_matmul_weight_hh_t9_scratch);
+  k10_matmul(rnn1_relu_stack + 11200, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 400, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t8, rnn1_relu_stack + 12800, rnn1_matmul_weight_hh_t8_scratch);
   float *dense1_transpose_weight = (float *)A; /* [50, 1] */
-  k6_transpose(P + 2704 /* dense1.weight */, dense1_transpose_weight);
-  float *rnn1_add_t9 = (float *)(A + 64256); /* [32, 50] */
+  k5_transpose(P + 2704 /* dense1.weight */, dense1_transpose_weight);
+  float *rnn1_add_t9 = (float *)(A + 191104); /* [32, 50] */
   float *rnn1_relu_t9 = (float *)(A + 197504); /* [32, 50] */
-  k11_add_add_add(rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, rnn1_matmul_weight_hh_t9, P + 2640 /* rnn1.bias_hh */, rnn1_add_t9, rnn1_relu_t9);
-  float *dense1_matmul_weight = (float *)(A + 70656); /* [32, 1] */
-  k7_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
-  float *line13_sub = (float *)(A + 70784); /* [32, 1] */
-  float *line13_mul = (float *)(A + 70912); /* [32, 1] */
-  k26_add_sub_mul(dense1_matmul_weight, P + 2768 /* dense1.bias */, in->y, line13_sub, line13_mul);
-  float *line13_sum_to = (float *)(A + 70656); /* [] */
-  k13_sum_to(line13_mul, line13_sum_to);
-  float *d_line13_addn = (float *)(A + 70912); /* [32, 1] */
-  k14_mul_addn(line13_sub, d_line13_addn);
-  float *d_dense1_matmul_weight = (float *)(A + 138304); /* [32, 50] */
-  k15_matmul(d_line13_addn, P + 2704 /* dense1.weight */, d_dense1_matmul_weight);
+  char *rnn1_matmul_weight_hh_t9_scratch = A + 144704; /* 1600 bytes */
+  k10_matmul(rnn1_relu_stack + 12800, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t9, rnn1_relu_t9, rnn1_matmul_weight_hh_t9_scratch);
+  float *dense1_matmul_weight = (float *)(A + 144704); /* [32, 1] */
+  k6_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
+  float *line13_sub = (float *)(A + 144832); /* [32, 1] */
+  float *line13_mul = (float *)(A + 144960); /* [32, 1] */
+  k24_add_sub_mul(dense1_matmul_weight, P + 2768 /* dense1.bias */, in->y, line13_sub, line13_mul);
+  float *line13_sum_to = (float *)(A + 144704); /* [] */
+  k12_sum_to(line13_mul, line13_sum_to);
+  float *d_line13_addn = (float *)(A + 144960); /* [32, 1] */
+  k13_mul_addn(line13_sub, d_line13_addn);
   float *d_rnn1_mul_stack = (float *)A; /* [32, 10, 50] */
-  k16_step_mul(rnn1_add_t9, d_dense1_matmul_weight, d_rnn1_mul_stack + 450);
-  float *d_rnn1_matmul_weight_hh_t9 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t9_scratch = A + 71040; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 450, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t9, d_rnn1_matmul_weight_hh_t9_scratch);
-  k16_step_mul(rnn1_add_t8, d_rnn1_matmul_weight_hh_t9, d_rnn1_mul_stack + 400);
-  float *d_rnn1_matmul_weight_hh_t8 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t8_scratch = A + 71040; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 400, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t8, d_rnn1_matmul_weight_hh_t8_scratch);
-  k16_step_mul(rnn1_add_t7, d_rnn1_matmul_weight_hh_t8, d_rnn1_mul_stack + 350);
-  float *d_rnn1_matmul_weight_hh_t7 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t7_scratch = A + 71040; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 350, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t7, d_rnn1_matmul_weight_hh_t7_scratch);
-  k16_step_mul(rnn1_add_t6, d_rnn1_matmul_weight_hh_t7, d_rnn1_mul_stack + 300);
-  float *d_rnn1_matmul_weight_hh_t6 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t6_scratch = A + 71040; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 300, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t6, d_rnn1_matmul_weight_hh_t6_scratch);
-  k16_step_mul(rnn1_add_t5, d_rnn1_matmul_weight_hh_t6, d_rnn1_mul_stack + 250);
-  float *d_rnn1_matmul_weight_hh_t5 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t5_scratch = A + 71040; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 250, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t5, d_rnn1_matmul_weight_hh_t5_scratch);
-  k16_step_mul(rnn1_add_t4, d_rnn1_matmul_weight_hh_t5, d_rnn1_mul_stack + 200);
-  float *d_rnn1_matmul_weight_hh_t4 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t4_scratch = A + 71040; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 200, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t4, d_rnn1_matmul_weight_hh_t4_scratch);
-  k16_step_mul(rnn1_add_t3, d_rnn1_matmul_weight_hh_t4, d_rnn1_mul_stack + 150);
-  float *d_rnn1_matmul_weight_hh_t3 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t3_scratch = A + 71040; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 150, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t3, d_rnn1_matmul_weight_hh_t3_scratch);
-  k16_step_mul(rnn1_add_t2, d_rnn1_matmul_weight_hh_t3, d_rnn1_mul_stack + 100);
-  float *d_rnn1_matmul_weight_hh_t2 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t2_scratch = A + 71040; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 100, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t2, d_rnn1_matmul_weight_hh_t2_scratch);
-  k16_step_mul(rnn1_add_t1, d_rnn1_matmul_weight_hh_t2, d_rnn1_mul_stack + 50);
-  float *d_rnn1_matmul_weight_hh_t1 = (float *)(A + 64256); /* [32, 50] */
-  char *d_rnn1_matmul_weight_hh_t1_scratch = A + 71040; /* 1600 bytes */
-  k17_matmul(d_rnn1_mul_stack + 50, P + 64 /* rnn1.weight_hh */, d_rnn1_matmul_weight_hh_t1, d_rnn1_matmul_weight_hh_t1_scratch);
-  k16_step_mul(rnn1_add_t0, d_rnn1_matmul_weight_hh_t1, d_rnn1_mul_stack);
+  k14_matmul(d_line13_addn, P + 2704 /* dense1.weight */, rnn1_add_t9, d_rnn1_mul_stack + 450);
+  char *d_rnn1_matmul_weight_hh_t9_scratch = A + 191104; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 450, P + 64 /* rnn1.weight_hh */, rnn1_add_t8, d_rnn1_mul_stack + 400, d_rnn1_matmul_weight_hh_t9_scratch);
+  char *d_rnn1_matmul_weight_hh_t8_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 400, P + 64 /* rnn1.weight_hh */, rnn1_add_t7, d_rnn1_mul_stack + 350, d_rnn1_matmul_weight_hh_t8_scratch);
+  char *d_rnn1_matmul_weight_hh_t7_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 350, P + 64 /* rnn1.weight_hh */, rnn1_add_t6, d_rnn1_mul_stack + 300, d_rnn1_matmul_weight_hh_t7_scratch);
+  char *d_rnn1_matmul_weight_hh_t6_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 300, P + 64 /* rnn1.weight_hh */, rnn1_add_t5, d_rnn1_mul_stack + 250, d_rnn1_matmul_weight_hh_t6_scratch);
+  char *d_rnn1_matmul_weight_hh_t5_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 250, P + 64 /* rnn1.weight_hh */, rnn1_add_t4, d_rnn1_mul_stack + 200, d_rnn1_matmul_weight_hh_t5_scratch);
+  char *d_rnn1_matmul_weight_hh_t4_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 200, P + 64 /* rnn1.weight_hh */, rnn1_add_t3, d_rnn1_mul_stack + 150, d_rnn1_matmul_weight_hh_t4_scratch);
+  char *d_rnn1_matmul_weight_hh_t3_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 150, P + 64 /* rnn1.weight_hh */, rnn1_add_t2, d_rnn1_mul_stack + 100, d_rnn1_matmul_weight_hh_t3_scratch);
+  char *d_rnn1_matmul_weight_hh_t2_scratch = A + 64256; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 100, P + 64 /* rnn1.weight_hh */, rnn1_add_t1, d_rnn1_mul_stack + 50, d_rnn1_matmul_weight_hh_t2_scratch);
+  char *d_rnn1_matmul_weight_hh_t1_scratch = A + 138304; /* 1600 bytes */
+  k15_matmul(d_rnn1_mul_stack + 50, P + 64 /* rnn1.weight_hh */, rnn1_add_t0, d_rnn1_mul_stack, d_rnn1_matmul_weight_hh_t1_scratch);
   float *d_rnn1_matmul = (float *)(A + 64000); /* [50, 1] */
-  char *d_rnn1_matmul_scratch = A + 138304; /* 20480 bytes */
-  k18_matmul(d_rnn1_mul_stack, in->x, d_rnn1_matmul, d_rnn1_matmul_scratch);
-  float *opt_mul = (float *)(A + 64256); /* [50, 1] */
-  k27_mul(d_rnn1_matmul, opt_mul);
-  float *opt_sum_to = (float *)(A + 70720); /* [] */
-  k28_sum_to(opt_mul, opt_sum_to);
-  float *d_rnn1_mul_stack_2 = (float *)(A + 138304); /* [9, 32, 50] */
-  k19_stack(d_rnn1_mul_stack + 50, d_rnn1_mul_stack + 100, d_rnn1_mul_stack + 150, d_rnn1_mul_stack + 200, d_rnn1_mul_stack + 250, d_rnn1_mul_stack + 300, d_rnn1_mul_stack + 350, d_rnn1_mul_stack + 400, d_rnn1_mul_stack + 450, d_rnn1_mul_stack_2);
-  float *d_rnn1_matmul_2 = (float *)(A + 203904); /* [50, 50] */
-  char *d_rnn1_matmul_scratch_2 = A + 213952; /* 18432 bytes */
-  k20_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, d_rnn1_matmul_2, d_rnn1_matmul_scratch_2);
-  float *opt_mul_2 = (float *)(A + 213952); /* [50, 50] */
-  k29_mul(d_rnn1_matmul_2, opt_mul_2);
-  float *opt_sum_to_2 = (float *)(A + 70784); /* [] */
-  k30_sum_to(opt_mul_2, opt_sum_to_2);
-  float *d_rnn1_sum_to = (float *)(A + 64256); /* [50] */
-  k21_sum_to(d_rnn1_mul_stack, d_rnn1_sum_to);
-  float *opt_mul_3 = (float *)(A + 64512); /* [50] */
-  k27_mul(d_rnn1_sum_to, opt_mul_3);
-  float *opt_sum_to_3 = (float *)(A + 70848); /* [] */
-  k28_sum_to(opt_mul_3, opt_sum_to_3);
-  float *d_dense1_matmul = (float *)(A + 64512); /* [1, 50] */
-  char *d_dense1_matmul_scratch = A + 64768; /* 128 bytes */
-  k22_matmul(d_line13_addn, rnn1_relu_t9, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *opt_mul_4 = (float *)(A + 64896); /* [1, 50] */
-  k27_mul(d_dense1_matmul, opt_mul_4);
-  float *opt_sum_to_4 = (float *)(A + 64768); /* [] */
-  k31_sum_to(opt_mul_4, opt_sum_to_4);
-  float *d_dense1_sum_to = (float *)(A + 64832); /* [1] */
-  k13_sum_to(d_line13_addn, d_dense1_sum_to);
-  float *opt_mul_5 = (float *)(A + 70912); /* [1] */
-  k32_mul(d_dense1_sum_to, opt_mul_5);
-  float *opt_sum_to_5 = (float *)(A + 70976); /* [] */
-  k33_sum_to(opt_mul_5, opt_sum_to_5);
-  float *opt_min = (float *)(A + 70912); /* [] */
-  k34_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_min);
-  float *loss_value = (float *)(A + 64768); /* [] */
-  k23_mul(line13_sum_to, loss_value);
-  k35_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, d_rnn1_matmul, opt_min, P /* rnn1.weight_ih */);
-  k36_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, d_rnn1_matmul_2, opt_min, P + 64 /* rnn1.weight_hh */);
-  k37_mul_mul_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, d_rnn1_sum_to, opt_min, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */);
-  k35_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, d_dense1_matmul, opt_min, P + 2704 /* dense1.weight */);
-  k38_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, d_dense1_sum_to, opt_min, P + 2768 /* dense1.bias */);
+  char *d_rnn1_matmul_scratch = A + 145088; /* 20480 bytes */
+  k16_matmul(d_rnn1_mul_stack, in->x, d_rnn1_matmul, d_rnn1_matmul_scratch);
+  float *opt_mul = (float *)(A + 138304); /* [50, 1] */
+  k25_mul(d_rnn1_matmul, opt_mul);
+  float *opt_sum_to = (float *)(A + 144768); /* [] */
+  k26_sum_to(opt_mul, opt_sum_to);
+  float *d_rnn1_mul_stack_2 = (float *)(A + 203904); /* [9, 32, 50] */
+  k17_stack(d_rnn1_mul_stack + 50, d_rnn1_mul_stack + 100, d_rnn1_mul_stack + 150, d_rnn1_mul_stack + 200, d_rnn1_mul_stack + 250, d_rnn1_mul_stack + 300, d_rnn1_mul_stack + 350, d_rnn1_mul_stack + 400, d_rnn1_mul_stack + 450, d_rnn1_mul_stack_2);
+  float *d_rnn1_matmul_2 = (float *)(A + 64256); /* [50, 50] */
+  char *d_rnn1_matmul_scratch_2 = A + 145088; /* 18432 bytes */
+  k18_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, d_rnn1_matmul_2, d_rnn1_matmul_scratch_2);
+  float *opt_mul_2 = (float *)(A + 145088); /* [50, 50] */
+  k27_mul(d_rnn1_matmul_2, opt_mul_2);
+  float *opt_sum_to_2 = (float *)(A + 144832); /* [] */
+  k28_sum_to(opt_mul_2, opt_sum_to_2);
+  float *d_rnn1_sum_to = (float *)(A + 145088); /* [50] */
+  k19_sum_to(d_rnn1_mul_stack, d_rnn1_sum_to);
+  float *opt_mul_3 = (float *)(A + 145344); /* [50] */
+  k25_mul(d_rnn1_sum_to, opt_mul_3);
+  float *opt_sum_to_3 = (float *)(A + 144896); /* [] */
+  k26_sum_to(opt_mul_3, opt_sum_to_3);
+  float *d_dense1_matmul = (float *)(A + 145344); /* [1, 50] */
+  char *d_dense1_matmul_scratch = A + 145600; /* 128 bytes */
+  k20_matmul(d_line13_addn, rnn1_relu_t9, d_dense1_matmul, d_dense1_matmul_scratch);
+  float *opt_mul_4 = (float *)A; /* [1, 50] */
+  k25_mul(d_dense1_matmul, opt_mul_4);
+  float *opt_sum_to_4 = (float *)(A + 256); /* [] */
+  k29_sum_to(opt_mul_4, opt_sum_to_4);
+  float *d_dense1_sum_to = (float *)A; /* [1] */
+  k12_sum_to(d_line13_addn, d_dense1_sum_to);
+  float *opt_mul_5 = (float *)(A + 144960); /* [1] */
+  k30_mul(d_dense1_sum_to, opt_mul_5);
+  float *opt_sum_to_5 = (float *)(A + 145024); /* [] */
+  k31_sum_to(opt_mul_5, opt_sum_to_5);
+  float *opt_min = (float *)(A + 144960); /* [] */
+  k32_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_min);
+  float *loss_value = (float *)(A + 145024); /* [] */
+  k21_mul(line13_sum_to, loss_value);
+  k33_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, d_rnn1_matmul, opt_min, P /* rnn1.weight_ih */);
+  k34_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, d_rnn1_matmul_2, opt_min, P + 64 /* rnn1.weight_hh */);
+  k35_mul_mul_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, d_rnn1_sum_to, opt_min, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */);
+  k33_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, d_dense1_matmul, opt_min, P + 2704 /* dense1.weight */);
+  k36_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, d_dense1_sum_to, opt_min, P + 2768 /* dense1.bias */);
 }
 
 float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metrics *metrics, void *arena, uint64_t seed) {
@@ -1985,45 +2353,45 @@ float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metr
   (void)metrics;
   (void)P, (void)A;
   sine_rnn_train_step_1(P, in, A, seed);
-  float *loss_value = (float *)(A + 64768); /* [] */
-  k24_copy(loss_value, &loss);
+  float *loss_value = (float *)(A + 145024); /* [] */
+  k22_copy(loss_value, &loss);
   return loss;
 }
 
 static void sine_rnn_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_mul = (float *)A; /* [50, 1] */
-  k27_mul(in /* grad.rnn1.weight_ih */, opt_mul);
+  k25_mul(in /* grad.rnn1.weight_ih */, opt_mul);
   float *opt_sum_to = (float *)(A + 256); /* [] */
-  k28_sum_to(opt_mul, opt_sum_to);
+  k26_sum_to(opt_mul, opt_sum_to);
   float *opt_mul_2 = (float *)(A + 320); /* [50, 50] */
-  k29_mul(in + 64 /* grad.rnn1.weight_hh */, opt_mul_2);
+  k27_mul(in + 64 /* grad.rnn1.weight_hh */, opt_mul_2);
   float *opt_sum_to_2 = (float *)A; /* [] */
-  k30_sum_to(opt_mul_2, opt_sum_to_2);
+  k28_sum_to(opt_mul_2, opt_sum_to_2);
   float *opt_mul_3 = (float *)(A + 320); /* [50] */
-  k27_mul(in + 2576 /* grad.rnn1.bias_ih */, opt_mul_3);
+  k25_mul(in + 2576 /* grad.rnn1.bias_ih */, opt_mul_3);
   float *opt_sum_to_3 = (float *)(A + 64); /* [] */
-  k28_sum_to(opt_mul_3, opt_sum_to_3);
+  k26_sum_to(opt_mul_3, opt_sum_to_3);
   float *opt_mul_4 = (float *)(A + 320); /* [50] */
-  k27_mul(in + 2640 /* grad.rnn1.bias_hh */, opt_mul_4);
+  k25_mul(in + 2640 /* grad.rnn1.bias_hh */, opt_mul_4);
   float *opt_sum_to_4 = (float *)(A + 128); /* [] */
-  k28_sum_to(opt_mul_4, opt_sum_to_4);
+  k26_sum_to(opt_mul_4, opt_sum_to_4);
   float *opt_mul_5 = (float *)(A + 320); /* [1, 50] */
-  k27_mul(in + 2704 /* grad.dense1.weight */, opt_mul_5);
+  k25_mul(in + 2704 /* grad.dense1.weight */, opt_mul_5);
   float *opt_sum_to_5 = (float *)(A + 192); /* [] */
-  k31_sum_to(opt_mul_5, opt_sum_to_5);
+  k29_sum_to(opt_mul_5, opt_sum_to_5);
   float *opt_mul_6 = (float *)(A + 320); /* [1] */
-  k32_mul(in + 2768 /* grad.dense1.bias */, opt_mul_6);
+  k30_mul(in + 2768 /* grad.dense1.bias */, opt_mul_6);
   float *opt_sum_to_6 = (float *)(A + 384); /* [] */
-  k33_sum_to(opt_mul_6, opt_sum_to_6);
+  k31_sum_to(opt_mul_6, opt_sum_to_6);
   float *opt_min = (float *)(A + 320); /* [] */
-  k39_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_sum_to_6, opt_min);
-  k35_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, in /* grad.rnn1.weight_ih */, opt_min, P /* rnn1.weight_ih */);
-  k36_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, in + 64 /* grad.rnn1.weight_hh */, opt_min, P + 64 /* rnn1.weight_hh */);
-  k35_mul_mul_add(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, in + 2576 /* grad.rnn1.bias_ih */, opt_min, P + 2576 /* rnn1.bias_ih */);
-  k35_mul_mul_add(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, in + 2640 /* grad.rnn1.bias_hh */, opt_min, P + 2640 /* rnn1.bias_hh */);
-  k35_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, in + 2704 /* grad.dense1.weight */, opt_min, P + 2704 /* dense1.weight */);
-  k38_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, in + 2768 /* grad.dense1.bias */, opt_min, P + 2768 /* dense1.bias */);
+  k37_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_sum_to_6, opt_min);
+  k33_mul_mul_add(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, in /* grad.rnn1.weight_ih */, opt_min, P /* rnn1.weight_ih */);
+  k34_mul_mul_add(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, in + 64 /* grad.rnn1.weight_hh */, opt_min, P + 64 /* rnn1.weight_hh */);
+  k33_mul_mul_add(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, in + 2576 /* grad.rnn1.bias_ih */, opt_min, P + 2576 /* rnn1.bias_ih */);
+  k33_mul_mul_add(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, in + 2640 /* grad.rnn1.bias_hh */, opt_min, P + 2640 /* rnn1.bias_hh */);
+  k33_mul_mul_add(P + 5488 /* opt.dense1.weight.momentum_buffer */, in + 2704 /* grad.dense1.weight */, opt_min, P + 2704 /* dense1.weight */);
+  k36_mul_mul_add(P + 5552 /* opt.dense1.bias.momentum_buffer */, in + 2768 /* grad.dense1.bias */, opt_min, P + 2768 /* dense1.bias */);
 }
 
 void sine_rnn_apply(float *params, const float *grads, void *arena) {
@@ -2050,11 +2418,11 @@ void sine_rnn_step_prepare(const float *params, float *step_params) {
 static void sine_rnn_step_1(const float *restrict P, const sine_rnn_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *rnn1_relu = (float *)A; /* [1, 50] */
-  k40_matmul(in->x, P /* rnn1.weight_ih, transposed */, in->state0, P + 64 /* rnn1.weight_hh, transposed */, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu);
+  k38_matmul(in->x, P /* rnn1.weight_ih, transposed */, in->state0, P + 64 /* rnn1.weight_hh, transposed */, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu);
   float *dense1_matmul_weight = (float *)(A + 256); /* [1, 1] */
-  k41_matmul(rnn1_relu, P + 2704 /* dense1.weight */, dense1_matmul_weight);
+  k39_matmul(rnn1_relu, P + 2704 /* dense1.weight */, dense1_matmul_weight);
   float *out_prediction = (float *)(A + 320); /* [1, 1] */
-  k42_add(dense1_matmul_weight, P + 2768 /* dense1.bias */, out_prediction);
+  k40_add(dense1_matmul_weight, P + 2768 /* dense1.bias */, out_prediction);
 }
 
 void sine_rnn_step(const float *step_params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena) {
@@ -2070,7 +2438,7 @@ void sine_rnn_step(const float *step_params, sine_rnn_state *state, const sine_r
   sine_rnn_step_1(P, in, A, seed);
   float *out_prediction = (float *)(A + 320); /* [1, 1] */
   float *rnn1_relu = (float *)A; /* [1, 50] */
-  if (out) k24_copy(out_prediction, out->prediction);
+  if (out) k22_copy(out_prediction, out->prediction);
   k0_transpose(rnn1_relu, state->state0);
 }
 
@@ -2079,7 +2447,7 @@ void sine_rnn_reset(sine_rnn_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_rnn_tool_arena[5] = {88704, 232384, 232384, 10368, 11520};
+const long sine_rnn_tool_arena[5] = {88704, 261504, 261504, 10368, 11520};
 const int sine_rnn_tool_dtype = 4; /* bytes per element */
 const int sine_rnn_tool_nparams = 12;
 const char *const sine_rnn_tool_inputs[] = {"x", "y", 0};

@@ -29,9 +29,9 @@ extern "C" {
 #define SINE_RNN_ROLLOUT_NPARAMS 12
 #define SINE_RNN_ROLLOUT_PARAMS_BYTES 22272
 #define SINE_RNN_ROLLOUT_GRADS_BYTES 11136
-#define SINE_RNN_ROLLOUT_INFER_ARENA_BYTES 95104
-#define SINE_RNN_ROLLOUT_GRAD_ARENA_BYTES 2535104
-#define SINE_RNN_ROLLOUT_TRAIN_ARENA_BYTES 2535104
+#define SINE_RNN_ROLLOUT_INFER_ARENA_BYTES 31104
+#define SINE_RNN_ROLLOUT_GRAD_ARENA_BYTES 2522304
+#define SINE_RNN_ROLLOUT_TRAIN_ARENA_BYTES 2522304
 #define SINE_RNN_ROLLOUT_APPLY_ARENA_BYTES 0
 #define SINE_RNN_ROLLOUT_INIT_ARENA_BYTES 20000
 
@@ -39,9 +39,9 @@ extern "C" {
  * arrays (the accumulators of matrix products).  Those of all the kernels
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
- *   sine_rnn_rollout_predict: 2048 bytes
- *   sine_rnn_rollout_grad: 3712 bytes
- *   sine_rnn_rollout_train_step: 3712 bytes
+ *   sine_rnn_rollout_predict: 3200 bytes
+ *   sine_rnn_rollout_grad: 5440 bytes
+ *   sine_rnn_rollout_train_step: 5440 bytes
  *   sine_rnn_rollout_apply: 0 bytes
  *   sine_rnn_rollout_init, sine_rnn_rollout_store, sine_rnn_rollout_load: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a

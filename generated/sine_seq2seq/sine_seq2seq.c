@@ -495,55 +495,8 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [32, 128] (sine_seq2seq.lua:12) */
-static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 32; i += 8) {
-    for (long j = 0; j < 128; j += 16) {
-      float acc0[16] = {0.0f};
-      float acc1[16] = {0.0f};
-      float acc2[16] = {0.0f};
-      float acc3[16] = {0.0f};
-      float acc4[16] = {0.0f};
-      float acc5[16] = {0.0f};
-      float acc6[16] = {0.0f};
-      float acc7[16] = {0.0f};
-      {
-        const float *b = a1 + j;
-        const float x0 = a0[i * 50];
-        const float x1 = a0[(i + 1) * 50];
-        const float x2 = a0[(i + 2) * 50];
-        const float x3 = a0[(i + 3) * 50];
-        const float x4 = a0[(i + 4) * 50];
-        const float x5 = a0[(i + 5) * 50];
-        const float x6 = a0[(i + 6) * 50];
-        const float x7 = a0[(i + 7) * 50];
-        for (int c = 0; c < 16; c++) {
-          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
-          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
-          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
-          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
-          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
-          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
-          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
-        }
-      }
-      for (int c = 0; c < 16; c++) {
-        out[i * 128 + j + c] = acc0[c];
-        out[(i + 1) * 128 + j + c] = acc1[c];
-        out[(i + 2) * 128 + j + c] = acc2[c];
-        out[(i + 3) * 128 + j + c] = acc3[c];
-        out[(i + 4) * 128 + j + c] = acc4[c];
-        out[(i + 5) * 128 + j + c] = acc5[c];
-        out[(i + 6) * 128 + j + c] = acc6[c];
-        out[(i + 7) * 128 + j + c] = acc7[c];
-      }
-    }
-  }
-}
-
 /* matmul [1600, 128] (sine_seq2seq.lua:10) */
-static void k2_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 1600; i += 8) {
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -590,7 +543,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: add add over add [32, 128] (sine_seq2seq.lua:10) */
-static void k3_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k2_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 6400 + i1] + a1[i1]);
@@ -600,7 +553,7 @@ static void k3_add_add(const float *restrict a0, const float *restrict a1, const
 }
 
 /* transpose [32, 128] (sine_seq2seq.lua:10) */
-static void k4_transpose(const float *restrict a0, float *restrict out) {
+static void k3_transpose(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 32; i += 8) {
     for (long j = 0; j < 128; j += 8) {
       float block[64] = {0.0f};
@@ -613,7 +566,7 @@ static void k4_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [32, 32] (sine_seq2seq.lua:10) */
-static void k5_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k4_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 32; i1++) {
       const float t0d = (1.0f + rnnc_expf(-a0[i0 * 128 + i1]));
@@ -629,8 +582,126 @@ static void k5_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restr
     }
 }
 
-/* matmul [32, 128] (sine_seq2seq.lua:10) */
-static void k6_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [32, 128] (sine_seq2seq.lua:10), then fused: add add add over add [32, 128] (sine_seq2seq.lua:10) */
+static void k5_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, char *restrict scratch) {
+  for (long i = 0; i < 32; i += 8) {
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
+    for (long k = 0; k < 32; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 32 + k];
+    for (long j = 0; j < 128; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
+      for (long k = 0; k < 32; k++) {
+        const float *b = a1 + k * 128 + j;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
+        }
+      }
+      for (int c = 0; c < 16; c++) {
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
+          const float t1 = (acc0[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
+          const float t1 = (acc1[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
+          const float t1 = (acc2[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
+          const float t1 = (acc3[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
+          const float t1 = (acc4[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
+          const float t1 = (acc5[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
+          const float t1 = (acc6[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
+          const float t1 = (acc7[c] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+      }
+    }
+  }
+}
+
+/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 32] (sine_seq2seq.lua:10) */
+static void k6_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 32; i1++) {
+      const float t0d = (1.0f + rnnc_expf(-a0[i0 * 128 + i1]));
+      const float t1d = (1.0f + rnnc_expf(-a1[i0 * 128 + i1]));
+      const float t2 = (a2[i0 * 32 + i1] / t1d);
+      const float t3d = (1.0f + rnnc_expf(-a3[i0 * 128 + i1]));
+      const float t4n = rnnc_tanhf_num(a4[i0 * 128 + i1]);
+      const float t4d = rnnc_tanhf_den(a4[i0 * 128 + i1]);
+      const float t5 = (t4n / (t3d * t4d));
+      const float t6 = (t2 + t5);
+      const float t7n = rnnc_tanhf_num(t6);
+      const float t7d = rnnc_tanhf_den(t6);
+      const float t8 = (t7n / (t0d * t7d));
+      out0[i0 * 32 + i1] = t6;
+      out1[i0 * 32 + i1] = t8;
+    }
+}
+
+/* matmul [32, 128] (sine_seq2seq.lua:12) */
+static void k7_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 32; k++)
@@ -679,57 +750,110 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: add add add over add [32, 128] (sine_seq2seq.lua:10) */
-static void k7_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 6400 + i1] + a1[i1]);
-      const float t1 = (a2[i0 * 128 + i1] + a3[i1]);
-      const float t2 = (t0 + t1);
-      out0[i0 * 128 + i1] = t2;
+/* matmul [32, 128] (sine_seq2seq.lua:12), then fused: add add add over add [32, 128] (sine_seq2seq.lua:12) */
+static void k8_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+  for (long i = 0; i < 32; i += 8) {
+    for (long j = 0; j < 128; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
+      {
+        const float *b = a1 + j;
+        const float x0 = a0[i * 50];
+        const float x1 = a0[(i + 1) * 50];
+        const float x2 = a0[(i + 2) * 50];
+        const float x3 = a0[(i + 3) * 50];
+        const float x4 = a0[(i + 4) * 50];
+        const float x5 = a0[(i + 5) * 50];
+        const float x6 = a0[(i + 6) * 50];
+        const float x7 = a0[(i + 7) * 50];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
+        }
+      }
+      for (int c = 0; c < 16; c++) {
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+      }
     }
-}
-
-/* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 32] (sine_seq2seq.lua:10) */
-static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 32; i1++) {
-      const float t0d = (1.0f + rnnc_expf(-a0[i0 * 128 + i1]));
-      const float t1d = (1.0f + rnnc_expf(-a1[i0 * 128 + i1]));
-      const float t2 = (a2[i0 * 32 + i1] / t1d);
-      const float t3d = (1.0f + rnnc_expf(-a3[i0 * 128 + i1]));
-      const float t4n = rnnc_tanhf_num(a4[i0 * 128 + i1]);
-      const float t4d = rnnc_tanhf_den(a4[i0 * 128 + i1]);
-      const float t5 = (t4n / (t3d * t4d));
-      const float t6 = (t2 + t5);
-      const float t7n = rnnc_tanhf_num(t6);
-      const float t7d = rnnc_tanhf_den(t6);
-      const float t8 = (t7n / (t0d * t7d));
-      out0[i0 * 32 + i1] = t6;
-      out1[i0 * 32 + i1] = t8;
-    }
-}
-
-/* fused: add add add over add [32, 128] (sine_seq2seq.lua:12) */
-static void k9_add_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 128; i1++) {
-      const float t0 = (a0[i0 * 128 + i1] + a1[i1]);
-      const float t1 = (a2[i0 * 128 + i1] + a3[i1]);
-      const float t2 = (t0 + t1);
-      out0[i0 * 128 + i1] = t2;
-    }
+  }
 }
 
 /* transpose [32, 1] (sine_seq2seq.lua:13) */
-static void k10_transpose(const float *restrict a0, float *restrict out) {
+static void k9_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* matmul [32, 1] (sine_seq2seq.lua:13) */
-static void k11_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k10_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i++) {
     float part0[16] = {0.0f};
     for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[i * 32 + c], a1[c], part0[c]);
@@ -743,15 +867,15 @@ static void k11_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [32, 1] (sine_seq2seq.lua:13) */
-static void k12_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k11_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     out0[i0 * 10] = t0;
   }
 }
 
-/* matmul [32, 128] (sine_seq2seq.lua:12) */
-static void k13_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [32, 128] (sine_seq2seq.lua:12), then fused: add add add over add [32, 128] (sine_seq2seq.lua:12) */
+static void k12_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i = 0; i < 32; i += 8) {
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -784,21 +908,69 @@ static void k13_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 128 + j + c] = acc0[c];
-        out[(i + 1) * 128 + j + c] = acc1[c];
-        out[(i + 2) * 128 + j + c] = acc2[c];
-        out[(i + 3) * 128 + j + c] = acc3[c];
-        out[(i + 4) * 128 + j + c] = acc4[c];
-        out[(i + 5) * 128 + j + c] = acc5[c];
-        out[(i + 6) * 128 + j + c] = acc6[c];
-        out[(i + 7) * 128 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
       }
     }
   }
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 32] (sine_seq2seq.lua:12) */
-static void k14_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k13_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 32; i1++) {
       const float t0d = (1.0f + rnnc_expf(-a0[i0 * 128 + i1]));
@@ -817,7 +989,7 @@ static void k14_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* copy out stack [32, 10, 1] (sine_seq2seq.lua:16) */
-static void k15_copy(const float *restrict a0, float *restrict out) {
+static void k14_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 10 + i1];
@@ -825,7 +997,7 @@ static void k15_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [32, 32] (sine_seq2seq.lua:10) */
-static void k16_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k15_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 32; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 128 + i1])));
@@ -844,7 +1016,7 @@ static void k16_sigmoid_sigmoid_tanh(const float *restrict a0, const float *rest
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 32] (sine_seq2seq.lua:10) */
-static void k17_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
+static void k16_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 32; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 128 + i1])));
@@ -867,7 +1039,7 @@ static void k17_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 32] (sine_seq2seq.lua:12) */
-static void k18_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k17_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 32; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 128 + i1])));
@@ -889,7 +1061,7 @@ static void k18_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* fused: sub mul over mul [32, 1] (sine_seq2seq.lua:17) */
-static void k19_sub_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
+static void k18_sub_mul(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0 * 10] - a1[i0 * 10]);
     const float t1 = (t0 * t0);
@@ -899,7 +1071,7 @@ static void k19_sub_mul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* sum_to [] (sine_seq2seq.lua:17) */
-static void k20_sum_to(const float *restrict a0, float *restrict out) {
+static void k19_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++) {
     out[0] += a0[i0];
@@ -907,7 +1079,7 @@ static void k20_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul addn over addn [32, 1] (sine_seq2seq.lua:17) */
-static void k21_mul_addn(const float *restrict a0, float *restrict out0) {
+static void k20_mul_addn(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (0.00312500005f * a0[i0]);
     const float t1 = (t0 + t0);
@@ -916,7 +1088,7 @@ static void k21_mul_addn(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [32, 32] (sine_seq2seq.lua:13) */
-static void k22_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k21_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 32; i += 8) {
     for (long j = 0; j < 32; j += 16) {
       float acc0[16] = {0.0f};
@@ -963,7 +1135,7 @@ static void k22_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul sub mul mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [32, 32] (sine_seq2seq.lua:12) */
-static void k23_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k22_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 32; i1++) {
       const float t0 = (a0[i0 * 32 + i1] * a1[i0 * 32 + i1]);
@@ -991,7 +1163,7 @@ static void k23_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul sub mul mul over mul [32, 32] (sine_seq2seq.lua:12) */
-static void k24_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k23_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 32; i1++) {
       const float t0 = (a0[i0 * 32 + i1] * a1[i0 * 32 + i1]);
@@ -1002,8 +1174,322 @@ static void k24_mul_sub_mul(const float *restrict a0, const float *restrict a1, 
     }
 }
 
+/* matmul [32, 1] (sine_seq2seq.lua:12) */
+static void k24_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+  for (long i = 0; i < 32; i++) {
+    float part0[16] = {0.0f};
+    for (long k = 0; k < 128; k += 16)
+      for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[i * 128 + k + c], a1[k + c], part0[c]);
+    for (int c = 0; c < 8; c++) part0[c] += part0[c + 8];
+    for (int c = 0; c < 4; c++) part0[c] += part0[c + 4];
+    for (int c = 0; c < 2; c++) part0[c] += part0[c + 2];
+    float sum0 = part0[0] + part0[1];
+    out[i] = sum0;
+  }
+}
+
+/* fused: mul addn addn over addn [32, 1] (sine_seq2seq.lua:13) */
+static void k25_mul_addn_addn(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+  for (long i0 = 0; i0 < 32; i0++) {
+    const float t0 = (0.00312500005f * a0[i0]);
+    const float t1 = (t0 + t0);
+    const float t2 = (t1 + a1[i0]);
+    out0[i0] = t2;
+  }
+}
+
+/* matmul [32, 32] (sine_seq2seq.lua:12), then fused: addn mul mul sub mul addn mul mul sub mul mul mul sub mul mul mul mul sub mul mul sub mul mul over mul [32, 32] (sine_seq2seq.lua:12) */
+static void k26_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, char *restrict scratch) {
+  for (long i = 0; i < 32; i += 8) {
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
+    for (long k = 0; k < 128; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 128 + k];
+    for (long j = 0; j < 32; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
+      for (long k = 0; k < 128; k++) {
+        const float *b = a1 + k * 32 + j;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
+        }
+      }
+      for (int c = 0; c < 16; c++) {
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i0 * 32 + i1]);
+          const float t1 = (t0 * a3[i0 * 32 + i1]);
+          const float t2 = (a4[i0 * 32 + i1] * a4[i0 * 32 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (a5[i0 * 32 + i1] + t4);
+          const float t6 = (t5 * a6[i0 * 32 + i1]);
+          const float t7 = (t5 * a7[i0 * 32 + i1]);
+          const float t8 = (1.0f - a8[i0 * 32 + i1]);
+          const float t9 = (a8[i0 * 32 + i1] * t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t5 * a9[i0 * 32 + i1]);
+          const float t12 = (1.0f - a6[i0 * 32 + i1]);
+          const float t13 = (a6[i0 * 32 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a8[i0 * 32 + i1]);
+          const float t16 = (a7[i0 * 32 + i1] * a7[i0 * 32 + i1]);
+          const float t17 = (1.0f - t16);
+          const float t18 = (t15 * t17);
+          const float t19 = (t0 * a4[i0 * 32 + i1]);
+          const float t20 = (1.0f - a3[i0 * 32 + i1]);
+          const float t21 = (a3[i0 * 32 + i1] * t20);
+          const float t22 = (t19 * t21);
+          out0[i0 * 32 + i1] = t6;
+          out1[i0 * 128 + i1] = t10;
+          out2[i0 * 128 + i1] = t14;
+          out3[i0 * 128 + i1] = t18;
+          out4[i0 * 128 + i1] = t22;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i0 * 32 + i1]);
+          const float t1 = (t0 * a3[i0 * 32 + i1]);
+          const float t2 = (a4[i0 * 32 + i1] * a4[i0 * 32 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (a5[i0 * 32 + i1] + t4);
+          const float t6 = (t5 * a6[i0 * 32 + i1]);
+          const float t7 = (t5 * a7[i0 * 32 + i1]);
+          const float t8 = (1.0f - a8[i0 * 32 + i1]);
+          const float t9 = (a8[i0 * 32 + i1] * t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t5 * a9[i0 * 32 + i1]);
+          const float t12 = (1.0f - a6[i0 * 32 + i1]);
+          const float t13 = (a6[i0 * 32 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a8[i0 * 32 + i1]);
+          const float t16 = (a7[i0 * 32 + i1] * a7[i0 * 32 + i1]);
+          const float t17 = (1.0f - t16);
+          const float t18 = (t15 * t17);
+          const float t19 = (t0 * a4[i0 * 32 + i1]);
+          const float t20 = (1.0f - a3[i0 * 32 + i1]);
+          const float t21 = (a3[i0 * 32 + i1] * t20);
+          const float t22 = (t19 * t21);
+          out0[i0 * 32 + i1] = t6;
+          out1[i0 * 128 + i1] = t10;
+          out2[i0 * 128 + i1] = t14;
+          out3[i0 * 128 + i1] = t18;
+          out4[i0 * 128 + i1] = t22;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i0 * 32 + i1]);
+          const float t1 = (t0 * a3[i0 * 32 + i1]);
+          const float t2 = (a4[i0 * 32 + i1] * a4[i0 * 32 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (a5[i0 * 32 + i1] + t4);
+          const float t6 = (t5 * a6[i0 * 32 + i1]);
+          const float t7 = (t5 * a7[i0 * 32 + i1]);
+          const float t8 = (1.0f - a8[i0 * 32 + i1]);
+          const float t9 = (a8[i0 * 32 + i1] * t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t5 * a9[i0 * 32 + i1]);
+          const float t12 = (1.0f - a6[i0 * 32 + i1]);
+          const float t13 = (a6[i0 * 32 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a8[i0 * 32 + i1]);
+          const float t16 = (a7[i0 * 32 + i1] * a7[i0 * 32 + i1]);
+          const float t17 = (1.0f - t16);
+          const float t18 = (t15 * t17);
+          const float t19 = (t0 * a4[i0 * 32 + i1]);
+          const float t20 = (1.0f - a3[i0 * 32 + i1]);
+          const float t21 = (a3[i0 * 32 + i1] * t20);
+          const float t22 = (t19 * t21);
+          out0[i0 * 32 + i1] = t6;
+          out1[i0 * 128 + i1] = t10;
+          out2[i0 * 128 + i1] = t14;
+          out3[i0 * 128 + i1] = t18;
+          out4[i0 * 128 + i1] = t22;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i0 * 32 + i1]);
+          const float t1 = (t0 * a3[i0 * 32 + i1]);
+          const float t2 = (a4[i0 * 32 + i1] * a4[i0 * 32 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (a5[i0 * 32 + i1] + t4);
+          const float t6 = (t5 * a6[i0 * 32 + i1]);
+          const float t7 = (t5 * a7[i0 * 32 + i1]);
+          const float t8 = (1.0f - a8[i0 * 32 + i1]);
+          const float t9 = (a8[i0 * 32 + i1] * t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t5 * a9[i0 * 32 + i1]);
+          const float t12 = (1.0f - a6[i0 * 32 + i1]);
+          const float t13 = (a6[i0 * 32 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a8[i0 * 32 + i1]);
+          const float t16 = (a7[i0 * 32 + i1] * a7[i0 * 32 + i1]);
+          const float t17 = (1.0f - t16);
+          const float t18 = (t15 * t17);
+          const float t19 = (t0 * a4[i0 * 32 + i1]);
+          const float t20 = (1.0f - a3[i0 * 32 + i1]);
+          const float t21 = (a3[i0 * 32 + i1] * t20);
+          const float t22 = (t19 * t21);
+          out0[i0 * 32 + i1] = t6;
+          out1[i0 * 128 + i1] = t10;
+          out2[i0 * 128 + i1] = t14;
+          out3[i0 * 128 + i1] = t18;
+          out4[i0 * 128 + i1] = t22;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i0 * 32 + i1]);
+          const float t1 = (t0 * a3[i0 * 32 + i1]);
+          const float t2 = (a4[i0 * 32 + i1] * a4[i0 * 32 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (a5[i0 * 32 + i1] + t4);
+          const float t6 = (t5 * a6[i0 * 32 + i1]);
+          const float t7 = (t5 * a7[i0 * 32 + i1]);
+          const float t8 = (1.0f - a8[i0 * 32 + i1]);
+          const float t9 = (a8[i0 * 32 + i1] * t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t5 * a9[i0 * 32 + i1]);
+          const float t12 = (1.0f - a6[i0 * 32 + i1]);
+          const float t13 = (a6[i0 * 32 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a8[i0 * 32 + i1]);
+          const float t16 = (a7[i0 * 32 + i1] * a7[i0 * 32 + i1]);
+          const float t17 = (1.0f - t16);
+          const float t18 = (t15 * t17);
+          const float t19 = (t0 * a4[i0 * 32 + i1]);
+          const float t20 = (1.0f - a3[i0 * 32 + i1]);
+          const float t21 = (a3[i0 * 32 + i1] * t20);
+          const float t22 = (t19 * t21);
+          out0[i0 * 32 + i1] = t6;
+          out1[i0 * 128 + i1] = t10;
+          out2[i0 * 128 + i1] = t14;
+          out3[i0 * 128 + i1] = t18;
+          out4[i0 * 128 + i1] = t22;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i0 * 32 + i1]);
+          const float t1 = (t0 * a3[i0 * 32 + i1]);
+          const float t2 = (a4[i0 * 32 + i1] * a4[i0 * 32 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (a5[i0 * 32 + i1] + t4);
+          const float t6 = (t5 * a6[i0 * 32 + i1]);
+          const float t7 = (t5 * a7[i0 * 32 + i1]);
+          const float t8 = (1.0f - a8[i0 * 32 + i1]);
+          const float t9 = (a8[i0 * 32 + i1] * t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t5 * a9[i0 * 32 + i1]);
+          const float t12 = (1.0f - a6[i0 * 32 + i1]);
+          const float t13 = (a6[i0 * 32 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a8[i0 * 32 + i1]);
+          const float t16 = (a7[i0 * 32 + i1] * a7[i0 * 32 + i1]);
+          const float t17 = (1.0f - t16);
+          const float t18 = (t15 * t17);
+          const float t19 = (t0 * a4[i0 * 32 + i1]);
+          const float t20 = (1.0f - a3[i0 * 32 + i1]);
+          const float t21 = (a3[i0 * 32 + i1] * t20);
+          const float t22 = (t19 * t21);
+          out0[i0 * 32 + i1] = t6;
+          out1[i0 * 128 + i1] = t10;
+          out2[i0 * 128 + i1] = t14;
+          out3[i0 * 128 + i1] = t18;
+          out4[i0 * 128 + i1] = t22;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i0 * 32 + i1]);
+          const float t1 = (t0 * a3[i0 * 32 + i1]);
+          const float t2 = (a4[i0 * 32 + i1] * a4[i0 * 32 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (a5[i0 * 32 + i1] + t4);
+          const float t6 = (t5 * a6[i0 * 32 + i1]);
+          const float t7 = (t5 * a7[i0 * 32 + i1]);
+          const float t8 = (1.0f - a8[i0 * 32 + i1]);
+          const float t9 = (a8[i0 * 32 + i1] * t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t5 * a9[i0 * 32 + i1]);
+          const float t12 = (1.0f - a6[i0 * 32 + i1]);
+          const float t13 = (a6[i0 * 32 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a8[i0 * 32 + i1]);
+          const float t16 = (a7[i0 * 32 + i1] * a7[i0 * 32 + i1]);
+          const float t17 = (1.0f - t16);
+          const float t18 = (t15 * t17);
+          const float t19 = (t0 * a4[i0 * 32 + i1]);
+          const float t20 = (1.0f - a3[i0 * 32 + i1]);
+          const float t21 = (a3[i0 * 32 + i1] * t20);
+          const float t22 = (t19 * t21);
+          out0[i0 * 32 + i1] = t6;
+          out1[i0 * 128 + i1] = t10;
+          out2[i0 * 128 + i1] = t14;
+          out3[i0 * 128 + i1] = t18;
+          out4[i0 * 128 + i1] = t22;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i0 * 32 + i1]);
+          const float t1 = (t0 * a3[i0 * 32 + i1]);
+          const float t2 = (a4[i0 * 32 + i1] * a4[i0 * 32 + i1]);
+          const float t3 = (1.0f - t2);
+          const float t4 = (t1 * t3);
+          const float t5 = (a5[i0 * 32 + i1] + t4);
+          const float t6 = (t5 * a6[i0 * 32 + i1]);
+          const float t7 = (t5 * a7[i0 * 32 + i1]);
+          const float t8 = (1.0f - a8[i0 * 32 + i1]);
+          const float t9 = (a8[i0 * 32 + i1] * t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t5 * a9[i0 * 32 + i1]);
+          const float t12 = (1.0f - a6[i0 * 32 + i1]);
+          const float t13 = (a6[i0 * 32 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a8[i0 * 32 + i1]);
+          const float t16 = (a7[i0 * 32 + i1] * a7[i0 * 32 + i1]);
+          const float t17 = (1.0f - t16);
+          const float t18 = (t15 * t17);
+          const float t19 = (t0 * a4[i0 * 32 + i1]);
+          const float t20 = (1.0f - a3[i0 * 32 + i1]);
+          const float t21 = (a3[i0 * 32 + i1] * t20);
+          const float t22 = (t19 * t21);
+          out0[i0 * 32 + i1] = t6;
+          out1[i0 * 128 + i1] = t10;
+          out2[i0 * 128 + i1] = t14;
+          out3[i0 * 128 + i1] = t18;
+          out4[i0 * 128 + i1] = t22;
+        }
+      }
+    }
+  }
+}
+
 /* matmul [32, 32] (sine_seq2seq.lua:12) */
-static void k25_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k27_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -1052,67 +1538,8 @@ static void k25_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* matmul [32, 1] (sine_seq2seq.lua:12) */
-static void k26_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
-  for (long i = 0; i < 32; i++) {
-    float part0[16] = {0.0f};
-    for (long k = 0; k < 128; k += 16)
-      for (int c = 0; c < 16; c++) part0[c] = RNNC_FMA(a0[i * 128 + k + c], a1[k + c], part0[c]);
-    for (int c = 0; c < 8; c++) part0[c] += part0[c + 8];
-    for (int c = 0; c < 4; c++) part0[c] += part0[c + 4];
-    for (int c = 0; c < 2; c++) part0[c] += part0[c + 2];
-    float sum0 = part0[0] + part0[1];
-    out[i] = sum0;
-  }
-}
-
-/* fused: mul addn addn over addn [32, 1] (sine_seq2seq.lua:13) */
-static void k27_mul_addn_addn(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++) {
-    const float t0 = (0.00312500005f * a0[i0]);
-    const float t1 = (t0 + t0);
-    const float t2 = (t1 + a1[i0]);
-    out0[i0] = t2;
-  }
-}
-
-/* fused: addn mul mul sub mul addn mul mul sub mul mul mul sub mul mul mul mul sub mul mul sub mul mul over mul [32, 32] (sine_seq2seq.lua:12) */
-static void k28_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 32; i1++) {
-      const float t0 = (a0[i0 * 32 + i1] + a1[i0 * 32 + i1]);
-      const float t1 = (t0 * a2[i0 * 32 + i1]);
-      const float t2 = (a3[i0 * 32 + i1] * a3[i0 * 32 + i1]);
-      const float t3 = (1.0f - t2);
-      const float t4 = (t1 * t3);
-      const float t5 = (a4[i0 * 32 + i1] + t4);
-      const float t6 = (t5 * a5[i0 * 32 + i1]);
-      const float t7 = (t5 * a6[i0 * 32 + i1]);
-      const float t8 = (1.0f - a7[i0 * 32 + i1]);
-      const float t9 = (a7[i0 * 32 + i1] * t8);
-      const float t10 = (t7 * t9);
-      const float t11 = (t5 * a8[i0 * 32 + i1]);
-      const float t12 = (1.0f - a5[i0 * 32 + i1]);
-      const float t13 = (a5[i0 * 32 + i1] * t12);
-      const float t14 = (t11 * t13);
-      const float t15 = (t5 * a7[i0 * 32 + i1]);
-      const float t16 = (a6[i0 * 32 + i1] * a6[i0 * 32 + i1]);
-      const float t17 = (1.0f - t16);
-      const float t18 = (t15 * t17);
-      const float t19 = (t0 * a3[i0 * 32 + i1]);
-      const float t20 = (1.0f - a2[i0 * 32 + i1]);
-      const float t21 = (a2[i0 * 32 + i1] * t20);
-      const float t22 = (t19 * t21);
-      out0[i0 * 32 + i1] = t6;
-      out1[i0 * 128 + i1] = t10;
-      out2[i0 * 128 + i1] = t14;
-      out3[i0 * 128 + i1] = t18;
-      out4[i0 * 128 + i1] = t22;
-    }
-}
-
 /* fused: mul mul sub mul addn mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [32, 32] (sine_seq2seq.lua:10) */
-static void k29_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k28_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 32; i1++) {
       const float t0 = (a0[i0 * 32 + i1] * a1[i0 * 32 + i1]);
@@ -1141,7 +1568,7 @@ static void k29_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul sub mul addn mul sub mul mul mul mul sub mul over mul [32, 32] (sine_seq2seq.lua:10) */
-static void k30_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
+static void k29_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (a2[i0] * a2[i0]);
@@ -1162,12 +1589,12 @@ static void k30_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* const [32, 32] (sine_seq2seq.lua:10) */
-static void k31_const(float *restrict out) {
+static void k30_const(float *restrict out) {
   for (long i = 0; i < 1024; i++) out[i] = 0.0f;
 }
 
 /* fused: mul sub mul mul over mul [32, 32] (sine_seq2seq.lua:10) */
-static void k32_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k31_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (1.0f - a2[i0]);
@@ -1178,7 +1605,7 @@ static void k32_mul_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* concat [32, 128] (sine_seq2seq.lua:10) */
-static void k33_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k32_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 32; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 32 + i1];
@@ -1198,7 +1625,7 @@ static void k33_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* stack [32, 50, 128] (sine_seq2seq.lua:10) */
-static void k34_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, float *restrict out) {
+static void k33_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 6400 + i1] = a0[i0 * 128 + i1];
@@ -1402,7 +1829,7 @@ static void k34_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [128, 1] (sine_seq2seq.lua:10) */
-static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k34_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long k0 = 0; k0 < 1600; k0 += 512) {
     const long kn = 1600 - k0 < 512 ? 1600 - k0 : 512;
     for (long j = 0; j < 128; j += 16) {
@@ -1435,7 +1862,7 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [128, 32] (sine_seq2seq.lua:10) */
-static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1568; k0 += 512) {
     const long kn = 1568 - k0 < 512 ? 1568 - k0 : 512;
@@ -1512,7 +1939,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [128] (sine_seq2seq.lua:10) */
-static void k37_sum_to(const float *restrict a0, float *restrict out) {
+static void k36_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 128; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++)
@@ -1522,7 +1949,7 @@ static void k37_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* stack [10, 32, 1] (sine_seq2seq.lua:12) */
-static void k38_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
+static void k37_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++) {
     out[i0] = a0[i0 * 50];
   }
@@ -1556,7 +1983,7 @@ static void k38_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [128, 1] (sine_seq2seq.lua:12) */
-static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 128; j += 16) {
     float (*bp)[16] = (float (*)[16])(void *)scratch;
     for (long k = 0; k < 320; k++) {
@@ -1582,7 +2009,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [128, 32] (sine_seq2seq.lua:12) */
-static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long j = 0; j < 128; j += 16) {
     float (*bp)[16] = (float (*)[16])(void *)scratch;
     for (long k = 0; k < 320; k++) {
@@ -1635,7 +2062,7 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [128] (sine_seq2seq.lua:12) */
-static void k41_sum_to(const float *restrict a0, float *restrict out) {
+static void k40_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 128; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 32; i1++)
@@ -1645,7 +2072,7 @@ static void k41_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* stack [10, 32, 32] (sine_seq2seq.lua:13) */
-static void k42_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
+static void k41_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 32; i1++) {
       out[i0 * 32 + i1] = a0[i0 * 32 + i1];
@@ -1689,7 +2116,7 @@ static void k42_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [1, 32] (sine_seq2seq.lua:13) */
-static void k43_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
     const long j = 0;
     float (*bp)[1] = (float (*)[1])(void *)scratch;
@@ -1746,7 +2173,7 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [1] (sine_seq2seq.lua:13) */
-static void k44_sum_to(const float *restrict a0, float *restrict out) {
+static void k43_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 32; i1++) {
@@ -1755,7 +2182,7 @@ static void k44_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul addn mul over mul [] (sine_seq2seq.lua:17) */
-static void k45_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0) {
+static void k44_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.03125f);
     const float t1 = (a1[0] * 0.03125f);
@@ -1774,21 +2201,21 @@ static void k45_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* copy out mul [] (sine_seq2seq.lua:17) */
-static void k46_copy(const float *restrict a0, float *restrict out) {
+static void k45_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out matmul [128, 1] (sine_seq2seq.lua:10) */
-static void k47_copy(const float *restrict a0, float *restrict out) {
+static void k46_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [128, 32] (sine_seq2seq.lua:10) */
-static void k48_copy(const float *restrict a0, float *restrict out) {
+static void k47_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 32; i1++) {
       out[i0 * 32 + i1] = a0[i0 * 32 + i1];
@@ -1796,14 +2223,14 @@ static void k48_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [1, 32] (sine_seq2seq.lua:13) */
-static void k49_copy(const float *restrict a0, float *restrict out) {
+static void k48_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 32; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* fused: add sub mul over mul [32, 1] (sine_seq2seq.lua:17) */
-static void k50_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k49_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     const float t1 = (t0 - a2[i0 * 10]);
@@ -1814,8 +2241,8 @@ static void k50_add_sub_mul(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* matmul [32, 128] (sine_seq2seq.lua:12) */
-static void k51_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [32, 128] (sine_seq2seq.lua:12), then fused: add add add over add [32, 128] (sine_seq2seq.lua:12) */
+static void k50_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i = 0; i < 32; i += 8) {
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1848,21 +2275,69 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 128 + j + c] = acc0[c];
-        out[(i + 1) * 128 + j + c] = acc1[c];
-        out[(i + 2) * 128 + j + c] = acc2[c];
-        out[(i + 3) * 128 + j + c] = acc3[c];
-        out[(i + 4) * 128 + j + c] = acc4[c];
-        out[(i + 5) * 128 + j + c] = acc5[c];
-        out[(i + 6) * 128 + j + c] = acc6[c];
-        out[(i + 7) * 128 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 128 + i1] + a4[i1]);
+          const float t2 = (t0 + t1);
+          out0[i0 * 128 + i1] = t2;
+        }
       }
     }
   }
 }
 
 /* fused: add sub mul over mul [32, 1] (sine_seq2seq.lua:17) */
-static void k52_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+static void k51_add_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (a0[i0] + a1[0]);
     const float t1 = (t0 - a2[i0 * 10]);
@@ -1873,7 +2348,7 @@ static void k52_add_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
-static void k53_add_pow_sub(float *restrict a0, float *restrict out0) {
+static void k52_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -1885,7 +2360,7 @@ static void k53_add_pow_sub(float *restrict a0, float *restrict out0) {
 }
 
 /* fused: pow sub div over div [] */
-static void k54_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k53_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -1895,7 +2370,7 @@ static void k54_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* stack [10, 32, 1] (sine_seq2seq.lua:12) */
-static void k55_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
+static void k54_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++) {
     out[i0] = a0[i0 * 50];
   }
@@ -1929,7 +2404,7 @@ static void k55_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [128, 1]; updated in place: a0, a2, a5 */
-static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1951,7 +2426,7 @@ static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [128, 32]; updated in place: a0, a2, a5 */
-static void k57_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1973,7 +2448,7 @@ static void k57_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [128]; updated in place: a0, a1, a2, a4, a7, a8 */
-static void k58_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
+static void k57_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2008,7 +2483,7 @@ static void k58_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1, 32]; updated in place: a0, a2, a5 */
-static void k59_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2030,7 +2505,7 @@ static void k59_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1]; updated in place: a0, a2, a5 */
-static void k60_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k59_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (0.100000001f * a1[0]);
@@ -2126,560 +2601,444 @@ static void sine_seq2seq_predict_1(const float *restrict P, const sine_seq2seq_b
   (void)P, (void)in, (void)A, (void)seed;
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
   k0_transpose(P + 4480 /* decoder.weight_ih */, decoder_transpose_weight_ih);
-  float *decoder_matmul_weight_ih_t0 = (float *)(A + 512); /* [32, 128] */
-  k1_matmul(in->x + 49, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t0);
-  float *encoder_transpose_weight_ih = (float *)(A + 16896); /* [1, 128] */
+  float *encoder_transpose_weight_ih = (float *)(A + 512); /* [1, 128] */
   k0_transpose(P /* encoder.weight_ih */, encoder_transpose_weight_ih);
-  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
-  k2_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih);
-  float *encoder_add_t0 = (float *)(A + 836608); /* [32, 128] */
-  k3_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
-  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
-  k4_transpose(P + 128 /* encoder.weight_hh */, encoder_transpose_weight_hh);
-  float *encoder_mul_t0 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t0_2 = (float *)(A + 873472); /* [32, 32] */
-  k5_sigmoid_sigmoid_tanh(encoder_add_t0 + 96, encoder_add_t0, encoder_add_t0 + 64, encoder_mul_t0, encoder_mul_t0_2);
-  float *encoder_matmul_weight_hh_t1 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t1_scratch = A + 877568; /* 1024 bytes */
-  k6_matmul(encoder_mul_t0_2, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t1, encoder_matmul_weight_hh_t1_scratch);
-  float *encoder_add_t1 = (float *)(A + 878592); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 128, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t1, P + 4352 /* encoder.bias_hh */, encoder_add_t1);
-  float *encoder_add_t1_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t1 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t1 + 96, encoder_add_t1 + 32, encoder_mul_t0, encoder_add_t1, encoder_add_t1 + 64, encoder_add_t1_2, encoder_mul_t1);
-  float *encoder_matmul_weight_hh_t2 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t2_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t1, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t2, encoder_matmul_weight_hh_t2_scratch);
-  float *encoder_add_t2 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 256, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t2, P + 4352 /* encoder.bias_hh */, encoder_add_t2);
-  float *encoder_add_t2_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t2 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t2 + 96, encoder_add_t2 + 32, encoder_add_t1_2, encoder_add_t2, encoder_add_t2 + 64, encoder_add_t2_2, encoder_mul_t2);
-  float *encoder_matmul_weight_hh_t3 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t3_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t2, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t3, encoder_matmul_weight_hh_t3_scratch);
-  float *encoder_add_t3 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 384, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t3, P + 4352 /* encoder.bias_hh */, encoder_add_t3);
-  float *encoder_add_t3_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t3 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t3 + 96, encoder_add_t3 + 32, encoder_add_t2_2, encoder_add_t3, encoder_add_t3 + 64, encoder_add_t3_2, encoder_mul_t3);
-  float *encoder_matmul_weight_hh_t4 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t4_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t3, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t4, encoder_matmul_weight_hh_t4_scratch);
-  float *encoder_add_t4 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 512, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t4, P + 4352 /* encoder.bias_hh */, encoder_add_t4);
-  float *encoder_add_t4_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t4 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t4 + 96, encoder_add_t4 + 32, encoder_add_t3_2, encoder_add_t4, encoder_add_t4 + 64, encoder_add_t4_2, encoder_mul_t4);
-  float *encoder_matmul_weight_hh_t5 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t5_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t4, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t5, encoder_matmul_weight_hh_t5_scratch);
-  float *encoder_add_t5 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 640, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t5, P + 4352 /* encoder.bias_hh */, encoder_add_t5);
-  float *encoder_add_t5_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t5 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t5 + 96, encoder_add_t5 + 32, encoder_add_t4_2, encoder_add_t5, encoder_add_t5 + 64, encoder_add_t5_2, encoder_mul_t5);
-  float *encoder_matmul_weight_hh_t6 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t6_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t5, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t6, encoder_matmul_weight_hh_t6_scratch);
-  float *encoder_add_t6 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 768, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t6, P + 4352 /* encoder.bias_hh */, encoder_add_t6);
-  float *encoder_add_t6_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t6 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t6 + 96, encoder_add_t6 + 32, encoder_add_t5_2, encoder_add_t6, encoder_add_t6 + 64, encoder_add_t6_2, encoder_mul_t6);
-  float *encoder_matmul_weight_hh_t7 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t7_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t6, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t7, encoder_matmul_weight_hh_t7_scratch);
-  float *encoder_add_t7 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 896, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t7, P + 4352 /* encoder.bias_hh */, encoder_add_t7);
-  float *encoder_add_t7_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t7 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t7 + 96, encoder_add_t7 + 32, encoder_add_t6_2, encoder_add_t7, encoder_add_t7 + 64, encoder_add_t7_2, encoder_mul_t7);
-  float *encoder_matmul_weight_hh_t8 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t8_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t7, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t8, encoder_matmul_weight_hh_t8_scratch);
-  float *encoder_add_t8 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1024, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t8, P + 4352 /* encoder.bias_hh */, encoder_add_t8);
-  float *encoder_add_t8_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t8 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t8 + 96, encoder_add_t8 + 32, encoder_add_t7_2, encoder_add_t8, encoder_add_t8 + 64, encoder_add_t8_2, encoder_mul_t8);
-  float *encoder_matmul_weight_hh_t9 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t9_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t8, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t9, encoder_matmul_weight_hh_t9_scratch);
-  float *encoder_add_t9 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1152, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t9, P + 4352 /* encoder.bias_hh */, encoder_add_t9);
-  float *encoder_add_t9_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t9 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t9 + 96, encoder_add_t9 + 32, encoder_add_t8_2, encoder_add_t9, encoder_add_t9 + 64, encoder_add_t9_2, encoder_mul_t9);
-  float *encoder_matmul_weight_hh_t10 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t10_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t9, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t10, encoder_matmul_weight_hh_t10_scratch);
-  float *encoder_add_t10 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1280, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t10, P + 4352 /* encoder.bias_hh */, encoder_add_t10);
-  float *encoder_add_t10_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t10 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t10 + 96, encoder_add_t10 + 32, encoder_add_t9_2, encoder_add_t10, encoder_add_t10 + 64, encoder_add_t10_2, encoder_mul_t10);
-  float *encoder_matmul_weight_hh_t11 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t11_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t10, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t11, encoder_matmul_weight_hh_t11_scratch);
-  float *encoder_add_t11 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1408, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t11, P + 4352 /* encoder.bias_hh */, encoder_add_t11);
-  float *encoder_add_t11_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t11 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t11 + 96, encoder_add_t11 + 32, encoder_add_t10_2, encoder_add_t11, encoder_add_t11 + 64, encoder_add_t11_2, encoder_mul_t11);
-  float *encoder_matmul_weight_hh_t12 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t12_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t11, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t12, encoder_matmul_weight_hh_t12_scratch);
-  float *encoder_add_t12 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1536, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t12, P + 4352 /* encoder.bias_hh */, encoder_add_t12);
-  float *encoder_add_t12_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t12 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t12 + 96, encoder_add_t12 + 32, encoder_add_t11_2, encoder_add_t12, encoder_add_t12 + 64, encoder_add_t12_2, encoder_mul_t12);
-  float *encoder_matmul_weight_hh_t13 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t13_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t12, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t13, encoder_matmul_weight_hh_t13_scratch);
-  float *encoder_add_t13 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1664, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t13, P + 4352 /* encoder.bias_hh */, encoder_add_t13);
-  float *encoder_add_t13_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t13 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t13 + 96, encoder_add_t13 + 32, encoder_add_t12_2, encoder_add_t13, encoder_add_t13 + 64, encoder_add_t13_2, encoder_mul_t13);
-  float *encoder_matmul_weight_hh_t14 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t14_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t13, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t14, encoder_matmul_weight_hh_t14_scratch);
-  float *encoder_add_t14 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1792, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t14, P + 4352 /* encoder.bias_hh */, encoder_add_t14);
-  float *encoder_add_t14_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t14 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t14 + 96, encoder_add_t14 + 32, encoder_add_t13_2, encoder_add_t14, encoder_add_t14 + 64, encoder_add_t14_2, encoder_mul_t14);
-  float *encoder_matmul_weight_hh_t15 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t15_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t14, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t15, encoder_matmul_weight_hh_t15_scratch);
-  float *encoder_add_t15 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1920, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t15, P + 4352 /* encoder.bias_hh */, encoder_add_t15);
-  float *encoder_add_t15_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t15 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t15 + 96, encoder_add_t15 + 32, encoder_add_t14_2, encoder_add_t15, encoder_add_t15 + 64, encoder_add_t15_2, encoder_mul_t15);
-  float *encoder_matmul_weight_hh_t16 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t16_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t15, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t16, encoder_matmul_weight_hh_t16_scratch);
-  float *encoder_add_t16 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2048, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t16, P + 4352 /* encoder.bias_hh */, encoder_add_t16);
-  float *encoder_add_t16_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t16 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t16 + 96, encoder_add_t16 + 32, encoder_add_t15_2, encoder_add_t16, encoder_add_t16 + 64, encoder_add_t16_2, encoder_mul_t16);
-  float *encoder_matmul_weight_hh_t17 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t17_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t16, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t17, encoder_matmul_weight_hh_t17_scratch);
-  float *encoder_add_t17 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2176, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t17, P + 4352 /* encoder.bias_hh */, encoder_add_t17);
-  float *encoder_add_t17_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t17 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t17 + 96, encoder_add_t17 + 32, encoder_add_t16_2, encoder_add_t17, encoder_add_t17 + 64, encoder_add_t17_2, encoder_mul_t17);
-  float *encoder_matmul_weight_hh_t18 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t18_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t17, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t18, encoder_matmul_weight_hh_t18_scratch);
-  float *encoder_add_t18 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2304, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t18, P + 4352 /* encoder.bias_hh */, encoder_add_t18);
-  float *encoder_add_t18_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t18 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t18 + 96, encoder_add_t18 + 32, encoder_add_t17_2, encoder_add_t18, encoder_add_t18 + 64, encoder_add_t18_2, encoder_mul_t18);
-  float *encoder_matmul_weight_hh_t19 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t19_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t18, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t19, encoder_matmul_weight_hh_t19_scratch);
-  float *encoder_add_t19 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2432, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t19, P + 4352 /* encoder.bias_hh */, encoder_add_t19);
-  float *encoder_add_t19_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t19 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t19 + 96, encoder_add_t19 + 32, encoder_add_t18_2, encoder_add_t19, encoder_add_t19 + 64, encoder_add_t19_2, encoder_mul_t19);
-  float *encoder_matmul_weight_hh_t20 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t20_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t19, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t20, encoder_matmul_weight_hh_t20_scratch);
-  float *encoder_add_t20 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2560, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t20, P + 4352 /* encoder.bias_hh */, encoder_add_t20);
-  float *encoder_add_t20_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t20 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t20 + 96, encoder_add_t20 + 32, encoder_add_t19_2, encoder_add_t20, encoder_add_t20 + 64, encoder_add_t20_2, encoder_mul_t20);
-  float *encoder_matmul_weight_hh_t21 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t21_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t20, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t21, encoder_matmul_weight_hh_t21_scratch);
-  float *encoder_add_t21 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2688, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t21, P + 4352 /* encoder.bias_hh */, encoder_add_t21);
-  float *encoder_add_t21_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t21 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t21 + 96, encoder_add_t21 + 32, encoder_add_t20_2, encoder_add_t21, encoder_add_t21 + 64, encoder_add_t21_2, encoder_mul_t21);
-  float *encoder_matmul_weight_hh_t22 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t22_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t21, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t22, encoder_matmul_weight_hh_t22_scratch);
-  float *encoder_add_t22 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2816, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t22, P + 4352 /* encoder.bias_hh */, encoder_add_t22);
-  float *encoder_add_t22_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t22 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t22 + 96, encoder_add_t22 + 32, encoder_add_t21_2, encoder_add_t22, encoder_add_t22 + 64, encoder_add_t22_2, encoder_mul_t22);
-  float *encoder_matmul_weight_hh_t23 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t23_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t22, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t23, encoder_matmul_weight_hh_t23_scratch);
-  float *encoder_add_t23 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2944, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t23, P + 4352 /* encoder.bias_hh */, encoder_add_t23);
-  float *encoder_add_t23_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t23 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t23 + 96, encoder_add_t23 + 32, encoder_add_t22_2, encoder_add_t23, encoder_add_t23 + 64, encoder_add_t23_2, encoder_mul_t23);
-  float *encoder_matmul_weight_hh_t24 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t24_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t23, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t24, encoder_matmul_weight_hh_t24_scratch);
-  float *encoder_add_t24 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3072, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t24, P + 4352 /* encoder.bias_hh */, encoder_add_t24);
-  float *encoder_add_t24_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t24 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t24 + 96, encoder_add_t24 + 32, encoder_add_t23_2, encoder_add_t24, encoder_add_t24 + 64, encoder_add_t24_2, encoder_mul_t24);
+  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  k1_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih);
+  float *encoder_add_t0 = (float *)(A + 820224); /* [32, 128] */
+  k2_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
+  float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  k3_transpose(P + 128 /* encoder.weight_hh */, encoder_transpose_weight_hh);
+  float *encoder_mul_t0 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t0_2 = (float *)(A + 857088); /* [32, 32] */
+  k4_sigmoid_sigmoid_tanh(encoder_add_t0 + 96, encoder_add_t0, encoder_add_t0 + 64, encoder_mul_t0, encoder_mul_t0_2);
+  float *encoder_add_t1 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t1_scratch = A + 861184; /* 1024 bytes */
+  k5_matmul(encoder_mul_t0_2, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 128, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t1, encoder_matmul_weight_hh_t1_scratch);
+  float *encoder_add_t1_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t1 = (float *)(A + 862208); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t1 + 96, encoder_add_t1 + 32, encoder_mul_t0, encoder_add_t1, encoder_add_t1 + 64, encoder_add_t1_2, encoder_mul_t1);
+  float *encoder_add_t2 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t2_scratch = A + 861184; /* 1024 bytes */
+  k5_matmul(encoder_mul_t1, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 256, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t2, encoder_matmul_weight_hh_t2_scratch);
+  float *encoder_add_t2_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t2 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t2 + 96, encoder_add_t2 + 32, encoder_add_t1_2, encoder_add_t2, encoder_add_t2 + 64, encoder_add_t2_2, encoder_mul_t2);
+  float *encoder_add_t3 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t3_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t2, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 384, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t3, encoder_matmul_weight_hh_t3_scratch);
+  float *encoder_add_t3_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t3 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t3 + 96, encoder_add_t3 + 32, encoder_add_t2_2, encoder_add_t3, encoder_add_t3 + 64, encoder_add_t3_2, encoder_mul_t3);
+  float *encoder_add_t4 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t4_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t3, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 512, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t4, encoder_matmul_weight_hh_t4_scratch);
+  float *encoder_add_t4_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t4 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t4 + 96, encoder_add_t4 + 32, encoder_add_t3_2, encoder_add_t4, encoder_add_t4 + 64, encoder_add_t4_2, encoder_mul_t4);
+  float *encoder_add_t5 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t5_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t4, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 640, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t5, encoder_matmul_weight_hh_t5_scratch);
+  float *encoder_add_t5_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t5 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t5 + 96, encoder_add_t5 + 32, encoder_add_t4_2, encoder_add_t5, encoder_add_t5 + 64, encoder_add_t5_2, encoder_mul_t5);
+  float *encoder_add_t6 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t6_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t5, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 768, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t6, encoder_matmul_weight_hh_t6_scratch);
+  float *encoder_add_t6_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t6 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t6 + 96, encoder_add_t6 + 32, encoder_add_t5_2, encoder_add_t6, encoder_add_t6 + 64, encoder_add_t6_2, encoder_mul_t6);
+  float *encoder_add_t7 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t7_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t6, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 896, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t7, encoder_matmul_weight_hh_t7_scratch);
+  float *encoder_add_t7_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t7 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t7 + 96, encoder_add_t7 + 32, encoder_add_t6_2, encoder_add_t7, encoder_add_t7 + 64, encoder_add_t7_2, encoder_mul_t7);
+  float *encoder_add_t8 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t8_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t7, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1024, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t8, encoder_matmul_weight_hh_t8_scratch);
+  float *encoder_add_t8_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t8 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t8 + 96, encoder_add_t8 + 32, encoder_add_t7_2, encoder_add_t8, encoder_add_t8 + 64, encoder_add_t8_2, encoder_mul_t8);
+  float *encoder_add_t9 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t9_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t8, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1152, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t9, encoder_matmul_weight_hh_t9_scratch);
+  float *encoder_add_t9_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t9 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t9 + 96, encoder_add_t9 + 32, encoder_add_t8_2, encoder_add_t9, encoder_add_t9 + 64, encoder_add_t9_2, encoder_mul_t9);
+  float *encoder_add_t10 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t10_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t9, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1280, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t10, encoder_matmul_weight_hh_t10_scratch);
+  float *encoder_add_t10_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t10 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t10 + 96, encoder_add_t10 + 32, encoder_add_t9_2, encoder_add_t10, encoder_add_t10 + 64, encoder_add_t10_2, encoder_mul_t10);
+  float *encoder_add_t11 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t11_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t10, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1408, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t11, encoder_matmul_weight_hh_t11_scratch);
+  float *encoder_add_t11_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t11 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t11 + 96, encoder_add_t11 + 32, encoder_add_t10_2, encoder_add_t11, encoder_add_t11 + 64, encoder_add_t11_2, encoder_mul_t11);
+  float *encoder_add_t12 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t12_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t11, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1536, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t12, encoder_matmul_weight_hh_t12_scratch);
+  float *encoder_add_t12_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t12 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t12 + 96, encoder_add_t12 + 32, encoder_add_t11_2, encoder_add_t12, encoder_add_t12 + 64, encoder_add_t12_2, encoder_mul_t12);
+  float *encoder_add_t13 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t13_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t12, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1664, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t13, encoder_matmul_weight_hh_t13_scratch);
+  float *encoder_add_t13_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t13 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t13 + 96, encoder_add_t13 + 32, encoder_add_t12_2, encoder_add_t13, encoder_add_t13 + 64, encoder_add_t13_2, encoder_mul_t13);
+  float *encoder_add_t14 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t14_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t13, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1792, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t14, encoder_matmul_weight_hh_t14_scratch);
+  float *encoder_add_t14_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t14 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t14 + 96, encoder_add_t14 + 32, encoder_add_t13_2, encoder_add_t14, encoder_add_t14 + 64, encoder_add_t14_2, encoder_mul_t14);
+  float *encoder_add_t15 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t15_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t14, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1920, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t15, encoder_matmul_weight_hh_t15_scratch);
+  float *encoder_add_t15_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t15 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t15 + 96, encoder_add_t15 + 32, encoder_add_t14_2, encoder_add_t15, encoder_add_t15 + 64, encoder_add_t15_2, encoder_mul_t15);
+  float *encoder_add_t16 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t16_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t15, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2048, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t16, encoder_matmul_weight_hh_t16_scratch);
+  float *encoder_add_t16_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t16 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t16 + 96, encoder_add_t16 + 32, encoder_add_t15_2, encoder_add_t16, encoder_add_t16 + 64, encoder_add_t16_2, encoder_mul_t16);
+  float *encoder_add_t17 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t17_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t16, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2176, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t17, encoder_matmul_weight_hh_t17_scratch);
+  float *encoder_add_t17_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t17 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t17 + 96, encoder_add_t17 + 32, encoder_add_t16_2, encoder_add_t17, encoder_add_t17 + 64, encoder_add_t17_2, encoder_mul_t17);
+  float *encoder_add_t18 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t18_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t17, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2304, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t18, encoder_matmul_weight_hh_t18_scratch);
+  float *encoder_add_t18_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t18 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t18 + 96, encoder_add_t18 + 32, encoder_add_t17_2, encoder_add_t18, encoder_add_t18 + 64, encoder_add_t18_2, encoder_mul_t18);
+  float *encoder_add_t19 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t19_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t18, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2432, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t19, encoder_matmul_weight_hh_t19_scratch);
+  float *encoder_add_t19_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t19 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t19 + 96, encoder_add_t19 + 32, encoder_add_t18_2, encoder_add_t19, encoder_add_t19 + 64, encoder_add_t19_2, encoder_mul_t19);
+  float *encoder_add_t20 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t20_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t19, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2560, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t20, encoder_matmul_weight_hh_t20_scratch);
+  float *encoder_add_t20_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t20 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t20 + 96, encoder_add_t20 + 32, encoder_add_t19_2, encoder_add_t20, encoder_add_t20 + 64, encoder_add_t20_2, encoder_mul_t20);
+  float *encoder_add_t21 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t21_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t20, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2688, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t21, encoder_matmul_weight_hh_t21_scratch);
+  float *encoder_add_t21_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t21 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t21 + 96, encoder_add_t21 + 32, encoder_add_t20_2, encoder_add_t21, encoder_add_t21 + 64, encoder_add_t21_2, encoder_mul_t21);
+  float *encoder_add_t22 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t22_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t21, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2816, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t22, encoder_matmul_weight_hh_t22_scratch);
+  float *encoder_add_t22_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t22 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t22 + 96, encoder_add_t22 + 32, encoder_add_t21_2, encoder_add_t22, encoder_add_t22 + 64, encoder_add_t22_2, encoder_mul_t22);
+  float *encoder_add_t23 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t23_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t22, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2944, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t23, encoder_matmul_weight_hh_t23_scratch);
+  float *encoder_add_t23_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t23 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t23 + 96, encoder_add_t23 + 32, encoder_add_t22_2, encoder_add_t23, encoder_add_t23 + 64, encoder_add_t23_2, encoder_mul_t23);
+  float *encoder_add_t24 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t24_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t23, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3072, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t24, encoder_matmul_weight_hh_t24_scratch);
+  float *encoder_add_t24_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t24 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t24 + 96, encoder_add_t24 + 32, encoder_add_t23_2, encoder_add_t24, encoder_add_t24 + 64, encoder_add_t24_2, encoder_mul_t24);
+  float *encoder_add_t25 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t25_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t24, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3200, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t25, encoder_matmul_weight_hh_t25_scratch);
+  float *encoder_add_t25_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t25 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t25 + 96, encoder_add_t25 + 32, encoder_add_t24_2, encoder_add_t25, encoder_add_t25 + 64, encoder_add_t25_2, encoder_mul_t25);
+  float *encoder_add_t26 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t26_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t25, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3328, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t26, encoder_matmul_weight_hh_t26_scratch);
+  float *encoder_add_t26_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t26 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t26 + 96, encoder_add_t26 + 32, encoder_add_t25_2, encoder_add_t26, encoder_add_t26 + 64, encoder_add_t26_2, encoder_mul_t26);
+  float *encoder_add_t27 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t27_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t26, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3456, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t27, encoder_matmul_weight_hh_t27_scratch);
+  float *encoder_add_t27_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t27 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t27 + 96, encoder_add_t27 + 32, encoder_add_t26_2, encoder_add_t27, encoder_add_t27 + 64, encoder_add_t27_2, encoder_mul_t27);
+  float *encoder_add_t28 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t28_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t27, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3584, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t28, encoder_matmul_weight_hh_t28_scratch);
+  float *encoder_add_t28_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t28 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t28 + 96, encoder_add_t28 + 32, encoder_add_t27_2, encoder_add_t28, encoder_add_t28 + 64, encoder_add_t28_2, encoder_mul_t28);
+  float *encoder_add_t29 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t29_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t28, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3712, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t29, encoder_matmul_weight_hh_t29_scratch);
+  float *encoder_add_t29_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t29 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t29 + 96, encoder_add_t29 + 32, encoder_add_t28_2, encoder_add_t29, encoder_add_t29 + 64, encoder_add_t29_2, encoder_mul_t29);
+  float *encoder_add_t30 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t30_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t29, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3840, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t30, encoder_matmul_weight_hh_t30_scratch);
+  float *encoder_add_t30_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t30 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t30 + 96, encoder_add_t30 + 32, encoder_add_t29_2, encoder_add_t30, encoder_add_t30 + 64, encoder_add_t30_2, encoder_mul_t30);
+  float *encoder_add_t31 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t31_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t30, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3968, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t31, encoder_matmul_weight_hh_t31_scratch);
 }
 
 static void sine_seq2seq_predict_2(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_t24 = (float *)(A + 877568); /* [32, 32] */
-  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t25 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t25_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t24, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t25, encoder_matmul_weight_hh_t25_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
-  float *encoder_add_t25 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3200, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t25, P + 4352 /* encoder.bias_hh */, encoder_add_t25);
-  float *encoder_add_t24_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_add_t25_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t25 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t25 + 96, encoder_add_t25 + 32, encoder_add_t24_2, encoder_add_t25, encoder_add_t25 + 64, encoder_add_t25_2, encoder_mul_t25);
-  float *encoder_matmul_weight_hh_t26 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t26_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t25, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t26, encoder_matmul_weight_hh_t26_scratch);
-  float *encoder_add_t26 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3328, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t26, P + 4352 /* encoder.bias_hh */, encoder_add_t26);
-  float *encoder_add_t26_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t26 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t26 + 96, encoder_add_t26 + 32, encoder_add_t25_2, encoder_add_t26, encoder_add_t26 + 64, encoder_add_t26_2, encoder_mul_t26);
-  float *encoder_matmul_weight_hh_t27 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t27_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t26, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t27, encoder_matmul_weight_hh_t27_scratch);
-  float *encoder_add_t27 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3456, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t27, P + 4352 /* encoder.bias_hh */, encoder_add_t27);
-  float *encoder_add_t27_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t27 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t27 + 96, encoder_add_t27 + 32, encoder_add_t26_2, encoder_add_t27, encoder_add_t27 + 64, encoder_add_t27_2, encoder_mul_t27);
-  float *encoder_matmul_weight_hh_t28 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t28_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t27, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t28, encoder_matmul_weight_hh_t28_scratch);
-  float *encoder_add_t28 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3584, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t28, P + 4352 /* encoder.bias_hh */, encoder_add_t28);
-  float *encoder_add_t28_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t28 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t28 + 96, encoder_add_t28 + 32, encoder_add_t27_2, encoder_add_t28, encoder_add_t28 + 64, encoder_add_t28_2, encoder_mul_t28);
-  float *encoder_matmul_weight_hh_t29 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t29_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t28, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t29, encoder_matmul_weight_hh_t29_scratch);
-  float *encoder_add_t29 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3712, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t29, P + 4352 /* encoder.bias_hh */, encoder_add_t29);
-  float *encoder_add_t29_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t29 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t29 + 96, encoder_add_t29 + 32, encoder_add_t28_2, encoder_add_t29, encoder_add_t29 + 64, encoder_add_t29_2, encoder_mul_t29);
-  float *encoder_matmul_weight_hh_t30 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t30_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t29, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t30, encoder_matmul_weight_hh_t30_scratch);
-  float *encoder_add_t30 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3840, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t30, P + 4352 /* encoder.bias_hh */, encoder_add_t30);
-  float *encoder_add_t30_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t30 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t30 + 96, encoder_add_t30 + 32, encoder_add_t29_2, encoder_add_t30, encoder_add_t30 + 64, encoder_add_t30_2, encoder_mul_t30);
-  float *encoder_matmul_weight_hh_t31 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t31_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t30, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t31, encoder_matmul_weight_hh_t31_scratch);
-  float *encoder_add_t31 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3968, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t31, P + 4352 /* encoder.bias_hh */, encoder_add_t31);
-  float *encoder_add_t31_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t31 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t31 + 96, encoder_add_t31 + 32, encoder_add_t30_2, encoder_add_t31, encoder_add_t31 + 64, encoder_add_t31_2, encoder_mul_t31);
-  float *encoder_matmul_weight_hh_t32 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t32_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t31, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t32, encoder_matmul_weight_hh_t32_scratch);
-  float *encoder_add_t32 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4096, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t32, P + 4352 /* encoder.bias_hh */, encoder_add_t32);
-  float *encoder_add_t32_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t32 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t32 + 96, encoder_add_t32 + 32, encoder_add_t31_2, encoder_add_t32, encoder_add_t32 + 64, encoder_add_t32_2, encoder_mul_t32);
-  float *encoder_matmul_weight_hh_t33 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t33_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t32, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t33, encoder_matmul_weight_hh_t33_scratch);
-  float *encoder_add_t33 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4224, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t33, P + 4352 /* encoder.bias_hh */, encoder_add_t33);
-  float *encoder_add_t33_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t33 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t33 + 96, encoder_add_t33 + 32, encoder_add_t32_2, encoder_add_t33, encoder_add_t33 + 64, encoder_add_t33_2, encoder_mul_t33);
-  float *encoder_matmul_weight_hh_t34 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t34_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t33, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t34, encoder_matmul_weight_hh_t34_scratch);
-  float *encoder_add_t34 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4352, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t34, P + 4352 /* encoder.bias_hh */, encoder_add_t34);
-  float *encoder_add_t34_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t34 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t34 + 96, encoder_add_t34 + 32, encoder_add_t33_2, encoder_add_t34, encoder_add_t34 + 64, encoder_add_t34_2, encoder_mul_t34);
-  float *encoder_matmul_weight_hh_t35 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t35_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t34, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t35, encoder_matmul_weight_hh_t35_scratch);
-  float *encoder_add_t35 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4480, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t35, P + 4352 /* encoder.bias_hh */, encoder_add_t35);
-  float *encoder_add_t35_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t35 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t35 + 96, encoder_add_t35 + 32, encoder_add_t34_2, encoder_add_t35, encoder_add_t35 + 64, encoder_add_t35_2, encoder_mul_t35);
-  float *encoder_matmul_weight_hh_t36 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t36_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t35, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t36, encoder_matmul_weight_hh_t36_scratch);
-  float *encoder_add_t36 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4608, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t36, P + 4352 /* encoder.bias_hh */, encoder_add_t36);
-  float *encoder_add_t36_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t36 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t36 + 96, encoder_add_t36 + 32, encoder_add_t35_2, encoder_add_t36, encoder_add_t36 + 64, encoder_add_t36_2, encoder_mul_t36);
-  float *encoder_matmul_weight_hh_t37 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t37_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t36, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t37, encoder_matmul_weight_hh_t37_scratch);
-  float *encoder_add_t37 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4736, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t37, P + 4352 /* encoder.bias_hh */, encoder_add_t37);
-  float *encoder_add_t37_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t37 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t37 + 96, encoder_add_t37 + 32, encoder_add_t36_2, encoder_add_t37, encoder_add_t37 + 64, encoder_add_t37_2, encoder_mul_t37);
-  float *encoder_matmul_weight_hh_t38 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t38_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t37, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t38, encoder_matmul_weight_hh_t38_scratch);
-  float *encoder_add_t38 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4864, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t38, P + 4352 /* encoder.bias_hh */, encoder_add_t38);
-  float *encoder_add_t38_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t38 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t38 + 96, encoder_add_t38 + 32, encoder_add_t37_2, encoder_add_t38, encoder_add_t38 + 64, encoder_add_t38_2, encoder_mul_t38);
-  float *encoder_matmul_weight_hh_t39 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t39_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t38, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t39, encoder_matmul_weight_hh_t39_scratch);
-  float *encoder_add_t39 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4992, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t39, P + 4352 /* encoder.bias_hh */, encoder_add_t39);
-  float *encoder_add_t39_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t39 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t39 + 96, encoder_add_t39 + 32, encoder_add_t38_2, encoder_add_t39, encoder_add_t39 + 64, encoder_add_t39_2, encoder_mul_t39);
-  float *encoder_matmul_weight_hh_t40 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t40_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t39, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t40, encoder_matmul_weight_hh_t40_scratch);
-  float *encoder_add_t40 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5120, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t40, P + 4352 /* encoder.bias_hh */, encoder_add_t40);
-  float *encoder_add_t40_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t40 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t40 + 96, encoder_add_t40 + 32, encoder_add_t39_2, encoder_add_t40, encoder_add_t40 + 64, encoder_add_t40_2, encoder_mul_t40);
-  float *encoder_matmul_weight_hh_t41 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t41_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t40, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t41, encoder_matmul_weight_hh_t41_scratch);
-  float *encoder_add_t41 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5248, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t41, P + 4352 /* encoder.bias_hh */, encoder_add_t41);
-  float *encoder_add_t41_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t41 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t41 + 96, encoder_add_t41 + 32, encoder_add_t40_2, encoder_add_t41, encoder_add_t41 + 64, encoder_add_t41_2, encoder_mul_t41);
-  float *encoder_matmul_weight_hh_t42 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t42_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t41, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t42, encoder_matmul_weight_hh_t42_scratch);
-  float *encoder_add_t42 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5376, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t42, P + 4352 /* encoder.bias_hh */, encoder_add_t42);
-  float *encoder_add_t42_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t42 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t42 + 96, encoder_add_t42 + 32, encoder_add_t41_2, encoder_add_t42, encoder_add_t42 + 64, encoder_add_t42_2, encoder_mul_t42);
-  float *encoder_matmul_weight_hh_t43 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t43_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t42, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t43, encoder_matmul_weight_hh_t43_scratch);
-  float *encoder_add_t43 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5504, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t43, P + 4352 /* encoder.bias_hh */, encoder_add_t43);
-  float *encoder_add_t43_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t43 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t43 + 96, encoder_add_t43 + 32, encoder_add_t42_2, encoder_add_t43, encoder_add_t43 + 64, encoder_add_t43_2, encoder_mul_t43);
-  float *encoder_matmul_weight_hh_t44 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t44_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t43, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t44, encoder_matmul_weight_hh_t44_scratch);
-  float *encoder_add_t44 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5632, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t44, P + 4352 /* encoder.bias_hh */, encoder_add_t44);
-  float *encoder_add_t44_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t44 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t44 + 96, encoder_add_t44 + 32, encoder_add_t43_2, encoder_add_t44, encoder_add_t44 + 64, encoder_add_t44_2, encoder_mul_t44);
-  float *encoder_matmul_weight_hh_t45 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t45_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t44, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t45, encoder_matmul_weight_hh_t45_scratch);
-  float *encoder_add_t45 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5760, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t45, P + 4352 /* encoder.bias_hh */, encoder_add_t45);
-  float *encoder_add_t45_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t45 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t45 + 96, encoder_add_t45 + 32, encoder_add_t44_2, encoder_add_t45, encoder_add_t45 + 64, encoder_add_t45_2, encoder_mul_t45);
-  float *encoder_matmul_weight_hh_t46 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t46_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t45, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t46, encoder_matmul_weight_hh_t46_scratch);
-  float *encoder_add_t46 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5888, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t46, P + 4352 /* encoder.bias_hh */, encoder_add_t46);
-  float *encoder_add_t46_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t46 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t46 + 96, encoder_add_t46 + 32, encoder_add_t45_2, encoder_add_t46, encoder_add_t46 + 64, encoder_add_t46_2, encoder_mul_t46);
-  float *encoder_matmul_weight_hh_t47 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t47_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t46, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t47, encoder_matmul_weight_hh_t47_scratch);
-  float *encoder_add_t47 = (float *)(A + 877568); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 6016, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t47, P + 4352 /* encoder.bias_hh */, encoder_add_t47);
-  float *encoder_add_t47_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t47 = (float *)(A + 836608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t47 + 96, encoder_add_t47 + 32, encoder_add_t46_2, encoder_add_t47, encoder_add_t47 + 64, encoder_add_t47_2, encoder_mul_t47);
-  float *encoder_matmul_weight_hh_t48 = (float *)(A + 877568); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t48_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t47, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t48, encoder_matmul_weight_hh_t48_scratch);
-  float *encoder_add_t48 = (float *)(A + 836608); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 6144, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t48, P + 4352 /* encoder.bias_hh */, encoder_add_t48);
-  float *encoder_add_t48_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_mul_t48 = (float *)(A + 877568); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t48 + 96, encoder_add_t48 + 32, encoder_add_t47_2, encoder_add_t48, encoder_add_t48 + 64, encoder_add_t48_2, encoder_mul_t48);
-  float *encoder_matmul_weight_hh_t49 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t49_scratch = A + 873472; /* 1024 bytes */
-  k6_matmul(encoder_mul_t48, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t49, encoder_matmul_weight_hh_t49_scratch);
-  float *encoder_add_t49 = (float *)(A + 852992); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 6272, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t49, P + 4352 /* encoder.bias_hh */, encoder_add_t49);
-  float *decoder_transpose_weight_hh = (float *)(A + 877568); /* [32, 128] */
-  k4_transpose(P + 4608 /* decoder.weight_hh */, decoder_transpose_weight_hh);
+  float *encoder_add_t31 = (float *)(A + 820224); /* [32, 128] */
+  float *encoder_add_t30_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_add_t31_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t31 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t31 + 96, encoder_add_t31 + 32, encoder_add_t30_2, encoder_add_t31, encoder_add_t31 + 64, encoder_add_t31_2, encoder_mul_t31);
+  float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add_t32 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t32_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t31, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4096, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t32, encoder_matmul_weight_hh_t32_scratch);
+  float *encoder_add_t32_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t32 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t32 + 96, encoder_add_t32 + 32, encoder_add_t31_2, encoder_add_t32, encoder_add_t32 + 64, encoder_add_t32_2, encoder_mul_t32);
+  float *encoder_add_t33 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t33_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t32, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4224, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t33, encoder_matmul_weight_hh_t33_scratch);
+  float *encoder_add_t33_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t33 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t33 + 96, encoder_add_t33 + 32, encoder_add_t32_2, encoder_add_t33, encoder_add_t33 + 64, encoder_add_t33_2, encoder_mul_t33);
+  float *encoder_add_t34 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t34_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t33, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4352, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t34, encoder_matmul_weight_hh_t34_scratch);
+  float *encoder_add_t34_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t34 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t34 + 96, encoder_add_t34 + 32, encoder_add_t33_2, encoder_add_t34, encoder_add_t34 + 64, encoder_add_t34_2, encoder_mul_t34);
+  float *encoder_add_t35 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t35_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t34, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4480, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t35, encoder_matmul_weight_hh_t35_scratch);
+  float *encoder_add_t35_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t35 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t35 + 96, encoder_add_t35 + 32, encoder_add_t34_2, encoder_add_t35, encoder_add_t35 + 64, encoder_add_t35_2, encoder_mul_t35);
+  float *encoder_add_t36 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t36_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t35, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4608, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t36, encoder_matmul_weight_hh_t36_scratch);
+  float *encoder_add_t36_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t36 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t36 + 96, encoder_add_t36 + 32, encoder_add_t35_2, encoder_add_t36, encoder_add_t36 + 64, encoder_add_t36_2, encoder_mul_t36);
+  float *encoder_add_t37 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t37_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t36, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4736, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t37, encoder_matmul_weight_hh_t37_scratch);
+  float *encoder_add_t37_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t37 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t37 + 96, encoder_add_t37 + 32, encoder_add_t36_2, encoder_add_t37, encoder_add_t37 + 64, encoder_add_t37_2, encoder_mul_t37);
+  float *encoder_add_t38 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t38_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t37, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4864, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t38, encoder_matmul_weight_hh_t38_scratch);
+  float *encoder_add_t38_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t38 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t38 + 96, encoder_add_t38 + 32, encoder_add_t37_2, encoder_add_t38, encoder_add_t38 + 64, encoder_add_t38_2, encoder_mul_t38);
+  float *encoder_add_t39 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t39_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t38, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4992, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t39, encoder_matmul_weight_hh_t39_scratch);
+  float *encoder_add_t39_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t39 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t39 + 96, encoder_add_t39 + 32, encoder_add_t38_2, encoder_add_t39, encoder_add_t39 + 64, encoder_add_t39_2, encoder_mul_t39);
+  float *encoder_add_t40 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t40_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t39, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5120, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t40, encoder_matmul_weight_hh_t40_scratch);
+  float *encoder_add_t40_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t40 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t40 + 96, encoder_add_t40 + 32, encoder_add_t39_2, encoder_add_t40, encoder_add_t40 + 64, encoder_add_t40_2, encoder_mul_t40);
+  float *encoder_add_t41 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t41_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t40, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5248, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t41, encoder_matmul_weight_hh_t41_scratch);
+  float *encoder_add_t41_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t41 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t41 + 96, encoder_add_t41 + 32, encoder_add_t40_2, encoder_add_t41, encoder_add_t41 + 64, encoder_add_t41_2, encoder_mul_t41);
+  float *encoder_add_t42 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t42_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t41, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5376, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t42, encoder_matmul_weight_hh_t42_scratch);
+  float *encoder_add_t42_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t42 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t42 + 96, encoder_add_t42 + 32, encoder_add_t41_2, encoder_add_t42, encoder_add_t42 + 64, encoder_add_t42_2, encoder_mul_t42);
+  float *encoder_add_t43 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t43_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t42, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5504, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t43, encoder_matmul_weight_hh_t43_scratch);
+  float *encoder_add_t43_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t43 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t43 + 96, encoder_add_t43 + 32, encoder_add_t42_2, encoder_add_t43, encoder_add_t43 + 64, encoder_add_t43_2, encoder_mul_t43);
+  float *encoder_add_t44 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t44_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t43, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5632, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t44, encoder_matmul_weight_hh_t44_scratch);
+  float *encoder_add_t44_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t44 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t44 + 96, encoder_add_t44 + 32, encoder_add_t43_2, encoder_add_t44, encoder_add_t44 + 64, encoder_add_t44_2, encoder_mul_t44);
+  float *encoder_add_t45 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t45_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t44, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5760, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t45, encoder_matmul_weight_hh_t45_scratch);
+  float *encoder_add_t45_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t45 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t45 + 96, encoder_add_t45 + 32, encoder_add_t44_2, encoder_add_t45, encoder_add_t45 + 64, encoder_add_t45_2, encoder_mul_t45);
+  float *encoder_add_t46 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t46_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t45, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5888, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t46, encoder_matmul_weight_hh_t46_scratch);
+  float *encoder_add_t46_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t46 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t46 + 96, encoder_add_t46 + 32, encoder_add_t45_2, encoder_add_t46, encoder_add_t46 + 64, encoder_add_t46_2, encoder_mul_t46);
+  float *encoder_add_t47 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t47_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t46, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6016, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t47, encoder_matmul_weight_hh_t47_scratch);
+  float *encoder_add_t47_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t47 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t47 + 96, encoder_add_t47 + 32, encoder_add_t46_2, encoder_add_t47, encoder_add_t47 + 64, encoder_add_t47_2, encoder_mul_t47);
+  float *encoder_add_t48 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t48_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t47, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6144, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t48, encoder_matmul_weight_hh_t48_scratch);
+  float *encoder_add_t48_2 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_mul_t48 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t48 + 96, encoder_add_t48 + 32, encoder_add_t47_2, encoder_add_t48, encoder_add_t48 + 64, encoder_add_t48_2, encoder_mul_t48);
+  float *encoder_add_t49 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t49_scratch = A + 865280; /* 1024 bytes */
+  k5_matmul(encoder_mul_t48, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6272, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t49, encoder_matmul_weight_hh_t49_scratch);
+  float *decoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  k3_transpose(P + 4608 /* decoder.weight_hh */, decoder_transpose_weight_hh);
+  float *encoder_add_t49_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_mul_t49 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(encoder_add_t49 + 96, encoder_add_t49 + 32, encoder_add_t48_2, encoder_add_t49, encoder_add_t49 + 64, encoder_add_t49_2, encoder_mul_t49);
+  float *decoder_matmul_weight_hh_t0 = (float *)(A + 512); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t0_scratch = A + 865280; /* 1024 bytes */
+  k7_matmul(encoder_mul_t49, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t0, decoder_matmul_weight_hh_t0_scratch);
+  float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
+  float *decoder_add_t0 = (float *)(A + 16896); /* [32, 128] */
+  k8_matmul(in->x + 49, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t0, P + 8832 /* decoder.bias_hh */, decoder_add_t0);
+  float *dense1_transpose_weight = (float *)(A + 865280); /* [32, 1] */
+  k9_transpose(P + 8960 /* dense1.weight */, dense1_transpose_weight);
+  float *decoder_add_t0_2 = (float *)(A + 852992); /* [32, 32] */
+  float *decoder_mul_t0 = (float *)(A + 861184); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(decoder_add_t0 + 96, decoder_add_t0 + 32, encoder_add_t49_2, decoder_add_t0, decoder_add_t0 + 64, decoder_add_t0_2, decoder_mul_t0);
+  float *dense1_matmul_weight_t0 = (float *)(A + 865408); /* [32, 1] */
+  k10_matmul(decoder_mul_t0, dense1_transpose_weight, dense1_matmul_weight_t0);
+  float *out_forecast = (float *)(A + 857088); /* [32, 10, 1] */
+  k11_add(dense1_matmul_weight_t0, P + 8992 /* dense1.bias */, out_forecast);
+  float *decoder_matmul_weight_hh_t1 = (float *)(A + 512); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t1_scratch = A + 858368; /* 1024 bytes */
+  k7_matmul(decoder_mul_t0, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t1, decoder_matmul_weight_hh_t1_scratch);
+  float *decoder_add_t1 = (float *)(A + 16896); /* [32, 128] */
+  k12_matmul(out_forecast, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t1, P + 8832 /* decoder.bias_hh */, decoder_add_t1);
+  float *decoder_add_t1_2 = (float *)(A + 861184); /* [32, 32] */
+  float *decoder_mul_t1 = (float *)(A + 512); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(decoder_add_t1 + 96, decoder_add_t1 + 32, decoder_add_t0_2, decoder_add_t1, decoder_add_t1 + 64, decoder_add_t1_2, decoder_mul_t1);
+  float *dense1_matmul_weight_t1 = (float *)(A + 865408); /* [32, 1] */
+  k10_matmul(decoder_mul_t1, dense1_transpose_weight, dense1_matmul_weight_t1);
+  k11_add(dense1_matmul_weight_t1, P + 8992 /* dense1.bias */, out_forecast + 1);
+  float *decoder_matmul_weight_hh_t2 = (float *)(A + 4608); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t2_scratch = A + 858368; /* 1024 bytes */
+  k7_matmul(decoder_mul_t1, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t2, decoder_matmul_weight_hh_t2_scratch);
+  float *decoder_add_t2 = (float *)(A + 20992); /* [32, 128] */
+  k12_matmul(out_forecast + 1, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t2, P + 8832 /* decoder.bias_hh */, decoder_add_t2);
+  float *decoder_add_t2_2 = (float *)(A + 852992); /* [32, 32] */
+  float *decoder_mul_t2 = (float *)(A + 512); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(decoder_add_t2 + 96, decoder_add_t2 + 32, decoder_add_t1_2, decoder_add_t2, decoder_add_t2 + 64, decoder_add_t2_2, decoder_mul_t2);
+  float *dense1_matmul_weight_t2 = (float *)(A + 865408); /* [32, 1] */
+  k10_matmul(decoder_mul_t2, dense1_transpose_weight, dense1_matmul_weight_t2);
+  k11_add(dense1_matmul_weight_t2, P + 8992 /* dense1.bias */, out_forecast + 2);
+  float *decoder_matmul_weight_hh_t3 = (float *)(A + 4608); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t3_scratch = A + 858368; /* 1024 bytes */
+  k7_matmul(decoder_mul_t2, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t3, decoder_matmul_weight_hh_t3_scratch);
+  float *decoder_add_t3 = (float *)(A + 20992); /* [32, 128] */
+  k12_matmul(out_forecast + 2, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t3, P + 8832 /* decoder.bias_hh */, decoder_add_t3);
+  float *decoder_add_t3_2 = (float *)(A + 861184); /* [32, 32] */
+  float *decoder_mul_t3 = (float *)(A + 512); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(decoder_add_t3 + 96, decoder_add_t3 + 32, decoder_add_t2_2, decoder_add_t3, decoder_add_t3 + 64, decoder_add_t3_2, decoder_mul_t3);
+  float *dense1_matmul_weight_t3 = (float *)(A + 865408); /* [32, 1] */
+  k10_matmul(decoder_mul_t3, dense1_transpose_weight, dense1_matmul_weight_t3);
+  k11_add(dense1_matmul_weight_t3, P + 8992 /* dense1.bias */, out_forecast + 3);
+  float *decoder_matmul_weight_hh_t4 = (float *)(A + 4608); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t4_scratch = A + 858368; /* 1024 bytes */
+  k7_matmul(decoder_mul_t3, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t4, decoder_matmul_weight_hh_t4_scratch);
+  float *decoder_add_t4 = (float *)(A + 20992); /* [32, 128] */
+  k12_matmul(out_forecast + 3, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t4, P + 8832 /* decoder.bias_hh */, decoder_add_t4);
+  float *decoder_add_t4_2 = (float *)(A + 852992); /* [32, 32] */
+  float *decoder_mul_t4 = (float *)(A + 512); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(decoder_add_t4 + 96, decoder_add_t4 + 32, decoder_add_t3_2, decoder_add_t4, decoder_add_t4 + 64, decoder_add_t4_2, decoder_mul_t4);
+  float *dense1_matmul_weight_t4 = (float *)(A + 865408); /* [32, 1] */
+  k10_matmul(decoder_mul_t4, dense1_transpose_weight, dense1_matmul_weight_t4);
+  k11_add(dense1_matmul_weight_t4, P + 8992 /* dense1.bias */, out_forecast + 4);
+  float *decoder_matmul_weight_hh_t5 = (float *)(A + 4608); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t5_scratch = A + 858368; /* 1024 bytes */
+  k7_matmul(decoder_mul_t4, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t5, decoder_matmul_weight_hh_t5_scratch);
+  float *decoder_add_t5 = (float *)(A + 20992); /* [32, 128] */
+  k12_matmul(out_forecast + 4, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t5, P + 8832 /* decoder.bias_hh */, decoder_add_t5);
+  float *decoder_add_t5_2 = (float *)(A + 861184); /* [32, 32] */
+  float *decoder_mul_t5 = (float *)(A + 512); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(decoder_add_t5 + 96, decoder_add_t5 + 32, decoder_add_t4_2, decoder_add_t5, decoder_add_t5 + 64, decoder_add_t5_2, decoder_mul_t5);
+  float *dense1_matmul_weight_t5 = (float *)(A + 865408); /* [32, 1] */
+  k10_matmul(decoder_mul_t5, dense1_transpose_weight, dense1_matmul_weight_t5);
+  k11_add(dense1_matmul_weight_t5, P + 8992 /* dense1.bias */, out_forecast + 5);
+  float *decoder_matmul_weight_hh_t6 = (float *)(A + 4608); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t6_scratch = A + 858368; /* 1024 bytes */
+  k7_matmul(decoder_mul_t5, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t6, decoder_matmul_weight_hh_t6_scratch);
+  float *decoder_add_t6 = (float *)(A + 20992); /* [32, 128] */
+  k12_matmul(out_forecast + 5, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t6, P + 8832 /* decoder.bias_hh */, decoder_add_t6);
+  float *decoder_add_t6_2 = (float *)(A + 852992); /* [32, 32] */
+  float *decoder_mul_t6 = (float *)(A + 512); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(decoder_add_t6 + 96, decoder_add_t6 + 32, decoder_add_t5_2, decoder_add_t6, decoder_add_t6 + 64, decoder_add_t6_2, decoder_mul_t6);
+  float *dense1_matmul_weight_t6 = (float *)(A + 865408); /* [32, 1] */
+  k10_matmul(decoder_mul_t6, dense1_transpose_weight, dense1_matmul_weight_t6);
+  k11_add(dense1_matmul_weight_t6, P + 8992 /* dense1.bias */, out_forecast + 6);
+  float *decoder_matmul_weight_hh_t7 = (float *)(A + 4608); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t7_scratch = A + 858368; /* 1024 bytes */
+  k7_matmul(decoder_mul_t6, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t7, decoder_matmul_weight_hh_t7_scratch);
+  float *decoder_add_t7 = (float *)(A + 20992); /* [32, 128] */
+  k12_matmul(out_forecast + 6, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t7, P + 8832 /* decoder.bias_hh */, decoder_add_t7);
+  float *decoder_add_t7_2 = (float *)(A + 861184); /* [32, 32] */
+  float *decoder_mul_t7 = (float *)(A + 512); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(decoder_add_t7 + 96, decoder_add_t7 + 32, decoder_add_t6_2, decoder_add_t7, decoder_add_t7 + 64, decoder_add_t7_2, decoder_mul_t7);
 }
 
 static void sine_seq2seq_predict_3(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_add_t49 = (float *)(A + 852992); /* [32, 128] */
-  float *encoder_add_t48_2 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_add_t49_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_mul_t49 = (float *)(A + 16896); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(encoder_add_t49 + 96, encoder_add_t49 + 32, encoder_add_t48_2, encoder_add_t49, encoder_add_t49 + 64, encoder_add_t49_2, encoder_mul_t49);
-  float *decoder_transpose_weight_hh = (float *)(A + 877568); /* [32, 128] */
-  float *decoder_matmul_weight_hh_t0 = (float *)(A + 20992); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t0_scratch = A + 893952; /* 1024 bytes */
-  k6_matmul(encoder_mul_t49, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t0, decoder_matmul_weight_hh_t0_scratch);
-  float *decoder_matmul_weight_ih_t0 = (float *)(A + 512); /* [32, 128] */
-  float *decoder_add_t0 = (float *)(A + 37376); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t0, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t0, P + 8832 /* decoder.bias_hh */, decoder_add_t0);
-  float *dense1_transpose_weight = (float *)(A + 893952); /* [32, 1] */
-  k10_transpose(P + 8960 /* dense1.weight */, dense1_transpose_weight);
-  float *decoder_add_t0_2 = (float *)(A + 869376); /* [32, 32] */
-  float *decoder_mul_t0 = (float *)(A + 512); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(decoder_add_t0 + 96, decoder_add_t0 + 32, encoder_add_t49_2, decoder_add_t0, decoder_add_t0 + 64, decoder_add_t0_2, decoder_mul_t0);
-  float *dense1_matmul_weight_t0 = (float *)(A + 894080); /* [32, 1] */
-  k11_matmul(decoder_mul_t0, dense1_transpose_weight, dense1_matmul_weight_t0);
-  float *out_forecast = (float *)(A + 873472); /* [32, 10, 1] */
-  k12_add(dense1_matmul_weight_t0, P + 8992 /* dense1.bias */, out_forecast);
+  float *decoder_mul_t7 = (float *)(A + 512); /* [32, 32] */
+  float *dense1_transpose_weight = (float *)(A + 865280); /* [32, 1] */
+  float *dense1_matmul_weight_t7 = (float *)(A + 865408); /* [32, 1] */
+  k10_matmul(decoder_mul_t7, dense1_transpose_weight, dense1_matmul_weight_t7);
+  float *out_forecast = (float *)(A + 857088); /* [32, 10, 1] */
+  k11_add(dense1_matmul_weight_t7, P + 8992 /* dense1.bias */, out_forecast + 7);
+  float *decoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  float *decoder_matmul_weight_hh_t8 = (float *)(A + 4608); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t8_scratch = A + 858368; /* 1024 bytes */
+  k7_matmul(decoder_mul_t7, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t8, decoder_matmul_weight_hh_t8_scratch);
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
-  float *decoder_matmul_weight_ih_t1 = (float *)(A + 4608); /* [32, 128] */
-  k13_matmul(out_forecast, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t1);
-  float *decoder_matmul_weight_hh_t1 = (float *)(A + 20992); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t1_scratch = A + 874752; /* 1024 bytes */
-  k6_matmul(decoder_mul_t0, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t1, decoder_matmul_weight_hh_t1_scratch);
-  float *decoder_add_t1 = (float *)(A + 37376); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t1, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t1, P + 8832 /* decoder.bias_hh */, decoder_add_t1);
-  float *decoder_add_t1_2 = (float *)(A + 512); /* [32, 32] */
-  float *decoder_mul_t1 = (float *)(A + 4608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(decoder_add_t1 + 96, decoder_add_t1 + 32, decoder_add_t0_2, decoder_add_t1, decoder_add_t1 + 64, decoder_add_t1_2, decoder_mul_t1);
-  float *dense1_matmul_weight_t1 = (float *)(A + 894080); /* [32, 1] */
-  k11_matmul(decoder_mul_t1, dense1_transpose_weight, dense1_matmul_weight_t1);
-  k12_add(dense1_matmul_weight_t1, P + 8992 /* dense1.bias */, out_forecast + 1);
-  float *decoder_matmul_weight_ih_t2 = (float *)(A + 8704); /* [32, 128] */
-  k13_matmul(out_forecast + 1, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t2);
-  float *decoder_matmul_weight_hh_t2 = (float *)(A + 25088); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t2_scratch = A + 874752; /* 1024 bytes */
-  k6_matmul(decoder_mul_t1, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t2, decoder_matmul_weight_hh_t2_scratch);
-  float *decoder_add_t2 = (float *)(A + 41472); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t2, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t2, P + 8832 /* decoder.bias_hh */, decoder_add_t2);
-  float *decoder_add_t2_2 = (float *)(A + 869376); /* [32, 32] */
-  float *decoder_mul_t2 = (float *)(A + 4608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(decoder_add_t2 + 96, decoder_add_t2 + 32, decoder_add_t1_2, decoder_add_t2, decoder_add_t2 + 64, decoder_add_t2_2, decoder_mul_t2);
-  float *dense1_matmul_weight_t2 = (float *)(A + 894080); /* [32, 1] */
-  k11_matmul(decoder_mul_t2, dense1_transpose_weight, dense1_matmul_weight_t2);
-  k12_add(dense1_matmul_weight_t2, P + 8992 /* dense1.bias */, out_forecast + 2);
-  float *decoder_matmul_weight_ih_t3 = (float *)(A + 8704); /* [32, 128] */
-  k13_matmul(out_forecast + 2, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t3);
-  float *decoder_matmul_weight_hh_t3 = (float *)(A + 25088); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t3_scratch = A + 874752; /* 1024 bytes */
-  k6_matmul(decoder_mul_t2, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t3, decoder_matmul_weight_hh_t3_scratch);
-  float *decoder_add_t3 = (float *)(A + 41472); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t3, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t3, P + 8832 /* decoder.bias_hh */, decoder_add_t3);
-  float *decoder_add_t3_2 = (float *)(A + 512); /* [32, 32] */
-  float *decoder_mul_t3 = (float *)(A + 4608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(decoder_add_t3 + 96, decoder_add_t3 + 32, decoder_add_t2_2, decoder_add_t3, decoder_add_t3 + 64, decoder_add_t3_2, decoder_mul_t3);
-  float *dense1_matmul_weight_t3 = (float *)(A + 894080); /* [32, 1] */
-  k11_matmul(decoder_mul_t3, dense1_transpose_weight, dense1_matmul_weight_t3);
-  k12_add(dense1_matmul_weight_t3, P + 8992 /* dense1.bias */, out_forecast + 3);
-  float *decoder_matmul_weight_ih_t4 = (float *)(A + 8704); /* [32, 128] */
-  k13_matmul(out_forecast + 3, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t4);
-  float *decoder_matmul_weight_hh_t4 = (float *)(A + 25088); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t4_scratch = A + 874752; /* 1024 bytes */
-  k6_matmul(decoder_mul_t3, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t4, decoder_matmul_weight_hh_t4_scratch);
-  float *decoder_add_t4 = (float *)(A + 41472); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t4, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t4, P + 8832 /* decoder.bias_hh */, decoder_add_t4);
-  float *decoder_add_t4_2 = (float *)(A + 869376); /* [32, 32] */
-  float *decoder_mul_t4 = (float *)(A + 4608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(decoder_add_t4 + 96, decoder_add_t4 + 32, decoder_add_t3_2, decoder_add_t4, decoder_add_t4 + 64, decoder_add_t4_2, decoder_mul_t4);
-  float *dense1_matmul_weight_t4 = (float *)(A + 894080); /* [32, 1] */
-  k11_matmul(decoder_mul_t4, dense1_transpose_weight, dense1_matmul_weight_t4);
-  k12_add(dense1_matmul_weight_t4, P + 8992 /* dense1.bias */, out_forecast + 4);
-  float *decoder_matmul_weight_ih_t5 = (float *)(A + 8704); /* [32, 128] */
-  k13_matmul(out_forecast + 4, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t5);
-  float *decoder_matmul_weight_hh_t5 = (float *)(A + 25088); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t5_scratch = A + 874752; /* 1024 bytes */
-  k6_matmul(decoder_mul_t4, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t5, decoder_matmul_weight_hh_t5_scratch);
-  float *decoder_add_t5 = (float *)(A + 41472); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t5, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t5, P + 8832 /* decoder.bias_hh */, decoder_add_t5);
-  float *decoder_add_t5_2 = (float *)(A + 512); /* [32, 32] */
-  float *decoder_mul_t5 = (float *)(A + 4608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(decoder_add_t5 + 96, decoder_add_t5 + 32, decoder_add_t4_2, decoder_add_t5, decoder_add_t5 + 64, decoder_add_t5_2, decoder_mul_t5);
-  float *dense1_matmul_weight_t5 = (float *)(A + 894080); /* [32, 1] */
-  k11_matmul(decoder_mul_t5, dense1_transpose_weight, dense1_matmul_weight_t5);
-  k12_add(dense1_matmul_weight_t5, P + 8992 /* dense1.bias */, out_forecast + 5);
-  float *decoder_matmul_weight_ih_t6 = (float *)(A + 8704); /* [32, 128] */
-  k13_matmul(out_forecast + 5, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t6);
-  float *decoder_matmul_weight_hh_t6 = (float *)(A + 25088); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t6_scratch = A + 874752; /* 1024 bytes */
-  k6_matmul(decoder_mul_t5, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t6, decoder_matmul_weight_hh_t6_scratch);
-  float *decoder_add_t6 = (float *)(A + 41472); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t6, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t6, P + 8832 /* decoder.bias_hh */, decoder_add_t6);
-  float *decoder_add_t6_2 = (float *)(A + 869376); /* [32, 32] */
-  float *decoder_mul_t6 = (float *)(A + 4608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(decoder_add_t6 + 96, decoder_add_t6 + 32, decoder_add_t5_2, decoder_add_t6, decoder_add_t6 + 64, decoder_add_t6_2, decoder_mul_t6);
-  float *dense1_matmul_weight_t6 = (float *)(A + 894080); /* [32, 1] */
-  k11_matmul(decoder_mul_t6, dense1_transpose_weight, dense1_matmul_weight_t6);
-  k12_add(dense1_matmul_weight_t6, P + 8992 /* dense1.bias */, out_forecast + 6);
-  float *decoder_matmul_weight_ih_t7 = (float *)(A + 8704); /* [32, 128] */
-  k13_matmul(out_forecast + 6, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t7);
-  float *decoder_matmul_weight_hh_t7 = (float *)(A + 25088); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t7_scratch = A + 874752; /* 1024 bytes */
-  k6_matmul(decoder_mul_t6, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t7, decoder_matmul_weight_hh_t7_scratch);
-  float *decoder_add_t7 = (float *)(A + 41472); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t7, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t7, P + 8832 /* decoder.bias_hh */, decoder_add_t7);
-  float *decoder_add_t7_2 = (float *)(A + 512); /* [32, 32] */
-  float *decoder_mul_t7 = (float *)(A + 4608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(decoder_add_t7 + 96, decoder_add_t7 + 32, decoder_add_t6_2, decoder_add_t7, decoder_add_t7 + 64, decoder_add_t7_2, decoder_mul_t7);
-  float *dense1_matmul_weight_t7 = (float *)(A + 894080); /* [32, 1] */
-  k11_matmul(decoder_mul_t7, dense1_transpose_weight, dense1_matmul_weight_t7);
-  k12_add(dense1_matmul_weight_t7, P + 8992 /* dense1.bias */, out_forecast + 7);
-  float *decoder_matmul_weight_ih_t8 = (float *)(A + 8704); /* [32, 128] */
-  k13_matmul(out_forecast + 7, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t8);
-  float *decoder_matmul_weight_hh_t8 = (float *)(A + 25088); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t8_scratch = A + 874752; /* 1024 bytes */
-  k6_matmul(decoder_mul_t7, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t8, decoder_matmul_weight_hh_t8_scratch);
-  float *decoder_add_t8 = (float *)(A + 41472); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t8, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t8, P + 8832 /* decoder.bias_hh */, decoder_add_t8);
-  float *decoder_add_t8_2 = (float *)(A + 869376); /* [32, 32] */
-  float *decoder_mul_t8 = (float *)(A + 4608); /* [32, 32] */
-  k8_sigmoid_sigmoid_mul(decoder_add_t8 + 96, decoder_add_t8 + 32, decoder_add_t7_2, decoder_add_t8, decoder_add_t8 + 64, decoder_add_t8_2, decoder_mul_t8);
-  float *dense1_matmul_weight_t8 = (float *)(A + 894080); /* [32, 1] */
-  k11_matmul(decoder_mul_t8, dense1_transpose_weight, dense1_matmul_weight_t8);
-  k12_add(dense1_matmul_weight_t8, P + 8992 /* dense1.bias */, out_forecast + 8);
-  float *decoder_matmul_weight_ih_t9 = (float *)(A + 8704); /* [32, 128] */
-  k13_matmul(out_forecast + 8, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t9);
-  float *decoder_matmul_weight_hh_t9 = (float *)(A + 25088); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t9_scratch = A + 874752; /* 1024 bytes */
-  k6_matmul(decoder_mul_t8, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t9, decoder_matmul_weight_hh_t9_scratch);
-  float *decoder_add_t9 = (float *)(A + 877568); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t9, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t9, P + 8832 /* decoder.bias_hh */, decoder_add_t9);
-  float *decoder_mul_t9 = (float *)A; /* [32, 32] */
-  k14_sigmoid_sigmoid_mul(decoder_add_t9 + 96, decoder_add_t9 + 32, decoder_add_t8_2, decoder_add_t9, decoder_add_t9 + 64, decoder_mul_t9);
-  float *dense1_matmul_weight_t9 = (float *)(A + 894080); /* [32, 1] */
-  k11_matmul(decoder_mul_t9, dense1_transpose_weight, dense1_matmul_weight_t9);
-  k12_add(dense1_matmul_weight_t9, P + 8992 /* dense1.bias */, out_forecast + 9);
+  float *decoder_add_t8 = (float *)(A + 20992); /* [32, 128] */
+  k12_matmul(out_forecast + 7, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t8, P + 8832 /* decoder.bias_hh */, decoder_add_t8);
+  float *decoder_add_t7_2 = (float *)(A + 861184); /* [32, 32] */
+  float *decoder_add_t8_2 = (float *)(A + 852992); /* [32, 32] */
+  float *decoder_mul_t8 = (float *)(A + 512); /* [32, 32] */
+  k6_sigmoid_sigmoid_mul(decoder_add_t8 + 96, decoder_add_t8 + 32, decoder_add_t7_2, decoder_add_t8, decoder_add_t8 + 64, decoder_add_t8_2, decoder_mul_t8);
+  float *dense1_matmul_weight_t8 = (float *)(A + 865408); /* [32, 1] */
+  k10_matmul(decoder_mul_t8, dense1_transpose_weight, dense1_matmul_weight_t8);
+  k11_add(dense1_matmul_weight_t8, P + 8992 /* dense1.bias */, out_forecast + 8);
+  float *decoder_matmul_weight_hh_t9 = (float *)(A + 4608); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t9_scratch = A + 858368; /* 1024 bytes */
+  k7_matmul(decoder_mul_t8, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t9, decoder_matmul_weight_hh_t9_scratch);
+  float *decoder_add_t9 = (float *)(A + 20992); /* [32, 128] */
+  k12_matmul(out_forecast + 8, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t9, P + 8832 /* decoder.bias_hh */, decoder_add_t9);
+  float *decoder_mul_t9 = (float *)(A + 861184); /* [32, 32] */
+  k13_sigmoid_sigmoid_mul(decoder_add_t9 + 96, decoder_add_t9 + 32, decoder_add_t8_2, decoder_add_t9, decoder_add_t9 + 64, decoder_mul_t9);
+  float *dense1_matmul_weight_t9 = (float *)(A + 865408); /* [32, 1] */
+  k10_matmul(decoder_mul_t9, dense1_transpose_weight, dense1_matmul_weight_t9);
+  k11_add(dense1_matmul_weight_t9, P + 8992 /* dense1.bias */, out_forecast + 9);
 }
 
 void sine_seq2seq_predict(const float *params, const sine_seq2seq_batch *in, sine_seq2seq_outputs *out, void *arena) {
@@ -2691,1701 +3050,1579 @@ void sine_seq2seq_predict(const float *params, const sine_seq2seq_batch *in, sin
   sine_seq2seq_predict_1(P, in, A, seed);
   sine_seq2seq_predict_2(P, in, A, seed);
   sine_seq2seq_predict_3(P, in, A, seed);
-  float *out_forecast = (float *)(A + 873472); /* [32, 10, 1] */
-  if (out) k15_copy(out_forecast, out->forecast);
+  float *out_forecast = (float *)(A + 857088); /* [32, 10, 1] */
+  if (out) k14_copy(out_forecast, out->forecast);
 }
 
 static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
   k0_transpose(P + 4480 /* decoder.weight_ih */, decoder_transpose_weight_ih);
-  float *decoder_matmul_weight_ih_t0 = (float *)(A + 512); /* [32, 128] */
-  k1_matmul(in->x + 49, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t0);
-  float *encoder_transpose_weight_ih = (float *)(A + 16896); /* [1, 128] */
+  float *encoder_transpose_weight_ih = (float *)(A + 512); /* [1, 128] */
   k0_transpose(P /* encoder.weight_ih */, encoder_transpose_weight_ih);
-  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
-  k2_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih);
-  float *encoder_add_t0 = (float *)(A + 836608); /* [32, 128] */
-  k3_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
-  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
-  k4_transpose(P + 128 /* encoder.weight_hh */, encoder_transpose_weight_hh);
-  float *encoder_sigmoid_t0 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_sigmoid_t0_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_tanh_t0 = (float *)(A + 877568); /* [32, 32] */
-  float *encoder_mul_t0 = (float *)(A + 881664); /* [32, 32] */
-  float *encoder_tanh_t0_2 = (float *)(A + 885760); /* [32, 32] */
-  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
-  k16_sigmoid_sigmoid_tanh(encoder_add_t0 + 96, encoder_add_t0, encoder_add_t0 + 64, encoder_sigmoid_t0, encoder_sigmoid_t0_2, encoder_tanh_t0, encoder_mul_t0, encoder_tanh_t0_2, encoder_mul_stack);
-  float *encoder_matmul_weight_hh_t1 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t1_scratch = A + 1090560; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t1, encoder_matmul_weight_hh_t1_scratch);
-  float *encoder_add_t1 = (float *)(A + 1091584); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 128, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t1, P + 4352 /* encoder.bias_hh */, encoder_add_t1);
-  float *encoder_sigmoid_t1 = (float *)(A + 836608); /* [32, 32] */
-  float *encoder_sigmoid_t1_2 = (float *)(A + 840704); /* [32, 32] */
-  float *encoder_sigmoid_t1_3 = (float *)(A + 844800); /* [32, 32] */
-  float *encoder_tanh_t1 = (float *)(A + 848896); /* [32, 32] */
-  float *encoder_add_t1_2 = (float *)(A + 1107968); /* [32, 32] */
-  float *encoder_tanh_t1_2 = (float *)(A + 1112064); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t1 + 96, encoder_add_t1 + 32, encoder_mul_t0, encoder_add_t1, encoder_add_t1 + 64, encoder_sigmoid_t1, encoder_sigmoid_t1_2, encoder_sigmoid_t1_3, encoder_tanh_t1, encoder_add_t1_2, encoder_tanh_t1_2, encoder_mul_stack + 1024);
-  float *encoder_matmul_weight_hh_t2 = (float *)(A + 1090560); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t2_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 1024, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t2, encoder_matmul_weight_hh_t2_scratch);
-  float *encoder_add_t2 = (float *)(A + 1116160); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 256, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t2, P + 4352 /* encoder.bias_hh */, encoder_add_t2);
-  float *encoder_sigmoid_t2 = (float *)(A + 1090560); /* [32, 32] */
-  float *encoder_sigmoid_t2_2 = (float *)(A + 1094656); /* [32, 32] */
-  float *encoder_sigmoid_t2_3 = (float *)(A + 1098752); /* [32, 32] */
-  float *encoder_tanh_t2 = (float *)(A + 1102848); /* [32, 32] */
-  float *encoder_add_t2_2 = (float *)(A + 1132544); /* [32, 32] */
-  float *encoder_tanh_t2_2 = (float *)(A + 1136640); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t2 + 96, encoder_add_t2 + 32, encoder_add_t1_2, encoder_add_t2, encoder_add_t2 + 64, encoder_sigmoid_t2, encoder_sigmoid_t2_2, encoder_sigmoid_t2_3, encoder_tanh_t2, encoder_add_t2_2, encoder_tanh_t2_2, encoder_mul_stack + 2048);
-  float *encoder_matmul_weight_hh_t3 = (float *)(A + 1116160); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t3_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 2048, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t3, encoder_matmul_weight_hh_t3_scratch);
-  float *encoder_add_t3 = (float *)(A + 1140736); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 384, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t3, P + 4352 /* encoder.bias_hh */, encoder_add_t3);
-  float *encoder_sigmoid_t3 = (float *)(A + 1116160); /* [32, 32] */
-  float *encoder_sigmoid_t3_2 = (float *)(A + 1120256); /* [32, 32] */
-  float *encoder_sigmoid_t3_3 = (float *)(A + 1124352); /* [32, 32] */
-  float *encoder_tanh_t3 = (float *)(A + 1128448); /* [32, 32] */
-  float *encoder_add_t3_2 = (float *)(A + 1157120); /* [32, 32] */
-  float *encoder_tanh_t3_2 = (float *)(A + 1161216); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t3 + 96, encoder_add_t3 + 32, encoder_add_t2_2, encoder_add_t3, encoder_add_t3 + 64, encoder_sigmoid_t3, encoder_sigmoid_t3_2, encoder_sigmoid_t3_3, encoder_tanh_t3, encoder_add_t3_2, encoder_tanh_t3_2, encoder_mul_stack + 3072);
-  float *encoder_matmul_weight_hh_t4 = (float *)(A + 1140736); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t4_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 3072, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t4, encoder_matmul_weight_hh_t4_scratch);
-  float *encoder_add_t4 = (float *)(A + 1165312); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 512, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t4, P + 4352 /* encoder.bias_hh */, encoder_add_t4);
-  float *encoder_sigmoid_t4 = (float *)(A + 1140736); /* [32, 32] */
-  float *encoder_sigmoid_t4_2 = (float *)(A + 1144832); /* [32, 32] */
-  float *encoder_sigmoid_t4_3 = (float *)(A + 1148928); /* [32, 32] */
-  float *encoder_tanh_t4 = (float *)(A + 1153024); /* [32, 32] */
-  float *encoder_add_t4_2 = (float *)(A + 1181696); /* [32, 32] */
-  float *encoder_tanh_t4_2 = (float *)(A + 1185792); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t4 + 96, encoder_add_t4 + 32, encoder_add_t3_2, encoder_add_t4, encoder_add_t4 + 64, encoder_sigmoid_t4, encoder_sigmoid_t4_2, encoder_sigmoid_t4_3, encoder_tanh_t4, encoder_add_t4_2, encoder_tanh_t4_2, encoder_mul_stack + 4096);
-  float *encoder_matmul_weight_hh_t5 = (float *)(A + 1165312); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t5_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 4096, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t5, encoder_matmul_weight_hh_t5_scratch);
-  float *encoder_add_t5 = (float *)(A + 1189888); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 640, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t5, P + 4352 /* encoder.bias_hh */, encoder_add_t5);
-  float *encoder_sigmoid_t5 = (float *)(A + 1165312); /* [32, 32] */
-  float *encoder_sigmoid_t5_2 = (float *)(A + 1169408); /* [32, 32] */
-  float *encoder_sigmoid_t5_3 = (float *)(A + 1173504); /* [32, 32] */
-  float *encoder_tanh_t5 = (float *)(A + 1177600); /* [32, 32] */
-  float *encoder_add_t5_2 = (float *)(A + 1206272); /* [32, 32] */
-  float *encoder_tanh_t5_2 = (float *)(A + 1210368); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t5 + 96, encoder_add_t5 + 32, encoder_add_t4_2, encoder_add_t5, encoder_add_t5 + 64, encoder_sigmoid_t5, encoder_sigmoid_t5_2, encoder_sigmoid_t5_3, encoder_tanh_t5, encoder_add_t5_2, encoder_tanh_t5_2, encoder_mul_stack + 5120);
-  float *encoder_matmul_weight_hh_t6 = (float *)(A + 1189888); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t6_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 5120, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t6, encoder_matmul_weight_hh_t6_scratch);
-  float *encoder_add_t6 = (float *)(A + 1214464); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 768, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t6, P + 4352 /* encoder.bias_hh */, encoder_add_t6);
-  float *encoder_sigmoid_t6 = (float *)(A + 1189888); /* [32, 32] */
-  float *encoder_sigmoid_t6_2 = (float *)(A + 1193984); /* [32, 32] */
-  float *encoder_sigmoid_t6_3 = (float *)(A + 1198080); /* [32, 32] */
-  float *encoder_tanh_t6 = (float *)(A + 1202176); /* [32, 32] */
-  float *encoder_add_t6_2 = (float *)(A + 1230848); /* [32, 32] */
-  float *encoder_tanh_t6_2 = (float *)(A + 1234944); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t6 + 96, encoder_add_t6 + 32, encoder_add_t5_2, encoder_add_t6, encoder_add_t6 + 64, encoder_sigmoid_t6, encoder_sigmoid_t6_2, encoder_sigmoid_t6_3, encoder_tanh_t6, encoder_add_t6_2, encoder_tanh_t6_2, encoder_mul_stack + 6144);
-  float *encoder_matmul_weight_hh_t7 = (float *)(A + 1214464); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t7_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 6144, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t7, encoder_matmul_weight_hh_t7_scratch);
-  float *encoder_add_t7 = (float *)(A + 1239040); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 896, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t7, P + 4352 /* encoder.bias_hh */, encoder_add_t7);
-  float *encoder_sigmoid_t7 = (float *)(A + 1214464); /* [32, 32] */
-  float *encoder_sigmoid_t7_2 = (float *)(A + 1218560); /* [32, 32] */
-  float *encoder_sigmoid_t7_3 = (float *)(A + 1222656); /* [32, 32] */
-  float *encoder_tanh_t7 = (float *)(A + 1226752); /* [32, 32] */
-  float *encoder_add_t7_2 = (float *)(A + 1255424); /* [32, 32] */
-  float *encoder_tanh_t7_2 = (float *)(A + 1259520); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t7 + 96, encoder_add_t7 + 32, encoder_add_t6_2, encoder_add_t7, encoder_add_t7 + 64, encoder_sigmoid_t7, encoder_sigmoid_t7_2, encoder_sigmoid_t7_3, encoder_tanh_t7, encoder_add_t7_2, encoder_tanh_t7_2, encoder_mul_stack + 7168);
-  float *encoder_matmul_weight_hh_t8 = (float *)(A + 1239040); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t8_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 7168, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t8, encoder_matmul_weight_hh_t8_scratch);
-  float *encoder_add_t8 = (float *)(A + 1263616); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1024, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t8, P + 4352 /* encoder.bias_hh */, encoder_add_t8);
-  float *encoder_sigmoid_t8 = (float *)(A + 1239040); /* [32, 32] */
-  float *encoder_sigmoid_t8_2 = (float *)(A + 1243136); /* [32, 32] */
-  float *encoder_sigmoid_t8_3 = (float *)(A + 1247232); /* [32, 32] */
-  float *encoder_tanh_t8 = (float *)(A + 1251328); /* [32, 32] */
-  float *encoder_add_t8_2 = (float *)(A + 1280000); /* [32, 32] */
-  float *encoder_tanh_t8_2 = (float *)(A + 1284096); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t8 + 96, encoder_add_t8 + 32, encoder_add_t7_2, encoder_add_t8, encoder_add_t8 + 64, encoder_sigmoid_t8, encoder_sigmoid_t8_2, encoder_sigmoid_t8_3, encoder_tanh_t8, encoder_add_t8_2, encoder_tanh_t8_2, encoder_mul_stack + 8192);
-  float *encoder_matmul_weight_hh_t9 = (float *)(A + 1263616); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t9_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 8192, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t9, encoder_matmul_weight_hh_t9_scratch);
-  float *encoder_add_t9 = (float *)(A + 1288192); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1152, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t9, P + 4352 /* encoder.bias_hh */, encoder_add_t9);
-  float *encoder_sigmoid_t9 = (float *)(A + 1263616); /* [32, 32] */
-  float *encoder_sigmoid_t9_2 = (float *)(A + 1267712); /* [32, 32] */
-  float *encoder_sigmoid_t9_3 = (float *)(A + 1271808); /* [32, 32] */
-  float *encoder_tanh_t9 = (float *)(A + 1275904); /* [32, 32] */
-  float *encoder_add_t9_2 = (float *)(A + 1304576); /* [32, 32] */
-  float *encoder_tanh_t9_2 = (float *)(A + 1308672); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t9 + 96, encoder_add_t9 + 32, encoder_add_t8_2, encoder_add_t9, encoder_add_t9 + 64, encoder_sigmoid_t9, encoder_sigmoid_t9_2, encoder_sigmoid_t9_3, encoder_tanh_t9, encoder_add_t9_2, encoder_tanh_t9_2, encoder_mul_stack + 9216);
-  float *encoder_matmul_weight_hh_t10 = (float *)(A + 1288192); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t10_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 9216, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t10, encoder_matmul_weight_hh_t10_scratch);
-  float *encoder_add_t10 = (float *)(A + 1312768); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1280, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t10, P + 4352 /* encoder.bias_hh */, encoder_add_t10);
-  float *encoder_sigmoid_t10 = (float *)(A + 1288192); /* [32, 32] */
-  float *encoder_sigmoid_t10_2 = (float *)(A + 1292288); /* [32, 32] */
-  float *encoder_sigmoid_t10_3 = (float *)(A + 1296384); /* [32, 32] */
-  float *encoder_tanh_t10 = (float *)(A + 1300480); /* [32, 32] */
-  float *encoder_add_t10_2 = (float *)(A + 1329152); /* [32, 32] */
-  float *encoder_tanh_t10_2 = (float *)(A + 1333248); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t10 + 96, encoder_add_t10 + 32, encoder_add_t9_2, encoder_add_t10, encoder_add_t10 + 64, encoder_sigmoid_t10, encoder_sigmoid_t10_2, encoder_sigmoid_t10_3, encoder_tanh_t10, encoder_add_t10_2, encoder_tanh_t10_2, encoder_mul_stack + 10240);
-  float *encoder_matmul_weight_hh_t11 = (float *)(A + 1312768); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t11_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 10240, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t11, encoder_matmul_weight_hh_t11_scratch);
-  float *encoder_add_t11 = (float *)(A + 1337344); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1408, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t11, P + 4352 /* encoder.bias_hh */, encoder_add_t11);
-  float *encoder_sigmoid_t11 = (float *)(A + 1312768); /* [32, 32] */
-  float *encoder_sigmoid_t11_2 = (float *)(A + 1316864); /* [32, 32] */
-  float *encoder_sigmoid_t11_3 = (float *)(A + 1320960); /* [32, 32] */
-  float *encoder_tanh_t11 = (float *)(A + 1325056); /* [32, 32] */
-  float *encoder_add_t11_2 = (float *)(A + 1353728); /* [32, 32] */
-  float *encoder_tanh_t11_2 = (float *)(A + 1357824); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t11 + 96, encoder_add_t11 + 32, encoder_add_t10_2, encoder_add_t11, encoder_add_t11 + 64, encoder_sigmoid_t11, encoder_sigmoid_t11_2, encoder_sigmoid_t11_3, encoder_tanh_t11, encoder_add_t11_2, encoder_tanh_t11_2, encoder_mul_stack + 11264);
-  float *encoder_matmul_weight_hh_t12 = (float *)(A + 1337344); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t12_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 11264, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t12, encoder_matmul_weight_hh_t12_scratch);
-  float *encoder_add_t12 = (float *)(A + 1361920); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1536, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t12, P + 4352 /* encoder.bias_hh */, encoder_add_t12);
-  float *encoder_sigmoid_t12 = (float *)(A + 1337344); /* [32, 32] */
-  float *encoder_sigmoid_t12_2 = (float *)(A + 1341440); /* [32, 32] */
-  float *encoder_sigmoid_t12_3 = (float *)(A + 1345536); /* [32, 32] */
-  float *encoder_tanh_t12 = (float *)(A + 1349632); /* [32, 32] */
-  float *encoder_add_t12_2 = (float *)(A + 1378304); /* [32, 32] */
-  float *encoder_tanh_t12_2 = (float *)(A + 1382400); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t12 + 96, encoder_add_t12 + 32, encoder_add_t11_2, encoder_add_t12, encoder_add_t12 + 64, encoder_sigmoid_t12, encoder_sigmoid_t12_2, encoder_sigmoid_t12_3, encoder_tanh_t12, encoder_add_t12_2, encoder_tanh_t12_2, encoder_mul_stack + 12288);
-  float *encoder_matmul_weight_hh_t13 = (float *)(A + 1361920); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t13_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 12288, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t13, encoder_matmul_weight_hh_t13_scratch);
-  float *encoder_add_t13 = (float *)(A + 1386496); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1664, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t13, P + 4352 /* encoder.bias_hh */, encoder_add_t13);
-  float *encoder_sigmoid_t13 = (float *)(A + 1361920); /* [32, 32] */
-  float *encoder_sigmoid_t13_2 = (float *)(A + 1366016); /* [32, 32] */
-  float *encoder_sigmoid_t13_3 = (float *)(A + 1370112); /* [32, 32] */
-  float *encoder_tanh_t13 = (float *)(A + 1374208); /* [32, 32] */
-  float *encoder_add_t13_2 = (float *)(A + 1402880); /* [32, 32] */
-  float *encoder_tanh_t13_2 = (float *)(A + 1406976); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t13 + 96, encoder_add_t13 + 32, encoder_add_t12_2, encoder_add_t13, encoder_add_t13 + 64, encoder_sigmoid_t13, encoder_sigmoid_t13_2, encoder_sigmoid_t13_3, encoder_tanh_t13, encoder_add_t13_2, encoder_tanh_t13_2, encoder_mul_stack + 13312);
+  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  k1_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih);
+  float *encoder_add_t0 = (float *)(A + 820224); /* [32, 128] */
+  k2_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
+  float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  k3_transpose(P + 128 /* encoder.weight_hh */, encoder_transpose_weight_hh);
+  float *encoder_sigmoid_t0 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_sigmoid_t0_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_tanh_t0 = (float *)(A + 861184); /* [32, 32] */
+  float *encoder_mul_t0 = (float *)(A + 865280); /* [32, 32] */
+  float *encoder_tanh_t0_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
+  k15_sigmoid_sigmoid_tanh(encoder_add_t0 + 96, encoder_add_t0, encoder_add_t0 + 64, encoder_sigmoid_t0, encoder_sigmoid_t0_2, encoder_tanh_t0, encoder_mul_t0, encoder_tanh_t0_2, encoder_mul_stack);
+  float *encoder_add_t1 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t1_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 128, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t1, encoder_matmul_weight_hh_t1_scratch);
+  float *encoder_sigmoid_t1 = (float *)(A + 1075200); /* [32, 32] */
+  float *encoder_sigmoid_t1_2 = (float *)(A + 1079296); /* [32, 32] */
+  float *encoder_sigmoid_t1_3 = (float *)(A + 1083392); /* [32, 32] */
+  float *encoder_tanh_t1 = (float *)(A + 1087488); /* [32, 32] */
+  float *encoder_add_t1_2 = (float *)(A + 1091584); /* [32, 32] */
+  float *encoder_tanh_t1_2 = (float *)(A + 1095680); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t1 + 96, encoder_add_t1 + 32, encoder_mul_t0, encoder_add_t1, encoder_add_t1 + 64, encoder_sigmoid_t1, encoder_sigmoid_t1_2, encoder_sigmoid_t1_3, encoder_tanh_t1, encoder_add_t1_2, encoder_tanh_t1_2, encoder_mul_stack + 1024);
+  float *encoder_add_t2 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t2_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 1024, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 256, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t2, encoder_matmul_weight_hh_t2_scratch);
+  float *encoder_sigmoid_t2 = (float *)(A + 1099776); /* [32, 32] */
+  float *encoder_sigmoid_t2_2 = (float *)(A + 1103872); /* [32, 32] */
+  float *encoder_sigmoid_t2_3 = (float *)(A + 1107968); /* [32, 32] */
+  float *encoder_tanh_t2 = (float *)(A + 1112064); /* [32, 32] */
+  float *encoder_add_t2_2 = (float *)(A + 1116160); /* [32, 32] */
+  float *encoder_tanh_t2_2 = (float *)(A + 1120256); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t2 + 96, encoder_add_t2 + 32, encoder_add_t1_2, encoder_add_t2, encoder_add_t2 + 64, encoder_sigmoid_t2, encoder_sigmoid_t2_2, encoder_sigmoid_t2_3, encoder_tanh_t2, encoder_add_t2_2, encoder_tanh_t2_2, encoder_mul_stack + 2048);
+  float *encoder_add_t3 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t3_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 2048, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 384, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t3, encoder_matmul_weight_hh_t3_scratch);
+  float *encoder_sigmoid_t3 = (float *)(A + 1124352); /* [32, 32] */
+  float *encoder_sigmoid_t3_2 = (float *)(A + 1128448); /* [32, 32] */
+  float *encoder_sigmoid_t3_3 = (float *)(A + 1132544); /* [32, 32] */
+  float *encoder_tanh_t3 = (float *)(A + 1136640); /* [32, 32] */
+  float *encoder_add_t3_2 = (float *)(A + 1140736); /* [32, 32] */
+  float *encoder_tanh_t3_2 = (float *)(A + 1144832); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t3 + 96, encoder_add_t3 + 32, encoder_add_t2_2, encoder_add_t3, encoder_add_t3 + 64, encoder_sigmoid_t3, encoder_sigmoid_t3_2, encoder_sigmoid_t3_3, encoder_tanh_t3, encoder_add_t3_2, encoder_tanh_t3_2, encoder_mul_stack + 3072);
+  float *encoder_add_t4 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t4_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 3072, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 512, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t4, encoder_matmul_weight_hh_t4_scratch);
+  float *encoder_sigmoid_t4 = (float *)(A + 1148928); /* [32, 32] */
+  float *encoder_sigmoid_t4_2 = (float *)(A + 1153024); /* [32, 32] */
+  float *encoder_sigmoid_t4_3 = (float *)(A + 1157120); /* [32, 32] */
+  float *encoder_tanh_t4 = (float *)(A + 1161216); /* [32, 32] */
+  float *encoder_add_t4_2 = (float *)(A + 1165312); /* [32, 32] */
+  float *encoder_tanh_t4_2 = (float *)(A + 1169408); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t4 + 96, encoder_add_t4 + 32, encoder_add_t3_2, encoder_add_t4, encoder_add_t4 + 64, encoder_sigmoid_t4, encoder_sigmoid_t4_2, encoder_sigmoid_t4_3, encoder_tanh_t4, encoder_add_t4_2, encoder_tanh_t4_2, encoder_mul_stack + 4096);
+  float *encoder_add_t5 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t5_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 4096, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 640, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t5, encoder_matmul_weight_hh_t5_scratch);
+  float *encoder_sigmoid_t5 = (float *)(A + 1173504); /* [32, 32] */
+  float *encoder_sigmoid_t5_2 = (float *)(A + 1177600); /* [32, 32] */
+  float *encoder_sigmoid_t5_3 = (float *)(A + 1181696); /* [32, 32] */
+  float *encoder_tanh_t5 = (float *)(A + 1185792); /* [32, 32] */
+  float *encoder_add_t5_2 = (float *)(A + 1189888); /* [32, 32] */
+  float *encoder_tanh_t5_2 = (float *)(A + 1193984); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t5 + 96, encoder_add_t5 + 32, encoder_add_t4_2, encoder_add_t5, encoder_add_t5 + 64, encoder_sigmoid_t5, encoder_sigmoid_t5_2, encoder_sigmoid_t5_3, encoder_tanh_t5, encoder_add_t5_2, encoder_tanh_t5_2, encoder_mul_stack + 5120);
+  float *encoder_add_t6 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t6_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 5120, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 768, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t6, encoder_matmul_weight_hh_t6_scratch);
+  float *encoder_sigmoid_t6 = (float *)(A + 1198080); /* [32, 32] */
+  float *encoder_sigmoid_t6_2 = (float *)(A + 1202176); /* [32, 32] */
+  float *encoder_sigmoid_t6_3 = (float *)(A + 1206272); /* [32, 32] */
+  float *encoder_tanh_t6 = (float *)(A + 1210368); /* [32, 32] */
+  float *encoder_add_t6_2 = (float *)(A + 1214464); /* [32, 32] */
+  float *encoder_tanh_t6_2 = (float *)(A + 1218560); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t6 + 96, encoder_add_t6 + 32, encoder_add_t5_2, encoder_add_t6, encoder_add_t6 + 64, encoder_sigmoid_t6, encoder_sigmoid_t6_2, encoder_sigmoid_t6_3, encoder_tanh_t6, encoder_add_t6_2, encoder_tanh_t6_2, encoder_mul_stack + 6144);
+  float *encoder_add_t7 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t7_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 6144, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 896, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t7, encoder_matmul_weight_hh_t7_scratch);
+  float *encoder_sigmoid_t7 = (float *)(A + 1222656); /* [32, 32] */
+  float *encoder_sigmoid_t7_2 = (float *)(A + 1226752); /* [32, 32] */
+  float *encoder_sigmoid_t7_3 = (float *)(A + 1230848); /* [32, 32] */
+  float *encoder_tanh_t7 = (float *)(A + 1234944); /* [32, 32] */
+  float *encoder_add_t7_2 = (float *)(A + 1239040); /* [32, 32] */
+  float *encoder_tanh_t7_2 = (float *)(A + 1243136); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t7 + 96, encoder_add_t7 + 32, encoder_add_t6_2, encoder_add_t7, encoder_add_t7 + 64, encoder_sigmoid_t7, encoder_sigmoid_t7_2, encoder_sigmoid_t7_3, encoder_tanh_t7, encoder_add_t7_2, encoder_tanh_t7_2, encoder_mul_stack + 7168);
+  float *encoder_add_t8 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t8_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 7168, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1024, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t8, encoder_matmul_weight_hh_t8_scratch);
+  float *encoder_sigmoid_t8 = (float *)(A + 1247232); /* [32, 32] */
+  float *encoder_sigmoid_t8_2 = (float *)(A + 1251328); /* [32, 32] */
+  float *encoder_sigmoid_t8_3 = (float *)(A + 1255424); /* [32, 32] */
+  float *encoder_tanh_t8 = (float *)(A + 1259520); /* [32, 32] */
+  float *encoder_add_t8_2 = (float *)(A + 1263616); /* [32, 32] */
+  float *encoder_tanh_t8_2 = (float *)(A + 1267712); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t8 + 96, encoder_add_t8 + 32, encoder_add_t7_2, encoder_add_t8, encoder_add_t8 + 64, encoder_sigmoid_t8, encoder_sigmoid_t8_2, encoder_sigmoid_t8_3, encoder_tanh_t8, encoder_add_t8_2, encoder_tanh_t8_2, encoder_mul_stack + 8192);
+  float *encoder_add_t9 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t9_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 8192, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1152, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t9, encoder_matmul_weight_hh_t9_scratch);
+  float *encoder_sigmoid_t9 = (float *)(A + 1271808); /* [32, 32] */
+  float *encoder_sigmoid_t9_2 = (float *)(A + 1275904); /* [32, 32] */
+  float *encoder_sigmoid_t9_3 = (float *)(A + 1280000); /* [32, 32] */
+  float *encoder_tanh_t9 = (float *)(A + 1284096); /* [32, 32] */
+  float *encoder_add_t9_2 = (float *)(A + 1288192); /* [32, 32] */
+  float *encoder_tanh_t9_2 = (float *)(A + 1292288); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t9 + 96, encoder_add_t9 + 32, encoder_add_t8_2, encoder_add_t9, encoder_add_t9 + 64, encoder_sigmoid_t9, encoder_sigmoid_t9_2, encoder_sigmoid_t9_3, encoder_tanh_t9, encoder_add_t9_2, encoder_tanh_t9_2, encoder_mul_stack + 9216);
+  float *encoder_add_t10 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t10_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 9216, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1280, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t10, encoder_matmul_weight_hh_t10_scratch);
+  float *encoder_sigmoid_t10 = (float *)(A + 1296384); /* [32, 32] */
+  float *encoder_sigmoid_t10_2 = (float *)(A + 1300480); /* [32, 32] */
+  float *encoder_sigmoid_t10_3 = (float *)(A + 1304576); /* [32, 32] */
+  float *encoder_tanh_t10 = (float *)(A + 1308672); /* [32, 32] */
+  float *encoder_add_t10_2 = (float *)(A + 1312768); /* [32, 32] */
+  float *encoder_tanh_t10_2 = (float *)(A + 1316864); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t10 + 96, encoder_add_t10 + 32, encoder_add_t9_2, encoder_add_t10, encoder_add_t10 + 64, encoder_sigmoid_t10, encoder_sigmoid_t10_2, encoder_sigmoid_t10_3, encoder_tanh_t10, encoder_add_t10_2, encoder_tanh_t10_2, encoder_mul_stack + 10240);
+  float *encoder_add_t11 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t11_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 10240, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1408, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t11, encoder_matmul_weight_hh_t11_scratch);
+  float *encoder_sigmoid_t11 = (float *)(A + 1320960); /* [32, 32] */
+  float *encoder_sigmoid_t11_2 = (float *)(A + 1325056); /* [32, 32] */
+  float *encoder_sigmoid_t11_3 = (float *)(A + 1329152); /* [32, 32] */
+  float *encoder_tanh_t11 = (float *)(A + 1333248); /* [32, 32] */
+  float *encoder_add_t11_2 = (float *)(A + 1337344); /* [32, 32] */
+  float *encoder_tanh_t11_2 = (float *)(A + 1341440); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t11 + 96, encoder_add_t11 + 32, encoder_add_t10_2, encoder_add_t11, encoder_add_t11 + 64, encoder_sigmoid_t11, encoder_sigmoid_t11_2, encoder_sigmoid_t11_3, encoder_tanh_t11, encoder_add_t11_2, encoder_tanh_t11_2, encoder_mul_stack + 11264);
+  float *encoder_add_t12 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t12_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 11264, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1536, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t12, encoder_matmul_weight_hh_t12_scratch);
+  float *encoder_sigmoid_t12 = (float *)(A + 1345536); /* [32, 32] */
+  float *encoder_sigmoid_t12_2 = (float *)(A + 1349632); /* [32, 32] */
+  float *encoder_sigmoid_t12_3 = (float *)(A + 1353728); /* [32, 32] */
+  float *encoder_tanh_t12 = (float *)(A + 1357824); /* [32, 32] */
+  float *encoder_add_t12_2 = (float *)(A + 1361920); /* [32, 32] */
+  float *encoder_tanh_t12_2 = (float *)(A + 1366016); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t12 + 96, encoder_add_t12 + 32, encoder_add_t11_2, encoder_add_t12, encoder_add_t12 + 64, encoder_sigmoid_t12, encoder_sigmoid_t12_2, encoder_sigmoid_t12_3, encoder_tanh_t12, encoder_add_t12_2, encoder_tanh_t12_2, encoder_mul_stack + 12288);
+  float *encoder_add_t13 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t13_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 12288, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1664, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t13, encoder_matmul_weight_hh_t13_scratch);
+  float *encoder_sigmoid_t13 = (float *)(A + 1370112); /* [32, 32] */
+  float *encoder_sigmoid_t13_2 = (float *)(A + 1374208); /* [32, 32] */
+  float *encoder_sigmoid_t13_3 = (float *)(A + 1378304); /* [32, 32] */
+  float *encoder_tanh_t13 = (float *)(A + 1382400); /* [32, 32] */
+  float *encoder_add_t13_2 = (float *)(A + 1386496); /* [32, 32] */
+  float *encoder_tanh_t13_2 = (float *)(A + 1390592); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t13 + 96, encoder_add_t13 + 32, encoder_add_t12_2, encoder_add_t13, encoder_add_t13 + 64, encoder_sigmoid_t13, encoder_sigmoid_t13_2, encoder_sigmoid_t13_3, encoder_tanh_t13, encoder_add_t13_2, encoder_tanh_t13_2, encoder_mul_stack + 13312);
+  float *encoder_add_t14 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t14_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 13312, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1792, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t14, encoder_matmul_weight_hh_t14_scratch);
+  float *encoder_sigmoid_t14 = (float *)(A + 1394688); /* [32, 32] */
+  float *encoder_sigmoid_t14_2 = (float *)(A + 1398784); /* [32, 32] */
+  float *encoder_sigmoid_t14_3 = (float *)(A + 1402880); /* [32, 32] */
+  float *encoder_tanh_t14 = (float *)(A + 1406976); /* [32, 32] */
+  float *encoder_add_t14_2 = (float *)(A + 1411072); /* [32, 32] */
+  float *encoder_tanh_t14_2 = (float *)(A + 1415168); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t14 + 96, encoder_add_t14 + 32, encoder_add_t13_2, encoder_add_t14, encoder_add_t14 + 64, encoder_sigmoid_t14, encoder_sigmoid_t14_2, encoder_sigmoid_t14_3, encoder_tanh_t14, encoder_add_t14_2, encoder_tanh_t14_2, encoder_mul_stack + 14336);
+  float *encoder_add_t15 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t15_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 14336, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1920, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t15, encoder_matmul_weight_hh_t15_scratch);
+  float *encoder_sigmoid_t15 = (float *)(A + 1419264); /* [32, 32] */
+  float *encoder_sigmoid_t15_2 = (float *)(A + 1423360); /* [32, 32] */
+  float *encoder_sigmoid_t15_3 = (float *)(A + 1427456); /* [32, 32] */
+  float *encoder_tanh_t15 = (float *)(A + 1431552); /* [32, 32] */
+  float *encoder_add_t15_2 = (float *)(A + 1435648); /* [32, 32] */
+  float *encoder_tanh_t15_2 = (float *)(A + 1439744); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t15 + 96, encoder_add_t15 + 32, encoder_add_t14_2, encoder_add_t15, encoder_add_t15 + 64, encoder_sigmoid_t15, encoder_sigmoid_t15_2, encoder_sigmoid_t15_3, encoder_tanh_t15, encoder_add_t15_2, encoder_tanh_t15_2, encoder_mul_stack + 15360);
 }
 
 static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
-  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t14 = (float *)(A + 1386496); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t14_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 13312, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t14, encoder_matmul_weight_hh_t14_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
-  float *encoder_add_t14 = (float *)(A + 1411072); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1792, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t14, P + 4352 /* encoder.bias_hh */, encoder_add_t14);
-  float *encoder_add_t13_2 = (float *)(A + 1402880); /* [32, 32] */
-  float *encoder_sigmoid_t14 = (float *)(A + 1386496); /* [32, 32] */
-  float *encoder_sigmoid_t14_2 = (float *)(A + 1390592); /* [32, 32] */
-  float *encoder_sigmoid_t14_3 = (float *)(A + 1394688); /* [32, 32] */
-  float *encoder_tanh_t14 = (float *)(A + 1398784); /* [32, 32] */
-  float *encoder_add_t14_2 = (float *)(A + 1427456); /* [32, 32] */
-  float *encoder_tanh_t14_2 = (float *)(A + 1431552); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t14 + 96, encoder_add_t14 + 32, encoder_add_t13_2, encoder_add_t14, encoder_add_t14 + 64, encoder_sigmoid_t14, encoder_sigmoid_t14_2, encoder_sigmoid_t14_3, encoder_tanh_t14, encoder_add_t14_2, encoder_tanh_t14_2, encoder_mul_stack + 14336);
-  float *encoder_matmul_weight_hh_t15 = (float *)(A + 1411072); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t15_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 14336, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t15, encoder_matmul_weight_hh_t15_scratch);
-  float *encoder_add_t15 = (float *)(A + 1435648); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1920, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t15, P + 4352 /* encoder.bias_hh */, encoder_add_t15);
-  float *encoder_sigmoid_t15 = (float *)(A + 1411072); /* [32, 32] */
-  float *encoder_sigmoid_t15_2 = (float *)(A + 1415168); /* [32, 32] */
-  float *encoder_sigmoid_t15_3 = (float *)(A + 1419264); /* [32, 32] */
-  float *encoder_tanh_t15 = (float *)(A + 1423360); /* [32, 32] */
-  float *encoder_add_t15_2 = (float *)(A + 1452032); /* [32, 32] */
-  float *encoder_tanh_t15_2 = (float *)(A + 1456128); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t15 + 96, encoder_add_t15 + 32, encoder_add_t14_2, encoder_add_t15, encoder_add_t15 + 64, encoder_sigmoid_t15, encoder_sigmoid_t15_2, encoder_sigmoid_t15_3, encoder_tanh_t15, encoder_add_t15_2, encoder_tanh_t15_2, encoder_mul_stack + 15360);
-  float *encoder_matmul_weight_hh_t16 = (float *)(A + 1435648); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t16_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 15360, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t16, encoder_matmul_weight_hh_t16_scratch);
-  float *encoder_add_t16 = (float *)(A + 1460224); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2048, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t16, P + 4352 /* encoder.bias_hh */, encoder_add_t16);
-  float *encoder_sigmoid_t16 = (float *)(A + 1435648); /* [32, 32] */
-  float *encoder_sigmoid_t16_2 = (float *)(A + 1439744); /* [32, 32] */
-  float *encoder_sigmoid_t16_3 = (float *)(A + 1443840); /* [32, 32] */
-  float *encoder_tanh_t16 = (float *)(A + 1447936); /* [32, 32] */
-  float *encoder_add_t16_2 = (float *)(A + 1476608); /* [32, 32] */
-  float *encoder_tanh_t16_2 = (float *)(A + 1480704); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t16 + 96, encoder_add_t16 + 32, encoder_add_t15_2, encoder_add_t16, encoder_add_t16 + 64, encoder_sigmoid_t16, encoder_sigmoid_t16_2, encoder_sigmoid_t16_3, encoder_tanh_t16, encoder_add_t16_2, encoder_tanh_t16_2, encoder_mul_stack + 16384);
-  float *encoder_matmul_weight_hh_t17 = (float *)(A + 1460224); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t17_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 16384, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t17, encoder_matmul_weight_hh_t17_scratch);
-  float *encoder_add_t17 = (float *)(A + 1484800); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2176, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t17, P + 4352 /* encoder.bias_hh */, encoder_add_t17);
-  float *encoder_sigmoid_t17 = (float *)(A + 1460224); /* [32, 32] */
-  float *encoder_sigmoid_t17_2 = (float *)(A + 1464320); /* [32, 32] */
-  float *encoder_sigmoid_t17_3 = (float *)(A + 1468416); /* [32, 32] */
-  float *encoder_tanh_t17 = (float *)(A + 1472512); /* [32, 32] */
-  float *encoder_add_t17_2 = (float *)(A + 1501184); /* [32, 32] */
-  float *encoder_tanh_t17_2 = (float *)(A + 1505280); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t17 + 96, encoder_add_t17 + 32, encoder_add_t16_2, encoder_add_t17, encoder_add_t17 + 64, encoder_sigmoid_t17, encoder_sigmoid_t17_2, encoder_sigmoid_t17_3, encoder_tanh_t17, encoder_add_t17_2, encoder_tanh_t17_2, encoder_mul_stack + 17408);
-  float *encoder_matmul_weight_hh_t18 = (float *)(A + 1484800); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t18_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 17408, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t18, encoder_matmul_weight_hh_t18_scratch);
-  float *encoder_add_t18 = (float *)(A + 1509376); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2304, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t18, P + 4352 /* encoder.bias_hh */, encoder_add_t18);
-  float *encoder_sigmoid_t18 = (float *)(A + 1484800); /* [32, 32] */
-  float *encoder_sigmoid_t18_2 = (float *)(A + 1488896); /* [32, 32] */
-  float *encoder_sigmoid_t18_3 = (float *)(A + 1492992); /* [32, 32] */
-  float *encoder_tanh_t18 = (float *)(A + 1497088); /* [32, 32] */
-  float *encoder_add_t18_2 = (float *)(A + 1525760); /* [32, 32] */
-  float *encoder_tanh_t18_2 = (float *)(A + 1529856); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t18 + 96, encoder_add_t18 + 32, encoder_add_t17_2, encoder_add_t18, encoder_add_t18 + 64, encoder_sigmoid_t18, encoder_sigmoid_t18_2, encoder_sigmoid_t18_3, encoder_tanh_t18, encoder_add_t18_2, encoder_tanh_t18_2, encoder_mul_stack + 18432);
-  float *encoder_matmul_weight_hh_t19 = (float *)(A + 1509376); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t19_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 18432, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t19, encoder_matmul_weight_hh_t19_scratch);
-  float *encoder_add_t19 = (float *)(A + 1533952); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2432, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t19, P + 4352 /* encoder.bias_hh */, encoder_add_t19);
-  float *encoder_sigmoid_t19 = (float *)(A + 1509376); /* [32, 32] */
-  float *encoder_sigmoid_t19_2 = (float *)(A + 1513472); /* [32, 32] */
-  float *encoder_sigmoid_t19_3 = (float *)(A + 1517568); /* [32, 32] */
-  float *encoder_tanh_t19 = (float *)(A + 1521664); /* [32, 32] */
-  float *encoder_add_t19_2 = (float *)(A + 1550336); /* [32, 32] */
-  float *encoder_tanh_t19_2 = (float *)(A + 1554432); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t19 + 96, encoder_add_t19 + 32, encoder_add_t18_2, encoder_add_t19, encoder_add_t19 + 64, encoder_sigmoid_t19, encoder_sigmoid_t19_2, encoder_sigmoid_t19_3, encoder_tanh_t19, encoder_add_t19_2, encoder_tanh_t19_2, encoder_mul_stack + 19456);
-  float *encoder_matmul_weight_hh_t20 = (float *)(A + 1533952); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t20_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 19456, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t20, encoder_matmul_weight_hh_t20_scratch);
-  float *encoder_add_t20 = (float *)(A + 1558528); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2560, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t20, P + 4352 /* encoder.bias_hh */, encoder_add_t20);
-  float *encoder_sigmoid_t20 = (float *)(A + 1533952); /* [32, 32] */
-  float *encoder_sigmoid_t20_2 = (float *)(A + 1538048); /* [32, 32] */
-  float *encoder_sigmoid_t20_3 = (float *)(A + 1542144); /* [32, 32] */
-  float *encoder_tanh_t20 = (float *)(A + 1546240); /* [32, 32] */
-  float *encoder_add_t20_2 = (float *)(A + 1574912); /* [32, 32] */
-  float *encoder_tanh_t20_2 = (float *)(A + 1579008); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t20 + 96, encoder_add_t20 + 32, encoder_add_t19_2, encoder_add_t20, encoder_add_t20 + 64, encoder_sigmoid_t20, encoder_sigmoid_t20_2, encoder_sigmoid_t20_3, encoder_tanh_t20, encoder_add_t20_2, encoder_tanh_t20_2, encoder_mul_stack + 20480);
-  float *encoder_matmul_weight_hh_t21 = (float *)(A + 1558528); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t21_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 20480, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t21, encoder_matmul_weight_hh_t21_scratch);
-  float *encoder_add_t21 = (float *)(A + 1583104); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2688, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t21, P + 4352 /* encoder.bias_hh */, encoder_add_t21);
-  float *encoder_sigmoid_t21 = (float *)(A + 1558528); /* [32, 32] */
-  float *encoder_sigmoid_t21_2 = (float *)(A + 1562624); /* [32, 32] */
-  float *encoder_sigmoid_t21_3 = (float *)(A + 1566720); /* [32, 32] */
-  float *encoder_tanh_t21 = (float *)(A + 1570816); /* [32, 32] */
-  float *encoder_add_t21_2 = (float *)(A + 1599488); /* [32, 32] */
-  float *encoder_tanh_t21_2 = (float *)(A + 1603584); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t21 + 96, encoder_add_t21 + 32, encoder_add_t20_2, encoder_add_t21, encoder_add_t21 + 64, encoder_sigmoid_t21, encoder_sigmoid_t21_2, encoder_sigmoid_t21_3, encoder_tanh_t21, encoder_add_t21_2, encoder_tanh_t21_2, encoder_mul_stack + 21504);
-  float *encoder_matmul_weight_hh_t22 = (float *)(A + 1583104); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t22_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 21504, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t22, encoder_matmul_weight_hh_t22_scratch);
-  float *encoder_add_t22 = (float *)(A + 1607680); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2816, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t22, P + 4352 /* encoder.bias_hh */, encoder_add_t22);
-  float *encoder_sigmoid_t22 = (float *)(A + 1583104); /* [32, 32] */
-  float *encoder_sigmoid_t22_2 = (float *)(A + 1587200); /* [32, 32] */
-  float *encoder_sigmoid_t22_3 = (float *)(A + 1591296); /* [32, 32] */
-  float *encoder_tanh_t22 = (float *)(A + 1595392); /* [32, 32] */
-  float *encoder_add_t22_2 = (float *)(A + 1624064); /* [32, 32] */
-  float *encoder_tanh_t22_2 = (float *)(A + 1628160); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t22 + 96, encoder_add_t22 + 32, encoder_add_t21_2, encoder_add_t22, encoder_add_t22 + 64, encoder_sigmoid_t22, encoder_sigmoid_t22_2, encoder_sigmoid_t22_3, encoder_tanh_t22, encoder_add_t22_2, encoder_tanh_t22_2, encoder_mul_stack + 22528);
-  float *encoder_matmul_weight_hh_t23 = (float *)(A + 1607680); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t23_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 22528, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t23, encoder_matmul_weight_hh_t23_scratch);
-  float *encoder_add_t23 = (float *)(A + 1632256); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2944, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t23, P + 4352 /* encoder.bias_hh */, encoder_add_t23);
-  float *encoder_sigmoid_t23 = (float *)(A + 1607680); /* [32, 32] */
-  float *encoder_sigmoid_t23_2 = (float *)(A + 1611776); /* [32, 32] */
-  float *encoder_sigmoid_t23_3 = (float *)(A + 1615872); /* [32, 32] */
-  float *encoder_tanh_t23 = (float *)(A + 1619968); /* [32, 32] */
-  float *encoder_add_t23_2 = (float *)(A + 1648640); /* [32, 32] */
-  float *encoder_tanh_t23_2 = (float *)(A + 1652736); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t23 + 96, encoder_add_t23 + 32, encoder_add_t22_2, encoder_add_t23, encoder_add_t23 + 64, encoder_sigmoid_t23, encoder_sigmoid_t23_2, encoder_sigmoid_t23_3, encoder_tanh_t23, encoder_add_t23_2, encoder_tanh_t23_2, encoder_mul_stack + 23552);
-  float *encoder_matmul_weight_hh_t24 = (float *)(A + 1632256); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t24_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 23552, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t24, encoder_matmul_weight_hh_t24_scratch);
-  float *encoder_add_t24 = (float *)(A + 1656832); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3072, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t24, P + 4352 /* encoder.bias_hh */, encoder_add_t24);
-  float *encoder_sigmoid_t24 = (float *)(A + 1632256); /* [32, 32] */
-  float *encoder_sigmoid_t24_2 = (float *)(A + 1636352); /* [32, 32] */
-  float *encoder_sigmoid_t24_3 = (float *)(A + 1640448); /* [32, 32] */
-  float *encoder_tanh_t24 = (float *)(A + 1644544); /* [32, 32] */
-  float *encoder_add_t24_2 = (float *)(A + 1673216); /* [32, 32] */
-  float *encoder_tanh_t24_2 = (float *)(A + 1677312); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t24 + 96, encoder_add_t24 + 32, encoder_add_t23_2, encoder_add_t24, encoder_add_t24 + 64, encoder_sigmoid_t24, encoder_sigmoid_t24_2, encoder_sigmoid_t24_3, encoder_tanh_t24, encoder_add_t24_2, encoder_tanh_t24_2, encoder_mul_stack + 24576);
-  float *encoder_matmul_weight_hh_t25 = (float *)(A + 1656832); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t25_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 24576, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t25, encoder_matmul_weight_hh_t25_scratch);
-  float *encoder_add_t25 = (float *)(A + 1681408); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3200, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t25, P + 4352 /* encoder.bias_hh */, encoder_add_t25);
-  float *encoder_sigmoid_t25 = (float *)(A + 1656832); /* [32, 32] */
-  float *encoder_sigmoid_t25_2 = (float *)(A + 1660928); /* [32, 32] */
-  float *encoder_sigmoid_t25_3 = (float *)(A + 1665024); /* [32, 32] */
-  float *encoder_tanh_t25 = (float *)(A + 1669120); /* [32, 32] */
-  float *encoder_add_t25_2 = (float *)(A + 1697792); /* [32, 32] */
-  float *encoder_tanh_t25_2 = (float *)(A + 1701888); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t25 + 96, encoder_add_t25 + 32, encoder_add_t24_2, encoder_add_t25, encoder_add_t25 + 64, encoder_sigmoid_t25, encoder_sigmoid_t25_2, encoder_sigmoid_t25_3, encoder_tanh_t25, encoder_add_t25_2, encoder_tanh_t25_2, encoder_mul_stack + 25600);
-  float *encoder_matmul_weight_hh_t26 = (float *)(A + 1681408); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t26_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 25600, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t26, encoder_matmul_weight_hh_t26_scratch);
-  float *encoder_add_t26 = (float *)(A + 1705984); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3328, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t26, P + 4352 /* encoder.bias_hh */, encoder_add_t26);
-  float *encoder_sigmoid_t26 = (float *)(A + 1681408); /* [32, 32] */
-  float *encoder_sigmoid_t26_2 = (float *)(A + 1685504); /* [32, 32] */
-  float *encoder_sigmoid_t26_3 = (float *)(A + 1689600); /* [32, 32] */
-  float *encoder_tanh_t26 = (float *)(A + 1693696); /* [32, 32] */
-  float *encoder_add_t26_2 = (float *)(A + 1722368); /* [32, 32] */
-  float *encoder_tanh_t26_2 = (float *)(A + 1726464); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t26 + 96, encoder_add_t26 + 32, encoder_add_t25_2, encoder_add_t26, encoder_add_t26 + 64, encoder_sigmoid_t26, encoder_sigmoid_t26_2, encoder_sigmoid_t26_3, encoder_tanh_t26, encoder_add_t26_2, encoder_tanh_t26_2, encoder_mul_stack + 26624);
-  float *encoder_matmul_weight_hh_t27 = (float *)(A + 1705984); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t27_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 26624, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t27, encoder_matmul_weight_hh_t27_scratch);
-  float *encoder_add_t27 = (float *)(A + 1730560); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3456, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t27, P + 4352 /* encoder.bias_hh */, encoder_add_t27);
-  float *encoder_sigmoid_t27 = (float *)(A + 1705984); /* [32, 32] */
-  float *encoder_sigmoid_t27_2 = (float *)(A + 1710080); /* [32, 32] */
-  float *encoder_sigmoid_t27_3 = (float *)(A + 1714176); /* [32, 32] */
-  float *encoder_tanh_t27 = (float *)(A + 1718272); /* [32, 32] */
-  float *encoder_add_t27_2 = (float *)(A + 1746944); /* [32, 32] */
-  float *encoder_tanh_t27_2 = (float *)(A + 1751040); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t27 + 96, encoder_add_t27 + 32, encoder_add_t26_2, encoder_add_t27, encoder_add_t27 + 64, encoder_sigmoid_t27, encoder_sigmoid_t27_2, encoder_sigmoid_t27_3, encoder_tanh_t27, encoder_add_t27_2, encoder_tanh_t27_2, encoder_mul_stack + 27648);
+  float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
+  float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add_t16 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t16_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 15360, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2048, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t16, encoder_matmul_weight_hh_t16_scratch);
+  float *encoder_add_t15_2 = (float *)(A + 1435648); /* [32, 32] */
+  float *encoder_sigmoid_t16 = (float *)(A + 1443840); /* [32, 32] */
+  float *encoder_sigmoid_t16_2 = (float *)(A + 1447936); /* [32, 32] */
+  float *encoder_sigmoid_t16_3 = (float *)(A + 1452032); /* [32, 32] */
+  float *encoder_tanh_t16 = (float *)(A + 1456128); /* [32, 32] */
+  float *encoder_add_t16_2 = (float *)(A + 1460224); /* [32, 32] */
+  float *encoder_tanh_t16_2 = (float *)(A + 1464320); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t16 + 96, encoder_add_t16 + 32, encoder_add_t15_2, encoder_add_t16, encoder_add_t16 + 64, encoder_sigmoid_t16, encoder_sigmoid_t16_2, encoder_sigmoid_t16_3, encoder_tanh_t16, encoder_add_t16_2, encoder_tanh_t16_2, encoder_mul_stack + 16384);
+  float *encoder_add_t17 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t17_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 16384, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2176, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t17, encoder_matmul_weight_hh_t17_scratch);
+  float *encoder_sigmoid_t17 = (float *)(A + 1468416); /* [32, 32] */
+  float *encoder_sigmoid_t17_2 = (float *)(A + 1472512); /* [32, 32] */
+  float *encoder_sigmoid_t17_3 = (float *)(A + 1476608); /* [32, 32] */
+  float *encoder_tanh_t17 = (float *)(A + 1480704); /* [32, 32] */
+  float *encoder_add_t17_2 = (float *)(A + 1484800); /* [32, 32] */
+  float *encoder_tanh_t17_2 = (float *)(A + 1488896); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t17 + 96, encoder_add_t17 + 32, encoder_add_t16_2, encoder_add_t17, encoder_add_t17 + 64, encoder_sigmoid_t17, encoder_sigmoid_t17_2, encoder_sigmoid_t17_3, encoder_tanh_t17, encoder_add_t17_2, encoder_tanh_t17_2, encoder_mul_stack + 17408);
+  float *encoder_add_t18 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t18_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 17408, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2304, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t18, encoder_matmul_weight_hh_t18_scratch);
+  float *encoder_sigmoid_t18 = (float *)(A + 1492992); /* [32, 32] */
+  float *encoder_sigmoid_t18_2 = (float *)(A + 1497088); /* [32, 32] */
+  float *encoder_sigmoid_t18_3 = (float *)(A + 1501184); /* [32, 32] */
+  float *encoder_tanh_t18 = (float *)(A + 1505280); /* [32, 32] */
+  float *encoder_add_t18_2 = (float *)(A + 1509376); /* [32, 32] */
+  float *encoder_tanh_t18_2 = (float *)(A + 1513472); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t18 + 96, encoder_add_t18 + 32, encoder_add_t17_2, encoder_add_t18, encoder_add_t18 + 64, encoder_sigmoid_t18, encoder_sigmoid_t18_2, encoder_sigmoid_t18_3, encoder_tanh_t18, encoder_add_t18_2, encoder_tanh_t18_2, encoder_mul_stack + 18432);
+  float *encoder_add_t19 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t19_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 18432, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2432, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t19, encoder_matmul_weight_hh_t19_scratch);
+  float *encoder_sigmoid_t19 = (float *)(A + 1517568); /* [32, 32] */
+  float *encoder_sigmoid_t19_2 = (float *)(A + 1521664); /* [32, 32] */
+  float *encoder_sigmoid_t19_3 = (float *)(A + 1525760); /* [32, 32] */
+  float *encoder_tanh_t19 = (float *)(A + 1529856); /* [32, 32] */
+  float *encoder_add_t19_2 = (float *)(A + 1533952); /* [32, 32] */
+  float *encoder_tanh_t19_2 = (float *)(A + 1538048); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t19 + 96, encoder_add_t19 + 32, encoder_add_t18_2, encoder_add_t19, encoder_add_t19 + 64, encoder_sigmoid_t19, encoder_sigmoid_t19_2, encoder_sigmoid_t19_3, encoder_tanh_t19, encoder_add_t19_2, encoder_tanh_t19_2, encoder_mul_stack + 19456);
+  float *encoder_add_t20 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t20_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 19456, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2560, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t20, encoder_matmul_weight_hh_t20_scratch);
+  float *encoder_sigmoid_t20 = (float *)(A + 1542144); /* [32, 32] */
+  float *encoder_sigmoid_t20_2 = (float *)(A + 1546240); /* [32, 32] */
+  float *encoder_sigmoid_t20_3 = (float *)(A + 1550336); /* [32, 32] */
+  float *encoder_tanh_t20 = (float *)(A + 1554432); /* [32, 32] */
+  float *encoder_add_t20_2 = (float *)(A + 1558528); /* [32, 32] */
+  float *encoder_tanh_t20_2 = (float *)(A + 1562624); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t20 + 96, encoder_add_t20 + 32, encoder_add_t19_2, encoder_add_t20, encoder_add_t20 + 64, encoder_sigmoid_t20, encoder_sigmoid_t20_2, encoder_sigmoid_t20_3, encoder_tanh_t20, encoder_add_t20_2, encoder_tanh_t20_2, encoder_mul_stack + 20480);
+  float *encoder_add_t21 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t21_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 20480, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2688, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t21, encoder_matmul_weight_hh_t21_scratch);
+  float *encoder_sigmoid_t21 = (float *)(A + 1566720); /* [32, 32] */
+  float *encoder_sigmoid_t21_2 = (float *)(A + 1570816); /* [32, 32] */
+  float *encoder_sigmoid_t21_3 = (float *)(A + 1574912); /* [32, 32] */
+  float *encoder_tanh_t21 = (float *)(A + 1579008); /* [32, 32] */
+  float *encoder_add_t21_2 = (float *)(A + 1583104); /* [32, 32] */
+  float *encoder_tanh_t21_2 = (float *)(A + 1587200); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t21 + 96, encoder_add_t21 + 32, encoder_add_t20_2, encoder_add_t21, encoder_add_t21 + 64, encoder_sigmoid_t21, encoder_sigmoid_t21_2, encoder_sigmoid_t21_3, encoder_tanh_t21, encoder_add_t21_2, encoder_tanh_t21_2, encoder_mul_stack + 21504);
+  float *encoder_add_t22 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t22_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 21504, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2816, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t22, encoder_matmul_weight_hh_t22_scratch);
+  float *encoder_sigmoid_t22 = (float *)(A + 1591296); /* [32, 32] */
+  float *encoder_sigmoid_t22_2 = (float *)(A + 1595392); /* [32, 32] */
+  float *encoder_sigmoid_t22_3 = (float *)(A + 1599488); /* [32, 32] */
+  float *encoder_tanh_t22 = (float *)(A + 1603584); /* [32, 32] */
+  float *encoder_add_t22_2 = (float *)(A + 1607680); /* [32, 32] */
+  float *encoder_tanh_t22_2 = (float *)(A + 1611776); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t22 + 96, encoder_add_t22 + 32, encoder_add_t21_2, encoder_add_t22, encoder_add_t22 + 64, encoder_sigmoid_t22, encoder_sigmoid_t22_2, encoder_sigmoid_t22_3, encoder_tanh_t22, encoder_add_t22_2, encoder_tanh_t22_2, encoder_mul_stack + 22528);
+  float *encoder_add_t23 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t23_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 22528, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2944, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t23, encoder_matmul_weight_hh_t23_scratch);
+  float *encoder_sigmoid_t23 = (float *)(A + 1615872); /* [32, 32] */
+  float *encoder_sigmoid_t23_2 = (float *)(A + 1619968); /* [32, 32] */
+  float *encoder_sigmoid_t23_3 = (float *)(A + 1624064); /* [32, 32] */
+  float *encoder_tanh_t23 = (float *)(A + 1628160); /* [32, 32] */
+  float *encoder_add_t23_2 = (float *)(A + 1632256); /* [32, 32] */
+  float *encoder_tanh_t23_2 = (float *)(A + 1636352); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t23 + 96, encoder_add_t23 + 32, encoder_add_t22_2, encoder_add_t23, encoder_add_t23 + 64, encoder_sigmoid_t23, encoder_sigmoid_t23_2, encoder_sigmoid_t23_3, encoder_tanh_t23, encoder_add_t23_2, encoder_tanh_t23_2, encoder_mul_stack + 23552);
+  float *encoder_add_t24 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t24_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 23552, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3072, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t24, encoder_matmul_weight_hh_t24_scratch);
+  float *encoder_sigmoid_t24 = (float *)(A + 1640448); /* [32, 32] */
+  float *encoder_sigmoid_t24_2 = (float *)(A + 1644544); /* [32, 32] */
+  float *encoder_sigmoid_t24_3 = (float *)(A + 1648640); /* [32, 32] */
+  float *encoder_tanh_t24 = (float *)(A + 1652736); /* [32, 32] */
+  float *encoder_add_t24_2 = (float *)(A + 1656832); /* [32, 32] */
+  float *encoder_tanh_t24_2 = (float *)(A + 1660928); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t24 + 96, encoder_add_t24 + 32, encoder_add_t23_2, encoder_add_t24, encoder_add_t24 + 64, encoder_sigmoid_t24, encoder_sigmoid_t24_2, encoder_sigmoid_t24_3, encoder_tanh_t24, encoder_add_t24_2, encoder_tanh_t24_2, encoder_mul_stack + 24576);
+  float *encoder_add_t25 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t25_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 24576, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3200, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t25, encoder_matmul_weight_hh_t25_scratch);
+  float *encoder_sigmoid_t25 = (float *)(A + 1665024); /* [32, 32] */
+  float *encoder_sigmoid_t25_2 = (float *)(A + 1669120); /* [32, 32] */
+  float *encoder_sigmoid_t25_3 = (float *)(A + 1673216); /* [32, 32] */
+  float *encoder_tanh_t25 = (float *)(A + 1677312); /* [32, 32] */
+  float *encoder_add_t25_2 = (float *)(A + 1681408); /* [32, 32] */
+  float *encoder_tanh_t25_2 = (float *)(A + 1685504); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t25 + 96, encoder_add_t25 + 32, encoder_add_t24_2, encoder_add_t25, encoder_add_t25 + 64, encoder_sigmoid_t25, encoder_sigmoid_t25_2, encoder_sigmoid_t25_3, encoder_tanh_t25, encoder_add_t25_2, encoder_tanh_t25_2, encoder_mul_stack + 25600);
+  float *encoder_add_t26 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t26_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 25600, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3328, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t26, encoder_matmul_weight_hh_t26_scratch);
+  float *encoder_sigmoid_t26 = (float *)(A + 1689600); /* [32, 32] */
+  float *encoder_sigmoid_t26_2 = (float *)(A + 1693696); /* [32, 32] */
+  float *encoder_sigmoid_t26_3 = (float *)(A + 1697792); /* [32, 32] */
+  float *encoder_tanh_t26 = (float *)(A + 1701888); /* [32, 32] */
+  float *encoder_add_t26_2 = (float *)(A + 1705984); /* [32, 32] */
+  float *encoder_tanh_t26_2 = (float *)(A + 1710080); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t26 + 96, encoder_add_t26 + 32, encoder_add_t25_2, encoder_add_t26, encoder_add_t26 + 64, encoder_sigmoid_t26, encoder_sigmoid_t26_2, encoder_sigmoid_t26_3, encoder_tanh_t26, encoder_add_t26_2, encoder_tanh_t26_2, encoder_mul_stack + 26624);
+  float *encoder_add_t27 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t27_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 26624, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3456, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t27, encoder_matmul_weight_hh_t27_scratch);
+  float *encoder_sigmoid_t27 = (float *)(A + 1714176); /* [32, 32] */
+  float *encoder_sigmoid_t27_2 = (float *)(A + 1718272); /* [32, 32] */
+  float *encoder_sigmoid_t27_3 = (float *)(A + 1722368); /* [32, 32] */
+  float *encoder_tanh_t27 = (float *)(A + 1726464); /* [32, 32] */
+  float *encoder_add_t27_2 = (float *)(A + 1730560); /* [32, 32] */
+  float *encoder_tanh_t27_2 = (float *)(A + 1734656); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t27 + 96, encoder_add_t27 + 32, encoder_add_t26_2, encoder_add_t27, encoder_add_t27 + 64, encoder_sigmoid_t27, encoder_sigmoid_t27_2, encoder_sigmoid_t27_3, encoder_tanh_t27, encoder_add_t27_2, encoder_tanh_t27_2, encoder_mul_stack + 27648);
+  float *encoder_add_t28 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t28_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 27648, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3584, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t28, encoder_matmul_weight_hh_t28_scratch);
+  float *encoder_sigmoid_t28 = (float *)(A + 1738752); /* [32, 32] */
+  float *encoder_sigmoid_t28_2 = (float *)(A + 1742848); /* [32, 32] */
+  float *encoder_sigmoid_t28_3 = (float *)(A + 1746944); /* [32, 32] */
+  float *encoder_tanh_t28 = (float *)(A + 1751040); /* [32, 32] */
+  float *encoder_add_t28_2 = (float *)(A + 1755136); /* [32, 32] */
+  float *encoder_tanh_t28_2 = (float *)(A + 1759232); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t28 + 96, encoder_add_t28 + 32, encoder_add_t27_2, encoder_add_t28, encoder_add_t28 + 64, encoder_sigmoid_t28, encoder_sigmoid_t28_2, encoder_sigmoid_t28_3, encoder_tanh_t28, encoder_add_t28_2, encoder_tanh_t28_2, encoder_mul_stack + 28672);
+  float *encoder_add_t29 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t29_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 28672, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3712, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t29, encoder_matmul_weight_hh_t29_scratch);
+  float *encoder_sigmoid_t29 = (float *)(A + 1763328); /* [32, 32] */
+  float *encoder_sigmoid_t29_2 = (float *)(A + 1767424); /* [32, 32] */
+  float *encoder_sigmoid_t29_3 = (float *)(A + 1771520); /* [32, 32] */
+  float *encoder_tanh_t29 = (float *)(A + 1775616); /* [32, 32] */
+  float *encoder_add_t29_2 = (float *)(A + 1779712); /* [32, 32] */
+  float *encoder_tanh_t29_2 = (float *)(A + 1783808); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t29 + 96, encoder_add_t29 + 32, encoder_add_t28_2, encoder_add_t29, encoder_add_t29 + 64, encoder_sigmoid_t29, encoder_sigmoid_t29_2, encoder_sigmoid_t29_3, encoder_tanh_t29, encoder_add_t29_2, encoder_tanh_t29_2, encoder_mul_stack + 29696);
+  float *encoder_add_t30 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t30_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 29696, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3840, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t30, encoder_matmul_weight_hh_t30_scratch);
+  float *encoder_sigmoid_t30 = (float *)(A + 1787904); /* [32, 32] */
+  float *encoder_sigmoid_t30_2 = (float *)(A + 1792000); /* [32, 32] */
+  float *encoder_sigmoid_t30_3 = (float *)(A + 1796096); /* [32, 32] */
+  float *encoder_tanh_t30 = (float *)(A + 1800192); /* [32, 32] */
+  float *encoder_add_t30_2 = (float *)(A + 1804288); /* [32, 32] */
+  float *encoder_tanh_t30_2 = (float *)(A + 1808384); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t30 + 96, encoder_add_t30 + 32, encoder_add_t29_2, encoder_add_t30, encoder_add_t30 + 64, encoder_sigmoid_t30, encoder_sigmoid_t30_2, encoder_sigmoid_t30_3, encoder_tanh_t30, encoder_add_t30_2, encoder_tanh_t30_2, encoder_mul_stack + 30720);
+  float *encoder_add_t31 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t31_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 30720, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3968, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t31, encoder_matmul_weight_hh_t31_scratch);
+  float *encoder_sigmoid_t31 = (float *)(A + 1812480); /* [32, 32] */
+  float *encoder_sigmoid_t31_2 = (float *)(A + 1816576); /* [32, 32] */
+  float *encoder_sigmoid_t31_3 = (float *)(A + 1820672); /* [32, 32] */
+  float *encoder_tanh_t31 = (float *)(A + 1824768); /* [32, 32] */
+  float *encoder_add_t31_2 = (float *)(A + 1828864); /* [32, 32] */
+  float *encoder_tanh_t31_2 = (float *)(A + 1832960); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t31 + 96, encoder_add_t31 + 32, encoder_add_t30_2, encoder_add_t31, encoder_add_t31 + 64, encoder_sigmoid_t31, encoder_sigmoid_t31_2, encoder_sigmoid_t31_3, encoder_tanh_t31, encoder_add_t31_2, encoder_tanh_t31_2, encoder_mul_stack + 31744);
 }
 
 static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
-  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t28 = (float *)(A + 1730560); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t28_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 27648, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t28, encoder_matmul_weight_hh_t28_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
-  float *encoder_add_t28 = (float *)(A + 1755136); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3584, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t28, P + 4352 /* encoder.bias_hh */, encoder_add_t28);
-  float *encoder_add_t27_2 = (float *)(A + 1746944); /* [32, 32] */
-  float *encoder_sigmoid_t28 = (float *)(A + 1730560); /* [32, 32] */
-  float *encoder_sigmoid_t28_2 = (float *)(A + 1734656); /* [32, 32] */
-  float *encoder_sigmoid_t28_3 = (float *)(A + 1738752); /* [32, 32] */
-  float *encoder_tanh_t28 = (float *)(A + 1742848); /* [32, 32] */
-  float *encoder_add_t28_2 = (float *)(A + 1771520); /* [32, 32] */
-  float *encoder_tanh_t28_2 = (float *)(A + 1775616); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t28 + 96, encoder_add_t28 + 32, encoder_add_t27_2, encoder_add_t28, encoder_add_t28 + 64, encoder_sigmoid_t28, encoder_sigmoid_t28_2, encoder_sigmoid_t28_3, encoder_tanh_t28, encoder_add_t28_2, encoder_tanh_t28_2, encoder_mul_stack + 28672);
-  float *encoder_matmul_weight_hh_t29 = (float *)(A + 1755136); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t29_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 28672, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t29, encoder_matmul_weight_hh_t29_scratch);
-  float *encoder_add_t29 = (float *)(A + 1779712); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3712, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t29, P + 4352 /* encoder.bias_hh */, encoder_add_t29);
-  float *encoder_sigmoid_t29 = (float *)(A + 1755136); /* [32, 32] */
-  float *encoder_sigmoid_t29_2 = (float *)(A + 1759232); /* [32, 32] */
-  float *encoder_sigmoid_t29_3 = (float *)(A + 1763328); /* [32, 32] */
-  float *encoder_tanh_t29 = (float *)(A + 1767424); /* [32, 32] */
-  float *encoder_add_t29_2 = (float *)(A + 1796096); /* [32, 32] */
-  float *encoder_tanh_t29_2 = (float *)(A + 1800192); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t29 + 96, encoder_add_t29 + 32, encoder_add_t28_2, encoder_add_t29, encoder_add_t29 + 64, encoder_sigmoid_t29, encoder_sigmoid_t29_2, encoder_sigmoid_t29_3, encoder_tanh_t29, encoder_add_t29_2, encoder_tanh_t29_2, encoder_mul_stack + 29696);
-  float *encoder_matmul_weight_hh_t30 = (float *)(A + 1779712); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t30_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 29696, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t30, encoder_matmul_weight_hh_t30_scratch);
-  float *encoder_add_t30 = (float *)(A + 1804288); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3840, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t30, P + 4352 /* encoder.bias_hh */, encoder_add_t30);
-  float *encoder_sigmoid_t30 = (float *)(A + 1779712); /* [32, 32] */
-  float *encoder_sigmoid_t30_2 = (float *)(A + 1783808); /* [32, 32] */
-  float *encoder_sigmoid_t30_3 = (float *)(A + 1787904); /* [32, 32] */
-  float *encoder_tanh_t30 = (float *)(A + 1792000); /* [32, 32] */
-  float *encoder_add_t30_2 = (float *)(A + 1820672); /* [32, 32] */
-  float *encoder_tanh_t30_2 = (float *)(A + 1824768); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t30 + 96, encoder_add_t30 + 32, encoder_add_t29_2, encoder_add_t30, encoder_add_t30 + 64, encoder_sigmoid_t30, encoder_sigmoid_t30_2, encoder_sigmoid_t30_3, encoder_tanh_t30, encoder_add_t30_2, encoder_tanh_t30_2, encoder_mul_stack + 30720);
-  float *encoder_matmul_weight_hh_t31 = (float *)(A + 1804288); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t31_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 30720, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t31, encoder_matmul_weight_hh_t31_scratch);
-  float *encoder_add_t31 = (float *)(A + 1828864); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3968, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t31, P + 4352 /* encoder.bias_hh */, encoder_add_t31);
-  float *encoder_sigmoid_t31 = (float *)(A + 1804288); /* [32, 32] */
-  float *encoder_sigmoid_t31_2 = (float *)(A + 1808384); /* [32, 32] */
-  float *encoder_sigmoid_t31_3 = (float *)(A + 1812480); /* [32, 32] */
-  float *encoder_tanh_t31 = (float *)(A + 1816576); /* [32, 32] */
-  float *encoder_add_t31_2 = (float *)(A + 1845248); /* [32, 32] */
-  float *encoder_tanh_t31_2 = (float *)(A + 1849344); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t31 + 96, encoder_add_t31 + 32, encoder_add_t30_2, encoder_add_t31, encoder_add_t31 + 64, encoder_sigmoid_t31, encoder_sigmoid_t31_2, encoder_sigmoid_t31_3, encoder_tanh_t31, encoder_add_t31_2, encoder_tanh_t31_2, encoder_mul_stack + 31744);
-  float *encoder_matmul_weight_hh_t32 = (float *)(A + 1828864); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t32_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 31744, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t32, encoder_matmul_weight_hh_t32_scratch);
-  float *encoder_add_t32 = (float *)(A + 1853440); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4096, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t32, P + 4352 /* encoder.bias_hh */, encoder_add_t32);
-  float *encoder_sigmoid_t32 = (float *)(A + 1828864); /* [32, 32] */
-  float *encoder_sigmoid_t32_2 = (float *)(A + 1832960); /* [32, 32] */
-  float *encoder_sigmoid_t32_3 = (float *)(A + 1837056); /* [32, 32] */
-  float *encoder_tanh_t32 = (float *)(A + 1841152); /* [32, 32] */
-  float *encoder_add_t32_2 = (float *)(A + 1869824); /* [32, 32] */
-  float *encoder_tanh_t32_2 = (float *)(A + 1873920); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t32 + 96, encoder_add_t32 + 32, encoder_add_t31_2, encoder_add_t32, encoder_add_t32 + 64, encoder_sigmoid_t32, encoder_sigmoid_t32_2, encoder_sigmoid_t32_3, encoder_tanh_t32, encoder_add_t32_2, encoder_tanh_t32_2, encoder_mul_stack + 32768);
-  float *encoder_matmul_weight_hh_t33 = (float *)(A + 1853440); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t33_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 32768, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t33, encoder_matmul_weight_hh_t33_scratch);
-  float *encoder_add_t33 = (float *)(A + 1878016); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4224, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t33, P + 4352 /* encoder.bias_hh */, encoder_add_t33);
-  float *encoder_sigmoid_t33 = (float *)(A + 1853440); /* [32, 32] */
-  float *encoder_sigmoid_t33_2 = (float *)(A + 1857536); /* [32, 32] */
-  float *encoder_sigmoid_t33_3 = (float *)(A + 1861632); /* [32, 32] */
-  float *encoder_tanh_t33 = (float *)(A + 1865728); /* [32, 32] */
-  float *encoder_add_t33_2 = (float *)(A + 1894400); /* [32, 32] */
-  float *encoder_tanh_t33_2 = (float *)(A + 1898496); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t33 + 96, encoder_add_t33 + 32, encoder_add_t32_2, encoder_add_t33, encoder_add_t33 + 64, encoder_sigmoid_t33, encoder_sigmoid_t33_2, encoder_sigmoid_t33_3, encoder_tanh_t33, encoder_add_t33_2, encoder_tanh_t33_2, encoder_mul_stack + 33792);
-  float *encoder_matmul_weight_hh_t34 = (float *)(A + 1878016); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t34_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 33792, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t34, encoder_matmul_weight_hh_t34_scratch);
-  float *encoder_add_t34 = (float *)(A + 1902592); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4352, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t34, P + 4352 /* encoder.bias_hh */, encoder_add_t34);
-  float *encoder_sigmoid_t34 = (float *)(A + 1878016); /* [32, 32] */
-  float *encoder_sigmoid_t34_2 = (float *)(A + 1882112); /* [32, 32] */
-  float *encoder_sigmoid_t34_3 = (float *)(A + 1886208); /* [32, 32] */
-  float *encoder_tanh_t34 = (float *)(A + 1890304); /* [32, 32] */
-  float *encoder_add_t34_2 = (float *)(A + 1918976); /* [32, 32] */
-  float *encoder_tanh_t34_2 = (float *)(A + 1923072); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t34 + 96, encoder_add_t34 + 32, encoder_add_t33_2, encoder_add_t34, encoder_add_t34 + 64, encoder_sigmoid_t34, encoder_sigmoid_t34_2, encoder_sigmoid_t34_3, encoder_tanh_t34, encoder_add_t34_2, encoder_tanh_t34_2, encoder_mul_stack + 34816);
-  float *encoder_matmul_weight_hh_t35 = (float *)(A + 1902592); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t35_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 34816, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t35, encoder_matmul_weight_hh_t35_scratch);
-  float *encoder_add_t35 = (float *)(A + 1927168); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4480, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t35, P + 4352 /* encoder.bias_hh */, encoder_add_t35);
-  float *encoder_sigmoid_t35 = (float *)(A + 1902592); /* [32, 32] */
-  float *encoder_sigmoid_t35_2 = (float *)(A + 1906688); /* [32, 32] */
-  float *encoder_sigmoid_t35_3 = (float *)(A + 1910784); /* [32, 32] */
-  float *encoder_tanh_t35 = (float *)(A + 1914880); /* [32, 32] */
-  float *encoder_add_t35_2 = (float *)(A + 1943552); /* [32, 32] */
-  float *encoder_tanh_t35_2 = (float *)(A + 1947648); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t35 + 96, encoder_add_t35 + 32, encoder_add_t34_2, encoder_add_t35, encoder_add_t35 + 64, encoder_sigmoid_t35, encoder_sigmoid_t35_2, encoder_sigmoid_t35_3, encoder_tanh_t35, encoder_add_t35_2, encoder_tanh_t35_2, encoder_mul_stack + 35840);
-  float *encoder_matmul_weight_hh_t36 = (float *)(A + 1927168); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t36_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 35840, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t36, encoder_matmul_weight_hh_t36_scratch);
-  float *encoder_add_t36 = (float *)(A + 1951744); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4608, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t36, P + 4352 /* encoder.bias_hh */, encoder_add_t36);
-  float *encoder_sigmoid_t36 = (float *)(A + 1927168); /* [32, 32] */
-  float *encoder_sigmoid_t36_2 = (float *)(A + 1931264); /* [32, 32] */
-  float *encoder_sigmoid_t36_3 = (float *)(A + 1935360); /* [32, 32] */
-  float *encoder_tanh_t36 = (float *)(A + 1939456); /* [32, 32] */
-  float *encoder_add_t36_2 = (float *)(A + 1968128); /* [32, 32] */
-  float *encoder_tanh_t36_2 = (float *)(A + 1972224); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t36 + 96, encoder_add_t36 + 32, encoder_add_t35_2, encoder_add_t36, encoder_add_t36 + 64, encoder_sigmoid_t36, encoder_sigmoid_t36_2, encoder_sigmoid_t36_3, encoder_tanh_t36, encoder_add_t36_2, encoder_tanh_t36_2, encoder_mul_stack + 36864);
-  float *encoder_matmul_weight_hh_t37 = (float *)(A + 1951744); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t37_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 36864, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t37, encoder_matmul_weight_hh_t37_scratch);
-  float *encoder_add_t37 = (float *)(A + 1976320); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4736, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t37, P + 4352 /* encoder.bias_hh */, encoder_add_t37);
-  float *encoder_sigmoid_t37 = (float *)(A + 1951744); /* [32, 32] */
-  float *encoder_sigmoid_t37_2 = (float *)(A + 1955840); /* [32, 32] */
-  float *encoder_sigmoid_t37_3 = (float *)(A + 1959936); /* [32, 32] */
-  float *encoder_tanh_t37 = (float *)(A + 1964032); /* [32, 32] */
-  float *encoder_add_t37_2 = (float *)(A + 1992704); /* [32, 32] */
-  float *encoder_tanh_t37_2 = (float *)(A + 1996800); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t37 + 96, encoder_add_t37 + 32, encoder_add_t36_2, encoder_add_t37, encoder_add_t37 + 64, encoder_sigmoid_t37, encoder_sigmoid_t37_2, encoder_sigmoid_t37_3, encoder_tanh_t37, encoder_add_t37_2, encoder_tanh_t37_2, encoder_mul_stack + 37888);
-  float *encoder_matmul_weight_hh_t38 = (float *)(A + 1976320); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t38_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 37888, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t38, encoder_matmul_weight_hh_t38_scratch);
-  float *encoder_add_t38 = (float *)(A + 2000896); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4864, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t38, P + 4352 /* encoder.bias_hh */, encoder_add_t38);
-  float *encoder_sigmoid_t38 = (float *)(A + 1976320); /* [32, 32] */
-  float *encoder_sigmoid_t38_2 = (float *)(A + 1980416); /* [32, 32] */
-  float *encoder_sigmoid_t38_3 = (float *)(A + 1984512); /* [32, 32] */
-  float *encoder_tanh_t38 = (float *)(A + 1988608); /* [32, 32] */
-  float *encoder_add_t38_2 = (float *)(A + 2017280); /* [32, 32] */
-  float *encoder_tanh_t38_2 = (float *)(A + 2021376); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t38 + 96, encoder_add_t38 + 32, encoder_add_t37_2, encoder_add_t38, encoder_add_t38 + 64, encoder_sigmoid_t38, encoder_sigmoid_t38_2, encoder_sigmoid_t38_3, encoder_tanh_t38, encoder_add_t38_2, encoder_tanh_t38_2, encoder_mul_stack + 38912);
-  float *encoder_matmul_weight_hh_t39 = (float *)(A + 2000896); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t39_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 38912, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t39, encoder_matmul_weight_hh_t39_scratch);
-  float *encoder_add_t39 = (float *)(A + 2025472); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4992, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t39, P + 4352 /* encoder.bias_hh */, encoder_add_t39);
-  float *encoder_sigmoid_t39 = (float *)(A + 2000896); /* [32, 32] */
-  float *encoder_sigmoid_t39_2 = (float *)(A + 2004992); /* [32, 32] */
-  float *encoder_sigmoid_t39_3 = (float *)(A + 2009088); /* [32, 32] */
-  float *encoder_tanh_t39 = (float *)(A + 2013184); /* [32, 32] */
-  float *encoder_add_t39_2 = (float *)(A + 2041856); /* [32, 32] */
-  float *encoder_tanh_t39_2 = (float *)(A + 2045952); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t39 + 96, encoder_add_t39 + 32, encoder_add_t38_2, encoder_add_t39, encoder_add_t39 + 64, encoder_sigmoid_t39, encoder_sigmoid_t39_2, encoder_sigmoid_t39_3, encoder_tanh_t39, encoder_add_t39_2, encoder_tanh_t39_2, encoder_mul_stack + 39936);
-  float *encoder_matmul_weight_hh_t40 = (float *)(A + 2025472); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t40_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 39936, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t40, encoder_matmul_weight_hh_t40_scratch);
-  float *encoder_add_t40 = (float *)(A + 2050048); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5120, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t40, P + 4352 /* encoder.bias_hh */, encoder_add_t40);
-  float *encoder_sigmoid_t40 = (float *)(A + 2025472); /* [32, 32] */
-  float *encoder_sigmoid_t40_2 = (float *)(A + 2029568); /* [32, 32] */
-  float *encoder_sigmoid_t40_3 = (float *)(A + 2033664); /* [32, 32] */
-  float *encoder_tanh_t40 = (float *)(A + 2037760); /* [32, 32] */
-  float *encoder_add_t40_2 = (float *)(A + 2066432); /* [32, 32] */
-  float *encoder_tanh_t40_2 = (float *)(A + 2070528); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t40 + 96, encoder_add_t40 + 32, encoder_add_t39_2, encoder_add_t40, encoder_add_t40 + 64, encoder_sigmoid_t40, encoder_sigmoid_t40_2, encoder_sigmoid_t40_3, encoder_tanh_t40, encoder_add_t40_2, encoder_tanh_t40_2, encoder_mul_stack + 40960);
-  float *encoder_matmul_weight_hh_t41 = (float *)(A + 2050048); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t41_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 40960, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t41, encoder_matmul_weight_hh_t41_scratch);
-  float *encoder_add_t41 = (float *)(A + 2074624); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5248, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t41, P + 4352 /* encoder.bias_hh */, encoder_add_t41);
-  float *encoder_sigmoid_t41 = (float *)(A + 2050048); /* [32, 32] */
-  float *encoder_sigmoid_t41_2 = (float *)(A + 2054144); /* [32, 32] */
-  float *encoder_sigmoid_t41_3 = (float *)(A + 2058240); /* [32, 32] */
-  float *encoder_tanh_t41 = (float *)(A + 2062336); /* [32, 32] */
-  float *encoder_add_t41_2 = (float *)(A + 2091008); /* [32, 32] */
-  float *encoder_tanh_t41_2 = (float *)(A + 2095104); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t41 + 96, encoder_add_t41 + 32, encoder_add_t40_2, encoder_add_t41, encoder_add_t41 + 64, encoder_sigmoid_t41, encoder_sigmoid_t41_2, encoder_sigmoid_t41_3, encoder_tanh_t41, encoder_add_t41_2, encoder_tanh_t41_2, encoder_mul_stack + 41984);
+  float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
+  float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add_t32 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t32_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 31744, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4096, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t32, encoder_matmul_weight_hh_t32_scratch);
+  float *encoder_add_t31_2 = (float *)(A + 1828864); /* [32, 32] */
+  float *encoder_sigmoid_t32 = (float *)(A + 1837056); /* [32, 32] */
+  float *encoder_sigmoid_t32_2 = (float *)(A + 1841152); /* [32, 32] */
+  float *encoder_sigmoid_t32_3 = (float *)(A + 1845248); /* [32, 32] */
+  float *encoder_tanh_t32 = (float *)(A + 1849344); /* [32, 32] */
+  float *encoder_add_t32_2 = (float *)(A + 1853440); /* [32, 32] */
+  float *encoder_tanh_t32_2 = (float *)(A + 1857536); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t32 + 96, encoder_add_t32 + 32, encoder_add_t31_2, encoder_add_t32, encoder_add_t32 + 64, encoder_sigmoid_t32, encoder_sigmoid_t32_2, encoder_sigmoid_t32_3, encoder_tanh_t32, encoder_add_t32_2, encoder_tanh_t32_2, encoder_mul_stack + 32768);
+  float *encoder_add_t33 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t33_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 32768, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4224, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t33, encoder_matmul_weight_hh_t33_scratch);
+  float *encoder_sigmoid_t33 = (float *)(A + 1861632); /* [32, 32] */
+  float *encoder_sigmoid_t33_2 = (float *)(A + 1865728); /* [32, 32] */
+  float *encoder_sigmoid_t33_3 = (float *)(A + 1869824); /* [32, 32] */
+  float *encoder_tanh_t33 = (float *)(A + 1873920); /* [32, 32] */
+  float *encoder_add_t33_2 = (float *)(A + 1878016); /* [32, 32] */
+  float *encoder_tanh_t33_2 = (float *)(A + 1882112); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t33 + 96, encoder_add_t33 + 32, encoder_add_t32_2, encoder_add_t33, encoder_add_t33 + 64, encoder_sigmoid_t33, encoder_sigmoid_t33_2, encoder_sigmoid_t33_3, encoder_tanh_t33, encoder_add_t33_2, encoder_tanh_t33_2, encoder_mul_stack + 33792);
+  float *encoder_add_t34 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t34_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 33792, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4352, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t34, encoder_matmul_weight_hh_t34_scratch);
+  float *encoder_sigmoid_t34 = (float *)(A + 1886208); /* [32, 32] */
+  float *encoder_sigmoid_t34_2 = (float *)(A + 1890304); /* [32, 32] */
+  float *encoder_sigmoid_t34_3 = (float *)(A + 1894400); /* [32, 32] */
+  float *encoder_tanh_t34 = (float *)(A + 1898496); /* [32, 32] */
+  float *encoder_add_t34_2 = (float *)(A + 1902592); /* [32, 32] */
+  float *encoder_tanh_t34_2 = (float *)(A + 1906688); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t34 + 96, encoder_add_t34 + 32, encoder_add_t33_2, encoder_add_t34, encoder_add_t34 + 64, encoder_sigmoid_t34, encoder_sigmoid_t34_2, encoder_sigmoid_t34_3, encoder_tanh_t34, encoder_add_t34_2, encoder_tanh_t34_2, encoder_mul_stack + 34816);
+  float *encoder_add_t35 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t35_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 34816, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4480, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t35, encoder_matmul_weight_hh_t35_scratch);
+  float *encoder_sigmoid_t35 = (float *)(A + 1910784); /* [32, 32] */
+  float *encoder_sigmoid_t35_2 = (float *)(A + 1914880); /* [32, 32] */
+  float *encoder_sigmoid_t35_3 = (float *)(A + 1918976); /* [32, 32] */
+  float *encoder_tanh_t35 = (float *)(A + 1923072); /* [32, 32] */
+  float *encoder_add_t35_2 = (float *)(A + 1927168); /* [32, 32] */
+  float *encoder_tanh_t35_2 = (float *)(A + 1931264); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t35 + 96, encoder_add_t35 + 32, encoder_add_t34_2, encoder_add_t35, encoder_add_t35 + 64, encoder_sigmoid_t35, encoder_sigmoid_t35_2, encoder_sigmoid_t35_3, encoder_tanh_t35, encoder_add_t35_2, encoder_tanh_t35_2, encoder_mul_stack + 35840);
+  float *encoder_add_t36 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t36_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 35840, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4608, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t36, encoder_matmul_weight_hh_t36_scratch);
+  float *encoder_sigmoid_t36 = (float *)(A + 1935360); /* [32, 32] */
+  float *encoder_sigmoid_t36_2 = (float *)(A + 1939456); /* [32, 32] */
+  float *encoder_sigmoid_t36_3 = (float *)(A + 1943552); /* [32, 32] */
+  float *encoder_tanh_t36 = (float *)(A + 1947648); /* [32, 32] */
+  float *encoder_add_t36_2 = (float *)(A + 1951744); /* [32, 32] */
+  float *encoder_tanh_t36_2 = (float *)(A + 1955840); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t36 + 96, encoder_add_t36 + 32, encoder_add_t35_2, encoder_add_t36, encoder_add_t36 + 64, encoder_sigmoid_t36, encoder_sigmoid_t36_2, encoder_sigmoid_t36_3, encoder_tanh_t36, encoder_add_t36_2, encoder_tanh_t36_2, encoder_mul_stack + 36864);
+  float *encoder_add_t37 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t37_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 36864, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4736, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t37, encoder_matmul_weight_hh_t37_scratch);
+  float *encoder_sigmoid_t37 = (float *)(A + 1959936); /* [32, 32] */
+  float *encoder_sigmoid_t37_2 = (float *)(A + 1964032); /* [32, 32] */
+  float *encoder_sigmoid_t37_3 = (float *)(A + 1968128); /* [32, 32] */
+  float *encoder_tanh_t37 = (float *)(A + 1972224); /* [32, 32] */
+  float *encoder_add_t37_2 = (float *)(A + 1976320); /* [32, 32] */
+  float *encoder_tanh_t37_2 = (float *)(A + 1980416); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t37 + 96, encoder_add_t37 + 32, encoder_add_t36_2, encoder_add_t37, encoder_add_t37 + 64, encoder_sigmoid_t37, encoder_sigmoid_t37_2, encoder_sigmoid_t37_3, encoder_tanh_t37, encoder_add_t37_2, encoder_tanh_t37_2, encoder_mul_stack + 37888);
+  float *encoder_add_t38 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t38_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 37888, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4864, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t38, encoder_matmul_weight_hh_t38_scratch);
+  float *encoder_sigmoid_t38 = (float *)(A + 1984512); /* [32, 32] */
+  float *encoder_sigmoid_t38_2 = (float *)(A + 1988608); /* [32, 32] */
+  float *encoder_sigmoid_t38_3 = (float *)(A + 1992704); /* [32, 32] */
+  float *encoder_tanh_t38 = (float *)(A + 1996800); /* [32, 32] */
+  float *encoder_add_t38_2 = (float *)(A + 2000896); /* [32, 32] */
+  float *encoder_tanh_t38_2 = (float *)(A + 2004992); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t38 + 96, encoder_add_t38 + 32, encoder_add_t37_2, encoder_add_t38, encoder_add_t38 + 64, encoder_sigmoid_t38, encoder_sigmoid_t38_2, encoder_sigmoid_t38_3, encoder_tanh_t38, encoder_add_t38_2, encoder_tanh_t38_2, encoder_mul_stack + 38912);
+  float *encoder_add_t39 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t39_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 38912, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4992, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t39, encoder_matmul_weight_hh_t39_scratch);
+  float *encoder_sigmoid_t39 = (float *)(A + 2009088); /* [32, 32] */
+  float *encoder_sigmoid_t39_2 = (float *)(A + 2013184); /* [32, 32] */
+  float *encoder_sigmoid_t39_3 = (float *)(A + 2017280); /* [32, 32] */
+  float *encoder_tanh_t39 = (float *)(A + 2021376); /* [32, 32] */
+  float *encoder_add_t39_2 = (float *)(A + 2025472); /* [32, 32] */
+  float *encoder_tanh_t39_2 = (float *)(A + 2029568); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t39 + 96, encoder_add_t39 + 32, encoder_add_t38_2, encoder_add_t39, encoder_add_t39 + 64, encoder_sigmoid_t39, encoder_sigmoid_t39_2, encoder_sigmoid_t39_3, encoder_tanh_t39, encoder_add_t39_2, encoder_tanh_t39_2, encoder_mul_stack + 39936);
+  float *encoder_add_t40 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t40_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 39936, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5120, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t40, encoder_matmul_weight_hh_t40_scratch);
+  float *encoder_sigmoid_t40 = (float *)(A + 2033664); /* [32, 32] */
+  float *encoder_sigmoid_t40_2 = (float *)(A + 2037760); /* [32, 32] */
+  float *encoder_sigmoid_t40_3 = (float *)(A + 2041856); /* [32, 32] */
+  float *encoder_tanh_t40 = (float *)(A + 2045952); /* [32, 32] */
+  float *encoder_add_t40_2 = (float *)(A + 2050048); /* [32, 32] */
+  float *encoder_tanh_t40_2 = (float *)(A + 2054144); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t40 + 96, encoder_add_t40 + 32, encoder_add_t39_2, encoder_add_t40, encoder_add_t40 + 64, encoder_sigmoid_t40, encoder_sigmoid_t40_2, encoder_sigmoid_t40_3, encoder_tanh_t40, encoder_add_t40_2, encoder_tanh_t40_2, encoder_mul_stack + 40960);
+  float *encoder_add_t41 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t41_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 40960, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5248, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t41, encoder_matmul_weight_hh_t41_scratch);
+  float *encoder_sigmoid_t41 = (float *)(A + 2058240); /* [32, 32] */
+  float *encoder_sigmoid_t41_2 = (float *)(A + 2062336); /* [32, 32] */
+  float *encoder_sigmoid_t41_3 = (float *)(A + 2066432); /* [32, 32] */
+  float *encoder_tanh_t41 = (float *)(A + 2070528); /* [32, 32] */
+  float *encoder_add_t41_2 = (float *)(A + 2074624); /* [32, 32] */
+  float *encoder_tanh_t41_2 = (float *)(A + 2078720); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t41 + 96, encoder_add_t41 + 32, encoder_add_t40_2, encoder_add_t41, encoder_add_t41 + 64, encoder_sigmoid_t41, encoder_sigmoid_t41_2, encoder_sigmoid_t41_3, encoder_tanh_t41, encoder_add_t41_2, encoder_tanh_t41_2, encoder_mul_stack + 41984);
+  float *encoder_add_t42 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t42_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 41984, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5376, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t42, encoder_matmul_weight_hh_t42_scratch);
+  float *encoder_sigmoid_t42 = (float *)(A + 2082816); /* [32, 32] */
+  float *encoder_sigmoid_t42_2 = (float *)(A + 2086912); /* [32, 32] */
+  float *encoder_sigmoid_t42_3 = (float *)(A + 2091008); /* [32, 32] */
+  float *encoder_tanh_t42 = (float *)(A + 2095104); /* [32, 32] */
+  float *encoder_add_t42_2 = (float *)(A + 2099200); /* [32, 32] */
+  float *encoder_tanh_t42_2 = (float *)(A + 2103296); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t42 + 96, encoder_add_t42 + 32, encoder_add_t41_2, encoder_add_t42, encoder_add_t42 + 64, encoder_sigmoid_t42, encoder_sigmoid_t42_2, encoder_sigmoid_t42_3, encoder_tanh_t42, encoder_add_t42_2, encoder_tanh_t42_2, encoder_mul_stack + 43008);
+  float *encoder_add_t43 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t43_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 43008, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5504, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t43, encoder_matmul_weight_hh_t43_scratch);
+  float *encoder_sigmoid_t43 = (float *)(A + 2107392); /* [32, 32] */
+  float *encoder_sigmoid_t43_2 = (float *)(A + 2111488); /* [32, 32] */
+  float *encoder_sigmoid_t43_3 = (float *)(A + 2115584); /* [32, 32] */
+  float *encoder_tanh_t43 = (float *)(A + 2119680); /* [32, 32] */
+  float *encoder_add_t43_2 = (float *)(A + 2123776); /* [32, 32] */
+  float *encoder_tanh_t43_2 = (float *)(A + 2127872); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t43 + 96, encoder_add_t43 + 32, encoder_add_t42_2, encoder_add_t43, encoder_add_t43 + 64, encoder_sigmoid_t43, encoder_sigmoid_t43_2, encoder_sigmoid_t43_3, encoder_tanh_t43, encoder_add_t43_2, encoder_tanh_t43_2, encoder_mul_stack + 44032);
+  float *encoder_add_t44 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t44_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 44032, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5632, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t44, encoder_matmul_weight_hh_t44_scratch);
+  float *encoder_sigmoid_t44 = (float *)(A + 2131968); /* [32, 32] */
+  float *encoder_sigmoid_t44_2 = (float *)(A + 2136064); /* [32, 32] */
+  float *encoder_sigmoid_t44_3 = (float *)(A + 2140160); /* [32, 32] */
+  float *encoder_tanh_t44 = (float *)(A + 2144256); /* [32, 32] */
+  float *encoder_add_t44_2 = (float *)(A + 2148352); /* [32, 32] */
+  float *encoder_tanh_t44_2 = (float *)(A + 2152448); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t44 + 96, encoder_add_t44 + 32, encoder_add_t43_2, encoder_add_t44, encoder_add_t44 + 64, encoder_sigmoid_t44, encoder_sigmoid_t44_2, encoder_sigmoid_t44_3, encoder_tanh_t44, encoder_add_t44_2, encoder_tanh_t44_2, encoder_mul_stack + 45056);
+  float *encoder_add_t45 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t45_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 45056, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5760, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t45, encoder_matmul_weight_hh_t45_scratch);
+  float *encoder_sigmoid_t45 = (float *)(A + 2156544); /* [32, 32] */
+  float *encoder_sigmoid_t45_2 = (float *)(A + 2160640); /* [32, 32] */
+  float *encoder_sigmoid_t45_3 = (float *)(A + 2164736); /* [32, 32] */
+  float *encoder_tanh_t45 = (float *)(A + 2168832); /* [32, 32] */
+  float *encoder_add_t45_2 = (float *)(A + 2172928); /* [32, 32] */
+  float *encoder_tanh_t45_2 = (float *)(A + 2177024); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t45 + 96, encoder_add_t45 + 32, encoder_add_t44_2, encoder_add_t45, encoder_add_t45 + 64, encoder_sigmoid_t45, encoder_sigmoid_t45_2, encoder_sigmoid_t45_3, encoder_tanh_t45, encoder_add_t45_2, encoder_tanh_t45_2, encoder_mul_stack + 46080);
+  float *encoder_add_t46 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t46_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 46080, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5888, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t46, encoder_matmul_weight_hh_t46_scratch);
+  float *encoder_sigmoid_t46 = (float *)(A + 2181120); /* [32, 32] */
+  float *encoder_sigmoid_t46_2 = (float *)(A + 2185216); /* [32, 32] */
+  float *encoder_sigmoid_t46_3 = (float *)(A + 2189312); /* [32, 32] */
+  float *encoder_tanh_t46 = (float *)(A + 2193408); /* [32, 32] */
+  float *encoder_add_t46_2 = (float *)(A + 2197504); /* [32, 32] */
+  float *encoder_tanh_t46_2 = (float *)(A + 2201600); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t46 + 96, encoder_add_t46 + 32, encoder_add_t45_2, encoder_add_t46, encoder_add_t46 + 64, encoder_sigmoid_t46, encoder_sigmoid_t46_2, encoder_sigmoid_t46_3, encoder_tanh_t46, encoder_add_t46_2, encoder_tanh_t46_2, encoder_mul_stack + 47104);
+  float *encoder_add_t47 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t47_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 47104, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6016, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t47, encoder_matmul_weight_hh_t47_scratch);
+  float *encoder_sigmoid_t47 = (float *)(A + 2205696); /* [32, 32] */
+  float *encoder_sigmoid_t47_2 = (float *)(A + 2209792); /* [32, 32] */
+  float *encoder_sigmoid_t47_3 = (float *)(A + 2213888); /* [32, 32] */
+  float *encoder_tanh_t47 = (float *)(A + 2217984); /* [32, 32] */
+  float *encoder_add_t47_2 = (float *)(A + 2222080); /* [32, 32] */
+  float *encoder_tanh_t47_2 = (float *)(A + 2226176); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t47 + 96, encoder_add_t47 + 32, encoder_add_t46_2, encoder_add_t47, encoder_add_t47 + 64, encoder_sigmoid_t47, encoder_sigmoid_t47_2, encoder_sigmoid_t47_3, encoder_tanh_t47, encoder_add_t47_2, encoder_tanh_t47_2, encoder_mul_stack + 48128);
 }
 
 static void sine_seq2seq_grad_4(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
-  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t42 = (float *)(A + 2074624); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t42_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 41984, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t42, encoder_matmul_weight_hh_t42_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
-  float *encoder_add_t42 = (float *)(A + 2099200); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5376, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t42, P + 4352 /* encoder.bias_hh */, encoder_add_t42);
-  float *encoder_add_t41_2 = (float *)(A + 2091008); /* [32, 32] */
-  float *encoder_sigmoid_t42 = (float *)(A + 2074624); /* [32, 32] */
-  float *encoder_sigmoid_t42_2 = (float *)(A + 2078720); /* [32, 32] */
-  float *encoder_sigmoid_t42_3 = (float *)(A + 2082816); /* [32, 32] */
-  float *encoder_tanh_t42 = (float *)(A + 2086912); /* [32, 32] */
-  float *encoder_add_t42_2 = (float *)(A + 2115584); /* [32, 32] */
-  float *encoder_tanh_t42_2 = (float *)(A + 2119680); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t42 + 96, encoder_add_t42 + 32, encoder_add_t41_2, encoder_add_t42, encoder_add_t42 + 64, encoder_sigmoid_t42, encoder_sigmoid_t42_2, encoder_sigmoid_t42_3, encoder_tanh_t42, encoder_add_t42_2, encoder_tanh_t42_2, encoder_mul_stack + 43008);
-  float *encoder_matmul_weight_hh_t43 = (float *)(A + 2099200); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t43_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 43008, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t43, encoder_matmul_weight_hh_t43_scratch);
-  float *encoder_add_t43 = (float *)(A + 2123776); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5504, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t43, P + 4352 /* encoder.bias_hh */, encoder_add_t43);
-  float *encoder_sigmoid_t43 = (float *)(A + 2099200); /* [32, 32] */
-  float *encoder_sigmoid_t43_2 = (float *)(A + 2103296); /* [32, 32] */
-  float *encoder_sigmoid_t43_3 = (float *)(A + 2107392); /* [32, 32] */
-  float *encoder_tanh_t43 = (float *)(A + 2111488); /* [32, 32] */
-  float *encoder_add_t43_2 = (float *)(A + 2140160); /* [32, 32] */
-  float *encoder_tanh_t43_2 = (float *)(A + 2144256); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t43 + 96, encoder_add_t43 + 32, encoder_add_t42_2, encoder_add_t43, encoder_add_t43 + 64, encoder_sigmoid_t43, encoder_sigmoid_t43_2, encoder_sigmoid_t43_3, encoder_tanh_t43, encoder_add_t43_2, encoder_tanh_t43_2, encoder_mul_stack + 44032);
-  float *encoder_matmul_weight_hh_t44 = (float *)(A + 2123776); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t44_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 44032, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t44, encoder_matmul_weight_hh_t44_scratch);
-  float *encoder_add_t44 = (float *)(A + 2148352); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5632, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t44, P + 4352 /* encoder.bias_hh */, encoder_add_t44);
-  float *encoder_sigmoid_t44 = (float *)(A + 2123776); /* [32, 32] */
-  float *encoder_sigmoid_t44_2 = (float *)(A + 2127872); /* [32, 32] */
-  float *encoder_sigmoid_t44_3 = (float *)(A + 2131968); /* [32, 32] */
-  float *encoder_tanh_t44 = (float *)(A + 2136064); /* [32, 32] */
-  float *encoder_add_t44_2 = (float *)(A + 2164736); /* [32, 32] */
-  float *encoder_tanh_t44_2 = (float *)(A + 2168832); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t44 + 96, encoder_add_t44 + 32, encoder_add_t43_2, encoder_add_t44, encoder_add_t44 + 64, encoder_sigmoid_t44, encoder_sigmoid_t44_2, encoder_sigmoid_t44_3, encoder_tanh_t44, encoder_add_t44_2, encoder_tanh_t44_2, encoder_mul_stack + 45056);
-  float *encoder_matmul_weight_hh_t45 = (float *)(A + 2148352); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t45_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 45056, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t45, encoder_matmul_weight_hh_t45_scratch);
-  float *encoder_add_t45 = (float *)(A + 2172928); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5760, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t45, P + 4352 /* encoder.bias_hh */, encoder_add_t45);
-  float *encoder_sigmoid_t45 = (float *)(A + 2148352); /* [32, 32] */
-  float *encoder_sigmoid_t45_2 = (float *)(A + 2152448); /* [32, 32] */
-  float *encoder_sigmoid_t45_3 = (float *)(A + 2156544); /* [32, 32] */
-  float *encoder_tanh_t45 = (float *)(A + 2160640); /* [32, 32] */
-  float *encoder_add_t45_2 = (float *)(A + 2189312); /* [32, 32] */
-  float *encoder_tanh_t45_2 = (float *)(A + 2193408); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t45 + 96, encoder_add_t45 + 32, encoder_add_t44_2, encoder_add_t45, encoder_add_t45 + 64, encoder_sigmoid_t45, encoder_sigmoid_t45_2, encoder_sigmoid_t45_3, encoder_tanh_t45, encoder_add_t45_2, encoder_tanh_t45_2, encoder_mul_stack + 46080);
-  float *encoder_matmul_weight_hh_t46 = (float *)(A + 2172928); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t46_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 46080, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t46, encoder_matmul_weight_hh_t46_scratch);
-  float *encoder_add_t46 = (float *)(A + 2197504); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5888, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t46, P + 4352 /* encoder.bias_hh */, encoder_add_t46);
-  float *encoder_sigmoid_t46 = (float *)(A + 2172928); /* [32, 32] */
-  float *encoder_sigmoid_t46_2 = (float *)(A + 2177024); /* [32, 32] */
-  float *encoder_sigmoid_t46_3 = (float *)(A + 2181120); /* [32, 32] */
-  float *encoder_tanh_t46 = (float *)(A + 2185216); /* [32, 32] */
-  float *encoder_add_t46_2 = (float *)(A + 2213888); /* [32, 32] */
-  float *encoder_tanh_t46_2 = (float *)(A + 2217984); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t46 + 96, encoder_add_t46 + 32, encoder_add_t45_2, encoder_add_t46, encoder_add_t46 + 64, encoder_sigmoid_t46, encoder_sigmoid_t46_2, encoder_sigmoid_t46_3, encoder_tanh_t46, encoder_add_t46_2, encoder_tanh_t46_2, encoder_mul_stack + 47104);
-  float *encoder_matmul_weight_hh_t47 = (float *)(A + 2197504); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t47_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 47104, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t47, encoder_matmul_weight_hh_t47_scratch);
-  float *encoder_add_t47 = (float *)(A + 2222080); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 6016, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t47, P + 4352 /* encoder.bias_hh */, encoder_add_t47);
-  float *encoder_sigmoid_t47 = (float *)(A + 2197504); /* [32, 32] */
-  float *encoder_sigmoid_t47_2 = (float *)(A + 2201600); /* [32, 32] */
-  float *encoder_sigmoid_t47_3 = (float *)(A + 2205696); /* [32, 32] */
-  float *encoder_tanh_t47 = (float *)(A + 2209792); /* [32, 32] */
-  float *encoder_add_t47_2 = (float *)(A + 2238464); /* [32, 32] */
-  float *encoder_tanh_t47_2 = (float *)(A + 2242560); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t47 + 96, encoder_add_t47 + 32, encoder_add_t46_2, encoder_add_t47, encoder_add_t47 + 64, encoder_sigmoid_t47, encoder_sigmoid_t47_2, encoder_sigmoid_t47_3, encoder_tanh_t47, encoder_add_t47_2, encoder_tanh_t47_2, encoder_mul_stack + 48128);
-  float *encoder_matmul_weight_hh_t48 = (float *)(A + 2222080); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t48_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 48128, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t48, encoder_matmul_weight_hh_t48_scratch);
-  float *encoder_add_t48 = (float *)(A + 2246656); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 6144, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t48, P + 4352 /* encoder.bias_hh */, encoder_add_t48);
-  float *encoder_sigmoid_t48 = (float *)(A + 2222080); /* [32, 32] */
-  float *encoder_sigmoid_t48_2 = (float *)(A + 2226176); /* [32, 32] */
-  float *encoder_sigmoid_t48_3 = (float *)(A + 2230272); /* [32, 32] */
-  float *encoder_tanh_t48 = (float *)(A + 2234368); /* [32, 32] */
-  float *encoder_add_t48_2 = (float *)(A + 2263040); /* [32, 32] */
-  float *encoder_tanh_t48_2 = (float *)(A + 2267136); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t48 + 96, encoder_add_t48 + 32, encoder_add_t47_2, encoder_add_t48, encoder_add_t48 + 64, encoder_sigmoid_t48, encoder_sigmoid_t48_2, encoder_sigmoid_t48_3, encoder_tanh_t48, encoder_add_t48_2, encoder_tanh_t48_2, encoder_mul_stack + 49152);
-  float *encoder_matmul_weight_hh_t49 = (float *)(A + 2246656); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t49_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 49152, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t49, encoder_matmul_weight_hh_t49_scratch);
-  float *encoder_add_t49 = (float *)(A + 852992); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 6272, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t49, P + 4352 /* encoder.bias_hh */, encoder_add_t49);
-  float *decoder_transpose_weight_hh = (float *)(A + 2246656); /* [32, 128] */
-  k4_transpose(P + 4608 /* decoder.weight_hh */, decoder_transpose_weight_hh);
-  float *encoder_sigmoid_t49 = (float *)(A + 16896); /* [32, 32] */
-  float *encoder_sigmoid_t49_2 = (float *)(A + 20992); /* [32, 32] */
-  float *encoder_sigmoid_t49_3 = (float *)(A + 25088); /* [32, 32] */
-  float *encoder_tanh_t49 = (float *)(A + 29184); /* [32, 32] */
-  float *encoder_add_t49_2 = (float *)(A + 33280); /* [32, 32] */
-  float *encoder_tanh_t49_2 = (float *)(A + 37376); /* [32, 32] */
-  float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t49 + 96, encoder_add_t49 + 32, encoder_add_t48_2, encoder_add_t49, encoder_add_t49 + 64, encoder_sigmoid_t49, encoder_sigmoid_t49_2, encoder_sigmoid_t49_3, encoder_tanh_t49, encoder_add_t49_2, encoder_tanh_t49_2, encoder_mul_stack_2);
-  float *decoder_matmul_weight_hh_t0 = (float *)(A + 852992); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t0_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t0, decoder_matmul_weight_hh_t0_scratch);
-  float *decoder_matmul_weight_ih_t0 = (float *)(A + 512); /* [32, 128] */
-  float *decoder_add_t0 = (float *)(A + 82432); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t0, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t0, P + 8832 /* decoder.bias_hh */, decoder_add_t0);
-  float *dense1_transpose_weight = (float *)(A + 1106944); /* [32, 1] */
-  k10_transpose(P + 8960 /* dense1.weight */, dense1_transpose_weight);
-  float *decoder_sigmoid_t0 = (float *)(A + 512); /* [32, 32] */
-  float *decoder_sigmoid_t0_2 = (float *)(A + 4608); /* [32, 32] */
-  float *decoder_sigmoid_t0_3 = (float *)(A + 8704); /* [32, 32] */
-  float *decoder_tanh_t0 = (float *)(A + 12800); /* [32, 32] */
-  float *decoder_add_t0_2 = (float *)(A + 852992); /* [32, 32] */
-  float *decoder_tanh_t0_2 = (float *)(A + 857088); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t0 + 96, decoder_add_t0 + 32, encoder_add_t49_2, decoder_add_t0, decoder_add_t0 + 64, decoder_sigmoid_t0, decoder_sigmoid_t0_2, decoder_sigmoid_t0_3, decoder_tanh_t0, decoder_add_t0_2, decoder_tanh_t0_2, encoder_mul_stack_2 + 1024);
-  float *dense1_matmul_weight_t0 = (float *)(A + 1107072); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 1024, dense1_transpose_weight, dense1_matmul_weight_t0);
-  float *out_forecast = (float *)(A + 861184); /* [32, 10, 1] */
-  k12_add(dense1_matmul_weight_t0, P + 8992 /* dense1.bias */, out_forecast);
+  float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
+  float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add_t48 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t48_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 48128, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6144, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t48, encoder_matmul_weight_hh_t48_scratch);
+  float *encoder_add_t47_2 = (float *)(A + 2222080); /* [32, 32] */
+  float *encoder_sigmoid_t48 = (float *)(A + 2230272); /* [32, 32] */
+  float *encoder_sigmoid_t48_2 = (float *)(A + 2234368); /* [32, 32] */
+  float *encoder_sigmoid_t48_3 = (float *)(A + 2238464); /* [32, 32] */
+  float *encoder_tanh_t48 = (float *)(A + 2242560); /* [32, 32] */
+  float *encoder_add_t48_2 = (float *)(A + 2246656); /* [32, 32] */
+  float *encoder_tanh_t48_2 = (float *)(A + 2250752); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t48 + 96, encoder_add_t48 + 32, encoder_add_t47_2, encoder_add_t48, encoder_add_t48 + 64, encoder_sigmoid_t48, encoder_sigmoid_t48_2, encoder_sigmoid_t48_3, encoder_tanh_t48, encoder_add_t48_2, encoder_tanh_t48_2, encoder_mul_stack + 49152);
+  float *encoder_add_t49 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t49_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 49152, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6272, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t49, encoder_matmul_weight_hh_t49_scratch);
+  float *decoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  k3_transpose(P + 4608 /* decoder.weight_hh */, decoder_transpose_weight_hh);
+  float *encoder_sigmoid_t49 = (float *)(A + 512); /* [32, 32] */
+  float *encoder_sigmoid_t49_2 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t49_3 = (float *)(A + 8704); /* [32, 32] */
+  float *encoder_tanh_t49 = (float *)(A + 12800); /* [32, 32] */
+  float *encoder_add_t49_2 = (float *)(A + 16896); /* [32, 32] */
+  float *encoder_tanh_t49_2 = (float *)(A + 20992); /* [32, 32] */
+  float *encoder_mul_stack_2 = (float *)(A + 25088); /* [10, 32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t49 + 96, encoder_add_t49 + 32, encoder_add_t48_2, encoder_add_t49, encoder_add_t49 + 64, encoder_sigmoid_t49, encoder_sigmoid_t49_2, encoder_sigmoid_t49_3, encoder_tanh_t49, encoder_add_t49_2, encoder_tanh_t49_2, encoder_mul_stack_2);
+  float *decoder_matmul_weight_hh_t0 = (float *)(A + 66048); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t0_scratch = A + 1074176; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t0, decoder_matmul_weight_hh_t0_scratch);
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
-  float *decoder_matmul_weight_ih_t1 = (float *)(A + 82432); /* [32, 128] */
-  k13_matmul(out_forecast, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t1);
-  float *decoder_matmul_weight_hh_t1 = (float *)(A + 98816); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t1_scratch = A + 862464; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 1024, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t1, decoder_matmul_weight_hh_t1_scratch);
-  float *decoder_add_t1 = (float *)(A + 115200); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t1, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t1, P + 8832 /* decoder.bias_hh */, decoder_add_t1);
-  float *decoder_sigmoid_t1 = (float *)(A + 862464); /* [32, 32] */
-  float *decoder_sigmoid_t1_2 = (float *)(A + 82432); /* [32, 32] */
-  float *decoder_sigmoid_t1_3 = (float *)(A + 86528); /* [32, 32] */
-  float *decoder_tanh_t1 = (float *)(A + 90624); /* [32, 32] */
-  float *decoder_add_t1_2 = (float *)(A + 94720); /* [32, 32] */
-  float *decoder_tanh_t1_2 = (float *)(A + 98816); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t1 + 96, decoder_add_t1 + 32, decoder_add_t0_2, decoder_add_t1, decoder_add_t1 + 64, decoder_sigmoid_t1, decoder_sigmoid_t1_2, decoder_sigmoid_t1_3, decoder_tanh_t1, decoder_add_t1_2, decoder_tanh_t1_2, encoder_mul_stack_2 + 2048);
-  float *dense1_matmul_weight_t1 = (float *)(A + 1107072); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 2048, dense1_transpose_weight, dense1_matmul_weight_t1);
-  k12_add(dense1_matmul_weight_t1, P + 8992 /* dense1.bias */, out_forecast + 1);
-  float *decoder_matmul_weight_ih_t2 = (float *)(A + 102912); /* [32, 128] */
-  k13_matmul(out_forecast + 1, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t2);
+  float *decoder_add_t0 = (float *)(A + 82432); /* [32, 128] */
+  k8_matmul(in->x + 49, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t0, P + 8832 /* decoder.bias_hh */, decoder_add_t0);
+  float *dense1_transpose_weight = (float *)(A + 1074176); /* [32, 1] */
+  k9_transpose(P + 8960 /* dense1.weight */, dense1_transpose_weight);
+  float *decoder_sigmoid_t0 = (float *)(A + 66048); /* [32, 32] */
+  float *decoder_sigmoid_t0_2 = (float *)(A + 70144); /* [32, 32] */
+  float *decoder_sigmoid_t0_3 = (float *)(A + 74240); /* [32, 32] */
+  float *decoder_tanh_t0 = (float *)(A + 78336); /* [32, 32] */
+  float *decoder_add_t0_2 = (float *)(A + 98816); /* [32, 32] */
+  float *decoder_tanh_t0_2 = (float *)(A + 102912); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t0 + 96, decoder_add_t0 + 32, encoder_add_t49_2, decoder_add_t0, decoder_add_t0 + 64, decoder_sigmoid_t0, decoder_sigmoid_t0_2, decoder_sigmoid_t0_3, decoder_tanh_t0, decoder_add_t0_2, decoder_tanh_t0_2, encoder_mul_stack_2 + 1024);
+  float *dense1_matmul_weight_t0 = (float *)(A + 1074304); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 1024, dense1_transpose_weight, dense1_matmul_weight_t0);
+  float *out_forecast = (float *)(A + 82432); /* [32, 10, 1] */
+  k11_add(dense1_matmul_weight_t0, P + 8992 /* dense1.bias */, out_forecast);
+  float *decoder_matmul_weight_hh_t1 = (float *)(A + 107008); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t1_scratch = A + 83712; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 1024, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t1, decoder_matmul_weight_hh_t1_scratch);
+  float *decoder_add_t1 = (float *)(A + 123392); /* [32, 128] */
+  k12_matmul(out_forecast, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t1, P + 8832 /* decoder.bias_hh */, decoder_add_t1);
+  float *decoder_sigmoid_t1 = (float *)(A + 83712); /* [32, 32] */
+  float *decoder_sigmoid_t1_2 = (float *)(A + 87808); /* [32, 32] */
+  float *decoder_sigmoid_t1_3 = (float *)(A + 91904); /* [32, 32] */
+  float *decoder_tanh_t1 = (float *)(A + 107008); /* [32, 32] */
+  float *decoder_add_t1_2 = (float *)(A + 111104); /* [32, 32] */
+  float *decoder_tanh_t1_2 = (float *)(A + 115200); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t1 + 96, decoder_add_t1 + 32, decoder_add_t0_2, decoder_add_t1, decoder_add_t1 + 64, decoder_sigmoid_t1, decoder_sigmoid_t1_2, decoder_sigmoid_t1_3, decoder_tanh_t1, decoder_add_t1_2, decoder_tanh_t1_2, encoder_mul_stack_2 + 2048);
+  float *dense1_matmul_weight_t1 = (float *)(A + 1074304); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 2048, dense1_transpose_weight, dense1_matmul_weight_t1);
+  k11_add(dense1_matmul_weight_t1, P + 8992 /* dense1.bias */, out_forecast + 1);
   float *decoder_matmul_weight_hh_t2 = (float *)(A + 119296); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t2_scratch = A + 866560; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 2048, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t2, decoder_matmul_weight_hh_t2_scratch);
+  char *decoder_matmul_weight_hh_t2_scratch = A + 96000; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 2048, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t2, decoder_matmul_weight_hh_t2_scratch);
   float *decoder_add_t2 = (float *)(A + 135680); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t2, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t2, P + 8832 /* decoder.bias_hh */, decoder_add_t2);
-  float *decoder_sigmoid_t2 = (float *)(A + 102912); /* [32, 32] */
-  float *decoder_sigmoid_t2_2 = (float *)(A + 107008); /* [32, 32] */
-  float *decoder_sigmoid_t2_3 = (float *)(A + 111104); /* [32, 32] */
-  float *decoder_tanh_t2 = (float *)(A + 115200); /* [32, 32] */
-  float *decoder_add_t2_2 = (float *)(A + 119296); /* [32, 32] */
-  float *decoder_tanh_t2_2 = (float *)(A + 123392); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t2 + 96, decoder_add_t2 + 32, decoder_add_t1_2, decoder_add_t2, decoder_add_t2 + 64, decoder_sigmoid_t2, decoder_sigmoid_t2_2, decoder_sigmoid_t2_3, decoder_tanh_t2, decoder_add_t2_2, decoder_tanh_t2_2, encoder_mul_stack_2 + 3072);
-  float *dense1_matmul_weight_t2 = (float *)(A + 1107072); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 3072, dense1_transpose_weight, dense1_matmul_weight_t2);
-  k12_add(dense1_matmul_weight_t2, P + 8992 /* dense1.bias */, out_forecast + 2);
-  float *decoder_matmul_weight_ih_t3 = (float *)(A + 127488); /* [32, 128] */
-  k13_matmul(out_forecast + 2, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t3);
-  float *decoder_matmul_weight_hh_t3 = (float *)(A + 143872); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t3_scratch = A + 866560; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 3072, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t3, decoder_matmul_weight_hh_t3_scratch);
+  k12_matmul(out_forecast + 1, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t2, P + 8832 /* decoder.bias_hh */, decoder_add_t2);
+  float *decoder_sigmoid_t2 = (float *)(A + 119296); /* [32, 32] */
+  float *decoder_sigmoid_t2_2 = (float *)(A + 123392); /* [32, 32] */
+  float *decoder_sigmoid_t2_3 = (float *)(A + 127488); /* [32, 32] */
+  float *decoder_tanh_t2 = (float *)(A + 131584); /* [32, 32] */
+  float *decoder_add_t2_2 = (float *)(A + 152064); /* [32, 32] */
+  float *decoder_tanh_t2_2 = (float *)(A + 156160); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t2 + 96, decoder_add_t2 + 32, decoder_add_t1_2, decoder_add_t2, decoder_add_t2 + 64, decoder_sigmoid_t2, decoder_sigmoid_t2_2, decoder_sigmoid_t2_3, decoder_tanh_t2, decoder_add_t2_2, decoder_tanh_t2_2, encoder_mul_stack_2 + 3072);
+  float *dense1_matmul_weight_t2 = (float *)(A + 1074304); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 3072, dense1_transpose_weight, dense1_matmul_weight_t2);
+  k11_add(dense1_matmul_weight_t2, P + 8992 /* dense1.bias */, out_forecast + 2);
+  float *decoder_matmul_weight_hh_t3 = (float *)(A + 135680); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t3_scratch = A + 96000; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 3072, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t3, decoder_matmul_weight_hh_t3_scratch);
   float *decoder_add_t3 = (float *)(A + 160256); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t3, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t3, P + 8832 /* decoder.bias_hh */, decoder_add_t3);
-  float *decoder_sigmoid_t3 = (float *)(A + 127488); /* [32, 32] */
-  float *decoder_sigmoid_t3_2 = (float *)(A + 131584); /* [32, 32] */
-  float *decoder_sigmoid_t3_3 = (float *)(A + 135680); /* [32, 32] */
-  float *decoder_tanh_t3 = (float *)(A + 139776); /* [32, 32] */
-  float *decoder_add_t3_2 = (float *)(A + 143872); /* [32, 32] */
-  float *decoder_tanh_t3_2 = (float *)(A + 147968); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t3 + 96, decoder_add_t3 + 32, decoder_add_t2_2, decoder_add_t3, decoder_add_t3 + 64, decoder_sigmoid_t3, decoder_sigmoid_t3_2, decoder_sigmoid_t3_3, decoder_tanh_t3, decoder_add_t3_2, decoder_tanh_t3_2, encoder_mul_stack_2 + 4096);
-  float *dense1_matmul_weight_t3 = (float *)(A + 1107072); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 4096, dense1_transpose_weight, dense1_matmul_weight_t3);
-  k12_add(dense1_matmul_weight_t3, P + 8992 /* dense1.bias */, out_forecast + 3);
-  float *decoder_matmul_weight_ih_t4 = (float *)(A + 152064); /* [32, 128] */
-  k13_matmul(out_forecast + 3, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t4);
-  float *decoder_matmul_weight_hh_t4 = (float *)(A + 168448); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t4_scratch = A + 866560; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 4096, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t4, decoder_matmul_weight_hh_t4_scratch);
+  k12_matmul(out_forecast + 2, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t3, P + 8832 /* decoder.bias_hh */, decoder_add_t3);
+  float *decoder_sigmoid_t3 = (float *)(A + 135680); /* [32, 32] */
+  float *decoder_sigmoid_t3_2 = (float *)(A + 139776); /* [32, 32] */
+  float *decoder_sigmoid_t3_3 = (float *)(A + 143872); /* [32, 32] */
+  float *decoder_tanh_t3 = (float *)(A + 147968); /* [32, 32] */
+  float *decoder_add_t3_2 = (float *)(A + 176640); /* [32, 32] */
+  float *decoder_tanh_t3_2 = (float *)(A + 180736); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t3 + 96, decoder_add_t3 + 32, decoder_add_t2_2, decoder_add_t3, decoder_add_t3 + 64, decoder_sigmoid_t3, decoder_sigmoid_t3_2, decoder_sigmoid_t3_3, decoder_tanh_t3, decoder_add_t3_2, decoder_tanh_t3_2, encoder_mul_stack_2 + 4096);
+  float *dense1_matmul_weight_t3 = (float *)(A + 1074304); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 4096, dense1_transpose_weight, dense1_matmul_weight_t3);
+  k11_add(dense1_matmul_weight_t3, P + 8992 /* dense1.bias */, out_forecast + 3);
+  float *decoder_matmul_weight_hh_t4 = (float *)(A + 160256); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t4_scratch = A + 96000; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 4096, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t4, decoder_matmul_weight_hh_t4_scratch);
+  float *decoder_add_t4 = (float *)(A + 184832); /* [32, 128] */
+  k12_matmul(out_forecast + 3, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t4, P + 8832 /* decoder.bias_hh */, decoder_add_t4);
+  float *decoder_sigmoid_t4 = (float *)(A + 160256); /* [32, 32] */
+  float *decoder_sigmoid_t4_2 = (float *)(A + 164352); /* [32, 32] */
+  float *decoder_sigmoid_t4_3 = (float *)(A + 168448); /* [32, 32] */
+  float *decoder_tanh_t4 = (float *)(A + 172544); /* [32, 32] */
+  float *decoder_add_t4_2 = (float *)(A + 201216); /* [32, 32] */
+  float *decoder_tanh_t4_2 = (float *)(A + 205312); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t4 + 96, decoder_add_t4 + 32, decoder_add_t3_2, decoder_add_t4, decoder_add_t4 + 64, decoder_sigmoid_t4, decoder_sigmoid_t4_2, decoder_sigmoid_t4_3, decoder_tanh_t4, decoder_add_t4_2, decoder_tanh_t4_2, encoder_mul_stack_2 + 5120);
+  float *dense1_matmul_weight_t4 = (float *)(A + 1074304); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 5120, dense1_transpose_weight, dense1_matmul_weight_t4);
+  k11_add(dense1_matmul_weight_t4, P + 8992 /* dense1.bias */, out_forecast + 4);
+  float *decoder_matmul_weight_hh_t5 = (float *)(A + 184832); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t5_scratch = A + 96000; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 5120, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t5, decoder_matmul_weight_hh_t5_scratch);
+  float *decoder_add_t5 = (float *)(A + 209408); /* [32, 128] */
+  k12_matmul(out_forecast + 4, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t5, P + 8832 /* decoder.bias_hh */, decoder_add_t5);
+  float *decoder_sigmoid_t5 = (float *)(A + 184832); /* [32, 32] */
+  float *decoder_sigmoid_t5_2 = (float *)(A + 188928); /* [32, 32] */
+  float *decoder_sigmoid_t5_3 = (float *)(A + 193024); /* [32, 32] */
+  float *decoder_tanh_t5 = (float *)(A + 197120); /* [32, 32] */
+  float *decoder_add_t5_2 = (float *)(A + 225792); /* [32, 32] */
+  float *decoder_tanh_t5_2 = (float *)(A + 229888); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t5 + 96, decoder_add_t5 + 32, decoder_add_t4_2, decoder_add_t5, decoder_add_t5 + 64, decoder_sigmoid_t5, decoder_sigmoid_t5_2, decoder_sigmoid_t5_3, decoder_tanh_t5, decoder_add_t5_2, decoder_tanh_t5_2, encoder_mul_stack_2 + 6144);
+  float *dense1_matmul_weight_t5 = (float *)(A + 1074304); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 6144, dense1_transpose_weight, dense1_matmul_weight_t5);
+  k11_add(dense1_matmul_weight_t5, P + 8992 /* dense1.bias */, out_forecast + 5);
+  float *decoder_matmul_weight_hh_t6 = (float *)(A + 209408); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t6_scratch = A + 96000; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 6144, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t6, decoder_matmul_weight_hh_t6_scratch);
+  float *decoder_add_t6 = (float *)(A + 233984); /* [32, 128] */
+  k12_matmul(out_forecast + 5, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t6, P + 8832 /* decoder.bias_hh */, decoder_add_t6);
+  float *decoder_sigmoid_t6 = (float *)(A + 209408); /* [32, 32] */
+  float *decoder_sigmoid_t6_2 = (float *)(A + 213504); /* [32, 32] */
+  float *decoder_sigmoid_t6_3 = (float *)(A + 217600); /* [32, 32] */
+  float *decoder_tanh_t6 = (float *)(A + 221696); /* [32, 32] */
+  float *decoder_add_t6_2 = (float *)(A + 250368); /* [32, 32] */
+  float *decoder_tanh_t6_2 = (float *)(A + 254464); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t6 + 96, decoder_add_t6 + 32, decoder_add_t5_2, decoder_add_t6, decoder_add_t6 + 64, decoder_sigmoid_t6, decoder_sigmoid_t6_2, decoder_sigmoid_t6_3, decoder_tanh_t6, decoder_add_t6_2, decoder_tanh_t6_2, encoder_mul_stack_2 + 7168);
+  float *dense1_matmul_weight_t6 = (float *)(A + 1074304); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 7168, dense1_transpose_weight, dense1_matmul_weight_t6);
+  k11_add(dense1_matmul_weight_t6, P + 8992 /* dense1.bias */, out_forecast + 6);
+  float *decoder_matmul_weight_hh_t7 = (float *)(A + 233984); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t7_scratch = A + 96000; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 7168, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t7, decoder_matmul_weight_hh_t7_scratch);
+  float *decoder_add_t7 = (float *)(A + 258560); /* [32, 128] */
+  k12_matmul(out_forecast + 6, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t7, P + 8832 /* decoder.bias_hh */, decoder_add_t7);
+  float *decoder_sigmoid_t7 = (float *)(A + 233984); /* [32, 32] */
+  float *decoder_sigmoid_t7_2 = (float *)(A + 238080); /* [32, 32] */
+  float *decoder_sigmoid_t7_3 = (float *)(A + 242176); /* [32, 32] */
+  float *decoder_tanh_t7 = (float *)(A + 246272); /* [32, 32] */
+  float *decoder_add_t7_2 = (float *)(A + 274944); /* [32, 32] */
+  float *decoder_tanh_t7_2 = (float *)(A + 279040); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t7 + 96, decoder_add_t7 + 32, decoder_add_t6_2, decoder_add_t7, decoder_add_t7 + 64, decoder_sigmoid_t7, decoder_sigmoid_t7_2, decoder_sigmoid_t7_3, decoder_tanh_t7, decoder_add_t7_2, decoder_tanh_t7_2, encoder_mul_stack_2 + 8192);
+  float *dense1_matmul_weight_t7 = (float *)(A + 1074304); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 8192, dense1_transpose_weight, dense1_matmul_weight_t7);
+  k11_add(dense1_matmul_weight_t7, P + 8992 /* dense1.bias */, out_forecast + 7);
+  float *decoder_matmul_weight_hh_t8 = (float *)(A + 258560); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t8_scratch = A + 96000; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 8192, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t8, decoder_matmul_weight_hh_t8_scratch);
+  float *decoder_add_t8 = (float *)(A + 283136); /* [32, 128] */
+  k12_matmul(out_forecast + 7, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t8, P + 8832 /* decoder.bias_hh */, decoder_add_t8);
+  float *decoder_sigmoid_t8 = (float *)(A + 258560); /* [32, 32] */
+  float *decoder_sigmoid_t8_2 = (float *)(A + 262656); /* [32, 32] */
+  float *decoder_sigmoid_t8_3 = (float *)(A + 266752); /* [32, 32] */
+  float *decoder_tanh_t8 = (float *)(A + 270848); /* [32, 32] */
+  float *decoder_add_t8_2 = (float *)(A + 299520); /* [32, 32] */
+  float *decoder_tanh_t8_2 = (float *)(A + 303616); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t8 + 96, decoder_add_t8 + 32, decoder_add_t7_2, decoder_add_t8, decoder_add_t8 + 64, decoder_sigmoid_t8, decoder_sigmoid_t8_2, decoder_sigmoid_t8_3, decoder_tanh_t8, decoder_add_t8_2, decoder_tanh_t8_2, encoder_mul_stack_2 + 9216);
+  float *dense1_matmul_weight_t8 = (float *)(A + 1074304); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 9216, dense1_transpose_weight, dense1_matmul_weight_t8);
+  k11_add(dense1_matmul_weight_t8, P + 8992 /* dense1.bias */, out_forecast + 8);
+  float *decoder_matmul_weight_hh_t9 = (float *)(A + 283136); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t9_scratch = A + 96000; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 9216, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t9, decoder_matmul_weight_hh_t9_scratch);
+  float *decoder_add_t9 = (float *)(A + 307712); /* [32, 128] */
+  k12_matmul(out_forecast + 8, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t9, P + 8832 /* decoder.bias_hh */, decoder_add_t9);
+  float *decoder_sigmoid_t9 = (float *)(A + 283136); /* [32, 32] */
+  float *decoder_sigmoid_t9_2 = (float *)(A + 287232); /* [32, 32] */
+  float *decoder_sigmoid_t9_3 = (float *)(A + 291328); /* [32, 32] */
+  float *decoder_tanh_t9 = (float *)(A + 295424); /* [32, 32] */
+  float *decoder_tanh_t9_2 = (float *)(A + 324096); /* [32, 32] */
+  float *decoder_mul_t9 = (float *)(A + 328192); /* [32, 32] */
+  k17_sigmoid_sigmoid_mul(decoder_add_t9 + 96, decoder_add_t9 + 32, decoder_add_t8_2, decoder_add_t9, decoder_add_t9 + 64, decoder_sigmoid_t9, decoder_sigmoid_t9_2, decoder_sigmoid_t9_3, decoder_tanh_t9, decoder_tanh_t9_2, decoder_mul_t9);
+  float *dense1_matmul_weight_t9 = (float *)A; /* [32, 1] */
+  k10_matmul(decoder_mul_t9, dense1_transpose_weight, dense1_matmul_weight_t9);
+  k11_add(dense1_matmul_weight_t9, P + 8992 /* dense1.bias */, out_forecast + 9);
+  float *line17_sub_t0 = (float *)A; /* [32, 1] */
+  float *line17_mul_t0 = (float *)(A + 128); /* [32, 1] */
+  k18_sub_mul(out_forecast, in->y, line17_sub_t0, line17_mul_t0);
+  float *line17_sum_to_t0 = (float *)(A + 256); /* [] */
+  k19_sum_to(line17_mul_t0, line17_sum_to_t0);
 }
 
 static void sine_seq2seq_grad_5(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *decoder_matmul_weight_ih_t4 = (float *)(A + 152064); /* [32, 128] */
-  float *decoder_matmul_weight_hh_t4 = (float *)(A + 168448); /* [32, 128] */
-  float *decoder_add_t4 = (float *)(A + 184832); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t4, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t4, P + 8832 /* decoder.bias_hh */, decoder_add_t4);
-  float *decoder_add_t3_2 = (float *)(A + 143872); /* [32, 32] */
-  float *decoder_sigmoid_t4 = (float *)(A + 152064); /* [32, 32] */
-  float *decoder_sigmoid_t4_2 = (float *)(A + 156160); /* [32, 32] */
-  float *decoder_sigmoid_t4_3 = (float *)(A + 160256); /* [32, 32] */
-  float *decoder_tanh_t4 = (float *)(A + 164352); /* [32, 32] */
-  float *decoder_add_t4_2 = (float *)(A + 168448); /* [32, 32] */
-  float *decoder_tanh_t4_2 = (float *)(A + 172544); /* [32, 32] */
-  float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t4 + 96, decoder_add_t4 + 32, decoder_add_t3_2, decoder_add_t4, decoder_add_t4 + 64, decoder_sigmoid_t4, decoder_sigmoid_t4_2, decoder_sigmoid_t4_3, decoder_tanh_t4, decoder_add_t4_2, decoder_tanh_t4_2, encoder_mul_stack_2 + 5120);
-  float *dense1_transpose_weight = (float *)(A + 1106944); /* [32, 1] */
-  float *dense1_matmul_weight_t4 = (float *)(A + 1107072); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 5120, dense1_transpose_weight, dense1_matmul_weight_t4);
-  float *out_forecast = (float *)(A + 861184); /* [32, 10, 1] */
-  k12_add(dense1_matmul_weight_t4, P + 8992 /* dense1.bias */, out_forecast + 4);
-  float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
-  float *decoder_matmul_weight_ih_t5 = (float *)(A + 176640); /* [32, 128] */
-  k13_matmul(out_forecast + 4, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t5);
-  float *decoder_transpose_weight_hh = (float *)(A + 2246656); /* [32, 128] */
-  float *decoder_matmul_weight_hh_t5 = (float *)(A + 193024); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t5_scratch = A + 866560; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 5120, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t5, decoder_matmul_weight_hh_t5_scratch);
-  float *decoder_add_t5 = (float *)(A + 209408); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t5, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t5, P + 8832 /* decoder.bias_hh */, decoder_add_t5);
-  float *decoder_sigmoid_t5 = (float *)(A + 176640); /* [32, 32] */
-  float *decoder_sigmoid_t5_2 = (float *)(A + 180736); /* [32, 32] */
-  float *decoder_sigmoid_t5_3 = (float *)(A + 184832); /* [32, 32] */
-  float *decoder_tanh_t5 = (float *)(A + 188928); /* [32, 32] */
-  float *decoder_add_t5_2 = (float *)(A + 193024); /* [32, 32] */
-  float *decoder_tanh_t5_2 = (float *)(A + 197120); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t5 + 96, decoder_add_t5 + 32, decoder_add_t4_2, decoder_add_t5, decoder_add_t5 + 64, decoder_sigmoid_t5, decoder_sigmoid_t5_2, decoder_sigmoid_t5_3, decoder_tanh_t5, decoder_add_t5_2, decoder_tanh_t5_2, encoder_mul_stack_2 + 6144);
-  float *dense1_matmul_weight_t5 = (float *)(A + 1107072); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 6144, dense1_transpose_weight, dense1_matmul_weight_t5);
-  k12_add(dense1_matmul_weight_t5, P + 8992 /* dense1.bias */, out_forecast + 5);
-  float *decoder_matmul_weight_ih_t6 = (float *)(A + 201216); /* [32, 128] */
-  k13_matmul(out_forecast + 5, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t6);
-  float *decoder_matmul_weight_hh_t6 = (float *)(A + 217600); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t6_scratch = A + 866560; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 6144, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t6, decoder_matmul_weight_hh_t6_scratch);
-  float *decoder_add_t6 = (float *)(A + 233984); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t6, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t6, P + 8832 /* decoder.bias_hh */, decoder_add_t6);
-  float *decoder_sigmoid_t6 = (float *)(A + 201216); /* [32, 32] */
-  float *decoder_sigmoid_t6_2 = (float *)(A + 205312); /* [32, 32] */
-  float *decoder_sigmoid_t6_3 = (float *)(A + 209408); /* [32, 32] */
-  float *decoder_tanh_t6 = (float *)(A + 213504); /* [32, 32] */
-  float *decoder_add_t6_2 = (float *)(A + 217600); /* [32, 32] */
-  float *decoder_tanh_t6_2 = (float *)(A + 221696); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t6 + 96, decoder_add_t6 + 32, decoder_add_t5_2, decoder_add_t6, decoder_add_t6 + 64, decoder_sigmoid_t6, decoder_sigmoid_t6_2, decoder_sigmoid_t6_3, decoder_tanh_t6, decoder_add_t6_2, decoder_tanh_t6_2, encoder_mul_stack_2 + 7168);
-  float *dense1_matmul_weight_t6 = (float *)(A + 1107072); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 7168, dense1_transpose_weight, dense1_matmul_weight_t6);
-  k12_add(dense1_matmul_weight_t6, P + 8992 /* dense1.bias */, out_forecast + 6);
-  float *decoder_matmul_weight_ih_t7 = (float *)(A + 225792); /* [32, 128] */
-  k13_matmul(out_forecast + 6, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t7);
-  float *decoder_matmul_weight_hh_t7 = (float *)(A + 242176); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t7_scratch = A + 866560; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 7168, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t7, decoder_matmul_weight_hh_t7_scratch);
-  float *decoder_add_t7 = (float *)(A + 258560); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t7, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t7, P + 8832 /* decoder.bias_hh */, decoder_add_t7);
-  float *decoder_sigmoid_t7 = (float *)(A + 225792); /* [32, 32] */
-  float *decoder_sigmoid_t7_2 = (float *)(A + 229888); /* [32, 32] */
-  float *decoder_sigmoid_t7_3 = (float *)(A + 233984); /* [32, 32] */
-  float *decoder_tanh_t7 = (float *)(A + 238080); /* [32, 32] */
-  float *decoder_add_t7_2 = (float *)(A + 242176); /* [32, 32] */
-  float *decoder_tanh_t7_2 = (float *)(A + 246272); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t7 + 96, decoder_add_t7 + 32, decoder_add_t6_2, decoder_add_t7, decoder_add_t7 + 64, decoder_sigmoid_t7, decoder_sigmoid_t7_2, decoder_sigmoid_t7_3, decoder_tanh_t7, decoder_add_t7_2, decoder_tanh_t7_2, encoder_mul_stack_2 + 8192);
-  float *dense1_matmul_weight_t7 = (float *)(A + 1107072); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 8192, dense1_transpose_weight, dense1_matmul_weight_t7);
-  k12_add(dense1_matmul_weight_t7, P + 8992 /* dense1.bias */, out_forecast + 7);
-  float *decoder_matmul_weight_ih_t8 = (float *)(A + 250368); /* [32, 128] */
-  k13_matmul(out_forecast + 7, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t8);
-  float *decoder_matmul_weight_hh_t8 = (float *)(A + 266752); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t8_scratch = A + 866560; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 8192, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t8, decoder_matmul_weight_hh_t8_scratch);
-  float *decoder_add_t8 = (float *)(A + 283136); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t8, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t8, P + 8832 /* decoder.bias_hh */, decoder_add_t8);
-  float *decoder_sigmoid_t8 = (float *)(A + 250368); /* [32, 32] */
-  float *decoder_sigmoid_t8_2 = (float *)(A + 254464); /* [32, 32] */
-  float *decoder_sigmoid_t8_3 = (float *)(A + 258560); /* [32, 32] */
-  float *decoder_tanh_t8 = (float *)(A + 262656); /* [32, 32] */
-  float *decoder_add_t8_2 = (float *)(A + 266752); /* [32, 32] */
-  float *decoder_tanh_t8_2 = (float *)(A + 270848); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t8 + 96, decoder_add_t8 + 32, decoder_add_t7_2, decoder_add_t8, decoder_add_t8 + 64, decoder_sigmoid_t8, decoder_sigmoid_t8_2, decoder_sigmoid_t8_3, decoder_tanh_t8, decoder_add_t8_2, decoder_tanh_t8_2, encoder_mul_stack_2 + 9216);
-  float *dense1_matmul_weight_t8 = (float *)(A + 1107072); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 9216, dense1_transpose_weight, dense1_matmul_weight_t8);
-  k12_add(dense1_matmul_weight_t8, P + 8992 /* dense1.bias */, out_forecast + 8);
-  float *decoder_matmul_weight_ih_t9 = (float *)(A + 274944); /* [32, 128] */
-  k13_matmul(out_forecast + 8, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t9);
-  float *decoder_matmul_weight_hh_t9 = (float *)(A + 291328); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t9_scratch = A + 866560; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 9216, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t9, decoder_matmul_weight_hh_t9_scratch);
-  float *decoder_add_t9 = (float *)(A + 2246656); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t9, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t9, P + 8832 /* decoder.bias_hh */, decoder_add_t9);
-  float *decoder_sigmoid_t9 = (float *)(A + 274944); /* [32, 32] */
-  float *decoder_sigmoid_t9_2 = (float *)(A + 279040); /* [32, 32] */
-  float *decoder_sigmoid_t9_3 = (float *)(A + 283136); /* [32, 32] */
-  float *decoder_tanh_t9 = (float *)(A + 287232); /* [32, 32] */
-  float *decoder_tanh_t9_2 = (float *)(A + 291328); /* [32, 32] */
-  float *decoder_mul_t9 = (float *)(A + 295424); /* [32, 32] */
-  k18_sigmoid_sigmoid_mul(decoder_add_t9 + 96, decoder_add_t9 + 32, decoder_add_t8_2, decoder_add_t9, decoder_add_t9 + 64, decoder_sigmoid_t9, decoder_sigmoid_t9_2, decoder_sigmoid_t9_3, decoder_tanh_t9, decoder_tanh_t9_2, decoder_mul_t9);
-  float *dense1_matmul_weight_t9 = (float *)A; /* [32, 1] */
-  k11_matmul(decoder_mul_t9, dense1_transpose_weight, dense1_matmul_weight_t9);
-  k12_add(dense1_matmul_weight_t9, P + 8992 /* dense1.bias */, out_forecast + 9);
-  float *line17_sub_t0 = (float *)A; /* [32, 1] */
-  float *line17_mul_t0 = (float *)(A + 128); /* [32, 1] */
-  k19_sub_mul(out_forecast, in->y, line17_sub_t0, line17_mul_t0);
-  float *line17_sum_to_t0 = (float *)(A + 256); /* [] */
-  k20_sum_to(line17_mul_t0, line17_sum_to_t0);
+  float *out_forecast = (float *)(A + 82432); /* [32, 10, 1] */
   float *line17_sub_t1 = (float *)(A + 128); /* [32, 1] */
   float *line17_mul_t1 = (float *)(A + 320); /* [32, 1] */
-  k19_sub_mul(out_forecast + 1, in->y + 1, line17_sub_t1, line17_mul_t1);
+  k18_sub_mul(out_forecast + 1, in->y + 1, line17_sub_t1, line17_mul_t1);
   float *line17_sum_to_t1 = (float *)(A + 448); /* [] */
-  k20_sum_to(line17_mul_t1, line17_sum_to_t1);
+  k19_sum_to(line17_mul_t1, line17_sum_to_t1);
   float *line17_sub_t2 = (float *)(A + 320); /* [32, 1] */
-  float *line17_mul_t2 = (float *)(A + 1106944); /* [32, 1] */
-  k19_sub_mul(out_forecast + 2, in->y + 2, line17_sub_t2, line17_mul_t2);
-  float *line17_sum_to_t2 = (float *)(A + 1107072); /* [] */
-  k20_sum_to(line17_mul_t2, line17_sum_to_t2);
-  float *line17_sub_t3 = (float *)(A + 1106944); /* [32, 1] */
-  float *line17_mul_t3 = (float *)(A + 1107136); /* [32, 1] */
-  k19_sub_mul(out_forecast + 3, in->y + 3, line17_sub_t3, line17_mul_t3);
-  float *line17_sum_to_t3 = (float *)(A + 1107264); /* [] */
-  k20_sum_to(line17_mul_t3, line17_sum_to_t3);
-  float *line17_sub_t4 = (float *)(A + 1107136); /* [32, 1] */
-  float *line17_mul_t4 = (float *)(A + 1107328); /* [32, 1] */
-  k19_sub_mul(out_forecast + 4, in->y + 4, line17_sub_t4, line17_mul_t4);
-  float *line17_sum_to_t4 = (float *)(A + 1107456); /* [] */
-  k20_sum_to(line17_mul_t4, line17_sum_to_t4);
-  float *line17_sub_t5 = (float *)(A + 1107328); /* [32, 1] */
-  float *line17_mul_t5 = (float *)(A + 1107520); /* [32, 1] */
-  k19_sub_mul(out_forecast + 5, in->y + 5, line17_sub_t5, line17_mul_t5);
-  float *line17_sum_to_t5 = (float *)(A + 1107648); /* [] */
-  k20_sum_to(line17_mul_t5, line17_sum_to_t5);
-  float *line17_sub_t6 = (float *)(A + 1107520); /* [32, 1] */
-  float *line17_mul_t6 = (float *)(A + 1107712); /* [32, 1] */
-  k19_sub_mul(out_forecast + 6, in->y + 6, line17_sub_t6, line17_mul_t6);
-  float *line17_sum_to_t6 = (float *)(A + 1107840); /* [] */
-  k20_sum_to(line17_mul_t6, line17_sum_to_t6);
-  float *line17_sub_t7 = (float *)(A + 1107712); /* [32, 1] */
-  float *line17_mul_t7 = (float *)(A + 866560); /* [32, 1] */
-  k19_sub_mul(out_forecast + 7, in->y + 7, line17_sub_t7, line17_mul_t7);
-  float *line17_sum_to_t7 = (float *)(A + 1107904); /* [] */
-  k20_sum_to(line17_mul_t7, line17_sum_to_t7);
-  float *line17_sub_t8 = (float *)(A + 866560); /* [32, 1] */
-  float *line17_mul_t8 = (float *)(A + 866688); /* [32, 1] */
-  k19_sub_mul(out_forecast + 8, in->y + 8, line17_sub_t8, line17_mul_t8);
-  float *line17_sum_to_t8 = (float *)(A + 866816); /* [] */
-  k20_sum_to(line17_mul_t8, line17_sum_to_t8);
-  float *line17_sub_t9 = (float *)(A + 866688); /* [32, 1] */
-  float *line17_mul_t9 = (float *)(A + 866880); /* [32, 1] */
-  k19_sub_mul(out_forecast + 9, in->y + 9, line17_sub_t9, line17_mul_t9);
-  float *line17_sum_to_t9 = (float *)(A + 867008); /* [] */
-  k20_sum_to(line17_mul_t9, line17_sum_to_t9);
-  float *d_dense1_addn_stack = (float *)(A + 867072); /* [10, 32, 1] */
-  k21_mul_addn(line17_sub_t9, d_dense1_addn_stack + 288);
-  float *d_dense1_matmul_weight_t9 = (float *)(A + 2246656); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 288, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t9);
-  float *d_decoder_mul_t9 = (float *)(A + 2250752); /* [32, 32] */
-  float *d_decoder_mul_concat_stack = (float *)(A + 299520); /* [10, 32, 128] */
-  k23_mul_mul_sub(d_dense1_matmul_weight_t9, decoder_sigmoid_t9, decoder_tanh_t9_2, decoder_sigmoid_t9_2, decoder_tanh_t9, decoder_sigmoid_t9_3, decoder_add_t8_2, d_decoder_mul_t9, d_decoder_mul_concat_stack + 36864, d_decoder_mul_concat_stack + 36896, d_decoder_mul_concat_stack + 36928);
-  k24_mul_sub_mul(d_dense1_matmul_weight_t9, decoder_tanh_t9_2, decoder_sigmoid_t9, d_decoder_mul_concat_stack + 36960);
-  float *d_decoder_matmul_weight_hh_t9 = (float *)(A + 266752); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t9_scratch = A + 2246656; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 36864, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t9, d_decoder_matmul_weight_hh_t9_scratch);
-  float *d_decoder_matmul_weight_ih_t9 = (float *)(A + 866688); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 36864, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t9);
-  k27_mul_addn_addn(line17_sub_t8, d_decoder_matmul_weight_ih_t9, d_dense1_addn_stack + 256);
-  float *d_dense1_matmul_weight_t8 = (float *)(A + 2246656); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 256, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t8);
-  float *d_decoder_mul_t8 = (float *)(A + 2254848); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t9, d_dense1_matmul_weight_t8, decoder_sigmoid_t8, decoder_tanh_t8_2, d_decoder_mul_t9, decoder_sigmoid_t8_2, decoder_tanh_t8, decoder_sigmoid_t8_3, decoder_add_t7_2, d_decoder_mul_t8, d_decoder_mul_concat_stack + 32768, d_decoder_mul_concat_stack + 32800, d_decoder_mul_concat_stack + 32832, d_decoder_mul_concat_stack + 32864);
-  float *d_decoder_matmul_weight_hh_t8 = (float *)(A + 242176); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t8_scratch = A + 2258944; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 32768, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t8, d_decoder_matmul_weight_hh_t8_scratch);
-  float *d_decoder_matmul_weight_ih_t8 = (float *)(A + 866880); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 32768, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t8);
-  k27_mul_addn_addn(line17_sub_t7, d_decoder_matmul_weight_ih_t8, d_dense1_addn_stack + 224);
-  float *d_dense1_matmul_weight_t7 = (float *)(A + 2258944); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 224, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t7);
-  float *d_decoder_mul_t7 = (float *)(A + 2246656); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t8, d_dense1_matmul_weight_t7, decoder_sigmoid_t7, decoder_tanh_t7_2, d_decoder_mul_t8, decoder_sigmoid_t7_2, decoder_tanh_t7, decoder_sigmoid_t7_3, decoder_add_t6_2, d_decoder_mul_t7, d_decoder_mul_concat_stack + 28672, d_decoder_mul_concat_stack + 28704, d_decoder_mul_concat_stack + 28736, d_decoder_mul_concat_stack + 28768);
-  float *d_decoder_matmul_weight_hh_t7 = (float *)(A + 217600); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t7_scratch = A + 2250752; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 28672, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t7, d_decoder_matmul_weight_hh_t7_scratch);
-  float *d_decoder_matmul_weight_ih_t7 = (float *)(A + 866880); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 28672, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t7);
-  k27_mul_addn_addn(line17_sub_t6, d_decoder_matmul_weight_ih_t7, d_dense1_addn_stack + 192);
-  float *d_dense1_matmul_weight_t6 = (float *)(A + 2250752); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 192, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t6);
-  float *d_decoder_mul_t6 = (float *)(A + 2254848); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t7, d_dense1_matmul_weight_t6, decoder_sigmoid_t6, decoder_tanh_t6_2, d_decoder_mul_t7, decoder_sigmoid_t6_2, decoder_tanh_t6, decoder_sigmoid_t6_3, decoder_add_t5_2, d_decoder_mul_t6, d_decoder_mul_concat_stack + 24576, d_decoder_mul_concat_stack + 24608, d_decoder_mul_concat_stack + 24640, d_decoder_mul_concat_stack + 24672);
-  float *d_decoder_matmul_weight_hh_t6 = (float *)(A + 193024); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t6_scratch = A + 2258944; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 24576, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t6, d_decoder_matmul_weight_hh_t6_scratch);
-  float *d_decoder_matmul_weight_ih_t6 = (float *)(A + 866880); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 24576, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t6);
-  k27_mul_addn_addn(line17_sub_t5, d_decoder_matmul_weight_ih_t6, d_dense1_addn_stack + 160);
-  float *d_dense1_matmul_weight_t5 = (float *)(A + 2258944); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 160, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t5);
-  float *d_decoder_mul_t5 = (float *)(A + 2246656); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t6, d_dense1_matmul_weight_t5, decoder_sigmoid_t5, decoder_tanh_t5_2, d_decoder_mul_t6, decoder_sigmoid_t5_2, decoder_tanh_t5, decoder_sigmoid_t5_3, decoder_add_t4_2, d_decoder_mul_t5, d_decoder_mul_concat_stack + 20480, d_decoder_mul_concat_stack + 20512, d_decoder_mul_concat_stack + 20544, d_decoder_mul_concat_stack + 20576);
-  float *d_decoder_matmul_weight_hh_t5 = (float *)(A + 168448); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t5_scratch = A + 2250752; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 20480, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t5, d_decoder_matmul_weight_hh_t5_scratch);
-  float *d_decoder_matmul_weight_ih_t5 = (float *)(A + 866880); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 20480, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t5);
+  float *line17_mul_t2 = (float *)(A + 1074176); /* [32, 1] */
+  k18_sub_mul(out_forecast + 2, in->y + 2, line17_sub_t2, line17_mul_t2);
+  float *line17_sum_to_t2 = (float *)(A + 1074304); /* [] */
+  k19_sum_to(line17_mul_t2, line17_sum_to_t2);
+  float *line17_sub_t3 = (float *)(A + 1074176); /* [32, 1] */
+  float *line17_mul_t3 = (float *)(A + 1074368); /* [32, 1] */
+  k18_sub_mul(out_forecast + 3, in->y + 3, line17_sub_t3, line17_mul_t3);
+  float *line17_sum_to_t3 = (float *)(A + 1074496); /* [] */
+  k19_sum_to(line17_mul_t3, line17_sum_to_t3);
+  float *line17_sub_t4 = (float *)(A + 1074368); /* [32, 1] */
+  float *line17_mul_t4 = (float *)(A + 1074560); /* [32, 1] */
+  k18_sub_mul(out_forecast + 4, in->y + 4, line17_sub_t4, line17_mul_t4);
+  float *line17_sum_to_t4 = (float *)(A + 1074688); /* [] */
+  k19_sum_to(line17_mul_t4, line17_sum_to_t4);
+  float *line17_sub_t5 = (float *)(A + 1074560); /* [32, 1] */
+  float *line17_mul_t5 = (float *)(A + 1074752); /* [32, 1] */
+  k18_sub_mul(out_forecast + 5, in->y + 5, line17_sub_t5, line17_mul_t5);
+  float *line17_sum_to_t5 = (float *)(A + 1074880); /* [] */
+  k19_sum_to(line17_mul_t5, line17_sum_to_t5);
+  float *line17_sub_t6 = (float *)(A + 1074752); /* [32, 1] */
+  float *line17_mul_t6 = (float *)(A + 1074944); /* [32, 1] */
+  k18_sub_mul(out_forecast + 6, in->y + 6, line17_sub_t6, line17_mul_t6);
+  float *line17_sum_to_t6 = (float *)(A + 1075072); /* [] */
+  k19_sum_to(line17_mul_t6, line17_sum_to_t6);
+  float *line17_sub_t7 = (float *)(A + 1074944); /* [32, 1] */
+  float *line17_mul_t7 = (float *)(A + 96000); /* [32, 1] */
+  k18_sub_mul(out_forecast + 7, in->y + 7, line17_sub_t7, line17_mul_t7);
+  float *line17_sum_to_t7 = (float *)(A + 1075136); /* [] */
+  k19_sum_to(line17_mul_t7, line17_sum_to_t7);
+  float *line17_sub_t8 = (float *)(A + 96000); /* [32, 1] */
+  float *line17_mul_t8 = (float *)(A + 96128); /* [32, 1] */
+  k18_sub_mul(out_forecast + 8, in->y + 8, line17_sub_t8, line17_mul_t8);
+  float *line17_sum_to_t8 = (float *)(A + 96256); /* [] */
+  k19_sum_to(line17_mul_t8, line17_sum_to_t8);
+  float *line17_sub_t9 = (float *)(A + 96128); /* [32, 1] */
+  float *line17_mul_t9 = (float *)(A + 96320); /* [32, 1] */
+  k18_sub_mul(out_forecast + 9, in->y + 9, line17_sub_t9, line17_mul_t9);
+  float *line17_sum_to_t9 = (float *)(A + 96448); /* [] */
+  k19_sum_to(line17_mul_t9, line17_sum_to_t9);
+  float *d_dense1_addn_stack = (float *)(A + 96512); /* [10, 32, 1] */
+  k20_mul_addn(line17_sub_t9, d_dense1_addn_stack + 288);
+  float *d_dense1_matmul_weight_t9 = (float *)(A + 307712); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 288, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t9);
+  float *decoder_sigmoid_t9 = (float *)(A + 283136); /* [32, 32] */
+  float *decoder_tanh_t9_2 = (float *)(A + 324096); /* [32, 32] */
+  float *decoder_sigmoid_t9_2 = (float *)(A + 287232); /* [32, 32] */
+  float *decoder_tanh_t9 = (float *)(A + 295424); /* [32, 32] */
+  float *decoder_sigmoid_t9_3 = (float *)(A + 291328); /* [32, 32] */
+  float *decoder_add_t8_2 = (float *)(A + 299520); /* [32, 32] */
+  float *d_decoder_mul_t9 = (float *)(A + 311808); /* [32, 32] */
+  float *d_decoder_mul_concat_stack = (float *)(A + 332288); /* [10, 32, 128] */
+  k22_mul_mul_sub(d_dense1_matmul_weight_t9, decoder_sigmoid_t9, decoder_tanh_t9_2, decoder_sigmoid_t9_2, decoder_tanh_t9, decoder_sigmoid_t9_3, decoder_add_t8_2, d_decoder_mul_t9, d_decoder_mul_concat_stack + 36864, d_decoder_mul_concat_stack + 36896, d_decoder_mul_concat_stack + 36928);
+  k23_mul_sub_mul(d_dense1_matmul_weight_t9, decoder_tanh_t9_2, decoder_sigmoid_t9, d_decoder_mul_concat_stack + 36960);
+  float *d_decoder_matmul_weight_ih_t9 = (float *)(A + 96128); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 36864, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t9);
+  k25_mul_addn_addn(line17_sub_t8, d_decoder_matmul_weight_ih_t9, d_dense1_addn_stack + 256);
+  float *d_dense1_matmul_weight_t8 = (float *)(A + 307712); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 256, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t8);
+  float *decoder_sigmoid_t8 = (float *)(A + 258560); /* [32, 32] */
+  float *decoder_tanh_t8_2 = (float *)(A + 303616); /* [32, 32] */
+  float *decoder_sigmoid_t8_2 = (float *)(A + 262656); /* [32, 32] */
+  float *decoder_tanh_t8 = (float *)(A + 270848); /* [32, 32] */
+  float *decoder_sigmoid_t8_3 = (float *)(A + 266752); /* [32, 32] */
+  float *decoder_add_t7_2 = (float *)(A + 274944); /* [32, 32] */
+  float *d_decoder_mul_t8 = (float *)(A + 315904); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t9_scratch = A + 320000; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 36864, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t8, decoder_sigmoid_t8, decoder_tanh_t8_2, d_decoder_mul_t9, decoder_sigmoid_t8_2, decoder_tanh_t8, decoder_sigmoid_t8_3, decoder_add_t7_2, d_decoder_mul_t8, d_decoder_mul_concat_stack + 32768, d_decoder_mul_concat_stack + 32800, d_decoder_mul_concat_stack + 32832, d_decoder_mul_concat_stack + 32864, d_decoder_matmul_weight_hh_t9_scratch);
+  float *d_decoder_matmul_weight_ih_t8 = (float *)(A + 96320); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 32768, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t8);
+  k25_mul_addn_addn(line17_sub_t7, d_decoder_matmul_weight_ih_t8, d_dense1_addn_stack + 224);
+  float *d_dense1_matmul_weight_t7 = (float *)(A + 320000); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 224, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t7);
+  float *decoder_sigmoid_t7 = (float *)(A + 233984); /* [32, 32] */
+  float *decoder_tanh_t7_2 = (float *)(A + 279040); /* [32, 32] */
+  float *decoder_sigmoid_t7_2 = (float *)(A + 238080); /* [32, 32] */
+  float *decoder_tanh_t7 = (float *)(A + 246272); /* [32, 32] */
+  float *decoder_sigmoid_t7_3 = (float *)(A + 242176); /* [32, 32] */
+  float *decoder_add_t6_2 = (float *)(A + 250368); /* [32, 32] */
+  float *d_decoder_mul_t7 = (float *)(A + 324096); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t8_scratch = A + 258560; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 32768, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t7, decoder_sigmoid_t7, decoder_tanh_t7_2, d_decoder_mul_t8, decoder_sigmoid_t7_2, decoder_tanh_t7, decoder_sigmoid_t7_3, decoder_add_t6_2, d_decoder_mul_t7, d_decoder_mul_concat_stack + 28672, d_decoder_mul_concat_stack + 28704, d_decoder_mul_concat_stack + 28736, d_decoder_mul_concat_stack + 28768, d_decoder_matmul_weight_hh_t8_scratch);
+  float *d_decoder_matmul_weight_ih_t7 = (float *)(A + 96320); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 28672, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t7);
+  k25_mul_addn_addn(line17_sub_t6, d_decoder_matmul_weight_ih_t7, d_dense1_addn_stack + 192);
+  float *d_dense1_matmul_weight_t6 = (float *)(A + 233984); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 192, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t6);
+  float *decoder_sigmoid_t6 = (float *)(A + 209408); /* [32, 32] */
+  float *decoder_tanh_t6_2 = (float *)(A + 254464); /* [32, 32] */
+  float *decoder_sigmoid_t6_2 = (float *)(A + 213504); /* [32, 32] */
+  float *decoder_tanh_t6 = (float *)(A + 221696); /* [32, 32] */
+  float *decoder_sigmoid_t6_3 = (float *)(A + 217600); /* [32, 32] */
+  float *decoder_add_t5_2 = (float *)(A + 225792); /* [32, 32] */
+  float *d_decoder_mul_t6 = (float *)(A + 238080); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t7_scratch = A + 242176; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 28672, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t6, decoder_sigmoid_t6, decoder_tanh_t6_2, d_decoder_mul_t7, decoder_sigmoid_t6_2, decoder_tanh_t6, decoder_sigmoid_t6_3, decoder_add_t5_2, d_decoder_mul_t6, d_decoder_mul_concat_stack + 24576, d_decoder_mul_concat_stack + 24608, d_decoder_mul_concat_stack + 24640, d_decoder_mul_concat_stack + 24672, d_decoder_matmul_weight_hh_t7_scratch);
+  float *d_decoder_matmul_weight_ih_t6 = (float *)(A + 96320); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 24576, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t6);
+  k25_mul_addn_addn(line17_sub_t5, d_decoder_matmul_weight_ih_t6, d_dense1_addn_stack + 160);
+  float *d_dense1_matmul_weight_t5 = (float *)(A + 233984); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 160, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t5);
+  float *decoder_sigmoid_t5 = (float *)(A + 184832); /* [32, 32] */
+  float *decoder_tanh_t5_2 = (float *)(A + 229888); /* [32, 32] */
+  float *decoder_sigmoid_t5_2 = (float *)(A + 188928); /* [32, 32] */
+  float *decoder_tanh_t5 = (float *)(A + 197120); /* [32, 32] */
+  float *decoder_sigmoid_t5_3 = (float *)(A + 193024); /* [32, 32] */
+  float *decoder_add_t4_2 = (float *)(A + 201216); /* [32, 32] */
+  float *d_decoder_mul_t5 = (float *)(A + 209408); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t6_scratch = A + 213504; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 24576, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t5, decoder_sigmoid_t5, decoder_tanh_t5_2, d_decoder_mul_t6, decoder_sigmoid_t5_2, decoder_tanh_t5, decoder_sigmoid_t5_3, decoder_add_t4_2, d_decoder_mul_t5, d_decoder_mul_concat_stack + 20480, d_decoder_mul_concat_stack + 20512, d_decoder_mul_concat_stack + 20544, d_decoder_mul_concat_stack + 20576, d_decoder_matmul_weight_hh_t6_scratch);
+  float *d_decoder_matmul_weight_ih_t5 = (float *)(A + 96320); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 20480, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t5);
+  k25_mul_addn_addn(line17_sub_t4, d_decoder_matmul_weight_ih_t5, d_dense1_addn_stack + 128);
+  float *d_dense1_matmul_weight_t4 = (float *)(A + 184832); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 128, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t4);
+  float *decoder_sigmoid_t4 = (float *)(A + 160256); /* [32, 32] */
+  float *decoder_tanh_t4_2 = (float *)(A + 205312); /* [32, 32] */
+  float *decoder_sigmoid_t4_2 = (float *)(A + 164352); /* [32, 32] */
+  float *decoder_tanh_t4 = (float *)(A + 172544); /* [32, 32] */
+  float *decoder_sigmoid_t4_3 = (float *)(A + 168448); /* [32, 32] */
+  float *decoder_add_t3_2 = (float *)(A + 176640); /* [32, 32] */
+  float *d_decoder_mul_t4 = (float *)(A + 188928); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t5_scratch = A + 193024; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 20480, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t4, decoder_sigmoid_t4, decoder_tanh_t4_2, d_decoder_mul_t5, decoder_sigmoid_t4_2, decoder_tanh_t4, decoder_sigmoid_t4_3, decoder_add_t3_2, d_decoder_mul_t4, d_decoder_mul_concat_stack + 16384, d_decoder_mul_concat_stack + 16416, d_decoder_mul_concat_stack + 16448, d_decoder_mul_concat_stack + 16480, d_decoder_matmul_weight_hh_t5_scratch);
+  float *d_decoder_matmul_weight_ih_t4 = (float *)(A + 96320); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 16384, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t4);
+  k25_mul_addn_addn(line17_sub_t3, d_decoder_matmul_weight_ih_t4, d_dense1_addn_stack + 96);
+  float *d_dense1_matmul_weight_t3 = (float *)(A + 184832); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 96, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t3);
+  float *decoder_sigmoid_t3 = (float *)(A + 135680); /* [32, 32] */
+  float *decoder_tanh_t3_2 = (float *)(A + 180736); /* [32, 32] */
+  float *decoder_sigmoid_t3_2 = (float *)(A + 139776); /* [32, 32] */
+  float *decoder_tanh_t3 = (float *)(A + 147968); /* [32, 32] */
+  float *decoder_sigmoid_t3_3 = (float *)(A + 143872); /* [32, 32] */
+  float *decoder_add_t2_2 = (float *)(A + 152064); /* [32, 32] */
+  float *d_decoder_mul_t3 = (float *)(A + 160256); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t4_scratch = A + 164352; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 16384, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t3, decoder_sigmoid_t3, decoder_tanh_t3_2, d_decoder_mul_t4, decoder_sigmoid_t3_2, decoder_tanh_t3, decoder_sigmoid_t3_3, decoder_add_t2_2, d_decoder_mul_t3, d_decoder_mul_concat_stack + 12288, d_decoder_mul_concat_stack + 12320, d_decoder_mul_concat_stack + 12352, d_decoder_mul_concat_stack + 12384, d_decoder_matmul_weight_hh_t4_scratch);
+  float *d_decoder_matmul_weight_ih_t3 = (float *)(A + 96320); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 12288, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t3);
+  k25_mul_addn_addn(line17_sub_t2, d_decoder_matmul_weight_ih_t3, d_dense1_addn_stack + 64);
+  float *d_dense1_matmul_weight_t2 = (float *)(A + 152064); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 64, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t2);
+  float *decoder_sigmoid_t2 = (float *)(A + 119296); /* [32, 32] */
+  float *decoder_tanh_t2_2 = (float *)(A + 156160); /* [32, 32] */
+  float *decoder_sigmoid_t2_2 = (float *)(A + 123392); /* [32, 32] */
+  float *decoder_tanh_t2 = (float *)(A + 131584); /* [32, 32] */
+  float *decoder_sigmoid_t2_3 = (float *)(A + 127488); /* [32, 32] */
+  float *decoder_add_t1_2 = (float *)(A + 111104); /* [32, 32] */
+  float *d_decoder_mul_t2 = (float *)(A + 135680); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t3_scratch = A + 139776; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 12288, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t2, decoder_sigmoid_t2, decoder_tanh_t2_2, d_decoder_mul_t3, decoder_sigmoid_t2_2, decoder_tanh_t2, decoder_sigmoid_t2_3, decoder_add_t1_2, d_decoder_mul_t2, d_decoder_mul_concat_stack + 8192, d_decoder_mul_concat_stack + 8224, d_decoder_mul_concat_stack + 8256, d_decoder_mul_concat_stack + 8288, d_decoder_matmul_weight_hh_t3_scratch);
+  float *d_decoder_matmul_weight_ih_t2 = (float *)(A + 320); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 8192, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t2);
+  k25_mul_addn_addn(line17_sub_t1, d_decoder_matmul_weight_ih_t2, d_dense1_addn_stack + 32);
+  float *d_dense1_matmul_weight_t1 = (float *)(A + 111104); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 32, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t1);
+  float *decoder_sigmoid_t1 = (float *)(A + 83712); /* [32, 32] */
+  float *decoder_tanh_t1_2 = (float *)(A + 115200); /* [32, 32] */
+  float *decoder_sigmoid_t1_2 = (float *)(A + 87808); /* [32, 32] */
+  float *decoder_tanh_t1 = (float *)(A + 107008); /* [32, 32] */
+  float *decoder_sigmoid_t1_3 = (float *)(A + 91904); /* [32, 32] */
+  float *decoder_add_t0_2 = (float *)(A + 98816); /* [32, 32] */
+  float *d_decoder_mul_t1 = (float *)(A + 139776); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t2_scratch = A + 143872; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 8192, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t1, decoder_sigmoid_t1, decoder_tanh_t1_2, d_decoder_mul_t2, decoder_sigmoid_t1_2, decoder_tanh_t1, decoder_sigmoid_t1_3, decoder_add_t0_2, d_decoder_mul_t1, d_decoder_mul_concat_stack + 4096, d_decoder_mul_concat_stack + 4128, d_decoder_mul_concat_stack + 4160, d_decoder_mul_concat_stack + 4192, d_decoder_matmul_weight_hh_t2_scratch);
+  float *d_decoder_matmul_weight_ih_t1 = (float *)(A + 128); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 4096, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t1);
+  float *line17_sub_t0 = (float *)A; /* [32, 1] */
+  k25_mul_addn_addn(line17_sub_t0, d_decoder_matmul_weight_ih_t1, d_dense1_addn_stack);
+  float *d_dense1_matmul_weight_t0 = (float *)(A + 98816); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t0);
+  float *decoder_sigmoid_t0 = (float *)(A + 66048); /* [32, 32] */
+  float *decoder_tanh_t0_2 = (float *)(A + 102912); /* [32, 32] */
+  float *decoder_sigmoid_t0_2 = (float *)(A + 70144); /* [32, 32] */
+  float *decoder_tanh_t0 = (float *)(A + 78336); /* [32, 32] */
+  float *decoder_sigmoid_t0_3 = (float *)(A + 74240); /* [32, 32] */
+  float *encoder_add_t49_2 = (float *)(A + 16896); /* [32, 32] */
+  float *d_decoder_mul_t0 = (float *)(A + 143872); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t1_scratch = A + 147968; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 4096, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t0, decoder_sigmoid_t0, decoder_tanh_t0_2, d_decoder_mul_t1, decoder_sigmoid_t0_2, decoder_tanh_t0, decoder_sigmoid_t0_3, encoder_add_t49_2, d_decoder_mul_t0, d_decoder_mul_concat_stack, d_decoder_mul_concat_stack + 32, d_decoder_mul_concat_stack + 64, d_decoder_mul_concat_stack + 96, d_decoder_matmul_weight_hh_t1_scratch);
 }
 
 static void sine_seq2seq_grad_6(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line17_sub_t4 = (float *)(A + 1107136); /* [32, 1] */
-  float *d_decoder_matmul_weight_ih_t5 = (float *)(A + 866880); /* [32, 1] */
-  float *d_dense1_addn_stack = (float *)(A + 867072); /* [10, 32, 1] */
-  k27_mul_addn_addn(line17_sub_t4, d_decoder_matmul_weight_ih_t5, d_dense1_addn_stack + 128);
-  float *d_dense1_matmul_weight_t4 = (float *)(A + 2250752); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 128, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t4);
-  float *d_decoder_matmul_weight_hh_t5 = (float *)(A + 168448); /* [32, 32] */
-  float *decoder_sigmoid_t4 = (float *)(A + 152064); /* [32, 32] */
-  float *decoder_tanh_t4_2 = (float *)(A + 172544); /* [32, 32] */
-  float *d_decoder_mul_t5 = (float *)(A + 2246656); /* [32, 32] */
-  float *decoder_sigmoid_t4_2 = (float *)(A + 156160); /* [32, 32] */
-  float *decoder_tanh_t4 = (float *)(A + 164352); /* [32, 32] */
-  float *decoder_sigmoid_t4_3 = (float *)(A + 160256); /* [32, 32] */
-  float *decoder_add_t3_2 = (float *)(A + 143872); /* [32, 32] */
-  float *d_decoder_mul_t4 = (float *)(A + 2254848); /* [32, 32] */
-  float *d_decoder_mul_concat_stack = (float *)(A + 299520); /* [10, 32, 128] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t5, d_dense1_matmul_weight_t4, decoder_sigmoid_t4, decoder_tanh_t4_2, d_decoder_mul_t5, decoder_sigmoid_t4_2, decoder_tanh_t4, decoder_sigmoid_t4_3, decoder_add_t3_2, d_decoder_mul_t4, d_decoder_mul_concat_stack + 16384, d_decoder_mul_concat_stack + 16416, d_decoder_mul_concat_stack + 16448, d_decoder_mul_concat_stack + 16480);
-  float *d_decoder_matmul_weight_hh_t4 = (float *)(A + 143872); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t4_scratch = A + 2258944; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 16384, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t4, d_decoder_matmul_weight_hh_t4_scratch);
-  float *d_decoder_matmul_weight_ih_t4 = (float *)(A + 866880); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 16384, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t4);
-  float *line17_sub_t3 = (float *)(A + 1106944); /* [32, 1] */
-  k27_mul_addn_addn(line17_sub_t3, d_decoder_matmul_weight_ih_t4, d_dense1_addn_stack + 96);
-  float *d_dense1_matmul_weight_t3 = (float *)(A + 2258944); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 96, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t3);
-  float *decoder_sigmoid_t3 = (float *)(A + 127488); /* [32, 32] */
-  float *decoder_tanh_t3_2 = (float *)(A + 147968); /* [32, 32] */
-  float *decoder_sigmoid_t3_2 = (float *)(A + 131584); /* [32, 32] */
-  float *decoder_tanh_t3 = (float *)(A + 139776); /* [32, 32] */
-  float *decoder_sigmoid_t3_3 = (float *)(A + 135680); /* [32, 32] */
-  float *decoder_add_t2_2 = (float *)(A + 119296); /* [32, 32] */
-  float *d_decoder_mul_t3 = (float *)(A + 2246656); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t4, d_dense1_matmul_weight_t3, decoder_sigmoid_t3, decoder_tanh_t3_2, d_decoder_mul_t4, decoder_sigmoid_t3_2, decoder_tanh_t3, decoder_sigmoid_t3_3, decoder_add_t2_2, d_decoder_mul_t3, d_decoder_mul_concat_stack + 12288, d_decoder_mul_concat_stack + 12320, d_decoder_mul_concat_stack + 12352, d_decoder_mul_concat_stack + 12384);
-  float *d_decoder_matmul_weight_hh_t3 = (float *)(A + 119296); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t3_scratch = A + 2250752; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 12288, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t3, d_decoder_matmul_weight_hh_t3_scratch);
-  float *d_decoder_matmul_weight_ih_t3 = (float *)(A + 866880); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 12288, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t3);
-  float *line17_sub_t2 = (float *)(A + 320); /* [32, 1] */
-  k27_mul_addn_addn(line17_sub_t2, d_decoder_matmul_weight_ih_t3, d_dense1_addn_stack + 64);
-  float *d_dense1_matmul_weight_t2 = (float *)(A + 2250752); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 64, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t2);
-  float *decoder_sigmoid_t2 = (float *)(A + 102912); /* [32, 32] */
-  float *decoder_tanh_t2_2 = (float *)(A + 123392); /* [32, 32] */
-  float *decoder_sigmoid_t2_2 = (float *)(A + 107008); /* [32, 32] */
-  float *decoder_tanh_t2 = (float *)(A + 115200); /* [32, 32] */
-  float *decoder_sigmoid_t2_3 = (float *)(A + 111104); /* [32, 32] */
-  float *decoder_add_t1_2 = (float *)(A + 94720); /* [32, 32] */
-  float *d_decoder_mul_t2 = (float *)(A + 2254848); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t3, d_dense1_matmul_weight_t2, decoder_sigmoid_t2, decoder_tanh_t2_2, d_decoder_mul_t3, decoder_sigmoid_t2_2, decoder_tanh_t2, decoder_sigmoid_t2_3, decoder_add_t1_2, d_decoder_mul_t2, d_decoder_mul_concat_stack + 8192, d_decoder_mul_concat_stack + 8224, d_decoder_mul_concat_stack + 8256, d_decoder_mul_concat_stack + 8288);
-  float *d_decoder_matmul_weight_hh_t2 = (float *)(A + 94720); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t2_scratch = A + 2258944; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 8192, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t2, d_decoder_matmul_weight_hh_t2_scratch);
-  float *d_decoder_matmul_weight_ih_t2 = (float *)(A + 320); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 8192, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t2);
-  float *line17_sub_t1 = (float *)(A + 128); /* [32, 1] */
-  k27_mul_addn_addn(line17_sub_t1, d_decoder_matmul_weight_ih_t2, d_dense1_addn_stack + 32);
-  float *d_dense1_matmul_weight_t1 = (float *)(A + 2258944); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 32, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t1);
-  float *decoder_sigmoid_t1 = (float *)(A + 862464); /* [32, 32] */
-  float *decoder_tanh_t1_2 = (float *)(A + 98816); /* [32, 32] */
-  float *decoder_sigmoid_t1_2 = (float *)(A + 82432); /* [32, 32] */
-  float *decoder_tanh_t1 = (float *)(A + 90624); /* [32, 32] */
-  float *decoder_sigmoid_t1_3 = (float *)(A + 86528); /* [32, 32] */
-  float *decoder_add_t0_2 = (float *)(A + 852992); /* [32, 32] */
-  float *d_decoder_mul_t1 = (float *)(A + 2246656); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t2, d_dense1_matmul_weight_t1, decoder_sigmoid_t1, decoder_tanh_t1_2, d_decoder_mul_t2, decoder_sigmoid_t1_2, decoder_tanh_t1, decoder_sigmoid_t1_3, decoder_add_t0_2, d_decoder_mul_t1, d_decoder_mul_concat_stack + 4096, d_decoder_mul_concat_stack + 4128, d_decoder_mul_concat_stack + 4160, d_decoder_mul_concat_stack + 4192);
-  float *d_decoder_matmul_weight_hh_t1 = (float *)(A + 852992); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t1_scratch = A + 862464; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 4096, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t1, d_decoder_matmul_weight_hh_t1_scratch);
-  float *d_decoder_matmul_weight_ih_t1 = (float *)(A + 128); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 4096, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t1);
-  float *line17_sub_t0 = (float *)A; /* [32, 1] */
-  k27_mul_addn_addn(line17_sub_t0, d_decoder_matmul_weight_ih_t1, d_dense1_addn_stack);
-  float *d_dense1_matmul_weight_t0 = (float *)(A + 862464); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t0);
-  float *decoder_sigmoid_t0 = (float *)(A + 512); /* [32, 32] */
-  float *decoder_tanh_t0_2 = (float *)(A + 857088); /* [32, 32] */
-  float *decoder_sigmoid_t0_2 = (float *)(A + 4608); /* [32, 32] */
-  float *decoder_tanh_t0 = (float *)(A + 12800); /* [32, 32] */
-  float *decoder_sigmoid_t0_3 = (float *)(A + 8704); /* [32, 32] */
-  float *encoder_add_t49_2 = (float *)(A + 33280); /* [32, 32] */
-  float *d_decoder_mul_t0 = (float *)(A + 2250752); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t1, d_dense1_matmul_weight_t0, decoder_sigmoid_t0, decoder_tanh_t0_2, d_decoder_mul_t1, decoder_sigmoid_t0_2, decoder_tanh_t0, decoder_sigmoid_t0_3, encoder_add_t49_2, d_decoder_mul_t0, d_decoder_mul_concat_stack, d_decoder_mul_concat_stack + 32, d_decoder_mul_concat_stack + 64, d_decoder_mul_concat_stack + 96);
-  float *d_decoder_matmul_weight_hh_t0 = (float *)(A + 512); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t0_scratch = A + 33280; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t0, d_decoder_matmul_weight_hh_t0_scratch);
-  float *encoder_sigmoid_t49 = (float *)(A + 16896); /* [32, 32] */
-  float *encoder_tanh_t49_2 = (float *)(A + 37376); /* [32, 32] */
-  float *encoder_sigmoid_t49_2 = (float *)(A + 20992); /* [32, 32] */
-  float *encoder_tanh_t49 = (float *)(A + 29184); /* [32, 32] */
-  float *encoder_sigmoid_t49_3 = (float *)(A + 25088); /* [32, 32] */
-  float *encoder_add_t48_2 = (float *)(A + 2263040); /* [32, 32] */
-  float *d_encoder_mul_t49 = (float *)(A + 33280); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
-  k29_mul_mul_sub(d_decoder_matmul_weight_hh_t0, encoder_sigmoid_t49, encoder_tanh_t49_2, d_decoder_mul_t0, encoder_sigmoid_t49_2, encoder_tanh_t49, encoder_sigmoid_t49_3, encoder_add_t48_2, d_encoder_mul_t49, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack + 196640, d_encoder_mul_concat_stack + 196672);
-  k24_mul_sub_mul(d_decoder_matmul_weight_hh_t0, encoder_tanh_t49_2, encoder_sigmoid_t49, d_encoder_mul_concat_stack + 196704);
+  float *d_decoder_mul_concat_stack = (float *)(A + 332288); /* [10, 32, 128] */
+  float *d_decoder_matmul_weight_hh_t0 = (float *)(A + 16896); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t0_scratch = A + 147968; /* 4096 bytes */
+  k27_matmul(d_decoder_mul_concat_stack, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t0, d_decoder_matmul_weight_hh_t0_scratch);
+  float *encoder_sigmoid_t49 = (float *)(A + 512); /* [32, 32] */
+  float *encoder_tanh_t49_2 = (float *)(A + 20992); /* [32, 32] */
+  float *d_decoder_mul_t0 = (float *)(A + 143872); /* [32, 32] */
+  float *encoder_sigmoid_t49_2 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_tanh_t49 = (float *)(A + 12800); /* [32, 32] */
+  float *encoder_sigmoid_t49_3 = (float *)(A + 8704); /* [32, 32] */
+  float *encoder_add_t48_2 = (float *)(A + 2246656); /* [32, 32] */
+  float *d_encoder_mul_t49 = (float *)(A + 147968); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2254848); /* [49, 32, 128] */
+  k28_mul_mul_sub(d_decoder_matmul_weight_hh_t0, encoder_sigmoid_t49, encoder_tanh_t49_2, d_decoder_mul_t0, encoder_sigmoid_t49_2, encoder_tanh_t49, encoder_sigmoid_t49_3, encoder_add_t48_2, d_encoder_mul_t49, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack + 196640, d_encoder_mul_concat_stack + 196672);
+  k23_mul_sub_mul(d_decoder_matmul_weight_hh_t0, encoder_tanh_t49_2, encoder_sigmoid_t49, d_encoder_mul_concat_stack + 196704);
   float *d_encoder_matmul_weight_hh_t49 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t49_scratch = A + 37376; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 196608, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t49, d_encoder_matmul_weight_hh_t49_scratch);
-  float *encoder_sigmoid_t48 = (float *)(A + 2222080); /* [32, 32] */
-  float *encoder_tanh_t48_2 = (float *)(A + 2267136); /* [32, 32] */
-  float *encoder_sigmoid_t48_2 = (float *)(A + 2226176); /* [32, 32] */
-  float *encoder_tanh_t48 = (float *)(A + 2234368); /* [32, 32] */
-  float *encoder_sigmoid_t48_3 = (float *)(A + 2230272); /* [32, 32] */
-  float *encoder_add_t47_2 = (float *)(A + 2238464); /* [32, 32] */
-  float *d_encoder_mul_t48 = (float *)(A + 37376); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t49, encoder_sigmoid_t48, encoder_tanh_t48_2, d_encoder_mul_t49, encoder_sigmoid_t48_2, encoder_tanh_t48, encoder_sigmoid_t48_3, encoder_add_t47_2, d_encoder_mul_t48, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 192544, d_encoder_mul_concat_stack + 192576);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t49, encoder_tanh_t48_2, encoder_sigmoid_t48, d_encoder_mul_concat_stack + 192608);
+  char *d_encoder_matmul_weight_hh_t49_scratch = A + 2246656; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 196608, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t49, d_encoder_matmul_weight_hh_t49_scratch);
+  float *encoder_sigmoid_t48 = (float *)(A + 2230272); /* [32, 32] */
+  float *encoder_tanh_t48_2 = (float *)(A + 2250752); /* [32, 32] */
+  float *encoder_sigmoid_t48_2 = (float *)(A + 2234368); /* [32, 32] */
+  float *encoder_tanh_t48 = (float *)(A + 2242560); /* [32, 32] */
+  float *encoder_sigmoid_t48_3 = (float *)(A + 2238464); /* [32, 32] */
+  float *encoder_add_t47_2 = (float *)(A + 2222080); /* [32, 32] */
+  float *d_encoder_mul_t48 = (float *)(A + 2246656); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t49, encoder_sigmoid_t48, encoder_tanh_t48_2, d_encoder_mul_t49, encoder_sigmoid_t48_2, encoder_tanh_t48, encoder_sigmoid_t48_3, encoder_add_t47_2, d_encoder_mul_t48, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 192544, d_encoder_mul_concat_stack + 192576);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t49, encoder_tanh_t48_2, encoder_sigmoid_t48, d_encoder_mul_concat_stack + 192608);
   float *d_encoder_matmul_weight_hh_t48 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t48_scratch = A + 862464; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 192512, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t48, d_encoder_matmul_weight_hh_t48_scratch);
-  float *encoder_sigmoid_t47 = (float *)(A + 2197504); /* [32, 32] */
-  float *encoder_tanh_t47_2 = (float *)(A + 2242560); /* [32, 32] */
-  float *encoder_sigmoid_t47_2 = (float *)(A + 2201600); /* [32, 32] */
-  float *encoder_tanh_t47 = (float *)(A + 2209792); /* [32, 32] */
-  float *encoder_sigmoid_t47_3 = (float *)(A + 2205696); /* [32, 32] */
-  float *encoder_add_t46_2 = (float *)(A + 2213888); /* [32, 32] */
-  float *d_encoder_mul_t47 = (float *)(A + 862464); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t48, encoder_sigmoid_t47, encoder_tanh_t47_2, d_encoder_mul_t48, encoder_sigmoid_t47_2, encoder_tanh_t47, encoder_sigmoid_t47_3, encoder_add_t46_2, d_encoder_mul_t47, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 188448, d_encoder_mul_concat_stack + 188480);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t48, encoder_tanh_t47_2, encoder_sigmoid_t47, d_encoder_mul_concat_stack + 188512);
+  char *d_encoder_matmul_weight_hh_t48_scratch = A + 2222080; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 192512, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t48, d_encoder_matmul_weight_hh_t48_scratch);
+  float *encoder_sigmoid_t47 = (float *)(A + 2205696); /* [32, 32] */
+  float *encoder_tanh_t47_2 = (float *)(A + 2226176); /* [32, 32] */
+  float *encoder_sigmoid_t47_2 = (float *)(A + 2209792); /* [32, 32] */
+  float *encoder_tanh_t47 = (float *)(A + 2217984); /* [32, 32] */
+  float *encoder_sigmoid_t47_3 = (float *)(A + 2213888); /* [32, 32] */
+  float *encoder_add_t46_2 = (float *)(A + 2197504); /* [32, 32] */
+  float *d_encoder_mul_t47 = (float *)(A + 2222080); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t48, encoder_sigmoid_t47, encoder_tanh_t47_2, d_encoder_mul_t48, encoder_sigmoid_t47_2, encoder_tanh_t47, encoder_sigmoid_t47_3, encoder_add_t46_2, d_encoder_mul_t47, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 188448, d_encoder_mul_concat_stack + 188480);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t48, encoder_tanh_t47_2, encoder_sigmoid_t47, d_encoder_mul_concat_stack + 188512);
   float *d_encoder_matmul_weight_hh_t47 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t47_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 188416, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t47, d_encoder_matmul_weight_hh_t47_scratch);
-  float *encoder_sigmoid_t46 = (float *)(A + 2172928); /* [32, 32] */
-  float *encoder_tanh_t46_2 = (float *)(A + 2217984); /* [32, 32] */
-  float *encoder_sigmoid_t46_2 = (float *)(A + 2177024); /* [32, 32] */
-  float *encoder_tanh_t46 = (float *)(A + 2185216); /* [32, 32] */
-  float *encoder_sigmoid_t46_3 = (float *)(A + 2181120); /* [32, 32] */
-  float *encoder_add_t45_2 = (float *)(A + 2189312); /* [32, 32] */
-  float *d_encoder_mul_t46 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t47, encoder_sigmoid_t46, encoder_tanh_t46_2, d_encoder_mul_t47, encoder_sigmoid_t46_2, encoder_tanh_t46, encoder_sigmoid_t46_3, encoder_add_t45_2, d_encoder_mul_t46, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 184352, d_encoder_mul_concat_stack + 184384);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t47, encoder_tanh_t46_2, encoder_sigmoid_t46, d_encoder_mul_concat_stack + 184416);
+  char *d_encoder_matmul_weight_hh_t47_scratch = A + 2197504; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 188416, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t47, d_encoder_matmul_weight_hh_t47_scratch);
+  float *encoder_sigmoid_t46 = (float *)(A + 2181120); /* [32, 32] */
+  float *encoder_tanh_t46_2 = (float *)(A + 2201600); /* [32, 32] */
+  float *encoder_sigmoid_t46_2 = (float *)(A + 2185216); /* [32, 32] */
+  float *encoder_tanh_t46 = (float *)(A + 2193408); /* [32, 32] */
+  float *encoder_sigmoid_t46_3 = (float *)(A + 2189312); /* [32, 32] */
+  float *encoder_add_t45_2 = (float *)(A + 2172928); /* [32, 32] */
+  float *d_encoder_mul_t46 = (float *)(A + 2197504); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t47, encoder_sigmoid_t46, encoder_tanh_t46_2, d_encoder_mul_t47, encoder_sigmoid_t46_2, encoder_tanh_t46, encoder_sigmoid_t46_3, encoder_add_t45_2, d_encoder_mul_t46, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 184352, d_encoder_mul_concat_stack + 184384);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t47, encoder_tanh_t46_2, encoder_sigmoid_t46, d_encoder_mul_concat_stack + 184416);
   float *d_encoder_matmul_weight_hh_t46 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t46_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 184320, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t46, d_encoder_matmul_weight_hh_t46_scratch);
-  float *encoder_sigmoid_t45 = (float *)(A + 2148352); /* [32, 32] */
-  float *encoder_tanh_t45_2 = (float *)(A + 2193408); /* [32, 32] */
-  float *encoder_sigmoid_t45_2 = (float *)(A + 2152448); /* [32, 32] */
-  float *encoder_tanh_t45 = (float *)(A + 2160640); /* [32, 32] */
-  float *encoder_sigmoid_t45_3 = (float *)(A + 2156544); /* [32, 32] */
-  float *encoder_add_t44_2 = (float *)(A + 2164736); /* [32, 32] */
-  float *d_encoder_mul_t45 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t46, encoder_sigmoid_t45, encoder_tanh_t45_2, d_encoder_mul_t46, encoder_sigmoid_t45_2, encoder_tanh_t45, encoder_sigmoid_t45_3, encoder_add_t44_2, d_encoder_mul_t45, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 180256, d_encoder_mul_concat_stack + 180288);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t46, encoder_tanh_t45_2, encoder_sigmoid_t45, d_encoder_mul_concat_stack + 180320);
+  char *d_encoder_matmul_weight_hh_t46_scratch = A + 2172928; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 184320, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t46, d_encoder_matmul_weight_hh_t46_scratch);
+  float *encoder_sigmoid_t45 = (float *)(A + 2156544); /* [32, 32] */
+  float *encoder_tanh_t45_2 = (float *)(A + 2177024); /* [32, 32] */
+  float *encoder_sigmoid_t45_2 = (float *)(A + 2160640); /* [32, 32] */
+  float *encoder_tanh_t45 = (float *)(A + 2168832); /* [32, 32] */
+  float *encoder_sigmoid_t45_3 = (float *)(A + 2164736); /* [32, 32] */
+  float *encoder_add_t44_2 = (float *)(A + 2148352); /* [32, 32] */
+  float *d_encoder_mul_t45 = (float *)(A + 2172928); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t46, encoder_sigmoid_t45, encoder_tanh_t45_2, d_encoder_mul_t46, encoder_sigmoid_t45_2, encoder_tanh_t45, encoder_sigmoid_t45_3, encoder_add_t44_2, d_encoder_mul_t45, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 180256, d_encoder_mul_concat_stack + 180288);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t46, encoder_tanh_t45_2, encoder_sigmoid_t45, d_encoder_mul_concat_stack + 180320);
   float *d_encoder_matmul_weight_hh_t45 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t45_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 180224, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t45, d_encoder_matmul_weight_hh_t45_scratch);
-  float *encoder_sigmoid_t44 = (float *)(A + 2123776); /* [32, 32] */
-  float *encoder_tanh_t44_2 = (float *)(A + 2168832); /* [32, 32] */
-  float *encoder_sigmoid_t44_2 = (float *)(A + 2127872); /* [32, 32] */
-  float *encoder_tanh_t44 = (float *)(A + 2136064); /* [32, 32] */
-  float *encoder_sigmoid_t44_3 = (float *)(A + 2131968); /* [32, 32] */
-  float *encoder_add_t43_2 = (float *)(A + 2140160); /* [32, 32] */
-  float *d_encoder_mul_t44 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t45, encoder_sigmoid_t44, encoder_tanh_t44_2, d_encoder_mul_t45, encoder_sigmoid_t44_2, encoder_tanh_t44, encoder_sigmoid_t44_3, encoder_add_t43_2, d_encoder_mul_t44, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 176160, d_encoder_mul_concat_stack + 176192);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t45, encoder_tanh_t44_2, encoder_sigmoid_t44, d_encoder_mul_concat_stack + 176224);
+  char *d_encoder_matmul_weight_hh_t45_scratch = A + 2148352; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 180224, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t45, d_encoder_matmul_weight_hh_t45_scratch);
+  float *encoder_sigmoid_t44 = (float *)(A + 2131968); /* [32, 32] */
+  float *encoder_tanh_t44_2 = (float *)(A + 2152448); /* [32, 32] */
+  float *encoder_sigmoid_t44_2 = (float *)(A + 2136064); /* [32, 32] */
+  float *encoder_tanh_t44 = (float *)(A + 2144256); /* [32, 32] */
+  float *encoder_sigmoid_t44_3 = (float *)(A + 2140160); /* [32, 32] */
+  float *encoder_add_t43_2 = (float *)(A + 2123776); /* [32, 32] */
+  float *d_encoder_mul_t44 = (float *)(A + 2148352); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t45, encoder_sigmoid_t44, encoder_tanh_t44_2, d_encoder_mul_t45, encoder_sigmoid_t44_2, encoder_tanh_t44, encoder_sigmoid_t44_3, encoder_add_t43_2, d_encoder_mul_t44, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 176160, d_encoder_mul_concat_stack + 176192);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t45, encoder_tanh_t44_2, encoder_sigmoid_t44, d_encoder_mul_concat_stack + 176224);
   float *d_encoder_matmul_weight_hh_t44 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t44_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 176128, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t44, d_encoder_matmul_weight_hh_t44_scratch);
-  float *encoder_sigmoid_t43 = (float *)(A + 2099200); /* [32, 32] */
-  float *encoder_tanh_t43_2 = (float *)(A + 2144256); /* [32, 32] */
-  float *encoder_sigmoid_t43_2 = (float *)(A + 2103296); /* [32, 32] */
-  float *encoder_tanh_t43 = (float *)(A + 2111488); /* [32, 32] */
-  float *encoder_sigmoid_t43_3 = (float *)(A + 2107392); /* [32, 32] */
-  float *encoder_add_t42_2 = (float *)(A + 2115584); /* [32, 32] */
-  float *d_encoder_mul_t43 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t44, encoder_sigmoid_t43, encoder_tanh_t43_2, d_encoder_mul_t44, encoder_sigmoid_t43_2, encoder_tanh_t43, encoder_sigmoid_t43_3, encoder_add_t42_2, d_encoder_mul_t43, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 172064, d_encoder_mul_concat_stack + 172096);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t44, encoder_tanh_t43_2, encoder_sigmoid_t43, d_encoder_mul_concat_stack + 172128);
+  char *d_encoder_matmul_weight_hh_t44_scratch = A + 2123776; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 176128, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t44, d_encoder_matmul_weight_hh_t44_scratch);
+  float *encoder_sigmoid_t43 = (float *)(A + 2107392); /* [32, 32] */
+  float *encoder_tanh_t43_2 = (float *)(A + 2127872); /* [32, 32] */
+  float *encoder_sigmoid_t43_2 = (float *)(A + 2111488); /* [32, 32] */
+  float *encoder_tanh_t43 = (float *)(A + 2119680); /* [32, 32] */
+  float *encoder_sigmoid_t43_3 = (float *)(A + 2115584); /* [32, 32] */
+  float *encoder_add_t42_2 = (float *)(A + 2099200); /* [32, 32] */
+  float *d_encoder_mul_t43 = (float *)(A + 2123776); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t44, encoder_sigmoid_t43, encoder_tanh_t43_2, d_encoder_mul_t44, encoder_sigmoid_t43_2, encoder_tanh_t43, encoder_sigmoid_t43_3, encoder_add_t42_2, d_encoder_mul_t43, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 172064, d_encoder_mul_concat_stack + 172096);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t44, encoder_tanh_t43_2, encoder_sigmoid_t43, d_encoder_mul_concat_stack + 172128);
   float *d_encoder_matmul_weight_hh_t43 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t43_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 172032, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t43, d_encoder_matmul_weight_hh_t43_scratch);
+  char *d_encoder_matmul_weight_hh_t43_scratch = A + 2099200; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 172032, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t43, d_encoder_matmul_weight_hh_t43_scratch);
+  float *encoder_sigmoid_t42 = (float *)(A + 2082816); /* [32, 32] */
+  float *encoder_tanh_t42_2 = (float *)(A + 2103296); /* [32, 32] */
+  float *encoder_sigmoid_t42_2 = (float *)(A + 2086912); /* [32, 32] */
+  float *encoder_tanh_t42 = (float *)(A + 2095104); /* [32, 32] */
+  float *encoder_sigmoid_t42_3 = (float *)(A + 2091008); /* [32, 32] */
+  float *encoder_add_t41_2 = (float *)(A + 2074624); /* [32, 32] */
+  float *d_encoder_mul_t42 = (float *)(A + 2099200); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t43, encoder_sigmoid_t42, encoder_tanh_t42_2, d_encoder_mul_t43, encoder_sigmoid_t42_2, encoder_tanh_t42, encoder_sigmoid_t42_3, encoder_add_t41_2, d_encoder_mul_t42, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 167968, d_encoder_mul_concat_stack + 168000);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t43, encoder_tanh_t42_2, encoder_sigmoid_t42, d_encoder_mul_concat_stack + 168032);
+  float *d_encoder_matmul_weight_hh_t42 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t42_scratch = A + 2074624; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 167936, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t42, d_encoder_matmul_weight_hh_t42_scratch);
+  float *encoder_sigmoid_t41 = (float *)(A + 2058240); /* [32, 32] */
+  float *encoder_tanh_t41_2 = (float *)(A + 2078720); /* [32, 32] */
+  float *encoder_sigmoid_t41_2 = (float *)(A + 2062336); /* [32, 32] */
+  float *encoder_tanh_t41 = (float *)(A + 2070528); /* [32, 32] */
+  float *encoder_sigmoid_t41_3 = (float *)(A + 2066432); /* [32, 32] */
+  float *encoder_add_t40_2 = (float *)(A + 2050048); /* [32, 32] */
+  float *d_encoder_mul_t41 = (float *)(A + 2074624); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t42, encoder_sigmoid_t41, encoder_tanh_t41_2, d_encoder_mul_t42, encoder_sigmoid_t41_2, encoder_tanh_t41, encoder_sigmoid_t41_3, encoder_add_t40_2, d_encoder_mul_t41, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 163872, d_encoder_mul_concat_stack + 163904);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t42, encoder_tanh_t41_2, encoder_sigmoid_t41, d_encoder_mul_concat_stack + 163936);
+  float *d_encoder_matmul_weight_hh_t41 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t41_scratch = A + 2050048; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 163840, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t41, d_encoder_matmul_weight_hh_t41_scratch);
+  float *encoder_sigmoid_t40 = (float *)(A + 2033664); /* [32, 32] */
+  float *encoder_tanh_t40_2 = (float *)(A + 2054144); /* [32, 32] */
+  float *encoder_sigmoid_t40_2 = (float *)(A + 2037760); /* [32, 32] */
+  float *encoder_tanh_t40 = (float *)(A + 2045952); /* [32, 32] */
+  float *encoder_sigmoid_t40_3 = (float *)(A + 2041856); /* [32, 32] */
+  float *encoder_add_t39_2 = (float *)(A + 2025472); /* [32, 32] */
+  float *d_encoder_mul_t40 = (float *)(A + 2050048); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t41, encoder_sigmoid_t40, encoder_tanh_t40_2, d_encoder_mul_t41, encoder_sigmoid_t40_2, encoder_tanh_t40, encoder_sigmoid_t40_3, encoder_add_t39_2, d_encoder_mul_t40, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 159776, d_encoder_mul_concat_stack + 159808);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t41, encoder_tanh_t40_2, encoder_sigmoid_t40, d_encoder_mul_concat_stack + 159840);
+  float *d_encoder_matmul_weight_hh_t40 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t40_scratch = A + 2025472; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 159744, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t40, d_encoder_matmul_weight_hh_t40_scratch);
+  float *encoder_sigmoid_t39 = (float *)(A + 2009088); /* [32, 32] */
+  float *encoder_tanh_t39_2 = (float *)(A + 2029568); /* [32, 32] */
+  float *encoder_sigmoid_t39_2 = (float *)(A + 2013184); /* [32, 32] */
+  float *encoder_tanh_t39 = (float *)(A + 2021376); /* [32, 32] */
+  float *encoder_sigmoid_t39_3 = (float *)(A + 2017280); /* [32, 32] */
+  float *encoder_add_t38_2 = (float *)(A + 2000896); /* [32, 32] */
+  float *d_encoder_mul_t39 = (float *)(A + 2025472); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t40, encoder_sigmoid_t39, encoder_tanh_t39_2, d_encoder_mul_t40, encoder_sigmoid_t39_2, encoder_tanh_t39, encoder_sigmoid_t39_3, encoder_add_t38_2, d_encoder_mul_t39, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 155680, d_encoder_mul_concat_stack + 155712);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t40, encoder_tanh_t39_2, encoder_sigmoid_t39, d_encoder_mul_concat_stack + 155744);
+  float *d_encoder_matmul_weight_hh_t39 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t39_scratch = A + 2000896; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 155648, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t39, d_encoder_matmul_weight_hh_t39_scratch);
+  float *encoder_sigmoid_t38 = (float *)(A + 1984512); /* [32, 32] */
+  float *encoder_tanh_t38_2 = (float *)(A + 2004992); /* [32, 32] */
+  float *encoder_sigmoid_t38_2 = (float *)(A + 1988608); /* [32, 32] */
+  float *encoder_tanh_t38 = (float *)(A + 1996800); /* [32, 32] */
+  float *encoder_sigmoid_t38_3 = (float *)(A + 1992704); /* [32, 32] */
+  float *encoder_add_t37_2 = (float *)(A + 1976320); /* [32, 32] */
+  float *d_encoder_mul_t38 = (float *)(A + 2000896); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t39, encoder_sigmoid_t38, encoder_tanh_t38_2, d_encoder_mul_t39, encoder_sigmoid_t38_2, encoder_tanh_t38, encoder_sigmoid_t38_3, encoder_add_t37_2, d_encoder_mul_t38, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 151584, d_encoder_mul_concat_stack + 151616);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t39, encoder_tanh_t38_2, encoder_sigmoid_t38, d_encoder_mul_concat_stack + 151648);
+  float *d_encoder_matmul_weight_hh_t38 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t38_scratch = A + 1976320; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 151552, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t38, d_encoder_matmul_weight_hh_t38_scratch);
+  float *encoder_sigmoid_t37 = (float *)(A + 1959936); /* [32, 32] */
+  float *encoder_tanh_t37_2 = (float *)(A + 1980416); /* [32, 32] */
+  float *encoder_sigmoid_t37_2 = (float *)(A + 1964032); /* [32, 32] */
+  float *encoder_tanh_t37 = (float *)(A + 1972224); /* [32, 32] */
+  float *encoder_sigmoid_t37_3 = (float *)(A + 1968128); /* [32, 32] */
+  float *encoder_add_t36_2 = (float *)(A + 1951744); /* [32, 32] */
+  float *d_encoder_mul_t37 = (float *)(A + 1976320); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t38, encoder_sigmoid_t37, encoder_tanh_t37_2, d_encoder_mul_t38, encoder_sigmoid_t37_2, encoder_tanh_t37, encoder_sigmoid_t37_3, encoder_add_t36_2, d_encoder_mul_t37, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 147488, d_encoder_mul_concat_stack + 147520);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t38, encoder_tanh_t37_2, encoder_sigmoid_t37, d_encoder_mul_concat_stack + 147552);
+  float *d_encoder_matmul_weight_hh_t37 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t37_scratch = A + 1951744; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 147456, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t37, d_encoder_matmul_weight_hh_t37_scratch);
+  float *encoder_sigmoid_t36 = (float *)(A + 1935360); /* [32, 32] */
+  float *encoder_tanh_t36_2 = (float *)(A + 1955840); /* [32, 32] */
+  float *encoder_sigmoid_t36_2 = (float *)(A + 1939456); /* [32, 32] */
+  float *encoder_tanh_t36 = (float *)(A + 1947648); /* [32, 32] */
+  float *encoder_sigmoid_t36_3 = (float *)(A + 1943552); /* [32, 32] */
+  float *encoder_add_t35_2 = (float *)(A + 1927168); /* [32, 32] */
+  float *d_encoder_mul_t36 = (float *)(A + 1951744); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t37, encoder_sigmoid_t36, encoder_tanh_t36_2, d_encoder_mul_t37, encoder_sigmoid_t36_2, encoder_tanh_t36, encoder_sigmoid_t36_3, encoder_add_t35_2, d_encoder_mul_t36, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 143392, d_encoder_mul_concat_stack + 143424);
 }
 
 static void sine_seq2seq_grad_7(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t43 = (float *)(A + 512); /* [32, 32] */
-  float *encoder_sigmoid_t42 = (float *)(A + 2074624); /* [32, 32] */
-  float *encoder_tanh_t42_2 = (float *)(A + 2119680); /* [32, 32] */
-  float *d_encoder_mul_t43 = (float *)(A + 857088); /* [32, 32] */
-  float *encoder_sigmoid_t42_2 = (float *)(A + 2078720); /* [32, 32] */
-  float *encoder_tanh_t42 = (float *)(A + 2086912); /* [32, 32] */
-  float *encoder_sigmoid_t42_3 = (float *)(A + 2082816); /* [32, 32] */
-  float *encoder_add_t41_2 = (float *)(A + 2091008); /* [32, 32] */
-  float *d_encoder_mul_t42 = (float *)(A + 852992); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t43, encoder_sigmoid_t42, encoder_tanh_t42_2, d_encoder_mul_t43, encoder_sigmoid_t42_2, encoder_tanh_t42, encoder_sigmoid_t42_3, encoder_add_t41_2, d_encoder_mul_t42, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 167968, d_encoder_mul_concat_stack + 168000);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t43, encoder_tanh_t42_2, encoder_sigmoid_t42, d_encoder_mul_concat_stack + 168032);
-  float *d_encoder_matmul_weight_hh_t42 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t42_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 167936, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t42, d_encoder_matmul_weight_hh_t42_scratch);
-  float *encoder_sigmoid_t41 = (float *)(A + 2050048); /* [32, 32] */
-  float *encoder_tanh_t41_2 = (float *)(A + 2095104); /* [32, 32] */
-  float *encoder_sigmoid_t41_2 = (float *)(A + 2054144); /* [32, 32] */
-  float *encoder_tanh_t41 = (float *)(A + 2062336); /* [32, 32] */
-  float *encoder_sigmoid_t41_3 = (float *)(A + 2058240); /* [32, 32] */
-  float *encoder_add_t40_2 = (float *)(A + 2066432); /* [32, 32] */
-  float *d_encoder_mul_t41 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t42, encoder_sigmoid_t41, encoder_tanh_t41_2, d_encoder_mul_t42, encoder_sigmoid_t41_2, encoder_tanh_t41, encoder_sigmoid_t41_3, encoder_add_t40_2, d_encoder_mul_t41, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 163872, d_encoder_mul_concat_stack + 163904);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t42, encoder_tanh_t41_2, encoder_sigmoid_t41, d_encoder_mul_concat_stack + 163936);
-  float *d_encoder_matmul_weight_hh_t41 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t41_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 163840, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t41, d_encoder_matmul_weight_hh_t41_scratch);
-  float *encoder_sigmoid_t40 = (float *)(A + 2025472); /* [32, 32] */
-  float *encoder_tanh_t40_2 = (float *)(A + 2070528); /* [32, 32] */
-  float *encoder_sigmoid_t40_2 = (float *)(A + 2029568); /* [32, 32] */
-  float *encoder_tanh_t40 = (float *)(A + 2037760); /* [32, 32] */
-  float *encoder_sigmoid_t40_3 = (float *)(A + 2033664); /* [32, 32] */
-  float *encoder_add_t39_2 = (float *)(A + 2041856); /* [32, 32] */
-  float *d_encoder_mul_t40 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t41, encoder_sigmoid_t40, encoder_tanh_t40_2, d_encoder_mul_t41, encoder_sigmoid_t40_2, encoder_tanh_t40, encoder_sigmoid_t40_3, encoder_add_t39_2, d_encoder_mul_t40, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 159776, d_encoder_mul_concat_stack + 159808);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t41, encoder_tanh_t40_2, encoder_sigmoid_t40, d_encoder_mul_concat_stack + 159840);
-  float *d_encoder_matmul_weight_hh_t40 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t40_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 159744, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t40, d_encoder_matmul_weight_hh_t40_scratch);
-  float *encoder_sigmoid_t39 = (float *)(A + 2000896); /* [32, 32] */
-  float *encoder_tanh_t39_2 = (float *)(A + 2045952); /* [32, 32] */
-  float *encoder_sigmoid_t39_2 = (float *)(A + 2004992); /* [32, 32] */
-  float *encoder_tanh_t39 = (float *)(A + 2013184); /* [32, 32] */
-  float *encoder_sigmoid_t39_3 = (float *)(A + 2009088); /* [32, 32] */
-  float *encoder_add_t38_2 = (float *)(A + 2017280); /* [32, 32] */
-  float *d_encoder_mul_t39 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t40, encoder_sigmoid_t39, encoder_tanh_t39_2, d_encoder_mul_t40, encoder_sigmoid_t39_2, encoder_tanh_t39, encoder_sigmoid_t39_3, encoder_add_t38_2, d_encoder_mul_t39, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 155680, d_encoder_mul_concat_stack + 155712);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t40, encoder_tanh_t39_2, encoder_sigmoid_t39, d_encoder_mul_concat_stack + 155744);
-  float *d_encoder_matmul_weight_hh_t39 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t39_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 155648, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t39, d_encoder_matmul_weight_hh_t39_scratch);
-  float *encoder_sigmoid_t38 = (float *)(A + 1976320); /* [32, 32] */
-  float *encoder_tanh_t38_2 = (float *)(A + 2021376); /* [32, 32] */
-  float *encoder_sigmoid_t38_2 = (float *)(A + 1980416); /* [32, 32] */
-  float *encoder_tanh_t38 = (float *)(A + 1988608); /* [32, 32] */
-  float *encoder_sigmoid_t38_3 = (float *)(A + 1984512); /* [32, 32] */
-  float *encoder_add_t37_2 = (float *)(A + 1992704); /* [32, 32] */
-  float *d_encoder_mul_t38 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t39, encoder_sigmoid_t38, encoder_tanh_t38_2, d_encoder_mul_t39, encoder_sigmoid_t38_2, encoder_tanh_t38, encoder_sigmoid_t38_3, encoder_add_t37_2, d_encoder_mul_t38, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 151584, d_encoder_mul_concat_stack + 151616);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t39, encoder_tanh_t38_2, encoder_sigmoid_t38, d_encoder_mul_concat_stack + 151648);
-  float *d_encoder_matmul_weight_hh_t38 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t38_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 151552, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t38, d_encoder_matmul_weight_hh_t38_scratch);
-  float *encoder_sigmoid_t37 = (float *)(A + 1951744); /* [32, 32] */
-  float *encoder_tanh_t37_2 = (float *)(A + 1996800); /* [32, 32] */
-  float *encoder_sigmoid_t37_2 = (float *)(A + 1955840); /* [32, 32] */
-  float *encoder_tanh_t37 = (float *)(A + 1964032); /* [32, 32] */
-  float *encoder_sigmoid_t37_3 = (float *)(A + 1959936); /* [32, 32] */
-  float *encoder_add_t36_2 = (float *)(A + 1968128); /* [32, 32] */
-  float *d_encoder_mul_t37 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t38, encoder_sigmoid_t37, encoder_tanh_t37_2, d_encoder_mul_t38, encoder_sigmoid_t37_2, encoder_tanh_t37, encoder_sigmoid_t37_3, encoder_add_t36_2, d_encoder_mul_t37, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 147488, d_encoder_mul_concat_stack + 147520);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t38, encoder_tanh_t37_2, encoder_sigmoid_t37, d_encoder_mul_concat_stack + 147552);
   float *d_encoder_matmul_weight_hh_t37 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t37_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 147456, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t37, d_encoder_matmul_weight_hh_t37_scratch);
-  float *encoder_sigmoid_t36 = (float *)(A + 1927168); /* [32, 32] */
-  float *encoder_tanh_t36_2 = (float *)(A + 1972224); /* [32, 32] */
-  float *encoder_sigmoid_t36_2 = (float *)(A + 1931264); /* [32, 32] */
-  float *encoder_tanh_t36 = (float *)(A + 1939456); /* [32, 32] */
-  float *encoder_sigmoid_t36_3 = (float *)(A + 1935360); /* [32, 32] */
-  float *encoder_add_t35_2 = (float *)(A + 1943552); /* [32, 32] */
-  float *d_encoder_mul_t36 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t37, encoder_sigmoid_t36, encoder_tanh_t36_2, d_encoder_mul_t37, encoder_sigmoid_t36_2, encoder_tanh_t36, encoder_sigmoid_t36_3, encoder_add_t35_2, d_encoder_mul_t36, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 143392, d_encoder_mul_concat_stack + 143424);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t37, encoder_tanh_t36_2, encoder_sigmoid_t36, d_encoder_mul_concat_stack + 143456);
+  float *encoder_tanh_t36_2 = (float *)(A + 1955840); /* [32, 32] */
+  float *encoder_sigmoid_t36 = (float *)(A + 1935360); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2254848); /* [49, 32, 128] */
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t37, encoder_tanh_t36_2, encoder_sigmoid_t36, d_encoder_mul_concat_stack + 143456);
   float *d_encoder_matmul_weight_hh_t36 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t36_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 143360, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t36, d_encoder_matmul_weight_hh_t36_scratch);
-  float *encoder_sigmoid_t35 = (float *)(A + 1902592); /* [32, 32] */
-  float *encoder_tanh_t35_2 = (float *)(A + 1947648); /* [32, 32] */
-  float *encoder_sigmoid_t35_2 = (float *)(A + 1906688); /* [32, 32] */
-  float *encoder_tanh_t35 = (float *)(A + 1914880); /* [32, 32] */
-  float *encoder_sigmoid_t35_3 = (float *)(A + 1910784); /* [32, 32] */
-  float *encoder_add_t34_2 = (float *)(A + 1918976); /* [32, 32] */
-  float *d_encoder_mul_t35 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t36, encoder_sigmoid_t35, encoder_tanh_t35_2, d_encoder_mul_t36, encoder_sigmoid_t35_2, encoder_tanh_t35, encoder_sigmoid_t35_3, encoder_add_t34_2, d_encoder_mul_t35, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 139296, d_encoder_mul_concat_stack + 139328);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t36, encoder_tanh_t35_2, encoder_sigmoid_t35, d_encoder_mul_concat_stack + 139360);
+  char *d_encoder_matmul_weight_hh_t36_scratch = A + 1927168; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 143360, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t36, d_encoder_matmul_weight_hh_t36_scratch);
+  float *encoder_sigmoid_t35 = (float *)(A + 1910784); /* [32, 32] */
+  float *encoder_tanh_t35_2 = (float *)(A + 1931264); /* [32, 32] */
+  float *d_encoder_mul_t36 = (float *)(A + 1951744); /* [32, 32] */
+  float *encoder_sigmoid_t35_2 = (float *)(A + 1914880); /* [32, 32] */
+  float *encoder_tanh_t35 = (float *)(A + 1923072); /* [32, 32] */
+  float *encoder_sigmoid_t35_3 = (float *)(A + 1918976); /* [32, 32] */
+  float *encoder_add_t34_2 = (float *)(A + 1902592); /* [32, 32] */
+  float *d_encoder_mul_t35 = (float *)(A + 1927168); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t36, encoder_sigmoid_t35, encoder_tanh_t35_2, d_encoder_mul_t36, encoder_sigmoid_t35_2, encoder_tanh_t35, encoder_sigmoid_t35_3, encoder_add_t34_2, d_encoder_mul_t35, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 139296, d_encoder_mul_concat_stack + 139328);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t36, encoder_tanh_t35_2, encoder_sigmoid_t35, d_encoder_mul_concat_stack + 139360);
   float *d_encoder_matmul_weight_hh_t35 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t35_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 139264, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t35, d_encoder_matmul_weight_hh_t35_scratch);
-  float *encoder_sigmoid_t34 = (float *)(A + 1878016); /* [32, 32] */
-  float *encoder_tanh_t34_2 = (float *)(A + 1923072); /* [32, 32] */
-  float *encoder_sigmoid_t34_2 = (float *)(A + 1882112); /* [32, 32] */
-  float *encoder_tanh_t34 = (float *)(A + 1890304); /* [32, 32] */
-  float *encoder_sigmoid_t34_3 = (float *)(A + 1886208); /* [32, 32] */
-  float *encoder_add_t33_2 = (float *)(A + 1894400); /* [32, 32] */
-  float *d_encoder_mul_t34 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t35, encoder_sigmoid_t34, encoder_tanh_t34_2, d_encoder_mul_t35, encoder_sigmoid_t34_2, encoder_tanh_t34, encoder_sigmoid_t34_3, encoder_add_t33_2, d_encoder_mul_t34, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 135200, d_encoder_mul_concat_stack + 135232);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t35, encoder_tanh_t34_2, encoder_sigmoid_t34, d_encoder_mul_concat_stack + 135264);
+  char *d_encoder_matmul_weight_hh_t35_scratch = A + 1902592; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 139264, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t35, d_encoder_matmul_weight_hh_t35_scratch);
+  float *encoder_sigmoid_t34 = (float *)(A + 1886208); /* [32, 32] */
+  float *encoder_tanh_t34_2 = (float *)(A + 1906688); /* [32, 32] */
+  float *encoder_sigmoid_t34_2 = (float *)(A + 1890304); /* [32, 32] */
+  float *encoder_tanh_t34 = (float *)(A + 1898496); /* [32, 32] */
+  float *encoder_sigmoid_t34_3 = (float *)(A + 1894400); /* [32, 32] */
+  float *encoder_add_t33_2 = (float *)(A + 1878016); /* [32, 32] */
+  float *d_encoder_mul_t34 = (float *)(A + 1902592); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t35, encoder_sigmoid_t34, encoder_tanh_t34_2, d_encoder_mul_t35, encoder_sigmoid_t34_2, encoder_tanh_t34, encoder_sigmoid_t34_3, encoder_add_t33_2, d_encoder_mul_t34, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 135200, d_encoder_mul_concat_stack + 135232);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t35, encoder_tanh_t34_2, encoder_sigmoid_t34, d_encoder_mul_concat_stack + 135264);
   float *d_encoder_matmul_weight_hh_t34 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t34_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 135168, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t34, d_encoder_matmul_weight_hh_t34_scratch);
-  float *encoder_sigmoid_t33 = (float *)(A + 1853440); /* [32, 32] */
-  float *encoder_tanh_t33_2 = (float *)(A + 1898496); /* [32, 32] */
-  float *encoder_sigmoid_t33_2 = (float *)(A + 1857536); /* [32, 32] */
-  float *encoder_tanh_t33 = (float *)(A + 1865728); /* [32, 32] */
-  float *encoder_sigmoid_t33_3 = (float *)(A + 1861632); /* [32, 32] */
-  float *encoder_add_t32_2 = (float *)(A + 1869824); /* [32, 32] */
-  float *d_encoder_mul_t33 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t34, encoder_sigmoid_t33, encoder_tanh_t33_2, d_encoder_mul_t34, encoder_sigmoid_t33_2, encoder_tanh_t33, encoder_sigmoid_t33_3, encoder_add_t32_2, d_encoder_mul_t33, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 131104, d_encoder_mul_concat_stack + 131136);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t34, encoder_tanh_t33_2, encoder_sigmoid_t33, d_encoder_mul_concat_stack + 131168);
+  char *d_encoder_matmul_weight_hh_t34_scratch = A + 1878016; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 135168, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t34, d_encoder_matmul_weight_hh_t34_scratch);
+  float *encoder_sigmoid_t33 = (float *)(A + 1861632); /* [32, 32] */
+  float *encoder_tanh_t33_2 = (float *)(A + 1882112); /* [32, 32] */
+  float *encoder_sigmoid_t33_2 = (float *)(A + 1865728); /* [32, 32] */
+  float *encoder_tanh_t33 = (float *)(A + 1873920); /* [32, 32] */
+  float *encoder_sigmoid_t33_3 = (float *)(A + 1869824); /* [32, 32] */
+  float *encoder_add_t32_2 = (float *)(A + 1853440); /* [32, 32] */
+  float *d_encoder_mul_t33 = (float *)(A + 1878016); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t34, encoder_sigmoid_t33, encoder_tanh_t33_2, d_encoder_mul_t34, encoder_sigmoid_t33_2, encoder_tanh_t33, encoder_sigmoid_t33_3, encoder_add_t32_2, d_encoder_mul_t33, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 131104, d_encoder_mul_concat_stack + 131136);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t34, encoder_tanh_t33_2, encoder_sigmoid_t33, d_encoder_mul_concat_stack + 131168);
   float *d_encoder_matmul_weight_hh_t33 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t33_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 131072, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t33, d_encoder_matmul_weight_hh_t33_scratch);
-  float *encoder_sigmoid_t32 = (float *)(A + 1828864); /* [32, 32] */
-  float *encoder_tanh_t32_2 = (float *)(A + 1873920); /* [32, 32] */
-  float *encoder_sigmoid_t32_2 = (float *)(A + 1832960); /* [32, 32] */
-  float *encoder_tanh_t32 = (float *)(A + 1841152); /* [32, 32] */
-  float *encoder_sigmoid_t32_3 = (float *)(A + 1837056); /* [32, 32] */
-  float *encoder_add_t31_2 = (float *)(A + 1845248); /* [32, 32] */
-  float *d_encoder_mul_t32 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t33, encoder_sigmoid_t32, encoder_tanh_t32_2, d_encoder_mul_t33, encoder_sigmoid_t32_2, encoder_tanh_t32, encoder_sigmoid_t32_3, encoder_add_t31_2, d_encoder_mul_t32, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 127008, d_encoder_mul_concat_stack + 127040);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t33, encoder_tanh_t32_2, encoder_sigmoid_t32, d_encoder_mul_concat_stack + 127072);
+  char *d_encoder_matmul_weight_hh_t33_scratch = A + 1853440; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 131072, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t33, d_encoder_matmul_weight_hh_t33_scratch);
+  float *encoder_sigmoid_t32 = (float *)(A + 1837056); /* [32, 32] */
+  float *encoder_tanh_t32_2 = (float *)(A + 1857536); /* [32, 32] */
+  float *encoder_sigmoid_t32_2 = (float *)(A + 1841152); /* [32, 32] */
+  float *encoder_tanh_t32 = (float *)(A + 1849344); /* [32, 32] */
+  float *encoder_sigmoid_t32_3 = (float *)(A + 1845248); /* [32, 32] */
+  float *encoder_add_t31_2 = (float *)(A + 1828864); /* [32, 32] */
+  float *d_encoder_mul_t32 = (float *)(A + 1853440); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t33, encoder_sigmoid_t32, encoder_tanh_t32_2, d_encoder_mul_t33, encoder_sigmoid_t32_2, encoder_tanh_t32, encoder_sigmoid_t32_3, encoder_add_t31_2, d_encoder_mul_t32, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 127008, d_encoder_mul_concat_stack + 127040);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t33, encoder_tanh_t32_2, encoder_sigmoid_t32, d_encoder_mul_concat_stack + 127072);
   float *d_encoder_matmul_weight_hh_t32 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t32_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 126976, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t32, d_encoder_matmul_weight_hh_t32_scratch);
-  float *encoder_sigmoid_t31 = (float *)(A + 1804288); /* [32, 32] */
-  float *encoder_tanh_t31_2 = (float *)(A + 1849344); /* [32, 32] */
-  float *encoder_sigmoid_t31_2 = (float *)(A + 1808384); /* [32, 32] */
-  float *encoder_tanh_t31 = (float *)(A + 1816576); /* [32, 32] */
-  float *encoder_sigmoid_t31_3 = (float *)(A + 1812480); /* [32, 32] */
-  float *encoder_add_t30_2 = (float *)(A + 1820672); /* [32, 32] */
-  float *d_encoder_mul_t31 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t32, encoder_sigmoid_t31, encoder_tanh_t31_2, d_encoder_mul_t32, encoder_sigmoid_t31_2, encoder_tanh_t31, encoder_sigmoid_t31_3, encoder_add_t30_2, d_encoder_mul_t31, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 122912, d_encoder_mul_concat_stack + 122944);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t32, encoder_tanh_t31_2, encoder_sigmoid_t31, d_encoder_mul_concat_stack + 122976);
+  char *d_encoder_matmul_weight_hh_t32_scratch = A + 1828864; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 126976, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t32, d_encoder_matmul_weight_hh_t32_scratch);
+  float *encoder_sigmoid_t31 = (float *)(A + 1812480); /* [32, 32] */
+  float *encoder_tanh_t31_2 = (float *)(A + 1832960); /* [32, 32] */
+  float *encoder_sigmoid_t31_2 = (float *)(A + 1816576); /* [32, 32] */
+  float *encoder_tanh_t31 = (float *)(A + 1824768); /* [32, 32] */
+  float *encoder_sigmoid_t31_3 = (float *)(A + 1820672); /* [32, 32] */
+  float *encoder_add_t30_2 = (float *)(A + 1804288); /* [32, 32] */
+  float *d_encoder_mul_t31 = (float *)(A + 1828864); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t32, encoder_sigmoid_t31, encoder_tanh_t31_2, d_encoder_mul_t32, encoder_sigmoid_t31_2, encoder_tanh_t31, encoder_sigmoid_t31_3, encoder_add_t30_2, d_encoder_mul_t31, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 122912, d_encoder_mul_concat_stack + 122944);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t32, encoder_tanh_t31_2, encoder_sigmoid_t31, d_encoder_mul_concat_stack + 122976);
   float *d_encoder_matmul_weight_hh_t31 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t31_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 122880, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t31, d_encoder_matmul_weight_hh_t31_scratch);
-  float *encoder_sigmoid_t30 = (float *)(A + 1779712); /* [32, 32] */
-  float *encoder_tanh_t30_2 = (float *)(A + 1824768); /* [32, 32] */
-  float *encoder_sigmoid_t30_2 = (float *)(A + 1783808); /* [32, 32] */
-  float *encoder_tanh_t30 = (float *)(A + 1792000); /* [32, 32] */
-  float *encoder_sigmoid_t30_3 = (float *)(A + 1787904); /* [32, 32] */
-  float *encoder_add_t29_2 = (float *)(A + 1796096); /* [32, 32] */
-  float *d_encoder_mul_t30 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t31, encoder_sigmoid_t30, encoder_tanh_t30_2, d_encoder_mul_t31, encoder_sigmoid_t30_2, encoder_tanh_t30, encoder_sigmoid_t30_3, encoder_add_t29_2, d_encoder_mul_t30, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 118816, d_encoder_mul_concat_stack + 118848);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t31, encoder_tanh_t30_2, encoder_sigmoid_t30, d_encoder_mul_concat_stack + 118880);
+  char *d_encoder_matmul_weight_hh_t31_scratch = A + 1804288; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 122880, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t31, d_encoder_matmul_weight_hh_t31_scratch);
+  float *encoder_sigmoid_t30 = (float *)(A + 1787904); /* [32, 32] */
+  float *encoder_tanh_t30_2 = (float *)(A + 1808384); /* [32, 32] */
+  float *encoder_sigmoid_t30_2 = (float *)(A + 1792000); /* [32, 32] */
+  float *encoder_tanh_t30 = (float *)(A + 1800192); /* [32, 32] */
+  float *encoder_sigmoid_t30_3 = (float *)(A + 1796096); /* [32, 32] */
+  float *encoder_add_t29_2 = (float *)(A + 1779712); /* [32, 32] */
+  float *d_encoder_mul_t30 = (float *)(A + 1804288); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t31, encoder_sigmoid_t30, encoder_tanh_t30_2, d_encoder_mul_t31, encoder_sigmoid_t30_2, encoder_tanh_t30, encoder_sigmoid_t30_3, encoder_add_t29_2, d_encoder_mul_t30, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 118816, d_encoder_mul_concat_stack + 118848);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t31, encoder_tanh_t30_2, encoder_sigmoid_t30, d_encoder_mul_concat_stack + 118880);
   float *d_encoder_matmul_weight_hh_t30 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t30_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 118784, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t30, d_encoder_matmul_weight_hh_t30_scratch);
-  float *encoder_sigmoid_t29 = (float *)(A + 1755136); /* [32, 32] */
-  float *encoder_tanh_t29_2 = (float *)(A + 1800192); /* [32, 32] */
-  float *encoder_sigmoid_t29_2 = (float *)(A + 1759232); /* [32, 32] */
-  float *encoder_tanh_t29 = (float *)(A + 1767424); /* [32, 32] */
-  float *encoder_sigmoid_t29_3 = (float *)(A + 1763328); /* [32, 32] */
-  float *encoder_add_t28_2 = (float *)(A + 1771520); /* [32, 32] */
-  float *d_encoder_mul_t29 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t30, encoder_sigmoid_t29, encoder_tanh_t29_2, d_encoder_mul_t30, encoder_sigmoid_t29_2, encoder_tanh_t29, encoder_sigmoid_t29_3, encoder_add_t28_2, d_encoder_mul_t29, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 114720, d_encoder_mul_concat_stack + 114752);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t30, encoder_tanh_t29_2, encoder_sigmoid_t29, d_encoder_mul_concat_stack + 114784);
+  char *d_encoder_matmul_weight_hh_t30_scratch = A + 1779712; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 118784, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t30, d_encoder_matmul_weight_hh_t30_scratch);
+  float *encoder_sigmoid_t29 = (float *)(A + 1763328); /* [32, 32] */
+  float *encoder_tanh_t29_2 = (float *)(A + 1783808); /* [32, 32] */
+  float *encoder_sigmoid_t29_2 = (float *)(A + 1767424); /* [32, 32] */
+  float *encoder_tanh_t29 = (float *)(A + 1775616); /* [32, 32] */
+  float *encoder_sigmoid_t29_3 = (float *)(A + 1771520); /* [32, 32] */
+  float *encoder_add_t28_2 = (float *)(A + 1755136); /* [32, 32] */
+  float *d_encoder_mul_t29 = (float *)(A + 1779712); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t30, encoder_sigmoid_t29, encoder_tanh_t29_2, d_encoder_mul_t30, encoder_sigmoid_t29_2, encoder_tanh_t29, encoder_sigmoid_t29_3, encoder_add_t28_2, d_encoder_mul_t29, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 114720, d_encoder_mul_concat_stack + 114752);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t30, encoder_tanh_t29_2, encoder_sigmoid_t29, d_encoder_mul_concat_stack + 114784);
   float *d_encoder_matmul_weight_hh_t29 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t29_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 114688, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t29, d_encoder_matmul_weight_hh_t29_scratch);
+  char *d_encoder_matmul_weight_hh_t29_scratch = A + 1755136; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 114688, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t29, d_encoder_matmul_weight_hh_t29_scratch);
+  float *encoder_sigmoid_t28 = (float *)(A + 1738752); /* [32, 32] */
+  float *encoder_tanh_t28_2 = (float *)(A + 1759232); /* [32, 32] */
+  float *encoder_sigmoid_t28_2 = (float *)(A + 1742848); /* [32, 32] */
+  float *encoder_tanh_t28 = (float *)(A + 1751040); /* [32, 32] */
+  float *encoder_sigmoid_t28_3 = (float *)(A + 1746944); /* [32, 32] */
+  float *encoder_add_t27_2 = (float *)(A + 1730560); /* [32, 32] */
+  float *d_encoder_mul_t28 = (float *)(A + 1755136); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t29, encoder_sigmoid_t28, encoder_tanh_t28_2, d_encoder_mul_t29, encoder_sigmoid_t28_2, encoder_tanh_t28, encoder_sigmoid_t28_3, encoder_add_t27_2, d_encoder_mul_t28, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 110624, d_encoder_mul_concat_stack + 110656);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t29, encoder_tanh_t28_2, encoder_sigmoid_t28, d_encoder_mul_concat_stack + 110688);
+  float *d_encoder_matmul_weight_hh_t28 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t28_scratch = A + 1730560; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 110592, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t28, d_encoder_matmul_weight_hh_t28_scratch);
+  float *encoder_sigmoid_t27 = (float *)(A + 1714176); /* [32, 32] */
+  float *encoder_tanh_t27_2 = (float *)(A + 1734656); /* [32, 32] */
+  float *encoder_sigmoid_t27_2 = (float *)(A + 1718272); /* [32, 32] */
+  float *encoder_tanh_t27 = (float *)(A + 1726464); /* [32, 32] */
+  float *encoder_sigmoid_t27_3 = (float *)(A + 1722368); /* [32, 32] */
+  float *encoder_add_t26_2 = (float *)(A + 1705984); /* [32, 32] */
+  float *d_encoder_mul_t27 = (float *)(A + 1730560); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t28, encoder_sigmoid_t27, encoder_tanh_t27_2, d_encoder_mul_t28, encoder_sigmoid_t27_2, encoder_tanh_t27, encoder_sigmoid_t27_3, encoder_add_t26_2, d_encoder_mul_t27, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 106528, d_encoder_mul_concat_stack + 106560);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t28, encoder_tanh_t27_2, encoder_sigmoid_t27, d_encoder_mul_concat_stack + 106592);
+  float *d_encoder_matmul_weight_hh_t27 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t27_scratch = A + 1705984; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 106496, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t27, d_encoder_matmul_weight_hh_t27_scratch);
+  float *encoder_sigmoid_t26 = (float *)(A + 1689600); /* [32, 32] */
+  float *encoder_tanh_t26_2 = (float *)(A + 1710080); /* [32, 32] */
+  float *encoder_sigmoid_t26_2 = (float *)(A + 1693696); /* [32, 32] */
+  float *encoder_tanh_t26 = (float *)(A + 1701888); /* [32, 32] */
+  float *encoder_sigmoid_t26_3 = (float *)(A + 1697792); /* [32, 32] */
+  float *encoder_add_t25_2 = (float *)(A + 1681408); /* [32, 32] */
+  float *d_encoder_mul_t26 = (float *)(A + 1705984); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t27, encoder_sigmoid_t26, encoder_tanh_t26_2, d_encoder_mul_t27, encoder_sigmoid_t26_2, encoder_tanh_t26, encoder_sigmoid_t26_3, encoder_add_t25_2, d_encoder_mul_t26, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 102432, d_encoder_mul_concat_stack + 102464);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t27, encoder_tanh_t26_2, encoder_sigmoid_t26, d_encoder_mul_concat_stack + 102496);
+  float *d_encoder_matmul_weight_hh_t26 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t26_scratch = A + 1681408; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 102400, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t26, d_encoder_matmul_weight_hh_t26_scratch);
+  float *encoder_sigmoid_t25 = (float *)(A + 1665024); /* [32, 32] */
+  float *encoder_tanh_t25_2 = (float *)(A + 1685504); /* [32, 32] */
+  float *encoder_sigmoid_t25_2 = (float *)(A + 1669120); /* [32, 32] */
+  float *encoder_tanh_t25 = (float *)(A + 1677312); /* [32, 32] */
+  float *encoder_sigmoid_t25_3 = (float *)(A + 1673216); /* [32, 32] */
+  float *encoder_add_t24_2 = (float *)(A + 1656832); /* [32, 32] */
+  float *d_encoder_mul_t25 = (float *)(A + 1681408); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t26, encoder_sigmoid_t25, encoder_tanh_t25_2, d_encoder_mul_t26, encoder_sigmoid_t25_2, encoder_tanh_t25, encoder_sigmoid_t25_3, encoder_add_t24_2, d_encoder_mul_t25, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 98336, d_encoder_mul_concat_stack + 98368);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t26, encoder_tanh_t25_2, encoder_sigmoid_t25, d_encoder_mul_concat_stack + 98400);
+  float *d_encoder_matmul_weight_hh_t25 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t25_scratch = A + 1656832; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 98304, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t25, d_encoder_matmul_weight_hh_t25_scratch);
+  float *encoder_sigmoid_t24 = (float *)(A + 1640448); /* [32, 32] */
+  float *encoder_tanh_t24_2 = (float *)(A + 1660928); /* [32, 32] */
+  float *encoder_sigmoid_t24_2 = (float *)(A + 1644544); /* [32, 32] */
+  float *encoder_tanh_t24 = (float *)(A + 1652736); /* [32, 32] */
+  float *encoder_sigmoid_t24_3 = (float *)(A + 1648640); /* [32, 32] */
+  float *encoder_add_t23_2 = (float *)(A + 1632256); /* [32, 32] */
+  float *d_encoder_mul_t24 = (float *)(A + 1656832); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t25, encoder_sigmoid_t24, encoder_tanh_t24_2, d_encoder_mul_t25, encoder_sigmoid_t24_2, encoder_tanh_t24, encoder_sigmoid_t24_3, encoder_add_t23_2, d_encoder_mul_t24, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 94240, d_encoder_mul_concat_stack + 94272);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t25, encoder_tanh_t24_2, encoder_sigmoid_t24, d_encoder_mul_concat_stack + 94304);
+  float *d_encoder_matmul_weight_hh_t24 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t24_scratch = A + 1632256; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 94208, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t24, d_encoder_matmul_weight_hh_t24_scratch);
+  float *encoder_sigmoid_t23 = (float *)(A + 1615872); /* [32, 32] */
+  float *encoder_tanh_t23_2 = (float *)(A + 1636352); /* [32, 32] */
+  float *encoder_sigmoid_t23_2 = (float *)(A + 1619968); /* [32, 32] */
+  float *encoder_tanh_t23 = (float *)(A + 1628160); /* [32, 32] */
+  float *encoder_sigmoid_t23_3 = (float *)(A + 1624064); /* [32, 32] */
+  float *encoder_add_t22_2 = (float *)(A + 1607680); /* [32, 32] */
+  float *d_encoder_mul_t23 = (float *)(A + 1632256); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t24, encoder_sigmoid_t23, encoder_tanh_t23_2, d_encoder_mul_t24, encoder_sigmoid_t23_2, encoder_tanh_t23, encoder_sigmoid_t23_3, encoder_add_t22_2, d_encoder_mul_t23, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 90144, d_encoder_mul_concat_stack + 90176);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t24, encoder_tanh_t23_2, encoder_sigmoid_t23, d_encoder_mul_concat_stack + 90208);
+  float *d_encoder_matmul_weight_hh_t23 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t23_scratch = A + 1607680; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 90112, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t23, d_encoder_matmul_weight_hh_t23_scratch);
+  float *encoder_sigmoid_t22 = (float *)(A + 1591296); /* [32, 32] */
+  float *encoder_tanh_t22_2 = (float *)(A + 1611776); /* [32, 32] */
+  float *encoder_sigmoid_t22_2 = (float *)(A + 1595392); /* [32, 32] */
+  float *encoder_tanh_t22 = (float *)(A + 1603584); /* [32, 32] */
+  float *encoder_sigmoid_t22_3 = (float *)(A + 1599488); /* [32, 32] */
+  float *encoder_add_t21_2 = (float *)(A + 1583104); /* [32, 32] */
+  float *d_encoder_mul_t22 = (float *)(A + 1607680); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t23, encoder_sigmoid_t22, encoder_tanh_t22_2, d_encoder_mul_t23, encoder_sigmoid_t22_2, encoder_tanh_t22, encoder_sigmoid_t22_3, encoder_add_t21_2, d_encoder_mul_t22, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 86048, d_encoder_mul_concat_stack + 86080);
 }
 
 static void sine_seq2seq_grad_8(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t29 = (float *)(A + 512); /* [32, 32] */
-  float *encoder_sigmoid_t28 = (float *)(A + 1730560); /* [32, 32] */
-  float *encoder_tanh_t28_2 = (float *)(A + 1775616); /* [32, 32] */
-  float *d_encoder_mul_t29 = (float *)(A + 857088); /* [32, 32] */
-  float *encoder_sigmoid_t28_2 = (float *)(A + 1734656); /* [32, 32] */
-  float *encoder_tanh_t28 = (float *)(A + 1742848); /* [32, 32] */
-  float *encoder_sigmoid_t28_3 = (float *)(A + 1738752); /* [32, 32] */
-  float *encoder_add_t27_2 = (float *)(A + 1746944); /* [32, 32] */
-  float *d_encoder_mul_t28 = (float *)(A + 852992); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t29, encoder_sigmoid_t28, encoder_tanh_t28_2, d_encoder_mul_t29, encoder_sigmoid_t28_2, encoder_tanh_t28, encoder_sigmoid_t28_3, encoder_add_t27_2, d_encoder_mul_t28, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 110624, d_encoder_mul_concat_stack + 110656);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t29, encoder_tanh_t28_2, encoder_sigmoid_t28, d_encoder_mul_concat_stack + 110688);
-  float *d_encoder_matmul_weight_hh_t28 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t28_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 110592, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t28, d_encoder_matmul_weight_hh_t28_scratch);
-  float *encoder_sigmoid_t27 = (float *)(A + 1705984); /* [32, 32] */
-  float *encoder_tanh_t27_2 = (float *)(A + 1751040); /* [32, 32] */
-  float *encoder_sigmoid_t27_2 = (float *)(A + 1710080); /* [32, 32] */
-  float *encoder_tanh_t27 = (float *)(A + 1718272); /* [32, 32] */
-  float *encoder_sigmoid_t27_3 = (float *)(A + 1714176); /* [32, 32] */
-  float *encoder_add_t26_2 = (float *)(A + 1722368); /* [32, 32] */
-  float *d_encoder_mul_t27 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t28, encoder_sigmoid_t27, encoder_tanh_t27_2, d_encoder_mul_t28, encoder_sigmoid_t27_2, encoder_tanh_t27, encoder_sigmoid_t27_3, encoder_add_t26_2, d_encoder_mul_t27, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 106528, d_encoder_mul_concat_stack + 106560);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t28, encoder_tanh_t27_2, encoder_sigmoid_t27, d_encoder_mul_concat_stack + 106592);
-  float *d_encoder_matmul_weight_hh_t27 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t27_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 106496, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t27, d_encoder_matmul_weight_hh_t27_scratch);
-  float *encoder_sigmoid_t26 = (float *)(A + 1681408); /* [32, 32] */
-  float *encoder_tanh_t26_2 = (float *)(A + 1726464); /* [32, 32] */
-  float *encoder_sigmoid_t26_2 = (float *)(A + 1685504); /* [32, 32] */
-  float *encoder_tanh_t26 = (float *)(A + 1693696); /* [32, 32] */
-  float *encoder_sigmoid_t26_3 = (float *)(A + 1689600); /* [32, 32] */
-  float *encoder_add_t25_2 = (float *)(A + 1697792); /* [32, 32] */
-  float *d_encoder_mul_t26 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t27, encoder_sigmoid_t26, encoder_tanh_t26_2, d_encoder_mul_t27, encoder_sigmoid_t26_2, encoder_tanh_t26, encoder_sigmoid_t26_3, encoder_add_t25_2, d_encoder_mul_t26, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 102432, d_encoder_mul_concat_stack + 102464);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t27, encoder_tanh_t26_2, encoder_sigmoid_t26, d_encoder_mul_concat_stack + 102496);
-  float *d_encoder_matmul_weight_hh_t26 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t26_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 102400, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t26, d_encoder_matmul_weight_hh_t26_scratch);
-  float *encoder_sigmoid_t25 = (float *)(A + 1656832); /* [32, 32] */
-  float *encoder_tanh_t25_2 = (float *)(A + 1701888); /* [32, 32] */
-  float *encoder_sigmoid_t25_2 = (float *)(A + 1660928); /* [32, 32] */
-  float *encoder_tanh_t25 = (float *)(A + 1669120); /* [32, 32] */
-  float *encoder_sigmoid_t25_3 = (float *)(A + 1665024); /* [32, 32] */
-  float *encoder_add_t24_2 = (float *)(A + 1673216); /* [32, 32] */
-  float *d_encoder_mul_t25 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t26, encoder_sigmoid_t25, encoder_tanh_t25_2, d_encoder_mul_t26, encoder_sigmoid_t25_2, encoder_tanh_t25, encoder_sigmoid_t25_3, encoder_add_t24_2, d_encoder_mul_t25, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 98336, d_encoder_mul_concat_stack + 98368);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t26, encoder_tanh_t25_2, encoder_sigmoid_t25, d_encoder_mul_concat_stack + 98400);
-  float *d_encoder_matmul_weight_hh_t25 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t25_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 98304, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t25, d_encoder_matmul_weight_hh_t25_scratch);
-  float *encoder_sigmoid_t24 = (float *)(A + 1632256); /* [32, 32] */
-  float *encoder_tanh_t24_2 = (float *)(A + 1677312); /* [32, 32] */
-  float *encoder_sigmoid_t24_2 = (float *)(A + 1636352); /* [32, 32] */
-  float *encoder_tanh_t24 = (float *)(A + 1644544); /* [32, 32] */
-  float *encoder_sigmoid_t24_3 = (float *)(A + 1640448); /* [32, 32] */
-  float *encoder_add_t23_2 = (float *)(A + 1648640); /* [32, 32] */
-  float *d_encoder_mul_t24 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t25, encoder_sigmoid_t24, encoder_tanh_t24_2, d_encoder_mul_t25, encoder_sigmoid_t24_2, encoder_tanh_t24, encoder_sigmoid_t24_3, encoder_add_t23_2, d_encoder_mul_t24, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 94240, d_encoder_mul_concat_stack + 94272);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t25, encoder_tanh_t24_2, encoder_sigmoid_t24, d_encoder_mul_concat_stack + 94304);
-  float *d_encoder_matmul_weight_hh_t24 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t24_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 94208, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t24, d_encoder_matmul_weight_hh_t24_scratch);
-  float *encoder_sigmoid_t23 = (float *)(A + 1607680); /* [32, 32] */
-  float *encoder_tanh_t23_2 = (float *)(A + 1652736); /* [32, 32] */
-  float *encoder_sigmoid_t23_2 = (float *)(A + 1611776); /* [32, 32] */
-  float *encoder_tanh_t23 = (float *)(A + 1619968); /* [32, 32] */
-  float *encoder_sigmoid_t23_3 = (float *)(A + 1615872); /* [32, 32] */
-  float *encoder_add_t22_2 = (float *)(A + 1624064); /* [32, 32] */
-  float *d_encoder_mul_t23 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t24, encoder_sigmoid_t23, encoder_tanh_t23_2, d_encoder_mul_t24, encoder_sigmoid_t23_2, encoder_tanh_t23, encoder_sigmoid_t23_3, encoder_add_t22_2, d_encoder_mul_t23, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 90144, d_encoder_mul_concat_stack + 90176);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t24, encoder_tanh_t23_2, encoder_sigmoid_t23, d_encoder_mul_concat_stack + 90208);
   float *d_encoder_matmul_weight_hh_t23 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t23_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 90112, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t23, d_encoder_matmul_weight_hh_t23_scratch);
-  float *encoder_sigmoid_t22 = (float *)(A + 1583104); /* [32, 32] */
-  float *encoder_tanh_t22_2 = (float *)(A + 1628160); /* [32, 32] */
-  float *encoder_sigmoid_t22_2 = (float *)(A + 1587200); /* [32, 32] */
-  float *encoder_tanh_t22 = (float *)(A + 1595392); /* [32, 32] */
-  float *encoder_sigmoid_t22_3 = (float *)(A + 1591296); /* [32, 32] */
-  float *encoder_add_t21_2 = (float *)(A + 1599488); /* [32, 32] */
-  float *d_encoder_mul_t22 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t23, encoder_sigmoid_t22, encoder_tanh_t22_2, d_encoder_mul_t23, encoder_sigmoid_t22_2, encoder_tanh_t22, encoder_sigmoid_t22_3, encoder_add_t21_2, d_encoder_mul_t22, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 86048, d_encoder_mul_concat_stack + 86080);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t23, encoder_tanh_t22_2, encoder_sigmoid_t22, d_encoder_mul_concat_stack + 86112);
+  float *encoder_tanh_t22_2 = (float *)(A + 1611776); /* [32, 32] */
+  float *encoder_sigmoid_t22 = (float *)(A + 1591296); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2254848); /* [49, 32, 128] */
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t23, encoder_tanh_t22_2, encoder_sigmoid_t22, d_encoder_mul_concat_stack + 86112);
   float *d_encoder_matmul_weight_hh_t22 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t22_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 86016, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t22, d_encoder_matmul_weight_hh_t22_scratch);
-  float *encoder_sigmoid_t21 = (float *)(A + 1558528); /* [32, 32] */
-  float *encoder_tanh_t21_2 = (float *)(A + 1603584); /* [32, 32] */
-  float *encoder_sigmoid_t21_2 = (float *)(A + 1562624); /* [32, 32] */
-  float *encoder_tanh_t21 = (float *)(A + 1570816); /* [32, 32] */
-  float *encoder_sigmoid_t21_3 = (float *)(A + 1566720); /* [32, 32] */
-  float *encoder_add_t20_2 = (float *)(A + 1574912); /* [32, 32] */
-  float *d_encoder_mul_t21 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t22, encoder_sigmoid_t21, encoder_tanh_t21_2, d_encoder_mul_t22, encoder_sigmoid_t21_2, encoder_tanh_t21, encoder_sigmoid_t21_3, encoder_add_t20_2, d_encoder_mul_t21, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 81952, d_encoder_mul_concat_stack + 81984);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t22, encoder_tanh_t21_2, encoder_sigmoid_t21, d_encoder_mul_concat_stack + 82016);
+  char *d_encoder_matmul_weight_hh_t22_scratch = A + 1583104; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 86016, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t22, d_encoder_matmul_weight_hh_t22_scratch);
+  float *encoder_sigmoid_t21 = (float *)(A + 1566720); /* [32, 32] */
+  float *encoder_tanh_t21_2 = (float *)(A + 1587200); /* [32, 32] */
+  float *d_encoder_mul_t22 = (float *)(A + 1607680); /* [32, 32] */
+  float *encoder_sigmoid_t21_2 = (float *)(A + 1570816); /* [32, 32] */
+  float *encoder_tanh_t21 = (float *)(A + 1579008); /* [32, 32] */
+  float *encoder_sigmoid_t21_3 = (float *)(A + 1574912); /* [32, 32] */
+  float *encoder_add_t20_2 = (float *)(A + 1558528); /* [32, 32] */
+  float *d_encoder_mul_t21 = (float *)(A + 1583104); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t22, encoder_sigmoid_t21, encoder_tanh_t21_2, d_encoder_mul_t22, encoder_sigmoid_t21_2, encoder_tanh_t21, encoder_sigmoid_t21_3, encoder_add_t20_2, d_encoder_mul_t21, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 81952, d_encoder_mul_concat_stack + 81984);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t22, encoder_tanh_t21_2, encoder_sigmoid_t21, d_encoder_mul_concat_stack + 82016);
   float *d_encoder_matmul_weight_hh_t21 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t21_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 81920, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t21, d_encoder_matmul_weight_hh_t21_scratch);
-  float *encoder_sigmoid_t20 = (float *)(A + 1533952); /* [32, 32] */
-  float *encoder_tanh_t20_2 = (float *)(A + 1579008); /* [32, 32] */
-  float *encoder_sigmoid_t20_2 = (float *)(A + 1538048); /* [32, 32] */
-  float *encoder_tanh_t20 = (float *)(A + 1546240); /* [32, 32] */
-  float *encoder_sigmoid_t20_3 = (float *)(A + 1542144); /* [32, 32] */
-  float *encoder_add_t19_2 = (float *)(A + 1550336); /* [32, 32] */
-  float *d_encoder_mul_t20 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t21, encoder_sigmoid_t20, encoder_tanh_t20_2, d_encoder_mul_t21, encoder_sigmoid_t20_2, encoder_tanh_t20, encoder_sigmoid_t20_3, encoder_add_t19_2, d_encoder_mul_t20, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 77856, d_encoder_mul_concat_stack + 77888);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t21, encoder_tanh_t20_2, encoder_sigmoid_t20, d_encoder_mul_concat_stack + 77920);
+  char *d_encoder_matmul_weight_hh_t21_scratch = A + 1558528; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 81920, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t21, d_encoder_matmul_weight_hh_t21_scratch);
+  float *encoder_sigmoid_t20 = (float *)(A + 1542144); /* [32, 32] */
+  float *encoder_tanh_t20_2 = (float *)(A + 1562624); /* [32, 32] */
+  float *encoder_sigmoid_t20_2 = (float *)(A + 1546240); /* [32, 32] */
+  float *encoder_tanh_t20 = (float *)(A + 1554432); /* [32, 32] */
+  float *encoder_sigmoid_t20_3 = (float *)(A + 1550336); /* [32, 32] */
+  float *encoder_add_t19_2 = (float *)(A + 1533952); /* [32, 32] */
+  float *d_encoder_mul_t20 = (float *)(A + 1558528); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t21, encoder_sigmoid_t20, encoder_tanh_t20_2, d_encoder_mul_t21, encoder_sigmoid_t20_2, encoder_tanh_t20, encoder_sigmoid_t20_3, encoder_add_t19_2, d_encoder_mul_t20, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 77856, d_encoder_mul_concat_stack + 77888);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t21, encoder_tanh_t20_2, encoder_sigmoid_t20, d_encoder_mul_concat_stack + 77920);
   float *d_encoder_matmul_weight_hh_t20 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t20_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 77824, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t20, d_encoder_matmul_weight_hh_t20_scratch);
-  float *encoder_sigmoid_t19 = (float *)(A + 1509376); /* [32, 32] */
-  float *encoder_tanh_t19_2 = (float *)(A + 1554432); /* [32, 32] */
-  float *encoder_sigmoid_t19_2 = (float *)(A + 1513472); /* [32, 32] */
-  float *encoder_tanh_t19 = (float *)(A + 1521664); /* [32, 32] */
-  float *encoder_sigmoid_t19_3 = (float *)(A + 1517568); /* [32, 32] */
-  float *encoder_add_t18_2 = (float *)(A + 1525760); /* [32, 32] */
-  float *d_encoder_mul_t19 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t20, encoder_sigmoid_t19, encoder_tanh_t19_2, d_encoder_mul_t20, encoder_sigmoid_t19_2, encoder_tanh_t19, encoder_sigmoid_t19_3, encoder_add_t18_2, d_encoder_mul_t19, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 73760, d_encoder_mul_concat_stack + 73792);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t20, encoder_tanh_t19_2, encoder_sigmoid_t19, d_encoder_mul_concat_stack + 73824);
+  char *d_encoder_matmul_weight_hh_t20_scratch = A + 1533952; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 77824, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t20, d_encoder_matmul_weight_hh_t20_scratch);
+  float *encoder_sigmoid_t19 = (float *)(A + 1517568); /* [32, 32] */
+  float *encoder_tanh_t19_2 = (float *)(A + 1538048); /* [32, 32] */
+  float *encoder_sigmoid_t19_2 = (float *)(A + 1521664); /* [32, 32] */
+  float *encoder_tanh_t19 = (float *)(A + 1529856); /* [32, 32] */
+  float *encoder_sigmoid_t19_3 = (float *)(A + 1525760); /* [32, 32] */
+  float *encoder_add_t18_2 = (float *)(A + 1509376); /* [32, 32] */
+  float *d_encoder_mul_t19 = (float *)(A + 1533952); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t20, encoder_sigmoid_t19, encoder_tanh_t19_2, d_encoder_mul_t20, encoder_sigmoid_t19_2, encoder_tanh_t19, encoder_sigmoid_t19_3, encoder_add_t18_2, d_encoder_mul_t19, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 73760, d_encoder_mul_concat_stack + 73792);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t20, encoder_tanh_t19_2, encoder_sigmoid_t19, d_encoder_mul_concat_stack + 73824);
   float *d_encoder_matmul_weight_hh_t19 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t19_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 73728, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t19, d_encoder_matmul_weight_hh_t19_scratch);
-  float *encoder_sigmoid_t18 = (float *)(A + 1484800); /* [32, 32] */
-  float *encoder_tanh_t18_2 = (float *)(A + 1529856); /* [32, 32] */
-  float *encoder_sigmoid_t18_2 = (float *)(A + 1488896); /* [32, 32] */
-  float *encoder_tanh_t18 = (float *)(A + 1497088); /* [32, 32] */
-  float *encoder_sigmoid_t18_3 = (float *)(A + 1492992); /* [32, 32] */
-  float *encoder_add_t17_2 = (float *)(A + 1501184); /* [32, 32] */
-  float *d_encoder_mul_t18 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t19, encoder_sigmoid_t18, encoder_tanh_t18_2, d_encoder_mul_t19, encoder_sigmoid_t18_2, encoder_tanh_t18, encoder_sigmoid_t18_3, encoder_add_t17_2, d_encoder_mul_t18, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 69664, d_encoder_mul_concat_stack + 69696);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t19, encoder_tanh_t18_2, encoder_sigmoid_t18, d_encoder_mul_concat_stack + 69728);
+  char *d_encoder_matmul_weight_hh_t19_scratch = A + 1509376; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 73728, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t19, d_encoder_matmul_weight_hh_t19_scratch);
+  float *encoder_sigmoid_t18 = (float *)(A + 1492992); /* [32, 32] */
+  float *encoder_tanh_t18_2 = (float *)(A + 1513472); /* [32, 32] */
+  float *encoder_sigmoid_t18_2 = (float *)(A + 1497088); /* [32, 32] */
+  float *encoder_tanh_t18 = (float *)(A + 1505280); /* [32, 32] */
+  float *encoder_sigmoid_t18_3 = (float *)(A + 1501184); /* [32, 32] */
+  float *encoder_add_t17_2 = (float *)(A + 1484800); /* [32, 32] */
+  float *d_encoder_mul_t18 = (float *)(A + 1509376); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t19, encoder_sigmoid_t18, encoder_tanh_t18_2, d_encoder_mul_t19, encoder_sigmoid_t18_2, encoder_tanh_t18, encoder_sigmoid_t18_3, encoder_add_t17_2, d_encoder_mul_t18, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 69664, d_encoder_mul_concat_stack + 69696);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t19, encoder_tanh_t18_2, encoder_sigmoid_t18, d_encoder_mul_concat_stack + 69728);
   float *d_encoder_matmul_weight_hh_t18 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t18_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 69632, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t18, d_encoder_matmul_weight_hh_t18_scratch);
-  float *encoder_sigmoid_t17 = (float *)(A + 1460224); /* [32, 32] */
-  float *encoder_tanh_t17_2 = (float *)(A + 1505280); /* [32, 32] */
-  float *encoder_sigmoid_t17_2 = (float *)(A + 1464320); /* [32, 32] */
-  float *encoder_tanh_t17 = (float *)(A + 1472512); /* [32, 32] */
-  float *encoder_sigmoid_t17_3 = (float *)(A + 1468416); /* [32, 32] */
-  float *encoder_add_t16_2 = (float *)(A + 1476608); /* [32, 32] */
-  float *d_encoder_mul_t17 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t18, encoder_sigmoid_t17, encoder_tanh_t17_2, d_encoder_mul_t18, encoder_sigmoid_t17_2, encoder_tanh_t17, encoder_sigmoid_t17_3, encoder_add_t16_2, d_encoder_mul_t17, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 65568, d_encoder_mul_concat_stack + 65600);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t18, encoder_tanh_t17_2, encoder_sigmoid_t17, d_encoder_mul_concat_stack + 65632);
+  char *d_encoder_matmul_weight_hh_t18_scratch = A + 1484800; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 69632, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t18, d_encoder_matmul_weight_hh_t18_scratch);
+  float *encoder_sigmoid_t17 = (float *)(A + 1468416); /* [32, 32] */
+  float *encoder_tanh_t17_2 = (float *)(A + 1488896); /* [32, 32] */
+  float *encoder_sigmoid_t17_2 = (float *)(A + 1472512); /* [32, 32] */
+  float *encoder_tanh_t17 = (float *)(A + 1480704); /* [32, 32] */
+  float *encoder_sigmoid_t17_3 = (float *)(A + 1476608); /* [32, 32] */
+  float *encoder_add_t16_2 = (float *)(A + 1460224); /* [32, 32] */
+  float *d_encoder_mul_t17 = (float *)(A + 1484800); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t18, encoder_sigmoid_t17, encoder_tanh_t17_2, d_encoder_mul_t18, encoder_sigmoid_t17_2, encoder_tanh_t17, encoder_sigmoid_t17_3, encoder_add_t16_2, d_encoder_mul_t17, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 65568, d_encoder_mul_concat_stack + 65600);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t18, encoder_tanh_t17_2, encoder_sigmoid_t17, d_encoder_mul_concat_stack + 65632);
   float *d_encoder_matmul_weight_hh_t17 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t17_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 65536, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t17, d_encoder_matmul_weight_hh_t17_scratch);
-  float *encoder_sigmoid_t16 = (float *)(A + 1435648); /* [32, 32] */
-  float *encoder_tanh_t16_2 = (float *)(A + 1480704); /* [32, 32] */
-  float *encoder_sigmoid_t16_2 = (float *)(A + 1439744); /* [32, 32] */
-  float *encoder_tanh_t16 = (float *)(A + 1447936); /* [32, 32] */
-  float *encoder_sigmoid_t16_3 = (float *)(A + 1443840); /* [32, 32] */
-  float *encoder_add_t15_2 = (float *)(A + 1452032); /* [32, 32] */
-  float *d_encoder_mul_t16 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t17, encoder_sigmoid_t16, encoder_tanh_t16_2, d_encoder_mul_t17, encoder_sigmoid_t16_2, encoder_tanh_t16, encoder_sigmoid_t16_3, encoder_add_t15_2, d_encoder_mul_t16, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 61472, d_encoder_mul_concat_stack + 61504);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t17, encoder_tanh_t16_2, encoder_sigmoid_t16, d_encoder_mul_concat_stack + 61536);
+  char *d_encoder_matmul_weight_hh_t17_scratch = A + 1460224; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 65536, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t17, d_encoder_matmul_weight_hh_t17_scratch);
+  float *encoder_sigmoid_t16 = (float *)(A + 1443840); /* [32, 32] */
+  float *encoder_tanh_t16_2 = (float *)(A + 1464320); /* [32, 32] */
+  float *encoder_sigmoid_t16_2 = (float *)(A + 1447936); /* [32, 32] */
+  float *encoder_tanh_t16 = (float *)(A + 1456128); /* [32, 32] */
+  float *encoder_sigmoid_t16_3 = (float *)(A + 1452032); /* [32, 32] */
+  float *encoder_add_t15_2 = (float *)(A + 1435648); /* [32, 32] */
+  float *d_encoder_mul_t16 = (float *)(A + 1460224); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t17, encoder_sigmoid_t16, encoder_tanh_t16_2, d_encoder_mul_t17, encoder_sigmoid_t16_2, encoder_tanh_t16, encoder_sigmoid_t16_3, encoder_add_t15_2, d_encoder_mul_t16, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 61472, d_encoder_mul_concat_stack + 61504);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t17, encoder_tanh_t16_2, encoder_sigmoid_t16, d_encoder_mul_concat_stack + 61536);
   float *d_encoder_matmul_weight_hh_t16 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t16_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 61440, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t16, d_encoder_matmul_weight_hh_t16_scratch);
-  float *encoder_sigmoid_t15 = (float *)(A + 1411072); /* [32, 32] */
-  float *encoder_tanh_t15_2 = (float *)(A + 1456128); /* [32, 32] */
-  float *encoder_sigmoid_t15_2 = (float *)(A + 1415168); /* [32, 32] */
-  float *encoder_tanh_t15 = (float *)(A + 1423360); /* [32, 32] */
-  float *encoder_sigmoid_t15_3 = (float *)(A + 1419264); /* [32, 32] */
-  float *encoder_add_t14_2 = (float *)(A + 1427456); /* [32, 32] */
-  float *d_encoder_mul_t15 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t16, encoder_sigmoid_t15, encoder_tanh_t15_2, d_encoder_mul_t16, encoder_sigmoid_t15_2, encoder_tanh_t15, encoder_sigmoid_t15_3, encoder_add_t14_2, d_encoder_mul_t15, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 57376, d_encoder_mul_concat_stack + 57408);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t16, encoder_tanh_t15_2, encoder_sigmoid_t15, d_encoder_mul_concat_stack + 57440);
+  char *d_encoder_matmul_weight_hh_t16_scratch = A + 1435648; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 61440, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t16, d_encoder_matmul_weight_hh_t16_scratch);
+  float *encoder_sigmoid_t15 = (float *)(A + 1419264); /* [32, 32] */
+  float *encoder_tanh_t15_2 = (float *)(A + 1439744); /* [32, 32] */
+  float *encoder_sigmoid_t15_2 = (float *)(A + 1423360); /* [32, 32] */
+  float *encoder_tanh_t15 = (float *)(A + 1431552); /* [32, 32] */
+  float *encoder_sigmoid_t15_3 = (float *)(A + 1427456); /* [32, 32] */
+  float *encoder_add_t14_2 = (float *)(A + 1411072); /* [32, 32] */
+  float *d_encoder_mul_t15 = (float *)(A + 1435648); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t16, encoder_sigmoid_t15, encoder_tanh_t15_2, d_encoder_mul_t16, encoder_sigmoid_t15_2, encoder_tanh_t15, encoder_sigmoid_t15_3, encoder_add_t14_2, d_encoder_mul_t15, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 57376, d_encoder_mul_concat_stack + 57408);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t16, encoder_tanh_t15_2, encoder_sigmoid_t15, d_encoder_mul_concat_stack + 57440);
   float *d_encoder_matmul_weight_hh_t15 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t15_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 57344, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t15, d_encoder_matmul_weight_hh_t15_scratch);
+  char *d_encoder_matmul_weight_hh_t15_scratch = A + 1411072; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 57344, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t15, d_encoder_matmul_weight_hh_t15_scratch);
+  float *encoder_sigmoid_t14 = (float *)(A + 1394688); /* [32, 32] */
+  float *encoder_tanh_t14_2 = (float *)(A + 1415168); /* [32, 32] */
+  float *encoder_sigmoid_t14_2 = (float *)(A + 1398784); /* [32, 32] */
+  float *encoder_tanh_t14 = (float *)(A + 1406976); /* [32, 32] */
+  float *encoder_sigmoid_t14_3 = (float *)(A + 1402880); /* [32, 32] */
+  float *encoder_add_t13_2 = (float *)(A + 1386496); /* [32, 32] */
+  float *d_encoder_mul_t14 = (float *)(A + 1411072); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t15, encoder_sigmoid_t14, encoder_tanh_t14_2, d_encoder_mul_t15, encoder_sigmoid_t14_2, encoder_tanh_t14, encoder_sigmoid_t14_3, encoder_add_t13_2, d_encoder_mul_t14, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 53280, d_encoder_mul_concat_stack + 53312);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t15, encoder_tanh_t14_2, encoder_sigmoid_t14, d_encoder_mul_concat_stack + 53344);
+  float *d_encoder_matmul_weight_hh_t14 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t14_scratch = A + 1386496; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 53248, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t14, d_encoder_matmul_weight_hh_t14_scratch);
+  float *encoder_sigmoid_t13 = (float *)(A + 1370112); /* [32, 32] */
+  float *encoder_tanh_t13_2 = (float *)(A + 1390592); /* [32, 32] */
+  float *encoder_sigmoid_t13_2 = (float *)(A + 1374208); /* [32, 32] */
+  float *encoder_tanh_t13 = (float *)(A + 1382400); /* [32, 32] */
+  float *encoder_sigmoid_t13_3 = (float *)(A + 1378304); /* [32, 32] */
+  float *encoder_add_t12_2 = (float *)(A + 1361920); /* [32, 32] */
+  float *d_encoder_mul_t13 = (float *)(A + 1386496); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t14, encoder_sigmoid_t13, encoder_tanh_t13_2, d_encoder_mul_t14, encoder_sigmoid_t13_2, encoder_tanh_t13, encoder_sigmoid_t13_3, encoder_add_t12_2, d_encoder_mul_t13, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 49184, d_encoder_mul_concat_stack + 49216);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t14, encoder_tanh_t13_2, encoder_sigmoid_t13, d_encoder_mul_concat_stack + 49248);
+  float *d_encoder_matmul_weight_hh_t13 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t13_scratch = A + 1361920; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 49152, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t13, d_encoder_matmul_weight_hh_t13_scratch);
+  float *encoder_sigmoid_t12 = (float *)(A + 1345536); /* [32, 32] */
+  float *encoder_tanh_t12_2 = (float *)(A + 1366016); /* [32, 32] */
+  float *encoder_sigmoid_t12_2 = (float *)(A + 1349632); /* [32, 32] */
+  float *encoder_tanh_t12 = (float *)(A + 1357824); /* [32, 32] */
+  float *encoder_sigmoid_t12_3 = (float *)(A + 1353728); /* [32, 32] */
+  float *encoder_add_t11_2 = (float *)(A + 1337344); /* [32, 32] */
+  float *d_encoder_mul_t12 = (float *)(A + 1361920); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t13, encoder_sigmoid_t12, encoder_tanh_t12_2, d_encoder_mul_t13, encoder_sigmoid_t12_2, encoder_tanh_t12, encoder_sigmoid_t12_3, encoder_add_t11_2, d_encoder_mul_t12, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 45088, d_encoder_mul_concat_stack + 45120);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t13, encoder_tanh_t12_2, encoder_sigmoid_t12, d_encoder_mul_concat_stack + 45152);
+  float *d_encoder_matmul_weight_hh_t12 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t12_scratch = A + 1337344; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 45056, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t12, d_encoder_matmul_weight_hh_t12_scratch);
+  float *encoder_sigmoid_t11 = (float *)(A + 1320960); /* [32, 32] */
+  float *encoder_tanh_t11_2 = (float *)(A + 1341440); /* [32, 32] */
+  float *encoder_sigmoid_t11_2 = (float *)(A + 1325056); /* [32, 32] */
+  float *encoder_tanh_t11 = (float *)(A + 1333248); /* [32, 32] */
+  float *encoder_sigmoid_t11_3 = (float *)(A + 1329152); /* [32, 32] */
+  float *encoder_add_t10_2 = (float *)(A + 1312768); /* [32, 32] */
+  float *d_encoder_mul_t11 = (float *)(A + 1337344); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t12, encoder_sigmoid_t11, encoder_tanh_t11_2, d_encoder_mul_t12, encoder_sigmoid_t11_2, encoder_tanh_t11, encoder_sigmoid_t11_3, encoder_add_t10_2, d_encoder_mul_t11, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 40992, d_encoder_mul_concat_stack + 41024);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t12, encoder_tanh_t11_2, encoder_sigmoid_t11, d_encoder_mul_concat_stack + 41056);
+  float *d_encoder_matmul_weight_hh_t11 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t11_scratch = A + 1312768; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 40960, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t11, d_encoder_matmul_weight_hh_t11_scratch);
+  float *encoder_sigmoid_t10 = (float *)(A + 1296384); /* [32, 32] */
+  float *encoder_tanh_t10_2 = (float *)(A + 1316864); /* [32, 32] */
+  float *encoder_sigmoid_t10_2 = (float *)(A + 1300480); /* [32, 32] */
+  float *encoder_tanh_t10 = (float *)(A + 1308672); /* [32, 32] */
+  float *encoder_sigmoid_t10_3 = (float *)(A + 1304576); /* [32, 32] */
+  float *encoder_add_t9_2 = (float *)(A + 1288192); /* [32, 32] */
+  float *d_encoder_mul_t10 = (float *)(A + 1312768); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t11, encoder_sigmoid_t10, encoder_tanh_t10_2, d_encoder_mul_t11, encoder_sigmoid_t10_2, encoder_tanh_t10, encoder_sigmoid_t10_3, encoder_add_t9_2, d_encoder_mul_t10, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 36896, d_encoder_mul_concat_stack + 36928);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t11, encoder_tanh_t10_2, encoder_sigmoid_t10, d_encoder_mul_concat_stack + 36960);
+  float *d_encoder_matmul_weight_hh_t10 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t10_scratch = A + 1288192; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 36864, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t10, d_encoder_matmul_weight_hh_t10_scratch);
+  float *encoder_sigmoid_t9 = (float *)(A + 1271808); /* [32, 32] */
+  float *encoder_tanh_t9_2 = (float *)(A + 1292288); /* [32, 32] */
+  float *encoder_sigmoid_t9_2 = (float *)(A + 1275904); /* [32, 32] */
+  float *encoder_tanh_t9 = (float *)(A + 1284096); /* [32, 32] */
+  float *encoder_sigmoid_t9_3 = (float *)(A + 1280000); /* [32, 32] */
+  float *encoder_add_t8_2 = (float *)(A + 1263616); /* [32, 32] */
+  float *d_encoder_mul_t9 = (float *)(A + 1288192); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t10, encoder_sigmoid_t9, encoder_tanh_t9_2, d_encoder_mul_t10, encoder_sigmoid_t9_2, encoder_tanh_t9, encoder_sigmoid_t9_3, encoder_add_t8_2, d_encoder_mul_t9, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 32800, d_encoder_mul_concat_stack + 32832);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t10, encoder_tanh_t9_2, encoder_sigmoid_t9, d_encoder_mul_concat_stack + 32864);
+  float *d_encoder_matmul_weight_hh_t9 = (float *)(A + 512); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t9_scratch = A + 1263616; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 32768, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t9, d_encoder_matmul_weight_hh_t9_scratch);
+  float *encoder_sigmoid_t8 = (float *)(A + 1247232); /* [32, 32] */
+  float *encoder_tanh_t8_2 = (float *)(A + 1267712); /* [32, 32] */
+  float *encoder_sigmoid_t8_2 = (float *)(A + 1251328); /* [32, 32] */
+  float *encoder_tanh_t8 = (float *)(A + 1259520); /* [32, 32] */
+  float *encoder_sigmoid_t8_3 = (float *)(A + 1255424); /* [32, 32] */
+  float *encoder_add_t7_2 = (float *)(A + 1239040); /* [32, 32] */
+  float *d_encoder_mul_t8 = (float *)(A + 1263616); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t9, encoder_sigmoid_t8, encoder_tanh_t8_2, d_encoder_mul_t9, encoder_sigmoid_t8_2, encoder_tanh_t8, encoder_sigmoid_t8_3, encoder_add_t7_2, d_encoder_mul_t8, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 28704, d_encoder_mul_concat_stack + 28736);
 }
 
 static void sine_seq2seq_grad_9(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t15 = (float *)(A + 512); /* [32, 32] */
-  float *encoder_sigmoid_t14 = (float *)(A + 1386496); /* [32, 32] */
-  float *encoder_tanh_t14_2 = (float *)(A + 1431552); /* [32, 32] */
-  float *d_encoder_mul_t15 = (float *)(A + 857088); /* [32, 32] */
-  float *encoder_sigmoid_t14_2 = (float *)(A + 1390592); /* [32, 32] */
-  float *encoder_tanh_t14 = (float *)(A + 1398784); /* [32, 32] */
-  float *encoder_sigmoid_t14_3 = (float *)(A + 1394688); /* [32, 32] */
-  float *encoder_add_t13_2 = (float *)(A + 1402880); /* [32, 32] */
-  float *d_encoder_mul_t14 = (float *)(A + 852992); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t15, encoder_sigmoid_t14, encoder_tanh_t14_2, d_encoder_mul_t15, encoder_sigmoid_t14_2, encoder_tanh_t14, encoder_sigmoid_t14_3, encoder_add_t13_2, d_encoder_mul_t14, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 53280, d_encoder_mul_concat_stack + 53312);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t15, encoder_tanh_t14_2, encoder_sigmoid_t14, d_encoder_mul_concat_stack + 53344);
-  float *d_encoder_matmul_weight_hh_t14 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t14_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 53248, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t14, d_encoder_matmul_weight_hh_t14_scratch);
-  float *encoder_sigmoid_t13 = (float *)(A + 1361920); /* [32, 32] */
-  float *encoder_tanh_t13_2 = (float *)(A + 1406976); /* [32, 32] */
-  float *encoder_sigmoid_t13_2 = (float *)(A + 1366016); /* [32, 32] */
-  float *encoder_tanh_t13 = (float *)(A + 1374208); /* [32, 32] */
-  float *encoder_sigmoid_t13_3 = (float *)(A + 1370112); /* [32, 32] */
-  float *encoder_add_t12_2 = (float *)(A + 1378304); /* [32, 32] */
-  float *d_encoder_mul_t13 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t14, encoder_sigmoid_t13, encoder_tanh_t13_2, d_encoder_mul_t14, encoder_sigmoid_t13_2, encoder_tanh_t13, encoder_sigmoid_t13_3, encoder_add_t12_2, d_encoder_mul_t13, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 49184, d_encoder_mul_concat_stack + 49216);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t14, encoder_tanh_t13_2, encoder_sigmoid_t13, d_encoder_mul_concat_stack + 49248);
-  float *d_encoder_matmul_weight_hh_t13 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t13_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 49152, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t13, d_encoder_matmul_weight_hh_t13_scratch);
-  float *encoder_sigmoid_t12 = (float *)(A + 1337344); /* [32, 32] */
-  float *encoder_tanh_t12_2 = (float *)(A + 1382400); /* [32, 32] */
-  float *encoder_sigmoid_t12_2 = (float *)(A + 1341440); /* [32, 32] */
-  float *encoder_tanh_t12 = (float *)(A + 1349632); /* [32, 32] */
-  float *encoder_sigmoid_t12_3 = (float *)(A + 1345536); /* [32, 32] */
-  float *encoder_add_t11_2 = (float *)(A + 1353728); /* [32, 32] */
-  float *d_encoder_mul_t12 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t13, encoder_sigmoid_t12, encoder_tanh_t12_2, d_encoder_mul_t13, encoder_sigmoid_t12_2, encoder_tanh_t12, encoder_sigmoid_t12_3, encoder_add_t11_2, d_encoder_mul_t12, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 45088, d_encoder_mul_concat_stack + 45120);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t13, encoder_tanh_t12_2, encoder_sigmoid_t12, d_encoder_mul_concat_stack + 45152);
-  float *d_encoder_matmul_weight_hh_t12 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t12_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 45056, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t12, d_encoder_matmul_weight_hh_t12_scratch);
-  float *encoder_sigmoid_t11 = (float *)(A + 1312768); /* [32, 32] */
-  float *encoder_tanh_t11_2 = (float *)(A + 1357824); /* [32, 32] */
-  float *encoder_sigmoid_t11_2 = (float *)(A + 1316864); /* [32, 32] */
-  float *encoder_tanh_t11 = (float *)(A + 1325056); /* [32, 32] */
-  float *encoder_sigmoid_t11_3 = (float *)(A + 1320960); /* [32, 32] */
-  float *encoder_add_t10_2 = (float *)(A + 1329152); /* [32, 32] */
-  float *d_encoder_mul_t11 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t12, encoder_sigmoid_t11, encoder_tanh_t11_2, d_encoder_mul_t12, encoder_sigmoid_t11_2, encoder_tanh_t11, encoder_sigmoid_t11_3, encoder_add_t10_2, d_encoder_mul_t11, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 40992, d_encoder_mul_concat_stack + 41024);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t12, encoder_tanh_t11_2, encoder_sigmoid_t11, d_encoder_mul_concat_stack + 41056);
-  float *d_encoder_matmul_weight_hh_t11 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t11_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 40960, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t11, d_encoder_matmul_weight_hh_t11_scratch);
-  float *encoder_sigmoid_t10 = (float *)(A + 1288192); /* [32, 32] */
-  float *encoder_tanh_t10_2 = (float *)(A + 1333248); /* [32, 32] */
-  float *encoder_sigmoid_t10_2 = (float *)(A + 1292288); /* [32, 32] */
-  float *encoder_tanh_t10 = (float *)(A + 1300480); /* [32, 32] */
-  float *encoder_sigmoid_t10_3 = (float *)(A + 1296384); /* [32, 32] */
-  float *encoder_add_t9_2 = (float *)(A + 1304576); /* [32, 32] */
-  float *d_encoder_mul_t10 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t11, encoder_sigmoid_t10, encoder_tanh_t10_2, d_encoder_mul_t11, encoder_sigmoid_t10_2, encoder_tanh_t10, encoder_sigmoid_t10_3, encoder_add_t9_2, d_encoder_mul_t10, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 36896, d_encoder_mul_concat_stack + 36928);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t11, encoder_tanh_t10_2, encoder_sigmoid_t10, d_encoder_mul_concat_stack + 36960);
-  float *d_encoder_matmul_weight_hh_t10 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t10_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 36864, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t10, d_encoder_matmul_weight_hh_t10_scratch);
-  float *encoder_sigmoid_t9 = (float *)(A + 1263616); /* [32, 32] */
-  float *encoder_tanh_t9_2 = (float *)(A + 1308672); /* [32, 32] */
-  float *encoder_sigmoid_t9_2 = (float *)(A + 1267712); /* [32, 32] */
-  float *encoder_tanh_t9 = (float *)(A + 1275904); /* [32, 32] */
-  float *encoder_sigmoid_t9_3 = (float *)(A + 1271808); /* [32, 32] */
-  float *encoder_add_t8_2 = (float *)(A + 1280000); /* [32, 32] */
-  float *d_encoder_mul_t9 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t10, encoder_sigmoid_t9, encoder_tanh_t9_2, d_encoder_mul_t10, encoder_sigmoid_t9_2, encoder_tanh_t9, encoder_sigmoid_t9_3, encoder_add_t8_2, d_encoder_mul_t9, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 32800, d_encoder_mul_concat_stack + 32832);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t10, encoder_tanh_t9_2, encoder_sigmoid_t9, d_encoder_mul_concat_stack + 32864);
   float *d_encoder_matmul_weight_hh_t9 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t9_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 32768, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t9, d_encoder_matmul_weight_hh_t9_scratch);
-  float *encoder_sigmoid_t8 = (float *)(A + 1239040); /* [32, 32] */
-  float *encoder_tanh_t8_2 = (float *)(A + 1284096); /* [32, 32] */
-  float *encoder_sigmoid_t8_2 = (float *)(A + 1243136); /* [32, 32] */
-  float *encoder_tanh_t8 = (float *)(A + 1251328); /* [32, 32] */
-  float *encoder_sigmoid_t8_3 = (float *)(A + 1247232); /* [32, 32] */
-  float *encoder_add_t7_2 = (float *)(A + 1255424); /* [32, 32] */
-  float *d_encoder_mul_t8 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t9, encoder_sigmoid_t8, encoder_tanh_t8_2, d_encoder_mul_t9, encoder_sigmoid_t8_2, encoder_tanh_t8, encoder_sigmoid_t8_3, encoder_add_t7_2, d_encoder_mul_t8, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 28704, d_encoder_mul_concat_stack + 28736);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t9, encoder_tanh_t8_2, encoder_sigmoid_t8, d_encoder_mul_concat_stack + 28768);
+  float *encoder_tanh_t8_2 = (float *)(A + 1267712); /* [32, 32] */
+  float *encoder_sigmoid_t8 = (float *)(A + 1247232); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2254848); /* [49, 32, 128] */
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t9, encoder_tanh_t8_2, encoder_sigmoid_t8, d_encoder_mul_concat_stack + 28768);
   float *d_encoder_matmul_weight_hh_t8 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t8_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 28672, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t8, d_encoder_matmul_weight_hh_t8_scratch);
-  float *encoder_sigmoid_t7 = (float *)(A + 1214464); /* [32, 32] */
-  float *encoder_tanh_t7_2 = (float *)(A + 1259520); /* [32, 32] */
-  float *encoder_sigmoid_t7_2 = (float *)(A + 1218560); /* [32, 32] */
-  float *encoder_tanh_t7 = (float *)(A + 1226752); /* [32, 32] */
-  float *encoder_sigmoid_t7_3 = (float *)(A + 1222656); /* [32, 32] */
-  float *encoder_add_t6_2 = (float *)(A + 1230848); /* [32, 32] */
-  float *d_encoder_mul_t7 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t8, encoder_sigmoid_t7, encoder_tanh_t7_2, d_encoder_mul_t8, encoder_sigmoid_t7_2, encoder_tanh_t7, encoder_sigmoid_t7_3, encoder_add_t6_2, d_encoder_mul_t7, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 24608, d_encoder_mul_concat_stack + 24640);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t8, encoder_tanh_t7_2, encoder_sigmoid_t7, d_encoder_mul_concat_stack + 24672);
+  char *d_encoder_matmul_weight_hh_t8_scratch = A + 1239040; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 28672, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t8, d_encoder_matmul_weight_hh_t8_scratch);
+  float *encoder_sigmoid_t7 = (float *)(A + 1222656); /* [32, 32] */
+  float *encoder_tanh_t7_2 = (float *)(A + 1243136); /* [32, 32] */
+  float *d_encoder_mul_t8 = (float *)(A + 1263616); /* [32, 32] */
+  float *encoder_sigmoid_t7_2 = (float *)(A + 1226752); /* [32, 32] */
+  float *encoder_tanh_t7 = (float *)(A + 1234944); /* [32, 32] */
+  float *encoder_sigmoid_t7_3 = (float *)(A + 1230848); /* [32, 32] */
+  float *encoder_add_t6_2 = (float *)(A + 1214464); /* [32, 32] */
+  float *d_encoder_mul_t7 = (float *)(A + 1239040); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t8, encoder_sigmoid_t7, encoder_tanh_t7_2, d_encoder_mul_t8, encoder_sigmoid_t7_2, encoder_tanh_t7, encoder_sigmoid_t7_3, encoder_add_t6_2, d_encoder_mul_t7, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 24608, d_encoder_mul_concat_stack + 24640);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t8, encoder_tanh_t7_2, encoder_sigmoid_t7, d_encoder_mul_concat_stack + 24672);
   float *d_encoder_matmul_weight_hh_t7 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t7_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 24576, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t7, d_encoder_matmul_weight_hh_t7_scratch);
-  float *encoder_sigmoid_t6 = (float *)(A + 1189888); /* [32, 32] */
-  float *encoder_tanh_t6_2 = (float *)(A + 1234944); /* [32, 32] */
-  float *encoder_sigmoid_t6_2 = (float *)(A + 1193984); /* [32, 32] */
-  float *encoder_tanh_t6 = (float *)(A + 1202176); /* [32, 32] */
-  float *encoder_sigmoid_t6_3 = (float *)(A + 1198080); /* [32, 32] */
-  float *encoder_add_t5_2 = (float *)(A + 1206272); /* [32, 32] */
-  float *d_encoder_mul_t6 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t7, encoder_sigmoid_t6, encoder_tanh_t6_2, d_encoder_mul_t7, encoder_sigmoid_t6_2, encoder_tanh_t6, encoder_sigmoid_t6_3, encoder_add_t5_2, d_encoder_mul_t6, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 20512, d_encoder_mul_concat_stack + 20544);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t7, encoder_tanh_t6_2, encoder_sigmoid_t6, d_encoder_mul_concat_stack + 20576);
+  char *d_encoder_matmul_weight_hh_t7_scratch = A + 1214464; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 24576, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t7, d_encoder_matmul_weight_hh_t7_scratch);
+  float *encoder_sigmoid_t6 = (float *)(A + 1198080); /* [32, 32] */
+  float *encoder_tanh_t6_2 = (float *)(A + 1218560); /* [32, 32] */
+  float *encoder_sigmoid_t6_2 = (float *)(A + 1202176); /* [32, 32] */
+  float *encoder_tanh_t6 = (float *)(A + 1210368); /* [32, 32] */
+  float *encoder_sigmoid_t6_3 = (float *)(A + 1206272); /* [32, 32] */
+  float *encoder_add_t5_2 = (float *)(A + 1189888); /* [32, 32] */
+  float *d_encoder_mul_t6 = (float *)(A + 1214464); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t7, encoder_sigmoid_t6, encoder_tanh_t6_2, d_encoder_mul_t7, encoder_sigmoid_t6_2, encoder_tanh_t6, encoder_sigmoid_t6_3, encoder_add_t5_2, d_encoder_mul_t6, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 20512, d_encoder_mul_concat_stack + 20544);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t7, encoder_tanh_t6_2, encoder_sigmoid_t6, d_encoder_mul_concat_stack + 20576);
   float *d_encoder_matmul_weight_hh_t6 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t6_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 20480, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t6, d_encoder_matmul_weight_hh_t6_scratch);
-  float *encoder_sigmoid_t5 = (float *)(A + 1165312); /* [32, 32] */
-  float *encoder_tanh_t5_2 = (float *)(A + 1210368); /* [32, 32] */
-  float *encoder_sigmoid_t5_2 = (float *)(A + 1169408); /* [32, 32] */
-  float *encoder_tanh_t5 = (float *)(A + 1177600); /* [32, 32] */
-  float *encoder_sigmoid_t5_3 = (float *)(A + 1173504); /* [32, 32] */
-  float *encoder_add_t4_2 = (float *)(A + 1181696); /* [32, 32] */
-  float *d_encoder_mul_t5 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t6, encoder_sigmoid_t5, encoder_tanh_t5_2, d_encoder_mul_t6, encoder_sigmoid_t5_2, encoder_tanh_t5, encoder_sigmoid_t5_3, encoder_add_t4_2, d_encoder_mul_t5, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 16416, d_encoder_mul_concat_stack + 16448);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t6, encoder_tanh_t5_2, encoder_sigmoid_t5, d_encoder_mul_concat_stack + 16480);
+  char *d_encoder_matmul_weight_hh_t6_scratch = A + 1189888; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 20480, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t6, d_encoder_matmul_weight_hh_t6_scratch);
+  float *encoder_sigmoid_t5 = (float *)(A + 1173504); /* [32, 32] */
+  float *encoder_tanh_t5_2 = (float *)(A + 1193984); /* [32, 32] */
+  float *encoder_sigmoid_t5_2 = (float *)(A + 1177600); /* [32, 32] */
+  float *encoder_tanh_t5 = (float *)(A + 1185792); /* [32, 32] */
+  float *encoder_sigmoid_t5_3 = (float *)(A + 1181696); /* [32, 32] */
+  float *encoder_add_t4_2 = (float *)(A + 1165312); /* [32, 32] */
+  float *d_encoder_mul_t5 = (float *)(A + 1189888); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t6, encoder_sigmoid_t5, encoder_tanh_t5_2, d_encoder_mul_t6, encoder_sigmoid_t5_2, encoder_tanh_t5, encoder_sigmoid_t5_3, encoder_add_t4_2, d_encoder_mul_t5, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 16416, d_encoder_mul_concat_stack + 16448);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t6, encoder_tanh_t5_2, encoder_sigmoid_t5, d_encoder_mul_concat_stack + 16480);
   float *d_encoder_matmul_weight_hh_t5 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t5_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 16384, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t5, d_encoder_matmul_weight_hh_t5_scratch);
-  float *encoder_sigmoid_t4 = (float *)(A + 1140736); /* [32, 32] */
-  float *encoder_tanh_t4_2 = (float *)(A + 1185792); /* [32, 32] */
-  float *encoder_sigmoid_t4_2 = (float *)(A + 1144832); /* [32, 32] */
-  float *encoder_tanh_t4 = (float *)(A + 1153024); /* [32, 32] */
-  float *encoder_sigmoid_t4_3 = (float *)(A + 1148928); /* [32, 32] */
-  float *encoder_add_t3_2 = (float *)(A + 1157120); /* [32, 32] */
-  float *d_encoder_mul_t4 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t5, encoder_sigmoid_t4, encoder_tanh_t4_2, d_encoder_mul_t5, encoder_sigmoid_t4_2, encoder_tanh_t4, encoder_sigmoid_t4_3, encoder_add_t3_2, d_encoder_mul_t4, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 12320, d_encoder_mul_concat_stack + 12352);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t5, encoder_tanh_t4_2, encoder_sigmoid_t4, d_encoder_mul_concat_stack + 12384);
+  char *d_encoder_matmul_weight_hh_t5_scratch = A + 1165312; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 16384, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t5, d_encoder_matmul_weight_hh_t5_scratch);
+  float *encoder_sigmoid_t4 = (float *)(A + 1148928); /* [32, 32] */
+  float *encoder_tanh_t4_2 = (float *)(A + 1169408); /* [32, 32] */
+  float *encoder_sigmoid_t4_2 = (float *)(A + 1153024); /* [32, 32] */
+  float *encoder_tanh_t4 = (float *)(A + 1161216); /* [32, 32] */
+  float *encoder_sigmoid_t4_3 = (float *)(A + 1157120); /* [32, 32] */
+  float *encoder_add_t3_2 = (float *)(A + 1140736); /* [32, 32] */
+  float *d_encoder_mul_t4 = (float *)(A + 1165312); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t5, encoder_sigmoid_t4, encoder_tanh_t4_2, d_encoder_mul_t5, encoder_sigmoid_t4_2, encoder_tanh_t4, encoder_sigmoid_t4_3, encoder_add_t3_2, d_encoder_mul_t4, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 12320, d_encoder_mul_concat_stack + 12352);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t5, encoder_tanh_t4_2, encoder_sigmoid_t4, d_encoder_mul_concat_stack + 12384);
   float *d_encoder_matmul_weight_hh_t4 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t4_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 12288, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t4, d_encoder_matmul_weight_hh_t4_scratch);
-  float *encoder_sigmoid_t3 = (float *)(A + 1116160); /* [32, 32] */
-  float *encoder_tanh_t3_2 = (float *)(A + 1161216); /* [32, 32] */
-  float *encoder_sigmoid_t3_2 = (float *)(A + 1120256); /* [32, 32] */
-  float *encoder_tanh_t3 = (float *)(A + 1128448); /* [32, 32] */
-  float *encoder_sigmoid_t3_3 = (float *)(A + 1124352); /* [32, 32] */
-  float *encoder_add_t2_2 = (float *)(A + 1132544); /* [32, 32] */
-  float *d_encoder_mul_t3 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t4, encoder_sigmoid_t3, encoder_tanh_t3_2, d_encoder_mul_t4, encoder_sigmoid_t3_2, encoder_tanh_t3, encoder_sigmoid_t3_3, encoder_add_t2_2, d_encoder_mul_t3, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 8224, d_encoder_mul_concat_stack + 8256);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t4, encoder_tanh_t3_2, encoder_sigmoid_t3, d_encoder_mul_concat_stack + 8288);
+  char *d_encoder_matmul_weight_hh_t4_scratch = A + 1140736; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 12288, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t4, d_encoder_matmul_weight_hh_t4_scratch);
+  float *encoder_sigmoid_t3 = (float *)(A + 1124352); /* [32, 32] */
+  float *encoder_tanh_t3_2 = (float *)(A + 1144832); /* [32, 32] */
+  float *encoder_sigmoid_t3_2 = (float *)(A + 1128448); /* [32, 32] */
+  float *encoder_tanh_t3 = (float *)(A + 1136640); /* [32, 32] */
+  float *encoder_sigmoid_t3_3 = (float *)(A + 1132544); /* [32, 32] */
+  float *encoder_add_t2_2 = (float *)(A + 1116160); /* [32, 32] */
+  float *d_encoder_mul_t3 = (float *)(A + 1140736); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t4, encoder_sigmoid_t3, encoder_tanh_t3_2, d_encoder_mul_t4, encoder_sigmoid_t3_2, encoder_tanh_t3, encoder_sigmoid_t3_3, encoder_add_t2_2, d_encoder_mul_t3, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 8224, d_encoder_mul_concat_stack + 8256);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t4, encoder_tanh_t3_2, encoder_sigmoid_t3, d_encoder_mul_concat_stack + 8288);
   float *d_encoder_matmul_weight_hh_t3 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t3_scratch = A + 852992; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 8192, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t3, d_encoder_matmul_weight_hh_t3_scratch);
-  float *encoder_sigmoid_t2 = (float *)(A + 1090560); /* [32, 32] */
-  float *encoder_tanh_t2_2 = (float *)(A + 1136640); /* [32, 32] */
-  float *encoder_sigmoid_t2_2 = (float *)(A + 1094656); /* [32, 32] */
-  float *encoder_tanh_t2 = (float *)(A + 1102848); /* [32, 32] */
-  float *encoder_sigmoid_t2_3 = (float *)(A + 1098752); /* [32, 32] */
-  float *encoder_add_t1_2 = (float *)(A + 1107968); /* [32, 32] */
-  float *d_encoder_mul_t2 = (float *)(A + 852992); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t3, encoder_sigmoid_t2, encoder_tanh_t2_2, d_encoder_mul_t3, encoder_sigmoid_t2_2, encoder_tanh_t2, encoder_sigmoid_t2_3, encoder_add_t1_2, d_encoder_mul_t2, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 4128, d_encoder_mul_concat_stack + 4160);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t3, encoder_tanh_t2_2, encoder_sigmoid_t2, d_encoder_mul_concat_stack + 4192);
+  char *d_encoder_matmul_weight_hh_t3_scratch = A + 1116160; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 8192, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t3, d_encoder_matmul_weight_hh_t3_scratch);
+  float *encoder_sigmoid_t2 = (float *)(A + 1099776); /* [32, 32] */
+  float *encoder_tanh_t2_2 = (float *)(A + 1120256); /* [32, 32] */
+  float *encoder_sigmoid_t2_2 = (float *)(A + 1103872); /* [32, 32] */
+  float *encoder_tanh_t2 = (float *)(A + 1112064); /* [32, 32] */
+  float *encoder_sigmoid_t2_3 = (float *)(A + 1107968); /* [32, 32] */
+  float *encoder_add_t1_2 = (float *)(A + 1091584); /* [32, 32] */
+  float *d_encoder_mul_t2 = (float *)(A + 1116160); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t3, encoder_sigmoid_t2, encoder_tanh_t2_2, d_encoder_mul_t3, encoder_sigmoid_t2_2, encoder_tanh_t2, encoder_sigmoid_t2_3, encoder_add_t1_2, d_encoder_mul_t2, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 4128, d_encoder_mul_concat_stack + 4160);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t3, encoder_tanh_t2_2, encoder_sigmoid_t2, d_encoder_mul_concat_stack + 4192);
   float *d_encoder_matmul_weight_hh_t2 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t2_scratch = A + 857088; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 4096, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t2, d_encoder_matmul_weight_hh_t2_scratch);
-  float *encoder_sigmoid_t1 = (float *)(A + 836608); /* [32, 32] */
-  float *encoder_tanh_t1_2 = (float *)(A + 1112064); /* [32, 32] */
-  float *encoder_sigmoid_t1_2 = (float *)(A + 840704); /* [32, 32] */
-  float *encoder_tanh_t1 = (float *)(A + 848896); /* [32, 32] */
-  float *encoder_sigmoid_t1_3 = (float *)(A + 844800); /* [32, 32] */
-  float *encoder_mul_t0 = (float *)(A + 881664); /* [32, 32] */
-  float *d_encoder_mul_t1 = (float *)(A + 857088); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t2, encoder_sigmoid_t1, encoder_tanh_t1_2, d_encoder_mul_t2, encoder_sigmoid_t1_2, encoder_tanh_t1, encoder_sigmoid_t1_3, encoder_mul_t0, d_encoder_mul_t1, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 32, d_encoder_mul_concat_stack + 64);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t2, encoder_tanh_t1_2, encoder_sigmoid_t1, d_encoder_mul_concat_stack + 96);
+  char *d_encoder_matmul_weight_hh_t2_scratch = A + 1091584; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 4096, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t2, d_encoder_matmul_weight_hh_t2_scratch);
+  float *encoder_sigmoid_t1 = (float *)(A + 1075200); /* [32, 32] */
+  float *encoder_tanh_t1_2 = (float *)(A + 1095680); /* [32, 32] */
+  float *encoder_sigmoid_t1_2 = (float *)(A + 1079296); /* [32, 32] */
+  float *encoder_tanh_t1 = (float *)(A + 1087488); /* [32, 32] */
+  float *encoder_sigmoid_t1_3 = (float *)(A + 1083392); /* [32, 32] */
+  float *encoder_mul_t0 = (float *)(A + 865280); /* [32, 32] */
+  float *d_encoder_mul_t1 = (float *)(A + 1091584); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t2, encoder_sigmoid_t1, encoder_tanh_t1_2, d_encoder_mul_t2, encoder_sigmoid_t1_2, encoder_tanh_t1, encoder_sigmoid_t1_3, encoder_mul_t0, d_encoder_mul_t1, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 32, d_encoder_mul_concat_stack + 64);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t2, encoder_tanh_t1_2, encoder_sigmoid_t1, d_encoder_mul_concat_stack + 96);
   float *d_encoder_matmul_weight_hh_t1 = (float *)(A + 512); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t1_scratch = A + 881664; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t1, d_encoder_matmul_weight_hh_t1_scratch);
-}
-
-static void sine_seq2seq_grad_10(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t1 = (float *)(A + 512); /* [32, 32] */
-  float *encoder_sigmoid_t0 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_tanh_t0_2 = (float *)(A + 885760); /* [32, 32] */
-  float *d_encoder_mul_t1 = (float *)(A + 857088); /* [32, 32] */
-  float *encoder_tanh_t0 = (float *)(A + 877568); /* [32, 32] */
-  float *encoder_sigmoid_t0_2 = (float *)(A + 873472); /* [32, 32] */
-  float *d_encoder_mul_t0 = (float *)(A + 881664); /* [32, 32] */
-  float *d_encoder_mul_t0_2 = (float *)(A + 1107968); /* [32, 32] */
-  k30_mul_mul_sub(d_encoder_matmul_weight_hh_t1, encoder_sigmoid_t0, encoder_tanh_t0_2, d_encoder_mul_t1, encoder_tanh_t0, encoder_sigmoid_t0_2, d_encoder_mul_t0, d_encoder_mul_t0_2);
-  float *d_encoder_const = (float *)(A + 862464); /* [32, 32] */
-  k31_const(d_encoder_const);
-  float *d_encoder_mul_t0_3 = (float *)(A + 873472); /* [32, 32] */
-  k32_mul_sub_mul(d_encoder_matmul_weight_hh_t1, encoder_tanh_t0_2, encoder_sigmoid_t0, d_encoder_mul_t0_3);
-  float *d_encoder_mul_concat = (float *)(A + 1090560); /* [32, 128] */
-  k33_concat(d_encoder_mul_t0, d_encoder_const, d_encoder_mul_t0_2, d_encoder_mul_t0_3, d_encoder_mul_concat);
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
-  float *d_encoder_mul_concat_stack_2 = (float *)(A + 1112064); /* [32, 50, 128] */
-  k34_stack(d_encoder_mul_concat, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack_2);
-  float *grad_encoder_weight_ih = (float *)(A + 868352); /* [128, 1] */
-  char *grad_encoder_weight_ih_scratch = A + 4608; /* 32768 bytes */
-  k35_matmul(d_encoder_mul_concat_stack_2, in->x, grad_encoder_weight_ih, grad_encoder_weight_ih_scratch);
-  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
-  float *grad_encoder_weight_hh = (float *)(A + 1090560); /* [128, 32] */
-  char *grad_encoder_weight_hh_scratch = A + 82432; /* 49152 bytes */
-  k36_matmul(d_encoder_mul_concat_stack, encoder_mul_stack, grad_encoder_weight_hh, grad_encoder_weight_hh_scratch);
-  float *grad_encoder_bias_ih = (float *)(A + 868864); /* [128] */
-  k37_sum_to(d_encoder_mul_concat_stack_2, grad_encoder_bias_ih);
-  float *out_forecast = (float *)(A + 861184); /* [32, 10, 1] */
+  char *d_encoder_matmul_weight_hh_t1_scratch = A + 865280; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t1, d_encoder_matmul_weight_hh_t1_scratch);
+  float *encoder_sigmoid_t0 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_tanh_t0_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_tanh_t0 = (float *)(A + 861184); /* [32, 32] */
+  float *encoder_sigmoid_t0_2 = (float *)(A + 857088); /* [32, 32] */
+  float *d_encoder_mul_t0 = (float *)(A + 865280); /* [32, 32] */
+  float *d_encoder_mul_t0_2 = (float *)(A + 1075200); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t1, encoder_sigmoid_t0, encoder_tanh_t0_2, d_encoder_mul_t1, encoder_tanh_t0, encoder_sigmoid_t0_2, d_encoder_mul_t0, d_encoder_mul_t0_2);
+  float *d_encoder_const = (float *)(A + 857088); /* [32, 32] */
+  k30_const(d_encoder_const);
+  float *d_encoder_mul_t0_3 = (float *)(A + 861184); /* [32, 32] */
+  k31_mul_sub_mul(d_encoder_matmul_weight_hh_t1, encoder_tanh_t0_2, encoder_sigmoid_t0, d_encoder_mul_t0_3);
+  float *d_encoder_mul_concat = (float *)(A + 66048); /* [32, 128] */
+  k32_concat(d_encoder_mul_t0, d_encoder_const, d_encoder_mul_t0_2, d_encoder_mul_t0_3, d_encoder_mul_concat);
+  float *d_encoder_mul_concat_stack_2 = (float *)(A + 3057664); /* [32, 50, 128] */
+  k33_stack(d_encoder_mul_concat, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack_2);
+  float *grad_encoder_weight_ih = (float *)(A + 97792); /* [128, 1] */
+  char *grad_encoder_weight_ih_scratch = A + 98816; /* 32768 bytes */
+  k34_matmul(d_encoder_mul_concat_stack_2, in->x, grad_encoder_weight_ih, grad_encoder_weight_ih_scratch);
+  float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
+  float *grad_encoder_weight_hh = (float *)(A + 66048); /* [128, 32] */
+  char *grad_encoder_weight_hh_scratch = A + 98816; /* 49152 bytes */
+  k35_matmul(d_encoder_mul_concat_stack, encoder_mul_stack, grad_encoder_weight_hh, grad_encoder_weight_hh_scratch);
+  float *grad_encoder_bias_ih = (float *)(A + 98304); /* [128] */
+  k36_sum_to(d_encoder_mul_concat_stack_2, grad_encoder_bias_ih);
+  float *out_forecast = (float *)(A + 82432); /* [32, 10, 1] */
   float *line7_select_stack = (float *)(A + 512); /* [10, 32, 1] */
-  k38_stack(in->x + 49, out_forecast, out_forecast + 1, out_forecast + 2, out_forecast + 3, out_forecast + 4, out_forecast + 5, out_forecast + 6, out_forecast + 7, out_forecast + 8, line7_select_stack);
-  float *d_decoder_mul_concat_stack = (float *)(A + 299520); /* [10, 32, 128] */
+  k37_stack(in->x + 49, out_forecast, out_forecast + 1, out_forecast + 2, out_forecast + 3, out_forecast + 4, out_forecast + 5, out_forecast + 6, out_forecast + 7, out_forecast + 8, line7_select_stack);
+  float *d_decoder_mul_concat_stack = (float *)(A + 332288); /* [10, 32, 128] */
   float *grad_decoder_weight_ih = (float *)(A + 1792); /* [128, 1] */
-  char *grad_decoder_weight_ih_scratch = A + 869376; /* 20480 bytes */
-  k39_matmul(d_decoder_mul_concat_stack, line7_select_stack, grad_decoder_weight_ih, grad_decoder_weight_ih_scratch);
-  float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
-  float *grad_decoder_weight_hh = (float *)(A + 869376); /* [128, 32] */
-  char *grad_decoder_weight_hh_scratch = A + 4608; /* 20480 bytes */
-  k40_matmul(d_decoder_mul_concat_stack, encoder_mul_stack_2, grad_decoder_weight_hh, grad_decoder_weight_hh_scratch);
+  char *grad_decoder_weight_ih_scratch = A + 4608; /* 20480 bytes */
+  k38_matmul(d_decoder_mul_concat_stack, line7_select_stack, grad_decoder_weight_ih, grad_decoder_weight_ih_scratch);
+  float *encoder_mul_stack_2 = (float *)(A + 25088); /* [10, 32, 32] */
+  float *grad_decoder_weight_hh = (float *)(A + 4608); /* [128, 32] */
+  char *grad_decoder_weight_hh_scratch = A + 852992; /* 20480 bytes */
+  k39_matmul(d_decoder_mul_concat_stack, encoder_mul_stack_2, grad_decoder_weight_hh, grad_decoder_weight_hh_scratch);
   float *grad_decoder_bias_ih = (float *)(A + 512); /* [128] */
-  k41_sum_to(d_decoder_mul_concat_stack, grad_decoder_bias_ih);
-  float *decoder_mul_t9 = (float *)(A + 295424); /* [32, 32] */
-  float *decoder_mul_stack = (float *)(A + 889856); /* [10, 32, 32] */
-  k42_stack(encoder_mul_stack_2 + 1024, encoder_mul_stack_2 + 2048, encoder_mul_stack_2 + 3072, encoder_mul_stack_2 + 4096, encoder_mul_stack_2 + 5120, encoder_mul_stack_2 + 6144, encoder_mul_stack_2 + 7168, encoder_mul_stack_2 + 8192, encoder_mul_stack_2 + 9216, decoder_mul_t9, decoder_mul_stack);
-  float *d_dense1_addn_stack = (float *)(A + 867072); /* [10, 32, 1] */
+  k40_sum_to(d_decoder_mul_concat_stack, grad_decoder_bias_ih);
+  float *decoder_mul_t9 = (float *)(A + 328192); /* [32, 32] */
+  float *decoder_mul_stack = (float *)(A + 98816); /* [10, 32, 32] */
+  k41_stack(encoder_mul_stack_2 + 1024, encoder_mul_stack_2 + 2048, encoder_mul_stack_2 + 3072, encoder_mul_stack_2 + 4096, encoder_mul_stack_2 + 5120, encoder_mul_stack_2 + 6144, encoder_mul_stack_2 + 7168, encoder_mul_stack_2 + 8192, encoder_mul_stack_2 + 9216, decoder_mul_t9, decoder_mul_stack);
+  float *d_dense1_addn_stack = (float *)(A + 96512); /* [10, 32, 1] */
   float *grad_dense1_weight = (float *)(A + 320); /* [1, 32] */
   char *grad_dense1_weight_scratch = A + 2304; /* 1280 bytes */
-  k43_matmul(d_dense1_addn_stack, decoder_mul_stack, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 866880); /* [1] */
-  k44_sum_to(d_dense1_addn_stack, grad_dense1_bias);
+  k42_matmul(d_dense1_addn_stack, decoder_mul_stack, grad_dense1_weight, grad_dense1_weight_scratch);
+  float *grad_dense1_bias = (float *)(A + 96320); /* [1] */
+  k43_sum_to(d_dense1_addn_stack, grad_dense1_bias);
   float *line17_sum_to_t0 = (float *)(A + 256); /* [] */
   float *line17_sum_to_t1 = (float *)(A + 448); /* [] */
-  float *line17_sum_to_t2 = (float *)(A + 1107072); /* [] */
-  float *line17_sum_to_t3 = (float *)(A + 1107264); /* [] */
-  float *line17_sum_to_t4 = (float *)(A + 1107456); /* [] */
-  float *line17_sum_to_t5 = (float *)(A + 1107648); /* [] */
-  float *line17_sum_to_t6 = (float *)(A + 1107840); /* [] */
-  float *line17_sum_to_t7 = (float *)(A + 1107904); /* [] */
-  float *line17_sum_to_t8 = (float *)(A + 866816); /* [] */
-  float *line17_sum_to_t9 = (float *)(A + 867008); /* [] */
-  float *loss_value = (float *)(A + 866944); /* [] */
-  k45_mul_mul_mul(line17_sum_to_t0, line17_sum_to_t1, line17_sum_to_t2, line17_sum_to_t3, line17_sum_to_t4, line17_sum_to_t5, line17_sum_to_t6, line17_sum_to_t7, line17_sum_to_t8, line17_sum_to_t9, loss_value);
+  float *line17_sum_to_t2 = (float *)(A + 1074304); /* [] */
+  float *line17_sum_to_t3 = (float *)(A + 1074496); /* [] */
+  float *line17_sum_to_t4 = (float *)(A + 1074688); /* [] */
+  float *line17_sum_to_t5 = (float *)(A + 1074880); /* [] */
+  float *line17_sum_to_t6 = (float *)(A + 1075072); /* [] */
+  float *line17_sum_to_t7 = (float *)(A + 1075136); /* [] */
+  float *line17_sum_to_t8 = (float *)(A + 96256); /* [] */
+  float *line17_sum_to_t9 = (float *)(A + 96448); /* [] */
+  float *loss_value = (float *)(A + 96384); /* [] */
+  k44_mul_mul_mul(line17_sum_to_t0, line17_sum_to_t1, line17_sum_to_t2, line17_sum_to_t3, line17_sum_to_t4, line17_sum_to_t5, line17_sum_to_t6, line17_sum_to_t7, line17_sum_to_t8, line17_sum_to_t9, loss_value);
 }
 
 float sine_seq2seq_grad(const float *params, const sine_seq2seq_batch *in, float *grads, sine_seq2seq_outputs *out, sine_seq2seq_metrics *metrics, void *arena, uint64_t seed) {
@@ -4403,29 +4640,28 @@ float sine_seq2seq_grad(const float *params, const sine_seq2seq_batch *in, float
   sine_seq2seq_grad_7(P, in, A, seed);
   sine_seq2seq_grad_8(P, in, A, seed);
   sine_seq2seq_grad_9(P, in, A, seed);
-  sine_seq2seq_grad_10(P, in, A, seed);
-  float *out_forecast = (float *)(A + 861184); /* [32, 10, 1] */
-  float *loss_value = (float *)(A + 866944); /* [] */
-  float *grad_encoder_weight_ih = (float *)(A + 868352); /* [128, 1] */
-  float *grad_encoder_weight_hh = (float *)(A + 1090560); /* [128, 32] */
-  float *grad_encoder_bias_ih = (float *)(A + 868864); /* [128] */
+  float *out_forecast = (float *)(A + 82432); /* [32, 10, 1] */
+  float *loss_value = (float *)(A + 96384); /* [] */
+  float *grad_encoder_weight_ih = (float *)(A + 97792); /* [128, 1] */
+  float *grad_encoder_weight_hh = (float *)(A + 66048); /* [128, 32] */
+  float *grad_encoder_bias_ih = (float *)(A + 98304); /* [128] */
   float *grad_decoder_weight_ih = (float *)(A + 1792); /* [128, 1] */
-  float *grad_decoder_weight_hh = (float *)(A + 869376); /* [128, 32] */
+  float *grad_decoder_weight_hh = (float *)(A + 4608); /* [128, 32] */
   float *grad_decoder_bias_ih = (float *)(A + 512); /* [128] */
   float *grad_dense1_weight = (float *)(A + 320); /* [1, 32] */
-  float *grad_dense1_bias = (float *)(A + 866880); /* [1] */
-  if (out) k15_copy(out_forecast, out->forecast);
-  k46_copy(loss_value, &loss);
-  k47_copy(grad_encoder_weight_ih, grads + 0);
-  k48_copy(grad_encoder_weight_hh, grads + 128);
-  k47_copy(grad_encoder_bias_ih, grads + 4224);
-  k47_copy(grad_encoder_bias_ih, grads + 4352);
-  k47_copy(grad_decoder_weight_ih, grads + 4480);
-  k48_copy(grad_decoder_weight_hh, grads + 4608);
-  k47_copy(grad_decoder_bias_ih, grads + 8704);
-  k47_copy(grad_decoder_bias_ih, grads + 8832);
-  k49_copy(grad_dense1_weight, grads + 8960);
-  k46_copy(grad_dense1_bias, grads + 8992);
+  float *grad_dense1_bias = (float *)(A + 96320); /* [1] */
+  if (out) k14_copy(out_forecast, out->forecast);
+  k45_copy(loss_value, &loss);
+  k46_copy(grad_encoder_weight_ih, grads + 0);
+  k47_copy(grad_encoder_weight_hh, grads + 128);
+  k46_copy(grad_encoder_bias_ih, grads + 4224);
+  k46_copy(grad_encoder_bias_ih, grads + 4352);
+  k46_copy(grad_decoder_weight_ih, grads + 4480);
+  k47_copy(grad_decoder_weight_hh, grads + 4608);
+  k46_copy(grad_decoder_bias_ih, grads + 8704);
+  k46_copy(grad_decoder_bias_ih, grads + 8832);
+  k48_copy(grad_dense1_weight, grads + 8960);
+  k45_copy(grad_dense1_bias, grads + 8992);
   return loss;
 }
 
@@ -4433,1724 +4669,1587 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   (void)P, (void)in, (void)A, (void)seed;
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
   k0_transpose(P + 4480 /* decoder.weight_ih */, decoder_transpose_weight_ih);
-  float *decoder_matmul_weight_ih_t0 = (float *)(A + 512); /* [32, 128] */
-  k1_matmul(in->x + 49, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t0);
-  float *encoder_transpose_weight_ih = (float *)(A + 16896); /* [1, 128] */
+  float *encoder_transpose_weight_ih = (float *)(A + 512); /* [1, 128] */
   k0_transpose(P /* encoder.weight_ih */, encoder_transpose_weight_ih);
-  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
-  k2_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih);
-  float *encoder_add_t0 = (float *)(A + 836608); /* [32, 128] */
-  k3_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
-  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
-  k4_transpose(P + 128 /* encoder.weight_hh */, encoder_transpose_weight_hh);
-  float *encoder_sigmoid_t0 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_sigmoid_t0_2 = (float *)(A + 873472); /* [32, 32] */
-  float *encoder_tanh_t0 = (float *)(A + 877568); /* [32, 32] */
-  float *encoder_mul_t0 = (float *)(A + 881664); /* [32, 32] */
-  float *encoder_tanh_t0_2 = (float *)(A + 885760); /* [32, 32] */
-  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
-  k16_sigmoid_sigmoid_tanh(encoder_add_t0 + 96, encoder_add_t0, encoder_add_t0 + 64, encoder_sigmoid_t0, encoder_sigmoid_t0_2, encoder_tanh_t0, encoder_mul_t0, encoder_tanh_t0_2, encoder_mul_stack);
-  float *encoder_matmul_weight_hh_t1 = (float *)(A + 836608); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t1_scratch = A + 1090560; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t1, encoder_matmul_weight_hh_t1_scratch);
-  float *encoder_add_t1 = (float *)(A + 1091584); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 128, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t1, P + 4352 /* encoder.bias_hh */, encoder_add_t1);
-  float *encoder_sigmoid_t1 = (float *)(A + 836608); /* [32, 32] */
-  float *encoder_sigmoid_t1_2 = (float *)(A + 840704); /* [32, 32] */
-  float *encoder_sigmoid_t1_3 = (float *)(A + 844800); /* [32, 32] */
-  float *encoder_tanh_t1 = (float *)(A + 848896); /* [32, 32] */
-  float *encoder_add_t1_2 = (float *)(A + 1107968); /* [32, 32] */
-  float *encoder_tanh_t1_2 = (float *)(A + 1112064); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t1 + 96, encoder_add_t1 + 32, encoder_mul_t0, encoder_add_t1, encoder_add_t1 + 64, encoder_sigmoid_t1, encoder_sigmoid_t1_2, encoder_sigmoid_t1_3, encoder_tanh_t1, encoder_add_t1_2, encoder_tanh_t1_2, encoder_mul_stack + 1024);
-  float *encoder_matmul_weight_hh_t2 = (float *)(A + 1090560); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t2_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 1024, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t2, encoder_matmul_weight_hh_t2_scratch);
-  float *encoder_add_t2 = (float *)(A + 1116160); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 256, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t2, P + 4352 /* encoder.bias_hh */, encoder_add_t2);
-  float *encoder_sigmoid_t2 = (float *)(A + 1090560); /* [32, 32] */
-  float *encoder_sigmoid_t2_2 = (float *)(A + 1094656); /* [32, 32] */
-  float *encoder_sigmoid_t2_3 = (float *)(A + 1098752); /* [32, 32] */
-  float *encoder_tanh_t2 = (float *)(A + 1102848); /* [32, 32] */
-  float *encoder_add_t2_2 = (float *)(A + 1132544); /* [32, 32] */
-  float *encoder_tanh_t2_2 = (float *)(A + 1136640); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t2 + 96, encoder_add_t2 + 32, encoder_add_t1_2, encoder_add_t2, encoder_add_t2 + 64, encoder_sigmoid_t2, encoder_sigmoid_t2_2, encoder_sigmoid_t2_3, encoder_tanh_t2, encoder_add_t2_2, encoder_tanh_t2_2, encoder_mul_stack + 2048);
-  float *encoder_matmul_weight_hh_t3 = (float *)(A + 1116160); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t3_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 2048, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t3, encoder_matmul_weight_hh_t3_scratch);
-  float *encoder_add_t3 = (float *)(A + 1140736); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 384, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t3, P + 4352 /* encoder.bias_hh */, encoder_add_t3);
-  float *encoder_sigmoid_t3 = (float *)(A + 1116160); /* [32, 32] */
-  float *encoder_sigmoid_t3_2 = (float *)(A + 1120256); /* [32, 32] */
-  float *encoder_sigmoid_t3_3 = (float *)(A + 1124352); /* [32, 32] */
-  float *encoder_tanh_t3 = (float *)(A + 1128448); /* [32, 32] */
-  float *encoder_add_t3_2 = (float *)(A + 1157120); /* [32, 32] */
-  float *encoder_tanh_t3_2 = (float *)(A + 1161216); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t3 + 96, encoder_add_t3 + 32, encoder_add_t2_2, encoder_add_t3, encoder_add_t3 + 64, encoder_sigmoid_t3, encoder_sigmoid_t3_2, encoder_sigmoid_t3_3, encoder_tanh_t3, encoder_add_t3_2, encoder_tanh_t3_2, encoder_mul_stack + 3072);
-  float *encoder_matmul_weight_hh_t4 = (float *)(A + 1140736); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t4_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 3072, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t4, encoder_matmul_weight_hh_t4_scratch);
-  float *encoder_add_t4 = (float *)(A + 1165312); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 512, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t4, P + 4352 /* encoder.bias_hh */, encoder_add_t4);
-  float *encoder_sigmoid_t4 = (float *)(A + 1140736); /* [32, 32] */
-  float *encoder_sigmoid_t4_2 = (float *)(A + 1144832); /* [32, 32] */
-  float *encoder_sigmoid_t4_3 = (float *)(A + 1148928); /* [32, 32] */
-  float *encoder_tanh_t4 = (float *)(A + 1153024); /* [32, 32] */
-  float *encoder_add_t4_2 = (float *)(A + 1181696); /* [32, 32] */
-  float *encoder_tanh_t4_2 = (float *)(A + 1185792); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t4 + 96, encoder_add_t4 + 32, encoder_add_t3_2, encoder_add_t4, encoder_add_t4 + 64, encoder_sigmoid_t4, encoder_sigmoid_t4_2, encoder_sigmoid_t4_3, encoder_tanh_t4, encoder_add_t4_2, encoder_tanh_t4_2, encoder_mul_stack + 4096);
-  float *encoder_matmul_weight_hh_t5 = (float *)(A + 1165312); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t5_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 4096, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t5, encoder_matmul_weight_hh_t5_scratch);
-  float *encoder_add_t5 = (float *)(A + 1189888); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 640, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t5, P + 4352 /* encoder.bias_hh */, encoder_add_t5);
-  float *encoder_sigmoid_t5 = (float *)(A + 1165312); /* [32, 32] */
-  float *encoder_sigmoid_t5_2 = (float *)(A + 1169408); /* [32, 32] */
-  float *encoder_sigmoid_t5_3 = (float *)(A + 1173504); /* [32, 32] */
-  float *encoder_tanh_t5 = (float *)(A + 1177600); /* [32, 32] */
-  float *encoder_add_t5_2 = (float *)(A + 1206272); /* [32, 32] */
-  float *encoder_tanh_t5_2 = (float *)(A + 1210368); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t5 + 96, encoder_add_t5 + 32, encoder_add_t4_2, encoder_add_t5, encoder_add_t5 + 64, encoder_sigmoid_t5, encoder_sigmoid_t5_2, encoder_sigmoid_t5_3, encoder_tanh_t5, encoder_add_t5_2, encoder_tanh_t5_2, encoder_mul_stack + 5120);
-  float *encoder_matmul_weight_hh_t6 = (float *)(A + 1189888); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t6_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 5120, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t6, encoder_matmul_weight_hh_t6_scratch);
-  float *encoder_add_t6 = (float *)(A + 1214464); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 768, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t6, P + 4352 /* encoder.bias_hh */, encoder_add_t6);
-  float *encoder_sigmoid_t6 = (float *)(A + 1189888); /* [32, 32] */
-  float *encoder_sigmoid_t6_2 = (float *)(A + 1193984); /* [32, 32] */
-  float *encoder_sigmoid_t6_3 = (float *)(A + 1198080); /* [32, 32] */
-  float *encoder_tanh_t6 = (float *)(A + 1202176); /* [32, 32] */
-  float *encoder_add_t6_2 = (float *)(A + 1230848); /* [32, 32] */
-  float *encoder_tanh_t6_2 = (float *)(A + 1234944); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t6 + 96, encoder_add_t6 + 32, encoder_add_t5_2, encoder_add_t6, encoder_add_t6 + 64, encoder_sigmoid_t6, encoder_sigmoid_t6_2, encoder_sigmoid_t6_3, encoder_tanh_t6, encoder_add_t6_2, encoder_tanh_t6_2, encoder_mul_stack + 6144);
-  float *encoder_matmul_weight_hh_t7 = (float *)(A + 1214464); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t7_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 6144, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t7, encoder_matmul_weight_hh_t7_scratch);
-  float *encoder_add_t7 = (float *)(A + 1239040); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 896, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t7, P + 4352 /* encoder.bias_hh */, encoder_add_t7);
-  float *encoder_sigmoid_t7 = (float *)(A + 1214464); /* [32, 32] */
-  float *encoder_sigmoid_t7_2 = (float *)(A + 1218560); /* [32, 32] */
-  float *encoder_sigmoid_t7_3 = (float *)(A + 1222656); /* [32, 32] */
-  float *encoder_tanh_t7 = (float *)(A + 1226752); /* [32, 32] */
-  float *encoder_add_t7_2 = (float *)(A + 1255424); /* [32, 32] */
-  float *encoder_tanh_t7_2 = (float *)(A + 1259520); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t7 + 96, encoder_add_t7 + 32, encoder_add_t6_2, encoder_add_t7, encoder_add_t7 + 64, encoder_sigmoid_t7, encoder_sigmoid_t7_2, encoder_sigmoid_t7_3, encoder_tanh_t7, encoder_add_t7_2, encoder_tanh_t7_2, encoder_mul_stack + 7168);
-  float *encoder_matmul_weight_hh_t8 = (float *)(A + 1239040); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t8_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 7168, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t8, encoder_matmul_weight_hh_t8_scratch);
-  float *encoder_add_t8 = (float *)(A + 1263616); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1024, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t8, P + 4352 /* encoder.bias_hh */, encoder_add_t8);
-  float *encoder_sigmoid_t8 = (float *)(A + 1239040); /* [32, 32] */
-  float *encoder_sigmoid_t8_2 = (float *)(A + 1243136); /* [32, 32] */
-  float *encoder_sigmoid_t8_3 = (float *)(A + 1247232); /* [32, 32] */
-  float *encoder_tanh_t8 = (float *)(A + 1251328); /* [32, 32] */
-  float *encoder_add_t8_2 = (float *)(A + 1280000); /* [32, 32] */
-  float *encoder_tanh_t8_2 = (float *)(A + 1284096); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t8 + 96, encoder_add_t8 + 32, encoder_add_t7_2, encoder_add_t8, encoder_add_t8 + 64, encoder_sigmoid_t8, encoder_sigmoid_t8_2, encoder_sigmoid_t8_3, encoder_tanh_t8, encoder_add_t8_2, encoder_tanh_t8_2, encoder_mul_stack + 8192);
-  float *encoder_matmul_weight_hh_t9 = (float *)(A + 1263616); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t9_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 8192, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t9, encoder_matmul_weight_hh_t9_scratch);
-  float *encoder_add_t9 = (float *)(A + 1288192); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1152, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t9, P + 4352 /* encoder.bias_hh */, encoder_add_t9);
-  float *encoder_sigmoid_t9 = (float *)(A + 1263616); /* [32, 32] */
-  float *encoder_sigmoid_t9_2 = (float *)(A + 1267712); /* [32, 32] */
-  float *encoder_sigmoid_t9_3 = (float *)(A + 1271808); /* [32, 32] */
-  float *encoder_tanh_t9 = (float *)(A + 1275904); /* [32, 32] */
-  float *encoder_add_t9_2 = (float *)(A + 1304576); /* [32, 32] */
-  float *encoder_tanh_t9_2 = (float *)(A + 1308672); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t9 + 96, encoder_add_t9 + 32, encoder_add_t8_2, encoder_add_t9, encoder_add_t9 + 64, encoder_sigmoid_t9, encoder_sigmoid_t9_2, encoder_sigmoid_t9_3, encoder_tanh_t9, encoder_add_t9_2, encoder_tanh_t9_2, encoder_mul_stack + 9216);
-  float *encoder_matmul_weight_hh_t10 = (float *)(A + 1288192); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t10_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 9216, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t10, encoder_matmul_weight_hh_t10_scratch);
-  float *encoder_add_t10 = (float *)(A + 1312768); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1280, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t10, P + 4352 /* encoder.bias_hh */, encoder_add_t10);
-  float *encoder_sigmoid_t10 = (float *)(A + 1288192); /* [32, 32] */
-  float *encoder_sigmoid_t10_2 = (float *)(A + 1292288); /* [32, 32] */
-  float *encoder_sigmoid_t10_3 = (float *)(A + 1296384); /* [32, 32] */
-  float *encoder_tanh_t10 = (float *)(A + 1300480); /* [32, 32] */
-  float *encoder_add_t10_2 = (float *)(A + 1329152); /* [32, 32] */
-  float *encoder_tanh_t10_2 = (float *)(A + 1333248); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t10 + 96, encoder_add_t10 + 32, encoder_add_t9_2, encoder_add_t10, encoder_add_t10 + 64, encoder_sigmoid_t10, encoder_sigmoid_t10_2, encoder_sigmoid_t10_3, encoder_tanh_t10, encoder_add_t10_2, encoder_tanh_t10_2, encoder_mul_stack + 10240);
-  float *encoder_matmul_weight_hh_t11 = (float *)(A + 1312768); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t11_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 10240, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t11, encoder_matmul_weight_hh_t11_scratch);
-  float *encoder_add_t11 = (float *)(A + 1337344); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1408, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t11, P + 4352 /* encoder.bias_hh */, encoder_add_t11);
-  float *encoder_sigmoid_t11 = (float *)(A + 1312768); /* [32, 32] */
-  float *encoder_sigmoid_t11_2 = (float *)(A + 1316864); /* [32, 32] */
-  float *encoder_sigmoid_t11_3 = (float *)(A + 1320960); /* [32, 32] */
-  float *encoder_tanh_t11 = (float *)(A + 1325056); /* [32, 32] */
-  float *encoder_add_t11_2 = (float *)(A + 1353728); /* [32, 32] */
-  float *encoder_tanh_t11_2 = (float *)(A + 1357824); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t11 + 96, encoder_add_t11 + 32, encoder_add_t10_2, encoder_add_t11, encoder_add_t11 + 64, encoder_sigmoid_t11, encoder_sigmoid_t11_2, encoder_sigmoid_t11_3, encoder_tanh_t11, encoder_add_t11_2, encoder_tanh_t11_2, encoder_mul_stack + 11264);
-  float *encoder_matmul_weight_hh_t12 = (float *)(A + 1337344); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t12_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 11264, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t12, encoder_matmul_weight_hh_t12_scratch);
-  float *encoder_add_t12 = (float *)(A + 1361920); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1536, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t12, P + 4352 /* encoder.bias_hh */, encoder_add_t12);
-  float *encoder_sigmoid_t12 = (float *)(A + 1337344); /* [32, 32] */
-  float *encoder_sigmoid_t12_2 = (float *)(A + 1341440); /* [32, 32] */
-  float *encoder_sigmoid_t12_3 = (float *)(A + 1345536); /* [32, 32] */
-  float *encoder_tanh_t12 = (float *)(A + 1349632); /* [32, 32] */
-  float *encoder_add_t12_2 = (float *)(A + 1378304); /* [32, 32] */
-  float *encoder_tanh_t12_2 = (float *)(A + 1382400); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t12 + 96, encoder_add_t12 + 32, encoder_add_t11_2, encoder_add_t12, encoder_add_t12 + 64, encoder_sigmoid_t12, encoder_sigmoid_t12_2, encoder_sigmoid_t12_3, encoder_tanh_t12, encoder_add_t12_2, encoder_tanh_t12_2, encoder_mul_stack + 12288);
-  float *encoder_matmul_weight_hh_t13 = (float *)(A + 1361920); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t13_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 12288, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t13, encoder_matmul_weight_hh_t13_scratch);
-  float *encoder_add_t13 = (float *)(A + 1386496); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1664, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t13, P + 4352 /* encoder.bias_hh */, encoder_add_t13);
-  float *encoder_sigmoid_t13 = (float *)(A + 1361920); /* [32, 32] */
-  float *encoder_sigmoid_t13_2 = (float *)(A + 1366016); /* [32, 32] */
-  float *encoder_sigmoid_t13_3 = (float *)(A + 1370112); /* [32, 32] */
-  float *encoder_tanh_t13 = (float *)(A + 1374208); /* [32, 32] */
-  float *encoder_add_t13_2 = (float *)(A + 1402880); /* [32, 32] */
-  float *encoder_tanh_t13_2 = (float *)(A + 1406976); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t13 + 96, encoder_add_t13 + 32, encoder_add_t12_2, encoder_add_t13, encoder_add_t13 + 64, encoder_sigmoid_t13, encoder_sigmoid_t13_2, encoder_sigmoid_t13_3, encoder_tanh_t13, encoder_add_t13_2, encoder_tanh_t13_2, encoder_mul_stack + 13312);
+  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  k1_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih);
+  float *encoder_add_t0 = (float *)(A + 820224); /* [32, 128] */
+  k2_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
+  float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  k3_transpose(P + 128 /* encoder.weight_hh */, encoder_transpose_weight_hh);
+  float *encoder_sigmoid_t0 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_sigmoid_t0_2 = (float *)(A + 857088); /* [32, 32] */
+  float *encoder_tanh_t0 = (float *)(A + 861184); /* [32, 32] */
+  float *encoder_mul_t0 = (float *)(A + 865280); /* [32, 32] */
+  float *encoder_tanh_t0_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
+  k15_sigmoid_sigmoid_tanh(encoder_add_t0 + 96, encoder_add_t0, encoder_add_t0 + 64, encoder_sigmoid_t0, encoder_sigmoid_t0_2, encoder_tanh_t0, encoder_mul_t0, encoder_tanh_t0_2, encoder_mul_stack);
+  float *encoder_add_t1 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t1_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 128, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t1, encoder_matmul_weight_hh_t1_scratch);
+  float *encoder_sigmoid_t1 = (float *)(A + 1075200); /* [32, 32] */
+  float *encoder_sigmoid_t1_2 = (float *)(A + 1079296); /* [32, 32] */
+  float *encoder_sigmoid_t1_3 = (float *)(A + 1083392); /* [32, 32] */
+  float *encoder_tanh_t1 = (float *)(A + 1087488); /* [32, 32] */
+  float *encoder_add_t1_2 = (float *)(A + 1091584); /* [32, 32] */
+  float *encoder_tanh_t1_2 = (float *)(A + 1095680); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t1 + 96, encoder_add_t1 + 32, encoder_mul_t0, encoder_add_t1, encoder_add_t1 + 64, encoder_sigmoid_t1, encoder_sigmoid_t1_2, encoder_sigmoid_t1_3, encoder_tanh_t1, encoder_add_t1_2, encoder_tanh_t1_2, encoder_mul_stack + 1024);
+  float *encoder_add_t2 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t2_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 1024, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 256, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t2, encoder_matmul_weight_hh_t2_scratch);
+  float *encoder_sigmoid_t2 = (float *)(A + 1099776); /* [32, 32] */
+  float *encoder_sigmoid_t2_2 = (float *)(A + 1103872); /* [32, 32] */
+  float *encoder_sigmoid_t2_3 = (float *)(A + 1107968); /* [32, 32] */
+  float *encoder_tanh_t2 = (float *)(A + 1112064); /* [32, 32] */
+  float *encoder_add_t2_2 = (float *)(A + 1116160); /* [32, 32] */
+  float *encoder_tanh_t2_2 = (float *)(A + 1120256); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t2 + 96, encoder_add_t2 + 32, encoder_add_t1_2, encoder_add_t2, encoder_add_t2 + 64, encoder_sigmoid_t2, encoder_sigmoid_t2_2, encoder_sigmoid_t2_3, encoder_tanh_t2, encoder_add_t2_2, encoder_tanh_t2_2, encoder_mul_stack + 2048);
+  float *encoder_add_t3 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t3_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 2048, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 384, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t3, encoder_matmul_weight_hh_t3_scratch);
+  float *encoder_sigmoid_t3 = (float *)(A + 1124352); /* [32, 32] */
+  float *encoder_sigmoid_t3_2 = (float *)(A + 1128448); /* [32, 32] */
+  float *encoder_sigmoid_t3_3 = (float *)(A + 1132544); /* [32, 32] */
+  float *encoder_tanh_t3 = (float *)(A + 1136640); /* [32, 32] */
+  float *encoder_add_t3_2 = (float *)(A + 1140736); /* [32, 32] */
+  float *encoder_tanh_t3_2 = (float *)(A + 1144832); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t3 + 96, encoder_add_t3 + 32, encoder_add_t2_2, encoder_add_t3, encoder_add_t3 + 64, encoder_sigmoid_t3, encoder_sigmoid_t3_2, encoder_sigmoid_t3_3, encoder_tanh_t3, encoder_add_t3_2, encoder_tanh_t3_2, encoder_mul_stack + 3072);
+  float *encoder_add_t4 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t4_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 3072, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 512, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t4, encoder_matmul_weight_hh_t4_scratch);
+  float *encoder_sigmoid_t4 = (float *)(A + 1148928); /* [32, 32] */
+  float *encoder_sigmoid_t4_2 = (float *)(A + 1153024); /* [32, 32] */
+  float *encoder_sigmoid_t4_3 = (float *)(A + 1157120); /* [32, 32] */
+  float *encoder_tanh_t4 = (float *)(A + 1161216); /* [32, 32] */
+  float *encoder_add_t4_2 = (float *)(A + 1165312); /* [32, 32] */
+  float *encoder_tanh_t4_2 = (float *)(A + 1169408); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t4 + 96, encoder_add_t4 + 32, encoder_add_t3_2, encoder_add_t4, encoder_add_t4 + 64, encoder_sigmoid_t4, encoder_sigmoid_t4_2, encoder_sigmoid_t4_3, encoder_tanh_t4, encoder_add_t4_2, encoder_tanh_t4_2, encoder_mul_stack + 4096);
+  float *encoder_add_t5 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t5_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 4096, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 640, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t5, encoder_matmul_weight_hh_t5_scratch);
+  float *encoder_sigmoid_t5 = (float *)(A + 1173504); /* [32, 32] */
+  float *encoder_sigmoid_t5_2 = (float *)(A + 1177600); /* [32, 32] */
+  float *encoder_sigmoid_t5_3 = (float *)(A + 1181696); /* [32, 32] */
+  float *encoder_tanh_t5 = (float *)(A + 1185792); /* [32, 32] */
+  float *encoder_add_t5_2 = (float *)(A + 1189888); /* [32, 32] */
+  float *encoder_tanh_t5_2 = (float *)(A + 1193984); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t5 + 96, encoder_add_t5 + 32, encoder_add_t4_2, encoder_add_t5, encoder_add_t5 + 64, encoder_sigmoid_t5, encoder_sigmoid_t5_2, encoder_sigmoid_t5_3, encoder_tanh_t5, encoder_add_t5_2, encoder_tanh_t5_2, encoder_mul_stack + 5120);
+  float *encoder_add_t6 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t6_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 5120, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 768, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t6, encoder_matmul_weight_hh_t6_scratch);
+  float *encoder_sigmoid_t6 = (float *)(A + 1198080); /* [32, 32] */
+  float *encoder_sigmoid_t6_2 = (float *)(A + 1202176); /* [32, 32] */
+  float *encoder_sigmoid_t6_3 = (float *)(A + 1206272); /* [32, 32] */
+  float *encoder_tanh_t6 = (float *)(A + 1210368); /* [32, 32] */
+  float *encoder_add_t6_2 = (float *)(A + 1214464); /* [32, 32] */
+  float *encoder_tanh_t6_2 = (float *)(A + 1218560); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t6 + 96, encoder_add_t6 + 32, encoder_add_t5_2, encoder_add_t6, encoder_add_t6 + 64, encoder_sigmoid_t6, encoder_sigmoid_t6_2, encoder_sigmoid_t6_3, encoder_tanh_t6, encoder_add_t6_2, encoder_tanh_t6_2, encoder_mul_stack + 6144);
+  float *encoder_add_t7 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t7_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 6144, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 896, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t7, encoder_matmul_weight_hh_t7_scratch);
+  float *encoder_sigmoid_t7 = (float *)(A + 1222656); /* [32, 32] */
+  float *encoder_sigmoid_t7_2 = (float *)(A + 1226752); /* [32, 32] */
+  float *encoder_sigmoid_t7_3 = (float *)(A + 1230848); /* [32, 32] */
+  float *encoder_tanh_t7 = (float *)(A + 1234944); /* [32, 32] */
+  float *encoder_add_t7_2 = (float *)(A + 1239040); /* [32, 32] */
+  float *encoder_tanh_t7_2 = (float *)(A + 1243136); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t7 + 96, encoder_add_t7 + 32, encoder_add_t6_2, encoder_add_t7, encoder_add_t7 + 64, encoder_sigmoid_t7, encoder_sigmoid_t7_2, encoder_sigmoid_t7_3, encoder_tanh_t7, encoder_add_t7_2, encoder_tanh_t7_2, encoder_mul_stack + 7168);
+  float *encoder_add_t8 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t8_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 7168, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1024, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t8, encoder_matmul_weight_hh_t8_scratch);
+  float *encoder_sigmoid_t8 = (float *)(A + 1247232); /* [32, 32] */
+  float *encoder_sigmoid_t8_2 = (float *)(A + 1251328); /* [32, 32] */
+  float *encoder_sigmoid_t8_3 = (float *)(A + 1255424); /* [32, 32] */
+  float *encoder_tanh_t8 = (float *)(A + 1259520); /* [32, 32] */
+  float *encoder_add_t8_2 = (float *)(A + 1263616); /* [32, 32] */
+  float *encoder_tanh_t8_2 = (float *)(A + 1267712); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t8 + 96, encoder_add_t8 + 32, encoder_add_t7_2, encoder_add_t8, encoder_add_t8 + 64, encoder_sigmoid_t8, encoder_sigmoid_t8_2, encoder_sigmoid_t8_3, encoder_tanh_t8, encoder_add_t8_2, encoder_tanh_t8_2, encoder_mul_stack + 8192);
+  float *encoder_add_t9 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t9_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 8192, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1152, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t9, encoder_matmul_weight_hh_t9_scratch);
+  float *encoder_sigmoid_t9 = (float *)(A + 1271808); /* [32, 32] */
+  float *encoder_sigmoid_t9_2 = (float *)(A + 1275904); /* [32, 32] */
+  float *encoder_sigmoid_t9_3 = (float *)(A + 1280000); /* [32, 32] */
+  float *encoder_tanh_t9 = (float *)(A + 1284096); /* [32, 32] */
+  float *encoder_add_t9_2 = (float *)(A + 1288192); /* [32, 32] */
+  float *encoder_tanh_t9_2 = (float *)(A + 1292288); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t9 + 96, encoder_add_t9 + 32, encoder_add_t8_2, encoder_add_t9, encoder_add_t9 + 64, encoder_sigmoid_t9, encoder_sigmoid_t9_2, encoder_sigmoid_t9_3, encoder_tanh_t9, encoder_add_t9_2, encoder_tanh_t9_2, encoder_mul_stack + 9216);
+  float *encoder_add_t10 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t10_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 9216, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1280, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t10, encoder_matmul_weight_hh_t10_scratch);
+  float *encoder_sigmoid_t10 = (float *)(A + 1296384); /* [32, 32] */
+  float *encoder_sigmoid_t10_2 = (float *)(A + 1300480); /* [32, 32] */
+  float *encoder_sigmoid_t10_3 = (float *)(A + 1304576); /* [32, 32] */
+  float *encoder_tanh_t10 = (float *)(A + 1308672); /* [32, 32] */
+  float *encoder_add_t10_2 = (float *)(A + 1312768); /* [32, 32] */
+  float *encoder_tanh_t10_2 = (float *)(A + 1316864); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t10 + 96, encoder_add_t10 + 32, encoder_add_t9_2, encoder_add_t10, encoder_add_t10 + 64, encoder_sigmoid_t10, encoder_sigmoid_t10_2, encoder_sigmoid_t10_3, encoder_tanh_t10, encoder_add_t10_2, encoder_tanh_t10_2, encoder_mul_stack + 10240);
+  float *encoder_add_t11 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t11_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 10240, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1408, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t11, encoder_matmul_weight_hh_t11_scratch);
+  float *encoder_sigmoid_t11 = (float *)(A + 1320960); /* [32, 32] */
+  float *encoder_sigmoid_t11_2 = (float *)(A + 1325056); /* [32, 32] */
+  float *encoder_sigmoid_t11_3 = (float *)(A + 1329152); /* [32, 32] */
+  float *encoder_tanh_t11 = (float *)(A + 1333248); /* [32, 32] */
+  float *encoder_add_t11_2 = (float *)(A + 1337344); /* [32, 32] */
+  float *encoder_tanh_t11_2 = (float *)(A + 1341440); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t11 + 96, encoder_add_t11 + 32, encoder_add_t10_2, encoder_add_t11, encoder_add_t11 + 64, encoder_sigmoid_t11, encoder_sigmoid_t11_2, encoder_sigmoid_t11_3, encoder_tanh_t11, encoder_add_t11_2, encoder_tanh_t11_2, encoder_mul_stack + 11264);
+  float *encoder_add_t12 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t12_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 11264, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1536, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t12, encoder_matmul_weight_hh_t12_scratch);
+  float *encoder_sigmoid_t12 = (float *)(A + 1345536); /* [32, 32] */
+  float *encoder_sigmoid_t12_2 = (float *)(A + 1349632); /* [32, 32] */
+  float *encoder_sigmoid_t12_3 = (float *)(A + 1353728); /* [32, 32] */
+  float *encoder_tanh_t12 = (float *)(A + 1357824); /* [32, 32] */
+  float *encoder_add_t12_2 = (float *)(A + 1361920); /* [32, 32] */
+  float *encoder_tanh_t12_2 = (float *)(A + 1366016); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t12 + 96, encoder_add_t12 + 32, encoder_add_t11_2, encoder_add_t12, encoder_add_t12 + 64, encoder_sigmoid_t12, encoder_sigmoid_t12_2, encoder_sigmoid_t12_3, encoder_tanh_t12, encoder_add_t12_2, encoder_tanh_t12_2, encoder_mul_stack + 12288);
+  float *encoder_add_t13 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t13_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 12288, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1664, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t13, encoder_matmul_weight_hh_t13_scratch);
+  float *encoder_sigmoid_t13 = (float *)(A + 1370112); /* [32, 32] */
+  float *encoder_sigmoid_t13_2 = (float *)(A + 1374208); /* [32, 32] */
+  float *encoder_sigmoid_t13_3 = (float *)(A + 1378304); /* [32, 32] */
+  float *encoder_tanh_t13 = (float *)(A + 1382400); /* [32, 32] */
+  float *encoder_add_t13_2 = (float *)(A + 1386496); /* [32, 32] */
+  float *encoder_tanh_t13_2 = (float *)(A + 1390592); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t13 + 96, encoder_add_t13 + 32, encoder_add_t12_2, encoder_add_t13, encoder_add_t13 + 64, encoder_sigmoid_t13, encoder_sigmoid_t13_2, encoder_sigmoid_t13_3, encoder_tanh_t13, encoder_add_t13_2, encoder_tanh_t13_2, encoder_mul_stack + 13312);
+  float *encoder_add_t14 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t14_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 13312, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1792, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t14, encoder_matmul_weight_hh_t14_scratch);
+  float *encoder_sigmoid_t14 = (float *)(A + 1394688); /* [32, 32] */
+  float *encoder_sigmoid_t14_2 = (float *)(A + 1398784); /* [32, 32] */
+  float *encoder_sigmoid_t14_3 = (float *)(A + 1402880); /* [32, 32] */
+  float *encoder_tanh_t14 = (float *)(A + 1406976); /* [32, 32] */
+  float *encoder_add_t14_2 = (float *)(A + 1411072); /* [32, 32] */
+  float *encoder_tanh_t14_2 = (float *)(A + 1415168); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t14 + 96, encoder_add_t14 + 32, encoder_add_t13_2, encoder_add_t14, encoder_add_t14 + 64, encoder_sigmoid_t14, encoder_sigmoid_t14_2, encoder_sigmoid_t14_3, encoder_tanh_t14, encoder_add_t14_2, encoder_tanh_t14_2, encoder_mul_stack + 14336);
+  float *encoder_add_t15 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t15_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 14336, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1920, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t15, encoder_matmul_weight_hh_t15_scratch);
+  float *encoder_sigmoid_t15 = (float *)(A + 1419264); /* [32, 32] */
+  float *encoder_sigmoid_t15_2 = (float *)(A + 1423360); /* [32, 32] */
+  float *encoder_sigmoid_t15_3 = (float *)(A + 1427456); /* [32, 32] */
+  float *encoder_tanh_t15 = (float *)(A + 1431552); /* [32, 32] */
+  float *encoder_add_t15_2 = (float *)(A + 1435648); /* [32, 32] */
+  float *encoder_tanh_t15_2 = (float *)(A + 1439744); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t15 + 96, encoder_add_t15 + 32, encoder_add_t14_2, encoder_add_t15, encoder_add_t15 + 64, encoder_sigmoid_t15, encoder_sigmoid_t15_2, encoder_sigmoid_t15_3, encoder_tanh_t15, encoder_add_t15_2, encoder_tanh_t15_2, encoder_mul_stack + 15360);
 }
 
 static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
-  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t14 = (float *)(A + 1386496); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t14_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 13312, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t14, encoder_matmul_weight_hh_t14_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
-  float *encoder_add_t14 = (float *)(A + 1411072); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1792, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t14, P + 4352 /* encoder.bias_hh */, encoder_add_t14);
-  float *encoder_add_t13_2 = (float *)(A + 1402880); /* [32, 32] */
-  float *encoder_sigmoid_t14 = (float *)(A + 1386496); /* [32, 32] */
-  float *encoder_sigmoid_t14_2 = (float *)(A + 1390592); /* [32, 32] */
-  float *encoder_sigmoid_t14_3 = (float *)(A + 1394688); /* [32, 32] */
-  float *encoder_tanh_t14 = (float *)(A + 1398784); /* [32, 32] */
-  float *encoder_add_t14_2 = (float *)(A + 1427456); /* [32, 32] */
-  float *encoder_tanh_t14_2 = (float *)(A + 1431552); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t14 + 96, encoder_add_t14 + 32, encoder_add_t13_2, encoder_add_t14, encoder_add_t14 + 64, encoder_sigmoid_t14, encoder_sigmoid_t14_2, encoder_sigmoid_t14_3, encoder_tanh_t14, encoder_add_t14_2, encoder_tanh_t14_2, encoder_mul_stack + 14336);
-  float *encoder_matmul_weight_hh_t15 = (float *)(A + 1411072); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t15_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 14336, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t15, encoder_matmul_weight_hh_t15_scratch);
-  float *encoder_add_t15 = (float *)(A + 1435648); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 1920, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t15, P + 4352 /* encoder.bias_hh */, encoder_add_t15);
-  float *encoder_sigmoid_t15 = (float *)(A + 1411072); /* [32, 32] */
-  float *encoder_sigmoid_t15_2 = (float *)(A + 1415168); /* [32, 32] */
-  float *encoder_sigmoid_t15_3 = (float *)(A + 1419264); /* [32, 32] */
-  float *encoder_tanh_t15 = (float *)(A + 1423360); /* [32, 32] */
-  float *encoder_add_t15_2 = (float *)(A + 1452032); /* [32, 32] */
-  float *encoder_tanh_t15_2 = (float *)(A + 1456128); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t15 + 96, encoder_add_t15 + 32, encoder_add_t14_2, encoder_add_t15, encoder_add_t15 + 64, encoder_sigmoid_t15, encoder_sigmoid_t15_2, encoder_sigmoid_t15_3, encoder_tanh_t15, encoder_add_t15_2, encoder_tanh_t15_2, encoder_mul_stack + 15360);
-  float *encoder_matmul_weight_hh_t16 = (float *)(A + 1435648); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t16_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 15360, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t16, encoder_matmul_weight_hh_t16_scratch);
-  float *encoder_add_t16 = (float *)(A + 1460224); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2048, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t16, P + 4352 /* encoder.bias_hh */, encoder_add_t16);
-  float *encoder_sigmoid_t16 = (float *)(A + 1435648); /* [32, 32] */
-  float *encoder_sigmoid_t16_2 = (float *)(A + 1439744); /* [32, 32] */
-  float *encoder_sigmoid_t16_3 = (float *)(A + 1443840); /* [32, 32] */
-  float *encoder_tanh_t16 = (float *)(A + 1447936); /* [32, 32] */
-  float *encoder_add_t16_2 = (float *)(A + 1476608); /* [32, 32] */
-  float *encoder_tanh_t16_2 = (float *)(A + 1480704); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t16 + 96, encoder_add_t16 + 32, encoder_add_t15_2, encoder_add_t16, encoder_add_t16 + 64, encoder_sigmoid_t16, encoder_sigmoid_t16_2, encoder_sigmoid_t16_3, encoder_tanh_t16, encoder_add_t16_2, encoder_tanh_t16_2, encoder_mul_stack + 16384);
-  float *encoder_matmul_weight_hh_t17 = (float *)(A + 1460224); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t17_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 16384, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t17, encoder_matmul_weight_hh_t17_scratch);
-  float *encoder_add_t17 = (float *)(A + 1484800); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2176, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t17, P + 4352 /* encoder.bias_hh */, encoder_add_t17);
-  float *encoder_sigmoid_t17 = (float *)(A + 1460224); /* [32, 32] */
-  float *encoder_sigmoid_t17_2 = (float *)(A + 1464320); /* [32, 32] */
-  float *encoder_sigmoid_t17_3 = (float *)(A + 1468416); /* [32, 32] */
-  float *encoder_tanh_t17 = (float *)(A + 1472512); /* [32, 32] */
-  float *encoder_add_t17_2 = (float *)(A + 1501184); /* [32, 32] */
-  float *encoder_tanh_t17_2 = (float *)(A + 1505280); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t17 + 96, encoder_add_t17 + 32, encoder_add_t16_2, encoder_add_t17, encoder_add_t17 + 64, encoder_sigmoid_t17, encoder_sigmoid_t17_2, encoder_sigmoid_t17_3, encoder_tanh_t17, encoder_add_t17_2, encoder_tanh_t17_2, encoder_mul_stack + 17408);
-  float *encoder_matmul_weight_hh_t18 = (float *)(A + 1484800); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t18_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 17408, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t18, encoder_matmul_weight_hh_t18_scratch);
-  float *encoder_add_t18 = (float *)(A + 1509376); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2304, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t18, P + 4352 /* encoder.bias_hh */, encoder_add_t18);
-  float *encoder_sigmoid_t18 = (float *)(A + 1484800); /* [32, 32] */
-  float *encoder_sigmoid_t18_2 = (float *)(A + 1488896); /* [32, 32] */
-  float *encoder_sigmoid_t18_3 = (float *)(A + 1492992); /* [32, 32] */
-  float *encoder_tanh_t18 = (float *)(A + 1497088); /* [32, 32] */
-  float *encoder_add_t18_2 = (float *)(A + 1525760); /* [32, 32] */
-  float *encoder_tanh_t18_2 = (float *)(A + 1529856); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t18 + 96, encoder_add_t18 + 32, encoder_add_t17_2, encoder_add_t18, encoder_add_t18 + 64, encoder_sigmoid_t18, encoder_sigmoid_t18_2, encoder_sigmoid_t18_3, encoder_tanh_t18, encoder_add_t18_2, encoder_tanh_t18_2, encoder_mul_stack + 18432);
-  float *encoder_matmul_weight_hh_t19 = (float *)(A + 1509376); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t19_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 18432, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t19, encoder_matmul_weight_hh_t19_scratch);
-  float *encoder_add_t19 = (float *)(A + 1533952); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2432, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t19, P + 4352 /* encoder.bias_hh */, encoder_add_t19);
-  float *encoder_sigmoid_t19 = (float *)(A + 1509376); /* [32, 32] */
-  float *encoder_sigmoid_t19_2 = (float *)(A + 1513472); /* [32, 32] */
-  float *encoder_sigmoid_t19_3 = (float *)(A + 1517568); /* [32, 32] */
-  float *encoder_tanh_t19 = (float *)(A + 1521664); /* [32, 32] */
-  float *encoder_add_t19_2 = (float *)(A + 1550336); /* [32, 32] */
-  float *encoder_tanh_t19_2 = (float *)(A + 1554432); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t19 + 96, encoder_add_t19 + 32, encoder_add_t18_2, encoder_add_t19, encoder_add_t19 + 64, encoder_sigmoid_t19, encoder_sigmoid_t19_2, encoder_sigmoid_t19_3, encoder_tanh_t19, encoder_add_t19_2, encoder_tanh_t19_2, encoder_mul_stack + 19456);
-  float *encoder_matmul_weight_hh_t20 = (float *)(A + 1533952); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t20_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 19456, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t20, encoder_matmul_weight_hh_t20_scratch);
-  float *encoder_add_t20 = (float *)(A + 1558528); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2560, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t20, P + 4352 /* encoder.bias_hh */, encoder_add_t20);
-  float *encoder_sigmoid_t20 = (float *)(A + 1533952); /* [32, 32] */
-  float *encoder_sigmoid_t20_2 = (float *)(A + 1538048); /* [32, 32] */
-  float *encoder_sigmoid_t20_3 = (float *)(A + 1542144); /* [32, 32] */
-  float *encoder_tanh_t20 = (float *)(A + 1546240); /* [32, 32] */
-  float *encoder_add_t20_2 = (float *)(A + 1574912); /* [32, 32] */
-  float *encoder_tanh_t20_2 = (float *)(A + 1579008); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t20 + 96, encoder_add_t20 + 32, encoder_add_t19_2, encoder_add_t20, encoder_add_t20 + 64, encoder_sigmoid_t20, encoder_sigmoid_t20_2, encoder_sigmoid_t20_3, encoder_tanh_t20, encoder_add_t20_2, encoder_tanh_t20_2, encoder_mul_stack + 20480);
-  float *encoder_matmul_weight_hh_t21 = (float *)(A + 1558528); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t21_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 20480, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t21, encoder_matmul_weight_hh_t21_scratch);
-  float *encoder_add_t21 = (float *)(A + 1583104); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2688, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t21, P + 4352 /* encoder.bias_hh */, encoder_add_t21);
-  float *encoder_sigmoid_t21 = (float *)(A + 1558528); /* [32, 32] */
-  float *encoder_sigmoid_t21_2 = (float *)(A + 1562624); /* [32, 32] */
-  float *encoder_sigmoid_t21_3 = (float *)(A + 1566720); /* [32, 32] */
-  float *encoder_tanh_t21 = (float *)(A + 1570816); /* [32, 32] */
-  float *encoder_add_t21_2 = (float *)(A + 1599488); /* [32, 32] */
-  float *encoder_tanh_t21_2 = (float *)(A + 1603584); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t21 + 96, encoder_add_t21 + 32, encoder_add_t20_2, encoder_add_t21, encoder_add_t21 + 64, encoder_sigmoid_t21, encoder_sigmoid_t21_2, encoder_sigmoid_t21_3, encoder_tanh_t21, encoder_add_t21_2, encoder_tanh_t21_2, encoder_mul_stack + 21504);
-  float *encoder_matmul_weight_hh_t22 = (float *)(A + 1583104); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t22_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 21504, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t22, encoder_matmul_weight_hh_t22_scratch);
-  float *encoder_add_t22 = (float *)(A + 1607680); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2816, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t22, P + 4352 /* encoder.bias_hh */, encoder_add_t22);
-  float *encoder_sigmoid_t22 = (float *)(A + 1583104); /* [32, 32] */
-  float *encoder_sigmoid_t22_2 = (float *)(A + 1587200); /* [32, 32] */
-  float *encoder_sigmoid_t22_3 = (float *)(A + 1591296); /* [32, 32] */
-  float *encoder_tanh_t22 = (float *)(A + 1595392); /* [32, 32] */
-  float *encoder_add_t22_2 = (float *)(A + 1624064); /* [32, 32] */
-  float *encoder_tanh_t22_2 = (float *)(A + 1628160); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t22 + 96, encoder_add_t22 + 32, encoder_add_t21_2, encoder_add_t22, encoder_add_t22 + 64, encoder_sigmoid_t22, encoder_sigmoid_t22_2, encoder_sigmoid_t22_3, encoder_tanh_t22, encoder_add_t22_2, encoder_tanh_t22_2, encoder_mul_stack + 22528);
-  float *encoder_matmul_weight_hh_t23 = (float *)(A + 1607680); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t23_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 22528, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t23, encoder_matmul_weight_hh_t23_scratch);
-  float *encoder_add_t23 = (float *)(A + 1632256); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 2944, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t23, P + 4352 /* encoder.bias_hh */, encoder_add_t23);
-  float *encoder_sigmoid_t23 = (float *)(A + 1607680); /* [32, 32] */
-  float *encoder_sigmoid_t23_2 = (float *)(A + 1611776); /* [32, 32] */
-  float *encoder_sigmoid_t23_3 = (float *)(A + 1615872); /* [32, 32] */
-  float *encoder_tanh_t23 = (float *)(A + 1619968); /* [32, 32] */
-  float *encoder_add_t23_2 = (float *)(A + 1648640); /* [32, 32] */
-  float *encoder_tanh_t23_2 = (float *)(A + 1652736); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t23 + 96, encoder_add_t23 + 32, encoder_add_t22_2, encoder_add_t23, encoder_add_t23 + 64, encoder_sigmoid_t23, encoder_sigmoid_t23_2, encoder_sigmoid_t23_3, encoder_tanh_t23, encoder_add_t23_2, encoder_tanh_t23_2, encoder_mul_stack + 23552);
-  float *encoder_matmul_weight_hh_t24 = (float *)(A + 1632256); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t24_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 23552, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t24, encoder_matmul_weight_hh_t24_scratch);
-  float *encoder_add_t24 = (float *)(A + 1656832); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3072, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t24, P + 4352 /* encoder.bias_hh */, encoder_add_t24);
-  float *encoder_sigmoid_t24 = (float *)(A + 1632256); /* [32, 32] */
-  float *encoder_sigmoid_t24_2 = (float *)(A + 1636352); /* [32, 32] */
-  float *encoder_sigmoid_t24_3 = (float *)(A + 1640448); /* [32, 32] */
-  float *encoder_tanh_t24 = (float *)(A + 1644544); /* [32, 32] */
-  float *encoder_add_t24_2 = (float *)(A + 1673216); /* [32, 32] */
-  float *encoder_tanh_t24_2 = (float *)(A + 1677312); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t24 + 96, encoder_add_t24 + 32, encoder_add_t23_2, encoder_add_t24, encoder_add_t24 + 64, encoder_sigmoid_t24, encoder_sigmoid_t24_2, encoder_sigmoid_t24_3, encoder_tanh_t24, encoder_add_t24_2, encoder_tanh_t24_2, encoder_mul_stack + 24576);
-  float *encoder_matmul_weight_hh_t25 = (float *)(A + 1656832); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t25_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 24576, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t25, encoder_matmul_weight_hh_t25_scratch);
-  float *encoder_add_t25 = (float *)(A + 1681408); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3200, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t25, P + 4352 /* encoder.bias_hh */, encoder_add_t25);
-  float *encoder_sigmoid_t25 = (float *)(A + 1656832); /* [32, 32] */
-  float *encoder_sigmoid_t25_2 = (float *)(A + 1660928); /* [32, 32] */
-  float *encoder_sigmoid_t25_3 = (float *)(A + 1665024); /* [32, 32] */
-  float *encoder_tanh_t25 = (float *)(A + 1669120); /* [32, 32] */
-  float *encoder_add_t25_2 = (float *)(A + 1697792); /* [32, 32] */
-  float *encoder_tanh_t25_2 = (float *)(A + 1701888); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t25 + 96, encoder_add_t25 + 32, encoder_add_t24_2, encoder_add_t25, encoder_add_t25 + 64, encoder_sigmoid_t25, encoder_sigmoid_t25_2, encoder_sigmoid_t25_3, encoder_tanh_t25, encoder_add_t25_2, encoder_tanh_t25_2, encoder_mul_stack + 25600);
-  float *encoder_matmul_weight_hh_t26 = (float *)(A + 1681408); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t26_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 25600, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t26, encoder_matmul_weight_hh_t26_scratch);
-  float *encoder_add_t26 = (float *)(A + 1705984); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3328, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t26, P + 4352 /* encoder.bias_hh */, encoder_add_t26);
-  float *encoder_sigmoid_t26 = (float *)(A + 1681408); /* [32, 32] */
-  float *encoder_sigmoid_t26_2 = (float *)(A + 1685504); /* [32, 32] */
-  float *encoder_sigmoid_t26_3 = (float *)(A + 1689600); /* [32, 32] */
-  float *encoder_tanh_t26 = (float *)(A + 1693696); /* [32, 32] */
-  float *encoder_add_t26_2 = (float *)(A + 1722368); /* [32, 32] */
-  float *encoder_tanh_t26_2 = (float *)(A + 1726464); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t26 + 96, encoder_add_t26 + 32, encoder_add_t25_2, encoder_add_t26, encoder_add_t26 + 64, encoder_sigmoid_t26, encoder_sigmoid_t26_2, encoder_sigmoid_t26_3, encoder_tanh_t26, encoder_add_t26_2, encoder_tanh_t26_2, encoder_mul_stack + 26624);
-  float *encoder_matmul_weight_hh_t27 = (float *)(A + 1705984); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t27_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 26624, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t27, encoder_matmul_weight_hh_t27_scratch);
-  float *encoder_add_t27 = (float *)(A + 1730560); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3456, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t27, P + 4352 /* encoder.bias_hh */, encoder_add_t27);
-  float *encoder_sigmoid_t27 = (float *)(A + 1705984); /* [32, 32] */
-  float *encoder_sigmoid_t27_2 = (float *)(A + 1710080); /* [32, 32] */
-  float *encoder_sigmoid_t27_3 = (float *)(A + 1714176); /* [32, 32] */
-  float *encoder_tanh_t27 = (float *)(A + 1718272); /* [32, 32] */
-  float *encoder_add_t27_2 = (float *)(A + 1746944); /* [32, 32] */
-  float *encoder_tanh_t27_2 = (float *)(A + 1751040); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t27 + 96, encoder_add_t27 + 32, encoder_add_t26_2, encoder_add_t27, encoder_add_t27 + 64, encoder_sigmoid_t27, encoder_sigmoid_t27_2, encoder_sigmoid_t27_3, encoder_tanh_t27, encoder_add_t27_2, encoder_tanh_t27_2, encoder_mul_stack + 27648);
+  float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
+  float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add_t16 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t16_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 15360, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2048, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t16, encoder_matmul_weight_hh_t16_scratch);
+  float *encoder_add_t15_2 = (float *)(A + 1435648); /* [32, 32] */
+  float *encoder_sigmoid_t16 = (float *)(A + 1443840); /* [32, 32] */
+  float *encoder_sigmoid_t16_2 = (float *)(A + 1447936); /* [32, 32] */
+  float *encoder_sigmoid_t16_3 = (float *)(A + 1452032); /* [32, 32] */
+  float *encoder_tanh_t16 = (float *)(A + 1456128); /* [32, 32] */
+  float *encoder_add_t16_2 = (float *)(A + 1460224); /* [32, 32] */
+  float *encoder_tanh_t16_2 = (float *)(A + 1464320); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t16 + 96, encoder_add_t16 + 32, encoder_add_t15_2, encoder_add_t16, encoder_add_t16 + 64, encoder_sigmoid_t16, encoder_sigmoid_t16_2, encoder_sigmoid_t16_3, encoder_tanh_t16, encoder_add_t16_2, encoder_tanh_t16_2, encoder_mul_stack + 16384);
+  float *encoder_add_t17 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t17_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 16384, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2176, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t17, encoder_matmul_weight_hh_t17_scratch);
+  float *encoder_sigmoid_t17 = (float *)(A + 1468416); /* [32, 32] */
+  float *encoder_sigmoid_t17_2 = (float *)(A + 1472512); /* [32, 32] */
+  float *encoder_sigmoid_t17_3 = (float *)(A + 1476608); /* [32, 32] */
+  float *encoder_tanh_t17 = (float *)(A + 1480704); /* [32, 32] */
+  float *encoder_add_t17_2 = (float *)(A + 1484800); /* [32, 32] */
+  float *encoder_tanh_t17_2 = (float *)(A + 1488896); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t17 + 96, encoder_add_t17 + 32, encoder_add_t16_2, encoder_add_t17, encoder_add_t17 + 64, encoder_sigmoid_t17, encoder_sigmoid_t17_2, encoder_sigmoid_t17_3, encoder_tanh_t17, encoder_add_t17_2, encoder_tanh_t17_2, encoder_mul_stack + 17408);
+  float *encoder_add_t18 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t18_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 17408, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2304, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t18, encoder_matmul_weight_hh_t18_scratch);
+  float *encoder_sigmoid_t18 = (float *)(A + 1492992); /* [32, 32] */
+  float *encoder_sigmoid_t18_2 = (float *)(A + 1497088); /* [32, 32] */
+  float *encoder_sigmoid_t18_3 = (float *)(A + 1501184); /* [32, 32] */
+  float *encoder_tanh_t18 = (float *)(A + 1505280); /* [32, 32] */
+  float *encoder_add_t18_2 = (float *)(A + 1509376); /* [32, 32] */
+  float *encoder_tanh_t18_2 = (float *)(A + 1513472); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t18 + 96, encoder_add_t18 + 32, encoder_add_t17_2, encoder_add_t18, encoder_add_t18 + 64, encoder_sigmoid_t18, encoder_sigmoid_t18_2, encoder_sigmoid_t18_3, encoder_tanh_t18, encoder_add_t18_2, encoder_tanh_t18_2, encoder_mul_stack + 18432);
+  float *encoder_add_t19 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t19_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 18432, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2432, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t19, encoder_matmul_weight_hh_t19_scratch);
+  float *encoder_sigmoid_t19 = (float *)(A + 1517568); /* [32, 32] */
+  float *encoder_sigmoid_t19_2 = (float *)(A + 1521664); /* [32, 32] */
+  float *encoder_sigmoid_t19_3 = (float *)(A + 1525760); /* [32, 32] */
+  float *encoder_tanh_t19 = (float *)(A + 1529856); /* [32, 32] */
+  float *encoder_add_t19_2 = (float *)(A + 1533952); /* [32, 32] */
+  float *encoder_tanh_t19_2 = (float *)(A + 1538048); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t19 + 96, encoder_add_t19 + 32, encoder_add_t18_2, encoder_add_t19, encoder_add_t19 + 64, encoder_sigmoid_t19, encoder_sigmoid_t19_2, encoder_sigmoid_t19_3, encoder_tanh_t19, encoder_add_t19_2, encoder_tanh_t19_2, encoder_mul_stack + 19456);
+  float *encoder_add_t20 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t20_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 19456, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2560, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t20, encoder_matmul_weight_hh_t20_scratch);
+  float *encoder_sigmoid_t20 = (float *)(A + 1542144); /* [32, 32] */
+  float *encoder_sigmoid_t20_2 = (float *)(A + 1546240); /* [32, 32] */
+  float *encoder_sigmoid_t20_3 = (float *)(A + 1550336); /* [32, 32] */
+  float *encoder_tanh_t20 = (float *)(A + 1554432); /* [32, 32] */
+  float *encoder_add_t20_2 = (float *)(A + 1558528); /* [32, 32] */
+  float *encoder_tanh_t20_2 = (float *)(A + 1562624); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t20 + 96, encoder_add_t20 + 32, encoder_add_t19_2, encoder_add_t20, encoder_add_t20 + 64, encoder_sigmoid_t20, encoder_sigmoid_t20_2, encoder_sigmoid_t20_3, encoder_tanh_t20, encoder_add_t20_2, encoder_tanh_t20_2, encoder_mul_stack + 20480);
+  float *encoder_add_t21 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t21_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 20480, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2688, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t21, encoder_matmul_weight_hh_t21_scratch);
+  float *encoder_sigmoid_t21 = (float *)(A + 1566720); /* [32, 32] */
+  float *encoder_sigmoid_t21_2 = (float *)(A + 1570816); /* [32, 32] */
+  float *encoder_sigmoid_t21_3 = (float *)(A + 1574912); /* [32, 32] */
+  float *encoder_tanh_t21 = (float *)(A + 1579008); /* [32, 32] */
+  float *encoder_add_t21_2 = (float *)(A + 1583104); /* [32, 32] */
+  float *encoder_tanh_t21_2 = (float *)(A + 1587200); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t21 + 96, encoder_add_t21 + 32, encoder_add_t20_2, encoder_add_t21, encoder_add_t21 + 64, encoder_sigmoid_t21, encoder_sigmoid_t21_2, encoder_sigmoid_t21_3, encoder_tanh_t21, encoder_add_t21_2, encoder_tanh_t21_2, encoder_mul_stack + 21504);
+  float *encoder_add_t22 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t22_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 21504, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2816, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t22, encoder_matmul_weight_hh_t22_scratch);
+  float *encoder_sigmoid_t22 = (float *)(A + 1591296); /* [32, 32] */
+  float *encoder_sigmoid_t22_2 = (float *)(A + 1595392); /* [32, 32] */
+  float *encoder_sigmoid_t22_3 = (float *)(A + 1599488); /* [32, 32] */
+  float *encoder_tanh_t22 = (float *)(A + 1603584); /* [32, 32] */
+  float *encoder_add_t22_2 = (float *)(A + 1607680); /* [32, 32] */
+  float *encoder_tanh_t22_2 = (float *)(A + 1611776); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t22 + 96, encoder_add_t22 + 32, encoder_add_t21_2, encoder_add_t22, encoder_add_t22 + 64, encoder_sigmoid_t22, encoder_sigmoid_t22_2, encoder_sigmoid_t22_3, encoder_tanh_t22, encoder_add_t22_2, encoder_tanh_t22_2, encoder_mul_stack + 22528);
+  float *encoder_add_t23 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t23_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 22528, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2944, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t23, encoder_matmul_weight_hh_t23_scratch);
+  float *encoder_sigmoid_t23 = (float *)(A + 1615872); /* [32, 32] */
+  float *encoder_sigmoid_t23_2 = (float *)(A + 1619968); /* [32, 32] */
+  float *encoder_sigmoid_t23_3 = (float *)(A + 1624064); /* [32, 32] */
+  float *encoder_tanh_t23 = (float *)(A + 1628160); /* [32, 32] */
+  float *encoder_add_t23_2 = (float *)(A + 1632256); /* [32, 32] */
+  float *encoder_tanh_t23_2 = (float *)(A + 1636352); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t23 + 96, encoder_add_t23 + 32, encoder_add_t22_2, encoder_add_t23, encoder_add_t23 + 64, encoder_sigmoid_t23, encoder_sigmoid_t23_2, encoder_sigmoid_t23_3, encoder_tanh_t23, encoder_add_t23_2, encoder_tanh_t23_2, encoder_mul_stack + 23552);
+  float *encoder_add_t24 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t24_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 23552, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3072, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t24, encoder_matmul_weight_hh_t24_scratch);
+  float *encoder_sigmoid_t24 = (float *)(A + 1640448); /* [32, 32] */
+  float *encoder_sigmoid_t24_2 = (float *)(A + 1644544); /* [32, 32] */
+  float *encoder_sigmoid_t24_3 = (float *)(A + 1648640); /* [32, 32] */
+  float *encoder_tanh_t24 = (float *)(A + 1652736); /* [32, 32] */
+  float *encoder_add_t24_2 = (float *)(A + 1656832); /* [32, 32] */
+  float *encoder_tanh_t24_2 = (float *)(A + 1660928); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t24 + 96, encoder_add_t24 + 32, encoder_add_t23_2, encoder_add_t24, encoder_add_t24 + 64, encoder_sigmoid_t24, encoder_sigmoid_t24_2, encoder_sigmoid_t24_3, encoder_tanh_t24, encoder_add_t24_2, encoder_tanh_t24_2, encoder_mul_stack + 24576);
+  float *encoder_add_t25 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t25_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 24576, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3200, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t25, encoder_matmul_weight_hh_t25_scratch);
+  float *encoder_sigmoid_t25 = (float *)(A + 1665024); /* [32, 32] */
+  float *encoder_sigmoid_t25_2 = (float *)(A + 1669120); /* [32, 32] */
+  float *encoder_sigmoid_t25_3 = (float *)(A + 1673216); /* [32, 32] */
+  float *encoder_tanh_t25 = (float *)(A + 1677312); /* [32, 32] */
+  float *encoder_add_t25_2 = (float *)(A + 1681408); /* [32, 32] */
+  float *encoder_tanh_t25_2 = (float *)(A + 1685504); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t25 + 96, encoder_add_t25 + 32, encoder_add_t24_2, encoder_add_t25, encoder_add_t25 + 64, encoder_sigmoid_t25, encoder_sigmoid_t25_2, encoder_sigmoid_t25_3, encoder_tanh_t25, encoder_add_t25_2, encoder_tanh_t25_2, encoder_mul_stack + 25600);
+  float *encoder_add_t26 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t26_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 25600, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3328, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t26, encoder_matmul_weight_hh_t26_scratch);
+  float *encoder_sigmoid_t26 = (float *)(A + 1689600); /* [32, 32] */
+  float *encoder_sigmoid_t26_2 = (float *)(A + 1693696); /* [32, 32] */
+  float *encoder_sigmoid_t26_3 = (float *)(A + 1697792); /* [32, 32] */
+  float *encoder_tanh_t26 = (float *)(A + 1701888); /* [32, 32] */
+  float *encoder_add_t26_2 = (float *)(A + 1705984); /* [32, 32] */
+  float *encoder_tanh_t26_2 = (float *)(A + 1710080); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t26 + 96, encoder_add_t26 + 32, encoder_add_t25_2, encoder_add_t26, encoder_add_t26 + 64, encoder_sigmoid_t26, encoder_sigmoid_t26_2, encoder_sigmoid_t26_3, encoder_tanh_t26, encoder_add_t26_2, encoder_tanh_t26_2, encoder_mul_stack + 26624);
+  float *encoder_add_t27 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t27_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 26624, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3456, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t27, encoder_matmul_weight_hh_t27_scratch);
+  float *encoder_sigmoid_t27 = (float *)(A + 1714176); /* [32, 32] */
+  float *encoder_sigmoid_t27_2 = (float *)(A + 1718272); /* [32, 32] */
+  float *encoder_sigmoid_t27_3 = (float *)(A + 1722368); /* [32, 32] */
+  float *encoder_tanh_t27 = (float *)(A + 1726464); /* [32, 32] */
+  float *encoder_add_t27_2 = (float *)(A + 1730560); /* [32, 32] */
+  float *encoder_tanh_t27_2 = (float *)(A + 1734656); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t27 + 96, encoder_add_t27 + 32, encoder_add_t26_2, encoder_add_t27, encoder_add_t27 + 64, encoder_sigmoid_t27, encoder_sigmoid_t27_2, encoder_sigmoid_t27_3, encoder_tanh_t27, encoder_add_t27_2, encoder_tanh_t27_2, encoder_mul_stack + 27648);
+  float *encoder_add_t28 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t28_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 27648, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3584, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t28, encoder_matmul_weight_hh_t28_scratch);
+  float *encoder_sigmoid_t28 = (float *)(A + 1738752); /* [32, 32] */
+  float *encoder_sigmoid_t28_2 = (float *)(A + 1742848); /* [32, 32] */
+  float *encoder_sigmoid_t28_3 = (float *)(A + 1746944); /* [32, 32] */
+  float *encoder_tanh_t28 = (float *)(A + 1751040); /* [32, 32] */
+  float *encoder_add_t28_2 = (float *)(A + 1755136); /* [32, 32] */
+  float *encoder_tanh_t28_2 = (float *)(A + 1759232); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t28 + 96, encoder_add_t28 + 32, encoder_add_t27_2, encoder_add_t28, encoder_add_t28 + 64, encoder_sigmoid_t28, encoder_sigmoid_t28_2, encoder_sigmoid_t28_3, encoder_tanh_t28, encoder_add_t28_2, encoder_tanh_t28_2, encoder_mul_stack + 28672);
+  float *encoder_add_t29 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t29_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 28672, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3712, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t29, encoder_matmul_weight_hh_t29_scratch);
+  float *encoder_sigmoid_t29 = (float *)(A + 1763328); /* [32, 32] */
+  float *encoder_sigmoid_t29_2 = (float *)(A + 1767424); /* [32, 32] */
+  float *encoder_sigmoid_t29_3 = (float *)(A + 1771520); /* [32, 32] */
+  float *encoder_tanh_t29 = (float *)(A + 1775616); /* [32, 32] */
+  float *encoder_add_t29_2 = (float *)(A + 1779712); /* [32, 32] */
+  float *encoder_tanh_t29_2 = (float *)(A + 1783808); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t29 + 96, encoder_add_t29 + 32, encoder_add_t28_2, encoder_add_t29, encoder_add_t29 + 64, encoder_sigmoid_t29, encoder_sigmoid_t29_2, encoder_sigmoid_t29_3, encoder_tanh_t29, encoder_add_t29_2, encoder_tanh_t29_2, encoder_mul_stack + 29696);
+  float *encoder_add_t30 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t30_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 29696, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3840, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t30, encoder_matmul_weight_hh_t30_scratch);
+  float *encoder_sigmoid_t30 = (float *)(A + 1787904); /* [32, 32] */
+  float *encoder_sigmoid_t30_2 = (float *)(A + 1792000); /* [32, 32] */
+  float *encoder_sigmoid_t30_3 = (float *)(A + 1796096); /* [32, 32] */
+  float *encoder_tanh_t30 = (float *)(A + 1800192); /* [32, 32] */
+  float *encoder_add_t30_2 = (float *)(A + 1804288); /* [32, 32] */
+  float *encoder_tanh_t30_2 = (float *)(A + 1808384); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t30 + 96, encoder_add_t30 + 32, encoder_add_t29_2, encoder_add_t30, encoder_add_t30 + 64, encoder_sigmoid_t30, encoder_sigmoid_t30_2, encoder_sigmoid_t30_3, encoder_tanh_t30, encoder_add_t30_2, encoder_tanh_t30_2, encoder_mul_stack + 30720);
+  float *encoder_add_t31 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t31_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 30720, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3968, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t31, encoder_matmul_weight_hh_t31_scratch);
+  float *encoder_sigmoid_t31 = (float *)(A + 1812480); /* [32, 32] */
+  float *encoder_sigmoid_t31_2 = (float *)(A + 1816576); /* [32, 32] */
+  float *encoder_sigmoid_t31_3 = (float *)(A + 1820672); /* [32, 32] */
+  float *encoder_tanh_t31 = (float *)(A + 1824768); /* [32, 32] */
+  float *encoder_add_t31_2 = (float *)(A + 1828864); /* [32, 32] */
+  float *encoder_tanh_t31_2 = (float *)(A + 1832960); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t31 + 96, encoder_add_t31 + 32, encoder_add_t30_2, encoder_add_t31, encoder_add_t31 + 64, encoder_sigmoid_t31, encoder_sigmoid_t31_2, encoder_sigmoid_t31_3, encoder_tanh_t31, encoder_add_t31_2, encoder_tanh_t31_2, encoder_mul_stack + 31744);
 }
 
 static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
-  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t28 = (float *)(A + 1730560); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t28_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 27648, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t28, encoder_matmul_weight_hh_t28_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
-  float *encoder_add_t28 = (float *)(A + 1755136); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3584, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t28, P + 4352 /* encoder.bias_hh */, encoder_add_t28);
-  float *encoder_add_t27_2 = (float *)(A + 1746944); /* [32, 32] */
-  float *encoder_sigmoid_t28 = (float *)(A + 1730560); /* [32, 32] */
-  float *encoder_sigmoid_t28_2 = (float *)(A + 1734656); /* [32, 32] */
-  float *encoder_sigmoid_t28_3 = (float *)(A + 1738752); /* [32, 32] */
-  float *encoder_tanh_t28 = (float *)(A + 1742848); /* [32, 32] */
-  float *encoder_add_t28_2 = (float *)(A + 1771520); /* [32, 32] */
-  float *encoder_tanh_t28_2 = (float *)(A + 1775616); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t28 + 96, encoder_add_t28 + 32, encoder_add_t27_2, encoder_add_t28, encoder_add_t28 + 64, encoder_sigmoid_t28, encoder_sigmoid_t28_2, encoder_sigmoid_t28_3, encoder_tanh_t28, encoder_add_t28_2, encoder_tanh_t28_2, encoder_mul_stack + 28672);
-  float *encoder_matmul_weight_hh_t29 = (float *)(A + 1755136); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t29_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 28672, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t29, encoder_matmul_weight_hh_t29_scratch);
-  float *encoder_add_t29 = (float *)(A + 1779712); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3712, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t29, P + 4352 /* encoder.bias_hh */, encoder_add_t29);
-  float *encoder_sigmoid_t29 = (float *)(A + 1755136); /* [32, 32] */
-  float *encoder_sigmoid_t29_2 = (float *)(A + 1759232); /* [32, 32] */
-  float *encoder_sigmoid_t29_3 = (float *)(A + 1763328); /* [32, 32] */
-  float *encoder_tanh_t29 = (float *)(A + 1767424); /* [32, 32] */
-  float *encoder_add_t29_2 = (float *)(A + 1796096); /* [32, 32] */
-  float *encoder_tanh_t29_2 = (float *)(A + 1800192); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t29 + 96, encoder_add_t29 + 32, encoder_add_t28_2, encoder_add_t29, encoder_add_t29 + 64, encoder_sigmoid_t29, encoder_sigmoid_t29_2, encoder_sigmoid_t29_3, encoder_tanh_t29, encoder_add_t29_2, encoder_tanh_t29_2, encoder_mul_stack + 29696);
-  float *encoder_matmul_weight_hh_t30 = (float *)(A + 1779712); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t30_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 29696, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t30, encoder_matmul_weight_hh_t30_scratch);
-  float *encoder_add_t30 = (float *)(A + 1804288); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3840, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t30, P + 4352 /* encoder.bias_hh */, encoder_add_t30);
-  float *encoder_sigmoid_t30 = (float *)(A + 1779712); /* [32, 32] */
-  float *encoder_sigmoid_t30_2 = (float *)(A + 1783808); /* [32, 32] */
-  float *encoder_sigmoid_t30_3 = (float *)(A + 1787904); /* [32, 32] */
-  float *encoder_tanh_t30 = (float *)(A + 1792000); /* [32, 32] */
-  float *encoder_add_t30_2 = (float *)(A + 1820672); /* [32, 32] */
-  float *encoder_tanh_t30_2 = (float *)(A + 1824768); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t30 + 96, encoder_add_t30 + 32, encoder_add_t29_2, encoder_add_t30, encoder_add_t30 + 64, encoder_sigmoid_t30, encoder_sigmoid_t30_2, encoder_sigmoid_t30_3, encoder_tanh_t30, encoder_add_t30_2, encoder_tanh_t30_2, encoder_mul_stack + 30720);
-  float *encoder_matmul_weight_hh_t31 = (float *)(A + 1804288); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t31_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 30720, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t31, encoder_matmul_weight_hh_t31_scratch);
-  float *encoder_add_t31 = (float *)(A + 1828864); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 3968, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t31, P + 4352 /* encoder.bias_hh */, encoder_add_t31);
-  float *encoder_sigmoid_t31 = (float *)(A + 1804288); /* [32, 32] */
-  float *encoder_sigmoid_t31_2 = (float *)(A + 1808384); /* [32, 32] */
-  float *encoder_sigmoid_t31_3 = (float *)(A + 1812480); /* [32, 32] */
-  float *encoder_tanh_t31 = (float *)(A + 1816576); /* [32, 32] */
-  float *encoder_add_t31_2 = (float *)(A + 1845248); /* [32, 32] */
-  float *encoder_tanh_t31_2 = (float *)(A + 1849344); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t31 + 96, encoder_add_t31 + 32, encoder_add_t30_2, encoder_add_t31, encoder_add_t31 + 64, encoder_sigmoid_t31, encoder_sigmoid_t31_2, encoder_sigmoid_t31_3, encoder_tanh_t31, encoder_add_t31_2, encoder_tanh_t31_2, encoder_mul_stack + 31744);
-  float *encoder_matmul_weight_hh_t32 = (float *)(A + 1828864); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t32_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 31744, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t32, encoder_matmul_weight_hh_t32_scratch);
-  float *encoder_add_t32 = (float *)(A + 1853440); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4096, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t32, P + 4352 /* encoder.bias_hh */, encoder_add_t32);
-  float *encoder_sigmoid_t32 = (float *)(A + 1828864); /* [32, 32] */
-  float *encoder_sigmoid_t32_2 = (float *)(A + 1832960); /* [32, 32] */
-  float *encoder_sigmoid_t32_3 = (float *)(A + 1837056); /* [32, 32] */
-  float *encoder_tanh_t32 = (float *)(A + 1841152); /* [32, 32] */
-  float *encoder_add_t32_2 = (float *)(A + 1869824); /* [32, 32] */
-  float *encoder_tanh_t32_2 = (float *)(A + 1873920); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t32 + 96, encoder_add_t32 + 32, encoder_add_t31_2, encoder_add_t32, encoder_add_t32 + 64, encoder_sigmoid_t32, encoder_sigmoid_t32_2, encoder_sigmoid_t32_3, encoder_tanh_t32, encoder_add_t32_2, encoder_tanh_t32_2, encoder_mul_stack + 32768);
-  float *encoder_matmul_weight_hh_t33 = (float *)(A + 1853440); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t33_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 32768, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t33, encoder_matmul_weight_hh_t33_scratch);
-  float *encoder_add_t33 = (float *)(A + 1878016); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4224, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t33, P + 4352 /* encoder.bias_hh */, encoder_add_t33);
-  float *encoder_sigmoid_t33 = (float *)(A + 1853440); /* [32, 32] */
-  float *encoder_sigmoid_t33_2 = (float *)(A + 1857536); /* [32, 32] */
-  float *encoder_sigmoid_t33_3 = (float *)(A + 1861632); /* [32, 32] */
-  float *encoder_tanh_t33 = (float *)(A + 1865728); /* [32, 32] */
-  float *encoder_add_t33_2 = (float *)(A + 1894400); /* [32, 32] */
-  float *encoder_tanh_t33_2 = (float *)(A + 1898496); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t33 + 96, encoder_add_t33 + 32, encoder_add_t32_2, encoder_add_t33, encoder_add_t33 + 64, encoder_sigmoid_t33, encoder_sigmoid_t33_2, encoder_sigmoid_t33_3, encoder_tanh_t33, encoder_add_t33_2, encoder_tanh_t33_2, encoder_mul_stack + 33792);
-  float *encoder_matmul_weight_hh_t34 = (float *)(A + 1878016); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t34_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 33792, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t34, encoder_matmul_weight_hh_t34_scratch);
-  float *encoder_add_t34 = (float *)(A + 1902592); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4352, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t34, P + 4352 /* encoder.bias_hh */, encoder_add_t34);
-  float *encoder_sigmoid_t34 = (float *)(A + 1878016); /* [32, 32] */
-  float *encoder_sigmoid_t34_2 = (float *)(A + 1882112); /* [32, 32] */
-  float *encoder_sigmoid_t34_3 = (float *)(A + 1886208); /* [32, 32] */
-  float *encoder_tanh_t34 = (float *)(A + 1890304); /* [32, 32] */
-  float *encoder_add_t34_2 = (float *)(A + 1918976); /* [32, 32] */
-  float *encoder_tanh_t34_2 = (float *)(A + 1923072); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t34 + 96, encoder_add_t34 + 32, encoder_add_t33_2, encoder_add_t34, encoder_add_t34 + 64, encoder_sigmoid_t34, encoder_sigmoid_t34_2, encoder_sigmoid_t34_3, encoder_tanh_t34, encoder_add_t34_2, encoder_tanh_t34_2, encoder_mul_stack + 34816);
-  float *encoder_matmul_weight_hh_t35 = (float *)(A + 1902592); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t35_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 34816, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t35, encoder_matmul_weight_hh_t35_scratch);
-  float *encoder_add_t35 = (float *)(A + 1927168); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4480, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t35, P + 4352 /* encoder.bias_hh */, encoder_add_t35);
-  float *encoder_sigmoid_t35 = (float *)(A + 1902592); /* [32, 32] */
-  float *encoder_sigmoid_t35_2 = (float *)(A + 1906688); /* [32, 32] */
-  float *encoder_sigmoid_t35_3 = (float *)(A + 1910784); /* [32, 32] */
-  float *encoder_tanh_t35 = (float *)(A + 1914880); /* [32, 32] */
-  float *encoder_add_t35_2 = (float *)(A + 1943552); /* [32, 32] */
-  float *encoder_tanh_t35_2 = (float *)(A + 1947648); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t35 + 96, encoder_add_t35 + 32, encoder_add_t34_2, encoder_add_t35, encoder_add_t35 + 64, encoder_sigmoid_t35, encoder_sigmoid_t35_2, encoder_sigmoid_t35_3, encoder_tanh_t35, encoder_add_t35_2, encoder_tanh_t35_2, encoder_mul_stack + 35840);
-  float *encoder_matmul_weight_hh_t36 = (float *)(A + 1927168); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t36_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 35840, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t36, encoder_matmul_weight_hh_t36_scratch);
-  float *encoder_add_t36 = (float *)(A + 1951744); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4608, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t36, P + 4352 /* encoder.bias_hh */, encoder_add_t36);
-  float *encoder_sigmoid_t36 = (float *)(A + 1927168); /* [32, 32] */
-  float *encoder_sigmoid_t36_2 = (float *)(A + 1931264); /* [32, 32] */
-  float *encoder_sigmoid_t36_3 = (float *)(A + 1935360); /* [32, 32] */
-  float *encoder_tanh_t36 = (float *)(A + 1939456); /* [32, 32] */
-  float *encoder_add_t36_2 = (float *)(A + 1968128); /* [32, 32] */
-  float *encoder_tanh_t36_2 = (float *)(A + 1972224); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t36 + 96, encoder_add_t36 + 32, encoder_add_t35_2, encoder_add_t36, encoder_add_t36 + 64, encoder_sigmoid_t36, encoder_sigmoid_t36_2, encoder_sigmoid_t36_3, encoder_tanh_t36, encoder_add_t36_2, encoder_tanh_t36_2, encoder_mul_stack + 36864);
-  float *encoder_matmul_weight_hh_t37 = (float *)(A + 1951744); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t37_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 36864, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t37, encoder_matmul_weight_hh_t37_scratch);
-  float *encoder_add_t37 = (float *)(A + 1976320); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4736, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t37, P + 4352 /* encoder.bias_hh */, encoder_add_t37);
-  float *encoder_sigmoid_t37 = (float *)(A + 1951744); /* [32, 32] */
-  float *encoder_sigmoid_t37_2 = (float *)(A + 1955840); /* [32, 32] */
-  float *encoder_sigmoid_t37_3 = (float *)(A + 1959936); /* [32, 32] */
-  float *encoder_tanh_t37 = (float *)(A + 1964032); /* [32, 32] */
-  float *encoder_add_t37_2 = (float *)(A + 1992704); /* [32, 32] */
-  float *encoder_tanh_t37_2 = (float *)(A + 1996800); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t37 + 96, encoder_add_t37 + 32, encoder_add_t36_2, encoder_add_t37, encoder_add_t37 + 64, encoder_sigmoid_t37, encoder_sigmoid_t37_2, encoder_sigmoid_t37_3, encoder_tanh_t37, encoder_add_t37_2, encoder_tanh_t37_2, encoder_mul_stack + 37888);
-  float *encoder_matmul_weight_hh_t38 = (float *)(A + 1976320); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t38_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 37888, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t38, encoder_matmul_weight_hh_t38_scratch);
-  float *encoder_add_t38 = (float *)(A + 2000896); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4864, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t38, P + 4352 /* encoder.bias_hh */, encoder_add_t38);
-  float *encoder_sigmoid_t38 = (float *)(A + 1976320); /* [32, 32] */
-  float *encoder_sigmoid_t38_2 = (float *)(A + 1980416); /* [32, 32] */
-  float *encoder_sigmoid_t38_3 = (float *)(A + 1984512); /* [32, 32] */
-  float *encoder_tanh_t38 = (float *)(A + 1988608); /* [32, 32] */
-  float *encoder_add_t38_2 = (float *)(A + 2017280); /* [32, 32] */
-  float *encoder_tanh_t38_2 = (float *)(A + 2021376); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t38 + 96, encoder_add_t38 + 32, encoder_add_t37_2, encoder_add_t38, encoder_add_t38 + 64, encoder_sigmoid_t38, encoder_sigmoid_t38_2, encoder_sigmoid_t38_3, encoder_tanh_t38, encoder_add_t38_2, encoder_tanh_t38_2, encoder_mul_stack + 38912);
-  float *encoder_matmul_weight_hh_t39 = (float *)(A + 2000896); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t39_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 38912, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t39, encoder_matmul_weight_hh_t39_scratch);
-  float *encoder_add_t39 = (float *)(A + 2025472); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 4992, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t39, P + 4352 /* encoder.bias_hh */, encoder_add_t39);
-  float *encoder_sigmoid_t39 = (float *)(A + 2000896); /* [32, 32] */
-  float *encoder_sigmoid_t39_2 = (float *)(A + 2004992); /* [32, 32] */
-  float *encoder_sigmoid_t39_3 = (float *)(A + 2009088); /* [32, 32] */
-  float *encoder_tanh_t39 = (float *)(A + 2013184); /* [32, 32] */
-  float *encoder_add_t39_2 = (float *)(A + 2041856); /* [32, 32] */
-  float *encoder_tanh_t39_2 = (float *)(A + 2045952); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t39 + 96, encoder_add_t39 + 32, encoder_add_t38_2, encoder_add_t39, encoder_add_t39 + 64, encoder_sigmoid_t39, encoder_sigmoid_t39_2, encoder_sigmoid_t39_3, encoder_tanh_t39, encoder_add_t39_2, encoder_tanh_t39_2, encoder_mul_stack + 39936);
-  float *encoder_matmul_weight_hh_t40 = (float *)(A + 2025472); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t40_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 39936, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t40, encoder_matmul_weight_hh_t40_scratch);
-  float *encoder_add_t40 = (float *)(A + 2050048); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5120, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t40, P + 4352 /* encoder.bias_hh */, encoder_add_t40);
-  float *encoder_sigmoid_t40 = (float *)(A + 2025472); /* [32, 32] */
-  float *encoder_sigmoid_t40_2 = (float *)(A + 2029568); /* [32, 32] */
-  float *encoder_sigmoid_t40_3 = (float *)(A + 2033664); /* [32, 32] */
-  float *encoder_tanh_t40 = (float *)(A + 2037760); /* [32, 32] */
-  float *encoder_add_t40_2 = (float *)(A + 2066432); /* [32, 32] */
-  float *encoder_tanh_t40_2 = (float *)(A + 2070528); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t40 + 96, encoder_add_t40 + 32, encoder_add_t39_2, encoder_add_t40, encoder_add_t40 + 64, encoder_sigmoid_t40, encoder_sigmoid_t40_2, encoder_sigmoid_t40_3, encoder_tanh_t40, encoder_add_t40_2, encoder_tanh_t40_2, encoder_mul_stack + 40960);
-  float *encoder_matmul_weight_hh_t41 = (float *)(A + 2050048); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t41_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 40960, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t41, encoder_matmul_weight_hh_t41_scratch);
-  float *encoder_add_t41 = (float *)(A + 2074624); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5248, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t41, P + 4352 /* encoder.bias_hh */, encoder_add_t41);
-  float *encoder_sigmoid_t41 = (float *)(A + 2050048); /* [32, 32] */
-  float *encoder_sigmoid_t41_2 = (float *)(A + 2054144); /* [32, 32] */
-  float *encoder_sigmoid_t41_3 = (float *)(A + 2058240); /* [32, 32] */
-  float *encoder_tanh_t41 = (float *)(A + 2062336); /* [32, 32] */
-  float *encoder_add_t41_2 = (float *)(A + 2091008); /* [32, 32] */
-  float *encoder_tanh_t41_2 = (float *)(A + 2095104); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t41 + 96, encoder_add_t41 + 32, encoder_add_t40_2, encoder_add_t41, encoder_add_t41 + 64, encoder_sigmoid_t41, encoder_sigmoid_t41_2, encoder_sigmoid_t41_3, encoder_tanh_t41, encoder_add_t41_2, encoder_tanh_t41_2, encoder_mul_stack + 41984);
+  float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
+  float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add_t32 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t32_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 31744, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4096, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t32, encoder_matmul_weight_hh_t32_scratch);
+  float *encoder_add_t31_2 = (float *)(A + 1828864); /* [32, 32] */
+  float *encoder_sigmoid_t32 = (float *)(A + 1837056); /* [32, 32] */
+  float *encoder_sigmoid_t32_2 = (float *)(A + 1841152); /* [32, 32] */
+  float *encoder_sigmoid_t32_3 = (float *)(A + 1845248); /* [32, 32] */
+  float *encoder_tanh_t32 = (float *)(A + 1849344); /* [32, 32] */
+  float *encoder_add_t32_2 = (float *)(A + 1853440); /* [32, 32] */
+  float *encoder_tanh_t32_2 = (float *)(A + 1857536); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t32 + 96, encoder_add_t32 + 32, encoder_add_t31_2, encoder_add_t32, encoder_add_t32 + 64, encoder_sigmoid_t32, encoder_sigmoid_t32_2, encoder_sigmoid_t32_3, encoder_tanh_t32, encoder_add_t32_2, encoder_tanh_t32_2, encoder_mul_stack + 32768);
+  float *encoder_add_t33 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t33_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 32768, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4224, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t33, encoder_matmul_weight_hh_t33_scratch);
+  float *encoder_sigmoid_t33 = (float *)(A + 1861632); /* [32, 32] */
+  float *encoder_sigmoid_t33_2 = (float *)(A + 1865728); /* [32, 32] */
+  float *encoder_sigmoid_t33_3 = (float *)(A + 1869824); /* [32, 32] */
+  float *encoder_tanh_t33 = (float *)(A + 1873920); /* [32, 32] */
+  float *encoder_add_t33_2 = (float *)(A + 1878016); /* [32, 32] */
+  float *encoder_tanh_t33_2 = (float *)(A + 1882112); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t33 + 96, encoder_add_t33 + 32, encoder_add_t32_2, encoder_add_t33, encoder_add_t33 + 64, encoder_sigmoid_t33, encoder_sigmoid_t33_2, encoder_sigmoid_t33_3, encoder_tanh_t33, encoder_add_t33_2, encoder_tanh_t33_2, encoder_mul_stack + 33792);
+  float *encoder_add_t34 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t34_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 33792, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4352, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t34, encoder_matmul_weight_hh_t34_scratch);
+  float *encoder_sigmoid_t34 = (float *)(A + 1886208); /* [32, 32] */
+  float *encoder_sigmoid_t34_2 = (float *)(A + 1890304); /* [32, 32] */
+  float *encoder_sigmoid_t34_3 = (float *)(A + 1894400); /* [32, 32] */
+  float *encoder_tanh_t34 = (float *)(A + 1898496); /* [32, 32] */
+  float *encoder_add_t34_2 = (float *)(A + 1902592); /* [32, 32] */
+  float *encoder_tanh_t34_2 = (float *)(A + 1906688); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t34 + 96, encoder_add_t34 + 32, encoder_add_t33_2, encoder_add_t34, encoder_add_t34 + 64, encoder_sigmoid_t34, encoder_sigmoid_t34_2, encoder_sigmoid_t34_3, encoder_tanh_t34, encoder_add_t34_2, encoder_tanh_t34_2, encoder_mul_stack + 34816);
+  float *encoder_add_t35 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t35_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 34816, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4480, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t35, encoder_matmul_weight_hh_t35_scratch);
+  float *encoder_sigmoid_t35 = (float *)(A + 1910784); /* [32, 32] */
+  float *encoder_sigmoid_t35_2 = (float *)(A + 1914880); /* [32, 32] */
+  float *encoder_sigmoid_t35_3 = (float *)(A + 1918976); /* [32, 32] */
+  float *encoder_tanh_t35 = (float *)(A + 1923072); /* [32, 32] */
+  float *encoder_add_t35_2 = (float *)(A + 1927168); /* [32, 32] */
+  float *encoder_tanh_t35_2 = (float *)(A + 1931264); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t35 + 96, encoder_add_t35 + 32, encoder_add_t34_2, encoder_add_t35, encoder_add_t35 + 64, encoder_sigmoid_t35, encoder_sigmoid_t35_2, encoder_sigmoid_t35_3, encoder_tanh_t35, encoder_add_t35_2, encoder_tanh_t35_2, encoder_mul_stack + 35840);
+  float *encoder_add_t36 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t36_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 35840, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4608, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t36, encoder_matmul_weight_hh_t36_scratch);
+  float *encoder_sigmoid_t36 = (float *)(A + 1935360); /* [32, 32] */
+  float *encoder_sigmoid_t36_2 = (float *)(A + 1939456); /* [32, 32] */
+  float *encoder_sigmoid_t36_3 = (float *)(A + 1943552); /* [32, 32] */
+  float *encoder_tanh_t36 = (float *)(A + 1947648); /* [32, 32] */
+  float *encoder_add_t36_2 = (float *)(A + 1951744); /* [32, 32] */
+  float *encoder_tanh_t36_2 = (float *)(A + 1955840); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t36 + 96, encoder_add_t36 + 32, encoder_add_t35_2, encoder_add_t36, encoder_add_t36 + 64, encoder_sigmoid_t36, encoder_sigmoid_t36_2, encoder_sigmoid_t36_3, encoder_tanh_t36, encoder_add_t36_2, encoder_tanh_t36_2, encoder_mul_stack + 36864);
+  float *encoder_add_t37 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t37_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 36864, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4736, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t37, encoder_matmul_weight_hh_t37_scratch);
+  float *encoder_sigmoid_t37 = (float *)(A + 1959936); /* [32, 32] */
+  float *encoder_sigmoid_t37_2 = (float *)(A + 1964032); /* [32, 32] */
+  float *encoder_sigmoid_t37_3 = (float *)(A + 1968128); /* [32, 32] */
+  float *encoder_tanh_t37 = (float *)(A + 1972224); /* [32, 32] */
+  float *encoder_add_t37_2 = (float *)(A + 1976320); /* [32, 32] */
+  float *encoder_tanh_t37_2 = (float *)(A + 1980416); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t37 + 96, encoder_add_t37 + 32, encoder_add_t36_2, encoder_add_t37, encoder_add_t37 + 64, encoder_sigmoid_t37, encoder_sigmoid_t37_2, encoder_sigmoid_t37_3, encoder_tanh_t37, encoder_add_t37_2, encoder_tanh_t37_2, encoder_mul_stack + 37888);
+  float *encoder_add_t38 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t38_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 37888, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4864, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t38, encoder_matmul_weight_hh_t38_scratch);
+  float *encoder_sigmoid_t38 = (float *)(A + 1984512); /* [32, 32] */
+  float *encoder_sigmoid_t38_2 = (float *)(A + 1988608); /* [32, 32] */
+  float *encoder_sigmoid_t38_3 = (float *)(A + 1992704); /* [32, 32] */
+  float *encoder_tanh_t38 = (float *)(A + 1996800); /* [32, 32] */
+  float *encoder_add_t38_2 = (float *)(A + 2000896); /* [32, 32] */
+  float *encoder_tanh_t38_2 = (float *)(A + 2004992); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t38 + 96, encoder_add_t38 + 32, encoder_add_t37_2, encoder_add_t38, encoder_add_t38 + 64, encoder_sigmoid_t38, encoder_sigmoid_t38_2, encoder_sigmoid_t38_3, encoder_tanh_t38, encoder_add_t38_2, encoder_tanh_t38_2, encoder_mul_stack + 38912);
+  float *encoder_add_t39 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t39_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 38912, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4992, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t39, encoder_matmul_weight_hh_t39_scratch);
+  float *encoder_sigmoid_t39 = (float *)(A + 2009088); /* [32, 32] */
+  float *encoder_sigmoid_t39_2 = (float *)(A + 2013184); /* [32, 32] */
+  float *encoder_sigmoid_t39_3 = (float *)(A + 2017280); /* [32, 32] */
+  float *encoder_tanh_t39 = (float *)(A + 2021376); /* [32, 32] */
+  float *encoder_add_t39_2 = (float *)(A + 2025472); /* [32, 32] */
+  float *encoder_tanh_t39_2 = (float *)(A + 2029568); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t39 + 96, encoder_add_t39 + 32, encoder_add_t38_2, encoder_add_t39, encoder_add_t39 + 64, encoder_sigmoid_t39, encoder_sigmoid_t39_2, encoder_sigmoid_t39_3, encoder_tanh_t39, encoder_add_t39_2, encoder_tanh_t39_2, encoder_mul_stack + 39936);
+  float *encoder_add_t40 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t40_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 39936, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5120, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t40, encoder_matmul_weight_hh_t40_scratch);
+  float *encoder_sigmoid_t40 = (float *)(A + 2033664); /* [32, 32] */
+  float *encoder_sigmoid_t40_2 = (float *)(A + 2037760); /* [32, 32] */
+  float *encoder_sigmoid_t40_3 = (float *)(A + 2041856); /* [32, 32] */
+  float *encoder_tanh_t40 = (float *)(A + 2045952); /* [32, 32] */
+  float *encoder_add_t40_2 = (float *)(A + 2050048); /* [32, 32] */
+  float *encoder_tanh_t40_2 = (float *)(A + 2054144); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t40 + 96, encoder_add_t40 + 32, encoder_add_t39_2, encoder_add_t40, encoder_add_t40 + 64, encoder_sigmoid_t40, encoder_sigmoid_t40_2, encoder_sigmoid_t40_3, encoder_tanh_t40, encoder_add_t40_2, encoder_tanh_t40_2, encoder_mul_stack + 40960);
+  float *encoder_add_t41 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t41_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 40960, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5248, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t41, encoder_matmul_weight_hh_t41_scratch);
+  float *encoder_sigmoid_t41 = (float *)(A + 2058240); /* [32, 32] */
+  float *encoder_sigmoid_t41_2 = (float *)(A + 2062336); /* [32, 32] */
+  float *encoder_sigmoid_t41_3 = (float *)(A + 2066432); /* [32, 32] */
+  float *encoder_tanh_t41 = (float *)(A + 2070528); /* [32, 32] */
+  float *encoder_add_t41_2 = (float *)(A + 2074624); /* [32, 32] */
+  float *encoder_tanh_t41_2 = (float *)(A + 2078720); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t41 + 96, encoder_add_t41 + 32, encoder_add_t40_2, encoder_add_t41, encoder_add_t41 + 64, encoder_sigmoid_t41, encoder_sigmoid_t41_2, encoder_sigmoid_t41_3, encoder_tanh_t41, encoder_add_t41_2, encoder_tanh_t41_2, encoder_mul_stack + 41984);
+  float *encoder_add_t42 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t42_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 41984, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5376, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t42, encoder_matmul_weight_hh_t42_scratch);
+  float *encoder_sigmoid_t42 = (float *)(A + 2082816); /* [32, 32] */
+  float *encoder_sigmoid_t42_2 = (float *)(A + 2086912); /* [32, 32] */
+  float *encoder_sigmoid_t42_3 = (float *)(A + 2091008); /* [32, 32] */
+  float *encoder_tanh_t42 = (float *)(A + 2095104); /* [32, 32] */
+  float *encoder_add_t42_2 = (float *)(A + 2099200); /* [32, 32] */
+  float *encoder_tanh_t42_2 = (float *)(A + 2103296); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t42 + 96, encoder_add_t42 + 32, encoder_add_t41_2, encoder_add_t42, encoder_add_t42 + 64, encoder_sigmoid_t42, encoder_sigmoid_t42_2, encoder_sigmoid_t42_3, encoder_tanh_t42, encoder_add_t42_2, encoder_tanh_t42_2, encoder_mul_stack + 43008);
+  float *encoder_add_t43 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t43_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 43008, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5504, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t43, encoder_matmul_weight_hh_t43_scratch);
+  float *encoder_sigmoid_t43 = (float *)(A + 2107392); /* [32, 32] */
+  float *encoder_sigmoid_t43_2 = (float *)(A + 2111488); /* [32, 32] */
+  float *encoder_sigmoid_t43_3 = (float *)(A + 2115584); /* [32, 32] */
+  float *encoder_tanh_t43 = (float *)(A + 2119680); /* [32, 32] */
+  float *encoder_add_t43_2 = (float *)(A + 2123776); /* [32, 32] */
+  float *encoder_tanh_t43_2 = (float *)(A + 2127872); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t43 + 96, encoder_add_t43 + 32, encoder_add_t42_2, encoder_add_t43, encoder_add_t43 + 64, encoder_sigmoid_t43, encoder_sigmoid_t43_2, encoder_sigmoid_t43_3, encoder_tanh_t43, encoder_add_t43_2, encoder_tanh_t43_2, encoder_mul_stack + 44032);
+  float *encoder_add_t44 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t44_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 44032, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5632, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t44, encoder_matmul_weight_hh_t44_scratch);
+  float *encoder_sigmoid_t44 = (float *)(A + 2131968); /* [32, 32] */
+  float *encoder_sigmoid_t44_2 = (float *)(A + 2136064); /* [32, 32] */
+  float *encoder_sigmoid_t44_3 = (float *)(A + 2140160); /* [32, 32] */
+  float *encoder_tanh_t44 = (float *)(A + 2144256); /* [32, 32] */
+  float *encoder_add_t44_2 = (float *)(A + 2148352); /* [32, 32] */
+  float *encoder_tanh_t44_2 = (float *)(A + 2152448); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t44 + 96, encoder_add_t44 + 32, encoder_add_t43_2, encoder_add_t44, encoder_add_t44 + 64, encoder_sigmoid_t44, encoder_sigmoid_t44_2, encoder_sigmoid_t44_3, encoder_tanh_t44, encoder_add_t44_2, encoder_tanh_t44_2, encoder_mul_stack + 45056);
+  float *encoder_add_t45 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t45_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 45056, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5760, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t45, encoder_matmul_weight_hh_t45_scratch);
+  float *encoder_sigmoid_t45 = (float *)(A + 2156544); /* [32, 32] */
+  float *encoder_sigmoid_t45_2 = (float *)(A + 2160640); /* [32, 32] */
+  float *encoder_sigmoid_t45_3 = (float *)(A + 2164736); /* [32, 32] */
+  float *encoder_tanh_t45 = (float *)(A + 2168832); /* [32, 32] */
+  float *encoder_add_t45_2 = (float *)(A + 2172928); /* [32, 32] */
+  float *encoder_tanh_t45_2 = (float *)(A + 2177024); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t45 + 96, encoder_add_t45 + 32, encoder_add_t44_2, encoder_add_t45, encoder_add_t45 + 64, encoder_sigmoid_t45, encoder_sigmoid_t45_2, encoder_sigmoid_t45_3, encoder_tanh_t45, encoder_add_t45_2, encoder_tanh_t45_2, encoder_mul_stack + 46080);
+  float *encoder_add_t46 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t46_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 46080, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5888, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t46, encoder_matmul_weight_hh_t46_scratch);
+  float *encoder_sigmoid_t46 = (float *)(A + 2181120); /* [32, 32] */
+  float *encoder_sigmoid_t46_2 = (float *)(A + 2185216); /* [32, 32] */
+  float *encoder_sigmoid_t46_3 = (float *)(A + 2189312); /* [32, 32] */
+  float *encoder_tanh_t46 = (float *)(A + 2193408); /* [32, 32] */
+  float *encoder_add_t46_2 = (float *)(A + 2197504); /* [32, 32] */
+  float *encoder_tanh_t46_2 = (float *)(A + 2201600); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t46 + 96, encoder_add_t46 + 32, encoder_add_t45_2, encoder_add_t46, encoder_add_t46 + 64, encoder_sigmoid_t46, encoder_sigmoid_t46_2, encoder_sigmoid_t46_3, encoder_tanh_t46, encoder_add_t46_2, encoder_tanh_t46_2, encoder_mul_stack + 47104);
+  float *encoder_add_t47 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t47_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 47104, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6016, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t47, encoder_matmul_weight_hh_t47_scratch);
+  float *encoder_sigmoid_t47 = (float *)(A + 2205696); /* [32, 32] */
+  float *encoder_sigmoid_t47_2 = (float *)(A + 2209792); /* [32, 32] */
+  float *encoder_sigmoid_t47_3 = (float *)(A + 2213888); /* [32, 32] */
+  float *encoder_tanh_t47 = (float *)(A + 2217984); /* [32, 32] */
+  float *encoder_add_t47_2 = (float *)(A + 2222080); /* [32, 32] */
+  float *encoder_tanh_t47_2 = (float *)(A + 2226176); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t47 + 96, encoder_add_t47 + 32, encoder_add_t46_2, encoder_add_t47, encoder_add_t47 + 64, encoder_sigmoid_t47, encoder_sigmoid_t47_2, encoder_sigmoid_t47_3, encoder_tanh_t47, encoder_add_t47_2, encoder_tanh_t47_2, encoder_mul_stack + 48128);
 }
 
 static void sine_seq2seq_train_step_4(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
-  float *encoder_transpose_weight_hh = (float *)(A + 852992); /* [32, 128] */
-  float *encoder_matmul_weight_hh_t42 = (float *)(A + 2074624); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t42_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 41984, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t42, encoder_matmul_weight_hh_t42_scratch);
-  float *encoder_matmul_weight_ih = (float *)(A + 17408); /* [1600, 128] */
-  float *encoder_add_t42 = (float *)(A + 2099200); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5376, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t42, P + 4352 /* encoder.bias_hh */, encoder_add_t42);
-  float *encoder_add_t41_2 = (float *)(A + 2091008); /* [32, 32] */
-  float *encoder_sigmoid_t42 = (float *)(A + 2074624); /* [32, 32] */
-  float *encoder_sigmoid_t42_2 = (float *)(A + 2078720); /* [32, 32] */
-  float *encoder_sigmoid_t42_3 = (float *)(A + 2082816); /* [32, 32] */
-  float *encoder_tanh_t42 = (float *)(A + 2086912); /* [32, 32] */
-  float *encoder_add_t42_2 = (float *)(A + 2115584); /* [32, 32] */
-  float *encoder_tanh_t42_2 = (float *)(A + 2119680); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t42 + 96, encoder_add_t42 + 32, encoder_add_t41_2, encoder_add_t42, encoder_add_t42 + 64, encoder_sigmoid_t42, encoder_sigmoid_t42_2, encoder_sigmoid_t42_3, encoder_tanh_t42, encoder_add_t42_2, encoder_tanh_t42_2, encoder_mul_stack + 43008);
-  float *encoder_matmul_weight_hh_t43 = (float *)(A + 2099200); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t43_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 43008, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t43, encoder_matmul_weight_hh_t43_scratch);
-  float *encoder_add_t43 = (float *)(A + 2123776); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5504, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t43, P + 4352 /* encoder.bias_hh */, encoder_add_t43);
-  float *encoder_sigmoid_t43 = (float *)(A + 2099200); /* [32, 32] */
-  float *encoder_sigmoid_t43_2 = (float *)(A + 2103296); /* [32, 32] */
-  float *encoder_sigmoid_t43_3 = (float *)(A + 2107392); /* [32, 32] */
-  float *encoder_tanh_t43 = (float *)(A + 2111488); /* [32, 32] */
-  float *encoder_add_t43_2 = (float *)(A + 2140160); /* [32, 32] */
-  float *encoder_tanh_t43_2 = (float *)(A + 2144256); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t43 + 96, encoder_add_t43 + 32, encoder_add_t42_2, encoder_add_t43, encoder_add_t43 + 64, encoder_sigmoid_t43, encoder_sigmoid_t43_2, encoder_sigmoid_t43_3, encoder_tanh_t43, encoder_add_t43_2, encoder_tanh_t43_2, encoder_mul_stack + 44032);
-  float *encoder_matmul_weight_hh_t44 = (float *)(A + 2123776); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t44_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 44032, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t44, encoder_matmul_weight_hh_t44_scratch);
-  float *encoder_add_t44 = (float *)(A + 2148352); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5632, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t44, P + 4352 /* encoder.bias_hh */, encoder_add_t44);
-  float *encoder_sigmoid_t44 = (float *)(A + 2123776); /* [32, 32] */
-  float *encoder_sigmoid_t44_2 = (float *)(A + 2127872); /* [32, 32] */
-  float *encoder_sigmoid_t44_3 = (float *)(A + 2131968); /* [32, 32] */
-  float *encoder_tanh_t44 = (float *)(A + 2136064); /* [32, 32] */
-  float *encoder_add_t44_2 = (float *)(A + 2164736); /* [32, 32] */
-  float *encoder_tanh_t44_2 = (float *)(A + 2168832); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t44 + 96, encoder_add_t44 + 32, encoder_add_t43_2, encoder_add_t44, encoder_add_t44 + 64, encoder_sigmoid_t44, encoder_sigmoid_t44_2, encoder_sigmoid_t44_3, encoder_tanh_t44, encoder_add_t44_2, encoder_tanh_t44_2, encoder_mul_stack + 45056);
-  float *encoder_matmul_weight_hh_t45 = (float *)(A + 2148352); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t45_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 45056, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t45, encoder_matmul_weight_hh_t45_scratch);
-  float *encoder_add_t45 = (float *)(A + 2172928); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5760, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t45, P + 4352 /* encoder.bias_hh */, encoder_add_t45);
-  float *encoder_sigmoid_t45 = (float *)(A + 2148352); /* [32, 32] */
-  float *encoder_sigmoid_t45_2 = (float *)(A + 2152448); /* [32, 32] */
-  float *encoder_sigmoid_t45_3 = (float *)(A + 2156544); /* [32, 32] */
-  float *encoder_tanh_t45 = (float *)(A + 2160640); /* [32, 32] */
-  float *encoder_add_t45_2 = (float *)(A + 2189312); /* [32, 32] */
-  float *encoder_tanh_t45_2 = (float *)(A + 2193408); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t45 + 96, encoder_add_t45 + 32, encoder_add_t44_2, encoder_add_t45, encoder_add_t45 + 64, encoder_sigmoid_t45, encoder_sigmoid_t45_2, encoder_sigmoid_t45_3, encoder_tanh_t45, encoder_add_t45_2, encoder_tanh_t45_2, encoder_mul_stack + 46080);
-  float *encoder_matmul_weight_hh_t46 = (float *)(A + 2172928); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t46_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 46080, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t46, encoder_matmul_weight_hh_t46_scratch);
-  float *encoder_add_t46 = (float *)(A + 2197504); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 5888, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t46, P + 4352 /* encoder.bias_hh */, encoder_add_t46);
-  float *encoder_sigmoid_t46 = (float *)(A + 2172928); /* [32, 32] */
-  float *encoder_sigmoid_t46_2 = (float *)(A + 2177024); /* [32, 32] */
-  float *encoder_sigmoid_t46_3 = (float *)(A + 2181120); /* [32, 32] */
-  float *encoder_tanh_t46 = (float *)(A + 2185216); /* [32, 32] */
-  float *encoder_add_t46_2 = (float *)(A + 2213888); /* [32, 32] */
-  float *encoder_tanh_t46_2 = (float *)(A + 2217984); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t46 + 96, encoder_add_t46 + 32, encoder_add_t45_2, encoder_add_t46, encoder_add_t46 + 64, encoder_sigmoid_t46, encoder_sigmoid_t46_2, encoder_sigmoid_t46_3, encoder_tanh_t46, encoder_add_t46_2, encoder_tanh_t46_2, encoder_mul_stack + 47104);
-  float *encoder_matmul_weight_hh_t47 = (float *)(A + 2197504); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t47_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 47104, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t47, encoder_matmul_weight_hh_t47_scratch);
-  float *encoder_add_t47 = (float *)(A + 2222080); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 6016, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t47, P + 4352 /* encoder.bias_hh */, encoder_add_t47);
-  float *encoder_sigmoid_t47 = (float *)(A + 2197504); /* [32, 32] */
-  float *encoder_sigmoid_t47_2 = (float *)(A + 2201600); /* [32, 32] */
-  float *encoder_sigmoid_t47_3 = (float *)(A + 2205696); /* [32, 32] */
-  float *encoder_tanh_t47 = (float *)(A + 2209792); /* [32, 32] */
-  float *encoder_add_t47_2 = (float *)(A + 2238464); /* [32, 32] */
-  float *encoder_tanh_t47_2 = (float *)(A + 2242560); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t47 + 96, encoder_add_t47 + 32, encoder_add_t46_2, encoder_add_t47, encoder_add_t47 + 64, encoder_sigmoid_t47, encoder_sigmoid_t47_2, encoder_sigmoid_t47_3, encoder_tanh_t47, encoder_add_t47_2, encoder_tanh_t47_2, encoder_mul_stack + 48128);
-  float *encoder_matmul_weight_hh_t48 = (float *)(A + 2222080); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t48_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 48128, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t48, encoder_matmul_weight_hh_t48_scratch);
-  float *encoder_add_t48 = (float *)(A + 2246656); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 6144, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t48, P + 4352 /* encoder.bias_hh */, encoder_add_t48);
-  float *encoder_sigmoid_t48 = (float *)(A + 2222080); /* [32, 32] */
-  float *encoder_sigmoid_t48_2 = (float *)(A + 2226176); /* [32, 32] */
-  float *encoder_sigmoid_t48_3 = (float *)(A + 2230272); /* [32, 32] */
-  float *encoder_tanh_t48 = (float *)(A + 2234368); /* [32, 32] */
-  float *encoder_add_t48_2 = (float *)(A + 2263040); /* [32, 32] */
-  float *encoder_tanh_t48_2 = (float *)(A + 2267136); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t48 + 96, encoder_add_t48 + 32, encoder_add_t47_2, encoder_add_t48, encoder_add_t48 + 64, encoder_sigmoid_t48, encoder_sigmoid_t48_2, encoder_sigmoid_t48_3, encoder_tanh_t48, encoder_add_t48_2, encoder_tanh_t48_2, encoder_mul_stack + 49152);
-  float *encoder_matmul_weight_hh_t49 = (float *)(A + 2246656); /* [32, 128] */
-  char *encoder_matmul_weight_hh_t49_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack + 49152, encoder_transpose_weight_hh, encoder_matmul_weight_hh_t49, encoder_matmul_weight_hh_t49_scratch);
-  float *encoder_add_t49 = (float *)(A + 852992); /* [32, 128] */
-  k7_add_add_add(encoder_matmul_weight_ih + 6272, P + 4224 /* encoder.bias_ih */, encoder_matmul_weight_hh_t49, P + 4352 /* encoder.bias_hh */, encoder_add_t49);
-  float *decoder_transpose_weight_hh = (float *)(A + 2246656); /* [32, 128] */
-  k4_transpose(P + 4608 /* decoder.weight_hh */, decoder_transpose_weight_hh);
-  float *encoder_sigmoid_t49 = (float *)(A + 16896); /* [32, 32] */
-  float *encoder_sigmoid_t49_2 = (float *)(A + 20992); /* [32, 32] */
-  float *encoder_sigmoid_t49_3 = (float *)(A + 25088); /* [32, 32] */
-  float *encoder_tanh_t49 = (float *)(A + 29184); /* [32, 32] */
-  float *encoder_add_t49_2 = (float *)(A + 33280); /* [32, 32] */
-  float *encoder_tanh_t49_2 = (float *)(A + 37376); /* [32, 32] */
-  float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
-  k17_sigmoid_sigmoid_mul(encoder_add_t49 + 96, encoder_add_t49 + 32, encoder_add_t48_2, encoder_add_t49, encoder_add_t49 + 64, encoder_sigmoid_t49, encoder_sigmoid_t49_2, encoder_sigmoid_t49_3, encoder_tanh_t49, encoder_add_t49_2, encoder_tanh_t49_2, encoder_mul_stack_2);
-  float *decoder_matmul_weight_hh_t0 = (float *)(A + 852992); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t0_scratch = A + 1106944; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t0, decoder_matmul_weight_hh_t0_scratch);
-  float *decoder_matmul_weight_ih_t0 = (float *)(A + 512); /* [32, 128] */
-  float *decoder_add_t0 = (float *)(A + 82432); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t0, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t0, P + 8832 /* decoder.bias_hh */, decoder_add_t0);
-  float *dense1_transpose_weight = (float *)(A + 1106944); /* [32, 1] */
-  k10_transpose(P + 8960 /* dense1.weight */, dense1_transpose_weight);
-  float *decoder_sigmoid_t0 = (float *)(A + 512); /* [32, 32] */
-  float *decoder_sigmoid_t0_2 = (float *)(A + 4608); /* [32, 32] */
-  float *decoder_sigmoid_t0_3 = (float *)(A + 8704); /* [32, 32] */
-  float *decoder_tanh_t0 = (float *)(A + 12800); /* [32, 32] */
-  float *decoder_add_t0_2 = (float *)(A + 852992); /* [32, 32] */
-  float *decoder_tanh_t0_2 = (float *)(A + 857088); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t0 + 96, decoder_add_t0 + 32, encoder_add_t49_2, decoder_add_t0, decoder_add_t0 + 64, decoder_sigmoid_t0, decoder_sigmoid_t0_2, decoder_sigmoid_t0_3, decoder_tanh_t0, decoder_add_t0_2, decoder_tanh_t0_2, encoder_mul_stack_2 + 1024);
-  float *dense1_matmul_weight_t0 = (float *)(A + 1107072); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 1024, dense1_transpose_weight, dense1_matmul_weight_t0);
-  float *dense1_add_t0 = (float *)(A + 1107200); /* [32, 1] */
-  float *line17_sub_t0 = (float *)(A + 1107328); /* [32, 1] */
-  float *line17_mul_t0 = (float *)(A + 1107456); /* [32, 1] */
-  k50_add_sub_mul(dense1_matmul_weight_t0, P + 8992 /* dense1.bias */, in->y, dense1_add_t0, line17_sub_t0, line17_mul_t0);
-  float *line17_sum_to_t0 = (float *)(A + 1107072); /* [] */
-  k20_sum_to(line17_mul_t0, line17_sum_to_t0);
+  float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
+  float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add_t48 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t48_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 48128, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6144, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t48, encoder_matmul_weight_hh_t48_scratch);
+  float *encoder_add_t47_2 = (float *)(A + 2222080); /* [32, 32] */
+  float *encoder_sigmoid_t48 = (float *)(A + 2230272); /* [32, 32] */
+  float *encoder_sigmoid_t48_2 = (float *)(A + 2234368); /* [32, 32] */
+  float *encoder_sigmoid_t48_3 = (float *)(A + 2238464); /* [32, 32] */
+  float *encoder_tanh_t48 = (float *)(A + 2242560); /* [32, 32] */
+  float *encoder_add_t48_2 = (float *)(A + 2246656); /* [32, 32] */
+  float *encoder_tanh_t48_2 = (float *)(A + 2250752); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t48 + 96, encoder_add_t48 + 32, encoder_add_t47_2, encoder_add_t48, encoder_add_t48 + 64, encoder_sigmoid_t48, encoder_sigmoid_t48_2, encoder_sigmoid_t48_3, encoder_tanh_t48, encoder_add_t48_2, encoder_tanh_t48_2, encoder_mul_stack + 49152);
+  float *encoder_add_t49 = (float *)(A + 820224); /* [32, 128] */
+  char *encoder_matmul_weight_hh_t49_scratch = A + 1074176; /* 1024 bytes */
+  k5_matmul(encoder_mul_stack + 49152, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6272, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t49, encoder_matmul_weight_hh_t49_scratch);
+  float *decoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  k3_transpose(P + 4608 /* decoder.weight_hh */, decoder_transpose_weight_hh);
+  float *encoder_sigmoid_t49 = (float *)(A + 512); /* [32, 32] */
+  float *encoder_sigmoid_t49_2 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_sigmoid_t49_3 = (float *)(A + 8704); /* [32, 32] */
+  float *encoder_tanh_t49 = (float *)(A + 12800); /* [32, 32] */
+  float *encoder_add_t49_2 = (float *)(A + 16896); /* [32, 32] */
+  float *encoder_tanh_t49_2 = (float *)(A + 20992); /* [32, 32] */
+  float *encoder_mul_stack_2 = (float *)(A + 25088); /* [10, 32, 32] */
+  k16_sigmoid_sigmoid_mul(encoder_add_t49 + 96, encoder_add_t49 + 32, encoder_add_t48_2, encoder_add_t49, encoder_add_t49 + 64, encoder_sigmoid_t49, encoder_sigmoid_t49_2, encoder_sigmoid_t49_3, encoder_tanh_t49, encoder_add_t49_2, encoder_tanh_t49_2, encoder_mul_stack_2);
+  float *decoder_matmul_weight_hh_t0 = (float *)(A + 66048); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t0_scratch = A + 1074176; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t0, decoder_matmul_weight_hh_t0_scratch);
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
-  float *decoder_matmul_weight_ih_t1 = (float *)(A + 82432); /* [32, 128] */
-  k51_matmul(dense1_add_t0, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t1);
-  float *decoder_matmul_weight_hh_t1 = (float *)(A + 98816); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t1_scratch = A + 861184; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 1024, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t1, decoder_matmul_weight_hh_t1_scratch);
-  float *decoder_add_t1 = (float *)(A + 115200); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t1, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t1, P + 8832 /* decoder.bias_hh */, decoder_add_t1);
-  float *decoder_sigmoid_t1 = (float *)(A + 861184); /* [32, 32] */
-  float *decoder_sigmoid_t1_2 = (float *)(A + 865280); /* [32, 32] */
-  float *decoder_sigmoid_t1_3 = (float *)(A + 82432); /* [32, 32] */
-  float *decoder_tanh_t1 = (float *)(A + 86528); /* [32, 32] */
-  float *decoder_add_t1_2 = (float *)(A + 90624); /* [32, 32] */
-  float *decoder_tanh_t1_2 = (float *)(A + 94720); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t1 + 96, decoder_add_t1 + 32, decoder_add_t0_2, decoder_add_t1, decoder_add_t1 + 64, decoder_sigmoid_t1, decoder_sigmoid_t1_2, decoder_sigmoid_t1_3, decoder_tanh_t1, decoder_add_t1_2, decoder_tanh_t1_2, encoder_mul_stack_2 + 2048);
-  float *dense1_matmul_weight_t1 = (float *)(A + 1107456); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 2048, dense1_transpose_weight, dense1_matmul_weight_t1);
-  float *dense1_add_t1 = (float *)(A + 1107584); /* [32, 1] */
-  float *line17_sub_t1 = (float *)(A + 1107712); /* [32, 1] */
-  float *line17_mul_t1 = (float *)(A + 1107840); /* [32, 1] */
-  k50_add_sub_mul(dense1_matmul_weight_t1, P + 8992 /* dense1.bias */, in->y + 1, dense1_add_t1, line17_sub_t1, line17_mul_t1);
-  float *line17_sum_to_t1 = (float *)(A + 1107136); /* [] */
-  k20_sum_to(line17_mul_t1, line17_sum_to_t1);
-  float *decoder_matmul_weight_ih_t2 = (float *)(A + 98816); /* [32, 128] */
-  k51_matmul(dense1_add_t1, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t2);
-  float *decoder_matmul_weight_hh_t2 = (float *)(A + 115200); /* [32, 128] */
+  float *decoder_add_t0 = (float *)(A + 82432); /* [32, 128] */
+  k8_matmul(in->x + 49, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t0, P + 8832 /* decoder.bias_hh */, decoder_add_t0);
+  float *dense1_transpose_weight = (float *)(A + 1074176); /* [32, 1] */
+  k9_transpose(P + 8960 /* dense1.weight */, dense1_transpose_weight);
+  float *decoder_sigmoid_t0 = (float *)(A + 66048); /* [32, 32] */
+  float *decoder_sigmoid_t0_2 = (float *)(A + 70144); /* [32, 32] */
+  float *decoder_sigmoid_t0_3 = (float *)(A + 74240); /* [32, 32] */
+  float *decoder_tanh_t0 = (float *)(A + 78336); /* [32, 32] */
+  float *decoder_add_t0_2 = (float *)(A + 98816); /* [32, 32] */
+  float *decoder_tanh_t0_2 = (float *)(A + 102912); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t0 + 96, decoder_add_t0 + 32, encoder_add_t49_2, decoder_add_t0, decoder_add_t0 + 64, decoder_sigmoid_t0, decoder_sigmoid_t0_2, decoder_sigmoid_t0_3, decoder_tanh_t0, decoder_add_t0_2, decoder_tanh_t0_2, encoder_mul_stack_2 + 1024);
+  float *dense1_matmul_weight_t0 = (float *)(A + 1074304); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 1024, dense1_transpose_weight, dense1_matmul_weight_t0);
+  float *dense1_add_t0 = (float *)(A + 1074432); /* [32, 1] */
+  float *line17_sub_t0 = (float *)(A + 1074560); /* [32, 1] */
+  float *line17_mul_t0 = (float *)(A + 1074688); /* [32, 1] */
+  k49_add_sub_mul(dense1_matmul_weight_t0, P + 8992 /* dense1.bias */, in->y, dense1_add_t0, line17_sub_t0, line17_mul_t0);
+  float *line17_sum_to_t0 = (float *)(A + 1074304); /* [] */
+  k19_sum_to(line17_mul_t0, line17_sum_to_t0);
+  float *decoder_matmul_weight_hh_t1 = (float *)(A + 82432); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t1_scratch = A + 107008; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 1024, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t1, decoder_matmul_weight_hh_t1_scratch);
+  float *decoder_add_t1 = (float *)(A + 107008); /* [32, 128] */
+  k50_matmul(dense1_add_t0, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t1, P + 8832 /* decoder.bias_hh */, decoder_add_t1);
+  float *decoder_sigmoid_t1 = (float *)(A + 82432); /* [32, 32] */
+  float *decoder_sigmoid_t1_2 = (float *)(A + 86528); /* [32, 32] */
+  float *decoder_sigmoid_t1_3 = (float *)(A + 90624); /* [32, 32] */
+  float *decoder_tanh_t1 = (float *)(A + 94720); /* [32, 32] */
+  float *decoder_add_t1_2 = (float *)(A + 123392); /* [32, 32] */
+  float *decoder_tanh_t1_2 = (float *)(A + 127488); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t1 + 96, decoder_add_t1 + 32, decoder_add_t0_2, decoder_add_t1, decoder_add_t1 + 64, decoder_sigmoid_t1, decoder_sigmoid_t1_2, decoder_sigmoid_t1_3, decoder_tanh_t1, decoder_add_t1_2, decoder_tanh_t1_2, encoder_mul_stack_2 + 2048);
+  float *dense1_matmul_weight_t1 = (float *)(A + 1074688); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 2048, dense1_transpose_weight, dense1_matmul_weight_t1);
+  float *dense1_add_t1 = (float *)(A + 1074816); /* [32, 1] */
+  float *line17_sub_t1 = (float *)(A + 1074944); /* [32, 1] */
+  float *line17_mul_t1 = (float *)(A + 1075072); /* [32, 1] */
+  k49_add_sub_mul(dense1_matmul_weight_t1, P + 8992 /* dense1.bias */, in->y + 1, dense1_add_t1, line17_sub_t1, line17_mul_t1);
+  float *line17_sum_to_t1 = (float *)(A + 1074368); /* [] */
+  k19_sum_to(line17_mul_t1, line17_sum_to_t1);
+  float *decoder_matmul_weight_hh_t2 = (float *)(A + 107008); /* [32, 128] */
   char *decoder_matmul_weight_hh_t2_scratch = A + 131584; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 2048, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t2, decoder_matmul_weight_hh_t2_scratch);
+  k7_matmul(encoder_mul_stack_2 + 2048, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t2, decoder_matmul_weight_hh_t2_scratch);
   float *decoder_add_t2 = (float *)(A + 131584); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t2, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t2, P + 8832 /* decoder.bias_hh */, decoder_add_t2);
-  float *decoder_sigmoid_t2 = (float *)(A + 98816); /* [32, 32] */
-  float *decoder_sigmoid_t2_2 = (float *)(A + 102912); /* [32, 32] */
-  float *decoder_sigmoid_t2_3 = (float *)(A + 107008); /* [32, 32] */
-  float *decoder_tanh_t2 = (float *)(A + 111104); /* [32, 32] */
-  float *decoder_add_t2_2 = (float *)(A + 115200); /* [32, 32] */
-  float *decoder_tanh_t2_2 = (float *)(A + 119296); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t2 + 96, decoder_add_t2 + 32, decoder_add_t1_2, decoder_add_t2, decoder_add_t2 + 64, decoder_sigmoid_t2, decoder_sigmoid_t2_2, decoder_sigmoid_t2_3, decoder_tanh_t2, decoder_add_t2_2, decoder_tanh_t2_2, encoder_mul_stack_2 + 3072);
-  float *dense1_matmul_weight_t2 = (float *)(A + 1107456); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 3072, dense1_transpose_weight, dense1_matmul_weight_t2);
-  float *dense1_add_t2 = (float *)(A + 1107840); /* [32, 1] */
-  float *line17_sub_t2 = (float *)(A + 123392); /* [32, 1] */
-  float *line17_mul_t2 = (float *)(A + 123520); /* [32, 1] */
-  k50_add_sub_mul(dense1_matmul_weight_t2, P + 8992 /* dense1.bias */, in->y + 2, dense1_add_t2, line17_sub_t2, line17_mul_t2);
-  float *line17_sum_to_t2 = (float *)(A + 1107456); /* [] */
-  k20_sum_to(line17_mul_t2, line17_sum_to_t2);
-  float *decoder_matmul_weight_ih_t3 = (float *)(A + 123520); /* [32, 128] */
-  k51_matmul(dense1_add_t2, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t3);
-  float *decoder_matmul_weight_hh_t3 = (float *)(A + 139904); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t3_scratch = A + 156288; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 3072, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t3, decoder_matmul_weight_hh_t3_scratch);
+  k50_matmul(dense1_add_t1, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t2, P + 8832 /* decoder.bias_hh */, decoder_add_t2);
+  float *decoder_sigmoid_t2 = (float *)(A + 107008); /* [32, 32] */
+  float *decoder_sigmoid_t2_2 = (float *)(A + 111104); /* [32, 32] */
+  float *decoder_sigmoid_t2_3 = (float *)(A + 115200); /* [32, 32] */
+  float *decoder_tanh_t2 = (float *)(A + 119296); /* [32, 32] */
+  float *decoder_add_t2_2 = (float *)(A + 147968); /* [32, 32] */
+  float *decoder_tanh_t2_2 = (float *)(A + 152064); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t2 + 96, decoder_add_t2 + 32, decoder_add_t1_2, decoder_add_t2, decoder_add_t2 + 64, decoder_sigmoid_t2, decoder_sigmoid_t2_2, decoder_sigmoid_t2_3, decoder_tanh_t2, decoder_add_t2_2, decoder_tanh_t2_2, encoder_mul_stack_2 + 3072);
+  float *dense1_matmul_weight_t2 = (float *)(A + 1074688); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 3072, dense1_transpose_weight, dense1_matmul_weight_t2);
+  float *dense1_add_t2 = (float *)(A + 1075072); /* [32, 1] */
+  float *line17_sub_t2 = (float *)(A + 131584); /* [32, 1] */
+  float *line17_mul_t2 = (float *)(A + 131712); /* [32, 1] */
+  k49_add_sub_mul(dense1_matmul_weight_t2, P + 8992 /* dense1.bias */, in->y + 2, dense1_add_t2, line17_sub_t2, line17_mul_t2);
+  float *line17_sum_to_t2 = (float *)(A + 1074688); /* [] */
+  k19_sum_to(line17_mul_t2, line17_sum_to_t2);
+  float *decoder_matmul_weight_hh_t3 = (float *)(A + 156160); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t3_scratch = A + 131712; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 3072, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t3, decoder_matmul_weight_hh_t3_scratch);
+  float *decoder_add_t3 = (float *)(A + 172544); /* [32, 128] */
+  k50_matmul(dense1_add_t2, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t3, P + 8832 /* decoder.bias_hh */, decoder_add_t3);
+  float *decoder_sigmoid_t3 = (float *)(A + 131712); /* [32, 32] */
+  float *decoder_sigmoid_t3_2 = (float *)(A + 135808); /* [32, 32] */
+  float *decoder_sigmoid_t3_3 = (float *)(A + 139904); /* [32, 32] */
+  float *decoder_tanh_t3 = (float *)(A + 156160); /* [32, 32] */
+  float *decoder_add_t3_2 = (float *)(A + 160256); /* [32, 32] */
+  float *decoder_tanh_t3_2 = (float *)(A + 164352); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t3 + 96, decoder_add_t3 + 32, decoder_add_t2_2, decoder_add_t3, decoder_add_t3 + 64, decoder_sigmoid_t3, decoder_sigmoid_t3_2, decoder_sigmoid_t3_3, decoder_tanh_t3, decoder_add_t3_2, decoder_tanh_t3_2, encoder_mul_stack_2 + 4096);
+  float *dense1_matmul_weight_t3 = (float *)(A + 144000); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 4096, dense1_transpose_weight, dense1_matmul_weight_t3);
+  float *dense1_add_t3 = (float *)(A + 144128); /* [32, 1] */
+  float *line17_sub_t3 = (float *)(A + 144256); /* [32, 1] */
+  float *line17_mul_t3 = (float *)(A + 144384); /* [32, 1] */
+  k49_add_sub_mul(dense1_matmul_weight_t3, P + 8992 /* dense1.bias */, in->y + 3, dense1_add_t3, line17_sub_t3, line17_mul_t3);
+  float *line17_sum_to_t3 = (float *)(A + 1074752); /* [] */
+  k19_sum_to(line17_mul_t3, line17_sum_to_t3);
+  float *decoder_matmul_weight_hh_t4 = (float *)(A + 168448); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t4_scratch = A + 144384; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 4096, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t4, decoder_matmul_weight_hh_t4_scratch);
+  float *decoder_add_t4 = (float *)(A + 184832); /* [32, 128] */
+  k50_matmul(dense1_add_t3, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t4, P + 8832 /* decoder.bias_hh */, decoder_add_t4);
+  float *decoder_sigmoid_t4 = (float *)(A + 168448); /* [32, 32] */
+  float *decoder_sigmoid_t4_2 = (float *)(A + 172544); /* [32, 32] */
+  float *decoder_sigmoid_t4_3 = (float *)(A + 176640); /* [32, 32] */
+  float *decoder_tanh_t4 = (float *)(A + 180736); /* [32, 32] */
+  float *decoder_add_t4_2 = (float *)(A + 201216); /* [32, 32] */
+  float *decoder_tanh_t4_2 = (float *)(A + 205312); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t4 + 96, decoder_add_t4 + 32, decoder_add_t3_2, decoder_add_t4, decoder_add_t4 + 64, decoder_sigmoid_t4, decoder_sigmoid_t4_2, decoder_sigmoid_t4_3, decoder_tanh_t4, decoder_add_t4_2, decoder_tanh_t4_2, encoder_mul_stack_2 + 5120);
+  float *dense1_matmul_weight_t4 = (float *)(A + 144000); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 5120, dense1_transpose_weight, dense1_matmul_weight_t4);
+  float *dense1_add_t4 = (float *)(A + 144384); /* [32, 1] */
+  float *line17_sub_t4 = (float *)(A + 144512); /* [32, 1] */
+  float *line17_mul_t4 = (float *)(A + 144640); /* [32, 1] */
+  k49_add_sub_mul(dense1_matmul_weight_t4, P + 8992 /* dense1.bias */, in->y + 4, dense1_add_t4, line17_sub_t4, line17_mul_t4);
+  float *line17_sum_to_t4 = (float *)(A + 144000); /* [] */
+  k19_sum_to(line17_mul_t4, line17_sum_to_t4);
+  float *decoder_matmul_weight_hh_t5 = (float *)(A + 184832); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t5_scratch = A + 144640; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 5120, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t5, decoder_matmul_weight_hh_t5_scratch);
+  float *decoder_add_t5 = (float *)(A + 209408); /* [32, 128] */
+  k50_matmul(dense1_add_t4, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t5, P + 8832 /* decoder.bias_hh */, decoder_add_t5);
+  float *decoder_sigmoid_t5 = (float *)(A + 184832); /* [32, 32] */
+  float *decoder_sigmoid_t5_2 = (float *)(A + 188928); /* [32, 32] */
+  float *decoder_sigmoid_t5_3 = (float *)(A + 193024); /* [32, 32] */
+  float *decoder_tanh_t5 = (float *)(A + 197120); /* [32, 32] */
+  float *decoder_add_t5_2 = (float *)(A + 225792); /* [32, 32] */
+  float *decoder_tanh_t5_2 = (float *)(A + 229888); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t5 + 96, decoder_add_t5 + 32, decoder_add_t4_2, decoder_add_t5, decoder_add_t5 + 64, decoder_sigmoid_t5, decoder_sigmoid_t5_2, decoder_sigmoid_t5_3, decoder_tanh_t5, decoder_add_t5_2, decoder_tanh_t5_2, encoder_mul_stack_2 + 6144);
+  float *dense1_matmul_weight_t5 = (float *)(A + 144640); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 6144, dense1_transpose_weight, dense1_matmul_weight_t5);
+  float *dense1_add_t5 = (float *)(A + 144768); /* [32, 1] */
+  float *line17_sub_t5 = (float *)(A + 144896); /* [32, 1] */
+  float *line17_mul_t5 = (float *)(A + 145024); /* [32, 1] */
+  k49_add_sub_mul(dense1_matmul_weight_t5, P + 8992 /* dense1.bias */, in->y + 5, dense1_add_t5, line17_sub_t5, line17_mul_t5);
+  float *line17_sum_to_t5 = (float *)(A + 144064); /* [] */
+  k19_sum_to(line17_mul_t5, line17_sum_to_t5);
+  float *decoder_matmul_weight_hh_t6 = (float *)(A + 209408); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t6_scratch = A + 145024; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 6144, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t6, decoder_matmul_weight_hh_t6_scratch);
+  float *decoder_add_t6 = (float *)(A + 233984); /* [32, 128] */
+  k50_matmul(dense1_add_t5, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t6, P + 8832 /* decoder.bias_hh */, decoder_add_t6);
+  float *decoder_sigmoid_t6 = (float *)(A + 209408); /* [32, 32] */
+  float *decoder_sigmoid_t6_2 = (float *)(A + 213504); /* [32, 32] */
+  float *decoder_sigmoid_t6_3 = (float *)(A + 217600); /* [32, 32] */
+  float *decoder_tanh_t6 = (float *)(A + 221696); /* [32, 32] */
+  float *decoder_add_t6_2 = (float *)(A + 250368); /* [32, 32] */
+  float *decoder_tanh_t6_2 = (float *)(A + 254464); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t6 + 96, decoder_add_t6 + 32, decoder_add_t5_2, decoder_add_t6, decoder_add_t6 + 64, decoder_sigmoid_t6, decoder_sigmoid_t6_2, decoder_sigmoid_t6_3, decoder_tanh_t6, decoder_add_t6_2, decoder_tanh_t6_2, encoder_mul_stack_2 + 7168);
+  float *dense1_matmul_weight_t6 = (float *)(A + 144640); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 7168, dense1_transpose_weight, dense1_matmul_weight_t6);
+  float *dense1_add_t6 = (float *)(A + 145024); /* [32, 1] */
+  float *line17_sub_t6 = (float *)(A + 145152); /* [32, 1] */
+  float *line17_mul_t6 = (float *)(A + 145280); /* [32, 1] */
+  k49_add_sub_mul(dense1_matmul_weight_t6, P + 8992 /* dense1.bias */, in->y + 6, dense1_add_t6, line17_sub_t6, line17_mul_t6);
+  float *line17_sum_to_t6 = (float *)(A + 144640); /* [] */
+  k19_sum_to(line17_mul_t6, line17_sum_to_t6);
+  float *decoder_matmul_weight_hh_t7 = (float *)(A + 233984); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t7_scratch = A + 145280; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 7168, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t7, decoder_matmul_weight_hh_t7_scratch);
+  float *decoder_add_t7 = (float *)(A + 258560); /* [32, 128] */
+  k50_matmul(dense1_add_t6, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t7, P + 8832 /* decoder.bias_hh */, decoder_add_t7);
+  float *decoder_sigmoid_t7 = (float *)(A + 233984); /* [32, 32] */
+  float *decoder_sigmoid_t7_2 = (float *)(A + 238080); /* [32, 32] */
+  float *decoder_sigmoid_t7_3 = (float *)(A + 242176); /* [32, 32] */
+  float *decoder_tanh_t7 = (float *)(A + 246272); /* [32, 32] */
+  float *decoder_add_t7_2 = (float *)(A + 274944); /* [32, 32] */
+  float *decoder_tanh_t7_2 = (float *)(A + 279040); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t7 + 96, decoder_add_t7 + 32, decoder_add_t6_2, decoder_add_t7, decoder_add_t7 + 64, decoder_sigmoid_t7, decoder_sigmoid_t7_2, decoder_sigmoid_t7_3, decoder_tanh_t7, decoder_add_t7_2, decoder_tanh_t7_2, encoder_mul_stack_2 + 8192);
 }
 
 static void sine_seq2seq_train_step_5(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *decoder_matmul_weight_ih_t3 = (float *)(A + 123520); /* [32, 128] */
-  float *decoder_matmul_weight_hh_t3 = (float *)(A + 139904); /* [32, 128] */
-  float *decoder_add_t3 = (float *)(A + 156288); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t3, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t3, P + 8832 /* decoder.bias_hh */, decoder_add_t3);
-  float *decoder_add_t2_2 = (float *)(A + 115200); /* [32, 32] */
-  float *decoder_sigmoid_t3 = (float *)(A + 123520); /* [32, 32] */
-  float *decoder_sigmoid_t3_2 = (float *)(A + 127616); /* [32, 32] */
-  float *decoder_sigmoid_t3_3 = (float *)(A + 131712); /* [32, 32] */
-  float *decoder_tanh_t3 = (float *)(A + 135808); /* [32, 32] */
-  float *decoder_add_t3_2 = (float *)(A + 139904); /* [32, 32] */
-  float *decoder_tanh_t3_2 = (float *)(A + 144000); /* [32, 32] */
-  float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t3 + 96, decoder_add_t3 + 32, decoder_add_t2_2, decoder_add_t3, decoder_add_t3 + 64, decoder_sigmoid_t3, decoder_sigmoid_t3_2, decoder_sigmoid_t3_3, decoder_tanh_t3, decoder_add_t3_2, decoder_tanh_t3_2, encoder_mul_stack_2 + 4096);
-  float *dense1_transpose_weight = (float *)(A + 1106944); /* [32, 1] */
-  float *dense1_matmul_weight_t3 = (float *)(A + 148096); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 4096, dense1_transpose_weight, dense1_matmul_weight_t3);
-  float *dense1_add_t3 = (float *)(A + 148224); /* [32, 1] */
-  float *line17_sub_t3 = (float *)(A + 148352); /* [32, 1] */
-  float *line17_mul_t3 = (float *)(A + 148480); /* [32, 1] */
-  k50_add_sub_mul(dense1_matmul_weight_t3, P + 8992 /* dense1.bias */, in->y + 3, dense1_add_t3, line17_sub_t3, line17_mul_t3);
-  float *line17_sum_to_t3 = (float *)(A + 1107520); /* [] */
-  k20_sum_to(line17_mul_t3, line17_sum_to_t3);
+  float *encoder_mul_stack_2 = (float *)(A + 25088); /* [10, 32, 32] */
+  float *dense1_transpose_weight = (float *)(A + 1074176); /* [32, 1] */
+  float *dense1_matmul_weight_t7 = (float *)(A + 145280); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 8192, dense1_transpose_weight, dense1_matmul_weight_t7);
+  float *dense1_add_t7 = (float *)(A + 145408); /* [32, 1] */
+  float *line17_sub_t7 = (float *)(A + 145536); /* [32, 1] */
+  float *line17_mul_t7 = (float *)(A + 145664); /* [32, 1] */
+  k49_add_sub_mul(dense1_matmul_weight_t7, P + 8992 /* dense1.bias */, in->y + 7, dense1_add_t7, line17_sub_t7, line17_mul_t7);
+  float *line17_sum_to_t7 = (float *)(A + 144704); /* [] */
+  k19_sum_to(line17_mul_t7, line17_sum_to_t7);
+  float *decoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
+  float *decoder_matmul_weight_hh_t8 = (float *)(A + 258560); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t8_scratch = A + 145664; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 8192, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t8, decoder_matmul_weight_hh_t8_scratch);
   float *decoder_transpose_weight_ih = (float *)A; /* [1, 128] */
-  float *decoder_matmul_weight_ih_t4 = (float *)(A + 148480); /* [32, 128] */
-  k51_matmul(dense1_add_t3, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t4);
-  float *decoder_transpose_weight_hh = (float *)(A + 2246656); /* [32, 128] */
-  float *decoder_matmul_weight_hh_t4 = (float *)(A + 164864); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t4_scratch = A + 181248; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 4096, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t4, decoder_matmul_weight_hh_t4_scratch);
-  float *decoder_add_t4 = (float *)(A + 181248); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t4, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t4, P + 8832 /* decoder.bias_hh */, decoder_add_t4);
-  float *decoder_sigmoid_t4 = (float *)(A + 148480); /* [32, 32] */
-  float *decoder_sigmoid_t4_2 = (float *)(A + 152576); /* [32, 32] */
-  float *decoder_sigmoid_t4_3 = (float *)(A + 156672); /* [32, 32] */
-  float *decoder_tanh_t4 = (float *)(A + 160768); /* [32, 32] */
-  float *decoder_add_t4_2 = (float *)(A + 164864); /* [32, 32] */
-  float *decoder_tanh_t4_2 = (float *)(A + 168960); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t4 + 96, decoder_add_t4 + 32, decoder_add_t3_2, decoder_add_t4, decoder_add_t4 + 64, decoder_sigmoid_t4, decoder_sigmoid_t4_2, decoder_sigmoid_t4_3, decoder_tanh_t4, decoder_add_t4_2, decoder_tanh_t4_2, encoder_mul_stack_2 + 5120);
-  float *dense1_matmul_weight_t4 = (float *)(A + 148096); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 5120, dense1_transpose_weight, dense1_matmul_weight_t4);
-  float *dense1_add_t4 = (float *)(A + 173056); /* [32, 1] */
-  float *line17_sub_t4 = (float *)(A + 173184); /* [32, 1] */
-  float *line17_mul_t4 = (float *)(A + 173312); /* [32, 1] */
-  k50_add_sub_mul(dense1_matmul_weight_t4, P + 8992 /* dense1.bias */, in->y + 4, dense1_add_t4, line17_sub_t4, line17_mul_t4);
-  float *line17_sum_to_t4 = (float *)(A + 148096); /* [] */
-  k20_sum_to(line17_mul_t4, line17_sum_to_t4);
-  float *decoder_matmul_weight_ih_t5 = (float *)(A + 173312); /* [32, 128] */
-  k51_matmul(dense1_add_t4, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t5);
-  float *decoder_matmul_weight_hh_t5 = (float *)(A + 189696); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t5_scratch = A + 206080; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 5120, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t5, decoder_matmul_weight_hh_t5_scratch);
-  float *decoder_add_t5 = (float *)(A + 206080); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t5, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t5, P + 8832 /* decoder.bias_hh */, decoder_add_t5);
-  float *decoder_sigmoid_t5 = (float *)(A + 173312); /* [32, 32] */
-  float *decoder_sigmoid_t5_2 = (float *)(A + 177408); /* [32, 32] */
-  float *decoder_sigmoid_t5_3 = (float *)(A + 181504); /* [32, 32] */
-  float *decoder_tanh_t5 = (float *)(A + 185600); /* [32, 32] */
-  float *decoder_add_t5_2 = (float *)(A + 189696); /* [32, 32] */
-  float *decoder_tanh_t5_2 = (float *)(A + 193792); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t5 + 96, decoder_add_t5 + 32, decoder_add_t4_2, decoder_add_t5, decoder_add_t5 + 64, decoder_sigmoid_t5, decoder_sigmoid_t5_2, decoder_sigmoid_t5_3, decoder_tanh_t5, decoder_add_t5_2, decoder_tanh_t5_2, encoder_mul_stack_2 + 6144);
-  float *dense1_matmul_weight_t5 = (float *)(A + 197888); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 6144, dense1_transpose_weight, dense1_matmul_weight_t5);
-  float *dense1_add_t5 = (float *)(A + 198016); /* [32, 1] */
-  float *line17_sub_t5 = (float *)(A + 198144); /* [32, 1] */
-  float *line17_mul_t5 = (float *)(A + 198272); /* [32, 1] */
-  k50_add_sub_mul(dense1_matmul_weight_t5, P + 8992 /* dense1.bias */, in->y + 5, dense1_add_t5, line17_sub_t5, line17_mul_t5);
-  float *line17_sum_to_t5 = (float *)(A + 148160); /* [] */
-  k20_sum_to(line17_mul_t5, line17_sum_to_t5);
-  float *decoder_matmul_weight_ih_t6 = (float *)(A + 198272); /* [32, 128] */
-  k51_matmul(dense1_add_t5, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t6);
-  float *decoder_matmul_weight_hh_t6 = (float *)(A + 214656); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t6_scratch = A + 231040; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 6144, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t6, decoder_matmul_weight_hh_t6_scratch);
-  float *decoder_add_t6 = (float *)(A + 231040); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t6, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t6, P + 8832 /* decoder.bias_hh */, decoder_add_t6);
-  float *decoder_sigmoid_t6 = (float *)(A + 198272); /* [32, 32] */
-  float *decoder_sigmoid_t6_2 = (float *)(A + 202368); /* [32, 32] */
-  float *decoder_sigmoid_t6_3 = (float *)(A + 206464); /* [32, 32] */
-  float *decoder_tanh_t6 = (float *)(A + 210560); /* [32, 32] */
-  float *decoder_add_t6_2 = (float *)(A + 214656); /* [32, 32] */
-  float *decoder_tanh_t6_2 = (float *)(A + 218752); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t6 + 96, decoder_add_t6 + 32, decoder_add_t5_2, decoder_add_t6, decoder_add_t6 + 64, decoder_sigmoid_t6, decoder_sigmoid_t6_2, decoder_sigmoid_t6_3, decoder_tanh_t6, decoder_add_t6_2, decoder_tanh_t6_2, encoder_mul_stack_2 + 7168);
-  float *dense1_matmul_weight_t6 = (float *)(A + 197888); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 7168, dense1_transpose_weight, dense1_matmul_weight_t6);
-  float *dense1_add_t6 = (float *)(A + 222848); /* [32, 1] */
-  float *line17_sub_t6 = (float *)(A + 222976); /* [32, 1] */
-  float *line17_mul_t6 = (float *)(A + 223104); /* [32, 1] */
-  k50_add_sub_mul(dense1_matmul_weight_t6, P + 8992 /* dense1.bias */, in->y + 6, dense1_add_t6, line17_sub_t6, line17_mul_t6);
-  float *line17_sum_to_t6 = (float *)(A + 197888); /* [] */
-  k20_sum_to(line17_mul_t6, line17_sum_to_t6);
-  float *decoder_matmul_weight_ih_t7 = (float *)(A + 223104); /* [32, 128] */
-  k51_matmul(dense1_add_t6, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t7);
-  float *decoder_matmul_weight_hh_t7 = (float *)(A + 239488); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t7_scratch = A + 255872; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 7168, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t7, decoder_matmul_weight_hh_t7_scratch);
-  float *decoder_add_t7 = (float *)(A + 255872); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t7, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t7, P + 8832 /* decoder.bias_hh */, decoder_add_t7);
-  float *decoder_sigmoid_t7 = (float *)(A + 223104); /* [32, 32] */
-  float *decoder_sigmoid_t7_2 = (float *)(A + 227200); /* [32, 32] */
-  float *decoder_sigmoid_t7_3 = (float *)(A + 231296); /* [32, 32] */
-  float *decoder_tanh_t7 = (float *)(A + 235392); /* [32, 32] */
-  float *decoder_add_t7_2 = (float *)(A + 239488); /* [32, 32] */
-  float *decoder_tanh_t7_2 = (float *)(A + 243584); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t7 + 96, decoder_add_t7 + 32, decoder_add_t6_2, decoder_add_t7, decoder_add_t7 + 64, decoder_sigmoid_t7, decoder_sigmoid_t7_2, decoder_sigmoid_t7_3, decoder_tanh_t7, decoder_add_t7_2, decoder_tanh_t7_2, encoder_mul_stack_2 + 8192);
-  float *dense1_matmul_weight_t7 = (float *)(A + 247680); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 8192, dense1_transpose_weight, dense1_matmul_weight_t7);
-  float *dense1_add_t7 = (float *)(A + 247808); /* [32, 1] */
-  float *line17_sub_t7 = (float *)(A + 247936); /* [32, 1] */
-  float *line17_mul_t7 = (float *)(A + 248064); /* [32, 1] */
-  k50_add_sub_mul(dense1_matmul_weight_t7, P + 8992 /* dense1.bias */, in->y + 7, dense1_add_t7, line17_sub_t7, line17_mul_t7);
-  float *line17_sum_to_t7 = (float *)(A + 197952); /* [] */
-  k20_sum_to(line17_mul_t7, line17_sum_to_t7);
-  float *decoder_matmul_weight_ih_t8 = (float *)(A + 248064); /* [32, 128] */
-  k51_matmul(dense1_add_t7, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t8);
-  float *decoder_matmul_weight_hh_t8 = (float *)(A + 264448); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t8_scratch = A + 280832; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 8192, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t8, decoder_matmul_weight_hh_t8_scratch);
-  float *decoder_add_t8 = (float *)(A + 280832); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t8, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t8, P + 8832 /* decoder.bias_hh */, decoder_add_t8);
-  float *decoder_sigmoid_t8 = (float *)(A + 248064); /* [32, 32] */
-  float *decoder_sigmoid_t8_2 = (float *)(A + 252160); /* [32, 32] */
-  float *decoder_sigmoid_t8_3 = (float *)(A + 256256); /* [32, 32] */
-  float *decoder_tanh_t8 = (float *)(A + 260352); /* [32, 32] */
-  float *decoder_add_t8_2 = (float *)(A + 264448); /* [32, 32] */
-  float *decoder_tanh_t8_2 = (float *)(A + 268544); /* [32, 32] */
-  k17_sigmoid_sigmoid_mul(decoder_add_t8 + 96, decoder_add_t8 + 32, decoder_add_t7_2, decoder_add_t8, decoder_add_t8 + 64, decoder_sigmoid_t8, decoder_sigmoid_t8_2, decoder_sigmoid_t8_3, decoder_tanh_t8, decoder_add_t8_2, decoder_tanh_t8_2, encoder_mul_stack_2 + 9216);
-  float *dense1_matmul_weight_t8 = (float *)(A + 247680); /* [32, 1] */
-  k11_matmul(encoder_mul_stack_2 + 9216, dense1_transpose_weight, dense1_matmul_weight_t8);
-  float *dense1_add_t8 = (float *)(A + 272640); /* [32, 1] */
-  float *line17_sub_t8 = (float *)(A + 272768); /* [32, 1] */
-  float *line17_mul_t8 = (float *)(A + 272896); /* [32, 1] */
-  k50_add_sub_mul(dense1_matmul_weight_t8, P + 8992 /* dense1.bias */, in->y + 8, dense1_add_t8, line17_sub_t8, line17_mul_t8);
-  float *line17_sum_to_t8 = (float *)(A + 247680); /* [] */
-  k20_sum_to(line17_mul_t8, line17_sum_to_t8);
-  float *decoder_matmul_weight_ih_t9 = (float *)(A + 272896); /* [32, 128] */
-  k51_matmul(dense1_add_t8, decoder_transpose_weight_ih, decoder_matmul_weight_ih_t9);
-  float *decoder_matmul_weight_hh_t9 = (float *)(A + 289280); /* [32, 128] */
-  char *decoder_matmul_weight_hh_t9_scratch = A + 305664; /* 1024 bytes */
-  k6_matmul(encoder_mul_stack_2 + 9216, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t9, decoder_matmul_weight_hh_t9_scratch);
-  float *decoder_add_t9 = (float *)(A + 2246656); /* [32, 128] */
-  k9_add_add_add(decoder_matmul_weight_ih_t9, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t9, P + 8832 /* decoder.bias_hh */, decoder_add_t9);
-  float *decoder_sigmoid_t9 = (float *)(A + 272896); /* [32, 32] */
-  float *decoder_sigmoid_t9_2 = (float *)(A + 276992); /* [32, 32] */
-  float *decoder_sigmoid_t9_3 = (float *)(A + 281088); /* [32, 32] */
-  float *decoder_tanh_t9 = (float *)(A + 285184); /* [32, 32] */
-  float *decoder_tanh_t9_2 = (float *)(A + 289280); /* [32, 32] */
-  float *decoder_mul_t9 = (float *)(A + 293376); /* [32, 32] */
-  k18_sigmoid_sigmoid_mul(decoder_add_t9 + 96, decoder_add_t9 + 32, decoder_add_t8_2, decoder_add_t9, decoder_add_t9 + 64, decoder_sigmoid_t9, decoder_sigmoid_t9_2, decoder_sigmoid_t9_3, decoder_tanh_t9, decoder_tanh_t9_2, decoder_mul_t9);
+  float *decoder_add_t8 = (float *)(A + 283136); /* [32, 128] */
+  k50_matmul(dense1_add_t7, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t8, P + 8832 /* decoder.bias_hh */, decoder_add_t8);
+  float *decoder_add_t7_2 = (float *)(A + 274944); /* [32, 32] */
+  float *decoder_sigmoid_t8 = (float *)(A + 258560); /* [32, 32] */
+  float *decoder_sigmoid_t8_2 = (float *)(A + 262656); /* [32, 32] */
+  float *decoder_sigmoid_t8_3 = (float *)(A + 266752); /* [32, 32] */
+  float *decoder_tanh_t8 = (float *)(A + 270848); /* [32, 32] */
+  float *decoder_add_t8_2 = (float *)(A + 299520); /* [32, 32] */
+  float *decoder_tanh_t8_2 = (float *)(A + 303616); /* [32, 32] */
+  k16_sigmoid_sigmoid_mul(decoder_add_t8 + 96, decoder_add_t8 + 32, decoder_add_t7_2, decoder_add_t8, decoder_add_t8 + 64, decoder_sigmoid_t8, decoder_sigmoid_t8_2, decoder_sigmoid_t8_3, decoder_tanh_t8, decoder_add_t8_2, decoder_tanh_t8_2, encoder_mul_stack_2 + 9216);
+  float *dense1_matmul_weight_t8 = (float *)(A + 145280); /* [32, 1] */
+  k10_matmul(encoder_mul_stack_2 + 9216, dense1_transpose_weight, dense1_matmul_weight_t8);
+  float *dense1_add_t8 = (float *)(A + 145664); /* [32, 1] */
+  float *line17_sub_t8 = (float *)(A + 145792); /* [32, 1] */
+  float *line17_mul_t8 = (float *)(A + 145920); /* [32, 1] */
+  k49_add_sub_mul(dense1_matmul_weight_t8, P + 8992 /* dense1.bias */, in->y + 8, dense1_add_t8, line17_sub_t8, line17_mul_t8);
+  float *line17_sum_to_t8 = (float *)(A + 145280); /* [] */
+  k19_sum_to(line17_mul_t8, line17_sum_to_t8);
+  float *decoder_matmul_weight_hh_t9 = (float *)(A + 283136); /* [32, 128] */
+  char *decoder_matmul_weight_hh_t9_scratch = A + 145920; /* 1024 bytes */
+  k7_matmul(encoder_mul_stack_2 + 9216, decoder_transpose_weight_hh, decoder_matmul_weight_hh_t9, decoder_matmul_weight_hh_t9_scratch);
+  float *decoder_add_t9 = (float *)(A + 307712); /* [32, 128] */
+  k50_matmul(dense1_add_t8, decoder_transpose_weight_ih, P + 8704 /* decoder.bias_ih */, decoder_matmul_weight_hh_t9, P + 8832 /* decoder.bias_hh */, decoder_add_t9);
+  float *decoder_sigmoid_t9 = (float *)(A + 283136); /* [32, 32] */
+  float *decoder_sigmoid_t9_2 = (float *)(A + 287232); /* [32, 32] */
+  float *decoder_sigmoid_t9_3 = (float *)(A + 291328); /* [32, 32] */
+  float *decoder_tanh_t9 = (float *)(A + 295424); /* [32, 32] */
+  float *decoder_tanh_t9_2 = (float *)(A + 324096); /* [32, 32] */
+  float *decoder_mul_t9 = (float *)(A + 328192); /* [32, 32] */
+  k17_sigmoid_sigmoid_mul(decoder_add_t9 + 96, decoder_add_t9 + 32, decoder_add_t8_2, decoder_add_t9, decoder_add_t9 + 64, decoder_sigmoid_t9, decoder_sigmoid_t9_2, decoder_sigmoid_t9_3, decoder_tanh_t9, decoder_tanh_t9_2, decoder_mul_t9);
   float *dense1_matmul_weight_t9 = (float *)A; /* [32, 1] */
-  k11_matmul(decoder_mul_t9, dense1_transpose_weight, dense1_matmul_weight_t9);
-  float *line17_sub_t9 = (float *)(A + 1106944); /* [32, 1] */
+  k10_matmul(decoder_mul_t9, dense1_transpose_weight, dense1_matmul_weight_t9);
+  float *line17_sub_t9 = (float *)(A + 1074176); /* [32, 1] */
   float *line17_mul_t9 = (float *)(A + 128); /* [32, 1] */
-  k52_add_sub_mul(dense1_matmul_weight_t9, P + 8992 /* dense1.bias */, in->y + 9, line17_sub_t9, line17_mul_t9);
-  float *line17_sum_to_t9 = (float *)(A + 247744); /* [] */
-  k20_sum_to(line17_mul_t9, line17_sum_to_t9);
-  float *d_dense1_addn_stack = (float *)(A + 2246656); /* [10, 32, 1] */
-  k21_mul_addn(line17_sub_t9, d_dense1_addn_stack + 288);
-  float *d_dense1_matmul_weight_t9 = (float *)(A + 2247936); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 288, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t9);
-  float *d_decoder_mul_t9 = (float *)(A + 2252032); /* [32, 32] */
-  float *d_decoder_mul_concat_stack = (float *)(A + 297472); /* [10, 32, 128] */
-  k23_mul_mul_sub(d_dense1_matmul_weight_t9, decoder_sigmoid_t9, decoder_tanh_t9_2, decoder_sigmoid_t9_2, decoder_tanh_t9, decoder_sigmoid_t9_3, decoder_add_t8_2, d_decoder_mul_t9, d_decoder_mul_concat_stack + 36864, d_decoder_mul_concat_stack + 36896, d_decoder_mul_concat_stack + 36928);
-  k24_mul_sub_mul(d_dense1_matmul_weight_t9, decoder_tanh_t9_2, decoder_sigmoid_t9, d_decoder_mul_concat_stack + 36960);
-  float *d_decoder_matmul_weight_hh_t9 = (float *)(A + 264448); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t9_scratch = A + 2247936; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 36864, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t9, d_decoder_matmul_weight_hh_t9_scratch);
-  float *d_decoder_matmul_weight_ih_t9 = (float *)(A + 1106944); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 36864, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t9);
-  k27_mul_addn_addn(line17_sub_t8, d_decoder_matmul_weight_ih_t9, d_dense1_addn_stack + 256);
-  float *d_dense1_matmul_weight_t8 = (float *)(A + 2247936); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 256, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t8);
-  float *d_decoder_mul_t8 = (float *)(A + 2256128); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t9, d_dense1_matmul_weight_t8, decoder_sigmoid_t8, decoder_tanh_t8_2, d_decoder_mul_t9, decoder_sigmoid_t8_2, decoder_tanh_t8, decoder_sigmoid_t8_3, decoder_add_t7_2, d_decoder_mul_t8, d_decoder_mul_concat_stack + 32768, d_decoder_mul_concat_stack + 32800, d_decoder_mul_concat_stack + 32832, d_decoder_mul_concat_stack + 32864);
-  float *d_decoder_matmul_weight_hh_t8 = (float *)(A + 239488); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t8_scratch = A + 2247936; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 32768, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t8, d_decoder_matmul_weight_hh_t8_scratch);
-  float *d_decoder_matmul_weight_ih_t8 = (float *)(A + 1106944); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 32768, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t8);
-  k27_mul_addn_addn(line17_sub_t7, d_decoder_matmul_weight_ih_t8, d_dense1_addn_stack + 224);
-  float *d_dense1_matmul_weight_t7 = (float *)(A + 2247936); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 224, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t7);
-  float *d_decoder_mul_t7 = (float *)(A + 2252032); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t8, d_dense1_matmul_weight_t7, decoder_sigmoid_t7, decoder_tanh_t7_2, d_decoder_mul_t8, decoder_sigmoid_t7_2, decoder_tanh_t7, decoder_sigmoid_t7_3, decoder_add_t6_2, d_decoder_mul_t7, d_decoder_mul_concat_stack + 28672, d_decoder_mul_concat_stack + 28704, d_decoder_mul_concat_stack + 28736, d_decoder_mul_concat_stack + 28768);
-  float *d_decoder_matmul_weight_hh_t7 = (float *)(A + 214656); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t7_scratch = A + 2247936; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 28672, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t7, d_decoder_matmul_weight_hh_t7_scratch);
-  float *d_decoder_matmul_weight_ih_t7 = (float *)(A + 1106944); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 28672, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t7);
-  k27_mul_addn_addn(line17_sub_t6, d_decoder_matmul_weight_ih_t7, d_dense1_addn_stack + 192);
-  float *d_dense1_matmul_weight_t6 = (float *)(A + 2247936); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 192, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t6);
-  float *d_decoder_mul_t6 = (float *)(A + 2256128); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t7, d_dense1_matmul_weight_t6, decoder_sigmoid_t6, decoder_tanh_t6_2, d_decoder_mul_t7, decoder_sigmoid_t6_2, decoder_tanh_t6, decoder_sigmoid_t6_3, decoder_add_t5_2, d_decoder_mul_t6, d_decoder_mul_concat_stack + 24576, d_decoder_mul_concat_stack + 24608, d_decoder_mul_concat_stack + 24640, d_decoder_mul_concat_stack + 24672);
-  float *d_decoder_matmul_weight_hh_t6 = (float *)(A + 189696); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t6_scratch = A + 2247936; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 24576, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t6, d_decoder_matmul_weight_hh_t6_scratch);
+  k51_add_sub_mul(dense1_matmul_weight_t9, P + 8992 /* dense1.bias */, in->y + 9, line17_sub_t9, line17_mul_t9);
+  float *line17_sum_to_t9 = (float *)(A + 145344); /* [] */
+  k19_sum_to(line17_mul_t9, line17_sum_to_t9);
+  float *d_dense1_addn_stack = (float *)(A + 145920); /* [10, 32, 1] */
+  k20_mul_addn(line17_sub_t9, d_dense1_addn_stack + 288);
+  float *d_dense1_matmul_weight_t9 = (float *)(A + 307712); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 288, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t9);
+  float *d_decoder_mul_t9 = (float *)(A + 311808); /* [32, 32] */
+  float *d_decoder_mul_concat_stack = (float *)(A + 332288); /* [10, 32, 128] */
+  k22_mul_mul_sub(d_dense1_matmul_weight_t9, decoder_sigmoid_t9, decoder_tanh_t9_2, decoder_sigmoid_t9_2, decoder_tanh_t9, decoder_sigmoid_t9_3, decoder_add_t8_2, d_decoder_mul_t9, d_decoder_mul_concat_stack + 36864, d_decoder_mul_concat_stack + 36896, d_decoder_mul_concat_stack + 36928);
+  k23_mul_sub_mul(d_dense1_matmul_weight_t9, decoder_tanh_t9_2, decoder_sigmoid_t9, d_decoder_mul_concat_stack + 36960);
+  float *d_decoder_matmul_weight_ih_t9 = (float *)(A + 1074176); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 36864, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t9);
+  k25_mul_addn_addn(line17_sub_t8, d_decoder_matmul_weight_ih_t9, d_dense1_addn_stack + 256);
+  float *d_dense1_matmul_weight_t8 = (float *)(A + 307712); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 256, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t8);
+  float *d_decoder_mul_t8 = (float *)(A + 315904); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t9_scratch = A + 320000; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 36864, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t8, decoder_sigmoid_t8, decoder_tanh_t8_2, d_decoder_mul_t9, decoder_sigmoid_t8_2, decoder_tanh_t8, decoder_sigmoid_t8_3, decoder_add_t7_2, d_decoder_mul_t8, d_decoder_mul_concat_stack + 32768, d_decoder_mul_concat_stack + 32800, d_decoder_mul_concat_stack + 32832, d_decoder_mul_concat_stack + 32864, d_decoder_matmul_weight_hh_t9_scratch);
+  float *d_decoder_matmul_weight_ih_t8 = (float *)(A + 145792); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 32768, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t8);
+  k25_mul_addn_addn(line17_sub_t7, d_decoder_matmul_weight_ih_t8, d_dense1_addn_stack + 224);
+  float *d_dense1_matmul_weight_t7 = (float *)(A + 320000); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 224, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t7);
+  float *decoder_sigmoid_t7 = (float *)(A + 233984); /* [32, 32] */
+  float *decoder_tanh_t7_2 = (float *)(A + 279040); /* [32, 32] */
+  float *decoder_sigmoid_t7_2 = (float *)(A + 238080); /* [32, 32] */
+  float *decoder_tanh_t7 = (float *)(A + 246272); /* [32, 32] */
+  float *decoder_sigmoid_t7_3 = (float *)(A + 242176); /* [32, 32] */
+  float *decoder_add_t6_2 = (float *)(A + 250368); /* [32, 32] */
+  float *d_decoder_mul_t7 = (float *)(A + 324096); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t8_scratch = A + 258560; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 32768, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t7, decoder_sigmoid_t7, decoder_tanh_t7_2, d_decoder_mul_t8, decoder_sigmoid_t7_2, decoder_tanh_t7, decoder_sigmoid_t7_3, decoder_add_t6_2, d_decoder_mul_t7, d_decoder_mul_concat_stack + 28672, d_decoder_mul_concat_stack + 28704, d_decoder_mul_concat_stack + 28736, d_decoder_mul_concat_stack + 28768, d_decoder_matmul_weight_hh_t8_scratch);
+  float *d_decoder_matmul_weight_ih_t7 = (float *)(A + 145536); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 28672, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t7);
+  float *line17_sub_t6 = (float *)(A + 145152); /* [32, 1] */
+  k25_mul_addn_addn(line17_sub_t6, d_decoder_matmul_weight_ih_t7, d_dense1_addn_stack + 192);
+  float *d_dense1_matmul_weight_t6 = (float *)(A + 233984); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 192, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t6);
+  float *decoder_sigmoid_t6 = (float *)(A + 209408); /* [32, 32] */
+  float *decoder_tanh_t6_2 = (float *)(A + 254464); /* [32, 32] */
+  float *decoder_sigmoid_t6_2 = (float *)(A + 213504); /* [32, 32] */
+  float *decoder_tanh_t6 = (float *)(A + 221696); /* [32, 32] */
+  float *decoder_sigmoid_t6_3 = (float *)(A + 217600); /* [32, 32] */
+  float *decoder_add_t5_2 = (float *)(A + 225792); /* [32, 32] */
+  float *d_decoder_mul_t6 = (float *)(A + 238080); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t7_scratch = A + 242176; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 28672, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t6, decoder_sigmoid_t6, decoder_tanh_t6_2, d_decoder_mul_t7, decoder_sigmoid_t6_2, decoder_tanh_t6, decoder_sigmoid_t6_3, decoder_add_t5_2, d_decoder_mul_t6, d_decoder_mul_concat_stack + 24576, d_decoder_mul_concat_stack + 24608, d_decoder_mul_concat_stack + 24640, d_decoder_mul_concat_stack + 24672, d_decoder_matmul_weight_hh_t7_scratch);
+  float *d_decoder_matmul_weight_ih_t6 = (float *)(A + 145152); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 24576, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t6);
+  float *line17_sub_t5 = (float *)(A + 144896); /* [32, 1] */
+  k25_mul_addn_addn(line17_sub_t5, d_decoder_matmul_weight_ih_t6, d_dense1_addn_stack + 160);
+  float *d_dense1_matmul_weight_t5 = (float *)(A + 233984); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 160, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t5);
+  float *decoder_sigmoid_t5 = (float *)(A + 184832); /* [32, 32] */
+  float *decoder_tanh_t5_2 = (float *)(A + 229888); /* [32, 32] */
+  float *decoder_sigmoid_t5_2 = (float *)(A + 188928); /* [32, 32] */
+  float *decoder_tanh_t5 = (float *)(A + 197120); /* [32, 32] */
+  float *decoder_sigmoid_t5_3 = (float *)(A + 193024); /* [32, 32] */
+  float *decoder_add_t4_2 = (float *)(A + 201216); /* [32, 32] */
+  float *d_decoder_mul_t5 = (float *)(A + 209408); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t6_scratch = A + 213504; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 24576, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t5, decoder_sigmoid_t5, decoder_tanh_t5_2, d_decoder_mul_t6, decoder_sigmoid_t5_2, decoder_tanh_t5, decoder_sigmoid_t5_3, decoder_add_t4_2, d_decoder_mul_t5, d_decoder_mul_concat_stack + 20480, d_decoder_mul_concat_stack + 20512, d_decoder_mul_concat_stack + 20544, d_decoder_mul_concat_stack + 20576, d_decoder_matmul_weight_hh_t6_scratch);
+  float *d_decoder_matmul_weight_ih_t5 = (float *)(A + 144896); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 20480, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t5);
+  float *line17_sub_t4 = (float *)(A + 144512); /* [32, 1] */
+  k25_mul_addn_addn(line17_sub_t4, d_decoder_matmul_weight_ih_t5, d_dense1_addn_stack + 128);
+  float *d_dense1_matmul_weight_t4 = (float *)(A + 201216); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 128, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t4);
+  float *decoder_sigmoid_t4 = (float *)(A + 168448); /* [32, 32] */
+  float *decoder_tanh_t4_2 = (float *)(A + 205312); /* [32, 32] */
+  float *decoder_sigmoid_t4_2 = (float *)(A + 172544); /* [32, 32] */
+  float *decoder_tanh_t4 = (float *)(A + 180736); /* [32, 32] */
+  float *decoder_sigmoid_t4_3 = (float *)(A + 176640); /* [32, 32] */
+  float *decoder_add_t3_2 = (float *)(A + 160256); /* [32, 32] */
+  float *d_decoder_mul_t4 = (float *)(A + 184832); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t5_scratch = A + 188928; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 20480, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t4, decoder_sigmoid_t4, decoder_tanh_t4_2, d_decoder_mul_t5, decoder_sigmoid_t4_2, decoder_tanh_t4, decoder_sigmoid_t4_3, decoder_add_t3_2, d_decoder_mul_t4, d_decoder_mul_concat_stack + 16384, d_decoder_mul_concat_stack + 16416, d_decoder_mul_concat_stack + 16448, d_decoder_mul_concat_stack + 16480, d_decoder_matmul_weight_hh_t5_scratch);
+  float *d_decoder_matmul_weight_ih_t4 = (float *)(A + 144512); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 16384, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t4);
+  float *line17_sub_t3 = (float *)(A + 144256); /* [32, 1] */
+  k25_mul_addn_addn(line17_sub_t3, d_decoder_matmul_weight_ih_t4, d_dense1_addn_stack + 96);
+  float *d_dense1_matmul_weight_t3 = (float *)(A + 160256); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 96, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t3);
+  float *decoder_sigmoid_t3 = (float *)(A + 131712); /* [32, 32] */
+  float *decoder_tanh_t3_2 = (float *)(A + 164352); /* [32, 32] */
+  float *decoder_sigmoid_t3_2 = (float *)(A + 135808); /* [32, 32] */
+  float *decoder_tanh_t3 = (float *)(A + 156160); /* [32, 32] */
+  float *decoder_sigmoid_t3_3 = (float *)(A + 139904); /* [32, 32] */
+  float *decoder_add_t2_2 = (float *)(A + 147968); /* [32, 32] */
+  float *d_decoder_mul_t3 = (float *)(A + 188928); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t4_scratch = A + 193024; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 16384, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t3, decoder_sigmoid_t3, decoder_tanh_t3_2, d_decoder_mul_t4, decoder_sigmoid_t3_2, decoder_tanh_t3, decoder_sigmoid_t3_3, decoder_add_t2_2, d_decoder_mul_t3, d_decoder_mul_concat_stack + 12288, d_decoder_mul_concat_stack + 12320, d_decoder_mul_concat_stack + 12352, d_decoder_mul_concat_stack + 12384, d_decoder_matmul_weight_hh_t4_scratch);
+  float *d_decoder_matmul_weight_ih_t3 = (float *)(A + 144256); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 12288, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t3);
+  float *line17_sub_t2 = (float *)(A + 131584); /* [32, 1] */
+  k25_mul_addn_addn(line17_sub_t2, d_decoder_matmul_weight_ih_t3, d_dense1_addn_stack + 64);
+  float *d_dense1_matmul_weight_t2 = (float *)(A + 147200); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 64, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t2);
+  float *decoder_sigmoid_t2 = (float *)(A + 107008); /* [32, 32] */
+  float *decoder_tanh_t2_2 = (float *)(A + 152064); /* [32, 32] */
+  float *decoder_sigmoid_t2_2 = (float *)(A + 111104); /* [32, 32] */
+  float *decoder_tanh_t2 = (float *)(A + 119296); /* [32, 32] */
+  float *decoder_sigmoid_t2_3 = (float *)(A + 115200); /* [32, 32] */
+  float *decoder_add_t1_2 = (float *)(A + 123392); /* [32, 32] */
+  float *d_decoder_mul_t2 = (float *)(A + 193024); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t3_scratch = A + 197120; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 12288, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t2, decoder_sigmoid_t2, decoder_tanh_t2_2, d_decoder_mul_t3, decoder_sigmoid_t2_2, decoder_tanh_t2, decoder_sigmoid_t2_3, decoder_add_t1_2, d_decoder_mul_t2, d_decoder_mul_concat_stack + 8192, d_decoder_mul_concat_stack + 8224, d_decoder_mul_concat_stack + 8256, d_decoder_mul_concat_stack + 8288, d_decoder_matmul_weight_hh_t3_scratch);
+  float *d_decoder_matmul_weight_ih_t2 = (float *)(A + 144256); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 8192, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t2);
+  float *line17_sub_t1 = (float *)(A + 1074944); /* [32, 1] */
+  k25_mul_addn_addn(line17_sub_t1, d_decoder_matmul_weight_ih_t2, d_dense1_addn_stack + 32);
+  float *d_dense1_matmul_weight_t1 = (float *)(A + 197120); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack + 32, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t1);
+  float *decoder_sigmoid_t1 = (float *)(A + 82432); /* [32, 32] */
+  float *decoder_tanh_t1_2 = (float *)(A + 127488); /* [32, 32] */
+  float *decoder_sigmoid_t1_2 = (float *)(A + 86528); /* [32, 32] */
+  float *decoder_tanh_t1 = (float *)(A + 94720); /* [32, 32] */
+  float *decoder_sigmoid_t1_3 = (float *)(A + 90624); /* [32, 32] */
+  float *decoder_add_t0_2 = (float *)(A + 98816); /* [32, 32] */
+  float *d_decoder_mul_t1 = (float *)(A + 131584); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t2_scratch = A + 135680; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 8192, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t1, decoder_sigmoid_t1, decoder_tanh_t1_2, d_decoder_mul_t2, decoder_sigmoid_t1_2, decoder_tanh_t1, decoder_sigmoid_t1_3, decoder_add_t0_2, d_decoder_mul_t1, d_decoder_mul_concat_stack + 4096, d_decoder_mul_concat_stack + 4128, d_decoder_mul_concat_stack + 4160, d_decoder_mul_concat_stack + 4192, d_decoder_matmul_weight_hh_t2_scratch);
+  float *d_decoder_matmul_weight_ih_t1 = (float *)(A + 144256); /* [32, 1] */
+  k24_matmul(d_decoder_mul_concat_stack + 4096, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t1);
+  float *line17_sub_t0 = (float *)(A + 1074560); /* [32, 1] */
+  k25_mul_addn_addn(line17_sub_t0, d_decoder_matmul_weight_ih_t1, d_dense1_addn_stack);
+  float *d_dense1_matmul_weight_t0 = (float *)(A + 98816); /* [32, 32] */
+  k21_matmul(d_dense1_addn_stack, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t0);
+  float *decoder_sigmoid_t0 = (float *)(A + 66048); /* [32, 32] */
+  float *decoder_tanh_t0_2 = (float *)(A + 102912); /* [32, 32] */
+  float *decoder_sigmoid_t0_2 = (float *)(A + 70144); /* [32, 32] */
+  float *decoder_tanh_t0 = (float *)(A + 78336); /* [32, 32] */
+  float *decoder_sigmoid_t0_3 = (float *)(A + 74240); /* [32, 32] */
+  float *encoder_add_t49_2 = (float *)(A + 16896); /* [32, 32] */
+  float *d_decoder_mul_t0 = (float *)(A + 135680); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t1_scratch = A + 139776; /* 4096 bytes */
+  k26_matmul(d_decoder_mul_concat_stack + 4096, P + 4608 /* decoder.weight_hh */, d_dense1_matmul_weight_t0, decoder_sigmoid_t0, decoder_tanh_t0_2, d_decoder_mul_t1, decoder_sigmoid_t0_2, decoder_tanh_t0, decoder_sigmoid_t0_3, encoder_add_t49_2, d_decoder_mul_t0, d_decoder_mul_concat_stack, d_decoder_mul_concat_stack + 32, d_decoder_mul_concat_stack + 64, d_decoder_mul_concat_stack + 96, d_decoder_matmul_weight_hh_t1_scratch);
 }
 
 static void sine_seq2seq_train_step_6(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_decoder_mul_concat_stack = (float *)(A + 297472); /* [10, 32, 128] */
-  float *d_decoder_matmul_weight_ih_t6 = (float *)(A + 1106944); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 24576, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t6);
-  float *line17_sub_t5 = (float *)(A + 198144); /* [32, 1] */
-  float *d_dense1_addn_stack = (float *)(A + 2246656); /* [10, 32, 1] */
-  k27_mul_addn_addn(line17_sub_t5, d_decoder_matmul_weight_ih_t6, d_dense1_addn_stack + 160);
-  float *d_dense1_matmul_weight_t5 = (float *)(A + 2247936); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 160, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t5);
-  float *d_decoder_matmul_weight_hh_t6 = (float *)(A + 189696); /* [32, 32] */
-  float *decoder_sigmoid_t5 = (float *)(A + 173312); /* [32, 32] */
-  float *decoder_tanh_t5_2 = (float *)(A + 193792); /* [32, 32] */
-  float *d_decoder_mul_t6 = (float *)(A + 2256128); /* [32, 32] */
-  float *decoder_sigmoid_t5_2 = (float *)(A + 177408); /* [32, 32] */
-  float *decoder_tanh_t5 = (float *)(A + 185600); /* [32, 32] */
-  float *decoder_sigmoid_t5_3 = (float *)(A + 181504); /* [32, 32] */
-  float *decoder_add_t4_2 = (float *)(A + 164864); /* [32, 32] */
-  float *d_decoder_mul_t5 = (float *)(A + 2252032); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t6, d_dense1_matmul_weight_t5, decoder_sigmoid_t5, decoder_tanh_t5_2, d_decoder_mul_t6, decoder_sigmoid_t5_2, decoder_tanh_t5, decoder_sigmoid_t5_3, decoder_add_t4_2, d_decoder_mul_t5, d_decoder_mul_concat_stack + 20480, d_decoder_mul_concat_stack + 20512, d_decoder_mul_concat_stack + 20544, d_decoder_mul_concat_stack + 20576);
-  float *d_decoder_matmul_weight_hh_t5 = (float *)(A + 164864); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t5_scratch = A + 2247936; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 20480, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t5, d_decoder_matmul_weight_hh_t5_scratch);
-  float *d_decoder_matmul_weight_ih_t5 = (float *)(A + 1106944); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 20480, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t5);
-  float *line17_sub_t4 = (float *)(A + 173184); /* [32, 1] */
-  k27_mul_addn_addn(line17_sub_t4, d_decoder_matmul_weight_ih_t5, d_dense1_addn_stack + 128);
-  float *d_dense1_matmul_weight_t4 = (float *)(A + 2247936); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 128, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t4);
-  float *decoder_sigmoid_t4 = (float *)(A + 148480); /* [32, 32] */
-  float *decoder_tanh_t4_2 = (float *)(A + 168960); /* [32, 32] */
-  float *decoder_sigmoid_t4_2 = (float *)(A + 152576); /* [32, 32] */
-  float *decoder_tanh_t4 = (float *)(A + 160768); /* [32, 32] */
-  float *decoder_sigmoid_t4_3 = (float *)(A + 156672); /* [32, 32] */
-  float *decoder_add_t3_2 = (float *)(A + 139904); /* [32, 32] */
-  float *d_decoder_mul_t4 = (float *)(A + 2256128); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t5, d_dense1_matmul_weight_t4, decoder_sigmoid_t4, decoder_tanh_t4_2, d_decoder_mul_t5, decoder_sigmoid_t4_2, decoder_tanh_t4, decoder_sigmoid_t4_3, decoder_add_t3_2, d_decoder_mul_t4, d_decoder_mul_concat_stack + 16384, d_decoder_mul_concat_stack + 16416, d_decoder_mul_concat_stack + 16448, d_decoder_mul_concat_stack + 16480);
-  float *d_decoder_matmul_weight_hh_t4 = (float *)(A + 139904); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t4_scratch = A + 2247936; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 16384, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t4, d_decoder_matmul_weight_hh_t4_scratch);
-  float *d_decoder_matmul_weight_ih_t4 = (float *)(A + 1106944); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 16384, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t4);
-  float *line17_sub_t3 = (float *)(A + 148352); /* [32, 1] */
-  k27_mul_addn_addn(line17_sub_t3, d_decoder_matmul_weight_ih_t4, d_dense1_addn_stack + 96);
-  float *d_dense1_matmul_weight_t3 = (float *)(A + 2247936); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 96, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t3);
-  float *decoder_sigmoid_t3 = (float *)(A + 123520); /* [32, 32] */
-  float *decoder_tanh_t3_2 = (float *)(A + 144000); /* [32, 32] */
-  float *decoder_sigmoid_t3_2 = (float *)(A + 127616); /* [32, 32] */
-  float *decoder_tanh_t3 = (float *)(A + 135808); /* [32, 32] */
-  float *decoder_sigmoid_t3_3 = (float *)(A + 131712); /* [32, 32] */
-  float *decoder_add_t2_2 = (float *)(A + 115200); /* [32, 32] */
-  float *d_decoder_mul_t3 = (float *)(A + 2252032); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t4, d_dense1_matmul_weight_t3, decoder_sigmoid_t3, decoder_tanh_t3_2, d_decoder_mul_t4, decoder_sigmoid_t3_2, decoder_tanh_t3, decoder_sigmoid_t3_3, decoder_add_t2_2, d_decoder_mul_t3, d_decoder_mul_concat_stack + 12288, d_decoder_mul_concat_stack + 12320, d_decoder_mul_concat_stack + 12352, d_decoder_mul_concat_stack + 12384);
-  float *d_decoder_matmul_weight_hh_t3 = (float *)(A + 115200); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t3_scratch = A + 2247936; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 12288, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t3, d_decoder_matmul_weight_hh_t3_scratch);
-  float *d_decoder_matmul_weight_ih_t3 = (float *)(A + 1106944); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 12288, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t3);
-  float *line17_sub_t2 = (float *)(A + 123392); /* [32, 1] */
-  k27_mul_addn_addn(line17_sub_t2, d_decoder_matmul_weight_ih_t3, d_dense1_addn_stack + 64);
-  float *d_dense1_matmul_weight_t2 = (float *)(A + 2247936); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 64, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t2);
-  float *decoder_sigmoid_t2 = (float *)(A + 98816); /* [32, 32] */
-  float *decoder_tanh_t2_2 = (float *)(A + 119296); /* [32, 32] */
-  float *decoder_sigmoid_t2_2 = (float *)(A + 102912); /* [32, 32] */
-  float *decoder_tanh_t2 = (float *)(A + 111104); /* [32, 32] */
-  float *decoder_sigmoid_t2_3 = (float *)(A + 107008); /* [32, 32] */
-  float *decoder_add_t1_2 = (float *)(A + 90624); /* [32, 32] */
-  float *d_decoder_mul_t2 = (float *)(A + 2256128); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t3, d_dense1_matmul_weight_t2, decoder_sigmoid_t2, decoder_tanh_t2_2, d_decoder_mul_t3, decoder_sigmoid_t2_2, decoder_tanh_t2, decoder_sigmoid_t2_3, decoder_add_t1_2, d_decoder_mul_t2, d_decoder_mul_concat_stack + 8192, d_decoder_mul_concat_stack + 8224, d_decoder_mul_concat_stack + 8256, d_decoder_mul_concat_stack + 8288);
-  float *d_decoder_matmul_weight_hh_t2 = (float *)(A + 90624); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t2_scratch = A + 2247936; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 8192, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t2, d_decoder_matmul_weight_hh_t2_scratch);
-  float *d_decoder_matmul_weight_ih_t2 = (float *)(A + 1106944); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 8192, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t2);
-  float *line17_sub_t1 = (float *)(A + 1107712); /* [32, 1] */
-  k27_mul_addn_addn(line17_sub_t1, d_decoder_matmul_weight_ih_t2, d_dense1_addn_stack + 32);
-  float *d_dense1_matmul_weight_t1 = (float *)(A + 2247936); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack + 32, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t1);
-  float *decoder_sigmoid_t1 = (float *)(A + 861184); /* [32, 32] */
-  float *decoder_tanh_t1_2 = (float *)(A + 94720); /* [32, 32] */
-  float *decoder_sigmoid_t1_2 = (float *)(A + 865280); /* [32, 32] */
-  float *decoder_tanh_t1 = (float *)(A + 86528); /* [32, 32] */
-  float *decoder_sigmoid_t1_3 = (float *)(A + 82432); /* [32, 32] */
-  float *decoder_add_t0_2 = (float *)(A + 852992); /* [32, 32] */
-  float *d_decoder_mul_t1 = (float *)(A + 2252032); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t2, d_dense1_matmul_weight_t1, decoder_sigmoid_t1, decoder_tanh_t1_2, d_decoder_mul_t2, decoder_sigmoid_t1_2, decoder_tanh_t1, decoder_sigmoid_t1_3, decoder_add_t0_2, d_decoder_mul_t1, d_decoder_mul_concat_stack + 4096, d_decoder_mul_concat_stack + 4128, d_decoder_mul_concat_stack + 4160, d_decoder_mul_concat_stack + 4192);
-  float *d_decoder_matmul_weight_hh_t1 = (float *)(A + 852992); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t1_scratch = A + 2247936; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack + 4096, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t1, d_decoder_matmul_weight_hh_t1_scratch);
-  float *d_decoder_matmul_weight_ih_t1 = (float *)(A + 1106944); /* [32, 1] */
-  k26_matmul(d_decoder_mul_concat_stack + 4096, P + 4480 /* decoder.weight_ih */, d_decoder_matmul_weight_ih_t1);
-  float *line17_sub_t0 = (float *)(A + 1107328); /* [32, 1] */
-  k27_mul_addn_addn(line17_sub_t0, d_decoder_matmul_weight_ih_t1, d_dense1_addn_stack);
-  float *d_dense1_matmul_weight_t0 = (float *)(A + 2247936); /* [32, 32] */
-  k22_matmul(d_dense1_addn_stack, P + 8960 /* dense1.weight */, d_dense1_matmul_weight_t0);
-  float *decoder_sigmoid_t0 = (float *)(A + 512); /* [32, 32] */
-  float *decoder_tanh_t0_2 = (float *)(A + 857088); /* [32, 32] */
-  float *decoder_sigmoid_t0_2 = (float *)(A + 4608); /* [32, 32] */
-  float *decoder_tanh_t0 = (float *)(A + 12800); /* [32, 32] */
-  float *decoder_sigmoid_t0_3 = (float *)(A + 8704); /* [32, 32] */
-  float *encoder_add_t49_2 = (float *)(A + 33280); /* [32, 32] */
-  float *d_decoder_mul_t0 = (float *)(A + 2256128); /* [32, 32] */
-  k28_addn_mul_mul(d_decoder_matmul_weight_hh_t1, d_dense1_matmul_weight_t0, decoder_sigmoid_t0, decoder_tanh_t0_2, d_decoder_mul_t1, decoder_sigmoid_t0_2, decoder_tanh_t0, decoder_sigmoid_t0_3, encoder_add_t49_2, d_decoder_mul_t0, d_decoder_mul_concat_stack, d_decoder_mul_concat_stack + 32, d_decoder_mul_concat_stack + 64, d_decoder_mul_concat_stack + 96);
-  float *d_decoder_matmul_weight_hh_t0 = (float *)(A + 33280); /* [32, 32] */
-  char *d_decoder_matmul_weight_hh_t0_scratch = A + 2247936; /* 4096 bytes */
-  k25_matmul(d_decoder_mul_concat_stack, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t0, d_decoder_matmul_weight_hh_t0_scratch);
-  float *encoder_sigmoid_t49 = (float *)(A + 16896); /* [32, 32] */
-  float *encoder_tanh_t49_2 = (float *)(A + 37376); /* [32, 32] */
-  float *encoder_sigmoid_t49_2 = (float *)(A + 20992); /* [32, 32] */
-  float *encoder_tanh_t49 = (float *)(A + 29184); /* [32, 32] */
-  float *encoder_sigmoid_t49_3 = (float *)(A + 25088); /* [32, 32] */
-  float *encoder_add_t48_2 = (float *)(A + 2263040); /* [32, 32] */
-  float *d_encoder_mul_t49 = (float *)(A + 2247936); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
-  k29_mul_mul_sub(d_decoder_matmul_weight_hh_t0, encoder_sigmoid_t49, encoder_tanh_t49_2, d_decoder_mul_t0, encoder_sigmoid_t49_2, encoder_tanh_t49, encoder_sigmoid_t49_3, encoder_add_t48_2, d_encoder_mul_t49, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack + 196640, d_encoder_mul_concat_stack + 196672);
-  k24_mul_sub_mul(d_decoder_matmul_weight_hh_t0, encoder_tanh_t49_2, encoder_sigmoid_t49, d_encoder_mul_concat_stack + 196704);
-  float *d_encoder_matmul_weight_hh_t49 = (float *)(A + 2260224); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t49_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 196608, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t49, d_encoder_matmul_weight_hh_t49_scratch);
-  float *encoder_sigmoid_t48 = (float *)(A + 2222080); /* [32, 32] */
-  float *encoder_tanh_t48_2 = (float *)(A + 2267136); /* [32, 32] */
-  float *encoder_sigmoid_t48_2 = (float *)(A + 2226176); /* [32, 32] */
-  float *encoder_tanh_t48 = (float *)(A + 2234368); /* [32, 32] */
-  float *encoder_sigmoid_t48_3 = (float *)(A + 2230272); /* [32, 32] */
-  float *encoder_add_t47_2 = (float *)(A + 2238464); /* [32, 32] */
-  float *d_encoder_mul_t48 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t49, encoder_sigmoid_t48, encoder_tanh_t48_2, d_encoder_mul_t49, encoder_sigmoid_t48_2, encoder_tanh_t48, encoder_sigmoid_t48_3, encoder_add_t47_2, d_encoder_mul_t48, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 192544, d_encoder_mul_concat_stack + 192576);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t49, encoder_tanh_t48_2, encoder_sigmoid_t48, d_encoder_mul_concat_stack + 192608);
-  float *d_encoder_matmul_weight_hh_t48 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t48_scratch = A + 2256128; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 192512, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t48, d_encoder_matmul_weight_hh_t48_scratch);
-  float *encoder_sigmoid_t47 = (float *)(A + 2197504); /* [32, 32] */
-  float *encoder_tanh_t47_2 = (float *)(A + 2242560); /* [32, 32] */
-  float *encoder_sigmoid_t47_2 = (float *)(A + 2201600); /* [32, 32] */
-  float *encoder_tanh_t47 = (float *)(A + 2209792); /* [32, 32] */
-  float *encoder_sigmoid_t47_3 = (float *)(A + 2205696); /* [32, 32] */
-  float *encoder_add_t46_2 = (float *)(A + 2213888); /* [32, 32] */
-  float *d_encoder_mul_t47 = (float *)(A + 2256128); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t48, encoder_sigmoid_t47, encoder_tanh_t47_2, d_encoder_mul_t48, encoder_sigmoid_t47_2, encoder_tanh_t47, encoder_sigmoid_t47_3, encoder_add_t46_2, d_encoder_mul_t47, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 188448, d_encoder_mul_concat_stack + 188480);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t48, encoder_tanh_t47_2, encoder_sigmoid_t47, d_encoder_mul_concat_stack + 188512);
-  float *d_encoder_matmul_weight_hh_t47 = (float *)(A + 2260224); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t47_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 188416, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t47, d_encoder_matmul_weight_hh_t47_scratch);
-  float *encoder_sigmoid_t46 = (float *)(A + 2172928); /* [32, 32] */
-  float *encoder_tanh_t46_2 = (float *)(A + 2217984); /* [32, 32] */
-  float *encoder_sigmoid_t46_2 = (float *)(A + 2177024); /* [32, 32] */
-  float *encoder_tanh_t46 = (float *)(A + 2185216); /* [32, 32] */
-  float *encoder_sigmoid_t46_3 = (float *)(A + 2181120); /* [32, 32] */
-  float *encoder_add_t45_2 = (float *)(A + 2189312); /* [32, 32] */
-  float *d_encoder_mul_t46 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t47, encoder_sigmoid_t46, encoder_tanh_t46_2, d_encoder_mul_t47, encoder_sigmoid_t46_2, encoder_tanh_t46, encoder_sigmoid_t46_3, encoder_add_t45_2, d_encoder_mul_t46, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 184352, d_encoder_mul_concat_stack + 184384);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t47, encoder_tanh_t46_2, encoder_sigmoid_t46, d_encoder_mul_concat_stack + 184416);
-  float *d_encoder_matmul_weight_hh_t46 = (float *)(A + 2256128); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t46_scratch = A + 2260224; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 184320, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t46, d_encoder_matmul_weight_hh_t46_scratch);
-  float *encoder_sigmoid_t45 = (float *)(A + 2148352); /* [32, 32] */
-  float *encoder_tanh_t45_2 = (float *)(A + 2193408); /* [32, 32] */
-  float *encoder_sigmoid_t45_2 = (float *)(A + 2152448); /* [32, 32] */
-  float *encoder_tanh_t45 = (float *)(A + 2160640); /* [32, 32] */
-  float *encoder_sigmoid_t45_3 = (float *)(A + 2156544); /* [32, 32] */
-  float *encoder_add_t44_2 = (float *)(A + 2164736); /* [32, 32] */
-  float *d_encoder_mul_t45 = (float *)(A + 2260224); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t46, encoder_sigmoid_t45, encoder_tanh_t45_2, d_encoder_mul_t46, encoder_sigmoid_t45_2, encoder_tanh_t45, encoder_sigmoid_t45_3, encoder_add_t44_2, d_encoder_mul_t45, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 180256, d_encoder_mul_concat_stack + 180288);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t46, encoder_tanh_t45_2, encoder_sigmoid_t45, d_encoder_mul_concat_stack + 180320);
-  float *d_encoder_matmul_weight_hh_t45 = (float *)(A + 2256128); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t45_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 180224, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t45, d_encoder_matmul_weight_hh_t45_scratch);
-  float *encoder_sigmoid_t44 = (float *)(A + 2123776); /* [32, 32] */
-  float *encoder_tanh_t44_2 = (float *)(A + 2168832); /* [32, 32] */
-  float *encoder_sigmoid_t44_2 = (float *)(A + 2127872); /* [32, 32] */
-  float *encoder_tanh_t44 = (float *)(A + 2136064); /* [32, 32] */
-  float *encoder_sigmoid_t44_3 = (float *)(A + 2131968); /* [32, 32] */
-  float *encoder_add_t43_2 = (float *)(A + 2140160); /* [32, 32] */
-  float *d_encoder_mul_t44 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t45, encoder_sigmoid_t44, encoder_tanh_t44_2, d_encoder_mul_t45, encoder_sigmoid_t44_2, encoder_tanh_t44, encoder_sigmoid_t44_3, encoder_add_t43_2, d_encoder_mul_t44, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 176160, d_encoder_mul_concat_stack + 176192);
+  float *d_decoder_mul_concat_stack = (float *)(A + 332288); /* [10, 32, 128] */
+  float *d_decoder_matmul_weight_hh_t0 = (float *)(A + 16896); /* [32, 32] */
+  char *d_decoder_matmul_weight_hh_t0_scratch = A + 139776; /* 4096 bytes */
+  k27_matmul(d_decoder_mul_concat_stack, P + 4608 /* decoder.weight_hh */, d_decoder_matmul_weight_hh_t0, d_decoder_matmul_weight_hh_t0_scratch);
+  float *encoder_sigmoid_t49 = (float *)(A + 512); /* [32, 32] */
+  float *encoder_tanh_t49_2 = (float *)(A + 20992); /* [32, 32] */
+  float *d_decoder_mul_t0 = (float *)(A + 135680); /* [32, 32] */
+  float *encoder_sigmoid_t49_2 = (float *)(A + 4608); /* [32, 32] */
+  float *encoder_tanh_t49 = (float *)(A + 12800); /* [32, 32] */
+  float *encoder_sigmoid_t49_3 = (float *)(A + 8704); /* [32, 32] */
+  float *encoder_add_t48_2 = (float *)(A + 2246656); /* [32, 32] */
+  float *d_encoder_mul_t49 = (float *)(A + 139776); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2254848); /* [49, 32, 128] */
+  k28_mul_mul_sub(d_decoder_matmul_weight_hh_t0, encoder_sigmoid_t49, encoder_tanh_t49_2, d_decoder_mul_t0, encoder_sigmoid_t49_2, encoder_tanh_t49, encoder_sigmoid_t49_3, encoder_add_t48_2, d_encoder_mul_t49, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack + 196640, d_encoder_mul_concat_stack + 196672);
+  k23_mul_sub_mul(d_decoder_matmul_weight_hh_t0, encoder_tanh_t49_2, encoder_sigmoid_t49, d_encoder_mul_concat_stack + 196704);
+  float *d_encoder_matmul_weight_hh_t49 = (float *)(A + 2246656); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t49_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 196608, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t49, d_encoder_matmul_weight_hh_t49_scratch);
+  float *encoder_sigmoid_t48 = (float *)(A + 2230272); /* [32, 32] */
+  float *encoder_tanh_t48_2 = (float *)(A + 2250752); /* [32, 32] */
+  float *encoder_sigmoid_t48_2 = (float *)(A + 2234368); /* [32, 32] */
+  float *encoder_tanh_t48 = (float *)(A + 2242560); /* [32, 32] */
+  float *encoder_sigmoid_t48_3 = (float *)(A + 2238464); /* [32, 32] */
+  float *encoder_add_t47_2 = (float *)(A + 2222080); /* [32, 32] */
+  float *d_encoder_mul_t48 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t49, encoder_sigmoid_t48, encoder_tanh_t48_2, d_encoder_mul_t49, encoder_sigmoid_t48_2, encoder_tanh_t48, encoder_sigmoid_t48_3, encoder_add_t47_2, d_encoder_mul_t48, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 192544, d_encoder_mul_concat_stack + 192576);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t49, encoder_tanh_t48_2, encoder_sigmoid_t48, d_encoder_mul_concat_stack + 192608);
+  float *d_encoder_matmul_weight_hh_t48 = (float *)(A + 2222080); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t48_scratch = A + 4096; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 192512, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t48, d_encoder_matmul_weight_hh_t48_scratch);
+  float *encoder_sigmoid_t47 = (float *)(A + 2205696); /* [32, 32] */
+  float *encoder_tanh_t47_2 = (float *)(A + 2226176); /* [32, 32] */
+  float *encoder_sigmoid_t47_2 = (float *)(A + 2209792); /* [32, 32] */
+  float *encoder_tanh_t47 = (float *)(A + 2217984); /* [32, 32] */
+  float *encoder_sigmoid_t47_3 = (float *)(A + 2213888); /* [32, 32] */
+  float *encoder_add_t46_2 = (float *)(A + 2197504); /* [32, 32] */
+  float *d_encoder_mul_t47 = (float *)(A + 4096); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t48, encoder_sigmoid_t47, encoder_tanh_t47_2, d_encoder_mul_t48, encoder_sigmoid_t47_2, encoder_tanh_t47, encoder_sigmoid_t47_3, encoder_add_t46_2, d_encoder_mul_t47, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 188448, d_encoder_mul_concat_stack + 188480);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t48, encoder_tanh_t47_2, encoder_sigmoid_t47, d_encoder_mul_concat_stack + 188512);
+  float *d_encoder_matmul_weight_hh_t47 = (float *)A; /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t47_scratch = A + 2197504; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 188416, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t47, d_encoder_matmul_weight_hh_t47_scratch);
+  float *encoder_sigmoid_t46 = (float *)(A + 2181120); /* [32, 32] */
+  float *encoder_tanh_t46_2 = (float *)(A + 2201600); /* [32, 32] */
+  float *encoder_sigmoid_t46_2 = (float *)(A + 2185216); /* [32, 32] */
+  float *encoder_tanh_t46 = (float *)(A + 2193408); /* [32, 32] */
+  float *encoder_sigmoid_t46_3 = (float *)(A + 2189312); /* [32, 32] */
+  float *encoder_add_t45_2 = (float *)(A + 2172928); /* [32, 32] */
+  float *d_encoder_mul_t46 = (float *)(A + 2197504); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t47, encoder_sigmoid_t46, encoder_tanh_t46_2, d_encoder_mul_t47, encoder_sigmoid_t46_2, encoder_tanh_t46, encoder_sigmoid_t46_3, encoder_add_t45_2, d_encoder_mul_t46, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 184352, d_encoder_mul_concat_stack + 184384);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t47, encoder_tanh_t46_2, encoder_sigmoid_t46, d_encoder_mul_concat_stack + 184416);
+  float *d_encoder_matmul_weight_hh_t46 = (float *)(A + 2172928); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t46_scratch = A + 2201600; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 184320, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t46, d_encoder_matmul_weight_hh_t46_scratch);
+  float *encoder_sigmoid_t45 = (float *)(A + 2156544); /* [32, 32] */
+  float *encoder_tanh_t45_2 = (float *)(A + 2177024); /* [32, 32] */
+  float *encoder_sigmoid_t45_2 = (float *)(A + 2160640); /* [32, 32] */
+  float *encoder_tanh_t45 = (float *)(A + 2168832); /* [32, 32] */
+  float *encoder_sigmoid_t45_3 = (float *)(A + 2164736); /* [32, 32] */
+  float *encoder_add_t44_2 = (float *)(A + 2148352); /* [32, 32] */
+  float *d_encoder_mul_t45 = (float *)(A + 2201600); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t46, encoder_sigmoid_t45, encoder_tanh_t45_2, d_encoder_mul_t46, encoder_sigmoid_t45_2, encoder_tanh_t45, encoder_sigmoid_t45_3, encoder_add_t44_2, d_encoder_mul_t45, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 180256, d_encoder_mul_concat_stack + 180288);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t46, encoder_tanh_t45_2, encoder_sigmoid_t45, d_encoder_mul_concat_stack + 180320);
+  float *d_encoder_matmul_weight_hh_t45 = (float *)(A + 2148352); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t45_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 180224, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t45, d_encoder_matmul_weight_hh_t45_scratch);
+  float *encoder_sigmoid_t44 = (float *)(A + 2131968); /* [32, 32] */
+  float *encoder_tanh_t44_2 = (float *)(A + 2152448); /* [32, 32] */
+  float *encoder_sigmoid_t44_2 = (float *)(A + 2136064); /* [32, 32] */
+  float *encoder_tanh_t44 = (float *)(A + 2144256); /* [32, 32] */
+  float *encoder_sigmoid_t44_3 = (float *)(A + 2140160); /* [32, 32] */
+  float *encoder_add_t43_2 = (float *)(A + 2123776); /* [32, 32] */
+  float *d_encoder_mul_t44 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t45, encoder_sigmoid_t44, encoder_tanh_t44_2, d_encoder_mul_t45, encoder_sigmoid_t44_2, encoder_tanh_t44, encoder_sigmoid_t44_3, encoder_add_t43_2, d_encoder_mul_t44, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 176160, d_encoder_mul_concat_stack + 176192);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t45, encoder_tanh_t44_2, encoder_sigmoid_t44, d_encoder_mul_concat_stack + 176224);
+  float *d_encoder_matmul_weight_hh_t44 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t44_scratch = A + 2123776; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 176128, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t44, d_encoder_matmul_weight_hh_t44_scratch);
+  float *encoder_sigmoid_t43 = (float *)(A + 2107392); /* [32, 32] */
+  float *encoder_tanh_t43_2 = (float *)(A + 2127872); /* [32, 32] */
+  float *encoder_sigmoid_t43_2 = (float *)(A + 2111488); /* [32, 32] */
+  float *encoder_tanh_t43 = (float *)(A + 2119680); /* [32, 32] */
+  float *encoder_sigmoid_t43_3 = (float *)(A + 2115584); /* [32, 32] */
+  float *encoder_add_t42_2 = (float *)(A + 2099200); /* [32, 32] */
+  float *d_encoder_mul_t43 = (float *)(A + 2123776); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t44, encoder_sigmoid_t43, encoder_tanh_t43_2, d_encoder_mul_t44, encoder_sigmoid_t43_2, encoder_tanh_t43, encoder_sigmoid_t43_3, encoder_add_t42_2, d_encoder_mul_t43, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 172064, d_encoder_mul_concat_stack + 172096);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t44, encoder_tanh_t43_2, encoder_sigmoid_t43, d_encoder_mul_concat_stack + 172128);
+  float *d_encoder_matmul_weight_hh_t43 = (float *)(A + 2099200); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t43_scratch = A + 2127872; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 172032, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t43, d_encoder_matmul_weight_hh_t43_scratch);
+  float *encoder_sigmoid_t42 = (float *)(A + 2082816); /* [32, 32] */
+  float *encoder_tanh_t42_2 = (float *)(A + 2103296); /* [32, 32] */
+  float *encoder_sigmoid_t42_2 = (float *)(A + 2086912); /* [32, 32] */
+  float *encoder_tanh_t42 = (float *)(A + 2095104); /* [32, 32] */
+  float *encoder_sigmoid_t42_3 = (float *)(A + 2091008); /* [32, 32] */
+  float *encoder_add_t41_2 = (float *)(A + 2074624); /* [32, 32] */
+  float *d_encoder_mul_t42 = (float *)(A + 2127872); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t43, encoder_sigmoid_t42, encoder_tanh_t42_2, d_encoder_mul_t43, encoder_sigmoid_t42_2, encoder_tanh_t42, encoder_sigmoid_t42_3, encoder_add_t41_2, d_encoder_mul_t42, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 167968, d_encoder_mul_concat_stack + 168000);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t43, encoder_tanh_t42_2, encoder_sigmoid_t42, d_encoder_mul_concat_stack + 168032);
+  float *d_encoder_matmul_weight_hh_t42 = (float *)(A + 2074624); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t42_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 167936, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t42, d_encoder_matmul_weight_hh_t42_scratch);
+  float *encoder_sigmoid_t41 = (float *)(A + 2058240); /* [32, 32] */
+  float *encoder_tanh_t41_2 = (float *)(A + 2078720); /* [32, 32] */
+  float *encoder_sigmoid_t41_2 = (float *)(A + 2062336); /* [32, 32] */
+  float *encoder_tanh_t41 = (float *)(A + 2070528); /* [32, 32] */
+  float *encoder_sigmoid_t41_3 = (float *)(A + 2066432); /* [32, 32] */
+  float *encoder_add_t40_2 = (float *)(A + 2050048); /* [32, 32] */
+  float *d_encoder_mul_t41 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t42, encoder_sigmoid_t41, encoder_tanh_t41_2, d_encoder_mul_t42, encoder_sigmoid_t41_2, encoder_tanh_t41, encoder_sigmoid_t41_3, encoder_add_t40_2, d_encoder_mul_t41, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 163872, d_encoder_mul_concat_stack + 163904);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t42, encoder_tanh_t41_2, encoder_sigmoid_t41, d_encoder_mul_concat_stack + 163936);
+  float *d_encoder_matmul_weight_hh_t41 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t41_scratch = A + 2050048; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 163840, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t41, d_encoder_matmul_weight_hh_t41_scratch);
+  float *encoder_sigmoid_t40 = (float *)(A + 2033664); /* [32, 32] */
+  float *encoder_tanh_t40_2 = (float *)(A + 2054144); /* [32, 32] */
+  float *encoder_sigmoid_t40_2 = (float *)(A + 2037760); /* [32, 32] */
+  float *encoder_tanh_t40 = (float *)(A + 2045952); /* [32, 32] */
+  float *encoder_sigmoid_t40_3 = (float *)(A + 2041856); /* [32, 32] */
+  float *encoder_add_t39_2 = (float *)(A + 2025472); /* [32, 32] */
+  float *d_encoder_mul_t40 = (float *)(A + 2050048); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t41, encoder_sigmoid_t40, encoder_tanh_t40_2, d_encoder_mul_t41, encoder_sigmoid_t40_2, encoder_tanh_t40, encoder_sigmoid_t40_3, encoder_add_t39_2, d_encoder_mul_t40, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 159776, d_encoder_mul_concat_stack + 159808);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t41, encoder_tanh_t40_2, encoder_sigmoid_t40, d_encoder_mul_concat_stack + 159840);
+  float *d_encoder_matmul_weight_hh_t40 = (float *)(A + 2025472); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t40_scratch = A + 2054144; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 159744, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t40, d_encoder_matmul_weight_hh_t40_scratch);
+  float *encoder_sigmoid_t39 = (float *)(A + 2009088); /* [32, 32] */
+  float *encoder_tanh_t39_2 = (float *)(A + 2029568); /* [32, 32] */
+  float *encoder_sigmoid_t39_2 = (float *)(A + 2013184); /* [32, 32] */
+  float *encoder_tanh_t39 = (float *)(A + 2021376); /* [32, 32] */
+  float *encoder_sigmoid_t39_3 = (float *)(A + 2017280); /* [32, 32] */
+  float *encoder_add_t38_2 = (float *)(A + 2000896); /* [32, 32] */
+  float *d_encoder_mul_t39 = (float *)(A + 2054144); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t40, encoder_sigmoid_t39, encoder_tanh_t39_2, d_encoder_mul_t40, encoder_sigmoid_t39_2, encoder_tanh_t39, encoder_sigmoid_t39_3, encoder_add_t38_2, d_encoder_mul_t39, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 155680, d_encoder_mul_concat_stack + 155712);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t40, encoder_tanh_t39_2, encoder_sigmoid_t39, d_encoder_mul_concat_stack + 155744);
+  float *d_encoder_matmul_weight_hh_t39 = (float *)(A + 2000896); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t39_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 155648, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t39, d_encoder_matmul_weight_hh_t39_scratch);
+  float *encoder_sigmoid_t38 = (float *)(A + 1984512); /* [32, 32] */
+  float *encoder_tanh_t38_2 = (float *)(A + 2004992); /* [32, 32] */
+  float *encoder_sigmoid_t38_2 = (float *)(A + 1988608); /* [32, 32] */
+  float *encoder_tanh_t38 = (float *)(A + 1996800); /* [32, 32] */
+  float *encoder_sigmoid_t38_3 = (float *)(A + 1992704); /* [32, 32] */
+  float *encoder_add_t37_2 = (float *)(A + 1976320); /* [32, 32] */
+  float *d_encoder_mul_t38 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t39, encoder_sigmoid_t38, encoder_tanh_t38_2, d_encoder_mul_t39, encoder_sigmoid_t38_2, encoder_tanh_t38, encoder_sigmoid_t38_3, encoder_add_t37_2, d_encoder_mul_t38, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 151584, d_encoder_mul_concat_stack + 151616);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t39, encoder_tanh_t38_2, encoder_sigmoid_t38, d_encoder_mul_concat_stack + 151648);
+  float *d_encoder_matmul_weight_hh_t38 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t38_scratch = A + 1976320; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 151552, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t38, d_encoder_matmul_weight_hh_t38_scratch);
+  float *encoder_sigmoid_t37 = (float *)(A + 1959936); /* [32, 32] */
+  float *encoder_tanh_t37_2 = (float *)(A + 1980416); /* [32, 32] */
+  float *encoder_sigmoid_t37_2 = (float *)(A + 1964032); /* [32, 32] */
+  float *encoder_tanh_t37 = (float *)(A + 1972224); /* [32, 32] */
+  float *encoder_sigmoid_t37_3 = (float *)(A + 1968128); /* [32, 32] */
+  float *encoder_add_t36_2 = (float *)(A + 1951744); /* [32, 32] */
+  float *d_encoder_mul_t37 = (float *)(A + 1976320); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t38, encoder_sigmoid_t37, encoder_tanh_t37_2, d_encoder_mul_t38, encoder_sigmoid_t37_2, encoder_tanh_t37, encoder_sigmoid_t37_3, encoder_add_t36_2, d_encoder_mul_t37, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 147488, d_encoder_mul_concat_stack + 147520);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t38, encoder_tanh_t37_2, encoder_sigmoid_t37, d_encoder_mul_concat_stack + 147552);
+  float *d_encoder_matmul_weight_hh_t37 = (float *)(A + 1951744); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t37_scratch = A + 1980416; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 147456, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t37, d_encoder_matmul_weight_hh_t37_scratch);
+  float *encoder_sigmoid_t36 = (float *)(A + 1935360); /* [32, 32] */
+  float *encoder_tanh_t36_2 = (float *)(A + 1955840); /* [32, 32] */
+  float *encoder_sigmoid_t36_2 = (float *)(A + 1939456); /* [32, 32] */
+  float *encoder_tanh_t36 = (float *)(A + 1947648); /* [32, 32] */
+  float *encoder_sigmoid_t36_3 = (float *)(A + 1943552); /* [32, 32] */
+  float *encoder_add_t35_2 = (float *)(A + 1927168); /* [32, 32] */
+  float *d_encoder_mul_t36 = (float *)(A + 1980416); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t37, encoder_sigmoid_t36, encoder_tanh_t36_2, d_encoder_mul_t37, encoder_sigmoid_t36_2, encoder_tanh_t36, encoder_sigmoid_t36_3, encoder_add_t35_2, d_encoder_mul_t36, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 143392, d_encoder_mul_concat_stack + 143424);
 }
 
 static void sine_seq2seq_train_step_7(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t45 = (float *)(A + 2256128); /* [32, 32] */
-  float *encoder_tanh_t44_2 = (float *)(A + 2168832); /* [32, 32] */
-  float *encoder_sigmoid_t44 = (float *)(A + 2123776); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t45, encoder_tanh_t44_2, encoder_sigmoid_t44, d_encoder_mul_concat_stack + 176224);
-  float *d_encoder_matmul_weight_hh_t44 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t44_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 176128, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t44, d_encoder_matmul_weight_hh_t44_scratch);
-  float *encoder_sigmoid_t43 = (float *)(A + 2099200); /* [32, 32] */
-  float *encoder_tanh_t43_2 = (float *)(A + 2144256); /* [32, 32] */
-  float *d_encoder_mul_t44 = (float *)(A + 2264320); /* [32, 32] */
-  float *encoder_sigmoid_t43_2 = (float *)(A + 2103296); /* [32, 32] */
-  float *encoder_tanh_t43 = (float *)(A + 2111488); /* [32, 32] */
-  float *encoder_sigmoid_t43_3 = (float *)(A + 2107392); /* [32, 32] */
-  float *encoder_add_t42_2 = (float *)(A + 2115584); /* [32, 32] */
-  float *d_encoder_mul_t43 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t44, encoder_sigmoid_t43, encoder_tanh_t43_2, d_encoder_mul_t44, encoder_sigmoid_t43_2, encoder_tanh_t43, encoder_sigmoid_t43_3, encoder_add_t42_2, d_encoder_mul_t43, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 172064, d_encoder_mul_concat_stack + 172096);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t44, encoder_tanh_t43_2, encoder_sigmoid_t43, d_encoder_mul_concat_stack + 172128);
-  float *d_encoder_matmul_weight_hh_t43 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t43_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 172032, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t43, d_encoder_matmul_weight_hh_t43_scratch);
-  float *encoder_sigmoid_t42 = (float *)(A + 2074624); /* [32, 32] */
-  float *encoder_tanh_t42_2 = (float *)(A + 2119680); /* [32, 32] */
-  float *encoder_sigmoid_t42_2 = (float *)(A + 2078720); /* [32, 32] */
-  float *encoder_tanh_t42 = (float *)(A + 2086912); /* [32, 32] */
-  float *encoder_sigmoid_t42_3 = (float *)(A + 2082816); /* [32, 32] */
-  float *encoder_add_t41_2 = (float *)(A + 2091008); /* [32, 32] */
-  float *d_encoder_mul_t42 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t43, encoder_sigmoid_t42, encoder_tanh_t42_2, d_encoder_mul_t43, encoder_sigmoid_t42_2, encoder_tanh_t42, encoder_sigmoid_t42_3, encoder_add_t41_2, d_encoder_mul_t42, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 167968, d_encoder_mul_concat_stack + 168000);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t43, encoder_tanh_t42_2, encoder_sigmoid_t42, d_encoder_mul_concat_stack + 168032);
-  float *d_encoder_matmul_weight_hh_t42 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t42_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 167936, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t42, d_encoder_matmul_weight_hh_t42_scratch);
-  float *encoder_sigmoid_t41 = (float *)(A + 2050048); /* [32, 32] */
-  float *encoder_tanh_t41_2 = (float *)(A + 2095104); /* [32, 32] */
-  float *encoder_sigmoid_t41_2 = (float *)(A + 2054144); /* [32, 32] */
-  float *encoder_tanh_t41 = (float *)(A + 2062336); /* [32, 32] */
-  float *encoder_sigmoid_t41_3 = (float *)(A + 2058240); /* [32, 32] */
-  float *encoder_add_t40_2 = (float *)(A + 2066432); /* [32, 32] */
-  float *d_encoder_mul_t41 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t42, encoder_sigmoid_t41, encoder_tanh_t41_2, d_encoder_mul_t42, encoder_sigmoid_t41_2, encoder_tanh_t41, encoder_sigmoid_t41_3, encoder_add_t40_2, d_encoder_mul_t41, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 163872, d_encoder_mul_concat_stack + 163904);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t42, encoder_tanh_t41_2, encoder_sigmoid_t41, d_encoder_mul_concat_stack + 163936);
-  float *d_encoder_matmul_weight_hh_t41 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t41_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 163840, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t41, d_encoder_matmul_weight_hh_t41_scratch);
-  float *encoder_sigmoid_t40 = (float *)(A + 2025472); /* [32, 32] */
-  float *encoder_tanh_t40_2 = (float *)(A + 2070528); /* [32, 32] */
-  float *encoder_sigmoid_t40_2 = (float *)(A + 2029568); /* [32, 32] */
-  float *encoder_tanh_t40 = (float *)(A + 2037760); /* [32, 32] */
-  float *encoder_sigmoid_t40_3 = (float *)(A + 2033664); /* [32, 32] */
-  float *encoder_add_t39_2 = (float *)(A + 2041856); /* [32, 32] */
-  float *d_encoder_mul_t40 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t41, encoder_sigmoid_t40, encoder_tanh_t40_2, d_encoder_mul_t41, encoder_sigmoid_t40_2, encoder_tanh_t40, encoder_sigmoid_t40_3, encoder_add_t39_2, d_encoder_mul_t40, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 159776, d_encoder_mul_concat_stack + 159808);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t41, encoder_tanh_t40_2, encoder_sigmoid_t40, d_encoder_mul_concat_stack + 159840);
-  float *d_encoder_matmul_weight_hh_t40 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t40_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 159744, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t40, d_encoder_matmul_weight_hh_t40_scratch);
-  float *encoder_sigmoid_t39 = (float *)(A + 2000896); /* [32, 32] */
-  float *encoder_tanh_t39_2 = (float *)(A + 2045952); /* [32, 32] */
-  float *encoder_sigmoid_t39_2 = (float *)(A + 2004992); /* [32, 32] */
-  float *encoder_tanh_t39 = (float *)(A + 2013184); /* [32, 32] */
-  float *encoder_sigmoid_t39_3 = (float *)(A + 2009088); /* [32, 32] */
-  float *encoder_add_t38_2 = (float *)(A + 2017280); /* [32, 32] */
-  float *d_encoder_mul_t39 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t40, encoder_sigmoid_t39, encoder_tanh_t39_2, d_encoder_mul_t40, encoder_sigmoid_t39_2, encoder_tanh_t39, encoder_sigmoid_t39_3, encoder_add_t38_2, d_encoder_mul_t39, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 155680, d_encoder_mul_concat_stack + 155712);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t40, encoder_tanh_t39_2, encoder_sigmoid_t39, d_encoder_mul_concat_stack + 155744);
-  float *d_encoder_matmul_weight_hh_t39 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t39_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 155648, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t39, d_encoder_matmul_weight_hh_t39_scratch);
-  float *encoder_sigmoid_t38 = (float *)(A + 1976320); /* [32, 32] */
-  float *encoder_tanh_t38_2 = (float *)(A + 2021376); /* [32, 32] */
-  float *encoder_sigmoid_t38_2 = (float *)(A + 1980416); /* [32, 32] */
-  float *encoder_tanh_t38 = (float *)(A + 1988608); /* [32, 32] */
-  float *encoder_sigmoid_t38_3 = (float *)(A + 1984512); /* [32, 32] */
-  float *encoder_add_t37_2 = (float *)(A + 1992704); /* [32, 32] */
-  float *d_encoder_mul_t38 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t39, encoder_sigmoid_t38, encoder_tanh_t38_2, d_encoder_mul_t39, encoder_sigmoid_t38_2, encoder_tanh_t38, encoder_sigmoid_t38_3, encoder_add_t37_2, d_encoder_mul_t38, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 151584, d_encoder_mul_concat_stack + 151616);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t39, encoder_tanh_t38_2, encoder_sigmoid_t38, d_encoder_mul_concat_stack + 151648);
-  float *d_encoder_matmul_weight_hh_t38 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t38_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 151552, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t38, d_encoder_matmul_weight_hh_t38_scratch);
-  float *encoder_sigmoid_t37 = (float *)(A + 1951744); /* [32, 32] */
-  float *encoder_tanh_t37_2 = (float *)(A + 1996800); /* [32, 32] */
-  float *encoder_sigmoid_t37_2 = (float *)(A + 1955840); /* [32, 32] */
-  float *encoder_tanh_t37 = (float *)(A + 1964032); /* [32, 32] */
-  float *encoder_sigmoid_t37_3 = (float *)(A + 1959936); /* [32, 32] */
-  float *encoder_add_t36_2 = (float *)(A + 1968128); /* [32, 32] */
-  float *d_encoder_mul_t37 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t38, encoder_sigmoid_t37, encoder_tanh_t37_2, d_encoder_mul_t38, encoder_sigmoid_t37_2, encoder_tanh_t37, encoder_sigmoid_t37_3, encoder_add_t36_2, d_encoder_mul_t37, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 147488, d_encoder_mul_concat_stack + 147520);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t38, encoder_tanh_t37_2, encoder_sigmoid_t37, d_encoder_mul_concat_stack + 147552);
-  float *d_encoder_matmul_weight_hh_t37 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t37_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 147456, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t37, d_encoder_matmul_weight_hh_t37_scratch);
-  float *encoder_sigmoid_t36 = (float *)(A + 1927168); /* [32, 32] */
-  float *encoder_tanh_t36_2 = (float *)(A + 1972224); /* [32, 32] */
-  float *encoder_sigmoid_t36_2 = (float *)(A + 1931264); /* [32, 32] */
-  float *encoder_tanh_t36 = (float *)(A + 1939456); /* [32, 32] */
-  float *encoder_sigmoid_t36_3 = (float *)(A + 1935360); /* [32, 32] */
-  float *encoder_add_t35_2 = (float *)(A + 1943552); /* [32, 32] */
-  float *d_encoder_mul_t36 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t37, encoder_sigmoid_t36, encoder_tanh_t36_2, d_encoder_mul_t37, encoder_sigmoid_t36_2, encoder_tanh_t36, encoder_sigmoid_t36_3, encoder_add_t35_2, d_encoder_mul_t36, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 143392, d_encoder_mul_concat_stack + 143424);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t37, encoder_tanh_t36_2, encoder_sigmoid_t36, d_encoder_mul_concat_stack + 143456);
-  float *d_encoder_matmul_weight_hh_t36 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t36_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 143360, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t36, d_encoder_matmul_weight_hh_t36_scratch);
-  float *encoder_sigmoid_t35 = (float *)(A + 1902592); /* [32, 32] */
-  float *encoder_tanh_t35_2 = (float *)(A + 1947648); /* [32, 32] */
-  float *encoder_sigmoid_t35_2 = (float *)(A + 1906688); /* [32, 32] */
-  float *encoder_tanh_t35 = (float *)(A + 1914880); /* [32, 32] */
-  float *encoder_sigmoid_t35_3 = (float *)(A + 1910784); /* [32, 32] */
-  float *encoder_add_t34_2 = (float *)(A + 1918976); /* [32, 32] */
-  float *d_encoder_mul_t35 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t36, encoder_sigmoid_t35, encoder_tanh_t35_2, d_encoder_mul_t36, encoder_sigmoid_t35_2, encoder_tanh_t35, encoder_sigmoid_t35_3, encoder_add_t34_2, d_encoder_mul_t35, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 139296, d_encoder_mul_concat_stack + 139328);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t36, encoder_tanh_t35_2, encoder_sigmoid_t35, d_encoder_mul_concat_stack + 139360);
-  float *d_encoder_matmul_weight_hh_t35 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t35_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 139264, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t35, d_encoder_matmul_weight_hh_t35_scratch);
-  float *encoder_sigmoid_t34 = (float *)(A + 1878016); /* [32, 32] */
-  float *encoder_tanh_t34_2 = (float *)(A + 1923072); /* [32, 32] */
-  float *encoder_sigmoid_t34_2 = (float *)(A + 1882112); /* [32, 32] */
-  float *encoder_tanh_t34 = (float *)(A + 1890304); /* [32, 32] */
-  float *encoder_sigmoid_t34_3 = (float *)(A + 1886208); /* [32, 32] */
-  float *encoder_add_t33_2 = (float *)(A + 1894400); /* [32, 32] */
-  float *d_encoder_mul_t34 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t35, encoder_sigmoid_t34, encoder_tanh_t34_2, d_encoder_mul_t35, encoder_sigmoid_t34_2, encoder_tanh_t34, encoder_sigmoid_t34_3, encoder_add_t33_2, d_encoder_mul_t34, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 135200, d_encoder_mul_concat_stack + 135232);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t35, encoder_tanh_t34_2, encoder_sigmoid_t34, d_encoder_mul_concat_stack + 135264);
-  float *d_encoder_matmul_weight_hh_t34 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t34_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 135168, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t34, d_encoder_matmul_weight_hh_t34_scratch);
-  float *encoder_sigmoid_t33 = (float *)(A + 1853440); /* [32, 32] */
-  float *encoder_tanh_t33_2 = (float *)(A + 1898496); /* [32, 32] */
-  float *encoder_sigmoid_t33_2 = (float *)(A + 1857536); /* [32, 32] */
-  float *encoder_tanh_t33 = (float *)(A + 1865728); /* [32, 32] */
-  float *encoder_sigmoid_t33_3 = (float *)(A + 1861632); /* [32, 32] */
-  float *encoder_add_t32_2 = (float *)(A + 1869824); /* [32, 32] */
-  float *d_encoder_mul_t33 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t34, encoder_sigmoid_t33, encoder_tanh_t33_2, d_encoder_mul_t34, encoder_sigmoid_t33_2, encoder_tanh_t33, encoder_sigmoid_t33_3, encoder_add_t32_2, d_encoder_mul_t33, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 131104, d_encoder_mul_concat_stack + 131136);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t34, encoder_tanh_t33_2, encoder_sigmoid_t33, d_encoder_mul_concat_stack + 131168);
-  float *d_encoder_matmul_weight_hh_t33 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t33_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 131072, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t33, d_encoder_matmul_weight_hh_t33_scratch);
-  float *encoder_sigmoid_t32 = (float *)(A + 1828864); /* [32, 32] */
-  float *encoder_tanh_t32_2 = (float *)(A + 1873920); /* [32, 32] */
-  float *encoder_sigmoid_t32_2 = (float *)(A + 1832960); /* [32, 32] */
-  float *encoder_tanh_t32 = (float *)(A + 1841152); /* [32, 32] */
-  float *encoder_sigmoid_t32_3 = (float *)(A + 1837056); /* [32, 32] */
-  float *encoder_add_t31_2 = (float *)(A + 1845248); /* [32, 32] */
-  float *d_encoder_mul_t32 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t33, encoder_sigmoid_t32, encoder_tanh_t32_2, d_encoder_mul_t33, encoder_sigmoid_t32_2, encoder_tanh_t32, encoder_sigmoid_t32_3, encoder_add_t31_2, d_encoder_mul_t32, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 127008, d_encoder_mul_concat_stack + 127040);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t33, encoder_tanh_t32_2, encoder_sigmoid_t32, d_encoder_mul_concat_stack + 127072);
-  float *d_encoder_matmul_weight_hh_t32 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t32_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 126976, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t32, d_encoder_matmul_weight_hh_t32_scratch);
-  float *encoder_sigmoid_t31 = (float *)(A + 1804288); /* [32, 32] */
-  float *encoder_tanh_t31_2 = (float *)(A + 1849344); /* [32, 32] */
-  float *encoder_sigmoid_t31_2 = (float *)(A + 1808384); /* [32, 32] */
-  float *encoder_tanh_t31 = (float *)(A + 1816576); /* [32, 32] */
-  float *encoder_sigmoid_t31_3 = (float *)(A + 1812480); /* [32, 32] */
-  float *encoder_add_t30_2 = (float *)(A + 1820672); /* [32, 32] */
-  float *d_encoder_mul_t31 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t32, encoder_sigmoid_t31, encoder_tanh_t31_2, d_encoder_mul_t32, encoder_sigmoid_t31_2, encoder_tanh_t31, encoder_sigmoid_t31_3, encoder_add_t30_2, d_encoder_mul_t31, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 122912, d_encoder_mul_concat_stack + 122944);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t32, encoder_tanh_t31_2, encoder_sigmoid_t31, d_encoder_mul_concat_stack + 122976);
-  float *d_encoder_matmul_weight_hh_t31 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t31_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 122880, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t31, d_encoder_matmul_weight_hh_t31_scratch);
-  float *encoder_sigmoid_t30 = (float *)(A + 1779712); /* [32, 32] */
-  float *encoder_tanh_t30_2 = (float *)(A + 1824768); /* [32, 32] */
-  float *encoder_sigmoid_t30_2 = (float *)(A + 1783808); /* [32, 32] */
-  float *encoder_tanh_t30 = (float *)(A + 1792000); /* [32, 32] */
-  float *encoder_sigmoid_t30_3 = (float *)(A + 1787904); /* [32, 32] */
-  float *encoder_add_t29_2 = (float *)(A + 1796096); /* [32, 32] */
-  float *d_encoder_mul_t30 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t31, encoder_sigmoid_t30, encoder_tanh_t30_2, d_encoder_mul_t31, encoder_sigmoid_t30_2, encoder_tanh_t30, encoder_sigmoid_t30_3, encoder_add_t29_2, d_encoder_mul_t30, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 118816, d_encoder_mul_concat_stack + 118848);
+  float *d_encoder_matmul_weight_hh_t37 = (float *)(A + 1951744); /* [32, 32] */
+  float *encoder_tanh_t36_2 = (float *)(A + 1955840); /* [32, 32] */
+  float *encoder_sigmoid_t36 = (float *)(A + 1935360); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2254848); /* [49, 32, 128] */
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t37, encoder_tanh_t36_2, encoder_sigmoid_t36, d_encoder_mul_concat_stack + 143456);
+  float *d_encoder_matmul_weight_hh_t36 = (float *)(A + 1927168); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t36_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 143360, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t36, d_encoder_matmul_weight_hh_t36_scratch);
+  float *encoder_sigmoid_t35 = (float *)(A + 1910784); /* [32, 32] */
+  float *encoder_tanh_t35_2 = (float *)(A + 1931264); /* [32, 32] */
+  float *d_encoder_mul_t36 = (float *)(A + 1980416); /* [32, 32] */
+  float *encoder_sigmoid_t35_2 = (float *)(A + 1914880); /* [32, 32] */
+  float *encoder_tanh_t35 = (float *)(A + 1923072); /* [32, 32] */
+  float *encoder_sigmoid_t35_3 = (float *)(A + 1918976); /* [32, 32] */
+  float *encoder_add_t34_2 = (float *)(A + 1902592); /* [32, 32] */
+  float *d_encoder_mul_t35 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t36, encoder_sigmoid_t35, encoder_tanh_t35_2, d_encoder_mul_t36, encoder_sigmoid_t35_2, encoder_tanh_t35, encoder_sigmoid_t35_3, encoder_add_t34_2, d_encoder_mul_t35, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 139296, d_encoder_mul_concat_stack + 139328);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t36, encoder_tanh_t35_2, encoder_sigmoid_t35, d_encoder_mul_concat_stack + 139360);
+  float *d_encoder_matmul_weight_hh_t35 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t35_scratch = A + 1902592; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 139264, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t35, d_encoder_matmul_weight_hh_t35_scratch);
+  float *encoder_sigmoid_t34 = (float *)(A + 1886208); /* [32, 32] */
+  float *encoder_tanh_t34_2 = (float *)(A + 1906688); /* [32, 32] */
+  float *encoder_sigmoid_t34_2 = (float *)(A + 1890304); /* [32, 32] */
+  float *encoder_tanh_t34 = (float *)(A + 1898496); /* [32, 32] */
+  float *encoder_sigmoid_t34_3 = (float *)(A + 1894400); /* [32, 32] */
+  float *encoder_add_t33_2 = (float *)(A + 1878016); /* [32, 32] */
+  float *d_encoder_mul_t34 = (float *)(A + 1902592); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t35, encoder_sigmoid_t34, encoder_tanh_t34_2, d_encoder_mul_t35, encoder_sigmoid_t34_2, encoder_tanh_t34, encoder_sigmoid_t34_3, encoder_add_t33_2, d_encoder_mul_t34, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 135200, d_encoder_mul_concat_stack + 135232);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t35, encoder_tanh_t34_2, encoder_sigmoid_t34, d_encoder_mul_concat_stack + 135264);
+  float *d_encoder_matmul_weight_hh_t34 = (float *)(A + 1878016); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t34_scratch = A + 1906688; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 135168, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t34, d_encoder_matmul_weight_hh_t34_scratch);
+  float *encoder_sigmoid_t33 = (float *)(A + 1861632); /* [32, 32] */
+  float *encoder_tanh_t33_2 = (float *)(A + 1882112); /* [32, 32] */
+  float *encoder_sigmoid_t33_2 = (float *)(A + 1865728); /* [32, 32] */
+  float *encoder_tanh_t33 = (float *)(A + 1873920); /* [32, 32] */
+  float *encoder_sigmoid_t33_3 = (float *)(A + 1869824); /* [32, 32] */
+  float *encoder_add_t32_2 = (float *)(A + 1853440); /* [32, 32] */
+  float *d_encoder_mul_t33 = (float *)(A + 1906688); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t34, encoder_sigmoid_t33, encoder_tanh_t33_2, d_encoder_mul_t34, encoder_sigmoid_t33_2, encoder_tanh_t33, encoder_sigmoid_t33_3, encoder_add_t32_2, d_encoder_mul_t33, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 131104, d_encoder_mul_concat_stack + 131136);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t34, encoder_tanh_t33_2, encoder_sigmoid_t33, d_encoder_mul_concat_stack + 131168);
+  float *d_encoder_matmul_weight_hh_t33 = (float *)(A + 1853440); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t33_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 131072, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t33, d_encoder_matmul_weight_hh_t33_scratch);
+  float *encoder_sigmoid_t32 = (float *)(A + 1837056); /* [32, 32] */
+  float *encoder_tanh_t32_2 = (float *)(A + 1857536); /* [32, 32] */
+  float *encoder_sigmoid_t32_2 = (float *)(A + 1841152); /* [32, 32] */
+  float *encoder_tanh_t32 = (float *)(A + 1849344); /* [32, 32] */
+  float *encoder_sigmoid_t32_3 = (float *)(A + 1845248); /* [32, 32] */
+  float *encoder_add_t31_2 = (float *)(A + 1828864); /* [32, 32] */
+  float *d_encoder_mul_t32 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t33, encoder_sigmoid_t32, encoder_tanh_t32_2, d_encoder_mul_t33, encoder_sigmoid_t32_2, encoder_tanh_t32, encoder_sigmoid_t32_3, encoder_add_t31_2, d_encoder_mul_t32, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 127008, d_encoder_mul_concat_stack + 127040);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t33, encoder_tanh_t32_2, encoder_sigmoid_t32, d_encoder_mul_concat_stack + 127072);
+  float *d_encoder_matmul_weight_hh_t32 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t32_scratch = A + 1828864; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 126976, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t32, d_encoder_matmul_weight_hh_t32_scratch);
+  float *encoder_sigmoid_t31 = (float *)(A + 1812480); /* [32, 32] */
+  float *encoder_tanh_t31_2 = (float *)(A + 1832960); /* [32, 32] */
+  float *encoder_sigmoid_t31_2 = (float *)(A + 1816576); /* [32, 32] */
+  float *encoder_tanh_t31 = (float *)(A + 1824768); /* [32, 32] */
+  float *encoder_sigmoid_t31_3 = (float *)(A + 1820672); /* [32, 32] */
+  float *encoder_add_t30_2 = (float *)(A + 1804288); /* [32, 32] */
+  float *d_encoder_mul_t31 = (float *)(A + 1828864); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t32, encoder_sigmoid_t31, encoder_tanh_t31_2, d_encoder_mul_t32, encoder_sigmoid_t31_2, encoder_tanh_t31, encoder_sigmoid_t31_3, encoder_add_t30_2, d_encoder_mul_t31, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 122912, d_encoder_mul_concat_stack + 122944);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t32, encoder_tanh_t31_2, encoder_sigmoid_t31, d_encoder_mul_concat_stack + 122976);
+  float *d_encoder_matmul_weight_hh_t31 = (float *)(A + 1804288); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t31_scratch = A + 1832960; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 122880, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t31, d_encoder_matmul_weight_hh_t31_scratch);
+  float *encoder_sigmoid_t30 = (float *)(A + 1787904); /* [32, 32] */
+  float *encoder_tanh_t30_2 = (float *)(A + 1808384); /* [32, 32] */
+  float *encoder_sigmoid_t30_2 = (float *)(A + 1792000); /* [32, 32] */
+  float *encoder_tanh_t30 = (float *)(A + 1800192); /* [32, 32] */
+  float *encoder_sigmoid_t30_3 = (float *)(A + 1796096); /* [32, 32] */
+  float *encoder_add_t29_2 = (float *)(A + 1779712); /* [32, 32] */
+  float *d_encoder_mul_t30 = (float *)(A + 1832960); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t31, encoder_sigmoid_t30, encoder_tanh_t30_2, d_encoder_mul_t31, encoder_sigmoid_t30_2, encoder_tanh_t30, encoder_sigmoid_t30_3, encoder_add_t29_2, d_encoder_mul_t30, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 118816, d_encoder_mul_concat_stack + 118848);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t31, encoder_tanh_t30_2, encoder_sigmoid_t30, d_encoder_mul_concat_stack + 118880);
+  float *d_encoder_matmul_weight_hh_t30 = (float *)(A + 1779712); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t30_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 118784, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t30, d_encoder_matmul_weight_hh_t30_scratch);
+  float *encoder_sigmoid_t29 = (float *)(A + 1763328); /* [32, 32] */
+  float *encoder_tanh_t29_2 = (float *)(A + 1783808); /* [32, 32] */
+  float *encoder_sigmoid_t29_2 = (float *)(A + 1767424); /* [32, 32] */
+  float *encoder_tanh_t29 = (float *)(A + 1775616); /* [32, 32] */
+  float *encoder_sigmoid_t29_3 = (float *)(A + 1771520); /* [32, 32] */
+  float *encoder_add_t28_2 = (float *)(A + 1755136); /* [32, 32] */
+  float *d_encoder_mul_t29 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t30, encoder_sigmoid_t29, encoder_tanh_t29_2, d_encoder_mul_t30, encoder_sigmoid_t29_2, encoder_tanh_t29, encoder_sigmoid_t29_3, encoder_add_t28_2, d_encoder_mul_t29, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 114720, d_encoder_mul_concat_stack + 114752);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t30, encoder_tanh_t29_2, encoder_sigmoid_t29, d_encoder_mul_concat_stack + 114784);
+  float *d_encoder_matmul_weight_hh_t29 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t29_scratch = A + 1755136; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 114688, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t29, d_encoder_matmul_weight_hh_t29_scratch);
+  float *encoder_sigmoid_t28 = (float *)(A + 1738752); /* [32, 32] */
+  float *encoder_tanh_t28_2 = (float *)(A + 1759232); /* [32, 32] */
+  float *encoder_sigmoid_t28_2 = (float *)(A + 1742848); /* [32, 32] */
+  float *encoder_tanh_t28 = (float *)(A + 1751040); /* [32, 32] */
+  float *encoder_sigmoid_t28_3 = (float *)(A + 1746944); /* [32, 32] */
+  float *encoder_add_t27_2 = (float *)(A + 1730560); /* [32, 32] */
+  float *d_encoder_mul_t28 = (float *)(A + 1755136); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t29, encoder_sigmoid_t28, encoder_tanh_t28_2, d_encoder_mul_t29, encoder_sigmoid_t28_2, encoder_tanh_t28, encoder_sigmoid_t28_3, encoder_add_t27_2, d_encoder_mul_t28, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 110624, d_encoder_mul_concat_stack + 110656);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t29, encoder_tanh_t28_2, encoder_sigmoid_t28, d_encoder_mul_concat_stack + 110688);
+  float *d_encoder_matmul_weight_hh_t28 = (float *)(A + 1730560); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t28_scratch = A + 1759232; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 110592, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t28, d_encoder_matmul_weight_hh_t28_scratch);
+  float *encoder_sigmoid_t27 = (float *)(A + 1714176); /* [32, 32] */
+  float *encoder_tanh_t27_2 = (float *)(A + 1734656); /* [32, 32] */
+  float *encoder_sigmoid_t27_2 = (float *)(A + 1718272); /* [32, 32] */
+  float *encoder_tanh_t27 = (float *)(A + 1726464); /* [32, 32] */
+  float *encoder_sigmoid_t27_3 = (float *)(A + 1722368); /* [32, 32] */
+  float *encoder_add_t26_2 = (float *)(A + 1705984); /* [32, 32] */
+  float *d_encoder_mul_t27 = (float *)(A + 1759232); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t28, encoder_sigmoid_t27, encoder_tanh_t27_2, d_encoder_mul_t28, encoder_sigmoid_t27_2, encoder_tanh_t27, encoder_sigmoid_t27_3, encoder_add_t26_2, d_encoder_mul_t27, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 106528, d_encoder_mul_concat_stack + 106560);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t28, encoder_tanh_t27_2, encoder_sigmoid_t27, d_encoder_mul_concat_stack + 106592);
+  float *d_encoder_matmul_weight_hh_t27 = (float *)(A + 1705984); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t27_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 106496, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t27, d_encoder_matmul_weight_hh_t27_scratch);
+  float *encoder_sigmoid_t26 = (float *)(A + 1689600); /* [32, 32] */
+  float *encoder_tanh_t26_2 = (float *)(A + 1710080); /* [32, 32] */
+  float *encoder_sigmoid_t26_2 = (float *)(A + 1693696); /* [32, 32] */
+  float *encoder_tanh_t26 = (float *)(A + 1701888); /* [32, 32] */
+  float *encoder_sigmoid_t26_3 = (float *)(A + 1697792); /* [32, 32] */
+  float *encoder_add_t25_2 = (float *)(A + 1681408); /* [32, 32] */
+  float *d_encoder_mul_t26 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t27, encoder_sigmoid_t26, encoder_tanh_t26_2, d_encoder_mul_t27, encoder_sigmoid_t26_2, encoder_tanh_t26, encoder_sigmoid_t26_3, encoder_add_t25_2, d_encoder_mul_t26, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 102432, d_encoder_mul_concat_stack + 102464);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t27, encoder_tanh_t26_2, encoder_sigmoid_t26, d_encoder_mul_concat_stack + 102496);
+  float *d_encoder_matmul_weight_hh_t26 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t26_scratch = A + 1681408; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 102400, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t26, d_encoder_matmul_weight_hh_t26_scratch);
+  float *encoder_sigmoid_t25 = (float *)(A + 1665024); /* [32, 32] */
+  float *encoder_tanh_t25_2 = (float *)(A + 1685504); /* [32, 32] */
+  float *encoder_sigmoid_t25_2 = (float *)(A + 1669120); /* [32, 32] */
+  float *encoder_tanh_t25 = (float *)(A + 1677312); /* [32, 32] */
+  float *encoder_sigmoid_t25_3 = (float *)(A + 1673216); /* [32, 32] */
+  float *encoder_add_t24_2 = (float *)(A + 1656832); /* [32, 32] */
+  float *d_encoder_mul_t25 = (float *)(A + 1681408); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t26, encoder_sigmoid_t25, encoder_tanh_t25_2, d_encoder_mul_t26, encoder_sigmoid_t25_2, encoder_tanh_t25, encoder_sigmoid_t25_3, encoder_add_t24_2, d_encoder_mul_t25, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 98336, d_encoder_mul_concat_stack + 98368);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t26, encoder_tanh_t25_2, encoder_sigmoid_t25, d_encoder_mul_concat_stack + 98400);
+  float *d_encoder_matmul_weight_hh_t25 = (float *)(A + 1656832); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t25_scratch = A + 1685504; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 98304, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t25, d_encoder_matmul_weight_hh_t25_scratch);
+  float *encoder_sigmoid_t24 = (float *)(A + 1640448); /* [32, 32] */
+  float *encoder_tanh_t24_2 = (float *)(A + 1660928); /* [32, 32] */
+  float *encoder_sigmoid_t24_2 = (float *)(A + 1644544); /* [32, 32] */
+  float *encoder_tanh_t24 = (float *)(A + 1652736); /* [32, 32] */
+  float *encoder_sigmoid_t24_3 = (float *)(A + 1648640); /* [32, 32] */
+  float *encoder_add_t23_2 = (float *)(A + 1632256); /* [32, 32] */
+  float *d_encoder_mul_t24 = (float *)(A + 1685504); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t25, encoder_sigmoid_t24, encoder_tanh_t24_2, d_encoder_mul_t25, encoder_sigmoid_t24_2, encoder_tanh_t24, encoder_sigmoid_t24_3, encoder_add_t23_2, d_encoder_mul_t24, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 94240, d_encoder_mul_concat_stack + 94272);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t25, encoder_tanh_t24_2, encoder_sigmoid_t24, d_encoder_mul_concat_stack + 94304);
+  float *d_encoder_matmul_weight_hh_t24 = (float *)(A + 1632256); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t24_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 94208, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t24, d_encoder_matmul_weight_hh_t24_scratch);
+  float *encoder_sigmoid_t23 = (float *)(A + 1615872); /* [32, 32] */
+  float *encoder_tanh_t23_2 = (float *)(A + 1636352); /* [32, 32] */
+  float *encoder_sigmoid_t23_2 = (float *)(A + 1619968); /* [32, 32] */
+  float *encoder_tanh_t23 = (float *)(A + 1628160); /* [32, 32] */
+  float *encoder_sigmoid_t23_3 = (float *)(A + 1624064); /* [32, 32] */
+  float *encoder_add_t22_2 = (float *)(A + 1607680); /* [32, 32] */
+  float *d_encoder_mul_t23 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t24, encoder_sigmoid_t23, encoder_tanh_t23_2, d_encoder_mul_t24, encoder_sigmoid_t23_2, encoder_tanh_t23, encoder_sigmoid_t23_3, encoder_add_t22_2, d_encoder_mul_t23, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 90144, d_encoder_mul_concat_stack + 90176);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t24, encoder_tanh_t23_2, encoder_sigmoid_t23, d_encoder_mul_concat_stack + 90208);
+  float *d_encoder_matmul_weight_hh_t23 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t23_scratch = A + 1607680; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 90112, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t23, d_encoder_matmul_weight_hh_t23_scratch);
+  float *encoder_sigmoid_t22 = (float *)(A + 1591296); /* [32, 32] */
+  float *encoder_tanh_t22_2 = (float *)(A + 1611776); /* [32, 32] */
+  float *encoder_sigmoid_t22_2 = (float *)(A + 1595392); /* [32, 32] */
+  float *encoder_tanh_t22 = (float *)(A + 1603584); /* [32, 32] */
+  float *encoder_sigmoid_t22_3 = (float *)(A + 1599488); /* [32, 32] */
+  float *encoder_add_t21_2 = (float *)(A + 1583104); /* [32, 32] */
+  float *d_encoder_mul_t22 = (float *)(A + 1607680); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t23, encoder_sigmoid_t22, encoder_tanh_t22_2, d_encoder_mul_t23, encoder_sigmoid_t22_2, encoder_tanh_t22, encoder_sigmoid_t22_3, encoder_add_t21_2, d_encoder_mul_t22, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 86048, d_encoder_mul_concat_stack + 86080);
 }
 
 static void sine_seq2seq_train_step_8(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t31 = (float *)(A + 2247936); /* [32, 32] */
-  float *encoder_tanh_t30_2 = (float *)(A + 1824768); /* [32, 32] */
-  float *encoder_sigmoid_t30 = (float *)(A + 1779712); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t31, encoder_tanh_t30_2, encoder_sigmoid_t30, d_encoder_mul_concat_stack + 118880);
-  float *d_encoder_matmul_weight_hh_t30 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t30_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 118784, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t30, d_encoder_matmul_weight_hh_t30_scratch);
-  float *encoder_sigmoid_t29 = (float *)(A + 1755136); /* [32, 32] */
-  float *encoder_tanh_t29_2 = (float *)(A + 1800192); /* [32, 32] */
-  float *d_encoder_mul_t30 = (float *)(A + 2264320); /* [32, 32] */
-  float *encoder_sigmoid_t29_2 = (float *)(A + 1759232); /* [32, 32] */
-  float *encoder_tanh_t29 = (float *)(A + 1767424); /* [32, 32] */
-  float *encoder_sigmoid_t29_3 = (float *)(A + 1763328); /* [32, 32] */
-  float *encoder_add_t28_2 = (float *)(A + 1771520); /* [32, 32] */
-  float *d_encoder_mul_t29 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t30, encoder_sigmoid_t29, encoder_tanh_t29_2, d_encoder_mul_t30, encoder_sigmoid_t29_2, encoder_tanh_t29, encoder_sigmoid_t29_3, encoder_add_t28_2, d_encoder_mul_t29, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 114720, d_encoder_mul_concat_stack + 114752);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t30, encoder_tanh_t29_2, encoder_sigmoid_t29, d_encoder_mul_concat_stack + 114784);
-  float *d_encoder_matmul_weight_hh_t29 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t29_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 114688, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t29, d_encoder_matmul_weight_hh_t29_scratch);
-  float *encoder_sigmoid_t28 = (float *)(A + 1730560); /* [32, 32] */
-  float *encoder_tanh_t28_2 = (float *)(A + 1775616); /* [32, 32] */
-  float *encoder_sigmoid_t28_2 = (float *)(A + 1734656); /* [32, 32] */
-  float *encoder_tanh_t28 = (float *)(A + 1742848); /* [32, 32] */
-  float *encoder_sigmoid_t28_3 = (float *)(A + 1738752); /* [32, 32] */
-  float *encoder_add_t27_2 = (float *)(A + 1746944); /* [32, 32] */
-  float *d_encoder_mul_t28 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t29, encoder_sigmoid_t28, encoder_tanh_t28_2, d_encoder_mul_t29, encoder_sigmoid_t28_2, encoder_tanh_t28, encoder_sigmoid_t28_3, encoder_add_t27_2, d_encoder_mul_t28, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 110624, d_encoder_mul_concat_stack + 110656);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t29, encoder_tanh_t28_2, encoder_sigmoid_t28, d_encoder_mul_concat_stack + 110688);
-  float *d_encoder_matmul_weight_hh_t28 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t28_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 110592, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t28, d_encoder_matmul_weight_hh_t28_scratch);
-  float *encoder_sigmoid_t27 = (float *)(A + 1705984); /* [32, 32] */
-  float *encoder_tanh_t27_2 = (float *)(A + 1751040); /* [32, 32] */
-  float *encoder_sigmoid_t27_2 = (float *)(A + 1710080); /* [32, 32] */
-  float *encoder_tanh_t27 = (float *)(A + 1718272); /* [32, 32] */
-  float *encoder_sigmoid_t27_3 = (float *)(A + 1714176); /* [32, 32] */
-  float *encoder_add_t26_2 = (float *)(A + 1722368); /* [32, 32] */
-  float *d_encoder_mul_t27 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t28, encoder_sigmoid_t27, encoder_tanh_t27_2, d_encoder_mul_t28, encoder_sigmoid_t27_2, encoder_tanh_t27, encoder_sigmoid_t27_3, encoder_add_t26_2, d_encoder_mul_t27, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 106528, d_encoder_mul_concat_stack + 106560);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t28, encoder_tanh_t27_2, encoder_sigmoid_t27, d_encoder_mul_concat_stack + 106592);
-  float *d_encoder_matmul_weight_hh_t27 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t27_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 106496, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t27, d_encoder_matmul_weight_hh_t27_scratch);
-  float *encoder_sigmoid_t26 = (float *)(A + 1681408); /* [32, 32] */
-  float *encoder_tanh_t26_2 = (float *)(A + 1726464); /* [32, 32] */
-  float *encoder_sigmoid_t26_2 = (float *)(A + 1685504); /* [32, 32] */
-  float *encoder_tanh_t26 = (float *)(A + 1693696); /* [32, 32] */
-  float *encoder_sigmoid_t26_3 = (float *)(A + 1689600); /* [32, 32] */
-  float *encoder_add_t25_2 = (float *)(A + 1697792); /* [32, 32] */
-  float *d_encoder_mul_t26 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t27, encoder_sigmoid_t26, encoder_tanh_t26_2, d_encoder_mul_t27, encoder_sigmoid_t26_2, encoder_tanh_t26, encoder_sigmoid_t26_3, encoder_add_t25_2, d_encoder_mul_t26, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 102432, d_encoder_mul_concat_stack + 102464);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t27, encoder_tanh_t26_2, encoder_sigmoid_t26, d_encoder_mul_concat_stack + 102496);
-  float *d_encoder_matmul_weight_hh_t26 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t26_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 102400, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t26, d_encoder_matmul_weight_hh_t26_scratch);
-  float *encoder_sigmoid_t25 = (float *)(A + 1656832); /* [32, 32] */
-  float *encoder_tanh_t25_2 = (float *)(A + 1701888); /* [32, 32] */
-  float *encoder_sigmoid_t25_2 = (float *)(A + 1660928); /* [32, 32] */
-  float *encoder_tanh_t25 = (float *)(A + 1669120); /* [32, 32] */
-  float *encoder_sigmoid_t25_3 = (float *)(A + 1665024); /* [32, 32] */
-  float *encoder_add_t24_2 = (float *)(A + 1673216); /* [32, 32] */
-  float *d_encoder_mul_t25 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t26, encoder_sigmoid_t25, encoder_tanh_t25_2, d_encoder_mul_t26, encoder_sigmoid_t25_2, encoder_tanh_t25, encoder_sigmoid_t25_3, encoder_add_t24_2, d_encoder_mul_t25, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 98336, d_encoder_mul_concat_stack + 98368);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t26, encoder_tanh_t25_2, encoder_sigmoid_t25, d_encoder_mul_concat_stack + 98400);
-  float *d_encoder_matmul_weight_hh_t25 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t25_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 98304, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t25, d_encoder_matmul_weight_hh_t25_scratch);
-  float *encoder_sigmoid_t24 = (float *)(A + 1632256); /* [32, 32] */
-  float *encoder_tanh_t24_2 = (float *)(A + 1677312); /* [32, 32] */
-  float *encoder_sigmoid_t24_2 = (float *)(A + 1636352); /* [32, 32] */
-  float *encoder_tanh_t24 = (float *)(A + 1644544); /* [32, 32] */
-  float *encoder_sigmoid_t24_3 = (float *)(A + 1640448); /* [32, 32] */
-  float *encoder_add_t23_2 = (float *)(A + 1648640); /* [32, 32] */
-  float *d_encoder_mul_t24 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t25, encoder_sigmoid_t24, encoder_tanh_t24_2, d_encoder_mul_t25, encoder_sigmoid_t24_2, encoder_tanh_t24, encoder_sigmoid_t24_3, encoder_add_t23_2, d_encoder_mul_t24, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 94240, d_encoder_mul_concat_stack + 94272);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t25, encoder_tanh_t24_2, encoder_sigmoid_t24, d_encoder_mul_concat_stack + 94304);
-  float *d_encoder_matmul_weight_hh_t24 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t24_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 94208, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t24, d_encoder_matmul_weight_hh_t24_scratch);
-  float *encoder_sigmoid_t23 = (float *)(A + 1607680); /* [32, 32] */
-  float *encoder_tanh_t23_2 = (float *)(A + 1652736); /* [32, 32] */
-  float *encoder_sigmoid_t23_2 = (float *)(A + 1611776); /* [32, 32] */
-  float *encoder_tanh_t23 = (float *)(A + 1619968); /* [32, 32] */
-  float *encoder_sigmoid_t23_3 = (float *)(A + 1615872); /* [32, 32] */
-  float *encoder_add_t22_2 = (float *)(A + 1624064); /* [32, 32] */
-  float *d_encoder_mul_t23 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t24, encoder_sigmoid_t23, encoder_tanh_t23_2, d_encoder_mul_t24, encoder_sigmoid_t23_2, encoder_tanh_t23, encoder_sigmoid_t23_3, encoder_add_t22_2, d_encoder_mul_t23, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 90144, d_encoder_mul_concat_stack + 90176);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t24, encoder_tanh_t23_2, encoder_sigmoid_t23, d_encoder_mul_concat_stack + 90208);
-  float *d_encoder_matmul_weight_hh_t23 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t23_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 90112, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t23, d_encoder_matmul_weight_hh_t23_scratch);
-  float *encoder_sigmoid_t22 = (float *)(A + 1583104); /* [32, 32] */
-  float *encoder_tanh_t22_2 = (float *)(A + 1628160); /* [32, 32] */
-  float *encoder_sigmoid_t22_2 = (float *)(A + 1587200); /* [32, 32] */
-  float *encoder_tanh_t22 = (float *)(A + 1595392); /* [32, 32] */
-  float *encoder_sigmoid_t22_3 = (float *)(A + 1591296); /* [32, 32] */
-  float *encoder_add_t21_2 = (float *)(A + 1599488); /* [32, 32] */
-  float *d_encoder_mul_t22 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t23, encoder_sigmoid_t22, encoder_tanh_t22_2, d_encoder_mul_t23, encoder_sigmoid_t22_2, encoder_tanh_t22, encoder_sigmoid_t22_3, encoder_add_t21_2, d_encoder_mul_t22, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 86048, d_encoder_mul_concat_stack + 86080);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t23, encoder_tanh_t22_2, encoder_sigmoid_t22, d_encoder_mul_concat_stack + 86112);
-  float *d_encoder_matmul_weight_hh_t22 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t22_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 86016, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t22, d_encoder_matmul_weight_hh_t22_scratch);
-  float *encoder_sigmoid_t21 = (float *)(A + 1558528); /* [32, 32] */
-  float *encoder_tanh_t21_2 = (float *)(A + 1603584); /* [32, 32] */
-  float *encoder_sigmoid_t21_2 = (float *)(A + 1562624); /* [32, 32] */
-  float *encoder_tanh_t21 = (float *)(A + 1570816); /* [32, 32] */
-  float *encoder_sigmoid_t21_3 = (float *)(A + 1566720); /* [32, 32] */
-  float *encoder_add_t20_2 = (float *)(A + 1574912); /* [32, 32] */
-  float *d_encoder_mul_t21 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t22, encoder_sigmoid_t21, encoder_tanh_t21_2, d_encoder_mul_t22, encoder_sigmoid_t21_2, encoder_tanh_t21, encoder_sigmoid_t21_3, encoder_add_t20_2, d_encoder_mul_t21, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 81952, d_encoder_mul_concat_stack + 81984);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t22, encoder_tanh_t21_2, encoder_sigmoid_t21, d_encoder_mul_concat_stack + 82016);
-  float *d_encoder_matmul_weight_hh_t21 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t21_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 81920, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t21, d_encoder_matmul_weight_hh_t21_scratch);
-  float *encoder_sigmoid_t20 = (float *)(A + 1533952); /* [32, 32] */
-  float *encoder_tanh_t20_2 = (float *)(A + 1579008); /* [32, 32] */
-  float *encoder_sigmoid_t20_2 = (float *)(A + 1538048); /* [32, 32] */
-  float *encoder_tanh_t20 = (float *)(A + 1546240); /* [32, 32] */
-  float *encoder_sigmoid_t20_3 = (float *)(A + 1542144); /* [32, 32] */
-  float *encoder_add_t19_2 = (float *)(A + 1550336); /* [32, 32] */
-  float *d_encoder_mul_t20 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t21, encoder_sigmoid_t20, encoder_tanh_t20_2, d_encoder_mul_t21, encoder_sigmoid_t20_2, encoder_tanh_t20, encoder_sigmoid_t20_3, encoder_add_t19_2, d_encoder_mul_t20, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 77856, d_encoder_mul_concat_stack + 77888);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t21, encoder_tanh_t20_2, encoder_sigmoid_t20, d_encoder_mul_concat_stack + 77920);
-  float *d_encoder_matmul_weight_hh_t20 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t20_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 77824, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t20, d_encoder_matmul_weight_hh_t20_scratch);
-  float *encoder_sigmoid_t19 = (float *)(A + 1509376); /* [32, 32] */
-  float *encoder_tanh_t19_2 = (float *)(A + 1554432); /* [32, 32] */
-  float *encoder_sigmoid_t19_2 = (float *)(A + 1513472); /* [32, 32] */
-  float *encoder_tanh_t19 = (float *)(A + 1521664); /* [32, 32] */
-  float *encoder_sigmoid_t19_3 = (float *)(A + 1517568); /* [32, 32] */
-  float *encoder_add_t18_2 = (float *)(A + 1525760); /* [32, 32] */
-  float *d_encoder_mul_t19 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t20, encoder_sigmoid_t19, encoder_tanh_t19_2, d_encoder_mul_t20, encoder_sigmoid_t19_2, encoder_tanh_t19, encoder_sigmoid_t19_3, encoder_add_t18_2, d_encoder_mul_t19, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 73760, d_encoder_mul_concat_stack + 73792);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t20, encoder_tanh_t19_2, encoder_sigmoid_t19, d_encoder_mul_concat_stack + 73824);
-  float *d_encoder_matmul_weight_hh_t19 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t19_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 73728, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t19, d_encoder_matmul_weight_hh_t19_scratch);
-  float *encoder_sigmoid_t18 = (float *)(A + 1484800); /* [32, 32] */
-  float *encoder_tanh_t18_2 = (float *)(A + 1529856); /* [32, 32] */
-  float *encoder_sigmoid_t18_2 = (float *)(A + 1488896); /* [32, 32] */
-  float *encoder_tanh_t18 = (float *)(A + 1497088); /* [32, 32] */
-  float *encoder_sigmoid_t18_3 = (float *)(A + 1492992); /* [32, 32] */
-  float *encoder_add_t17_2 = (float *)(A + 1501184); /* [32, 32] */
-  float *d_encoder_mul_t18 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t19, encoder_sigmoid_t18, encoder_tanh_t18_2, d_encoder_mul_t19, encoder_sigmoid_t18_2, encoder_tanh_t18, encoder_sigmoid_t18_3, encoder_add_t17_2, d_encoder_mul_t18, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 69664, d_encoder_mul_concat_stack + 69696);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t19, encoder_tanh_t18_2, encoder_sigmoid_t18, d_encoder_mul_concat_stack + 69728);
-  float *d_encoder_matmul_weight_hh_t18 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t18_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 69632, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t18, d_encoder_matmul_weight_hh_t18_scratch);
-  float *encoder_sigmoid_t17 = (float *)(A + 1460224); /* [32, 32] */
-  float *encoder_tanh_t17_2 = (float *)(A + 1505280); /* [32, 32] */
-  float *encoder_sigmoid_t17_2 = (float *)(A + 1464320); /* [32, 32] */
-  float *encoder_tanh_t17 = (float *)(A + 1472512); /* [32, 32] */
-  float *encoder_sigmoid_t17_3 = (float *)(A + 1468416); /* [32, 32] */
-  float *encoder_add_t16_2 = (float *)(A + 1476608); /* [32, 32] */
-  float *d_encoder_mul_t17 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t18, encoder_sigmoid_t17, encoder_tanh_t17_2, d_encoder_mul_t18, encoder_sigmoid_t17_2, encoder_tanh_t17, encoder_sigmoid_t17_3, encoder_add_t16_2, d_encoder_mul_t17, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 65568, d_encoder_mul_concat_stack + 65600);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t18, encoder_tanh_t17_2, encoder_sigmoid_t17, d_encoder_mul_concat_stack + 65632);
-  float *d_encoder_matmul_weight_hh_t17 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t17_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 65536, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t17, d_encoder_matmul_weight_hh_t17_scratch);
-  float *encoder_sigmoid_t16 = (float *)(A + 1435648); /* [32, 32] */
-  float *encoder_tanh_t16_2 = (float *)(A + 1480704); /* [32, 32] */
-  float *encoder_sigmoid_t16_2 = (float *)(A + 1439744); /* [32, 32] */
-  float *encoder_tanh_t16 = (float *)(A + 1447936); /* [32, 32] */
-  float *encoder_sigmoid_t16_3 = (float *)(A + 1443840); /* [32, 32] */
-  float *encoder_add_t15_2 = (float *)(A + 1452032); /* [32, 32] */
-  float *d_encoder_mul_t16 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t17, encoder_sigmoid_t16, encoder_tanh_t16_2, d_encoder_mul_t17, encoder_sigmoid_t16_2, encoder_tanh_t16, encoder_sigmoid_t16_3, encoder_add_t15_2, d_encoder_mul_t16, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 61472, d_encoder_mul_concat_stack + 61504);
+  float *d_encoder_matmul_weight_hh_t23 = (float *)(A + 4096); /* [32, 32] */
+  float *encoder_tanh_t22_2 = (float *)(A + 1611776); /* [32, 32] */
+  float *encoder_sigmoid_t22 = (float *)(A + 1591296); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2254848); /* [49, 32, 128] */
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t23, encoder_tanh_t22_2, encoder_sigmoid_t22, d_encoder_mul_concat_stack + 86112);
+  float *d_encoder_matmul_weight_hh_t22 = (float *)(A + 1583104); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t22_scratch = A + 1611776; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 86016, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t22, d_encoder_matmul_weight_hh_t22_scratch);
+  float *encoder_sigmoid_t21 = (float *)(A + 1566720); /* [32, 32] */
+  float *encoder_tanh_t21_2 = (float *)(A + 1587200); /* [32, 32] */
+  float *d_encoder_mul_t22 = (float *)(A + 1607680); /* [32, 32] */
+  float *encoder_sigmoid_t21_2 = (float *)(A + 1570816); /* [32, 32] */
+  float *encoder_tanh_t21 = (float *)(A + 1579008); /* [32, 32] */
+  float *encoder_sigmoid_t21_3 = (float *)(A + 1574912); /* [32, 32] */
+  float *encoder_add_t20_2 = (float *)(A + 1558528); /* [32, 32] */
+  float *d_encoder_mul_t21 = (float *)(A + 1611776); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t22, encoder_sigmoid_t21, encoder_tanh_t21_2, d_encoder_mul_t22, encoder_sigmoid_t21_2, encoder_tanh_t21, encoder_sigmoid_t21_3, encoder_add_t20_2, d_encoder_mul_t21, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 81952, d_encoder_mul_concat_stack + 81984);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t22, encoder_tanh_t21_2, encoder_sigmoid_t21, d_encoder_mul_concat_stack + 82016);
+  float *d_encoder_matmul_weight_hh_t21 = (float *)(A + 1558528); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t21_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 81920, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t21, d_encoder_matmul_weight_hh_t21_scratch);
+  float *encoder_sigmoid_t20 = (float *)(A + 1542144); /* [32, 32] */
+  float *encoder_tanh_t20_2 = (float *)(A + 1562624); /* [32, 32] */
+  float *encoder_sigmoid_t20_2 = (float *)(A + 1546240); /* [32, 32] */
+  float *encoder_tanh_t20 = (float *)(A + 1554432); /* [32, 32] */
+  float *encoder_sigmoid_t20_3 = (float *)(A + 1550336); /* [32, 32] */
+  float *encoder_add_t19_2 = (float *)(A + 1533952); /* [32, 32] */
+  float *d_encoder_mul_t20 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t21, encoder_sigmoid_t20, encoder_tanh_t20_2, d_encoder_mul_t21, encoder_sigmoid_t20_2, encoder_tanh_t20, encoder_sigmoid_t20_3, encoder_add_t19_2, d_encoder_mul_t20, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 77856, d_encoder_mul_concat_stack + 77888);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t21, encoder_tanh_t20_2, encoder_sigmoid_t20, d_encoder_mul_concat_stack + 77920);
+  float *d_encoder_matmul_weight_hh_t20 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t20_scratch = A + 1533952; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 77824, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t20, d_encoder_matmul_weight_hh_t20_scratch);
+  float *encoder_sigmoid_t19 = (float *)(A + 1517568); /* [32, 32] */
+  float *encoder_tanh_t19_2 = (float *)(A + 1538048); /* [32, 32] */
+  float *encoder_sigmoid_t19_2 = (float *)(A + 1521664); /* [32, 32] */
+  float *encoder_tanh_t19 = (float *)(A + 1529856); /* [32, 32] */
+  float *encoder_sigmoid_t19_3 = (float *)(A + 1525760); /* [32, 32] */
+  float *encoder_add_t18_2 = (float *)(A + 1509376); /* [32, 32] */
+  float *d_encoder_mul_t19 = (float *)(A + 1533952); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t20, encoder_sigmoid_t19, encoder_tanh_t19_2, d_encoder_mul_t20, encoder_sigmoid_t19_2, encoder_tanh_t19, encoder_sigmoid_t19_3, encoder_add_t18_2, d_encoder_mul_t19, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 73760, d_encoder_mul_concat_stack + 73792);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t20, encoder_tanh_t19_2, encoder_sigmoid_t19, d_encoder_mul_concat_stack + 73824);
+  float *d_encoder_matmul_weight_hh_t19 = (float *)(A + 1509376); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t19_scratch = A + 1538048; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 73728, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t19, d_encoder_matmul_weight_hh_t19_scratch);
+  float *encoder_sigmoid_t18 = (float *)(A + 1492992); /* [32, 32] */
+  float *encoder_tanh_t18_2 = (float *)(A + 1513472); /* [32, 32] */
+  float *encoder_sigmoid_t18_2 = (float *)(A + 1497088); /* [32, 32] */
+  float *encoder_tanh_t18 = (float *)(A + 1505280); /* [32, 32] */
+  float *encoder_sigmoid_t18_3 = (float *)(A + 1501184); /* [32, 32] */
+  float *encoder_add_t17_2 = (float *)(A + 1484800); /* [32, 32] */
+  float *d_encoder_mul_t18 = (float *)(A + 1538048); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t19, encoder_sigmoid_t18, encoder_tanh_t18_2, d_encoder_mul_t19, encoder_sigmoid_t18_2, encoder_tanh_t18, encoder_sigmoid_t18_3, encoder_add_t17_2, d_encoder_mul_t18, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 69664, d_encoder_mul_concat_stack + 69696);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t19, encoder_tanh_t18_2, encoder_sigmoid_t18, d_encoder_mul_concat_stack + 69728);
+  float *d_encoder_matmul_weight_hh_t18 = (float *)(A + 1484800); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t18_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 69632, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t18, d_encoder_matmul_weight_hh_t18_scratch);
+  float *encoder_sigmoid_t17 = (float *)(A + 1468416); /* [32, 32] */
+  float *encoder_tanh_t17_2 = (float *)(A + 1488896); /* [32, 32] */
+  float *encoder_sigmoid_t17_2 = (float *)(A + 1472512); /* [32, 32] */
+  float *encoder_tanh_t17 = (float *)(A + 1480704); /* [32, 32] */
+  float *encoder_sigmoid_t17_3 = (float *)(A + 1476608); /* [32, 32] */
+  float *encoder_add_t16_2 = (float *)(A + 1460224); /* [32, 32] */
+  float *d_encoder_mul_t17 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t18, encoder_sigmoid_t17, encoder_tanh_t17_2, d_encoder_mul_t18, encoder_sigmoid_t17_2, encoder_tanh_t17, encoder_sigmoid_t17_3, encoder_add_t16_2, d_encoder_mul_t17, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 65568, d_encoder_mul_concat_stack + 65600);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t18, encoder_tanh_t17_2, encoder_sigmoid_t17, d_encoder_mul_concat_stack + 65632);
+  float *d_encoder_matmul_weight_hh_t17 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t17_scratch = A + 1460224; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 65536, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t17, d_encoder_matmul_weight_hh_t17_scratch);
+  float *encoder_sigmoid_t16 = (float *)(A + 1443840); /* [32, 32] */
+  float *encoder_tanh_t16_2 = (float *)(A + 1464320); /* [32, 32] */
+  float *encoder_sigmoid_t16_2 = (float *)(A + 1447936); /* [32, 32] */
+  float *encoder_tanh_t16 = (float *)(A + 1456128); /* [32, 32] */
+  float *encoder_sigmoid_t16_3 = (float *)(A + 1452032); /* [32, 32] */
+  float *encoder_add_t15_2 = (float *)(A + 1435648); /* [32, 32] */
+  float *d_encoder_mul_t16 = (float *)(A + 1460224); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t17, encoder_sigmoid_t16, encoder_tanh_t16_2, d_encoder_mul_t17, encoder_sigmoid_t16_2, encoder_tanh_t16, encoder_sigmoid_t16_3, encoder_add_t15_2, d_encoder_mul_t16, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 61472, d_encoder_mul_concat_stack + 61504);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t17, encoder_tanh_t16_2, encoder_sigmoid_t16, d_encoder_mul_concat_stack + 61536);
+  float *d_encoder_matmul_weight_hh_t16 = (float *)(A + 1435648); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t16_scratch = A + 1464320; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 61440, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t16, d_encoder_matmul_weight_hh_t16_scratch);
+  float *encoder_sigmoid_t15 = (float *)(A + 1419264); /* [32, 32] */
+  float *encoder_tanh_t15_2 = (float *)(A + 1439744); /* [32, 32] */
+  float *encoder_sigmoid_t15_2 = (float *)(A + 1423360); /* [32, 32] */
+  float *encoder_tanh_t15 = (float *)(A + 1431552); /* [32, 32] */
+  float *encoder_sigmoid_t15_3 = (float *)(A + 1427456); /* [32, 32] */
+  float *encoder_add_t14_2 = (float *)(A + 1411072); /* [32, 32] */
+  float *d_encoder_mul_t15 = (float *)(A + 1464320); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t16, encoder_sigmoid_t15, encoder_tanh_t15_2, d_encoder_mul_t16, encoder_sigmoid_t15_2, encoder_tanh_t15, encoder_sigmoid_t15_3, encoder_add_t14_2, d_encoder_mul_t15, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 57376, d_encoder_mul_concat_stack + 57408);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t16, encoder_tanh_t15_2, encoder_sigmoid_t15, d_encoder_mul_concat_stack + 57440);
+  float *d_encoder_matmul_weight_hh_t15 = (float *)(A + 1411072); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t15_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 57344, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t15, d_encoder_matmul_weight_hh_t15_scratch);
+  float *encoder_sigmoid_t14 = (float *)(A + 1394688); /* [32, 32] */
+  float *encoder_tanh_t14_2 = (float *)(A + 1415168); /* [32, 32] */
+  float *encoder_sigmoid_t14_2 = (float *)(A + 1398784); /* [32, 32] */
+  float *encoder_tanh_t14 = (float *)(A + 1406976); /* [32, 32] */
+  float *encoder_sigmoid_t14_3 = (float *)(A + 1402880); /* [32, 32] */
+  float *encoder_add_t13_2 = (float *)(A + 1386496); /* [32, 32] */
+  float *d_encoder_mul_t14 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t15, encoder_sigmoid_t14, encoder_tanh_t14_2, d_encoder_mul_t15, encoder_sigmoid_t14_2, encoder_tanh_t14, encoder_sigmoid_t14_3, encoder_add_t13_2, d_encoder_mul_t14, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 53280, d_encoder_mul_concat_stack + 53312);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t15, encoder_tanh_t14_2, encoder_sigmoid_t14, d_encoder_mul_concat_stack + 53344);
+  float *d_encoder_matmul_weight_hh_t14 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t14_scratch = A + 1386496; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 53248, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t14, d_encoder_matmul_weight_hh_t14_scratch);
+  float *encoder_sigmoid_t13 = (float *)(A + 1370112); /* [32, 32] */
+  float *encoder_tanh_t13_2 = (float *)(A + 1390592); /* [32, 32] */
+  float *encoder_sigmoid_t13_2 = (float *)(A + 1374208); /* [32, 32] */
+  float *encoder_tanh_t13 = (float *)(A + 1382400); /* [32, 32] */
+  float *encoder_sigmoid_t13_3 = (float *)(A + 1378304); /* [32, 32] */
+  float *encoder_add_t12_2 = (float *)(A + 1361920); /* [32, 32] */
+  float *d_encoder_mul_t13 = (float *)(A + 1386496); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t14, encoder_sigmoid_t13, encoder_tanh_t13_2, d_encoder_mul_t14, encoder_sigmoid_t13_2, encoder_tanh_t13, encoder_sigmoid_t13_3, encoder_add_t12_2, d_encoder_mul_t13, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 49184, d_encoder_mul_concat_stack + 49216);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t14, encoder_tanh_t13_2, encoder_sigmoid_t13, d_encoder_mul_concat_stack + 49248);
+  float *d_encoder_matmul_weight_hh_t13 = (float *)(A + 1361920); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t13_scratch = A + 1390592; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 49152, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t13, d_encoder_matmul_weight_hh_t13_scratch);
+  float *encoder_sigmoid_t12 = (float *)(A + 1345536); /* [32, 32] */
+  float *encoder_tanh_t12_2 = (float *)(A + 1366016); /* [32, 32] */
+  float *encoder_sigmoid_t12_2 = (float *)(A + 1349632); /* [32, 32] */
+  float *encoder_tanh_t12 = (float *)(A + 1357824); /* [32, 32] */
+  float *encoder_sigmoid_t12_3 = (float *)(A + 1353728); /* [32, 32] */
+  float *encoder_add_t11_2 = (float *)(A + 1337344); /* [32, 32] */
+  float *d_encoder_mul_t12 = (float *)(A + 1390592); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t13, encoder_sigmoid_t12, encoder_tanh_t12_2, d_encoder_mul_t13, encoder_sigmoid_t12_2, encoder_tanh_t12, encoder_sigmoid_t12_3, encoder_add_t11_2, d_encoder_mul_t12, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 45088, d_encoder_mul_concat_stack + 45120);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t13, encoder_tanh_t12_2, encoder_sigmoid_t12, d_encoder_mul_concat_stack + 45152);
+  float *d_encoder_matmul_weight_hh_t12 = (float *)(A + 1337344); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t12_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 45056, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t12, d_encoder_matmul_weight_hh_t12_scratch);
+  float *encoder_sigmoid_t11 = (float *)(A + 1320960); /* [32, 32] */
+  float *encoder_tanh_t11_2 = (float *)(A + 1341440); /* [32, 32] */
+  float *encoder_sigmoid_t11_2 = (float *)(A + 1325056); /* [32, 32] */
+  float *encoder_tanh_t11 = (float *)(A + 1333248); /* [32, 32] */
+  float *encoder_sigmoid_t11_3 = (float *)(A + 1329152); /* [32, 32] */
+  float *encoder_add_t10_2 = (float *)(A + 1312768); /* [32, 32] */
+  float *d_encoder_mul_t11 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t12, encoder_sigmoid_t11, encoder_tanh_t11_2, d_encoder_mul_t12, encoder_sigmoid_t11_2, encoder_tanh_t11, encoder_sigmoid_t11_3, encoder_add_t10_2, d_encoder_mul_t11, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 40992, d_encoder_mul_concat_stack + 41024);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t12, encoder_tanh_t11_2, encoder_sigmoid_t11, d_encoder_mul_concat_stack + 41056);
+  float *d_encoder_matmul_weight_hh_t11 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t11_scratch = A + 1312768; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 40960, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t11, d_encoder_matmul_weight_hh_t11_scratch);
+  float *encoder_sigmoid_t10 = (float *)(A + 1296384); /* [32, 32] */
+  float *encoder_tanh_t10_2 = (float *)(A + 1316864); /* [32, 32] */
+  float *encoder_sigmoid_t10_2 = (float *)(A + 1300480); /* [32, 32] */
+  float *encoder_tanh_t10 = (float *)(A + 1308672); /* [32, 32] */
+  float *encoder_sigmoid_t10_3 = (float *)(A + 1304576); /* [32, 32] */
+  float *encoder_add_t9_2 = (float *)(A + 1288192); /* [32, 32] */
+  float *d_encoder_mul_t10 = (float *)(A + 1312768); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t11, encoder_sigmoid_t10, encoder_tanh_t10_2, d_encoder_mul_t11, encoder_sigmoid_t10_2, encoder_tanh_t10, encoder_sigmoid_t10_3, encoder_add_t9_2, d_encoder_mul_t10, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 36896, d_encoder_mul_concat_stack + 36928);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t11, encoder_tanh_t10_2, encoder_sigmoid_t10, d_encoder_mul_concat_stack + 36960);
+  float *d_encoder_matmul_weight_hh_t10 = (float *)(A + 1288192); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t10_scratch = A + 1316864; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 36864, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t10, d_encoder_matmul_weight_hh_t10_scratch);
+  float *encoder_sigmoid_t9 = (float *)(A + 1271808); /* [32, 32] */
+  float *encoder_tanh_t9_2 = (float *)(A + 1292288); /* [32, 32] */
+  float *encoder_sigmoid_t9_2 = (float *)(A + 1275904); /* [32, 32] */
+  float *encoder_tanh_t9 = (float *)(A + 1284096); /* [32, 32] */
+  float *encoder_sigmoid_t9_3 = (float *)(A + 1280000); /* [32, 32] */
+  float *encoder_add_t8_2 = (float *)(A + 1263616); /* [32, 32] */
+  float *d_encoder_mul_t9 = (float *)(A + 1316864); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t10, encoder_sigmoid_t9, encoder_tanh_t9_2, d_encoder_mul_t10, encoder_sigmoid_t9_2, encoder_tanh_t9, encoder_sigmoid_t9_3, encoder_add_t8_2, d_encoder_mul_t9, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 32800, d_encoder_mul_concat_stack + 32832);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t10, encoder_tanh_t9_2, encoder_sigmoid_t9, d_encoder_mul_concat_stack + 32864);
+  float *d_encoder_matmul_weight_hh_t9 = (float *)(A + 1263616); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t9_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 32768, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t9, d_encoder_matmul_weight_hh_t9_scratch);
+  float *encoder_sigmoid_t8 = (float *)(A + 1247232); /* [32, 32] */
+  float *encoder_tanh_t8_2 = (float *)(A + 1267712); /* [32, 32] */
+  float *encoder_sigmoid_t8_2 = (float *)(A + 1251328); /* [32, 32] */
+  float *encoder_tanh_t8 = (float *)(A + 1259520); /* [32, 32] */
+  float *encoder_sigmoid_t8_3 = (float *)(A + 1255424); /* [32, 32] */
+  float *encoder_add_t7_2 = (float *)(A + 1239040); /* [32, 32] */
+  float *d_encoder_mul_t8 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t9, encoder_sigmoid_t8, encoder_tanh_t8_2, d_encoder_mul_t9, encoder_sigmoid_t8_2, encoder_tanh_t8, encoder_sigmoid_t8_3, encoder_add_t7_2, d_encoder_mul_t8, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 28704, d_encoder_mul_concat_stack + 28736);
 }
 
 static void sine_seq2seq_train_step_9(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t17 = (float *)(A + 2247936); /* [32, 32] */
-  float *encoder_tanh_t16_2 = (float *)(A + 1480704); /* [32, 32] */
-  float *encoder_sigmoid_t16 = (float *)(A + 1435648); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t17, encoder_tanh_t16_2, encoder_sigmoid_t16, d_encoder_mul_concat_stack + 61536);
-  float *d_encoder_matmul_weight_hh_t16 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t16_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 61440, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t16, d_encoder_matmul_weight_hh_t16_scratch);
-  float *encoder_sigmoid_t15 = (float *)(A + 1411072); /* [32, 32] */
-  float *encoder_tanh_t15_2 = (float *)(A + 1456128); /* [32, 32] */
-  float *d_encoder_mul_t16 = (float *)(A + 2264320); /* [32, 32] */
-  float *encoder_sigmoid_t15_2 = (float *)(A + 1415168); /* [32, 32] */
-  float *encoder_tanh_t15 = (float *)(A + 1423360); /* [32, 32] */
-  float *encoder_sigmoid_t15_3 = (float *)(A + 1419264); /* [32, 32] */
-  float *encoder_add_t14_2 = (float *)(A + 1427456); /* [32, 32] */
-  float *d_encoder_mul_t15 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t16, encoder_sigmoid_t15, encoder_tanh_t15_2, d_encoder_mul_t16, encoder_sigmoid_t15_2, encoder_tanh_t15, encoder_sigmoid_t15_3, encoder_add_t14_2, d_encoder_mul_t15, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 57376, d_encoder_mul_concat_stack + 57408);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t16, encoder_tanh_t15_2, encoder_sigmoid_t15, d_encoder_mul_concat_stack + 57440);
-  float *d_encoder_matmul_weight_hh_t15 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t15_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 57344, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t15, d_encoder_matmul_weight_hh_t15_scratch);
-  float *encoder_sigmoid_t14 = (float *)(A + 1386496); /* [32, 32] */
-  float *encoder_tanh_t14_2 = (float *)(A + 1431552); /* [32, 32] */
-  float *encoder_sigmoid_t14_2 = (float *)(A + 1390592); /* [32, 32] */
-  float *encoder_tanh_t14 = (float *)(A + 1398784); /* [32, 32] */
-  float *encoder_sigmoid_t14_3 = (float *)(A + 1394688); /* [32, 32] */
-  float *encoder_add_t13_2 = (float *)(A + 1402880); /* [32, 32] */
-  float *d_encoder_mul_t14 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t15, encoder_sigmoid_t14, encoder_tanh_t14_2, d_encoder_mul_t15, encoder_sigmoid_t14_2, encoder_tanh_t14, encoder_sigmoid_t14_3, encoder_add_t13_2, d_encoder_mul_t14, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 53280, d_encoder_mul_concat_stack + 53312);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t15, encoder_tanh_t14_2, encoder_sigmoid_t14, d_encoder_mul_concat_stack + 53344);
-  float *d_encoder_matmul_weight_hh_t14 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t14_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 53248, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t14, d_encoder_matmul_weight_hh_t14_scratch);
-  float *encoder_sigmoid_t13 = (float *)(A + 1361920); /* [32, 32] */
-  float *encoder_tanh_t13_2 = (float *)(A + 1406976); /* [32, 32] */
-  float *encoder_sigmoid_t13_2 = (float *)(A + 1366016); /* [32, 32] */
-  float *encoder_tanh_t13 = (float *)(A + 1374208); /* [32, 32] */
-  float *encoder_sigmoid_t13_3 = (float *)(A + 1370112); /* [32, 32] */
-  float *encoder_add_t12_2 = (float *)(A + 1378304); /* [32, 32] */
-  float *d_encoder_mul_t13 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t14, encoder_sigmoid_t13, encoder_tanh_t13_2, d_encoder_mul_t14, encoder_sigmoid_t13_2, encoder_tanh_t13, encoder_sigmoid_t13_3, encoder_add_t12_2, d_encoder_mul_t13, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 49184, d_encoder_mul_concat_stack + 49216);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t14, encoder_tanh_t13_2, encoder_sigmoid_t13, d_encoder_mul_concat_stack + 49248);
-  float *d_encoder_matmul_weight_hh_t13 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t13_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 49152, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t13, d_encoder_matmul_weight_hh_t13_scratch);
-  float *encoder_sigmoid_t12 = (float *)(A + 1337344); /* [32, 32] */
-  float *encoder_tanh_t12_2 = (float *)(A + 1382400); /* [32, 32] */
-  float *encoder_sigmoid_t12_2 = (float *)(A + 1341440); /* [32, 32] */
-  float *encoder_tanh_t12 = (float *)(A + 1349632); /* [32, 32] */
-  float *encoder_sigmoid_t12_3 = (float *)(A + 1345536); /* [32, 32] */
-  float *encoder_add_t11_2 = (float *)(A + 1353728); /* [32, 32] */
-  float *d_encoder_mul_t12 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t13, encoder_sigmoid_t12, encoder_tanh_t12_2, d_encoder_mul_t13, encoder_sigmoid_t12_2, encoder_tanh_t12, encoder_sigmoid_t12_3, encoder_add_t11_2, d_encoder_mul_t12, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 45088, d_encoder_mul_concat_stack + 45120);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t13, encoder_tanh_t12_2, encoder_sigmoid_t12, d_encoder_mul_concat_stack + 45152);
-  float *d_encoder_matmul_weight_hh_t12 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t12_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 45056, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t12, d_encoder_matmul_weight_hh_t12_scratch);
-  float *encoder_sigmoid_t11 = (float *)(A + 1312768); /* [32, 32] */
-  float *encoder_tanh_t11_2 = (float *)(A + 1357824); /* [32, 32] */
-  float *encoder_sigmoid_t11_2 = (float *)(A + 1316864); /* [32, 32] */
-  float *encoder_tanh_t11 = (float *)(A + 1325056); /* [32, 32] */
-  float *encoder_sigmoid_t11_3 = (float *)(A + 1320960); /* [32, 32] */
-  float *encoder_add_t10_2 = (float *)(A + 1329152); /* [32, 32] */
-  float *d_encoder_mul_t11 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t12, encoder_sigmoid_t11, encoder_tanh_t11_2, d_encoder_mul_t12, encoder_sigmoid_t11_2, encoder_tanh_t11, encoder_sigmoid_t11_3, encoder_add_t10_2, d_encoder_mul_t11, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 40992, d_encoder_mul_concat_stack + 41024);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t12, encoder_tanh_t11_2, encoder_sigmoid_t11, d_encoder_mul_concat_stack + 41056);
-  float *d_encoder_matmul_weight_hh_t11 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t11_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 40960, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t11, d_encoder_matmul_weight_hh_t11_scratch);
-  float *encoder_sigmoid_t10 = (float *)(A + 1288192); /* [32, 32] */
-  float *encoder_tanh_t10_2 = (float *)(A + 1333248); /* [32, 32] */
-  float *encoder_sigmoid_t10_2 = (float *)(A + 1292288); /* [32, 32] */
-  float *encoder_tanh_t10 = (float *)(A + 1300480); /* [32, 32] */
-  float *encoder_sigmoid_t10_3 = (float *)(A + 1296384); /* [32, 32] */
-  float *encoder_add_t9_2 = (float *)(A + 1304576); /* [32, 32] */
-  float *d_encoder_mul_t10 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t11, encoder_sigmoid_t10, encoder_tanh_t10_2, d_encoder_mul_t11, encoder_sigmoid_t10_2, encoder_tanh_t10, encoder_sigmoid_t10_3, encoder_add_t9_2, d_encoder_mul_t10, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 36896, d_encoder_mul_concat_stack + 36928);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t11, encoder_tanh_t10_2, encoder_sigmoid_t10, d_encoder_mul_concat_stack + 36960);
-  float *d_encoder_matmul_weight_hh_t10 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t10_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 36864, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t10, d_encoder_matmul_weight_hh_t10_scratch);
-  float *encoder_sigmoid_t9 = (float *)(A + 1263616); /* [32, 32] */
-  float *encoder_tanh_t9_2 = (float *)(A + 1308672); /* [32, 32] */
-  float *encoder_sigmoid_t9_2 = (float *)(A + 1267712); /* [32, 32] */
-  float *encoder_tanh_t9 = (float *)(A + 1275904); /* [32, 32] */
-  float *encoder_sigmoid_t9_3 = (float *)(A + 1271808); /* [32, 32] */
-  float *encoder_add_t8_2 = (float *)(A + 1280000); /* [32, 32] */
-  float *d_encoder_mul_t9 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t10, encoder_sigmoid_t9, encoder_tanh_t9_2, d_encoder_mul_t10, encoder_sigmoid_t9_2, encoder_tanh_t9, encoder_sigmoid_t9_3, encoder_add_t8_2, d_encoder_mul_t9, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 32800, d_encoder_mul_concat_stack + 32832);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t10, encoder_tanh_t9_2, encoder_sigmoid_t9, d_encoder_mul_concat_stack + 32864);
-  float *d_encoder_matmul_weight_hh_t9 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t9_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 32768, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t9, d_encoder_matmul_weight_hh_t9_scratch);
-  float *encoder_sigmoid_t8 = (float *)(A + 1239040); /* [32, 32] */
-  float *encoder_tanh_t8_2 = (float *)(A + 1284096); /* [32, 32] */
-  float *encoder_sigmoid_t8_2 = (float *)(A + 1243136); /* [32, 32] */
-  float *encoder_tanh_t8 = (float *)(A + 1251328); /* [32, 32] */
-  float *encoder_sigmoid_t8_3 = (float *)(A + 1247232); /* [32, 32] */
-  float *encoder_add_t7_2 = (float *)(A + 1255424); /* [32, 32] */
-  float *d_encoder_mul_t8 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t9, encoder_sigmoid_t8, encoder_tanh_t8_2, d_encoder_mul_t9, encoder_sigmoid_t8_2, encoder_tanh_t8, encoder_sigmoid_t8_3, encoder_add_t7_2, d_encoder_mul_t8, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 28704, d_encoder_mul_concat_stack + 28736);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t9, encoder_tanh_t8_2, encoder_sigmoid_t8, d_encoder_mul_concat_stack + 28768);
-  float *d_encoder_matmul_weight_hh_t8 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t8_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 28672, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t8, d_encoder_matmul_weight_hh_t8_scratch);
-  float *encoder_sigmoid_t7 = (float *)(A + 1214464); /* [32, 32] */
-  float *encoder_tanh_t7_2 = (float *)(A + 1259520); /* [32, 32] */
-  float *encoder_sigmoid_t7_2 = (float *)(A + 1218560); /* [32, 32] */
-  float *encoder_tanh_t7 = (float *)(A + 1226752); /* [32, 32] */
-  float *encoder_sigmoid_t7_3 = (float *)(A + 1222656); /* [32, 32] */
-  float *encoder_add_t6_2 = (float *)(A + 1230848); /* [32, 32] */
-  float *d_encoder_mul_t7 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t8, encoder_sigmoid_t7, encoder_tanh_t7_2, d_encoder_mul_t8, encoder_sigmoid_t7_2, encoder_tanh_t7, encoder_sigmoid_t7_3, encoder_add_t6_2, d_encoder_mul_t7, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 24608, d_encoder_mul_concat_stack + 24640);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t8, encoder_tanh_t7_2, encoder_sigmoid_t7, d_encoder_mul_concat_stack + 24672);
-  float *d_encoder_matmul_weight_hh_t7 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t7_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 24576, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t7, d_encoder_matmul_weight_hh_t7_scratch);
-  float *encoder_sigmoid_t6 = (float *)(A + 1189888); /* [32, 32] */
-  float *encoder_tanh_t6_2 = (float *)(A + 1234944); /* [32, 32] */
-  float *encoder_sigmoid_t6_2 = (float *)(A + 1193984); /* [32, 32] */
-  float *encoder_tanh_t6 = (float *)(A + 1202176); /* [32, 32] */
-  float *encoder_sigmoid_t6_3 = (float *)(A + 1198080); /* [32, 32] */
-  float *encoder_add_t5_2 = (float *)(A + 1206272); /* [32, 32] */
-  float *d_encoder_mul_t6 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t7, encoder_sigmoid_t6, encoder_tanh_t6_2, d_encoder_mul_t7, encoder_sigmoid_t6_2, encoder_tanh_t6, encoder_sigmoid_t6_3, encoder_add_t5_2, d_encoder_mul_t6, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 20512, d_encoder_mul_concat_stack + 20544);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t7, encoder_tanh_t6_2, encoder_sigmoid_t6, d_encoder_mul_concat_stack + 20576);
-  float *d_encoder_matmul_weight_hh_t6 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t6_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 20480, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t6, d_encoder_matmul_weight_hh_t6_scratch);
-  float *encoder_sigmoid_t5 = (float *)(A + 1165312); /* [32, 32] */
-  float *encoder_tanh_t5_2 = (float *)(A + 1210368); /* [32, 32] */
-  float *encoder_sigmoid_t5_2 = (float *)(A + 1169408); /* [32, 32] */
-  float *encoder_tanh_t5 = (float *)(A + 1177600); /* [32, 32] */
-  float *encoder_sigmoid_t5_3 = (float *)(A + 1173504); /* [32, 32] */
-  float *encoder_add_t4_2 = (float *)(A + 1181696); /* [32, 32] */
-  float *d_encoder_mul_t5 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t6, encoder_sigmoid_t5, encoder_tanh_t5_2, d_encoder_mul_t6, encoder_sigmoid_t5_2, encoder_tanh_t5, encoder_sigmoid_t5_3, encoder_add_t4_2, d_encoder_mul_t5, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 16416, d_encoder_mul_concat_stack + 16448);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t6, encoder_tanh_t5_2, encoder_sigmoid_t5, d_encoder_mul_concat_stack + 16480);
-  float *d_encoder_matmul_weight_hh_t5 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t5_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 16384, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t5, d_encoder_matmul_weight_hh_t5_scratch);
-  float *encoder_sigmoid_t4 = (float *)(A + 1140736); /* [32, 32] */
-  float *encoder_tanh_t4_2 = (float *)(A + 1185792); /* [32, 32] */
-  float *encoder_sigmoid_t4_2 = (float *)(A + 1144832); /* [32, 32] */
-  float *encoder_tanh_t4 = (float *)(A + 1153024); /* [32, 32] */
-  float *encoder_sigmoid_t4_3 = (float *)(A + 1148928); /* [32, 32] */
-  float *encoder_add_t3_2 = (float *)(A + 1157120); /* [32, 32] */
-  float *d_encoder_mul_t4 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t5, encoder_sigmoid_t4, encoder_tanh_t4_2, d_encoder_mul_t5, encoder_sigmoid_t4_2, encoder_tanh_t4, encoder_sigmoid_t4_3, encoder_add_t3_2, d_encoder_mul_t4, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 12320, d_encoder_mul_concat_stack + 12352);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t5, encoder_tanh_t4_2, encoder_sigmoid_t4, d_encoder_mul_concat_stack + 12384);
-  float *d_encoder_matmul_weight_hh_t4 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t4_scratch = A + 2252032; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 12288, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t4, d_encoder_matmul_weight_hh_t4_scratch);
-  float *encoder_sigmoid_t3 = (float *)(A + 1116160); /* [32, 32] */
-  float *encoder_tanh_t3_2 = (float *)(A + 1161216); /* [32, 32] */
-  float *encoder_sigmoid_t3_2 = (float *)(A + 1120256); /* [32, 32] */
-  float *encoder_tanh_t3 = (float *)(A + 1128448); /* [32, 32] */
-  float *encoder_sigmoid_t3_3 = (float *)(A + 1124352); /* [32, 32] */
-  float *encoder_add_t2_2 = (float *)(A + 1132544); /* [32, 32] */
-  float *d_encoder_mul_t3 = (float *)(A + 2252032); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t4, encoder_sigmoid_t3, encoder_tanh_t3_2, d_encoder_mul_t4, encoder_sigmoid_t3_2, encoder_tanh_t3, encoder_sigmoid_t3_3, encoder_add_t2_2, d_encoder_mul_t3, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 8224, d_encoder_mul_concat_stack + 8256);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t4, encoder_tanh_t3_2, encoder_sigmoid_t3, d_encoder_mul_concat_stack + 8288);
-  float *d_encoder_matmul_weight_hh_t3 = (float *)(A + 2247936); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t3_scratch = A + 2264320; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 8192, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t3, d_encoder_matmul_weight_hh_t3_scratch);
-  float *encoder_sigmoid_t2 = (float *)(A + 1090560); /* [32, 32] */
-  float *encoder_tanh_t2_2 = (float *)(A + 1136640); /* [32, 32] */
-  float *encoder_sigmoid_t2_2 = (float *)(A + 1094656); /* [32, 32] */
-  float *encoder_tanh_t2 = (float *)(A + 1102848); /* [32, 32] */
-  float *encoder_sigmoid_t2_3 = (float *)(A + 1098752); /* [32, 32] */
-  float *encoder_add_t1_2 = (float *)(A + 1107968); /* [32, 32] */
-  float *d_encoder_mul_t2 = (float *)(A + 2264320); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t3, encoder_sigmoid_t2, encoder_tanh_t2_2, d_encoder_mul_t3, encoder_sigmoid_t2_2, encoder_tanh_t2, encoder_sigmoid_t2_3, encoder_add_t1_2, d_encoder_mul_t2, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 4128, d_encoder_mul_concat_stack + 4160);
-}
-
-static void sine_seq2seq_train_step_10(float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_encoder_matmul_weight_hh_t3 = (float *)(A + 2247936); /* [32, 32] */
-  float *encoder_tanh_t2_2 = (float *)(A + 1136640); /* [32, 32] */
-  float *encoder_sigmoid_t2 = (float *)(A + 1090560); /* [32, 32] */
-  float *d_encoder_mul_concat_stack = (float *)(A + 2271232); /* [49, 32, 128] */
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t3, encoder_tanh_t2_2, encoder_sigmoid_t2, d_encoder_mul_concat_stack + 4192);
-  float *d_encoder_matmul_weight_hh_t2 = (float *)(A + 1107968); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t2_scratch = A + 2247936; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack + 4096, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t2, d_encoder_matmul_weight_hh_t2_scratch);
-  float *encoder_sigmoid_t1 = (float *)(A + 836608); /* [32, 32] */
-  float *encoder_tanh_t1_2 = (float *)(A + 1112064); /* [32, 32] */
-  float *d_encoder_mul_t2 = (float *)(A + 2264320); /* [32, 32] */
-  float *encoder_sigmoid_t1_2 = (float *)(A + 840704); /* [32, 32] */
-  float *encoder_tanh_t1 = (float *)(A + 848896); /* [32, 32] */
-  float *encoder_sigmoid_t1_3 = (float *)(A + 844800); /* [32, 32] */
-  float *encoder_mul_t0 = (float *)(A + 881664); /* [32, 32] */
-  float *d_encoder_mul_t1 = (float *)(A + 2247936); /* [32, 32] */
-  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t2, encoder_sigmoid_t1, encoder_tanh_t1_2, d_encoder_mul_t2, encoder_sigmoid_t1_2, encoder_tanh_t1, encoder_sigmoid_t1_3, encoder_mul_t0, d_encoder_mul_t1, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 32, d_encoder_mul_concat_stack + 64);
-  k24_mul_sub_mul(d_encoder_matmul_weight_hh_t2, encoder_tanh_t1_2, encoder_sigmoid_t1, d_encoder_mul_concat_stack + 96);
-  float *d_encoder_matmul_weight_hh_t1 = (float *)(A + 881664); /* [32, 32] */
-  char *d_encoder_matmul_weight_hh_t1_scratch = A + 1107968; /* 4096 bytes */
-  k25_matmul(d_encoder_mul_concat_stack, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t1, d_encoder_matmul_weight_hh_t1_scratch);
-  float *encoder_sigmoid_t0 = (float *)(A + 869376); /* [32, 32] */
-  float *encoder_tanh_t0_2 = (float *)(A + 885760); /* [32, 32] */
-  float *encoder_tanh_t0 = (float *)(A + 877568); /* [32, 32] */
-  float *encoder_sigmoid_t0_2 = (float *)(A + 873472); /* [32, 32] */
-  float *d_encoder_mul_t0 = (float *)(A + 1107968); /* [32, 32] */
-  float *d_encoder_mul_t0_2 = (float *)(A + 2252032); /* [32, 32] */
-  k30_mul_mul_sub(d_encoder_matmul_weight_hh_t1, encoder_sigmoid_t0, encoder_tanh_t0_2, d_encoder_mul_t1, encoder_tanh_t0, encoder_sigmoid_t0_2, d_encoder_mul_t0, d_encoder_mul_t0_2);
-  float *d_encoder_const = (float *)(A + 2247936); /* [32, 32] */
-  k31_const(d_encoder_const);
-  float *d_encoder_mul_t0_3 = (float *)(A + 2264320); /* [32, 32] */
-  k32_mul_sub_mul(d_encoder_matmul_weight_hh_t1, encoder_tanh_t0_2, encoder_sigmoid_t0, d_encoder_mul_t0_3);
-  float *d_encoder_mul_concat = (float *)(A + 1090560); /* [32, 128] */
-  k33_concat(d_encoder_mul_t0, d_encoder_const, d_encoder_mul_t0_2, d_encoder_mul_t0_3, d_encoder_mul_concat);
-  float *d_encoder_mul_concat_stack_2 = (float *)(A + 1112064); /* [32, 50, 128] */
-  k34_stack(d_encoder_mul_concat, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack_2);
-  float *d_encoder_matmul = (float *)(A + 2268416); /* [128, 1] */
-  char *d_encoder_matmul_scratch = A; /* 32768 bytes */
-  k35_matmul(d_encoder_mul_concat_stack_2, in->x, d_encoder_matmul, d_encoder_matmul_scratch);
-  float *opt_sqrt = (float *)(A + 1107328); /* [] */
-  k53_add_pow_sub(P + 9008 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 1107392); /* [] */
-  k54_pow_sub_div(P + 9008 /* opt.step */, opt_div);
-  float *encoder_mul_stack = (float *)(A + 889856); /* [49, 32, 32] */
-  float *d_encoder_matmul_2 = (float *)(A + 1090560); /* [128, 32] */
-  char *d_encoder_matmul_scratch_2 = A + 82432; /* 49152 bytes */
-  k36_matmul(d_encoder_mul_concat_stack, encoder_mul_stack, d_encoder_matmul_2, d_encoder_matmul_scratch_2);
-  float *d_encoder_sum_to = (float *)(A + 1107968); /* [128] */
-  k37_sum_to(d_encoder_mul_concat_stack_2, d_encoder_sum_to);
-  float *dense1_add_t0 = (float *)(A + 1107200); /* [32, 1] */
-  float *dense1_add_t1 = (float *)(A + 1107584); /* [32, 1] */
-  float *dense1_add_t2 = (float *)(A + 1107840); /* [32, 1] */
-  float *dense1_add_t3 = (float *)(A + 148224); /* [32, 1] */
-  float *dense1_add_t4 = (float *)(A + 173056); /* [32, 1] */
-  float *dense1_add_t5 = (float *)(A + 198016); /* [32, 1] */
-  float *dense1_add_t6 = (float *)(A + 222848); /* [32, 1] */
-  float *dense1_add_t7 = (float *)(A + 247808); /* [32, 1] */
-  float *dense1_add_t8 = (float *)(A + 272640); /* [32, 1] */
-  float *line7_select_stack = (float *)(A + 1108480); /* [10, 32, 1] */
-  k55_stack(in->x + 49, dense1_add_t0, dense1_add_t1, dense1_add_t2, dense1_add_t3, dense1_add_t4, dense1_add_t5, dense1_add_t6, dense1_add_t7, dense1_add_t8, line7_select_stack);
-  float *d_decoder_mul_concat_stack = (float *)(A + 297472); /* [10, 32, 128] */
-  float *d_decoder_matmul = (float *)(A + 1109760); /* [128, 1] */
-  char *d_decoder_matmul_scratch = A; /* 20480 bytes */
-  k39_matmul(d_decoder_mul_concat_stack, line7_select_stack, d_decoder_matmul, d_decoder_matmul_scratch);
-  float *encoder_mul_stack_2 = (float *)(A + 41472); /* [10, 32, 32] */
-  float *d_decoder_matmul_2 = (float *)A; /* [128, 32] */
-  char *d_decoder_matmul_scratch_2 = A + 16384; /* 20480 bytes */
-  k40_matmul(d_decoder_mul_concat_stack, encoder_mul_stack_2, d_decoder_matmul_2, d_decoder_matmul_scratch_2);
-  float *d_decoder_sum_to = (float *)(A + 1108480); /* [128] */
-  k41_sum_to(d_decoder_mul_concat_stack, d_decoder_sum_to);
-  float *decoder_mul_t9 = (float *)(A + 293376); /* [32, 32] */
-  float *decoder_mul_stack = (float *)(A + 247936); /* [10, 32, 32] */
-  k42_stack(encoder_mul_stack_2 + 1024, encoder_mul_stack_2 + 2048, encoder_mul_stack_2 + 3072, encoder_mul_stack_2 + 4096, encoder_mul_stack_2 + 5120, encoder_mul_stack_2 + 6144, encoder_mul_stack_2 + 7168, encoder_mul_stack_2 + 8192, encoder_mul_stack_2 + 9216, decoder_mul_t9, decoder_mul_stack);
-  float *d_dense1_addn_stack = (float *)(A + 2246656); /* [10, 32, 1] */
-  float *d_dense1_matmul = (float *)(A + 148224); /* [1, 32] */
-  char *d_dense1_matmul_scratch = A + 1110272; /* 1280 bytes */
-  k43_matmul(d_dense1_addn_stack, decoder_mul_stack, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 198016); /* [1] */
-  k44_sum_to(d_dense1_addn_stack, d_dense1_sum_to);
-  float *line17_sum_to_t0 = (float *)(A + 1107072); /* [] */
-  float *line17_sum_to_t1 = (float *)(A + 1107136); /* [] */
-  float *line17_sum_to_t2 = (float *)(A + 1107456); /* [] */
-  float *line17_sum_to_t3 = (float *)(A + 1107520); /* [] */
-  float *line17_sum_to_t4 = (float *)(A + 148096); /* [] */
-  float *line17_sum_to_t5 = (float *)(A + 148160); /* [] */
-  float *line17_sum_to_t6 = (float *)(A + 197888); /* [] */
-  float *line17_sum_to_t7 = (float *)(A + 197952); /* [] */
-  float *line17_sum_to_t8 = (float *)(A + 247680); /* [] */
-  float *line17_sum_to_t9 = (float *)(A + 247744); /* [] */
-  float *loss_value = (float *)(A + 198080); /* [] */
-  k45_mul_mul_mul(line17_sum_to_t0, line17_sum_to_t1, line17_sum_to_t2, line17_sum_to_t3, line17_sum_to_t4, line17_sum_to_t5, line17_sum_to_t6, line17_sum_to_t7, line17_sum_to_t8, line17_sum_to_t9, loss_value);
-  k56_mul_mul_add(P + 9024 /* opt.encoder.weight_ih.exp_avg */, d_encoder_matmul, P + 9152 /* opt.encoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* encoder.weight_ih */);
-  k57_mul_mul_add(P + 9280 /* opt.encoder.weight_hh.exp_avg */, d_encoder_matmul_2, P + 13376 /* opt.encoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 128 /* encoder.weight_hh */);
-  k58_mul_mul_mul(P + 17856 /* opt.encoder.bias_hh.exp_avg_sq */, P + 17728 /* opt.encoder.bias_hh.exp_avg */, P + 17472 /* opt.encoder.bias_ih.exp_avg */, d_encoder_sum_to, P + 17600 /* opt.encoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */);
-  k56_mul_mul_add(P + 17984 /* opt.decoder.weight_ih.exp_avg */, d_decoder_matmul, P + 18112 /* opt.decoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4480 /* decoder.weight_ih */);
-  k57_mul_mul_add(P + 18240 /* opt.decoder.weight_hh.exp_avg */, d_decoder_matmul_2, P + 22336 /* opt.decoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4608 /* decoder.weight_hh */);
-  k58_mul_mul_mul(P + 26816 /* opt.decoder.bias_hh.exp_avg_sq */, P + 26688 /* opt.decoder.bias_hh.exp_avg */, P + 26432 /* opt.decoder.bias_ih.exp_avg */, d_decoder_sum_to, P + 26560 /* opt.decoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 8704 /* decoder.bias_ih */, P + 8832 /* decoder.bias_hh */);
-  k59_mul_mul_add(P + 26944 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 26976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 8960 /* dense1.weight */);
-  k60_mul_mul_add(P + 27008 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 27024 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 8992 /* dense1.bias */);
+  float *d_encoder_matmul_weight_hh_t9 = (float *)(A + 1263616); /* [32, 32] */
+  float *encoder_tanh_t8_2 = (float *)(A + 1267712); /* [32, 32] */
+  float *encoder_sigmoid_t8 = (float *)(A + 1247232); /* [32, 32] */
+  float *d_encoder_mul_concat_stack = (float *)(A + 2254848); /* [49, 32, 128] */
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t9, encoder_tanh_t8_2, encoder_sigmoid_t8, d_encoder_mul_concat_stack + 28768);
+  float *d_encoder_matmul_weight_hh_t8 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t8_scratch = A + 1239040; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 28672, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t8, d_encoder_matmul_weight_hh_t8_scratch);
+  float *encoder_sigmoid_t7 = (float *)(A + 1222656); /* [32, 32] */
+  float *encoder_tanh_t7_2 = (float *)(A + 1243136); /* [32, 32] */
+  float *d_encoder_mul_t8 = (float *)A; /* [32, 32] */
+  float *encoder_sigmoid_t7_2 = (float *)(A + 1226752); /* [32, 32] */
+  float *encoder_tanh_t7 = (float *)(A + 1234944); /* [32, 32] */
+  float *encoder_sigmoid_t7_3 = (float *)(A + 1230848); /* [32, 32] */
+  float *encoder_add_t6_2 = (float *)(A + 1214464); /* [32, 32] */
+  float *d_encoder_mul_t7 = (float *)(A + 1239040); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t8, encoder_sigmoid_t7, encoder_tanh_t7_2, d_encoder_mul_t8, encoder_sigmoid_t7_2, encoder_tanh_t7, encoder_sigmoid_t7_3, encoder_add_t6_2, d_encoder_mul_t7, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 24608, d_encoder_mul_concat_stack + 24640);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t8, encoder_tanh_t7_2, encoder_sigmoid_t7, d_encoder_mul_concat_stack + 24672);
+  float *d_encoder_matmul_weight_hh_t7 = (float *)(A + 1214464); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t7_scratch = A + 1243136; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 24576, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t7, d_encoder_matmul_weight_hh_t7_scratch);
+  float *encoder_sigmoid_t6 = (float *)(A + 1198080); /* [32, 32] */
+  float *encoder_tanh_t6_2 = (float *)(A + 1218560); /* [32, 32] */
+  float *encoder_sigmoid_t6_2 = (float *)(A + 1202176); /* [32, 32] */
+  float *encoder_tanh_t6 = (float *)(A + 1210368); /* [32, 32] */
+  float *encoder_sigmoid_t6_3 = (float *)(A + 1206272); /* [32, 32] */
+  float *encoder_add_t5_2 = (float *)(A + 1189888); /* [32, 32] */
+  float *d_encoder_mul_t6 = (float *)(A + 1243136); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t7, encoder_sigmoid_t6, encoder_tanh_t6_2, d_encoder_mul_t7, encoder_sigmoid_t6_2, encoder_tanh_t6, encoder_sigmoid_t6_3, encoder_add_t5_2, d_encoder_mul_t6, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 20512, d_encoder_mul_concat_stack + 20544);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t7, encoder_tanh_t6_2, encoder_sigmoid_t6, d_encoder_mul_concat_stack + 20576);
+  float *d_encoder_matmul_weight_hh_t6 = (float *)(A + 1189888); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t6_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 20480, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t6, d_encoder_matmul_weight_hh_t6_scratch);
+  float *encoder_sigmoid_t5 = (float *)(A + 1173504); /* [32, 32] */
+  float *encoder_tanh_t5_2 = (float *)(A + 1193984); /* [32, 32] */
+  float *encoder_sigmoid_t5_2 = (float *)(A + 1177600); /* [32, 32] */
+  float *encoder_tanh_t5 = (float *)(A + 1185792); /* [32, 32] */
+  float *encoder_sigmoid_t5_3 = (float *)(A + 1181696); /* [32, 32] */
+  float *encoder_add_t4_2 = (float *)(A + 1165312); /* [32, 32] */
+  float *d_encoder_mul_t5 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t6, encoder_sigmoid_t5, encoder_tanh_t5_2, d_encoder_mul_t6, encoder_sigmoid_t5_2, encoder_tanh_t5, encoder_sigmoid_t5_3, encoder_add_t4_2, d_encoder_mul_t5, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 16416, d_encoder_mul_concat_stack + 16448);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t6, encoder_tanh_t5_2, encoder_sigmoid_t5, d_encoder_mul_concat_stack + 16480);
+  float *d_encoder_matmul_weight_hh_t5 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t5_scratch = A + 1165312; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 16384, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t5, d_encoder_matmul_weight_hh_t5_scratch);
+  float *encoder_sigmoid_t4 = (float *)(A + 1148928); /* [32, 32] */
+  float *encoder_tanh_t4_2 = (float *)(A + 1169408); /* [32, 32] */
+  float *encoder_sigmoid_t4_2 = (float *)(A + 1153024); /* [32, 32] */
+  float *encoder_tanh_t4 = (float *)(A + 1161216); /* [32, 32] */
+  float *encoder_sigmoid_t4_3 = (float *)(A + 1157120); /* [32, 32] */
+  float *encoder_add_t3_2 = (float *)(A + 1140736); /* [32, 32] */
+  float *d_encoder_mul_t4 = (float *)(A + 1165312); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t5, encoder_sigmoid_t4, encoder_tanh_t4_2, d_encoder_mul_t5, encoder_sigmoid_t4_2, encoder_tanh_t4, encoder_sigmoid_t4_3, encoder_add_t3_2, d_encoder_mul_t4, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 12320, d_encoder_mul_concat_stack + 12352);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t5, encoder_tanh_t4_2, encoder_sigmoid_t4, d_encoder_mul_concat_stack + 12384);
+  float *d_encoder_matmul_weight_hh_t4 = (float *)(A + 1140736); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t4_scratch = A + 1169408; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 12288, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t4, d_encoder_matmul_weight_hh_t4_scratch);
+  float *encoder_sigmoid_t3 = (float *)(A + 1124352); /* [32, 32] */
+  float *encoder_tanh_t3_2 = (float *)(A + 1144832); /* [32, 32] */
+  float *encoder_sigmoid_t3_2 = (float *)(A + 1128448); /* [32, 32] */
+  float *encoder_tanh_t3 = (float *)(A + 1136640); /* [32, 32] */
+  float *encoder_sigmoid_t3_3 = (float *)(A + 1132544); /* [32, 32] */
+  float *encoder_add_t2_2 = (float *)(A + 1116160); /* [32, 32] */
+  float *d_encoder_mul_t3 = (float *)(A + 1169408); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t4, encoder_sigmoid_t3, encoder_tanh_t3_2, d_encoder_mul_t4, encoder_sigmoid_t3_2, encoder_tanh_t3, encoder_sigmoid_t3_3, encoder_add_t2_2, d_encoder_mul_t3, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 8224, d_encoder_mul_concat_stack + 8256);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t4, encoder_tanh_t3_2, encoder_sigmoid_t3, d_encoder_mul_concat_stack + 8288);
+  float *d_encoder_matmul_weight_hh_t3 = (float *)(A + 1116160); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t3_scratch = A; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 8192, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t3, d_encoder_matmul_weight_hh_t3_scratch);
+  float *encoder_sigmoid_t2 = (float *)(A + 1099776); /* [32, 32] */
+  float *encoder_tanh_t2_2 = (float *)(A + 1120256); /* [32, 32] */
+  float *encoder_sigmoid_t2_2 = (float *)(A + 1103872); /* [32, 32] */
+  float *encoder_tanh_t2 = (float *)(A + 1112064); /* [32, 32] */
+  float *encoder_sigmoid_t2_3 = (float *)(A + 1107968); /* [32, 32] */
+  float *encoder_add_t1_2 = (float *)(A + 1091584); /* [32, 32] */
+  float *d_encoder_mul_t2 = (float *)A; /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t3, encoder_sigmoid_t2, encoder_tanh_t2_2, d_encoder_mul_t3, encoder_sigmoid_t2_2, encoder_tanh_t2, encoder_sigmoid_t2_3, encoder_add_t1_2, d_encoder_mul_t2, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 4128, d_encoder_mul_concat_stack + 4160);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t3, encoder_tanh_t2_2, encoder_sigmoid_t2, d_encoder_mul_concat_stack + 4192);
+  float *d_encoder_matmul_weight_hh_t2 = (float *)(A + 4096); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t2_scratch = A + 1091584; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack + 4096, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t2, d_encoder_matmul_weight_hh_t2_scratch);
+  float *encoder_sigmoid_t1 = (float *)(A + 1075200); /* [32, 32] */
+  float *encoder_tanh_t1_2 = (float *)(A + 1095680); /* [32, 32] */
+  float *encoder_sigmoid_t1_2 = (float *)(A + 1079296); /* [32, 32] */
+  float *encoder_tanh_t1 = (float *)(A + 1087488); /* [32, 32] */
+  float *encoder_sigmoid_t1_3 = (float *)(A + 1083392); /* [32, 32] */
+  float *encoder_mul_t0 = (float *)(A + 865280); /* [32, 32] */
+  float *d_encoder_mul_t1 = (float *)(A + 1091584); /* [32, 32] */
+  k28_mul_mul_sub(d_encoder_matmul_weight_hh_t2, encoder_sigmoid_t1, encoder_tanh_t1_2, d_encoder_mul_t2, encoder_sigmoid_t1_2, encoder_tanh_t1, encoder_sigmoid_t1_3, encoder_mul_t0, d_encoder_mul_t1, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 32, d_encoder_mul_concat_stack + 64);
+  k23_mul_sub_mul(d_encoder_matmul_weight_hh_t2, encoder_tanh_t1_2, encoder_sigmoid_t1, d_encoder_mul_concat_stack + 96);
+  float *d_encoder_matmul_weight_hh_t1 = (float *)(A + 865280); /* [32, 32] */
+  char *d_encoder_matmul_weight_hh_t1_scratch = A + 1075200; /* 4096 bytes */
+  k27_matmul(d_encoder_mul_concat_stack, P + 128 /* encoder.weight_hh */, d_encoder_matmul_weight_hh_t1, d_encoder_matmul_weight_hh_t1_scratch);
+  float *encoder_sigmoid_t0 = (float *)(A + 852992); /* [32, 32] */
+  float *encoder_tanh_t0_2 = (float *)(A + 869376); /* [32, 32] */
+  float *encoder_tanh_t0 = (float *)(A + 861184); /* [32, 32] */
+  float *encoder_sigmoid_t0_2 = (float *)(A + 857088); /* [32, 32] */
+  float *d_encoder_mul_t0 = (float *)(A + 1075200); /* [32, 32] */
+  float *d_encoder_mul_t0_2 = (float *)(A + 1095680); /* [32, 32] */
+  k29_mul_mul_sub(d_encoder_matmul_weight_hh_t1, encoder_sigmoid_t0, encoder_tanh_t0_2, d_encoder_mul_t1, encoder_tanh_t0, encoder_sigmoid_t0_2, d_encoder_mul_t0, d_encoder_mul_t0_2);
+  float *d_encoder_const = (float *)A; /* [32, 32] */
+  k30_const(d_encoder_const);
+  float *d_encoder_mul_t0_3 = (float *)(A + 4096); /* [32, 32] */
+  k31_mul_sub_mul(d_encoder_matmul_weight_hh_t1, encoder_tanh_t0_2, encoder_sigmoid_t0, d_encoder_mul_t0_3);
+  float *d_encoder_mul_concat = (float *)(A + 1079296); /* [32, 128] */
+  k32_concat(d_encoder_mul_t0, d_encoder_const, d_encoder_mul_t0_2, d_encoder_mul_t0_3, d_encoder_mul_concat);
+  float *d_encoder_mul_concat_stack_2 = (float *)(A + 3057664); /* [32, 50, 128] */
+  k33_stack(d_encoder_mul_concat, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack_2);
+  float *d_encoder_matmul = (float *)(A + 1075200); /* [128, 1] */
+  char *d_encoder_matmul_scratch = A + 66048; /* 32768 bytes */
+  k34_matmul(d_encoder_mul_concat_stack_2, in->x, d_encoder_matmul, d_encoder_matmul_scratch);
+  float *opt_sqrt = (float *)(A + 144256); /* [] */
+  k52_add_pow_sub(P + 9008 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 144320); /* [] */
+  k53_pow_sub_div(P + 9008 /* opt.step */, opt_div);
+  float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
+  float *d_encoder_matmul_2 = (float *)(A + 8192); /* [128, 32] */
+  char *d_encoder_matmul_scratch_2 = A + 2205696; /* 49152 bytes */
+  k35_matmul(d_encoder_mul_concat_stack, encoder_mul_stack, d_encoder_matmul_2, d_encoder_matmul_scratch_2);
+  float *d_encoder_sum_to = (float *)(A + 24576); /* [128] */
+  k36_sum_to(d_encoder_mul_concat_stack_2, d_encoder_sum_to);
+  float *dense1_add_t0 = (float *)(A + 1074432); /* [32, 1] */
+  float *dense1_add_t1 = (float *)(A + 1074816); /* [32, 1] */
+  float *dense1_add_t2 = (float *)(A + 1075072); /* [32, 1] */
+  float *dense1_add_t3 = (float *)(A + 144128); /* [32, 1] */
+  float *dense1_add_t4 = (float *)(A + 144384); /* [32, 1] */
+  float *dense1_add_t5 = (float *)(A + 144768); /* [32, 1] */
+  float *dense1_add_t6 = (float *)(A + 145024); /* [32, 1] */
+  float *dense1_add_t7 = (float *)(A + 145408); /* [32, 1] */
+  float *dense1_add_t8 = (float *)(A + 145664); /* [32, 1] */
+  float *line7_select_stack = (float *)(A + 1075712); /* [10, 32, 1] */
+  k54_stack(in->x + 49, dense1_add_t0, dense1_add_t1, dense1_add_t2, dense1_add_t3, dense1_add_t4, dense1_add_t5, dense1_add_t6, dense1_add_t7, dense1_add_t8, line7_select_stack);
+  float *d_decoder_mul_concat_stack = (float *)(A + 332288); /* [10, 32, 128] */
+  float *d_decoder_matmul = (float *)(A + 1076992); /* [128, 1] */
+  char *d_decoder_matmul_scratch = A + 1079296; /* 20480 bytes */
+  k38_matmul(d_decoder_mul_concat_stack, line7_select_stack, d_decoder_matmul, d_decoder_matmul_scratch);
+  float *encoder_mul_stack_2 = (float *)(A + 25088); /* [10, 32, 32] */
+  float *d_decoder_matmul_2 = (float *)(A + 1079296); /* [128, 32] */
+  char *d_decoder_matmul_scratch_2 = A + 66048; /* 20480 bytes */
+  k39_matmul(d_decoder_mul_concat_stack, encoder_mul_stack_2, d_decoder_matmul_2, d_decoder_matmul_scratch_2);
+  float *d_decoder_sum_to = (float *)(A + 1075712); /* [128] */
+  k40_sum_to(d_decoder_mul_concat_stack, d_decoder_sum_to);
+  float *decoder_mul_t9 = (float *)(A + 328192); /* [32, 32] */
+  float *decoder_mul_stack = (float *)(A + 98816); /* [10, 32, 32] */
+  k41_stack(encoder_mul_stack_2 + 1024, encoder_mul_stack_2 + 2048, encoder_mul_stack_2 + 3072, encoder_mul_stack_2 + 4096, encoder_mul_stack_2 + 5120, encoder_mul_stack_2 + 6144, encoder_mul_stack_2 + 7168, encoder_mul_stack_2 + 8192, encoder_mul_stack_2 + 9216, decoder_mul_t9, decoder_mul_stack);
+  float *d_dense1_addn_stack = (float *)(A + 145920); /* [10, 32, 1] */
+  float *d_dense1_matmul = (float *)(A + 144128); /* [1, 32] */
+  char *d_dense1_matmul_scratch = A + 1077504; /* 1280 bytes */
+  k42_matmul(d_dense1_addn_stack, decoder_mul_stack, d_dense1_matmul, d_dense1_matmul_scratch);
+  float *d_dense1_sum_to = (float *)(A + 144384); /* [1] */
+  k43_sum_to(d_dense1_addn_stack, d_dense1_sum_to);
+  float *line17_sum_to_t0 = (float *)(A + 1074304); /* [] */
+  float *line17_sum_to_t1 = (float *)(A + 1074368); /* [] */
+  float *line17_sum_to_t2 = (float *)(A + 1074688); /* [] */
+  float *line17_sum_to_t3 = (float *)(A + 1074752); /* [] */
+  float *line17_sum_to_t4 = (float *)(A + 144000); /* [] */
+  float *line17_sum_to_t5 = (float *)(A + 144064); /* [] */
+  float *line17_sum_to_t6 = (float *)(A + 144640); /* [] */
+  float *line17_sum_to_t7 = (float *)(A + 144704); /* [] */
+  float *line17_sum_to_t8 = (float *)(A + 145280); /* [] */
+  float *line17_sum_to_t9 = (float *)(A + 145344); /* [] */
+  float *loss_value = (float *)(A + 144448); /* [] */
+  k44_mul_mul_mul(line17_sum_to_t0, line17_sum_to_t1, line17_sum_to_t2, line17_sum_to_t3, line17_sum_to_t4, line17_sum_to_t5, line17_sum_to_t6, line17_sum_to_t7, line17_sum_to_t8, line17_sum_to_t9, loss_value);
+  k55_mul_mul_add(P + 9024 /* opt.encoder.weight_ih.exp_avg */, d_encoder_matmul, P + 9152 /* opt.encoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* encoder.weight_ih */);
+  k56_mul_mul_add(P + 9280 /* opt.encoder.weight_hh.exp_avg */, d_encoder_matmul_2, P + 13376 /* opt.encoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 128 /* encoder.weight_hh */);
+  k57_mul_mul_mul(P + 17856 /* opt.encoder.bias_hh.exp_avg_sq */, P + 17728 /* opt.encoder.bias_hh.exp_avg */, P + 17472 /* opt.encoder.bias_ih.exp_avg */, d_encoder_sum_to, P + 17600 /* opt.encoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */);
+  k55_mul_mul_add(P + 17984 /* opt.decoder.weight_ih.exp_avg */, d_decoder_matmul, P + 18112 /* opt.decoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4480 /* decoder.weight_ih */);
+  k56_mul_mul_add(P + 18240 /* opt.decoder.weight_hh.exp_avg */, d_decoder_matmul_2, P + 22336 /* opt.decoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4608 /* decoder.weight_hh */);
+  k57_mul_mul_mul(P + 26816 /* opt.decoder.bias_hh.exp_avg_sq */, P + 26688 /* opt.decoder.bias_hh.exp_avg */, P + 26432 /* opt.decoder.bias_ih.exp_avg */, d_decoder_sum_to, P + 26560 /* opt.decoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 8704 /* decoder.bias_ih */, P + 8832 /* decoder.bias_hh */);
+  k58_mul_mul_add(P + 26944 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 26976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 8960 /* dense1.weight */);
+  k59_mul_mul_add(P + 27008 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 27024 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 8992 /* dense1.bias */);
 }
 
 float sine_seq2seq_train_step(float *params, const sine_seq2seq_batch *in, sine_seq2seq_metrics *metrics, void *arena, uint64_t seed) {
@@ -6168,28 +6267,27 @@ float sine_seq2seq_train_step(float *params, const sine_seq2seq_batch *in, sine_
   sine_seq2seq_train_step_7(P, in, A, seed);
   sine_seq2seq_train_step_8(P, in, A, seed);
   sine_seq2seq_train_step_9(P, in, A, seed);
-  sine_seq2seq_train_step_10(P, in, A, seed);
-  float *loss_value = (float *)(A + 198080); /* [] */
-  k46_copy(loss_value, &loss);
+  float *loss_value = (float *)(A + 144448); /* [] */
+  k45_copy(loss_value, &loss);
   return loss;
 }
 
 static void sine_seq2seq_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_sqrt = (float *)A; /* [] */
-  k53_add_pow_sub(P + 9008 /* opt.step */, opt_sqrt);
+  k52_add_pow_sub(P + 9008 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 64); /* [] */
-  k54_pow_sub_div(P + 9008 /* opt.step */, opt_div);
-  k56_mul_mul_add(P + 9024 /* opt.encoder.weight_ih.exp_avg */, in /* grad.encoder.weight_ih */, P + 9152 /* opt.encoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* encoder.weight_ih */);
-  k57_mul_mul_add(P + 9280 /* opt.encoder.weight_hh.exp_avg */, in + 128 /* grad.encoder.weight_hh */, P + 13376 /* opt.encoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 128 /* encoder.weight_hh */);
-  k56_mul_mul_add(P + 17472 /* opt.encoder.bias_ih.exp_avg */, in + 4224 /* grad.encoder.bias_ih */, P + 17600 /* opt.encoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4224 /* encoder.bias_ih */);
-  k56_mul_mul_add(P + 17728 /* opt.encoder.bias_hh.exp_avg */, in + 4352 /* grad.encoder.bias_hh */, P + 17856 /* opt.encoder.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4352 /* encoder.bias_hh */);
-  k56_mul_mul_add(P + 17984 /* opt.decoder.weight_ih.exp_avg */, in + 4480 /* grad.decoder.weight_ih */, P + 18112 /* opt.decoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4480 /* decoder.weight_ih */);
-  k57_mul_mul_add(P + 18240 /* opt.decoder.weight_hh.exp_avg */, in + 4608 /* grad.decoder.weight_hh */, P + 22336 /* opt.decoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4608 /* decoder.weight_hh */);
-  k56_mul_mul_add(P + 26432 /* opt.decoder.bias_ih.exp_avg */, in + 8704 /* grad.decoder.bias_ih */, P + 26560 /* opt.decoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 8704 /* decoder.bias_ih */);
-  k56_mul_mul_add(P + 26688 /* opt.decoder.bias_hh.exp_avg */, in + 8832 /* grad.decoder.bias_hh */, P + 26816 /* opt.decoder.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 8832 /* decoder.bias_hh */);
-  k59_mul_mul_add(P + 26944 /* opt.dense1.weight.exp_avg */, in + 8960 /* grad.dense1.weight */, P + 26976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 8960 /* dense1.weight */);
-  k60_mul_mul_add(P + 27008 /* opt.dense1.bias.exp_avg */, in + 8992 /* grad.dense1.bias */, P + 27024 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 8992 /* dense1.bias */);
+  k53_pow_sub_div(P + 9008 /* opt.step */, opt_div);
+  k55_mul_mul_add(P + 9024 /* opt.encoder.weight_ih.exp_avg */, in /* grad.encoder.weight_ih */, P + 9152 /* opt.encoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* encoder.weight_ih */);
+  k56_mul_mul_add(P + 9280 /* opt.encoder.weight_hh.exp_avg */, in + 128 /* grad.encoder.weight_hh */, P + 13376 /* opt.encoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 128 /* encoder.weight_hh */);
+  k55_mul_mul_add(P + 17472 /* opt.encoder.bias_ih.exp_avg */, in + 4224 /* grad.encoder.bias_ih */, P + 17600 /* opt.encoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4224 /* encoder.bias_ih */);
+  k55_mul_mul_add(P + 17728 /* opt.encoder.bias_hh.exp_avg */, in + 4352 /* grad.encoder.bias_hh */, P + 17856 /* opt.encoder.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4352 /* encoder.bias_hh */);
+  k55_mul_mul_add(P + 17984 /* opt.decoder.weight_ih.exp_avg */, in + 4480 /* grad.decoder.weight_ih */, P + 18112 /* opt.decoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4480 /* decoder.weight_ih */);
+  k56_mul_mul_add(P + 18240 /* opt.decoder.weight_hh.exp_avg */, in + 4608 /* grad.decoder.weight_hh */, P + 22336 /* opt.decoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4608 /* decoder.weight_hh */);
+  k55_mul_mul_add(P + 26432 /* opt.decoder.bias_ih.exp_avg */, in + 8704 /* grad.decoder.bias_ih */, P + 26560 /* opt.decoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 8704 /* decoder.bias_ih */);
+  k55_mul_mul_add(P + 26688 /* opt.decoder.bias_hh.exp_avg */, in + 8832 /* grad.decoder.bias_hh */, P + 26816 /* opt.decoder.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 8832 /* decoder.bias_hh */);
+  k58_mul_mul_add(P + 26944 /* opt.dense1.weight.exp_avg */, in + 8960 /* grad.dense1.weight */, P + 26976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 8960 /* dense1.weight */);
+  k59_mul_mul_add(P + 27008 /* opt.dense1.bias.exp_avg */, in + 8992 /* grad.dense1.bias */, P + 27024 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 8992 /* dense1.bias */);
 }
 
 void sine_seq2seq_apply(float *params, const float *grads, void *arena) {
@@ -6202,7 +6300,7 @@ void sine_seq2seq_apply(float *params, const float *grads, void *arena) {
 }
 
 #ifdef RNNC_TOOL_API
-const long sine_seq2seq_tool_arena[5] = {894976, 3074048, 3074048, 128, 0};
+const long sine_seq2seq_tool_arena[5] = {866304, 3876864, 3876864, 128, 0};
 const int sine_seq2seq_tool_dtype = 4; /* bytes per element */
 const int sine_seq2seq_tool_nparams = 31;
 const char *const sine_seq2seq_tool_inputs[] = {"x", "y", 0};

@@ -29,9 +29,9 @@ extern "C" {
 #define SINE_SEQ2SEQ_NPARAMS 31
 #define SINE_SEQ2SEQ_PARAMS_BYTES 108160
 #define SINE_SEQ2SEQ_GRADS_BYTES 36032
-#define SINE_SEQ2SEQ_INFER_ARENA_BYTES 894976
-#define SINE_SEQ2SEQ_GRAD_ARENA_BYTES 3074048
-#define SINE_SEQ2SEQ_TRAIN_ARENA_BYTES 3074048
+#define SINE_SEQ2SEQ_INFER_ARENA_BYTES 866304
+#define SINE_SEQ2SEQ_GRAD_ARENA_BYTES 3876864
+#define SINE_SEQ2SEQ_TRAIN_ARENA_BYTES 3876864
 #define SINE_SEQ2SEQ_APPLY_ARENA_BYTES 128
 #define SINE_SEQ2SEQ_INIT_ARENA_BYTES 32768
 
@@ -39,9 +39,9 @@ extern "C" {
  * arrays (the accumulators of matrix products).  Those of all the kernels
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
- *   sine_seq2seq_predict: 2368 bytes
- *   sine_seq2seq_grad: 4896 bytes
- *   sine_seq2seq_train_step: 4896 bytes
+ *   sine_seq2seq_predict: 2880 bytes
+ *   sine_seq2seq_grad: 5920 bytes
+ *   sine_seq2seq_train_step: 5920 bytes
  *   sine_seq2seq_apply: 0 bytes
  *   sine_seq2seq_init, sine_seq2seq_store, sine_seq2seq_load: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a

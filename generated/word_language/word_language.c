@@ -625,8 +625,8 @@ static void k7_add_sigmoid_sub(const float *restrict a0, const float *restrict a
     }
 }
 
-/* matmul [64, 192] (word_language.lua:11) */
-static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [64, 192] (word_language.lua:11), then fused: add over add [64, 192] (word_language.lua:11) */
+static void k8_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 64; k++)
@@ -662,14 +662,46 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 192 + j + c] = acc0[c];
-        out[(i + 1) * 192 + j + c] = acc1[c];
-        out[(i + 2) * 192 + j + c] = acc2[c];
-        out[(i + 3) * 192 + j + c] = acc3[c];
-        out[(i + 4) * 192 + j + c] = acc4[c];
-        out[(i + 5) * 192 + j + c] = acc5[c];
-        out[(i + 6) * 192 + j + c] = acc6[c];
-        out[(i + 7) * 192 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
       }
     }
   }
@@ -1834,8 +1866,8 @@ static void k75_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
     }
 }
 
-/* matmul [64, 64] (word_language.lua:11) */
-static void k76_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [64, 64] (word_language.lua:11), then fused: addn mul neg mul mul addn mul mul mul sub mul mul sub mul mul mul mul neg addn mul mul mul over mul [64, 64] (word_language.lua:11) */
+static void k76_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 192; k++)
@@ -1871,120 +1903,793 @@ static void k76_matmul(const float *restrict a0, const float *restrict a1, float
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 64 + j + c] = acc0[c];
-        out[(i + 1) * 64 + j + c] = acc1[c];
-        out[(i + 2) * 64 + j + c] = acc2[c];
-        out[(i + 3) * 64 + j + c] = acc3[c];
-        out[(i + 4) * 64 + j + c] = acc4[c];
-        out[(i + 5) * 64 + j + c] = acc5[c];
-        out[(i + 6) * 64 + j + c] = acc6[c];
-        out[(i + 7) * 64 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + acc0[c]);
+          const float t1 = (t0 * a3[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a4[i0 * 128 + i1] * a5[i0 * 25]);
+          const float t4 = (t3 * a3[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a6[i0 * 64 + i1]);
+          const float t7 = (t5 * a7[i0 * 64 + i1]);
+          const float t8 = (a8[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a9[i0 * 192 + i1]);
+          const float t12 = (1.0f - a10[i0 * 64 + i1]);
+          const float t13 = (a10[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a11[i0 * 64 + i1]);
+          const float t16 = (t5 * a8[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a6[i0 * 64 + i1] * a7[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a10[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + acc1[c]);
+          const float t1 = (t0 * a3[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a4[i0 * 128 + i1] * a5[i0 * 25]);
+          const float t4 = (t3 * a3[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a6[i0 * 64 + i1]);
+          const float t7 = (t5 * a7[i0 * 64 + i1]);
+          const float t8 = (a8[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a9[i0 * 192 + i1]);
+          const float t12 = (1.0f - a10[i0 * 64 + i1]);
+          const float t13 = (a10[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a11[i0 * 64 + i1]);
+          const float t16 = (t5 * a8[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a6[i0 * 64 + i1] * a7[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a10[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + acc2[c]);
+          const float t1 = (t0 * a3[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a4[i0 * 128 + i1] * a5[i0 * 25]);
+          const float t4 = (t3 * a3[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a6[i0 * 64 + i1]);
+          const float t7 = (t5 * a7[i0 * 64 + i1]);
+          const float t8 = (a8[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a9[i0 * 192 + i1]);
+          const float t12 = (1.0f - a10[i0 * 64 + i1]);
+          const float t13 = (a10[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a11[i0 * 64 + i1]);
+          const float t16 = (t5 * a8[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a6[i0 * 64 + i1] * a7[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a10[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + acc3[c]);
+          const float t1 = (t0 * a3[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a4[i0 * 128 + i1] * a5[i0 * 25]);
+          const float t4 = (t3 * a3[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a6[i0 * 64 + i1]);
+          const float t7 = (t5 * a7[i0 * 64 + i1]);
+          const float t8 = (a8[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a9[i0 * 192 + i1]);
+          const float t12 = (1.0f - a10[i0 * 64 + i1]);
+          const float t13 = (a10[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a11[i0 * 64 + i1]);
+          const float t16 = (t5 * a8[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a6[i0 * 64 + i1] * a7[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a10[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + acc4[c]);
+          const float t1 = (t0 * a3[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a4[i0 * 128 + i1] * a5[i0 * 25]);
+          const float t4 = (t3 * a3[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a6[i0 * 64 + i1]);
+          const float t7 = (t5 * a7[i0 * 64 + i1]);
+          const float t8 = (a8[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a9[i0 * 192 + i1]);
+          const float t12 = (1.0f - a10[i0 * 64 + i1]);
+          const float t13 = (a10[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a11[i0 * 64 + i1]);
+          const float t16 = (t5 * a8[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a6[i0 * 64 + i1] * a7[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a10[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + acc5[c]);
+          const float t1 = (t0 * a3[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a4[i0 * 128 + i1] * a5[i0 * 25]);
+          const float t4 = (t3 * a3[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a6[i0 * 64 + i1]);
+          const float t7 = (t5 * a7[i0 * 64 + i1]);
+          const float t8 = (a8[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a9[i0 * 192 + i1]);
+          const float t12 = (1.0f - a10[i0 * 64 + i1]);
+          const float t13 = (a10[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a11[i0 * 64 + i1]);
+          const float t16 = (t5 * a8[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a6[i0 * 64 + i1] * a7[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a10[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + acc6[c]);
+          const float t1 = (t0 * a3[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a4[i0 * 128 + i1] * a5[i0 * 25]);
+          const float t4 = (t3 * a3[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a6[i0 * 64 + i1]);
+          const float t7 = (t5 * a7[i0 * 64 + i1]);
+          const float t8 = (a8[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a9[i0 * 192 + i1]);
+          const float t12 = (1.0f - a10[i0 * 64 + i1]);
+          const float t13 = (a10[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a11[i0 * 64 + i1]);
+          const float t16 = (t5 * a8[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a6[i0 * 64 + i1] * a7[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a10[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + acc7[c]);
+          const float t1 = (t0 * a3[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a4[i0 * 128 + i1] * a5[i0 * 25]);
+          const float t4 = (t3 * a3[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a6[i0 * 64 + i1]);
+          const float t7 = (t5 * a7[i0 * 64 + i1]);
+          const float t8 = (a8[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a9[i0 * 192 + i1]);
+          const float t12 = (1.0f - a10[i0 * 64 + i1]);
+          const float t13 = (a10[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a11[i0 * 64 + i1]);
+          const float t16 = (t5 * a8[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a6[i0 * 64 + i1] * a7[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a10[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
       }
     }
   }
 }
 
-/* fused: addn mul neg mul mul addn mul mul mul sub mul mul sub mul mul mul mul neg addn mul mul mul over mul [64, 64] (word_language.lua:11) */
-static void k77_addn_mul_neg(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i0 * 64 + i1] + a1[i0 * 64 + i1]);
-      const float t1 = (t0 * a2[i0]);
-      const float t2 = (-t1);
-      const float t3 = (a3[i0 * 128 + i1] * a4[i0 * 25]);
-      const float t4 = (t3 * a2[i0]);
-      const float t5 = (t1 + t4);
-      const float t6 = (t5 * a5[i0 * 64 + i1]);
-      const float t7 = (t5 * a6[i0 * 64 + i1]);
-      const float t8 = (a7[i0 * 64 + i1] * a7[i0 * 64 + i1]);
-      const float t9 = (1.0f - t8);
-      const float t10 = (t7 * t9);
-      const float t11 = (t10 * a8[i0 * 192 + i1]);
-      const float t12 = (1.0f - a9[i0 * 64 + i1]);
-      const float t13 = (a9[i0 * 64 + i1] * t12);
-      const float t14 = (t11 * t13);
-      const float t15 = (t5 * a10[i0 * 64 + i1]);
-      const float t16 = (t5 * a7[i0 * 64 + i1]);
-      const float t17 = (-t16);
-      const float t18 = (t15 + t17);
-      const float t19 = (a5[i0 * 64 + i1] * a6[i0 * 64 + i1]);
-      const float t20 = (t18 * t19);
-      const float t21 = (t10 * a9[i0 * 64 + i1]);
-      out0[i0 * 64 + i1] = t0;
-      out1[i0 * 64 + i1] = t2;
-      out2[i0 * 64 + i1] = t6;
-      out3[i0 * 64 + i1] = t10;
-      out4[i0 * 192 + i1] = t14;
-      out5[i0 * 192 + i1] = t20;
-      out6[i0 * 192 + i1] = t21;
+/* matmul [64, 64] (word_language.lua:11), then fused: addn mul neg mul mul addn mul mul mul sub mul mul sub mul mul mul mul neg addn mul mul mul over mul [64, 64] (word_language.lua:11) */
+static void k77_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, char *restrict scratch) {
+  for (long i = 0; i < 64; i += 8) {
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
+    for (long k = 0; k < 192; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 192 + k];
+    for (long j = 0; j < 64; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
+      for (long k = 0; k < 192; k++) {
+        const float *b = a1 + k * 64 + j;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
+        }
+      }
+      for (int c = 0; c < 16; c++) {
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc0[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t4 = (t3 * a5[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a8[i0 * 64 + i1]);
+          const float t7 = (t5 * a9[i0 * 64 + i1]);
+          const float t8 = (a10[i0 * 64 + i1] * a10[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a11[i0 * 192 + i1]);
+          const float t12 = (1.0f - a12[i0 * 64 + i1]);
+          const float t13 = (a12[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a13[i0 * 64 + i1]);
+          const float t16 = (t5 * a10[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a8[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a12[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc1[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t4 = (t3 * a5[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a8[i0 * 64 + i1]);
+          const float t7 = (t5 * a9[i0 * 64 + i1]);
+          const float t8 = (a10[i0 * 64 + i1] * a10[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a11[i0 * 192 + i1]);
+          const float t12 = (1.0f - a12[i0 * 64 + i1]);
+          const float t13 = (a12[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a13[i0 * 64 + i1]);
+          const float t16 = (t5 * a10[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a8[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a12[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc2[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t4 = (t3 * a5[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a8[i0 * 64 + i1]);
+          const float t7 = (t5 * a9[i0 * 64 + i1]);
+          const float t8 = (a10[i0 * 64 + i1] * a10[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a11[i0 * 192 + i1]);
+          const float t12 = (1.0f - a12[i0 * 64 + i1]);
+          const float t13 = (a12[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a13[i0 * 64 + i1]);
+          const float t16 = (t5 * a10[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a8[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a12[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc3[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t4 = (t3 * a5[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a8[i0 * 64 + i1]);
+          const float t7 = (t5 * a9[i0 * 64 + i1]);
+          const float t8 = (a10[i0 * 64 + i1] * a10[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a11[i0 * 192 + i1]);
+          const float t12 = (1.0f - a12[i0 * 64 + i1]);
+          const float t13 = (a12[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a13[i0 * 64 + i1]);
+          const float t16 = (t5 * a10[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a8[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a12[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc4[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t4 = (t3 * a5[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a8[i0 * 64 + i1]);
+          const float t7 = (t5 * a9[i0 * 64 + i1]);
+          const float t8 = (a10[i0 * 64 + i1] * a10[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a11[i0 * 192 + i1]);
+          const float t12 = (1.0f - a12[i0 * 64 + i1]);
+          const float t13 = (a12[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a13[i0 * 64 + i1]);
+          const float t16 = (t5 * a10[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a8[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a12[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc5[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t4 = (t3 * a5[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a8[i0 * 64 + i1]);
+          const float t7 = (t5 * a9[i0 * 64 + i1]);
+          const float t8 = (a10[i0 * 64 + i1] * a10[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a11[i0 * 192 + i1]);
+          const float t12 = (1.0f - a12[i0 * 64 + i1]);
+          const float t13 = (a12[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a13[i0 * 64 + i1]);
+          const float t16 = (t5 * a10[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a8[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a12[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc6[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t4 = (t3 * a5[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a8[i0 * 64 + i1]);
+          const float t7 = (t5 * a9[i0 * 64 + i1]);
+          const float t8 = (a10[i0 * 64 + i1] * a10[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a11[i0 * 192 + i1]);
+          const float t12 = (1.0f - a12[i0 * 64 + i1]);
+          const float t13 = (a12[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a13[i0 * 64 + i1]);
+          const float t16 = (t5 * a10[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a8[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a12[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc7[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (-t1);
+          const float t3 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t4 = (t3 * a5[i0]);
+          const float t5 = (t1 + t4);
+          const float t6 = (t5 * a8[i0 * 64 + i1]);
+          const float t7 = (t5 * a9[i0 * 64 + i1]);
+          const float t8 = (a10[i0 * 64 + i1] * a10[i0 * 64 + i1]);
+          const float t9 = (1.0f - t8);
+          const float t10 = (t7 * t9);
+          const float t11 = (t10 * a11[i0 * 192 + i1]);
+          const float t12 = (1.0f - a12[i0 * 64 + i1]);
+          const float t13 = (a12[i0 * 64 + i1] * t12);
+          const float t14 = (t11 * t13);
+          const float t15 = (t5 * a13[i0 * 64 + i1]);
+          const float t16 = (t5 * a10[i0 * 64 + i1]);
+          const float t17 = (-t16);
+          const float t18 = (t15 + t17);
+          const float t19 = (a8[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t20 = (t18 * t19);
+          const float t21 = (t10 * a12[i0 * 64 + i1]);
+          out0[i0 * 64 + i1] = t0;
+          out1[i0 * 64 + i1] = t2;
+          out2[i0 * 64 + i1] = t6;
+          out3[i0 * 64 + i1] = t10;
+          out4[i0 * 192 + i1] = t14;
+          out5[i0 * 192 + i1] = t20;
+          out6[i0 * 192 + i1] = t21;
+        }
+      }
     }
+  }
 }
 
-/* fused: addn mul neg mul mul addn mul mul mul sub mul mul sub mul mul mul mul neg addn mul mul mul over mul [64, 64] (word_language.lua:11) */
-static void k78_addn_mul_neg(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i0 * 64 + i1] + a1[i0 * 64 + i1] + a2[i0 * 64 + i1] + a3[i0 * 64 + i1]);
-      const float t1 = (t0 * a4[i0]);
-      const float t2 = (-t1);
-      const float t3 = (a5[i0 * 128 + i1] * a6[i0 * 25]);
-      const float t4 = (t3 * a4[i0]);
-      const float t5 = (t1 + t4);
-      const float t6 = (t5 * a7[i0 * 64 + i1]);
-      const float t7 = (t5 * a8[i0 * 64 + i1]);
-      const float t8 = (a9[i0 * 64 + i1] * a9[i0 * 64 + i1]);
-      const float t9 = (1.0f - t8);
-      const float t10 = (t7 * t9);
-      const float t11 = (t10 * a10[i0 * 192 + i1]);
-      const float t12 = (1.0f - a11[i0 * 64 + i1]);
-      const float t13 = (a11[i0 * 64 + i1] * t12);
-      const float t14 = (t11 * t13);
-      const float t15 = (t5 * a12[i0 * 64 + i1]);
-      const float t16 = (t5 * a9[i0 * 64 + i1]);
-      const float t17 = (-t16);
-      const float t18 = (t15 + t17);
-      const float t19 = (a7[i0 * 64 + i1] * a8[i0 * 64 + i1]);
-      const float t20 = (t18 * t19);
-      const float t21 = (t10 * a11[i0 * 64 + i1]);
-      out0[i0 * 64 + i1] = t0;
-      out1[i0 * 64 + i1] = t2;
-      out2[i0 * 64 + i1] = t6;
-      out3[i0 * 64 + i1] = t10;
-      out4[i0 * 192 + i1] = t14;
-      out5[i0 * 192 + i1] = t20;
-      out6[i0 * 192 + i1] = t21;
+/* matmul [64, 64] (word_language.lua:11), then fused: addn mul mul mul addn mul mul sub mul mul sub mul mul mul neg mul mul over mul [64, 64] (word_language.lua:11) */
+static void k78_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0, float *restrict out1, float *restrict out2, char *restrict scratch) {
+  for (long i = 0; i < 64; i += 8) {
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
+    for (long k = 0; k < 192; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[(i + r) * 192 + k];
+    for (long j = 0; j < 64; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
+      for (long k = 0; k < 192; k++) {
+        const float *b = a1 + k * 64 + j;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 16; c++) {
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
+        }
+      }
+      for (int c = 0; c < 16; c++) {
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc0[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t3 = (t2 * a5[i0]);
+          const float t4 = (t1 + t3);
+          const float t5 = (t4 * a8[i0 * 64 + i1]);
+          const float t6 = (a9[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t7 = (1.0f - t6);
+          const float t8 = (t5 * t7);
+          const float t9 = (t8 * a10[i1]);
+          const float t10 = (1.0f - a11[i0 * 64 + i1]);
+          const float t11 = (a11[i0 * 64 + i1] * t10);
+          const float t12 = (t9 * t11);
+          const float t13 = (t4 * a9[i0 * 64 + i1]);
+          const float t14 = (-t13);
+          const float t15 = (a12[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t16 = (t14 * t15);
+          out0[i0 * 192 + i1] = t8;
+          out1[i0 * 192 + i1] = t12;
+          out2[i0 * 192 + i1] = t16;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc1[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t3 = (t2 * a5[i0]);
+          const float t4 = (t1 + t3);
+          const float t5 = (t4 * a8[i0 * 64 + i1]);
+          const float t6 = (a9[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t7 = (1.0f - t6);
+          const float t8 = (t5 * t7);
+          const float t9 = (t8 * a10[i1]);
+          const float t10 = (1.0f - a11[i0 * 64 + i1]);
+          const float t11 = (a11[i0 * 64 + i1] * t10);
+          const float t12 = (t9 * t11);
+          const float t13 = (t4 * a9[i0 * 64 + i1]);
+          const float t14 = (-t13);
+          const float t15 = (a12[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t16 = (t14 * t15);
+          out0[i0 * 192 + i1] = t8;
+          out1[i0 * 192 + i1] = t12;
+          out2[i0 * 192 + i1] = t16;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc2[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t3 = (t2 * a5[i0]);
+          const float t4 = (t1 + t3);
+          const float t5 = (t4 * a8[i0 * 64 + i1]);
+          const float t6 = (a9[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t7 = (1.0f - t6);
+          const float t8 = (t5 * t7);
+          const float t9 = (t8 * a10[i1]);
+          const float t10 = (1.0f - a11[i0 * 64 + i1]);
+          const float t11 = (a11[i0 * 64 + i1] * t10);
+          const float t12 = (t9 * t11);
+          const float t13 = (t4 * a9[i0 * 64 + i1]);
+          const float t14 = (-t13);
+          const float t15 = (a12[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t16 = (t14 * t15);
+          out0[i0 * 192 + i1] = t8;
+          out1[i0 * 192 + i1] = t12;
+          out2[i0 * 192 + i1] = t16;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc3[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t3 = (t2 * a5[i0]);
+          const float t4 = (t1 + t3);
+          const float t5 = (t4 * a8[i0 * 64 + i1]);
+          const float t6 = (a9[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t7 = (1.0f - t6);
+          const float t8 = (t5 * t7);
+          const float t9 = (t8 * a10[i1]);
+          const float t10 = (1.0f - a11[i0 * 64 + i1]);
+          const float t11 = (a11[i0 * 64 + i1] * t10);
+          const float t12 = (t9 * t11);
+          const float t13 = (t4 * a9[i0 * 64 + i1]);
+          const float t14 = (-t13);
+          const float t15 = (a12[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t16 = (t14 * t15);
+          out0[i0 * 192 + i1] = t8;
+          out1[i0 * 192 + i1] = t12;
+          out2[i0 * 192 + i1] = t16;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc4[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t3 = (t2 * a5[i0]);
+          const float t4 = (t1 + t3);
+          const float t5 = (t4 * a8[i0 * 64 + i1]);
+          const float t6 = (a9[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t7 = (1.0f - t6);
+          const float t8 = (t5 * t7);
+          const float t9 = (t8 * a10[i1]);
+          const float t10 = (1.0f - a11[i0 * 64 + i1]);
+          const float t11 = (a11[i0 * 64 + i1] * t10);
+          const float t12 = (t9 * t11);
+          const float t13 = (t4 * a9[i0 * 64 + i1]);
+          const float t14 = (-t13);
+          const float t15 = (a12[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t16 = (t14 * t15);
+          out0[i0 * 192 + i1] = t8;
+          out1[i0 * 192 + i1] = t12;
+          out2[i0 * 192 + i1] = t16;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc5[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t3 = (t2 * a5[i0]);
+          const float t4 = (t1 + t3);
+          const float t5 = (t4 * a8[i0 * 64 + i1]);
+          const float t6 = (a9[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t7 = (1.0f - t6);
+          const float t8 = (t5 * t7);
+          const float t9 = (t8 * a10[i1]);
+          const float t10 = (1.0f - a11[i0 * 64 + i1]);
+          const float t11 = (a11[i0 * 64 + i1] * t10);
+          const float t12 = (t9 * t11);
+          const float t13 = (t4 * a9[i0 * 64 + i1]);
+          const float t14 = (-t13);
+          const float t15 = (a12[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t16 = (t14 * t15);
+          out0[i0 * 192 + i1] = t8;
+          out1[i0 * 192 + i1] = t12;
+          out2[i0 * 192 + i1] = t16;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc6[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t3 = (t2 * a5[i0]);
+          const float t4 = (t1 + t3);
+          const float t5 = (t4 * a8[i0 * 64 + i1]);
+          const float t6 = (a9[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t7 = (1.0f - t6);
+          const float t8 = (t5 * t7);
+          const float t9 = (t8 * a10[i1]);
+          const float t10 = (1.0f - a11[i0 * 64 + i1]);
+          const float t11 = (a11[i0 * 64 + i1] * t10);
+          const float t12 = (t9 * t11);
+          const float t13 = (t4 * a9[i0 * 64 + i1]);
+          const float t14 = (-t13);
+          const float t15 = (a12[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t16 = (t14 * t15);
+          out0[i0 * 192 + i1] = t8;
+          out1[i0 * 192 + i1] = t12;
+          out2[i0 * 192 + i1] = t16;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (a2[i0 * 64 + i1] + a3[i0 * 64 + i1] + a4[i0 * 64 + i1] + acc7[c]);
+          const float t1 = (t0 * a5[i0]);
+          const float t2 = (a6[i0 * 128 + i1] * a7[i0 * 25]);
+          const float t3 = (t2 * a5[i0]);
+          const float t4 = (t1 + t3);
+          const float t5 = (t4 * a8[i0 * 64 + i1]);
+          const float t6 = (a9[i0 * 64 + i1] * a9[i0 * 64 + i1]);
+          const float t7 = (1.0f - t6);
+          const float t8 = (t5 * t7);
+          const float t9 = (t8 * a10[i1]);
+          const float t10 = (1.0f - a11[i0 * 64 + i1]);
+          const float t11 = (a11[i0 * 64 + i1] * t10);
+          const float t12 = (t9 * t11);
+          const float t13 = (t4 * a9[i0 * 64 + i1]);
+          const float t14 = (-t13);
+          const float t15 = (a12[i0 * 64 + i1] * a8[i0 * 64 + i1]);
+          const float t16 = (t14 * t15);
+          out0[i0 * 192 + i1] = t8;
+          out1[i0 * 192 + i1] = t12;
+          out2[i0 * 192 + i1] = t16;
+        }
+      }
     }
-}
-
-/* fused: addn mul mul mul addn mul mul sub mul mul sub mul mul mul neg mul mul over mul [64, 64] (word_language.lua:11) */
-static void k79_addn_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, float *restrict out0, float *restrict out1, float *restrict out2) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (a0[i0 * 64 + i1] + a1[i0 * 64 + i1] + a2[i0 * 64 + i1] + a3[i0 * 64 + i1]);
-      const float t1 = (t0 * a4[i0]);
-      const float t2 = (a5[i0 * 128 + i1] * a6[i0 * 25]);
-      const float t3 = (t2 * a4[i0]);
-      const float t4 = (t1 + t3);
-      const float t5 = (t4 * a7[i0 * 64 + i1]);
-      const float t6 = (a8[i0 * 64 + i1] * a8[i0 * 64 + i1]);
-      const float t7 = (1.0f - t6);
-      const float t8 = (t5 * t7);
-      const float t9 = (t8 * a9[i1]);
-      const float t10 = (1.0f - a10[i0 * 64 + i1]);
-      const float t11 = (a10[i0 * 64 + i1] * t10);
-      const float t12 = (t9 * t11);
-      const float t13 = (t4 * a8[i0 * 64 + i1]);
-      const float t14 = (-t13);
-      const float t15 = (a11[i0 * 64 + i1] * a7[i0 * 64 + i1]);
-      const float t16 = (t14 * t15);
-      out0[i0 * 192 + i1] = t8;
-      out1[i0 * 192 + i1] = t12;
-      out2[i0 * 192 + i1] = t16;
-    }
+  }
 }
 
 /* concat [64, 192] (word_language.lua:11) */
-static void k80_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
+static void k79_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 192 + i1] = a0[i0 * 192 + i1];
@@ -2000,7 +2705,7 @@ static void k80_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [1536, 16] (word_language.lua:11) */
-static void k81_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k80_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 1536; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 192; k++)
@@ -2051,7 +2756,7 @@ static void k81_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k82_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, float *restrict out0) {
+static void k81_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2084,7 +2789,7 @@ static void k82_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k83_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, float *restrict out0) {
+static void k82_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2116,7 +2821,7 @@ static void k83_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k84_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, float *restrict out0) {
+static void k83_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2147,7 +2852,7 @@ static void k84_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k85_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, float *restrict out0) {
+static void k84_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2177,7 +2882,7 @@ static void k85_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k86_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, float *restrict out0) {
+static void k85_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2206,7 +2911,7 @@ static void k86_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k87_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, float *restrict out0) {
+static void k86_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2234,7 +2939,7 @@ static void k87_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k88_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, float *restrict out0) {
+static void k87_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2261,7 +2966,7 @@ static void k88_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k89_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, float *restrict out0) {
+static void k88_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2287,7 +2992,7 @@ static void k89_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k90_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, float *restrict out0) {
+static void k89_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2312,7 +3017,7 @@ static void k90_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k91_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, float *restrict out0) {
+static void k90_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2336,7 +3041,7 @@ static void k91_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k92_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, float *restrict out0) {
+static void k91_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2359,7 +3064,7 @@ static void k92_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k93_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
+static void k92_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2381,7 +3086,7 @@ static void k93_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k94_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, float *restrict out0) {
+static void k93_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2402,7 +3107,7 @@ static void k94_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k95_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, float *restrict out0) {
+static void k94_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2422,7 +3127,7 @@ static void k95_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k96_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, float *restrict out0) {
+static void k95_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2441,7 +3146,7 @@ static void k96_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k97_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, float *restrict out0) {
+static void k96_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2459,7 +3164,7 @@ static void k97_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k98_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, float *restrict out0) {
+static void k97_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2476,7 +3181,7 @@ static void k98_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k99_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, float *restrict out0) {
+static void k98_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2492,7 +3197,7 @@ static void k99_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k100_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0) {
+static void k99_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2507,7 +3212,7 @@ static void k100_mul_mul_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k101_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0) {
+static void k100_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2521,7 +3226,7 @@ static void k101_mul_mul_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k102_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0) {
+static void k101_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2534,7 +3239,7 @@ static void k102_mul_mul_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k103_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
+static void k102_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2546,7 +3251,7 @@ static void k103_mul_mul_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k104_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k103_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2557,7 +3262,7 @@ static void k104_mul_mul_addn(const float *restrict a0, const float *restrict a1
 }
 
 /* fused: mul addn over addn [64, 16] (word_language.lua:11) */
-static void k105_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k104_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2567,7 +3272,7 @@ static void k105_mul_addn(const float *restrict a0, const float *restrict a1, co
 }
 
 /* scatter_add [256, 16] (word_language.lua:11) */
-static void k106_scatter_add(const int32_t *restrict a0, const float *restrict a1, float *restrict out) {
+static void k105_scatter_add(const int32_t *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 4096; i++) out[i] = 0.0f;
   for (long r = 0; r < 1536; r++) {
     const int32_t id = a0[r];
@@ -2577,7 +3282,7 @@ static void k106_scatter_add(const int32_t *restrict a0, const float *restrict a
 }
 
 /* matmul [192, 16] (word_language.lua:11) */
-static void k107_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k106_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1536; k0 += 512) {
     const long kn = 1536 - k0 < 512 ? 1536 - k0 : 512;
@@ -2654,7 +3359,7 @@ static void k107_matmul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* matmul [192, 64] (word_language.lua:11) */
-static void k108_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k107_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1472; k0 += 512) {
     const long kn = 1472 - k0 < 512 ? 1472 - k0 : 512;
@@ -2731,7 +3436,7 @@ static void k108_matmul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* sum_to [192] (word_language.lua:11) */
-static void k109_sum_to(const float *restrict a0, float *restrict out) {
+static void k108_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 192; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 24; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -2741,7 +3446,7 @@ static void k109_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 64] (word_language.lua:11) */
-static void k110_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k109_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 192 + i1] * a1[i0 * 64 + i1]);
@@ -2750,7 +3455,7 @@ static void k110_mul(const float *restrict a0, const float *restrict a1, float *
 }
 
 /* stack [24, 64, 192] (word_language.lua:11) */
-static void k111_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, float *restrict out) {
+static void k110_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 192; i1++) {
       out[i0 * 192 + i1] = a0[i0 * 192 + i1];
@@ -2850,7 +3555,7 @@ static void k111_stack(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [5, 128] (word_language.lua:12) */
-static void k112_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k111_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
     const long j = 0;
     float (*bp)[5] = (float (*)[5])(void *)scratch;
@@ -2904,7 +3609,7 @@ static void k112_matmul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* sum_to [5] (word_language.lua:12) */
-static void k113_sum_to(const float *restrict a0, float *restrict out) {
+static void k112_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 5; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 5; i1++) {
@@ -2913,7 +3618,7 @@ static void k113_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (word_language.lua:15) */
-static void k114_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k113_mul_neg(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     const float t1 = (-t0);
@@ -2922,7 +3627,7 @@ static void k114_mul_neg(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [] (word_language.lua:16) */
-static void k115_mul(const float *restrict a0, float *restrict out0) {
+static void k114_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     out0[0] = t0;
@@ -2930,14 +3635,14 @@ static void k115_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* copy out neg [] (word_language.lua:15) */
-static void k116_copy(const float *restrict a0, float *restrict out) {
+static void k115_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out scatter_add [256, 16] (word_language.lua:11) */
-static void k117_copy(const float *restrict a0, float *restrict out) {
+static void k116_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       out[i0 * 16 + i1] = a0[i0 * 16 + i1];
@@ -2945,7 +3650,7 @@ static void k117_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [192, 16] (word_language.lua:11) */
-static void k118_copy(const float *restrict a0, float *restrict out) {
+static void k117_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 192; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       out[i0 * 16 + i1] = a0[i0 * 16 + i1];
@@ -2953,7 +3658,7 @@ static void k118_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [192, 64] (word_language.lua:11) */
-static void k119_copy(const float *restrict a0, float *restrict out) {
+static void k118_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 192; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1] = a0[i0 * 64 + i1];
@@ -2961,14 +3666,14 @@ static void k119_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [192] (word_language.lua:11) */
-static void k120_copy(const float *restrict a0, float *restrict out) {
+static void k119_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 192; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [5, 128] (word_language.lua:12) */
-static void k121_copy(const float *restrict a0, float *restrict out) {
+static void k120_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 5; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -2976,14 +3681,14 @@ static void k121_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [5] (word_language.lua:12) */
-static void k122_copy(const float *restrict a0, float *restrict out) {
+static void k121_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 5; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
-static void k123_add_pow_sub(float *restrict a0, float *restrict out0) {
+static void k122_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -2995,7 +3700,7 @@ static void k123_add_pow_sub(float *restrict a0, float *restrict out0) {
 }
 
 /* fused: pow sub div over div [] */
-static void k124_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k123_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -3005,7 +3710,7 @@ static void k124_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 16]; updated in place: a0, a2, a5 */
-static void k125_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k124_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3027,7 +3732,7 @@ static void k125_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192, 16]; updated in place: a0, a2, a5 */
-static void k126_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k125_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 3072; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3049,7 +3754,7 @@ static void k126_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192, 64]; updated in place: a0, a2, a5 */
-static void k127_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k126_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 12288; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3071,7 +3776,7 @@ static void k127_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192]; updated in place: a0, a2, a5 */
-static void k128_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k127_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3093,7 +3798,7 @@ static void k128_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [5, 128]; updated in place: a0, a2, a5 */
-static void k129_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k128_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3115,7 +3820,7 @@ static void k129_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [5]; updated in place: a0, a2, a5 */
-static void k130_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k129_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 5; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3253,285 +3958,242 @@ static void word_language_predict_1(const float *restrict P, const word_language
   float *gru1_mul_t0 = (float *)(A + 1389056); /* [64, 64] */
   float *gru1_mul_t0_2 = (float *)(A + 1405440); /* [64, 64] */
   k7_add_sigmoid_sub(gru1_add_t0 + 64, P + 19712 /* gru1.bias_hh */, gru1_add_t0, P + 19648 /* gru1.bias_hh */, P + 19776 /* gru1.bias_hh */, gru1_add_t0 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_mul_t0, gru1_mul_t0_2);
-  float *gru1_matmul_weight_hh_t1 = (float *)(A + 1290496); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t1_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_mul_t0_2, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t1, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_add_t1 = (float *)(A + 1421824); /* [64, 192] */
+  float *gru1_add_t1 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 12288, P + 19456 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 1470976); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t1, P + 19648 /* gru1.bias_hh */, gru1_add_t1_2);
-  float *gru1_sum_to_t1 = (float *)(A + 104704); /* [64, 1] */
+  float *gru1_add_t1_2 = (float *)(A + 1421824); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t1_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_mul_t0_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t1_2, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1339648); /* [64, 1] */
   k9_sum_to(gru1_one_hot_t0 + 2, gru1_sum_to_t1);
-  float *gru1_mul_t1 = (float *)(A + 1290496); /* [64, 64] */
-  float *gru1_add_t1_3 = (float *)(A + 1306880); /* [64, 64] */
+  float *gru1_mul_t1 = (float *)(A + 1470976); /* [64, 64] */
+  float *gru1_add_t1_3 = (float *)(A + 1487360); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t1 + 64, gru1_add_t1_2 + 64, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 128, gru1_add_t1 + 128, gru1_mul_t0_2, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_mul_t1, gru1_add_t1_3);
-  float *gru1_matmul_weight_hh_t2 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t2_scratch = A + 104960; /* 2048 bytes */
-  k8_matmul(gru1_add_t1_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t2, gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_add_t2 = (float *)(A + 1454592); /* [64, 192] */
+  float *gru1_add_t2 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 24576, P + 19456 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)(A + 1520128); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t2, P + 19648 /* gru1.bias_hh */, gru1_add_t2_2);
-  float *gru1_sum_to_t2 = (float *)(A + 104960); /* [64, 1] */
+  float *gru1_add_t2_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t2_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t1_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t2_2, gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_sum_to_t2 = (float *)(A + 104704); /* [64, 1] */
   k11_sum_to(gru1_one_hot_t0 + 3, gru1_sum_to_t2);
-  float *gru1_mul_t2 = (float *)(A + 1503744); /* [64, 64] */
-  float *gru1_add_t2_3 = (float *)(A + 1323264); /* [64, 64] */
+  float *gru1_mul_t2 = (float *)(A + 1454592); /* [64, 64] */
+  float *gru1_add_t2_3 = (float *)(A + 1503744); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t2 + 64, gru1_add_t2_2 + 64, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 128, gru1_add_t2 + 128, gru1_add_t1_3, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_mul_t2, gru1_add_t2_3);
-  float *gru1_matmul_weight_hh_t3 = (float *)(A + 1520128); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t3_scratch = A + 105216; /* 2048 bytes */
-  k8_matmul(gru1_add_t2_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t3, gru1_matmul_weight_hh_t3_scratch);
-  float *gru1_add_t3 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_add_t3 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 36864, P + 19456 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 1454592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t3, P + 19648 /* gru1.bias_hh */, gru1_add_t3_2);
-  float *gru1_sum_to_t3 = (float *)(A + 1339648); /* [64, 1] */
+  float *gru1_add_t3_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t3_scratch = A + 104960; /* 2048 bytes */
+  k8_matmul(gru1_add_t2_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t3_2, gru1_matmul_weight_hh_t3_scratch);
+  float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
   k12_sum_to(gru1_one_hot_t0 + 4, gru1_sum_to_t3);
-  float *gru1_mul_t3 = (float *)(A + 1306880); /* [64, 64] */
+  float *gru1_mul_t3 = (float *)(A + 1487360); /* [64, 64] */
   float *gru1_add_t3_3 = (float *)(A + 1520128); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t3 + 64, gru1_add_t3_2 + 64, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 128, gru1_add_t3 + 128, gru1_add_t2_3, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_mul_t3, gru1_add_t3_3);
-  float *gru1_matmul_weight_hh_t4 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t4_scratch = A + 105216; /* 2048 bytes */
-  k8_matmul(gru1_add_t3_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t4, gru1_matmul_weight_hh_t4_scratch);
-  float *gru1_add_t4 = (float *)(A + 1454592); /* [64, 192] */
+  float *gru1_add_t4 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 49152, P + 19456 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)(A + 1569280); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t4, P + 19648 /* gru1.bias_hh */, gru1_add_t4_2);
+  float *gru1_add_t4_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t4_scratch = A + 105216; /* 2048 bytes */
+  k8_matmul(gru1_add_t3_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t4_2, gru1_matmul_weight_hh_t4_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
   k13_sum_to(gru1_one_hot_t0 + 5, gru1_sum_to_t4);
-  float *gru1_mul_t4 = (float *)(A + 1323264); /* [64, 64] */
+  float *gru1_mul_t4 = (float *)(A + 1503744); /* [64, 64] */
   float *gru1_add_t4_3 = (float *)(A + 1536512); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t4 + 64, gru1_add_t4_2 + 64, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 128, gru1_add_t4 + 128, gru1_add_t3_3, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_mul_t4, gru1_add_t4_3);
-  float *gru1_matmul_weight_hh_t5 = (float *)(A + 1569280); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t5_scratch = A + 105472; /* 2048 bytes */
-  k8_matmul(gru1_add_t4_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t5, gru1_matmul_weight_hh_t5_scratch);
-  float *gru1_add_t5 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_add_t5 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 61440, P + 19456 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 1454592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t5, P + 19648 /* gru1.bias_hh */, gru1_add_t5_2);
+  float *gru1_add_t5_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t5_scratch = A + 105472; /* 2048 bytes */
+  k8_matmul(gru1_add_t4_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t5_2, gru1_matmul_weight_hh_t5_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
   k14_sum_to(gru1_one_hot_t0 + 6, gru1_sum_to_t5);
   float *gru1_mul_t5 = (float *)(A + 1520128); /* [64, 64] */
   float *gru1_add_t5_3 = (float *)(A + 1552896); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t5 + 64, gru1_add_t5_2 + 64, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 128, gru1_add_t5 + 128, gru1_add_t4_3, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_mul_t5, gru1_add_t5_3);
-  float *gru1_matmul_weight_hh_t6 = (float *)(A + 1569280); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t6_scratch = A + 105728; /* 2048 bytes */
-  k8_matmul(gru1_add_t5_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t6, gru1_matmul_weight_hh_t6_scratch);
-  float *gru1_add_t6 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_add_t6 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 73728, P + 19456 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)(A + 1454592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t6, P + 19648 /* gru1.bias_hh */, gru1_add_t6_2);
+  float *gru1_add_t6_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t6_scratch = A + 105728; /* 2048 bytes */
+  k8_matmul(gru1_add_t5_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t6_2, gru1_matmul_weight_hh_t6_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
   k15_sum_to(gru1_one_hot_t0 + 7, gru1_sum_to_t6);
   float *gru1_mul_t6 = (float *)(A + 1536512); /* [64, 64] */
   float *gru1_add_t6_3 = (float *)(A + 1569280); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t6 + 64, gru1_add_t6_2 + 64, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 128, gru1_add_t6 + 128, gru1_add_t5_3, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_mul_t6, gru1_add_t6_3);
-  float *gru1_matmul_weight_hh_t7 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t7_scratch = A + 105984; /* 2048 bytes */
-  k8_matmul(gru1_add_t6_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t7, gru1_matmul_weight_hh_t7_scratch);
-  float *gru1_add_t7 = (float *)(A + 1454592); /* [64, 192] */
+  float *gru1_add_t7 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 86016, P + 19456 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 1618432); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t7, P + 19648 /* gru1.bias_hh */, gru1_add_t7_2);
+  float *gru1_add_t7_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t7_scratch = A + 105984; /* 2048 bytes */
+  k8_matmul(gru1_add_t6_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t7_2, gru1_matmul_weight_hh_t7_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 105984); /* [64, 1] */
   k16_sum_to(gru1_one_hot_t0 + 8, gru1_sum_to_t7);
   float *gru1_mul_t7 = (float *)(A + 1552896); /* [64, 64] */
   float *gru1_add_t7_3 = (float *)(A + 1585664); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t7 + 64, gru1_add_t7_2 + 64, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 128, gru1_add_t7 + 128, gru1_add_t6_3, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_mul_t7, gru1_add_t7_3);
-  float *gru1_matmul_weight_hh_t8 = (float *)(A + 1618432); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t8_scratch = A + 106240; /* 2048 bytes */
-  k8_matmul(gru1_add_t7_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t8, gru1_matmul_weight_hh_t8_scratch);
-  float *gru1_add_t8 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_add_t8 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 98304, P + 19456 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)(A + 1454592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t8, P + 19648 /* gru1.bias_hh */, gru1_add_t8_2);
+  float *gru1_add_t8_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t8_scratch = A + 106240; /* 2048 bytes */
+  k8_matmul(gru1_add_t7_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t8_2, gru1_matmul_weight_hh_t8_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
   k17_sum_to(gru1_one_hot_t0 + 9, gru1_sum_to_t8);
   float *gru1_mul_t8 = (float *)(A + 1569280); /* [64, 64] */
   float *gru1_add_t8_3 = (float *)(A + 1602048); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t8 + 64, gru1_add_t8_2 + 64, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 128, gru1_add_t8 + 128, gru1_add_t7_3, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_mul_t8, gru1_add_t8_3);
-  float *gru1_matmul_weight_hh_t9 = (float *)(A + 1618432); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t9_scratch = A + 106496; /* 2048 bytes */
-  k8_matmul(gru1_add_t8_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t9, gru1_matmul_weight_hh_t9_scratch);
-  float *gru1_add_t9 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_add_t9 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 110592, P + 19456 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 1454592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t9, P + 19648 /* gru1.bias_hh */, gru1_add_t9_2);
+  float *gru1_add_t9_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t9_scratch = A + 106496; /* 2048 bytes */
+  k8_matmul(gru1_add_t8_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t9_2, gru1_matmul_weight_hh_t9_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
   k18_sum_to(gru1_one_hot_t0 + 10, gru1_sum_to_t9);
   float *gru1_mul_t9 = (float *)(A + 1585664); /* [64, 64] */
   float *gru1_add_t9_3 = (float *)(A + 1618432); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t9 + 64, gru1_add_t9_2 + 64, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 128, gru1_add_t9 + 128, gru1_add_t8_3, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_mul_t9, gru1_add_t9_3);
-  float *gru1_matmul_weight_hh_t10 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t10_scratch = A + 106752; /* 2048 bytes */
-  k8_matmul(gru1_add_t9_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t10, gru1_matmul_weight_hh_t10_scratch);
-  float *gru1_add_t10 = (float *)(A + 1454592); /* [64, 192] */
+  float *gru1_add_t10 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 122880, P + 19456 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)(A + 1667584); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t10, P + 19648 /* gru1.bias_hh */, gru1_add_t10_2);
+  float *gru1_add_t10_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t10_scratch = A + 106752; /* 2048 bytes */
+  k8_matmul(gru1_add_t9_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t10_2, gru1_matmul_weight_hh_t10_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
   k19_sum_to(gru1_one_hot_t0 + 11, gru1_sum_to_t10);
   float *gru1_mul_t10 = (float *)(A + 1602048); /* [64, 64] */
   float *gru1_add_t10_3 = (float *)(A + 1634816); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t10 + 64, gru1_add_t10_2 + 64, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 128, gru1_add_t10 + 128, gru1_add_t9_3, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_mul_t10, gru1_add_t10_3);
-  float *gru1_matmul_weight_hh_t11 = (float *)(A + 1667584); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t11_scratch = A + 107008; /* 2048 bytes */
-  k8_matmul(gru1_add_t10_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t11, gru1_matmul_weight_hh_t11_scratch);
-  float *gru1_add_t11 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_add_t11 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 135168, P + 19456 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 1454592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t11, P + 19648 /* gru1.bias_hh */, gru1_add_t11_2);
+  float *gru1_add_t11_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t11_scratch = A + 107008; /* 2048 bytes */
+  k8_matmul(gru1_add_t10_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t11_2, gru1_matmul_weight_hh_t11_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
   k20_sum_to(gru1_one_hot_t0 + 12, gru1_sum_to_t11);
   float *gru1_mul_t11 = (float *)(A + 1618432); /* [64, 64] */
   float *gru1_add_t11_3 = (float *)(A + 1651200); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t11 + 64, gru1_add_t11_2 + 64, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 128, gru1_add_t11 + 128, gru1_add_t10_3, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_mul_t11, gru1_add_t11_3);
-  float *gru1_matmul_weight_hh_t12 = (float *)(A + 1667584); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t12_scratch = A + 107264; /* 2048 bytes */
-  k8_matmul(gru1_add_t11_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t12, gru1_matmul_weight_hh_t12_scratch);
-  float *gru1_add_t12 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_add_t12 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 147456, P + 19456 /* gru1.bias_ih */, gru1_add_t12);
-  float *gru1_add_t12_2 = (float *)(A + 1454592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t12, P + 19648 /* gru1.bias_hh */, gru1_add_t12_2);
+  float *gru1_add_t12_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t12_scratch = A + 107264; /* 2048 bytes */
+  k8_matmul(gru1_add_t11_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t12_2, gru1_matmul_weight_hh_t12_scratch);
   float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
   k21_sum_to(gru1_one_hot_t0 + 13, gru1_sum_to_t12);
   float *gru1_mul_t12 = (float *)(A + 1634816); /* [64, 64] */
   float *gru1_add_t12_3 = (float *)(A + 1667584); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t12 + 64, gru1_add_t12_2 + 64, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 128, gru1_add_t12 + 128, gru1_add_t11_3, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_mul_t12, gru1_add_t12_3);
-  float *gru1_matmul_weight_hh_t13 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t13_scratch = A + 107520; /* 2048 bytes */
-  k8_matmul(gru1_add_t12_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t13, gru1_matmul_weight_hh_t13_scratch);
-  float *gru1_add_t13 = (float *)(A + 1454592); /* [64, 192] */
+  float *gru1_add_t13 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 159744, P + 19456 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 1716736); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t13, P + 19648 /* gru1.bias_hh */, gru1_add_t13_2);
+  float *gru1_add_t13_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t13_scratch = A + 107520; /* 2048 bytes */
+  k8_matmul(gru1_add_t12_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t13_2, gru1_matmul_weight_hh_t13_scratch);
   float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
   k22_sum_to(gru1_one_hot_t0 + 14, gru1_sum_to_t13);
   float *gru1_mul_t13 = (float *)(A + 1651200); /* [64, 64] */
   float *gru1_add_t13_3 = (float *)(A + 1683968); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t13 + 64, gru1_add_t13_2 + 64, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 128, gru1_add_t13 + 128, gru1_add_t12_3, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_mul_t13, gru1_add_t13_3);
-  float *gru1_matmul_weight_hh_t14 = (float *)(A + 1716736); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t14_scratch = A + 107776; /* 2048 bytes */
-  k8_matmul(gru1_add_t13_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t14, gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_add_t14 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_add_t14 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 172032, P + 19456 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_add_t14_2 = (float *)(A + 1454592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t14, P + 19648 /* gru1.bias_hh */, gru1_add_t14_2);
+  float *gru1_add_t14_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t14_scratch = A + 107776; /* 2048 bytes */
+  k8_matmul(gru1_add_t13_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t14_2, gru1_matmul_weight_hh_t14_scratch);
   float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
   k23_sum_to(gru1_one_hot_t0 + 15, gru1_sum_to_t14);
   float *gru1_mul_t14 = (float *)(A + 1667584); /* [64, 64] */
   float *gru1_add_t14_3 = (float *)(A + 1700352); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t14 + 64, gru1_add_t14_2 + 64, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 128, gru1_add_t14 + 128, gru1_add_t13_3, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_mul_t14, gru1_add_t14_3);
-  float *gru1_matmul_weight_hh_t15 = (float *)(A + 1716736); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t15_scratch = A + 108032; /* 2048 bytes */
-  k8_matmul(gru1_add_t14_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
-  float *gru1_add_t15 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_add_t15 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 184320, P + 19456 /* gru1.bias_ih */, gru1_add_t15);
-  float *gru1_add_t15_2 = (float *)(A + 1454592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t15, P + 19648 /* gru1.bias_hh */, gru1_add_t15_2);
+  float *gru1_add_t15_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t15_scratch = A + 108032; /* 2048 bytes */
+  k8_matmul(gru1_add_t14_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t15_2, gru1_matmul_weight_hh_t15_scratch);
   float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
   k24_sum_to(gru1_one_hot_t0 + 16, gru1_sum_to_t15);
   float *gru1_mul_t15 = (float *)(A + 1683968); /* [64, 64] */
   float *gru1_add_t15_3 = (float *)(A + 1716736); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t15 + 64, gru1_add_t15_2 + 64, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 128, gru1_add_t15 + 128, gru1_add_t14_3, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_mul_t15, gru1_add_t15_3);
-  float *gru1_matmul_weight_hh_t16 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t16_scratch = A + 108288; /* 2048 bytes */
-  k8_matmul(gru1_add_t15_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
-  float *gru1_add_t16 = (float *)(A + 1454592); /* [64, 192] */
+  float *gru1_add_t16 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 196608, P + 19456 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)(A + 1765888); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t16, P + 19648 /* gru1.bias_hh */, gru1_add_t16_2);
+  float *gru1_add_t16_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t16_scratch = A + 108288; /* 2048 bytes */
+  k8_matmul(gru1_add_t15_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t16_2, gru1_matmul_weight_hh_t16_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
   k25_sum_to(gru1_one_hot_t0 + 17, gru1_sum_to_t16);
   float *gru1_mul_t16 = (float *)(A + 1700352); /* [64, 64] */
   float *gru1_add_t16_3 = (float *)(A + 1733120); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t16 + 64, gru1_add_t16_2 + 64, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 128, gru1_add_t16 + 128, gru1_add_t15_3, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_mul_t16, gru1_add_t16_3);
-  float *gru1_matmul_weight_hh_t17 = (float *)(A + 1765888); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t17_scratch = A + 108544; /* 2048 bytes */
-  k8_matmul(gru1_add_t16_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t17, gru1_matmul_weight_hh_t17_scratch);
-  float *gru1_add_t17 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_add_t17 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 208896, P + 19456 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 1454592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t17, P + 19648 /* gru1.bias_hh */, gru1_add_t17_2);
+  float *gru1_add_t17_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t17_scratch = A + 108544; /* 2048 bytes */
+  k8_matmul(gru1_add_t16_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t17_2, gru1_matmul_weight_hh_t17_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
   k26_sum_to(gru1_one_hot_t0 + 18, gru1_sum_to_t17);
   float *gru1_mul_t17 = (float *)(A + 1716736); /* [64, 64] */
   float *gru1_add_t17_3 = (float *)(A + 1749504); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t17 + 64, gru1_add_t17_2 + 64, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 128, gru1_add_t17 + 128, gru1_add_t16_3, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_mul_t17, gru1_add_t17_3);
-}
-
-static void word_language_predict_2(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_add_t17_3 = (float *)(A + 1749504); /* [64, 64] */
-  float *gru1_transpose_weight_hh = (float *)(A + 1339904); /* [64, 192] */
-  float *gru1_matmul_weight_hh_t18 = (float *)(A + 1765888); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t18_scratch = A + 1733120; /* 2048 bytes */
-  k8_matmul(gru1_add_t17_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t18, gru1_matmul_weight_hh_t18_scratch);
-  float *gru1_matmul_weight_ih = (float *)(A + 110592); /* [1536, 192] */
-  float *gru1_add_t18 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_add_t18 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 221184, P + 19456 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_add_t18_2 = (float *)(A + 1454592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t18, P + 19648 /* gru1.bias_hh */, gru1_add_t18_2);
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_add_t18_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t18_scratch = A + 1733120; /* 2048 bytes */
+  k8_matmul(gru1_add_t17_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t18_2, gru1_matmul_weight_hh_t18_scratch);
   float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
   k27_sum_to(gru1_one_hot_t0 + 19, gru1_sum_to_t18);
   float *gru1_mul_t18 = (float *)(A + 1733120); /* [64, 64] */
   float *gru1_add_t18_3 = (float *)(A + 1765888); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t18 + 64, gru1_add_t18_2 + 64, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 128, gru1_add_t18 + 128, gru1_add_t17_3, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_mul_t18, gru1_add_t18_3);
-  float *gru1_matmul_weight_hh_t19 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t19_scratch = A + 1749504; /* 2048 bytes */
-  k8_matmul(gru1_add_t18_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t19, gru1_matmul_weight_hh_t19_scratch);
-  float *gru1_add_t19 = (float *)(A + 1454592); /* [64, 192] */
+  float *gru1_add_t19 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 233472, P + 19456 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 1815040); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t19, P + 19648 /* gru1.bias_hh */, gru1_add_t19_2);
+  float *gru1_add_t19_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t19_scratch = A + 1749504; /* 2048 bytes */
+  k8_matmul(gru1_add_t18_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t19_2, gru1_matmul_weight_hh_t19_scratch);
   float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
   k28_sum_to(gru1_one_hot_t0 + 20, gru1_sum_to_t19);
   float *gru1_mul_t19 = (float *)(A + 1749504); /* [64, 64] */
   float *gru1_add_t19_3 = (float *)(A + 1782272); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t19 + 64, gru1_add_t19_2 + 64, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 128, gru1_add_t19 + 128, gru1_add_t18_3, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_mul_t19, gru1_add_t19_3);
-  float *gru1_matmul_weight_hh_t20 = (float *)(A + 1815040); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t20_scratch = A + 1765888; /* 2048 bytes */
-  k8_matmul(gru1_add_t19_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t20, gru1_matmul_weight_hh_t20_scratch);
-  float *gru1_add_t20 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_add_t20 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 245760, P + 19456 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)(A + 1454592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t20, P + 19648 /* gru1.bias_hh */, gru1_add_t20_2);
+  float *gru1_add_t20_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t20_scratch = A + 1765888; /* 2048 bytes */
+  k8_matmul(gru1_add_t19_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t20_2, gru1_matmul_weight_hh_t20_scratch);
   float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
   k29_sum_to(gru1_one_hot_t0 + 21, gru1_sum_to_t20);
+}
+
+static void word_language_predict_2(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *gru1_add_t20 = (float *)(A + 1290496); /* [64, 192] */
+  float *gru1_add_t20_2 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_add_t19_3 = (float *)(A + 1782272); /* [64, 64] */
+  float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
   float *gru1_mul_t20 = (float *)(A + 1765888); /* [64, 64] */
   float *gru1_add_t20_3 = (float *)(A + 1798656); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t20 + 64, gru1_add_t20_2 + 64, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 128, gru1_add_t20 + 128, gru1_add_t19_3, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_mul_t20, gru1_add_t20_3);
-  float *gru1_matmul_weight_hh_t21 = (float *)(A + 1815040); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t21_scratch = A + 1782272; /* 2048 bytes */
-  k8_matmul(gru1_add_t20_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t21, gru1_matmul_weight_hh_t21_scratch);
-  float *gru1_add_t21 = (float *)(A + 1405440); /* [64, 192] */
+  float *gru1_matmul_weight_ih = (float *)(A + 110592); /* [1536, 192] */
+  float *gru1_add_t21 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 258048, P + 19456 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_add_t21_2 = (float *)(A + 1454592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t21, P + 19648 /* gru1.bias_hh */, gru1_add_t21_2);
+  float *gru1_transpose_weight_hh = (float *)(A + 1339904); /* [64, 192] */
+  float *gru1_add_t21_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t21_scratch = A + 1782272; /* 2048 bytes */
+  k8_matmul(gru1_add_t20_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t21_2, gru1_matmul_weight_hh_t21_scratch);
   float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
   k30_sum_to(gru1_one_hot_t0 + 22, gru1_sum_to_t21);
   float *gru1_mul_t21 = (float *)(A + 1782272); /* [64, 64] */
   float *gru1_add_t21_3 = (float *)(A + 1815040); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t21 + 64, gru1_add_t21_2 + 64, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 128, gru1_add_t21 + 128, gru1_add_t20_3, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_mul_t21, gru1_add_t21_3);
-  float *gru1_matmul_weight_hh_t22 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t22_scratch = A + 1798656; /* 2048 bytes */
-  k8_matmul(gru1_add_t21_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t22, gru1_matmul_weight_hh_t22_scratch);
-  float *gru1_add_t22 = (float *)(A + 1454592); /* [64, 192] */
+  float *gru1_add_t22 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 270336, P + 19456 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)(A + 1864192); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t22, P + 19648 /* gru1.bias_hh */, gru1_add_t22_2);
+  float *gru1_add_t22_2 = (float *)(A + 1405440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t22_scratch = A + 1798656; /* 2048 bytes */
+  k8_matmul(gru1_add_t21_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t22_2, gru1_matmul_weight_hh_t22_scratch);
   float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
   k31_sum_to(gru1_one_hot_t0 + 23, gru1_sum_to_t22);
   float *gru1_mul_t22 = (float *)(A + 1798656); /* [64, 64] */
   float *gru1_add_t22_3 = (float *)(A + 1831424); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t22 + 64, gru1_add_t22_2 + 64, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 128, gru1_add_t22 + 128, gru1_add_t21_3, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_mul_t22, gru1_add_t22_3);
-  float *gru1_matmul_weight_hh_t23 = (float *)(A + 1864192); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t23_scratch = A + 1815040; /* 2048 bytes */
-  k8_matmul(gru1_add_t22_3, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t23, gru1_matmul_weight_hh_t23_scratch);
-  float *gru1_add_t23 = (float *)(A + 1339904); /* [64, 192] */
+  float *gru1_add_t23 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 282624, P + 19456 /* gru1.bias_ih */, gru1_add_t23);
   float *gru1_add_t23_2 = (float *)(A + 1405440); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t23, P + 19648 /* gru1.bias_hh */, gru1_add_t23_2);
+  char *gru1_matmul_weight_hh_t23_scratch = A + 1815040; /* 2048 bytes */
+  k8_matmul(gru1_add_t22_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t23_2, gru1_matmul_weight_hh_t23_scratch);
   float *embedding1_gather_stack = (float *)A; /* [24, 64, 16] */
   float *gru1_addn_stack = (float *)(A + 110080); /* [24, 64, 16] */
   k32_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 1, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 2, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 3, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 4, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 5, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 6, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 7, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 8, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 9, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 10, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 11, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 12, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 13, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 14, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 15, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 16, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 17, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 18, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 19, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 20, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 21, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 22, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 23, embedding1_gather_stack + 23552, gru1_one_hot_t0 + 24, gru1_addn_stack);
@@ -3560,282 +4222,236 @@ static void word_language_predict_2(const float *restrict P, const word_language
   k55_mul(embedding1_gather_stack, gru1_one_hot_t0 + 24, gru1_addn_stack + 23552);
   float *gru1_transpose_weight_ih_reverse = (float *)(A + 1815040); /* [16, 192] */
   k1_transpose(P + 19840 /* gru1.weight_ih_reverse */, gru1_transpose_weight_ih_reverse);
-  float *gru1_matmul_weight_ih_reverse = (float *)(A + 1913344); /* [1536, 192] */
+  float *gru1_matmul_weight_ih_reverse = (float *)(A + 1847808); /* [1536, 192] */
   char *gru1_matmul_weight_ih_reverse_scratch = A + 1827328; /* 512 bytes */
   k2_matmul(gru1_addn_stack, gru1_transpose_weight_ih_reverse, gru1_matmul_weight_ih_reverse, gru1_matmul_weight_ih_reverse_scratch);
-  float *gru1_add_t0_2 = (float *)(A + 1454592); /* [64, 192] */
+  float *gru1_add_t0_2 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t0_2);
-  float *gru1_transpose_weight_hh_reverse = (float *)(A + 1864192); /* [64, 192] */
+  float *gru1_transpose_weight_hh_reverse = (float *)A; /* [64, 192] */
   k6_transpose(P + 22912 /* gru1.weight_hh_reverse */, gru1_transpose_weight_hh_reverse);
   float *gru1_sum_to_t0 = (float *)(A + 1290240); /* [64, 1] */
   float *gru1_mul_t0_3 = (float *)(A + 1815040); /* [64, 64] */
-  float *gru1_mul_t0_4 = (float *)(A + 1847808); /* [64, 64] */
+  float *gru1_mul_t0_4 = (float *)(A + 49152); /* [64, 64] */
   k7_add_sigmoid_sub(gru1_add_t0_2 + 64, P + 35456 /* gru1.bias_hh_reverse */, gru1_add_t0_2, P + 35392 /* gru1.bias_hh_reverse */, P + 35520 /* gru1.bias_hh_reverse */, gru1_add_t0_2 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_mul_t0_3, gru1_mul_t0_4);
-  float *gru1_matmul_weight_hh_reverse_t1 = (float *)(A + 1454592); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t1_scratch = A; /* 2048 bytes */
-  k8_matmul(gru1_mul_t0_4, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t1, gru1_matmul_weight_hh_reverse_t1_scratch);
-  float *gru1_add_t1_4 = (float *)A; /* [64, 192] */
+  float *gru1_add_t1_4 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 12288, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t1_4);
-  float *gru1_add_t1_5 = (float *)(A + 49152); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t1, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t1_5);
-  float *gru1_sum_to_t1 = (float *)(A + 104704); /* [64, 1] */
-  float *gru1_mul_t1_2 = (float *)(A + 1454592); /* [64, 64] */
-  float *gru1_add_t1_6 = (float *)(A + 1470976); /* [64, 64] */
+  float *gru1_add_t1_5 = (float *)(A + 110080); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t1_scratch = A + 65536; /* 2048 bytes */
+  k8_matmul(gru1_mul_t0_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t1_5, gru1_matmul_weight_hh_reverse_t1_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1339648); /* [64, 1] */
+  float *gru1_mul_t1_2 = (float *)(A + 65536); /* [64, 64] */
+  float *gru1_add_t1_6 = (float *)(A + 81920); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t1_4 + 64, gru1_add_t1_5 + 64, gru1_add_t1_4, gru1_add_t1_5, gru1_add_t1_5 + 128, gru1_add_t1_4 + 128, gru1_mul_t0_4, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_mul_t1_2, gru1_add_t1_6);
-  float *gru1_matmul_weight_hh_reverse_t2 = (float *)A; /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t2_scratch = A + 1487360; /* 2048 bytes */
-  k8_matmul(gru1_add_t1_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t2, gru1_matmul_weight_hh_reverse_t2_scratch);
-  float *gru1_add_t2_4 = (float *)(A + 49152); /* [64, 192] */
+  float *gru1_add_t2_4 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 24576, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t2_4);
   float *gru1_add_t2_5 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t2, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t2_5);
-  float *gru1_sum_to_t2 = (float *)(A + 104960); /* [64, 1] */
-  float *gru1_mul_t2_2 = (float *)(A + 1487360); /* [64, 64] */
-  float *gru1_add_t2_6 = (float *)(A + 1847808); /* [64, 64] */
+  char *gru1_matmul_weight_hh_reverse_t2_scratch = A + 49152; /* 2048 bytes */
+  k8_matmul(gru1_add_t1_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t2_5, gru1_matmul_weight_hh_reverse_t2_scratch);
+  float *gru1_sum_to_t2 = (float *)(A + 104704); /* [64, 1] */
+  float *gru1_mul_t2_2 = (float *)(A + 49152); /* [64, 64] */
+  float *gru1_add_t2_6 = (float *)(A + 159232); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t2_4 + 64, gru1_add_t2_5 + 64, gru1_add_t2_4, gru1_add_t2_5, gru1_add_t2_5 + 128, gru1_add_t2_4 + 128, gru1_add_t1_6, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_mul_t2_2, gru1_add_t2_6);
-  float *gru1_matmul_weight_hh_reverse_t3 = (float *)A; /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t3_scratch = A + 1470976; /* 2048 bytes */
-  k8_matmul(gru1_add_t2_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t3, gru1_matmul_weight_hh_reverse_t3_scratch);
-  float *gru1_add_t3_4 = (float *)(A + 49152); /* [64, 192] */
+  float *gru1_add_t3_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 36864, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t3_4);
-  float *gru1_add_t3_5 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t3, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t3_5);
-  float *gru1_sum_to_t3 = (float *)(A + 1339648); /* [64, 1] */
-  float *gru1_mul_t3_2 = (float *)(A + 1470976); /* [64, 64] */
-  float *gru1_add_t3_6 = (float *)A; /* [64, 64] */
+  float *gru1_add_t3_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t3_scratch = A + 81920; /* 2048 bytes */
+  k8_matmul(gru1_add_t2_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t3_5, gru1_matmul_weight_hh_reverse_t3_scratch);
+  float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
+  float *gru1_mul_t3_2 = (float *)(A + 81920); /* [64, 64] */
+  float *gru1_add_t3_6 = (float *)(A + 175616); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t3_4 + 64, gru1_add_t3_5 + 64, gru1_add_t3_4, gru1_add_t3_5, gru1_add_t3_5 + 128, gru1_add_t3_4 + 128, gru1_add_t2_6, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_mul_t3_2, gru1_add_t3_6);
-  float *gru1_matmul_weight_hh_reverse_t4 = (float *)(A + 16384); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t4_scratch = A + 1847808; /* 2048 bytes */
-  k8_matmul(gru1_add_t3_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t4, gru1_matmul_weight_hh_reverse_t4_scratch);
-  float *gru1_add_t4_4 = (float *)(A + 110080); /* [64, 192] */
+  float *gru1_add_t4_4 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 49152, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t4_4);
-  float *gru1_add_t4_5 = (float *)(A + 159232); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t4, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t4_5);
+  float *gru1_add_t4_5 = (float *)(A + 110080); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t4_scratch = A + 159232; /* 2048 bytes */
+  k8_matmul(gru1_add_t3_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t4_5, gru1_matmul_weight_hh_reverse_t4_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
-  float *gru1_mul_t4_2 = (float *)(A + 1847808); /* [64, 64] */
-  float *gru1_add_t4_6 = (float *)(A + 16384); /* [64, 64] */
+  float *gru1_mul_t4_2 = (float *)(A + 159232); /* [64, 64] */
+  float *gru1_add_t4_6 = (float *)(A + 192000); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t4_4 + 64, gru1_add_t4_5 + 64, gru1_add_t4_4, gru1_add_t4_5, gru1_add_t4_5 + 128, gru1_add_t4_4 + 128, gru1_add_t3_6, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_mul_t4_2, gru1_add_t4_6);
-  float *gru1_matmul_weight_hh_reverse_t5 = (float *)(A + 32768); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t5_scratch = A; /* 2048 bytes */
-  k8_matmul(gru1_add_t4_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t5, gru1_matmul_weight_hh_reverse_t5_scratch);
   float *gru1_add_t5_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 61440, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t5_4);
-  float *gru1_add_t5_5 = (float *)(A + 159232); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t5, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t5_5);
+  float *gru1_add_t5_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t5_scratch = A + 175616; /* 2048 bytes */
+  k8_matmul(gru1_add_t4_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t5_5, gru1_matmul_weight_hh_reverse_t5_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
-  float *gru1_mul_t5_2 = (float *)A; /* [64, 64] */
-  float *gru1_add_t5_6 = (float *)(A + 32768); /* [64, 64] */
+  float *gru1_mul_t5_2 = (float *)(A + 175616); /* [64, 64] */
+  float *gru1_add_t5_6 = (float *)(A + 208384); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t5_4 + 64, gru1_add_t5_5 + 64, gru1_add_t5_4, gru1_add_t5_5, gru1_add_t5_5 + 128, gru1_add_t5_4 + 128, gru1_add_t4_6, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_mul_t5_2, gru1_add_t5_6);
-  float *gru1_matmul_weight_hh_reverse_t6 = (float *)(A + 49152); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t6_scratch = A + 16384; /* 2048 bytes */
-  k8_matmul(gru1_add_t5_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t6, gru1_matmul_weight_hh_reverse_t6_scratch);
   float *gru1_add_t6_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 73728, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t6_4);
-  float *gru1_add_t6_5 = (float *)(A + 159232); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t6, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t6_5);
+  float *gru1_add_t6_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t6_scratch = A + 192000; /* 2048 bytes */
+  k8_matmul(gru1_add_t5_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t6_5, gru1_matmul_weight_hh_reverse_t6_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
-  float *gru1_mul_t6_2 = (float *)(A + 16384); /* [64, 64] */
-  float *gru1_add_t6_6 = (float *)(A + 49152); /* [64, 64] */
+  float *gru1_mul_t6_2 = (float *)(A + 192000); /* [64, 64] */
+  float *gru1_add_t6_6 = (float *)(A + 224768); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t6_4 + 64, gru1_add_t6_5 + 64, gru1_add_t6_4, gru1_add_t6_5, gru1_add_t6_5 + 128, gru1_add_t6_4 + 128, gru1_add_t5_6, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_mul_t6_2, gru1_add_t6_6);
-  float *gru1_matmul_weight_hh_reverse_t7 = (float *)(A + 110080); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t7_scratch = A + 32768; /* 2048 bytes */
-  k8_matmul(gru1_add_t6_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t7, gru1_matmul_weight_hh_reverse_t7_scratch);
-  float *gru1_add_t7_4 = (float *)(A + 159232); /* [64, 192] */
+  float *gru1_add_t7_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 86016, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t7_4);
-  float *gru1_add_t7_5 = (float *)(A + 208384); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t7, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t7_5);
+  float *gru1_add_t7_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t7_scratch = A + 208384; /* 2048 bytes */
+  k8_matmul(gru1_add_t6_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t7_5, gru1_matmul_weight_hh_reverse_t7_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_mul_t7_2 = (float *)(A + 32768); /* [64, 64] */
-  float *gru1_add_t7_6 = (float *)(A + 65536); /* [64, 64] */
+  float *gru1_mul_t7_2 = (float *)(A + 208384); /* [64, 64] */
+  float *gru1_add_t7_6 = (float *)(A + 241152); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t7_4 + 64, gru1_add_t7_5 + 64, gru1_add_t7_4, gru1_add_t7_5, gru1_add_t7_5 + 128, gru1_add_t7_4 + 128, gru1_add_t6_6, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_mul_t7_2, gru1_add_t7_6);
-  float *gru1_matmul_weight_hh_reverse_t8 = (float *)(A + 110080); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t8_scratch = A + 49152; /* 2048 bytes */
-  k8_matmul(gru1_add_t7_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t8, gru1_matmul_weight_hh_reverse_t8_scratch);
-  float *gru1_add_t8_4 = (float *)(A + 159232); /* [64, 192] */
+  float *gru1_add_t8_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 98304, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t8_4);
-  float *gru1_add_t8_5 = (float *)(A + 208384); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t8, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t8_5);
+  float *gru1_add_t8_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t8_scratch = A + 224768; /* 2048 bytes */
+  k8_matmul(gru1_add_t7_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t8_5, gru1_matmul_weight_hh_reverse_t8_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_mul_t8_2 = (float *)(A + 49152); /* [64, 64] */
-  float *gru1_add_t8_6 = (float *)(A + 81920); /* [64, 64] */
+  float *gru1_mul_t8_2 = (float *)(A + 224768); /* [64, 64] */
+  float *gru1_add_t8_6 = (float *)(A + 257536); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t8_4 + 64, gru1_add_t8_5 + 64, gru1_add_t8_4, gru1_add_t8_5, gru1_add_t8_5 + 128, gru1_add_t8_4 + 128, gru1_add_t7_6, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_mul_t8_2, gru1_add_t8_6);
-  float *gru1_matmul_weight_hh_reverse_t9 = (float *)(A + 110080); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t9_scratch = A + 65536; /* 2048 bytes */
-  k8_matmul(gru1_add_t8_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t9, gru1_matmul_weight_hh_reverse_t9_scratch);
-  float *gru1_add_t9_4 = (float *)(A + 159232); /* [64, 192] */
+  float *gru1_add_t9_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 110592, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t9_4);
-  float *gru1_add_t9_5 = (float *)(A + 208384); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t9, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t9_5);
+  float *gru1_add_t9_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t9_scratch = A + 241152; /* 2048 bytes */
+  k8_matmul(gru1_add_t8_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t9_5, gru1_matmul_weight_hh_reverse_t9_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_mul_t9_2 = (float *)(A + 65536); /* [64, 64] */
-  float *gru1_add_t9_6 = (float *)(A + 110080); /* [64, 64] */
+  float *gru1_mul_t9_2 = (float *)(A + 241152); /* [64, 64] */
+  float *gru1_add_t9_6 = (float *)(A + 273920); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t9_4 + 64, gru1_add_t9_5 + 64, gru1_add_t9_4, gru1_add_t9_5, gru1_add_t9_5 + 128, gru1_add_t9_4 + 128, gru1_add_t8_6, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_mul_t9_2, gru1_add_t9_6);
-  float *gru1_matmul_weight_hh_reverse_t10 = (float *)(A + 126464); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t10_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t9_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t10, gru1_matmul_weight_hh_reverse_t10_scratch);
-  float *gru1_add_t10_4 = (float *)(A + 175616); /* [64, 192] */
+  float *gru1_add_t10_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 122880, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t10_4);
-  float *gru1_add_t10_5 = (float *)(A + 224768); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t10, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t10_5);
+  float *gru1_add_t10_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t10_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t9_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t10_5, gru1_matmul_weight_hh_reverse_t10_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
-  float *gru1_mul_t10_2 = (float *)(A + 81920); /* [64, 64] */
-  float *gru1_add_t10_6 = (float *)(A + 126464); /* [64, 64] */
+  float *gru1_mul_t10_2 = (float *)(A + 257536); /* [64, 64] */
+  float *gru1_add_t10_6 = (float *)(A + 290304); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t10_4 + 64, gru1_add_t10_5 + 64, gru1_add_t10_4, gru1_add_t10_5, gru1_add_t10_5 + 128, gru1_add_t10_4 + 128, gru1_add_t9_6, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_mul_t10_2, gru1_add_t10_6);
-  float *gru1_matmul_weight_hh_reverse_t11 = (float *)(A + 142848); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t11_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t10_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t11, gru1_matmul_weight_hh_reverse_t11_scratch);
-  float *gru1_add_t11_4 = (float *)(A + 192000); /* [64, 192] */
+  float *gru1_add_t11_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 135168, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t11_4);
-  float *gru1_add_t11_5 = (float *)(A + 241152); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t11, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t11_5);
+  float *gru1_add_t11_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t11_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t10_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t11_5, gru1_matmul_weight_hh_reverse_t11_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_mul_t11_2 = (float *)(A + 110080); /* [64, 64] */
-  float *gru1_add_t11_6 = (float *)(A + 142848); /* [64, 64] */
+  float *gru1_mul_t11_2 = (float *)(A + 273920); /* [64, 64] */
+  float *gru1_add_t11_6 = (float *)(A + 306688); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t11_4 + 64, gru1_add_t11_5 + 64, gru1_add_t11_4, gru1_add_t11_5, gru1_add_t11_5 + 128, gru1_add_t11_4 + 128, gru1_add_t10_6, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_mul_t11_2, gru1_add_t11_6);
+  float *gru1_add_t12_4 = (float *)(A + 110080); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 147456, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t12_4);
+  float *gru1_add_t12_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t12_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t11_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t12_5, gru1_matmul_weight_hh_reverse_t12_scratch);
+  float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
+  float *gru1_mul_t12_2 = (float *)(A + 290304); /* [64, 64] */
+  float *gru1_add_t12_6 = (float *)(A + 323072); /* [64, 64] */
+  k10_add_sigmoid_sub(gru1_add_t12_4 + 64, gru1_add_t12_5 + 64, gru1_add_t12_4, gru1_add_t12_5, gru1_add_t12_5 + 128, gru1_add_t12_4 + 128, gru1_add_t11_6, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_mul_t12_2, gru1_add_t12_6);
+  float *gru1_add_t13_4 = (float *)(A + 110080); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 159744, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t13_4);
+  float *gru1_add_t13_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t13_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t12_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t13_5, gru1_matmul_weight_hh_reverse_t13_scratch);
+  float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
+  float *gru1_mul_t13_2 = (float *)(A + 306688); /* [64, 64] */
+  float *gru1_add_t13_6 = (float *)(A + 339456); /* [64, 64] */
+  k10_add_sigmoid_sub(gru1_add_t13_4 + 64, gru1_add_t13_5 + 64, gru1_add_t13_4, gru1_add_t13_5, gru1_add_t13_5 + 128, gru1_add_t13_4 + 128, gru1_add_t12_6, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_mul_t13_2, gru1_add_t13_6);
+  float *gru1_add_t14_4 = (float *)(A + 110080); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 172032, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t14_4);
+  float *gru1_add_t14_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t14_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t13_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t14_5, gru1_matmul_weight_hh_reverse_t14_scratch);
+  float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
+  float *gru1_mul_t14_2 = (float *)(A + 323072); /* [64, 64] */
+  float *gru1_add_t14_6 = (float *)(A + 355840); /* [64, 64] */
+  k10_add_sigmoid_sub(gru1_add_t14_4 + 64, gru1_add_t14_5 + 64, gru1_add_t14_4, gru1_add_t14_5, gru1_add_t14_5 + 128, gru1_add_t14_4 + 128, gru1_add_t13_6, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_mul_t14_2, gru1_add_t14_6);
+  float *gru1_add_t15_4 = (float *)(A + 110080); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 184320, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t15_4);
+  float *gru1_add_t15_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t15_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t14_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t15_5, gru1_matmul_weight_hh_reverse_t15_scratch);
+  float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
+  float *gru1_mul_t15_2 = (float *)(A + 339456); /* [64, 64] */
+  float *gru1_add_t15_6 = (float *)(A + 372224); /* [64, 64] */
+  k10_add_sigmoid_sub(gru1_add_t15_4 + 64, gru1_add_t15_5 + 64, gru1_add_t15_4, gru1_add_t15_5, gru1_add_t15_5 + 128, gru1_add_t15_4 + 128, gru1_add_t14_6, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_mul_t15_2, gru1_add_t15_6);
+  float *gru1_add_t16_4 = (float *)(A + 110080); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 196608, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t16_4);
+  float *gru1_add_t16_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t16_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t15_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t16_5, gru1_matmul_weight_hh_reverse_t16_scratch);
+  float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
+  float *gru1_mul_t16_2 = (float *)(A + 355840); /* [64, 64] */
+  float *gru1_add_t16_6 = (float *)(A + 388608); /* [64, 64] */
+  k10_add_sigmoid_sub(gru1_add_t16_4 + 64, gru1_add_t16_5 + 64, gru1_add_t16_4, gru1_add_t16_5, gru1_add_t16_5 + 128, gru1_add_t16_4 + 128, gru1_add_t15_6, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_mul_t16_2, gru1_add_t16_6);
 }
 
 static void word_language_predict_3(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_add_t11_6 = (float *)(A + 142848); /* [64, 64] */
-  float *gru1_transpose_weight_hh_reverse = (float *)(A + 1864192); /* [64, 192] */
-  float *gru1_matmul_weight_hh_reverse_t12 = (float *)(A + 159232); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t12_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t11_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t12, gru1_matmul_weight_hh_reverse_t12_scratch);
-  float *gru1_matmul_weight_ih_reverse = (float *)(A + 1913344); /* [1536, 192] */
-  float *gru1_add_t12_4 = (float *)(A + 208384); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 147456, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t12_4);
-  float *gru1_add_t12_5 = (float *)(A + 257536); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t12, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t12_5);
-  float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_mul_t12_2 = (float *)(A + 126464); /* [64, 64] */
-  float *gru1_add_t12_6 = (float *)(A + 159232); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t12_4 + 64, gru1_add_t12_5 + 64, gru1_add_t12_4, gru1_add_t12_5, gru1_add_t12_5 + 128, gru1_add_t12_4 + 128, gru1_add_t11_6, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_mul_t12_2, gru1_add_t12_6);
-  float *gru1_matmul_weight_hh_reverse_t13 = (float *)(A + 175616); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t13_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t12_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t13, gru1_matmul_weight_hh_reverse_t13_scratch);
-  float *gru1_add_t13_4 = (float *)(A + 224768); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 159744, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t13_4);
-  float *gru1_add_t13_5 = (float *)(A + 273920); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t13, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t13_5);
-  float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_mul_t13_2 = (float *)(A + 142848); /* [64, 64] */
-  float *gru1_add_t13_6 = (float *)(A + 175616); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t13_4 + 64, gru1_add_t13_5 + 64, gru1_add_t13_4, gru1_add_t13_5, gru1_add_t13_5 + 128, gru1_add_t13_4 + 128, gru1_add_t12_6, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_mul_t13_2, gru1_add_t13_6);
-  float *gru1_matmul_weight_hh_reverse_t14 = (float *)(A + 192000); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t14_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t13_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t14, gru1_matmul_weight_hh_reverse_t14_scratch);
-  float *gru1_add_t14_4 = (float *)(A + 241152); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 172032, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t14_4);
-  float *gru1_add_t14_5 = (float *)(A + 290304); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t14, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t14_5);
-  float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_mul_t14_2 = (float *)(A + 159232); /* [64, 64] */
-  float *gru1_add_t14_6 = (float *)(A + 192000); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t14_4 + 64, gru1_add_t14_5 + 64, gru1_add_t14_4, gru1_add_t14_5, gru1_add_t14_5 + 128, gru1_add_t14_4 + 128, gru1_add_t13_6, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_mul_t14_2, gru1_add_t14_6);
-  float *gru1_matmul_weight_hh_reverse_t15 = (float *)(A + 208384); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t15_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t14_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t15, gru1_matmul_weight_hh_reverse_t15_scratch);
-  float *gru1_add_t15_4 = (float *)(A + 257536); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 184320, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t15_4);
-  float *gru1_add_t15_5 = (float *)(A + 306688); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t15, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t15_5);
-  float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
-  float *gru1_mul_t15_2 = (float *)(A + 175616); /* [64, 64] */
-  float *gru1_add_t15_6 = (float *)(A + 208384); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t15_4 + 64, gru1_add_t15_5 + 64, gru1_add_t15_4, gru1_add_t15_5, gru1_add_t15_5 + 128, gru1_add_t15_4 + 128, gru1_add_t14_6, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_mul_t15_2, gru1_add_t15_6);
-  float *gru1_matmul_weight_hh_reverse_t16 = (float *)(A + 224768); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t16_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t15_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t16, gru1_matmul_weight_hh_reverse_t16_scratch);
-  float *gru1_add_t16_4 = (float *)(A + 273920); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 196608, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t16_4);
-  float *gru1_add_t16_5 = (float *)(A + 323072); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t16, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t16_5);
-  float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_mul_t16_2 = (float *)(A + 192000); /* [64, 64] */
-  float *gru1_add_t16_6 = (float *)(A + 224768); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t16_4 + 64, gru1_add_t16_5 + 64, gru1_add_t16_4, gru1_add_t16_5, gru1_add_t16_5 + 128, gru1_add_t16_4 + 128, gru1_add_t15_6, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_mul_t16_2, gru1_add_t16_6);
-  float *gru1_matmul_weight_hh_reverse_t17 = (float *)(A + 241152); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t17_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t16_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t17, gru1_matmul_weight_hh_reverse_t17_scratch);
-  float *gru1_add_t17_4 = (float *)(A + 290304); /* [64, 192] */
+  float *gru1_matmul_weight_ih_reverse = (float *)(A + 1847808); /* [1536, 192] */
+  float *gru1_add_t17_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 208896, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t17_4);
-  float *gru1_add_t17_5 = (float *)(A + 339456); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t17, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t17_5);
+  float *gru1_add_t16_6 = (float *)(A + 388608); /* [64, 64] */
+  float *gru1_transpose_weight_hh_reverse = (float *)A; /* [64, 192] */
+  float *gru1_add_t17_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t17_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t16_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t17_5, gru1_matmul_weight_hh_reverse_t17_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
-  float *gru1_mul_t17_2 = (float *)(A + 208384); /* [64, 64] */
-  float *gru1_add_t17_6 = (float *)(A + 241152); /* [64, 64] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_mul_t17_2 = (float *)(A + 372224); /* [64, 64] */
+  float *gru1_add_t17_6 = (float *)(A + 404992); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t17_4 + 64, gru1_add_t17_5 + 64, gru1_add_t17_4, gru1_add_t17_5, gru1_add_t17_5 + 128, gru1_add_t17_4 + 128, gru1_add_t16_6, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_mul_t17_2, gru1_add_t17_6);
-  float *gru1_matmul_weight_hh_reverse_t18 = (float *)(A + 257536); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t18_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t17_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t18, gru1_matmul_weight_hh_reverse_t18_scratch);
-  float *gru1_add_t18_4 = (float *)(A + 306688); /* [64, 192] */
+  float *gru1_add_t18_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 221184, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t18_4);
-  float *gru1_add_t18_5 = (float *)(A + 355840); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t18, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t18_5);
+  float *gru1_add_t18_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t18_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t17_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t18_5, gru1_matmul_weight_hh_reverse_t18_scratch);
   float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
-  float *gru1_mul_t18_2 = (float *)(A + 224768); /* [64, 64] */
-  float *gru1_add_t18_6 = (float *)(A + 257536); /* [64, 64] */
+  float *gru1_mul_t18_2 = (float *)(A + 388608); /* [64, 64] */
+  float *gru1_add_t18_6 = (float *)(A + 421376); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t18_4 + 64, gru1_add_t18_5 + 64, gru1_add_t18_4, gru1_add_t18_5, gru1_add_t18_5 + 128, gru1_add_t18_4 + 128, gru1_add_t17_6, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_mul_t18_2, gru1_add_t18_6);
-  float *gru1_matmul_weight_hh_reverse_t19 = (float *)(A + 273920); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t19_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t18_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t19, gru1_matmul_weight_hh_reverse_t19_scratch);
-  float *gru1_add_t19_4 = (float *)(A + 323072); /* [64, 192] */
+  float *gru1_add_t19_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 233472, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t19_4);
-  float *gru1_add_t19_5 = (float *)(A + 372224); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t19, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t19_5);
+  float *gru1_add_t19_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t19_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t18_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t19_5, gru1_matmul_weight_hh_reverse_t19_scratch);
   float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_mul_t19_2 = (float *)(A + 241152); /* [64, 64] */
-  float *gru1_add_t19_6 = (float *)(A + 273920); /* [64, 64] */
+  float *gru1_mul_t19_2 = (float *)(A + 404992); /* [64, 64] */
+  float *gru1_add_t19_6 = (float *)(A + 437760); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t19_4 + 64, gru1_add_t19_5 + 64, gru1_add_t19_4, gru1_add_t19_5, gru1_add_t19_5 + 128, gru1_add_t19_4 + 128, gru1_add_t18_6, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_mul_t19_2, gru1_add_t19_6);
-  float *gru1_matmul_weight_hh_reverse_t20 = (float *)(A + 290304); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t20_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t19_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t20, gru1_matmul_weight_hh_reverse_t20_scratch);
-  float *gru1_add_t20_4 = (float *)(A + 339456); /* [64, 192] */
+  float *gru1_add_t20_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 245760, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t20_4);
-  float *gru1_add_t20_5 = (float *)(A + 388608); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t20, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t20_5);
+  float *gru1_add_t20_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t20_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t19_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t20_5, gru1_matmul_weight_hh_reverse_t20_scratch);
   float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
-  float *gru1_mul_t20_2 = (float *)(A + 257536); /* [64, 64] */
-  float *gru1_add_t20_6 = (float *)(A + 290304); /* [64, 64] */
+  float *gru1_mul_t20_2 = (float *)(A + 421376); /* [64, 64] */
+  float *gru1_add_t20_6 = (float *)(A + 454144); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t20_4 + 64, gru1_add_t20_5 + 64, gru1_add_t20_4, gru1_add_t20_5, gru1_add_t20_5 + 128, gru1_add_t20_4 + 128, gru1_add_t19_6, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_mul_t20_2, gru1_add_t20_6);
-  float *gru1_matmul_weight_hh_reverse_t21 = (float *)(A + 306688); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t21_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t20_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t21, gru1_matmul_weight_hh_reverse_t21_scratch);
-  float *gru1_add_t21_4 = (float *)(A + 355840); /* [64, 192] */
+  float *gru1_add_t21_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 258048, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t21_4);
-  float *gru1_add_t21_5 = (float *)(A + 404992); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t21, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t21_5);
+  float *gru1_add_t21_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t21_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t20_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t21_5, gru1_matmul_weight_hh_reverse_t21_scratch);
   float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
-  float *gru1_mul_t21_2 = (float *)(A + 273920); /* [64, 64] */
-  float *gru1_add_t21_6 = (float *)(A + 306688); /* [64, 64] */
+  float *gru1_mul_t21_2 = (float *)(A + 437760); /* [64, 64] */
+  float *gru1_add_t21_6 = (float *)(A + 470528); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t21_4 + 64, gru1_add_t21_5 + 64, gru1_add_t21_4, gru1_add_t21_5, gru1_add_t21_5 + 128, gru1_add_t21_4 + 128, gru1_add_t20_6, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_mul_t21_2, gru1_add_t21_6);
-  float *gru1_matmul_weight_hh_reverse_t22 = (float *)(A + 323072); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t22_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t21_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t22, gru1_matmul_weight_hh_reverse_t22_scratch);
-  float *gru1_add_t22_4 = (float *)(A + 372224); /* [64, 192] */
+  float *gru1_add_t22_4 = (float *)(A + 110080); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 270336, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t22_4);
-  float *gru1_add_t22_5 = (float *)(A + 421376); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t22, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t22_5);
+  float *gru1_add_t22_5 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t22_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_add_t21_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t22_5, gru1_matmul_weight_hh_reverse_t22_scratch);
   float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
-  float *gru1_mul_t22_2 = (float *)(A + 290304); /* [64, 64] */
-  float *gru1_add_t22_6 = (float *)(A + 323072); /* [64, 64] */
+  float *gru1_mul_t22_2 = (float *)(A + 454144); /* [64, 64] */
+  float *gru1_add_t22_6 = (float *)(A + 486912); /* [64, 64] */
   k10_add_sigmoid_sub(gru1_add_t22_4 + 64, gru1_add_t22_5 + 64, gru1_add_t22_4, gru1_add_t22_5, gru1_add_t22_5 + 128, gru1_add_t22_4 + 128, gru1_add_t21_6, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_mul_t22_2, gru1_add_t22_6);
-  float *gru1_matmul_weight_hh_reverse_t23 = (float *)(A + 339456); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t23_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t22_6, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t23, gru1_matmul_weight_hh_reverse_t23_scratch);
-  float *gru1_add_t23_3 = (float *)(A + 1864192); /* [64, 192] */
+  float *gru1_add_t23_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 282624, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t23_3);
-  float *gru1_add_t23_4 = (float *)(A + 388608); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t23, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t23_4);
-  float *gru1_add_t23 = (float *)(A + 1339904); /* [64, 192] */
+  float *gru1_add_t23_4 = (float *)(A + 104704); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t23_scratch = A + 153856; /* 2048 bytes */
+  k8_matmul(gru1_add_t22_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t23_4, gru1_matmul_weight_hh_reverse_t23_scratch);
+  float *gru1_add_t23 = (float *)(A + 1290496); /* [64, 192] */
   float *gru1_add_t23_2 = (float *)(A + 1405440); /* [64, 192] */
   float *gru1_add_t22_3 = (float *)(A + 1831424); /* [64, 64] */
   float *gru1_mul_t0 = (float *)(A + 1389056); /* [64, 64] */
-  float *gru1_mul_t1 = (float *)(A + 1290496); /* [64, 64] */
-  float *gru1_mul_t2 = (float *)(A + 1503744); /* [64, 64] */
-  float *gru1_mul_t3 = (float *)(A + 1306880); /* [64, 64] */
-  float *gru1_mul_t4 = (float *)(A + 1323264); /* [64, 64] */
+  float *gru1_mul_t1 = (float *)(A + 1470976); /* [64, 64] */
+  float *gru1_mul_t2 = (float *)(A + 1454592); /* [64, 64] */
+  float *gru1_mul_t3 = (float *)(A + 1487360); /* [64, 64] */
+  float *gru1_mul_t4 = (float *)(A + 1503744); /* [64, 64] */
   float *gru1_mul_t5 = (float *)(A + 1520128); /* [64, 64] */
   float *gru1_mul_t6 = (float *)(A + 1536512); /* [64, 64] */
   float *gru1_mul_t7 = (float *)(A + 1552896); /* [64, 64] */
@@ -3854,27 +4470,32 @@ static void word_language_predict_3(const float *restrict P, const word_language
   float *gru1_mul_t20 = (float *)(A + 1765888); /* [64, 64] */
   float *gru1_mul_t21 = (float *)(A + 1782272); /* [64, 64] */
   float *gru1_mul_t22 = (float *)(A + 1798656); /* [64, 64] */
-  float *gru1_addn_concat = (float *)(A + 339456); /* [64, 128] */
+  float *gru1_addn_concat = (float *)A; /* [64, 128] */
   k56_add_sigmoid_sub(gru1_add_t23 + 64, gru1_add_t23_2 + 64, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 128, gru1_add_t23 + 128, gru1_add_t22_3, gru1_one_hot_t0 + 24, gru1_mul_t0, gru1_mul_t1, gru1_mul_t2, gru1_mul_t3, gru1_mul_t4, gru1_mul_t5, gru1_mul_t6, gru1_mul_t7, gru1_mul_t8, gru1_mul_t9, gru1_mul_t10, gru1_mul_t11, gru1_mul_t12, gru1_mul_t13, gru1_mul_t14, gru1_mul_t15, gru1_mul_t16, gru1_mul_t17, gru1_mul_t18, gru1_mul_t19, gru1_mul_t20, gru1_mul_t21, gru1_mul_t22, gru1_addn_concat);
   float *gru1_mul_t0_3 = (float *)(A + 1815040); /* [64, 64] */
-  float *gru1_mul_t1_2 = (float *)(A + 1454592); /* [64, 64] */
-  float *gru1_mul_t2_2 = (float *)(A + 1487360); /* [64, 64] */
-  float *gru1_mul_t3_2 = (float *)(A + 1470976); /* [64, 64] */
-  float *gru1_mul_t4_2 = (float *)(A + 1847808); /* [64, 64] */
-  float *gru1_mul_t5_2 = (float *)A; /* [64, 64] */
-  float *gru1_mul_t6_2 = (float *)(A + 16384); /* [64, 64] */
-  float *gru1_mul_t7_2 = (float *)(A + 32768); /* [64, 64] */
-  float *gru1_mul_t8_2 = (float *)(A + 49152); /* [64, 64] */
-  float *gru1_mul_t9_2 = (float *)(A + 65536); /* [64, 64] */
-  float *gru1_mul_t10_2 = (float *)(A + 81920); /* [64, 64] */
-  float *gru1_mul_t11_2 = (float *)(A + 110080); /* [64, 64] */
+  float *gru1_mul_t1_2 = (float *)(A + 65536); /* [64, 64] */
+  float *gru1_mul_t2_2 = (float *)(A + 49152); /* [64, 64] */
+  float *gru1_mul_t3_2 = (float *)(A + 81920); /* [64, 64] */
+  float *gru1_mul_t4_2 = (float *)(A + 159232); /* [64, 64] */
+  float *gru1_mul_t5_2 = (float *)(A + 175616); /* [64, 64] */
+  float *gru1_mul_t6_2 = (float *)(A + 192000); /* [64, 64] */
+  float *gru1_mul_t7_2 = (float *)(A + 208384); /* [64, 64] */
+  float *gru1_mul_t8_2 = (float *)(A + 224768); /* [64, 64] */
+  float *gru1_mul_t9_2 = (float *)(A + 241152); /* [64, 64] */
+  float *gru1_mul_t10_2 = (float *)(A + 257536); /* [64, 64] */
+  float *gru1_mul_t11_2 = (float *)(A + 273920); /* [64, 64] */
+  float *gru1_mul_t12_2 = (float *)(A + 290304); /* [64, 64] */
+  float *gru1_mul_t13_2 = (float *)(A + 306688); /* [64, 64] */
+  float *gru1_mul_t14_2 = (float *)(A + 323072); /* [64, 64] */
+  float *gru1_mul_t15_2 = (float *)(A + 339456); /* [64, 64] */
+  float *gru1_mul_t16_2 = (float *)(A + 355840); /* [64, 64] */
   k56_add_sigmoid_sub(gru1_add_t23_3 + 64, gru1_add_t23_4 + 64, gru1_add_t23_3, gru1_add_t23_4, gru1_add_t23_4 + 128, gru1_add_t23_3 + 128, gru1_add_t22_6, gru1_one_hot_t0 + 24, gru1_mul_t0_3, gru1_mul_t1_2, gru1_mul_t2_2, gru1_mul_t3_2, gru1_mul_t4_2, gru1_mul_t5_2, gru1_mul_t6_2, gru1_mul_t7_2, gru1_mul_t8_2, gru1_mul_t9_2, gru1_mul_t10_2, gru1_mul_t11_2, gru1_mul_t12_2, gru1_mul_t13_2, gru1_mul_t14_2, gru1_mul_t15_2, gru1_mul_t16_2, gru1_mul_t17_2, gru1_mul_t18_2, gru1_mul_t19_2, gru1_mul_t20_2, gru1_mul_t21_2, gru1_mul_t22_2, gru1_addn_concat + 64);
-  float *dense1_transpose_weight = (float *)(A + 98304); /* [128, 5] */
+  float *dense1_transpose_weight = (float *)(A + 1339904); /* [128, 5] */
   k57_transpose(P + 35584 /* dense1.weight */, dense1_transpose_weight);
-  float *dense1_matmul_weight = (float *)(A + 100864); /* [64, 5] */
-  char *dense1_matmul_weight_scratch = A + 323072; /* 4096 bytes */
+  float *dense1_matmul_weight = (float *)(A + 1342464); /* [64, 5] */
+  char *dense1_matmul_weight_scratch = A + 1343744; /* 4096 bytes */
   k58_matmul(gru1_addn_concat, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *out_logits = (float *)(A + 98304); /* [64, 5] */
+  float *out_logits = (float *)(A + 1339904); /* [64, 5] */
   k59_add(dense1_matmul_weight, P + 36224 /* dense1.bias */, out_logits);
 }
 
@@ -3887,7 +4508,7 @@ void word_language_predict(const float *params, const word_language_batch *in, w
   word_language_predict_1(P, in, A, seed);
   word_language_predict_2(P, in, A, seed);
   word_language_predict_3(P, in, A, seed);
-  float *out_logits = (float *)(A + 98304); /* [64, 5] */
+  float *out_logits = (float *)(A + 1339904); /* [64, 5] */
   if (out) k60_copy(out_logits, out->logits);
 }
 
@@ -3938,353 +4559,305 @@ static void word_language_grad_1(const float *restrict P, const word_language_ba
   float *gru1_mul_t0 = (float *)(A + 1454592); /* [64, 64] */
   float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
   k61_add_sigmoid_sub(gru1_add_t0 + 64, P + 19712 /* gru1.bias_hh */, gru1_add_t0, P + 19648 /* gru1.bias_hh */, P + 19776 /* gru1.bias_hh */, gru1_add_t0 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_t0, gru1_mul_stack);
-  float *gru1_matmul_weight_hh_t1 = (float *)(A + 1290496); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t1_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t1, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_add_t1 = (float *)(A + 1847808); /* [64, 192] */
+  float *gru1_add_t1 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 12288, P + 19456 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 1896960); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t1, P + 19648 /* gru1.bias_hh */, gru1_add_t1_2);
-  float *gru1_sum_to_t1 = (float *)(A + 104704); /* [64, 1] */
+  float *gru1_add_t1_2 = (float *)(A + 1847808); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t1_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t1_2, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1339648); /* [64, 1] */
   k9_sum_to(gru1_one_hot_t0 + 2, gru1_sum_to_t1);
-  float *gru1_sigmoid_t1 = (float *)(A + 1290496); /* [64, 64] */
-  float *gru1_sub_t1 = (float *)(A + 1306880); /* [64, 64] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 1323264); /* [64, 64] */
+  float *gru1_sigmoid_t1 = (float *)(A + 1896960); /* [64, 64] */
+  float *gru1_sub_t1 = (float *)(A + 1913344); /* [64, 64] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 1929728); /* [64, 64] */
   float *gru1_tanh_t1 = (float *)(A + 1946112); /* [64, 64] */
   float *gru1_mul_t1 = (float *)(A + 1962496); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t1 + 64, gru1_add_t1_2 + 64, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 128, gru1_add_t1 + 128, gru1_mul_stack, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_t1, gru1_mul_stack + 4096);
-  float *gru1_matmul_weight_hh_t2 = (float *)(A + 1847808); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t2_scratch = A + 104960; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 4096, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t2, gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_add_t2 = (float *)(A + 1978880); /* [64, 192] */
+  float *gru1_add_t2 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 24576, P + 19456 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)(A + 2028032); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t2, P + 19648 /* gru1.bias_hh */, gru1_add_t2_2);
-  float *gru1_sum_to_t2 = (float *)(A + 1339648); /* [64, 1] */
+  float *gru1_add_t2_2 = (float *)(A + 1978880); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t2_scratch = A + 104704; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 4096, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t2_2, gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_sum_to_t2 = (float *)(A + 104704); /* [64, 1] */
   k11_sum_to(gru1_one_hot_t0 + 3, gru1_sum_to_t2);
-  float *gru1_sigmoid_t2 = (float *)(A + 1847808); /* [64, 64] */
-  float *gru1_sub_t2 = (float *)(A + 1864192); /* [64, 64] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 1880576); /* [64, 64] */
+  float *gru1_sigmoid_t2 = (float *)(A + 2028032); /* [64, 64] */
+  float *gru1_sub_t2 = (float *)(A + 2044416); /* [64, 64] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 2060800); /* [64, 64] */
   float *gru1_tanh_t2 = (float *)(A + 2077184); /* [64, 64] */
   float *gru1_mul_t2 = (float *)(A + 2093568); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t2 + 64, gru1_add_t2_2 + 64, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 128, gru1_add_t2 + 128, gru1_mul_stack + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_t2, gru1_mul_stack + 8192);
-  float *gru1_matmul_weight_hh_t3 = (float *)(A + 1978880); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t3_scratch = A + 104960; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t3, gru1_matmul_weight_hh_t3_scratch);
-  float *gru1_add_t3 = (float *)(A + 2109952); /* [64, 192] */
+  float *gru1_add_t3 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 36864, P + 19456 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 2159104); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t3, P + 19648 /* gru1.bias_hh */, gru1_add_t3_2);
+  float *gru1_add_t3_2 = (float *)(A + 2109952); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t3_scratch = A + 104960; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t3_2, gru1_matmul_weight_hh_t3_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
   k12_sum_to(gru1_one_hot_t0 + 4, gru1_sum_to_t3);
-  float *gru1_sigmoid_t3 = (float *)(A + 1978880); /* [64, 64] */
-  float *gru1_sub_t3 = (float *)(A + 1995264); /* [64, 64] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 2011648); /* [64, 64] */
+  float *gru1_sigmoid_t3 = (float *)(A + 2159104); /* [64, 64] */
+  float *gru1_sub_t3 = (float *)(A + 2175488); /* [64, 64] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 2191872); /* [64, 64] */
   float *gru1_tanh_t3 = (float *)(A + 2208256); /* [64, 64] */
   float *gru1_mul_t3 = (float *)(A + 2224640); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t3 + 64, gru1_add_t3_2 + 64, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 128, gru1_add_t3 + 128, gru1_mul_stack + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_t3, gru1_mul_stack + 12288);
-  float *gru1_matmul_weight_hh_t4 = (float *)(A + 2109952); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t4_scratch = A + 105216; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 12288, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t4, gru1_matmul_weight_hh_t4_scratch);
-  float *gru1_add_t4 = (float *)(A + 2241024); /* [64, 192] */
+  float *gru1_add_t4 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 49152, P + 19456 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)(A + 2290176); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t4, P + 19648 /* gru1.bias_hh */, gru1_add_t4_2);
+  float *gru1_add_t4_2 = (float *)(A + 2241024); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t4_scratch = A + 105216; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 12288, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t4_2, gru1_matmul_weight_hh_t4_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
   k13_sum_to(gru1_one_hot_t0 + 5, gru1_sum_to_t4);
-  float *gru1_sigmoid_t4 = (float *)(A + 2109952); /* [64, 64] */
-  float *gru1_sub_t4 = (float *)(A + 2126336); /* [64, 64] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 2142720); /* [64, 64] */
+  float *gru1_sigmoid_t4 = (float *)(A + 2290176); /* [64, 64] */
+  float *gru1_sub_t4 = (float *)(A + 2306560); /* [64, 64] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 2322944); /* [64, 64] */
   float *gru1_tanh_t4 = (float *)(A + 2339328); /* [64, 64] */
   float *gru1_mul_t4 = (float *)(A + 2355712); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t4 + 64, gru1_add_t4_2 + 64, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 128, gru1_add_t4 + 128, gru1_mul_stack + 12288, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_t4, gru1_mul_stack + 16384);
-  float *gru1_matmul_weight_hh_t5 = (float *)(A + 2241024); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t5_scratch = A + 105472; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t5, gru1_matmul_weight_hh_t5_scratch);
-  float *gru1_add_t5 = (float *)(A + 2372096); /* [64, 192] */
+  float *gru1_add_t5 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 61440, P + 19456 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 2421248); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t5, P + 19648 /* gru1.bias_hh */, gru1_add_t5_2);
+  float *gru1_add_t5_2 = (float *)(A + 2372096); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t5_scratch = A + 105472; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t5_2, gru1_matmul_weight_hh_t5_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
   k14_sum_to(gru1_one_hot_t0 + 6, gru1_sum_to_t5);
-  float *gru1_sigmoid_t5 = (float *)(A + 2241024); /* [64, 64] */
-  float *gru1_sub_t5 = (float *)(A + 2257408); /* [64, 64] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 2273792); /* [64, 64] */
+  float *gru1_sigmoid_t5 = (float *)(A + 2421248); /* [64, 64] */
+  float *gru1_sub_t5 = (float *)(A + 2437632); /* [64, 64] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 2454016); /* [64, 64] */
   float *gru1_tanh_t5 = (float *)(A + 2470400); /* [64, 64] */
   float *gru1_mul_t5 = (float *)(A + 2486784); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t5 + 64, gru1_add_t5_2 + 64, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 128, gru1_add_t5 + 128, gru1_mul_stack + 16384, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_t5, gru1_mul_stack + 20480);
-  float *gru1_matmul_weight_hh_t6 = (float *)(A + 2372096); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t6_scratch = A + 105728; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 20480, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t6, gru1_matmul_weight_hh_t6_scratch);
-  float *gru1_add_t6 = (float *)(A + 2503168); /* [64, 192] */
+  float *gru1_add_t6 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 73728, P + 19456 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)(A + 2552320); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t6, P + 19648 /* gru1.bias_hh */, gru1_add_t6_2);
+  float *gru1_add_t6_2 = (float *)(A + 2503168); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t6_scratch = A + 105728; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 20480, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t6_2, gru1_matmul_weight_hh_t6_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
   k15_sum_to(gru1_one_hot_t0 + 7, gru1_sum_to_t6);
-  float *gru1_sigmoid_t6 = (float *)(A + 2372096); /* [64, 64] */
-  float *gru1_sub_t6 = (float *)(A + 2388480); /* [64, 64] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 2404864); /* [64, 64] */
+  float *gru1_sigmoid_t6 = (float *)(A + 2552320); /* [64, 64] */
+  float *gru1_sub_t6 = (float *)(A + 2568704); /* [64, 64] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 2585088); /* [64, 64] */
   float *gru1_tanh_t6 = (float *)(A + 2601472); /* [64, 64] */
   float *gru1_mul_t6 = (float *)(A + 2617856); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t6 + 64, gru1_add_t6_2 + 64, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 128, gru1_add_t6 + 128, gru1_mul_stack + 20480, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_t6, gru1_mul_stack + 24576);
-  float *gru1_matmul_weight_hh_t7 = (float *)(A + 2503168); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t7_scratch = A + 105984; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t7, gru1_matmul_weight_hh_t7_scratch);
-  float *gru1_add_t7 = (float *)(A + 2634240); /* [64, 192] */
+  float *gru1_add_t7 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 86016, P + 19456 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 2683392); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t7, P + 19648 /* gru1.bias_hh */, gru1_add_t7_2);
+  float *gru1_add_t7_2 = (float *)(A + 2634240); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t7_scratch = A + 105984; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t7_2, gru1_matmul_weight_hh_t7_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 105984); /* [64, 1] */
   k16_sum_to(gru1_one_hot_t0 + 8, gru1_sum_to_t7);
-  float *gru1_sigmoid_t7 = (float *)(A + 2503168); /* [64, 64] */
-  float *gru1_sub_t7 = (float *)(A + 2519552); /* [64, 64] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 2535936); /* [64, 64] */
+  float *gru1_sigmoid_t7 = (float *)(A + 2683392); /* [64, 64] */
+  float *gru1_sub_t7 = (float *)(A + 2699776); /* [64, 64] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 2716160); /* [64, 64] */
   float *gru1_tanh_t7 = (float *)(A + 2732544); /* [64, 64] */
   float *gru1_mul_t7 = (float *)(A + 2748928); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t7 + 64, gru1_add_t7_2 + 64, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 128, gru1_add_t7 + 128, gru1_mul_stack + 24576, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_t7, gru1_mul_stack + 28672);
-  float *gru1_matmul_weight_hh_t8 = (float *)(A + 2634240); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t8_scratch = A + 106240; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 28672, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t8, gru1_matmul_weight_hh_t8_scratch);
-  float *gru1_add_t8 = (float *)(A + 2765312); /* [64, 192] */
+  float *gru1_add_t8 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 98304, P + 19456 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)(A + 2814464); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t8, P + 19648 /* gru1.bias_hh */, gru1_add_t8_2);
+  float *gru1_add_t8_2 = (float *)(A + 2765312); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t8_scratch = A + 106240; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 28672, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t8_2, gru1_matmul_weight_hh_t8_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
   k17_sum_to(gru1_one_hot_t0 + 9, gru1_sum_to_t8);
-  float *gru1_sigmoid_t8 = (float *)(A + 2634240); /* [64, 64] */
-  float *gru1_sub_t8 = (float *)(A + 2650624); /* [64, 64] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 2667008); /* [64, 64] */
+  float *gru1_sigmoid_t8 = (float *)(A + 2814464); /* [64, 64] */
+  float *gru1_sub_t8 = (float *)(A + 2830848); /* [64, 64] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 2847232); /* [64, 64] */
   float *gru1_tanh_t8 = (float *)(A + 2863616); /* [64, 64] */
   float *gru1_mul_t8 = (float *)(A + 2880000); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t8 + 64, gru1_add_t8_2 + 64, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 128, gru1_add_t8 + 128, gru1_mul_stack + 28672, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_t8, gru1_mul_stack + 32768);
-  float *gru1_matmul_weight_hh_t9 = (float *)(A + 2765312); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t9_scratch = A + 106496; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t9, gru1_matmul_weight_hh_t9_scratch);
-  float *gru1_add_t9 = (float *)(A + 2896384); /* [64, 192] */
+  float *gru1_add_t9 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 110592, P + 19456 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 2945536); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t9, P + 19648 /* gru1.bias_hh */, gru1_add_t9_2);
+  float *gru1_add_t9_2 = (float *)(A + 2896384); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t9_scratch = A + 106496; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t9_2, gru1_matmul_weight_hh_t9_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
   k18_sum_to(gru1_one_hot_t0 + 10, gru1_sum_to_t9);
-  float *gru1_sigmoid_t9 = (float *)(A + 2765312); /* [64, 64] */
-  float *gru1_sub_t9 = (float *)(A + 2781696); /* [64, 64] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 2798080); /* [64, 64] */
+  float *gru1_sigmoid_t9 = (float *)(A + 2945536); /* [64, 64] */
+  float *gru1_sub_t9 = (float *)(A + 2961920); /* [64, 64] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 2978304); /* [64, 64] */
   float *gru1_tanh_t9 = (float *)(A + 2994688); /* [64, 64] */
   float *gru1_mul_t9 = (float *)(A + 3011072); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t9 + 64, gru1_add_t9_2 + 64, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 128, gru1_add_t9 + 128, gru1_mul_stack + 32768, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_t9, gru1_mul_stack + 36864);
-  float *gru1_matmul_weight_hh_t10 = (float *)(A + 2896384); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t10_scratch = A + 106752; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 36864, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t10, gru1_matmul_weight_hh_t10_scratch);
-  float *gru1_add_t10 = (float *)(A + 3027456); /* [64, 192] */
+  float *gru1_add_t10 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 122880, P + 19456 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)(A + 3076608); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t10, P + 19648 /* gru1.bias_hh */, gru1_add_t10_2);
+  float *gru1_add_t10_2 = (float *)(A + 3027456); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t10_scratch = A + 106752; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 36864, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t10_2, gru1_matmul_weight_hh_t10_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
   k19_sum_to(gru1_one_hot_t0 + 11, gru1_sum_to_t10);
-  float *gru1_sigmoid_t10 = (float *)(A + 2896384); /* [64, 64] */
-  float *gru1_sub_t10 = (float *)(A + 2912768); /* [64, 64] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 2929152); /* [64, 64] */
+  float *gru1_sigmoid_t10 = (float *)(A + 3076608); /* [64, 64] */
+  float *gru1_sub_t10 = (float *)(A + 3092992); /* [64, 64] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 3109376); /* [64, 64] */
   float *gru1_tanh_t10 = (float *)(A + 3125760); /* [64, 64] */
   float *gru1_mul_t10 = (float *)(A + 3142144); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t10 + 64, gru1_add_t10_2 + 64, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 128, gru1_add_t10 + 128, gru1_mul_stack + 36864, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_t10, gru1_mul_stack + 40960);
-  float *gru1_matmul_weight_hh_t11 = (float *)(A + 3027456); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t11_scratch = A + 107008; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t11, gru1_matmul_weight_hh_t11_scratch);
-  float *gru1_add_t11 = (float *)(A + 3158528); /* [64, 192] */
+  float *gru1_add_t11 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 135168, P + 19456 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 3207680); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t11, P + 19648 /* gru1.bias_hh */, gru1_add_t11_2);
+  float *gru1_add_t11_2 = (float *)(A + 3158528); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t11_scratch = A + 107008; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t11_2, gru1_matmul_weight_hh_t11_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
   k20_sum_to(gru1_one_hot_t0 + 12, gru1_sum_to_t11);
-  float *gru1_sigmoid_t11 = (float *)(A + 3027456); /* [64, 64] */
-  float *gru1_sub_t11 = (float *)(A + 3043840); /* [64, 64] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 3060224); /* [64, 64] */
+  float *gru1_sigmoid_t11 = (float *)(A + 3207680); /* [64, 64] */
+  float *gru1_sub_t11 = (float *)(A + 3224064); /* [64, 64] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 3240448); /* [64, 64] */
   float *gru1_tanh_t11 = (float *)(A + 3256832); /* [64, 64] */
   float *gru1_mul_t11 = (float *)(A + 3273216); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t11 + 64, gru1_add_t11_2 + 64, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 128, gru1_add_t11 + 128, gru1_mul_stack + 40960, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_t11, gru1_mul_stack + 45056);
-  float *gru1_matmul_weight_hh_t12 = (float *)(A + 3158528); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t12_scratch = A + 107264; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 45056, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t12, gru1_matmul_weight_hh_t12_scratch);
-  float *gru1_add_t12 = (float *)(A + 3289600); /* [64, 192] */
+  float *gru1_add_t12 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 147456, P + 19456 /* gru1.bias_ih */, gru1_add_t12);
-  float *gru1_add_t12_2 = (float *)(A + 3338752); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t12, P + 19648 /* gru1.bias_hh */, gru1_add_t12_2);
+  float *gru1_add_t12_2 = (float *)(A + 3289600); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t12_scratch = A + 107264; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 45056, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t12_2, gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
+  k21_sum_to(gru1_one_hot_t0 + 13, gru1_sum_to_t12);
+  float *gru1_sigmoid_t12 = (float *)(A + 3338752); /* [64, 64] */
+  float *gru1_sub_t12 = (float *)(A + 3355136); /* [64, 64] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 3371520); /* [64, 64] */
+  float *gru1_tanh_t12 = (float *)(A + 3387904); /* [64, 64] */
+  float *gru1_mul_t12 = (float *)(A + 3404288); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t12 + 64, gru1_add_t12_2 + 64, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 128, gru1_add_t12 + 128, gru1_mul_stack + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_t12, gru1_mul_stack + 49152);
+  float *gru1_add_t13 = (float *)(A + 1290496); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih + 159744, P + 19456 /* gru1.bias_ih */, gru1_add_t13);
+  float *gru1_add_t13_2 = (float *)(A + 3420672); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t13_scratch = A + 107520; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t13_2, gru1_matmul_weight_hh_t13_scratch);
+  float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
+  k22_sum_to(gru1_one_hot_t0 + 14, gru1_sum_to_t13);
+  float *gru1_sigmoid_t13 = (float *)(A + 3469824); /* [64, 64] */
+  float *gru1_sub_t13 = (float *)(A + 3486208); /* [64, 64] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 3502592); /* [64, 64] */
+  float *gru1_tanh_t13 = (float *)(A + 3518976); /* [64, 64] */
+  float *gru1_mul_t13 = (float *)(A + 3535360); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t13 + 64, gru1_add_t13_2 + 64, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 128, gru1_add_t13 + 128, gru1_mul_stack + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_t13, gru1_mul_stack + 53248);
 }
 
 static void word_language_grad_2(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
-  k21_sum_to(gru1_one_hot_t0 + 13, gru1_sum_to_t12);
-  float *gru1_add_t12 = (float *)(A + 3289600); /* [64, 192] */
-  float *gru1_add_t12_2 = (float *)(A + 3338752); /* [64, 192] */
-  float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
-  float *gru1_sigmoid_t12 = (float *)(A + 3158528); /* [64, 64] */
-  float *gru1_sub_t12 = (float *)(A + 3174912); /* [64, 64] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 3191296); /* [64, 64] */
-  float *gru1_tanh_t12 = (float *)(A + 3387904); /* [64, 64] */
-  float *gru1_mul_t12 = (float *)(A + 3404288); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t12 + 64, gru1_add_t12_2 + 64, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 128, gru1_add_t12 + 128, gru1_mul_stack + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_t12, gru1_mul_stack + 49152);
-  float *gru1_transpose_weight_hh = (float *)(A + 1339904); /* [64, 192] */
-  float *gru1_matmul_weight_hh_t13 = (float *)(A + 3289600); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t13_scratch = A + 107520; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t13, gru1_matmul_weight_hh_t13_scratch);
   float *gru1_matmul_weight_ih = (float *)(A + 110592); /* [1536, 192] */
-  float *gru1_add_t13 = (float *)(A + 3420672); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 159744, P + 19456 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 3469824); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t13, P + 19648 /* gru1.bias_hh */, gru1_add_t13_2);
-  float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
-  k22_sum_to(gru1_one_hot_t0 + 14, gru1_sum_to_t13);
-  float *gru1_sigmoid_t13 = (float *)(A + 3289600); /* [64, 64] */
-  float *gru1_sub_t13 = (float *)(A + 3305984); /* [64, 64] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 3322368); /* [64, 64] */
-  float *gru1_tanh_t13 = (float *)(A + 3518976); /* [64, 64] */
-  float *gru1_mul_t13 = (float *)(A + 3535360); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t13 + 64, gru1_add_t13_2 + 64, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 128, gru1_add_t13 + 128, gru1_mul_stack + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_t13, gru1_mul_stack + 53248);
-  float *gru1_matmul_weight_hh_t14 = (float *)(A + 3420672); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t14_scratch = A + 107776; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 53248, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t14, gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_add_t14 = (float *)(A + 3551744); /* [64, 192] */
+  float *gru1_add_t14 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 172032, P + 19456 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_add_t14_2 = (float *)(A + 3600896); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t14, P + 19648 /* gru1.bias_hh */, gru1_add_t14_2);
+  float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
+  float *gru1_transpose_weight_hh = (float *)(A + 1339904); /* [64, 192] */
+  float *gru1_add_t14_2 = (float *)(A + 3551744); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t14_scratch = A + 107776; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 53248, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t14_2, gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
   float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
   k23_sum_to(gru1_one_hot_t0 + 15, gru1_sum_to_t14);
-  float *gru1_sigmoid_t14 = (float *)(A + 3420672); /* [64, 64] */
-  float *gru1_sub_t14 = (float *)(A + 3437056); /* [64, 64] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 3453440); /* [64, 64] */
+  float *gru1_sigmoid_t14 = (float *)(A + 3600896); /* [64, 64] */
+  float *gru1_sub_t14 = (float *)(A + 3617280); /* [64, 64] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 3633664); /* [64, 64] */
   float *gru1_tanh_t14 = (float *)(A + 3650048); /* [64, 64] */
   float *gru1_mul_t14 = (float *)(A + 3666432); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t14 + 64, gru1_add_t14_2 + 64, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 128, gru1_add_t14 + 128, gru1_mul_stack + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_t14, gru1_mul_stack + 57344);
-  float *gru1_matmul_weight_hh_t15 = (float *)(A + 3551744); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t15_scratch = A + 108032; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
-  float *gru1_add_t15 = (float *)(A + 3682816); /* [64, 192] */
+  float *gru1_add_t15 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 184320, P + 19456 /* gru1.bias_ih */, gru1_add_t15);
-  float *gru1_add_t15_2 = (float *)(A + 3731968); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t15, P + 19648 /* gru1.bias_hh */, gru1_add_t15_2);
+  float *gru1_add_t15_2 = (float *)(A + 3682816); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t15_scratch = A + 108032; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t15_2, gru1_matmul_weight_hh_t15_scratch);
   float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
   k24_sum_to(gru1_one_hot_t0 + 16, gru1_sum_to_t15);
-  float *gru1_sigmoid_t15 = (float *)(A + 3551744); /* [64, 64] */
-  float *gru1_sub_t15 = (float *)(A + 3568128); /* [64, 64] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 3584512); /* [64, 64] */
+  float *gru1_sigmoid_t15 = (float *)(A + 3731968); /* [64, 64] */
+  float *gru1_sub_t15 = (float *)(A + 3748352); /* [64, 64] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 3764736); /* [64, 64] */
   float *gru1_tanh_t15 = (float *)(A + 3781120); /* [64, 64] */
   float *gru1_mul_t15 = (float *)(A + 3797504); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t15 + 64, gru1_add_t15_2 + 64, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 128, gru1_add_t15 + 128, gru1_mul_stack + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_t15, gru1_mul_stack + 61440);
-  float *gru1_matmul_weight_hh_t16 = (float *)(A + 3682816); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t16_scratch = A + 108288; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 61440, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
-  float *gru1_add_t16 = (float *)(A + 3813888); /* [64, 192] */
+  float *gru1_add_t16 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 196608, P + 19456 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)(A + 3863040); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t16, P + 19648 /* gru1.bias_hh */, gru1_add_t16_2);
+  float *gru1_add_t16_2 = (float *)(A + 3813888); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t16_scratch = A + 108288; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 61440, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t16_2, gru1_matmul_weight_hh_t16_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
   k25_sum_to(gru1_one_hot_t0 + 17, gru1_sum_to_t16);
-  float *gru1_sigmoid_t16 = (float *)(A + 3682816); /* [64, 64] */
-  float *gru1_sub_t16 = (float *)(A + 3699200); /* [64, 64] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 3715584); /* [64, 64] */
+  float *gru1_sigmoid_t16 = (float *)(A + 3863040); /* [64, 64] */
+  float *gru1_sub_t16 = (float *)(A + 3879424); /* [64, 64] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 3895808); /* [64, 64] */
   float *gru1_tanh_t16 = (float *)(A + 3912192); /* [64, 64] */
   float *gru1_mul_t16 = (float *)(A + 3928576); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t16 + 64, gru1_add_t16_2 + 64, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 128, gru1_add_t16 + 128, gru1_mul_stack + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_t16, gru1_mul_stack + 65536);
-  float *gru1_matmul_weight_hh_t17 = (float *)(A + 3813888); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t17_scratch = A + 108544; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t17, gru1_matmul_weight_hh_t17_scratch);
-  float *gru1_add_t17 = (float *)(A + 3944960); /* [64, 192] */
+  float *gru1_add_t17 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 208896, P + 19456 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 3994112); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t17, P + 19648 /* gru1.bias_hh */, gru1_add_t17_2);
+  float *gru1_add_t17_2 = (float *)(A + 3944960); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t17_scratch = A + 108544; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t17_2, gru1_matmul_weight_hh_t17_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
   k26_sum_to(gru1_one_hot_t0 + 18, gru1_sum_to_t17);
-  float *gru1_sigmoid_t17 = (float *)(A + 3813888); /* [64, 64] */
-  float *gru1_sub_t17 = (float *)(A + 3830272); /* [64, 64] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 3846656); /* [64, 64] */
+  float *gru1_sigmoid_t17 = (float *)(A + 3994112); /* [64, 64] */
+  float *gru1_sub_t17 = (float *)(A + 4010496); /* [64, 64] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 4026880); /* [64, 64] */
   float *gru1_tanh_t17 = (float *)(A + 4043264); /* [64, 64] */
   float *gru1_mul_t17 = (float *)(A + 4059648); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t17 + 64, gru1_add_t17_2 + 64, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 128, gru1_add_t17 + 128, gru1_mul_stack + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_t17, gru1_mul_stack + 69632);
-  float *gru1_matmul_weight_hh_t18 = (float *)(A + 3944960); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t18_scratch = A + 4076032; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 69632, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t18, gru1_matmul_weight_hh_t18_scratch);
-  float *gru1_add_t18 = (float *)(A + 4078080); /* [64, 192] */
+  float *gru1_add_t18 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 221184, P + 19456 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_add_t18_2 = (float *)(A + 4127232); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t18, P + 19648 /* gru1.bias_hh */, gru1_add_t18_2);
+  float *gru1_add_t18_2 = (float *)(A + 4076032); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t18_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 69632, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t18_2, gru1_matmul_weight_hh_t18_scratch);
   float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
   k27_sum_to(gru1_one_hot_t0 + 19, gru1_sum_to_t18);
-  float *gru1_sigmoid_t18 = (float *)(A + 3944960); /* [64, 64] */
-  float *gru1_sub_t18 = (float *)(A + 3961344); /* [64, 64] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 3977728); /* [64, 64] */
+  float *gru1_sigmoid_t18 = (float *)(A + 4127232); /* [64, 64] */
+  float *gru1_sub_t18 = (float *)(A + 4143616); /* [64, 64] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 4160000); /* [64, 64] */
   float *gru1_tanh_t18 = (float *)(A + 4176384); /* [64, 64] */
   float *gru1_mul_t18 = (float *)(A + 4192768); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t18 + 64, gru1_add_t18_2 + 64, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 128, gru1_add_t18 + 128, gru1_mul_stack + 69632, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_t18, gru1_mul_stack + 73728);
-  float *gru1_matmul_weight_hh_t19 = (float *)(A + 4076032); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t19_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t19, gru1_matmul_weight_hh_t19_scratch);
-  float *gru1_add_t19 = (float *)(A + 4209152); /* [64, 192] */
+  float *gru1_add_t19 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 233472, P + 19456 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 4258304); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t19, P + 19648 /* gru1.bias_hh */, gru1_add_t19_2);
+  float *gru1_add_t19_2 = (float *)(A + 4209152); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t19_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t19_2, gru1_matmul_weight_hh_t19_scratch);
   float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
   k28_sum_to(gru1_one_hot_t0 + 20, gru1_sum_to_t19);
-  float *gru1_sigmoid_t19 = (float *)(A + 4076032); /* [64, 64] */
-  float *gru1_sub_t19 = (float *)(A + 4092416); /* [64, 64] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 4108800); /* [64, 64] */
+  float *gru1_sigmoid_t19 = (float *)(A + 4258304); /* [64, 64] */
+  float *gru1_sub_t19 = (float *)(A + 4274688); /* [64, 64] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 4291072); /* [64, 64] */
   float *gru1_tanh_t19 = (float *)(A + 4307456); /* [64, 64] */
   float *gru1_mul_t19 = (float *)(A + 4323840); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t19 + 64, gru1_add_t19_2 + 64, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 128, gru1_add_t19 + 128, gru1_mul_stack + 73728, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_t19, gru1_mul_stack + 77824);
-  float *gru1_matmul_weight_hh_t20 = (float *)(A + 4209152); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t20_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 77824, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t20, gru1_matmul_weight_hh_t20_scratch);
-  float *gru1_add_t20 = (float *)(A + 4340224); /* [64, 192] */
+  float *gru1_add_t20 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 245760, P + 19456 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)(A + 4389376); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t20, P + 19648 /* gru1.bias_hh */, gru1_add_t20_2);
+  float *gru1_add_t20_2 = (float *)(A + 4340224); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t20_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 77824, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t20_2, gru1_matmul_weight_hh_t20_scratch);
   float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
   k29_sum_to(gru1_one_hot_t0 + 21, gru1_sum_to_t20);
-  float *gru1_sigmoid_t20 = (float *)(A + 4209152); /* [64, 64] */
-  float *gru1_sub_t20 = (float *)(A + 4225536); /* [64, 64] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 4241920); /* [64, 64] */
+  float *gru1_sigmoid_t20 = (float *)(A + 4389376); /* [64, 64] */
+  float *gru1_sub_t20 = (float *)(A + 4405760); /* [64, 64] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 4422144); /* [64, 64] */
   float *gru1_tanh_t20 = (float *)(A + 4438528); /* [64, 64] */
   float *gru1_mul_t20 = (float *)(A + 4454912); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t20 + 64, gru1_add_t20_2 + 64, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 128, gru1_add_t20 + 128, gru1_mul_stack + 77824, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_t20, gru1_mul_stack + 81920);
-  float *gru1_matmul_weight_hh_t21 = (float *)(A + 4340224); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t21_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t21, gru1_matmul_weight_hh_t21_scratch);
-  float *gru1_add_t21 = (float *)(A + 4471296); /* [64, 192] */
+  float *gru1_add_t21 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 258048, P + 19456 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_add_t21_2 = (float *)(A + 4520448); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t21, P + 19648 /* gru1.bias_hh */, gru1_add_t21_2);
+  float *gru1_add_t21_2 = (float *)(A + 4471296); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t21_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t21_2, gru1_matmul_weight_hh_t21_scratch);
   float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
   k30_sum_to(gru1_one_hot_t0 + 22, gru1_sum_to_t21);
-  float *gru1_sigmoid_t21 = (float *)(A + 4340224); /* [64, 64] */
-  float *gru1_sub_t21 = (float *)(A + 4356608); /* [64, 64] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 4372992); /* [64, 64] */
+  float *gru1_sigmoid_t21 = (float *)(A + 4520448); /* [64, 64] */
+  float *gru1_sub_t21 = (float *)(A + 4536832); /* [64, 64] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 4553216); /* [64, 64] */
   float *gru1_tanh_t21 = (float *)(A + 4569600); /* [64, 64] */
   float *gru1_mul_t21 = (float *)(A + 4585984); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t21 + 64, gru1_add_t21_2 + 64, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 128, gru1_add_t21 + 128, gru1_mul_stack + 81920, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_t21, gru1_mul_stack + 86016);
-  float *gru1_matmul_weight_hh_t22 = (float *)(A + 4471296); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t22_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 86016, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t22, gru1_matmul_weight_hh_t22_scratch);
-  float *gru1_add_t22 = (float *)(A + 4602368); /* [64, 192] */
+  float *gru1_add_t22 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 270336, P + 19456 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)(A + 4651520); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t22, P + 19648 /* gru1.bias_hh */, gru1_add_t22_2);
+  float *gru1_add_t22_2 = (float *)(A + 4602368); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t22_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 86016, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t22_2, gru1_matmul_weight_hh_t22_scratch);
   float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
   k31_sum_to(gru1_one_hot_t0 + 23, gru1_sum_to_t22);
-  float *gru1_sigmoid_t22 = (float *)(A + 4471296); /* [64, 64] */
-  float *gru1_sub_t22 = (float *)(A + 4487680); /* [64, 64] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 4504064); /* [64, 64] */
+  float *gru1_sigmoid_t22 = (float *)(A + 4651520); /* [64, 64] */
+  float *gru1_sub_t22 = (float *)(A + 4667904); /* [64, 64] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 4684288); /* [64, 64] */
   float *gru1_tanh_t22 = (float *)(A + 4700672); /* [64, 64] */
   float *gru1_mul_t22 = (float *)(A + 4717056); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t22 + 64, gru1_add_t22_2 + 64, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 128, gru1_add_t22 + 128, gru1_mul_stack + 86016, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_t22, gru1_mul_stack + 90112);
-  float *gru1_matmul_weight_hh_t23 = (float *)(A + 4602368); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t23_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t23, gru1_matmul_weight_hh_t23_scratch);
-  float *gru1_add_t23 = (float *)(A + 1339904); /* [64, 192] */
+  float *gru1_add_t23 = (float *)(A + 1290496); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 282624, P + 19456 /* gru1.bias_ih */, gru1_add_t23);
   float *gru1_add_t23_2 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t23, P + 19648 /* gru1.bias_hh */, gru1_add_t23_2);
+  char *gru1_matmul_weight_hh_t23_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t23_2, gru1_matmul_weight_hh_t23_scratch);
   float *embedding1_gather_stack = (float *)A; /* [24, 64, 16] */
   float *gru1_addn_stack = (float *)(A + 159232); /* [24, 64, 16] */
   k32_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 1, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 2, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 3, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 4, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 5, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 6, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 7, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 8, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 9, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 10, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 11, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 12, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 13, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 14, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 15, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 16, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 17, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 18, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 19, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 20, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 21, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 22, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 23, embedding1_gather_stack + 23552, gru1_one_hot_t0 + 24, gru1_addn_stack);
@@ -4311,12 +4884,12 @@ static void word_language_grad_2(const float *restrict P, const word_language_ba
   k53_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 22, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 23, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 24, gru1_addn_stack + 21504);
   k54_mul_mul_addn(embedding1_gather_stack, gru1_one_hot_t0 + 23, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 24, gru1_addn_stack + 22528);
   k55_mul(embedding1_gather_stack, gru1_one_hot_t0 + 24, gru1_addn_stack + 23552);
-  float *gru1_transpose_weight_ih_reverse = (float *)(A + 4602368); /* [16, 192] */
+  float *gru1_transpose_weight_ih_reverse = (float *)(A + 1339904); /* [16, 192] */
   k1_transpose(P + 19840 /* gru1.weight_ih_reverse */, gru1_transpose_weight_ih_reverse);
   float *gru1_matmul_weight_ih_reverse = (float *)(A + 4733440); /* [1536, 192] */
   char *gru1_matmul_weight_ih_reverse_scratch = A + 4125184; /* 512 bytes */
   k2_matmul(gru1_addn_stack, gru1_transpose_weight_ih_reverse, gru1_matmul_weight_ih_reverse, gru1_matmul_weight_ih_reverse_scratch);
-  float *gru1_add_t0_2 = (float *)(A + 4602368); /* [64, 192] */
+  float *gru1_add_t0_2 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t0_2);
   float *gru1_transpose_weight_hh_reverse = (float *)(A + 257536); /* [64, 192] */
   k6_transpose(P + 22912 /* gru1.weight_hh_reverse */, gru1_transpose_weight_hh_reverse);
@@ -4328,340 +4901,292 @@ static void word_language_grad_2(const float *restrict P, const word_language_ba
   float *gru1_mul_t0_2 = (float *)(A + 372224); /* [64, 64] */
   float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
   k61_add_sigmoid_sub(gru1_add_t0_2 + 64, P + 35456 /* gru1.bias_hh_reverse */, gru1_add_t0_2, P + 35392 /* gru1.bias_hh_reverse */, P + 35520 /* gru1.bias_hh_reverse */, gru1_add_t0_2 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_sigmoid_t0_3, gru1_sub_t0_2, gru1_sigmoid_t0_4, gru1_tanh_t0_2, gru1_mul_t0_2, gru1_mul_stack_2);
+  float *gru1_add_t1_3 = (float *)(A + 1339904); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 12288, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t1_3);
+  float *gru1_add_t1_4 = (float *)(A + 765440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t1_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t1_4, gru1_matmul_weight_hh_reverse_t1_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1339648); /* [64, 1] */
+  float *gru1_sigmoid_t1_3 = (float *)(A + 814592); /* [64, 64] */
+  float *gru1_sub_t1_2 = (float *)(A + 830976); /* [64, 64] */
+  float *gru1_sigmoid_t1_4 = (float *)(A + 847360); /* [64, 64] */
+  float *gru1_tanh_t1_2 = (float *)(A + 863744); /* [64, 64] */
+  float *gru1_mul_t1_2 = (float *)(A + 880128); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t1_3 + 64, gru1_add_t1_4 + 64, gru1_add_t1_3, gru1_add_t1_4, gru1_add_t1_4 + 128, gru1_add_t1_3 + 128, gru1_mul_stack_2, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_sigmoid_t1_4, gru1_tanh_t1_2, gru1_mul_t1_2, gru1_mul_stack_2 + 4096);
+  float *gru1_add_t2_3 = (float *)(A + 1339904); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 24576, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t2_3);
+  float *gru1_add_t2_4 = (float *)(A + 896512); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t2_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 4096, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t2_4, gru1_matmul_weight_hh_reverse_t2_scratch);
+  float *gru1_sum_to_t2 = (float *)(A + 104704); /* [64, 1] */
+  float *gru1_sigmoid_t2_3 = (float *)(A + 945664); /* [64, 64] */
+  float *gru1_sub_t2_2 = (float *)(A + 962048); /* [64, 64] */
+  float *gru1_sigmoid_t2_4 = (float *)(A + 978432); /* [64, 64] */
+  float *gru1_tanh_t2_2 = (float *)(A + 994816); /* [64, 64] */
+  float *gru1_mul_t2_2 = (float *)(A + 1011200); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t2_3 + 64, gru1_add_t2_4 + 64, gru1_add_t2_3, gru1_add_t2_4, gru1_add_t2_4 + 128, gru1_add_t2_3 + 128, gru1_mul_stack_2 + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_sigmoid_t2_4, gru1_tanh_t2_2, gru1_mul_t2_2, gru1_mul_stack_2 + 8192);
+  float *gru1_add_t3_3 = (float *)(A + 1339904); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 36864, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t3_3);
+  float *gru1_add_t3_4 = (float *)(A + 1027584); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t3_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 8192, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t3_4, gru1_matmul_weight_hh_reverse_t3_scratch);
+  float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
+  float *gru1_sigmoid_t3_3 = (float *)(A + 1076736); /* [64, 64] */
+  float *gru1_sub_t3_2 = (float *)(A + 1093120); /* [64, 64] */
+  float *gru1_sigmoid_t3_4 = (float *)(A + 1109504); /* [64, 64] */
+  float *gru1_tanh_t3_2 = (float *)(A + 1125888); /* [64, 64] */
+  float *gru1_mul_t3_2 = (float *)(A + 1142272); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t3_3 + 64, gru1_add_t3_4 + 64, gru1_add_t3_3, gru1_add_t3_4, gru1_add_t3_4 + 128, gru1_add_t3_3 + 128, gru1_mul_stack_2 + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_sigmoid_t3_4, gru1_tanh_t3_2, gru1_mul_t3_2, gru1_mul_stack_2 + 12288);
 }
 
 static void word_language_grad_3(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
+  float *gru1_matmul_weight_ih_reverse = (float *)(A + 4733440); /* [1536, 192] */
+  float *gru1_add_t4_3 = (float *)(A + 1339904); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 49152, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t4_3);
   float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
   float *gru1_transpose_weight_hh_reverse = (float *)(A + 257536); /* [64, 192] */
-  float *gru1_matmul_weight_hh_reverse_t1 = (float *)(A + 4602368); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t1_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t1, gru1_matmul_weight_hh_reverse_t1_scratch);
-  float *gru1_matmul_weight_ih_reverse = (float *)(A + 4733440); /* [1536, 192] */
-  float *gru1_add_t1_3 = (float *)(A + 765440); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 12288, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t1_3);
-  float *gru1_add_t1_4 = (float *)(A + 814592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t1, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t1_4);
-  float *gru1_sum_to_t1 = (float *)(A + 104704); /* [64, 1] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sigmoid_t1_3 = (float *)(A + 4602368); /* [64, 64] */
-  float *gru1_sub_t1_2 = (float *)(A + 4618752); /* [64, 64] */
-  float *gru1_sigmoid_t1_4 = (float *)(A + 4635136); /* [64, 64] */
-  float *gru1_tanh_t1_2 = (float *)(A + 863744); /* [64, 64] */
-  float *gru1_mul_t1_2 = (float *)(A + 880128); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t1_3 + 64, gru1_add_t1_4 + 64, gru1_add_t1_3, gru1_add_t1_4, gru1_add_t1_4 + 128, gru1_add_t1_3 + 128, gru1_mul_stack_2, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_sigmoid_t1_4, gru1_tanh_t1_2, gru1_mul_t1_2, gru1_mul_stack_2 + 4096);
-  float *gru1_matmul_weight_hh_reverse_t2 = (float *)(A + 765440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t2_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 4096, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t2, gru1_matmul_weight_hh_reverse_t2_scratch);
-  float *gru1_add_t2_3 = (float *)(A + 896512); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 24576, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t2_3);
-  float *gru1_add_t2_4 = (float *)(A + 945664); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t2, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t2_4);
-  float *gru1_sum_to_t2 = (float *)(A + 1339648); /* [64, 1] */
-  float *gru1_sigmoid_t2_3 = (float *)(A + 765440); /* [64, 64] */
-  float *gru1_sub_t2_2 = (float *)(A + 781824); /* [64, 64] */
-  float *gru1_sigmoid_t2_4 = (float *)(A + 798208); /* [64, 64] */
-  float *gru1_tanh_t2_2 = (float *)(A + 994816); /* [64, 64] */
-  float *gru1_mul_t2_2 = (float *)(A + 1011200); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t2_3 + 64, gru1_add_t2_4 + 64, gru1_add_t2_3, gru1_add_t2_4, gru1_add_t2_4 + 128, gru1_add_t2_3 + 128, gru1_mul_stack_2 + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_sigmoid_t2_4, gru1_tanh_t2_2, gru1_mul_t2_2, gru1_mul_stack_2 + 8192);
-  float *gru1_matmul_weight_hh_reverse_t3 = (float *)(A + 896512); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t3_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 8192, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t3, gru1_matmul_weight_hh_reverse_t3_scratch);
-  float *gru1_add_t3_3 = (float *)(A + 1027584); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 36864, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t3_3);
-  float *gru1_add_t3_4 = (float *)(A + 1076736); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t3, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t3_4);
-  float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
-  float *gru1_sigmoid_t3_3 = (float *)(A + 896512); /* [64, 64] */
-  float *gru1_sub_t3_2 = (float *)(A + 912896); /* [64, 64] */
-  float *gru1_sigmoid_t3_4 = (float *)(A + 929280); /* [64, 64] */
-  float *gru1_tanh_t3_2 = (float *)(A + 1125888); /* [64, 64] */
-  float *gru1_mul_t3_2 = (float *)(A + 1142272); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t3_3 + 64, gru1_add_t3_4 + 64, gru1_add_t3_3, gru1_add_t3_4, gru1_add_t3_4 + 128, gru1_add_t3_3 + 128, gru1_mul_stack_2 + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_sigmoid_t3_4, gru1_tanh_t3_2, gru1_mul_t3_2, gru1_mul_stack_2 + 12288);
-  float *gru1_matmul_weight_hh_reverse_t4 = (float *)(A + 1027584); /* [64, 192] */
+  float *gru1_add_t4_4 = (float *)(A + 1158656); /* [64, 192] */
   char *gru1_matmul_weight_hh_reverse_t4_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 12288, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t4, gru1_matmul_weight_hh_reverse_t4_scratch);
-  float *gru1_add_t4_3 = (float *)(A + 1158656); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 49152, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t4_3);
-  float *gru1_add_t4_4 = (float *)(A + 1207808); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t4, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t4_4);
+  k8_matmul(gru1_mul_stack_2 + 12288, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t4_4, gru1_matmul_weight_hh_reverse_t4_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
-  float *gru1_sigmoid_t4_3 = (float *)(A + 1256960); /* [64, 64] */
-  float *gru1_sub_t4_2 = (float *)(A + 1273344); /* [64, 64] */
-  float *gru1_sigmoid_t4_4 = (float *)(A + 1027584); /* [64, 64] */
-  float *gru1_tanh_t4_2 = (float *)(A + 1043968); /* [64, 64] */
-  float *gru1_mul_t4_2 = (float *)(A + 1060352); /* [64, 64] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_sigmoid_t4_3 = (float *)(A + 1207808); /* [64, 64] */
+  float *gru1_sub_t4_2 = (float *)(A + 1224192); /* [64, 64] */
+  float *gru1_sigmoid_t4_4 = (float *)(A + 1240576); /* [64, 64] */
+  float *gru1_tanh_t4_2 = (float *)(A + 1256960); /* [64, 64] */
+  float *gru1_mul_t4_2 = (float *)(A + 1273344); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t4_3 + 64, gru1_add_t4_4 + 64, gru1_add_t4_3, gru1_add_t4_4, gru1_add_t4_4 + 128, gru1_add_t4_3 + 128, gru1_mul_stack_2 + 12288, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_sigmoid_t4_4, gru1_tanh_t4_2, gru1_mul_t4_2, gru1_mul_stack_2 + 16384);
-  float *gru1_matmul_weight_hh_reverse_t5 = (float *)(A + 1158656); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t5_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 16384, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t5, gru1_matmul_weight_hh_reverse_t5_scratch);
-  float *gru1_add_t5_3 = (float *)(A + 5913088); /* [64, 192] */
+  float *gru1_add_t5_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 61440, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t5_3);
-  float *gru1_add_t5_4 = (float *)(A + 5962240); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t5, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t5_4);
+  float *gru1_add_t5_4 = (float *)(A + 5913088); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t5_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 16384, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t5_4, gru1_matmul_weight_hh_reverse_t5_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
-  float *gru1_sigmoid_t5_3 = (float *)(A + 1158656); /* [64, 64] */
-  float *gru1_sub_t5_2 = (float *)(A + 1175040); /* [64, 64] */
-  float *gru1_sigmoid_t5_4 = (float *)(A + 1191424); /* [64, 64] */
+  float *gru1_sigmoid_t5_3 = (float *)(A + 5962240); /* [64, 64] */
+  float *gru1_sub_t5_2 = (float *)(A + 5978624); /* [64, 64] */
+  float *gru1_sigmoid_t5_4 = (float *)(A + 5995008); /* [64, 64] */
   float *gru1_tanh_t5_2 = (float *)(A + 6011392); /* [64, 64] */
   float *gru1_mul_t5_2 = (float *)(A + 6027776); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t5_3 + 64, gru1_add_t5_4 + 64, gru1_add_t5_3, gru1_add_t5_4, gru1_add_t5_4 + 128, gru1_add_t5_3 + 128, gru1_mul_stack_2 + 16384, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_sigmoid_t5_4, gru1_tanh_t5_2, gru1_mul_t5_2, gru1_mul_stack_2 + 20480);
-  float *gru1_matmul_weight_hh_reverse_t6 = (float *)(A + 5913088); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t6_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 20480, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t6, gru1_matmul_weight_hh_reverse_t6_scratch);
-  float *gru1_add_t6_3 = (float *)(A + 6044160); /* [64, 192] */
+  float *gru1_add_t6_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 73728, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t6_3);
-  float *gru1_add_t6_4 = (float *)(A + 6093312); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t6, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t6_4);
+  float *gru1_add_t6_4 = (float *)(A + 6044160); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t6_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 20480, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t6_4, gru1_matmul_weight_hh_reverse_t6_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
-  float *gru1_sigmoid_t6_3 = (float *)(A + 5913088); /* [64, 64] */
-  float *gru1_sub_t6_2 = (float *)(A + 5929472); /* [64, 64] */
-  float *gru1_sigmoid_t6_4 = (float *)(A + 5945856); /* [64, 64] */
+  float *gru1_sigmoid_t6_3 = (float *)(A + 6093312); /* [64, 64] */
+  float *gru1_sub_t6_2 = (float *)(A + 6109696); /* [64, 64] */
+  float *gru1_sigmoid_t6_4 = (float *)(A + 6126080); /* [64, 64] */
   float *gru1_tanh_t6_2 = (float *)(A + 6142464); /* [64, 64] */
   float *gru1_mul_t6_2 = (float *)(A + 6158848); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t6_3 + 64, gru1_add_t6_4 + 64, gru1_add_t6_3, gru1_add_t6_4, gru1_add_t6_4 + 128, gru1_add_t6_3 + 128, gru1_mul_stack_2 + 20480, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_sigmoid_t6_4, gru1_tanh_t6_2, gru1_mul_t6_2, gru1_mul_stack_2 + 24576);
-  float *gru1_matmul_weight_hh_reverse_t7 = (float *)(A + 6044160); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t7_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 24576, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t7, gru1_matmul_weight_hh_reverse_t7_scratch);
-  float *gru1_add_t7_3 = (float *)(A + 6175232); /* [64, 192] */
+  float *gru1_add_t7_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 86016, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t7_3);
-  float *gru1_add_t7_4 = (float *)(A + 6224384); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t7, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t7_4);
+  float *gru1_add_t7_4 = (float *)(A + 6175232); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t7_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 24576, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t7_4, gru1_matmul_weight_hh_reverse_t7_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_sigmoid_t7_3 = (float *)(A + 6044160); /* [64, 64] */
-  float *gru1_sub_t7_2 = (float *)(A + 6060544); /* [64, 64] */
-  float *gru1_sigmoid_t7_4 = (float *)(A + 6076928); /* [64, 64] */
+  float *gru1_sigmoid_t7_3 = (float *)(A + 6224384); /* [64, 64] */
+  float *gru1_sub_t7_2 = (float *)(A + 6240768); /* [64, 64] */
+  float *gru1_sigmoid_t7_4 = (float *)(A + 6257152); /* [64, 64] */
   float *gru1_tanh_t7_2 = (float *)(A + 6273536); /* [64, 64] */
   float *gru1_mul_t7_2 = (float *)(A + 6289920); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t7_3 + 64, gru1_add_t7_4 + 64, gru1_add_t7_3, gru1_add_t7_4, gru1_add_t7_4 + 128, gru1_add_t7_3 + 128, gru1_mul_stack_2 + 24576, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_sigmoid_t7_4, gru1_tanh_t7_2, gru1_mul_t7_2, gru1_mul_stack_2 + 28672);
-  float *gru1_matmul_weight_hh_reverse_t8 = (float *)(A + 6175232); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t8_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 28672, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t8, gru1_matmul_weight_hh_reverse_t8_scratch);
-  float *gru1_add_t8_3 = (float *)(A + 6306304); /* [64, 192] */
+  float *gru1_add_t8_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 98304, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t8_3);
-  float *gru1_add_t8_4 = (float *)(A + 6355456); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t8, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t8_4);
+  float *gru1_add_t8_4 = (float *)(A + 6306304); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t8_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 28672, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t8_4, gru1_matmul_weight_hh_reverse_t8_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_sigmoid_t8_3 = (float *)(A + 6175232); /* [64, 64] */
-  float *gru1_sub_t8_2 = (float *)(A + 6191616); /* [64, 64] */
-  float *gru1_sigmoid_t8_4 = (float *)(A + 6208000); /* [64, 64] */
+  float *gru1_sigmoid_t8_3 = (float *)(A + 6355456); /* [64, 64] */
+  float *gru1_sub_t8_2 = (float *)(A + 6371840); /* [64, 64] */
+  float *gru1_sigmoid_t8_4 = (float *)(A + 6388224); /* [64, 64] */
   float *gru1_tanh_t8_2 = (float *)(A + 6404608); /* [64, 64] */
   float *gru1_mul_t8_2 = (float *)(A + 6420992); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t8_3 + 64, gru1_add_t8_4 + 64, gru1_add_t8_3, gru1_add_t8_4, gru1_add_t8_4 + 128, gru1_add_t8_3 + 128, gru1_mul_stack_2 + 28672, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_sigmoid_t8_4, gru1_tanh_t8_2, gru1_mul_t8_2, gru1_mul_stack_2 + 32768);
-  float *gru1_matmul_weight_hh_reverse_t9 = (float *)(A + 6306304); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t9_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 32768, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t9, gru1_matmul_weight_hh_reverse_t9_scratch);
-  float *gru1_add_t9_3 = (float *)(A + 6437376); /* [64, 192] */
+  float *gru1_add_t9_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 110592, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t9_3);
-  float *gru1_add_t9_4 = (float *)(A + 6486528); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t9, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t9_4);
+  float *gru1_add_t9_4 = (float *)(A + 6437376); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t9_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 32768, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t9_4, gru1_matmul_weight_hh_reverse_t9_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_sigmoid_t9_3 = (float *)(A + 6306304); /* [64, 64] */
-  float *gru1_sub_t9_2 = (float *)(A + 6322688); /* [64, 64] */
-  float *gru1_sigmoid_t9_4 = (float *)(A + 6339072); /* [64, 64] */
+  float *gru1_sigmoid_t9_3 = (float *)(A + 6486528); /* [64, 64] */
+  float *gru1_sub_t9_2 = (float *)(A + 6502912); /* [64, 64] */
+  float *gru1_sigmoid_t9_4 = (float *)(A + 6519296); /* [64, 64] */
   float *gru1_tanh_t9_2 = (float *)(A + 6535680); /* [64, 64] */
   float *gru1_mul_t9_2 = (float *)(A + 6552064); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t9_3 + 64, gru1_add_t9_4 + 64, gru1_add_t9_3, gru1_add_t9_4, gru1_add_t9_4 + 128, gru1_add_t9_3 + 128, gru1_mul_stack_2 + 32768, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_sigmoid_t9_4, gru1_tanh_t9_2, gru1_mul_t9_2, gru1_mul_stack_2 + 36864);
-  float *gru1_matmul_weight_hh_reverse_t10 = (float *)(A + 6437376); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t10_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 36864, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t10, gru1_matmul_weight_hh_reverse_t10_scratch);
-  float *gru1_add_t10_3 = (float *)(A + 6568448); /* [64, 192] */
+  float *gru1_add_t10_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 122880, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t10_3);
-  float *gru1_add_t10_4 = (float *)(A + 6617600); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t10, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t10_4);
+  float *gru1_add_t10_4 = (float *)(A + 6568448); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t10_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 36864, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t10_4, gru1_matmul_weight_hh_reverse_t10_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
-  float *gru1_sigmoid_t10_3 = (float *)(A + 6437376); /* [64, 64] */
-  float *gru1_sub_t10_2 = (float *)(A + 6453760); /* [64, 64] */
-  float *gru1_sigmoid_t10_4 = (float *)(A + 6470144); /* [64, 64] */
+  float *gru1_sigmoid_t10_3 = (float *)(A + 6617600); /* [64, 64] */
+  float *gru1_sub_t10_2 = (float *)(A + 6633984); /* [64, 64] */
+  float *gru1_sigmoid_t10_4 = (float *)(A + 6650368); /* [64, 64] */
   float *gru1_tanh_t10_2 = (float *)(A + 6666752); /* [64, 64] */
   float *gru1_mul_t10_2 = (float *)(A + 6683136); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t10_3 + 64, gru1_add_t10_4 + 64, gru1_add_t10_3, gru1_add_t10_4, gru1_add_t10_4 + 128, gru1_add_t10_3 + 128, gru1_mul_stack_2 + 36864, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_sigmoid_t10_4, gru1_tanh_t10_2, gru1_mul_t10_2, gru1_mul_stack_2 + 40960);
-  float *gru1_matmul_weight_hh_reverse_t11 = (float *)(A + 6568448); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t11_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 40960, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t11, gru1_matmul_weight_hh_reverse_t11_scratch);
-  float *gru1_add_t11_3 = (float *)(A + 6699520); /* [64, 192] */
+  float *gru1_add_t11_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 135168, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t11_3);
-  float *gru1_add_t11_4 = (float *)(A + 6748672); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t11, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t11_4);
+  float *gru1_add_t11_4 = (float *)(A + 6699520); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t11_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 40960, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t11_4, gru1_matmul_weight_hh_reverse_t11_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_sigmoid_t11_3 = (float *)(A + 6568448); /* [64, 64] */
-  float *gru1_sub_t11_2 = (float *)(A + 6584832); /* [64, 64] */
-  float *gru1_sigmoid_t11_4 = (float *)(A + 6601216); /* [64, 64] */
+  float *gru1_sigmoid_t11_3 = (float *)(A + 6748672); /* [64, 64] */
+  float *gru1_sub_t11_2 = (float *)(A + 6765056); /* [64, 64] */
+  float *gru1_sigmoid_t11_4 = (float *)(A + 6781440); /* [64, 64] */
   float *gru1_tanh_t11_2 = (float *)(A + 6797824); /* [64, 64] */
   float *gru1_mul_t11_2 = (float *)(A + 6814208); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t11_3 + 64, gru1_add_t11_4 + 64, gru1_add_t11_3, gru1_add_t11_4, gru1_add_t11_4 + 128, gru1_add_t11_3 + 128, gru1_mul_stack_2 + 40960, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_sigmoid_t11_4, gru1_tanh_t11_2, gru1_mul_t11_2, gru1_mul_stack_2 + 45056);
-  float *gru1_matmul_weight_hh_reverse_t12 = (float *)(A + 6699520); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t12_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 45056, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t12, gru1_matmul_weight_hh_reverse_t12_scratch);
-  float *gru1_add_t12_3 = (float *)(A + 6830592); /* [64, 192] */
+  float *gru1_add_t12_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 147456, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t12_3);
-  float *gru1_add_t12_4 = (float *)(A + 6879744); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t12, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t12_4);
+  float *gru1_add_t12_4 = (float *)(A + 6830592); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t12_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 45056, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t12_4, gru1_matmul_weight_hh_reverse_t12_scratch);
   float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
-  float *gru1_sigmoid_t12_3 = (float *)(A + 6699520); /* [64, 64] */
-  float *gru1_sub_t12_2 = (float *)(A + 6715904); /* [64, 64] */
-  float *gru1_sigmoid_t12_4 = (float *)(A + 6732288); /* [64, 64] */
+  float *gru1_sigmoid_t12_3 = (float *)(A + 6879744); /* [64, 64] */
+  float *gru1_sub_t12_2 = (float *)(A + 6896128); /* [64, 64] */
+  float *gru1_sigmoid_t12_4 = (float *)(A + 6912512); /* [64, 64] */
   float *gru1_tanh_t12_2 = (float *)(A + 6928896); /* [64, 64] */
   float *gru1_mul_t12_2 = (float *)(A + 6945280); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t12_3 + 64, gru1_add_t12_4 + 64, gru1_add_t12_3, gru1_add_t12_4, gru1_add_t12_4 + 128, gru1_add_t12_3 + 128, gru1_mul_stack_2 + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_sigmoid_t12_4, gru1_tanh_t12_2, gru1_mul_t12_2, gru1_mul_stack_2 + 49152);
-  float *gru1_matmul_weight_hh_reverse_t13 = (float *)(A + 6830592); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t13_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 49152, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t13, gru1_matmul_weight_hh_reverse_t13_scratch);
-  float *gru1_add_t13_3 = (float *)(A + 6961664); /* [64, 192] */
+  float *gru1_add_t13_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 159744, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t13_3);
-  float *gru1_add_t13_4 = (float *)(A + 7010816); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t13, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t13_4);
+  float *gru1_add_t13_4 = (float *)(A + 6961664); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t13_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 49152, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t13_4, gru1_matmul_weight_hh_reverse_t13_scratch);
+  float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
+  float *gru1_sigmoid_t13_3 = (float *)(A + 7010816); /* [64, 64] */
+  float *gru1_sub_t13_2 = (float *)(A + 7027200); /* [64, 64] */
+  float *gru1_sigmoid_t13_4 = (float *)(A + 7043584); /* [64, 64] */
+  float *gru1_tanh_t13_2 = (float *)(A + 7059968); /* [64, 64] */
+  float *gru1_mul_t13_2 = (float *)(A + 7076352); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t13_3 + 64, gru1_add_t13_4 + 64, gru1_add_t13_3, gru1_add_t13_4, gru1_add_t13_4 + 128, gru1_add_t13_3 + 128, gru1_mul_stack_2 + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_sigmoid_t13_4, gru1_tanh_t13_2, gru1_mul_t13_2, gru1_mul_stack_2 + 53248);
+  float *gru1_add_t14_3 = (float *)(A + 1339904); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 172032, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t14_3);
+  float *gru1_add_t14_4 = (float *)(A + 7092736); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t14_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 53248, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t14_4, gru1_matmul_weight_hh_reverse_t14_scratch);
+  float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
+  float *gru1_sigmoid_t14_3 = (float *)(A + 7141888); /* [64, 64] */
+  float *gru1_sub_t14_2 = (float *)(A + 7158272); /* [64, 64] */
+  float *gru1_sigmoid_t14_4 = (float *)(A + 7174656); /* [64, 64] */
+  float *gru1_tanh_t14_2 = (float *)(A + 7191040); /* [64, 64] */
+  float *gru1_mul_t14_2 = (float *)(A + 7207424); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t14_3 + 64, gru1_add_t14_4 + 64, gru1_add_t14_3, gru1_add_t14_4, gru1_add_t14_4 + 128, gru1_add_t14_3 + 128, gru1_mul_stack_2 + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_sigmoid_t14_4, gru1_tanh_t14_2, gru1_mul_t14_2, gru1_mul_stack_2 + 57344);
+  float *gru1_add_t15_3 = (float *)(A + 1339904); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 184320, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t15_3);
+  float *gru1_add_t15_4 = (float *)(A + 7223808); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t15_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 57344, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t15_4, gru1_matmul_weight_hh_reverse_t15_scratch);
+  float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
+  float *gru1_sigmoid_t15_3 = (float *)(A + 7272960); /* [64, 64] */
+  float *gru1_sub_t15_2 = (float *)(A + 7289344); /* [64, 64] */
+  float *gru1_sigmoid_t15_4 = (float *)(A + 7305728); /* [64, 64] */
+  float *gru1_tanh_t15_2 = (float *)(A + 7322112); /* [64, 64] */
+  float *gru1_mul_t15_2 = (float *)(A + 7338496); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t15_3 + 64, gru1_add_t15_4 + 64, gru1_add_t15_3, gru1_add_t15_4, gru1_add_t15_4 + 128, gru1_add_t15_3 + 128, gru1_mul_stack_2 + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_sigmoid_t15_4, gru1_tanh_t15_2, gru1_mul_t15_2, gru1_mul_stack_2 + 61440);
+  float *gru1_add_t16_3 = (float *)(A + 1339904); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 196608, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t16_3);
+  float *gru1_add_t16_4 = (float *)(A + 7354880); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t16_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 61440, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t16_4, gru1_matmul_weight_hh_reverse_t16_scratch);
+  float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
+  float *gru1_sigmoid_t16_3 = (float *)(A + 7404032); /* [64, 64] */
+  float *gru1_sub_t16_2 = (float *)(A + 7420416); /* [64, 64] */
+  float *gru1_sigmoid_t16_4 = (float *)(A + 7436800); /* [64, 64] */
+  float *gru1_tanh_t16_2 = (float *)(A + 7453184); /* [64, 64] */
+  float *gru1_mul_t16_2 = (float *)(A + 7469568); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t16_3 + 64, gru1_add_t16_4 + 64, gru1_add_t16_3, gru1_add_t16_4, gru1_add_t16_4 + 128, gru1_add_t16_3 + 128, gru1_mul_stack_2 + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_sigmoid_t16_4, gru1_tanh_t16_2, gru1_mul_t16_2, gru1_mul_stack_2 + 65536);
+  float *gru1_add_t17_3 = (float *)(A + 1339904); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 208896, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t17_3);
+  float *gru1_add_t17_4 = (float *)(A + 7485952); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t17_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 65536, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t17_4, gru1_matmul_weight_hh_reverse_t17_scratch);
+  float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
+  float *gru1_sigmoid_t17_3 = (float *)(A + 7535104); /* [64, 64] */
+  float *gru1_sub_t17_2 = (float *)(A + 7551488); /* [64, 64] */
+  float *gru1_sigmoid_t17_4 = (float *)(A + 7567872); /* [64, 64] */
+  float *gru1_tanh_t17_2 = (float *)(A + 7584256); /* [64, 64] */
+  float *gru1_mul_t17_2 = (float *)(A + 7600640); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t17_3 + 64, gru1_add_t17_4 + 64, gru1_add_t17_3, gru1_add_t17_4, gru1_add_t17_4 + 128, gru1_add_t17_3 + 128, gru1_mul_stack_2 + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_sigmoid_t17_4, gru1_tanh_t17_2, gru1_mul_t17_2, gru1_mul_stack_2 + 69632);
 }
 
 static void word_language_grad_4(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_add_t13_3 = (float *)(A + 6961664); /* [64, 192] */
-  float *gru1_add_t13_4 = (float *)(A + 7010816); /* [64, 192] */
-  float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
-  float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sigmoid_t13_3 = (float *)(A + 6830592); /* [64, 64] */
-  float *gru1_sub_t13_2 = (float *)(A + 6846976); /* [64, 64] */
-  float *gru1_sigmoid_t13_4 = (float *)(A + 6863360); /* [64, 64] */
-  float *gru1_tanh_t13_2 = (float *)(A + 7059968); /* [64, 64] */
-  float *gru1_mul_t13_2 = (float *)(A + 7076352); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t13_3 + 64, gru1_add_t13_4 + 64, gru1_add_t13_3, gru1_add_t13_4, gru1_add_t13_4 + 128, gru1_add_t13_3 + 128, gru1_mul_stack_2 + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_sigmoid_t13_4, gru1_tanh_t13_2, gru1_mul_t13_2, gru1_mul_stack_2 + 53248);
-  float *gru1_transpose_weight_hh_reverse = (float *)(A + 257536); /* [64, 192] */
-  float *gru1_matmul_weight_hh_reverse_t14 = (float *)(A + 6961664); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t14_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 53248, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t14, gru1_matmul_weight_hh_reverse_t14_scratch);
   float *gru1_matmul_weight_ih_reverse = (float *)(A + 4733440); /* [1536, 192] */
-  float *gru1_add_t14_3 = (float *)(A + 7092736); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 172032, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t14_3);
-  float *gru1_add_t14_4 = (float *)(A + 7141888); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t14, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t14_4);
-  float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_sigmoid_t14_3 = (float *)(A + 6961664); /* [64, 64] */
-  float *gru1_sub_t14_2 = (float *)(A + 6978048); /* [64, 64] */
-  float *gru1_sigmoid_t14_4 = (float *)(A + 6994432); /* [64, 64] */
-  float *gru1_tanh_t14_2 = (float *)(A + 7191040); /* [64, 64] */
-  float *gru1_mul_t14_2 = (float *)(A + 7207424); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t14_3 + 64, gru1_add_t14_4 + 64, gru1_add_t14_3, gru1_add_t14_4, gru1_add_t14_4 + 128, gru1_add_t14_3 + 128, gru1_mul_stack_2 + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_sigmoid_t14_4, gru1_tanh_t14_2, gru1_mul_t14_2, gru1_mul_stack_2 + 57344);
-  float *gru1_matmul_weight_hh_reverse_t15 = (float *)(A + 7092736); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t15_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 57344, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t15, gru1_matmul_weight_hh_reverse_t15_scratch);
-  float *gru1_add_t15_3 = (float *)(A + 7223808); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 184320, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t15_3);
-  float *gru1_add_t15_4 = (float *)(A + 7272960); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t15, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t15_4);
-  float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
-  float *gru1_sigmoid_t15_3 = (float *)(A + 7092736); /* [64, 64] */
-  float *gru1_sub_t15_2 = (float *)(A + 7109120); /* [64, 64] */
-  float *gru1_sigmoid_t15_4 = (float *)(A + 7125504); /* [64, 64] */
-  float *gru1_tanh_t15_2 = (float *)(A + 7322112); /* [64, 64] */
-  float *gru1_mul_t15_2 = (float *)(A + 7338496); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t15_3 + 64, gru1_add_t15_4 + 64, gru1_add_t15_3, gru1_add_t15_4, gru1_add_t15_4 + 128, gru1_add_t15_3 + 128, gru1_mul_stack_2 + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_sigmoid_t15_4, gru1_tanh_t15_2, gru1_mul_t15_2, gru1_mul_stack_2 + 61440);
-  float *gru1_matmul_weight_hh_reverse_t16 = (float *)(A + 7223808); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t16_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 61440, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t16, gru1_matmul_weight_hh_reverse_t16_scratch);
-  float *gru1_add_t16_3 = (float *)(A + 7354880); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 196608, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t16_3);
-  float *gru1_add_t16_4 = (float *)(A + 7404032); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t16, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t16_4);
-  float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_sigmoid_t16_3 = (float *)(A + 7223808); /* [64, 64] */
-  float *gru1_sub_t16_2 = (float *)(A + 7240192); /* [64, 64] */
-  float *gru1_sigmoid_t16_4 = (float *)(A + 7256576); /* [64, 64] */
-  float *gru1_tanh_t16_2 = (float *)(A + 7453184); /* [64, 64] */
-  float *gru1_mul_t16_2 = (float *)(A + 7469568); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t16_3 + 64, gru1_add_t16_4 + 64, gru1_add_t16_3, gru1_add_t16_4, gru1_add_t16_4 + 128, gru1_add_t16_3 + 128, gru1_mul_stack_2 + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_sigmoid_t16_4, gru1_tanh_t16_2, gru1_mul_t16_2, gru1_mul_stack_2 + 65536);
-  float *gru1_matmul_weight_hh_reverse_t17 = (float *)(A + 7354880); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t17_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 65536, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t17, gru1_matmul_weight_hh_reverse_t17_scratch);
-  float *gru1_add_t17_3 = (float *)(A + 7485952); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 208896, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t17_3);
-  float *gru1_add_t17_4 = (float *)(A + 7535104); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t17, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t17_4);
-  float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
-  float *gru1_sigmoid_t17_3 = (float *)(A + 7354880); /* [64, 64] */
-  float *gru1_sub_t17_2 = (float *)(A + 7371264); /* [64, 64] */
-  float *gru1_sigmoid_t17_4 = (float *)(A + 7387648); /* [64, 64] */
-  float *gru1_tanh_t17_2 = (float *)(A + 7584256); /* [64, 64] */
-  float *gru1_mul_t17_2 = (float *)(A + 7600640); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t17_3 + 64, gru1_add_t17_4 + 64, gru1_add_t17_3, gru1_add_t17_4, gru1_add_t17_4 + 128, gru1_add_t17_3 + 128, gru1_mul_stack_2 + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_sigmoid_t17_4, gru1_tanh_t17_2, gru1_mul_t17_2, gru1_mul_stack_2 + 69632);
-  float *gru1_matmul_weight_hh_reverse_t18 = (float *)(A + 7485952); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t18_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 69632, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t18, gru1_matmul_weight_hh_reverse_t18_scratch);
-  float *gru1_add_t18_3 = (float *)(A + 7617024); /* [64, 192] */
+  float *gru1_add_t18_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 221184, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t18_3);
-  float *gru1_add_t18_4 = (float *)(A + 7666176); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t18, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t18_4);
+  float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
+  float *gru1_transpose_weight_hh_reverse = (float *)(A + 257536); /* [64, 192] */
+  float *gru1_add_t18_4 = (float *)(A + 7617024); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t18_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 69632, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t18_4, gru1_matmul_weight_hh_reverse_t18_scratch);
   float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
-  float *gru1_sigmoid_t18_3 = (float *)(A + 7485952); /* [64, 64] */
-  float *gru1_sub_t18_2 = (float *)(A + 7502336); /* [64, 64] */
-  float *gru1_sigmoid_t18_4 = (float *)(A + 7518720); /* [64, 64] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_sigmoid_t18_3 = (float *)(A + 7666176); /* [64, 64] */
+  float *gru1_sub_t18_2 = (float *)(A + 7682560); /* [64, 64] */
+  float *gru1_sigmoid_t18_4 = (float *)(A + 7698944); /* [64, 64] */
   float *gru1_tanh_t18_2 = (float *)(A + 7715328); /* [64, 64] */
   float *gru1_mul_t18_2 = (float *)(A + 7731712); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t18_3 + 64, gru1_add_t18_4 + 64, gru1_add_t18_3, gru1_add_t18_4, gru1_add_t18_4 + 128, gru1_add_t18_3 + 128, gru1_mul_stack_2 + 69632, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_sigmoid_t18_4, gru1_tanh_t18_2, gru1_mul_t18_2, gru1_mul_stack_2 + 73728);
-  float *gru1_matmul_weight_hh_reverse_t19 = (float *)(A + 7617024); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t19_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 73728, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t19, gru1_matmul_weight_hh_reverse_t19_scratch);
-  float *gru1_add_t19_3 = (float *)(A + 7748096); /* [64, 192] */
+  float *gru1_add_t19_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 233472, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t19_3);
-  float *gru1_add_t19_4 = (float *)(A + 7797248); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t19, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t19_4);
+  float *gru1_add_t19_4 = (float *)(A + 7748096); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t19_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 73728, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t19_4, gru1_matmul_weight_hh_reverse_t19_scratch);
   float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_sigmoid_t19_3 = (float *)(A + 7617024); /* [64, 64] */
-  float *gru1_sub_t19_2 = (float *)(A + 7633408); /* [64, 64] */
-  float *gru1_sigmoid_t19_4 = (float *)(A + 7649792); /* [64, 64] */
+  float *gru1_sigmoid_t19_3 = (float *)(A + 7797248); /* [64, 64] */
+  float *gru1_sub_t19_2 = (float *)(A + 7813632); /* [64, 64] */
+  float *gru1_sigmoid_t19_4 = (float *)(A + 7830016); /* [64, 64] */
   float *gru1_tanh_t19_2 = (float *)(A + 7846400); /* [64, 64] */
   float *gru1_mul_t19_2 = (float *)(A + 7862784); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t19_3 + 64, gru1_add_t19_4 + 64, gru1_add_t19_3, gru1_add_t19_4, gru1_add_t19_4 + 128, gru1_add_t19_3 + 128, gru1_mul_stack_2 + 73728, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_sigmoid_t19_4, gru1_tanh_t19_2, gru1_mul_t19_2, gru1_mul_stack_2 + 77824);
-  float *gru1_matmul_weight_hh_reverse_t20 = (float *)(A + 7748096); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t20_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 77824, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t20, gru1_matmul_weight_hh_reverse_t20_scratch);
-  float *gru1_add_t20_3 = (float *)(A + 7879168); /* [64, 192] */
+  float *gru1_add_t20_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 245760, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t20_3);
-  float *gru1_add_t20_4 = (float *)(A + 7928320); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t20, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t20_4);
+  float *gru1_add_t20_4 = (float *)(A + 7879168); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t20_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 77824, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t20_4, gru1_matmul_weight_hh_reverse_t20_scratch);
   float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
-  float *gru1_sigmoid_t20_3 = (float *)(A + 7748096); /* [64, 64] */
-  float *gru1_sub_t20_2 = (float *)(A + 7764480); /* [64, 64] */
-  float *gru1_sigmoid_t20_4 = (float *)(A + 7780864); /* [64, 64] */
+  float *gru1_sigmoid_t20_3 = (float *)(A + 7928320); /* [64, 64] */
+  float *gru1_sub_t20_2 = (float *)(A + 7944704); /* [64, 64] */
+  float *gru1_sigmoid_t20_4 = (float *)(A + 7961088); /* [64, 64] */
   float *gru1_tanh_t20_2 = (float *)(A + 7977472); /* [64, 64] */
   float *gru1_mul_t20_2 = (float *)(A + 7993856); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t20_3 + 64, gru1_add_t20_4 + 64, gru1_add_t20_3, gru1_add_t20_4, gru1_add_t20_4 + 128, gru1_add_t20_3 + 128, gru1_mul_stack_2 + 77824, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_sigmoid_t20_4, gru1_tanh_t20_2, gru1_mul_t20_2, gru1_mul_stack_2 + 81920);
-  float *gru1_matmul_weight_hh_reverse_t21 = (float *)(A + 7879168); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t21_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 81920, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t21, gru1_matmul_weight_hh_reverse_t21_scratch);
-  float *gru1_add_t21_3 = (float *)(A + 8010240); /* [64, 192] */
+  float *gru1_add_t21_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 258048, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t21_3);
-  float *gru1_add_t21_4 = (float *)(A + 8059392); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t21, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t21_4);
+  float *gru1_add_t21_4 = (float *)(A + 8010240); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t21_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 81920, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t21_4, gru1_matmul_weight_hh_reverse_t21_scratch);
   float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
-  float *gru1_sigmoid_t21_3 = (float *)(A + 7879168); /* [64, 64] */
-  float *gru1_sub_t21_2 = (float *)(A + 7895552); /* [64, 64] */
-  float *gru1_sigmoid_t21_4 = (float *)(A + 7911936); /* [64, 64] */
+  float *gru1_sigmoid_t21_3 = (float *)(A + 8059392); /* [64, 64] */
+  float *gru1_sub_t21_2 = (float *)(A + 8075776); /* [64, 64] */
+  float *gru1_sigmoid_t21_4 = (float *)(A + 8092160); /* [64, 64] */
   float *gru1_tanh_t21_2 = (float *)(A + 8108544); /* [64, 64] */
   float *gru1_mul_t21_2 = (float *)(A + 8124928); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t21_3 + 64, gru1_add_t21_4 + 64, gru1_add_t21_3, gru1_add_t21_4, gru1_add_t21_4 + 128, gru1_add_t21_3 + 128, gru1_mul_stack_2 + 81920, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_sigmoid_t21_4, gru1_tanh_t21_2, gru1_mul_t21_2, gru1_mul_stack_2 + 86016);
-  float *gru1_matmul_weight_hh_reverse_t22 = (float *)(A + 8010240); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t22_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 86016, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t22, gru1_matmul_weight_hh_reverse_t22_scratch);
-  float *gru1_add_t22_3 = (float *)(A + 8141312); /* [64, 192] */
+  float *gru1_add_t22_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 270336, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t22_3);
-  float *gru1_add_t22_4 = (float *)(A + 8190464); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t22, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t22_4);
+  float *gru1_add_t22_4 = (float *)(A + 8141312); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t22_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 86016, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t22_4, gru1_matmul_weight_hh_reverse_t22_scratch);
   float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
-  float *gru1_sigmoid_t22_3 = (float *)(A + 8010240); /* [64, 64] */
-  float *gru1_sub_t22_2 = (float *)(A + 8026624); /* [64, 64] */
-  float *gru1_sigmoid_t22_4 = (float *)(A + 8043008); /* [64, 64] */
+  float *gru1_sigmoid_t22_3 = (float *)(A + 8190464); /* [64, 64] */
+  float *gru1_sub_t22_2 = (float *)(A + 8206848); /* [64, 64] */
+  float *gru1_sigmoid_t22_4 = (float *)(A + 8223232); /* [64, 64] */
   float *gru1_tanh_t22_2 = (float *)(A + 8239616); /* [64, 64] */
   float *gru1_mul_t22_2 = (float *)(A + 8256000); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t22_3 + 64, gru1_add_t22_4 + 64, gru1_add_t22_3, gru1_add_t22_4, gru1_add_t22_4 + 128, gru1_add_t22_3 + 128, gru1_mul_stack_2 + 86016, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_sigmoid_t22_4, gru1_tanh_t22_2, gru1_mul_t22_2, gru1_mul_stack_2 + 90112);
-  float *gru1_matmul_weight_hh_reverse_t23 = (float *)(A + 8141312); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t23_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 90112, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t23, gru1_matmul_weight_hh_reverse_t23_scratch);
-  float *gru1_add_t23_3 = (float *)(A + 257536); /* [64, 192] */
+  float *gru1_add_t23_3 = (float *)(A + 1339904); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 282624, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t23_3);
   float *gru1_add_t23_4 = (float *)(A + 4733440); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t23, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t23_4);
-  float *gru1_add_t23 = (float *)(A + 1339904); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t23_scratch = A + 4125184; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 90112, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t23_4, gru1_matmul_weight_hh_reverse_t23_scratch);
+  float *gru1_add_t23 = (float *)(A + 1290496); /* [64, 192] */
   float *gru1_add_t23_2 = (float *)(A + 110080); /* [64, 192] */
   float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
   float *gru1_mul_t0 = (float *)(A + 1454592); /* [64, 64] */
@@ -4687,25 +5212,17 @@ static void word_language_grad_4(const float *restrict P, const word_language_ba
   float *gru1_mul_t20 = (float *)(A + 4454912); /* [64, 64] */
   float *gru1_mul_t21 = (float *)(A + 4585984); /* [64, 64] */
   float *gru1_mul_t22 = (float *)(A + 4717056); /* [64, 64] */
-  float *gru1_sigmoid_t23 = (float *)(A + 8141312); /* [64, 64] */
-  float *gru1_sub_t23 = (float *)(A + 8157696); /* [64, 64] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 8174080); /* [64, 64] */
+  float *gru1_sigmoid_t23 = (float *)(A + 257536); /* [64, 64] */
+  float *gru1_sub_t23 = (float *)(A + 273920); /* [64, 64] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 290304); /* [64, 64] */
   float *gru1_tanh_t23 = (float *)(A + 4782592); /* [64, 64] */
   float *gru1_addn_concat = (float *)(A + 4798976); /* [64, 128] */
   k63_add_sigmoid_sub(gru1_add_t23 + 64, gru1_add_t23_2 + 64, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 128, gru1_add_t23 + 128, gru1_mul_stack + 90112, gru1_one_hot_t0 + 24, gru1_mul_t0, gru1_mul_t1, gru1_mul_t2, gru1_mul_t3, gru1_mul_t4, gru1_mul_t5, gru1_mul_t6, gru1_mul_t7, gru1_mul_t8, gru1_mul_t9, gru1_mul_t10, gru1_mul_t11, gru1_mul_t12, gru1_mul_t13, gru1_mul_t14, gru1_mul_t15, gru1_mul_t16, gru1_mul_t17, gru1_mul_t18, gru1_mul_t19, gru1_mul_t20, gru1_mul_t21, gru1_mul_t22, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_addn_concat);
-}
-
-static void word_language_grad_5(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_add_t23_3 = (float *)(A + 257536); /* [64, 192] */
-  float *gru1_add_t23_4 = (float *)(A + 4733440); /* [64, 192] */
-  float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
   float *gru1_mul_t0_2 = (float *)(A + 372224); /* [64, 64] */
   float *gru1_mul_t1_2 = (float *)(A + 880128); /* [64, 64] */
   float *gru1_mul_t2_2 = (float *)(A + 1011200); /* [64, 64] */
   float *gru1_mul_t3_2 = (float *)(A + 1142272); /* [64, 64] */
-  float *gru1_mul_t4_2 = (float *)(A + 1060352); /* [64, 64] */
+  float *gru1_mul_t4_2 = (float *)(A + 1273344); /* [64, 64] */
   float *gru1_mul_t5_2 = (float *)(A + 6027776); /* [64, 64] */
   float *gru1_mul_t6_2 = (float *)(A + 6158848); /* [64, 64] */
   float *gru1_mul_t7_2 = (float *)(A + 6289920); /* [64, 64] */
@@ -4719,16 +5236,10 @@ static void word_language_grad_5(const float *restrict P, const word_language_ba
   float *gru1_mul_t15_2 = (float *)(A + 7338496); /* [64, 64] */
   float *gru1_mul_t16_2 = (float *)(A + 7469568); /* [64, 64] */
   float *gru1_mul_t17_2 = (float *)(A + 7600640); /* [64, 64] */
-  float *gru1_mul_t18_2 = (float *)(A + 7731712); /* [64, 64] */
-  float *gru1_mul_t19_2 = (float *)(A + 7862784); /* [64, 64] */
-  float *gru1_mul_t20_2 = (float *)(A + 7993856); /* [64, 64] */
-  float *gru1_mul_t21_2 = (float *)(A + 8124928); /* [64, 64] */
-  float *gru1_mul_t22_2 = (float *)(A + 8256000); /* [64, 64] */
   float *gru1_sigmoid_t23_3 = (float *)(A + 1454592); /* [64, 64] */
   float *gru1_sub_t23_2 = (float *)(A + 1962496); /* [64, 64] */
   float *gru1_sigmoid_t23_4 = (float *)(A + 2093568); /* [64, 64] */
   float *gru1_tanh_t23_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *gru1_addn_concat = (float *)(A + 4798976); /* [64, 128] */
   k63_add_sigmoid_sub(gru1_add_t23_3 + 64, gru1_add_t23_4 + 64, gru1_add_t23_3, gru1_add_t23_4, gru1_add_t23_4 + 128, gru1_add_t23_3 + 128, gru1_mul_stack_2 + 90112, gru1_one_hot_t0 + 24, gru1_mul_t0_2, gru1_mul_t1_2, gru1_mul_t2_2, gru1_mul_t3_2, gru1_mul_t4_2, gru1_mul_t5_2, gru1_mul_t6_2, gru1_mul_t7_2, gru1_mul_t8_2, gru1_mul_t9_2, gru1_mul_t10_2, gru1_mul_t11_2, gru1_mul_t12_2, gru1_mul_t13_2, gru1_mul_t14_2, gru1_mul_t15_2, gru1_mul_t16_2, gru1_mul_t17_2, gru1_mul_t18_2, gru1_mul_t19_2, gru1_mul_t20_2, gru1_mul_t21_2, gru1_mul_t22_2, gru1_sigmoid_t23_3, gru1_sub_t23_2, gru1_sigmoid_t23_4, gru1_tanh_t23_2, gru1_addn_concat + 64);
   float *dense1_transpose_weight = (float *)(A + 372224); /* [128, 5] */
   k57_transpose(P + 35584 /* dense1.weight */, dense1_transpose_weight);
@@ -4743,909 +5254,798 @@ static void word_language_grad_5(const float *restrict P, const word_language_ba
   k65_log_softmax(out_logits, line15_log_softmax);
   float *line15_mul = (float *)(A + 374784); /* [64, 5] */
   k66_mul(line15_one_hot, line15_log_softmax, line15_mul);
-  float *line15_sum_to = (float *)(A + 1289728); /* [64, 1] */
+  float *line15_sum_to = (float *)(A + 4126464); /* [64, 1] */
   k67_sum_to(line15_mul, line15_sum_to);
-  float *line15_sum_to_2 = (float *)(A + 1289984); /* [] */
+  float *line15_sum_to_2 = (float *)(A + 4126720); /* [] */
   k68_sum_to(line15_sum_to, line15_sum_to_2);
-  int32_t *line16_argmax = (int32_t *)(A + 1289728); /* [64] */
+  int32_t *line16_argmax = (int32_t *)(A + 4126464); /* [64] */
   k69_argmax(out_logits, line16_argmax);
-  float *line16_equal = (float *)(A + 4126464); /* [64] */
+  float *line16_equal = (float *)(A + 4126784); /* [64] */
   k70_equal(line16_argmax, in->y, line16_equal);
-  float *line16_sum_to = (float *)(A + 1290048); /* [] */
+  float *line16_sum_to = (float *)(A + 4127040); /* [] */
   k68_sum_to(line16_equal, line16_sum_to);
   int32_t *line8_select_stack = (int32_t *)(A + 374784); /* [24, 64] */
   k71_stack(in->x, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, line8_select_stack);
   float *d_line15_mul = (float *)(A + 380928); /* [64, 5] */
   k72_mul(line15_one_hot, d_line15_mul);
-  float *d_line15_sum_to = (float *)(A + 1289728); /* [64, 1] */
+  float *d_line15_sum_to = (float *)(A + 4126464); /* [64, 1] */
   k67_sum_to(d_line15_mul, d_line15_sum_to);
   float *d_line15_sub = (float *)(A + 372224); /* [64, 5] */
   k73_exp_mul_sub(line15_log_softmax, d_line15_sum_to, d_line15_mul, d_line15_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 257536); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 1289728; /* 160 bytes */
+  float *d_dense1_matmul_weight = (float *)(A + 1290496); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 4126784; /* 160 bytes */
   k74_matmul(d_line15_sub, P + 35584 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
-  float *d_gru1_mul_t23 = (float *)(A + 290304); /* [64, 64] */
-  float *d_gru1_mul_t23_2 = (float *)(A + 880128); /* [64, 64] */
+  float *d_gru1_mul_t23 = (float *)(A + 880128); /* [64, 64] */
+  float *d_gru1_mul_t23_2 = (float *)(A + 1011200); /* [64, 64] */
   float *d_gru1_mul_concat_stack = (float *)(A + 8272384); /* [23, 64, 192] */
   k75_mul_mul_mul(d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 24, gru1_sigmoid_t23_3, gru1_sub_t23_2, gru1_tanh_t23_2, gru1_add_t23_4 + 128, gru1_sigmoid_t23_4, gru1_mul_stack_2 + 90112, d_gru1_mul_t23, d_gru1_mul_t23_2, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_concat_stack + 270464);
-  float *d_gru1_matmul_weight_hh_reverse_t23 = (float *)(A + 1011200); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t23_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 270336, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t23, d_gru1_matmul_weight_hh_reverse_t23_scratch);
-  float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
-  float *gru1_sigmoid_t22_3 = (float *)(A + 8010240); /* [64, 64] */
-  float *gru1_sub_t22_2 = (float *)(A + 8026624); /* [64, 64] */
-  float *gru1_tanh_t22_2 = (float *)(A + 8239616); /* [64, 64] */
-  float *gru1_add_t22_4 = (float *)(A + 8190464); /* [64, 192] */
-  float *gru1_sigmoid_t22_4 = (float *)(A + 8043008); /* [64, 64] */
-  float *d_gru1_addn_t22 = (float *)(A + 1060352); /* [64, 64] */
-  float *d_gru1_neg_t22 = (float *)(A + 1142272); /* [64, 64] */
+  float *d_gru1_addn_t22 = (float *)(A + 1142272); /* [64, 64] */
+  float *d_gru1_neg_t22 = (float *)(A + 1323264); /* [64, 64] */
   float *d_gru1_mul_t22 = (float *)(A + 1454592); /* [64, 64] */
   float *d_gru1_mul_t22_2 = (float *)(A + 1962496); /* [64, 64] */
-  k77_addn_mul_neg(d_gru1_mul_t23, d_gru1_matmul_weight_hh_reverse_t23, gru1_sum_to_t22, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_tanh_t22_2, gru1_add_t22_4 + 128, gru1_sigmoid_t22_4, gru1_mul_stack_2 + 86016, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, d_gru1_mul_t22_2, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_concat_stack + 258176);
-  float *d_gru1_matmul_weight_hh_reverse_t22 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t22_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 258048, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t22, d_gru1_matmul_weight_hh_reverse_t22_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t23_scratch = A + 380928; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 270336, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_mul_t23, gru1_sum_to_t22, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_tanh_t22_2, gru1_add_t22_4 + 128, gru1_sigmoid_t22_4, gru1_mul_stack_2 + 86016, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, d_gru1_mul_t22_2, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_concat_stack + 258176, d_gru1_matmul_weight_hh_reverse_t23_scratch);
+}
+
+static void word_language_grad_5(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_gru1_mul_concat_stack = (float *)(A + 8272384); /* [23, 64, 192] */
+  float *d_gru1_addn_t22 = (float *)(A + 1142272); /* [64, 64] */
+  float *d_gru1_neg_t22 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t22 = (float *)(A + 1454592); /* [64, 64] */
   float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
-  float *gru1_sigmoid_t21_3 = (float *)(A + 7879168); /* [64, 64] */
-  float *gru1_sub_t21_2 = (float *)(A + 7895552); /* [64, 64] */
+  float *d_dense1_matmul_weight = (float *)(A + 1290496); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_sigmoid_t21_3 = (float *)(A + 8059392); /* [64, 64] */
+  float *gru1_sub_t21_2 = (float *)(A + 8075776); /* [64, 64] */
   float *gru1_tanh_t21_2 = (float *)(A + 8108544); /* [64, 64] */
-  float *gru1_add_t21_4 = (float *)(A + 8059392); /* [64, 192] */
-  float *gru1_sigmoid_t21_4 = (float *)(A + 7911936); /* [64, 64] */
-  float *d_gru1_addn_t21 = (float *)(A + 1011200); /* [64, 64] */
+  float *gru1_add_t21_4 = (float *)(A + 8010240); /* [64, 192] */
+  float *gru1_sigmoid_t21_4 = (float *)(A + 8092160); /* [64, 64] */
+  float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
+  float *d_gru1_addn_t21 = (float *)(A + 880128); /* [64, 64] */
   float *d_gru1_neg_t21 = (float *)(A + 2093568); /* [64, 64] */
   float *d_gru1_mul_t21 = (float *)(A + 2224640); /* [64, 64] */
   float *d_gru1_mul_t21_2 = (float *)(A + 2355712); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, d_gru1_matmul_weight_hh_reverse_t22, gru1_sum_to_t21, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_tanh_t21_2, gru1_add_t21_4 + 128, gru1_sigmoid_t21_4, gru1_mul_stack_2 + 81920, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, d_gru1_mul_t21_2, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_concat_stack + 245888);
-  float *d_gru1_matmul_weight_hh_reverse_t21 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t21_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 245760, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t21, d_gru1_matmul_weight_hh_reverse_t21_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t22_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 258048, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, gru1_sum_to_t21, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_tanh_t21_2, gru1_add_t21_4 + 128, gru1_sigmoid_t21_4, gru1_mul_stack_2 + 81920, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, d_gru1_mul_t21_2, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_concat_stack + 245888, d_gru1_matmul_weight_hh_reverse_t22_scratch);
   float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
-  float *gru1_sigmoid_t20_3 = (float *)(A + 7748096); /* [64, 64] */
-  float *gru1_sub_t20_2 = (float *)(A + 7764480); /* [64, 64] */
+  float *gru1_sigmoid_t20_3 = (float *)(A + 7928320); /* [64, 64] */
+  float *gru1_sub_t20_2 = (float *)(A + 7944704); /* [64, 64] */
   float *gru1_tanh_t20_2 = (float *)(A + 7977472); /* [64, 64] */
-  float *gru1_add_t20_4 = (float *)(A + 7928320); /* [64, 192] */
-  float *gru1_sigmoid_t20_4 = (float *)(A + 7780864); /* [64, 64] */
-  float *d_gru1_addn_t20 = (float *)(A + 1060352); /* [64, 64] */
-  float *d_gru1_neg_t20 = (float *)(A + 1142272); /* [64, 64] */
+  float *gru1_add_t20_4 = (float *)(A + 7879168); /* [64, 192] */
+  float *gru1_sigmoid_t20_4 = (float *)(A + 7961088); /* [64, 64] */
+  float *d_gru1_addn_t20 = (float *)(A + 1142272); /* [64, 64] */
+  float *d_gru1_neg_t20 = (float *)(A + 1323264); /* [64, 64] */
   float *d_gru1_mul_t20 = (float *)(A + 1454592); /* [64, 64] */
   float *d_gru1_mul_t20_2 = (float *)(A + 2486784); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, d_gru1_matmul_weight_hh_reverse_t21, gru1_sum_to_t20, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_tanh_t20_2, gru1_add_t20_4 + 128, gru1_sigmoid_t20_4, gru1_mul_stack_2 + 77824, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, d_gru1_mul_t20_2, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_concat_stack + 233600);
-  float *d_gru1_matmul_weight_hh_reverse_t20 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t20_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 233472, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t20, d_gru1_matmul_weight_hh_reverse_t20_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t21_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 245760, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, gru1_sum_to_t20, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_tanh_t20_2, gru1_add_t20_4 + 128, gru1_sigmoid_t20_4, gru1_mul_stack_2 + 77824, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, d_gru1_mul_t20_2, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_concat_stack + 233600, d_gru1_matmul_weight_hh_reverse_t21_scratch);
   float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_sigmoid_t19_3 = (float *)(A + 7617024); /* [64, 64] */
-  float *gru1_sub_t19_2 = (float *)(A + 7633408); /* [64, 64] */
+  float *gru1_sigmoid_t19_3 = (float *)(A + 7797248); /* [64, 64] */
+  float *gru1_sub_t19_2 = (float *)(A + 7813632); /* [64, 64] */
   float *gru1_tanh_t19_2 = (float *)(A + 7846400); /* [64, 64] */
-  float *gru1_add_t19_4 = (float *)(A + 7797248); /* [64, 192] */
-  float *gru1_sigmoid_t19_4 = (float *)(A + 7649792); /* [64, 64] */
-  float *d_gru1_addn_t19 = (float *)(A + 1011200); /* [64, 64] */
+  float *gru1_add_t19_4 = (float *)(A + 7748096); /* [64, 192] */
+  float *gru1_sigmoid_t19_4 = (float *)(A + 7830016); /* [64, 64] */
+  float *d_gru1_addn_t19 = (float *)(A + 880128); /* [64, 64] */
   float *d_gru1_neg_t19 = (float *)(A + 2093568); /* [64, 64] */
   float *d_gru1_mul_t19 = (float *)(A + 2224640); /* [64, 64] */
   float *d_gru1_mul_t19_2 = (float *)(A + 2617856); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, d_gru1_matmul_weight_hh_reverse_t20, gru1_sum_to_t19, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_tanh_t19_2, gru1_add_t19_4 + 128, gru1_sigmoid_t19_4, gru1_mul_stack_2 + 73728, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, d_gru1_mul_t19_2, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_concat_stack + 221312);
-  float *d_gru1_matmul_weight_hh_reverse_t19 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t19_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 221184, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t19, d_gru1_matmul_weight_hh_reverse_t19_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t20_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 233472, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, gru1_sum_to_t19, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_tanh_t19_2, gru1_add_t19_4 + 128, gru1_sigmoid_t19_4, gru1_mul_stack_2 + 73728, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, d_gru1_mul_t19_2, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_concat_stack + 221312, d_gru1_matmul_weight_hh_reverse_t20_scratch);
   float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
-  float *gru1_sigmoid_t18_3 = (float *)(A + 7485952); /* [64, 64] */
-  float *gru1_sub_t18_2 = (float *)(A + 7502336); /* [64, 64] */
+  float *gru1_sigmoid_t18_3 = (float *)(A + 7666176); /* [64, 64] */
+  float *gru1_sub_t18_2 = (float *)(A + 7682560); /* [64, 64] */
   float *gru1_tanh_t18_2 = (float *)(A + 7715328); /* [64, 64] */
-  float *gru1_add_t18_4 = (float *)(A + 7666176); /* [64, 192] */
-  float *gru1_sigmoid_t18_4 = (float *)(A + 7518720); /* [64, 64] */
-  float *d_gru1_addn_t18 = (float *)(A + 1060352); /* [64, 64] */
-  float *d_gru1_neg_t18 = (float *)(A + 1142272); /* [64, 64] */
+  float *gru1_add_t18_4 = (float *)(A + 7617024); /* [64, 192] */
+  float *gru1_sigmoid_t18_4 = (float *)(A + 7698944); /* [64, 64] */
+  float *d_gru1_addn_t18 = (float *)(A + 1142272); /* [64, 64] */
+  float *d_gru1_neg_t18 = (float *)(A + 1323264); /* [64, 64] */
   float *d_gru1_mul_t18 = (float *)(A + 1454592); /* [64, 64] */
   float *d_gru1_mul_t18_2 = (float *)(A + 2748928); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, d_gru1_matmul_weight_hh_reverse_t19, gru1_sum_to_t18, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_tanh_t18_2, gru1_add_t18_4 + 128, gru1_sigmoid_t18_4, gru1_mul_stack_2 + 69632, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, d_gru1_mul_t18_2, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_concat_stack + 209024);
-  float *d_gru1_matmul_weight_hh_reverse_t18 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t18_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 208896, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t18, d_gru1_matmul_weight_hh_reverse_t18_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t19_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 221184, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, gru1_sum_to_t18, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_tanh_t18_2, gru1_add_t18_4 + 128, gru1_sigmoid_t18_4, gru1_mul_stack_2 + 69632, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, d_gru1_mul_t18_2, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_concat_stack + 209024, d_gru1_matmul_weight_hh_reverse_t19_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
-  float *gru1_sigmoid_t17_3 = (float *)(A + 7354880); /* [64, 64] */
-  float *gru1_sub_t17_2 = (float *)(A + 7371264); /* [64, 64] */
+  float *gru1_sigmoid_t17_3 = (float *)(A + 7535104); /* [64, 64] */
+  float *gru1_sub_t17_2 = (float *)(A + 7551488); /* [64, 64] */
   float *gru1_tanh_t17_2 = (float *)(A + 7584256); /* [64, 64] */
-  float *gru1_add_t17_4 = (float *)(A + 7535104); /* [64, 192] */
-  float *gru1_sigmoid_t17_4 = (float *)(A + 7387648); /* [64, 64] */
-  float *d_gru1_addn_t17 = (float *)(A + 1011200); /* [64, 64] */
+  float *gru1_add_t17_4 = (float *)(A + 7485952); /* [64, 192] */
+  float *gru1_sigmoid_t17_4 = (float *)(A + 7567872); /* [64, 64] */
+  float *d_gru1_addn_t17 = (float *)(A + 880128); /* [64, 64] */
   float *d_gru1_neg_t17 = (float *)(A + 2093568); /* [64, 64] */
   float *d_gru1_mul_t17 = (float *)(A + 2224640); /* [64, 64] */
   float *d_gru1_mul_t17_2 = (float *)(A + 2880000); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, d_gru1_matmul_weight_hh_reverse_t18, gru1_sum_to_t17, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_tanh_t17_2, gru1_add_t17_4 + 128, gru1_sigmoid_t17_4, gru1_mul_stack_2 + 65536, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, d_gru1_mul_t17_2, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_concat_stack + 196736);
-  float *d_gru1_matmul_weight_hh_reverse_t17 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t17_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 196608, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t17, d_gru1_matmul_weight_hh_reverse_t17_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t18_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 208896, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, gru1_sum_to_t17, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_tanh_t17_2, gru1_add_t17_4 + 128, gru1_sigmoid_t17_4, gru1_mul_stack_2 + 65536, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, d_gru1_mul_t17_2, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_concat_stack + 196736, d_gru1_matmul_weight_hh_reverse_t18_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_sigmoid_t16_3 = (float *)(A + 7223808); /* [64, 64] */
-  float *gru1_sub_t16_2 = (float *)(A + 7240192); /* [64, 64] */
+  float *gru1_sigmoid_t16_3 = (float *)(A + 7404032); /* [64, 64] */
+  float *gru1_sub_t16_2 = (float *)(A + 7420416); /* [64, 64] */
   float *gru1_tanh_t16_2 = (float *)(A + 7453184); /* [64, 64] */
-  float *gru1_add_t16_4 = (float *)(A + 7404032); /* [64, 192] */
-  float *gru1_sigmoid_t16_4 = (float *)(A + 7256576); /* [64, 64] */
-  float *d_gru1_addn_t16 = (float *)(A + 1060352); /* [64, 64] */
-  float *d_gru1_neg_t16 = (float *)(A + 1142272); /* [64, 64] */
+  float *gru1_add_t16_4 = (float *)(A + 7354880); /* [64, 192] */
+  float *gru1_sigmoid_t16_4 = (float *)(A + 7436800); /* [64, 64] */
+  float *d_gru1_addn_t16 = (float *)(A + 1142272); /* [64, 64] */
+  float *d_gru1_neg_t16 = (float *)(A + 1323264); /* [64, 64] */
   float *d_gru1_mul_t16 = (float *)(A + 1454592); /* [64, 64] */
   float *d_gru1_mul_t16_2 = (float *)(A + 3011072); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, d_gru1_matmul_weight_hh_reverse_t17, gru1_sum_to_t16, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_tanh_t16_2, gru1_add_t16_4 + 128, gru1_sigmoid_t16_4, gru1_mul_stack_2 + 61440, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, d_gru1_mul_t16_2, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_concat_stack + 184448);
+  char *d_gru1_matmul_weight_hh_reverse_t17_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 196608, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, gru1_sum_to_t16, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_tanh_t16_2, gru1_add_t16_4 + 128, gru1_sigmoid_t16_4, gru1_mul_stack_2 + 61440, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, d_gru1_mul_t16_2, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_concat_stack + 184448, d_gru1_matmul_weight_hh_reverse_t17_scratch);
+  float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
+  float *gru1_sigmoid_t15_3 = (float *)(A + 7272960); /* [64, 64] */
+  float *gru1_sub_t15_2 = (float *)(A + 7289344); /* [64, 64] */
+  float *gru1_tanh_t15_2 = (float *)(A + 7322112); /* [64, 64] */
+  float *gru1_add_t15_4 = (float *)(A + 7223808); /* [64, 192] */
+  float *gru1_sigmoid_t15_4 = (float *)(A + 7305728); /* [64, 64] */
+  float *d_gru1_addn_t15 = (float *)(A + 880128); /* [64, 64] */
+  float *d_gru1_neg_t15 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_mul_t15 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t15_2 = (float *)(A + 3142144); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t16_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 184320, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, gru1_sum_to_t15, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_tanh_t15_2, gru1_add_t15_4 + 128, gru1_sigmoid_t15_4, gru1_mul_stack_2 + 57344, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, d_gru1_mul_t15_2, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_concat_stack + 172160, d_gru1_matmul_weight_hh_reverse_t16_scratch);
+  float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
+  float *gru1_sigmoid_t14_3 = (float *)(A + 7141888); /* [64, 64] */
+  float *gru1_sub_t14_2 = (float *)(A + 7158272); /* [64, 64] */
+  float *gru1_tanh_t14_2 = (float *)(A + 7191040); /* [64, 64] */
+  float *gru1_add_t14_4 = (float *)(A + 7092736); /* [64, 192] */
+  float *gru1_sigmoid_t14_4 = (float *)(A + 7174656); /* [64, 64] */
+  float *d_gru1_addn_t14 = (float *)(A + 1142272); /* [64, 64] */
+  float *d_gru1_neg_t14 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t14 = (float *)(A + 1454592); /* [64, 64] */
+  float *d_gru1_mul_t14_2 = (float *)(A + 3273216); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t15_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 172032, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, gru1_sum_to_t14, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_tanh_t14_2, gru1_add_t14_4 + 128, gru1_sigmoid_t14_4, gru1_mul_stack_2 + 53248, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, d_gru1_mul_t14_2, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_concat_stack + 159872, d_gru1_matmul_weight_hh_reverse_t15_scratch);
+  float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
+  float *gru1_sigmoid_t13_3 = (float *)(A + 7010816); /* [64, 64] */
+  float *gru1_sub_t13_2 = (float *)(A + 7027200); /* [64, 64] */
+  float *gru1_tanh_t13_2 = (float *)(A + 7059968); /* [64, 64] */
+  float *gru1_add_t13_4 = (float *)(A + 6961664); /* [64, 192] */
+  float *gru1_sigmoid_t13_4 = (float *)(A + 7043584); /* [64, 64] */
+  float *d_gru1_addn_t13 = (float *)(A + 880128); /* [64, 64] */
+  float *d_gru1_neg_t13 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_mul_t13 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t13_2 = (float *)(A + 3404288); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t14_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 159744, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, gru1_sum_to_t13, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_tanh_t13_2, gru1_add_t13_4 + 128, gru1_sigmoid_t13_4, gru1_mul_stack_2 + 49152, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, d_gru1_mul_t13_2, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_concat_stack + 147584, d_gru1_matmul_weight_hh_reverse_t14_scratch);
+  float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
+  float *gru1_sigmoid_t12_3 = (float *)(A + 6879744); /* [64, 64] */
+  float *gru1_sub_t12_2 = (float *)(A + 6896128); /* [64, 64] */
+  float *gru1_tanh_t12_2 = (float *)(A + 6928896); /* [64, 64] */
+  float *gru1_add_t12_4 = (float *)(A + 6830592); /* [64, 192] */
+  float *gru1_sigmoid_t12_4 = (float *)(A + 6912512); /* [64, 64] */
+  float *d_gru1_addn_t12 = (float *)(A + 1142272); /* [64, 64] */
+  float *d_gru1_neg_t12 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t12 = (float *)(A + 1454592); /* [64, 64] */
+  float *d_gru1_mul_t12_2 = (float *)(A + 3535360); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t13_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 147456, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, gru1_sum_to_t12, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_tanh_t12_2, gru1_add_t12_4 + 128, gru1_sigmoid_t12_4, gru1_mul_stack_2 + 45056, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, d_gru1_mul_t12_2, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_concat_stack + 135296, d_gru1_matmul_weight_hh_reverse_t13_scratch);
+  float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
+  float *gru1_sigmoid_t11_3 = (float *)(A + 6748672); /* [64, 64] */
+  float *gru1_sub_t11_2 = (float *)(A + 6765056); /* [64, 64] */
+  float *gru1_tanh_t11_2 = (float *)(A + 6797824); /* [64, 64] */
+  float *gru1_add_t11_4 = (float *)(A + 6699520); /* [64, 192] */
+  float *gru1_sigmoid_t11_4 = (float *)(A + 6781440); /* [64, 64] */
+  float *d_gru1_addn_t11 = (float *)(A + 880128); /* [64, 64] */
+  float *d_gru1_neg_t11 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_mul_t11 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t11_2 = (float *)(A + 3666432); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t12_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 135168, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, gru1_sum_to_t11, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_tanh_t11_2, gru1_add_t11_4 + 128, gru1_sigmoid_t11_4, gru1_mul_stack_2 + 40960, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, d_gru1_mul_t11_2, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_concat_stack + 123008, d_gru1_matmul_weight_hh_reverse_t12_scratch);
 }
 
 static void word_language_grad_6(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_gru1_mul_concat_stack = (float *)(A + 8272384); /* [23, 64, 192] */
-  float *d_gru1_matmul_weight_hh_reverse_t16 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t16_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 184320, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t16, d_gru1_matmul_weight_hh_reverse_t16_scratch);
-  float *d_gru1_addn_t16 = (float *)(A + 1060352); /* [64, 64] */
-  float *d_gru1_neg_t16 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_mul_t16 = (float *)(A + 1454592); /* [64, 64] */
-  float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 257536); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sigmoid_t15_3 = (float *)(A + 7092736); /* [64, 64] */
-  float *gru1_sub_t15_2 = (float *)(A + 7109120); /* [64, 64] */
-  float *gru1_tanh_t15_2 = (float *)(A + 7322112); /* [64, 64] */
-  float *gru1_add_t15_4 = (float *)(A + 7272960); /* [64, 192] */
-  float *gru1_sigmoid_t15_4 = (float *)(A + 7125504); /* [64, 64] */
-  float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
-  float *d_gru1_addn_t15 = (float *)(A + 1011200); /* [64, 64] */
-  float *d_gru1_neg_t15 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t15 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t15_2 = (float *)(A + 3142144); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, d_gru1_matmul_weight_hh_reverse_t16, gru1_sum_to_t15, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_tanh_t15_2, gru1_add_t15_4 + 128, gru1_sigmoid_t15_4, gru1_mul_stack_2 + 57344, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, d_gru1_mul_t15_2, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_concat_stack + 172160);
-  float *d_gru1_matmul_weight_hh_reverse_t15 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t15_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 172032, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t15, d_gru1_matmul_weight_hh_reverse_t15_scratch);
-  float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_sigmoid_t14_3 = (float *)(A + 6961664); /* [64, 64] */
-  float *gru1_sub_t14_2 = (float *)(A + 6978048); /* [64, 64] */
-  float *gru1_tanh_t14_2 = (float *)(A + 7191040); /* [64, 64] */
-  float *gru1_add_t14_4 = (float *)(A + 7141888); /* [64, 192] */
-  float *gru1_sigmoid_t14_4 = (float *)(A + 6994432); /* [64, 64] */
-  float *d_gru1_addn_t14 = (float *)(A + 1060352); /* [64, 64] */
-  float *d_gru1_neg_t14 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_mul_t14 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t14_2 = (float *)(A + 3273216); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, d_gru1_matmul_weight_hh_reverse_t15, gru1_sum_to_t14, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_tanh_t14_2, gru1_add_t14_4 + 128, gru1_sigmoid_t14_4, gru1_mul_stack_2 + 53248, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, d_gru1_mul_t14_2, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_concat_stack + 159872);
-  float *d_gru1_matmul_weight_hh_reverse_t14 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t14_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 159744, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t14, d_gru1_matmul_weight_hh_reverse_t14_scratch);
-  float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_sigmoid_t13_3 = (float *)(A + 6830592); /* [64, 64] */
-  float *gru1_sub_t13_2 = (float *)(A + 6846976); /* [64, 64] */
-  float *gru1_tanh_t13_2 = (float *)(A + 7059968); /* [64, 64] */
-  float *gru1_add_t13_4 = (float *)(A + 7010816); /* [64, 192] */
-  float *gru1_sigmoid_t13_4 = (float *)(A + 6863360); /* [64, 64] */
-  float *d_gru1_addn_t13 = (float *)(A + 1011200); /* [64, 64] */
-  float *d_gru1_neg_t13 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t13 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t13_2 = (float *)(A + 3404288); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, d_gru1_matmul_weight_hh_reverse_t14, gru1_sum_to_t13, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_tanh_t13_2, gru1_add_t13_4 + 128, gru1_sigmoid_t13_4, gru1_mul_stack_2 + 49152, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, d_gru1_mul_t13_2, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_concat_stack + 147584);
-  float *d_gru1_matmul_weight_hh_reverse_t13 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t13_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 147456, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t13, d_gru1_matmul_weight_hh_reverse_t13_scratch);
-  float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
-  float *gru1_sigmoid_t12_3 = (float *)(A + 6699520); /* [64, 64] */
-  float *gru1_sub_t12_2 = (float *)(A + 6715904); /* [64, 64] */
-  float *gru1_tanh_t12_2 = (float *)(A + 6928896); /* [64, 64] */
-  float *gru1_add_t12_4 = (float *)(A + 6879744); /* [64, 192] */
-  float *gru1_sigmoid_t12_4 = (float *)(A + 6732288); /* [64, 64] */
-  float *d_gru1_addn_t12 = (float *)(A + 1060352); /* [64, 64] */
-  float *d_gru1_neg_t12 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_mul_t12 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t12_2 = (float *)(A + 3535360); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, d_gru1_matmul_weight_hh_reverse_t13, gru1_sum_to_t12, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_tanh_t12_2, gru1_add_t12_4 + 128, gru1_sigmoid_t12_4, gru1_mul_stack_2 + 45056, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, d_gru1_mul_t12_2, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_concat_stack + 135296);
-  float *d_gru1_matmul_weight_hh_reverse_t12 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t12_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 135168, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t12, d_gru1_matmul_weight_hh_reverse_t12_scratch);
-  float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_sigmoid_t11_3 = (float *)(A + 6568448); /* [64, 64] */
-  float *gru1_sub_t11_2 = (float *)(A + 6584832); /* [64, 64] */
-  float *gru1_tanh_t11_2 = (float *)(A + 6797824); /* [64, 64] */
-  float *gru1_add_t11_4 = (float *)(A + 6748672); /* [64, 192] */
-  float *gru1_sigmoid_t11_4 = (float *)(A + 6601216); /* [64, 64] */
-  float *d_gru1_addn_t11 = (float *)(A + 1011200); /* [64, 64] */
+  float *d_gru1_addn_t11 = (float *)(A + 880128); /* [64, 64] */
   float *d_gru1_neg_t11 = (float *)(A + 2093568); /* [64, 64] */
   float *d_gru1_mul_t11 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t11_2 = (float *)(A + 3666432); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, d_gru1_matmul_weight_hh_reverse_t12, gru1_sum_to_t11, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_tanh_t11_2, gru1_add_t11_4 + 128, gru1_sigmoid_t11_4, gru1_mul_stack_2 + 40960, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, d_gru1_mul_t11_2, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_concat_stack + 123008);
-  float *d_gru1_matmul_weight_hh_reverse_t11 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t11_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 122880, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t11, d_gru1_matmul_weight_hh_reverse_t11_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
-  float *gru1_sigmoid_t10_3 = (float *)(A + 6437376); /* [64, 64] */
-  float *gru1_sub_t10_2 = (float *)(A + 6453760); /* [64, 64] */
+  float *d_dense1_matmul_weight = (float *)(A + 1290496); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_sigmoid_t10_3 = (float *)(A + 6617600); /* [64, 64] */
+  float *gru1_sub_t10_2 = (float *)(A + 6633984); /* [64, 64] */
   float *gru1_tanh_t10_2 = (float *)(A + 6666752); /* [64, 64] */
-  float *gru1_add_t10_4 = (float *)(A + 6617600); /* [64, 192] */
-  float *gru1_sigmoid_t10_4 = (float *)(A + 6470144); /* [64, 64] */
-  float *d_gru1_addn_t10 = (float *)(A + 1060352); /* [64, 64] */
-  float *d_gru1_neg_t10 = (float *)(A + 1142272); /* [64, 64] */
+  float *gru1_add_t10_4 = (float *)(A + 6568448); /* [64, 192] */
+  float *gru1_sigmoid_t10_4 = (float *)(A + 6650368); /* [64, 64] */
+  float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
+  float *d_gru1_addn_t10 = (float *)(A + 1142272); /* [64, 64] */
+  float *d_gru1_neg_t10 = (float *)(A + 1323264); /* [64, 64] */
   float *d_gru1_mul_t10 = (float *)(A + 1454592); /* [64, 64] */
   float *d_gru1_mul_t10_2 = (float *)(A + 3797504); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, d_gru1_matmul_weight_hh_reverse_t11, gru1_sum_to_t10, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_tanh_t10_2, gru1_add_t10_4 + 128, gru1_sigmoid_t10_4, gru1_mul_stack_2 + 36864, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, d_gru1_mul_t10_2, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_concat_stack + 110720);
-  float *d_gru1_matmul_weight_hh_reverse_t10 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t10_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 110592, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t10, d_gru1_matmul_weight_hh_reverse_t10_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t11_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 122880, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, gru1_sum_to_t10, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_tanh_t10_2, gru1_add_t10_4 + 128, gru1_sigmoid_t10_4, gru1_mul_stack_2 + 36864, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, d_gru1_mul_t10_2, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_concat_stack + 110720, d_gru1_matmul_weight_hh_reverse_t11_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_sigmoid_t9_3 = (float *)(A + 6306304); /* [64, 64] */
-  float *gru1_sub_t9_2 = (float *)(A + 6322688); /* [64, 64] */
+  float *gru1_sigmoid_t9_3 = (float *)(A + 6486528); /* [64, 64] */
+  float *gru1_sub_t9_2 = (float *)(A + 6502912); /* [64, 64] */
   float *gru1_tanh_t9_2 = (float *)(A + 6535680); /* [64, 64] */
-  float *gru1_add_t9_4 = (float *)(A + 6486528); /* [64, 192] */
-  float *gru1_sigmoid_t9_4 = (float *)(A + 6339072); /* [64, 64] */
-  float *d_gru1_addn_t9 = (float *)(A + 1011200); /* [64, 64] */
+  float *gru1_add_t9_4 = (float *)(A + 6437376); /* [64, 192] */
+  float *gru1_sigmoid_t9_4 = (float *)(A + 6519296); /* [64, 64] */
+  float *d_gru1_addn_t9 = (float *)(A + 880128); /* [64, 64] */
   float *d_gru1_neg_t9 = (float *)(A + 2093568); /* [64, 64] */
   float *d_gru1_mul_t9 = (float *)(A + 2224640); /* [64, 64] */
   float *d_gru1_mul_t9_2 = (float *)(A + 3928576); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, d_gru1_matmul_weight_hh_reverse_t10, gru1_sum_to_t9, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_tanh_t9_2, gru1_add_t9_4 + 128, gru1_sigmoid_t9_4, gru1_mul_stack_2 + 32768, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, d_gru1_mul_t9_2, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_concat_stack + 98432);
-  float *d_gru1_matmul_weight_hh_reverse_t9 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t9_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 98304, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t9, d_gru1_matmul_weight_hh_reverse_t9_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t10_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 110592, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, gru1_sum_to_t9, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_tanh_t9_2, gru1_add_t9_4 + 128, gru1_sigmoid_t9_4, gru1_mul_stack_2 + 32768, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, d_gru1_mul_t9_2, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_concat_stack + 98432, d_gru1_matmul_weight_hh_reverse_t10_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_sigmoid_t8_3 = (float *)(A + 6175232); /* [64, 64] */
-  float *gru1_sub_t8_2 = (float *)(A + 6191616); /* [64, 64] */
+  float *gru1_sigmoid_t8_3 = (float *)(A + 6355456); /* [64, 64] */
+  float *gru1_sub_t8_2 = (float *)(A + 6371840); /* [64, 64] */
   float *gru1_tanh_t8_2 = (float *)(A + 6404608); /* [64, 64] */
-  float *gru1_add_t8_4 = (float *)(A + 6355456); /* [64, 192] */
-  float *gru1_sigmoid_t8_4 = (float *)(A + 6208000); /* [64, 64] */
-  float *d_gru1_addn_t8 = (float *)(A + 1060352); /* [64, 64] */
-  float *d_gru1_neg_t8 = (float *)(A + 1142272); /* [64, 64] */
+  float *gru1_add_t8_4 = (float *)(A + 6306304); /* [64, 192] */
+  float *gru1_sigmoid_t8_4 = (float *)(A + 6388224); /* [64, 64] */
+  float *d_gru1_addn_t8 = (float *)(A + 1142272); /* [64, 64] */
+  float *d_gru1_neg_t8 = (float *)(A + 1323264); /* [64, 64] */
   float *d_gru1_mul_t8 = (float *)(A + 1454592); /* [64, 64] */
   float *d_gru1_mul_t8_2 = (float *)(A + 4059648); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, d_gru1_matmul_weight_hh_reverse_t9, gru1_sum_to_t8, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_tanh_t8_2, gru1_add_t8_4 + 128, gru1_sigmoid_t8_4, gru1_mul_stack_2 + 28672, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, d_gru1_mul_t8_2, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_concat_stack + 86144);
-  float *d_gru1_matmul_weight_hh_reverse_t8 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t8_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 86016, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t8, d_gru1_matmul_weight_hh_reverse_t8_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t9_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 98304, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, gru1_sum_to_t8, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_tanh_t8_2, gru1_add_t8_4 + 128, gru1_sigmoid_t8_4, gru1_mul_stack_2 + 28672, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, d_gru1_mul_t8_2, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_concat_stack + 86144, d_gru1_matmul_weight_hh_reverse_t9_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_sigmoid_t7_3 = (float *)(A + 6044160); /* [64, 64] */
-  float *gru1_sub_t7_2 = (float *)(A + 6060544); /* [64, 64] */
+  float *gru1_sigmoid_t7_3 = (float *)(A + 6224384); /* [64, 64] */
+  float *gru1_sub_t7_2 = (float *)(A + 6240768); /* [64, 64] */
   float *gru1_tanh_t7_2 = (float *)(A + 6273536); /* [64, 64] */
-  float *gru1_add_t7_4 = (float *)(A + 6224384); /* [64, 192] */
-  float *gru1_sigmoid_t7_4 = (float *)(A + 6076928); /* [64, 64] */
-  float *d_gru1_addn_t7 = (float *)(A + 1011200); /* [64, 64] */
+  float *gru1_add_t7_4 = (float *)(A + 6175232); /* [64, 192] */
+  float *gru1_sigmoid_t7_4 = (float *)(A + 6257152); /* [64, 64] */
+  float *d_gru1_addn_t7 = (float *)(A + 880128); /* [64, 64] */
   float *d_gru1_neg_t7 = (float *)(A + 2093568); /* [64, 64] */
   float *d_gru1_mul_t7 = (float *)(A + 2224640); /* [64, 64] */
   float *d_gru1_mul_t7_2 = (float *)(A + 4192768); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, d_gru1_matmul_weight_hh_reverse_t8, gru1_sum_to_t7, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_tanh_t7_2, gru1_add_t7_4 + 128, gru1_sigmoid_t7_4, gru1_mul_stack_2 + 24576, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, d_gru1_mul_t7_2, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_concat_stack + 73856);
-  float *d_gru1_matmul_weight_hh_reverse_t7 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t7_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 73728, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t7, d_gru1_matmul_weight_hh_reverse_t7_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t8_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 86016, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, gru1_sum_to_t7, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_tanh_t7_2, gru1_add_t7_4 + 128, gru1_sigmoid_t7_4, gru1_mul_stack_2 + 24576, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, d_gru1_mul_t7_2, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_concat_stack + 73856, d_gru1_matmul_weight_hh_reverse_t8_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
-  float *gru1_sigmoid_t6_3 = (float *)(A + 5913088); /* [64, 64] */
-  float *gru1_sub_t6_2 = (float *)(A + 5929472); /* [64, 64] */
+  float *gru1_sigmoid_t6_3 = (float *)(A + 6093312); /* [64, 64] */
+  float *gru1_sub_t6_2 = (float *)(A + 6109696); /* [64, 64] */
   float *gru1_tanh_t6_2 = (float *)(A + 6142464); /* [64, 64] */
-  float *gru1_add_t6_4 = (float *)(A + 6093312); /* [64, 192] */
-  float *gru1_sigmoid_t6_4 = (float *)(A + 5945856); /* [64, 64] */
-  float *d_gru1_addn_t6 = (float *)(A + 1060352); /* [64, 64] */
-  float *d_gru1_neg_t6 = (float *)(A + 1142272); /* [64, 64] */
+  float *gru1_add_t6_4 = (float *)(A + 6044160); /* [64, 192] */
+  float *gru1_sigmoid_t6_4 = (float *)(A + 6126080); /* [64, 64] */
+  float *d_gru1_addn_t6 = (float *)(A + 1142272); /* [64, 64] */
+  float *d_gru1_neg_t6 = (float *)(A + 1323264); /* [64, 64] */
   float *d_gru1_mul_t6 = (float *)(A + 1454592); /* [64, 64] */
   float *d_gru1_mul_t6_2 = (float *)(A + 4323840); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, d_gru1_matmul_weight_hh_reverse_t7, gru1_sum_to_t6, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_tanh_t6_2, gru1_add_t6_4 + 128, gru1_sigmoid_t6_4, gru1_mul_stack_2 + 20480, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, d_gru1_mul_t6_2, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_concat_stack + 61568);
-  float *d_gru1_matmul_weight_hh_reverse_t6 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t6_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 61440, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t6, d_gru1_matmul_weight_hh_reverse_t6_scratch);
-}
-
-static void word_language_grad_7(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_addn_t6 = (float *)(A + 1060352); /* [64, 64] */
-  float *d_gru1_neg_t6 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_mul_t6 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_matmul_weight_hh_reverse_t6 = (float *)(A + 290304); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t7_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 73728, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, gru1_sum_to_t6, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_tanh_t6_2, gru1_add_t6_4 + 128, gru1_sigmoid_t6_4, gru1_mul_stack_2 + 20480, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, d_gru1_mul_t6_2, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_concat_stack + 61568, d_gru1_matmul_weight_hh_reverse_t7_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 257536); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sigmoid_t5_3 = (float *)(A + 1158656); /* [64, 64] */
-  float *gru1_sub_t5_2 = (float *)(A + 1175040); /* [64, 64] */
+  float *gru1_sigmoid_t5_3 = (float *)(A + 5962240); /* [64, 64] */
+  float *gru1_sub_t5_2 = (float *)(A + 5978624); /* [64, 64] */
   float *gru1_tanh_t5_2 = (float *)(A + 6011392); /* [64, 64] */
-  float *gru1_add_t5_4 = (float *)(A + 5962240); /* [64, 192] */
-  float *gru1_sigmoid_t5_4 = (float *)(A + 1191424); /* [64, 64] */
-  float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
-  float *d_gru1_addn_t5 = (float *)(A + 1011200); /* [64, 64] */
+  float *gru1_add_t5_4 = (float *)(A + 5913088); /* [64, 192] */
+  float *gru1_sigmoid_t5_4 = (float *)(A + 5995008); /* [64, 64] */
+  float *d_gru1_addn_t5 = (float *)(A + 880128); /* [64, 64] */
   float *d_gru1_neg_t5 = (float *)(A + 2093568); /* [64, 64] */
   float *d_gru1_mul_t5 = (float *)(A + 2224640); /* [64, 64] */
   float *d_gru1_mul_t5_2 = (float *)(A + 4454912); /* [64, 64] */
-  float *d_gru1_mul_concat_stack = (float *)(A + 8272384); /* [23, 64, 192] */
-  k78_addn_mul_neg(d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, d_gru1_matmul_weight_hh_reverse_t6, gru1_sum_to_t5, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_tanh_t5_2, gru1_add_t5_4 + 128, gru1_sigmoid_t5_4, gru1_mul_stack_2 + 16384, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, d_gru1_mul_t5_2, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_concat_stack + 49280);
-  float *d_gru1_matmul_weight_hh_reverse_t5 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t5_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 49152, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t5, d_gru1_matmul_weight_hh_reverse_t5_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t6_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 61440, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, gru1_sum_to_t5, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_tanh_t5_2, gru1_add_t5_4 + 128, gru1_sigmoid_t5_4, gru1_mul_stack_2 + 16384, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, d_gru1_mul_t5_2, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_concat_stack + 49280, d_gru1_matmul_weight_hh_reverse_t6_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
-  float *gru1_sigmoid_t4_3 = (float *)(A + 1256960); /* [64, 64] */
-  float *gru1_sub_t4_2 = (float *)(A + 1273344); /* [64, 64] */
-  float *gru1_tanh_t4_2 = (float *)(A + 1043968); /* [64, 64] */
-  float *gru1_add_t4_4 = (float *)(A + 1207808); /* [64, 192] */
-  float *gru1_sigmoid_t4_4 = (float *)(A + 1027584); /* [64, 64] */
-  float *d_gru1_addn_t4 = (float *)(A + 1060352); /* [64, 64] */
-  float *d_gru1_neg_t4 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t4 = (float *)(A + 4585984); /* [64, 64] */
-  float *d_gru1_mul_t4_2 = (float *)(A + 8239616); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, d_gru1_matmul_weight_hh_reverse_t5, gru1_sum_to_t4, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_tanh_t4_2, gru1_add_t4_4 + 128, gru1_sigmoid_t4_4, gru1_mul_stack_2 + 12288, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, d_gru1_mul_t4_2, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_concat_stack + 36992);
-  float *d_gru1_matmul_weight_hh_reverse_t4 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t4_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 36864, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t4, d_gru1_matmul_weight_hh_reverse_t4_scratch);
+  float *gru1_sigmoid_t4_3 = (float *)(A + 1207808); /* [64, 64] */
+  float *gru1_sub_t4_2 = (float *)(A + 1224192); /* [64, 64] */
+  float *gru1_tanh_t4_2 = (float *)(A + 1256960); /* [64, 64] */
+  float *gru1_add_t4_4 = (float *)(A + 1158656); /* [64, 192] */
+  float *gru1_sigmoid_t4_4 = (float *)(A + 1240576); /* [64, 64] */
+  float *d_gru1_addn_t4 = (float *)(A + 1142272); /* [64, 64] */
+  float *d_gru1_neg_t4 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t4 = (float *)(A + 1454592); /* [64, 64] */
+  float *d_gru1_mul_t4_2 = (float *)(A + 4585984); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t5_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 49152, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, gru1_sum_to_t4, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_tanh_t4_2, gru1_add_t4_4 + 128, gru1_sigmoid_t4_4, gru1_mul_stack_2 + 12288, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, d_gru1_mul_t4_2, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_concat_stack + 36992, d_gru1_matmul_weight_hh_reverse_t5_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
-  float *gru1_sigmoid_t3_3 = (float *)(A + 896512); /* [64, 64] */
-  float *gru1_sub_t3_2 = (float *)(A + 912896); /* [64, 64] */
+  float *gru1_sigmoid_t3_3 = (float *)(A + 1076736); /* [64, 64] */
+  float *gru1_sub_t3_2 = (float *)(A + 1093120); /* [64, 64] */
   float *gru1_tanh_t3_2 = (float *)(A + 1125888); /* [64, 64] */
-  float *gru1_add_t3_4 = (float *)(A + 1076736); /* [64, 192] */
-  float *gru1_sigmoid_t3_4 = (float *)(A + 929280); /* [64, 64] */
-  float *d_gru1_addn_t3 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t3 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t3 = (float *)(A + 8256000); /* [64, 64] */
-  float *d_gru1_mul_t3_2 = (float *)(A + 1011200); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, d_gru1_matmul_weight_hh_reverse_t4, gru1_sum_to_t3, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_tanh_t3_2, gru1_add_t3_4 + 128, gru1_sigmoid_t3_4, gru1_mul_stack_2 + 8192, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, d_gru1_mul_t3_2, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_concat_stack + 24704);
-  float *d_gru1_matmul_weight_hh_reverse_t3 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t3_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 24576, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t3, d_gru1_matmul_weight_hh_reverse_t3_scratch);
-  float *gru1_sum_to_t2 = (float *)(A + 1339648); /* [64, 1] */
-  float *gru1_sigmoid_t2_3 = (float *)(A + 765440); /* [64, 64] */
-  float *gru1_sub_t2_2 = (float *)(A + 781824); /* [64, 64] */
+  float *gru1_add_t3_4 = (float *)(A + 1027584); /* [64, 192] */
+  float *gru1_sigmoid_t3_4 = (float *)(A + 1109504); /* [64, 64] */
+  float *d_gru1_addn_t3 = (float *)(A + 880128); /* [64, 64] */
+  float *d_gru1_neg_t3 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_mul_t3 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t3_2 = (float *)(A + 1158656); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t4_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 36864, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, gru1_sum_to_t3, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_tanh_t3_2, gru1_add_t3_4 + 128, gru1_sigmoid_t3_4, gru1_mul_stack_2 + 8192, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, d_gru1_mul_t3_2, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_concat_stack + 24704, d_gru1_matmul_weight_hh_reverse_t4_scratch);
+  float *gru1_sum_to_t2 = (float *)(A + 104704); /* [64, 1] */
+  float *gru1_sigmoid_t2_3 = (float *)(A + 945664); /* [64, 64] */
+  float *gru1_sub_t2_2 = (float *)(A + 962048); /* [64, 64] */
   float *gru1_tanh_t2_2 = (float *)(A + 994816); /* [64, 64] */
-  float *gru1_add_t2_4 = (float *)(A + 945664); /* [64, 192] */
-  float *gru1_sigmoid_t2_4 = (float *)(A + 798208); /* [64, 64] */
-  float *d_gru1_addn_t2 = (float *)(A + 896512); /* [64, 64] */
+  float *gru1_add_t2_4 = (float *)(A + 896512); /* [64, 192] */
+  float *gru1_sigmoid_t2_4 = (float *)(A + 978432); /* [64, 64] */
+  float *d_gru1_addn_t2 = (float *)(A + 1323264); /* [64, 64] */
   float *d_gru1_neg_t2 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t2 = (float *)(A + 4585984); /* [64, 64] */
-  float *d_gru1_mul_t2_2 = (float *)(A + 912896); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, d_gru1_matmul_weight_hh_reverse_t3, gru1_sum_to_t2, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_tanh_t2_2, gru1_add_t2_4 + 128, gru1_sigmoid_t2_4, gru1_mul_stack_2 + 4096, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, d_gru1_mul_t2_2, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_concat_stack + 12416);
-  float *d_gru1_matmul_weight_hh_reverse_t2 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t2_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 12288, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t2, d_gru1_matmul_weight_hh_reverse_t2_scratch);
-  float *gru1_sum_to_t1 = (float *)(A + 104704); /* [64, 1] */
-  float *gru1_sigmoid_t1_3 = (float *)(A + 4602368); /* [64, 64] */
-  float *gru1_sub_t1_2 = (float *)(A + 4618752); /* [64, 64] */
+  float *d_gru1_mul_t2 = (float *)(A + 1175040); /* [64, 64] */
+  float *d_gru1_mul_t2_2 = (float *)(A + 1191424); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t3_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 24576, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, gru1_sum_to_t2, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_tanh_t2_2, gru1_add_t2_4 + 128, gru1_sigmoid_t2_4, gru1_mul_stack_2 + 4096, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, d_gru1_mul_t2_2, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_concat_stack + 12416, d_gru1_matmul_weight_hh_reverse_t3_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1339648); /* [64, 1] */
+  float *gru1_sigmoid_t1_3 = (float *)(A + 814592); /* [64, 64] */
+  float *gru1_sub_t1_2 = (float *)(A + 830976); /* [64, 64] */
   float *gru1_tanh_t1_2 = (float *)(A + 863744); /* [64, 64] */
-  float *gru1_add_t1_4 = (float *)(A + 814592); /* [64, 192] */
-  float *gru1_sigmoid_t1_4 = (float *)(A + 4635136); /* [64, 64] */
+  float *gru1_add_t1_4 = (float *)(A + 765440); /* [64, 192] */
+  float *gru1_sigmoid_t1_4 = (float *)(A + 847360); /* [64, 64] */
   float *d_gru1_addn_t1 = (float *)(A + 2093568); /* [64, 64] */
   float *d_gru1_neg_t1 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t1 = (float *)(A + 8256000); /* [64, 64] */
-  float *d_gru1_mul_t1_2 = (float *)(A + 765440); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, d_gru1_matmul_weight_hh_reverse_t2, gru1_sum_to_t1, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_tanh_t1_2, gru1_add_t1_4 + 128, gru1_sigmoid_t1_4, gru1_mul_stack_2, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, d_gru1_mul_t1_2, d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_concat_stack + 128);
-  float *d_gru1_matmul_weight_hh_reverse_t1 = (float *)(A + 290304); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t1_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t1, d_gru1_matmul_weight_hh_reverse_t1_scratch);
+  float *d_gru1_mul_t1 = (float *)(A + 1027584); /* [64, 64] */
+  float *d_gru1_mul_t1_2 = (float *)(A + 1043968); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t2_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 12288, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, gru1_sum_to_t1, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_tanh_t1_2, gru1_add_t1_4 + 128, gru1_sigmoid_t1_4, gru1_mul_stack_2, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, d_gru1_mul_t1_2, d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_concat_stack + 128, d_gru1_matmul_weight_hh_reverse_t2_scratch);
   float *gru1_sum_to_t0 = (float *)(A + 1290240); /* [64, 1] */
   float *gru1_sub_t0_2 = (float *)(A + 323072); /* [64, 64] */
   float *gru1_tanh_t0_2 = (float *)(A + 355840); /* [64, 64] */
   float *gru1_sigmoid_t0_4 = (float *)(A + 339456); /* [64, 64] */
   float *gru1_sigmoid_t0_3 = (float *)(A + 306688); /* [64, 64] */
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 4831744); /* [24, 64, 192] */
-  k79_addn_mul_mul(d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, d_gru1_matmul_weight_hh_reverse_t1, gru1_sum_to_t0, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 1, gru1_sub_t0_2, gru1_tanh_t0_2, P + 35520 /* gru1.bias_hh_reverse */, gru1_sigmoid_t0_4, gru1_sigmoid_t0_3, d_gru1_mul_concat_stack_2 + 128, d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64);
-  k80_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_t1_2, d_gru1_mul_concat_stack_2 + 12288);
-  k80_concat(d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_t2_2, d_gru1_mul_concat_stack_2 + 24576);
-  k80_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_t3_2, d_gru1_mul_concat_stack_2 + 36864);
-  k80_concat(d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_t4_2, d_gru1_mul_concat_stack_2 + 49152);
-  k80_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_t5_2, d_gru1_mul_concat_stack_2 + 61440);
-  float *d_gru1_mul_t6_2 = (float *)(A + 4323840); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_t6_2, d_gru1_mul_concat_stack_2 + 73728);
-  float *d_gru1_mul_t7_2 = (float *)(A + 4192768); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_t7_2, d_gru1_mul_concat_stack_2 + 86016);
-  float *d_gru1_mul_t8_2 = (float *)(A + 4059648); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_t8_2, d_gru1_mul_concat_stack_2 + 98304);
-  float *d_gru1_mul_t9_2 = (float *)(A + 3928576); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_t9_2, d_gru1_mul_concat_stack_2 + 110592);
-  float *d_gru1_mul_t10_2 = (float *)(A + 3797504); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_t10_2, d_gru1_mul_concat_stack_2 + 122880);
+  char *d_gru1_matmul_weight_hh_reverse_t1_scratch = A + 380928; /* 6144 bytes */
+  k78_matmul(d_gru1_mul_concat_stack, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, gru1_sum_to_t0, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 1, gru1_sub_t0_2, gru1_tanh_t0_2, P + 35520 /* gru1.bias_hh_reverse */, gru1_sigmoid_t0_4, gru1_sigmoid_t0_3, d_gru1_mul_concat_stack_2 + 128, d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_matmul_weight_hh_reverse_t1_scratch);
+  k79_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_t1_2, d_gru1_mul_concat_stack_2 + 12288);
+  k79_concat(d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_t2_2, d_gru1_mul_concat_stack_2 + 24576);
+  k79_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_t3_2, d_gru1_mul_concat_stack_2 + 36864);
+  k79_concat(d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_t4_2, d_gru1_mul_concat_stack_2 + 49152);
+  k79_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_t5_2, d_gru1_mul_concat_stack_2 + 61440);
+  k79_concat(d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_t6_2, d_gru1_mul_concat_stack_2 + 73728);
+  k79_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_t7_2, d_gru1_mul_concat_stack_2 + 86016);
+  k79_concat(d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_t8_2, d_gru1_mul_concat_stack_2 + 98304);
+  k79_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_t9_2, d_gru1_mul_concat_stack_2 + 110592);
+  k79_concat(d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_t10_2, d_gru1_mul_concat_stack_2 + 122880);
   float *d_gru1_mul_t11_2 = (float *)(A + 3666432); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_t11_2, d_gru1_mul_concat_stack_2 + 135168);
+  k79_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_t11_2, d_gru1_mul_concat_stack_2 + 135168);
   float *d_gru1_mul_t12_2 = (float *)(A + 3535360); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_t12_2, d_gru1_mul_concat_stack_2 + 147456);
+  k79_concat(d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_t12_2, d_gru1_mul_concat_stack_2 + 147456);
   float *d_gru1_mul_t13_2 = (float *)(A + 3404288); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_t13_2, d_gru1_mul_concat_stack_2 + 159744);
+  k79_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_t13_2, d_gru1_mul_concat_stack_2 + 159744);
   float *d_gru1_mul_t14_2 = (float *)(A + 3273216); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_t14_2, d_gru1_mul_concat_stack_2 + 172032);
+  k79_concat(d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_t14_2, d_gru1_mul_concat_stack_2 + 172032);
+}
+
+static void word_language_grad_7(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_gru1_mul_concat_stack = (float *)(A + 8272384); /* [23, 64, 192] */
   float *d_gru1_mul_t15_2 = (float *)(A + 3142144); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_t15_2, d_gru1_mul_concat_stack_2 + 184320);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 4831744); /* [24, 64, 192] */
+  k79_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_t15_2, d_gru1_mul_concat_stack_2 + 184320);
   float *d_gru1_mul_t16_2 = (float *)(A + 3011072); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_t16_2, d_gru1_mul_concat_stack_2 + 196608);
+  k79_concat(d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_t16_2, d_gru1_mul_concat_stack_2 + 196608);
   float *d_gru1_mul_t17_2 = (float *)(A + 2880000); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_t17_2, d_gru1_mul_concat_stack_2 + 208896);
+  k79_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_t17_2, d_gru1_mul_concat_stack_2 + 208896);
   float *d_gru1_mul_t18_2 = (float *)(A + 2748928); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_t18_2, d_gru1_mul_concat_stack_2 + 221184);
+  k79_concat(d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_t18_2, d_gru1_mul_concat_stack_2 + 221184);
   float *d_gru1_mul_t19_2 = (float *)(A + 2617856); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_t19_2, d_gru1_mul_concat_stack_2 + 233472);
+  k79_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_t19_2, d_gru1_mul_concat_stack_2 + 233472);
   float *d_gru1_mul_t20_2 = (float *)(A + 2486784); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_t20_2, d_gru1_mul_concat_stack_2 + 245760);
+  k79_concat(d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_t20_2, d_gru1_mul_concat_stack_2 + 245760);
   float *d_gru1_mul_t21_2 = (float *)(A + 2355712); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_t21_2, d_gru1_mul_concat_stack_2 + 258048);
+  k79_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_t21_2, d_gru1_mul_concat_stack_2 + 258048);
   float *d_gru1_mul_t22_2 = (float *)(A + 1962496); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_t22_2, d_gru1_mul_concat_stack_2 + 270336);
-  float *d_gru1_mul_t23_2 = (float *)(A + 880128); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_t23_2, d_gru1_mul_concat_stack_2 + 282624);
-  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 765440); /* [1536, 16] */
+  k79_concat(d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_t22_2, d_gru1_mul_concat_stack_2 + 270336);
+  float *d_gru1_mul_t23_2 = (float *)(A + 1011200); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_t23_2, d_gru1_mul_concat_stack_2 + 282624);
+  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 1076736); /* [1536, 16] */
   char *d_gru1_matmul_weight_ih_reverse_scratch = A + 380928; /* 6144 bytes */
-  k81_matmul(d_gru1_mul_concat_stack_2, P + 19840 /* gru1.weight_ih_reverse */, d_gru1_matmul_weight_ih_reverse, d_gru1_matmul_weight_ih_reverse_scratch);
-  float *gru1_sigmoid_t23 = (float *)(A + 8141312); /* [64, 64] */
-  float *gru1_sub_t23 = (float *)(A + 8157696); /* [64, 64] */
+  k80_matmul(d_gru1_mul_concat_stack_2, P + 19840 /* gru1.weight_ih_reverse */, d_gru1_matmul_weight_ih_reverse, d_gru1_matmul_weight_ih_reverse_scratch);
+  float *d_dense1_matmul_weight = (float *)(A + 1290496); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_sigmoid_t23 = (float *)(A + 257536); /* [64, 64] */
+  float *gru1_sub_t23 = (float *)(A + 273920); /* [64, 64] */
   float *gru1_tanh_t23 = (float *)(A + 4782592); /* [64, 64] */
   float *gru1_add_t23_2 = (float *)(A + 110080); /* [64, 192] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 8174080); /* [64, 64] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 290304); /* [64, 64] */
   float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
-  float *d_gru1_mul_t23_3 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_mul_t23_4 = (float *)(A + 1454592); /* [64, 64] */
+  float *d_gru1_mul_t23_3 = (float *)(A + 306688); /* [64, 64] */
+  float *d_gru1_mul_t23_4 = (float *)(A + 323072); /* [64, 64] */
   float *d_gru1_mul_concat_stack_3 = (float *)(A + 6011392); /* [23, 64, 192] */
   k75_mul_mul_mul(d_dense1_matmul_weight, gru1_one_hot_t0 + 24, gru1_sigmoid_t23, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 128, gru1_sigmoid_t23_2, gru1_mul_stack + 90112, d_gru1_mul_t23_3, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_concat_stack_3 + 270464);
-  float *d_gru1_matmul_weight_hh_t23 = (float *)(A + 1962496); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t23_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 270336, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t23, d_gru1_matmul_weight_hh_t23_scratch);
   float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
-  float *gru1_sigmoid_t22 = (float *)(A + 4471296); /* [64, 64] */
-  float *gru1_sub_t22 = (float *)(A + 4487680); /* [64, 64] */
+  float *gru1_sigmoid_t22 = (float *)(A + 4651520); /* [64, 64] */
+  float *gru1_sub_t22 = (float *)(A + 4667904); /* [64, 64] */
   float *gru1_tanh_t22 = (float *)(A + 4700672); /* [64, 64] */
-  float *gru1_add_t22_2 = (float *)(A + 4651520); /* [64, 192] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 4504064); /* [64, 64] */
-  float *d_gru1_addn_t22_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t22_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t22_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t22_4 = (float *)(A + 2486784); /* [64, 64] */
-  k77_addn_mul_neg(d_gru1_mul_t23_3, d_gru1_matmul_weight_hh_t23, gru1_sum_to_t22, d_dense1_matmul_weight, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 128, gru1_sigmoid_t22_2, gru1_mul_stack + 86016, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_concat_stack_3 + 258176);
-  float *d_gru1_matmul_weight_hh_t22 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t22_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 258048, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t22, d_gru1_matmul_weight_hh_t22_scratch);
+  float *gru1_add_t22_2 = (float *)(A + 4602368); /* [64, 192] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 4684288); /* [64, 64] */
+  float *d_gru1_addn_t22_2 = (float *)(A + 355840); /* [64, 64] */
+  float *d_gru1_neg_t22_2 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t22_3 = (float *)(A + 1454592); /* [64, 64] */
+  float *d_gru1_mul_t22_4 = (float *)(A + 1962496); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t23_scratch = A + 380928; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 270336, P + 7168 /* gru1.weight_hh */, d_gru1_mul_t23_3, gru1_sum_to_t22, d_dense1_matmul_weight, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 128, gru1_sigmoid_t22_2, gru1_mul_stack + 86016, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_concat_stack_3 + 258176, d_gru1_matmul_weight_hh_t23_scratch);
   float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
-  float *gru1_sigmoid_t21 = (float *)(A + 4340224); /* [64, 64] */
-  float *gru1_sub_t21 = (float *)(A + 4356608); /* [64, 64] */
+  float *gru1_sigmoid_t21 = (float *)(A + 4520448); /* [64, 64] */
+  float *gru1_sub_t21 = (float *)(A + 4536832); /* [64, 64] */
   float *gru1_tanh_t21 = (float *)(A + 4569600); /* [64, 64] */
-  float *gru1_add_t21_2 = (float *)(A + 4520448); /* [64, 192] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 4372992); /* [64, 64] */
-  float *d_gru1_addn_t21_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_neg_t21_2 = (float *)(A + 2617856); /* [64, 64] */
-  float *d_gru1_mul_t21_3 = (float *)(A + 2748928); /* [64, 64] */
-  float *d_gru1_mul_t21_4 = (float *)(A + 2880000); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, d_gru1_matmul_weight_hh_t22, gru1_sum_to_t21, d_dense1_matmul_weight, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 128, gru1_sigmoid_t21_2, gru1_mul_stack + 81920, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_concat_stack_3 + 245888);
-  float *d_gru1_matmul_weight_hh_t21 = (float *)(A + 355840); /* [64, 64] */
+  float *gru1_add_t21_2 = (float *)(A + 4471296); /* [64, 192] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 4553216); /* [64, 64] */
+  float *d_gru1_addn_t21_2 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_neg_t21_2 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t21_3 = (float *)(A + 2355712); /* [64, 64] */
+  float *d_gru1_mul_t21_4 = (float *)(A + 2486784); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t22_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 258048, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, gru1_sum_to_t21, d_dense1_matmul_weight, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 128, gru1_sigmoid_t21_2, gru1_mul_stack + 81920, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_concat_stack_3 + 245888, d_gru1_matmul_weight_hh_t22_scratch);
+  float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
+  float *gru1_sigmoid_t20 = (float *)(A + 4389376); /* [64, 64] */
+  float *gru1_sub_t20 = (float *)(A + 4405760); /* [64, 64] */
+  float *gru1_tanh_t20 = (float *)(A + 4438528); /* [64, 64] */
+  float *gru1_add_t20_2 = (float *)(A + 4340224); /* [64, 192] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 4422144); /* [64, 64] */
+  float *d_gru1_addn_t20_2 = (float *)(A + 355840); /* [64, 64] */
+  float *d_gru1_neg_t20_2 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t20_3 = (float *)(A + 1454592); /* [64, 64] */
+  float *d_gru1_mul_t20_4 = (float *)(A + 2617856); /* [64, 64] */
   char *d_gru1_matmul_weight_hh_t21_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 245760, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t21, d_gru1_matmul_weight_hh_t21_scratch);
+  k77_matmul(d_gru1_mul_concat_stack_3 + 245760, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, gru1_sum_to_t20, d_dense1_matmul_weight, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 128, gru1_sigmoid_t20_2, gru1_mul_stack + 77824, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_concat_stack_3 + 233600, d_gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
+  float *gru1_sigmoid_t19 = (float *)(A + 4258304); /* [64, 64] */
+  float *gru1_sub_t19 = (float *)(A + 4274688); /* [64, 64] */
+  float *gru1_tanh_t19 = (float *)(A + 4307456); /* [64, 64] */
+  float *gru1_add_t19_2 = (float *)(A + 4209152); /* [64, 192] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 4291072); /* [64, 64] */
+  float *d_gru1_addn_t19_2 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_neg_t19_2 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t19_3 = (float *)(A + 2355712); /* [64, 64] */
+  float *d_gru1_mul_t19_4 = (float *)(A + 2748928); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t20_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 233472, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, gru1_sum_to_t19, d_dense1_matmul_weight, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 128, gru1_sigmoid_t19_2, gru1_mul_stack + 73728, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_concat_stack_3 + 221312, d_gru1_matmul_weight_hh_t20_scratch);
+  float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
+  float *gru1_sigmoid_t18 = (float *)(A + 4127232); /* [64, 64] */
+  float *gru1_sub_t18 = (float *)(A + 4143616); /* [64, 64] */
+  float *gru1_tanh_t18 = (float *)(A + 4176384); /* [64, 64] */
+  float *gru1_add_t18_2 = (float *)(A + 4076032); /* [64, 192] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 4160000); /* [64, 64] */
+  float *d_gru1_addn_t18_2 = (float *)(A + 355840); /* [64, 64] */
+  float *d_gru1_neg_t18_2 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t18_3 = (float *)(A + 1454592); /* [64, 64] */
+  float *d_gru1_mul_t18_4 = (float *)(A + 2880000); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t19_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 221184, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, gru1_sum_to_t18, d_dense1_matmul_weight, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 128, gru1_sigmoid_t18_2, gru1_mul_stack + 69632, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_concat_stack_3 + 209024, d_gru1_matmul_weight_hh_t19_scratch);
+  float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
+  float *gru1_sigmoid_t17 = (float *)(A + 3994112); /* [64, 64] */
+  float *gru1_sub_t17 = (float *)(A + 4010496); /* [64, 64] */
+  float *gru1_tanh_t17 = (float *)(A + 4043264); /* [64, 64] */
+  float *gru1_add_t17_2 = (float *)(A + 3944960); /* [64, 192] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 4026880); /* [64, 64] */
+  float *d_gru1_addn_t17_2 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_neg_t17_2 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t17_3 = (float *)(A + 2355712); /* [64, 64] */
+  float *d_gru1_mul_t17_4 = (float *)(A + 3011072); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t18_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 208896, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, gru1_sum_to_t17, d_dense1_matmul_weight, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 128, gru1_sigmoid_t17_2, gru1_mul_stack + 65536, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_concat_stack_3 + 196736, d_gru1_matmul_weight_hh_t18_scratch);
+  float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
+  float *gru1_sigmoid_t16 = (float *)(A + 3863040); /* [64, 64] */
+  float *gru1_sub_t16 = (float *)(A + 3879424); /* [64, 64] */
+  float *gru1_tanh_t16 = (float *)(A + 3912192); /* [64, 64] */
+  float *gru1_add_t16_2 = (float *)(A + 3813888); /* [64, 192] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 3895808); /* [64, 64] */
+  float *d_gru1_addn_t16_2 = (float *)(A + 355840); /* [64, 64] */
+  float *d_gru1_neg_t16_2 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t16_3 = (float *)(A + 1454592); /* [64, 64] */
+  float *d_gru1_mul_t16_4 = (float *)(A + 3142144); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t17_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 196608, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, gru1_sum_to_t16, d_dense1_matmul_weight, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 128, gru1_sigmoid_t16_2, gru1_mul_stack + 61440, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_concat_stack_3 + 184448, d_gru1_matmul_weight_hh_t17_scratch);
+  float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
+  float *gru1_sigmoid_t15 = (float *)(A + 3731968); /* [64, 64] */
+  float *gru1_sub_t15 = (float *)(A + 3748352); /* [64, 64] */
+  float *gru1_tanh_t15 = (float *)(A + 3781120); /* [64, 64] */
+  float *gru1_add_t15_2 = (float *)(A + 3682816); /* [64, 192] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 3764736); /* [64, 64] */
+  float *d_gru1_addn_t15_2 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_neg_t15_2 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t15_3 = (float *)(A + 2355712); /* [64, 64] */
+  float *d_gru1_mul_t15_4 = (float *)(A + 3273216); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t16_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 184320, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, gru1_sum_to_t15, d_dense1_matmul_weight, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 128, gru1_sigmoid_t15_2, gru1_mul_stack + 57344, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_concat_stack_3 + 172160, d_gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
+  float *gru1_sigmoid_t14 = (float *)(A + 3600896); /* [64, 64] */
+  float *gru1_sub_t14 = (float *)(A + 3617280); /* [64, 64] */
+  float *gru1_tanh_t14 = (float *)(A + 3650048); /* [64, 64] */
+  float *gru1_add_t14_2 = (float *)(A + 3551744); /* [64, 192] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 3633664); /* [64, 64] */
+  float *d_gru1_addn_t14_2 = (float *)(A + 355840); /* [64, 64] */
+  float *d_gru1_neg_t14_2 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t14_3 = (float *)(A + 1454592); /* [64, 64] */
+  float *d_gru1_mul_t14_4 = (float *)(A + 3404288); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t15_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 172032, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, gru1_sum_to_t14, d_dense1_matmul_weight, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 128, gru1_sigmoid_t14_2, gru1_mul_stack + 53248, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_concat_stack_3 + 159872, d_gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
+  float *gru1_sigmoid_t13 = (float *)(A + 3469824); /* [64, 64] */
+  float *gru1_sub_t13 = (float *)(A + 3486208); /* [64, 64] */
+  float *gru1_tanh_t13 = (float *)(A + 3518976); /* [64, 64] */
+  float *gru1_add_t13_2 = (float *)(A + 3420672); /* [64, 192] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 3502592); /* [64, 64] */
+  float *d_gru1_addn_t13_2 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_neg_t13_2 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t13_3 = (float *)(A + 2355712); /* [64, 64] */
+  float *d_gru1_mul_t13_4 = (float *)(A + 1175040); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t14_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 159744, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, gru1_sum_to_t13, d_dense1_matmul_weight, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 128, gru1_sigmoid_t13_2, gru1_mul_stack + 49152, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_concat_stack_3 + 147584, d_gru1_matmul_weight_hh_t14_scratch);
 }
 
 static void word_language_grad_8(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_addn_t21_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_neg_t21_2 = (float *)(A + 2617856); /* [64, 64] */
-  float *d_gru1_mul_t21_3 = (float *)(A + 2748928); /* [64, 64] */
-  float *d_gru1_matmul_weight_hh_t21 = (float *)(A + 355840); /* [64, 64] */
-  float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 257536); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sigmoid_t20 = (float *)(A + 4209152); /* [64, 64] */
-  float *gru1_sub_t20 = (float *)(A + 4225536); /* [64, 64] */
-  float *gru1_tanh_t20 = (float *)(A + 4438528); /* [64, 64] */
-  float *gru1_add_t20_2 = (float *)(A + 4389376); /* [64, 192] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 4241920); /* [64, 64] */
-  float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
-  float *d_gru1_addn_t20_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t20_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t20_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t20_4 = (float *)(A + 3011072); /* [64, 64] */
   float *d_gru1_mul_concat_stack_3 = (float *)(A + 6011392); /* [23, 64, 192] */
-  k78_addn_mul_neg(d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, d_gru1_matmul_weight_hh_t21, gru1_sum_to_t20, d_dense1_matmul_weight, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 128, gru1_sigmoid_t20_2, gru1_mul_stack + 77824, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_concat_stack_3 + 233600);
-  float *d_gru1_matmul_weight_hh_t20 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t20_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 233472, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t20, d_gru1_matmul_weight_hh_t20_scratch);
-  float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_sigmoid_t19 = (float *)(A + 4076032); /* [64, 64] */
-  float *gru1_sub_t19 = (float *)(A + 4092416); /* [64, 64] */
-  float *gru1_tanh_t19 = (float *)(A + 4307456); /* [64, 64] */
-  float *gru1_add_t19_2 = (float *)(A + 4258304); /* [64, 192] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 4108800); /* [64, 64] */
-  float *d_gru1_addn_t19_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_neg_t19_2 = (float *)(A + 2617856); /* [64, 64] */
-  float *d_gru1_mul_t19_3 = (float *)(A + 2748928); /* [64, 64] */
-  float *d_gru1_mul_t19_4 = (float *)(A + 3142144); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, d_gru1_matmul_weight_hh_t20, gru1_sum_to_t19, d_dense1_matmul_weight, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 128, gru1_sigmoid_t19_2, gru1_mul_stack + 73728, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_concat_stack_3 + 221312);
-  float *d_gru1_matmul_weight_hh_t19 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t19_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 221184, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t19, d_gru1_matmul_weight_hh_t19_scratch);
-  float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
-  float *gru1_sigmoid_t18 = (float *)(A + 3944960); /* [64, 64] */
-  float *gru1_sub_t18 = (float *)(A + 3961344); /* [64, 64] */
-  float *gru1_tanh_t18 = (float *)(A + 4176384); /* [64, 64] */
-  float *gru1_add_t18_2 = (float *)(A + 4127232); /* [64, 192] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 3977728); /* [64, 64] */
-  float *d_gru1_addn_t18_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t18_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t18_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t18_4 = (float *)(A + 3273216); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, d_gru1_matmul_weight_hh_t19, gru1_sum_to_t18, d_dense1_matmul_weight, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 128, gru1_sigmoid_t18_2, gru1_mul_stack + 69632, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_concat_stack_3 + 209024);
-  float *d_gru1_matmul_weight_hh_t18 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t18_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 208896, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t18, d_gru1_matmul_weight_hh_t18_scratch);
-  float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
-  float *gru1_sigmoid_t17 = (float *)(A + 3813888); /* [64, 64] */
-  float *gru1_sub_t17 = (float *)(A + 3830272); /* [64, 64] */
-  float *gru1_tanh_t17 = (float *)(A + 4043264); /* [64, 64] */
-  float *gru1_add_t17_2 = (float *)(A + 3994112); /* [64, 192] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 3846656); /* [64, 64] */
-  float *d_gru1_addn_t17_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_neg_t17_2 = (float *)(A + 2617856); /* [64, 64] */
-  float *d_gru1_mul_t17_3 = (float *)(A + 2748928); /* [64, 64] */
-  float *d_gru1_mul_t17_4 = (float *)(A + 3404288); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, d_gru1_matmul_weight_hh_t18, gru1_sum_to_t17, d_dense1_matmul_weight, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 128, gru1_sigmoid_t17_2, gru1_mul_stack + 65536, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_concat_stack_3 + 196736);
-  float *d_gru1_matmul_weight_hh_t17 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t17_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 196608, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t17, d_gru1_matmul_weight_hh_t17_scratch);
-  float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_sigmoid_t16 = (float *)(A + 3682816); /* [64, 64] */
-  float *gru1_sub_t16 = (float *)(A + 3699200); /* [64, 64] */
-  float *gru1_tanh_t16 = (float *)(A + 3912192); /* [64, 64] */
-  float *gru1_add_t16_2 = (float *)(A + 3863040); /* [64, 192] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 3715584); /* [64, 64] */
-  float *d_gru1_addn_t16_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t16_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t16_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t16_4 = (float *)(A + 3535360); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, d_gru1_matmul_weight_hh_t17, gru1_sum_to_t16, d_dense1_matmul_weight, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 128, gru1_sigmoid_t16_2, gru1_mul_stack + 61440, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_concat_stack_3 + 184448);
-  float *d_gru1_matmul_weight_hh_t16 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t16_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 184320, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t16, d_gru1_matmul_weight_hh_t16_scratch);
-  float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
-  float *gru1_sigmoid_t15 = (float *)(A + 3551744); /* [64, 64] */
-  float *gru1_sub_t15 = (float *)(A + 3568128); /* [64, 64] */
-  float *gru1_tanh_t15 = (float *)(A + 3781120); /* [64, 64] */
-  float *gru1_add_t15_2 = (float *)(A + 3731968); /* [64, 192] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 3584512); /* [64, 64] */
-  float *d_gru1_addn_t15_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_neg_t15_2 = (float *)(A + 2617856); /* [64, 64] */
-  float *d_gru1_mul_t15_3 = (float *)(A + 2748928); /* [64, 64] */
-  float *d_gru1_mul_t15_4 = (float *)(A + 8239616); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, d_gru1_matmul_weight_hh_t16, gru1_sum_to_t15, d_dense1_matmul_weight, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 128, gru1_sigmoid_t15_2, gru1_mul_stack + 57344, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_concat_stack_3 + 172160);
-  float *d_gru1_matmul_weight_hh_t15 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t15_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 172032, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t15, d_gru1_matmul_weight_hh_t15_scratch);
-  float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_sigmoid_t14 = (float *)(A + 3420672); /* [64, 64] */
-  float *gru1_sub_t14 = (float *)(A + 3437056); /* [64, 64] */
-  float *gru1_tanh_t14 = (float *)(A + 3650048); /* [64, 64] */
-  float *gru1_add_t14_2 = (float *)(A + 3600896); /* [64, 192] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 3453440); /* [64, 64] */
-  float *d_gru1_addn_t14_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t14_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t14_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t14_4 = (float *)(A + 3551744); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, d_gru1_matmul_weight_hh_t15, gru1_sum_to_t14, d_dense1_matmul_weight, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 128, gru1_sigmoid_t14_2, gru1_mul_stack + 53248, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_concat_stack_3 + 159872);
-  float *d_gru1_matmul_weight_hh_t14 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t14_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 159744, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t14, d_gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_sigmoid_t13 = (float *)(A + 3289600); /* [64, 64] */
-  float *gru1_sub_t13 = (float *)(A + 3305984); /* [64, 64] */
-  float *gru1_tanh_t13 = (float *)(A + 3518976); /* [64, 64] */
-  float *gru1_add_t13_2 = (float *)(A + 3469824); /* [64, 192] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 3322368); /* [64, 64] */
-  float *d_gru1_addn_t13_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_neg_t13_2 = (float *)(A + 2617856); /* [64, 64] */
-  float *d_gru1_mul_t13_3 = (float *)(A + 2748928); /* [64, 64] */
-  float *d_gru1_mul_t13_4 = (float *)(A + 3420672); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, d_gru1_matmul_weight_hh_t14, gru1_sum_to_t13, d_dense1_matmul_weight, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 128, gru1_sigmoid_t13_2, gru1_mul_stack + 49152, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_concat_stack_3 + 147584);
-  float *d_gru1_matmul_weight_hh_t13 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t13_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 147456, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t13, d_gru1_matmul_weight_hh_t13_scratch);
+  float *d_gru1_addn_t13_2 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_neg_t13_2 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t13_3 = (float *)(A + 2355712); /* [64, 64] */
   float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
-  float *gru1_sigmoid_t12 = (float *)(A + 3158528); /* [64, 64] */
-  float *gru1_sub_t12 = (float *)(A + 3174912); /* [64, 64] */
+  float *d_dense1_matmul_weight = (float *)(A + 1290496); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_sigmoid_t12 = (float *)(A + 3338752); /* [64, 64] */
+  float *gru1_sub_t12 = (float *)(A + 3355136); /* [64, 64] */
   float *gru1_tanh_t12 = (float *)(A + 3387904); /* [64, 64] */
-  float *gru1_add_t12_2 = (float *)(A + 3338752); /* [64, 192] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 3191296); /* [64, 64] */
-  float *d_gru1_addn_t12_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t12_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t12_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t12_4 = (float *)(A + 3289600); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, d_gru1_matmul_weight_hh_t13, gru1_sum_to_t12, d_dense1_matmul_weight, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 128, gru1_sigmoid_t12_2, gru1_mul_stack + 45056, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_concat_stack_3 + 135296);
-  float *d_gru1_matmul_weight_hh_t12 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t12_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 135168, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t12, d_gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_add_t12_2 = (float *)(A + 3289600); /* [64, 192] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 3371520); /* [64, 64] */
+  float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
+  float *d_gru1_addn_t12_2 = (float *)(A + 355840); /* [64, 64] */
+  float *d_gru1_neg_t12_2 = (float *)(A + 1191424); /* [64, 64] */
+  float *d_gru1_mul_t12_3 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t12_4 = (float *)(A + 1454592); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t13_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 147456, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, gru1_sum_to_t12, d_dense1_matmul_weight, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 128, gru1_sigmoid_t12_2, gru1_mul_stack + 45056, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_concat_stack_3 + 135296, d_gru1_matmul_weight_hh_t13_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_sigmoid_t11 = (float *)(A + 3027456); /* [64, 64] */
-  float *gru1_sub_t11 = (float *)(A + 3043840); /* [64, 64] */
+  float *gru1_sigmoid_t11 = (float *)(A + 3207680); /* [64, 64] */
+  float *gru1_sub_t11 = (float *)(A + 3224064); /* [64, 64] */
   float *gru1_tanh_t11 = (float *)(A + 3256832); /* [64, 64] */
-  float *gru1_add_t11_2 = (float *)(A + 3207680); /* [64, 192] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 3060224); /* [64, 64] */
-  float *d_gru1_addn_t11_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_neg_t11_2 = (float *)(A + 2617856); /* [64, 64] */
-  float *d_gru1_mul_t11_3 = (float *)(A + 2748928); /* [64, 64] */
-  float *d_gru1_mul_t11_4 = (float *)(A + 3158528); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, d_gru1_matmul_weight_hh_t12, gru1_sum_to_t11, d_dense1_matmul_weight, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 128, gru1_sigmoid_t11_2, gru1_mul_stack + 40960, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_concat_stack_3 + 123008);
-  float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 355840); /* [64, 64] */
+  float *gru1_add_t11_2 = (float *)(A + 3158528); /* [64, 192] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 3240448); /* [64, 64] */
+  float *d_gru1_addn_t11_2 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_neg_t11_2 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t11_3 = (float *)(A + 2355712); /* [64, 64] */
+  float *d_gru1_mul_t11_4 = (float *)(A + 1339904); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t12_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 135168, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, gru1_sum_to_t11, d_dense1_matmul_weight, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 128, gru1_sigmoid_t11_2, gru1_mul_stack + 40960, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_concat_stack_3 + 123008, d_gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
+  float *gru1_sigmoid_t10 = (float *)(A + 3076608); /* [64, 64] */
+  float *gru1_sub_t10 = (float *)(A + 3092992); /* [64, 64] */
+  float *gru1_tanh_t10 = (float *)(A + 3125760); /* [64, 64] */
+  float *gru1_add_t10_2 = (float *)(A + 3027456); /* [64, 192] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 3109376); /* [64, 64] */
+  float *d_gru1_addn_t10_2 = (float *)(A + 355840); /* [64, 64] */
+  float *d_gru1_neg_t10_2 = (float *)(A + 1191424); /* [64, 64] */
+  float *d_gru1_mul_t10_3 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t10_4 = (float *)(A + 1356288); /* [64, 64] */
   char *d_gru1_matmul_weight_hh_t11_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 122880, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t11, d_gru1_matmul_weight_hh_t11_scratch);
+  k77_matmul(d_gru1_mul_concat_stack_3 + 122880, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, gru1_sum_to_t10, d_dense1_matmul_weight, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 128, gru1_sigmoid_t10_2, gru1_mul_stack + 36864, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_concat_stack_3 + 110720, d_gru1_matmul_weight_hh_t11_scratch);
+  float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
+  float *gru1_sigmoid_t9 = (float *)(A + 2945536); /* [64, 64] */
+  float *gru1_sub_t9 = (float *)(A + 2961920); /* [64, 64] */
+  float *gru1_tanh_t9 = (float *)(A + 2994688); /* [64, 64] */
+  float *gru1_add_t9_2 = (float *)(A + 2896384); /* [64, 192] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 2978304); /* [64, 64] */
+  float *d_gru1_addn_t9_2 = (float *)(A + 1372672); /* [64, 64] */
+  float *d_gru1_neg_t9_2 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_mul_t9_3 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t9_4 = (float *)(A + 2355712); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t10_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 110592, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, gru1_sum_to_t9, d_dense1_matmul_weight, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 128, gru1_sigmoid_t9_2, gru1_mul_stack + 32768, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_concat_stack_3 + 98432, d_gru1_matmul_weight_hh_t10_scratch);
+  float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
+  float *gru1_sigmoid_t8 = (float *)(A + 2814464); /* [64, 64] */
+  float *gru1_sub_t8 = (float *)(A + 2830848); /* [64, 64] */
+  float *gru1_tanh_t8 = (float *)(A + 2863616); /* [64, 64] */
+  float *gru1_add_t8_2 = (float *)(A + 2765312); /* [64, 192] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 2847232); /* [64, 64] */
+  float *d_gru1_addn_t8_2 = (float *)(A + 355840); /* [64, 64] */
+  float *d_gru1_neg_t8_2 = (float *)(A + 1191424); /* [64, 64] */
+  float *d_gru1_mul_t8_3 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t8_4 = (float *)(A + 2896384); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t9_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 98304, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, gru1_sum_to_t8, d_dense1_matmul_weight, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 128, gru1_sigmoid_t8_2, gru1_mul_stack + 28672, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_concat_stack_3 + 86144, d_gru1_matmul_weight_hh_t9_scratch);
+  float *gru1_sum_to_t7 = (float *)(A + 105984); /* [64, 1] */
+  float *gru1_sigmoid_t7 = (float *)(A + 2683392); /* [64, 64] */
+  float *gru1_sub_t7 = (float *)(A + 2699776); /* [64, 64] */
+  float *gru1_tanh_t7 = (float *)(A + 2732544); /* [64, 64] */
+  float *gru1_add_t7_2 = (float *)(A + 2634240); /* [64, 192] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 2716160); /* [64, 64] */
+  float *d_gru1_addn_t7_2 = (float *)(A + 1372672); /* [64, 64] */
+  float *d_gru1_neg_t7_2 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_mul_t7_3 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t7_4 = (float *)(A + 2912768); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t8_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 86016, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, gru1_sum_to_t7, d_dense1_matmul_weight, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 128, gru1_sigmoid_t7_2, gru1_mul_stack + 24576, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_concat_stack_3 + 73856, d_gru1_matmul_weight_hh_t8_scratch);
+  float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
+  float *gru1_sigmoid_t6 = (float *)(A + 2552320); /* [64, 64] */
+  float *gru1_sub_t6 = (float *)(A + 2568704); /* [64, 64] */
+  float *gru1_tanh_t6 = (float *)(A + 2601472); /* [64, 64] */
+  float *gru1_add_t6_2 = (float *)(A + 2503168); /* [64, 192] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 2585088); /* [64, 64] */
+  float *d_gru1_addn_t6_2 = (float *)(A + 355840); /* [64, 64] */
+  float *d_gru1_neg_t6_2 = (float *)(A + 1191424); /* [64, 64] */
+  float *d_gru1_mul_t6_3 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t6_4 = (float *)(A + 2929152); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t7_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 73728, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, gru1_sum_to_t6, d_dense1_matmul_weight, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 128, gru1_sigmoid_t6_2, gru1_mul_stack + 20480, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_concat_stack_3 + 61568, d_gru1_matmul_weight_hh_t7_scratch);
+  float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
+  float *gru1_sigmoid_t5 = (float *)(A + 2421248); /* [64, 64] */
+  float *gru1_sub_t5 = (float *)(A + 2437632); /* [64, 64] */
+  float *gru1_tanh_t5 = (float *)(A + 2470400); /* [64, 64] */
+  float *gru1_add_t5_2 = (float *)(A + 2372096); /* [64, 192] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 2454016); /* [64, 64] */
+  float *d_gru1_addn_t5_2 = (float *)(A + 1372672); /* [64, 64] */
+  float *d_gru1_neg_t5_2 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_mul_t5_3 = (float *)(A + 2224640); /* [64, 64] */
+  float *d_gru1_mul_t5_4 = (float *)(A + 2503168); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t6_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 61440, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, gru1_sum_to_t5, d_dense1_matmul_weight, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 128, gru1_sigmoid_t5_2, gru1_mul_stack + 16384, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_concat_stack_3 + 49280, d_gru1_matmul_weight_hh_t6_scratch);
+  float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
+  float *gru1_sigmoid_t4 = (float *)(A + 2290176); /* [64, 64] */
+  float *gru1_sub_t4 = (float *)(A + 2306560); /* [64, 64] */
+  float *gru1_tanh_t4 = (float *)(A + 2339328); /* [64, 64] */
+  float *gru1_add_t4_2 = (float *)(A + 2241024); /* [64, 192] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 2322944); /* [64, 64] */
+  float *d_gru1_addn_t4_2 = (float *)(A + 355840); /* [64, 64] */
+  float *d_gru1_neg_t4_2 = (float *)(A + 1191424); /* [64, 64] */
+  float *d_gru1_mul_t4_3 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t4_4 = (float *)(A + 2519552); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t5_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 49152, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, gru1_sum_to_t4, d_dense1_matmul_weight, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 128, gru1_sigmoid_t4_2, gru1_mul_stack + 12288, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_concat_stack_3 + 36992, d_gru1_matmul_weight_hh_t5_scratch);
+  float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
+  float *gru1_sigmoid_t3 = (float *)(A + 2159104); /* [64, 64] */
+  float *gru1_sub_t3 = (float *)(A + 2175488); /* [64, 64] */
+  float *gru1_tanh_t3 = (float *)(A + 2208256); /* [64, 64] */
+  float *gru1_add_t3_2 = (float *)(A + 2109952); /* [64, 192] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 2191872); /* [64, 64] */
+  float *d_gru1_addn_t3_2 = (float *)(A + 1372672); /* [64, 64] */
+  float *d_gru1_neg_t3_2 = (float *)(A + 2093568); /* [64, 64] */
+  float *d_gru1_mul_t3_3 = (float *)(A + 2535936); /* [64, 64] */
+  float *d_gru1_mul_t3_4 = (float *)(A + 2372096); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t4_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 36864, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, gru1_sum_to_t3, d_dense1_matmul_weight, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 128, gru1_sigmoid_t3_2, gru1_mul_stack + 8192, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_concat_stack_3 + 24704, d_gru1_matmul_weight_hh_t4_scratch);
+  float *gru1_sum_to_t2 = (float *)(A + 104704); /* [64, 1] */
+  float *gru1_sigmoid_t2 = (float *)(A + 2028032); /* [64, 64] */
+  float *gru1_sub_t2 = (float *)(A + 2044416); /* [64, 64] */
+  float *gru1_tanh_t2 = (float *)(A + 2077184); /* [64, 64] */
+  float *gru1_add_t2_2 = (float *)(A + 1978880); /* [64, 192] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 2060800); /* [64, 64] */
+  float *d_gru1_addn_t2_2 = (float *)(A + 355840); /* [64, 64] */
+  float *d_gru1_neg_t2_2 = (float *)(A + 1191424); /* [64, 64] */
+  float *d_gru1_mul_t2_3 = (float *)(A + 1323264); /* [64, 64] */
+  float *d_gru1_mul_t2_4 = (float *)(A + 2388480); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t3_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 24576, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, gru1_sum_to_t2, d_dense1_matmul_weight, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 128, gru1_sigmoid_t2_2, gru1_mul_stack + 4096, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_concat_stack_3 + 12416, d_gru1_matmul_weight_hh_t3_scratch);
 }
 
 static void word_language_grad_9(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_addn_t11_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_neg_t11_2 = (float *)(A + 2617856); /* [64, 64] */
-  float *d_gru1_mul_t11_3 = (float *)(A + 2748928); /* [64, 64] */
-  float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 355840); /* [64, 64] */
-  float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 257536); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sigmoid_t10 = (float *)(A + 2896384); /* [64, 64] */
-  float *gru1_sub_t10 = (float *)(A + 2912768); /* [64, 64] */
-  float *gru1_tanh_t10 = (float *)(A + 3125760); /* [64, 64] */
-  float *gru1_add_t10_2 = (float *)(A + 3076608); /* [64, 192] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 2929152); /* [64, 64] */
-  float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
-  float *d_gru1_addn_t10_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t10_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t10_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t10_4 = (float *)(A + 3027456); /* [64, 64] */
   float *d_gru1_mul_concat_stack_3 = (float *)(A + 6011392); /* [23, 64, 192] */
-  k78_addn_mul_neg(d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, d_gru1_matmul_weight_hh_t11, gru1_sum_to_t10, d_dense1_matmul_weight, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 128, gru1_sigmoid_t10_2, gru1_mul_stack + 36864, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_concat_stack_3 + 110720);
-  float *d_gru1_matmul_weight_hh_t10 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t10_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 110592, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t10, d_gru1_matmul_weight_hh_t10_scratch);
-  float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_sigmoid_t9 = (float *)(A + 2765312); /* [64, 64] */
-  float *gru1_sub_t9 = (float *)(A + 2781696); /* [64, 64] */
-  float *gru1_tanh_t9 = (float *)(A + 2994688); /* [64, 64] */
-  float *gru1_add_t9_2 = (float *)(A + 2945536); /* [64, 192] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 2798080); /* [64, 64] */
-  float *d_gru1_addn_t9_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_neg_t9_2 = (float *)(A + 2617856); /* [64, 64] */
-  float *d_gru1_mul_t9_3 = (float *)(A + 2748928); /* [64, 64] */
-  float *d_gru1_mul_t9_4 = (float *)(A + 2896384); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, d_gru1_matmul_weight_hh_t10, gru1_sum_to_t9, d_dense1_matmul_weight, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 128, gru1_sigmoid_t9_2, gru1_mul_stack + 32768, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_concat_stack_3 + 98432);
-  float *d_gru1_matmul_weight_hh_t9 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t9_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 98304, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t9, d_gru1_matmul_weight_hh_t9_scratch);
-  float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_sigmoid_t8 = (float *)(A + 2634240); /* [64, 64] */
-  float *gru1_sub_t8 = (float *)(A + 2650624); /* [64, 64] */
-  float *gru1_tanh_t8 = (float *)(A + 2863616); /* [64, 64] */
-  float *gru1_add_t8_2 = (float *)(A + 2814464); /* [64, 192] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 2667008); /* [64, 64] */
-  float *d_gru1_addn_t8_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t8_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t8_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t8_4 = (float *)(A + 2765312); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, d_gru1_matmul_weight_hh_t9, gru1_sum_to_t8, d_dense1_matmul_weight, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 128, gru1_sigmoid_t8_2, gru1_mul_stack + 28672, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_concat_stack_3 + 86144);
-  float *d_gru1_matmul_weight_hh_t8 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t8_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 86016, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t8, d_gru1_matmul_weight_hh_t8_scratch);
-  float *gru1_sum_to_t7 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_sigmoid_t7 = (float *)(A + 2503168); /* [64, 64] */
-  float *gru1_sub_t7 = (float *)(A + 2519552); /* [64, 64] */
-  float *gru1_tanh_t7 = (float *)(A + 2732544); /* [64, 64] */
-  float *gru1_add_t7_2 = (float *)(A + 2683392); /* [64, 192] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 2535936); /* [64, 64] */
-  float *d_gru1_addn_t7_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_neg_t7_2 = (float *)(A + 2748928); /* [64, 64] */
-  float *d_gru1_mul_t7_3 = (float *)(A + 8256000); /* [64, 64] */
-  float *d_gru1_mul_t7_4 = (float *)(A + 290304); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, d_gru1_matmul_weight_hh_t8, gru1_sum_to_t7, d_dense1_matmul_weight, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 128, gru1_sigmoid_t7_2, gru1_mul_stack + 24576, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_concat_stack_3 + 73856);
-  float *d_gru1_matmul_weight_hh_t7 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t7_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 73728, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t7, d_gru1_matmul_weight_hh_t7_scratch);
-  float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
-  float *gru1_sigmoid_t6 = (float *)(A + 2372096); /* [64, 64] */
-  float *gru1_sub_t6 = (float *)(A + 2388480); /* [64, 64] */
-  float *gru1_tanh_t6 = (float *)(A + 2601472); /* [64, 64] */
-  float *gru1_add_t6_2 = (float *)(A + 2552320); /* [64, 192] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 2404864); /* [64, 64] */
-  float *d_gru1_addn_t6_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t6_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t6_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t6_4 = (float *)(A + 2503168); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, d_gru1_matmul_weight_hh_t7, gru1_sum_to_t6, d_dense1_matmul_weight, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 128, gru1_sigmoid_t6_2, gru1_mul_stack + 20480, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_concat_stack_3 + 61568);
-  float *d_gru1_matmul_weight_hh_t6 = (float *)(A + 355840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t6_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 61440, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t6, d_gru1_matmul_weight_hh_t6_scratch);
-  float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
-  float *gru1_sigmoid_t5 = (float *)(A + 2241024); /* [64, 64] */
-  float *gru1_sub_t5 = (float *)(A + 2257408); /* [64, 64] */
-  float *gru1_tanh_t5 = (float *)(A + 2470400); /* [64, 64] */
-  float *gru1_add_t5_2 = (float *)(A + 2421248); /* [64, 192] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 2273792); /* [64, 64] */
-  float *d_gru1_addn_t5_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_neg_t5_2 = (float *)(A + 2372096); /* [64, 64] */
-  float *d_gru1_mul_t5_3 = (float *)(A + 8256000); /* [64, 64] */
-  float *d_gru1_mul_t5_4 = (float *)(A + 306688); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, d_gru1_matmul_weight_hh_t6, gru1_sum_to_t5, d_dense1_matmul_weight, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 128, gru1_sigmoid_t5_2, gru1_mul_stack + 16384, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_concat_stack_3 + 49280);
-  float *d_gru1_matmul_weight_hh_t5 = (float *)(A + 323072); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t5_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 49152, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t5, d_gru1_matmul_weight_hh_t5_scratch);
-  float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
-  float *gru1_sigmoid_t4 = (float *)(A + 2109952); /* [64, 64] */
-  float *gru1_sub_t4 = (float *)(A + 2126336); /* [64, 64] */
-  float *gru1_tanh_t4 = (float *)(A + 2339328); /* [64, 64] */
-  float *gru1_add_t4_2 = (float *)(A + 2290176); /* [64, 192] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 2142720); /* [64, 64] */
-  float *d_gru1_addn_t4_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t4_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t4_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t4_4 = (float *)(A + 863744); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, d_gru1_matmul_weight_hh_t5, gru1_sum_to_t4, d_dense1_matmul_weight, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 128, gru1_sigmoid_t4_2, gru1_mul_stack + 12288, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_concat_stack_3 + 36992);
-  float *d_gru1_matmul_weight_hh_t4 = (float *)(A + 323072); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t4_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 36864, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t4, d_gru1_matmul_weight_hh_t4_scratch);
-  float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
-  float *gru1_sigmoid_t3 = (float *)(A + 1978880); /* [64, 64] */
-  float *gru1_sub_t3 = (float *)(A + 1995264); /* [64, 64] */
-  float *gru1_tanh_t3 = (float *)(A + 2208256); /* [64, 64] */
-  float *gru1_add_t3_2 = (float *)(A + 2159104); /* [64, 192] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 2011648); /* [64, 64] */
-  float *d_gru1_addn_t3_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_neg_t3_2 = (float *)(A + 2109952); /* [64, 64] */
-  float *d_gru1_mul_t3_3 = (float *)(A + 2372096); /* [64, 64] */
-  float *d_gru1_mul_t3_4 = (float *)(A + 8256000); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, d_gru1_matmul_weight_hh_t4, gru1_sum_to_t3, d_dense1_matmul_weight, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 128, gru1_sigmoid_t3_2, gru1_mul_stack + 8192, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_concat_stack_3 + 24704);
-  float *d_gru1_matmul_weight_hh_t3 = (float *)(A + 323072); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t3_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 24576, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t3, d_gru1_matmul_weight_hh_t3_scratch);
-  float *gru1_sum_to_t2 = (float *)(A + 1339648); /* [64, 1] */
-  float *gru1_sigmoid_t2 = (float *)(A + 1847808); /* [64, 64] */
-  float *gru1_sub_t2 = (float *)(A + 1864192); /* [64, 64] */
-  float *gru1_tanh_t2 = (float *)(A + 2077184); /* [64, 64] */
-  float *gru1_add_t2_2 = (float *)(A + 2028032); /* [64, 192] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 1880576); /* [64, 64] */
   float *d_gru1_addn_t2_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t2_2 = (float *)(A + 1978880); /* [64, 64] */
-  float *d_gru1_mul_t2_3 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t2_4 = (float *)(A + 880128); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, d_gru1_matmul_weight_hh_t3, gru1_sum_to_t2, d_dense1_matmul_weight, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 128, gru1_sigmoid_t2_2, gru1_mul_stack + 4096, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_concat_stack_3 + 12416);
-  float *d_gru1_matmul_weight_hh_t2 = (float *)(A + 323072); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t2_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 12288, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t2, d_gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_sum_to_t1 = (float *)(A + 104704); /* [64, 1] */
-  float *gru1_sigmoid_t1 = (float *)(A + 1290496); /* [64, 64] */
-  float *gru1_sub_t1 = (float *)(A + 1306880); /* [64, 64] */
-  float *gru1_tanh_t1 = (float *)(A + 1946112); /* [64, 64] */
-  float *gru1_add_t1_2 = (float *)(A + 1896960); /* [64, 192] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_addn_t1_2 = (float *)(A + 896512); /* [64, 64] */
-  float *d_gru1_neg_t1_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_mul_t1_3 = (float *)(A + 2109952); /* [64, 64] */
-  float *d_gru1_mul_t1_4 = (float *)(A + 1847808); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, d_gru1_matmul_weight_hh_t2, gru1_sum_to_t1, d_dense1_matmul_weight, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 128, gru1_sigmoid_t1_2, gru1_mul_stack, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_concat_stack_3 + 128);
-  float *d_gru1_matmul_weight_hh_t1 = (float *)(A + 323072); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t1_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t1, d_gru1_matmul_weight_hh_t1_scratch);
-}
-
-static void word_language_grad_10(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_addn_t1_2 = (float *)(A + 896512); /* [64, 64] */
-  float *d_gru1_neg_t1_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *d_gru1_mul_t1_3 = (float *)(A + 2109952); /* [64, 64] */
-  float *d_gru1_matmul_weight_hh_t1 = (float *)(A + 323072); /* [64, 64] */
-  float *gru1_sum_to_t0 = (float *)(A + 1290240); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 257536); /* [64, 128] */
+  float *d_gru1_neg_t2_2 = (float *)(A + 1191424); /* [64, 64] */
+  float *d_gru1_mul_t2_3 = (float *)(A + 1323264); /* [64, 64] */
+  float *gru1_sum_to_t1 = (float *)(A + 1339648); /* [64, 1] */
+  float *d_dense1_matmul_weight = (float *)(A + 1290496); /* [64, 128] */
   float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_sigmoid_t1 = (float *)(A + 1896960); /* [64, 64] */
+  float *gru1_sub_t1 = (float *)(A + 1913344); /* [64, 64] */
+  float *gru1_tanh_t1 = (float *)(A + 1946112); /* [64, 64] */
+  float *gru1_add_t1_2 = (float *)(A + 1847808); /* [64, 192] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 1929728); /* [64, 64] */
+  float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
+  float *d_gru1_addn_t1_2 = (float *)(A + 1372672); /* [64, 64] */
+  float *d_gru1_neg_t1_2 = (float *)(A + 2404864); /* [64, 64] */
+  float *d_gru1_mul_t1_3 = (float *)(A + 2535936); /* [64, 64] */
+  float *d_gru1_mul_t1_4 = (float *)(A + 1978880); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t2_scratch = A + 380928; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 12288, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, gru1_sum_to_t1, d_dense1_matmul_weight, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 128, gru1_sigmoid_t1_2, gru1_mul_stack, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_concat_stack_3 + 128, d_gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_sum_to_t0 = (float *)(A + 1290240); /* [64, 1] */
   float *gru1_sub_t0 = (float *)(A + 1405440); /* [64, 64] */
   float *gru1_tanh_t0 = (float *)(A + 1438208); /* [64, 64] */
   float *gru1_sigmoid_t0_2 = (float *)(A + 1421824); /* [64, 64] */
   float *gru1_sigmoid_t0 = (float *)(A + 1389056); /* [64, 64] */
-  float *d_gru1_mul_concat_stack_4 = (float *)(A + 3568128); /* [24, 64, 192] */
-  k79_addn_mul_mul(d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, d_gru1_matmul_weight_hh_t1, gru1_sum_to_t0, d_dense1_matmul_weight, gru1_one_hot_t0 + 1, gru1_sub_t0, gru1_tanh_t0, P + 19776 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack_4 + 128, d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64);
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 6011392); /* [23, 64, 192] */
-  float *d_gru1_mul_t1_4 = (float *)(A + 1847808); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_4 + 12288);
-  float *d_gru1_mul_t2_4 = (float *)(A + 880128); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_4 + 24576);
-  float *d_gru1_mul_t3_4 = (float *)(A + 8256000); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_4 + 36864);
-  float *d_gru1_mul_t4_4 = (float *)(A + 863744); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_4 + 49152);
-  float *d_gru1_mul_t5_4 = (float *)(A + 306688); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_4 + 61440);
-  float *d_gru1_mul_t6_4 = (float *)(A + 2503168); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_4 + 73728);
-  float *d_gru1_mul_t7_4 = (float *)(A + 290304); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_4 + 86016);
-  float *d_gru1_mul_t8_4 = (float *)(A + 2765312); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_4 + 98304);
-  float *d_gru1_mul_t9_4 = (float *)(A + 2896384); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_4 + 110592);
-  float *d_gru1_mul_t10_4 = (float *)(A + 3027456); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_4 + 122880);
-  float *d_gru1_mul_t11_4 = (float *)(A + 3158528); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_4 + 135168);
-  float *d_gru1_mul_t12_4 = (float *)(A + 3289600); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_4 + 147456);
-  float *d_gru1_mul_t13_4 = (float *)(A + 3420672); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_4 + 159744);
-  float *d_gru1_mul_t14_4 = (float *)(A + 3551744); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_4 + 172032);
-  float *d_gru1_mul_t15_4 = (float *)(A + 8239616); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_4 + 184320);
-  float *d_gru1_mul_t16_4 = (float *)(A + 3535360); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_4 + 196608);
-  float *d_gru1_mul_t17_4 = (float *)(A + 3404288); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_4 + 208896);
-  float *d_gru1_mul_t18_4 = (float *)(A + 3273216); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_4 + 221184);
-  float *d_gru1_mul_t19_4 = (float *)(A + 3142144); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_4 + 233472);
-  float *d_gru1_mul_t20_4 = (float *)(A + 3011072); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_4 + 245760);
-  float *d_gru1_mul_t21_4 = (float *)(A + 2880000); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_4 + 258048);
-  float *d_gru1_mul_t22_4 = (float *)(A + 2486784); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_4 + 270336);
-  float *d_gru1_mul_t23_4 = (float *)(A + 1454592); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_4 + 282624);
-  float *d_gru1_matmul_weight_ih = (float *)(A + 1290112); /* [1536, 16] */
+  float *d_gru1_mul_concat_stack_4 = (float *)(A + 9402880); /* [24, 64, 192] */
+  char *d_gru1_matmul_weight_hh_t1_scratch = A + 380928; /* 6144 bytes */
+  k78_matmul(d_gru1_mul_concat_stack_3, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, gru1_sum_to_t0, d_dense1_matmul_weight, gru1_one_hot_t0 + 1, gru1_sub_t0, gru1_tanh_t0, P + 19776 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack_4 + 128, d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_matmul_weight_hh_t1_scratch);
+  k79_concat(d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_4 + 12288);
+  float *d_gru1_mul_t2_4 = (float *)(A + 2388480); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_4 + 24576);
+  float *d_gru1_mul_t3_4 = (float *)(A + 2372096); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_4 + 36864);
+  float *d_gru1_mul_t4_4 = (float *)(A + 2519552); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_4 + 49152);
+  float *d_gru1_mul_t5_4 = (float *)(A + 2503168); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_4 + 61440);
+  float *d_gru1_mul_t6_4 = (float *)(A + 2929152); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_4 + 73728);
+  float *d_gru1_mul_t7_4 = (float *)(A + 2912768); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_4 + 86016);
+  float *d_gru1_mul_t8_4 = (float *)(A + 2896384); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_4 + 98304);
+  float *d_gru1_mul_t9_4 = (float *)(A + 2355712); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_4 + 110592);
+  float *d_gru1_mul_t10_4 = (float *)(A + 1356288); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_4 + 122880);
+  float *d_gru1_mul_t11_4 = (float *)(A + 1339904); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_4 + 135168);
+  float *d_gru1_mul_t12_4 = (float *)(A + 1454592); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_4 + 147456);
+  float *d_gru1_mul_t13_4 = (float *)(A + 1175040); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_4 + 159744);
+  float *d_gru1_mul_t14_4 = (float *)(A + 3404288); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_4 + 172032);
+  float *d_gru1_mul_t15_4 = (float *)(A + 3273216); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_4 + 184320);
+  float *d_gru1_mul_t16_4 = (float *)(A + 3142144); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_4 + 196608);
+  float *d_gru1_mul_t17_4 = (float *)(A + 3011072); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_4 + 208896);
+  float *d_gru1_mul_t18_4 = (float *)(A + 2880000); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_4 + 221184);
+  float *d_gru1_mul_t19_4 = (float *)(A + 2748928); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_4 + 233472);
+  float *d_gru1_mul_t20_4 = (float *)(A + 2617856); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_4 + 245760);
+  float *d_gru1_mul_t21_4 = (float *)(A + 2486784); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_4 + 258048);
+  float *d_gru1_mul_t22_4 = (float *)(A + 1962496); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_4 + 270336);
+  float *d_gru1_mul_t23_4 = (float *)(A + 323072); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_4 + 282624);
+  float *d_gru1_matmul_weight_ih = (float *)(A + 2028032); /* [1536, 16] */
   char *d_gru1_matmul_weight_ih_scratch = A + 380928; /* 6144 bytes */
-  k81_matmul(d_gru1_mul_concat_stack_4, P + 4096 /* gru1.weight_ih */, d_gru1_matmul_weight_ih, d_gru1_matmul_weight_ih_scratch);
-  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 765440); /* [1536, 16] */
-  float *d_embedding1_addn_stack = (float *)(A + 1995264); /* [24, 64, 16] */
-  k82_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 23552, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 1, d_gru1_matmul_weight_ih, d_embedding1_addn_stack);
-  k83_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih + 1024, d_embedding1_addn_stack + 1024);
-  k84_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih + 2048, d_embedding1_addn_stack + 2048);
-  k85_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih + 3072, d_embedding1_addn_stack + 3072);
-  k86_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih + 4096, d_embedding1_addn_stack + 4096);
-  k87_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih + 5120, d_embedding1_addn_stack + 5120);
-  k88_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih + 6144, d_embedding1_addn_stack + 6144);
-  k89_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih + 7168, d_embedding1_addn_stack + 7168);
-  k90_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih + 8192, d_embedding1_addn_stack + 8192);
-  k91_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih + 9216, d_embedding1_addn_stack + 9216);
-  k92_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih + 10240, d_embedding1_addn_stack + 10240);
-  k93_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih + 11264, d_embedding1_addn_stack + 11264);
-  k94_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih + 12288, d_embedding1_addn_stack + 12288);
-  k95_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih + 13312, d_embedding1_addn_stack + 13312);
-  k96_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih + 14336, d_embedding1_addn_stack + 14336);
-  k97_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih + 15360, d_embedding1_addn_stack + 15360);
-  k98_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih + 16384, d_embedding1_addn_stack + 16384);
-  k99_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih + 17408, d_embedding1_addn_stack + 17408);
-  k100_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih + 18432, d_embedding1_addn_stack + 18432);
-  k101_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih + 19456, d_embedding1_addn_stack + 19456);
-  k102_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih + 20480, d_embedding1_addn_stack + 20480);
-  k103_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih + 21504, d_embedding1_addn_stack + 21504);
-  k104_mul_mul_addn(d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih + 22528, d_embedding1_addn_stack + 22528);
-  k105_mul_addn(d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih + 23552, d_embedding1_addn_stack + 23552);
+  k80_matmul(d_gru1_mul_concat_stack_4, P + 4096 /* gru1.weight_ih */, d_gru1_matmul_weight_ih, d_gru1_matmul_weight_ih_scratch);
+  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 1076736); /* [1536, 16] */
+  float *d_embedding1_addn_stack = (float *)(A + 2421248); /* [24, 64, 16] */
+  k81_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 23552, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 1, d_gru1_matmul_weight_ih, d_embedding1_addn_stack);
+  k82_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih + 1024, d_embedding1_addn_stack + 1024);
+  k83_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih + 2048, d_embedding1_addn_stack + 2048);
+  k84_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih + 3072, d_embedding1_addn_stack + 3072);
+  k85_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih + 4096, d_embedding1_addn_stack + 4096);
+  k86_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih + 5120, d_embedding1_addn_stack + 5120);
+  k87_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih + 6144, d_embedding1_addn_stack + 6144);
+  k88_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih + 7168, d_embedding1_addn_stack + 7168);
+  k89_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih + 8192, d_embedding1_addn_stack + 8192);
+  k90_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih + 9216, d_embedding1_addn_stack + 9216);
+  k91_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih + 10240, d_embedding1_addn_stack + 10240);
+  k92_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih + 11264, d_embedding1_addn_stack + 11264);
+  k93_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih + 12288, d_embedding1_addn_stack + 12288);
+  k94_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih + 13312, d_embedding1_addn_stack + 13312);
+  k95_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih + 14336, d_embedding1_addn_stack + 14336);
+  k96_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih + 15360, d_embedding1_addn_stack + 15360);
+  k97_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih + 16384, d_embedding1_addn_stack + 16384);
+  k98_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih + 17408, d_embedding1_addn_stack + 17408);
+  k99_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih + 18432, d_embedding1_addn_stack + 18432);
+  k100_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih + 19456, d_embedding1_addn_stack + 19456);
+  k101_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih + 20480, d_embedding1_addn_stack + 20480);
+  k102_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih + 21504, d_embedding1_addn_stack + 21504);
+  k103_mul_mul_addn(d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih + 22528, d_embedding1_addn_stack + 22528);
+  k104_mul_addn(d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih + 23552, d_embedding1_addn_stack + 23552);
   int32_t *line8_select_stack = (int32_t *)(A + 374784); /* [24, 64] */
-  float *grad_embedding1_weight = (float *)(A + 355840); /* [256, 16] */
-  k106_scatter_add(line8_select_stack, d_embedding1_addn_stack, grad_embedding1_weight);
+  float *grad_embedding1_weight = (float *)(A + 323072); /* [256, 16] */
+  k105_scatter_add(line8_select_stack, d_embedding1_addn_stack, grad_embedding1_weight);
   float *embedding1_gather_stack = (float *)A; /* [24, 64, 16] */
   float *grad_gru1_weight_ih = (float *)(A + 374784); /* [192, 16] */
-  char *grad_gru1_weight_ih_scratch = A + 4747776; /* 45056 bytes */
-  k107_matmul(d_gru1_mul_concat_stack_4, embedding1_gather_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
-  float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
-  float *grad_gru1_weight_hh = (float *)(A + 4747776); /* [192, 64] */
-  char *grad_gru1_weight_hh_scratch = A + 257536; /* 81920 bytes */
-  k108_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
+  char *grad_gru1_weight_ih_scratch = A + 98304; /* 45056 bytes */
+  k106_matmul(d_gru1_mul_concat_stack_4, embedding1_gather_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
+  float *grad_gru1_weight_hh = (float *)(A + 257536); /* [192, 64] */
+  char *grad_gru1_weight_hh_scratch = A + 1076736; /* 81920 bytes */
+  k107_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
   float *grad_gru1_bias_ih = (float *)(A + 387072); /* [192] */
-  k109_sum_to(d_gru1_mul_concat_stack_4, grad_gru1_bias_ih);
-  float *d_gru1_mul_t0 = (float *)(A + 1389056); /* [64, 64] */
-  k110_mul(d_gru1_mul_concat_stack_4 + 128, gru1_sigmoid_t0_2, d_gru1_mul_t0);
-  float *d_gru1_mul_concat = (float *)(A + 257536); /* [64, 192] */
-  k80_concat(d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_5 = (float *)(A + 3568128); /* [24, 64, 192] */
-  k111_stack(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3, d_gru1_mul_concat, d_gru1_mul_concat_stack_5);
+  k108_sum_to(d_gru1_mul_concat_stack_4, grad_gru1_bias_ih);
+  float *d_gru1_mul_t0 = (float *)(A + 306688); /* [64, 64] */
+  k109_mul(d_gru1_mul_concat_stack_4 + 128, gru1_sigmoid_t0_2, d_gru1_mul_t0);
+  float *d_gru1_mul_concat = (float *)(A + 1076736); /* [64, 192] */
+  k79_concat(d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_mul_t0, d_gru1_mul_concat);
+  float *d_gru1_mul_concat_stack_5 = (float *)(A + 9402880); /* [24, 64, 192] */
+  k110_stack(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3, d_gru1_mul_concat, d_gru1_mul_concat_stack_5);
   float *grad_gru1_bias_hh = (float *)(A + 387840); /* [192] */
-  k109_sum_to(d_gru1_mul_concat_stack_5, grad_gru1_bias_hh);
+  k108_sum_to(d_gru1_mul_concat_stack_5, grad_gru1_bias_hh);
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 4831744); /* [24, 64, 192] */
   float *gru1_addn_stack = (float *)(A + 159232); /* [24, 64, 16] */
-  float *grad_gru1_weight_ih_reverse = (float *)(A + 2093568); /* [192, 16] */
-  char *grad_gru1_weight_ih_reverse_scratch = A + 257536; /* 45056 bytes */
-  k107_matmul(d_gru1_mul_concat_stack_2, gru1_addn_stack, grad_gru1_weight_ih_reverse, grad_gru1_weight_ih_reverse_scratch);
+  float *grad_gru1_weight_ih_reverse = (float *)(A + 306688); /* [192, 16] */
+  char *grad_gru1_weight_ih_reverse_scratch = A + 1076736; /* 45056 bytes */
+  k106_matmul(d_gru1_mul_concat_stack_2, gru1_addn_stack, grad_gru1_weight_ih_reverse, grad_gru1_weight_ih_reverse_scratch);
   float *d_gru1_mul_concat_stack = (float *)(A + 8272384); /* [23, 64, 192] */
   float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
-  float *grad_gru1_weight_hh_reverse = (float *)(A + 1995264); /* [192, 64] */
-  char *grad_gru1_weight_hh_reverse_scratch = A + 1290112; /* 81920 bytes */
-  k108_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, grad_gru1_weight_hh_reverse, grad_gru1_weight_hh_reverse_scratch);
-  float *grad_gru1_bias_ih_reverse = (float *)(A + 4796928); /* [192] */
-  k109_sum_to(d_gru1_mul_concat_stack_2, grad_gru1_bias_ih_reverse);
+  float *grad_gru1_weight_hh_reverse = (float *)(A + 1076736); /* [192, 64] */
+  char *grad_gru1_weight_hh_reverse_scratch = A + 1125888; /* 81920 bytes */
+  k107_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, grad_gru1_weight_hh_reverse, grad_gru1_weight_hh_reverse_scratch);
+  float *grad_gru1_bias_ih_reverse = (float *)(A + 318976); /* [192] */
+  k108_sum_to(d_gru1_mul_concat_stack_2, grad_gru1_bias_ih_reverse);
   float *gru1_sigmoid_t0_4 = (float *)(A + 339456); /* [64, 64] */
-  float *d_gru1_mul_t0_2 = (float *)(A + 2105856); /* [64, 64] */
-  k110_mul(d_gru1_mul_concat_stack_2 + 128, gru1_sigmoid_t0_4, d_gru1_mul_t0_2);
-  float *d_gru1_mul_concat_2 = (float *)(A + 2044416); /* [64, 192] */
-  k80_concat(d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_mul_t0_2, d_gru1_mul_concat_2);
-  float *d_gru1_mul_concat_stack_6 = (float *)(A + 3568128); /* [24, 64, 192] */
-  k111_stack(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack, d_gru1_mul_concat_2, d_gru1_mul_concat_stack_6);
-  float *grad_gru1_bias_hh_reverse = (float *)(A + 4797696); /* [192] */
-  k109_sum_to(d_gru1_mul_concat_stack_6, grad_gru1_bias_hh_reverse);
+  float *d_gru1_mul_t0_2 = (float *)(A + 355840); /* [64, 64] */
+  k109_mul(d_gru1_mul_concat_stack_2 + 128, gru1_sigmoid_t0_4, d_gru1_mul_t0_2);
+  float *d_gru1_mul_concat_2 = (float *)(A + 1125888); /* [64, 192] */
+  k79_concat(d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_mul_t0_2, d_gru1_mul_concat_2);
+  float *d_gru1_mul_concat_stack_6 = (float *)(A + 9402880); /* [24, 64, 192] */
+  k110_stack(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack, d_gru1_mul_concat_2, d_gru1_mul_concat_stack_6);
+  float *grad_gru1_bias_hh_reverse = (float *)(A + 319744); /* [192] */
+  k108_sum_to(d_gru1_mul_concat_stack_6, grad_gru1_bias_hh_reverse);
   float *d_line15_sub = (float *)(A + 372224); /* [64, 5] */
   float *gru1_addn_concat = (float *)(A + 4798976); /* [64, 128] */
-  float *grad_dense1_weight = (float *)(A + 2105856); /* [5, 128] */
-  char *grad_dense1_weight_scratch = A + 2108416; /* 1280 bytes */
-  k112_matmul(d_line15_sub, gru1_addn_concat, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 2108416); /* [5] */
-  k113_sum_to(d_line15_sub, grad_dense1_bias);
-  float *line15_sum_to_2 = (float *)(A + 1289984); /* [] */
-  float *loss_value = (float *)(A + 372224); /* [] */
-  k114_mul_neg(line15_sum_to_2, loss_value);
-  float *line16_sum_to = (float *)(A + 1290048); /* [] */
-  float *metric_accuracy = (float *)(A + 372288); /* [] */
-  k115_mul(line16_sum_to, metric_accuracy);
+  float *grad_dense1_weight = (float *)(A + 320512); /* [5, 128] */
+  char *grad_dense1_weight_scratch = A + 339456; /* 1280 bytes */
+  k111_matmul(d_line15_sub, gru1_addn_concat, grad_dense1_weight, grad_dense1_weight_scratch);
+  float *grad_dense1_bias = (float *)(A + 4126784); /* [5] */
+  k112_sum_to(d_line15_sub, grad_dense1_bias);
+  float *line15_sum_to_2 = (float *)(A + 4126720); /* [] */
+  float *loss_value = (float *)(A + 4126848); /* [] */
+  k113_mul_neg(line15_sum_to_2, loss_value);
+  float *line16_sum_to = (float *)(A + 4127040); /* [] */
+  float *metric_accuracy = (float *)(A + 4126912); /* [] */
+  k114_mul(line16_sum_to, metric_accuracy);
 }
 
 float word_language_grad(const float *params, const word_language_batch *in, float *grads, word_language_outputs *out, word_language_metrics *metrics, void *arena, uint64_t seed) {
@@ -5663,35 +6063,34 @@ float word_language_grad(const float *params, const word_language_batch *in, flo
   word_language_grad_7(P, in, A, seed);
   word_language_grad_8(P, in, A, seed);
   word_language_grad_9(P, in, A, seed);
-  word_language_grad_10(P, in, A, seed);
   float *out_logits = (float *)(A + 373504); /* [64, 5] */
-  float *loss_value = (float *)(A + 372224); /* [] */
-  float *metric_accuracy = (float *)(A + 372288); /* [] */
-  float *grad_embedding1_weight = (float *)(A + 355840); /* [256, 16] */
+  float *loss_value = (float *)(A + 4126848); /* [] */
+  float *metric_accuracy = (float *)(A + 4126912); /* [] */
+  float *grad_embedding1_weight = (float *)(A + 323072); /* [256, 16] */
   float *grad_gru1_weight_ih = (float *)(A + 374784); /* [192, 16] */
-  float *grad_gru1_weight_hh = (float *)(A + 4747776); /* [192, 64] */
+  float *grad_gru1_weight_hh = (float *)(A + 257536); /* [192, 64] */
   float *grad_gru1_bias_ih = (float *)(A + 387072); /* [192] */
   float *grad_gru1_bias_hh = (float *)(A + 387840); /* [192] */
-  float *grad_gru1_weight_ih_reverse = (float *)(A + 2093568); /* [192, 16] */
-  float *grad_gru1_weight_hh_reverse = (float *)(A + 1995264); /* [192, 64] */
-  float *grad_gru1_bias_ih_reverse = (float *)(A + 4796928); /* [192] */
-  float *grad_gru1_bias_hh_reverse = (float *)(A + 4797696); /* [192] */
-  float *grad_dense1_weight = (float *)(A + 2105856); /* [5, 128] */
-  float *grad_dense1_bias = (float *)(A + 2108416); /* [5] */
+  float *grad_gru1_weight_ih_reverse = (float *)(A + 306688); /* [192, 16] */
+  float *grad_gru1_weight_hh_reverse = (float *)(A + 1076736); /* [192, 64] */
+  float *grad_gru1_bias_ih_reverse = (float *)(A + 318976); /* [192] */
+  float *grad_gru1_bias_hh_reverse = (float *)(A + 319744); /* [192] */
+  float *grad_dense1_weight = (float *)(A + 320512); /* [5, 128] */
+  float *grad_dense1_bias = (float *)(A + 4126784); /* [5] */
   if (out) k60_copy(out_logits, out->logits);
-  k116_copy(loss_value, &loss);
-  if (metrics) k116_copy(metric_accuracy, &metrics->accuracy);
-  k117_copy(grad_embedding1_weight, grads + 0);
-  k118_copy(grad_gru1_weight_ih, grads + 4096);
-  k119_copy(grad_gru1_weight_hh, grads + 7168);
-  k120_copy(grad_gru1_bias_ih, grads + 19456);
-  k120_copy(grad_gru1_bias_hh, grads + 19648);
-  k118_copy(grad_gru1_weight_ih_reverse, grads + 19840);
-  k119_copy(grad_gru1_weight_hh_reverse, grads + 22912);
-  k120_copy(grad_gru1_bias_ih_reverse, grads + 35200);
-  k120_copy(grad_gru1_bias_hh_reverse, grads + 35392);
-  k121_copy(grad_dense1_weight, grads + 35584);
-  k122_copy(grad_dense1_bias, grads + 36224);
+  k115_copy(loss_value, &loss);
+  if (metrics) k115_copy(metric_accuracy, &metrics->accuracy);
+  k116_copy(grad_embedding1_weight, grads + 0);
+  k117_copy(grad_gru1_weight_ih, grads + 4096);
+  k118_copy(grad_gru1_weight_hh, grads + 7168);
+  k119_copy(grad_gru1_bias_ih, grads + 19456);
+  k119_copy(grad_gru1_bias_hh, grads + 19648);
+  k117_copy(grad_gru1_weight_ih_reverse, grads + 19840);
+  k118_copy(grad_gru1_weight_hh_reverse, grads + 22912);
+  k119_copy(grad_gru1_bias_ih_reverse, grads + 35200);
+  k119_copy(grad_gru1_bias_hh_reverse, grads + 35392);
+  k120_copy(grad_dense1_weight, grads + 35584);
+  k121_copy(grad_dense1_bias, grads + 36224);
   return loss;
 }
 
@@ -5744,353 +6143,305 @@ static void word_language_train_step_1(float *restrict P, const word_language_ba
   float *gru1_mul_t0 = (float *)(A + 1455872); /* [64, 64] */
   float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
   k61_add_sigmoid_sub(gru1_add_t0 + 64, P + 19712 /* gru1.bias_hh */, gru1_add_t0, P + 19648 /* gru1.bias_hh */, P + 19776 /* gru1.bias_hh */, gru1_add_t0 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_t0, gru1_mul_stack);
-  float *gru1_matmul_weight_hh_t1 = (float *)(A + 1291776); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t1_scratch = A + 105984; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t1, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_add_t1 = (float *)(A + 1849088); /* [64, 192] */
+  float *gru1_add_t1 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 12288, P + 19456 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 1898240); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t1, P + 19648 /* gru1.bias_hh */, gru1_add_t1_2);
-  float *gru1_sum_to_t1 = (float *)(A + 105984); /* [64, 1] */
+  float *gru1_add_t1_2 = (float *)(A + 1849088); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t1_scratch = A + 105984; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t1_2, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1340928); /* [64, 1] */
   k9_sum_to(gru1_one_hot_t0 + 2, gru1_sum_to_t1);
-  float *gru1_sigmoid_t1 = (float *)(A + 1291776); /* [64, 64] */
-  float *gru1_sub_t1 = (float *)(A + 1308160); /* [64, 64] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 1324544); /* [64, 64] */
+  float *gru1_sigmoid_t1 = (float *)(A + 1898240); /* [64, 64] */
+  float *gru1_sub_t1 = (float *)(A + 1914624); /* [64, 64] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 1931008); /* [64, 64] */
   float *gru1_tanh_t1 = (float *)(A + 1947392); /* [64, 64] */
   float *gru1_mul_t1 = (float *)(A + 1963776); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t1 + 64, gru1_add_t1_2 + 64, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 128, gru1_add_t1 + 128, gru1_mul_stack, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_t1, gru1_mul_stack + 4096);
-  float *gru1_matmul_weight_hh_t2 = (float *)(A + 1849088); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t2_scratch = A + 106240; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 4096, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t2, gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_add_t2 = (float *)(A + 1980160); /* [64, 192] */
+  float *gru1_add_t2 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 24576, P + 19456 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)(A + 2029312); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t2, P + 19648 /* gru1.bias_hh */, gru1_add_t2_2);
-  float *gru1_sum_to_t2 = (float *)(A + 1340928); /* [64, 1] */
+  float *gru1_add_t2_2 = (float *)(A + 1980160); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t2_scratch = A + 105984; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 4096, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t2_2, gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_sum_to_t2 = (float *)(A + 105984); /* [64, 1] */
   k11_sum_to(gru1_one_hot_t0 + 3, gru1_sum_to_t2);
-  float *gru1_sigmoid_t2 = (float *)(A + 1849088); /* [64, 64] */
-  float *gru1_sub_t2 = (float *)(A + 1865472); /* [64, 64] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 1881856); /* [64, 64] */
+  float *gru1_sigmoid_t2 = (float *)(A + 2029312); /* [64, 64] */
+  float *gru1_sub_t2 = (float *)(A + 2045696); /* [64, 64] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 2062080); /* [64, 64] */
   float *gru1_tanh_t2 = (float *)(A + 2078464); /* [64, 64] */
   float *gru1_mul_t2 = (float *)(A + 2094848); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t2 + 64, gru1_add_t2_2 + 64, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 128, gru1_add_t2 + 128, gru1_mul_stack + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_t2, gru1_mul_stack + 8192);
-  float *gru1_matmul_weight_hh_t3 = (float *)(A + 1980160); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t3_scratch = A + 106240; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t3, gru1_matmul_weight_hh_t3_scratch);
-  float *gru1_add_t3 = (float *)(A + 2111232); /* [64, 192] */
+  float *gru1_add_t3 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 36864, P + 19456 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 2160384); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t3, P + 19648 /* gru1.bias_hh */, gru1_add_t3_2);
+  float *gru1_add_t3_2 = (float *)(A + 2111232); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t3_scratch = A + 106240; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t3_2, gru1_matmul_weight_hh_t3_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 106240); /* [64, 1] */
   k12_sum_to(gru1_one_hot_t0 + 4, gru1_sum_to_t3);
-  float *gru1_sigmoid_t3 = (float *)(A + 1980160); /* [64, 64] */
-  float *gru1_sub_t3 = (float *)(A + 1996544); /* [64, 64] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 2012928); /* [64, 64] */
+  float *gru1_sigmoid_t3 = (float *)(A + 2160384); /* [64, 64] */
+  float *gru1_sub_t3 = (float *)(A + 2176768); /* [64, 64] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 2193152); /* [64, 64] */
   float *gru1_tanh_t3 = (float *)(A + 2209536); /* [64, 64] */
   float *gru1_mul_t3 = (float *)(A + 2225920); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t3 + 64, gru1_add_t3_2 + 64, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 128, gru1_add_t3 + 128, gru1_mul_stack + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_t3, gru1_mul_stack + 12288);
-  float *gru1_matmul_weight_hh_t4 = (float *)(A + 2111232); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t4_scratch = A + 106496; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 12288, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t4, gru1_matmul_weight_hh_t4_scratch);
-  float *gru1_add_t4 = (float *)(A + 2242304); /* [64, 192] */
+  float *gru1_add_t4 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 49152, P + 19456 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)(A + 2291456); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t4, P + 19648 /* gru1.bias_hh */, gru1_add_t4_2);
+  float *gru1_add_t4_2 = (float *)(A + 2242304); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t4_scratch = A + 106496; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 12288, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t4_2, gru1_matmul_weight_hh_t4_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 106496); /* [64, 1] */
   k13_sum_to(gru1_one_hot_t0 + 5, gru1_sum_to_t4);
-  float *gru1_sigmoid_t4 = (float *)(A + 2111232); /* [64, 64] */
-  float *gru1_sub_t4 = (float *)(A + 2127616); /* [64, 64] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 2144000); /* [64, 64] */
+  float *gru1_sigmoid_t4 = (float *)(A + 2291456); /* [64, 64] */
+  float *gru1_sub_t4 = (float *)(A + 2307840); /* [64, 64] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 2324224); /* [64, 64] */
   float *gru1_tanh_t4 = (float *)(A + 2340608); /* [64, 64] */
   float *gru1_mul_t4 = (float *)(A + 2356992); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t4 + 64, gru1_add_t4_2 + 64, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 128, gru1_add_t4 + 128, gru1_mul_stack + 12288, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_t4, gru1_mul_stack + 16384);
-  float *gru1_matmul_weight_hh_t5 = (float *)(A + 2242304); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t5_scratch = A + 106752; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t5, gru1_matmul_weight_hh_t5_scratch);
-  float *gru1_add_t5 = (float *)(A + 2373376); /* [64, 192] */
+  float *gru1_add_t5 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 61440, P + 19456 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 2422528); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t5, P + 19648 /* gru1.bias_hh */, gru1_add_t5_2);
+  float *gru1_add_t5_2 = (float *)(A + 2373376); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t5_scratch = A + 106752; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t5_2, gru1_matmul_weight_hh_t5_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 106752); /* [64, 1] */
   k14_sum_to(gru1_one_hot_t0 + 6, gru1_sum_to_t5);
-  float *gru1_sigmoid_t5 = (float *)(A + 2242304); /* [64, 64] */
-  float *gru1_sub_t5 = (float *)(A + 2258688); /* [64, 64] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 2275072); /* [64, 64] */
+  float *gru1_sigmoid_t5 = (float *)(A + 2422528); /* [64, 64] */
+  float *gru1_sub_t5 = (float *)(A + 2438912); /* [64, 64] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 2455296); /* [64, 64] */
   float *gru1_tanh_t5 = (float *)(A + 2471680); /* [64, 64] */
   float *gru1_mul_t5 = (float *)(A + 2488064); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t5 + 64, gru1_add_t5_2 + 64, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 128, gru1_add_t5 + 128, gru1_mul_stack + 16384, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_t5, gru1_mul_stack + 20480);
-  float *gru1_matmul_weight_hh_t6 = (float *)(A + 2373376); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t6_scratch = A + 107008; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 20480, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t6, gru1_matmul_weight_hh_t6_scratch);
-  float *gru1_add_t6 = (float *)(A + 2504448); /* [64, 192] */
+  float *gru1_add_t6 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 73728, P + 19456 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)(A + 2553600); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t6, P + 19648 /* gru1.bias_hh */, gru1_add_t6_2);
+  float *gru1_add_t6_2 = (float *)(A + 2504448); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t6_scratch = A + 107008; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 20480, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t6_2, gru1_matmul_weight_hh_t6_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 107008); /* [64, 1] */
   k15_sum_to(gru1_one_hot_t0 + 7, gru1_sum_to_t6);
-  float *gru1_sigmoid_t6 = (float *)(A + 2373376); /* [64, 64] */
-  float *gru1_sub_t6 = (float *)(A + 2389760); /* [64, 64] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 2406144); /* [64, 64] */
+  float *gru1_sigmoid_t6 = (float *)(A + 2553600); /* [64, 64] */
+  float *gru1_sub_t6 = (float *)(A + 2569984); /* [64, 64] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 2586368); /* [64, 64] */
   float *gru1_tanh_t6 = (float *)(A + 2602752); /* [64, 64] */
   float *gru1_mul_t6 = (float *)(A + 2619136); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t6 + 64, gru1_add_t6_2 + 64, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 128, gru1_add_t6 + 128, gru1_mul_stack + 20480, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_t6, gru1_mul_stack + 24576);
-  float *gru1_matmul_weight_hh_t7 = (float *)(A + 2504448); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t7_scratch = A + 107264; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t7, gru1_matmul_weight_hh_t7_scratch);
-  float *gru1_add_t7 = (float *)(A + 2635520); /* [64, 192] */
+  float *gru1_add_t7 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 86016, P + 19456 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 2684672); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t7, P + 19648 /* gru1.bias_hh */, gru1_add_t7_2);
+  float *gru1_add_t7_2 = (float *)(A + 2635520); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t7_scratch = A + 107264; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t7_2, gru1_matmul_weight_hh_t7_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 107264); /* [64, 1] */
   k16_sum_to(gru1_one_hot_t0 + 8, gru1_sum_to_t7);
-  float *gru1_sigmoid_t7 = (float *)(A + 2504448); /* [64, 64] */
-  float *gru1_sub_t7 = (float *)(A + 2520832); /* [64, 64] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 2537216); /* [64, 64] */
+  float *gru1_sigmoid_t7 = (float *)(A + 2684672); /* [64, 64] */
+  float *gru1_sub_t7 = (float *)(A + 2701056); /* [64, 64] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 2717440); /* [64, 64] */
   float *gru1_tanh_t7 = (float *)(A + 2733824); /* [64, 64] */
   float *gru1_mul_t7 = (float *)(A + 2750208); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t7 + 64, gru1_add_t7_2 + 64, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 128, gru1_add_t7 + 128, gru1_mul_stack + 24576, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_t7, gru1_mul_stack + 28672);
-  float *gru1_matmul_weight_hh_t8 = (float *)(A + 2635520); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t8_scratch = A + 107520; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 28672, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t8, gru1_matmul_weight_hh_t8_scratch);
-  float *gru1_add_t8 = (float *)(A + 2766592); /* [64, 192] */
+  float *gru1_add_t8 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 98304, P + 19456 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)(A + 2815744); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t8, P + 19648 /* gru1.bias_hh */, gru1_add_t8_2);
+  float *gru1_add_t8_2 = (float *)(A + 2766592); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t8_scratch = A + 107520; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 28672, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t8_2, gru1_matmul_weight_hh_t8_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 107520); /* [64, 1] */
   k17_sum_to(gru1_one_hot_t0 + 9, gru1_sum_to_t8);
-  float *gru1_sigmoid_t8 = (float *)(A + 2635520); /* [64, 64] */
-  float *gru1_sub_t8 = (float *)(A + 2651904); /* [64, 64] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 2668288); /* [64, 64] */
+  float *gru1_sigmoid_t8 = (float *)(A + 2815744); /* [64, 64] */
+  float *gru1_sub_t8 = (float *)(A + 2832128); /* [64, 64] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 2848512); /* [64, 64] */
   float *gru1_tanh_t8 = (float *)(A + 2864896); /* [64, 64] */
   float *gru1_mul_t8 = (float *)(A + 2881280); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t8 + 64, gru1_add_t8_2 + 64, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 128, gru1_add_t8 + 128, gru1_mul_stack + 28672, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_t8, gru1_mul_stack + 32768);
-  float *gru1_matmul_weight_hh_t9 = (float *)(A + 2766592); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t9_scratch = A + 107776; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t9, gru1_matmul_weight_hh_t9_scratch);
-  float *gru1_add_t9 = (float *)(A + 2897664); /* [64, 192] */
+  float *gru1_add_t9 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 110592, P + 19456 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 2946816); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t9, P + 19648 /* gru1.bias_hh */, gru1_add_t9_2);
+  float *gru1_add_t9_2 = (float *)(A + 2897664); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t9_scratch = A + 107776; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t9_2, gru1_matmul_weight_hh_t9_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 107776); /* [64, 1] */
   k18_sum_to(gru1_one_hot_t0 + 10, gru1_sum_to_t9);
-  float *gru1_sigmoid_t9 = (float *)(A + 2766592); /* [64, 64] */
-  float *gru1_sub_t9 = (float *)(A + 2782976); /* [64, 64] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 2799360); /* [64, 64] */
+  float *gru1_sigmoid_t9 = (float *)(A + 2946816); /* [64, 64] */
+  float *gru1_sub_t9 = (float *)(A + 2963200); /* [64, 64] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 2979584); /* [64, 64] */
   float *gru1_tanh_t9 = (float *)(A + 2995968); /* [64, 64] */
   float *gru1_mul_t9 = (float *)(A + 3012352); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t9 + 64, gru1_add_t9_2 + 64, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 128, gru1_add_t9 + 128, gru1_mul_stack + 32768, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_t9, gru1_mul_stack + 36864);
-  float *gru1_matmul_weight_hh_t10 = (float *)(A + 2897664); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t10_scratch = A + 108032; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 36864, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t10, gru1_matmul_weight_hh_t10_scratch);
-  float *gru1_add_t10 = (float *)(A + 3028736); /* [64, 192] */
+  float *gru1_add_t10 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 122880, P + 19456 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)(A + 3077888); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t10, P + 19648 /* gru1.bias_hh */, gru1_add_t10_2);
+  float *gru1_add_t10_2 = (float *)(A + 3028736); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t10_scratch = A + 108032; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 36864, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t10_2, gru1_matmul_weight_hh_t10_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 108032); /* [64, 1] */
   k19_sum_to(gru1_one_hot_t0 + 11, gru1_sum_to_t10);
-  float *gru1_sigmoid_t10 = (float *)(A + 2897664); /* [64, 64] */
-  float *gru1_sub_t10 = (float *)(A + 2914048); /* [64, 64] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 2930432); /* [64, 64] */
+  float *gru1_sigmoid_t10 = (float *)(A + 3077888); /* [64, 64] */
+  float *gru1_sub_t10 = (float *)(A + 3094272); /* [64, 64] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 3110656); /* [64, 64] */
   float *gru1_tanh_t10 = (float *)(A + 3127040); /* [64, 64] */
   float *gru1_mul_t10 = (float *)(A + 3143424); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t10 + 64, gru1_add_t10_2 + 64, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 128, gru1_add_t10 + 128, gru1_mul_stack + 36864, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_t10, gru1_mul_stack + 40960);
-  float *gru1_matmul_weight_hh_t11 = (float *)(A + 3028736); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t11_scratch = A + 108288; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t11, gru1_matmul_weight_hh_t11_scratch);
-  float *gru1_add_t11 = (float *)(A + 3159808); /* [64, 192] */
+  float *gru1_add_t11 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 135168, P + 19456 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 3208960); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t11, P + 19648 /* gru1.bias_hh */, gru1_add_t11_2);
+  float *gru1_add_t11_2 = (float *)(A + 3159808); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t11_scratch = A + 108288; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t11_2, gru1_matmul_weight_hh_t11_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 108288); /* [64, 1] */
   k20_sum_to(gru1_one_hot_t0 + 12, gru1_sum_to_t11);
-  float *gru1_sigmoid_t11 = (float *)(A + 3028736); /* [64, 64] */
-  float *gru1_sub_t11 = (float *)(A + 3045120); /* [64, 64] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 3061504); /* [64, 64] */
+  float *gru1_sigmoid_t11 = (float *)(A + 3208960); /* [64, 64] */
+  float *gru1_sub_t11 = (float *)(A + 3225344); /* [64, 64] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 3241728); /* [64, 64] */
   float *gru1_tanh_t11 = (float *)(A + 3258112); /* [64, 64] */
   float *gru1_mul_t11 = (float *)(A + 3274496); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t11 + 64, gru1_add_t11_2 + 64, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 128, gru1_add_t11 + 128, gru1_mul_stack + 40960, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_t11, gru1_mul_stack + 45056);
-  float *gru1_matmul_weight_hh_t12 = (float *)(A + 3159808); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t12_scratch = A + 108544; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 45056, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t12, gru1_matmul_weight_hh_t12_scratch);
-  float *gru1_add_t12 = (float *)(A + 3290880); /* [64, 192] */
+  float *gru1_add_t12 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 147456, P + 19456 /* gru1.bias_ih */, gru1_add_t12);
+  float *gru1_add_t12_2 = (float *)(A + 3290880); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t12_scratch = A + 108544; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 45056, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t12_2, gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_sum_to_t12 = (float *)(A + 108544); /* [64, 1] */
+  k21_sum_to(gru1_one_hot_t0 + 13, gru1_sum_to_t12);
+  float *gru1_sigmoid_t12 = (float *)(A + 3340032); /* [64, 64] */
+  float *gru1_sub_t12 = (float *)(A + 3356416); /* [64, 64] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 3372800); /* [64, 64] */
+  float *gru1_tanh_t12 = (float *)(A + 3389184); /* [64, 64] */
+  float *gru1_mul_t12 = (float *)(A + 3405568); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t12 + 64, gru1_add_t12_2 + 64, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 128, gru1_add_t12 + 128, gru1_mul_stack + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_t12, gru1_mul_stack + 49152);
+  float *gru1_add_t13 = (float *)(A + 1291776); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih + 159744, P + 19456 /* gru1.bias_ih */, gru1_add_t13);
+  float *gru1_add_t13_2 = (float *)(A + 3421952); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t13_scratch = A + 108800; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t13_2, gru1_matmul_weight_hh_t13_scratch);
+  float *gru1_sum_to_t13 = (float *)(A + 108800); /* [64, 1] */
+  k22_sum_to(gru1_one_hot_t0 + 14, gru1_sum_to_t13);
+  float *gru1_sigmoid_t13 = (float *)(A + 3471104); /* [64, 64] */
+  float *gru1_sub_t13 = (float *)(A + 3487488); /* [64, 64] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 3503872); /* [64, 64] */
+  float *gru1_tanh_t13 = (float *)(A + 3520256); /* [64, 64] */
+  float *gru1_mul_t13 = (float *)(A + 3536640); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t13 + 64, gru1_add_t13_2 + 64, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 128, gru1_add_t13 + 128, gru1_mul_stack + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_t13, gru1_mul_stack + 53248);
 }
 
 static void word_language_train_step_2(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_matmul_weight_hh_t12 = (float *)(A + 3159808); /* [64, 192] */
-  float *gru1_add_t12_2 = (float *)(A + 3340032); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t12, P + 19648 /* gru1.bias_hh */, gru1_add_t12_2);
-  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sum_to_t12 = (float *)(A + 108544); /* [64, 1] */
-  k21_sum_to(gru1_one_hot_t0 + 13, gru1_sum_to_t12);
-  float *gru1_add_t12 = (float *)(A + 3290880); /* [64, 192] */
-  float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
-  float *gru1_sigmoid_t12 = (float *)(A + 3159808); /* [64, 64] */
-  float *gru1_sub_t12 = (float *)(A + 3176192); /* [64, 64] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 3192576); /* [64, 64] */
-  float *gru1_tanh_t12 = (float *)(A + 3389184); /* [64, 64] */
-  float *gru1_mul_t12 = (float *)(A + 3405568); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t12 + 64, gru1_add_t12_2 + 64, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 128, gru1_add_t12 + 128, gru1_mul_stack + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_t12, gru1_mul_stack + 49152);
-  float *gru1_transpose_weight_hh = (float *)(A + 1341184); /* [64, 192] */
-  float *gru1_matmul_weight_hh_t13 = (float *)(A + 3290880); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t13_scratch = A + 108800; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t13, gru1_matmul_weight_hh_t13_scratch);
   float *gru1_matmul_weight_ih = (float *)(A + 111872); /* [1536, 192] */
-  float *gru1_add_t13 = (float *)(A + 3421952); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 159744, P + 19456 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 3471104); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t13, P + 19648 /* gru1.bias_hh */, gru1_add_t13_2);
-  float *gru1_sum_to_t13 = (float *)(A + 108800); /* [64, 1] */
-  k22_sum_to(gru1_one_hot_t0 + 14, gru1_sum_to_t13);
-  float *gru1_sigmoid_t13 = (float *)(A + 3290880); /* [64, 64] */
-  float *gru1_sub_t13 = (float *)(A + 3307264); /* [64, 64] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 3323648); /* [64, 64] */
-  float *gru1_tanh_t13 = (float *)(A + 3520256); /* [64, 64] */
-  float *gru1_mul_t13 = (float *)(A + 3536640); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t13 + 64, gru1_add_t13_2 + 64, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 128, gru1_add_t13 + 128, gru1_mul_stack + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_t13, gru1_mul_stack + 53248);
-  float *gru1_matmul_weight_hh_t14 = (float *)(A + 3421952); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t14_scratch = A + 109056; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 53248, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t14, gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_add_t14 = (float *)(A + 3553024); /* [64, 192] */
+  float *gru1_add_t14 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 172032, P + 19456 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_add_t14_2 = (float *)(A + 3602176); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t14, P + 19648 /* gru1.bias_hh */, gru1_add_t14_2);
+  float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
+  float *gru1_transpose_weight_hh = (float *)(A + 1341184); /* [64, 192] */
+  float *gru1_add_t14_2 = (float *)(A + 3553024); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t14_scratch = A + 109056; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 53248, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t14_2, gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
   float *gru1_sum_to_t14 = (float *)(A + 109056); /* [64, 1] */
   k23_sum_to(gru1_one_hot_t0 + 15, gru1_sum_to_t14);
-  float *gru1_sigmoid_t14 = (float *)(A + 3421952); /* [64, 64] */
-  float *gru1_sub_t14 = (float *)(A + 3438336); /* [64, 64] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 3454720); /* [64, 64] */
+  float *gru1_sigmoid_t14 = (float *)(A + 3602176); /* [64, 64] */
+  float *gru1_sub_t14 = (float *)(A + 3618560); /* [64, 64] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 3634944); /* [64, 64] */
   float *gru1_tanh_t14 = (float *)(A + 3651328); /* [64, 64] */
   float *gru1_mul_t14 = (float *)(A + 3667712); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t14 + 64, gru1_add_t14_2 + 64, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 128, gru1_add_t14 + 128, gru1_mul_stack + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_t14, gru1_mul_stack + 57344);
-  float *gru1_matmul_weight_hh_t15 = (float *)(A + 3553024); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t15_scratch = A + 109312; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t15, gru1_matmul_weight_hh_t15_scratch);
-  float *gru1_add_t15 = (float *)(A + 3684096); /* [64, 192] */
+  float *gru1_add_t15 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 184320, P + 19456 /* gru1.bias_ih */, gru1_add_t15);
-  float *gru1_add_t15_2 = (float *)(A + 3733248); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t15, P + 19648 /* gru1.bias_hh */, gru1_add_t15_2);
+  float *gru1_add_t15_2 = (float *)(A + 3684096); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t15_scratch = A + 109312; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t15_2, gru1_matmul_weight_hh_t15_scratch);
   float *gru1_sum_to_t15 = (float *)(A + 109312); /* [64, 1] */
   k24_sum_to(gru1_one_hot_t0 + 16, gru1_sum_to_t15);
-  float *gru1_sigmoid_t15 = (float *)(A + 3553024); /* [64, 64] */
-  float *gru1_sub_t15 = (float *)(A + 3569408); /* [64, 64] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 3585792); /* [64, 64] */
+  float *gru1_sigmoid_t15 = (float *)(A + 3733248); /* [64, 64] */
+  float *gru1_sub_t15 = (float *)(A + 3749632); /* [64, 64] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 3766016); /* [64, 64] */
   float *gru1_tanh_t15 = (float *)(A + 3782400); /* [64, 64] */
   float *gru1_mul_t15 = (float *)(A + 3798784); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t15 + 64, gru1_add_t15_2 + 64, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 128, gru1_add_t15 + 128, gru1_mul_stack + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_t15, gru1_mul_stack + 61440);
-  float *gru1_matmul_weight_hh_t16 = (float *)(A + 3684096); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t16_scratch = A + 109568; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 61440, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t16, gru1_matmul_weight_hh_t16_scratch);
-  float *gru1_add_t16 = (float *)(A + 3815168); /* [64, 192] */
+  float *gru1_add_t16 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 196608, P + 19456 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)(A + 3864320); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t16, P + 19648 /* gru1.bias_hh */, gru1_add_t16_2);
+  float *gru1_add_t16_2 = (float *)(A + 3815168); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t16_scratch = A + 109568; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 61440, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t16_2, gru1_matmul_weight_hh_t16_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 109568); /* [64, 1] */
   k25_sum_to(gru1_one_hot_t0 + 17, gru1_sum_to_t16);
-  float *gru1_sigmoid_t16 = (float *)(A + 3684096); /* [64, 64] */
-  float *gru1_sub_t16 = (float *)(A + 3700480); /* [64, 64] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 3716864); /* [64, 64] */
+  float *gru1_sigmoid_t16 = (float *)(A + 3864320); /* [64, 64] */
+  float *gru1_sub_t16 = (float *)(A + 3880704); /* [64, 64] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 3897088); /* [64, 64] */
   float *gru1_tanh_t16 = (float *)(A + 3913472); /* [64, 64] */
   float *gru1_mul_t16 = (float *)(A + 3929856); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t16 + 64, gru1_add_t16_2 + 64, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 128, gru1_add_t16 + 128, gru1_mul_stack + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_t16, gru1_mul_stack + 65536);
-  float *gru1_matmul_weight_hh_t17 = (float *)(A + 3815168); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t17_scratch = A + 109824; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t17, gru1_matmul_weight_hh_t17_scratch);
-  float *gru1_add_t17 = (float *)(A + 3946240); /* [64, 192] */
+  float *gru1_add_t17 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 208896, P + 19456 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 3995392); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t17, P + 19648 /* gru1.bias_hh */, gru1_add_t17_2);
+  float *gru1_add_t17_2 = (float *)(A + 3946240); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t17_scratch = A + 109824; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t17_2, gru1_matmul_weight_hh_t17_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 109824); /* [64, 1] */
   k26_sum_to(gru1_one_hot_t0 + 18, gru1_sum_to_t17);
-  float *gru1_sigmoid_t17 = (float *)(A + 3815168); /* [64, 64] */
-  float *gru1_sub_t17 = (float *)(A + 3831552); /* [64, 64] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 3847936); /* [64, 64] */
+  float *gru1_sigmoid_t17 = (float *)(A + 3995392); /* [64, 64] */
+  float *gru1_sub_t17 = (float *)(A + 4011776); /* [64, 64] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 4028160); /* [64, 64] */
   float *gru1_tanh_t17 = (float *)(A + 4044544); /* [64, 64] */
   float *gru1_mul_t17 = (float *)(A + 4060928); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t17 + 64, gru1_add_t17_2 + 64, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 128, gru1_add_t17 + 128, gru1_mul_stack + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_t17, gru1_mul_stack + 69632);
-  float *gru1_matmul_weight_hh_t18 = (float *)(A + 3946240); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t18_scratch = A + 4077312; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 69632, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t18, gru1_matmul_weight_hh_t18_scratch);
-  float *gru1_add_t18 = (float *)(A + 4079360); /* [64, 192] */
+  float *gru1_add_t18 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 221184, P + 19456 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_add_t18_2 = (float *)(A + 4128512); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t18, P + 19648 /* gru1.bias_hh */, gru1_add_t18_2);
+  float *gru1_add_t18_2 = (float *)(A + 4077312); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t18_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 69632, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t18_2, gru1_matmul_weight_hh_t18_scratch);
   float *gru1_sum_to_t18 = (float *)(A + 110080); /* [64, 1] */
   k27_sum_to(gru1_one_hot_t0 + 19, gru1_sum_to_t18);
-  float *gru1_sigmoid_t18 = (float *)(A + 3946240); /* [64, 64] */
-  float *gru1_sub_t18 = (float *)(A + 3962624); /* [64, 64] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 3979008); /* [64, 64] */
+  float *gru1_sigmoid_t18 = (float *)(A + 4128512); /* [64, 64] */
+  float *gru1_sub_t18 = (float *)(A + 4144896); /* [64, 64] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 4161280); /* [64, 64] */
   float *gru1_tanh_t18 = (float *)(A + 4177664); /* [64, 64] */
   float *gru1_mul_t18 = (float *)(A + 4194048); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t18 + 64, gru1_add_t18_2 + 64, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 128, gru1_add_t18 + 128, gru1_mul_stack + 69632, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_t18, gru1_mul_stack + 73728);
-  float *gru1_matmul_weight_hh_t19 = (float *)(A + 4077312); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t19_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t19, gru1_matmul_weight_hh_t19_scratch);
-  float *gru1_add_t19 = (float *)(A + 4210432); /* [64, 192] */
+  float *gru1_add_t19 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 233472, P + 19456 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 4259584); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t19, P + 19648 /* gru1.bias_hh */, gru1_add_t19_2);
+  float *gru1_add_t19_2 = (float *)(A + 4210432); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t19_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t19_2, gru1_matmul_weight_hh_t19_scratch);
   float *gru1_sum_to_t19 = (float *)(A + 110336); /* [64, 1] */
   k28_sum_to(gru1_one_hot_t0 + 20, gru1_sum_to_t19);
-  float *gru1_sigmoid_t19 = (float *)(A + 4077312); /* [64, 64] */
-  float *gru1_sub_t19 = (float *)(A + 4093696); /* [64, 64] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 4110080); /* [64, 64] */
+  float *gru1_sigmoid_t19 = (float *)(A + 4259584); /* [64, 64] */
+  float *gru1_sub_t19 = (float *)(A + 4275968); /* [64, 64] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 4292352); /* [64, 64] */
   float *gru1_tanh_t19 = (float *)(A + 4308736); /* [64, 64] */
   float *gru1_mul_t19 = (float *)(A + 4325120); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t19 + 64, gru1_add_t19_2 + 64, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 128, gru1_add_t19 + 128, gru1_mul_stack + 73728, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_t19, gru1_mul_stack + 77824);
-  float *gru1_matmul_weight_hh_t20 = (float *)(A + 4210432); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t20_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 77824, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t20, gru1_matmul_weight_hh_t20_scratch);
-  float *gru1_add_t20 = (float *)(A + 4341504); /* [64, 192] */
+  float *gru1_add_t20 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 245760, P + 19456 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)(A + 4390656); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t20, P + 19648 /* gru1.bias_hh */, gru1_add_t20_2);
+  float *gru1_add_t20_2 = (float *)(A + 4341504); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t20_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 77824, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t20_2, gru1_matmul_weight_hh_t20_scratch);
   float *gru1_sum_to_t20 = (float *)(A + 110592); /* [64, 1] */
   k29_sum_to(gru1_one_hot_t0 + 21, gru1_sum_to_t20);
-  float *gru1_sigmoid_t20 = (float *)(A + 4210432); /* [64, 64] */
-  float *gru1_sub_t20 = (float *)(A + 4226816); /* [64, 64] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 4243200); /* [64, 64] */
+  float *gru1_sigmoid_t20 = (float *)(A + 4390656); /* [64, 64] */
+  float *gru1_sub_t20 = (float *)(A + 4407040); /* [64, 64] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 4423424); /* [64, 64] */
   float *gru1_tanh_t20 = (float *)(A + 4439808); /* [64, 64] */
   float *gru1_mul_t20 = (float *)(A + 4456192); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t20 + 64, gru1_add_t20_2 + 64, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 128, gru1_add_t20 + 128, gru1_mul_stack + 77824, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_t20, gru1_mul_stack + 81920);
-  float *gru1_matmul_weight_hh_t21 = (float *)(A + 4341504); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t21_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t21, gru1_matmul_weight_hh_t21_scratch);
-  float *gru1_add_t21 = (float *)(A + 4472576); /* [64, 192] */
+  float *gru1_add_t21 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 258048, P + 19456 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_add_t21_2 = (float *)(A + 4521728); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t21, P + 19648 /* gru1.bias_hh */, gru1_add_t21_2);
+  float *gru1_add_t21_2 = (float *)(A + 4472576); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t21_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t21_2, gru1_matmul_weight_hh_t21_scratch);
   float *gru1_sum_to_t21 = (float *)(A + 110848); /* [64, 1] */
   k30_sum_to(gru1_one_hot_t0 + 22, gru1_sum_to_t21);
-  float *gru1_sigmoid_t21 = (float *)(A + 4341504); /* [64, 64] */
-  float *gru1_sub_t21 = (float *)(A + 4357888); /* [64, 64] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 4374272); /* [64, 64] */
+  float *gru1_sigmoid_t21 = (float *)(A + 4521728); /* [64, 64] */
+  float *gru1_sub_t21 = (float *)(A + 4538112); /* [64, 64] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 4554496); /* [64, 64] */
   float *gru1_tanh_t21 = (float *)(A + 4570880); /* [64, 64] */
   float *gru1_mul_t21 = (float *)(A + 4587264); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t21 + 64, gru1_add_t21_2 + 64, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 128, gru1_add_t21 + 128, gru1_mul_stack + 81920, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_t21, gru1_mul_stack + 86016);
-  float *gru1_matmul_weight_hh_t22 = (float *)(A + 4472576); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t22_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 86016, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t22, gru1_matmul_weight_hh_t22_scratch);
-  float *gru1_add_t22 = (float *)(A + 4603648); /* [64, 192] */
+  float *gru1_add_t22 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 270336, P + 19456 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)(A + 4652800); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t22, P + 19648 /* gru1.bias_hh */, gru1_add_t22_2);
+  float *gru1_add_t22_2 = (float *)(A + 4603648); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t22_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 86016, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t22_2, gru1_matmul_weight_hh_t22_scratch);
   float *gru1_sum_to_t22 = (float *)(A + 111104); /* [64, 1] */
   k31_sum_to(gru1_one_hot_t0 + 23, gru1_sum_to_t22);
-  float *gru1_sigmoid_t22 = (float *)(A + 4472576); /* [64, 64] */
-  float *gru1_sub_t22 = (float *)(A + 4488960); /* [64, 64] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 4505344); /* [64, 64] */
+  float *gru1_sigmoid_t22 = (float *)(A + 4652800); /* [64, 64] */
+  float *gru1_sub_t22 = (float *)(A + 4669184); /* [64, 64] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 4685568); /* [64, 64] */
   float *gru1_tanh_t22 = (float *)(A + 4701952); /* [64, 64] */
   float *gru1_mul_t22 = (float *)(A + 4718336); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t22 + 64, gru1_add_t22_2 + 64, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 128, gru1_add_t22 + 128, gru1_mul_stack + 86016, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_t22, gru1_mul_stack + 90112);
-  float *gru1_matmul_weight_hh_t23 = (float *)(A + 4603648); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t23_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, gru1_matmul_weight_hh_t23, gru1_matmul_weight_hh_t23_scratch);
-  float *gru1_add_t23 = (float *)(A + 1341184); /* [64, 192] */
+  float *gru1_add_t23 = (float *)(A + 1291776); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih + 282624, P + 19456 /* gru1.bias_ih */, gru1_add_t23);
   float *gru1_add_t23_2 = (float *)(A + 111360); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_t23, P + 19648 /* gru1.bias_hh */, gru1_add_t23_2);
+  char *gru1_matmul_weight_hh_t23_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t23_2, gru1_matmul_weight_hh_t23_scratch);
   float *embedding1_gather_stack = (float *)(A + 1280); /* [24, 64, 16] */
   float *gru1_addn_stack = (float *)(A + 160512); /* [24, 64, 16] */
   k32_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 1, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 2, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 3, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 4, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 5, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 6, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 7, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 8, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 9, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 10, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 11, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 12, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 13, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 14, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 15, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 16, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 17, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 18, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 19, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 20, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 21, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 22, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 23, embedding1_gather_stack + 23552, gru1_one_hot_t0 + 24, gru1_addn_stack);
@@ -6117,12 +6468,12 @@ static void word_language_train_step_2(float *restrict P, const word_language_ba
   k53_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 22, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 23, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 24, gru1_addn_stack + 21504);
   k54_mul_mul_addn(embedding1_gather_stack, gru1_one_hot_t0 + 23, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 24, gru1_addn_stack + 22528);
   k55_mul(embedding1_gather_stack, gru1_one_hot_t0 + 24, gru1_addn_stack + 23552);
-  float *gru1_transpose_weight_ih_reverse = (float *)(A + 4603648); /* [16, 192] */
+  float *gru1_transpose_weight_ih_reverse = (float *)(A + 1341184); /* [16, 192] */
   k1_transpose(P + 19840 /* gru1.weight_ih_reverse */, gru1_transpose_weight_ih_reverse);
   float *gru1_matmul_weight_ih_reverse = (float *)(A + 4734720); /* [1536, 192] */
   char *gru1_matmul_weight_ih_reverse_scratch = A + 4126464; /* 512 bytes */
   k2_matmul(gru1_addn_stack, gru1_transpose_weight_ih_reverse, gru1_matmul_weight_ih_reverse, gru1_matmul_weight_ih_reverse_scratch);
-  float *gru1_add_t0_2 = (float *)(A + 4603648); /* [64, 192] */
+  float *gru1_add_t0_2 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t0_2);
   float *gru1_transpose_weight_hh_reverse = (float *)(A + 258816); /* [64, 192] */
   k6_transpose(P + 22912 /* gru1.weight_hh_reverse */, gru1_transpose_weight_hh_reverse);
@@ -6134,340 +6485,292 @@ static void word_language_train_step_2(float *restrict P, const word_language_ba
   float *gru1_mul_t0_2 = (float *)(A + 373504); /* [64, 64] */
   float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
   k61_add_sigmoid_sub(gru1_add_t0_2 + 64, P + 35456 /* gru1.bias_hh_reverse */, gru1_add_t0_2, P + 35392 /* gru1.bias_hh_reverse */, P + 35520 /* gru1.bias_hh_reverse */, gru1_add_t0_2 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_sigmoid_t0_3, gru1_sub_t0_2, gru1_sigmoid_t0_4, gru1_tanh_t0_2, gru1_mul_t0_2, gru1_mul_stack_2);
+  float *gru1_add_t1_3 = (float *)(A + 1341184); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 12288, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t1_3);
+  float *gru1_add_t1_4 = (float *)(A + 766720); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t1_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t1_4, gru1_matmul_weight_hh_reverse_t1_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1340928); /* [64, 1] */
+  float *gru1_sigmoid_t1_3 = (float *)(A + 815872); /* [64, 64] */
+  float *gru1_sub_t1_2 = (float *)(A + 832256); /* [64, 64] */
+  float *gru1_sigmoid_t1_4 = (float *)(A + 848640); /* [64, 64] */
+  float *gru1_tanh_t1_2 = (float *)(A + 865024); /* [64, 64] */
+  float *gru1_mul_t1_2 = (float *)(A + 881408); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t1_3 + 64, gru1_add_t1_4 + 64, gru1_add_t1_3, gru1_add_t1_4, gru1_add_t1_4 + 128, gru1_add_t1_3 + 128, gru1_mul_stack_2, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_sigmoid_t1_4, gru1_tanh_t1_2, gru1_mul_t1_2, gru1_mul_stack_2 + 4096);
+  float *gru1_add_t2_3 = (float *)(A + 1341184); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 24576, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t2_3);
+  float *gru1_add_t2_4 = (float *)(A + 897792); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t2_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 4096, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t2_4, gru1_matmul_weight_hh_reverse_t2_scratch);
+  float *gru1_sum_to_t2 = (float *)(A + 105984); /* [64, 1] */
+  float *gru1_sigmoid_t2_3 = (float *)(A + 946944); /* [64, 64] */
+  float *gru1_sub_t2_2 = (float *)(A + 963328); /* [64, 64] */
+  float *gru1_sigmoid_t2_4 = (float *)(A + 979712); /* [64, 64] */
+  float *gru1_tanh_t2_2 = (float *)(A + 996096); /* [64, 64] */
+  float *gru1_mul_t2_2 = (float *)(A + 1012480); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t2_3 + 64, gru1_add_t2_4 + 64, gru1_add_t2_3, gru1_add_t2_4, gru1_add_t2_4 + 128, gru1_add_t2_3 + 128, gru1_mul_stack_2 + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_sigmoid_t2_4, gru1_tanh_t2_2, gru1_mul_t2_2, gru1_mul_stack_2 + 8192);
+  float *gru1_add_t3_3 = (float *)(A + 1341184); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 36864, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t3_3);
+  float *gru1_add_t3_4 = (float *)(A + 1028864); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t3_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 8192, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t3_4, gru1_matmul_weight_hh_reverse_t3_scratch);
+  float *gru1_sum_to_t3 = (float *)(A + 106240); /* [64, 1] */
+  float *gru1_sigmoid_t3_3 = (float *)(A + 1078016); /* [64, 64] */
+  float *gru1_sub_t3_2 = (float *)(A + 1094400); /* [64, 64] */
+  float *gru1_sigmoid_t3_4 = (float *)(A + 1110784); /* [64, 64] */
+  float *gru1_tanh_t3_2 = (float *)(A + 1127168); /* [64, 64] */
+  float *gru1_mul_t3_2 = (float *)(A + 1143552); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t3_3 + 64, gru1_add_t3_4 + 64, gru1_add_t3_3, gru1_add_t3_4, gru1_add_t3_4 + 128, gru1_add_t3_3 + 128, gru1_mul_stack_2 + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_sigmoid_t3_4, gru1_tanh_t3_2, gru1_mul_t3_2, gru1_mul_stack_2 + 12288);
 }
 
 static void word_language_train_step_3(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
+  float *gru1_matmul_weight_ih_reverse = (float *)(A + 4734720); /* [1536, 192] */
+  float *gru1_add_t4_3 = (float *)(A + 1341184); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 49152, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t4_3);
   float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
   float *gru1_transpose_weight_hh_reverse = (float *)(A + 258816); /* [64, 192] */
-  float *gru1_matmul_weight_hh_reverse_t1 = (float *)(A + 4603648); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t1_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t1, gru1_matmul_weight_hh_reverse_t1_scratch);
-  float *gru1_matmul_weight_ih_reverse = (float *)(A + 4734720); /* [1536, 192] */
-  float *gru1_add_t1_3 = (float *)(A + 766720); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 12288, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t1_3);
-  float *gru1_add_t1_4 = (float *)(A + 815872); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t1, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t1_4);
-  float *gru1_sum_to_t1 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sigmoid_t1_3 = (float *)(A + 4603648); /* [64, 64] */
-  float *gru1_sub_t1_2 = (float *)(A + 4620032); /* [64, 64] */
-  float *gru1_sigmoid_t1_4 = (float *)(A + 4636416); /* [64, 64] */
-  float *gru1_tanh_t1_2 = (float *)(A + 865024); /* [64, 64] */
-  float *gru1_mul_t1_2 = (float *)(A + 881408); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t1_3 + 64, gru1_add_t1_4 + 64, gru1_add_t1_3, gru1_add_t1_4, gru1_add_t1_4 + 128, gru1_add_t1_3 + 128, gru1_mul_stack_2, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_sigmoid_t1_4, gru1_tanh_t1_2, gru1_mul_t1_2, gru1_mul_stack_2 + 4096);
-  float *gru1_matmul_weight_hh_reverse_t2 = (float *)(A + 766720); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t2_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 4096, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t2, gru1_matmul_weight_hh_reverse_t2_scratch);
-  float *gru1_add_t2_3 = (float *)(A + 897792); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 24576, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t2_3);
-  float *gru1_add_t2_4 = (float *)(A + 946944); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t2, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t2_4);
-  float *gru1_sum_to_t2 = (float *)(A + 1340928); /* [64, 1] */
-  float *gru1_sigmoid_t2_3 = (float *)(A + 766720); /* [64, 64] */
-  float *gru1_sub_t2_2 = (float *)(A + 783104); /* [64, 64] */
-  float *gru1_sigmoid_t2_4 = (float *)(A + 799488); /* [64, 64] */
-  float *gru1_tanh_t2_2 = (float *)(A + 996096); /* [64, 64] */
-  float *gru1_mul_t2_2 = (float *)(A + 1012480); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t2_3 + 64, gru1_add_t2_4 + 64, gru1_add_t2_3, gru1_add_t2_4, gru1_add_t2_4 + 128, gru1_add_t2_3 + 128, gru1_mul_stack_2 + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_sigmoid_t2_4, gru1_tanh_t2_2, gru1_mul_t2_2, gru1_mul_stack_2 + 8192);
-  float *gru1_matmul_weight_hh_reverse_t3 = (float *)(A + 897792); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t3_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 8192, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t3, gru1_matmul_weight_hh_reverse_t3_scratch);
-  float *gru1_add_t3_3 = (float *)(A + 1028864); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 36864, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t3_3);
-  float *gru1_add_t3_4 = (float *)(A + 1078016); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t3, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t3_4);
-  float *gru1_sum_to_t3 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_sigmoid_t3_3 = (float *)(A + 897792); /* [64, 64] */
-  float *gru1_sub_t3_2 = (float *)(A + 914176); /* [64, 64] */
-  float *gru1_sigmoid_t3_4 = (float *)(A + 930560); /* [64, 64] */
-  float *gru1_tanh_t3_2 = (float *)(A + 1127168); /* [64, 64] */
-  float *gru1_mul_t3_2 = (float *)(A + 1143552); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t3_3 + 64, gru1_add_t3_4 + 64, gru1_add_t3_3, gru1_add_t3_4, gru1_add_t3_4 + 128, gru1_add_t3_3 + 128, gru1_mul_stack_2 + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_sigmoid_t3_4, gru1_tanh_t3_2, gru1_mul_t3_2, gru1_mul_stack_2 + 12288);
-  float *gru1_matmul_weight_hh_reverse_t4 = (float *)(A + 1028864); /* [64, 192] */
+  float *gru1_add_t4_4 = (float *)(A + 1159936); /* [64, 192] */
   char *gru1_matmul_weight_hh_reverse_t4_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 12288, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t4, gru1_matmul_weight_hh_reverse_t4_scratch);
-  float *gru1_add_t4_3 = (float *)(A + 1159936); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 49152, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t4_3);
-  float *gru1_add_t4_4 = (float *)(A + 1209088); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t4, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t4_4);
+  k8_matmul(gru1_mul_stack_2 + 12288, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t4_4, gru1_matmul_weight_hh_reverse_t4_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_sigmoid_t4_3 = (float *)(A + 1258240); /* [64, 64] */
-  float *gru1_sub_t4_2 = (float *)(A + 1274624); /* [64, 64] */
-  float *gru1_sigmoid_t4_4 = (float *)(A + 1028864); /* [64, 64] */
-  float *gru1_tanh_t4_2 = (float *)(A + 1045248); /* [64, 64] */
-  float *gru1_mul_t4_2 = (float *)(A + 1061632); /* [64, 64] */
+  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
+  float *gru1_sigmoid_t4_3 = (float *)(A + 1209088); /* [64, 64] */
+  float *gru1_sub_t4_2 = (float *)(A + 1225472); /* [64, 64] */
+  float *gru1_sigmoid_t4_4 = (float *)(A + 1241856); /* [64, 64] */
+  float *gru1_tanh_t4_2 = (float *)(A + 1258240); /* [64, 64] */
+  float *gru1_mul_t4_2 = (float *)(A + 1274624); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t4_3 + 64, gru1_add_t4_4 + 64, gru1_add_t4_3, gru1_add_t4_4, gru1_add_t4_4 + 128, gru1_add_t4_3 + 128, gru1_mul_stack_2 + 12288, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_sigmoid_t4_4, gru1_tanh_t4_2, gru1_mul_t4_2, gru1_mul_stack_2 + 16384);
-  float *gru1_matmul_weight_hh_reverse_t5 = (float *)(A + 1159936); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t5_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 16384, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t5, gru1_matmul_weight_hh_reverse_t5_scratch);
-  float *gru1_add_t5_3 = (float *)(A + 5914368); /* [64, 192] */
+  float *gru1_add_t5_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 61440, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t5_3);
-  float *gru1_add_t5_4 = (float *)(A + 5963520); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t5, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t5_4);
+  float *gru1_add_t5_4 = (float *)(A + 5914368); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t5_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 16384, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t5_4, gru1_matmul_weight_hh_reverse_t5_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 106752); /* [64, 1] */
-  float *gru1_sigmoid_t5_3 = (float *)(A + 1159936); /* [64, 64] */
-  float *gru1_sub_t5_2 = (float *)(A + 1176320); /* [64, 64] */
-  float *gru1_sigmoid_t5_4 = (float *)(A + 1192704); /* [64, 64] */
+  float *gru1_sigmoid_t5_3 = (float *)(A + 5963520); /* [64, 64] */
+  float *gru1_sub_t5_2 = (float *)(A + 5979904); /* [64, 64] */
+  float *gru1_sigmoid_t5_4 = (float *)(A + 5996288); /* [64, 64] */
   float *gru1_tanh_t5_2 = (float *)(A + 6012672); /* [64, 64] */
   float *gru1_mul_t5_2 = (float *)(A + 6029056); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t5_3 + 64, gru1_add_t5_4 + 64, gru1_add_t5_3, gru1_add_t5_4, gru1_add_t5_4 + 128, gru1_add_t5_3 + 128, gru1_mul_stack_2 + 16384, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_sigmoid_t5_4, gru1_tanh_t5_2, gru1_mul_t5_2, gru1_mul_stack_2 + 20480);
-  float *gru1_matmul_weight_hh_reverse_t6 = (float *)(A + 5914368); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t6_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 20480, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t6, gru1_matmul_weight_hh_reverse_t6_scratch);
-  float *gru1_add_t6_3 = (float *)(A + 6045440); /* [64, 192] */
+  float *gru1_add_t6_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 73728, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t6_3);
-  float *gru1_add_t6_4 = (float *)(A + 6094592); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t6, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t6_4);
+  float *gru1_add_t6_4 = (float *)(A + 6045440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t6_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 20480, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t6_4, gru1_matmul_weight_hh_reverse_t6_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_sigmoid_t6_3 = (float *)(A + 5914368); /* [64, 64] */
-  float *gru1_sub_t6_2 = (float *)(A + 5930752); /* [64, 64] */
-  float *gru1_sigmoid_t6_4 = (float *)(A + 5947136); /* [64, 64] */
+  float *gru1_sigmoid_t6_3 = (float *)(A + 6094592); /* [64, 64] */
+  float *gru1_sub_t6_2 = (float *)(A + 6110976); /* [64, 64] */
+  float *gru1_sigmoid_t6_4 = (float *)(A + 6127360); /* [64, 64] */
   float *gru1_tanh_t6_2 = (float *)(A + 6143744); /* [64, 64] */
   float *gru1_mul_t6_2 = (float *)(A + 6160128); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t6_3 + 64, gru1_add_t6_4 + 64, gru1_add_t6_3, gru1_add_t6_4, gru1_add_t6_4 + 128, gru1_add_t6_3 + 128, gru1_mul_stack_2 + 20480, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_sigmoid_t6_4, gru1_tanh_t6_2, gru1_mul_t6_2, gru1_mul_stack_2 + 24576);
-  float *gru1_matmul_weight_hh_reverse_t7 = (float *)(A + 6045440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t7_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 24576, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t7, gru1_matmul_weight_hh_reverse_t7_scratch);
-  float *gru1_add_t7_3 = (float *)(A + 6176512); /* [64, 192] */
+  float *gru1_add_t7_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 86016, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t7_3);
-  float *gru1_add_t7_4 = (float *)(A + 6225664); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t7, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t7_4);
+  float *gru1_add_t7_4 = (float *)(A + 6176512); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t7_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 24576, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t7_4, gru1_matmul_weight_hh_reverse_t7_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 107264); /* [64, 1] */
-  float *gru1_sigmoid_t7_3 = (float *)(A + 6045440); /* [64, 64] */
-  float *gru1_sub_t7_2 = (float *)(A + 6061824); /* [64, 64] */
-  float *gru1_sigmoid_t7_4 = (float *)(A + 6078208); /* [64, 64] */
+  float *gru1_sigmoid_t7_3 = (float *)(A + 6225664); /* [64, 64] */
+  float *gru1_sub_t7_2 = (float *)(A + 6242048); /* [64, 64] */
+  float *gru1_sigmoid_t7_4 = (float *)(A + 6258432); /* [64, 64] */
   float *gru1_tanh_t7_2 = (float *)(A + 6274816); /* [64, 64] */
   float *gru1_mul_t7_2 = (float *)(A + 6291200); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t7_3 + 64, gru1_add_t7_4 + 64, gru1_add_t7_3, gru1_add_t7_4, gru1_add_t7_4 + 128, gru1_add_t7_3 + 128, gru1_mul_stack_2 + 24576, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_sigmoid_t7_4, gru1_tanh_t7_2, gru1_mul_t7_2, gru1_mul_stack_2 + 28672);
-  float *gru1_matmul_weight_hh_reverse_t8 = (float *)(A + 6176512); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t8_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 28672, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t8, gru1_matmul_weight_hh_reverse_t8_scratch);
-  float *gru1_add_t8_3 = (float *)(A + 6307584); /* [64, 192] */
+  float *gru1_add_t8_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 98304, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t8_3);
-  float *gru1_add_t8_4 = (float *)(A + 6356736); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t8, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t8_4);
+  float *gru1_add_t8_4 = (float *)(A + 6307584); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t8_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 28672, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t8_4, gru1_matmul_weight_hh_reverse_t8_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_sigmoid_t8_3 = (float *)(A + 6176512); /* [64, 64] */
-  float *gru1_sub_t8_2 = (float *)(A + 6192896); /* [64, 64] */
-  float *gru1_sigmoid_t8_4 = (float *)(A + 6209280); /* [64, 64] */
+  float *gru1_sigmoid_t8_3 = (float *)(A + 6356736); /* [64, 64] */
+  float *gru1_sub_t8_2 = (float *)(A + 6373120); /* [64, 64] */
+  float *gru1_sigmoid_t8_4 = (float *)(A + 6389504); /* [64, 64] */
   float *gru1_tanh_t8_2 = (float *)(A + 6405888); /* [64, 64] */
   float *gru1_mul_t8_2 = (float *)(A + 6422272); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t8_3 + 64, gru1_add_t8_4 + 64, gru1_add_t8_3, gru1_add_t8_4, gru1_add_t8_4 + 128, gru1_add_t8_3 + 128, gru1_mul_stack_2 + 28672, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_sigmoid_t8_4, gru1_tanh_t8_2, gru1_mul_t8_2, gru1_mul_stack_2 + 32768);
-  float *gru1_matmul_weight_hh_reverse_t9 = (float *)(A + 6307584); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t9_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 32768, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t9, gru1_matmul_weight_hh_reverse_t9_scratch);
-  float *gru1_add_t9_3 = (float *)(A + 6438656); /* [64, 192] */
+  float *gru1_add_t9_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 110592, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t9_3);
-  float *gru1_add_t9_4 = (float *)(A + 6487808); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t9, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t9_4);
+  float *gru1_add_t9_4 = (float *)(A + 6438656); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t9_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 32768, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t9_4, gru1_matmul_weight_hh_reverse_t9_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_sigmoid_t9_3 = (float *)(A + 6307584); /* [64, 64] */
-  float *gru1_sub_t9_2 = (float *)(A + 6323968); /* [64, 64] */
-  float *gru1_sigmoid_t9_4 = (float *)(A + 6340352); /* [64, 64] */
+  float *gru1_sigmoid_t9_3 = (float *)(A + 6487808); /* [64, 64] */
+  float *gru1_sub_t9_2 = (float *)(A + 6504192); /* [64, 64] */
+  float *gru1_sigmoid_t9_4 = (float *)(A + 6520576); /* [64, 64] */
   float *gru1_tanh_t9_2 = (float *)(A + 6536960); /* [64, 64] */
   float *gru1_mul_t9_2 = (float *)(A + 6553344); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t9_3 + 64, gru1_add_t9_4 + 64, gru1_add_t9_3, gru1_add_t9_4, gru1_add_t9_4 + 128, gru1_add_t9_3 + 128, gru1_mul_stack_2 + 32768, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_sigmoid_t9_4, gru1_tanh_t9_2, gru1_mul_t9_2, gru1_mul_stack_2 + 36864);
-  float *gru1_matmul_weight_hh_reverse_t10 = (float *)(A + 6438656); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t10_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 36864, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t10, gru1_matmul_weight_hh_reverse_t10_scratch);
-  float *gru1_add_t10_3 = (float *)(A + 6569728); /* [64, 192] */
+  float *gru1_add_t10_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 122880, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t10_3);
-  float *gru1_add_t10_4 = (float *)(A + 6618880); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t10, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t10_4);
+  float *gru1_add_t10_4 = (float *)(A + 6569728); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t10_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 36864, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t10_4, gru1_matmul_weight_hh_reverse_t10_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 108032); /* [64, 1] */
-  float *gru1_sigmoid_t10_3 = (float *)(A + 6438656); /* [64, 64] */
-  float *gru1_sub_t10_2 = (float *)(A + 6455040); /* [64, 64] */
-  float *gru1_sigmoid_t10_4 = (float *)(A + 6471424); /* [64, 64] */
+  float *gru1_sigmoid_t10_3 = (float *)(A + 6618880); /* [64, 64] */
+  float *gru1_sub_t10_2 = (float *)(A + 6635264); /* [64, 64] */
+  float *gru1_sigmoid_t10_4 = (float *)(A + 6651648); /* [64, 64] */
   float *gru1_tanh_t10_2 = (float *)(A + 6668032); /* [64, 64] */
   float *gru1_mul_t10_2 = (float *)(A + 6684416); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t10_3 + 64, gru1_add_t10_4 + 64, gru1_add_t10_3, gru1_add_t10_4, gru1_add_t10_4 + 128, gru1_add_t10_3 + 128, gru1_mul_stack_2 + 36864, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_sigmoid_t10_4, gru1_tanh_t10_2, gru1_mul_t10_2, gru1_mul_stack_2 + 40960);
-  float *gru1_matmul_weight_hh_reverse_t11 = (float *)(A + 6569728); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t11_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 40960, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t11, gru1_matmul_weight_hh_reverse_t11_scratch);
-  float *gru1_add_t11_3 = (float *)(A + 6700800); /* [64, 192] */
+  float *gru1_add_t11_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 135168, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t11_3);
-  float *gru1_add_t11_4 = (float *)(A + 6749952); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t11, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t11_4);
+  float *gru1_add_t11_4 = (float *)(A + 6700800); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t11_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 40960, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t11_4, gru1_matmul_weight_hh_reverse_t11_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_sigmoid_t11_3 = (float *)(A + 6569728); /* [64, 64] */
-  float *gru1_sub_t11_2 = (float *)(A + 6586112); /* [64, 64] */
-  float *gru1_sigmoid_t11_4 = (float *)(A + 6602496); /* [64, 64] */
+  float *gru1_sigmoid_t11_3 = (float *)(A + 6749952); /* [64, 64] */
+  float *gru1_sub_t11_2 = (float *)(A + 6766336); /* [64, 64] */
+  float *gru1_sigmoid_t11_4 = (float *)(A + 6782720); /* [64, 64] */
   float *gru1_tanh_t11_2 = (float *)(A + 6799104); /* [64, 64] */
   float *gru1_mul_t11_2 = (float *)(A + 6815488); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t11_3 + 64, gru1_add_t11_4 + 64, gru1_add_t11_3, gru1_add_t11_4, gru1_add_t11_4 + 128, gru1_add_t11_3 + 128, gru1_mul_stack_2 + 40960, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_sigmoid_t11_4, gru1_tanh_t11_2, gru1_mul_t11_2, gru1_mul_stack_2 + 45056);
-  float *gru1_matmul_weight_hh_reverse_t12 = (float *)(A + 6700800); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t12_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 45056, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t12, gru1_matmul_weight_hh_reverse_t12_scratch);
-  float *gru1_add_t12_3 = (float *)(A + 6831872); /* [64, 192] */
+  float *gru1_add_t12_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 147456, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t12_3);
-  float *gru1_add_t12_4 = (float *)(A + 6881024); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t12, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t12_4);
+  float *gru1_add_t12_4 = (float *)(A + 6831872); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t12_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 45056, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t12_4, gru1_matmul_weight_hh_reverse_t12_scratch);
   float *gru1_sum_to_t12 = (float *)(A + 108544); /* [64, 1] */
-  float *gru1_sigmoid_t12_3 = (float *)(A + 6700800); /* [64, 64] */
-  float *gru1_sub_t12_2 = (float *)(A + 6717184); /* [64, 64] */
-  float *gru1_sigmoid_t12_4 = (float *)(A + 6733568); /* [64, 64] */
+  float *gru1_sigmoid_t12_3 = (float *)(A + 6881024); /* [64, 64] */
+  float *gru1_sub_t12_2 = (float *)(A + 6897408); /* [64, 64] */
+  float *gru1_sigmoid_t12_4 = (float *)(A + 6913792); /* [64, 64] */
   float *gru1_tanh_t12_2 = (float *)(A + 6930176); /* [64, 64] */
   float *gru1_mul_t12_2 = (float *)(A + 6946560); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t12_3 + 64, gru1_add_t12_4 + 64, gru1_add_t12_3, gru1_add_t12_4, gru1_add_t12_4 + 128, gru1_add_t12_3 + 128, gru1_mul_stack_2 + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_sigmoid_t12_4, gru1_tanh_t12_2, gru1_mul_t12_2, gru1_mul_stack_2 + 49152);
-  float *gru1_matmul_weight_hh_reverse_t13 = (float *)(A + 6831872); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t13_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 49152, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t13, gru1_matmul_weight_hh_reverse_t13_scratch);
-  float *gru1_add_t13_3 = (float *)(A + 6962944); /* [64, 192] */
+  float *gru1_add_t13_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 159744, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t13_3);
-  float *gru1_add_t13_4 = (float *)(A + 7012096); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t13, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t13_4);
+  float *gru1_add_t13_4 = (float *)(A + 6962944); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t13_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 49152, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t13_4, gru1_matmul_weight_hh_reverse_t13_scratch);
+  float *gru1_sum_to_t13 = (float *)(A + 108800); /* [64, 1] */
+  float *gru1_sigmoid_t13_3 = (float *)(A + 7012096); /* [64, 64] */
+  float *gru1_sub_t13_2 = (float *)(A + 7028480); /* [64, 64] */
+  float *gru1_sigmoid_t13_4 = (float *)(A + 7044864); /* [64, 64] */
+  float *gru1_tanh_t13_2 = (float *)(A + 7061248); /* [64, 64] */
+  float *gru1_mul_t13_2 = (float *)(A + 7077632); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t13_3 + 64, gru1_add_t13_4 + 64, gru1_add_t13_3, gru1_add_t13_4, gru1_add_t13_4 + 128, gru1_add_t13_3 + 128, gru1_mul_stack_2 + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_sigmoid_t13_4, gru1_tanh_t13_2, gru1_mul_t13_2, gru1_mul_stack_2 + 53248);
+  float *gru1_add_t14_3 = (float *)(A + 1341184); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 172032, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t14_3);
+  float *gru1_add_t14_4 = (float *)(A + 7094016); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t14_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 53248, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t14_4, gru1_matmul_weight_hh_reverse_t14_scratch);
+  float *gru1_sum_to_t14 = (float *)(A + 109056); /* [64, 1] */
+  float *gru1_sigmoid_t14_3 = (float *)(A + 7143168); /* [64, 64] */
+  float *gru1_sub_t14_2 = (float *)(A + 7159552); /* [64, 64] */
+  float *gru1_sigmoid_t14_4 = (float *)(A + 7175936); /* [64, 64] */
+  float *gru1_tanh_t14_2 = (float *)(A + 7192320); /* [64, 64] */
+  float *gru1_mul_t14_2 = (float *)(A + 7208704); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t14_3 + 64, gru1_add_t14_4 + 64, gru1_add_t14_3, gru1_add_t14_4, gru1_add_t14_4 + 128, gru1_add_t14_3 + 128, gru1_mul_stack_2 + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_sigmoid_t14_4, gru1_tanh_t14_2, gru1_mul_t14_2, gru1_mul_stack_2 + 57344);
+  float *gru1_add_t15_3 = (float *)(A + 1341184); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 184320, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t15_3);
+  float *gru1_add_t15_4 = (float *)(A + 7225088); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t15_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 57344, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t15_4, gru1_matmul_weight_hh_reverse_t15_scratch);
+  float *gru1_sum_to_t15 = (float *)(A + 109312); /* [64, 1] */
+  float *gru1_sigmoid_t15_3 = (float *)(A + 7274240); /* [64, 64] */
+  float *gru1_sub_t15_2 = (float *)(A + 7290624); /* [64, 64] */
+  float *gru1_sigmoid_t15_4 = (float *)(A + 7307008); /* [64, 64] */
+  float *gru1_tanh_t15_2 = (float *)(A + 7323392); /* [64, 64] */
+  float *gru1_mul_t15_2 = (float *)(A + 7339776); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t15_3 + 64, gru1_add_t15_4 + 64, gru1_add_t15_3, gru1_add_t15_4, gru1_add_t15_4 + 128, gru1_add_t15_3 + 128, gru1_mul_stack_2 + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_sigmoid_t15_4, gru1_tanh_t15_2, gru1_mul_t15_2, gru1_mul_stack_2 + 61440);
+  float *gru1_add_t16_3 = (float *)(A + 1341184); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 196608, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t16_3);
+  float *gru1_add_t16_4 = (float *)(A + 7356160); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t16_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 61440, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t16_4, gru1_matmul_weight_hh_reverse_t16_scratch);
+  float *gru1_sum_to_t16 = (float *)(A + 109568); /* [64, 1] */
+  float *gru1_sigmoid_t16_3 = (float *)(A + 7405312); /* [64, 64] */
+  float *gru1_sub_t16_2 = (float *)(A + 7421696); /* [64, 64] */
+  float *gru1_sigmoid_t16_4 = (float *)(A + 7438080); /* [64, 64] */
+  float *gru1_tanh_t16_2 = (float *)(A + 7454464); /* [64, 64] */
+  float *gru1_mul_t16_2 = (float *)(A + 7470848); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t16_3 + 64, gru1_add_t16_4 + 64, gru1_add_t16_3, gru1_add_t16_4, gru1_add_t16_4 + 128, gru1_add_t16_3 + 128, gru1_mul_stack_2 + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_sigmoid_t16_4, gru1_tanh_t16_2, gru1_mul_t16_2, gru1_mul_stack_2 + 65536);
+  float *gru1_add_t17_3 = (float *)(A + 1341184); /* [64, 192] */
+  k3_add(gru1_matmul_weight_ih_reverse + 208896, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t17_3);
+  float *gru1_add_t17_4 = (float *)(A + 7487232); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t17_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 65536, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t17_4, gru1_matmul_weight_hh_reverse_t17_scratch);
+  float *gru1_sum_to_t17 = (float *)(A + 109824); /* [64, 1] */
+  float *gru1_sigmoid_t17_3 = (float *)(A + 7536384); /* [64, 64] */
+  float *gru1_sub_t17_2 = (float *)(A + 7552768); /* [64, 64] */
+  float *gru1_sigmoid_t17_4 = (float *)(A + 7569152); /* [64, 64] */
+  float *gru1_tanh_t17_2 = (float *)(A + 7585536); /* [64, 64] */
+  float *gru1_mul_t17_2 = (float *)(A + 7601920); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_t17_3 + 64, gru1_add_t17_4 + 64, gru1_add_t17_3, gru1_add_t17_4, gru1_add_t17_4 + 128, gru1_add_t17_3 + 128, gru1_mul_stack_2 + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_sigmoid_t17_4, gru1_tanh_t17_2, gru1_mul_t17_2, gru1_mul_stack_2 + 69632);
 }
 
 static void word_language_train_step_4(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_add_t13_3 = (float *)(A + 6962944); /* [64, 192] */
-  float *gru1_add_t13_4 = (float *)(A + 7012096); /* [64, 192] */
-  float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
-  float *gru1_sum_to_t13 = (float *)(A + 108800); /* [64, 1] */
-  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sigmoid_t13_3 = (float *)(A + 6831872); /* [64, 64] */
-  float *gru1_sub_t13_2 = (float *)(A + 6848256); /* [64, 64] */
-  float *gru1_sigmoid_t13_4 = (float *)(A + 6864640); /* [64, 64] */
-  float *gru1_tanh_t13_2 = (float *)(A + 7061248); /* [64, 64] */
-  float *gru1_mul_t13_2 = (float *)(A + 7077632); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t13_3 + 64, gru1_add_t13_4 + 64, gru1_add_t13_3, gru1_add_t13_4, gru1_add_t13_4 + 128, gru1_add_t13_3 + 128, gru1_mul_stack_2 + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_sigmoid_t13_4, gru1_tanh_t13_2, gru1_mul_t13_2, gru1_mul_stack_2 + 53248);
-  float *gru1_transpose_weight_hh_reverse = (float *)(A + 258816); /* [64, 192] */
-  float *gru1_matmul_weight_hh_reverse_t14 = (float *)(A + 6962944); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t14_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 53248, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t14, gru1_matmul_weight_hh_reverse_t14_scratch);
   float *gru1_matmul_weight_ih_reverse = (float *)(A + 4734720); /* [1536, 192] */
-  float *gru1_add_t14_3 = (float *)(A + 7094016); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 172032, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t14_3);
-  float *gru1_add_t14_4 = (float *)(A + 7143168); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t14, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t14_4);
-  float *gru1_sum_to_t14 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_sigmoid_t14_3 = (float *)(A + 6962944); /* [64, 64] */
-  float *gru1_sub_t14_2 = (float *)(A + 6979328); /* [64, 64] */
-  float *gru1_sigmoid_t14_4 = (float *)(A + 6995712); /* [64, 64] */
-  float *gru1_tanh_t14_2 = (float *)(A + 7192320); /* [64, 64] */
-  float *gru1_mul_t14_2 = (float *)(A + 7208704); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t14_3 + 64, gru1_add_t14_4 + 64, gru1_add_t14_3, gru1_add_t14_4, gru1_add_t14_4 + 128, gru1_add_t14_3 + 128, gru1_mul_stack_2 + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_sigmoid_t14_4, gru1_tanh_t14_2, gru1_mul_t14_2, gru1_mul_stack_2 + 57344);
-  float *gru1_matmul_weight_hh_reverse_t15 = (float *)(A + 7094016); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t15_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 57344, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t15, gru1_matmul_weight_hh_reverse_t15_scratch);
-  float *gru1_add_t15_3 = (float *)(A + 7225088); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 184320, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t15_3);
-  float *gru1_add_t15_4 = (float *)(A + 7274240); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t15, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t15_4);
-  float *gru1_sum_to_t15 = (float *)(A + 109312); /* [64, 1] */
-  float *gru1_sigmoid_t15_3 = (float *)(A + 7094016); /* [64, 64] */
-  float *gru1_sub_t15_2 = (float *)(A + 7110400); /* [64, 64] */
-  float *gru1_sigmoid_t15_4 = (float *)(A + 7126784); /* [64, 64] */
-  float *gru1_tanh_t15_2 = (float *)(A + 7323392); /* [64, 64] */
-  float *gru1_mul_t15_2 = (float *)(A + 7339776); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t15_3 + 64, gru1_add_t15_4 + 64, gru1_add_t15_3, gru1_add_t15_4, gru1_add_t15_4 + 128, gru1_add_t15_3 + 128, gru1_mul_stack_2 + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_sigmoid_t15_4, gru1_tanh_t15_2, gru1_mul_t15_2, gru1_mul_stack_2 + 61440);
-  float *gru1_matmul_weight_hh_reverse_t16 = (float *)(A + 7225088); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t16_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 61440, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t16, gru1_matmul_weight_hh_reverse_t16_scratch);
-  float *gru1_add_t16_3 = (float *)(A + 7356160); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 196608, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t16_3);
-  float *gru1_add_t16_4 = (float *)(A + 7405312); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t16, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t16_4);
-  float *gru1_sum_to_t16 = (float *)(A + 109568); /* [64, 1] */
-  float *gru1_sigmoid_t16_3 = (float *)(A + 7225088); /* [64, 64] */
-  float *gru1_sub_t16_2 = (float *)(A + 7241472); /* [64, 64] */
-  float *gru1_sigmoid_t16_4 = (float *)(A + 7257856); /* [64, 64] */
-  float *gru1_tanh_t16_2 = (float *)(A + 7454464); /* [64, 64] */
-  float *gru1_mul_t16_2 = (float *)(A + 7470848); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t16_3 + 64, gru1_add_t16_4 + 64, gru1_add_t16_3, gru1_add_t16_4, gru1_add_t16_4 + 128, gru1_add_t16_3 + 128, gru1_mul_stack_2 + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_sigmoid_t16_4, gru1_tanh_t16_2, gru1_mul_t16_2, gru1_mul_stack_2 + 65536);
-  float *gru1_matmul_weight_hh_reverse_t17 = (float *)(A + 7356160); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t17_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 65536, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t17, gru1_matmul_weight_hh_reverse_t17_scratch);
-  float *gru1_add_t17_3 = (float *)(A + 7487232); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 208896, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t17_3);
-  float *gru1_add_t17_4 = (float *)(A + 7536384); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t17, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t17_4);
-  float *gru1_sum_to_t17 = (float *)(A + 109824); /* [64, 1] */
-  float *gru1_sigmoid_t17_3 = (float *)(A + 7356160); /* [64, 64] */
-  float *gru1_sub_t17_2 = (float *)(A + 7372544); /* [64, 64] */
-  float *gru1_sigmoid_t17_4 = (float *)(A + 7388928); /* [64, 64] */
-  float *gru1_tanh_t17_2 = (float *)(A + 7585536); /* [64, 64] */
-  float *gru1_mul_t17_2 = (float *)(A + 7601920); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t17_3 + 64, gru1_add_t17_4 + 64, gru1_add_t17_3, gru1_add_t17_4, gru1_add_t17_4 + 128, gru1_add_t17_3 + 128, gru1_mul_stack_2 + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_sigmoid_t17_4, gru1_tanh_t17_2, gru1_mul_t17_2, gru1_mul_stack_2 + 69632);
-  float *gru1_matmul_weight_hh_reverse_t18 = (float *)(A + 7487232); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t18_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 69632, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t18, gru1_matmul_weight_hh_reverse_t18_scratch);
-  float *gru1_add_t18_3 = (float *)(A + 7618304); /* [64, 192] */
+  float *gru1_add_t18_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 221184, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t18_3);
-  float *gru1_add_t18_4 = (float *)(A + 7667456); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t18, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t18_4);
+  float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
+  float *gru1_transpose_weight_hh_reverse = (float *)(A + 258816); /* [64, 192] */
+  float *gru1_add_t18_4 = (float *)(A + 7618304); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t18_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 69632, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t18_4, gru1_matmul_weight_hh_reverse_t18_scratch);
   float *gru1_sum_to_t18 = (float *)(A + 110080); /* [64, 1] */
-  float *gru1_sigmoid_t18_3 = (float *)(A + 7487232); /* [64, 64] */
-  float *gru1_sub_t18_2 = (float *)(A + 7503616); /* [64, 64] */
-  float *gru1_sigmoid_t18_4 = (float *)(A + 7520000); /* [64, 64] */
+  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
+  float *gru1_sigmoid_t18_3 = (float *)(A + 7667456); /* [64, 64] */
+  float *gru1_sub_t18_2 = (float *)(A + 7683840); /* [64, 64] */
+  float *gru1_sigmoid_t18_4 = (float *)(A + 7700224); /* [64, 64] */
   float *gru1_tanh_t18_2 = (float *)(A + 7716608); /* [64, 64] */
   float *gru1_mul_t18_2 = (float *)(A + 7732992); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t18_3 + 64, gru1_add_t18_4 + 64, gru1_add_t18_3, gru1_add_t18_4, gru1_add_t18_4 + 128, gru1_add_t18_3 + 128, gru1_mul_stack_2 + 69632, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_sigmoid_t18_4, gru1_tanh_t18_2, gru1_mul_t18_2, gru1_mul_stack_2 + 73728);
-  float *gru1_matmul_weight_hh_reverse_t19 = (float *)(A + 7618304); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t19_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 73728, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t19, gru1_matmul_weight_hh_reverse_t19_scratch);
-  float *gru1_add_t19_3 = (float *)(A + 7749376); /* [64, 192] */
+  float *gru1_add_t19_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 233472, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t19_3);
-  float *gru1_add_t19_4 = (float *)(A + 7798528); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t19, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t19_4);
+  float *gru1_add_t19_4 = (float *)(A + 7749376); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t19_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 73728, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t19_4, gru1_matmul_weight_hh_reverse_t19_scratch);
   float *gru1_sum_to_t19 = (float *)(A + 110336); /* [64, 1] */
-  float *gru1_sigmoid_t19_3 = (float *)(A + 7618304); /* [64, 64] */
-  float *gru1_sub_t19_2 = (float *)(A + 7634688); /* [64, 64] */
-  float *gru1_sigmoid_t19_4 = (float *)(A + 7651072); /* [64, 64] */
+  float *gru1_sigmoid_t19_3 = (float *)(A + 7798528); /* [64, 64] */
+  float *gru1_sub_t19_2 = (float *)(A + 7814912); /* [64, 64] */
+  float *gru1_sigmoid_t19_4 = (float *)(A + 7831296); /* [64, 64] */
   float *gru1_tanh_t19_2 = (float *)(A + 7847680); /* [64, 64] */
   float *gru1_mul_t19_2 = (float *)(A + 7864064); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t19_3 + 64, gru1_add_t19_4 + 64, gru1_add_t19_3, gru1_add_t19_4, gru1_add_t19_4 + 128, gru1_add_t19_3 + 128, gru1_mul_stack_2 + 73728, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_sigmoid_t19_4, gru1_tanh_t19_2, gru1_mul_t19_2, gru1_mul_stack_2 + 77824);
-  float *gru1_matmul_weight_hh_reverse_t20 = (float *)(A + 7749376); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t20_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 77824, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t20, gru1_matmul_weight_hh_reverse_t20_scratch);
-  float *gru1_add_t20_3 = (float *)(A + 7880448); /* [64, 192] */
+  float *gru1_add_t20_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 245760, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t20_3);
-  float *gru1_add_t20_4 = (float *)(A + 7929600); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t20, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t20_4);
+  float *gru1_add_t20_4 = (float *)(A + 7880448); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t20_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 77824, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t20_4, gru1_matmul_weight_hh_reverse_t20_scratch);
   float *gru1_sum_to_t20 = (float *)(A + 110592); /* [64, 1] */
-  float *gru1_sigmoid_t20_3 = (float *)(A + 7749376); /* [64, 64] */
-  float *gru1_sub_t20_2 = (float *)(A + 7765760); /* [64, 64] */
-  float *gru1_sigmoid_t20_4 = (float *)(A + 7782144); /* [64, 64] */
+  float *gru1_sigmoid_t20_3 = (float *)(A + 7929600); /* [64, 64] */
+  float *gru1_sub_t20_2 = (float *)(A + 7945984); /* [64, 64] */
+  float *gru1_sigmoid_t20_4 = (float *)(A + 7962368); /* [64, 64] */
   float *gru1_tanh_t20_2 = (float *)(A + 7978752); /* [64, 64] */
   float *gru1_mul_t20_2 = (float *)(A + 7995136); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t20_3 + 64, gru1_add_t20_4 + 64, gru1_add_t20_3, gru1_add_t20_4, gru1_add_t20_4 + 128, gru1_add_t20_3 + 128, gru1_mul_stack_2 + 77824, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_sigmoid_t20_4, gru1_tanh_t20_2, gru1_mul_t20_2, gru1_mul_stack_2 + 81920);
-  float *gru1_matmul_weight_hh_reverse_t21 = (float *)(A + 7880448); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t21_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 81920, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t21, gru1_matmul_weight_hh_reverse_t21_scratch);
-  float *gru1_add_t21_3 = (float *)(A + 8011520); /* [64, 192] */
+  float *gru1_add_t21_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 258048, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t21_3);
-  float *gru1_add_t21_4 = (float *)(A + 8060672); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t21, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t21_4);
+  float *gru1_add_t21_4 = (float *)(A + 8011520); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t21_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 81920, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t21_4, gru1_matmul_weight_hh_reverse_t21_scratch);
   float *gru1_sum_to_t21 = (float *)(A + 110848); /* [64, 1] */
-  float *gru1_sigmoid_t21_3 = (float *)(A + 7880448); /* [64, 64] */
-  float *gru1_sub_t21_2 = (float *)(A + 7896832); /* [64, 64] */
-  float *gru1_sigmoid_t21_4 = (float *)(A + 7913216); /* [64, 64] */
+  float *gru1_sigmoid_t21_3 = (float *)(A + 8060672); /* [64, 64] */
+  float *gru1_sub_t21_2 = (float *)(A + 8077056); /* [64, 64] */
+  float *gru1_sigmoid_t21_4 = (float *)(A + 8093440); /* [64, 64] */
   float *gru1_tanh_t21_2 = (float *)(A + 8109824); /* [64, 64] */
   float *gru1_mul_t21_2 = (float *)(A + 8126208); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t21_3 + 64, gru1_add_t21_4 + 64, gru1_add_t21_3, gru1_add_t21_4, gru1_add_t21_4 + 128, gru1_add_t21_3 + 128, gru1_mul_stack_2 + 81920, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_sigmoid_t21_4, gru1_tanh_t21_2, gru1_mul_t21_2, gru1_mul_stack_2 + 86016);
-  float *gru1_matmul_weight_hh_reverse_t22 = (float *)(A + 8011520); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t22_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 86016, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t22, gru1_matmul_weight_hh_reverse_t22_scratch);
-  float *gru1_add_t22_3 = (float *)(A + 8142592); /* [64, 192] */
+  float *gru1_add_t22_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 270336, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t22_3);
-  float *gru1_add_t22_4 = (float *)(A + 8191744); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t22, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t22_4);
+  float *gru1_add_t22_4 = (float *)(A + 8142592); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t22_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 86016, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t22_4, gru1_matmul_weight_hh_reverse_t22_scratch);
   float *gru1_sum_to_t22 = (float *)(A + 111104); /* [64, 1] */
-  float *gru1_sigmoid_t22_3 = (float *)(A + 8011520); /* [64, 64] */
-  float *gru1_sub_t22_2 = (float *)(A + 8027904); /* [64, 64] */
-  float *gru1_sigmoid_t22_4 = (float *)(A + 8044288); /* [64, 64] */
+  float *gru1_sigmoid_t22_3 = (float *)(A + 8191744); /* [64, 64] */
+  float *gru1_sub_t22_2 = (float *)(A + 8208128); /* [64, 64] */
+  float *gru1_sigmoid_t22_4 = (float *)(A + 8224512); /* [64, 64] */
   float *gru1_tanh_t22_2 = (float *)(A + 8240896); /* [64, 64] */
   float *gru1_mul_t22_2 = (float *)(A + 8257280); /* [64, 64] */
   k62_add_sigmoid_sub(gru1_add_t22_3 + 64, gru1_add_t22_4 + 64, gru1_add_t22_3, gru1_add_t22_4, gru1_add_t22_4 + 128, gru1_add_t22_3 + 128, gru1_mul_stack_2 + 86016, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_sigmoid_t22_4, gru1_tanh_t22_2, gru1_mul_t22_2, gru1_mul_stack_2 + 90112);
-  float *gru1_matmul_weight_hh_reverse_t23 = (float *)(A + 8142592); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t23_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 90112, gru1_transpose_weight_hh_reverse, gru1_matmul_weight_hh_reverse_t23, gru1_matmul_weight_hh_reverse_t23_scratch);
-  float *gru1_add_t23_3 = (float *)(A + 258816); /* [64, 192] */
+  float *gru1_add_t23_3 = (float *)(A + 1341184); /* [64, 192] */
   k3_add(gru1_matmul_weight_ih_reverse + 282624, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t23_3);
   float *gru1_add_t23_4 = (float *)(A + 4734720); /* [64, 192] */
-  k3_add(gru1_matmul_weight_hh_reverse_t23, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t23_4);
-  float *gru1_add_t23 = (float *)(A + 1341184); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t23_scratch = A + 4126464; /* 2048 bytes */
+  k8_matmul(gru1_mul_stack_2 + 90112, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t23_4, gru1_matmul_weight_hh_reverse_t23_scratch);
+  float *gru1_add_t23 = (float *)(A + 1291776); /* [64, 192] */
   float *gru1_add_t23_2 = (float *)(A + 111360); /* [64, 192] */
   float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
   float *gru1_mul_t0 = (float *)(A + 1455872); /* [64, 64] */
@@ -6493,25 +6796,17 @@ static void word_language_train_step_4(float *restrict P, const word_language_ba
   float *gru1_mul_t20 = (float *)(A + 4456192); /* [64, 64] */
   float *gru1_mul_t21 = (float *)(A + 4587264); /* [64, 64] */
   float *gru1_mul_t22 = (float *)(A + 4718336); /* [64, 64] */
-  float *gru1_sigmoid_t23 = (float *)(A + 8142592); /* [64, 64] */
-  float *gru1_sub_t23 = (float *)(A + 8158976); /* [64, 64] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 8175360); /* [64, 64] */
+  float *gru1_sigmoid_t23 = (float *)(A + 258816); /* [64, 64] */
+  float *gru1_sub_t23 = (float *)(A + 275200); /* [64, 64] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 291584); /* [64, 64] */
   float *gru1_tanh_t23 = (float *)(A + 4783872); /* [64, 64] */
   float *gru1_addn_concat = (float *)(A + 4800256); /* [64, 128] */
   k63_add_sigmoid_sub(gru1_add_t23 + 64, gru1_add_t23_2 + 64, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 128, gru1_add_t23 + 128, gru1_mul_stack + 90112, gru1_one_hot_t0 + 24, gru1_mul_t0, gru1_mul_t1, gru1_mul_t2, gru1_mul_t3, gru1_mul_t4, gru1_mul_t5, gru1_mul_t6, gru1_mul_t7, gru1_mul_t8, gru1_mul_t9, gru1_mul_t10, gru1_mul_t11, gru1_mul_t12, gru1_mul_t13, gru1_mul_t14, gru1_mul_t15, gru1_mul_t16, gru1_mul_t17, gru1_mul_t18, gru1_mul_t19, gru1_mul_t20, gru1_mul_t21, gru1_mul_t22, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_addn_concat);
-}
-
-static void word_language_train_step_5(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_add_t23_3 = (float *)(A + 258816); /* [64, 192] */
-  float *gru1_add_t23_4 = (float *)(A + 4734720); /* [64, 192] */
-  float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
-  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
   float *gru1_mul_t0_2 = (float *)(A + 373504); /* [64, 64] */
   float *gru1_mul_t1_2 = (float *)(A + 881408); /* [64, 64] */
   float *gru1_mul_t2_2 = (float *)(A + 1012480); /* [64, 64] */
   float *gru1_mul_t3_2 = (float *)(A + 1143552); /* [64, 64] */
-  float *gru1_mul_t4_2 = (float *)(A + 1061632); /* [64, 64] */
+  float *gru1_mul_t4_2 = (float *)(A + 1274624); /* [64, 64] */
   float *gru1_mul_t5_2 = (float *)(A + 6029056); /* [64, 64] */
   float *gru1_mul_t6_2 = (float *)(A + 6160128); /* [64, 64] */
   float *gru1_mul_t7_2 = (float *)(A + 6291200); /* [64, 64] */
@@ -6525,16 +6820,10 @@ static void word_language_train_step_5(float *restrict P, const word_language_ba
   float *gru1_mul_t15_2 = (float *)(A + 7339776); /* [64, 64] */
   float *gru1_mul_t16_2 = (float *)(A + 7470848); /* [64, 64] */
   float *gru1_mul_t17_2 = (float *)(A + 7601920); /* [64, 64] */
-  float *gru1_mul_t18_2 = (float *)(A + 7732992); /* [64, 64] */
-  float *gru1_mul_t19_2 = (float *)(A + 7864064); /* [64, 64] */
-  float *gru1_mul_t20_2 = (float *)(A + 7995136); /* [64, 64] */
-  float *gru1_mul_t21_2 = (float *)(A + 8126208); /* [64, 64] */
-  float *gru1_mul_t22_2 = (float *)(A + 8257280); /* [64, 64] */
   float *gru1_sigmoid_t23_3 = (float *)(A + 1455872); /* [64, 64] */
   float *gru1_sub_t23_2 = (float *)(A + 1963776); /* [64, 64] */
   float *gru1_sigmoid_t23_4 = (float *)(A + 2094848); /* [64, 64] */
   float *gru1_tanh_t23_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *gru1_addn_concat = (float *)(A + 4800256); /* [64, 128] */
   k63_add_sigmoid_sub(gru1_add_t23_3 + 64, gru1_add_t23_4 + 64, gru1_add_t23_3, gru1_add_t23_4, gru1_add_t23_4 + 128, gru1_add_t23_3 + 128, gru1_mul_stack_2 + 90112, gru1_one_hot_t0 + 24, gru1_mul_t0_2, gru1_mul_t1_2, gru1_mul_t2_2, gru1_mul_t3_2, gru1_mul_t4_2, gru1_mul_t5_2, gru1_mul_t6_2, gru1_mul_t7_2, gru1_mul_t8_2, gru1_mul_t9_2, gru1_mul_t10_2, gru1_mul_t11_2, gru1_mul_t12_2, gru1_mul_t13_2, gru1_mul_t14_2, gru1_mul_t15_2, gru1_mul_t16_2, gru1_mul_t17_2, gru1_mul_t18_2, gru1_mul_t19_2, gru1_mul_t20_2, gru1_mul_t21_2, gru1_mul_t22_2, gru1_sigmoid_t23_3, gru1_sub_t23_2, gru1_sigmoid_t23_4, gru1_tanh_t23_2, gru1_addn_concat + 64);
   float *dense1_transpose_weight = (float *)(A + 373504); /* [128, 5] */
   k57_transpose(P + 35584 /* dense1.weight */, dense1_transpose_weight);
@@ -6548,924 +6837,813 @@ static void word_language_train_step_5(float *restrict P, const word_language_ba
   float *line15_one_hot = (float *)A; /* [64, 5] */
   float *line15_mul = (float *)(A + 374784); /* [64, 5] */
   k66_mul(line15_one_hot, line15_log_softmax, line15_mul);
-  float *line15_sum_to = (float *)(A + 1291008); /* [64, 1] */
+  float *line15_sum_to = (float *)(A + 4127744); /* [64, 1] */
   k67_sum_to(line15_mul, line15_sum_to);
-  float *line15_sum_to_2 = (float *)(A + 1291264); /* [] */
+  float *line15_sum_to_2 = (float *)(A + 4128000); /* [] */
   k68_sum_to(line15_sum_to, line15_sum_to_2);
-  int32_t *line16_argmax = (int32_t *)(A + 1291008); /* [64] */
+  int32_t *line16_argmax = (int32_t *)(A + 4127744); /* [64] */
   k69_argmax(dense1_add, line16_argmax);
-  float *line16_equal = (float *)(A + 4127744); /* [64] */
+  float *line16_equal = (float *)(A + 4128064); /* [64] */
   k70_equal(line16_argmax, in->y, line16_equal);
-  float *line16_sum_to = (float *)(A + 1291328); /* [] */
+  float *line16_sum_to = (float *)(A + 4128320); /* [] */
   k68_sum_to(line16_equal, line16_sum_to);
   int32_t *line8_select_stack = (int32_t *)(A + 373504); /* [24, 64] */
   k71_stack(in->x, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, line8_select_stack);
   float *d_line15_mul = (float *)(A + 379648); /* [64, 5] */
   k72_mul(line15_one_hot, d_line15_mul);
-  float *d_line15_sum_to = (float *)(A + 1291008); /* [64, 1] */
+  float *d_line15_sum_to = (float *)(A + 4127744); /* [64, 1] */
   k67_sum_to(d_line15_mul, d_line15_sum_to);
   float *d_line15_sub = (float *)A; /* [64, 5] */
   k73_exp_mul_sub(line15_log_softmax, d_line15_sum_to, d_line15_mul, d_line15_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 258816); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 1291008; /* 160 bytes */
+  float *d_dense1_matmul_weight = (float *)(A + 1291776); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 4128064; /* 160 bytes */
   k74_matmul(d_line15_sub, P + 35584 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
-  float *d_gru1_mul_t23 = (float *)(A + 291584); /* [64, 64] */
-  float *d_gru1_mul_t23_2 = (float *)(A + 881408); /* [64, 64] */
+  float *d_gru1_mul_t23 = (float *)(A + 881408); /* [64, 64] */
+  float *d_gru1_mul_t23_2 = (float *)(A + 1012480); /* [64, 64] */
   float *d_gru1_mul_concat_stack = (float *)(A + 8273664); /* [23, 64, 192] */
   k75_mul_mul_mul(d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 24, gru1_sigmoid_t23_3, gru1_sub_t23_2, gru1_tanh_t23_2, gru1_add_t23_4 + 128, gru1_sigmoid_t23_4, gru1_mul_stack_2 + 90112, d_gru1_mul_t23, d_gru1_mul_t23_2, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_concat_stack + 270464);
-  float *d_gru1_matmul_weight_hh_reverse_t23 = (float *)(A + 1012480); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t23_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 270336, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t23, d_gru1_matmul_weight_hh_reverse_t23_scratch);
-  float *gru1_sum_to_t22 = (float *)(A + 111104); /* [64, 1] */
-  float *gru1_sigmoid_t22_3 = (float *)(A + 8011520); /* [64, 64] */
-  float *gru1_sub_t22_2 = (float *)(A + 8027904); /* [64, 64] */
-  float *gru1_tanh_t22_2 = (float *)(A + 8240896); /* [64, 64] */
-  float *gru1_add_t22_4 = (float *)(A + 8191744); /* [64, 192] */
-  float *gru1_sigmoid_t22_4 = (float *)(A + 8044288); /* [64, 64] */
-  float *d_gru1_addn_t22 = (float *)(A + 1061632); /* [64, 64] */
-  float *d_gru1_neg_t22 = (float *)(A + 1143552); /* [64, 64] */
+  float *d_gru1_addn_t22 = (float *)(A + 1143552); /* [64, 64] */
+  float *d_gru1_neg_t22 = (float *)(A + 1324544); /* [64, 64] */
   float *d_gru1_mul_t22 = (float *)(A + 1455872); /* [64, 64] */
   float *d_gru1_mul_t22_2 = (float *)(A + 1963776); /* [64, 64] */
-  k77_addn_mul_neg(d_gru1_mul_t23, d_gru1_matmul_weight_hh_reverse_t23, gru1_sum_to_t22, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_tanh_t22_2, gru1_add_t22_4 + 128, gru1_sigmoid_t22_4, gru1_mul_stack_2 + 86016, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, d_gru1_mul_t22_2, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_concat_stack + 258176);
-  float *d_gru1_matmul_weight_hh_reverse_t22 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t22_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 258048, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t22, d_gru1_matmul_weight_hh_reverse_t22_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t23_scratch = A + 379648; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 270336, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_mul_t23, gru1_sum_to_t22, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_tanh_t22_2, gru1_add_t22_4 + 128, gru1_sigmoid_t22_4, gru1_mul_stack_2 + 86016, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, d_gru1_mul_t22_2, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_concat_stack + 258176, d_gru1_matmul_weight_hh_reverse_t23_scratch);
+}
+
+static void word_language_train_step_5(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_gru1_mul_concat_stack = (float *)(A + 8273664); /* [23, 64, 192] */
+  float *d_gru1_addn_t22 = (float *)(A + 1143552); /* [64, 64] */
+  float *d_gru1_neg_t22 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t22 = (float *)(A + 1455872); /* [64, 64] */
   float *gru1_sum_to_t21 = (float *)(A + 110848); /* [64, 1] */
-  float *gru1_sigmoid_t21_3 = (float *)(A + 7880448); /* [64, 64] */
-  float *gru1_sub_t21_2 = (float *)(A + 7896832); /* [64, 64] */
+  float *d_dense1_matmul_weight = (float *)(A + 1291776); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
+  float *gru1_sigmoid_t21_3 = (float *)(A + 8060672); /* [64, 64] */
+  float *gru1_sub_t21_2 = (float *)(A + 8077056); /* [64, 64] */
   float *gru1_tanh_t21_2 = (float *)(A + 8109824); /* [64, 64] */
-  float *gru1_add_t21_4 = (float *)(A + 8060672); /* [64, 192] */
-  float *gru1_sigmoid_t21_4 = (float *)(A + 7913216); /* [64, 64] */
-  float *d_gru1_addn_t21 = (float *)(A + 1012480); /* [64, 64] */
+  float *gru1_add_t21_4 = (float *)(A + 8011520); /* [64, 192] */
+  float *gru1_sigmoid_t21_4 = (float *)(A + 8093440); /* [64, 64] */
+  float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
+  float *d_gru1_addn_t21 = (float *)(A + 881408); /* [64, 64] */
   float *d_gru1_neg_t21 = (float *)(A + 2094848); /* [64, 64] */
   float *d_gru1_mul_t21 = (float *)(A + 2225920); /* [64, 64] */
   float *d_gru1_mul_t21_2 = (float *)(A + 2356992); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, d_gru1_matmul_weight_hh_reverse_t22, gru1_sum_to_t21, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_tanh_t21_2, gru1_add_t21_4 + 128, gru1_sigmoid_t21_4, gru1_mul_stack_2 + 81920, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, d_gru1_mul_t21_2, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_concat_stack + 245888);
-  float *d_gru1_matmul_weight_hh_reverse_t21 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t21_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 245760, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t21, d_gru1_matmul_weight_hh_reverse_t21_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t22_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 258048, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, gru1_sum_to_t21, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_tanh_t21_2, gru1_add_t21_4 + 128, gru1_sigmoid_t21_4, gru1_mul_stack_2 + 81920, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, d_gru1_mul_t21_2, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_concat_stack + 245888, d_gru1_matmul_weight_hh_reverse_t22_scratch);
   float *gru1_sum_to_t20 = (float *)(A + 110592); /* [64, 1] */
-  float *gru1_sigmoid_t20_3 = (float *)(A + 7749376); /* [64, 64] */
-  float *gru1_sub_t20_2 = (float *)(A + 7765760); /* [64, 64] */
+  float *gru1_sigmoid_t20_3 = (float *)(A + 7929600); /* [64, 64] */
+  float *gru1_sub_t20_2 = (float *)(A + 7945984); /* [64, 64] */
   float *gru1_tanh_t20_2 = (float *)(A + 7978752); /* [64, 64] */
-  float *gru1_add_t20_4 = (float *)(A + 7929600); /* [64, 192] */
-  float *gru1_sigmoid_t20_4 = (float *)(A + 7782144); /* [64, 64] */
-  float *d_gru1_addn_t20 = (float *)(A + 1061632); /* [64, 64] */
-  float *d_gru1_neg_t20 = (float *)(A + 1143552); /* [64, 64] */
+  float *gru1_add_t20_4 = (float *)(A + 7880448); /* [64, 192] */
+  float *gru1_sigmoid_t20_4 = (float *)(A + 7962368); /* [64, 64] */
+  float *d_gru1_addn_t20 = (float *)(A + 1143552); /* [64, 64] */
+  float *d_gru1_neg_t20 = (float *)(A + 1324544); /* [64, 64] */
   float *d_gru1_mul_t20 = (float *)(A + 1455872); /* [64, 64] */
   float *d_gru1_mul_t20_2 = (float *)(A + 2488064); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, d_gru1_matmul_weight_hh_reverse_t21, gru1_sum_to_t20, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_tanh_t20_2, gru1_add_t20_4 + 128, gru1_sigmoid_t20_4, gru1_mul_stack_2 + 77824, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, d_gru1_mul_t20_2, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_concat_stack + 233600);
-  float *d_gru1_matmul_weight_hh_reverse_t20 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t20_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 233472, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t20, d_gru1_matmul_weight_hh_reverse_t20_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t21_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 245760, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, gru1_sum_to_t20, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_tanh_t20_2, gru1_add_t20_4 + 128, gru1_sigmoid_t20_4, gru1_mul_stack_2 + 77824, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, d_gru1_mul_t20_2, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_concat_stack + 233600, d_gru1_matmul_weight_hh_reverse_t21_scratch);
   float *gru1_sum_to_t19 = (float *)(A + 110336); /* [64, 1] */
-  float *gru1_sigmoid_t19_3 = (float *)(A + 7618304); /* [64, 64] */
-  float *gru1_sub_t19_2 = (float *)(A + 7634688); /* [64, 64] */
+  float *gru1_sigmoid_t19_3 = (float *)(A + 7798528); /* [64, 64] */
+  float *gru1_sub_t19_2 = (float *)(A + 7814912); /* [64, 64] */
   float *gru1_tanh_t19_2 = (float *)(A + 7847680); /* [64, 64] */
-  float *gru1_add_t19_4 = (float *)(A + 7798528); /* [64, 192] */
-  float *gru1_sigmoid_t19_4 = (float *)(A + 7651072); /* [64, 64] */
-  float *d_gru1_addn_t19 = (float *)(A + 1012480); /* [64, 64] */
+  float *gru1_add_t19_4 = (float *)(A + 7749376); /* [64, 192] */
+  float *gru1_sigmoid_t19_4 = (float *)(A + 7831296); /* [64, 64] */
+  float *d_gru1_addn_t19 = (float *)(A + 881408); /* [64, 64] */
   float *d_gru1_neg_t19 = (float *)(A + 2094848); /* [64, 64] */
   float *d_gru1_mul_t19 = (float *)(A + 2225920); /* [64, 64] */
   float *d_gru1_mul_t19_2 = (float *)(A + 2619136); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, d_gru1_matmul_weight_hh_reverse_t20, gru1_sum_to_t19, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_tanh_t19_2, gru1_add_t19_4 + 128, gru1_sigmoid_t19_4, gru1_mul_stack_2 + 73728, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, d_gru1_mul_t19_2, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_concat_stack + 221312);
-  float *d_gru1_matmul_weight_hh_reverse_t19 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t19_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 221184, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t19, d_gru1_matmul_weight_hh_reverse_t19_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t20_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 233472, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, gru1_sum_to_t19, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_tanh_t19_2, gru1_add_t19_4 + 128, gru1_sigmoid_t19_4, gru1_mul_stack_2 + 73728, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, d_gru1_mul_t19_2, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_concat_stack + 221312, d_gru1_matmul_weight_hh_reverse_t20_scratch);
   float *gru1_sum_to_t18 = (float *)(A + 110080); /* [64, 1] */
-  float *gru1_sigmoid_t18_3 = (float *)(A + 7487232); /* [64, 64] */
-  float *gru1_sub_t18_2 = (float *)(A + 7503616); /* [64, 64] */
+  float *gru1_sigmoid_t18_3 = (float *)(A + 7667456); /* [64, 64] */
+  float *gru1_sub_t18_2 = (float *)(A + 7683840); /* [64, 64] */
   float *gru1_tanh_t18_2 = (float *)(A + 7716608); /* [64, 64] */
-  float *gru1_add_t18_4 = (float *)(A + 7667456); /* [64, 192] */
-  float *gru1_sigmoid_t18_4 = (float *)(A + 7520000); /* [64, 64] */
-  float *d_gru1_addn_t18 = (float *)(A + 1061632); /* [64, 64] */
-  float *d_gru1_neg_t18 = (float *)(A + 1143552); /* [64, 64] */
+  float *gru1_add_t18_4 = (float *)(A + 7618304); /* [64, 192] */
+  float *gru1_sigmoid_t18_4 = (float *)(A + 7700224); /* [64, 64] */
+  float *d_gru1_addn_t18 = (float *)(A + 1143552); /* [64, 64] */
+  float *d_gru1_neg_t18 = (float *)(A + 1324544); /* [64, 64] */
   float *d_gru1_mul_t18 = (float *)(A + 1455872); /* [64, 64] */
   float *d_gru1_mul_t18_2 = (float *)(A + 2750208); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, d_gru1_matmul_weight_hh_reverse_t19, gru1_sum_to_t18, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_tanh_t18_2, gru1_add_t18_4 + 128, gru1_sigmoid_t18_4, gru1_mul_stack_2 + 69632, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, d_gru1_mul_t18_2, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_concat_stack + 209024);
-  float *d_gru1_matmul_weight_hh_reverse_t18 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t18_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 208896, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t18, d_gru1_matmul_weight_hh_reverse_t18_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t19_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 221184, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, gru1_sum_to_t18, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_tanh_t18_2, gru1_add_t18_4 + 128, gru1_sigmoid_t18_4, gru1_mul_stack_2 + 69632, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, d_gru1_mul_t18_2, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_concat_stack + 209024, d_gru1_matmul_weight_hh_reverse_t19_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 109824); /* [64, 1] */
-  float *gru1_sigmoid_t17_3 = (float *)(A + 7356160); /* [64, 64] */
-  float *gru1_sub_t17_2 = (float *)(A + 7372544); /* [64, 64] */
+  float *gru1_sigmoid_t17_3 = (float *)(A + 7536384); /* [64, 64] */
+  float *gru1_sub_t17_2 = (float *)(A + 7552768); /* [64, 64] */
   float *gru1_tanh_t17_2 = (float *)(A + 7585536); /* [64, 64] */
-  float *gru1_add_t17_4 = (float *)(A + 7536384); /* [64, 192] */
-  float *gru1_sigmoid_t17_4 = (float *)(A + 7388928); /* [64, 64] */
-  float *d_gru1_addn_t17 = (float *)(A + 1012480); /* [64, 64] */
+  float *gru1_add_t17_4 = (float *)(A + 7487232); /* [64, 192] */
+  float *gru1_sigmoid_t17_4 = (float *)(A + 7569152); /* [64, 64] */
+  float *d_gru1_addn_t17 = (float *)(A + 881408); /* [64, 64] */
   float *d_gru1_neg_t17 = (float *)(A + 2094848); /* [64, 64] */
   float *d_gru1_mul_t17 = (float *)(A + 2225920); /* [64, 64] */
   float *d_gru1_mul_t17_2 = (float *)(A + 2881280); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, d_gru1_matmul_weight_hh_reverse_t18, gru1_sum_to_t17, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_tanh_t17_2, gru1_add_t17_4 + 128, gru1_sigmoid_t17_4, gru1_mul_stack_2 + 65536, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, d_gru1_mul_t17_2, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_concat_stack + 196736);
-  float *d_gru1_matmul_weight_hh_reverse_t17 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t17_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 196608, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t17, d_gru1_matmul_weight_hh_reverse_t17_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t18_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 208896, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, gru1_sum_to_t17, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_tanh_t17_2, gru1_add_t17_4 + 128, gru1_sigmoid_t17_4, gru1_mul_stack_2 + 65536, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, d_gru1_mul_t17_2, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_concat_stack + 196736, d_gru1_matmul_weight_hh_reverse_t18_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 109568); /* [64, 1] */
-  float *gru1_sigmoid_t16_3 = (float *)(A + 7225088); /* [64, 64] */
-  float *gru1_sub_t16_2 = (float *)(A + 7241472); /* [64, 64] */
+  float *gru1_sigmoid_t16_3 = (float *)(A + 7405312); /* [64, 64] */
+  float *gru1_sub_t16_2 = (float *)(A + 7421696); /* [64, 64] */
   float *gru1_tanh_t16_2 = (float *)(A + 7454464); /* [64, 64] */
-  float *gru1_add_t16_4 = (float *)(A + 7405312); /* [64, 192] */
-  float *gru1_sigmoid_t16_4 = (float *)(A + 7257856); /* [64, 64] */
-  float *d_gru1_addn_t16 = (float *)(A + 1061632); /* [64, 64] */
-  float *d_gru1_neg_t16 = (float *)(A + 1143552); /* [64, 64] */
+  float *gru1_add_t16_4 = (float *)(A + 7356160); /* [64, 192] */
+  float *gru1_sigmoid_t16_4 = (float *)(A + 7438080); /* [64, 64] */
+  float *d_gru1_addn_t16 = (float *)(A + 1143552); /* [64, 64] */
+  float *d_gru1_neg_t16 = (float *)(A + 1324544); /* [64, 64] */
   float *d_gru1_mul_t16 = (float *)(A + 1455872); /* [64, 64] */
   float *d_gru1_mul_t16_2 = (float *)(A + 3012352); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, d_gru1_matmul_weight_hh_reverse_t17, gru1_sum_to_t16, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_tanh_t16_2, gru1_add_t16_4 + 128, gru1_sigmoid_t16_4, gru1_mul_stack_2 + 61440, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, d_gru1_mul_t16_2, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_concat_stack + 184448);
+  char *d_gru1_matmul_weight_hh_reverse_t17_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 196608, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, gru1_sum_to_t16, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_tanh_t16_2, gru1_add_t16_4 + 128, gru1_sigmoid_t16_4, gru1_mul_stack_2 + 61440, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, d_gru1_mul_t16_2, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_concat_stack + 184448, d_gru1_matmul_weight_hh_reverse_t17_scratch);
+  float *gru1_sum_to_t15 = (float *)(A + 109312); /* [64, 1] */
+  float *gru1_sigmoid_t15_3 = (float *)(A + 7274240); /* [64, 64] */
+  float *gru1_sub_t15_2 = (float *)(A + 7290624); /* [64, 64] */
+  float *gru1_tanh_t15_2 = (float *)(A + 7323392); /* [64, 64] */
+  float *gru1_add_t15_4 = (float *)(A + 7225088); /* [64, 192] */
+  float *gru1_sigmoid_t15_4 = (float *)(A + 7307008); /* [64, 64] */
+  float *d_gru1_addn_t15 = (float *)(A + 881408); /* [64, 64] */
+  float *d_gru1_neg_t15 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_mul_t15 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t15_2 = (float *)(A + 3143424); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t16_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 184320, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, gru1_sum_to_t15, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_tanh_t15_2, gru1_add_t15_4 + 128, gru1_sigmoid_t15_4, gru1_mul_stack_2 + 57344, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, d_gru1_mul_t15_2, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_concat_stack + 172160, d_gru1_matmul_weight_hh_reverse_t16_scratch);
+  float *gru1_sum_to_t14 = (float *)(A + 109056); /* [64, 1] */
+  float *gru1_sigmoid_t14_3 = (float *)(A + 7143168); /* [64, 64] */
+  float *gru1_sub_t14_2 = (float *)(A + 7159552); /* [64, 64] */
+  float *gru1_tanh_t14_2 = (float *)(A + 7192320); /* [64, 64] */
+  float *gru1_add_t14_4 = (float *)(A + 7094016); /* [64, 192] */
+  float *gru1_sigmoid_t14_4 = (float *)(A + 7175936); /* [64, 64] */
+  float *d_gru1_addn_t14 = (float *)(A + 1143552); /* [64, 64] */
+  float *d_gru1_neg_t14 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t14 = (float *)(A + 1455872); /* [64, 64] */
+  float *d_gru1_mul_t14_2 = (float *)(A + 3274496); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t15_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 172032, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, gru1_sum_to_t14, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_tanh_t14_2, gru1_add_t14_4 + 128, gru1_sigmoid_t14_4, gru1_mul_stack_2 + 53248, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, d_gru1_mul_t14_2, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_concat_stack + 159872, d_gru1_matmul_weight_hh_reverse_t15_scratch);
+  float *gru1_sum_to_t13 = (float *)(A + 108800); /* [64, 1] */
+  float *gru1_sigmoid_t13_3 = (float *)(A + 7012096); /* [64, 64] */
+  float *gru1_sub_t13_2 = (float *)(A + 7028480); /* [64, 64] */
+  float *gru1_tanh_t13_2 = (float *)(A + 7061248); /* [64, 64] */
+  float *gru1_add_t13_4 = (float *)(A + 6962944); /* [64, 192] */
+  float *gru1_sigmoid_t13_4 = (float *)(A + 7044864); /* [64, 64] */
+  float *d_gru1_addn_t13 = (float *)(A + 881408); /* [64, 64] */
+  float *d_gru1_neg_t13 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_mul_t13 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t13_2 = (float *)(A + 3405568); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t14_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 159744, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, gru1_sum_to_t13, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_tanh_t13_2, gru1_add_t13_4 + 128, gru1_sigmoid_t13_4, gru1_mul_stack_2 + 49152, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, d_gru1_mul_t13_2, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_concat_stack + 147584, d_gru1_matmul_weight_hh_reverse_t14_scratch);
+  float *gru1_sum_to_t12 = (float *)(A + 108544); /* [64, 1] */
+  float *gru1_sigmoid_t12_3 = (float *)(A + 6881024); /* [64, 64] */
+  float *gru1_sub_t12_2 = (float *)(A + 6897408); /* [64, 64] */
+  float *gru1_tanh_t12_2 = (float *)(A + 6930176); /* [64, 64] */
+  float *gru1_add_t12_4 = (float *)(A + 6831872); /* [64, 192] */
+  float *gru1_sigmoid_t12_4 = (float *)(A + 6913792); /* [64, 64] */
+  float *d_gru1_addn_t12 = (float *)(A + 1143552); /* [64, 64] */
+  float *d_gru1_neg_t12 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t12 = (float *)(A + 1455872); /* [64, 64] */
+  float *d_gru1_mul_t12_2 = (float *)(A + 3536640); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t13_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 147456, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, gru1_sum_to_t12, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_tanh_t12_2, gru1_add_t12_4 + 128, gru1_sigmoid_t12_4, gru1_mul_stack_2 + 45056, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, d_gru1_mul_t12_2, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_concat_stack + 135296, d_gru1_matmul_weight_hh_reverse_t13_scratch);
+  float *gru1_sum_to_t11 = (float *)(A + 108288); /* [64, 1] */
+  float *gru1_sigmoid_t11_3 = (float *)(A + 6749952); /* [64, 64] */
+  float *gru1_sub_t11_2 = (float *)(A + 6766336); /* [64, 64] */
+  float *gru1_tanh_t11_2 = (float *)(A + 6799104); /* [64, 64] */
+  float *gru1_add_t11_4 = (float *)(A + 6700800); /* [64, 192] */
+  float *gru1_sigmoid_t11_4 = (float *)(A + 6782720); /* [64, 64] */
+  float *d_gru1_addn_t11 = (float *)(A + 881408); /* [64, 64] */
+  float *d_gru1_neg_t11 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_mul_t11 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t11_2 = (float *)(A + 3667712); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t12_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 135168, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, gru1_sum_to_t11, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_tanh_t11_2, gru1_add_t11_4 + 128, gru1_sigmoid_t11_4, gru1_mul_stack_2 + 40960, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, d_gru1_mul_t11_2, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_concat_stack + 123008, d_gru1_matmul_weight_hh_reverse_t12_scratch);
 }
 
 static void word_language_train_step_6(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_gru1_mul_concat_stack = (float *)(A + 8273664); /* [23, 64, 192] */
-  float *d_gru1_matmul_weight_hh_reverse_t16 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t16_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 184320, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t16, d_gru1_matmul_weight_hh_reverse_t16_scratch);
-  float *d_gru1_addn_t16 = (float *)(A + 1061632); /* [64, 64] */
-  float *d_gru1_neg_t16 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_mul_t16 = (float *)(A + 1455872); /* [64, 64] */
-  float *gru1_sum_to_t15 = (float *)(A + 109312); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 258816); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sigmoid_t15_3 = (float *)(A + 7094016); /* [64, 64] */
-  float *gru1_sub_t15_2 = (float *)(A + 7110400); /* [64, 64] */
-  float *gru1_tanh_t15_2 = (float *)(A + 7323392); /* [64, 64] */
-  float *gru1_add_t15_4 = (float *)(A + 7274240); /* [64, 192] */
-  float *gru1_sigmoid_t15_4 = (float *)(A + 7126784); /* [64, 64] */
-  float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
-  float *d_gru1_addn_t15 = (float *)(A + 1012480); /* [64, 64] */
-  float *d_gru1_neg_t15 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t15 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t15_2 = (float *)(A + 3143424); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, d_gru1_matmul_weight_hh_reverse_t16, gru1_sum_to_t15, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_tanh_t15_2, gru1_add_t15_4 + 128, gru1_sigmoid_t15_4, gru1_mul_stack_2 + 57344, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, d_gru1_mul_t15_2, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_concat_stack + 172160);
-  float *d_gru1_matmul_weight_hh_reverse_t15 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t15_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 172032, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t15, d_gru1_matmul_weight_hh_reverse_t15_scratch);
-  float *gru1_sum_to_t14 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_sigmoid_t14_3 = (float *)(A + 6962944); /* [64, 64] */
-  float *gru1_sub_t14_2 = (float *)(A + 6979328); /* [64, 64] */
-  float *gru1_tanh_t14_2 = (float *)(A + 7192320); /* [64, 64] */
-  float *gru1_add_t14_4 = (float *)(A + 7143168); /* [64, 192] */
-  float *gru1_sigmoid_t14_4 = (float *)(A + 6995712); /* [64, 64] */
-  float *d_gru1_addn_t14 = (float *)(A + 1061632); /* [64, 64] */
-  float *d_gru1_neg_t14 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_mul_t14 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t14_2 = (float *)(A + 3274496); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, d_gru1_matmul_weight_hh_reverse_t15, gru1_sum_to_t14, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_tanh_t14_2, gru1_add_t14_4 + 128, gru1_sigmoid_t14_4, gru1_mul_stack_2 + 53248, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, d_gru1_mul_t14_2, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_concat_stack + 159872);
-  float *d_gru1_matmul_weight_hh_reverse_t14 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t14_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 159744, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t14, d_gru1_matmul_weight_hh_reverse_t14_scratch);
-  float *gru1_sum_to_t13 = (float *)(A + 108800); /* [64, 1] */
-  float *gru1_sigmoid_t13_3 = (float *)(A + 6831872); /* [64, 64] */
-  float *gru1_sub_t13_2 = (float *)(A + 6848256); /* [64, 64] */
-  float *gru1_tanh_t13_2 = (float *)(A + 7061248); /* [64, 64] */
-  float *gru1_add_t13_4 = (float *)(A + 7012096); /* [64, 192] */
-  float *gru1_sigmoid_t13_4 = (float *)(A + 6864640); /* [64, 64] */
-  float *d_gru1_addn_t13 = (float *)(A + 1012480); /* [64, 64] */
-  float *d_gru1_neg_t13 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t13 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t13_2 = (float *)(A + 3405568); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, d_gru1_matmul_weight_hh_reverse_t14, gru1_sum_to_t13, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_tanh_t13_2, gru1_add_t13_4 + 128, gru1_sigmoid_t13_4, gru1_mul_stack_2 + 49152, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, d_gru1_mul_t13_2, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_concat_stack + 147584);
-  float *d_gru1_matmul_weight_hh_reverse_t13 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t13_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 147456, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t13, d_gru1_matmul_weight_hh_reverse_t13_scratch);
-  float *gru1_sum_to_t12 = (float *)(A + 108544); /* [64, 1] */
-  float *gru1_sigmoid_t12_3 = (float *)(A + 6700800); /* [64, 64] */
-  float *gru1_sub_t12_2 = (float *)(A + 6717184); /* [64, 64] */
-  float *gru1_tanh_t12_2 = (float *)(A + 6930176); /* [64, 64] */
-  float *gru1_add_t12_4 = (float *)(A + 6881024); /* [64, 192] */
-  float *gru1_sigmoid_t12_4 = (float *)(A + 6733568); /* [64, 64] */
-  float *d_gru1_addn_t12 = (float *)(A + 1061632); /* [64, 64] */
-  float *d_gru1_neg_t12 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_mul_t12 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t12_2 = (float *)(A + 3536640); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, d_gru1_matmul_weight_hh_reverse_t13, gru1_sum_to_t12, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_tanh_t12_2, gru1_add_t12_4 + 128, gru1_sigmoid_t12_4, gru1_mul_stack_2 + 45056, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, d_gru1_mul_t12_2, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_concat_stack + 135296);
-  float *d_gru1_matmul_weight_hh_reverse_t12 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t12_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 135168, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t12, d_gru1_matmul_weight_hh_reverse_t12_scratch);
-  float *gru1_sum_to_t11 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_sigmoid_t11_3 = (float *)(A + 6569728); /* [64, 64] */
-  float *gru1_sub_t11_2 = (float *)(A + 6586112); /* [64, 64] */
-  float *gru1_tanh_t11_2 = (float *)(A + 6799104); /* [64, 64] */
-  float *gru1_add_t11_4 = (float *)(A + 6749952); /* [64, 192] */
-  float *gru1_sigmoid_t11_4 = (float *)(A + 6602496); /* [64, 64] */
-  float *d_gru1_addn_t11 = (float *)(A + 1012480); /* [64, 64] */
+  float *d_gru1_addn_t11 = (float *)(A + 881408); /* [64, 64] */
   float *d_gru1_neg_t11 = (float *)(A + 2094848); /* [64, 64] */
   float *d_gru1_mul_t11 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t11_2 = (float *)(A + 3667712); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, d_gru1_matmul_weight_hh_reverse_t12, gru1_sum_to_t11, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_tanh_t11_2, gru1_add_t11_4 + 128, gru1_sigmoid_t11_4, gru1_mul_stack_2 + 40960, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, d_gru1_mul_t11_2, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_concat_stack + 123008);
-  float *d_gru1_matmul_weight_hh_reverse_t11 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t11_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 122880, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t11, d_gru1_matmul_weight_hh_reverse_t11_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 108032); /* [64, 1] */
-  float *gru1_sigmoid_t10_3 = (float *)(A + 6438656); /* [64, 64] */
-  float *gru1_sub_t10_2 = (float *)(A + 6455040); /* [64, 64] */
+  float *d_dense1_matmul_weight = (float *)(A + 1291776); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
+  float *gru1_sigmoid_t10_3 = (float *)(A + 6618880); /* [64, 64] */
+  float *gru1_sub_t10_2 = (float *)(A + 6635264); /* [64, 64] */
   float *gru1_tanh_t10_2 = (float *)(A + 6668032); /* [64, 64] */
-  float *gru1_add_t10_4 = (float *)(A + 6618880); /* [64, 192] */
-  float *gru1_sigmoid_t10_4 = (float *)(A + 6471424); /* [64, 64] */
-  float *d_gru1_addn_t10 = (float *)(A + 1061632); /* [64, 64] */
-  float *d_gru1_neg_t10 = (float *)(A + 1143552); /* [64, 64] */
+  float *gru1_add_t10_4 = (float *)(A + 6569728); /* [64, 192] */
+  float *gru1_sigmoid_t10_4 = (float *)(A + 6651648); /* [64, 64] */
+  float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
+  float *d_gru1_addn_t10 = (float *)(A + 1143552); /* [64, 64] */
+  float *d_gru1_neg_t10 = (float *)(A + 1324544); /* [64, 64] */
   float *d_gru1_mul_t10 = (float *)(A + 1455872); /* [64, 64] */
   float *d_gru1_mul_t10_2 = (float *)(A + 3798784); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, d_gru1_matmul_weight_hh_reverse_t11, gru1_sum_to_t10, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_tanh_t10_2, gru1_add_t10_4 + 128, gru1_sigmoid_t10_4, gru1_mul_stack_2 + 36864, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, d_gru1_mul_t10_2, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_concat_stack + 110720);
-  float *d_gru1_matmul_weight_hh_reverse_t10 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t10_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 110592, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t10, d_gru1_matmul_weight_hh_reverse_t10_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t11_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 122880, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, gru1_sum_to_t10, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_tanh_t10_2, gru1_add_t10_4 + 128, gru1_sigmoid_t10_4, gru1_mul_stack_2 + 36864, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, d_gru1_mul_t10_2, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_concat_stack + 110720, d_gru1_matmul_weight_hh_reverse_t11_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_sigmoid_t9_3 = (float *)(A + 6307584); /* [64, 64] */
-  float *gru1_sub_t9_2 = (float *)(A + 6323968); /* [64, 64] */
+  float *gru1_sigmoid_t9_3 = (float *)(A + 6487808); /* [64, 64] */
+  float *gru1_sub_t9_2 = (float *)(A + 6504192); /* [64, 64] */
   float *gru1_tanh_t9_2 = (float *)(A + 6536960); /* [64, 64] */
-  float *gru1_add_t9_4 = (float *)(A + 6487808); /* [64, 192] */
-  float *gru1_sigmoid_t9_4 = (float *)(A + 6340352); /* [64, 64] */
-  float *d_gru1_addn_t9 = (float *)(A + 1012480); /* [64, 64] */
+  float *gru1_add_t9_4 = (float *)(A + 6438656); /* [64, 192] */
+  float *gru1_sigmoid_t9_4 = (float *)(A + 6520576); /* [64, 64] */
+  float *d_gru1_addn_t9 = (float *)(A + 881408); /* [64, 64] */
   float *d_gru1_neg_t9 = (float *)(A + 2094848); /* [64, 64] */
   float *d_gru1_mul_t9 = (float *)(A + 2225920); /* [64, 64] */
   float *d_gru1_mul_t9_2 = (float *)(A + 3929856); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, d_gru1_matmul_weight_hh_reverse_t10, gru1_sum_to_t9, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_tanh_t9_2, gru1_add_t9_4 + 128, gru1_sigmoid_t9_4, gru1_mul_stack_2 + 32768, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, d_gru1_mul_t9_2, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_concat_stack + 98432);
-  float *d_gru1_matmul_weight_hh_reverse_t9 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t9_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 98304, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t9, d_gru1_matmul_weight_hh_reverse_t9_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t10_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 110592, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, gru1_sum_to_t9, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_tanh_t9_2, gru1_add_t9_4 + 128, gru1_sigmoid_t9_4, gru1_mul_stack_2 + 32768, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, d_gru1_mul_t9_2, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_concat_stack + 98432, d_gru1_matmul_weight_hh_reverse_t10_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_sigmoid_t8_3 = (float *)(A + 6176512); /* [64, 64] */
-  float *gru1_sub_t8_2 = (float *)(A + 6192896); /* [64, 64] */
+  float *gru1_sigmoid_t8_3 = (float *)(A + 6356736); /* [64, 64] */
+  float *gru1_sub_t8_2 = (float *)(A + 6373120); /* [64, 64] */
   float *gru1_tanh_t8_2 = (float *)(A + 6405888); /* [64, 64] */
-  float *gru1_add_t8_4 = (float *)(A + 6356736); /* [64, 192] */
-  float *gru1_sigmoid_t8_4 = (float *)(A + 6209280); /* [64, 64] */
-  float *d_gru1_addn_t8 = (float *)(A + 1061632); /* [64, 64] */
-  float *d_gru1_neg_t8 = (float *)(A + 1143552); /* [64, 64] */
+  float *gru1_add_t8_4 = (float *)(A + 6307584); /* [64, 192] */
+  float *gru1_sigmoid_t8_4 = (float *)(A + 6389504); /* [64, 64] */
+  float *d_gru1_addn_t8 = (float *)(A + 1143552); /* [64, 64] */
+  float *d_gru1_neg_t8 = (float *)(A + 1324544); /* [64, 64] */
   float *d_gru1_mul_t8 = (float *)(A + 1455872); /* [64, 64] */
   float *d_gru1_mul_t8_2 = (float *)(A + 4060928); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, d_gru1_matmul_weight_hh_reverse_t9, gru1_sum_to_t8, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_tanh_t8_2, gru1_add_t8_4 + 128, gru1_sigmoid_t8_4, gru1_mul_stack_2 + 28672, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, d_gru1_mul_t8_2, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_concat_stack + 86144);
-  float *d_gru1_matmul_weight_hh_reverse_t8 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t8_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 86016, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t8, d_gru1_matmul_weight_hh_reverse_t8_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t9_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 98304, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, gru1_sum_to_t8, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_tanh_t8_2, gru1_add_t8_4 + 128, gru1_sigmoid_t8_4, gru1_mul_stack_2 + 28672, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, d_gru1_mul_t8_2, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_concat_stack + 86144, d_gru1_matmul_weight_hh_reverse_t9_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 107264); /* [64, 1] */
-  float *gru1_sigmoid_t7_3 = (float *)(A + 6045440); /* [64, 64] */
-  float *gru1_sub_t7_2 = (float *)(A + 6061824); /* [64, 64] */
+  float *gru1_sigmoid_t7_3 = (float *)(A + 6225664); /* [64, 64] */
+  float *gru1_sub_t7_2 = (float *)(A + 6242048); /* [64, 64] */
   float *gru1_tanh_t7_2 = (float *)(A + 6274816); /* [64, 64] */
-  float *gru1_add_t7_4 = (float *)(A + 6225664); /* [64, 192] */
-  float *gru1_sigmoid_t7_4 = (float *)(A + 6078208); /* [64, 64] */
-  float *d_gru1_addn_t7 = (float *)(A + 1012480); /* [64, 64] */
+  float *gru1_add_t7_4 = (float *)(A + 6176512); /* [64, 192] */
+  float *gru1_sigmoid_t7_4 = (float *)(A + 6258432); /* [64, 64] */
+  float *d_gru1_addn_t7 = (float *)(A + 881408); /* [64, 64] */
   float *d_gru1_neg_t7 = (float *)(A + 2094848); /* [64, 64] */
   float *d_gru1_mul_t7 = (float *)(A + 2225920); /* [64, 64] */
   float *d_gru1_mul_t7_2 = (float *)(A + 4194048); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, d_gru1_matmul_weight_hh_reverse_t8, gru1_sum_to_t7, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_tanh_t7_2, gru1_add_t7_4 + 128, gru1_sigmoid_t7_4, gru1_mul_stack_2 + 24576, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, d_gru1_mul_t7_2, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_concat_stack + 73856);
-  float *d_gru1_matmul_weight_hh_reverse_t7 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t7_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 73728, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t7, d_gru1_matmul_weight_hh_reverse_t7_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t8_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 86016, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, gru1_sum_to_t7, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_tanh_t7_2, gru1_add_t7_4 + 128, gru1_sigmoid_t7_4, gru1_mul_stack_2 + 24576, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, d_gru1_mul_t7_2, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_concat_stack + 73856, d_gru1_matmul_weight_hh_reverse_t8_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_sigmoid_t6_3 = (float *)(A + 5914368); /* [64, 64] */
-  float *gru1_sub_t6_2 = (float *)(A + 5930752); /* [64, 64] */
+  float *gru1_sigmoid_t6_3 = (float *)(A + 6094592); /* [64, 64] */
+  float *gru1_sub_t6_2 = (float *)(A + 6110976); /* [64, 64] */
   float *gru1_tanh_t6_2 = (float *)(A + 6143744); /* [64, 64] */
-  float *gru1_add_t6_4 = (float *)(A + 6094592); /* [64, 192] */
-  float *gru1_sigmoid_t6_4 = (float *)(A + 5947136); /* [64, 64] */
-  float *d_gru1_addn_t6 = (float *)(A + 1061632); /* [64, 64] */
-  float *d_gru1_neg_t6 = (float *)(A + 1143552); /* [64, 64] */
+  float *gru1_add_t6_4 = (float *)(A + 6045440); /* [64, 192] */
+  float *gru1_sigmoid_t6_4 = (float *)(A + 6127360); /* [64, 64] */
+  float *d_gru1_addn_t6 = (float *)(A + 1143552); /* [64, 64] */
+  float *d_gru1_neg_t6 = (float *)(A + 1324544); /* [64, 64] */
   float *d_gru1_mul_t6 = (float *)(A + 1455872); /* [64, 64] */
   float *d_gru1_mul_t6_2 = (float *)(A + 4325120); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, d_gru1_matmul_weight_hh_reverse_t7, gru1_sum_to_t6, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_tanh_t6_2, gru1_add_t6_4 + 128, gru1_sigmoid_t6_4, gru1_mul_stack_2 + 20480, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, d_gru1_mul_t6_2, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_concat_stack + 61568);
-  float *d_gru1_matmul_weight_hh_reverse_t6 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t6_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 61440, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t6, d_gru1_matmul_weight_hh_reverse_t6_scratch);
-}
-
-static void word_language_train_step_7(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_addn_t6 = (float *)(A + 1061632); /* [64, 64] */
-  float *d_gru1_neg_t6 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_mul_t6 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_matmul_weight_hh_reverse_t6 = (float *)(A + 291584); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t7_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 73728, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, gru1_sum_to_t6, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_tanh_t6_2, gru1_add_t6_4 + 128, gru1_sigmoid_t6_4, gru1_mul_stack_2 + 20480, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, d_gru1_mul_t6_2, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_concat_stack + 61568, d_gru1_matmul_weight_hh_reverse_t7_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 106752); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 258816); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sigmoid_t5_3 = (float *)(A + 1159936); /* [64, 64] */
-  float *gru1_sub_t5_2 = (float *)(A + 1176320); /* [64, 64] */
+  float *gru1_sigmoid_t5_3 = (float *)(A + 5963520); /* [64, 64] */
+  float *gru1_sub_t5_2 = (float *)(A + 5979904); /* [64, 64] */
   float *gru1_tanh_t5_2 = (float *)(A + 6012672); /* [64, 64] */
-  float *gru1_add_t5_4 = (float *)(A + 5963520); /* [64, 192] */
-  float *gru1_sigmoid_t5_4 = (float *)(A + 1192704); /* [64, 64] */
-  float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
-  float *d_gru1_addn_t5 = (float *)(A + 1012480); /* [64, 64] */
+  float *gru1_add_t5_4 = (float *)(A + 5914368); /* [64, 192] */
+  float *gru1_sigmoid_t5_4 = (float *)(A + 5996288); /* [64, 64] */
+  float *d_gru1_addn_t5 = (float *)(A + 881408); /* [64, 64] */
   float *d_gru1_neg_t5 = (float *)(A + 2094848); /* [64, 64] */
   float *d_gru1_mul_t5 = (float *)(A + 2225920); /* [64, 64] */
   float *d_gru1_mul_t5_2 = (float *)(A + 4456192); /* [64, 64] */
-  float *d_gru1_mul_concat_stack = (float *)(A + 8273664); /* [23, 64, 192] */
-  k78_addn_mul_neg(d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, d_gru1_matmul_weight_hh_reverse_t6, gru1_sum_to_t5, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_tanh_t5_2, gru1_add_t5_4 + 128, gru1_sigmoid_t5_4, gru1_mul_stack_2 + 16384, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, d_gru1_mul_t5_2, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_concat_stack + 49280);
-  float *d_gru1_matmul_weight_hh_reverse_t5 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t5_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 49152, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t5, d_gru1_matmul_weight_hh_reverse_t5_scratch);
+  char *d_gru1_matmul_weight_hh_reverse_t6_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 61440, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, gru1_sum_to_t5, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_tanh_t5_2, gru1_add_t5_4 + 128, gru1_sigmoid_t5_4, gru1_mul_stack_2 + 16384, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, d_gru1_mul_t5_2, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_concat_stack + 49280, d_gru1_matmul_weight_hh_reverse_t6_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_sigmoid_t4_3 = (float *)(A + 1258240); /* [64, 64] */
-  float *gru1_sub_t4_2 = (float *)(A + 1274624); /* [64, 64] */
-  float *gru1_tanh_t4_2 = (float *)(A + 1045248); /* [64, 64] */
-  float *gru1_add_t4_4 = (float *)(A + 1209088); /* [64, 192] */
-  float *gru1_sigmoid_t4_4 = (float *)(A + 1028864); /* [64, 64] */
-  float *d_gru1_addn_t4 = (float *)(A + 1061632); /* [64, 64] */
-  float *d_gru1_neg_t4 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t4 = (float *)(A + 4587264); /* [64, 64] */
-  float *d_gru1_mul_t4_2 = (float *)(A + 8240896); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, d_gru1_matmul_weight_hh_reverse_t5, gru1_sum_to_t4, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_tanh_t4_2, gru1_add_t4_4 + 128, gru1_sigmoid_t4_4, gru1_mul_stack_2 + 12288, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, d_gru1_mul_t4_2, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_concat_stack + 36992);
-  float *d_gru1_matmul_weight_hh_reverse_t4 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t4_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 36864, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t4, d_gru1_matmul_weight_hh_reverse_t4_scratch);
+  float *gru1_sigmoid_t4_3 = (float *)(A + 1209088); /* [64, 64] */
+  float *gru1_sub_t4_2 = (float *)(A + 1225472); /* [64, 64] */
+  float *gru1_tanh_t4_2 = (float *)(A + 1258240); /* [64, 64] */
+  float *gru1_add_t4_4 = (float *)(A + 1159936); /* [64, 192] */
+  float *gru1_sigmoid_t4_4 = (float *)(A + 1241856); /* [64, 64] */
+  float *d_gru1_addn_t4 = (float *)(A + 1143552); /* [64, 64] */
+  float *d_gru1_neg_t4 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t4 = (float *)(A + 1455872); /* [64, 64] */
+  float *d_gru1_mul_t4_2 = (float *)(A + 4587264); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t5_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 49152, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, gru1_sum_to_t4, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_tanh_t4_2, gru1_add_t4_4 + 128, gru1_sigmoid_t4_4, gru1_mul_stack_2 + 12288, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, d_gru1_mul_t4_2, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_concat_stack + 36992, d_gru1_matmul_weight_hh_reverse_t5_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_sigmoid_t3_3 = (float *)(A + 897792); /* [64, 64] */
-  float *gru1_sub_t3_2 = (float *)(A + 914176); /* [64, 64] */
+  float *gru1_sigmoid_t3_3 = (float *)(A + 1078016); /* [64, 64] */
+  float *gru1_sub_t3_2 = (float *)(A + 1094400); /* [64, 64] */
   float *gru1_tanh_t3_2 = (float *)(A + 1127168); /* [64, 64] */
-  float *gru1_add_t3_4 = (float *)(A + 1078016); /* [64, 192] */
-  float *gru1_sigmoid_t3_4 = (float *)(A + 930560); /* [64, 64] */
-  float *d_gru1_addn_t3 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t3 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t3 = (float *)(A + 8257280); /* [64, 64] */
-  float *d_gru1_mul_t3_2 = (float *)(A + 1012480); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, d_gru1_matmul_weight_hh_reverse_t4, gru1_sum_to_t3, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_tanh_t3_2, gru1_add_t3_4 + 128, gru1_sigmoid_t3_4, gru1_mul_stack_2 + 8192, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, d_gru1_mul_t3_2, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_concat_stack + 24704);
-  float *d_gru1_matmul_weight_hh_reverse_t3 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t3_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 24576, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t3, d_gru1_matmul_weight_hh_reverse_t3_scratch);
-  float *gru1_sum_to_t2 = (float *)(A + 1340928); /* [64, 1] */
-  float *gru1_sigmoid_t2_3 = (float *)(A + 766720); /* [64, 64] */
-  float *gru1_sub_t2_2 = (float *)(A + 783104); /* [64, 64] */
+  float *gru1_add_t3_4 = (float *)(A + 1028864); /* [64, 192] */
+  float *gru1_sigmoid_t3_4 = (float *)(A + 1110784); /* [64, 64] */
+  float *d_gru1_addn_t3 = (float *)(A + 881408); /* [64, 64] */
+  float *d_gru1_neg_t3 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_mul_t3 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t3_2 = (float *)(A + 1159936); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t4_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 36864, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, gru1_sum_to_t3, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_tanh_t3_2, gru1_add_t3_4 + 128, gru1_sigmoid_t3_4, gru1_mul_stack_2 + 8192, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, d_gru1_mul_t3_2, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_concat_stack + 24704, d_gru1_matmul_weight_hh_reverse_t4_scratch);
+  float *gru1_sum_to_t2 = (float *)(A + 105984); /* [64, 1] */
+  float *gru1_sigmoid_t2_3 = (float *)(A + 946944); /* [64, 64] */
+  float *gru1_sub_t2_2 = (float *)(A + 963328); /* [64, 64] */
   float *gru1_tanh_t2_2 = (float *)(A + 996096); /* [64, 64] */
-  float *gru1_add_t2_4 = (float *)(A + 946944); /* [64, 192] */
-  float *gru1_sigmoid_t2_4 = (float *)(A + 799488); /* [64, 64] */
-  float *d_gru1_addn_t2 = (float *)(A + 897792); /* [64, 64] */
+  float *gru1_add_t2_4 = (float *)(A + 897792); /* [64, 192] */
+  float *gru1_sigmoid_t2_4 = (float *)(A + 979712); /* [64, 64] */
+  float *d_gru1_addn_t2 = (float *)(A + 1324544); /* [64, 64] */
   float *d_gru1_neg_t2 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t2 = (float *)(A + 4587264); /* [64, 64] */
-  float *d_gru1_mul_t2_2 = (float *)(A + 914176); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, d_gru1_matmul_weight_hh_reverse_t3, gru1_sum_to_t2, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_tanh_t2_2, gru1_add_t2_4 + 128, gru1_sigmoid_t2_4, gru1_mul_stack_2 + 4096, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, d_gru1_mul_t2_2, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_concat_stack + 12416);
-  float *d_gru1_matmul_weight_hh_reverse_t2 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t2_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 12288, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t2, d_gru1_matmul_weight_hh_reverse_t2_scratch);
-  float *gru1_sum_to_t1 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_sigmoid_t1_3 = (float *)(A + 4603648); /* [64, 64] */
-  float *gru1_sub_t1_2 = (float *)(A + 4620032); /* [64, 64] */
+  float *d_gru1_mul_t2 = (float *)(A + 1176320); /* [64, 64] */
+  float *d_gru1_mul_t2_2 = (float *)(A + 1192704); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t3_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 24576, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, gru1_sum_to_t2, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_tanh_t2_2, gru1_add_t2_4 + 128, gru1_sigmoid_t2_4, gru1_mul_stack_2 + 4096, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, d_gru1_mul_t2_2, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_concat_stack + 12416, d_gru1_matmul_weight_hh_reverse_t3_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1340928); /* [64, 1] */
+  float *gru1_sigmoid_t1_3 = (float *)(A + 815872); /* [64, 64] */
+  float *gru1_sub_t1_2 = (float *)(A + 832256); /* [64, 64] */
   float *gru1_tanh_t1_2 = (float *)(A + 865024); /* [64, 64] */
-  float *gru1_add_t1_4 = (float *)(A + 815872); /* [64, 192] */
-  float *gru1_sigmoid_t1_4 = (float *)(A + 4636416); /* [64, 64] */
+  float *gru1_add_t1_4 = (float *)(A + 766720); /* [64, 192] */
+  float *gru1_sigmoid_t1_4 = (float *)(A + 848640); /* [64, 64] */
   float *d_gru1_addn_t1 = (float *)(A + 2094848); /* [64, 64] */
   float *d_gru1_neg_t1 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t1 = (float *)(A + 8257280); /* [64, 64] */
-  float *d_gru1_mul_t1_2 = (float *)(A + 766720); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, d_gru1_matmul_weight_hh_reverse_t2, gru1_sum_to_t1, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_tanh_t1_2, gru1_add_t1_4 + 128, gru1_sigmoid_t1_4, gru1_mul_stack_2, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, d_gru1_mul_t1_2, d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_concat_stack + 128);
-  float *d_gru1_matmul_weight_hh_reverse_t1 = (float *)(A + 291584); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t1_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_matmul_weight_hh_reverse_t1, d_gru1_matmul_weight_hh_reverse_t1_scratch);
+  float *d_gru1_mul_t1 = (float *)(A + 1028864); /* [64, 64] */
+  float *d_gru1_mul_t1_2 = (float *)(A + 1045248); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t2_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack + 12288, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, gru1_sum_to_t1, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_tanh_t1_2, gru1_add_t1_4 + 128, gru1_sigmoid_t1_4, gru1_mul_stack_2, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, d_gru1_mul_t1_2, d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_concat_stack + 128, d_gru1_matmul_weight_hh_reverse_t2_scratch);
   float *gru1_sum_to_t0 = (float *)(A + 1291520); /* [64, 1] */
   float *gru1_sub_t0_2 = (float *)(A + 324352); /* [64, 64] */
   float *gru1_tanh_t0_2 = (float *)(A + 357120); /* [64, 64] */
   float *gru1_sigmoid_t0_4 = (float *)(A + 340736); /* [64, 64] */
   float *gru1_sigmoid_t0_3 = (float *)(A + 307968); /* [64, 64] */
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 4833024); /* [24, 64, 192] */
-  k79_addn_mul_mul(d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, d_gru1_matmul_weight_hh_reverse_t1, gru1_sum_to_t0, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 1, gru1_sub_t0_2, gru1_tanh_t0_2, P + 35520 /* gru1.bias_hh_reverse */, gru1_sigmoid_t0_4, gru1_sigmoid_t0_3, d_gru1_mul_concat_stack_2 + 128, d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64);
-  k80_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_t1_2, d_gru1_mul_concat_stack_2 + 12288);
-  k80_concat(d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_t2_2, d_gru1_mul_concat_stack_2 + 24576);
-  k80_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_t3_2, d_gru1_mul_concat_stack_2 + 36864);
-  k80_concat(d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_t4_2, d_gru1_mul_concat_stack_2 + 49152);
-  k80_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_t5_2, d_gru1_mul_concat_stack_2 + 61440);
-  float *d_gru1_mul_t6_2 = (float *)(A + 4325120); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_t6_2, d_gru1_mul_concat_stack_2 + 73728);
-  float *d_gru1_mul_t7_2 = (float *)(A + 4194048); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_t7_2, d_gru1_mul_concat_stack_2 + 86016);
-  float *d_gru1_mul_t8_2 = (float *)(A + 4060928); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_t8_2, d_gru1_mul_concat_stack_2 + 98304);
-  float *d_gru1_mul_t9_2 = (float *)(A + 3929856); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_t9_2, d_gru1_mul_concat_stack_2 + 110592);
-  float *d_gru1_mul_t10_2 = (float *)(A + 3798784); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_t10_2, d_gru1_mul_concat_stack_2 + 122880);
+  char *d_gru1_matmul_weight_hh_reverse_t1_scratch = A + 379648; /* 6144 bytes */
+  k78_matmul(d_gru1_mul_concat_stack, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, gru1_sum_to_t0, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 1, gru1_sub_t0_2, gru1_tanh_t0_2, P + 35520 /* gru1.bias_hh_reverse */, gru1_sigmoid_t0_4, gru1_sigmoid_t0_3, d_gru1_mul_concat_stack_2 + 128, d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_matmul_weight_hh_reverse_t1_scratch);
+  k79_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_t1_2, d_gru1_mul_concat_stack_2 + 12288);
+  k79_concat(d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_t2_2, d_gru1_mul_concat_stack_2 + 24576);
+  k79_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_t3_2, d_gru1_mul_concat_stack_2 + 36864);
+  k79_concat(d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_t4_2, d_gru1_mul_concat_stack_2 + 49152);
+  k79_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_t5_2, d_gru1_mul_concat_stack_2 + 61440);
+  k79_concat(d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_t6_2, d_gru1_mul_concat_stack_2 + 73728);
+  k79_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_t7_2, d_gru1_mul_concat_stack_2 + 86016);
+  k79_concat(d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_t8_2, d_gru1_mul_concat_stack_2 + 98304);
+  k79_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_t9_2, d_gru1_mul_concat_stack_2 + 110592);
+  k79_concat(d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_t10_2, d_gru1_mul_concat_stack_2 + 122880);
   float *d_gru1_mul_t11_2 = (float *)(A + 3667712); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_t11_2, d_gru1_mul_concat_stack_2 + 135168);
+  k79_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_t11_2, d_gru1_mul_concat_stack_2 + 135168);
   float *d_gru1_mul_t12_2 = (float *)(A + 3536640); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_t12_2, d_gru1_mul_concat_stack_2 + 147456);
+  k79_concat(d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_t12_2, d_gru1_mul_concat_stack_2 + 147456);
   float *d_gru1_mul_t13_2 = (float *)(A + 3405568); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_t13_2, d_gru1_mul_concat_stack_2 + 159744);
+  k79_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_t13_2, d_gru1_mul_concat_stack_2 + 159744);
   float *d_gru1_mul_t14_2 = (float *)(A + 3274496); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_t14_2, d_gru1_mul_concat_stack_2 + 172032);
+  k79_concat(d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_t14_2, d_gru1_mul_concat_stack_2 + 172032);
+}
+
+static void word_language_train_step_7(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_gru1_mul_concat_stack = (float *)(A + 8273664); /* [23, 64, 192] */
   float *d_gru1_mul_t15_2 = (float *)(A + 3143424); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_t15_2, d_gru1_mul_concat_stack_2 + 184320);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 4833024); /* [24, 64, 192] */
+  k79_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_t15_2, d_gru1_mul_concat_stack_2 + 184320);
   float *d_gru1_mul_t16_2 = (float *)(A + 3012352); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_t16_2, d_gru1_mul_concat_stack_2 + 196608);
+  k79_concat(d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_t16_2, d_gru1_mul_concat_stack_2 + 196608);
   float *d_gru1_mul_t17_2 = (float *)(A + 2881280); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_t17_2, d_gru1_mul_concat_stack_2 + 208896);
+  k79_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_t17_2, d_gru1_mul_concat_stack_2 + 208896);
   float *d_gru1_mul_t18_2 = (float *)(A + 2750208); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_t18_2, d_gru1_mul_concat_stack_2 + 221184);
+  k79_concat(d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_t18_2, d_gru1_mul_concat_stack_2 + 221184);
   float *d_gru1_mul_t19_2 = (float *)(A + 2619136); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_t19_2, d_gru1_mul_concat_stack_2 + 233472);
+  k79_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_t19_2, d_gru1_mul_concat_stack_2 + 233472);
   float *d_gru1_mul_t20_2 = (float *)(A + 2488064); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_t20_2, d_gru1_mul_concat_stack_2 + 245760);
+  k79_concat(d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_t20_2, d_gru1_mul_concat_stack_2 + 245760);
   float *d_gru1_mul_t21_2 = (float *)(A + 2356992); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_t21_2, d_gru1_mul_concat_stack_2 + 258048);
+  k79_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_t21_2, d_gru1_mul_concat_stack_2 + 258048);
   float *d_gru1_mul_t22_2 = (float *)(A + 1963776); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_t22_2, d_gru1_mul_concat_stack_2 + 270336);
-  float *d_gru1_mul_t23_2 = (float *)(A + 881408); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_t23_2, d_gru1_mul_concat_stack_2 + 282624);
-  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 766720); /* [1536, 16] */
+  k79_concat(d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_t22_2, d_gru1_mul_concat_stack_2 + 270336);
+  float *d_gru1_mul_t23_2 = (float *)(A + 1012480); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_t23_2, d_gru1_mul_concat_stack_2 + 282624);
+  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 1078016); /* [1536, 16] */
   char *d_gru1_matmul_weight_ih_reverse_scratch = A + 379648; /* 6144 bytes */
-  k81_matmul(d_gru1_mul_concat_stack_2, P + 19840 /* gru1.weight_ih_reverse */, d_gru1_matmul_weight_ih_reverse, d_gru1_matmul_weight_ih_reverse_scratch);
-  float *gru1_sigmoid_t23 = (float *)(A + 8142592); /* [64, 64] */
-  float *gru1_sub_t23 = (float *)(A + 8158976); /* [64, 64] */
+  k80_matmul(d_gru1_mul_concat_stack_2, P + 19840 /* gru1.weight_ih_reverse */, d_gru1_matmul_weight_ih_reverse, d_gru1_matmul_weight_ih_reverse_scratch);
+  float *d_dense1_matmul_weight = (float *)(A + 1291776); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
+  float *gru1_sigmoid_t23 = (float *)(A + 258816); /* [64, 64] */
+  float *gru1_sub_t23 = (float *)(A + 275200); /* [64, 64] */
   float *gru1_tanh_t23 = (float *)(A + 4783872); /* [64, 64] */
   float *gru1_add_t23_2 = (float *)(A + 111360); /* [64, 192] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 8175360); /* [64, 64] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 291584); /* [64, 64] */
   float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
-  float *d_gru1_mul_t23_3 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_mul_t23_4 = (float *)(A + 1455872); /* [64, 64] */
+  float *d_gru1_mul_t23_3 = (float *)(A + 307968); /* [64, 64] */
+  float *d_gru1_mul_t23_4 = (float *)(A + 324352); /* [64, 64] */
   float *d_gru1_mul_concat_stack_3 = (float *)(A + 6012672); /* [23, 64, 192] */
   k75_mul_mul_mul(d_dense1_matmul_weight, gru1_one_hot_t0 + 24, gru1_sigmoid_t23, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 128, gru1_sigmoid_t23_2, gru1_mul_stack + 90112, d_gru1_mul_t23_3, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_concat_stack_3 + 270464);
-  float *d_gru1_matmul_weight_hh_t23 = (float *)(A + 1963776); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t23_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 270336, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t23, d_gru1_matmul_weight_hh_t23_scratch);
   float *gru1_sum_to_t22 = (float *)(A + 111104); /* [64, 1] */
-  float *gru1_sigmoid_t22 = (float *)(A + 4472576); /* [64, 64] */
-  float *gru1_sub_t22 = (float *)(A + 4488960); /* [64, 64] */
+  float *gru1_sigmoid_t22 = (float *)(A + 4652800); /* [64, 64] */
+  float *gru1_sub_t22 = (float *)(A + 4669184); /* [64, 64] */
   float *gru1_tanh_t22 = (float *)(A + 4701952); /* [64, 64] */
-  float *gru1_add_t22_2 = (float *)(A + 4652800); /* [64, 192] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 4505344); /* [64, 64] */
-  float *d_gru1_addn_t22_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t22_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t22_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t22_4 = (float *)(A + 2488064); /* [64, 64] */
-  k77_addn_mul_neg(d_gru1_mul_t23_3, d_gru1_matmul_weight_hh_t23, gru1_sum_to_t22, d_dense1_matmul_weight, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 128, gru1_sigmoid_t22_2, gru1_mul_stack + 86016, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_concat_stack_3 + 258176);
-  float *d_gru1_matmul_weight_hh_t22 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t22_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 258048, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t22, d_gru1_matmul_weight_hh_t22_scratch);
+  float *gru1_add_t22_2 = (float *)(A + 4603648); /* [64, 192] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 4685568); /* [64, 64] */
+  float *d_gru1_addn_t22_2 = (float *)(A + 357120); /* [64, 64] */
+  float *d_gru1_neg_t22_2 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t22_3 = (float *)(A + 1455872); /* [64, 64] */
+  float *d_gru1_mul_t22_4 = (float *)(A + 1963776); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t23_scratch = A + 379648; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 270336, P + 7168 /* gru1.weight_hh */, d_gru1_mul_t23_3, gru1_sum_to_t22, d_dense1_matmul_weight, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 128, gru1_sigmoid_t22_2, gru1_mul_stack + 86016, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_concat_stack_3 + 258176, d_gru1_matmul_weight_hh_t23_scratch);
   float *gru1_sum_to_t21 = (float *)(A + 110848); /* [64, 1] */
-  float *gru1_sigmoid_t21 = (float *)(A + 4341504); /* [64, 64] */
-  float *gru1_sub_t21 = (float *)(A + 4357888); /* [64, 64] */
+  float *gru1_sigmoid_t21 = (float *)(A + 4521728); /* [64, 64] */
+  float *gru1_sub_t21 = (float *)(A + 4538112); /* [64, 64] */
   float *gru1_tanh_t21 = (float *)(A + 4570880); /* [64, 64] */
-  float *gru1_add_t21_2 = (float *)(A + 4521728); /* [64, 192] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 4374272); /* [64, 64] */
-  float *d_gru1_addn_t21_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_neg_t21_2 = (float *)(A + 2619136); /* [64, 64] */
-  float *d_gru1_mul_t21_3 = (float *)(A + 2750208); /* [64, 64] */
-  float *d_gru1_mul_t21_4 = (float *)(A + 2881280); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, d_gru1_matmul_weight_hh_t22, gru1_sum_to_t21, d_dense1_matmul_weight, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 128, gru1_sigmoid_t21_2, gru1_mul_stack + 81920, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_concat_stack_3 + 245888);
-  float *d_gru1_matmul_weight_hh_t21 = (float *)(A + 357120); /* [64, 64] */
+  float *gru1_add_t21_2 = (float *)(A + 4472576); /* [64, 192] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 4554496); /* [64, 64] */
+  float *d_gru1_addn_t21_2 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_neg_t21_2 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t21_3 = (float *)(A + 2356992); /* [64, 64] */
+  float *d_gru1_mul_t21_4 = (float *)(A + 2488064); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t22_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 258048, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, gru1_sum_to_t21, d_dense1_matmul_weight, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 128, gru1_sigmoid_t21_2, gru1_mul_stack + 81920, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_concat_stack_3 + 245888, d_gru1_matmul_weight_hh_t22_scratch);
+  float *gru1_sum_to_t20 = (float *)(A + 110592); /* [64, 1] */
+  float *gru1_sigmoid_t20 = (float *)(A + 4390656); /* [64, 64] */
+  float *gru1_sub_t20 = (float *)(A + 4407040); /* [64, 64] */
+  float *gru1_tanh_t20 = (float *)(A + 4439808); /* [64, 64] */
+  float *gru1_add_t20_2 = (float *)(A + 4341504); /* [64, 192] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 4423424); /* [64, 64] */
+  float *d_gru1_addn_t20_2 = (float *)(A + 357120); /* [64, 64] */
+  float *d_gru1_neg_t20_2 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t20_3 = (float *)(A + 1455872); /* [64, 64] */
+  float *d_gru1_mul_t20_4 = (float *)(A + 2619136); /* [64, 64] */
   char *d_gru1_matmul_weight_hh_t21_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 245760, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t21, d_gru1_matmul_weight_hh_t21_scratch);
+  k77_matmul(d_gru1_mul_concat_stack_3 + 245760, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, gru1_sum_to_t20, d_dense1_matmul_weight, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 128, gru1_sigmoid_t20_2, gru1_mul_stack + 77824, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_concat_stack_3 + 233600, d_gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_sum_to_t19 = (float *)(A + 110336); /* [64, 1] */
+  float *gru1_sigmoid_t19 = (float *)(A + 4259584); /* [64, 64] */
+  float *gru1_sub_t19 = (float *)(A + 4275968); /* [64, 64] */
+  float *gru1_tanh_t19 = (float *)(A + 4308736); /* [64, 64] */
+  float *gru1_add_t19_2 = (float *)(A + 4210432); /* [64, 192] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 4292352); /* [64, 64] */
+  float *d_gru1_addn_t19_2 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_neg_t19_2 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t19_3 = (float *)(A + 2356992); /* [64, 64] */
+  float *d_gru1_mul_t19_4 = (float *)(A + 2750208); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t20_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 233472, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, gru1_sum_to_t19, d_dense1_matmul_weight, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 128, gru1_sigmoid_t19_2, gru1_mul_stack + 73728, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_concat_stack_3 + 221312, d_gru1_matmul_weight_hh_t20_scratch);
+  float *gru1_sum_to_t18 = (float *)(A + 110080); /* [64, 1] */
+  float *gru1_sigmoid_t18 = (float *)(A + 4128512); /* [64, 64] */
+  float *gru1_sub_t18 = (float *)(A + 4144896); /* [64, 64] */
+  float *gru1_tanh_t18 = (float *)(A + 4177664); /* [64, 64] */
+  float *gru1_add_t18_2 = (float *)(A + 4077312); /* [64, 192] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 4161280); /* [64, 64] */
+  float *d_gru1_addn_t18_2 = (float *)(A + 357120); /* [64, 64] */
+  float *d_gru1_neg_t18_2 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t18_3 = (float *)(A + 1455872); /* [64, 64] */
+  float *d_gru1_mul_t18_4 = (float *)(A + 2881280); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t19_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 221184, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, gru1_sum_to_t18, d_dense1_matmul_weight, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 128, gru1_sigmoid_t18_2, gru1_mul_stack + 69632, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_concat_stack_3 + 209024, d_gru1_matmul_weight_hh_t19_scratch);
+  float *gru1_sum_to_t17 = (float *)(A + 109824); /* [64, 1] */
+  float *gru1_sigmoid_t17 = (float *)(A + 3995392); /* [64, 64] */
+  float *gru1_sub_t17 = (float *)(A + 4011776); /* [64, 64] */
+  float *gru1_tanh_t17 = (float *)(A + 4044544); /* [64, 64] */
+  float *gru1_add_t17_2 = (float *)(A + 3946240); /* [64, 192] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 4028160); /* [64, 64] */
+  float *d_gru1_addn_t17_2 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_neg_t17_2 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t17_3 = (float *)(A + 2356992); /* [64, 64] */
+  float *d_gru1_mul_t17_4 = (float *)(A + 3012352); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t18_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 208896, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, gru1_sum_to_t17, d_dense1_matmul_weight, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 128, gru1_sigmoid_t17_2, gru1_mul_stack + 65536, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_concat_stack_3 + 196736, d_gru1_matmul_weight_hh_t18_scratch);
+  float *gru1_sum_to_t16 = (float *)(A + 109568); /* [64, 1] */
+  float *gru1_sigmoid_t16 = (float *)(A + 3864320); /* [64, 64] */
+  float *gru1_sub_t16 = (float *)(A + 3880704); /* [64, 64] */
+  float *gru1_tanh_t16 = (float *)(A + 3913472); /* [64, 64] */
+  float *gru1_add_t16_2 = (float *)(A + 3815168); /* [64, 192] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 3897088); /* [64, 64] */
+  float *d_gru1_addn_t16_2 = (float *)(A + 357120); /* [64, 64] */
+  float *d_gru1_neg_t16_2 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t16_3 = (float *)(A + 1455872); /* [64, 64] */
+  float *d_gru1_mul_t16_4 = (float *)(A + 3143424); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t17_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 196608, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, gru1_sum_to_t16, d_dense1_matmul_weight, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 128, gru1_sigmoid_t16_2, gru1_mul_stack + 61440, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_concat_stack_3 + 184448, d_gru1_matmul_weight_hh_t17_scratch);
+  float *gru1_sum_to_t15 = (float *)(A + 109312); /* [64, 1] */
+  float *gru1_sigmoid_t15 = (float *)(A + 3733248); /* [64, 64] */
+  float *gru1_sub_t15 = (float *)(A + 3749632); /* [64, 64] */
+  float *gru1_tanh_t15 = (float *)(A + 3782400); /* [64, 64] */
+  float *gru1_add_t15_2 = (float *)(A + 3684096); /* [64, 192] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 3766016); /* [64, 64] */
+  float *d_gru1_addn_t15_2 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_neg_t15_2 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t15_3 = (float *)(A + 2356992); /* [64, 64] */
+  float *d_gru1_mul_t15_4 = (float *)(A + 3274496); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t16_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 184320, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, gru1_sum_to_t15, d_dense1_matmul_weight, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 128, gru1_sigmoid_t15_2, gru1_mul_stack + 57344, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_concat_stack_3 + 172160, d_gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_sum_to_t14 = (float *)(A + 109056); /* [64, 1] */
+  float *gru1_sigmoid_t14 = (float *)(A + 3602176); /* [64, 64] */
+  float *gru1_sub_t14 = (float *)(A + 3618560); /* [64, 64] */
+  float *gru1_tanh_t14 = (float *)(A + 3651328); /* [64, 64] */
+  float *gru1_add_t14_2 = (float *)(A + 3553024); /* [64, 192] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 3634944); /* [64, 64] */
+  float *d_gru1_addn_t14_2 = (float *)(A + 357120); /* [64, 64] */
+  float *d_gru1_neg_t14_2 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t14_3 = (float *)(A + 1455872); /* [64, 64] */
+  float *d_gru1_mul_t14_4 = (float *)(A + 3405568); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t15_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 172032, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, gru1_sum_to_t14, d_dense1_matmul_weight, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 128, gru1_sigmoid_t14_2, gru1_mul_stack + 53248, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_concat_stack_3 + 159872, d_gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_sum_to_t13 = (float *)(A + 108800); /* [64, 1] */
+  float *gru1_sigmoid_t13 = (float *)(A + 3471104); /* [64, 64] */
+  float *gru1_sub_t13 = (float *)(A + 3487488); /* [64, 64] */
+  float *gru1_tanh_t13 = (float *)(A + 3520256); /* [64, 64] */
+  float *gru1_add_t13_2 = (float *)(A + 3421952); /* [64, 192] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 3503872); /* [64, 64] */
+  float *d_gru1_addn_t13_2 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_neg_t13_2 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t13_3 = (float *)(A + 2356992); /* [64, 64] */
+  float *d_gru1_mul_t13_4 = (float *)(A + 1176320); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t14_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 159744, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, gru1_sum_to_t13, d_dense1_matmul_weight, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 128, gru1_sigmoid_t13_2, gru1_mul_stack + 49152, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_concat_stack_3 + 147584, d_gru1_matmul_weight_hh_t14_scratch);
 }
 
 static void word_language_train_step_8(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_addn_t21_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_neg_t21_2 = (float *)(A + 2619136); /* [64, 64] */
-  float *d_gru1_mul_t21_3 = (float *)(A + 2750208); /* [64, 64] */
-  float *d_gru1_matmul_weight_hh_t21 = (float *)(A + 357120); /* [64, 64] */
-  float *gru1_sum_to_t20 = (float *)(A + 110592); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 258816); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sigmoid_t20 = (float *)(A + 4210432); /* [64, 64] */
-  float *gru1_sub_t20 = (float *)(A + 4226816); /* [64, 64] */
-  float *gru1_tanh_t20 = (float *)(A + 4439808); /* [64, 64] */
-  float *gru1_add_t20_2 = (float *)(A + 4390656); /* [64, 192] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 4243200); /* [64, 64] */
-  float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
-  float *d_gru1_addn_t20_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t20_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t20_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t20_4 = (float *)(A + 3012352); /* [64, 64] */
   float *d_gru1_mul_concat_stack_3 = (float *)(A + 6012672); /* [23, 64, 192] */
-  k78_addn_mul_neg(d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, d_gru1_matmul_weight_hh_t21, gru1_sum_to_t20, d_dense1_matmul_weight, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 128, gru1_sigmoid_t20_2, gru1_mul_stack + 77824, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_concat_stack_3 + 233600);
-  float *d_gru1_matmul_weight_hh_t20 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t20_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 233472, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t20, d_gru1_matmul_weight_hh_t20_scratch);
-  float *gru1_sum_to_t19 = (float *)(A + 110336); /* [64, 1] */
-  float *gru1_sigmoid_t19 = (float *)(A + 4077312); /* [64, 64] */
-  float *gru1_sub_t19 = (float *)(A + 4093696); /* [64, 64] */
-  float *gru1_tanh_t19 = (float *)(A + 4308736); /* [64, 64] */
-  float *gru1_add_t19_2 = (float *)(A + 4259584); /* [64, 192] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 4110080); /* [64, 64] */
-  float *d_gru1_addn_t19_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_neg_t19_2 = (float *)(A + 2619136); /* [64, 64] */
-  float *d_gru1_mul_t19_3 = (float *)(A + 2750208); /* [64, 64] */
-  float *d_gru1_mul_t19_4 = (float *)(A + 3143424); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, d_gru1_matmul_weight_hh_t20, gru1_sum_to_t19, d_dense1_matmul_weight, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 128, gru1_sigmoid_t19_2, gru1_mul_stack + 73728, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_concat_stack_3 + 221312);
-  float *d_gru1_matmul_weight_hh_t19 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t19_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 221184, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t19, d_gru1_matmul_weight_hh_t19_scratch);
-  float *gru1_sum_to_t18 = (float *)(A + 110080); /* [64, 1] */
-  float *gru1_sigmoid_t18 = (float *)(A + 3946240); /* [64, 64] */
-  float *gru1_sub_t18 = (float *)(A + 3962624); /* [64, 64] */
-  float *gru1_tanh_t18 = (float *)(A + 4177664); /* [64, 64] */
-  float *gru1_add_t18_2 = (float *)(A + 4128512); /* [64, 192] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 3979008); /* [64, 64] */
-  float *d_gru1_addn_t18_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t18_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t18_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t18_4 = (float *)(A + 3274496); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, d_gru1_matmul_weight_hh_t19, gru1_sum_to_t18, d_dense1_matmul_weight, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 128, gru1_sigmoid_t18_2, gru1_mul_stack + 69632, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_concat_stack_3 + 209024);
-  float *d_gru1_matmul_weight_hh_t18 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t18_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 208896, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t18, d_gru1_matmul_weight_hh_t18_scratch);
-  float *gru1_sum_to_t17 = (float *)(A + 109824); /* [64, 1] */
-  float *gru1_sigmoid_t17 = (float *)(A + 3815168); /* [64, 64] */
-  float *gru1_sub_t17 = (float *)(A + 3831552); /* [64, 64] */
-  float *gru1_tanh_t17 = (float *)(A + 4044544); /* [64, 64] */
-  float *gru1_add_t17_2 = (float *)(A + 3995392); /* [64, 192] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 3847936); /* [64, 64] */
-  float *d_gru1_addn_t17_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_neg_t17_2 = (float *)(A + 2619136); /* [64, 64] */
-  float *d_gru1_mul_t17_3 = (float *)(A + 2750208); /* [64, 64] */
-  float *d_gru1_mul_t17_4 = (float *)(A + 3405568); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, d_gru1_matmul_weight_hh_t18, gru1_sum_to_t17, d_dense1_matmul_weight, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 128, gru1_sigmoid_t17_2, gru1_mul_stack + 65536, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_concat_stack_3 + 196736);
-  float *d_gru1_matmul_weight_hh_t17 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t17_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 196608, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t17, d_gru1_matmul_weight_hh_t17_scratch);
-  float *gru1_sum_to_t16 = (float *)(A + 109568); /* [64, 1] */
-  float *gru1_sigmoid_t16 = (float *)(A + 3684096); /* [64, 64] */
-  float *gru1_sub_t16 = (float *)(A + 3700480); /* [64, 64] */
-  float *gru1_tanh_t16 = (float *)(A + 3913472); /* [64, 64] */
-  float *gru1_add_t16_2 = (float *)(A + 3864320); /* [64, 192] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 3716864); /* [64, 64] */
-  float *d_gru1_addn_t16_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t16_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t16_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t16_4 = (float *)(A + 3536640); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, d_gru1_matmul_weight_hh_t17, gru1_sum_to_t16, d_dense1_matmul_weight, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 128, gru1_sigmoid_t16_2, gru1_mul_stack + 61440, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_concat_stack_3 + 184448);
-  float *d_gru1_matmul_weight_hh_t16 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t16_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 184320, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t16, d_gru1_matmul_weight_hh_t16_scratch);
-  float *gru1_sum_to_t15 = (float *)(A + 109312); /* [64, 1] */
-  float *gru1_sigmoid_t15 = (float *)(A + 3553024); /* [64, 64] */
-  float *gru1_sub_t15 = (float *)(A + 3569408); /* [64, 64] */
-  float *gru1_tanh_t15 = (float *)(A + 3782400); /* [64, 64] */
-  float *gru1_add_t15_2 = (float *)(A + 3733248); /* [64, 192] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 3585792); /* [64, 64] */
-  float *d_gru1_addn_t15_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_neg_t15_2 = (float *)(A + 2619136); /* [64, 64] */
-  float *d_gru1_mul_t15_3 = (float *)(A + 2750208); /* [64, 64] */
-  float *d_gru1_mul_t15_4 = (float *)(A + 8240896); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, d_gru1_matmul_weight_hh_t16, gru1_sum_to_t15, d_dense1_matmul_weight, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 128, gru1_sigmoid_t15_2, gru1_mul_stack + 57344, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_concat_stack_3 + 172160);
-  float *d_gru1_matmul_weight_hh_t15 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t15_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 172032, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t15, d_gru1_matmul_weight_hh_t15_scratch);
-  float *gru1_sum_to_t14 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_sigmoid_t14 = (float *)(A + 3421952); /* [64, 64] */
-  float *gru1_sub_t14 = (float *)(A + 3438336); /* [64, 64] */
-  float *gru1_tanh_t14 = (float *)(A + 3651328); /* [64, 64] */
-  float *gru1_add_t14_2 = (float *)(A + 3602176); /* [64, 192] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 3454720); /* [64, 64] */
-  float *d_gru1_addn_t14_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t14_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t14_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t14_4 = (float *)(A + 3553024); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, d_gru1_matmul_weight_hh_t15, gru1_sum_to_t14, d_dense1_matmul_weight, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 128, gru1_sigmoid_t14_2, gru1_mul_stack + 53248, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_concat_stack_3 + 159872);
-  float *d_gru1_matmul_weight_hh_t14 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t14_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 159744, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t14, d_gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_sum_to_t13 = (float *)(A + 108800); /* [64, 1] */
-  float *gru1_sigmoid_t13 = (float *)(A + 3290880); /* [64, 64] */
-  float *gru1_sub_t13 = (float *)(A + 3307264); /* [64, 64] */
-  float *gru1_tanh_t13 = (float *)(A + 3520256); /* [64, 64] */
-  float *gru1_add_t13_2 = (float *)(A + 3471104); /* [64, 192] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 3323648); /* [64, 64] */
-  float *d_gru1_addn_t13_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_neg_t13_2 = (float *)(A + 2619136); /* [64, 64] */
-  float *d_gru1_mul_t13_3 = (float *)(A + 2750208); /* [64, 64] */
-  float *d_gru1_mul_t13_4 = (float *)(A + 3421952); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, d_gru1_matmul_weight_hh_t14, gru1_sum_to_t13, d_dense1_matmul_weight, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 128, gru1_sigmoid_t13_2, gru1_mul_stack + 49152, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_concat_stack_3 + 147584);
-  float *d_gru1_matmul_weight_hh_t13 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t13_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 147456, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t13, d_gru1_matmul_weight_hh_t13_scratch);
+  float *d_gru1_addn_t13_2 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_neg_t13_2 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t13_3 = (float *)(A + 2356992); /* [64, 64] */
   float *gru1_sum_to_t12 = (float *)(A + 108544); /* [64, 1] */
-  float *gru1_sigmoid_t12 = (float *)(A + 3159808); /* [64, 64] */
-  float *gru1_sub_t12 = (float *)(A + 3176192); /* [64, 64] */
+  float *d_dense1_matmul_weight = (float *)(A + 1291776); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
+  float *gru1_sigmoid_t12 = (float *)(A + 3340032); /* [64, 64] */
+  float *gru1_sub_t12 = (float *)(A + 3356416); /* [64, 64] */
   float *gru1_tanh_t12 = (float *)(A + 3389184); /* [64, 64] */
-  float *gru1_add_t12_2 = (float *)(A + 3340032); /* [64, 192] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 3192576); /* [64, 64] */
-  float *d_gru1_addn_t12_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t12_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t12_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t12_4 = (float *)(A + 3290880); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, d_gru1_matmul_weight_hh_t13, gru1_sum_to_t12, d_dense1_matmul_weight, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 128, gru1_sigmoid_t12_2, gru1_mul_stack + 45056, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_concat_stack_3 + 135296);
-  float *d_gru1_matmul_weight_hh_t12 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t12_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 135168, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t12, d_gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_add_t12_2 = (float *)(A + 3290880); /* [64, 192] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 3372800); /* [64, 64] */
+  float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
+  float *d_gru1_addn_t12_2 = (float *)(A + 357120); /* [64, 64] */
+  float *d_gru1_neg_t12_2 = (float *)(A + 1192704); /* [64, 64] */
+  float *d_gru1_mul_t12_3 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t12_4 = (float *)(A + 1455872); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t13_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 147456, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, gru1_sum_to_t12, d_dense1_matmul_weight, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 128, gru1_sigmoid_t12_2, gru1_mul_stack + 45056, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_concat_stack_3 + 135296, d_gru1_matmul_weight_hh_t13_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_sigmoid_t11 = (float *)(A + 3028736); /* [64, 64] */
-  float *gru1_sub_t11 = (float *)(A + 3045120); /* [64, 64] */
+  float *gru1_sigmoid_t11 = (float *)(A + 3208960); /* [64, 64] */
+  float *gru1_sub_t11 = (float *)(A + 3225344); /* [64, 64] */
   float *gru1_tanh_t11 = (float *)(A + 3258112); /* [64, 64] */
-  float *gru1_add_t11_2 = (float *)(A + 3208960); /* [64, 192] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 3061504); /* [64, 64] */
-  float *d_gru1_addn_t11_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_neg_t11_2 = (float *)(A + 2619136); /* [64, 64] */
-  float *d_gru1_mul_t11_3 = (float *)(A + 2750208); /* [64, 64] */
-  float *d_gru1_mul_t11_4 = (float *)(A + 3159808); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, d_gru1_matmul_weight_hh_t12, gru1_sum_to_t11, d_dense1_matmul_weight, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 128, gru1_sigmoid_t11_2, gru1_mul_stack + 40960, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_concat_stack_3 + 123008);
-  float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 357120); /* [64, 64] */
+  float *gru1_add_t11_2 = (float *)(A + 3159808); /* [64, 192] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 3241728); /* [64, 64] */
+  float *d_gru1_addn_t11_2 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_neg_t11_2 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t11_3 = (float *)(A + 2356992); /* [64, 64] */
+  float *d_gru1_mul_t11_4 = (float *)(A + 1341184); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t12_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 135168, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, gru1_sum_to_t11, d_dense1_matmul_weight, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 128, gru1_sigmoid_t11_2, gru1_mul_stack + 40960, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_concat_stack_3 + 123008, d_gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_sum_to_t10 = (float *)(A + 108032); /* [64, 1] */
+  float *gru1_sigmoid_t10 = (float *)(A + 3077888); /* [64, 64] */
+  float *gru1_sub_t10 = (float *)(A + 3094272); /* [64, 64] */
+  float *gru1_tanh_t10 = (float *)(A + 3127040); /* [64, 64] */
+  float *gru1_add_t10_2 = (float *)(A + 3028736); /* [64, 192] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 3110656); /* [64, 64] */
+  float *d_gru1_addn_t10_2 = (float *)(A + 357120); /* [64, 64] */
+  float *d_gru1_neg_t10_2 = (float *)(A + 1192704); /* [64, 64] */
+  float *d_gru1_mul_t10_3 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t10_4 = (float *)(A + 1357568); /* [64, 64] */
   char *d_gru1_matmul_weight_hh_t11_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 122880, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t11, d_gru1_matmul_weight_hh_t11_scratch);
+  k77_matmul(d_gru1_mul_concat_stack_3 + 122880, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, gru1_sum_to_t10, d_dense1_matmul_weight, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 128, gru1_sigmoid_t10_2, gru1_mul_stack + 36864, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_concat_stack_3 + 110720, d_gru1_matmul_weight_hh_t11_scratch);
+  float *gru1_sum_to_t9 = (float *)(A + 107776); /* [64, 1] */
+  float *gru1_sigmoid_t9 = (float *)(A + 2946816); /* [64, 64] */
+  float *gru1_sub_t9 = (float *)(A + 2963200); /* [64, 64] */
+  float *gru1_tanh_t9 = (float *)(A + 2995968); /* [64, 64] */
+  float *gru1_add_t9_2 = (float *)(A + 2897664); /* [64, 192] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 2979584); /* [64, 64] */
+  float *d_gru1_addn_t9_2 = (float *)(A + 1373952); /* [64, 64] */
+  float *d_gru1_neg_t9_2 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_mul_t9_3 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t9_4 = (float *)(A + 2356992); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t10_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 110592, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, gru1_sum_to_t9, d_dense1_matmul_weight, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 128, gru1_sigmoid_t9_2, gru1_mul_stack + 32768, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_concat_stack_3 + 98432, d_gru1_matmul_weight_hh_t10_scratch);
+  float *gru1_sum_to_t8 = (float *)(A + 107520); /* [64, 1] */
+  float *gru1_sigmoid_t8 = (float *)(A + 2815744); /* [64, 64] */
+  float *gru1_sub_t8 = (float *)(A + 2832128); /* [64, 64] */
+  float *gru1_tanh_t8 = (float *)(A + 2864896); /* [64, 64] */
+  float *gru1_add_t8_2 = (float *)(A + 2766592); /* [64, 192] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 2848512); /* [64, 64] */
+  float *d_gru1_addn_t8_2 = (float *)(A + 357120); /* [64, 64] */
+  float *d_gru1_neg_t8_2 = (float *)(A + 1192704); /* [64, 64] */
+  float *d_gru1_mul_t8_3 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t8_4 = (float *)(A + 2897664); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t9_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 98304, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, gru1_sum_to_t8, d_dense1_matmul_weight, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 128, gru1_sigmoid_t8_2, gru1_mul_stack + 28672, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_concat_stack_3 + 86144, d_gru1_matmul_weight_hh_t9_scratch);
+  float *gru1_sum_to_t7 = (float *)(A + 107264); /* [64, 1] */
+  float *gru1_sigmoid_t7 = (float *)(A + 2684672); /* [64, 64] */
+  float *gru1_sub_t7 = (float *)(A + 2701056); /* [64, 64] */
+  float *gru1_tanh_t7 = (float *)(A + 2733824); /* [64, 64] */
+  float *gru1_add_t7_2 = (float *)(A + 2635520); /* [64, 192] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 2717440); /* [64, 64] */
+  float *d_gru1_addn_t7_2 = (float *)(A + 1373952); /* [64, 64] */
+  float *d_gru1_neg_t7_2 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_mul_t7_3 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t7_4 = (float *)(A + 2914048); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t8_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 86016, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, gru1_sum_to_t7, d_dense1_matmul_weight, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 128, gru1_sigmoid_t7_2, gru1_mul_stack + 24576, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_concat_stack_3 + 73856, d_gru1_matmul_weight_hh_t8_scratch);
+  float *gru1_sum_to_t6 = (float *)(A + 107008); /* [64, 1] */
+  float *gru1_sigmoid_t6 = (float *)(A + 2553600); /* [64, 64] */
+  float *gru1_sub_t6 = (float *)(A + 2569984); /* [64, 64] */
+  float *gru1_tanh_t6 = (float *)(A + 2602752); /* [64, 64] */
+  float *gru1_add_t6_2 = (float *)(A + 2504448); /* [64, 192] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 2586368); /* [64, 64] */
+  float *d_gru1_addn_t6_2 = (float *)(A + 357120); /* [64, 64] */
+  float *d_gru1_neg_t6_2 = (float *)(A + 1192704); /* [64, 64] */
+  float *d_gru1_mul_t6_3 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t6_4 = (float *)(A + 2930432); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t7_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 73728, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, gru1_sum_to_t6, d_dense1_matmul_weight, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 128, gru1_sigmoid_t6_2, gru1_mul_stack + 20480, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_concat_stack_3 + 61568, d_gru1_matmul_weight_hh_t7_scratch);
+  float *gru1_sum_to_t5 = (float *)(A + 106752); /* [64, 1] */
+  float *gru1_sigmoid_t5 = (float *)(A + 2422528); /* [64, 64] */
+  float *gru1_sub_t5 = (float *)(A + 2438912); /* [64, 64] */
+  float *gru1_tanh_t5 = (float *)(A + 2471680); /* [64, 64] */
+  float *gru1_add_t5_2 = (float *)(A + 2373376); /* [64, 192] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 2455296); /* [64, 64] */
+  float *d_gru1_addn_t5_2 = (float *)(A + 1373952); /* [64, 64] */
+  float *d_gru1_neg_t5_2 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_mul_t5_3 = (float *)(A + 2225920); /* [64, 64] */
+  float *d_gru1_mul_t5_4 = (float *)(A + 2504448); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t6_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 61440, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, gru1_sum_to_t5, d_dense1_matmul_weight, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 128, gru1_sigmoid_t5_2, gru1_mul_stack + 16384, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_concat_stack_3 + 49280, d_gru1_matmul_weight_hh_t6_scratch);
+  float *gru1_sum_to_t4 = (float *)(A + 106496); /* [64, 1] */
+  float *gru1_sigmoid_t4 = (float *)(A + 2291456); /* [64, 64] */
+  float *gru1_sub_t4 = (float *)(A + 2307840); /* [64, 64] */
+  float *gru1_tanh_t4 = (float *)(A + 2340608); /* [64, 64] */
+  float *gru1_add_t4_2 = (float *)(A + 2242304); /* [64, 192] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 2324224); /* [64, 64] */
+  float *d_gru1_addn_t4_2 = (float *)(A + 357120); /* [64, 64] */
+  float *d_gru1_neg_t4_2 = (float *)(A + 1192704); /* [64, 64] */
+  float *d_gru1_mul_t4_3 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t4_4 = (float *)(A + 2520832); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t5_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 49152, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, gru1_sum_to_t4, d_dense1_matmul_weight, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 128, gru1_sigmoid_t4_2, gru1_mul_stack + 12288, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_concat_stack_3 + 36992, d_gru1_matmul_weight_hh_t5_scratch);
+  float *gru1_sum_to_t3 = (float *)(A + 106240); /* [64, 1] */
+  float *gru1_sigmoid_t3 = (float *)(A + 2160384); /* [64, 64] */
+  float *gru1_sub_t3 = (float *)(A + 2176768); /* [64, 64] */
+  float *gru1_tanh_t3 = (float *)(A + 2209536); /* [64, 64] */
+  float *gru1_add_t3_2 = (float *)(A + 2111232); /* [64, 192] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 2193152); /* [64, 64] */
+  float *d_gru1_addn_t3_2 = (float *)(A + 1373952); /* [64, 64] */
+  float *d_gru1_neg_t3_2 = (float *)(A + 2094848); /* [64, 64] */
+  float *d_gru1_mul_t3_3 = (float *)(A + 2537216); /* [64, 64] */
+  float *d_gru1_mul_t3_4 = (float *)(A + 2373376); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t4_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 36864, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, gru1_sum_to_t3, d_dense1_matmul_weight, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 128, gru1_sigmoid_t3_2, gru1_mul_stack + 8192, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_concat_stack_3 + 24704, d_gru1_matmul_weight_hh_t4_scratch);
+  float *gru1_sum_to_t2 = (float *)(A + 105984); /* [64, 1] */
+  float *gru1_sigmoid_t2 = (float *)(A + 2029312); /* [64, 64] */
+  float *gru1_sub_t2 = (float *)(A + 2045696); /* [64, 64] */
+  float *gru1_tanh_t2 = (float *)(A + 2078464); /* [64, 64] */
+  float *gru1_add_t2_2 = (float *)(A + 1980160); /* [64, 192] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 2062080); /* [64, 64] */
+  float *d_gru1_addn_t2_2 = (float *)(A + 357120); /* [64, 64] */
+  float *d_gru1_neg_t2_2 = (float *)(A + 1192704); /* [64, 64] */
+  float *d_gru1_mul_t2_3 = (float *)(A + 1324544); /* [64, 64] */
+  float *d_gru1_mul_t2_4 = (float *)(A + 2389760); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t3_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 24576, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, gru1_sum_to_t2, d_dense1_matmul_weight, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 128, gru1_sigmoid_t2_2, gru1_mul_stack + 4096, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_concat_stack_3 + 12416, d_gru1_matmul_weight_hh_t3_scratch);
 }
 
 static void word_language_train_step_9(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_addn_t11_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_neg_t11_2 = (float *)(A + 2619136); /* [64, 64] */
-  float *d_gru1_mul_t11_3 = (float *)(A + 2750208); /* [64, 64] */
-  float *d_gru1_matmul_weight_hh_t11 = (float *)(A + 357120); /* [64, 64] */
-  float *gru1_sum_to_t10 = (float *)(A + 108032); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 258816); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sigmoid_t10 = (float *)(A + 2897664); /* [64, 64] */
-  float *gru1_sub_t10 = (float *)(A + 2914048); /* [64, 64] */
-  float *gru1_tanh_t10 = (float *)(A + 3127040); /* [64, 64] */
-  float *gru1_add_t10_2 = (float *)(A + 3077888); /* [64, 192] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 2930432); /* [64, 64] */
-  float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
-  float *d_gru1_addn_t10_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t10_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t10_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t10_4 = (float *)(A + 3028736); /* [64, 64] */
   float *d_gru1_mul_concat_stack_3 = (float *)(A + 6012672); /* [23, 64, 192] */
-  k78_addn_mul_neg(d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, d_gru1_matmul_weight_hh_t11, gru1_sum_to_t10, d_dense1_matmul_weight, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 128, gru1_sigmoid_t10_2, gru1_mul_stack + 36864, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_concat_stack_3 + 110720);
-  float *d_gru1_matmul_weight_hh_t10 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t10_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 110592, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t10, d_gru1_matmul_weight_hh_t10_scratch);
-  float *gru1_sum_to_t9 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_sigmoid_t9 = (float *)(A + 2766592); /* [64, 64] */
-  float *gru1_sub_t9 = (float *)(A + 2782976); /* [64, 64] */
-  float *gru1_tanh_t9 = (float *)(A + 2995968); /* [64, 64] */
-  float *gru1_add_t9_2 = (float *)(A + 2946816); /* [64, 192] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 2799360); /* [64, 64] */
-  float *d_gru1_addn_t9_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_neg_t9_2 = (float *)(A + 2619136); /* [64, 64] */
-  float *d_gru1_mul_t9_3 = (float *)(A + 2750208); /* [64, 64] */
-  float *d_gru1_mul_t9_4 = (float *)(A + 2897664); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, d_gru1_matmul_weight_hh_t10, gru1_sum_to_t9, d_dense1_matmul_weight, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 128, gru1_sigmoid_t9_2, gru1_mul_stack + 32768, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_concat_stack_3 + 98432);
-  float *d_gru1_matmul_weight_hh_t9 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t9_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 98304, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t9, d_gru1_matmul_weight_hh_t9_scratch);
-  float *gru1_sum_to_t8 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_sigmoid_t8 = (float *)(A + 2635520); /* [64, 64] */
-  float *gru1_sub_t8 = (float *)(A + 2651904); /* [64, 64] */
-  float *gru1_tanh_t8 = (float *)(A + 2864896); /* [64, 64] */
-  float *gru1_add_t8_2 = (float *)(A + 2815744); /* [64, 192] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 2668288); /* [64, 64] */
-  float *d_gru1_addn_t8_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t8_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t8_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t8_4 = (float *)(A + 2766592); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, d_gru1_matmul_weight_hh_t9, gru1_sum_to_t8, d_dense1_matmul_weight, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 128, gru1_sigmoid_t8_2, gru1_mul_stack + 28672, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_concat_stack_3 + 86144);
-  float *d_gru1_matmul_weight_hh_t8 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t8_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 86016, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t8, d_gru1_matmul_weight_hh_t8_scratch);
-  float *gru1_sum_to_t7 = (float *)(A + 107264); /* [64, 1] */
-  float *gru1_sigmoid_t7 = (float *)(A + 2504448); /* [64, 64] */
-  float *gru1_sub_t7 = (float *)(A + 2520832); /* [64, 64] */
-  float *gru1_tanh_t7 = (float *)(A + 2733824); /* [64, 64] */
-  float *gru1_add_t7_2 = (float *)(A + 2684672); /* [64, 192] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 2537216); /* [64, 64] */
-  float *d_gru1_addn_t7_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_neg_t7_2 = (float *)(A + 2750208); /* [64, 64] */
-  float *d_gru1_mul_t7_3 = (float *)(A + 8257280); /* [64, 64] */
-  float *d_gru1_mul_t7_4 = (float *)(A + 291584); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, d_gru1_matmul_weight_hh_t8, gru1_sum_to_t7, d_dense1_matmul_weight, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 128, gru1_sigmoid_t7_2, gru1_mul_stack + 24576, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_concat_stack_3 + 73856);
-  float *d_gru1_matmul_weight_hh_t7 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t7_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 73728, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t7, d_gru1_matmul_weight_hh_t7_scratch);
-  float *gru1_sum_to_t6 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_sigmoid_t6 = (float *)(A + 2373376); /* [64, 64] */
-  float *gru1_sub_t6 = (float *)(A + 2389760); /* [64, 64] */
-  float *gru1_tanh_t6 = (float *)(A + 2602752); /* [64, 64] */
-  float *gru1_add_t6_2 = (float *)(A + 2553600); /* [64, 192] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 2406144); /* [64, 64] */
-  float *d_gru1_addn_t6_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t6_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t6_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t6_4 = (float *)(A + 2504448); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, d_gru1_matmul_weight_hh_t7, gru1_sum_to_t6, d_dense1_matmul_weight, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 128, gru1_sigmoid_t6_2, gru1_mul_stack + 20480, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_concat_stack_3 + 61568);
-  float *d_gru1_matmul_weight_hh_t6 = (float *)(A + 357120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t6_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 61440, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t6, d_gru1_matmul_weight_hh_t6_scratch);
-  float *gru1_sum_to_t5 = (float *)(A + 106752); /* [64, 1] */
-  float *gru1_sigmoid_t5 = (float *)(A + 2242304); /* [64, 64] */
-  float *gru1_sub_t5 = (float *)(A + 2258688); /* [64, 64] */
-  float *gru1_tanh_t5 = (float *)(A + 2471680); /* [64, 64] */
-  float *gru1_add_t5_2 = (float *)(A + 2422528); /* [64, 192] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 2275072); /* [64, 64] */
-  float *d_gru1_addn_t5_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_neg_t5_2 = (float *)(A + 2373376); /* [64, 64] */
-  float *d_gru1_mul_t5_3 = (float *)(A + 8257280); /* [64, 64] */
-  float *d_gru1_mul_t5_4 = (float *)(A + 307968); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, d_gru1_matmul_weight_hh_t6, gru1_sum_to_t5, d_dense1_matmul_weight, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 128, gru1_sigmoid_t5_2, gru1_mul_stack + 16384, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_concat_stack_3 + 49280);
-  float *d_gru1_matmul_weight_hh_t5 = (float *)(A + 324352); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t5_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 49152, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t5, d_gru1_matmul_weight_hh_t5_scratch);
-  float *gru1_sum_to_t4 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_sigmoid_t4 = (float *)(A + 2111232); /* [64, 64] */
-  float *gru1_sub_t4 = (float *)(A + 2127616); /* [64, 64] */
-  float *gru1_tanh_t4 = (float *)(A + 2340608); /* [64, 64] */
-  float *gru1_add_t4_2 = (float *)(A + 2291456); /* [64, 192] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 2144000); /* [64, 64] */
-  float *d_gru1_addn_t4_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t4_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t4_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t4_4 = (float *)(A + 865024); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, d_gru1_matmul_weight_hh_t5, gru1_sum_to_t4, d_dense1_matmul_weight, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 128, gru1_sigmoid_t4_2, gru1_mul_stack + 12288, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_concat_stack_3 + 36992);
-  float *d_gru1_matmul_weight_hh_t4 = (float *)(A + 324352); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t4_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 36864, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t4, d_gru1_matmul_weight_hh_t4_scratch);
-  float *gru1_sum_to_t3 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_sigmoid_t3 = (float *)(A + 1980160); /* [64, 64] */
-  float *gru1_sub_t3 = (float *)(A + 1996544); /* [64, 64] */
-  float *gru1_tanh_t3 = (float *)(A + 2209536); /* [64, 64] */
-  float *gru1_add_t3_2 = (float *)(A + 2160384); /* [64, 192] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 2012928); /* [64, 64] */
-  float *d_gru1_addn_t3_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_neg_t3_2 = (float *)(A + 2111232); /* [64, 64] */
-  float *d_gru1_mul_t3_3 = (float *)(A + 2373376); /* [64, 64] */
-  float *d_gru1_mul_t3_4 = (float *)(A + 8257280); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, d_gru1_matmul_weight_hh_t4, gru1_sum_to_t3, d_dense1_matmul_weight, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 128, gru1_sigmoid_t3_2, gru1_mul_stack + 8192, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_concat_stack_3 + 24704);
-  float *d_gru1_matmul_weight_hh_t3 = (float *)(A + 324352); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t3_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 24576, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t3, d_gru1_matmul_weight_hh_t3_scratch);
-  float *gru1_sum_to_t2 = (float *)(A + 1340928); /* [64, 1] */
-  float *gru1_sigmoid_t2 = (float *)(A + 1849088); /* [64, 64] */
-  float *gru1_sub_t2 = (float *)(A + 1865472); /* [64, 64] */
-  float *gru1_tanh_t2 = (float *)(A + 2078464); /* [64, 64] */
-  float *gru1_add_t2_2 = (float *)(A + 2029312); /* [64, 192] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 1881856); /* [64, 64] */
   float *d_gru1_addn_t2_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t2_2 = (float *)(A + 1980160); /* [64, 64] */
-  float *d_gru1_mul_t2_3 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t2_4 = (float *)(A + 881408); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, d_gru1_matmul_weight_hh_t3, gru1_sum_to_t2, d_dense1_matmul_weight, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 128, gru1_sigmoid_t2_2, gru1_mul_stack + 4096, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_concat_stack_3 + 12416);
-  float *d_gru1_matmul_weight_hh_t2 = (float *)(A + 324352); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t2_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 12288, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t2, d_gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_sum_to_t1 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_sigmoid_t1 = (float *)(A + 1291776); /* [64, 64] */
-  float *gru1_sub_t1 = (float *)(A + 1308160); /* [64, 64] */
-  float *gru1_tanh_t1 = (float *)(A + 1947392); /* [64, 64] */
-  float *gru1_add_t1_2 = (float *)(A + 1898240); /* [64, 192] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_addn_t1_2 = (float *)(A + 897792); /* [64, 64] */
-  float *d_gru1_neg_t1_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_mul_t1_3 = (float *)(A + 2111232); /* [64, 64] */
-  float *d_gru1_mul_t1_4 = (float *)(A + 1849088); /* [64, 64] */
-  k78_addn_mul_neg(d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, d_gru1_matmul_weight_hh_t2, gru1_sum_to_t1, d_dense1_matmul_weight, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 128, gru1_sigmoid_t1_2, gru1_mul_stack, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_concat_stack_3 + 128);
-  float *d_gru1_matmul_weight_hh_t1 = (float *)(A + 324352); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t1_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3, P + 7168 /* gru1.weight_hh */, d_gru1_matmul_weight_hh_t1, d_gru1_matmul_weight_hh_t1_scratch);
-}
-
-static void word_language_train_step_10(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_addn_t1_2 = (float *)(A + 897792); /* [64, 64] */
-  float *d_gru1_neg_t1_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *d_gru1_mul_t1_3 = (float *)(A + 2111232); /* [64, 64] */
-  float *d_gru1_matmul_weight_hh_t1 = (float *)(A + 324352); /* [64, 64] */
-  float *gru1_sum_to_t0 = (float *)(A + 1291520); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 258816); /* [64, 128] */
+  float *d_gru1_neg_t2_2 = (float *)(A + 1192704); /* [64, 64] */
+  float *d_gru1_mul_t2_3 = (float *)(A + 1324544); /* [64, 64] */
+  float *gru1_sum_to_t1 = (float *)(A + 1340928); /* [64, 1] */
+  float *d_dense1_matmul_weight = (float *)(A + 1291776); /* [64, 128] */
   float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
+  float *gru1_sigmoid_t1 = (float *)(A + 1898240); /* [64, 64] */
+  float *gru1_sub_t1 = (float *)(A + 1914624); /* [64, 64] */
+  float *gru1_tanh_t1 = (float *)(A + 1947392); /* [64, 64] */
+  float *gru1_add_t1_2 = (float *)(A + 1849088); /* [64, 192] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 1931008); /* [64, 64] */
+  float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
+  float *d_gru1_addn_t1_2 = (float *)(A + 1373952); /* [64, 64] */
+  float *d_gru1_neg_t1_2 = (float *)(A + 2406144); /* [64, 64] */
+  float *d_gru1_mul_t1_3 = (float *)(A + 2537216); /* [64, 64] */
+  float *d_gru1_mul_t1_4 = (float *)(A + 1980160); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t2_scratch = A + 379648; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3 + 12288, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, gru1_sum_to_t1, d_dense1_matmul_weight, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 128, gru1_sigmoid_t1_2, gru1_mul_stack, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_concat_stack_3 + 128, d_gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_sum_to_t0 = (float *)(A + 1291520); /* [64, 1] */
   float *gru1_sub_t0 = (float *)(A + 1406720); /* [64, 64] */
   float *gru1_tanh_t0 = (float *)(A + 1439488); /* [64, 64] */
   float *gru1_sigmoid_t0_2 = (float *)(A + 1423104); /* [64, 64] */
   float *gru1_sigmoid_t0 = (float *)(A + 1390336); /* [64, 64] */
-  float *d_gru1_mul_concat_stack_4 = (float *)(A + 3569408); /* [24, 64, 192] */
-  k79_addn_mul_mul(d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, d_gru1_matmul_weight_hh_t1, gru1_sum_to_t0, d_dense1_matmul_weight, gru1_one_hot_t0 + 1, gru1_sub_t0, gru1_tanh_t0, P + 19776 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack_4 + 128, d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64);
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 6012672); /* [23, 64, 192] */
-  float *d_gru1_mul_t1_4 = (float *)(A + 1849088); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_4 + 12288);
-  float *d_gru1_mul_t2_4 = (float *)(A + 881408); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_4 + 24576);
-  float *d_gru1_mul_t3_4 = (float *)(A + 8257280); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_4 + 36864);
-  float *d_gru1_mul_t4_4 = (float *)(A + 865024); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_4 + 49152);
-  float *d_gru1_mul_t5_4 = (float *)(A + 307968); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_4 + 61440);
-  float *d_gru1_mul_t6_4 = (float *)(A + 2504448); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_4 + 73728);
-  float *d_gru1_mul_t7_4 = (float *)(A + 291584); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_4 + 86016);
-  float *d_gru1_mul_t8_4 = (float *)(A + 2766592); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_4 + 98304);
-  float *d_gru1_mul_t9_4 = (float *)(A + 2897664); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_4 + 110592);
-  float *d_gru1_mul_t10_4 = (float *)(A + 3028736); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_4 + 122880);
-  float *d_gru1_mul_t11_4 = (float *)(A + 3159808); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_4 + 135168);
-  float *d_gru1_mul_t12_4 = (float *)(A + 3290880); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_4 + 147456);
-  float *d_gru1_mul_t13_4 = (float *)(A + 3421952); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_4 + 159744);
-  float *d_gru1_mul_t14_4 = (float *)(A + 3553024); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_4 + 172032);
-  float *d_gru1_mul_t15_4 = (float *)(A + 8240896); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_4 + 184320);
-  float *d_gru1_mul_t16_4 = (float *)(A + 3536640); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_4 + 196608);
-  float *d_gru1_mul_t17_4 = (float *)(A + 3405568); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_4 + 208896);
-  float *d_gru1_mul_t18_4 = (float *)(A + 3274496); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_4 + 221184);
-  float *d_gru1_mul_t19_4 = (float *)(A + 3143424); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_4 + 233472);
-  float *d_gru1_mul_t20_4 = (float *)(A + 3012352); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_4 + 245760);
-  float *d_gru1_mul_t21_4 = (float *)(A + 2881280); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_4 + 258048);
-  float *d_gru1_mul_t22_4 = (float *)(A + 2488064); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_4 + 270336);
-  float *d_gru1_mul_t23_4 = (float *)(A + 1455872); /* [64, 64] */
-  k80_concat(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_4 + 282624);
-  float *d_gru1_matmul_weight_ih = (float *)(A + 1291392); /* [1536, 16] */
+  float *d_gru1_mul_concat_stack_4 = (float *)(A + 9404160); /* [24, 64, 192] */
+  char *d_gru1_matmul_weight_hh_t1_scratch = A + 379648; /* 6144 bytes */
+  k78_matmul(d_gru1_mul_concat_stack_3, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, gru1_sum_to_t0, d_dense1_matmul_weight, gru1_one_hot_t0 + 1, gru1_sub_t0, gru1_tanh_t0, P + 19776 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack_4 + 128, d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_matmul_weight_hh_t1_scratch);
+  k79_concat(d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_4 + 12288);
+  float *d_gru1_mul_t2_4 = (float *)(A + 2389760); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_4 + 24576);
+  float *d_gru1_mul_t3_4 = (float *)(A + 2373376); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_4 + 36864);
+  float *d_gru1_mul_t4_4 = (float *)(A + 2520832); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_4 + 49152);
+  float *d_gru1_mul_t5_4 = (float *)(A + 2504448); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_4 + 61440);
+  float *d_gru1_mul_t6_4 = (float *)(A + 2930432); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_4 + 73728);
+  float *d_gru1_mul_t7_4 = (float *)(A + 2914048); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_4 + 86016);
+  float *d_gru1_mul_t8_4 = (float *)(A + 2897664); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_4 + 98304);
+  float *d_gru1_mul_t9_4 = (float *)(A + 2356992); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_4 + 110592);
+  float *d_gru1_mul_t10_4 = (float *)(A + 1357568); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_4 + 122880);
+  float *d_gru1_mul_t11_4 = (float *)(A + 1341184); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_4 + 135168);
+  float *d_gru1_mul_t12_4 = (float *)(A + 1455872); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_4 + 147456);
+  float *d_gru1_mul_t13_4 = (float *)(A + 1176320); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_4 + 159744);
+  float *d_gru1_mul_t14_4 = (float *)(A + 3405568); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_4 + 172032);
+  float *d_gru1_mul_t15_4 = (float *)(A + 3274496); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_4 + 184320);
+  float *d_gru1_mul_t16_4 = (float *)(A + 3143424); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_4 + 196608);
+  float *d_gru1_mul_t17_4 = (float *)(A + 3012352); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_4 + 208896);
+  float *d_gru1_mul_t18_4 = (float *)(A + 2881280); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_4 + 221184);
+  float *d_gru1_mul_t19_4 = (float *)(A + 2750208); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_4 + 233472);
+  float *d_gru1_mul_t20_4 = (float *)(A + 2619136); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_4 + 245760);
+  float *d_gru1_mul_t21_4 = (float *)(A + 2488064); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_4 + 258048);
+  float *d_gru1_mul_t22_4 = (float *)(A + 1963776); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_4 + 270336);
+  float *d_gru1_mul_t23_4 = (float *)(A + 324352); /* [64, 64] */
+  k79_concat(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_4 + 282624);
+  float *d_gru1_matmul_weight_ih = (float *)(A + 2029312); /* [1536, 16] */
   char *d_gru1_matmul_weight_ih_scratch = A + 379648; /* 6144 bytes */
-  k81_matmul(d_gru1_mul_concat_stack_4, P + 4096 /* gru1.weight_ih */, d_gru1_matmul_weight_ih, d_gru1_matmul_weight_ih_scratch);
-  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 766720); /* [1536, 16] */
-  float *d_embedding1_addn_stack = (float *)(A + 1996544); /* [24, 64, 16] */
-  k82_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 23552, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 1, d_gru1_matmul_weight_ih, d_embedding1_addn_stack);
-  k83_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih + 1024, d_embedding1_addn_stack + 1024);
-  k84_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih + 2048, d_embedding1_addn_stack + 2048);
-  k85_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih + 3072, d_embedding1_addn_stack + 3072);
-  k86_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih + 4096, d_embedding1_addn_stack + 4096);
-  k87_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih + 5120, d_embedding1_addn_stack + 5120);
-  k88_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih + 6144, d_embedding1_addn_stack + 6144);
-  k89_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih + 7168, d_embedding1_addn_stack + 7168);
-  k90_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih + 8192, d_embedding1_addn_stack + 8192);
-  k91_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih + 9216, d_embedding1_addn_stack + 9216);
-  k92_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih + 10240, d_embedding1_addn_stack + 10240);
-  k93_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih + 11264, d_embedding1_addn_stack + 11264);
-  k94_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih + 12288, d_embedding1_addn_stack + 12288);
-  k95_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih + 13312, d_embedding1_addn_stack + 13312);
-  k96_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih + 14336, d_embedding1_addn_stack + 14336);
-  k97_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih + 15360, d_embedding1_addn_stack + 15360);
-  k98_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih + 16384, d_embedding1_addn_stack + 16384);
-  k99_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih + 17408, d_embedding1_addn_stack + 17408);
-  k100_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih + 18432, d_embedding1_addn_stack + 18432);
-  k101_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih + 19456, d_embedding1_addn_stack + 19456);
-  k102_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih + 20480, d_embedding1_addn_stack + 20480);
-  k103_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih + 21504, d_embedding1_addn_stack + 21504);
-  k104_mul_mul_addn(d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih + 22528, d_embedding1_addn_stack + 22528);
-  k105_mul_addn(d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih + 23552, d_embedding1_addn_stack + 23552);
+  k80_matmul(d_gru1_mul_concat_stack_4, P + 4096 /* gru1.weight_ih */, d_gru1_matmul_weight_ih, d_gru1_matmul_weight_ih_scratch);
+  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 1078016); /* [1536, 16] */
+  float *d_embedding1_addn_stack = (float *)(A + 2422528); /* [24, 64, 16] */
+  k81_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 23552, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 1, d_gru1_matmul_weight_ih, d_embedding1_addn_stack);
+  k82_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih + 1024, d_embedding1_addn_stack + 1024);
+  k83_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih + 2048, d_embedding1_addn_stack + 2048);
+  k84_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih + 3072, d_embedding1_addn_stack + 3072);
+  k85_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih + 4096, d_embedding1_addn_stack + 4096);
+  k86_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih + 5120, d_embedding1_addn_stack + 5120);
+  k87_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih + 6144, d_embedding1_addn_stack + 6144);
+  k88_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih + 7168, d_embedding1_addn_stack + 7168);
+  k89_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih + 8192, d_embedding1_addn_stack + 8192);
+  k90_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih + 9216, d_embedding1_addn_stack + 9216);
+  k91_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih + 10240, d_embedding1_addn_stack + 10240);
+  k92_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih + 11264, d_embedding1_addn_stack + 11264);
+  k93_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih + 12288, d_embedding1_addn_stack + 12288);
+  k94_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih + 13312, d_embedding1_addn_stack + 13312);
+  k95_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih + 14336, d_embedding1_addn_stack + 14336);
+  k96_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih + 15360, d_embedding1_addn_stack + 15360);
+  k97_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih + 16384, d_embedding1_addn_stack + 16384);
+  k98_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih + 17408, d_embedding1_addn_stack + 17408);
+  k99_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih + 18432, d_embedding1_addn_stack + 18432);
+  k100_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih + 19456, d_embedding1_addn_stack + 19456);
+  k101_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih + 20480, d_embedding1_addn_stack + 20480);
+  k102_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih + 21504, d_embedding1_addn_stack + 21504);
+  k103_mul_mul_addn(d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih + 22528, d_embedding1_addn_stack + 22528);
+  k104_mul_addn(d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih + 23552, d_embedding1_addn_stack + 23552);
   int32_t *line8_select_stack = (int32_t *)(A + 373504); /* [24, 64] */
-  float *d_embedding1_scatter_add = (float *)(A + 357120); /* [256, 16] */
-  k106_scatter_add(line8_select_stack, d_embedding1_addn_stack, d_embedding1_scatter_add);
-  float *opt_sqrt = (float *)(A + 373504); /* [] */
-  k123_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 373568); /* [] */
-  k124_pow_sub_div(P + 36240 /* opt.step */, opt_div);
+  float *d_embedding1_scatter_add = (float *)(A + 324352); /* [256, 16] */
+  k105_scatter_add(line8_select_stack, d_embedding1_addn_stack, d_embedding1_scatter_add);
+  float *opt_sqrt = (float *)(A + 4128064); /* [] */
+  k122_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 4128128); /* [] */
+  k123_pow_sub_div(P + 36240 /* opt.step */, opt_div);
   float *embedding1_gather_stack = (float *)(A + 1280); /* [24, 64, 16] */
-  float *d_gru1_matmul = (float *)(A + 1390336); /* [192, 16] */
-  char *d_gru1_matmul_scratch = A + 4749056; /* 45056 bytes */
-  k107_matmul(d_gru1_mul_concat_stack_4, embedding1_gather_stack, d_gru1_matmul, d_gru1_matmul_scratch);
-  float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
-  float *d_gru1_matmul_2 = (float *)(A + 4749056); /* [192, 64] */
-  char *d_gru1_matmul_scratch_2 = A + 258816; /* 81920 bytes */
-  k108_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
-  float *d_gru1_sum_to = (float *)(A + 4798208); /* [192] */
-  k109_sum_to(d_gru1_mul_concat_stack_4, d_gru1_sum_to);
-  float *d_gru1_mul_t0 = (float *)(A + 1402624); /* [64, 64] */
-  k110_mul(d_gru1_mul_concat_stack_4 + 128, gru1_sigmoid_t0_2, d_gru1_mul_t0);
-  float *d_gru1_mul_concat = (float *)(A + 99584); /* [64, 192] */
-  k80_concat(d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_5 = (float *)(A + 3569408); /* [24, 64, 192] */
-  k111_stack(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3, d_gru1_mul_concat, d_gru1_mul_concat_stack_5);
-  float *d_gru1_sum_to_2 = (float *)(A + 4798976); /* [192] */
-  k109_sum_to(d_gru1_mul_concat_stack_5, d_gru1_sum_to_2);
+  float *d_gru1_matmul = (float *)(A + 357120); /* [192, 16] */
+  char *d_gru1_matmul_scratch = A + 99584; /* 45056 bytes */
+  k106_matmul(d_gru1_mul_concat_stack_4, embedding1_gather_stack, d_gru1_matmul, d_gru1_matmul_scratch);
+  float *d_gru1_matmul_2 = (float *)(A + 99584); /* [192, 64] */
+  char *d_gru1_matmul_scratch_2 = A + 1280; /* 81920 bytes */
+  k107_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
+  float *d_gru1_sum_to = (float *)(A + 148736); /* [192] */
+  k108_sum_to(d_gru1_mul_concat_stack_4, d_gru1_sum_to);
+  float *d_gru1_mul_t0 = (float *)(A + 369408); /* [64, 64] */
+  k109_mul(d_gru1_mul_concat_stack_4 + 128, gru1_sigmoid_t0_2, d_gru1_mul_t0);
+  float *d_gru1_mul_concat = (float *)(A + 258816); /* [64, 192] */
+  k79_concat(d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_mul_t0, d_gru1_mul_concat);
+  float *d_gru1_mul_concat_stack_5 = (float *)(A + 9404160); /* [24, 64, 192] */
+  k110_stack(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3, d_gru1_mul_concat, d_gru1_mul_concat_stack_5);
+  float *d_gru1_sum_to_2 = (float *)(A + 149504); /* [192] */
+  k108_sum_to(d_gru1_mul_concat_stack_5, d_gru1_sum_to_2);
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 4833024); /* [24, 64, 192] */
   float *gru1_addn_stack = (float *)(A + 160512); /* [24, 64, 16] */
-  float *d_gru1_matmul_3 = (float *)(A + 2094848); /* [192, 16] */
-  char *d_gru1_matmul_scratch_3 = A + 99584; /* 45056 bytes */
-  k107_matmul(d_gru1_mul_concat_stack_2, gru1_addn_stack, d_gru1_matmul_3, d_gru1_matmul_scratch_3);
+  float *d_gru1_matmul_3 = (float *)(A + 369408); /* [192, 16] */
+  char *d_gru1_matmul_scratch_3 = A + 258816; /* 45056 bytes */
+  k106_matmul(d_gru1_mul_concat_stack_2, gru1_addn_stack, d_gru1_matmul_3, d_gru1_matmul_scratch_3);
   float *d_gru1_mul_concat_stack = (float *)(A + 8273664); /* [23, 64, 192] */
   float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
   float *d_gru1_matmul_4 = (float *)(A + 1280); /* [192, 64] */
-  char *d_gru1_matmul_scratch_4 = A + 1996544; /* 81920 bytes */
-  k108_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, d_gru1_matmul_4, d_gru1_matmul_scratch_4);
-  float *d_gru1_sum_to_3 = (float *)(A + 373632); /* [192] */
-  k109_sum_to(d_gru1_mul_concat_stack_2, d_gru1_sum_to_3);
+  char *d_gru1_matmul_scratch_4 = A + 1078016; /* 81920 bytes */
+  k107_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, d_gru1_matmul_4, d_gru1_matmul_scratch_4);
+  float *d_gru1_sum_to_3 = (float *)(A + 50432); /* [192] */
+  k108_sum_to(d_gru1_mul_concat_stack_2, d_gru1_sum_to_3);
   float *gru1_sigmoid_t0_4 = (float *)(A + 340736); /* [64, 64] */
-  float *d_gru1_mul_t0_2 = (float *)(A + 2107136); /* [64, 64] */
-  k110_mul(d_gru1_mul_concat_stack_2 + 128, gru1_sigmoid_t0_4, d_gru1_mul_t0_2);
-  float *d_gru1_mul_concat_2 = (float *)(A + 50432); /* [64, 192] */
-  k80_concat(d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_mul_t0_2, d_gru1_mul_concat_2);
-  float *d_gru1_mul_concat_stack_6 = (float *)(A + 3569408); /* [24, 64, 192] */
-  k111_stack(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack, d_gru1_mul_concat_2, d_gru1_mul_concat_stack_6);
-  float *d_gru1_sum_to_4 = (float *)(A + 374400); /* [192] */
-  k109_sum_to(d_gru1_mul_concat_stack_6, d_gru1_sum_to_4);
+  float *d_gru1_mul_t0_2 = (float *)(A + 51200); /* [64, 64] */
+  k109_mul(d_gru1_mul_concat_stack_2 + 128, gru1_sigmoid_t0_4, d_gru1_mul_t0_2);
+  float *d_gru1_mul_concat_2 = (float *)(A + 1078016); /* [64, 192] */
+  k79_concat(d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_mul_t0_2, d_gru1_mul_concat_2);
+  float *d_gru1_mul_concat_stack_6 = (float *)(A + 9404160); /* [24, 64, 192] */
+  k110_stack(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack, d_gru1_mul_concat_2, d_gru1_mul_concat_stack_6);
+  float *d_gru1_sum_to_4 = (float *)(A + 340736); /* [192] */
+  k108_sum_to(d_gru1_mul_concat_stack_6, d_gru1_sum_to_4);
   float *d_line15_sub = (float *)A; /* [64, 5] */
   float *gru1_addn_concat = (float *)(A + 4800256); /* [64, 128] */
-  float *d_dense1_matmul = (float *)(A + 375168); /* [5, 128] */
-  char *d_dense1_matmul_scratch = A + 377728; /* 1280 bytes */
-  k112_matmul(d_line15_sub, gru1_addn_concat, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 377728); /* [5] */
-  k113_sum_to(d_line15_sub, d_dense1_sum_to);
-  float *line15_sum_to_2 = (float *)(A + 1291264); /* [] */
-  float *loss_value = (float *)A; /* [] */
-  k114_mul_neg(line15_sum_to_2, loss_value);
-  float *line16_sum_to = (float *)(A + 1291328); /* [] */
-  float *metric_accuracy = (float *)(A + 64); /* [] */
-  k115_mul(line16_sum_to, metric_accuracy);
-  k125_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, d_embedding1_scatter_add, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
-  k126_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
-  k127_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
-  k128_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
-  k128_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
-  k126_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, d_gru1_matmul_3, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
-  k127_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, d_gru1_matmul_4, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
-  k128_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, d_gru1_sum_to_3, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
-  k128_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, d_gru1_sum_to_4, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
-  k129_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
-  k130_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
+  float *d_dense1_matmul = (float *)(A + 341504); /* [5, 128] */
+  char *d_dense1_matmul_scratch = A + 344064; /* 1280 bytes */
+  k111_matmul(d_line15_sub, gru1_addn_concat, d_dense1_matmul, d_dense1_matmul_scratch);
+  float *d_dense1_sum_to = (float *)(A + 4128192); /* [5] */
+  k112_sum_to(d_line15_sub, d_dense1_sum_to);
+  float *line15_sum_to_2 = (float *)(A + 4128000); /* [] */
+  float *loss_value = (float *)(A + 4128256); /* [] */
+  k113_mul_neg(line15_sum_to_2, loss_value);
+  float *line16_sum_to = (float *)(A + 4128320); /* [] */
+  float *metric_accuracy = (float *)A; /* [] */
+  k114_mul(line16_sum_to, metric_accuracy);
+  k124_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, d_embedding1_scatter_add, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
+  k125_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
+  k126_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
+  k127_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
+  k127_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
+  k125_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, d_gru1_matmul_3, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
+  k126_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, d_gru1_matmul_4, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
+  k127_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, d_gru1_sum_to_3, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
+  k127_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, d_gru1_sum_to_4, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
+  k128_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
+  k129_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
 }
 
 float word_language_train_step(float *params, const word_language_batch *in, word_language_metrics *metrics, void *arena, uint64_t seed) {
@@ -7483,31 +7661,30 @@ float word_language_train_step(float *params, const word_language_batch *in, wor
   word_language_train_step_7(P, in, A, seed);
   word_language_train_step_8(P, in, A, seed);
   word_language_train_step_9(P, in, A, seed);
-  word_language_train_step_10(P, in, A, seed);
-  float *loss_value = (float *)A; /* [] */
-  float *metric_accuracy = (float *)(A + 64); /* [] */
-  k116_copy(loss_value, &loss);
-  if (metrics) k116_copy(metric_accuracy, &metrics->accuracy);
+  float *loss_value = (float *)(A + 4128256); /* [] */
+  float *metric_accuracy = (float *)A; /* [] */
+  k115_copy(loss_value, &loss);
+  if (metrics) k115_copy(metric_accuracy, &metrics->accuracy);
   return loss;
 }
 
 static void word_language_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_sqrt = (float *)A; /* [] */
-  k123_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
+  k122_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 64); /* [] */
-  k124_pow_sub_div(P + 36240 /* opt.step */, opt_div);
-  k125_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, in /* grad.embedding1.weight */, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
-  k126_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, in + 4096 /* grad.gru1.weight_ih */, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
-  k127_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, in + 7168 /* grad.gru1.weight_hh */, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
-  k128_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, in + 19456 /* grad.gru1.bias_ih */, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
-  k128_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, in + 19648 /* grad.gru1.bias_hh */, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
-  k126_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, in + 19840 /* grad.gru1.weight_ih_reverse */, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
-  k127_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, in + 22912 /* grad.gru1.weight_hh_reverse */, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
-  k128_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, in + 35200 /* grad.gru1.bias_ih_reverse */, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
-  k128_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, in + 35392 /* grad.gru1.bias_hh_reverse */, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
-  k129_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, in + 35584 /* grad.dense1.weight */, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
-  k130_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, in + 36224 /* grad.dense1.bias */, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
+  k123_pow_sub_div(P + 36240 /* opt.step */, opt_div);
+  k124_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, in /* grad.embedding1.weight */, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
+  k125_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, in + 4096 /* grad.gru1.weight_ih */, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
+  k126_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, in + 7168 /* grad.gru1.weight_hh */, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
+  k127_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, in + 19456 /* grad.gru1.bias_ih */, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
+  k127_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, in + 19648 /* grad.gru1.bias_hh */, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
+  k125_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, in + 19840 /* grad.gru1.weight_ih_reverse */, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
+  k126_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, in + 22912 /* grad.gru1.weight_hh_reverse */, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
+  k127_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, in + 35200 /* grad.gru1.bias_ih_reverse */, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
+  k127_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, in + 35392 /* grad.gru1.bias_hh_reverse */, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
+  k128_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, in + 35584 /* grad.dense1.weight */, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
+  k129_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, in + 36224 /* grad.dense1.bias */, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
 }
 
 void word_language_apply(float *params, const float *grads, void *arena) {
@@ -7520,7 +7697,7 @@ void word_language_apply(float *params, const float *grads, void *arena) {
 }
 
 #ifdef RNNC_TOOL_API
-const long word_language_tool_arena[5] = {3092992, 9402880, 9404160, 128, 0};
+const long word_language_tool_arena[5] = {3027456, 10582528, 10583808, 128, 0};
 const int word_language_tool_dtype = 4; /* bytes per element */
 const int word_language_tool_nparams = 34;
 const char *const word_language_tool_inputs[] = {"x", "x_len", "y", 0};

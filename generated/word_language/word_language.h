@@ -29,9 +29,9 @@ extern "C" {
 #define WORD_LANGUAGE_NPARAMS 34
 #define WORD_LANGUAGE_PARAMS_BYTES 434944
 #define WORD_LANGUAGE_GRADS_BYTES 144960
-#define WORD_LANGUAGE_INFER_ARENA_BYTES 3092992
-#define WORD_LANGUAGE_GRAD_ARENA_BYTES 9402880
-#define WORD_LANGUAGE_TRAIN_ARENA_BYTES 9404160
+#define WORD_LANGUAGE_INFER_ARENA_BYTES 3027456
+#define WORD_LANGUAGE_GRAD_ARENA_BYTES 10582528
+#define WORD_LANGUAGE_TRAIN_ARENA_BYTES 10583808
 #define WORD_LANGUAGE_APPLY_ARENA_BYTES 128
 #define WORD_LANGUAGE_INIT_ARENA_BYTES 98304
 
@@ -40,8 +40,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   word_language_predict: 1696 bytes
- *   word_language_grad: 4928 bytes
- *   word_language_train_step: 4928 bytes
+ *   word_language_grad: 5952 bytes
+ *   word_language_train_step: 5952 bytes
  *   word_language_apply: 0 bytes
  *   word_language_init, word_language_store, word_language_load: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a
