@@ -31,7 +31,11 @@
  *      shape) becomes Y = reshape(matmul(rows(A), W), [k, B, G]) and each
  *      member becomes select(Y, axis=0, t) (or [B, k, G] and axis 1, as
  *      rows(A) has them): the input projections of every
- *      step, and in BPTT the gradients sent back through them.  Merging makes
+ *      step, and in BPTT the gradients sent back through them.  Where every
+ *      member's one reader adds the same bias to it (b_ih of x W_ih^T +
+ *      b_ih), Y includes the bias and each sum becomes the select instead:
+ *      one add over [k*B, G], the product's epilogue (plan.h), in place of
+ *      k.  Merging makes
  *      every member wait for every A_t, so a group is merged only if no A_t
  *      depends on a member: the recurrent matmul(h_{t-1}, weight_hh) never
  *      is (h_t depends on the product of step t-1).  One depth-first sweep
@@ -314,6 +318,46 @@ static bool depends_on_group(const Batch *b, Node *const *a, int k, const bool *
 }
 
 /* The group mm[0..k) as one product of the stacked a[0..k). */
+/* The one node reading x as the graph stands now (NULL: none, several, or
+ * x is a result). */
+static Node *sole_reader(const Batch *b, const Node *x) {
+  const Graph *g = b->g;
+  Node *reader = NULL;
+  for (int i = 0; i < g->nresults; i++)
+    if (now(b, g->results[i].node) == x) return NULL;
+  for (int i = 0; i < g->nnodes; i++) {
+    if (i < b->n0 && b->repl[i]) continue; /* replaced: no longer read */
+    for (int k = 0; k < g->nodes[i]->nin; k++)
+      if (now(b, g->nodes[i]->in[k]) == x) {
+        if (reader && reader != g->nodes[i]) return NULL;
+        reader = g->nodes[i];
+      }
+  }
+  return reader;
+}
+
+/* A bias: a parameter or constant of G elements, or a [1, G] view of one. */
+static bool is_bias(const Node *c, long G) {
+  const Node *leaf = c->op == OP_RESHAPE || c->op == OP_BROADCAST_TO ? c->in[0] : c;
+  bool row = (c->shape.rank == 1 && c->shape.dim[0] == G) ||
+             (c->shape.rank == 2 && c->shape.dim[0] == 1 && c->shape.dim[1] == G);
+  return row && (leaf->op == OP_PARAM || leaf->op == OP_CONST);
+}
+
+/* The bias every product of the group is added to by its one reader, the
+ * same for all; NULL if there is none. */
+static Node *common_bias(const Batch *b, Node *const *mm, int k) {
+  Node *bias = NULL;
+  for (int i = 0; i < k; i++) {
+    Node *r = sole_reader(b, mm[i]);
+    if (!r || r->op != OP_ADD || !ir_shape_eq(r->shape, mm[i]->shape)) return NULL;
+    Node *c = now(b, r->in[r->in[0] == mm[i] ? 1 : 0]);
+    if ((bias && c != bias) || !is_bias(c, mm[i]->shape.dim[1])) return NULL;
+    bias = c;
+  }
+  return bias;
+}
+
 static void merge_products(Batch *b, Node *const *mm, Node *const *a, int k) {
   Graph *g = b->g;
   int *perm = mem_alloc((size_t)k, sizeof *perm, "the step order of a group of products");
@@ -323,13 +367,15 @@ static void merge_products(Batch *b, Node *const *mm, Node *const *a, int k) {
   Node *as = stacked(b, a, k, perm, -1);
   int axis = steps_axis(as), batch = a[0]->shape.dim[0];
   Node *y = ir_matmul(g, rows(b, as), now(b, mm[0]->in[1]), false, mm[0]->attr.tb);
+  Node *bias = common_bias(b, mm, k);
+  if (bias) y = ir_binary(g, OP_ADD, y, bias);
   Node *steps = ir_shaped(g, OP_RESHAPE, y,
                           axis ? ir_shape(3, batch, k, y->shape.dim[1]) : ir_shape(3, k, batch, y->shape.dim[1]));
   for (int j = 0; j < k; j++) {
     Node *m = mm[perm[j]];
     g->loc = m->loc;
     Attr at = {.axis = axis, .start = j};
-    b->repl[m->id] = ir_node(g, OP_SELECT, 1, &steps, &at);
+    b->repl[(bias ? sole_reader(b, m) : m)->id] = ir_node(g, OP_SELECT, 1, &steps, &at);
   }
   free(perm);
 }

@@ -685,8 +685,8 @@ static void k8_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [2048, 96] (charlm_lstm.lua:18) */
-static void k9_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [2048, 96] (charlm_lstm.lua:18), then fused: add over add [2048, 96] (charlm_lstm.lua:18) */
+static void k9_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i = 0; i < 2048; i += 8) {
     for (long j = 0; j < 96; j += 16) {
       float acc0[16] = {0.0f};
@@ -719,25 +719,308 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 96 + j + c] = acc0[c];
-        out[(i + 1) * 96 + j + c] = acc1[c];
-        out[(i + 2) * 96 + j + c] = acc2[c];
-        out[(i + 3) * 96 + j + c] = acc3[c];
-        out[(i + 4) * 96 + j + c] = acc4[c];
-        out[(i + 5) * 96 + j + c] = acc5[c];
-        out[(i + 6) * 96 + j + c] = acc6[c];
-        out[(i + 7) * 96 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 96 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 96 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 96 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 96 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 96 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 96 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 96 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 96 + i1] = t0;
+        }
       }
     }
   }
 }
 
-/* fused: add over add [32, 96] (charlm_lstm.lua:18) */
-static void k10_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+/* stack [32, 64, 96] (charlm_lstm.lua:20) */
+static void k10_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
-      const float t0 = (a0[i0 * 96 + i1] + a1[i1]);
-      out0[i0 * 6144 + i1] = t0;
+      out[i0 * 6144 + i1] = a0[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[96 + i0 * 6144 + i1] = a1[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[192 + i0 * 6144 + i1] = a2[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[288 + i0 * 6144 + i1] = a3[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[384 + i0 * 6144 + i1] = a4[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[480 + i0 * 6144 + i1] = a5[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[576 + i0 * 6144 + i1] = a6[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[672 + i0 * 6144 + i1] = a7[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[768 + i0 * 6144 + i1] = a8[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[864 + i0 * 6144 + i1] = a9[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[960 + i0 * 6144 + i1] = a10[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[1056 + i0 * 6144 + i1] = a11[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[1152 + i0 * 6144 + i1] = a12[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[1248 + i0 * 6144 + i1] = a13[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[1344 + i0 * 6144 + i1] = a14[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[1440 + i0 * 6144 + i1] = a15[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[1536 + i0 * 6144 + i1] = a16[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[1632 + i0 * 6144 + i1] = a17[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[1728 + i0 * 6144 + i1] = a18[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[1824 + i0 * 6144 + i1] = a19[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[1920 + i0 * 6144 + i1] = a20[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[2016 + i0 * 6144 + i1] = a21[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[2112 + i0 * 6144 + i1] = a22[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[2208 + i0 * 6144 + i1] = a23[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[2304 + i0 * 6144 + i1] = a24[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[2400 + i0 * 6144 + i1] = a25[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[2496 + i0 * 6144 + i1] = a26[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[2592 + i0 * 6144 + i1] = a27[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[2688 + i0 * 6144 + i1] = a28[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[2784 + i0 * 6144 + i1] = a29[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[2880 + i0 * 6144 + i1] = a30[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[2976 + i0 * 6144 + i1] = a31[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[3072 + i0 * 6144 + i1] = a32[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[3168 + i0 * 6144 + i1] = a33[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[3264 + i0 * 6144 + i1] = a34[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[3360 + i0 * 6144 + i1] = a35[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[3456 + i0 * 6144 + i1] = a36[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[3552 + i0 * 6144 + i1] = a37[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[3648 + i0 * 6144 + i1] = a38[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[3744 + i0 * 6144 + i1] = a39[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[3840 + i0 * 6144 + i1] = a40[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[3936 + i0 * 6144 + i1] = a41[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[4032 + i0 * 6144 + i1] = a42[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[4128 + i0 * 6144 + i1] = a43[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[4224 + i0 * 6144 + i1] = a44[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[4320 + i0 * 6144 + i1] = a45[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[4416 + i0 * 6144 + i1] = a46[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[4512 + i0 * 6144 + i1] = a47[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[4608 + i0 * 6144 + i1] = a48[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[4704 + i0 * 6144 + i1] = a49[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[4800 + i0 * 6144 + i1] = a50[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[4896 + i0 * 6144 + i1] = a51[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[4992 + i0 * 6144 + i1] = a52[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[5088 + i0 * 6144 + i1] = a53[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[5184 + i0 * 6144 + i1] = a54[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[5280 + i0 * 6144 + i1] = a55[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[5376 + i0 * 6144 + i1] = a56[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[5472 + i0 * 6144 + i1] = a57[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[5568 + i0 * 6144 + i1] = a58[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[5664 + i0 * 6144 + i1] = a59[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[5760 + i0 * 6144 + i1] = a60[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[5856 + i0 * 6144 + i1] = a61[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[5952 + i0 * 6144 + i1] = a62[i0 * 96 + i1];
+    }
+  for (long i0 = 0; i0 < 32; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[6048 + i0 * 6144 + i1] = a63[i0 * 96 + i1];
     }
 }
 
@@ -826,7 +1109,7 @@ static void k15_one_hot(const int32_t *restrict a0, float *restrict out) {
 /* log_softmax [32, 96] (charlm_lstm.lua:21) */
 static void k16_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 32; r++) {
-    const float *x = a0 + r * 6144;
+    const float *x = a0 + r * 96;
     float *y = out + r * 96;
     float mx = x[0], sum = 0.0f;
     for (long j = 1; j < 96; j++) mx = x[j] > mx ? x[j] : mx;
@@ -866,7 +1149,7 @@ static void k20_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 32; r++) {
     int32_t best = 0;
     for (long j = 1; j < 96; j++) {
-      const float v = a0[r * 6144 + j], top = a0[r * 6144 + best];
+      const float v = a0[r * 96 + j], top = a0[r * 96 + best];
       if (v > top || (v != v && top == top)) best = (int32_t)j; /* a NaN wins, as in PyTorch */
     }
     out[r] = best;
@@ -2436,42 +2719,8 @@ static void k46_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add over add [32, 96] (charlm_lstm.lua:18) */
-static void k47_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      const float t0 = (a0[i0 * 96 + i1] + a1[i1]);
-      out0[i0 * 96 + i1] = t0;
-    }
-}
-
-/* log_softmax [32, 96] (charlm_lstm.lua:21) */
-static void k48_log_softmax(const float *restrict a0, float *restrict out) {
-  for (long r = 0; r < 32; r++) {
-    const float *x = a0 + r * 96;
-    float *y = out + r * 96;
-    float mx = x[0], sum = 0.0f;
-    for (long j = 1; j < 96; j++) mx = x[j] > mx ? x[j] : mx;
-    for (long j = 0; j < 96; j++) sum += y[j] = rnnc_expf(x[j] - mx);
-    const float lse = logf(sum);
-    for (long j = 0; j < 96; j++) y[j] = (x[j] - mx) - lse;
-  }
-}
-
-/* argmax [32] (charlm_lstm.lua:22) */
-static void k49_argmax(const float *restrict a0, int32_t *restrict out) {
-  for (long r = 0; r < 32; r++) {
-    int32_t best = 0;
-    for (long j = 1; j < 96; j++) {
-      const float v = a0[r * 96 + j], top = a0[r * 96 + best];
-      if (v > top || (v != v && top == top)) best = (int32_t)j; /* a NaN wins, as in PyTorch */
-    }
-    out[r] = best;
-  }
-}
-
 /* fused: mul over mul [1024, 96] */
-static void k50_mul(const float *restrict a0, float *restrict out0) {
+static void k47_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 98304; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
@@ -2479,7 +2728,7 @@ static void k50_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k51_sum_to(const float *restrict a0, float *restrict out) {
+static void k48_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
@@ -2488,7 +2737,7 @@ static void k51_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [1024, 256] */
-static void k52_mul(const float *restrict a0, float *restrict out0) {
+static void k49_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
@@ -2496,7 +2745,7 @@ static void k52_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k53_sum_to(const float *restrict a0, float *restrict out) {
+static void k50_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -2505,7 +2754,7 @@ static void k53_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [1024] */
-static void k54_mul(const float *restrict a0, float *restrict out0) {
+static void k51_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
@@ -2513,7 +2762,7 @@ static void k54_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k55_sum_to(const float *restrict a0, float *restrict out) {
+static void k52_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++) {
     out[0] += a0[i0];
@@ -2521,7 +2770,7 @@ static void k55_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [96, 256] */
-static void k56_mul(const float *restrict a0, float *restrict out0) {
+static void k53_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 24576; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
@@ -2529,7 +2778,7 @@ static void k56_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k57_sum_to(const float *restrict a0, float *restrict out) {
+static void k54_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 96; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
@@ -2538,7 +2787,7 @@ static void k57_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [96] */
-static void k58_mul(const float *restrict a0, float *restrict out0) {
+static void k55_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 96; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
@@ -2546,7 +2795,7 @@ static void k58_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* sum_to [] */
-static void k59_sum_to(const float *restrict a0, float *restrict out) {
+static void k56_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 96; i0++) {
     out[0] += a0[i0];
@@ -2554,7 +2803,7 @@ static void k59_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k60_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k57_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   {
     const float t0 = (a0[0] + a1[0] + a2[0] + a2[0] + a3[0] + a4[0]);
     const float t1 = sqrtf(t0);
@@ -2566,7 +2815,7 @@ static void k60_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 }
 
 /* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
-static void k61_add_pow_sub(float *restrict a0, float *restrict out0) {
+static void k58_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -2578,7 +2827,7 @@ static void k61_add_pow_sub(float *restrict a0, float *restrict out0) {
 }
 
 /* fused: pow sub div over div [] */
-static void k62_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k59_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -2588,7 +2837,7 @@ static void k62_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024, 96]; updated in place: a0, a1, a6 */
-static void k63_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
+static void k60_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 98304; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2611,7 +2860,7 @@ static void k63_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
 }
 
 /* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024, 256]; updated in place: a0, a1, a6 */
-static void k64_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
+static void k61_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2634,7 +2883,7 @@ static void k64_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
 }
 
 /* fused: mul mul mul mul mul mul add mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [1024]; updated in place: a0, a1, a2, a3, a8, a9 */
-static void k65_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict a8, float *restrict a9) {
+static void k62_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict a8, float *restrict a9) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2670,7 +2919,7 @@ static void k65_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
 }
 
 /* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [96, 256]; updated in place: a0, a1, a6 */
-static void k66_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
+static void k63_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 24576; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2693,7 +2942,7 @@ static void k66_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
 }
 
 /* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [96]; updated in place: a0, a1, a6 */
-static void k67_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
+static void k64_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 96; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2716,7 +2965,7 @@ static void k67_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k68_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+static void k65_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   {
     const float t0 = (a0[0] + a1[0] + a2[0] + a3[0] + a4[0] + a5[0]);
     const float t1 = sqrtf(t0);
@@ -2728,7 +2977,7 @@ static void k68_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 }
 
 /* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024]; updated in place: a0, a1, a6 */
-static void k69_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
+static void k66_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2751,7 +3000,7 @@ static void k69_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
 }
 
 /* gather [1, 1024] (charlm_lstm.lua:17) */
-static void k70_gather(const float *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k67_gather(const float *restrict a0, const int32_t *restrict a1, float *restrict out) {
   {
     const int32_t id = a1[0];
     for (long j = 0; j < 1024; j++)
@@ -2760,7 +3009,7 @@ static void k70_gather(const float *restrict a0, const int32_t *restrict a1, flo
 }
 
 /* matmul [1, 1024] (charlm_lstm.lua:17), then fused: add add add over add [1, 1024] (charlm_lstm.lua:17) */
-static void k71_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k68_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long j = 0; j < 1024 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -2950,7 +3199,7 @@ static void k71_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 256] (charlm_lstm.lua:17) */
-static void k72_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k69_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0d = (1.0f + rnnc_expf(-a0[i0]));
     const float t1d = (1.0f + rnnc_expf(-a1[i0]));
@@ -2969,7 +3218,7 @@ static void k72_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* matmul [1, 96] (charlm_lstm.lua:18), then fused: add over add [1, 96] (charlm_lstm.lua:18) */
-static void k73_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k70_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long j = 0; j < 96 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -3127,14 +3376,14 @@ static void k73_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* copy out stack [1, 1, 96] (charlm_lstm.lua:20) */
-static void k74_copy(const float *restrict a0, float *restrict out) {
+static void k71_copy(const float *restrict a0, float *restrict out) {
   for (long i2 = 0; i2 < 96; i2++) {
     out[i2] = a0[i2];
   }
 }
 
 /* copy out mul [1, 256] (charlm_lstm.lua:17) */
-static void k75_copy(const float *restrict a0, float *restrict out) {
+static void k72_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 256; i1++) {
     out[i1] = a0[i1];
   }
@@ -3600,73 +3849,10 @@ static void charlm_lstm_predict_2(const float *restrict P, const charlm_lstm_bat
   k7_sigmoid_sigmoid_mul(lstm1_add_t63 + 768, lstm1_add_t63 + 256, lstm1_add_t62_2, lstm1_add_t63, lstm1_add_t63 + 512, lstm1_mul_stack + 516096);
   float *dense1_transpose_weight = (float *)A; /* [256, 96] */
   k8_transpose(P + 362496 /* dense1.weight */, dense1_transpose_weight);
-  float *dense1_matmul_weight = (float *)(A + 98304); /* [2048, 96] */
-  k9_matmul(lstm1_mul_stack, dense1_transpose_weight, dense1_matmul_weight);
+  float *dense1_add = (float *)(A + 98304); /* [2048, 96] */
+  k9_matmul(lstm1_mul_stack, dense1_transpose_weight, P + 387072 /* dense1.bias */, dense1_add);
   float *out_logits = (float *)(A + 884736); /* [32, 64, 96] */
-  k10_add(dense1_matmul_weight, P + 387072 /* dense1.bias */, out_logits);
-  k10_add(dense1_matmul_weight + 3072, P + 387072 /* dense1.bias */, out_logits + 96);
-  k10_add(dense1_matmul_weight + 6144, P + 387072 /* dense1.bias */, out_logits + 192);
-  k10_add(dense1_matmul_weight + 9216, P + 387072 /* dense1.bias */, out_logits + 288);
-  k10_add(dense1_matmul_weight + 12288, P + 387072 /* dense1.bias */, out_logits + 384);
-  k10_add(dense1_matmul_weight + 15360, P + 387072 /* dense1.bias */, out_logits + 480);
-  k10_add(dense1_matmul_weight + 18432, P + 387072 /* dense1.bias */, out_logits + 576);
-  k10_add(dense1_matmul_weight + 21504, P + 387072 /* dense1.bias */, out_logits + 672);
-  k10_add(dense1_matmul_weight + 24576, P + 387072 /* dense1.bias */, out_logits + 768);
-  k10_add(dense1_matmul_weight + 27648, P + 387072 /* dense1.bias */, out_logits + 864);
-  k10_add(dense1_matmul_weight + 30720, P + 387072 /* dense1.bias */, out_logits + 960);
-  k10_add(dense1_matmul_weight + 33792, P + 387072 /* dense1.bias */, out_logits + 1056);
-  k10_add(dense1_matmul_weight + 36864, P + 387072 /* dense1.bias */, out_logits + 1152);
-  k10_add(dense1_matmul_weight + 39936, P + 387072 /* dense1.bias */, out_logits + 1248);
-  k10_add(dense1_matmul_weight + 43008, P + 387072 /* dense1.bias */, out_logits + 1344);
-  k10_add(dense1_matmul_weight + 46080, P + 387072 /* dense1.bias */, out_logits + 1440);
-  k10_add(dense1_matmul_weight + 49152, P + 387072 /* dense1.bias */, out_logits + 1536);
-  k10_add(dense1_matmul_weight + 52224, P + 387072 /* dense1.bias */, out_logits + 1632);
-  k10_add(dense1_matmul_weight + 55296, P + 387072 /* dense1.bias */, out_logits + 1728);
-  k10_add(dense1_matmul_weight + 58368, P + 387072 /* dense1.bias */, out_logits + 1824);
-  k10_add(dense1_matmul_weight + 61440, P + 387072 /* dense1.bias */, out_logits + 1920);
-  k10_add(dense1_matmul_weight + 64512, P + 387072 /* dense1.bias */, out_logits + 2016);
-  k10_add(dense1_matmul_weight + 67584, P + 387072 /* dense1.bias */, out_logits + 2112);
-  k10_add(dense1_matmul_weight + 70656, P + 387072 /* dense1.bias */, out_logits + 2208);
-  k10_add(dense1_matmul_weight + 73728, P + 387072 /* dense1.bias */, out_logits + 2304);
-  k10_add(dense1_matmul_weight + 76800, P + 387072 /* dense1.bias */, out_logits + 2400);
-  k10_add(dense1_matmul_weight + 79872, P + 387072 /* dense1.bias */, out_logits + 2496);
-  k10_add(dense1_matmul_weight + 82944, P + 387072 /* dense1.bias */, out_logits + 2592);
-  k10_add(dense1_matmul_weight + 86016, P + 387072 /* dense1.bias */, out_logits + 2688);
-  k10_add(dense1_matmul_weight + 89088, P + 387072 /* dense1.bias */, out_logits + 2784);
-  k10_add(dense1_matmul_weight + 92160, P + 387072 /* dense1.bias */, out_logits + 2880);
-  k10_add(dense1_matmul_weight + 95232, P + 387072 /* dense1.bias */, out_logits + 2976);
-  k10_add(dense1_matmul_weight + 98304, P + 387072 /* dense1.bias */, out_logits + 3072);
-  k10_add(dense1_matmul_weight + 101376, P + 387072 /* dense1.bias */, out_logits + 3168);
-  k10_add(dense1_matmul_weight + 104448, P + 387072 /* dense1.bias */, out_logits + 3264);
-  k10_add(dense1_matmul_weight + 107520, P + 387072 /* dense1.bias */, out_logits + 3360);
-  k10_add(dense1_matmul_weight + 110592, P + 387072 /* dense1.bias */, out_logits + 3456);
-  k10_add(dense1_matmul_weight + 113664, P + 387072 /* dense1.bias */, out_logits + 3552);
-  k10_add(dense1_matmul_weight + 116736, P + 387072 /* dense1.bias */, out_logits + 3648);
-  k10_add(dense1_matmul_weight + 119808, P + 387072 /* dense1.bias */, out_logits + 3744);
-  k10_add(dense1_matmul_weight + 122880, P + 387072 /* dense1.bias */, out_logits + 3840);
-  k10_add(dense1_matmul_weight + 125952, P + 387072 /* dense1.bias */, out_logits + 3936);
-  k10_add(dense1_matmul_weight + 129024, P + 387072 /* dense1.bias */, out_logits + 4032);
-  k10_add(dense1_matmul_weight + 132096, P + 387072 /* dense1.bias */, out_logits + 4128);
-  k10_add(dense1_matmul_weight + 135168, P + 387072 /* dense1.bias */, out_logits + 4224);
-  k10_add(dense1_matmul_weight + 138240, P + 387072 /* dense1.bias */, out_logits + 4320);
-  k10_add(dense1_matmul_weight + 141312, P + 387072 /* dense1.bias */, out_logits + 4416);
-  k10_add(dense1_matmul_weight + 144384, P + 387072 /* dense1.bias */, out_logits + 4512);
-  k10_add(dense1_matmul_weight + 147456, P + 387072 /* dense1.bias */, out_logits + 4608);
-  k10_add(dense1_matmul_weight + 150528, P + 387072 /* dense1.bias */, out_logits + 4704);
-  k10_add(dense1_matmul_weight + 153600, P + 387072 /* dense1.bias */, out_logits + 4800);
-  k10_add(dense1_matmul_weight + 156672, P + 387072 /* dense1.bias */, out_logits + 4896);
-  k10_add(dense1_matmul_weight + 159744, P + 387072 /* dense1.bias */, out_logits + 4992);
-  k10_add(dense1_matmul_weight + 162816, P + 387072 /* dense1.bias */, out_logits + 5088);
-  k10_add(dense1_matmul_weight + 165888, P + 387072 /* dense1.bias */, out_logits + 5184);
-  k10_add(dense1_matmul_weight + 168960, P + 387072 /* dense1.bias */, out_logits + 5280);
-  k10_add(dense1_matmul_weight + 172032, P + 387072 /* dense1.bias */, out_logits + 5376);
-  k10_add(dense1_matmul_weight + 175104, P + 387072 /* dense1.bias */, out_logits + 5472);
-  k10_add(dense1_matmul_weight + 178176, P + 387072 /* dense1.bias */, out_logits + 5568);
-  k10_add(dense1_matmul_weight + 181248, P + 387072 /* dense1.bias */, out_logits + 5664);
-  k10_add(dense1_matmul_weight + 184320, P + 387072 /* dense1.bias */, out_logits + 5760);
-  k10_add(dense1_matmul_weight + 187392, P + 387072 /* dense1.bias */, out_logits + 5856);
-  k10_add(dense1_matmul_weight + 190464, P + 387072 /* dense1.bias */, out_logits + 5952);
-  k10_add(dense1_matmul_weight + 193536, P + 387072 /* dense1.bias */, out_logits + 6048);
+  k10_stack(dense1_add, dense1_add + 3072, dense1_add + 6144, dense1_add + 9216, dense1_add + 12288, dense1_add + 15360, dense1_add + 18432, dense1_add + 21504, dense1_add + 24576, dense1_add + 27648, dense1_add + 30720, dense1_add + 33792, dense1_add + 36864, dense1_add + 39936, dense1_add + 43008, dense1_add + 46080, dense1_add + 49152, dense1_add + 52224, dense1_add + 55296, dense1_add + 58368, dense1_add + 61440, dense1_add + 64512, dense1_add + 67584, dense1_add + 70656, dense1_add + 73728, dense1_add + 76800, dense1_add + 79872, dense1_add + 82944, dense1_add + 86016, dense1_add + 89088, dense1_add + 92160, dense1_add + 95232, dense1_add + 98304, dense1_add + 101376, dense1_add + 104448, dense1_add + 107520, dense1_add + 110592, dense1_add + 113664, dense1_add + 116736, dense1_add + 119808, dense1_add + 122880, dense1_add + 125952, dense1_add + 129024, dense1_add + 132096, dense1_add + 135168, dense1_add + 138240, dense1_add + 141312, dense1_add + 144384, dense1_add + 147456, dense1_add + 150528, dense1_add + 153600, dense1_add + 156672, dense1_add + 159744, dense1_add + 162816, dense1_add + 165888, dense1_add + 168960, dense1_add + 172032, dense1_add + 175104, dense1_add + 178176, dense1_add + 181248, dense1_add + 184320, dense1_add + 187392, dense1_add + 190464, dense1_add + 193536, out_logits);
 }
 
 void charlm_lstm_predict(const float *params, const charlm_lstm_batch *in, charlm_lstm_outputs *out, void *arena) {
@@ -4424,77 +4610,14 @@ static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch 
   float *dense1_transpose_weight = (float *)(A + 360448); /* [256, 96] */
   k8_transpose(P + 362496 /* dense1.weight */, dense1_transpose_weight);
   float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
-  float *dense1_matmul_weight = (float *)(A + 458752); /* [2048, 96] */
-  k9_matmul(lstm1_mul_stack, dense1_transpose_weight, dense1_matmul_weight);
+  float *dense1_add = (float *)(A + 458752); /* [2048, 96] */
+  k9_matmul(lstm1_mul_stack, dense1_transpose_weight, P + 387072 /* dense1.bias */, dense1_add);
   float *out_logits = (float *)(A + 15958016); /* [32, 64, 96] */
-  k10_add(dense1_matmul_weight, P + 387072 /* dense1.bias */, out_logits);
-  k10_add(dense1_matmul_weight + 3072, P + 387072 /* dense1.bias */, out_logits + 96);
-  k10_add(dense1_matmul_weight + 6144, P + 387072 /* dense1.bias */, out_logits + 192);
-  k10_add(dense1_matmul_weight + 9216, P + 387072 /* dense1.bias */, out_logits + 288);
-  k10_add(dense1_matmul_weight + 12288, P + 387072 /* dense1.bias */, out_logits + 384);
-  k10_add(dense1_matmul_weight + 15360, P + 387072 /* dense1.bias */, out_logits + 480);
-  k10_add(dense1_matmul_weight + 18432, P + 387072 /* dense1.bias */, out_logits + 576);
-  k10_add(dense1_matmul_weight + 21504, P + 387072 /* dense1.bias */, out_logits + 672);
-  k10_add(dense1_matmul_weight + 24576, P + 387072 /* dense1.bias */, out_logits + 768);
-  k10_add(dense1_matmul_weight + 27648, P + 387072 /* dense1.bias */, out_logits + 864);
-  k10_add(dense1_matmul_weight + 30720, P + 387072 /* dense1.bias */, out_logits + 960);
-  k10_add(dense1_matmul_weight + 33792, P + 387072 /* dense1.bias */, out_logits + 1056);
-  k10_add(dense1_matmul_weight + 36864, P + 387072 /* dense1.bias */, out_logits + 1152);
-  k10_add(dense1_matmul_weight + 39936, P + 387072 /* dense1.bias */, out_logits + 1248);
-  k10_add(dense1_matmul_weight + 43008, P + 387072 /* dense1.bias */, out_logits + 1344);
-  k10_add(dense1_matmul_weight + 46080, P + 387072 /* dense1.bias */, out_logits + 1440);
-  k10_add(dense1_matmul_weight + 49152, P + 387072 /* dense1.bias */, out_logits + 1536);
-  k10_add(dense1_matmul_weight + 52224, P + 387072 /* dense1.bias */, out_logits + 1632);
-  k10_add(dense1_matmul_weight + 55296, P + 387072 /* dense1.bias */, out_logits + 1728);
-  k10_add(dense1_matmul_weight + 58368, P + 387072 /* dense1.bias */, out_logits + 1824);
-  k10_add(dense1_matmul_weight + 61440, P + 387072 /* dense1.bias */, out_logits + 1920);
-  k10_add(dense1_matmul_weight + 64512, P + 387072 /* dense1.bias */, out_logits + 2016);
-  k10_add(dense1_matmul_weight + 67584, P + 387072 /* dense1.bias */, out_logits + 2112);
-  k10_add(dense1_matmul_weight + 70656, P + 387072 /* dense1.bias */, out_logits + 2208);
-  k10_add(dense1_matmul_weight + 73728, P + 387072 /* dense1.bias */, out_logits + 2304);
-  k10_add(dense1_matmul_weight + 76800, P + 387072 /* dense1.bias */, out_logits + 2400);
-  k10_add(dense1_matmul_weight + 79872, P + 387072 /* dense1.bias */, out_logits + 2496);
-  k10_add(dense1_matmul_weight + 82944, P + 387072 /* dense1.bias */, out_logits + 2592);
-  k10_add(dense1_matmul_weight + 86016, P + 387072 /* dense1.bias */, out_logits + 2688);
-  k10_add(dense1_matmul_weight + 89088, P + 387072 /* dense1.bias */, out_logits + 2784);
-  k10_add(dense1_matmul_weight + 92160, P + 387072 /* dense1.bias */, out_logits + 2880);
-  k10_add(dense1_matmul_weight + 95232, P + 387072 /* dense1.bias */, out_logits + 2976);
-  k10_add(dense1_matmul_weight + 98304, P + 387072 /* dense1.bias */, out_logits + 3072);
-  k10_add(dense1_matmul_weight + 101376, P + 387072 /* dense1.bias */, out_logits + 3168);
-  k10_add(dense1_matmul_weight + 104448, P + 387072 /* dense1.bias */, out_logits + 3264);
-  k10_add(dense1_matmul_weight + 107520, P + 387072 /* dense1.bias */, out_logits + 3360);
-  k10_add(dense1_matmul_weight + 110592, P + 387072 /* dense1.bias */, out_logits + 3456);
-  k10_add(dense1_matmul_weight + 113664, P + 387072 /* dense1.bias */, out_logits + 3552);
-  k10_add(dense1_matmul_weight + 116736, P + 387072 /* dense1.bias */, out_logits + 3648);
-  k10_add(dense1_matmul_weight + 119808, P + 387072 /* dense1.bias */, out_logits + 3744);
-  k10_add(dense1_matmul_weight + 122880, P + 387072 /* dense1.bias */, out_logits + 3840);
-  k10_add(dense1_matmul_weight + 125952, P + 387072 /* dense1.bias */, out_logits + 3936);
-  k10_add(dense1_matmul_weight + 129024, P + 387072 /* dense1.bias */, out_logits + 4032);
-  k10_add(dense1_matmul_weight + 132096, P + 387072 /* dense1.bias */, out_logits + 4128);
-  k10_add(dense1_matmul_weight + 135168, P + 387072 /* dense1.bias */, out_logits + 4224);
-  k10_add(dense1_matmul_weight + 138240, P + 387072 /* dense1.bias */, out_logits + 4320);
-  k10_add(dense1_matmul_weight + 141312, P + 387072 /* dense1.bias */, out_logits + 4416);
-  k10_add(dense1_matmul_weight + 144384, P + 387072 /* dense1.bias */, out_logits + 4512);
-  k10_add(dense1_matmul_weight + 147456, P + 387072 /* dense1.bias */, out_logits + 4608);
-  k10_add(dense1_matmul_weight + 150528, P + 387072 /* dense1.bias */, out_logits + 4704);
-  k10_add(dense1_matmul_weight + 153600, P + 387072 /* dense1.bias */, out_logits + 4800);
-  k10_add(dense1_matmul_weight + 156672, P + 387072 /* dense1.bias */, out_logits + 4896);
-  k10_add(dense1_matmul_weight + 159744, P + 387072 /* dense1.bias */, out_logits + 4992);
-  k10_add(dense1_matmul_weight + 162816, P + 387072 /* dense1.bias */, out_logits + 5088);
-  k10_add(dense1_matmul_weight + 165888, P + 387072 /* dense1.bias */, out_logits + 5184);
-  k10_add(dense1_matmul_weight + 168960, P + 387072 /* dense1.bias */, out_logits + 5280);
-  k10_add(dense1_matmul_weight + 172032, P + 387072 /* dense1.bias */, out_logits + 5376);
-  k10_add(dense1_matmul_weight + 175104, P + 387072 /* dense1.bias */, out_logits + 5472);
-  k10_add(dense1_matmul_weight + 178176, P + 387072 /* dense1.bias */, out_logits + 5568);
-  k10_add(dense1_matmul_weight + 181248, P + 387072 /* dense1.bias */, out_logits + 5664);
-  k10_add(dense1_matmul_weight + 184320, P + 387072 /* dense1.bias */, out_logits + 5760);
-  k10_add(dense1_matmul_weight + 187392, P + 387072 /* dense1.bias */, out_logits + 5856);
-  k10_add(dense1_matmul_weight + 190464, P + 387072 /* dense1.bias */, out_logits + 5952);
-  k10_add(dense1_matmul_weight + 193536, P + 387072 /* dense1.bias */, out_logits + 6048);
+  k10_stack(dense1_add, dense1_add + 3072, dense1_add + 6144, dense1_add + 9216, dense1_add + 12288, dense1_add + 15360, dense1_add + 18432, dense1_add + 21504, dense1_add + 24576, dense1_add + 27648, dense1_add + 30720, dense1_add + 33792, dense1_add + 36864, dense1_add + 39936, dense1_add + 43008, dense1_add + 46080, dense1_add + 49152, dense1_add + 52224, dense1_add + 55296, dense1_add + 58368, dense1_add + 61440, dense1_add + 64512, dense1_add + 67584, dense1_add + 70656, dense1_add + 73728, dense1_add + 76800, dense1_add + 79872, dense1_add + 82944, dense1_add + 86016, dense1_add + 89088, dense1_add + 92160, dense1_add + 95232, dense1_add + 98304, dense1_add + 101376, dense1_add + 104448, dense1_add + 107520, dense1_add + 110592, dense1_add + 113664, dense1_add + 116736, dense1_add + 119808, dense1_add + 122880, dense1_add + 125952, dense1_add + 129024, dense1_add + 132096, dense1_add + 135168, dense1_add + 138240, dense1_add + 141312, dense1_add + 144384, dense1_add + 147456, dense1_add + 150528, dense1_add + 153600, dense1_add + 156672, dense1_add + 159744, dense1_add + 162816, dense1_add + 165888, dense1_add + 168960, dense1_add + 172032, dense1_add + 175104, dense1_add + 178176, dense1_add + 181248, dense1_add + 184320, dense1_add + 187392, dense1_add + 190464, dense1_add + 193536, out_logits);
   float *line21_one_hot_t0 = (float *)(A + 360448); /* [32, 96] */
   k15_one_hot(in->y, line21_one_hot_t0);
   float *line21_log_softmax_t0 = (float *)(A + 372736); /* [32, 96] */
-  k16_log_softmax(out_logits, line21_log_softmax_t0);
+  k16_log_softmax(dense1_add, line21_log_softmax_t0);
   float *line21_mul_t0 = (float *)(A + 385024); /* [32, 96] */
   k17_mul(line21_one_hot_t0, line21_log_softmax_t0, line21_mul_t0);
   float *line21_sum_to_t0 = (float *)(A + 397312); /* [32, 1] */
@@ -4504,7 +4627,7 @@ static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch 
   float *line21_one_hot_t1 = (float *)(A + 385088); /* [32, 96] */
   k15_one_hot(in->y + 1, line21_one_hot_t1);
   float *line21_log_softmax_t1 = (float *)(A + 397376); /* [32, 96] */
-  k16_log_softmax(out_logits + 96, line21_log_softmax_t1);
+  k16_log_softmax(dense1_add + 3072, line21_log_softmax_t1);
   float *line21_mul_t1 = (float *)(A + 409664); /* [32, 96] */
   k17_mul(line21_one_hot_t1, line21_log_softmax_t1, line21_mul_t1);
   float *line21_sum_to_t1 = (float *)(A + 421952); /* [32, 1] */
@@ -4514,1624 +4637,1624 @@ static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch 
   float *line21_one_hot_t2 = (float *)(A + 409728); /* [32, 96] */
   k15_one_hot(in->y + 2, line21_one_hot_t2);
   float *line21_log_softmax_t2 = (float *)(A + 422016); /* [32, 96] */
-  k16_log_softmax(out_logits + 192, line21_log_softmax_t2);
+  k16_log_softmax(dense1_add + 6144, line21_log_softmax_t2);
   float *line21_mul_t2 = (float *)(A + 434304); /* [32, 96] */
   k17_mul(line21_one_hot_t2, line21_log_softmax_t2, line21_mul_t2);
   float *line21_sum_to_t2 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t2, line21_sum_to_t2);
-  float *line21_sum_to_t2_2 = (float *)(A + 434304); /* [] */
+  float *line21_sum_to_t2_2 = (float *)(A + 446720); /* [] */
   k19_sum_to(line21_sum_to_t2, line21_sum_to_t2_2);
-  float *line21_one_hot_t3 = (float *)(A + 434368); /* [32, 96] */
+  float *line21_one_hot_t3 = (float *)(A + 434304); /* [32, 96] */
   k15_one_hot(in->y + 3, line21_one_hot_t3);
-  float *line21_log_softmax_t3 = (float *)(A + 446656); /* [32, 96] */
-  k16_log_softmax(out_logits + 288, line21_log_softmax_t3);
-  float *line21_mul_t3 = (float *)(A + 458944); /* [32, 96] */
+  float *line21_log_softmax_t3 = (float *)(A + 1245184); /* [32, 96] */
+  k16_log_softmax(dense1_add + 9216, line21_log_softmax_t3);
+  float *line21_mul_t3 = (float *)(A + 1257472); /* [32, 96] */
   k17_mul(line21_one_hot_t3, line21_log_softmax_t3, line21_mul_t3);
-  float *line21_sum_to_t3 = (float *)(A + 471232); /* [32, 1] */
+  float *line21_sum_to_t3 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t3, line21_sum_to_t3);
-  float *line21_sum_to_t3_2 = (float *)(A + 458944); /* [] */
+  float *line21_sum_to_t3_2 = (float *)(A + 446784); /* [] */
   k19_sum_to(line21_sum_to_t3, line21_sum_to_t3_2);
-  float *line21_one_hot_t4 = (float *)(A + 459008); /* [32, 96] */
+  float *line21_one_hot_t4 = (float *)(A + 1257472); /* [32, 96] */
   k15_one_hot(in->y + 4, line21_one_hot_t4);
-  float *line21_log_softmax_t4 = (float *)(A + 471296); /* [32, 96] */
-  k16_log_softmax(out_logits + 384, line21_log_softmax_t4);
-  float *line21_mul_t4 = (float *)(A + 483584); /* [32, 96] */
+  float *line21_log_softmax_t4 = (float *)(A + 1269760); /* [32, 96] */
+  k16_log_softmax(dense1_add + 12288, line21_log_softmax_t4);
+  float *line21_mul_t4 = (float *)(A + 1282048); /* [32, 96] */
   k17_mul(line21_one_hot_t4, line21_log_softmax_t4, line21_mul_t4);
-  float *line21_sum_to_t4 = (float *)(A + 495872); /* [32, 1] */
+  float *line21_sum_to_t4 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t4, line21_sum_to_t4);
-  float *line21_sum_to_t4_2 = (float *)(A + 483584); /* [] */
+  float *line21_sum_to_t4_2 = (float *)(A + 446848); /* [] */
   k19_sum_to(line21_sum_to_t4, line21_sum_to_t4_2);
-  float *line21_one_hot_t5 = (float *)(A + 483648); /* [32, 96] */
+  float *line21_one_hot_t5 = (float *)(A + 1282048); /* [32, 96] */
   k15_one_hot(in->y + 5, line21_one_hot_t5);
-  float *line21_log_softmax_t5 = (float *)(A + 495936); /* [32, 96] */
-  k16_log_softmax(out_logits + 480, line21_log_softmax_t5);
-  float *line21_mul_t5 = (float *)(A + 508224); /* [32, 96] */
+  float *line21_log_softmax_t5 = (float *)(A + 1294336); /* [32, 96] */
+  k16_log_softmax(dense1_add + 15360, line21_log_softmax_t5);
+  float *line21_mul_t5 = (float *)(A + 1306624); /* [32, 96] */
   k17_mul(line21_one_hot_t5, line21_log_softmax_t5, line21_mul_t5);
-  float *line21_sum_to_t5 = (float *)(A + 520512); /* [32, 1] */
+  float *line21_sum_to_t5 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t5, line21_sum_to_t5);
-  float *line21_sum_to_t5_2 = (float *)(A + 508224); /* [] */
+  float *line21_sum_to_t5_2 = (float *)(A + 446912); /* [] */
   k19_sum_to(line21_sum_to_t5, line21_sum_to_t5_2);
-  float *line21_one_hot_t6 = (float *)(A + 508288); /* [32, 96] */
+  float *line21_one_hot_t6 = (float *)(A + 1306624); /* [32, 96] */
   k15_one_hot(in->y + 6, line21_one_hot_t6);
-  float *line21_log_softmax_t6 = (float *)(A + 520576); /* [32, 96] */
-  k16_log_softmax(out_logits + 576, line21_log_softmax_t6);
-  float *line21_mul_t6 = (float *)(A + 532864); /* [32, 96] */
+  float *line21_log_softmax_t6 = (float *)(A + 1318912); /* [32, 96] */
+  k16_log_softmax(dense1_add + 18432, line21_log_softmax_t6);
+  float *line21_mul_t6 = (float *)(A + 1331200); /* [32, 96] */
   k17_mul(line21_one_hot_t6, line21_log_softmax_t6, line21_mul_t6);
-  float *line21_sum_to_t6 = (float *)(A + 545152); /* [32, 1] */
+  float *line21_sum_to_t6 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t6, line21_sum_to_t6);
-  float *line21_sum_to_t6_2 = (float *)(A + 532864); /* [] */
+  float *line21_sum_to_t6_2 = (float *)(A + 446976); /* [] */
   k19_sum_to(line21_sum_to_t6, line21_sum_to_t6_2);
-  float *line21_one_hot_t7 = (float *)(A + 532928); /* [32, 96] */
+  float *line21_one_hot_t7 = (float *)(A + 1331200); /* [32, 96] */
   k15_one_hot(in->y + 7, line21_one_hot_t7);
-  float *line21_log_softmax_t7 = (float *)(A + 545216); /* [32, 96] */
-  k16_log_softmax(out_logits + 672, line21_log_softmax_t7);
-  float *line21_mul_t7 = (float *)(A + 557504); /* [32, 96] */
+  float *line21_log_softmax_t7 = (float *)(A + 1343488); /* [32, 96] */
+  k16_log_softmax(dense1_add + 21504, line21_log_softmax_t7);
+  float *line21_mul_t7 = (float *)(A + 1355776); /* [32, 96] */
   k17_mul(line21_one_hot_t7, line21_log_softmax_t7, line21_mul_t7);
-  float *line21_sum_to_t7 = (float *)(A + 569792); /* [32, 1] */
+  float *line21_sum_to_t7 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t7, line21_sum_to_t7);
-  float *line21_sum_to_t7_2 = (float *)(A + 557504); /* [] */
+  float *line21_sum_to_t7_2 = (float *)(A + 447040); /* [] */
   k19_sum_to(line21_sum_to_t7, line21_sum_to_t7_2);
-  float *line21_one_hot_t8 = (float *)(A + 557568); /* [32, 96] */
+  float *line21_one_hot_t8 = (float *)(A + 1355776); /* [32, 96] */
   k15_one_hot(in->y + 8, line21_one_hot_t8);
-  float *line21_log_softmax_t8 = (float *)(A + 569856); /* [32, 96] */
-  k16_log_softmax(out_logits + 768, line21_log_softmax_t8);
-  float *line21_mul_t8 = (float *)(A + 582144); /* [32, 96] */
+  float *line21_log_softmax_t8 = (float *)(A + 1368064); /* [32, 96] */
+  k16_log_softmax(dense1_add + 24576, line21_log_softmax_t8);
+  float *line21_mul_t8 = (float *)(A + 1380352); /* [32, 96] */
   k17_mul(line21_one_hot_t8, line21_log_softmax_t8, line21_mul_t8);
-  float *line21_sum_to_t8 = (float *)(A + 594432); /* [32, 1] */
+  float *line21_sum_to_t8 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t8, line21_sum_to_t8);
-  float *line21_sum_to_t8_2 = (float *)(A + 582144); /* [] */
+  float *line21_sum_to_t8_2 = (float *)(A + 447104); /* [] */
   k19_sum_to(line21_sum_to_t8, line21_sum_to_t8_2);
-  float *line21_one_hot_t9 = (float *)(A + 582208); /* [32, 96] */
+  float *line21_one_hot_t9 = (float *)(A + 1380352); /* [32, 96] */
   k15_one_hot(in->y + 9, line21_one_hot_t9);
-  float *line21_log_softmax_t9 = (float *)(A + 594496); /* [32, 96] */
-  k16_log_softmax(out_logits + 864, line21_log_softmax_t9);
-  float *line21_mul_t9 = (float *)(A + 606784); /* [32, 96] */
+  float *line21_log_softmax_t9 = (float *)(A + 1392640); /* [32, 96] */
+  k16_log_softmax(dense1_add + 27648, line21_log_softmax_t9);
+  float *line21_mul_t9 = (float *)(A + 1404928); /* [32, 96] */
   k17_mul(line21_one_hot_t9, line21_log_softmax_t9, line21_mul_t9);
-  float *line21_sum_to_t9 = (float *)(A + 619072); /* [32, 1] */
+  float *line21_sum_to_t9 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t9, line21_sum_to_t9);
-  float *line21_sum_to_t9_2 = (float *)(A + 606784); /* [] */
+  float *line21_sum_to_t9_2 = (float *)(A + 447168); /* [] */
   k19_sum_to(line21_sum_to_t9, line21_sum_to_t9_2);
-  float *line21_one_hot_t10 = (float *)(A + 606848); /* [32, 96] */
+  float *line21_one_hot_t10 = (float *)(A + 1404928); /* [32, 96] */
   k15_one_hot(in->y + 10, line21_one_hot_t10);
-  float *line21_log_softmax_t10 = (float *)(A + 619136); /* [32, 96] */
-  k16_log_softmax(out_logits + 960, line21_log_softmax_t10);
-  float *line21_mul_t10 = (float *)(A + 631424); /* [32, 96] */
+  float *line21_log_softmax_t10 = (float *)(A + 1417216); /* [32, 96] */
+  k16_log_softmax(dense1_add + 30720, line21_log_softmax_t10);
+  float *line21_mul_t10 = (float *)(A + 1429504); /* [32, 96] */
   k17_mul(line21_one_hot_t10, line21_log_softmax_t10, line21_mul_t10);
-  float *line21_sum_to_t10 = (float *)(A + 643712); /* [32, 1] */
+  float *line21_sum_to_t10 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t10, line21_sum_to_t10);
-  float *line21_sum_to_t10_2 = (float *)(A + 631424); /* [] */
+  float *line21_sum_to_t10_2 = (float *)(A + 447232); /* [] */
   k19_sum_to(line21_sum_to_t10, line21_sum_to_t10_2);
-  float *line21_one_hot_t11 = (float *)(A + 631488); /* [32, 96] */
+  float *line21_one_hot_t11 = (float *)(A + 1429504); /* [32, 96] */
   k15_one_hot(in->y + 11, line21_one_hot_t11);
-  float *line21_log_softmax_t11 = (float *)(A + 643776); /* [32, 96] */
-  k16_log_softmax(out_logits + 1056, line21_log_softmax_t11);
-  float *line21_mul_t11 = (float *)(A + 656064); /* [32, 96] */
+  float *line21_log_softmax_t11 = (float *)(A + 1441792); /* [32, 96] */
+  k16_log_softmax(dense1_add + 33792, line21_log_softmax_t11);
+  float *line21_mul_t11 = (float *)(A + 1454080); /* [32, 96] */
   k17_mul(line21_one_hot_t11, line21_log_softmax_t11, line21_mul_t11);
-  float *line21_sum_to_t11 = (float *)(A + 668352); /* [32, 1] */
+  float *line21_sum_to_t11 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t11, line21_sum_to_t11);
-  float *line21_sum_to_t11_2 = (float *)(A + 656064); /* [] */
+  float *line21_sum_to_t11_2 = (float *)(A + 447296); /* [] */
   k19_sum_to(line21_sum_to_t11, line21_sum_to_t11_2);
-  float *line21_one_hot_t12 = (float *)(A + 656128); /* [32, 96] */
+  float *line21_one_hot_t12 = (float *)(A + 1454080); /* [32, 96] */
   k15_one_hot(in->y + 12, line21_one_hot_t12);
-  float *line21_log_softmax_t12 = (float *)(A + 668416); /* [32, 96] */
-  k16_log_softmax(out_logits + 1152, line21_log_softmax_t12);
-  float *line21_mul_t12 = (float *)(A + 680704); /* [32, 96] */
+  float *line21_log_softmax_t12 = (float *)(A + 1466368); /* [32, 96] */
+  k16_log_softmax(dense1_add + 36864, line21_log_softmax_t12);
+  float *line21_mul_t12 = (float *)(A + 1478656); /* [32, 96] */
   k17_mul(line21_one_hot_t12, line21_log_softmax_t12, line21_mul_t12);
-  float *line21_sum_to_t12 = (float *)(A + 692992); /* [32, 1] */
+  float *line21_sum_to_t12 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t12, line21_sum_to_t12);
-  float *line21_sum_to_t12_2 = (float *)(A + 680704); /* [] */
+  float *line21_sum_to_t12_2 = (float *)(A + 447360); /* [] */
   k19_sum_to(line21_sum_to_t12, line21_sum_to_t12_2);
-  float *line21_one_hot_t13 = (float *)(A + 680768); /* [32, 96] */
+  float *line21_one_hot_t13 = (float *)(A + 1478656); /* [32, 96] */
   k15_one_hot(in->y + 13, line21_one_hot_t13);
-  float *line21_log_softmax_t13 = (float *)(A + 693056); /* [32, 96] */
-  k16_log_softmax(out_logits + 1248, line21_log_softmax_t13);
-  float *line21_mul_t13 = (float *)(A + 705344); /* [32, 96] */
+  float *line21_log_softmax_t13 = (float *)(A + 1490944); /* [32, 96] */
+  k16_log_softmax(dense1_add + 39936, line21_log_softmax_t13);
+  float *line21_mul_t13 = (float *)(A + 1503232); /* [32, 96] */
   k17_mul(line21_one_hot_t13, line21_log_softmax_t13, line21_mul_t13);
-  float *line21_sum_to_t13 = (float *)(A + 717632); /* [32, 1] */
+  float *line21_sum_to_t13 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t13, line21_sum_to_t13);
-  float *line21_sum_to_t13_2 = (float *)(A + 705344); /* [] */
+  float *line21_sum_to_t13_2 = (float *)(A + 447424); /* [] */
   k19_sum_to(line21_sum_to_t13, line21_sum_to_t13_2);
-  float *line21_one_hot_t14 = (float *)(A + 705408); /* [32, 96] */
+  float *line21_one_hot_t14 = (float *)(A + 1503232); /* [32, 96] */
   k15_one_hot(in->y + 14, line21_one_hot_t14);
-  float *line21_log_softmax_t14 = (float *)(A + 717696); /* [32, 96] */
-  k16_log_softmax(out_logits + 1344, line21_log_softmax_t14);
-  float *line21_mul_t14 = (float *)(A + 729984); /* [32, 96] */
+  float *line21_log_softmax_t14 = (float *)(A + 1515520); /* [32, 96] */
+  k16_log_softmax(dense1_add + 43008, line21_log_softmax_t14);
+  float *line21_mul_t14 = (float *)(A + 1527808); /* [32, 96] */
   k17_mul(line21_one_hot_t14, line21_log_softmax_t14, line21_mul_t14);
-  float *line21_sum_to_t14 = (float *)(A + 742272); /* [32, 1] */
+  float *line21_sum_to_t14 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t14, line21_sum_to_t14);
-  float *line21_sum_to_t14_2 = (float *)(A + 729984); /* [] */
+  float *line21_sum_to_t14_2 = (float *)(A + 447488); /* [] */
   k19_sum_to(line21_sum_to_t14, line21_sum_to_t14_2);
-  float *line21_one_hot_t15 = (float *)(A + 730048); /* [32, 96] */
+  float *line21_one_hot_t15 = (float *)(A + 1527808); /* [32, 96] */
   k15_one_hot(in->y + 15, line21_one_hot_t15);
-  float *line21_log_softmax_t15 = (float *)(A + 742336); /* [32, 96] */
-  k16_log_softmax(out_logits + 1440, line21_log_softmax_t15);
-  float *line21_mul_t15 = (float *)(A + 754624); /* [32, 96] */
+  float *line21_log_softmax_t15 = (float *)(A + 1540096); /* [32, 96] */
+  k16_log_softmax(dense1_add + 46080, line21_log_softmax_t15);
+  float *line21_mul_t15 = (float *)(A + 1552384); /* [32, 96] */
   k17_mul(line21_one_hot_t15, line21_log_softmax_t15, line21_mul_t15);
-  float *line21_sum_to_t15 = (float *)(A + 766912); /* [32, 1] */
+  float *line21_sum_to_t15 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t15, line21_sum_to_t15);
-  float *line21_sum_to_t15_2 = (float *)(A + 754624); /* [] */
+  float *line21_sum_to_t15_2 = (float *)(A + 447552); /* [] */
   k19_sum_to(line21_sum_to_t15, line21_sum_to_t15_2);
-  float *line21_one_hot_t16 = (float *)(A + 754688); /* [32, 96] */
+  float *line21_one_hot_t16 = (float *)(A + 1552384); /* [32, 96] */
   k15_one_hot(in->y + 16, line21_one_hot_t16);
-  float *line21_log_softmax_t16 = (float *)(A + 766976); /* [32, 96] */
-  k16_log_softmax(out_logits + 1536, line21_log_softmax_t16);
-  float *line21_mul_t16 = (float *)(A + 779264); /* [32, 96] */
+  float *line21_log_softmax_t16 = (float *)(A + 1564672); /* [32, 96] */
+  k16_log_softmax(dense1_add + 49152, line21_log_softmax_t16);
+  float *line21_mul_t16 = (float *)(A + 1576960); /* [32, 96] */
   k17_mul(line21_one_hot_t16, line21_log_softmax_t16, line21_mul_t16);
-  float *line21_sum_to_t16 = (float *)(A + 791552); /* [32, 1] */
+  float *line21_sum_to_t16 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t16, line21_sum_to_t16);
-  float *line21_sum_to_t16_2 = (float *)(A + 779264); /* [] */
+  float *line21_sum_to_t16_2 = (float *)(A + 447616); /* [] */
   k19_sum_to(line21_sum_to_t16, line21_sum_to_t16_2);
-  float *line21_one_hot_t17 = (float *)(A + 779328); /* [32, 96] */
+  float *line21_one_hot_t17 = (float *)(A + 1576960); /* [32, 96] */
   k15_one_hot(in->y + 17, line21_one_hot_t17);
-  float *line21_log_softmax_t17 = (float *)(A + 791616); /* [32, 96] */
-  k16_log_softmax(out_logits + 1632, line21_log_softmax_t17);
-  float *line21_mul_t17 = (float *)(A + 803904); /* [32, 96] */
+  float *line21_log_softmax_t17 = (float *)(A + 1589248); /* [32, 96] */
+  k16_log_softmax(dense1_add + 52224, line21_log_softmax_t17);
+  float *line21_mul_t17 = (float *)(A + 1601536); /* [32, 96] */
   k17_mul(line21_one_hot_t17, line21_log_softmax_t17, line21_mul_t17);
-  float *line21_sum_to_t17 = (float *)(A + 816192); /* [32, 1] */
+  float *line21_sum_to_t17 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t17, line21_sum_to_t17);
-  float *line21_sum_to_t17_2 = (float *)(A + 803904); /* [] */
+  float *line21_sum_to_t17_2 = (float *)(A + 447680); /* [] */
   k19_sum_to(line21_sum_to_t17, line21_sum_to_t17_2);
-  float *line21_one_hot_t18 = (float *)(A + 803968); /* [32, 96] */
+  float *line21_one_hot_t18 = (float *)(A + 1601536); /* [32, 96] */
   k15_one_hot(in->y + 18, line21_one_hot_t18);
-  float *line21_log_softmax_t18 = (float *)(A + 816256); /* [32, 96] */
-  k16_log_softmax(out_logits + 1728, line21_log_softmax_t18);
-  float *line21_mul_t18 = (float *)(A + 828544); /* [32, 96] */
+  float *line21_log_softmax_t18 = (float *)(A + 1613824); /* [32, 96] */
+  k16_log_softmax(dense1_add + 55296, line21_log_softmax_t18);
+  float *line21_mul_t18 = (float *)(A + 1626112); /* [32, 96] */
   k17_mul(line21_one_hot_t18, line21_log_softmax_t18, line21_mul_t18);
-  float *line21_sum_to_t18 = (float *)(A + 840832); /* [32, 1] */
+  float *line21_sum_to_t18 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t18, line21_sum_to_t18);
-  float *line21_sum_to_t18_2 = (float *)(A + 828544); /* [] */
+  float *line21_sum_to_t18_2 = (float *)(A + 447744); /* [] */
   k19_sum_to(line21_sum_to_t18, line21_sum_to_t18_2);
-  float *line21_one_hot_t19 = (float *)(A + 828608); /* [32, 96] */
+  float *line21_one_hot_t19 = (float *)(A + 1626112); /* [32, 96] */
   k15_one_hot(in->y + 19, line21_one_hot_t19);
-  float *line21_log_softmax_t19 = (float *)(A + 840896); /* [32, 96] */
-  k16_log_softmax(out_logits + 1824, line21_log_softmax_t19);
-  float *line21_mul_t19 = (float *)(A + 853184); /* [32, 96] */
+  float *line21_log_softmax_t19 = (float *)(A + 1638400); /* [32, 96] */
+  k16_log_softmax(dense1_add + 58368, line21_log_softmax_t19);
+  float *line21_mul_t19 = (float *)(A + 1650688); /* [32, 96] */
   k17_mul(line21_one_hot_t19, line21_log_softmax_t19, line21_mul_t19);
-  float *line21_sum_to_t19 = (float *)(A + 865472); /* [32, 1] */
+  float *line21_sum_to_t19 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t19, line21_sum_to_t19);
-  float *line21_sum_to_t19_2 = (float *)(A + 853184); /* [] */
+  float *line21_sum_to_t19_2 = (float *)(A + 447808); /* [] */
   k19_sum_to(line21_sum_to_t19, line21_sum_to_t19_2);
-  float *line21_one_hot_t20 = (float *)(A + 853248); /* [32, 96] */
+  float *line21_one_hot_t20 = (float *)(A + 1650688); /* [32, 96] */
   k15_one_hot(in->y + 20, line21_one_hot_t20);
-  float *line21_log_softmax_t20 = (float *)(A + 865536); /* [32, 96] */
-  k16_log_softmax(out_logits + 1920, line21_log_softmax_t20);
-  float *line21_mul_t20 = (float *)(A + 877824); /* [32, 96] */
+  float *line21_log_softmax_t20 = (float *)(A + 1662976); /* [32, 96] */
+  k16_log_softmax(dense1_add + 61440, line21_log_softmax_t20);
+  float *line21_mul_t20 = (float *)(A + 1675264); /* [32, 96] */
   k17_mul(line21_one_hot_t20, line21_log_softmax_t20, line21_mul_t20);
-  float *line21_sum_to_t20 = (float *)(A + 890112); /* [32, 1] */
+  float *line21_sum_to_t20 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t20, line21_sum_to_t20);
-  float *line21_sum_to_t20_2 = (float *)(A + 877824); /* [] */
+  float *line21_sum_to_t20_2 = (float *)(A + 447872); /* [] */
   k19_sum_to(line21_sum_to_t20, line21_sum_to_t20_2);
-  float *line21_one_hot_t21 = (float *)(A + 877888); /* [32, 96] */
+  float *line21_one_hot_t21 = (float *)(A + 1675264); /* [32, 96] */
   k15_one_hot(in->y + 21, line21_one_hot_t21);
-  float *line21_log_softmax_t21 = (float *)(A + 890176); /* [32, 96] */
-  k16_log_softmax(out_logits + 2016, line21_log_softmax_t21);
-  float *line21_mul_t21 = (float *)(A + 902464); /* [32, 96] */
+  float *line21_log_softmax_t21 = (float *)(A + 1687552); /* [32, 96] */
+  k16_log_softmax(dense1_add + 64512, line21_log_softmax_t21);
+  float *line21_mul_t21 = (float *)(A + 16744448); /* [32, 96] */
   k17_mul(line21_one_hot_t21, line21_log_softmax_t21, line21_mul_t21);
-  float *line21_sum_to_t21 = (float *)(A + 914752); /* [32, 1] */
+  float *line21_sum_to_t21 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t21, line21_sum_to_t21);
-  float *line21_sum_to_t21_2 = (float *)(A + 902464); /* [] */
+  float *line21_sum_to_t21_2 = (float *)(A + 1699840); /* [] */
   k19_sum_to(line21_sum_to_t21, line21_sum_to_t21_2);
-  float *line21_one_hot_t22 = (float *)(A + 902528); /* [32, 96] */
+  float *line21_one_hot_t22 = (float *)(A + 16744448); /* [32, 96] */
   k15_one_hot(in->y + 22, line21_one_hot_t22);
-  float *line21_log_softmax_t22 = (float *)(A + 914816); /* [32, 96] */
-  k16_log_softmax(out_logits + 2112, line21_log_softmax_t22);
-  float *line21_mul_t22 = (float *)(A + 927104); /* [32, 96] */
+  float *line21_log_softmax_t22 = (float *)(A + 16756736); /* [32, 96] */
+  k16_log_softmax(dense1_add + 67584, line21_log_softmax_t22);
+  float *line21_mul_t22 = (float *)(A + 16769024); /* [32, 96] */
   k17_mul(line21_one_hot_t22, line21_log_softmax_t22, line21_mul_t22);
-  float *line21_sum_to_t22 = (float *)(A + 939392); /* [32, 1] */
+  float *line21_sum_to_t22 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t22, line21_sum_to_t22);
-  float *line21_sum_to_t22_2 = (float *)(A + 927104); /* [] */
+  float *line21_sum_to_t22_2 = (float *)(A + 1699904); /* [] */
   k19_sum_to(line21_sum_to_t22, line21_sum_to_t22_2);
-  float *line21_one_hot_t23 = (float *)(A + 927168); /* [32, 96] */
+  float *line21_one_hot_t23 = (float *)(A + 16769024); /* [32, 96] */
   k15_one_hot(in->y + 23, line21_one_hot_t23);
-  float *line21_log_softmax_t23 = (float *)(A + 939456); /* [32, 96] */
-  k16_log_softmax(out_logits + 2208, line21_log_softmax_t23);
-  float *line21_mul_t23 = (float *)(A + 951744); /* [32, 96] */
+  float *line21_log_softmax_t23 = (float *)(A + 16781312); /* [32, 96] */
+  k16_log_softmax(dense1_add + 70656, line21_log_softmax_t23);
+  float *line21_mul_t23 = (float *)(A + 16793600); /* [32, 96] */
   k17_mul(line21_one_hot_t23, line21_log_softmax_t23, line21_mul_t23);
-  float *line21_sum_to_t23 = (float *)(A + 964032); /* [32, 1] */
+  float *line21_sum_to_t23 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t23, line21_sum_to_t23);
-  float *line21_sum_to_t23_2 = (float *)(A + 951744); /* [] */
+  float *line21_sum_to_t23_2 = (float *)(A + 1699968); /* [] */
   k19_sum_to(line21_sum_to_t23, line21_sum_to_t23_2);
-  float *line21_one_hot_t24 = (float *)(A + 951808); /* [32, 96] */
+  float *line21_one_hot_t24 = (float *)(A + 16793600); /* [32, 96] */
   k15_one_hot(in->y + 24, line21_one_hot_t24);
-  float *line21_log_softmax_t24 = (float *)(A + 964096); /* [32, 96] */
-  k16_log_softmax(out_logits + 2304, line21_log_softmax_t24);
-  float *line21_mul_t24 = (float *)(A + 976384); /* [32, 96] */
+  float *line21_log_softmax_t24 = (float *)(A + 16805888); /* [32, 96] */
+  k16_log_softmax(dense1_add + 73728, line21_log_softmax_t24);
+  float *line21_mul_t24 = (float *)(A + 16818176); /* [32, 96] */
   k17_mul(line21_one_hot_t24, line21_log_softmax_t24, line21_mul_t24);
-  float *line21_sum_to_t24 = (float *)(A + 988672); /* [32, 1] */
+  float *line21_sum_to_t24 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t24, line21_sum_to_t24);
 }
 
 static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line21_sum_to_t24 = (float *)(A + 988672); /* [32, 1] */
-  float *line21_sum_to_t24_2 = (float *)(A + 976384); /* [] */
+  float *line21_sum_to_t24 = (float *)(A + 446592); /* [32, 1] */
+  float *line21_sum_to_t24_2 = (float *)(A + 1700032); /* [] */
   k19_sum_to(line21_sum_to_t24, line21_sum_to_t24_2);
-  float *line21_one_hot_t25 = (float *)(A + 976448); /* [32, 96] */
+  float *line21_one_hot_t25 = (float *)(A + 16818176); /* [32, 96] */
   k15_one_hot(in->y + 25, line21_one_hot_t25);
-  float *out_logits = (float *)(A + 15958016); /* [32, 64, 96] */
-  float *line21_log_softmax_t25 = (float *)(A + 988736); /* [32, 96] */
-  k16_log_softmax(out_logits + 2400, line21_log_softmax_t25);
-  float *line21_mul_t25 = (float *)(A + 1001024); /* [32, 96] */
+  float *dense1_add = (float *)(A + 458752); /* [2048, 96] */
+  float *line21_log_softmax_t25 = (float *)(A + 16830464); /* [32, 96] */
+  k16_log_softmax(dense1_add + 76800, line21_log_softmax_t25);
+  float *line21_mul_t25 = (float *)(A + 16842752); /* [32, 96] */
   k17_mul(line21_one_hot_t25, line21_log_softmax_t25, line21_mul_t25);
-  float *line21_sum_to_t25 = (float *)(A + 1013312); /* [32, 1] */
+  float *line21_sum_to_t25 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t25, line21_sum_to_t25);
-  float *line21_sum_to_t25_2 = (float *)(A + 1001024); /* [] */
+  float *line21_sum_to_t25_2 = (float *)(A + 1700096); /* [] */
   k19_sum_to(line21_sum_to_t25, line21_sum_to_t25_2);
-  float *line21_one_hot_t26 = (float *)(A + 1001088); /* [32, 96] */
+  float *line21_one_hot_t26 = (float *)(A + 16842752); /* [32, 96] */
   k15_one_hot(in->y + 26, line21_one_hot_t26);
-  float *line21_log_softmax_t26 = (float *)(A + 1013376); /* [32, 96] */
-  k16_log_softmax(out_logits + 2496, line21_log_softmax_t26);
-  float *line21_mul_t26 = (float *)(A + 1025664); /* [32, 96] */
+  float *line21_log_softmax_t26 = (float *)(A + 16855040); /* [32, 96] */
+  k16_log_softmax(dense1_add + 79872, line21_log_softmax_t26);
+  float *line21_mul_t26 = (float *)(A + 16867328); /* [32, 96] */
   k17_mul(line21_one_hot_t26, line21_log_softmax_t26, line21_mul_t26);
-  float *line21_sum_to_t26 = (float *)(A + 1037952); /* [32, 1] */
+  float *line21_sum_to_t26 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t26, line21_sum_to_t26);
-  float *line21_sum_to_t26_2 = (float *)(A + 1025664); /* [] */
+  float *line21_sum_to_t26_2 = (float *)(A + 1700160); /* [] */
   k19_sum_to(line21_sum_to_t26, line21_sum_to_t26_2);
-  float *line21_one_hot_t27 = (float *)(A + 1025728); /* [32, 96] */
+  float *line21_one_hot_t27 = (float *)(A + 16867328); /* [32, 96] */
   k15_one_hot(in->y + 27, line21_one_hot_t27);
-  float *line21_log_softmax_t27 = (float *)(A + 1038016); /* [32, 96] */
-  k16_log_softmax(out_logits + 2592, line21_log_softmax_t27);
-  float *line21_mul_t27 = (float *)(A + 1050304); /* [32, 96] */
+  float *line21_log_softmax_t27 = (float *)(A + 16879616); /* [32, 96] */
+  k16_log_softmax(dense1_add + 82944, line21_log_softmax_t27);
+  float *line21_mul_t27 = (float *)(A + 16891904); /* [32, 96] */
   k17_mul(line21_one_hot_t27, line21_log_softmax_t27, line21_mul_t27);
-  float *line21_sum_to_t27 = (float *)(A + 1062592); /* [32, 1] */
+  float *line21_sum_to_t27 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t27, line21_sum_to_t27);
-  float *line21_sum_to_t27_2 = (float *)(A + 1050304); /* [] */
+  float *line21_sum_to_t27_2 = (float *)(A + 1700224); /* [] */
   k19_sum_to(line21_sum_to_t27, line21_sum_to_t27_2);
-  float *line21_one_hot_t28 = (float *)(A + 1050368); /* [32, 96] */
+  float *line21_one_hot_t28 = (float *)(A + 16891904); /* [32, 96] */
   k15_one_hot(in->y + 28, line21_one_hot_t28);
-  float *line21_log_softmax_t28 = (float *)(A + 1062656); /* [32, 96] */
-  k16_log_softmax(out_logits + 2688, line21_log_softmax_t28);
-  float *line21_mul_t28 = (float *)(A + 1074944); /* [32, 96] */
+  float *line21_log_softmax_t28 = (float *)(A + 16904192); /* [32, 96] */
+  k16_log_softmax(dense1_add + 86016, line21_log_softmax_t28);
+  float *line21_mul_t28 = (float *)(A + 16916480); /* [32, 96] */
   k17_mul(line21_one_hot_t28, line21_log_softmax_t28, line21_mul_t28);
-  float *line21_sum_to_t28 = (float *)(A + 1087232); /* [32, 1] */
+  float *line21_sum_to_t28 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t28, line21_sum_to_t28);
-  float *line21_sum_to_t28_2 = (float *)(A + 1074944); /* [] */
+  float *line21_sum_to_t28_2 = (float *)(A + 1700288); /* [] */
   k19_sum_to(line21_sum_to_t28, line21_sum_to_t28_2);
-  float *line21_one_hot_t29 = (float *)(A + 1075008); /* [32, 96] */
+  float *line21_one_hot_t29 = (float *)(A + 16916480); /* [32, 96] */
   k15_one_hot(in->y + 29, line21_one_hot_t29);
-  float *line21_log_softmax_t29 = (float *)(A + 1087296); /* [32, 96] */
-  k16_log_softmax(out_logits + 2784, line21_log_softmax_t29);
-  float *line21_mul_t29 = (float *)(A + 1099584); /* [32, 96] */
+  float *line21_log_softmax_t29 = (float *)(A + 16928768); /* [32, 96] */
+  k16_log_softmax(dense1_add + 89088, line21_log_softmax_t29);
+  float *line21_mul_t29 = (float *)(A + 16941056); /* [32, 96] */
   k17_mul(line21_one_hot_t29, line21_log_softmax_t29, line21_mul_t29);
-  float *line21_sum_to_t29 = (float *)(A + 1111872); /* [32, 1] */
+  float *line21_sum_to_t29 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t29, line21_sum_to_t29);
-  float *line21_sum_to_t29_2 = (float *)(A + 1099584); /* [] */
+  float *line21_sum_to_t29_2 = (float *)(A + 1700352); /* [] */
   k19_sum_to(line21_sum_to_t29, line21_sum_to_t29_2);
-  float *line21_one_hot_t30 = (float *)(A + 1099648); /* [32, 96] */
+  float *line21_one_hot_t30 = (float *)(A + 16941056); /* [32, 96] */
   k15_one_hot(in->y + 30, line21_one_hot_t30);
-  float *line21_log_softmax_t30 = (float *)(A + 1111936); /* [32, 96] */
-  k16_log_softmax(out_logits + 2880, line21_log_softmax_t30);
-  float *line21_mul_t30 = (float *)(A + 1124224); /* [32, 96] */
+  float *line21_log_softmax_t30 = (float *)(A + 16953344); /* [32, 96] */
+  k16_log_softmax(dense1_add + 92160, line21_log_softmax_t30);
+  float *line21_mul_t30 = (float *)(A + 16965632); /* [32, 96] */
   k17_mul(line21_one_hot_t30, line21_log_softmax_t30, line21_mul_t30);
-  float *line21_sum_to_t30 = (float *)(A + 1136512); /* [32, 1] */
+  float *line21_sum_to_t30 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t30, line21_sum_to_t30);
-  float *line21_sum_to_t30_2 = (float *)(A + 1124224); /* [] */
+  float *line21_sum_to_t30_2 = (float *)(A + 1700416); /* [] */
   k19_sum_to(line21_sum_to_t30, line21_sum_to_t30_2);
-  float *line21_one_hot_t31 = (float *)(A + 1124288); /* [32, 96] */
+  float *line21_one_hot_t31 = (float *)(A + 16965632); /* [32, 96] */
   k15_one_hot(in->y + 31, line21_one_hot_t31);
-  float *line21_log_softmax_t31 = (float *)(A + 1136576); /* [32, 96] */
-  k16_log_softmax(out_logits + 2976, line21_log_softmax_t31);
-  float *line21_mul_t31 = (float *)(A + 1148864); /* [32, 96] */
+  float *line21_log_softmax_t31 = (float *)(A + 16977920); /* [32, 96] */
+  k16_log_softmax(dense1_add + 95232, line21_log_softmax_t31);
+  float *line21_mul_t31 = (float *)(A + 16990208); /* [32, 96] */
   k17_mul(line21_one_hot_t31, line21_log_softmax_t31, line21_mul_t31);
-  float *line21_sum_to_t31 = (float *)(A + 1161152); /* [32, 1] */
+  float *line21_sum_to_t31 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t31, line21_sum_to_t31);
-  float *line21_sum_to_t31_2 = (float *)(A + 1148864); /* [] */
+  float *line21_sum_to_t31_2 = (float *)(A + 1700480); /* [] */
   k19_sum_to(line21_sum_to_t31, line21_sum_to_t31_2);
-  float *line21_one_hot_t32 = (float *)(A + 1148928); /* [32, 96] */
+  float *line21_one_hot_t32 = (float *)(A + 16990208); /* [32, 96] */
   k15_one_hot(in->y + 32, line21_one_hot_t32);
-  float *line21_log_softmax_t32 = (float *)(A + 1161216); /* [32, 96] */
-  k16_log_softmax(out_logits + 3072, line21_log_softmax_t32);
-  float *line21_mul_t32 = (float *)(A + 1173504); /* [32, 96] */
+  float *line21_log_softmax_t32 = (float *)(A + 17002496); /* [32, 96] */
+  k16_log_softmax(dense1_add + 98304, line21_log_softmax_t32);
+  float *line21_mul_t32 = (float *)(A + 17014784); /* [32, 96] */
   k17_mul(line21_one_hot_t32, line21_log_softmax_t32, line21_mul_t32);
-  float *line21_sum_to_t32 = (float *)(A + 1185792); /* [32, 1] */
+  float *line21_sum_to_t32 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t32, line21_sum_to_t32);
-  float *line21_sum_to_t32_2 = (float *)(A + 1173504); /* [] */
+  float *line21_sum_to_t32_2 = (float *)(A + 1700544); /* [] */
   k19_sum_to(line21_sum_to_t32, line21_sum_to_t32_2);
-  float *line21_one_hot_t33 = (float *)(A + 1173568); /* [32, 96] */
+  float *line21_one_hot_t33 = (float *)(A + 17014784); /* [32, 96] */
   k15_one_hot(in->y + 33, line21_one_hot_t33);
-  float *line21_log_softmax_t33 = (float *)(A + 1185856); /* [32, 96] */
-  k16_log_softmax(out_logits + 3168, line21_log_softmax_t33);
-  float *line21_mul_t33 = (float *)(A + 1198144); /* [32, 96] */
+  float *line21_log_softmax_t33 = (float *)(A + 17027072); /* [32, 96] */
+  k16_log_softmax(dense1_add + 101376, line21_log_softmax_t33);
+  float *line21_mul_t33 = (float *)(A + 17039360); /* [32, 96] */
   k17_mul(line21_one_hot_t33, line21_log_softmax_t33, line21_mul_t33);
-  float *line21_sum_to_t33 = (float *)(A + 1210432); /* [32, 1] */
+  float *line21_sum_to_t33 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t33, line21_sum_to_t33);
-  float *line21_sum_to_t33_2 = (float *)(A + 1198144); /* [] */
+  float *line21_sum_to_t33_2 = (float *)(A + 1700608); /* [] */
   k19_sum_to(line21_sum_to_t33, line21_sum_to_t33_2);
-  float *line21_one_hot_t34 = (float *)(A + 1198208); /* [32, 96] */
+  float *line21_one_hot_t34 = (float *)(A + 17039360); /* [32, 96] */
   k15_one_hot(in->y + 34, line21_one_hot_t34);
-  float *line21_log_softmax_t34 = (float *)(A + 1210496); /* [32, 96] */
-  k16_log_softmax(out_logits + 3264, line21_log_softmax_t34);
-  float *line21_mul_t34 = (float *)(A + 1222784); /* [32, 96] */
+  float *line21_log_softmax_t34 = (float *)(A + 17051648); /* [32, 96] */
+  k16_log_softmax(dense1_add + 104448, line21_log_softmax_t34);
+  float *line21_mul_t34 = (float *)(A + 17063936); /* [32, 96] */
   k17_mul(line21_one_hot_t34, line21_log_softmax_t34, line21_mul_t34);
-  float *line21_sum_to_t34 = (float *)(A + 1235072); /* [32, 1] */
+  float *line21_sum_to_t34 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t34, line21_sum_to_t34);
-  float *line21_sum_to_t34_2 = (float *)(A + 1222784); /* [] */
+  float *line21_sum_to_t34_2 = (float *)(A + 1700672); /* [] */
   k19_sum_to(line21_sum_to_t34, line21_sum_to_t34_2);
-  float *line21_one_hot_t35 = (float *)(A + 1222848); /* [32, 96] */
+  float *line21_one_hot_t35 = (float *)(A + 17063936); /* [32, 96] */
   k15_one_hot(in->y + 35, line21_one_hot_t35);
-  float *line21_log_softmax_t35 = (float *)(A + 1235136); /* [32, 96] */
-  k16_log_softmax(out_logits + 3360, line21_log_softmax_t35);
-  float *line21_mul_t35 = (float *)(A + 1247424); /* [32, 96] */
+  float *line21_log_softmax_t35 = (float *)(A + 17076224); /* [32, 96] */
+  k16_log_softmax(dense1_add + 107520, line21_log_softmax_t35);
+  float *line21_mul_t35 = (float *)(A + 17088512); /* [32, 96] */
   k17_mul(line21_one_hot_t35, line21_log_softmax_t35, line21_mul_t35);
-  float *line21_sum_to_t35 = (float *)(A + 1259712); /* [32, 1] */
+  float *line21_sum_to_t35 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t35, line21_sum_to_t35);
-  float *line21_sum_to_t35_2 = (float *)(A + 1247424); /* [] */
+  float *line21_sum_to_t35_2 = (float *)(A + 1700736); /* [] */
   k19_sum_to(line21_sum_to_t35, line21_sum_to_t35_2);
-  float *line21_one_hot_t36 = (float *)(A + 1247488); /* [32, 96] */
+  float *line21_one_hot_t36 = (float *)(A + 17088512); /* [32, 96] */
   k15_one_hot(in->y + 36, line21_one_hot_t36);
-  float *line21_log_softmax_t36 = (float *)(A + 1259776); /* [32, 96] */
-  k16_log_softmax(out_logits + 3456, line21_log_softmax_t36);
-  float *line21_mul_t36 = (float *)(A + 1272064); /* [32, 96] */
+  float *line21_log_softmax_t36 = (float *)(A + 17100800); /* [32, 96] */
+  k16_log_softmax(dense1_add + 110592, line21_log_softmax_t36);
+  float *line21_mul_t36 = (float *)(A + 17113088); /* [32, 96] */
   k17_mul(line21_one_hot_t36, line21_log_softmax_t36, line21_mul_t36);
-  float *line21_sum_to_t36 = (float *)(A + 1284352); /* [32, 1] */
+  float *line21_sum_to_t36 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t36, line21_sum_to_t36);
-  float *line21_sum_to_t36_2 = (float *)(A + 1272064); /* [] */
+  float *line21_sum_to_t36_2 = (float *)(A + 1700800); /* [] */
   k19_sum_to(line21_sum_to_t36, line21_sum_to_t36_2);
-  float *line21_one_hot_t37 = (float *)(A + 1272128); /* [32, 96] */
+  float *line21_one_hot_t37 = (float *)(A + 17113088); /* [32, 96] */
   k15_one_hot(in->y + 37, line21_one_hot_t37);
-  float *line21_log_softmax_t37 = (float *)(A + 1284416); /* [32, 96] */
-  k16_log_softmax(out_logits + 3552, line21_log_softmax_t37);
-  float *line21_mul_t37 = (float *)(A + 1296704); /* [32, 96] */
+  float *line21_log_softmax_t37 = (float *)(A + 17125376); /* [32, 96] */
+  k16_log_softmax(dense1_add + 113664, line21_log_softmax_t37);
+  float *line21_mul_t37 = (float *)(A + 17137664); /* [32, 96] */
   k17_mul(line21_one_hot_t37, line21_log_softmax_t37, line21_mul_t37);
-  float *line21_sum_to_t37 = (float *)(A + 1308992); /* [32, 1] */
+  float *line21_sum_to_t37 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t37, line21_sum_to_t37);
-  float *line21_sum_to_t37_2 = (float *)(A + 1296704); /* [] */
+  float *line21_sum_to_t37_2 = (float *)(A + 1700864); /* [] */
   k19_sum_to(line21_sum_to_t37, line21_sum_to_t37_2);
-  float *line21_one_hot_t38 = (float *)(A + 1296768); /* [32, 96] */
+  float *line21_one_hot_t38 = (float *)(A + 17137664); /* [32, 96] */
   k15_one_hot(in->y + 38, line21_one_hot_t38);
-  float *line21_log_softmax_t38 = (float *)(A + 1309056); /* [32, 96] */
-  k16_log_softmax(out_logits + 3648, line21_log_softmax_t38);
-  float *line21_mul_t38 = (float *)(A + 1321344); /* [32, 96] */
+  float *line21_log_softmax_t38 = (float *)(A + 17149952); /* [32, 96] */
+  k16_log_softmax(dense1_add + 116736, line21_log_softmax_t38);
+  float *line21_mul_t38 = (float *)(A + 17162240); /* [32, 96] */
   k17_mul(line21_one_hot_t38, line21_log_softmax_t38, line21_mul_t38);
-  float *line21_sum_to_t38 = (float *)(A + 1333632); /* [32, 1] */
+  float *line21_sum_to_t38 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t38, line21_sum_to_t38);
-  float *line21_sum_to_t38_2 = (float *)(A + 1321344); /* [] */
+  float *line21_sum_to_t38_2 = (float *)(A + 1700928); /* [] */
   k19_sum_to(line21_sum_to_t38, line21_sum_to_t38_2);
-  float *line21_one_hot_t39 = (float *)(A + 1321408); /* [32, 96] */
+  float *line21_one_hot_t39 = (float *)(A + 17162240); /* [32, 96] */
   k15_one_hot(in->y + 39, line21_one_hot_t39);
-  float *line21_log_softmax_t39 = (float *)(A + 1333696); /* [32, 96] */
-  k16_log_softmax(out_logits + 3744, line21_log_softmax_t39);
-  float *line21_mul_t39 = (float *)(A + 1345984); /* [32, 96] */
+  float *line21_log_softmax_t39 = (float *)(A + 17174528); /* [32, 96] */
+  k16_log_softmax(dense1_add + 119808, line21_log_softmax_t39);
+  float *line21_mul_t39 = (float *)(A + 17186816); /* [32, 96] */
   k17_mul(line21_one_hot_t39, line21_log_softmax_t39, line21_mul_t39);
-  float *line21_sum_to_t39 = (float *)(A + 1358272); /* [32, 1] */
+  float *line21_sum_to_t39 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t39, line21_sum_to_t39);
-  float *line21_sum_to_t39_2 = (float *)(A + 1345984); /* [] */
+  float *line21_sum_to_t39_2 = (float *)(A + 1700992); /* [] */
   k19_sum_to(line21_sum_to_t39, line21_sum_to_t39_2);
-  float *line21_one_hot_t40 = (float *)(A + 1346048); /* [32, 96] */
+  float *line21_one_hot_t40 = (float *)(A + 17186816); /* [32, 96] */
   k15_one_hot(in->y + 40, line21_one_hot_t40);
-  float *line21_log_softmax_t40 = (float *)(A + 1358336); /* [32, 96] */
-  k16_log_softmax(out_logits + 3840, line21_log_softmax_t40);
-  float *line21_mul_t40 = (float *)(A + 1370624); /* [32, 96] */
+  float *line21_log_softmax_t40 = (float *)(A + 17199104); /* [32, 96] */
+  k16_log_softmax(dense1_add + 122880, line21_log_softmax_t40);
+  float *line21_mul_t40 = (float *)(A + 17211392); /* [32, 96] */
   k17_mul(line21_one_hot_t40, line21_log_softmax_t40, line21_mul_t40);
-  float *line21_sum_to_t40 = (float *)(A + 1382912); /* [32, 1] */
+  float *line21_sum_to_t40 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t40, line21_sum_to_t40);
-  float *line21_sum_to_t40_2 = (float *)(A + 1370624); /* [] */
+  float *line21_sum_to_t40_2 = (float *)(A + 1701056); /* [] */
   k19_sum_to(line21_sum_to_t40, line21_sum_to_t40_2);
-  float *line21_one_hot_t41 = (float *)(A + 1370688); /* [32, 96] */
+  float *line21_one_hot_t41 = (float *)(A + 17211392); /* [32, 96] */
   k15_one_hot(in->y + 41, line21_one_hot_t41);
-  float *line21_log_softmax_t41 = (float *)(A + 1382976); /* [32, 96] */
-  k16_log_softmax(out_logits + 3936, line21_log_softmax_t41);
-  float *line21_mul_t41 = (float *)(A + 1395264); /* [32, 96] */
+  float *line21_log_softmax_t41 = (float *)(A + 17223680); /* [32, 96] */
+  k16_log_softmax(dense1_add + 125952, line21_log_softmax_t41);
+  float *line21_mul_t41 = (float *)(A + 17235968); /* [32, 96] */
   k17_mul(line21_one_hot_t41, line21_log_softmax_t41, line21_mul_t41);
-  float *line21_sum_to_t41 = (float *)(A + 1407552); /* [32, 1] */
+  float *line21_sum_to_t41 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t41, line21_sum_to_t41);
-  float *line21_sum_to_t41_2 = (float *)(A + 1395264); /* [] */
+  float *line21_sum_to_t41_2 = (float *)(A + 1701120); /* [] */
   k19_sum_to(line21_sum_to_t41, line21_sum_to_t41_2);
-  float *line21_one_hot_t42 = (float *)(A + 1395328); /* [32, 96] */
+  float *line21_one_hot_t42 = (float *)(A + 17235968); /* [32, 96] */
   k15_one_hot(in->y + 42, line21_one_hot_t42);
-  float *line21_log_softmax_t42 = (float *)(A + 1407616); /* [32, 96] */
-  k16_log_softmax(out_logits + 4032, line21_log_softmax_t42);
-  float *line21_mul_t42 = (float *)(A + 1419904); /* [32, 96] */
+  float *line21_log_softmax_t42 = (float *)(A + 17248256); /* [32, 96] */
+  k16_log_softmax(dense1_add + 129024, line21_log_softmax_t42);
+  float *line21_mul_t42 = (float *)(A + 17260544); /* [32, 96] */
   k17_mul(line21_one_hot_t42, line21_log_softmax_t42, line21_mul_t42);
-  float *line21_sum_to_t42 = (float *)(A + 1432192); /* [32, 1] */
+  float *line21_sum_to_t42 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t42, line21_sum_to_t42);
-  float *line21_sum_to_t42_2 = (float *)(A + 1419904); /* [] */
+  float *line21_sum_to_t42_2 = (float *)(A + 1701184); /* [] */
   k19_sum_to(line21_sum_to_t42, line21_sum_to_t42_2);
-  float *line21_one_hot_t43 = (float *)(A + 1419968); /* [32, 96] */
+  float *line21_one_hot_t43 = (float *)(A + 17260544); /* [32, 96] */
   k15_one_hot(in->y + 43, line21_one_hot_t43);
-  float *line21_log_softmax_t43 = (float *)(A + 1432256); /* [32, 96] */
-  k16_log_softmax(out_logits + 4128, line21_log_softmax_t43);
-  float *line21_mul_t43 = (float *)(A + 1444544); /* [32, 96] */
+  float *line21_log_softmax_t43 = (float *)(A + 17272832); /* [32, 96] */
+  k16_log_softmax(dense1_add + 132096, line21_log_softmax_t43);
+  float *line21_mul_t43 = (float *)(A + 17285120); /* [32, 96] */
   k17_mul(line21_one_hot_t43, line21_log_softmax_t43, line21_mul_t43);
-  float *line21_sum_to_t43 = (float *)(A + 1456832); /* [32, 1] */
+  float *line21_sum_to_t43 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t43, line21_sum_to_t43);
-  float *line21_sum_to_t43_2 = (float *)(A + 1444544); /* [] */
+  float *line21_sum_to_t43_2 = (float *)(A + 1701248); /* [] */
   k19_sum_to(line21_sum_to_t43, line21_sum_to_t43_2);
-  float *line21_one_hot_t44 = (float *)(A + 1444608); /* [32, 96] */
+  float *line21_one_hot_t44 = (float *)(A + 17285120); /* [32, 96] */
   k15_one_hot(in->y + 44, line21_one_hot_t44);
-  float *line21_log_softmax_t44 = (float *)(A + 1456896); /* [32, 96] */
-  k16_log_softmax(out_logits + 4224, line21_log_softmax_t44);
-  float *line21_mul_t44 = (float *)(A + 1469184); /* [32, 96] */
+  float *line21_log_softmax_t44 = (float *)(A + 17297408); /* [32, 96] */
+  k16_log_softmax(dense1_add + 135168, line21_log_softmax_t44);
+  float *line21_mul_t44 = (float *)(A + 17309696); /* [32, 96] */
   k17_mul(line21_one_hot_t44, line21_log_softmax_t44, line21_mul_t44);
-  float *line21_sum_to_t44 = (float *)(A + 1481472); /* [32, 1] */
+  float *line21_sum_to_t44 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t44, line21_sum_to_t44);
-  float *line21_sum_to_t44_2 = (float *)(A + 1469184); /* [] */
+  float *line21_sum_to_t44_2 = (float *)(A + 1701312); /* [] */
   k19_sum_to(line21_sum_to_t44, line21_sum_to_t44_2);
-  float *line21_one_hot_t45 = (float *)(A + 1469248); /* [32, 96] */
+  float *line21_one_hot_t45 = (float *)(A + 17309696); /* [32, 96] */
   k15_one_hot(in->y + 45, line21_one_hot_t45);
-  float *line21_log_softmax_t45 = (float *)(A + 1481536); /* [32, 96] */
-  k16_log_softmax(out_logits + 4320, line21_log_softmax_t45);
-  float *line21_mul_t45 = (float *)(A + 1493824); /* [32, 96] */
+  float *line21_log_softmax_t45 = (float *)(A + 17321984); /* [32, 96] */
+  k16_log_softmax(dense1_add + 138240, line21_log_softmax_t45);
+  float *line21_mul_t45 = (float *)(A + 17334272); /* [32, 96] */
   k17_mul(line21_one_hot_t45, line21_log_softmax_t45, line21_mul_t45);
-  float *line21_sum_to_t45 = (float *)(A + 1506112); /* [32, 1] */
+  float *line21_sum_to_t45 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t45, line21_sum_to_t45);
-  float *line21_sum_to_t45_2 = (float *)(A + 1493824); /* [] */
+  float *line21_sum_to_t45_2 = (float *)(A + 1701376); /* [] */
   k19_sum_to(line21_sum_to_t45, line21_sum_to_t45_2);
-  float *line21_one_hot_t46 = (float *)(A + 1493888); /* [32, 96] */
+  float *line21_one_hot_t46 = (float *)(A + 17334272); /* [32, 96] */
   k15_one_hot(in->y + 46, line21_one_hot_t46);
-  float *line21_log_softmax_t46 = (float *)(A + 1506176); /* [32, 96] */
-  k16_log_softmax(out_logits + 4416, line21_log_softmax_t46);
-  float *line21_mul_t46 = (float *)(A + 1518464); /* [32, 96] */
+  float *line21_log_softmax_t46 = (float *)(A + 17346560); /* [32, 96] */
+  k16_log_softmax(dense1_add + 141312, line21_log_softmax_t46);
+  float *line21_mul_t46 = (float *)(A + 17358848); /* [32, 96] */
   k17_mul(line21_one_hot_t46, line21_log_softmax_t46, line21_mul_t46);
-  float *line21_sum_to_t46 = (float *)(A + 1530752); /* [32, 1] */
+  float *line21_sum_to_t46 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t46, line21_sum_to_t46);
-  float *line21_sum_to_t46_2 = (float *)(A + 1518464); /* [] */
+  float *line21_sum_to_t46_2 = (float *)(A + 1701440); /* [] */
   k19_sum_to(line21_sum_to_t46, line21_sum_to_t46_2);
-  float *line21_one_hot_t47 = (float *)(A + 1518528); /* [32, 96] */
+  float *line21_one_hot_t47 = (float *)(A + 17358848); /* [32, 96] */
   k15_one_hot(in->y + 47, line21_one_hot_t47);
-  float *line21_log_softmax_t47 = (float *)(A + 1530816); /* [32, 96] */
-  k16_log_softmax(out_logits + 4512, line21_log_softmax_t47);
-  float *line21_mul_t47 = (float *)(A + 1543104); /* [32, 96] */
+  float *line21_log_softmax_t47 = (float *)(A + 17371136); /* [32, 96] */
+  k16_log_softmax(dense1_add + 144384, line21_log_softmax_t47);
+  float *line21_mul_t47 = (float *)(A + 17383424); /* [32, 96] */
   k17_mul(line21_one_hot_t47, line21_log_softmax_t47, line21_mul_t47);
-  float *line21_sum_to_t47 = (float *)(A + 1555392); /* [32, 1] */
+  float *line21_sum_to_t47 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t47, line21_sum_to_t47);
-  float *line21_sum_to_t47_2 = (float *)(A + 1543104); /* [] */
+  float *line21_sum_to_t47_2 = (float *)(A + 1701504); /* [] */
   k19_sum_to(line21_sum_to_t47, line21_sum_to_t47_2);
-  float *line21_one_hot_t48 = (float *)(A + 1543168); /* [32, 96] */
+  float *line21_one_hot_t48 = (float *)(A + 17383424); /* [32, 96] */
   k15_one_hot(in->y + 48, line21_one_hot_t48);
-  float *line21_log_softmax_t48 = (float *)(A + 1555456); /* [32, 96] */
-  k16_log_softmax(out_logits + 4608, line21_log_softmax_t48);
-  float *line21_mul_t48 = (float *)(A + 1567744); /* [32, 96] */
+  float *line21_log_softmax_t48 = (float *)(A + 17395712); /* [32, 96] */
+  k16_log_softmax(dense1_add + 147456, line21_log_softmax_t48);
+  float *line21_mul_t48 = (float *)(A + 17408000); /* [32, 96] */
   k17_mul(line21_one_hot_t48, line21_log_softmax_t48, line21_mul_t48);
-  float *line21_sum_to_t48 = (float *)(A + 1580032); /* [32, 1] */
+  float *line21_sum_to_t48 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t48, line21_sum_to_t48);
-  float *line21_sum_to_t48_2 = (float *)(A + 1567744); /* [] */
+  float *line21_sum_to_t48_2 = (float *)(A + 1701568); /* [] */
   k19_sum_to(line21_sum_to_t48, line21_sum_to_t48_2);
-  float *line21_one_hot_t49 = (float *)(A + 1567808); /* [32, 96] */
+  float *line21_one_hot_t49 = (float *)(A + 17408000); /* [32, 96] */
   k15_one_hot(in->y + 49, line21_one_hot_t49);
-  float *line21_log_softmax_t49 = (float *)(A + 1580096); /* [32, 96] */
-  k16_log_softmax(out_logits + 4704, line21_log_softmax_t49);
-  float *line21_mul_t49 = (float *)(A + 1592384); /* [32, 96] */
+  float *line21_log_softmax_t49 = (float *)(A + 17420288); /* [32, 96] */
+  k16_log_softmax(dense1_add + 150528, line21_log_softmax_t49);
+  float *line21_mul_t49 = (float *)(A + 17432576); /* [32, 96] */
   k17_mul(line21_one_hot_t49, line21_log_softmax_t49, line21_mul_t49);
-  float *line21_sum_to_t49 = (float *)(A + 1604672); /* [32, 1] */
+  float *line21_sum_to_t49 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t49, line21_sum_to_t49);
-  float *line21_sum_to_t49_2 = (float *)(A + 1592384); /* [] */
+  float *line21_sum_to_t49_2 = (float *)(A + 1701632); /* [] */
   k19_sum_to(line21_sum_to_t49, line21_sum_to_t49_2);
 }
 
 static void charlm_lstm_grad_7(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line21_one_hot_t50 = (float *)(A + 1592448); /* [32, 96] */
+  float *line21_one_hot_t50 = (float *)(A + 17432576); /* [32, 96] */
   k15_one_hot(in->y + 50, line21_one_hot_t50);
-  float *out_logits = (float *)(A + 15958016); /* [32, 64, 96] */
-  float *line21_log_softmax_t50 = (float *)(A + 1604736); /* [32, 96] */
-  k16_log_softmax(out_logits + 4800, line21_log_softmax_t50);
-  float *line21_mul_t50 = (float *)(A + 1617024); /* [32, 96] */
+  float *dense1_add = (float *)(A + 458752); /* [2048, 96] */
+  float *line21_log_softmax_t50 = (float *)(A + 17444864); /* [32, 96] */
+  k16_log_softmax(dense1_add + 153600, line21_log_softmax_t50);
+  float *line21_mul_t50 = (float *)(A + 17457152); /* [32, 96] */
   k17_mul(line21_one_hot_t50, line21_log_softmax_t50, line21_mul_t50);
-  float *line21_sum_to_t50 = (float *)(A + 1629312); /* [32, 1] */
+  float *line21_sum_to_t50 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t50, line21_sum_to_t50);
-  float *line21_sum_to_t50_2 = (float *)(A + 1617024); /* [] */
+  float *line21_sum_to_t50_2 = (float *)(A + 1701696); /* [] */
   k19_sum_to(line21_sum_to_t50, line21_sum_to_t50_2);
-  float *line21_one_hot_t51 = (float *)(A + 1617088); /* [32, 96] */
+  float *line21_one_hot_t51 = (float *)(A + 17457152); /* [32, 96] */
   k15_one_hot(in->y + 51, line21_one_hot_t51);
-  float *line21_log_softmax_t51 = (float *)(A + 1629376); /* [32, 96] */
-  k16_log_softmax(out_logits + 4896, line21_log_softmax_t51);
-  float *line21_mul_t51 = (float *)(A + 1641664); /* [32, 96] */
+  float *line21_log_softmax_t51 = (float *)(A + 17469440); /* [32, 96] */
+  k16_log_softmax(dense1_add + 156672, line21_log_softmax_t51);
+  float *line21_mul_t51 = (float *)(A + 17481728); /* [32, 96] */
   k17_mul(line21_one_hot_t51, line21_log_softmax_t51, line21_mul_t51);
-  float *line21_sum_to_t51 = (float *)(A + 1653952); /* [32, 1] */
+  float *line21_sum_to_t51 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t51, line21_sum_to_t51);
-  float *line21_sum_to_t51_2 = (float *)(A + 1641664); /* [] */
+  float *line21_sum_to_t51_2 = (float *)(A + 1701760); /* [] */
   k19_sum_to(line21_sum_to_t51, line21_sum_to_t51_2);
-  float *line21_one_hot_t52 = (float *)(A + 1641728); /* [32, 96] */
+  float *line21_one_hot_t52 = (float *)(A + 17481728); /* [32, 96] */
   k15_one_hot(in->y + 52, line21_one_hot_t52);
-  float *line21_log_softmax_t52 = (float *)(A + 1654016); /* [32, 96] */
-  k16_log_softmax(out_logits + 4992, line21_log_softmax_t52);
-  float *line21_mul_t52 = (float *)(A + 1666304); /* [32, 96] */
+  float *line21_log_softmax_t52 = (float *)(A + 17494016); /* [32, 96] */
+  k16_log_softmax(dense1_add + 159744, line21_log_softmax_t52);
+  float *line21_mul_t52 = (float *)(A + 17506304); /* [32, 96] */
   k17_mul(line21_one_hot_t52, line21_log_softmax_t52, line21_mul_t52);
-  float *line21_sum_to_t52 = (float *)(A + 1678592); /* [32, 1] */
+  float *line21_sum_to_t52 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t52, line21_sum_to_t52);
-  float *line21_sum_to_t52_2 = (float *)(A + 1666304); /* [] */
+  float *line21_sum_to_t52_2 = (float *)(A + 1701824); /* [] */
   k19_sum_to(line21_sum_to_t52, line21_sum_to_t52_2);
-  float *line21_one_hot_t53 = (float *)(A + 1666368); /* [32, 96] */
+  float *line21_one_hot_t53 = (float *)(A + 17506304); /* [32, 96] */
   k15_one_hot(in->y + 53, line21_one_hot_t53);
-  float *line21_log_softmax_t53 = (float *)(A + 1678656); /* [32, 96] */
-  k16_log_softmax(out_logits + 5088, line21_log_softmax_t53);
-  float *line21_mul_t53 = (float *)(A + 1690944); /* [32, 96] */
+  float *line21_log_softmax_t53 = (float *)(A + 17518592); /* [32, 96] */
+  k16_log_softmax(dense1_add + 162816, line21_log_softmax_t53);
+  float *line21_mul_t53 = (float *)(A + 17530880); /* [32, 96] */
   k17_mul(line21_one_hot_t53, line21_log_softmax_t53, line21_mul_t53);
-  float *line21_sum_to_t53 = (float *)(A + 1703232); /* [32, 1] */
+  float *line21_sum_to_t53 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t53, line21_sum_to_t53);
-  float *line21_sum_to_t53_2 = (float *)(A + 1703360); /* [] */
+  float *line21_sum_to_t53_2 = (float *)(A + 1701888); /* [] */
   k19_sum_to(line21_sum_to_t53, line21_sum_to_t53_2);
-  float *line21_one_hot_t54 = (float *)(A + 1690944); /* [32, 96] */
+  float *line21_one_hot_t54 = (float *)(A + 17530880); /* [32, 96] */
   k15_one_hot(in->y + 54, line21_one_hot_t54);
-  float *line21_log_softmax_t54 = (float *)(A + 16744448); /* [32, 96] */
-  k16_log_softmax(out_logits + 5184, line21_log_softmax_t54);
-  float *line21_mul_t54 = (float *)(A + 16756736); /* [32, 96] */
+  float *line21_log_softmax_t54 = (float *)(A + 17543168); /* [32, 96] */
+  k16_log_softmax(dense1_add + 165888, line21_log_softmax_t54);
+  float *line21_mul_t54 = (float *)(A + 17555456); /* [32, 96] */
   k17_mul(line21_one_hot_t54, line21_log_softmax_t54, line21_mul_t54);
-  float *line21_sum_to_t54 = (float *)(A + 1703232); /* [32, 1] */
+  float *line21_sum_to_t54 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t54, line21_sum_to_t54);
-  float *line21_sum_to_t54_2 = (float *)(A + 1703424); /* [] */
+  float *line21_sum_to_t54_2 = (float *)(A + 1701952); /* [] */
   k19_sum_to(line21_sum_to_t54, line21_sum_to_t54_2);
-  float *line21_one_hot_t55 = (float *)(A + 16756736); /* [32, 96] */
+  float *line21_one_hot_t55 = (float *)(A + 17555456); /* [32, 96] */
   k15_one_hot(in->y + 55, line21_one_hot_t55);
-  float *line21_log_softmax_t55 = (float *)(A + 16769024); /* [32, 96] */
-  k16_log_softmax(out_logits + 5280, line21_log_softmax_t55);
-  float *line21_mul_t55 = (float *)(A + 16781312); /* [32, 96] */
+  float *line21_log_softmax_t55 = (float *)(A + 17567744); /* [32, 96] */
+  k16_log_softmax(dense1_add + 168960, line21_log_softmax_t55);
+  float *line21_mul_t55 = (float *)(A + 17580032); /* [32, 96] */
   k17_mul(line21_one_hot_t55, line21_log_softmax_t55, line21_mul_t55);
-  float *line21_sum_to_t55 = (float *)(A + 1703232); /* [32, 1] */
+  float *line21_sum_to_t55 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t55, line21_sum_to_t55);
-  float *line21_sum_to_t55_2 = (float *)(A + 1703488); /* [] */
+  float *line21_sum_to_t55_2 = (float *)(A + 1702016); /* [] */
   k19_sum_to(line21_sum_to_t55, line21_sum_to_t55_2);
-  float *line21_one_hot_t56 = (float *)(A + 16781312); /* [32, 96] */
+  float *line21_one_hot_t56 = (float *)(A + 17580032); /* [32, 96] */
   k15_one_hot(in->y + 56, line21_one_hot_t56);
-  float *line21_log_softmax_t56 = (float *)(A + 16793600); /* [32, 96] */
-  k16_log_softmax(out_logits + 5376, line21_log_softmax_t56);
-  float *line21_mul_t56 = (float *)(A + 16805888); /* [32, 96] */
+  float *line21_log_softmax_t56 = (float *)(A + 17592320); /* [32, 96] */
+  k16_log_softmax(dense1_add + 172032, line21_log_softmax_t56);
+  float *line21_mul_t56 = (float *)(A + 17604608); /* [32, 96] */
   k17_mul(line21_one_hot_t56, line21_log_softmax_t56, line21_mul_t56);
-  float *line21_sum_to_t56 = (float *)(A + 1703232); /* [32, 1] */
+  float *line21_sum_to_t56 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t56, line21_sum_to_t56);
-  float *line21_sum_to_t56_2 = (float *)(A + 1703552); /* [] */
+  float *line21_sum_to_t56_2 = (float *)(A + 1702080); /* [] */
   k19_sum_to(line21_sum_to_t56, line21_sum_to_t56_2);
-  float *line21_one_hot_t57 = (float *)(A + 16805888); /* [32, 96] */
+  float *line21_one_hot_t57 = (float *)(A + 17604608); /* [32, 96] */
   k15_one_hot(in->y + 57, line21_one_hot_t57);
-  float *line21_log_softmax_t57 = (float *)(A + 16818176); /* [32, 96] */
-  k16_log_softmax(out_logits + 5472, line21_log_softmax_t57);
-  float *line21_mul_t57 = (float *)(A + 16830464); /* [32, 96] */
+  float *line21_log_softmax_t57 = (float *)(A + 17616896); /* [32, 96] */
+  k16_log_softmax(dense1_add + 175104, line21_log_softmax_t57);
+  float *line21_mul_t57 = (float *)(A + 17629184); /* [32, 96] */
   k17_mul(line21_one_hot_t57, line21_log_softmax_t57, line21_mul_t57);
-  float *line21_sum_to_t57 = (float *)(A + 1703232); /* [32, 1] */
+  float *line21_sum_to_t57 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t57, line21_sum_to_t57);
-  float *line21_sum_to_t57_2 = (float *)(A + 1703616); /* [] */
+  float *line21_sum_to_t57_2 = (float *)(A + 1702144); /* [] */
   k19_sum_to(line21_sum_to_t57, line21_sum_to_t57_2);
-  float *line21_one_hot_t58 = (float *)(A + 16830464); /* [32, 96] */
+  float *line21_one_hot_t58 = (float *)(A + 17629184); /* [32, 96] */
   k15_one_hot(in->y + 58, line21_one_hot_t58);
-  float *line21_log_softmax_t58 = (float *)(A + 16842752); /* [32, 96] */
-  k16_log_softmax(out_logits + 5568, line21_log_softmax_t58);
-  float *line21_mul_t58 = (float *)(A + 16855040); /* [32, 96] */
+  float *line21_log_softmax_t58 = (float *)(A + 17641472); /* [32, 96] */
+  k16_log_softmax(dense1_add + 178176, line21_log_softmax_t58);
+  float *line21_mul_t58 = (float *)(A + 17653760); /* [32, 96] */
   k17_mul(line21_one_hot_t58, line21_log_softmax_t58, line21_mul_t58);
-  float *line21_sum_to_t58 = (float *)(A + 1703232); /* [32, 1] */
+  float *line21_sum_to_t58 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t58, line21_sum_to_t58);
-  float *line21_sum_to_t58_2 = (float *)(A + 1703680); /* [] */
+  float *line21_sum_to_t58_2 = (float *)(A + 1702208); /* [] */
   k19_sum_to(line21_sum_to_t58, line21_sum_to_t58_2);
-  float *line21_one_hot_t59 = (float *)(A + 16855040); /* [32, 96] */
+  float *line21_one_hot_t59 = (float *)(A + 17653760); /* [32, 96] */
   k15_one_hot(in->y + 59, line21_one_hot_t59);
-  float *line21_log_softmax_t59 = (float *)(A + 16867328); /* [32, 96] */
-  k16_log_softmax(out_logits + 5664, line21_log_softmax_t59);
-  float *line21_mul_t59 = (float *)(A + 16879616); /* [32, 96] */
+  float *line21_log_softmax_t59 = (float *)(A + 17666048); /* [32, 96] */
+  k16_log_softmax(dense1_add + 181248, line21_log_softmax_t59);
+  float *line21_mul_t59 = (float *)(A + 17678336); /* [32, 96] */
   k17_mul(line21_one_hot_t59, line21_log_softmax_t59, line21_mul_t59);
-  float *line21_sum_to_t59 = (float *)(A + 1703232); /* [32, 1] */
+  float *line21_sum_to_t59 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t59, line21_sum_to_t59);
-  float *line21_sum_to_t59_2 = (float *)(A + 1703744); /* [] */
+  float *line21_sum_to_t59_2 = (float *)(A + 1702272); /* [] */
   k19_sum_to(line21_sum_to_t59, line21_sum_to_t59_2);
-  float *line21_one_hot_t60 = (float *)(A + 16879616); /* [32, 96] */
+  float *line21_one_hot_t60 = (float *)(A + 17678336); /* [32, 96] */
   k15_one_hot(in->y + 60, line21_one_hot_t60);
-  float *line21_log_softmax_t60 = (float *)(A + 16891904); /* [32, 96] */
-  k16_log_softmax(out_logits + 5760, line21_log_softmax_t60);
-  float *line21_mul_t60 = (float *)(A + 16904192); /* [32, 96] */
+  float *line21_log_softmax_t60 = (float *)(A + 17690624); /* [32, 96] */
+  k16_log_softmax(dense1_add + 184320, line21_log_softmax_t60);
+  float *line21_mul_t60 = (float *)(A + 17702912); /* [32, 96] */
   k17_mul(line21_one_hot_t60, line21_log_softmax_t60, line21_mul_t60);
-  float *line21_sum_to_t60 = (float *)(A + 1703232); /* [32, 1] */
+  float *line21_sum_to_t60 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t60, line21_sum_to_t60);
-  float *line21_sum_to_t60_2 = (float *)(A + 1703808); /* [] */
+  float *line21_sum_to_t60_2 = (float *)(A + 1702336); /* [] */
   k19_sum_to(line21_sum_to_t60, line21_sum_to_t60_2);
-  float *line21_one_hot_t61 = (float *)(A + 16904192); /* [32, 96] */
+  float *line21_one_hot_t61 = (float *)(A + 17702912); /* [32, 96] */
   k15_one_hot(in->y + 61, line21_one_hot_t61);
-  float *line21_log_softmax_t61 = (float *)(A + 16916480); /* [32, 96] */
-  k16_log_softmax(out_logits + 5856, line21_log_softmax_t61);
-  float *line21_mul_t61 = (float *)(A + 16928768); /* [32, 96] */
+  float *line21_log_softmax_t61 = (float *)(A + 17715200); /* [32, 96] */
+  k16_log_softmax(dense1_add + 187392, line21_log_softmax_t61);
+  float *line21_mul_t61 = (float *)(A + 17727488); /* [32, 96] */
   k17_mul(line21_one_hot_t61, line21_log_softmax_t61, line21_mul_t61);
-  float *line21_sum_to_t61 = (float *)(A + 1703232); /* [32, 1] */
+  float *line21_sum_to_t61 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t61, line21_sum_to_t61);
-  float *line21_sum_to_t61_2 = (float *)(A + 1703872); /* [] */
+  float *line21_sum_to_t61_2 = (float *)(A + 1702400); /* [] */
   k19_sum_to(line21_sum_to_t61, line21_sum_to_t61_2);
-  float *line21_one_hot_t62 = (float *)(A + 16928768); /* [32, 96] */
+  float *line21_one_hot_t62 = (float *)(A + 17727488); /* [32, 96] */
   k15_one_hot(in->y + 62, line21_one_hot_t62);
-  float *line21_log_softmax_t62 = (float *)(A + 16941056); /* [32, 96] */
-  k16_log_softmax(out_logits + 5952, line21_log_softmax_t62);
-  float *line21_mul_t62 = (float *)(A + 16953344); /* [32, 96] */
+  float *line21_log_softmax_t62 = (float *)(A + 17739776); /* [32, 96] */
+  k16_log_softmax(dense1_add + 190464, line21_log_softmax_t62);
+  float *line21_mul_t62 = (float *)(A + 17752064); /* [32, 96] */
   k17_mul(line21_one_hot_t62, line21_log_softmax_t62, line21_mul_t62);
-  float *line21_sum_to_t62 = (float *)(A + 1703232); /* [32, 1] */
+  float *line21_sum_to_t62 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t62, line21_sum_to_t62);
-  float *line21_sum_to_t62_2 = (float *)(A + 16953344); /* [] */
+  float *line21_sum_to_t62_2 = (float *)(A + 1702464); /* [] */
   k19_sum_to(line21_sum_to_t62, line21_sum_to_t62_2);
-  float *line21_one_hot_t63 = (float *)(A + 16965632); /* [32, 96] */
+  float *line21_one_hot_t63 = (float *)(A + 17752064); /* [32, 96] */
   k15_one_hot(in->y + 63, line21_one_hot_t63);
-  float *line21_log_softmax_t63 = (float *)(A + 16977920); /* [32, 96] */
-  k16_log_softmax(out_logits + 6048, line21_log_softmax_t63);
-  float *line21_mul_t63 = (float *)(A + 16990208); /* [32, 96] */
+  float *line21_log_softmax_t63 = (float *)(A + 17764352); /* [32, 96] */
+  k16_log_softmax(dense1_add + 193536, line21_log_softmax_t63);
+  float *line21_mul_t63 = (float *)(A + 17776640); /* [32, 96] */
   k17_mul(line21_one_hot_t63, line21_log_softmax_t63, line21_mul_t63);
-  float *line21_sum_to_t63 = (float *)(A + 1703232); /* [32, 1] */
+  float *line21_sum_to_t63 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t63, line21_sum_to_t63);
-  float *line21_sum_to_t63_2 = (float *)(A + 16953408); /* [] */
+  float *line21_sum_to_t63_2 = (float *)(A + 1702528); /* [] */
   k19_sum_to(line21_sum_to_t63, line21_sum_to_t63_2);
-  int32_t *line22_argmax_t0 = (int32_t *)(A + 1703232); /* [32] */
-  k20_argmax(out_logits, line22_argmax_t0);
-  float *line22_equal_t0 = (float *)(A + 16953472); /* [32] */
+  int32_t *line22_argmax_t0 = (int32_t *)(A + 446592); /* [32] */
+  k20_argmax(dense1_add, line22_argmax_t0);
+  float *line22_equal_t0 = (float *)(A + 1702592); /* [32] */
   k21_equal(line22_argmax_t0, in->y, line22_equal_t0);
-  float *line22_sum_to_t0 = (float *)(A + 1703232); /* [] */
+  float *line22_sum_to_t0 = (float *)(A + 446592); /* [] */
   k19_sum_to(line22_equal_t0, line22_sum_to_t0);
-  int32_t *line22_argmax_t1 = (int32_t *)(A + 16953472); /* [32] */
-  k20_argmax(out_logits + 96, line22_argmax_t1);
-  float *line22_equal_t1 = (float *)(A + 16953600); /* [32] */
+  int32_t *line22_argmax_t1 = (int32_t *)(A + 1702592); /* [32] */
+  k20_argmax(dense1_add + 3072, line22_argmax_t1);
+  float *line22_equal_t1 = (float *)(A + 1702720); /* [32] */
   k21_equal(line22_argmax_t1, in->y + 1, line22_equal_t1);
-  float *line22_sum_to_t1 = (float *)(A + 1703296); /* [] */
+  float *line22_sum_to_t1 = (float *)(A + 446656); /* [] */
   k19_sum_to(line22_equal_t1, line22_sum_to_t1);
-  int32_t *line22_argmax_t2 = (int32_t *)(A + 16953472); /* [32] */
-  k20_argmax(out_logits + 192, line22_argmax_t2);
-  float *line22_equal_t2 = (float *)(A + 16953600); /* [32] */
+  int32_t *line22_argmax_t2 = (int32_t *)(A + 1702592); /* [32] */
+  k20_argmax(dense1_add + 6144, line22_argmax_t2);
+  float *line22_equal_t2 = (float *)(A + 1702720); /* [32] */
   k21_equal(line22_argmax_t2, in->y + 2, line22_equal_t2);
-  float *line22_sum_to_t2 = (float *)(A + 16953472); /* [] */
+  float *line22_sum_to_t2 = (float *)(A + 1702592); /* [] */
   k19_sum_to(line22_equal_t2, line22_sum_to_t2);
-  int32_t *line22_argmax_t3 = (int32_t *)(A + 16953536); /* [32] */
-  k20_argmax(out_logits + 288, line22_argmax_t3);
-  float *line22_equal_t3 = (float *)(A + 16953664); /* [32] */
+  int32_t *line22_argmax_t3 = (int32_t *)(A + 1702656); /* [32] */
+  k20_argmax(dense1_add + 9216, line22_argmax_t3);
+  float *line22_equal_t3 = (float *)(A + 1702784); /* [32] */
   k21_equal(line22_argmax_t3, in->y + 3, line22_equal_t3);
-  float *line22_sum_to_t3 = (float *)(A + 16953536); /* [] */
+  float *line22_sum_to_t3 = (float *)(A + 1702656); /* [] */
   k19_sum_to(line22_equal_t3, line22_sum_to_t3);
-  int32_t *line22_argmax_t4 = (int32_t *)(A + 16953600); /* [32] */
-  k20_argmax(out_logits + 384, line22_argmax_t4);
-  float *line22_equal_t4 = (float *)(A + 16953728); /* [32] */
+  int32_t *line22_argmax_t4 = (int32_t *)(A + 1702720); /* [32] */
+  k20_argmax(dense1_add + 12288, line22_argmax_t4);
+  float *line22_equal_t4 = (float *)(A + 1702848); /* [32] */
   k21_equal(line22_argmax_t4, in->y + 4, line22_equal_t4);
-  float *line22_sum_to_t4 = (float *)(A + 16953600); /* [] */
+  float *line22_sum_to_t4 = (float *)(A + 1702720); /* [] */
   k19_sum_to(line22_equal_t4, line22_sum_to_t4);
-  int32_t *line22_argmax_t5 = (int32_t *)(A + 16953664); /* [32] */
-  k20_argmax(out_logits + 480, line22_argmax_t5);
-  float *line22_equal_t5 = (float *)(A + 16953792); /* [32] */
+  int32_t *line22_argmax_t5 = (int32_t *)(A + 1702784); /* [32] */
+  k20_argmax(dense1_add + 15360, line22_argmax_t5);
+  float *line22_equal_t5 = (float *)(A + 1702912); /* [32] */
   k21_equal(line22_argmax_t5, in->y + 5, line22_equal_t5);
-  float *line22_sum_to_t5 = (float *)(A + 16953664); /* [] */
+  float *line22_sum_to_t5 = (float *)(A + 1702784); /* [] */
   k19_sum_to(line22_equal_t5, line22_sum_to_t5);
-  int32_t *line22_argmax_t6 = (int32_t *)(A + 16953728); /* [32] */
-  k20_argmax(out_logits + 576, line22_argmax_t6);
-  float *line22_equal_t6 = (float *)(A + 16953856); /* [32] */
+  int32_t *line22_argmax_t6 = (int32_t *)(A + 1702848); /* [32] */
+  k20_argmax(dense1_add + 18432, line22_argmax_t6);
+  float *line22_equal_t6 = (float *)(A + 1702976); /* [32] */
   k21_equal(line22_argmax_t6, in->y + 6, line22_equal_t6);
-  float *line22_sum_to_t6 = (float *)(A + 16953728); /* [] */
+  float *line22_sum_to_t6 = (float *)(A + 1702848); /* [] */
   k19_sum_to(line22_equal_t6, line22_sum_to_t6);
-  int32_t *line22_argmax_t7 = (int32_t *)(A + 16953792); /* [32] */
-  k20_argmax(out_logits + 672, line22_argmax_t7);
-  float *line22_equal_t7 = (float *)(A + 16953920); /* [32] */
+  int32_t *line22_argmax_t7 = (int32_t *)(A + 1702912); /* [32] */
+  k20_argmax(dense1_add + 21504, line22_argmax_t7);
+  float *line22_equal_t7 = (float *)(A + 1703040); /* [32] */
   k21_equal(line22_argmax_t7, in->y + 7, line22_equal_t7);
-  float *line22_sum_to_t7 = (float *)(A + 16953792); /* [] */
+  float *line22_sum_to_t7 = (float *)(A + 1702912); /* [] */
   k19_sum_to(line22_equal_t7, line22_sum_to_t7);
-  int32_t *line22_argmax_t8 = (int32_t *)(A + 16953856); /* [32] */
-  k20_argmax(out_logits + 768, line22_argmax_t8);
-  float *line22_equal_t8 = (float *)(A + 16953984); /* [32] */
+  int32_t *line22_argmax_t8 = (int32_t *)(A + 1702976); /* [32] */
+  k20_argmax(dense1_add + 24576, line22_argmax_t8);
+  float *line22_equal_t8 = (float *)(A + 1703104); /* [32] */
   k21_equal(line22_argmax_t8, in->y + 8, line22_equal_t8);
-  float *line22_sum_to_t8 = (float *)(A + 16953856); /* [] */
+  float *line22_sum_to_t8 = (float *)(A + 1702976); /* [] */
   k19_sum_to(line22_equal_t8, line22_sum_to_t8);
-  int32_t *line22_argmax_t9 = (int32_t *)(A + 16953920); /* [32] */
-  k20_argmax(out_logits + 864, line22_argmax_t9);
-  float *line22_equal_t9 = (float *)(A + 16954048); /* [32] */
+  int32_t *line22_argmax_t9 = (int32_t *)(A + 1703040); /* [32] */
+  k20_argmax(dense1_add + 27648, line22_argmax_t9);
+  float *line22_equal_t9 = (float *)(A + 1703168); /* [32] */
   k21_equal(line22_argmax_t9, in->y + 9, line22_equal_t9);
-  float *line22_sum_to_t9 = (float *)(A + 16953920); /* [] */
+  float *line22_sum_to_t9 = (float *)(A + 1703040); /* [] */
   k19_sum_to(line22_equal_t9, line22_sum_to_t9);
-  int32_t *line22_argmax_t10 = (int32_t *)(A + 16953984); /* [32] */
-  k20_argmax(out_logits + 960, line22_argmax_t10);
-  float *line22_equal_t10 = (float *)(A + 16954112); /* [32] */
+  int32_t *line22_argmax_t10 = (int32_t *)(A + 1703104); /* [32] */
+  k20_argmax(dense1_add + 30720, line22_argmax_t10);
+  float *line22_equal_t10 = (float *)(A + 1703232); /* [32] */
   k21_equal(line22_argmax_t10, in->y + 10, line22_equal_t10);
-  float *line22_sum_to_t10 = (float *)(A + 16953984); /* [] */
+  float *line22_sum_to_t10 = (float *)(A + 1703104); /* [] */
   k19_sum_to(line22_equal_t10, line22_sum_to_t10);
-  int32_t *line22_argmax_t11 = (int32_t *)(A + 16954048); /* [32] */
-  k20_argmax(out_logits + 1056, line22_argmax_t11);
-  float *line22_equal_t11 = (float *)(A + 16954176); /* [32] */
+  int32_t *line22_argmax_t11 = (int32_t *)(A + 1703168); /* [32] */
+  k20_argmax(dense1_add + 33792, line22_argmax_t11);
+  float *line22_equal_t11 = (float *)(A + 1703296); /* [32] */
   k21_equal(line22_argmax_t11, in->y + 11, line22_equal_t11);
-  float *line22_sum_to_t11 = (float *)(A + 16954048); /* [] */
+  float *line22_sum_to_t11 = (float *)(A + 1703168); /* [] */
   k19_sum_to(line22_equal_t11, line22_sum_to_t11);
-  int32_t *line22_argmax_t12 = (int32_t *)(A + 16954112); /* [32] */
-  k20_argmax(out_logits + 1152, line22_argmax_t12);
-  float *line22_equal_t12 = (float *)(A + 16954240); /* [32] */
+  int32_t *line22_argmax_t12 = (int32_t *)(A + 1703232); /* [32] */
+  k20_argmax(dense1_add + 36864, line22_argmax_t12);
+  float *line22_equal_t12 = (float *)(A + 1703360); /* [32] */
   k21_equal(line22_argmax_t12, in->y + 12, line22_equal_t12);
-  float *line22_sum_to_t12 = (float *)(A + 16954112); /* [] */
+  float *line22_sum_to_t12 = (float *)(A + 1703232); /* [] */
   k19_sum_to(line22_equal_t12, line22_sum_to_t12);
-  int32_t *line22_argmax_t13 = (int32_t *)(A + 16954176); /* [32] */
-  k20_argmax(out_logits + 1248, line22_argmax_t13);
-  float *line22_equal_t13 = (float *)(A + 16954304); /* [32] */
+  int32_t *line22_argmax_t13 = (int32_t *)(A + 1703296); /* [32] */
+  k20_argmax(dense1_add + 39936, line22_argmax_t13);
+  float *line22_equal_t13 = (float *)(A + 1703424); /* [32] */
   k21_equal(line22_argmax_t13, in->y + 13, line22_equal_t13);
-  float *line22_sum_to_t13 = (float *)(A + 16954176); /* [] */
+  float *line22_sum_to_t13 = (float *)(A + 1703296); /* [] */
   k19_sum_to(line22_equal_t13, line22_sum_to_t13);
-  int32_t *line22_argmax_t14 = (int32_t *)(A + 16954240); /* [32] */
-  k20_argmax(out_logits + 1344, line22_argmax_t14);
-  float *line22_equal_t14 = (float *)(A + 16954368); /* [32] */
+  int32_t *line22_argmax_t14 = (int32_t *)(A + 1703360); /* [32] */
+  k20_argmax(dense1_add + 43008, line22_argmax_t14);
+  float *line22_equal_t14 = (float *)(A + 1703488); /* [32] */
   k21_equal(line22_argmax_t14, in->y + 14, line22_equal_t14);
-  float *line22_sum_to_t14 = (float *)(A + 16954240); /* [] */
+  float *line22_sum_to_t14 = (float *)(A + 1703360); /* [] */
   k19_sum_to(line22_equal_t14, line22_sum_to_t14);
-  int32_t *line22_argmax_t15 = (int32_t *)(A + 16954304); /* [32] */
-  k20_argmax(out_logits + 1440, line22_argmax_t15);
-  float *line22_equal_t15 = (float *)(A + 16954432); /* [32] */
+  int32_t *line22_argmax_t15 = (int32_t *)(A + 1703424); /* [32] */
+  k20_argmax(dense1_add + 46080, line22_argmax_t15);
+  float *line22_equal_t15 = (float *)(A + 1703552); /* [32] */
   k21_equal(line22_argmax_t15, in->y + 15, line22_equal_t15);
-  float *line22_sum_to_t15 = (float *)(A + 16954304); /* [] */
+  float *line22_sum_to_t15 = (float *)(A + 1703424); /* [] */
   k19_sum_to(line22_equal_t15, line22_sum_to_t15);
-  int32_t *line22_argmax_t16 = (int32_t *)(A + 16954368); /* [32] */
-  k20_argmax(out_logits + 1536, line22_argmax_t16);
-  float *line22_equal_t16 = (float *)(A + 16954496); /* [32] */
+  int32_t *line22_argmax_t16 = (int32_t *)(A + 1703488); /* [32] */
+  k20_argmax(dense1_add + 49152, line22_argmax_t16);
+  float *line22_equal_t16 = (float *)(A + 1703616); /* [32] */
   k21_equal(line22_argmax_t16, in->y + 16, line22_equal_t16);
-  float *line22_sum_to_t16 = (float *)(A + 16954368); /* [] */
+  float *line22_sum_to_t16 = (float *)(A + 1703488); /* [] */
   k19_sum_to(line22_equal_t16, line22_sum_to_t16);
-  int32_t *line22_argmax_t17 = (int32_t *)(A + 16954432); /* [32] */
-  k20_argmax(out_logits + 1632, line22_argmax_t17);
-  float *line22_equal_t17 = (float *)(A + 16954560); /* [32] */
+  int32_t *line22_argmax_t17 = (int32_t *)(A + 1703552); /* [32] */
+  k20_argmax(dense1_add + 52224, line22_argmax_t17);
+  float *line22_equal_t17 = (float *)(A + 1703680); /* [32] */
   k21_equal(line22_argmax_t17, in->y + 17, line22_equal_t17);
-  float *line22_sum_to_t17 = (float *)(A + 16954432); /* [] */
+  float *line22_sum_to_t17 = (float *)(A + 1703552); /* [] */
   k19_sum_to(line22_equal_t17, line22_sum_to_t17);
-  int32_t *line22_argmax_t18 = (int32_t *)(A + 16954496); /* [32] */
-  k20_argmax(out_logits + 1728, line22_argmax_t18);
-  float *line22_equal_t18 = (float *)(A + 16954624); /* [32] */
+  int32_t *line22_argmax_t18 = (int32_t *)(A + 1703616); /* [32] */
+  k20_argmax(dense1_add + 55296, line22_argmax_t18);
+  float *line22_equal_t18 = (float *)(A + 1703744); /* [32] */
   k21_equal(line22_argmax_t18, in->y + 18, line22_equal_t18);
-  float *line22_sum_to_t18 = (float *)(A + 16954496); /* [] */
+  float *line22_sum_to_t18 = (float *)(A + 1703872); /* [] */
   k19_sum_to(line22_equal_t18, line22_sum_to_t18);
 }
 
 static void charlm_lstm_grad_8(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *out_logits = (float *)(A + 15958016); /* [32, 64, 96] */
-  int32_t *line22_argmax_t19 = (int32_t *)(A + 16954560); /* [32] */
-  k20_argmax(out_logits + 1824, line22_argmax_t19);
-  float *line22_equal_t19 = (float *)(A + 16954688); /* [32] */
+  float *dense1_add = (float *)(A + 458752); /* [2048, 96] */
+  int32_t *line22_argmax_t19 = (int32_t *)(A + 1703616); /* [32] */
+  k20_argmax(dense1_add + 58368, line22_argmax_t19);
+  float *line22_equal_t19 = (float *)(A + 1703744); /* [32] */
   k21_equal(line22_argmax_t19, in->y + 19, line22_equal_t19);
-  float *line22_sum_to_t19 = (float *)(A + 16954560); /* [] */
+  float *line22_sum_to_t19 = (float *)(A + 1703616); /* [] */
   k19_sum_to(line22_equal_t19, line22_sum_to_t19);
-  int32_t *line22_argmax_t20 = (int32_t *)(A + 16954624); /* [32] */
-  k20_argmax(out_logits + 1920, line22_argmax_t20);
-  float *line22_equal_t20 = (float *)(A + 16954752); /* [32] */
+  int32_t *line22_argmax_t20 = (int32_t *)(A + 1703680); /* [32] */
+  k20_argmax(dense1_add + 61440, line22_argmax_t20);
+  float *line22_equal_t20 = (float *)(A + 447936); /* [32] */
   k21_equal(line22_argmax_t20, in->y + 20, line22_equal_t20);
-  float *line22_sum_to_t20 = (float *)(A + 16954624); /* [] */
+  float *line22_sum_to_t20 = (float *)(A + 1703680); /* [] */
   k19_sum_to(line22_equal_t20, line22_sum_to_t20);
-  int32_t *line22_argmax_t21 = (int32_t *)(A + 16954688); /* [32] */
-  k20_argmax(out_logits + 2016, line22_argmax_t21);
-  float *line22_equal_t21 = (float *)(A + 16954816); /* [32] */
+  int32_t *line22_argmax_t21 = (int32_t *)(A + 1703744); /* [32] */
+  k20_argmax(dense1_add + 64512, line22_argmax_t21);
+  float *line22_equal_t21 = (float *)(A + 447936); /* [32] */
   k21_equal(line22_argmax_t21, in->y + 21, line22_equal_t21);
-  float *line22_sum_to_t21 = (float *)(A + 16954688); /* [] */
+  float *line22_sum_to_t21 = (float *)(A + 1703744); /* [] */
   k19_sum_to(line22_equal_t21, line22_sum_to_t21);
-  int32_t *line22_argmax_t22 = (int32_t *)(A + 16954752); /* [32] */
-  k20_argmax(out_logits + 2112, line22_argmax_t22);
-  float *line22_equal_t22 = (float *)(A + 16954880); /* [32] */
+  int32_t *line22_argmax_t22 = (int32_t *)(A + 447936); /* [32] */
+  k20_argmax(dense1_add + 67584, line22_argmax_t22);
+  float *line22_equal_t22 = (float *)(A + 448064); /* [32] */
   k21_equal(line22_argmax_t22, in->y + 22, line22_equal_t22);
-  float *line22_sum_to_t22 = (float *)(A + 16954752); /* [] */
+  float *line22_sum_to_t22 = (float *)(A + 1703808); /* [] */
   k19_sum_to(line22_equal_t22, line22_sum_to_t22);
-  int32_t *line22_argmax_t23 = (int32_t *)(A + 16954816); /* [32] */
-  k20_argmax(out_logits + 2208, line22_argmax_t23);
-  float *line22_equal_t23 = (float *)(A + 16954944); /* [32] */
+  int32_t *line22_argmax_t23 = (int32_t *)(A + 447936); /* [32] */
+  k20_argmax(dense1_add + 70656, line22_argmax_t23);
+  float *line22_equal_t23 = (float *)(A + 448064); /* [32] */
   k21_equal(line22_argmax_t23, in->y + 23, line22_equal_t23);
-  float *line22_sum_to_t23 = (float *)(A + 16954816); /* [] */
+  float *line22_sum_to_t23 = (float *)(A + 447936); /* [] */
   k19_sum_to(line22_equal_t23, line22_sum_to_t23);
-  int32_t *line22_argmax_t24 = (int32_t *)(A + 16954880); /* [32] */
-  k20_argmax(out_logits + 2304, line22_argmax_t24);
-  float *line22_equal_t24 = (float *)(A + 16955008); /* [32] */
+  int32_t *line22_argmax_t24 = (int32_t *)(A + 448000); /* [32] */
+  k20_argmax(dense1_add + 73728, line22_argmax_t24);
+  float *line22_equal_t24 = (float *)(A + 448128); /* [32] */
   k21_equal(line22_argmax_t24, in->y + 24, line22_equal_t24);
-  float *line22_sum_to_t24 = (float *)(A + 16954880); /* [] */
+  float *line22_sum_to_t24 = (float *)(A + 448000); /* [] */
   k19_sum_to(line22_equal_t24, line22_sum_to_t24);
-  int32_t *line22_argmax_t25 = (int32_t *)(A + 16954944); /* [32] */
-  k20_argmax(out_logits + 2400, line22_argmax_t25);
-  float *line22_equal_t25 = (float *)(A + 16955072); /* [32] */
+  int32_t *line22_argmax_t25 = (int32_t *)(A + 448064); /* [32] */
+  k20_argmax(dense1_add + 76800, line22_argmax_t25);
+  float *line22_equal_t25 = (float *)(A + 448192); /* [32] */
   k21_equal(line22_argmax_t25, in->y + 25, line22_equal_t25);
-  float *line22_sum_to_t25 = (float *)(A + 16954944); /* [] */
+  float *line22_sum_to_t25 = (float *)(A + 448064); /* [] */
   k19_sum_to(line22_equal_t25, line22_sum_to_t25);
-  int32_t *line22_argmax_t26 = (int32_t *)(A + 16955008); /* [32] */
-  k20_argmax(out_logits + 2496, line22_argmax_t26);
-  float *line22_equal_t26 = (float *)(A + 16955136); /* [32] */
+  int32_t *line22_argmax_t26 = (int32_t *)(A + 448128); /* [32] */
+  k20_argmax(dense1_add + 79872, line22_argmax_t26);
+  float *line22_equal_t26 = (float *)(A + 448256); /* [32] */
   k21_equal(line22_argmax_t26, in->y + 26, line22_equal_t26);
-  float *line22_sum_to_t26 = (float *)(A + 16955008); /* [] */
+  float *line22_sum_to_t26 = (float *)(A + 448128); /* [] */
   k19_sum_to(line22_equal_t26, line22_sum_to_t26);
-  int32_t *line22_argmax_t27 = (int32_t *)(A + 16955072); /* [32] */
-  k20_argmax(out_logits + 2592, line22_argmax_t27);
-  float *line22_equal_t27 = (float *)(A + 16955200); /* [32] */
+  int32_t *line22_argmax_t27 = (int32_t *)(A + 448192); /* [32] */
+  k20_argmax(dense1_add + 82944, line22_argmax_t27);
+  float *line22_equal_t27 = (float *)(A + 448320); /* [32] */
   k21_equal(line22_argmax_t27, in->y + 27, line22_equal_t27);
-  float *line22_sum_to_t27 = (float *)(A + 16955072); /* [] */
+  float *line22_sum_to_t27 = (float *)(A + 448192); /* [] */
   k19_sum_to(line22_equal_t27, line22_sum_to_t27);
-  int32_t *line22_argmax_t28 = (int32_t *)(A + 16955136); /* [32] */
-  k20_argmax(out_logits + 2688, line22_argmax_t28);
-  float *line22_equal_t28 = (float *)(A + 16955264); /* [32] */
+  int32_t *line22_argmax_t28 = (int32_t *)(A + 448256); /* [32] */
+  k20_argmax(dense1_add + 86016, line22_argmax_t28);
+  float *line22_equal_t28 = (float *)(A + 448384); /* [32] */
   k21_equal(line22_argmax_t28, in->y + 28, line22_equal_t28);
-  float *line22_sum_to_t28 = (float *)(A + 16955136); /* [] */
+  float *line22_sum_to_t28 = (float *)(A + 448256); /* [] */
   k19_sum_to(line22_equal_t28, line22_sum_to_t28);
-  int32_t *line22_argmax_t29 = (int32_t *)(A + 16955200); /* [32] */
-  k20_argmax(out_logits + 2784, line22_argmax_t29);
-  float *line22_equal_t29 = (float *)(A + 16955328); /* [32] */
+  int32_t *line22_argmax_t29 = (int32_t *)(A + 448320); /* [32] */
+  k20_argmax(dense1_add + 89088, line22_argmax_t29);
+  float *line22_equal_t29 = (float *)(A + 448448); /* [32] */
   k21_equal(line22_argmax_t29, in->y + 29, line22_equal_t29);
-  float *line22_sum_to_t29 = (float *)(A + 16955200); /* [] */
+  float *line22_sum_to_t29 = (float *)(A + 448320); /* [] */
   k19_sum_to(line22_equal_t29, line22_sum_to_t29);
-  int32_t *line22_argmax_t30 = (int32_t *)(A + 16955264); /* [32] */
-  k20_argmax(out_logits + 2880, line22_argmax_t30);
-  float *line22_equal_t30 = (float *)(A + 16955392); /* [32] */
+  int32_t *line22_argmax_t30 = (int32_t *)(A + 448384); /* [32] */
+  k20_argmax(dense1_add + 92160, line22_argmax_t30);
+  float *line22_equal_t30 = (float *)(A + 448512); /* [32] */
   k21_equal(line22_argmax_t30, in->y + 30, line22_equal_t30);
-  float *line22_sum_to_t30 = (float *)(A + 16955264); /* [] */
+  float *line22_sum_to_t30 = (float *)(A + 448384); /* [] */
   k19_sum_to(line22_equal_t30, line22_sum_to_t30);
-  int32_t *line22_argmax_t31 = (int32_t *)(A + 16955328); /* [32] */
-  k20_argmax(out_logits + 2976, line22_argmax_t31);
-  float *line22_equal_t31 = (float *)(A + 16955456); /* [32] */
+  int32_t *line22_argmax_t31 = (int32_t *)(A + 448448); /* [32] */
+  k20_argmax(dense1_add + 95232, line22_argmax_t31);
+  float *line22_equal_t31 = (float *)(A + 448576); /* [32] */
   k21_equal(line22_argmax_t31, in->y + 31, line22_equal_t31);
-  float *line22_sum_to_t31 = (float *)(A + 16955328); /* [] */
+  float *line22_sum_to_t31 = (float *)(A + 448448); /* [] */
   k19_sum_to(line22_equal_t31, line22_sum_to_t31);
-  int32_t *line22_argmax_t32 = (int32_t *)(A + 16955392); /* [32] */
-  k20_argmax(out_logits + 3072, line22_argmax_t32);
-  float *line22_equal_t32 = (float *)(A + 16955520); /* [32] */
+  int32_t *line22_argmax_t32 = (int32_t *)(A + 448512); /* [32] */
+  k20_argmax(dense1_add + 98304, line22_argmax_t32);
+  float *line22_equal_t32 = (float *)(A + 448640); /* [32] */
   k21_equal(line22_argmax_t32, in->y + 32, line22_equal_t32);
-  float *line22_sum_to_t32 = (float *)(A + 16955392); /* [] */
+  float *line22_sum_to_t32 = (float *)(A + 448512); /* [] */
   k19_sum_to(line22_equal_t32, line22_sum_to_t32);
-  int32_t *line22_argmax_t33 = (int32_t *)(A + 16955456); /* [32] */
-  k20_argmax(out_logits + 3168, line22_argmax_t33);
-  float *line22_equal_t33 = (float *)(A + 16955584); /* [32] */
+  int32_t *line22_argmax_t33 = (int32_t *)(A + 448576); /* [32] */
+  k20_argmax(dense1_add + 101376, line22_argmax_t33);
+  float *line22_equal_t33 = (float *)(A + 448704); /* [32] */
   k21_equal(line22_argmax_t33, in->y + 33, line22_equal_t33);
-  float *line22_sum_to_t33 = (float *)(A + 16955456); /* [] */
+  float *line22_sum_to_t33 = (float *)(A + 448576); /* [] */
   k19_sum_to(line22_equal_t33, line22_sum_to_t33);
-  int32_t *line22_argmax_t34 = (int32_t *)(A + 16955520); /* [32] */
-  k20_argmax(out_logits + 3264, line22_argmax_t34);
-  float *line22_equal_t34 = (float *)(A + 16955648); /* [32] */
+  int32_t *line22_argmax_t34 = (int32_t *)(A + 448640); /* [32] */
+  k20_argmax(dense1_add + 104448, line22_argmax_t34);
+  float *line22_equal_t34 = (float *)(A + 448768); /* [32] */
   k21_equal(line22_argmax_t34, in->y + 34, line22_equal_t34);
-  float *line22_sum_to_t34 = (float *)(A + 16955520); /* [] */
+  float *line22_sum_to_t34 = (float *)(A + 448640); /* [] */
   k19_sum_to(line22_equal_t34, line22_sum_to_t34);
-  int32_t *line22_argmax_t35 = (int32_t *)(A + 16955584); /* [32] */
-  k20_argmax(out_logits + 3360, line22_argmax_t35);
-  float *line22_equal_t35 = (float *)(A + 16955712); /* [32] */
+  int32_t *line22_argmax_t35 = (int32_t *)(A + 448704); /* [32] */
+  k20_argmax(dense1_add + 107520, line22_argmax_t35);
+  float *line22_equal_t35 = (float *)(A + 448832); /* [32] */
   k21_equal(line22_argmax_t35, in->y + 35, line22_equal_t35);
-  float *line22_sum_to_t35 = (float *)(A + 16955584); /* [] */
+  float *line22_sum_to_t35 = (float *)(A + 448704); /* [] */
   k19_sum_to(line22_equal_t35, line22_sum_to_t35);
-  int32_t *line22_argmax_t36 = (int32_t *)(A + 16955648); /* [32] */
-  k20_argmax(out_logits + 3456, line22_argmax_t36);
-  float *line22_equal_t36 = (float *)(A + 16955776); /* [32] */
+  int32_t *line22_argmax_t36 = (int32_t *)(A + 448768); /* [32] */
+  k20_argmax(dense1_add + 110592, line22_argmax_t36);
+  float *line22_equal_t36 = (float *)(A + 448896); /* [32] */
   k21_equal(line22_argmax_t36, in->y + 36, line22_equal_t36);
-  float *line22_sum_to_t36 = (float *)(A + 16955648); /* [] */
+  float *line22_sum_to_t36 = (float *)(A + 448768); /* [] */
   k19_sum_to(line22_equal_t36, line22_sum_to_t36);
-  int32_t *line22_argmax_t37 = (int32_t *)(A + 16955712); /* [32] */
-  k20_argmax(out_logits + 3552, line22_argmax_t37);
-  float *line22_equal_t37 = (float *)(A + 16955840); /* [32] */
+  int32_t *line22_argmax_t37 = (int32_t *)(A + 448832); /* [32] */
+  k20_argmax(dense1_add + 113664, line22_argmax_t37);
+  float *line22_equal_t37 = (float *)(A + 448960); /* [32] */
   k21_equal(line22_argmax_t37, in->y + 37, line22_equal_t37);
-  float *line22_sum_to_t37 = (float *)(A + 16955712); /* [] */
+  float *line22_sum_to_t37 = (float *)(A + 448832); /* [] */
   k19_sum_to(line22_equal_t37, line22_sum_to_t37);
-  int32_t *line22_argmax_t38 = (int32_t *)(A + 16955776); /* [32] */
-  k20_argmax(out_logits + 3648, line22_argmax_t38);
-  float *line22_equal_t38 = (float *)(A + 16955904); /* [32] */
+  int32_t *line22_argmax_t38 = (int32_t *)(A + 448896); /* [32] */
+  k20_argmax(dense1_add + 116736, line22_argmax_t38);
+  float *line22_equal_t38 = (float *)(A + 449024); /* [32] */
   k21_equal(line22_argmax_t38, in->y + 38, line22_equal_t38);
-  float *line22_sum_to_t38 = (float *)(A + 16955776); /* [] */
+  float *line22_sum_to_t38 = (float *)(A + 448896); /* [] */
   k19_sum_to(line22_equal_t38, line22_sum_to_t38);
-  int32_t *line22_argmax_t39 = (int32_t *)(A + 16955840); /* [32] */
-  k20_argmax(out_logits + 3744, line22_argmax_t39);
-  float *line22_equal_t39 = (float *)(A + 16955968); /* [32] */
+  int32_t *line22_argmax_t39 = (int32_t *)(A + 448960); /* [32] */
+  k20_argmax(dense1_add + 119808, line22_argmax_t39);
+  float *line22_equal_t39 = (float *)(A + 449088); /* [32] */
   k21_equal(line22_argmax_t39, in->y + 39, line22_equal_t39);
-  float *line22_sum_to_t39 = (float *)(A + 16955840); /* [] */
+  float *line22_sum_to_t39 = (float *)(A + 448960); /* [] */
   k19_sum_to(line22_equal_t39, line22_sum_to_t39);
-  int32_t *line22_argmax_t40 = (int32_t *)(A + 16955904); /* [32] */
-  k20_argmax(out_logits + 3840, line22_argmax_t40);
-  float *line22_equal_t40 = (float *)(A + 16956032); /* [32] */
+  int32_t *line22_argmax_t40 = (int32_t *)(A + 449024); /* [32] */
+  k20_argmax(dense1_add + 122880, line22_argmax_t40);
+  float *line22_equal_t40 = (float *)(A + 449152); /* [32] */
   k21_equal(line22_argmax_t40, in->y + 40, line22_equal_t40);
-  float *line22_sum_to_t40 = (float *)(A + 16955904); /* [] */
+  float *line22_sum_to_t40 = (float *)(A + 449024); /* [] */
   k19_sum_to(line22_equal_t40, line22_sum_to_t40);
-  int32_t *line22_argmax_t41 = (int32_t *)(A + 16955968); /* [32] */
-  k20_argmax(out_logits + 3936, line22_argmax_t41);
-  float *line22_equal_t41 = (float *)(A + 16956096); /* [32] */
+  int32_t *line22_argmax_t41 = (int32_t *)(A + 449088); /* [32] */
+  k20_argmax(dense1_add + 125952, line22_argmax_t41);
+  float *line22_equal_t41 = (float *)(A + 449216); /* [32] */
   k21_equal(line22_argmax_t41, in->y + 41, line22_equal_t41);
-  float *line22_sum_to_t41 = (float *)(A + 16955968); /* [] */
+  float *line22_sum_to_t41 = (float *)(A + 449088); /* [] */
   k19_sum_to(line22_equal_t41, line22_sum_to_t41);
-  int32_t *line22_argmax_t42 = (int32_t *)(A + 16956032); /* [32] */
-  k20_argmax(out_logits + 4032, line22_argmax_t42);
-  float *line22_equal_t42 = (float *)(A + 16956160); /* [32] */
+  int32_t *line22_argmax_t42 = (int32_t *)(A + 449152); /* [32] */
+  k20_argmax(dense1_add + 129024, line22_argmax_t42);
+  float *line22_equal_t42 = (float *)(A + 449280); /* [32] */
   k21_equal(line22_argmax_t42, in->y + 42, line22_equal_t42);
-  float *line22_sum_to_t42 = (float *)(A + 16956032); /* [] */
+  float *line22_sum_to_t42 = (float *)(A + 449152); /* [] */
   k19_sum_to(line22_equal_t42, line22_sum_to_t42);
-  int32_t *line22_argmax_t43 = (int32_t *)(A + 16956096); /* [32] */
-  k20_argmax(out_logits + 4128, line22_argmax_t43);
-  float *line22_equal_t43 = (float *)(A + 16956224); /* [32] */
+  int32_t *line22_argmax_t43 = (int32_t *)(A + 449216); /* [32] */
+  k20_argmax(dense1_add + 132096, line22_argmax_t43);
+  float *line22_equal_t43 = (float *)(A + 449344); /* [32] */
   k21_equal(line22_argmax_t43, in->y + 43, line22_equal_t43);
-  float *line22_sum_to_t43 = (float *)(A + 16956096); /* [] */
+  float *line22_sum_to_t43 = (float *)(A + 449216); /* [] */
   k19_sum_to(line22_equal_t43, line22_sum_to_t43);
-  int32_t *line22_argmax_t44 = (int32_t *)(A + 16956160); /* [32] */
-  k20_argmax(out_logits + 4224, line22_argmax_t44);
-  float *line22_equal_t44 = (float *)(A + 16956288); /* [32] */
+  int32_t *line22_argmax_t44 = (int32_t *)(A + 449280); /* [32] */
+  k20_argmax(dense1_add + 135168, line22_argmax_t44);
+  float *line22_equal_t44 = (float *)(A + 449408); /* [32] */
   k21_equal(line22_argmax_t44, in->y + 44, line22_equal_t44);
-  float *line22_sum_to_t44 = (float *)(A + 16956160); /* [] */
+  float *line22_sum_to_t44 = (float *)(A + 449280); /* [] */
   k19_sum_to(line22_equal_t44, line22_sum_to_t44);
-  int32_t *line22_argmax_t45 = (int32_t *)(A + 16956224); /* [32] */
-  k20_argmax(out_logits + 4320, line22_argmax_t45);
-  float *line22_equal_t45 = (float *)(A + 16956352); /* [32] */
+  int32_t *line22_argmax_t45 = (int32_t *)(A + 449344); /* [32] */
+  k20_argmax(dense1_add + 138240, line22_argmax_t45);
+  float *line22_equal_t45 = (float *)(A + 449472); /* [32] */
   k21_equal(line22_argmax_t45, in->y + 45, line22_equal_t45);
-  float *line22_sum_to_t45 = (float *)(A + 16956224); /* [] */
+  float *line22_sum_to_t45 = (float *)(A + 449344); /* [] */
   k19_sum_to(line22_equal_t45, line22_sum_to_t45);
-  int32_t *line22_argmax_t46 = (int32_t *)(A + 16956288); /* [32] */
-  k20_argmax(out_logits + 4416, line22_argmax_t46);
-  float *line22_equal_t46 = (float *)(A + 16956416); /* [32] */
+  int32_t *line22_argmax_t46 = (int32_t *)(A + 449408); /* [32] */
+  k20_argmax(dense1_add + 141312, line22_argmax_t46);
+  float *line22_equal_t46 = (float *)(A + 449536); /* [32] */
   k21_equal(line22_argmax_t46, in->y + 46, line22_equal_t46);
-  float *line22_sum_to_t46 = (float *)(A + 16956288); /* [] */
+  float *line22_sum_to_t46 = (float *)(A + 449408); /* [] */
   k19_sum_to(line22_equal_t46, line22_sum_to_t46);
-  int32_t *line22_argmax_t47 = (int32_t *)(A + 16956352); /* [32] */
-  k20_argmax(out_logits + 4512, line22_argmax_t47);
-  float *line22_equal_t47 = (float *)(A + 16956480); /* [32] */
+  int32_t *line22_argmax_t47 = (int32_t *)(A + 449472); /* [32] */
+  k20_argmax(dense1_add + 144384, line22_argmax_t47);
+  float *line22_equal_t47 = (float *)(A + 449600); /* [32] */
   k21_equal(line22_argmax_t47, in->y + 47, line22_equal_t47);
-  float *line22_sum_to_t47 = (float *)(A + 16956352); /* [] */
+  float *line22_sum_to_t47 = (float *)(A + 449472); /* [] */
   k19_sum_to(line22_equal_t47, line22_sum_to_t47);
-  int32_t *line22_argmax_t48 = (int32_t *)(A + 16956416); /* [32] */
-  k20_argmax(out_logits + 4608, line22_argmax_t48);
-  float *line22_equal_t48 = (float *)(A + 16956544); /* [32] */
+  int32_t *line22_argmax_t48 = (int32_t *)(A + 449536); /* [32] */
+  k20_argmax(dense1_add + 147456, line22_argmax_t48);
+  float *line22_equal_t48 = (float *)(A + 449664); /* [32] */
   k21_equal(line22_argmax_t48, in->y + 48, line22_equal_t48);
-  float *line22_sum_to_t48 = (float *)(A + 16956416); /* [] */
+  float *line22_sum_to_t48 = (float *)(A + 449536); /* [] */
   k19_sum_to(line22_equal_t48, line22_sum_to_t48);
-  int32_t *line22_argmax_t49 = (int32_t *)(A + 16956480); /* [32] */
-  k20_argmax(out_logits + 4704, line22_argmax_t49);
-  float *line22_equal_t49 = (float *)(A + 16956608); /* [32] */
+  int32_t *line22_argmax_t49 = (int32_t *)(A + 449600); /* [32] */
+  k20_argmax(dense1_add + 150528, line22_argmax_t49);
+  float *line22_equal_t49 = (float *)(A + 449728); /* [32] */
   k21_equal(line22_argmax_t49, in->y + 49, line22_equal_t49);
-  float *line22_sum_to_t49 = (float *)(A + 16956480); /* [] */
+  float *line22_sum_to_t49 = (float *)(A + 449600); /* [] */
   k19_sum_to(line22_equal_t49, line22_sum_to_t49);
-  int32_t *line22_argmax_t50 = (int32_t *)(A + 16956544); /* [32] */
-  k20_argmax(out_logits + 4800, line22_argmax_t50);
-  float *line22_equal_t50 = (float *)(A + 16956672); /* [32] */
+  int32_t *line22_argmax_t50 = (int32_t *)(A + 449664); /* [32] */
+  k20_argmax(dense1_add + 153600, line22_argmax_t50);
+  float *line22_equal_t50 = (float *)(A + 449792); /* [32] */
   k21_equal(line22_argmax_t50, in->y + 50, line22_equal_t50);
-  float *line22_sum_to_t50 = (float *)(A + 16956544); /* [] */
+  float *line22_sum_to_t50 = (float *)(A + 449664); /* [] */
   k19_sum_to(line22_equal_t50, line22_sum_to_t50);
-  int32_t *line22_argmax_t51 = (int32_t *)(A + 16956608); /* [32] */
-  k20_argmax(out_logits + 4896, line22_argmax_t51);
-  float *line22_equal_t51 = (float *)(A + 16956736); /* [32] */
+  int32_t *line22_argmax_t51 = (int32_t *)(A + 449728); /* [32] */
+  k20_argmax(dense1_add + 156672, line22_argmax_t51);
+  float *line22_equal_t51 = (float *)(A + 449856); /* [32] */
   k21_equal(line22_argmax_t51, in->y + 51, line22_equal_t51);
-  float *line22_sum_to_t51 = (float *)(A + 16956608); /* [] */
+  float *line22_sum_to_t51 = (float *)(A + 449728); /* [] */
   k19_sum_to(line22_equal_t51, line22_sum_to_t51);
-  int32_t *line22_argmax_t52 = (int32_t *)(A + 16956672); /* [32] */
-  k20_argmax(out_logits + 4992, line22_argmax_t52);
-  float *line22_equal_t52 = (float *)(A + 16956800); /* [32] */
+  int32_t *line22_argmax_t52 = (int32_t *)(A + 449792); /* [32] */
+  k20_argmax(dense1_add + 159744, line22_argmax_t52);
+  float *line22_equal_t52 = (float *)(A + 449920); /* [32] */
   k21_equal(line22_argmax_t52, in->y + 52, line22_equal_t52);
-  float *line22_sum_to_t52 = (float *)(A + 16956672); /* [] */
+  float *line22_sum_to_t52 = (float *)(A + 449792); /* [] */
   k19_sum_to(line22_equal_t52, line22_sum_to_t52);
-  int32_t *line22_argmax_t53 = (int32_t *)(A + 16956736); /* [32] */
-  k20_argmax(out_logits + 5088, line22_argmax_t53);
-  float *line22_equal_t53 = (float *)(A + 16956864); /* [32] */
+  int32_t *line22_argmax_t53 = (int32_t *)(A + 449856); /* [32] */
+  k20_argmax(dense1_add + 162816, line22_argmax_t53);
+  float *line22_equal_t53 = (float *)(A + 449984); /* [32] */
   k21_equal(line22_argmax_t53, in->y + 53, line22_equal_t53);
-  float *line22_sum_to_t53 = (float *)(A + 16956736); /* [] */
+  float *line22_sum_to_t53 = (float *)(A + 449856); /* [] */
   k19_sum_to(line22_equal_t53, line22_sum_to_t53);
-  int32_t *line22_argmax_t54 = (int32_t *)(A + 16956800); /* [32] */
-  k20_argmax(out_logits + 5184, line22_argmax_t54);
-  float *line22_equal_t54 = (float *)(A + 16956928); /* [32] */
+  int32_t *line22_argmax_t54 = (int32_t *)(A + 449920); /* [32] */
+  k20_argmax(dense1_add + 165888, line22_argmax_t54);
+  float *line22_equal_t54 = (float *)(A + 450048); /* [32] */
   k21_equal(line22_argmax_t54, in->y + 54, line22_equal_t54);
-  float *line22_sum_to_t54 = (float *)(A + 16956800); /* [] */
+  float *line22_sum_to_t54 = (float *)(A + 449920); /* [] */
   k19_sum_to(line22_equal_t54, line22_sum_to_t54);
-  int32_t *line22_argmax_t55 = (int32_t *)(A + 16956864); /* [32] */
-  k20_argmax(out_logits + 5280, line22_argmax_t55);
-  float *line22_equal_t55 = (float *)(A + 16956992); /* [32] */
+  int32_t *line22_argmax_t55 = (int32_t *)(A + 449984); /* [32] */
+  k20_argmax(dense1_add + 168960, line22_argmax_t55);
+  float *line22_equal_t55 = (float *)(A + 450112); /* [32] */
   k21_equal(line22_argmax_t55, in->y + 55, line22_equal_t55);
-  float *line22_sum_to_t55 = (float *)(A + 16956864); /* [] */
+  float *line22_sum_to_t55 = (float *)(A + 449984); /* [] */
   k19_sum_to(line22_equal_t55, line22_sum_to_t55);
-  int32_t *line22_argmax_t56 = (int32_t *)(A + 16956928); /* [32] */
-  k20_argmax(out_logits + 5376, line22_argmax_t56);
-  float *line22_equal_t56 = (float *)(A + 16957056); /* [32] */
+  int32_t *line22_argmax_t56 = (int32_t *)(A + 450048); /* [32] */
+  k20_argmax(dense1_add + 172032, line22_argmax_t56);
+  float *line22_equal_t56 = (float *)(A + 450176); /* [32] */
   k21_equal(line22_argmax_t56, in->y + 56, line22_equal_t56);
-  float *line22_sum_to_t56 = (float *)(A + 16956928); /* [] */
+  float *line22_sum_to_t56 = (float *)(A + 450048); /* [] */
   k19_sum_to(line22_equal_t56, line22_sum_to_t56);
-  int32_t *line22_argmax_t57 = (int32_t *)(A + 16956992); /* [32] */
-  k20_argmax(out_logits + 5472, line22_argmax_t57);
-  float *line22_equal_t57 = (float *)(A + 16957120); /* [32] */
+  int32_t *line22_argmax_t57 = (int32_t *)(A + 450112); /* [32] */
+  k20_argmax(dense1_add + 175104, line22_argmax_t57);
+  float *line22_equal_t57 = (float *)(A + 450240); /* [32] */
   k21_equal(line22_argmax_t57, in->y + 57, line22_equal_t57);
-  float *line22_sum_to_t57 = (float *)(A + 16956992); /* [] */
+  float *line22_sum_to_t57 = (float *)(A + 450112); /* [] */
   k19_sum_to(line22_equal_t57, line22_sum_to_t57);
-  int32_t *line22_argmax_t58 = (int32_t *)(A + 16957056); /* [32] */
-  k20_argmax(out_logits + 5568, line22_argmax_t58);
-  float *line22_equal_t58 = (float *)(A + 16957184); /* [32] */
+  int32_t *line22_argmax_t58 = (int32_t *)(A + 450176); /* [32] */
+  k20_argmax(dense1_add + 178176, line22_argmax_t58);
+  float *line22_equal_t58 = (float *)(A + 450304); /* [32] */
   k21_equal(line22_argmax_t58, in->y + 58, line22_equal_t58);
-  float *line22_sum_to_t58 = (float *)(A + 16957056); /* [] */
+  float *line22_sum_to_t58 = (float *)(A + 450176); /* [] */
   k19_sum_to(line22_equal_t58, line22_sum_to_t58);
-  int32_t *line22_argmax_t59 = (int32_t *)(A + 16957120); /* [32] */
-  k20_argmax(out_logits + 5664, line22_argmax_t59);
-  float *line22_equal_t59 = (float *)(A + 16957248); /* [32] */
+  int32_t *line22_argmax_t59 = (int32_t *)(A + 450240); /* [32] */
+  k20_argmax(dense1_add + 181248, line22_argmax_t59);
+  float *line22_equal_t59 = (float *)(A + 450368); /* [32] */
   k21_equal(line22_argmax_t59, in->y + 59, line22_equal_t59);
-  float *line22_sum_to_t59 = (float *)(A + 16957120); /* [] */
+  float *line22_sum_to_t59 = (float *)(A + 450240); /* [] */
   k19_sum_to(line22_equal_t59, line22_sum_to_t59);
-  int32_t *line22_argmax_t60 = (int32_t *)(A + 16957184); /* [32] */
-  k20_argmax(out_logits + 5760, line22_argmax_t60);
-  float *line22_equal_t60 = (float *)(A + 16957312); /* [32] */
+  int32_t *line22_argmax_t60 = (int32_t *)(A + 450304); /* [32] */
+  k20_argmax(dense1_add + 184320, line22_argmax_t60);
+  float *line22_equal_t60 = (float *)(A + 450432); /* [32] */
   k21_equal(line22_argmax_t60, in->y + 60, line22_equal_t60);
-  float *line22_sum_to_t60 = (float *)(A + 16957184); /* [] */
+  float *line22_sum_to_t60 = (float *)(A + 450304); /* [] */
   k19_sum_to(line22_equal_t60, line22_sum_to_t60);
-  int32_t *line22_argmax_t61 = (int32_t *)(A + 16957248); /* [32] */
-  k20_argmax(out_logits + 5856, line22_argmax_t61);
+  int32_t *line22_argmax_t61 = (int32_t *)(A + 450368); /* [32] */
+  k20_argmax(dense1_add + 187392, line22_argmax_t61);
 }
 
 static void charlm_lstm_grad_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  int32_t *line22_argmax_t61 = (int32_t *)(A + 16957248); /* [32] */
-  float *line22_equal_t61 = (float *)(A + 16957376); /* [32] */
+  int32_t *line22_argmax_t61 = (int32_t *)(A + 450368); /* [32] */
+  float *line22_equal_t61 = (float *)(A + 450496); /* [32] */
   k21_equal(line22_argmax_t61, in->y + 61, line22_equal_t61);
-  float *line22_sum_to_t61 = (float *)(A + 16957248); /* [] */
+  float *line22_sum_to_t61 = (float *)(A + 450368); /* [] */
   k19_sum_to(line22_equal_t61, line22_sum_to_t61);
-  float *out_logits = (float *)(A + 15958016); /* [32, 64, 96] */
-  int32_t *line22_argmax_t62 = (int32_t *)(A + 16957312); /* [32] */
-  k20_argmax(out_logits + 5952, line22_argmax_t62);
-  float *line22_equal_t62 = (float *)(A + 16957440); /* [32] */
+  float *dense1_add = (float *)(A + 458752); /* [2048, 96] */
+  int32_t *line22_argmax_t62 = (int32_t *)(A + 450432); /* [32] */
+  k20_argmax(dense1_add + 190464, line22_argmax_t62);
+  float *line22_equal_t62 = (float *)(A + 450560); /* [32] */
   k21_equal(line22_argmax_t62, in->y + 62, line22_equal_t62);
-  float *line22_sum_to_t62 = (float *)(A + 16957312); /* [] */
+  float *line22_sum_to_t62 = (float *)(A + 450432); /* [] */
   k19_sum_to(line22_equal_t62, line22_sum_to_t62);
-  int32_t *line22_argmax_t63 = (int32_t *)(A + 16957376); /* [32] */
-  k20_argmax(out_logits + 6048, line22_argmax_t63);
-  float *line22_equal_t63 = (float *)(A + 16957504); /* [32] */
+  int32_t *line22_argmax_t63 = (int32_t *)(A + 450496); /* [32] */
+  k20_argmax(dense1_add + 193536, line22_argmax_t63);
+  float *line22_equal_t63 = (float *)(A + 17776640); /* [32] */
   k21_equal(line22_argmax_t63, in->y + 63, line22_equal_t63);
-  float *line22_sum_to_t63 = (float *)(A + 16957376); /* [] */
+  float *line22_sum_to_t63 = (float *)(A + 17776768); /* [] */
   k19_sum_to(line22_equal_t63, line22_sum_to_t63);
-  int32_t *line14_select_stack = (int32_t *)(A + 16957440); /* [64, 32] */
+  int32_t *line14_select_stack = (int32_t *)(A + 17776832); /* [64, 32] */
   k22_stack(in->x, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, in->x + 24, in->x + 25, in->x + 26, in->x + 27, in->x + 28, in->x + 29, in->x + 30, in->x + 31, in->x + 32, in->x + 33, in->x + 34, in->x + 35, in->x + 36, in->x + 37, in->x + 38, in->x + 39, in->x + 40, in->x + 41, in->x + 42, in->x + 43, in->x + 44, in->x + 45, in->x + 46, in->x + 47, in->x + 48, in->x + 49, in->x + 50, in->x + 51, in->x + 52, in->x + 53, in->x + 54, in->x + 55, in->x + 56, in->x + 57, in->x + 58, in->x + 59, in->x + 60, in->x + 61, in->x + 62, in->x + 63, line14_select_stack);
   float *line21_one_hot_t0 = (float *)(A + 360448); /* [32, 96] */
-  float *d_line21_mul_t0 = (float *)(A + 16990208); /* [32, 96] */
+  float *d_line21_mul_t0 = (float *)(A + 450496); /* [32, 96] */
   k23_mul(line21_one_hot_t0, d_line21_mul_t0);
-  float *d_line21_sum_to_t0 = (float *)(A + 360448); /* [32, 1] */
+  float *d_line21_sum_to_t0 = (float *)(A + 17776640); /* [32, 1] */
   k18_sum_to(d_line21_mul_t0, d_line21_sum_to_t0);
   float *line21_one_hot_t1 = (float *)(A + 385088); /* [32, 96] */
-  float *d_line21_mul_t1 = (float *)(A + 17002496); /* [32, 96] */
+  float *d_line21_mul_t1 = (float *)(A + 360448); /* [32, 96] */
   k23_mul(line21_one_hot_t1, d_line21_mul_t1);
-  float *d_line21_sum_to_t1 = (float *)(A + 360576); /* [32, 1] */
+  float *d_line21_sum_to_t1 = (float *)(A + 17785024); /* [32, 1] */
   k18_sum_to(d_line21_mul_t1, d_line21_sum_to_t1);
   float *line21_one_hot_t2 = (float *)(A + 409728); /* [32, 96] */
   float *d_line21_mul_t2 = (float *)(A + 385088); /* [32, 96] */
   k23_mul(line21_one_hot_t2, d_line21_mul_t2);
-  float *d_line21_sum_to_t2 = (float *)(A + 360704); /* [32, 1] */
+  float *d_line21_sum_to_t2 = (float *)(A + 17785152); /* [32, 1] */
   k18_sum_to(d_line21_mul_t2, d_line21_sum_to_t2);
-  float *line21_one_hot_t3 = (float *)(A + 434368); /* [32, 96] */
+  float *line21_one_hot_t3 = (float *)(A + 434304); /* [32, 96] */
   float *d_line21_mul_t3 = (float *)(A + 409728); /* [32, 96] */
   k23_mul(line21_one_hot_t3, d_line21_mul_t3);
-  float *d_line21_sum_to_t3 = (float *)(A + 360832); /* [32, 1] */
+  float *d_line21_sum_to_t3 = (float *)(A + 17785280); /* [32, 1] */
   k18_sum_to(d_line21_mul_t3, d_line21_sum_to_t3);
-  float *line21_one_hot_t4 = (float *)(A + 459008); /* [32, 96] */
-  float *d_line21_mul_t4 = (float *)(A + 434368); /* [32, 96] */
+  float *line21_one_hot_t4 = (float *)(A + 1257472); /* [32, 96] */
+  float *d_line21_mul_t4 = (float *)(A + 434304); /* [32, 96] */
   k23_mul(line21_one_hot_t4, d_line21_mul_t4);
-  float *d_line21_sum_to_t4 = (float *)(A + 360960); /* [32, 1] */
+  float *d_line21_sum_to_t4 = (float *)(A + 17785408); /* [32, 1] */
   k18_sum_to(d_line21_mul_t4, d_line21_sum_to_t4);
-  float *line21_one_hot_t5 = (float *)(A + 483648); /* [32, 96] */
-  float *d_line21_mul_t5 = (float *)(A + 459008); /* [32, 96] */
+  float *line21_one_hot_t5 = (float *)(A + 1282048); /* [32, 96] */
+  float *d_line21_mul_t5 = (float *)(A + 1257472); /* [32, 96] */
   k23_mul(line21_one_hot_t5, d_line21_mul_t5);
-  float *d_line21_sum_to_t5 = (float *)(A + 361088); /* [32, 1] */
+  float *d_line21_sum_to_t5 = (float *)(A + 17785536); /* [32, 1] */
   k18_sum_to(d_line21_mul_t5, d_line21_sum_to_t5);
-  float *line21_one_hot_t6 = (float *)(A + 508288); /* [32, 96] */
-  float *d_line21_mul_t6 = (float *)(A + 483648); /* [32, 96] */
+  float *line21_one_hot_t6 = (float *)(A + 1306624); /* [32, 96] */
+  float *d_line21_mul_t6 = (float *)(A + 1282048); /* [32, 96] */
   k23_mul(line21_one_hot_t6, d_line21_mul_t6);
-  float *d_line21_sum_to_t6 = (float *)(A + 361216); /* [32, 1] */
+  float *d_line21_sum_to_t6 = (float *)(A + 17785664); /* [32, 1] */
   k18_sum_to(d_line21_mul_t6, d_line21_sum_to_t6);
-  float *line21_one_hot_t7 = (float *)(A + 532928); /* [32, 96] */
-  float *d_line21_mul_t7 = (float *)(A + 508288); /* [32, 96] */
+  float *line21_one_hot_t7 = (float *)(A + 1331200); /* [32, 96] */
+  float *d_line21_mul_t7 = (float *)(A + 1306624); /* [32, 96] */
   k23_mul(line21_one_hot_t7, d_line21_mul_t7);
-  float *d_line21_sum_to_t7 = (float *)(A + 361344); /* [32, 1] */
+  float *d_line21_sum_to_t7 = (float *)(A + 17785792); /* [32, 1] */
   k18_sum_to(d_line21_mul_t7, d_line21_sum_to_t7);
-  float *line21_one_hot_t8 = (float *)(A + 557568); /* [32, 96] */
-  float *d_line21_mul_t8 = (float *)(A + 532928); /* [32, 96] */
+  float *line21_one_hot_t8 = (float *)(A + 1355776); /* [32, 96] */
+  float *d_line21_mul_t8 = (float *)(A + 1331200); /* [32, 96] */
   k23_mul(line21_one_hot_t8, d_line21_mul_t8);
-  float *d_line21_sum_to_t8 = (float *)(A + 361472); /* [32, 1] */
+  float *d_line21_sum_to_t8 = (float *)(A + 17785920); /* [32, 1] */
   k18_sum_to(d_line21_mul_t8, d_line21_sum_to_t8);
-  float *line21_one_hot_t9 = (float *)(A + 582208); /* [32, 96] */
-  float *d_line21_mul_t9 = (float *)(A + 557568); /* [32, 96] */
+  float *line21_one_hot_t9 = (float *)(A + 1380352); /* [32, 96] */
+  float *d_line21_mul_t9 = (float *)(A + 1355776); /* [32, 96] */
   k23_mul(line21_one_hot_t9, d_line21_mul_t9);
-  float *d_line21_sum_to_t9 = (float *)(A + 361600); /* [32, 1] */
+  float *d_line21_sum_to_t9 = (float *)(A + 17786048); /* [32, 1] */
   k18_sum_to(d_line21_mul_t9, d_line21_sum_to_t9);
-  float *line21_one_hot_t10 = (float *)(A + 606848); /* [32, 96] */
-  float *d_line21_mul_t10 = (float *)(A + 582208); /* [32, 96] */
+  float *line21_one_hot_t10 = (float *)(A + 1404928); /* [32, 96] */
+  float *d_line21_mul_t10 = (float *)(A + 1380352); /* [32, 96] */
   k23_mul(line21_one_hot_t10, d_line21_mul_t10);
-  float *d_line21_sum_to_t10 = (float *)(A + 361728); /* [32, 1] */
+  float *d_line21_sum_to_t10 = (float *)(A + 17786176); /* [32, 1] */
   k18_sum_to(d_line21_mul_t10, d_line21_sum_to_t10);
-  float *line21_one_hot_t11 = (float *)(A + 631488); /* [32, 96] */
-  float *d_line21_mul_t11 = (float *)(A + 606848); /* [32, 96] */
+  float *line21_one_hot_t11 = (float *)(A + 1429504); /* [32, 96] */
+  float *d_line21_mul_t11 = (float *)(A + 1404928); /* [32, 96] */
   k23_mul(line21_one_hot_t11, d_line21_mul_t11);
-  float *d_line21_sum_to_t11 = (float *)(A + 361856); /* [32, 1] */
+  float *d_line21_sum_to_t11 = (float *)(A + 17786304); /* [32, 1] */
   k18_sum_to(d_line21_mul_t11, d_line21_sum_to_t11);
-  float *line21_one_hot_t12 = (float *)(A + 656128); /* [32, 96] */
-  float *d_line21_mul_t12 = (float *)(A + 631488); /* [32, 96] */
+  float *line21_one_hot_t12 = (float *)(A + 1454080); /* [32, 96] */
+  float *d_line21_mul_t12 = (float *)(A + 1429504); /* [32, 96] */
   k23_mul(line21_one_hot_t12, d_line21_mul_t12);
-  float *d_line21_sum_to_t12 = (float *)(A + 361984); /* [32, 1] */
+  float *d_line21_sum_to_t12 = (float *)(A + 17786432); /* [32, 1] */
   k18_sum_to(d_line21_mul_t12, d_line21_sum_to_t12);
-  float *line21_one_hot_t13 = (float *)(A + 680768); /* [32, 96] */
-  float *d_line21_mul_t13 = (float *)(A + 656128); /* [32, 96] */
+  float *line21_one_hot_t13 = (float *)(A + 1478656); /* [32, 96] */
+  float *d_line21_mul_t13 = (float *)(A + 1454080); /* [32, 96] */
   k23_mul(line21_one_hot_t13, d_line21_mul_t13);
-  float *d_line21_sum_to_t13 = (float *)(A + 362112); /* [32, 1] */
+  float *d_line21_sum_to_t13 = (float *)(A + 17786560); /* [32, 1] */
   k18_sum_to(d_line21_mul_t13, d_line21_sum_to_t13);
-  float *line21_one_hot_t14 = (float *)(A + 705408); /* [32, 96] */
-  float *d_line21_mul_t14 = (float *)(A + 680768); /* [32, 96] */
+  float *line21_one_hot_t14 = (float *)(A + 1503232); /* [32, 96] */
+  float *d_line21_mul_t14 = (float *)(A + 1478656); /* [32, 96] */
   k23_mul(line21_one_hot_t14, d_line21_mul_t14);
-  float *d_line21_sum_to_t14 = (float *)(A + 362240); /* [32, 1] */
+  float *d_line21_sum_to_t14 = (float *)(A + 17786688); /* [32, 1] */
   k18_sum_to(d_line21_mul_t14, d_line21_sum_to_t14);
-  float *line21_one_hot_t15 = (float *)(A + 730048); /* [32, 96] */
-  float *d_line21_mul_t15 = (float *)(A + 705408); /* [32, 96] */
+  float *line21_one_hot_t15 = (float *)(A + 1527808); /* [32, 96] */
+  float *d_line21_mul_t15 = (float *)(A + 1503232); /* [32, 96] */
   k23_mul(line21_one_hot_t15, d_line21_mul_t15);
-  float *d_line21_sum_to_t15 = (float *)(A + 362368); /* [32, 1] */
+  float *d_line21_sum_to_t15 = (float *)(A + 17786816); /* [32, 1] */
   k18_sum_to(d_line21_mul_t15, d_line21_sum_to_t15);
-  float *line21_one_hot_t16 = (float *)(A + 754688); /* [32, 96] */
-  float *d_line21_mul_t16 = (float *)(A + 730048); /* [32, 96] */
+  float *line21_one_hot_t16 = (float *)(A + 1552384); /* [32, 96] */
+  float *d_line21_mul_t16 = (float *)(A + 1527808); /* [32, 96] */
   k23_mul(line21_one_hot_t16, d_line21_mul_t16);
-  float *d_line21_sum_to_t16 = (float *)(A + 362496); /* [32, 1] */
+  float *d_line21_sum_to_t16 = (float *)(A + 17786944); /* [32, 1] */
   k18_sum_to(d_line21_mul_t16, d_line21_sum_to_t16);
-  float *line21_one_hot_t17 = (float *)(A + 779328); /* [32, 96] */
-  float *d_line21_mul_t17 = (float *)(A + 754688); /* [32, 96] */
+  float *line21_one_hot_t17 = (float *)(A + 1576960); /* [32, 96] */
+  float *d_line21_mul_t17 = (float *)(A + 1552384); /* [32, 96] */
   k23_mul(line21_one_hot_t17, d_line21_mul_t17);
-  float *d_line21_sum_to_t17 = (float *)(A + 362624); /* [32, 1] */
+  float *d_line21_sum_to_t17 = (float *)(A + 17787072); /* [32, 1] */
   k18_sum_to(d_line21_mul_t17, d_line21_sum_to_t17);
-  float *line21_one_hot_t18 = (float *)(A + 803968); /* [32, 96] */
-  float *d_line21_mul_t18 = (float *)(A + 779328); /* [32, 96] */
+  float *line21_one_hot_t18 = (float *)(A + 1601536); /* [32, 96] */
+  float *d_line21_mul_t18 = (float *)(A + 1576960); /* [32, 96] */
   k23_mul(line21_one_hot_t18, d_line21_mul_t18);
-  float *d_line21_sum_to_t18 = (float *)(A + 362752); /* [32, 1] */
+  float *d_line21_sum_to_t18 = (float *)(A + 17787200); /* [32, 1] */
   k18_sum_to(d_line21_mul_t18, d_line21_sum_to_t18);
-  float *line21_one_hot_t19 = (float *)(A + 828608); /* [32, 96] */
-  float *d_line21_mul_t19 = (float *)(A + 803968); /* [32, 96] */
+  float *line21_one_hot_t19 = (float *)(A + 1626112); /* [32, 96] */
+  float *d_line21_mul_t19 = (float *)(A + 1601536); /* [32, 96] */
   k23_mul(line21_one_hot_t19, d_line21_mul_t19);
-  float *d_line21_sum_to_t19 = (float *)(A + 362880); /* [32, 1] */
+  float *d_line21_sum_to_t19 = (float *)(A + 17787328); /* [32, 1] */
   k18_sum_to(d_line21_mul_t19, d_line21_sum_to_t19);
-  float *line21_one_hot_t20 = (float *)(A + 853248); /* [32, 96] */
-  float *d_line21_mul_t20 = (float *)(A + 828608); /* [32, 96] */
+  float *line21_one_hot_t20 = (float *)(A + 1650688); /* [32, 96] */
+  float *d_line21_mul_t20 = (float *)(A + 1626112); /* [32, 96] */
   k23_mul(line21_one_hot_t20, d_line21_mul_t20);
-  float *d_line21_sum_to_t20 = (float *)(A + 363008); /* [32, 1] */
+  float *d_line21_sum_to_t20 = (float *)(A + 17787456); /* [32, 1] */
   k18_sum_to(d_line21_mul_t20, d_line21_sum_to_t20);
-  float *line21_one_hot_t21 = (float *)(A + 877888); /* [32, 96] */
-  float *d_line21_mul_t21 = (float *)(A + 853248); /* [32, 96] */
+  float *line21_one_hot_t21 = (float *)(A + 1675264); /* [32, 96] */
+  float *d_line21_mul_t21 = (float *)(A + 1650688); /* [32, 96] */
   k23_mul(line21_one_hot_t21, d_line21_mul_t21);
-  float *d_line21_sum_to_t21 = (float *)(A + 363136); /* [32, 1] */
+  float *d_line21_sum_to_t21 = (float *)(A + 17787584); /* [32, 1] */
   k18_sum_to(d_line21_mul_t21, d_line21_sum_to_t21);
-  float *line21_one_hot_t22 = (float *)(A + 902528); /* [32, 96] */
-  float *d_line21_mul_t22 = (float *)(A + 877888); /* [32, 96] */
+  float *line21_one_hot_t22 = (float *)(A + 16744448); /* [32, 96] */
+  float *d_line21_mul_t22 = (float *)(A + 1675264); /* [32, 96] */
   k23_mul(line21_one_hot_t22, d_line21_mul_t22);
-  float *d_line21_sum_to_t22 = (float *)(A + 363264); /* [32, 1] */
+  float *d_line21_sum_to_t22 = (float *)(A + 17787712); /* [32, 1] */
   k18_sum_to(d_line21_mul_t22, d_line21_sum_to_t22);
-  float *line21_one_hot_t23 = (float *)(A + 927168); /* [32, 96] */
-  float *d_line21_mul_t23 = (float *)(A + 902528); /* [32, 96] */
+  float *line21_one_hot_t23 = (float *)(A + 16769024); /* [32, 96] */
+  float *d_line21_mul_t23 = (float *)(A + 16744448); /* [32, 96] */
   k23_mul(line21_one_hot_t23, d_line21_mul_t23);
-  float *d_line21_sum_to_t23 = (float *)(A + 363392); /* [32, 1] */
+  float *d_line21_sum_to_t23 = (float *)(A + 17787840); /* [32, 1] */
   k18_sum_to(d_line21_mul_t23, d_line21_sum_to_t23);
-  float *line21_one_hot_t24 = (float *)(A + 951808); /* [32, 96] */
-  float *d_line21_mul_t24 = (float *)(A + 927168); /* [32, 96] */
+  float *line21_one_hot_t24 = (float *)(A + 16793600); /* [32, 96] */
+  float *d_line21_mul_t24 = (float *)(A + 16769024); /* [32, 96] */
   k23_mul(line21_one_hot_t24, d_line21_mul_t24);
-  float *d_line21_sum_to_t24 = (float *)(A + 363520); /* [32, 1] */
+  float *d_line21_sum_to_t24 = (float *)(A + 17787968); /* [32, 1] */
   k18_sum_to(d_line21_mul_t24, d_line21_sum_to_t24);
-  float *line21_one_hot_t25 = (float *)(A + 976448); /* [32, 96] */
-  float *d_line21_mul_t25 = (float *)(A + 951808); /* [32, 96] */
+  float *line21_one_hot_t25 = (float *)(A + 16818176); /* [32, 96] */
+  float *d_line21_mul_t25 = (float *)(A + 16793600); /* [32, 96] */
   k23_mul(line21_one_hot_t25, d_line21_mul_t25);
-  float *d_line21_sum_to_t25 = (float *)(A + 363648); /* [32, 1] */
+  float *d_line21_sum_to_t25 = (float *)(A + 17788096); /* [32, 1] */
   k18_sum_to(d_line21_mul_t25, d_line21_sum_to_t25);
-  float *line21_one_hot_t26 = (float *)(A + 1001088); /* [32, 96] */
-  float *d_line21_mul_t26 = (float *)(A + 976448); /* [32, 96] */
+  float *line21_one_hot_t26 = (float *)(A + 16842752); /* [32, 96] */
+  float *d_line21_mul_t26 = (float *)(A + 16818176); /* [32, 96] */
   k23_mul(line21_one_hot_t26, d_line21_mul_t26);
-  float *d_line21_sum_to_t26 = (float *)(A + 363776); /* [32, 1] */
+  float *d_line21_sum_to_t26 = (float *)(A + 17788224); /* [32, 1] */
   k18_sum_to(d_line21_mul_t26, d_line21_sum_to_t26);
-  float *line21_one_hot_t27 = (float *)(A + 1025728); /* [32, 96] */
-  float *d_line21_mul_t27 = (float *)(A + 1001088); /* [32, 96] */
+  float *line21_one_hot_t27 = (float *)(A + 16867328); /* [32, 96] */
+  float *d_line21_mul_t27 = (float *)(A + 16842752); /* [32, 96] */
   k23_mul(line21_one_hot_t27, d_line21_mul_t27);
-  float *d_line21_sum_to_t27 = (float *)(A + 363904); /* [32, 1] */
+  float *d_line21_sum_to_t27 = (float *)(A + 17788352); /* [32, 1] */
   k18_sum_to(d_line21_mul_t27, d_line21_sum_to_t27);
-  float *line21_one_hot_t28 = (float *)(A + 1050368); /* [32, 96] */
-  float *d_line21_mul_t28 = (float *)(A + 1025728); /* [32, 96] */
+  float *line21_one_hot_t28 = (float *)(A + 16891904); /* [32, 96] */
+  float *d_line21_mul_t28 = (float *)(A + 16867328); /* [32, 96] */
   k23_mul(line21_one_hot_t28, d_line21_mul_t28);
-  float *d_line21_sum_to_t28 = (float *)(A + 364032); /* [32, 1] */
+  float *d_line21_sum_to_t28 = (float *)(A + 17788480); /* [32, 1] */
   k18_sum_to(d_line21_mul_t28, d_line21_sum_to_t28);
-  float *line21_one_hot_t29 = (float *)(A + 1075008); /* [32, 96] */
-  float *d_line21_mul_t29 = (float *)(A + 1050368); /* [32, 96] */
+  float *line21_one_hot_t29 = (float *)(A + 16916480); /* [32, 96] */
+  float *d_line21_mul_t29 = (float *)(A + 16891904); /* [32, 96] */
   k23_mul(line21_one_hot_t29, d_line21_mul_t29);
-  float *d_line21_sum_to_t29 = (float *)(A + 364160); /* [32, 1] */
+  float *d_line21_sum_to_t29 = (float *)(A + 17788608); /* [32, 1] */
   k18_sum_to(d_line21_mul_t29, d_line21_sum_to_t29);
-  float *line21_one_hot_t30 = (float *)(A + 1099648); /* [32, 96] */
-  float *d_line21_mul_t30 = (float *)(A + 1075008); /* [32, 96] */
+  float *line21_one_hot_t30 = (float *)(A + 16941056); /* [32, 96] */
+  float *d_line21_mul_t30 = (float *)(A + 16916480); /* [32, 96] */
   k23_mul(line21_one_hot_t30, d_line21_mul_t30);
-  float *d_line21_sum_to_t30 = (float *)(A + 364288); /* [32, 1] */
+  float *d_line21_sum_to_t30 = (float *)(A + 17788736); /* [32, 1] */
   k18_sum_to(d_line21_mul_t30, d_line21_sum_to_t30);
-  float *line21_one_hot_t31 = (float *)(A + 1124288); /* [32, 96] */
-  float *d_line21_mul_t31 = (float *)(A + 1099648); /* [32, 96] */
+  float *line21_one_hot_t31 = (float *)(A + 16965632); /* [32, 96] */
+  float *d_line21_mul_t31 = (float *)(A + 16941056); /* [32, 96] */
   k23_mul(line21_one_hot_t31, d_line21_mul_t31);
-  float *d_line21_sum_to_t31 = (float *)(A + 364416); /* [32, 1] */
+  float *d_line21_sum_to_t31 = (float *)(A + 16965632); /* [32, 1] */
   k18_sum_to(d_line21_mul_t31, d_line21_sum_to_t31);
-  float *line21_one_hot_t32 = (float *)(A + 1148928); /* [32, 96] */
-  float *d_line21_mul_t32 = (float *)(A + 1124288); /* [32, 96] */
+  float *line21_one_hot_t32 = (float *)(A + 16990208); /* [32, 96] */
+  float *d_line21_mul_t32 = (float *)(A + 462784); /* [32, 96] */
   k23_mul(line21_one_hot_t32, d_line21_mul_t32);
-  float *d_line21_sum_to_t32 = (float *)(A + 364544); /* [32, 1] */
+  float *d_line21_sum_to_t32 = (float *)(A + 16965760); /* [32, 1] */
   k18_sum_to(d_line21_mul_t32, d_line21_sum_to_t32);
-  float *line21_one_hot_t33 = (float *)(A + 1173568); /* [32, 96] */
-  float *d_line21_mul_t33 = (float *)(A + 1148928); /* [32, 96] */
+  float *line21_one_hot_t33 = (float *)(A + 17014784); /* [32, 96] */
+  float *d_line21_mul_t33 = (float *)(A + 16990208); /* [32, 96] */
   k23_mul(line21_one_hot_t33, d_line21_mul_t33);
-  float *d_line21_sum_to_t33 = (float *)(A + 364672); /* [32, 1] */
+  float *d_line21_sum_to_t33 = (float *)(A + 16965888); /* [32, 1] */
   k18_sum_to(d_line21_mul_t33, d_line21_sum_to_t33);
-  float *line21_one_hot_t34 = (float *)(A + 1198208); /* [32, 96] */
-  float *d_line21_mul_t34 = (float *)(A + 1173568); /* [32, 96] */
+  float *line21_one_hot_t34 = (float *)(A + 17039360); /* [32, 96] */
+  float *d_line21_mul_t34 = (float *)(A + 17014784); /* [32, 96] */
   k23_mul(line21_one_hot_t34, d_line21_mul_t34);
-  float *d_line21_sum_to_t34 = (float *)(A + 364800); /* [32, 1] */
+  float *d_line21_sum_to_t34 = (float *)(A + 16966016); /* [32, 1] */
   k18_sum_to(d_line21_mul_t34, d_line21_sum_to_t34);
-  float *line21_one_hot_t35 = (float *)(A + 1222848); /* [32, 96] */
-  float *d_line21_mul_t35 = (float *)(A + 1198208); /* [32, 96] */
+  float *line21_one_hot_t35 = (float *)(A + 17063936); /* [32, 96] */
+  float *d_line21_mul_t35 = (float *)(A + 17039360); /* [32, 96] */
   k23_mul(line21_one_hot_t35, d_line21_mul_t35);
-  float *d_line21_sum_to_t35 = (float *)(A + 364928); /* [32, 1] */
+  float *d_line21_sum_to_t35 = (float *)(A + 16966144); /* [32, 1] */
   k18_sum_to(d_line21_mul_t35, d_line21_sum_to_t35);
-  float *line21_one_hot_t36 = (float *)(A + 1247488); /* [32, 96] */
-  float *d_line21_mul_t36 = (float *)(A + 1222848); /* [32, 96] */
+  float *line21_one_hot_t36 = (float *)(A + 17088512); /* [32, 96] */
+  float *d_line21_mul_t36 = (float *)(A + 17063936); /* [32, 96] */
   k23_mul(line21_one_hot_t36, d_line21_mul_t36);
-  float *d_line21_sum_to_t36 = (float *)(A + 365056); /* [32, 1] */
+  float *d_line21_sum_to_t36 = (float *)(A + 16966272); /* [32, 1] */
   k18_sum_to(d_line21_mul_t36, d_line21_sum_to_t36);
-  float *line21_one_hot_t37 = (float *)(A + 1272128); /* [32, 96] */
-  float *d_line21_mul_t37 = (float *)(A + 1247488); /* [32, 96] */
+  float *line21_one_hot_t37 = (float *)(A + 17113088); /* [32, 96] */
+  float *d_line21_mul_t37 = (float *)(A + 17088512); /* [32, 96] */
   k23_mul(line21_one_hot_t37, d_line21_mul_t37);
-  float *d_line21_sum_to_t37 = (float *)(A + 365184); /* [32, 1] */
+  float *d_line21_sum_to_t37 = (float *)(A + 16966400); /* [32, 1] */
   k18_sum_to(d_line21_mul_t37, d_line21_sum_to_t37);
-  float *line21_one_hot_t38 = (float *)(A + 1296768); /* [32, 96] */
-  float *d_line21_mul_t38 = (float *)(A + 1272128); /* [32, 96] */
+  float *line21_one_hot_t38 = (float *)(A + 17137664); /* [32, 96] */
+  float *d_line21_mul_t38 = (float *)(A + 17113088); /* [32, 96] */
   k23_mul(line21_one_hot_t38, d_line21_mul_t38);
-  float *d_line21_sum_to_t38 = (float *)(A + 365312); /* [32, 1] */
+  float *d_line21_sum_to_t38 = (float *)(A + 16966528); /* [32, 1] */
   k18_sum_to(d_line21_mul_t38, d_line21_sum_to_t38);
 }
 
 static void charlm_lstm_grad_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line21_one_hot_t39 = (float *)(A + 1321408); /* [32, 96] */
-  float *d_line21_mul_t39 = (float *)(A + 1296768); /* [32, 96] */
+  float *line21_one_hot_t39 = (float *)(A + 17162240); /* [32, 96] */
+  float *d_line21_mul_t39 = (float *)(A + 17137664); /* [32, 96] */
   k23_mul(line21_one_hot_t39, d_line21_mul_t39);
-  float *d_line21_sum_to_t39 = (float *)(A + 365440); /* [32, 1] */
+  float *d_line21_sum_to_t39 = (float *)(A + 16966656); /* [32, 1] */
   k18_sum_to(d_line21_mul_t39, d_line21_sum_to_t39);
-  float *line21_one_hot_t40 = (float *)(A + 1346048); /* [32, 96] */
-  float *d_line21_mul_t40 = (float *)(A + 1321408); /* [32, 96] */
+  float *line21_one_hot_t40 = (float *)(A + 17186816); /* [32, 96] */
+  float *d_line21_mul_t40 = (float *)(A + 17162240); /* [32, 96] */
   k23_mul(line21_one_hot_t40, d_line21_mul_t40);
-  float *d_line21_sum_to_t40 = (float *)(A + 365568); /* [32, 1] */
+  float *d_line21_sum_to_t40 = (float *)(A + 16966784); /* [32, 1] */
   k18_sum_to(d_line21_mul_t40, d_line21_sum_to_t40);
-  float *line21_one_hot_t41 = (float *)(A + 1370688); /* [32, 96] */
-  float *d_line21_mul_t41 = (float *)(A + 1346048); /* [32, 96] */
+  float *line21_one_hot_t41 = (float *)(A + 17211392); /* [32, 96] */
+  float *d_line21_mul_t41 = (float *)(A + 17186816); /* [32, 96] */
   k23_mul(line21_one_hot_t41, d_line21_mul_t41);
-  float *d_line21_sum_to_t41 = (float *)(A + 365696); /* [32, 1] */
+  float *d_line21_sum_to_t41 = (float *)(A + 16966912); /* [32, 1] */
   k18_sum_to(d_line21_mul_t41, d_line21_sum_to_t41);
-  float *line21_one_hot_t42 = (float *)(A + 1395328); /* [32, 96] */
-  float *d_line21_mul_t42 = (float *)(A + 1370688); /* [32, 96] */
+  float *line21_one_hot_t42 = (float *)(A + 17235968); /* [32, 96] */
+  float *d_line21_mul_t42 = (float *)(A + 17211392); /* [32, 96] */
   k23_mul(line21_one_hot_t42, d_line21_mul_t42);
-  float *d_line21_sum_to_t42 = (float *)(A + 365824); /* [32, 1] */
+  float *d_line21_sum_to_t42 = (float *)(A + 16967040); /* [32, 1] */
   k18_sum_to(d_line21_mul_t42, d_line21_sum_to_t42);
-  float *line21_one_hot_t43 = (float *)(A + 1419968); /* [32, 96] */
-  float *d_line21_mul_t43 = (float *)(A + 1395328); /* [32, 96] */
+  float *line21_one_hot_t43 = (float *)(A + 17260544); /* [32, 96] */
+  float *d_line21_mul_t43 = (float *)(A + 17235968); /* [32, 96] */
   k23_mul(line21_one_hot_t43, d_line21_mul_t43);
-  float *d_line21_sum_to_t43 = (float *)(A + 365952); /* [32, 1] */
+  float *d_line21_sum_to_t43 = (float *)(A + 16967168); /* [32, 1] */
   k18_sum_to(d_line21_mul_t43, d_line21_sum_to_t43);
-  float *line21_one_hot_t44 = (float *)(A + 1444608); /* [32, 96] */
-  float *d_line21_mul_t44 = (float *)(A + 1419968); /* [32, 96] */
+  float *line21_one_hot_t44 = (float *)(A + 17285120); /* [32, 96] */
+  float *d_line21_mul_t44 = (float *)(A + 17260544); /* [32, 96] */
   k23_mul(line21_one_hot_t44, d_line21_mul_t44);
-  float *d_line21_sum_to_t44 = (float *)(A + 366080); /* [32, 1] */
+  float *d_line21_sum_to_t44 = (float *)(A + 16967296); /* [32, 1] */
   k18_sum_to(d_line21_mul_t44, d_line21_sum_to_t44);
-  float *line21_one_hot_t45 = (float *)(A + 1469248); /* [32, 96] */
-  float *d_line21_mul_t45 = (float *)(A + 1444608); /* [32, 96] */
+  float *line21_one_hot_t45 = (float *)(A + 17309696); /* [32, 96] */
+  float *d_line21_mul_t45 = (float *)(A + 17285120); /* [32, 96] */
   k23_mul(line21_one_hot_t45, d_line21_mul_t45);
-  float *d_line21_sum_to_t45 = (float *)(A + 366208); /* [32, 1] */
+  float *d_line21_sum_to_t45 = (float *)(A + 16967424); /* [32, 1] */
   k18_sum_to(d_line21_mul_t45, d_line21_sum_to_t45);
-  float *line21_one_hot_t46 = (float *)(A + 1493888); /* [32, 96] */
-  float *d_line21_mul_t46 = (float *)(A + 1469248); /* [32, 96] */
+  float *line21_one_hot_t46 = (float *)(A + 17334272); /* [32, 96] */
+  float *d_line21_mul_t46 = (float *)(A + 17309696); /* [32, 96] */
   k23_mul(line21_one_hot_t46, d_line21_mul_t46);
-  float *d_line21_sum_to_t46 = (float *)(A + 366336); /* [32, 1] */
+  float *d_line21_sum_to_t46 = (float *)(A + 16967552); /* [32, 1] */
   k18_sum_to(d_line21_mul_t46, d_line21_sum_to_t46);
-  float *line21_one_hot_t47 = (float *)(A + 1518528); /* [32, 96] */
-  float *d_line21_mul_t47 = (float *)(A + 1493888); /* [32, 96] */
+  float *line21_one_hot_t47 = (float *)(A + 17358848); /* [32, 96] */
+  float *d_line21_mul_t47 = (float *)(A + 17334272); /* [32, 96] */
   k23_mul(line21_one_hot_t47, d_line21_mul_t47);
-  float *d_line21_sum_to_t47 = (float *)(A + 366464); /* [32, 1] */
+  float *d_line21_sum_to_t47 = (float *)(A + 16967680); /* [32, 1] */
   k18_sum_to(d_line21_mul_t47, d_line21_sum_to_t47);
-  float *line21_one_hot_t48 = (float *)(A + 1543168); /* [32, 96] */
-  float *d_line21_mul_t48 = (float *)(A + 1518528); /* [32, 96] */
+  float *line21_one_hot_t48 = (float *)(A + 17383424); /* [32, 96] */
+  float *d_line21_mul_t48 = (float *)(A + 17358848); /* [32, 96] */
   k23_mul(line21_one_hot_t48, d_line21_mul_t48);
-  float *d_line21_sum_to_t48 = (float *)(A + 366592); /* [32, 1] */
+  float *d_line21_sum_to_t48 = (float *)(A + 16967808); /* [32, 1] */
   k18_sum_to(d_line21_mul_t48, d_line21_sum_to_t48);
-  float *line21_one_hot_t49 = (float *)(A + 1567808); /* [32, 96] */
-  float *d_line21_mul_t49 = (float *)(A + 1543168); /* [32, 96] */
+  float *line21_one_hot_t49 = (float *)(A + 17408000); /* [32, 96] */
+  float *d_line21_mul_t49 = (float *)(A + 17383424); /* [32, 96] */
   k23_mul(line21_one_hot_t49, d_line21_mul_t49);
-  float *d_line21_sum_to_t49 = (float *)(A + 366720); /* [32, 1] */
+  float *d_line21_sum_to_t49 = (float *)(A + 16967936); /* [32, 1] */
   k18_sum_to(d_line21_mul_t49, d_line21_sum_to_t49);
-  float *line21_one_hot_t50 = (float *)(A + 1592448); /* [32, 96] */
-  float *d_line21_mul_t50 = (float *)(A + 1567808); /* [32, 96] */
+  float *line21_one_hot_t50 = (float *)(A + 17432576); /* [32, 96] */
+  float *d_line21_mul_t50 = (float *)(A + 17408000); /* [32, 96] */
   k23_mul(line21_one_hot_t50, d_line21_mul_t50);
-  float *d_line21_sum_to_t50 = (float *)(A + 366848); /* [32, 1] */
+  float *d_line21_sum_to_t50 = (float *)(A + 16968064); /* [32, 1] */
   k18_sum_to(d_line21_mul_t50, d_line21_sum_to_t50);
-  float *line21_one_hot_t51 = (float *)(A + 1617088); /* [32, 96] */
-  float *d_line21_mul_t51 = (float *)(A + 1592448); /* [32, 96] */
+  float *line21_one_hot_t51 = (float *)(A + 17457152); /* [32, 96] */
+  float *d_line21_mul_t51 = (float *)(A + 17432576); /* [32, 96] */
   k23_mul(line21_one_hot_t51, d_line21_mul_t51);
-  float *d_line21_sum_to_t51 = (float *)(A + 366976); /* [32, 1] */
+  float *d_line21_sum_to_t51 = (float *)(A + 16968192); /* [32, 1] */
   k18_sum_to(d_line21_mul_t51, d_line21_sum_to_t51);
-  float *line21_one_hot_t52 = (float *)(A + 1641728); /* [32, 96] */
-  float *d_line21_mul_t52 = (float *)(A + 1617088); /* [32, 96] */
+  float *line21_one_hot_t52 = (float *)(A + 17481728); /* [32, 96] */
+  float *d_line21_mul_t52 = (float *)(A + 17457152); /* [32, 96] */
   k23_mul(line21_one_hot_t52, d_line21_mul_t52);
-  float *d_line21_sum_to_t52 = (float *)(A + 367104); /* [32, 1] */
+  float *d_line21_sum_to_t52 = (float *)(A + 16968320); /* [32, 1] */
   k18_sum_to(d_line21_mul_t52, d_line21_sum_to_t52);
-  float *line21_one_hot_t53 = (float *)(A + 1666368); /* [32, 96] */
-  float *d_line21_mul_t53 = (float *)(A + 1641728); /* [32, 96] */
+  float *line21_one_hot_t53 = (float *)(A + 17506304); /* [32, 96] */
+  float *d_line21_mul_t53 = (float *)(A + 17481728); /* [32, 96] */
   k23_mul(line21_one_hot_t53, d_line21_mul_t53);
-  float *d_line21_sum_to_t53 = (float *)(A + 367232); /* [32, 1] */
+  float *d_line21_sum_to_t53 = (float *)(A + 16968448); /* [32, 1] */
   k18_sum_to(d_line21_mul_t53, d_line21_sum_to_t53);
-  float *line21_one_hot_t54 = (float *)(A + 1690944); /* [32, 96] */
-  float *d_line21_mul_t54 = (float *)(A + 1666368); /* [32, 96] */
+  float *line21_one_hot_t54 = (float *)(A + 17530880); /* [32, 96] */
+  float *d_line21_mul_t54 = (float *)(A + 17506304); /* [32, 96] */
   k23_mul(line21_one_hot_t54, d_line21_mul_t54);
-  float *d_line21_sum_to_t54 = (float *)(A + 367360); /* [32, 1] */
+  float *d_line21_sum_to_t54 = (float *)(A + 16968576); /* [32, 1] */
   k18_sum_to(d_line21_mul_t54, d_line21_sum_to_t54);
-  float *line21_one_hot_t55 = (float *)(A + 16756736); /* [32, 96] */
-  float *d_line21_mul_t55 = (float *)(A + 1690944); /* [32, 96] */
+  float *line21_one_hot_t55 = (float *)(A + 17555456); /* [32, 96] */
+  float *d_line21_mul_t55 = (float *)(A + 17530880); /* [32, 96] */
   k23_mul(line21_one_hot_t55, d_line21_mul_t55);
-  float *d_line21_sum_to_t55 = (float *)(A + 367488); /* [32, 1] */
+  float *d_line21_sum_to_t55 = (float *)(A + 16968704); /* [32, 1] */
   k18_sum_to(d_line21_mul_t55, d_line21_sum_to_t55);
-  float *line21_one_hot_t56 = (float *)(A + 16781312); /* [32, 96] */
-  float *d_line21_mul_t56 = (float *)(A + 16756736); /* [32, 96] */
+  float *line21_one_hot_t56 = (float *)(A + 17580032); /* [32, 96] */
+  float *d_line21_mul_t56 = (float *)(A + 17555456); /* [32, 96] */
   k23_mul(line21_one_hot_t56, d_line21_mul_t56);
-  float *d_line21_sum_to_t56 = (float *)(A + 367616); /* [32, 1] */
+  float *d_line21_sum_to_t56 = (float *)(A + 16968832); /* [32, 1] */
   k18_sum_to(d_line21_mul_t56, d_line21_sum_to_t56);
-  float *line21_one_hot_t57 = (float *)(A + 16805888); /* [32, 96] */
-  float *d_line21_mul_t57 = (float *)(A + 16781312); /* [32, 96] */
+  float *line21_one_hot_t57 = (float *)(A + 17604608); /* [32, 96] */
+  float *d_line21_mul_t57 = (float *)(A + 17580032); /* [32, 96] */
   k23_mul(line21_one_hot_t57, d_line21_mul_t57);
-  float *d_line21_sum_to_t57 = (float *)(A + 367744); /* [32, 1] */
+  float *d_line21_sum_to_t57 = (float *)(A + 16968960); /* [32, 1] */
   k18_sum_to(d_line21_mul_t57, d_line21_sum_to_t57);
-  float *line21_one_hot_t58 = (float *)(A + 16830464); /* [32, 96] */
-  float *d_line21_mul_t58 = (float *)(A + 16805888); /* [32, 96] */
+  float *line21_one_hot_t58 = (float *)(A + 17629184); /* [32, 96] */
+  float *d_line21_mul_t58 = (float *)(A + 17604608); /* [32, 96] */
   k23_mul(line21_one_hot_t58, d_line21_mul_t58);
-  float *d_line21_sum_to_t58 = (float *)(A + 367872); /* [32, 1] */
+  float *d_line21_sum_to_t58 = (float *)(A + 16969088); /* [32, 1] */
   k18_sum_to(d_line21_mul_t58, d_line21_sum_to_t58);
-  float *line21_one_hot_t59 = (float *)(A + 16855040); /* [32, 96] */
-  float *d_line21_mul_t59 = (float *)(A + 16830464); /* [32, 96] */
+  float *line21_one_hot_t59 = (float *)(A + 17653760); /* [32, 96] */
+  float *d_line21_mul_t59 = (float *)(A + 17629184); /* [32, 96] */
   k23_mul(line21_one_hot_t59, d_line21_mul_t59);
-  float *d_line21_sum_to_t59 = (float *)(A + 368000); /* [32, 1] */
+  float *d_line21_sum_to_t59 = (float *)(A + 16969216); /* [32, 1] */
   k18_sum_to(d_line21_mul_t59, d_line21_sum_to_t59);
-  float *line21_one_hot_t60 = (float *)(A + 16879616); /* [32, 96] */
-  float *d_line21_mul_t60 = (float *)(A + 16855040); /* [32, 96] */
+  float *line21_one_hot_t60 = (float *)(A + 17678336); /* [32, 96] */
+  float *d_line21_mul_t60 = (float *)(A + 17653760); /* [32, 96] */
   k23_mul(line21_one_hot_t60, d_line21_mul_t60);
-  float *d_line21_sum_to_t60 = (float *)(A + 368128); /* [32, 1] */
+  float *d_line21_sum_to_t60 = (float *)(A + 16969344); /* [32, 1] */
   k18_sum_to(d_line21_mul_t60, d_line21_sum_to_t60);
-  float *line21_one_hot_t61 = (float *)(A + 16904192); /* [32, 96] */
-  float *d_line21_mul_t61 = (float *)(A + 16879616); /* [32, 96] */
+  float *line21_one_hot_t61 = (float *)(A + 17702912); /* [32, 96] */
+  float *d_line21_mul_t61 = (float *)(A + 17678336); /* [32, 96] */
   k23_mul(line21_one_hot_t61, d_line21_mul_t61);
-  float *d_line21_sum_to_t61 = (float *)(A + 368256); /* [32, 1] */
+  float *d_line21_sum_to_t61 = (float *)(A + 16969472); /* [32, 1] */
   k18_sum_to(d_line21_mul_t61, d_line21_sum_to_t61);
-  float *line21_one_hot_t62 = (float *)(A + 16928768); /* [32, 96] */
-  float *d_line21_mul_t62 = (float *)(A + 16904192); /* [32, 96] */
+  float *line21_one_hot_t62 = (float *)(A + 17727488); /* [32, 96] */
+  float *d_line21_mul_t62 = (float *)(A + 17702912); /* [32, 96] */
   k23_mul(line21_one_hot_t62, d_line21_mul_t62);
-  float *d_line21_sum_to_t62 = (float *)(A + 368384); /* [32, 1] */
+  float *d_line21_sum_to_t62 = (float *)(A + 16969600); /* [32, 1] */
   k18_sum_to(d_line21_mul_t62, d_line21_sum_to_t62);
-  float *line21_one_hot_t63 = (float *)(A + 16965632); /* [32, 96] */
-  float *d_line21_mul_t63 = (float *)(A + 16928768); /* [32, 96] */
+  float *line21_one_hot_t63 = (float *)(A + 17752064); /* [32, 96] */
+  float *d_line21_mul_t63 = (float *)(A + 17727488); /* [32, 96] */
   k23_mul(line21_one_hot_t63, d_line21_mul_t63);
-  float *d_line21_sum_to_t63 = (float *)(A + 368512); /* [32, 1] */
+  float *d_line21_sum_to_t63 = (float *)(A + 16969728); /* [32, 1] */
   k18_sum_to(d_line21_mul_t63, d_line21_sum_to_t63);
   float *line21_log_softmax_t0 = (float *)(A + 372736); /* [32, 96] */
-  float *d_line21_sum_to_t0 = (float *)(A + 360448); /* [32, 1] */
-  float *d_line21_mul_t0 = (float *)(A + 16990208); /* [32, 96] */
-  float *d_line21_sub_stack = (float *)(A + 17014784); /* [64, 32, 96] */
+  float *d_line21_sum_to_t0 = (float *)(A + 17776640); /* [32, 1] */
+  float *d_line21_mul_t0 = (float *)(A + 450496); /* [32, 96] */
+  float *d_line21_sub_stack = (float *)(A + 17788928); /* [64, 32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t0, d_line21_sum_to_t0, d_line21_mul_t0, d_line21_sub_stack);
   float *line21_log_softmax_t1 = (float *)(A + 397376); /* [32, 96] */
-  float *d_line21_sum_to_t1 = (float *)(A + 360576); /* [32, 1] */
-  float *d_line21_mul_t1 = (float *)(A + 17002496); /* [32, 96] */
+  float *d_line21_sum_to_t1 = (float *)(A + 17785024); /* [32, 1] */
+  float *d_line21_mul_t1 = (float *)(A + 360448); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t1, d_line21_sum_to_t1, d_line21_mul_t1, d_line21_sub_stack + 3072);
   float *line21_log_softmax_t2 = (float *)(A + 422016); /* [32, 96] */
-  float *d_line21_sum_to_t2 = (float *)(A + 360704); /* [32, 1] */
+  float *d_line21_sum_to_t2 = (float *)(A + 17785152); /* [32, 1] */
   float *d_line21_mul_t2 = (float *)(A + 385088); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t2, d_line21_sum_to_t2, d_line21_mul_t2, d_line21_sub_stack + 6144);
-  float *line21_log_softmax_t3 = (float *)(A + 446656); /* [32, 96] */
-  float *d_line21_sum_to_t3 = (float *)(A + 360832); /* [32, 1] */
+  float *line21_log_softmax_t3 = (float *)(A + 1245184); /* [32, 96] */
+  float *d_line21_sum_to_t3 = (float *)(A + 17785280); /* [32, 1] */
   float *d_line21_mul_t3 = (float *)(A + 409728); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t3, d_line21_sum_to_t3, d_line21_mul_t3, d_line21_sub_stack + 9216);
-  float *line21_log_softmax_t4 = (float *)(A + 471296); /* [32, 96] */
-  float *d_line21_sum_to_t4 = (float *)(A + 360960); /* [32, 1] */
-  float *d_line21_mul_t4 = (float *)(A + 434368); /* [32, 96] */
+  float *line21_log_softmax_t4 = (float *)(A + 1269760); /* [32, 96] */
+  float *d_line21_sum_to_t4 = (float *)(A + 17785408); /* [32, 1] */
+  float *d_line21_mul_t4 = (float *)(A + 434304); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t4, d_line21_sum_to_t4, d_line21_mul_t4, d_line21_sub_stack + 12288);
-  float *line21_log_softmax_t5 = (float *)(A + 495936); /* [32, 96] */
-  float *d_line21_sum_to_t5 = (float *)(A + 361088); /* [32, 1] */
-  float *d_line21_mul_t5 = (float *)(A + 459008); /* [32, 96] */
+  float *line21_log_softmax_t5 = (float *)(A + 1294336); /* [32, 96] */
+  float *d_line21_sum_to_t5 = (float *)(A + 17785536); /* [32, 1] */
+  float *d_line21_mul_t5 = (float *)(A + 1257472); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t5, d_line21_sum_to_t5, d_line21_mul_t5, d_line21_sub_stack + 15360);
-  float *line21_log_softmax_t6 = (float *)(A + 520576); /* [32, 96] */
-  float *d_line21_sum_to_t6 = (float *)(A + 361216); /* [32, 1] */
-  float *d_line21_mul_t6 = (float *)(A + 483648); /* [32, 96] */
+  float *line21_log_softmax_t6 = (float *)(A + 1318912); /* [32, 96] */
+  float *d_line21_sum_to_t6 = (float *)(A + 17785664); /* [32, 1] */
+  float *d_line21_mul_t6 = (float *)(A + 1282048); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t6, d_line21_sum_to_t6, d_line21_mul_t6, d_line21_sub_stack + 18432);
-  float *line21_log_softmax_t7 = (float *)(A + 545216); /* [32, 96] */
-  float *d_line21_sum_to_t7 = (float *)(A + 361344); /* [32, 1] */
-  float *d_line21_mul_t7 = (float *)(A + 508288); /* [32, 96] */
+  float *line21_log_softmax_t7 = (float *)(A + 1343488); /* [32, 96] */
+  float *d_line21_sum_to_t7 = (float *)(A + 17785792); /* [32, 1] */
+  float *d_line21_mul_t7 = (float *)(A + 1306624); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t7, d_line21_sum_to_t7, d_line21_mul_t7, d_line21_sub_stack + 21504);
-  float *line21_log_softmax_t8 = (float *)(A + 569856); /* [32, 96] */
-  float *d_line21_sum_to_t8 = (float *)(A + 361472); /* [32, 1] */
-  float *d_line21_mul_t8 = (float *)(A + 532928); /* [32, 96] */
+  float *line21_log_softmax_t8 = (float *)(A + 1368064); /* [32, 96] */
+  float *d_line21_sum_to_t8 = (float *)(A + 17785920); /* [32, 1] */
+  float *d_line21_mul_t8 = (float *)(A + 1331200); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t8, d_line21_sum_to_t8, d_line21_mul_t8, d_line21_sub_stack + 24576);
-  float *line21_log_softmax_t9 = (float *)(A + 594496); /* [32, 96] */
-  float *d_line21_sum_to_t9 = (float *)(A + 361600); /* [32, 1] */
-  float *d_line21_mul_t9 = (float *)(A + 557568); /* [32, 96] */
+  float *line21_log_softmax_t9 = (float *)(A + 1392640); /* [32, 96] */
+  float *d_line21_sum_to_t9 = (float *)(A + 17786048); /* [32, 1] */
+  float *d_line21_mul_t9 = (float *)(A + 1355776); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t9, d_line21_sum_to_t9, d_line21_mul_t9, d_line21_sub_stack + 27648);
-  float *line21_log_softmax_t10 = (float *)(A + 619136); /* [32, 96] */
-  float *d_line21_sum_to_t10 = (float *)(A + 361728); /* [32, 1] */
-  float *d_line21_mul_t10 = (float *)(A + 582208); /* [32, 96] */
+  float *line21_log_softmax_t10 = (float *)(A + 1417216); /* [32, 96] */
+  float *d_line21_sum_to_t10 = (float *)(A + 17786176); /* [32, 1] */
+  float *d_line21_mul_t10 = (float *)(A + 1380352); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t10, d_line21_sum_to_t10, d_line21_mul_t10, d_line21_sub_stack + 30720);
-  float *line21_log_softmax_t11 = (float *)(A + 643776); /* [32, 96] */
-  float *d_line21_sum_to_t11 = (float *)(A + 361856); /* [32, 1] */
-  float *d_line21_mul_t11 = (float *)(A + 606848); /* [32, 96] */
+  float *line21_log_softmax_t11 = (float *)(A + 1441792); /* [32, 96] */
+  float *d_line21_sum_to_t11 = (float *)(A + 17786304); /* [32, 1] */
+  float *d_line21_mul_t11 = (float *)(A + 1404928); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t11, d_line21_sum_to_t11, d_line21_mul_t11, d_line21_sub_stack + 33792);
-  float *line21_log_softmax_t12 = (float *)(A + 668416); /* [32, 96] */
-  float *d_line21_sum_to_t12 = (float *)(A + 361984); /* [32, 1] */
-  float *d_line21_mul_t12 = (float *)(A + 631488); /* [32, 96] */
+  float *line21_log_softmax_t12 = (float *)(A + 1466368); /* [32, 96] */
+  float *d_line21_sum_to_t12 = (float *)(A + 17786432); /* [32, 1] */
+  float *d_line21_mul_t12 = (float *)(A + 1429504); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t12, d_line21_sum_to_t12, d_line21_mul_t12, d_line21_sub_stack + 36864);
-  float *line21_log_softmax_t13 = (float *)(A + 693056); /* [32, 96] */
-  float *d_line21_sum_to_t13 = (float *)(A + 362112); /* [32, 1] */
-  float *d_line21_mul_t13 = (float *)(A + 656128); /* [32, 96] */
+  float *line21_log_softmax_t13 = (float *)(A + 1490944); /* [32, 96] */
+  float *d_line21_sum_to_t13 = (float *)(A + 17786560); /* [32, 1] */
+  float *d_line21_mul_t13 = (float *)(A + 1454080); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t13, d_line21_sum_to_t13, d_line21_mul_t13, d_line21_sub_stack + 39936);
-  float *line21_log_softmax_t14 = (float *)(A + 717696); /* [32, 96] */
-  float *d_line21_sum_to_t14 = (float *)(A + 362240); /* [32, 1] */
-  float *d_line21_mul_t14 = (float *)(A + 680768); /* [32, 96] */
+  float *line21_log_softmax_t14 = (float *)(A + 1515520); /* [32, 96] */
+  float *d_line21_sum_to_t14 = (float *)(A + 17786688); /* [32, 1] */
+  float *d_line21_mul_t14 = (float *)(A + 1478656); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t14, d_line21_sum_to_t14, d_line21_mul_t14, d_line21_sub_stack + 43008);
-  float *line21_log_softmax_t15 = (float *)(A + 742336); /* [32, 96] */
-  float *d_line21_sum_to_t15 = (float *)(A + 362368); /* [32, 1] */
-  float *d_line21_mul_t15 = (float *)(A + 705408); /* [32, 96] */
+  float *line21_log_softmax_t15 = (float *)(A + 1540096); /* [32, 96] */
+  float *d_line21_sum_to_t15 = (float *)(A + 17786816); /* [32, 1] */
+  float *d_line21_mul_t15 = (float *)(A + 1503232); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t15, d_line21_sum_to_t15, d_line21_mul_t15, d_line21_sub_stack + 46080);
-  float *line21_log_softmax_t16 = (float *)(A + 766976); /* [32, 96] */
-  float *d_line21_sum_to_t16 = (float *)(A + 362496); /* [32, 1] */
-  float *d_line21_mul_t16 = (float *)(A + 730048); /* [32, 96] */
+  float *line21_log_softmax_t16 = (float *)(A + 1564672); /* [32, 96] */
+  float *d_line21_sum_to_t16 = (float *)(A + 17786944); /* [32, 1] */
+  float *d_line21_mul_t16 = (float *)(A + 1527808); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t16, d_line21_sum_to_t16, d_line21_mul_t16, d_line21_sub_stack + 49152);
-  float *line21_log_softmax_t17 = (float *)(A + 791616); /* [32, 96] */
-  float *d_line21_sum_to_t17 = (float *)(A + 362624); /* [32, 1] */
-  float *d_line21_mul_t17 = (float *)(A + 754688); /* [32, 96] */
+  float *line21_log_softmax_t17 = (float *)(A + 1589248); /* [32, 96] */
+  float *d_line21_sum_to_t17 = (float *)(A + 17787072); /* [32, 1] */
+  float *d_line21_mul_t17 = (float *)(A + 1552384); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t17, d_line21_sum_to_t17, d_line21_mul_t17, d_line21_sub_stack + 52224);
 }
 
 static void charlm_lstm_grad_11(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line21_log_softmax_t18 = (float *)(A + 816256); /* [32, 96] */
-  float *d_line21_sum_to_t18 = (float *)(A + 362752); /* [32, 1] */
-  float *d_line21_mul_t18 = (float *)(A + 779328); /* [32, 96] */
-  float *d_line21_sub_stack = (float *)(A + 17014784); /* [64, 32, 96] */
+  float *line21_log_softmax_t18 = (float *)(A + 1613824); /* [32, 96] */
+  float *d_line21_sum_to_t18 = (float *)(A + 17787200); /* [32, 1] */
+  float *d_line21_mul_t18 = (float *)(A + 1576960); /* [32, 96] */
+  float *d_line21_sub_stack = (float *)(A + 17788928); /* [64, 32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t18, d_line21_sum_to_t18, d_line21_mul_t18, d_line21_sub_stack + 55296);
-  float *line21_log_softmax_t19 = (float *)(A + 840896); /* [32, 96] */
-  float *d_line21_sum_to_t19 = (float *)(A + 362880); /* [32, 1] */
-  float *d_line21_mul_t19 = (float *)(A + 803968); /* [32, 96] */
+  float *line21_log_softmax_t19 = (float *)(A + 1638400); /* [32, 96] */
+  float *d_line21_sum_to_t19 = (float *)(A + 17787328); /* [32, 1] */
+  float *d_line21_mul_t19 = (float *)(A + 1601536); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t19, d_line21_sum_to_t19, d_line21_mul_t19, d_line21_sub_stack + 58368);
-  float *line21_log_softmax_t20 = (float *)(A + 865536); /* [32, 96] */
-  float *d_line21_sum_to_t20 = (float *)(A + 363008); /* [32, 1] */
-  float *d_line21_mul_t20 = (float *)(A + 828608); /* [32, 96] */
+  float *line21_log_softmax_t20 = (float *)(A + 1662976); /* [32, 96] */
+  float *d_line21_sum_to_t20 = (float *)(A + 17787456); /* [32, 1] */
+  float *d_line21_mul_t20 = (float *)(A + 1626112); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t20, d_line21_sum_to_t20, d_line21_mul_t20, d_line21_sub_stack + 61440);
-  float *line21_log_softmax_t21 = (float *)(A + 890176); /* [32, 96] */
-  float *d_line21_sum_to_t21 = (float *)(A + 363136); /* [32, 1] */
-  float *d_line21_mul_t21 = (float *)(A + 853248); /* [32, 96] */
+  float *line21_log_softmax_t21 = (float *)(A + 1687552); /* [32, 96] */
+  float *d_line21_sum_to_t21 = (float *)(A + 17787584); /* [32, 1] */
+  float *d_line21_mul_t21 = (float *)(A + 1650688); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t21, d_line21_sum_to_t21, d_line21_mul_t21, d_line21_sub_stack + 64512);
-  float *line21_log_softmax_t22 = (float *)(A + 914816); /* [32, 96] */
-  float *d_line21_sum_to_t22 = (float *)(A + 363264); /* [32, 1] */
-  float *d_line21_mul_t22 = (float *)(A + 877888); /* [32, 96] */
+  float *line21_log_softmax_t22 = (float *)(A + 16756736); /* [32, 96] */
+  float *d_line21_sum_to_t22 = (float *)(A + 17787712); /* [32, 1] */
+  float *d_line21_mul_t22 = (float *)(A + 1675264); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t22, d_line21_sum_to_t22, d_line21_mul_t22, d_line21_sub_stack + 67584);
-  float *line21_log_softmax_t23 = (float *)(A + 939456); /* [32, 96] */
-  float *d_line21_sum_to_t23 = (float *)(A + 363392); /* [32, 1] */
-  float *d_line21_mul_t23 = (float *)(A + 902528); /* [32, 96] */
+  float *line21_log_softmax_t23 = (float *)(A + 16781312); /* [32, 96] */
+  float *d_line21_sum_to_t23 = (float *)(A + 17787840); /* [32, 1] */
+  float *d_line21_mul_t23 = (float *)(A + 16744448); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t23, d_line21_sum_to_t23, d_line21_mul_t23, d_line21_sub_stack + 70656);
-  float *line21_log_softmax_t24 = (float *)(A + 964096); /* [32, 96] */
-  float *d_line21_sum_to_t24 = (float *)(A + 363520); /* [32, 1] */
-  float *d_line21_mul_t24 = (float *)(A + 927168); /* [32, 96] */
+  float *line21_log_softmax_t24 = (float *)(A + 16805888); /* [32, 96] */
+  float *d_line21_sum_to_t24 = (float *)(A + 17787968); /* [32, 1] */
+  float *d_line21_mul_t24 = (float *)(A + 16769024); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t24, d_line21_sum_to_t24, d_line21_mul_t24, d_line21_sub_stack + 73728);
-  float *line21_log_softmax_t25 = (float *)(A + 988736); /* [32, 96] */
-  float *d_line21_sum_to_t25 = (float *)(A + 363648); /* [32, 1] */
-  float *d_line21_mul_t25 = (float *)(A + 951808); /* [32, 96] */
+  float *line21_log_softmax_t25 = (float *)(A + 16830464); /* [32, 96] */
+  float *d_line21_sum_to_t25 = (float *)(A + 17788096); /* [32, 1] */
+  float *d_line21_mul_t25 = (float *)(A + 16793600); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t25, d_line21_sum_to_t25, d_line21_mul_t25, d_line21_sub_stack + 76800);
-  float *line21_log_softmax_t26 = (float *)(A + 1013376); /* [32, 96] */
-  float *d_line21_sum_to_t26 = (float *)(A + 363776); /* [32, 1] */
-  float *d_line21_mul_t26 = (float *)(A + 976448); /* [32, 96] */
+  float *line21_log_softmax_t26 = (float *)(A + 16855040); /* [32, 96] */
+  float *d_line21_sum_to_t26 = (float *)(A + 17788224); /* [32, 1] */
+  float *d_line21_mul_t26 = (float *)(A + 16818176); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t26, d_line21_sum_to_t26, d_line21_mul_t26, d_line21_sub_stack + 79872);
-  float *line21_log_softmax_t27 = (float *)(A + 1038016); /* [32, 96] */
-  float *d_line21_sum_to_t27 = (float *)(A + 363904); /* [32, 1] */
-  float *d_line21_mul_t27 = (float *)(A + 1001088); /* [32, 96] */
+  float *line21_log_softmax_t27 = (float *)(A + 16879616); /* [32, 96] */
+  float *d_line21_sum_to_t27 = (float *)(A + 17788352); /* [32, 1] */
+  float *d_line21_mul_t27 = (float *)(A + 16842752); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t27, d_line21_sum_to_t27, d_line21_mul_t27, d_line21_sub_stack + 82944);
-  float *line21_log_softmax_t28 = (float *)(A + 1062656); /* [32, 96] */
-  float *d_line21_sum_to_t28 = (float *)(A + 364032); /* [32, 1] */
-  float *d_line21_mul_t28 = (float *)(A + 1025728); /* [32, 96] */
+  float *line21_log_softmax_t28 = (float *)(A + 16904192); /* [32, 96] */
+  float *d_line21_sum_to_t28 = (float *)(A + 17788480); /* [32, 1] */
+  float *d_line21_mul_t28 = (float *)(A + 16867328); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t28, d_line21_sum_to_t28, d_line21_mul_t28, d_line21_sub_stack + 86016);
-  float *line21_log_softmax_t29 = (float *)(A + 1087296); /* [32, 96] */
-  float *d_line21_sum_to_t29 = (float *)(A + 364160); /* [32, 1] */
-  float *d_line21_mul_t29 = (float *)(A + 1050368); /* [32, 96] */
+  float *line21_log_softmax_t29 = (float *)(A + 16928768); /* [32, 96] */
+  float *d_line21_sum_to_t29 = (float *)(A + 17788608); /* [32, 1] */
+  float *d_line21_mul_t29 = (float *)(A + 16891904); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t29, d_line21_sum_to_t29, d_line21_mul_t29, d_line21_sub_stack + 89088);
-  float *line21_log_softmax_t30 = (float *)(A + 1111936); /* [32, 96] */
-  float *d_line21_sum_to_t30 = (float *)(A + 364288); /* [32, 1] */
-  float *d_line21_mul_t30 = (float *)(A + 1075008); /* [32, 96] */
+  float *line21_log_softmax_t30 = (float *)(A + 16953344); /* [32, 96] */
+  float *d_line21_sum_to_t30 = (float *)(A + 17788736); /* [32, 1] */
+  float *d_line21_mul_t30 = (float *)(A + 16916480); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t30, d_line21_sum_to_t30, d_line21_mul_t30, d_line21_sub_stack + 92160);
-  float *line21_log_softmax_t31 = (float *)(A + 1136576); /* [32, 96] */
-  float *d_line21_sum_to_t31 = (float *)(A + 364416); /* [32, 1] */
-  float *d_line21_mul_t31 = (float *)(A + 1099648); /* [32, 96] */
+  float *line21_log_softmax_t31 = (float *)(A + 16977920); /* [32, 96] */
+  float *d_line21_sum_to_t31 = (float *)(A + 16965632); /* [32, 1] */
+  float *d_line21_mul_t31 = (float *)(A + 16941056); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t31, d_line21_sum_to_t31, d_line21_mul_t31, d_line21_sub_stack + 95232);
-  float *line21_log_softmax_t32 = (float *)(A + 1161216); /* [32, 96] */
-  float *d_line21_sum_to_t32 = (float *)(A + 364544); /* [32, 1] */
-  float *d_line21_mul_t32 = (float *)(A + 1124288); /* [32, 96] */
+  float *line21_log_softmax_t32 = (float *)(A + 17002496); /* [32, 96] */
+  float *d_line21_sum_to_t32 = (float *)(A + 16965760); /* [32, 1] */
+  float *d_line21_mul_t32 = (float *)(A + 462784); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t32, d_line21_sum_to_t32, d_line21_mul_t32, d_line21_sub_stack + 98304);
-  float *line21_log_softmax_t33 = (float *)(A + 1185856); /* [32, 96] */
-  float *d_line21_sum_to_t33 = (float *)(A + 364672); /* [32, 1] */
-  float *d_line21_mul_t33 = (float *)(A + 1148928); /* [32, 96] */
+  float *line21_log_softmax_t33 = (float *)(A + 17027072); /* [32, 96] */
+  float *d_line21_sum_to_t33 = (float *)(A + 16965888); /* [32, 1] */
+  float *d_line21_mul_t33 = (float *)(A + 16990208); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t33, d_line21_sum_to_t33, d_line21_mul_t33, d_line21_sub_stack + 101376);
-  float *line21_log_softmax_t34 = (float *)(A + 1210496); /* [32, 96] */
-  float *d_line21_sum_to_t34 = (float *)(A + 364800); /* [32, 1] */
-  float *d_line21_mul_t34 = (float *)(A + 1173568); /* [32, 96] */
+  float *line21_log_softmax_t34 = (float *)(A + 17051648); /* [32, 96] */
+  float *d_line21_sum_to_t34 = (float *)(A + 16966016); /* [32, 1] */
+  float *d_line21_mul_t34 = (float *)(A + 17014784); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
-  float *line21_log_softmax_t35 = (float *)(A + 1235136); /* [32, 96] */
-  float *d_line21_sum_to_t35 = (float *)(A + 364928); /* [32, 1] */
-  float *d_line21_mul_t35 = (float *)(A + 1198208); /* [32, 96] */
+  float *line21_log_softmax_t35 = (float *)(A + 17076224); /* [32, 96] */
+  float *d_line21_sum_to_t35 = (float *)(A + 16966144); /* [32, 1] */
+  float *d_line21_mul_t35 = (float *)(A + 17039360); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
-  float *line21_log_softmax_t36 = (float *)(A + 1259776); /* [32, 96] */
-  float *d_line21_sum_to_t36 = (float *)(A + 365056); /* [32, 1] */
-  float *d_line21_mul_t36 = (float *)(A + 1222848); /* [32, 96] */
+  float *line21_log_softmax_t36 = (float *)(A + 17100800); /* [32, 96] */
+  float *d_line21_sum_to_t36 = (float *)(A + 16966272); /* [32, 1] */
+  float *d_line21_mul_t36 = (float *)(A + 17063936); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t36, d_line21_sum_to_t36, d_line21_mul_t36, d_line21_sub_stack + 110592);
-  float *line21_log_softmax_t37 = (float *)(A + 1284416); /* [32, 96] */
-  float *d_line21_sum_to_t37 = (float *)(A + 365184); /* [32, 1] */
-  float *d_line21_mul_t37 = (float *)(A + 1247488); /* [32, 96] */
+  float *line21_log_softmax_t37 = (float *)(A + 17125376); /* [32, 96] */
+  float *d_line21_sum_to_t37 = (float *)(A + 16966400); /* [32, 1] */
+  float *d_line21_mul_t37 = (float *)(A + 17088512); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t37, d_line21_sum_to_t37, d_line21_mul_t37, d_line21_sub_stack + 113664);
-  float *line21_log_softmax_t38 = (float *)(A + 1309056); /* [32, 96] */
-  float *d_line21_sum_to_t38 = (float *)(A + 365312); /* [32, 1] */
-  float *d_line21_mul_t38 = (float *)(A + 1272128); /* [32, 96] */
+  float *line21_log_softmax_t38 = (float *)(A + 17149952); /* [32, 96] */
+  float *d_line21_sum_to_t38 = (float *)(A + 16966528); /* [32, 1] */
+  float *d_line21_mul_t38 = (float *)(A + 17113088); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t38, d_line21_sum_to_t38, d_line21_mul_t38, d_line21_sub_stack + 116736);
-  float *line21_log_softmax_t39 = (float *)(A + 1333696); /* [32, 96] */
-  float *d_line21_sum_to_t39 = (float *)(A + 365440); /* [32, 1] */
-  float *d_line21_mul_t39 = (float *)(A + 1296768); /* [32, 96] */
+  float *line21_log_softmax_t39 = (float *)(A + 17174528); /* [32, 96] */
+  float *d_line21_sum_to_t39 = (float *)(A + 16966656); /* [32, 1] */
+  float *d_line21_mul_t39 = (float *)(A + 17137664); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t39, d_line21_sum_to_t39, d_line21_mul_t39, d_line21_sub_stack + 119808);
-  float *line21_log_softmax_t40 = (float *)(A + 1358336); /* [32, 96] */
-  float *d_line21_sum_to_t40 = (float *)(A + 365568); /* [32, 1] */
-  float *d_line21_mul_t40 = (float *)(A + 1321408); /* [32, 96] */
+  float *line21_log_softmax_t40 = (float *)(A + 17199104); /* [32, 96] */
+  float *d_line21_sum_to_t40 = (float *)(A + 16966784); /* [32, 1] */
+  float *d_line21_mul_t40 = (float *)(A + 17162240); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t40, d_line21_sum_to_t40, d_line21_mul_t40, d_line21_sub_stack + 122880);
-  float *line21_log_softmax_t41 = (float *)(A + 1382976); /* [32, 96] */
-  float *d_line21_sum_to_t41 = (float *)(A + 365696); /* [32, 1] */
-  float *d_line21_mul_t41 = (float *)(A + 1346048); /* [32, 96] */
+  float *line21_log_softmax_t41 = (float *)(A + 17223680); /* [32, 96] */
+  float *d_line21_sum_to_t41 = (float *)(A + 16966912); /* [32, 1] */
+  float *d_line21_mul_t41 = (float *)(A + 17186816); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t41, d_line21_sum_to_t41, d_line21_mul_t41, d_line21_sub_stack + 125952);
-  float *line21_log_softmax_t42 = (float *)(A + 1407616); /* [32, 96] */
-  float *d_line21_sum_to_t42 = (float *)(A + 365824); /* [32, 1] */
-  float *d_line21_mul_t42 = (float *)(A + 1370688); /* [32, 96] */
+  float *line21_log_softmax_t42 = (float *)(A + 17248256); /* [32, 96] */
+  float *d_line21_sum_to_t42 = (float *)(A + 16967040); /* [32, 1] */
+  float *d_line21_mul_t42 = (float *)(A + 17211392); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t42, d_line21_sum_to_t42, d_line21_mul_t42, d_line21_sub_stack + 129024);
-  float *line21_log_softmax_t43 = (float *)(A + 1432256); /* [32, 96] */
-  float *d_line21_sum_to_t43 = (float *)(A + 365952); /* [32, 1] */
-  float *d_line21_mul_t43 = (float *)(A + 1395328); /* [32, 96] */
+  float *line21_log_softmax_t43 = (float *)(A + 17272832); /* [32, 96] */
+  float *d_line21_sum_to_t43 = (float *)(A + 16967168); /* [32, 1] */
+  float *d_line21_mul_t43 = (float *)(A + 17235968); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t43, d_line21_sum_to_t43, d_line21_mul_t43, d_line21_sub_stack + 132096);
-  float *line21_log_softmax_t44 = (float *)(A + 1456896); /* [32, 96] */
-  float *d_line21_sum_to_t44 = (float *)(A + 366080); /* [32, 1] */
-  float *d_line21_mul_t44 = (float *)(A + 1419968); /* [32, 96] */
+  float *line21_log_softmax_t44 = (float *)(A + 17297408); /* [32, 96] */
+  float *d_line21_sum_to_t44 = (float *)(A + 16967296); /* [32, 1] */
+  float *d_line21_mul_t44 = (float *)(A + 17260544); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t44, d_line21_sum_to_t44, d_line21_mul_t44, d_line21_sub_stack + 135168);
-  float *line21_log_softmax_t45 = (float *)(A + 1481536); /* [32, 96] */
-  float *d_line21_sum_to_t45 = (float *)(A + 366208); /* [32, 1] */
-  float *d_line21_mul_t45 = (float *)(A + 1444608); /* [32, 96] */
+  float *line21_log_softmax_t45 = (float *)(A + 17321984); /* [32, 96] */
+  float *d_line21_sum_to_t45 = (float *)(A + 16967424); /* [32, 1] */
+  float *d_line21_mul_t45 = (float *)(A + 17285120); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t45, d_line21_sum_to_t45, d_line21_mul_t45, d_line21_sub_stack + 138240);
-  float *line21_log_softmax_t46 = (float *)(A + 1506176); /* [32, 96] */
-  float *d_line21_sum_to_t46 = (float *)(A + 366336); /* [32, 1] */
-  float *d_line21_mul_t46 = (float *)(A + 1469248); /* [32, 96] */
+  float *line21_log_softmax_t46 = (float *)(A + 17346560); /* [32, 96] */
+  float *d_line21_sum_to_t46 = (float *)(A + 16967552); /* [32, 1] */
+  float *d_line21_mul_t46 = (float *)(A + 17309696); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t46, d_line21_sum_to_t46, d_line21_mul_t46, d_line21_sub_stack + 141312);
-  float *line21_log_softmax_t47 = (float *)(A + 1530816); /* [32, 96] */
-  float *d_line21_sum_to_t47 = (float *)(A + 366464); /* [32, 1] */
-  float *d_line21_mul_t47 = (float *)(A + 1493888); /* [32, 96] */
+  float *line21_log_softmax_t47 = (float *)(A + 17371136); /* [32, 96] */
+  float *d_line21_sum_to_t47 = (float *)(A + 16967680); /* [32, 1] */
+  float *d_line21_mul_t47 = (float *)(A + 17334272); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t47, d_line21_sum_to_t47, d_line21_mul_t47, d_line21_sub_stack + 144384);
-  float *line21_log_softmax_t48 = (float *)(A + 1555456); /* [32, 96] */
-  float *d_line21_sum_to_t48 = (float *)(A + 366592); /* [32, 1] */
-  float *d_line21_mul_t48 = (float *)(A + 1518528); /* [32, 96] */
+  float *line21_log_softmax_t48 = (float *)(A + 17395712); /* [32, 96] */
+  float *d_line21_sum_to_t48 = (float *)(A + 16967808); /* [32, 1] */
+  float *d_line21_mul_t48 = (float *)(A + 17358848); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t48, d_line21_sum_to_t48, d_line21_mul_t48, d_line21_sub_stack + 147456);
-  float *line21_log_softmax_t49 = (float *)(A + 1580096); /* [32, 96] */
-  float *d_line21_sum_to_t49 = (float *)(A + 366720); /* [32, 1] */
-  float *d_line21_mul_t49 = (float *)(A + 1543168); /* [32, 96] */
+  float *line21_log_softmax_t49 = (float *)(A + 17420288); /* [32, 96] */
+  float *d_line21_sum_to_t49 = (float *)(A + 16967936); /* [32, 1] */
+  float *d_line21_mul_t49 = (float *)(A + 17383424); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t49, d_line21_sum_to_t49, d_line21_mul_t49, d_line21_sub_stack + 150528);
-  float *line21_log_softmax_t50 = (float *)(A + 1604736); /* [32, 96] */
-  float *d_line21_sum_to_t50 = (float *)(A + 366848); /* [32, 1] */
-  float *d_line21_mul_t50 = (float *)(A + 1567808); /* [32, 96] */
+  float *line21_log_softmax_t50 = (float *)(A + 17444864); /* [32, 96] */
+  float *d_line21_sum_to_t50 = (float *)(A + 16968064); /* [32, 1] */
+  float *d_line21_mul_t50 = (float *)(A + 17408000); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t50, d_line21_sum_to_t50, d_line21_mul_t50, d_line21_sub_stack + 153600);
-  float *line21_log_softmax_t51 = (float *)(A + 1629376); /* [32, 96] */
-  float *d_line21_sum_to_t51 = (float *)(A + 366976); /* [32, 1] */
-  float *d_line21_mul_t51 = (float *)(A + 1592448); /* [32, 96] */
+  float *line21_log_softmax_t51 = (float *)(A + 17469440); /* [32, 96] */
+  float *d_line21_sum_to_t51 = (float *)(A + 16968192); /* [32, 1] */
+  float *d_line21_mul_t51 = (float *)(A + 17432576); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t51, d_line21_sum_to_t51, d_line21_mul_t51, d_line21_sub_stack + 156672);
-  float *line21_log_softmax_t52 = (float *)(A + 1654016); /* [32, 96] */
-  float *d_line21_sum_to_t52 = (float *)(A + 367104); /* [32, 1] */
-  float *d_line21_mul_t52 = (float *)(A + 1617088); /* [32, 96] */
+  float *line21_log_softmax_t52 = (float *)(A + 17494016); /* [32, 96] */
+  float *d_line21_sum_to_t52 = (float *)(A + 16968320); /* [32, 1] */
+  float *d_line21_mul_t52 = (float *)(A + 17457152); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t52, d_line21_sum_to_t52, d_line21_mul_t52, d_line21_sub_stack + 159744);
-  float *line21_log_softmax_t53 = (float *)(A + 1678656); /* [32, 96] */
-  float *d_line21_sum_to_t53 = (float *)(A + 367232); /* [32, 1] */
-  float *d_line21_mul_t53 = (float *)(A + 1641728); /* [32, 96] */
+  float *line21_log_softmax_t53 = (float *)(A + 17518592); /* [32, 96] */
+  float *d_line21_sum_to_t53 = (float *)(A + 16968448); /* [32, 1] */
+  float *d_line21_mul_t53 = (float *)(A + 17481728); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t53, d_line21_sum_to_t53, d_line21_mul_t53, d_line21_sub_stack + 162816);
-  float *line21_log_softmax_t54 = (float *)(A + 16744448); /* [32, 96] */
-  float *d_line21_sum_to_t54 = (float *)(A + 367360); /* [32, 1] */
-  float *d_line21_mul_t54 = (float *)(A + 1666368); /* [32, 96] */
+  float *line21_log_softmax_t54 = (float *)(A + 17543168); /* [32, 96] */
+  float *d_line21_sum_to_t54 = (float *)(A + 16968576); /* [32, 1] */
+  float *d_line21_mul_t54 = (float *)(A + 17506304); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t54, d_line21_sum_to_t54, d_line21_mul_t54, d_line21_sub_stack + 165888);
-  float *line21_log_softmax_t55 = (float *)(A + 16769024); /* [32, 96] */
-  float *d_line21_sum_to_t55 = (float *)(A + 367488); /* [32, 1] */
-  float *d_line21_mul_t55 = (float *)(A + 1690944); /* [32, 96] */
+  float *line21_log_softmax_t55 = (float *)(A + 17567744); /* [32, 96] */
+  float *d_line21_sum_to_t55 = (float *)(A + 16968704); /* [32, 1] */
+  float *d_line21_mul_t55 = (float *)(A + 17530880); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t55, d_line21_sum_to_t55, d_line21_mul_t55, d_line21_sub_stack + 168960);
-  float *line21_log_softmax_t56 = (float *)(A + 16793600); /* [32, 96] */
-  float *d_line21_sum_to_t56 = (float *)(A + 367616); /* [32, 1] */
-  float *d_line21_mul_t56 = (float *)(A + 16756736); /* [32, 96] */
+  float *line21_log_softmax_t56 = (float *)(A + 17592320); /* [32, 96] */
+  float *d_line21_sum_to_t56 = (float *)(A + 16968832); /* [32, 1] */
+  float *d_line21_mul_t56 = (float *)(A + 17555456); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t56, d_line21_sum_to_t56, d_line21_mul_t56, d_line21_sub_stack + 172032);
-  float *line21_log_softmax_t57 = (float *)(A + 16818176); /* [32, 96] */
-  float *d_line21_sum_to_t57 = (float *)(A + 367744); /* [32, 1] */
-  float *d_line21_mul_t57 = (float *)(A + 16781312); /* [32, 96] */
+  float *line21_log_softmax_t57 = (float *)(A + 17616896); /* [32, 96] */
+  float *d_line21_sum_to_t57 = (float *)(A + 16968960); /* [32, 1] */
+  float *d_line21_mul_t57 = (float *)(A + 17580032); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t57, d_line21_sum_to_t57, d_line21_mul_t57, d_line21_sub_stack + 175104);
-  float *line21_log_softmax_t58 = (float *)(A + 16842752); /* [32, 96] */
-  float *d_line21_sum_to_t58 = (float *)(A + 367872); /* [32, 1] */
-  float *d_line21_mul_t58 = (float *)(A + 16805888); /* [32, 96] */
+  float *line21_log_softmax_t58 = (float *)(A + 17641472); /* [32, 96] */
+  float *d_line21_sum_to_t58 = (float *)(A + 16969088); /* [32, 1] */
+  float *d_line21_mul_t58 = (float *)(A + 17604608); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t58, d_line21_sum_to_t58, d_line21_mul_t58, d_line21_sub_stack + 178176);
-  float *line21_log_softmax_t59 = (float *)(A + 16867328); /* [32, 96] */
-  float *d_line21_sum_to_t59 = (float *)(A + 368000); /* [32, 1] */
-  float *d_line21_mul_t59 = (float *)(A + 16830464); /* [32, 96] */
+  float *line21_log_softmax_t59 = (float *)(A + 17666048); /* [32, 96] */
+  float *d_line21_sum_to_t59 = (float *)(A + 16969216); /* [32, 1] */
+  float *d_line21_mul_t59 = (float *)(A + 17629184); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t59, d_line21_sum_to_t59, d_line21_mul_t59, d_line21_sub_stack + 181248);
-  float *line21_log_softmax_t60 = (float *)(A + 16891904); /* [32, 96] */
-  float *d_line21_sum_to_t60 = (float *)(A + 368128); /* [32, 1] */
-  float *d_line21_mul_t60 = (float *)(A + 16855040); /* [32, 96] */
+  float *line21_log_softmax_t60 = (float *)(A + 17690624); /* [32, 96] */
+  float *d_line21_sum_to_t60 = (float *)(A + 16969344); /* [32, 1] */
+  float *d_line21_mul_t60 = (float *)(A + 17653760); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t60, d_line21_sum_to_t60, d_line21_mul_t60, d_line21_sub_stack + 184320);
 }
 
 static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line21_log_softmax_t61 = (float *)(A + 16916480); /* [32, 96] */
-  float *d_line21_sum_to_t61 = (float *)(A + 368256); /* [32, 1] */
-  float *d_line21_mul_t61 = (float *)(A + 16879616); /* [32, 96] */
-  float *d_line21_sub_stack = (float *)(A + 17014784); /* [64, 32, 96] */
+  float *line21_log_softmax_t61 = (float *)(A + 17715200); /* [32, 96] */
+  float *d_line21_sum_to_t61 = (float *)(A + 16969472); /* [32, 1] */
+  float *d_line21_mul_t61 = (float *)(A + 17678336); /* [32, 96] */
+  float *d_line21_sub_stack = (float *)(A + 17788928); /* [64, 32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t61, d_line21_sum_to_t61, d_line21_mul_t61, d_line21_sub_stack + 187392);
-  float *line21_log_softmax_t62 = (float *)(A + 16941056); /* [32, 96] */
-  float *d_line21_sum_to_t62 = (float *)(A + 368384); /* [32, 1] */
-  float *d_line21_mul_t62 = (float *)(A + 16904192); /* [32, 96] */
+  float *line21_log_softmax_t62 = (float *)(A + 17739776); /* [32, 96] */
+  float *d_line21_sum_to_t62 = (float *)(A + 16969600); /* [32, 1] */
+  float *d_line21_mul_t62 = (float *)(A + 17702912); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t62, d_line21_sum_to_t62, d_line21_mul_t62, d_line21_sub_stack + 190464);
-  float *line21_log_softmax_t63 = (float *)(A + 16977920); /* [32, 96] */
-  float *d_line21_sum_to_t63 = (float *)(A + 368512); /* [32, 1] */
-  float *d_line21_mul_t63 = (float *)(A + 16928768); /* [32, 96] */
+  float *line21_log_softmax_t63 = (float *)(A + 17764352); /* [32, 96] */
+  float *d_line21_sum_to_t63 = (float *)(A + 16969728); /* [32, 1] */
+  float *d_line21_mul_t63 = (float *)(A + 17727488); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t63, d_line21_sum_to_t63, d_line21_mul_t63, d_line21_sub_stack + 193536);
-  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
-  char *d_dense1_matmul_weight_scratch = A + 1690944; /* 3072 bytes */
+  float *d_dense1_matmul_weight = (float *)(A + 18575360); /* [2048, 256] */
+  char *d_dense1_matmul_weight_scratch = A + 17785024; /* 3072 bytes */
   k25_matmul(d_line21_sub_stack, P + 362496 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
   float *lstm1_sigmoid_t63 = (float *)(A + 196608); /* [32, 256] */
   float *lstm1_tanh_t63_2 = (float *)(A + 327680); /* [32, 256] */
@@ -6139,8 +6262,8 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_tanh_t63 = (float *)(A + 294912); /* [32, 256] */
   float *lstm1_sigmoid_t63_3 = (float *)(A + 262144); /* [32, 256] */
   float *lstm1_add_t62_2 = (float *)(A + 131072); /* [32, 256] */
-  float *d_lstm1_mul_t63 = (float *)(A + 16744448); /* [32, 256] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 19898368); /* [64, 32, 1024] */
+  float *d_lstm1_mul_t63 = (float *)(A + 16965632); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 20672512); /* [64, 32, 1024] */
   k26_mul_mul_sub(d_dense1_matmul_weight + 516096, lstm1_sigmoid_t63, lstm1_tanh_t63_2, lstm1_sigmoid_t63_2, lstm1_tanh_t63, lstm1_sigmoid_t63_3, lstm1_add_t62_2, d_lstm1_mul_t63, d_lstm1_mul_concat_stack + 2064384, d_lstm1_mul_concat_stack + 2064640, d_lstm1_mul_concat_stack + 2064896);
   k27_mul_sub_mul(d_dense1_matmul_weight + 516096, lstm1_tanh_t63_2, lstm1_sigmoid_t63, d_lstm1_mul_concat_stack + 2065152);
   float *lstm1_sigmoid_t62 = (float *)A; /* [32, 256] */
@@ -6275,8 +6398,8 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
 
 static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 19898368); /* [64, 32, 1024] */
-  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 20672512); /* [64, 32, 1024] */
+  float *d_dense1_matmul_weight = (float *)(A + 18575360); /* [2048, 256] */
   float *lstm1_sigmoid_t46 = (float *)(A + 12812288); /* [32, 256] */
   float *lstm1_tanh_t46_2 = (float *)(A + 12976128); /* [32, 256] */
   float *d_lstm1_mul_t47 = (float *)(A + 13139968); /* [32, 256] */
@@ -6426,8 +6549,8 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
 
 static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 19898368); /* [64, 32, 1024] */
-  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 20672512); /* [64, 32, 1024] */
+  float *d_dense1_matmul_weight = (float *)(A + 18575360); /* [2048, 256] */
   float *lstm1_sigmoid_t28 = (float *)(A + 9273344); /* [32, 256] */
   float *lstm1_tanh_t28_2 = (float *)(A + 9437184); /* [32, 256] */
   float *d_lstm1_mul_t29 = (float *)(A + 9601024); /* [32, 256] */
@@ -6577,8 +6700,8 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
 
 static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 19898368); /* [64, 32, 1024] */
-  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 20672512); /* [64, 32, 1024] */
+  float *d_dense1_matmul_weight = (float *)(A + 18575360); /* [2048, 256] */
   float *lstm1_sigmoid_t10 = (float *)(A + 5734400); /* [32, 256] */
   float *lstm1_tanh_t10_2 = (float *)(A + 5898240); /* [32, 256] */
   float *d_lstm1_mul_t11 = (float *)(A + 6062080); /* [32, 256] */
@@ -6666,165 +6789,165 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t0_2 = (float *)(A + 1736704); /* [32, 256] */
   float *d_lstm1_mul_t0 = (float *)(A + 1802240); /* [32, 256] */
   float *d_lstm1_mul_t0_2 = (float *)(A + 4128768); /* [32, 256] */
-  float *d_lstm1_mul_t0_3 = (float *)(A + 16744448); /* [32, 256] */
+  float *d_lstm1_mul_t0_3 = (float *)(A + 16965632); /* [32, 256] */
   k29_matmul(d_lstm1_mul_concat_stack + 32768, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3);
   float *d_lstm1_const = (float *)(A + 1703936); /* [32, 256] */
   k30_const(d_lstm1_const);
   k31_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack);
-  int32_t *line14_select_stack = (int32_t *)(A + 16957440); /* [64, 32] */
-  float *d_lstm1_scatter_add = (float *)(A + 17801216); /* [96, 1024] */
+  int32_t *line14_select_stack = (int32_t *)(A + 17776832); /* [64, 32] */
+  float *d_lstm1_scatter_add = (float *)(A + 450496); /* [96, 1024] */
   k32_scatter_add(line14_select_stack, d_lstm1_mul_concat_stack, d_lstm1_scatter_add);
-  float *grad_lstm1_weight_ih = (float *)(A + 18194432); /* [1024, 96] */
+  float *grad_lstm1_weight_ih = (float *)(A + 843712); /* [1024, 96] */
   k33_transpose(d_lstm1_scatter_add, grad_lstm1_weight_ih);
   float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
-  float *lstm1_mul_stack_2 = (float *)(A + 28286976); /* [63, 32, 256] */
+  float *lstm1_mul_stack_2 = (float *)(A + 18575360); /* [63, 32, 256] */
   k34_stack(lstm1_mul_stack, lstm1_mul_stack + 8192, lstm1_mul_stack + 16384, lstm1_mul_stack + 24576, lstm1_mul_stack + 32768, lstm1_mul_stack + 40960, lstm1_mul_stack + 49152, lstm1_mul_stack + 57344, lstm1_mul_stack + 65536, lstm1_mul_stack + 73728, lstm1_mul_stack + 81920, lstm1_mul_stack + 90112, lstm1_mul_stack + 98304, lstm1_mul_stack + 106496, lstm1_mul_stack + 114688, lstm1_mul_stack + 122880, lstm1_mul_stack + 131072, lstm1_mul_stack + 139264, lstm1_mul_stack + 147456, lstm1_mul_stack + 155648, lstm1_mul_stack + 163840, lstm1_mul_stack + 172032, lstm1_mul_stack + 180224, lstm1_mul_stack + 188416, lstm1_mul_stack + 196608, lstm1_mul_stack + 204800, lstm1_mul_stack + 212992, lstm1_mul_stack + 221184, lstm1_mul_stack + 229376, lstm1_mul_stack + 237568, lstm1_mul_stack + 245760, lstm1_mul_stack + 253952, lstm1_mul_stack + 262144, lstm1_mul_stack + 270336, lstm1_mul_stack + 278528, lstm1_mul_stack + 286720, lstm1_mul_stack + 294912, lstm1_mul_stack + 303104, lstm1_mul_stack + 311296, lstm1_mul_stack + 319488, lstm1_mul_stack + 327680, lstm1_mul_stack + 335872, lstm1_mul_stack + 344064, lstm1_mul_stack + 352256, lstm1_mul_stack + 360448, lstm1_mul_stack + 368640, lstm1_mul_stack + 376832, lstm1_mul_stack + 385024, lstm1_mul_stack + 393216, lstm1_mul_stack + 401408, lstm1_mul_stack + 409600, lstm1_mul_stack + 417792, lstm1_mul_stack + 425984, lstm1_mul_stack + 434176, lstm1_mul_stack + 442368, lstm1_mul_stack + 450560, lstm1_mul_stack + 458752, lstm1_mul_stack + 466944, lstm1_mul_stack + 475136, lstm1_mul_stack + 483328, lstm1_mul_stack + 491520, lstm1_mul_stack + 499712, lstm1_mul_stack + 507904, lstm1_mul_stack_2);
-  float *grad_lstm1_weight_hh = (float *)(A + 18587648); /* [1024, 256] */
-  char *grad_lstm1_weight_hh_scratch = A + 30351360; /* 1081344 bytes */
+  float *grad_lstm1_weight_hh = (float *)(A + 29061120); /* [1024, 256] */
+  char *grad_lstm1_weight_hh_scratch = A + 30109696; /* 1081344 bytes */
   k35_matmul(d_lstm1_mul_concat_stack + 32768, lstm1_mul_stack_2, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
-  float *grad_lstm1_bias_ih = (float *)(A + 1690944); /* [1024] */
+  float *grad_lstm1_bias_ih = (float *)(A + 17776832); /* [1024] */
   k36_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
-  float *d_line21_sub_stack = (float *)(A + 17014784); /* [64, 32, 96] */
+  float *d_line21_sub_stack = (float *)(A + 17788928); /* [64, 32, 96] */
   float *grad_dense1_weight = (float *)(A + 1736704); /* [96, 256] */
   char *grad_dense1_weight_scratch = A + 196608; /* 131072 bytes */
   k37_matmul(d_line21_sub_stack, lstm1_mul_stack, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 1695040); /* [96] */
+  float *grad_dense1_bias = (float *)(A + 17780928); /* [96] */
   k38_sum_to(d_line21_sub_stack, grad_dense1_bias);
   float *line21_sum_to_t0_2 = (float *)(A + 385024); /* [] */
   float *line21_sum_to_t1_2 = (float *)(A + 409664); /* [] */
-  float *line21_sum_to_t2_2 = (float *)(A + 434304); /* [] */
-  float *line21_sum_to_t3_2 = (float *)(A + 458944); /* [] */
-  float *line21_sum_to_t4_2 = (float *)(A + 483584); /* [] */
-  float *line21_sum_to_t5_2 = (float *)(A + 508224); /* [] */
-  float *line21_sum_to_t6_2 = (float *)(A + 532864); /* [] */
-  float *line21_sum_to_t7_2 = (float *)(A + 557504); /* [] */
-  float *line21_sum_to_t8_2 = (float *)(A + 582144); /* [] */
-  float *line21_sum_to_t9_2 = (float *)(A + 606784); /* [] */
-  float *line21_sum_to_t10_2 = (float *)(A + 631424); /* [] */
-  float *line21_sum_to_t11_2 = (float *)(A + 656064); /* [] */
-  float *line21_sum_to_t12_2 = (float *)(A + 680704); /* [] */
-  float *line21_sum_to_t13_2 = (float *)(A + 705344); /* [] */
-  float *line21_sum_to_t14_2 = (float *)(A + 729984); /* [] */
-  float *line21_sum_to_t15_2 = (float *)(A + 754624); /* [] */
-  float *line21_sum_to_t16_2 = (float *)(A + 779264); /* [] */
-  float *line21_sum_to_t17_2 = (float *)(A + 803904); /* [] */
-  float *line21_sum_to_t18_2 = (float *)(A + 828544); /* [] */
-  float *line21_sum_to_t19_2 = (float *)(A + 853184); /* [] */
-  float *line21_sum_to_t20_2 = (float *)(A + 877824); /* [] */
-  float *line21_sum_to_t21_2 = (float *)(A + 902464); /* [] */
-  float *line21_sum_to_t22_2 = (float *)(A + 927104); /* [] */
-  float *line21_sum_to_t23_2 = (float *)(A + 951744); /* [] */
-  float *line21_sum_to_t24_2 = (float *)(A + 976384); /* [] */
-  float *line21_sum_to_t25_2 = (float *)(A + 1001024); /* [] */
-  float *line21_sum_to_t26_2 = (float *)(A + 1025664); /* [] */
-  float *line21_sum_to_t27_2 = (float *)(A + 1050304); /* [] */
-  float *line21_sum_to_t28_2 = (float *)(A + 1074944); /* [] */
-  float *line21_sum_to_t29_2 = (float *)(A + 1099584); /* [] */
-  float *line21_sum_to_t30_2 = (float *)(A + 1124224); /* [] */
-  float *line21_sum_to_t31_2 = (float *)(A + 1148864); /* [] */
-  float *line21_sum_to_t32_2 = (float *)(A + 1173504); /* [] */
-  float *line21_sum_to_t33_2 = (float *)(A + 1198144); /* [] */
-  float *line21_sum_to_t34_2 = (float *)(A + 1222784); /* [] */
-  float *line21_sum_to_t35_2 = (float *)(A + 1247424); /* [] */
-  float *line21_sum_to_t36_2 = (float *)(A + 1272064); /* [] */
-  float *line21_sum_to_t37_2 = (float *)(A + 1296704); /* [] */
-  float *line21_sum_to_t38_2 = (float *)(A + 1321344); /* [] */
-  float *line21_sum_to_t39_2 = (float *)(A + 1345984); /* [] */
-  float *line21_sum_to_t40_2 = (float *)(A + 1370624); /* [] */
-  float *line21_sum_to_t41_2 = (float *)(A + 1395264); /* [] */
-  float *line21_sum_to_t42_2 = (float *)(A + 1419904); /* [] */
-  float *line21_sum_to_t43_2 = (float *)(A + 1444544); /* [] */
-  float *line21_sum_to_t44_2 = (float *)(A + 1469184); /* [] */
-  float *line21_sum_to_t45_2 = (float *)(A + 1493824); /* [] */
-  float *line21_sum_to_t46_2 = (float *)(A + 1518464); /* [] */
-  float *line21_sum_to_t47_2 = (float *)(A + 1543104); /* [] */
-  float *line21_sum_to_t48_2 = (float *)(A + 1567744); /* [] */
-  float *line21_sum_to_t49_2 = (float *)(A + 1592384); /* [] */
-  float *line21_sum_to_t50_2 = (float *)(A + 1617024); /* [] */
-  float *line21_sum_to_t51_2 = (float *)(A + 1641664); /* [] */
-  float *line21_sum_to_t52_2 = (float *)(A + 1666304); /* [] */
-  float *line21_sum_to_t53_2 = (float *)(A + 1703360); /* [] */
-  float *line21_sum_to_t54_2 = (float *)(A + 1703424); /* [] */
-  float *line21_sum_to_t55_2 = (float *)(A + 1703488); /* [] */
-  float *line21_sum_to_t56_2 = (float *)(A + 1703552); /* [] */
-  float *line21_sum_to_t57_2 = (float *)(A + 1703616); /* [] */
-  float *line21_sum_to_t58_2 = (float *)(A + 1703680); /* [] */
-  float *line21_sum_to_t59_2 = (float *)(A + 1703744); /* [] */
-  float *line21_sum_to_t60_2 = (float *)(A + 1703808); /* [] */
-  float *line21_sum_to_t61_2 = (float *)(A + 1703872); /* [] */
-  float *line21_sum_to_t62_2 = (float *)(A + 16953344); /* [] */
-  float *line21_sum_to_t63_2 = (float *)(A + 16953408); /* [] */
-  float *loss_value = (float *)(A + 1695424); /* [] */
+  float *line21_sum_to_t2_2 = (float *)(A + 446720); /* [] */
+  float *line21_sum_to_t3_2 = (float *)(A + 446784); /* [] */
+  float *line21_sum_to_t4_2 = (float *)(A + 446848); /* [] */
+  float *line21_sum_to_t5_2 = (float *)(A + 446912); /* [] */
+  float *line21_sum_to_t6_2 = (float *)(A + 446976); /* [] */
+  float *line21_sum_to_t7_2 = (float *)(A + 447040); /* [] */
+  float *line21_sum_to_t8_2 = (float *)(A + 447104); /* [] */
+  float *line21_sum_to_t9_2 = (float *)(A + 447168); /* [] */
+  float *line21_sum_to_t10_2 = (float *)(A + 447232); /* [] */
+  float *line21_sum_to_t11_2 = (float *)(A + 447296); /* [] */
+  float *line21_sum_to_t12_2 = (float *)(A + 447360); /* [] */
+  float *line21_sum_to_t13_2 = (float *)(A + 447424); /* [] */
+  float *line21_sum_to_t14_2 = (float *)(A + 447488); /* [] */
+  float *line21_sum_to_t15_2 = (float *)(A + 447552); /* [] */
+  float *line21_sum_to_t16_2 = (float *)(A + 447616); /* [] */
+  float *line21_sum_to_t17_2 = (float *)(A + 447680); /* [] */
+  float *line21_sum_to_t18_2 = (float *)(A + 447744); /* [] */
+  float *line21_sum_to_t19_2 = (float *)(A + 447808); /* [] */
+  float *line21_sum_to_t20_2 = (float *)(A + 447872); /* [] */
+  float *line21_sum_to_t21_2 = (float *)(A + 1699840); /* [] */
+  float *line21_sum_to_t22_2 = (float *)(A + 1699904); /* [] */
+  float *line21_sum_to_t23_2 = (float *)(A + 1699968); /* [] */
+  float *line21_sum_to_t24_2 = (float *)(A + 1700032); /* [] */
+  float *line21_sum_to_t25_2 = (float *)(A + 1700096); /* [] */
+  float *line21_sum_to_t26_2 = (float *)(A + 1700160); /* [] */
+  float *line21_sum_to_t27_2 = (float *)(A + 1700224); /* [] */
+  float *line21_sum_to_t28_2 = (float *)(A + 1700288); /* [] */
+  float *line21_sum_to_t29_2 = (float *)(A + 1700352); /* [] */
+  float *line21_sum_to_t30_2 = (float *)(A + 1700416); /* [] */
+  float *line21_sum_to_t31_2 = (float *)(A + 1700480); /* [] */
+  float *line21_sum_to_t32_2 = (float *)(A + 1700544); /* [] */
+  float *line21_sum_to_t33_2 = (float *)(A + 1700608); /* [] */
+  float *line21_sum_to_t34_2 = (float *)(A + 1700672); /* [] */
+  float *line21_sum_to_t35_2 = (float *)(A + 1700736); /* [] */
+  float *line21_sum_to_t36_2 = (float *)(A + 1700800); /* [] */
+  float *line21_sum_to_t37_2 = (float *)(A + 1700864); /* [] */
+  float *line21_sum_to_t38_2 = (float *)(A + 1700928); /* [] */
+  float *line21_sum_to_t39_2 = (float *)(A + 1700992); /* [] */
+  float *line21_sum_to_t40_2 = (float *)(A + 1701056); /* [] */
+  float *line21_sum_to_t41_2 = (float *)(A + 1701120); /* [] */
+  float *line21_sum_to_t42_2 = (float *)(A + 1701184); /* [] */
+  float *line21_sum_to_t43_2 = (float *)(A + 1701248); /* [] */
+  float *line21_sum_to_t44_2 = (float *)(A + 1701312); /* [] */
+  float *line21_sum_to_t45_2 = (float *)(A + 1701376); /* [] */
+  float *line21_sum_to_t46_2 = (float *)(A + 1701440); /* [] */
+  float *line21_sum_to_t47_2 = (float *)(A + 1701504); /* [] */
+  float *line21_sum_to_t48_2 = (float *)(A + 1701568); /* [] */
+  float *line21_sum_to_t49_2 = (float *)(A + 1701632); /* [] */
+  float *line21_sum_to_t50_2 = (float *)(A + 1701696); /* [] */
+  float *line21_sum_to_t51_2 = (float *)(A + 1701760); /* [] */
+  float *line21_sum_to_t52_2 = (float *)(A + 1701824); /* [] */
+  float *line21_sum_to_t53_2 = (float *)(A + 1701888); /* [] */
+  float *line21_sum_to_t54_2 = (float *)(A + 1701952); /* [] */
+  float *line21_sum_to_t55_2 = (float *)(A + 1702016); /* [] */
+  float *line21_sum_to_t56_2 = (float *)(A + 1702080); /* [] */
+  float *line21_sum_to_t57_2 = (float *)(A + 1702144); /* [] */
+  float *line21_sum_to_t58_2 = (float *)(A + 1702208); /* [] */
+  float *line21_sum_to_t59_2 = (float *)(A + 1702272); /* [] */
+  float *line21_sum_to_t60_2 = (float *)(A + 1702336); /* [] */
+  float *line21_sum_to_t61_2 = (float *)(A + 1702400); /* [] */
+  float *line21_sum_to_t62_2 = (float *)(A + 1702464); /* [] */
+  float *line21_sum_to_t63_2 = (float *)(A + 1702528); /* [] */
+  float *loss_value = (float *)(A + 434304); /* [] */
   k39_mul_neg_mul(line21_sum_to_t0_2, line21_sum_to_t1_2, line21_sum_to_t2_2, line21_sum_to_t3_2, line21_sum_to_t4_2, line21_sum_to_t5_2, line21_sum_to_t6_2, line21_sum_to_t7_2, line21_sum_to_t8_2, line21_sum_to_t9_2, line21_sum_to_t10_2, line21_sum_to_t11_2, line21_sum_to_t12_2, line21_sum_to_t13_2, line21_sum_to_t14_2, line21_sum_to_t15_2, line21_sum_to_t16_2, line21_sum_to_t17_2, line21_sum_to_t18_2, line21_sum_to_t19_2, line21_sum_to_t20_2, line21_sum_to_t21_2, line21_sum_to_t22_2, line21_sum_to_t23_2, line21_sum_to_t24_2, line21_sum_to_t25_2, line21_sum_to_t26_2, line21_sum_to_t27_2, line21_sum_to_t28_2, line21_sum_to_t29_2, line21_sum_to_t30_2, line21_sum_to_t31_2, line21_sum_to_t32_2, line21_sum_to_t33_2, line21_sum_to_t34_2, line21_sum_to_t35_2, line21_sum_to_t36_2, line21_sum_to_t37_2, line21_sum_to_t38_2, line21_sum_to_t39_2, line21_sum_to_t40_2, line21_sum_to_t41_2, line21_sum_to_t42_2, line21_sum_to_t43_2, line21_sum_to_t44_2, line21_sum_to_t45_2, line21_sum_to_t46_2, line21_sum_to_t47_2, line21_sum_to_t48_2, line21_sum_to_t49_2, line21_sum_to_t50_2, line21_sum_to_t51_2, line21_sum_to_t52_2, line21_sum_to_t53_2, line21_sum_to_t54_2, line21_sum_to_t55_2, line21_sum_to_t56_2, line21_sum_to_t57_2, line21_sum_to_t58_2, line21_sum_to_t59_2, line21_sum_to_t60_2, line21_sum_to_t61_2, line21_sum_to_t62_2, line21_sum_to_t63_2, loss_value);
 }
 
 static void charlm_lstm_grad_16(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line22_sum_to_t0 = (float *)(A + 1703232); /* [] */
-  float *line22_sum_to_t1 = (float *)(A + 1703296); /* [] */
-  float *line22_sum_to_t2 = (float *)(A + 16953472); /* [] */
-  float *line22_sum_to_t3 = (float *)(A + 16953536); /* [] */
-  float *line22_sum_to_t4 = (float *)(A + 16953600); /* [] */
-  float *line22_sum_to_t5 = (float *)(A + 16953664); /* [] */
-  float *line22_sum_to_t6 = (float *)(A + 16953728); /* [] */
-  float *line22_sum_to_t7 = (float *)(A + 16953792); /* [] */
-  float *line22_sum_to_t8 = (float *)(A + 16953856); /* [] */
-  float *line22_sum_to_t9 = (float *)(A + 16953920); /* [] */
-  float *line22_sum_to_t10 = (float *)(A + 16953984); /* [] */
-  float *line22_sum_to_t11 = (float *)(A + 16954048); /* [] */
-  float *line22_sum_to_t12 = (float *)(A + 16954112); /* [] */
-  float *line22_sum_to_t13 = (float *)(A + 16954176); /* [] */
-  float *line22_sum_to_t14 = (float *)(A + 16954240); /* [] */
-  float *line22_sum_to_t15 = (float *)(A + 16954304); /* [] */
-  float *line22_sum_to_t16 = (float *)(A + 16954368); /* [] */
-  float *line22_sum_to_t17 = (float *)(A + 16954432); /* [] */
-  float *line22_sum_to_t18 = (float *)(A + 16954496); /* [] */
-  float *line22_sum_to_t19 = (float *)(A + 16954560); /* [] */
-  float *line22_sum_to_t20 = (float *)(A + 16954624); /* [] */
-  float *line22_sum_to_t21 = (float *)(A + 16954688); /* [] */
-  float *line22_sum_to_t22 = (float *)(A + 16954752); /* [] */
-  float *line22_sum_to_t23 = (float *)(A + 16954816); /* [] */
-  float *line22_sum_to_t24 = (float *)(A + 16954880); /* [] */
-  float *line22_sum_to_t25 = (float *)(A + 16954944); /* [] */
-  float *line22_sum_to_t26 = (float *)(A + 16955008); /* [] */
-  float *line22_sum_to_t27 = (float *)(A + 16955072); /* [] */
-  float *line22_sum_to_t28 = (float *)(A + 16955136); /* [] */
-  float *line22_sum_to_t29 = (float *)(A + 16955200); /* [] */
-  float *line22_sum_to_t30 = (float *)(A + 16955264); /* [] */
-  float *line22_sum_to_t31 = (float *)(A + 16955328); /* [] */
-  float *line22_sum_to_t32 = (float *)(A + 16955392); /* [] */
-  float *line22_sum_to_t33 = (float *)(A + 16955456); /* [] */
-  float *line22_sum_to_t34 = (float *)(A + 16955520); /* [] */
-  float *line22_sum_to_t35 = (float *)(A + 16955584); /* [] */
-  float *line22_sum_to_t36 = (float *)(A + 16955648); /* [] */
-  float *line22_sum_to_t37 = (float *)(A + 16955712); /* [] */
-  float *line22_sum_to_t38 = (float *)(A + 16955776); /* [] */
-  float *line22_sum_to_t39 = (float *)(A + 16955840); /* [] */
-  float *line22_sum_to_t40 = (float *)(A + 16955904); /* [] */
-  float *line22_sum_to_t41 = (float *)(A + 16955968); /* [] */
-  float *line22_sum_to_t42 = (float *)(A + 16956032); /* [] */
-  float *line22_sum_to_t43 = (float *)(A + 16956096); /* [] */
-  float *line22_sum_to_t44 = (float *)(A + 16956160); /* [] */
-  float *line22_sum_to_t45 = (float *)(A + 16956224); /* [] */
-  float *line22_sum_to_t46 = (float *)(A + 16956288); /* [] */
-  float *line22_sum_to_t47 = (float *)(A + 16956352); /* [] */
-  float *line22_sum_to_t48 = (float *)(A + 16956416); /* [] */
-  float *line22_sum_to_t49 = (float *)(A + 16956480); /* [] */
-  float *line22_sum_to_t50 = (float *)(A + 16956544); /* [] */
-  float *line22_sum_to_t51 = (float *)(A + 16956608); /* [] */
-  float *line22_sum_to_t52 = (float *)(A + 16956672); /* [] */
-  float *line22_sum_to_t53 = (float *)(A + 16956736); /* [] */
-  float *line22_sum_to_t54 = (float *)(A + 16956800); /* [] */
-  float *line22_sum_to_t55 = (float *)(A + 16956864); /* [] */
-  float *line22_sum_to_t56 = (float *)(A + 16956928); /* [] */
-  float *line22_sum_to_t57 = (float *)(A + 16956992); /* [] */
-  float *line22_sum_to_t58 = (float *)(A + 16957056); /* [] */
-  float *line22_sum_to_t59 = (float *)(A + 16957120); /* [] */
-  float *line22_sum_to_t60 = (float *)(A + 16957184); /* [] */
-  float *line22_sum_to_t61 = (float *)(A + 16957248); /* [] */
-  float *line22_sum_to_t62 = (float *)(A + 16957312); /* [] */
-  float *line22_sum_to_t63 = (float *)(A + 16957376); /* [] */
-  float *metric_accuracy = (float *)(A + 1703360); /* [] */
+  float *line22_sum_to_t0 = (float *)(A + 446592); /* [] */
+  float *line22_sum_to_t1 = (float *)(A + 446656); /* [] */
+  float *line22_sum_to_t2 = (float *)(A + 1702592); /* [] */
+  float *line22_sum_to_t3 = (float *)(A + 1702656); /* [] */
+  float *line22_sum_to_t4 = (float *)(A + 1702720); /* [] */
+  float *line22_sum_to_t5 = (float *)(A + 1702784); /* [] */
+  float *line22_sum_to_t6 = (float *)(A + 1702848); /* [] */
+  float *line22_sum_to_t7 = (float *)(A + 1702912); /* [] */
+  float *line22_sum_to_t8 = (float *)(A + 1702976); /* [] */
+  float *line22_sum_to_t9 = (float *)(A + 1703040); /* [] */
+  float *line22_sum_to_t10 = (float *)(A + 1703104); /* [] */
+  float *line22_sum_to_t11 = (float *)(A + 1703168); /* [] */
+  float *line22_sum_to_t12 = (float *)(A + 1703232); /* [] */
+  float *line22_sum_to_t13 = (float *)(A + 1703296); /* [] */
+  float *line22_sum_to_t14 = (float *)(A + 1703360); /* [] */
+  float *line22_sum_to_t15 = (float *)(A + 1703424); /* [] */
+  float *line22_sum_to_t16 = (float *)(A + 1703488); /* [] */
+  float *line22_sum_to_t17 = (float *)(A + 1703552); /* [] */
+  float *line22_sum_to_t18 = (float *)(A + 1703872); /* [] */
+  float *line22_sum_to_t19 = (float *)(A + 1703616); /* [] */
+  float *line22_sum_to_t20 = (float *)(A + 1703680); /* [] */
+  float *line22_sum_to_t21 = (float *)(A + 1703744); /* [] */
+  float *line22_sum_to_t22 = (float *)(A + 1703808); /* [] */
+  float *line22_sum_to_t23 = (float *)(A + 447936); /* [] */
+  float *line22_sum_to_t24 = (float *)(A + 448000); /* [] */
+  float *line22_sum_to_t25 = (float *)(A + 448064); /* [] */
+  float *line22_sum_to_t26 = (float *)(A + 448128); /* [] */
+  float *line22_sum_to_t27 = (float *)(A + 448192); /* [] */
+  float *line22_sum_to_t28 = (float *)(A + 448256); /* [] */
+  float *line22_sum_to_t29 = (float *)(A + 448320); /* [] */
+  float *line22_sum_to_t30 = (float *)(A + 448384); /* [] */
+  float *line22_sum_to_t31 = (float *)(A + 448448); /* [] */
+  float *line22_sum_to_t32 = (float *)(A + 448512); /* [] */
+  float *line22_sum_to_t33 = (float *)(A + 448576); /* [] */
+  float *line22_sum_to_t34 = (float *)(A + 448640); /* [] */
+  float *line22_sum_to_t35 = (float *)(A + 448704); /* [] */
+  float *line22_sum_to_t36 = (float *)(A + 448768); /* [] */
+  float *line22_sum_to_t37 = (float *)(A + 448832); /* [] */
+  float *line22_sum_to_t38 = (float *)(A + 448896); /* [] */
+  float *line22_sum_to_t39 = (float *)(A + 448960); /* [] */
+  float *line22_sum_to_t40 = (float *)(A + 449024); /* [] */
+  float *line22_sum_to_t41 = (float *)(A + 449088); /* [] */
+  float *line22_sum_to_t42 = (float *)(A + 449152); /* [] */
+  float *line22_sum_to_t43 = (float *)(A + 449216); /* [] */
+  float *line22_sum_to_t44 = (float *)(A + 449280); /* [] */
+  float *line22_sum_to_t45 = (float *)(A + 449344); /* [] */
+  float *line22_sum_to_t46 = (float *)(A + 449408); /* [] */
+  float *line22_sum_to_t47 = (float *)(A + 449472); /* [] */
+  float *line22_sum_to_t48 = (float *)(A + 449536); /* [] */
+  float *line22_sum_to_t49 = (float *)(A + 449600); /* [] */
+  float *line22_sum_to_t50 = (float *)(A + 449664); /* [] */
+  float *line22_sum_to_t51 = (float *)(A + 449728); /* [] */
+  float *line22_sum_to_t52 = (float *)(A + 449792); /* [] */
+  float *line22_sum_to_t53 = (float *)(A + 449856); /* [] */
+  float *line22_sum_to_t54 = (float *)(A + 449920); /* [] */
+  float *line22_sum_to_t55 = (float *)(A + 449984); /* [] */
+  float *line22_sum_to_t56 = (float *)(A + 450048); /* [] */
+  float *line22_sum_to_t57 = (float *)(A + 450112); /* [] */
+  float *line22_sum_to_t58 = (float *)(A + 450176); /* [] */
+  float *line22_sum_to_t59 = (float *)(A + 450240); /* [] */
+  float *line22_sum_to_t60 = (float *)(A + 450304); /* [] */
+  float *line22_sum_to_t61 = (float *)(A + 450368); /* [] */
+  float *line22_sum_to_t62 = (float *)(A + 450432); /* [] */
+  float *line22_sum_to_t63 = (float *)(A + 17776768); /* [] */
+  float *metric_accuracy = (float *)(A + 446720); /* [] */
   k40_mul_mul_mul(line22_sum_to_t0, line22_sum_to_t1, line22_sum_to_t2, line22_sum_to_t3, line22_sum_to_t4, line22_sum_to_t5, line22_sum_to_t6, line22_sum_to_t7, line22_sum_to_t8, line22_sum_to_t9, line22_sum_to_t10, line22_sum_to_t11, line22_sum_to_t12, line22_sum_to_t13, line22_sum_to_t14, line22_sum_to_t15, line22_sum_to_t16, line22_sum_to_t17, line22_sum_to_t18, line22_sum_to_t19, line22_sum_to_t20, line22_sum_to_t21, line22_sum_to_t22, line22_sum_to_t23, line22_sum_to_t24, line22_sum_to_t25, line22_sum_to_t26, line22_sum_to_t27, line22_sum_to_t28, line22_sum_to_t29, line22_sum_to_t30, line22_sum_to_t31, line22_sum_to_t32, line22_sum_to_t33, line22_sum_to_t34, line22_sum_to_t35, line22_sum_to_t36, line22_sum_to_t37, line22_sum_to_t38, line22_sum_to_t39, line22_sum_to_t40, line22_sum_to_t41, line22_sum_to_t42, line22_sum_to_t43, line22_sum_to_t44, line22_sum_to_t45, line22_sum_to_t46, line22_sum_to_t47, line22_sum_to_t48, line22_sum_to_t49, line22_sum_to_t50, line22_sum_to_t51, line22_sum_to_t52, line22_sum_to_t53, line22_sum_to_t54, line22_sum_to_t55, line22_sum_to_t56, line22_sum_to_t57, line22_sum_to_t58, line22_sum_to_t59, line22_sum_to_t60, line22_sum_to_t61, line22_sum_to_t62, line22_sum_to_t63, metric_accuracy);
 }
 
@@ -6851,13 +6974,13 @@ float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *
   charlm_lstm_grad_15(P, in, A, seed);
   charlm_lstm_grad_16(P, in, A, seed);
   float *out_logits = (float *)(A + 15958016); /* [32, 64, 96] */
-  float *loss_value = (float *)(A + 1695424); /* [] */
-  float *metric_accuracy = (float *)(A + 1703360); /* [] */
-  float *grad_lstm1_weight_ih = (float *)(A + 18194432); /* [1024, 96] */
-  float *grad_lstm1_weight_hh = (float *)(A + 18587648); /* [1024, 256] */
-  float *grad_lstm1_bias_ih = (float *)(A + 1690944); /* [1024] */
+  float *loss_value = (float *)(A + 434304); /* [] */
+  float *metric_accuracy = (float *)(A + 446720); /* [] */
+  float *grad_lstm1_weight_ih = (float *)(A + 843712); /* [1024, 96] */
+  float *grad_lstm1_weight_hh = (float *)(A + 29061120); /* [1024, 256] */
+  float *grad_lstm1_bias_ih = (float *)(A + 17776832); /* [1024] */
   float *grad_dense1_weight = (float *)(A + 1736704); /* [96, 256] */
-  float *grad_dense1_bias = (float *)(A + 1695040); /* [96] */
+  float *grad_dense1_bias = (float *)(A + 17780928); /* [96] */
   if (out) k11_copy(out_logits, out->logits);
   k41_copy(loss_value, &loss);
   if (metrics) k41_copy(metric_accuracy, &metrics->accuracy);
@@ -7615,1847 +7738,1649 @@ static void charlm_lstm_train_step_5(float *restrict P, const charlm_lstm_batch 
   float *dense1_transpose_weight = (float *)(A + 372736); /* [256, 96] */
   k8_transpose(P + 362496 /* dense1.weight */, dense1_transpose_weight);
   float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
-  float *dense1_matmul_weight = (float *)(A + 471040); /* [2048, 96] */
-  k9_matmul(lstm1_mul_stack, dense1_transpose_weight, dense1_matmul_weight);
-  float *dense1_add_t0 = (float *)(A + 372736); /* [32, 96] */
-  k47_add(dense1_matmul_weight, P + 387072 /* dense1.bias */, dense1_add_t0);
-  float *line21_log_softmax_t0 = (float *)(A + 385024); /* [32, 96] */
-  k48_log_softmax(dense1_add_t0, line21_log_softmax_t0);
+  float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
+  k9_matmul(lstm1_mul_stack, dense1_transpose_weight, P + 387072 /* dense1.bias */, dense1_add);
+  float *line21_log_softmax_t0 = (float *)(A + 372736); /* [32, 96] */
+  k16_log_softmax(dense1_add, line21_log_softmax_t0);
   float *line21_one_hot_t0 = (float *)A; /* [32, 96] */
-  float *line21_mul_t0 = (float *)(A + 397312); /* [32, 96] */
+  float *line21_mul_t0 = (float *)(A + 385024); /* [32, 96] */
   k17_mul(line21_one_hot_t0, line21_log_softmax_t0, line21_mul_t0);
-  float *line21_sum_to_t0 = (float *)(A + 409600); /* [32, 1] */
+  float *line21_sum_to_t0 = (float *)(A + 397312); /* [32, 1] */
   k18_sum_to(line21_mul_t0, line21_sum_to_t0);
-  float *line21_sum_to_t0_2 = (float *)(A + 397312); /* [] */
+  float *line21_sum_to_t0_2 = (float *)(A + 385024); /* [] */
   k19_sum_to(line21_sum_to_t0, line21_sum_to_t0_2);
-  float *line21_one_hot_t1 = (float *)(A + 397376); /* [32, 96] */
+  float *line21_one_hot_t1 = (float *)(A + 385088); /* [32, 96] */
   k15_one_hot(in->y + 1, line21_one_hot_t1);
-  float *dense1_add_t1 = (float *)(A + 409664); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 3072, P + 387072 /* dense1.bias */, dense1_add_t1);
-  float *line21_log_softmax_t1 = (float *)(A + 421952); /* [32, 96] */
-  k48_log_softmax(dense1_add_t1, line21_log_softmax_t1);
-  float *line21_mul_t1 = (float *)(A + 434240); /* [32, 96] */
+  float *line21_log_softmax_t1 = (float *)(A + 397376); /* [32, 96] */
+  k16_log_softmax(dense1_add + 3072, line21_log_softmax_t1);
+  float *line21_mul_t1 = (float *)(A + 409664); /* [32, 96] */
   k17_mul(line21_one_hot_t1, line21_log_softmax_t1, line21_mul_t1);
-  float *line21_sum_to_t1 = (float *)(A + 446528); /* [32, 1] */
+  float *line21_sum_to_t1 = (float *)(A + 421952); /* [32, 1] */
   k18_sum_to(line21_mul_t1, line21_sum_to_t1);
-  float *line21_sum_to_t1_2 = (float *)(A + 434240); /* [] */
+  float *line21_sum_to_t1_2 = (float *)(A + 409664); /* [] */
   k19_sum_to(line21_sum_to_t1, line21_sum_to_t1_2);
-  float *line21_one_hot_t2 = (float *)(A + 434304); /* [32, 96] */
+  float *line21_one_hot_t2 = (float *)(A + 409728); /* [32, 96] */
   k15_one_hot(in->y + 2, line21_one_hot_t2);
-  float *dense1_add_t2 = (float *)(A + 446592); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 6144, P + 387072 /* dense1.bias */, dense1_add_t2);
-  float *line21_log_softmax_t2 = (float *)(A + 1257472); /* [32, 96] */
-  k48_log_softmax(dense1_add_t2, line21_log_softmax_t2);
-  float *line21_mul_t2 = (float *)(A + 1269760); /* [32, 96] */
+  float *line21_log_softmax_t2 = (float *)(A + 422016); /* [32, 96] */
+  k16_log_softmax(dense1_add + 6144, line21_log_softmax_t2);
+  float *line21_mul_t2 = (float *)(A + 434304); /* [32, 96] */
   k17_mul(line21_one_hot_t2, line21_log_softmax_t2, line21_mul_t2);
-  float *line21_sum_to_t2 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t2 = (float *)(A + 446592); /* [32, 1] */
   k18_sum_to(line21_mul_t2, line21_sum_to_t2);
-  float *line21_sum_to_t2_2 = (float *)(A + 459008); /* [] */
+  float *line21_sum_to_t2_2 = (float *)(A + 434304); /* [] */
   k19_sum_to(line21_sum_to_t2, line21_sum_to_t2_2);
-  float *line21_one_hot_t3 = (float *)(A + 1269760); /* [32, 96] */
+  float *line21_one_hot_t3 = (float *)(A + 434368); /* [32, 96] */
   k15_one_hot(in->y + 3, line21_one_hot_t3);
-  float *dense1_add_t3 = (float *)(A + 1282048); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 9216, P + 387072 /* dense1.bias */, dense1_add_t3);
-  float *line21_log_softmax_t3 = (float *)(A + 1294336); /* [32, 96] */
-  k48_log_softmax(dense1_add_t3, line21_log_softmax_t3);
-  float *line21_mul_t3 = (float *)(A + 1306624); /* [32, 96] */
+  float *line21_log_softmax_t3 = (float *)(A + 446656); /* [32, 96] */
+  k16_log_softmax(dense1_add + 9216, line21_log_softmax_t3);
+  float *line21_mul_t3 = (float *)(A + 1257472); /* [32, 96] */
   k17_mul(line21_one_hot_t3, line21_log_softmax_t3, line21_mul_t3);
-  float *line21_sum_to_t3 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t3 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t3, line21_sum_to_t3);
   float *line21_sum_to_t3_2 = (float *)(A + 459072); /* [] */
   k19_sum_to(line21_sum_to_t3, line21_sum_to_t3_2);
-  float *line21_one_hot_t4 = (float *)(A + 1306624); /* [32, 96] */
+  float *line21_one_hot_t4 = (float *)(A + 1257472); /* [32, 96] */
   k15_one_hot(in->y + 4, line21_one_hot_t4);
-  float *dense1_add_t4 = (float *)(A + 1318912); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 12288, P + 387072 /* dense1.bias */, dense1_add_t4);
-  float *line21_log_softmax_t4 = (float *)(A + 1331200); /* [32, 96] */
-  k48_log_softmax(dense1_add_t4, line21_log_softmax_t4);
-  float *line21_mul_t4 = (float *)(A + 1343488); /* [32, 96] */
+  float *line21_log_softmax_t4 = (float *)(A + 1269760); /* [32, 96] */
+  k16_log_softmax(dense1_add + 12288, line21_log_softmax_t4);
+  float *line21_mul_t4 = (float *)(A + 1282048); /* [32, 96] */
   k17_mul(line21_one_hot_t4, line21_log_softmax_t4, line21_mul_t4);
-  float *line21_sum_to_t4 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t4 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t4, line21_sum_to_t4);
   float *line21_sum_to_t4_2 = (float *)(A + 459136); /* [] */
   k19_sum_to(line21_sum_to_t4, line21_sum_to_t4_2);
-  float *line21_one_hot_t5 = (float *)(A + 1343488); /* [32, 96] */
+  float *line21_one_hot_t5 = (float *)(A + 1282048); /* [32, 96] */
   k15_one_hot(in->y + 5, line21_one_hot_t5);
-  float *dense1_add_t5 = (float *)(A + 1355776); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 15360, P + 387072 /* dense1.bias */, dense1_add_t5);
-  float *line21_log_softmax_t5 = (float *)(A + 1368064); /* [32, 96] */
-  k48_log_softmax(dense1_add_t5, line21_log_softmax_t5);
-  float *line21_mul_t5 = (float *)(A + 1380352); /* [32, 96] */
+  float *line21_log_softmax_t5 = (float *)(A + 1294336); /* [32, 96] */
+  k16_log_softmax(dense1_add + 15360, line21_log_softmax_t5);
+  float *line21_mul_t5 = (float *)(A + 1306624); /* [32, 96] */
   k17_mul(line21_one_hot_t5, line21_log_softmax_t5, line21_mul_t5);
-  float *line21_sum_to_t5 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t5 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t5, line21_sum_to_t5);
   float *line21_sum_to_t5_2 = (float *)(A + 459200); /* [] */
   k19_sum_to(line21_sum_to_t5, line21_sum_to_t5_2);
-  float *line21_one_hot_t6 = (float *)(A + 1380352); /* [32, 96] */
+  float *line21_one_hot_t6 = (float *)(A + 1306624); /* [32, 96] */
   k15_one_hot(in->y + 6, line21_one_hot_t6);
-  float *dense1_add_t6 = (float *)(A + 1392640); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 18432, P + 387072 /* dense1.bias */, dense1_add_t6);
-  float *line21_log_softmax_t6 = (float *)(A + 1404928); /* [32, 96] */
-  k48_log_softmax(dense1_add_t6, line21_log_softmax_t6);
-  float *line21_mul_t6 = (float *)(A + 1417216); /* [32, 96] */
+  float *line21_log_softmax_t6 = (float *)(A + 1318912); /* [32, 96] */
+  k16_log_softmax(dense1_add + 18432, line21_log_softmax_t6);
+  float *line21_mul_t6 = (float *)(A + 1331200); /* [32, 96] */
   k17_mul(line21_one_hot_t6, line21_log_softmax_t6, line21_mul_t6);
-  float *line21_sum_to_t6 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t6 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t6, line21_sum_to_t6);
   float *line21_sum_to_t6_2 = (float *)(A + 459264); /* [] */
   k19_sum_to(line21_sum_to_t6, line21_sum_to_t6_2);
-  float *line21_one_hot_t7 = (float *)(A + 1417216); /* [32, 96] */
+  float *line21_one_hot_t7 = (float *)(A + 1331200); /* [32, 96] */
   k15_one_hot(in->y + 7, line21_one_hot_t7);
-  float *dense1_add_t7 = (float *)(A + 1429504); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 21504, P + 387072 /* dense1.bias */, dense1_add_t7);
-  float *line21_log_softmax_t7 = (float *)(A + 1441792); /* [32, 96] */
-  k48_log_softmax(dense1_add_t7, line21_log_softmax_t7);
-  float *line21_mul_t7 = (float *)(A + 1454080); /* [32, 96] */
+  float *line21_log_softmax_t7 = (float *)(A + 1343488); /* [32, 96] */
+  k16_log_softmax(dense1_add + 21504, line21_log_softmax_t7);
+  float *line21_mul_t7 = (float *)(A + 1355776); /* [32, 96] */
   k17_mul(line21_one_hot_t7, line21_log_softmax_t7, line21_mul_t7);
-  float *line21_sum_to_t7 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t7 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t7, line21_sum_to_t7);
   float *line21_sum_to_t7_2 = (float *)(A + 459328); /* [] */
   k19_sum_to(line21_sum_to_t7, line21_sum_to_t7_2);
-  float *line21_one_hot_t8 = (float *)(A + 1454080); /* [32, 96] */
+  float *line21_one_hot_t8 = (float *)(A + 1355776); /* [32, 96] */
   k15_one_hot(in->y + 8, line21_one_hot_t8);
-  float *dense1_add_t8 = (float *)(A + 1466368); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 24576, P + 387072 /* dense1.bias */, dense1_add_t8);
-  float *line21_log_softmax_t8 = (float *)(A + 1478656); /* [32, 96] */
-  k48_log_softmax(dense1_add_t8, line21_log_softmax_t8);
-  float *line21_mul_t8 = (float *)(A + 1490944); /* [32, 96] */
+  float *line21_log_softmax_t8 = (float *)(A + 1368064); /* [32, 96] */
+  k16_log_softmax(dense1_add + 24576, line21_log_softmax_t8);
+  float *line21_mul_t8 = (float *)(A + 1380352); /* [32, 96] */
   k17_mul(line21_one_hot_t8, line21_log_softmax_t8, line21_mul_t8);
-  float *line21_sum_to_t8 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t8 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t8, line21_sum_to_t8);
   float *line21_sum_to_t8_2 = (float *)(A + 459392); /* [] */
   k19_sum_to(line21_sum_to_t8, line21_sum_to_t8_2);
-  float *line21_one_hot_t9 = (float *)(A + 1490944); /* [32, 96] */
+  float *line21_one_hot_t9 = (float *)(A + 1380352); /* [32, 96] */
   k15_one_hot(in->y + 9, line21_one_hot_t9);
-  float *dense1_add_t9 = (float *)(A + 1503232); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 27648, P + 387072 /* dense1.bias */, dense1_add_t9);
-  float *line21_log_softmax_t9 = (float *)(A + 1515520); /* [32, 96] */
-  k48_log_softmax(dense1_add_t9, line21_log_softmax_t9);
-  float *line21_mul_t9 = (float *)(A + 1527808); /* [32, 96] */
+  float *line21_log_softmax_t9 = (float *)(A + 1392640); /* [32, 96] */
+  k16_log_softmax(dense1_add + 27648, line21_log_softmax_t9);
+  float *line21_mul_t9 = (float *)(A + 1404928); /* [32, 96] */
   k17_mul(line21_one_hot_t9, line21_log_softmax_t9, line21_mul_t9);
-  float *line21_sum_to_t9 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t9 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t9, line21_sum_to_t9);
   float *line21_sum_to_t9_2 = (float *)(A + 459456); /* [] */
   k19_sum_to(line21_sum_to_t9, line21_sum_to_t9_2);
-  float *line21_one_hot_t10 = (float *)(A + 1527808); /* [32, 96] */
+  float *line21_one_hot_t10 = (float *)(A + 1404928); /* [32, 96] */
   k15_one_hot(in->y + 10, line21_one_hot_t10);
-  float *dense1_add_t10 = (float *)(A + 1540096); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 30720, P + 387072 /* dense1.bias */, dense1_add_t10);
-  float *line21_log_softmax_t10 = (float *)(A + 1552384); /* [32, 96] */
-  k48_log_softmax(dense1_add_t10, line21_log_softmax_t10);
-  float *line21_mul_t10 = (float *)(A + 1564672); /* [32, 96] */
+  float *line21_log_softmax_t10 = (float *)(A + 1417216); /* [32, 96] */
+  k16_log_softmax(dense1_add + 30720, line21_log_softmax_t10);
+  float *line21_mul_t10 = (float *)(A + 1429504); /* [32, 96] */
   k17_mul(line21_one_hot_t10, line21_log_softmax_t10, line21_mul_t10);
-  float *line21_sum_to_t10 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t10 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t10, line21_sum_to_t10);
   float *line21_sum_to_t10_2 = (float *)(A + 459520); /* [] */
   k19_sum_to(line21_sum_to_t10, line21_sum_to_t10_2);
-  float *line21_one_hot_t11 = (float *)(A + 1564672); /* [32, 96] */
+  float *line21_one_hot_t11 = (float *)(A + 1429504); /* [32, 96] */
   k15_one_hot(in->y + 11, line21_one_hot_t11);
-  float *dense1_add_t11 = (float *)(A + 1576960); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 33792, P + 387072 /* dense1.bias */, dense1_add_t11);
-  float *line21_log_softmax_t11 = (float *)(A + 1589248); /* [32, 96] */
-  k48_log_softmax(dense1_add_t11, line21_log_softmax_t11);
-  float *line21_mul_t11 = (float *)(A + 1601536); /* [32, 96] */
+  float *line21_log_softmax_t11 = (float *)(A + 1441792); /* [32, 96] */
+  k16_log_softmax(dense1_add + 33792, line21_log_softmax_t11);
+  float *line21_mul_t11 = (float *)(A + 1454080); /* [32, 96] */
   k17_mul(line21_one_hot_t11, line21_log_softmax_t11, line21_mul_t11);
-  float *line21_sum_to_t11 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t11 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t11, line21_sum_to_t11);
   float *line21_sum_to_t11_2 = (float *)(A + 459584); /* [] */
   k19_sum_to(line21_sum_to_t11, line21_sum_to_t11_2);
-  float *line21_one_hot_t12 = (float *)(A + 1601536); /* [32, 96] */
+  float *line21_one_hot_t12 = (float *)(A + 1454080); /* [32, 96] */
   k15_one_hot(in->y + 12, line21_one_hot_t12);
-  float *dense1_add_t12 = (float *)(A + 1613824); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 36864, P + 387072 /* dense1.bias */, dense1_add_t12);
-  float *line21_log_softmax_t12 = (float *)(A + 1626112); /* [32, 96] */
-  k48_log_softmax(dense1_add_t12, line21_log_softmax_t12);
-  float *line21_mul_t12 = (float *)(A + 1638400); /* [32, 96] */
+  float *line21_log_softmax_t12 = (float *)(A + 1466368); /* [32, 96] */
+  k16_log_softmax(dense1_add + 36864, line21_log_softmax_t12);
+  float *line21_mul_t12 = (float *)(A + 1478656); /* [32, 96] */
   k17_mul(line21_one_hot_t12, line21_log_softmax_t12, line21_mul_t12);
-  float *line21_sum_to_t12 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t12 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t12, line21_sum_to_t12);
   float *line21_sum_to_t12_2 = (float *)(A + 459648); /* [] */
   k19_sum_to(line21_sum_to_t12, line21_sum_to_t12_2);
-  float *line21_one_hot_t13 = (float *)(A + 1638400); /* [32, 96] */
+  float *line21_one_hot_t13 = (float *)(A + 1478656); /* [32, 96] */
   k15_one_hot(in->y + 13, line21_one_hot_t13);
-  float *dense1_add_t13 = (float *)(A + 1650688); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 39936, P + 387072 /* dense1.bias */, dense1_add_t13);
-  float *line21_log_softmax_t13 = (float *)(A + 1662976); /* [32, 96] */
-  k48_log_softmax(dense1_add_t13, line21_log_softmax_t13);
-  float *line21_mul_t13 = (float *)(A + 1675264); /* [32, 96] */
+  float *line21_log_softmax_t13 = (float *)(A + 1490944); /* [32, 96] */
+  k16_log_softmax(dense1_add + 39936, line21_log_softmax_t13);
+  float *line21_mul_t13 = (float *)(A + 1503232); /* [32, 96] */
   k17_mul(line21_one_hot_t13, line21_log_softmax_t13, line21_mul_t13);
-  float *line21_sum_to_t13 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t13 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t13, line21_sum_to_t13);
   float *line21_sum_to_t13_2 = (float *)(A + 459712); /* [] */
   k19_sum_to(line21_sum_to_t13, line21_sum_to_t13_2);
-  float *line21_one_hot_t14 = (float *)(A + 1675264); /* [32, 96] */
+  float *line21_one_hot_t14 = (float *)(A + 1503232); /* [32, 96] */
   k15_one_hot(in->y + 14, line21_one_hot_t14);
-  float *dense1_add_t14 = (float *)(A + 1687552); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 43008, P + 387072 /* dense1.bias */, dense1_add_t14);
-  float *line21_log_softmax_t14 = (float *)(A + 1699840); /* [32, 96] */
-  k48_log_softmax(dense1_add_t14, line21_log_softmax_t14);
-  float *line21_mul_t14 = (float *)(A + 15970304); /* [32, 96] */
+  float *line21_log_softmax_t14 = (float *)(A + 1515520); /* [32, 96] */
+  k16_log_softmax(dense1_add + 43008, line21_log_softmax_t14);
+  float *line21_mul_t14 = (float *)(A + 1527808); /* [32, 96] */
   k17_mul(line21_one_hot_t14, line21_log_softmax_t14, line21_mul_t14);
-  float *line21_sum_to_t14 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t14 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t14, line21_sum_to_t14);
-  float *line21_sum_to_t14_2 = (float *)(A + 1712128); /* [] */
+  float *line21_sum_to_t14_2 = (float *)(A + 459776); /* [] */
   k19_sum_to(line21_sum_to_t14, line21_sum_to_t14_2);
-  float *line21_one_hot_t15 = (float *)(A + 15970304); /* [32, 96] */
+  float *line21_one_hot_t15 = (float *)(A + 1527808); /* [32, 96] */
   k15_one_hot(in->y + 15, line21_one_hot_t15);
-  float *dense1_add_t15 = (float *)(A + 15982592); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 46080, P + 387072 /* dense1.bias */, dense1_add_t15);
-  float *line21_log_softmax_t15 = (float *)(A + 15994880); /* [32, 96] */
-  k48_log_softmax(dense1_add_t15, line21_log_softmax_t15);
-  float *line21_mul_t15 = (float *)(A + 16007168); /* [32, 96] */
+  float *line21_log_softmax_t15 = (float *)(A + 1540096); /* [32, 96] */
+  k16_log_softmax(dense1_add + 46080, line21_log_softmax_t15);
+  float *line21_mul_t15 = (float *)(A + 1552384); /* [32, 96] */
   k17_mul(line21_one_hot_t15, line21_log_softmax_t15, line21_mul_t15);
-  float *line21_sum_to_t15 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t15 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t15, line21_sum_to_t15);
-  float *line21_sum_to_t15_2 = (float *)(A + 1712192); /* [] */
+  float *line21_sum_to_t15_2 = (float *)(A + 459840); /* [] */
   k19_sum_to(line21_sum_to_t15, line21_sum_to_t15_2);
-  float *line21_one_hot_t16 = (float *)(A + 16007168); /* [32, 96] */
+  float *line21_one_hot_t16 = (float *)(A + 1552384); /* [32, 96] */
   k15_one_hot(in->y + 16, line21_one_hot_t16);
-  float *dense1_add_t16 = (float *)(A + 16019456); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 49152, P + 387072 /* dense1.bias */, dense1_add_t16);
-  float *line21_log_softmax_t16 = (float *)(A + 16031744); /* [32, 96] */
-  k48_log_softmax(dense1_add_t16, line21_log_softmax_t16);
-  float *line21_mul_t16 = (float *)(A + 16044032); /* [32, 96] */
+  float *line21_log_softmax_t16 = (float *)(A + 1564672); /* [32, 96] */
+  k16_log_softmax(dense1_add + 49152, line21_log_softmax_t16);
+  float *line21_mul_t16 = (float *)(A + 1576960); /* [32, 96] */
   k17_mul(line21_one_hot_t16, line21_log_softmax_t16, line21_mul_t16);
-  float *line21_sum_to_t16 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t16 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t16, line21_sum_to_t16);
-  float *line21_sum_to_t16_2 = (float *)(A + 1712256); /* [] */
+  float *line21_sum_to_t16_2 = (float *)(A + 459904); /* [] */
   k19_sum_to(line21_sum_to_t16, line21_sum_to_t16_2);
-  float *line21_one_hot_t17 = (float *)(A + 16044032); /* [32, 96] */
+  float *line21_one_hot_t17 = (float *)(A + 1576960); /* [32, 96] */
   k15_one_hot(in->y + 17, line21_one_hot_t17);
-  float *dense1_add_t17 = (float *)(A + 16056320); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 52224, P + 387072 /* dense1.bias */, dense1_add_t17);
-  float *line21_log_softmax_t17 = (float *)(A + 16068608); /* [32, 96] */
-  k48_log_softmax(dense1_add_t17, line21_log_softmax_t17);
-  float *line21_mul_t17 = (float *)(A + 16080896); /* [32, 96] */
+  float *line21_log_softmax_t17 = (float *)(A + 1589248); /* [32, 96] */
+  k16_log_softmax(dense1_add + 52224, line21_log_softmax_t17);
+  float *line21_mul_t17 = (float *)(A + 1601536); /* [32, 96] */
   k17_mul(line21_one_hot_t17, line21_log_softmax_t17, line21_mul_t17);
-  float *line21_sum_to_t17 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t17 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t17, line21_sum_to_t17);
-  float *line21_sum_to_t17_2 = (float *)(A + 1712320); /* [] */
+  float *line21_sum_to_t17_2 = (float *)(A + 459968); /* [] */
   k19_sum_to(line21_sum_to_t17, line21_sum_to_t17_2);
-  float *line21_one_hot_t18 = (float *)(A + 16080896); /* [32, 96] */
+  float *line21_one_hot_t18 = (float *)(A + 1601536); /* [32, 96] */
   k15_one_hot(in->y + 18, line21_one_hot_t18);
-  float *dense1_add_t18 = (float *)(A + 16093184); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 55296, P + 387072 /* dense1.bias */, dense1_add_t18);
-  float *line21_log_softmax_t18 = (float *)(A + 16105472); /* [32, 96] */
-  k48_log_softmax(dense1_add_t18, line21_log_softmax_t18);
-  float *line21_mul_t18 = (float *)(A + 16117760); /* [32, 96] */
+  float *line21_log_softmax_t18 = (float *)(A + 1613824); /* [32, 96] */
+  k16_log_softmax(dense1_add + 55296, line21_log_softmax_t18);
+  float *line21_mul_t18 = (float *)(A + 1626112); /* [32, 96] */
   k17_mul(line21_one_hot_t18, line21_log_softmax_t18, line21_mul_t18);
-  float *line21_sum_to_t18 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t18 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t18, line21_sum_to_t18);
-  float *line21_sum_to_t18_2 = (float *)(A + 1712384); /* [] */
+  float *line21_sum_to_t18_2 = (float *)(A + 460032); /* [] */
   k19_sum_to(line21_sum_to_t18, line21_sum_to_t18_2);
-  float *line21_one_hot_t19 = (float *)(A + 16117760); /* [32, 96] */
+  float *line21_one_hot_t19 = (float *)(A + 1626112); /* [32, 96] */
   k15_one_hot(in->y + 19, line21_one_hot_t19);
-  float *dense1_add_t19 = (float *)(A + 16130048); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 58368, P + 387072 /* dense1.bias */, dense1_add_t19);
-  float *line21_log_softmax_t19 = (float *)(A + 16142336); /* [32, 96] */
-  k48_log_softmax(dense1_add_t19, line21_log_softmax_t19);
-  float *line21_mul_t19 = (float *)(A + 16154624); /* [32, 96] */
+  float *line21_log_softmax_t19 = (float *)(A + 1638400); /* [32, 96] */
+  k16_log_softmax(dense1_add + 58368, line21_log_softmax_t19);
+  float *line21_mul_t19 = (float *)(A + 1650688); /* [32, 96] */
   k17_mul(line21_one_hot_t19, line21_log_softmax_t19, line21_mul_t19);
-  float *line21_sum_to_t19 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t19 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t19, line21_sum_to_t19);
-  float *line21_sum_to_t19_2 = (float *)(A + 1712448); /* [] */
+  float *line21_sum_to_t19_2 = (float *)(A + 460096); /* [] */
   k19_sum_to(line21_sum_to_t19, line21_sum_to_t19_2);
-  float *line21_one_hot_t20 = (float *)(A + 16154624); /* [32, 96] */
+  float *line21_one_hot_t20 = (float *)(A + 1650688); /* [32, 96] */
   k15_one_hot(in->y + 20, line21_one_hot_t20);
-  float *dense1_add_t20 = (float *)(A + 16166912); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 61440, P + 387072 /* dense1.bias */, dense1_add_t20);
-  float *line21_log_softmax_t20 = (float *)(A + 16179200); /* [32, 96] */
-  k48_log_softmax(dense1_add_t20, line21_log_softmax_t20);
-  float *line21_mul_t20 = (float *)(A + 16191488); /* [32, 96] */
+  float *line21_log_softmax_t20 = (float *)(A + 1662976); /* [32, 96] */
+  k16_log_softmax(dense1_add + 61440, line21_log_softmax_t20);
+  float *line21_mul_t20 = (float *)(A + 1675264); /* [32, 96] */
   k17_mul(line21_one_hot_t20, line21_log_softmax_t20, line21_mul_t20);
-  float *line21_sum_to_t20 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t20 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t20, line21_sum_to_t20);
+  float *line21_sum_to_t20_2 = (float *)(A + 460160); /* [] */
+  k19_sum_to(line21_sum_to_t20, line21_sum_to_t20_2);
+  float *line21_one_hot_t21 = (float *)(A + 1675264); /* [32, 96] */
+  k15_one_hot(in->y + 21, line21_one_hot_t21);
+  float *line21_log_softmax_t21 = (float *)(A + 1687552); /* [32, 96] */
+  k16_log_softmax(dense1_add + 64512, line21_log_softmax_t21);
+  float *line21_mul_t21 = (float *)(A + 1699840); /* [32, 96] */
+  k17_mul(line21_one_hot_t21, line21_log_softmax_t21, line21_mul_t21);
+  float *line21_sum_to_t21 = (float *)(A + 458944); /* [32, 1] */
+  k18_sum_to(line21_mul_t21, line21_sum_to_t21);
+  float *line21_sum_to_t21_2 = (float *)(A + 460224); /* [] */
+  k19_sum_to(line21_sum_to_t21, line21_sum_to_t21_2);
+  float *line21_one_hot_t22 = (float *)(A + 1699840); /* [32, 96] */
+  k15_one_hot(in->y + 22, line21_one_hot_t22);
+  float *line21_log_softmax_t22 = (float *)(A + 15970304); /* [32, 96] */
+  k16_log_softmax(dense1_add + 67584, line21_log_softmax_t22);
+  float *line21_mul_t22 = (float *)(A + 15982592); /* [32, 96] */
+  k17_mul(line21_one_hot_t22, line21_log_softmax_t22, line21_mul_t22);
+  float *line21_sum_to_t22 = (float *)(A + 458944); /* [32, 1] */
+  k18_sum_to(line21_mul_t22, line21_sum_to_t22);
+  float *line21_sum_to_t22_2 = (float *)(A + 1712128); /* [] */
+  k19_sum_to(line21_sum_to_t22, line21_sum_to_t22_2);
+  float *line21_one_hot_t23 = (float *)(A + 15982592); /* [32, 96] */
+  k15_one_hot(in->y + 23, line21_one_hot_t23);
+  float *line21_log_softmax_t23 = (float *)(A + 15994880); /* [32, 96] */
+  k16_log_softmax(dense1_add + 70656, line21_log_softmax_t23);
+  float *line21_mul_t23 = (float *)(A + 16007168); /* [32, 96] */
+  k17_mul(line21_one_hot_t23, line21_log_softmax_t23, line21_mul_t23);
+  float *line21_sum_to_t23 = (float *)(A + 458944); /* [32, 1] */
+  k18_sum_to(line21_mul_t23, line21_sum_to_t23);
+  float *line21_sum_to_t23_2 = (float *)(A + 1712192); /* [] */
+  k19_sum_to(line21_sum_to_t23, line21_sum_to_t23_2);
+  float *line21_one_hot_t24 = (float *)(A + 16007168); /* [32, 96] */
+  k15_one_hot(in->y + 24, line21_one_hot_t24);
+  float *line21_log_softmax_t24 = (float *)(A + 16019456); /* [32, 96] */
+  k16_log_softmax(dense1_add + 73728, line21_log_softmax_t24);
+  float *line21_mul_t24 = (float *)(A + 16031744); /* [32, 96] */
+  k17_mul(line21_one_hot_t24, line21_log_softmax_t24, line21_mul_t24);
+  float *line21_sum_to_t24 = (float *)(A + 458944); /* [32, 1] */
+  k18_sum_to(line21_mul_t24, line21_sum_to_t24);
+  float *line21_sum_to_t24_2 = (float *)(A + 1712256); /* [] */
+  k19_sum_to(line21_sum_to_t24, line21_sum_to_t24_2);
 }
 
 static void charlm_lstm_train_step_6(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line21_sum_to_t20 = (float *)(A + 458880); /* [32, 1] */
-  float *line21_sum_to_t20_2 = (float *)(A + 1712512); /* [] */
-  k19_sum_to(line21_sum_to_t20, line21_sum_to_t20_2);
-  float *line21_one_hot_t21 = (float *)(A + 16191488); /* [32, 96] */
-  k15_one_hot(in->y + 21, line21_one_hot_t21);
-  float *dense1_matmul_weight = (float *)(A + 471040); /* [2048, 96] */
-  float *dense1_add_t21 = (float *)(A + 16203776); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 64512, P + 387072 /* dense1.bias */, dense1_add_t21);
-  float *line21_log_softmax_t21 = (float *)(A + 16216064); /* [32, 96] */
-  k48_log_softmax(dense1_add_t21, line21_log_softmax_t21);
-  float *line21_mul_t21 = (float *)(A + 16228352); /* [32, 96] */
-  k17_mul(line21_one_hot_t21, line21_log_softmax_t21, line21_mul_t21);
-  float *line21_sum_to_t21 = (float *)(A + 458880); /* [32, 1] */
-  k18_sum_to(line21_mul_t21, line21_sum_to_t21);
-  float *line21_sum_to_t21_2 = (float *)(A + 1712576); /* [] */
-  k19_sum_to(line21_sum_to_t21, line21_sum_to_t21_2);
-  float *line21_one_hot_t22 = (float *)(A + 16228352); /* [32, 96] */
-  k15_one_hot(in->y + 22, line21_one_hot_t22);
-  float *dense1_add_t22 = (float *)(A + 16240640); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 67584, P + 387072 /* dense1.bias */, dense1_add_t22);
-  float *line21_log_softmax_t22 = (float *)(A + 16252928); /* [32, 96] */
-  k48_log_softmax(dense1_add_t22, line21_log_softmax_t22);
-  float *line21_mul_t22 = (float *)(A + 16265216); /* [32, 96] */
-  k17_mul(line21_one_hot_t22, line21_log_softmax_t22, line21_mul_t22);
-  float *line21_sum_to_t22 = (float *)(A + 458880); /* [32, 1] */
-  k18_sum_to(line21_mul_t22, line21_sum_to_t22);
-  float *line21_sum_to_t22_2 = (float *)(A + 1712640); /* [] */
-  k19_sum_to(line21_sum_to_t22, line21_sum_to_t22_2);
-  float *line21_one_hot_t23 = (float *)(A + 16265216); /* [32, 96] */
-  k15_one_hot(in->y + 23, line21_one_hot_t23);
-  float *dense1_add_t23 = (float *)(A + 16277504); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 70656, P + 387072 /* dense1.bias */, dense1_add_t23);
-  float *line21_log_softmax_t23 = (float *)(A + 16289792); /* [32, 96] */
-  k48_log_softmax(dense1_add_t23, line21_log_softmax_t23);
-  float *line21_mul_t23 = (float *)(A + 16302080); /* [32, 96] */
-  k17_mul(line21_one_hot_t23, line21_log_softmax_t23, line21_mul_t23);
-  float *line21_sum_to_t23 = (float *)(A + 458880); /* [32, 1] */
-  k18_sum_to(line21_mul_t23, line21_sum_to_t23);
-  float *line21_sum_to_t23_2 = (float *)(A + 1712704); /* [] */
-  k19_sum_to(line21_sum_to_t23, line21_sum_to_t23_2);
-  float *line21_one_hot_t24 = (float *)(A + 16302080); /* [32, 96] */
-  k15_one_hot(in->y + 24, line21_one_hot_t24);
-  float *dense1_add_t24 = (float *)(A + 16314368); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 73728, P + 387072 /* dense1.bias */, dense1_add_t24);
-  float *line21_log_softmax_t24 = (float *)(A + 16326656); /* [32, 96] */
-  k48_log_softmax(dense1_add_t24, line21_log_softmax_t24);
-  float *line21_mul_t24 = (float *)(A + 16338944); /* [32, 96] */
-  k17_mul(line21_one_hot_t24, line21_log_softmax_t24, line21_mul_t24);
-  float *line21_sum_to_t24 = (float *)(A + 458880); /* [32, 1] */
-  k18_sum_to(line21_mul_t24, line21_sum_to_t24);
-  float *line21_sum_to_t24_2 = (float *)(A + 1712768); /* [] */
-  k19_sum_to(line21_sum_to_t24, line21_sum_to_t24_2);
-  float *line21_one_hot_t25 = (float *)(A + 16338944); /* [32, 96] */
+  float *line21_one_hot_t25 = (float *)(A + 16031744); /* [32, 96] */
   k15_one_hot(in->y + 25, line21_one_hot_t25);
-  float *dense1_add_t25 = (float *)(A + 16351232); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 76800, P + 387072 /* dense1.bias */, dense1_add_t25);
-  float *line21_log_softmax_t25 = (float *)(A + 16363520); /* [32, 96] */
-  k48_log_softmax(dense1_add_t25, line21_log_softmax_t25);
-  float *line21_mul_t25 = (float *)(A + 16375808); /* [32, 96] */
+  float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
+  float *line21_log_softmax_t25 = (float *)(A + 16044032); /* [32, 96] */
+  k16_log_softmax(dense1_add + 76800, line21_log_softmax_t25);
+  float *line21_mul_t25 = (float *)(A + 16056320); /* [32, 96] */
   k17_mul(line21_one_hot_t25, line21_log_softmax_t25, line21_mul_t25);
-  float *line21_sum_to_t25 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t25 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t25, line21_sum_to_t25);
-  float *line21_sum_to_t25_2 = (float *)(A + 1712832); /* [] */
+  float *line21_sum_to_t25_2 = (float *)(A + 1712320); /* [] */
   k19_sum_to(line21_sum_to_t25, line21_sum_to_t25_2);
-  float *line21_one_hot_t26 = (float *)(A + 16375808); /* [32, 96] */
+  float *line21_one_hot_t26 = (float *)(A + 16056320); /* [32, 96] */
   k15_one_hot(in->y + 26, line21_one_hot_t26);
-  float *dense1_add_t26 = (float *)(A + 16388096); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 79872, P + 387072 /* dense1.bias */, dense1_add_t26);
-  float *line21_log_softmax_t26 = (float *)(A + 16400384); /* [32, 96] */
-  k48_log_softmax(dense1_add_t26, line21_log_softmax_t26);
-  float *line21_mul_t26 = (float *)(A + 16412672); /* [32, 96] */
+  float *line21_log_softmax_t26 = (float *)(A + 16068608); /* [32, 96] */
+  k16_log_softmax(dense1_add + 79872, line21_log_softmax_t26);
+  float *line21_mul_t26 = (float *)(A + 16080896); /* [32, 96] */
   k17_mul(line21_one_hot_t26, line21_log_softmax_t26, line21_mul_t26);
-  float *line21_sum_to_t26 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t26 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t26, line21_sum_to_t26);
-  float *line21_sum_to_t26_2 = (float *)(A + 1712896); /* [] */
+  float *line21_sum_to_t26_2 = (float *)(A + 1712384); /* [] */
   k19_sum_to(line21_sum_to_t26, line21_sum_to_t26_2);
-  float *line21_one_hot_t27 = (float *)(A + 16412672); /* [32, 96] */
+  float *line21_one_hot_t27 = (float *)(A + 16080896); /* [32, 96] */
   k15_one_hot(in->y + 27, line21_one_hot_t27);
-  float *dense1_add_t27 = (float *)(A + 16424960); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 82944, P + 387072 /* dense1.bias */, dense1_add_t27);
-  float *line21_log_softmax_t27 = (float *)(A + 16437248); /* [32, 96] */
-  k48_log_softmax(dense1_add_t27, line21_log_softmax_t27);
-  float *line21_mul_t27 = (float *)(A + 16449536); /* [32, 96] */
+  float *line21_log_softmax_t27 = (float *)(A + 16093184); /* [32, 96] */
+  k16_log_softmax(dense1_add + 82944, line21_log_softmax_t27);
+  float *line21_mul_t27 = (float *)(A + 16105472); /* [32, 96] */
   k17_mul(line21_one_hot_t27, line21_log_softmax_t27, line21_mul_t27);
-  float *line21_sum_to_t27 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t27 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t27, line21_sum_to_t27);
-  float *line21_sum_to_t27_2 = (float *)(A + 1712960); /* [] */
+  float *line21_sum_to_t27_2 = (float *)(A + 1712448); /* [] */
   k19_sum_to(line21_sum_to_t27, line21_sum_to_t27_2);
-  float *line21_one_hot_t28 = (float *)(A + 16449536); /* [32, 96] */
+  float *line21_one_hot_t28 = (float *)(A + 16105472); /* [32, 96] */
   k15_one_hot(in->y + 28, line21_one_hot_t28);
-  float *dense1_add_t28 = (float *)(A + 16461824); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 86016, P + 387072 /* dense1.bias */, dense1_add_t28);
-  float *line21_log_softmax_t28 = (float *)(A + 16474112); /* [32, 96] */
-  k48_log_softmax(dense1_add_t28, line21_log_softmax_t28);
-  float *line21_mul_t28 = (float *)(A + 16486400); /* [32, 96] */
+  float *line21_log_softmax_t28 = (float *)(A + 16117760); /* [32, 96] */
+  k16_log_softmax(dense1_add + 86016, line21_log_softmax_t28);
+  float *line21_mul_t28 = (float *)(A + 16130048); /* [32, 96] */
   k17_mul(line21_one_hot_t28, line21_log_softmax_t28, line21_mul_t28);
-  float *line21_sum_to_t28 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t28 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t28, line21_sum_to_t28);
-  float *line21_sum_to_t28_2 = (float *)(A + 1713024); /* [] */
+  float *line21_sum_to_t28_2 = (float *)(A + 1712512); /* [] */
   k19_sum_to(line21_sum_to_t28, line21_sum_to_t28_2);
-  float *line21_one_hot_t29 = (float *)(A + 16486400); /* [32, 96] */
+  float *line21_one_hot_t29 = (float *)(A + 16130048); /* [32, 96] */
   k15_one_hot(in->y + 29, line21_one_hot_t29);
-  float *dense1_add_t29 = (float *)(A + 16498688); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 89088, P + 387072 /* dense1.bias */, dense1_add_t29);
-  float *line21_log_softmax_t29 = (float *)(A + 16510976); /* [32, 96] */
-  k48_log_softmax(dense1_add_t29, line21_log_softmax_t29);
-  float *line21_mul_t29 = (float *)(A + 16523264); /* [32, 96] */
+  float *line21_log_softmax_t29 = (float *)(A + 16142336); /* [32, 96] */
+  k16_log_softmax(dense1_add + 89088, line21_log_softmax_t29);
+  float *line21_mul_t29 = (float *)(A + 16154624); /* [32, 96] */
   k17_mul(line21_one_hot_t29, line21_log_softmax_t29, line21_mul_t29);
-  float *line21_sum_to_t29 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t29 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t29, line21_sum_to_t29);
-  float *line21_sum_to_t29_2 = (float *)(A + 1713088); /* [] */
+  float *line21_sum_to_t29_2 = (float *)(A + 1712576); /* [] */
   k19_sum_to(line21_sum_to_t29, line21_sum_to_t29_2);
-  float *line21_one_hot_t30 = (float *)(A + 16523264); /* [32, 96] */
+  float *line21_one_hot_t30 = (float *)(A + 16154624); /* [32, 96] */
   k15_one_hot(in->y + 30, line21_one_hot_t30);
-  float *dense1_add_t30 = (float *)(A + 16535552); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 92160, P + 387072 /* dense1.bias */, dense1_add_t30);
-  float *line21_log_softmax_t30 = (float *)(A + 16547840); /* [32, 96] */
-  k48_log_softmax(dense1_add_t30, line21_log_softmax_t30);
-  float *line21_mul_t30 = (float *)(A + 16560128); /* [32, 96] */
+  float *line21_log_softmax_t30 = (float *)(A + 16166912); /* [32, 96] */
+  k16_log_softmax(dense1_add + 92160, line21_log_softmax_t30);
+  float *line21_mul_t30 = (float *)(A + 16179200); /* [32, 96] */
   k17_mul(line21_one_hot_t30, line21_log_softmax_t30, line21_mul_t30);
-  float *line21_sum_to_t30 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t30 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t30, line21_sum_to_t30);
-  float *line21_sum_to_t30_2 = (float *)(A + 1713152); /* [] */
+  float *line21_sum_to_t30_2 = (float *)(A + 1712640); /* [] */
   k19_sum_to(line21_sum_to_t30, line21_sum_to_t30_2);
-  float *line21_one_hot_t31 = (float *)(A + 16560128); /* [32, 96] */
+  float *line21_one_hot_t31 = (float *)(A + 16179200); /* [32, 96] */
   k15_one_hot(in->y + 31, line21_one_hot_t31);
-  float *dense1_add_t31 = (float *)(A + 16572416); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 95232, P + 387072 /* dense1.bias */, dense1_add_t31);
-  float *line21_log_softmax_t31 = (float *)(A + 16584704); /* [32, 96] */
-  k48_log_softmax(dense1_add_t31, line21_log_softmax_t31);
-  float *line21_mul_t31 = (float *)(A + 16596992); /* [32, 96] */
+  float *line21_log_softmax_t31 = (float *)(A + 16191488); /* [32, 96] */
+  k16_log_softmax(dense1_add + 95232, line21_log_softmax_t31);
+  float *line21_mul_t31 = (float *)(A + 16203776); /* [32, 96] */
   k17_mul(line21_one_hot_t31, line21_log_softmax_t31, line21_mul_t31);
-  float *line21_sum_to_t31 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t31 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t31, line21_sum_to_t31);
-  float *line21_sum_to_t31_2 = (float *)(A + 1713216); /* [] */
+  float *line21_sum_to_t31_2 = (float *)(A + 1712704); /* [] */
   k19_sum_to(line21_sum_to_t31, line21_sum_to_t31_2);
-  float *line21_one_hot_t32 = (float *)(A + 16596992); /* [32, 96] */
+  float *line21_one_hot_t32 = (float *)(A + 16203776); /* [32, 96] */
   k15_one_hot(in->y + 32, line21_one_hot_t32);
-  float *dense1_add_t32 = (float *)(A + 16609280); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 98304, P + 387072 /* dense1.bias */, dense1_add_t32);
-  float *line21_log_softmax_t32 = (float *)(A + 16621568); /* [32, 96] */
-  k48_log_softmax(dense1_add_t32, line21_log_softmax_t32);
-  float *line21_mul_t32 = (float *)(A + 16633856); /* [32, 96] */
+  float *line21_log_softmax_t32 = (float *)(A + 16216064); /* [32, 96] */
+  k16_log_softmax(dense1_add + 98304, line21_log_softmax_t32);
+  float *line21_mul_t32 = (float *)(A + 16228352); /* [32, 96] */
   k17_mul(line21_one_hot_t32, line21_log_softmax_t32, line21_mul_t32);
-  float *line21_sum_to_t32 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t32 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t32, line21_sum_to_t32);
-  float *line21_sum_to_t32_2 = (float *)(A + 1713280); /* [] */
+  float *line21_sum_to_t32_2 = (float *)(A + 1712768); /* [] */
   k19_sum_to(line21_sum_to_t32, line21_sum_to_t32_2);
-  float *line21_one_hot_t33 = (float *)(A + 16633856); /* [32, 96] */
+  float *line21_one_hot_t33 = (float *)(A + 16228352); /* [32, 96] */
   k15_one_hot(in->y + 33, line21_one_hot_t33);
-  float *dense1_add_t33 = (float *)(A + 16646144); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 101376, P + 387072 /* dense1.bias */, dense1_add_t33);
-  float *line21_log_softmax_t33 = (float *)(A + 16658432); /* [32, 96] */
-  k48_log_softmax(dense1_add_t33, line21_log_softmax_t33);
-  float *line21_mul_t33 = (float *)(A + 16670720); /* [32, 96] */
+  float *line21_log_softmax_t33 = (float *)(A + 16240640); /* [32, 96] */
+  k16_log_softmax(dense1_add + 101376, line21_log_softmax_t33);
+  float *line21_mul_t33 = (float *)(A + 16252928); /* [32, 96] */
   k17_mul(line21_one_hot_t33, line21_log_softmax_t33, line21_mul_t33);
-  float *line21_sum_to_t33 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t33 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t33, line21_sum_to_t33);
-  float *line21_sum_to_t33_2 = (float *)(A + 1713344); /* [] */
+  float *line21_sum_to_t33_2 = (float *)(A + 1712832); /* [] */
   k19_sum_to(line21_sum_to_t33, line21_sum_to_t33_2);
-  float *line21_one_hot_t34 = (float *)(A + 16670720); /* [32, 96] */
+  float *line21_one_hot_t34 = (float *)(A + 16252928); /* [32, 96] */
   k15_one_hot(in->y + 34, line21_one_hot_t34);
-  float *dense1_add_t34 = (float *)(A + 16683008); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 104448, P + 387072 /* dense1.bias */, dense1_add_t34);
-  float *line21_log_softmax_t34 = (float *)(A + 16695296); /* [32, 96] */
-  k48_log_softmax(dense1_add_t34, line21_log_softmax_t34);
-  float *line21_mul_t34 = (float *)(A + 16707584); /* [32, 96] */
+  float *line21_log_softmax_t34 = (float *)(A + 16265216); /* [32, 96] */
+  k16_log_softmax(dense1_add + 104448, line21_log_softmax_t34);
+  float *line21_mul_t34 = (float *)(A + 16277504); /* [32, 96] */
   k17_mul(line21_one_hot_t34, line21_log_softmax_t34, line21_mul_t34);
-  float *line21_sum_to_t34 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t34 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t34, line21_sum_to_t34);
-  float *line21_sum_to_t34_2 = (float *)(A + 1713408); /* [] */
+  float *line21_sum_to_t34_2 = (float *)(A + 1712896); /* [] */
   k19_sum_to(line21_sum_to_t34, line21_sum_to_t34_2);
-  float *line21_one_hot_t35 = (float *)(A + 16707584); /* [32, 96] */
+  float *line21_one_hot_t35 = (float *)(A + 16277504); /* [32, 96] */
   k15_one_hot(in->y + 35, line21_one_hot_t35);
-  float *dense1_add_t35 = (float *)(A + 16719872); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 107520, P + 387072 /* dense1.bias */, dense1_add_t35);
-  float *line21_log_softmax_t35 = (float *)(A + 16732160); /* [32, 96] */
-  k48_log_softmax(dense1_add_t35, line21_log_softmax_t35);
-  float *line21_mul_t35 = (float *)(A + 16744448); /* [32, 96] */
+  float *line21_log_softmax_t35 = (float *)(A + 16289792); /* [32, 96] */
+  k16_log_softmax(dense1_add + 107520, line21_log_softmax_t35);
+  float *line21_mul_t35 = (float *)(A + 16302080); /* [32, 96] */
   k17_mul(line21_one_hot_t35, line21_log_softmax_t35, line21_mul_t35);
-  float *line21_sum_to_t35 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t35 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t35, line21_sum_to_t35);
-  float *line21_sum_to_t35_2 = (float *)(A + 1713472); /* [] */
+  float *line21_sum_to_t35_2 = (float *)(A + 1712960); /* [] */
   k19_sum_to(line21_sum_to_t35, line21_sum_to_t35_2);
-  float *line21_one_hot_t36 = (float *)(A + 16744448); /* [32, 96] */
+  float *line21_one_hot_t36 = (float *)(A + 16302080); /* [32, 96] */
   k15_one_hot(in->y + 36, line21_one_hot_t36);
-  float *dense1_add_t36 = (float *)(A + 16756736); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 110592, P + 387072 /* dense1.bias */, dense1_add_t36);
-  float *line21_log_softmax_t36 = (float *)(A + 16769024); /* [32, 96] */
-  k48_log_softmax(dense1_add_t36, line21_log_softmax_t36);
-  float *line21_mul_t36 = (float *)(A + 16781312); /* [32, 96] */
+  float *line21_log_softmax_t36 = (float *)(A + 16314368); /* [32, 96] */
+  k16_log_softmax(dense1_add + 110592, line21_log_softmax_t36);
+  float *line21_mul_t36 = (float *)(A + 16326656); /* [32, 96] */
   k17_mul(line21_one_hot_t36, line21_log_softmax_t36, line21_mul_t36);
-  float *line21_sum_to_t36 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t36 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t36, line21_sum_to_t36);
-  float *line21_sum_to_t36_2 = (float *)(A + 1713536); /* [] */
+  float *line21_sum_to_t36_2 = (float *)(A + 1713024); /* [] */
   k19_sum_to(line21_sum_to_t36, line21_sum_to_t36_2);
-  float *line21_one_hot_t37 = (float *)(A + 16781312); /* [32, 96] */
+  float *line21_one_hot_t37 = (float *)(A + 16326656); /* [32, 96] */
   k15_one_hot(in->y + 37, line21_one_hot_t37);
-  float *dense1_add_t37 = (float *)(A + 16793600); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 113664, P + 387072 /* dense1.bias */, dense1_add_t37);
-  float *line21_log_softmax_t37 = (float *)(A + 16805888); /* [32, 96] */
-  k48_log_softmax(dense1_add_t37, line21_log_softmax_t37);
-  float *line21_mul_t37 = (float *)(A + 16818176); /* [32, 96] */
+  float *line21_log_softmax_t37 = (float *)(A + 16338944); /* [32, 96] */
+  k16_log_softmax(dense1_add + 113664, line21_log_softmax_t37);
+  float *line21_mul_t37 = (float *)(A + 16351232); /* [32, 96] */
   k17_mul(line21_one_hot_t37, line21_log_softmax_t37, line21_mul_t37);
-  float *line21_sum_to_t37 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t37 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t37, line21_sum_to_t37);
-  float *line21_sum_to_t37_2 = (float *)(A + 1713600); /* [] */
+  float *line21_sum_to_t37_2 = (float *)(A + 1713088); /* [] */
   k19_sum_to(line21_sum_to_t37, line21_sum_to_t37_2);
-  float *line21_one_hot_t38 = (float *)(A + 16818176); /* [32, 96] */
+  float *line21_one_hot_t38 = (float *)(A + 16351232); /* [32, 96] */
   k15_one_hot(in->y + 38, line21_one_hot_t38);
-  float *dense1_add_t38 = (float *)(A + 16830464); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 116736, P + 387072 /* dense1.bias */, dense1_add_t38);
-  float *line21_log_softmax_t38 = (float *)(A + 16842752); /* [32, 96] */
-  k48_log_softmax(dense1_add_t38, line21_log_softmax_t38);
-  float *line21_mul_t38 = (float *)(A + 16855040); /* [32, 96] */
+  float *line21_log_softmax_t38 = (float *)(A + 16363520); /* [32, 96] */
+  k16_log_softmax(dense1_add + 116736, line21_log_softmax_t38);
+  float *line21_mul_t38 = (float *)(A + 16375808); /* [32, 96] */
   k17_mul(line21_one_hot_t38, line21_log_softmax_t38, line21_mul_t38);
-  float *line21_sum_to_t38 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t38 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t38, line21_sum_to_t38);
-  float *line21_sum_to_t38_2 = (float *)(A + 1713664); /* [] */
+  float *line21_sum_to_t38_2 = (float *)(A + 1713152); /* [] */
   k19_sum_to(line21_sum_to_t38, line21_sum_to_t38_2);
-  float *line21_one_hot_t39 = (float *)(A + 16855040); /* [32, 96] */
+  float *line21_one_hot_t39 = (float *)(A + 16375808); /* [32, 96] */
   k15_one_hot(in->y + 39, line21_one_hot_t39);
-  float *dense1_add_t39 = (float *)(A + 16867328); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 119808, P + 387072 /* dense1.bias */, dense1_add_t39);
-  float *line21_log_softmax_t39 = (float *)(A + 16879616); /* [32, 96] */
-  k48_log_softmax(dense1_add_t39, line21_log_softmax_t39);
-  float *line21_mul_t39 = (float *)(A + 16891904); /* [32, 96] */
+  float *line21_log_softmax_t39 = (float *)(A + 16388096); /* [32, 96] */
+  k16_log_softmax(dense1_add + 119808, line21_log_softmax_t39);
+  float *line21_mul_t39 = (float *)(A + 16400384); /* [32, 96] */
   k17_mul(line21_one_hot_t39, line21_log_softmax_t39, line21_mul_t39);
-  float *line21_sum_to_t39 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t39 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t39, line21_sum_to_t39);
-  float *line21_sum_to_t39_2 = (float *)(A + 1713728); /* [] */
+  float *line21_sum_to_t39_2 = (float *)(A + 1713216); /* [] */
   k19_sum_to(line21_sum_to_t39, line21_sum_to_t39_2);
-  float *line21_one_hot_t40 = (float *)(A + 16891904); /* [32, 96] */
+  float *line21_one_hot_t40 = (float *)(A + 16400384); /* [32, 96] */
   k15_one_hot(in->y + 40, line21_one_hot_t40);
-  float *dense1_add_t40 = (float *)(A + 16904192); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 122880, P + 387072 /* dense1.bias */, dense1_add_t40);
-  float *line21_log_softmax_t40 = (float *)(A + 16916480); /* [32, 96] */
-  k48_log_softmax(dense1_add_t40, line21_log_softmax_t40);
-  float *line21_mul_t40 = (float *)(A + 16928768); /* [32, 96] */
+  float *line21_log_softmax_t40 = (float *)(A + 16412672); /* [32, 96] */
+  k16_log_softmax(dense1_add + 122880, line21_log_softmax_t40);
+  float *line21_mul_t40 = (float *)(A + 16424960); /* [32, 96] */
   k17_mul(line21_one_hot_t40, line21_log_softmax_t40, line21_mul_t40);
-  float *line21_sum_to_t40 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t40 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t40, line21_sum_to_t40);
-  float *line21_sum_to_t40_2 = (float *)(A + 1713792); /* [] */
+  float *line21_sum_to_t40_2 = (float *)(A + 1713280); /* [] */
   k19_sum_to(line21_sum_to_t40, line21_sum_to_t40_2);
-  float *line21_one_hot_t41 = (float *)(A + 16928768); /* [32, 96] */
+  float *line21_one_hot_t41 = (float *)(A + 16424960); /* [32, 96] */
   k15_one_hot(in->y + 41, line21_one_hot_t41);
-  float *dense1_add_t41 = (float *)(A + 16941056); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 125952, P + 387072 /* dense1.bias */, dense1_add_t41);
-  float *line21_log_softmax_t41 = (float *)(A + 16953344); /* [32, 96] */
-  k48_log_softmax(dense1_add_t41, line21_log_softmax_t41);
-  float *line21_mul_t41 = (float *)(A + 16965632); /* [32, 96] */
+  float *line21_log_softmax_t41 = (float *)(A + 16437248); /* [32, 96] */
+  k16_log_softmax(dense1_add + 125952, line21_log_softmax_t41);
+  float *line21_mul_t41 = (float *)(A + 16449536); /* [32, 96] */
   k17_mul(line21_one_hot_t41, line21_log_softmax_t41, line21_mul_t41);
-  float *line21_sum_to_t41 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t41 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t41, line21_sum_to_t41);
+  float *line21_sum_to_t41_2 = (float *)(A + 1713344); /* [] */
+  k19_sum_to(line21_sum_to_t41, line21_sum_to_t41_2);
+  float *line21_one_hot_t42 = (float *)(A + 16449536); /* [32, 96] */
+  k15_one_hot(in->y + 42, line21_one_hot_t42);
+  float *line21_log_softmax_t42 = (float *)(A + 16461824); /* [32, 96] */
+  k16_log_softmax(dense1_add + 129024, line21_log_softmax_t42);
+  float *line21_mul_t42 = (float *)(A + 16474112); /* [32, 96] */
+  k17_mul(line21_one_hot_t42, line21_log_softmax_t42, line21_mul_t42);
+  float *line21_sum_to_t42 = (float *)(A + 458944); /* [32, 1] */
+  k18_sum_to(line21_mul_t42, line21_sum_to_t42);
+  float *line21_sum_to_t42_2 = (float *)(A + 1713408); /* [] */
+  k19_sum_to(line21_sum_to_t42, line21_sum_to_t42_2);
+  float *line21_one_hot_t43 = (float *)(A + 16474112); /* [32, 96] */
+  k15_one_hot(in->y + 43, line21_one_hot_t43);
+  float *line21_log_softmax_t43 = (float *)(A + 16486400); /* [32, 96] */
+  k16_log_softmax(dense1_add + 132096, line21_log_softmax_t43);
+  float *line21_mul_t43 = (float *)(A + 16498688); /* [32, 96] */
+  k17_mul(line21_one_hot_t43, line21_log_softmax_t43, line21_mul_t43);
+  float *line21_sum_to_t43 = (float *)(A + 458944); /* [32, 1] */
+  k18_sum_to(line21_mul_t43, line21_sum_to_t43);
+  float *line21_sum_to_t43_2 = (float *)(A + 1713472); /* [] */
+  k19_sum_to(line21_sum_to_t43, line21_sum_to_t43_2);
+  float *line21_one_hot_t44 = (float *)(A + 16498688); /* [32, 96] */
+  k15_one_hot(in->y + 44, line21_one_hot_t44);
+  float *line21_log_softmax_t44 = (float *)(A + 16510976); /* [32, 96] */
+  k16_log_softmax(dense1_add + 135168, line21_log_softmax_t44);
+  float *line21_mul_t44 = (float *)(A + 16523264); /* [32, 96] */
+  k17_mul(line21_one_hot_t44, line21_log_softmax_t44, line21_mul_t44);
+  float *line21_sum_to_t44 = (float *)(A + 458944); /* [32, 1] */
+  k18_sum_to(line21_mul_t44, line21_sum_to_t44);
+  float *line21_sum_to_t44_2 = (float *)(A + 1713536); /* [] */
+  k19_sum_to(line21_sum_to_t44, line21_sum_to_t44_2);
+  float *line21_one_hot_t45 = (float *)(A + 16523264); /* [32, 96] */
+  k15_one_hot(in->y + 45, line21_one_hot_t45);
+  float *line21_log_softmax_t45 = (float *)(A + 16535552); /* [32, 96] */
+  k16_log_softmax(dense1_add + 138240, line21_log_softmax_t45);
+  float *line21_mul_t45 = (float *)(A + 16547840); /* [32, 96] */
+  k17_mul(line21_one_hot_t45, line21_log_softmax_t45, line21_mul_t45);
+  float *line21_sum_to_t45 = (float *)(A + 458944); /* [32, 1] */
+  k18_sum_to(line21_mul_t45, line21_sum_to_t45);
+  float *line21_sum_to_t45_2 = (float *)(A + 1713600); /* [] */
+  k19_sum_to(line21_sum_to_t45, line21_sum_to_t45_2);
+  float *line21_one_hot_t46 = (float *)(A + 16547840); /* [32, 96] */
+  k15_one_hot(in->y + 46, line21_one_hot_t46);
+  float *line21_log_softmax_t46 = (float *)(A + 16560128); /* [32, 96] */
+  k16_log_softmax(dense1_add + 141312, line21_log_softmax_t46);
+  float *line21_mul_t46 = (float *)(A + 16572416); /* [32, 96] */
+  k17_mul(line21_one_hot_t46, line21_log_softmax_t46, line21_mul_t46);
+  float *line21_sum_to_t46 = (float *)(A + 458944); /* [32, 1] */
+  k18_sum_to(line21_mul_t46, line21_sum_to_t46);
+  float *line21_sum_to_t46_2 = (float *)(A + 1713664); /* [] */
+  k19_sum_to(line21_sum_to_t46, line21_sum_to_t46_2);
+  float *line21_one_hot_t47 = (float *)(A + 16572416); /* [32, 96] */
+  k15_one_hot(in->y + 47, line21_one_hot_t47);
+  float *line21_log_softmax_t47 = (float *)(A + 16584704); /* [32, 96] */
+  k16_log_softmax(dense1_add + 144384, line21_log_softmax_t47);
+  float *line21_mul_t47 = (float *)(A + 16596992); /* [32, 96] */
+  k17_mul(line21_one_hot_t47, line21_log_softmax_t47, line21_mul_t47);
+  float *line21_sum_to_t47 = (float *)(A + 458944); /* [32, 1] */
+  k18_sum_to(line21_mul_t47, line21_sum_to_t47);
+  float *line21_sum_to_t47_2 = (float *)(A + 1713728); /* [] */
+  k19_sum_to(line21_sum_to_t47, line21_sum_to_t47_2);
+  float *line21_one_hot_t48 = (float *)(A + 16596992); /* [32, 96] */
+  k15_one_hot(in->y + 48, line21_one_hot_t48);
+  float *line21_log_softmax_t48 = (float *)(A + 16609280); /* [32, 96] */
+  k16_log_softmax(dense1_add + 147456, line21_log_softmax_t48);
+  float *line21_mul_t48 = (float *)(A + 16621568); /* [32, 96] */
+  k17_mul(line21_one_hot_t48, line21_log_softmax_t48, line21_mul_t48);
+  float *line21_sum_to_t48 = (float *)(A + 458944); /* [32, 1] */
+  k18_sum_to(line21_mul_t48, line21_sum_to_t48);
+  float *line21_sum_to_t48_2 = (float *)(A + 1713792); /* [] */
+  k19_sum_to(line21_sum_to_t48, line21_sum_to_t48_2);
+  float *line21_one_hot_t49 = (float *)(A + 16621568); /* [32, 96] */
+  k15_one_hot(in->y + 49, line21_one_hot_t49);
+  float *line21_log_softmax_t49 = (float *)(A + 16633856); /* [32, 96] */
+  k16_log_softmax(dense1_add + 150528, line21_log_softmax_t49);
+  float *line21_mul_t49 = (float *)(A + 16646144); /* [32, 96] */
+  k17_mul(line21_one_hot_t49, line21_log_softmax_t49, line21_mul_t49);
+  float *line21_sum_to_t49 = (float *)(A + 458944); /* [32, 1] */
+  k18_sum_to(line21_mul_t49, line21_sum_to_t49);
+  float *line21_sum_to_t49_2 = (float *)(A + 1713856); /* [] */
+  k19_sum_to(line21_sum_to_t49, line21_sum_to_t49_2);
+  float *line21_one_hot_t50 = (float *)(A + 16646144); /* [32, 96] */
+  k15_one_hot(in->y + 50, line21_one_hot_t50);
+  float *line21_log_softmax_t50 = (float *)(A + 16658432); /* [32, 96] */
+  k16_log_softmax(dense1_add + 153600, line21_log_softmax_t50);
 }
 
 static void charlm_lstm_train_step_7(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line21_sum_to_t41 = (float *)(A + 458880); /* [32, 1] */
-  float *line21_sum_to_t41_2 = (float *)(A + 1713856); /* [] */
-  k19_sum_to(line21_sum_to_t41, line21_sum_to_t41_2);
-  float *line21_one_hot_t42 = (float *)(A + 16965632); /* [32, 96] */
-  k15_one_hot(in->y + 42, line21_one_hot_t42);
-  float *dense1_matmul_weight = (float *)(A + 471040); /* [2048, 96] */
-  float *dense1_add_t42 = (float *)(A + 16977920); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 129024, P + 387072 /* dense1.bias */, dense1_add_t42);
-  float *line21_log_softmax_t42 = (float *)(A + 16990208); /* [32, 96] */
-  k48_log_softmax(dense1_add_t42, line21_log_softmax_t42);
-  float *line21_mul_t42 = (float *)(A + 17002496); /* [32, 96] */
-  k17_mul(line21_one_hot_t42, line21_log_softmax_t42, line21_mul_t42);
-  float *line21_sum_to_t42 = (float *)(A + 458880); /* [32, 1] */
-  k18_sum_to(line21_mul_t42, line21_sum_to_t42);
-  float *line21_sum_to_t42_2 = (float *)(A + 1713920); /* [] */
-  k19_sum_to(line21_sum_to_t42, line21_sum_to_t42_2);
-  float *line21_one_hot_t43 = (float *)(A + 17002496); /* [32, 96] */
-  k15_one_hot(in->y + 43, line21_one_hot_t43);
-  float *dense1_add_t43 = (float *)(A + 17014784); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 132096, P + 387072 /* dense1.bias */, dense1_add_t43);
-  float *line21_log_softmax_t43 = (float *)(A + 17027072); /* [32, 96] */
-  k48_log_softmax(dense1_add_t43, line21_log_softmax_t43);
-  float *line21_mul_t43 = (float *)(A + 17039360); /* [32, 96] */
-  k17_mul(line21_one_hot_t43, line21_log_softmax_t43, line21_mul_t43);
-  float *line21_sum_to_t43 = (float *)(A + 458880); /* [32, 1] */
-  k18_sum_to(line21_mul_t43, line21_sum_to_t43);
-  float *line21_sum_to_t43_2 = (float *)(A + 1713984); /* [] */
-  k19_sum_to(line21_sum_to_t43, line21_sum_to_t43_2);
-  float *line21_one_hot_t44 = (float *)(A + 17039360); /* [32, 96] */
-  k15_one_hot(in->y + 44, line21_one_hot_t44);
-  float *dense1_add_t44 = (float *)(A + 17051648); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 135168, P + 387072 /* dense1.bias */, dense1_add_t44);
-  float *line21_log_softmax_t44 = (float *)(A + 17063936); /* [32, 96] */
-  k48_log_softmax(dense1_add_t44, line21_log_softmax_t44);
-  float *line21_mul_t44 = (float *)(A + 17076224); /* [32, 96] */
-  k17_mul(line21_one_hot_t44, line21_log_softmax_t44, line21_mul_t44);
-  float *line21_sum_to_t44 = (float *)(A + 458880); /* [32, 1] */
-  k18_sum_to(line21_mul_t44, line21_sum_to_t44);
-  float *line21_sum_to_t44_2 = (float *)(A + 1714048); /* [] */
-  k19_sum_to(line21_sum_to_t44, line21_sum_to_t44_2);
-  float *line21_one_hot_t45 = (float *)(A + 17076224); /* [32, 96] */
-  k15_one_hot(in->y + 45, line21_one_hot_t45);
-  float *dense1_add_t45 = (float *)(A + 17088512); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 138240, P + 387072 /* dense1.bias */, dense1_add_t45);
-  float *line21_log_softmax_t45 = (float *)(A + 17100800); /* [32, 96] */
-  k48_log_softmax(dense1_add_t45, line21_log_softmax_t45);
-  float *line21_mul_t45 = (float *)(A + 17113088); /* [32, 96] */
-  k17_mul(line21_one_hot_t45, line21_log_softmax_t45, line21_mul_t45);
-  float *line21_sum_to_t45 = (float *)(A + 458880); /* [32, 1] */
-  k18_sum_to(line21_mul_t45, line21_sum_to_t45);
-  float *line21_sum_to_t45_2 = (float *)(A + 1714112); /* [] */
-  k19_sum_to(line21_sum_to_t45, line21_sum_to_t45_2);
-  float *line21_one_hot_t46 = (float *)(A + 17113088); /* [32, 96] */
-  k15_one_hot(in->y + 46, line21_one_hot_t46);
-  float *dense1_add_t46 = (float *)(A + 17125376); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 141312, P + 387072 /* dense1.bias */, dense1_add_t46);
-  float *line21_log_softmax_t46 = (float *)(A + 17137664); /* [32, 96] */
-  k48_log_softmax(dense1_add_t46, line21_log_softmax_t46);
-  float *line21_mul_t46 = (float *)(A + 17149952); /* [32, 96] */
-  k17_mul(line21_one_hot_t46, line21_log_softmax_t46, line21_mul_t46);
-  float *line21_sum_to_t46 = (float *)(A + 458880); /* [32, 1] */
-  k18_sum_to(line21_mul_t46, line21_sum_to_t46);
-  float *line21_sum_to_t46_2 = (float *)(A + 1714176); /* [] */
-  k19_sum_to(line21_sum_to_t46, line21_sum_to_t46_2);
-  float *line21_one_hot_t47 = (float *)(A + 17149952); /* [32, 96] */
-  k15_one_hot(in->y + 47, line21_one_hot_t47);
-  float *dense1_add_t47 = (float *)(A + 17162240); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 144384, P + 387072 /* dense1.bias */, dense1_add_t47);
-  float *line21_log_softmax_t47 = (float *)(A + 17174528); /* [32, 96] */
-  k48_log_softmax(dense1_add_t47, line21_log_softmax_t47);
-  float *line21_mul_t47 = (float *)(A + 17186816); /* [32, 96] */
-  k17_mul(line21_one_hot_t47, line21_log_softmax_t47, line21_mul_t47);
-  float *line21_sum_to_t47 = (float *)(A + 458880); /* [32, 1] */
-  k18_sum_to(line21_mul_t47, line21_sum_to_t47);
-  float *line21_sum_to_t47_2 = (float *)(A + 1714240); /* [] */
-  k19_sum_to(line21_sum_to_t47, line21_sum_to_t47_2);
-  float *line21_one_hot_t48 = (float *)(A + 17186816); /* [32, 96] */
-  k15_one_hot(in->y + 48, line21_one_hot_t48);
-  float *dense1_add_t48 = (float *)(A + 17199104); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 147456, P + 387072 /* dense1.bias */, dense1_add_t48);
-  float *line21_log_softmax_t48 = (float *)(A + 17211392); /* [32, 96] */
-  k48_log_softmax(dense1_add_t48, line21_log_softmax_t48);
-  float *line21_mul_t48 = (float *)(A + 17223680); /* [32, 96] */
-  k17_mul(line21_one_hot_t48, line21_log_softmax_t48, line21_mul_t48);
-  float *line21_sum_to_t48 = (float *)(A + 458880); /* [32, 1] */
-  k18_sum_to(line21_mul_t48, line21_sum_to_t48);
-  float *line21_sum_to_t48_2 = (float *)(A + 1714304); /* [] */
-  k19_sum_to(line21_sum_to_t48, line21_sum_to_t48_2);
-  float *line21_one_hot_t49 = (float *)(A + 17223680); /* [32, 96] */
-  k15_one_hot(in->y + 49, line21_one_hot_t49);
-  float *dense1_add_t49 = (float *)(A + 17235968); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 150528, P + 387072 /* dense1.bias */, dense1_add_t49);
-  float *line21_log_softmax_t49 = (float *)(A + 17248256); /* [32, 96] */
-  k48_log_softmax(dense1_add_t49, line21_log_softmax_t49);
-  float *line21_mul_t49 = (float *)(A + 17260544); /* [32, 96] */
-  k17_mul(line21_one_hot_t49, line21_log_softmax_t49, line21_mul_t49);
-  float *line21_sum_to_t49 = (float *)(A + 458880); /* [32, 1] */
-  k18_sum_to(line21_mul_t49, line21_sum_to_t49);
-  float *line21_sum_to_t49_2 = (float *)(A + 1714368); /* [] */
-  k19_sum_to(line21_sum_to_t49, line21_sum_to_t49_2);
-  float *line21_one_hot_t50 = (float *)(A + 17260544); /* [32, 96] */
-  k15_one_hot(in->y + 50, line21_one_hot_t50);
-  float *dense1_add_t50 = (float *)(A + 17272832); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 153600, P + 387072 /* dense1.bias */, dense1_add_t50);
-  float *line21_log_softmax_t50 = (float *)(A + 17285120); /* [32, 96] */
-  k48_log_softmax(dense1_add_t50, line21_log_softmax_t50);
-  float *line21_mul_t50 = (float *)(A + 17297408); /* [32, 96] */
+  float *line21_one_hot_t50 = (float *)(A + 16646144); /* [32, 96] */
+  float *line21_log_softmax_t50 = (float *)(A + 16658432); /* [32, 96] */
+  float *line21_mul_t50 = (float *)(A + 16670720); /* [32, 96] */
   k17_mul(line21_one_hot_t50, line21_log_softmax_t50, line21_mul_t50);
-  float *line21_sum_to_t50 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t50 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t50, line21_sum_to_t50);
-  float *line21_sum_to_t50_2 = (float *)(A + 1714432); /* [] */
+  float *line21_sum_to_t50_2 = (float *)(A + 1713920); /* [] */
   k19_sum_to(line21_sum_to_t50, line21_sum_to_t50_2);
-  float *line21_one_hot_t51 = (float *)(A + 17297408); /* [32, 96] */
+  float *line21_one_hot_t51 = (float *)(A + 16670720); /* [32, 96] */
   k15_one_hot(in->y + 51, line21_one_hot_t51);
-  float *dense1_add_t51 = (float *)(A + 17309696); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 156672, P + 387072 /* dense1.bias */, dense1_add_t51);
-  float *line21_log_softmax_t51 = (float *)(A + 17321984); /* [32, 96] */
-  k48_log_softmax(dense1_add_t51, line21_log_softmax_t51);
-  float *line21_mul_t51 = (float *)(A + 17334272); /* [32, 96] */
+  float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
+  float *line21_log_softmax_t51 = (float *)(A + 16683008); /* [32, 96] */
+  k16_log_softmax(dense1_add + 156672, line21_log_softmax_t51);
+  float *line21_mul_t51 = (float *)(A + 16695296); /* [32, 96] */
   k17_mul(line21_one_hot_t51, line21_log_softmax_t51, line21_mul_t51);
-  float *line21_sum_to_t51 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t51 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t51, line21_sum_to_t51);
-  float *line21_sum_to_t51_2 = (float *)(A + 1714496); /* [] */
+  float *line21_sum_to_t51_2 = (float *)(A + 1713984); /* [] */
   k19_sum_to(line21_sum_to_t51, line21_sum_to_t51_2);
-  float *line21_one_hot_t52 = (float *)(A + 17334272); /* [32, 96] */
+  float *line21_one_hot_t52 = (float *)(A + 16695296); /* [32, 96] */
   k15_one_hot(in->y + 52, line21_one_hot_t52);
-  float *dense1_add_t52 = (float *)(A + 17346560); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 159744, P + 387072 /* dense1.bias */, dense1_add_t52);
-  float *line21_log_softmax_t52 = (float *)(A + 17358848); /* [32, 96] */
-  k48_log_softmax(dense1_add_t52, line21_log_softmax_t52);
-  float *line21_mul_t52 = (float *)(A + 17371136); /* [32, 96] */
+  float *line21_log_softmax_t52 = (float *)(A + 16707584); /* [32, 96] */
+  k16_log_softmax(dense1_add + 159744, line21_log_softmax_t52);
+  float *line21_mul_t52 = (float *)(A + 16719872); /* [32, 96] */
   k17_mul(line21_one_hot_t52, line21_log_softmax_t52, line21_mul_t52);
-  float *line21_sum_to_t52 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t52 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t52, line21_sum_to_t52);
-  float *line21_sum_to_t52_2 = (float *)(A + 1714560); /* [] */
+  float *line21_sum_to_t52_2 = (float *)(A + 1714048); /* [] */
   k19_sum_to(line21_sum_to_t52, line21_sum_to_t52_2);
-  float *line21_one_hot_t53 = (float *)(A + 17371136); /* [32, 96] */
+  float *line21_one_hot_t53 = (float *)(A + 16719872); /* [32, 96] */
   k15_one_hot(in->y + 53, line21_one_hot_t53);
-  float *dense1_add_t53 = (float *)(A + 17383424); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 162816, P + 387072 /* dense1.bias */, dense1_add_t53);
-  float *line21_log_softmax_t53 = (float *)(A + 17395712); /* [32, 96] */
-  k48_log_softmax(dense1_add_t53, line21_log_softmax_t53);
-  float *line21_mul_t53 = (float *)(A + 17408000); /* [32, 96] */
+  float *line21_log_softmax_t53 = (float *)(A + 16732160); /* [32, 96] */
+  k16_log_softmax(dense1_add + 162816, line21_log_softmax_t53);
+  float *line21_mul_t53 = (float *)(A + 16744448); /* [32, 96] */
   k17_mul(line21_one_hot_t53, line21_log_softmax_t53, line21_mul_t53);
-  float *line21_sum_to_t53 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t53 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t53, line21_sum_to_t53);
-  float *line21_sum_to_t53_2 = (float *)(A + 1714624); /* [] */
+  float *line21_sum_to_t53_2 = (float *)(A + 1714112); /* [] */
   k19_sum_to(line21_sum_to_t53, line21_sum_to_t53_2);
-  float *line21_one_hot_t54 = (float *)(A + 17408000); /* [32, 96] */
+  float *line21_one_hot_t54 = (float *)(A + 16744448); /* [32, 96] */
   k15_one_hot(in->y + 54, line21_one_hot_t54);
-  float *dense1_add_t54 = (float *)(A + 17420288); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 165888, P + 387072 /* dense1.bias */, dense1_add_t54);
-  float *line21_log_softmax_t54 = (float *)(A + 17432576); /* [32, 96] */
-  k48_log_softmax(dense1_add_t54, line21_log_softmax_t54);
-  float *line21_mul_t54 = (float *)(A + 17444864); /* [32, 96] */
+  float *line21_log_softmax_t54 = (float *)(A + 16756736); /* [32, 96] */
+  k16_log_softmax(dense1_add + 165888, line21_log_softmax_t54);
+  float *line21_mul_t54 = (float *)(A + 16769024); /* [32, 96] */
   k17_mul(line21_one_hot_t54, line21_log_softmax_t54, line21_mul_t54);
-  float *line21_sum_to_t54 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t54 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t54, line21_sum_to_t54);
-  float *line21_sum_to_t54_2 = (float *)(A + 1714688); /* [] */
+  float *line21_sum_to_t54_2 = (float *)(A + 1714176); /* [] */
   k19_sum_to(line21_sum_to_t54, line21_sum_to_t54_2);
-  float *line21_one_hot_t55 = (float *)(A + 17444864); /* [32, 96] */
+  float *line21_one_hot_t55 = (float *)(A + 16769024); /* [32, 96] */
   k15_one_hot(in->y + 55, line21_one_hot_t55);
-  float *dense1_add_t55 = (float *)(A + 17457152); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 168960, P + 387072 /* dense1.bias */, dense1_add_t55);
-  float *line21_log_softmax_t55 = (float *)(A + 17469440); /* [32, 96] */
-  k48_log_softmax(dense1_add_t55, line21_log_softmax_t55);
-  float *line21_mul_t55 = (float *)(A + 17481728); /* [32, 96] */
+  float *line21_log_softmax_t55 = (float *)(A + 16781312); /* [32, 96] */
+  k16_log_softmax(dense1_add + 168960, line21_log_softmax_t55);
+  float *line21_mul_t55 = (float *)(A + 16793600); /* [32, 96] */
   k17_mul(line21_one_hot_t55, line21_log_softmax_t55, line21_mul_t55);
-  float *line21_sum_to_t55 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t55 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t55, line21_sum_to_t55);
-  float *line21_sum_to_t55_2 = (float *)(A + 1714752); /* [] */
+  float *line21_sum_to_t55_2 = (float *)(A + 1714240); /* [] */
   k19_sum_to(line21_sum_to_t55, line21_sum_to_t55_2);
-  float *line21_one_hot_t56 = (float *)(A + 17481728); /* [32, 96] */
+  float *line21_one_hot_t56 = (float *)(A + 16793600); /* [32, 96] */
   k15_one_hot(in->y + 56, line21_one_hot_t56);
-  float *dense1_add_t56 = (float *)(A + 17494016); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 172032, P + 387072 /* dense1.bias */, dense1_add_t56);
-  float *line21_log_softmax_t56 = (float *)(A + 17506304); /* [32, 96] */
-  k48_log_softmax(dense1_add_t56, line21_log_softmax_t56);
-  float *line21_mul_t56 = (float *)(A + 17518592); /* [32, 96] */
+  float *line21_log_softmax_t56 = (float *)(A + 16805888); /* [32, 96] */
+  k16_log_softmax(dense1_add + 172032, line21_log_softmax_t56);
+  float *line21_mul_t56 = (float *)(A + 16818176); /* [32, 96] */
   k17_mul(line21_one_hot_t56, line21_log_softmax_t56, line21_mul_t56);
-  float *line21_sum_to_t56 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t56 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t56, line21_sum_to_t56);
-  float *line21_sum_to_t56_2 = (float *)(A + 1714816); /* [] */
+  float *line21_sum_to_t56_2 = (float *)(A + 1714304); /* [] */
   k19_sum_to(line21_sum_to_t56, line21_sum_to_t56_2);
-  float *line21_one_hot_t57 = (float *)(A + 17518592); /* [32, 96] */
+  float *line21_one_hot_t57 = (float *)(A + 16818176); /* [32, 96] */
   k15_one_hot(in->y + 57, line21_one_hot_t57);
-  float *dense1_add_t57 = (float *)(A + 17530880); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 175104, P + 387072 /* dense1.bias */, dense1_add_t57);
-  float *line21_log_softmax_t57 = (float *)(A + 17543168); /* [32, 96] */
-  k48_log_softmax(dense1_add_t57, line21_log_softmax_t57);
-  float *line21_mul_t57 = (float *)(A + 17555456); /* [32, 96] */
+  float *line21_log_softmax_t57 = (float *)(A + 16830464); /* [32, 96] */
+  k16_log_softmax(dense1_add + 175104, line21_log_softmax_t57);
+  float *line21_mul_t57 = (float *)(A + 16842752); /* [32, 96] */
   k17_mul(line21_one_hot_t57, line21_log_softmax_t57, line21_mul_t57);
-  float *line21_sum_to_t57 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t57 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t57, line21_sum_to_t57);
-  float *line21_sum_to_t57_2 = (float *)(A + 1714880); /* [] */
+  float *line21_sum_to_t57_2 = (float *)(A + 1714368); /* [] */
   k19_sum_to(line21_sum_to_t57, line21_sum_to_t57_2);
-  float *line21_one_hot_t58 = (float *)(A + 17555456); /* [32, 96] */
+  float *line21_one_hot_t58 = (float *)(A + 16842752); /* [32, 96] */
   k15_one_hot(in->y + 58, line21_one_hot_t58);
-  float *dense1_add_t58 = (float *)(A + 17567744); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 178176, P + 387072 /* dense1.bias */, dense1_add_t58);
-  float *line21_log_softmax_t58 = (float *)(A + 17580032); /* [32, 96] */
-  k48_log_softmax(dense1_add_t58, line21_log_softmax_t58);
-  float *line21_mul_t58 = (float *)(A + 17592320); /* [32, 96] */
+  float *line21_log_softmax_t58 = (float *)(A + 16855040); /* [32, 96] */
+  k16_log_softmax(dense1_add + 178176, line21_log_softmax_t58);
+  float *line21_mul_t58 = (float *)(A + 16867328); /* [32, 96] */
   k17_mul(line21_one_hot_t58, line21_log_softmax_t58, line21_mul_t58);
-  float *line21_sum_to_t58 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t58 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t58, line21_sum_to_t58);
-  float *line21_sum_to_t58_2 = (float *)(A + 1714944); /* [] */
+  float *line21_sum_to_t58_2 = (float *)(A + 1714432); /* [] */
   k19_sum_to(line21_sum_to_t58, line21_sum_to_t58_2);
-  float *line21_one_hot_t59 = (float *)(A + 17592320); /* [32, 96] */
+  float *line21_one_hot_t59 = (float *)(A + 16867328); /* [32, 96] */
   k15_one_hot(in->y + 59, line21_one_hot_t59);
-  float *dense1_add_t59 = (float *)(A + 17604608); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 181248, P + 387072 /* dense1.bias */, dense1_add_t59);
-  float *line21_log_softmax_t59 = (float *)(A + 17616896); /* [32, 96] */
-  k48_log_softmax(dense1_add_t59, line21_log_softmax_t59);
-  float *line21_mul_t59 = (float *)(A + 17629184); /* [32, 96] */
+  float *line21_log_softmax_t59 = (float *)(A + 16879616); /* [32, 96] */
+  k16_log_softmax(dense1_add + 181248, line21_log_softmax_t59);
+  float *line21_mul_t59 = (float *)(A + 16891904); /* [32, 96] */
   k17_mul(line21_one_hot_t59, line21_log_softmax_t59, line21_mul_t59);
-  float *line21_sum_to_t59 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t59 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t59, line21_sum_to_t59);
-  float *line21_sum_to_t59_2 = (float *)(A + 1715008); /* [] */
+  float *line21_sum_to_t59_2 = (float *)(A + 1714496); /* [] */
   k19_sum_to(line21_sum_to_t59, line21_sum_to_t59_2);
-  float *line21_one_hot_t60 = (float *)(A + 17629184); /* [32, 96] */
+  float *line21_one_hot_t60 = (float *)(A + 16891904); /* [32, 96] */
   k15_one_hot(in->y + 60, line21_one_hot_t60);
-  float *dense1_add_t60 = (float *)(A + 17641472); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 184320, P + 387072 /* dense1.bias */, dense1_add_t60);
-  float *line21_log_softmax_t60 = (float *)(A + 17653760); /* [32, 96] */
-  k48_log_softmax(dense1_add_t60, line21_log_softmax_t60);
-  float *line21_mul_t60 = (float *)(A + 17666048); /* [32, 96] */
+  float *line21_log_softmax_t60 = (float *)(A + 16904192); /* [32, 96] */
+  k16_log_softmax(dense1_add + 184320, line21_log_softmax_t60);
+  float *line21_mul_t60 = (float *)(A + 16916480); /* [32, 96] */
   k17_mul(line21_one_hot_t60, line21_log_softmax_t60, line21_mul_t60);
-  float *line21_sum_to_t60 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t60 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t60, line21_sum_to_t60);
-  float *line21_sum_to_t60_2 = (float *)(A + 1715072); /* [] */
+  float *line21_sum_to_t60_2 = (float *)(A + 1714560); /* [] */
   k19_sum_to(line21_sum_to_t60, line21_sum_to_t60_2);
-  float *line21_one_hot_t61 = (float *)(A + 17666048); /* [32, 96] */
+  float *line21_one_hot_t61 = (float *)(A + 16916480); /* [32, 96] */
   k15_one_hot(in->y + 61, line21_one_hot_t61);
-  float *dense1_add_t61 = (float *)(A + 17678336); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 187392, P + 387072 /* dense1.bias */, dense1_add_t61);
-  float *line21_log_softmax_t61 = (float *)(A + 17690624); /* [32, 96] */
-  k48_log_softmax(dense1_add_t61, line21_log_softmax_t61);
-  float *line21_mul_t61 = (float *)(A + 17702912); /* [32, 96] */
+  float *line21_log_softmax_t61 = (float *)(A + 16928768); /* [32, 96] */
+  k16_log_softmax(dense1_add + 187392, line21_log_softmax_t61);
+  float *line21_mul_t61 = (float *)(A + 16941056); /* [32, 96] */
   k17_mul(line21_one_hot_t61, line21_log_softmax_t61, line21_mul_t61);
-  float *line21_sum_to_t61 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t61 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t61, line21_sum_to_t61);
-  float *line21_sum_to_t61_2 = (float *)(A + 1715136); /* [] */
+  float *line21_sum_to_t61_2 = (float *)(A + 1714624); /* [] */
   k19_sum_to(line21_sum_to_t61, line21_sum_to_t61_2);
-  float *line21_one_hot_t62 = (float *)(A + 17702912); /* [32, 96] */
+  float *line21_one_hot_t62 = (float *)(A + 16941056); /* [32, 96] */
   k15_one_hot(in->y + 62, line21_one_hot_t62);
-  float *dense1_add_t62 = (float *)(A + 17715200); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 190464, P + 387072 /* dense1.bias */, dense1_add_t62);
-  float *line21_log_softmax_t62 = (float *)(A + 17727488); /* [32, 96] */
-  k48_log_softmax(dense1_add_t62, line21_log_softmax_t62);
-  float *line21_mul_t62 = (float *)(A + 17739776); /* [32, 96] */
+  float *line21_log_softmax_t62 = (float *)(A + 16953344); /* [32, 96] */
+  k16_log_softmax(dense1_add + 190464, line21_log_softmax_t62);
+  float *line21_mul_t62 = (float *)(A + 16965632); /* [32, 96] */
   k17_mul(line21_one_hot_t62, line21_log_softmax_t62, line21_mul_t62);
-  float *line21_sum_to_t62 = (float *)(A + 458880); /* [32, 1] */
+  float *line21_sum_to_t62 = (float *)(A + 458944); /* [32, 1] */
   k18_sum_to(line21_mul_t62, line21_sum_to_t62);
+  float *line21_sum_to_t62_2 = (float *)(A + 1714688); /* [] */
+  k19_sum_to(line21_sum_to_t62, line21_sum_to_t62_2);
+  float *line21_one_hot_t63 = (float *)(A + 16965632); /* [32, 96] */
+  k15_one_hot(in->y + 63, line21_one_hot_t63);
+  float *line21_log_softmax_t63 = (float *)(A + 16977920); /* [32, 96] */
+  k16_log_softmax(dense1_add + 193536, line21_log_softmax_t63);
+  float *line21_mul_t63 = (float *)(A + 16990208); /* [32, 96] */
+  k17_mul(line21_one_hot_t63, line21_log_softmax_t63, line21_mul_t63);
+  float *line21_sum_to_t63 = (float *)(A + 458944); /* [32, 1] */
+  k18_sum_to(line21_mul_t63, line21_sum_to_t63);
+  float *line21_sum_to_t63_2 = (float *)(A + 1714752); /* [] */
+  k19_sum_to(line21_sum_to_t63, line21_sum_to_t63_2);
+  int32_t *line22_argmax_t0 = (int32_t *)(A + 458944); /* [32] */
+  k20_argmax(dense1_add, line22_argmax_t0);
+  float *line22_equal_t0 = (float *)(A + 1714816); /* [32] */
+  k21_equal(line22_argmax_t0, in->y, line22_equal_t0);
+  float *line22_sum_to_t0 = (float *)(A + 458944); /* [] */
+  k19_sum_to(line22_equal_t0, line22_sum_to_t0);
+  int32_t *line22_argmax_t1 = (int32_t *)(A + 1714816); /* [32] */
+  k20_argmax(dense1_add + 3072, line22_argmax_t1);
+  float *line22_equal_t1 = (float *)(A + 1714944); /* [32] */
+  k21_equal(line22_argmax_t1, in->y + 1, line22_equal_t1);
+  float *line22_sum_to_t1 = (float *)(A + 459008); /* [] */
+  k19_sum_to(line22_equal_t1, line22_sum_to_t1);
+  int32_t *line22_argmax_t2 = (int32_t *)(A + 1714816); /* [32] */
+  k20_argmax(dense1_add + 6144, line22_argmax_t2);
+  float *line22_equal_t2 = (float *)(A + 1714944); /* [32] */
+  k21_equal(line22_argmax_t2, in->y + 2, line22_equal_t2);
+  float *line22_sum_to_t2 = (float *)(A + 1714816); /* [] */
+  k19_sum_to(line22_equal_t2, line22_sum_to_t2);
+  int32_t *line22_argmax_t3 = (int32_t *)(A + 1714880); /* [32] */
+  k20_argmax(dense1_add + 9216, line22_argmax_t3);
+  float *line22_equal_t3 = (float *)(A + 1715008); /* [32] */
+  k21_equal(line22_argmax_t3, in->y + 3, line22_equal_t3);
+  float *line22_sum_to_t3 = (float *)(A + 1714880); /* [] */
+  k19_sum_to(line22_equal_t3, line22_sum_to_t3);
+  int32_t *line22_argmax_t4 = (int32_t *)(A + 1714944); /* [32] */
+  k20_argmax(dense1_add + 12288, line22_argmax_t4);
+  float *line22_equal_t4 = (float *)(A + 1715072); /* [32] */
+  k21_equal(line22_argmax_t4, in->y + 4, line22_equal_t4);
+  float *line22_sum_to_t4 = (float *)(A + 1714944); /* [] */
+  k19_sum_to(line22_equal_t4, line22_sum_to_t4);
+  int32_t *line22_argmax_t5 = (int32_t *)(A + 1715008); /* [32] */
+  k20_argmax(dense1_add + 15360, line22_argmax_t5);
+  float *line22_equal_t5 = (float *)(A + 1715136); /* [32] */
+  k21_equal(line22_argmax_t5, in->y + 5, line22_equal_t5);
+  float *line22_sum_to_t5 = (float *)(A + 1715008); /* [] */
+  k19_sum_to(line22_equal_t5, line22_sum_to_t5);
+  int32_t *line22_argmax_t6 = (int32_t *)(A + 1715072); /* [32] */
+  k20_argmax(dense1_add + 18432, line22_argmax_t6);
+  float *line22_equal_t6 = (float *)(A + 1715200); /* [32] */
+  k21_equal(line22_argmax_t6, in->y + 6, line22_equal_t6);
+  float *line22_sum_to_t6 = (float *)(A + 1715072); /* [] */
+  k19_sum_to(line22_equal_t6, line22_sum_to_t6);
+  int32_t *line22_argmax_t7 = (int32_t *)(A + 1715136); /* [32] */
+  k20_argmax(dense1_add + 21504, line22_argmax_t7);
+  float *line22_equal_t7 = (float *)(A + 1715264); /* [32] */
+  k21_equal(line22_argmax_t7, in->y + 7, line22_equal_t7);
+  float *line22_sum_to_t7 = (float *)(A + 1715136); /* [] */
+  k19_sum_to(line22_equal_t7, line22_sum_to_t7);
+  int32_t *line22_argmax_t8 = (int32_t *)(A + 1715200); /* [32] */
+  k20_argmax(dense1_add + 24576, line22_argmax_t8);
+  float *line22_equal_t8 = (float *)(A + 1715328); /* [32] */
+  k21_equal(line22_argmax_t8, in->y + 8, line22_equal_t8);
+  float *line22_sum_to_t8 = (float *)(A + 1715200); /* [] */
+  k19_sum_to(line22_equal_t8, line22_sum_to_t8);
+  int32_t *line22_argmax_t9 = (int32_t *)(A + 1715264); /* [32] */
+  k20_argmax(dense1_add + 27648, line22_argmax_t9);
+  float *line22_equal_t9 = (float *)(A + 1715392); /* [32] */
+  k21_equal(line22_argmax_t9, in->y + 9, line22_equal_t9);
+  float *line22_sum_to_t9 = (float *)(A + 1715264); /* [] */
+  k19_sum_to(line22_equal_t9, line22_sum_to_t9);
+  int32_t *line22_argmax_t10 = (int32_t *)(A + 1715328); /* [32] */
+  k20_argmax(dense1_add + 30720, line22_argmax_t10);
+  float *line22_equal_t10 = (float *)(A + 1715456); /* [32] */
+  k21_equal(line22_argmax_t10, in->y + 10, line22_equal_t10);
+  float *line22_sum_to_t10 = (float *)(A + 1715328); /* [] */
+  k19_sum_to(line22_equal_t10, line22_sum_to_t10);
+  int32_t *line22_argmax_t11 = (int32_t *)(A + 1715392); /* [32] */
+  k20_argmax(dense1_add + 33792, line22_argmax_t11);
+  float *line22_equal_t11 = (float *)(A + 1715520); /* [32] */
+  k21_equal(line22_argmax_t11, in->y + 11, line22_equal_t11);
+  float *line22_sum_to_t11 = (float *)(A + 1715392); /* [] */
+  k19_sum_to(line22_equal_t11, line22_sum_to_t11);
+  int32_t *line22_argmax_t12 = (int32_t *)(A + 1715456); /* [32] */
+  k20_argmax(dense1_add + 36864, line22_argmax_t12);
+  float *line22_equal_t12 = (float *)(A + 1715584); /* [32] */
+  k21_equal(line22_argmax_t12, in->y + 12, line22_equal_t12);
+  float *line22_sum_to_t12 = (float *)(A + 1715456); /* [] */
+  k19_sum_to(line22_equal_t12, line22_sum_to_t12);
+  int32_t *line22_argmax_t13 = (int32_t *)(A + 1715520); /* [32] */
+  k20_argmax(dense1_add + 39936, line22_argmax_t13);
+  float *line22_equal_t13 = (float *)(A + 1715648); /* [32] */
+  k21_equal(line22_argmax_t13, in->y + 13, line22_equal_t13);
+  float *line22_sum_to_t13 = (float *)(A + 1715520); /* [] */
+  k19_sum_to(line22_equal_t13, line22_sum_to_t13);
+  int32_t *line22_argmax_t14 = (int32_t *)(A + 1715584); /* [32] */
+  k20_argmax(dense1_add + 43008, line22_argmax_t14);
+  float *line22_equal_t14 = (float *)(A + 1715712); /* [32] */
+  k21_equal(line22_argmax_t14, in->y + 14, line22_equal_t14);
+  float *line22_sum_to_t14 = (float *)(A + 1715584); /* [] */
+  k19_sum_to(line22_equal_t14, line22_sum_to_t14);
+  int32_t *line22_argmax_t15 = (int32_t *)(A + 1715648); /* [32] */
+  k20_argmax(dense1_add + 46080, line22_argmax_t15);
+  float *line22_equal_t15 = (float *)(A + 1715776); /* [32] */
+  k21_equal(line22_argmax_t15, in->y + 15, line22_equal_t15);
+  float *line22_sum_to_t15 = (float *)(A + 1715648); /* [] */
+  k19_sum_to(line22_equal_t15, line22_sum_to_t15);
+  int32_t *line22_argmax_t16 = (int32_t *)(A + 1715712); /* [32] */
+  k20_argmax(dense1_add + 49152, line22_argmax_t16);
+  float *line22_equal_t16 = (float *)(A + 1715840); /* [32] */
+  k21_equal(line22_argmax_t16, in->y + 16, line22_equal_t16);
+  float *line22_sum_to_t16 = (float *)(A + 1715712); /* [] */
+  k19_sum_to(line22_equal_t16, line22_sum_to_t16);
+  int32_t *line22_argmax_t17 = (int32_t *)(A + 1715776); /* [32] */
+  k20_argmax(dense1_add + 52224, line22_argmax_t17);
+  float *line22_equal_t17 = (float *)(A + 1715904); /* [32] */
+  k21_equal(line22_argmax_t17, in->y + 17, line22_equal_t17);
+  float *line22_sum_to_t17 = (float *)(A + 1715776); /* [] */
+  k19_sum_to(line22_equal_t17, line22_sum_to_t17);
+  int32_t *line22_argmax_t18 = (int32_t *)(A + 1715840); /* [32] */
+  k20_argmax(dense1_add + 55296, line22_argmax_t18);
+  float *line22_equal_t18 = (float *)(A + 1715968); /* [32] */
+  k21_equal(line22_argmax_t18, in->y + 18, line22_equal_t18);
+  float *line22_sum_to_t18 = (float *)(A + 1715840); /* [] */
+  k19_sum_to(line22_equal_t18, line22_sum_to_t18);
 }
 
 static void charlm_lstm_train_step_8(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line21_sum_to_t62 = (float *)(A + 458880); /* [32, 1] */
-  float *line21_sum_to_t62_2 = (float *)(A + 1715200); /* [] */
-  k19_sum_to(line21_sum_to_t62, line21_sum_to_t62_2);
-  float *line21_one_hot_t63 = (float *)(A + 17739776); /* [32, 96] */
-  k15_one_hot(in->y + 63, line21_one_hot_t63);
-  float *dense1_matmul_weight = (float *)(A + 471040); /* [2048, 96] */
-  float *dense1_add_t63 = (float *)(A + 17752064); /* [32, 96] */
-  k47_add(dense1_matmul_weight + 193536, P + 387072 /* dense1.bias */, dense1_add_t63);
-  float *line21_log_softmax_t63 = (float *)(A + 459776); /* [32, 96] */
-  k48_log_softmax(dense1_add_t63, line21_log_softmax_t63);
-  float *line21_mul_t63 = (float *)(A + 472064); /* [32, 96] */
-  k17_mul(line21_one_hot_t63, line21_log_softmax_t63, line21_mul_t63);
-  float *line21_sum_to_t63 = (float *)(A + 458880); /* [32, 1] */
-  k18_sum_to(line21_mul_t63, line21_sum_to_t63);
-  float *line21_sum_to_t63_2 = (float *)(A + 1715264); /* [] */
-  k19_sum_to(line21_sum_to_t63, line21_sum_to_t63_2);
-  float *dense1_add_t0 = (float *)(A + 372736); /* [32, 96] */
-  int32_t *line22_argmax_t0 = (int32_t *)(A + 458880); /* [32] */
-  k49_argmax(dense1_add_t0, line22_argmax_t0);
-  float *line22_equal_t0 = (float *)(A + 1715328); /* [32] */
-  k21_equal(line22_argmax_t0, in->y, line22_equal_t0);
-  float *line22_sum_to_t0 = (float *)(A + 458880); /* [] */
-  k19_sum_to(line22_equal_t0, line22_sum_to_t0);
-  float *dense1_add_t1 = (float *)(A + 409664); /* [32, 96] */
-  int32_t *line22_argmax_t1 = (int32_t *)(A + 1715328); /* [32] */
-  k49_argmax(dense1_add_t1, line22_argmax_t1);
-  float *line22_equal_t1 = (float *)(A + 1715456); /* [32] */
-  k21_equal(line22_argmax_t1, in->y + 1, line22_equal_t1);
-  float *line22_sum_to_t1 = (float *)(A + 458944); /* [] */
-  k19_sum_to(line22_equal_t1, line22_sum_to_t1);
-  float *dense1_add_t2 = (float *)(A + 446592); /* [32, 96] */
-  int32_t *line22_argmax_t2 = (int32_t *)(A + 1715328); /* [32] */
-  k49_argmax(dense1_add_t2, line22_argmax_t2);
-  float *line22_equal_t2 = (float *)(A + 1715456); /* [32] */
-  k21_equal(line22_argmax_t2, in->y + 2, line22_equal_t2);
-  float *line22_sum_to_t2 = (float *)(A + 1715328); /* [] */
-  k19_sum_to(line22_equal_t2, line22_sum_to_t2);
-  float *dense1_add_t3 = (float *)(A + 1282048); /* [32, 96] */
-  int32_t *line22_argmax_t3 = (int32_t *)(A + 1715392); /* [32] */
-  k49_argmax(dense1_add_t3, line22_argmax_t3);
-  float *line22_equal_t3 = (float *)(A + 1715520); /* [32] */
-  k21_equal(line22_argmax_t3, in->y + 3, line22_equal_t3);
-  float *line22_sum_to_t3 = (float *)(A + 1715392); /* [] */
-  k19_sum_to(line22_equal_t3, line22_sum_to_t3);
-  float *dense1_add_t4 = (float *)(A + 1318912); /* [32, 96] */
-  int32_t *line22_argmax_t4 = (int32_t *)(A + 1715456); /* [32] */
-  k49_argmax(dense1_add_t4, line22_argmax_t4);
-  float *line22_equal_t4 = (float *)(A + 1715584); /* [32] */
-  k21_equal(line22_argmax_t4, in->y + 4, line22_equal_t4);
-  float *line22_sum_to_t4 = (float *)(A + 1715456); /* [] */
-  k19_sum_to(line22_equal_t4, line22_sum_to_t4);
-  float *dense1_add_t5 = (float *)(A + 1355776); /* [32, 96] */
-  int32_t *line22_argmax_t5 = (int32_t *)(A + 1715520); /* [32] */
-  k49_argmax(dense1_add_t5, line22_argmax_t5);
-  float *line22_equal_t5 = (float *)(A + 1715648); /* [32] */
-  k21_equal(line22_argmax_t5, in->y + 5, line22_equal_t5);
-  float *line22_sum_to_t5 = (float *)(A + 1715520); /* [] */
-  k19_sum_to(line22_equal_t5, line22_sum_to_t5);
-  float *dense1_add_t6 = (float *)(A + 1392640); /* [32, 96] */
-  int32_t *line22_argmax_t6 = (int32_t *)(A + 1715584); /* [32] */
-  k49_argmax(dense1_add_t6, line22_argmax_t6);
-  float *line22_equal_t6 = (float *)(A + 1715712); /* [32] */
-  k21_equal(line22_argmax_t6, in->y + 6, line22_equal_t6);
-  float *line22_sum_to_t6 = (float *)(A + 1715584); /* [] */
-  k19_sum_to(line22_equal_t6, line22_sum_to_t6);
-  float *dense1_add_t7 = (float *)(A + 1429504); /* [32, 96] */
-  int32_t *line22_argmax_t7 = (int32_t *)(A + 1715648); /* [32] */
-  k49_argmax(dense1_add_t7, line22_argmax_t7);
-  float *line22_equal_t7 = (float *)(A + 1715776); /* [32] */
-  k21_equal(line22_argmax_t7, in->y + 7, line22_equal_t7);
-  float *line22_sum_to_t7 = (float *)(A + 1715648); /* [] */
-  k19_sum_to(line22_equal_t7, line22_sum_to_t7);
-  float *dense1_add_t8 = (float *)(A + 1466368); /* [32, 96] */
-  int32_t *line22_argmax_t8 = (int32_t *)(A + 1715712); /* [32] */
-  k49_argmax(dense1_add_t8, line22_argmax_t8);
-  float *line22_equal_t8 = (float *)(A + 1715840); /* [32] */
-  k21_equal(line22_argmax_t8, in->y + 8, line22_equal_t8);
-  float *line22_sum_to_t8 = (float *)(A + 1715712); /* [] */
-  k19_sum_to(line22_equal_t8, line22_sum_to_t8);
-  float *dense1_add_t9 = (float *)(A + 1503232); /* [32, 96] */
-  int32_t *line22_argmax_t9 = (int32_t *)(A + 1715776); /* [32] */
-  k49_argmax(dense1_add_t9, line22_argmax_t9);
-  float *line22_equal_t9 = (float *)(A + 1715904); /* [32] */
-  k21_equal(line22_argmax_t9, in->y + 9, line22_equal_t9);
-  float *line22_sum_to_t9 = (float *)(A + 1715776); /* [] */
-  k19_sum_to(line22_equal_t9, line22_sum_to_t9);
-  float *dense1_add_t10 = (float *)(A + 1540096); /* [32, 96] */
-  int32_t *line22_argmax_t10 = (int32_t *)(A + 1715840); /* [32] */
-  k49_argmax(dense1_add_t10, line22_argmax_t10);
-  float *line22_equal_t10 = (float *)(A + 1715968); /* [32] */
-  k21_equal(line22_argmax_t10, in->y + 10, line22_equal_t10);
-  float *line22_sum_to_t10 = (float *)(A + 1715840); /* [] */
-  k19_sum_to(line22_equal_t10, line22_sum_to_t10);
-  float *dense1_add_t11 = (float *)(A + 1576960); /* [32, 96] */
-  int32_t *line22_argmax_t11 = (int32_t *)(A + 1715904); /* [32] */
-  k49_argmax(dense1_add_t11, line22_argmax_t11);
-  float *line22_equal_t11 = (float *)(A + 1716032); /* [32] */
-  k21_equal(line22_argmax_t11, in->y + 11, line22_equal_t11);
-  float *line22_sum_to_t11 = (float *)(A + 1716160); /* [] */
-  k19_sum_to(line22_equal_t11, line22_sum_to_t11);
-  float *dense1_add_t12 = (float *)(A + 1613824); /* [32, 96] */
-  int32_t *line22_argmax_t12 = (int32_t *)(A + 1715904); /* [32] */
-  k49_argmax(dense1_add_t12, line22_argmax_t12);
-  float *line22_equal_t12 = (float *)(A + 1716032); /* [32] */
-  k21_equal(line22_argmax_t12, in->y + 12, line22_equal_t12);
-  float *line22_sum_to_t12 = (float *)(A + 1715904); /* [] */
-  k19_sum_to(line22_equal_t12, line22_sum_to_t12);
-  float *dense1_add_t13 = (float *)(A + 1650688); /* [32, 96] */
-  int32_t *line22_argmax_t13 = (int32_t *)(A + 1715968); /* [32] */
-  k49_argmax(dense1_add_t13, line22_argmax_t13);
-  float *line22_equal_t13 = (float *)(A + 372736); /* [32] */
-  k21_equal(line22_argmax_t13, in->y + 13, line22_equal_t13);
-  float *line22_sum_to_t13 = (float *)(A + 1715968); /* [] */
-  k19_sum_to(line22_equal_t13, line22_sum_to_t13);
-  float *dense1_add_t14 = (float *)(A + 1687552); /* [32, 96] */
-  int32_t *line22_argmax_t14 = (int32_t *)(A + 1716032); /* [32] */
-  k49_argmax(dense1_add_t14, line22_argmax_t14);
-  float *line22_equal_t14 = (float *)(A + 372736); /* [32] */
-  k21_equal(line22_argmax_t14, in->y + 14, line22_equal_t14);
-  float *line22_sum_to_t14 = (float *)(A + 1716032); /* [] */
-  k19_sum_to(line22_equal_t14, line22_sum_to_t14);
-  float *dense1_add_t15 = (float *)(A + 15982592); /* [32, 96] */
-  int32_t *line22_argmax_t15 = (int32_t *)(A + 372736); /* [32] */
-  k49_argmax(dense1_add_t15, line22_argmax_t15);
-  float *line22_equal_t15 = (float *)(A + 372864); /* [32] */
-  k21_equal(line22_argmax_t15, in->y + 15, line22_equal_t15);
-  float *line22_sum_to_t15 = (float *)(A + 1716096); /* [] */
-  k19_sum_to(line22_equal_t15, line22_sum_to_t15);
-  float *dense1_add_t16 = (float *)(A + 16019456); /* [32, 96] */
-  int32_t *line22_argmax_t16 = (int32_t *)(A + 372736); /* [32] */
-  k49_argmax(dense1_add_t16, line22_argmax_t16);
-  float *line22_equal_t16 = (float *)(A + 372864); /* [32] */
-  k21_equal(line22_argmax_t16, in->y + 16, line22_equal_t16);
-  float *line22_sum_to_t16 = (float *)(A + 372736); /* [] */
-  k19_sum_to(line22_equal_t16, line22_sum_to_t16);
-  float *dense1_add_t17 = (float *)(A + 16056320); /* [32, 96] */
-  int32_t *line22_argmax_t17 = (int32_t *)(A + 372800); /* [32] */
-  k49_argmax(dense1_add_t17, line22_argmax_t17);
-  float *line22_equal_t17 = (float *)(A + 372928); /* [32] */
-  k21_equal(line22_argmax_t17, in->y + 17, line22_equal_t17);
-  float *line22_sum_to_t17 = (float *)(A + 372800); /* [] */
-  k19_sum_to(line22_equal_t17, line22_sum_to_t17);
-  float *dense1_add_t18 = (float *)(A + 16093184); /* [32, 96] */
-  int32_t *line22_argmax_t18 = (int32_t *)(A + 372864); /* [32] */
-  k49_argmax(dense1_add_t18, line22_argmax_t18);
-  float *line22_equal_t18 = (float *)(A + 372992); /* [32] */
-  k21_equal(line22_argmax_t18, in->y + 18, line22_equal_t18);
-  float *line22_sum_to_t18 = (float *)(A + 372864); /* [] */
-  k19_sum_to(line22_equal_t18, line22_sum_to_t18);
-  float *dense1_add_t19 = (float *)(A + 16130048); /* [32, 96] */
-  int32_t *line22_argmax_t19 = (int32_t *)(A + 372928); /* [32] */
-  k49_argmax(dense1_add_t19, line22_argmax_t19);
-  float *line22_equal_t19 = (float *)(A + 373056); /* [32] */
+  float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
+  int32_t *line22_argmax_t19 = (int32_t *)(A + 1715904); /* [32] */
+  k20_argmax(dense1_add + 58368, line22_argmax_t19);
+  float *line22_equal_t19 = (float *)(A + 1716032); /* [32] */
   k21_equal(line22_argmax_t19, in->y + 19, line22_equal_t19);
-  float *line22_sum_to_t19 = (float *)(A + 372928); /* [] */
+  float *line22_sum_to_t19 = (float *)(A + 1716160); /* [] */
   k19_sum_to(line22_equal_t19, line22_sum_to_t19);
-  float *dense1_add_t20 = (float *)(A + 16166912); /* [32, 96] */
-  int32_t *line22_argmax_t20 = (int32_t *)(A + 372992); /* [32] */
-  k49_argmax(dense1_add_t20, line22_argmax_t20);
-  float *line22_equal_t20 = (float *)(A + 373120); /* [32] */
+  int32_t *line22_argmax_t20 = (int32_t *)(A + 1715904); /* [32] */
+  k20_argmax(dense1_add + 61440, line22_argmax_t20);
+  float *line22_equal_t20 = (float *)(A + 1716032); /* [32] */
   k21_equal(line22_argmax_t20, in->y + 20, line22_equal_t20);
-  float *line22_sum_to_t20 = (float *)(A + 372992); /* [] */
+  float *line22_sum_to_t20 = (float *)(A + 1715904); /* [] */
   k19_sum_to(line22_equal_t20, line22_sum_to_t20);
-  float *dense1_add_t21 = (float *)(A + 16203776); /* [32, 96] */
-  int32_t *line22_argmax_t21 = (int32_t *)(A + 373056); /* [32] */
-  k49_argmax(dense1_add_t21, line22_argmax_t21);
-  float *line22_equal_t21 = (float *)(A + 373184); /* [32] */
+  int32_t *line22_argmax_t21 = (int32_t *)(A + 1715968); /* [32] */
+  k20_argmax(dense1_add + 64512, line22_argmax_t21);
+  float *line22_equal_t21 = (float *)(A + 460288); /* [32] */
   k21_equal(line22_argmax_t21, in->y + 21, line22_equal_t21);
-  float *line22_sum_to_t21 = (float *)(A + 373056); /* [] */
+  float *line22_sum_to_t21 = (float *)(A + 1715968); /* [] */
   k19_sum_to(line22_equal_t21, line22_sum_to_t21);
-  float *dense1_add_t22 = (float *)(A + 16240640); /* [32, 96] */
-  int32_t *line22_argmax_t22 = (int32_t *)(A + 373120); /* [32] */
-  k49_argmax(dense1_add_t22, line22_argmax_t22);
-  float *line22_equal_t22 = (float *)(A + 373248); /* [32] */
+  int32_t *line22_argmax_t22 = (int32_t *)(A + 1716032); /* [32] */
+  k20_argmax(dense1_add + 67584, line22_argmax_t22);
+  float *line22_equal_t22 = (float *)(A + 460288); /* [32] */
   k21_equal(line22_argmax_t22, in->y + 22, line22_equal_t22);
-  float *line22_sum_to_t22 = (float *)(A + 373120); /* [] */
+  float *line22_sum_to_t22 = (float *)(A + 1716032); /* [] */
   k19_sum_to(line22_equal_t22, line22_sum_to_t22);
-  float *dense1_add_t23 = (float *)(A + 16277504); /* [32, 96] */
-  int32_t *line22_argmax_t23 = (int32_t *)(A + 373184); /* [32] */
-  k49_argmax(dense1_add_t23, line22_argmax_t23);
-  float *line22_equal_t23 = (float *)(A + 373312); /* [32] */
+  int32_t *line22_argmax_t23 = (int32_t *)(A + 460288); /* [32] */
+  k20_argmax(dense1_add + 70656, line22_argmax_t23);
+  float *line22_equal_t23 = (float *)(A + 460416); /* [32] */
   k21_equal(line22_argmax_t23, in->y + 23, line22_equal_t23);
-  float *line22_sum_to_t23 = (float *)(A + 373184); /* [] */
+  float *line22_sum_to_t23 = (float *)(A + 1716096); /* [] */
   k19_sum_to(line22_equal_t23, line22_sum_to_t23);
-  float *dense1_add_t24 = (float *)(A + 16314368); /* [32, 96] */
-  int32_t *line22_argmax_t24 = (int32_t *)(A + 373248); /* [32] */
-  k49_argmax(dense1_add_t24, line22_argmax_t24);
-  float *line22_equal_t24 = (float *)(A + 373376); /* [32] */
+  int32_t *line22_argmax_t24 = (int32_t *)(A + 460288); /* [32] */
+  k20_argmax(dense1_add + 73728, line22_argmax_t24);
+  float *line22_equal_t24 = (float *)(A + 460416); /* [32] */
   k21_equal(line22_argmax_t24, in->y + 24, line22_equal_t24);
-  float *line22_sum_to_t24 = (float *)(A + 373248); /* [] */
+  float *line22_sum_to_t24 = (float *)(A + 460288); /* [] */
   k19_sum_to(line22_equal_t24, line22_sum_to_t24);
-  float *dense1_add_t25 = (float *)(A + 16351232); /* [32, 96] */
-  int32_t *line22_argmax_t25 = (int32_t *)(A + 373312); /* [32] */
-  k49_argmax(dense1_add_t25, line22_argmax_t25);
-  float *line22_equal_t25 = (float *)(A + 373440); /* [32] */
+  int32_t *line22_argmax_t25 = (int32_t *)(A + 460352); /* [32] */
+  k20_argmax(dense1_add + 76800, line22_argmax_t25);
+  float *line22_equal_t25 = (float *)(A + 460480); /* [32] */
   k21_equal(line22_argmax_t25, in->y + 25, line22_equal_t25);
-  float *line22_sum_to_t25 = (float *)(A + 373312); /* [] */
+  float *line22_sum_to_t25 = (float *)(A + 460352); /* [] */
   k19_sum_to(line22_equal_t25, line22_sum_to_t25);
-  float *dense1_add_t26 = (float *)(A + 16388096); /* [32, 96] */
-  int32_t *line22_argmax_t26 = (int32_t *)(A + 373376); /* [32] */
-  k49_argmax(dense1_add_t26, line22_argmax_t26);
-  float *line22_equal_t26 = (float *)(A + 373504); /* [32] */
+  int32_t *line22_argmax_t26 = (int32_t *)(A + 460416); /* [32] */
+  k20_argmax(dense1_add + 79872, line22_argmax_t26);
+  float *line22_equal_t26 = (float *)(A + 460544); /* [32] */
   k21_equal(line22_argmax_t26, in->y + 26, line22_equal_t26);
-  float *line22_sum_to_t26 = (float *)(A + 373376); /* [] */
+  float *line22_sum_to_t26 = (float *)(A + 460416); /* [] */
   k19_sum_to(line22_equal_t26, line22_sum_to_t26);
-  float *dense1_add_t27 = (float *)(A + 16424960); /* [32, 96] */
-  int32_t *line22_argmax_t27 = (int32_t *)(A + 373440); /* [32] */
-  k49_argmax(dense1_add_t27, line22_argmax_t27);
-  float *line22_equal_t27 = (float *)(A + 373568); /* [32] */
+  int32_t *line22_argmax_t27 = (int32_t *)(A + 460480); /* [32] */
+  k20_argmax(dense1_add + 82944, line22_argmax_t27);
+  float *line22_equal_t27 = (float *)(A + 460608); /* [32] */
   k21_equal(line22_argmax_t27, in->y + 27, line22_equal_t27);
-  float *line22_sum_to_t27 = (float *)(A + 373440); /* [] */
+  float *line22_sum_to_t27 = (float *)(A + 460480); /* [] */
   k19_sum_to(line22_equal_t27, line22_sum_to_t27);
-  float *dense1_add_t28 = (float *)(A + 16461824); /* [32, 96] */
-  int32_t *line22_argmax_t28 = (int32_t *)(A + 373504); /* [32] */
-  k49_argmax(dense1_add_t28, line22_argmax_t28);
-  float *line22_equal_t28 = (float *)(A + 373632); /* [32] */
+  int32_t *line22_argmax_t28 = (int32_t *)(A + 460544); /* [32] */
+  k20_argmax(dense1_add + 86016, line22_argmax_t28);
+  float *line22_equal_t28 = (float *)(A + 460672); /* [32] */
   k21_equal(line22_argmax_t28, in->y + 28, line22_equal_t28);
-  float *line22_sum_to_t28 = (float *)(A + 373504); /* [] */
+  float *line22_sum_to_t28 = (float *)(A + 460544); /* [] */
   k19_sum_to(line22_equal_t28, line22_sum_to_t28);
-  float *dense1_add_t29 = (float *)(A + 16498688); /* [32, 96] */
-  int32_t *line22_argmax_t29 = (int32_t *)(A + 373568); /* [32] */
-  k49_argmax(dense1_add_t29, line22_argmax_t29);
-  float *line22_equal_t29 = (float *)(A + 373696); /* [32] */
+  int32_t *line22_argmax_t29 = (int32_t *)(A + 460608); /* [32] */
+  k20_argmax(dense1_add + 89088, line22_argmax_t29);
+  float *line22_equal_t29 = (float *)(A + 460736); /* [32] */
   k21_equal(line22_argmax_t29, in->y + 29, line22_equal_t29);
+  float *line22_sum_to_t29 = (float *)(A + 460608); /* [] */
+  k19_sum_to(line22_equal_t29, line22_sum_to_t29);
+  int32_t *line22_argmax_t30 = (int32_t *)(A + 460672); /* [32] */
+  k20_argmax(dense1_add + 92160, line22_argmax_t30);
+  float *line22_equal_t30 = (float *)(A + 460800); /* [32] */
+  k21_equal(line22_argmax_t30, in->y + 30, line22_equal_t30);
+  float *line22_sum_to_t30 = (float *)(A + 460672); /* [] */
+  k19_sum_to(line22_equal_t30, line22_sum_to_t30);
+  int32_t *line22_argmax_t31 = (int32_t *)(A + 460736); /* [32] */
+  k20_argmax(dense1_add + 95232, line22_argmax_t31);
+  float *line22_equal_t31 = (float *)(A + 460864); /* [32] */
+  k21_equal(line22_argmax_t31, in->y + 31, line22_equal_t31);
+  float *line22_sum_to_t31 = (float *)(A + 460736); /* [] */
+  k19_sum_to(line22_equal_t31, line22_sum_to_t31);
+  int32_t *line22_argmax_t32 = (int32_t *)(A + 460800); /* [32] */
+  k20_argmax(dense1_add + 98304, line22_argmax_t32);
+  float *line22_equal_t32 = (float *)(A + 460928); /* [32] */
+  k21_equal(line22_argmax_t32, in->y + 32, line22_equal_t32);
+  float *line22_sum_to_t32 = (float *)(A + 460800); /* [] */
+  k19_sum_to(line22_equal_t32, line22_sum_to_t32);
+  int32_t *line22_argmax_t33 = (int32_t *)(A + 460864); /* [32] */
+  k20_argmax(dense1_add + 101376, line22_argmax_t33);
+  float *line22_equal_t33 = (float *)(A + 460992); /* [32] */
+  k21_equal(line22_argmax_t33, in->y + 33, line22_equal_t33);
+  float *line22_sum_to_t33 = (float *)(A + 460864); /* [] */
+  k19_sum_to(line22_equal_t33, line22_sum_to_t33);
+  int32_t *line22_argmax_t34 = (int32_t *)(A + 460928); /* [32] */
+  k20_argmax(dense1_add + 104448, line22_argmax_t34);
+  float *line22_equal_t34 = (float *)(A + 461056); /* [32] */
+  k21_equal(line22_argmax_t34, in->y + 34, line22_equal_t34);
+  float *line22_sum_to_t34 = (float *)(A + 460928); /* [] */
+  k19_sum_to(line22_equal_t34, line22_sum_to_t34);
+  int32_t *line22_argmax_t35 = (int32_t *)(A + 460992); /* [32] */
+  k20_argmax(dense1_add + 107520, line22_argmax_t35);
+  float *line22_equal_t35 = (float *)(A + 461120); /* [32] */
+  k21_equal(line22_argmax_t35, in->y + 35, line22_equal_t35);
+  float *line22_sum_to_t35 = (float *)(A + 460992); /* [] */
+  k19_sum_to(line22_equal_t35, line22_sum_to_t35);
+  int32_t *line22_argmax_t36 = (int32_t *)(A + 461056); /* [32] */
+  k20_argmax(dense1_add + 110592, line22_argmax_t36);
+  float *line22_equal_t36 = (float *)(A + 461184); /* [32] */
+  k21_equal(line22_argmax_t36, in->y + 36, line22_equal_t36);
+  float *line22_sum_to_t36 = (float *)(A + 461056); /* [] */
+  k19_sum_to(line22_equal_t36, line22_sum_to_t36);
+  int32_t *line22_argmax_t37 = (int32_t *)(A + 461120); /* [32] */
+  k20_argmax(dense1_add + 113664, line22_argmax_t37);
+  float *line22_equal_t37 = (float *)(A + 461248); /* [32] */
+  k21_equal(line22_argmax_t37, in->y + 37, line22_equal_t37);
+  float *line22_sum_to_t37 = (float *)(A + 461120); /* [] */
+  k19_sum_to(line22_equal_t37, line22_sum_to_t37);
+  int32_t *line22_argmax_t38 = (int32_t *)(A + 461184); /* [32] */
+  k20_argmax(dense1_add + 116736, line22_argmax_t38);
+  float *line22_equal_t38 = (float *)(A + 461312); /* [32] */
+  k21_equal(line22_argmax_t38, in->y + 38, line22_equal_t38);
+  float *line22_sum_to_t38 = (float *)(A + 461184); /* [] */
+  k19_sum_to(line22_equal_t38, line22_sum_to_t38);
+  int32_t *line22_argmax_t39 = (int32_t *)(A + 461248); /* [32] */
+  k20_argmax(dense1_add + 119808, line22_argmax_t39);
+  float *line22_equal_t39 = (float *)(A + 461376); /* [32] */
+  k21_equal(line22_argmax_t39, in->y + 39, line22_equal_t39);
+  float *line22_sum_to_t39 = (float *)(A + 461248); /* [] */
+  k19_sum_to(line22_equal_t39, line22_sum_to_t39);
+  int32_t *line22_argmax_t40 = (int32_t *)(A + 461312); /* [32] */
+  k20_argmax(dense1_add + 122880, line22_argmax_t40);
+  float *line22_equal_t40 = (float *)(A + 461440); /* [32] */
+  k21_equal(line22_argmax_t40, in->y + 40, line22_equal_t40);
+  float *line22_sum_to_t40 = (float *)(A + 461312); /* [] */
+  k19_sum_to(line22_equal_t40, line22_sum_to_t40);
+  int32_t *line22_argmax_t41 = (int32_t *)(A + 461376); /* [32] */
+  k20_argmax(dense1_add + 125952, line22_argmax_t41);
+  float *line22_equal_t41 = (float *)(A + 461504); /* [32] */
+  k21_equal(line22_argmax_t41, in->y + 41, line22_equal_t41);
+  float *line22_sum_to_t41 = (float *)(A + 461376); /* [] */
+  k19_sum_to(line22_equal_t41, line22_sum_to_t41);
+  int32_t *line22_argmax_t42 = (int32_t *)(A + 461440); /* [32] */
+  k20_argmax(dense1_add + 129024, line22_argmax_t42);
+  float *line22_equal_t42 = (float *)(A + 461568); /* [32] */
+  k21_equal(line22_argmax_t42, in->y + 42, line22_equal_t42);
+  float *line22_sum_to_t42 = (float *)(A + 461440); /* [] */
+  k19_sum_to(line22_equal_t42, line22_sum_to_t42);
+  int32_t *line22_argmax_t43 = (int32_t *)(A + 461504); /* [32] */
+  k20_argmax(dense1_add + 132096, line22_argmax_t43);
+  float *line22_equal_t43 = (float *)(A + 461632); /* [32] */
+  k21_equal(line22_argmax_t43, in->y + 43, line22_equal_t43);
+  float *line22_sum_to_t43 = (float *)(A + 461504); /* [] */
+  k19_sum_to(line22_equal_t43, line22_sum_to_t43);
+  int32_t *line22_argmax_t44 = (int32_t *)(A + 461568); /* [32] */
+  k20_argmax(dense1_add + 135168, line22_argmax_t44);
+  float *line22_equal_t44 = (float *)(A + 461696); /* [32] */
+  k21_equal(line22_argmax_t44, in->y + 44, line22_equal_t44);
+  float *line22_sum_to_t44 = (float *)(A + 461568); /* [] */
+  k19_sum_to(line22_equal_t44, line22_sum_to_t44);
+  int32_t *line22_argmax_t45 = (int32_t *)(A + 461632); /* [32] */
+  k20_argmax(dense1_add + 138240, line22_argmax_t45);
+  float *line22_equal_t45 = (float *)(A + 461760); /* [32] */
+  k21_equal(line22_argmax_t45, in->y + 45, line22_equal_t45);
+  float *line22_sum_to_t45 = (float *)(A + 461632); /* [] */
+  k19_sum_to(line22_equal_t45, line22_sum_to_t45);
+  int32_t *line22_argmax_t46 = (int32_t *)(A + 461696); /* [32] */
+  k20_argmax(dense1_add + 141312, line22_argmax_t46);
+  float *line22_equal_t46 = (float *)(A + 461824); /* [32] */
+  k21_equal(line22_argmax_t46, in->y + 46, line22_equal_t46);
+  float *line22_sum_to_t46 = (float *)(A + 461696); /* [] */
+  k19_sum_to(line22_equal_t46, line22_sum_to_t46);
+  int32_t *line22_argmax_t47 = (int32_t *)(A + 461760); /* [32] */
+  k20_argmax(dense1_add + 144384, line22_argmax_t47);
+  float *line22_equal_t47 = (float *)(A + 461888); /* [32] */
+  k21_equal(line22_argmax_t47, in->y + 47, line22_equal_t47);
+  float *line22_sum_to_t47 = (float *)(A + 461760); /* [] */
+  k19_sum_to(line22_equal_t47, line22_sum_to_t47);
+  int32_t *line22_argmax_t48 = (int32_t *)(A + 461824); /* [32] */
+  k20_argmax(dense1_add + 147456, line22_argmax_t48);
+  float *line22_equal_t48 = (float *)(A + 461952); /* [32] */
+  k21_equal(line22_argmax_t48, in->y + 48, line22_equal_t48);
+  float *line22_sum_to_t48 = (float *)(A + 461824); /* [] */
+  k19_sum_to(line22_equal_t48, line22_sum_to_t48);
+  int32_t *line22_argmax_t49 = (int32_t *)(A + 461888); /* [32] */
+  k20_argmax(dense1_add + 150528, line22_argmax_t49);
+  float *line22_equal_t49 = (float *)(A + 462016); /* [32] */
+  k21_equal(line22_argmax_t49, in->y + 49, line22_equal_t49);
+  float *line22_sum_to_t49 = (float *)(A + 461888); /* [] */
+  k19_sum_to(line22_equal_t49, line22_sum_to_t49);
+  int32_t *line22_argmax_t50 = (int32_t *)(A + 461952); /* [32] */
+  k20_argmax(dense1_add + 153600, line22_argmax_t50);
+  float *line22_equal_t50 = (float *)(A + 462080); /* [32] */
+  k21_equal(line22_argmax_t50, in->y + 50, line22_equal_t50);
+  float *line22_sum_to_t50 = (float *)(A + 461952); /* [] */
+  k19_sum_to(line22_equal_t50, line22_sum_to_t50);
+  int32_t *line22_argmax_t51 = (int32_t *)(A + 462016); /* [32] */
+  k20_argmax(dense1_add + 156672, line22_argmax_t51);
+  float *line22_equal_t51 = (float *)(A + 462144); /* [32] */
+  k21_equal(line22_argmax_t51, in->y + 51, line22_equal_t51);
+  float *line22_sum_to_t51 = (float *)(A + 462016); /* [] */
+  k19_sum_to(line22_equal_t51, line22_sum_to_t51);
+  int32_t *line22_argmax_t52 = (int32_t *)(A + 462080); /* [32] */
+  k20_argmax(dense1_add + 159744, line22_argmax_t52);
+  float *line22_equal_t52 = (float *)(A + 462208); /* [32] */
+  k21_equal(line22_argmax_t52, in->y + 52, line22_equal_t52);
+  float *line22_sum_to_t52 = (float *)(A + 462080); /* [] */
+  k19_sum_to(line22_equal_t52, line22_sum_to_t52);
+  int32_t *line22_argmax_t53 = (int32_t *)(A + 462144); /* [32] */
+  k20_argmax(dense1_add + 162816, line22_argmax_t53);
+  float *line22_equal_t53 = (float *)(A + 462272); /* [32] */
+  k21_equal(line22_argmax_t53, in->y + 53, line22_equal_t53);
+  float *line22_sum_to_t53 = (float *)(A + 462144); /* [] */
+  k19_sum_to(line22_equal_t53, line22_sum_to_t53);
+  int32_t *line22_argmax_t54 = (int32_t *)(A + 462208); /* [32] */
+  k20_argmax(dense1_add + 165888, line22_argmax_t54);
+  float *line22_equal_t54 = (float *)(A + 462336); /* [32] */
+  k21_equal(line22_argmax_t54, in->y + 54, line22_equal_t54);
+  float *line22_sum_to_t54 = (float *)(A + 462208); /* [] */
+  k19_sum_to(line22_equal_t54, line22_sum_to_t54);
+  int32_t *line22_argmax_t55 = (int32_t *)(A + 462272); /* [32] */
+  k20_argmax(dense1_add + 168960, line22_argmax_t55);
+  float *line22_equal_t55 = (float *)(A + 462400); /* [32] */
+  k21_equal(line22_argmax_t55, in->y + 55, line22_equal_t55);
+  float *line22_sum_to_t55 = (float *)(A + 462272); /* [] */
+  k19_sum_to(line22_equal_t55, line22_sum_to_t55);
+  int32_t *line22_argmax_t56 = (int32_t *)(A + 462336); /* [32] */
+  k20_argmax(dense1_add + 172032, line22_argmax_t56);
+  float *line22_equal_t56 = (float *)(A + 462464); /* [32] */
+  k21_equal(line22_argmax_t56, in->y + 56, line22_equal_t56);
+  float *line22_sum_to_t56 = (float *)(A + 462336); /* [] */
+  k19_sum_to(line22_equal_t56, line22_sum_to_t56);
+  int32_t *line22_argmax_t57 = (int32_t *)(A + 462400); /* [32] */
+  k20_argmax(dense1_add + 175104, line22_argmax_t57);
+  float *line22_equal_t57 = (float *)(A + 462528); /* [32] */
+  k21_equal(line22_argmax_t57, in->y + 57, line22_equal_t57);
+  float *line22_sum_to_t57 = (float *)(A + 462400); /* [] */
+  k19_sum_to(line22_equal_t57, line22_sum_to_t57);
+  int32_t *line22_argmax_t58 = (int32_t *)(A + 462464); /* [32] */
+  k20_argmax(dense1_add + 178176, line22_argmax_t58);
+  float *line22_equal_t58 = (float *)(A + 462592); /* [32] */
+  k21_equal(line22_argmax_t58, in->y + 58, line22_equal_t58);
+  float *line22_sum_to_t58 = (float *)(A + 462464); /* [] */
+  k19_sum_to(line22_equal_t58, line22_sum_to_t58);
+  int32_t *line22_argmax_t59 = (int32_t *)(A + 462528); /* [32] */
+  k20_argmax(dense1_add + 181248, line22_argmax_t59);
+  float *line22_equal_t59 = (float *)(A + 462656); /* [32] */
+  k21_equal(line22_argmax_t59, in->y + 59, line22_equal_t59);
+  float *line22_sum_to_t59 = (float *)(A + 462528); /* [] */
+  k19_sum_to(line22_equal_t59, line22_sum_to_t59);
+  int32_t *line22_argmax_t60 = (int32_t *)(A + 462592); /* [32] */
+  k20_argmax(dense1_add + 184320, line22_argmax_t60);
+  float *line22_equal_t60 = (float *)(A + 462720); /* [32] */
+  k21_equal(line22_argmax_t60, in->y + 60, line22_equal_t60);
+  float *line22_sum_to_t60 = (float *)(A + 462592); /* [] */
+  k19_sum_to(line22_equal_t60, line22_sum_to_t60);
+  int32_t *line22_argmax_t61 = (int32_t *)(A + 462656); /* [32] */
+  k20_argmax(dense1_add + 187392, line22_argmax_t61);
 }
 
 static void charlm_lstm_train_step_9(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line22_equal_t29 = (float *)(A + 373696); /* [32] */
-  float *line22_sum_to_t29 = (float *)(A + 373568); /* [] */
-  k19_sum_to(line22_equal_t29, line22_sum_to_t29);
-  float *dense1_add_t30 = (float *)(A + 16535552); /* [32, 96] */
-  int32_t *line22_argmax_t30 = (int32_t *)(A + 373632); /* [32] */
-  k49_argmax(dense1_add_t30, line22_argmax_t30);
-  float *line22_equal_t30 = (float *)(A + 373760); /* [32] */
-  k21_equal(line22_argmax_t30, in->y + 30, line22_equal_t30);
-  float *line22_sum_to_t30 = (float *)(A + 373632); /* [] */
-  k19_sum_to(line22_equal_t30, line22_sum_to_t30);
-  float *dense1_add_t31 = (float *)(A + 16572416); /* [32, 96] */
-  int32_t *line22_argmax_t31 = (int32_t *)(A + 373696); /* [32] */
-  k49_argmax(dense1_add_t31, line22_argmax_t31);
-  float *line22_equal_t31 = (float *)(A + 373824); /* [32] */
-  k21_equal(line22_argmax_t31, in->y + 31, line22_equal_t31);
-  float *line22_sum_to_t31 = (float *)(A + 373696); /* [] */
-  k19_sum_to(line22_equal_t31, line22_sum_to_t31);
-  float *dense1_add_t32 = (float *)(A + 16609280); /* [32, 96] */
-  int32_t *line22_argmax_t32 = (int32_t *)(A + 373760); /* [32] */
-  k49_argmax(dense1_add_t32, line22_argmax_t32);
-  float *line22_equal_t32 = (float *)(A + 373888); /* [32] */
-  k21_equal(line22_argmax_t32, in->y + 32, line22_equal_t32);
-  float *line22_sum_to_t32 = (float *)(A + 373760); /* [] */
-  k19_sum_to(line22_equal_t32, line22_sum_to_t32);
-  float *dense1_add_t33 = (float *)(A + 16646144); /* [32, 96] */
-  int32_t *line22_argmax_t33 = (int32_t *)(A + 373824); /* [32] */
-  k49_argmax(dense1_add_t33, line22_argmax_t33);
-  float *line22_equal_t33 = (float *)(A + 373952); /* [32] */
-  k21_equal(line22_argmax_t33, in->y + 33, line22_equal_t33);
-  float *line22_sum_to_t33 = (float *)(A + 373824); /* [] */
-  k19_sum_to(line22_equal_t33, line22_sum_to_t33);
-  float *dense1_add_t34 = (float *)(A + 16683008); /* [32, 96] */
-  int32_t *line22_argmax_t34 = (int32_t *)(A + 373888); /* [32] */
-  k49_argmax(dense1_add_t34, line22_argmax_t34);
-  float *line22_equal_t34 = (float *)(A + 374016); /* [32] */
-  k21_equal(line22_argmax_t34, in->y + 34, line22_equal_t34);
-  float *line22_sum_to_t34 = (float *)(A + 373888); /* [] */
-  k19_sum_to(line22_equal_t34, line22_sum_to_t34);
-  float *dense1_add_t35 = (float *)(A + 16719872); /* [32, 96] */
-  int32_t *line22_argmax_t35 = (int32_t *)(A + 373952); /* [32] */
-  k49_argmax(dense1_add_t35, line22_argmax_t35);
-  float *line22_equal_t35 = (float *)(A + 374080); /* [32] */
-  k21_equal(line22_argmax_t35, in->y + 35, line22_equal_t35);
-  float *line22_sum_to_t35 = (float *)(A + 373952); /* [] */
-  k19_sum_to(line22_equal_t35, line22_sum_to_t35);
-  float *dense1_add_t36 = (float *)(A + 16756736); /* [32, 96] */
-  int32_t *line22_argmax_t36 = (int32_t *)(A + 374016); /* [32] */
-  k49_argmax(dense1_add_t36, line22_argmax_t36);
-  float *line22_equal_t36 = (float *)(A + 374144); /* [32] */
-  k21_equal(line22_argmax_t36, in->y + 36, line22_equal_t36);
-  float *line22_sum_to_t36 = (float *)(A + 374016); /* [] */
-  k19_sum_to(line22_equal_t36, line22_sum_to_t36);
-  float *dense1_add_t37 = (float *)(A + 16793600); /* [32, 96] */
-  int32_t *line22_argmax_t37 = (int32_t *)(A + 374080); /* [32] */
-  k49_argmax(dense1_add_t37, line22_argmax_t37);
-  float *line22_equal_t37 = (float *)(A + 374208); /* [32] */
-  k21_equal(line22_argmax_t37, in->y + 37, line22_equal_t37);
-  float *line22_sum_to_t37 = (float *)(A + 374080); /* [] */
-  k19_sum_to(line22_equal_t37, line22_sum_to_t37);
-  float *dense1_add_t38 = (float *)(A + 16830464); /* [32, 96] */
-  int32_t *line22_argmax_t38 = (int32_t *)(A + 374144); /* [32] */
-  k49_argmax(dense1_add_t38, line22_argmax_t38);
-  float *line22_equal_t38 = (float *)(A + 374272); /* [32] */
-  k21_equal(line22_argmax_t38, in->y + 38, line22_equal_t38);
-  float *line22_sum_to_t38 = (float *)(A + 374144); /* [] */
-  k19_sum_to(line22_equal_t38, line22_sum_to_t38);
-  float *dense1_add_t39 = (float *)(A + 16867328); /* [32, 96] */
-  int32_t *line22_argmax_t39 = (int32_t *)(A + 374208); /* [32] */
-  k49_argmax(dense1_add_t39, line22_argmax_t39);
-  float *line22_equal_t39 = (float *)(A + 374336); /* [32] */
-  k21_equal(line22_argmax_t39, in->y + 39, line22_equal_t39);
-  float *line22_sum_to_t39 = (float *)(A + 374208); /* [] */
-  k19_sum_to(line22_equal_t39, line22_sum_to_t39);
-  float *dense1_add_t40 = (float *)(A + 16904192); /* [32, 96] */
-  int32_t *line22_argmax_t40 = (int32_t *)(A + 374272); /* [32] */
-  k49_argmax(dense1_add_t40, line22_argmax_t40);
-  float *line22_equal_t40 = (float *)(A + 374400); /* [32] */
-  k21_equal(line22_argmax_t40, in->y + 40, line22_equal_t40);
-  float *line22_sum_to_t40 = (float *)(A + 374272); /* [] */
-  k19_sum_to(line22_equal_t40, line22_sum_to_t40);
-  float *dense1_add_t41 = (float *)(A + 16941056); /* [32, 96] */
-  int32_t *line22_argmax_t41 = (int32_t *)(A + 374336); /* [32] */
-  k49_argmax(dense1_add_t41, line22_argmax_t41);
-  float *line22_equal_t41 = (float *)(A + 374464); /* [32] */
-  k21_equal(line22_argmax_t41, in->y + 41, line22_equal_t41);
-  float *line22_sum_to_t41 = (float *)(A + 374336); /* [] */
-  k19_sum_to(line22_equal_t41, line22_sum_to_t41);
-  float *dense1_add_t42 = (float *)(A + 16977920); /* [32, 96] */
-  int32_t *line22_argmax_t42 = (int32_t *)(A + 374400); /* [32] */
-  k49_argmax(dense1_add_t42, line22_argmax_t42);
-  float *line22_equal_t42 = (float *)(A + 374528); /* [32] */
-  k21_equal(line22_argmax_t42, in->y + 42, line22_equal_t42);
-  float *line22_sum_to_t42 = (float *)(A + 374400); /* [] */
-  k19_sum_to(line22_equal_t42, line22_sum_to_t42);
-  float *dense1_add_t43 = (float *)(A + 17014784); /* [32, 96] */
-  int32_t *line22_argmax_t43 = (int32_t *)(A + 374464); /* [32] */
-  k49_argmax(dense1_add_t43, line22_argmax_t43);
-  float *line22_equal_t43 = (float *)(A + 374592); /* [32] */
-  k21_equal(line22_argmax_t43, in->y + 43, line22_equal_t43);
-  float *line22_sum_to_t43 = (float *)(A + 374464); /* [] */
-  k19_sum_to(line22_equal_t43, line22_sum_to_t43);
-  float *dense1_add_t44 = (float *)(A + 17051648); /* [32, 96] */
-  int32_t *line22_argmax_t44 = (int32_t *)(A + 374528); /* [32] */
-  k49_argmax(dense1_add_t44, line22_argmax_t44);
-  float *line22_equal_t44 = (float *)(A + 374656); /* [32] */
-  k21_equal(line22_argmax_t44, in->y + 44, line22_equal_t44);
-  float *line22_sum_to_t44 = (float *)(A + 374528); /* [] */
-  k19_sum_to(line22_equal_t44, line22_sum_to_t44);
-  float *dense1_add_t45 = (float *)(A + 17088512); /* [32, 96] */
-  int32_t *line22_argmax_t45 = (int32_t *)(A + 374592); /* [32] */
-  k49_argmax(dense1_add_t45, line22_argmax_t45);
-  float *line22_equal_t45 = (float *)(A + 374720); /* [32] */
-  k21_equal(line22_argmax_t45, in->y + 45, line22_equal_t45);
-  float *line22_sum_to_t45 = (float *)(A + 374592); /* [] */
-  k19_sum_to(line22_equal_t45, line22_sum_to_t45);
-  float *dense1_add_t46 = (float *)(A + 17125376); /* [32, 96] */
-  int32_t *line22_argmax_t46 = (int32_t *)(A + 374656); /* [32] */
-  k49_argmax(dense1_add_t46, line22_argmax_t46);
-  float *line22_equal_t46 = (float *)(A + 374784); /* [32] */
-  k21_equal(line22_argmax_t46, in->y + 46, line22_equal_t46);
-  float *line22_sum_to_t46 = (float *)(A + 374656); /* [] */
-  k19_sum_to(line22_equal_t46, line22_sum_to_t46);
-  float *dense1_add_t47 = (float *)(A + 17162240); /* [32, 96] */
-  int32_t *line22_argmax_t47 = (int32_t *)(A + 374720); /* [32] */
-  k49_argmax(dense1_add_t47, line22_argmax_t47);
-  float *line22_equal_t47 = (float *)(A + 374848); /* [32] */
-  k21_equal(line22_argmax_t47, in->y + 47, line22_equal_t47);
-  float *line22_sum_to_t47 = (float *)(A + 374720); /* [] */
-  k19_sum_to(line22_equal_t47, line22_sum_to_t47);
-  float *dense1_add_t48 = (float *)(A + 17199104); /* [32, 96] */
-  int32_t *line22_argmax_t48 = (int32_t *)(A + 374784); /* [32] */
-  k49_argmax(dense1_add_t48, line22_argmax_t48);
-  float *line22_equal_t48 = (float *)(A + 374912); /* [32] */
-  k21_equal(line22_argmax_t48, in->y + 48, line22_equal_t48);
-  float *line22_sum_to_t48 = (float *)(A + 374784); /* [] */
-  k19_sum_to(line22_equal_t48, line22_sum_to_t48);
-  float *dense1_add_t49 = (float *)(A + 17235968); /* [32, 96] */
-  int32_t *line22_argmax_t49 = (int32_t *)(A + 374848); /* [32] */
-  k49_argmax(dense1_add_t49, line22_argmax_t49);
-  float *line22_equal_t49 = (float *)(A + 374976); /* [32] */
-  k21_equal(line22_argmax_t49, in->y + 49, line22_equal_t49);
-  float *line22_sum_to_t49 = (float *)(A + 374848); /* [] */
-  k19_sum_to(line22_equal_t49, line22_sum_to_t49);
-  float *dense1_add_t50 = (float *)(A + 17272832); /* [32, 96] */
-  int32_t *line22_argmax_t50 = (int32_t *)(A + 374912); /* [32] */
-  k49_argmax(dense1_add_t50, line22_argmax_t50);
-  float *line22_equal_t50 = (float *)(A + 375040); /* [32] */
-  k21_equal(line22_argmax_t50, in->y + 50, line22_equal_t50);
-  float *line22_sum_to_t50 = (float *)(A + 374912); /* [] */
-  k19_sum_to(line22_equal_t50, line22_sum_to_t50);
-  float *dense1_add_t51 = (float *)(A + 17309696); /* [32, 96] */
-  int32_t *line22_argmax_t51 = (int32_t *)(A + 374976); /* [32] */
-  k49_argmax(dense1_add_t51, line22_argmax_t51);
-  float *line22_equal_t51 = (float *)(A + 375104); /* [32] */
-  k21_equal(line22_argmax_t51, in->y + 51, line22_equal_t51);
-  float *line22_sum_to_t51 = (float *)(A + 374976); /* [] */
-  k19_sum_to(line22_equal_t51, line22_sum_to_t51);
-  float *dense1_add_t52 = (float *)(A + 17346560); /* [32, 96] */
-  int32_t *line22_argmax_t52 = (int32_t *)(A + 375040); /* [32] */
-  k49_argmax(dense1_add_t52, line22_argmax_t52);
-  float *line22_equal_t52 = (float *)(A + 375168); /* [32] */
-  k21_equal(line22_argmax_t52, in->y + 52, line22_equal_t52);
-  float *line22_sum_to_t52 = (float *)(A + 375040); /* [] */
-  k19_sum_to(line22_equal_t52, line22_sum_to_t52);
-  float *dense1_add_t53 = (float *)(A + 17383424); /* [32, 96] */
-  int32_t *line22_argmax_t53 = (int32_t *)(A + 375104); /* [32] */
-  k49_argmax(dense1_add_t53, line22_argmax_t53);
-  float *line22_equal_t53 = (float *)(A + 375232); /* [32] */
-  k21_equal(line22_argmax_t53, in->y + 53, line22_equal_t53);
-  float *line22_sum_to_t53 = (float *)(A + 375104); /* [] */
-  k19_sum_to(line22_equal_t53, line22_sum_to_t53);
-  float *dense1_add_t54 = (float *)(A + 17420288); /* [32, 96] */
-  int32_t *line22_argmax_t54 = (int32_t *)(A + 375168); /* [32] */
-  k49_argmax(dense1_add_t54, line22_argmax_t54);
-  float *line22_equal_t54 = (float *)(A + 375296); /* [32] */
-  k21_equal(line22_argmax_t54, in->y + 54, line22_equal_t54);
-  float *line22_sum_to_t54 = (float *)(A + 375168); /* [] */
-  k19_sum_to(line22_equal_t54, line22_sum_to_t54);
-  float *dense1_add_t55 = (float *)(A + 17457152); /* [32, 96] */
-  int32_t *line22_argmax_t55 = (int32_t *)(A + 375232); /* [32] */
-  k49_argmax(dense1_add_t55, line22_argmax_t55);
-  float *line22_equal_t55 = (float *)(A + 375360); /* [32] */
-  k21_equal(line22_argmax_t55, in->y + 55, line22_equal_t55);
-  float *line22_sum_to_t55 = (float *)(A + 375232); /* [] */
-  k19_sum_to(line22_equal_t55, line22_sum_to_t55);
-  float *dense1_add_t56 = (float *)(A + 17494016); /* [32, 96] */
-  int32_t *line22_argmax_t56 = (int32_t *)(A + 375296); /* [32] */
-  k49_argmax(dense1_add_t56, line22_argmax_t56);
-  float *line22_equal_t56 = (float *)(A + 375424); /* [32] */
-  k21_equal(line22_argmax_t56, in->y + 56, line22_equal_t56);
-  float *line22_sum_to_t56 = (float *)(A + 375296); /* [] */
-  k19_sum_to(line22_equal_t56, line22_sum_to_t56);
-  float *dense1_add_t57 = (float *)(A + 17530880); /* [32, 96] */
-  int32_t *line22_argmax_t57 = (int32_t *)(A + 375360); /* [32] */
-  k49_argmax(dense1_add_t57, line22_argmax_t57);
-  float *line22_equal_t57 = (float *)(A + 375488); /* [32] */
-  k21_equal(line22_argmax_t57, in->y + 57, line22_equal_t57);
-  float *line22_sum_to_t57 = (float *)(A + 375360); /* [] */
-  k19_sum_to(line22_equal_t57, line22_sum_to_t57);
-  float *dense1_add_t58 = (float *)(A + 17567744); /* [32, 96] */
-  int32_t *line22_argmax_t58 = (int32_t *)(A + 375424); /* [32] */
-  k49_argmax(dense1_add_t58, line22_argmax_t58);
-  float *line22_equal_t58 = (float *)(A + 375552); /* [32] */
-  k21_equal(line22_argmax_t58, in->y + 58, line22_equal_t58);
-  float *line22_sum_to_t58 = (float *)(A + 375424); /* [] */
-  k19_sum_to(line22_equal_t58, line22_sum_to_t58);
-  float *dense1_add_t59 = (float *)(A + 17604608); /* [32, 96] */
-  int32_t *line22_argmax_t59 = (int32_t *)(A + 375488); /* [32] */
-  k49_argmax(dense1_add_t59, line22_argmax_t59);
-  float *line22_equal_t59 = (float *)(A + 375616); /* [32] */
-  k21_equal(line22_argmax_t59, in->y + 59, line22_equal_t59);
-  float *line22_sum_to_t59 = (float *)(A + 375488); /* [] */
-  k19_sum_to(line22_equal_t59, line22_sum_to_t59);
-  float *dense1_add_t60 = (float *)(A + 17641472); /* [32, 96] */
-  int32_t *line22_argmax_t60 = (int32_t *)(A + 375552); /* [32] */
-  k49_argmax(dense1_add_t60, line22_argmax_t60);
-  float *line22_equal_t60 = (float *)(A + 375680); /* [32] */
-  k21_equal(line22_argmax_t60, in->y + 60, line22_equal_t60);
-  float *line22_sum_to_t60 = (float *)(A + 375552); /* [] */
-  k19_sum_to(line22_equal_t60, line22_sum_to_t60);
-  float *dense1_add_t61 = (float *)(A + 17678336); /* [32, 96] */
-  int32_t *line22_argmax_t61 = (int32_t *)(A + 375616); /* [32] */
-  k49_argmax(dense1_add_t61, line22_argmax_t61);
+  int32_t *line22_argmax_t61 = (int32_t *)(A + 462656); /* [32] */
+  float *line22_equal_t61 = (float *)(A + 462784); /* [32] */
+  k21_equal(line22_argmax_t61, in->y + 61, line22_equal_t61);
+  float *line22_sum_to_t61 = (float *)(A + 462656); /* [] */
+  k19_sum_to(line22_equal_t61, line22_sum_to_t61);
+  float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
+  int32_t *line22_argmax_t62 = (int32_t *)(A + 462720); /* [32] */
+  k20_argmax(dense1_add + 190464, line22_argmax_t62);
+  float *line22_equal_t62 = (float *)(A + 462848); /* [32] */
+  k21_equal(line22_argmax_t62, in->y + 62, line22_equal_t62);
+  float *line22_sum_to_t62 = (float *)(A + 462720); /* [] */
+  k19_sum_to(line22_equal_t62, line22_sum_to_t62);
+  int32_t *line22_argmax_t63 = (int32_t *)(A + 462784); /* [32] */
+  k20_argmax(dense1_add + 193536, line22_argmax_t63);
+  float *line22_equal_t63 = (float *)(A + 16990208); /* [32] */
+  k21_equal(line22_argmax_t63, in->y + 63, line22_equal_t63);
+  float *line22_sum_to_t63 = (float *)(A + 16990336); /* [] */
+  k19_sum_to(line22_equal_t63, line22_sum_to_t63);
+  int32_t *line14_select_stack = (int32_t *)(A + 16990400); /* [64, 32] */
+  k22_stack(in->x, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, in->x + 24, in->x + 25, in->x + 26, in->x + 27, in->x + 28, in->x + 29, in->x + 30, in->x + 31, in->x + 32, in->x + 33, in->x + 34, in->x + 35, in->x + 36, in->x + 37, in->x + 38, in->x + 39, in->x + 40, in->x + 41, in->x + 42, in->x + 43, in->x + 44, in->x + 45, in->x + 46, in->x + 47, in->x + 48, in->x + 49, in->x + 50, in->x + 51, in->x + 52, in->x + 53, in->x + 54, in->x + 55, in->x + 56, in->x + 57, in->x + 58, in->x + 59, in->x + 60, in->x + 61, in->x + 62, in->x + 63, line14_select_stack);
+  float *line21_one_hot_t0 = (float *)A; /* [32, 96] */
+  float *d_line21_mul_t0 = (float *)(A + 462784); /* [32, 96] */
+  k23_mul(line21_one_hot_t0, d_line21_mul_t0);
+  float *d_line21_sum_to_t0 = (float *)(A + 16990208); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t0, d_line21_sum_to_t0);
+  float *line21_one_hot_t1 = (float *)(A + 385088); /* [32, 96] */
+  float *d_line21_mul_t1 = (float *)A; /* [32, 96] */
+  k23_mul(line21_one_hot_t1, d_line21_mul_t1);
+  float *d_line21_sum_to_t1 = (float *)(A + 16998592); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t1, d_line21_sum_to_t1);
+  float *line21_one_hot_t2 = (float *)(A + 409728); /* [32, 96] */
+  float *d_line21_mul_t2 = (float *)(A + 385088); /* [32, 96] */
+  k23_mul(line21_one_hot_t2, d_line21_mul_t2);
+  float *d_line21_sum_to_t2 = (float *)(A + 16998720); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t2, d_line21_sum_to_t2);
+  float *line21_one_hot_t3 = (float *)(A + 434368); /* [32, 96] */
+  float *d_line21_mul_t3 = (float *)(A + 409728); /* [32, 96] */
+  k23_mul(line21_one_hot_t3, d_line21_mul_t3);
+  float *d_line21_sum_to_t3 = (float *)(A + 16998848); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t3, d_line21_sum_to_t3);
+  float *line21_one_hot_t4 = (float *)(A + 1257472); /* [32, 96] */
+  float *d_line21_mul_t4 = (float *)(A + 434368); /* [32, 96] */
+  k23_mul(line21_one_hot_t4, d_line21_mul_t4);
+  float *d_line21_sum_to_t4 = (float *)(A + 16998976); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t4, d_line21_sum_to_t4);
+  float *line21_one_hot_t5 = (float *)(A + 1282048); /* [32, 96] */
+  float *d_line21_mul_t5 = (float *)(A + 475072); /* [32, 96] */
+  k23_mul(line21_one_hot_t5, d_line21_mul_t5);
+  float *d_line21_sum_to_t5 = (float *)(A + 16999104); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t5, d_line21_sum_to_t5);
+  float *line21_one_hot_t6 = (float *)(A + 1306624); /* [32, 96] */
+  float *d_line21_mul_t6 = (float *)(A + 1282048); /* [32, 96] */
+  k23_mul(line21_one_hot_t6, d_line21_mul_t6);
+  float *d_line21_sum_to_t6 = (float *)(A + 16999232); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t6, d_line21_sum_to_t6);
+  float *line21_one_hot_t7 = (float *)(A + 1331200); /* [32, 96] */
+  float *d_line21_mul_t7 = (float *)(A + 1306624); /* [32, 96] */
+  k23_mul(line21_one_hot_t7, d_line21_mul_t7);
+  float *d_line21_sum_to_t7 = (float *)(A + 16999360); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t7, d_line21_sum_to_t7);
+  float *line21_one_hot_t8 = (float *)(A + 1355776); /* [32, 96] */
+  float *d_line21_mul_t8 = (float *)(A + 1331200); /* [32, 96] */
+  k23_mul(line21_one_hot_t8, d_line21_mul_t8);
+  float *d_line21_sum_to_t8 = (float *)(A + 16999488); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t8, d_line21_sum_to_t8);
+  float *line21_one_hot_t9 = (float *)(A + 1380352); /* [32, 96] */
+  float *d_line21_mul_t9 = (float *)(A + 1355776); /* [32, 96] */
+  k23_mul(line21_one_hot_t9, d_line21_mul_t9);
+  float *d_line21_sum_to_t9 = (float *)(A + 16999616); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t9, d_line21_sum_to_t9);
+  float *line21_one_hot_t10 = (float *)(A + 1404928); /* [32, 96] */
+  float *d_line21_mul_t10 = (float *)(A + 1380352); /* [32, 96] */
+  k23_mul(line21_one_hot_t10, d_line21_mul_t10);
+  float *d_line21_sum_to_t10 = (float *)(A + 16999744); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t10, d_line21_sum_to_t10);
+  float *line21_one_hot_t11 = (float *)(A + 1429504); /* [32, 96] */
+  float *d_line21_mul_t11 = (float *)(A + 1404928); /* [32, 96] */
+  k23_mul(line21_one_hot_t11, d_line21_mul_t11);
+  float *d_line21_sum_to_t11 = (float *)(A + 16999872); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t11, d_line21_sum_to_t11);
+  float *line21_one_hot_t12 = (float *)(A + 1454080); /* [32, 96] */
+  float *d_line21_mul_t12 = (float *)(A + 1429504); /* [32, 96] */
+  k23_mul(line21_one_hot_t12, d_line21_mul_t12);
+  float *d_line21_sum_to_t12 = (float *)(A + 17000000); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t12, d_line21_sum_to_t12);
+  float *line21_one_hot_t13 = (float *)(A + 1478656); /* [32, 96] */
+  float *d_line21_mul_t13 = (float *)(A + 1454080); /* [32, 96] */
+  k23_mul(line21_one_hot_t13, d_line21_mul_t13);
+  float *d_line21_sum_to_t13 = (float *)(A + 17000128); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t13, d_line21_sum_to_t13);
+  float *line21_one_hot_t14 = (float *)(A + 1503232); /* [32, 96] */
+  float *d_line21_mul_t14 = (float *)(A + 1478656); /* [32, 96] */
+  k23_mul(line21_one_hot_t14, d_line21_mul_t14);
+  float *d_line21_sum_to_t14 = (float *)(A + 17000256); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t14, d_line21_sum_to_t14);
+  float *line21_one_hot_t15 = (float *)(A + 1527808); /* [32, 96] */
+  float *d_line21_mul_t15 = (float *)(A + 1503232); /* [32, 96] */
+  k23_mul(line21_one_hot_t15, d_line21_mul_t15);
+  float *d_line21_sum_to_t15 = (float *)(A + 17000384); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t15, d_line21_sum_to_t15);
+  float *line21_one_hot_t16 = (float *)(A + 1552384); /* [32, 96] */
+  float *d_line21_mul_t16 = (float *)(A + 1527808); /* [32, 96] */
+  k23_mul(line21_one_hot_t16, d_line21_mul_t16);
+  float *d_line21_sum_to_t16 = (float *)(A + 17000512); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t16, d_line21_sum_to_t16);
+  float *line21_one_hot_t17 = (float *)(A + 1576960); /* [32, 96] */
+  float *d_line21_mul_t17 = (float *)(A + 1552384); /* [32, 96] */
+  k23_mul(line21_one_hot_t17, d_line21_mul_t17);
+  float *d_line21_sum_to_t17 = (float *)(A + 17000640); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t17, d_line21_sum_to_t17);
+  float *line21_one_hot_t18 = (float *)(A + 1601536); /* [32, 96] */
+  float *d_line21_mul_t18 = (float *)(A + 1576960); /* [32, 96] */
+  k23_mul(line21_one_hot_t18, d_line21_mul_t18);
+  float *d_line21_sum_to_t18 = (float *)(A + 17000768); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t18, d_line21_sum_to_t18);
+  float *line21_one_hot_t19 = (float *)(A + 1626112); /* [32, 96] */
+  float *d_line21_mul_t19 = (float *)(A + 1601536); /* [32, 96] */
+  k23_mul(line21_one_hot_t19, d_line21_mul_t19);
+  float *d_line21_sum_to_t19 = (float *)(A + 17000896); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t19, d_line21_sum_to_t19);
+  float *line21_one_hot_t20 = (float *)(A + 1650688); /* [32, 96] */
+  float *d_line21_mul_t20 = (float *)(A + 1626112); /* [32, 96] */
+  k23_mul(line21_one_hot_t20, d_line21_mul_t20);
+  float *d_line21_sum_to_t20 = (float *)(A + 17001024); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t20, d_line21_sum_to_t20);
+  float *line21_one_hot_t21 = (float *)(A + 1675264); /* [32, 96] */
+  float *d_line21_mul_t21 = (float *)(A + 1650688); /* [32, 96] */
+  k23_mul(line21_one_hot_t21, d_line21_mul_t21);
+  float *d_line21_sum_to_t21 = (float *)(A + 17001152); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t21, d_line21_sum_to_t21);
+  float *line21_one_hot_t22 = (float *)(A + 1699840); /* [32, 96] */
+  float *d_line21_mul_t22 = (float *)(A + 1675264); /* [32, 96] */
+  k23_mul(line21_one_hot_t22, d_line21_mul_t22);
+  float *d_line21_sum_to_t22 = (float *)(A + 17001280); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t22, d_line21_sum_to_t22);
+  float *line21_one_hot_t23 = (float *)(A + 15982592); /* [32, 96] */
+  float *d_line21_mul_t23 = (float *)(A + 1699840); /* [32, 96] */
+  k23_mul(line21_one_hot_t23, d_line21_mul_t23);
+  float *d_line21_sum_to_t23 = (float *)(A + 17001408); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t23, d_line21_sum_to_t23);
+  float *line21_one_hot_t24 = (float *)(A + 16007168); /* [32, 96] */
+  float *d_line21_mul_t24 = (float *)(A + 15982592); /* [32, 96] */
+  k23_mul(line21_one_hot_t24, d_line21_mul_t24);
+  float *d_line21_sum_to_t24 = (float *)(A + 17001536); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t24, d_line21_sum_to_t24);
+  float *line21_one_hot_t25 = (float *)(A + 16031744); /* [32, 96] */
+  float *d_line21_mul_t25 = (float *)(A + 16007168); /* [32, 96] */
+  k23_mul(line21_one_hot_t25, d_line21_mul_t25);
+  float *d_line21_sum_to_t25 = (float *)(A + 17001664); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t25, d_line21_sum_to_t25);
+  float *line21_one_hot_t26 = (float *)(A + 16056320); /* [32, 96] */
+  float *d_line21_mul_t26 = (float *)(A + 16031744); /* [32, 96] */
+  k23_mul(line21_one_hot_t26, d_line21_mul_t26);
+  float *d_line21_sum_to_t26 = (float *)(A + 17001792); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t26, d_line21_sum_to_t26);
+  float *line21_one_hot_t27 = (float *)(A + 16080896); /* [32, 96] */
+  float *d_line21_mul_t27 = (float *)(A + 16056320); /* [32, 96] */
+  k23_mul(line21_one_hot_t27, d_line21_mul_t27);
+  float *d_line21_sum_to_t27 = (float *)(A + 17001920); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t27, d_line21_sum_to_t27);
+  float *line21_one_hot_t28 = (float *)(A + 16105472); /* [32, 96] */
+  float *d_line21_mul_t28 = (float *)(A + 16080896); /* [32, 96] */
+  k23_mul(line21_one_hot_t28, d_line21_mul_t28);
+  float *d_line21_sum_to_t28 = (float *)(A + 17002048); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t28, d_line21_sum_to_t28);
+  float *line21_one_hot_t29 = (float *)(A + 16130048); /* [32, 96] */
+  float *d_line21_mul_t29 = (float *)(A + 16105472); /* [32, 96] */
+  k23_mul(line21_one_hot_t29, d_line21_mul_t29);
+  float *d_line21_sum_to_t29 = (float *)(A + 17002176); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t29, d_line21_sum_to_t29);
+  float *line21_one_hot_t30 = (float *)(A + 16154624); /* [32, 96] */
+  float *d_line21_mul_t30 = (float *)(A + 16130048); /* [32, 96] */
+  k23_mul(line21_one_hot_t30, d_line21_mul_t30);
+  float *d_line21_sum_to_t30 = (float *)(A + 17002304); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t30, d_line21_sum_to_t30);
+  float *line21_one_hot_t31 = (float *)(A + 16179200); /* [32, 96] */
+  float *d_line21_mul_t31 = (float *)(A + 16154624); /* [32, 96] */
+  k23_mul(line21_one_hot_t31, d_line21_mul_t31);
+  float *d_line21_sum_to_t31 = (float *)(A + 16179200); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t31, d_line21_sum_to_t31);
+  float *line21_one_hot_t32 = (float *)(A + 16203776); /* [32, 96] */
+  float *d_line21_mul_t32 = (float *)(A + 487360); /* [32, 96] */
+  k23_mul(line21_one_hot_t32, d_line21_mul_t32);
+  float *d_line21_sum_to_t32 = (float *)(A + 16179328); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t32, d_line21_sum_to_t32);
+  float *line21_one_hot_t33 = (float *)(A + 16228352); /* [32, 96] */
+  float *d_line21_mul_t33 = (float *)(A + 16203776); /* [32, 96] */
+  k23_mul(line21_one_hot_t33, d_line21_mul_t33);
+  float *d_line21_sum_to_t33 = (float *)(A + 16179456); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t33, d_line21_sum_to_t33);
+  float *line21_one_hot_t34 = (float *)(A + 16252928); /* [32, 96] */
+  float *d_line21_mul_t34 = (float *)(A + 16228352); /* [32, 96] */
+  k23_mul(line21_one_hot_t34, d_line21_mul_t34);
+  float *d_line21_sum_to_t34 = (float *)(A + 16179584); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t34, d_line21_sum_to_t34);
+  float *line21_one_hot_t35 = (float *)(A + 16277504); /* [32, 96] */
+  float *d_line21_mul_t35 = (float *)(A + 16252928); /* [32, 96] */
+  k23_mul(line21_one_hot_t35, d_line21_mul_t35);
+  float *d_line21_sum_to_t35 = (float *)(A + 16179712); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t35, d_line21_sum_to_t35);
+  float *line21_one_hot_t36 = (float *)(A + 16302080); /* [32, 96] */
+  float *d_line21_mul_t36 = (float *)(A + 16277504); /* [32, 96] */
+  k23_mul(line21_one_hot_t36, d_line21_mul_t36);
+  float *d_line21_sum_to_t36 = (float *)(A + 16179840); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t36, d_line21_sum_to_t36);
+  float *line21_one_hot_t37 = (float *)(A + 16326656); /* [32, 96] */
+  float *d_line21_mul_t37 = (float *)(A + 16302080); /* [32, 96] */
+  k23_mul(line21_one_hot_t37, d_line21_mul_t37);
+  float *d_line21_sum_to_t37 = (float *)(A + 16179968); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t37, d_line21_sum_to_t37);
+  float *line21_one_hot_t38 = (float *)(A + 16351232); /* [32, 96] */
+  float *d_line21_mul_t38 = (float *)(A + 16326656); /* [32, 96] */
+  k23_mul(line21_one_hot_t38, d_line21_mul_t38);
+  float *d_line21_sum_to_t38 = (float *)(A + 16180096); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t38, d_line21_sum_to_t38);
 }
 
 static void charlm_lstm_train_step_10(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  int32_t *line22_argmax_t61 = (int32_t *)(A + 375616); /* [32] */
-  float *line22_equal_t61 = (float *)(A + 375744); /* [32] */
-  k21_equal(line22_argmax_t61, in->y + 61, line22_equal_t61);
-  float *line22_sum_to_t61 = (float *)(A + 375616); /* [] */
-  k19_sum_to(line22_equal_t61, line22_sum_to_t61);
-  float *dense1_add_t62 = (float *)(A + 17715200); /* [32, 96] */
-  int32_t *line22_argmax_t62 = (int32_t *)(A + 375680); /* [32] */
-  k49_argmax(dense1_add_t62, line22_argmax_t62);
-  float *line22_equal_t62 = (float *)(A + 375808); /* [32] */
-  k21_equal(line22_argmax_t62, in->y + 62, line22_equal_t62);
-  float *line22_sum_to_t62 = (float *)(A + 375680); /* [] */
-  k19_sum_to(line22_equal_t62, line22_sum_to_t62);
-  float *dense1_add_t63 = (float *)(A + 17752064); /* [32, 96] */
-  int32_t *line22_argmax_t63 = (int32_t *)(A + 375744); /* [32] */
-  k49_argmax(dense1_add_t63, line22_argmax_t63);
-  float *line22_equal_t63 = (float *)(A + 375872); /* [32] */
-  k21_equal(line22_argmax_t63, in->y + 63, line22_equal_t63);
-  float *line22_sum_to_t63 = (float *)(A + 375744); /* [] */
-  k19_sum_to(line22_equal_t63, line22_sum_to_t63);
-  int32_t *line14_select_stack = (int32_t *)(A + 375808); /* [64, 32] */
-  k22_stack(in->x, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, in->x + 24, in->x + 25, in->x + 26, in->x + 27, in->x + 28, in->x + 29, in->x + 30, in->x + 31, in->x + 32, in->x + 33, in->x + 34, in->x + 35, in->x + 36, in->x + 37, in->x + 38, in->x + 39, in->x + 40, in->x + 41, in->x + 42, in->x + 43, in->x + 44, in->x + 45, in->x + 46, in->x + 47, in->x + 48, in->x + 49, in->x + 50, in->x + 51, in->x + 52, in->x + 53, in->x + 54, in->x + 55, in->x + 56, in->x + 57, in->x + 58, in->x + 59, in->x + 60, in->x + 61, in->x + 62, in->x + 63, line14_select_stack);
-  float *line21_one_hot_t0 = (float *)A; /* [32, 96] */
-  float *d_line21_mul_t0 = (float *)(A + 409664); /* [32, 96] */
-  k23_mul(line21_one_hot_t0, d_line21_mul_t0);
-  float *d_line21_sum_to_t0 = (float *)(A + 384000); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t0, d_line21_sum_to_t0);
-  float *line21_one_hot_t1 = (float *)(A + 397376); /* [32, 96] */
+  float *line21_one_hot_t39 = (float *)(A + 16375808); /* [32, 96] */
+  float *d_line21_mul_t39 = (float *)(A + 16351232); /* [32, 96] */
+  k23_mul(line21_one_hot_t39, d_line21_mul_t39);
+  float *d_line21_sum_to_t39 = (float *)(A + 16180224); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t39, d_line21_sum_to_t39);
+  float *line21_one_hot_t40 = (float *)(A + 16400384); /* [32, 96] */
+  float *d_line21_mul_t40 = (float *)(A + 16375808); /* [32, 96] */
+  k23_mul(line21_one_hot_t40, d_line21_mul_t40);
+  float *d_line21_sum_to_t40 = (float *)(A + 16180352); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t40, d_line21_sum_to_t40);
+  float *line21_one_hot_t41 = (float *)(A + 16424960); /* [32, 96] */
+  float *d_line21_mul_t41 = (float *)(A + 16400384); /* [32, 96] */
+  k23_mul(line21_one_hot_t41, d_line21_mul_t41);
+  float *d_line21_sum_to_t41 = (float *)(A + 16180480); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t41, d_line21_sum_to_t41);
+  float *line21_one_hot_t42 = (float *)(A + 16449536); /* [32, 96] */
+  float *d_line21_mul_t42 = (float *)(A + 16424960); /* [32, 96] */
+  k23_mul(line21_one_hot_t42, d_line21_mul_t42);
+  float *d_line21_sum_to_t42 = (float *)(A + 16180608); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t42, d_line21_sum_to_t42);
+  float *line21_one_hot_t43 = (float *)(A + 16474112); /* [32, 96] */
+  float *d_line21_mul_t43 = (float *)(A + 16449536); /* [32, 96] */
+  k23_mul(line21_one_hot_t43, d_line21_mul_t43);
+  float *d_line21_sum_to_t43 = (float *)(A + 16180736); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t43, d_line21_sum_to_t43);
+  float *line21_one_hot_t44 = (float *)(A + 16498688); /* [32, 96] */
+  float *d_line21_mul_t44 = (float *)(A + 16474112); /* [32, 96] */
+  k23_mul(line21_one_hot_t44, d_line21_mul_t44);
+  float *d_line21_sum_to_t44 = (float *)(A + 16180864); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t44, d_line21_sum_to_t44);
+  float *line21_one_hot_t45 = (float *)(A + 16523264); /* [32, 96] */
+  float *d_line21_mul_t45 = (float *)(A + 16498688); /* [32, 96] */
+  k23_mul(line21_one_hot_t45, d_line21_mul_t45);
+  float *d_line21_sum_to_t45 = (float *)(A + 16180992); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t45, d_line21_sum_to_t45);
+  float *line21_one_hot_t46 = (float *)(A + 16547840); /* [32, 96] */
+  float *d_line21_mul_t46 = (float *)(A + 16523264); /* [32, 96] */
+  k23_mul(line21_one_hot_t46, d_line21_mul_t46);
+  float *d_line21_sum_to_t46 = (float *)(A + 16181120); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t46, d_line21_sum_to_t46);
+  float *line21_one_hot_t47 = (float *)(A + 16572416); /* [32, 96] */
+  float *d_line21_mul_t47 = (float *)(A + 16547840); /* [32, 96] */
+  k23_mul(line21_one_hot_t47, d_line21_mul_t47);
+  float *d_line21_sum_to_t47 = (float *)(A + 16181248); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t47, d_line21_sum_to_t47);
+  float *line21_one_hot_t48 = (float *)(A + 16596992); /* [32, 96] */
+  float *d_line21_mul_t48 = (float *)(A + 16572416); /* [32, 96] */
+  k23_mul(line21_one_hot_t48, d_line21_mul_t48);
+  float *d_line21_sum_to_t48 = (float *)(A + 16181376); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t48, d_line21_sum_to_t48);
+  float *line21_one_hot_t49 = (float *)(A + 16621568); /* [32, 96] */
+  float *d_line21_mul_t49 = (float *)(A + 16596992); /* [32, 96] */
+  k23_mul(line21_one_hot_t49, d_line21_mul_t49);
+  float *d_line21_sum_to_t49 = (float *)(A + 16181504); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t49, d_line21_sum_to_t49);
+  float *line21_one_hot_t50 = (float *)(A + 16646144); /* [32, 96] */
+  float *d_line21_mul_t50 = (float *)(A + 16621568); /* [32, 96] */
+  k23_mul(line21_one_hot_t50, d_line21_mul_t50);
+  float *d_line21_sum_to_t50 = (float *)(A + 16181632); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t50, d_line21_sum_to_t50);
+  float *line21_one_hot_t51 = (float *)(A + 16670720); /* [32, 96] */
+  float *d_line21_mul_t51 = (float *)(A + 16646144); /* [32, 96] */
+  k23_mul(line21_one_hot_t51, d_line21_mul_t51);
+  float *d_line21_sum_to_t51 = (float *)(A + 16181760); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t51, d_line21_sum_to_t51);
+  float *line21_one_hot_t52 = (float *)(A + 16695296); /* [32, 96] */
+  float *d_line21_mul_t52 = (float *)(A + 16670720); /* [32, 96] */
+  k23_mul(line21_one_hot_t52, d_line21_mul_t52);
+  float *d_line21_sum_to_t52 = (float *)(A + 16181888); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t52, d_line21_sum_to_t52);
+  float *line21_one_hot_t53 = (float *)(A + 16719872); /* [32, 96] */
+  float *d_line21_mul_t53 = (float *)(A + 16695296); /* [32, 96] */
+  k23_mul(line21_one_hot_t53, d_line21_mul_t53);
+  float *d_line21_sum_to_t53 = (float *)(A + 16182016); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t53, d_line21_sum_to_t53);
+  float *line21_one_hot_t54 = (float *)(A + 16744448); /* [32, 96] */
+  float *d_line21_mul_t54 = (float *)(A + 16719872); /* [32, 96] */
+  k23_mul(line21_one_hot_t54, d_line21_mul_t54);
+  float *d_line21_sum_to_t54 = (float *)(A + 16182144); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t54, d_line21_sum_to_t54);
+  float *line21_one_hot_t55 = (float *)(A + 16769024); /* [32, 96] */
+  float *d_line21_mul_t55 = (float *)(A + 16744448); /* [32, 96] */
+  k23_mul(line21_one_hot_t55, d_line21_mul_t55);
+  float *d_line21_sum_to_t55 = (float *)(A + 16182272); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t55, d_line21_sum_to_t55);
+  float *line21_one_hot_t56 = (float *)(A + 16793600); /* [32, 96] */
+  float *d_line21_mul_t56 = (float *)(A + 16769024); /* [32, 96] */
+  k23_mul(line21_one_hot_t56, d_line21_mul_t56);
+  float *d_line21_sum_to_t56 = (float *)(A + 16182400); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t56, d_line21_sum_to_t56);
+  float *line21_one_hot_t57 = (float *)(A + 16818176); /* [32, 96] */
+  float *d_line21_mul_t57 = (float *)(A + 16793600); /* [32, 96] */
+  k23_mul(line21_one_hot_t57, d_line21_mul_t57);
+  float *d_line21_sum_to_t57 = (float *)(A + 16182528); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t57, d_line21_sum_to_t57);
+  float *line21_one_hot_t58 = (float *)(A + 16842752); /* [32, 96] */
+  float *d_line21_mul_t58 = (float *)(A + 16818176); /* [32, 96] */
+  k23_mul(line21_one_hot_t58, d_line21_mul_t58);
+  float *d_line21_sum_to_t58 = (float *)(A + 16182656); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t58, d_line21_sum_to_t58);
+  float *line21_one_hot_t59 = (float *)(A + 16867328); /* [32, 96] */
+  float *d_line21_mul_t59 = (float *)(A + 16842752); /* [32, 96] */
+  k23_mul(line21_one_hot_t59, d_line21_mul_t59);
+  float *d_line21_sum_to_t59 = (float *)(A + 16182784); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t59, d_line21_sum_to_t59);
+  float *line21_one_hot_t60 = (float *)(A + 16891904); /* [32, 96] */
+  float *d_line21_mul_t60 = (float *)(A + 16867328); /* [32, 96] */
+  k23_mul(line21_one_hot_t60, d_line21_mul_t60);
+  float *d_line21_sum_to_t60 = (float *)(A + 16182912); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t60, d_line21_sum_to_t60);
+  float *line21_one_hot_t61 = (float *)(A + 16916480); /* [32, 96] */
+  float *d_line21_mul_t61 = (float *)(A + 16891904); /* [32, 96] */
+  k23_mul(line21_one_hot_t61, d_line21_mul_t61);
+  float *d_line21_sum_to_t61 = (float *)(A + 16183040); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t61, d_line21_sum_to_t61);
+  float *line21_one_hot_t62 = (float *)(A + 16941056); /* [32, 96] */
+  float *d_line21_mul_t62 = (float *)(A + 16916480); /* [32, 96] */
+  k23_mul(line21_one_hot_t62, d_line21_mul_t62);
+  float *d_line21_sum_to_t62 = (float *)(A + 16183168); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t62, d_line21_sum_to_t62);
+  float *line21_one_hot_t63 = (float *)(A + 16965632); /* [32, 96] */
+  float *d_line21_mul_t63 = (float *)(A + 16941056); /* [32, 96] */
+  k23_mul(line21_one_hot_t63, d_line21_mul_t63);
+  float *d_line21_sum_to_t63 = (float *)(A + 16183296); /* [32, 1] */
+  k18_sum_to(d_line21_mul_t63, d_line21_sum_to_t63);
+  float *line21_log_softmax_t0 = (float *)(A + 372736); /* [32, 96] */
+  float *d_line21_sum_to_t0 = (float *)(A + 16990208); /* [32, 1] */
+  float *d_line21_mul_t0 = (float *)(A + 462784); /* [32, 96] */
+  float *d_line21_sub_stack = (float *)(A + 17002496); /* [64, 32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t0, d_line21_sum_to_t0, d_line21_mul_t0, d_line21_sub_stack);
+  float *line21_log_softmax_t1 = (float *)(A + 397376); /* [32, 96] */
+  float *d_line21_sum_to_t1 = (float *)(A + 16998592); /* [32, 1] */
   float *d_line21_mul_t1 = (float *)A; /* [32, 96] */
-  k23_mul(line21_one_hot_t1, d_line21_mul_t1);
-  float *d_line21_sum_to_t1 = (float *)(A + 384128); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t1, d_line21_sum_to_t1);
-  float *line21_one_hot_t2 = (float *)(A + 434304); /* [32, 96] */
-  float *d_line21_mul_t2 = (float *)(A + 397376); /* [32, 96] */
-  k23_mul(line21_one_hot_t2, d_line21_mul_t2);
-  float *d_line21_sum_to_t2 = (float *)(A + 384256); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t2, d_line21_sum_to_t2);
-  float *line21_one_hot_t3 = (float *)(A + 1269760); /* [32, 96] */
-  float *d_line21_mul_t3 = (float *)(A + 1282048); /* [32, 96] */
-  k23_mul(line21_one_hot_t3, d_line21_mul_t3);
-  float *d_line21_sum_to_t3 = (float *)(A + 384384); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t3, d_line21_sum_to_t3);
-  float *line21_one_hot_t4 = (float *)(A + 1306624); /* [32, 96] */
-  float *d_line21_mul_t4 = (float *)(A + 1269760); /* [32, 96] */
-  k23_mul(line21_one_hot_t4, d_line21_mul_t4);
-  float *d_line21_sum_to_t4 = (float *)(A + 384512); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t4, d_line21_sum_to_t4);
-  float *line21_one_hot_t5 = (float *)(A + 1343488); /* [32, 96] */
-  float *d_line21_mul_t5 = (float *)(A + 1355776); /* [32, 96] */
-  k23_mul(line21_one_hot_t5, d_line21_mul_t5);
-  float *d_line21_sum_to_t5 = (float *)(A + 384640); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t5, d_line21_sum_to_t5);
-  float *line21_one_hot_t6 = (float *)(A + 1380352); /* [32, 96] */
-  float *d_line21_mul_t6 = (float *)(A + 1343488); /* [32, 96] */
-  k23_mul(line21_one_hot_t6, d_line21_mul_t6);
-  float *d_line21_sum_to_t6 = (float *)(A + 384768); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t6, d_line21_sum_to_t6);
-  float *line21_one_hot_t7 = (float *)(A + 1417216); /* [32, 96] */
-  float *d_line21_mul_t7 = (float *)(A + 1429504); /* [32, 96] */
-  k23_mul(line21_one_hot_t7, d_line21_mul_t7);
-  float *d_line21_sum_to_t7 = (float *)(A + 384896); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t7, d_line21_sum_to_t7);
-  float *line21_one_hot_t8 = (float *)(A + 1454080); /* [32, 96] */
-  float *d_line21_mul_t8 = (float *)(A + 1417216); /* [32, 96] */
-  k23_mul(line21_one_hot_t8, d_line21_mul_t8);
-  float *d_line21_sum_to_t8 = (float *)(A + 1503232); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t8, d_line21_sum_to_t8);
-  float *line21_one_hot_t9 = (float *)(A + 1490944); /* [32, 96] */
-  float *d_line21_mul_t9 = (float *)(A + 1540096); /* [32, 96] */
-  k23_mul(line21_one_hot_t9, d_line21_mul_t9);
-  float *d_line21_sum_to_t9 = (float *)(A + 1503360); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t9, d_line21_sum_to_t9);
-  float *line21_one_hot_t10 = (float *)(A + 1527808); /* [32, 96] */
-  float *d_line21_mul_t10 = (float *)(A + 1490944); /* [32, 96] */
-  k23_mul(line21_one_hot_t10, d_line21_mul_t10);
-  float *d_line21_sum_to_t10 = (float *)(A + 1503488); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t10, d_line21_sum_to_t10);
-  float *line21_one_hot_t11 = (float *)(A + 1564672); /* [32, 96] */
-  float *d_line21_mul_t11 = (float *)(A + 1527808); /* [32, 96] */
-  k23_mul(line21_one_hot_t11, d_line21_mul_t11);
-  float *d_line21_sum_to_t11 = (float *)(A + 1503616); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t11, d_line21_sum_to_t11);
-  float *line21_one_hot_t12 = (float *)(A + 1601536); /* [32, 96] */
-  float *d_line21_mul_t12 = (float *)(A + 1613824); /* [32, 96] */
-  k23_mul(line21_one_hot_t12, d_line21_mul_t12);
-  float *d_line21_sum_to_t12 = (float *)(A + 1503744); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t12, d_line21_sum_to_t12);
-  float *line21_one_hot_t13 = (float *)(A + 1638400); /* [32, 96] */
-  float *d_line21_mul_t13 = (float *)(A + 1601536); /* [32, 96] */
-  k23_mul(line21_one_hot_t13, d_line21_mul_t13);
-  float *d_line21_sum_to_t13 = (float *)(A + 1503872); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t13, d_line21_sum_to_t13);
-  float *line21_one_hot_t14 = (float *)(A + 1675264); /* [32, 96] */
-  float *d_line21_mul_t14 = (float *)(A + 1687552); /* [32, 96] */
-  k23_mul(line21_one_hot_t14, d_line21_mul_t14);
-  float *d_line21_sum_to_t14 = (float *)(A + 1504000); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t14, d_line21_sum_to_t14);
-  float *line21_one_hot_t15 = (float *)(A + 15970304); /* [32, 96] */
-  float *d_line21_mul_t15 = (float *)(A + 1675264); /* [32, 96] */
-  k23_mul(line21_one_hot_t15, d_line21_mul_t15);
-  float *d_line21_sum_to_t15 = (float *)(A + 1504128); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t15, d_line21_sum_to_t15);
-  float *line21_one_hot_t16 = (float *)(A + 16007168); /* [32, 96] */
-  float *d_line21_mul_t16 = (float *)(A + 16019456); /* [32, 96] */
-  k23_mul(line21_one_hot_t16, d_line21_mul_t16);
-  float *d_line21_sum_to_t16 = (float *)(A + 1504256); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t16, d_line21_sum_to_t16);
-  float *line21_one_hot_t17 = (float *)(A + 16044032); /* [32, 96] */
-  float *d_line21_mul_t17 = (float *)(A + 16007168); /* [32, 96] */
-  k23_mul(line21_one_hot_t17, d_line21_mul_t17);
-  float *d_line21_sum_to_t17 = (float *)(A + 1504384); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t17, d_line21_sum_to_t17);
-  float *line21_one_hot_t18 = (float *)(A + 16080896); /* [32, 96] */
-  float *d_line21_mul_t18 = (float *)(A + 16093184); /* [32, 96] */
-  k23_mul(line21_one_hot_t18, d_line21_mul_t18);
-  float *d_line21_sum_to_t18 = (float *)(A + 1504512); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t18, d_line21_sum_to_t18);
-  float *line21_one_hot_t19 = (float *)(A + 16117760); /* [32, 96] */
-  float *d_line21_mul_t19 = (float *)(A + 16080896); /* [32, 96] */
-  k23_mul(line21_one_hot_t19, d_line21_mul_t19);
-  float *d_line21_sum_to_t19 = (float *)(A + 1504640); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t19, d_line21_sum_to_t19);
-  float *line21_one_hot_t20 = (float *)(A + 16154624); /* [32, 96] */
-  float *d_line21_mul_t20 = (float *)(A + 16166912); /* [32, 96] */
-  k23_mul(line21_one_hot_t20, d_line21_mul_t20);
-  float *d_line21_sum_to_t20 = (float *)(A + 1504768); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t20, d_line21_sum_to_t20);
-  float *line21_one_hot_t21 = (float *)(A + 16191488); /* [32, 96] */
-  float *d_line21_mul_t21 = (float *)(A + 16154624); /* [32, 96] */
-  k23_mul(line21_one_hot_t21, d_line21_mul_t21);
-  float *d_line21_sum_to_t21 = (float *)(A + 1504896); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t21, d_line21_sum_to_t21);
-  float *line21_one_hot_t22 = (float *)(A + 16228352); /* [32, 96] */
-  float *d_line21_mul_t22 = (float *)(A + 16240640); /* [32, 96] */
-  k23_mul(line21_one_hot_t22, d_line21_mul_t22);
-  float *d_line21_sum_to_t22 = (float *)(A + 1505024); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t22, d_line21_sum_to_t22);
-  float *line21_one_hot_t23 = (float *)(A + 16265216); /* [32, 96] */
-  float *d_line21_mul_t23 = (float *)(A + 16228352); /* [32, 96] */
-  k23_mul(line21_one_hot_t23, d_line21_mul_t23);
-  float *d_line21_sum_to_t23 = (float *)(A + 1505152); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t23, d_line21_sum_to_t23);
-  float *line21_one_hot_t24 = (float *)(A + 16302080); /* [32, 96] */
-  float *d_line21_mul_t24 = (float *)(A + 16314368); /* [32, 96] */
-  k23_mul(line21_one_hot_t24, d_line21_mul_t24);
-  float *d_line21_sum_to_t24 = (float *)(A + 1505280); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t24, d_line21_sum_to_t24);
-  float *line21_one_hot_t25 = (float *)(A + 16338944); /* [32, 96] */
-  float *d_line21_mul_t25 = (float *)(A + 16302080); /* [32, 96] */
-  k23_mul(line21_one_hot_t25, d_line21_mul_t25);
-  float *d_line21_sum_to_t25 = (float *)(A + 1505408); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t25, d_line21_sum_to_t25);
-  float *line21_one_hot_t26 = (float *)(A + 16375808); /* [32, 96] */
-  float *d_line21_mul_t26 = (float *)(A + 16388096); /* [32, 96] */
-  k23_mul(line21_one_hot_t26, d_line21_mul_t26);
-  float *d_line21_sum_to_t26 = (float *)(A + 1505536); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t26, d_line21_sum_to_t26);
-  float *line21_one_hot_t27 = (float *)(A + 16412672); /* [32, 96] */
-  float *d_line21_mul_t27 = (float *)(A + 16375808); /* [32, 96] */
-  k23_mul(line21_one_hot_t27, d_line21_mul_t27);
-  float *d_line21_sum_to_t27 = (float *)(A + 1505664); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t27, d_line21_sum_to_t27);
-  float *line21_one_hot_t28 = (float *)(A + 16449536); /* [32, 96] */
-  float *d_line21_mul_t28 = (float *)(A + 16461824); /* [32, 96] */
-  k23_mul(line21_one_hot_t28, d_line21_mul_t28);
-  float *d_line21_sum_to_t28 = (float *)(A + 1505792); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t28, d_line21_sum_to_t28);
-  float *line21_one_hot_t29 = (float *)(A + 16486400); /* [32, 96] */
-  float *d_line21_mul_t29 = (float *)(A + 16449536); /* [32, 96] */
-  k23_mul(line21_one_hot_t29, d_line21_mul_t29);
-  float *d_line21_sum_to_t29 = (float *)(A + 1505920); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t29, d_line21_sum_to_t29);
-  float *line21_one_hot_t30 = (float *)(A + 16523264); /* [32, 96] */
-  float *d_line21_mul_t30 = (float *)(A + 16535552); /* [32, 96] */
-  k23_mul(line21_one_hot_t30, d_line21_mul_t30);
-  float *d_line21_sum_to_t30 = (float *)(A + 1506048); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t30, d_line21_sum_to_t30);
-  float *line21_one_hot_t31 = (float *)(A + 16560128); /* [32, 96] */
-  float *d_line21_mul_t31 = (float *)(A + 16523264); /* [32, 96] */
-  k23_mul(line21_one_hot_t31, d_line21_mul_t31);
-  float *d_line21_sum_to_t31 = (float *)(A + 1506176); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t31, d_line21_sum_to_t31);
-  float *line21_one_hot_t32 = (float *)(A + 16596992); /* [32, 96] */
-  float *d_line21_mul_t32 = (float *)(A + 16609280); /* [32, 96] */
-  k23_mul(line21_one_hot_t32, d_line21_mul_t32);
-  float *d_line21_sum_to_t32 = (float *)(A + 1506304); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t32, d_line21_sum_to_t32);
-  float *line21_one_hot_t33 = (float *)(A + 16633856); /* [32, 96] */
-  float *d_line21_mul_t33 = (float *)(A + 16596992); /* [32, 96] */
-  k23_mul(line21_one_hot_t33, d_line21_mul_t33);
-  float *d_line21_sum_to_t33 = (float *)(A + 1506432); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t33, d_line21_sum_to_t33);
-  float *line21_one_hot_t34 = (float *)(A + 16670720); /* [32, 96] */
-  float *d_line21_mul_t34 = (float *)(A + 16683008); /* [32, 96] */
-  k23_mul(line21_one_hot_t34, d_line21_mul_t34);
-  float *d_line21_sum_to_t34 = (float *)(A + 1506560); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t34, d_line21_sum_to_t34);
-  float *line21_one_hot_t35 = (float *)(A + 16707584); /* [32, 96] */
-  float *d_line21_mul_t35 = (float *)(A + 16670720); /* [32, 96] */
-  k23_mul(line21_one_hot_t35, d_line21_mul_t35);
-  float *d_line21_sum_to_t35 = (float *)(A + 1506688); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t35, d_line21_sum_to_t35);
-  float *line21_one_hot_t36 = (float *)(A + 16744448); /* [32, 96] */
-  float *d_line21_mul_t36 = (float *)(A + 16756736); /* [32, 96] */
-  k23_mul(line21_one_hot_t36, d_line21_mul_t36);
-  float *d_line21_sum_to_t36 = (float *)(A + 1506816); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t36, d_line21_sum_to_t36);
-  float *line21_one_hot_t37 = (float *)(A + 16781312); /* [32, 96] */
-  float *d_line21_mul_t37 = (float *)(A + 16744448); /* [32, 96] */
-  k23_mul(line21_one_hot_t37, d_line21_mul_t37);
-  float *d_line21_sum_to_t37 = (float *)(A + 1506944); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t37, d_line21_sum_to_t37);
-  float *line21_one_hot_t38 = (float *)(A + 16818176); /* [32, 96] */
-  float *d_line21_mul_t38 = (float *)(A + 16830464); /* [32, 96] */
-  k23_mul(line21_one_hot_t38, d_line21_mul_t38);
+  k24_exp_mul_sub(line21_log_softmax_t1, d_line21_sum_to_t1, d_line21_mul_t1, d_line21_sub_stack + 3072);
+  float *line21_log_softmax_t2 = (float *)(A + 422016); /* [32, 96] */
+  float *d_line21_sum_to_t2 = (float *)(A + 16998720); /* [32, 1] */
+  float *d_line21_mul_t2 = (float *)(A + 385088); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t2, d_line21_sum_to_t2, d_line21_mul_t2, d_line21_sub_stack + 6144);
+  float *line21_log_softmax_t3 = (float *)(A + 446656); /* [32, 96] */
+  float *d_line21_sum_to_t3 = (float *)(A + 16998848); /* [32, 1] */
+  float *d_line21_mul_t3 = (float *)(A + 409728); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t3, d_line21_sum_to_t3, d_line21_mul_t3, d_line21_sub_stack + 9216);
+  float *line21_log_softmax_t4 = (float *)(A + 1269760); /* [32, 96] */
+  float *d_line21_sum_to_t4 = (float *)(A + 16998976); /* [32, 1] */
+  float *d_line21_mul_t4 = (float *)(A + 434368); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t4, d_line21_sum_to_t4, d_line21_mul_t4, d_line21_sub_stack + 12288);
+  float *line21_log_softmax_t5 = (float *)(A + 1294336); /* [32, 96] */
+  float *d_line21_sum_to_t5 = (float *)(A + 16999104); /* [32, 1] */
+  float *d_line21_mul_t5 = (float *)(A + 475072); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t5, d_line21_sum_to_t5, d_line21_mul_t5, d_line21_sub_stack + 15360);
+  float *line21_log_softmax_t6 = (float *)(A + 1318912); /* [32, 96] */
+  float *d_line21_sum_to_t6 = (float *)(A + 16999232); /* [32, 1] */
+  float *d_line21_mul_t6 = (float *)(A + 1282048); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t6, d_line21_sum_to_t6, d_line21_mul_t6, d_line21_sub_stack + 18432);
+  float *line21_log_softmax_t7 = (float *)(A + 1343488); /* [32, 96] */
+  float *d_line21_sum_to_t7 = (float *)(A + 16999360); /* [32, 1] */
+  float *d_line21_mul_t7 = (float *)(A + 1306624); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t7, d_line21_sum_to_t7, d_line21_mul_t7, d_line21_sub_stack + 21504);
+  float *line21_log_softmax_t8 = (float *)(A + 1368064); /* [32, 96] */
+  float *d_line21_sum_to_t8 = (float *)(A + 16999488); /* [32, 1] */
+  float *d_line21_mul_t8 = (float *)(A + 1331200); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t8, d_line21_sum_to_t8, d_line21_mul_t8, d_line21_sub_stack + 24576);
+  float *line21_log_softmax_t9 = (float *)(A + 1392640); /* [32, 96] */
+  float *d_line21_sum_to_t9 = (float *)(A + 16999616); /* [32, 1] */
+  float *d_line21_mul_t9 = (float *)(A + 1355776); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t9, d_line21_sum_to_t9, d_line21_mul_t9, d_line21_sub_stack + 27648);
+  float *line21_log_softmax_t10 = (float *)(A + 1417216); /* [32, 96] */
+  float *d_line21_sum_to_t10 = (float *)(A + 16999744); /* [32, 1] */
+  float *d_line21_mul_t10 = (float *)(A + 1380352); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t10, d_line21_sum_to_t10, d_line21_mul_t10, d_line21_sub_stack + 30720);
+  float *line21_log_softmax_t11 = (float *)(A + 1441792); /* [32, 96] */
+  float *d_line21_sum_to_t11 = (float *)(A + 16999872); /* [32, 1] */
+  float *d_line21_mul_t11 = (float *)(A + 1404928); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t11, d_line21_sum_to_t11, d_line21_mul_t11, d_line21_sub_stack + 33792);
+  float *line21_log_softmax_t12 = (float *)(A + 1466368); /* [32, 96] */
+  float *d_line21_sum_to_t12 = (float *)(A + 17000000); /* [32, 1] */
+  float *d_line21_mul_t12 = (float *)(A + 1429504); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t12, d_line21_sum_to_t12, d_line21_mul_t12, d_line21_sub_stack + 36864);
+  float *line21_log_softmax_t13 = (float *)(A + 1490944); /* [32, 96] */
+  float *d_line21_sum_to_t13 = (float *)(A + 17000128); /* [32, 1] */
+  float *d_line21_mul_t13 = (float *)(A + 1454080); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t13, d_line21_sum_to_t13, d_line21_mul_t13, d_line21_sub_stack + 39936);
+  float *line21_log_softmax_t14 = (float *)(A + 1515520); /* [32, 96] */
+  float *d_line21_sum_to_t14 = (float *)(A + 17000256); /* [32, 1] */
+  float *d_line21_mul_t14 = (float *)(A + 1478656); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t14, d_line21_sum_to_t14, d_line21_mul_t14, d_line21_sub_stack + 43008);
+  float *line21_log_softmax_t15 = (float *)(A + 1540096); /* [32, 96] */
+  float *d_line21_sum_to_t15 = (float *)(A + 17000384); /* [32, 1] */
+  float *d_line21_mul_t15 = (float *)(A + 1503232); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t15, d_line21_sum_to_t15, d_line21_mul_t15, d_line21_sub_stack + 46080);
+  float *line21_log_softmax_t16 = (float *)(A + 1564672); /* [32, 96] */
+  float *d_line21_sum_to_t16 = (float *)(A + 17000512); /* [32, 1] */
+  float *d_line21_mul_t16 = (float *)(A + 1527808); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t16, d_line21_sum_to_t16, d_line21_mul_t16, d_line21_sub_stack + 49152);
+  float *line21_log_softmax_t17 = (float *)(A + 1589248); /* [32, 96] */
+  float *d_line21_sum_to_t17 = (float *)(A + 17000640); /* [32, 1] */
+  float *d_line21_mul_t17 = (float *)(A + 1552384); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t17, d_line21_sum_to_t17, d_line21_mul_t17, d_line21_sub_stack + 52224);
 }
 
 static void charlm_lstm_train_step_11(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_line21_mul_t38 = (float *)(A + 16830464); /* [32, 96] */
-  float *d_line21_sum_to_t38 = (float *)(A + 1507072); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t38, d_line21_sum_to_t38);
-  float *line21_one_hot_t39 = (float *)(A + 16855040); /* [32, 96] */
-  float *d_line21_mul_t39 = (float *)(A + 16818176); /* [32, 96] */
-  k23_mul(line21_one_hot_t39, d_line21_mul_t39);
-  float *d_line21_sum_to_t39 = (float *)(A + 1507200); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t39, d_line21_sum_to_t39);
-  float *line21_one_hot_t40 = (float *)(A + 16891904); /* [32, 96] */
-  float *d_line21_mul_t40 = (float *)(A + 16904192); /* [32, 96] */
-  k23_mul(line21_one_hot_t40, d_line21_mul_t40);
-  float *d_line21_sum_to_t40 = (float *)(A + 1507328); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t40, d_line21_sum_to_t40);
-  float *line21_one_hot_t41 = (float *)(A + 16928768); /* [32, 96] */
-  float *d_line21_mul_t41 = (float *)(A + 16891904); /* [32, 96] */
-  k23_mul(line21_one_hot_t41, d_line21_mul_t41);
-  float *d_line21_sum_to_t41 = (float *)(A + 1507456); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t41, d_line21_sum_to_t41);
-  float *line21_one_hot_t42 = (float *)(A + 16965632); /* [32, 96] */
-  float *d_line21_mul_t42 = (float *)(A + 16977920); /* [32, 96] */
-  k23_mul(line21_one_hot_t42, d_line21_mul_t42);
-  float *d_line21_sum_to_t42 = (float *)(A + 1507584); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t42, d_line21_sum_to_t42);
-  float *line21_one_hot_t43 = (float *)(A + 17002496); /* [32, 96] */
-  float *d_line21_mul_t43 = (float *)(A + 16965632); /* [32, 96] */
-  k23_mul(line21_one_hot_t43, d_line21_mul_t43);
-  float *d_line21_sum_to_t43 = (float *)(A + 1507712); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t43, d_line21_sum_to_t43);
-  float *line21_one_hot_t44 = (float *)(A + 17039360); /* [32, 96] */
-  float *d_line21_mul_t44 = (float *)(A + 17051648); /* [32, 96] */
-  k23_mul(line21_one_hot_t44, d_line21_mul_t44);
-  float *d_line21_sum_to_t44 = (float *)(A + 1507840); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t44, d_line21_sum_to_t44);
-  float *line21_one_hot_t45 = (float *)(A + 17076224); /* [32, 96] */
-  float *d_line21_mul_t45 = (float *)(A + 17039360); /* [32, 96] */
-  k23_mul(line21_one_hot_t45, d_line21_mul_t45);
-  float *d_line21_sum_to_t45 = (float *)(A + 1507968); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t45, d_line21_sum_to_t45);
-  float *line21_one_hot_t46 = (float *)(A + 17113088); /* [32, 96] */
-  float *d_line21_mul_t46 = (float *)(A + 17125376); /* [32, 96] */
-  k23_mul(line21_one_hot_t46, d_line21_mul_t46);
-  float *d_line21_sum_to_t46 = (float *)(A + 1508096); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t46, d_line21_sum_to_t46);
-  float *line21_one_hot_t47 = (float *)(A + 17149952); /* [32, 96] */
-  float *d_line21_mul_t47 = (float *)(A + 17113088); /* [32, 96] */
-  k23_mul(line21_one_hot_t47, d_line21_mul_t47);
-  float *d_line21_sum_to_t47 = (float *)(A + 1508224); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t47, d_line21_sum_to_t47);
-  float *line21_one_hot_t48 = (float *)(A + 17186816); /* [32, 96] */
-  float *d_line21_mul_t48 = (float *)(A + 17199104); /* [32, 96] */
-  k23_mul(line21_one_hot_t48, d_line21_mul_t48);
-  float *d_line21_sum_to_t48 = (float *)(A + 1508352); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t48, d_line21_sum_to_t48);
-  float *line21_one_hot_t49 = (float *)(A + 17223680); /* [32, 96] */
-  float *d_line21_mul_t49 = (float *)(A + 17186816); /* [32, 96] */
-  k23_mul(line21_one_hot_t49, d_line21_mul_t49);
-  float *d_line21_sum_to_t49 = (float *)(A + 1508480); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t49, d_line21_sum_to_t49);
-  float *line21_one_hot_t50 = (float *)(A + 17260544); /* [32, 96] */
-  float *d_line21_mul_t50 = (float *)(A + 17272832); /* [32, 96] */
-  k23_mul(line21_one_hot_t50, d_line21_mul_t50);
-  float *d_line21_sum_to_t50 = (float *)(A + 1508608); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t50, d_line21_sum_to_t50);
-  float *line21_one_hot_t51 = (float *)(A + 17297408); /* [32, 96] */
-  float *d_line21_mul_t51 = (float *)(A + 17260544); /* [32, 96] */
-  k23_mul(line21_one_hot_t51, d_line21_mul_t51);
-  float *d_line21_sum_to_t51 = (float *)(A + 1508736); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t51, d_line21_sum_to_t51);
-  float *line21_one_hot_t52 = (float *)(A + 17334272); /* [32, 96] */
-  float *d_line21_mul_t52 = (float *)(A + 17346560); /* [32, 96] */
-  k23_mul(line21_one_hot_t52, d_line21_mul_t52);
-  float *d_line21_sum_to_t52 = (float *)(A + 1508864); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t52, d_line21_sum_to_t52);
-  float *line21_one_hot_t53 = (float *)(A + 17371136); /* [32, 96] */
-  float *d_line21_mul_t53 = (float *)(A + 17334272); /* [32, 96] */
-  k23_mul(line21_one_hot_t53, d_line21_mul_t53);
-  float *d_line21_sum_to_t53 = (float *)(A + 1508992); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t53, d_line21_sum_to_t53);
-  float *line21_one_hot_t54 = (float *)(A + 17408000); /* [32, 96] */
-  float *d_line21_mul_t54 = (float *)(A + 17420288); /* [32, 96] */
-  k23_mul(line21_one_hot_t54, d_line21_mul_t54);
-  float *d_line21_sum_to_t54 = (float *)(A + 1509120); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t54, d_line21_sum_to_t54);
-  float *line21_one_hot_t55 = (float *)(A + 17444864); /* [32, 96] */
-  float *d_line21_mul_t55 = (float *)(A + 17408000); /* [32, 96] */
-  k23_mul(line21_one_hot_t55, d_line21_mul_t55);
-  float *d_line21_sum_to_t55 = (float *)(A + 1509248); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t55, d_line21_sum_to_t55);
-  float *line21_one_hot_t56 = (float *)(A + 17481728); /* [32, 96] */
-  float *d_line21_mul_t56 = (float *)(A + 17494016); /* [32, 96] */
-  k23_mul(line21_one_hot_t56, d_line21_mul_t56);
-  float *d_line21_sum_to_t56 = (float *)(A + 1509376); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t56, d_line21_sum_to_t56);
-  float *line21_one_hot_t57 = (float *)(A + 17518592); /* [32, 96] */
-  float *d_line21_mul_t57 = (float *)(A + 17481728); /* [32, 96] */
-  k23_mul(line21_one_hot_t57, d_line21_mul_t57);
-  float *d_line21_sum_to_t57 = (float *)(A + 1509504); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t57, d_line21_sum_to_t57);
-  float *line21_one_hot_t58 = (float *)(A + 17555456); /* [32, 96] */
-  float *d_line21_mul_t58 = (float *)(A + 17567744); /* [32, 96] */
-  k23_mul(line21_one_hot_t58, d_line21_mul_t58);
-  float *d_line21_sum_to_t58 = (float *)(A + 1509632); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t58, d_line21_sum_to_t58);
-  float *line21_one_hot_t59 = (float *)(A + 17592320); /* [32, 96] */
-  float *d_line21_mul_t59 = (float *)(A + 17555456); /* [32, 96] */
-  k23_mul(line21_one_hot_t59, d_line21_mul_t59);
-  float *d_line21_sum_to_t59 = (float *)(A + 1509760); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t59, d_line21_sum_to_t59);
-  float *line21_one_hot_t60 = (float *)(A + 17629184); /* [32, 96] */
-  float *d_line21_mul_t60 = (float *)(A + 17641472); /* [32, 96] */
-  k23_mul(line21_one_hot_t60, d_line21_mul_t60);
-  float *d_line21_sum_to_t60 = (float *)(A + 1509888); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t60, d_line21_sum_to_t60);
-  float *line21_one_hot_t61 = (float *)(A + 17666048); /* [32, 96] */
-  float *d_line21_mul_t61 = (float *)(A + 17629184); /* [32, 96] */
-  k23_mul(line21_one_hot_t61, d_line21_mul_t61);
-  float *d_line21_sum_to_t61 = (float *)(A + 1510016); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t61, d_line21_sum_to_t61);
-  float *line21_one_hot_t62 = (float *)(A + 17702912); /* [32, 96] */
-  float *d_line21_mul_t62 = (float *)(A + 17715200); /* [32, 96] */
-  k23_mul(line21_one_hot_t62, d_line21_mul_t62);
-  float *d_line21_sum_to_t62 = (float *)(A + 1510144); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t62, d_line21_sum_to_t62);
-  float *line21_one_hot_t63 = (float *)(A + 17739776); /* [32, 96] */
-  float *d_line21_mul_t63 = (float *)(A + 17702912); /* [32, 96] */
-  k23_mul(line21_one_hot_t63, d_line21_mul_t63);
-  float *d_line21_sum_to_t63 = (float *)(A + 1510272); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t63, d_line21_sum_to_t63);
-  float *line21_log_softmax_t0 = (float *)(A + 385024); /* [32, 96] */
-  float *d_line21_sum_to_t0 = (float *)(A + 384000); /* [32, 1] */
-  float *d_line21_mul_t0 = (float *)(A + 409664); /* [32, 96] */
-  float *d_line21_sub_stack = (float *)(A + 17764352); /* [64, 32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t0, d_line21_sum_to_t0, d_line21_mul_t0, d_line21_sub_stack);
-  float *line21_log_softmax_t1 = (float *)(A + 421952); /* [32, 96] */
-  float *d_line21_sum_to_t1 = (float *)(A + 384128); /* [32, 1] */
-  float *d_line21_mul_t1 = (float *)A; /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t1, d_line21_sum_to_t1, d_line21_mul_t1, d_line21_sub_stack + 3072);
-  float *line21_log_softmax_t2 = (float *)(A + 1257472); /* [32, 96] */
-  float *d_line21_sum_to_t2 = (float *)(A + 384256); /* [32, 1] */
-  float *d_line21_mul_t2 = (float *)(A + 397376); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t2, d_line21_sum_to_t2, d_line21_mul_t2, d_line21_sub_stack + 6144);
-  float *line21_log_softmax_t3 = (float *)(A + 1294336); /* [32, 96] */
-  float *d_line21_sum_to_t3 = (float *)(A + 384384); /* [32, 1] */
-  float *d_line21_mul_t3 = (float *)(A + 1282048); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t3, d_line21_sum_to_t3, d_line21_mul_t3, d_line21_sub_stack + 9216);
-  float *line21_log_softmax_t4 = (float *)(A + 1331200); /* [32, 96] */
-  float *d_line21_sum_to_t4 = (float *)(A + 384512); /* [32, 1] */
-  float *d_line21_mul_t4 = (float *)(A + 1269760); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t4, d_line21_sum_to_t4, d_line21_mul_t4, d_line21_sub_stack + 12288);
-  float *line21_log_softmax_t5 = (float *)(A + 1368064); /* [32, 96] */
-  float *d_line21_sum_to_t5 = (float *)(A + 384640); /* [32, 1] */
-  float *d_line21_mul_t5 = (float *)(A + 1355776); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t5, d_line21_sum_to_t5, d_line21_mul_t5, d_line21_sub_stack + 15360);
-  float *line21_log_softmax_t6 = (float *)(A + 1404928); /* [32, 96] */
-  float *d_line21_sum_to_t6 = (float *)(A + 384768); /* [32, 1] */
-  float *d_line21_mul_t6 = (float *)(A + 1343488); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t6, d_line21_sum_to_t6, d_line21_mul_t6, d_line21_sub_stack + 18432);
-  float *line21_log_softmax_t7 = (float *)(A + 1441792); /* [32, 96] */
-  float *d_line21_sum_to_t7 = (float *)(A + 384896); /* [32, 1] */
-  float *d_line21_mul_t7 = (float *)(A + 1429504); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t7, d_line21_sum_to_t7, d_line21_mul_t7, d_line21_sub_stack + 21504);
-  float *line21_log_softmax_t8 = (float *)(A + 1478656); /* [32, 96] */
-  float *d_line21_sum_to_t8 = (float *)(A + 1503232); /* [32, 1] */
-  float *d_line21_mul_t8 = (float *)(A + 1417216); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t8, d_line21_sum_to_t8, d_line21_mul_t8, d_line21_sub_stack + 24576);
-  float *line21_log_softmax_t9 = (float *)(A + 1515520); /* [32, 96] */
-  float *d_line21_sum_to_t9 = (float *)(A + 1503360); /* [32, 1] */
-  float *d_line21_mul_t9 = (float *)(A + 1540096); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t9, d_line21_sum_to_t9, d_line21_mul_t9, d_line21_sub_stack + 27648);
-  float *line21_log_softmax_t10 = (float *)(A + 1552384); /* [32, 96] */
-  float *d_line21_sum_to_t10 = (float *)(A + 1503488); /* [32, 1] */
-  float *d_line21_mul_t10 = (float *)(A + 1490944); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t10, d_line21_sum_to_t10, d_line21_mul_t10, d_line21_sub_stack + 30720);
-  float *line21_log_softmax_t11 = (float *)(A + 1589248); /* [32, 96] */
-  float *d_line21_sum_to_t11 = (float *)(A + 1503616); /* [32, 1] */
-  float *d_line21_mul_t11 = (float *)(A + 1527808); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t11, d_line21_sum_to_t11, d_line21_mul_t11, d_line21_sub_stack + 33792);
-  float *line21_log_softmax_t12 = (float *)(A + 1626112); /* [32, 96] */
-  float *d_line21_sum_to_t12 = (float *)(A + 1503744); /* [32, 1] */
-  float *d_line21_mul_t12 = (float *)(A + 1613824); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t12, d_line21_sum_to_t12, d_line21_mul_t12, d_line21_sub_stack + 36864);
-  float *line21_log_softmax_t13 = (float *)(A + 1662976); /* [32, 96] */
-  float *d_line21_sum_to_t13 = (float *)(A + 1503872); /* [32, 1] */
-  float *d_line21_mul_t13 = (float *)(A + 1601536); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t13, d_line21_sum_to_t13, d_line21_mul_t13, d_line21_sub_stack + 39936);
-  float *line21_log_softmax_t14 = (float *)(A + 1699840); /* [32, 96] */
-  float *d_line21_sum_to_t14 = (float *)(A + 1504000); /* [32, 1] */
-  float *d_line21_mul_t14 = (float *)(A + 1687552); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t14, d_line21_sum_to_t14, d_line21_mul_t14, d_line21_sub_stack + 43008);
-  float *line21_log_softmax_t15 = (float *)(A + 15994880); /* [32, 96] */
-  float *d_line21_sum_to_t15 = (float *)(A + 1504128); /* [32, 1] */
-  float *d_line21_mul_t15 = (float *)(A + 1675264); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t15, d_line21_sum_to_t15, d_line21_mul_t15, d_line21_sub_stack + 46080);
-  float *line21_log_softmax_t16 = (float *)(A + 16031744); /* [32, 96] */
-  float *d_line21_sum_to_t16 = (float *)(A + 1504256); /* [32, 1] */
-  float *d_line21_mul_t16 = (float *)(A + 16019456); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t16, d_line21_sum_to_t16, d_line21_mul_t16, d_line21_sub_stack + 49152);
+  float *line21_log_softmax_t18 = (float *)(A + 1613824); /* [32, 96] */
+  float *d_line21_sum_to_t18 = (float *)(A + 17000768); /* [32, 1] */
+  float *d_line21_mul_t18 = (float *)(A + 1576960); /* [32, 96] */
+  float *d_line21_sub_stack = (float *)(A + 17002496); /* [64, 32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t18, d_line21_sum_to_t18, d_line21_mul_t18, d_line21_sub_stack + 55296);
+  float *line21_log_softmax_t19 = (float *)(A + 1638400); /* [32, 96] */
+  float *d_line21_sum_to_t19 = (float *)(A + 17000896); /* [32, 1] */
+  float *d_line21_mul_t19 = (float *)(A + 1601536); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t19, d_line21_sum_to_t19, d_line21_mul_t19, d_line21_sub_stack + 58368);
+  float *line21_log_softmax_t20 = (float *)(A + 1662976); /* [32, 96] */
+  float *d_line21_sum_to_t20 = (float *)(A + 17001024); /* [32, 1] */
+  float *d_line21_mul_t20 = (float *)(A + 1626112); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t20, d_line21_sum_to_t20, d_line21_mul_t20, d_line21_sub_stack + 61440);
+  float *line21_log_softmax_t21 = (float *)(A + 1687552); /* [32, 96] */
+  float *d_line21_sum_to_t21 = (float *)(A + 17001152); /* [32, 1] */
+  float *d_line21_mul_t21 = (float *)(A + 1650688); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t21, d_line21_sum_to_t21, d_line21_mul_t21, d_line21_sub_stack + 64512);
+  float *line21_log_softmax_t22 = (float *)(A + 15970304); /* [32, 96] */
+  float *d_line21_sum_to_t22 = (float *)(A + 17001280); /* [32, 1] */
+  float *d_line21_mul_t22 = (float *)(A + 1675264); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t22, d_line21_sum_to_t22, d_line21_mul_t22, d_line21_sub_stack + 67584);
+  float *line21_log_softmax_t23 = (float *)(A + 15994880); /* [32, 96] */
+  float *d_line21_sum_to_t23 = (float *)(A + 17001408); /* [32, 1] */
+  float *d_line21_mul_t23 = (float *)(A + 1699840); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t23, d_line21_sum_to_t23, d_line21_mul_t23, d_line21_sub_stack + 70656);
+  float *line21_log_softmax_t24 = (float *)(A + 16019456); /* [32, 96] */
+  float *d_line21_sum_to_t24 = (float *)(A + 17001536); /* [32, 1] */
+  float *d_line21_mul_t24 = (float *)(A + 15982592); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t24, d_line21_sum_to_t24, d_line21_mul_t24, d_line21_sub_stack + 73728);
+  float *line21_log_softmax_t25 = (float *)(A + 16044032); /* [32, 96] */
+  float *d_line21_sum_to_t25 = (float *)(A + 17001664); /* [32, 1] */
+  float *d_line21_mul_t25 = (float *)(A + 16007168); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t25, d_line21_sum_to_t25, d_line21_mul_t25, d_line21_sub_stack + 76800);
+  float *line21_log_softmax_t26 = (float *)(A + 16068608); /* [32, 96] */
+  float *d_line21_sum_to_t26 = (float *)(A + 17001792); /* [32, 1] */
+  float *d_line21_mul_t26 = (float *)(A + 16031744); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t26, d_line21_sum_to_t26, d_line21_mul_t26, d_line21_sub_stack + 79872);
+  float *line21_log_softmax_t27 = (float *)(A + 16093184); /* [32, 96] */
+  float *d_line21_sum_to_t27 = (float *)(A + 17001920); /* [32, 1] */
+  float *d_line21_mul_t27 = (float *)(A + 16056320); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t27, d_line21_sum_to_t27, d_line21_mul_t27, d_line21_sub_stack + 82944);
+  float *line21_log_softmax_t28 = (float *)(A + 16117760); /* [32, 96] */
+  float *d_line21_sum_to_t28 = (float *)(A + 17002048); /* [32, 1] */
+  float *d_line21_mul_t28 = (float *)(A + 16080896); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t28, d_line21_sum_to_t28, d_line21_mul_t28, d_line21_sub_stack + 86016);
+  float *line21_log_softmax_t29 = (float *)(A + 16142336); /* [32, 96] */
+  float *d_line21_sum_to_t29 = (float *)(A + 17002176); /* [32, 1] */
+  float *d_line21_mul_t29 = (float *)(A + 16105472); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t29, d_line21_sum_to_t29, d_line21_mul_t29, d_line21_sub_stack + 89088);
+  float *line21_log_softmax_t30 = (float *)(A + 16166912); /* [32, 96] */
+  float *d_line21_sum_to_t30 = (float *)(A + 17002304); /* [32, 1] */
+  float *d_line21_mul_t30 = (float *)(A + 16130048); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t30, d_line21_sum_to_t30, d_line21_mul_t30, d_line21_sub_stack + 92160);
+  float *line21_log_softmax_t31 = (float *)(A + 16191488); /* [32, 96] */
+  float *d_line21_sum_to_t31 = (float *)(A + 16179200); /* [32, 1] */
+  float *d_line21_mul_t31 = (float *)(A + 16154624); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t31, d_line21_sum_to_t31, d_line21_mul_t31, d_line21_sub_stack + 95232);
+  float *line21_log_softmax_t32 = (float *)(A + 16216064); /* [32, 96] */
+  float *d_line21_sum_to_t32 = (float *)(A + 16179328); /* [32, 1] */
+  float *d_line21_mul_t32 = (float *)(A + 487360); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t32, d_line21_sum_to_t32, d_line21_mul_t32, d_line21_sub_stack + 98304);
+  float *line21_log_softmax_t33 = (float *)(A + 16240640); /* [32, 96] */
+  float *d_line21_sum_to_t33 = (float *)(A + 16179456); /* [32, 1] */
+  float *d_line21_mul_t33 = (float *)(A + 16203776); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t33, d_line21_sum_to_t33, d_line21_mul_t33, d_line21_sub_stack + 101376);
+  float *line21_log_softmax_t34 = (float *)(A + 16265216); /* [32, 96] */
+  float *d_line21_sum_to_t34 = (float *)(A + 16179584); /* [32, 1] */
+  float *d_line21_mul_t34 = (float *)(A + 16228352); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
+  float *line21_log_softmax_t35 = (float *)(A + 16289792); /* [32, 96] */
+  float *d_line21_sum_to_t35 = (float *)(A + 16179712); /* [32, 1] */
+  float *d_line21_mul_t35 = (float *)(A + 16252928); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
+  float *line21_log_softmax_t36 = (float *)(A + 16314368); /* [32, 96] */
+  float *d_line21_sum_to_t36 = (float *)(A + 16179840); /* [32, 1] */
+  float *d_line21_mul_t36 = (float *)(A + 16277504); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t36, d_line21_sum_to_t36, d_line21_mul_t36, d_line21_sub_stack + 110592);
+  float *line21_log_softmax_t37 = (float *)(A + 16338944); /* [32, 96] */
+  float *d_line21_sum_to_t37 = (float *)(A + 16179968); /* [32, 1] */
+  float *d_line21_mul_t37 = (float *)(A + 16302080); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t37, d_line21_sum_to_t37, d_line21_mul_t37, d_line21_sub_stack + 113664);
+  float *line21_log_softmax_t38 = (float *)(A + 16363520); /* [32, 96] */
+  float *d_line21_sum_to_t38 = (float *)(A + 16180096); /* [32, 1] */
+  float *d_line21_mul_t38 = (float *)(A + 16326656); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t38, d_line21_sum_to_t38, d_line21_mul_t38, d_line21_sub_stack + 116736);
+  float *line21_log_softmax_t39 = (float *)(A + 16388096); /* [32, 96] */
+  float *d_line21_sum_to_t39 = (float *)(A + 16180224); /* [32, 1] */
+  float *d_line21_mul_t39 = (float *)(A + 16351232); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t39, d_line21_sum_to_t39, d_line21_mul_t39, d_line21_sub_stack + 119808);
+  float *line21_log_softmax_t40 = (float *)(A + 16412672); /* [32, 96] */
+  float *d_line21_sum_to_t40 = (float *)(A + 16180352); /* [32, 1] */
+  float *d_line21_mul_t40 = (float *)(A + 16375808); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t40, d_line21_sum_to_t40, d_line21_mul_t40, d_line21_sub_stack + 122880);
+  float *line21_log_softmax_t41 = (float *)(A + 16437248); /* [32, 96] */
+  float *d_line21_sum_to_t41 = (float *)(A + 16180480); /* [32, 1] */
+  float *d_line21_mul_t41 = (float *)(A + 16400384); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t41, d_line21_sum_to_t41, d_line21_mul_t41, d_line21_sub_stack + 125952);
+  float *line21_log_softmax_t42 = (float *)(A + 16461824); /* [32, 96] */
+  float *d_line21_sum_to_t42 = (float *)(A + 16180608); /* [32, 1] */
+  float *d_line21_mul_t42 = (float *)(A + 16424960); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t42, d_line21_sum_to_t42, d_line21_mul_t42, d_line21_sub_stack + 129024);
+  float *line21_log_softmax_t43 = (float *)(A + 16486400); /* [32, 96] */
+  float *d_line21_sum_to_t43 = (float *)(A + 16180736); /* [32, 1] */
+  float *d_line21_mul_t43 = (float *)(A + 16449536); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t43, d_line21_sum_to_t43, d_line21_mul_t43, d_line21_sub_stack + 132096);
+  float *line21_log_softmax_t44 = (float *)(A + 16510976); /* [32, 96] */
+  float *d_line21_sum_to_t44 = (float *)(A + 16180864); /* [32, 1] */
+  float *d_line21_mul_t44 = (float *)(A + 16474112); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t44, d_line21_sum_to_t44, d_line21_mul_t44, d_line21_sub_stack + 135168);
+  float *line21_log_softmax_t45 = (float *)(A + 16535552); /* [32, 96] */
+  float *d_line21_sum_to_t45 = (float *)(A + 16180992); /* [32, 1] */
+  float *d_line21_mul_t45 = (float *)(A + 16498688); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t45, d_line21_sum_to_t45, d_line21_mul_t45, d_line21_sub_stack + 138240);
+  float *line21_log_softmax_t46 = (float *)(A + 16560128); /* [32, 96] */
+  float *d_line21_sum_to_t46 = (float *)(A + 16181120); /* [32, 1] */
+  float *d_line21_mul_t46 = (float *)(A + 16523264); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t46, d_line21_sum_to_t46, d_line21_mul_t46, d_line21_sub_stack + 141312);
+  float *line21_log_softmax_t47 = (float *)(A + 16584704); /* [32, 96] */
+  float *d_line21_sum_to_t47 = (float *)(A + 16181248); /* [32, 1] */
+  float *d_line21_mul_t47 = (float *)(A + 16547840); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t47, d_line21_sum_to_t47, d_line21_mul_t47, d_line21_sub_stack + 144384);
+  float *line21_log_softmax_t48 = (float *)(A + 16609280); /* [32, 96] */
+  float *d_line21_sum_to_t48 = (float *)(A + 16181376); /* [32, 1] */
+  float *d_line21_mul_t48 = (float *)(A + 16572416); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t48, d_line21_sum_to_t48, d_line21_mul_t48, d_line21_sub_stack + 147456);
+  float *line21_log_softmax_t49 = (float *)(A + 16633856); /* [32, 96] */
+  float *d_line21_sum_to_t49 = (float *)(A + 16181504); /* [32, 1] */
+  float *d_line21_mul_t49 = (float *)(A + 16596992); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t49, d_line21_sum_to_t49, d_line21_mul_t49, d_line21_sub_stack + 150528);
+  float *line21_log_softmax_t50 = (float *)(A + 16658432); /* [32, 96] */
+  float *d_line21_sum_to_t50 = (float *)(A + 16181632); /* [32, 1] */
+  float *d_line21_mul_t50 = (float *)(A + 16621568); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t50, d_line21_sum_to_t50, d_line21_mul_t50, d_line21_sub_stack + 153600);
+  float *line21_log_softmax_t51 = (float *)(A + 16683008); /* [32, 96] */
+  float *d_line21_sum_to_t51 = (float *)(A + 16181760); /* [32, 1] */
+  float *d_line21_mul_t51 = (float *)(A + 16646144); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t51, d_line21_sum_to_t51, d_line21_mul_t51, d_line21_sub_stack + 156672);
+  float *line21_log_softmax_t52 = (float *)(A + 16707584); /* [32, 96] */
+  float *d_line21_sum_to_t52 = (float *)(A + 16181888); /* [32, 1] */
+  float *d_line21_mul_t52 = (float *)(A + 16670720); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t52, d_line21_sum_to_t52, d_line21_mul_t52, d_line21_sub_stack + 159744);
+  float *line21_log_softmax_t53 = (float *)(A + 16732160); /* [32, 96] */
+  float *d_line21_sum_to_t53 = (float *)(A + 16182016); /* [32, 1] */
+  float *d_line21_mul_t53 = (float *)(A + 16695296); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t53, d_line21_sum_to_t53, d_line21_mul_t53, d_line21_sub_stack + 162816);
+  float *line21_log_softmax_t54 = (float *)(A + 16756736); /* [32, 96] */
+  float *d_line21_sum_to_t54 = (float *)(A + 16182144); /* [32, 1] */
+  float *d_line21_mul_t54 = (float *)(A + 16719872); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t54, d_line21_sum_to_t54, d_line21_mul_t54, d_line21_sub_stack + 165888);
+  float *line21_log_softmax_t55 = (float *)(A + 16781312); /* [32, 96] */
+  float *d_line21_sum_to_t55 = (float *)(A + 16182272); /* [32, 1] */
+  float *d_line21_mul_t55 = (float *)(A + 16744448); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t55, d_line21_sum_to_t55, d_line21_mul_t55, d_line21_sub_stack + 168960);
+  float *line21_log_softmax_t56 = (float *)(A + 16805888); /* [32, 96] */
+  float *d_line21_sum_to_t56 = (float *)(A + 16182400); /* [32, 1] */
+  float *d_line21_mul_t56 = (float *)(A + 16769024); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t56, d_line21_sum_to_t56, d_line21_mul_t56, d_line21_sub_stack + 172032);
+  float *line21_log_softmax_t57 = (float *)(A + 16830464); /* [32, 96] */
+  float *d_line21_sum_to_t57 = (float *)(A + 16182528); /* [32, 1] */
+  float *d_line21_mul_t57 = (float *)(A + 16793600); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t57, d_line21_sum_to_t57, d_line21_mul_t57, d_line21_sub_stack + 175104);
+  float *line21_log_softmax_t58 = (float *)(A + 16855040); /* [32, 96] */
+  float *d_line21_sum_to_t58 = (float *)(A + 16182656); /* [32, 1] */
+  float *d_line21_mul_t58 = (float *)(A + 16818176); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t58, d_line21_sum_to_t58, d_line21_mul_t58, d_line21_sub_stack + 178176);
+  float *line21_log_softmax_t59 = (float *)(A + 16879616); /* [32, 96] */
+  float *d_line21_sum_to_t59 = (float *)(A + 16182784); /* [32, 1] */
+  float *d_line21_mul_t59 = (float *)(A + 16842752); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t59, d_line21_sum_to_t59, d_line21_mul_t59, d_line21_sub_stack + 181248);
+  float *line21_log_softmax_t60 = (float *)(A + 16904192); /* [32, 96] */
+  float *d_line21_sum_to_t60 = (float *)(A + 16182912); /* [32, 1] */
+  float *d_line21_mul_t60 = (float *)(A + 16867328); /* [32, 96] */
+  k24_exp_mul_sub(line21_log_softmax_t60, d_line21_sum_to_t60, d_line21_mul_t60, d_line21_sub_stack + 184320);
 }
 
 static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line21_log_softmax_t17 = (float *)(A + 16068608); /* [32, 96] */
-  float *d_line21_sum_to_t17 = (float *)(A + 1504384); /* [32, 1] */
-  float *d_line21_mul_t17 = (float *)(A + 16007168); /* [32, 96] */
-  float *d_line21_sub_stack = (float *)(A + 17764352); /* [64, 32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t17, d_line21_sum_to_t17, d_line21_mul_t17, d_line21_sub_stack + 52224);
-  float *line21_log_softmax_t18 = (float *)(A + 16105472); /* [32, 96] */
-  float *d_line21_sum_to_t18 = (float *)(A + 1504512); /* [32, 1] */
-  float *d_line21_mul_t18 = (float *)(A + 16093184); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t18, d_line21_sum_to_t18, d_line21_mul_t18, d_line21_sub_stack + 55296);
-  float *line21_log_softmax_t19 = (float *)(A + 16142336); /* [32, 96] */
-  float *d_line21_sum_to_t19 = (float *)(A + 1504640); /* [32, 1] */
-  float *d_line21_mul_t19 = (float *)(A + 16080896); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t19, d_line21_sum_to_t19, d_line21_mul_t19, d_line21_sub_stack + 58368);
-  float *line21_log_softmax_t20 = (float *)(A + 16179200); /* [32, 96] */
-  float *d_line21_sum_to_t20 = (float *)(A + 1504768); /* [32, 1] */
-  float *d_line21_mul_t20 = (float *)(A + 16166912); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t20, d_line21_sum_to_t20, d_line21_mul_t20, d_line21_sub_stack + 61440);
-  float *line21_log_softmax_t21 = (float *)(A + 16216064); /* [32, 96] */
-  float *d_line21_sum_to_t21 = (float *)(A + 1504896); /* [32, 1] */
-  float *d_line21_mul_t21 = (float *)(A + 16154624); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t21, d_line21_sum_to_t21, d_line21_mul_t21, d_line21_sub_stack + 64512);
-  float *line21_log_softmax_t22 = (float *)(A + 16252928); /* [32, 96] */
-  float *d_line21_sum_to_t22 = (float *)(A + 1505024); /* [32, 1] */
-  float *d_line21_mul_t22 = (float *)(A + 16240640); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t22, d_line21_sum_to_t22, d_line21_mul_t22, d_line21_sub_stack + 67584);
-  float *line21_log_softmax_t23 = (float *)(A + 16289792); /* [32, 96] */
-  float *d_line21_sum_to_t23 = (float *)(A + 1505152); /* [32, 1] */
-  float *d_line21_mul_t23 = (float *)(A + 16228352); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t23, d_line21_sum_to_t23, d_line21_mul_t23, d_line21_sub_stack + 70656);
-  float *line21_log_softmax_t24 = (float *)(A + 16326656); /* [32, 96] */
-  float *d_line21_sum_to_t24 = (float *)(A + 1505280); /* [32, 1] */
-  float *d_line21_mul_t24 = (float *)(A + 16314368); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t24, d_line21_sum_to_t24, d_line21_mul_t24, d_line21_sub_stack + 73728);
-  float *line21_log_softmax_t25 = (float *)(A + 16363520); /* [32, 96] */
-  float *d_line21_sum_to_t25 = (float *)(A + 1505408); /* [32, 1] */
-  float *d_line21_mul_t25 = (float *)(A + 16302080); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t25, d_line21_sum_to_t25, d_line21_mul_t25, d_line21_sub_stack + 76800);
-  float *line21_log_softmax_t26 = (float *)(A + 16400384); /* [32, 96] */
-  float *d_line21_sum_to_t26 = (float *)(A + 1505536); /* [32, 1] */
-  float *d_line21_mul_t26 = (float *)(A + 16388096); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t26, d_line21_sum_to_t26, d_line21_mul_t26, d_line21_sub_stack + 79872);
-  float *line21_log_softmax_t27 = (float *)(A + 16437248); /* [32, 96] */
-  float *d_line21_sum_to_t27 = (float *)(A + 1505664); /* [32, 1] */
-  float *d_line21_mul_t27 = (float *)(A + 16375808); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t27, d_line21_sum_to_t27, d_line21_mul_t27, d_line21_sub_stack + 82944);
-  float *line21_log_softmax_t28 = (float *)(A + 16474112); /* [32, 96] */
-  float *d_line21_sum_to_t28 = (float *)(A + 1505792); /* [32, 1] */
-  float *d_line21_mul_t28 = (float *)(A + 16461824); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t28, d_line21_sum_to_t28, d_line21_mul_t28, d_line21_sub_stack + 86016);
-  float *line21_log_softmax_t29 = (float *)(A + 16510976); /* [32, 96] */
-  float *d_line21_sum_to_t29 = (float *)(A + 1505920); /* [32, 1] */
-  float *d_line21_mul_t29 = (float *)(A + 16449536); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t29, d_line21_sum_to_t29, d_line21_mul_t29, d_line21_sub_stack + 89088);
-  float *line21_log_softmax_t30 = (float *)(A + 16547840); /* [32, 96] */
-  float *d_line21_sum_to_t30 = (float *)(A + 1506048); /* [32, 1] */
-  float *d_line21_mul_t30 = (float *)(A + 16535552); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t30, d_line21_sum_to_t30, d_line21_mul_t30, d_line21_sub_stack + 92160);
-  float *line21_log_softmax_t31 = (float *)(A + 16584704); /* [32, 96] */
-  float *d_line21_sum_to_t31 = (float *)(A + 1506176); /* [32, 1] */
-  float *d_line21_mul_t31 = (float *)(A + 16523264); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t31, d_line21_sum_to_t31, d_line21_mul_t31, d_line21_sub_stack + 95232);
-  float *line21_log_softmax_t32 = (float *)(A + 16621568); /* [32, 96] */
-  float *d_line21_sum_to_t32 = (float *)(A + 1506304); /* [32, 1] */
-  float *d_line21_mul_t32 = (float *)(A + 16609280); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t32, d_line21_sum_to_t32, d_line21_mul_t32, d_line21_sub_stack + 98304);
-  float *line21_log_softmax_t33 = (float *)(A + 16658432); /* [32, 96] */
-  float *d_line21_sum_to_t33 = (float *)(A + 1506432); /* [32, 1] */
-  float *d_line21_mul_t33 = (float *)(A + 16596992); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t33, d_line21_sum_to_t33, d_line21_mul_t33, d_line21_sub_stack + 101376);
-  float *line21_log_softmax_t34 = (float *)(A + 16695296); /* [32, 96] */
-  float *d_line21_sum_to_t34 = (float *)(A + 1506560); /* [32, 1] */
-  float *d_line21_mul_t34 = (float *)(A + 16683008); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
-  float *line21_log_softmax_t35 = (float *)(A + 16732160); /* [32, 96] */
-  float *d_line21_sum_to_t35 = (float *)(A + 1506688); /* [32, 1] */
-  float *d_line21_mul_t35 = (float *)(A + 16670720); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
-  float *line21_log_softmax_t36 = (float *)(A + 16769024); /* [32, 96] */
-  float *d_line21_sum_to_t36 = (float *)(A + 1506816); /* [32, 1] */
-  float *d_line21_mul_t36 = (float *)(A + 16756736); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t36, d_line21_sum_to_t36, d_line21_mul_t36, d_line21_sub_stack + 110592);
-  float *line21_log_softmax_t37 = (float *)(A + 16805888); /* [32, 96] */
-  float *d_line21_sum_to_t37 = (float *)(A + 1506944); /* [32, 1] */
-  float *d_line21_mul_t37 = (float *)(A + 16744448); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t37, d_line21_sum_to_t37, d_line21_mul_t37, d_line21_sub_stack + 113664);
-  float *line21_log_softmax_t38 = (float *)(A + 16842752); /* [32, 96] */
-  float *d_line21_sum_to_t38 = (float *)(A + 1507072); /* [32, 1] */
-  float *d_line21_mul_t38 = (float *)(A + 16830464); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t38, d_line21_sum_to_t38, d_line21_mul_t38, d_line21_sub_stack + 116736);
-  float *line21_log_softmax_t39 = (float *)(A + 16879616); /* [32, 96] */
-  float *d_line21_sum_to_t39 = (float *)(A + 1507200); /* [32, 1] */
-  float *d_line21_mul_t39 = (float *)(A + 16818176); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t39, d_line21_sum_to_t39, d_line21_mul_t39, d_line21_sub_stack + 119808);
-  float *line21_log_softmax_t40 = (float *)(A + 16916480); /* [32, 96] */
-  float *d_line21_sum_to_t40 = (float *)(A + 1507328); /* [32, 1] */
-  float *d_line21_mul_t40 = (float *)(A + 16904192); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t40, d_line21_sum_to_t40, d_line21_mul_t40, d_line21_sub_stack + 122880);
-  float *line21_log_softmax_t41 = (float *)(A + 16953344); /* [32, 96] */
-  float *d_line21_sum_to_t41 = (float *)(A + 1507456); /* [32, 1] */
-  float *d_line21_mul_t41 = (float *)(A + 16891904); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t41, d_line21_sum_to_t41, d_line21_mul_t41, d_line21_sub_stack + 125952);
-  float *line21_log_softmax_t42 = (float *)(A + 16990208); /* [32, 96] */
-  float *d_line21_sum_to_t42 = (float *)(A + 1507584); /* [32, 1] */
-  float *d_line21_mul_t42 = (float *)(A + 16977920); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t42, d_line21_sum_to_t42, d_line21_mul_t42, d_line21_sub_stack + 129024);
-  float *line21_log_softmax_t43 = (float *)(A + 17027072); /* [32, 96] */
-  float *d_line21_sum_to_t43 = (float *)(A + 1507712); /* [32, 1] */
-  float *d_line21_mul_t43 = (float *)(A + 16965632); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t43, d_line21_sum_to_t43, d_line21_mul_t43, d_line21_sub_stack + 132096);
-  float *line21_log_softmax_t44 = (float *)(A + 17063936); /* [32, 96] */
-  float *d_line21_sum_to_t44 = (float *)(A + 1507840); /* [32, 1] */
-  float *d_line21_mul_t44 = (float *)(A + 17051648); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t44, d_line21_sum_to_t44, d_line21_mul_t44, d_line21_sub_stack + 135168);
-  float *line21_log_softmax_t45 = (float *)(A + 17100800); /* [32, 96] */
-  float *d_line21_sum_to_t45 = (float *)(A + 1507968); /* [32, 1] */
-  float *d_line21_mul_t45 = (float *)(A + 17039360); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t45, d_line21_sum_to_t45, d_line21_mul_t45, d_line21_sub_stack + 138240);
-  float *line21_log_softmax_t46 = (float *)(A + 17137664); /* [32, 96] */
-  float *d_line21_sum_to_t46 = (float *)(A + 1508096); /* [32, 1] */
-  float *d_line21_mul_t46 = (float *)(A + 17125376); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t46, d_line21_sum_to_t46, d_line21_mul_t46, d_line21_sub_stack + 141312);
-  float *line21_log_softmax_t47 = (float *)(A + 17174528); /* [32, 96] */
-  float *d_line21_sum_to_t47 = (float *)(A + 1508224); /* [32, 1] */
-  float *d_line21_mul_t47 = (float *)(A + 17113088); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t47, d_line21_sum_to_t47, d_line21_mul_t47, d_line21_sub_stack + 144384);
-  float *line21_log_softmax_t48 = (float *)(A + 17211392); /* [32, 96] */
-  float *d_line21_sum_to_t48 = (float *)(A + 1508352); /* [32, 1] */
-  float *d_line21_mul_t48 = (float *)(A + 17199104); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t48, d_line21_sum_to_t48, d_line21_mul_t48, d_line21_sub_stack + 147456);
-  float *line21_log_softmax_t49 = (float *)(A + 17248256); /* [32, 96] */
-  float *d_line21_sum_to_t49 = (float *)(A + 1508480); /* [32, 1] */
-  float *d_line21_mul_t49 = (float *)(A + 17186816); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t49, d_line21_sum_to_t49, d_line21_mul_t49, d_line21_sub_stack + 150528);
-  float *line21_log_softmax_t50 = (float *)(A + 17285120); /* [32, 96] */
-  float *d_line21_sum_to_t50 = (float *)(A + 1508608); /* [32, 1] */
-  float *d_line21_mul_t50 = (float *)(A + 17272832); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t50, d_line21_sum_to_t50, d_line21_mul_t50, d_line21_sub_stack + 153600);
-  float *line21_log_softmax_t51 = (float *)(A + 17321984); /* [32, 96] */
-  float *d_line21_sum_to_t51 = (float *)(A + 1508736); /* [32, 1] */
-  float *d_line21_mul_t51 = (float *)(A + 17260544); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t51, d_line21_sum_to_t51, d_line21_mul_t51, d_line21_sub_stack + 156672);
-  float *line21_log_softmax_t52 = (float *)(A + 17358848); /* [32, 96] */
-  float *d_line21_sum_to_t52 = (float *)(A + 1508864); /* [32, 1] */
-  float *d_line21_mul_t52 = (float *)(A + 17346560); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t52, d_line21_sum_to_t52, d_line21_mul_t52, d_line21_sub_stack + 159744);
-  float *line21_log_softmax_t53 = (float *)(A + 17395712); /* [32, 96] */
-  float *d_line21_sum_to_t53 = (float *)(A + 1508992); /* [32, 1] */
-  float *d_line21_mul_t53 = (float *)(A + 17334272); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t53, d_line21_sum_to_t53, d_line21_mul_t53, d_line21_sub_stack + 162816);
-  float *line21_log_softmax_t54 = (float *)(A + 17432576); /* [32, 96] */
-  float *d_line21_sum_to_t54 = (float *)(A + 1509120); /* [32, 1] */
-  float *d_line21_mul_t54 = (float *)(A + 17420288); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t54, d_line21_sum_to_t54, d_line21_mul_t54, d_line21_sub_stack + 165888);
-  float *line21_log_softmax_t55 = (float *)(A + 17469440); /* [32, 96] */
-  float *d_line21_sum_to_t55 = (float *)(A + 1509248); /* [32, 1] */
-  float *d_line21_mul_t55 = (float *)(A + 17408000); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t55, d_line21_sum_to_t55, d_line21_mul_t55, d_line21_sub_stack + 168960);
-  float *line21_log_softmax_t56 = (float *)(A + 17506304); /* [32, 96] */
-  float *d_line21_sum_to_t56 = (float *)(A + 1509376); /* [32, 1] */
-  float *d_line21_mul_t56 = (float *)(A + 17494016); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t56, d_line21_sum_to_t56, d_line21_mul_t56, d_line21_sub_stack + 172032);
-  float *line21_log_softmax_t57 = (float *)(A + 17543168); /* [32, 96] */
-  float *d_line21_sum_to_t57 = (float *)(A + 1509504); /* [32, 1] */
-  float *d_line21_mul_t57 = (float *)(A + 17481728); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t57, d_line21_sum_to_t57, d_line21_mul_t57, d_line21_sub_stack + 175104);
-  float *line21_log_softmax_t58 = (float *)(A + 17580032); /* [32, 96] */
-  float *d_line21_sum_to_t58 = (float *)(A + 1509632); /* [32, 1] */
-  float *d_line21_mul_t58 = (float *)(A + 17567744); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t58, d_line21_sum_to_t58, d_line21_mul_t58, d_line21_sub_stack + 178176);
-  float *line21_log_softmax_t59 = (float *)(A + 17616896); /* [32, 96] */
-  float *d_line21_sum_to_t59 = (float *)(A + 1509760); /* [32, 1] */
-  float *d_line21_mul_t59 = (float *)(A + 17555456); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t59, d_line21_sum_to_t59, d_line21_mul_t59, d_line21_sub_stack + 181248);
-}
-
-static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *line21_log_softmax_t60 = (float *)(A + 17653760); /* [32, 96] */
-  float *d_line21_sum_to_t60 = (float *)(A + 1509888); /* [32, 1] */
-  float *d_line21_mul_t60 = (float *)(A + 17641472); /* [32, 96] */
-  float *d_line21_sub_stack = (float *)(A + 17764352); /* [64, 32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t60, d_line21_sum_to_t60, d_line21_mul_t60, d_line21_sub_stack + 184320);
-  float *line21_log_softmax_t61 = (float *)(A + 17690624); /* [32, 96] */
-  float *d_line21_sum_to_t61 = (float *)(A + 1510016); /* [32, 1] */
-  float *d_line21_mul_t61 = (float *)(A + 17629184); /* [32, 96] */
+  float *line21_log_softmax_t61 = (float *)(A + 16928768); /* [32, 96] */
+  float *d_line21_sum_to_t61 = (float *)(A + 16183040); /* [32, 1] */
+  float *d_line21_mul_t61 = (float *)(A + 16891904); /* [32, 96] */
+  float *d_line21_sub_stack = (float *)(A + 17002496); /* [64, 32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t61, d_line21_sum_to_t61, d_line21_mul_t61, d_line21_sub_stack + 187392);
-  float *line21_log_softmax_t62 = (float *)(A + 17727488); /* [32, 96] */
-  float *d_line21_sum_to_t62 = (float *)(A + 1510144); /* [32, 1] */
-  float *d_line21_mul_t62 = (float *)(A + 17715200); /* [32, 96] */
+  float *line21_log_softmax_t62 = (float *)(A + 16953344); /* [32, 96] */
+  float *d_line21_sum_to_t62 = (float *)(A + 16183168); /* [32, 1] */
+  float *d_line21_mul_t62 = (float *)(A + 16916480); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t62, d_line21_sum_to_t62, d_line21_mul_t62, d_line21_sub_stack + 190464);
-  float *line21_log_softmax_t63 = (float *)(A + 459776); /* [32, 96] */
-  float *d_line21_sum_to_t63 = (float *)(A + 1510272); /* [32, 1] */
-  float *d_line21_mul_t63 = (float *)(A + 17702912); /* [32, 96] */
+  float *line21_log_softmax_t63 = (float *)(A + 16977920); /* [32, 96] */
+  float *d_line21_sum_to_t63 = (float *)(A + 16183296); /* [32, 1] */
+  float *d_line21_mul_t63 = (float *)(A + 16941056); /* [32, 96] */
   k24_exp_mul_sub(line21_log_softmax_t63, d_line21_sum_to_t63, d_line21_mul_t63, d_line21_sub_stack + 193536);
-  float *d_dense1_matmul_weight = (float *)(A + 18550784); /* [2048, 256] */
-  char *d_dense1_matmul_weight_scratch = A; /* 3072 bytes */
+  float *d_dense1_matmul_weight = (float *)(A + 17788928); /* [2048, 256] */
+  char *d_dense1_matmul_weight_scratch = A + 16998592; /* 3072 bytes */
   k25_matmul(d_line21_sub_stack, P + 362496 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
   float *lstm1_sigmoid_t63 = (float *)(A + 208896); /* [32, 256] */
   float *lstm1_tanh_t63_2 = (float *)(A + 339968); /* [32, 256] */
@@ -9463,8 +9388,8 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_tanh_t63 = (float *)(A + 307200); /* [32, 256] */
   float *lstm1_sigmoid_t63_3 = (float *)(A + 274432); /* [32, 256] */
   float *lstm1_add_t62_2 = (float *)(A + 143360); /* [32, 256] */
-  float *d_lstm1_mul_t63 = (float *)(A + 15994880); /* [32, 256] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 20647936); /* [64, 32, 1024] */
+  float *d_lstm1_mul_t63 = (float *)(A + 15970304); /* [32, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19886080); /* [64, 32, 1024] */
   k26_mul_mul_sub(d_dense1_matmul_weight + 516096, lstm1_sigmoid_t63, lstm1_tanh_t63_2, lstm1_sigmoid_t63_2, lstm1_tanh_t63, lstm1_sigmoid_t63_3, lstm1_add_t62_2, d_lstm1_mul_t63, d_lstm1_mul_concat_stack + 2064384, d_lstm1_mul_concat_stack + 2064640, d_lstm1_mul_concat_stack + 2064896);
   k27_mul_sub_mul(d_dense1_matmul_weight + 516096, lstm1_tanh_t63_2, lstm1_sigmoid_t63, d_lstm1_mul_concat_stack + 2065152);
   float *lstm1_sigmoid_t62 = (float *)(A + 12288); /* [32, 256] */
@@ -9587,23 +9512,23 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_add_t47_2 = (float *)(A + 13152256); /* [32, 256] */
   float *d_lstm1_mul_t48 = (float *)(A + 13348864); /* [32, 256] */
   k28_matmul(d_lstm1_mul_concat_stack + 1605632, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 393216, lstm1_sigmoid_t48, lstm1_tanh_t48_2, d_lstm1_mul_t49, lstm1_sigmoid_t48_2, lstm1_tanh_t48, lstm1_sigmoid_t48_3, lstm1_add_t47_2, d_lstm1_mul_t48, d_lstm1_mul_concat_stack + 1572864, d_lstm1_mul_concat_stack + 1573120, d_lstm1_mul_concat_stack + 1573376, d_lstm1_mul_concat_stack + 1573632);
-}
-
-static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 20647936); /* [64, 32, 1024] */
-  float *d_dense1_matmul_weight = (float *)(A + 18550784); /* [2048, 256] */
   float *lstm1_sigmoid_t47 = (float *)(A + 13021184); /* [32, 256] */
   float *lstm1_tanh_t47_2 = (float *)(A + 13185024); /* [32, 256] */
-  float *d_lstm1_mul_t48 = (float *)(A + 13348864); /* [32, 256] */
   float *lstm1_sigmoid_t47_2 = (float *)(A + 13053952); /* [32, 256] */
   float *lstm1_tanh_t47 = (float *)(A + 13119488); /* [32, 256] */
   float *lstm1_sigmoid_t47_3 = (float *)(A + 13086720); /* [32, 256] */
   float *lstm1_add_t46_2 = (float *)(A + 12955648); /* [32, 256] */
   float *d_lstm1_mul_t47 = (float *)(A + 13152256); /* [32, 256] */
   k28_matmul(d_lstm1_mul_concat_stack + 1572864, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 385024, lstm1_sigmoid_t47, lstm1_tanh_t47_2, d_lstm1_mul_t48, lstm1_sigmoid_t47_2, lstm1_tanh_t47, lstm1_sigmoid_t47_3, lstm1_add_t46_2, d_lstm1_mul_t47, d_lstm1_mul_concat_stack + 1540096, d_lstm1_mul_concat_stack + 1540352, d_lstm1_mul_concat_stack + 1540608, d_lstm1_mul_concat_stack + 1540864);
+}
+
+static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19886080); /* [64, 32, 1024] */
+  float *d_dense1_matmul_weight = (float *)(A + 17788928); /* [2048, 256] */
   float *lstm1_sigmoid_t46 = (float *)(A + 12824576); /* [32, 256] */
   float *lstm1_tanh_t46_2 = (float *)(A + 12988416); /* [32, 256] */
+  float *d_lstm1_mul_t47 = (float *)(A + 13152256); /* [32, 256] */
   float *lstm1_sigmoid_t46_2 = (float *)(A + 12857344); /* [32, 256] */
   float *lstm1_tanh_t46 = (float *)(A + 12922880); /* [32, 256] */
   float *lstm1_sigmoid_t46_3 = (float *)(A + 12890112); /* [32, 256] */
@@ -9738,23 +9663,23 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_add_t29_2 = (float *)(A + 9613312); /* [32, 256] */
   float *d_lstm1_mul_t30 = (float *)(A + 9809920); /* [32, 256] */
   k28_matmul(d_lstm1_mul_concat_stack + 1015808, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 245760, lstm1_sigmoid_t30, lstm1_tanh_t30_2, d_lstm1_mul_t31, lstm1_sigmoid_t30_2, lstm1_tanh_t30, lstm1_sigmoid_t30_3, lstm1_add_t29_2, d_lstm1_mul_t30, d_lstm1_mul_concat_stack + 983040, d_lstm1_mul_concat_stack + 983296, d_lstm1_mul_concat_stack + 983552, d_lstm1_mul_concat_stack + 983808);
-}
-
-static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 20647936); /* [64, 32, 1024] */
-  float *d_dense1_matmul_weight = (float *)(A + 18550784); /* [2048, 256] */
   float *lstm1_sigmoid_t29 = (float *)(A + 9482240); /* [32, 256] */
   float *lstm1_tanh_t29_2 = (float *)(A + 9646080); /* [32, 256] */
-  float *d_lstm1_mul_t30 = (float *)(A + 9809920); /* [32, 256] */
   float *lstm1_sigmoid_t29_2 = (float *)(A + 9515008); /* [32, 256] */
   float *lstm1_tanh_t29 = (float *)(A + 9580544); /* [32, 256] */
   float *lstm1_sigmoid_t29_3 = (float *)(A + 9547776); /* [32, 256] */
   float *lstm1_add_t28_2 = (float *)(A + 9416704); /* [32, 256] */
   float *d_lstm1_mul_t29 = (float *)(A + 9613312); /* [32, 256] */
   k28_matmul(d_lstm1_mul_concat_stack + 983040, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 237568, lstm1_sigmoid_t29, lstm1_tanh_t29_2, d_lstm1_mul_t30, lstm1_sigmoid_t29_2, lstm1_tanh_t29, lstm1_sigmoid_t29_3, lstm1_add_t28_2, d_lstm1_mul_t29, d_lstm1_mul_concat_stack + 950272, d_lstm1_mul_concat_stack + 950528, d_lstm1_mul_concat_stack + 950784, d_lstm1_mul_concat_stack + 951040);
+}
+
+static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19886080); /* [64, 32, 1024] */
+  float *d_dense1_matmul_weight = (float *)(A + 17788928); /* [2048, 256] */
   float *lstm1_sigmoid_t28 = (float *)(A + 9285632); /* [32, 256] */
   float *lstm1_tanh_t28_2 = (float *)(A + 9449472); /* [32, 256] */
+  float *d_lstm1_mul_t29 = (float *)(A + 9613312); /* [32, 256] */
   float *lstm1_sigmoid_t28_2 = (float *)(A + 9318400); /* [32, 256] */
   float *lstm1_tanh_t28 = (float *)(A + 9383936); /* [32, 256] */
   float *lstm1_sigmoid_t28_3 = (float *)(A + 9351168); /* [32, 256] */
@@ -9889,23 +9814,23 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   float *lstm1_add_t11_2 = (float *)(A + 6074368); /* [32, 256] */
   float *d_lstm1_mul_t12 = (float *)(A + 6270976); /* [32, 256] */
   k28_matmul(d_lstm1_mul_concat_stack + 425984, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 98304, lstm1_sigmoid_t12, lstm1_tanh_t12_2, d_lstm1_mul_t13, lstm1_sigmoid_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, d_lstm1_mul_t12, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393472, d_lstm1_mul_concat_stack + 393728, d_lstm1_mul_concat_stack + 393984);
-}
-
-static void charlm_lstm_train_step_16(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 20647936); /* [64, 32, 1024] */
-  float *d_dense1_matmul_weight = (float *)(A + 18550784); /* [2048, 256] */
   float *lstm1_sigmoid_t11 = (float *)(A + 5943296); /* [32, 256] */
   float *lstm1_tanh_t11_2 = (float *)(A + 6107136); /* [32, 256] */
-  float *d_lstm1_mul_t12 = (float *)(A + 6270976); /* [32, 256] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 5976064); /* [32, 256] */
   float *lstm1_tanh_t11 = (float *)(A + 6041600); /* [32, 256] */
   float *lstm1_sigmoid_t11_3 = (float *)(A + 6008832); /* [32, 256] */
   float *lstm1_add_t10_2 = (float *)(A + 5877760); /* [32, 256] */
   float *d_lstm1_mul_t11 = (float *)(A + 6074368); /* [32, 256] */
   k28_matmul(d_lstm1_mul_concat_stack + 393216, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 90112, lstm1_sigmoid_t11, lstm1_tanh_t11_2, d_lstm1_mul_t12, lstm1_sigmoid_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, d_lstm1_mul_t11, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360704, d_lstm1_mul_concat_stack + 360960, d_lstm1_mul_concat_stack + 361216);
+}
+
+static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+  (void)P, (void)in, (void)A, (void)seed;
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19886080); /* [64, 32, 1024] */
+  float *d_dense1_matmul_weight = (float *)(A + 17788928); /* [2048, 256] */
   float *lstm1_sigmoid_t10 = (float *)(A + 5746688); /* [32, 256] */
   float *lstm1_tanh_t10_2 = (float *)(A + 5910528); /* [32, 256] */
+  float *d_lstm1_mul_t11 = (float *)(A + 6074368); /* [32, 256] */
   float *lstm1_sigmoid_t10_2 = (float *)(A + 5779456); /* [32, 256] */
   float *lstm1_tanh_t10 = (float *)(A + 5844992); /* [32, 256] */
   float *lstm1_sigmoid_t10_3 = (float *)(A + 5812224); /* [32, 256] */
@@ -9990,59 +9915,59 @@ static void charlm_lstm_train_step_16(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t0_2 = (float *)(A + 1748992); /* [32, 256] */
   float *d_lstm1_mul_t0 = (float *)(A + 1814528); /* [32, 256] */
   float *d_lstm1_mul_t0_2 = (float *)(A + 4141056); /* [32, 256] */
-  float *d_lstm1_mul_t0_3 = (float *)(A + 15994880); /* [32, 256] */
+  float *d_lstm1_mul_t0_3 = (float *)(A + 16179200); /* [32, 256] */
   k29_matmul(d_lstm1_mul_concat_stack + 32768, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3);
   float *d_lstm1_const = (float *)(A + 1716224); /* [32, 256] */
   k30_const(d_lstm1_const);
   k31_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack);
-  int32_t *line14_select_stack = (int32_t *)(A + 375808); /* [64, 32] */
-  float *d_lstm1_scatter_add = (float *)(A + 459776); /* [96, 1024] */
+  int32_t *line14_select_stack = (int32_t *)(A + 16990400); /* [64, 32] */
+  float *d_lstm1_scatter_add = (float *)(A + 462784); /* [96, 1024] */
   k32_scatter_add(line14_select_stack, d_lstm1_mul_concat_stack, d_lstm1_scatter_add);
-  float *d_lstm1_transpose = (float *)(A + 852992); /* [1024, 96] */
+  float *d_lstm1_transpose = (float *)(A + 856000); /* [1024, 96] */
   k33_transpose(d_lstm1_scatter_add, d_lstm1_transpose);
-  float *opt_mul = (float *)(A + 459776); /* [1024, 96] */
-  k50_mul(d_lstm1_transpose, opt_mul);
-  float *opt_sum_to = (float *)(A + 421952); /* [] */
-  k51_sum_to(opt_mul, opt_sum_to);
+  float *opt_mul = (float *)(A + 462784); /* [1024, 96] */
+  k47_mul(d_lstm1_transpose, opt_mul);
+  float *opt_sum_to = (float *)(A + 16990400); /* [] */
+  k48_sum_to(opt_mul, opt_sum_to);
   float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
-  float *lstm1_mul_stack_2 = (float *)(A + 18550784); /* [63, 32, 256] */
+  float *lstm1_mul_stack_2 = (float *)(A + 17788928); /* [63, 32, 256] */
   k34_stack(lstm1_mul_stack, lstm1_mul_stack + 8192, lstm1_mul_stack + 16384, lstm1_mul_stack + 24576, lstm1_mul_stack + 32768, lstm1_mul_stack + 40960, lstm1_mul_stack + 49152, lstm1_mul_stack + 57344, lstm1_mul_stack + 65536, lstm1_mul_stack + 73728, lstm1_mul_stack + 81920, lstm1_mul_stack + 90112, lstm1_mul_stack + 98304, lstm1_mul_stack + 106496, lstm1_mul_stack + 114688, lstm1_mul_stack + 122880, lstm1_mul_stack + 131072, lstm1_mul_stack + 139264, lstm1_mul_stack + 147456, lstm1_mul_stack + 155648, lstm1_mul_stack + 163840, lstm1_mul_stack + 172032, lstm1_mul_stack + 180224, lstm1_mul_stack + 188416, lstm1_mul_stack + 196608, lstm1_mul_stack + 204800, lstm1_mul_stack + 212992, lstm1_mul_stack + 221184, lstm1_mul_stack + 229376, lstm1_mul_stack + 237568, lstm1_mul_stack + 245760, lstm1_mul_stack + 253952, lstm1_mul_stack + 262144, lstm1_mul_stack + 270336, lstm1_mul_stack + 278528, lstm1_mul_stack + 286720, lstm1_mul_stack + 294912, lstm1_mul_stack + 303104, lstm1_mul_stack + 311296, lstm1_mul_stack + 319488, lstm1_mul_stack + 327680, lstm1_mul_stack + 335872, lstm1_mul_stack + 344064, lstm1_mul_stack + 352256, lstm1_mul_stack + 360448, lstm1_mul_stack + 368640, lstm1_mul_stack + 376832, lstm1_mul_stack + 385024, lstm1_mul_stack + 393216, lstm1_mul_stack + 401408, lstm1_mul_stack + 409600, lstm1_mul_stack + 417792, lstm1_mul_stack + 425984, lstm1_mul_stack + 434176, lstm1_mul_stack + 442368, lstm1_mul_stack + 450560, lstm1_mul_stack + 458752, lstm1_mul_stack + 466944, lstm1_mul_stack + 475136, lstm1_mul_stack + 483328, lstm1_mul_stack + 491520, lstm1_mul_stack + 499712, lstm1_mul_stack + 507904, lstm1_mul_stack_2);
-  float *d_lstm1_matmul = (float *)(A + 29036544); /* [1024, 256] */
-  char *d_lstm1_matmul_scratch = A + 30085120; /* 1081344 bytes */
+  float *d_lstm1_matmul = (float *)(A + 28274688); /* [1024, 256] */
+  char *d_lstm1_matmul_scratch = A + 29323264; /* 1081344 bytes */
   k35_matmul(d_lstm1_mul_concat_stack + 32768, lstm1_mul_stack_2, d_lstm1_matmul, d_lstm1_matmul_scratch);
-  float *opt_mul_2 = (float *)(A + 30085120); /* [1024, 256] */
-  k52_mul(d_lstm1_matmul, opt_mul_2);
-  float *opt_sum_to_2 = (float *)(A + 422016); /* [] */
-  k53_sum_to(opt_mul_2, opt_sum_to_2);
-  float *d_lstm1_sum_to = (float *)(A + 422080); /* [1024] */
+  float *opt_mul_2 = (float *)(A + 29323264); /* [1024, 256] */
+  k49_mul(d_lstm1_matmul, opt_mul_2);
+  float *opt_sum_to_2 = (float *)(A + 16990464); /* [] */
+  k50_sum_to(opt_mul_2, opt_sum_to_2);
+  float *d_lstm1_sum_to = (float *)(A + 16990528); /* [1024] */
   k36_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
-  float *opt_mul_3 = (float *)(A + 426176); /* [1024] */
-  k54_mul(d_lstm1_sum_to, opt_mul_3);
-  float *opt_sum_to_3 = (float *)(A + 430272); /* [] */
-  k55_sum_to(opt_mul_3, opt_sum_to_3);
-  float *d_line21_sub_stack = (float *)(A + 17764352); /* [64, 32, 96] */
+  float *opt_mul_3 = (float *)(A + 16994624); /* [1024] */
+  k51_mul(d_lstm1_sum_to, opt_mul_3);
+  float *opt_sum_to_3 = (float *)(A + 16998720); /* [] */
+  k52_sum_to(opt_mul_3, opt_sum_to_3);
+  float *d_line21_sub_stack = (float *)(A + 17002496); /* [64, 32, 96] */
   float *d_dense1_matmul = (float *)(A + 1748992); /* [96, 256] */
   char *d_dense1_matmul_scratch = A + 208896; /* 131072 bytes */
   k37_matmul(d_line21_sub_stack, lstm1_mul_stack, d_dense1_matmul, d_dense1_matmul_scratch);
   float *opt_mul_4 = (float *)(A + 208896); /* [96, 256] */
-  k56_mul(d_dense1_matmul, opt_mul_4);
-  float *opt_sum_to_4 = (float *)(A + 430336); /* [] */
-  k57_sum_to(opt_mul_4, opt_sum_to_4);
-  float *d_dense1_sum_to = (float *)(A + 430400); /* [96] */
+  k53_mul(d_dense1_matmul, opt_mul_4);
+  float *opt_sum_to_4 = (float *)(A + 16998784); /* [] */
+  k54_sum_to(opt_mul_4, opt_sum_to_4);
+  float *d_dense1_sum_to = (float *)(A + 16998848); /* [96] */
   k38_sum_to(d_line21_sub_stack, d_dense1_sum_to);
-  float *opt_mul_5 = (float *)(A + 430784); /* [96] */
-  k58_mul(d_dense1_sum_to, opt_mul_5);
-  float *opt_sum_to_5 = (float *)(A + 431168); /* [] */
-  k59_sum_to(opt_mul_5, opt_sum_to_5);
-  float *opt_min = (float *)(A + 430784); /* [] */
-  k60_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_min);
-  float *opt_sqrt = (float *)(A + 421952); /* [] */
-  k61_add_pow_sub(P + 387168 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 422016); /* [] */
-  k62_pow_sub_div(P + 387168 /* opt.step */, opt_div);
-  float *line21_sum_to_t0_2 = (float *)(A + 397312); /* [] */
-  float *line21_sum_to_t1_2 = (float *)(A + 434240); /* [] */
-  float *line21_sum_to_t2_2 = (float *)(A + 459008); /* [] */
+  float *opt_mul_5 = (float *)(A + 16994624); /* [96] */
+  k55_mul(d_dense1_sum_to, opt_mul_5);
+  float *opt_sum_to_5 = (float *)(A + 16995008); /* [] */
+  k56_sum_to(opt_mul_5, opt_sum_to_5);
+  float *opt_min = (float *)(A + 16994624); /* [] */
+  k57_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_min);
+  float *opt_sqrt = (float *)(A + 16990400); /* [] */
+  k58_add_pow_sub(P + 387168 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 16990464); /* [] */
+  k59_pow_sub_div(P + 387168 /* opt.step */, opt_div);
+  float *line21_sum_to_t0_2 = (float *)(A + 385024); /* [] */
+  float *line21_sum_to_t1_2 = (float *)(A + 409664); /* [] */
+  float *line21_sum_to_t2_2 = (float *)(A + 434304); /* [] */
   float *line21_sum_to_t3_2 = (float *)(A + 459072); /* [] */
   float *line21_sum_to_t4_2 = (float *)(A + 459136); /* [] */
   float *line21_sum_to_t5_2 = (float *)(A + 459200); /* [] */
@@ -10054,141 +9979,141 @@ static void charlm_lstm_train_step_16(float *restrict P, const charlm_lstm_batch
   float *line21_sum_to_t11_2 = (float *)(A + 459584); /* [] */
   float *line21_sum_to_t12_2 = (float *)(A + 459648); /* [] */
   float *line21_sum_to_t13_2 = (float *)(A + 459712); /* [] */
-  float *line21_sum_to_t14_2 = (float *)(A + 1712128); /* [] */
-  float *line21_sum_to_t15_2 = (float *)(A + 1712192); /* [] */
-  float *line21_sum_to_t16_2 = (float *)(A + 1712256); /* [] */
-  float *line21_sum_to_t17_2 = (float *)(A + 1712320); /* [] */
-  float *line21_sum_to_t18_2 = (float *)(A + 1712384); /* [] */
-  float *line21_sum_to_t19_2 = (float *)(A + 1712448); /* [] */
-  float *line21_sum_to_t20_2 = (float *)(A + 1712512); /* [] */
-  float *line21_sum_to_t21_2 = (float *)(A + 1712576); /* [] */
-  float *line21_sum_to_t22_2 = (float *)(A + 1712640); /* [] */
-  float *line21_sum_to_t23_2 = (float *)(A + 1712704); /* [] */
-  float *line21_sum_to_t24_2 = (float *)(A + 1712768); /* [] */
-  float *line21_sum_to_t25_2 = (float *)(A + 1712832); /* [] */
-  float *line21_sum_to_t26_2 = (float *)(A + 1712896); /* [] */
-  float *line21_sum_to_t27_2 = (float *)(A + 1712960); /* [] */
-  float *line21_sum_to_t28_2 = (float *)(A + 1713024); /* [] */
-  float *line21_sum_to_t29_2 = (float *)(A + 1713088); /* [] */
-  float *line21_sum_to_t30_2 = (float *)(A + 1713152); /* [] */
-  float *line21_sum_to_t31_2 = (float *)(A + 1713216); /* [] */
-  float *line21_sum_to_t32_2 = (float *)(A + 1713280); /* [] */
-  float *line21_sum_to_t33_2 = (float *)(A + 1713344); /* [] */
-  float *line21_sum_to_t34_2 = (float *)(A + 1713408); /* [] */
-  float *line21_sum_to_t35_2 = (float *)(A + 1713472); /* [] */
-  float *line21_sum_to_t36_2 = (float *)(A + 1713536); /* [] */
-  float *line21_sum_to_t37_2 = (float *)(A + 1713600); /* [] */
-  float *line21_sum_to_t38_2 = (float *)(A + 1713664); /* [] */
-  float *line21_sum_to_t39_2 = (float *)(A + 1713728); /* [] */
-  float *line21_sum_to_t40_2 = (float *)(A + 1713792); /* [] */
-  float *line21_sum_to_t41_2 = (float *)(A + 1713856); /* [] */
-  float *line21_sum_to_t42_2 = (float *)(A + 1713920); /* [] */
-  float *line21_sum_to_t43_2 = (float *)(A + 1713984); /* [] */
-  float *line21_sum_to_t44_2 = (float *)(A + 1714048); /* [] */
-  float *line21_sum_to_t45_2 = (float *)(A + 1714112); /* [] */
-  float *line21_sum_to_t46_2 = (float *)(A + 1714176); /* [] */
-  float *line21_sum_to_t47_2 = (float *)(A + 1714240); /* [] */
-  float *line21_sum_to_t48_2 = (float *)(A + 1714304); /* [] */
-  float *line21_sum_to_t49_2 = (float *)(A + 1714368); /* [] */
-  float *line21_sum_to_t50_2 = (float *)(A + 1714432); /* [] */
-  float *line21_sum_to_t51_2 = (float *)(A + 1714496); /* [] */
-  float *line21_sum_to_t52_2 = (float *)(A + 1714560); /* [] */
-  float *line21_sum_to_t53_2 = (float *)(A + 1714624); /* [] */
-  float *line21_sum_to_t54_2 = (float *)(A + 1714688); /* [] */
-  float *line21_sum_to_t55_2 = (float *)(A + 1714752); /* [] */
-  float *line21_sum_to_t56_2 = (float *)(A + 1714816); /* [] */
-  float *line21_sum_to_t57_2 = (float *)(A + 1714880); /* [] */
-  float *line21_sum_to_t58_2 = (float *)(A + 1714944); /* [] */
-  float *line21_sum_to_t59_2 = (float *)(A + 1715008); /* [] */
-  float *line21_sum_to_t60_2 = (float *)(A + 1715072); /* [] */
-  float *line21_sum_to_t61_2 = (float *)(A + 1715136); /* [] */
-  float *line21_sum_to_t62_2 = (float *)(A + 1715200); /* [] */
-  float *line21_sum_to_t63_2 = (float *)(A + 1715264); /* [] */
-  float *loss_value = (float *)(A + 430848); /* [] */
+  float *line21_sum_to_t14_2 = (float *)(A + 459776); /* [] */
+  float *line21_sum_to_t15_2 = (float *)(A + 459840); /* [] */
+  float *line21_sum_to_t16_2 = (float *)(A + 459904); /* [] */
+  float *line21_sum_to_t17_2 = (float *)(A + 459968); /* [] */
+  float *line21_sum_to_t18_2 = (float *)(A + 460032); /* [] */
+  float *line21_sum_to_t19_2 = (float *)(A + 460096); /* [] */
+  float *line21_sum_to_t20_2 = (float *)(A + 460160); /* [] */
+  float *line21_sum_to_t21_2 = (float *)(A + 460224); /* [] */
+  float *line21_sum_to_t22_2 = (float *)(A + 1712128); /* [] */
+  float *line21_sum_to_t23_2 = (float *)(A + 1712192); /* [] */
+  float *line21_sum_to_t24_2 = (float *)(A + 1712256); /* [] */
+  float *line21_sum_to_t25_2 = (float *)(A + 1712320); /* [] */
+  float *line21_sum_to_t26_2 = (float *)(A + 1712384); /* [] */
+  float *line21_sum_to_t27_2 = (float *)(A + 1712448); /* [] */
+  float *line21_sum_to_t28_2 = (float *)(A + 1712512); /* [] */
+  float *line21_sum_to_t29_2 = (float *)(A + 1712576); /* [] */
+  float *line21_sum_to_t30_2 = (float *)(A + 1712640); /* [] */
+  float *line21_sum_to_t31_2 = (float *)(A + 1712704); /* [] */
+  float *line21_sum_to_t32_2 = (float *)(A + 1712768); /* [] */
+  float *line21_sum_to_t33_2 = (float *)(A + 1712832); /* [] */
+  float *line21_sum_to_t34_2 = (float *)(A + 1712896); /* [] */
+  float *line21_sum_to_t35_2 = (float *)(A + 1712960); /* [] */
+  float *line21_sum_to_t36_2 = (float *)(A + 1713024); /* [] */
+  float *line21_sum_to_t37_2 = (float *)(A + 1713088); /* [] */
+  float *line21_sum_to_t38_2 = (float *)(A + 1713152); /* [] */
+  float *line21_sum_to_t39_2 = (float *)(A + 1713216); /* [] */
+  float *line21_sum_to_t40_2 = (float *)(A + 1713280); /* [] */
+  float *line21_sum_to_t41_2 = (float *)(A + 1713344); /* [] */
+  float *line21_sum_to_t42_2 = (float *)(A + 1713408); /* [] */
+  float *line21_sum_to_t43_2 = (float *)(A + 1713472); /* [] */
+  float *line21_sum_to_t44_2 = (float *)(A + 1713536); /* [] */
+  float *line21_sum_to_t45_2 = (float *)(A + 1713600); /* [] */
+  float *line21_sum_to_t46_2 = (float *)(A + 1713664); /* [] */
+  float *line21_sum_to_t47_2 = (float *)(A + 1713728); /* [] */
+  float *line21_sum_to_t48_2 = (float *)(A + 1713792); /* [] */
+  float *line21_sum_to_t49_2 = (float *)(A + 1713856); /* [] */
+  float *line21_sum_to_t50_2 = (float *)(A + 1713920); /* [] */
+  float *line21_sum_to_t51_2 = (float *)(A + 1713984); /* [] */
+  float *line21_sum_to_t52_2 = (float *)(A + 1714048); /* [] */
+  float *line21_sum_to_t53_2 = (float *)(A + 1714112); /* [] */
+  float *line21_sum_to_t54_2 = (float *)(A + 1714176); /* [] */
+  float *line21_sum_to_t55_2 = (float *)(A + 1714240); /* [] */
+  float *line21_sum_to_t56_2 = (float *)(A + 1714304); /* [] */
+  float *line21_sum_to_t57_2 = (float *)(A + 1714368); /* [] */
+  float *line21_sum_to_t58_2 = (float *)(A + 1714432); /* [] */
+  float *line21_sum_to_t59_2 = (float *)(A + 1714496); /* [] */
+  float *line21_sum_to_t60_2 = (float *)(A + 1714560); /* [] */
+  float *line21_sum_to_t61_2 = (float *)(A + 1714624); /* [] */
+  float *line21_sum_to_t62_2 = (float *)(A + 1714688); /* [] */
+  float *line21_sum_to_t63_2 = (float *)(A + 1714752); /* [] */
+  float *loss_value = (float *)(A + 16994688); /* [] */
   k39_mul_neg_mul(line21_sum_to_t0_2, line21_sum_to_t1_2, line21_sum_to_t2_2, line21_sum_to_t3_2, line21_sum_to_t4_2, line21_sum_to_t5_2, line21_sum_to_t6_2, line21_sum_to_t7_2, line21_sum_to_t8_2, line21_sum_to_t9_2, line21_sum_to_t10_2, line21_sum_to_t11_2, line21_sum_to_t12_2, line21_sum_to_t13_2, line21_sum_to_t14_2, line21_sum_to_t15_2, line21_sum_to_t16_2, line21_sum_to_t17_2, line21_sum_to_t18_2, line21_sum_to_t19_2, line21_sum_to_t20_2, line21_sum_to_t21_2, line21_sum_to_t22_2, line21_sum_to_t23_2, line21_sum_to_t24_2, line21_sum_to_t25_2, line21_sum_to_t26_2, line21_sum_to_t27_2, line21_sum_to_t28_2, line21_sum_to_t29_2, line21_sum_to_t30_2, line21_sum_to_t31_2, line21_sum_to_t32_2, line21_sum_to_t33_2, line21_sum_to_t34_2, line21_sum_to_t35_2, line21_sum_to_t36_2, line21_sum_to_t37_2, line21_sum_to_t38_2, line21_sum_to_t39_2, line21_sum_to_t40_2, line21_sum_to_t41_2, line21_sum_to_t42_2, line21_sum_to_t43_2, line21_sum_to_t44_2, line21_sum_to_t45_2, line21_sum_to_t46_2, line21_sum_to_t47_2, line21_sum_to_t48_2, line21_sum_to_t49_2, line21_sum_to_t50_2, line21_sum_to_t51_2, line21_sum_to_t52_2, line21_sum_to_t53_2, line21_sum_to_t54_2, line21_sum_to_t55_2, line21_sum_to_t56_2, line21_sum_to_t57_2, line21_sum_to_t58_2, line21_sum_to_t59_2, line21_sum_to_t60_2, line21_sum_to_t61_2, line21_sum_to_t62_2, line21_sum_to_t63_2, loss_value);
 }
 
-static void charlm_lstm_train_step_17(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
+static void charlm_lstm_train_step_16(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line22_sum_to_t0 = (float *)(A + 458880); /* [] */
-  float *line22_sum_to_t1 = (float *)(A + 458944); /* [] */
-  float *line22_sum_to_t2 = (float *)(A + 1715328); /* [] */
-  float *line22_sum_to_t3 = (float *)(A + 1715392); /* [] */
-  float *line22_sum_to_t4 = (float *)(A + 1715456); /* [] */
-  float *line22_sum_to_t5 = (float *)(A + 1715520); /* [] */
-  float *line22_sum_to_t6 = (float *)(A + 1715584); /* [] */
-  float *line22_sum_to_t7 = (float *)(A + 1715648); /* [] */
-  float *line22_sum_to_t8 = (float *)(A + 1715712); /* [] */
-  float *line22_sum_to_t9 = (float *)(A + 1715776); /* [] */
-  float *line22_sum_to_t10 = (float *)(A + 1715840); /* [] */
-  float *line22_sum_to_t11 = (float *)(A + 1716160); /* [] */
-  float *line22_sum_to_t12 = (float *)(A + 1715904); /* [] */
-  float *line22_sum_to_t13 = (float *)(A + 1715968); /* [] */
-  float *line22_sum_to_t14 = (float *)(A + 1716032); /* [] */
-  float *line22_sum_to_t15 = (float *)(A + 1716096); /* [] */
-  float *line22_sum_to_t16 = (float *)(A + 372736); /* [] */
-  float *line22_sum_to_t17 = (float *)(A + 372800); /* [] */
-  float *line22_sum_to_t18 = (float *)(A + 372864); /* [] */
-  float *line22_sum_to_t19 = (float *)(A + 372928); /* [] */
-  float *line22_sum_to_t20 = (float *)(A + 372992); /* [] */
-  float *line22_sum_to_t21 = (float *)(A + 373056); /* [] */
-  float *line22_sum_to_t22 = (float *)(A + 373120); /* [] */
-  float *line22_sum_to_t23 = (float *)(A + 373184); /* [] */
-  float *line22_sum_to_t24 = (float *)(A + 373248); /* [] */
-  float *line22_sum_to_t25 = (float *)(A + 373312); /* [] */
-  float *line22_sum_to_t26 = (float *)(A + 373376); /* [] */
-  float *line22_sum_to_t27 = (float *)(A + 373440); /* [] */
-  float *line22_sum_to_t28 = (float *)(A + 373504); /* [] */
-  float *line22_sum_to_t29 = (float *)(A + 373568); /* [] */
-  float *line22_sum_to_t30 = (float *)(A + 373632); /* [] */
-  float *line22_sum_to_t31 = (float *)(A + 373696); /* [] */
-  float *line22_sum_to_t32 = (float *)(A + 373760); /* [] */
-  float *line22_sum_to_t33 = (float *)(A + 373824); /* [] */
-  float *line22_sum_to_t34 = (float *)(A + 373888); /* [] */
-  float *line22_sum_to_t35 = (float *)(A + 373952); /* [] */
-  float *line22_sum_to_t36 = (float *)(A + 374016); /* [] */
-  float *line22_sum_to_t37 = (float *)(A + 374080); /* [] */
-  float *line22_sum_to_t38 = (float *)(A + 374144); /* [] */
-  float *line22_sum_to_t39 = (float *)(A + 374208); /* [] */
-  float *line22_sum_to_t40 = (float *)(A + 374272); /* [] */
-  float *line22_sum_to_t41 = (float *)(A + 374336); /* [] */
-  float *line22_sum_to_t42 = (float *)(A + 374400); /* [] */
-  float *line22_sum_to_t43 = (float *)(A + 374464); /* [] */
-  float *line22_sum_to_t44 = (float *)(A + 374528); /* [] */
-  float *line22_sum_to_t45 = (float *)(A + 374592); /* [] */
-  float *line22_sum_to_t46 = (float *)(A + 374656); /* [] */
-  float *line22_sum_to_t47 = (float *)(A + 374720); /* [] */
-  float *line22_sum_to_t48 = (float *)(A + 374784); /* [] */
-  float *line22_sum_to_t49 = (float *)(A + 374848); /* [] */
-  float *line22_sum_to_t50 = (float *)(A + 374912); /* [] */
-  float *line22_sum_to_t51 = (float *)(A + 374976); /* [] */
-  float *line22_sum_to_t52 = (float *)(A + 375040); /* [] */
-  float *line22_sum_to_t53 = (float *)(A + 375104); /* [] */
-  float *line22_sum_to_t54 = (float *)(A + 375168); /* [] */
-  float *line22_sum_to_t55 = (float *)(A + 375232); /* [] */
-  float *line22_sum_to_t56 = (float *)(A + 375296); /* [] */
-  float *line22_sum_to_t57 = (float *)(A + 375360); /* [] */
-  float *line22_sum_to_t58 = (float *)(A + 375424); /* [] */
-  float *line22_sum_to_t59 = (float *)(A + 375488); /* [] */
-  float *line22_sum_to_t60 = (float *)(A + 375552); /* [] */
-  float *line22_sum_to_t61 = (float *)(A + 375616); /* [] */
-  float *line22_sum_to_t62 = (float *)(A + 375680); /* [] */
-  float *line22_sum_to_t63 = (float *)(A + 375744); /* [] */
-  float *metric_accuracy = (float *)(A + 459008); /* [] */
+  float *line22_sum_to_t0 = (float *)(A + 458944); /* [] */
+  float *line22_sum_to_t1 = (float *)(A + 459008); /* [] */
+  float *line22_sum_to_t2 = (float *)(A + 1714816); /* [] */
+  float *line22_sum_to_t3 = (float *)(A + 1714880); /* [] */
+  float *line22_sum_to_t4 = (float *)(A + 1714944); /* [] */
+  float *line22_sum_to_t5 = (float *)(A + 1715008); /* [] */
+  float *line22_sum_to_t6 = (float *)(A + 1715072); /* [] */
+  float *line22_sum_to_t7 = (float *)(A + 1715136); /* [] */
+  float *line22_sum_to_t8 = (float *)(A + 1715200); /* [] */
+  float *line22_sum_to_t9 = (float *)(A + 1715264); /* [] */
+  float *line22_sum_to_t10 = (float *)(A + 1715328); /* [] */
+  float *line22_sum_to_t11 = (float *)(A + 1715392); /* [] */
+  float *line22_sum_to_t12 = (float *)(A + 1715456); /* [] */
+  float *line22_sum_to_t13 = (float *)(A + 1715520); /* [] */
+  float *line22_sum_to_t14 = (float *)(A + 1715584); /* [] */
+  float *line22_sum_to_t15 = (float *)(A + 1715648); /* [] */
+  float *line22_sum_to_t16 = (float *)(A + 1715712); /* [] */
+  float *line22_sum_to_t17 = (float *)(A + 1715776); /* [] */
+  float *line22_sum_to_t18 = (float *)(A + 1715840); /* [] */
+  float *line22_sum_to_t19 = (float *)(A + 1716160); /* [] */
+  float *line22_sum_to_t20 = (float *)(A + 1715904); /* [] */
+  float *line22_sum_to_t21 = (float *)(A + 1715968); /* [] */
+  float *line22_sum_to_t22 = (float *)(A + 1716032); /* [] */
+  float *line22_sum_to_t23 = (float *)(A + 1716096); /* [] */
+  float *line22_sum_to_t24 = (float *)(A + 460288); /* [] */
+  float *line22_sum_to_t25 = (float *)(A + 460352); /* [] */
+  float *line22_sum_to_t26 = (float *)(A + 460416); /* [] */
+  float *line22_sum_to_t27 = (float *)(A + 460480); /* [] */
+  float *line22_sum_to_t28 = (float *)(A + 460544); /* [] */
+  float *line22_sum_to_t29 = (float *)(A + 460608); /* [] */
+  float *line22_sum_to_t30 = (float *)(A + 460672); /* [] */
+  float *line22_sum_to_t31 = (float *)(A + 460736); /* [] */
+  float *line22_sum_to_t32 = (float *)(A + 460800); /* [] */
+  float *line22_sum_to_t33 = (float *)(A + 460864); /* [] */
+  float *line22_sum_to_t34 = (float *)(A + 460928); /* [] */
+  float *line22_sum_to_t35 = (float *)(A + 460992); /* [] */
+  float *line22_sum_to_t36 = (float *)(A + 461056); /* [] */
+  float *line22_sum_to_t37 = (float *)(A + 461120); /* [] */
+  float *line22_sum_to_t38 = (float *)(A + 461184); /* [] */
+  float *line22_sum_to_t39 = (float *)(A + 461248); /* [] */
+  float *line22_sum_to_t40 = (float *)(A + 461312); /* [] */
+  float *line22_sum_to_t41 = (float *)(A + 461376); /* [] */
+  float *line22_sum_to_t42 = (float *)(A + 461440); /* [] */
+  float *line22_sum_to_t43 = (float *)(A + 461504); /* [] */
+  float *line22_sum_to_t44 = (float *)(A + 461568); /* [] */
+  float *line22_sum_to_t45 = (float *)(A + 461632); /* [] */
+  float *line22_sum_to_t46 = (float *)(A + 461696); /* [] */
+  float *line22_sum_to_t47 = (float *)(A + 461760); /* [] */
+  float *line22_sum_to_t48 = (float *)(A + 461824); /* [] */
+  float *line22_sum_to_t49 = (float *)(A + 461888); /* [] */
+  float *line22_sum_to_t50 = (float *)(A + 461952); /* [] */
+  float *line22_sum_to_t51 = (float *)(A + 462016); /* [] */
+  float *line22_sum_to_t52 = (float *)(A + 462080); /* [] */
+  float *line22_sum_to_t53 = (float *)(A + 462144); /* [] */
+  float *line22_sum_to_t54 = (float *)(A + 462208); /* [] */
+  float *line22_sum_to_t55 = (float *)(A + 462272); /* [] */
+  float *line22_sum_to_t56 = (float *)(A + 462336); /* [] */
+  float *line22_sum_to_t57 = (float *)(A + 462400); /* [] */
+  float *line22_sum_to_t58 = (float *)(A + 462464); /* [] */
+  float *line22_sum_to_t59 = (float *)(A + 462528); /* [] */
+  float *line22_sum_to_t60 = (float *)(A + 462592); /* [] */
+  float *line22_sum_to_t61 = (float *)(A + 462656); /* [] */
+  float *line22_sum_to_t62 = (float *)(A + 462720); /* [] */
+  float *line22_sum_to_t63 = (float *)(A + 16990336); /* [] */
+  float *metric_accuracy = (float *)(A + 459072); /* [] */
   k40_mul_mul_mul(line22_sum_to_t0, line22_sum_to_t1, line22_sum_to_t2, line22_sum_to_t3, line22_sum_to_t4, line22_sum_to_t5, line22_sum_to_t6, line22_sum_to_t7, line22_sum_to_t8, line22_sum_to_t9, line22_sum_to_t10, line22_sum_to_t11, line22_sum_to_t12, line22_sum_to_t13, line22_sum_to_t14, line22_sum_to_t15, line22_sum_to_t16, line22_sum_to_t17, line22_sum_to_t18, line22_sum_to_t19, line22_sum_to_t20, line22_sum_to_t21, line22_sum_to_t22, line22_sum_to_t23, line22_sum_to_t24, line22_sum_to_t25, line22_sum_to_t26, line22_sum_to_t27, line22_sum_to_t28, line22_sum_to_t29, line22_sum_to_t30, line22_sum_to_t31, line22_sum_to_t32, line22_sum_to_t33, line22_sum_to_t34, line22_sum_to_t35, line22_sum_to_t36, line22_sum_to_t37, line22_sum_to_t38, line22_sum_to_t39, line22_sum_to_t40, line22_sum_to_t41, line22_sum_to_t42, line22_sum_to_t43, line22_sum_to_t44, line22_sum_to_t45, line22_sum_to_t46, line22_sum_to_t47, line22_sum_to_t48, line22_sum_to_t49, line22_sum_to_t50, line22_sum_to_t51, line22_sum_to_t52, line22_sum_to_t53, line22_sum_to_t54, line22_sum_to_t55, line22_sum_to_t56, line22_sum_to_t57, line22_sum_to_t58, line22_sum_to_t59, line22_sum_to_t60, line22_sum_to_t61, line22_sum_to_t62, line22_sum_to_t63, metric_accuracy);
-  float *d_lstm1_transpose = (float *)(A + 852992); /* [1024, 96] */
-  float *opt_min = (float *)(A + 430784); /* [] */
-  float *opt_sqrt = (float *)(A + 421952); /* [] */
-  float *opt_div = (float *)(A + 422016); /* [] */
-  k63_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_transpose, opt_min, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-  float *d_lstm1_matmul = (float *)(A + 29036544); /* [1024, 256] */
-  k64_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul, opt_min, opt_sqrt, opt_div, P + 98304 /* lstm1.weight_hh */);
-  float *d_lstm1_sum_to = (float *)(A + 422080); /* [1024] */
-  k65_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, opt_min, opt_sqrt, opt_div, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */);
+  float *d_lstm1_transpose = (float *)(A + 856000); /* [1024, 96] */
+  float *opt_min = (float *)(A + 16994624); /* [] */
+  float *opt_sqrt = (float *)(A + 16990400); /* [] */
+  float *opt_div = (float *)(A + 16990464); /* [] */
+  k60_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_transpose, opt_min, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  float *d_lstm1_matmul = (float *)(A + 28274688); /* [1024, 256] */
+  k61_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul, opt_min, opt_sqrt, opt_div, P + 98304 /* lstm1.weight_hh */);
+  float *d_lstm1_sum_to = (float *)(A + 16990528); /* [1024] */
+  k62_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, opt_min, opt_sqrt, opt_div, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */);
   float *d_dense1_matmul = (float *)(A + 1748992); /* [96, 256] */
-  k66_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, opt_min, opt_sqrt, opt_div, P + 362496 /* dense1.weight */);
-  float *d_dense1_sum_to = (float *)(A + 430400); /* [96] */
-  k67_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, opt_min, opt_sqrt, opt_div, P + 387072 /* dense1.bias */);
+  k63_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, opt_min, opt_sqrt, opt_div, P + 362496 /* dense1.weight */);
+  float *d_dense1_sum_to = (float *)(A + 16998848); /* [96] */
+  k64_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, opt_min, opt_sqrt, opt_div, P + 387072 /* dense1.bias */);
 }
 
 float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -10213,9 +10138,8 @@ float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_
   charlm_lstm_train_step_14(P, in, A, seed);
   charlm_lstm_train_step_15(P, in, A, seed);
   charlm_lstm_train_step_16(P, in, A, seed);
-  charlm_lstm_train_step_17(P, in, A, seed);
-  float *loss_value = (float *)(A + 430848); /* [] */
-  float *metric_accuracy = (float *)(A + 459008); /* [] */
+  float *loss_value = (float *)(A + 16994688); /* [] */
+  float *metric_accuracy = (float *)(A + 459072); /* [] */
   k41_copy(loss_value, &loss);
   if (metrics) k41_copy(metric_accuracy, &metrics->accuracy);
   return loss;
@@ -10224,41 +10148,41 @@ float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_
 static void charlm_lstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_mul = (float *)A; /* [1024, 96] */
-  k50_mul(in /* grad.lstm1.weight_ih */, opt_mul);
+  k47_mul(in /* grad.lstm1.weight_ih */, opt_mul);
   float *opt_sum_to = (float *)(A + 393216); /* [] */
-  k51_sum_to(opt_mul, opt_sum_to);
+  k48_sum_to(opt_mul, opt_sum_to);
   float *opt_mul_2 = (float *)(A + 393280); /* [1024, 256] */
-  k52_mul(in + 98304 /* grad.lstm1.weight_hh */, opt_mul_2);
+  k49_mul(in + 98304 /* grad.lstm1.weight_hh */, opt_mul_2);
   float *opt_sum_to_2 = (float *)A; /* [] */
-  k53_sum_to(opt_mul_2, opt_sum_to_2);
+  k50_sum_to(opt_mul_2, opt_sum_to_2);
   float *opt_mul_3 = (float *)(A + 64); /* [1024] */
-  k54_mul(in + 360448 /* grad.lstm1.bias_ih */, opt_mul_3);
+  k51_mul(in + 360448 /* grad.lstm1.bias_ih */, opt_mul_3);
   float *opt_sum_to_3 = (float *)(A + 4160); /* [] */
-  k55_sum_to(opt_mul_3, opt_sum_to_3);
+  k52_sum_to(opt_mul_3, opt_sum_to_3);
   float *opt_mul_4 = (float *)(A + 64); /* [1024] */
-  k54_mul(in + 361472 /* grad.lstm1.bias_hh */, opt_mul_4);
+  k51_mul(in + 361472 /* grad.lstm1.bias_hh */, opt_mul_4);
   float *opt_sum_to_4 = (float *)(A + 4224); /* [] */
-  k55_sum_to(opt_mul_4, opt_sum_to_4);
+  k52_sum_to(opt_mul_4, opt_sum_to_4);
   float *opt_mul_5 = (float *)(A + 4288); /* [96, 256] */
-  k56_mul(in + 362496 /* grad.dense1.weight */, opt_mul_5);
+  k53_mul(in + 362496 /* grad.dense1.weight */, opt_mul_5);
   float *opt_sum_to_5 = (float *)(A + 64); /* [] */
-  k57_sum_to(opt_mul_5, opt_sum_to_5);
+  k54_sum_to(opt_mul_5, opt_sum_to_5);
   float *opt_mul_6 = (float *)(A + 128); /* [96] */
-  k58_mul(in + 387072 /* grad.dense1.bias */, opt_mul_6);
+  k55_mul(in + 387072 /* grad.dense1.bias */, opt_mul_6);
   float *opt_sum_to_6 = (float *)(A + 512); /* [] */
-  k59_sum_to(opt_mul_6, opt_sum_to_6);
+  k56_sum_to(opt_mul_6, opt_sum_to_6);
   float *opt_min = (float *)(A + 128); /* [] */
-  k68_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_sum_to_6, opt_min);
+  k65_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_sum_to_6, opt_min);
   float *opt_sqrt = (float *)A; /* [] */
-  k61_add_pow_sub(P + 387168 /* opt.step */, opt_sqrt);
+  k58_add_pow_sub(P + 387168 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 64); /* [] */
-  k62_pow_sub_div(P + 387168 /* opt.step */, opt_div);
-  k63_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, opt_min, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-  k64_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, in + 98304 /* grad.lstm1.weight_hh */, opt_min, opt_sqrt, opt_div, P + 98304 /* lstm1.weight_hh */);
-  k69_mul_mul_mul(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, in + 360448 /* grad.lstm1.bias_ih */, opt_min, opt_sqrt, opt_div, P + 360448 /* lstm1.bias_ih */);
-  k69_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, in + 361472 /* grad.lstm1.bias_hh */, opt_min, opt_sqrt, opt_div, P + 361472 /* lstm1.bias_hh */);
-  k66_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, in + 362496 /* grad.dense1.weight */, opt_min, opt_sqrt, opt_div, P + 362496 /* dense1.weight */);
-  k67_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, in + 387072 /* grad.dense1.bias */, opt_min, opt_sqrt, opt_div, P + 387072 /* dense1.bias */);
+  k59_pow_sub_div(P + 387168 /* opt.step */, opt_div);
+  k60_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, opt_min, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  k61_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, in + 98304 /* grad.lstm1.weight_hh */, opt_min, opt_sqrt, opt_div, P + 98304 /* lstm1.weight_hh */);
+  k66_mul_mul_mul(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, in + 360448 /* grad.lstm1.bias_ih */, opt_min, opt_sqrt, opt_div, P + 360448 /* lstm1.bias_ih */);
+  k66_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, in + 361472 /* grad.lstm1.bias_hh */, opt_min, opt_sqrt, opt_div, P + 361472 /* lstm1.bias_hh */);
+  k63_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, in + 362496 /* grad.dense1.weight */, opt_min, opt_sqrt, opt_div, P + 362496 /* dense1.weight */);
+  k64_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, in + 387072 /* grad.dense1.bias */, opt_min, opt_sqrt, opt_div, P + 387072 /* dense1.bias */);
 }
 
 void charlm_lstm_apply(float *params, const float *grads, void *arena) {
@@ -10290,14 +10214,14 @@ void charlm_lstm_step_prepare(const float *params, float *step_params) {
 static void charlm_lstm_step_1(const float *restrict P, const charlm_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_gather = (float *)A; /* [1, 1024] */
-  k70_gather(P /* lstm1.weight_ih, transposed */, in->x, lstm1_gather);
+  k67_gather(P /* lstm1.weight_ih, transposed */, in->x, lstm1_gather);
   float *lstm1_add = (float *)(A + 4096); /* [1, 1024] */
-  k71_matmul(in->state0, P + 98304 /* lstm1.weight_hh, transposed */, lstm1_gather, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add);
+  k68_matmul(in->state0, P + 98304 /* lstm1.weight_hh, transposed */, lstm1_gather, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add);
   float *lstm1_add_2 = (float *)A; /* [1, 256] */
   float *lstm1_mul = (float *)(A + 1024); /* [1, 256] */
-  k72_sigmoid_sigmoid_mul(lstm1_add + 768, lstm1_add + 256, in->state1, lstm1_add, lstm1_add + 512, lstm1_add_2, lstm1_mul);
+  k69_sigmoid_sigmoid_mul(lstm1_add + 768, lstm1_add + 256, in->state1, lstm1_add, lstm1_add + 512, lstm1_add_2, lstm1_mul);
   float *out_logits = (float *)(A + 2048); /* [1, 1, 96] */
-  k73_matmul(lstm1_mul, P + 362496 /* dense1.weight, transposed */, P + 387072 /* dense1.bias */, out_logits);
+  k70_matmul(lstm1_mul, P + 362496 /* dense1.weight, transposed */, P + 387072 /* dense1.bias */, out_logits);
 }
 
 void charlm_lstm_step(const float *step_params, charlm_lstm_state *state, const charlm_lstm_step_input *input, charlm_lstm_step_outputs *out, void *arena) {
@@ -10315,9 +10239,9 @@ void charlm_lstm_step(const float *step_params, charlm_lstm_state *state, const 
   float *out_logits = (float *)(A + 2048); /* [1, 1, 96] */
   float *lstm1_mul = (float *)(A + 1024); /* [1, 256] */
   float *lstm1_add_2 = (float *)A; /* [1, 256] */
-  if (out) k74_copy(out_logits, out->logits);
-  k75_copy(lstm1_mul, state->state0);
-  k75_copy(lstm1_add_2, state->state1);
+  if (out) k71_copy(out_logits, out->logits);
+  k72_copy(lstm1_mul, state->state0);
+  k72_copy(lstm1_add_2, state->state1);
 }
 
 void charlm_lstm_reset(charlm_lstm_state *state) {
@@ -10326,7 +10250,7 @@ void charlm_lstm_reset(charlm_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long charlm_lstm_tool_arena[5] = {3866624, 31432704, 31166464, 1441856, 1556864};
+const long charlm_lstm_tool_arena[5] = {3866624, 31191040, 30404608, 1441856, 1556864};
 const int charlm_lstm_tool_dtype = 4; /* bytes per element */
 const int charlm_lstm_tool_nparams = 19;
 const char *const charlm_lstm_tool_inputs[] = {"x", "y", 0};

@@ -516,8 +516,8 @@ static void k1_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [1792, 256] (fmnist_bilstm.lua:13) */
-static void k2_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [1792, 256] (fmnist_bilstm.lua:13), then fused: add over add [1792, 256] (fmnist_bilstm.lua:13) */
+static void k2_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 1792; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 28; k++)
@@ -553,26 +553,57 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 256 + j + c] = acc0[c];
-        out[(i + 1) * 256 + j + c] = acc1[c];
-        out[(i + 2) * 256 + j + c] = acc2[c];
-        out[(i + 3) * 256 + j + c] = acc3[c];
-        out[(i + 4) * 256 + j + c] = acc4[c];
-        out[(i + 5) * 256 + j + c] = acc5[c];
-        out[(i + 6) * 256 + j + c] = acc6[c];
-        out[(i + 7) * 256 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
       }
     }
   }
 }
 
-/* fused: add add over add [64, 256] (fmnist_bilstm.lua:13) */
-static void k3_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add over add [64, 256] (fmnist_bilstm.lua:13) */
+static void k3_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (a0[i0 * 256 + i1] + a1[i1]);
-      const float t1 = (t0 + a2[i1]);
-      out0[i0 * 256 + i1] = t1;
+      out0[i0 * 256 + i1] = t0;
     }
 }
 
@@ -606,8 +637,8 @@ static void k5_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restr
     }
 }
 
-/* matmul [64, 256] (fmnist_bilstm.lua:13), then fused: add add add over add [64, 256] (fmnist_bilstm.lua:13) */
-static void k6_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, char *restrict scratch) {
+/* matmul [64, 256] (fmnist_bilstm.lua:13), then fused: add add over add [64, 256] (fmnist_bilstm.lua:13) */
+static void k6_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 64; k++)
@@ -645,59 +676,51 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, const 
       for (int c = 0; c < 16; c++) {
         {
           const long i0 = i, i1 = j + c;
-          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
-          const float t1 = (acc0[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 256 + i1] = t2;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 256 + i1] + t0);
+          out0[i0 * 256 + i1] = t1;
         }
         {
           const long i0 = i + 1, i1 = j + c;
-          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
-          const float t1 = (acc1[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 256 + i1] = t2;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 256 + i1] + t0);
+          out0[i0 * 256 + i1] = t1;
         }
         {
           const long i0 = i + 2, i1 = j + c;
-          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
-          const float t1 = (acc2[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 256 + i1] = t2;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 256 + i1] + t0);
+          out0[i0 * 256 + i1] = t1;
         }
         {
           const long i0 = i + 3, i1 = j + c;
-          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
-          const float t1 = (acc3[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 256 + i1] = t2;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 256 + i1] + t0);
+          out0[i0 * 256 + i1] = t1;
         }
         {
           const long i0 = i + 4, i1 = j + c;
-          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
-          const float t1 = (acc4[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 256 + i1] = t2;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 256 + i1] + t0);
+          out0[i0 * 256 + i1] = t1;
         }
         {
           const long i0 = i + 5, i1 = j + c;
-          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
-          const float t1 = (acc5[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 256 + i1] = t2;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 256 + i1] + t0);
+          out0[i0 * 256 + i1] = t1;
         }
         {
           const long i0 = i + 6, i1 = j + c;
-          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
-          const float t1 = (acc6[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 256 + i1] = t2;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 256 + i1] + t0);
+          out0[i0 * 256 + i1] = t1;
         }
         {
           const long i0 = i + 7, i1 = j + c;
-          const float t0 = (a2[i0 * 256 + i1] + a3[i1]);
-          const float t1 = (acc7[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 256 + i1] = t2;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 256 + i1] + t0);
+          out0[i0 * 256 + i1] = t1;
         }
       }
     }
@@ -1890,11 +1913,11 @@ static void fmnist_bilstm_predict_1(const float *restrict P, const fmnist_bilstm
   k0_sub_div(in->x, normalize1_div_stack + 48384);
   float *lstm1_transpose_weight_ih = (float *)(A + 200704); /* [28, 256] */
   k1_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
-  float *lstm1_matmul_weight_ih = (float *)(A + 229376); /* [1792, 256] */
+  float *lstm1_add = (float *)(A + 229376); /* [1792, 256] */
   char *lstm1_matmul_weight_ih_scratch = A + 2064384; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
+  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, P + 23552 /* lstm1.bias_ih */, lstm1_add, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)(A + 2065280); /* [64, 256] */
-  k3_add_add(lstm1_matmul_weight_ih + 442368, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add(lstm1_add + 442368, P + 23808 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 2130816); /* [64, 256] */
   k4_transpose(P + 7168 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_mul_t0 = (float *)(A + 200704); /* [64, 64] */
@@ -1902,170 +1925,170 @@ static void fmnist_bilstm_predict_1(const float *restrict P, const fmnist_bilstm
   k5_sigmoid_sigmoid_tanh(lstm1_add_t0 + 192, lstm1_add_t0, lstm1_add_t0 + 128, lstm1_mul_t0, lstm1_mul_t0_2);
   float *lstm1_add_t1 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t0_2, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 425984, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm1_mul_t0_2, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 425984, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_add_t1_2 = (float *)(A + 2196352); /* [64, 64] */
   float *lstm1_mul_t1 = (float *)(A + 2212736); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t1 + 192, lstm1_add_t1 + 64, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 128, lstm1_add_t1_2, lstm1_mul_t1);
   float *lstm1_add_t2 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 200704; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t1, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 409600, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm1_mul_t1, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 409600, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_add_t2_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_t2 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t2 + 192, lstm1_add_t2 + 64, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 128, lstm1_add_t2_2, lstm1_mul_t2);
   float *lstm1_add_t3 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t2, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 393216, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm1_mul_t2, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 393216, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_add_t3_2 = (float *)(A + 2196352); /* [64, 64] */
   float *lstm1_mul_t3 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t3 + 192, lstm1_add_t3 + 64, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 128, lstm1_add_t3_2, lstm1_mul_t3);
   float *lstm1_add_t4 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t3, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 376832, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm1_mul_t3, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 376832, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_add_t4_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_t4 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t4 + 192, lstm1_add_t4 + 64, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 128, lstm1_add_t4_2, lstm1_mul_t4);
   float *lstm1_add_t5 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t4, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 360448, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm1_mul_t4, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 360448, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_add_t5_2 = (float *)(A + 2196352); /* [64, 64] */
   float *lstm1_mul_t5 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t5 + 192, lstm1_add_t5 + 64, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 128, lstm1_add_t5_2, lstm1_mul_t5);
   float *lstm1_add_t6 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t5, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 344064, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm1_mul_t5, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 344064, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_add_t6_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_t6 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t6 + 192, lstm1_add_t6 + 64, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 128, lstm1_add_t6_2, lstm1_mul_t6);
   float *lstm1_add_t7 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t6, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 327680, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm1_mul_t6, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 327680, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_add_t7_2 = (float *)(A + 2196352); /* [64, 64] */
   float *lstm1_mul_t7 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t7 + 192, lstm1_add_t7 + 64, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 128, lstm1_add_t7_2, lstm1_mul_t7);
   float *lstm1_add_t8 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t7, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 311296, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm1_mul_t7, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 311296, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_add_t8_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_t8 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t8 + 192, lstm1_add_t8 + 64, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 128, lstm1_add_t8_2, lstm1_mul_t8);
   float *lstm1_add_t9 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t8, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294912, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm1_mul_t8, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 294912, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *lstm1_add_t9_2 = (float *)(A + 2196352); /* [64, 64] */
   float *lstm1_mul_t9 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t9 + 192, lstm1_add_t9 + 64, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 128, lstm1_add_t9_2, lstm1_mul_t9);
   float *lstm1_add_t10 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t10_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t9, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 278528, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm1_mul_t9, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 278528, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
   float *lstm1_add_t10_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_t10 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t10 + 192, lstm1_add_t10 + 64, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 128, lstm1_add_t10_2, lstm1_mul_t10);
   float *lstm1_add_t11 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t10, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 262144, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm1_mul_t10, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 262144, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
   float *lstm1_add_t11_2 = (float *)(A + 2196352); /* [64, 64] */
   float *lstm1_mul_t11 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t11 + 192, lstm1_add_t11 + 64, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 128, lstm1_add_t11_2, lstm1_mul_t11);
   float *lstm1_add_t12 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t11, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 245760, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm1_mul_t11, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 245760, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_add_t12_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_t12 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t12 + 192, lstm1_add_t12 + 64, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 128, lstm1_add_t12_2, lstm1_mul_t12);
   float *lstm1_add_t13 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t12, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 229376, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm1_mul_t12, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 229376, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
   float *lstm1_add_t13_2 = (float *)(A + 2196352); /* [64, 64] */
   float *lstm1_mul_t13 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t13 + 192, lstm1_add_t13 + 64, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 128, lstm1_add_t13_2, lstm1_mul_t13);
   float *lstm1_add_t14 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t13, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 212992, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm1_mul_t13, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 212992, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_add_t14_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_t14 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t14 + 192, lstm1_add_t14 + 64, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 128, lstm1_add_t14_2, lstm1_mul_t14);
   float *lstm1_add_t15 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t15_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t14, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 196608, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm1_mul_t14, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 196608, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
   float *lstm1_add_t15_2 = (float *)(A + 2196352); /* [64, 64] */
   float *lstm1_mul_t15 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t15 + 192, lstm1_add_t15 + 64, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 128, lstm1_add_t15_2, lstm1_mul_t15);
   float *lstm1_add_t16 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t15, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 180224, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm1_mul_t15, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 180224, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
   float *lstm1_add_t16_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_t16 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t16 + 192, lstm1_add_t16 + 64, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 128, lstm1_add_t16_2, lstm1_mul_t16);
   float *lstm1_add_t17 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t16, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 163840, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm1_mul_t16, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 163840, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
   float *lstm1_add_t17_2 = (float *)(A + 2196352); /* [64, 64] */
   float *lstm1_mul_t17 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t17 + 192, lstm1_add_t17 + 64, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 128, lstm1_add_t17_2, lstm1_mul_t17);
   float *lstm1_add_t18 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t18_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t17, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 147456, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm1_mul_t17, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 147456, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
   float *lstm1_add_t18_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_t18 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t18 + 192, lstm1_add_t18 + 64, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 128, lstm1_add_t18_2, lstm1_mul_t18);
   float *lstm1_add_t19 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t18, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 131072, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm1_mul_t18, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 131072, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
   float *lstm1_add_t19_2 = (float *)(A + 2196352); /* [64, 64] */
   float *lstm1_mul_t19 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t19 + 192, lstm1_add_t19 + 64, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 128, lstm1_add_t19_2, lstm1_mul_t19);
   float *lstm1_add_t20 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t20_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t19, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 114688, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm1_mul_t19, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 114688, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
   float *lstm1_add_t20_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_t20 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t20 + 192, lstm1_add_t20 + 64, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 128, lstm1_add_t20_2, lstm1_mul_t20);
   float *lstm1_add_t21 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t20, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 98304, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm1_mul_t20, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 98304, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
   float *lstm1_add_t21_2 = (float *)(A + 2196352); /* [64, 64] */
   float *lstm1_mul_t21 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t21 + 192, lstm1_add_t21 + 64, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 128, lstm1_add_t21_2, lstm1_mul_t21);
   float *lstm1_add_t22 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t22_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t21, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 81920, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm1_mul_t21, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 81920, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
   float *lstm1_add_t22_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_t22 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t22 + 192, lstm1_add_t22 + 64, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 128, lstm1_add_t22_2, lstm1_mul_t22);
   float *lstm1_add_t23 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t22, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 65536, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm1_mul_t22, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 65536, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_add_t23_2 = (float *)(A + 2196352); /* [64, 64] */
   float *lstm1_mul_t23 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t23 + 192, lstm1_add_t23 + 64, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 128, lstm1_add_t23_2, lstm1_mul_t23);
   float *lstm1_add_t24 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t24_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t23, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 49152, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm1_mul_t23, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 49152, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
   float *lstm1_add_t24_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_t24 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t24 + 192, lstm1_add_t24 + 64, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 128, lstm1_add_t24_2, lstm1_mul_t24);
   float *lstm1_add_t25 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t24, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 32768, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm1_mul_t24, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 32768, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_add_t25_2 = (float *)(A + 2196352); /* [64, 64] */
   float *lstm1_mul_t25 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t25 + 192, lstm1_add_t25 + 64, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 128, lstm1_add_t25_2, lstm1_mul_t25);
   float *lstm1_add_t26 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t26_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t25, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 16384, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm1_mul_t25, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 16384, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
   float *lstm1_add_t26_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_t26 = (float *)(A + 200704); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t26 + 192, lstm1_add_t26 + 64, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 128, lstm1_add_t26_2, lstm1_mul_t26);
   float *lstm1_add_t27 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t26, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm1_mul_t26, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
   float *lstm1_transpose_weight_ih_reverse = (float *)(A + 2129920); /* [28, 256] */
   k1_transpose(P + 24064 /* lstm1.weight_ih_reverse */, lstm1_transpose_weight_ih_reverse);
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 200704); /* [1792, 256] */
+  float *lstm1_add_2 = (float *)(A + 200704); /* [1792, 256] */
   char *lstm1_matmul_weight_ih_reverse_scratch = A + 2035712; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih_reverse, lstm1_matmul_weight_ih_reverse, lstm1_matmul_weight_ih_reverse_scratch);
+  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih_reverse, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_add_2, lstm1_matmul_weight_ih_reverse_scratch);
   float *lstm1_add_t0_2 = (float *)(A + 2129920); /* [64, 256] */
-  k3_add_add(lstm1_matmul_weight_ih_reverse, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t0_2);
+  k3_add(lstm1_add_2, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t0_2);
   float *lstm1_transpose_weight_hh_reverse = (float *)A; /* [64, 256] */
   k4_transpose(P + 31232 /* lstm1.weight_hh_reverse */, lstm1_transpose_weight_hh_reverse);
   float *lstm1_mul_t0_3 = (float *)(A + 2195456); /* [64, 64] */
@@ -2073,13 +2096,13 @@ static void fmnist_bilstm_predict_1(const float *restrict P, const fmnist_bilstm
   k5_sigmoid_sigmoid_tanh(lstm1_add_t0_2 + 192, lstm1_add_t0_2, lstm1_add_t0_2 + 128, lstm1_mul_t0_3, lstm1_mul_t0_4);
   float *lstm1_add_t1_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t1_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t0_4, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 16384, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t1_3, lstm1_matmul_weight_hh_reverse_t1_scratch);
+  k6_matmul(lstm1_mul_t0_4, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 16384, lstm1_add_t1_3, lstm1_matmul_weight_hh_reverse_t1_scratch);
   float *lstm1_add_t1_4 = (float *)(A + 2035712); /* [64, 64] */
   float *lstm1_mul_t1_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t1_3 + 192, lstm1_add_t1_3 + 64, lstm1_mul_t0_3, lstm1_add_t1_3, lstm1_add_t1_3 + 128, lstm1_add_t1_4, lstm1_mul_t1_2);
   float *lstm1_add_t2_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t2_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t1_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 32768, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t2_3, lstm1_matmul_weight_hh_reverse_t2_scratch);
+  k6_matmul(lstm1_mul_t1_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 32768, lstm1_add_t2_3, lstm1_matmul_weight_hh_reverse_t2_scratch);
   float *lstm1_add_t2_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_mul_t2_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t2_3 + 192, lstm1_add_t2_3 + 64, lstm1_add_t1_4, lstm1_add_t2_3, lstm1_add_t2_3 + 128, lstm1_add_t2_4, lstm1_mul_t2_2);
@@ -2089,155 +2112,155 @@ static void fmnist_bilstm_predict_2(const float *restrict P, const fmnist_bilstm
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_t2_2 = (float *)(A + 65536); /* [64, 64] */
   float *lstm1_transpose_weight_hh_reverse = (float *)A; /* [64, 256] */
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 200704); /* [1792, 256] */
+  float *lstm1_add_2 = (float *)(A + 200704); /* [1792, 256] */
   float *lstm1_add_t3_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t3_scratch = A + 2035712; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t2_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 49152, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t3_3, lstm1_matmul_weight_hh_reverse_t3_scratch);
+  k6_matmul(lstm1_mul_t2_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 49152, lstm1_add_t3_3, lstm1_matmul_weight_hh_reverse_t3_scratch);
   float *lstm1_add_t2_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_add_t3_4 = (float *)(A + 2035712); /* [64, 64] */
   float *lstm1_mul_t3_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t3_3 + 192, lstm1_add_t3_3 + 64, lstm1_add_t2_4, lstm1_add_t3_3, lstm1_add_t3_3 + 128, lstm1_add_t3_4, lstm1_mul_t3_2);
   float *lstm1_add_t4_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t4_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t3_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 65536, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t4_3, lstm1_matmul_weight_hh_reverse_t4_scratch);
+  k6_matmul(lstm1_mul_t3_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 65536, lstm1_add_t4_3, lstm1_matmul_weight_hh_reverse_t4_scratch);
   float *lstm1_add_t4_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_mul_t4_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t4_3 + 192, lstm1_add_t4_3 + 64, lstm1_add_t3_4, lstm1_add_t4_3, lstm1_add_t4_3 + 128, lstm1_add_t4_4, lstm1_mul_t4_2);
   float *lstm1_add_t5_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t5_scratch = A + 2035712; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t4_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 81920, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t5_3, lstm1_matmul_weight_hh_reverse_t5_scratch);
+  k6_matmul(lstm1_mul_t4_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 81920, lstm1_add_t5_3, lstm1_matmul_weight_hh_reverse_t5_scratch);
   float *lstm1_add_t5_4 = (float *)(A + 2035712); /* [64, 64] */
   float *lstm1_mul_t5_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t5_3 + 192, lstm1_add_t5_3 + 64, lstm1_add_t4_4, lstm1_add_t5_3, lstm1_add_t5_3 + 128, lstm1_add_t5_4, lstm1_mul_t5_2);
   float *lstm1_add_t6_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t6_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t5_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 98304, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t6_3, lstm1_matmul_weight_hh_reverse_t6_scratch);
+  k6_matmul(lstm1_mul_t5_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 98304, lstm1_add_t6_3, lstm1_matmul_weight_hh_reverse_t6_scratch);
   float *lstm1_add_t6_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_mul_t6_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t6_3 + 192, lstm1_add_t6_3 + 64, lstm1_add_t5_4, lstm1_add_t6_3, lstm1_add_t6_3 + 128, lstm1_add_t6_4, lstm1_mul_t6_2);
   float *lstm1_add_t7_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t7_scratch = A + 2035712; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t6_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 114688, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t7_3, lstm1_matmul_weight_hh_reverse_t7_scratch);
+  k6_matmul(lstm1_mul_t6_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 114688, lstm1_add_t7_3, lstm1_matmul_weight_hh_reverse_t7_scratch);
   float *lstm1_add_t7_4 = (float *)(A + 2035712); /* [64, 64] */
   float *lstm1_mul_t7_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t7_3 + 192, lstm1_add_t7_3 + 64, lstm1_add_t6_4, lstm1_add_t7_3, lstm1_add_t7_3 + 128, lstm1_add_t7_4, lstm1_mul_t7_2);
   float *lstm1_add_t8_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t8_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t7_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 131072, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t8_3, lstm1_matmul_weight_hh_reverse_t8_scratch);
+  k6_matmul(lstm1_mul_t7_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 131072, lstm1_add_t8_3, lstm1_matmul_weight_hh_reverse_t8_scratch);
   float *lstm1_add_t8_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_mul_t8_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t8_3 + 192, lstm1_add_t8_3 + 64, lstm1_add_t7_4, lstm1_add_t8_3, lstm1_add_t8_3 + 128, lstm1_add_t8_4, lstm1_mul_t8_2);
   float *lstm1_add_t9_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t9_scratch = A + 2035712; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t8_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 147456, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t9_3, lstm1_matmul_weight_hh_reverse_t9_scratch);
+  k6_matmul(lstm1_mul_t8_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 147456, lstm1_add_t9_3, lstm1_matmul_weight_hh_reverse_t9_scratch);
   float *lstm1_add_t9_4 = (float *)(A + 2035712); /* [64, 64] */
   float *lstm1_mul_t9_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t9_3 + 192, lstm1_add_t9_3 + 64, lstm1_add_t8_4, lstm1_add_t9_3, lstm1_add_t9_3 + 128, lstm1_add_t9_4, lstm1_mul_t9_2);
   float *lstm1_add_t10_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t10_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t9_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 163840, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t10_3, lstm1_matmul_weight_hh_reverse_t10_scratch);
+  k6_matmul(lstm1_mul_t9_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 163840, lstm1_add_t10_3, lstm1_matmul_weight_hh_reverse_t10_scratch);
   float *lstm1_add_t10_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_mul_t10_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t10_3 + 192, lstm1_add_t10_3 + 64, lstm1_add_t9_4, lstm1_add_t10_3, lstm1_add_t10_3 + 128, lstm1_add_t10_4, lstm1_mul_t10_2);
   float *lstm1_add_t11_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t11_scratch = A + 2035712; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t10_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 180224, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t11_3, lstm1_matmul_weight_hh_reverse_t11_scratch);
+  k6_matmul(lstm1_mul_t10_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 180224, lstm1_add_t11_3, lstm1_matmul_weight_hh_reverse_t11_scratch);
   float *lstm1_add_t11_4 = (float *)(A + 2035712); /* [64, 64] */
   float *lstm1_mul_t11_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t11_3 + 192, lstm1_add_t11_3 + 64, lstm1_add_t10_4, lstm1_add_t11_3, lstm1_add_t11_3 + 128, lstm1_add_t11_4, lstm1_mul_t11_2);
   float *lstm1_add_t12_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t12_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t11_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 196608, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t12_3, lstm1_matmul_weight_hh_reverse_t12_scratch);
+  k6_matmul(lstm1_mul_t11_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 196608, lstm1_add_t12_3, lstm1_matmul_weight_hh_reverse_t12_scratch);
   float *lstm1_add_t12_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_mul_t12_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t12_3 + 192, lstm1_add_t12_3 + 64, lstm1_add_t11_4, lstm1_add_t12_3, lstm1_add_t12_3 + 128, lstm1_add_t12_4, lstm1_mul_t12_2);
   float *lstm1_add_t13_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t13_scratch = A + 2035712; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t12_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 212992, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t13_3, lstm1_matmul_weight_hh_reverse_t13_scratch);
+  k6_matmul(lstm1_mul_t12_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 212992, lstm1_add_t13_3, lstm1_matmul_weight_hh_reverse_t13_scratch);
   float *lstm1_add_t13_4 = (float *)(A + 2035712); /* [64, 64] */
   float *lstm1_mul_t13_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t13_3 + 192, lstm1_add_t13_3 + 64, lstm1_add_t12_4, lstm1_add_t13_3, lstm1_add_t13_3 + 128, lstm1_add_t13_4, lstm1_mul_t13_2);
   float *lstm1_add_t14_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t14_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t13_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 229376, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t14_3, lstm1_matmul_weight_hh_reverse_t14_scratch);
+  k6_matmul(lstm1_mul_t13_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 229376, lstm1_add_t14_3, lstm1_matmul_weight_hh_reverse_t14_scratch);
   float *lstm1_add_t14_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_mul_t14_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t14_3 + 192, lstm1_add_t14_3 + 64, lstm1_add_t13_4, lstm1_add_t14_3, lstm1_add_t14_3 + 128, lstm1_add_t14_4, lstm1_mul_t14_2);
   float *lstm1_add_t15_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t15_scratch = A + 2035712; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t14_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 245760, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t15_3, lstm1_matmul_weight_hh_reverse_t15_scratch);
+  k6_matmul(lstm1_mul_t14_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 245760, lstm1_add_t15_3, lstm1_matmul_weight_hh_reverse_t15_scratch);
   float *lstm1_add_t15_4 = (float *)(A + 2035712); /* [64, 64] */
   float *lstm1_mul_t15_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t15_3 + 192, lstm1_add_t15_3 + 64, lstm1_add_t14_4, lstm1_add_t15_3, lstm1_add_t15_3 + 128, lstm1_add_t15_4, lstm1_mul_t15_2);
   float *lstm1_add_t16_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t16_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t15_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 262144, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t16_3, lstm1_matmul_weight_hh_reverse_t16_scratch);
+  k6_matmul(lstm1_mul_t15_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 262144, lstm1_add_t16_3, lstm1_matmul_weight_hh_reverse_t16_scratch);
   float *lstm1_add_t16_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_mul_t16_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t16_3 + 192, lstm1_add_t16_3 + 64, lstm1_add_t15_4, lstm1_add_t16_3, lstm1_add_t16_3 + 128, lstm1_add_t16_4, lstm1_mul_t16_2);
   float *lstm1_add_t17_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t17_scratch = A + 2035712; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t16_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 278528, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t17_3, lstm1_matmul_weight_hh_reverse_t17_scratch);
+  k6_matmul(lstm1_mul_t16_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 278528, lstm1_add_t17_3, lstm1_matmul_weight_hh_reverse_t17_scratch);
   float *lstm1_add_t17_4 = (float *)(A + 2035712); /* [64, 64] */
   float *lstm1_mul_t17_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t17_3 + 192, lstm1_add_t17_3 + 64, lstm1_add_t16_4, lstm1_add_t17_3, lstm1_add_t17_3 + 128, lstm1_add_t17_4, lstm1_mul_t17_2);
   float *lstm1_add_t18_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t18_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t17_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 294912, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t18_3, lstm1_matmul_weight_hh_reverse_t18_scratch);
+  k6_matmul(lstm1_mul_t17_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 294912, lstm1_add_t18_3, lstm1_matmul_weight_hh_reverse_t18_scratch);
   float *lstm1_add_t18_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_mul_t18_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t18_3 + 192, lstm1_add_t18_3 + 64, lstm1_add_t17_4, lstm1_add_t18_3, lstm1_add_t18_3 + 128, lstm1_add_t18_4, lstm1_mul_t18_2);
   float *lstm1_add_t19_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t19_scratch = A + 2035712; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t18_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 311296, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t19_3, lstm1_matmul_weight_hh_reverse_t19_scratch);
+  k6_matmul(lstm1_mul_t18_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 311296, lstm1_add_t19_3, lstm1_matmul_weight_hh_reverse_t19_scratch);
   float *lstm1_add_t19_4 = (float *)(A + 2035712); /* [64, 64] */
   float *lstm1_mul_t19_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t19_3 + 192, lstm1_add_t19_3 + 64, lstm1_add_t18_4, lstm1_add_t19_3, lstm1_add_t19_3 + 128, lstm1_add_t19_4, lstm1_mul_t19_2);
   float *lstm1_add_t20_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t20_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t19_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 327680, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t20_3, lstm1_matmul_weight_hh_reverse_t20_scratch);
+  k6_matmul(lstm1_mul_t19_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 327680, lstm1_add_t20_3, lstm1_matmul_weight_hh_reverse_t20_scratch);
   float *lstm1_add_t20_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_mul_t20_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t20_3 + 192, lstm1_add_t20_3 + 64, lstm1_add_t19_4, lstm1_add_t20_3, lstm1_add_t20_3 + 128, lstm1_add_t20_4, lstm1_mul_t20_2);
   float *lstm1_add_t21_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t21_scratch = A + 2035712; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t20_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 344064, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t21_3, lstm1_matmul_weight_hh_reverse_t21_scratch);
+  k6_matmul(lstm1_mul_t20_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 344064, lstm1_add_t21_3, lstm1_matmul_weight_hh_reverse_t21_scratch);
   float *lstm1_add_t21_4 = (float *)(A + 2035712); /* [64, 64] */
   float *lstm1_mul_t21_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t21_3 + 192, lstm1_add_t21_3 + 64, lstm1_add_t20_4, lstm1_add_t21_3, lstm1_add_t21_3 + 128, lstm1_add_t21_4, lstm1_mul_t21_2);
   float *lstm1_add_t22_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t22_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t21_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 360448, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t22_3, lstm1_matmul_weight_hh_reverse_t22_scratch);
+  k6_matmul(lstm1_mul_t21_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 360448, lstm1_add_t22_3, lstm1_matmul_weight_hh_reverse_t22_scratch);
   float *lstm1_add_t22_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_mul_t22_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t22_3 + 192, lstm1_add_t22_3 + 64, lstm1_add_t21_4, lstm1_add_t22_3, lstm1_add_t22_3 + 128, lstm1_add_t22_4, lstm1_mul_t22_2);
   float *lstm1_add_t23_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t23_scratch = A + 2035712; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t22_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 376832, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t23_3, lstm1_matmul_weight_hh_reverse_t23_scratch);
+  k6_matmul(lstm1_mul_t22_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 376832, lstm1_add_t23_3, lstm1_matmul_weight_hh_reverse_t23_scratch);
   float *lstm1_add_t23_4 = (float *)(A + 2035712); /* [64, 64] */
   float *lstm1_mul_t23_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t23_3 + 192, lstm1_add_t23_3 + 64, lstm1_add_t22_4, lstm1_add_t23_3, lstm1_add_t23_3 + 128, lstm1_add_t23_4, lstm1_mul_t23_2);
   float *lstm1_add_t24_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t24_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t23_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 393216, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t24_3, lstm1_matmul_weight_hh_reverse_t24_scratch);
+  k6_matmul(lstm1_mul_t23_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 393216, lstm1_add_t24_3, lstm1_matmul_weight_hh_reverse_t24_scratch);
   float *lstm1_add_t24_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_mul_t24_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t24_3 + 192, lstm1_add_t24_3 + 64, lstm1_add_t23_4, lstm1_add_t24_3, lstm1_add_t24_3 + 128, lstm1_add_t24_4, lstm1_mul_t24_2);
   float *lstm1_add_t25_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t25_scratch = A + 2035712; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t24_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 409600, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t25_3, lstm1_matmul_weight_hh_reverse_t25_scratch);
+  k6_matmul(lstm1_mul_t24_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 409600, lstm1_add_t25_3, lstm1_matmul_weight_hh_reverse_t25_scratch);
   float *lstm1_add_t25_4 = (float *)(A + 2035712); /* [64, 64] */
   float *lstm1_mul_t25_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t25_3 + 192, lstm1_add_t25_3 + 64, lstm1_add_t24_4, lstm1_add_t25_3, lstm1_add_t25_3 + 128, lstm1_add_t25_4, lstm1_mul_t25_2);
   float *lstm1_add_t26_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t26_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t25_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 425984, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t26_3, lstm1_matmul_weight_hh_reverse_t26_scratch);
+  k6_matmul(lstm1_mul_t25_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 425984, lstm1_add_t26_3, lstm1_matmul_weight_hh_reverse_t26_scratch);
   float *lstm1_add_t26_4 = (float *)(A + 2195456); /* [64, 64] */
   float *lstm1_mul_t26_2 = (float *)(A + 65536); /* [64, 64] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t26_3 + 192, lstm1_add_t26_3 + 64, lstm1_add_t25_4, lstm1_add_t26_3, lstm1_add_t26_3 + 128, lstm1_add_t26_4, lstm1_mul_t26_2);
   float *lstm1_add_t27_2 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t27_scratch = A + 2035712; /* 2048 bytes */
-  k6_matmul(lstm1_mul_t26_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 442368, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t27_2, lstm1_matmul_weight_hh_reverse_t27_scratch);
+  k6_matmul(lstm1_mul_t26_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 442368, lstm1_add_t27_2, lstm1_matmul_weight_hh_reverse_t27_scratch);
   float *lstm1_add_t27 = (float *)(A + 2064384); /* [64, 256] */
   float *lstm1_add_t26_2 = (float *)(A + 2212736); /* [64, 64] */
   float *lstm1_mul_concat = (float *)A; /* [64, 128] */
@@ -2297,11 +2320,11 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k0_sub_div(in->x, normalize1_div_stack + 48384);
   float *lstm1_transpose_weight_ih = (float *)(A + 200704); /* [28, 256] */
   k1_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
-  float *lstm1_matmul_weight_ih = (float *)(A + 229376); /* [1792, 256] */
+  float *lstm1_add = (float *)(A + 229376); /* [1792, 256] */
   char *lstm1_matmul_weight_ih_scratch = A + 2064384; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
+  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, P + 23552 /* lstm1.bias_ih */, lstm1_add, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)(A + 2065280); /* [64, 256] */
-  k3_add_add(lstm1_matmul_weight_ih + 442368, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add(lstm1_add + 442368, P + 23808 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 2130816); /* [64, 256] */
   k4_transpose(P + 7168 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_sigmoid_t0 = (float *)(A + 200704); /* [64, 64] */
@@ -2313,7 +2336,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k13_sigmoid_sigmoid_tanh(lstm1_add_t0 + 192, lstm1_add_t0, lstm1_add_t0 + 128, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack + 106496);
   float *lstm1_add_t1 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 425984, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 425984, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_sigmoid_t1 = (float *)(A + 2704256); /* [64, 64] */
   float *lstm1_sigmoid_t1_2 = (float *)(A + 2720640); /* [64, 64] */
   float *lstm1_sigmoid_t1_3 = (float *)(A + 2737024); /* [64, 64] */
@@ -2323,7 +2346,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t1 + 192, lstm1_add_t1 + 64, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 128, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 102400);
   float *lstm1_add_t2 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 102400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 409600, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm1_mul_stack + 102400, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 409600, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_sigmoid_t2 = (float *)(A + 2802560); /* [64, 64] */
   float *lstm1_sigmoid_t2_2 = (float *)(A + 2818944); /* [64, 64] */
   float *lstm1_sigmoid_t2_3 = (float *)(A + 2835328); /* [64, 64] */
@@ -2333,7 +2356,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t2 + 192, lstm1_add_t2 + 64, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 128, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 98304);
   float *lstm1_add_t3 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 393216, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 393216, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_sigmoid_t3 = (float *)(A + 2900864); /* [64, 64] */
   float *lstm1_sigmoid_t3_2 = (float *)(A + 2917248); /* [64, 64] */
   float *lstm1_sigmoid_t3_3 = (float *)(A + 2933632); /* [64, 64] */
@@ -2343,7 +2366,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t3 + 192, lstm1_add_t3 + 64, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 128, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 94208);
   float *lstm1_add_t4 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 94208, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 376832, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm1_mul_stack + 94208, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 376832, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_sigmoid_t4 = (float *)(A + 2999168); /* [64, 64] */
   float *lstm1_sigmoid_t4_2 = (float *)(A + 3015552); /* [64, 64] */
   float *lstm1_sigmoid_t4_3 = (float *)(A + 3031936); /* [64, 64] */
@@ -2353,7 +2376,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t4 + 192, lstm1_add_t4 + 64, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 128, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 90112);
   float *lstm1_add_t5 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 360448, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 360448, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_sigmoid_t5 = (float *)(A + 3097472); /* [64, 64] */
   float *lstm1_sigmoid_t5_2 = (float *)(A + 3113856); /* [64, 64] */
   float *lstm1_sigmoid_t5_3 = (float *)(A + 3130240); /* [64, 64] */
@@ -2363,7 +2386,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t5 + 192, lstm1_add_t5 + 64, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 128, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 86016);
   float *lstm1_add_t6 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 86016, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 344064, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm1_mul_stack + 86016, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 344064, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_sigmoid_t6 = (float *)(A + 3195776); /* [64, 64] */
   float *lstm1_sigmoid_t6_2 = (float *)(A + 3212160); /* [64, 64] */
   float *lstm1_sigmoid_t6_3 = (float *)(A + 3228544); /* [64, 64] */
@@ -2373,7 +2396,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t6 + 192, lstm1_add_t6 + 64, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 128, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 81920);
   float *lstm1_add_t7 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 327680, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 327680, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_sigmoid_t7 = (float *)(A + 3294080); /* [64, 64] */
   float *lstm1_sigmoid_t7_2 = (float *)(A + 3310464); /* [64, 64] */
   float *lstm1_sigmoid_t7_3 = (float *)(A + 3326848); /* [64, 64] */
@@ -2383,7 +2406,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t7 + 192, lstm1_add_t7 + 64, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 128, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 77824);
   float *lstm1_add_t8 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 77824, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 311296, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm1_mul_stack + 77824, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 311296, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_sigmoid_t8 = (float *)(A + 3392384); /* [64, 64] */
   float *lstm1_sigmoid_t8_2 = (float *)(A + 3408768); /* [64, 64] */
   float *lstm1_sigmoid_t8_3 = (float *)(A + 3425152); /* [64, 64] */
@@ -2393,7 +2416,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t8 + 192, lstm1_add_t8 + 64, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 128, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 73728);
   float *lstm1_add_t9 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294912, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 294912, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *lstm1_sigmoid_t9 = (float *)(A + 3490688); /* [64, 64] */
   float *lstm1_sigmoid_t9_2 = (float *)(A + 3507072); /* [64, 64] */
   float *lstm1_sigmoid_t9_3 = (float *)(A + 3523456); /* [64, 64] */
@@ -2403,7 +2426,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t9 + 192, lstm1_add_t9 + 64, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 128, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 69632);
   float *lstm1_add_t10 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t10_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 69632, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 278528, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm1_mul_stack + 69632, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 278528, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
   float *lstm1_sigmoid_t10 = (float *)(A + 3588992); /* [64, 64] */
   float *lstm1_sigmoid_t10_2 = (float *)(A + 3605376); /* [64, 64] */
   float *lstm1_sigmoid_t10_3 = (float *)(A + 3621760); /* [64, 64] */
@@ -2413,7 +2436,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t10 + 192, lstm1_add_t10 + 64, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 128, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 65536);
   float *lstm1_add_t11 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 262144, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 262144, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
   float *lstm1_sigmoid_t11 = (float *)(A + 3687296); /* [64, 64] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 3703680); /* [64, 64] */
   float *lstm1_sigmoid_t11_3 = (float *)(A + 3720064); /* [64, 64] */
@@ -2423,7 +2446,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t11 + 192, lstm1_add_t11 + 64, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 128, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 61440);
   float *lstm1_add_t12 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 61440, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 245760, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm1_mul_stack + 61440, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 245760, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_sigmoid_t12 = (float *)(A + 3785600); /* [64, 64] */
   float *lstm1_sigmoid_t12_2 = (float *)(A + 3801984); /* [64, 64] */
   float *lstm1_sigmoid_t12_3 = (float *)(A + 3818368); /* [64, 64] */
@@ -2433,7 +2456,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t12 + 192, lstm1_add_t12 + 64, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 128, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 57344);
   float *lstm1_add_t13 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 229376, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 229376, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
   float *lstm1_sigmoid_t13 = (float *)(A + 3883904); /* [64, 64] */
   float *lstm1_sigmoid_t13_2 = (float *)(A + 3900288); /* [64, 64] */
   float *lstm1_sigmoid_t13_3 = (float *)(A + 3916672); /* [64, 64] */
@@ -2443,7 +2466,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t13 + 192, lstm1_add_t13 + 64, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 128, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 53248);
   float *lstm1_add_t14 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 53248, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 212992, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm1_mul_stack + 53248, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 212992, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_sigmoid_t14 = (float *)(A + 3982208); /* [64, 64] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 3998592); /* [64, 64] */
   float *lstm1_sigmoid_t14_3 = (float *)(A + 4014976); /* [64, 64] */
@@ -2453,7 +2476,7 @@ static void fmnist_bilstm_grad_1(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t14 + 192, lstm1_add_t14 + 64, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 128, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 49152);
   float *lstm1_add_t15 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t15_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 196608, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 196608, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
   float *lstm1_sigmoid_t15 = (float *)(A + 4080512); /* [64, 64] */
   float *lstm1_sigmoid_t15_2 = (float *)(A + 4096896); /* [64, 64] */
   float *lstm1_sigmoid_t15_3 = (float *)(A + 4113280); /* [64, 64] */
@@ -2467,10 +2490,10 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 2261888); /* [27, 64, 64] */
   float *lstm1_transpose_weight_hh = (float *)(A + 2130816); /* [64, 256] */
-  float *lstm1_matmul_weight_ih = (float *)(A + 229376); /* [1792, 256] */
+  float *lstm1_add = (float *)(A + 229376); /* [1792, 256] */
   float *lstm1_add_t16 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 45056, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 180224, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm1_mul_stack + 45056, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 180224, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
   float *lstm1_add_t15_2 = (float *)(A + 4146048); /* [64, 64] */
   float *lstm1_sigmoid_t16 = (float *)(A + 4178816); /* [64, 64] */
   float *lstm1_sigmoid_t16_2 = (float *)(A + 4195200); /* [64, 64] */
@@ -2481,7 +2504,7 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t16 + 192, lstm1_add_t16 + 64, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 128, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 40960);
   float *lstm1_add_t17 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 163840, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 163840, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
   float *lstm1_sigmoid_t17 = (float *)(A + 4277120); /* [64, 64] */
   float *lstm1_sigmoid_t17_2 = (float *)(A + 4293504); /* [64, 64] */
   float *lstm1_sigmoid_t17_3 = (float *)(A + 4309888); /* [64, 64] */
@@ -2491,7 +2514,7 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t17 + 192, lstm1_add_t17 + 64, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 128, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 36864);
   float *lstm1_add_t18 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t18_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 36864, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 147456, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm1_mul_stack + 36864, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 147456, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
   float *lstm1_sigmoid_t18 = (float *)(A + 4375424); /* [64, 64] */
   float *lstm1_sigmoid_t18_2 = (float *)(A + 4391808); /* [64, 64] */
   float *lstm1_sigmoid_t18_3 = (float *)(A + 4408192); /* [64, 64] */
@@ -2501,7 +2524,7 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t18 + 192, lstm1_add_t18 + 64, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 128, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 32768);
   float *lstm1_add_t19 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 131072, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 131072, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
   float *lstm1_sigmoid_t19 = (float *)(A + 4473728); /* [64, 64] */
   float *lstm1_sigmoid_t19_2 = (float *)(A + 4490112); /* [64, 64] */
   float *lstm1_sigmoid_t19_3 = (float *)(A + 4506496); /* [64, 64] */
@@ -2511,7 +2534,7 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t19 + 192, lstm1_add_t19 + 64, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 128, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 28672);
   float *lstm1_add_t20 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t20_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 28672, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 114688, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm1_mul_stack + 28672, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 114688, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
   float *lstm1_sigmoid_t20 = (float *)(A + 4572032); /* [64, 64] */
   float *lstm1_sigmoid_t20_2 = (float *)(A + 4588416); /* [64, 64] */
   float *lstm1_sigmoid_t20_3 = (float *)(A + 4604800); /* [64, 64] */
@@ -2521,7 +2544,7 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t20 + 192, lstm1_add_t20 + 64, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 128, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 24576);
   float *lstm1_add_t21 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 98304, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 98304, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
   float *lstm1_sigmoid_t21 = (float *)(A + 4670336); /* [64, 64] */
   float *lstm1_sigmoid_t21_2 = (float *)(A + 4686720); /* [64, 64] */
   float *lstm1_sigmoid_t21_3 = (float *)(A + 4703104); /* [64, 64] */
@@ -2531,7 +2554,7 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t21 + 192, lstm1_add_t21 + 64, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 128, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 20480);
   float *lstm1_add_t22 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t22_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 20480, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 81920, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm1_mul_stack + 20480, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 81920, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
   float *lstm1_sigmoid_t22 = (float *)(A + 4768640); /* [64, 64] */
   float *lstm1_sigmoid_t22_2 = (float *)(A + 4785024); /* [64, 64] */
   float *lstm1_sigmoid_t22_3 = (float *)(A + 4801408); /* [64, 64] */
@@ -2541,7 +2564,7 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t22 + 192, lstm1_add_t22 + 64, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 128, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 16384);
   float *lstm1_add_t23 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 65536, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 65536, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_sigmoid_t23 = (float *)(A + 4866944); /* [64, 64] */
   float *lstm1_sigmoid_t23_2 = (float *)(A + 4883328); /* [64, 64] */
   float *lstm1_sigmoid_t23_3 = (float *)(A + 4899712); /* [64, 64] */
@@ -2551,7 +2574,7 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t23 + 192, lstm1_add_t23 + 64, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 128, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 12288);
   float *lstm1_add_t24 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t24_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 12288, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 49152, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm1_mul_stack + 12288, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 49152, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
   float *lstm1_sigmoid_t24 = (float *)(A + 4965248); /* [64, 64] */
   float *lstm1_sigmoid_t24_2 = (float *)(A + 4981632); /* [64, 64] */
   float *lstm1_sigmoid_t24_3 = (float *)(A + 4998016); /* [64, 64] */
@@ -2561,7 +2584,7 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t24 + 192, lstm1_add_t24 + 64, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 128, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 8192);
   float *lstm1_add_t25 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 32768, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 32768, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_sigmoid_t25 = (float *)(A + 5063552); /* [64, 64] */
   float *lstm1_sigmoid_t25_2 = (float *)(A + 5079936); /* [64, 64] */
   float *lstm1_sigmoid_t25_3 = (float *)(A + 5096320); /* [64, 64] */
@@ -2571,7 +2594,7 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t25 + 192, lstm1_add_t25 + 64, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 128, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 4096);
   float *lstm1_add_t26 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t26_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 4096, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 16384, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm1_mul_stack + 4096, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 16384, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
   float *lstm1_sigmoid_t26 = (float *)(A + 5161856); /* [64, 64] */
   float *lstm1_sigmoid_t26_2 = (float *)(A + 5178240); /* [64, 64] */
   float *lstm1_sigmoid_t26_3 = (float *)(A + 5194624); /* [64, 64] */
@@ -2581,15 +2604,15 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t26 + 192, lstm1_add_t26 + 64, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 128, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack);
   float *lstm1_add_t27 = (float *)(A + 2064384); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 217088; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
   float *lstm1_transpose_weight_ih_reverse = (float *)(A + 2129920); /* [28, 256] */
   k1_transpose(P + 24064 /* lstm1.weight_ih_reverse */, lstm1_transpose_weight_ih_reverse);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 217088); /* [1792, 256] */
+  float *lstm1_add_2 = (float *)(A + 217088); /* [1792, 256] */
   char *lstm1_matmul_weight_ih_reverse_scratch = A + 2052096; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih_reverse, lstm1_matmul_weight_ih_reverse, lstm1_matmul_weight_ih_reverse_scratch);
+  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih_reverse, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_add_2, lstm1_matmul_weight_ih_reverse_scratch);
   float *lstm1_add_t0_2 = (float *)(A + 2129920); /* [64, 256] */
-  k3_add_add(lstm1_matmul_weight_ih_reverse, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t0_2);
+  k3_add(lstm1_add_2, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t0_2);
   float *lstm1_transpose_weight_hh_reverse = (float *)(A + 5260160); /* [64, 256] */
   k4_transpose(P + 31232 /* lstm1.weight_hh_reverse */, lstm1_transpose_weight_hh_reverse);
   float *lstm1_sigmoid_t0_3 = (float *)(A + 5325696); /* [64, 64] */
@@ -2601,7 +2624,7 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k13_sigmoid_sigmoid_tanh(lstm1_add_t0_2 + 192, lstm1_add_t0_2, lstm1_add_t0_2 + 128, lstm1_sigmoid_t0_3, lstm1_sigmoid_t0_4, lstm1_tanh_t0_3, lstm1_mul_t0_2, lstm1_tanh_t0_4, lstm1_mul_stack_2);
   float *lstm1_add_t1_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t1_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 16384, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t1_3, lstm1_matmul_weight_hh_reverse_t1_scratch);
+  k6_matmul(lstm1_mul_stack_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 16384, lstm1_add_t1_3, lstm1_matmul_weight_hh_reverse_t1_scratch);
   float *lstm1_sigmoid_t1_4 = (float *)(A + 5849984); /* [64, 64] */
   float *lstm1_sigmoid_t1_5 = (float *)(A + 5866368); /* [64, 64] */
   float *lstm1_sigmoid_t1_6 = (float *)(A + 5882752); /* [64, 64] */
@@ -2611,7 +2634,7 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t1_3 + 192, lstm1_add_t1_3 + 64, lstm1_mul_t0_2, lstm1_add_t1_3, lstm1_add_t1_3 + 128, lstm1_sigmoid_t1_4, lstm1_sigmoid_t1_5, lstm1_sigmoid_t1_6, lstm1_tanh_t1_3, lstm1_add_t1_4, lstm1_tanh_t1_4, lstm1_mul_stack_2 + 4096);
   float *lstm1_add_t2_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t2_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 4096, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 32768, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t2_3, lstm1_matmul_weight_hh_reverse_t2_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 4096, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 32768, lstm1_add_t2_3, lstm1_matmul_weight_hh_reverse_t2_scratch);
   float *lstm1_sigmoid_t2_4 = (float *)(A + 5948288); /* [64, 64] */
   float *lstm1_sigmoid_t2_5 = (float *)(A + 5964672); /* [64, 64] */
   float *lstm1_sigmoid_t2_6 = (float *)(A + 5981056); /* [64, 64] */
@@ -2621,7 +2644,7 @@ static void fmnist_bilstm_grad_2(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t2_3 + 192, lstm1_add_t2_3 + 64, lstm1_add_t1_4, lstm1_add_t2_3, lstm1_add_t2_3 + 128, lstm1_sigmoid_t2_4, lstm1_sigmoid_t2_5, lstm1_sigmoid_t2_6, lstm1_tanh_t2_3, lstm1_add_t2_4, lstm1_tanh_t2_4, lstm1_mul_stack_2 + 8192);
   float *lstm1_add_t3_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t3_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 8192, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 49152, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t3_3, lstm1_matmul_weight_hh_reverse_t3_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 8192, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 49152, lstm1_add_t3_3, lstm1_matmul_weight_hh_reverse_t3_scratch);
   float *lstm1_sigmoid_t3_4 = (float *)(A + 6046592); /* [64, 64] */
   float *lstm1_sigmoid_t3_5 = (float *)(A + 6062976); /* [64, 64] */
   float *lstm1_sigmoid_t3_6 = (float *)(A + 6079360); /* [64, 64] */
@@ -2635,10 +2658,10 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack_2 = (float *)(A + 5407616); /* [27, 64, 64] */
   float *lstm1_transpose_weight_hh_reverse = (float *)(A + 5260160); /* [64, 256] */
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 217088); /* [1792, 256] */
+  float *lstm1_add_2 = (float *)(A + 217088); /* [1792, 256] */
   float *lstm1_add_t4_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t4_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 12288, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 65536, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t4_3, lstm1_matmul_weight_hh_reverse_t4_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 12288, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 65536, lstm1_add_t4_3, lstm1_matmul_weight_hh_reverse_t4_scratch);
   float *lstm1_add_t3_4 = (float *)(A + 6112128); /* [64, 64] */
   float *lstm1_sigmoid_t4_4 = (float *)(A + 6144896); /* [64, 64] */
   float *lstm1_sigmoid_t4_5 = (float *)(A + 6161280); /* [64, 64] */
@@ -2649,7 +2672,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t4_3 + 192, lstm1_add_t4_3 + 64, lstm1_add_t3_4, lstm1_add_t4_3, lstm1_add_t4_3 + 128, lstm1_sigmoid_t4_4, lstm1_sigmoid_t4_5, lstm1_sigmoid_t4_6, lstm1_tanh_t4_3, lstm1_add_t4_4, lstm1_tanh_t4_4, lstm1_mul_stack_2 + 16384);
   float *lstm1_add_t5_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t5_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 16384, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 81920, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t5_3, lstm1_matmul_weight_hh_reverse_t5_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 16384, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 81920, lstm1_add_t5_3, lstm1_matmul_weight_hh_reverse_t5_scratch);
   float *lstm1_sigmoid_t5_4 = (float *)(A + 6243200); /* [64, 64] */
   float *lstm1_sigmoid_t5_5 = (float *)(A + 6259584); /* [64, 64] */
   float *lstm1_sigmoid_t5_6 = (float *)(A + 6275968); /* [64, 64] */
@@ -2659,7 +2682,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t5_3 + 192, lstm1_add_t5_3 + 64, lstm1_add_t4_4, lstm1_add_t5_3, lstm1_add_t5_3 + 128, lstm1_sigmoid_t5_4, lstm1_sigmoid_t5_5, lstm1_sigmoid_t5_6, lstm1_tanh_t5_3, lstm1_add_t5_4, lstm1_tanh_t5_4, lstm1_mul_stack_2 + 20480);
   float *lstm1_add_t6_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t6_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 20480, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 98304, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t6_3, lstm1_matmul_weight_hh_reverse_t6_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 20480, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 98304, lstm1_add_t6_3, lstm1_matmul_weight_hh_reverse_t6_scratch);
   float *lstm1_sigmoid_t6_4 = (float *)(A + 6341504); /* [64, 64] */
   float *lstm1_sigmoid_t6_5 = (float *)(A + 6357888); /* [64, 64] */
   float *lstm1_sigmoid_t6_6 = (float *)(A + 6374272); /* [64, 64] */
@@ -2669,7 +2692,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t6_3 + 192, lstm1_add_t6_3 + 64, lstm1_add_t5_4, lstm1_add_t6_3, lstm1_add_t6_3 + 128, lstm1_sigmoid_t6_4, lstm1_sigmoid_t6_5, lstm1_sigmoid_t6_6, lstm1_tanh_t6_3, lstm1_add_t6_4, lstm1_tanh_t6_4, lstm1_mul_stack_2 + 24576);
   float *lstm1_add_t7_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t7_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 24576, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 114688, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t7_3, lstm1_matmul_weight_hh_reverse_t7_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 24576, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 114688, lstm1_add_t7_3, lstm1_matmul_weight_hh_reverse_t7_scratch);
   float *lstm1_sigmoid_t7_4 = (float *)(A + 6439808); /* [64, 64] */
   float *lstm1_sigmoid_t7_5 = (float *)(A + 6456192); /* [64, 64] */
   float *lstm1_sigmoid_t7_6 = (float *)(A + 6472576); /* [64, 64] */
@@ -2679,7 +2702,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t7_3 + 192, lstm1_add_t7_3 + 64, lstm1_add_t6_4, lstm1_add_t7_3, lstm1_add_t7_3 + 128, lstm1_sigmoid_t7_4, lstm1_sigmoid_t7_5, lstm1_sigmoid_t7_6, lstm1_tanh_t7_3, lstm1_add_t7_4, lstm1_tanh_t7_4, lstm1_mul_stack_2 + 28672);
   float *lstm1_add_t8_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t8_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 28672, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 131072, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t8_3, lstm1_matmul_weight_hh_reverse_t8_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 28672, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 131072, lstm1_add_t8_3, lstm1_matmul_weight_hh_reverse_t8_scratch);
   float *lstm1_sigmoid_t8_4 = (float *)(A + 6538112); /* [64, 64] */
   float *lstm1_sigmoid_t8_5 = (float *)(A + 6554496); /* [64, 64] */
   float *lstm1_sigmoid_t8_6 = (float *)(A + 6570880); /* [64, 64] */
@@ -2689,7 +2712,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t8_3 + 192, lstm1_add_t8_3 + 64, lstm1_add_t7_4, lstm1_add_t8_3, lstm1_add_t8_3 + 128, lstm1_sigmoid_t8_4, lstm1_sigmoid_t8_5, lstm1_sigmoid_t8_6, lstm1_tanh_t8_3, lstm1_add_t8_4, lstm1_tanh_t8_4, lstm1_mul_stack_2 + 32768);
   float *lstm1_add_t9_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t9_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 32768, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 147456, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t9_3, lstm1_matmul_weight_hh_reverse_t9_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 32768, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 147456, lstm1_add_t9_3, lstm1_matmul_weight_hh_reverse_t9_scratch);
   float *lstm1_sigmoid_t9_4 = (float *)(A + 6636416); /* [64, 64] */
   float *lstm1_sigmoid_t9_5 = (float *)(A + 6652800); /* [64, 64] */
   float *lstm1_sigmoid_t9_6 = (float *)(A + 6669184); /* [64, 64] */
@@ -2699,7 +2722,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t9_3 + 192, lstm1_add_t9_3 + 64, lstm1_add_t8_4, lstm1_add_t9_3, lstm1_add_t9_3 + 128, lstm1_sigmoid_t9_4, lstm1_sigmoid_t9_5, lstm1_sigmoid_t9_6, lstm1_tanh_t9_3, lstm1_add_t9_4, lstm1_tanh_t9_4, lstm1_mul_stack_2 + 36864);
   float *lstm1_add_t10_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t10_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 36864, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 163840, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t10_3, lstm1_matmul_weight_hh_reverse_t10_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 36864, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 163840, lstm1_add_t10_3, lstm1_matmul_weight_hh_reverse_t10_scratch);
   float *lstm1_sigmoid_t10_4 = (float *)(A + 6734720); /* [64, 64] */
   float *lstm1_sigmoid_t10_5 = (float *)(A + 6751104); /* [64, 64] */
   float *lstm1_sigmoid_t10_6 = (float *)(A + 6767488); /* [64, 64] */
@@ -2709,7 +2732,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t10_3 + 192, lstm1_add_t10_3 + 64, lstm1_add_t9_4, lstm1_add_t10_3, lstm1_add_t10_3 + 128, lstm1_sigmoid_t10_4, lstm1_sigmoid_t10_5, lstm1_sigmoid_t10_6, lstm1_tanh_t10_3, lstm1_add_t10_4, lstm1_tanh_t10_4, lstm1_mul_stack_2 + 40960);
   float *lstm1_add_t11_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t11_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 40960, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 180224, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t11_3, lstm1_matmul_weight_hh_reverse_t11_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 40960, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 180224, lstm1_add_t11_3, lstm1_matmul_weight_hh_reverse_t11_scratch);
   float *lstm1_sigmoid_t11_4 = (float *)(A + 6833024); /* [64, 64] */
   float *lstm1_sigmoid_t11_5 = (float *)(A + 6849408); /* [64, 64] */
   float *lstm1_sigmoid_t11_6 = (float *)(A + 6865792); /* [64, 64] */
@@ -2719,7 +2742,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t11_3 + 192, lstm1_add_t11_3 + 64, lstm1_add_t10_4, lstm1_add_t11_3, lstm1_add_t11_3 + 128, lstm1_sigmoid_t11_4, lstm1_sigmoid_t11_5, lstm1_sigmoid_t11_6, lstm1_tanh_t11_3, lstm1_add_t11_4, lstm1_tanh_t11_4, lstm1_mul_stack_2 + 45056);
   float *lstm1_add_t12_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t12_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 45056, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 196608, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t12_3, lstm1_matmul_weight_hh_reverse_t12_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 45056, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 196608, lstm1_add_t12_3, lstm1_matmul_weight_hh_reverse_t12_scratch);
   float *lstm1_sigmoid_t12_4 = (float *)(A + 6931328); /* [64, 64] */
   float *lstm1_sigmoid_t12_5 = (float *)(A + 6947712); /* [64, 64] */
   float *lstm1_sigmoid_t12_6 = (float *)(A + 6964096); /* [64, 64] */
@@ -2729,7 +2752,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t12_3 + 192, lstm1_add_t12_3 + 64, lstm1_add_t11_4, lstm1_add_t12_3, lstm1_add_t12_3 + 128, lstm1_sigmoid_t12_4, lstm1_sigmoid_t12_5, lstm1_sigmoid_t12_6, lstm1_tanh_t12_3, lstm1_add_t12_4, lstm1_tanh_t12_4, lstm1_mul_stack_2 + 49152);
   float *lstm1_add_t13_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t13_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 49152, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 212992, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t13_3, lstm1_matmul_weight_hh_reverse_t13_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 49152, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 212992, lstm1_add_t13_3, lstm1_matmul_weight_hh_reverse_t13_scratch);
   float *lstm1_sigmoid_t13_4 = (float *)(A + 7029632); /* [64, 64] */
   float *lstm1_sigmoid_t13_5 = (float *)(A + 7046016); /* [64, 64] */
   float *lstm1_sigmoid_t13_6 = (float *)(A + 7062400); /* [64, 64] */
@@ -2739,7 +2762,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t13_3 + 192, lstm1_add_t13_3 + 64, lstm1_add_t12_4, lstm1_add_t13_3, lstm1_add_t13_3 + 128, lstm1_sigmoid_t13_4, lstm1_sigmoid_t13_5, lstm1_sigmoid_t13_6, lstm1_tanh_t13_3, lstm1_add_t13_4, lstm1_tanh_t13_4, lstm1_mul_stack_2 + 53248);
   float *lstm1_add_t14_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t14_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 53248, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 229376, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t14_3, lstm1_matmul_weight_hh_reverse_t14_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 53248, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 229376, lstm1_add_t14_3, lstm1_matmul_weight_hh_reverse_t14_scratch);
   float *lstm1_sigmoid_t14_4 = (float *)(A + 7127936); /* [64, 64] */
   float *lstm1_sigmoid_t14_5 = (float *)(A + 7144320); /* [64, 64] */
   float *lstm1_sigmoid_t14_6 = (float *)(A + 7160704); /* [64, 64] */
@@ -2749,7 +2772,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t14_3 + 192, lstm1_add_t14_3 + 64, lstm1_add_t13_4, lstm1_add_t14_3, lstm1_add_t14_3 + 128, lstm1_sigmoid_t14_4, lstm1_sigmoid_t14_5, lstm1_sigmoid_t14_6, lstm1_tanh_t14_3, lstm1_add_t14_4, lstm1_tanh_t14_4, lstm1_mul_stack_2 + 57344);
   float *lstm1_add_t15_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t15_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 57344, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 245760, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t15_3, lstm1_matmul_weight_hh_reverse_t15_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 57344, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 245760, lstm1_add_t15_3, lstm1_matmul_weight_hh_reverse_t15_scratch);
   float *lstm1_sigmoid_t15_4 = (float *)(A + 7226240); /* [64, 64] */
   float *lstm1_sigmoid_t15_5 = (float *)(A + 7242624); /* [64, 64] */
   float *lstm1_sigmoid_t15_6 = (float *)(A + 7259008); /* [64, 64] */
@@ -2759,7 +2782,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t15_3 + 192, lstm1_add_t15_3 + 64, lstm1_add_t14_4, lstm1_add_t15_3, lstm1_add_t15_3 + 128, lstm1_sigmoid_t15_4, lstm1_sigmoid_t15_5, lstm1_sigmoid_t15_6, lstm1_tanh_t15_3, lstm1_add_t15_4, lstm1_tanh_t15_4, lstm1_mul_stack_2 + 61440);
   float *lstm1_add_t16_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t16_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 61440, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 262144, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t16_3, lstm1_matmul_weight_hh_reverse_t16_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 61440, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 262144, lstm1_add_t16_3, lstm1_matmul_weight_hh_reverse_t16_scratch);
   float *lstm1_sigmoid_t16_4 = (float *)(A + 7324544); /* [64, 64] */
   float *lstm1_sigmoid_t16_5 = (float *)(A + 7340928); /* [64, 64] */
   float *lstm1_sigmoid_t16_6 = (float *)(A + 7357312); /* [64, 64] */
@@ -2769,7 +2792,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t16_3 + 192, lstm1_add_t16_3 + 64, lstm1_add_t15_4, lstm1_add_t16_3, lstm1_add_t16_3 + 128, lstm1_sigmoid_t16_4, lstm1_sigmoid_t16_5, lstm1_sigmoid_t16_6, lstm1_tanh_t16_3, lstm1_add_t16_4, lstm1_tanh_t16_4, lstm1_mul_stack_2 + 65536);
   float *lstm1_add_t17_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t17_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 65536, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 278528, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t17_3, lstm1_matmul_weight_hh_reverse_t17_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 65536, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 278528, lstm1_add_t17_3, lstm1_matmul_weight_hh_reverse_t17_scratch);
   float *lstm1_sigmoid_t17_4 = (float *)(A + 7422848); /* [64, 64] */
   float *lstm1_sigmoid_t17_5 = (float *)(A + 7439232); /* [64, 64] */
   float *lstm1_sigmoid_t17_6 = (float *)(A + 7455616); /* [64, 64] */
@@ -2779,7 +2802,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t17_3 + 192, lstm1_add_t17_3 + 64, lstm1_add_t16_4, lstm1_add_t17_3, lstm1_add_t17_3 + 128, lstm1_sigmoid_t17_4, lstm1_sigmoid_t17_5, lstm1_sigmoid_t17_6, lstm1_tanh_t17_3, lstm1_add_t17_4, lstm1_tanh_t17_4, lstm1_mul_stack_2 + 69632);
   float *lstm1_add_t18_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t18_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 69632, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 294912, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t18_3, lstm1_matmul_weight_hh_reverse_t18_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 69632, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 294912, lstm1_add_t18_3, lstm1_matmul_weight_hh_reverse_t18_scratch);
   float *lstm1_sigmoid_t18_4 = (float *)(A + 7521152); /* [64, 64] */
   float *lstm1_sigmoid_t18_5 = (float *)(A + 7537536); /* [64, 64] */
   float *lstm1_sigmoid_t18_6 = (float *)(A + 7553920); /* [64, 64] */
@@ -2789,7 +2812,7 @@ static void fmnist_bilstm_grad_3(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t18_3 + 192, lstm1_add_t18_3 + 64, lstm1_add_t17_4, lstm1_add_t18_3, lstm1_add_t18_3 + 128, lstm1_sigmoid_t18_4, lstm1_sigmoid_t18_5, lstm1_sigmoid_t18_6, lstm1_tanh_t18_3, lstm1_add_t18_4, lstm1_tanh_t18_4, lstm1_mul_stack_2 + 73728);
   float *lstm1_add_t19_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t19_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 73728, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 311296, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t19_3, lstm1_matmul_weight_hh_reverse_t19_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 73728, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 311296, lstm1_add_t19_3, lstm1_matmul_weight_hh_reverse_t19_scratch);
   float *lstm1_sigmoid_t19_4 = (float *)(A + 7619456); /* [64, 64] */
   float *lstm1_sigmoid_t19_5 = (float *)(A + 7635840); /* [64, 64] */
   float *lstm1_sigmoid_t19_6 = (float *)(A + 7652224); /* [64, 64] */
@@ -2803,10 +2826,10 @@ static void fmnist_bilstm_grad_4(const float *restrict P, const fmnist_bilstm_ba
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack_2 = (float *)(A + 5407616); /* [27, 64, 64] */
   float *lstm1_transpose_weight_hh_reverse = (float *)(A + 5260160); /* [64, 256] */
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 217088); /* [1792, 256] */
+  float *lstm1_add_2 = (float *)(A + 217088); /* [1792, 256] */
   float *lstm1_add_t20_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t20_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 77824, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 327680, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t20_3, lstm1_matmul_weight_hh_reverse_t20_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 77824, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 327680, lstm1_add_t20_3, lstm1_matmul_weight_hh_reverse_t20_scratch);
   float *lstm1_add_t19_4 = (float *)(A + 7684992); /* [64, 64] */
   float *lstm1_sigmoid_t20_4 = (float *)(A + 7717760); /* [64, 64] */
   float *lstm1_sigmoid_t20_5 = (float *)(A + 7734144); /* [64, 64] */
@@ -2817,7 +2840,7 @@ static void fmnist_bilstm_grad_4(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t20_3 + 192, lstm1_add_t20_3 + 64, lstm1_add_t19_4, lstm1_add_t20_3, lstm1_add_t20_3 + 128, lstm1_sigmoid_t20_4, lstm1_sigmoid_t20_5, lstm1_sigmoid_t20_6, lstm1_tanh_t20_3, lstm1_add_t20_4, lstm1_tanh_t20_4, lstm1_mul_stack_2 + 81920);
   float *lstm1_add_t21_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t21_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 81920, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 344064, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t21_3, lstm1_matmul_weight_hh_reverse_t21_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 81920, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 344064, lstm1_add_t21_3, lstm1_matmul_weight_hh_reverse_t21_scratch);
   float *lstm1_sigmoid_t21_4 = (float *)(A + 7816064); /* [64, 64] */
   float *lstm1_sigmoid_t21_5 = (float *)(A + 7832448); /* [64, 64] */
   float *lstm1_sigmoid_t21_6 = (float *)(A + 7848832); /* [64, 64] */
@@ -2827,7 +2850,7 @@ static void fmnist_bilstm_grad_4(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t21_3 + 192, lstm1_add_t21_3 + 64, lstm1_add_t20_4, lstm1_add_t21_3, lstm1_add_t21_3 + 128, lstm1_sigmoid_t21_4, lstm1_sigmoid_t21_5, lstm1_sigmoid_t21_6, lstm1_tanh_t21_3, lstm1_add_t21_4, lstm1_tanh_t21_4, lstm1_mul_stack_2 + 86016);
   float *lstm1_add_t22_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t22_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 86016, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 360448, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t22_3, lstm1_matmul_weight_hh_reverse_t22_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 86016, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 360448, lstm1_add_t22_3, lstm1_matmul_weight_hh_reverse_t22_scratch);
   float *lstm1_sigmoid_t22_4 = (float *)(A + 7914368); /* [64, 64] */
   float *lstm1_sigmoid_t22_5 = (float *)(A + 7930752); /* [64, 64] */
   float *lstm1_sigmoid_t22_6 = (float *)(A + 7947136); /* [64, 64] */
@@ -2837,7 +2860,7 @@ static void fmnist_bilstm_grad_4(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t22_3 + 192, lstm1_add_t22_3 + 64, lstm1_add_t21_4, lstm1_add_t22_3, lstm1_add_t22_3 + 128, lstm1_sigmoid_t22_4, lstm1_sigmoid_t22_5, lstm1_sigmoid_t22_6, lstm1_tanh_t22_3, lstm1_add_t22_4, lstm1_tanh_t22_4, lstm1_mul_stack_2 + 90112);
   float *lstm1_add_t23_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t23_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 90112, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 376832, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t23_3, lstm1_matmul_weight_hh_reverse_t23_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 90112, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 376832, lstm1_add_t23_3, lstm1_matmul_weight_hh_reverse_t23_scratch);
   float *lstm1_sigmoid_t23_4 = (float *)(A + 8012672); /* [64, 64] */
   float *lstm1_sigmoid_t23_5 = (float *)(A + 8029056); /* [64, 64] */
   float *lstm1_sigmoid_t23_6 = (float *)(A + 8045440); /* [64, 64] */
@@ -2847,7 +2870,7 @@ static void fmnist_bilstm_grad_4(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t23_3 + 192, lstm1_add_t23_3 + 64, lstm1_add_t22_4, lstm1_add_t23_3, lstm1_add_t23_3 + 128, lstm1_sigmoid_t23_4, lstm1_sigmoid_t23_5, lstm1_sigmoid_t23_6, lstm1_tanh_t23_3, lstm1_add_t23_4, lstm1_tanh_t23_4, lstm1_mul_stack_2 + 94208);
   float *lstm1_add_t24_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t24_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 94208, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 393216, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t24_3, lstm1_matmul_weight_hh_reverse_t24_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 94208, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 393216, lstm1_add_t24_3, lstm1_matmul_weight_hh_reverse_t24_scratch);
   float *lstm1_sigmoid_t24_4 = (float *)(A + 8110976); /* [64, 64] */
   float *lstm1_sigmoid_t24_5 = (float *)(A + 8127360); /* [64, 64] */
   float *lstm1_sigmoid_t24_6 = (float *)(A + 8143744); /* [64, 64] */
@@ -2857,7 +2880,7 @@ static void fmnist_bilstm_grad_4(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t24_3 + 192, lstm1_add_t24_3 + 64, lstm1_add_t23_4, lstm1_add_t24_3, lstm1_add_t24_3 + 128, lstm1_sigmoid_t24_4, lstm1_sigmoid_t24_5, lstm1_sigmoid_t24_6, lstm1_tanh_t24_3, lstm1_add_t24_4, lstm1_tanh_t24_4, lstm1_mul_stack_2 + 98304);
   float *lstm1_add_t25_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t25_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 98304, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 409600, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t25_3, lstm1_matmul_weight_hh_reverse_t25_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 98304, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 409600, lstm1_add_t25_3, lstm1_matmul_weight_hh_reverse_t25_scratch);
   float *lstm1_sigmoid_t25_4 = (float *)(A + 8209280); /* [64, 64] */
   float *lstm1_sigmoid_t25_5 = (float *)(A + 8225664); /* [64, 64] */
   float *lstm1_sigmoid_t25_6 = (float *)(A + 8242048); /* [64, 64] */
@@ -2867,7 +2890,7 @@ static void fmnist_bilstm_grad_4(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t25_3 + 192, lstm1_add_t25_3 + 64, lstm1_add_t24_4, lstm1_add_t25_3, lstm1_add_t25_3 + 128, lstm1_sigmoid_t25_4, lstm1_sigmoid_t25_5, lstm1_sigmoid_t25_6, lstm1_tanh_t25_3, lstm1_add_t25_4, lstm1_tanh_t25_4, lstm1_mul_stack_2 + 102400);
   float *lstm1_add_t26_3 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t26_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 102400, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 425984, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t26_3, lstm1_matmul_weight_hh_reverse_t26_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 102400, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 425984, lstm1_add_t26_3, lstm1_matmul_weight_hh_reverse_t26_scratch);
   float *lstm1_sigmoid_t26_4 = (float *)(A + 8307584); /* [64, 64] */
   float *lstm1_sigmoid_t26_5 = (float *)(A + 8323968); /* [64, 64] */
   float *lstm1_sigmoid_t26_6 = (float *)(A + 8340352); /* [64, 64] */
@@ -2877,7 +2900,7 @@ static void fmnist_bilstm_grad_4(const float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t26_3 + 192, lstm1_add_t26_3 + 64, lstm1_add_t25_4, lstm1_add_t26_3, lstm1_add_t26_3 + 128, lstm1_sigmoid_t26_4, lstm1_sigmoid_t26_5, lstm1_sigmoid_t26_6, lstm1_tanh_t26_3, lstm1_add_t26_4, lstm1_tanh_t26_4, lstm1_mul_stack_2 + 106496);
   float *lstm1_add_t27_2 = (float *)(A + 2129920); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t27_scratch = A + 2052096; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 106496, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 442368, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t27_2, lstm1_matmul_weight_hh_reverse_t27_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 106496, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 442368, lstm1_add_t27_2, lstm1_matmul_weight_hh_reverse_t27_scratch);
   float *lstm1_add_t27 = (float *)(A + 2064384); /* [64, 256] */
   float *lstm1_add_t26_2 = (float *)(A + 5227392); /* [64, 64] */
   float *lstm1_sigmoid_t27 = (float *)(A + 5260160); /* [64, 64] */
@@ -3687,11 +3710,11 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k0_sub_div(in->x, normalize1_div_stack + 48384);
   float *lstm1_transpose_weight_ih = (float *)(A + 203264); /* [28, 256] */
   k1_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
-  float *lstm1_matmul_weight_ih = (float *)(A + 231936); /* [1792, 256] */
+  float *lstm1_add = (float *)(A + 231936); /* [1792, 256] */
   char *lstm1_matmul_weight_ih_scratch = A + 2066944; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
+  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, P + 23552 /* lstm1.bias_ih */, lstm1_add, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)(A + 2067840); /* [64, 256] */
-  k3_add_add(lstm1_matmul_weight_ih + 442368, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add(lstm1_add + 442368, P + 23808 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 2133376); /* [64, 256] */
   k4_transpose(P + 7168 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_sigmoid_t0 = (float *)(A + 203264); /* [64, 64] */
@@ -3703,7 +3726,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k13_sigmoid_sigmoid_tanh(lstm1_add_t0 + 192, lstm1_add_t0, lstm1_add_t0 + 128, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack + 106496);
   float *lstm1_add_t1 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 425984, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 425984, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_sigmoid_t1 = (float *)(A + 2706816); /* [64, 64] */
   float *lstm1_sigmoid_t1_2 = (float *)(A + 2723200); /* [64, 64] */
   float *lstm1_sigmoid_t1_3 = (float *)(A + 2739584); /* [64, 64] */
@@ -3713,7 +3736,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t1 + 192, lstm1_add_t1 + 64, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 128, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 102400);
   float *lstm1_add_t2 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 102400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 409600, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm1_mul_stack + 102400, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 409600, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_sigmoid_t2 = (float *)(A + 2805120); /* [64, 64] */
   float *lstm1_sigmoid_t2_2 = (float *)(A + 2821504); /* [64, 64] */
   float *lstm1_sigmoid_t2_3 = (float *)(A + 2837888); /* [64, 64] */
@@ -3723,7 +3746,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t2 + 192, lstm1_add_t2 + 64, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 128, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 98304);
   float *lstm1_add_t3 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 393216, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 393216, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_sigmoid_t3 = (float *)(A + 2903424); /* [64, 64] */
   float *lstm1_sigmoid_t3_2 = (float *)(A + 2919808); /* [64, 64] */
   float *lstm1_sigmoid_t3_3 = (float *)(A + 2936192); /* [64, 64] */
@@ -3733,7 +3756,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t3 + 192, lstm1_add_t3 + 64, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 128, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 94208);
   float *lstm1_add_t4 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 94208, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 376832, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm1_mul_stack + 94208, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 376832, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_sigmoid_t4 = (float *)(A + 3001728); /* [64, 64] */
   float *lstm1_sigmoid_t4_2 = (float *)(A + 3018112); /* [64, 64] */
   float *lstm1_sigmoid_t4_3 = (float *)(A + 3034496); /* [64, 64] */
@@ -3743,7 +3766,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t4 + 192, lstm1_add_t4 + 64, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 128, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 90112);
   float *lstm1_add_t5 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 360448, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 360448, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_sigmoid_t5 = (float *)(A + 3100032); /* [64, 64] */
   float *lstm1_sigmoid_t5_2 = (float *)(A + 3116416); /* [64, 64] */
   float *lstm1_sigmoid_t5_3 = (float *)(A + 3132800); /* [64, 64] */
@@ -3753,7 +3776,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t5 + 192, lstm1_add_t5 + 64, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 128, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 86016);
   float *lstm1_add_t6 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 86016, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 344064, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm1_mul_stack + 86016, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 344064, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_sigmoid_t6 = (float *)(A + 3198336); /* [64, 64] */
   float *lstm1_sigmoid_t6_2 = (float *)(A + 3214720); /* [64, 64] */
   float *lstm1_sigmoid_t6_3 = (float *)(A + 3231104); /* [64, 64] */
@@ -3763,7 +3786,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t6 + 192, lstm1_add_t6 + 64, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 128, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 81920);
   float *lstm1_add_t7 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 327680, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 327680, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_sigmoid_t7 = (float *)(A + 3296640); /* [64, 64] */
   float *lstm1_sigmoid_t7_2 = (float *)(A + 3313024); /* [64, 64] */
   float *lstm1_sigmoid_t7_3 = (float *)(A + 3329408); /* [64, 64] */
@@ -3773,7 +3796,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t7 + 192, lstm1_add_t7 + 64, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 128, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 77824);
   float *lstm1_add_t8 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 77824, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 311296, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm1_mul_stack + 77824, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 311296, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_sigmoid_t8 = (float *)(A + 3394944); /* [64, 64] */
   float *lstm1_sigmoid_t8_2 = (float *)(A + 3411328); /* [64, 64] */
   float *lstm1_sigmoid_t8_3 = (float *)(A + 3427712); /* [64, 64] */
@@ -3783,7 +3806,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t8 + 192, lstm1_add_t8 + 64, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 128, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 73728);
   float *lstm1_add_t9 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294912, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 294912, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *lstm1_sigmoid_t9 = (float *)(A + 3493248); /* [64, 64] */
   float *lstm1_sigmoid_t9_2 = (float *)(A + 3509632); /* [64, 64] */
   float *lstm1_sigmoid_t9_3 = (float *)(A + 3526016); /* [64, 64] */
@@ -3793,7 +3816,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t9 + 192, lstm1_add_t9 + 64, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 128, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 69632);
   float *lstm1_add_t10 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t10_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 69632, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 278528, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm1_mul_stack + 69632, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 278528, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
   float *lstm1_sigmoid_t10 = (float *)(A + 3591552); /* [64, 64] */
   float *lstm1_sigmoid_t10_2 = (float *)(A + 3607936); /* [64, 64] */
   float *lstm1_sigmoid_t10_3 = (float *)(A + 3624320); /* [64, 64] */
@@ -3803,7 +3826,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t10 + 192, lstm1_add_t10 + 64, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 128, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 65536);
   float *lstm1_add_t11 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 262144, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 262144, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
   float *lstm1_sigmoid_t11 = (float *)(A + 3689856); /* [64, 64] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 3706240); /* [64, 64] */
   float *lstm1_sigmoid_t11_3 = (float *)(A + 3722624); /* [64, 64] */
@@ -3813,7 +3836,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t11 + 192, lstm1_add_t11 + 64, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 128, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 61440);
   float *lstm1_add_t12 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 61440, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 245760, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm1_mul_stack + 61440, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 245760, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_sigmoid_t12 = (float *)(A + 3788160); /* [64, 64] */
   float *lstm1_sigmoid_t12_2 = (float *)(A + 3804544); /* [64, 64] */
   float *lstm1_sigmoid_t12_3 = (float *)(A + 3820928); /* [64, 64] */
@@ -3823,7 +3846,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t12 + 192, lstm1_add_t12 + 64, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 128, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 57344);
   float *lstm1_add_t13 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 229376, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 229376, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
   float *lstm1_sigmoid_t13 = (float *)(A + 3886464); /* [64, 64] */
   float *lstm1_sigmoid_t13_2 = (float *)(A + 3902848); /* [64, 64] */
   float *lstm1_sigmoid_t13_3 = (float *)(A + 3919232); /* [64, 64] */
@@ -3833,7 +3856,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t13 + 192, lstm1_add_t13 + 64, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 128, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 53248);
   float *lstm1_add_t14 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 53248, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 212992, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm1_mul_stack + 53248, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 212992, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_sigmoid_t14 = (float *)(A + 3984768); /* [64, 64] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 4001152); /* [64, 64] */
   float *lstm1_sigmoid_t14_3 = (float *)(A + 4017536); /* [64, 64] */
@@ -3843,7 +3866,7 @@ static void fmnist_bilstm_train_step_1(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t14 + 192, lstm1_add_t14 + 64, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 128, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 49152);
   float *lstm1_add_t15 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t15_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 196608, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 196608, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
   float *lstm1_sigmoid_t15 = (float *)(A + 4083072); /* [64, 64] */
   float *lstm1_sigmoid_t15_2 = (float *)(A + 4099456); /* [64, 64] */
   float *lstm1_sigmoid_t15_3 = (float *)(A + 4115840); /* [64, 64] */
@@ -3857,10 +3880,10 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 2264448); /* [27, 64, 64] */
   float *lstm1_transpose_weight_hh = (float *)(A + 2133376); /* [64, 256] */
-  float *lstm1_matmul_weight_ih = (float *)(A + 231936); /* [1792, 256] */
+  float *lstm1_add = (float *)(A + 231936); /* [1792, 256] */
   float *lstm1_add_t16 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 45056, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 180224, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm1_mul_stack + 45056, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 180224, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
   float *lstm1_add_t15_2 = (float *)(A + 4148608); /* [64, 64] */
   float *lstm1_sigmoid_t16 = (float *)(A + 4181376); /* [64, 64] */
   float *lstm1_sigmoid_t16_2 = (float *)(A + 4197760); /* [64, 64] */
@@ -3871,7 +3894,7 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t16 + 192, lstm1_add_t16 + 64, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 128, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 40960);
   float *lstm1_add_t17 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 163840, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 163840, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
   float *lstm1_sigmoid_t17 = (float *)(A + 4279680); /* [64, 64] */
   float *lstm1_sigmoid_t17_2 = (float *)(A + 4296064); /* [64, 64] */
   float *lstm1_sigmoid_t17_3 = (float *)(A + 4312448); /* [64, 64] */
@@ -3881,7 +3904,7 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t17 + 192, lstm1_add_t17 + 64, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 128, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 36864);
   float *lstm1_add_t18 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t18_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 36864, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 147456, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm1_mul_stack + 36864, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 147456, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
   float *lstm1_sigmoid_t18 = (float *)(A + 4377984); /* [64, 64] */
   float *lstm1_sigmoid_t18_2 = (float *)(A + 4394368); /* [64, 64] */
   float *lstm1_sigmoid_t18_3 = (float *)(A + 4410752); /* [64, 64] */
@@ -3891,7 +3914,7 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t18 + 192, lstm1_add_t18 + 64, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 128, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 32768);
   float *lstm1_add_t19 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 131072, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 131072, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
   float *lstm1_sigmoid_t19 = (float *)(A + 4476288); /* [64, 64] */
   float *lstm1_sigmoid_t19_2 = (float *)(A + 4492672); /* [64, 64] */
   float *lstm1_sigmoid_t19_3 = (float *)(A + 4509056); /* [64, 64] */
@@ -3901,7 +3924,7 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t19 + 192, lstm1_add_t19 + 64, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 128, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 28672);
   float *lstm1_add_t20 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t20_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 28672, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 114688, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm1_mul_stack + 28672, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 114688, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
   float *lstm1_sigmoid_t20 = (float *)(A + 4574592); /* [64, 64] */
   float *lstm1_sigmoid_t20_2 = (float *)(A + 4590976); /* [64, 64] */
   float *lstm1_sigmoid_t20_3 = (float *)(A + 4607360); /* [64, 64] */
@@ -3911,7 +3934,7 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t20 + 192, lstm1_add_t20 + 64, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 128, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 24576);
   float *lstm1_add_t21 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 98304, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 98304, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
   float *lstm1_sigmoid_t21 = (float *)(A + 4672896); /* [64, 64] */
   float *lstm1_sigmoid_t21_2 = (float *)(A + 4689280); /* [64, 64] */
   float *lstm1_sigmoid_t21_3 = (float *)(A + 4705664); /* [64, 64] */
@@ -3921,7 +3944,7 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t21 + 192, lstm1_add_t21 + 64, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 128, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 20480);
   float *lstm1_add_t22 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t22_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 20480, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 81920, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm1_mul_stack + 20480, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 81920, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
   float *lstm1_sigmoid_t22 = (float *)(A + 4771200); /* [64, 64] */
   float *lstm1_sigmoid_t22_2 = (float *)(A + 4787584); /* [64, 64] */
   float *lstm1_sigmoid_t22_3 = (float *)(A + 4803968); /* [64, 64] */
@@ -3931,7 +3954,7 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t22 + 192, lstm1_add_t22 + 64, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 128, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 16384);
   float *lstm1_add_t23 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 65536, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 65536, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_sigmoid_t23 = (float *)(A + 4869504); /* [64, 64] */
   float *lstm1_sigmoid_t23_2 = (float *)(A + 4885888); /* [64, 64] */
   float *lstm1_sigmoid_t23_3 = (float *)(A + 4902272); /* [64, 64] */
@@ -3941,7 +3964,7 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t23 + 192, lstm1_add_t23 + 64, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 128, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 12288);
   float *lstm1_add_t24 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t24_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 12288, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 49152, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm1_mul_stack + 12288, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 49152, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
   float *lstm1_sigmoid_t24 = (float *)(A + 4967808); /* [64, 64] */
   float *lstm1_sigmoid_t24_2 = (float *)(A + 4984192); /* [64, 64] */
   float *lstm1_sigmoid_t24_3 = (float *)(A + 5000576); /* [64, 64] */
@@ -3951,7 +3974,7 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t24 + 192, lstm1_add_t24 + 64, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 128, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 8192);
   float *lstm1_add_t25 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 32768, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 32768, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_sigmoid_t25 = (float *)(A + 5066112); /* [64, 64] */
   float *lstm1_sigmoid_t25_2 = (float *)(A + 5082496); /* [64, 64] */
   float *lstm1_sigmoid_t25_3 = (float *)(A + 5098880); /* [64, 64] */
@@ -3961,7 +3984,7 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t25 + 192, lstm1_add_t25 + 64, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 128, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 4096);
   float *lstm1_add_t26 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t26_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack + 4096, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 16384, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm1_mul_stack + 4096, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add + 16384, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
   float *lstm1_sigmoid_t26 = (float *)(A + 5164416); /* [64, 64] */
   float *lstm1_sigmoid_t26_2 = (float *)(A + 5180800); /* [64, 64] */
   float *lstm1_sigmoid_t26_3 = (float *)(A + 5197184); /* [64, 64] */
@@ -3971,15 +3994,15 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t26 + 192, lstm1_add_t26 + 64, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 128, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack);
   float *lstm1_add_t27 = (float *)(A + 2066944); /* [64, 256] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 219648; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, P + 23808 /* lstm1.bias_hh */, lstm1_add, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
   float *lstm1_transpose_weight_ih_reverse = (float *)(A + 2132480); /* [28, 256] */
   k1_transpose(P + 24064 /* lstm1.weight_ih_reverse */, lstm1_transpose_weight_ih_reverse);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 219648); /* [1792, 256] */
+  float *lstm1_add_2 = (float *)(A + 219648); /* [1792, 256] */
   char *lstm1_matmul_weight_ih_reverse_scratch = A + 2054656; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih_reverse, lstm1_matmul_weight_ih_reverse, lstm1_matmul_weight_ih_reverse_scratch);
+  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih_reverse, P + 47616 /* lstm1.bias_ih_reverse */, lstm1_add_2, lstm1_matmul_weight_ih_reverse_scratch);
   float *lstm1_add_t0_2 = (float *)(A + 2132480); /* [64, 256] */
-  k3_add_add(lstm1_matmul_weight_ih_reverse, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t0_2);
+  k3_add(lstm1_add_2, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t0_2);
   float *lstm1_transpose_weight_hh_reverse = (float *)(A + 5262720); /* [64, 256] */
   k4_transpose(P + 31232 /* lstm1.weight_hh_reverse */, lstm1_transpose_weight_hh_reverse);
   float *lstm1_sigmoid_t0_3 = (float *)(A + 5328256); /* [64, 64] */
@@ -3991,7 +4014,7 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k13_sigmoid_sigmoid_tanh(lstm1_add_t0_2 + 192, lstm1_add_t0_2, lstm1_add_t0_2 + 128, lstm1_sigmoid_t0_3, lstm1_sigmoid_t0_4, lstm1_tanh_t0_3, lstm1_mul_t0_2, lstm1_tanh_t0_4, lstm1_mul_stack_2);
   float *lstm1_add_t1_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t1_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 16384, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t1_3, lstm1_matmul_weight_hh_reverse_t1_scratch);
+  k6_matmul(lstm1_mul_stack_2, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 16384, lstm1_add_t1_3, lstm1_matmul_weight_hh_reverse_t1_scratch);
   float *lstm1_sigmoid_t1_4 = (float *)(A + 5852544); /* [64, 64] */
   float *lstm1_sigmoid_t1_5 = (float *)(A + 5868928); /* [64, 64] */
   float *lstm1_sigmoid_t1_6 = (float *)(A + 5885312); /* [64, 64] */
@@ -4001,7 +4024,7 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t1_3 + 192, lstm1_add_t1_3 + 64, lstm1_mul_t0_2, lstm1_add_t1_3, lstm1_add_t1_3 + 128, lstm1_sigmoid_t1_4, lstm1_sigmoid_t1_5, lstm1_sigmoid_t1_6, lstm1_tanh_t1_3, lstm1_add_t1_4, lstm1_tanh_t1_4, lstm1_mul_stack_2 + 4096);
   float *lstm1_add_t2_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t2_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 4096, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 32768, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t2_3, lstm1_matmul_weight_hh_reverse_t2_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 4096, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 32768, lstm1_add_t2_3, lstm1_matmul_weight_hh_reverse_t2_scratch);
   float *lstm1_sigmoid_t2_4 = (float *)(A + 5950848); /* [64, 64] */
   float *lstm1_sigmoid_t2_5 = (float *)(A + 5967232); /* [64, 64] */
   float *lstm1_sigmoid_t2_6 = (float *)(A + 5983616); /* [64, 64] */
@@ -4011,7 +4034,7 @@ static void fmnist_bilstm_train_step_2(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t2_3 + 192, lstm1_add_t2_3 + 64, lstm1_add_t1_4, lstm1_add_t2_3, lstm1_add_t2_3 + 128, lstm1_sigmoid_t2_4, lstm1_sigmoid_t2_5, lstm1_sigmoid_t2_6, lstm1_tanh_t2_3, lstm1_add_t2_4, lstm1_tanh_t2_4, lstm1_mul_stack_2 + 8192);
   float *lstm1_add_t3_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t3_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 8192, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 49152, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t3_3, lstm1_matmul_weight_hh_reverse_t3_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 8192, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 49152, lstm1_add_t3_3, lstm1_matmul_weight_hh_reverse_t3_scratch);
   float *lstm1_sigmoid_t3_4 = (float *)(A + 6049152); /* [64, 64] */
   float *lstm1_sigmoid_t3_5 = (float *)(A + 6065536); /* [64, 64] */
   float *lstm1_sigmoid_t3_6 = (float *)(A + 6081920); /* [64, 64] */
@@ -4025,10 +4048,10 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack_2 = (float *)(A + 5410176); /* [27, 64, 64] */
   float *lstm1_transpose_weight_hh_reverse = (float *)(A + 5262720); /* [64, 256] */
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 219648); /* [1792, 256] */
+  float *lstm1_add_2 = (float *)(A + 219648); /* [1792, 256] */
   float *lstm1_add_t4_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t4_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 12288, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 65536, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t4_3, lstm1_matmul_weight_hh_reverse_t4_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 12288, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 65536, lstm1_add_t4_3, lstm1_matmul_weight_hh_reverse_t4_scratch);
   float *lstm1_add_t3_4 = (float *)(A + 6114688); /* [64, 64] */
   float *lstm1_sigmoid_t4_4 = (float *)(A + 6147456); /* [64, 64] */
   float *lstm1_sigmoid_t4_5 = (float *)(A + 6163840); /* [64, 64] */
@@ -4039,7 +4062,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t4_3 + 192, lstm1_add_t4_3 + 64, lstm1_add_t3_4, lstm1_add_t4_3, lstm1_add_t4_3 + 128, lstm1_sigmoid_t4_4, lstm1_sigmoid_t4_5, lstm1_sigmoid_t4_6, lstm1_tanh_t4_3, lstm1_add_t4_4, lstm1_tanh_t4_4, lstm1_mul_stack_2 + 16384);
   float *lstm1_add_t5_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t5_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 16384, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 81920, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t5_3, lstm1_matmul_weight_hh_reverse_t5_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 16384, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 81920, lstm1_add_t5_3, lstm1_matmul_weight_hh_reverse_t5_scratch);
   float *lstm1_sigmoid_t5_4 = (float *)(A + 6245760); /* [64, 64] */
   float *lstm1_sigmoid_t5_5 = (float *)(A + 6262144); /* [64, 64] */
   float *lstm1_sigmoid_t5_6 = (float *)(A + 6278528); /* [64, 64] */
@@ -4049,7 +4072,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t5_3 + 192, lstm1_add_t5_3 + 64, lstm1_add_t4_4, lstm1_add_t5_3, lstm1_add_t5_3 + 128, lstm1_sigmoid_t5_4, lstm1_sigmoid_t5_5, lstm1_sigmoid_t5_6, lstm1_tanh_t5_3, lstm1_add_t5_4, lstm1_tanh_t5_4, lstm1_mul_stack_2 + 20480);
   float *lstm1_add_t6_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t6_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 20480, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 98304, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t6_3, lstm1_matmul_weight_hh_reverse_t6_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 20480, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 98304, lstm1_add_t6_3, lstm1_matmul_weight_hh_reverse_t6_scratch);
   float *lstm1_sigmoid_t6_4 = (float *)(A + 6344064); /* [64, 64] */
   float *lstm1_sigmoid_t6_5 = (float *)(A + 6360448); /* [64, 64] */
   float *lstm1_sigmoid_t6_6 = (float *)(A + 6376832); /* [64, 64] */
@@ -4059,7 +4082,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t6_3 + 192, lstm1_add_t6_3 + 64, lstm1_add_t5_4, lstm1_add_t6_3, lstm1_add_t6_3 + 128, lstm1_sigmoid_t6_4, lstm1_sigmoid_t6_5, lstm1_sigmoid_t6_6, lstm1_tanh_t6_3, lstm1_add_t6_4, lstm1_tanh_t6_4, lstm1_mul_stack_2 + 24576);
   float *lstm1_add_t7_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t7_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 24576, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 114688, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t7_3, lstm1_matmul_weight_hh_reverse_t7_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 24576, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 114688, lstm1_add_t7_3, lstm1_matmul_weight_hh_reverse_t7_scratch);
   float *lstm1_sigmoid_t7_4 = (float *)(A + 6442368); /* [64, 64] */
   float *lstm1_sigmoid_t7_5 = (float *)(A + 6458752); /* [64, 64] */
   float *lstm1_sigmoid_t7_6 = (float *)(A + 6475136); /* [64, 64] */
@@ -4069,7 +4092,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t7_3 + 192, lstm1_add_t7_3 + 64, lstm1_add_t6_4, lstm1_add_t7_3, lstm1_add_t7_3 + 128, lstm1_sigmoid_t7_4, lstm1_sigmoid_t7_5, lstm1_sigmoid_t7_6, lstm1_tanh_t7_3, lstm1_add_t7_4, lstm1_tanh_t7_4, lstm1_mul_stack_2 + 28672);
   float *lstm1_add_t8_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t8_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 28672, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 131072, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t8_3, lstm1_matmul_weight_hh_reverse_t8_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 28672, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 131072, lstm1_add_t8_3, lstm1_matmul_weight_hh_reverse_t8_scratch);
   float *lstm1_sigmoid_t8_4 = (float *)(A + 6540672); /* [64, 64] */
   float *lstm1_sigmoid_t8_5 = (float *)(A + 6557056); /* [64, 64] */
   float *lstm1_sigmoid_t8_6 = (float *)(A + 6573440); /* [64, 64] */
@@ -4079,7 +4102,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t8_3 + 192, lstm1_add_t8_3 + 64, lstm1_add_t7_4, lstm1_add_t8_3, lstm1_add_t8_3 + 128, lstm1_sigmoid_t8_4, lstm1_sigmoid_t8_5, lstm1_sigmoid_t8_6, lstm1_tanh_t8_3, lstm1_add_t8_4, lstm1_tanh_t8_4, lstm1_mul_stack_2 + 32768);
   float *lstm1_add_t9_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t9_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 32768, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 147456, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t9_3, lstm1_matmul_weight_hh_reverse_t9_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 32768, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 147456, lstm1_add_t9_3, lstm1_matmul_weight_hh_reverse_t9_scratch);
   float *lstm1_sigmoid_t9_4 = (float *)(A + 6638976); /* [64, 64] */
   float *lstm1_sigmoid_t9_5 = (float *)(A + 6655360); /* [64, 64] */
   float *lstm1_sigmoid_t9_6 = (float *)(A + 6671744); /* [64, 64] */
@@ -4089,7 +4112,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t9_3 + 192, lstm1_add_t9_3 + 64, lstm1_add_t8_4, lstm1_add_t9_3, lstm1_add_t9_3 + 128, lstm1_sigmoid_t9_4, lstm1_sigmoid_t9_5, lstm1_sigmoid_t9_6, lstm1_tanh_t9_3, lstm1_add_t9_4, lstm1_tanh_t9_4, lstm1_mul_stack_2 + 36864);
   float *lstm1_add_t10_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t10_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 36864, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 163840, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t10_3, lstm1_matmul_weight_hh_reverse_t10_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 36864, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 163840, lstm1_add_t10_3, lstm1_matmul_weight_hh_reverse_t10_scratch);
   float *lstm1_sigmoid_t10_4 = (float *)(A + 6737280); /* [64, 64] */
   float *lstm1_sigmoid_t10_5 = (float *)(A + 6753664); /* [64, 64] */
   float *lstm1_sigmoid_t10_6 = (float *)(A + 6770048); /* [64, 64] */
@@ -4099,7 +4122,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t10_3 + 192, lstm1_add_t10_3 + 64, lstm1_add_t9_4, lstm1_add_t10_3, lstm1_add_t10_3 + 128, lstm1_sigmoid_t10_4, lstm1_sigmoid_t10_5, lstm1_sigmoid_t10_6, lstm1_tanh_t10_3, lstm1_add_t10_4, lstm1_tanh_t10_4, lstm1_mul_stack_2 + 40960);
   float *lstm1_add_t11_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t11_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 40960, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 180224, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t11_3, lstm1_matmul_weight_hh_reverse_t11_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 40960, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 180224, lstm1_add_t11_3, lstm1_matmul_weight_hh_reverse_t11_scratch);
   float *lstm1_sigmoid_t11_4 = (float *)(A + 6835584); /* [64, 64] */
   float *lstm1_sigmoid_t11_5 = (float *)(A + 6851968); /* [64, 64] */
   float *lstm1_sigmoid_t11_6 = (float *)(A + 6868352); /* [64, 64] */
@@ -4109,7 +4132,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t11_3 + 192, lstm1_add_t11_3 + 64, lstm1_add_t10_4, lstm1_add_t11_3, lstm1_add_t11_3 + 128, lstm1_sigmoid_t11_4, lstm1_sigmoid_t11_5, lstm1_sigmoid_t11_6, lstm1_tanh_t11_3, lstm1_add_t11_4, lstm1_tanh_t11_4, lstm1_mul_stack_2 + 45056);
   float *lstm1_add_t12_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t12_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 45056, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 196608, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t12_3, lstm1_matmul_weight_hh_reverse_t12_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 45056, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 196608, lstm1_add_t12_3, lstm1_matmul_weight_hh_reverse_t12_scratch);
   float *lstm1_sigmoid_t12_4 = (float *)(A + 6933888); /* [64, 64] */
   float *lstm1_sigmoid_t12_5 = (float *)(A + 6950272); /* [64, 64] */
   float *lstm1_sigmoid_t12_6 = (float *)(A + 6966656); /* [64, 64] */
@@ -4119,7 +4142,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t12_3 + 192, lstm1_add_t12_3 + 64, lstm1_add_t11_4, lstm1_add_t12_3, lstm1_add_t12_3 + 128, lstm1_sigmoid_t12_4, lstm1_sigmoid_t12_5, lstm1_sigmoid_t12_6, lstm1_tanh_t12_3, lstm1_add_t12_4, lstm1_tanh_t12_4, lstm1_mul_stack_2 + 49152);
   float *lstm1_add_t13_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t13_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 49152, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 212992, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t13_3, lstm1_matmul_weight_hh_reverse_t13_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 49152, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 212992, lstm1_add_t13_3, lstm1_matmul_weight_hh_reverse_t13_scratch);
   float *lstm1_sigmoid_t13_4 = (float *)(A + 7032192); /* [64, 64] */
   float *lstm1_sigmoid_t13_5 = (float *)(A + 7048576); /* [64, 64] */
   float *lstm1_sigmoid_t13_6 = (float *)(A + 7064960); /* [64, 64] */
@@ -4129,7 +4152,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t13_3 + 192, lstm1_add_t13_3 + 64, lstm1_add_t12_4, lstm1_add_t13_3, lstm1_add_t13_3 + 128, lstm1_sigmoid_t13_4, lstm1_sigmoid_t13_5, lstm1_sigmoid_t13_6, lstm1_tanh_t13_3, lstm1_add_t13_4, lstm1_tanh_t13_4, lstm1_mul_stack_2 + 53248);
   float *lstm1_add_t14_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t14_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 53248, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 229376, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t14_3, lstm1_matmul_weight_hh_reverse_t14_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 53248, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 229376, lstm1_add_t14_3, lstm1_matmul_weight_hh_reverse_t14_scratch);
   float *lstm1_sigmoid_t14_4 = (float *)(A + 7130496); /* [64, 64] */
   float *lstm1_sigmoid_t14_5 = (float *)(A + 7146880); /* [64, 64] */
   float *lstm1_sigmoid_t14_6 = (float *)(A + 7163264); /* [64, 64] */
@@ -4139,7 +4162,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t14_3 + 192, lstm1_add_t14_3 + 64, lstm1_add_t13_4, lstm1_add_t14_3, lstm1_add_t14_3 + 128, lstm1_sigmoid_t14_4, lstm1_sigmoid_t14_5, lstm1_sigmoid_t14_6, lstm1_tanh_t14_3, lstm1_add_t14_4, lstm1_tanh_t14_4, lstm1_mul_stack_2 + 57344);
   float *lstm1_add_t15_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t15_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 57344, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 245760, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t15_3, lstm1_matmul_weight_hh_reverse_t15_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 57344, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 245760, lstm1_add_t15_3, lstm1_matmul_weight_hh_reverse_t15_scratch);
   float *lstm1_sigmoid_t15_4 = (float *)(A + 7228800); /* [64, 64] */
   float *lstm1_sigmoid_t15_5 = (float *)(A + 7245184); /* [64, 64] */
   float *lstm1_sigmoid_t15_6 = (float *)(A + 7261568); /* [64, 64] */
@@ -4149,7 +4172,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t15_3 + 192, lstm1_add_t15_3 + 64, lstm1_add_t14_4, lstm1_add_t15_3, lstm1_add_t15_3 + 128, lstm1_sigmoid_t15_4, lstm1_sigmoid_t15_5, lstm1_sigmoid_t15_6, lstm1_tanh_t15_3, lstm1_add_t15_4, lstm1_tanh_t15_4, lstm1_mul_stack_2 + 61440);
   float *lstm1_add_t16_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t16_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 61440, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 262144, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t16_3, lstm1_matmul_weight_hh_reverse_t16_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 61440, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 262144, lstm1_add_t16_3, lstm1_matmul_weight_hh_reverse_t16_scratch);
   float *lstm1_sigmoid_t16_4 = (float *)(A + 7327104); /* [64, 64] */
   float *lstm1_sigmoid_t16_5 = (float *)(A + 7343488); /* [64, 64] */
   float *lstm1_sigmoid_t16_6 = (float *)(A + 7359872); /* [64, 64] */
@@ -4159,7 +4182,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t16_3 + 192, lstm1_add_t16_3 + 64, lstm1_add_t15_4, lstm1_add_t16_3, lstm1_add_t16_3 + 128, lstm1_sigmoid_t16_4, lstm1_sigmoid_t16_5, lstm1_sigmoid_t16_6, lstm1_tanh_t16_3, lstm1_add_t16_4, lstm1_tanh_t16_4, lstm1_mul_stack_2 + 65536);
   float *lstm1_add_t17_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t17_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 65536, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 278528, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t17_3, lstm1_matmul_weight_hh_reverse_t17_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 65536, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 278528, lstm1_add_t17_3, lstm1_matmul_weight_hh_reverse_t17_scratch);
   float *lstm1_sigmoid_t17_4 = (float *)(A + 7425408); /* [64, 64] */
   float *lstm1_sigmoid_t17_5 = (float *)(A + 7441792); /* [64, 64] */
   float *lstm1_sigmoid_t17_6 = (float *)(A + 7458176); /* [64, 64] */
@@ -4169,7 +4192,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t17_3 + 192, lstm1_add_t17_3 + 64, lstm1_add_t16_4, lstm1_add_t17_3, lstm1_add_t17_3 + 128, lstm1_sigmoid_t17_4, lstm1_sigmoid_t17_5, lstm1_sigmoid_t17_6, lstm1_tanh_t17_3, lstm1_add_t17_4, lstm1_tanh_t17_4, lstm1_mul_stack_2 + 69632);
   float *lstm1_add_t18_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t18_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 69632, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 294912, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t18_3, lstm1_matmul_weight_hh_reverse_t18_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 69632, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 294912, lstm1_add_t18_3, lstm1_matmul_weight_hh_reverse_t18_scratch);
   float *lstm1_sigmoid_t18_4 = (float *)(A + 7523712); /* [64, 64] */
   float *lstm1_sigmoid_t18_5 = (float *)(A + 7540096); /* [64, 64] */
   float *lstm1_sigmoid_t18_6 = (float *)(A + 7556480); /* [64, 64] */
@@ -4179,7 +4202,7 @@ static void fmnist_bilstm_train_step_3(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t18_3 + 192, lstm1_add_t18_3 + 64, lstm1_add_t17_4, lstm1_add_t18_3, lstm1_add_t18_3 + 128, lstm1_sigmoid_t18_4, lstm1_sigmoid_t18_5, lstm1_sigmoid_t18_6, lstm1_tanh_t18_3, lstm1_add_t18_4, lstm1_tanh_t18_4, lstm1_mul_stack_2 + 73728);
   float *lstm1_add_t19_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t19_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 73728, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 311296, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t19_3, lstm1_matmul_weight_hh_reverse_t19_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 73728, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 311296, lstm1_add_t19_3, lstm1_matmul_weight_hh_reverse_t19_scratch);
   float *lstm1_sigmoid_t19_4 = (float *)(A + 7622016); /* [64, 64] */
   float *lstm1_sigmoid_t19_5 = (float *)(A + 7638400); /* [64, 64] */
   float *lstm1_sigmoid_t19_6 = (float *)(A + 7654784); /* [64, 64] */
@@ -4193,10 +4216,10 @@ static void fmnist_bilstm_train_step_4(float *restrict P, const fmnist_bilstm_ba
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack_2 = (float *)(A + 5410176); /* [27, 64, 64] */
   float *lstm1_transpose_weight_hh_reverse = (float *)(A + 5262720); /* [64, 256] */
-  float *lstm1_matmul_weight_ih_reverse = (float *)(A + 219648); /* [1792, 256] */
+  float *lstm1_add_2 = (float *)(A + 219648); /* [1792, 256] */
   float *lstm1_add_t20_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t20_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 77824, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 327680, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t20_3, lstm1_matmul_weight_hh_reverse_t20_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 77824, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 327680, lstm1_add_t20_3, lstm1_matmul_weight_hh_reverse_t20_scratch);
   float *lstm1_add_t19_4 = (float *)(A + 7687552); /* [64, 64] */
   float *lstm1_sigmoid_t20_4 = (float *)(A + 7720320); /* [64, 64] */
   float *lstm1_sigmoid_t20_5 = (float *)(A + 7736704); /* [64, 64] */
@@ -4207,7 +4230,7 @@ static void fmnist_bilstm_train_step_4(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t20_3 + 192, lstm1_add_t20_3 + 64, lstm1_add_t19_4, lstm1_add_t20_3, lstm1_add_t20_3 + 128, lstm1_sigmoid_t20_4, lstm1_sigmoid_t20_5, lstm1_sigmoid_t20_6, lstm1_tanh_t20_3, lstm1_add_t20_4, lstm1_tanh_t20_4, lstm1_mul_stack_2 + 81920);
   float *lstm1_add_t21_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t21_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 81920, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 344064, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t21_3, lstm1_matmul_weight_hh_reverse_t21_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 81920, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 344064, lstm1_add_t21_3, lstm1_matmul_weight_hh_reverse_t21_scratch);
   float *lstm1_sigmoid_t21_4 = (float *)(A + 7818624); /* [64, 64] */
   float *lstm1_sigmoid_t21_5 = (float *)(A + 7835008); /* [64, 64] */
   float *lstm1_sigmoid_t21_6 = (float *)(A + 7851392); /* [64, 64] */
@@ -4217,7 +4240,7 @@ static void fmnist_bilstm_train_step_4(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t21_3 + 192, lstm1_add_t21_3 + 64, lstm1_add_t20_4, lstm1_add_t21_3, lstm1_add_t21_3 + 128, lstm1_sigmoid_t21_4, lstm1_sigmoid_t21_5, lstm1_sigmoid_t21_6, lstm1_tanh_t21_3, lstm1_add_t21_4, lstm1_tanh_t21_4, lstm1_mul_stack_2 + 86016);
   float *lstm1_add_t22_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t22_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 86016, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 360448, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t22_3, lstm1_matmul_weight_hh_reverse_t22_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 86016, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 360448, lstm1_add_t22_3, lstm1_matmul_weight_hh_reverse_t22_scratch);
   float *lstm1_sigmoid_t22_4 = (float *)(A + 7916928); /* [64, 64] */
   float *lstm1_sigmoid_t22_5 = (float *)(A + 7933312); /* [64, 64] */
   float *lstm1_sigmoid_t22_6 = (float *)(A + 7949696); /* [64, 64] */
@@ -4227,7 +4250,7 @@ static void fmnist_bilstm_train_step_4(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t22_3 + 192, lstm1_add_t22_3 + 64, lstm1_add_t21_4, lstm1_add_t22_3, lstm1_add_t22_3 + 128, lstm1_sigmoid_t22_4, lstm1_sigmoid_t22_5, lstm1_sigmoid_t22_6, lstm1_tanh_t22_3, lstm1_add_t22_4, lstm1_tanh_t22_4, lstm1_mul_stack_2 + 90112);
   float *lstm1_add_t23_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t23_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 90112, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 376832, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t23_3, lstm1_matmul_weight_hh_reverse_t23_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 90112, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 376832, lstm1_add_t23_3, lstm1_matmul_weight_hh_reverse_t23_scratch);
   float *lstm1_sigmoid_t23_4 = (float *)(A + 8015232); /* [64, 64] */
   float *lstm1_sigmoid_t23_5 = (float *)(A + 8031616); /* [64, 64] */
   float *lstm1_sigmoid_t23_6 = (float *)(A + 8048000); /* [64, 64] */
@@ -4237,7 +4260,7 @@ static void fmnist_bilstm_train_step_4(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t23_3 + 192, lstm1_add_t23_3 + 64, lstm1_add_t22_4, lstm1_add_t23_3, lstm1_add_t23_3 + 128, lstm1_sigmoid_t23_4, lstm1_sigmoid_t23_5, lstm1_sigmoid_t23_6, lstm1_tanh_t23_3, lstm1_add_t23_4, lstm1_tanh_t23_4, lstm1_mul_stack_2 + 94208);
   float *lstm1_add_t24_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t24_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 94208, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 393216, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t24_3, lstm1_matmul_weight_hh_reverse_t24_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 94208, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 393216, lstm1_add_t24_3, lstm1_matmul_weight_hh_reverse_t24_scratch);
   float *lstm1_sigmoid_t24_4 = (float *)(A + 8113536); /* [64, 64] */
   float *lstm1_sigmoid_t24_5 = (float *)(A + 8129920); /* [64, 64] */
   float *lstm1_sigmoid_t24_6 = (float *)(A + 8146304); /* [64, 64] */
@@ -4247,7 +4270,7 @@ static void fmnist_bilstm_train_step_4(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t24_3 + 192, lstm1_add_t24_3 + 64, lstm1_add_t23_4, lstm1_add_t24_3, lstm1_add_t24_3 + 128, lstm1_sigmoid_t24_4, lstm1_sigmoid_t24_5, lstm1_sigmoid_t24_6, lstm1_tanh_t24_3, lstm1_add_t24_4, lstm1_tanh_t24_4, lstm1_mul_stack_2 + 98304);
   float *lstm1_add_t25_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t25_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 98304, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 409600, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t25_3, lstm1_matmul_weight_hh_reverse_t25_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 98304, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 409600, lstm1_add_t25_3, lstm1_matmul_weight_hh_reverse_t25_scratch);
   float *lstm1_sigmoid_t25_4 = (float *)(A + 8211840); /* [64, 64] */
   float *lstm1_sigmoid_t25_5 = (float *)(A + 8228224); /* [64, 64] */
   float *lstm1_sigmoid_t25_6 = (float *)(A + 8244608); /* [64, 64] */
@@ -4257,7 +4280,7 @@ static void fmnist_bilstm_train_step_4(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t25_3 + 192, lstm1_add_t25_3 + 64, lstm1_add_t24_4, lstm1_add_t25_3, lstm1_add_t25_3 + 128, lstm1_sigmoid_t25_4, lstm1_sigmoid_t25_5, lstm1_sigmoid_t25_6, lstm1_tanh_t25_3, lstm1_add_t25_4, lstm1_tanh_t25_4, lstm1_mul_stack_2 + 102400);
   float *lstm1_add_t26_3 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t26_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 102400, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 425984, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t26_3, lstm1_matmul_weight_hh_reverse_t26_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 102400, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 425984, lstm1_add_t26_3, lstm1_matmul_weight_hh_reverse_t26_scratch);
   float *lstm1_sigmoid_t26_4 = (float *)(A + 8310144); /* [64, 64] */
   float *lstm1_sigmoid_t26_5 = (float *)(A + 8326528); /* [64, 64] */
   float *lstm1_sigmoid_t26_6 = (float *)(A + 8342912); /* [64, 64] */
@@ -4267,7 +4290,7 @@ static void fmnist_bilstm_train_step_4(float *restrict P, const fmnist_bilstm_ba
   k14_sigmoid_sigmoid_mul(lstm1_add_t26_3 + 192, lstm1_add_t26_3 + 64, lstm1_add_t25_4, lstm1_add_t26_3, lstm1_add_t26_3 + 128, lstm1_sigmoid_t26_4, lstm1_sigmoid_t26_5, lstm1_sigmoid_t26_6, lstm1_tanh_t26_3, lstm1_add_t26_4, lstm1_tanh_t26_4, lstm1_mul_stack_2 + 106496);
   float *lstm1_add_t27_2 = (float *)(A + 2132480); /* [64, 256] */
   char *lstm1_matmul_weight_hh_reverse_t27_scratch = A + 2054656; /* 2048 bytes */
-  k6_matmul(lstm1_mul_stack_2 + 106496, lstm1_transpose_weight_hh_reverse, lstm1_matmul_weight_ih_reverse + 442368, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_t27_2, lstm1_matmul_weight_hh_reverse_t27_scratch);
+  k6_matmul(lstm1_mul_stack_2 + 106496, lstm1_transpose_weight_hh_reverse, P + 47872 /* lstm1.bias_hh_reverse */, lstm1_add_2 + 442368, lstm1_add_t27_2, lstm1_matmul_weight_hh_reverse_t27_scratch);
   float *lstm1_add_t27 = (float *)(A + 2066944); /* [64, 256] */
   float *lstm1_add_t26_2 = (float *)(A + 5229952); /* [64, 64] */
   float *lstm1_sigmoid_t27 = (float *)(A + 5262720); /* [64, 64] */

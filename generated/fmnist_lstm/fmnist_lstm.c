@@ -504,8 +504,8 @@ static void k1_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [1792, 512] (fmnist_lstm.lua:12) */
-static void k2_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [1792, 512] (fmnist_lstm.lua:12), then fused: add over add [1792, 512] (fmnist_lstm.lua:12) */
+static void k2_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 1792; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 28; k++)
@@ -541,26 +541,57 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 512 + j + c] = acc0[c];
-        out[(i + 1) * 512 + j + c] = acc1[c];
-        out[(i + 2) * 512 + j + c] = acc2[c];
-        out[(i + 3) * 512 + j + c] = acc3[c];
-        out[(i + 4) * 512 + j + c] = acc4[c];
-        out[(i + 5) * 512 + j + c] = acc5[c];
-        out[(i + 6) * 512 + j + c] = acc6[c];
-        out[(i + 7) * 512 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 512 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 512 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 512 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 512 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 512 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 512 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 512 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 512 + i1] = t0;
+        }
       }
     }
   }
 }
 
-/* fused: add add over add [64, 512] (fmnist_lstm.lua:12) */
-static void k3_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add over add [64, 512] (fmnist_lstm.lua:12) */
+static void k3_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 512; i1++) {
       const float t0 = (a0[i0 * 512 + i1] + a1[i1]);
-      const float t1 = (t0 + a2[i1]);
-      out0[i0 * 512 + i1] = t1;
+      out0[i0 * 512 + i1] = t0;
     }
 }
 
@@ -594,8 +625,8 @@ static void k5_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restr
     }
 }
 
-/* matmul [64, 512] (fmnist_lstm.lua:12), then fused: add add add over add [64, 512] (fmnist_lstm.lua:12) */
-static void k6_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, char *restrict scratch) {
+/* matmul [64, 512] (fmnist_lstm.lua:12), then fused: add add over add [64, 512] (fmnist_lstm.lua:12) */
+static void k6_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -633,59 +664,51 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, const 
       for (int c = 0; c < 16; c++) {
         {
           const long i0 = i, i1 = j + c;
-          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
-          const float t1 = (acc0[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 512 + i1] = t2;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 512 + i1] + t0);
+          out0[i0 * 512 + i1] = t1;
         }
         {
           const long i0 = i + 1, i1 = j + c;
-          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
-          const float t1 = (acc1[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 512 + i1] = t2;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 512 + i1] + t0);
+          out0[i0 * 512 + i1] = t1;
         }
         {
           const long i0 = i + 2, i1 = j + c;
-          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
-          const float t1 = (acc2[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 512 + i1] = t2;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 512 + i1] + t0);
+          out0[i0 * 512 + i1] = t1;
         }
         {
           const long i0 = i + 3, i1 = j + c;
-          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
-          const float t1 = (acc3[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 512 + i1] = t2;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 512 + i1] + t0);
+          out0[i0 * 512 + i1] = t1;
         }
         {
           const long i0 = i + 4, i1 = j + c;
-          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
-          const float t1 = (acc4[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 512 + i1] = t2;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 512 + i1] + t0);
+          out0[i0 * 512 + i1] = t1;
         }
         {
           const long i0 = i + 5, i1 = j + c;
-          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
-          const float t1 = (acc5[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 512 + i1] = t2;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 512 + i1] + t0);
+          out0[i0 * 512 + i1] = t1;
         }
         {
           const long i0 = i + 6, i1 = j + c;
-          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
-          const float t1 = (acc6[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 512 + i1] = t2;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 512 + i1] + t0);
+          out0[i0 * 512 + i1] = t1;
         }
         {
           const long i0 = i + 7, i1 = j + c;
-          const float t0 = (a2[i0 * 512 + i1] + a3[i1]);
-          const float t1 = (acc7[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 512 + i1] = t2;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 512 + i1] + t0);
+          out0[i0 * 512 + i1] = t1;
         }
       }
     }
@@ -2152,11 +2175,11 @@ static void fmnist_lstm_predict_1(const float *restrict P, const fmnist_lstm_bat
   k0_sub_div(in->x, normalize1_div_stack + 48384);
   float *lstm1_transpose_weight_ih = (float *)(A + 200704); /* [28, 512] */
   k1_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
-  float *lstm1_matmul_weight_ih = (float *)(A + 258048); /* [1792, 512] */
+  float *lstm1_add = (float *)(A + 258048); /* [1792, 512] */
   char *lstm1_matmul_weight_ih_scratch = A + 3928064; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
+  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, P + 79872 /* lstm1.bias_ih */, lstm1_add, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)A; /* [64, 512] */
-  k3_add_add(lstm1_matmul_weight_ih + 884736, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add(lstm1_add + 884736, P + 80384 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 3928960); /* [128, 512] */
   k4_transpose(P + 14336 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_mul_t0 = (float *)(A + 131072); /* [64, 128] */
@@ -2164,163 +2187,163 @@ static void fmnist_lstm_predict_1(const float *restrict P, const fmnist_lstm_bat
   k5_sigmoid_sigmoid_tanh(lstm1_add_t0 + 384, lstm1_add_t0, lstm1_add_t0 + 256, lstm1_mul_t0, lstm1_mul_t0_2);
   float *lstm1_add_t1 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 196608; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t0_2, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 851968, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm1_mul_t0_2, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 851968, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_add_t1_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t1 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t1 + 384, lstm1_add_t1 + 128, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 256, lstm1_add_t1_2, lstm1_mul_t1);
   float *lstm1_add_t2 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t1, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 819200, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm1_mul_t1, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 819200, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_add_t2_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t2 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t2 + 384, lstm1_add_t2 + 128, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 256, lstm1_add_t2_2, lstm1_mul_t2);
   float *lstm1_add_t3 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t2, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 786432, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm1_mul_t2, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 786432, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_add_t3_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t3 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t3 + 384, lstm1_add_t3 + 128, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 256, lstm1_add_t3_2, lstm1_mul_t3);
   float *lstm1_add_t4 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t3, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 753664, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm1_mul_t3, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 753664, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_add_t4_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t4 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t4 + 384, lstm1_add_t4 + 128, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 256, lstm1_add_t4_2, lstm1_mul_t4);
   float *lstm1_add_t5 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t4, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 720896, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm1_mul_t4, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 720896, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_add_t5_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t5 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t5 + 384, lstm1_add_t5 + 128, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 256, lstm1_add_t5_2, lstm1_mul_t5);
   float *lstm1_add_t6 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t5, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 688128, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm1_mul_t5, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 688128, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_add_t6_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t6 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t6 + 384, lstm1_add_t6 + 128, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 256, lstm1_add_t6_2, lstm1_mul_t6);
   float *lstm1_add_t7 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t6, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 655360, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm1_mul_t6, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 655360, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_add_t7_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t7 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t7 + 384, lstm1_add_t7 + 128, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 256, lstm1_add_t7_2, lstm1_mul_t7);
   float *lstm1_add_t8 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t7, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 622592, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm1_mul_t7, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 622592, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_add_t8_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t8 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t8 + 384, lstm1_add_t8 + 128, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 256, lstm1_add_t8_2, lstm1_mul_t8);
   float *lstm1_add_t9 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t8, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 589824, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm1_mul_t8, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 589824, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *lstm1_add_t9_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t9 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t9 + 384, lstm1_add_t9 + 128, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 256, lstm1_add_t9_2, lstm1_mul_t9);
   float *lstm1_add_t10 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t10_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t9, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 557056, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm1_mul_t9, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 557056, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
   float *lstm1_add_t10_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t10 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t10 + 384, lstm1_add_t10 + 128, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 256, lstm1_add_t10_2, lstm1_mul_t10);
   float *lstm1_add_t11 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t10, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 524288, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm1_mul_t10, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 524288, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
   float *lstm1_add_t11_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t11 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t11 + 384, lstm1_add_t11 + 128, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 256, lstm1_add_t11_2, lstm1_mul_t11);
   float *lstm1_add_t12 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t11, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 491520, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm1_mul_t11, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 491520, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_add_t12_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t12 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t12 + 384, lstm1_add_t12 + 128, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 256, lstm1_add_t12_2, lstm1_mul_t12);
   float *lstm1_add_t13 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t12, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 458752, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm1_mul_t12, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 458752, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
   float *lstm1_add_t13_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t13 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t13 + 384, lstm1_add_t13 + 128, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 256, lstm1_add_t13_2, lstm1_mul_t13);
   float *lstm1_add_t14 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t13, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 425984, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm1_mul_t13, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 425984, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_add_t14_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t14 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t14 + 384, lstm1_add_t14 + 128, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 256, lstm1_add_t14_2, lstm1_mul_t14);
   float *lstm1_add_t15 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t15_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t14, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 393216, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm1_mul_t14, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 393216, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
   float *lstm1_add_t15_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t15 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t15 + 384, lstm1_add_t15 + 128, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 256, lstm1_add_t15_2, lstm1_mul_t15);
   float *lstm1_add_t16 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t15, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 360448, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm1_mul_t15, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 360448, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
   float *lstm1_add_t16_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t16 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t16 + 384, lstm1_add_t16 + 128, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 256, lstm1_add_t16_2, lstm1_mul_t16);
   float *lstm1_add_t17 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t16, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 327680, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm1_mul_t16, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 327680, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
   float *lstm1_add_t17_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t17 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t17 + 384, lstm1_add_t17 + 128, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 256, lstm1_add_t17_2, lstm1_mul_t17);
   float *lstm1_add_t18 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t18_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t17, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294912, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm1_mul_t17, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 294912, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
   float *lstm1_add_t18_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t18 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t18 + 384, lstm1_add_t18 + 128, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 256, lstm1_add_t18_2, lstm1_mul_t18);
   float *lstm1_add_t19 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t18, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 262144, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm1_mul_t18, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 262144, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
   float *lstm1_add_t19_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t19 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t19 + 384, lstm1_add_t19 + 128, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 256, lstm1_add_t19_2, lstm1_mul_t19);
   float *lstm1_add_t20 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t20_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t19, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 229376, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm1_mul_t19, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 229376, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
   float *lstm1_add_t20_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t20 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t20 + 384, lstm1_add_t20 + 128, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 256, lstm1_add_t20_2, lstm1_mul_t20);
   float *lstm1_add_t21 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t20, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 196608, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm1_mul_t20, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 196608, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
   float *lstm1_add_t21_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t21 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t21 + 384, lstm1_add_t21 + 128, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 256, lstm1_add_t21_2, lstm1_mul_t21);
   float *lstm1_add_t22 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t22_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t21, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 163840, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm1_mul_t21, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 163840, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
   float *lstm1_add_t22_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t22 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t22 + 384, lstm1_add_t22 + 128, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 256, lstm1_add_t22_2, lstm1_mul_t22);
   float *lstm1_add_t23 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t22, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 131072, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm1_mul_t22, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 131072, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_add_t23_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t23 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t23 + 384, lstm1_add_t23 + 128, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 256, lstm1_add_t23_2, lstm1_mul_t23);
   float *lstm1_add_t24 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t24_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t23, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 98304, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm1_mul_t23, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 98304, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
   float *lstm1_add_t24_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t24 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t24 + 384, lstm1_add_t24 + 128, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 256, lstm1_add_t24_2, lstm1_mul_t24);
   float *lstm1_add_t25 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t24, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 65536, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm1_mul_t24, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 65536, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_add_t25_2 = (float *)(A + 163840); /* [64, 128] */
   float *lstm1_mul_t25 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t25 + 384, lstm1_add_t25 + 128, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 256, lstm1_add_t25_2, lstm1_mul_t25);
   float *lstm1_add_t26 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t26_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t25, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 32768, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm1_mul_t25, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 32768, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
   float *lstm1_add_t26_2 = (float *)(A + 131072); /* [64, 128] */
   float *lstm1_mul_t26 = (float *)(A + 196608); /* [64, 128] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t26 + 384, lstm1_add_t26 + 128, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 256, lstm1_add_t26_2, lstm1_mul_t26);
   float *lstm1_add_t27 = (float *)A; /* [64, 512] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(lstm1_mul_t26, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm1_mul_t26, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
   float *dense1_transpose_weight = (float *)(A + 163840); /* [128, 10] */
   k8_transpose(P + 80896 /* dense1.weight */, dense1_transpose_weight);
   float *lstm1_mul_t27 = (float *)(A + 196608); /* [64, 128] */
@@ -2376,11 +2399,11 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k0_sub_div(in->x, normalize1_div_stack + 48384);
   float *lstm1_transpose_weight_ih = (float *)(A + 200704); /* [28, 512] */
   k1_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
-  float *lstm1_matmul_weight_ih = (float *)(A + 258048); /* [1792, 512] */
+  float *lstm1_add = (float *)(A + 258048); /* [1792, 512] */
   char *lstm1_matmul_weight_ih_scratch = A + 3928064; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
+  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, P + 79872 /* lstm1.bias_ih */, lstm1_add, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)(A + 3928960); /* [64, 512] */
-  k3_add_add(lstm1_matmul_weight_ih + 884736, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add(lstm1_add + 884736, P + 80384 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 4060032); /* [128, 512] */
   k4_transpose(P + 14336 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_sigmoid_t0 = (float *)(A + 200704); /* [64, 128] */
@@ -2392,7 +2415,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k13_sigmoid_sigmoid_tanh(lstm1_add_t0 + 384, lstm1_add_t0, lstm1_add_t0 + 256, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack + 212992);
   float *lstm1_add_t1 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 212992, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 851968, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm1_mul_stack + 212992, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 851968, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_sigmoid_t1 = (float *)(A + 5337984); /* [64, 128] */
   float *lstm1_sigmoid_t1_2 = (float *)(A + 5370752); /* [64, 128] */
   float *lstm1_sigmoid_t1_3 = (float *)(A + 5403520); /* [64, 128] */
@@ -2402,7 +2425,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t1 + 384, lstm1_add_t1 + 128, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 256, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 204800);
   float *lstm1_add_t2 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 204800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 819200, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm1_mul_stack + 204800, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 819200, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_sigmoid_t2 = (float *)(A + 5534592); /* [64, 128] */
   float *lstm1_sigmoid_t2_2 = (float *)(A + 5567360); /* [64, 128] */
   float *lstm1_sigmoid_t2_3 = (float *)(A + 5600128); /* [64, 128] */
@@ -2412,7 +2435,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t2 + 384, lstm1_add_t2 + 128, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 256, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 196608);
   float *lstm1_add_t3 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 196608, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 786432, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm1_mul_stack + 196608, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 786432, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_sigmoid_t3 = (float *)(A + 5731200); /* [64, 128] */
   float *lstm1_sigmoid_t3_2 = (float *)(A + 5763968); /* [64, 128] */
   float *lstm1_sigmoid_t3_3 = (float *)(A + 5796736); /* [64, 128] */
@@ -2422,7 +2445,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t3 + 384, lstm1_add_t3 + 128, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 256, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 188416);
   float *lstm1_add_t4 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 188416, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 753664, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm1_mul_stack + 188416, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 753664, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_sigmoid_t4 = (float *)(A + 5927808); /* [64, 128] */
   float *lstm1_sigmoid_t4_2 = (float *)(A + 5960576); /* [64, 128] */
   float *lstm1_sigmoid_t4_3 = (float *)(A + 5993344); /* [64, 128] */
@@ -2432,7 +2455,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t4 + 384, lstm1_add_t4 + 128, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 256, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 180224);
   float *lstm1_add_t5 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 180224, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 720896, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm1_mul_stack + 180224, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 720896, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_sigmoid_t5 = (float *)(A + 6124416); /* [64, 128] */
   float *lstm1_sigmoid_t5_2 = (float *)(A + 6157184); /* [64, 128] */
   float *lstm1_sigmoid_t5_3 = (float *)(A + 6189952); /* [64, 128] */
@@ -2442,7 +2465,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t5 + 384, lstm1_add_t5 + 128, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 256, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 172032);
   float *lstm1_add_t6 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 172032, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 688128, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm1_mul_stack + 172032, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 688128, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_sigmoid_t6 = (float *)(A + 6321024); /* [64, 128] */
   float *lstm1_sigmoid_t6_2 = (float *)(A + 6353792); /* [64, 128] */
   float *lstm1_sigmoid_t6_3 = (float *)(A + 6386560); /* [64, 128] */
@@ -2452,7 +2475,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t6 + 384, lstm1_add_t6 + 128, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 256, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 163840);
   float *lstm1_add_t7 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 163840, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 655360, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm1_mul_stack + 163840, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 655360, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_sigmoid_t7 = (float *)(A + 6517632); /* [64, 128] */
   float *lstm1_sigmoid_t7_2 = (float *)(A + 6550400); /* [64, 128] */
   float *lstm1_sigmoid_t7_3 = (float *)(A + 6583168); /* [64, 128] */
@@ -2462,7 +2485,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t7 + 384, lstm1_add_t7 + 128, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 256, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 155648);
   float *lstm1_add_t8 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 155648, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 622592, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm1_mul_stack + 155648, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 622592, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_sigmoid_t8 = (float *)(A + 6714240); /* [64, 128] */
   float *lstm1_sigmoid_t8_2 = (float *)(A + 6747008); /* [64, 128] */
   float *lstm1_sigmoid_t8_3 = (float *)(A + 6779776); /* [64, 128] */
@@ -2472,7 +2495,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t8 + 384, lstm1_add_t8 + 128, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 256, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 147456);
   float *lstm1_add_t9 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 147456, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 589824, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm1_mul_stack + 147456, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 589824, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *lstm1_sigmoid_t9 = (float *)(A + 6910848); /* [64, 128] */
   float *lstm1_sigmoid_t9_2 = (float *)(A + 6943616); /* [64, 128] */
   float *lstm1_sigmoid_t9_3 = (float *)(A + 6976384); /* [64, 128] */
@@ -2482,7 +2505,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t9 + 384, lstm1_add_t9 + 128, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 256, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 139264);
   float *lstm1_add_t10 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t10_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 139264, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 557056, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm1_mul_stack + 139264, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 557056, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
   float *lstm1_sigmoid_t10 = (float *)(A + 7107456); /* [64, 128] */
   float *lstm1_sigmoid_t10_2 = (float *)(A + 7140224); /* [64, 128] */
   float *lstm1_sigmoid_t10_3 = (float *)(A + 7172992); /* [64, 128] */
@@ -2492,7 +2515,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t10 + 384, lstm1_add_t10 + 128, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 256, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 131072);
   float *lstm1_add_t11 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 131072, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 524288, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm1_mul_stack + 131072, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 524288, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
   float *lstm1_sigmoid_t11 = (float *)(A + 7304064); /* [64, 128] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 7336832); /* [64, 128] */
   float *lstm1_sigmoid_t11_3 = (float *)(A + 7369600); /* [64, 128] */
@@ -2502,7 +2525,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t11 + 384, lstm1_add_t11 + 128, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 256, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 122880);
   float *lstm1_add_t12 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 122880, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 491520, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm1_mul_stack + 122880, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 491520, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_sigmoid_t12 = (float *)(A + 7500672); /* [64, 128] */
   float *lstm1_sigmoid_t12_2 = (float *)(A + 7533440); /* [64, 128] */
   float *lstm1_sigmoid_t12_3 = (float *)(A + 7566208); /* [64, 128] */
@@ -2512,7 +2535,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t12 + 384, lstm1_add_t12 + 128, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 256, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 114688);
   float *lstm1_add_t13 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 114688, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 458752, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm1_mul_stack + 114688, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 458752, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
   float *lstm1_sigmoid_t13 = (float *)(A + 7697280); /* [64, 128] */
   float *lstm1_sigmoid_t13_2 = (float *)(A + 7730048); /* [64, 128] */
   float *lstm1_sigmoid_t13_3 = (float *)(A + 7762816); /* [64, 128] */
@@ -2522,7 +2545,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t13 + 384, lstm1_add_t13 + 128, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 256, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
   float *lstm1_add_t14 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 425984, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 425984, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_sigmoid_t14 = (float *)(A + 7893888); /* [64, 128] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 7926656); /* [64, 128] */
   float *lstm1_sigmoid_t14_3 = (float *)(A + 7959424); /* [64, 128] */
@@ -2532,7 +2555,7 @@ static void fmnist_lstm_grad_1(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t14 + 384, lstm1_add_t14 + 128, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 256, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 98304);
   float *lstm1_add_t15 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t15_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 393216, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 393216, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
   float *lstm1_sigmoid_t15 = (float *)(A + 8090496); /* [64, 128] */
   float *lstm1_sigmoid_t15_2 = (float *)(A + 8123264); /* [64, 128] */
   float *lstm1_sigmoid_t15_3 = (float *)(A + 8156032); /* [64, 128] */
@@ -2546,10 +2569,10 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 4453248); /* [27, 64, 128] */
   float *lstm1_transpose_weight_hh = (float *)(A + 4060032); /* [128, 512] */
-  float *lstm1_matmul_weight_ih = (float *)(A + 258048); /* [1792, 512] */
+  float *lstm1_add = (float *)(A + 258048); /* [1792, 512] */
   float *lstm1_add_t16 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 360448, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 360448, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
   float *lstm1_add_t15_2 = (float *)(A + 8221568); /* [64, 128] */
   float *lstm1_sigmoid_t16 = (float *)(A + 8287104); /* [64, 128] */
   float *lstm1_sigmoid_t16_2 = (float *)(A + 8319872); /* [64, 128] */
@@ -2560,7 +2583,7 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t16 + 384, lstm1_add_t16 + 128, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 256, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 81920);
   float *lstm1_add_t17 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 327680, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 327680, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
   float *lstm1_sigmoid_t17 = (float *)(A + 8483712); /* [64, 128] */
   float *lstm1_sigmoid_t17_2 = (float *)(A + 8516480); /* [64, 128] */
   float *lstm1_sigmoid_t17_3 = (float *)(A + 8549248); /* [64, 128] */
@@ -2570,7 +2593,7 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t17 + 384, lstm1_add_t17 + 128, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 256, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 73728);
   float *lstm1_add_t18 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t18_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294912, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 294912, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
   float *lstm1_sigmoid_t18 = (float *)(A + 8680320); /* [64, 128] */
   float *lstm1_sigmoid_t18_2 = (float *)(A + 8713088); /* [64, 128] */
   float *lstm1_sigmoid_t18_3 = (float *)(A + 8745856); /* [64, 128] */
@@ -2580,7 +2603,7 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t18 + 384, lstm1_add_t18 + 128, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 256, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 65536);
   float *lstm1_add_t19 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 262144, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 262144, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
   float *lstm1_sigmoid_t19 = (float *)(A + 8876928); /* [64, 128] */
   float *lstm1_sigmoid_t19_2 = (float *)(A + 8909696); /* [64, 128] */
   float *lstm1_sigmoid_t19_3 = (float *)(A + 8942464); /* [64, 128] */
@@ -2590,7 +2613,7 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t19 + 384, lstm1_add_t19 + 128, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 256, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 57344);
   float *lstm1_add_t20 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t20_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 229376, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 229376, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
   float *lstm1_sigmoid_t20 = (float *)(A + 9073536); /* [64, 128] */
   float *lstm1_sigmoid_t20_2 = (float *)(A + 9106304); /* [64, 128] */
   float *lstm1_sigmoid_t20_3 = (float *)(A + 9139072); /* [64, 128] */
@@ -2600,7 +2623,7 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t20 + 384, lstm1_add_t20 + 128, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 256, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 49152);
   float *lstm1_add_t21 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 196608, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 196608, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
   float *lstm1_sigmoid_t21 = (float *)(A + 9270144); /* [64, 128] */
   float *lstm1_sigmoid_t21_2 = (float *)(A + 9302912); /* [64, 128] */
   float *lstm1_sigmoid_t21_3 = (float *)(A + 9335680); /* [64, 128] */
@@ -2610,7 +2633,7 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t21 + 384, lstm1_add_t21 + 128, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 256, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 40960);
   float *lstm1_add_t22 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t22_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 163840, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 163840, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
   float *lstm1_sigmoid_t22 = (float *)(A + 9466752); /* [64, 128] */
   float *lstm1_sigmoid_t22_2 = (float *)(A + 9499520); /* [64, 128] */
   float *lstm1_sigmoid_t22_3 = (float *)(A + 9532288); /* [64, 128] */
@@ -2620,7 +2643,7 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t22 + 384, lstm1_add_t22 + 128, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 256, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 32768);
   float *lstm1_add_t23 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 131072, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 131072, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_sigmoid_t23 = (float *)(A + 9663360); /* [64, 128] */
   float *lstm1_sigmoid_t23_2 = (float *)(A + 9696128); /* [64, 128] */
   float *lstm1_sigmoid_t23_3 = (float *)(A + 9728896); /* [64, 128] */
@@ -2630,7 +2653,7 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t23 + 384, lstm1_add_t23 + 128, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 256, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 24576);
   float *lstm1_add_t24 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t24_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 98304, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 98304, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
   float *lstm1_sigmoid_t24 = (float *)(A + 9859968); /* [64, 128] */
   float *lstm1_sigmoid_t24_2 = (float *)(A + 9892736); /* [64, 128] */
   float *lstm1_sigmoid_t24_3 = (float *)(A + 9925504); /* [64, 128] */
@@ -2640,7 +2663,7 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t24 + 384, lstm1_add_t24 + 128, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 256, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 16384);
   float *lstm1_add_t25 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 65536, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 65536, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_sigmoid_t25 = (float *)(A + 10056576); /* [64, 128] */
   float *lstm1_sigmoid_t25_2 = (float *)(A + 10089344); /* [64, 128] */
   float *lstm1_sigmoid_t25_3 = (float *)(A + 10122112); /* [64, 128] */
@@ -2650,7 +2673,7 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t25 + 384, lstm1_add_t25 + 128, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 256, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 8192);
   float *lstm1_add_t26 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t26_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 32768, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 32768, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
   float *lstm1_sigmoid_t26 = (float *)(A + 10253184); /* [64, 128] */
   float *lstm1_sigmoid_t26_2 = (float *)(A + 10285952); /* [64, 128] */
   float *lstm1_sigmoid_t26_3 = (float *)(A + 10318720); /* [64, 128] */
@@ -2660,7 +2683,7 @@ static void fmnist_lstm_grad_2(const float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t26 + 384, lstm1_add_t26 + 128, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 256, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack);
   float *lstm1_add_t27 = (float *)(A + 3928064); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
   float *dense1_transpose_weight = (float *)(A + 4059136); /* [128, 10] */
   k8_transpose(P + 80896 /* dense1.weight */, dense1_transpose_weight);
   float *lstm1_sigmoid_t27 = (float *)(A + 4064256); /* [64, 128] */
@@ -3088,11 +3111,11 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k0_sub_div(in->x, normalize1_div_stack + 48384);
   float *lstm1_transpose_weight_ih = (float *)(A + 203264); /* [28, 512] */
   k1_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
-  float *lstm1_matmul_weight_ih = (float *)(A + 260608); /* [1792, 512] */
+  float *lstm1_add = (float *)(A + 260608); /* [1792, 512] */
   char *lstm1_matmul_weight_ih_scratch = A + 3930624; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
+  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, P + 79872 /* lstm1.bias_ih */, lstm1_add, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)(A + 3931520); /* [64, 512] */
-  k3_add_add(lstm1_matmul_weight_ih + 884736, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add(lstm1_add + 884736, P + 80384 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 4062592); /* [128, 512] */
   k4_transpose(P + 14336 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_sigmoid_t0 = (float *)(A + 203264); /* [64, 128] */
@@ -3104,7 +3127,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k13_sigmoid_sigmoid_tanh(lstm1_add_t0 + 384, lstm1_add_t0, lstm1_add_t0 + 256, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack + 212992);
   float *lstm1_add_t1 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 212992, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 851968, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm1_mul_stack + 212992, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 851968, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_sigmoid_t1 = (float *)(A + 5340544); /* [64, 128] */
   float *lstm1_sigmoid_t1_2 = (float *)(A + 5373312); /* [64, 128] */
   float *lstm1_sigmoid_t1_3 = (float *)(A + 5406080); /* [64, 128] */
@@ -3114,7 +3137,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t1 + 384, lstm1_add_t1 + 128, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 256, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 204800);
   float *lstm1_add_t2 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 204800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 819200, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm1_mul_stack + 204800, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 819200, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_sigmoid_t2 = (float *)(A + 5537152); /* [64, 128] */
   float *lstm1_sigmoid_t2_2 = (float *)(A + 5569920); /* [64, 128] */
   float *lstm1_sigmoid_t2_3 = (float *)(A + 5602688); /* [64, 128] */
@@ -3124,7 +3147,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t2 + 384, lstm1_add_t2 + 128, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 256, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 196608);
   float *lstm1_add_t3 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 196608, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 786432, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm1_mul_stack + 196608, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 786432, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_sigmoid_t3 = (float *)(A + 5733760); /* [64, 128] */
   float *lstm1_sigmoid_t3_2 = (float *)(A + 5766528); /* [64, 128] */
   float *lstm1_sigmoid_t3_3 = (float *)(A + 5799296); /* [64, 128] */
@@ -3134,7 +3157,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t3 + 384, lstm1_add_t3 + 128, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 256, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 188416);
   float *lstm1_add_t4 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 188416, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 753664, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm1_mul_stack + 188416, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 753664, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_sigmoid_t4 = (float *)(A + 5930368); /* [64, 128] */
   float *lstm1_sigmoid_t4_2 = (float *)(A + 5963136); /* [64, 128] */
   float *lstm1_sigmoid_t4_3 = (float *)(A + 5995904); /* [64, 128] */
@@ -3144,7 +3167,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t4 + 384, lstm1_add_t4 + 128, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 256, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 180224);
   float *lstm1_add_t5 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 180224, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 720896, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm1_mul_stack + 180224, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 720896, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_sigmoid_t5 = (float *)(A + 6126976); /* [64, 128] */
   float *lstm1_sigmoid_t5_2 = (float *)(A + 6159744); /* [64, 128] */
   float *lstm1_sigmoid_t5_3 = (float *)(A + 6192512); /* [64, 128] */
@@ -3154,7 +3177,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t5 + 384, lstm1_add_t5 + 128, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 256, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 172032);
   float *lstm1_add_t6 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 172032, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 688128, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm1_mul_stack + 172032, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 688128, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_sigmoid_t6 = (float *)(A + 6323584); /* [64, 128] */
   float *lstm1_sigmoid_t6_2 = (float *)(A + 6356352); /* [64, 128] */
   float *lstm1_sigmoid_t6_3 = (float *)(A + 6389120); /* [64, 128] */
@@ -3164,7 +3187,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t6 + 384, lstm1_add_t6 + 128, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 256, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 163840);
   float *lstm1_add_t7 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 163840, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 655360, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm1_mul_stack + 163840, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 655360, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_sigmoid_t7 = (float *)(A + 6520192); /* [64, 128] */
   float *lstm1_sigmoid_t7_2 = (float *)(A + 6552960); /* [64, 128] */
   float *lstm1_sigmoid_t7_3 = (float *)(A + 6585728); /* [64, 128] */
@@ -3174,7 +3197,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t7 + 384, lstm1_add_t7 + 128, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 256, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 155648);
   float *lstm1_add_t8 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 155648, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 622592, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm1_mul_stack + 155648, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 622592, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_sigmoid_t8 = (float *)(A + 6716800); /* [64, 128] */
   float *lstm1_sigmoid_t8_2 = (float *)(A + 6749568); /* [64, 128] */
   float *lstm1_sigmoid_t8_3 = (float *)(A + 6782336); /* [64, 128] */
@@ -3184,7 +3207,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t8 + 384, lstm1_add_t8 + 128, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 256, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 147456);
   float *lstm1_add_t9 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 147456, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 589824, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm1_mul_stack + 147456, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 589824, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *lstm1_sigmoid_t9 = (float *)(A + 6913408); /* [64, 128] */
   float *lstm1_sigmoid_t9_2 = (float *)(A + 6946176); /* [64, 128] */
   float *lstm1_sigmoid_t9_3 = (float *)(A + 6978944); /* [64, 128] */
@@ -3194,7 +3217,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t9 + 384, lstm1_add_t9 + 128, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 256, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 139264);
   float *lstm1_add_t10 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t10_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 139264, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 557056, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm1_mul_stack + 139264, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 557056, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
   float *lstm1_sigmoid_t10 = (float *)(A + 7110016); /* [64, 128] */
   float *lstm1_sigmoid_t10_2 = (float *)(A + 7142784); /* [64, 128] */
   float *lstm1_sigmoid_t10_3 = (float *)(A + 7175552); /* [64, 128] */
@@ -3204,7 +3227,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t10 + 384, lstm1_add_t10 + 128, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 256, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 131072);
   float *lstm1_add_t11 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 131072, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 524288, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm1_mul_stack + 131072, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 524288, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
   float *lstm1_sigmoid_t11 = (float *)(A + 7306624); /* [64, 128] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 7339392); /* [64, 128] */
   float *lstm1_sigmoid_t11_3 = (float *)(A + 7372160); /* [64, 128] */
@@ -3214,7 +3237,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t11 + 384, lstm1_add_t11 + 128, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 256, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 122880);
   float *lstm1_add_t12 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 122880, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 491520, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm1_mul_stack + 122880, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 491520, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_sigmoid_t12 = (float *)(A + 7503232); /* [64, 128] */
   float *lstm1_sigmoid_t12_2 = (float *)(A + 7536000); /* [64, 128] */
   float *lstm1_sigmoid_t12_3 = (float *)(A + 7568768); /* [64, 128] */
@@ -3224,7 +3247,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t12 + 384, lstm1_add_t12 + 128, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 256, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 114688);
   float *lstm1_add_t13 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 114688, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 458752, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm1_mul_stack + 114688, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 458752, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
   float *lstm1_sigmoid_t13 = (float *)(A + 7699840); /* [64, 128] */
   float *lstm1_sigmoid_t13_2 = (float *)(A + 7732608); /* [64, 128] */
   float *lstm1_sigmoid_t13_3 = (float *)(A + 7765376); /* [64, 128] */
@@ -3234,7 +3257,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t13 + 384, lstm1_add_t13 + 128, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 256, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
   float *lstm1_add_t14 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 425984, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 425984, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_sigmoid_t14 = (float *)(A + 7896448); /* [64, 128] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 7929216); /* [64, 128] */
   float *lstm1_sigmoid_t14_3 = (float *)(A + 7961984); /* [64, 128] */
@@ -3244,7 +3267,7 @@ static void fmnist_lstm_train_step_1(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t14 + 384, lstm1_add_t14 + 128, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 256, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 98304);
   float *lstm1_add_t15 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t15_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 393216, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 393216, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
   float *lstm1_sigmoid_t15 = (float *)(A + 8093056); /* [64, 128] */
   float *lstm1_sigmoid_t15_2 = (float *)(A + 8125824); /* [64, 128] */
   float *lstm1_sigmoid_t15_3 = (float *)(A + 8158592); /* [64, 128] */
@@ -3258,10 +3281,10 @@ static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch 
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 4455808); /* [27, 64, 128] */
   float *lstm1_transpose_weight_hh = (float *)(A + 4062592); /* [128, 512] */
-  float *lstm1_matmul_weight_ih = (float *)(A + 260608); /* [1792, 512] */
+  float *lstm1_add = (float *)(A + 260608); /* [1792, 512] */
   float *lstm1_add_t16 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 360448, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 360448, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
   float *lstm1_add_t15_2 = (float *)(A + 8224128); /* [64, 128] */
   float *lstm1_sigmoid_t16 = (float *)(A + 8289664); /* [64, 128] */
   float *lstm1_sigmoid_t16_2 = (float *)(A + 8322432); /* [64, 128] */
@@ -3272,7 +3295,7 @@ static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t16 + 384, lstm1_add_t16 + 128, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 256, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 81920);
   float *lstm1_add_t17 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 327680, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 327680, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
   float *lstm1_sigmoid_t17 = (float *)(A + 8486272); /* [64, 128] */
   float *lstm1_sigmoid_t17_2 = (float *)(A + 8519040); /* [64, 128] */
   float *lstm1_sigmoid_t17_3 = (float *)(A + 8551808); /* [64, 128] */
@@ -3282,7 +3305,7 @@ static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t17 + 384, lstm1_add_t17 + 128, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 256, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 73728);
   float *lstm1_add_t18 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t18_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294912, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 294912, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
   float *lstm1_sigmoid_t18 = (float *)(A + 8682880); /* [64, 128] */
   float *lstm1_sigmoid_t18_2 = (float *)(A + 8715648); /* [64, 128] */
   float *lstm1_sigmoid_t18_3 = (float *)(A + 8748416); /* [64, 128] */
@@ -3292,7 +3315,7 @@ static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t18 + 384, lstm1_add_t18 + 128, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 256, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 65536);
   float *lstm1_add_t19 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 262144, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 262144, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
   float *lstm1_sigmoid_t19 = (float *)(A + 8879488); /* [64, 128] */
   float *lstm1_sigmoid_t19_2 = (float *)(A + 8912256); /* [64, 128] */
   float *lstm1_sigmoid_t19_3 = (float *)(A + 8945024); /* [64, 128] */
@@ -3302,7 +3325,7 @@ static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t19 + 384, lstm1_add_t19 + 128, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 256, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 57344);
   float *lstm1_add_t20 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t20_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 229376, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 229376, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
   float *lstm1_sigmoid_t20 = (float *)(A + 9076096); /* [64, 128] */
   float *lstm1_sigmoid_t20_2 = (float *)(A + 9108864); /* [64, 128] */
   float *lstm1_sigmoid_t20_3 = (float *)(A + 9141632); /* [64, 128] */
@@ -3312,7 +3335,7 @@ static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t20 + 384, lstm1_add_t20 + 128, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 256, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 49152);
   float *lstm1_add_t21 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 196608, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 196608, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
   float *lstm1_sigmoid_t21 = (float *)(A + 9272704); /* [64, 128] */
   float *lstm1_sigmoid_t21_2 = (float *)(A + 9305472); /* [64, 128] */
   float *lstm1_sigmoid_t21_3 = (float *)(A + 9338240); /* [64, 128] */
@@ -3322,7 +3345,7 @@ static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t21 + 384, lstm1_add_t21 + 128, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 256, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 40960);
   float *lstm1_add_t22 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t22_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 163840, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 163840, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
   float *lstm1_sigmoid_t22 = (float *)(A + 9469312); /* [64, 128] */
   float *lstm1_sigmoid_t22_2 = (float *)(A + 9502080); /* [64, 128] */
   float *lstm1_sigmoid_t22_3 = (float *)(A + 9534848); /* [64, 128] */
@@ -3332,7 +3355,7 @@ static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t22 + 384, lstm1_add_t22 + 128, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 256, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 32768);
   float *lstm1_add_t23 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 131072, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 131072, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_sigmoid_t23 = (float *)(A + 9665920); /* [64, 128] */
   float *lstm1_sigmoid_t23_2 = (float *)(A + 9698688); /* [64, 128] */
   float *lstm1_sigmoid_t23_3 = (float *)(A + 9731456); /* [64, 128] */
@@ -3342,7 +3365,7 @@ static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t23 + 384, lstm1_add_t23 + 128, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 256, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 24576);
   float *lstm1_add_t24 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t24_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 98304, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 98304, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
   float *lstm1_sigmoid_t24 = (float *)(A + 9862528); /* [64, 128] */
   float *lstm1_sigmoid_t24_2 = (float *)(A + 9895296); /* [64, 128] */
   float *lstm1_sigmoid_t24_3 = (float *)(A + 9928064); /* [64, 128] */
@@ -3352,7 +3375,7 @@ static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t24 + 384, lstm1_add_t24 + 128, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 256, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 16384);
   float *lstm1_add_t25 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 65536, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 65536, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_sigmoid_t25 = (float *)(A + 10059136); /* [64, 128] */
   float *lstm1_sigmoid_t25_2 = (float *)(A + 10091904); /* [64, 128] */
   float *lstm1_sigmoid_t25_3 = (float *)(A + 10124672); /* [64, 128] */
@@ -3362,7 +3385,7 @@ static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t25 + 384, lstm1_add_t25 + 128, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 256, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 8192);
   float *lstm1_add_t26 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t26_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 32768, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add + 32768, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
   float *lstm1_sigmoid_t26 = (float *)(A + 10255744); /* [64, 128] */
   float *lstm1_sigmoid_t26_2 = (float *)(A + 10288512); /* [64, 128] */
   float *lstm1_sigmoid_t26_3 = (float *)(A + 10321280); /* [64, 128] */
@@ -3372,7 +3395,7 @@ static void fmnist_lstm_train_step_2(float *restrict P, const fmnist_lstm_batch 
   k14_sigmoid_sigmoid_mul(lstm1_add_t26 + 384, lstm1_add_t26 + 128, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 256, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack);
   float *lstm1_add_t27 = (float *)(A + 3930624); /* [64, 512] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, P + 80384 /* lstm1.bias_hh */, lstm1_add, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
   float *dense1_transpose_weight = (float *)(A + 4061696); /* [128, 10] */
   k8_transpose(P + 80896 /* dense1.weight */, dense1_transpose_weight);
   float *lstm1_sigmoid_t27 = (float *)(A + 4066816); /* [64, 128] */

@@ -504,8 +504,8 @@ static void k1_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [1792, 384] (gru_classifier.lua:8) */
-static void k2_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [1792, 384] (gru_classifier.lua:8), then fused: add over add [1792, 384] (gru_classifier.lua:8) */
+static void k2_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 1792; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 28; k++)
@@ -541,30 +541,53 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 384 + j + c] = acc0[c];
-        out[(i + 1) * 384 + j + c] = acc1[c];
-        out[(i + 2) * 384 + j + c] = acc2[c];
-        out[(i + 3) * 384 + j + c] = acc3[c];
-        out[(i + 4) * 384 + j + c] = acc4[c];
-        out[(i + 5) * 384 + j + c] = acc5[c];
-        out[(i + 6) * 384 + j + c] = acc6[c];
-        out[(i + 7) * 384 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 384 + i1] = t0;
+        }
       }
     }
   }
 }
 
-/* fused: add over add [64, 384] (gru_classifier.lua:8) */
-static void k3_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      const float t0 = (a0[i0 * 384 + i1] + a1[i1]);
-      out0[i0 * 384 + i1] = t0;
-    }
-}
-
 /* transpose [128, 384] (gru_classifier.lua:8) */
-static void k4_transpose(const float *restrict a0, float *restrict out) {
+static void k3_transpose(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 128; i += 8) {
     for (long j = 0; j < 384; j += 8) {
       float block[64] = {0.0f};
@@ -577,7 +600,7 @@ static void k4_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k5_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+static void k4_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1] + a1[i1]);
@@ -595,7 +618,7 @@ static void k5_add_sigmoid_sub(const float *restrict a0, const float *restrict a
 }
 
 /* matmul [64, 384] (gru_classifier.lua:8), then fused: add over add [64, 384] (gru_classifier.lua:8) */
-static void k6_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
+static void k5_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -677,7 +700,7 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul add over add [64, 128] (gru_classifier.lua:8) */
-static void k7_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
+static void k6_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
@@ -697,7 +720,7 @@ static void k7_add_sigmoid_sub(const float *restrict a0, const float *restrict a
 }
 
 /* transpose [128, 10] (gru_classifier.lua:8) */
-static void k8_transpose(const float *restrict a0, float *restrict out) {
+static void k7_transpose(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 128; i += 8) {
     {
       const long j = 0;
@@ -716,7 +739,7 @@ static void k8_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [64, 10] (gru_classifier.lua:8) */
-static void k9_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -767,7 +790,7 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: add over add [64, 10] (gru_classifier.lua:8) */
-static void k10_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k9_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1] + a1[i1]);
@@ -776,7 +799,7 @@ static void k10_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 10] (gru_classifier.lua:8) */
-static void k11_copy(const float *restrict a0, float *restrict out) {
+static void k10_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 10 + i1];
@@ -784,7 +807,7 @@ static void k11_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k12_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+static void k11_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1] + a1[i1]);
@@ -805,7 +828,7 @@ static void k12_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul add over add [64, 128] (gru_classifier.lua:8) */
-static void k13_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+static void k12_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1] + a1[i0 * 384 + i1]);
@@ -828,7 +851,7 @@ static void k13_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* one_hot [64, 10] (gru_classifier.lua:11) */
-static void k14_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k13_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r];
@@ -837,7 +860,7 @@ static void k14_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [64, 10] (gru_classifier.lua:11) */
-static void k15_log_softmax(const float *restrict a0, float *restrict out) {
+static void k14_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -850,7 +873,7 @@ static void k15_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 10] (gru_classifier.lua:11) */
-static void k16_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k15_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -858,7 +881,7 @@ static void k16_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (gru_classifier.lua:11) */
-static void k17_sum_to(const float *restrict a0, float *restrict out) {
+static void k16_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -867,7 +890,7 @@ static void k17_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (gru_classifier.lua:11) */
-static void k18_sum_to(const float *restrict a0, float *restrict out) {
+static void k17_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
@@ -875,7 +898,7 @@ static void k18_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (gru_classifier.lua:12) */
-static void k19_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k18_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++) {
@@ -887,14 +910,14 @@ static void k19_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (gru_classifier.lua:12) */
-static void k20_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k19_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (gru_classifier.lua:11) */
-static void k21_mul(const float *restrict a0, float *restrict out0) {
+static void k20_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0]);
     out0[i0] = t0;
@@ -902,7 +925,7 @@ static void k21_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 10] (gru_classifier.lua:11) */
-static void k22_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k21_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1]);
@@ -913,7 +936,7 @@ static void k22_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 128] (gru_classifier.lua:8) */
-static void k23_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k22_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 10; k++)
@@ -963,7 +986,7 @@ static void k23_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul sub mul mul sub mul mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k24_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k23_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
@@ -980,7 +1003,7 @@ static void k24_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul neg addn mul mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k25_mul_mul_neg(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k24_mul_mul_neg(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 128 + i1]);
@@ -994,7 +1017,7 @@ static void k25_mul_mul_neg(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k26_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k25_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 384 + i1] * a1[i0 * 128 + i1]);
@@ -1003,7 +1026,7 @@ static void k26_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* concat [64, 384] (gru_classifier.lua:8) */
-static void k27_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
+static void k26_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 384 + i1] = a0[i0 * 384 + i1];
@@ -1019,7 +1042,7 @@ static void k27_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [64, 128] (gru_classifier.lua:8), then fused: mul addn mul mul sub mul mul sub mul mul mul mul neg addn mul mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k28_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k27_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1242,7 +1265,7 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [64, 128] (gru_classifier.lua:8), then fused: mul addn mul mul sub mul mul sub mul mul mul neg mul mul over mul [64, 128] (gru_classifier.lua:8) */
-static void k29_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k28_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -1441,7 +1464,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [384, 28] (gru_classifier.lua:8) */
-static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
@@ -1556,7 +1579,7 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [384, 128] (gru_classifier.lua:8) */
-static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
@@ -1633,7 +1656,7 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [384] (gru_classifier.lua:8) */
-static void k32_sum_to(const float *restrict a0, float *restrict out) {
+static void k31_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 384; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 28; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -1643,7 +1666,7 @@ static void k32_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* stack [28, 64, 384] (gru_classifier.lua:8) */
-static void k33_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k32_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
       out[i0 * 384 + i1] = a0[i0 * 384 + i1];
@@ -1759,7 +1782,7 @@ static void k33_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [10, 128] (gru_classifier.lua:8) */
-static void k34_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
     const long j = 0;
     float (*bp)[10] = (float (*)[10])(void *)scratch;
@@ -1813,7 +1836,7 @@ static void k34_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (gru_classifier.lua:8) */
-static void k35_sum_to(const float *restrict a0, float *restrict out) {
+static void k34_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1822,7 +1845,7 @@ static void k35_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (gru_classifier.lua:11) */
-static void k36_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k35_mul_neg(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     const float t1 = (-t0);
@@ -1831,7 +1854,7 @@ static void k36_mul_neg(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [] (gru_classifier.lua:12) */
-static void k37_mul(const float *restrict a0, float *restrict out0) {
+static void k36_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     out0[0] = t0;
@@ -1839,14 +1862,14 @@ static void k37_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* copy out neg [] (gru_classifier.lua:11) */
-static void k38_copy(const float *restrict a0, float *restrict out) {
+static void k37_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out matmul [384, 28] (gru_classifier.lua:8) */
-static void k39_copy(const float *restrict a0, float *restrict out) {
+static void k38_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1] = a0[i0 * 28 + i1];
@@ -1854,7 +1877,7 @@ static void k39_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [384, 128] (gru_classifier.lua:8) */
-static void k40_copy(const float *restrict a0, float *restrict out) {
+static void k39_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1862,14 +1885,14 @@ static void k40_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [384] (gru_classifier.lua:8) */
-static void k41_copy(const float *restrict a0, float *restrict out) {
+static void k40_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [10, 128] (gru_classifier.lua:8) */
-static void k42_copy(const float *restrict a0, float *restrict out) {
+static void k41_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1877,14 +1900,14 @@ static void k42_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (gru_classifier.lua:8) */
-static void k43_copy(const float *restrict a0, float *restrict out) {
+static void k42_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
-static void k44_add_pow_sub(float *restrict a0, float *restrict out0) {
+static void k43_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -1896,7 +1919,7 @@ static void k44_add_pow_sub(float *restrict a0, float *restrict out0) {
 }
 
 /* fused: pow sub div over div [] */
-static void k45_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k44_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -1906,7 +1929,7 @@ static void k45_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 28]; updated in place: a0, a2, a5 */
-static void k46_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k45_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1928,7 +1951,7 @@ static void k46_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 128]; updated in place: a0, a2, a5 */
-static void k47_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k46_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1950,7 +1973,7 @@ static void k47_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384]; updated in place: a0, a2, a5 */
-static void k48_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k47_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1972,7 +1995,7 @@ static void k48_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
-static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k48_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1994,7 +2017,7 @@ static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
-static void k50_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2016,7 +2039,7 @@ static void k50_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: sub div over div [1, 28] (gru_classifier.lua:8) */
-static void k51_sub_div(const float *restrict a0, float *restrict out0) {
+static void k50_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 28; i0++) {
     const float t0 = (a0[i0] - 0.286000013f);
     const float t1 = (t0 / 0.352999985f);
@@ -2025,7 +2048,7 @@ static void k51_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 384] (gru_classifier.lua:8), then fused: add over add [1, 384] (gru_classifier.lua:8) */
-static void k52_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k51_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long j = 0; j < 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -2183,7 +2206,7 @@ static void k52_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [1, 384] (gru_classifier.lua:8), then fused: add over add [1, 384] (gru_classifier.lua:8) */
-static void k53_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k52_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long j = 0; j < 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -2341,7 +2364,7 @@ static void k53_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul add over add [1, 128] (gru_classifier.lua:8) */
-static void k54_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
+static void k53_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
@@ -2360,7 +2383,7 @@ static void k54_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (gru_classifier.lua:8) */
-static void k55_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k54_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   {
     float part0[16] = {0.0f};
     float part1[16] = {0.0f};
@@ -2456,7 +2479,7 @@ static void k55_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (gru_classifier.lua:8) */
-static void k56_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k55_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -2464,14 +2487,14 @@ static void k56_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (gru_classifier.lua:8) */
-static void k57_copy(const float *restrict a0, float *restrict out) {
+static void k56_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 10; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* copy out add [1, 128] (gru_classifier.lua:8) */
-static void k58_copy(const float *restrict a0, float *restrict out) {
+static void k57_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 128; i1++) {
     out[i1] = a0[i1];
   }
@@ -2569,211 +2592,155 @@ static void gru_classifier_predict_1(const float *restrict P, const gru_classifi
   k0_sub_div(in->x, normalize1_div_stack + 48384);
   float *gru1_transpose_weight_ih = (float *)(A + 200704); /* [28, 384] */
   k1_transpose(P /* gru1.weight_ih */, gru1_transpose_weight_ih);
-  float *gru1_matmul_weight_ih = (float *)(A + 243712); /* [1792, 384] */
+  float *gru1_add = (float *)(A + 243712); /* [1792, 384] */
   char *gru1_matmul_weight_ih_scratch = A + 2996224; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, gru1_transpose_weight_ih, gru1_matmul_weight_ih, gru1_matmul_weight_ih_scratch);
-  float *gru1_add_t0 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 663552, P + 59904 /* gru1.bias_ih */, gru1_add_t0);
-  float *gru1_transpose_weight_hh = (float *)(A + 2997120); /* [128, 384] */
-  k4_transpose(P + 10752 /* gru1.weight_hh */, gru1_transpose_weight_hh);
-  float *gru1_mul_t0 = (float *)(A + 98304); /* [64, 128] */
-  k5_add_sigmoid_sub(gru1_add_t0 + 128, P + 60416 /* gru1.bias_hh */, gru1_add_t0, P + 60288 /* gru1.bias_hh */, P + 60544 /* gru1.bias_hh */, gru1_add_t0 + 256, gru1_mul_t0);
-  float *gru1_add_t1 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 638976, P + 59904 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 131072); /* [64, 384] */
+  k2_matmul(normalize1_div_stack, gru1_transpose_weight_ih, P + 59904 /* gru1.bias_ih */, gru1_add, gru1_matmul_weight_ih_scratch);
+  float *gru1_transpose_weight_hh = (float *)A; /* [128, 384] */
+  k3_transpose(P + 10752 /* gru1.weight_hh */, gru1_transpose_weight_hh);
+  float *gru1_mul_t0 = (float *)(A + 196608); /* [64, 128] */
+  k4_add_sigmoid_sub(gru1_add + 663680, P + 60416 /* gru1.bias_hh */, gru1_add + 663552, P + 60288 /* gru1.bias_hh */, P + 60544 /* gru1.bias_hh */, gru1_add + 663808, gru1_mul_t0);
+  float *gru1_add_t1 = (float *)(A + 2997120); /* [64, 384] */
   char *gru1_matmul_weight_hh_t1_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_mul_t0, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t1_2, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_add_t1_3 = (float *)(A + 3193728); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t1 + 128, gru1_add_t1_2 + 128, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 256, gru1_add_t1 + 256, gru1_mul_t0, gru1_add_t1_3);
-  float *gru1_add_t2 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 614400, P + 59904 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t2_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t1_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t2_2, gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_add_t2_3 = (float *)(A + 98304); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t2 + 128, gru1_add_t2_2 + 128, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 256, gru1_add_t2 + 256, gru1_add_t1_3, gru1_add_t2_3);
-  float *gru1_add_t3 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 589824, P + 59904 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 131072); /* [64, 384] */
+  k5_matmul(gru1_mul_t0, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t1, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_add_t1_2 = (float *)(A + 3095424); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 639104, gru1_add_t1 + 128, gru1_add + 638976, gru1_add_t1, gru1_add_t1 + 256, gru1_add + 639232, gru1_mul_t0, gru1_add_t1_2);
+  float *gru1_add_t2 = (float *)(A + 2996224); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t2_scratch = A + 196608; /* 4096 bytes */
+  k5_matmul(gru1_add_t1_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t2, gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_add_t2_2 = (float *)(A + 196608); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 614528, gru1_add_t2 + 128, gru1_add + 614400, gru1_add_t2, gru1_add_t2 + 256, gru1_add + 614656, gru1_add_t1_2, gru1_add_t2_2);
+  float *gru1_add_t3 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t3_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t2_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t3_2, gru1_matmul_weight_hh_t3_scratch);
-  float *gru1_add_t3_3 = (float *)(A + 3193728); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t3 + 128, gru1_add_t3_2 + 128, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 256, gru1_add_t3 + 256, gru1_add_t2_3, gru1_add_t3_3);
-  float *gru1_add_t4 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 565248, P + 59904 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t4_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t3_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t4_2, gru1_matmul_weight_hh_t4_scratch);
-  float *gru1_add_t4_3 = (float *)(A + 98304); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t4 + 128, gru1_add_t4_2 + 128, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 256, gru1_add_t4 + 256, gru1_add_t3_3, gru1_add_t4_3);
-  float *gru1_add_t5 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 540672, P + 59904 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 131072); /* [64, 384] */
+  k5_matmul(gru1_add_t2_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t3, gru1_matmul_weight_hh_t3_scratch);
+  float *gru1_add_t3_2 = (float *)(A + 3094528); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 589952, gru1_add_t3 + 128, gru1_add + 589824, gru1_add_t3, gru1_add_t3 + 256, gru1_add + 590080, gru1_add_t2_2, gru1_add_t3_2);
+  float *gru1_add_t4 = (float *)(A + 2996224); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t4_scratch = A + 196608; /* 4096 bytes */
+  k5_matmul(gru1_add_t3_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t4, gru1_matmul_weight_hh_t4_scratch);
+  float *gru1_add_t4_2 = (float *)(A + 196608); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 565376, gru1_add_t4 + 128, gru1_add + 565248, gru1_add_t4, gru1_add_t4 + 256, gru1_add + 565504, gru1_add_t3_2, gru1_add_t4_2);
+  float *gru1_add_t5 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t5_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t4_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t5_2, gru1_matmul_weight_hh_t5_scratch);
-  float *gru1_add_t5_3 = (float *)(A + 3193728); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t5 + 128, gru1_add_t5_2 + 128, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 256, gru1_add_t5 + 256, gru1_add_t4_3, gru1_add_t5_3);
-  float *gru1_add_t6 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 516096, P + 59904 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t6_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t5_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t6_2, gru1_matmul_weight_hh_t6_scratch);
-  float *gru1_add_t6_3 = (float *)(A + 98304); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t6 + 128, gru1_add_t6_2 + 128, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 256, gru1_add_t6 + 256, gru1_add_t5_3, gru1_add_t6_3);
-  float *gru1_add_t7 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 491520, P + 59904 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 131072); /* [64, 384] */
+  k5_matmul(gru1_add_t4_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t5, gru1_matmul_weight_hh_t5_scratch);
+  float *gru1_add_t5_2 = (float *)(A + 3094528); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 540800, gru1_add_t5 + 128, gru1_add + 540672, gru1_add_t5, gru1_add_t5 + 256, gru1_add + 540928, gru1_add_t4_2, gru1_add_t5_2);
+  float *gru1_add_t6 = (float *)(A + 2996224); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t6_scratch = A + 196608; /* 4096 bytes */
+  k5_matmul(gru1_add_t5_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t6, gru1_matmul_weight_hh_t6_scratch);
+  float *gru1_add_t6_2 = (float *)(A + 196608); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 516224, gru1_add_t6 + 128, gru1_add + 516096, gru1_add_t6, gru1_add_t6 + 256, gru1_add + 516352, gru1_add_t5_2, gru1_add_t6_2);
+  float *gru1_add_t7 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t7_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t6_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t7_2, gru1_matmul_weight_hh_t7_scratch);
-  float *gru1_add_t7_3 = (float *)(A + 3193728); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t7 + 128, gru1_add_t7_2 + 128, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 256, gru1_add_t7 + 256, gru1_add_t6_3, gru1_add_t7_3);
-  float *gru1_add_t8 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 466944, P + 59904 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t8_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t7_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t8_2, gru1_matmul_weight_hh_t8_scratch);
-  float *gru1_add_t8_3 = (float *)(A + 98304); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t8 + 128, gru1_add_t8_2 + 128, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 256, gru1_add_t8 + 256, gru1_add_t7_3, gru1_add_t8_3);
-  float *gru1_add_t9 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 442368, P + 59904 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 131072); /* [64, 384] */
+  k5_matmul(gru1_add_t6_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t7, gru1_matmul_weight_hh_t7_scratch);
+  float *gru1_add_t7_2 = (float *)(A + 3094528); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 491648, gru1_add_t7 + 128, gru1_add + 491520, gru1_add_t7, gru1_add_t7 + 256, gru1_add + 491776, gru1_add_t6_2, gru1_add_t7_2);
+  float *gru1_add_t8 = (float *)(A + 2996224); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t8_scratch = A + 196608; /* 4096 bytes */
+  k5_matmul(gru1_add_t7_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t8, gru1_matmul_weight_hh_t8_scratch);
+  float *gru1_add_t8_2 = (float *)(A + 196608); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 467072, gru1_add_t8 + 128, gru1_add + 466944, gru1_add_t8, gru1_add_t8 + 256, gru1_add + 467200, gru1_add_t7_2, gru1_add_t8_2);
+  float *gru1_add_t9 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t9_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t8_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t9_2, gru1_matmul_weight_hh_t9_scratch);
-  float *gru1_add_t9_3 = (float *)(A + 3193728); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t9 + 128, gru1_add_t9_2 + 128, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 256, gru1_add_t9 + 256, gru1_add_t8_3, gru1_add_t9_3);
-  float *gru1_add_t10 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 417792, P + 59904 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t10_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t9_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t10_2, gru1_matmul_weight_hh_t10_scratch);
-  float *gru1_add_t10_3 = (float *)(A + 98304); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t10 + 128, gru1_add_t10_2 + 128, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 256, gru1_add_t10 + 256, gru1_add_t9_3, gru1_add_t10_3);
-  float *gru1_add_t11 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 393216, P + 59904 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 131072); /* [64, 384] */
+  k5_matmul(gru1_add_t8_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t9, gru1_matmul_weight_hh_t9_scratch);
+  float *gru1_add_t9_2 = (float *)(A + 3094528); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 442496, gru1_add_t9 + 128, gru1_add + 442368, gru1_add_t9, gru1_add_t9 + 256, gru1_add + 442624, gru1_add_t8_2, gru1_add_t9_2);
+  float *gru1_add_t10 = (float *)(A + 2996224); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t10_scratch = A + 196608; /* 4096 bytes */
+  k5_matmul(gru1_add_t9_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t10, gru1_matmul_weight_hh_t10_scratch);
+  float *gru1_add_t10_2 = (float *)(A + 196608); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 417920, gru1_add_t10 + 128, gru1_add + 417792, gru1_add_t10, gru1_add_t10 + 256, gru1_add + 418048, gru1_add_t9_2, gru1_add_t10_2);
+  float *gru1_add_t11 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t11_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t10_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t11_2, gru1_matmul_weight_hh_t11_scratch);
-  float *gru1_add_t11_3 = (float *)(A + 3193728); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t11 + 128, gru1_add_t11_2 + 128, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 256, gru1_add_t11 + 256, gru1_add_t10_3, gru1_add_t11_3);
-  float *gru1_add_t12 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 368640, P + 59904 /* gru1.bias_ih */, gru1_add_t12);
-  float *gru1_add_t12_2 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t12_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t11_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t12_2, gru1_matmul_weight_hh_t12_scratch);
-  float *gru1_add_t12_3 = (float *)(A + 98304); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t12 + 128, gru1_add_t12_2 + 128, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 256, gru1_add_t12 + 256, gru1_add_t11_3, gru1_add_t12_3);
-  float *gru1_add_t13 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 344064, P + 59904 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 131072); /* [64, 384] */
+  k5_matmul(gru1_add_t10_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t11, gru1_matmul_weight_hh_t11_scratch);
+  float *gru1_add_t11_2 = (float *)(A + 3094528); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 393344, gru1_add_t11 + 128, gru1_add + 393216, gru1_add_t11, gru1_add_t11 + 256, gru1_add + 393472, gru1_add_t10_2, gru1_add_t11_2);
+  float *gru1_add_t12 = (float *)(A + 2996224); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t12_scratch = A + 196608; /* 4096 bytes */
+  k5_matmul(gru1_add_t11_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t12, gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_add_t12_2 = (float *)(A + 196608); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 368768, gru1_add_t12 + 128, gru1_add + 368640, gru1_add_t12, gru1_add_t12 + 256, gru1_add + 368896, gru1_add_t11_2, gru1_add_t12_2);
+  float *gru1_add_t13 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t13_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t12_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t13_2, gru1_matmul_weight_hh_t13_scratch);
-  float *gru1_add_t13_3 = (float *)(A + 3193728); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t13 + 128, gru1_add_t13_2 + 128, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 256, gru1_add_t13 + 256, gru1_add_t12_3, gru1_add_t13_3);
-  float *gru1_add_t14 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 319488, P + 59904 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_add_t14_2 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t14_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t13_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t14_2, gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_add_t14_3 = (float *)(A + 98304); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t14 + 128, gru1_add_t14_2 + 128, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 256, gru1_add_t14 + 256, gru1_add_t13_3, gru1_add_t14_3);
-  float *gru1_add_t15 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 294912, P + 59904 /* gru1.bias_ih */, gru1_add_t15);
-  float *gru1_add_t15_2 = (float *)(A + 131072); /* [64, 384] */
+  k5_matmul(gru1_add_t12_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t13, gru1_matmul_weight_hh_t13_scratch);
+  float *gru1_add_t13_2 = (float *)(A + 3094528); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 344192, gru1_add_t13 + 128, gru1_add + 344064, gru1_add_t13, gru1_add_t13 + 256, gru1_add + 344320, gru1_add_t12_2, gru1_add_t13_2);
+  float *gru1_add_t14 = (float *)(A + 2996224); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t14_scratch = A + 196608; /* 4096 bytes */
+  k5_matmul(gru1_add_t13_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t14, gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_add_t14_2 = (float *)(A + 196608); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 319616, gru1_add_t14 + 128, gru1_add + 319488, gru1_add_t14, gru1_add_t14 + 256, gru1_add + 319744, gru1_add_t13_2, gru1_add_t14_2);
+  float *gru1_add_t15 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t15_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t14_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2, gru1_matmul_weight_hh_t15_scratch);
-  float *gru1_add_t15_3 = (float *)(A + 3193728); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_add_t14_3, gru1_add_t15_3);
-  float *gru1_add_t16 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t16_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t15_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t16_2, gru1_matmul_weight_hh_t16_scratch);
-  float *gru1_add_t16_3 = (float *)(A + 98304); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_add_t15_3, gru1_add_t16_3);
-  float *gru1_add_t17 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 245760, P + 59904 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 131072); /* [64, 384] */
+  k5_matmul(gru1_add_t14_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t15, gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_add_t15_2 = (float *)(A + 3094528); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 295040, gru1_add_t15 + 128, gru1_add + 294912, gru1_add_t15, gru1_add_t15 + 256, gru1_add + 295168, gru1_add_t14_2, gru1_add_t15_2);
+  float *gru1_add_t16 = (float *)(A + 2996224); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t16_scratch = A + 196608; /* 4096 bytes */
+  k5_matmul(gru1_add_t15_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t16, gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_add_t16_2 = (float *)(A + 196608); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 270464, gru1_add_t16 + 128, gru1_add + 270336, gru1_add_t16, gru1_add_t16 + 256, gru1_add + 270592, gru1_add_t15_2, gru1_add_t16_2);
+  float *gru1_add_t17 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t17_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t16_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t17_2, gru1_matmul_weight_hh_t17_scratch);
-  float *gru1_add_t17_3 = (float *)(A + 3193728); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_add_t16_3, gru1_add_t17_3);
-  float *gru1_add_t18 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 221184, P + 59904 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_add_t18_2 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t18_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t17_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t18_2, gru1_matmul_weight_hh_t18_scratch);
-  float *gru1_add_t18_3 = (float *)(A + 98304); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t18 + 128, gru1_add_t18_2 + 128, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 256, gru1_add_t18 + 256, gru1_add_t17_3, gru1_add_t18_3);
-  float *gru1_add_t19 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 196608, P + 59904 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 131072); /* [64, 384] */
+  k5_matmul(gru1_add_t16_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t17, gru1_matmul_weight_hh_t17_scratch);
+  float *gru1_add_t17_2 = (float *)(A + 3094528); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 245888, gru1_add_t17 + 128, gru1_add + 245760, gru1_add_t17, gru1_add_t17 + 256, gru1_add + 246016, gru1_add_t16_2, gru1_add_t17_2);
+  float *gru1_add_t18 = (float *)(A + 2996224); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t18_scratch = A + 196608; /* 4096 bytes */
+  k5_matmul(gru1_add_t17_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t18, gru1_matmul_weight_hh_t18_scratch);
+  float *gru1_add_t18_2 = (float *)(A + 196608); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 221312, gru1_add_t18 + 128, gru1_add + 221184, gru1_add_t18, gru1_add_t18 + 256, gru1_add + 221440, gru1_add_t17_2, gru1_add_t18_2);
+  float *gru1_add_t19 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t19_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t18_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t19_2, gru1_matmul_weight_hh_t19_scratch);
-  float *gru1_add_t19_3 = (float *)(A + 3193728); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t19 + 128, gru1_add_t19_2 + 128, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 256, gru1_add_t19 + 256, gru1_add_t18_3, gru1_add_t19_3);
-  float *gru1_add_t20 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 172032, P + 59904 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t20_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t19_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t20_2, gru1_matmul_weight_hh_t20_scratch);
-  float *gru1_add_t20_3 = (float *)(A + 98304); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t20 + 128, gru1_add_t20_2 + 128, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 256, gru1_add_t20 + 256, gru1_add_t19_3, gru1_add_t20_3);
-  float *gru1_add_t21 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 147456, P + 59904 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_add_t21_2 = (float *)(A + 131072); /* [64, 384] */
+  k5_matmul(gru1_add_t18_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t19, gru1_matmul_weight_hh_t19_scratch);
+  float *gru1_add_t19_2 = (float *)(A + 3094528); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 196736, gru1_add_t19 + 128, gru1_add + 196608, gru1_add_t19, gru1_add_t19 + 256, gru1_add + 196864, gru1_add_t18_2, gru1_add_t19_2);
+  float *gru1_add_t20 = (float *)(A + 2996224); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t20_scratch = A + 196608; /* 4096 bytes */
+  k5_matmul(gru1_add_t19_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t20, gru1_matmul_weight_hh_t20_scratch);
+  float *gru1_add_t20_2 = (float *)(A + 196608); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 172160, gru1_add_t20 + 128, gru1_add + 172032, gru1_add_t20, gru1_add_t20 + 256, gru1_add + 172288, gru1_add_t19_2, gru1_add_t20_2);
+  float *gru1_add_t21 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t21_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t20_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t21_2, gru1_matmul_weight_hh_t21_scratch);
-  float *gru1_add_t21_3 = (float *)(A + 3193728); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t21 + 128, gru1_add_t21_2 + 128, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 256, gru1_add_t21 + 256, gru1_add_t20_3, gru1_add_t21_3);
-  float *gru1_add_t22 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 122880, P + 59904 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t22_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t21_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t22_2, gru1_matmul_weight_hh_t22_scratch);
-  float *gru1_add_t22_3 = (float *)(A + 98304); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t22 + 128, gru1_add_t22_2 + 128, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 256, gru1_add_t22 + 256, gru1_add_t21_3, gru1_add_t22_3);
-  float *gru1_add_t23 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 98304, P + 59904 /* gru1.bias_ih */, gru1_add_t23);
-  float *gru1_add_t23_2 = (float *)(A + 131072); /* [64, 384] */
+  k5_matmul(gru1_add_t20_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t21, gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_add_t21_2 = (float *)(A + 3094528); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 147584, gru1_add_t21 + 128, gru1_add + 147456, gru1_add_t21, gru1_add_t21 + 256, gru1_add + 147712, gru1_add_t20_2, gru1_add_t21_2);
+  float *gru1_add_t22 = (float *)(A + 2996224); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t22_scratch = A + 196608; /* 4096 bytes */
+  k5_matmul(gru1_add_t21_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t22, gru1_matmul_weight_hh_t22_scratch);
+  float *gru1_add_t22_2 = (float *)(A + 196608); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 123008, gru1_add_t22 + 128, gru1_add + 122880, gru1_add_t22, gru1_add_t22 + 256, gru1_add + 123136, gru1_add_t21_2, gru1_add_t22_2);
+  float *gru1_add_t23 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t23_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t22_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t23_2, gru1_matmul_weight_hh_t23_scratch);
-  float *gru1_add_t23_3 = (float *)(A + 3193728); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t23 + 128, gru1_add_t23_2 + 128, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 256, gru1_add_t23 + 256, gru1_add_t22_3, gru1_add_t23_3);
-  float *gru1_add_t24 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 73728, P + 59904 /* gru1.bias_ih */, gru1_add_t24);
-  float *gru1_add_t24_2 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t24_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t23_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t24_2, gru1_matmul_weight_hh_t24_scratch);
-  float *gru1_add_t24_3 = (float *)(A + 98304); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t24 + 128, gru1_add_t24_2 + 128, gru1_add_t24, gru1_add_t24_2, gru1_add_t24_2 + 256, gru1_add_t24 + 256, gru1_add_t23_3, gru1_add_t24_3);
-  float *gru1_add_t25 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 49152, P + 59904 /* gru1.bias_ih */, gru1_add_t25);
-  float *gru1_add_t25_2 = (float *)(A + 131072); /* [64, 384] */
+  k5_matmul(gru1_add_t22_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t23, gru1_matmul_weight_hh_t23_scratch);
+  float *gru1_add_t23_2 = (float *)(A + 3094528); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 98432, gru1_add_t23 + 128, gru1_add + 98304, gru1_add_t23, gru1_add_t23 + 256, gru1_add + 98560, gru1_add_t22_2, gru1_add_t23_2);
+  float *gru1_add_t24 = (float *)(A + 2996224); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t24_scratch = A + 196608; /* 4096 bytes */
+  k5_matmul(gru1_add_t23_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t24, gru1_matmul_weight_hh_t24_scratch);
+  float *gru1_add_t24_2 = (float *)(A + 196608); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 73856, gru1_add_t24 + 128, gru1_add + 73728, gru1_add_t24, gru1_add_t24 + 256, gru1_add + 73984, gru1_add_t23_2, gru1_add_t24_2);
+  float *gru1_add_t25 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t25_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t24_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t25_2, gru1_matmul_weight_hh_t25_scratch);
-  float *gru1_add_t25_3 = (float *)(A + 3193728); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t25 + 128, gru1_add_t25_2 + 128, gru1_add_t25, gru1_add_t25_2, gru1_add_t25_2 + 256, gru1_add_t25 + 256, gru1_add_t24_3, gru1_add_t25_3);
-  float *gru1_add_t26 = (float *)(A + 131072); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 24576, P + 59904 /* gru1.bias_ih */, gru1_add_t26);
-  float *gru1_add_t26_2 = (float *)A; /* [64, 384] */
-  char *gru1_matmul_weight_hh_t26_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t25_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t26_2, gru1_matmul_weight_hh_t26_scratch);
-  float *gru1_add_t26_3 = (float *)(A + 98304); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t26 + 128, gru1_add_t26_2 + 128, gru1_add_t26, gru1_add_t26_2, gru1_add_t26_2 + 256, gru1_add_t26 + 256, gru1_add_t25_3, gru1_add_t26_3);
-  float *gru1_add_t27 = (float *)A; /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih, P + 59904 /* gru1.bias_ih */, gru1_add_t27);
-  float *gru1_add_t27_2 = (float *)(A + 131072); /* [64, 384] */
+  k5_matmul(gru1_add_t24_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t25, gru1_matmul_weight_hh_t25_scratch);
+  float *gru1_add_t25_2 = (float *)(A + 3094528); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 49280, gru1_add_t25 + 128, gru1_add + 49152, gru1_add_t25, gru1_add_t25 + 256, gru1_add + 49408, gru1_add_t24_2, gru1_add_t25_2);
+  float *gru1_add_t26 = (float *)(A + 2996224); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t26_scratch = A + 196608; /* 4096 bytes */
+  k5_matmul(gru1_add_t25_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t26, gru1_matmul_weight_hh_t26_scratch);
+  float *gru1_add_t26_2 = (float *)(A + 196608); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 24704, gru1_add_t26 + 128, gru1_add + 24576, gru1_add_t26, gru1_add_t26 + 256, gru1_add + 24832, gru1_add_t25_2, gru1_add_t26_2);
+  float *gru1_add_t27 = (float *)(A + 2996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t27_scratch = A + 229376; /* 4096 bytes */
-  k6_matmul(gru1_add_t26_3, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t27_2, gru1_matmul_weight_hh_t27_scratch);
-  float *dense1_transpose_weight = (float *)(A + 233472); /* [128, 10] */
-  k8_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
-  float *gru1_add_t27_3 = (float *)(A + 238592); /* [64, 128] */
-  k7_add_sigmoid_sub(gru1_add_t27 + 128, gru1_add_t27_2 + 128, gru1_add_t27, gru1_add_t27_2, gru1_add_t27_2 + 256, gru1_add_t27 + 256, gru1_add_t26_3, gru1_add_t27_3);
-  float *dense1_matmul_weight = (float *)(A + 131072); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 133632; /* 4096 bytes */
-  k9_matmul(gru1_add_t27_3, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *out_logits = (float *)(A + 233472); /* [64, 10] */
-  k10_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
+  k5_matmul(gru1_add_t26_2, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t27, gru1_matmul_weight_hh_t27_scratch);
+  float *dense1_transpose_weight = (float *)(A + 229376); /* [128, 10] */
+  k7_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
+  float *gru1_add_t27_2 = (float *)(A + 3094528); /* [64, 128] */
+  k6_add_sigmoid_sub(gru1_add + 128, gru1_add_t27 + 128, gru1_add, gru1_add_t27, gru1_add_t27 + 256, gru1_add + 256, gru1_add_t26_2, gru1_add_t27_2);
+  float *dense1_matmul_weight = (float *)A; /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 2560; /* 4096 bytes */
+  k8_matmul(gru1_add_t27_2, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *out_logits = (float *)(A + 2560); /* [64, 10] */
+  k9_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
 }
 
 void gru_classifier_predict(const float *params, const gru_classifier_batch *in, gru_classifier_outputs *out, void *arena) {
@@ -2783,8 +2750,8 @@ void gru_classifier_predict(const float *params, const gru_classifier_batch *in,
   (void)out;
   (void)P, (void)A;
   gru_classifier_predict_1(P, in, A, seed);
-  float *out_logits = (float *)(A + 233472); /* [64, 10] */
-  if (out) k11_copy(out_logits, out->logits);
+  float *out_logits = (float *)(A + 2560); /* [64, 10] */
+  if (out) k10_copy(out_logits, out->logits);
 }
 
 static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -2820,596 +2787,555 @@ static void gru_classifier_grad_1(const float *restrict P, const gru_classifier_
   k0_sub_div(in->x, normalize1_div_stack + 48384);
   float *gru1_transpose_weight_ih = (float *)(A + 200704); /* [28, 384] */
   k1_transpose(P /* gru1.weight_ih */, gru1_transpose_weight_ih);
-  float *gru1_matmul_weight_ih = (float *)(A + 243712); /* [1792, 384] */
+  float *gru1_add = (float *)(A + 243712); /* [1792, 384] */
   char *gru1_matmul_weight_ih_scratch = A + 2996224; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, gru1_transpose_weight_ih, gru1_matmul_weight_ih, gru1_matmul_weight_ih_scratch);
-  float *gru1_add_t0 = (float *)(A + 2997120); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 663552, P + 59904 /* gru1.bias_ih */, gru1_add_t0);
-  float *gru1_transpose_weight_hh = (float *)(A + 3095424); /* [128, 384] */
-  k4_transpose(P + 10752 /* gru1.weight_hh */, gru1_transpose_weight_hh);
+  k2_matmul(normalize1_div_stack, gru1_transpose_weight_ih, P + 59904 /* gru1.bias_ih */, gru1_add, gru1_matmul_weight_ih_scratch);
+  float *gru1_transpose_weight_hh = (float *)(A + 2997120); /* [128, 384] */
+  k3_transpose(P + 10752 /* gru1.weight_hh */, gru1_transpose_weight_hh);
   float *gru1_sigmoid_t0 = (float *)(A + 200704); /* [64, 128] */
-  float *gru1_sub_t0 = (float *)(A + 3292032); /* [64, 128] */
-  float *gru1_sigmoid_t0_2 = (float *)(A + 3324800); /* [64, 128] */
-  float *gru1_tanh_t0 = (float *)(A + 3357568); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3390336); /* [27, 64, 128] */
-  k12_add_sigmoid_sub(gru1_add_t0 + 128, P + 60416 /* gru1.bias_hh */, gru1_add_t0, P + 60288 /* gru1.bias_hh */, P + 60544 /* gru1.bias_hh */, gru1_add_t0 + 256, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_stack);
-  float *gru1_add_t1 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 638976, P + 59904 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 4275072); /* [64, 384] */
+  float *gru1_sub_t0 = (float *)(A + 3193728); /* [64, 128] */
+  float *gru1_sigmoid_t0_2 = (float *)(A + 3226496); /* [64, 128] */
+  float *gru1_tanh_t0 = (float *)(A + 3259264); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3292032); /* [27, 64, 128] */
+  k11_add_sigmoid_sub(gru1_add + 663680, P + 60416 /* gru1.bias_hh */, gru1_add + 663552, P + 60288 /* gru1.bias_hh */, P + 60544 /* gru1.bias_hh */, gru1_add + 663808, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_stack);
+  float *gru1_add_t1 = (float *)(A + 4176768); /* [64, 384] */
   char *gru1_matmul_weight_hh_t1_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t1_2, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_sigmoid_t1 = (float *)(A + 4373376); /* [64, 128] */
-  float *gru1_sub_t1 = (float *)(A + 4406144); /* [64, 128] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 4438912); /* [64, 128] */
-  float *gru1_tanh_t1 = (float *)(A + 4471680); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t1 + 128, gru1_add_t1_2 + 128, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 256, gru1_add_t1 + 256, gru1_mul_stack, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_stack + 8192);
-  float *gru1_add_t2 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 614400, P + 59904 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)(A + 4504448); /* [64, 384] */
+  k5_matmul(gru1_mul_stack, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t1, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_sigmoid_t1 = (float *)(A + 4275072); /* [64, 128] */
+  float *gru1_sub_t1 = (float *)(A + 4307840); /* [64, 128] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 4340608); /* [64, 128] */
+  float *gru1_tanh_t1 = (float *)(A + 4373376); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 639104, gru1_add_t1 + 128, gru1_add + 638976, gru1_add_t1, gru1_add_t1 + 256, gru1_add + 639232, gru1_mul_stack, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_stack + 8192);
+  float *gru1_add_t2 = (float *)(A + 4406144); /* [64, 384] */
   char *gru1_matmul_weight_hh_t2_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t2_2, gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_sigmoid_t2 = (float *)(A + 4602752); /* [64, 128] */
-  float *gru1_sub_t2 = (float *)(A + 4635520); /* [64, 128] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 4668288); /* [64, 128] */
-  float *gru1_tanh_t2 = (float *)(A + 4701056); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t2 + 128, gru1_add_t2_2 + 128, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 256, gru1_add_t2 + 256, gru1_mul_stack + 8192, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_stack + 16384);
-  float *gru1_add_t3 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 589824, P + 59904 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 4733824); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t2, gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_sigmoid_t2 = (float *)(A + 4504448); /* [64, 128] */
+  float *gru1_sub_t2 = (float *)(A + 4537216); /* [64, 128] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 4569984); /* [64, 128] */
+  float *gru1_tanh_t2 = (float *)(A + 4602752); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 614528, gru1_add_t2 + 128, gru1_add + 614400, gru1_add_t2, gru1_add_t2 + 256, gru1_add + 614656, gru1_mul_stack + 8192, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_stack + 16384);
+  float *gru1_add_t3 = (float *)(A + 4635520); /* [64, 384] */
   char *gru1_matmul_weight_hh_t3_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t3_2, gru1_matmul_weight_hh_t3_scratch);
-  float *gru1_sigmoid_t3 = (float *)(A + 4832128); /* [64, 128] */
-  float *gru1_sub_t3 = (float *)(A + 4864896); /* [64, 128] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 4897664); /* [64, 128] */
-  float *gru1_tanh_t3 = (float *)(A + 4930432); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t3 + 128, gru1_add_t3_2 + 128, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 256, gru1_add_t3 + 256, gru1_mul_stack + 16384, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_stack + 24576);
-  float *gru1_add_t4 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 565248, P + 59904 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)(A + 4963200); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t3, gru1_matmul_weight_hh_t3_scratch);
+  float *gru1_sigmoid_t3 = (float *)(A + 4733824); /* [64, 128] */
+  float *gru1_sub_t3 = (float *)(A + 4766592); /* [64, 128] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 4799360); /* [64, 128] */
+  float *gru1_tanh_t3 = (float *)(A + 4832128); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 589952, gru1_add_t3 + 128, gru1_add + 589824, gru1_add_t3, gru1_add_t3 + 256, gru1_add + 590080, gru1_mul_stack + 16384, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_stack + 24576);
+  float *gru1_add_t4 = (float *)(A + 4864896); /* [64, 384] */
   char *gru1_matmul_weight_hh_t4_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t4_2, gru1_matmul_weight_hh_t4_scratch);
-  float *gru1_sigmoid_t4 = (float *)(A + 5061504); /* [64, 128] */
-  float *gru1_sub_t4 = (float *)(A + 5094272); /* [64, 128] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 5127040); /* [64, 128] */
-  float *gru1_tanh_t4 = (float *)(A + 5159808); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t4 + 128, gru1_add_t4_2 + 128, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 256, gru1_add_t4 + 256, gru1_mul_stack + 24576, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_stack + 32768);
-  float *gru1_add_t5 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 540672, P + 59904 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 5192576); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t4, gru1_matmul_weight_hh_t4_scratch);
+  float *gru1_sigmoid_t4 = (float *)(A + 4963200); /* [64, 128] */
+  float *gru1_sub_t4 = (float *)(A + 4995968); /* [64, 128] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 5028736); /* [64, 128] */
+  float *gru1_tanh_t4 = (float *)(A + 5061504); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 565376, gru1_add_t4 + 128, gru1_add + 565248, gru1_add_t4, gru1_add_t4 + 256, gru1_add + 565504, gru1_mul_stack + 24576, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_stack + 32768);
+  float *gru1_add_t5 = (float *)(A + 5094272); /* [64, 384] */
   char *gru1_matmul_weight_hh_t5_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t5_2, gru1_matmul_weight_hh_t5_scratch);
-  float *gru1_sigmoid_t5 = (float *)(A + 5290880); /* [64, 128] */
-  float *gru1_sub_t5 = (float *)(A + 5323648); /* [64, 128] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 5356416); /* [64, 128] */
-  float *gru1_tanh_t5 = (float *)(A + 5389184); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t5 + 128, gru1_add_t5_2 + 128, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 256, gru1_add_t5 + 256, gru1_mul_stack + 32768, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_stack + 40960);
-  float *gru1_add_t6 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 516096, P + 59904 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)(A + 5421952); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t5, gru1_matmul_weight_hh_t5_scratch);
+  float *gru1_sigmoid_t5 = (float *)(A + 5192576); /* [64, 128] */
+  float *gru1_sub_t5 = (float *)(A + 5225344); /* [64, 128] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 5258112); /* [64, 128] */
+  float *gru1_tanh_t5 = (float *)(A + 5290880); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 540800, gru1_add_t5 + 128, gru1_add + 540672, gru1_add_t5, gru1_add_t5 + 256, gru1_add + 540928, gru1_mul_stack + 32768, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_stack + 40960);
+  float *gru1_add_t6 = (float *)(A + 5323648); /* [64, 384] */
   char *gru1_matmul_weight_hh_t6_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t6_2, gru1_matmul_weight_hh_t6_scratch);
-  float *gru1_sigmoid_t6 = (float *)(A + 5520256); /* [64, 128] */
-  float *gru1_sub_t6 = (float *)(A + 5553024); /* [64, 128] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 5585792); /* [64, 128] */
-  float *gru1_tanh_t6 = (float *)(A + 5618560); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t6 + 128, gru1_add_t6_2 + 128, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 256, gru1_add_t6 + 256, gru1_mul_stack + 40960, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_stack + 49152);
-  float *gru1_add_t7 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 491520, P + 59904 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 5651328); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t6, gru1_matmul_weight_hh_t6_scratch);
+  float *gru1_sigmoid_t6 = (float *)(A + 5421952); /* [64, 128] */
+  float *gru1_sub_t6 = (float *)(A + 5454720); /* [64, 128] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 5487488); /* [64, 128] */
+  float *gru1_tanh_t6 = (float *)(A + 5520256); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 516224, gru1_add_t6 + 128, gru1_add + 516096, gru1_add_t6, gru1_add_t6 + 256, gru1_add + 516352, gru1_mul_stack + 40960, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_stack + 49152);
+  float *gru1_add_t7 = (float *)(A + 5553024); /* [64, 384] */
   char *gru1_matmul_weight_hh_t7_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t7_2, gru1_matmul_weight_hh_t7_scratch);
-  float *gru1_sigmoid_t7 = (float *)(A + 5749632); /* [64, 128] */
-  float *gru1_sub_t7 = (float *)(A + 5782400); /* [64, 128] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 5815168); /* [64, 128] */
-  float *gru1_tanh_t7 = (float *)(A + 5847936); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t7 + 128, gru1_add_t7_2 + 128, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 256, gru1_add_t7 + 256, gru1_mul_stack + 49152, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_stack + 57344);
-  float *gru1_add_t8 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 466944, P + 59904 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)(A + 5880704); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t7, gru1_matmul_weight_hh_t7_scratch);
+  float *gru1_sigmoid_t7 = (float *)(A + 5651328); /* [64, 128] */
+  float *gru1_sub_t7 = (float *)(A + 5684096); /* [64, 128] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 5716864); /* [64, 128] */
+  float *gru1_tanh_t7 = (float *)(A + 5749632); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 491648, gru1_add_t7 + 128, gru1_add + 491520, gru1_add_t7, gru1_add_t7 + 256, gru1_add + 491776, gru1_mul_stack + 49152, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_stack + 57344);
+  float *gru1_add_t8 = (float *)(A + 5782400); /* [64, 384] */
   char *gru1_matmul_weight_hh_t8_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t8_2, gru1_matmul_weight_hh_t8_scratch);
-  float *gru1_sigmoid_t8 = (float *)(A + 5979008); /* [64, 128] */
-  float *gru1_sub_t8 = (float *)(A + 6011776); /* [64, 128] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 6044544); /* [64, 128] */
-  float *gru1_tanh_t8 = (float *)(A + 6077312); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t8 + 128, gru1_add_t8_2 + 128, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 256, gru1_add_t8 + 256, gru1_mul_stack + 57344, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_stack + 65536);
-  float *gru1_add_t9 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 442368, P + 59904 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 6110080); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t8, gru1_matmul_weight_hh_t8_scratch);
+  float *gru1_sigmoid_t8 = (float *)(A + 5880704); /* [64, 128] */
+  float *gru1_sub_t8 = (float *)(A + 5913472); /* [64, 128] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 5946240); /* [64, 128] */
+  float *gru1_tanh_t8 = (float *)(A + 5979008); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 467072, gru1_add_t8 + 128, gru1_add + 466944, gru1_add_t8, gru1_add_t8 + 256, gru1_add + 467200, gru1_mul_stack + 57344, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_stack + 65536);
+  float *gru1_add_t9 = (float *)(A + 6011776); /* [64, 384] */
   char *gru1_matmul_weight_hh_t9_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t9_2, gru1_matmul_weight_hh_t9_scratch);
-  float *gru1_sigmoid_t9 = (float *)(A + 6208384); /* [64, 128] */
-  float *gru1_sub_t9 = (float *)(A + 6241152); /* [64, 128] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 6273920); /* [64, 128] */
-  float *gru1_tanh_t9 = (float *)(A + 6306688); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t9 + 128, gru1_add_t9_2 + 128, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 256, gru1_add_t9 + 256, gru1_mul_stack + 65536, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_stack + 73728);
-  float *gru1_add_t10 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 417792, P + 59904 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)(A + 6339456); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t9, gru1_matmul_weight_hh_t9_scratch);
+  float *gru1_sigmoid_t9 = (float *)(A + 6110080); /* [64, 128] */
+  float *gru1_sub_t9 = (float *)(A + 6142848); /* [64, 128] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 6175616); /* [64, 128] */
+  float *gru1_tanh_t9 = (float *)(A + 6208384); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 442496, gru1_add_t9 + 128, gru1_add + 442368, gru1_add_t9, gru1_add_t9 + 256, gru1_add + 442624, gru1_mul_stack + 65536, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_stack + 73728);
+  float *gru1_add_t10 = (float *)(A + 6241152); /* [64, 384] */
   char *gru1_matmul_weight_hh_t10_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t10_2, gru1_matmul_weight_hh_t10_scratch);
-  float *gru1_sigmoid_t10 = (float *)(A + 6437760); /* [64, 128] */
-  float *gru1_sub_t10 = (float *)(A + 6470528); /* [64, 128] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 6503296); /* [64, 128] */
-  float *gru1_tanh_t10 = (float *)(A + 6536064); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t10 + 128, gru1_add_t10_2 + 128, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 256, gru1_add_t10 + 256, gru1_mul_stack + 73728, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_stack + 81920);
-  float *gru1_add_t11 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 393216, P + 59904 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 6568832); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t10, gru1_matmul_weight_hh_t10_scratch);
+  float *gru1_sigmoid_t10 = (float *)(A + 6339456); /* [64, 128] */
+  float *gru1_sub_t10 = (float *)(A + 6372224); /* [64, 128] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 6404992); /* [64, 128] */
+  float *gru1_tanh_t10 = (float *)(A + 6437760); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 417920, gru1_add_t10 + 128, gru1_add + 417792, gru1_add_t10, gru1_add_t10 + 256, gru1_add + 418048, gru1_mul_stack + 73728, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_stack + 81920);
+  float *gru1_add_t11 = (float *)(A + 6470528); /* [64, 384] */
   char *gru1_matmul_weight_hh_t11_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t11_2, gru1_matmul_weight_hh_t11_scratch);
-  float *gru1_sigmoid_t11 = (float *)(A + 6667136); /* [64, 128] */
-  float *gru1_sub_t11 = (float *)(A + 6699904); /* [64, 128] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 6732672); /* [64, 128] */
-  float *gru1_tanh_t11 = (float *)(A + 6765440); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t11 + 128, gru1_add_t11_2 + 128, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 256, gru1_add_t11 + 256, gru1_mul_stack + 81920, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_stack + 90112);
-  float *gru1_add_t12 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 368640, P + 59904 /* gru1.bias_ih */, gru1_add_t12);
-  float *gru1_add_t12_2 = (float *)(A + 6798208); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t11, gru1_matmul_weight_hh_t11_scratch);
+  float *gru1_sigmoid_t11 = (float *)(A + 6568832); /* [64, 128] */
+  float *gru1_sub_t11 = (float *)(A + 6601600); /* [64, 128] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 6634368); /* [64, 128] */
+  float *gru1_tanh_t11 = (float *)(A + 6667136); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 393344, gru1_add_t11 + 128, gru1_add + 393216, gru1_add_t11, gru1_add_t11 + 256, gru1_add + 393472, gru1_mul_stack + 81920, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_stack + 90112);
+  float *gru1_add_t12 = (float *)(A + 6699904); /* [64, 384] */
   char *gru1_matmul_weight_hh_t12_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t12_2, gru1_matmul_weight_hh_t12_scratch);
-  float *gru1_sigmoid_t12 = (float *)(A + 6896512); /* [64, 128] */
-  float *gru1_sub_t12 = (float *)(A + 6929280); /* [64, 128] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 6962048); /* [64, 128] */
-  float *gru1_tanh_t12 = (float *)(A + 6994816); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t12 + 128, gru1_add_t12_2 + 128, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 256, gru1_add_t12 + 256, gru1_mul_stack + 90112, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_stack + 98304);
-  float *gru1_add_t13 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 344064, P + 59904 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 7027584); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t12, gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_sigmoid_t12 = (float *)(A + 6798208); /* [64, 128] */
+  float *gru1_sub_t12 = (float *)(A + 6830976); /* [64, 128] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 6863744); /* [64, 128] */
+  float *gru1_tanh_t12 = (float *)(A + 6896512); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 368768, gru1_add_t12 + 128, gru1_add + 368640, gru1_add_t12, gru1_add_t12 + 256, gru1_add + 368896, gru1_mul_stack + 90112, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_stack + 98304);
+  float *gru1_add_t13 = (float *)(A + 6929280); /* [64, 384] */
   char *gru1_matmul_weight_hh_t13_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 98304, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t13_2, gru1_matmul_weight_hh_t13_scratch);
-  float *gru1_sigmoid_t13 = (float *)(A + 7125888); /* [64, 128] */
-  float *gru1_sub_t13 = (float *)(A + 7158656); /* [64, 128] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 7191424); /* [64, 128] */
-  float *gru1_tanh_t13 = (float *)(A + 7224192); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t13 + 128, gru1_add_t13_2 + 128, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 256, gru1_add_t13 + 256, gru1_mul_stack + 98304, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_stack + 106496);
-  float *gru1_add_t14 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 319488, P + 59904 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_add_t14_2 = (float *)(A + 7256960); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 98304, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t13, gru1_matmul_weight_hh_t13_scratch);
+  float *gru1_sigmoid_t13 = (float *)(A + 7027584); /* [64, 128] */
+  float *gru1_sub_t13 = (float *)(A + 7060352); /* [64, 128] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 7093120); /* [64, 128] */
+  float *gru1_tanh_t13 = (float *)(A + 7125888); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 344192, gru1_add_t13 + 128, gru1_add + 344064, gru1_add_t13, gru1_add_t13 + 256, gru1_add + 344320, gru1_mul_stack + 98304, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_stack + 106496);
+  float *gru1_add_t14 = (float *)(A + 7158656); /* [64, 384] */
   char *gru1_matmul_weight_hh_t14_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 106496, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t14_2, gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_sigmoid_t14 = (float *)(A + 7355264); /* [64, 128] */
-  float *gru1_sub_t14 = (float *)(A + 7388032); /* [64, 128] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 7420800); /* [64, 128] */
-  float *gru1_tanh_t14 = (float *)(A + 7453568); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t14 + 128, gru1_add_t14_2 + 128, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 256, gru1_add_t14 + 256, gru1_mul_stack + 106496, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_stack + 114688);
-  float *gru1_add_t15 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 294912, P + 59904 /* gru1.bias_ih */, gru1_add_t15);
-  float *gru1_add_t15_2 = (float *)(A + 7486336); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 106496, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t14, gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_sigmoid_t14 = (float *)(A + 7256960); /* [64, 128] */
+  float *gru1_sub_t14 = (float *)(A + 7289728); /* [64, 128] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 7322496); /* [64, 128] */
+  float *gru1_tanh_t14 = (float *)(A + 7355264); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 319616, gru1_add_t14 + 128, gru1_add + 319488, gru1_add_t14, gru1_add_t14 + 256, gru1_add + 319744, gru1_mul_stack + 106496, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_stack + 114688);
+  float *gru1_add_t15 = (float *)(A + 7388032); /* [64, 384] */
   char *gru1_matmul_weight_hh_t15_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2, gru1_matmul_weight_hh_t15_scratch);
-  float *gru1_sigmoid_t15 = (float *)(A + 7584640); /* [64, 128] */
-  float *gru1_sub_t15 = (float *)(A + 7617408); /* [64, 128] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7650176); /* [64, 128] */
-  float *gru1_tanh_t15 = (float *)(A + 7682944); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_mul_stack + 114688, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_stack + 122880);
-  float *gru1_add_t16 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)(A + 7715712); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t15, gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_sigmoid_t15 = (float *)(A + 7486336); /* [64, 128] */
+  float *gru1_sub_t15 = (float *)(A + 7519104); /* [64, 128] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7551872); /* [64, 128] */
+  float *gru1_tanh_t15 = (float *)(A + 7584640); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 295040, gru1_add_t15 + 128, gru1_add + 294912, gru1_add_t15, gru1_add_t15 + 256, gru1_add + 295168, gru1_mul_stack + 114688, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_stack + 122880);
+  float *gru1_add_t16 = (float *)(A + 7617408); /* [64, 384] */
   char *gru1_matmul_weight_hh_t16_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t16_2, gru1_matmul_weight_hh_t16_scratch);
-  float *gru1_sigmoid_t16 = (float *)(A + 7814016); /* [64, 128] */
-  float *gru1_sub_t16 = (float *)(A + 7846784); /* [64, 128] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 7879552); /* [64, 128] */
-  float *gru1_tanh_t16 = (float *)(A + 7912320); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_mul_stack + 122880, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_stack + 131072);
-  float *gru1_add_t17 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 245760, P + 59904 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 7945088); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t16, gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_sigmoid_t16 = (float *)(A + 7715712); /* [64, 128] */
+  float *gru1_sub_t16 = (float *)(A + 7748480); /* [64, 128] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 7781248); /* [64, 128] */
+  float *gru1_tanh_t16 = (float *)(A + 7814016); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 270464, gru1_add_t16 + 128, gru1_add + 270336, gru1_add_t16, gru1_add_t16 + 256, gru1_add + 270592, gru1_mul_stack + 122880, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_stack + 131072);
+  float *gru1_add_t17 = (float *)(A + 7846784); /* [64, 384] */
   char *gru1_matmul_weight_hh_t17_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 131072, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t17_2, gru1_matmul_weight_hh_t17_scratch);
-  float *gru1_sigmoid_t17 = (float *)(A + 8043392); /* [64, 128] */
-  float *gru1_sub_t17 = (float *)(A + 8076160); /* [64, 128] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 8108928); /* [64, 128] */
-  float *gru1_tanh_t17 = (float *)(A + 8141696); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_mul_stack + 131072, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_stack + 139264);
+  k5_matmul(gru1_mul_stack + 131072, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t17, gru1_matmul_weight_hh_t17_scratch);
+  float *gru1_sigmoid_t17 = (float *)(A + 7945088); /* [64, 128] */
+  float *gru1_sub_t17 = (float *)(A + 7977856); /* [64, 128] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 8010624); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8043392); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 245888, gru1_add_t17 + 128, gru1_add + 245760, gru1_add_t17, gru1_add_t17 + 256, gru1_add + 246016, gru1_mul_stack + 131072, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_stack + 139264);
+  float *gru1_add_t18 = (float *)(A + 8076160); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t18_scratch = A + 233472; /* 4096 bytes */
+  k5_matmul(gru1_mul_stack + 139264, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t18, gru1_matmul_weight_hh_t18_scratch);
+  float *gru1_sigmoid_t18 = (float *)(A + 8174464); /* [64, 128] */
+  float *gru1_sub_t18 = (float *)(A + 8207232); /* [64, 128] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 8240000); /* [64, 128] */
+  float *gru1_tanh_t18 = (float *)(A + 8272768); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 221312, gru1_add_t18 + 128, gru1_add + 221184, gru1_add_t18, gru1_add_t18 + 256, gru1_add + 221440, gru1_mul_stack + 139264, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_stack + 147456);
+  float *gru1_add_t19 = (float *)(A + 8305536); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t19_scratch = A + 233472; /* 4096 bytes */
+  k5_matmul(gru1_mul_stack + 147456, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t19, gru1_matmul_weight_hh_t19_scratch);
+  float *gru1_sigmoid_t19 = (float *)(A + 8403840); /* [64, 128] */
+  float *gru1_sub_t19 = (float *)(A + 8436608); /* [64, 128] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 8469376); /* [64, 128] */
+  float *gru1_tanh_t19 = (float *)(A + 8502144); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 196736, gru1_add_t19 + 128, gru1_add + 196608, gru1_add_t19, gru1_add_t19 + 256, gru1_add + 196864, gru1_mul_stack + 147456, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_stack + 155648);
+  float *gru1_add_t20 = (float *)(A + 8534912); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t20_scratch = A + 233472; /* 4096 bytes */
+  k5_matmul(gru1_mul_stack + 155648, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t20, gru1_matmul_weight_hh_t20_scratch);
+  float *gru1_sigmoid_t20 = (float *)(A + 8633216); /* [64, 128] */
+  float *gru1_sub_t20 = (float *)(A + 8665984); /* [64, 128] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 8698752); /* [64, 128] */
+  float *gru1_tanh_t20 = (float *)(A + 8731520); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 172160, gru1_add_t20 + 128, gru1_add + 172032, gru1_add_t20, gru1_add_t20 + 256, gru1_add + 172288, gru1_mul_stack + 155648, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_stack + 163840);
 }
 
 static void gru_classifier_grad_2(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_matmul_weight_ih = (float *)(A + 243712); /* [1792, 384] */
-  float *gru1_add_t18 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 221184, P + 59904 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_mul_stack = (float *)(A + 3390336); /* [27, 64, 128] */
-  float *gru1_transpose_weight_hh = (float *)(A + 3095424); /* [128, 384] */
-  float *gru1_add_t18_2 = (float *)(A + 8174464); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t18_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 139264, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t18_2, gru1_matmul_weight_hh_t18_scratch);
-  float *gru1_sigmoid_t18 = (float *)(A + 8272768); /* [64, 128] */
-  float *gru1_sub_t18 = (float *)(A + 8305536); /* [64, 128] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 8338304); /* [64, 128] */
-  float *gru1_tanh_t18 = (float *)(A + 8371072); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t18 + 128, gru1_add_t18_2 + 128, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 256, gru1_add_t18 + 256, gru1_mul_stack + 139264, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_stack + 147456);
-  float *gru1_add_t19 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 196608, P + 59904 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 8403840); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t19_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 147456, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t19_2, gru1_matmul_weight_hh_t19_scratch);
-  float *gru1_sigmoid_t19 = (float *)(A + 8502144); /* [64, 128] */
-  float *gru1_sub_t19 = (float *)(A + 8534912); /* [64, 128] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 8567680); /* [64, 128] */
-  float *gru1_tanh_t19 = (float *)(A + 8600448); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t19 + 128, gru1_add_t19_2 + 128, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 256, gru1_add_t19 + 256, gru1_mul_stack + 147456, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_stack + 155648);
-  float *gru1_add_t20 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 172032, P + 59904 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)(A + 8633216); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t20_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 155648, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t20_2, gru1_matmul_weight_hh_t20_scratch);
-  float *gru1_sigmoid_t20 = (float *)(A + 8731520); /* [64, 128] */
-  float *gru1_sub_t20 = (float *)(A + 8764288); /* [64, 128] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 8797056); /* [64, 128] */
-  float *gru1_tanh_t20 = (float *)(A + 8829824); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t20 + 128, gru1_add_t20_2 + 128, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 256, gru1_add_t20 + 256, gru1_mul_stack + 155648, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_stack + 163840);
-  float *gru1_add_t21 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 147456, P + 59904 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_add_t21_2 = (float *)(A + 8862592); /* [64, 384] */
+  float *gru1_mul_stack = (float *)(A + 3292032); /* [27, 64, 128] */
+  float *gru1_transpose_weight_hh = (float *)(A + 2997120); /* [128, 384] */
+  float *gru1_add_t21 = (float *)(A + 8764288); /* [64, 384] */
   char *gru1_matmul_weight_hh_t21_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 163840, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t21_2, gru1_matmul_weight_hh_t21_scratch);
-  float *gru1_sigmoid_t21 = (float *)(A + 8960896); /* [64, 128] */
-  float *gru1_sub_t21 = (float *)(A + 8993664); /* [64, 128] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 9026432); /* [64, 128] */
-  float *gru1_tanh_t21 = (float *)(A + 9059200); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t21 + 128, gru1_add_t21_2 + 128, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 256, gru1_add_t21 + 256, gru1_mul_stack + 163840, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_stack + 172032);
-  float *gru1_add_t22 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 122880, P + 59904 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)(A + 9091968); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 163840, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t21, gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_add = (float *)(A + 243712); /* [1792, 384] */
+  float *gru1_sigmoid_t21 = (float *)(A + 8862592); /* [64, 128] */
+  float *gru1_sub_t21 = (float *)(A + 8895360); /* [64, 128] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 8928128); /* [64, 128] */
+  float *gru1_tanh_t21 = (float *)(A + 8960896); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 147584, gru1_add_t21 + 128, gru1_add + 147456, gru1_add_t21, gru1_add_t21 + 256, gru1_add + 147712, gru1_mul_stack + 163840, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_stack + 172032);
+  float *gru1_add_t22 = (float *)(A + 8993664); /* [64, 384] */
   char *gru1_matmul_weight_hh_t22_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 172032, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t22_2, gru1_matmul_weight_hh_t22_scratch);
-  float *gru1_sigmoid_t22 = (float *)(A + 9190272); /* [64, 128] */
-  float *gru1_sub_t22 = (float *)(A + 9223040); /* [64, 128] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 9255808); /* [64, 128] */
-  float *gru1_tanh_t22 = (float *)(A + 9288576); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t22 + 128, gru1_add_t22_2 + 128, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 256, gru1_add_t22 + 256, gru1_mul_stack + 172032, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_stack + 180224);
-  float *gru1_add_t23 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 98304, P + 59904 /* gru1.bias_ih */, gru1_add_t23);
-  float *gru1_add_t23_2 = (float *)(A + 9321344); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 172032, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t22, gru1_matmul_weight_hh_t22_scratch);
+  float *gru1_sigmoid_t22 = (float *)(A + 9091968); /* [64, 128] */
+  float *gru1_sub_t22 = (float *)(A + 9124736); /* [64, 128] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 9157504); /* [64, 128] */
+  float *gru1_tanh_t22 = (float *)(A + 9190272); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 123008, gru1_add_t22 + 128, gru1_add + 122880, gru1_add_t22, gru1_add_t22 + 256, gru1_add + 123136, gru1_mul_stack + 172032, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_stack + 180224);
+  float *gru1_add_t23 = (float *)(A + 9223040); /* [64, 384] */
   char *gru1_matmul_weight_hh_t23_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 180224, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t23_2, gru1_matmul_weight_hh_t23_scratch);
-  float *gru1_sigmoid_t23 = (float *)(A + 9419648); /* [64, 128] */
-  float *gru1_sub_t23 = (float *)(A + 9452416); /* [64, 128] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 9485184); /* [64, 128] */
-  float *gru1_tanh_t23 = (float *)(A + 9517952); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t23 + 128, gru1_add_t23_2 + 128, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 256, gru1_add_t23 + 256, gru1_mul_stack + 180224, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_mul_stack + 188416);
-  float *gru1_add_t24 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 73728, P + 59904 /* gru1.bias_ih */, gru1_add_t24);
-  float *gru1_add_t24_2 = (float *)(A + 9550720); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 180224, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t23, gru1_matmul_weight_hh_t23_scratch);
+  float *gru1_sigmoid_t23 = (float *)(A + 9321344); /* [64, 128] */
+  float *gru1_sub_t23 = (float *)(A + 9354112); /* [64, 128] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 9386880); /* [64, 128] */
+  float *gru1_tanh_t23 = (float *)(A + 9419648); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 98432, gru1_add_t23 + 128, gru1_add + 98304, gru1_add_t23, gru1_add_t23 + 256, gru1_add + 98560, gru1_mul_stack + 180224, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_mul_stack + 188416);
+  float *gru1_add_t24 = (float *)(A + 9452416); /* [64, 384] */
   char *gru1_matmul_weight_hh_t24_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 188416, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t24_2, gru1_matmul_weight_hh_t24_scratch);
-  float *gru1_sigmoid_t24 = (float *)(A + 9649024); /* [64, 128] */
-  float *gru1_sub_t24 = (float *)(A + 9681792); /* [64, 128] */
-  float *gru1_sigmoid_t24_2 = (float *)(A + 9714560); /* [64, 128] */
-  float *gru1_tanh_t24 = (float *)(A + 9747328); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t24 + 128, gru1_add_t24_2 + 128, gru1_add_t24, gru1_add_t24_2, gru1_add_t24_2 + 256, gru1_add_t24 + 256, gru1_mul_stack + 188416, gru1_sigmoid_t24, gru1_sub_t24, gru1_sigmoid_t24_2, gru1_tanh_t24, gru1_mul_stack + 196608);
-  float *gru1_add_t25 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 49152, P + 59904 /* gru1.bias_ih */, gru1_add_t25);
-  float *gru1_add_t25_2 = (float *)(A + 9780096); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 188416, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t24, gru1_matmul_weight_hh_t24_scratch);
+  float *gru1_sigmoid_t24 = (float *)(A + 9550720); /* [64, 128] */
+  float *gru1_sub_t24 = (float *)(A + 9583488); /* [64, 128] */
+  float *gru1_sigmoid_t24_2 = (float *)(A + 9616256); /* [64, 128] */
+  float *gru1_tanh_t24 = (float *)(A + 9649024); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 73856, gru1_add_t24 + 128, gru1_add + 73728, gru1_add_t24, gru1_add_t24 + 256, gru1_add + 73984, gru1_mul_stack + 188416, gru1_sigmoid_t24, gru1_sub_t24, gru1_sigmoid_t24_2, gru1_tanh_t24, gru1_mul_stack + 196608);
+  float *gru1_add_t25 = (float *)(A + 9681792); /* [64, 384] */
   char *gru1_matmul_weight_hh_t25_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 196608, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t25_2, gru1_matmul_weight_hh_t25_scratch);
-  float *gru1_sigmoid_t25 = (float *)(A + 9878400); /* [64, 128] */
-  float *gru1_sub_t25 = (float *)(A + 9911168); /* [64, 128] */
-  float *gru1_sigmoid_t25_2 = (float *)(A + 9943936); /* [64, 128] */
-  float *gru1_tanh_t25 = (float *)(A + 9976704); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t25 + 128, gru1_add_t25_2 + 128, gru1_add_t25, gru1_add_t25_2, gru1_add_t25_2 + 256, gru1_add_t25 + 256, gru1_mul_stack + 196608, gru1_sigmoid_t25, gru1_sub_t25, gru1_sigmoid_t25_2, gru1_tanh_t25, gru1_mul_stack + 204800);
-  float *gru1_add_t26 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 24576, P + 59904 /* gru1.bias_ih */, gru1_add_t26);
-  float *gru1_add_t26_2 = (float *)(A + 10009472); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 196608, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t25, gru1_matmul_weight_hh_t25_scratch);
+  float *gru1_sigmoid_t25 = (float *)(A + 9780096); /* [64, 128] */
+  float *gru1_sub_t25 = (float *)(A + 9812864); /* [64, 128] */
+  float *gru1_sigmoid_t25_2 = (float *)(A + 9845632); /* [64, 128] */
+  float *gru1_tanh_t25 = (float *)(A + 9878400); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 49280, gru1_add_t25 + 128, gru1_add + 49152, gru1_add_t25, gru1_add_t25 + 256, gru1_add + 49408, gru1_mul_stack + 196608, gru1_sigmoid_t25, gru1_sub_t25, gru1_sigmoid_t25_2, gru1_tanh_t25, gru1_mul_stack + 204800);
+  float *gru1_add_t26 = (float *)(A + 9911168); /* [64, 384] */
   char *gru1_matmul_weight_hh_t26_scratch = A + 233472; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 204800, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t26_2, gru1_matmul_weight_hh_t26_scratch);
-  float *gru1_sigmoid_t26 = (float *)(A + 10107776); /* [64, 128] */
-  float *gru1_sub_t26 = (float *)(A + 10140544); /* [64, 128] */
-  float *gru1_sigmoid_t26_2 = (float *)(A + 10173312); /* [64, 128] */
-  float *gru1_tanh_t26 = (float *)(A + 10206080); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t26 + 128, gru1_add_t26_2 + 128, gru1_add_t26, gru1_add_t26_2, gru1_add_t26_2 + 256, gru1_add_t26 + 256, gru1_mul_stack + 204800, gru1_sigmoid_t26, gru1_sub_t26, gru1_sigmoid_t26_2, gru1_tanh_t26, gru1_mul_stack + 212992);
-  float *gru1_add_t27 = (float *)(A + 2996224); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih, P + 59904 /* gru1.bias_ih */, gru1_add_t27);
-  float *gru1_add_t27_2 = (float *)(A + 233472); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t27_scratch = A + 331776; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 212992, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t27_2, gru1_matmul_weight_hh_t27_scratch);
-  float *dense1_transpose_weight = (float *)(A + 3094528); /* [128, 10] */
-  k8_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
-  float *gru1_sigmoid_t27 = (float *)(A + 3099648); /* [64, 128] */
-  float *gru1_sub_t27 = (float *)(A + 3132416); /* [64, 128] */
-  float *gru1_sigmoid_t27_2 = (float *)(A + 3165184); /* [64, 128] */
-  float *gru1_tanh_t27 = (float *)(A + 3197952); /* [64, 128] */
-  float *gru1_add_t27_3 = (float *)(A + 3230720); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t27 + 128, gru1_add_t27_2 + 128, gru1_add_t27, gru1_add_t27_2, gru1_add_t27_2 + 256, gru1_add_t27 + 256, gru1_mul_stack + 212992, gru1_sigmoid_t27, gru1_sub_t27, gru1_sigmoid_t27_2, gru1_tanh_t27, gru1_add_t27_3);
-  float *dense1_matmul_weight = (float *)(A + 3263488); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 3266048; /* 4096 bytes */
-  k9_matmul(gru1_add_t27_3, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *line11_one_hot = (float *)(A + 3266048); /* [64, 10] */
-  k14_one_hot(in->y, line11_one_hot);
-  float *out_logits = (float *)(A + 3268608); /* [64, 10] */
-  k10_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
-  float *line11_log_softmax = (float *)(A + 3263488); /* [64, 10] */
-  k15_log_softmax(out_logits, line11_log_softmax);
-  float *line11_mul = (float *)(A + 3271168); /* [64, 10] */
-  k16_mul(line11_one_hot, line11_log_softmax, line11_mul);
-  float *line11_sum_to = (float *)(A + 3273728); /* [64, 1] */
-  k17_sum_to(line11_mul, line11_sum_to);
-  float *line11_sum_to_2 = (float *)(A + 3271168); /* [] */
-  k18_sum_to(line11_sum_to, line11_sum_to_2);
-  int32_t *line12_argmax = (int32_t *)(A + 3271232); /* [64] */
-  k19_argmax(out_logits, line12_argmax);
-  float *line12_equal = (float *)(A + 3271488); /* [64] */
-  k20_equal(line12_argmax, in->y, line12_equal);
-  float *line12_sum_to = (float *)(A + 3271232); /* [] */
-  k18_sum_to(line12_equal, line12_sum_to);
-  float *d_line11_mul = (float *)(A + 3271296); /* [64, 10] */
-  k21_mul(line11_one_hot, d_line11_mul);
-  float *d_line11_sum_to = (float *)(A + 3266048); /* [64, 1] */
-  k17_sum_to(d_line11_mul, d_line11_sum_to);
-  float *d_line11_sub = (float *)(A + 3273856); /* [64, 10] */
-  k22_exp_mul_sub(line11_log_softmax, d_line11_sum_to, d_line11_mul, d_line11_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 331776); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 3271296; /* 320 bytes */
-  k23_matmul(d_line11_sub, P + 60672 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  k5_matmul(gru1_mul_stack + 204800, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t26, gru1_matmul_weight_hh_t26_scratch);
+  float *gru1_sigmoid_t26 = (float *)(A + 10009472); /* [64, 128] */
+  float *gru1_sub_t26 = (float *)(A + 10042240); /* [64, 128] */
+  float *gru1_sigmoid_t26_2 = (float *)(A + 10075008); /* [64, 128] */
+  float *gru1_tanh_t26 = (float *)(A + 10107776); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 24704, gru1_add_t26 + 128, gru1_add + 24576, gru1_add_t26, gru1_add_t26 + 256, gru1_add + 24832, gru1_mul_stack + 204800, gru1_sigmoid_t26, gru1_sub_t26, gru1_sigmoid_t26_2, gru1_tanh_t26, gru1_mul_stack + 212992);
+  float *gru1_add_t27 = (float *)(A + 10140544); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t27_scratch = A + 233472; /* 4096 bytes */
+  k5_matmul(gru1_mul_stack + 212992, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t27, gru1_matmul_weight_hh_t27_scratch);
+  float *dense1_transpose_weight = (float *)(A + 233472); /* [128, 10] */
+  k7_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
+  float *gru1_sigmoid_t27 = (float *)(A + 2996224); /* [64, 128] */
+  float *gru1_sub_t27 = (float *)(A + 3028992); /* [64, 128] */
+  float *gru1_sigmoid_t27_2 = (float *)(A + 3061760); /* [64, 128] */
+  float *gru1_tanh_t27 = (float *)(A + 3094528); /* [64, 128] */
+  float *gru1_add_t27_2 = (float *)(A + 3127296); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 128, gru1_add_t27 + 128, gru1_add, gru1_add_t27, gru1_add_t27 + 256, gru1_add + 256, gru1_mul_stack + 212992, gru1_sigmoid_t27, gru1_sub_t27, gru1_sigmoid_t27_2, gru1_tanh_t27, gru1_add_t27_2);
+  float *dense1_matmul_weight = (float *)(A + 3160064); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 3162624; /* 4096 bytes */
+  k8_matmul(gru1_add_t27_2, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *line11_one_hot = (float *)(A + 3162624); /* [64, 10] */
+  k13_one_hot(in->y, line11_one_hot);
+  float *out_logits = (float *)(A + 3165184); /* [64, 10] */
+  k9_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
+  float *line11_log_softmax = (float *)(A + 3160064); /* [64, 10] */
+  k14_log_softmax(out_logits, line11_log_softmax);
+  float *line11_mul = (float *)(A + 3167744); /* [64, 10] */
+  k15_mul(line11_one_hot, line11_log_softmax, line11_mul);
+  float *line11_sum_to = (float *)(A + 3170304); /* [64, 1] */
+  k16_sum_to(line11_mul, line11_sum_to);
+  float *line11_sum_to_2 = (float *)(A + 3167744); /* [] */
+  k17_sum_to(line11_sum_to, line11_sum_to_2);
+  int32_t *line12_argmax = (int32_t *)(A + 3167808); /* [64] */
+  k18_argmax(out_logits, line12_argmax);
+  float *line12_equal = (float *)(A + 3168064); /* [64] */
+  k19_equal(line12_argmax, in->y, line12_equal);
+  float *line12_sum_to = (float *)(A + 3167808); /* [] */
+  k17_sum_to(line12_equal, line12_sum_to);
+  float *d_line11_mul = (float *)(A + 3167872); /* [64, 10] */
+  k20_mul(line11_one_hot, d_line11_mul);
+  float *d_line11_sum_to = (float *)(A + 3162624); /* [64, 1] */
+  k16_sum_to(d_line11_mul, d_line11_sum_to);
+  float *d_line11_sub = (float *)(A + 3170432); /* [64, 10] */
+  k21_exp_mul_sub(line11_log_softmax, d_line11_sum_to, d_line11_mul, d_line11_sub);
+  float *d_dense1_matmul_weight = (float *)(A + 233472); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 3167872; /* 320 bytes */
+  k22_matmul(d_line11_sub, P + 60672 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
   float *d_gru1_mul_concat_stack = (float *)(A + 10238848); /* [28, 64, 384] */
-  k24_mul_mul_sub(d_dense1_matmul_weight, gru1_sub_t27, gru1_tanh_t27, gru1_add_t27_2 + 256, gru1_sigmoid_t27_2, d_gru1_mul_concat_stack + 256, d_gru1_mul_concat_stack);
-  k25_mul_mul_neg(d_dense1_matmul_weight, gru1_mul_stack + 212992, gru1_tanh_t27, gru1_sigmoid_t27, gru1_sub_t27, d_gru1_mul_concat_stack + 128);
-  float *d_gru1_mul_t27 = (float *)(A + 3132416); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 256, gru1_sigmoid_t27_2, d_gru1_mul_t27);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 364544); /* [27, 64, 384] */
-  k27_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 128, d_gru1_mul_t27, d_gru1_mul_concat_stack_2 + 638976);
-  float *d_gru1_addn_t26 = (float *)(A + 3197952); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_dense1_matmul_weight, gru1_sigmoid_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26_2 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
-  float *d_gru1_mul_t26 = (float *)(A + 10140544); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26_2, d_gru1_mul_t26);
-  k27_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26, d_gru1_mul_concat_stack_2 + 614400);
-  float *d_gru1_addn_t25 = (float *)(A + 10206080); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t26, gru1_sigmoid_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25_2 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
-  float *d_gru1_mul_t25 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 49408, gru1_sigmoid_t25_2, d_gru1_mul_t25);
-  k27_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280, d_gru1_mul_t25, d_gru1_mul_concat_stack_2 + 589824);
-  float *d_gru1_addn_t24 = (float *)(A + 3197952); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t25, gru1_sigmoid_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24_2 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
-  float *d_gru1_mul_t24 = (float *)(A + 9681792); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 73984, gru1_sigmoid_t24_2, d_gru1_mul_t24);
-  k27_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
-  float *d_gru1_addn_t23 = (float *)(A + 10206080); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t24, gru1_sigmoid_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
-  float *d_gru1_mul_t23 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 98560, gru1_sigmoid_t23_2, d_gru1_mul_t23);
-  k27_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
-  float *d_gru1_addn_t22 = (float *)(A + 3197952); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t23, gru1_sigmoid_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
-  float *d_gru1_mul_t22 = (float *)(A + 9223040); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 123136, gru1_sigmoid_t22_2, d_gru1_mul_t22);
-  k27_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
-  float *d_gru1_addn_t21 = (float *)(A + 10206080); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t22, gru1_sigmoid_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
-  float *d_gru1_mul_t21 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 147712, gru1_sigmoid_t21_2, d_gru1_mul_t21);
-  k27_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
-  float *d_gru1_addn_t20 = (float *)(A + 3197952); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t21, gru1_sigmoid_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
-  float *d_gru1_mul_t20 = (float *)(A + 8764288); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 172288, gru1_sigmoid_t20_2, d_gru1_mul_t20);
-  k27_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
-  float *d_gru1_addn_t19 = (float *)(A + 10206080); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t20, gru1_sigmoid_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
-  float *d_gru1_mul_t19 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 196864, gru1_sigmoid_t19_2, d_gru1_mul_t19);
-  k27_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
-  float *d_gru1_addn_t18 = (float *)(A + 3197952); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t19, gru1_sigmoid_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
-  float *d_gru1_mul_t18 = (float *)(A + 8305536); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 221440, gru1_sigmoid_t18_2, d_gru1_mul_t18);
-  k27_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
-  float *gru1_sub_t17 = (float *)(A + 8076160); /* [64, 128] */
-  float *gru1_tanh_t17 = (float *)(A + 8141696); /* [64, 128] */
-  float *gru1_add_t17_2 = (float *)(A + 7945088); /* [64, 384] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 8108928); /* [64, 128] */
-  float *gru1_sigmoid_t17 = (float *)(A + 8043392); /* [64, 128] */
-  float *d_gru1_addn_t17 = (float *)(A + 10206080); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t18, gru1_sigmoid_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
-  float *d_gru1_mul_t17 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
-  k27_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
-  float *gru1_sub_t16 = (float *)(A + 7846784); /* [64, 128] */
-  float *gru1_tanh_t16 = (float *)(A + 7912320); /* [64, 128] */
-  float *gru1_add_t16_2 = (float *)(A + 7715712); /* [64, 384] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 7879552); /* [64, 128] */
-  float *gru1_sigmoid_t16 = (float *)(A + 7814016); /* [64, 128] */
-  float *d_gru1_addn_t16 = (float *)(A + 3197952); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t17, gru1_sigmoid_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
-  float *d_gru1_mul_t16 = (float *)(A + 7846784); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16_2, d_gru1_mul_t16);
-  k27_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16, d_gru1_mul_concat_stack_2 + 368640);
-  float *gru1_sub_t15 = (float *)(A + 7617408); /* [64, 128] */
-  float *gru1_tanh_t15 = (float *)(A + 7682944); /* [64, 128] */
-  float *gru1_add_t15_2 = (float *)(A + 7486336); /* [64, 384] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7650176); /* [64, 128] */
-  float *gru1_sigmoid_t15 = (float *)(A + 7584640); /* [64, 128] */
-  float *d_gru1_addn_t15 = (float *)(A + 10206080); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t16, gru1_sigmoid_t16, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 256, gru1_sigmoid_t15_2, gru1_mul_stack + 114688, gru1_sigmoid_t15, d_gru1_addn_t15, d_gru1_mul_concat_stack + 295168, d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040);
+  k23_mul_mul_sub(d_dense1_matmul_weight, gru1_sub_t27, gru1_tanh_t27, gru1_add_t27 + 256, gru1_sigmoid_t27_2, d_gru1_mul_concat_stack + 256, d_gru1_mul_concat_stack);
+  k24_mul_mul_neg(d_dense1_matmul_weight, gru1_mul_stack + 212992, gru1_tanh_t27, gru1_sigmoid_t27, gru1_sub_t27, d_gru1_mul_concat_stack + 128);
+  float *d_gru1_mul_t27 = (float *)(A + 3028992); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 256, gru1_sigmoid_t27_2, d_gru1_mul_t27);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 266240); /* [27, 64, 384] */
+  k26_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 128, d_gru1_mul_t27, d_gru1_mul_concat_stack_2 + 638976);
+  float *d_gru1_addn_t26 = (float *)(A + 3094528); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_dense1_matmul_weight, gru1_sigmoid_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
+  float *d_gru1_mul_t26 = (float *)(A + 233472); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26_2, d_gru1_mul_t26);
+  k26_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26, d_gru1_mul_concat_stack_2 + 614400);
+  float *d_gru1_addn_t25 = (float *)(A + 233472); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t26, gru1_sigmoid_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
+  float *d_gru1_mul_t25 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 49408, gru1_sigmoid_t25_2, d_gru1_mul_t25);
+  k26_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280, d_gru1_mul_t25, d_gru1_mul_concat_stack_2 + 589824);
+  float *d_gru1_addn_t24 = (float *)(A + 3094528); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t25, gru1_sigmoid_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
+  float *d_gru1_mul_t24 = (float *)(A + 233472); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 73984, gru1_sigmoid_t24_2, d_gru1_mul_t24);
+  k26_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
+  float *d_gru1_addn_t23 = (float *)(A + 233472); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t24, gru1_sigmoid_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
+  float *d_gru1_mul_t23 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 98560, gru1_sigmoid_t23_2, d_gru1_mul_t23);
+  k26_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
+  float *d_gru1_addn_t22 = (float *)(A + 3094528); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t23, gru1_sigmoid_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
+  float *d_gru1_mul_t22 = (float *)(A + 233472); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 123136, gru1_sigmoid_t22_2, d_gru1_mul_t22);
+  k26_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
+  float *d_gru1_addn_t21 = (float *)(A + 233472); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t22, gru1_sigmoid_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
+  float *d_gru1_mul_t21 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 147712, gru1_sigmoid_t21_2, d_gru1_mul_t21);
+  k26_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
+  float *gru1_sub_t20 = (float *)(A + 8665984); /* [64, 128] */
+  float *gru1_tanh_t20 = (float *)(A + 8731520); /* [64, 128] */
+  float *gru1_add_t20 = (float *)(A + 8534912); /* [64, 384] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 8698752); /* [64, 128] */
+  float *gru1_sigmoid_t20 = (float *)(A + 8633216); /* [64, 128] */
+  float *d_gru1_addn_t20 = (float *)(A + 3094528); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t21, gru1_sigmoid_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
+  float *d_gru1_mul_t20 = (float *)(A + 233472); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 172288, gru1_sigmoid_t20_2, d_gru1_mul_t20);
+  k26_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
+  float *gru1_sub_t19 = (float *)(A + 8436608); /* [64, 128] */
+  float *gru1_tanh_t19 = (float *)(A + 8502144); /* [64, 128] */
+  float *gru1_add_t19 = (float *)(A + 8305536); /* [64, 384] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 8469376); /* [64, 128] */
+  float *gru1_sigmoid_t19 = (float *)(A + 8403840); /* [64, 128] */
+  float *d_gru1_addn_t19 = (float *)(A + 233472); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t20, gru1_sigmoid_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
+  float *d_gru1_mul_t19 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 196864, gru1_sigmoid_t19_2, d_gru1_mul_t19);
+  k26_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
+  float *gru1_sub_t18 = (float *)(A + 8207232); /* [64, 128] */
+  float *gru1_tanh_t18 = (float *)(A + 8272768); /* [64, 128] */
+  float *gru1_add_t18 = (float *)(A + 8076160); /* [64, 384] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 8240000); /* [64, 128] */
+  float *gru1_sigmoid_t18 = (float *)(A + 8174464); /* [64, 128] */
+  float *d_gru1_addn_t18 = (float *)(A + 3094528); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t19, gru1_sigmoid_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
+  float *d_gru1_mul_t18 = (float *)(A + 233472); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 221440, gru1_sigmoid_t18_2, d_gru1_mul_t18);
+  k26_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
+  float *gru1_sub_t17 = (float *)(A + 7977856); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8043392); /* [64, 128] */
+  float *gru1_add_t17 = (float *)(A + 7846784); /* [64, 384] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 8010624); /* [64, 128] */
+  float *gru1_sigmoid_t17 = (float *)(A + 7945088); /* [64, 128] */
+  float *d_gru1_addn_t17 = (float *)(A + 233472); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t18, gru1_sigmoid_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
+  float *d_gru1_mul_t17 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
+  k26_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
+  float *gru1_sub_t16 = (float *)(A + 7748480); /* [64, 128] */
+  float *gru1_tanh_t16 = (float *)(A + 7814016); /* [64, 128] */
+  float *gru1_add_t16 = (float *)(A + 7617408); /* [64, 384] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 7781248); /* [64, 128] */
+  float *gru1_sigmoid_t16 = (float *)(A + 7715712); /* [64, 128] */
+  float *d_gru1_addn_t16 = (float *)(A + 3094528); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t17, gru1_sigmoid_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
+  float *d_gru1_mul_t16 = (float *)(A + 233472); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16_2, d_gru1_mul_t16);
+  k26_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16, d_gru1_mul_concat_stack_2 + 368640);
+  float *gru1_sub_t15 = (float *)(A + 7519104); /* [64, 128] */
+  float *gru1_tanh_t15 = (float *)(A + 7584640); /* [64, 128] */
+  float *gru1_add_t15 = (float *)(A + 7388032); /* [64, 384] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7551872); /* [64, 128] */
+  float *gru1_sigmoid_t15 = (float *)(A + 7486336); /* [64, 128] */
+  float *d_gru1_addn_t15 = (float *)(A + 233472); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t16, gru1_sigmoid_t16, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15 + 256, gru1_sigmoid_t15_2, gru1_mul_stack + 114688, gru1_sigmoid_t15, d_gru1_addn_t15, d_gru1_mul_concat_stack + 295168, d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040);
+  float *d_gru1_mul_t15 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 295168, gru1_sigmoid_t15_2, d_gru1_mul_t15);
+  k26_concat(d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040, d_gru1_mul_t15, d_gru1_mul_concat_stack_2 + 344064);
+  float *gru1_sub_t14 = (float *)(A + 7289728); /* [64, 128] */
+  float *gru1_tanh_t14 = (float *)(A + 7355264); /* [64, 128] */
+  float *gru1_add_t14 = (float *)(A + 7158656); /* [64, 384] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 7322496); /* [64, 128] */
+  float *gru1_sigmoid_t14 = (float *)(A + 7256960); /* [64, 128] */
+  float *d_gru1_addn_t14 = (float *)(A + 3094528); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 344064, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t15, gru1_sigmoid_t15, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14 + 256, gru1_sigmoid_t14_2, gru1_mul_stack + 106496, gru1_sigmoid_t14, d_gru1_addn_t14, d_gru1_mul_concat_stack + 319744, d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616);
+  float *d_gru1_mul_t14 = (float *)(A + 233472); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 319744, gru1_sigmoid_t14_2, d_gru1_mul_t14);
+  k26_concat(d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616, d_gru1_mul_t14, d_gru1_mul_concat_stack_2 + 319488);
+  float *gru1_sub_t13 = (float *)(A + 7060352); /* [64, 128] */
+  float *gru1_tanh_t13 = (float *)(A + 7125888); /* [64, 128] */
+  float *gru1_add_t13 = (float *)(A + 6929280); /* [64, 384] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 7093120); /* [64, 128] */
+  float *gru1_sigmoid_t13 = (float *)(A + 7027584); /* [64, 128] */
+  float *d_gru1_addn_t13 = (float *)(A + 233472); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 319488, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t14, gru1_sigmoid_t14, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13 + 256, gru1_sigmoid_t13_2, gru1_mul_stack + 98304, gru1_sigmoid_t13, d_gru1_addn_t13, d_gru1_mul_concat_stack + 344320, d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192);
 }
 
 static void gru_classifier_grad_3(const float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_gru1_mul_concat_stack = (float *)(A + 10238848); /* [28, 64, 384] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7650176); /* [64, 128] */
-  float *d_gru1_mul_t15 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 295168, gru1_sigmoid_t15_2, d_gru1_mul_t15);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 364544); /* [27, 64, 384] */
-  k27_concat(d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040, d_gru1_mul_t15, d_gru1_mul_concat_stack_2 + 344064);
-  float *d_gru1_addn_t15 = (float *)(A + 10206080); /* [64, 128] */
-  float *gru1_sigmoid_t15 = (float *)(A + 7584640); /* [64, 128] */
-  float *gru1_sub_t14 = (float *)(A + 7388032); /* [64, 128] */
-  float *gru1_tanh_t14 = (float *)(A + 7453568); /* [64, 128] */
-  float *gru1_add_t14_2 = (float *)(A + 7256960); /* [64, 384] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 7420800); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3390336); /* [27, 64, 128] */
-  float *gru1_sigmoid_t14 = (float *)(A + 7355264); /* [64, 128] */
-  float *d_gru1_addn_t14 = (float *)(A + 3197952); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 344064, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t15, gru1_sigmoid_t15, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 256, gru1_sigmoid_t14_2, gru1_mul_stack + 106496, gru1_sigmoid_t14, d_gru1_addn_t14, d_gru1_mul_concat_stack + 319744, d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616);
-  float *d_gru1_mul_t14 = (float *)(A + 7388032); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 319744, gru1_sigmoid_t14_2, d_gru1_mul_t14);
-  k27_concat(d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616, d_gru1_mul_t14, d_gru1_mul_concat_stack_2 + 319488);
-  float *gru1_sub_t13 = (float *)(A + 7158656); /* [64, 128] */
-  float *gru1_tanh_t13 = (float *)(A + 7224192); /* [64, 128] */
-  float *gru1_add_t13_2 = (float *)(A + 7027584); /* [64, 384] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 7191424); /* [64, 128] */
-  float *gru1_sigmoid_t13 = (float *)(A + 7125888); /* [64, 128] */
-  float *d_gru1_addn_t13 = (float *)(A + 10206080); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 319488, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t14, gru1_sigmoid_t14, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 256, gru1_sigmoid_t13_2, gru1_mul_stack + 98304, gru1_sigmoid_t13, d_gru1_addn_t13, d_gru1_mul_concat_stack + 344320, d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192);
-  float *d_gru1_mul_t13 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 344320, gru1_sigmoid_t13_2, d_gru1_mul_t13);
-  k27_concat(d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192, d_gru1_mul_t13, d_gru1_mul_concat_stack_2 + 294912);
-  float *gru1_sub_t12 = (float *)(A + 6929280); /* [64, 128] */
-  float *gru1_tanh_t12 = (float *)(A + 6994816); /* [64, 128] */
-  float *gru1_add_t12_2 = (float *)(A + 6798208); /* [64, 384] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 6962048); /* [64, 128] */
-  float *gru1_sigmoid_t12 = (float *)(A + 6896512); /* [64, 128] */
-  float *d_gru1_addn_t12 = (float *)(A + 3197952); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 294912, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t13, gru1_sigmoid_t13, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 256, gru1_sigmoid_t12_2, gru1_mul_stack + 90112, gru1_sigmoid_t12, d_gru1_addn_t12, d_gru1_mul_concat_stack + 368896, d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768);
-  float *d_gru1_mul_t12 = (float *)(A + 6929280); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 368896, gru1_sigmoid_t12_2, d_gru1_mul_t12);
-  k27_concat(d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768, d_gru1_mul_t12, d_gru1_mul_concat_stack_2 + 270336);
-  float *gru1_sub_t11 = (float *)(A + 6699904); /* [64, 128] */
-  float *gru1_tanh_t11 = (float *)(A + 6765440); /* [64, 128] */
-  float *gru1_add_t11_2 = (float *)(A + 6568832); /* [64, 384] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 6732672); /* [64, 128] */
-  float *gru1_sigmoid_t11 = (float *)(A + 6667136); /* [64, 128] */
-  float *d_gru1_addn_t11 = (float *)(A + 10206080); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 270336, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t12, gru1_sigmoid_t12, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 256, gru1_sigmoid_t11_2, gru1_mul_stack + 81920, gru1_sigmoid_t11, d_gru1_addn_t11, d_gru1_mul_concat_stack + 393472, d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344);
-  float *d_gru1_mul_t11 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 393472, gru1_sigmoid_t11_2, d_gru1_mul_t11);
-  k27_concat(d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344, d_gru1_mul_t11, d_gru1_mul_concat_stack_2 + 245760);
-  float *gru1_sub_t10 = (float *)(A + 6470528); /* [64, 128] */
-  float *gru1_tanh_t10 = (float *)(A + 6536064); /* [64, 128] */
-  float *gru1_add_t10_2 = (float *)(A + 6339456); /* [64, 384] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 6503296); /* [64, 128] */
-  float *gru1_sigmoid_t10 = (float *)(A + 6437760); /* [64, 128] */
-  float *d_gru1_addn_t10 = (float *)(A + 3197952); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t11, gru1_sigmoid_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
-  float *d_gru1_mul_t10 = (float *)(A + 6470528); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 418048, gru1_sigmoid_t10_2, d_gru1_mul_t10);
-  k27_concat(d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920, d_gru1_mul_t10, d_gru1_mul_concat_stack_2 + 221184);
-  float *gru1_sub_t9 = (float *)(A + 6241152); /* [64, 128] */
-  float *gru1_tanh_t9 = (float *)(A + 6306688); /* [64, 128] */
-  float *gru1_add_t9_2 = (float *)(A + 6110080); /* [64, 384] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 6273920); /* [64, 128] */
-  float *gru1_sigmoid_t9 = (float *)(A + 6208384); /* [64, 128] */
-  float *d_gru1_addn_t9 = (float *)(A + 10206080); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 221184, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t10, gru1_sigmoid_t10, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 256, gru1_sigmoid_t9_2, gru1_mul_stack + 65536, gru1_sigmoid_t9, d_gru1_addn_t9, d_gru1_mul_concat_stack + 442624, d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496);
-  float *d_gru1_mul_t9 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 442624, gru1_sigmoid_t9_2, d_gru1_mul_t9);
-  k27_concat(d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496, d_gru1_mul_t9, d_gru1_mul_concat_stack_2 + 196608);
-  float *gru1_sub_t8 = (float *)(A + 6011776); /* [64, 128] */
-  float *gru1_tanh_t8 = (float *)(A + 6077312); /* [64, 128] */
-  float *gru1_add_t8_2 = (float *)(A + 5880704); /* [64, 384] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 6044544); /* [64, 128] */
-  float *gru1_sigmoid_t8 = (float *)(A + 5979008); /* [64, 128] */
-  float *d_gru1_addn_t8 = (float *)(A + 3197952); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 196608, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t9, gru1_sigmoid_t9, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 256, gru1_sigmoid_t8_2, gru1_mul_stack + 57344, gru1_sigmoid_t8, d_gru1_addn_t8, d_gru1_mul_concat_stack + 467200, d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072);
-  float *d_gru1_mul_t8 = (float *)(A + 6011776); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 467200, gru1_sigmoid_t8_2, d_gru1_mul_t8);
-  k27_concat(d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072, d_gru1_mul_t8, d_gru1_mul_concat_stack_2 + 172032);
-  float *gru1_sub_t7 = (float *)(A + 5782400); /* [64, 128] */
-  float *gru1_tanh_t7 = (float *)(A + 5847936); /* [64, 128] */
-  float *gru1_add_t7_2 = (float *)(A + 5651328); /* [64, 384] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 5815168); /* [64, 128] */
-  float *gru1_sigmoid_t7 = (float *)(A + 5749632); /* [64, 128] */
-  float *d_gru1_addn_t7 = (float *)(A + 10206080); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 172032, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t8, gru1_sigmoid_t8, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 256, gru1_sigmoid_t7_2, gru1_mul_stack + 49152, gru1_sigmoid_t7, d_gru1_addn_t7, d_gru1_mul_concat_stack + 491776, d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648);
-  float *d_gru1_mul_t7 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 491776, gru1_sigmoid_t7_2, d_gru1_mul_t7);
-  k27_concat(d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648, d_gru1_mul_t7, d_gru1_mul_concat_stack_2 + 147456);
-  float *gru1_sub_t6 = (float *)(A + 5553024); /* [64, 128] */
-  float *gru1_tanh_t6 = (float *)(A + 5618560); /* [64, 128] */
-  float *gru1_add_t6_2 = (float *)(A + 5421952); /* [64, 384] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 5585792); /* [64, 128] */
-  float *gru1_sigmoid_t6 = (float *)(A + 5520256); /* [64, 128] */
-  float *d_gru1_addn_t6 = (float *)(A + 3197952); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 147456, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t7, gru1_sigmoid_t7, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 256, gru1_sigmoid_t6_2, gru1_mul_stack + 40960, gru1_sigmoid_t6, d_gru1_addn_t6, d_gru1_mul_concat_stack + 516352, d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224);
-  float *d_gru1_mul_t6 = (float *)(A + 5553024); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 516352, gru1_sigmoid_t6_2, d_gru1_mul_t6);
-  k27_concat(d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224, d_gru1_mul_t6, d_gru1_mul_concat_stack_2 + 122880);
-  float *gru1_sub_t5 = (float *)(A + 5323648); /* [64, 128] */
-  float *gru1_tanh_t5 = (float *)(A + 5389184); /* [64, 128] */
-  float *gru1_add_t5_2 = (float *)(A + 5192576); /* [64, 384] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 5356416); /* [64, 128] */
-  float *gru1_sigmoid_t5 = (float *)(A + 5290880); /* [64, 128] */
-  float *d_gru1_addn_t5 = (float *)(A + 10206080); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 122880, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t6, gru1_sigmoid_t6, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 256, gru1_sigmoid_t5_2, gru1_mul_stack + 32768, gru1_sigmoid_t5, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
-  float *d_gru1_mul_t5 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 540928, gru1_sigmoid_t5_2, d_gru1_mul_t5);
-  k27_concat(d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800, d_gru1_mul_t5, d_gru1_mul_concat_stack_2 + 98304);
-  float *gru1_sub_t4 = (float *)(A + 5094272); /* [64, 128] */
-  float *gru1_tanh_t4 = (float *)(A + 5159808); /* [64, 128] */
-  float *gru1_add_t4_2 = (float *)(A + 4963200); /* [64, 384] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 5127040); /* [64, 128] */
-  float *gru1_sigmoid_t4 = (float *)(A + 5061504); /* [64, 128] */
-  float *d_gru1_addn_t4 = (float *)(A + 3197952); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t5, gru1_sigmoid_t5, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 256, gru1_sigmoid_t4_2, gru1_mul_stack + 24576, gru1_sigmoid_t4, d_gru1_addn_t4, d_gru1_mul_concat_stack + 565504, d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376);
-  float *d_gru1_mul_t4 = (float *)(A + 5094272); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 565504, gru1_sigmoid_t4_2, d_gru1_mul_t4);
-  k27_concat(d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376, d_gru1_mul_t4, d_gru1_mul_concat_stack_2 + 73728);
-  float *gru1_sub_t3 = (float *)(A + 4864896); /* [64, 128] */
-  float *gru1_tanh_t3 = (float *)(A + 4930432); /* [64, 128] */
-  float *gru1_add_t3_2 = (float *)(A + 4733824); /* [64, 384] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 4897664); /* [64, 128] */
-  float *gru1_sigmoid_t3 = (float *)(A + 4832128); /* [64, 128] */
-  float *d_gru1_addn_t3 = (float *)(A + 10206080); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 73728, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t4, gru1_sigmoid_t4, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 256, gru1_sigmoid_t3_2, gru1_mul_stack + 16384, gru1_sigmoid_t3, d_gru1_addn_t3, d_gru1_mul_concat_stack + 590080, d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952);
-  float *d_gru1_mul_t3 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 590080, gru1_sigmoid_t3_2, d_gru1_mul_t3);
-  k27_concat(d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952, d_gru1_mul_t3, d_gru1_mul_concat_stack_2 + 49152);
-  float *gru1_sub_t2 = (float *)(A + 4635520); /* [64, 128] */
-  float *gru1_tanh_t2 = (float *)(A + 4701056); /* [64, 128] */
-  float *gru1_add_t2_2 = (float *)(A + 4504448); /* [64, 384] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 4668288); /* [64, 128] */
-  float *gru1_sigmoid_t2 = (float *)(A + 4602752); /* [64, 128] */
-  float *d_gru1_addn_t2 = (float *)(A + 3197952); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 49152, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t3, gru1_sigmoid_t3, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 256, gru1_sigmoid_t2_2, gru1_mul_stack + 8192, gru1_sigmoid_t2, d_gru1_addn_t2, d_gru1_mul_concat_stack + 614656, d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528);
-  float *d_gru1_mul_t2 = (float *)(A + 4635520); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 614656, gru1_sigmoid_t2_2, d_gru1_mul_t2);
-  k27_concat(d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528, d_gru1_mul_t2, d_gru1_mul_concat_stack_2 + 24576);
-  float *gru1_sub_t1 = (float *)(A + 4406144); /* [64, 128] */
-  float *gru1_tanh_t1 = (float *)(A + 4471680); /* [64, 128] */
-  float *gru1_add_t1_2 = (float *)(A + 4275072); /* [64, 384] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 4438912); /* [64, 128] */
-  float *gru1_sigmoid_t1 = (float *)(A + 4373376); /* [64, 128] */
-  float *d_gru1_addn_t1 = (float *)(A + 10206080); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 24576, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t2, gru1_sigmoid_t2, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 256, gru1_sigmoid_t1_2, gru1_mul_stack, gru1_sigmoid_t1, d_gru1_addn_t1, d_gru1_mul_concat_stack + 639232, d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104);
-  float *d_gru1_mul_t1 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 639232, gru1_sigmoid_t1_2, d_gru1_mul_t1);
-  k27_concat(d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104, d_gru1_mul_t1, d_gru1_mul_concat_stack_2);
-  float *gru1_sub_t0 = (float *)(A + 3292032); /* [64, 128] */
-  float *gru1_tanh_t0 = (float *)(A + 3357568); /* [64, 128] */
-  float *gru1_sigmoid_t0_2 = (float *)(A + 3324800); /* [64, 128] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 7093120); /* [64, 128] */
+  float *d_gru1_mul_t13 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 344320, gru1_sigmoid_t13_2, d_gru1_mul_t13);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 266240); /* [27, 64, 384] */
+  k26_concat(d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192, d_gru1_mul_t13, d_gru1_mul_concat_stack_2 + 294912);
+  float *d_gru1_addn_t13 = (float *)(A + 233472); /* [64, 128] */
+  float *gru1_sigmoid_t13 = (float *)(A + 7027584); /* [64, 128] */
+  float *gru1_sub_t12 = (float *)(A + 6830976); /* [64, 128] */
+  float *gru1_tanh_t12 = (float *)(A + 6896512); /* [64, 128] */
+  float *gru1_add_t12 = (float *)(A + 6699904); /* [64, 384] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 6863744); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3292032); /* [27, 64, 128] */
+  float *gru1_sigmoid_t12 = (float *)(A + 6798208); /* [64, 128] */
+  float *d_gru1_addn_t12 = (float *)(A + 3094528); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 294912, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t13, gru1_sigmoid_t13, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12 + 256, gru1_sigmoid_t12_2, gru1_mul_stack + 90112, gru1_sigmoid_t12, d_gru1_addn_t12, d_gru1_mul_concat_stack + 368896, d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768);
+  float *d_gru1_mul_t12 = (float *)(A + 233472); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 368896, gru1_sigmoid_t12_2, d_gru1_mul_t12);
+  k26_concat(d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768, d_gru1_mul_t12, d_gru1_mul_concat_stack_2 + 270336);
+  float *gru1_sub_t11 = (float *)(A + 6601600); /* [64, 128] */
+  float *gru1_tanh_t11 = (float *)(A + 6667136); /* [64, 128] */
+  float *gru1_add_t11 = (float *)(A + 6470528); /* [64, 384] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 6634368); /* [64, 128] */
+  float *gru1_sigmoid_t11 = (float *)(A + 6568832); /* [64, 128] */
+  float *d_gru1_addn_t11 = (float *)(A + 233472); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 270336, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t12, gru1_sigmoid_t12, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11 + 256, gru1_sigmoid_t11_2, gru1_mul_stack + 81920, gru1_sigmoid_t11, d_gru1_addn_t11, d_gru1_mul_concat_stack + 393472, d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344);
+  float *d_gru1_mul_t11 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 393472, gru1_sigmoid_t11_2, d_gru1_mul_t11);
+  k26_concat(d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344, d_gru1_mul_t11, d_gru1_mul_concat_stack_2 + 245760);
+  float *gru1_sub_t10 = (float *)(A + 6372224); /* [64, 128] */
+  float *gru1_tanh_t10 = (float *)(A + 6437760); /* [64, 128] */
+  float *gru1_add_t10 = (float *)(A + 6241152); /* [64, 384] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 6404992); /* [64, 128] */
+  float *gru1_sigmoid_t10 = (float *)(A + 6339456); /* [64, 128] */
+  float *d_gru1_addn_t10 = (float *)(A + 3094528); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t11, gru1_sigmoid_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
+  float *d_gru1_mul_t10 = (float *)(A + 233472); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 418048, gru1_sigmoid_t10_2, d_gru1_mul_t10);
+  k26_concat(d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920, d_gru1_mul_t10, d_gru1_mul_concat_stack_2 + 221184);
+  float *gru1_sub_t9 = (float *)(A + 6142848); /* [64, 128] */
+  float *gru1_tanh_t9 = (float *)(A + 6208384); /* [64, 128] */
+  float *gru1_add_t9 = (float *)(A + 6011776); /* [64, 384] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 6175616); /* [64, 128] */
+  float *gru1_sigmoid_t9 = (float *)(A + 6110080); /* [64, 128] */
+  float *d_gru1_addn_t9 = (float *)(A + 233472); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 221184, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t10, gru1_sigmoid_t10, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9 + 256, gru1_sigmoid_t9_2, gru1_mul_stack + 65536, gru1_sigmoid_t9, d_gru1_addn_t9, d_gru1_mul_concat_stack + 442624, d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496);
+  float *d_gru1_mul_t9 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 442624, gru1_sigmoid_t9_2, d_gru1_mul_t9);
+  k26_concat(d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496, d_gru1_mul_t9, d_gru1_mul_concat_stack_2 + 196608);
+  float *gru1_sub_t8 = (float *)(A + 5913472); /* [64, 128] */
+  float *gru1_tanh_t8 = (float *)(A + 5979008); /* [64, 128] */
+  float *gru1_add_t8 = (float *)(A + 5782400); /* [64, 384] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 5946240); /* [64, 128] */
+  float *gru1_sigmoid_t8 = (float *)(A + 5880704); /* [64, 128] */
+  float *d_gru1_addn_t8 = (float *)(A + 3094528); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 196608, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t9, gru1_sigmoid_t9, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8 + 256, gru1_sigmoid_t8_2, gru1_mul_stack + 57344, gru1_sigmoid_t8, d_gru1_addn_t8, d_gru1_mul_concat_stack + 467200, d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072);
+  float *d_gru1_mul_t8 = (float *)(A + 233472); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 467200, gru1_sigmoid_t8_2, d_gru1_mul_t8);
+  k26_concat(d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072, d_gru1_mul_t8, d_gru1_mul_concat_stack_2 + 172032);
+  float *gru1_sub_t7 = (float *)(A + 5684096); /* [64, 128] */
+  float *gru1_tanh_t7 = (float *)(A + 5749632); /* [64, 128] */
+  float *gru1_add_t7 = (float *)(A + 5553024); /* [64, 384] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 5716864); /* [64, 128] */
+  float *gru1_sigmoid_t7 = (float *)(A + 5651328); /* [64, 128] */
+  float *d_gru1_addn_t7 = (float *)(A + 233472); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 172032, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t8, gru1_sigmoid_t8, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7 + 256, gru1_sigmoid_t7_2, gru1_mul_stack + 49152, gru1_sigmoid_t7, d_gru1_addn_t7, d_gru1_mul_concat_stack + 491776, d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648);
+  float *d_gru1_mul_t7 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 491776, gru1_sigmoid_t7_2, d_gru1_mul_t7);
+  k26_concat(d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648, d_gru1_mul_t7, d_gru1_mul_concat_stack_2 + 147456);
+  float *gru1_sub_t6 = (float *)(A + 5454720); /* [64, 128] */
+  float *gru1_tanh_t6 = (float *)(A + 5520256); /* [64, 128] */
+  float *gru1_add_t6 = (float *)(A + 5323648); /* [64, 384] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 5487488); /* [64, 128] */
+  float *gru1_sigmoid_t6 = (float *)(A + 5421952); /* [64, 128] */
+  float *d_gru1_addn_t6 = (float *)(A + 3094528); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 147456, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t7, gru1_sigmoid_t7, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6 + 256, gru1_sigmoid_t6_2, gru1_mul_stack + 40960, gru1_sigmoid_t6, d_gru1_addn_t6, d_gru1_mul_concat_stack + 516352, d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224);
+  float *d_gru1_mul_t6 = (float *)(A + 233472); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 516352, gru1_sigmoid_t6_2, d_gru1_mul_t6);
+  k26_concat(d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224, d_gru1_mul_t6, d_gru1_mul_concat_stack_2 + 122880);
+  float *gru1_sub_t5 = (float *)(A + 5225344); /* [64, 128] */
+  float *gru1_tanh_t5 = (float *)(A + 5290880); /* [64, 128] */
+  float *gru1_add_t5 = (float *)(A + 5094272); /* [64, 384] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 5258112); /* [64, 128] */
+  float *gru1_sigmoid_t5 = (float *)(A + 5192576); /* [64, 128] */
+  float *d_gru1_addn_t5 = (float *)(A + 233472); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 122880, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t6, gru1_sigmoid_t6, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5 + 256, gru1_sigmoid_t5_2, gru1_mul_stack + 32768, gru1_sigmoid_t5, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
+  float *d_gru1_mul_t5 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 540928, gru1_sigmoid_t5_2, d_gru1_mul_t5);
+  k26_concat(d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800, d_gru1_mul_t5, d_gru1_mul_concat_stack_2 + 98304);
+  float *gru1_sub_t4 = (float *)(A + 4995968); /* [64, 128] */
+  float *gru1_tanh_t4 = (float *)(A + 5061504); /* [64, 128] */
+  float *gru1_add_t4 = (float *)(A + 4864896); /* [64, 384] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 5028736); /* [64, 128] */
+  float *gru1_sigmoid_t4 = (float *)(A + 4963200); /* [64, 128] */
+  float *d_gru1_addn_t4 = (float *)(A + 3094528); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t5, gru1_sigmoid_t5, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4 + 256, gru1_sigmoid_t4_2, gru1_mul_stack + 24576, gru1_sigmoid_t4, d_gru1_addn_t4, d_gru1_mul_concat_stack + 565504, d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376);
+  float *d_gru1_mul_t4 = (float *)(A + 233472); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 565504, gru1_sigmoid_t4_2, d_gru1_mul_t4);
+  k26_concat(d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376, d_gru1_mul_t4, d_gru1_mul_concat_stack_2 + 73728);
+  float *gru1_sub_t3 = (float *)(A + 4766592); /* [64, 128] */
+  float *gru1_tanh_t3 = (float *)(A + 4832128); /* [64, 128] */
+  float *gru1_add_t3 = (float *)(A + 4635520); /* [64, 384] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 4799360); /* [64, 128] */
+  float *gru1_sigmoid_t3 = (float *)(A + 4733824); /* [64, 128] */
+  float *d_gru1_addn_t3 = (float *)(A + 233472); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 73728, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t4, gru1_sigmoid_t4, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3 + 256, gru1_sigmoid_t3_2, gru1_mul_stack + 16384, gru1_sigmoid_t3, d_gru1_addn_t3, d_gru1_mul_concat_stack + 590080, d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952);
+  float *d_gru1_mul_t3 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 590080, gru1_sigmoid_t3_2, d_gru1_mul_t3);
+  k26_concat(d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952, d_gru1_mul_t3, d_gru1_mul_concat_stack_2 + 49152);
+  float *gru1_sub_t2 = (float *)(A + 4537216); /* [64, 128] */
+  float *gru1_tanh_t2 = (float *)(A + 4602752); /* [64, 128] */
+  float *gru1_add_t2 = (float *)(A + 4406144); /* [64, 384] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 4569984); /* [64, 128] */
+  float *gru1_sigmoid_t2 = (float *)(A + 4504448); /* [64, 128] */
+  float *d_gru1_addn_t2 = (float *)(A + 3094528); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 49152, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t3, gru1_sigmoid_t3, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2 + 256, gru1_sigmoid_t2_2, gru1_mul_stack + 8192, gru1_sigmoid_t2, d_gru1_addn_t2, d_gru1_mul_concat_stack + 614656, d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528);
+  float *d_gru1_mul_t2 = (float *)(A + 233472); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 614656, gru1_sigmoid_t2_2, d_gru1_mul_t2);
+  k26_concat(d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528, d_gru1_mul_t2, d_gru1_mul_concat_stack_2 + 24576);
+  float *gru1_sub_t1 = (float *)(A + 4307840); /* [64, 128] */
+  float *gru1_tanh_t1 = (float *)(A + 4373376); /* [64, 128] */
+  float *gru1_add_t1 = (float *)(A + 4176768); /* [64, 384] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 4340608); /* [64, 128] */
+  float *gru1_sigmoid_t1 = (float *)(A + 4275072); /* [64, 128] */
+  float *d_gru1_addn_t1 = (float *)(A + 233472); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 24576, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t2, gru1_sigmoid_t2, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1 + 256, gru1_sigmoid_t1_2, gru1_mul_stack, gru1_sigmoid_t1, d_gru1_addn_t1, d_gru1_mul_concat_stack + 639232, d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104);
+  float *d_gru1_mul_t1 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 639232, gru1_sigmoid_t1_2, d_gru1_mul_t1);
+  k26_concat(d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104, d_gru1_mul_t1, d_gru1_mul_concat_stack_2);
+  float *gru1_sub_t0 = (float *)(A + 3193728); /* [64, 128] */
+  float *gru1_tanh_t0 = (float *)(A + 3259264); /* [64, 128] */
+  float *gru1_sigmoid_t0_2 = (float *)(A + 3226496); /* [64, 128] */
   float *gru1_sigmoid_t0 = (float *)(A + 200704); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t1, gru1_sigmoid_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
+  k28_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t1, gru1_sigmoid_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
-  float *grad_gru1_weight_ih = (float *)(A + 3276416); /* [384, 28] */
-  char *grad_gru1_weight_ih_scratch = A + 200704; /* 75776 bytes */
-  k30_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
+  float *grad_gru1_weight_ih = (float *)(A + 3172992); /* [384, 28] */
+  char *grad_gru1_weight_ih_scratch = A + 2920448; /* 75776 bytes */
+  k29_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
   float *grad_gru1_weight_hh = (float *)A; /* [384, 128] */
-  char *grad_gru1_weight_hh_scratch = A + 4275072; /* 229376 bytes */
-  k31_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
-  float *grad_gru1_bias_ih = (float *)(A + 3271296); /* [384] */
-  k32_sum_to(d_gru1_mul_concat_stack, grad_gru1_bias_ih);
-  float *d_gru1_mul_t0 = (float *)(A + 3197952); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 663808, gru1_sigmoid_t0_2, d_gru1_mul_t0);
-  float *d_gru1_mul_concat = (float *)(A + 196608); /* [64, 384] */
-  k27_concat(d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 10206080); /* [28, 64, 384] */
-  k33_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
-  float *grad_gru1_bias_hh = (float *)(A + 3263488); /* [384] */
-  k32_sum_to(d_gru1_mul_concat_stack_3, grad_gru1_bias_hh);
-  float *d_line11_sub = (float *)(A + 3273856); /* [64, 10] */
-  float *gru1_add_t27_3 = (float *)(A + 3230720); /* [64, 128] */
-  float *grad_dense1_weight = (float *)(A + 3197952); /* [10, 128] */
-  char *grad_dense1_weight_scratch = A + 3265024; /* 2560 bytes */
-  k34_matmul(d_line11_sub, gru1_add_t27_3, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 3272832); /* [10] */
-  k35_sum_to(d_line11_sub, grad_dense1_bias);
-  float *line11_sum_to_2 = (float *)(A + 3271168); /* [] */
-  float *loss_value = (float *)(A + 3272896); /* [] */
-  k36_mul_neg(line11_sum_to_2, loss_value);
-  float *line12_sum_to = (float *)(A + 3271232); /* [] */
-  float *metric_accuracy = (float *)(A + 3271168); /* [] */
-  k37_mul(line12_sum_to, metric_accuracy);
+  char *grad_gru1_weight_hh_scratch = A + 4176768; /* 229376 bytes */
+  k30_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
+  float *grad_gru1_bias_ih = (float *)(A + 3167872); /* [384] */
+  k31_sum_to(d_gru1_mul_concat_stack, grad_gru1_bias_ih);
+  float *d_gru1_mul_t0 = (float *)(A + 3094528); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 663808, gru1_sigmoid_t0_2, d_gru1_mul_t0);
+  float *d_gru1_mul_concat = (float *)(A + 2920448); /* [64, 384] */
+  k26_concat(d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680, d_gru1_mul_t0, d_gru1_mul_concat);
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 3216000); /* [28, 64, 384] */
+  k32_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
+  float *grad_gru1_bias_hh = (float *)(A + 3160064); /* [384] */
+  k31_sum_to(d_gru1_mul_concat_stack_3, grad_gru1_bias_hh);
+  float *d_line11_sub = (float *)(A + 3170432); /* [64, 10] */
+  float *gru1_add_t27_2 = (float *)(A + 3127296); /* [64, 128] */
+  float *grad_dense1_weight = (float *)(A + 3094528); /* [10, 128] */
+  char *grad_dense1_weight_scratch = A + 3161600; /* 2560 bytes */
+  k33_matmul(d_line11_sub, gru1_add_t27_2, grad_dense1_weight, grad_dense1_weight_scratch);
+  float *grad_dense1_bias = (float *)(A + 3169408); /* [10] */
+  k34_sum_to(d_line11_sub, grad_dense1_bias);
+  float *line11_sum_to_2 = (float *)(A + 3167744); /* [] */
+  float *loss_value = (float *)(A + 3169472); /* [] */
+  k35_mul_neg(line11_sum_to_2, loss_value);
+  float *line12_sum_to = (float *)(A + 3167808); /* [] */
+  float *metric_accuracy = (float *)(A + 3167744); /* [] */
+  k36_mul(line12_sum_to, metric_accuracy);
 }
 
 float gru_classifier_grad(const float *params, const gru_classifier_batch *in, float *grads, gru_classifier_outputs *out, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -3421,31 +3347,31 @@ float gru_classifier_grad(const float *params, const gru_classifier_batch *in, f
   gru_classifier_grad_1(P, in, A, seed);
   gru_classifier_grad_2(P, in, A, seed);
   gru_classifier_grad_3(P, in, A, seed);
-  float *out_logits = (float *)(A + 3268608); /* [64, 10] */
-  float *loss_value = (float *)(A + 3272896); /* [] */
-  float *metric_accuracy = (float *)(A + 3271168); /* [] */
-  float *grad_gru1_weight_ih = (float *)(A + 3276416); /* [384, 28] */
+  float *out_logits = (float *)(A + 3165184); /* [64, 10] */
+  float *loss_value = (float *)(A + 3169472); /* [] */
+  float *metric_accuracy = (float *)(A + 3167744); /* [] */
+  float *grad_gru1_weight_ih = (float *)(A + 3172992); /* [384, 28] */
   float *grad_gru1_weight_hh = (float *)A; /* [384, 128] */
-  float *grad_gru1_bias_ih = (float *)(A + 3271296); /* [384] */
-  float *grad_gru1_bias_hh = (float *)(A + 3263488); /* [384] */
-  float *grad_dense1_weight = (float *)(A + 3197952); /* [10, 128] */
-  float *grad_dense1_bias = (float *)(A + 3272832); /* [10] */
-  if (out) k11_copy(out_logits, out->logits);
-  k38_copy(loss_value, &loss);
-  if (metrics) k38_copy(metric_accuracy, &metrics->accuracy);
-  k39_copy(grad_gru1_weight_ih, grads + 0);
-  k40_copy(grad_gru1_weight_hh, grads + 10752);
-  k41_copy(grad_gru1_bias_ih, grads + 59904);
-  k41_copy(grad_gru1_bias_hh, grads + 60288);
-  k42_copy(grad_dense1_weight, grads + 60672);
-  k43_copy(grad_dense1_bias, grads + 61952);
+  float *grad_gru1_bias_ih = (float *)(A + 3167872); /* [384] */
+  float *grad_gru1_bias_hh = (float *)(A + 3160064); /* [384] */
+  float *grad_dense1_weight = (float *)(A + 3094528); /* [10, 128] */
+  float *grad_dense1_bias = (float *)(A + 3169408); /* [10] */
+  if (out) k10_copy(out_logits, out->logits);
+  k37_copy(loss_value, &loss);
+  if (metrics) k37_copy(metric_accuracy, &metrics->accuracy);
+  k38_copy(grad_gru1_weight_ih, grads + 0);
+  k39_copy(grad_gru1_weight_hh, grads + 10752);
+  k40_copy(grad_gru1_bias_ih, grads + 59904);
+  k40_copy(grad_gru1_bias_hh, grads + 60288);
+  k41_copy(grad_dense1_weight, grads + 60672);
+  k42_copy(grad_dense1_bias, grads + 61952);
   return loss;
 }
 
 static void gru_classifier_train_step_1(float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line11_one_hot = (float *)A; /* [64, 10] */
-  k14_one_hot(in->y, line11_one_hot);
+  k13_one_hot(in->y, line11_one_hot);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   k0_sub_div(in->x + 756, normalize1_div_stack);
   k0_sub_div(in->x + 728, normalize1_div_stack + 1792);
@@ -3477,617 +3403,564 @@ static void gru_classifier_train_step_1(float *restrict P, const gru_classifier_
   k0_sub_div(in->x, normalize1_div_stack + 48384);
   float *gru1_transpose_weight_ih = (float *)(A + 203264); /* [28, 384] */
   k1_transpose(P /* gru1.weight_ih */, gru1_transpose_weight_ih);
-  float *gru1_matmul_weight_ih = (float *)(A + 246272); /* [1792, 384] */
+  float *gru1_add = (float *)(A + 246272); /* [1792, 384] */
   char *gru1_matmul_weight_ih_scratch = A + 2998784; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, gru1_transpose_weight_ih, gru1_matmul_weight_ih, gru1_matmul_weight_ih_scratch);
-  float *gru1_add_t0 = (float *)(A + 2999680); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 663552, P + 59904 /* gru1.bias_ih */, gru1_add_t0);
-  float *gru1_transpose_weight_hh = (float *)(A + 3097984); /* [128, 384] */
-  k4_transpose(P + 10752 /* gru1.weight_hh */, gru1_transpose_weight_hh);
+  k2_matmul(normalize1_div_stack, gru1_transpose_weight_ih, P + 59904 /* gru1.bias_ih */, gru1_add, gru1_matmul_weight_ih_scratch);
+  float *gru1_transpose_weight_hh = (float *)(A + 2999680); /* [128, 384] */
+  k3_transpose(P + 10752 /* gru1.weight_hh */, gru1_transpose_weight_hh);
   float *gru1_sigmoid_t0 = (float *)(A + 203264); /* [64, 128] */
-  float *gru1_sub_t0 = (float *)(A + 3294592); /* [64, 128] */
-  float *gru1_sigmoid_t0_2 = (float *)(A + 3327360); /* [64, 128] */
-  float *gru1_tanh_t0 = (float *)(A + 3360128); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3392896); /* [27, 64, 128] */
-  k12_add_sigmoid_sub(gru1_add_t0 + 128, P + 60416 /* gru1.bias_hh */, gru1_add_t0, P + 60288 /* gru1.bias_hh */, P + 60544 /* gru1.bias_hh */, gru1_add_t0 + 256, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_stack);
-  float *gru1_add_t1 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 638976, P + 59904 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 4277632); /* [64, 384] */
+  float *gru1_sub_t0 = (float *)(A + 3196288); /* [64, 128] */
+  float *gru1_sigmoid_t0_2 = (float *)(A + 3229056); /* [64, 128] */
+  float *gru1_tanh_t0 = (float *)(A + 3261824); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3294592); /* [27, 64, 128] */
+  k11_add_sigmoid_sub(gru1_add + 663680, P + 60416 /* gru1.bias_hh */, gru1_add + 663552, P + 60288 /* gru1.bias_hh */, P + 60544 /* gru1.bias_hh */, gru1_add + 663808, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_stack);
+  float *gru1_add_t1 = (float *)(A + 4179328); /* [64, 384] */
   char *gru1_matmul_weight_hh_t1_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t1_2, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_sigmoid_t1 = (float *)(A + 4375936); /* [64, 128] */
-  float *gru1_sub_t1 = (float *)(A + 4408704); /* [64, 128] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 4441472); /* [64, 128] */
-  float *gru1_tanh_t1 = (float *)(A + 4474240); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t1 + 128, gru1_add_t1_2 + 128, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 256, gru1_add_t1 + 256, gru1_mul_stack, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_stack + 8192);
-  float *gru1_add_t2 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 614400, P + 59904 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)(A + 4507008); /* [64, 384] */
+  k5_matmul(gru1_mul_stack, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t1, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_sigmoid_t1 = (float *)(A + 4277632); /* [64, 128] */
+  float *gru1_sub_t1 = (float *)(A + 4310400); /* [64, 128] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 4343168); /* [64, 128] */
+  float *gru1_tanh_t1 = (float *)(A + 4375936); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 639104, gru1_add_t1 + 128, gru1_add + 638976, gru1_add_t1, gru1_add_t1 + 256, gru1_add + 639232, gru1_mul_stack, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_stack + 8192);
+  float *gru1_add_t2 = (float *)(A + 4408704); /* [64, 384] */
   char *gru1_matmul_weight_hh_t2_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t2_2, gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_sigmoid_t2 = (float *)(A + 4605312); /* [64, 128] */
-  float *gru1_sub_t2 = (float *)(A + 4638080); /* [64, 128] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 4670848); /* [64, 128] */
-  float *gru1_tanh_t2 = (float *)(A + 4703616); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t2 + 128, gru1_add_t2_2 + 128, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 256, gru1_add_t2 + 256, gru1_mul_stack + 8192, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_stack + 16384);
-  float *gru1_add_t3 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 589824, P + 59904 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 4736384); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t2, gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_sigmoid_t2 = (float *)(A + 4507008); /* [64, 128] */
+  float *gru1_sub_t2 = (float *)(A + 4539776); /* [64, 128] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 4572544); /* [64, 128] */
+  float *gru1_tanh_t2 = (float *)(A + 4605312); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 614528, gru1_add_t2 + 128, gru1_add + 614400, gru1_add_t2, gru1_add_t2 + 256, gru1_add + 614656, gru1_mul_stack + 8192, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_stack + 16384);
+  float *gru1_add_t3 = (float *)(A + 4638080); /* [64, 384] */
   char *gru1_matmul_weight_hh_t3_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t3_2, gru1_matmul_weight_hh_t3_scratch);
-  float *gru1_sigmoid_t3 = (float *)(A + 4834688); /* [64, 128] */
-  float *gru1_sub_t3 = (float *)(A + 4867456); /* [64, 128] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 4900224); /* [64, 128] */
-  float *gru1_tanh_t3 = (float *)(A + 4932992); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t3 + 128, gru1_add_t3_2 + 128, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 256, gru1_add_t3 + 256, gru1_mul_stack + 16384, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_stack + 24576);
-  float *gru1_add_t4 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 565248, P + 59904 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)(A + 4965760); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t3, gru1_matmul_weight_hh_t3_scratch);
+  float *gru1_sigmoid_t3 = (float *)(A + 4736384); /* [64, 128] */
+  float *gru1_sub_t3 = (float *)(A + 4769152); /* [64, 128] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 4801920); /* [64, 128] */
+  float *gru1_tanh_t3 = (float *)(A + 4834688); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 589952, gru1_add_t3 + 128, gru1_add + 589824, gru1_add_t3, gru1_add_t3 + 256, gru1_add + 590080, gru1_mul_stack + 16384, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_stack + 24576);
+  float *gru1_add_t4 = (float *)(A + 4867456); /* [64, 384] */
   char *gru1_matmul_weight_hh_t4_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t4_2, gru1_matmul_weight_hh_t4_scratch);
-  float *gru1_sigmoid_t4 = (float *)(A + 5064064); /* [64, 128] */
-  float *gru1_sub_t4 = (float *)(A + 5096832); /* [64, 128] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 5129600); /* [64, 128] */
-  float *gru1_tanh_t4 = (float *)(A + 5162368); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t4 + 128, gru1_add_t4_2 + 128, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 256, gru1_add_t4 + 256, gru1_mul_stack + 24576, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_stack + 32768);
-  float *gru1_add_t5 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 540672, P + 59904 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 5195136); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t4, gru1_matmul_weight_hh_t4_scratch);
+  float *gru1_sigmoid_t4 = (float *)(A + 4965760); /* [64, 128] */
+  float *gru1_sub_t4 = (float *)(A + 4998528); /* [64, 128] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 5031296); /* [64, 128] */
+  float *gru1_tanh_t4 = (float *)(A + 5064064); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 565376, gru1_add_t4 + 128, gru1_add + 565248, gru1_add_t4, gru1_add_t4 + 256, gru1_add + 565504, gru1_mul_stack + 24576, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_stack + 32768);
+  float *gru1_add_t5 = (float *)(A + 5096832); /* [64, 384] */
   char *gru1_matmul_weight_hh_t5_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t5_2, gru1_matmul_weight_hh_t5_scratch);
-  float *gru1_sigmoid_t5 = (float *)(A + 5293440); /* [64, 128] */
-  float *gru1_sub_t5 = (float *)(A + 5326208); /* [64, 128] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 5358976); /* [64, 128] */
-  float *gru1_tanh_t5 = (float *)(A + 5391744); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t5 + 128, gru1_add_t5_2 + 128, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 256, gru1_add_t5 + 256, gru1_mul_stack + 32768, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_stack + 40960);
-  float *gru1_add_t6 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 516096, P + 59904 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)(A + 5424512); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t5, gru1_matmul_weight_hh_t5_scratch);
+  float *gru1_sigmoid_t5 = (float *)(A + 5195136); /* [64, 128] */
+  float *gru1_sub_t5 = (float *)(A + 5227904); /* [64, 128] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 5260672); /* [64, 128] */
+  float *gru1_tanh_t5 = (float *)(A + 5293440); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 540800, gru1_add_t5 + 128, gru1_add + 540672, gru1_add_t5, gru1_add_t5 + 256, gru1_add + 540928, gru1_mul_stack + 32768, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_stack + 40960);
+  float *gru1_add_t6 = (float *)(A + 5326208); /* [64, 384] */
   char *gru1_matmul_weight_hh_t6_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t6_2, gru1_matmul_weight_hh_t6_scratch);
-  float *gru1_sigmoid_t6 = (float *)(A + 5522816); /* [64, 128] */
-  float *gru1_sub_t6 = (float *)(A + 5555584); /* [64, 128] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 5588352); /* [64, 128] */
-  float *gru1_tanh_t6 = (float *)(A + 5621120); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t6 + 128, gru1_add_t6_2 + 128, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 256, gru1_add_t6 + 256, gru1_mul_stack + 40960, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_stack + 49152);
-  float *gru1_add_t7 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 491520, P + 59904 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 5653888); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t6, gru1_matmul_weight_hh_t6_scratch);
+  float *gru1_sigmoid_t6 = (float *)(A + 5424512); /* [64, 128] */
+  float *gru1_sub_t6 = (float *)(A + 5457280); /* [64, 128] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 5490048); /* [64, 128] */
+  float *gru1_tanh_t6 = (float *)(A + 5522816); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 516224, gru1_add_t6 + 128, gru1_add + 516096, gru1_add_t6, gru1_add_t6 + 256, gru1_add + 516352, gru1_mul_stack + 40960, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_stack + 49152);
+  float *gru1_add_t7 = (float *)(A + 5555584); /* [64, 384] */
   char *gru1_matmul_weight_hh_t7_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t7_2, gru1_matmul_weight_hh_t7_scratch);
-  float *gru1_sigmoid_t7 = (float *)(A + 5752192); /* [64, 128] */
-  float *gru1_sub_t7 = (float *)(A + 5784960); /* [64, 128] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 5817728); /* [64, 128] */
-  float *gru1_tanh_t7 = (float *)(A + 5850496); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t7 + 128, gru1_add_t7_2 + 128, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 256, gru1_add_t7 + 256, gru1_mul_stack + 49152, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_stack + 57344);
-  float *gru1_add_t8 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 466944, P + 59904 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)(A + 5883264); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t7, gru1_matmul_weight_hh_t7_scratch);
+  float *gru1_sigmoid_t7 = (float *)(A + 5653888); /* [64, 128] */
+  float *gru1_sub_t7 = (float *)(A + 5686656); /* [64, 128] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 5719424); /* [64, 128] */
+  float *gru1_tanh_t7 = (float *)(A + 5752192); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 491648, gru1_add_t7 + 128, gru1_add + 491520, gru1_add_t7, gru1_add_t7 + 256, gru1_add + 491776, gru1_mul_stack + 49152, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_stack + 57344);
+  float *gru1_add_t8 = (float *)(A + 5784960); /* [64, 384] */
   char *gru1_matmul_weight_hh_t8_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t8_2, gru1_matmul_weight_hh_t8_scratch);
-  float *gru1_sigmoid_t8 = (float *)(A + 5981568); /* [64, 128] */
-  float *gru1_sub_t8 = (float *)(A + 6014336); /* [64, 128] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 6047104); /* [64, 128] */
-  float *gru1_tanh_t8 = (float *)(A + 6079872); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t8 + 128, gru1_add_t8_2 + 128, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 256, gru1_add_t8 + 256, gru1_mul_stack + 57344, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_stack + 65536);
-  float *gru1_add_t9 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 442368, P + 59904 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 6112640); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t8, gru1_matmul_weight_hh_t8_scratch);
+  float *gru1_sigmoid_t8 = (float *)(A + 5883264); /* [64, 128] */
+  float *gru1_sub_t8 = (float *)(A + 5916032); /* [64, 128] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 5948800); /* [64, 128] */
+  float *gru1_tanh_t8 = (float *)(A + 5981568); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 467072, gru1_add_t8 + 128, gru1_add + 466944, gru1_add_t8, gru1_add_t8 + 256, gru1_add + 467200, gru1_mul_stack + 57344, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_stack + 65536);
+  float *gru1_add_t9 = (float *)(A + 6014336); /* [64, 384] */
   char *gru1_matmul_weight_hh_t9_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t9_2, gru1_matmul_weight_hh_t9_scratch);
-  float *gru1_sigmoid_t9 = (float *)(A + 6210944); /* [64, 128] */
-  float *gru1_sub_t9 = (float *)(A + 6243712); /* [64, 128] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 6276480); /* [64, 128] */
-  float *gru1_tanh_t9 = (float *)(A + 6309248); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t9 + 128, gru1_add_t9_2 + 128, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 256, gru1_add_t9 + 256, gru1_mul_stack + 65536, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_stack + 73728);
-  float *gru1_add_t10 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 417792, P + 59904 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)(A + 6342016); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t9, gru1_matmul_weight_hh_t9_scratch);
+  float *gru1_sigmoid_t9 = (float *)(A + 6112640); /* [64, 128] */
+  float *gru1_sub_t9 = (float *)(A + 6145408); /* [64, 128] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 6178176); /* [64, 128] */
+  float *gru1_tanh_t9 = (float *)(A + 6210944); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 442496, gru1_add_t9 + 128, gru1_add + 442368, gru1_add_t9, gru1_add_t9 + 256, gru1_add + 442624, gru1_mul_stack + 65536, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_stack + 73728);
+  float *gru1_add_t10 = (float *)(A + 6243712); /* [64, 384] */
   char *gru1_matmul_weight_hh_t10_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t10_2, gru1_matmul_weight_hh_t10_scratch);
-  float *gru1_sigmoid_t10 = (float *)(A + 6440320); /* [64, 128] */
-  float *gru1_sub_t10 = (float *)(A + 6473088); /* [64, 128] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 6505856); /* [64, 128] */
-  float *gru1_tanh_t10 = (float *)(A + 6538624); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t10 + 128, gru1_add_t10_2 + 128, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 256, gru1_add_t10 + 256, gru1_mul_stack + 73728, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_stack + 81920);
-  float *gru1_add_t11 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 393216, P + 59904 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 6571392); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t10, gru1_matmul_weight_hh_t10_scratch);
+  float *gru1_sigmoid_t10 = (float *)(A + 6342016); /* [64, 128] */
+  float *gru1_sub_t10 = (float *)(A + 6374784); /* [64, 128] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 6407552); /* [64, 128] */
+  float *gru1_tanh_t10 = (float *)(A + 6440320); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 417920, gru1_add_t10 + 128, gru1_add + 417792, gru1_add_t10, gru1_add_t10 + 256, gru1_add + 418048, gru1_mul_stack + 73728, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_stack + 81920);
+  float *gru1_add_t11 = (float *)(A + 6473088); /* [64, 384] */
   char *gru1_matmul_weight_hh_t11_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t11_2, gru1_matmul_weight_hh_t11_scratch);
-  float *gru1_sigmoid_t11 = (float *)(A + 6669696); /* [64, 128] */
-  float *gru1_sub_t11 = (float *)(A + 6702464); /* [64, 128] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 6735232); /* [64, 128] */
-  float *gru1_tanh_t11 = (float *)(A + 6768000); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t11 + 128, gru1_add_t11_2 + 128, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 256, gru1_add_t11 + 256, gru1_mul_stack + 81920, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_stack + 90112);
-  float *gru1_add_t12 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 368640, P + 59904 /* gru1.bias_ih */, gru1_add_t12);
-  float *gru1_add_t12_2 = (float *)(A + 6800768); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t11, gru1_matmul_weight_hh_t11_scratch);
+  float *gru1_sigmoid_t11 = (float *)(A + 6571392); /* [64, 128] */
+  float *gru1_sub_t11 = (float *)(A + 6604160); /* [64, 128] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 6636928); /* [64, 128] */
+  float *gru1_tanh_t11 = (float *)(A + 6669696); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 393344, gru1_add_t11 + 128, gru1_add + 393216, gru1_add_t11, gru1_add_t11 + 256, gru1_add + 393472, gru1_mul_stack + 81920, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_stack + 90112);
+  float *gru1_add_t12 = (float *)(A + 6702464); /* [64, 384] */
   char *gru1_matmul_weight_hh_t12_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t12_2, gru1_matmul_weight_hh_t12_scratch);
-  float *gru1_sigmoid_t12 = (float *)(A + 6899072); /* [64, 128] */
-  float *gru1_sub_t12 = (float *)(A + 6931840); /* [64, 128] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 6964608); /* [64, 128] */
-  float *gru1_tanh_t12 = (float *)(A + 6997376); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t12 + 128, gru1_add_t12_2 + 128, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 256, gru1_add_t12 + 256, gru1_mul_stack + 90112, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_stack + 98304);
-  float *gru1_add_t13 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 344064, P + 59904 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 7030144); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t12, gru1_matmul_weight_hh_t12_scratch);
+  float *gru1_sigmoid_t12 = (float *)(A + 6800768); /* [64, 128] */
+  float *gru1_sub_t12 = (float *)(A + 6833536); /* [64, 128] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 6866304); /* [64, 128] */
+  float *gru1_tanh_t12 = (float *)(A + 6899072); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 368768, gru1_add_t12 + 128, gru1_add + 368640, gru1_add_t12, gru1_add_t12 + 256, gru1_add + 368896, gru1_mul_stack + 90112, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_stack + 98304);
+  float *gru1_add_t13 = (float *)(A + 6931840); /* [64, 384] */
   char *gru1_matmul_weight_hh_t13_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 98304, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t13_2, gru1_matmul_weight_hh_t13_scratch);
-  float *gru1_sigmoid_t13 = (float *)(A + 7128448); /* [64, 128] */
-  float *gru1_sub_t13 = (float *)(A + 7161216); /* [64, 128] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 7193984); /* [64, 128] */
-  float *gru1_tanh_t13 = (float *)(A + 7226752); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t13 + 128, gru1_add_t13_2 + 128, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 256, gru1_add_t13 + 256, gru1_mul_stack + 98304, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_stack + 106496);
-  float *gru1_add_t14 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 319488, P + 59904 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_add_t14_2 = (float *)(A + 7259520); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 98304, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t13, gru1_matmul_weight_hh_t13_scratch);
+  float *gru1_sigmoid_t13 = (float *)(A + 7030144); /* [64, 128] */
+  float *gru1_sub_t13 = (float *)(A + 7062912); /* [64, 128] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 7095680); /* [64, 128] */
+  float *gru1_tanh_t13 = (float *)(A + 7128448); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 344192, gru1_add_t13 + 128, gru1_add + 344064, gru1_add_t13, gru1_add_t13 + 256, gru1_add + 344320, gru1_mul_stack + 98304, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_stack + 106496);
+  float *gru1_add_t14 = (float *)(A + 7161216); /* [64, 384] */
   char *gru1_matmul_weight_hh_t14_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 106496, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t14_2, gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_sigmoid_t14 = (float *)(A + 7357824); /* [64, 128] */
-  float *gru1_sub_t14 = (float *)(A + 7390592); /* [64, 128] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 7423360); /* [64, 128] */
-  float *gru1_tanh_t14 = (float *)(A + 7456128); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t14 + 128, gru1_add_t14_2 + 128, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 256, gru1_add_t14 + 256, gru1_mul_stack + 106496, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_stack + 114688);
-  float *gru1_add_t15 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 294912, P + 59904 /* gru1.bias_ih */, gru1_add_t15);
-  float *gru1_add_t15_2 = (float *)(A + 7488896); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 106496, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t14, gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_sigmoid_t14 = (float *)(A + 7259520); /* [64, 128] */
+  float *gru1_sub_t14 = (float *)(A + 7292288); /* [64, 128] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 7325056); /* [64, 128] */
+  float *gru1_tanh_t14 = (float *)(A + 7357824); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 319616, gru1_add_t14 + 128, gru1_add + 319488, gru1_add_t14, gru1_add_t14 + 256, gru1_add + 319744, gru1_mul_stack + 106496, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_stack + 114688);
+  float *gru1_add_t15 = (float *)(A + 7390592); /* [64, 384] */
   char *gru1_matmul_weight_hh_t15_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t15_2, gru1_matmul_weight_hh_t15_scratch);
-  float *gru1_sigmoid_t15 = (float *)(A + 7587200); /* [64, 128] */
-  float *gru1_sub_t15 = (float *)(A + 7619968); /* [64, 128] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7652736); /* [64, 128] */
-  float *gru1_tanh_t15 = (float *)(A + 7685504); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t15 + 128, gru1_add_t15_2 + 128, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 256, gru1_add_t15 + 256, gru1_mul_stack + 114688, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_stack + 122880);
-  float *gru1_add_t16 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 270336, P + 59904 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)(A + 7718272); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 114688, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t15, gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_sigmoid_t15 = (float *)(A + 7488896); /* [64, 128] */
+  float *gru1_sub_t15 = (float *)(A + 7521664); /* [64, 128] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7554432); /* [64, 128] */
+  float *gru1_tanh_t15 = (float *)(A + 7587200); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 295040, gru1_add_t15 + 128, gru1_add + 294912, gru1_add_t15, gru1_add_t15 + 256, gru1_add + 295168, gru1_mul_stack + 114688, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_stack + 122880);
+  float *gru1_add_t16 = (float *)(A + 7619968); /* [64, 384] */
   char *gru1_matmul_weight_hh_t16_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t16_2, gru1_matmul_weight_hh_t16_scratch);
-  float *gru1_sigmoid_t16 = (float *)(A + 7816576); /* [64, 128] */
-  float *gru1_sub_t16 = (float *)(A + 7849344); /* [64, 128] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 7882112); /* [64, 128] */
-  float *gru1_tanh_t16 = (float *)(A + 7914880); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t16 + 128, gru1_add_t16_2 + 128, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 256, gru1_add_t16 + 256, gru1_mul_stack + 122880, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_stack + 131072);
-  float *gru1_add_t17 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 245760, P + 59904 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 7947648); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 122880, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t16, gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_sigmoid_t16 = (float *)(A + 7718272); /* [64, 128] */
+  float *gru1_sub_t16 = (float *)(A + 7751040); /* [64, 128] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 7783808); /* [64, 128] */
+  float *gru1_tanh_t16 = (float *)(A + 7816576); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 270464, gru1_add_t16 + 128, gru1_add + 270336, gru1_add_t16, gru1_add_t16 + 256, gru1_add + 270592, gru1_mul_stack + 122880, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_stack + 131072);
+  float *gru1_add_t17 = (float *)(A + 7849344); /* [64, 384] */
   char *gru1_matmul_weight_hh_t17_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 131072, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t17_2, gru1_matmul_weight_hh_t17_scratch);
-  float *gru1_sigmoid_t17 = (float *)(A + 8045952); /* [64, 128] */
-  float *gru1_sub_t17 = (float *)(A + 8078720); /* [64, 128] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 8111488); /* [64, 128] */
-  float *gru1_tanh_t17 = (float *)(A + 8144256); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t17 + 128, gru1_add_t17_2 + 128, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 256, gru1_add_t17 + 256, gru1_mul_stack + 131072, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_stack + 139264);
+  k5_matmul(gru1_mul_stack + 131072, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t17, gru1_matmul_weight_hh_t17_scratch);
+  float *gru1_sigmoid_t17 = (float *)(A + 7947648); /* [64, 128] */
+  float *gru1_sub_t17 = (float *)(A + 7980416); /* [64, 128] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 8013184); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8045952); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 245888, gru1_add_t17 + 128, gru1_add + 245760, gru1_add_t17, gru1_add_t17 + 256, gru1_add + 246016, gru1_mul_stack + 131072, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_stack + 139264);
+  float *gru1_add_t18 = (float *)(A + 8078720); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t18_scratch = A + 236032; /* 4096 bytes */
+  k5_matmul(gru1_mul_stack + 139264, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t18, gru1_matmul_weight_hh_t18_scratch);
+  float *gru1_sigmoid_t18 = (float *)(A + 8177024); /* [64, 128] */
+  float *gru1_sub_t18 = (float *)(A + 8209792); /* [64, 128] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 8242560); /* [64, 128] */
+  float *gru1_tanh_t18 = (float *)(A + 8275328); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 221312, gru1_add_t18 + 128, gru1_add + 221184, gru1_add_t18, gru1_add_t18 + 256, gru1_add + 221440, gru1_mul_stack + 139264, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_stack + 147456);
+  float *gru1_add_t19 = (float *)(A + 8308096); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t19_scratch = A + 236032; /* 4096 bytes */
+  k5_matmul(gru1_mul_stack + 147456, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t19, gru1_matmul_weight_hh_t19_scratch);
+  float *gru1_sigmoid_t19 = (float *)(A + 8406400); /* [64, 128] */
+  float *gru1_sub_t19 = (float *)(A + 8439168); /* [64, 128] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 8471936); /* [64, 128] */
+  float *gru1_tanh_t19 = (float *)(A + 8504704); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 196736, gru1_add_t19 + 128, gru1_add + 196608, gru1_add_t19, gru1_add_t19 + 256, gru1_add + 196864, gru1_mul_stack + 147456, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_stack + 155648);
+  float *gru1_add_t20 = (float *)(A + 8537472); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t20_scratch = A + 236032; /* 4096 bytes */
+  k5_matmul(gru1_mul_stack + 155648, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t20, gru1_matmul_weight_hh_t20_scratch);
+  float *gru1_sigmoid_t20 = (float *)(A + 8635776); /* [64, 128] */
+  float *gru1_sub_t20 = (float *)(A + 8668544); /* [64, 128] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 8701312); /* [64, 128] */
+  float *gru1_tanh_t20 = (float *)(A + 8734080); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 172160, gru1_add_t20 + 128, gru1_add + 172032, gru1_add_t20, gru1_add_t20 + 256, gru1_add + 172288, gru1_mul_stack + 155648, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_stack + 163840);
 }
 
 static void gru_classifier_train_step_2(float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_matmul_weight_ih = (float *)(A + 246272); /* [1792, 384] */
-  float *gru1_add_t18 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 221184, P + 59904 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_mul_stack = (float *)(A + 3392896); /* [27, 64, 128] */
-  float *gru1_transpose_weight_hh = (float *)(A + 3097984); /* [128, 384] */
-  float *gru1_add_t18_2 = (float *)(A + 8177024); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t18_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 139264, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t18_2, gru1_matmul_weight_hh_t18_scratch);
-  float *gru1_sigmoid_t18 = (float *)(A + 8275328); /* [64, 128] */
-  float *gru1_sub_t18 = (float *)(A + 8308096); /* [64, 128] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 8340864); /* [64, 128] */
-  float *gru1_tanh_t18 = (float *)(A + 8373632); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t18 + 128, gru1_add_t18_2 + 128, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 256, gru1_add_t18 + 256, gru1_mul_stack + 139264, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_stack + 147456);
-  float *gru1_add_t19 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 196608, P + 59904 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 8406400); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t19_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 147456, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t19_2, gru1_matmul_weight_hh_t19_scratch);
-  float *gru1_sigmoid_t19 = (float *)(A + 8504704); /* [64, 128] */
-  float *gru1_sub_t19 = (float *)(A + 8537472); /* [64, 128] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 8570240); /* [64, 128] */
-  float *gru1_tanh_t19 = (float *)(A + 8603008); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t19 + 128, gru1_add_t19_2 + 128, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 256, gru1_add_t19 + 256, gru1_mul_stack + 147456, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_stack + 155648);
-  float *gru1_add_t20 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 172032, P + 59904 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)(A + 8635776); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t20_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 155648, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t20_2, gru1_matmul_weight_hh_t20_scratch);
-  float *gru1_sigmoid_t20 = (float *)(A + 8734080); /* [64, 128] */
-  float *gru1_sub_t20 = (float *)(A + 8766848); /* [64, 128] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 8799616); /* [64, 128] */
-  float *gru1_tanh_t20 = (float *)(A + 8832384); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t20 + 128, gru1_add_t20_2 + 128, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 256, gru1_add_t20 + 256, gru1_mul_stack + 155648, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_stack + 163840);
-  float *gru1_add_t21 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 147456, P + 59904 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_add_t21_2 = (float *)(A + 8865152); /* [64, 384] */
+  float *gru1_mul_stack = (float *)(A + 3294592); /* [27, 64, 128] */
+  float *gru1_transpose_weight_hh = (float *)(A + 2999680); /* [128, 384] */
+  float *gru1_add_t21 = (float *)(A + 8766848); /* [64, 384] */
   char *gru1_matmul_weight_hh_t21_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 163840, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t21_2, gru1_matmul_weight_hh_t21_scratch);
-  float *gru1_sigmoid_t21 = (float *)(A + 8963456); /* [64, 128] */
-  float *gru1_sub_t21 = (float *)(A + 8996224); /* [64, 128] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 9028992); /* [64, 128] */
-  float *gru1_tanh_t21 = (float *)(A + 9061760); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t21 + 128, gru1_add_t21_2 + 128, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 256, gru1_add_t21 + 256, gru1_mul_stack + 163840, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_stack + 172032);
-  float *gru1_add_t22 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 122880, P + 59904 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)(A + 9094528); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 163840, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t21, gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_add = (float *)(A + 246272); /* [1792, 384] */
+  float *gru1_sigmoid_t21 = (float *)(A + 8865152); /* [64, 128] */
+  float *gru1_sub_t21 = (float *)(A + 8897920); /* [64, 128] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 8930688); /* [64, 128] */
+  float *gru1_tanh_t21 = (float *)(A + 8963456); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 147584, gru1_add_t21 + 128, gru1_add + 147456, gru1_add_t21, gru1_add_t21 + 256, gru1_add + 147712, gru1_mul_stack + 163840, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_stack + 172032);
+  float *gru1_add_t22 = (float *)(A + 8996224); /* [64, 384] */
   char *gru1_matmul_weight_hh_t22_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 172032, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t22_2, gru1_matmul_weight_hh_t22_scratch);
-  float *gru1_sigmoid_t22 = (float *)(A + 9192832); /* [64, 128] */
-  float *gru1_sub_t22 = (float *)(A + 9225600); /* [64, 128] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 9258368); /* [64, 128] */
-  float *gru1_tanh_t22 = (float *)(A + 9291136); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t22 + 128, gru1_add_t22_2 + 128, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 256, gru1_add_t22 + 256, gru1_mul_stack + 172032, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_stack + 180224);
-  float *gru1_add_t23 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 98304, P + 59904 /* gru1.bias_ih */, gru1_add_t23);
-  float *gru1_add_t23_2 = (float *)(A + 9323904); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 172032, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t22, gru1_matmul_weight_hh_t22_scratch);
+  float *gru1_sigmoid_t22 = (float *)(A + 9094528); /* [64, 128] */
+  float *gru1_sub_t22 = (float *)(A + 9127296); /* [64, 128] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 9160064); /* [64, 128] */
+  float *gru1_tanh_t22 = (float *)(A + 9192832); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 123008, gru1_add_t22 + 128, gru1_add + 122880, gru1_add_t22, gru1_add_t22 + 256, gru1_add + 123136, gru1_mul_stack + 172032, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_stack + 180224);
+  float *gru1_add_t23 = (float *)(A + 9225600); /* [64, 384] */
   char *gru1_matmul_weight_hh_t23_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 180224, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t23_2, gru1_matmul_weight_hh_t23_scratch);
-  float *gru1_sigmoid_t23 = (float *)(A + 9422208); /* [64, 128] */
-  float *gru1_sub_t23 = (float *)(A + 9454976); /* [64, 128] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 9487744); /* [64, 128] */
-  float *gru1_tanh_t23 = (float *)(A + 9520512); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t23 + 128, gru1_add_t23_2 + 128, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 256, gru1_add_t23 + 256, gru1_mul_stack + 180224, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_mul_stack + 188416);
-  float *gru1_add_t24 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 73728, P + 59904 /* gru1.bias_ih */, gru1_add_t24);
-  float *gru1_add_t24_2 = (float *)(A + 9553280); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 180224, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t23, gru1_matmul_weight_hh_t23_scratch);
+  float *gru1_sigmoid_t23 = (float *)(A + 9323904); /* [64, 128] */
+  float *gru1_sub_t23 = (float *)(A + 9356672); /* [64, 128] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 9389440); /* [64, 128] */
+  float *gru1_tanh_t23 = (float *)(A + 9422208); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 98432, gru1_add_t23 + 128, gru1_add + 98304, gru1_add_t23, gru1_add_t23 + 256, gru1_add + 98560, gru1_mul_stack + 180224, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_mul_stack + 188416);
+  float *gru1_add_t24 = (float *)(A + 9454976); /* [64, 384] */
   char *gru1_matmul_weight_hh_t24_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 188416, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t24_2, gru1_matmul_weight_hh_t24_scratch);
-  float *gru1_sigmoid_t24 = (float *)(A + 9651584); /* [64, 128] */
-  float *gru1_sub_t24 = (float *)(A + 9684352); /* [64, 128] */
-  float *gru1_sigmoid_t24_2 = (float *)(A + 9717120); /* [64, 128] */
-  float *gru1_tanh_t24 = (float *)(A + 9749888); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t24 + 128, gru1_add_t24_2 + 128, gru1_add_t24, gru1_add_t24_2, gru1_add_t24_2 + 256, gru1_add_t24 + 256, gru1_mul_stack + 188416, gru1_sigmoid_t24, gru1_sub_t24, gru1_sigmoid_t24_2, gru1_tanh_t24, gru1_mul_stack + 196608);
-  float *gru1_add_t25 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 49152, P + 59904 /* gru1.bias_ih */, gru1_add_t25);
-  float *gru1_add_t25_2 = (float *)(A + 9782656); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 188416, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t24, gru1_matmul_weight_hh_t24_scratch);
+  float *gru1_sigmoid_t24 = (float *)(A + 9553280); /* [64, 128] */
+  float *gru1_sub_t24 = (float *)(A + 9586048); /* [64, 128] */
+  float *gru1_sigmoid_t24_2 = (float *)(A + 9618816); /* [64, 128] */
+  float *gru1_tanh_t24 = (float *)(A + 9651584); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 73856, gru1_add_t24 + 128, gru1_add + 73728, gru1_add_t24, gru1_add_t24 + 256, gru1_add + 73984, gru1_mul_stack + 188416, gru1_sigmoid_t24, gru1_sub_t24, gru1_sigmoid_t24_2, gru1_tanh_t24, gru1_mul_stack + 196608);
+  float *gru1_add_t25 = (float *)(A + 9684352); /* [64, 384] */
   char *gru1_matmul_weight_hh_t25_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 196608, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t25_2, gru1_matmul_weight_hh_t25_scratch);
-  float *gru1_sigmoid_t25 = (float *)(A + 9880960); /* [64, 128] */
-  float *gru1_sub_t25 = (float *)(A + 9913728); /* [64, 128] */
-  float *gru1_sigmoid_t25_2 = (float *)(A + 9946496); /* [64, 128] */
-  float *gru1_tanh_t25 = (float *)(A + 9979264); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t25 + 128, gru1_add_t25_2 + 128, gru1_add_t25, gru1_add_t25_2, gru1_add_t25_2 + 256, gru1_add_t25 + 256, gru1_mul_stack + 196608, gru1_sigmoid_t25, gru1_sub_t25, gru1_sigmoid_t25_2, gru1_tanh_t25, gru1_mul_stack + 204800);
-  float *gru1_add_t26 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih + 24576, P + 59904 /* gru1.bias_ih */, gru1_add_t26);
-  float *gru1_add_t26_2 = (float *)(A + 10012032); /* [64, 384] */
+  k5_matmul(gru1_mul_stack + 196608, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t25, gru1_matmul_weight_hh_t25_scratch);
+  float *gru1_sigmoid_t25 = (float *)(A + 9782656); /* [64, 128] */
+  float *gru1_sub_t25 = (float *)(A + 9815424); /* [64, 128] */
+  float *gru1_sigmoid_t25_2 = (float *)(A + 9848192); /* [64, 128] */
+  float *gru1_tanh_t25 = (float *)(A + 9880960); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 49280, gru1_add_t25 + 128, gru1_add + 49152, gru1_add_t25, gru1_add_t25 + 256, gru1_add + 49408, gru1_mul_stack + 196608, gru1_sigmoid_t25, gru1_sub_t25, gru1_sigmoid_t25_2, gru1_tanh_t25, gru1_mul_stack + 204800);
+  float *gru1_add_t26 = (float *)(A + 9913728); /* [64, 384] */
   char *gru1_matmul_weight_hh_t26_scratch = A + 236032; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 204800, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t26_2, gru1_matmul_weight_hh_t26_scratch);
-  float *gru1_sigmoid_t26 = (float *)(A + 10110336); /* [64, 128] */
-  float *gru1_sub_t26 = (float *)(A + 10143104); /* [64, 128] */
-  float *gru1_sigmoid_t26_2 = (float *)(A + 10175872); /* [64, 128] */
-  float *gru1_tanh_t26 = (float *)(A + 10208640); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t26 + 128, gru1_add_t26_2 + 128, gru1_add_t26, gru1_add_t26_2, gru1_add_t26_2 + 256, gru1_add_t26 + 256, gru1_mul_stack + 204800, gru1_sigmoid_t26, gru1_sub_t26, gru1_sigmoid_t26_2, gru1_tanh_t26, gru1_mul_stack + 212992);
-  float *gru1_add_t27 = (float *)(A + 2998784); /* [64, 384] */
-  k3_add(gru1_matmul_weight_ih, P + 59904 /* gru1.bias_ih */, gru1_add_t27);
-  float *gru1_add_t27_2 = (float *)(A + 236032); /* [64, 384] */
-  char *gru1_matmul_weight_hh_t27_scratch = A + 334336; /* 4096 bytes */
-  k6_matmul(gru1_mul_stack + 212992, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t27_2, gru1_matmul_weight_hh_t27_scratch);
-  float *dense1_transpose_weight = (float *)(A + 3097088); /* [128, 10] */
-  k8_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
-  float *gru1_sigmoid_t27 = (float *)(A + 3102208); /* [64, 128] */
-  float *gru1_sub_t27 = (float *)(A + 3134976); /* [64, 128] */
-  float *gru1_sigmoid_t27_2 = (float *)(A + 3167744); /* [64, 128] */
-  float *gru1_tanh_t27 = (float *)(A + 3200512); /* [64, 128] */
-  float *gru1_add_t27_3 = (float *)(A + 3233280); /* [64, 128] */
-  k13_add_sigmoid_sub(gru1_add_t27 + 128, gru1_add_t27_2 + 128, gru1_add_t27, gru1_add_t27_2, gru1_add_t27_2 + 256, gru1_add_t27 + 256, gru1_mul_stack + 212992, gru1_sigmoid_t27, gru1_sub_t27, gru1_sigmoid_t27_2, gru1_tanh_t27, gru1_add_t27_3);
-  float *dense1_matmul_weight = (float *)(A + 3266048); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 3268608; /* 4096 bytes */
-  k9_matmul(gru1_add_t27_3, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *dense1_add = (float *)(A + 3268608); /* [64, 10] */
-  k10_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, dense1_add);
-  float *line11_log_softmax = (float *)(A + 3266048); /* [64, 10] */
-  k15_log_softmax(dense1_add, line11_log_softmax);
+  k5_matmul(gru1_mul_stack + 204800, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t26, gru1_matmul_weight_hh_t26_scratch);
+  float *gru1_sigmoid_t26 = (float *)(A + 10012032); /* [64, 128] */
+  float *gru1_sub_t26 = (float *)(A + 10044800); /* [64, 128] */
+  float *gru1_sigmoid_t26_2 = (float *)(A + 10077568); /* [64, 128] */
+  float *gru1_tanh_t26 = (float *)(A + 10110336); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 24704, gru1_add_t26 + 128, gru1_add + 24576, gru1_add_t26, gru1_add_t26 + 256, gru1_add + 24832, gru1_mul_stack + 204800, gru1_sigmoid_t26, gru1_sub_t26, gru1_sigmoid_t26_2, gru1_tanh_t26, gru1_mul_stack + 212992);
+  float *gru1_add_t27 = (float *)(A + 10143104); /* [64, 384] */
+  char *gru1_matmul_weight_hh_t27_scratch = A + 236032; /* 4096 bytes */
+  k5_matmul(gru1_mul_stack + 212992, gru1_transpose_weight_hh, P + 60288 /* gru1.bias_hh */, gru1_add_t27, gru1_matmul_weight_hh_t27_scratch);
+  float *dense1_transpose_weight = (float *)(A + 236032); /* [128, 10] */
+  k7_transpose(P + 60672 /* dense1.weight */, dense1_transpose_weight);
+  float *gru1_sigmoid_t27 = (float *)(A + 2998784); /* [64, 128] */
+  float *gru1_sub_t27 = (float *)(A + 3031552); /* [64, 128] */
+  float *gru1_sigmoid_t27_2 = (float *)(A + 3064320); /* [64, 128] */
+  float *gru1_tanh_t27 = (float *)(A + 3097088); /* [64, 128] */
+  float *gru1_add_t27_2 = (float *)(A + 3129856); /* [64, 128] */
+  k12_add_sigmoid_sub(gru1_add + 128, gru1_add_t27 + 128, gru1_add, gru1_add_t27, gru1_add_t27 + 256, gru1_add + 256, gru1_mul_stack + 212992, gru1_sigmoid_t27, gru1_sub_t27, gru1_sigmoid_t27_2, gru1_tanh_t27, gru1_add_t27_2);
+  float *dense1_matmul_weight = (float *)(A + 3162624); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 3165184; /* 4096 bytes */
+  k8_matmul(gru1_add_t27_2, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *dense1_add = (float *)(A + 3165184); /* [64, 10] */
+  k9_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, dense1_add);
+  float *line11_log_softmax = (float *)(A + 3162624); /* [64, 10] */
+  k14_log_softmax(dense1_add, line11_log_softmax);
   float *line11_one_hot = (float *)A; /* [64, 10] */
-  float *line11_mul = (float *)(A + 3271168); /* [64, 10] */
-  k16_mul(line11_one_hot, line11_log_softmax, line11_mul);
-  float *line11_sum_to = (float *)(A + 3273728); /* [64, 1] */
-  k17_sum_to(line11_mul, line11_sum_to);
-  float *line11_sum_to_2 = (float *)(A + 3271168); /* [] */
-  k18_sum_to(line11_sum_to, line11_sum_to_2);
-  int32_t *line12_argmax = (int32_t *)(A + 3271232); /* [64] */
-  k19_argmax(dense1_add, line12_argmax);
-  float *line12_equal = (float *)(A + 3268608); /* [64] */
-  k20_equal(line12_argmax, in->y, line12_equal);
-  float *line12_sum_to = (float *)(A + 3268864); /* [] */
-  k18_sum_to(line12_equal, line12_sum_to);
-  float *d_line11_mul = (float *)(A + 3271232); /* [64, 10] */
-  k21_mul(line11_one_hot, d_line11_mul);
-  float *d_line11_sum_to = (float *)(A + 3268608); /* [64, 1] */
-  k17_sum_to(d_line11_mul, d_line11_sum_to);
+  float *line11_mul = (float *)(A + 3167744); /* [64, 10] */
+  k15_mul(line11_one_hot, line11_log_softmax, line11_mul);
+  float *line11_sum_to = (float *)(A + 3170304); /* [64, 1] */
+  k16_sum_to(line11_mul, line11_sum_to);
+  float *line11_sum_to_2 = (float *)(A + 3167744); /* [] */
+  k17_sum_to(line11_sum_to, line11_sum_to_2);
+  int32_t *line12_argmax = (int32_t *)(A + 3167808); /* [64] */
+  k18_argmax(dense1_add, line12_argmax);
+  float *line12_equal = (float *)(A + 3165184); /* [64] */
+  k19_equal(line12_argmax, in->y, line12_equal);
+  float *line12_sum_to = (float *)(A + 3165440); /* [] */
+  k17_sum_to(line12_equal, line12_sum_to);
+  float *d_line11_mul = (float *)(A + 3167808); /* [64, 10] */
+  k20_mul(line11_one_hot, d_line11_mul);
+  float *d_line11_sum_to = (float *)(A + 3165184); /* [64, 1] */
+  k16_sum_to(d_line11_mul, d_line11_sum_to);
   float *d_line11_sub = (float *)A; /* [64, 10] */
-  k22_exp_mul_sub(line11_log_softmax, d_line11_sum_to, d_line11_mul, d_line11_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 334336); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 3268928; /* 320 bytes */
-  k23_matmul(d_line11_sub, P + 60672 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  k21_exp_mul_sub(line11_log_softmax, d_line11_sum_to, d_line11_mul, d_line11_sub);
+  float *d_dense1_matmul_weight = (float *)(A + 236032); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 3165504; /* 320 bytes */
+  k22_matmul(d_line11_sub, P + 60672 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
   float *d_gru1_mul_concat_stack = (float *)(A + 10241408); /* [28, 64, 384] */
-  k24_mul_mul_sub(d_dense1_matmul_weight, gru1_sub_t27, gru1_tanh_t27, gru1_add_t27_2 + 256, gru1_sigmoid_t27_2, d_gru1_mul_concat_stack + 256, d_gru1_mul_concat_stack);
-  k25_mul_mul_neg(d_dense1_matmul_weight, gru1_mul_stack + 212992, gru1_tanh_t27, gru1_sigmoid_t27, gru1_sub_t27, d_gru1_mul_concat_stack + 128);
-  float *d_gru1_mul_t27 = (float *)(A + 3134976); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 256, gru1_sigmoid_t27_2, d_gru1_mul_t27);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 367104); /* [27, 64, 384] */
-  k27_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 128, d_gru1_mul_t27, d_gru1_mul_concat_stack_2 + 638976);
-  float *d_gru1_addn_t26 = (float *)(A + 3200512); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_dense1_matmul_weight, gru1_sigmoid_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26_2 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
-  float *d_gru1_mul_t26 = (float *)(A + 10143104); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26_2, d_gru1_mul_t26);
-  k27_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26, d_gru1_mul_concat_stack_2 + 614400);
-  float *d_gru1_addn_t25 = (float *)(A + 10208640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t26, gru1_sigmoid_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25_2 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
-  float *d_gru1_mul_t25 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 49408, gru1_sigmoid_t25_2, d_gru1_mul_t25);
-  k27_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280, d_gru1_mul_t25, d_gru1_mul_concat_stack_2 + 589824);
-  float *d_gru1_addn_t24 = (float *)(A + 3200512); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t25, gru1_sigmoid_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24_2 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
-  float *d_gru1_mul_t24 = (float *)(A + 9684352); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 73984, gru1_sigmoid_t24_2, d_gru1_mul_t24);
-  k27_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
-  float *d_gru1_addn_t23 = (float *)(A + 10208640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t24, gru1_sigmoid_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
-  float *d_gru1_mul_t23 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 98560, gru1_sigmoid_t23_2, d_gru1_mul_t23);
-  k27_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
-  float *d_gru1_addn_t22 = (float *)(A + 3200512); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t23, gru1_sigmoid_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
-  float *d_gru1_mul_t22 = (float *)(A + 9225600); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 123136, gru1_sigmoid_t22_2, d_gru1_mul_t22);
-  k27_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
-  float *d_gru1_addn_t21 = (float *)(A + 10208640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t22, gru1_sigmoid_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
-  float *d_gru1_mul_t21 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 147712, gru1_sigmoid_t21_2, d_gru1_mul_t21);
-  k27_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
-  float *d_gru1_addn_t20 = (float *)(A + 3200512); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t21, gru1_sigmoid_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
-  float *d_gru1_mul_t20 = (float *)(A + 8766848); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 172288, gru1_sigmoid_t20_2, d_gru1_mul_t20);
-  k27_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
-  float *d_gru1_addn_t19 = (float *)(A + 10208640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t20, gru1_sigmoid_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
-  float *d_gru1_mul_t19 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 196864, gru1_sigmoid_t19_2, d_gru1_mul_t19);
-  k27_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
-  float *d_gru1_addn_t18 = (float *)(A + 3200512); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t19, gru1_sigmoid_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
-  float *d_gru1_mul_t18 = (float *)(A + 8308096); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 221440, gru1_sigmoid_t18_2, d_gru1_mul_t18);
-  k27_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
-  float *gru1_sub_t17 = (float *)(A + 8078720); /* [64, 128] */
-  float *gru1_tanh_t17 = (float *)(A + 8144256); /* [64, 128] */
-  float *gru1_add_t17_2 = (float *)(A + 7947648); /* [64, 384] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 8111488); /* [64, 128] */
-  float *gru1_sigmoid_t17 = (float *)(A + 8045952); /* [64, 128] */
-  float *d_gru1_addn_t17 = (float *)(A + 10208640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t18, gru1_sigmoid_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
-  float *d_gru1_mul_t17 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
-  k27_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
-  float *gru1_sub_t16 = (float *)(A + 7849344); /* [64, 128] */
-  float *gru1_tanh_t16 = (float *)(A + 7914880); /* [64, 128] */
-  float *gru1_add_t16_2 = (float *)(A + 7718272); /* [64, 384] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 7882112); /* [64, 128] */
-  float *gru1_sigmoid_t16 = (float *)(A + 7816576); /* [64, 128] */
-  float *d_gru1_addn_t16 = (float *)(A + 3200512); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t17, gru1_sigmoid_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
-  float *d_gru1_mul_t16 = (float *)(A + 7849344); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16_2, d_gru1_mul_t16);
-  k27_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16, d_gru1_mul_concat_stack_2 + 368640);
-  float *gru1_sub_t15 = (float *)(A + 7619968); /* [64, 128] */
-  float *gru1_tanh_t15 = (float *)(A + 7685504); /* [64, 128] */
-  float *gru1_add_t15_2 = (float *)(A + 7488896); /* [64, 384] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7652736); /* [64, 128] */
-  float *gru1_sigmoid_t15 = (float *)(A + 7587200); /* [64, 128] */
-  float *d_gru1_addn_t15 = (float *)(A + 10208640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t16, gru1_sigmoid_t16, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 256, gru1_sigmoid_t15_2, gru1_mul_stack + 114688, gru1_sigmoid_t15, d_gru1_addn_t15, d_gru1_mul_concat_stack + 295168, d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040);
+  k23_mul_mul_sub(d_dense1_matmul_weight, gru1_sub_t27, gru1_tanh_t27, gru1_add_t27 + 256, gru1_sigmoid_t27_2, d_gru1_mul_concat_stack + 256, d_gru1_mul_concat_stack);
+  k24_mul_mul_neg(d_dense1_matmul_weight, gru1_mul_stack + 212992, gru1_tanh_t27, gru1_sigmoid_t27, gru1_sub_t27, d_gru1_mul_concat_stack + 128);
+  float *d_gru1_mul_t27 = (float *)(A + 3031552); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 256, gru1_sigmoid_t27_2, d_gru1_mul_t27);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 268800); /* [27, 64, 384] */
+  k26_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 128, d_gru1_mul_t27, d_gru1_mul_concat_stack_2 + 638976);
+  float *d_gru1_addn_t26 = (float *)(A + 3097088); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 638976, P + 10752 /* gru1.weight_hh */, d_dense1_matmul_weight, gru1_sigmoid_t27, gru1_sub_t26, gru1_tanh_t26, gru1_add_t26 + 256, gru1_sigmoid_t26_2, gru1_mul_stack + 204800, gru1_sigmoid_t26, d_gru1_addn_t26, d_gru1_mul_concat_stack + 24832, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704);
+  float *d_gru1_mul_t26 = (float *)(A + 236032); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 24832, gru1_sigmoid_t26_2, d_gru1_mul_t26);
+  k26_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24704, d_gru1_mul_t26, d_gru1_mul_concat_stack_2 + 614400);
+  float *d_gru1_addn_t25 = (float *)(A + 236032); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 614400, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t26, gru1_sigmoid_t26, gru1_sub_t25, gru1_tanh_t25, gru1_add_t25 + 256, gru1_sigmoid_t25_2, gru1_mul_stack + 196608, gru1_sigmoid_t25, d_gru1_addn_t25, d_gru1_mul_concat_stack + 49408, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280);
+  float *d_gru1_mul_t25 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 49408, gru1_sigmoid_t25_2, d_gru1_mul_t25);
+  k26_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49280, d_gru1_mul_t25, d_gru1_mul_concat_stack_2 + 589824);
+  float *d_gru1_addn_t24 = (float *)(A + 3097088); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 589824, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t25, gru1_sigmoid_t25, gru1_sub_t24, gru1_tanh_t24, gru1_add_t24 + 256, gru1_sigmoid_t24_2, gru1_mul_stack + 188416, gru1_sigmoid_t24, d_gru1_addn_t24, d_gru1_mul_concat_stack + 73984, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856);
+  float *d_gru1_mul_t24 = (float *)(A + 236032); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 73984, gru1_sigmoid_t24_2, d_gru1_mul_t24);
+  k26_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73856, d_gru1_mul_t24, d_gru1_mul_concat_stack_2 + 565248);
+  float *d_gru1_addn_t23 = (float *)(A + 236032); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 565248, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t24, gru1_sigmoid_t24, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23 + 256, gru1_sigmoid_t23_2, gru1_mul_stack + 180224, gru1_sigmoid_t23, d_gru1_addn_t23, d_gru1_mul_concat_stack + 98560, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432);
+  float *d_gru1_mul_t23 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 98560, gru1_sigmoid_t23_2, d_gru1_mul_t23);
+  k26_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98432, d_gru1_mul_t23, d_gru1_mul_concat_stack_2 + 540672);
+  float *d_gru1_addn_t22 = (float *)(A + 3097088); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 540672, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t23, gru1_sigmoid_t23, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22 + 256, gru1_sigmoid_t22_2, gru1_mul_stack + 172032, gru1_sigmoid_t22, d_gru1_addn_t22, d_gru1_mul_concat_stack + 123136, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008);
+  float *d_gru1_mul_t22 = (float *)(A + 236032); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 123136, gru1_sigmoid_t22_2, d_gru1_mul_t22);
+  k26_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 123008, d_gru1_mul_t22, d_gru1_mul_concat_stack_2 + 516096);
+  float *d_gru1_addn_t21 = (float *)(A + 236032); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 516096, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t22, gru1_sigmoid_t22, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21 + 256, gru1_sigmoid_t21_2, gru1_mul_stack + 163840, gru1_sigmoid_t21, d_gru1_addn_t21, d_gru1_mul_concat_stack + 147712, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584);
+  float *d_gru1_mul_t21 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 147712, gru1_sigmoid_t21_2, d_gru1_mul_t21);
+  k26_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147584, d_gru1_mul_t21, d_gru1_mul_concat_stack_2 + 491520);
+  float *gru1_sub_t20 = (float *)(A + 8668544); /* [64, 128] */
+  float *gru1_tanh_t20 = (float *)(A + 8734080); /* [64, 128] */
+  float *gru1_add_t20 = (float *)(A + 8537472); /* [64, 384] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 8701312); /* [64, 128] */
+  float *gru1_sigmoid_t20 = (float *)(A + 8635776); /* [64, 128] */
+  float *d_gru1_addn_t20 = (float *)(A + 3097088); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 491520, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t21, gru1_sigmoid_t21, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20 + 256, gru1_sigmoid_t20_2, gru1_mul_stack + 155648, gru1_sigmoid_t20, d_gru1_addn_t20, d_gru1_mul_concat_stack + 172288, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160);
+  float *d_gru1_mul_t20 = (float *)(A + 236032); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 172288, gru1_sigmoid_t20_2, d_gru1_mul_t20);
+  k26_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172160, d_gru1_mul_t20, d_gru1_mul_concat_stack_2 + 466944);
+  float *gru1_sub_t19 = (float *)(A + 8439168); /* [64, 128] */
+  float *gru1_tanh_t19 = (float *)(A + 8504704); /* [64, 128] */
+  float *gru1_add_t19 = (float *)(A + 8308096); /* [64, 384] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 8471936); /* [64, 128] */
+  float *gru1_sigmoid_t19 = (float *)(A + 8406400); /* [64, 128] */
+  float *d_gru1_addn_t19 = (float *)(A + 236032); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 466944, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t20, gru1_sigmoid_t20, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19 + 256, gru1_sigmoid_t19_2, gru1_mul_stack + 147456, gru1_sigmoid_t19, d_gru1_addn_t19, d_gru1_mul_concat_stack + 196864, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736);
+  float *d_gru1_mul_t19 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 196864, gru1_sigmoid_t19_2, d_gru1_mul_t19);
+  k26_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196736, d_gru1_mul_t19, d_gru1_mul_concat_stack_2 + 442368);
+  float *gru1_sub_t18 = (float *)(A + 8209792); /* [64, 128] */
+  float *gru1_tanh_t18 = (float *)(A + 8275328); /* [64, 128] */
+  float *gru1_add_t18 = (float *)(A + 8078720); /* [64, 384] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 8242560); /* [64, 128] */
+  float *gru1_sigmoid_t18 = (float *)(A + 8177024); /* [64, 128] */
+  float *d_gru1_addn_t18 = (float *)(A + 3097088); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 442368, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t19, gru1_sigmoid_t19, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18 + 256, gru1_sigmoid_t18_2, gru1_mul_stack + 139264, gru1_sigmoid_t18, d_gru1_addn_t18, d_gru1_mul_concat_stack + 221440, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312);
+  float *d_gru1_mul_t18 = (float *)(A + 236032); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 221440, gru1_sigmoid_t18_2, d_gru1_mul_t18);
+  k26_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221312, d_gru1_mul_t18, d_gru1_mul_concat_stack_2 + 417792);
+  float *gru1_sub_t17 = (float *)(A + 7980416); /* [64, 128] */
+  float *gru1_tanh_t17 = (float *)(A + 8045952); /* [64, 128] */
+  float *gru1_add_t17 = (float *)(A + 7849344); /* [64, 384] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 8013184); /* [64, 128] */
+  float *gru1_sigmoid_t17 = (float *)(A + 7947648); /* [64, 128] */
+  float *d_gru1_addn_t17 = (float *)(A + 236032); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 417792, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t18, gru1_sigmoid_t18, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17 + 256, gru1_sigmoid_t17_2, gru1_mul_stack + 131072, gru1_sigmoid_t17, d_gru1_addn_t17, d_gru1_mul_concat_stack + 246016, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888);
+  float *d_gru1_mul_t17 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 246016, gru1_sigmoid_t17_2, d_gru1_mul_t17);
+  k26_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245888, d_gru1_mul_t17, d_gru1_mul_concat_stack_2 + 393216);
+  float *gru1_sub_t16 = (float *)(A + 7751040); /* [64, 128] */
+  float *gru1_tanh_t16 = (float *)(A + 7816576); /* [64, 128] */
+  float *gru1_add_t16 = (float *)(A + 7619968); /* [64, 384] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 7783808); /* [64, 128] */
+  float *gru1_sigmoid_t16 = (float *)(A + 7718272); /* [64, 128] */
+  float *d_gru1_addn_t16 = (float *)(A + 3097088); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 393216, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t17, gru1_sigmoid_t17, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16 + 256, gru1_sigmoid_t16_2, gru1_mul_stack + 122880, gru1_sigmoid_t16, d_gru1_addn_t16, d_gru1_mul_concat_stack + 270592, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464);
+  float *d_gru1_mul_t16 = (float *)(A + 236032); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 270592, gru1_sigmoid_t16_2, d_gru1_mul_t16);
+  k26_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270464, d_gru1_mul_t16, d_gru1_mul_concat_stack_2 + 368640);
+  float *gru1_sub_t15 = (float *)(A + 7521664); /* [64, 128] */
+  float *gru1_tanh_t15 = (float *)(A + 7587200); /* [64, 128] */
+  float *gru1_add_t15 = (float *)(A + 7390592); /* [64, 384] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 7554432); /* [64, 128] */
+  float *gru1_sigmoid_t15 = (float *)(A + 7488896); /* [64, 128] */
+  float *d_gru1_addn_t15 = (float *)(A + 236032); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 368640, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t16, gru1_sigmoid_t16, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15 + 256, gru1_sigmoid_t15_2, gru1_mul_stack + 114688, gru1_sigmoid_t15, d_gru1_addn_t15, d_gru1_mul_concat_stack + 295168, d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040);
+  float *d_gru1_mul_t15 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 295168, gru1_sigmoid_t15_2, d_gru1_mul_t15);
+  k26_concat(d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040, d_gru1_mul_t15, d_gru1_mul_concat_stack_2 + 344064);
+  float *gru1_sub_t14 = (float *)(A + 7292288); /* [64, 128] */
+  float *gru1_tanh_t14 = (float *)(A + 7357824); /* [64, 128] */
+  float *gru1_add_t14 = (float *)(A + 7161216); /* [64, 384] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 7325056); /* [64, 128] */
+  float *gru1_sigmoid_t14 = (float *)(A + 7259520); /* [64, 128] */
+  float *d_gru1_addn_t14 = (float *)(A + 3097088); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 344064, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t15, gru1_sigmoid_t15, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14 + 256, gru1_sigmoid_t14_2, gru1_mul_stack + 106496, gru1_sigmoid_t14, d_gru1_addn_t14, d_gru1_mul_concat_stack + 319744, d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616);
+  float *d_gru1_mul_t14 = (float *)(A + 236032); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 319744, gru1_sigmoid_t14_2, d_gru1_mul_t14);
+  k26_concat(d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616, d_gru1_mul_t14, d_gru1_mul_concat_stack_2 + 319488);
+  float *gru1_sub_t13 = (float *)(A + 7062912); /* [64, 128] */
+  float *gru1_tanh_t13 = (float *)(A + 7128448); /* [64, 128] */
+  float *gru1_add_t13 = (float *)(A + 6931840); /* [64, 384] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 7095680); /* [64, 128] */
+  float *gru1_sigmoid_t13 = (float *)(A + 7030144); /* [64, 128] */
+  float *d_gru1_addn_t13 = (float *)(A + 236032); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 319488, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t14, gru1_sigmoid_t14, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13 + 256, gru1_sigmoid_t13_2, gru1_mul_stack + 98304, gru1_sigmoid_t13, d_gru1_addn_t13, d_gru1_mul_concat_stack + 344320, d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192);
 }
 
 static void gru_classifier_train_step_3(float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_gru1_mul_concat_stack = (float *)(A + 10241408); /* [28, 64, 384] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 7652736); /* [64, 128] */
-  float *d_gru1_mul_t15 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 295168, gru1_sigmoid_t15_2, d_gru1_mul_t15);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 367104); /* [27, 64, 384] */
-  k27_concat(d_gru1_mul_concat_stack + 294912, d_gru1_mul_concat_stack + 295040, d_gru1_mul_t15, d_gru1_mul_concat_stack_2 + 344064);
-  float *d_gru1_addn_t15 = (float *)(A + 10208640); /* [64, 128] */
-  float *gru1_sigmoid_t15 = (float *)(A + 7587200); /* [64, 128] */
-  float *gru1_sub_t14 = (float *)(A + 7390592); /* [64, 128] */
-  float *gru1_tanh_t14 = (float *)(A + 7456128); /* [64, 128] */
-  float *gru1_add_t14_2 = (float *)(A + 7259520); /* [64, 384] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 7423360); /* [64, 128] */
-  float *gru1_mul_stack = (float *)(A + 3392896); /* [27, 64, 128] */
-  float *gru1_sigmoid_t14 = (float *)(A + 7357824); /* [64, 128] */
-  float *d_gru1_addn_t14 = (float *)(A + 3200512); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 344064, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t15, gru1_sigmoid_t15, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 256, gru1_sigmoid_t14_2, gru1_mul_stack + 106496, gru1_sigmoid_t14, d_gru1_addn_t14, d_gru1_mul_concat_stack + 319744, d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616);
-  float *d_gru1_mul_t14 = (float *)(A + 7390592); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 319744, gru1_sigmoid_t14_2, d_gru1_mul_t14);
-  k27_concat(d_gru1_mul_concat_stack + 319488, d_gru1_mul_concat_stack + 319616, d_gru1_mul_t14, d_gru1_mul_concat_stack_2 + 319488);
-  float *gru1_sub_t13 = (float *)(A + 7161216); /* [64, 128] */
-  float *gru1_tanh_t13 = (float *)(A + 7226752); /* [64, 128] */
-  float *gru1_add_t13_2 = (float *)(A + 7030144); /* [64, 384] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 7193984); /* [64, 128] */
-  float *gru1_sigmoid_t13 = (float *)(A + 7128448); /* [64, 128] */
-  float *d_gru1_addn_t13 = (float *)(A + 10208640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 319488, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t14, gru1_sigmoid_t14, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 256, gru1_sigmoid_t13_2, gru1_mul_stack + 98304, gru1_sigmoid_t13, d_gru1_addn_t13, d_gru1_mul_concat_stack + 344320, d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192);
-  float *d_gru1_mul_t13 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 344320, gru1_sigmoid_t13_2, d_gru1_mul_t13);
-  k27_concat(d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192, d_gru1_mul_t13, d_gru1_mul_concat_stack_2 + 294912);
-  float *gru1_sub_t12 = (float *)(A + 6931840); /* [64, 128] */
-  float *gru1_tanh_t12 = (float *)(A + 6997376); /* [64, 128] */
-  float *gru1_add_t12_2 = (float *)(A + 6800768); /* [64, 384] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 6964608); /* [64, 128] */
-  float *gru1_sigmoid_t12 = (float *)(A + 6899072); /* [64, 128] */
-  float *d_gru1_addn_t12 = (float *)(A + 3200512); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 294912, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t13, gru1_sigmoid_t13, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 256, gru1_sigmoid_t12_2, gru1_mul_stack + 90112, gru1_sigmoid_t12, d_gru1_addn_t12, d_gru1_mul_concat_stack + 368896, d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768);
-  float *d_gru1_mul_t12 = (float *)(A + 6931840); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 368896, gru1_sigmoid_t12_2, d_gru1_mul_t12);
-  k27_concat(d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768, d_gru1_mul_t12, d_gru1_mul_concat_stack_2 + 270336);
-  float *gru1_sub_t11 = (float *)(A + 6702464); /* [64, 128] */
-  float *gru1_tanh_t11 = (float *)(A + 6768000); /* [64, 128] */
-  float *gru1_add_t11_2 = (float *)(A + 6571392); /* [64, 384] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 6735232); /* [64, 128] */
-  float *gru1_sigmoid_t11 = (float *)(A + 6669696); /* [64, 128] */
-  float *d_gru1_addn_t11 = (float *)(A + 10208640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 270336, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t12, gru1_sigmoid_t12, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 256, gru1_sigmoid_t11_2, gru1_mul_stack + 81920, gru1_sigmoid_t11, d_gru1_addn_t11, d_gru1_mul_concat_stack + 393472, d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344);
-  float *d_gru1_mul_t11 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 393472, gru1_sigmoid_t11_2, d_gru1_mul_t11);
-  k27_concat(d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344, d_gru1_mul_t11, d_gru1_mul_concat_stack_2 + 245760);
-  float *gru1_sub_t10 = (float *)(A + 6473088); /* [64, 128] */
-  float *gru1_tanh_t10 = (float *)(A + 6538624); /* [64, 128] */
-  float *gru1_add_t10_2 = (float *)(A + 6342016); /* [64, 384] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 6505856); /* [64, 128] */
-  float *gru1_sigmoid_t10 = (float *)(A + 6440320); /* [64, 128] */
-  float *d_gru1_addn_t10 = (float *)(A + 3200512); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t11, gru1_sigmoid_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
-  float *d_gru1_mul_t10 = (float *)(A + 6473088); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 418048, gru1_sigmoid_t10_2, d_gru1_mul_t10);
-  k27_concat(d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920, d_gru1_mul_t10, d_gru1_mul_concat_stack_2 + 221184);
-  float *gru1_sub_t9 = (float *)(A + 6243712); /* [64, 128] */
-  float *gru1_tanh_t9 = (float *)(A + 6309248); /* [64, 128] */
-  float *gru1_add_t9_2 = (float *)(A + 6112640); /* [64, 384] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 6276480); /* [64, 128] */
-  float *gru1_sigmoid_t9 = (float *)(A + 6210944); /* [64, 128] */
-  float *d_gru1_addn_t9 = (float *)(A + 10208640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 221184, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t10, gru1_sigmoid_t10, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 256, gru1_sigmoid_t9_2, gru1_mul_stack + 65536, gru1_sigmoid_t9, d_gru1_addn_t9, d_gru1_mul_concat_stack + 442624, d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496);
-  float *d_gru1_mul_t9 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 442624, gru1_sigmoid_t9_2, d_gru1_mul_t9);
-  k27_concat(d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496, d_gru1_mul_t9, d_gru1_mul_concat_stack_2 + 196608);
-  float *gru1_sub_t8 = (float *)(A + 6014336); /* [64, 128] */
-  float *gru1_tanh_t8 = (float *)(A + 6079872); /* [64, 128] */
-  float *gru1_add_t8_2 = (float *)(A + 5883264); /* [64, 384] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 6047104); /* [64, 128] */
-  float *gru1_sigmoid_t8 = (float *)(A + 5981568); /* [64, 128] */
-  float *d_gru1_addn_t8 = (float *)(A + 3200512); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 196608, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t9, gru1_sigmoid_t9, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 256, gru1_sigmoid_t8_2, gru1_mul_stack + 57344, gru1_sigmoid_t8, d_gru1_addn_t8, d_gru1_mul_concat_stack + 467200, d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072);
-  float *d_gru1_mul_t8 = (float *)(A + 6014336); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 467200, gru1_sigmoid_t8_2, d_gru1_mul_t8);
-  k27_concat(d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072, d_gru1_mul_t8, d_gru1_mul_concat_stack_2 + 172032);
-  float *gru1_sub_t7 = (float *)(A + 5784960); /* [64, 128] */
-  float *gru1_tanh_t7 = (float *)(A + 5850496); /* [64, 128] */
-  float *gru1_add_t7_2 = (float *)(A + 5653888); /* [64, 384] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 5817728); /* [64, 128] */
-  float *gru1_sigmoid_t7 = (float *)(A + 5752192); /* [64, 128] */
-  float *d_gru1_addn_t7 = (float *)(A + 10208640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 172032, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t8, gru1_sigmoid_t8, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 256, gru1_sigmoid_t7_2, gru1_mul_stack + 49152, gru1_sigmoid_t7, d_gru1_addn_t7, d_gru1_mul_concat_stack + 491776, d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648);
-  float *d_gru1_mul_t7 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 491776, gru1_sigmoid_t7_2, d_gru1_mul_t7);
-  k27_concat(d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648, d_gru1_mul_t7, d_gru1_mul_concat_stack_2 + 147456);
-  float *gru1_sub_t6 = (float *)(A + 5555584); /* [64, 128] */
-  float *gru1_tanh_t6 = (float *)(A + 5621120); /* [64, 128] */
-  float *gru1_add_t6_2 = (float *)(A + 5424512); /* [64, 384] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 5588352); /* [64, 128] */
-  float *gru1_sigmoid_t6 = (float *)(A + 5522816); /* [64, 128] */
-  float *d_gru1_addn_t6 = (float *)(A + 3200512); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 147456, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t7, gru1_sigmoid_t7, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 256, gru1_sigmoid_t6_2, gru1_mul_stack + 40960, gru1_sigmoid_t6, d_gru1_addn_t6, d_gru1_mul_concat_stack + 516352, d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224);
-  float *d_gru1_mul_t6 = (float *)(A + 5555584); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 516352, gru1_sigmoid_t6_2, d_gru1_mul_t6);
-  k27_concat(d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224, d_gru1_mul_t6, d_gru1_mul_concat_stack_2 + 122880);
-  float *gru1_sub_t5 = (float *)(A + 5326208); /* [64, 128] */
-  float *gru1_tanh_t5 = (float *)(A + 5391744); /* [64, 128] */
-  float *gru1_add_t5_2 = (float *)(A + 5195136); /* [64, 384] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 5358976); /* [64, 128] */
-  float *gru1_sigmoid_t5 = (float *)(A + 5293440); /* [64, 128] */
-  float *d_gru1_addn_t5 = (float *)(A + 10208640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 122880, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t6, gru1_sigmoid_t6, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 256, gru1_sigmoid_t5_2, gru1_mul_stack + 32768, gru1_sigmoid_t5, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
-  float *d_gru1_mul_t5 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 540928, gru1_sigmoid_t5_2, d_gru1_mul_t5);
-  k27_concat(d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800, d_gru1_mul_t5, d_gru1_mul_concat_stack_2 + 98304);
-  float *gru1_sub_t4 = (float *)(A + 5096832); /* [64, 128] */
-  float *gru1_tanh_t4 = (float *)(A + 5162368); /* [64, 128] */
-  float *gru1_add_t4_2 = (float *)(A + 4965760); /* [64, 384] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 5129600); /* [64, 128] */
-  float *gru1_sigmoid_t4 = (float *)(A + 5064064); /* [64, 128] */
-  float *d_gru1_addn_t4 = (float *)(A + 3200512); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t5, gru1_sigmoid_t5, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 256, gru1_sigmoid_t4_2, gru1_mul_stack + 24576, gru1_sigmoid_t4, d_gru1_addn_t4, d_gru1_mul_concat_stack + 565504, d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376);
-  float *d_gru1_mul_t4 = (float *)(A + 5096832); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 565504, gru1_sigmoid_t4_2, d_gru1_mul_t4);
-  k27_concat(d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376, d_gru1_mul_t4, d_gru1_mul_concat_stack_2 + 73728);
-  float *gru1_sub_t3 = (float *)(A + 4867456); /* [64, 128] */
-  float *gru1_tanh_t3 = (float *)(A + 4932992); /* [64, 128] */
-  float *gru1_add_t3_2 = (float *)(A + 4736384); /* [64, 384] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 4900224); /* [64, 128] */
-  float *gru1_sigmoid_t3 = (float *)(A + 4834688); /* [64, 128] */
-  float *d_gru1_addn_t3 = (float *)(A + 10208640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 73728, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t4, gru1_sigmoid_t4, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 256, gru1_sigmoid_t3_2, gru1_mul_stack + 16384, gru1_sigmoid_t3, d_gru1_addn_t3, d_gru1_mul_concat_stack + 590080, d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952);
-  float *d_gru1_mul_t3 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 590080, gru1_sigmoid_t3_2, d_gru1_mul_t3);
-  k27_concat(d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952, d_gru1_mul_t3, d_gru1_mul_concat_stack_2 + 49152);
-  float *gru1_sub_t2 = (float *)(A + 4638080); /* [64, 128] */
-  float *gru1_tanh_t2 = (float *)(A + 4703616); /* [64, 128] */
-  float *gru1_add_t2_2 = (float *)(A + 4507008); /* [64, 384] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 4670848); /* [64, 128] */
-  float *gru1_sigmoid_t2 = (float *)(A + 4605312); /* [64, 128] */
-  float *d_gru1_addn_t2 = (float *)(A + 3200512); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 49152, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t3, gru1_sigmoid_t3, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 256, gru1_sigmoid_t2_2, gru1_mul_stack + 8192, gru1_sigmoid_t2, d_gru1_addn_t2, d_gru1_mul_concat_stack + 614656, d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528);
-  float *d_gru1_mul_t2 = (float *)(A + 4638080); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 614656, gru1_sigmoid_t2_2, d_gru1_mul_t2);
-  k27_concat(d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528, d_gru1_mul_t2, d_gru1_mul_concat_stack_2 + 24576);
-  float *gru1_sub_t1 = (float *)(A + 4408704); /* [64, 128] */
-  float *gru1_tanh_t1 = (float *)(A + 4474240); /* [64, 128] */
-  float *gru1_add_t1_2 = (float *)(A + 4277632); /* [64, 384] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 4441472); /* [64, 128] */
-  float *gru1_sigmoid_t1 = (float *)(A + 4375936); /* [64, 128] */
-  float *d_gru1_addn_t1 = (float *)(A + 10208640); /* [64, 128] */
-  k28_matmul(d_gru1_mul_concat_stack_2 + 24576, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t2, gru1_sigmoid_t2, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 256, gru1_sigmoid_t1_2, gru1_mul_stack, gru1_sigmoid_t1, d_gru1_addn_t1, d_gru1_mul_concat_stack + 639232, d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104);
-  float *d_gru1_mul_t1 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 639232, gru1_sigmoid_t1_2, d_gru1_mul_t1);
-  k27_concat(d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104, d_gru1_mul_t1, d_gru1_mul_concat_stack_2);
-  float *gru1_sub_t0 = (float *)(A + 3294592); /* [64, 128] */
-  float *gru1_tanh_t0 = (float *)(A + 3360128); /* [64, 128] */
-  float *gru1_sigmoid_t0_2 = (float *)(A + 3327360); /* [64, 128] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 7095680); /* [64, 128] */
+  float *d_gru1_mul_t13 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 344320, gru1_sigmoid_t13_2, d_gru1_mul_t13);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 268800); /* [27, 64, 384] */
+  k26_concat(d_gru1_mul_concat_stack + 344064, d_gru1_mul_concat_stack + 344192, d_gru1_mul_t13, d_gru1_mul_concat_stack_2 + 294912);
+  float *d_gru1_addn_t13 = (float *)(A + 236032); /* [64, 128] */
+  float *gru1_sigmoid_t13 = (float *)(A + 7030144); /* [64, 128] */
+  float *gru1_sub_t12 = (float *)(A + 6833536); /* [64, 128] */
+  float *gru1_tanh_t12 = (float *)(A + 6899072); /* [64, 128] */
+  float *gru1_add_t12 = (float *)(A + 6702464); /* [64, 384] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 6866304); /* [64, 128] */
+  float *gru1_mul_stack = (float *)(A + 3294592); /* [27, 64, 128] */
+  float *gru1_sigmoid_t12 = (float *)(A + 6800768); /* [64, 128] */
+  float *d_gru1_addn_t12 = (float *)(A + 3097088); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 294912, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t13, gru1_sigmoid_t13, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12 + 256, gru1_sigmoid_t12_2, gru1_mul_stack + 90112, gru1_sigmoid_t12, d_gru1_addn_t12, d_gru1_mul_concat_stack + 368896, d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768);
+  float *d_gru1_mul_t12 = (float *)(A + 236032); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 368896, gru1_sigmoid_t12_2, d_gru1_mul_t12);
+  k26_concat(d_gru1_mul_concat_stack + 368640, d_gru1_mul_concat_stack + 368768, d_gru1_mul_t12, d_gru1_mul_concat_stack_2 + 270336);
+  float *gru1_sub_t11 = (float *)(A + 6604160); /* [64, 128] */
+  float *gru1_tanh_t11 = (float *)(A + 6669696); /* [64, 128] */
+  float *gru1_add_t11 = (float *)(A + 6473088); /* [64, 384] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 6636928); /* [64, 128] */
+  float *gru1_sigmoid_t11 = (float *)(A + 6571392); /* [64, 128] */
+  float *d_gru1_addn_t11 = (float *)(A + 236032); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 270336, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t12, gru1_sigmoid_t12, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11 + 256, gru1_sigmoid_t11_2, gru1_mul_stack + 81920, gru1_sigmoid_t11, d_gru1_addn_t11, d_gru1_mul_concat_stack + 393472, d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344);
+  float *d_gru1_mul_t11 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 393472, gru1_sigmoid_t11_2, d_gru1_mul_t11);
+  k26_concat(d_gru1_mul_concat_stack + 393216, d_gru1_mul_concat_stack + 393344, d_gru1_mul_t11, d_gru1_mul_concat_stack_2 + 245760);
+  float *gru1_sub_t10 = (float *)(A + 6374784); /* [64, 128] */
+  float *gru1_tanh_t10 = (float *)(A + 6440320); /* [64, 128] */
+  float *gru1_add_t10 = (float *)(A + 6243712); /* [64, 384] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 6407552); /* [64, 128] */
+  float *gru1_sigmoid_t10 = (float *)(A + 6342016); /* [64, 128] */
+  float *d_gru1_addn_t10 = (float *)(A + 3097088); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 245760, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t11, gru1_sigmoid_t11, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10 + 256, gru1_sigmoid_t10_2, gru1_mul_stack + 73728, gru1_sigmoid_t10, d_gru1_addn_t10, d_gru1_mul_concat_stack + 418048, d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920);
+  float *d_gru1_mul_t10 = (float *)(A + 236032); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 418048, gru1_sigmoid_t10_2, d_gru1_mul_t10);
+  k26_concat(d_gru1_mul_concat_stack + 417792, d_gru1_mul_concat_stack + 417920, d_gru1_mul_t10, d_gru1_mul_concat_stack_2 + 221184);
+  float *gru1_sub_t9 = (float *)(A + 6145408); /* [64, 128] */
+  float *gru1_tanh_t9 = (float *)(A + 6210944); /* [64, 128] */
+  float *gru1_add_t9 = (float *)(A + 6014336); /* [64, 384] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 6178176); /* [64, 128] */
+  float *gru1_sigmoid_t9 = (float *)(A + 6112640); /* [64, 128] */
+  float *d_gru1_addn_t9 = (float *)(A + 236032); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 221184, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t10, gru1_sigmoid_t10, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9 + 256, gru1_sigmoid_t9_2, gru1_mul_stack + 65536, gru1_sigmoid_t9, d_gru1_addn_t9, d_gru1_mul_concat_stack + 442624, d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496);
+  float *d_gru1_mul_t9 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 442624, gru1_sigmoid_t9_2, d_gru1_mul_t9);
+  k26_concat(d_gru1_mul_concat_stack + 442368, d_gru1_mul_concat_stack + 442496, d_gru1_mul_t9, d_gru1_mul_concat_stack_2 + 196608);
+  float *gru1_sub_t8 = (float *)(A + 5916032); /* [64, 128] */
+  float *gru1_tanh_t8 = (float *)(A + 5981568); /* [64, 128] */
+  float *gru1_add_t8 = (float *)(A + 5784960); /* [64, 384] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 5948800); /* [64, 128] */
+  float *gru1_sigmoid_t8 = (float *)(A + 5883264); /* [64, 128] */
+  float *d_gru1_addn_t8 = (float *)(A + 3097088); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 196608, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t9, gru1_sigmoid_t9, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8 + 256, gru1_sigmoid_t8_2, gru1_mul_stack + 57344, gru1_sigmoid_t8, d_gru1_addn_t8, d_gru1_mul_concat_stack + 467200, d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072);
+  float *d_gru1_mul_t8 = (float *)(A + 236032); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 467200, gru1_sigmoid_t8_2, d_gru1_mul_t8);
+  k26_concat(d_gru1_mul_concat_stack + 466944, d_gru1_mul_concat_stack + 467072, d_gru1_mul_t8, d_gru1_mul_concat_stack_2 + 172032);
+  float *gru1_sub_t7 = (float *)(A + 5686656); /* [64, 128] */
+  float *gru1_tanh_t7 = (float *)(A + 5752192); /* [64, 128] */
+  float *gru1_add_t7 = (float *)(A + 5555584); /* [64, 384] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 5719424); /* [64, 128] */
+  float *gru1_sigmoid_t7 = (float *)(A + 5653888); /* [64, 128] */
+  float *d_gru1_addn_t7 = (float *)(A + 236032); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 172032, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t8, gru1_sigmoid_t8, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7 + 256, gru1_sigmoid_t7_2, gru1_mul_stack + 49152, gru1_sigmoid_t7, d_gru1_addn_t7, d_gru1_mul_concat_stack + 491776, d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648);
+  float *d_gru1_mul_t7 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 491776, gru1_sigmoid_t7_2, d_gru1_mul_t7);
+  k26_concat(d_gru1_mul_concat_stack + 491520, d_gru1_mul_concat_stack + 491648, d_gru1_mul_t7, d_gru1_mul_concat_stack_2 + 147456);
+  float *gru1_sub_t6 = (float *)(A + 5457280); /* [64, 128] */
+  float *gru1_tanh_t6 = (float *)(A + 5522816); /* [64, 128] */
+  float *gru1_add_t6 = (float *)(A + 5326208); /* [64, 384] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 5490048); /* [64, 128] */
+  float *gru1_sigmoid_t6 = (float *)(A + 5424512); /* [64, 128] */
+  float *d_gru1_addn_t6 = (float *)(A + 3097088); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 147456, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t7, gru1_sigmoid_t7, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6 + 256, gru1_sigmoid_t6_2, gru1_mul_stack + 40960, gru1_sigmoid_t6, d_gru1_addn_t6, d_gru1_mul_concat_stack + 516352, d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224);
+  float *d_gru1_mul_t6 = (float *)(A + 236032); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 516352, gru1_sigmoid_t6_2, d_gru1_mul_t6);
+  k26_concat(d_gru1_mul_concat_stack + 516096, d_gru1_mul_concat_stack + 516224, d_gru1_mul_t6, d_gru1_mul_concat_stack_2 + 122880);
+  float *gru1_sub_t5 = (float *)(A + 5227904); /* [64, 128] */
+  float *gru1_tanh_t5 = (float *)(A + 5293440); /* [64, 128] */
+  float *gru1_add_t5 = (float *)(A + 5096832); /* [64, 384] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 5260672); /* [64, 128] */
+  float *gru1_sigmoid_t5 = (float *)(A + 5195136); /* [64, 128] */
+  float *d_gru1_addn_t5 = (float *)(A + 236032); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 122880, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t6, gru1_sigmoid_t6, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5 + 256, gru1_sigmoid_t5_2, gru1_mul_stack + 32768, gru1_sigmoid_t5, d_gru1_addn_t5, d_gru1_mul_concat_stack + 540928, d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800);
+  float *d_gru1_mul_t5 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 540928, gru1_sigmoid_t5_2, d_gru1_mul_t5);
+  k26_concat(d_gru1_mul_concat_stack + 540672, d_gru1_mul_concat_stack + 540800, d_gru1_mul_t5, d_gru1_mul_concat_stack_2 + 98304);
+  float *gru1_sub_t4 = (float *)(A + 4998528); /* [64, 128] */
+  float *gru1_tanh_t4 = (float *)(A + 5064064); /* [64, 128] */
+  float *gru1_add_t4 = (float *)(A + 4867456); /* [64, 384] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 5031296); /* [64, 128] */
+  float *gru1_sigmoid_t4 = (float *)(A + 4965760); /* [64, 128] */
+  float *d_gru1_addn_t4 = (float *)(A + 3097088); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 98304, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t5, gru1_sigmoid_t5, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4 + 256, gru1_sigmoid_t4_2, gru1_mul_stack + 24576, gru1_sigmoid_t4, d_gru1_addn_t4, d_gru1_mul_concat_stack + 565504, d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376);
+  float *d_gru1_mul_t4 = (float *)(A + 236032); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 565504, gru1_sigmoid_t4_2, d_gru1_mul_t4);
+  k26_concat(d_gru1_mul_concat_stack + 565248, d_gru1_mul_concat_stack + 565376, d_gru1_mul_t4, d_gru1_mul_concat_stack_2 + 73728);
+  float *gru1_sub_t3 = (float *)(A + 4769152); /* [64, 128] */
+  float *gru1_tanh_t3 = (float *)(A + 4834688); /* [64, 128] */
+  float *gru1_add_t3 = (float *)(A + 4638080); /* [64, 384] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 4801920); /* [64, 128] */
+  float *gru1_sigmoid_t3 = (float *)(A + 4736384); /* [64, 128] */
+  float *d_gru1_addn_t3 = (float *)(A + 236032); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 73728, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t4, gru1_sigmoid_t4, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3 + 256, gru1_sigmoid_t3_2, gru1_mul_stack + 16384, gru1_sigmoid_t3, d_gru1_addn_t3, d_gru1_mul_concat_stack + 590080, d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952);
+  float *d_gru1_mul_t3 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 590080, gru1_sigmoid_t3_2, d_gru1_mul_t3);
+  k26_concat(d_gru1_mul_concat_stack + 589824, d_gru1_mul_concat_stack + 589952, d_gru1_mul_t3, d_gru1_mul_concat_stack_2 + 49152);
+  float *gru1_sub_t2 = (float *)(A + 4539776); /* [64, 128] */
+  float *gru1_tanh_t2 = (float *)(A + 4605312); /* [64, 128] */
+  float *gru1_add_t2 = (float *)(A + 4408704); /* [64, 384] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 4572544); /* [64, 128] */
+  float *gru1_sigmoid_t2 = (float *)(A + 4507008); /* [64, 128] */
+  float *d_gru1_addn_t2 = (float *)(A + 3097088); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 49152, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t3, gru1_sigmoid_t3, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2 + 256, gru1_sigmoid_t2_2, gru1_mul_stack + 8192, gru1_sigmoid_t2, d_gru1_addn_t2, d_gru1_mul_concat_stack + 614656, d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528);
+  float *d_gru1_mul_t2 = (float *)(A + 236032); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 614656, gru1_sigmoid_t2_2, d_gru1_mul_t2);
+  k26_concat(d_gru1_mul_concat_stack + 614400, d_gru1_mul_concat_stack + 614528, d_gru1_mul_t2, d_gru1_mul_concat_stack_2 + 24576);
+  float *gru1_sub_t1 = (float *)(A + 4310400); /* [64, 128] */
+  float *gru1_tanh_t1 = (float *)(A + 4375936); /* [64, 128] */
+  float *gru1_add_t1 = (float *)(A + 4179328); /* [64, 384] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 4343168); /* [64, 128] */
+  float *gru1_sigmoid_t1 = (float *)(A + 4277632); /* [64, 128] */
+  float *d_gru1_addn_t1 = (float *)(A + 236032); /* [64, 128] */
+  k27_matmul(d_gru1_mul_concat_stack_2 + 24576, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t2, gru1_sigmoid_t2, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1 + 256, gru1_sigmoid_t1_2, gru1_mul_stack, gru1_sigmoid_t1, d_gru1_addn_t1, d_gru1_mul_concat_stack + 639232, d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104);
+  float *d_gru1_mul_t1 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 639232, gru1_sigmoid_t1_2, d_gru1_mul_t1);
+  k26_concat(d_gru1_mul_concat_stack + 638976, d_gru1_mul_concat_stack + 639104, d_gru1_mul_t1, d_gru1_mul_concat_stack_2);
+  float *gru1_sub_t0 = (float *)(A + 3196288); /* [64, 128] */
+  float *gru1_tanh_t0 = (float *)(A + 3261824); /* [64, 128] */
+  float *gru1_sigmoid_t0_2 = (float *)(A + 3229056); /* [64, 128] */
   float *gru1_sigmoid_t0 = (float *)(A + 203264); /* [64, 128] */
-  k29_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t1, gru1_sigmoid_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
+  k28_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t1, gru1_sigmoid_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
-  float *d_gru1_matmul = (float *)(A + 3271232); /* [384, 28] */
-  char *d_gru1_matmul_scratch = A + 203264; /* 75776 bytes */
-  k30_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, d_gru1_matmul, d_gru1_matmul_scratch);
-  float *opt_sqrt = (float *)(A + 3268928); /* [] */
-  k44_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 3268992); /* [] */
-  k45_pow_sub_div(P + 61968 /* opt.step */, opt_div);
+  float *d_gru1_matmul = (float *)(A + 3167808); /* [384, 28] */
+  char *d_gru1_matmul_scratch = A + 2923008; /* 75776 bytes */
+  k29_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, d_gru1_matmul, d_gru1_matmul_scratch);
+  float *opt_sqrt = (float *)(A + 3165504); /* [] */
+  k43_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 3165568); /* [] */
+  k44_pow_sub_div(P + 61968 /* opt.step */, opt_div);
   float *d_gru1_matmul_2 = (float *)(A + 2560); /* [384, 128] */
-  char *d_gru1_matmul_scratch_2 = A + 4277632; /* 229376 bytes */
-  k31_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
-  float *d_gru1_sum_to = (float *)(A + 3269056); /* [384] */
-  k32_sum_to(d_gru1_mul_concat_stack, d_gru1_sum_to);
-  float *d_gru1_mul_t0 = (float *)(A + 3200512); /* [64, 128] */
-  k26_mul(d_gru1_mul_concat_stack + 663808, gru1_sigmoid_t0_2, d_gru1_mul_t0);
-  float *d_gru1_mul_concat = (float *)(A + 203264); /* [64, 384] */
-  k27_concat(d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 10208640); /* [28, 64, 384] */
-  k33_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
-  float *d_gru1_sum_to_2 = (float *)(A + 3266048); /* [384] */
-  k32_sum_to(d_gru1_mul_concat_stack_3, d_gru1_sum_to_2);
+  char *d_gru1_matmul_scratch_2 = A + 4179328; /* 229376 bytes */
+  k30_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
+  float *d_gru1_sum_to = (float *)(A + 3165632); /* [384] */
+  k31_sum_to(d_gru1_mul_concat_stack, d_gru1_sum_to);
+  float *d_gru1_mul_t0 = (float *)(A + 3097088); /* [64, 128] */
+  k25_mul(d_gru1_mul_concat_stack + 663808, gru1_sigmoid_t0_2, d_gru1_mul_t0);
+  float *d_gru1_mul_concat = (float *)(A + 2923008); /* [64, 384] */
+  k26_concat(d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680, d_gru1_mul_t0, d_gru1_mul_concat);
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 3210816); /* [28, 64, 384] */
+  k32_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
+  float *d_gru1_sum_to_2 = (float *)(A + 3162624); /* [384] */
+  k31_sum_to(d_gru1_mul_concat_stack_3, d_gru1_sum_to_2);
   float *d_line11_sub = (float *)A; /* [64, 10] */
-  float *gru1_add_t27_3 = (float *)(A + 3233280); /* [64, 128] */
-  float *d_dense1_matmul = (float *)(A + 3200512); /* [10, 128] */
+  float *gru1_add_t27_2 = (float *)(A + 3129856); /* [64, 128] */
+  float *d_dense1_matmul = (float *)(A + 3097088); /* [10, 128] */
   char *d_dense1_matmul_scratch = A + 199168; /* 2560 bytes */
-  k34_matmul(d_line11_sub, gru1_add_t27_3, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 3270592); /* [10] */
-  k35_sum_to(d_line11_sub, d_dense1_sum_to);
-  float *line11_sum_to_2 = (float *)(A + 3271168); /* [] */
-  float *loss_value = (float *)(A + 3270656); /* [] */
-  k36_mul_neg(line11_sum_to_2, loss_value);
-}
-
-static void gru_classifier_train_step_4(float *restrict P, const gru_classifier_batch *restrict in, char *restrict A, uint64_t seed) {
-  (void)P, (void)in, (void)A, (void)seed;
-  float *line12_sum_to = (float *)(A + 3268864); /* [] */
-  float *metric_accuracy = (float *)(A + 3271168); /* [] */
-  k37_mul(line12_sum_to, metric_accuracy);
-  float *d_gru1_matmul = (float *)(A + 3271232); /* [384, 28] */
-  float *opt_sqrt = (float *)(A + 3268928); /* [] */
-  float *opt_div = (float *)(A + 3268992); /* [] */
-  k46_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
-  float *d_gru1_matmul_2 = (float *)(A + 2560); /* [384, 128] */
-  k47_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
-  float *d_gru1_sum_to = (float *)(A + 3269056); /* [384] */
-  k48_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
-  float *d_gru1_sum_to_2 = (float *)(A + 3266048); /* [384] */
-  k48_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
-  float *d_dense1_matmul = (float *)(A + 3200512); /* [10, 128] */
-  k49_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
-  float *d_dense1_sum_to = (float *)(A + 3270592); /* [10] */
-  k50_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
+  k33_matmul(d_line11_sub, gru1_add_t27_2, d_dense1_matmul, d_dense1_matmul_scratch);
+  float *d_dense1_sum_to = (float *)(A + 3167168); /* [10] */
+  k34_sum_to(d_line11_sub, d_dense1_sum_to);
+  float *line11_sum_to_2 = (float *)(A + 3167744); /* [] */
+  float *loss_value = (float *)(A + 3167232); /* [] */
+  k35_mul_neg(line11_sum_to_2, loss_value);
+  float *line12_sum_to = (float *)(A + 3165440); /* [] */
+  float *metric_accuracy = (float *)(A + 3167744); /* [] */
+  k36_mul(line12_sum_to, metric_accuracy);
+  k45_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
+  k46_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
+  k47_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
+  k47_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
+  k48_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
+  k49_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
 }
 
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -4099,26 +3972,25 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
   gru_classifier_train_step_1(P, in, A, seed);
   gru_classifier_train_step_2(P, in, A, seed);
   gru_classifier_train_step_3(P, in, A, seed);
-  gru_classifier_train_step_4(P, in, A, seed);
-  float *loss_value = (float *)(A + 3270656); /* [] */
-  float *metric_accuracy = (float *)(A + 3271168); /* [] */
-  k38_copy(loss_value, &loss);
-  if (metrics) k38_copy(metric_accuracy, &metrics->accuracy);
+  float *loss_value = (float *)(A + 3167232); /* [] */
+  float *metric_accuracy = (float *)(A + 3167744); /* [] */
+  k37_copy(loss_value, &loss);
+  if (metrics) k37_copy(metric_accuracy, &metrics->accuracy);
   return loss;
 }
 
 static void gru_classifier_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_sqrt = (float *)A; /* [] */
-  k44_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
+  k43_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 64); /* [] */
-  k45_pow_sub_div(P + 61968 /* opt.step */, opt_div);
-  k46_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, in /* grad.gru1.weight_ih */, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
-  k47_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, in + 10752 /* grad.gru1.weight_hh */, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
-  k48_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, in + 59904 /* grad.gru1.bias_ih */, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
-  k48_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, in + 60288 /* grad.gru1.bias_hh */, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
-  k49_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, in + 60672 /* grad.dense1.weight */, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
-  k50_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, in + 61952 /* grad.dense1.bias */, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
+  k44_pow_sub_div(P + 61968 /* opt.step */, opt_div);
+  k45_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, in /* grad.gru1.weight_ih */, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
+  k46_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, in + 10752 /* grad.gru1.weight_hh */, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
+  k47_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, in + 59904 /* grad.gru1.bias_ih */, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
+  k47_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, in + 60288 /* grad.gru1.bias_hh */, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
+  k48_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, in + 60672 /* grad.dense1.weight */, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
+  k49_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, in + 61952 /* grad.dense1.bias */, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
 }
 
 void gru_classifier_apply(float *params, const float *grads, void *arena) {
@@ -4147,17 +4019,17 @@ void gru_classifier_step_prepare(const float *params, float *step_params) {
 static void gru_classifier_step_1(const float *restrict P, const gru_classifier_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *normalize1_div = (float *)A; /* [1, 28] */
-  k51_sub_div(in->x, normalize1_div);
+  k50_sub_div(in->x, normalize1_div);
   float *gru1_add = (float *)(A + 128); /* [1, 384] */
-  k52_matmul(normalize1_div, P /* gru1.weight_ih, transposed */, P + 59904 /* gru1.bias_ih */, gru1_add);
+  k51_matmul(normalize1_div, P /* gru1.weight_ih, transposed */, P + 59904 /* gru1.bias_ih */, gru1_add);
   float *gru1_add_2 = (float *)(A + 1664); /* [1, 384] */
-  k53_matmul(in->state0, P + 10752 /* gru1.weight_hh, transposed */, P + 60288 /* gru1.bias_hh */, gru1_add_2);
+  k52_matmul(in->state0, P + 10752 /* gru1.weight_hh, transposed */, P + 60288 /* gru1.bias_hh */, gru1_add_2);
   float *gru1_add_3 = (float *)(A + 3200); /* [1, 128] */
-  k54_add_sigmoid_sub(gru1_add + 128, gru1_add_2 + 128, gru1_add, gru1_add_2, gru1_add_2 + 256, gru1_add + 256, in->state0, gru1_add_3);
+  k53_add_sigmoid_sub(gru1_add + 128, gru1_add_2 + 128, gru1_add, gru1_add_2, gru1_add_2 + 256, gru1_add + 256, in->state0, gru1_add_3);
   float *dense1_matmul_weight = (float *)A; /* [1, 10] */
-  k55_matmul(gru1_add_3, P + 60672 /* dense1.weight */, dense1_matmul_weight);
+  k54_matmul(gru1_add_3, P + 60672 /* dense1.weight */, dense1_matmul_weight);
   float *out_logits = (float *)(A + 64); /* [1, 10] */
-  k56_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
+  k55_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
 }
 
 void gru_classifier_step(const float *step_params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena) {
@@ -4173,8 +4045,8 @@ void gru_classifier_step(const float *step_params, gru_classifier_state *state, 
   gru_classifier_step_1(P, in, A, seed);
   float *out_logits = (float *)(A + 64); /* [1, 10] */
   float *gru1_add_3 = (float *)(A + 3200); /* [1, 128] */
-  if (out) k57_copy(out_logits, out->logits);
-  k58_copy(gru1_add_3, state->state0);
+  if (out) k56_copy(out_logits, out->logits);
+  k57_copy(gru1_add_3, state->state0);
 }
 
 void gru_classifier_reset(gru_classifier_state *state) {
@@ -4182,7 +4054,7 @@ void gru_classifier_reset(gru_classifier_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long gru_classifier_tool_arena[5] = {3226496, 12991360, 12993920, 128, 251584};
+const long gru_classifier_tool_arena[5] = {3128192, 12991360, 12993920, 128, 251584};
 const int gru_classifier_tool_dtype = 4; /* bytes per element */
 const int gru_classifier_tool_nparams = 19;
 const char *const gru_classifier_tool_inputs[] = {"x", "y", 0};

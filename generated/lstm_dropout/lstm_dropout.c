@@ -484,8 +484,8 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [320, 200] (lstm_dropout.lua:8) */
-static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [320, 200] (lstm_dropout.lua:8), then fused: add over add [320, 200] (lstm_dropout.lua:8) */
+static void k1_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i = 0; i < 320; i += 8) {
     for (long j = 0; j < 192; j += 16) {
       float acc0[16] = {0.0f};
@@ -518,14 +518,46 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 200 + j + c] = acc0[c];
-        out[(i + 1) * 200 + j + c] = acc1[c];
-        out[(i + 2) * 200 + j + c] = acc2[c];
-        out[(i + 3) * 200 + j + c] = acc3[c];
-        out[(i + 4) * 200 + j + c] = acc4[c];
-        out[(i + 5) * 200 + j + c] = acc5[c];
-        out[(i + 6) * 200 + j + c] = acc6[c];
-        out[(i + 7) * 200 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
       }
     }
   }
@@ -562,26 +594,57 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 8; c++) {
-        out[i * 200 + j + c] = acc0[c];
-        out[(i + 1) * 200 + j + c] = acc1[c];
-        out[(i + 2) * 200 + j + c] = acc2[c];
-        out[(i + 3) * 200 + j + c] = acc3[c];
-        out[(i + 4) * 200 + j + c] = acc4[c];
-        out[(i + 5) * 200 + j + c] = acc5[c];
-        out[(i + 6) * 200 + j + c] = acc6[c];
-        out[(i + 7) * 200 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
       }
     }
   }
 }
 
-/* fused: add add over add [32, 200] (lstm_dropout.lua:8) */
-static void k2_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add over add [32, 200] (lstm_dropout.lua:8) */
+static void k2_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i0 * 2000 + i1] + a1[i1]);
-      const float t1 = (t0 + a2[i1]);
-      out0[i0 * 200 + i1] = t1;
+      out0[i0 * 200 + i1] = t0;
     }
 }
 
@@ -620,8 +683,8 @@ static void k4_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restr
     }
 }
 
-/* matmul [32, 200] (lstm_dropout.lua:8), then fused: add add add over add [32, 200] (lstm_dropout.lua:8) */
-static void k5_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, char *restrict scratch) {
+/* matmul [32, 200] (lstm_dropout.lua:8), then fused: add add over add [32, 200] (lstm_dropout.lua:8) */
+static void k5_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -659,59 +722,51 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, const 
       for (int c = 0; c < 16; c++) {
         {
           const long i0 = i, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc0[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 1, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc1[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 2, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc2[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 3, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc3[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 4, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc4[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 5, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc5[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 6, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc6[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 7, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc7[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
       }
     }
@@ -754,59 +809,51 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, const 
       for (int c = 0; c < 8; c++) {
         {
           const long i0 = i, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc0[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 1, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc1[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 2, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc2[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 3, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc3[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 4, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc4[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 5, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc5[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 6, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc6[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 7, i1 = j + c;
-          const float t0 = (a2[i0 * 2000 + i1] + a3[i1]);
-          const float t1 = (acc7[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 2000 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
       }
     }
@@ -2586,10 +2633,10 @@ static void lstm_dropout_predict_1(const float *restrict P, const lstm_dropout_b
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_transpose_weight_ih = (float *)A; /* [1, 200] */
   k0_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
-  float *lstm1_matmul_weight_ih = (float *)(A + 832); /* [320, 200] */
-  k1_matmul(in->x, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih);
+  float *lstm1_add = (float *)(A + 832); /* [320, 200] */
+  k1_matmul(in->x, lstm1_transpose_weight_ih, P + 10208 /* lstm1.bias_ih */, lstm1_add);
   float *lstm1_add_t0 = (float *)(A + 256832); /* [32, 200] */
-  k2_add_add(lstm1_matmul_weight_ih, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t0);
+  k2_add(lstm1_add, P + 10416 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 282432); /* [50, 200] */
   k3_transpose(P + 208 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_mul_t0 = (float *)(A + 322432); /* [32, 50] */
@@ -2597,55 +2644,55 @@ static void lstm_dropout_predict_1(const float *restrict P, const lstm_dropout_b
   k4_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_mul_t0, lstm1_mul_t0_2);
   float *lstm1_add_t1 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 335232; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t0_2, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 200, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  k5_matmul(lstm1_mul_t0_2, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 200, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_add_t1_2 = (float *)(A + 328832); /* [32, 50] */
   float *lstm1_mul_t1 = (float *)(A + 336832); /* [32, 50] */
   k6_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_add_t1_2, lstm1_mul_t1);
   float *lstm1_add_t2 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 335232; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t1, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 400, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  k5_matmul(lstm1_mul_t1, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 400, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_add_t2_2 = (float *)(A + 322432); /* [32, 50] */
   float *lstm1_mul_t2 = (float *)(A + 335232); /* [32, 50] */
   k6_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_add_t2_2, lstm1_mul_t2);
   float *lstm1_add_t3 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 341632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t2, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 600, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  k5_matmul(lstm1_mul_t2, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 600, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_add_t3_2 = (float *)(A + 328832); /* [32, 50] */
   float *lstm1_mul_t3 = (float *)(A + 335232); /* [32, 50] */
   k6_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_add_t3_2, lstm1_mul_t3);
   float *lstm1_add_t4 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 341632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t3, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 800, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k5_matmul(lstm1_mul_t3, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 800, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_add_t4_2 = (float *)(A + 322432); /* [32, 50] */
   float *lstm1_mul_t4 = (float *)(A + 335232); /* [32, 50] */
   k6_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_add_t4_2, lstm1_mul_t4);
   float *lstm1_add_t5 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 341632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t4, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1000, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  k5_matmul(lstm1_mul_t4, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1000, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_add_t5_2 = (float *)(A + 328832); /* [32, 50] */
   float *lstm1_mul_t5 = (float *)(A + 335232); /* [32, 50] */
   k6_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_add_t5_2, lstm1_mul_t5);
   float *lstm1_add_t6 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 341632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t5, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1200, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  k5_matmul(lstm1_mul_t5, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1200, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_add_t6_2 = (float *)(A + 322432); /* [32, 50] */
   float *lstm1_mul_t6 = (float *)(A + 335232); /* [32, 50] */
   k6_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_add_t6_2, lstm1_mul_t6);
   float *lstm1_add_t7 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 341632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t6, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1400, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  k5_matmul(lstm1_mul_t6, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1400, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_add_t7_2 = (float *)(A + 328832); /* [32, 50] */
   float *lstm1_mul_t7 = (float *)(A + 335232); /* [32, 50] */
   k6_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_add_t7_2, lstm1_mul_t7);
   float *lstm1_add_t8 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 341632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t7, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1600, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  k5_matmul(lstm1_mul_t7, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1600, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_add_t8_2 = (float *)(A + 322432); /* [32, 50] */
   float *lstm1_mul_t8 = (float *)(A + 335232); /* [32, 50] */
   k6_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_add_t8_2, lstm1_mul_t8);
   float *lstm1_add_t9 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 341632; /* 1600 bytes */
-  k5_matmul(lstm1_mul_t8, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1800, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  k5_matmul(lstm1_mul_t8, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1800, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *dense1_transpose_weight = (float *)(A + 341632); /* [50, 1] */
   k7_transpose(P + 10624 /* dense1.weight */, dense1_transpose_weight);
   float *lstm1_mul_t9 = (float *)(A + 328832); /* [32, 50] */
@@ -2671,10 +2718,10 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_transpose_weight_ih = (float *)A; /* [1, 200] */
   k0_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
-  float *lstm1_matmul_weight_ih = (float *)(A + 832); /* [320, 200] */
-  k1_matmul(in->x, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih);
+  float *lstm1_add = (float *)(A + 832); /* [320, 200] */
+  k1_matmul(in->x, lstm1_transpose_weight_ih, P + 10208 /* lstm1.bias_ih */, lstm1_add);
   float *lstm1_add_t0 = (float *)(A + 256832); /* [32, 200] */
-  k2_add_add(lstm1_matmul_weight_ih, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t0);
+  k2_add(lstm1_add, P + 10416 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 282432); /* [50, 200] */
   k3_transpose(P + 208 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_sigmoid_t0 = (float *)(A + 322432); /* [32, 50] */
@@ -2686,7 +2733,7 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k12_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
   float *lstm1_add_t1 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 200, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  k5_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 200, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_sigmoid_t1 = (float *)(A + 413632); /* [32, 50] */
   float *lstm1_sigmoid_t1_2 = (float *)(A + 420032); /* [32, 50] */
   float *lstm1_sigmoid_t1_3 = (float *)(A + 426432); /* [32, 50] */
@@ -2696,7 +2743,7 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 1600);
   float *lstm1_add_t2 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 1600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 400, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  k5_matmul(lstm1_mul_stack + 1600, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 400, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_sigmoid_t2 = (float *)(A + 452032); /* [32, 50] */
   float *lstm1_sigmoid_t2_2 = (float *)(A + 458432); /* [32, 50] */
   float *lstm1_sigmoid_t2_3 = (float *)(A + 464832); /* [32, 50] */
@@ -2706,7 +2753,7 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 3200);
   float *lstm1_add_t3 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 600, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  k5_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 600, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_sigmoid_t3 = (float *)(A + 490432); /* [32, 50] */
   float *lstm1_sigmoid_t3_2 = (float *)(A + 496832); /* [32, 50] */
   float *lstm1_sigmoid_t3_3 = (float *)(A + 503232); /* [32, 50] */
@@ -2716,7 +2763,7 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 4800);
   float *lstm1_add_t4 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 4800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 800, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k5_matmul(lstm1_mul_stack + 4800, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 800, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_sigmoid_t4 = (float *)(A + 528832); /* [32, 50] */
   float *lstm1_sigmoid_t4_2 = (float *)(A + 535232); /* [32, 50] */
   float *lstm1_sigmoid_t4_3 = (float *)(A + 541632); /* [32, 50] */
@@ -2726,7 +2773,7 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 6400);
   float *lstm1_add_t5 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1000, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  k5_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1000, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_sigmoid_t5 = (float *)(A + 567232); /* [32, 50] */
   float *lstm1_sigmoid_t5_2 = (float *)(A + 573632); /* [32, 50] */
   float *lstm1_sigmoid_t5_3 = (float *)(A + 580032); /* [32, 50] */
@@ -2736,7 +2783,7 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 8000);
   float *lstm1_add_t6 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 8000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1200, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  k5_matmul(lstm1_mul_stack + 8000, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1200, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_sigmoid_t6 = (float *)(A + 605632); /* [32, 50] */
   float *lstm1_sigmoid_t6_2 = (float *)(A + 612032); /* [32, 50] */
   float *lstm1_sigmoid_t6_3 = (float *)(A + 618432); /* [32, 50] */
@@ -2746,7 +2793,7 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 9600);
   float *lstm1_add_t7 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1400, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  k5_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1400, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_sigmoid_t7 = (float *)(A + 644032); /* [32, 50] */
   float *lstm1_sigmoid_t7_2 = (float *)(A + 650432); /* [32, 50] */
   float *lstm1_sigmoid_t7_3 = (float *)(A + 656832); /* [32, 50] */
@@ -2756,7 +2803,7 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 11200);
   float *lstm1_add_t8 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 11200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1600, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  k5_matmul(lstm1_mul_stack + 11200, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1600, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_sigmoid_t8 = (float *)(A + 682432); /* [32, 50] */
   float *lstm1_sigmoid_t8_2 = (float *)(A + 688832); /* [32, 50] */
   float *lstm1_sigmoid_t8_3 = (float *)(A + 695232); /* [32, 50] */
@@ -2766,7 +2813,7 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 12800);
   float *lstm1_add_t9 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1800, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  k5_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1800, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *dense1_transpose_weight = (float *)(A + 412032); /* [50, 1] */
   k7_transpose(P + 10624 /* dense1.weight */, dense1_transpose_weight);
   float *lstm1_sigmoid_t9 = (float *)(A + 282432); /* [32, 50] */
@@ -2907,10 +2954,10 @@ static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batc
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_transpose_weight_ih = (float *)A; /* [1, 200] */
   k0_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
-  float *lstm1_matmul_weight_ih = (float *)(A + 832); /* [320, 200] */
-  k1_matmul(in->x, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih);
+  float *lstm1_add = (float *)(A + 832); /* [320, 200] */
+  k1_matmul(in->x, lstm1_transpose_weight_ih, P + 10208 /* lstm1.bias_ih */, lstm1_add);
   float *lstm1_add_t0 = (float *)(A + 256832); /* [32, 200] */
-  k2_add_add(lstm1_matmul_weight_ih, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t0);
+  k2_add(lstm1_add, P + 10416 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 282432); /* [50, 200] */
   k3_transpose(P + 208 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_sigmoid_t0 = (float *)(A + 322432); /* [32, 50] */
@@ -2922,7 +2969,7 @@ static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batc
   k12_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
   float *lstm1_add_t1 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 200, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  k5_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 200, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_sigmoid_t1 = (float *)(A + 413632); /* [32, 50] */
   float *lstm1_sigmoid_t1_2 = (float *)(A + 420032); /* [32, 50] */
   float *lstm1_sigmoid_t1_3 = (float *)(A + 426432); /* [32, 50] */
@@ -2932,7 +2979,7 @@ static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 1600);
   float *lstm1_add_t2 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 1600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 400, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  k5_matmul(lstm1_mul_stack + 1600, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 400, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_sigmoid_t2 = (float *)(A + 452032); /* [32, 50] */
   float *lstm1_sigmoid_t2_2 = (float *)(A + 458432); /* [32, 50] */
   float *lstm1_sigmoid_t2_3 = (float *)(A + 464832); /* [32, 50] */
@@ -2942,7 +2989,7 @@ static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 3200);
   float *lstm1_add_t3 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 600, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  k5_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 600, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_sigmoid_t3 = (float *)(A + 490432); /* [32, 50] */
   float *lstm1_sigmoid_t3_2 = (float *)(A + 496832); /* [32, 50] */
   float *lstm1_sigmoid_t3_3 = (float *)(A + 503232); /* [32, 50] */
@@ -2952,7 +2999,7 @@ static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 4800);
   float *lstm1_add_t4 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 4800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 800, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k5_matmul(lstm1_mul_stack + 4800, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 800, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_sigmoid_t4 = (float *)(A + 528832); /* [32, 50] */
   float *lstm1_sigmoid_t4_2 = (float *)(A + 535232); /* [32, 50] */
   float *lstm1_sigmoid_t4_3 = (float *)(A + 541632); /* [32, 50] */
@@ -2962,7 +3009,7 @@ static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 6400);
   float *lstm1_add_t5 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1000, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  k5_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1000, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_sigmoid_t5 = (float *)(A + 567232); /* [32, 50] */
   float *lstm1_sigmoid_t5_2 = (float *)(A + 573632); /* [32, 50] */
   float *lstm1_sigmoid_t5_3 = (float *)(A + 580032); /* [32, 50] */
@@ -2972,7 +3019,7 @@ static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 8000);
   float *lstm1_add_t6 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 8000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1200, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  k5_matmul(lstm1_mul_stack + 8000, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1200, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_sigmoid_t6 = (float *)(A + 605632); /* [32, 50] */
   float *lstm1_sigmoid_t6_2 = (float *)(A + 612032); /* [32, 50] */
   float *lstm1_sigmoid_t6_3 = (float *)(A + 618432); /* [32, 50] */
@@ -2982,7 +3029,7 @@ static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 9600);
   float *lstm1_add_t7 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1400, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  k5_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1400, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_sigmoid_t7 = (float *)(A + 644032); /* [32, 50] */
   float *lstm1_sigmoid_t7_2 = (float *)(A + 650432); /* [32, 50] */
   float *lstm1_sigmoid_t7_3 = (float *)(A + 656832); /* [32, 50] */
@@ -2992,7 +3039,7 @@ static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 11200);
   float *lstm1_add_t8 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 11200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1600, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  k5_matmul(lstm1_mul_stack + 11200, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1600, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_sigmoid_t8 = (float *)(A + 682432); /* [32, 50] */
   float *lstm1_sigmoid_t8_2 = (float *)(A + 688832); /* [32, 50] */
   float *lstm1_sigmoid_t8_3 = (float *)(A + 695232); /* [32, 50] */
@@ -3002,7 +3049,7 @@ static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batc
   k13_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 12800);
   float *lstm1_add_t9 = (float *)(A + 256832); /* [32, 200] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 412032; /* 1600 bytes */
-  k5_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 1800, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  k5_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, P + 10416 /* lstm1.bias_hh */, lstm1_add + 1800, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *dense1_transpose_weight = (float *)(A + 412032); /* [50, 1] */
   k7_transpose(P + 10624 /* dense1.weight */, dense1_transpose_weight);
   float *lstm1_sigmoid_t9 = (float *)(A + 282432); /* [32, 50] */

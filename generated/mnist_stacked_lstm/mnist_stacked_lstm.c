@@ -528,8 +528,8 @@ static void k1_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [1792, 200] (mnist_stacked_lstm.lua:9) */
-static void k2_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [1792, 200] (mnist_stacked_lstm.lua:9), then fused: add over add [1792, 200] (mnist_stacked_lstm.lua:9) */
+static void k2_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 1792; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 28; k++)
@@ -565,14 +565,46 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 200 + j + c] = acc0[c];
-        out[(i + 1) * 200 + j + c] = acc1[c];
-        out[(i + 2) * 200 + j + c] = acc2[c];
-        out[(i + 3) * 200 + j + c] = acc3[c];
-        out[(i + 4) * 200 + j + c] = acc4[c];
-        out[(i + 5) * 200 + j + c] = acc5[c];
-        out[(i + 6) * 200 + j + c] = acc6[c];
-        out[(i + 7) * 200 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
       }
     }
   }
@@ -612,26 +644,57 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 8; c++) {
-        out[i * 200 + j + c] = acc0[c];
-        out[(i + 1) * 200 + j + c] = acc1[c];
-        out[(i + 2) * 200 + j + c] = acc2[c];
-        out[(i + 3) * 200 + j + c] = acc3[c];
-        out[(i + 4) * 200 + j + c] = acc4[c];
-        out[(i + 5) * 200 + j + c] = acc5[c];
-        out[(i + 6) * 200 + j + c] = acc6[c];
-        out[(i + 7) * 200 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
       }
     }
   }
 }
 
-/* fused: add add over add [64, 200] (mnist_stacked_lstm.lua:9) */
-static void k3_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add over add [64, 200] (mnist_stacked_lstm.lua:9) */
+static void k3_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 200; i1++) {
       const float t0 = (a0[i0 * 200 + i1] + a1[i1]);
-      const float t1 = (t0 + a2[i1]);
-      out0[i0 * 200 + i1] = t1;
+      out0[i0 * 200 + i1] = t0;
     }
 }
 
@@ -670,8 +733,8 @@ static void k5_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restr
     }
 }
 
-/* matmul [64, 200] (mnist_stacked_lstm.lua:9), then fused: add add add over add [64, 200] (mnist_stacked_lstm.lua:9) */
-static void k6_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, char *restrict scratch) {
+/* matmul [64, 200] (mnist_stacked_lstm.lua:9), then fused: add add over add [64, 200] (mnist_stacked_lstm.lua:9) */
+static void k6_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -709,59 +772,51 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, const 
       for (int c = 0; c < 16; c++) {
         {
           const long i0 = i, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc0[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 1, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc1[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 2, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc2[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 3, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc3[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 4, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc4[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 5, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc5[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 6, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc6[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 7, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc7[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
       }
     }
@@ -804,59 +859,51 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, const 
       for (int c = 0; c < 8; c++) {
         {
           const long i0 = i, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc0[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 1, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc1[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 2, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc2[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 3, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc3[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 4, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc4[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 5, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc5[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 6, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc6[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
         {
           const long i0 = i + 7, i1 = j + c;
-          const float t0 = (a2[i0 * 200 + i1] + a3[i1]);
-          const float t1 = (acc7[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 200 + i1] = t2;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 200 + i1] + t0);
+          out0[i0 * 200 + i1] = t1;
         }
       }
     }
@@ -902,8 +949,8 @@ static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
     }
 }
 
-/* matmul [1792, 200] (mnist_stacked_lstm.lua:10) */
-static void k9_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [1792, 200] (mnist_stacked_lstm.lua:10), then fused: add over add [1792, 200] (mnist_stacked_lstm.lua:10) */
+static void k9_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 1792; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -939,14 +986,46 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 200 + j + c] = acc0[c];
-        out[(i + 1) * 200 + j + c] = acc1[c];
-        out[(i + 2) * 200 + j + c] = acc2[c];
-        out[(i + 3) * 200 + j + c] = acc3[c];
-        out[(i + 4) * 200 + j + c] = acc4[c];
-        out[(i + 5) * 200 + j + c] = acc5[c];
-        out[(i + 6) * 200 + j + c] = acc6[c];
-        out[(i + 7) * 200 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
       }
     }
   }
@@ -986,14 +1065,46 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 8; c++) {
-        out[i * 200 + j + c] = acc0[c];
-        out[(i + 1) * 200 + j + c] = acc1[c];
-        out[(i + 2) * 200 + j + c] = acc2[c];
-        out[(i + 3) * 200 + j + c] = acc3[c];
-        out[(i + 4) * 200 + j + c] = acc4[c];
-        out[(i + 5) * 200 + j + c] = acc5[c];
-        out[(i + 6) * 200 + j + c] = acc6[c];
-        out[(i + 7) * 200 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 200 + i1] = t0;
+        }
       }
     }
   }
@@ -5574,11 +5685,11 @@ static void mnist_stacked_lstm_predict_1(const float *restrict P, const mnist_st
   k0_sub_div(in->x, normalize1_div_stack + 48384);
   float *lstm1_transpose_weight_ih = (float *)(A + 200704); /* [28, 200] */
   k1_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
-  float *lstm1_matmul_weight_ih = (float *)(A + 223104); /* [1792, 200] */
+  float *lstm1_add = (float *)(A + 223104); /* [1792, 200] */
   char *lstm1_matmul_weight_ih_scratch = A + 1656704; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
+  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, P + 15600 /* lstm1.bias_ih */, lstm1_add, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)A; /* [64, 200] */
-  k3_add_add(lstm1_matmul_weight_ih + 345600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add(lstm1_add + 345600, P + 15808 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 51200); /* [50, 200] */
   k4_transpose(P + 5600 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_mul_t0 = (float *)(A + 91200); /* [64, 50] */
@@ -5586,145 +5697,145 @@ static void mnist_stacked_lstm_predict_1(const float *restrict P, const mnist_st
   k5_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_mul_t0, lstm1_mul_stack);
   float *lstm1_add_t1 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 332800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 332800, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_add_t1_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_add_t1_2, lstm1_mul_stack + 3200);
   float *lstm1_add_t2 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 320000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 320000, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_add_t2_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_add_t2_2, lstm1_mul_stack + 6400);
   float *lstm1_add_t3 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 307200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 307200, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_add_t3_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_add_t3_2, lstm1_mul_stack + 9600);
   float *lstm1_add_t4 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 294400, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_add_t4_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_add_t4_2, lstm1_mul_stack + 12800);
   float *lstm1_add_t5 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 281600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 281600, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_add_t5_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_add_t5_2, lstm1_mul_stack + 16000);
   float *lstm1_add_t6 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 16000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 268800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm1_mul_stack + 16000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 268800, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_add_t6_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_add_t6_2, lstm1_mul_stack + 19200);
   float *lstm1_add_t7 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 19200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 256000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm1_mul_stack + 19200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 256000, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_add_t7_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_add_t7_2, lstm1_mul_stack + 22400);
   float *lstm1_add_t8 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 22400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 243200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm1_mul_stack + 22400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 243200, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_add_t8_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_add_t8_2, lstm1_mul_stack + 25600);
   float *lstm1_add_t9 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 25600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 230400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm1_mul_stack + 25600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 230400, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *lstm1_add_t9_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_add_t9_2, lstm1_mul_stack + 28800);
   float *lstm1_add_t10 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t10_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 28800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 217600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm1_mul_stack + 28800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 217600, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
   float *lstm1_add_t10_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t10 + 150, lstm1_add_t10 + 50, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 100, lstm1_add_t10_2, lstm1_mul_stack + 32000);
   float *lstm1_add_t11 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 32000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 204800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm1_mul_stack + 32000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 204800, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
   float *lstm1_add_t11_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t11 + 150, lstm1_add_t11 + 50, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 100, lstm1_add_t11_2, lstm1_mul_stack + 35200);
   float *lstm1_add_t12 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 35200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 192000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm1_mul_stack + 35200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 192000, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_add_t12_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t12 + 150, lstm1_add_t12 + 50, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 100, lstm1_add_t12_2, lstm1_mul_stack + 38400);
   float *lstm1_add_t13 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 38400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 179200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm1_mul_stack + 38400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 179200, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
   float *lstm1_add_t13_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t13 + 150, lstm1_add_t13 + 50, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 100, lstm1_add_t13_2, lstm1_mul_stack + 41600);
   float *lstm1_add_t14 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 41600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 166400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm1_mul_stack + 41600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 166400, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_add_t14_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t14 + 150, lstm1_add_t14 + 50, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 100, lstm1_add_t14_2, lstm1_mul_stack + 44800);
   float *lstm1_add_t15 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t15_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 44800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 153600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm1_mul_stack + 44800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 153600, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
   float *lstm1_add_t15_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t15 + 150, lstm1_add_t15 + 50, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 100, lstm1_add_t15_2, lstm1_mul_stack + 48000);
   float *lstm1_add_t16 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 48000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 140800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm1_mul_stack + 48000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 140800, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
   float *lstm1_add_t16_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t16 + 150, lstm1_add_t16 + 50, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 100, lstm1_add_t16_2, lstm1_mul_stack + 51200);
   float *lstm1_add_t17 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 51200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 128000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm1_mul_stack + 51200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 128000, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
   float *lstm1_add_t17_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t17 + 150, lstm1_add_t17 + 50, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 100, lstm1_add_t17_2, lstm1_mul_stack + 54400);
   float *lstm1_add_t18 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t18_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 54400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 115200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm1_mul_stack + 54400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 115200, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
   float *lstm1_add_t18_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t18 + 150, lstm1_add_t18 + 50, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 100, lstm1_add_t18_2, lstm1_mul_stack + 57600);
   float *lstm1_add_t19 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 57600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 102400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm1_mul_stack + 57600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 102400, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
   float *lstm1_add_t19_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t19 + 150, lstm1_add_t19 + 50, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 100, lstm1_add_t19_2, lstm1_mul_stack + 60800);
   float *lstm1_add_t20 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t20_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 60800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 89600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm1_mul_stack + 60800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 89600, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
   float *lstm1_add_t20_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t20 + 150, lstm1_add_t20 + 50, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 100, lstm1_add_t20_2, lstm1_mul_stack + 64000);
   float *lstm1_add_t21 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 64000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 76800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm1_mul_stack + 64000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 76800, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
   float *lstm1_add_t21_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t21 + 150, lstm1_add_t21 + 50, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 100, lstm1_add_t21_2, lstm1_mul_stack + 67200);
   float *lstm1_add_t22 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t22_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 67200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 64000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm1_mul_stack + 67200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 64000, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
   float *lstm1_add_t22_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t22 + 150, lstm1_add_t22 + 50, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 100, lstm1_add_t22_2, lstm1_mul_stack + 70400);
   float *lstm1_add_t23 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 70400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 51200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm1_mul_stack + 70400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 51200, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_add_t23_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t23 + 150, lstm1_add_t23 + 50, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 100, lstm1_add_t23_2, lstm1_mul_stack + 73600);
   float *lstm1_add_t24 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t24_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 73600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 38400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm1_mul_stack + 73600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 38400, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
   float *lstm1_add_t24_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t24 + 150, lstm1_add_t24 + 50, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 100, lstm1_add_t24_2, lstm1_mul_stack + 76800);
   float *lstm1_add_t25 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 76800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 25600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm1_mul_stack + 76800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 25600, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_add_t25_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t25 + 150, lstm1_add_t25 + 50, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 100, lstm1_add_t25_2, lstm1_mul_stack + 80000);
   float *lstm1_add_t26 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t26_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 80000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 12800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm1_mul_stack + 80000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 12800, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
   float *lstm1_add_t26_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm1_add_t26 + 150, lstm1_add_t26 + 50, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 100, lstm1_add_t26_2, lstm1_mul_stack + 83200);
   float *lstm1_add_t27 = (float *)A; /* [64, 200] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 83200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm1_mul_stack + 83200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
   k8_sigmoid_sigmoid_mul(lstm1_add_t27 + 150, lstm1_add_t27 + 50, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 100, lstm1_mul_stack + 86400);
   float *lstm2_transpose_weight_ih = (float *)A; /* [50, 200] */
   k4_transpose(P + 16016 /* lstm2.weight_ih */, lstm2_transpose_weight_ih);
-  float *lstm2_matmul_weight_ih = (float *)(A + 116800); /* [1792, 200] */
+  float *lstm2_add = (float *)(A + 116800); /* [1792, 200] */
   char *lstm2_matmul_weight_ih_scratch = A + 91200; /* 1600 bytes */
-  k9_matmul(lstm1_mul_stack, lstm2_transpose_weight_ih, lstm2_matmul_weight_ih, lstm2_matmul_weight_ih_scratch);
+  k9_matmul(lstm1_mul_stack, lstm2_transpose_weight_ih, P + 36016 /* lstm2.bias_ih */, lstm2_add, lstm2_matmul_weight_ih_scratch);
   float *lstm2_add_t0 = (float *)A; /* [64, 200] */
-  k3_add_add(lstm2_matmul_weight_ih, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t0);
+  k3_add(lstm2_add, P + 36224 /* lstm2.bias_hh */, lstm2_add_t0);
   float *lstm2_transpose_weight_hh = (float *)(A + 51200); /* [50, 200] */
   k4_transpose(P + 26016 /* lstm2.weight_hh */, lstm2_transpose_weight_hh);
   float *lstm2_mul_t0 = (float *)(A + 91200); /* [64, 50] */
@@ -5732,57 +5843,57 @@ static void mnist_stacked_lstm_predict_1(const float *restrict P, const mnist_st
   k5_sigmoid_sigmoid_tanh(lstm2_add_t0 + 150, lstm2_add_t0, lstm2_add_t0 + 100, lstm2_mul_t0, lstm2_mul_stack);
   float *lstm2_add_t1 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t1_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 12800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t1, lstm2_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm2_mul_stack, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 12800, lstm2_add_t1, lstm2_matmul_weight_hh_t1_scratch);
   float *lstm2_add_t1_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t1 + 150, lstm2_add_t1 + 50, lstm2_mul_t0, lstm2_add_t1, lstm2_add_t1 + 100, lstm2_add_t1_2, lstm2_mul_stack + 3200);
   float *lstm2_add_t2 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t2_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 3200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 25600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t2, lstm2_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm2_mul_stack + 3200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 25600, lstm2_add_t2, lstm2_matmul_weight_hh_t2_scratch);
   float *lstm2_add_t2_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t2 + 150, lstm2_add_t2 + 50, lstm2_add_t1_2, lstm2_add_t2, lstm2_add_t2 + 100, lstm2_add_t2_2, lstm2_mul_stack + 6400);
   float *lstm2_add_t3 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t3_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 6400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 38400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t3, lstm2_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm2_mul_stack + 6400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 38400, lstm2_add_t3, lstm2_matmul_weight_hh_t3_scratch);
   float *lstm2_add_t3_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t3 + 150, lstm2_add_t3 + 50, lstm2_add_t2_2, lstm2_add_t3, lstm2_add_t3 + 100, lstm2_add_t3_2, lstm2_mul_stack + 9600);
   float *lstm2_add_t4 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t4_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 9600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 51200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t4, lstm2_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm2_mul_stack + 9600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 51200, lstm2_add_t4, lstm2_matmul_weight_hh_t4_scratch);
   float *lstm2_add_t4_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t4 + 150, lstm2_add_t4 + 50, lstm2_add_t3_2, lstm2_add_t4, lstm2_add_t4 + 100, lstm2_add_t4_2, lstm2_mul_stack + 12800);
   float *lstm2_add_t5 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t5_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 12800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 64000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t5, lstm2_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm2_mul_stack + 12800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 64000, lstm2_add_t5, lstm2_matmul_weight_hh_t5_scratch);
   float *lstm2_add_t5_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t5 + 150, lstm2_add_t5 + 50, lstm2_add_t4_2, lstm2_add_t5, lstm2_add_t5 + 100, lstm2_add_t5_2, lstm2_mul_stack + 16000);
   float *lstm2_add_t6 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t6_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 16000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 76800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t6, lstm2_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm2_mul_stack + 16000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 76800, lstm2_add_t6, lstm2_matmul_weight_hh_t6_scratch);
   float *lstm2_add_t6_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t6 + 150, lstm2_add_t6 + 50, lstm2_add_t5_2, lstm2_add_t6, lstm2_add_t6 + 100, lstm2_add_t6_2, lstm2_mul_stack + 19200);
   float *lstm2_add_t7 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t7_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 19200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 89600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t7, lstm2_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm2_mul_stack + 19200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 89600, lstm2_add_t7, lstm2_matmul_weight_hh_t7_scratch);
   float *lstm2_add_t7_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t7 + 150, lstm2_add_t7 + 50, lstm2_add_t6_2, lstm2_add_t7, lstm2_add_t7 + 100, lstm2_add_t7_2, lstm2_mul_stack + 22400);
   float *lstm2_add_t8 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t8_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 22400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 102400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t8, lstm2_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm2_mul_stack + 22400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 102400, lstm2_add_t8, lstm2_matmul_weight_hh_t8_scratch);
   float *lstm2_add_t8_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t8 + 150, lstm2_add_t8 + 50, lstm2_add_t7_2, lstm2_add_t8, lstm2_add_t8 + 100, lstm2_add_t8_2, lstm2_mul_stack + 25600);
   float *lstm2_add_t9 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t9_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 25600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 115200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t9, lstm2_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm2_mul_stack + 25600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 115200, lstm2_add_t9, lstm2_matmul_weight_hh_t9_scratch);
   float *lstm2_add_t9_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t9 + 150, lstm2_add_t9 + 50, lstm2_add_t8_2, lstm2_add_t9, lstm2_add_t9 + 100, lstm2_add_t9_2, lstm2_mul_stack + 28800);
   float *lstm2_add_t10 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t10_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 28800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 128000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t10, lstm2_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm2_mul_stack + 28800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 128000, lstm2_add_t10, lstm2_matmul_weight_hh_t10_scratch);
   float *lstm2_add_t10_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t10 + 150, lstm2_add_t10 + 50, lstm2_add_t9_2, lstm2_add_t10, lstm2_add_t10 + 100, lstm2_add_t10_2, lstm2_mul_stack + 32000);
   float *lstm2_add_t11 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t11_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 32000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 140800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t11, lstm2_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm2_mul_stack + 32000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 140800, lstm2_add_t11, lstm2_matmul_weight_hh_t11_scratch);
   float *lstm2_add_t11_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t11 + 150, lstm2_add_t11 + 50, lstm2_add_t10_2, lstm2_add_t11, lstm2_add_t11 + 100, lstm2_add_t11_2, lstm2_mul_stack + 35200);
 }
@@ -5791,94 +5902,94 @@ static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_st
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm2_mul_stack = (float *)(A + 1550400); /* [28, 64, 50] */
   float *lstm2_transpose_weight_hh = (float *)(A + 51200); /* [50, 200] */
-  float *lstm2_matmul_weight_ih = (float *)(A + 116800); /* [1792, 200] */
+  float *lstm2_add = (float *)(A + 116800); /* [1792, 200] */
   float *lstm2_add_t12 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t12_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 35200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 153600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t12, lstm2_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm2_mul_stack + 35200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 153600, lstm2_add_t12, lstm2_matmul_weight_hh_t12_scratch);
   float *lstm2_add_t11_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm2_add_t12_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t12 + 150, lstm2_add_t12 + 50, lstm2_add_t11_2, lstm2_add_t12, lstm2_add_t12 + 100, lstm2_add_t12_2, lstm2_mul_stack + 38400);
   float *lstm2_add_t13 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t13_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 38400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 166400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t13, lstm2_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm2_mul_stack + 38400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 166400, lstm2_add_t13, lstm2_matmul_weight_hh_t13_scratch);
   float *lstm2_add_t13_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t13 + 150, lstm2_add_t13 + 50, lstm2_add_t12_2, lstm2_add_t13, lstm2_add_t13 + 100, lstm2_add_t13_2, lstm2_mul_stack + 41600);
   float *lstm2_add_t14 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t14_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 41600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 179200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t14, lstm2_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm2_mul_stack + 41600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 179200, lstm2_add_t14, lstm2_matmul_weight_hh_t14_scratch);
   float *lstm2_add_t14_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t14 + 150, lstm2_add_t14 + 50, lstm2_add_t13_2, lstm2_add_t14, lstm2_add_t14 + 100, lstm2_add_t14_2, lstm2_mul_stack + 44800);
   float *lstm2_add_t15 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t15_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 44800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 192000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t15, lstm2_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm2_mul_stack + 44800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 192000, lstm2_add_t15, lstm2_matmul_weight_hh_t15_scratch);
   float *lstm2_add_t15_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t15 + 150, lstm2_add_t15 + 50, lstm2_add_t14_2, lstm2_add_t15, lstm2_add_t15 + 100, lstm2_add_t15_2, lstm2_mul_stack + 48000);
   float *lstm2_add_t16 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t16_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 48000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 204800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t16, lstm2_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm2_mul_stack + 48000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 204800, lstm2_add_t16, lstm2_matmul_weight_hh_t16_scratch);
   float *lstm2_add_t16_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t16 + 150, lstm2_add_t16 + 50, lstm2_add_t15_2, lstm2_add_t16, lstm2_add_t16 + 100, lstm2_add_t16_2, lstm2_mul_stack + 51200);
   float *lstm2_add_t17 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t17_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 51200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 217600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t17, lstm2_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm2_mul_stack + 51200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 217600, lstm2_add_t17, lstm2_matmul_weight_hh_t17_scratch);
   float *lstm2_add_t17_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t17 + 150, lstm2_add_t17 + 50, lstm2_add_t16_2, lstm2_add_t17, lstm2_add_t17 + 100, lstm2_add_t17_2, lstm2_mul_stack + 54400);
   float *lstm2_add_t18 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t18_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 54400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 230400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t18, lstm2_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm2_mul_stack + 54400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 230400, lstm2_add_t18, lstm2_matmul_weight_hh_t18_scratch);
   float *lstm2_add_t18_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t18 + 150, lstm2_add_t18 + 50, lstm2_add_t17_2, lstm2_add_t18, lstm2_add_t18 + 100, lstm2_add_t18_2, lstm2_mul_stack + 57600);
   float *lstm2_add_t19 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t19_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 57600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 243200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t19, lstm2_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm2_mul_stack + 57600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 243200, lstm2_add_t19, lstm2_matmul_weight_hh_t19_scratch);
   float *lstm2_add_t19_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t19 + 150, lstm2_add_t19 + 50, lstm2_add_t18_2, lstm2_add_t19, lstm2_add_t19 + 100, lstm2_add_t19_2, lstm2_mul_stack + 60800);
   float *lstm2_add_t20 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t20_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 60800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 256000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t20, lstm2_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm2_mul_stack + 60800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 256000, lstm2_add_t20, lstm2_matmul_weight_hh_t20_scratch);
   float *lstm2_add_t20_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t20 + 150, lstm2_add_t20 + 50, lstm2_add_t19_2, lstm2_add_t20, lstm2_add_t20 + 100, lstm2_add_t20_2, lstm2_mul_stack + 64000);
   float *lstm2_add_t21 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t21_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 64000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 268800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t21, lstm2_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm2_mul_stack + 64000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 268800, lstm2_add_t21, lstm2_matmul_weight_hh_t21_scratch);
   float *lstm2_add_t21_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t21 + 150, lstm2_add_t21 + 50, lstm2_add_t20_2, lstm2_add_t21, lstm2_add_t21 + 100, lstm2_add_t21_2, lstm2_mul_stack + 67200);
   float *lstm2_add_t22 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t22_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 67200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 281600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t22, lstm2_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm2_mul_stack + 67200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 281600, lstm2_add_t22, lstm2_matmul_weight_hh_t22_scratch);
   float *lstm2_add_t22_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t22 + 150, lstm2_add_t22 + 50, lstm2_add_t21_2, lstm2_add_t22, lstm2_add_t22 + 100, lstm2_add_t22_2, lstm2_mul_stack + 70400);
   float *lstm2_add_t23 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t23_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 70400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 294400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t23, lstm2_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm2_mul_stack + 70400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 294400, lstm2_add_t23, lstm2_matmul_weight_hh_t23_scratch);
   float *lstm2_add_t23_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t23 + 150, lstm2_add_t23 + 50, lstm2_add_t22_2, lstm2_add_t23, lstm2_add_t23 + 100, lstm2_add_t23_2, lstm2_mul_stack + 73600);
   float *lstm2_add_t24 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t24_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 73600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 307200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t24, lstm2_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm2_mul_stack + 73600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 307200, lstm2_add_t24, lstm2_matmul_weight_hh_t24_scratch);
   float *lstm2_add_t24_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t24 + 150, lstm2_add_t24 + 50, lstm2_add_t23_2, lstm2_add_t24, lstm2_add_t24 + 100, lstm2_add_t24_2, lstm2_mul_stack + 76800);
   float *lstm2_add_t25 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t25_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 76800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 320000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t25, lstm2_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm2_mul_stack + 76800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 320000, lstm2_add_t25, lstm2_matmul_weight_hh_t25_scratch);
   float *lstm2_add_t25_2 = (float *)(A + 104000); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t25 + 150, lstm2_add_t25 + 50, lstm2_add_t24_2, lstm2_add_t25, lstm2_add_t25 + 100, lstm2_add_t25_2, lstm2_mul_stack + 80000);
   float *lstm2_add_t26 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t26_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 80000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 332800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t26, lstm2_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm2_mul_stack + 80000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 332800, lstm2_add_t26, lstm2_matmul_weight_hh_t26_scratch);
   float *lstm2_add_t26_2 = (float *)(A + 91200); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm2_add_t26 + 150, lstm2_add_t26 + 50, lstm2_add_t25_2, lstm2_add_t26, lstm2_add_t26 + 100, lstm2_add_t26_2, lstm2_mul_stack + 83200);
   float *lstm2_add_t27 = (float *)A; /* [64, 200] */
   char *lstm2_matmul_weight_hh_t27_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 83200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 345600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t27, lstm2_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm2_mul_stack + 83200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 345600, lstm2_add_t27, lstm2_matmul_weight_hh_t27_scratch);
   k8_sigmoid_sigmoid_mul(lstm2_add_t27 + 150, lstm2_add_t27 + 50, lstm2_add_t26_2, lstm2_add_t27, lstm2_add_t27 + 100, lstm2_mul_stack + 86400);
   float *lstm3_transpose_weight_ih = (float *)A; /* [50, 200] */
   k4_transpose(P + 36432 /* lstm3.weight_ih */, lstm3_transpose_weight_ih);
-  float *lstm3_matmul_weight_ih = (float *)(A + 116800); /* [1792, 200] */
+  float *lstm3_add = (float *)(A + 116800); /* [1792, 200] */
   char *lstm3_matmul_weight_ih_scratch = A + 91200; /* 1600 bytes */
-  k9_matmul(lstm2_mul_stack, lstm3_transpose_weight_ih, lstm3_matmul_weight_ih, lstm3_matmul_weight_ih_scratch);
+  k9_matmul(lstm2_mul_stack, lstm3_transpose_weight_ih, P + 56432 /* lstm3.bias_ih */, lstm3_add, lstm3_matmul_weight_ih_scratch);
   float *lstm3_add_t0 = (float *)A; /* [64, 200] */
-  k3_add_add(lstm3_matmul_weight_ih, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t0);
+  k3_add(lstm3_add, P + 56640 /* lstm3.bias_hh */, lstm3_add_t0);
   float *lstm3_transpose_weight_hh = (float *)(A + 51200); /* [50, 200] */
   k4_transpose(P + 46432 /* lstm3.weight_hh */, lstm3_transpose_weight_hh);
   float *lstm3_mul_t0 = (float *)(A + 91200); /* [64, 50] */
@@ -5886,109 +5997,109 @@ static void mnist_stacked_lstm_predict_2(const float *restrict P, const mnist_st
   k5_sigmoid_sigmoid_tanh(lstm3_add_t0 + 150, lstm3_add_t0, lstm3_add_t0 + 100, lstm3_mul_t0, lstm3_mul_t0_2);
   float *lstm3_add_t1 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t1_scratch = A + 1908800; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t0_2, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 12800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t1, lstm3_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm3_mul_t0_2, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 12800, lstm3_add_t1, lstm3_matmul_weight_hh_t1_scratch);
   float *lstm3_add_t1_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm3_mul_t1 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t1 + 150, lstm3_add_t1 + 50, lstm3_mul_t0, lstm3_add_t1, lstm3_add_t1 + 100, lstm3_add_t1_2, lstm3_mul_t1);
   float *lstm3_add_t2 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t2_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t1, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 25600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t2, lstm3_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm3_mul_t1, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 25600, lstm3_add_t2, lstm3_matmul_weight_hh_t2_scratch);
   float *lstm3_add_t2_2 = (float *)(A + 91200); /* [64, 50] */
   float *lstm3_mul_t2 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t2 + 150, lstm3_add_t2 + 50, lstm3_add_t1_2, lstm3_add_t2, lstm3_add_t2 + 100, lstm3_add_t2_2, lstm3_mul_t2);
   float *lstm3_add_t3 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t3_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t2, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 38400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t3, lstm3_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm3_mul_t2, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 38400, lstm3_add_t3, lstm3_matmul_weight_hh_t3_scratch);
   float *lstm3_add_t3_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm3_mul_t3 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t3 + 150, lstm3_add_t3 + 50, lstm3_add_t2_2, lstm3_add_t3, lstm3_add_t3 + 100, lstm3_add_t3_2, lstm3_mul_t3);
   float *lstm3_add_t4 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t4_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t3, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 51200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t4, lstm3_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm3_mul_t3, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 51200, lstm3_add_t4, lstm3_matmul_weight_hh_t4_scratch);
   float *lstm3_add_t4_2 = (float *)(A + 91200); /* [64, 50] */
   float *lstm3_mul_t4 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t4 + 150, lstm3_add_t4 + 50, lstm3_add_t3_2, lstm3_add_t4, lstm3_add_t4 + 100, lstm3_add_t4_2, lstm3_mul_t4);
   float *lstm3_add_t5 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t5_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t4, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 64000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t5, lstm3_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm3_mul_t4, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 64000, lstm3_add_t5, lstm3_matmul_weight_hh_t5_scratch);
   float *lstm3_add_t5_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm3_mul_t5 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t5 + 150, lstm3_add_t5 + 50, lstm3_add_t4_2, lstm3_add_t5, lstm3_add_t5 + 100, lstm3_add_t5_2, lstm3_mul_t5);
   float *lstm3_add_t6 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t6_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t5, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 76800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t6, lstm3_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm3_mul_t5, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 76800, lstm3_add_t6, lstm3_matmul_weight_hh_t6_scratch);
   float *lstm3_add_t6_2 = (float *)(A + 91200); /* [64, 50] */
   float *lstm3_mul_t6 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t6 + 150, lstm3_add_t6 + 50, lstm3_add_t5_2, lstm3_add_t6, lstm3_add_t6 + 100, lstm3_add_t6_2, lstm3_mul_t6);
   float *lstm3_add_t7 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t7_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t6, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 89600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t7, lstm3_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm3_mul_t6, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 89600, lstm3_add_t7, lstm3_matmul_weight_hh_t7_scratch);
   float *lstm3_add_t7_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm3_mul_t7 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t7 + 150, lstm3_add_t7 + 50, lstm3_add_t6_2, lstm3_add_t7, lstm3_add_t7 + 100, lstm3_add_t7_2, lstm3_mul_t7);
   float *lstm3_add_t8 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t8_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t7, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 102400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t8, lstm3_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm3_mul_t7, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 102400, lstm3_add_t8, lstm3_matmul_weight_hh_t8_scratch);
   float *lstm3_add_t8_2 = (float *)(A + 91200); /* [64, 50] */
   float *lstm3_mul_t8 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t8 + 150, lstm3_add_t8 + 50, lstm3_add_t7_2, lstm3_add_t8, lstm3_add_t8 + 100, lstm3_add_t8_2, lstm3_mul_t8);
   float *lstm3_add_t9 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t9_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t8, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 115200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t9, lstm3_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm3_mul_t8, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 115200, lstm3_add_t9, lstm3_matmul_weight_hh_t9_scratch);
   float *lstm3_add_t9_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm3_mul_t9 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t9 + 150, lstm3_add_t9 + 50, lstm3_add_t8_2, lstm3_add_t9, lstm3_add_t9 + 100, lstm3_add_t9_2, lstm3_mul_t9);
   float *lstm3_add_t10 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t10_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t9, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 128000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t10, lstm3_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm3_mul_t9, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 128000, lstm3_add_t10, lstm3_matmul_weight_hh_t10_scratch);
   float *lstm3_add_t10_2 = (float *)(A + 91200); /* [64, 50] */
   float *lstm3_mul_t10 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t10 + 150, lstm3_add_t10 + 50, lstm3_add_t9_2, lstm3_add_t10, lstm3_add_t10 + 100, lstm3_add_t10_2, lstm3_mul_t10);
   float *lstm3_add_t11 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t11_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t10, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 140800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t11, lstm3_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm3_mul_t10, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 140800, lstm3_add_t11, lstm3_matmul_weight_hh_t11_scratch);
   float *lstm3_add_t11_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm3_mul_t11 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t11 + 150, lstm3_add_t11 + 50, lstm3_add_t10_2, lstm3_add_t11, lstm3_add_t11 + 100, lstm3_add_t11_2, lstm3_mul_t11);
   float *lstm3_add_t12 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t12_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t11, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 153600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t12, lstm3_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm3_mul_t11, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 153600, lstm3_add_t12, lstm3_matmul_weight_hh_t12_scratch);
   float *lstm3_add_t12_2 = (float *)(A + 91200); /* [64, 50] */
   float *lstm3_mul_t12 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t12 + 150, lstm3_add_t12 + 50, lstm3_add_t11_2, lstm3_add_t12, lstm3_add_t12 + 100, lstm3_add_t12_2, lstm3_mul_t12);
   float *lstm3_add_t13 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t13_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t12, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 166400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t13, lstm3_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm3_mul_t12, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 166400, lstm3_add_t13, lstm3_matmul_weight_hh_t13_scratch);
   float *lstm3_add_t13_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm3_mul_t13 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t13 + 150, lstm3_add_t13 + 50, lstm3_add_t12_2, lstm3_add_t13, lstm3_add_t13 + 100, lstm3_add_t13_2, lstm3_mul_t13);
   float *lstm3_add_t14 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t14_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t13, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 179200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t14, lstm3_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm3_mul_t13, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 179200, lstm3_add_t14, lstm3_matmul_weight_hh_t14_scratch);
   float *lstm3_add_t14_2 = (float *)(A + 91200); /* [64, 50] */
   float *lstm3_mul_t14 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t14 + 150, lstm3_add_t14 + 50, lstm3_add_t13_2, lstm3_add_t14, lstm3_add_t14 + 100, lstm3_add_t14_2, lstm3_mul_t14);
   float *lstm3_add_t15 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t15_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t14, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 192000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t15, lstm3_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm3_mul_t14, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 192000, lstm3_add_t15, lstm3_matmul_weight_hh_t15_scratch);
   float *lstm3_add_t15_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm3_mul_t15 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t15 + 150, lstm3_add_t15 + 50, lstm3_add_t14_2, lstm3_add_t15, lstm3_add_t15 + 100, lstm3_add_t15_2, lstm3_mul_t15);
   float *lstm3_add_t16 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t16_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t15, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 204800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t16, lstm3_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm3_mul_t15, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 204800, lstm3_add_t16, lstm3_matmul_weight_hh_t16_scratch);
   float *lstm3_add_t16_2 = (float *)(A + 91200); /* [64, 50] */
   float *lstm3_mul_t16 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t16 + 150, lstm3_add_t16 + 50, lstm3_add_t15_2, lstm3_add_t16, lstm3_add_t16 + 100, lstm3_add_t16_2, lstm3_mul_t16);
   float *lstm3_add_t17 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t17_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t16, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 217600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t17, lstm3_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm3_mul_t16, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 217600, lstm3_add_t17, lstm3_matmul_weight_hh_t17_scratch);
   float *lstm3_add_t17_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm3_mul_t17 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t17 + 150, lstm3_add_t17 + 50, lstm3_add_t16_2, lstm3_add_t17, lstm3_add_t17 + 100, lstm3_add_t17_2, lstm3_mul_t17);
   float *lstm3_add_t18 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t18_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t17, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 230400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t18, lstm3_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm3_mul_t17, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 230400, lstm3_add_t18, lstm3_matmul_weight_hh_t18_scratch);
 }
 
 static void mnist_stacked_lstm_predict_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -5999,58 +6110,58 @@ static void mnist_stacked_lstm_predict_3(const float *restrict P, const mnist_st
   float *lstm3_mul_t18 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t18 + 150, lstm3_add_t18 + 50, lstm3_add_t17_2, lstm3_add_t18, lstm3_add_t18 + 100, lstm3_add_t18_2, lstm3_mul_t18);
   float *lstm3_transpose_weight_hh = (float *)(A + 51200); /* [50, 200] */
-  float *lstm3_matmul_weight_ih = (float *)(A + 116800); /* [1792, 200] */
+  float *lstm3_add = (float *)(A + 116800); /* [1792, 200] */
   float *lstm3_add_t19 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t19_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t18, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 243200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t19, lstm3_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm3_mul_t18, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 243200, lstm3_add_t19, lstm3_matmul_weight_hh_t19_scratch);
   float *lstm3_add_t19_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm3_mul_t19 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t19 + 150, lstm3_add_t19 + 50, lstm3_add_t18_2, lstm3_add_t19, lstm3_add_t19 + 100, lstm3_add_t19_2, lstm3_mul_t19);
   float *lstm3_add_t20 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t20_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t19, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 256000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t20, lstm3_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm3_mul_t19, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 256000, lstm3_add_t20, lstm3_matmul_weight_hh_t20_scratch);
   float *lstm3_add_t20_2 = (float *)(A + 91200); /* [64, 50] */
   float *lstm3_mul_t20 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t20 + 150, lstm3_add_t20 + 50, lstm3_add_t19_2, lstm3_add_t20, lstm3_add_t20 + 100, lstm3_add_t20_2, lstm3_mul_t20);
   float *lstm3_add_t21 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t21_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t20, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 268800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t21, lstm3_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm3_mul_t20, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 268800, lstm3_add_t21, lstm3_matmul_weight_hh_t21_scratch);
   float *lstm3_add_t21_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm3_mul_t21 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t21 + 150, lstm3_add_t21 + 50, lstm3_add_t20_2, lstm3_add_t21, lstm3_add_t21 + 100, lstm3_add_t21_2, lstm3_mul_t21);
   float *lstm3_add_t22 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t22_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t21, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 281600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t22, lstm3_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm3_mul_t21, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 281600, lstm3_add_t22, lstm3_matmul_weight_hh_t22_scratch);
   float *lstm3_add_t22_2 = (float *)(A + 91200); /* [64, 50] */
   float *lstm3_mul_t22 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t22 + 150, lstm3_add_t22 + 50, lstm3_add_t21_2, lstm3_add_t22, lstm3_add_t22 + 100, lstm3_add_t22_2, lstm3_mul_t22);
   float *lstm3_add_t23 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t23_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t22, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 294400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t23, lstm3_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm3_mul_t22, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 294400, lstm3_add_t23, lstm3_matmul_weight_hh_t23_scratch);
   float *lstm3_add_t23_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm3_mul_t23 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t23 + 150, lstm3_add_t23 + 50, lstm3_add_t22_2, lstm3_add_t23, lstm3_add_t23 + 100, lstm3_add_t23_2, lstm3_mul_t23);
   float *lstm3_add_t24 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t24_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t23, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 307200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t24, lstm3_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm3_mul_t23, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 307200, lstm3_add_t24, lstm3_matmul_weight_hh_t24_scratch);
   float *lstm3_add_t24_2 = (float *)(A + 91200); /* [64, 50] */
   float *lstm3_mul_t24 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t24 + 150, lstm3_add_t24 + 50, lstm3_add_t23_2, lstm3_add_t24, lstm3_add_t24 + 100, lstm3_add_t24_2, lstm3_mul_t24);
   float *lstm3_add_t25 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t25_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t24, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 320000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t25, lstm3_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm3_mul_t24, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 320000, lstm3_add_t25, lstm3_matmul_weight_hh_t25_scratch);
   float *lstm3_add_t25_2 = (float *)(A + 104000); /* [64, 50] */
   float *lstm3_mul_t25 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t25 + 150, lstm3_add_t25 + 50, lstm3_add_t24_2, lstm3_add_t25, lstm3_add_t25 + 100, lstm3_add_t25_2, lstm3_mul_t25);
   float *lstm3_add_t26 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t26_scratch = A + 91200; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t25, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 332800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t26, lstm3_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm3_mul_t25, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 332800, lstm3_add_t26, lstm3_matmul_weight_hh_t26_scratch);
   float *lstm3_add_t26_2 = (float *)(A + 91200); /* [64, 50] */
   float *lstm3_mul_t26 = (float *)(A + 1908800); /* [64, 50] */
   k7_sigmoid_sigmoid_mul(lstm3_add_t26 + 150, lstm3_add_t26 + 50, lstm3_add_t25_2, lstm3_add_t26, lstm3_add_t26 + 100, lstm3_add_t26_2, lstm3_mul_t26);
   float *lstm3_add_t27 = (float *)A; /* [64, 200] */
   char *lstm3_matmul_weight_hh_t27_scratch = A + 104000; /* 1600 bytes */
-  k6_matmul(lstm3_mul_t26, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 345600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t27, lstm3_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm3_mul_t26, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 345600, lstm3_add_t27, lstm3_matmul_weight_hh_t27_scratch);
   float *dense1_transpose_weight = (float *)(A + 104000); /* [50, 10] */
   k10_transpose(P + 56848 /* dense1.weight */, dense1_transpose_weight);
   float *lstm3_mul_t27 = (float *)(A + 51200); /* [64, 50] */
@@ -6108,11 +6219,11 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k0_sub_div(in->x, normalize1_div_stack + 48384);
   float *lstm1_transpose_weight_ih = (float *)(A + 200704); /* [28, 200] */
   k1_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
-  float *lstm1_matmul_weight_ih = (float *)(A + 223104); /* [1792, 200] */
+  float *lstm1_add = (float *)(A + 223104); /* [1792, 200] */
   char *lstm1_matmul_weight_ih_scratch = A + 1656704; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
+  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, P + 15600 /* lstm1.bias_ih */, lstm1_add, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)(A + 1657600); /* [64, 200] */
-  k3_add_add(lstm1_matmul_weight_ih + 345600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add(lstm1_add + 345600, P + 15808 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 1708800); /* [50, 200] */
   k4_transpose(P + 5600 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_sigmoid_t0 = (float *)(A + 200704); /* [64, 50] */
@@ -6124,7 +6235,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k14_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
   float *lstm1_add_t1 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 332800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 332800, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_sigmoid_t1 = (float *)(A + 2158400); /* [64, 50] */
   float *lstm1_sigmoid_t1_2 = (float *)(A + 2171200); /* [64, 50] */
   float *lstm1_sigmoid_t1_3 = (float *)(A + 2184000); /* [64, 50] */
@@ -6134,7 +6245,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 3200);
   float *lstm1_add_t2 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 320000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 320000, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_sigmoid_t2 = (float *)(A + 2235200); /* [64, 50] */
   float *lstm1_sigmoid_t2_2 = (float *)(A + 2248000); /* [64, 50] */
   float *lstm1_sigmoid_t2_3 = (float *)(A + 2260800); /* [64, 50] */
@@ -6144,7 +6255,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 6400);
   float *lstm1_add_t3 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 307200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 307200, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_sigmoid_t3 = (float *)(A + 2312000); /* [64, 50] */
   float *lstm1_sigmoid_t3_2 = (float *)(A + 2324800); /* [64, 50] */
   float *lstm1_sigmoid_t3_3 = (float *)(A + 2337600); /* [64, 50] */
@@ -6154,7 +6265,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 9600);
   float *lstm1_add_t4 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 294400, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_sigmoid_t4 = (float *)(A + 2388800); /* [64, 50] */
   float *lstm1_sigmoid_t4_2 = (float *)(A + 2401600); /* [64, 50] */
   float *lstm1_sigmoid_t4_3 = (float *)(A + 2414400); /* [64, 50] */
@@ -6164,7 +6275,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 12800);
   float *lstm1_add_t5 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 281600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 281600, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_sigmoid_t5 = (float *)(A + 2465600); /* [64, 50] */
   float *lstm1_sigmoid_t5_2 = (float *)(A + 2478400); /* [64, 50] */
   float *lstm1_sigmoid_t5_3 = (float *)(A + 2491200); /* [64, 50] */
@@ -6174,7 +6285,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 16000);
   float *lstm1_add_t6 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 16000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 268800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm1_mul_stack + 16000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 268800, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_sigmoid_t6 = (float *)(A + 2542400); /* [64, 50] */
   float *lstm1_sigmoid_t6_2 = (float *)(A + 2555200); /* [64, 50] */
   float *lstm1_sigmoid_t6_3 = (float *)(A + 2568000); /* [64, 50] */
@@ -6184,7 +6295,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 19200);
   float *lstm1_add_t7 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 19200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 256000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm1_mul_stack + 19200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 256000, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_sigmoid_t7 = (float *)(A + 2619200); /* [64, 50] */
   float *lstm1_sigmoid_t7_2 = (float *)(A + 2632000); /* [64, 50] */
   float *lstm1_sigmoid_t7_3 = (float *)(A + 2644800); /* [64, 50] */
@@ -6194,7 +6305,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 22400);
   float *lstm1_add_t8 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 22400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 243200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm1_mul_stack + 22400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 243200, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_sigmoid_t8 = (float *)(A + 2696000); /* [64, 50] */
   float *lstm1_sigmoid_t8_2 = (float *)(A + 2708800); /* [64, 50] */
   float *lstm1_sigmoid_t8_3 = (float *)(A + 2721600); /* [64, 50] */
@@ -6204,7 +6315,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 25600);
   float *lstm1_add_t9 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 25600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 230400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm1_mul_stack + 25600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 230400, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *lstm1_sigmoid_t9 = (float *)(A + 2772800); /* [64, 50] */
   float *lstm1_sigmoid_t9_2 = (float *)(A + 2785600); /* [64, 50] */
   float *lstm1_sigmoid_t9_3 = (float *)(A + 2798400); /* [64, 50] */
@@ -6214,7 +6325,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 28800);
   float *lstm1_add_t10 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t10_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 28800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 217600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm1_mul_stack + 28800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 217600, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
   float *lstm1_sigmoid_t10 = (float *)(A + 2849600); /* [64, 50] */
   float *lstm1_sigmoid_t10_2 = (float *)(A + 2862400); /* [64, 50] */
   float *lstm1_sigmoid_t10_3 = (float *)(A + 2875200); /* [64, 50] */
@@ -6224,7 +6335,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t10 + 150, lstm1_add_t10 + 50, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 100, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 32000);
   float *lstm1_add_t11 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 32000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 204800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm1_mul_stack + 32000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 204800, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
   float *lstm1_sigmoid_t11 = (float *)(A + 2926400); /* [64, 50] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 2939200); /* [64, 50] */
   float *lstm1_sigmoid_t11_3 = (float *)(A + 2952000); /* [64, 50] */
@@ -6234,7 +6345,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t11 + 150, lstm1_add_t11 + 50, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 100, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 35200);
   float *lstm1_add_t12 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 35200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 192000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm1_mul_stack + 35200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 192000, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_sigmoid_t12 = (float *)(A + 3003200); /* [64, 50] */
   float *lstm1_sigmoid_t12_2 = (float *)(A + 3016000); /* [64, 50] */
   float *lstm1_sigmoid_t12_3 = (float *)(A + 3028800); /* [64, 50] */
@@ -6244,7 +6355,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t12 + 150, lstm1_add_t12 + 50, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 100, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 38400);
   float *lstm1_add_t13 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 38400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 179200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm1_mul_stack + 38400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 179200, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
   float *lstm1_sigmoid_t13 = (float *)(A + 3080000); /* [64, 50] */
   float *lstm1_sigmoid_t13_2 = (float *)(A + 3092800); /* [64, 50] */
   float *lstm1_sigmoid_t13_3 = (float *)(A + 3105600); /* [64, 50] */
@@ -6254,7 +6365,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t13 + 150, lstm1_add_t13 + 50, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 100, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 41600);
   float *lstm1_add_t14 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 41600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 166400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm1_mul_stack + 41600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 166400, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_sigmoid_t14 = (float *)(A + 3156800); /* [64, 50] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 3169600); /* [64, 50] */
   float *lstm1_sigmoid_t14_3 = (float *)(A + 3182400); /* [64, 50] */
@@ -6264,7 +6375,7 @@ static void mnist_stacked_lstm_grad_1(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t14 + 150, lstm1_add_t14 + 50, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 100, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 44800);
   float *lstm1_add_t15 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t15_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 44800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 153600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm1_mul_stack + 44800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 153600, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
   float *lstm1_sigmoid_t15 = (float *)(A + 3233600); /* [64, 50] */
   float *lstm1_sigmoid_t15_2 = (float *)(A + 3246400); /* [64, 50] */
   float *lstm1_sigmoid_t15_3 = (float *)(A + 3259200); /* [64, 50] */
@@ -6278,10 +6389,10 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 1800000); /* [28, 64, 50] */
   float *lstm1_transpose_weight_hh = (float *)(A + 1708800); /* [50, 200] */
-  float *lstm1_matmul_weight_ih = (float *)(A + 223104); /* [1792, 200] */
+  float *lstm1_add = (float *)(A + 223104); /* [1792, 200] */
   float *lstm1_add_t16 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 48000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 140800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm1_mul_stack + 48000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 140800, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
   float *lstm1_add_t15_2 = (float *)(A + 3284800); /* [64, 50] */
   float *lstm1_sigmoid_t16 = (float *)(A + 3310400); /* [64, 50] */
   float *lstm1_sigmoid_t16_2 = (float *)(A + 3323200); /* [64, 50] */
@@ -6292,7 +6403,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t16 + 150, lstm1_add_t16 + 50, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 100, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 51200);
   float *lstm1_add_t17 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 51200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 128000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm1_mul_stack + 51200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 128000, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
   float *lstm1_sigmoid_t17 = (float *)(A + 3387200); /* [64, 50] */
   float *lstm1_sigmoid_t17_2 = (float *)(A + 3400000); /* [64, 50] */
   float *lstm1_sigmoid_t17_3 = (float *)(A + 3412800); /* [64, 50] */
@@ -6302,7 +6413,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t17 + 150, lstm1_add_t17 + 50, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 100, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 54400);
   float *lstm1_add_t18 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t18_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 54400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 115200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm1_mul_stack + 54400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 115200, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
   float *lstm1_sigmoid_t18 = (float *)(A + 3464000); /* [64, 50] */
   float *lstm1_sigmoid_t18_2 = (float *)(A + 3476800); /* [64, 50] */
   float *lstm1_sigmoid_t18_3 = (float *)(A + 3489600); /* [64, 50] */
@@ -6312,7 +6423,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t18 + 150, lstm1_add_t18 + 50, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 100, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 57600);
   float *lstm1_add_t19 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 57600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 102400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm1_mul_stack + 57600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 102400, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
   float *lstm1_sigmoid_t19 = (float *)(A + 3540800); /* [64, 50] */
   float *lstm1_sigmoid_t19_2 = (float *)(A + 3553600); /* [64, 50] */
   float *lstm1_sigmoid_t19_3 = (float *)(A + 3566400); /* [64, 50] */
@@ -6322,7 +6433,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t19 + 150, lstm1_add_t19 + 50, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 100, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 60800);
   float *lstm1_add_t20 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t20_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 60800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 89600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm1_mul_stack + 60800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 89600, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
   float *lstm1_sigmoid_t20 = (float *)(A + 3617600); /* [64, 50] */
   float *lstm1_sigmoid_t20_2 = (float *)(A + 3630400); /* [64, 50] */
   float *lstm1_sigmoid_t20_3 = (float *)(A + 3643200); /* [64, 50] */
@@ -6332,7 +6443,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t20 + 150, lstm1_add_t20 + 50, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 100, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 64000);
   float *lstm1_add_t21 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 64000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 76800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm1_mul_stack + 64000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 76800, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
   float *lstm1_sigmoid_t21 = (float *)(A + 3694400); /* [64, 50] */
   float *lstm1_sigmoid_t21_2 = (float *)(A + 3707200); /* [64, 50] */
   float *lstm1_sigmoid_t21_3 = (float *)(A + 3720000); /* [64, 50] */
@@ -6342,7 +6453,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t21 + 150, lstm1_add_t21 + 50, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 100, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 67200);
   float *lstm1_add_t22 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t22_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 67200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 64000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm1_mul_stack + 67200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 64000, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
   float *lstm1_sigmoid_t22 = (float *)(A + 3771200); /* [64, 50] */
   float *lstm1_sigmoid_t22_2 = (float *)(A + 3784000); /* [64, 50] */
   float *lstm1_sigmoid_t22_3 = (float *)(A + 3796800); /* [64, 50] */
@@ -6352,7 +6463,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t22 + 150, lstm1_add_t22 + 50, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 100, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 70400);
   float *lstm1_add_t23 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 70400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 51200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm1_mul_stack + 70400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 51200, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_sigmoid_t23 = (float *)(A + 3848000); /* [64, 50] */
   float *lstm1_sigmoid_t23_2 = (float *)(A + 3860800); /* [64, 50] */
   float *lstm1_sigmoid_t23_3 = (float *)(A + 3873600); /* [64, 50] */
@@ -6362,7 +6473,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t23 + 150, lstm1_add_t23 + 50, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 100, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 73600);
   float *lstm1_add_t24 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t24_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 73600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 38400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm1_mul_stack + 73600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 38400, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
   float *lstm1_sigmoid_t24 = (float *)(A + 3924800); /* [64, 50] */
   float *lstm1_sigmoid_t24_2 = (float *)(A + 3937600); /* [64, 50] */
   float *lstm1_sigmoid_t24_3 = (float *)(A + 3950400); /* [64, 50] */
@@ -6372,7 +6483,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t24 + 150, lstm1_add_t24 + 50, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 100, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 76800);
   float *lstm1_add_t25 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 76800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 25600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm1_mul_stack + 76800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 25600, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_sigmoid_t25 = (float *)(A + 4001600); /* [64, 50] */
   float *lstm1_sigmoid_t25_2 = (float *)(A + 4014400); /* [64, 50] */
   float *lstm1_sigmoid_t25_3 = (float *)(A + 4027200); /* [64, 50] */
@@ -6382,7 +6493,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t25 + 150, lstm1_add_t25 + 50, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 100, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 80000);
   float *lstm1_add_t26 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t26_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 80000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 12800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm1_mul_stack + 80000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 12800, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
   float *lstm1_sigmoid_t26 = (float *)(A + 4078400); /* [64, 50] */
   float *lstm1_sigmoid_t26_2 = (float *)(A + 4091200); /* [64, 50] */
   float *lstm1_sigmoid_t26_3 = (float *)(A + 4104000); /* [64, 50] */
@@ -6392,7 +6503,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t26 + 150, lstm1_add_t26 + 50, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 100, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack + 83200);
   float *lstm1_add_t27 = (float *)(A + 1656704); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 213504; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 83200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm1_mul_stack + 83200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
   float *lstm1_sigmoid_t27 = (float *)(A + 1707904); /* [64, 50] */
   float *lstm1_sigmoid_t27_2 = (float *)(A + 1720704); /* [64, 50] */
   float *lstm1_sigmoid_t27_3 = (float *)(A + 1733504); /* [64, 50] */
@@ -6401,11 +6512,11 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k16_sigmoid_sigmoid_mul(lstm1_add_t27 + 150, lstm1_add_t27 + 50, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 100, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_stack + 86400);
   float *lstm2_transpose_weight_ih = (float *)(A + 239104); /* [50, 200] */
   k4_transpose(P + 16016 /* lstm2.weight_ih */, lstm2_transpose_weight_ih);
-  float *lstm2_matmul_weight_ih = (float *)(A + 4155200); /* [1792, 200] */
+  float *lstm2_add = (float *)(A + 4155200); /* [1792, 200] */
   char *lstm2_matmul_weight_ih_scratch = A + 1746304; /* 1600 bytes */
-  k9_matmul(lstm1_mul_stack, lstm2_transpose_weight_ih, lstm2_matmul_weight_ih, lstm2_matmul_weight_ih_scratch);
+  k9_matmul(lstm1_mul_stack, lstm2_transpose_weight_ih, P + 36016 /* lstm2.bias_ih */, lstm2_add, lstm2_matmul_weight_ih_scratch);
   float *lstm2_add_t0 = (float *)(A + 239104); /* [64, 200] */
-  k3_add_add(lstm2_matmul_weight_ih, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t0);
+  k3_add(lstm2_add, P + 36224 /* lstm2.bias_hh */, lstm2_add_t0);
   float *lstm2_transpose_weight_hh = (float *)(A + 290304); /* [50, 200] */
   k4_transpose(P + 26016 /* lstm2.weight_hh */, lstm2_transpose_weight_hh);
   float *lstm2_sigmoid_t0 = (float *)(A + 330304); /* [64, 50] */
@@ -6417,7 +6528,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k14_sigmoid_sigmoid_tanh(lstm2_add_t0 + 150, lstm2_add_t0, lstm2_add_t0 + 100, lstm2_sigmoid_t0, lstm2_sigmoid_t0_2, lstm2_tanh_t0, lstm2_mul_t0, lstm2_tanh_t0_2, lstm2_mul_stack);
   float *lstm2_add_t1 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t1_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 12800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t1, lstm2_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm2_mul_stack, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 12800, lstm2_add_t1, lstm2_matmul_weight_hh_t1_scratch);
   float *lstm2_sigmoid_t1 = (float *)(A + 752704); /* [64, 50] */
   float *lstm2_sigmoid_t1_2 = (float *)(A + 765504); /* [64, 50] */
   float *lstm2_sigmoid_t1_3 = (float *)(A + 778304); /* [64, 50] */
@@ -6427,7 +6538,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t1 + 150, lstm2_add_t1 + 50, lstm2_mul_t0, lstm2_add_t1, lstm2_add_t1 + 100, lstm2_sigmoid_t1, lstm2_sigmoid_t1_2, lstm2_sigmoid_t1_3, lstm2_tanh_t1, lstm2_add_t1_2, lstm2_tanh_t1_2, lstm2_mul_stack + 3200);
   float *lstm2_add_t2 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t2_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 3200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 25600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t2, lstm2_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm2_mul_stack + 3200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 25600, lstm2_add_t2, lstm2_matmul_weight_hh_t2_scratch);
   float *lstm2_sigmoid_t2 = (float *)(A + 829504); /* [64, 50] */
   float *lstm2_sigmoid_t2_2 = (float *)(A + 842304); /* [64, 50] */
   float *lstm2_sigmoid_t2_3 = (float *)(A + 855104); /* [64, 50] */
@@ -6437,7 +6548,7 @@ static void mnist_stacked_lstm_grad_2(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t2 + 150, lstm2_add_t2 + 50, lstm2_add_t1_2, lstm2_add_t2, lstm2_add_t2 + 100, lstm2_sigmoid_t2, lstm2_sigmoid_t2_2, lstm2_sigmoid_t2_3, lstm2_tanh_t2, lstm2_add_t2_2, lstm2_tanh_t2_2, lstm2_mul_stack + 6400);
   float *lstm2_add_t3 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t3_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 6400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 38400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t3, lstm2_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm2_mul_stack + 6400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 38400, lstm2_add_t3, lstm2_matmul_weight_hh_t3_scratch);
 }
 
 static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -6453,10 +6564,10 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   float *lstm2_mul_stack = (float *)(A + 394304); /* [28, 64, 50] */
   k15_sigmoid_sigmoid_mul(lstm2_add_t3 + 150, lstm2_add_t3 + 50, lstm2_add_t2_2, lstm2_add_t3, lstm2_add_t3 + 100, lstm2_sigmoid_t3, lstm2_sigmoid_t3_2, lstm2_sigmoid_t3_3, lstm2_tanh_t3, lstm2_add_t3_2, lstm2_tanh_t3_2, lstm2_mul_stack + 9600);
   float *lstm2_transpose_weight_hh = (float *)(A + 290304); /* [50, 200] */
-  float *lstm2_matmul_weight_ih = (float *)(A + 4155200); /* [1792, 200] */
+  float *lstm2_add = (float *)(A + 4155200); /* [1792, 200] */
   float *lstm2_add_t4 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t4_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 9600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 51200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t4, lstm2_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm2_mul_stack + 9600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 51200, lstm2_add_t4, lstm2_matmul_weight_hh_t4_scratch);
   float *lstm2_sigmoid_t4 = (float *)(A + 983104); /* [64, 50] */
   float *lstm2_sigmoid_t4_2 = (float *)(A + 995904); /* [64, 50] */
   float *lstm2_sigmoid_t4_3 = (float *)(A + 1008704); /* [64, 50] */
@@ -6466,7 +6577,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t4 + 150, lstm2_add_t4 + 50, lstm2_add_t3_2, lstm2_add_t4, lstm2_add_t4 + 100, lstm2_sigmoid_t4, lstm2_sigmoid_t4_2, lstm2_sigmoid_t4_3, lstm2_tanh_t4, lstm2_add_t4_2, lstm2_tanh_t4_2, lstm2_mul_stack + 12800);
   float *lstm2_add_t5 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t5_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 12800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 64000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t5, lstm2_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm2_mul_stack + 12800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 64000, lstm2_add_t5, lstm2_matmul_weight_hh_t5_scratch);
   float *lstm2_sigmoid_t5 = (float *)(A + 1059904); /* [64, 50] */
   float *lstm2_sigmoid_t5_2 = (float *)(A + 1072704); /* [64, 50] */
   float *lstm2_sigmoid_t5_3 = (float *)(A + 1085504); /* [64, 50] */
@@ -6476,7 +6587,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t5 + 150, lstm2_add_t5 + 50, lstm2_add_t4_2, lstm2_add_t5, lstm2_add_t5 + 100, lstm2_sigmoid_t5, lstm2_sigmoid_t5_2, lstm2_sigmoid_t5_3, lstm2_tanh_t5, lstm2_add_t5_2, lstm2_tanh_t5_2, lstm2_mul_stack + 16000);
   float *lstm2_add_t6 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t6_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 16000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 76800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t6, lstm2_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm2_mul_stack + 16000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 76800, lstm2_add_t6, lstm2_matmul_weight_hh_t6_scratch);
   float *lstm2_sigmoid_t6 = (float *)(A + 1136704); /* [64, 50] */
   float *lstm2_sigmoid_t6_2 = (float *)(A + 1149504); /* [64, 50] */
   float *lstm2_sigmoid_t6_3 = (float *)(A + 1162304); /* [64, 50] */
@@ -6486,7 +6597,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t6 + 150, lstm2_add_t6 + 50, lstm2_add_t5_2, lstm2_add_t6, lstm2_add_t6 + 100, lstm2_sigmoid_t6, lstm2_sigmoid_t6_2, lstm2_sigmoid_t6_3, lstm2_tanh_t6, lstm2_add_t6_2, lstm2_tanh_t6_2, lstm2_mul_stack + 19200);
   float *lstm2_add_t7 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t7_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 19200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 89600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t7, lstm2_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm2_mul_stack + 19200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 89600, lstm2_add_t7, lstm2_matmul_weight_hh_t7_scratch);
   float *lstm2_sigmoid_t7 = (float *)(A + 1213504); /* [64, 50] */
   float *lstm2_sigmoid_t7_2 = (float *)(A + 1226304); /* [64, 50] */
   float *lstm2_sigmoid_t7_3 = (float *)(A + 1239104); /* [64, 50] */
@@ -6496,7 +6607,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t7 + 150, lstm2_add_t7 + 50, lstm2_add_t6_2, lstm2_add_t7, lstm2_add_t7 + 100, lstm2_sigmoid_t7, lstm2_sigmoid_t7_2, lstm2_sigmoid_t7_3, lstm2_tanh_t7, lstm2_add_t7_2, lstm2_tanh_t7_2, lstm2_mul_stack + 22400);
   float *lstm2_add_t8 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t8_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 22400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 102400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t8, lstm2_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm2_mul_stack + 22400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 102400, lstm2_add_t8, lstm2_matmul_weight_hh_t8_scratch);
   float *lstm2_sigmoid_t8 = (float *)(A + 1290304); /* [64, 50] */
   float *lstm2_sigmoid_t8_2 = (float *)(A + 1303104); /* [64, 50] */
   float *lstm2_sigmoid_t8_3 = (float *)(A + 1315904); /* [64, 50] */
@@ -6506,7 +6617,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t8 + 150, lstm2_add_t8 + 50, lstm2_add_t7_2, lstm2_add_t8, lstm2_add_t8 + 100, lstm2_sigmoid_t8, lstm2_sigmoid_t8_2, lstm2_sigmoid_t8_3, lstm2_tanh_t8, lstm2_add_t8_2, lstm2_tanh_t8_2, lstm2_mul_stack + 25600);
   float *lstm2_add_t9 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t9_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 25600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 115200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t9, lstm2_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm2_mul_stack + 25600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 115200, lstm2_add_t9, lstm2_matmul_weight_hh_t9_scratch);
   float *lstm2_sigmoid_t9 = (float *)(A + 1367104); /* [64, 50] */
   float *lstm2_sigmoid_t9_2 = (float *)(A + 1379904); /* [64, 50] */
   float *lstm2_sigmoid_t9_3 = (float *)(A + 1392704); /* [64, 50] */
@@ -6516,7 +6627,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t9 + 150, lstm2_add_t9 + 50, lstm2_add_t8_2, lstm2_add_t9, lstm2_add_t9 + 100, lstm2_sigmoid_t9, lstm2_sigmoid_t9_2, lstm2_sigmoid_t9_3, lstm2_tanh_t9, lstm2_add_t9_2, lstm2_tanh_t9_2, lstm2_mul_stack + 28800);
   float *lstm2_add_t10 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t10_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 28800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 128000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t10, lstm2_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm2_mul_stack + 28800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 128000, lstm2_add_t10, lstm2_matmul_weight_hh_t10_scratch);
   float *lstm2_sigmoid_t10 = (float *)(A + 1443904); /* [64, 50] */
   float *lstm2_sigmoid_t10_2 = (float *)(A + 1456704); /* [64, 50] */
   float *lstm2_sigmoid_t10_3 = (float *)(A + 1469504); /* [64, 50] */
@@ -6526,7 +6637,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t10 + 150, lstm2_add_t10 + 50, lstm2_add_t9_2, lstm2_add_t10, lstm2_add_t10 + 100, lstm2_sigmoid_t10, lstm2_sigmoid_t10_2, lstm2_sigmoid_t10_3, lstm2_tanh_t10, lstm2_add_t10_2, lstm2_tanh_t10_2, lstm2_mul_stack + 32000);
   float *lstm2_add_t11 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t11_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 32000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 140800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t11, lstm2_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm2_mul_stack + 32000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 140800, lstm2_add_t11, lstm2_matmul_weight_hh_t11_scratch);
   float *lstm2_sigmoid_t11 = (float *)(A + 1520704); /* [64, 50] */
   float *lstm2_sigmoid_t11_2 = (float *)(A + 1533504); /* [64, 50] */
   float *lstm2_sigmoid_t11_3 = (float *)(A + 1546304); /* [64, 50] */
@@ -6536,7 +6647,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t11 + 150, lstm2_add_t11 + 50, lstm2_add_t10_2, lstm2_add_t11, lstm2_add_t11 + 100, lstm2_sigmoid_t11, lstm2_sigmoid_t11_2, lstm2_sigmoid_t11_3, lstm2_tanh_t11, lstm2_add_t11_2, lstm2_tanh_t11_2, lstm2_mul_stack + 35200);
   float *lstm2_add_t12 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t12_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 35200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 153600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t12, lstm2_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm2_mul_stack + 35200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 153600, lstm2_add_t12, lstm2_matmul_weight_hh_t12_scratch);
   float *lstm2_sigmoid_t12 = (float *)(A + 1597504); /* [64, 50] */
   float *lstm2_sigmoid_t12_2 = (float *)(A + 1610304); /* [64, 50] */
   float *lstm2_sigmoid_t12_3 = (float *)(A + 1623104); /* [64, 50] */
@@ -6546,7 +6657,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t12 + 150, lstm2_add_t12 + 50, lstm2_add_t11_2, lstm2_add_t12, lstm2_add_t12 + 100, lstm2_sigmoid_t12, lstm2_sigmoid_t12_2, lstm2_sigmoid_t12_3, lstm2_tanh_t12, lstm2_add_t12_2, lstm2_tanh_t12_2, lstm2_mul_stack + 38400);
   float *lstm2_add_t13 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t13_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 38400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 166400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t13, lstm2_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm2_mul_stack + 38400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 166400, lstm2_add_t13, lstm2_matmul_weight_hh_t13_scratch);
   float *lstm2_sigmoid_t13 = (float *)(A + 1674304); /* [64, 50] */
   float *lstm2_sigmoid_t13_2 = (float *)(A + 1687104); /* [64, 50] */
   float *lstm2_sigmoid_t13_3 = (float *)(A + 5588800); /* [64, 50] */
@@ -6556,7 +6667,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t13 + 150, lstm2_add_t13 + 50, lstm2_add_t12_2, lstm2_add_t13, lstm2_add_t13 + 100, lstm2_sigmoid_t13, lstm2_sigmoid_t13_2, lstm2_sigmoid_t13_3, lstm2_tanh_t13, lstm2_add_t13_2, lstm2_tanh_t13_2, lstm2_mul_stack + 41600);
   float *lstm2_add_t14 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t14_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 41600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 179200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t14, lstm2_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm2_mul_stack + 41600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 179200, lstm2_add_t14, lstm2_matmul_weight_hh_t14_scratch);
   float *lstm2_sigmoid_t14 = (float *)(A + 5640000); /* [64, 50] */
   float *lstm2_sigmoid_t14_2 = (float *)(A + 5652800); /* [64, 50] */
   float *lstm2_sigmoid_t14_3 = (float *)(A + 5665600); /* [64, 50] */
@@ -6566,7 +6677,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t14 + 150, lstm2_add_t14 + 50, lstm2_add_t13_2, lstm2_add_t14, lstm2_add_t14 + 100, lstm2_sigmoid_t14, lstm2_sigmoid_t14_2, lstm2_sigmoid_t14_3, lstm2_tanh_t14, lstm2_add_t14_2, lstm2_tanh_t14_2, lstm2_mul_stack + 44800);
   float *lstm2_add_t15 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t15_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 44800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 192000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t15, lstm2_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm2_mul_stack + 44800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 192000, lstm2_add_t15, lstm2_matmul_weight_hh_t15_scratch);
   float *lstm2_sigmoid_t15 = (float *)(A + 5716800); /* [64, 50] */
   float *lstm2_sigmoid_t15_2 = (float *)(A + 5729600); /* [64, 50] */
   float *lstm2_sigmoid_t15_3 = (float *)(A + 5742400); /* [64, 50] */
@@ -6576,7 +6687,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t15 + 150, lstm2_add_t15 + 50, lstm2_add_t14_2, lstm2_add_t15, lstm2_add_t15 + 100, lstm2_sigmoid_t15, lstm2_sigmoid_t15_2, lstm2_sigmoid_t15_3, lstm2_tanh_t15, lstm2_add_t15_2, lstm2_tanh_t15_2, lstm2_mul_stack + 48000);
   float *lstm2_add_t16 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t16_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 48000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 204800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t16, lstm2_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm2_mul_stack + 48000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 204800, lstm2_add_t16, lstm2_matmul_weight_hh_t16_scratch);
   float *lstm2_sigmoid_t16 = (float *)(A + 5793600); /* [64, 50] */
   float *lstm2_sigmoid_t16_2 = (float *)(A + 5806400); /* [64, 50] */
   float *lstm2_sigmoid_t16_3 = (float *)(A + 5819200); /* [64, 50] */
@@ -6586,7 +6697,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t16 + 150, lstm2_add_t16 + 50, lstm2_add_t15_2, lstm2_add_t16, lstm2_add_t16 + 100, lstm2_sigmoid_t16, lstm2_sigmoid_t16_2, lstm2_sigmoid_t16_3, lstm2_tanh_t16, lstm2_add_t16_2, lstm2_tanh_t16_2, lstm2_mul_stack + 51200);
   float *lstm2_add_t17 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t17_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 51200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 217600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t17, lstm2_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm2_mul_stack + 51200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 217600, lstm2_add_t17, lstm2_matmul_weight_hh_t17_scratch);
   float *lstm2_sigmoid_t17 = (float *)(A + 5870400); /* [64, 50] */
   float *lstm2_sigmoid_t17_2 = (float *)(A + 5883200); /* [64, 50] */
   float *lstm2_sigmoid_t17_3 = (float *)(A + 5896000); /* [64, 50] */
@@ -6596,7 +6707,7 @@ static void mnist_stacked_lstm_grad_3(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t17 + 150, lstm2_add_t17 + 50, lstm2_add_t16_2, lstm2_add_t17, lstm2_add_t17 + 100, lstm2_sigmoid_t17, lstm2_sigmoid_t17_2, lstm2_sigmoid_t17_3, lstm2_tanh_t17, lstm2_add_t17_2, lstm2_tanh_t17_2, lstm2_mul_stack + 54400);
   float *lstm2_add_t18 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t18_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 54400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 230400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t18, lstm2_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm2_mul_stack + 54400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 230400, lstm2_add_t18, lstm2_matmul_weight_hh_t18_scratch);
   float *lstm2_sigmoid_t18 = (float *)(A + 5947200); /* [64, 50] */
   float *lstm2_sigmoid_t18_2 = (float *)(A + 5960000); /* [64, 50] */
   float *lstm2_sigmoid_t18_3 = (float *)(A + 5972800); /* [64, 50] */
@@ -6610,10 +6721,10 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm2_mul_stack = (float *)(A + 394304); /* [28, 64, 50] */
   float *lstm2_transpose_weight_hh = (float *)(A + 290304); /* [50, 200] */
-  float *lstm2_matmul_weight_ih = (float *)(A + 4155200); /* [1792, 200] */
+  float *lstm2_add = (float *)(A + 4155200); /* [1792, 200] */
   float *lstm2_add_t19 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t19_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 57600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 243200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t19, lstm2_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm2_mul_stack + 57600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 243200, lstm2_add_t19, lstm2_matmul_weight_hh_t19_scratch);
   float *lstm2_add_t18_2 = (float *)(A + 5998400); /* [64, 50] */
   float *lstm2_sigmoid_t19 = (float *)(A + 6024000); /* [64, 50] */
   float *lstm2_sigmoid_t19_2 = (float *)(A + 6036800); /* [64, 50] */
@@ -6624,7 +6735,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t19 + 150, lstm2_add_t19 + 50, lstm2_add_t18_2, lstm2_add_t19, lstm2_add_t19 + 100, lstm2_sigmoid_t19, lstm2_sigmoid_t19_2, lstm2_sigmoid_t19_3, lstm2_tanh_t19, lstm2_add_t19_2, lstm2_tanh_t19_2, lstm2_mul_stack + 60800);
   float *lstm2_add_t20 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t20_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 60800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 256000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t20, lstm2_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm2_mul_stack + 60800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 256000, lstm2_add_t20, lstm2_matmul_weight_hh_t20_scratch);
   float *lstm2_sigmoid_t20 = (float *)(A + 6100800); /* [64, 50] */
   float *lstm2_sigmoid_t20_2 = (float *)(A + 6113600); /* [64, 50] */
   float *lstm2_sigmoid_t20_3 = (float *)(A + 6126400); /* [64, 50] */
@@ -6634,7 +6745,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t20 + 150, lstm2_add_t20 + 50, lstm2_add_t19_2, lstm2_add_t20, lstm2_add_t20 + 100, lstm2_sigmoid_t20, lstm2_sigmoid_t20_2, lstm2_sigmoid_t20_3, lstm2_tanh_t20, lstm2_add_t20_2, lstm2_tanh_t20_2, lstm2_mul_stack + 64000);
   float *lstm2_add_t21 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t21_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 64000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 268800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t21, lstm2_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm2_mul_stack + 64000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 268800, lstm2_add_t21, lstm2_matmul_weight_hh_t21_scratch);
   float *lstm2_sigmoid_t21 = (float *)(A + 6177600); /* [64, 50] */
   float *lstm2_sigmoid_t21_2 = (float *)(A + 6190400); /* [64, 50] */
   float *lstm2_sigmoid_t21_3 = (float *)(A + 6203200); /* [64, 50] */
@@ -6644,7 +6755,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t21 + 150, lstm2_add_t21 + 50, lstm2_add_t20_2, lstm2_add_t21, lstm2_add_t21 + 100, lstm2_sigmoid_t21, lstm2_sigmoid_t21_2, lstm2_sigmoid_t21_3, lstm2_tanh_t21, lstm2_add_t21_2, lstm2_tanh_t21_2, lstm2_mul_stack + 67200);
   float *lstm2_add_t22 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t22_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 67200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 281600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t22, lstm2_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm2_mul_stack + 67200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 281600, lstm2_add_t22, lstm2_matmul_weight_hh_t22_scratch);
   float *lstm2_sigmoid_t22 = (float *)(A + 6254400); /* [64, 50] */
   float *lstm2_sigmoid_t22_2 = (float *)(A + 6267200); /* [64, 50] */
   float *lstm2_sigmoid_t22_3 = (float *)(A + 6280000); /* [64, 50] */
@@ -6654,7 +6765,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t22 + 150, lstm2_add_t22 + 50, lstm2_add_t21_2, lstm2_add_t22, lstm2_add_t22 + 100, lstm2_sigmoid_t22, lstm2_sigmoid_t22_2, lstm2_sigmoid_t22_3, lstm2_tanh_t22, lstm2_add_t22_2, lstm2_tanh_t22_2, lstm2_mul_stack + 70400);
   float *lstm2_add_t23 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t23_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 70400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 294400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t23, lstm2_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm2_mul_stack + 70400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 294400, lstm2_add_t23, lstm2_matmul_weight_hh_t23_scratch);
   float *lstm2_sigmoid_t23 = (float *)(A + 6331200); /* [64, 50] */
   float *lstm2_sigmoid_t23_2 = (float *)(A + 6344000); /* [64, 50] */
   float *lstm2_sigmoid_t23_3 = (float *)(A + 6356800); /* [64, 50] */
@@ -6664,7 +6775,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t23 + 150, lstm2_add_t23 + 50, lstm2_add_t22_2, lstm2_add_t23, lstm2_add_t23 + 100, lstm2_sigmoid_t23, lstm2_sigmoid_t23_2, lstm2_sigmoid_t23_3, lstm2_tanh_t23, lstm2_add_t23_2, lstm2_tanh_t23_2, lstm2_mul_stack + 73600);
   float *lstm2_add_t24 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t24_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 73600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 307200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t24, lstm2_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm2_mul_stack + 73600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 307200, lstm2_add_t24, lstm2_matmul_weight_hh_t24_scratch);
   float *lstm2_sigmoid_t24 = (float *)(A + 6408000); /* [64, 50] */
   float *lstm2_sigmoid_t24_2 = (float *)(A + 6420800); /* [64, 50] */
   float *lstm2_sigmoid_t24_3 = (float *)(A + 6433600); /* [64, 50] */
@@ -6674,7 +6785,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t24 + 150, lstm2_add_t24 + 50, lstm2_add_t23_2, lstm2_add_t24, lstm2_add_t24 + 100, lstm2_sigmoid_t24, lstm2_sigmoid_t24_2, lstm2_sigmoid_t24_3, lstm2_tanh_t24, lstm2_add_t24_2, lstm2_tanh_t24_2, lstm2_mul_stack + 76800);
   float *lstm2_add_t25 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t25_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 76800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 320000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t25, lstm2_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm2_mul_stack + 76800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 320000, lstm2_add_t25, lstm2_matmul_weight_hh_t25_scratch);
   float *lstm2_sigmoid_t25 = (float *)(A + 6484800); /* [64, 50] */
   float *lstm2_sigmoid_t25_2 = (float *)(A + 6497600); /* [64, 50] */
   float *lstm2_sigmoid_t25_3 = (float *)(A + 6510400); /* [64, 50] */
@@ -6684,7 +6795,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t25 + 150, lstm2_add_t25 + 50, lstm2_add_t24_2, lstm2_add_t25, lstm2_add_t25 + 100, lstm2_sigmoid_t25, lstm2_sigmoid_t25_2, lstm2_sigmoid_t25_3, lstm2_tanh_t25, lstm2_add_t25_2, lstm2_tanh_t25_2, lstm2_mul_stack + 80000);
   float *lstm2_add_t26 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t26_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 80000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 332800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t26, lstm2_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm2_mul_stack + 80000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 332800, lstm2_add_t26, lstm2_matmul_weight_hh_t26_scratch);
   float *lstm2_sigmoid_t26 = (float *)(A + 6561600); /* [64, 50] */
   float *lstm2_sigmoid_t26_2 = (float *)(A + 6574400); /* [64, 50] */
   float *lstm2_sigmoid_t26_3 = (float *)(A + 6587200); /* [64, 50] */
@@ -6694,7 +6805,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t26 + 150, lstm2_add_t26 + 50, lstm2_add_t25_2, lstm2_add_t26, lstm2_add_t26 + 100, lstm2_sigmoid_t26, lstm2_sigmoid_t26_2, lstm2_sigmoid_t26_3, lstm2_tanh_t26, lstm2_add_t26_2, lstm2_tanh_t26_2, lstm2_mul_stack + 83200);
   float *lstm2_add_t27 = (float *)(A + 239104); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t27_scratch = A + 1746304; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 83200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 345600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t27, lstm2_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm2_mul_stack + 83200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 345600, lstm2_add_t27, lstm2_matmul_weight_hh_t27_scratch);
   float *lstm2_sigmoid_t27 = (float *)(A + 290304); /* [64, 50] */
   float *lstm2_sigmoid_t27_2 = (float *)(A + 303104); /* [64, 50] */
   float *lstm2_sigmoid_t27_3 = (float *)(A + 315904); /* [64, 50] */
@@ -6703,11 +6814,11 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k16_sigmoid_sigmoid_mul(lstm2_add_t27 + 150, lstm2_add_t27 + 50, lstm2_add_t26_2, lstm2_add_t27, lstm2_add_t27 + 100, lstm2_sigmoid_t27, lstm2_sigmoid_t27_2, lstm2_sigmoid_t27_3, lstm2_tanh_t27, lstm2_tanh_t27_2, lstm2_mul_stack + 86400);
   float *lstm3_transpose_weight_ih = (float *)(A + 239104); /* [50, 200] */
   k4_transpose(P + 36432 /* lstm3.weight_ih */, lstm3_transpose_weight_ih);
-  float *lstm3_matmul_weight_ih = (float *)(A + 6638400); /* [1792, 200] */
+  float *lstm3_add = (float *)(A + 6638400); /* [1792, 200] */
   char *lstm3_matmul_weight_ih_scratch = A + 328704; /* 1600 bytes */
-  k9_matmul(lstm2_mul_stack, lstm3_transpose_weight_ih, lstm3_matmul_weight_ih, lstm3_matmul_weight_ih_scratch);
+  k9_matmul(lstm2_mul_stack, lstm3_transpose_weight_ih, P + 56432 /* lstm3.bias_ih */, lstm3_add, lstm3_matmul_weight_ih_scratch);
   float *lstm3_add_t0 = (float *)(A + 239104); /* [64, 200] */
-  k3_add_add(lstm3_matmul_weight_ih, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t0);
+  k3_add(lstm3_add, P + 56640 /* lstm3.bias_hh */, lstm3_add_t0);
   float *lstm3_transpose_weight_hh = (float *)(A + 4180800); /* [50, 200] */
   k4_transpose(P + 46432 /* lstm3.weight_hh */, lstm3_transpose_weight_hh);
   float *lstm3_sigmoid_t0 = (float *)(A + 4220800); /* [64, 50] */
@@ -6719,7 +6830,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k14_sigmoid_sigmoid_tanh(lstm3_add_t0 + 150, lstm3_add_t0, lstm3_add_t0 + 100, lstm3_sigmoid_t0, lstm3_sigmoid_t0_2, lstm3_tanh_t0, lstm3_mul_t0, lstm3_tanh_t0_2, lstm3_mul_stack);
   float *lstm3_add_t1 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t1_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 12800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t1, lstm3_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm3_mul_stack, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 12800, lstm3_add_t1, lstm3_matmul_weight_hh_t1_scratch);
   float *lstm3_sigmoid_t1 = (float *)(A + 4630400); /* [64, 50] */
   float *lstm3_sigmoid_t1_2 = (float *)(A + 4643200); /* [64, 50] */
   float *lstm3_sigmoid_t1_3 = (float *)(A + 4656000); /* [64, 50] */
@@ -6729,7 +6840,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t1 + 150, lstm3_add_t1 + 50, lstm3_mul_t0, lstm3_add_t1, lstm3_add_t1 + 100, lstm3_sigmoid_t1, lstm3_sigmoid_t1_2, lstm3_sigmoid_t1_3, lstm3_tanh_t1, lstm3_add_t1_2, lstm3_tanh_t1_2, lstm3_mul_stack + 3200);
   float *lstm3_add_t2 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t2_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 3200, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 25600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t2, lstm3_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm3_mul_stack + 3200, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 25600, lstm3_add_t2, lstm3_matmul_weight_hh_t2_scratch);
   float *lstm3_sigmoid_t2 = (float *)(A + 4707200); /* [64, 50] */
   float *lstm3_sigmoid_t2_2 = (float *)(A + 4720000); /* [64, 50] */
   float *lstm3_sigmoid_t2_3 = (float *)(A + 4732800); /* [64, 50] */
@@ -6739,7 +6850,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t2 + 150, lstm3_add_t2 + 50, lstm3_add_t1_2, lstm3_add_t2, lstm3_add_t2 + 100, lstm3_sigmoid_t2, lstm3_sigmoid_t2_2, lstm3_sigmoid_t2_3, lstm3_tanh_t2, lstm3_add_t2_2, lstm3_tanh_t2_2, lstm3_mul_stack + 6400);
   float *lstm3_add_t3 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t3_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 6400, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 38400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t3, lstm3_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm3_mul_stack + 6400, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 38400, lstm3_add_t3, lstm3_matmul_weight_hh_t3_scratch);
   float *lstm3_sigmoid_t3 = (float *)(A + 4784000); /* [64, 50] */
   float *lstm3_sigmoid_t3_2 = (float *)(A + 4796800); /* [64, 50] */
   float *lstm3_sigmoid_t3_3 = (float *)(A + 4809600); /* [64, 50] */
@@ -6749,7 +6860,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t3 + 150, lstm3_add_t3 + 50, lstm3_add_t2_2, lstm3_add_t3, lstm3_add_t3 + 100, lstm3_sigmoid_t3, lstm3_sigmoid_t3_2, lstm3_sigmoid_t3_3, lstm3_tanh_t3, lstm3_add_t3_2, lstm3_tanh_t3_2, lstm3_mul_stack + 9600);
   float *lstm3_add_t4 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t4_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 9600, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 51200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t4, lstm3_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm3_mul_stack + 9600, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 51200, lstm3_add_t4, lstm3_matmul_weight_hh_t4_scratch);
   float *lstm3_sigmoid_t4 = (float *)(A + 4860800); /* [64, 50] */
   float *lstm3_sigmoid_t4_2 = (float *)(A + 4873600); /* [64, 50] */
   float *lstm3_sigmoid_t4_3 = (float *)(A + 4886400); /* [64, 50] */
@@ -6759,7 +6870,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t4 + 150, lstm3_add_t4 + 50, lstm3_add_t3_2, lstm3_add_t4, lstm3_add_t4 + 100, lstm3_sigmoid_t4, lstm3_sigmoid_t4_2, lstm3_sigmoid_t4_3, lstm3_tanh_t4, lstm3_add_t4_2, lstm3_tanh_t4_2, lstm3_mul_stack + 12800);
   float *lstm3_add_t5 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t5_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 12800, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 64000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t5, lstm3_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm3_mul_stack + 12800, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 64000, lstm3_add_t5, lstm3_matmul_weight_hh_t5_scratch);
   float *lstm3_sigmoid_t5 = (float *)(A + 4937600); /* [64, 50] */
   float *lstm3_sigmoid_t5_2 = (float *)(A + 4950400); /* [64, 50] */
   float *lstm3_sigmoid_t5_3 = (float *)(A + 4963200); /* [64, 50] */
@@ -6769,7 +6880,7 @@ static void mnist_stacked_lstm_grad_4(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t5 + 150, lstm3_add_t5 + 50, lstm3_add_t4_2, lstm3_add_t5, lstm3_add_t5 + 100, lstm3_sigmoid_t5, lstm3_sigmoid_t5_2, lstm3_sigmoid_t5_3, lstm3_tanh_t5, lstm3_add_t5_2, lstm3_tanh_t5_2, lstm3_mul_stack + 16000);
   float *lstm3_add_t6 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t6_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 16000, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 76800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t6, lstm3_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm3_mul_stack + 16000, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 76800, lstm3_add_t6, lstm3_matmul_weight_hh_t6_scratch);
 }
 
 static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -6785,10 +6896,10 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   float *lstm3_mul_stack = (float *)(A + 4284800); /* [27, 64, 50] */
   k15_sigmoid_sigmoid_mul(lstm3_add_t6 + 150, lstm3_add_t6 + 50, lstm3_add_t5_2, lstm3_add_t6, lstm3_add_t6 + 100, lstm3_sigmoid_t6, lstm3_sigmoid_t6_2, lstm3_sigmoid_t6_3, lstm3_tanh_t6, lstm3_add_t6_2, lstm3_tanh_t6_2, lstm3_mul_stack + 19200);
   float *lstm3_transpose_weight_hh = (float *)(A + 4180800); /* [50, 200] */
-  float *lstm3_matmul_weight_ih = (float *)(A + 6638400); /* [1792, 200] */
+  float *lstm3_add = (float *)(A + 6638400); /* [1792, 200] */
   float *lstm3_add_t7 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t7_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 19200, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 89600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t7, lstm3_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm3_mul_stack + 19200, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 89600, lstm3_add_t7, lstm3_matmul_weight_hh_t7_scratch);
   float *lstm3_sigmoid_t7 = (float *)(A + 5091200); /* [64, 50] */
   float *lstm3_sigmoid_t7_2 = (float *)(A + 5104000); /* [64, 50] */
   float *lstm3_sigmoid_t7_3 = (float *)(A + 5116800); /* [64, 50] */
@@ -6798,7 +6909,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t7 + 150, lstm3_add_t7 + 50, lstm3_add_t6_2, lstm3_add_t7, lstm3_add_t7 + 100, lstm3_sigmoid_t7, lstm3_sigmoid_t7_2, lstm3_sigmoid_t7_3, lstm3_tanh_t7, lstm3_add_t7_2, lstm3_tanh_t7_2, lstm3_mul_stack + 22400);
   float *lstm3_add_t8 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t8_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 22400, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 102400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t8, lstm3_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm3_mul_stack + 22400, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 102400, lstm3_add_t8, lstm3_matmul_weight_hh_t8_scratch);
   float *lstm3_sigmoid_t8 = (float *)(A + 5168000); /* [64, 50] */
   float *lstm3_sigmoid_t8_2 = (float *)(A + 5180800); /* [64, 50] */
   float *lstm3_sigmoid_t8_3 = (float *)(A + 5193600); /* [64, 50] */
@@ -6808,7 +6919,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t8 + 150, lstm3_add_t8 + 50, lstm3_add_t7_2, lstm3_add_t8, lstm3_add_t8 + 100, lstm3_sigmoid_t8, lstm3_sigmoid_t8_2, lstm3_sigmoid_t8_3, lstm3_tanh_t8, lstm3_add_t8_2, lstm3_tanh_t8_2, lstm3_mul_stack + 25600);
   float *lstm3_add_t9 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t9_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 25600, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 115200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t9, lstm3_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm3_mul_stack + 25600, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 115200, lstm3_add_t9, lstm3_matmul_weight_hh_t9_scratch);
   float *lstm3_sigmoid_t9 = (float *)(A + 5244800); /* [64, 50] */
   float *lstm3_sigmoid_t9_2 = (float *)(A + 5257600); /* [64, 50] */
   float *lstm3_sigmoid_t9_3 = (float *)(A + 5270400); /* [64, 50] */
@@ -6818,7 +6929,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t9 + 150, lstm3_add_t9 + 50, lstm3_add_t8_2, lstm3_add_t9, lstm3_add_t9 + 100, lstm3_sigmoid_t9, lstm3_sigmoid_t9_2, lstm3_sigmoid_t9_3, lstm3_tanh_t9, lstm3_add_t9_2, lstm3_tanh_t9_2, lstm3_mul_stack + 28800);
   float *lstm3_add_t10 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t10_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 28800, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 128000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t10, lstm3_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm3_mul_stack + 28800, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 128000, lstm3_add_t10, lstm3_matmul_weight_hh_t10_scratch);
   float *lstm3_sigmoid_t10 = (float *)(A + 5321600); /* [64, 50] */
   float *lstm3_sigmoid_t10_2 = (float *)(A + 5334400); /* [64, 50] */
   float *lstm3_sigmoid_t10_3 = (float *)(A + 5347200); /* [64, 50] */
@@ -6828,7 +6939,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t10 + 150, lstm3_add_t10 + 50, lstm3_add_t9_2, lstm3_add_t10, lstm3_add_t10 + 100, lstm3_sigmoid_t10, lstm3_sigmoid_t10_2, lstm3_sigmoid_t10_3, lstm3_tanh_t10, lstm3_add_t10_2, lstm3_tanh_t10_2, lstm3_mul_stack + 32000);
   float *lstm3_add_t11 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t11_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 32000, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 140800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t11, lstm3_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm3_mul_stack + 32000, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 140800, lstm3_add_t11, lstm3_matmul_weight_hh_t11_scratch);
   float *lstm3_sigmoid_t11 = (float *)(A + 5398400); /* [64, 50] */
   float *lstm3_sigmoid_t11_2 = (float *)(A + 5411200); /* [64, 50] */
   float *lstm3_sigmoid_t11_3 = (float *)(A + 5424000); /* [64, 50] */
@@ -6838,7 +6949,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t11 + 150, lstm3_add_t11 + 50, lstm3_add_t10_2, lstm3_add_t11, lstm3_add_t11 + 100, lstm3_sigmoid_t11, lstm3_sigmoid_t11_2, lstm3_sigmoid_t11_3, lstm3_tanh_t11, lstm3_add_t11_2, lstm3_tanh_t11_2, lstm3_mul_stack + 35200);
   float *lstm3_add_t12 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t12_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 35200, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 153600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t12, lstm3_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm3_mul_stack + 35200, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 153600, lstm3_add_t12, lstm3_matmul_weight_hh_t12_scratch);
   float *lstm3_sigmoid_t12 = (float *)(A + 5475200); /* [64, 50] */
   float *lstm3_sigmoid_t12_2 = (float *)(A + 5488000); /* [64, 50] */
   float *lstm3_sigmoid_t12_3 = (float *)(A + 5500800); /* [64, 50] */
@@ -6848,7 +6959,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t12 + 150, lstm3_add_t12 + 50, lstm3_add_t11_2, lstm3_add_t12, lstm3_add_t12 + 100, lstm3_sigmoid_t12, lstm3_sigmoid_t12_2, lstm3_sigmoid_t12_3, lstm3_tanh_t12, lstm3_add_t12_2, lstm3_tanh_t12_2, lstm3_mul_stack + 38400);
   float *lstm3_add_t13 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t13_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 38400, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 166400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t13, lstm3_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm3_mul_stack + 38400, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 166400, lstm3_add_t13, lstm3_matmul_weight_hh_t13_scratch);
   float *lstm3_sigmoid_t13 = (float *)(A + 5552000); /* [64, 50] */
   float *lstm3_sigmoid_t13_2 = (float *)(A + 5564800); /* [64, 50] */
   float *lstm3_sigmoid_t13_3 = (float *)(A + 8072000); /* [64, 50] */
@@ -6858,7 +6969,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t13 + 150, lstm3_add_t13 + 50, lstm3_add_t12_2, lstm3_add_t13, lstm3_add_t13 + 100, lstm3_sigmoid_t13, lstm3_sigmoid_t13_2, lstm3_sigmoid_t13_3, lstm3_tanh_t13, lstm3_add_t13_2, lstm3_tanh_t13_2, lstm3_mul_stack + 41600);
   float *lstm3_add_t14 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t14_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 41600, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 179200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t14, lstm3_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm3_mul_stack + 41600, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 179200, lstm3_add_t14, lstm3_matmul_weight_hh_t14_scratch);
   float *lstm3_sigmoid_t14 = (float *)(A + 8123200); /* [64, 50] */
   float *lstm3_sigmoid_t14_2 = (float *)(A + 8136000); /* [64, 50] */
   float *lstm3_sigmoid_t14_3 = (float *)(A + 8148800); /* [64, 50] */
@@ -6868,7 +6979,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t14 + 150, lstm3_add_t14 + 50, lstm3_add_t13_2, lstm3_add_t14, lstm3_add_t14 + 100, lstm3_sigmoid_t14, lstm3_sigmoid_t14_2, lstm3_sigmoid_t14_3, lstm3_tanh_t14, lstm3_add_t14_2, lstm3_tanh_t14_2, lstm3_mul_stack + 44800);
   float *lstm3_add_t15 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t15_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 44800, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 192000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t15, lstm3_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm3_mul_stack + 44800, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 192000, lstm3_add_t15, lstm3_matmul_weight_hh_t15_scratch);
   float *lstm3_sigmoid_t15 = (float *)(A + 8200000); /* [64, 50] */
   float *lstm3_sigmoid_t15_2 = (float *)(A + 8212800); /* [64, 50] */
   float *lstm3_sigmoid_t15_3 = (float *)(A + 8225600); /* [64, 50] */
@@ -6878,7 +6989,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t15 + 150, lstm3_add_t15 + 50, lstm3_add_t14_2, lstm3_add_t15, lstm3_add_t15 + 100, lstm3_sigmoid_t15, lstm3_sigmoid_t15_2, lstm3_sigmoid_t15_3, lstm3_tanh_t15, lstm3_add_t15_2, lstm3_tanh_t15_2, lstm3_mul_stack + 48000);
   float *lstm3_add_t16 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t16_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 48000, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 204800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t16, lstm3_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm3_mul_stack + 48000, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 204800, lstm3_add_t16, lstm3_matmul_weight_hh_t16_scratch);
   float *lstm3_sigmoid_t16 = (float *)(A + 8276800); /* [64, 50] */
   float *lstm3_sigmoid_t16_2 = (float *)(A + 8289600); /* [64, 50] */
   float *lstm3_sigmoid_t16_3 = (float *)(A + 8302400); /* [64, 50] */
@@ -6888,7 +6999,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t16 + 150, lstm3_add_t16 + 50, lstm3_add_t15_2, lstm3_add_t16, lstm3_add_t16 + 100, lstm3_sigmoid_t16, lstm3_sigmoid_t16_2, lstm3_sigmoid_t16_3, lstm3_tanh_t16, lstm3_add_t16_2, lstm3_tanh_t16_2, lstm3_mul_stack + 51200);
   float *lstm3_add_t17 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t17_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 51200, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 217600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t17, lstm3_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm3_mul_stack + 51200, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 217600, lstm3_add_t17, lstm3_matmul_weight_hh_t17_scratch);
   float *lstm3_sigmoid_t17 = (float *)(A + 8353600); /* [64, 50] */
   float *lstm3_sigmoid_t17_2 = (float *)(A + 8366400); /* [64, 50] */
   float *lstm3_sigmoid_t17_3 = (float *)(A + 8379200); /* [64, 50] */
@@ -6898,7 +7009,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t17 + 150, lstm3_add_t17 + 50, lstm3_add_t16_2, lstm3_add_t17, lstm3_add_t17 + 100, lstm3_sigmoid_t17, lstm3_sigmoid_t17_2, lstm3_sigmoid_t17_3, lstm3_tanh_t17, lstm3_add_t17_2, lstm3_tanh_t17_2, lstm3_mul_stack + 54400);
   float *lstm3_add_t18 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t18_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 54400, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 230400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t18, lstm3_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm3_mul_stack + 54400, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 230400, lstm3_add_t18, lstm3_matmul_weight_hh_t18_scratch);
   float *lstm3_sigmoid_t18 = (float *)(A + 8430400); /* [64, 50] */
   float *lstm3_sigmoid_t18_2 = (float *)(A + 8443200); /* [64, 50] */
   float *lstm3_sigmoid_t18_3 = (float *)(A + 8456000); /* [64, 50] */
@@ -6908,7 +7019,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t18 + 150, lstm3_add_t18 + 50, lstm3_add_t17_2, lstm3_add_t18, lstm3_add_t18 + 100, lstm3_sigmoid_t18, lstm3_sigmoid_t18_2, lstm3_sigmoid_t18_3, lstm3_tanh_t18, lstm3_add_t18_2, lstm3_tanh_t18_2, lstm3_mul_stack + 57600);
   float *lstm3_add_t19 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t19_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 57600, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 243200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t19, lstm3_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm3_mul_stack + 57600, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 243200, lstm3_add_t19, lstm3_matmul_weight_hh_t19_scratch);
   float *lstm3_sigmoid_t19 = (float *)(A + 8507200); /* [64, 50] */
   float *lstm3_sigmoid_t19_2 = (float *)(A + 8520000); /* [64, 50] */
   float *lstm3_sigmoid_t19_3 = (float *)(A + 8532800); /* [64, 50] */
@@ -6918,7 +7029,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t19 + 150, lstm3_add_t19 + 50, lstm3_add_t18_2, lstm3_add_t19, lstm3_add_t19 + 100, lstm3_sigmoid_t19, lstm3_sigmoid_t19_2, lstm3_sigmoid_t19_3, lstm3_tanh_t19, lstm3_add_t19_2, lstm3_tanh_t19_2, lstm3_mul_stack + 60800);
   float *lstm3_add_t20 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t20_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 60800, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 256000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t20, lstm3_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm3_mul_stack + 60800, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 256000, lstm3_add_t20, lstm3_matmul_weight_hh_t20_scratch);
   float *lstm3_sigmoid_t20 = (float *)(A + 8584000); /* [64, 50] */
   float *lstm3_sigmoid_t20_2 = (float *)(A + 8596800); /* [64, 50] */
   float *lstm3_sigmoid_t20_3 = (float *)(A + 8609600); /* [64, 50] */
@@ -6928,7 +7039,7 @@ static void mnist_stacked_lstm_grad_5(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t20 + 150, lstm3_add_t20 + 50, lstm3_add_t19_2, lstm3_add_t20, lstm3_add_t20 + 100, lstm3_sigmoid_t20, lstm3_sigmoid_t20_2, lstm3_sigmoid_t20_3, lstm3_tanh_t20, lstm3_add_t20_2, lstm3_tanh_t20_2, lstm3_mul_stack + 64000);
   float *lstm3_add_t21 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t21_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 64000, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 268800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t21, lstm3_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm3_mul_stack + 64000, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 268800, lstm3_add_t21, lstm3_matmul_weight_hh_t21_scratch);
   float *lstm3_sigmoid_t21 = (float *)(A + 8660800); /* [64, 50] */
   float *lstm3_sigmoid_t21_2 = (float *)(A + 8673600); /* [64, 50] */
   float *lstm3_sigmoid_t21_3 = (float *)(A + 8686400); /* [64, 50] */
@@ -6942,10 +7053,10 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm3_mul_stack = (float *)(A + 4284800); /* [27, 64, 50] */
   float *lstm3_transpose_weight_hh = (float *)(A + 4180800); /* [50, 200] */
-  float *lstm3_matmul_weight_ih = (float *)(A + 6638400); /* [1792, 200] */
+  float *lstm3_add = (float *)(A + 6638400); /* [1792, 200] */
   float *lstm3_add_t22 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t22_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 67200, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 281600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t22, lstm3_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm3_mul_stack + 67200, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 281600, lstm3_add_t22, lstm3_matmul_weight_hh_t22_scratch);
   float *lstm3_add_t21_2 = (float *)(A + 8712000); /* [64, 50] */
   float *lstm3_sigmoid_t22 = (float *)(A + 8737600); /* [64, 50] */
   float *lstm3_sigmoid_t22_2 = (float *)(A + 8750400); /* [64, 50] */
@@ -6956,7 +7067,7 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t22 + 150, lstm3_add_t22 + 50, lstm3_add_t21_2, lstm3_add_t22, lstm3_add_t22 + 100, lstm3_sigmoid_t22, lstm3_sigmoid_t22_2, lstm3_sigmoid_t22_3, lstm3_tanh_t22, lstm3_add_t22_2, lstm3_tanh_t22_2, lstm3_mul_stack + 70400);
   float *lstm3_add_t23 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t23_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 70400, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 294400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t23, lstm3_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm3_mul_stack + 70400, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 294400, lstm3_add_t23, lstm3_matmul_weight_hh_t23_scratch);
   float *lstm3_sigmoid_t23 = (float *)(A + 8814400); /* [64, 50] */
   float *lstm3_sigmoid_t23_2 = (float *)(A + 8827200); /* [64, 50] */
   float *lstm3_sigmoid_t23_3 = (float *)(A + 8840000); /* [64, 50] */
@@ -6966,7 +7077,7 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t23 + 150, lstm3_add_t23 + 50, lstm3_add_t22_2, lstm3_add_t23, lstm3_add_t23 + 100, lstm3_sigmoid_t23, lstm3_sigmoid_t23_2, lstm3_sigmoid_t23_3, lstm3_tanh_t23, lstm3_add_t23_2, lstm3_tanh_t23_2, lstm3_mul_stack + 73600);
   float *lstm3_add_t24 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t24_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 73600, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 307200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t24, lstm3_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm3_mul_stack + 73600, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 307200, lstm3_add_t24, lstm3_matmul_weight_hh_t24_scratch);
   float *lstm3_sigmoid_t24 = (float *)(A + 8891200); /* [64, 50] */
   float *lstm3_sigmoid_t24_2 = (float *)(A + 8904000); /* [64, 50] */
   float *lstm3_sigmoid_t24_3 = (float *)(A + 8916800); /* [64, 50] */
@@ -6976,7 +7087,7 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t24 + 150, lstm3_add_t24 + 50, lstm3_add_t23_2, lstm3_add_t24, lstm3_add_t24 + 100, lstm3_sigmoid_t24, lstm3_sigmoid_t24_2, lstm3_sigmoid_t24_3, lstm3_tanh_t24, lstm3_add_t24_2, lstm3_tanh_t24_2, lstm3_mul_stack + 76800);
   float *lstm3_add_t25 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t25_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 76800, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 320000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t25, lstm3_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm3_mul_stack + 76800, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 320000, lstm3_add_t25, lstm3_matmul_weight_hh_t25_scratch);
   float *lstm3_sigmoid_t25 = (float *)(A + 8968000); /* [64, 50] */
   float *lstm3_sigmoid_t25_2 = (float *)(A + 8980800); /* [64, 50] */
   float *lstm3_sigmoid_t25_3 = (float *)(A + 8993600); /* [64, 50] */
@@ -6986,7 +7097,7 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t25 + 150, lstm3_add_t25 + 50, lstm3_add_t24_2, lstm3_add_t25, lstm3_add_t25 + 100, lstm3_sigmoid_t25, lstm3_sigmoid_t25_2, lstm3_sigmoid_t25_3, lstm3_tanh_t25, lstm3_add_t25_2, lstm3_tanh_t25_2, lstm3_mul_stack + 80000);
   float *lstm3_add_t26 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t26_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 80000, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 332800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t26, lstm3_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm3_mul_stack + 80000, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 332800, lstm3_add_t26, lstm3_matmul_weight_hh_t26_scratch);
   float *lstm3_sigmoid_t26 = (float *)(A + 9044800); /* [64, 50] */
   float *lstm3_sigmoid_t26_2 = (float *)(A + 9057600); /* [64, 50] */
   float *lstm3_sigmoid_t26_3 = (float *)(A + 9070400); /* [64, 50] */
@@ -6996,7 +7107,7 @@ static void mnist_stacked_lstm_grad_6(const float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t26 + 150, lstm3_add_t26 + 50, lstm3_add_t25_2, lstm3_add_t26, lstm3_add_t26 + 100, lstm3_sigmoid_t26, lstm3_sigmoid_t26_2, lstm3_sigmoid_t26_3, lstm3_tanh_t26, lstm3_add_t26_2, lstm3_tanh_t26_2, lstm3_mul_stack + 83200);
   float *lstm3_add_t27 = (float *)(A + 239104); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t27_scratch = A + 328704; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 83200, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 345600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t27, lstm3_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm3_mul_stack + 83200, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 345600, lstm3_add_t27, lstm3_matmul_weight_hh_t27_scratch);
   float *dense1_transpose_weight = (float *)(A + 1746304); /* [50, 10] */
   k10_transpose(P + 56848 /* dense1.weight */, dense1_transpose_weight);
   float *lstm3_sigmoid_t27 = (float *)(A + 4180800); /* [64, 50] */
@@ -8037,11 +8148,11 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k0_sub_div(in->x, normalize1_div_stack + 48384);
   float *lstm1_transpose_weight_ih = (float *)(A + 203264); /* [28, 200] */
   k1_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
-  float *lstm1_matmul_weight_ih = (float *)(A + 225664); /* [1792, 200] */
+  float *lstm1_add = (float *)(A + 225664); /* [1792, 200] */
   char *lstm1_matmul_weight_ih_scratch = A + 1659264; /* 896 bytes */
-  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, lstm1_matmul_weight_ih, lstm1_matmul_weight_ih_scratch);
+  k2_matmul(normalize1_div_stack, lstm1_transpose_weight_ih, P + 15600 /* lstm1.bias_ih */, lstm1_add, lstm1_matmul_weight_ih_scratch);
   float *lstm1_add_t0 = (float *)(A + 1660160); /* [64, 200] */
-  k3_add_add(lstm1_matmul_weight_ih + 345600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t0);
+  k3_add(lstm1_add + 345600, P + 15808 /* lstm1.bias_hh */, lstm1_add_t0);
   float *lstm1_transpose_weight_hh = (float *)(A + 1711360); /* [50, 200] */
   k4_transpose(P + 5600 /* lstm1.weight_hh */, lstm1_transpose_weight_hh);
   float *lstm1_sigmoid_t0 = (float *)(A + 203264); /* [64, 50] */
@@ -8053,7 +8164,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k14_sigmoid_sigmoid_tanh(lstm1_add_t0 + 150, lstm1_add_t0, lstm1_add_t0 + 100, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
   float *lstm1_add_t1 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t1_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 332800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 332800, lstm1_add_t1, lstm1_matmul_weight_hh_t1_scratch);
   float *lstm1_sigmoid_t1 = (float *)(A + 2160960); /* [64, 50] */
   float *lstm1_sigmoid_t1_2 = (float *)(A + 2173760); /* [64, 50] */
   float *lstm1_sigmoid_t1_3 = (float *)(A + 2186560); /* [64, 50] */
@@ -8063,7 +8174,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t1 + 150, lstm1_add_t1 + 50, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 100, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 3200);
   float *lstm1_add_t2 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t2_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 320000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm1_mul_stack + 3200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 320000, lstm1_add_t2, lstm1_matmul_weight_hh_t2_scratch);
   float *lstm1_sigmoid_t2 = (float *)(A + 2237760); /* [64, 50] */
   float *lstm1_sigmoid_t2_2 = (float *)(A + 2250560); /* [64, 50] */
   float *lstm1_sigmoid_t2_3 = (float *)(A + 2263360); /* [64, 50] */
@@ -8073,7 +8184,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t2 + 150, lstm1_add_t2 + 50, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 100, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 6400);
   float *lstm1_add_t3 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t3_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 307200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm1_mul_stack + 6400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 307200, lstm1_add_t3, lstm1_matmul_weight_hh_t3_scratch);
   float *lstm1_sigmoid_t3 = (float *)(A + 2314560); /* [64, 50] */
   float *lstm1_sigmoid_t3_2 = (float *)(A + 2327360); /* [64, 50] */
   float *lstm1_sigmoid_t3_3 = (float *)(A + 2340160); /* [64, 50] */
@@ -8083,7 +8194,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t3 + 150, lstm1_add_t3 + 50, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 100, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 9600);
   float *lstm1_add_t4 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t4_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 294400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm1_mul_stack + 9600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 294400, lstm1_add_t4, lstm1_matmul_weight_hh_t4_scratch);
   float *lstm1_sigmoid_t4 = (float *)(A + 2391360); /* [64, 50] */
   float *lstm1_sigmoid_t4_2 = (float *)(A + 2404160); /* [64, 50] */
   float *lstm1_sigmoid_t4_3 = (float *)(A + 2416960); /* [64, 50] */
@@ -8093,7 +8204,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t4 + 150, lstm1_add_t4 + 50, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 100, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 12800);
   float *lstm1_add_t5 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t5_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 281600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm1_mul_stack + 12800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 281600, lstm1_add_t5, lstm1_matmul_weight_hh_t5_scratch);
   float *lstm1_sigmoid_t5 = (float *)(A + 2468160); /* [64, 50] */
   float *lstm1_sigmoid_t5_2 = (float *)(A + 2480960); /* [64, 50] */
   float *lstm1_sigmoid_t5_3 = (float *)(A + 2493760); /* [64, 50] */
@@ -8103,7 +8214,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t5 + 150, lstm1_add_t5 + 50, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 100, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 16000);
   float *lstm1_add_t6 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t6_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 16000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 268800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm1_mul_stack + 16000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 268800, lstm1_add_t6, lstm1_matmul_weight_hh_t6_scratch);
   float *lstm1_sigmoid_t6 = (float *)(A + 2544960); /* [64, 50] */
   float *lstm1_sigmoid_t6_2 = (float *)(A + 2557760); /* [64, 50] */
   float *lstm1_sigmoid_t6_3 = (float *)(A + 2570560); /* [64, 50] */
@@ -8113,7 +8224,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t6 + 150, lstm1_add_t6 + 50, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 100, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 19200);
   float *lstm1_add_t7 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t7_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 19200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 256000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm1_mul_stack + 19200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 256000, lstm1_add_t7, lstm1_matmul_weight_hh_t7_scratch);
   float *lstm1_sigmoid_t7 = (float *)(A + 2621760); /* [64, 50] */
   float *lstm1_sigmoid_t7_2 = (float *)(A + 2634560); /* [64, 50] */
   float *lstm1_sigmoid_t7_3 = (float *)(A + 2647360); /* [64, 50] */
@@ -8123,7 +8234,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t7 + 150, lstm1_add_t7 + 50, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 100, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 22400);
   float *lstm1_add_t8 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t8_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 22400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 243200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm1_mul_stack + 22400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 243200, lstm1_add_t8, lstm1_matmul_weight_hh_t8_scratch);
   float *lstm1_sigmoid_t8 = (float *)(A + 2698560); /* [64, 50] */
   float *lstm1_sigmoid_t8_2 = (float *)(A + 2711360); /* [64, 50] */
   float *lstm1_sigmoid_t8_3 = (float *)(A + 2724160); /* [64, 50] */
@@ -8133,7 +8244,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t8 + 150, lstm1_add_t8 + 50, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 100, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 25600);
   float *lstm1_add_t9 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t9_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 25600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 230400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm1_mul_stack + 25600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 230400, lstm1_add_t9, lstm1_matmul_weight_hh_t9_scratch);
   float *lstm1_sigmoid_t9 = (float *)(A + 2775360); /* [64, 50] */
   float *lstm1_sigmoid_t9_2 = (float *)(A + 2788160); /* [64, 50] */
   float *lstm1_sigmoid_t9_3 = (float *)(A + 2800960); /* [64, 50] */
@@ -8143,7 +8254,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t9 + 150, lstm1_add_t9 + 50, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 100, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 28800);
   float *lstm1_add_t10 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t10_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 28800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 217600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm1_mul_stack + 28800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 217600, lstm1_add_t10, lstm1_matmul_weight_hh_t10_scratch);
   float *lstm1_sigmoid_t10 = (float *)(A + 2852160); /* [64, 50] */
   float *lstm1_sigmoid_t10_2 = (float *)(A + 2864960); /* [64, 50] */
   float *lstm1_sigmoid_t10_3 = (float *)(A + 2877760); /* [64, 50] */
@@ -8153,7 +8264,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t10 + 150, lstm1_add_t10 + 50, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 100, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 32000);
   float *lstm1_add_t11 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t11_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 32000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 204800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm1_mul_stack + 32000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 204800, lstm1_add_t11, lstm1_matmul_weight_hh_t11_scratch);
   float *lstm1_sigmoid_t11 = (float *)(A + 2928960); /* [64, 50] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 2941760); /* [64, 50] */
   float *lstm1_sigmoid_t11_3 = (float *)(A + 2954560); /* [64, 50] */
@@ -8163,7 +8274,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t11 + 150, lstm1_add_t11 + 50, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 100, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 35200);
   float *lstm1_add_t12 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t12_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 35200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 192000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm1_mul_stack + 35200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 192000, lstm1_add_t12, lstm1_matmul_weight_hh_t12_scratch);
   float *lstm1_sigmoid_t12 = (float *)(A + 3005760); /* [64, 50] */
   float *lstm1_sigmoid_t12_2 = (float *)(A + 3018560); /* [64, 50] */
   float *lstm1_sigmoid_t12_3 = (float *)(A + 3031360); /* [64, 50] */
@@ -8173,7 +8284,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t12 + 150, lstm1_add_t12 + 50, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 100, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 38400);
   float *lstm1_add_t13 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t13_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 38400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 179200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm1_mul_stack + 38400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 179200, lstm1_add_t13, lstm1_matmul_weight_hh_t13_scratch);
   float *lstm1_sigmoid_t13 = (float *)(A + 3082560); /* [64, 50] */
   float *lstm1_sigmoid_t13_2 = (float *)(A + 3095360); /* [64, 50] */
   float *lstm1_sigmoid_t13_3 = (float *)(A + 3108160); /* [64, 50] */
@@ -8183,7 +8294,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t13 + 150, lstm1_add_t13 + 50, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 100, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 41600);
   float *lstm1_add_t14 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t14_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 41600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 166400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm1_mul_stack + 41600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 166400, lstm1_add_t14, lstm1_matmul_weight_hh_t14_scratch);
   float *lstm1_sigmoid_t14 = (float *)(A + 3159360); /* [64, 50] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 3172160); /* [64, 50] */
   float *lstm1_sigmoid_t14_3 = (float *)(A + 3184960); /* [64, 50] */
@@ -8193,7 +8304,7 @@ static void mnist_stacked_lstm_train_step_1(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t14 + 150, lstm1_add_t14 + 50, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 100, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 44800);
   float *lstm1_add_t15 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t15_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 44800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 153600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm1_mul_stack + 44800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 153600, lstm1_add_t15, lstm1_matmul_weight_hh_t15_scratch);
   float *lstm1_sigmoid_t15 = (float *)(A + 3236160); /* [64, 50] */
   float *lstm1_sigmoid_t15_2 = (float *)(A + 3248960); /* [64, 50] */
   float *lstm1_sigmoid_t15_3 = (float *)(A + 3261760); /* [64, 50] */
@@ -8207,10 +8318,10 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_mul_stack = (float *)(A + 1802560); /* [28, 64, 50] */
   float *lstm1_transpose_weight_hh = (float *)(A + 1711360); /* [50, 200] */
-  float *lstm1_matmul_weight_ih = (float *)(A + 225664); /* [1792, 200] */
+  float *lstm1_add = (float *)(A + 225664); /* [1792, 200] */
   float *lstm1_add_t16 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t16_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 48000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 140800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm1_mul_stack + 48000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 140800, lstm1_add_t16, lstm1_matmul_weight_hh_t16_scratch);
   float *lstm1_add_t15_2 = (float *)(A + 3287360); /* [64, 50] */
   float *lstm1_sigmoid_t16 = (float *)(A + 3312960); /* [64, 50] */
   float *lstm1_sigmoid_t16_2 = (float *)(A + 3325760); /* [64, 50] */
@@ -8221,7 +8332,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t16 + 150, lstm1_add_t16 + 50, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 100, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 51200);
   float *lstm1_add_t17 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t17_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 51200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 128000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm1_mul_stack + 51200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 128000, lstm1_add_t17, lstm1_matmul_weight_hh_t17_scratch);
   float *lstm1_sigmoid_t17 = (float *)(A + 3389760); /* [64, 50] */
   float *lstm1_sigmoid_t17_2 = (float *)(A + 3402560); /* [64, 50] */
   float *lstm1_sigmoid_t17_3 = (float *)(A + 3415360); /* [64, 50] */
@@ -8231,7 +8342,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t17 + 150, lstm1_add_t17 + 50, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 100, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 54400);
   float *lstm1_add_t18 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t18_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 54400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 115200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm1_mul_stack + 54400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 115200, lstm1_add_t18, lstm1_matmul_weight_hh_t18_scratch);
   float *lstm1_sigmoid_t18 = (float *)(A + 3466560); /* [64, 50] */
   float *lstm1_sigmoid_t18_2 = (float *)(A + 3479360); /* [64, 50] */
   float *lstm1_sigmoid_t18_3 = (float *)(A + 3492160); /* [64, 50] */
@@ -8241,7 +8352,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t18 + 150, lstm1_add_t18 + 50, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 100, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 57600);
   float *lstm1_add_t19 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t19_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 57600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 102400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm1_mul_stack + 57600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 102400, lstm1_add_t19, lstm1_matmul_weight_hh_t19_scratch);
   float *lstm1_sigmoid_t19 = (float *)(A + 3543360); /* [64, 50] */
   float *lstm1_sigmoid_t19_2 = (float *)(A + 3556160); /* [64, 50] */
   float *lstm1_sigmoid_t19_3 = (float *)(A + 3568960); /* [64, 50] */
@@ -8251,7 +8362,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t19 + 150, lstm1_add_t19 + 50, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 100, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 60800);
   float *lstm1_add_t20 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t20_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 60800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 89600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm1_mul_stack + 60800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 89600, lstm1_add_t20, lstm1_matmul_weight_hh_t20_scratch);
   float *lstm1_sigmoid_t20 = (float *)(A + 3620160); /* [64, 50] */
   float *lstm1_sigmoid_t20_2 = (float *)(A + 3632960); /* [64, 50] */
   float *lstm1_sigmoid_t20_3 = (float *)(A + 3645760); /* [64, 50] */
@@ -8261,7 +8372,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t20 + 150, lstm1_add_t20 + 50, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 100, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 64000);
   float *lstm1_add_t21 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t21_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 64000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 76800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm1_mul_stack + 64000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 76800, lstm1_add_t21, lstm1_matmul_weight_hh_t21_scratch);
   float *lstm1_sigmoid_t21 = (float *)(A + 3696960); /* [64, 50] */
   float *lstm1_sigmoid_t21_2 = (float *)(A + 3709760); /* [64, 50] */
   float *lstm1_sigmoid_t21_3 = (float *)(A + 3722560); /* [64, 50] */
@@ -8271,7 +8382,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t21 + 150, lstm1_add_t21 + 50, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 100, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 67200);
   float *lstm1_add_t22 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t22_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 67200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 64000, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm1_mul_stack + 67200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 64000, lstm1_add_t22, lstm1_matmul_weight_hh_t22_scratch);
   float *lstm1_sigmoid_t22 = (float *)(A + 3773760); /* [64, 50] */
   float *lstm1_sigmoid_t22_2 = (float *)(A + 3786560); /* [64, 50] */
   float *lstm1_sigmoid_t22_3 = (float *)(A + 3799360); /* [64, 50] */
@@ -8281,7 +8392,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t22 + 150, lstm1_add_t22 + 50, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 100, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 70400);
   float *lstm1_add_t23 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t23_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 70400, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 51200, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm1_mul_stack + 70400, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 51200, lstm1_add_t23, lstm1_matmul_weight_hh_t23_scratch);
   float *lstm1_sigmoid_t23 = (float *)(A + 3850560); /* [64, 50] */
   float *lstm1_sigmoid_t23_2 = (float *)(A + 3863360); /* [64, 50] */
   float *lstm1_sigmoid_t23_3 = (float *)(A + 3876160); /* [64, 50] */
@@ -8291,7 +8402,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t23 + 150, lstm1_add_t23 + 50, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 100, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 73600);
   float *lstm1_add_t24 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t24_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 73600, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 38400, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm1_mul_stack + 73600, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 38400, lstm1_add_t24, lstm1_matmul_weight_hh_t24_scratch);
   float *lstm1_sigmoid_t24 = (float *)(A + 3927360); /* [64, 50] */
   float *lstm1_sigmoid_t24_2 = (float *)(A + 3940160); /* [64, 50] */
   float *lstm1_sigmoid_t24_3 = (float *)(A + 3952960); /* [64, 50] */
@@ -8301,7 +8412,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t24 + 150, lstm1_add_t24 + 50, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 100, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 76800);
   float *lstm1_add_t25 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t25_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 76800, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 25600, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm1_mul_stack + 76800, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 25600, lstm1_add_t25, lstm1_matmul_weight_hh_t25_scratch);
   float *lstm1_sigmoid_t25 = (float *)(A + 4004160); /* [64, 50] */
   float *lstm1_sigmoid_t25_2 = (float *)(A + 4016960); /* [64, 50] */
   float *lstm1_sigmoid_t25_3 = (float *)(A + 4029760); /* [64, 50] */
@@ -8311,7 +8422,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t25 + 150, lstm1_add_t25 + 50, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 100, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 80000);
   float *lstm1_add_t26 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t26_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 80000, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih + 12800, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm1_mul_stack + 80000, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add + 12800, lstm1_add_t26, lstm1_matmul_weight_hh_t26_scratch);
   float *lstm1_sigmoid_t26 = (float *)(A + 4080960); /* [64, 50] */
   float *lstm1_sigmoid_t26_2 = (float *)(A + 4093760); /* [64, 50] */
   float *lstm1_sigmoid_t26_3 = (float *)(A + 4106560); /* [64, 50] */
@@ -8321,7 +8432,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm1_add_t26 + 150, lstm1_add_t26 + 50, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 100, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack + 83200);
   float *lstm1_add_t27 = (float *)(A + 1659264); /* [64, 200] */
   char *lstm1_matmul_weight_hh_t27_scratch = A + 216064; /* 1600 bytes */
-  k6_matmul(lstm1_mul_stack + 83200, lstm1_transpose_weight_hh, lstm1_matmul_weight_ih, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm1_mul_stack + 83200, lstm1_transpose_weight_hh, P + 15808 /* lstm1.bias_hh */, lstm1_add, lstm1_add_t27, lstm1_matmul_weight_hh_t27_scratch);
   float *lstm1_sigmoid_t27 = (float *)(A + 1710464); /* [64, 50] */
   float *lstm1_sigmoid_t27_2 = (float *)(A + 1723264); /* [64, 50] */
   float *lstm1_sigmoid_t27_3 = (float *)(A + 1736064); /* [64, 50] */
@@ -8330,11 +8441,11 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k16_sigmoid_sigmoid_mul(lstm1_add_t27 + 150, lstm1_add_t27 + 50, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 100, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_tanh_t27_2, lstm1_mul_stack + 86400);
   float *lstm2_transpose_weight_ih = (float *)(A + 241664); /* [50, 200] */
   k4_transpose(P + 16016 /* lstm2.weight_ih */, lstm2_transpose_weight_ih);
-  float *lstm2_matmul_weight_ih = (float *)(A + 4157760); /* [1792, 200] */
+  float *lstm2_add = (float *)(A + 4157760); /* [1792, 200] */
   char *lstm2_matmul_weight_ih_scratch = A + 1748864; /* 1600 bytes */
-  k9_matmul(lstm1_mul_stack, lstm2_transpose_weight_ih, lstm2_matmul_weight_ih, lstm2_matmul_weight_ih_scratch);
+  k9_matmul(lstm1_mul_stack, lstm2_transpose_weight_ih, P + 36016 /* lstm2.bias_ih */, lstm2_add, lstm2_matmul_weight_ih_scratch);
   float *lstm2_add_t0 = (float *)(A + 241664); /* [64, 200] */
-  k3_add_add(lstm2_matmul_weight_ih, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t0);
+  k3_add(lstm2_add, P + 36224 /* lstm2.bias_hh */, lstm2_add_t0);
   float *lstm2_transpose_weight_hh = (float *)(A + 292864); /* [50, 200] */
   k4_transpose(P + 26016 /* lstm2.weight_hh */, lstm2_transpose_weight_hh);
   float *lstm2_sigmoid_t0 = (float *)(A + 332864); /* [64, 50] */
@@ -8346,7 +8457,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k14_sigmoid_sigmoid_tanh(lstm2_add_t0 + 150, lstm2_add_t0, lstm2_add_t0 + 100, lstm2_sigmoid_t0, lstm2_sigmoid_t0_2, lstm2_tanh_t0, lstm2_mul_t0, lstm2_tanh_t0_2, lstm2_mul_stack);
   float *lstm2_add_t1 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t1_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 12800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t1, lstm2_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm2_mul_stack, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 12800, lstm2_add_t1, lstm2_matmul_weight_hh_t1_scratch);
   float *lstm2_sigmoid_t1 = (float *)(A + 755264); /* [64, 50] */
   float *lstm2_sigmoid_t1_2 = (float *)(A + 768064); /* [64, 50] */
   float *lstm2_sigmoid_t1_3 = (float *)(A + 780864); /* [64, 50] */
@@ -8356,7 +8467,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t1 + 150, lstm2_add_t1 + 50, lstm2_mul_t0, lstm2_add_t1, lstm2_add_t1 + 100, lstm2_sigmoid_t1, lstm2_sigmoid_t1_2, lstm2_sigmoid_t1_3, lstm2_tanh_t1, lstm2_add_t1_2, lstm2_tanh_t1_2, lstm2_mul_stack + 3200);
   float *lstm2_add_t2 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t2_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 3200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 25600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t2, lstm2_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm2_mul_stack + 3200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 25600, lstm2_add_t2, lstm2_matmul_weight_hh_t2_scratch);
   float *lstm2_sigmoid_t2 = (float *)(A + 832064); /* [64, 50] */
   float *lstm2_sigmoid_t2_2 = (float *)(A + 844864); /* [64, 50] */
   float *lstm2_sigmoid_t2_3 = (float *)(A + 857664); /* [64, 50] */
@@ -8366,7 +8477,7 @@ static void mnist_stacked_lstm_train_step_2(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t2 + 150, lstm2_add_t2 + 50, lstm2_add_t1_2, lstm2_add_t2, lstm2_add_t2 + 100, lstm2_sigmoid_t2, lstm2_sigmoid_t2_2, lstm2_sigmoid_t2_3, lstm2_tanh_t2, lstm2_add_t2_2, lstm2_tanh_t2_2, lstm2_mul_stack + 6400);
   float *lstm2_add_t3 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t3_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 6400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 38400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t3, lstm2_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm2_mul_stack + 6400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 38400, lstm2_add_t3, lstm2_matmul_weight_hh_t3_scratch);
 }
 
 static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -8382,10 +8493,10 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   float *lstm2_mul_stack = (float *)(A + 396864); /* [28, 64, 50] */
   k15_sigmoid_sigmoid_mul(lstm2_add_t3 + 150, lstm2_add_t3 + 50, lstm2_add_t2_2, lstm2_add_t3, lstm2_add_t3 + 100, lstm2_sigmoid_t3, lstm2_sigmoid_t3_2, lstm2_sigmoid_t3_3, lstm2_tanh_t3, lstm2_add_t3_2, lstm2_tanh_t3_2, lstm2_mul_stack + 9600);
   float *lstm2_transpose_weight_hh = (float *)(A + 292864); /* [50, 200] */
-  float *lstm2_matmul_weight_ih = (float *)(A + 4157760); /* [1792, 200] */
+  float *lstm2_add = (float *)(A + 4157760); /* [1792, 200] */
   float *lstm2_add_t4 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t4_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 9600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 51200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t4, lstm2_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm2_mul_stack + 9600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 51200, lstm2_add_t4, lstm2_matmul_weight_hh_t4_scratch);
   float *lstm2_sigmoid_t4 = (float *)(A + 985664); /* [64, 50] */
   float *lstm2_sigmoid_t4_2 = (float *)(A + 998464); /* [64, 50] */
   float *lstm2_sigmoid_t4_3 = (float *)(A + 1011264); /* [64, 50] */
@@ -8395,7 +8506,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t4 + 150, lstm2_add_t4 + 50, lstm2_add_t3_2, lstm2_add_t4, lstm2_add_t4 + 100, lstm2_sigmoid_t4, lstm2_sigmoid_t4_2, lstm2_sigmoid_t4_3, lstm2_tanh_t4, lstm2_add_t4_2, lstm2_tanh_t4_2, lstm2_mul_stack + 12800);
   float *lstm2_add_t5 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t5_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 12800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 64000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t5, lstm2_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm2_mul_stack + 12800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 64000, lstm2_add_t5, lstm2_matmul_weight_hh_t5_scratch);
   float *lstm2_sigmoid_t5 = (float *)(A + 1062464); /* [64, 50] */
   float *lstm2_sigmoid_t5_2 = (float *)(A + 1075264); /* [64, 50] */
   float *lstm2_sigmoid_t5_3 = (float *)(A + 1088064); /* [64, 50] */
@@ -8405,7 +8516,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t5 + 150, lstm2_add_t5 + 50, lstm2_add_t4_2, lstm2_add_t5, lstm2_add_t5 + 100, lstm2_sigmoid_t5, lstm2_sigmoid_t5_2, lstm2_sigmoid_t5_3, lstm2_tanh_t5, lstm2_add_t5_2, lstm2_tanh_t5_2, lstm2_mul_stack + 16000);
   float *lstm2_add_t6 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t6_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 16000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 76800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t6, lstm2_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm2_mul_stack + 16000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 76800, lstm2_add_t6, lstm2_matmul_weight_hh_t6_scratch);
   float *lstm2_sigmoid_t6 = (float *)(A + 1139264); /* [64, 50] */
   float *lstm2_sigmoid_t6_2 = (float *)(A + 1152064); /* [64, 50] */
   float *lstm2_sigmoid_t6_3 = (float *)(A + 1164864); /* [64, 50] */
@@ -8415,7 +8526,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t6 + 150, lstm2_add_t6 + 50, lstm2_add_t5_2, lstm2_add_t6, lstm2_add_t6 + 100, lstm2_sigmoid_t6, lstm2_sigmoid_t6_2, lstm2_sigmoid_t6_3, lstm2_tanh_t6, lstm2_add_t6_2, lstm2_tanh_t6_2, lstm2_mul_stack + 19200);
   float *lstm2_add_t7 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t7_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 19200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 89600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t7, lstm2_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm2_mul_stack + 19200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 89600, lstm2_add_t7, lstm2_matmul_weight_hh_t7_scratch);
   float *lstm2_sigmoid_t7 = (float *)(A + 1216064); /* [64, 50] */
   float *lstm2_sigmoid_t7_2 = (float *)(A + 1228864); /* [64, 50] */
   float *lstm2_sigmoid_t7_3 = (float *)(A + 1241664); /* [64, 50] */
@@ -8425,7 +8536,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t7 + 150, lstm2_add_t7 + 50, lstm2_add_t6_2, lstm2_add_t7, lstm2_add_t7 + 100, lstm2_sigmoid_t7, lstm2_sigmoid_t7_2, lstm2_sigmoid_t7_3, lstm2_tanh_t7, lstm2_add_t7_2, lstm2_tanh_t7_2, lstm2_mul_stack + 22400);
   float *lstm2_add_t8 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t8_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 22400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 102400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t8, lstm2_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm2_mul_stack + 22400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 102400, lstm2_add_t8, lstm2_matmul_weight_hh_t8_scratch);
   float *lstm2_sigmoid_t8 = (float *)(A + 1292864); /* [64, 50] */
   float *lstm2_sigmoid_t8_2 = (float *)(A + 1305664); /* [64, 50] */
   float *lstm2_sigmoid_t8_3 = (float *)(A + 1318464); /* [64, 50] */
@@ -8435,7 +8546,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t8 + 150, lstm2_add_t8 + 50, lstm2_add_t7_2, lstm2_add_t8, lstm2_add_t8 + 100, lstm2_sigmoid_t8, lstm2_sigmoid_t8_2, lstm2_sigmoid_t8_3, lstm2_tanh_t8, lstm2_add_t8_2, lstm2_tanh_t8_2, lstm2_mul_stack + 25600);
   float *lstm2_add_t9 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t9_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 25600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 115200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t9, lstm2_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm2_mul_stack + 25600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 115200, lstm2_add_t9, lstm2_matmul_weight_hh_t9_scratch);
   float *lstm2_sigmoid_t9 = (float *)(A + 1369664); /* [64, 50] */
   float *lstm2_sigmoid_t9_2 = (float *)(A + 1382464); /* [64, 50] */
   float *lstm2_sigmoid_t9_3 = (float *)(A + 1395264); /* [64, 50] */
@@ -8445,7 +8556,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t9 + 150, lstm2_add_t9 + 50, lstm2_add_t8_2, lstm2_add_t9, lstm2_add_t9 + 100, lstm2_sigmoid_t9, lstm2_sigmoid_t9_2, lstm2_sigmoid_t9_3, lstm2_tanh_t9, lstm2_add_t9_2, lstm2_tanh_t9_2, lstm2_mul_stack + 28800);
   float *lstm2_add_t10 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t10_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 28800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 128000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t10, lstm2_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm2_mul_stack + 28800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 128000, lstm2_add_t10, lstm2_matmul_weight_hh_t10_scratch);
   float *lstm2_sigmoid_t10 = (float *)(A + 1446464); /* [64, 50] */
   float *lstm2_sigmoid_t10_2 = (float *)(A + 1459264); /* [64, 50] */
   float *lstm2_sigmoid_t10_3 = (float *)(A + 1472064); /* [64, 50] */
@@ -8455,7 +8566,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t10 + 150, lstm2_add_t10 + 50, lstm2_add_t9_2, lstm2_add_t10, lstm2_add_t10 + 100, lstm2_sigmoid_t10, lstm2_sigmoid_t10_2, lstm2_sigmoid_t10_3, lstm2_tanh_t10, lstm2_add_t10_2, lstm2_tanh_t10_2, lstm2_mul_stack + 32000);
   float *lstm2_add_t11 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t11_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 32000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 140800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t11, lstm2_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm2_mul_stack + 32000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 140800, lstm2_add_t11, lstm2_matmul_weight_hh_t11_scratch);
   float *lstm2_sigmoid_t11 = (float *)(A + 1523264); /* [64, 50] */
   float *lstm2_sigmoid_t11_2 = (float *)(A + 1536064); /* [64, 50] */
   float *lstm2_sigmoid_t11_3 = (float *)(A + 1548864); /* [64, 50] */
@@ -8465,7 +8576,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t11 + 150, lstm2_add_t11 + 50, lstm2_add_t10_2, lstm2_add_t11, lstm2_add_t11 + 100, lstm2_sigmoid_t11, lstm2_sigmoid_t11_2, lstm2_sigmoid_t11_3, lstm2_tanh_t11, lstm2_add_t11_2, lstm2_tanh_t11_2, lstm2_mul_stack + 35200);
   float *lstm2_add_t12 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t12_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 35200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 153600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t12, lstm2_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm2_mul_stack + 35200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 153600, lstm2_add_t12, lstm2_matmul_weight_hh_t12_scratch);
   float *lstm2_sigmoid_t12 = (float *)(A + 1600064); /* [64, 50] */
   float *lstm2_sigmoid_t12_2 = (float *)(A + 1612864); /* [64, 50] */
   float *lstm2_sigmoid_t12_3 = (float *)(A + 1625664); /* [64, 50] */
@@ -8475,7 +8586,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t12 + 150, lstm2_add_t12 + 50, lstm2_add_t11_2, lstm2_add_t12, lstm2_add_t12 + 100, lstm2_sigmoid_t12, lstm2_sigmoid_t12_2, lstm2_sigmoid_t12_3, lstm2_tanh_t12, lstm2_add_t12_2, lstm2_tanh_t12_2, lstm2_mul_stack + 38400);
   float *lstm2_add_t13 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t13_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 38400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 166400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t13, lstm2_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm2_mul_stack + 38400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 166400, lstm2_add_t13, lstm2_matmul_weight_hh_t13_scratch);
   float *lstm2_sigmoid_t13 = (float *)(A + 1676864); /* [64, 50] */
   float *lstm2_sigmoid_t13_2 = (float *)(A + 1689664); /* [64, 50] */
   float *lstm2_sigmoid_t13_3 = (float *)(A + 5591360); /* [64, 50] */
@@ -8485,7 +8596,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t13 + 150, lstm2_add_t13 + 50, lstm2_add_t12_2, lstm2_add_t13, lstm2_add_t13 + 100, lstm2_sigmoid_t13, lstm2_sigmoid_t13_2, lstm2_sigmoid_t13_3, lstm2_tanh_t13, lstm2_add_t13_2, lstm2_tanh_t13_2, lstm2_mul_stack + 41600);
   float *lstm2_add_t14 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t14_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 41600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 179200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t14, lstm2_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm2_mul_stack + 41600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 179200, lstm2_add_t14, lstm2_matmul_weight_hh_t14_scratch);
   float *lstm2_sigmoid_t14 = (float *)(A + 5642560); /* [64, 50] */
   float *lstm2_sigmoid_t14_2 = (float *)(A + 5655360); /* [64, 50] */
   float *lstm2_sigmoid_t14_3 = (float *)(A + 5668160); /* [64, 50] */
@@ -8495,7 +8606,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t14 + 150, lstm2_add_t14 + 50, lstm2_add_t13_2, lstm2_add_t14, lstm2_add_t14 + 100, lstm2_sigmoid_t14, lstm2_sigmoid_t14_2, lstm2_sigmoid_t14_3, lstm2_tanh_t14, lstm2_add_t14_2, lstm2_tanh_t14_2, lstm2_mul_stack + 44800);
   float *lstm2_add_t15 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t15_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 44800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 192000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t15, lstm2_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm2_mul_stack + 44800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 192000, lstm2_add_t15, lstm2_matmul_weight_hh_t15_scratch);
   float *lstm2_sigmoid_t15 = (float *)(A + 5719360); /* [64, 50] */
   float *lstm2_sigmoid_t15_2 = (float *)(A + 5732160); /* [64, 50] */
   float *lstm2_sigmoid_t15_3 = (float *)(A + 5744960); /* [64, 50] */
@@ -8505,7 +8616,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t15 + 150, lstm2_add_t15 + 50, lstm2_add_t14_2, lstm2_add_t15, lstm2_add_t15 + 100, lstm2_sigmoid_t15, lstm2_sigmoid_t15_2, lstm2_sigmoid_t15_3, lstm2_tanh_t15, lstm2_add_t15_2, lstm2_tanh_t15_2, lstm2_mul_stack + 48000);
   float *lstm2_add_t16 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t16_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 48000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 204800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t16, lstm2_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm2_mul_stack + 48000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 204800, lstm2_add_t16, lstm2_matmul_weight_hh_t16_scratch);
   float *lstm2_sigmoid_t16 = (float *)(A + 5796160); /* [64, 50] */
   float *lstm2_sigmoid_t16_2 = (float *)(A + 5808960); /* [64, 50] */
   float *lstm2_sigmoid_t16_3 = (float *)(A + 5821760); /* [64, 50] */
@@ -8515,7 +8626,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t16 + 150, lstm2_add_t16 + 50, lstm2_add_t15_2, lstm2_add_t16, lstm2_add_t16 + 100, lstm2_sigmoid_t16, lstm2_sigmoid_t16_2, lstm2_sigmoid_t16_3, lstm2_tanh_t16, lstm2_add_t16_2, lstm2_tanh_t16_2, lstm2_mul_stack + 51200);
   float *lstm2_add_t17 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t17_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 51200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 217600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t17, lstm2_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm2_mul_stack + 51200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 217600, lstm2_add_t17, lstm2_matmul_weight_hh_t17_scratch);
   float *lstm2_sigmoid_t17 = (float *)(A + 5872960); /* [64, 50] */
   float *lstm2_sigmoid_t17_2 = (float *)(A + 5885760); /* [64, 50] */
   float *lstm2_sigmoid_t17_3 = (float *)(A + 5898560); /* [64, 50] */
@@ -8525,7 +8636,7 @@ static void mnist_stacked_lstm_train_step_3(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t17 + 150, lstm2_add_t17 + 50, lstm2_add_t16_2, lstm2_add_t17, lstm2_add_t17 + 100, lstm2_sigmoid_t17, lstm2_sigmoid_t17_2, lstm2_sigmoid_t17_3, lstm2_tanh_t17, lstm2_add_t17_2, lstm2_tanh_t17_2, lstm2_mul_stack + 54400);
   float *lstm2_add_t18 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t18_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 54400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 230400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t18, lstm2_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm2_mul_stack + 54400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 230400, lstm2_add_t18, lstm2_matmul_weight_hh_t18_scratch);
   float *lstm2_sigmoid_t18 = (float *)(A + 5949760); /* [64, 50] */
   float *lstm2_sigmoid_t18_2 = (float *)(A + 5962560); /* [64, 50] */
   float *lstm2_sigmoid_t18_3 = (float *)(A + 5975360); /* [64, 50] */
@@ -8539,10 +8650,10 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm2_mul_stack = (float *)(A + 396864); /* [28, 64, 50] */
   float *lstm2_transpose_weight_hh = (float *)(A + 292864); /* [50, 200] */
-  float *lstm2_matmul_weight_ih = (float *)(A + 4157760); /* [1792, 200] */
+  float *lstm2_add = (float *)(A + 4157760); /* [1792, 200] */
   float *lstm2_add_t19 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t19_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 57600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 243200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t19, lstm2_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm2_mul_stack + 57600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 243200, lstm2_add_t19, lstm2_matmul_weight_hh_t19_scratch);
   float *lstm2_add_t18_2 = (float *)(A + 6000960); /* [64, 50] */
   float *lstm2_sigmoid_t19 = (float *)(A + 6026560); /* [64, 50] */
   float *lstm2_sigmoid_t19_2 = (float *)(A + 6039360); /* [64, 50] */
@@ -8553,7 +8664,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t19 + 150, lstm2_add_t19 + 50, lstm2_add_t18_2, lstm2_add_t19, lstm2_add_t19 + 100, lstm2_sigmoid_t19, lstm2_sigmoid_t19_2, lstm2_sigmoid_t19_3, lstm2_tanh_t19, lstm2_add_t19_2, lstm2_tanh_t19_2, lstm2_mul_stack + 60800);
   float *lstm2_add_t20 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t20_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 60800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 256000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t20, lstm2_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm2_mul_stack + 60800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 256000, lstm2_add_t20, lstm2_matmul_weight_hh_t20_scratch);
   float *lstm2_sigmoid_t20 = (float *)(A + 6103360); /* [64, 50] */
   float *lstm2_sigmoid_t20_2 = (float *)(A + 6116160); /* [64, 50] */
   float *lstm2_sigmoid_t20_3 = (float *)(A + 6128960); /* [64, 50] */
@@ -8563,7 +8674,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t20 + 150, lstm2_add_t20 + 50, lstm2_add_t19_2, lstm2_add_t20, lstm2_add_t20 + 100, lstm2_sigmoid_t20, lstm2_sigmoid_t20_2, lstm2_sigmoid_t20_3, lstm2_tanh_t20, lstm2_add_t20_2, lstm2_tanh_t20_2, lstm2_mul_stack + 64000);
   float *lstm2_add_t21 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t21_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 64000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 268800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t21, lstm2_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm2_mul_stack + 64000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 268800, lstm2_add_t21, lstm2_matmul_weight_hh_t21_scratch);
   float *lstm2_sigmoid_t21 = (float *)(A + 6180160); /* [64, 50] */
   float *lstm2_sigmoid_t21_2 = (float *)(A + 6192960); /* [64, 50] */
   float *lstm2_sigmoid_t21_3 = (float *)(A + 6205760); /* [64, 50] */
@@ -8573,7 +8684,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t21 + 150, lstm2_add_t21 + 50, lstm2_add_t20_2, lstm2_add_t21, lstm2_add_t21 + 100, lstm2_sigmoid_t21, lstm2_sigmoid_t21_2, lstm2_sigmoid_t21_3, lstm2_tanh_t21, lstm2_add_t21_2, lstm2_tanh_t21_2, lstm2_mul_stack + 67200);
   float *lstm2_add_t22 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t22_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 67200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 281600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t22, lstm2_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm2_mul_stack + 67200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 281600, lstm2_add_t22, lstm2_matmul_weight_hh_t22_scratch);
   float *lstm2_sigmoid_t22 = (float *)(A + 6256960); /* [64, 50] */
   float *lstm2_sigmoid_t22_2 = (float *)(A + 6269760); /* [64, 50] */
   float *lstm2_sigmoid_t22_3 = (float *)(A + 6282560); /* [64, 50] */
@@ -8583,7 +8694,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t22 + 150, lstm2_add_t22 + 50, lstm2_add_t21_2, lstm2_add_t22, lstm2_add_t22 + 100, lstm2_sigmoid_t22, lstm2_sigmoid_t22_2, lstm2_sigmoid_t22_3, lstm2_tanh_t22, lstm2_add_t22_2, lstm2_tanh_t22_2, lstm2_mul_stack + 70400);
   float *lstm2_add_t23 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t23_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 70400, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 294400, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t23, lstm2_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm2_mul_stack + 70400, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 294400, lstm2_add_t23, lstm2_matmul_weight_hh_t23_scratch);
   float *lstm2_sigmoid_t23 = (float *)(A + 6333760); /* [64, 50] */
   float *lstm2_sigmoid_t23_2 = (float *)(A + 6346560); /* [64, 50] */
   float *lstm2_sigmoid_t23_3 = (float *)(A + 6359360); /* [64, 50] */
@@ -8593,7 +8704,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t23 + 150, lstm2_add_t23 + 50, lstm2_add_t22_2, lstm2_add_t23, lstm2_add_t23 + 100, lstm2_sigmoid_t23, lstm2_sigmoid_t23_2, lstm2_sigmoid_t23_3, lstm2_tanh_t23, lstm2_add_t23_2, lstm2_tanh_t23_2, lstm2_mul_stack + 73600);
   float *lstm2_add_t24 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t24_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 73600, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 307200, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t24, lstm2_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm2_mul_stack + 73600, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 307200, lstm2_add_t24, lstm2_matmul_weight_hh_t24_scratch);
   float *lstm2_sigmoid_t24 = (float *)(A + 6410560); /* [64, 50] */
   float *lstm2_sigmoid_t24_2 = (float *)(A + 6423360); /* [64, 50] */
   float *lstm2_sigmoid_t24_3 = (float *)(A + 6436160); /* [64, 50] */
@@ -8603,7 +8714,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t24 + 150, lstm2_add_t24 + 50, lstm2_add_t23_2, lstm2_add_t24, lstm2_add_t24 + 100, lstm2_sigmoid_t24, lstm2_sigmoid_t24_2, lstm2_sigmoid_t24_3, lstm2_tanh_t24, lstm2_add_t24_2, lstm2_tanh_t24_2, lstm2_mul_stack + 76800);
   float *lstm2_add_t25 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t25_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 76800, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 320000, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t25, lstm2_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm2_mul_stack + 76800, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 320000, lstm2_add_t25, lstm2_matmul_weight_hh_t25_scratch);
   float *lstm2_sigmoid_t25 = (float *)(A + 6487360); /* [64, 50] */
   float *lstm2_sigmoid_t25_2 = (float *)(A + 6500160); /* [64, 50] */
   float *lstm2_sigmoid_t25_3 = (float *)(A + 6512960); /* [64, 50] */
@@ -8613,7 +8724,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t25 + 150, lstm2_add_t25 + 50, lstm2_add_t24_2, lstm2_add_t25, lstm2_add_t25 + 100, lstm2_sigmoid_t25, lstm2_sigmoid_t25_2, lstm2_sigmoid_t25_3, lstm2_tanh_t25, lstm2_add_t25_2, lstm2_tanh_t25_2, lstm2_mul_stack + 80000);
   float *lstm2_add_t26 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t26_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 80000, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 332800, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t26, lstm2_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm2_mul_stack + 80000, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 332800, lstm2_add_t26, lstm2_matmul_weight_hh_t26_scratch);
   float *lstm2_sigmoid_t26 = (float *)(A + 6564160); /* [64, 50] */
   float *lstm2_sigmoid_t26_2 = (float *)(A + 6576960); /* [64, 50] */
   float *lstm2_sigmoid_t26_3 = (float *)(A + 6589760); /* [64, 50] */
@@ -8623,7 +8734,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm2_add_t26 + 150, lstm2_add_t26 + 50, lstm2_add_t25_2, lstm2_add_t26, lstm2_add_t26 + 100, lstm2_sigmoid_t26, lstm2_sigmoid_t26_2, lstm2_sigmoid_t26_3, lstm2_tanh_t26, lstm2_add_t26_2, lstm2_tanh_t26_2, lstm2_mul_stack + 83200);
   float *lstm2_add_t27 = (float *)(A + 241664); /* [64, 200] */
   char *lstm2_matmul_weight_hh_t27_scratch = A + 1748864; /* 1600 bytes */
-  k6_matmul(lstm2_mul_stack + 83200, lstm2_transpose_weight_hh, lstm2_matmul_weight_ih + 345600, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */, lstm2_add_t27, lstm2_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm2_mul_stack + 83200, lstm2_transpose_weight_hh, P + 36224 /* lstm2.bias_hh */, lstm2_add + 345600, lstm2_add_t27, lstm2_matmul_weight_hh_t27_scratch);
   float *lstm2_sigmoid_t27 = (float *)(A + 292864); /* [64, 50] */
   float *lstm2_sigmoid_t27_2 = (float *)(A + 305664); /* [64, 50] */
   float *lstm2_sigmoid_t27_3 = (float *)(A + 318464); /* [64, 50] */
@@ -8632,11 +8743,11 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k16_sigmoid_sigmoid_mul(lstm2_add_t27 + 150, lstm2_add_t27 + 50, lstm2_add_t26_2, lstm2_add_t27, lstm2_add_t27 + 100, lstm2_sigmoid_t27, lstm2_sigmoid_t27_2, lstm2_sigmoid_t27_3, lstm2_tanh_t27, lstm2_tanh_t27_2, lstm2_mul_stack + 86400);
   float *lstm3_transpose_weight_ih = (float *)(A + 241664); /* [50, 200] */
   k4_transpose(P + 36432 /* lstm3.weight_ih */, lstm3_transpose_weight_ih);
-  float *lstm3_matmul_weight_ih = (float *)(A + 6640960); /* [1792, 200] */
+  float *lstm3_add = (float *)(A + 6640960); /* [1792, 200] */
   char *lstm3_matmul_weight_ih_scratch = A + 331264; /* 1600 bytes */
-  k9_matmul(lstm2_mul_stack, lstm3_transpose_weight_ih, lstm3_matmul_weight_ih, lstm3_matmul_weight_ih_scratch);
+  k9_matmul(lstm2_mul_stack, lstm3_transpose_weight_ih, P + 56432 /* lstm3.bias_ih */, lstm3_add, lstm3_matmul_weight_ih_scratch);
   float *lstm3_add_t0 = (float *)(A + 241664); /* [64, 200] */
-  k3_add_add(lstm3_matmul_weight_ih, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t0);
+  k3_add(lstm3_add, P + 56640 /* lstm3.bias_hh */, lstm3_add_t0);
   float *lstm3_transpose_weight_hh = (float *)(A + 4183360); /* [50, 200] */
   k4_transpose(P + 46432 /* lstm3.weight_hh */, lstm3_transpose_weight_hh);
   float *lstm3_sigmoid_t0 = (float *)(A + 4223360); /* [64, 50] */
@@ -8648,7 +8759,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k14_sigmoid_sigmoid_tanh(lstm3_add_t0 + 150, lstm3_add_t0, lstm3_add_t0 + 100, lstm3_sigmoid_t0, lstm3_sigmoid_t0_2, lstm3_tanh_t0, lstm3_mul_t0, lstm3_tanh_t0_2, lstm3_mul_stack);
   float *lstm3_add_t1 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t1_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 12800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t1, lstm3_matmul_weight_hh_t1_scratch);
+  k6_matmul(lstm3_mul_stack, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 12800, lstm3_add_t1, lstm3_matmul_weight_hh_t1_scratch);
   float *lstm3_sigmoid_t1 = (float *)(A + 4632960); /* [64, 50] */
   float *lstm3_sigmoid_t1_2 = (float *)(A + 4645760); /* [64, 50] */
   float *lstm3_sigmoid_t1_3 = (float *)(A + 4658560); /* [64, 50] */
@@ -8658,7 +8769,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t1 + 150, lstm3_add_t1 + 50, lstm3_mul_t0, lstm3_add_t1, lstm3_add_t1 + 100, lstm3_sigmoid_t1, lstm3_sigmoid_t1_2, lstm3_sigmoid_t1_3, lstm3_tanh_t1, lstm3_add_t1_2, lstm3_tanh_t1_2, lstm3_mul_stack + 3200);
   float *lstm3_add_t2 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t2_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 3200, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 25600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t2, lstm3_matmul_weight_hh_t2_scratch);
+  k6_matmul(lstm3_mul_stack + 3200, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 25600, lstm3_add_t2, lstm3_matmul_weight_hh_t2_scratch);
   float *lstm3_sigmoid_t2 = (float *)(A + 4709760); /* [64, 50] */
   float *lstm3_sigmoid_t2_2 = (float *)(A + 4722560); /* [64, 50] */
   float *lstm3_sigmoid_t2_3 = (float *)(A + 4735360); /* [64, 50] */
@@ -8668,7 +8779,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t2 + 150, lstm3_add_t2 + 50, lstm3_add_t1_2, lstm3_add_t2, lstm3_add_t2 + 100, lstm3_sigmoid_t2, lstm3_sigmoid_t2_2, lstm3_sigmoid_t2_3, lstm3_tanh_t2, lstm3_add_t2_2, lstm3_tanh_t2_2, lstm3_mul_stack + 6400);
   float *lstm3_add_t3 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t3_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 6400, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 38400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t3, lstm3_matmul_weight_hh_t3_scratch);
+  k6_matmul(lstm3_mul_stack + 6400, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 38400, lstm3_add_t3, lstm3_matmul_weight_hh_t3_scratch);
   float *lstm3_sigmoid_t3 = (float *)(A + 4786560); /* [64, 50] */
   float *lstm3_sigmoid_t3_2 = (float *)(A + 4799360); /* [64, 50] */
   float *lstm3_sigmoid_t3_3 = (float *)(A + 4812160); /* [64, 50] */
@@ -8678,7 +8789,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t3 + 150, lstm3_add_t3 + 50, lstm3_add_t2_2, lstm3_add_t3, lstm3_add_t3 + 100, lstm3_sigmoid_t3, lstm3_sigmoid_t3_2, lstm3_sigmoid_t3_3, lstm3_tanh_t3, lstm3_add_t3_2, lstm3_tanh_t3_2, lstm3_mul_stack + 9600);
   float *lstm3_add_t4 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t4_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 9600, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 51200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t4, lstm3_matmul_weight_hh_t4_scratch);
+  k6_matmul(lstm3_mul_stack + 9600, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 51200, lstm3_add_t4, lstm3_matmul_weight_hh_t4_scratch);
   float *lstm3_sigmoid_t4 = (float *)(A + 4863360); /* [64, 50] */
   float *lstm3_sigmoid_t4_2 = (float *)(A + 4876160); /* [64, 50] */
   float *lstm3_sigmoid_t4_3 = (float *)(A + 4888960); /* [64, 50] */
@@ -8688,7 +8799,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t4 + 150, lstm3_add_t4 + 50, lstm3_add_t3_2, lstm3_add_t4, lstm3_add_t4 + 100, lstm3_sigmoid_t4, lstm3_sigmoid_t4_2, lstm3_sigmoid_t4_3, lstm3_tanh_t4, lstm3_add_t4_2, lstm3_tanh_t4_2, lstm3_mul_stack + 12800);
   float *lstm3_add_t5 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t5_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 12800, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 64000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t5, lstm3_matmul_weight_hh_t5_scratch);
+  k6_matmul(lstm3_mul_stack + 12800, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 64000, lstm3_add_t5, lstm3_matmul_weight_hh_t5_scratch);
   float *lstm3_sigmoid_t5 = (float *)(A + 4940160); /* [64, 50] */
   float *lstm3_sigmoid_t5_2 = (float *)(A + 4952960); /* [64, 50] */
   float *lstm3_sigmoid_t5_3 = (float *)(A + 4965760); /* [64, 50] */
@@ -8698,7 +8809,7 @@ static void mnist_stacked_lstm_train_step_4(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t5 + 150, lstm3_add_t5 + 50, lstm3_add_t4_2, lstm3_add_t5, lstm3_add_t5 + 100, lstm3_sigmoid_t5, lstm3_sigmoid_t5_2, lstm3_sigmoid_t5_3, lstm3_tanh_t5, lstm3_add_t5_2, lstm3_tanh_t5_2, lstm3_mul_stack + 16000);
   float *lstm3_add_t6 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t6_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 16000, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 76800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t6, lstm3_matmul_weight_hh_t6_scratch);
+  k6_matmul(lstm3_mul_stack + 16000, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 76800, lstm3_add_t6, lstm3_matmul_weight_hh_t6_scratch);
 }
 
 static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -8714,10 +8825,10 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   float *lstm3_mul_stack = (float *)(A + 4287360); /* [27, 64, 50] */
   k15_sigmoid_sigmoid_mul(lstm3_add_t6 + 150, lstm3_add_t6 + 50, lstm3_add_t5_2, lstm3_add_t6, lstm3_add_t6 + 100, lstm3_sigmoid_t6, lstm3_sigmoid_t6_2, lstm3_sigmoid_t6_3, lstm3_tanh_t6, lstm3_add_t6_2, lstm3_tanh_t6_2, lstm3_mul_stack + 19200);
   float *lstm3_transpose_weight_hh = (float *)(A + 4183360); /* [50, 200] */
-  float *lstm3_matmul_weight_ih = (float *)(A + 6640960); /* [1792, 200] */
+  float *lstm3_add = (float *)(A + 6640960); /* [1792, 200] */
   float *lstm3_add_t7 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t7_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 19200, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 89600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t7, lstm3_matmul_weight_hh_t7_scratch);
+  k6_matmul(lstm3_mul_stack + 19200, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 89600, lstm3_add_t7, lstm3_matmul_weight_hh_t7_scratch);
   float *lstm3_sigmoid_t7 = (float *)(A + 5093760); /* [64, 50] */
   float *lstm3_sigmoid_t7_2 = (float *)(A + 5106560); /* [64, 50] */
   float *lstm3_sigmoid_t7_3 = (float *)(A + 5119360); /* [64, 50] */
@@ -8727,7 +8838,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t7 + 150, lstm3_add_t7 + 50, lstm3_add_t6_2, lstm3_add_t7, lstm3_add_t7 + 100, lstm3_sigmoid_t7, lstm3_sigmoid_t7_2, lstm3_sigmoid_t7_3, lstm3_tanh_t7, lstm3_add_t7_2, lstm3_tanh_t7_2, lstm3_mul_stack + 22400);
   float *lstm3_add_t8 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t8_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 22400, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 102400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t8, lstm3_matmul_weight_hh_t8_scratch);
+  k6_matmul(lstm3_mul_stack + 22400, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 102400, lstm3_add_t8, lstm3_matmul_weight_hh_t8_scratch);
   float *lstm3_sigmoid_t8 = (float *)(A + 5170560); /* [64, 50] */
   float *lstm3_sigmoid_t8_2 = (float *)(A + 5183360); /* [64, 50] */
   float *lstm3_sigmoid_t8_3 = (float *)(A + 5196160); /* [64, 50] */
@@ -8737,7 +8848,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t8 + 150, lstm3_add_t8 + 50, lstm3_add_t7_2, lstm3_add_t8, lstm3_add_t8 + 100, lstm3_sigmoid_t8, lstm3_sigmoid_t8_2, lstm3_sigmoid_t8_3, lstm3_tanh_t8, lstm3_add_t8_2, lstm3_tanh_t8_2, lstm3_mul_stack + 25600);
   float *lstm3_add_t9 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t9_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 25600, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 115200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t9, lstm3_matmul_weight_hh_t9_scratch);
+  k6_matmul(lstm3_mul_stack + 25600, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 115200, lstm3_add_t9, lstm3_matmul_weight_hh_t9_scratch);
   float *lstm3_sigmoid_t9 = (float *)(A + 5247360); /* [64, 50] */
   float *lstm3_sigmoid_t9_2 = (float *)(A + 5260160); /* [64, 50] */
   float *lstm3_sigmoid_t9_3 = (float *)(A + 5272960); /* [64, 50] */
@@ -8747,7 +8858,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t9 + 150, lstm3_add_t9 + 50, lstm3_add_t8_2, lstm3_add_t9, lstm3_add_t9 + 100, lstm3_sigmoid_t9, lstm3_sigmoid_t9_2, lstm3_sigmoid_t9_3, lstm3_tanh_t9, lstm3_add_t9_2, lstm3_tanh_t9_2, lstm3_mul_stack + 28800);
   float *lstm3_add_t10 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t10_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 28800, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 128000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t10, lstm3_matmul_weight_hh_t10_scratch);
+  k6_matmul(lstm3_mul_stack + 28800, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 128000, lstm3_add_t10, lstm3_matmul_weight_hh_t10_scratch);
   float *lstm3_sigmoid_t10 = (float *)(A + 5324160); /* [64, 50] */
   float *lstm3_sigmoid_t10_2 = (float *)(A + 5336960); /* [64, 50] */
   float *lstm3_sigmoid_t10_3 = (float *)(A + 5349760); /* [64, 50] */
@@ -8757,7 +8868,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t10 + 150, lstm3_add_t10 + 50, lstm3_add_t9_2, lstm3_add_t10, lstm3_add_t10 + 100, lstm3_sigmoid_t10, lstm3_sigmoid_t10_2, lstm3_sigmoid_t10_3, lstm3_tanh_t10, lstm3_add_t10_2, lstm3_tanh_t10_2, lstm3_mul_stack + 32000);
   float *lstm3_add_t11 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t11_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 32000, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 140800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t11, lstm3_matmul_weight_hh_t11_scratch);
+  k6_matmul(lstm3_mul_stack + 32000, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 140800, lstm3_add_t11, lstm3_matmul_weight_hh_t11_scratch);
   float *lstm3_sigmoid_t11 = (float *)(A + 5400960); /* [64, 50] */
   float *lstm3_sigmoid_t11_2 = (float *)(A + 5413760); /* [64, 50] */
   float *lstm3_sigmoid_t11_3 = (float *)(A + 5426560); /* [64, 50] */
@@ -8767,7 +8878,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t11 + 150, lstm3_add_t11 + 50, lstm3_add_t10_2, lstm3_add_t11, lstm3_add_t11 + 100, lstm3_sigmoid_t11, lstm3_sigmoid_t11_2, lstm3_sigmoid_t11_3, lstm3_tanh_t11, lstm3_add_t11_2, lstm3_tanh_t11_2, lstm3_mul_stack + 35200);
   float *lstm3_add_t12 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t12_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 35200, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 153600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t12, lstm3_matmul_weight_hh_t12_scratch);
+  k6_matmul(lstm3_mul_stack + 35200, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 153600, lstm3_add_t12, lstm3_matmul_weight_hh_t12_scratch);
   float *lstm3_sigmoid_t12 = (float *)(A + 5477760); /* [64, 50] */
   float *lstm3_sigmoid_t12_2 = (float *)(A + 5490560); /* [64, 50] */
   float *lstm3_sigmoid_t12_3 = (float *)(A + 5503360); /* [64, 50] */
@@ -8777,7 +8888,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t12 + 150, lstm3_add_t12 + 50, lstm3_add_t11_2, lstm3_add_t12, lstm3_add_t12 + 100, lstm3_sigmoid_t12, lstm3_sigmoid_t12_2, lstm3_sigmoid_t12_3, lstm3_tanh_t12, lstm3_add_t12_2, lstm3_tanh_t12_2, lstm3_mul_stack + 38400);
   float *lstm3_add_t13 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t13_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 38400, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 166400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t13, lstm3_matmul_weight_hh_t13_scratch);
+  k6_matmul(lstm3_mul_stack + 38400, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 166400, lstm3_add_t13, lstm3_matmul_weight_hh_t13_scratch);
   float *lstm3_sigmoid_t13 = (float *)(A + 5554560); /* [64, 50] */
   float *lstm3_sigmoid_t13_2 = (float *)(A + 5567360); /* [64, 50] */
   float *lstm3_sigmoid_t13_3 = (float *)(A + 8074560); /* [64, 50] */
@@ -8787,7 +8898,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t13 + 150, lstm3_add_t13 + 50, lstm3_add_t12_2, lstm3_add_t13, lstm3_add_t13 + 100, lstm3_sigmoid_t13, lstm3_sigmoid_t13_2, lstm3_sigmoid_t13_3, lstm3_tanh_t13, lstm3_add_t13_2, lstm3_tanh_t13_2, lstm3_mul_stack + 41600);
   float *lstm3_add_t14 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t14_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 41600, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 179200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t14, lstm3_matmul_weight_hh_t14_scratch);
+  k6_matmul(lstm3_mul_stack + 41600, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 179200, lstm3_add_t14, lstm3_matmul_weight_hh_t14_scratch);
   float *lstm3_sigmoid_t14 = (float *)(A + 8125760); /* [64, 50] */
   float *lstm3_sigmoid_t14_2 = (float *)(A + 8138560); /* [64, 50] */
   float *lstm3_sigmoid_t14_3 = (float *)(A + 8151360); /* [64, 50] */
@@ -8797,7 +8908,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t14 + 150, lstm3_add_t14 + 50, lstm3_add_t13_2, lstm3_add_t14, lstm3_add_t14 + 100, lstm3_sigmoid_t14, lstm3_sigmoid_t14_2, lstm3_sigmoid_t14_3, lstm3_tanh_t14, lstm3_add_t14_2, lstm3_tanh_t14_2, lstm3_mul_stack + 44800);
   float *lstm3_add_t15 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t15_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 44800, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 192000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t15, lstm3_matmul_weight_hh_t15_scratch);
+  k6_matmul(lstm3_mul_stack + 44800, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 192000, lstm3_add_t15, lstm3_matmul_weight_hh_t15_scratch);
   float *lstm3_sigmoid_t15 = (float *)(A + 8202560); /* [64, 50] */
   float *lstm3_sigmoid_t15_2 = (float *)(A + 8215360); /* [64, 50] */
   float *lstm3_sigmoid_t15_3 = (float *)(A + 8228160); /* [64, 50] */
@@ -8807,7 +8918,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t15 + 150, lstm3_add_t15 + 50, lstm3_add_t14_2, lstm3_add_t15, lstm3_add_t15 + 100, lstm3_sigmoid_t15, lstm3_sigmoid_t15_2, lstm3_sigmoid_t15_3, lstm3_tanh_t15, lstm3_add_t15_2, lstm3_tanh_t15_2, lstm3_mul_stack + 48000);
   float *lstm3_add_t16 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t16_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 48000, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 204800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t16, lstm3_matmul_weight_hh_t16_scratch);
+  k6_matmul(lstm3_mul_stack + 48000, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 204800, lstm3_add_t16, lstm3_matmul_weight_hh_t16_scratch);
   float *lstm3_sigmoid_t16 = (float *)(A + 8279360); /* [64, 50] */
   float *lstm3_sigmoid_t16_2 = (float *)(A + 8292160); /* [64, 50] */
   float *lstm3_sigmoid_t16_3 = (float *)(A + 8304960); /* [64, 50] */
@@ -8817,7 +8928,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t16 + 150, lstm3_add_t16 + 50, lstm3_add_t15_2, lstm3_add_t16, lstm3_add_t16 + 100, lstm3_sigmoid_t16, lstm3_sigmoid_t16_2, lstm3_sigmoid_t16_3, lstm3_tanh_t16, lstm3_add_t16_2, lstm3_tanh_t16_2, lstm3_mul_stack + 51200);
   float *lstm3_add_t17 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t17_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 51200, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 217600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t17, lstm3_matmul_weight_hh_t17_scratch);
+  k6_matmul(lstm3_mul_stack + 51200, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 217600, lstm3_add_t17, lstm3_matmul_weight_hh_t17_scratch);
   float *lstm3_sigmoid_t17 = (float *)(A + 8356160); /* [64, 50] */
   float *lstm3_sigmoid_t17_2 = (float *)(A + 8368960); /* [64, 50] */
   float *lstm3_sigmoid_t17_3 = (float *)(A + 8381760); /* [64, 50] */
@@ -8827,7 +8938,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t17 + 150, lstm3_add_t17 + 50, lstm3_add_t16_2, lstm3_add_t17, lstm3_add_t17 + 100, lstm3_sigmoid_t17, lstm3_sigmoid_t17_2, lstm3_sigmoid_t17_3, lstm3_tanh_t17, lstm3_add_t17_2, lstm3_tanh_t17_2, lstm3_mul_stack + 54400);
   float *lstm3_add_t18 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t18_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 54400, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 230400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t18, lstm3_matmul_weight_hh_t18_scratch);
+  k6_matmul(lstm3_mul_stack + 54400, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 230400, lstm3_add_t18, lstm3_matmul_weight_hh_t18_scratch);
   float *lstm3_sigmoid_t18 = (float *)(A + 8432960); /* [64, 50] */
   float *lstm3_sigmoid_t18_2 = (float *)(A + 8445760); /* [64, 50] */
   float *lstm3_sigmoid_t18_3 = (float *)(A + 8458560); /* [64, 50] */
@@ -8837,7 +8948,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t18 + 150, lstm3_add_t18 + 50, lstm3_add_t17_2, lstm3_add_t18, lstm3_add_t18 + 100, lstm3_sigmoid_t18, lstm3_sigmoid_t18_2, lstm3_sigmoid_t18_3, lstm3_tanh_t18, lstm3_add_t18_2, lstm3_tanh_t18_2, lstm3_mul_stack + 57600);
   float *lstm3_add_t19 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t19_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 57600, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 243200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t19, lstm3_matmul_weight_hh_t19_scratch);
+  k6_matmul(lstm3_mul_stack + 57600, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 243200, lstm3_add_t19, lstm3_matmul_weight_hh_t19_scratch);
   float *lstm3_sigmoid_t19 = (float *)(A + 8509760); /* [64, 50] */
   float *lstm3_sigmoid_t19_2 = (float *)(A + 8522560); /* [64, 50] */
   float *lstm3_sigmoid_t19_3 = (float *)(A + 8535360); /* [64, 50] */
@@ -8847,7 +8958,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t19 + 150, lstm3_add_t19 + 50, lstm3_add_t18_2, lstm3_add_t19, lstm3_add_t19 + 100, lstm3_sigmoid_t19, lstm3_sigmoid_t19_2, lstm3_sigmoid_t19_3, lstm3_tanh_t19, lstm3_add_t19_2, lstm3_tanh_t19_2, lstm3_mul_stack + 60800);
   float *lstm3_add_t20 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t20_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 60800, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 256000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t20, lstm3_matmul_weight_hh_t20_scratch);
+  k6_matmul(lstm3_mul_stack + 60800, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 256000, lstm3_add_t20, lstm3_matmul_weight_hh_t20_scratch);
   float *lstm3_sigmoid_t20 = (float *)(A + 8586560); /* [64, 50] */
   float *lstm3_sigmoid_t20_2 = (float *)(A + 8599360); /* [64, 50] */
   float *lstm3_sigmoid_t20_3 = (float *)(A + 8612160); /* [64, 50] */
@@ -8857,7 +8968,7 @@ static void mnist_stacked_lstm_train_step_5(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t20 + 150, lstm3_add_t20 + 50, lstm3_add_t19_2, lstm3_add_t20, lstm3_add_t20 + 100, lstm3_sigmoid_t20, lstm3_sigmoid_t20_2, lstm3_sigmoid_t20_3, lstm3_tanh_t20, lstm3_add_t20_2, lstm3_tanh_t20_2, lstm3_mul_stack + 64000);
   float *lstm3_add_t21 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t21_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 64000, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 268800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t21, lstm3_matmul_weight_hh_t21_scratch);
+  k6_matmul(lstm3_mul_stack + 64000, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 268800, lstm3_add_t21, lstm3_matmul_weight_hh_t21_scratch);
   float *lstm3_sigmoid_t21 = (float *)(A + 8663360); /* [64, 50] */
   float *lstm3_sigmoid_t21_2 = (float *)(A + 8676160); /* [64, 50] */
   float *lstm3_sigmoid_t21_3 = (float *)(A + 8688960); /* [64, 50] */
@@ -8871,10 +8982,10 @@ static void mnist_stacked_lstm_train_step_6(float *restrict P, const mnist_stack
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm3_mul_stack = (float *)(A + 4287360); /* [27, 64, 50] */
   float *lstm3_transpose_weight_hh = (float *)(A + 4183360); /* [50, 200] */
-  float *lstm3_matmul_weight_ih = (float *)(A + 6640960); /* [1792, 200] */
+  float *lstm3_add = (float *)(A + 6640960); /* [1792, 200] */
   float *lstm3_add_t22 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t22_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 67200, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 281600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t22, lstm3_matmul_weight_hh_t22_scratch);
+  k6_matmul(lstm3_mul_stack + 67200, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 281600, lstm3_add_t22, lstm3_matmul_weight_hh_t22_scratch);
   float *lstm3_add_t21_2 = (float *)(A + 8714560); /* [64, 50] */
   float *lstm3_sigmoid_t22 = (float *)(A + 8740160); /* [64, 50] */
   float *lstm3_sigmoid_t22_2 = (float *)(A + 8752960); /* [64, 50] */
@@ -8885,7 +8996,7 @@ static void mnist_stacked_lstm_train_step_6(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t22 + 150, lstm3_add_t22 + 50, lstm3_add_t21_2, lstm3_add_t22, lstm3_add_t22 + 100, lstm3_sigmoid_t22, lstm3_sigmoid_t22_2, lstm3_sigmoid_t22_3, lstm3_tanh_t22, lstm3_add_t22_2, lstm3_tanh_t22_2, lstm3_mul_stack + 70400);
   float *lstm3_add_t23 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t23_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 70400, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 294400, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t23, lstm3_matmul_weight_hh_t23_scratch);
+  k6_matmul(lstm3_mul_stack + 70400, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 294400, lstm3_add_t23, lstm3_matmul_weight_hh_t23_scratch);
   float *lstm3_sigmoid_t23 = (float *)(A + 8816960); /* [64, 50] */
   float *lstm3_sigmoid_t23_2 = (float *)(A + 8829760); /* [64, 50] */
   float *lstm3_sigmoid_t23_3 = (float *)(A + 8842560); /* [64, 50] */
@@ -8895,7 +9006,7 @@ static void mnist_stacked_lstm_train_step_6(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t23 + 150, lstm3_add_t23 + 50, lstm3_add_t22_2, lstm3_add_t23, lstm3_add_t23 + 100, lstm3_sigmoid_t23, lstm3_sigmoid_t23_2, lstm3_sigmoid_t23_3, lstm3_tanh_t23, lstm3_add_t23_2, lstm3_tanh_t23_2, lstm3_mul_stack + 73600);
   float *lstm3_add_t24 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t24_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 73600, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 307200, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t24, lstm3_matmul_weight_hh_t24_scratch);
+  k6_matmul(lstm3_mul_stack + 73600, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 307200, lstm3_add_t24, lstm3_matmul_weight_hh_t24_scratch);
   float *lstm3_sigmoid_t24 = (float *)(A + 8893760); /* [64, 50] */
   float *lstm3_sigmoid_t24_2 = (float *)(A + 8906560); /* [64, 50] */
   float *lstm3_sigmoid_t24_3 = (float *)(A + 8919360); /* [64, 50] */
@@ -8905,7 +9016,7 @@ static void mnist_stacked_lstm_train_step_6(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t24 + 150, lstm3_add_t24 + 50, lstm3_add_t23_2, lstm3_add_t24, lstm3_add_t24 + 100, lstm3_sigmoid_t24, lstm3_sigmoid_t24_2, lstm3_sigmoid_t24_3, lstm3_tanh_t24, lstm3_add_t24_2, lstm3_tanh_t24_2, lstm3_mul_stack + 76800);
   float *lstm3_add_t25 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t25_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 76800, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 320000, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t25, lstm3_matmul_weight_hh_t25_scratch);
+  k6_matmul(lstm3_mul_stack + 76800, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 320000, lstm3_add_t25, lstm3_matmul_weight_hh_t25_scratch);
   float *lstm3_sigmoid_t25 = (float *)(A + 8970560); /* [64, 50] */
   float *lstm3_sigmoid_t25_2 = (float *)(A + 8983360); /* [64, 50] */
   float *lstm3_sigmoid_t25_3 = (float *)(A + 8996160); /* [64, 50] */
@@ -8915,7 +9026,7 @@ static void mnist_stacked_lstm_train_step_6(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t25 + 150, lstm3_add_t25 + 50, lstm3_add_t24_2, lstm3_add_t25, lstm3_add_t25 + 100, lstm3_sigmoid_t25, lstm3_sigmoid_t25_2, lstm3_sigmoid_t25_3, lstm3_tanh_t25, lstm3_add_t25_2, lstm3_tanh_t25_2, lstm3_mul_stack + 80000);
   float *lstm3_add_t26 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t26_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 80000, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 332800, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t26, lstm3_matmul_weight_hh_t26_scratch);
+  k6_matmul(lstm3_mul_stack + 80000, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 332800, lstm3_add_t26, lstm3_matmul_weight_hh_t26_scratch);
   float *lstm3_sigmoid_t26 = (float *)(A + 9047360); /* [64, 50] */
   float *lstm3_sigmoid_t26_2 = (float *)(A + 9060160); /* [64, 50] */
   float *lstm3_sigmoid_t26_3 = (float *)(A + 9072960); /* [64, 50] */
@@ -8925,7 +9036,7 @@ static void mnist_stacked_lstm_train_step_6(float *restrict P, const mnist_stack
   k15_sigmoid_sigmoid_mul(lstm3_add_t26 + 150, lstm3_add_t26 + 50, lstm3_add_t25_2, lstm3_add_t26, lstm3_add_t26 + 100, lstm3_sigmoid_t26, lstm3_sigmoid_t26_2, lstm3_sigmoid_t26_3, lstm3_tanh_t26, lstm3_add_t26_2, lstm3_tanh_t26_2, lstm3_mul_stack + 83200);
   float *lstm3_add_t27 = (float *)(A + 241664); /* [64, 200] */
   char *lstm3_matmul_weight_hh_t27_scratch = A + 331264; /* 1600 bytes */
-  k6_matmul(lstm3_mul_stack + 83200, lstm3_transpose_weight_hh, lstm3_matmul_weight_ih + 345600, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */, lstm3_add_t27, lstm3_matmul_weight_hh_t27_scratch);
+  k6_matmul(lstm3_mul_stack + 83200, lstm3_transpose_weight_hh, P + 56640 /* lstm3.bias_hh */, lstm3_add + 345600, lstm3_add_t27, lstm3_matmul_weight_hh_t27_scratch);
   float *dense1_transpose_weight = (float *)(A + 1748864); /* [50, 10] */
   k10_transpose(P + 56848 /* dense1.weight */, dense1_transpose_weight);
   float *lstm3_sigmoid_t27 = (float *)(A + 4183360); /* [64, 50] */

@@ -494,8 +494,8 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [1792, 256] (peephole_cell.lua:23) */
-static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [1792, 256] (peephole_cell.lua:23), then fused: add over add [1792, 256] (peephole_cell.lua:23) */
+static void k1_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 1792; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 28; k++)
@@ -531,30 +531,53 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 256 + j + c] = acc0[c];
-        out[(i + 1) * 256 + j + c] = acc1[c];
-        out[(i + 2) * 256 + j + c] = acc2[c];
-        out[(i + 3) * 256 + j + c] = acc3[c];
-        out[(i + 4) * 256 + j + c] = acc4[c];
-        out[(i + 5) * 256 + j + c] = acc5[c];
-        out[(i + 6) * 256 + j + c] = acc6[c];
-        out[(i + 7) * 256 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 256 + i1] = t0;
+        }
       }
     }
   }
 }
 
-/* fused: add over add [64, 256] (peephole_cell.lua:23) */
-static void k2_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      const float t0 = (a0[i0 * 7168 + i1] + a1[i1]);
-      out0[i0 * 256 + i1] = t0;
-    }
-}
-
 /* transpose [64, 256] (peephole_cell.lua:23) */
-static void k3_transpose(const float *restrict a0, float *restrict out) {
+static void k2_transpose(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 256; j += 8) {
       float block[64] = {0.0f};
@@ -567,15 +590,15 @@ static void k3_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid tanh mul mul add sigmoid tanh mul over mul [64, 64] (peephole_cell.lua:25) */
-static void k4_sigmoid_tanh_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
+static void k3_sigmoid_tanh_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0d = (1.0f + rnnc_expf(-a0[i0 * 256 + i1]));
-      const float t1n = rnnc_tanhf_num(a1[i0 * 256 + i1]);
-      const float t1d = rnnc_tanhf_den(a1[i0 * 256 + i1]);
+      const float t0d = (1.0f + rnnc_expf(-a0[i0 * 7168 + i1]));
+      const float t1n = rnnc_tanhf_num(a1[i0 * 7168 + i1]);
+      const float t1d = rnnc_tanhf_den(a1[i0 * 7168 + i1]);
       const float t2 = (t1n / (t0d * t1d));
       const float t3 = (a2[i1] * t2);
-      const float t4 = (a3[i0 * 256 + i1] + t3);
+      const float t4 = (a3[i0 * 7168 + i1] + t3);
       const float t5d = (1.0f + rnnc_expf(-t4));
       const float t6n = rnnc_tanhf_num(t2);
       const float t6d = rnnc_tanhf_den(t2);
@@ -585,8 +608,8 @@ static void k4_sigmoid_tanh_mul(const float *restrict a0, const float *restrict 
     }
 }
 
-/* matmul [64, 256] (peephole_cell.lua:23), then fused: add add over add [64, 256] (peephole_cell.lua:23) */
-static void k5_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, char *restrict scratch) {
+/* matmul [64, 256] (peephole_cell.lua:23), then fused: add over add [64, 256] (peephole_cell.lua:23) */
+static void k4_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 64; k++)
@@ -624,51 +647,43 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, const 
       for (int c = 0; c < 16; c++) {
         {
           const long i0 = i, i1 = j + c;
-          const float t0 = (a2[i0 * 7168 + i1] + a3[i1]);
-          const float t1 = (t0 + acc0[c]);
-          out0[i0 * 256 + i1] = t1;
+          const float t0 = (a2[i0 * 7168 + i1] + acc0[c]);
+          out0[i0 * 256 + i1] = t0;
         }
         {
           const long i0 = i + 1, i1 = j + c;
-          const float t0 = (a2[i0 * 7168 + i1] + a3[i1]);
-          const float t1 = (t0 + acc1[c]);
-          out0[i0 * 256 + i1] = t1;
+          const float t0 = (a2[i0 * 7168 + i1] + acc1[c]);
+          out0[i0 * 256 + i1] = t0;
         }
         {
           const long i0 = i + 2, i1 = j + c;
-          const float t0 = (a2[i0 * 7168 + i1] + a3[i1]);
-          const float t1 = (t0 + acc2[c]);
-          out0[i0 * 256 + i1] = t1;
+          const float t0 = (a2[i0 * 7168 + i1] + acc2[c]);
+          out0[i0 * 256 + i1] = t0;
         }
         {
           const long i0 = i + 3, i1 = j + c;
-          const float t0 = (a2[i0 * 7168 + i1] + a3[i1]);
-          const float t1 = (t0 + acc3[c]);
-          out0[i0 * 256 + i1] = t1;
+          const float t0 = (a2[i0 * 7168 + i1] + acc3[c]);
+          out0[i0 * 256 + i1] = t0;
         }
         {
           const long i0 = i + 4, i1 = j + c;
-          const float t0 = (a2[i0 * 7168 + i1] + a3[i1]);
-          const float t1 = (t0 + acc4[c]);
-          out0[i0 * 256 + i1] = t1;
+          const float t0 = (a2[i0 * 7168 + i1] + acc4[c]);
+          out0[i0 * 256 + i1] = t0;
         }
         {
           const long i0 = i + 5, i1 = j + c;
-          const float t0 = (a2[i0 * 7168 + i1] + a3[i1]);
-          const float t1 = (t0 + acc5[c]);
-          out0[i0 * 256 + i1] = t1;
+          const float t0 = (a2[i0 * 7168 + i1] + acc5[c]);
+          out0[i0 * 256 + i1] = t0;
         }
         {
           const long i0 = i + 6, i1 = j + c;
-          const float t0 = (a2[i0 * 7168 + i1] + a3[i1]);
-          const float t1 = (t0 + acc6[c]);
-          out0[i0 * 256 + i1] = t1;
+          const float t0 = (a2[i0 * 7168 + i1] + acc6[c]);
+          out0[i0 * 256 + i1] = t0;
         }
         {
           const long i0 = i + 7, i1 = j + c;
-          const float t0 = (a2[i0 * 7168 + i1] + a3[i1]);
-          const float t1 = (t0 + acc7[c]);
-          out0[i0 * 256 + i1] = t1;
+          const float t0 = (a2[i0 * 7168 + i1] + acc7[c]);
+          out0[i0 * 256 + i1] = t0;
         }
       }
     }
@@ -676,7 +691,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* fused: mul add sigmoid mul mul add sigmoid tanh mul add mul add sigmoid tanh mul over mul [64, 64] (peephole_cell.lua:25) */
-static void k6_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
+static void k5_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
@@ -702,7 +717,7 @@ static void k6_mul_add_sigmoid(const float *restrict a0, const float *restrict a
 }
 
 /* transpose [64, 10] (peephole_lstm.lua:10) */
-static void k7_transpose(const float *restrict a0, float *restrict out) {
+static void k6_transpose(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     {
       const long j = 0;
@@ -721,7 +736,7 @@ static void k7_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul add sigmoid mul mul add sigmoid tanh mul add mul add sigmoid tanh mul over mul [64, 64] (peephole_cell.lua:25) */
-static void k8_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0) {
+static void k7_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
@@ -746,7 +761,7 @@ static void k8_mul_add_sigmoid(const float *restrict a0, const float *restrict a
 }
 
 /* matmul [64, 10] (peephole_lstm.lua:10) */
-static void k9_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k8_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 64; k++)
@@ -797,7 +812,7 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: add over add [64, 10] (peephole_lstm.lua:10) */
-static void k10_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k9_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = (a0[i0 * 10 + i1] + a1[i1]);
@@ -806,7 +821,7 @@ static void k10_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 10] (peephole_lstm.lua:10) */
-static void k11_copy(const float *restrict a0, float *restrict out) {
+static void k10_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       out[i0 * 10 + i1] = a0[i0 * 10 + i1];
@@ -814,14 +829,14 @@ static void k11_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: sigmoid tanh mul mul add sigmoid tanh mul over mul [64, 64] (peephole_cell.lua:25) */
-static void k12_sigmoid_tanh_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k11_sigmoid_tanh_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
-      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 256 + i1])));
-      const float t1 = (rnnc_tanhf_num(a1[i0 * 256 + i1]) / rnnc_tanhf_den(a1[i0 * 256 + i1]));
+      const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 7168 + i1])));
+      const float t1 = (rnnc_tanhf_num(a1[i0 * 7168 + i1]) / rnnc_tanhf_den(a1[i0 * 7168 + i1]));
       const float t2 = (t0 * t1);
       const float t3 = (a2[i1] * t2);
-      const float t4 = (a3[i0 * 256 + i1] + t3);
+      const float t4 = (a3[i0 * 7168 + i1] + t3);
       const float t5 = (1.0f / (1.0f + rnnc_expf(-t4)));
       const float t6 = (rnnc_tanhf_num(t2) / rnnc_tanhf_den(t2));
       const float t7 = (t5 * t6);
@@ -835,7 +850,7 @@ static void k12_sigmoid_tanh_mul(const float *restrict a0, const float *restrict
 }
 
 /* fused: mul add sigmoid mul mul add sigmoid tanh mul add mul add sigmoid tanh mul over mul [64, 64] (peephole_cell.lua:25) */
-static void k13_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
+static void k12_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i1] * a1[i0 * 64 + i1]);
@@ -864,7 +879,7 @@ static void k13_mul_add_sigmoid(const float *restrict a0, const float *restrict 
 }
 
 /* one_hot [64, 10] (peephole_lstm.lua:13) */
-static void k14_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k13_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 640; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r];
@@ -873,7 +888,7 @@ static void k14_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [64, 10] (peephole_lstm.lua:13) */
-static void k15_log_softmax(const float *restrict a0, float *restrict out) {
+static void k14_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 10;
     float *y = out + r * 10;
@@ -886,7 +901,7 @@ static void k15_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 10] (peephole_lstm.lua:13) */
-static void k16_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k15_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -894,7 +909,7 @@ static void k16_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (peephole_lstm.lua:13) */
-static void k17_sum_to(const float *restrict a0, float *restrict out) {
+static void k16_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -903,7 +918,7 @@ static void k17_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (peephole_lstm.lua:13) */
-static void k18_sum_to(const float *restrict a0, float *restrict out) {
+static void k17_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
@@ -911,7 +926,7 @@ static void k18_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (peephole_lstm.lua:14) */
-static void k19_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k18_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 10; j++) {
@@ -923,14 +938,14 @@ static void k19_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (peephole_lstm.lua:14) */
-static void k20_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k19_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* fused: mul over mul [64, 10] (peephole_lstm.lua:13) */
-static void k21_mul(const float *restrict a0, float *restrict out0) {
+static void k20_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (-0.015625f * a0[i0]);
     out0[i0] = t0;
@@ -938,7 +953,7 @@ static void k21_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 10] (peephole_lstm.lua:13) */
-static void k22_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k21_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 10 + i1]);
@@ -949,7 +964,7 @@ static void k22_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 64] (peephole_lstm.lua:10) */
-static void k23_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k22_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 10; k++)
@@ -999,7 +1014,7 @@ static void k23_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul sub mul mul sub mul mul mul addn mul sub mul mul mul mul mul sub mul mul mul mul mul sub mul over mul [64, 64] (peephole_cell.lua:24) */
-static void k24_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
+static void k23_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
@@ -1038,7 +1053,7 @@ static void k24_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 64] (peephole_cell.lua:23) */
-static void k25_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k24_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 64; j += 16) {
       float acc0[16] = {0.0f};
@@ -1085,7 +1100,7 @@ static void k25_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul sub mul mul sub mul mul mul addn mul sub mul mul mul mul mul sub mul mul mul mul mul sub mul over mul [64, 64] (peephole_cell.lua:24) */
-static void k26_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
+static void k25_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
@@ -1124,7 +1139,7 @@ static void k26_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul sub mul mul sub mul mul mul addn mul sub mul mul mul mul sub mul over mul [64, 64] (peephole_cell.lua:24) */
-static void k27_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k26_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 64 + i1] * a1[i0 * 64 + i1]);
@@ -1152,12 +1167,12 @@ static void k27_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* const [64, 64] (peephole_cell.lua:23) */
-static void k28_const(float *restrict out) {
+static void k27_const(float *restrict out) {
   for (long i = 0; i < 4096; i++) out[i] = 0.0f;
 }
 
 /* concat [64, 256] (peephole_cell.lua:23) */
-static void k29_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k28_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 256 + i1] = a0[i0 * 64 + i1];
@@ -1177,7 +1192,7 @@ static void k29_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* stack [64, 28, 256] (peephole_cell.lua:13) */
-static void k30_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+static void k29_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i0 * 7168 + i1] = a0[i0 * 256 + i1];
@@ -1293,7 +1308,7 @@ static void k30_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [256, 28] (peephole_cell.lua:13) */
-static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
@@ -1408,7 +1423,7 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [256, 64] (peephole_cell.lua:14) */
-static void k32_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
@@ -1485,7 +1500,7 @@ static void k32_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [256] (peephole_cell.lua:15) */
-static void k33_sum_to(const float *restrict a0, float *restrict out) {
+static void k32_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 256; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 28; i1++)
@@ -1495,7 +1510,7 @@ static void k33_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 64] (peephole_cell.lua:24) */
-static void k34_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k33_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 256 + i1] * a1[i0 * 64 + i1]);
@@ -1504,7 +1519,7 @@ static void k34_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [1, 64] (peephole_cell.lua:24) */
-static void k35_sum_to(const float *restrict a0, float *restrict out) {
+static void k34_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
@@ -1513,7 +1528,7 @@ static void k35_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 64] (peephole_cell.lua:25) */
-static void k36_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k35_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -1521,7 +1536,7 @@ static void k36_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: addn over addn [1, 64] (peephole_cell.lua:17) */
-static void k37_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
+static void k36_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++) {
     const float t0 = (a0[i0] + a1[i0] + a2[i0] + a3[i0] + a4[i0] + a5[i0] + a6[i0] + a7[i0] + a8[i0] + a9[i0] + a10[i0] + a11[i0] + a12[i0] + a13[i0] + a14[i0] + a15[i0] + a16[i0] + a17[i0] + a18[i0] + a19[i0] + a20[i0] + a21[i0] + a22[i0] + a23[i0] + a24[i0] + a25[i0] + a26[i0]);
     out0[i0] = t0;
@@ -1529,7 +1544,7 @@ static void k37_addn(const float *restrict a0, const float *restrict a1, const f
 }
 
 /* fused: addn over addn [1, 64] (peephole_cell.lua:17) */
-static void k38_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out0) {
+static void k37_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++) {
     const float t0 = (a0[i0] + a1[i0] + a2[i0] + a3[i0] + a4[i0] + a5[i0] + a6[i0] + a7[i0] + a8[i0] + a9[i0] + a10[i0] + a11[i0] + a12[i0] + a13[i0] + a14[i0] + a15[i0] + a16[i0] + a17[i0] + a18[i0] + a19[i0] + a20[i0] + a21[i0] + a22[i0] + a23[i0] + a24[i0] + a25[i0] + a26[i0] + a27[i0]);
     out0[i0] = t0;
@@ -1537,7 +1552,7 @@ static void k38_addn(const float *restrict a0, const float *restrict a1, const f
 }
 
 /* matmul [10, 64] (peephole_lstm.lua:10) */
-static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
     const long j = 0;
     float (*bp)[10] = (float (*)[10])(void *)scratch;
@@ -1591,7 +1606,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (peephole_lstm.lua:10) */
-static void k40_sum_to(const float *restrict a0, float *restrict out) {
+static void k39_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1600,7 +1615,7 @@ static void k40_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (peephole_lstm.lua:13) */
-static void k41_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k40_mul_neg(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     const float t1 = (-t0);
@@ -1609,7 +1624,7 @@ static void k41_mul_neg(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [] (peephole_lstm.lua:14) */
-static void k42_mul(const float *restrict a0, float *restrict out0) {
+static void k41_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     out0[0] = t0;
@@ -1617,14 +1632,14 @@ static void k42_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* copy out neg [] (peephole_lstm.lua:13) */
-static void k43_copy(const float *restrict a0, float *restrict out) {
+static void k42_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out matmul [256, 28] (peephole_cell.lua:13) */
-static void k44_copy(const float *restrict a0, float *restrict out) {
+static void k43_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1] = a0[i0 * 28 + i1];
@@ -1632,7 +1647,7 @@ static void k44_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [256, 64] (peephole_cell.lua:14) */
-static void k45_copy(const float *restrict a0, float *restrict out) {
+static void k44_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1] = a0[i0 * 64 + i1];
@@ -1640,14 +1655,14 @@ static void k45_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [256] (peephole_cell.lua:15) */
-static void k46_copy(const float *restrict a0, float *restrict out) {
+static void k45_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out concat [3, 64] (peephole_cell.lua:16) */
-static void k47_copy(const float *restrict a0, float *restrict out) {
+static void k46_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 3; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1] = a0[i0 * 64 + i1];
@@ -1655,7 +1670,7 @@ static void k47_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [10, 64] (peephole_lstm.lua:10) */
-static void k48_copy(const float *restrict a0, float *restrict out) {
+static void k47_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1] = a0[i0 * 64 + i1];
@@ -1663,14 +1678,14 @@ static void k48_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (peephole_lstm.lua:10) */
-static void k49_copy(const float *restrict a0, float *restrict out) {
+static void k48_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
-static void k50_add_pow_sub(float *restrict a0, float *restrict out0) {
+static void k49_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -1682,7 +1697,7 @@ static void k50_add_pow_sub(float *restrict a0, float *restrict out0) {
 }
 
 /* fused: pow sub div over div [] */
-static void k51_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k50_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -1692,7 +1707,7 @@ static void k51_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 28]; updated in place: a0, a2, a5 */
-static void k52_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1714,7 +1729,7 @@ static void k52_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 64]; updated in place: a0, a2, a5 */
-static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k52_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1736,7 +1751,7 @@ static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256]; updated in place: a0, a2, a5 */
-static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1758,7 +1773,7 @@ static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [3, 64]; updated in place: a0, a2, a5 */
-static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1780,7 +1795,7 @@ static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 64]; updated in place: a0, a2, a5 */
-static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1802,7 +1817,7 @@ static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
-static void k57_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -1824,7 +1839,7 @@ static void k57_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* matmul [1, 256] (peephole_cell.lua:23) plus matmul [1, 256] (peephole_cell.lua:23), then fused: add add over add [1, 256] (peephole_cell.lua:23) */
-static void k58_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k57_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long j = 0; j < 256 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -2038,7 +2053,7 @@ static void k58_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* fused: mul add sigmoid mul mul add sigmoid tanh mul add mul add sigmoid tanh mul over mul [1, 64] (peephole_cell.lua:25) */
-static void k59_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
+static void k58_mul_add_sigmoid(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     const float t1 = (a2[i0] + t0);
@@ -2063,7 +2078,7 @@ static void k59_mul_add_sigmoid(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (peephole_lstm.lua:10) */
-static void k60_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k59_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   {
     float part0[16] = {0.0f};
     float part1[16] = {0.0f};
@@ -2199,7 +2214,7 @@ static void k60_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (peephole_lstm.lua:10) */
-static void k61_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k60_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -2207,14 +2222,14 @@ static void k61_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (peephole_lstm.lua:10) */
-static void k62_copy(const float *restrict a0, float *restrict out) {
+static void k61_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 10; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* copy out mul [1, 64] (peephole_cell.lua:25) */
-static void k63_copy(const float *restrict a0, float *restrict out) {
+static void k62_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 64; i1++) {
     out[i1] = a0[i1];
   }
@@ -2283,184 +2298,182 @@ static void peephole_lstm_predict_1(const float *restrict P, const peephole_lstm
   (void)P, (void)in, (void)A, (void)seed;
   float *peephole1_transpose_weight_ih = (float *)A; /* [28, 256] */
   k0_transpose(P /* peephole1.weight_ih */, peephole1_transpose_weight_ih);
-  float *peephole1_matmul_weight_ih = (float *)(A + 28672); /* [1792, 256] */
+  float *peephole1_add = (float *)(A + 28672); /* [1792, 256] */
   char *peephole1_matmul_weight_ih_scratch = A + 1863680; /* 896 bytes */
-  k1_matmul(in->x, peephole1_transpose_weight_ih, peephole1_matmul_weight_ih, peephole1_matmul_weight_ih_scratch);
-  float *peephole1_add_t0 = (float *)(A + 1864576); /* [64, 256] */
-  k2_add(peephole1_matmul_weight_ih, P + 23552 /* peephole1.bias */, peephole1_add_t0);
-  float *peephole1_transpose_weight_hh = (float *)(A + 1930112); /* [64, 256] */
-  k3_transpose(P + 7168 /* peephole1.weight_hh */, peephole1_transpose_weight_hh);
+  k1_matmul(in->x, peephole1_transpose_weight_ih, P + 23552 /* peephole1.bias */, peephole1_add, peephole1_matmul_weight_ih_scratch);
+  float *peephole1_transpose_weight_hh = (float *)(A + 1864576); /* [64, 256] */
+  k2_transpose(P + 7168 /* peephole1.weight_hh */, peephole1_transpose_weight_hh);
   float *peephole1_mul_t0 = (float *)A; /* [64, 64] */
-  float *peephole1_mul_t0_2 = (float *)(A + 1995648); /* [64, 64] */
-  k4_sigmoid_tanh_mul(peephole1_add_t0, peephole1_add_t0 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t0 + 192, peephole1_mul_t0, peephole1_mul_t0_2);
-  float *peephole1_add_t1 = (float *)(A + 1863680); /* [64, 256] */
+  float *peephole1_mul_t0_2 = (float *)(A + 1930112); /* [64, 64] */
+  k3_sigmoid_tanh_mul(peephole1_add, peephole1_add + 128, P + 23936 /* peephole1.peephole */, peephole1_add + 192, peephole1_mul_t0, peephole1_mul_t0_2);
+  float *peephole1_add_t1 = (float *)(A + 1946496); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t1_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t0_2, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 256, P + 23552 /* peephole1.bias */, peephole1_add_t1, peephole1_matmul_weight_hh_t1_scratch);
-  float *peephole1_add_t1_2 = (float *)(A + 1995648); /* [64, 64] */
+  k4_matmul(peephole1_mul_t0_2, peephole1_transpose_weight_hh, peephole1_add + 256, peephole1_add_t1, peephole1_matmul_weight_hh_t1_scratch);
+  float *peephole1_add_t1_2 = (float *)(A + 1930112); /* [64, 64] */
   float *peephole1_mul_t1 = (float *)(A + 2012032); /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_mul_t0, peephole1_add_t1 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t1, peephole1_add_t1 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t1 + 192, peephole1_add_t1_2, peephole1_mul_t1);
-  float *peephole1_add_t2 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_mul_t0, peephole1_add_t1 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t1, peephole1_add_t1 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t1 + 192, peephole1_add_t1_2, peephole1_mul_t1);
+  float *peephole1_add_t2 = (float *)(A + 1946496); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t2_scratch = A; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t1, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 512, P + 23552 /* peephole1.bias */, peephole1_add_t2, peephole1_matmul_weight_hh_t2_scratch);
+  k4_matmul(peephole1_mul_t1, peephole1_transpose_weight_hh, peephole1_add + 512, peephole1_add_t2, peephole1_matmul_weight_hh_t2_scratch);
   float *peephole1_add_t2_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t2 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t1_2, peephole1_add_t2 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t2, peephole1_add_t2 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t2 + 192, peephole1_add_t2_2, peephole1_mul_t2);
-  float *peephole1_add_t3 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t1_2, peephole1_add_t2 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t2, peephole1_add_t2 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t2 + 192, peephole1_add_t2_2, peephole1_mul_t2);
+  float *peephole1_add_t3 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t3_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t2, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 768, P + 23552 /* peephole1.bias */, peephole1_add_t3, peephole1_matmul_weight_hh_t3_scratch);
+  k4_matmul(peephole1_mul_t2, peephole1_transpose_weight_hh, peephole1_add + 768, peephole1_add_t3, peephole1_matmul_weight_hh_t3_scratch);
   float *peephole1_add_t3_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t3 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t2_2, peephole1_add_t3 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t3, peephole1_add_t3 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t3 + 192, peephole1_add_t3_2, peephole1_mul_t3);
-  float *peephole1_add_t4 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t2_2, peephole1_add_t3 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t3, peephole1_add_t3 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t3 + 192, peephole1_add_t3_2, peephole1_mul_t3);
+  float *peephole1_add_t4 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t4_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t3, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 1024, P + 23552 /* peephole1.bias */, peephole1_add_t4, peephole1_matmul_weight_hh_t4_scratch);
+  k4_matmul(peephole1_mul_t3, peephole1_transpose_weight_hh, peephole1_add + 1024, peephole1_add_t4, peephole1_matmul_weight_hh_t4_scratch);
   float *peephole1_add_t4_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t4 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t3_2, peephole1_add_t4 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t4, peephole1_add_t4 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t4 + 192, peephole1_add_t4_2, peephole1_mul_t4);
-  float *peephole1_add_t5 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t3_2, peephole1_add_t4 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t4, peephole1_add_t4 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t4 + 192, peephole1_add_t4_2, peephole1_mul_t4);
+  float *peephole1_add_t5 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t5_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t4, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 1280, P + 23552 /* peephole1.bias */, peephole1_add_t5, peephole1_matmul_weight_hh_t5_scratch);
+  k4_matmul(peephole1_mul_t4, peephole1_transpose_weight_hh, peephole1_add + 1280, peephole1_add_t5, peephole1_matmul_weight_hh_t5_scratch);
   float *peephole1_add_t5_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t5 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t4_2, peephole1_add_t5 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t5, peephole1_add_t5 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t5 + 192, peephole1_add_t5_2, peephole1_mul_t5);
-  float *peephole1_add_t6 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t4_2, peephole1_add_t5 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t5, peephole1_add_t5 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t5 + 192, peephole1_add_t5_2, peephole1_mul_t5);
+  float *peephole1_add_t6 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t6_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t5, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 1536, P + 23552 /* peephole1.bias */, peephole1_add_t6, peephole1_matmul_weight_hh_t6_scratch);
+  k4_matmul(peephole1_mul_t5, peephole1_transpose_weight_hh, peephole1_add + 1536, peephole1_add_t6, peephole1_matmul_weight_hh_t6_scratch);
   float *peephole1_add_t6_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t6 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t5_2, peephole1_add_t6 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t6, peephole1_add_t6 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t6 + 192, peephole1_add_t6_2, peephole1_mul_t6);
-  float *peephole1_add_t7 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t5_2, peephole1_add_t6 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t6, peephole1_add_t6 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t6 + 192, peephole1_add_t6_2, peephole1_mul_t6);
+  float *peephole1_add_t7 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t7_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t6, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 1792, P + 23552 /* peephole1.bias */, peephole1_add_t7, peephole1_matmul_weight_hh_t7_scratch);
+  k4_matmul(peephole1_mul_t6, peephole1_transpose_weight_hh, peephole1_add + 1792, peephole1_add_t7, peephole1_matmul_weight_hh_t7_scratch);
   float *peephole1_add_t7_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t7 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t6_2, peephole1_add_t7 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t7, peephole1_add_t7 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t7 + 192, peephole1_add_t7_2, peephole1_mul_t7);
-  float *peephole1_add_t8 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t6_2, peephole1_add_t7 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t7, peephole1_add_t7 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t7 + 192, peephole1_add_t7_2, peephole1_mul_t7);
+  float *peephole1_add_t8 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t8_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t7, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 2048, P + 23552 /* peephole1.bias */, peephole1_add_t8, peephole1_matmul_weight_hh_t8_scratch);
+  k4_matmul(peephole1_mul_t7, peephole1_transpose_weight_hh, peephole1_add + 2048, peephole1_add_t8, peephole1_matmul_weight_hh_t8_scratch);
   float *peephole1_add_t8_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t8 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t7_2, peephole1_add_t8 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t8, peephole1_add_t8 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t8 + 192, peephole1_add_t8_2, peephole1_mul_t8);
-  float *peephole1_add_t9 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t7_2, peephole1_add_t8 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t8, peephole1_add_t8 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t8 + 192, peephole1_add_t8_2, peephole1_mul_t8);
+  float *peephole1_add_t9 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t9_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t8, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 2304, P + 23552 /* peephole1.bias */, peephole1_add_t9, peephole1_matmul_weight_hh_t9_scratch);
+  k4_matmul(peephole1_mul_t8, peephole1_transpose_weight_hh, peephole1_add + 2304, peephole1_add_t9, peephole1_matmul_weight_hh_t9_scratch);
   float *peephole1_add_t9_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t9 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t8_2, peephole1_add_t9 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t9, peephole1_add_t9 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t9 + 192, peephole1_add_t9_2, peephole1_mul_t9);
-  float *peephole1_add_t10 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t8_2, peephole1_add_t9 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t9, peephole1_add_t9 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t9 + 192, peephole1_add_t9_2, peephole1_mul_t9);
+  float *peephole1_add_t10 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t10_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t9, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 2560, P + 23552 /* peephole1.bias */, peephole1_add_t10, peephole1_matmul_weight_hh_t10_scratch);
+  k4_matmul(peephole1_mul_t9, peephole1_transpose_weight_hh, peephole1_add + 2560, peephole1_add_t10, peephole1_matmul_weight_hh_t10_scratch);
   float *peephole1_add_t10_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t10 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t9_2, peephole1_add_t10 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t10, peephole1_add_t10 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t10 + 192, peephole1_add_t10_2, peephole1_mul_t10);
-  float *peephole1_add_t11 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t9_2, peephole1_add_t10 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t10, peephole1_add_t10 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t10 + 192, peephole1_add_t10_2, peephole1_mul_t10);
+  float *peephole1_add_t11 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t11_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t10, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 2816, P + 23552 /* peephole1.bias */, peephole1_add_t11, peephole1_matmul_weight_hh_t11_scratch);
+  k4_matmul(peephole1_mul_t10, peephole1_transpose_weight_hh, peephole1_add + 2816, peephole1_add_t11, peephole1_matmul_weight_hh_t11_scratch);
   float *peephole1_add_t11_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t11 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t10_2, peephole1_add_t11 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t11, peephole1_add_t11 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t11 + 192, peephole1_add_t11_2, peephole1_mul_t11);
-  float *peephole1_add_t12 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t10_2, peephole1_add_t11 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t11, peephole1_add_t11 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t11 + 192, peephole1_add_t11_2, peephole1_mul_t11);
+  float *peephole1_add_t12 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t12_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t11, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 3072, P + 23552 /* peephole1.bias */, peephole1_add_t12, peephole1_matmul_weight_hh_t12_scratch);
+  k4_matmul(peephole1_mul_t11, peephole1_transpose_weight_hh, peephole1_add + 3072, peephole1_add_t12, peephole1_matmul_weight_hh_t12_scratch);
   float *peephole1_add_t12_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t12 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t11_2, peephole1_add_t12 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t12, peephole1_add_t12 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t12 + 192, peephole1_add_t12_2, peephole1_mul_t12);
-  float *peephole1_add_t13 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t11_2, peephole1_add_t12 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t12, peephole1_add_t12 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t12 + 192, peephole1_add_t12_2, peephole1_mul_t12);
+  float *peephole1_add_t13 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t13_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t12, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 3328, P + 23552 /* peephole1.bias */, peephole1_add_t13, peephole1_matmul_weight_hh_t13_scratch);
+  k4_matmul(peephole1_mul_t12, peephole1_transpose_weight_hh, peephole1_add + 3328, peephole1_add_t13, peephole1_matmul_weight_hh_t13_scratch);
   float *peephole1_add_t13_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t13 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t12_2, peephole1_add_t13 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t13, peephole1_add_t13 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t13 + 192, peephole1_add_t13_2, peephole1_mul_t13);
-  float *peephole1_add_t14 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t12_2, peephole1_add_t13 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t13, peephole1_add_t13 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t13 + 192, peephole1_add_t13_2, peephole1_mul_t13);
+  float *peephole1_add_t14 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t14_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t13, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 3584, P + 23552 /* peephole1.bias */, peephole1_add_t14, peephole1_matmul_weight_hh_t14_scratch);
+  k4_matmul(peephole1_mul_t13, peephole1_transpose_weight_hh, peephole1_add + 3584, peephole1_add_t14, peephole1_matmul_weight_hh_t14_scratch);
   float *peephole1_add_t14_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t14 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t13_2, peephole1_add_t14 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t14, peephole1_add_t14 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t14 + 192, peephole1_add_t14_2, peephole1_mul_t14);
-  float *peephole1_add_t15 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t13_2, peephole1_add_t14 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t14, peephole1_add_t14 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t14 + 192, peephole1_add_t14_2, peephole1_mul_t14);
+  float *peephole1_add_t15 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t15_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t14, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 3840, P + 23552 /* peephole1.bias */, peephole1_add_t15, peephole1_matmul_weight_hh_t15_scratch);
+  k4_matmul(peephole1_mul_t14, peephole1_transpose_weight_hh, peephole1_add + 3840, peephole1_add_t15, peephole1_matmul_weight_hh_t15_scratch);
   float *peephole1_add_t15_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t15 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t14_2, peephole1_add_t15 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t15, peephole1_add_t15 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t15 + 192, peephole1_add_t15_2, peephole1_mul_t15);
-  float *peephole1_add_t16 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t14_2, peephole1_add_t15 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t15, peephole1_add_t15 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t15 + 192, peephole1_add_t15_2, peephole1_mul_t15);
+  float *peephole1_add_t16 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t16_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t15, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 4096, P + 23552 /* peephole1.bias */, peephole1_add_t16, peephole1_matmul_weight_hh_t16_scratch);
+  k4_matmul(peephole1_mul_t15, peephole1_transpose_weight_hh, peephole1_add + 4096, peephole1_add_t16, peephole1_matmul_weight_hh_t16_scratch);
   float *peephole1_add_t16_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t16 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t15_2, peephole1_add_t16 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t16, peephole1_add_t16 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t16 + 192, peephole1_add_t16_2, peephole1_mul_t16);
-  float *peephole1_add_t17 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t15_2, peephole1_add_t16 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t16, peephole1_add_t16 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t16 + 192, peephole1_add_t16_2, peephole1_mul_t16);
+  float *peephole1_add_t17 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t17_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t16, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 4352, P + 23552 /* peephole1.bias */, peephole1_add_t17, peephole1_matmul_weight_hh_t17_scratch);
+  k4_matmul(peephole1_mul_t16, peephole1_transpose_weight_hh, peephole1_add + 4352, peephole1_add_t17, peephole1_matmul_weight_hh_t17_scratch);
   float *peephole1_add_t17_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t17 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t16_2, peephole1_add_t17 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t17, peephole1_add_t17 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t17 + 192, peephole1_add_t17_2, peephole1_mul_t17);
-  float *peephole1_add_t18 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t16_2, peephole1_add_t17 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t17, peephole1_add_t17 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t17 + 192, peephole1_add_t17_2, peephole1_mul_t17);
+  float *peephole1_add_t18 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t18_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t17, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 4608, P + 23552 /* peephole1.bias */, peephole1_add_t18, peephole1_matmul_weight_hh_t18_scratch);
+  k4_matmul(peephole1_mul_t17, peephole1_transpose_weight_hh, peephole1_add + 4608, peephole1_add_t18, peephole1_matmul_weight_hh_t18_scratch);
   float *peephole1_add_t18_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t18 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t17_2, peephole1_add_t18 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t18, peephole1_add_t18 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t18 + 192, peephole1_add_t18_2, peephole1_mul_t18);
-  float *peephole1_add_t19 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t17_2, peephole1_add_t18 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t18, peephole1_add_t18 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t18 + 192, peephole1_add_t18_2, peephole1_mul_t18);
+  float *peephole1_add_t19 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t19_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t18, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 4864, P + 23552 /* peephole1.bias */, peephole1_add_t19, peephole1_matmul_weight_hh_t19_scratch);
+  k4_matmul(peephole1_mul_t18, peephole1_transpose_weight_hh, peephole1_add + 4864, peephole1_add_t19, peephole1_matmul_weight_hh_t19_scratch);
   float *peephole1_add_t19_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t19 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t18_2, peephole1_add_t19 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t19, peephole1_add_t19 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t19 + 192, peephole1_add_t19_2, peephole1_mul_t19);
-  float *peephole1_add_t20 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t18_2, peephole1_add_t19 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t19, peephole1_add_t19 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t19 + 192, peephole1_add_t19_2, peephole1_mul_t19);
+  float *peephole1_add_t20 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t20_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t19, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 5120, P + 23552 /* peephole1.bias */, peephole1_add_t20, peephole1_matmul_weight_hh_t20_scratch);
+  k4_matmul(peephole1_mul_t19, peephole1_transpose_weight_hh, peephole1_add + 5120, peephole1_add_t20, peephole1_matmul_weight_hh_t20_scratch);
   float *peephole1_add_t20_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t20 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t19_2, peephole1_add_t20 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t20, peephole1_add_t20 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t20 + 192, peephole1_add_t20_2, peephole1_mul_t20);
-  float *peephole1_add_t21 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t19_2, peephole1_add_t20 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t20, peephole1_add_t20 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t20 + 192, peephole1_add_t20_2, peephole1_mul_t20);
+  float *peephole1_add_t21 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t21_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t20, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 5376, P + 23552 /* peephole1.bias */, peephole1_add_t21, peephole1_matmul_weight_hh_t21_scratch);
+  k4_matmul(peephole1_mul_t20, peephole1_transpose_weight_hh, peephole1_add + 5376, peephole1_add_t21, peephole1_matmul_weight_hh_t21_scratch);
   float *peephole1_add_t21_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t21 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t20_2, peephole1_add_t21 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t21, peephole1_add_t21 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t21 + 192, peephole1_add_t21_2, peephole1_mul_t21);
-  float *peephole1_add_t22 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t20_2, peephole1_add_t21 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t21, peephole1_add_t21 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t21 + 192, peephole1_add_t21_2, peephole1_mul_t21);
+  float *peephole1_add_t22 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t22_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t21, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 5632, P + 23552 /* peephole1.bias */, peephole1_add_t22, peephole1_matmul_weight_hh_t22_scratch);
+  k4_matmul(peephole1_mul_t21, peephole1_transpose_weight_hh, peephole1_add + 5632, peephole1_add_t22, peephole1_matmul_weight_hh_t22_scratch);
   float *peephole1_add_t22_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t22 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t21_2, peephole1_add_t22 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t22, peephole1_add_t22 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t22 + 192, peephole1_add_t22_2, peephole1_mul_t22);
-  float *peephole1_add_t23 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t21_2, peephole1_add_t22 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t22, peephole1_add_t22 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t22 + 192, peephole1_add_t22_2, peephole1_mul_t22);
+  float *peephole1_add_t23 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t23_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t22, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 5888, P + 23552 /* peephole1.bias */, peephole1_add_t23, peephole1_matmul_weight_hh_t23_scratch);
+  k4_matmul(peephole1_mul_t22, peephole1_transpose_weight_hh, peephole1_add + 5888, peephole1_add_t23, peephole1_matmul_weight_hh_t23_scratch);
   float *peephole1_add_t23_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t23 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t22_2, peephole1_add_t23 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t23, peephole1_add_t23 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t23 + 192, peephole1_add_t23_2, peephole1_mul_t23);
-  float *peephole1_add_t24 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t22_2, peephole1_add_t23 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t23, peephole1_add_t23 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t23 + 192, peephole1_add_t23_2, peephole1_mul_t23);
+  float *peephole1_add_t24 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t24_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t23, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 6144, P + 23552 /* peephole1.bias */, peephole1_add_t24, peephole1_matmul_weight_hh_t24_scratch);
+  k4_matmul(peephole1_mul_t23, peephole1_transpose_weight_hh, peephole1_add + 6144, peephole1_add_t24, peephole1_matmul_weight_hh_t24_scratch);
   float *peephole1_add_t24_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t24 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t23_2, peephole1_add_t24 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t24, peephole1_add_t24 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t24 + 192, peephole1_add_t24_2, peephole1_mul_t24);
-  float *peephole1_add_t25 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t23_2, peephole1_add_t24 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t24, peephole1_add_t24 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t24 + 192, peephole1_add_t24_2, peephole1_mul_t24);
+  float *peephole1_add_t25 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t25_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t24, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 6400, P + 23552 /* peephole1.bias */, peephole1_add_t25, peephole1_matmul_weight_hh_t25_scratch);
+  k4_matmul(peephole1_mul_t24, peephole1_transpose_weight_hh, peephole1_add + 6400, peephole1_add_t25, peephole1_matmul_weight_hh_t25_scratch);
   float *peephole1_add_t25_2 = (float *)(A + 1995648); /* [64, 64] */
   float *peephole1_mul_t25 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t24_2, peephole1_add_t25 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t25, peephole1_add_t25 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t25 + 192, peephole1_add_t25_2, peephole1_mul_t25);
-  float *peephole1_add_t26 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t24_2, peephole1_add_t25 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t25, peephole1_add_t25 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t25 + 192, peephole1_add_t25_2, peephole1_mul_t25);
+  float *peephole1_add_t26 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t26_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t25, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 6656, P + 23552 /* peephole1.bias */, peephole1_add_t26, peephole1_matmul_weight_hh_t26_scratch);
+  k4_matmul(peephole1_mul_t25, peephole1_transpose_weight_hh, peephole1_add + 6656, peephole1_add_t26, peephole1_matmul_weight_hh_t26_scratch);
   float *peephole1_add_t26_2 = (float *)(A + 2012032); /* [64, 64] */
   float *peephole1_mul_t26 = (float *)A; /* [64, 64] */
-  k6_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t25_2, peephole1_add_t26 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t26, peephole1_add_t26 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t26 + 192, peephole1_add_t26_2, peephole1_mul_t26);
-  float *peephole1_add_t27 = (float *)(A + 1863680); /* [64, 256] */
+  k5_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t25_2, peephole1_add_t26 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t26, peephole1_add_t26 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t26 + 192, peephole1_add_t26_2, peephole1_mul_t26);
+  float *peephole1_add_t27 = (float *)(A + 1930112); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t27_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_t26, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 6912, P + 23552 /* peephole1.bias */, peephole1_add_t27, peephole1_matmul_weight_hh_t27_scratch);
-  float *dense1_transpose_weight = (float *)(A + 1929216); /* [64, 10] */
-  k7_transpose(P + 24000 /* dense1.weight */, dense1_transpose_weight);
-  float *peephole1_mul_t27 = (float *)(A + 1931776); /* [64, 64] */
-  k8_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t26_2, peephole1_add_t27 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t27, peephole1_add_t27 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t27 + 192, peephole1_mul_t27);
-  float *dense1_matmul_weight = (float *)(A + 1948160); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 1950720; /* 2048 bytes */
-  k9_matmul(peephole1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *out_logits = (float *)(A + 1950720); /* [64, 10] */
-  k10_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, out_logits);
+  k4_matmul(peephole1_mul_t26, peephole1_transpose_weight_hh, peephole1_add + 6912, peephole1_add_t27, peephole1_matmul_weight_hh_t27_scratch);
+  float *dense1_transpose_weight = (float *)(A + 1995648); /* [64, 10] */
+  k6_transpose(P + 24000 /* dense1.weight */, dense1_transpose_weight);
+  float *peephole1_mul_t27 = (float *)A; /* [64, 64] */
+  k7_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t26_2, peephole1_add_t27 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t27, peephole1_add_t27 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t27 + 192, peephole1_mul_t27);
+  float *dense1_matmul_weight = (float *)(A + 1998208); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 2000768; /* 2048 bytes */
+  k8_matmul(peephole1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *out_logits = (float *)(A + 2000768); /* [64, 10] */
+  k9_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, out_logits);
 }
 
 void peephole_lstm_predict(const float *params, const peephole_lstm_batch *in, peephole_lstm_outputs *out, void *arena) {
@@ -2470,188 +2483,186 @@ void peephole_lstm_predict(const float *params, const peephole_lstm_batch *in, p
   (void)out;
   (void)P, (void)A;
   peephole_lstm_predict_1(P, in, A, seed);
-  float *out_logits = (float *)(A + 1950720); /* [64, 10] */
-  if (out) k11_copy(out_logits, out->logits);
+  float *out_logits = (float *)(A + 2000768); /* [64, 10] */
+  if (out) k10_copy(out_logits, out->logits);
 }
 
 static void peephole_lstm_grad_1(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *peephole1_transpose_weight_ih = (float *)A; /* [28, 256] */
   k0_transpose(P /* peephole1.weight_ih */, peephole1_transpose_weight_ih);
-  float *peephole1_matmul_weight_ih = (float *)(A + 28672); /* [1792, 256] */
+  float *peephole1_add = (float *)(A + 28672); /* [1792, 256] */
   char *peephole1_matmul_weight_ih_scratch = A + 1863680; /* 896 bytes */
-  k1_matmul(in->x, peephole1_transpose_weight_ih, peephole1_matmul_weight_ih, peephole1_matmul_weight_ih_scratch);
-  float *peephole1_add_t0 = (float *)(A + 1864576); /* [64, 256] */
-  k2_add(peephole1_matmul_weight_ih, P + 23552 /* peephole1.bias */, peephole1_add_t0);
-  float *peephole1_transpose_weight_hh = (float *)(A + 1930112); /* [64, 256] */
-  k3_transpose(P + 7168 /* peephole1.weight_hh */, peephole1_transpose_weight_hh);
+  k1_matmul(in->x, peephole1_transpose_weight_ih, P + 23552 /* peephole1.bias */, peephole1_add, peephole1_matmul_weight_ih_scratch);
+  float *peephole1_transpose_weight_hh = (float *)(A + 1864576); /* [64, 256] */
+  k2_transpose(P + 7168 /* peephole1.weight_hh */, peephole1_transpose_weight_hh);
   float *peephole1_sigmoid_t0 = (float *)A; /* [64, 64] */
-  float *peephole1_tanh_t0 = (float *)(A + 1995648); /* [64, 64] */
-  float *peephole1_mul_t0 = (float *)(A + 2012032); /* [64, 64] */
-  float *peephole1_sigmoid_t0_2 = (float *)(A + 2028416); /* [64, 64] */
-  float *peephole1_tanh_t0_2 = (float *)(A + 2044800); /* [64, 64] */
-  float *peephole1_mul_stack = (float *)(A + 2061184); /* [27, 64, 64] */
-  k12_sigmoid_tanh_mul(peephole1_add_t0, peephole1_add_t0 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t0 + 192, peephole1_sigmoid_t0, peephole1_tanh_t0, peephole1_mul_t0, peephole1_sigmoid_t0_2, peephole1_tanh_t0_2, peephole1_mul_stack);
-  float *peephole1_add_t1 = (float *)(A + 1863680); /* [64, 256] */
+  float *peephole1_tanh_t0 = (float *)(A + 1930112); /* [64, 64] */
+  float *peephole1_mul_t0 = (float *)(A + 1946496); /* [64, 64] */
+  float *peephole1_sigmoid_t0_2 = (float *)(A + 1962880); /* [64, 64] */
+  float *peephole1_tanh_t0_2 = (float *)(A + 1979264); /* [64, 64] */
+  float *peephole1_mul_stack = (float *)(A + 1995648); /* [27, 64, 64] */
+  k11_sigmoid_tanh_mul(peephole1_add, peephole1_add + 128, P + 23936 /* peephole1.peephole */, peephole1_add + 192, peephole1_sigmoid_t0, peephole1_tanh_t0, peephole1_mul_t0, peephole1_sigmoid_t0_2, peephole1_tanh_t0_2, peephole1_mul_stack);
+  float *peephole1_add_t1 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t1_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 256, P + 23552 /* peephole1.bias */, peephole1_add_t1, peephole1_matmul_weight_hh_t1_scratch);
+  k4_matmul(peephole1_mul_stack, peephole1_transpose_weight_hh, peephole1_add + 256, peephole1_add_t1, peephole1_matmul_weight_hh_t1_scratch);
   float *peephole1_sigmoid_t1 = (float *)(A + 2503552); /* [64, 64] */
   float *peephole1_sigmoid_t1_2 = (float *)(A + 2519936); /* [64, 64] */
   float *peephole1_tanh_t1 = (float *)(A + 2536320); /* [64, 64] */
   float *peephole1_add_t1_2 = (float *)(A + 2552704); /* [64, 64] */
   float *peephole1_sigmoid_t1_3 = (float *)(A + 2569088); /* [64, 64] */
   float *peephole1_tanh_t1_2 = (float *)(A + 2585472); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_mul_t0, peephole1_add_t1 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t1, peephole1_add_t1 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t1 + 192, peephole1_sigmoid_t1, peephole1_sigmoid_t1_2, peephole1_tanh_t1, peephole1_add_t1_2, peephole1_sigmoid_t1_3, peephole1_tanh_t1_2, peephole1_mul_stack + 4096);
-  float *peephole1_add_t2 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_mul_t0, peephole1_add_t1 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t1, peephole1_add_t1 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t1 + 192, peephole1_sigmoid_t1, peephole1_sigmoid_t1_2, peephole1_tanh_t1, peephole1_add_t1_2, peephole1_sigmoid_t1_3, peephole1_tanh_t1_2, peephole1_mul_stack + 4096);
+  float *peephole1_add_t2 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t2_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 4096, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 512, P + 23552 /* peephole1.bias */, peephole1_add_t2, peephole1_matmul_weight_hh_t2_scratch);
+  k4_matmul(peephole1_mul_stack + 4096, peephole1_transpose_weight_hh, peephole1_add + 512, peephole1_add_t2, peephole1_matmul_weight_hh_t2_scratch);
   float *peephole1_sigmoid_t2 = (float *)(A + 2601856); /* [64, 64] */
   float *peephole1_sigmoid_t2_2 = (float *)(A + 2618240); /* [64, 64] */
   float *peephole1_tanh_t2 = (float *)(A + 2634624); /* [64, 64] */
   float *peephole1_add_t2_2 = (float *)(A + 2651008); /* [64, 64] */
   float *peephole1_sigmoid_t2_3 = (float *)(A + 2667392); /* [64, 64] */
   float *peephole1_tanh_t2_2 = (float *)(A + 2683776); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t1_2, peephole1_add_t2 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t2, peephole1_add_t2 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t2 + 192, peephole1_sigmoid_t2, peephole1_sigmoid_t2_2, peephole1_tanh_t2, peephole1_add_t2_2, peephole1_sigmoid_t2_3, peephole1_tanh_t2_2, peephole1_mul_stack + 8192);
-  float *peephole1_add_t3 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t1_2, peephole1_add_t2 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t2, peephole1_add_t2 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t2 + 192, peephole1_sigmoid_t2, peephole1_sigmoid_t2_2, peephole1_tanh_t2, peephole1_add_t2_2, peephole1_sigmoid_t2_3, peephole1_tanh_t2_2, peephole1_mul_stack + 8192);
+  float *peephole1_add_t3 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t3_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 8192, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 768, P + 23552 /* peephole1.bias */, peephole1_add_t3, peephole1_matmul_weight_hh_t3_scratch);
+  k4_matmul(peephole1_mul_stack + 8192, peephole1_transpose_weight_hh, peephole1_add + 768, peephole1_add_t3, peephole1_matmul_weight_hh_t3_scratch);
   float *peephole1_sigmoid_t3 = (float *)(A + 2700160); /* [64, 64] */
   float *peephole1_sigmoid_t3_2 = (float *)(A + 2716544); /* [64, 64] */
   float *peephole1_tanh_t3 = (float *)(A + 2732928); /* [64, 64] */
   float *peephole1_add_t3_2 = (float *)(A + 2749312); /* [64, 64] */
   float *peephole1_sigmoid_t3_3 = (float *)(A + 2765696); /* [64, 64] */
   float *peephole1_tanh_t3_2 = (float *)(A + 2782080); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t2_2, peephole1_add_t3 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t3, peephole1_add_t3 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t3 + 192, peephole1_sigmoid_t3, peephole1_sigmoid_t3_2, peephole1_tanh_t3, peephole1_add_t3_2, peephole1_sigmoid_t3_3, peephole1_tanh_t3_2, peephole1_mul_stack + 12288);
-  float *peephole1_add_t4 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t2_2, peephole1_add_t3 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t3, peephole1_add_t3 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t3 + 192, peephole1_sigmoid_t3, peephole1_sigmoid_t3_2, peephole1_tanh_t3, peephole1_add_t3_2, peephole1_sigmoid_t3_3, peephole1_tanh_t3_2, peephole1_mul_stack + 12288);
+  float *peephole1_add_t4 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t4_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 12288, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 1024, P + 23552 /* peephole1.bias */, peephole1_add_t4, peephole1_matmul_weight_hh_t4_scratch);
+  k4_matmul(peephole1_mul_stack + 12288, peephole1_transpose_weight_hh, peephole1_add + 1024, peephole1_add_t4, peephole1_matmul_weight_hh_t4_scratch);
   float *peephole1_sigmoid_t4 = (float *)(A + 2798464); /* [64, 64] */
   float *peephole1_sigmoid_t4_2 = (float *)(A + 2814848); /* [64, 64] */
   float *peephole1_tanh_t4 = (float *)(A + 2831232); /* [64, 64] */
   float *peephole1_add_t4_2 = (float *)(A + 2847616); /* [64, 64] */
   float *peephole1_sigmoid_t4_3 = (float *)(A + 2864000); /* [64, 64] */
   float *peephole1_tanh_t4_2 = (float *)(A + 2880384); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t3_2, peephole1_add_t4 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t4, peephole1_add_t4 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t4 + 192, peephole1_sigmoid_t4, peephole1_sigmoid_t4_2, peephole1_tanh_t4, peephole1_add_t4_2, peephole1_sigmoid_t4_3, peephole1_tanh_t4_2, peephole1_mul_stack + 16384);
-  float *peephole1_add_t5 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t3_2, peephole1_add_t4 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t4, peephole1_add_t4 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t4 + 192, peephole1_sigmoid_t4, peephole1_sigmoid_t4_2, peephole1_tanh_t4, peephole1_add_t4_2, peephole1_sigmoid_t4_3, peephole1_tanh_t4_2, peephole1_mul_stack + 16384);
+  float *peephole1_add_t5 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t5_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 16384, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 1280, P + 23552 /* peephole1.bias */, peephole1_add_t5, peephole1_matmul_weight_hh_t5_scratch);
+  k4_matmul(peephole1_mul_stack + 16384, peephole1_transpose_weight_hh, peephole1_add + 1280, peephole1_add_t5, peephole1_matmul_weight_hh_t5_scratch);
   float *peephole1_sigmoid_t5 = (float *)(A + 2896768); /* [64, 64] */
   float *peephole1_sigmoid_t5_2 = (float *)(A + 2913152); /* [64, 64] */
   float *peephole1_tanh_t5 = (float *)(A + 2929536); /* [64, 64] */
   float *peephole1_add_t5_2 = (float *)(A + 2945920); /* [64, 64] */
   float *peephole1_sigmoid_t5_3 = (float *)(A + 2962304); /* [64, 64] */
   float *peephole1_tanh_t5_2 = (float *)(A + 2978688); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t4_2, peephole1_add_t5 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t5, peephole1_add_t5 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t5 + 192, peephole1_sigmoid_t5, peephole1_sigmoid_t5_2, peephole1_tanh_t5, peephole1_add_t5_2, peephole1_sigmoid_t5_3, peephole1_tanh_t5_2, peephole1_mul_stack + 20480);
-  float *peephole1_add_t6 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t4_2, peephole1_add_t5 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t5, peephole1_add_t5 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t5 + 192, peephole1_sigmoid_t5, peephole1_sigmoid_t5_2, peephole1_tanh_t5, peephole1_add_t5_2, peephole1_sigmoid_t5_3, peephole1_tanh_t5_2, peephole1_mul_stack + 20480);
+  float *peephole1_add_t6 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t6_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 20480, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 1536, P + 23552 /* peephole1.bias */, peephole1_add_t6, peephole1_matmul_weight_hh_t6_scratch);
+  k4_matmul(peephole1_mul_stack + 20480, peephole1_transpose_weight_hh, peephole1_add + 1536, peephole1_add_t6, peephole1_matmul_weight_hh_t6_scratch);
   float *peephole1_sigmoid_t6 = (float *)(A + 2995072); /* [64, 64] */
   float *peephole1_sigmoid_t6_2 = (float *)(A + 3011456); /* [64, 64] */
   float *peephole1_tanh_t6 = (float *)(A + 3027840); /* [64, 64] */
   float *peephole1_add_t6_2 = (float *)(A + 3044224); /* [64, 64] */
   float *peephole1_sigmoid_t6_3 = (float *)(A + 3060608); /* [64, 64] */
   float *peephole1_tanh_t6_2 = (float *)(A + 3076992); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t5_2, peephole1_add_t6 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t6, peephole1_add_t6 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t6 + 192, peephole1_sigmoid_t6, peephole1_sigmoid_t6_2, peephole1_tanh_t6, peephole1_add_t6_2, peephole1_sigmoid_t6_3, peephole1_tanh_t6_2, peephole1_mul_stack + 24576);
-  float *peephole1_add_t7 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t5_2, peephole1_add_t6 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t6, peephole1_add_t6 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t6 + 192, peephole1_sigmoid_t6, peephole1_sigmoid_t6_2, peephole1_tanh_t6, peephole1_add_t6_2, peephole1_sigmoid_t6_3, peephole1_tanh_t6_2, peephole1_mul_stack + 24576);
+  float *peephole1_add_t7 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t7_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 24576, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 1792, P + 23552 /* peephole1.bias */, peephole1_add_t7, peephole1_matmul_weight_hh_t7_scratch);
+  k4_matmul(peephole1_mul_stack + 24576, peephole1_transpose_weight_hh, peephole1_add + 1792, peephole1_add_t7, peephole1_matmul_weight_hh_t7_scratch);
   float *peephole1_sigmoid_t7 = (float *)(A + 3093376); /* [64, 64] */
   float *peephole1_sigmoid_t7_2 = (float *)(A + 3109760); /* [64, 64] */
   float *peephole1_tanh_t7 = (float *)(A + 3126144); /* [64, 64] */
   float *peephole1_add_t7_2 = (float *)(A + 3142528); /* [64, 64] */
   float *peephole1_sigmoid_t7_3 = (float *)(A + 3158912); /* [64, 64] */
   float *peephole1_tanh_t7_2 = (float *)(A + 3175296); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t6_2, peephole1_add_t7 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t7, peephole1_add_t7 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t7 + 192, peephole1_sigmoid_t7, peephole1_sigmoid_t7_2, peephole1_tanh_t7, peephole1_add_t7_2, peephole1_sigmoid_t7_3, peephole1_tanh_t7_2, peephole1_mul_stack + 28672);
-  float *peephole1_add_t8 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t6_2, peephole1_add_t7 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t7, peephole1_add_t7 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t7 + 192, peephole1_sigmoid_t7, peephole1_sigmoid_t7_2, peephole1_tanh_t7, peephole1_add_t7_2, peephole1_sigmoid_t7_3, peephole1_tanh_t7_2, peephole1_mul_stack + 28672);
+  float *peephole1_add_t8 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t8_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 28672, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 2048, P + 23552 /* peephole1.bias */, peephole1_add_t8, peephole1_matmul_weight_hh_t8_scratch);
+  k4_matmul(peephole1_mul_stack + 28672, peephole1_transpose_weight_hh, peephole1_add + 2048, peephole1_add_t8, peephole1_matmul_weight_hh_t8_scratch);
   float *peephole1_sigmoid_t8 = (float *)(A + 3191680); /* [64, 64] */
   float *peephole1_sigmoid_t8_2 = (float *)(A + 3208064); /* [64, 64] */
   float *peephole1_tanh_t8 = (float *)(A + 3224448); /* [64, 64] */
   float *peephole1_add_t8_2 = (float *)(A + 3240832); /* [64, 64] */
   float *peephole1_sigmoid_t8_3 = (float *)(A + 3257216); /* [64, 64] */
   float *peephole1_tanh_t8_2 = (float *)(A + 3273600); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t7_2, peephole1_add_t8 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t8, peephole1_add_t8 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t8 + 192, peephole1_sigmoid_t8, peephole1_sigmoid_t8_2, peephole1_tanh_t8, peephole1_add_t8_2, peephole1_sigmoid_t8_3, peephole1_tanh_t8_2, peephole1_mul_stack + 32768);
-  float *peephole1_add_t9 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t7_2, peephole1_add_t8 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t8, peephole1_add_t8 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t8 + 192, peephole1_sigmoid_t8, peephole1_sigmoid_t8_2, peephole1_tanh_t8, peephole1_add_t8_2, peephole1_sigmoid_t8_3, peephole1_tanh_t8_2, peephole1_mul_stack + 32768);
+  float *peephole1_add_t9 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t9_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 32768, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 2304, P + 23552 /* peephole1.bias */, peephole1_add_t9, peephole1_matmul_weight_hh_t9_scratch);
+  k4_matmul(peephole1_mul_stack + 32768, peephole1_transpose_weight_hh, peephole1_add + 2304, peephole1_add_t9, peephole1_matmul_weight_hh_t9_scratch);
   float *peephole1_sigmoid_t9 = (float *)(A + 3289984); /* [64, 64] */
   float *peephole1_sigmoid_t9_2 = (float *)(A + 3306368); /* [64, 64] */
   float *peephole1_tanh_t9 = (float *)(A + 3322752); /* [64, 64] */
   float *peephole1_add_t9_2 = (float *)(A + 3339136); /* [64, 64] */
   float *peephole1_sigmoid_t9_3 = (float *)(A + 3355520); /* [64, 64] */
   float *peephole1_tanh_t9_2 = (float *)(A + 3371904); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t8_2, peephole1_add_t9 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t9, peephole1_add_t9 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t9 + 192, peephole1_sigmoid_t9, peephole1_sigmoid_t9_2, peephole1_tanh_t9, peephole1_add_t9_2, peephole1_sigmoid_t9_3, peephole1_tanh_t9_2, peephole1_mul_stack + 36864);
-  float *peephole1_add_t10 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t8_2, peephole1_add_t9 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t9, peephole1_add_t9 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t9 + 192, peephole1_sigmoid_t9, peephole1_sigmoid_t9_2, peephole1_tanh_t9, peephole1_add_t9_2, peephole1_sigmoid_t9_3, peephole1_tanh_t9_2, peephole1_mul_stack + 36864);
+  float *peephole1_add_t10 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t10_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 36864, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 2560, P + 23552 /* peephole1.bias */, peephole1_add_t10, peephole1_matmul_weight_hh_t10_scratch);
+  k4_matmul(peephole1_mul_stack + 36864, peephole1_transpose_weight_hh, peephole1_add + 2560, peephole1_add_t10, peephole1_matmul_weight_hh_t10_scratch);
   float *peephole1_sigmoid_t10 = (float *)(A + 3388288); /* [64, 64] */
   float *peephole1_sigmoid_t10_2 = (float *)(A + 3404672); /* [64, 64] */
   float *peephole1_tanh_t10 = (float *)(A + 3421056); /* [64, 64] */
   float *peephole1_add_t10_2 = (float *)(A + 3437440); /* [64, 64] */
   float *peephole1_sigmoid_t10_3 = (float *)(A + 3453824); /* [64, 64] */
   float *peephole1_tanh_t10_2 = (float *)(A + 3470208); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t9_2, peephole1_add_t10 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t10, peephole1_add_t10 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t10 + 192, peephole1_sigmoid_t10, peephole1_sigmoid_t10_2, peephole1_tanh_t10, peephole1_add_t10_2, peephole1_sigmoid_t10_3, peephole1_tanh_t10_2, peephole1_mul_stack + 40960);
-  float *peephole1_add_t11 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t9_2, peephole1_add_t10 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t10, peephole1_add_t10 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t10 + 192, peephole1_sigmoid_t10, peephole1_sigmoid_t10_2, peephole1_tanh_t10, peephole1_add_t10_2, peephole1_sigmoid_t10_3, peephole1_tanh_t10_2, peephole1_mul_stack + 40960);
+  float *peephole1_add_t11 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t11_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 40960, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 2816, P + 23552 /* peephole1.bias */, peephole1_add_t11, peephole1_matmul_weight_hh_t11_scratch);
+  k4_matmul(peephole1_mul_stack + 40960, peephole1_transpose_weight_hh, peephole1_add + 2816, peephole1_add_t11, peephole1_matmul_weight_hh_t11_scratch);
   float *peephole1_sigmoid_t11 = (float *)(A + 3486592); /* [64, 64] */
   float *peephole1_sigmoid_t11_2 = (float *)(A + 3502976); /* [64, 64] */
   float *peephole1_tanh_t11 = (float *)(A + 3519360); /* [64, 64] */
   float *peephole1_add_t11_2 = (float *)(A + 3535744); /* [64, 64] */
   float *peephole1_sigmoid_t11_3 = (float *)(A + 3552128); /* [64, 64] */
   float *peephole1_tanh_t11_2 = (float *)(A + 3568512); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t10_2, peephole1_add_t11 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t11, peephole1_add_t11 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t11 + 192, peephole1_sigmoid_t11, peephole1_sigmoid_t11_2, peephole1_tanh_t11, peephole1_add_t11_2, peephole1_sigmoid_t11_3, peephole1_tanh_t11_2, peephole1_mul_stack + 45056);
-  float *peephole1_add_t12 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t10_2, peephole1_add_t11 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t11, peephole1_add_t11 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t11 + 192, peephole1_sigmoid_t11, peephole1_sigmoid_t11_2, peephole1_tanh_t11, peephole1_add_t11_2, peephole1_sigmoid_t11_3, peephole1_tanh_t11_2, peephole1_mul_stack + 45056);
+  float *peephole1_add_t12 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t12_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 45056, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 3072, P + 23552 /* peephole1.bias */, peephole1_add_t12, peephole1_matmul_weight_hh_t12_scratch);
+  k4_matmul(peephole1_mul_stack + 45056, peephole1_transpose_weight_hh, peephole1_add + 3072, peephole1_add_t12, peephole1_matmul_weight_hh_t12_scratch);
   float *peephole1_sigmoid_t12 = (float *)(A + 3584896); /* [64, 64] */
   float *peephole1_sigmoid_t12_2 = (float *)(A + 3601280); /* [64, 64] */
   float *peephole1_tanh_t12 = (float *)(A + 3617664); /* [64, 64] */
   float *peephole1_add_t12_2 = (float *)(A + 3634048); /* [64, 64] */
   float *peephole1_sigmoid_t12_3 = (float *)(A + 3650432); /* [64, 64] */
   float *peephole1_tanh_t12_2 = (float *)(A + 3666816); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t11_2, peephole1_add_t12 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t12, peephole1_add_t12 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t12 + 192, peephole1_sigmoid_t12, peephole1_sigmoid_t12_2, peephole1_tanh_t12, peephole1_add_t12_2, peephole1_sigmoid_t12_3, peephole1_tanh_t12_2, peephole1_mul_stack + 49152);
-  float *peephole1_add_t13 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t11_2, peephole1_add_t12 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t12, peephole1_add_t12 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t12 + 192, peephole1_sigmoid_t12, peephole1_sigmoid_t12_2, peephole1_tanh_t12, peephole1_add_t12_2, peephole1_sigmoid_t12_3, peephole1_tanh_t12_2, peephole1_mul_stack + 49152);
+  float *peephole1_add_t13 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t13_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 49152, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 3328, P + 23552 /* peephole1.bias */, peephole1_add_t13, peephole1_matmul_weight_hh_t13_scratch);
+  k4_matmul(peephole1_mul_stack + 49152, peephole1_transpose_weight_hh, peephole1_add + 3328, peephole1_add_t13, peephole1_matmul_weight_hh_t13_scratch);
   float *peephole1_sigmoid_t13 = (float *)(A + 3683200); /* [64, 64] */
   float *peephole1_sigmoid_t13_2 = (float *)(A + 3699584); /* [64, 64] */
   float *peephole1_tanh_t13 = (float *)(A + 3715968); /* [64, 64] */
   float *peephole1_add_t13_2 = (float *)(A + 3732352); /* [64, 64] */
   float *peephole1_sigmoid_t13_3 = (float *)(A + 3748736); /* [64, 64] */
   float *peephole1_tanh_t13_2 = (float *)(A + 3765120); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t12_2, peephole1_add_t13 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t13, peephole1_add_t13 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t13 + 192, peephole1_sigmoid_t13, peephole1_sigmoid_t13_2, peephole1_tanh_t13, peephole1_add_t13_2, peephole1_sigmoid_t13_3, peephole1_tanh_t13_2, peephole1_mul_stack + 53248);
-  float *peephole1_add_t14 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t12_2, peephole1_add_t13 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t13, peephole1_add_t13 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t13 + 192, peephole1_sigmoid_t13, peephole1_sigmoid_t13_2, peephole1_tanh_t13, peephole1_add_t13_2, peephole1_sigmoid_t13_3, peephole1_tanh_t13_2, peephole1_mul_stack + 53248);
+  float *peephole1_add_t14 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t14_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 53248, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 3584, P + 23552 /* peephole1.bias */, peephole1_add_t14, peephole1_matmul_weight_hh_t14_scratch);
+  k4_matmul(peephole1_mul_stack + 53248, peephole1_transpose_weight_hh, peephole1_add + 3584, peephole1_add_t14, peephole1_matmul_weight_hh_t14_scratch);
   float *peephole1_sigmoid_t14 = (float *)(A + 3781504); /* [64, 64] */
   float *peephole1_sigmoid_t14_2 = (float *)(A + 3797888); /* [64, 64] */
   float *peephole1_tanh_t14 = (float *)(A + 3814272); /* [64, 64] */
   float *peephole1_add_t14_2 = (float *)(A + 3830656); /* [64, 64] */
   float *peephole1_sigmoid_t14_3 = (float *)(A + 3847040); /* [64, 64] */
   float *peephole1_tanh_t14_2 = (float *)(A + 3863424); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t13_2, peephole1_add_t14 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t14, peephole1_add_t14 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t14 + 192, peephole1_sigmoid_t14, peephole1_sigmoid_t14_2, peephole1_tanh_t14, peephole1_add_t14_2, peephole1_sigmoid_t14_3, peephole1_tanh_t14_2, peephole1_mul_stack + 57344);
-  float *peephole1_add_t15 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t13_2, peephole1_add_t14 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t14, peephole1_add_t14 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t14 + 192, peephole1_sigmoid_t14, peephole1_sigmoid_t14_2, peephole1_tanh_t14, peephole1_add_t14_2, peephole1_sigmoid_t14_3, peephole1_tanh_t14_2, peephole1_mul_stack + 57344);
+  float *peephole1_add_t15 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t15_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 57344, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 3840, P + 23552 /* peephole1.bias */, peephole1_add_t15, peephole1_matmul_weight_hh_t15_scratch);
+  k4_matmul(peephole1_mul_stack + 57344, peephole1_transpose_weight_hh, peephole1_add + 3840, peephole1_add_t15, peephole1_matmul_weight_hh_t15_scratch);
   float *peephole1_sigmoid_t15 = (float *)(A + 3879808); /* [64, 64] */
   float *peephole1_sigmoid_t15_2 = (float *)(A + 3896192); /* [64, 64] */
   float *peephole1_tanh_t15 = (float *)(A + 3912576); /* [64, 64] */
   float *peephole1_add_t15_2 = (float *)(A + 3928960); /* [64, 64] */
   float *peephole1_sigmoid_t15_3 = (float *)(A + 3945344); /* [64, 64] */
   float *peephole1_tanh_t15_2 = (float *)(A + 3961728); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t14_2, peephole1_add_t15 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t15, peephole1_add_t15 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t15 + 192, peephole1_sigmoid_t15, peephole1_sigmoid_t15_2, peephole1_tanh_t15, peephole1_add_t15_2, peephole1_sigmoid_t15_3, peephole1_tanh_t15_2, peephole1_mul_stack + 61440);
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t14_2, peephole1_add_t15 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t15, peephole1_add_t15 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t15 + 192, peephole1_sigmoid_t15, peephole1_sigmoid_t15_2, peephole1_tanh_t15, peephole1_add_t15_2, peephole1_sigmoid_t15_3, peephole1_tanh_t15_2, peephole1_mul_stack + 61440);
 }
 
 static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *peephole1_mul_stack = (float *)(A + 2061184); /* [27, 64, 64] */
-  float *peephole1_transpose_weight_hh = (float *)(A + 1930112); /* [64, 256] */
-  float *peephole1_matmul_weight_ih = (float *)(A + 28672); /* [1792, 256] */
-  float *peephole1_add_t16 = (float *)(A + 1863680); /* [64, 256] */
+  float *peephole1_mul_stack = (float *)(A + 1995648); /* [27, 64, 64] */
+  float *peephole1_transpose_weight_hh = (float *)(A + 1864576); /* [64, 256] */
+  float *peephole1_add = (float *)(A + 28672); /* [1792, 256] */
+  float *peephole1_add_t16 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t16_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 61440, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 4096, P + 23552 /* peephole1.bias */, peephole1_add_t16, peephole1_matmul_weight_hh_t16_scratch);
+  k4_matmul(peephole1_mul_stack + 61440, peephole1_transpose_weight_hh, peephole1_add + 4096, peephole1_add_t16, peephole1_matmul_weight_hh_t16_scratch);
   float *peephole1_add_t15_2 = (float *)(A + 3928960); /* [64, 64] */
   float *peephole1_sigmoid_t16 = (float *)(A + 3978112); /* [64, 64] */
   float *peephole1_sigmoid_t16_2 = (float *)(A + 3994496); /* [64, 64] */
@@ -2659,990 +2670,990 @@ static void peephole_lstm_grad_2(const float *restrict P, const peephole_lstm_ba
   float *peephole1_add_t16_2 = (float *)(A + 4027264); /* [64, 64] */
   float *peephole1_sigmoid_t16_3 = (float *)(A + 4043648); /* [64, 64] */
   float *peephole1_tanh_t16_2 = (float *)(A + 4060032); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t15_2, peephole1_add_t16 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t16, peephole1_add_t16 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t16 + 192, peephole1_sigmoid_t16, peephole1_sigmoid_t16_2, peephole1_tanh_t16, peephole1_add_t16_2, peephole1_sigmoid_t16_3, peephole1_tanh_t16_2, peephole1_mul_stack + 65536);
-  float *peephole1_add_t17 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t15_2, peephole1_add_t16 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t16, peephole1_add_t16 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t16 + 192, peephole1_sigmoid_t16, peephole1_sigmoid_t16_2, peephole1_tanh_t16, peephole1_add_t16_2, peephole1_sigmoid_t16_3, peephole1_tanh_t16_2, peephole1_mul_stack + 65536);
+  float *peephole1_add_t17 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t17_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 65536, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 4352, P + 23552 /* peephole1.bias */, peephole1_add_t17, peephole1_matmul_weight_hh_t17_scratch);
+  k4_matmul(peephole1_mul_stack + 65536, peephole1_transpose_weight_hh, peephole1_add + 4352, peephole1_add_t17, peephole1_matmul_weight_hh_t17_scratch);
   float *peephole1_sigmoid_t17 = (float *)(A + 4076416); /* [64, 64] */
   float *peephole1_sigmoid_t17_2 = (float *)(A + 4092800); /* [64, 64] */
   float *peephole1_tanh_t17 = (float *)(A + 4109184); /* [64, 64] */
   float *peephole1_add_t17_2 = (float *)(A + 4125568); /* [64, 64] */
   float *peephole1_sigmoid_t17_3 = (float *)(A + 4141952); /* [64, 64] */
   float *peephole1_tanh_t17_2 = (float *)(A + 4158336); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t16_2, peephole1_add_t17 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t17, peephole1_add_t17 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t17 + 192, peephole1_sigmoid_t17, peephole1_sigmoid_t17_2, peephole1_tanh_t17, peephole1_add_t17_2, peephole1_sigmoid_t17_3, peephole1_tanh_t17_2, peephole1_mul_stack + 69632);
-  float *peephole1_add_t18 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t16_2, peephole1_add_t17 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t17, peephole1_add_t17 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t17 + 192, peephole1_sigmoid_t17, peephole1_sigmoid_t17_2, peephole1_tanh_t17, peephole1_add_t17_2, peephole1_sigmoid_t17_3, peephole1_tanh_t17_2, peephole1_mul_stack + 69632);
+  float *peephole1_add_t18 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t18_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 69632, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 4608, P + 23552 /* peephole1.bias */, peephole1_add_t18, peephole1_matmul_weight_hh_t18_scratch);
+  k4_matmul(peephole1_mul_stack + 69632, peephole1_transpose_weight_hh, peephole1_add + 4608, peephole1_add_t18, peephole1_matmul_weight_hh_t18_scratch);
   float *peephole1_sigmoid_t18 = (float *)(A + 4174720); /* [64, 64] */
   float *peephole1_sigmoid_t18_2 = (float *)(A + 4191104); /* [64, 64] */
   float *peephole1_tanh_t18 = (float *)(A + 4207488); /* [64, 64] */
   float *peephole1_add_t18_2 = (float *)(A + 4223872); /* [64, 64] */
   float *peephole1_sigmoid_t18_3 = (float *)(A + 4240256); /* [64, 64] */
   float *peephole1_tanh_t18_2 = (float *)(A + 4256640); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t17_2, peephole1_add_t18 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t18, peephole1_add_t18 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t18 + 192, peephole1_sigmoid_t18, peephole1_sigmoid_t18_2, peephole1_tanh_t18, peephole1_add_t18_2, peephole1_sigmoid_t18_3, peephole1_tanh_t18_2, peephole1_mul_stack + 73728);
-  float *peephole1_add_t19 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t17_2, peephole1_add_t18 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t18, peephole1_add_t18 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t18 + 192, peephole1_sigmoid_t18, peephole1_sigmoid_t18_2, peephole1_tanh_t18, peephole1_add_t18_2, peephole1_sigmoid_t18_3, peephole1_tanh_t18_2, peephole1_mul_stack + 73728);
+  float *peephole1_add_t19 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t19_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 73728, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 4864, P + 23552 /* peephole1.bias */, peephole1_add_t19, peephole1_matmul_weight_hh_t19_scratch);
+  k4_matmul(peephole1_mul_stack + 73728, peephole1_transpose_weight_hh, peephole1_add + 4864, peephole1_add_t19, peephole1_matmul_weight_hh_t19_scratch);
   float *peephole1_sigmoid_t19 = (float *)(A + 4273024); /* [64, 64] */
   float *peephole1_sigmoid_t19_2 = (float *)(A + 4289408); /* [64, 64] */
   float *peephole1_tanh_t19 = (float *)(A + 4305792); /* [64, 64] */
   float *peephole1_add_t19_2 = (float *)(A + 4322176); /* [64, 64] */
   float *peephole1_sigmoid_t19_3 = (float *)(A + 4338560); /* [64, 64] */
   float *peephole1_tanh_t19_2 = (float *)(A + 4354944); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t18_2, peephole1_add_t19 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t19, peephole1_add_t19 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t19 + 192, peephole1_sigmoid_t19, peephole1_sigmoid_t19_2, peephole1_tanh_t19, peephole1_add_t19_2, peephole1_sigmoid_t19_3, peephole1_tanh_t19_2, peephole1_mul_stack + 77824);
-  float *peephole1_add_t20 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t18_2, peephole1_add_t19 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t19, peephole1_add_t19 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t19 + 192, peephole1_sigmoid_t19, peephole1_sigmoid_t19_2, peephole1_tanh_t19, peephole1_add_t19_2, peephole1_sigmoid_t19_3, peephole1_tanh_t19_2, peephole1_mul_stack + 77824);
+  float *peephole1_add_t20 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t20_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 77824, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 5120, P + 23552 /* peephole1.bias */, peephole1_add_t20, peephole1_matmul_weight_hh_t20_scratch);
+  k4_matmul(peephole1_mul_stack + 77824, peephole1_transpose_weight_hh, peephole1_add + 5120, peephole1_add_t20, peephole1_matmul_weight_hh_t20_scratch);
   float *peephole1_sigmoid_t20 = (float *)(A + 4371328); /* [64, 64] */
   float *peephole1_sigmoid_t20_2 = (float *)(A + 4387712); /* [64, 64] */
   float *peephole1_tanh_t20 = (float *)(A + 4404096); /* [64, 64] */
   float *peephole1_add_t20_2 = (float *)(A + 4420480); /* [64, 64] */
   float *peephole1_sigmoid_t20_3 = (float *)(A + 4436864); /* [64, 64] */
   float *peephole1_tanh_t20_2 = (float *)(A + 4453248); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t19_2, peephole1_add_t20 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t20, peephole1_add_t20 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t20 + 192, peephole1_sigmoid_t20, peephole1_sigmoid_t20_2, peephole1_tanh_t20, peephole1_add_t20_2, peephole1_sigmoid_t20_3, peephole1_tanh_t20_2, peephole1_mul_stack + 81920);
-  float *peephole1_add_t21 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t19_2, peephole1_add_t20 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t20, peephole1_add_t20 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t20 + 192, peephole1_sigmoid_t20, peephole1_sigmoid_t20_2, peephole1_tanh_t20, peephole1_add_t20_2, peephole1_sigmoid_t20_3, peephole1_tanh_t20_2, peephole1_mul_stack + 81920);
+  float *peephole1_add_t21 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t21_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 81920, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 5376, P + 23552 /* peephole1.bias */, peephole1_add_t21, peephole1_matmul_weight_hh_t21_scratch);
+  k4_matmul(peephole1_mul_stack + 81920, peephole1_transpose_weight_hh, peephole1_add + 5376, peephole1_add_t21, peephole1_matmul_weight_hh_t21_scratch);
   float *peephole1_sigmoid_t21 = (float *)(A + 4469632); /* [64, 64] */
   float *peephole1_sigmoid_t21_2 = (float *)(A + 4486016); /* [64, 64] */
   float *peephole1_tanh_t21 = (float *)(A + 4502400); /* [64, 64] */
   float *peephole1_add_t21_2 = (float *)(A + 4518784); /* [64, 64] */
   float *peephole1_sigmoid_t21_3 = (float *)(A + 4535168); /* [64, 64] */
   float *peephole1_tanh_t21_2 = (float *)(A + 4551552); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t20_2, peephole1_add_t21 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t21, peephole1_add_t21 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t21 + 192, peephole1_sigmoid_t21, peephole1_sigmoid_t21_2, peephole1_tanh_t21, peephole1_add_t21_2, peephole1_sigmoid_t21_3, peephole1_tanh_t21_2, peephole1_mul_stack + 86016);
-  float *peephole1_add_t22 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t20_2, peephole1_add_t21 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t21, peephole1_add_t21 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t21 + 192, peephole1_sigmoid_t21, peephole1_sigmoid_t21_2, peephole1_tanh_t21, peephole1_add_t21_2, peephole1_sigmoid_t21_3, peephole1_tanh_t21_2, peephole1_mul_stack + 86016);
+  float *peephole1_add_t22 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t22_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 86016, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 5632, P + 23552 /* peephole1.bias */, peephole1_add_t22, peephole1_matmul_weight_hh_t22_scratch);
+  k4_matmul(peephole1_mul_stack + 86016, peephole1_transpose_weight_hh, peephole1_add + 5632, peephole1_add_t22, peephole1_matmul_weight_hh_t22_scratch);
   float *peephole1_sigmoid_t22 = (float *)(A + 4567936); /* [64, 64] */
   float *peephole1_sigmoid_t22_2 = (float *)(A + 4584320); /* [64, 64] */
   float *peephole1_tanh_t22 = (float *)(A + 4600704); /* [64, 64] */
   float *peephole1_add_t22_2 = (float *)(A + 4617088); /* [64, 64] */
   float *peephole1_sigmoid_t22_3 = (float *)(A + 4633472); /* [64, 64] */
   float *peephole1_tanh_t22_2 = (float *)(A + 4649856); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t21_2, peephole1_add_t22 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t22, peephole1_add_t22 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t22 + 192, peephole1_sigmoid_t22, peephole1_sigmoid_t22_2, peephole1_tanh_t22, peephole1_add_t22_2, peephole1_sigmoid_t22_3, peephole1_tanh_t22_2, peephole1_mul_stack + 90112);
-  float *peephole1_add_t23 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t21_2, peephole1_add_t22 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t22, peephole1_add_t22 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t22 + 192, peephole1_sigmoid_t22, peephole1_sigmoid_t22_2, peephole1_tanh_t22, peephole1_add_t22_2, peephole1_sigmoid_t22_3, peephole1_tanh_t22_2, peephole1_mul_stack + 90112);
+  float *peephole1_add_t23 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t23_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 90112, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 5888, P + 23552 /* peephole1.bias */, peephole1_add_t23, peephole1_matmul_weight_hh_t23_scratch);
+  k4_matmul(peephole1_mul_stack + 90112, peephole1_transpose_weight_hh, peephole1_add + 5888, peephole1_add_t23, peephole1_matmul_weight_hh_t23_scratch);
   float *peephole1_sigmoid_t23 = (float *)(A + 4666240); /* [64, 64] */
   float *peephole1_sigmoid_t23_2 = (float *)(A + 4682624); /* [64, 64] */
   float *peephole1_tanh_t23 = (float *)(A + 4699008); /* [64, 64] */
   float *peephole1_add_t23_2 = (float *)(A + 4715392); /* [64, 64] */
   float *peephole1_sigmoid_t23_3 = (float *)(A + 4731776); /* [64, 64] */
   float *peephole1_tanh_t23_2 = (float *)(A + 4748160); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t22_2, peephole1_add_t23 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t23, peephole1_add_t23 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t23 + 192, peephole1_sigmoid_t23, peephole1_sigmoid_t23_2, peephole1_tanh_t23, peephole1_add_t23_2, peephole1_sigmoid_t23_3, peephole1_tanh_t23_2, peephole1_mul_stack + 94208);
-  float *peephole1_add_t24 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t22_2, peephole1_add_t23 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t23, peephole1_add_t23 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t23 + 192, peephole1_sigmoid_t23, peephole1_sigmoid_t23_2, peephole1_tanh_t23, peephole1_add_t23_2, peephole1_sigmoid_t23_3, peephole1_tanh_t23_2, peephole1_mul_stack + 94208);
+  float *peephole1_add_t24 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t24_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 94208, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 6144, P + 23552 /* peephole1.bias */, peephole1_add_t24, peephole1_matmul_weight_hh_t24_scratch);
+  k4_matmul(peephole1_mul_stack + 94208, peephole1_transpose_weight_hh, peephole1_add + 6144, peephole1_add_t24, peephole1_matmul_weight_hh_t24_scratch);
   float *peephole1_sigmoid_t24 = (float *)(A + 4764544); /* [64, 64] */
   float *peephole1_sigmoid_t24_2 = (float *)(A + 4780928); /* [64, 64] */
   float *peephole1_tanh_t24 = (float *)(A + 4797312); /* [64, 64] */
   float *peephole1_add_t24_2 = (float *)(A + 4813696); /* [64, 64] */
   float *peephole1_sigmoid_t24_3 = (float *)(A + 4830080); /* [64, 64] */
   float *peephole1_tanh_t24_2 = (float *)(A + 4846464); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t23_2, peephole1_add_t24 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t24, peephole1_add_t24 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t24 + 192, peephole1_sigmoid_t24, peephole1_sigmoid_t24_2, peephole1_tanh_t24, peephole1_add_t24_2, peephole1_sigmoid_t24_3, peephole1_tanh_t24_2, peephole1_mul_stack + 98304);
-  float *peephole1_add_t25 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t23_2, peephole1_add_t24 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t24, peephole1_add_t24 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t24 + 192, peephole1_sigmoid_t24, peephole1_sigmoid_t24_2, peephole1_tanh_t24, peephole1_add_t24_2, peephole1_sigmoid_t24_3, peephole1_tanh_t24_2, peephole1_mul_stack + 98304);
+  float *peephole1_add_t25 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t25_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 98304, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 6400, P + 23552 /* peephole1.bias */, peephole1_add_t25, peephole1_matmul_weight_hh_t25_scratch);
+  k4_matmul(peephole1_mul_stack + 98304, peephole1_transpose_weight_hh, peephole1_add + 6400, peephole1_add_t25, peephole1_matmul_weight_hh_t25_scratch);
   float *peephole1_sigmoid_t25 = (float *)(A + 4862848); /* [64, 64] */
   float *peephole1_sigmoid_t25_2 = (float *)(A + 4879232); /* [64, 64] */
   float *peephole1_tanh_t25 = (float *)(A + 4895616); /* [64, 64] */
   float *peephole1_add_t25_2 = (float *)(A + 4912000); /* [64, 64] */
   float *peephole1_sigmoid_t25_3 = (float *)(A + 4928384); /* [64, 64] */
   float *peephole1_tanh_t25_2 = (float *)(A + 4944768); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t24_2, peephole1_add_t25 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t25, peephole1_add_t25 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t25 + 192, peephole1_sigmoid_t25, peephole1_sigmoid_t25_2, peephole1_tanh_t25, peephole1_add_t25_2, peephole1_sigmoid_t25_3, peephole1_tanh_t25_2, peephole1_mul_stack + 102400);
-  float *peephole1_add_t26 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t24_2, peephole1_add_t25 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t25, peephole1_add_t25 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t25 + 192, peephole1_sigmoid_t25, peephole1_sigmoid_t25_2, peephole1_tanh_t25, peephole1_add_t25_2, peephole1_sigmoid_t25_3, peephole1_tanh_t25_2, peephole1_mul_stack + 102400);
+  float *peephole1_add_t26 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t26_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 102400, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 6656, P + 23552 /* peephole1.bias */, peephole1_add_t26, peephole1_matmul_weight_hh_t26_scratch);
+  k4_matmul(peephole1_mul_stack + 102400, peephole1_transpose_weight_hh, peephole1_add + 6656, peephole1_add_t26, peephole1_matmul_weight_hh_t26_scratch);
   float *peephole1_sigmoid_t26 = (float *)(A + 4961152); /* [64, 64] */
   float *peephole1_sigmoid_t26_2 = (float *)(A + 4977536); /* [64, 64] */
   float *peephole1_tanh_t26 = (float *)(A + 4993920); /* [64, 64] */
   float *peephole1_add_t26_2 = (float *)(A + 5010304); /* [64, 64] */
   float *peephole1_sigmoid_t26_3 = (float *)(A + 5026688); /* [64, 64] */
   float *peephole1_tanh_t26_2 = (float *)(A + 5043072); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t25_2, peephole1_add_t26 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t26, peephole1_add_t26 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t26 + 192, peephole1_sigmoid_t26, peephole1_sigmoid_t26_2, peephole1_tanh_t26, peephole1_add_t26_2, peephole1_sigmoid_t26_3, peephole1_tanh_t26_2, peephole1_mul_stack + 106496);
-  float *peephole1_add_t27 = (float *)(A + 1863680); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t25_2, peephole1_add_t26 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t26, peephole1_add_t26 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t26 + 192, peephole1_sigmoid_t26, peephole1_sigmoid_t26_2, peephole1_tanh_t26, peephole1_add_t26_2, peephole1_sigmoid_t26_3, peephole1_tanh_t26_2, peephole1_mul_stack + 106496);
+  float *peephole1_add_t27 = (float *)(A + 2438016); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t27_scratch = A + 16384; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 106496, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 6912, P + 23552 /* peephole1.bias */, peephole1_add_t27, peephole1_matmul_weight_hh_t27_scratch);
-  float *dense1_transpose_weight = (float *)(A + 1929216); /* [64, 10] */
-  k7_transpose(P + 24000 /* dense1.weight */, dense1_transpose_weight);
-  float *peephole1_sigmoid_t27 = (float *)(A + 1931776); /* [64, 64] */
-  float *peephole1_sigmoid_t27_2 = (float *)(A + 1948160); /* [64, 64] */
-  float *peephole1_tanh_t27 = (float *)(A + 1964544); /* [64, 64] */
-  float *peephole1_add_t27_2 = (float *)(A + 16384); /* [64, 64] */
-  float *peephole1_sigmoid_t27_3 = (float *)(A + 32768); /* [64, 64] */
-  float *peephole1_tanh_t27_2 = (float *)(A + 49152); /* [64, 64] */
-  float *peephole1_mul_t27 = (float *)(A + 65536); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t26_2, peephole1_add_t27 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t27, peephole1_add_t27 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t27 + 192, peephole1_sigmoid_t27, peephole1_sigmoid_t27_2, peephole1_tanh_t27, peephole1_add_t27_2, peephole1_sigmoid_t27_3, peephole1_tanh_t27_2, peephole1_mul_t27);
-  float *dense1_matmul_weight = (float *)(A + 1980928); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 1983488; /* 2048 bytes */
-  k9_matmul(peephole1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *line13_one_hot = (float *)(A + 1983488); /* [64, 10] */
-  k14_one_hot(in->y, line13_one_hot);
-  float *out_logits = (float *)(A + 1986048); /* [64, 10] */
-  k10_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, out_logits);
-  float *line13_log_softmax = (float *)(A + 1980928); /* [64, 10] */
-  k15_log_softmax(out_logits, line13_log_softmax);
-  float *line13_mul = (float *)(A + 1988608); /* [64, 10] */
-  k16_mul(line13_one_hot, line13_log_softmax, line13_mul);
-  float *line13_sum_to = (float *)(A + 1991168); /* [64, 1] */
-  k17_sum_to(line13_mul, line13_sum_to);
-  float *line13_sum_to_2 = (float *)(A + 1988608); /* [] */
-  k18_sum_to(line13_sum_to, line13_sum_to_2);
-  int32_t *line14_argmax = (int32_t *)(A + 1988672); /* [64] */
-  k19_argmax(out_logits, line14_argmax);
-  float *line14_equal = (float *)(A + 1988928); /* [64] */
-  k20_equal(line14_argmax, in->y, line14_equal);
-  float *line14_sum_to = (float *)(A + 1988672); /* [] */
-  k18_sum_to(line14_equal, line14_sum_to);
-  float *d_line13_mul = (float *)(A + 1988736); /* [64, 10] */
-  k21_mul(line13_one_hot, d_line13_mul);
-  float *d_line13_sum_to = (float *)(A + 1983488); /* [64, 1] */
-  k17_sum_to(d_line13_mul, d_line13_sum_to);
-  float *d_line13_sub = (float *)(A + 1991296); /* [64, 10] */
-  k22_exp_mul_sub(line13_log_softmax, d_line13_sum_to, d_line13_mul, d_line13_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 81920); /* [64, 64] */
-  char *d_dense1_matmul_weight_scratch = A + 1993856; /* 320 bytes */
-  k23_matmul(d_line13_sub, P + 24000 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
-  float *d_peephole1_mul_concat_stack = (float *)(A + 98304); /* [27, 64, 256] */
-  float *d_peephole1_mul_t27 = (float *)(A + 1867776); /* [64, 64] */
-  float *d_peephole1_mul_t27_2 = (float *)(A + 1884160); /* [64, 64] */
-  float *d_peephole1_mul_t27_3 = (float *)(A + 1900544); /* [64, 64] */
-  k24_mul_mul_sub(d_dense1_matmul_weight, peephole1_sigmoid_t27_3, peephole1_tanh_t27_2, P + 23936 /* peephole1.peephole */, peephole1_tanh_t27, peephole1_sigmoid_t27_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t27, peephole1_add_t26_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 426176, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_t27, d_peephole1_mul_t27_2, d_peephole1_mul_concat_stack + 426048, d_peephole1_mul_t27_3, d_peephole1_mul_concat_stack + 426112);
-  float *d_peephole1_matmul_weight_hh_t27 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 425984, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t27);
-  float *d_peephole1_mul_t26 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t26_2 = (float *)(A + 49152); /* [64, 64] */
-  float *d_peephole1_mul_t26_3 = (float *)(A + 1916928); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t27, peephole1_sigmoid_t26_3, peephole1_tanh_t26_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t27, d_peephole1_mul_t27_2, d_peephole1_mul_t27_3, peephole1_tanh_t26, peephole1_sigmoid_t26_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t26, peephole1_add_t25_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 409792, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_t26, d_peephole1_mul_t26_2, d_peephole1_mul_concat_stack + 409664, d_peephole1_mul_t26_3, d_peephole1_mul_concat_stack + 409728);
-  float *d_peephole1_matmul_weight_hh_t26 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 409600, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t26);
+  k4_matmul(peephole1_mul_stack + 106496, peephole1_transpose_weight_hh, peephole1_add + 6912, peephole1_add_t27, peephole1_matmul_weight_hh_t27_scratch);
+  float *dense1_transpose_weight = (float *)(A + 16384); /* [64, 10] */
+  k6_transpose(P + 24000 /* dense1.weight */, dense1_transpose_weight);
+  float *peephole1_sigmoid_t27 = (float *)(A + 18944); /* [64, 64] */
+  float *peephole1_sigmoid_t27_2 = (float *)(A + 35328); /* [64, 64] */
+  float *peephole1_tanh_t27 = (float *)(A + 51712); /* [64, 64] */
+  float *peephole1_add_t27_2 = (float *)(A + 68096); /* [64, 64] */
+  float *peephole1_sigmoid_t27_3 = (float *)(A + 84480); /* [64, 64] */
+  float *peephole1_tanh_t27_2 = (float *)(A + 100864); /* [64, 64] */
+  float *peephole1_mul_t27 = (float *)(A + 117248); /* [64, 64] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t26_2, peephole1_add_t27 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t27, peephole1_add_t27 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t27 + 192, peephole1_sigmoid_t27, peephole1_sigmoid_t27_2, peephole1_tanh_t27, peephole1_add_t27_2, peephole1_sigmoid_t27_3, peephole1_tanh_t27_2, peephole1_mul_t27);
+  float *dense1_matmul_weight = (float *)(A + 2438016); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 2440576; /* 2048 bytes */
+  k8_matmul(peephole1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *line13_one_hot = (float *)(A + 16384); /* [64, 10] */
+  k13_one_hot(in->y, line13_one_hot);
+  float *out_logits = (float *)(A + 2440576); /* [64, 10] */
+  k9_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, out_logits);
+  float *line13_log_softmax = (float *)(A + 2438016); /* [64, 10] */
+  k14_log_softmax(out_logits, line13_log_softmax);
+  float *line13_mul = (float *)(A + 2443136); /* [64, 10] */
+  k15_mul(line13_one_hot, line13_log_softmax, line13_mul);
+  float *line13_sum_to = (float *)(A + 2445696); /* [64, 1] */
+  k16_sum_to(line13_mul, line13_sum_to);
+  float *line13_sum_to_2 = (float *)(A + 2443136); /* [] */
+  k17_sum_to(line13_sum_to, line13_sum_to_2);
+  int32_t *line14_argmax = (int32_t *)(A + 2443200); /* [64] */
+  k18_argmax(out_logits, line14_argmax);
+  float *line14_equal = (float *)(A + 2443456); /* [64] */
+  k19_equal(line14_argmax, in->y, line14_equal);
+  float *line14_sum_to = (float *)(A + 2443200); /* [] */
+  k17_sum_to(line14_equal, line14_sum_to);
+  float *d_line13_mul = (float *)(A + 2443264); /* [64, 10] */
+  k20_mul(line13_one_hot, d_line13_mul);
+  float *d_line13_sum_to = (float *)(A + 16384); /* [64, 1] */
+  k16_sum_to(d_line13_mul, d_line13_sum_to);
+  float *d_line13_sub = (float *)(A + 2445824); /* [64, 10] */
+  k21_exp_mul_sub(line13_log_softmax, d_line13_sum_to, d_line13_mul, d_line13_sub);
+  float *d_dense1_matmul_weight = (float *)(A + 2448384); /* [64, 64] */
+  char *d_dense1_matmul_weight_scratch = A + 16384; /* 320 bytes */
+  k22_matmul(d_line13_sub, P + 24000 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *d_peephole1_mul_concat_stack = (float *)(A + 133632); /* [27, 64, 256] */
+  float *d_peephole1_mul_t27 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t27_2 = (float *)(A + 2464768); /* [64, 64] */
+  float *d_peephole1_mul_t27_3 = (float *)(A + 2481152); /* [64, 64] */
+  k23_mul_mul_sub(d_dense1_matmul_weight, peephole1_sigmoid_t27_3, peephole1_tanh_t27_2, P + 23936 /* peephole1.peephole */, peephole1_tanh_t27, peephole1_sigmoid_t27_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t27, peephole1_add_t26_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 426176, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_t27, d_peephole1_mul_t27_2, d_peephole1_mul_concat_stack + 426048, d_peephole1_mul_t27_3, d_peephole1_mul_concat_stack + 426112);
+  float *d_peephole1_matmul_weight_hh_t27 = (float *)(A + 2448384); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 425984, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t27);
+  float *d_peephole1_mul_t26 = (float *)(A + 84480); /* [64, 64] */
+  float *d_peephole1_mul_t26_2 = (float *)(A + 100864); /* [64, 64] */
+  float *d_peephole1_mul_t26_3 = (float *)(A + 16384); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t27, peephole1_sigmoid_t26_3, peephole1_tanh_t26_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t27, d_peephole1_mul_t27_2, d_peephole1_mul_t27_3, peephole1_tanh_t26, peephole1_sigmoid_t26_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t26, peephole1_add_t25_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 409792, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_t26, d_peephole1_mul_t26_2, d_peephole1_mul_concat_stack + 409664, d_peephole1_mul_t26_3, d_peephole1_mul_concat_stack + 409728);
+  float *d_peephole1_matmul_weight_hh_t26 = (float *)(A + 1903104); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 409600, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t26);
   float *d_peephole1_mul_t25 = (float *)(A + 5026688); /* [64, 64] */
   float *d_peephole1_mul_t25_2 = (float *)(A + 5043072); /* [64, 64] */
-  float *d_peephole1_mul_t25_3 = (float *)(A + 1867776); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t26, peephole1_sigmoid_t25_3, peephole1_tanh_t25_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t26, d_peephole1_mul_t26_2, d_peephole1_mul_t26_3, peephole1_tanh_t25, peephole1_sigmoid_t25_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t25, peephole1_add_t24_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 393408, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_t25, d_peephole1_mul_t25_2, d_peephole1_mul_concat_stack + 393280, d_peephole1_mul_t25_3, d_peephole1_mul_concat_stack + 393344);
+  float *d_peephole1_mul_t25_3 = (float *)(A + 32768); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t26, peephole1_sigmoid_t25_3, peephole1_tanh_t25_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t26, d_peephole1_mul_t26_2, d_peephole1_mul_t26_3, peephole1_tanh_t25, peephole1_sigmoid_t25_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t25, peephole1_add_t24_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 393408, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_t25, d_peephole1_mul_t25_2, d_peephole1_mul_concat_stack + 393280, d_peephole1_mul_t25_3, d_peephole1_mul_concat_stack + 393344);
 }
 
 static void peephole_lstm_grad_3(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_peephole1_mul_concat_stack = (float *)(A + 98304); /* [27, 64, 256] */
-  float *d_peephole1_matmul_weight_hh_t25 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 393216, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t25);
+  float *d_peephole1_mul_concat_stack = (float *)(A + 133632); /* [27, 64, 256] */
+  float *d_peephole1_matmul_weight_hh_t25 = (float *)(A + 16384); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 393216, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t25);
   float *peephole1_sigmoid_t24_3 = (float *)(A + 4830080); /* [64, 64] */
   float *peephole1_tanh_t24_2 = (float *)(A + 4846464); /* [64, 64] */
   float *d_peephole1_mul_t25 = (float *)(A + 5026688); /* [64, 64] */
   float *d_peephole1_mul_t25_2 = (float *)(A + 5043072); /* [64, 64] */
-  float *d_peephole1_mul_t25_3 = (float *)(A + 1867776); /* [64, 64] */
+  float *d_peephole1_mul_t25_3 = (float *)(A + 32768); /* [64, 64] */
   float *peephole1_tanh_t24 = (float *)(A + 4797312); /* [64, 64] */
   float *peephole1_sigmoid_t24_2 = (float *)(A + 4780928); /* [64, 64] */
   float *peephole1_sigmoid_t24 = (float *)(A + 4764544); /* [64, 64] */
   float *peephole1_add_t23_2 = (float *)(A + 4715392); /* [64, 64] */
-  float *d_peephole1_mul_t24 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t24_2 = (float *)(A + 49152); /* [64, 64] */
-  float *d_peephole1_mul_t24_3 = (float *)(A + 4862848); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t25, peephole1_sigmoid_t24_3, peephole1_tanh_t24_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t25, d_peephole1_mul_t25_2, d_peephole1_mul_t25_3, peephole1_tanh_t24, peephole1_sigmoid_t24_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t24, peephole1_add_t23_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 377024, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_t24, d_peephole1_mul_t24_2, d_peephole1_mul_concat_stack + 376896, d_peephole1_mul_t24_3, d_peephole1_mul_concat_stack + 376960);
-  float *d_peephole1_matmul_weight_hh_t24 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 376832, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t24);
+  float *d_peephole1_mul_t24 = (float *)(A + 49152); /* [64, 64] */
+  float *d_peephole1_mul_t24_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t24_3 = (float *)(A + 84480); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t25, peephole1_sigmoid_t24_3, peephole1_tanh_t24_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t25, d_peephole1_mul_t25_2, d_peephole1_mul_t25_3, peephole1_tanh_t24, peephole1_sigmoid_t24_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t24, peephole1_add_t23_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 377024, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_t24, d_peephole1_mul_t24_2, d_peephole1_mul_concat_stack + 376896, d_peephole1_mul_t24_3, d_peephole1_mul_concat_stack + 376960);
+  float *d_peephole1_matmul_weight_hh_t24 = (float *)(A + 100864); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 376832, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t24);
   float *peephole1_sigmoid_t23_3 = (float *)(A + 4731776); /* [64, 64] */
   float *peephole1_tanh_t23_2 = (float *)(A + 4748160); /* [64, 64] */
   float *peephole1_tanh_t23 = (float *)(A + 4699008); /* [64, 64] */
   float *peephole1_sigmoid_t23_2 = (float *)(A + 4682624); /* [64, 64] */
   float *peephole1_sigmoid_t23 = (float *)(A + 4666240); /* [64, 64] */
   float *peephole1_add_t22_2 = (float *)(A + 4617088); /* [64, 64] */
-  float *d_peephole1_mul_t23 = (float *)(A + 4830080); /* [64, 64] */
-  float *d_peephole1_mul_t23_2 = (float *)(A + 4846464); /* [64, 64] */
-  float *d_peephole1_mul_t23_3 = (float *)(A + 4879232); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t24, peephole1_sigmoid_t23_3, peephole1_tanh_t23_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t24, d_peephole1_mul_t24_2, d_peephole1_mul_t24_3, peephole1_tanh_t23, peephole1_sigmoid_t23_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t23, peephole1_add_t22_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 360640, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_t23, d_peephole1_mul_t23_2, d_peephole1_mul_concat_stack + 360512, d_peephole1_mul_t23_3, d_peephole1_mul_concat_stack + 360576);
-  float *d_peephole1_matmul_weight_hh_t23 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 360448, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t23);
+  float *d_peephole1_mul_t23 = (float *)(A + 16384); /* [64, 64] */
+  float *d_peephole1_mul_t23_2 = (float *)(A + 32768); /* [64, 64] */
+  float *d_peephole1_mul_t23_3 = (float *)(A + 5026688); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t24, peephole1_sigmoid_t23_3, peephole1_tanh_t23_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t24, d_peephole1_mul_t24_2, d_peephole1_mul_t24_3, peephole1_tanh_t23, peephole1_sigmoid_t23_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t23, peephole1_add_t22_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 360640, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_t23, d_peephole1_mul_t23_2, d_peephole1_mul_concat_stack + 360512, d_peephole1_mul_t23_3, d_peephole1_mul_concat_stack + 360576);
+  float *d_peephole1_matmul_weight_hh_t23 = (float *)(A + 49152); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 360448, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t23);
   float *peephole1_sigmoid_t22_3 = (float *)(A + 4633472); /* [64, 64] */
   float *peephole1_tanh_t22_2 = (float *)(A + 4649856); /* [64, 64] */
   float *peephole1_tanh_t22 = (float *)(A + 4600704); /* [64, 64] */
   float *peephole1_sigmoid_t22_2 = (float *)(A + 4584320); /* [64, 64] */
   float *peephole1_sigmoid_t22 = (float *)(A + 4567936); /* [64, 64] */
   float *peephole1_add_t21_2 = (float *)(A + 4518784); /* [64, 64] */
-  float *d_peephole1_mul_t22 = (float *)(A + 4862848); /* [64, 64] */
-  float *d_peephole1_mul_t22_2 = (float *)(A + 4895616); /* [64, 64] */
-  float *d_peephole1_mul_t22_3 = (float *)(A + 32768); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t23, peephole1_sigmoid_t22_3, peephole1_tanh_t22_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t23, d_peephole1_mul_t23_2, d_peephole1_mul_t23_3, peephole1_tanh_t22, peephole1_sigmoid_t22_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t22, peephole1_add_t21_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 344256, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_t22, d_peephole1_mul_t22_2, d_peephole1_mul_concat_stack + 344128, d_peephole1_mul_t22_3, d_peephole1_mul_concat_stack + 344192);
-  float *d_peephole1_matmul_weight_hh_t22 = (float *)(A + 49152); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 344064, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t22);
+  float *d_peephole1_mul_t22 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t22_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t22_3 = (float *)(A + 84480); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t23, peephole1_sigmoid_t22_3, peephole1_tanh_t22_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t23, d_peephole1_mul_t23_2, d_peephole1_mul_t23_3, peephole1_tanh_t22, peephole1_sigmoid_t22_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t22, peephole1_add_t21_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 344256, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_t22, d_peephole1_mul_t22_2, d_peephole1_mul_concat_stack + 344128, d_peephole1_mul_t22_3, d_peephole1_mul_concat_stack + 344192);
+  float *d_peephole1_matmul_weight_hh_t22 = (float *)(A + 100864); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 344064, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t22);
   float *peephole1_sigmoid_t21_3 = (float *)(A + 4535168); /* [64, 64] */
   float *peephole1_tanh_t21_2 = (float *)(A + 4551552); /* [64, 64] */
   float *peephole1_tanh_t21 = (float *)(A + 4502400); /* [64, 64] */
   float *peephole1_sigmoid_t21_2 = (float *)(A + 4486016); /* [64, 64] */
   float *peephole1_sigmoid_t21 = (float *)(A + 4469632); /* [64, 64] */
   float *peephole1_add_t20_2 = (float *)(A + 4420480); /* [64, 64] */
-  float *d_peephole1_mul_t21 = (float *)(A + 81920); /* [64, 64] */
-  float *d_peephole1_mul_t21_2 = (float *)(A + 4879232); /* [64, 64] */
-  float *d_peephole1_mul_t21_3 = (float *)(A + 4830080); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t22, peephole1_sigmoid_t21_3, peephole1_tanh_t21_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t22, d_peephole1_mul_t22_2, d_peephole1_mul_t22_3, peephole1_tanh_t21, peephole1_sigmoid_t21_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t21, peephole1_add_t20_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 327872, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_t21, d_peephole1_mul_t21_2, d_peephole1_mul_concat_stack + 327744, d_peephole1_mul_t21_3, d_peephole1_mul_concat_stack + 327808);
-  float *d_peephole1_matmul_weight_hh_t21 = (float *)(A + 4895616); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 327680, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t21);
+  float *d_peephole1_mul_t21 = (float *)(A + 5026688); /* [64, 64] */
+  float *d_peephole1_mul_t21_2 = (float *)(A + 16384); /* [64, 64] */
+  float *d_peephole1_mul_t21_3 = (float *)(A + 32768); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t22, peephole1_sigmoid_t21_3, peephole1_tanh_t21_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t22, d_peephole1_mul_t22_2, d_peephole1_mul_t22_3, peephole1_tanh_t21, peephole1_sigmoid_t21_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t21, peephole1_add_t20_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 327872, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_t21, d_peephole1_mul_t21_2, d_peephole1_mul_concat_stack + 327744, d_peephole1_mul_t21_3, d_peephole1_mul_concat_stack + 327808);
+  float *d_peephole1_matmul_weight_hh_t21 = (float *)(A + 49152); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 327680, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t21);
   float *peephole1_sigmoid_t20_3 = (float *)(A + 4436864); /* [64, 64] */
   float *peephole1_tanh_t20_2 = (float *)(A + 4453248); /* [64, 64] */
   float *peephole1_tanh_t20 = (float *)(A + 4404096); /* [64, 64] */
   float *peephole1_sigmoid_t20_2 = (float *)(A + 4387712); /* [64, 64] */
   float *peephole1_sigmoid_t20 = (float *)(A + 4371328); /* [64, 64] */
   float *peephole1_add_t19_2 = (float *)(A + 4322176); /* [64, 64] */
-  float *d_peephole1_mul_t20 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t20_2 = (float *)(A + 49152); /* [64, 64] */
-  float *d_peephole1_mul_t20_3 = (float *)(A + 4846464); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t21, peephole1_sigmoid_t20_3, peephole1_tanh_t20_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t21, d_peephole1_mul_t21_2, d_peephole1_mul_t21_3, peephole1_tanh_t20, peephole1_sigmoid_t20_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t20, peephole1_add_t19_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 311488, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_t20, d_peephole1_mul_t20_2, d_peephole1_mul_concat_stack + 311360, d_peephole1_mul_t20_3, d_peephole1_mul_concat_stack + 311424);
-  float *d_peephole1_matmul_weight_hh_t20 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 311296, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t20);
+  float *d_peephole1_mul_t20 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t20_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t20_3 = (float *)(A + 84480); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t21, peephole1_sigmoid_t20_3, peephole1_tanh_t20_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t21, d_peephole1_mul_t21_2, d_peephole1_mul_t21_3, peephole1_tanh_t20, peephole1_sigmoid_t20_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t20, peephole1_add_t19_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 311488, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_t20, d_peephole1_mul_t20_2, d_peephole1_mul_concat_stack + 311360, d_peephole1_mul_t20_3, d_peephole1_mul_concat_stack + 311424);
+  float *d_peephole1_matmul_weight_hh_t20 = (float *)(A + 100864); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 311296, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t20);
   float *peephole1_sigmoid_t19_3 = (float *)(A + 4338560); /* [64, 64] */
   float *peephole1_tanh_t19_2 = (float *)(A + 4354944); /* [64, 64] */
   float *peephole1_tanh_t19 = (float *)(A + 4305792); /* [64, 64] */
   float *peephole1_sigmoid_t19_2 = (float *)(A + 4289408); /* [64, 64] */
   float *peephole1_sigmoid_t19 = (float *)(A + 4273024); /* [64, 64] */
   float *peephole1_add_t18_2 = (float *)(A + 4223872); /* [64, 64] */
-  float *d_peephole1_mul_t19 = (float *)(A + 4830080); /* [64, 64] */
-  float *d_peephole1_mul_t19_2 = (float *)(A + 5026688); /* [64, 64] */
-  float *d_peephole1_mul_t19_3 = (float *)(A + 5043072); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t20, peephole1_sigmoid_t19_3, peephole1_tanh_t19_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t20, d_peephole1_mul_t20_2, d_peephole1_mul_t20_3, peephole1_tanh_t19, peephole1_sigmoid_t19_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t19, peephole1_add_t18_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 295104, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_t19, d_peephole1_mul_t19_2, d_peephole1_mul_concat_stack + 294976, d_peephole1_mul_t19_3, d_peephole1_mul_concat_stack + 295040);
-  float *d_peephole1_matmul_weight_hh_t19 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 294912, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t19);
+  float *d_peephole1_mul_t19 = (float *)(A + 5026688); /* [64, 64] */
+  float *d_peephole1_mul_t19_2 = (float *)(A + 16384); /* [64, 64] */
+  float *d_peephole1_mul_t19_3 = (float *)(A + 32768); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t20, peephole1_sigmoid_t19_3, peephole1_tanh_t19_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t20, d_peephole1_mul_t20_2, d_peephole1_mul_t20_3, peephole1_tanh_t19, peephole1_sigmoid_t19_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t19, peephole1_add_t18_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 295104, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_t19, d_peephole1_mul_t19_2, d_peephole1_mul_concat_stack + 294976, d_peephole1_mul_t19_3, d_peephole1_mul_concat_stack + 295040);
+  float *d_peephole1_matmul_weight_hh_t19 = (float *)(A + 49152); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 294912, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t19);
   float *peephole1_sigmoid_t18_3 = (float *)(A + 4240256); /* [64, 64] */
   float *peephole1_tanh_t18_2 = (float *)(A + 4256640); /* [64, 64] */
   float *peephole1_tanh_t18 = (float *)(A + 4207488); /* [64, 64] */
   float *peephole1_sigmoid_t18_2 = (float *)(A + 4191104); /* [64, 64] */
   float *peephole1_sigmoid_t18 = (float *)(A + 4174720); /* [64, 64] */
   float *peephole1_add_t17_2 = (float *)(A + 4125568); /* [64, 64] */
-  float *d_peephole1_mul_t18 = (float *)(A + 4846464); /* [64, 64] */
-  float *d_peephole1_mul_t18_2 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t18_3 = (float *)(A + 49152); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t19, peephole1_sigmoid_t18_3, peephole1_tanh_t18_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t19, d_peephole1_mul_t19_2, d_peephole1_mul_t19_3, peephole1_tanh_t18, peephole1_sigmoid_t18_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t18, peephole1_add_t17_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 278720, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_t18, d_peephole1_mul_t18_2, d_peephole1_mul_concat_stack + 278592, d_peephole1_mul_t18_3, d_peephole1_mul_concat_stack + 278656);
-  float *d_peephole1_matmul_weight_hh_t18 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 278528, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t18);
+  float *d_peephole1_mul_t18 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t18_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t18_3 = (float *)(A + 84480); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t19, peephole1_sigmoid_t18_3, peephole1_tanh_t18_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t19, d_peephole1_mul_t19_2, d_peephole1_mul_t19_3, peephole1_tanh_t18, peephole1_sigmoid_t18_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t18, peephole1_add_t17_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 278720, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_t18, d_peephole1_mul_t18_2, d_peephole1_mul_concat_stack + 278592, d_peephole1_mul_t18_3, d_peephole1_mul_concat_stack + 278656);
+  float *d_peephole1_matmul_weight_hh_t18 = (float *)(A + 100864); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 278528, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t18);
   float *peephole1_sigmoid_t17_3 = (float *)(A + 4141952); /* [64, 64] */
   float *peephole1_tanh_t17_2 = (float *)(A + 4158336); /* [64, 64] */
   float *peephole1_tanh_t17 = (float *)(A + 4109184); /* [64, 64] */
   float *peephole1_sigmoid_t17_2 = (float *)(A + 4092800); /* [64, 64] */
   float *peephole1_sigmoid_t17 = (float *)(A + 4076416); /* [64, 64] */
   float *peephole1_add_t16_2 = (float *)(A + 4027264); /* [64, 64] */
-  float *d_peephole1_mul_t17 = (float *)(A + 4830080); /* [64, 64] */
-  float *d_peephole1_mul_t17_2 = (float *)(A + 5026688); /* [64, 64] */
-  float *d_peephole1_mul_t17_3 = (float *)(A + 5043072); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t18, peephole1_sigmoid_t17_3, peephole1_tanh_t17_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t18, d_peephole1_mul_t18_2, d_peephole1_mul_t18_3, peephole1_tanh_t17, peephole1_sigmoid_t17_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t17, peephole1_add_t16_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 262336, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_t17, d_peephole1_mul_t17_2, d_peephole1_mul_concat_stack + 262208, d_peephole1_mul_t17_3, d_peephole1_mul_concat_stack + 262272);
-  float *d_peephole1_matmul_weight_hh_t17 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 262144, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t17);
+  float *d_peephole1_mul_t17 = (float *)(A + 5026688); /* [64, 64] */
+  float *d_peephole1_mul_t17_2 = (float *)(A + 16384); /* [64, 64] */
+  float *d_peephole1_mul_t17_3 = (float *)(A + 32768); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t18, peephole1_sigmoid_t17_3, peephole1_tanh_t17_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t18, d_peephole1_mul_t18_2, d_peephole1_mul_t18_3, peephole1_tanh_t17, peephole1_sigmoid_t17_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t17, peephole1_add_t16_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 262336, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_t17, d_peephole1_mul_t17_2, d_peephole1_mul_concat_stack + 262208, d_peephole1_mul_t17_3, d_peephole1_mul_concat_stack + 262272);
+  float *d_peephole1_matmul_weight_hh_t17 = (float *)(A + 49152); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 262144, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t17);
   float *peephole1_sigmoid_t16_3 = (float *)(A + 4043648); /* [64, 64] */
   float *peephole1_tanh_t16_2 = (float *)(A + 4060032); /* [64, 64] */
   float *peephole1_tanh_t16 = (float *)(A + 4010880); /* [64, 64] */
   float *peephole1_sigmoid_t16_2 = (float *)(A + 3994496); /* [64, 64] */
   float *peephole1_sigmoid_t16 = (float *)(A + 3978112); /* [64, 64] */
   float *peephole1_add_t15_2 = (float *)(A + 3928960); /* [64, 64] */
-  float *d_peephole1_mul_t16 = (float *)(A + 4846464); /* [64, 64] */
-  float *d_peephole1_mul_t16_2 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t16_3 = (float *)(A + 49152); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t17, peephole1_sigmoid_t16_3, peephole1_tanh_t16_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t17, d_peephole1_mul_t17_2, d_peephole1_mul_t17_3, peephole1_tanh_t16, peephole1_sigmoid_t16_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t16, peephole1_add_t15_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 245952, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_t16, d_peephole1_mul_t16_2, d_peephole1_mul_concat_stack + 245824, d_peephole1_mul_t16_3, d_peephole1_mul_concat_stack + 245888);
-  float *d_peephole1_matmul_weight_hh_t16 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 245760, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t16);
+  float *d_peephole1_mul_t16 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t16_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t16_3 = (float *)(A + 84480); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t17, peephole1_sigmoid_t16_3, peephole1_tanh_t16_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t17, d_peephole1_mul_t17_2, d_peephole1_mul_t17_3, peephole1_tanh_t16, peephole1_sigmoid_t16_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t16, peephole1_add_t15_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 245952, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_t16, d_peephole1_mul_t16_2, d_peephole1_mul_concat_stack + 245824, d_peephole1_mul_t16_3, d_peephole1_mul_concat_stack + 245888);
+  float *d_peephole1_matmul_weight_hh_t16 = (float *)(A + 100864); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 245760, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t16);
   float *peephole1_sigmoid_t15_3 = (float *)(A + 3945344); /* [64, 64] */
   float *peephole1_tanh_t15_2 = (float *)(A + 3961728); /* [64, 64] */
   float *peephole1_tanh_t15 = (float *)(A + 3912576); /* [64, 64] */
   float *peephole1_sigmoid_t15_2 = (float *)(A + 3896192); /* [64, 64] */
   float *peephole1_sigmoid_t15 = (float *)(A + 3879808); /* [64, 64] */
   float *peephole1_add_t14_2 = (float *)(A + 3830656); /* [64, 64] */
-  float *d_peephole1_mul_t15 = (float *)(A + 4830080); /* [64, 64] */
-  float *d_peephole1_mul_t15_2 = (float *)(A + 5026688); /* [64, 64] */
-  float *d_peephole1_mul_t15_3 = (float *)(A + 5043072); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t16, peephole1_sigmoid_t15_3, peephole1_tanh_t15_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t16, d_peephole1_mul_t16_2, d_peephole1_mul_t16_3, peephole1_tanh_t15, peephole1_sigmoid_t15_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t15, peephole1_add_t14_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 229568, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_t15, d_peephole1_mul_t15_2, d_peephole1_mul_concat_stack + 229440, d_peephole1_mul_t15_3, d_peephole1_mul_concat_stack + 229504);
-  float *d_peephole1_matmul_weight_hh_t15 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 229376, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t15);
+  float *d_peephole1_mul_t15 = (float *)(A + 5026688); /* [64, 64] */
+  float *d_peephole1_mul_t15_2 = (float *)(A + 16384); /* [64, 64] */
+  float *d_peephole1_mul_t15_3 = (float *)(A + 32768); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t16, peephole1_sigmoid_t15_3, peephole1_tanh_t15_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t16, d_peephole1_mul_t16_2, d_peephole1_mul_t16_3, peephole1_tanh_t15, peephole1_sigmoid_t15_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t15, peephole1_add_t14_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 229568, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_t15, d_peephole1_mul_t15_2, d_peephole1_mul_concat_stack + 229440, d_peephole1_mul_t15_3, d_peephole1_mul_concat_stack + 229504);
+  float *d_peephole1_matmul_weight_hh_t15 = (float *)(A + 49152); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 229376, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t15);
   float *peephole1_sigmoid_t14_3 = (float *)(A + 3847040); /* [64, 64] */
   float *peephole1_tanh_t14_2 = (float *)(A + 3863424); /* [64, 64] */
   float *peephole1_tanh_t14 = (float *)(A + 3814272); /* [64, 64] */
   float *peephole1_sigmoid_t14_2 = (float *)(A + 3797888); /* [64, 64] */
   float *peephole1_sigmoid_t14 = (float *)(A + 3781504); /* [64, 64] */
   float *peephole1_add_t13_2 = (float *)(A + 3732352); /* [64, 64] */
-  float *d_peephole1_mul_t14 = (float *)(A + 4846464); /* [64, 64] */
-  float *d_peephole1_mul_t14_2 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t14_3 = (float *)(A + 49152); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t15, peephole1_sigmoid_t14_3, peephole1_tanh_t14_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t15, d_peephole1_mul_t15_2, d_peephole1_mul_t15_3, peephole1_tanh_t14, peephole1_sigmoid_t14_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t14, peephole1_add_t13_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 213184, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_t14, d_peephole1_mul_t14_2, d_peephole1_mul_concat_stack + 213056, d_peephole1_mul_t14_3, d_peephole1_mul_concat_stack + 213120);
-  float *d_peephole1_matmul_weight_hh_t14 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 212992, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t14);
+  float *d_peephole1_mul_t14 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t14_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t14_3 = (float *)(A + 84480); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t15, peephole1_sigmoid_t14_3, peephole1_tanh_t14_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t15, d_peephole1_mul_t15_2, d_peephole1_mul_t15_3, peephole1_tanh_t14, peephole1_sigmoid_t14_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t14, peephole1_add_t13_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 213184, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_t14, d_peephole1_mul_t14_2, d_peephole1_mul_concat_stack + 213056, d_peephole1_mul_t14_3, d_peephole1_mul_concat_stack + 213120);
+  float *d_peephole1_matmul_weight_hh_t14 = (float *)(A + 100864); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 212992, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t14);
   float *peephole1_sigmoid_t13_3 = (float *)(A + 3748736); /* [64, 64] */
   float *peephole1_tanh_t13_2 = (float *)(A + 3765120); /* [64, 64] */
   float *peephole1_tanh_t13 = (float *)(A + 3715968); /* [64, 64] */
   float *peephole1_sigmoid_t13_2 = (float *)(A + 3699584); /* [64, 64] */
   float *peephole1_sigmoid_t13 = (float *)(A + 3683200); /* [64, 64] */
   float *peephole1_add_t12_2 = (float *)(A + 3634048); /* [64, 64] */
-  float *d_peephole1_mul_t13 = (float *)(A + 4830080); /* [64, 64] */
-  float *d_peephole1_mul_t13_2 = (float *)(A + 5026688); /* [64, 64] */
-  float *d_peephole1_mul_t13_3 = (float *)(A + 5043072); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t14, peephole1_sigmoid_t13_3, peephole1_tanh_t13_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t14, d_peephole1_mul_t14_2, d_peephole1_mul_t14_3, peephole1_tanh_t13, peephole1_sigmoid_t13_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t13, peephole1_add_t12_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 196800, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_t13, d_peephole1_mul_t13_2, d_peephole1_mul_concat_stack + 196672, d_peephole1_mul_t13_3, d_peephole1_mul_concat_stack + 196736);
-  float *d_peephole1_matmul_weight_hh_t13 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 196608, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t13);
+  float *d_peephole1_mul_t13 = (float *)(A + 5026688); /* [64, 64] */
+  float *d_peephole1_mul_t13_2 = (float *)(A + 16384); /* [64, 64] */
+  float *d_peephole1_mul_t13_3 = (float *)(A + 32768); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t14, peephole1_sigmoid_t13_3, peephole1_tanh_t13_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t14, d_peephole1_mul_t14_2, d_peephole1_mul_t14_3, peephole1_tanh_t13, peephole1_sigmoid_t13_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t13, peephole1_add_t12_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 196800, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_t13, d_peephole1_mul_t13_2, d_peephole1_mul_concat_stack + 196672, d_peephole1_mul_t13_3, d_peephole1_mul_concat_stack + 196736);
+  float *d_peephole1_matmul_weight_hh_t13 = (float *)(A + 49152); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 196608, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t13);
   float *peephole1_sigmoid_t12_3 = (float *)(A + 3650432); /* [64, 64] */
   float *peephole1_tanh_t12_2 = (float *)(A + 3666816); /* [64, 64] */
   float *peephole1_tanh_t12 = (float *)(A + 3617664); /* [64, 64] */
   float *peephole1_sigmoid_t12_2 = (float *)(A + 3601280); /* [64, 64] */
   float *peephole1_sigmoid_t12 = (float *)(A + 3584896); /* [64, 64] */
   float *peephole1_add_t11_2 = (float *)(A + 3535744); /* [64, 64] */
-  float *d_peephole1_mul_t12 = (float *)(A + 4846464); /* [64, 64] */
-  float *d_peephole1_mul_t12_2 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t12_3 = (float *)(A + 49152); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t13, peephole1_sigmoid_t12_3, peephole1_tanh_t12_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t13, d_peephole1_mul_t13_2, d_peephole1_mul_t13_3, peephole1_tanh_t12, peephole1_sigmoid_t12_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t12, peephole1_add_t11_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 180416, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_t12, d_peephole1_mul_t12_2, d_peephole1_mul_concat_stack + 180288, d_peephole1_mul_t12_3, d_peephole1_mul_concat_stack + 180352);
+  float *d_peephole1_mul_t12 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t12_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t12_3 = (float *)(A + 84480); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t13, peephole1_sigmoid_t12_3, peephole1_tanh_t12_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t13, d_peephole1_mul_t13_2, d_peephole1_mul_t13_3, peephole1_tanh_t12, peephole1_sigmoid_t12_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t12, peephole1_add_t11_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 180416, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_t12, d_peephole1_mul_t12_2, d_peephole1_mul_concat_stack + 180288, d_peephole1_mul_t12_3, d_peephole1_mul_concat_stack + 180352);
 }
 
 static void peephole_lstm_grad_4(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_peephole1_mul_concat_stack = (float *)(A + 98304); /* [27, 64, 256] */
-  float *d_peephole1_matmul_weight_hh_t12 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 180224, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t12);
+  float *d_peephole1_mul_concat_stack = (float *)(A + 133632); /* [27, 64, 256] */
+  float *d_peephole1_matmul_weight_hh_t12 = (float *)(A + 100864); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 180224, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t12);
   float *peephole1_sigmoid_t11_3 = (float *)(A + 3552128); /* [64, 64] */
   float *peephole1_tanh_t11_2 = (float *)(A + 3568512); /* [64, 64] */
-  float *d_peephole1_mul_t12 = (float *)(A + 4846464); /* [64, 64] */
-  float *d_peephole1_mul_t12_2 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t12_3 = (float *)(A + 49152); /* [64, 64] */
+  float *d_peephole1_mul_t12 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t12_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t12_3 = (float *)(A + 84480); /* [64, 64] */
   float *peephole1_tanh_t11 = (float *)(A + 3519360); /* [64, 64] */
   float *peephole1_sigmoid_t11_2 = (float *)(A + 3502976); /* [64, 64] */
   float *peephole1_sigmoid_t11 = (float *)(A + 3486592); /* [64, 64] */
   float *peephole1_add_t10_2 = (float *)(A + 3437440); /* [64, 64] */
-  float *d_peephole1_mul_t11 = (float *)(A + 4830080); /* [64, 64] */
-  float *d_peephole1_mul_t11_2 = (float *)(A + 5026688); /* [64, 64] */
-  float *d_peephole1_mul_t11_3 = (float *)(A + 5043072); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t12, peephole1_sigmoid_t11_3, peephole1_tanh_t11_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t12, d_peephole1_mul_t12_2, d_peephole1_mul_t12_3, peephole1_tanh_t11, peephole1_sigmoid_t11_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t11, peephole1_add_t10_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 164032, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_t11, d_peephole1_mul_t11_2, d_peephole1_mul_concat_stack + 163904, d_peephole1_mul_t11_3, d_peephole1_mul_concat_stack + 163968);
-  float *d_peephole1_matmul_weight_hh_t11 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 163840, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t11);
+  float *d_peephole1_mul_t11 = (float *)(A + 5026688); /* [64, 64] */
+  float *d_peephole1_mul_t11_2 = (float *)(A + 16384); /* [64, 64] */
+  float *d_peephole1_mul_t11_3 = (float *)(A + 32768); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t12, peephole1_sigmoid_t11_3, peephole1_tanh_t11_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t12, d_peephole1_mul_t12_2, d_peephole1_mul_t12_3, peephole1_tanh_t11, peephole1_sigmoid_t11_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t11, peephole1_add_t10_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 164032, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_t11, d_peephole1_mul_t11_2, d_peephole1_mul_concat_stack + 163904, d_peephole1_mul_t11_3, d_peephole1_mul_concat_stack + 163968);
+  float *d_peephole1_matmul_weight_hh_t11 = (float *)(A + 49152); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 163840, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t11);
   float *peephole1_sigmoid_t10_3 = (float *)(A + 3453824); /* [64, 64] */
   float *peephole1_tanh_t10_2 = (float *)(A + 3470208); /* [64, 64] */
   float *peephole1_tanh_t10 = (float *)(A + 3421056); /* [64, 64] */
   float *peephole1_sigmoid_t10_2 = (float *)(A + 3404672); /* [64, 64] */
   float *peephole1_sigmoid_t10 = (float *)(A + 3388288); /* [64, 64] */
   float *peephole1_add_t9_2 = (float *)(A + 3339136); /* [64, 64] */
-  float *d_peephole1_mul_t10 = (float *)(A + 4846464); /* [64, 64] */
-  float *d_peephole1_mul_t10_2 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t10_3 = (float *)(A + 49152); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t11, peephole1_sigmoid_t10_3, peephole1_tanh_t10_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t11, d_peephole1_mul_t11_2, d_peephole1_mul_t11_3, peephole1_tanh_t10, peephole1_sigmoid_t10_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t10, peephole1_add_t9_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 147648, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_t10, d_peephole1_mul_t10_2, d_peephole1_mul_concat_stack + 147520, d_peephole1_mul_t10_3, d_peephole1_mul_concat_stack + 147584);
-  float *d_peephole1_matmul_weight_hh_t10 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 147456, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t10);
+  float *d_peephole1_mul_t10 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t10_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t10_3 = (float *)(A + 84480); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t11, peephole1_sigmoid_t10_3, peephole1_tanh_t10_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t11, d_peephole1_mul_t11_2, d_peephole1_mul_t11_3, peephole1_tanh_t10, peephole1_sigmoid_t10_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t10, peephole1_add_t9_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 147648, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_t10, d_peephole1_mul_t10_2, d_peephole1_mul_concat_stack + 147520, d_peephole1_mul_t10_3, d_peephole1_mul_concat_stack + 147584);
+  float *d_peephole1_matmul_weight_hh_t10 = (float *)(A + 100864); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 147456, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t10);
   float *peephole1_sigmoid_t9_3 = (float *)(A + 3355520); /* [64, 64] */
   float *peephole1_tanh_t9_2 = (float *)(A + 3371904); /* [64, 64] */
   float *peephole1_tanh_t9 = (float *)(A + 3322752); /* [64, 64] */
   float *peephole1_sigmoid_t9_2 = (float *)(A + 3306368); /* [64, 64] */
   float *peephole1_sigmoid_t9 = (float *)(A + 3289984); /* [64, 64] */
   float *peephole1_add_t8_2 = (float *)(A + 3240832); /* [64, 64] */
-  float *d_peephole1_mul_t9 = (float *)(A + 4830080); /* [64, 64] */
-  float *d_peephole1_mul_t9_2 = (float *)(A + 5026688); /* [64, 64] */
-  float *d_peephole1_mul_t9_3 = (float *)(A + 5043072); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t10, peephole1_sigmoid_t9_3, peephole1_tanh_t9_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t10, d_peephole1_mul_t10_2, d_peephole1_mul_t10_3, peephole1_tanh_t9, peephole1_sigmoid_t9_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t9, peephole1_add_t8_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 131264, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_t9, d_peephole1_mul_t9_2, d_peephole1_mul_concat_stack + 131136, d_peephole1_mul_t9_3, d_peephole1_mul_concat_stack + 131200);
-  float *d_peephole1_matmul_weight_hh_t9 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 131072, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t9);
+  float *d_peephole1_mul_t9 = (float *)(A + 5026688); /* [64, 64] */
+  float *d_peephole1_mul_t9_2 = (float *)(A + 16384); /* [64, 64] */
+  float *d_peephole1_mul_t9_3 = (float *)(A + 32768); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t10, peephole1_sigmoid_t9_3, peephole1_tanh_t9_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t10, d_peephole1_mul_t10_2, d_peephole1_mul_t10_3, peephole1_tanh_t9, peephole1_sigmoid_t9_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t9, peephole1_add_t8_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 131264, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_t9, d_peephole1_mul_t9_2, d_peephole1_mul_concat_stack + 131136, d_peephole1_mul_t9_3, d_peephole1_mul_concat_stack + 131200);
+  float *d_peephole1_matmul_weight_hh_t9 = (float *)(A + 49152); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 131072, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t9);
   float *peephole1_sigmoid_t8_3 = (float *)(A + 3257216); /* [64, 64] */
   float *peephole1_tanh_t8_2 = (float *)(A + 3273600); /* [64, 64] */
   float *peephole1_tanh_t8 = (float *)(A + 3224448); /* [64, 64] */
   float *peephole1_sigmoid_t8_2 = (float *)(A + 3208064); /* [64, 64] */
   float *peephole1_sigmoid_t8 = (float *)(A + 3191680); /* [64, 64] */
   float *peephole1_add_t7_2 = (float *)(A + 3142528); /* [64, 64] */
-  float *d_peephole1_mul_t8 = (float *)(A + 4846464); /* [64, 64] */
-  float *d_peephole1_mul_t8_2 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t8_3 = (float *)(A + 49152); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t9, peephole1_sigmoid_t8_3, peephole1_tanh_t8_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t9, d_peephole1_mul_t9_2, d_peephole1_mul_t9_3, peephole1_tanh_t8, peephole1_sigmoid_t8_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t8, peephole1_add_t7_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 114880, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_t8, d_peephole1_mul_t8_2, d_peephole1_mul_concat_stack + 114752, d_peephole1_mul_t8_3, d_peephole1_mul_concat_stack + 114816);
-  float *d_peephole1_matmul_weight_hh_t8 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 114688, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t8);
+  float *d_peephole1_mul_t8 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t8_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t8_3 = (float *)(A + 84480); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t9, peephole1_sigmoid_t8_3, peephole1_tanh_t8_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t9, d_peephole1_mul_t9_2, d_peephole1_mul_t9_3, peephole1_tanh_t8, peephole1_sigmoid_t8_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t8, peephole1_add_t7_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 114880, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_t8, d_peephole1_mul_t8_2, d_peephole1_mul_concat_stack + 114752, d_peephole1_mul_t8_3, d_peephole1_mul_concat_stack + 114816);
+  float *d_peephole1_matmul_weight_hh_t8 = (float *)(A + 100864); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 114688, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t8);
   float *peephole1_sigmoid_t7_3 = (float *)(A + 3158912); /* [64, 64] */
   float *peephole1_tanh_t7_2 = (float *)(A + 3175296); /* [64, 64] */
   float *peephole1_tanh_t7 = (float *)(A + 3126144); /* [64, 64] */
   float *peephole1_sigmoid_t7_2 = (float *)(A + 3109760); /* [64, 64] */
   float *peephole1_sigmoid_t7 = (float *)(A + 3093376); /* [64, 64] */
   float *peephole1_add_t6_2 = (float *)(A + 3044224); /* [64, 64] */
-  float *d_peephole1_mul_t7 = (float *)(A + 4830080); /* [64, 64] */
-  float *d_peephole1_mul_t7_2 = (float *)(A + 5026688); /* [64, 64] */
-  float *d_peephole1_mul_t7_3 = (float *)(A + 5043072); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t8, peephole1_sigmoid_t7_3, peephole1_tanh_t7_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t8, d_peephole1_mul_t8_2, d_peephole1_mul_t8_3, peephole1_tanh_t7, peephole1_sigmoid_t7_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t7, peephole1_add_t6_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 98496, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_t7, d_peephole1_mul_t7_2, d_peephole1_mul_concat_stack + 98368, d_peephole1_mul_t7_3, d_peephole1_mul_concat_stack + 98432);
-  float *d_peephole1_matmul_weight_hh_t7 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 98304, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t7);
+  float *d_peephole1_mul_t7 = (float *)(A + 5026688); /* [64, 64] */
+  float *d_peephole1_mul_t7_2 = (float *)(A + 16384); /* [64, 64] */
+  float *d_peephole1_mul_t7_3 = (float *)(A + 32768); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t8, peephole1_sigmoid_t7_3, peephole1_tanh_t7_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t8, d_peephole1_mul_t8_2, d_peephole1_mul_t8_3, peephole1_tanh_t7, peephole1_sigmoid_t7_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t7, peephole1_add_t6_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 98496, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_t7, d_peephole1_mul_t7_2, d_peephole1_mul_concat_stack + 98368, d_peephole1_mul_t7_3, d_peephole1_mul_concat_stack + 98432);
+  float *d_peephole1_matmul_weight_hh_t7 = (float *)(A + 49152); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 98304, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t7);
   float *peephole1_sigmoid_t6_3 = (float *)(A + 3060608); /* [64, 64] */
   float *peephole1_tanh_t6_2 = (float *)(A + 3076992); /* [64, 64] */
   float *peephole1_tanh_t6 = (float *)(A + 3027840); /* [64, 64] */
   float *peephole1_sigmoid_t6_2 = (float *)(A + 3011456); /* [64, 64] */
   float *peephole1_sigmoid_t6 = (float *)(A + 2995072); /* [64, 64] */
   float *peephole1_add_t5_2 = (float *)(A + 2945920); /* [64, 64] */
-  float *d_peephole1_mul_t6 = (float *)(A + 4846464); /* [64, 64] */
-  float *d_peephole1_mul_t6_2 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t6_3 = (float *)(A + 49152); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t7, peephole1_sigmoid_t6_3, peephole1_tanh_t6_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t7, d_peephole1_mul_t7_2, d_peephole1_mul_t7_3, peephole1_tanh_t6, peephole1_sigmoid_t6_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t6, peephole1_add_t5_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 82112, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_t6, d_peephole1_mul_t6_2, d_peephole1_mul_concat_stack + 81984, d_peephole1_mul_t6_3, d_peephole1_mul_concat_stack + 82048);
-  float *d_peephole1_matmul_weight_hh_t6 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 81920, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t6);
+  float *d_peephole1_mul_t6 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t6_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t6_3 = (float *)(A + 84480); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t7, peephole1_sigmoid_t6_3, peephole1_tanh_t6_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t7, d_peephole1_mul_t7_2, d_peephole1_mul_t7_3, peephole1_tanh_t6, peephole1_sigmoid_t6_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t6, peephole1_add_t5_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 82112, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_t6, d_peephole1_mul_t6_2, d_peephole1_mul_concat_stack + 81984, d_peephole1_mul_t6_3, d_peephole1_mul_concat_stack + 82048);
+  float *d_peephole1_matmul_weight_hh_t6 = (float *)(A + 100864); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 81920, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t6);
   float *peephole1_sigmoid_t5_3 = (float *)(A + 2962304); /* [64, 64] */
   float *peephole1_tanh_t5_2 = (float *)(A + 2978688); /* [64, 64] */
   float *peephole1_tanh_t5 = (float *)(A + 2929536); /* [64, 64] */
   float *peephole1_sigmoid_t5_2 = (float *)(A + 2913152); /* [64, 64] */
   float *peephole1_sigmoid_t5 = (float *)(A + 2896768); /* [64, 64] */
   float *peephole1_add_t4_2 = (float *)(A + 2847616); /* [64, 64] */
-  float *d_peephole1_mul_t5 = (float *)(A + 4830080); /* [64, 64] */
-  float *d_peephole1_mul_t5_2 = (float *)(A + 5026688); /* [64, 64] */
-  float *d_peephole1_mul_t5_3 = (float *)(A + 5043072); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t6, peephole1_sigmoid_t5_3, peephole1_tanh_t5_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t6, d_peephole1_mul_t6_2, d_peephole1_mul_t6_3, peephole1_tanh_t5, peephole1_sigmoid_t5_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t5, peephole1_add_t4_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 65728, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_t5, d_peephole1_mul_t5_2, d_peephole1_mul_concat_stack + 65600, d_peephole1_mul_t5_3, d_peephole1_mul_concat_stack + 65664);
-  float *d_peephole1_matmul_weight_hh_t5 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 65536, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t5);
+  float *d_peephole1_mul_t5 = (float *)(A + 5026688); /* [64, 64] */
+  float *d_peephole1_mul_t5_2 = (float *)(A + 16384); /* [64, 64] */
+  float *d_peephole1_mul_t5_3 = (float *)(A + 32768); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t6, peephole1_sigmoid_t5_3, peephole1_tanh_t5_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t6, d_peephole1_mul_t6_2, d_peephole1_mul_t6_3, peephole1_tanh_t5, peephole1_sigmoid_t5_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t5, peephole1_add_t4_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 65728, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_t5, d_peephole1_mul_t5_2, d_peephole1_mul_concat_stack + 65600, d_peephole1_mul_t5_3, d_peephole1_mul_concat_stack + 65664);
+  float *d_peephole1_matmul_weight_hh_t5 = (float *)(A + 49152); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 65536, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t5);
   float *peephole1_sigmoid_t4_3 = (float *)(A + 2864000); /* [64, 64] */
   float *peephole1_tanh_t4_2 = (float *)(A + 2880384); /* [64, 64] */
   float *peephole1_tanh_t4 = (float *)(A + 2831232); /* [64, 64] */
   float *peephole1_sigmoid_t4_2 = (float *)(A + 2814848); /* [64, 64] */
   float *peephole1_sigmoid_t4 = (float *)(A + 2798464); /* [64, 64] */
   float *peephole1_add_t3_2 = (float *)(A + 2749312); /* [64, 64] */
-  float *d_peephole1_mul_t4 = (float *)(A + 4846464); /* [64, 64] */
-  float *d_peephole1_mul_t4_2 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t4_3 = (float *)(A + 49152); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t5, peephole1_sigmoid_t4_3, peephole1_tanh_t4_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t5, d_peephole1_mul_t5_2, d_peephole1_mul_t5_3, peephole1_tanh_t4, peephole1_sigmoid_t4_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t4, peephole1_add_t3_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 49344, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_t4, d_peephole1_mul_t4_2, d_peephole1_mul_concat_stack + 49216, d_peephole1_mul_t4_3, d_peephole1_mul_concat_stack + 49280);
-  float *d_peephole1_matmul_weight_hh_t4 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 49152, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t4);
+  float *d_peephole1_mul_t4 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t4_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t4_3 = (float *)(A + 84480); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t5, peephole1_sigmoid_t4_3, peephole1_tanh_t4_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t5, d_peephole1_mul_t5_2, d_peephole1_mul_t5_3, peephole1_tanh_t4, peephole1_sigmoid_t4_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t4, peephole1_add_t3_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 49344, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_t4, d_peephole1_mul_t4_2, d_peephole1_mul_concat_stack + 49216, d_peephole1_mul_t4_3, d_peephole1_mul_concat_stack + 49280);
+  float *d_peephole1_matmul_weight_hh_t4 = (float *)(A + 100864); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 49152, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t4);
   float *peephole1_sigmoid_t3_3 = (float *)(A + 2765696); /* [64, 64] */
   float *peephole1_tanh_t3_2 = (float *)(A + 2782080); /* [64, 64] */
   float *peephole1_tanh_t3 = (float *)(A + 2732928); /* [64, 64] */
   float *peephole1_sigmoid_t3_2 = (float *)(A + 2716544); /* [64, 64] */
   float *peephole1_sigmoid_t3 = (float *)(A + 2700160); /* [64, 64] */
   float *peephole1_add_t2_2 = (float *)(A + 2651008); /* [64, 64] */
-  float *d_peephole1_mul_t3 = (float *)(A + 4830080); /* [64, 64] */
-  float *d_peephole1_mul_t3_2 = (float *)(A + 5026688); /* [64, 64] */
-  float *d_peephole1_mul_t3_3 = (float *)(A + 5043072); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t4, peephole1_sigmoid_t3_3, peephole1_tanh_t3_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t4, d_peephole1_mul_t4_2, d_peephole1_mul_t4_3, peephole1_tanh_t3, peephole1_sigmoid_t3_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t3, peephole1_add_t2_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 32960, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_t3, d_peephole1_mul_t3_2, d_peephole1_mul_concat_stack + 32832, d_peephole1_mul_t3_3, d_peephole1_mul_concat_stack + 32896);
-  float *d_peephole1_matmul_weight_hh_t3 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 32768, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t3);
+  float *d_peephole1_mul_t3 = (float *)(A + 5026688); /* [64, 64] */
+  float *d_peephole1_mul_t3_2 = (float *)(A + 16384); /* [64, 64] */
+  float *d_peephole1_mul_t3_3 = (float *)(A + 32768); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t4, peephole1_sigmoid_t3_3, peephole1_tanh_t3_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t4, d_peephole1_mul_t4_2, d_peephole1_mul_t4_3, peephole1_tanh_t3, peephole1_sigmoid_t3_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t3, peephole1_add_t2_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 32960, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_t3, d_peephole1_mul_t3_2, d_peephole1_mul_concat_stack + 32832, d_peephole1_mul_t3_3, d_peephole1_mul_concat_stack + 32896);
+  float *d_peephole1_matmul_weight_hh_t3 = (float *)(A + 49152); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 32768, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t3);
   float *peephole1_sigmoid_t2_3 = (float *)(A + 2667392); /* [64, 64] */
   float *peephole1_tanh_t2_2 = (float *)(A + 2683776); /* [64, 64] */
   float *peephole1_tanh_t2 = (float *)(A + 2634624); /* [64, 64] */
   float *peephole1_sigmoid_t2_2 = (float *)(A + 2618240); /* [64, 64] */
   float *peephole1_sigmoid_t2 = (float *)(A + 2601856); /* [64, 64] */
   float *peephole1_add_t1_2 = (float *)(A + 2552704); /* [64, 64] */
-  float *d_peephole1_mul_t2 = (float *)(A + 4846464); /* [64, 64] */
-  float *d_peephole1_mul_t2_2 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t2_3 = (float *)(A + 49152); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t3, peephole1_sigmoid_t2_3, peephole1_tanh_t2_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t3, d_peephole1_mul_t3_2, d_peephole1_mul_t3_3, peephole1_tanh_t2, peephole1_sigmoid_t2_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t2, peephole1_add_t1_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 16576, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_t2, d_peephole1_mul_t2_2, d_peephole1_mul_concat_stack + 16448, d_peephole1_mul_t2_3, d_peephole1_mul_concat_stack + 16512);
-  float *d_peephole1_matmul_weight_hh_t2 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 16384, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t2);
+  float *d_peephole1_mul_t2 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t2_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t2_3 = (float *)(A + 84480); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t3, peephole1_sigmoid_t2_3, peephole1_tanh_t2_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t3, d_peephole1_mul_t3_2, d_peephole1_mul_t3_3, peephole1_tanh_t2, peephole1_sigmoid_t2_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t2, peephole1_add_t1_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 16576, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_t2, d_peephole1_mul_t2_2, d_peephole1_mul_concat_stack + 16448, d_peephole1_mul_t2_3, d_peephole1_mul_concat_stack + 16512);
+  float *d_peephole1_matmul_weight_hh_t2 = (float *)(A + 100864); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 16384, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t2);
   float *peephole1_sigmoid_t1_3 = (float *)(A + 2569088); /* [64, 64] */
   float *peephole1_tanh_t1_2 = (float *)(A + 2585472); /* [64, 64] */
   float *peephole1_tanh_t1 = (float *)(A + 2536320); /* [64, 64] */
   float *peephole1_sigmoid_t1_2 = (float *)(A + 2519936); /* [64, 64] */
   float *peephole1_sigmoid_t1 = (float *)(A + 2503552); /* [64, 64] */
-  float *peephole1_mul_t0 = (float *)(A + 2012032); /* [64, 64] */
-  float *d_peephole1_mul_t1 = (float *)(A + 4830080); /* [64, 64] */
-  float *d_peephole1_mul_t1_2 = (float *)(A + 5026688); /* [64, 64] */
-  float *d_peephole1_mul_t1_3 = (float *)(A + 5043072); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t2, peephole1_sigmoid_t1_3, peephole1_tanh_t1_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t2, d_peephole1_mul_t2_2, d_peephole1_mul_t2_3, peephole1_tanh_t1, peephole1_sigmoid_t1_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t1, peephole1_mul_t0, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 192, d_peephole1_mul_concat_stack, d_peephole1_mul_t1, d_peephole1_mul_t1_2, d_peephole1_mul_concat_stack + 64, d_peephole1_mul_t1_3, d_peephole1_mul_concat_stack + 128);
-  float *d_peephole1_matmul_weight_hh_t1 = (float *)(A + 81920); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t1);
-  float *peephole1_sigmoid_t0_2 = (float *)(A + 2028416); /* [64, 64] */
-  float *peephole1_tanh_t0_2 = (float *)(A + 2044800); /* [64, 64] */
-  float *peephole1_tanh_t0 = (float *)(A + 1995648); /* [64, 64] */
+  float *peephole1_mul_t0 = (float *)(A + 1946496); /* [64, 64] */
+  float *d_peephole1_mul_t1 = (float *)(A + 5026688); /* [64, 64] */
+  float *d_peephole1_mul_t1_2 = (float *)(A + 16384); /* [64, 64] */
+  float *d_peephole1_mul_t1_3 = (float *)(A + 32768); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t2, peephole1_sigmoid_t1_3, peephole1_tanh_t1_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t2, d_peephole1_mul_t2_2, d_peephole1_mul_t2_3, peephole1_tanh_t1, peephole1_sigmoid_t1_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t1, peephole1_mul_t0, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 192, d_peephole1_mul_concat_stack, d_peephole1_mul_t1, d_peephole1_mul_t1_2, d_peephole1_mul_concat_stack + 64, d_peephole1_mul_t1_3, d_peephole1_mul_concat_stack + 128);
+  float *d_peephole1_matmul_weight_hh_t1 = (float *)(A + 49152); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t1);
+  float *peephole1_sigmoid_t0_2 = (float *)(A + 1962880); /* [64, 64] */
+  float *peephole1_tanh_t0_2 = (float *)(A + 1979264); /* [64, 64] */
+  float *peephole1_tanh_t0 = (float *)(A + 1930112); /* [64, 64] */
   float *peephole1_sigmoid_t0 = (float *)A; /* [64, 64] */
-  float *d_peephole1_mul_t0 = (float *)(A + 4846464); /* [64, 64] */
-  float *d_peephole1_mul_t0_2 = (float *)(A + 32768); /* [64, 64] */
-  float *d_peephole1_mul_t0_3 = (float *)(A + 49152); /* [64, 64] */
-  k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t1, peephole1_sigmoid_t0_2, peephole1_tanh_t0_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t1, d_peephole1_mul_t1_2, d_peephole1_mul_t1_3, peephole1_tanh_t0, peephole1_sigmoid_t0, d_peephole1_mul_t0, d_peephole1_mul_t0_2, d_peephole1_mul_t0_3);
-  float *d_peephole1_const = (float *)A; /* [64, 64] */
-  k28_const(d_peephole1_const);
-  float *d_peephole1_mul_concat = (float *)(A + 2569088); /* [64, 256] */
-  k29_concat(d_peephole1_mul_t0_2, d_peephole1_const, d_peephole1_mul_t0_3, d_peephole1_mul_t0, d_peephole1_mul_concat);
+  float *d_peephole1_mul_t0 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t0_2 = (float *)(A + 1903104); /* [64, 64] */
+  float *d_peephole1_mul_t0_3 = (float *)(A + 84480); /* [64, 64] */
+  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t1, peephole1_sigmoid_t0_2, peephole1_tanh_t0_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t1, d_peephole1_mul_t1_2, d_peephole1_mul_t1_3, peephole1_tanh_t0, peephole1_sigmoid_t0, d_peephole1_mul_t0, d_peephole1_mul_t0_2, d_peephole1_mul_t0_3);
+  float *d_peephole1_const = (float *)(A + 100864); /* [64, 64] */
+  k27_const(d_peephole1_const);
+  float *d_peephole1_mul_concat = (float *)A; /* [64, 256] */
+  k28_concat(d_peephole1_mul_t0_2, d_peephole1_const, d_peephole1_mul_t0_3, d_peephole1_mul_t0, d_peephole1_mul_concat);
   float *d_peephole1_mul_concat_stack_2 = (float *)(A + 5059456); /* [64, 28, 256] */
-  k30_stack(d_peephole1_mul_concat, d_peephole1_mul_concat_stack, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_concat_stack_2);
-  float *grad_peephole1_weight_ih = (float *)(A + 32768); /* [256, 28] */
-  char *grad_peephole1_weight_ih_scratch = A + 2569088; /* 61440 bytes */
-  k31_matmul(d_peephole1_mul_concat_stack_2, in->x, grad_peephole1_weight_ih, grad_peephole1_weight_ih_scratch);
-  float *peephole1_mul_stack = (float *)(A + 2061184); /* [27, 64, 64] */
-  float *grad_peephole1_weight_hh = (float *)(A + 2569088); /* [256, 64] */
-  char *grad_peephole1_weight_hh_scratch = A + 1867776; /* 98304 bytes */
-  k32_matmul(d_peephole1_mul_concat_stack, peephole1_mul_stack, grad_peephole1_weight_hh, grad_peephole1_weight_hh_scratch);
+  k29_stack(d_peephole1_mul_concat, d_peephole1_mul_concat_stack, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_concat_stack_2);
+  float *grad_peephole1_weight_ih = (float *)(A + 84480); /* [256, 28] */
+  char *grad_peephole1_weight_ih_scratch = A; /* 61440 bytes */
+  k30_matmul(d_peephole1_mul_concat_stack_2, in->x, grad_peephole1_weight_ih, grad_peephole1_weight_ih_scratch);
+  float *peephole1_mul_stack = (float *)(A + 1995648); /* [27, 64, 64] */
+  float *grad_peephole1_weight_hh = (float *)A; /* [256, 64] */
+  char *grad_peephole1_weight_hh_scratch = A + 2448384; /* 98304 bytes */
+  k31_matmul(d_peephole1_mul_concat_stack, peephole1_mul_stack, grad_peephole1_weight_hh, grad_peephole1_weight_hh_scratch);
 }
 
 static void peephole_lstm_grad_5(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *d_peephole1_mul_concat_stack_2 = (float *)(A + 5059456); /* [64, 28, 256] */
-  float *grad_peephole1_bias = (float *)(A + 1988736); /* [256] */
-  k33_sum_to(d_peephole1_mul_concat_stack_2, grad_peephole1_bias);
-  float *d_peephole1_mul_concat_stack = (float *)(A + 98304); /* [27, 64, 256] */
+  float *grad_peephole1_bias = (float *)(A + 65536); /* [256] */
+  k32_sum_to(d_peephole1_mul_concat_stack_2, grad_peephole1_bias);
+  float *d_peephole1_mul_concat_stack = (float *)(A + 133632); /* [27, 64, 256] */
   float *peephole1_add_t26_2 = (float *)(A + 5010304); /* [64, 64] */
-  float *d_peephole1_mul_t27_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 425984, peephole1_add_t26_2, d_peephole1_mul_t27_4);
-  float *d_peephole1_sum_to_t27 = (float *)(A + 1989760); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t27_4, d_peephole1_sum_to_t27);
+  float *d_peephole1_mul_t27_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 425984, peephole1_add_t26_2, d_peephole1_mul_t27_4);
+  float *d_peephole1_sum_to_t27 = (float *)(A + 66560); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t27_4, d_peephole1_sum_to_t27);
   float *peephole1_add_t25_2 = (float *)(A + 4912000); /* [64, 64] */
-  float *d_peephole1_mul_t26_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 409600, peephole1_add_t25_2, d_peephole1_mul_t26_4);
-  float *d_peephole1_sum_to_t26 = (float *)(A + 1990016); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t26_4, d_peephole1_sum_to_t26);
+  float *d_peephole1_mul_t26_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 409600, peephole1_add_t25_2, d_peephole1_mul_t26_4);
+  float *d_peephole1_sum_to_t26 = (float *)(A + 66816); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t26_4, d_peephole1_sum_to_t26);
   float *peephole1_add_t24_2 = (float *)(A + 4813696); /* [64, 64] */
-  float *d_peephole1_mul_t25_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 393216, peephole1_add_t24_2, d_peephole1_mul_t25_4);
-  float *d_peephole1_sum_to_t25 = (float *)(A + 1990272); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t25_4, d_peephole1_sum_to_t25);
+  float *d_peephole1_mul_t25_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 393216, peephole1_add_t24_2, d_peephole1_mul_t25_4);
+  float *d_peephole1_sum_to_t25 = (float *)(A + 67072); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t25_4, d_peephole1_sum_to_t25);
   float *peephole1_add_t23_2 = (float *)(A + 4715392); /* [64, 64] */
-  float *d_peephole1_mul_t24_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 376832, peephole1_add_t23_2, d_peephole1_mul_t24_4);
-  float *d_peephole1_sum_to_t24 = (float *)(A + 1990528); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t24_4, d_peephole1_sum_to_t24);
+  float *d_peephole1_mul_t24_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 376832, peephole1_add_t23_2, d_peephole1_mul_t24_4);
+  float *d_peephole1_sum_to_t24 = (float *)(A + 67328); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t24_4, d_peephole1_sum_to_t24);
   float *peephole1_add_t22_2 = (float *)(A + 4617088); /* [64, 64] */
-  float *d_peephole1_mul_t23_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 360448, peephole1_add_t22_2, d_peephole1_mul_t23_4);
-  float *d_peephole1_sum_to_t23 = (float *)(A + 1990784); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t23_4, d_peephole1_sum_to_t23);
+  float *d_peephole1_mul_t23_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 360448, peephole1_add_t22_2, d_peephole1_mul_t23_4);
+  float *d_peephole1_sum_to_t23 = (float *)(A + 67584); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t23_4, d_peephole1_sum_to_t23);
   float *peephole1_add_t21_2 = (float *)(A + 4518784); /* [64, 64] */
-  float *d_peephole1_mul_t22_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 344064, peephole1_add_t21_2, d_peephole1_mul_t22_4);
-  float *d_peephole1_sum_to_t22 = (float *)(A + 1991040); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t22_4, d_peephole1_sum_to_t22);
+  float *d_peephole1_mul_t22_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 344064, peephole1_add_t21_2, d_peephole1_mul_t22_4);
+  float *d_peephole1_sum_to_t22 = (float *)(A + 67840); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t22_4, d_peephole1_sum_to_t22);
   float *peephole1_add_t20_2 = (float *)(A + 4420480); /* [64, 64] */
-  float *d_peephole1_mul_t21_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 327680, peephole1_add_t20_2, d_peephole1_mul_t21_4);
-  float *d_peephole1_sum_to_t21 = (float *)(A + 61440); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t21_4, d_peephole1_sum_to_t21);
+  float *d_peephole1_mul_t21_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 327680, peephole1_add_t20_2, d_peephole1_mul_t21_4);
+  float *d_peephole1_sum_to_t21 = (float *)(A + 2443264); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t21_4, d_peephole1_sum_to_t21);
   float *peephole1_add_t19_2 = (float *)(A + 4322176); /* [64, 64] */
-  float *d_peephole1_mul_t20_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 311296, peephole1_add_t19_2, d_peephole1_mul_t20_4);
-  float *d_peephole1_sum_to_t20 = (float *)(A + 61696); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t20_4, d_peephole1_sum_to_t20);
+  float *d_peephole1_mul_t20_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 311296, peephole1_add_t19_2, d_peephole1_mul_t20_4);
+  float *d_peephole1_sum_to_t20 = (float *)(A + 2443520); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t20_4, d_peephole1_sum_to_t20);
   float *peephole1_add_t18_2 = (float *)(A + 4223872); /* [64, 64] */
-  float *d_peephole1_mul_t19_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 294912, peephole1_add_t18_2, d_peephole1_mul_t19_4);
-  float *d_peephole1_sum_to_t19 = (float *)(A + 61952); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t19_4, d_peephole1_sum_to_t19);
+  float *d_peephole1_mul_t19_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 294912, peephole1_add_t18_2, d_peephole1_mul_t19_4);
+  float *d_peephole1_sum_to_t19 = (float *)(A + 2443776); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t19_4, d_peephole1_sum_to_t19);
   float *peephole1_add_t17_2 = (float *)(A + 4125568); /* [64, 64] */
-  float *d_peephole1_mul_t18_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 278528, peephole1_add_t17_2, d_peephole1_mul_t18_4);
-  float *d_peephole1_sum_to_t18 = (float *)(A + 62208); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t18_4, d_peephole1_sum_to_t18);
+  float *d_peephole1_mul_t18_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 278528, peephole1_add_t17_2, d_peephole1_mul_t18_4);
+  float *d_peephole1_sum_to_t18 = (float *)(A + 2444032); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t18_4, d_peephole1_sum_to_t18);
   float *peephole1_add_t16_2 = (float *)(A + 4027264); /* [64, 64] */
-  float *d_peephole1_mul_t17_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 262144, peephole1_add_t16_2, d_peephole1_mul_t17_4);
-  float *d_peephole1_sum_to_t17 = (float *)(A + 62464); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t17_4, d_peephole1_sum_to_t17);
+  float *d_peephole1_mul_t17_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 262144, peephole1_add_t16_2, d_peephole1_mul_t17_4);
+  float *d_peephole1_sum_to_t17 = (float *)(A + 2444288); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t17_4, d_peephole1_sum_to_t17);
   float *peephole1_add_t15_2 = (float *)(A + 3928960); /* [64, 64] */
-  float *d_peephole1_mul_t16_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 245760, peephole1_add_t15_2, d_peephole1_mul_t16_4);
-  float *d_peephole1_sum_to_t16 = (float *)(A + 62720); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t16_4, d_peephole1_sum_to_t16);
+  float *d_peephole1_mul_t16_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 245760, peephole1_add_t15_2, d_peephole1_mul_t16_4);
+  float *d_peephole1_sum_to_t16 = (float *)(A + 2444544); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t16_4, d_peephole1_sum_to_t16);
   float *peephole1_add_t14_2 = (float *)(A + 3830656); /* [64, 64] */
-  float *d_peephole1_mul_t15_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 229376, peephole1_add_t14_2, d_peephole1_mul_t15_4);
-  float *d_peephole1_sum_to_t15 = (float *)(A + 62976); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t15_4, d_peephole1_sum_to_t15);
+  float *d_peephole1_mul_t15_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 229376, peephole1_add_t14_2, d_peephole1_mul_t15_4);
+  float *d_peephole1_sum_to_t15 = (float *)(A + 2444800); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t15_4, d_peephole1_sum_to_t15);
   float *peephole1_add_t13_2 = (float *)(A + 3732352); /* [64, 64] */
-  float *d_peephole1_mul_t14_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 212992, peephole1_add_t13_2, d_peephole1_mul_t14_4);
-  float *d_peephole1_sum_to_t14 = (float *)(A + 63232); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t14_4, d_peephole1_sum_to_t14);
+  float *d_peephole1_mul_t14_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 212992, peephole1_add_t13_2, d_peephole1_mul_t14_4);
+  float *d_peephole1_sum_to_t14 = (float *)(A + 2445056); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t14_4, d_peephole1_sum_to_t14);
   float *peephole1_add_t12_2 = (float *)(A + 3634048); /* [64, 64] */
-  float *d_peephole1_mul_t13_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 196608, peephole1_add_t12_2, d_peephole1_mul_t13_4);
-  float *d_peephole1_sum_to_t13 = (float *)(A + 63488); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t13_4, d_peephole1_sum_to_t13);
+  float *d_peephole1_mul_t13_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 196608, peephole1_add_t12_2, d_peephole1_mul_t13_4);
+  float *d_peephole1_sum_to_t13 = (float *)(A + 2445312); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t13_4, d_peephole1_sum_to_t13);
   float *peephole1_add_t11_2 = (float *)(A + 3535744); /* [64, 64] */
-  float *d_peephole1_mul_t12_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 180224, peephole1_add_t11_2, d_peephole1_mul_t12_4);
-  float *d_peephole1_sum_to_t12 = (float *)(A + 63744); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t12_4, d_peephole1_sum_to_t12);
+  float *d_peephole1_mul_t12_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 180224, peephole1_add_t11_2, d_peephole1_mul_t12_4);
+  float *d_peephole1_sum_to_t12 = (float *)(A + 2445568); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t12_4, d_peephole1_sum_to_t12);
   float *peephole1_add_t10_2 = (float *)(A + 3437440); /* [64, 64] */
-  float *d_peephole1_mul_t11_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 163840, peephole1_add_t10_2, d_peephole1_mul_t11_4);
-  float *d_peephole1_sum_to_t11 = (float *)(A + 64000); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t11_4, d_peephole1_sum_to_t11);
+  float *d_peephole1_mul_t11_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 163840, peephole1_add_t10_2, d_peephole1_mul_t11_4);
+  float *d_peephole1_sum_to_t11 = (float *)(A + 113152); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t11_4, d_peephole1_sum_to_t11);
   float *peephole1_add_t9_2 = (float *)(A + 3339136); /* [64, 64] */
-  float *d_peephole1_mul_t10_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 147456, peephole1_add_t9_2, d_peephole1_mul_t10_4);
-  float *d_peephole1_sum_to_t10 = (float *)(A + 64256); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t10_4, d_peephole1_sum_to_t10);
+  float *d_peephole1_mul_t10_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 147456, peephole1_add_t9_2, d_peephole1_mul_t10_4);
+  float *d_peephole1_sum_to_t10 = (float *)(A + 113408); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t10_4, d_peephole1_sum_to_t10);
   float *peephole1_add_t8_2 = (float *)(A + 3240832); /* [64, 64] */
-  float *d_peephole1_mul_t9_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 131072, peephole1_add_t8_2, d_peephole1_mul_t9_4);
-  float *d_peephole1_sum_to_t9 = (float *)(A + 64512); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t9_4, d_peephole1_sum_to_t9);
+  float *d_peephole1_mul_t9_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 131072, peephole1_add_t8_2, d_peephole1_mul_t9_4);
+  float *d_peephole1_sum_to_t9 = (float *)(A + 113664); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t9_4, d_peephole1_sum_to_t9);
   float *peephole1_add_t7_2 = (float *)(A + 3142528); /* [64, 64] */
-  float *d_peephole1_mul_t8_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 114688, peephole1_add_t7_2, d_peephole1_mul_t8_4);
-  float *d_peephole1_sum_to_t8 = (float *)(A + 64768); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t8_4, d_peephole1_sum_to_t8);
+  float *d_peephole1_mul_t8_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 114688, peephole1_add_t7_2, d_peephole1_mul_t8_4);
+  float *d_peephole1_sum_to_t8 = (float *)(A + 113920); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t8_4, d_peephole1_sum_to_t8);
   float *peephole1_add_t6_2 = (float *)(A + 3044224); /* [64, 64] */
-  float *d_peephole1_mul_t7_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 98304, peephole1_add_t6_2, d_peephole1_mul_t7_4);
-  float *d_peephole1_sum_to_t7 = (float *)(A + 65024); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t7_4, d_peephole1_sum_to_t7);
+  float *d_peephole1_mul_t7_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 98304, peephole1_add_t6_2, d_peephole1_mul_t7_4);
+  float *d_peephole1_sum_to_t7 = (float *)(A + 114176); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t7_4, d_peephole1_sum_to_t7);
   float *peephole1_add_t5_2 = (float *)(A + 2945920); /* [64, 64] */
-  float *d_peephole1_mul_t6_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 81920, peephole1_add_t5_2, d_peephole1_mul_t6_4);
-  float *d_peephole1_sum_to_t6 = (float *)(A + 65280); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t6_4, d_peephole1_sum_to_t6);
+  float *d_peephole1_mul_t6_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 81920, peephole1_add_t5_2, d_peephole1_mul_t6_4);
+  float *d_peephole1_sum_to_t6 = (float *)(A + 114432); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t6_4, d_peephole1_sum_to_t6);
   float *peephole1_add_t4_2 = (float *)(A + 2847616); /* [64, 64] */
-  float *d_peephole1_mul_t5_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 65536, peephole1_add_t4_2, d_peephole1_mul_t5_4);
-  float *d_peephole1_sum_to_t5 = (float *)(A + 81920); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t5_4, d_peephole1_sum_to_t5);
+  float *d_peephole1_mul_t5_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 65536, peephole1_add_t4_2, d_peephole1_mul_t5_4);
+  float *d_peephole1_sum_to_t5 = (float *)(A + 114688); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t5_4, d_peephole1_sum_to_t5);
   float *peephole1_add_t3_2 = (float *)(A + 2749312); /* [64, 64] */
-  float *d_peephole1_mul_t4_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 49152, peephole1_add_t3_2, d_peephole1_mul_t4_4);
-  float *d_peephole1_sum_to_t4 = (float *)(A + 82176); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t4_4, d_peephole1_sum_to_t4);
+  float *d_peephole1_mul_t4_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 49152, peephole1_add_t3_2, d_peephole1_mul_t4_4);
+  float *d_peephole1_sum_to_t4 = (float *)(A + 114944); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t4_4, d_peephole1_sum_to_t4);
   float *peephole1_add_t2_2 = (float *)(A + 2651008); /* [64, 64] */
-  float *d_peephole1_mul_t3_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 32768, peephole1_add_t2_2, d_peephole1_mul_t3_4);
-  float *d_peephole1_sum_to_t3 = (float *)(A + 82432); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t3_4, d_peephole1_sum_to_t3);
+  float *d_peephole1_mul_t3_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 32768, peephole1_add_t2_2, d_peephole1_mul_t3_4);
+  float *d_peephole1_sum_to_t3 = (float *)(A + 115200); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t3_4, d_peephole1_sum_to_t3);
   float *peephole1_add_t1_2 = (float *)(A + 2552704); /* [64, 64] */
-  float *d_peephole1_mul_t2_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 16384, peephole1_add_t1_2, d_peephole1_mul_t2_4);
-  float *d_peephole1_sum_to_t2 = (float *)(A + 82688); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t2_4, d_peephole1_sum_to_t2);
-  float *peephole1_mul_t0 = (float *)(A + 2012032); /* [64, 64] */
-  float *d_peephole1_mul_t1_4 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack, peephole1_mul_t0, d_peephole1_mul_t1_4);
-  float *d_peephole1_sum_to_t1 = (float *)(A + 82944); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t1_4, d_peephole1_sum_to_t1);
-  float *d_peephole1_mul_t27_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 426048, peephole1_add_t26_2, d_peephole1_mul_t27_5);
-  float *d_peephole1_sum_to_t27_2 = (float *)(A + 83200); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t27_5, d_peephole1_sum_to_t27_2);
-  float *d_peephole1_mul_t26_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 409664, peephole1_add_t25_2, d_peephole1_mul_t26_5);
-  float *d_peephole1_sum_to_t26_2 = (float *)(A + 83456); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t26_5, d_peephole1_sum_to_t26_2);
-  float *d_peephole1_mul_t25_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 393280, peephole1_add_t24_2, d_peephole1_mul_t25_5);
-  float *d_peephole1_sum_to_t25_2 = (float *)(A + 83712); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t25_5, d_peephole1_sum_to_t25_2);
-  float *d_peephole1_mul_t24_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 376896, peephole1_add_t23_2, d_peephole1_mul_t24_5);
-  float *d_peephole1_sum_to_t24_2 = (float *)(A + 83968); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t24_5, d_peephole1_sum_to_t24_2);
-  float *d_peephole1_mul_t23_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 360512, peephole1_add_t22_2, d_peephole1_mul_t23_5);
-  float *d_peephole1_sum_to_t23_2 = (float *)(A + 84224); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t23_5, d_peephole1_sum_to_t23_2);
-  float *d_peephole1_mul_t22_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 344128, peephole1_add_t21_2, d_peephole1_mul_t22_5);
-  float *d_peephole1_sum_to_t22_2 = (float *)(A + 84480); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t22_5, d_peephole1_sum_to_t22_2);
-  float *d_peephole1_mul_t21_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 327744, peephole1_add_t20_2, d_peephole1_mul_t21_5);
-  float *d_peephole1_sum_to_t21_2 = (float *)(A + 84736); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t21_5, d_peephole1_sum_to_t21_2);
-  float *d_peephole1_mul_t20_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 311360, peephole1_add_t19_2, d_peephole1_mul_t20_5);
-  float *d_peephole1_sum_to_t20_2 = (float *)(A + 84992); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t20_5, d_peephole1_sum_to_t20_2);
-  float *d_peephole1_mul_t19_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 294976, peephole1_add_t18_2, d_peephole1_mul_t19_5);
-  float *d_peephole1_sum_to_t19_2 = (float *)(A + 85248); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t19_5, d_peephole1_sum_to_t19_2);
-  float *d_peephole1_mul_t18_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 278592, peephole1_add_t17_2, d_peephole1_mul_t18_5);
-  float *d_peephole1_sum_to_t18_2 = (float *)(A + 85504); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t18_5, d_peephole1_sum_to_t18_2);
-  float *d_peephole1_mul_t17_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 262208, peephole1_add_t16_2, d_peephole1_mul_t17_5);
-  float *d_peephole1_sum_to_t17_2 = (float *)(A + 85760); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t17_5, d_peephole1_sum_to_t17_2);
-  float *d_peephole1_mul_t16_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 245824, peephole1_add_t15_2, d_peephole1_mul_t16_5);
-  float *d_peephole1_sum_to_t16_2 = (float *)(A + 86016); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t16_5, d_peephole1_sum_to_t16_2);
-  float *d_peephole1_mul_t15_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 229440, peephole1_add_t14_2, d_peephole1_mul_t15_5);
-  float *d_peephole1_sum_to_t15_2 = (float *)(A + 86272); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t15_5, d_peephole1_sum_to_t15_2);
-  float *d_peephole1_mul_t14_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 213056, peephole1_add_t13_2, d_peephole1_mul_t14_5);
-  float *d_peephole1_sum_to_t14_2 = (float *)(A + 86528); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t14_5, d_peephole1_sum_to_t14_2);
-  float *d_peephole1_mul_t13_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 196672, peephole1_add_t12_2, d_peephole1_mul_t13_5);
-  float *d_peephole1_sum_to_t13_2 = (float *)(A + 86784); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t13_5, d_peephole1_sum_to_t13_2);
-  float *d_peephole1_mul_t12_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 180288, peephole1_add_t11_2, d_peephole1_mul_t12_5);
-  float *d_peephole1_sum_to_t12_2 = (float *)(A + 87040); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t12_5, d_peephole1_sum_to_t12_2);
-  float *d_peephole1_mul_t11_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 163904, peephole1_add_t10_2, d_peephole1_mul_t11_5);
-  float *d_peephole1_sum_to_t11_2 = (float *)(A + 87296); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t11_5, d_peephole1_sum_to_t11_2);
-  float *d_peephole1_mul_t10_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 147520, peephole1_add_t9_2, d_peephole1_mul_t10_5);
-  float *d_peephole1_sum_to_t10_2 = (float *)(A + 87552); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t10_5, d_peephole1_sum_to_t10_2);
-  float *d_peephole1_mul_t9_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 131136, peephole1_add_t8_2, d_peephole1_mul_t9_5);
-  float *d_peephole1_sum_to_t9_2 = (float *)(A + 87808); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t9_5, d_peephole1_sum_to_t9_2);
-  float *d_peephole1_mul_t8_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 114752, peephole1_add_t7_2, d_peephole1_mul_t8_5);
-  float *d_peephole1_sum_to_t8_2 = (float *)(A + 88064); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t8_5, d_peephole1_sum_to_t8_2);
-  float *d_peephole1_mul_t7_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 98368, peephole1_add_t6_2, d_peephole1_mul_t7_5);
-  float *d_peephole1_sum_to_t7_2 = (float *)(A + 88320); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t7_5, d_peephole1_sum_to_t7_2);
-  float *d_peephole1_mul_t6_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 81984, peephole1_add_t5_2, d_peephole1_mul_t6_5);
-  float *d_peephole1_sum_to_t6_2 = (float *)(A + 88576); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t6_5, d_peephole1_sum_to_t6_2);
+  float *d_peephole1_mul_t2_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 16384, peephole1_add_t1_2, d_peephole1_mul_t2_4);
+  float *d_peephole1_sum_to_t2 = (float *)(A + 115456); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t2_4, d_peephole1_sum_to_t2);
+  float *peephole1_mul_t0 = (float *)(A + 1946496); /* [64, 64] */
+  float *d_peephole1_mul_t1_4 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack, peephole1_mul_t0, d_peephole1_mul_t1_4);
+  float *d_peephole1_sum_to_t1 = (float *)(A + 115712); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t1_4, d_peephole1_sum_to_t1);
+  float *d_peephole1_mul_t27_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 426048, peephole1_add_t26_2, d_peephole1_mul_t27_5);
+  float *d_peephole1_sum_to_t27_2 = (float *)(A + 115968); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t27_5, d_peephole1_sum_to_t27_2);
+  float *d_peephole1_mul_t26_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 409664, peephole1_add_t25_2, d_peephole1_mul_t26_5);
+  float *d_peephole1_sum_to_t26_2 = (float *)(A + 116224); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t26_5, d_peephole1_sum_to_t26_2);
+  float *d_peephole1_mul_t25_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 393280, peephole1_add_t24_2, d_peephole1_mul_t25_5);
+  float *d_peephole1_sum_to_t25_2 = (float *)(A + 116480); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t25_5, d_peephole1_sum_to_t25_2);
+  float *d_peephole1_mul_t24_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 376896, peephole1_add_t23_2, d_peephole1_mul_t24_5);
+  float *d_peephole1_sum_to_t24_2 = (float *)(A + 116736); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t24_5, d_peephole1_sum_to_t24_2);
+  float *d_peephole1_mul_t23_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 360512, peephole1_add_t22_2, d_peephole1_mul_t23_5);
+  float *d_peephole1_sum_to_t23_2 = (float *)(A + 116992); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t23_5, d_peephole1_sum_to_t23_2);
+  float *d_peephole1_mul_t22_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 344128, peephole1_add_t21_2, d_peephole1_mul_t22_5);
+  float *d_peephole1_sum_to_t22_2 = (float *)(A + 1903104); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t22_5, d_peephole1_sum_to_t22_2);
+  float *d_peephole1_mul_t21_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 327744, peephole1_add_t20_2, d_peephole1_mul_t21_5);
+  float *d_peephole1_sum_to_t21_2 = (float *)(A + 1903360); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t21_5, d_peephole1_sum_to_t21_2);
+  float *d_peephole1_mul_t20_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 311360, peephole1_add_t19_2, d_peephole1_mul_t20_5);
+  float *d_peephole1_sum_to_t20_2 = (float *)(A + 1903616); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t20_5, d_peephole1_sum_to_t20_2);
+  float *d_peephole1_mul_t19_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 294976, peephole1_add_t18_2, d_peephole1_mul_t19_5);
+  float *d_peephole1_sum_to_t19_2 = (float *)(A + 1903872); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t19_5, d_peephole1_sum_to_t19_2);
+  float *d_peephole1_mul_t18_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 278592, peephole1_add_t17_2, d_peephole1_mul_t18_5);
+  float *d_peephole1_sum_to_t18_2 = (float *)(A + 1904128); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t18_5, d_peephole1_sum_to_t18_2);
+  float *d_peephole1_mul_t17_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 262208, peephole1_add_t16_2, d_peephole1_mul_t17_5);
+  float *d_peephole1_sum_to_t17_2 = (float *)(A + 1904384); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t17_5, d_peephole1_sum_to_t17_2);
+  float *d_peephole1_mul_t16_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 245824, peephole1_add_t15_2, d_peephole1_mul_t16_5);
+  float *d_peephole1_sum_to_t16_2 = (float *)(A + 1904640); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t16_5, d_peephole1_sum_to_t16_2);
+  float *d_peephole1_mul_t15_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 229440, peephole1_add_t14_2, d_peephole1_mul_t15_5);
+  float *d_peephole1_sum_to_t15_2 = (float *)(A + 1904896); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t15_5, d_peephole1_sum_to_t15_2);
+  float *d_peephole1_mul_t14_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 213056, peephole1_add_t13_2, d_peephole1_mul_t14_5);
+  float *d_peephole1_sum_to_t14_2 = (float *)(A + 1905152); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t14_5, d_peephole1_sum_to_t14_2);
+  float *d_peephole1_mul_t13_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 196672, peephole1_add_t12_2, d_peephole1_mul_t13_5);
+  float *d_peephole1_sum_to_t13_2 = (float *)(A + 1905408); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t13_5, d_peephole1_sum_to_t13_2);
+  float *d_peephole1_mul_t12_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 180288, peephole1_add_t11_2, d_peephole1_mul_t12_5);
+  float *d_peephole1_sum_to_t12_2 = (float *)(A + 1905664); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t12_5, d_peephole1_sum_to_t12_2);
+  float *d_peephole1_mul_t11_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 163904, peephole1_add_t10_2, d_peephole1_mul_t11_5);
+  float *d_peephole1_sum_to_t11_2 = (float *)(A + 1905920); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t11_5, d_peephole1_sum_to_t11_2);
+  float *d_peephole1_mul_t10_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 147520, peephole1_add_t9_2, d_peephole1_mul_t10_5);
+  float *d_peephole1_sum_to_t10_2 = (float *)(A + 1906176); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t10_5, d_peephole1_sum_to_t10_2);
+  float *d_peephole1_mul_t9_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 131136, peephole1_add_t8_2, d_peephole1_mul_t9_5);
+  float *d_peephole1_sum_to_t9_2 = (float *)(A + 1906432); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t9_5, d_peephole1_sum_to_t9_2);
+  float *d_peephole1_mul_t8_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 114752, peephole1_add_t7_2, d_peephole1_mul_t8_5);
+  float *d_peephole1_sum_to_t8_2 = (float *)(A + 1906688); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t8_5, d_peephole1_sum_to_t8_2);
+  float *d_peephole1_mul_t7_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 98368, peephole1_add_t6_2, d_peephole1_mul_t7_5);
+  float *d_peephole1_sum_to_t7_2 = (float *)(A + 1906944); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t7_5, d_peephole1_sum_to_t7_2);
+  float *d_peephole1_mul_t6_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 81984, peephole1_add_t5_2, d_peephole1_mul_t6_5);
+  float *d_peephole1_sum_to_t6_2 = (float *)(A + 1907200); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t6_5, d_peephole1_sum_to_t6_2);
 }
 
 static void peephole_lstm_grad_6(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_peephole1_mul_concat_stack = (float *)(A + 98304); /* [27, 64, 256] */
+  float *d_peephole1_mul_concat_stack = (float *)(A + 133632); /* [27, 64, 256] */
   float *peephole1_add_t4_2 = (float *)(A + 2847616); /* [64, 64] */
-  float *d_peephole1_mul_t5_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 65600, peephole1_add_t4_2, d_peephole1_mul_t5_5);
-  float *d_peephole1_sum_to_t5_2 = (float *)(A + 88832); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t5_5, d_peephole1_sum_to_t5_2);
+  float *d_peephole1_mul_t5_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 65600, peephole1_add_t4_2, d_peephole1_mul_t5_5);
+  float *d_peephole1_sum_to_t5_2 = (float *)(A + 1907456); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t5_5, d_peephole1_sum_to_t5_2);
   float *peephole1_add_t3_2 = (float *)(A + 2749312); /* [64, 64] */
-  float *d_peephole1_mul_t4_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 49216, peephole1_add_t3_2, d_peephole1_mul_t4_5);
-  float *d_peephole1_sum_to_t4_2 = (float *)(A + 89088); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t4_5, d_peephole1_sum_to_t4_2);
+  float *d_peephole1_mul_t4_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 49216, peephole1_add_t3_2, d_peephole1_mul_t4_5);
+  float *d_peephole1_sum_to_t4_2 = (float *)(A + 1907712); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t4_5, d_peephole1_sum_to_t4_2);
   float *peephole1_add_t2_2 = (float *)(A + 2651008); /* [64, 64] */
-  float *d_peephole1_mul_t3_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 32832, peephole1_add_t2_2, d_peephole1_mul_t3_5);
-  float *d_peephole1_sum_to_t3_2 = (float *)(A + 89344); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t3_5, d_peephole1_sum_to_t3_2);
+  float *d_peephole1_mul_t3_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 32832, peephole1_add_t2_2, d_peephole1_mul_t3_5);
+  float *d_peephole1_sum_to_t3_2 = (float *)(A + 1907968); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t3_5, d_peephole1_sum_to_t3_2);
   float *peephole1_add_t1_2 = (float *)(A + 2552704); /* [64, 64] */
-  float *d_peephole1_mul_t2_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 16448, peephole1_add_t1_2, d_peephole1_mul_t2_5);
-  float *d_peephole1_sum_to_t2_2 = (float *)(A + 89600); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t2_5, d_peephole1_sum_to_t2_2);
-  float *peephole1_mul_t0 = (float *)(A + 2012032); /* [64, 64] */
-  float *d_peephole1_mul_t1_5 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 64, peephole1_mul_t0, d_peephole1_mul_t1_5);
-  float *d_peephole1_sum_to_t1_2 = (float *)(A + 89856); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t1_5, d_peephole1_sum_to_t1_2);
-  float *peephole1_add_t27_2 = (float *)(A + 16384); /* [64, 64] */
-  float *d_peephole1_mul_t27_6 = (float *)A; /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 426176, peephole1_add_t27_2, d_peephole1_mul_t27_6);
-  float *d_peephole1_sum_to_t27_3 = (float *)(A + 90112); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t27_6, d_peephole1_sum_to_t27_3);
+  float *d_peephole1_mul_t2_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 16448, peephole1_add_t1_2, d_peephole1_mul_t2_5);
+  float *d_peephole1_sum_to_t2_2 = (float *)(A + 1908224); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t2_5, d_peephole1_sum_to_t2_2);
+  float *peephole1_mul_t0 = (float *)(A + 1946496); /* [64, 64] */
+  float *d_peephole1_mul_t1_5 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 64, peephole1_mul_t0, d_peephole1_mul_t1_5);
+  float *d_peephole1_sum_to_t1_2 = (float *)(A + 1908480); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t1_5, d_peephole1_sum_to_t1_2);
+  float *peephole1_add_t27_2 = (float *)(A + 68096); /* [64, 64] */
+  float *d_peephole1_mul_t27_6 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 426176, peephole1_add_t27_2, d_peephole1_mul_t27_6);
+  float *d_peephole1_sum_to_t27_3 = (float *)(A + 68096); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t27_6, d_peephole1_sum_to_t27_3);
   float *peephole1_add_t26_2 = (float *)(A + 5010304); /* [64, 64] */
-  float *d_peephole1_mul_t26_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 409792, peephole1_add_t26_2, d_peephole1_mul_t26_6);
-  float *d_peephole1_sum_to_t26_3 = (float *)(A + 90368); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t26_6, d_peephole1_sum_to_t26_3);
+  float *d_peephole1_mul_t26_6 = (float *)(A + 5026688); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 409792, peephole1_add_t26_2, d_peephole1_mul_t26_6);
+  float *d_peephole1_sum_to_t26_3 = (float *)(A + 68352); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t26_6, d_peephole1_sum_to_t26_3);
   float *peephole1_add_t25_2 = (float *)(A + 4912000); /* [64, 64] */
-  float *d_peephole1_mul_t25_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 393408, peephole1_add_t25_2, d_peephole1_mul_t25_6);
-  float *d_peephole1_sum_to_t25_3 = (float *)(A + 90624); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t25_6, d_peephole1_sum_to_t25_3);
+  float *d_peephole1_mul_t25_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 393408, peephole1_add_t25_2, d_peephole1_mul_t25_6);
+  float *d_peephole1_sum_to_t25_3 = (float *)(A + 68608); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t25_6, d_peephole1_sum_to_t25_3);
   float *peephole1_add_t24_2 = (float *)(A + 4813696); /* [64, 64] */
-  float *d_peephole1_mul_t24_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 377024, peephole1_add_t24_2, d_peephole1_mul_t24_6);
-  float *d_peephole1_sum_to_t24_3 = (float *)(A + 90880); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t24_6, d_peephole1_sum_to_t24_3);
+  float *d_peephole1_mul_t24_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 377024, peephole1_add_t24_2, d_peephole1_mul_t24_6);
+  float *d_peephole1_sum_to_t24_3 = (float *)(A + 68864); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t24_6, d_peephole1_sum_to_t24_3);
   float *peephole1_add_t23_2 = (float *)(A + 4715392); /* [64, 64] */
-  float *d_peephole1_mul_t23_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 360640, peephole1_add_t23_2, d_peephole1_mul_t23_6);
-  float *d_peephole1_sum_to_t23_3 = (float *)(A + 91136); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t23_6, d_peephole1_sum_to_t23_3);
+  float *d_peephole1_mul_t23_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 360640, peephole1_add_t23_2, d_peephole1_mul_t23_6);
+  float *d_peephole1_sum_to_t23_3 = (float *)(A + 69120); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t23_6, d_peephole1_sum_to_t23_3);
   float *peephole1_add_t22_2 = (float *)(A + 4617088); /* [64, 64] */
-  float *d_peephole1_mul_t22_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 344256, peephole1_add_t22_2, d_peephole1_mul_t22_6);
-  float *d_peephole1_sum_to_t22_3 = (float *)(A + 91392); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t22_6, d_peephole1_sum_to_t22_3);
+  float *d_peephole1_mul_t22_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 344256, peephole1_add_t22_2, d_peephole1_mul_t22_6);
+  float *d_peephole1_sum_to_t22_3 = (float *)(A + 69376); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t22_6, d_peephole1_sum_to_t22_3);
   float *peephole1_add_t21_2 = (float *)(A + 4518784); /* [64, 64] */
-  float *d_peephole1_mul_t21_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 327872, peephole1_add_t21_2, d_peephole1_mul_t21_6);
-  float *d_peephole1_sum_to_t21_3 = (float *)(A + 91648); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t21_6, d_peephole1_sum_to_t21_3);
+  float *d_peephole1_mul_t21_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 327872, peephole1_add_t21_2, d_peephole1_mul_t21_6);
+  float *d_peephole1_sum_to_t21_3 = (float *)(A + 69632); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t21_6, d_peephole1_sum_to_t21_3);
   float *peephole1_add_t20_2 = (float *)(A + 4420480); /* [64, 64] */
-  float *d_peephole1_mul_t20_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 311488, peephole1_add_t20_2, d_peephole1_mul_t20_6);
-  float *d_peephole1_sum_to_t20_3 = (float *)(A + 91904); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t20_6, d_peephole1_sum_to_t20_3);
+  float *d_peephole1_mul_t20_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 311488, peephole1_add_t20_2, d_peephole1_mul_t20_6);
+  float *d_peephole1_sum_to_t20_3 = (float *)(A + 69888); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t20_6, d_peephole1_sum_to_t20_3);
   float *peephole1_add_t19_2 = (float *)(A + 4322176); /* [64, 64] */
-  float *d_peephole1_mul_t19_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 295104, peephole1_add_t19_2, d_peephole1_mul_t19_6);
-  float *d_peephole1_sum_to_t19_3 = (float *)(A + 92160); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t19_6, d_peephole1_sum_to_t19_3);
+  float *d_peephole1_mul_t19_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 295104, peephole1_add_t19_2, d_peephole1_mul_t19_6);
+  float *d_peephole1_sum_to_t19_3 = (float *)(A + 70144); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t19_6, d_peephole1_sum_to_t19_3);
   float *peephole1_add_t18_2 = (float *)(A + 4223872); /* [64, 64] */
-  float *d_peephole1_mul_t18_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 278720, peephole1_add_t18_2, d_peephole1_mul_t18_6);
-  float *d_peephole1_sum_to_t18_3 = (float *)(A + 92416); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t18_6, d_peephole1_sum_to_t18_3);
+  float *d_peephole1_mul_t18_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 278720, peephole1_add_t18_2, d_peephole1_mul_t18_6);
+  float *d_peephole1_sum_to_t18_3 = (float *)(A + 70400); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t18_6, d_peephole1_sum_to_t18_3);
   float *peephole1_add_t17_2 = (float *)(A + 4125568); /* [64, 64] */
-  float *d_peephole1_mul_t17_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 262336, peephole1_add_t17_2, d_peephole1_mul_t17_6);
-  float *d_peephole1_sum_to_t17_3 = (float *)(A + 92672); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t17_6, d_peephole1_sum_to_t17_3);
+  float *d_peephole1_mul_t17_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 262336, peephole1_add_t17_2, d_peephole1_mul_t17_6);
+  float *d_peephole1_sum_to_t17_3 = (float *)(A + 70656); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t17_6, d_peephole1_sum_to_t17_3);
   float *peephole1_add_t16_2 = (float *)(A + 4027264); /* [64, 64] */
-  float *d_peephole1_mul_t16_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 245952, peephole1_add_t16_2, d_peephole1_mul_t16_6);
-  float *d_peephole1_sum_to_t16_3 = (float *)(A + 92928); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t16_6, d_peephole1_sum_to_t16_3);
+  float *d_peephole1_mul_t16_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 245952, peephole1_add_t16_2, d_peephole1_mul_t16_6);
+  float *d_peephole1_sum_to_t16_3 = (float *)(A + 70912); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t16_6, d_peephole1_sum_to_t16_3);
   float *peephole1_add_t15_2 = (float *)(A + 3928960); /* [64, 64] */
-  float *d_peephole1_mul_t15_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 229568, peephole1_add_t15_2, d_peephole1_mul_t15_6);
-  float *d_peephole1_sum_to_t15_3 = (float *)(A + 93184); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t15_6, d_peephole1_sum_to_t15_3);
+  float *d_peephole1_mul_t15_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 229568, peephole1_add_t15_2, d_peephole1_mul_t15_6);
+  float *d_peephole1_sum_to_t15_3 = (float *)(A + 71168); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t15_6, d_peephole1_sum_to_t15_3);
   float *peephole1_add_t14_2 = (float *)(A + 3830656); /* [64, 64] */
-  float *d_peephole1_mul_t14_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 213184, peephole1_add_t14_2, d_peephole1_mul_t14_6);
-  float *d_peephole1_sum_to_t14_3 = (float *)(A + 93440); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t14_6, d_peephole1_sum_to_t14_3);
+  float *d_peephole1_mul_t14_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 213184, peephole1_add_t14_2, d_peephole1_mul_t14_6);
+  float *d_peephole1_sum_to_t14_3 = (float *)(A + 71424); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t14_6, d_peephole1_sum_to_t14_3);
   float *peephole1_add_t13_2 = (float *)(A + 3732352); /* [64, 64] */
-  float *d_peephole1_mul_t13_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 196800, peephole1_add_t13_2, d_peephole1_mul_t13_6);
-  float *d_peephole1_sum_to_t13_3 = (float *)(A + 93696); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t13_6, d_peephole1_sum_to_t13_3);
+  float *d_peephole1_mul_t13_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 196800, peephole1_add_t13_2, d_peephole1_mul_t13_6);
+  float *d_peephole1_sum_to_t13_3 = (float *)(A + 71680); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t13_6, d_peephole1_sum_to_t13_3);
   float *peephole1_add_t12_2 = (float *)(A + 3634048); /* [64, 64] */
-  float *d_peephole1_mul_t12_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 180416, peephole1_add_t12_2, d_peephole1_mul_t12_6);
-  float *d_peephole1_sum_to_t12_3 = (float *)(A + 93952); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t12_6, d_peephole1_sum_to_t12_3);
+  float *d_peephole1_mul_t12_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 180416, peephole1_add_t12_2, d_peephole1_mul_t12_6);
+  float *d_peephole1_sum_to_t12_3 = (float *)(A + 71936); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t12_6, d_peephole1_sum_to_t12_3);
   float *peephole1_add_t11_2 = (float *)(A + 3535744); /* [64, 64] */
-  float *d_peephole1_mul_t11_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 164032, peephole1_add_t11_2, d_peephole1_mul_t11_6);
-  float *d_peephole1_sum_to_t11_3 = (float *)(A + 94208); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t11_6, d_peephole1_sum_to_t11_3);
+  float *d_peephole1_mul_t11_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 164032, peephole1_add_t11_2, d_peephole1_mul_t11_6);
+  float *d_peephole1_sum_to_t11_3 = (float *)(A + 72192); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t11_6, d_peephole1_sum_to_t11_3);
   float *peephole1_add_t10_2 = (float *)(A + 3437440); /* [64, 64] */
-  float *d_peephole1_mul_t10_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 147648, peephole1_add_t10_2, d_peephole1_mul_t10_6);
-  float *d_peephole1_sum_to_t10_3 = (float *)(A + 94464); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t10_6, d_peephole1_sum_to_t10_3);
+  float *d_peephole1_mul_t10_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 147648, peephole1_add_t10_2, d_peephole1_mul_t10_6);
+  float *d_peephole1_sum_to_t10_3 = (float *)(A + 72448); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t10_6, d_peephole1_sum_to_t10_3);
   float *peephole1_add_t9_2 = (float *)(A + 3339136); /* [64, 64] */
-  float *d_peephole1_mul_t9_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 131264, peephole1_add_t9_2, d_peephole1_mul_t9_6);
-  float *d_peephole1_sum_to_t9_3 = (float *)(A + 94720); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t9_6, d_peephole1_sum_to_t9_3);
+  float *d_peephole1_mul_t9_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 131264, peephole1_add_t9_2, d_peephole1_mul_t9_6);
+  float *d_peephole1_sum_to_t9_3 = (float *)(A + 72704); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t9_6, d_peephole1_sum_to_t9_3);
   float *peephole1_add_t8_2 = (float *)(A + 3240832); /* [64, 64] */
-  float *d_peephole1_mul_t8_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 114880, peephole1_add_t8_2, d_peephole1_mul_t8_6);
-  float *d_peephole1_sum_to_t8_3 = (float *)(A + 94976); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t8_6, d_peephole1_sum_to_t8_3);
+  float *d_peephole1_mul_t8_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 114880, peephole1_add_t8_2, d_peephole1_mul_t8_6);
+  float *d_peephole1_sum_to_t8_3 = (float *)(A + 72960); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t8_6, d_peephole1_sum_to_t8_3);
   float *peephole1_add_t7_2 = (float *)(A + 3142528); /* [64, 64] */
-  float *d_peephole1_mul_t7_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 98496, peephole1_add_t7_2, d_peephole1_mul_t7_6);
-  float *d_peephole1_sum_to_t7_3 = (float *)(A + 95232); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t7_6, d_peephole1_sum_to_t7_3);
+  float *d_peephole1_mul_t7_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 98496, peephole1_add_t7_2, d_peephole1_mul_t7_6);
+  float *d_peephole1_sum_to_t7_3 = (float *)(A + 73216); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t7_6, d_peephole1_sum_to_t7_3);
   float *peephole1_add_t6_2 = (float *)(A + 3044224); /* [64, 64] */
-  float *d_peephole1_mul_t6_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 82112, peephole1_add_t6_2, d_peephole1_mul_t6_6);
-  float *d_peephole1_sum_to_t6_3 = (float *)(A + 95488); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t6_6, d_peephole1_sum_to_t6_3);
+  float *d_peephole1_mul_t6_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 82112, peephole1_add_t6_2, d_peephole1_mul_t6_6);
+  float *d_peephole1_sum_to_t6_3 = (float *)(A + 73472); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t6_6, d_peephole1_sum_to_t6_3);
   float *peephole1_add_t5_2 = (float *)(A + 2945920); /* [64, 64] */
-  float *d_peephole1_mul_t5_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 65728, peephole1_add_t5_2, d_peephole1_mul_t5_6);
-  float *d_peephole1_sum_to_t5_3 = (float *)(A + 95744); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t5_6, d_peephole1_sum_to_t5_3);
-  float *d_peephole1_mul_t4_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 49344, peephole1_add_t4_2, d_peephole1_mul_t4_6);
-  float *d_peephole1_sum_to_t4_3 = (float *)(A + 96000); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t4_6, d_peephole1_sum_to_t4_3);
-  float *d_peephole1_mul_t3_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 32960, peephole1_add_t3_2, d_peephole1_mul_t3_6);
-  float *d_peephole1_sum_to_t3_3 = (float *)(A + 96256); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t3_6, d_peephole1_sum_to_t3_3);
-  float *d_peephole1_mul_t2_6 = (float *)(A + 2634624); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 16576, peephole1_add_t2_2, d_peephole1_mul_t2_6);
-  float *d_peephole1_sum_to_t2_3 = (float *)(A + 96512); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t2_6, d_peephole1_sum_to_t2_3);
-  float *d_peephole1_mul_t1_6 = (float *)(A + 4912000); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 192, peephole1_add_t1_2, d_peephole1_mul_t1_6);
-  float *d_peephole1_sum_to_t1_3 = (float *)(A + 1993856); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t1_6, d_peephole1_sum_to_t1_3);
-  float *d_peephole1_mul_t0 = (float *)(A + 4846464); /* [64, 64] */
-  float *d_peephole1_mul_t0_4 = (float *)(A + 4912000); /* [64, 64] */
-  k36_mul(d_peephole1_mul_t0, peephole1_mul_t0, d_peephole1_mul_t0_4);
-  float *d_peephole1_sum_to_t0 = (float *)A; /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t0_4, d_peephole1_sum_to_t0);
-  float *d_peephole1_sum_to_t27 = (float *)(A + 1989760); /* [1, 64] */
-  float *d_peephole1_sum_to_t26 = (float *)(A + 1990016); /* [1, 64] */
-  float *d_peephole1_sum_to_t25 = (float *)(A + 1990272); /* [1, 64] */
-  float *d_peephole1_sum_to_t24 = (float *)(A + 1990528); /* [1, 64] */
-  float *d_peephole1_sum_to_t23 = (float *)(A + 1990784); /* [1, 64] */
-  float *d_peephole1_sum_to_t22 = (float *)(A + 1991040); /* [1, 64] */
-  float *d_peephole1_sum_to_t21 = (float *)(A + 61440); /* [1, 64] */
-  float *d_peephole1_sum_to_t20 = (float *)(A + 61696); /* [1, 64] */
-  float *d_peephole1_sum_to_t19 = (float *)(A + 61952); /* [1, 64] */
-  float *d_peephole1_sum_to_t18 = (float *)(A + 62208); /* [1, 64] */
-  float *d_peephole1_sum_to_t17 = (float *)(A + 62464); /* [1, 64] */
-  float *d_peephole1_sum_to_t16 = (float *)(A + 62720); /* [1, 64] */
-  float *d_peephole1_sum_to_t15 = (float *)(A + 62976); /* [1, 64] */
-  float *d_peephole1_sum_to_t14 = (float *)(A + 63232); /* [1, 64] */
-  float *d_peephole1_sum_to_t13 = (float *)(A + 63488); /* [1, 64] */
-  float *d_peephole1_sum_to_t12 = (float *)(A + 63744); /* [1, 64] */
-  float *d_peephole1_sum_to_t11 = (float *)(A + 64000); /* [1, 64] */
-  float *d_peephole1_sum_to_t10 = (float *)(A + 64256); /* [1, 64] */
-  float *d_peephole1_sum_to_t9 = (float *)(A + 64512); /* [1, 64] */
-  float *d_peephole1_sum_to_t8 = (float *)(A + 64768); /* [1, 64] */
-  float *d_peephole1_sum_to_t7 = (float *)(A + 65024); /* [1, 64] */
-  float *d_peephole1_sum_to_t6 = (float *)(A + 65280); /* [1, 64] */
-  float *d_peephole1_sum_to_t5 = (float *)(A + 81920); /* [1, 64] */
-  float *d_peephole1_sum_to_t4 = (float *)(A + 82176); /* [1, 64] */
-  float *d_peephole1_sum_to_t3 = (float *)(A + 82432); /* [1, 64] */
-  float *d_peephole1_sum_to_t2 = (float *)(A + 82688); /* [1, 64] */
-  float *d_peephole1_sum_to_t1 = (float *)(A + 82944); /* [1, 64] */
-  float *grad_peephole1_peephole = (float *)(A + 4912000); /* [3, 64] */
-  k37_addn(d_peephole1_sum_to_t27, d_peephole1_sum_to_t26, d_peephole1_sum_to_t25, d_peephole1_sum_to_t24, d_peephole1_sum_to_t23, d_peephole1_sum_to_t22, d_peephole1_sum_to_t21, d_peephole1_sum_to_t20, d_peephole1_sum_to_t19, d_peephole1_sum_to_t18, d_peephole1_sum_to_t17, d_peephole1_sum_to_t16, d_peephole1_sum_to_t15, d_peephole1_sum_to_t14, d_peephole1_sum_to_t13, d_peephole1_sum_to_t12, d_peephole1_sum_to_t11, d_peephole1_sum_to_t10, d_peephole1_sum_to_t9, d_peephole1_sum_to_t8, d_peephole1_sum_to_t7, d_peephole1_sum_to_t6, d_peephole1_sum_to_t5, d_peephole1_sum_to_t4, d_peephole1_sum_to_t3, d_peephole1_sum_to_t2, d_peephole1_sum_to_t1, grad_peephole1_peephole);
-  float *d_peephole1_sum_to_t27_2 = (float *)(A + 83200); /* [1, 64] */
-  float *d_peephole1_sum_to_t26_2 = (float *)(A + 83456); /* [1, 64] */
-  float *d_peephole1_sum_to_t25_2 = (float *)(A + 83712); /* [1, 64] */
-  float *d_peephole1_sum_to_t24_2 = (float *)(A + 83968); /* [1, 64] */
-  float *d_peephole1_sum_to_t23_2 = (float *)(A + 84224); /* [1, 64] */
-  float *d_peephole1_sum_to_t22_2 = (float *)(A + 84480); /* [1, 64] */
-  float *d_peephole1_sum_to_t21_2 = (float *)(A + 84736); /* [1, 64] */
-  float *d_peephole1_sum_to_t20_2 = (float *)(A + 84992); /* [1, 64] */
-  float *d_peephole1_sum_to_t19_2 = (float *)(A + 85248); /* [1, 64] */
-  float *d_peephole1_sum_to_t18_2 = (float *)(A + 85504); /* [1, 64] */
-  float *d_peephole1_sum_to_t17_2 = (float *)(A + 85760); /* [1, 64] */
-  float *d_peephole1_sum_to_t16_2 = (float *)(A + 86016); /* [1, 64] */
-  float *d_peephole1_sum_to_t15_2 = (float *)(A + 86272); /* [1, 64] */
-  float *d_peephole1_sum_to_t14_2 = (float *)(A + 86528); /* [1, 64] */
-  float *d_peephole1_sum_to_t13_2 = (float *)(A + 86784); /* [1, 64] */
-  float *d_peephole1_sum_to_t12_2 = (float *)(A + 87040); /* [1, 64] */
-  float *d_peephole1_sum_to_t11_2 = (float *)(A + 87296); /* [1, 64] */
-  float *d_peephole1_sum_to_t10_2 = (float *)(A + 87552); /* [1, 64] */
-  float *d_peephole1_sum_to_t9_2 = (float *)(A + 87808); /* [1, 64] */
-  float *d_peephole1_sum_to_t8_2 = (float *)(A + 88064); /* [1, 64] */
-  float *d_peephole1_sum_to_t7_2 = (float *)(A + 88320); /* [1, 64] */
-  float *d_peephole1_sum_to_t6_2 = (float *)(A + 88576); /* [1, 64] */
-  k37_addn(d_peephole1_sum_to_t27_2, d_peephole1_sum_to_t26_2, d_peephole1_sum_to_t25_2, d_peephole1_sum_to_t24_2, d_peephole1_sum_to_t23_2, d_peephole1_sum_to_t22_2, d_peephole1_sum_to_t21_2, d_peephole1_sum_to_t20_2, d_peephole1_sum_to_t19_2, d_peephole1_sum_to_t18_2, d_peephole1_sum_to_t17_2, d_peephole1_sum_to_t16_2, d_peephole1_sum_to_t15_2, d_peephole1_sum_to_t14_2, d_peephole1_sum_to_t13_2, d_peephole1_sum_to_t12_2, d_peephole1_sum_to_t11_2, d_peephole1_sum_to_t10_2, d_peephole1_sum_to_t9_2, d_peephole1_sum_to_t8_2, d_peephole1_sum_to_t7_2, d_peephole1_sum_to_t6_2, d_peephole1_sum_to_t5_2, d_peephole1_sum_to_t4_2, d_peephole1_sum_to_t3_2, d_peephole1_sum_to_t2_2, d_peephole1_sum_to_t1_2, grad_peephole1_peephole + 64);
+  float *d_peephole1_mul_t5_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 65728, peephole1_add_t5_2, d_peephole1_mul_t5_6);
+  float *d_peephole1_sum_to_t5_3 = (float *)(A + 73728); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t5_6, d_peephole1_sum_to_t5_3);
+  float *d_peephole1_mul_t4_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 49344, peephole1_add_t4_2, d_peephole1_mul_t4_6);
+  float *d_peephole1_sum_to_t4_3 = (float *)(A + 73984); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t4_6, d_peephole1_sum_to_t4_3);
+  float *d_peephole1_mul_t3_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 32960, peephole1_add_t3_2, d_peephole1_mul_t3_6);
+  float *d_peephole1_sum_to_t3_3 = (float *)(A + 74240); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t3_6, d_peephole1_sum_to_t3_3);
+  float *d_peephole1_mul_t2_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 16576, peephole1_add_t2_2, d_peephole1_mul_t2_6);
+  float *d_peephole1_sum_to_t2_3 = (float *)(A + 74496); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t2_6, d_peephole1_sum_to_t2_3);
+  float *d_peephole1_mul_t1_6 = (float *)(A + 1908736); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 192, peephole1_add_t1_2, d_peephole1_mul_t1_6);
+  float *d_peephole1_sum_to_t1_3 = (float *)(A + 74752); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t1_6, d_peephole1_sum_to_t1_3);
+  float *d_peephole1_mul_t0 = (float *)(A + 5043072); /* [64, 64] */
+  float *d_peephole1_mul_t0_4 = (float *)(A + 1908736); /* [64, 64] */
+  k35_mul(d_peephole1_mul_t0, peephole1_mul_t0, d_peephole1_mul_t0_4);
+  float *d_peephole1_sum_to_t0 = (float *)(A + 75008); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t0_4, d_peephole1_sum_to_t0);
+  float *d_peephole1_sum_to_t27 = (float *)(A + 66560); /* [1, 64] */
+  float *d_peephole1_sum_to_t26 = (float *)(A + 66816); /* [1, 64] */
+  float *d_peephole1_sum_to_t25 = (float *)(A + 67072); /* [1, 64] */
+  float *d_peephole1_sum_to_t24 = (float *)(A + 67328); /* [1, 64] */
+  float *d_peephole1_sum_to_t23 = (float *)(A + 67584); /* [1, 64] */
+  float *d_peephole1_sum_to_t22 = (float *)(A + 67840); /* [1, 64] */
+  float *d_peephole1_sum_to_t21 = (float *)(A + 2443264); /* [1, 64] */
+  float *d_peephole1_sum_to_t20 = (float *)(A + 2443520); /* [1, 64] */
+  float *d_peephole1_sum_to_t19 = (float *)(A + 2443776); /* [1, 64] */
+  float *d_peephole1_sum_to_t18 = (float *)(A + 2444032); /* [1, 64] */
+  float *d_peephole1_sum_to_t17 = (float *)(A + 2444288); /* [1, 64] */
+  float *d_peephole1_sum_to_t16 = (float *)(A + 2444544); /* [1, 64] */
+  float *d_peephole1_sum_to_t15 = (float *)(A + 2444800); /* [1, 64] */
+  float *d_peephole1_sum_to_t14 = (float *)(A + 2445056); /* [1, 64] */
+  float *d_peephole1_sum_to_t13 = (float *)(A + 2445312); /* [1, 64] */
+  float *d_peephole1_sum_to_t12 = (float *)(A + 2445568); /* [1, 64] */
+  float *d_peephole1_sum_to_t11 = (float *)(A + 113152); /* [1, 64] */
+  float *d_peephole1_sum_to_t10 = (float *)(A + 113408); /* [1, 64] */
+  float *d_peephole1_sum_to_t9 = (float *)(A + 113664); /* [1, 64] */
+  float *d_peephole1_sum_to_t8 = (float *)(A + 113920); /* [1, 64] */
+  float *d_peephole1_sum_to_t7 = (float *)(A + 114176); /* [1, 64] */
+  float *d_peephole1_sum_to_t6 = (float *)(A + 114432); /* [1, 64] */
+  float *d_peephole1_sum_to_t5 = (float *)(A + 114688); /* [1, 64] */
+  float *d_peephole1_sum_to_t4 = (float *)(A + 114944); /* [1, 64] */
+  float *d_peephole1_sum_to_t3 = (float *)(A + 115200); /* [1, 64] */
+  float *d_peephole1_sum_to_t2 = (float *)(A + 115456); /* [1, 64] */
+  float *d_peephole1_sum_to_t1 = (float *)(A + 115712); /* [1, 64] */
+  float *grad_peephole1_peephole = (float *)(A + 75264); /* [3, 64] */
+  k36_addn(d_peephole1_sum_to_t27, d_peephole1_sum_to_t26, d_peephole1_sum_to_t25, d_peephole1_sum_to_t24, d_peephole1_sum_to_t23, d_peephole1_sum_to_t22, d_peephole1_sum_to_t21, d_peephole1_sum_to_t20, d_peephole1_sum_to_t19, d_peephole1_sum_to_t18, d_peephole1_sum_to_t17, d_peephole1_sum_to_t16, d_peephole1_sum_to_t15, d_peephole1_sum_to_t14, d_peephole1_sum_to_t13, d_peephole1_sum_to_t12, d_peephole1_sum_to_t11, d_peephole1_sum_to_t10, d_peephole1_sum_to_t9, d_peephole1_sum_to_t8, d_peephole1_sum_to_t7, d_peephole1_sum_to_t6, d_peephole1_sum_to_t5, d_peephole1_sum_to_t4, d_peephole1_sum_to_t3, d_peephole1_sum_to_t2, d_peephole1_sum_to_t1, grad_peephole1_peephole);
+  float *d_peephole1_sum_to_t27_2 = (float *)(A + 115968); /* [1, 64] */
+  float *d_peephole1_sum_to_t26_2 = (float *)(A + 116224); /* [1, 64] */
+  float *d_peephole1_sum_to_t25_2 = (float *)(A + 116480); /* [1, 64] */
+  float *d_peephole1_sum_to_t24_2 = (float *)(A + 116736); /* [1, 64] */
+  float *d_peephole1_sum_to_t23_2 = (float *)(A + 116992); /* [1, 64] */
+  float *d_peephole1_sum_to_t22_2 = (float *)(A + 1903104); /* [1, 64] */
+  float *d_peephole1_sum_to_t21_2 = (float *)(A + 1903360); /* [1, 64] */
+  float *d_peephole1_sum_to_t20_2 = (float *)(A + 1903616); /* [1, 64] */
+  float *d_peephole1_sum_to_t19_2 = (float *)(A + 1903872); /* [1, 64] */
+  float *d_peephole1_sum_to_t18_2 = (float *)(A + 1904128); /* [1, 64] */
+  float *d_peephole1_sum_to_t17_2 = (float *)(A + 1904384); /* [1, 64] */
+  float *d_peephole1_sum_to_t16_2 = (float *)(A + 1904640); /* [1, 64] */
+  float *d_peephole1_sum_to_t15_2 = (float *)(A + 1904896); /* [1, 64] */
+  float *d_peephole1_sum_to_t14_2 = (float *)(A + 1905152); /* [1, 64] */
+  float *d_peephole1_sum_to_t13_2 = (float *)(A + 1905408); /* [1, 64] */
+  float *d_peephole1_sum_to_t12_2 = (float *)(A + 1905664); /* [1, 64] */
+  float *d_peephole1_sum_to_t11_2 = (float *)(A + 1905920); /* [1, 64] */
+  float *d_peephole1_sum_to_t10_2 = (float *)(A + 1906176); /* [1, 64] */
+  float *d_peephole1_sum_to_t9_2 = (float *)(A + 1906432); /* [1, 64] */
+  float *d_peephole1_sum_to_t8_2 = (float *)(A + 1906688); /* [1, 64] */
+  float *d_peephole1_sum_to_t7_2 = (float *)(A + 1906944); /* [1, 64] */
+  float *d_peephole1_sum_to_t6_2 = (float *)(A + 1907200); /* [1, 64] */
+  k36_addn(d_peephole1_sum_to_t27_2, d_peephole1_sum_to_t26_2, d_peephole1_sum_to_t25_2, d_peephole1_sum_to_t24_2, d_peephole1_sum_to_t23_2, d_peephole1_sum_to_t22_2, d_peephole1_sum_to_t21_2, d_peephole1_sum_to_t20_2, d_peephole1_sum_to_t19_2, d_peephole1_sum_to_t18_2, d_peephole1_sum_to_t17_2, d_peephole1_sum_to_t16_2, d_peephole1_sum_to_t15_2, d_peephole1_sum_to_t14_2, d_peephole1_sum_to_t13_2, d_peephole1_sum_to_t12_2, d_peephole1_sum_to_t11_2, d_peephole1_sum_to_t10_2, d_peephole1_sum_to_t9_2, d_peephole1_sum_to_t8_2, d_peephole1_sum_to_t7_2, d_peephole1_sum_to_t6_2, d_peephole1_sum_to_t5_2, d_peephole1_sum_to_t4_2, d_peephole1_sum_to_t3_2, d_peephole1_sum_to_t2_2, d_peephole1_sum_to_t1_2, grad_peephole1_peephole + 64);
 }
 
 static void peephole_lstm_grad_7(const float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_peephole1_sum_to_t27_3 = (float *)(A + 90112); /* [1, 64] */
-  float *d_peephole1_sum_to_t26_3 = (float *)(A + 90368); /* [1, 64] */
-  float *d_peephole1_sum_to_t25_3 = (float *)(A + 90624); /* [1, 64] */
-  float *d_peephole1_sum_to_t24_3 = (float *)(A + 90880); /* [1, 64] */
-  float *d_peephole1_sum_to_t23_3 = (float *)(A + 91136); /* [1, 64] */
-  float *d_peephole1_sum_to_t22_3 = (float *)(A + 91392); /* [1, 64] */
-  float *d_peephole1_sum_to_t21_3 = (float *)(A + 91648); /* [1, 64] */
-  float *d_peephole1_sum_to_t20_3 = (float *)(A + 91904); /* [1, 64] */
-  float *d_peephole1_sum_to_t19_3 = (float *)(A + 92160); /* [1, 64] */
-  float *d_peephole1_sum_to_t18_3 = (float *)(A + 92416); /* [1, 64] */
-  float *d_peephole1_sum_to_t17_3 = (float *)(A + 92672); /* [1, 64] */
-  float *d_peephole1_sum_to_t16_3 = (float *)(A + 92928); /* [1, 64] */
-  float *d_peephole1_sum_to_t15_3 = (float *)(A + 93184); /* [1, 64] */
-  float *d_peephole1_sum_to_t14_3 = (float *)(A + 93440); /* [1, 64] */
-  float *d_peephole1_sum_to_t13_3 = (float *)(A + 93696); /* [1, 64] */
-  float *d_peephole1_sum_to_t12_3 = (float *)(A + 93952); /* [1, 64] */
-  float *d_peephole1_sum_to_t11_3 = (float *)(A + 94208); /* [1, 64] */
-  float *d_peephole1_sum_to_t10_3 = (float *)(A + 94464); /* [1, 64] */
-  float *d_peephole1_sum_to_t9_3 = (float *)(A + 94720); /* [1, 64] */
-  float *d_peephole1_sum_to_t8_3 = (float *)(A + 94976); /* [1, 64] */
-  float *d_peephole1_sum_to_t7_3 = (float *)(A + 95232); /* [1, 64] */
-  float *d_peephole1_sum_to_t6_3 = (float *)(A + 95488); /* [1, 64] */
-  float *d_peephole1_sum_to_t5_3 = (float *)(A + 95744); /* [1, 64] */
-  float *d_peephole1_sum_to_t4_3 = (float *)(A + 96000); /* [1, 64] */
-  float *d_peephole1_sum_to_t3_3 = (float *)(A + 96256); /* [1, 64] */
-  float *d_peephole1_sum_to_t2_3 = (float *)(A + 96512); /* [1, 64] */
-  float *d_peephole1_sum_to_t1_3 = (float *)(A + 1993856); /* [1, 64] */
-  float *d_peephole1_sum_to_t0 = (float *)A; /* [1, 64] */
-  float *grad_peephole1_peephole = (float *)(A + 4912000); /* [3, 64] */
-  k38_addn(d_peephole1_sum_to_t27_3, d_peephole1_sum_to_t26_3, d_peephole1_sum_to_t25_3, d_peephole1_sum_to_t24_3, d_peephole1_sum_to_t23_3, d_peephole1_sum_to_t22_3, d_peephole1_sum_to_t21_3, d_peephole1_sum_to_t20_3, d_peephole1_sum_to_t19_3, d_peephole1_sum_to_t18_3, d_peephole1_sum_to_t17_3, d_peephole1_sum_to_t16_3, d_peephole1_sum_to_t15_3, d_peephole1_sum_to_t14_3, d_peephole1_sum_to_t13_3, d_peephole1_sum_to_t12_3, d_peephole1_sum_to_t11_3, d_peephole1_sum_to_t10_3, d_peephole1_sum_to_t9_3, d_peephole1_sum_to_t8_3, d_peephole1_sum_to_t7_3, d_peephole1_sum_to_t6_3, d_peephole1_sum_to_t5_3, d_peephole1_sum_to_t4_3, d_peephole1_sum_to_t3_3, d_peephole1_sum_to_t2_3, d_peephole1_sum_to_t1_3, d_peephole1_sum_to_t0, grad_peephole1_peephole + 128);
-  float *d_line13_sub = (float *)(A + 1991296); /* [64, 10] */
-  float *peephole1_mul_t27 = (float *)(A + 65536); /* [64, 64] */
-  float *grad_dense1_weight = (float *)(A + 61440); /* [10, 64] */
-  char *grad_dense1_weight_scratch = A + 4912768; /* 2560 bytes */
-  k39_matmul(d_line13_sub, peephole1_mul_t27, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 1989760); /* [10] */
-  k40_sum_to(d_line13_sub, grad_dense1_bias);
-  float *line13_sum_to_2 = (float *)(A + 1988608); /* [] */
-  float *loss_value = (float *)(A + 4912768); /* [] */
-  k41_mul_neg(line13_sum_to_2, loss_value);
-  float *line14_sum_to = (float *)(A + 1988672); /* [] */
-  float *metric_accuracy = (float *)(A + 1988608); /* [] */
-  k42_mul(line14_sum_to, metric_accuracy);
+  float *d_peephole1_sum_to_t27_3 = (float *)(A + 68096); /* [1, 64] */
+  float *d_peephole1_sum_to_t26_3 = (float *)(A + 68352); /* [1, 64] */
+  float *d_peephole1_sum_to_t25_3 = (float *)(A + 68608); /* [1, 64] */
+  float *d_peephole1_sum_to_t24_3 = (float *)(A + 68864); /* [1, 64] */
+  float *d_peephole1_sum_to_t23_3 = (float *)(A + 69120); /* [1, 64] */
+  float *d_peephole1_sum_to_t22_3 = (float *)(A + 69376); /* [1, 64] */
+  float *d_peephole1_sum_to_t21_3 = (float *)(A + 69632); /* [1, 64] */
+  float *d_peephole1_sum_to_t20_3 = (float *)(A + 69888); /* [1, 64] */
+  float *d_peephole1_sum_to_t19_3 = (float *)(A + 70144); /* [1, 64] */
+  float *d_peephole1_sum_to_t18_3 = (float *)(A + 70400); /* [1, 64] */
+  float *d_peephole1_sum_to_t17_3 = (float *)(A + 70656); /* [1, 64] */
+  float *d_peephole1_sum_to_t16_3 = (float *)(A + 70912); /* [1, 64] */
+  float *d_peephole1_sum_to_t15_3 = (float *)(A + 71168); /* [1, 64] */
+  float *d_peephole1_sum_to_t14_3 = (float *)(A + 71424); /* [1, 64] */
+  float *d_peephole1_sum_to_t13_3 = (float *)(A + 71680); /* [1, 64] */
+  float *d_peephole1_sum_to_t12_3 = (float *)(A + 71936); /* [1, 64] */
+  float *d_peephole1_sum_to_t11_3 = (float *)(A + 72192); /* [1, 64] */
+  float *d_peephole1_sum_to_t10_3 = (float *)(A + 72448); /* [1, 64] */
+  float *d_peephole1_sum_to_t9_3 = (float *)(A + 72704); /* [1, 64] */
+  float *d_peephole1_sum_to_t8_3 = (float *)(A + 72960); /* [1, 64] */
+  float *d_peephole1_sum_to_t7_3 = (float *)(A + 73216); /* [1, 64] */
+  float *d_peephole1_sum_to_t6_3 = (float *)(A + 73472); /* [1, 64] */
+  float *d_peephole1_sum_to_t5_3 = (float *)(A + 73728); /* [1, 64] */
+  float *d_peephole1_sum_to_t4_3 = (float *)(A + 73984); /* [1, 64] */
+  float *d_peephole1_sum_to_t3_3 = (float *)(A + 74240); /* [1, 64] */
+  float *d_peephole1_sum_to_t2_3 = (float *)(A + 74496); /* [1, 64] */
+  float *d_peephole1_sum_to_t1_3 = (float *)(A + 74752); /* [1, 64] */
+  float *d_peephole1_sum_to_t0 = (float *)(A + 75008); /* [1, 64] */
+  float *grad_peephole1_peephole = (float *)(A + 75264); /* [3, 64] */
+  k37_addn(d_peephole1_sum_to_t27_3, d_peephole1_sum_to_t26_3, d_peephole1_sum_to_t25_3, d_peephole1_sum_to_t24_3, d_peephole1_sum_to_t23_3, d_peephole1_sum_to_t22_3, d_peephole1_sum_to_t21_3, d_peephole1_sum_to_t20_3, d_peephole1_sum_to_t19_3, d_peephole1_sum_to_t18_3, d_peephole1_sum_to_t17_3, d_peephole1_sum_to_t16_3, d_peephole1_sum_to_t15_3, d_peephole1_sum_to_t14_3, d_peephole1_sum_to_t13_3, d_peephole1_sum_to_t12_3, d_peephole1_sum_to_t11_3, d_peephole1_sum_to_t10_3, d_peephole1_sum_to_t9_3, d_peephole1_sum_to_t8_3, d_peephole1_sum_to_t7_3, d_peephole1_sum_to_t6_3, d_peephole1_sum_to_t5_3, d_peephole1_sum_to_t4_3, d_peephole1_sum_to_t3_3, d_peephole1_sum_to_t2_3, d_peephole1_sum_to_t1_3, d_peephole1_sum_to_t0, grad_peephole1_peephole + 128);
+  float *d_line13_sub = (float *)(A + 2445824); /* [64, 10] */
+  float *peephole1_mul_t27 = (float *)(A + 117248); /* [64, 64] */
+  float *grad_dense1_weight = (float *)(A + 2443264); /* [10, 64] */
+  char *grad_dense1_weight_scratch = A + 113152; /* 2560 bytes */
+  k38_matmul(d_line13_sub, peephole1_mul_t27, grad_dense1_weight, grad_dense1_weight_scratch);
+  float *grad_dense1_bias = (float *)(A + 76032); /* [10] */
+  k39_sum_to(d_line13_sub, grad_dense1_bias);
+  float *line13_sum_to_2 = (float *)(A + 2443136); /* [] */
+  float *loss_value = (float *)(A + 2445824); /* [] */
+  k40_mul_neg(line13_sum_to_2, loss_value);
+  float *line14_sum_to = (float *)(A + 2443200); /* [] */
+  float *metric_accuracy = (float *)(A + 2443136); /* [] */
+  k41_mul(line14_sum_to, metric_accuracy);
 }
 
 float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, float *grads, peephole_lstm_outputs *out, peephole_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3658,207 +3669,205 @@ float peephole_lstm_grad(const float *params, const peephole_lstm_batch *in, flo
   peephole_lstm_grad_5(P, in, A, seed);
   peephole_lstm_grad_6(P, in, A, seed);
   peephole_lstm_grad_7(P, in, A, seed);
-  float *out_logits = (float *)(A + 1986048); /* [64, 10] */
-  float *loss_value = (float *)(A + 4912768); /* [] */
-  float *metric_accuracy = (float *)(A + 1988608); /* [] */
-  float *grad_peephole1_weight_ih = (float *)(A + 32768); /* [256, 28] */
-  float *grad_peephole1_weight_hh = (float *)(A + 2569088); /* [256, 64] */
-  float *grad_peephole1_bias = (float *)(A + 1988736); /* [256] */
-  float *grad_peephole1_peephole = (float *)(A + 4912000); /* [3, 64] */
-  float *grad_dense1_weight = (float *)(A + 61440); /* [10, 64] */
-  float *grad_dense1_bias = (float *)(A + 1989760); /* [10] */
-  if (out) k11_copy(out_logits, out->logits);
-  k43_copy(loss_value, &loss);
-  if (metrics) k43_copy(metric_accuracy, &metrics->accuracy);
-  k44_copy(grad_peephole1_weight_ih, grads + 0);
-  k45_copy(grad_peephole1_weight_hh, grads + 7168);
-  k46_copy(grad_peephole1_bias, grads + 23552);
-  k47_copy(grad_peephole1_peephole, grads + 23808);
-  k48_copy(grad_dense1_weight, grads + 24000);
-  k49_copy(grad_dense1_bias, grads + 24640);
+  float *out_logits = (float *)(A + 2440576); /* [64, 10] */
+  float *loss_value = (float *)(A + 2445824); /* [] */
+  float *metric_accuracy = (float *)(A + 2443136); /* [] */
+  float *grad_peephole1_weight_ih = (float *)(A + 84480); /* [256, 28] */
+  float *grad_peephole1_weight_hh = (float *)A; /* [256, 64] */
+  float *grad_peephole1_bias = (float *)(A + 65536); /* [256] */
+  float *grad_peephole1_peephole = (float *)(A + 75264); /* [3, 64] */
+  float *grad_dense1_weight = (float *)(A + 2443264); /* [10, 64] */
+  float *grad_dense1_bias = (float *)(A + 76032); /* [10] */
+  if (out) k10_copy(out_logits, out->logits);
+  k42_copy(loss_value, &loss);
+  if (metrics) k42_copy(metric_accuracy, &metrics->accuracy);
+  k43_copy(grad_peephole1_weight_ih, grads + 0);
+  k44_copy(grad_peephole1_weight_hh, grads + 7168);
+  k45_copy(grad_peephole1_bias, grads + 23552);
+  k46_copy(grad_peephole1_peephole, grads + 23808);
+  k47_copy(grad_dense1_weight, grads + 24000);
+  k48_copy(grad_dense1_bias, grads + 24640);
   return loss;
 }
 
 static void peephole_lstm_train_step_1(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line13_one_hot = (float *)A; /* [64, 10] */
-  k14_one_hot(in->y, line13_one_hot);
+  k13_one_hot(in->y, line13_one_hot);
   float *peephole1_transpose_weight_ih = (float *)(A + 2560); /* [28, 256] */
   k0_transpose(P /* peephole1.weight_ih */, peephole1_transpose_weight_ih);
-  float *peephole1_matmul_weight_ih = (float *)(A + 31232); /* [1792, 256] */
+  float *peephole1_add = (float *)(A + 31232); /* [1792, 256] */
   char *peephole1_matmul_weight_ih_scratch = A + 1866240; /* 896 bytes */
-  k1_matmul(in->x, peephole1_transpose_weight_ih, peephole1_matmul_weight_ih, peephole1_matmul_weight_ih_scratch);
-  float *peephole1_add_t0 = (float *)(A + 1867136); /* [64, 256] */
-  k2_add(peephole1_matmul_weight_ih, P + 23552 /* peephole1.bias */, peephole1_add_t0);
-  float *peephole1_transpose_weight_hh = (float *)(A + 1932672); /* [64, 256] */
-  k3_transpose(P + 7168 /* peephole1.weight_hh */, peephole1_transpose_weight_hh);
+  k1_matmul(in->x, peephole1_transpose_weight_ih, P + 23552 /* peephole1.bias */, peephole1_add, peephole1_matmul_weight_ih_scratch);
+  float *peephole1_transpose_weight_hh = (float *)(A + 1867136); /* [64, 256] */
+  k2_transpose(P + 7168 /* peephole1.weight_hh */, peephole1_transpose_weight_hh);
   float *peephole1_sigmoid_t0 = (float *)(A + 2560); /* [64, 64] */
-  float *peephole1_tanh_t0 = (float *)(A + 1998208); /* [64, 64] */
-  float *peephole1_mul_t0 = (float *)(A + 2014592); /* [64, 64] */
-  float *peephole1_sigmoid_t0_2 = (float *)(A + 2030976); /* [64, 64] */
-  float *peephole1_tanh_t0_2 = (float *)(A + 2047360); /* [64, 64] */
-  float *peephole1_mul_stack = (float *)(A + 2063744); /* [27, 64, 64] */
-  k12_sigmoid_tanh_mul(peephole1_add_t0, peephole1_add_t0 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t0 + 192, peephole1_sigmoid_t0, peephole1_tanh_t0, peephole1_mul_t0, peephole1_sigmoid_t0_2, peephole1_tanh_t0_2, peephole1_mul_stack);
-  float *peephole1_add_t1 = (float *)(A + 1866240); /* [64, 256] */
+  float *peephole1_tanh_t0 = (float *)(A + 1932672); /* [64, 64] */
+  float *peephole1_mul_t0 = (float *)(A + 1949056); /* [64, 64] */
+  float *peephole1_sigmoid_t0_2 = (float *)(A + 1965440); /* [64, 64] */
+  float *peephole1_tanh_t0_2 = (float *)(A + 1981824); /* [64, 64] */
+  float *peephole1_mul_stack = (float *)(A + 1998208); /* [27, 64, 64] */
+  k11_sigmoid_tanh_mul(peephole1_add, peephole1_add + 128, P + 23936 /* peephole1.peephole */, peephole1_add + 192, peephole1_sigmoid_t0, peephole1_tanh_t0, peephole1_mul_t0, peephole1_sigmoid_t0_2, peephole1_tanh_t0_2, peephole1_mul_stack);
+  float *peephole1_add_t1 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t1_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 256, P + 23552 /* peephole1.bias */, peephole1_add_t1, peephole1_matmul_weight_hh_t1_scratch);
+  k4_matmul(peephole1_mul_stack, peephole1_transpose_weight_hh, peephole1_add + 256, peephole1_add_t1, peephole1_matmul_weight_hh_t1_scratch);
   float *peephole1_sigmoid_t1 = (float *)(A + 2506112); /* [64, 64] */
   float *peephole1_sigmoid_t1_2 = (float *)(A + 2522496); /* [64, 64] */
   float *peephole1_tanh_t1 = (float *)(A + 2538880); /* [64, 64] */
   float *peephole1_add_t1_2 = (float *)(A + 2555264); /* [64, 64] */
   float *peephole1_sigmoid_t1_3 = (float *)(A + 2571648); /* [64, 64] */
   float *peephole1_tanh_t1_2 = (float *)(A + 2588032); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_mul_t0, peephole1_add_t1 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t1, peephole1_add_t1 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t1 + 192, peephole1_sigmoid_t1, peephole1_sigmoid_t1_2, peephole1_tanh_t1, peephole1_add_t1_2, peephole1_sigmoid_t1_3, peephole1_tanh_t1_2, peephole1_mul_stack + 4096);
-  float *peephole1_add_t2 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_mul_t0, peephole1_add_t1 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t1, peephole1_add_t1 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t1 + 192, peephole1_sigmoid_t1, peephole1_sigmoid_t1_2, peephole1_tanh_t1, peephole1_add_t1_2, peephole1_sigmoid_t1_3, peephole1_tanh_t1_2, peephole1_mul_stack + 4096);
+  float *peephole1_add_t2 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t2_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 4096, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 512, P + 23552 /* peephole1.bias */, peephole1_add_t2, peephole1_matmul_weight_hh_t2_scratch);
+  k4_matmul(peephole1_mul_stack + 4096, peephole1_transpose_weight_hh, peephole1_add + 512, peephole1_add_t2, peephole1_matmul_weight_hh_t2_scratch);
   float *peephole1_sigmoid_t2 = (float *)(A + 2604416); /* [64, 64] */
   float *peephole1_sigmoid_t2_2 = (float *)(A + 2620800); /* [64, 64] */
   float *peephole1_tanh_t2 = (float *)(A + 2637184); /* [64, 64] */
   float *peephole1_add_t2_2 = (float *)(A + 2653568); /* [64, 64] */
   float *peephole1_sigmoid_t2_3 = (float *)(A + 2669952); /* [64, 64] */
   float *peephole1_tanh_t2_2 = (float *)(A + 2686336); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t1_2, peephole1_add_t2 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t2, peephole1_add_t2 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t2 + 192, peephole1_sigmoid_t2, peephole1_sigmoid_t2_2, peephole1_tanh_t2, peephole1_add_t2_2, peephole1_sigmoid_t2_3, peephole1_tanh_t2_2, peephole1_mul_stack + 8192);
-  float *peephole1_add_t3 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t1_2, peephole1_add_t2 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t2, peephole1_add_t2 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t2 + 192, peephole1_sigmoid_t2, peephole1_sigmoid_t2_2, peephole1_tanh_t2, peephole1_add_t2_2, peephole1_sigmoid_t2_3, peephole1_tanh_t2_2, peephole1_mul_stack + 8192);
+  float *peephole1_add_t3 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t3_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 8192, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 768, P + 23552 /* peephole1.bias */, peephole1_add_t3, peephole1_matmul_weight_hh_t3_scratch);
+  k4_matmul(peephole1_mul_stack + 8192, peephole1_transpose_weight_hh, peephole1_add + 768, peephole1_add_t3, peephole1_matmul_weight_hh_t3_scratch);
   float *peephole1_sigmoid_t3 = (float *)(A + 2702720); /* [64, 64] */
   float *peephole1_sigmoid_t3_2 = (float *)(A + 2719104); /* [64, 64] */
   float *peephole1_tanh_t3 = (float *)(A + 2735488); /* [64, 64] */
   float *peephole1_add_t3_2 = (float *)(A + 2751872); /* [64, 64] */
   float *peephole1_sigmoid_t3_3 = (float *)(A + 2768256); /* [64, 64] */
   float *peephole1_tanh_t3_2 = (float *)(A + 2784640); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t2_2, peephole1_add_t3 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t3, peephole1_add_t3 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t3 + 192, peephole1_sigmoid_t3, peephole1_sigmoid_t3_2, peephole1_tanh_t3, peephole1_add_t3_2, peephole1_sigmoid_t3_3, peephole1_tanh_t3_2, peephole1_mul_stack + 12288);
-  float *peephole1_add_t4 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t2_2, peephole1_add_t3 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t3, peephole1_add_t3 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t3 + 192, peephole1_sigmoid_t3, peephole1_sigmoid_t3_2, peephole1_tanh_t3, peephole1_add_t3_2, peephole1_sigmoid_t3_3, peephole1_tanh_t3_2, peephole1_mul_stack + 12288);
+  float *peephole1_add_t4 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t4_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 12288, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 1024, P + 23552 /* peephole1.bias */, peephole1_add_t4, peephole1_matmul_weight_hh_t4_scratch);
+  k4_matmul(peephole1_mul_stack + 12288, peephole1_transpose_weight_hh, peephole1_add + 1024, peephole1_add_t4, peephole1_matmul_weight_hh_t4_scratch);
   float *peephole1_sigmoid_t4 = (float *)(A + 2801024); /* [64, 64] */
   float *peephole1_sigmoid_t4_2 = (float *)(A + 2817408); /* [64, 64] */
   float *peephole1_tanh_t4 = (float *)(A + 2833792); /* [64, 64] */
   float *peephole1_add_t4_2 = (float *)(A + 2850176); /* [64, 64] */
   float *peephole1_sigmoid_t4_3 = (float *)(A + 2866560); /* [64, 64] */
   float *peephole1_tanh_t4_2 = (float *)(A + 2882944); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t3_2, peephole1_add_t4 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t4, peephole1_add_t4 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t4 + 192, peephole1_sigmoid_t4, peephole1_sigmoid_t4_2, peephole1_tanh_t4, peephole1_add_t4_2, peephole1_sigmoid_t4_3, peephole1_tanh_t4_2, peephole1_mul_stack + 16384);
-  float *peephole1_add_t5 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t3_2, peephole1_add_t4 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t4, peephole1_add_t4 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t4 + 192, peephole1_sigmoid_t4, peephole1_sigmoid_t4_2, peephole1_tanh_t4, peephole1_add_t4_2, peephole1_sigmoid_t4_3, peephole1_tanh_t4_2, peephole1_mul_stack + 16384);
+  float *peephole1_add_t5 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t5_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 16384, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 1280, P + 23552 /* peephole1.bias */, peephole1_add_t5, peephole1_matmul_weight_hh_t5_scratch);
+  k4_matmul(peephole1_mul_stack + 16384, peephole1_transpose_weight_hh, peephole1_add + 1280, peephole1_add_t5, peephole1_matmul_weight_hh_t5_scratch);
   float *peephole1_sigmoid_t5 = (float *)(A + 2899328); /* [64, 64] */
   float *peephole1_sigmoid_t5_2 = (float *)(A + 2915712); /* [64, 64] */
   float *peephole1_tanh_t5 = (float *)(A + 2932096); /* [64, 64] */
   float *peephole1_add_t5_2 = (float *)(A + 2948480); /* [64, 64] */
   float *peephole1_sigmoid_t5_3 = (float *)(A + 2964864); /* [64, 64] */
   float *peephole1_tanh_t5_2 = (float *)(A + 2981248); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t4_2, peephole1_add_t5 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t5, peephole1_add_t5 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t5 + 192, peephole1_sigmoid_t5, peephole1_sigmoid_t5_2, peephole1_tanh_t5, peephole1_add_t5_2, peephole1_sigmoid_t5_3, peephole1_tanh_t5_2, peephole1_mul_stack + 20480);
-  float *peephole1_add_t6 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t4_2, peephole1_add_t5 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t5, peephole1_add_t5 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t5 + 192, peephole1_sigmoid_t5, peephole1_sigmoid_t5_2, peephole1_tanh_t5, peephole1_add_t5_2, peephole1_sigmoid_t5_3, peephole1_tanh_t5_2, peephole1_mul_stack + 20480);
+  float *peephole1_add_t6 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t6_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 20480, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 1536, P + 23552 /* peephole1.bias */, peephole1_add_t6, peephole1_matmul_weight_hh_t6_scratch);
+  k4_matmul(peephole1_mul_stack + 20480, peephole1_transpose_weight_hh, peephole1_add + 1536, peephole1_add_t6, peephole1_matmul_weight_hh_t6_scratch);
   float *peephole1_sigmoid_t6 = (float *)(A + 2997632); /* [64, 64] */
   float *peephole1_sigmoid_t6_2 = (float *)(A + 3014016); /* [64, 64] */
   float *peephole1_tanh_t6 = (float *)(A + 3030400); /* [64, 64] */
   float *peephole1_add_t6_2 = (float *)(A + 3046784); /* [64, 64] */
   float *peephole1_sigmoid_t6_3 = (float *)(A + 3063168); /* [64, 64] */
   float *peephole1_tanh_t6_2 = (float *)(A + 3079552); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t5_2, peephole1_add_t6 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t6, peephole1_add_t6 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t6 + 192, peephole1_sigmoid_t6, peephole1_sigmoid_t6_2, peephole1_tanh_t6, peephole1_add_t6_2, peephole1_sigmoid_t6_3, peephole1_tanh_t6_2, peephole1_mul_stack + 24576);
-  float *peephole1_add_t7 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t5_2, peephole1_add_t6 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t6, peephole1_add_t6 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t6 + 192, peephole1_sigmoid_t6, peephole1_sigmoid_t6_2, peephole1_tanh_t6, peephole1_add_t6_2, peephole1_sigmoid_t6_3, peephole1_tanh_t6_2, peephole1_mul_stack + 24576);
+  float *peephole1_add_t7 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t7_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 24576, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 1792, P + 23552 /* peephole1.bias */, peephole1_add_t7, peephole1_matmul_weight_hh_t7_scratch);
+  k4_matmul(peephole1_mul_stack + 24576, peephole1_transpose_weight_hh, peephole1_add + 1792, peephole1_add_t7, peephole1_matmul_weight_hh_t7_scratch);
   float *peephole1_sigmoid_t7 = (float *)(A + 3095936); /* [64, 64] */
   float *peephole1_sigmoid_t7_2 = (float *)(A + 3112320); /* [64, 64] */
   float *peephole1_tanh_t7 = (float *)(A + 3128704); /* [64, 64] */
   float *peephole1_add_t7_2 = (float *)(A + 3145088); /* [64, 64] */
   float *peephole1_sigmoid_t7_3 = (float *)(A + 3161472); /* [64, 64] */
   float *peephole1_tanh_t7_2 = (float *)(A + 3177856); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t6_2, peephole1_add_t7 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t7, peephole1_add_t7 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t7 + 192, peephole1_sigmoid_t7, peephole1_sigmoid_t7_2, peephole1_tanh_t7, peephole1_add_t7_2, peephole1_sigmoid_t7_3, peephole1_tanh_t7_2, peephole1_mul_stack + 28672);
-  float *peephole1_add_t8 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t6_2, peephole1_add_t7 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t7, peephole1_add_t7 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t7 + 192, peephole1_sigmoid_t7, peephole1_sigmoid_t7_2, peephole1_tanh_t7, peephole1_add_t7_2, peephole1_sigmoid_t7_3, peephole1_tanh_t7_2, peephole1_mul_stack + 28672);
+  float *peephole1_add_t8 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t8_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 28672, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 2048, P + 23552 /* peephole1.bias */, peephole1_add_t8, peephole1_matmul_weight_hh_t8_scratch);
+  k4_matmul(peephole1_mul_stack + 28672, peephole1_transpose_weight_hh, peephole1_add + 2048, peephole1_add_t8, peephole1_matmul_weight_hh_t8_scratch);
   float *peephole1_sigmoid_t8 = (float *)(A + 3194240); /* [64, 64] */
   float *peephole1_sigmoid_t8_2 = (float *)(A + 3210624); /* [64, 64] */
   float *peephole1_tanh_t8 = (float *)(A + 3227008); /* [64, 64] */
   float *peephole1_add_t8_2 = (float *)(A + 3243392); /* [64, 64] */
   float *peephole1_sigmoid_t8_3 = (float *)(A + 3259776); /* [64, 64] */
   float *peephole1_tanh_t8_2 = (float *)(A + 3276160); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t7_2, peephole1_add_t8 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t8, peephole1_add_t8 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t8 + 192, peephole1_sigmoid_t8, peephole1_sigmoid_t8_2, peephole1_tanh_t8, peephole1_add_t8_2, peephole1_sigmoid_t8_3, peephole1_tanh_t8_2, peephole1_mul_stack + 32768);
-  float *peephole1_add_t9 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t7_2, peephole1_add_t8 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t8, peephole1_add_t8 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t8 + 192, peephole1_sigmoid_t8, peephole1_sigmoid_t8_2, peephole1_tanh_t8, peephole1_add_t8_2, peephole1_sigmoid_t8_3, peephole1_tanh_t8_2, peephole1_mul_stack + 32768);
+  float *peephole1_add_t9 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t9_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 32768, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 2304, P + 23552 /* peephole1.bias */, peephole1_add_t9, peephole1_matmul_weight_hh_t9_scratch);
+  k4_matmul(peephole1_mul_stack + 32768, peephole1_transpose_weight_hh, peephole1_add + 2304, peephole1_add_t9, peephole1_matmul_weight_hh_t9_scratch);
   float *peephole1_sigmoid_t9 = (float *)(A + 3292544); /* [64, 64] */
   float *peephole1_sigmoid_t9_2 = (float *)(A + 3308928); /* [64, 64] */
   float *peephole1_tanh_t9 = (float *)(A + 3325312); /* [64, 64] */
   float *peephole1_add_t9_2 = (float *)(A + 3341696); /* [64, 64] */
   float *peephole1_sigmoid_t9_3 = (float *)(A + 3358080); /* [64, 64] */
   float *peephole1_tanh_t9_2 = (float *)(A + 3374464); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t8_2, peephole1_add_t9 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t9, peephole1_add_t9 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t9 + 192, peephole1_sigmoid_t9, peephole1_sigmoid_t9_2, peephole1_tanh_t9, peephole1_add_t9_2, peephole1_sigmoid_t9_3, peephole1_tanh_t9_2, peephole1_mul_stack + 36864);
-  float *peephole1_add_t10 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t8_2, peephole1_add_t9 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t9, peephole1_add_t9 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t9 + 192, peephole1_sigmoid_t9, peephole1_sigmoid_t9_2, peephole1_tanh_t9, peephole1_add_t9_2, peephole1_sigmoid_t9_3, peephole1_tanh_t9_2, peephole1_mul_stack + 36864);
+  float *peephole1_add_t10 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t10_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 36864, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 2560, P + 23552 /* peephole1.bias */, peephole1_add_t10, peephole1_matmul_weight_hh_t10_scratch);
+  k4_matmul(peephole1_mul_stack + 36864, peephole1_transpose_weight_hh, peephole1_add + 2560, peephole1_add_t10, peephole1_matmul_weight_hh_t10_scratch);
   float *peephole1_sigmoid_t10 = (float *)(A + 3390848); /* [64, 64] */
   float *peephole1_sigmoid_t10_2 = (float *)(A + 3407232); /* [64, 64] */
   float *peephole1_tanh_t10 = (float *)(A + 3423616); /* [64, 64] */
   float *peephole1_add_t10_2 = (float *)(A + 3440000); /* [64, 64] */
   float *peephole1_sigmoid_t10_3 = (float *)(A + 3456384); /* [64, 64] */
   float *peephole1_tanh_t10_2 = (float *)(A + 3472768); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t9_2, peephole1_add_t10 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t10, peephole1_add_t10 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t10 + 192, peephole1_sigmoid_t10, peephole1_sigmoid_t10_2, peephole1_tanh_t10, peephole1_add_t10_2, peephole1_sigmoid_t10_3, peephole1_tanh_t10_2, peephole1_mul_stack + 40960);
-  float *peephole1_add_t11 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t9_2, peephole1_add_t10 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t10, peephole1_add_t10 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t10 + 192, peephole1_sigmoid_t10, peephole1_sigmoid_t10_2, peephole1_tanh_t10, peephole1_add_t10_2, peephole1_sigmoid_t10_3, peephole1_tanh_t10_2, peephole1_mul_stack + 40960);
+  float *peephole1_add_t11 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t11_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 40960, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 2816, P + 23552 /* peephole1.bias */, peephole1_add_t11, peephole1_matmul_weight_hh_t11_scratch);
+  k4_matmul(peephole1_mul_stack + 40960, peephole1_transpose_weight_hh, peephole1_add + 2816, peephole1_add_t11, peephole1_matmul_weight_hh_t11_scratch);
   float *peephole1_sigmoid_t11 = (float *)(A + 3489152); /* [64, 64] */
   float *peephole1_sigmoid_t11_2 = (float *)(A + 3505536); /* [64, 64] */
   float *peephole1_tanh_t11 = (float *)(A + 3521920); /* [64, 64] */
   float *peephole1_add_t11_2 = (float *)(A + 3538304); /* [64, 64] */
   float *peephole1_sigmoid_t11_3 = (float *)(A + 3554688); /* [64, 64] */
   float *peephole1_tanh_t11_2 = (float *)(A + 3571072); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t10_2, peephole1_add_t11 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t11, peephole1_add_t11 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t11 + 192, peephole1_sigmoid_t11, peephole1_sigmoid_t11_2, peephole1_tanh_t11, peephole1_add_t11_2, peephole1_sigmoid_t11_3, peephole1_tanh_t11_2, peephole1_mul_stack + 45056);
-  float *peephole1_add_t12 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t10_2, peephole1_add_t11 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t11, peephole1_add_t11 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t11 + 192, peephole1_sigmoid_t11, peephole1_sigmoid_t11_2, peephole1_tanh_t11, peephole1_add_t11_2, peephole1_sigmoid_t11_3, peephole1_tanh_t11_2, peephole1_mul_stack + 45056);
+  float *peephole1_add_t12 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t12_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 45056, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 3072, P + 23552 /* peephole1.bias */, peephole1_add_t12, peephole1_matmul_weight_hh_t12_scratch);
+  k4_matmul(peephole1_mul_stack + 45056, peephole1_transpose_weight_hh, peephole1_add + 3072, peephole1_add_t12, peephole1_matmul_weight_hh_t12_scratch);
   float *peephole1_sigmoid_t12 = (float *)(A + 3587456); /* [64, 64] */
   float *peephole1_sigmoid_t12_2 = (float *)(A + 3603840); /* [64, 64] */
   float *peephole1_tanh_t12 = (float *)(A + 3620224); /* [64, 64] */
   float *peephole1_add_t12_2 = (float *)(A + 3636608); /* [64, 64] */
   float *peephole1_sigmoid_t12_3 = (float *)(A + 3652992); /* [64, 64] */
   float *peephole1_tanh_t12_2 = (float *)(A + 3669376); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t11_2, peephole1_add_t12 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t12, peephole1_add_t12 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t12 + 192, peephole1_sigmoid_t12, peephole1_sigmoid_t12_2, peephole1_tanh_t12, peephole1_add_t12_2, peephole1_sigmoid_t12_3, peephole1_tanh_t12_2, peephole1_mul_stack + 49152);
-  float *peephole1_add_t13 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t11_2, peephole1_add_t12 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t12, peephole1_add_t12 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t12 + 192, peephole1_sigmoid_t12, peephole1_sigmoid_t12_2, peephole1_tanh_t12, peephole1_add_t12_2, peephole1_sigmoid_t12_3, peephole1_tanh_t12_2, peephole1_mul_stack + 49152);
+  float *peephole1_add_t13 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t13_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 49152, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 3328, P + 23552 /* peephole1.bias */, peephole1_add_t13, peephole1_matmul_weight_hh_t13_scratch);
+  k4_matmul(peephole1_mul_stack + 49152, peephole1_transpose_weight_hh, peephole1_add + 3328, peephole1_add_t13, peephole1_matmul_weight_hh_t13_scratch);
   float *peephole1_sigmoid_t13 = (float *)(A + 3685760); /* [64, 64] */
   float *peephole1_sigmoid_t13_2 = (float *)(A + 3702144); /* [64, 64] */
   float *peephole1_tanh_t13 = (float *)(A + 3718528); /* [64, 64] */
   float *peephole1_add_t13_2 = (float *)(A + 3734912); /* [64, 64] */
   float *peephole1_sigmoid_t13_3 = (float *)(A + 3751296); /* [64, 64] */
   float *peephole1_tanh_t13_2 = (float *)(A + 3767680); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t12_2, peephole1_add_t13 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t13, peephole1_add_t13 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t13 + 192, peephole1_sigmoid_t13, peephole1_sigmoid_t13_2, peephole1_tanh_t13, peephole1_add_t13_2, peephole1_sigmoid_t13_3, peephole1_tanh_t13_2, peephole1_mul_stack + 53248);
-  float *peephole1_add_t14 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t12_2, peephole1_add_t13 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t13, peephole1_add_t13 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t13 + 192, peephole1_sigmoid_t13, peephole1_sigmoid_t13_2, peephole1_tanh_t13, peephole1_add_t13_2, peephole1_sigmoid_t13_3, peephole1_tanh_t13_2, peephole1_mul_stack + 53248);
+  float *peephole1_add_t14 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t14_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 53248, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 3584, P + 23552 /* peephole1.bias */, peephole1_add_t14, peephole1_matmul_weight_hh_t14_scratch);
+  k4_matmul(peephole1_mul_stack + 53248, peephole1_transpose_weight_hh, peephole1_add + 3584, peephole1_add_t14, peephole1_matmul_weight_hh_t14_scratch);
   float *peephole1_sigmoid_t14 = (float *)(A + 3784064); /* [64, 64] */
   float *peephole1_sigmoid_t14_2 = (float *)(A + 3800448); /* [64, 64] */
   float *peephole1_tanh_t14 = (float *)(A + 3816832); /* [64, 64] */
   float *peephole1_add_t14_2 = (float *)(A + 3833216); /* [64, 64] */
   float *peephole1_sigmoid_t14_3 = (float *)(A + 3849600); /* [64, 64] */
   float *peephole1_tanh_t14_2 = (float *)(A + 3865984); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t13_2, peephole1_add_t14 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t14, peephole1_add_t14 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t14 + 192, peephole1_sigmoid_t14, peephole1_sigmoid_t14_2, peephole1_tanh_t14, peephole1_add_t14_2, peephole1_sigmoid_t14_3, peephole1_tanh_t14_2, peephole1_mul_stack + 57344);
-  float *peephole1_add_t15 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t13_2, peephole1_add_t14 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t14, peephole1_add_t14 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t14 + 192, peephole1_sigmoid_t14, peephole1_sigmoid_t14_2, peephole1_tanh_t14, peephole1_add_t14_2, peephole1_sigmoid_t14_3, peephole1_tanh_t14_2, peephole1_mul_stack + 57344);
+  float *peephole1_add_t15 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t15_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 57344, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 3840, P + 23552 /* peephole1.bias */, peephole1_add_t15, peephole1_matmul_weight_hh_t15_scratch);
+  k4_matmul(peephole1_mul_stack + 57344, peephole1_transpose_weight_hh, peephole1_add + 3840, peephole1_add_t15, peephole1_matmul_weight_hh_t15_scratch);
   float *peephole1_sigmoid_t15 = (float *)(A + 3882368); /* [64, 64] */
   float *peephole1_sigmoid_t15_2 = (float *)(A + 3898752); /* [64, 64] */
   float *peephole1_tanh_t15 = (float *)(A + 3915136); /* [64, 64] */
   float *peephole1_add_t15_2 = (float *)(A + 3931520); /* [64, 64] */
   float *peephole1_sigmoid_t15_3 = (float *)(A + 3947904); /* [64, 64] */
   float *peephole1_tanh_t15_2 = (float *)(A + 3964288); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t14_2, peephole1_add_t15 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t15, peephole1_add_t15 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t15 + 192, peephole1_sigmoid_t15, peephole1_sigmoid_t15_2, peephole1_tanh_t15, peephole1_add_t15_2, peephole1_sigmoid_t15_3, peephole1_tanh_t15_2, peephole1_mul_stack + 61440);
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t14_2, peephole1_add_t15 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t15, peephole1_add_t15 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t15 + 192, peephole1_sigmoid_t15, peephole1_sigmoid_t15_2, peephole1_tanh_t15, peephole1_add_t15_2, peephole1_sigmoid_t15_3, peephole1_tanh_t15_2, peephole1_mul_stack + 61440);
 }
 
 static void peephole_lstm_train_step_2(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *peephole1_mul_stack = (float *)(A + 2063744); /* [27, 64, 64] */
-  float *peephole1_transpose_weight_hh = (float *)(A + 1932672); /* [64, 256] */
-  float *peephole1_matmul_weight_ih = (float *)(A + 31232); /* [1792, 256] */
-  float *peephole1_add_t16 = (float *)(A + 1866240); /* [64, 256] */
+  float *peephole1_mul_stack = (float *)(A + 1998208); /* [27, 64, 64] */
+  float *peephole1_transpose_weight_hh = (float *)(A + 1867136); /* [64, 256] */
+  float *peephole1_add = (float *)(A + 31232); /* [1792, 256] */
+  float *peephole1_add_t16 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t16_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 61440, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 4096, P + 23552 /* peephole1.bias */, peephole1_add_t16, peephole1_matmul_weight_hh_t16_scratch);
+  k4_matmul(peephole1_mul_stack + 61440, peephole1_transpose_weight_hh, peephole1_add + 4096, peephole1_add_t16, peephole1_matmul_weight_hh_t16_scratch);
   float *peephole1_add_t15_2 = (float *)(A + 3931520); /* [64, 64] */
   float *peephole1_sigmoid_t16 = (float *)(A + 3980672); /* [64, 64] */
   float *peephole1_sigmoid_t16_2 = (float *)(A + 3997056); /* [64, 64] */
@@ -3866,1009 +3875,1009 @@ static void peephole_lstm_train_step_2(float *restrict P, const peephole_lstm_ba
   float *peephole1_add_t16_2 = (float *)(A + 4029824); /* [64, 64] */
   float *peephole1_sigmoid_t16_3 = (float *)(A + 4046208); /* [64, 64] */
   float *peephole1_tanh_t16_2 = (float *)(A + 4062592); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t15_2, peephole1_add_t16 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t16, peephole1_add_t16 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t16 + 192, peephole1_sigmoid_t16, peephole1_sigmoid_t16_2, peephole1_tanh_t16, peephole1_add_t16_2, peephole1_sigmoid_t16_3, peephole1_tanh_t16_2, peephole1_mul_stack + 65536);
-  float *peephole1_add_t17 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t15_2, peephole1_add_t16 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t16, peephole1_add_t16 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t16 + 192, peephole1_sigmoid_t16, peephole1_sigmoid_t16_2, peephole1_tanh_t16, peephole1_add_t16_2, peephole1_sigmoid_t16_3, peephole1_tanh_t16_2, peephole1_mul_stack + 65536);
+  float *peephole1_add_t17 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t17_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 65536, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 4352, P + 23552 /* peephole1.bias */, peephole1_add_t17, peephole1_matmul_weight_hh_t17_scratch);
+  k4_matmul(peephole1_mul_stack + 65536, peephole1_transpose_weight_hh, peephole1_add + 4352, peephole1_add_t17, peephole1_matmul_weight_hh_t17_scratch);
   float *peephole1_sigmoid_t17 = (float *)(A + 4078976); /* [64, 64] */
   float *peephole1_sigmoid_t17_2 = (float *)(A + 4095360); /* [64, 64] */
   float *peephole1_tanh_t17 = (float *)(A + 4111744); /* [64, 64] */
   float *peephole1_add_t17_2 = (float *)(A + 4128128); /* [64, 64] */
   float *peephole1_sigmoid_t17_3 = (float *)(A + 4144512); /* [64, 64] */
   float *peephole1_tanh_t17_2 = (float *)(A + 4160896); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t16_2, peephole1_add_t17 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t17, peephole1_add_t17 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t17 + 192, peephole1_sigmoid_t17, peephole1_sigmoid_t17_2, peephole1_tanh_t17, peephole1_add_t17_2, peephole1_sigmoid_t17_3, peephole1_tanh_t17_2, peephole1_mul_stack + 69632);
-  float *peephole1_add_t18 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t16_2, peephole1_add_t17 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t17, peephole1_add_t17 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t17 + 192, peephole1_sigmoid_t17, peephole1_sigmoid_t17_2, peephole1_tanh_t17, peephole1_add_t17_2, peephole1_sigmoid_t17_3, peephole1_tanh_t17_2, peephole1_mul_stack + 69632);
+  float *peephole1_add_t18 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t18_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 69632, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 4608, P + 23552 /* peephole1.bias */, peephole1_add_t18, peephole1_matmul_weight_hh_t18_scratch);
+  k4_matmul(peephole1_mul_stack + 69632, peephole1_transpose_weight_hh, peephole1_add + 4608, peephole1_add_t18, peephole1_matmul_weight_hh_t18_scratch);
   float *peephole1_sigmoid_t18 = (float *)(A + 4177280); /* [64, 64] */
   float *peephole1_sigmoid_t18_2 = (float *)(A + 4193664); /* [64, 64] */
   float *peephole1_tanh_t18 = (float *)(A + 4210048); /* [64, 64] */
   float *peephole1_add_t18_2 = (float *)(A + 4226432); /* [64, 64] */
   float *peephole1_sigmoid_t18_3 = (float *)(A + 4242816); /* [64, 64] */
   float *peephole1_tanh_t18_2 = (float *)(A + 4259200); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t17_2, peephole1_add_t18 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t18, peephole1_add_t18 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t18 + 192, peephole1_sigmoid_t18, peephole1_sigmoid_t18_2, peephole1_tanh_t18, peephole1_add_t18_2, peephole1_sigmoid_t18_3, peephole1_tanh_t18_2, peephole1_mul_stack + 73728);
-  float *peephole1_add_t19 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t17_2, peephole1_add_t18 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t18, peephole1_add_t18 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t18 + 192, peephole1_sigmoid_t18, peephole1_sigmoid_t18_2, peephole1_tanh_t18, peephole1_add_t18_2, peephole1_sigmoid_t18_3, peephole1_tanh_t18_2, peephole1_mul_stack + 73728);
+  float *peephole1_add_t19 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t19_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 73728, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 4864, P + 23552 /* peephole1.bias */, peephole1_add_t19, peephole1_matmul_weight_hh_t19_scratch);
+  k4_matmul(peephole1_mul_stack + 73728, peephole1_transpose_weight_hh, peephole1_add + 4864, peephole1_add_t19, peephole1_matmul_weight_hh_t19_scratch);
   float *peephole1_sigmoid_t19 = (float *)(A + 4275584); /* [64, 64] */
   float *peephole1_sigmoid_t19_2 = (float *)(A + 4291968); /* [64, 64] */
   float *peephole1_tanh_t19 = (float *)(A + 4308352); /* [64, 64] */
   float *peephole1_add_t19_2 = (float *)(A + 4324736); /* [64, 64] */
   float *peephole1_sigmoid_t19_3 = (float *)(A + 4341120); /* [64, 64] */
   float *peephole1_tanh_t19_2 = (float *)(A + 4357504); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t18_2, peephole1_add_t19 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t19, peephole1_add_t19 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t19 + 192, peephole1_sigmoid_t19, peephole1_sigmoid_t19_2, peephole1_tanh_t19, peephole1_add_t19_2, peephole1_sigmoid_t19_3, peephole1_tanh_t19_2, peephole1_mul_stack + 77824);
-  float *peephole1_add_t20 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t18_2, peephole1_add_t19 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t19, peephole1_add_t19 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t19 + 192, peephole1_sigmoid_t19, peephole1_sigmoid_t19_2, peephole1_tanh_t19, peephole1_add_t19_2, peephole1_sigmoid_t19_3, peephole1_tanh_t19_2, peephole1_mul_stack + 77824);
+  float *peephole1_add_t20 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t20_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 77824, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 5120, P + 23552 /* peephole1.bias */, peephole1_add_t20, peephole1_matmul_weight_hh_t20_scratch);
+  k4_matmul(peephole1_mul_stack + 77824, peephole1_transpose_weight_hh, peephole1_add + 5120, peephole1_add_t20, peephole1_matmul_weight_hh_t20_scratch);
   float *peephole1_sigmoid_t20 = (float *)(A + 4373888); /* [64, 64] */
   float *peephole1_sigmoid_t20_2 = (float *)(A + 4390272); /* [64, 64] */
   float *peephole1_tanh_t20 = (float *)(A + 4406656); /* [64, 64] */
   float *peephole1_add_t20_2 = (float *)(A + 4423040); /* [64, 64] */
   float *peephole1_sigmoid_t20_3 = (float *)(A + 4439424); /* [64, 64] */
   float *peephole1_tanh_t20_2 = (float *)(A + 4455808); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t19_2, peephole1_add_t20 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t20, peephole1_add_t20 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t20 + 192, peephole1_sigmoid_t20, peephole1_sigmoid_t20_2, peephole1_tanh_t20, peephole1_add_t20_2, peephole1_sigmoid_t20_3, peephole1_tanh_t20_2, peephole1_mul_stack + 81920);
-  float *peephole1_add_t21 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t19_2, peephole1_add_t20 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t20, peephole1_add_t20 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t20 + 192, peephole1_sigmoid_t20, peephole1_sigmoid_t20_2, peephole1_tanh_t20, peephole1_add_t20_2, peephole1_sigmoid_t20_3, peephole1_tanh_t20_2, peephole1_mul_stack + 81920);
+  float *peephole1_add_t21 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t21_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 81920, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 5376, P + 23552 /* peephole1.bias */, peephole1_add_t21, peephole1_matmul_weight_hh_t21_scratch);
+  k4_matmul(peephole1_mul_stack + 81920, peephole1_transpose_weight_hh, peephole1_add + 5376, peephole1_add_t21, peephole1_matmul_weight_hh_t21_scratch);
   float *peephole1_sigmoid_t21 = (float *)(A + 4472192); /* [64, 64] */
   float *peephole1_sigmoid_t21_2 = (float *)(A + 4488576); /* [64, 64] */
   float *peephole1_tanh_t21 = (float *)(A + 4504960); /* [64, 64] */
   float *peephole1_add_t21_2 = (float *)(A + 4521344); /* [64, 64] */
   float *peephole1_sigmoid_t21_3 = (float *)(A + 4537728); /* [64, 64] */
   float *peephole1_tanh_t21_2 = (float *)(A + 4554112); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t20_2, peephole1_add_t21 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t21, peephole1_add_t21 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t21 + 192, peephole1_sigmoid_t21, peephole1_sigmoid_t21_2, peephole1_tanh_t21, peephole1_add_t21_2, peephole1_sigmoid_t21_3, peephole1_tanh_t21_2, peephole1_mul_stack + 86016);
-  float *peephole1_add_t22 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t20_2, peephole1_add_t21 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t21, peephole1_add_t21 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t21 + 192, peephole1_sigmoid_t21, peephole1_sigmoid_t21_2, peephole1_tanh_t21, peephole1_add_t21_2, peephole1_sigmoid_t21_3, peephole1_tanh_t21_2, peephole1_mul_stack + 86016);
+  float *peephole1_add_t22 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t22_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 86016, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 5632, P + 23552 /* peephole1.bias */, peephole1_add_t22, peephole1_matmul_weight_hh_t22_scratch);
+  k4_matmul(peephole1_mul_stack + 86016, peephole1_transpose_weight_hh, peephole1_add + 5632, peephole1_add_t22, peephole1_matmul_weight_hh_t22_scratch);
   float *peephole1_sigmoid_t22 = (float *)(A + 4570496); /* [64, 64] */
   float *peephole1_sigmoid_t22_2 = (float *)(A + 4586880); /* [64, 64] */
   float *peephole1_tanh_t22 = (float *)(A + 4603264); /* [64, 64] */
   float *peephole1_add_t22_2 = (float *)(A + 4619648); /* [64, 64] */
   float *peephole1_sigmoid_t22_3 = (float *)(A + 4636032); /* [64, 64] */
   float *peephole1_tanh_t22_2 = (float *)(A + 4652416); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t21_2, peephole1_add_t22 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t22, peephole1_add_t22 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t22 + 192, peephole1_sigmoid_t22, peephole1_sigmoid_t22_2, peephole1_tanh_t22, peephole1_add_t22_2, peephole1_sigmoid_t22_3, peephole1_tanh_t22_2, peephole1_mul_stack + 90112);
-  float *peephole1_add_t23 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t21_2, peephole1_add_t22 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t22, peephole1_add_t22 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t22 + 192, peephole1_sigmoid_t22, peephole1_sigmoid_t22_2, peephole1_tanh_t22, peephole1_add_t22_2, peephole1_sigmoid_t22_3, peephole1_tanh_t22_2, peephole1_mul_stack + 90112);
+  float *peephole1_add_t23 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t23_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 90112, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 5888, P + 23552 /* peephole1.bias */, peephole1_add_t23, peephole1_matmul_weight_hh_t23_scratch);
+  k4_matmul(peephole1_mul_stack + 90112, peephole1_transpose_weight_hh, peephole1_add + 5888, peephole1_add_t23, peephole1_matmul_weight_hh_t23_scratch);
   float *peephole1_sigmoid_t23 = (float *)(A + 4668800); /* [64, 64] */
   float *peephole1_sigmoid_t23_2 = (float *)(A + 4685184); /* [64, 64] */
   float *peephole1_tanh_t23 = (float *)(A + 4701568); /* [64, 64] */
   float *peephole1_add_t23_2 = (float *)(A + 4717952); /* [64, 64] */
   float *peephole1_sigmoid_t23_3 = (float *)(A + 4734336); /* [64, 64] */
   float *peephole1_tanh_t23_2 = (float *)(A + 4750720); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t22_2, peephole1_add_t23 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t23, peephole1_add_t23 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t23 + 192, peephole1_sigmoid_t23, peephole1_sigmoid_t23_2, peephole1_tanh_t23, peephole1_add_t23_2, peephole1_sigmoid_t23_3, peephole1_tanh_t23_2, peephole1_mul_stack + 94208);
-  float *peephole1_add_t24 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t22_2, peephole1_add_t23 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t23, peephole1_add_t23 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t23 + 192, peephole1_sigmoid_t23, peephole1_sigmoid_t23_2, peephole1_tanh_t23, peephole1_add_t23_2, peephole1_sigmoid_t23_3, peephole1_tanh_t23_2, peephole1_mul_stack + 94208);
+  float *peephole1_add_t24 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t24_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 94208, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 6144, P + 23552 /* peephole1.bias */, peephole1_add_t24, peephole1_matmul_weight_hh_t24_scratch);
+  k4_matmul(peephole1_mul_stack + 94208, peephole1_transpose_weight_hh, peephole1_add + 6144, peephole1_add_t24, peephole1_matmul_weight_hh_t24_scratch);
   float *peephole1_sigmoid_t24 = (float *)(A + 4767104); /* [64, 64] */
   float *peephole1_sigmoid_t24_2 = (float *)(A + 4783488); /* [64, 64] */
   float *peephole1_tanh_t24 = (float *)(A + 4799872); /* [64, 64] */
   float *peephole1_add_t24_2 = (float *)(A + 4816256); /* [64, 64] */
   float *peephole1_sigmoid_t24_3 = (float *)(A + 4832640); /* [64, 64] */
   float *peephole1_tanh_t24_2 = (float *)(A + 4849024); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t23_2, peephole1_add_t24 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t24, peephole1_add_t24 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t24 + 192, peephole1_sigmoid_t24, peephole1_sigmoid_t24_2, peephole1_tanh_t24, peephole1_add_t24_2, peephole1_sigmoid_t24_3, peephole1_tanh_t24_2, peephole1_mul_stack + 98304);
-  float *peephole1_add_t25 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t23_2, peephole1_add_t24 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t24, peephole1_add_t24 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t24 + 192, peephole1_sigmoid_t24, peephole1_sigmoid_t24_2, peephole1_tanh_t24, peephole1_add_t24_2, peephole1_sigmoid_t24_3, peephole1_tanh_t24_2, peephole1_mul_stack + 98304);
+  float *peephole1_add_t25 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t25_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 98304, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 6400, P + 23552 /* peephole1.bias */, peephole1_add_t25, peephole1_matmul_weight_hh_t25_scratch);
+  k4_matmul(peephole1_mul_stack + 98304, peephole1_transpose_weight_hh, peephole1_add + 6400, peephole1_add_t25, peephole1_matmul_weight_hh_t25_scratch);
   float *peephole1_sigmoid_t25 = (float *)(A + 4865408); /* [64, 64] */
   float *peephole1_sigmoid_t25_2 = (float *)(A + 4881792); /* [64, 64] */
   float *peephole1_tanh_t25 = (float *)(A + 4898176); /* [64, 64] */
   float *peephole1_add_t25_2 = (float *)(A + 4914560); /* [64, 64] */
   float *peephole1_sigmoid_t25_3 = (float *)(A + 4930944); /* [64, 64] */
   float *peephole1_tanh_t25_2 = (float *)(A + 4947328); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t24_2, peephole1_add_t25 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t25, peephole1_add_t25 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t25 + 192, peephole1_sigmoid_t25, peephole1_sigmoid_t25_2, peephole1_tanh_t25, peephole1_add_t25_2, peephole1_sigmoid_t25_3, peephole1_tanh_t25_2, peephole1_mul_stack + 102400);
-  float *peephole1_add_t26 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t24_2, peephole1_add_t25 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t25, peephole1_add_t25 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t25 + 192, peephole1_sigmoid_t25, peephole1_sigmoid_t25_2, peephole1_tanh_t25, peephole1_add_t25_2, peephole1_sigmoid_t25_3, peephole1_tanh_t25_2, peephole1_mul_stack + 102400);
+  float *peephole1_add_t26 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t26_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 102400, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 6656, P + 23552 /* peephole1.bias */, peephole1_add_t26, peephole1_matmul_weight_hh_t26_scratch);
+  k4_matmul(peephole1_mul_stack + 102400, peephole1_transpose_weight_hh, peephole1_add + 6656, peephole1_add_t26, peephole1_matmul_weight_hh_t26_scratch);
   float *peephole1_sigmoid_t26 = (float *)(A + 4963712); /* [64, 64] */
   float *peephole1_sigmoid_t26_2 = (float *)(A + 4980096); /* [64, 64] */
   float *peephole1_tanh_t26 = (float *)(A + 4996480); /* [64, 64] */
   float *peephole1_add_t26_2 = (float *)(A + 5012864); /* [64, 64] */
   float *peephole1_sigmoid_t26_3 = (float *)(A + 5029248); /* [64, 64] */
   float *peephole1_tanh_t26_2 = (float *)(A + 5045632); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t25_2, peephole1_add_t26 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t26, peephole1_add_t26 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t26 + 192, peephole1_sigmoid_t26, peephole1_sigmoid_t26_2, peephole1_tanh_t26, peephole1_add_t26_2, peephole1_sigmoid_t26_3, peephole1_tanh_t26_2, peephole1_mul_stack + 106496);
-  float *peephole1_add_t27 = (float *)(A + 1866240); /* [64, 256] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t25_2, peephole1_add_t26 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t26, peephole1_add_t26 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t26 + 192, peephole1_sigmoid_t26, peephole1_sigmoid_t26_2, peephole1_tanh_t26, peephole1_add_t26_2, peephole1_sigmoid_t26_3, peephole1_tanh_t26_2, peephole1_mul_stack + 106496);
+  float *peephole1_add_t27 = (float *)(A + 2440576); /* [64, 256] */
   char *peephole1_matmul_weight_hh_t27_scratch = A + 18944; /* 2048 bytes */
-  k5_matmul(peephole1_mul_stack + 106496, peephole1_transpose_weight_hh, peephole1_matmul_weight_ih + 6912, P + 23552 /* peephole1.bias */, peephole1_add_t27, peephole1_matmul_weight_hh_t27_scratch);
-  float *dense1_transpose_weight = (float *)(A + 1931776); /* [64, 10] */
-  k7_transpose(P + 24000 /* dense1.weight */, dense1_transpose_weight);
-  float *peephole1_sigmoid_t27 = (float *)(A + 1934336); /* [64, 64] */
-  float *peephole1_sigmoid_t27_2 = (float *)(A + 1950720); /* [64, 64] */
-  float *peephole1_tanh_t27 = (float *)(A + 1967104); /* [64, 64] */
-  float *peephole1_add_t27_2 = (float *)(A + 18944); /* [64, 64] */
-  float *peephole1_sigmoid_t27_3 = (float *)(A + 35328); /* [64, 64] */
-  float *peephole1_tanh_t27_2 = (float *)(A + 51712); /* [64, 64] */
-  float *peephole1_mul_t27 = (float *)(A + 68096); /* [64, 64] */
-  k13_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t26_2, peephole1_add_t27 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t27, peephole1_add_t27 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t27 + 192, peephole1_sigmoid_t27, peephole1_sigmoid_t27_2, peephole1_tanh_t27, peephole1_add_t27_2, peephole1_sigmoid_t27_3, peephole1_tanh_t27_2, peephole1_mul_t27);
-  float *dense1_matmul_weight = (float *)(A + 1983488); /* [64, 10] */
-  char *dense1_matmul_weight_scratch = A + 1986048; /* 2048 bytes */
-  k9_matmul(peephole1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *dense1_add = (float *)(A + 1986048); /* [64, 10] */
-  k10_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, dense1_add);
-  float *line13_log_softmax = (float *)(A + 1983488); /* [64, 10] */
-  k15_log_softmax(dense1_add, line13_log_softmax);
+  k4_matmul(peephole1_mul_stack + 106496, peephole1_transpose_weight_hh, peephole1_add + 6912, peephole1_add_t27, peephole1_matmul_weight_hh_t27_scratch);
+  float *dense1_transpose_weight = (float *)(A + 18944); /* [64, 10] */
+  k6_transpose(P + 24000 /* dense1.weight */, dense1_transpose_weight);
+  float *peephole1_sigmoid_t27 = (float *)(A + 21504); /* [64, 64] */
+  float *peephole1_sigmoid_t27_2 = (float *)(A + 37888); /* [64, 64] */
+  float *peephole1_tanh_t27 = (float *)(A + 54272); /* [64, 64] */
+  float *peephole1_add_t27_2 = (float *)(A + 70656); /* [64, 64] */
+  float *peephole1_sigmoid_t27_3 = (float *)(A + 87040); /* [64, 64] */
+  float *peephole1_tanh_t27_2 = (float *)(A + 103424); /* [64, 64] */
+  float *peephole1_mul_t27 = (float *)(A + 119808); /* [64, 64] */
+  k12_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, peephole1_add_t26_2, peephole1_add_t27 + 64, P + 23808 /* peephole1.peephole */, peephole1_add_t27, peephole1_add_t27 + 128, P + 23936 /* peephole1.peephole */, peephole1_add_t27 + 192, peephole1_sigmoid_t27, peephole1_sigmoid_t27_2, peephole1_tanh_t27, peephole1_add_t27_2, peephole1_sigmoid_t27_3, peephole1_tanh_t27_2, peephole1_mul_t27);
+  float *dense1_matmul_weight = (float *)(A + 2440576); /* [64, 10] */
+  char *dense1_matmul_weight_scratch = A + 2443136; /* 2048 bytes */
+  k8_matmul(peephole1_mul_t27, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *dense1_add = (float *)(A + 18944); /* [64, 10] */
+  k9_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, dense1_add);
+  float *line13_log_softmax = (float *)(A + 2440576); /* [64, 10] */
+  k14_log_softmax(dense1_add, line13_log_softmax);
   float *line13_one_hot = (float *)A; /* [64, 10] */
-  float *line13_mul = (float *)(A + 1988608); /* [64, 10] */
-  k16_mul(line13_one_hot, line13_log_softmax, line13_mul);
-  float *line13_sum_to = (float *)(A + 1991168); /* [64, 1] */
-  k17_sum_to(line13_mul, line13_sum_to);
-  float *line13_sum_to_2 = (float *)(A + 1988608); /* [] */
-  k18_sum_to(line13_sum_to, line13_sum_to_2);
-  int32_t *line14_argmax = (int32_t *)(A + 1988672); /* [64] */
-  k19_argmax(dense1_add, line14_argmax);
-  float *line14_equal = (float *)(A + 1986048); /* [64] */
-  k20_equal(line14_argmax, in->y, line14_equal);
-  float *line14_sum_to = (float *)(A + 1986304); /* [] */
-  k18_sum_to(line14_equal, line14_sum_to);
-  float *d_line13_mul = (float *)(A + 1988672); /* [64, 10] */
-  k21_mul(line13_one_hot, d_line13_mul);
-  float *d_line13_sum_to = (float *)(A + 1986048); /* [64, 1] */
-  k17_sum_to(d_line13_mul, d_line13_sum_to);
+  float *line13_mul = (float *)(A + 2443136); /* [64, 10] */
+  k15_mul(line13_one_hot, line13_log_softmax, line13_mul);
+  float *line13_sum_to = (float *)(A + 2445696); /* [64, 1] */
+  k16_sum_to(line13_mul, line13_sum_to);
+  float *line13_sum_to_2 = (float *)(A + 2443136); /* [] */
+  k17_sum_to(line13_sum_to, line13_sum_to_2);
+  int32_t *line14_argmax = (int32_t *)(A + 2443200); /* [64] */
+  k18_argmax(dense1_add, line14_argmax);
+  float *line14_equal = (float *)(A + 18944); /* [64] */
+  k19_equal(line14_argmax, in->y, line14_equal);
+  float *line14_sum_to = (float *)(A + 19200); /* [] */
+  k17_sum_to(line14_equal, line14_sum_to);
+  float *d_line13_mul = (float *)(A + 2443200); /* [64, 10] */
+  k20_mul(line13_one_hot, d_line13_mul);
+  float *d_line13_sum_to = (float *)(A + 18944); /* [64, 1] */
+  k16_sum_to(d_line13_mul, d_line13_sum_to);
   float *d_line13_sub = (float *)A; /* [64, 10] */
-  k22_exp_mul_sub(line13_log_softmax, d_line13_sum_to, d_line13_mul, d_line13_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 84480); /* [64, 64] */
-  char *d_dense1_matmul_weight_scratch = A + 1986368; /* 320 bytes */
-  k23_matmul(d_line13_sub, P + 24000 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
-  float *d_peephole1_mul_concat_stack = (float *)(A + 100864); /* [27, 64, 256] */
-  float *d_peephole1_mul_t27 = (float *)(A + 1870336); /* [64, 64] */
-  float *d_peephole1_mul_t27_2 = (float *)(A + 1886720); /* [64, 64] */
-  float *d_peephole1_mul_t27_3 = (float *)(A + 1903104); /* [64, 64] */
-  k24_mul_mul_sub(d_dense1_matmul_weight, peephole1_sigmoid_t27_3, peephole1_tanh_t27_2, P + 23936 /* peephole1.peephole */, peephole1_tanh_t27, peephole1_sigmoid_t27_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t27, peephole1_add_t26_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 426176, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_t27, d_peephole1_mul_t27_2, d_peephole1_mul_concat_stack + 426048, d_peephole1_mul_t27_3, d_peephole1_mul_concat_stack + 426112);
-  float *d_peephole1_matmul_weight_hh_t27 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 425984, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t27);
-  float *d_peephole1_mul_t26 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t26_2 = (float *)(A + 51712); /* [64, 64] */
-  float *d_peephole1_mul_t26_3 = (float *)(A + 1919488); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t27, peephole1_sigmoid_t26_3, peephole1_tanh_t26_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t27, d_peephole1_mul_t27_2, d_peephole1_mul_t27_3, peephole1_tanh_t26, peephole1_sigmoid_t26_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t26, peephole1_add_t25_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 409792, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_t26, d_peephole1_mul_t26_2, d_peephole1_mul_concat_stack + 409664, d_peephole1_mul_t26_3, d_peephole1_mul_concat_stack + 409728);
-  float *d_peephole1_matmul_weight_hh_t26 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 409600, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t26);
+  k21_exp_mul_sub(line13_log_softmax, d_line13_sum_to, d_line13_mul, d_line13_sub);
+  float *d_dense1_matmul_weight = (float *)(A + 2443200); /* [64, 64] */
+  char *d_dense1_matmul_weight_scratch = A + 19264; /* 320 bytes */
+  k22_matmul(d_line13_sub, P + 24000 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *d_peephole1_mul_concat_stack = (float *)(A + 136192); /* [27, 64, 256] */
+  float *d_peephole1_mul_t27 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t27_2 = (float *)(A + 2459584); /* [64, 64] */
+  float *d_peephole1_mul_t27_3 = (float *)(A + 2475968); /* [64, 64] */
+  k23_mul_mul_sub(d_dense1_matmul_weight, peephole1_sigmoid_t27_3, peephole1_tanh_t27_2, P + 23936 /* peephole1.peephole */, peephole1_tanh_t27, peephole1_sigmoid_t27_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t27, peephole1_add_t26_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 426176, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_t27, d_peephole1_mul_t27_2, d_peephole1_mul_concat_stack + 426048, d_peephole1_mul_t27_3, d_peephole1_mul_concat_stack + 426112);
+  float *d_peephole1_matmul_weight_hh_t27 = (float *)(A + 2443200); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 425984, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t27);
+  float *d_peephole1_mul_t26 = (float *)(A + 87040); /* [64, 64] */
+  float *d_peephole1_mul_t26_2 = (float *)(A + 103424); /* [64, 64] */
+  float *d_peephole1_mul_t26_3 = (float *)(A + 19264); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t27, peephole1_sigmoid_t26_3, peephole1_tanh_t26_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t27, d_peephole1_mul_t27_2, d_peephole1_mul_t27_3, peephole1_tanh_t26, peephole1_sigmoid_t26_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t26, peephole1_add_t25_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 409792, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_t26, d_peephole1_mul_t26_2, d_peephole1_mul_concat_stack + 409664, d_peephole1_mul_t26_3, d_peephole1_mul_concat_stack + 409728);
+  float *d_peephole1_matmul_weight_hh_t26 = (float *)(A + 1905664); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 409600, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t26);
   float *d_peephole1_mul_t25 = (float *)(A + 5029248); /* [64, 64] */
   float *d_peephole1_mul_t25_2 = (float *)(A + 5045632); /* [64, 64] */
-  float *d_peephole1_mul_t25_3 = (float *)(A + 1870336); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t26, peephole1_sigmoid_t25_3, peephole1_tanh_t25_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t26, d_peephole1_mul_t26_2, d_peephole1_mul_t26_3, peephole1_tanh_t25, peephole1_sigmoid_t25_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t25, peephole1_add_t24_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 393408, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_t25, d_peephole1_mul_t25_2, d_peephole1_mul_concat_stack + 393280, d_peephole1_mul_t25_3, d_peephole1_mul_concat_stack + 393344);
+  float *d_peephole1_mul_t25_3 = (float *)(A + 35648); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t26, peephole1_sigmoid_t25_3, peephole1_tanh_t25_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t26, d_peephole1_mul_t26_2, d_peephole1_mul_t26_3, peephole1_tanh_t25, peephole1_sigmoid_t25_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t25, peephole1_add_t24_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 393408, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_t25, d_peephole1_mul_t25_2, d_peephole1_mul_concat_stack + 393280, d_peephole1_mul_t25_3, d_peephole1_mul_concat_stack + 393344);
 }
 
 static void peephole_lstm_train_step_3(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_peephole1_mul_concat_stack = (float *)(A + 100864); /* [27, 64, 256] */
-  float *d_peephole1_matmul_weight_hh_t25 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 393216, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t25);
+  float *d_peephole1_mul_concat_stack = (float *)(A + 136192); /* [27, 64, 256] */
+  float *d_peephole1_matmul_weight_hh_t25 = (float *)(A + 19264); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 393216, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t25);
   float *peephole1_sigmoid_t24_3 = (float *)(A + 4832640); /* [64, 64] */
   float *peephole1_tanh_t24_2 = (float *)(A + 4849024); /* [64, 64] */
   float *d_peephole1_mul_t25 = (float *)(A + 5029248); /* [64, 64] */
   float *d_peephole1_mul_t25_2 = (float *)(A + 5045632); /* [64, 64] */
-  float *d_peephole1_mul_t25_3 = (float *)(A + 1870336); /* [64, 64] */
+  float *d_peephole1_mul_t25_3 = (float *)(A + 35648); /* [64, 64] */
   float *peephole1_tanh_t24 = (float *)(A + 4799872); /* [64, 64] */
   float *peephole1_sigmoid_t24_2 = (float *)(A + 4783488); /* [64, 64] */
   float *peephole1_sigmoid_t24 = (float *)(A + 4767104); /* [64, 64] */
   float *peephole1_add_t23_2 = (float *)(A + 4717952); /* [64, 64] */
-  float *d_peephole1_mul_t24 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t24_2 = (float *)(A + 51712); /* [64, 64] */
-  float *d_peephole1_mul_t24_3 = (float *)(A + 4865408); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t25, peephole1_sigmoid_t24_3, peephole1_tanh_t24_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t25, d_peephole1_mul_t25_2, d_peephole1_mul_t25_3, peephole1_tanh_t24, peephole1_sigmoid_t24_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t24, peephole1_add_t23_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 377024, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_t24, d_peephole1_mul_t24_2, d_peephole1_mul_concat_stack + 376896, d_peephole1_mul_t24_3, d_peephole1_mul_concat_stack + 376960);
-  float *d_peephole1_matmul_weight_hh_t24 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 376832, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t24);
+  float *d_peephole1_mul_t24 = (float *)(A + 52032); /* [64, 64] */
+  float *d_peephole1_mul_t24_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t24_3 = (float *)(A + 87040); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t25, peephole1_sigmoid_t24_3, peephole1_tanh_t24_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t25, d_peephole1_mul_t25_2, d_peephole1_mul_t25_3, peephole1_tanh_t24, peephole1_sigmoid_t24_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t24, peephole1_add_t23_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 377024, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_t24, d_peephole1_mul_t24_2, d_peephole1_mul_concat_stack + 376896, d_peephole1_mul_t24_3, d_peephole1_mul_concat_stack + 376960);
+  float *d_peephole1_matmul_weight_hh_t24 = (float *)(A + 103424); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 376832, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t24);
   float *peephole1_sigmoid_t23_3 = (float *)(A + 4734336); /* [64, 64] */
   float *peephole1_tanh_t23_2 = (float *)(A + 4750720); /* [64, 64] */
   float *peephole1_tanh_t23 = (float *)(A + 4701568); /* [64, 64] */
   float *peephole1_sigmoid_t23_2 = (float *)(A + 4685184); /* [64, 64] */
   float *peephole1_sigmoid_t23 = (float *)(A + 4668800); /* [64, 64] */
   float *peephole1_add_t22_2 = (float *)(A + 4619648); /* [64, 64] */
-  float *d_peephole1_mul_t23 = (float *)(A + 4832640); /* [64, 64] */
-  float *d_peephole1_mul_t23_2 = (float *)(A + 4849024); /* [64, 64] */
-  float *d_peephole1_mul_t23_3 = (float *)(A + 4881792); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t24, peephole1_sigmoid_t23_3, peephole1_tanh_t23_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t24, d_peephole1_mul_t24_2, d_peephole1_mul_t24_3, peephole1_tanh_t23, peephole1_sigmoid_t23_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t23, peephole1_add_t22_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 360640, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_t23, d_peephole1_mul_t23_2, d_peephole1_mul_concat_stack + 360512, d_peephole1_mul_t23_3, d_peephole1_mul_concat_stack + 360576);
-  float *d_peephole1_matmul_weight_hh_t23 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 360448, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t23);
+  float *d_peephole1_mul_t23 = (float *)(A + 19264); /* [64, 64] */
+  float *d_peephole1_mul_t23_2 = (float *)(A + 35648); /* [64, 64] */
+  float *d_peephole1_mul_t23_3 = (float *)(A + 5029248); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t24, peephole1_sigmoid_t23_3, peephole1_tanh_t23_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t24, d_peephole1_mul_t24_2, d_peephole1_mul_t24_3, peephole1_tanh_t23, peephole1_sigmoid_t23_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t23, peephole1_add_t22_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 360640, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_t23, d_peephole1_mul_t23_2, d_peephole1_mul_concat_stack + 360512, d_peephole1_mul_t23_3, d_peephole1_mul_concat_stack + 360576);
+  float *d_peephole1_matmul_weight_hh_t23 = (float *)(A + 52032); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 360448, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t23);
   float *peephole1_sigmoid_t22_3 = (float *)(A + 4636032); /* [64, 64] */
   float *peephole1_tanh_t22_2 = (float *)(A + 4652416); /* [64, 64] */
   float *peephole1_tanh_t22 = (float *)(A + 4603264); /* [64, 64] */
   float *peephole1_sigmoid_t22_2 = (float *)(A + 4586880); /* [64, 64] */
   float *peephole1_sigmoid_t22 = (float *)(A + 4570496); /* [64, 64] */
   float *peephole1_add_t21_2 = (float *)(A + 4521344); /* [64, 64] */
-  float *d_peephole1_mul_t22 = (float *)(A + 4865408); /* [64, 64] */
-  float *d_peephole1_mul_t22_2 = (float *)(A + 4898176); /* [64, 64] */
-  float *d_peephole1_mul_t22_3 = (float *)(A + 35328); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t23, peephole1_sigmoid_t22_3, peephole1_tanh_t22_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t23, d_peephole1_mul_t23_2, d_peephole1_mul_t23_3, peephole1_tanh_t22, peephole1_sigmoid_t22_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t22, peephole1_add_t21_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 344256, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_t22, d_peephole1_mul_t22_2, d_peephole1_mul_concat_stack + 344128, d_peephole1_mul_t22_3, d_peephole1_mul_concat_stack + 344192);
-  float *d_peephole1_matmul_weight_hh_t22 = (float *)(A + 51712); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 344064, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t22);
+  float *d_peephole1_mul_t22 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t22_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t22_3 = (float *)(A + 87040); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t23, peephole1_sigmoid_t22_3, peephole1_tanh_t22_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t23, d_peephole1_mul_t23_2, d_peephole1_mul_t23_3, peephole1_tanh_t22, peephole1_sigmoid_t22_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t22, peephole1_add_t21_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 344256, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_t22, d_peephole1_mul_t22_2, d_peephole1_mul_concat_stack + 344128, d_peephole1_mul_t22_3, d_peephole1_mul_concat_stack + 344192);
+  float *d_peephole1_matmul_weight_hh_t22 = (float *)(A + 103424); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 344064, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t22);
   float *peephole1_sigmoid_t21_3 = (float *)(A + 4537728); /* [64, 64] */
   float *peephole1_tanh_t21_2 = (float *)(A + 4554112); /* [64, 64] */
   float *peephole1_tanh_t21 = (float *)(A + 4504960); /* [64, 64] */
   float *peephole1_sigmoid_t21_2 = (float *)(A + 4488576); /* [64, 64] */
   float *peephole1_sigmoid_t21 = (float *)(A + 4472192); /* [64, 64] */
   float *peephole1_add_t20_2 = (float *)(A + 4423040); /* [64, 64] */
-  float *d_peephole1_mul_t21 = (float *)(A + 84480); /* [64, 64] */
-  float *d_peephole1_mul_t21_2 = (float *)(A + 4881792); /* [64, 64] */
-  float *d_peephole1_mul_t21_3 = (float *)(A + 4832640); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t22, peephole1_sigmoid_t21_3, peephole1_tanh_t21_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t22, d_peephole1_mul_t22_2, d_peephole1_mul_t22_3, peephole1_tanh_t21, peephole1_sigmoid_t21_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t21, peephole1_add_t20_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 327872, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_t21, d_peephole1_mul_t21_2, d_peephole1_mul_concat_stack + 327744, d_peephole1_mul_t21_3, d_peephole1_mul_concat_stack + 327808);
-  float *d_peephole1_matmul_weight_hh_t21 = (float *)(A + 4898176); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 327680, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t21);
+  float *d_peephole1_mul_t21 = (float *)(A + 5029248); /* [64, 64] */
+  float *d_peephole1_mul_t21_2 = (float *)(A + 19264); /* [64, 64] */
+  float *d_peephole1_mul_t21_3 = (float *)(A + 35648); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t22, peephole1_sigmoid_t21_3, peephole1_tanh_t21_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t22, d_peephole1_mul_t22_2, d_peephole1_mul_t22_3, peephole1_tanh_t21, peephole1_sigmoid_t21_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t21, peephole1_add_t20_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 327872, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_t21, d_peephole1_mul_t21_2, d_peephole1_mul_concat_stack + 327744, d_peephole1_mul_t21_3, d_peephole1_mul_concat_stack + 327808);
+  float *d_peephole1_matmul_weight_hh_t21 = (float *)(A + 52032); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 327680, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t21);
   float *peephole1_sigmoid_t20_3 = (float *)(A + 4439424); /* [64, 64] */
   float *peephole1_tanh_t20_2 = (float *)(A + 4455808); /* [64, 64] */
   float *peephole1_tanh_t20 = (float *)(A + 4406656); /* [64, 64] */
   float *peephole1_sigmoid_t20_2 = (float *)(A + 4390272); /* [64, 64] */
   float *peephole1_sigmoid_t20 = (float *)(A + 4373888); /* [64, 64] */
   float *peephole1_add_t19_2 = (float *)(A + 4324736); /* [64, 64] */
-  float *d_peephole1_mul_t20 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t20_2 = (float *)(A + 51712); /* [64, 64] */
-  float *d_peephole1_mul_t20_3 = (float *)(A + 4849024); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t21, peephole1_sigmoid_t20_3, peephole1_tanh_t20_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t21, d_peephole1_mul_t21_2, d_peephole1_mul_t21_3, peephole1_tanh_t20, peephole1_sigmoid_t20_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t20, peephole1_add_t19_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 311488, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_t20, d_peephole1_mul_t20_2, d_peephole1_mul_concat_stack + 311360, d_peephole1_mul_t20_3, d_peephole1_mul_concat_stack + 311424);
-  float *d_peephole1_matmul_weight_hh_t20 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 311296, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t20);
+  float *d_peephole1_mul_t20 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t20_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t20_3 = (float *)(A + 87040); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t21, peephole1_sigmoid_t20_3, peephole1_tanh_t20_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t21, d_peephole1_mul_t21_2, d_peephole1_mul_t21_3, peephole1_tanh_t20, peephole1_sigmoid_t20_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t20, peephole1_add_t19_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 311488, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_t20, d_peephole1_mul_t20_2, d_peephole1_mul_concat_stack + 311360, d_peephole1_mul_t20_3, d_peephole1_mul_concat_stack + 311424);
+  float *d_peephole1_matmul_weight_hh_t20 = (float *)(A + 103424); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 311296, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t20);
   float *peephole1_sigmoid_t19_3 = (float *)(A + 4341120); /* [64, 64] */
   float *peephole1_tanh_t19_2 = (float *)(A + 4357504); /* [64, 64] */
   float *peephole1_tanh_t19 = (float *)(A + 4308352); /* [64, 64] */
   float *peephole1_sigmoid_t19_2 = (float *)(A + 4291968); /* [64, 64] */
   float *peephole1_sigmoid_t19 = (float *)(A + 4275584); /* [64, 64] */
   float *peephole1_add_t18_2 = (float *)(A + 4226432); /* [64, 64] */
-  float *d_peephole1_mul_t19 = (float *)(A + 4832640); /* [64, 64] */
-  float *d_peephole1_mul_t19_2 = (float *)(A + 5029248); /* [64, 64] */
-  float *d_peephole1_mul_t19_3 = (float *)(A + 5045632); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t20, peephole1_sigmoid_t19_3, peephole1_tanh_t19_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t20, d_peephole1_mul_t20_2, d_peephole1_mul_t20_3, peephole1_tanh_t19, peephole1_sigmoid_t19_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t19, peephole1_add_t18_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 295104, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_t19, d_peephole1_mul_t19_2, d_peephole1_mul_concat_stack + 294976, d_peephole1_mul_t19_3, d_peephole1_mul_concat_stack + 295040);
-  float *d_peephole1_matmul_weight_hh_t19 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 294912, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t19);
+  float *d_peephole1_mul_t19 = (float *)(A + 5029248); /* [64, 64] */
+  float *d_peephole1_mul_t19_2 = (float *)(A + 19264); /* [64, 64] */
+  float *d_peephole1_mul_t19_3 = (float *)(A + 35648); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t20, peephole1_sigmoid_t19_3, peephole1_tanh_t19_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t20, d_peephole1_mul_t20_2, d_peephole1_mul_t20_3, peephole1_tanh_t19, peephole1_sigmoid_t19_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t19, peephole1_add_t18_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 295104, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_t19, d_peephole1_mul_t19_2, d_peephole1_mul_concat_stack + 294976, d_peephole1_mul_t19_3, d_peephole1_mul_concat_stack + 295040);
+  float *d_peephole1_matmul_weight_hh_t19 = (float *)(A + 52032); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 294912, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t19);
   float *peephole1_sigmoid_t18_3 = (float *)(A + 4242816); /* [64, 64] */
   float *peephole1_tanh_t18_2 = (float *)(A + 4259200); /* [64, 64] */
   float *peephole1_tanh_t18 = (float *)(A + 4210048); /* [64, 64] */
   float *peephole1_sigmoid_t18_2 = (float *)(A + 4193664); /* [64, 64] */
   float *peephole1_sigmoid_t18 = (float *)(A + 4177280); /* [64, 64] */
   float *peephole1_add_t17_2 = (float *)(A + 4128128); /* [64, 64] */
-  float *d_peephole1_mul_t18 = (float *)(A + 4849024); /* [64, 64] */
-  float *d_peephole1_mul_t18_2 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t18_3 = (float *)(A + 51712); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t19, peephole1_sigmoid_t18_3, peephole1_tanh_t18_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t19, d_peephole1_mul_t19_2, d_peephole1_mul_t19_3, peephole1_tanh_t18, peephole1_sigmoid_t18_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t18, peephole1_add_t17_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 278720, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_t18, d_peephole1_mul_t18_2, d_peephole1_mul_concat_stack + 278592, d_peephole1_mul_t18_3, d_peephole1_mul_concat_stack + 278656);
-  float *d_peephole1_matmul_weight_hh_t18 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 278528, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t18);
+  float *d_peephole1_mul_t18 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t18_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t18_3 = (float *)(A + 87040); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t19, peephole1_sigmoid_t18_3, peephole1_tanh_t18_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t19, d_peephole1_mul_t19_2, d_peephole1_mul_t19_3, peephole1_tanh_t18, peephole1_sigmoid_t18_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t18, peephole1_add_t17_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 278720, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_t18, d_peephole1_mul_t18_2, d_peephole1_mul_concat_stack + 278592, d_peephole1_mul_t18_3, d_peephole1_mul_concat_stack + 278656);
+  float *d_peephole1_matmul_weight_hh_t18 = (float *)(A + 103424); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 278528, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t18);
   float *peephole1_sigmoid_t17_3 = (float *)(A + 4144512); /* [64, 64] */
   float *peephole1_tanh_t17_2 = (float *)(A + 4160896); /* [64, 64] */
   float *peephole1_tanh_t17 = (float *)(A + 4111744); /* [64, 64] */
   float *peephole1_sigmoid_t17_2 = (float *)(A + 4095360); /* [64, 64] */
   float *peephole1_sigmoid_t17 = (float *)(A + 4078976); /* [64, 64] */
   float *peephole1_add_t16_2 = (float *)(A + 4029824); /* [64, 64] */
-  float *d_peephole1_mul_t17 = (float *)(A + 4832640); /* [64, 64] */
-  float *d_peephole1_mul_t17_2 = (float *)(A + 5029248); /* [64, 64] */
-  float *d_peephole1_mul_t17_3 = (float *)(A + 5045632); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t18, peephole1_sigmoid_t17_3, peephole1_tanh_t17_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t18, d_peephole1_mul_t18_2, d_peephole1_mul_t18_3, peephole1_tanh_t17, peephole1_sigmoid_t17_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t17, peephole1_add_t16_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 262336, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_t17, d_peephole1_mul_t17_2, d_peephole1_mul_concat_stack + 262208, d_peephole1_mul_t17_3, d_peephole1_mul_concat_stack + 262272);
-  float *d_peephole1_matmul_weight_hh_t17 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 262144, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t17);
+  float *d_peephole1_mul_t17 = (float *)(A + 5029248); /* [64, 64] */
+  float *d_peephole1_mul_t17_2 = (float *)(A + 19264); /* [64, 64] */
+  float *d_peephole1_mul_t17_3 = (float *)(A + 35648); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t18, peephole1_sigmoid_t17_3, peephole1_tanh_t17_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t18, d_peephole1_mul_t18_2, d_peephole1_mul_t18_3, peephole1_tanh_t17, peephole1_sigmoid_t17_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t17, peephole1_add_t16_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 262336, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_t17, d_peephole1_mul_t17_2, d_peephole1_mul_concat_stack + 262208, d_peephole1_mul_t17_3, d_peephole1_mul_concat_stack + 262272);
+  float *d_peephole1_matmul_weight_hh_t17 = (float *)(A + 52032); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 262144, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t17);
   float *peephole1_sigmoid_t16_3 = (float *)(A + 4046208); /* [64, 64] */
   float *peephole1_tanh_t16_2 = (float *)(A + 4062592); /* [64, 64] */
   float *peephole1_tanh_t16 = (float *)(A + 4013440); /* [64, 64] */
   float *peephole1_sigmoid_t16_2 = (float *)(A + 3997056); /* [64, 64] */
   float *peephole1_sigmoid_t16 = (float *)(A + 3980672); /* [64, 64] */
   float *peephole1_add_t15_2 = (float *)(A + 3931520); /* [64, 64] */
-  float *d_peephole1_mul_t16 = (float *)(A + 4849024); /* [64, 64] */
-  float *d_peephole1_mul_t16_2 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t16_3 = (float *)(A + 51712); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t17, peephole1_sigmoid_t16_3, peephole1_tanh_t16_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t17, d_peephole1_mul_t17_2, d_peephole1_mul_t17_3, peephole1_tanh_t16, peephole1_sigmoid_t16_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t16, peephole1_add_t15_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 245952, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_t16, d_peephole1_mul_t16_2, d_peephole1_mul_concat_stack + 245824, d_peephole1_mul_t16_3, d_peephole1_mul_concat_stack + 245888);
-  float *d_peephole1_matmul_weight_hh_t16 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 245760, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t16);
+  float *d_peephole1_mul_t16 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t16_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t16_3 = (float *)(A + 87040); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t17, peephole1_sigmoid_t16_3, peephole1_tanh_t16_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t17, d_peephole1_mul_t17_2, d_peephole1_mul_t17_3, peephole1_tanh_t16, peephole1_sigmoid_t16_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t16, peephole1_add_t15_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 245952, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_t16, d_peephole1_mul_t16_2, d_peephole1_mul_concat_stack + 245824, d_peephole1_mul_t16_3, d_peephole1_mul_concat_stack + 245888);
+  float *d_peephole1_matmul_weight_hh_t16 = (float *)(A + 103424); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 245760, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t16);
   float *peephole1_sigmoid_t15_3 = (float *)(A + 3947904); /* [64, 64] */
   float *peephole1_tanh_t15_2 = (float *)(A + 3964288); /* [64, 64] */
   float *peephole1_tanh_t15 = (float *)(A + 3915136); /* [64, 64] */
   float *peephole1_sigmoid_t15_2 = (float *)(A + 3898752); /* [64, 64] */
   float *peephole1_sigmoid_t15 = (float *)(A + 3882368); /* [64, 64] */
   float *peephole1_add_t14_2 = (float *)(A + 3833216); /* [64, 64] */
-  float *d_peephole1_mul_t15 = (float *)(A + 4832640); /* [64, 64] */
-  float *d_peephole1_mul_t15_2 = (float *)(A + 5029248); /* [64, 64] */
-  float *d_peephole1_mul_t15_3 = (float *)(A + 5045632); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t16, peephole1_sigmoid_t15_3, peephole1_tanh_t15_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t16, d_peephole1_mul_t16_2, d_peephole1_mul_t16_3, peephole1_tanh_t15, peephole1_sigmoid_t15_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t15, peephole1_add_t14_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 229568, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_t15, d_peephole1_mul_t15_2, d_peephole1_mul_concat_stack + 229440, d_peephole1_mul_t15_3, d_peephole1_mul_concat_stack + 229504);
-  float *d_peephole1_matmul_weight_hh_t15 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 229376, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t15);
+  float *d_peephole1_mul_t15 = (float *)(A + 5029248); /* [64, 64] */
+  float *d_peephole1_mul_t15_2 = (float *)(A + 19264); /* [64, 64] */
+  float *d_peephole1_mul_t15_3 = (float *)(A + 35648); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t16, peephole1_sigmoid_t15_3, peephole1_tanh_t15_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t16, d_peephole1_mul_t16_2, d_peephole1_mul_t16_3, peephole1_tanh_t15, peephole1_sigmoid_t15_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t15, peephole1_add_t14_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 229568, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_t15, d_peephole1_mul_t15_2, d_peephole1_mul_concat_stack + 229440, d_peephole1_mul_t15_3, d_peephole1_mul_concat_stack + 229504);
+  float *d_peephole1_matmul_weight_hh_t15 = (float *)(A + 52032); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 229376, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t15);
   float *peephole1_sigmoid_t14_3 = (float *)(A + 3849600); /* [64, 64] */
   float *peephole1_tanh_t14_2 = (float *)(A + 3865984); /* [64, 64] */
   float *peephole1_tanh_t14 = (float *)(A + 3816832); /* [64, 64] */
   float *peephole1_sigmoid_t14_2 = (float *)(A + 3800448); /* [64, 64] */
   float *peephole1_sigmoid_t14 = (float *)(A + 3784064); /* [64, 64] */
   float *peephole1_add_t13_2 = (float *)(A + 3734912); /* [64, 64] */
-  float *d_peephole1_mul_t14 = (float *)(A + 4849024); /* [64, 64] */
-  float *d_peephole1_mul_t14_2 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t14_3 = (float *)(A + 51712); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t15, peephole1_sigmoid_t14_3, peephole1_tanh_t14_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t15, d_peephole1_mul_t15_2, d_peephole1_mul_t15_3, peephole1_tanh_t14, peephole1_sigmoid_t14_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t14, peephole1_add_t13_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 213184, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_t14, d_peephole1_mul_t14_2, d_peephole1_mul_concat_stack + 213056, d_peephole1_mul_t14_3, d_peephole1_mul_concat_stack + 213120);
-  float *d_peephole1_matmul_weight_hh_t14 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 212992, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t14);
+  float *d_peephole1_mul_t14 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t14_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t14_3 = (float *)(A + 87040); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t15, peephole1_sigmoid_t14_3, peephole1_tanh_t14_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t15, d_peephole1_mul_t15_2, d_peephole1_mul_t15_3, peephole1_tanh_t14, peephole1_sigmoid_t14_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t14, peephole1_add_t13_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 213184, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_t14, d_peephole1_mul_t14_2, d_peephole1_mul_concat_stack + 213056, d_peephole1_mul_t14_3, d_peephole1_mul_concat_stack + 213120);
+  float *d_peephole1_matmul_weight_hh_t14 = (float *)(A + 103424); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 212992, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t14);
   float *peephole1_sigmoid_t13_3 = (float *)(A + 3751296); /* [64, 64] */
   float *peephole1_tanh_t13_2 = (float *)(A + 3767680); /* [64, 64] */
   float *peephole1_tanh_t13 = (float *)(A + 3718528); /* [64, 64] */
   float *peephole1_sigmoid_t13_2 = (float *)(A + 3702144); /* [64, 64] */
   float *peephole1_sigmoid_t13 = (float *)(A + 3685760); /* [64, 64] */
   float *peephole1_add_t12_2 = (float *)(A + 3636608); /* [64, 64] */
-  float *d_peephole1_mul_t13 = (float *)(A + 4832640); /* [64, 64] */
-  float *d_peephole1_mul_t13_2 = (float *)(A + 5029248); /* [64, 64] */
-  float *d_peephole1_mul_t13_3 = (float *)(A + 5045632); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t14, peephole1_sigmoid_t13_3, peephole1_tanh_t13_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t14, d_peephole1_mul_t14_2, d_peephole1_mul_t14_3, peephole1_tanh_t13, peephole1_sigmoid_t13_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t13, peephole1_add_t12_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 196800, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_t13, d_peephole1_mul_t13_2, d_peephole1_mul_concat_stack + 196672, d_peephole1_mul_t13_3, d_peephole1_mul_concat_stack + 196736);
-  float *d_peephole1_matmul_weight_hh_t13 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 196608, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t13);
+  float *d_peephole1_mul_t13 = (float *)(A + 5029248); /* [64, 64] */
+  float *d_peephole1_mul_t13_2 = (float *)(A + 19264); /* [64, 64] */
+  float *d_peephole1_mul_t13_3 = (float *)(A + 35648); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t14, peephole1_sigmoid_t13_3, peephole1_tanh_t13_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t14, d_peephole1_mul_t14_2, d_peephole1_mul_t14_3, peephole1_tanh_t13, peephole1_sigmoid_t13_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t13, peephole1_add_t12_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 196800, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_t13, d_peephole1_mul_t13_2, d_peephole1_mul_concat_stack + 196672, d_peephole1_mul_t13_3, d_peephole1_mul_concat_stack + 196736);
+  float *d_peephole1_matmul_weight_hh_t13 = (float *)(A + 52032); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 196608, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t13);
   float *peephole1_sigmoid_t12_3 = (float *)(A + 3652992); /* [64, 64] */
   float *peephole1_tanh_t12_2 = (float *)(A + 3669376); /* [64, 64] */
   float *peephole1_tanh_t12 = (float *)(A + 3620224); /* [64, 64] */
   float *peephole1_sigmoid_t12_2 = (float *)(A + 3603840); /* [64, 64] */
   float *peephole1_sigmoid_t12 = (float *)(A + 3587456); /* [64, 64] */
   float *peephole1_add_t11_2 = (float *)(A + 3538304); /* [64, 64] */
-  float *d_peephole1_mul_t12 = (float *)(A + 4849024); /* [64, 64] */
-  float *d_peephole1_mul_t12_2 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t12_3 = (float *)(A + 51712); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t13, peephole1_sigmoid_t12_3, peephole1_tanh_t12_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t13, d_peephole1_mul_t13_2, d_peephole1_mul_t13_3, peephole1_tanh_t12, peephole1_sigmoid_t12_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t12, peephole1_add_t11_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 180416, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_t12, d_peephole1_mul_t12_2, d_peephole1_mul_concat_stack + 180288, d_peephole1_mul_t12_3, d_peephole1_mul_concat_stack + 180352);
+  float *d_peephole1_mul_t12 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t12_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t12_3 = (float *)(A + 87040); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t13, peephole1_sigmoid_t12_3, peephole1_tanh_t12_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t13, d_peephole1_mul_t13_2, d_peephole1_mul_t13_3, peephole1_tanh_t12, peephole1_sigmoid_t12_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t12, peephole1_add_t11_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 180416, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_t12, d_peephole1_mul_t12_2, d_peephole1_mul_concat_stack + 180288, d_peephole1_mul_t12_3, d_peephole1_mul_concat_stack + 180352);
 }
 
 static void peephole_lstm_train_step_4(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_peephole1_mul_concat_stack = (float *)(A + 100864); /* [27, 64, 256] */
-  float *d_peephole1_matmul_weight_hh_t12 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 180224, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t12);
+  float *d_peephole1_mul_concat_stack = (float *)(A + 136192); /* [27, 64, 256] */
+  float *d_peephole1_matmul_weight_hh_t12 = (float *)(A + 103424); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 180224, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t12);
   float *peephole1_sigmoid_t11_3 = (float *)(A + 3554688); /* [64, 64] */
   float *peephole1_tanh_t11_2 = (float *)(A + 3571072); /* [64, 64] */
-  float *d_peephole1_mul_t12 = (float *)(A + 4849024); /* [64, 64] */
-  float *d_peephole1_mul_t12_2 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t12_3 = (float *)(A + 51712); /* [64, 64] */
+  float *d_peephole1_mul_t12 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t12_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t12_3 = (float *)(A + 87040); /* [64, 64] */
   float *peephole1_tanh_t11 = (float *)(A + 3521920); /* [64, 64] */
   float *peephole1_sigmoid_t11_2 = (float *)(A + 3505536); /* [64, 64] */
   float *peephole1_sigmoid_t11 = (float *)(A + 3489152); /* [64, 64] */
   float *peephole1_add_t10_2 = (float *)(A + 3440000); /* [64, 64] */
-  float *d_peephole1_mul_t11 = (float *)(A + 4832640); /* [64, 64] */
-  float *d_peephole1_mul_t11_2 = (float *)(A + 5029248); /* [64, 64] */
-  float *d_peephole1_mul_t11_3 = (float *)(A + 5045632); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t12, peephole1_sigmoid_t11_3, peephole1_tanh_t11_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t12, d_peephole1_mul_t12_2, d_peephole1_mul_t12_3, peephole1_tanh_t11, peephole1_sigmoid_t11_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t11, peephole1_add_t10_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 164032, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_t11, d_peephole1_mul_t11_2, d_peephole1_mul_concat_stack + 163904, d_peephole1_mul_t11_3, d_peephole1_mul_concat_stack + 163968);
-  float *d_peephole1_matmul_weight_hh_t11 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 163840, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t11);
+  float *d_peephole1_mul_t11 = (float *)(A + 5029248); /* [64, 64] */
+  float *d_peephole1_mul_t11_2 = (float *)(A + 19264); /* [64, 64] */
+  float *d_peephole1_mul_t11_3 = (float *)(A + 35648); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t12, peephole1_sigmoid_t11_3, peephole1_tanh_t11_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t12, d_peephole1_mul_t12_2, d_peephole1_mul_t12_3, peephole1_tanh_t11, peephole1_sigmoid_t11_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t11, peephole1_add_t10_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 164032, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_t11, d_peephole1_mul_t11_2, d_peephole1_mul_concat_stack + 163904, d_peephole1_mul_t11_3, d_peephole1_mul_concat_stack + 163968);
+  float *d_peephole1_matmul_weight_hh_t11 = (float *)(A + 52032); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 163840, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t11);
   float *peephole1_sigmoid_t10_3 = (float *)(A + 3456384); /* [64, 64] */
   float *peephole1_tanh_t10_2 = (float *)(A + 3472768); /* [64, 64] */
   float *peephole1_tanh_t10 = (float *)(A + 3423616); /* [64, 64] */
   float *peephole1_sigmoid_t10_2 = (float *)(A + 3407232); /* [64, 64] */
   float *peephole1_sigmoid_t10 = (float *)(A + 3390848); /* [64, 64] */
   float *peephole1_add_t9_2 = (float *)(A + 3341696); /* [64, 64] */
-  float *d_peephole1_mul_t10 = (float *)(A + 4849024); /* [64, 64] */
-  float *d_peephole1_mul_t10_2 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t10_3 = (float *)(A + 51712); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t11, peephole1_sigmoid_t10_3, peephole1_tanh_t10_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t11, d_peephole1_mul_t11_2, d_peephole1_mul_t11_3, peephole1_tanh_t10, peephole1_sigmoid_t10_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t10, peephole1_add_t9_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 147648, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_t10, d_peephole1_mul_t10_2, d_peephole1_mul_concat_stack + 147520, d_peephole1_mul_t10_3, d_peephole1_mul_concat_stack + 147584);
-  float *d_peephole1_matmul_weight_hh_t10 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 147456, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t10);
+  float *d_peephole1_mul_t10 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t10_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t10_3 = (float *)(A + 87040); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t11, peephole1_sigmoid_t10_3, peephole1_tanh_t10_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t11, d_peephole1_mul_t11_2, d_peephole1_mul_t11_3, peephole1_tanh_t10, peephole1_sigmoid_t10_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t10, peephole1_add_t9_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 147648, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_t10, d_peephole1_mul_t10_2, d_peephole1_mul_concat_stack + 147520, d_peephole1_mul_t10_3, d_peephole1_mul_concat_stack + 147584);
+  float *d_peephole1_matmul_weight_hh_t10 = (float *)(A + 103424); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 147456, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t10);
   float *peephole1_sigmoid_t9_3 = (float *)(A + 3358080); /* [64, 64] */
   float *peephole1_tanh_t9_2 = (float *)(A + 3374464); /* [64, 64] */
   float *peephole1_tanh_t9 = (float *)(A + 3325312); /* [64, 64] */
   float *peephole1_sigmoid_t9_2 = (float *)(A + 3308928); /* [64, 64] */
   float *peephole1_sigmoid_t9 = (float *)(A + 3292544); /* [64, 64] */
   float *peephole1_add_t8_2 = (float *)(A + 3243392); /* [64, 64] */
-  float *d_peephole1_mul_t9 = (float *)(A + 4832640); /* [64, 64] */
-  float *d_peephole1_mul_t9_2 = (float *)(A + 5029248); /* [64, 64] */
-  float *d_peephole1_mul_t9_3 = (float *)(A + 5045632); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t10, peephole1_sigmoid_t9_3, peephole1_tanh_t9_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t10, d_peephole1_mul_t10_2, d_peephole1_mul_t10_3, peephole1_tanh_t9, peephole1_sigmoid_t9_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t9, peephole1_add_t8_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 131264, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_t9, d_peephole1_mul_t9_2, d_peephole1_mul_concat_stack + 131136, d_peephole1_mul_t9_3, d_peephole1_mul_concat_stack + 131200);
-  float *d_peephole1_matmul_weight_hh_t9 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 131072, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t9);
+  float *d_peephole1_mul_t9 = (float *)(A + 5029248); /* [64, 64] */
+  float *d_peephole1_mul_t9_2 = (float *)(A + 19264); /* [64, 64] */
+  float *d_peephole1_mul_t9_3 = (float *)(A + 35648); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t10, peephole1_sigmoid_t9_3, peephole1_tanh_t9_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t10, d_peephole1_mul_t10_2, d_peephole1_mul_t10_3, peephole1_tanh_t9, peephole1_sigmoid_t9_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t9, peephole1_add_t8_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 131264, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_t9, d_peephole1_mul_t9_2, d_peephole1_mul_concat_stack + 131136, d_peephole1_mul_t9_3, d_peephole1_mul_concat_stack + 131200);
+  float *d_peephole1_matmul_weight_hh_t9 = (float *)(A + 52032); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 131072, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t9);
   float *peephole1_sigmoid_t8_3 = (float *)(A + 3259776); /* [64, 64] */
   float *peephole1_tanh_t8_2 = (float *)(A + 3276160); /* [64, 64] */
   float *peephole1_tanh_t8 = (float *)(A + 3227008); /* [64, 64] */
   float *peephole1_sigmoid_t8_2 = (float *)(A + 3210624); /* [64, 64] */
   float *peephole1_sigmoid_t8 = (float *)(A + 3194240); /* [64, 64] */
   float *peephole1_add_t7_2 = (float *)(A + 3145088); /* [64, 64] */
-  float *d_peephole1_mul_t8 = (float *)(A + 4849024); /* [64, 64] */
-  float *d_peephole1_mul_t8_2 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t8_3 = (float *)(A + 51712); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t9, peephole1_sigmoid_t8_3, peephole1_tanh_t8_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t9, d_peephole1_mul_t9_2, d_peephole1_mul_t9_3, peephole1_tanh_t8, peephole1_sigmoid_t8_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t8, peephole1_add_t7_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 114880, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_t8, d_peephole1_mul_t8_2, d_peephole1_mul_concat_stack + 114752, d_peephole1_mul_t8_3, d_peephole1_mul_concat_stack + 114816);
-  float *d_peephole1_matmul_weight_hh_t8 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 114688, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t8);
+  float *d_peephole1_mul_t8 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t8_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t8_3 = (float *)(A + 87040); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t9, peephole1_sigmoid_t8_3, peephole1_tanh_t8_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t9, d_peephole1_mul_t9_2, d_peephole1_mul_t9_3, peephole1_tanh_t8, peephole1_sigmoid_t8_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t8, peephole1_add_t7_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 114880, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_t8, d_peephole1_mul_t8_2, d_peephole1_mul_concat_stack + 114752, d_peephole1_mul_t8_3, d_peephole1_mul_concat_stack + 114816);
+  float *d_peephole1_matmul_weight_hh_t8 = (float *)(A + 103424); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 114688, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t8);
   float *peephole1_sigmoid_t7_3 = (float *)(A + 3161472); /* [64, 64] */
   float *peephole1_tanh_t7_2 = (float *)(A + 3177856); /* [64, 64] */
   float *peephole1_tanh_t7 = (float *)(A + 3128704); /* [64, 64] */
   float *peephole1_sigmoid_t7_2 = (float *)(A + 3112320); /* [64, 64] */
   float *peephole1_sigmoid_t7 = (float *)(A + 3095936); /* [64, 64] */
   float *peephole1_add_t6_2 = (float *)(A + 3046784); /* [64, 64] */
-  float *d_peephole1_mul_t7 = (float *)(A + 4832640); /* [64, 64] */
-  float *d_peephole1_mul_t7_2 = (float *)(A + 5029248); /* [64, 64] */
-  float *d_peephole1_mul_t7_3 = (float *)(A + 5045632); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t8, peephole1_sigmoid_t7_3, peephole1_tanh_t7_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t8, d_peephole1_mul_t8_2, d_peephole1_mul_t8_3, peephole1_tanh_t7, peephole1_sigmoid_t7_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t7, peephole1_add_t6_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 98496, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_t7, d_peephole1_mul_t7_2, d_peephole1_mul_concat_stack + 98368, d_peephole1_mul_t7_3, d_peephole1_mul_concat_stack + 98432);
-  float *d_peephole1_matmul_weight_hh_t7 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 98304, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t7);
+  float *d_peephole1_mul_t7 = (float *)(A + 5029248); /* [64, 64] */
+  float *d_peephole1_mul_t7_2 = (float *)(A + 19264); /* [64, 64] */
+  float *d_peephole1_mul_t7_3 = (float *)(A + 35648); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t8, peephole1_sigmoid_t7_3, peephole1_tanh_t7_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t8, d_peephole1_mul_t8_2, d_peephole1_mul_t8_3, peephole1_tanh_t7, peephole1_sigmoid_t7_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t7, peephole1_add_t6_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 98496, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_t7, d_peephole1_mul_t7_2, d_peephole1_mul_concat_stack + 98368, d_peephole1_mul_t7_3, d_peephole1_mul_concat_stack + 98432);
+  float *d_peephole1_matmul_weight_hh_t7 = (float *)(A + 52032); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 98304, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t7);
   float *peephole1_sigmoid_t6_3 = (float *)(A + 3063168); /* [64, 64] */
   float *peephole1_tanh_t6_2 = (float *)(A + 3079552); /* [64, 64] */
   float *peephole1_tanh_t6 = (float *)(A + 3030400); /* [64, 64] */
   float *peephole1_sigmoid_t6_2 = (float *)(A + 3014016); /* [64, 64] */
   float *peephole1_sigmoid_t6 = (float *)(A + 2997632); /* [64, 64] */
   float *peephole1_add_t5_2 = (float *)(A + 2948480); /* [64, 64] */
-  float *d_peephole1_mul_t6 = (float *)(A + 4849024); /* [64, 64] */
-  float *d_peephole1_mul_t6_2 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t6_3 = (float *)(A + 51712); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t7, peephole1_sigmoid_t6_3, peephole1_tanh_t6_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t7, d_peephole1_mul_t7_2, d_peephole1_mul_t7_3, peephole1_tanh_t6, peephole1_sigmoid_t6_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t6, peephole1_add_t5_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 82112, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_t6, d_peephole1_mul_t6_2, d_peephole1_mul_concat_stack + 81984, d_peephole1_mul_t6_3, d_peephole1_mul_concat_stack + 82048);
-  float *d_peephole1_matmul_weight_hh_t6 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 81920, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t6);
+  float *d_peephole1_mul_t6 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t6_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t6_3 = (float *)(A + 87040); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t7, peephole1_sigmoid_t6_3, peephole1_tanh_t6_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t7, d_peephole1_mul_t7_2, d_peephole1_mul_t7_3, peephole1_tanh_t6, peephole1_sigmoid_t6_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t6, peephole1_add_t5_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 82112, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_t6, d_peephole1_mul_t6_2, d_peephole1_mul_concat_stack + 81984, d_peephole1_mul_t6_3, d_peephole1_mul_concat_stack + 82048);
+  float *d_peephole1_matmul_weight_hh_t6 = (float *)(A + 103424); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 81920, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t6);
   float *peephole1_sigmoid_t5_3 = (float *)(A + 2964864); /* [64, 64] */
   float *peephole1_tanh_t5_2 = (float *)(A + 2981248); /* [64, 64] */
   float *peephole1_tanh_t5 = (float *)(A + 2932096); /* [64, 64] */
   float *peephole1_sigmoid_t5_2 = (float *)(A + 2915712); /* [64, 64] */
   float *peephole1_sigmoid_t5 = (float *)(A + 2899328); /* [64, 64] */
   float *peephole1_add_t4_2 = (float *)(A + 2850176); /* [64, 64] */
-  float *d_peephole1_mul_t5 = (float *)(A + 4832640); /* [64, 64] */
-  float *d_peephole1_mul_t5_2 = (float *)(A + 5029248); /* [64, 64] */
-  float *d_peephole1_mul_t5_3 = (float *)(A + 5045632); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t6, peephole1_sigmoid_t5_3, peephole1_tanh_t5_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t6, d_peephole1_mul_t6_2, d_peephole1_mul_t6_3, peephole1_tanh_t5, peephole1_sigmoid_t5_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t5, peephole1_add_t4_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 65728, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_t5, d_peephole1_mul_t5_2, d_peephole1_mul_concat_stack + 65600, d_peephole1_mul_t5_3, d_peephole1_mul_concat_stack + 65664);
-  float *d_peephole1_matmul_weight_hh_t5 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 65536, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t5);
+  float *d_peephole1_mul_t5 = (float *)(A + 5029248); /* [64, 64] */
+  float *d_peephole1_mul_t5_2 = (float *)(A + 19264); /* [64, 64] */
+  float *d_peephole1_mul_t5_3 = (float *)(A + 35648); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t6, peephole1_sigmoid_t5_3, peephole1_tanh_t5_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t6, d_peephole1_mul_t6_2, d_peephole1_mul_t6_3, peephole1_tanh_t5, peephole1_sigmoid_t5_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t5, peephole1_add_t4_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 65728, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_t5, d_peephole1_mul_t5_2, d_peephole1_mul_concat_stack + 65600, d_peephole1_mul_t5_3, d_peephole1_mul_concat_stack + 65664);
+  float *d_peephole1_matmul_weight_hh_t5 = (float *)(A + 52032); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 65536, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t5);
   float *peephole1_sigmoid_t4_3 = (float *)(A + 2866560); /* [64, 64] */
   float *peephole1_tanh_t4_2 = (float *)(A + 2882944); /* [64, 64] */
   float *peephole1_tanh_t4 = (float *)(A + 2833792); /* [64, 64] */
   float *peephole1_sigmoid_t4_2 = (float *)(A + 2817408); /* [64, 64] */
   float *peephole1_sigmoid_t4 = (float *)(A + 2801024); /* [64, 64] */
   float *peephole1_add_t3_2 = (float *)(A + 2751872); /* [64, 64] */
-  float *d_peephole1_mul_t4 = (float *)(A + 4849024); /* [64, 64] */
-  float *d_peephole1_mul_t4_2 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t4_3 = (float *)(A + 51712); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t5, peephole1_sigmoid_t4_3, peephole1_tanh_t4_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t5, d_peephole1_mul_t5_2, d_peephole1_mul_t5_3, peephole1_tanh_t4, peephole1_sigmoid_t4_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t4, peephole1_add_t3_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 49344, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_t4, d_peephole1_mul_t4_2, d_peephole1_mul_concat_stack + 49216, d_peephole1_mul_t4_3, d_peephole1_mul_concat_stack + 49280);
-  float *d_peephole1_matmul_weight_hh_t4 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 49152, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t4);
+  float *d_peephole1_mul_t4 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t4_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t4_3 = (float *)(A + 87040); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t5, peephole1_sigmoid_t4_3, peephole1_tanh_t4_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t5, d_peephole1_mul_t5_2, d_peephole1_mul_t5_3, peephole1_tanh_t4, peephole1_sigmoid_t4_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t4, peephole1_add_t3_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 49344, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_t4, d_peephole1_mul_t4_2, d_peephole1_mul_concat_stack + 49216, d_peephole1_mul_t4_3, d_peephole1_mul_concat_stack + 49280);
+  float *d_peephole1_matmul_weight_hh_t4 = (float *)(A + 103424); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 49152, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t4);
   float *peephole1_sigmoid_t3_3 = (float *)(A + 2768256); /* [64, 64] */
   float *peephole1_tanh_t3_2 = (float *)(A + 2784640); /* [64, 64] */
   float *peephole1_tanh_t3 = (float *)(A + 2735488); /* [64, 64] */
   float *peephole1_sigmoid_t3_2 = (float *)(A + 2719104); /* [64, 64] */
   float *peephole1_sigmoid_t3 = (float *)(A + 2702720); /* [64, 64] */
   float *peephole1_add_t2_2 = (float *)(A + 2653568); /* [64, 64] */
-  float *d_peephole1_mul_t3 = (float *)(A + 4832640); /* [64, 64] */
-  float *d_peephole1_mul_t3_2 = (float *)(A + 5029248); /* [64, 64] */
-  float *d_peephole1_mul_t3_3 = (float *)(A + 5045632); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t4, peephole1_sigmoid_t3_3, peephole1_tanh_t3_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t4, d_peephole1_mul_t4_2, d_peephole1_mul_t4_3, peephole1_tanh_t3, peephole1_sigmoid_t3_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t3, peephole1_add_t2_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 32960, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_t3, d_peephole1_mul_t3_2, d_peephole1_mul_concat_stack + 32832, d_peephole1_mul_t3_3, d_peephole1_mul_concat_stack + 32896);
-  float *d_peephole1_matmul_weight_hh_t3 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 32768, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t3);
+  float *d_peephole1_mul_t3 = (float *)(A + 5029248); /* [64, 64] */
+  float *d_peephole1_mul_t3_2 = (float *)(A + 19264); /* [64, 64] */
+  float *d_peephole1_mul_t3_3 = (float *)(A + 35648); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t4, peephole1_sigmoid_t3_3, peephole1_tanh_t3_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t4, d_peephole1_mul_t4_2, d_peephole1_mul_t4_3, peephole1_tanh_t3, peephole1_sigmoid_t3_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t3, peephole1_add_t2_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 32960, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_t3, d_peephole1_mul_t3_2, d_peephole1_mul_concat_stack + 32832, d_peephole1_mul_t3_3, d_peephole1_mul_concat_stack + 32896);
+  float *d_peephole1_matmul_weight_hh_t3 = (float *)(A + 52032); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 32768, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t3);
   float *peephole1_sigmoid_t2_3 = (float *)(A + 2669952); /* [64, 64] */
   float *peephole1_tanh_t2_2 = (float *)(A + 2686336); /* [64, 64] */
   float *peephole1_tanh_t2 = (float *)(A + 2637184); /* [64, 64] */
   float *peephole1_sigmoid_t2_2 = (float *)(A + 2620800); /* [64, 64] */
   float *peephole1_sigmoid_t2 = (float *)(A + 2604416); /* [64, 64] */
   float *peephole1_add_t1_2 = (float *)(A + 2555264); /* [64, 64] */
-  float *d_peephole1_mul_t2 = (float *)(A + 4849024); /* [64, 64] */
-  float *d_peephole1_mul_t2_2 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t2_3 = (float *)(A + 51712); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t3, peephole1_sigmoid_t2_3, peephole1_tanh_t2_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t3, d_peephole1_mul_t3_2, d_peephole1_mul_t3_3, peephole1_tanh_t2, peephole1_sigmoid_t2_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t2, peephole1_add_t1_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 16576, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_t2, d_peephole1_mul_t2_2, d_peephole1_mul_concat_stack + 16448, d_peephole1_mul_t2_3, d_peephole1_mul_concat_stack + 16512);
-  float *d_peephole1_matmul_weight_hh_t2 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack + 16384, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t2);
+  float *d_peephole1_mul_t2 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t2_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t2_3 = (float *)(A + 87040); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t3, peephole1_sigmoid_t2_3, peephole1_tanh_t2_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t3, d_peephole1_mul_t3_2, d_peephole1_mul_t3_3, peephole1_tanh_t2, peephole1_sigmoid_t2_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t2, peephole1_add_t1_2, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 16576, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_t2, d_peephole1_mul_t2_2, d_peephole1_mul_concat_stack + 16448, d_peephole1_mul_t2_3, d_peephole1_mul_concat_stack + 16512);
+  float *d_peephole1_matmul_weight_hh_t2 = (float *)(A + 103424); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack + 16384, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t2);
   float *peephole1_sigmoid_t1_3 = (float *)(A + 2571648); /* [64, 64] */
   float *peephole1_tanh_t1_2 = (float *)(A + 2588032); /* [64, 64] */
   float *peephole1_tanh_t1 = (float *)(A + 2538880); /* [64, 64] */
   float *peephole1_sigmoid_t1_2 = (float *)(A + 2522496); /* [64, 64] */
   float *peephole1_sigmoid_t1 = (float *)(A + 2506112); /* [64, 64] */
-  float *peephole1_mul_t0 = (float *)(A + 2014592); /* [64, 64] */
-  float *d_peephole1_mul_t1 = (float *)(A + 4832640); /* [64, 64] */
-  float *d_peephole1_mul_t1_2 = (float *)(A + 5029248); /* [64, 64] */
-  float *d_peephole1_mul_t1_3 = (float *)(A + 5045632); /* [64, 64] */
-  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t2, peephole1_sigmoid_t1_3, peephole1_tanh_t1_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t2, d_peephole1_mul_t2_2, d_peephole1_mul_t2_3, peephole1_tanh_t1, peephole1_sigmoid_t1_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t1, peephole1_mul_t0, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 192, d_peephole1_mul_concat_stack, d_peephole1_mul_t1, d_peephole1_mul_t1_2, d_peephole1_mul_concat_stack + 64, d_peephole1_mul_t1_3, d_peephole1_mul_concat_stack + 128);
-  float *d_peephole1_matmul_weight_hh_t1 = (float *)(A + 84480); /* [64, 64] */
-  k25_matmul(d_peephole1_mul_concat_stack, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t1);
-  float *peephole1_sigmoid_t0_2 = (float *)(A + 2030976); /* [64, 64] */
-  float *peephole1_tanh_t0_2 = (float *)(A + 2047360); /* [64, 64] */
-  float *peephole1_tanh_t0 = (float *)(A + 1998208); /* [64, 64] */
+  float *peephole1_mul_t0 = (float *)(A + 1949056); /* [64, 64] */
+  float *d_peephole1_mul_t1 = (float *)(A + 5029248); /* [64, 64] */
+  float *d_peephole1_mul_t1_2 = (float *)(A + 19264); /* [64, 64] */
+  float *d_peephole1_mul_t1_3 = (float *)(A + 35648); /* [64, 64] */
+  k25_mul_mul_sub(d_peephole1_matmul_weight_hh_t2, peephole1_sigmoid_t1_3, peephole1_tanh_t1_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t2, d_peephole1_mul_t2_2, d_peephole1_mul_t2_3, peephole1_tanh_t1, peephole1_sigmoid_t1_2, P + 23808 /* peephole1.peephole */, peephole1_sigmoid_t1, peephole1_mul_t0, P + 23872 /* peephole1.peephole */, d_peephole1_mul_concat_stack + 192, d_peephole1_mul_concat_stack, d_peephole1_mul_t1, d_peephole1_mul_t1_2, d_peephole1_mul_concat_stack + 64, d_peephole1_mul_t1_3, d_peephole1_mul_concat_stack + 128);
+  float *d_peephole1_matmul_weight_hh_t1 = (float *)(A + 52032); /* [64, 64] */
+  k24_matmul(d_peephole1_mul_concat_stack, P + 7168 /* peephole1.weight_hh */, d_peephole1_matmul_weight_hh_t1);
+  float *peephole1_sigmoid_t0_2 = (float *)(A + 1965440); /* [64, 64] */
+  float *peephole1_tanh_t0_2 = (float *)(A + 1981824); /* [64, 64] */
+  float *peephole1_tanh_t0 = (float *)(A + 1932672); /* [64, 64] */
   float *peephole1_sigmoid_t0 = (float *)(A + 2560); /* [64, 64] */
-  float *d_peephole1_mul_t0 = (float *)(A + 4849024); /* [64, 64] */
-  float *d_peephole1_mul_t0_2 = (float *)(A + 35328); /* [64, 64] */
-  float *d_peephole1_mul_t0_3 = (float *)(A + 51712); /* [64, 64] */
-  k27_mul_mul_sub(d_peephole1_matmul_weight_hh_t1, peephole1_sigmoid_t0_2, peephole1_tanh_t0_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t1, d_peephole1_mul_t1_2, d_peephole1_mul_t1_3, peephole1_tanh_t0, peephole1_sigmoid_t0, d_peephole1_mul_t0, d_peephole1_mul_t0_2, d_peephole1_mul_t0_3);
+  float *d_peephole1_mul_t0 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t0_2 = (float *)(A + 1905664); /* [64, 64] */
+  float *d_peephole1_mul_t0_3 = (float *)(A + 87040); /* [64, 64] */
+  k26_mul_mul_sub(d_peephole1_matmul_weight_hh_t1, peephole1_sigmoid_t0_2, peephole1_tanh_t0_2, P + 23936 /* peephole1.peephole */, d_peephole1_mul_t1, d_peephole1_mul_t1_2, d_peephole1_mul_t1_3, peephole1_tanh_t0, peephole1_sigmoid_t0, d_peephole1_mul_t0, d_peephole1_mul_t0_2, d_peephole1_mul_t0_3);
   float *d_peephole1_const = (float *)(A + 2560); /* [64, 64] */
-  k28_const(d_peephole1_const);
+  k27_const(d_peephole1_const);
   float *d_peephole1_mul_concat = (float *)(A + 2571648); /* [64, 256] */
-  k29_concat(d_peephole1_mul_t0_2, d_peephole1_const, d_peephole1_mul_t0_3, d_peephole1_mul_t0, d_peephole1_mul_concat);
+  k28_concat(d_peephole1_mul_t0_2, d_peephole1_const, d_peephole1_mul_t0_3, d_peephole1_mul_t0, d_peephole1_mul_concat);
   float *d_peephole1_mul_concat_stack_2 = (float *)(A + 5062016); /* [64, 28, 256] */
-  k30_stack(d_peephole1_mul_concat, d_peephole1_mul_concat_stack, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_concat_stack_2);
-  float *d_peephole1_matmul = (float *)(A + 35328); /* [256, 28] */
+  k29_stack(d_peephole1_mul_concat, d_peephole1_mul_concat_stack, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_concat_stack_2);
+  float *d_peephole1_matmul = (float *)(A + 87040); /* [256, 28] */
   char *d_peephole1_matmul_scratch = A + 2571648; /* 61440 bytes */
-  k31_matmul(d_peephole1_mul_concat_stack_2, in->x, d_peephole1_matmul, d_peephole1_matmul_scratch);
-  float *opt_sqrt = (float *)(A + 1986368); /* [] */
-  k50_add_pow_sub(P + 24656 /* opt.step */, opt_sqrt);
+  k30_matmul(d_peephole1_mul_concat_stack_2, in->x, d_peephole1_matmul, d_peephole1_matmul_scratch);
+  float *opt_sqrt = (float *)(A + 18944); /* [] */
+  k49_add_pow_sub(P + 24656 /* opt.step */, opt_sqrt);
 }
 
 static void peephole_lstm_train_step_5(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *opt_div = (float *)(A + 1986432); /* [] */
-  k51_pow_sub_div(P + 24656 /* opt.step */, opt_div);
-  float *d_peephole1_mul_concat_stack = (float *)(A + 100864); /* [27, 64, 256] */
-  float *peephole1_mul_stack = (float *)(A + 2063744); /* [27, 64, 64] */
+  float *opt_div = (float *)(A + 19008); /* [] */
+  k50_pow_sub_div(P + 24656 /* opt.step */, opt_div);
+  float *d_peephole1_mul_concat_stack = (float *)(A + 136192); /* [27, 64, 256] */
+  float *peephole1_mul_stack = (float *)(A + 1998208); /* [27, 64, 64] */
   float *d_peephole1_matmul_2 = (float *)(A + 2571648); /* [256, 64] */
-  char *d_peephole1_matmul_scratch_2 = A + 1870336; /* 98304 bytes */
-  k32_matmul(d_peephole1_mul_concat_stack, peephole1_mul_stack, d_peephole1_matmul_2, d_peephole1_matmul_scratch_2);
+  char *d_peephole1_matmul_scratch_2 = A + 2443200; /* 98304 bytes */
+  k31_matmul(d_peephole1_mul_concat_stack, peephole1_mul_stack, d_peephole1_matmul_2, d_peephole1_matmul_scratch_2);
   float *d_peephole1_mul_concat_stack_2 = (float *)(A + 5062016); /* [64, 28, 256] */
-  float *d_peephole1_sum_to = (float *)(A + 1986496); /* [256] */
-  k33_sum_to(d_peephole1_mul_concat_stack_2, d_peephole1_sum_to);
+  float *d_peephole1_sum_to = (float *)(A + 68416); /* [256] */
+  k32_sum_to(d_peephole1_mul_concat_stack_2, d_peephole1_sum_to);
   float *peephole1_add_t26_2 = (float *)(A + 5012864); /* [64, 64] */
   float *d_peephole1_mul_t27_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 425984, peephole1_add_t26_2, d_peephole1_mul_t27_4);
-  float *d_peephole1_sum_to_t27 = (float *)(A + 1987520); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t27_4, d_peephole1_sum_to_t27);
+  k33_mul(d_peephole1_mul_concat_stack + 425984, peephole1_add_t26_2, d_peephole1_mul_t27_4);
+  float *d_peephole1_sum_to_t27 = (float *)(A + 69440); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t27_4, d_peephole1_sum_to_t27);
   float *peephole1_add_t25_2 = (float *)(A + 4914560); /* [64, 64] */
   float *d_peephole1_mul_t26_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 409600, peephole1_add_t25_2, d_peephole1_mul_t26_4);
-  float *d_peephole1_sum_to_t26 = (float *)(A + 1987776); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t26_4, d_peephole1_sum_to_t26);
+  k33_mul(d_peephole1_mul_concat_stack + 409600, peephole1_add_t25_2, d_peephole1_mul_t26_4);
+  float *d_peephole1_sum_to_t26 = (float *)(A + 69696); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t26_4, d_peephole1_sum_to_t26);
   float *peephole1_add_t24_2 = (float *)(A + 4816256); /* [64, 64] */
   float *d_peephole1_mul_t25_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 393216, peephole1_add_t24_2, d_peephole1_mul_t25_4);
-  float *d_peephole1_sum_to_t25 = (float *)(A + 1988032); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t25_4, d_peephole1_sum_to_t25);
+  k33_mul(d_peephole1_mul_concat_stack + 393216, peephole1_add_t24_2, d_peephole1_mul_t25_4);
+  float *d_peephole1_sum_to_t25 = (float *)(A + 69952); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t25_4, d_peephole1_sum_to_t25);
   float *peephole1_add_t23_2 = (float *)(A + 4717952); /* [64, 64] */
   float *d_peephole1_mul_t24_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 376832, peephole1_add_t23_2, d_peephole1_mul_t24_4);
-  float *d_peephole1_sum_to_t24 = (float *)(A + 1988288); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t24_4, d_peephole1_sum_to_t24);
+  k33_mul(d_peephole1_mul_concat_stack + 376832, peephole1_add_t23_2, d_peephole1_mul_t24_4);
+  float *d_peephole1_sum_to_t24 = (float *)(A + 70208); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t24_4, d_peephole1_sum_to_t24);
   float *peephole1_add_t22_2 = (float *)(A + 4619648); /* [64, 64] */
   float *d_peephole1_mul_t23_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 360448, peephole1_add_t22_2, d_peephole1_mul_t23_4);
-  float *d_peephole1_sum_to_t23 = (float *)(A + 64000); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t23_4, d_peephole1_sum_to_t23);
+  k33_mul(d_peephole1_mul_concat_stack + 360448, peephole1_add_t22_2, d_peephole1_mul_t23_4);
+  float *d_peephole1_sum_to_t23 = (float *)(A + 115712); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t23_4, d_peephole1_sum_to_t23);
   float *peephole1_add_t21_2 = (float *)(A + 4521344); /* [64, 64] */
   float *d_peephole1_mul_t22_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 344064, peephole1_add_t21_2, d_peephole1_mul_t22_4);
-  float *d_peephole1_sum_to_t22 = (float *)(A + 64256); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t22_4, d_peephole1_sum_to_t22);
+  k33_mul(d_peephole1_mul_concat_stack + 344064, peephole1_add_t21_2, d_peephole1_mul_t22_4);
+  float *d_peephole1_sum_to_t22 = (float *)(A + 115968); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t22_4, d_peephole1_sum_to_t22);
   float *peephole1_add_t20_2 = (float *)(A + 4423040); /* [64, 64] */
   float *d_peephole1_mul_t21_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 327680, peephole1_add_t20_2, d_peephole1_mul_t21_4);
-  float *d_peephole1_sum_to_t21 = (float *)(A + 64512); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t21_4, d_peephole1_sum_to_t21);
+  k33_mul(d_peephole1_mul_concat_stack + 327680, peephole1_add_t20_2, d_peephole1_mul_t21_4);
+  float *d_peephole1_sum_to_t21 = (float *)(A + 116224); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t21_4, d_peephole1_sum_to_t21);
   float *peephole1_add_t19_2 = (float *)(A + 4324736); /* [64, 64] */
   float *d_peephole1_mul_t20_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 311296, peephole1_add_t19_2, d_peephole1_mul_t20_4);
-  float *d_peephole1_sum_to_t20 = (float *)(A + 64768); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t20_4, d_peephole1_sum_to_t20);
+  k33_mul(d_peephole1_mul_concat_stack + 311296, peephole1_add_t19_2, d_peephole1_mul_t20_4);
+  float *d_peephole1_sum_to_t20 = (float *)(A + 116480); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t20_4, d_peephole1_sum_to_t20);
   float *peephole1_add_t18_2 = (float *)(A + 4226432); /* [64, 64] */
   float *d_peephole1_mul_t19_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 294912, peephole1_add_t18_2, d_peephole1_mul_t19_4);
-  float *d_peephole1_sum_to_t19 = (float *)(A + 65024); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t19_4, d_peephole1_sum_to_t19);
+  k33_mul(d_peephole1_mul_concat_stack + 294912, peephole1_add_t18_2, d_peephole1_mul_t19_4);
+  float *d_peephole1_sum_to_t19 = (float *)(A + 116736); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t19_4, d_peephole1_sum_to_t19);
   float *peephole1_add_t17_2 = (float *)(A + 4128128); /* [64, 64] */
   float *d_peephole1_mul_t18_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 278528, peephole1_add_t17_2, d_peephole1_mul_t18_4);
-  float *d_peephole1_sum_to_t18 = (float *)(A + 65280); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t18_4, d_peephole1_sum_to_t18);
+  k33_mul(d_peephole1_mul_concat_stack + 278528, peephole1_add_t17_2, d_peephole1_mul_t18_4);
+  float *d_peephole1_sum_to_t18 = (float *)(A + 116992); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t18_4, d_peephole1_sum_to_t18);
   float *peephole1_add_t16_2 = (float *)(A + 4029824); /* [64, 64] */
   float *d_peephole1_mul_t17_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 262144, peephole1_add_t16_2, d_peephole1_mul_t17_4);
-  float *d_peephole1_sum_to_t17 = (float *)(A + 65536); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t17_4, d_peephole1_sum_to_t17);
+  k33_mul(d_peephole1_mul_concat_stack + 262144, peephole1_add_t16_2, d_peephole1_mul_t17_4);
+  float *d_peephole1_sum_to_t17 = (float *)(A + 117248); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t17_4, d_peephole1_sum_to_t17);
   float *peephole1_add_t15_2 = (float *)(A + 3931520); /* [64, 64] */
   float *d_peephole1_mul_t16_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 245760, peephole1_add_t15_2, d_peephole1_mul_t16_4);
-  float *d_peephole1_sum_to_t16 = (float *)(A + 65792); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t16_4, d_peephole1_sum_to_t16);
+  k33_mul(d_peephole1_mul_concat_stack + 245760, peephole1_add_t15_2, d_peephole1_mul_t16_4);
+  float *d_peephole1_sum_to_t16 = (float *)(A + 117504); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t16_4, d_peephole1_sum_to_t16);
   float *peephole1_add_t14_2 = (float *)(A + 3833216); /* [64, 64] */
   float *d_peephole1_mul_t15_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 229376, peephole1_add_t14_2, d_peephole1_mul_t15_4);
-  float *d_peephole1_sum_to_t15 = (float *)(A + 66048); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t15_4, d_peephole1_sum_to_t15);
+  k33_mul(d_peephole1_mul_concat_stack + 229376, peephole1_add_t14_2, d_peephole1_mul_t15_4);
+  float *d_peephole1_sum_to_t15 = (float *)(A + 117760); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t15_4, d_peephole1_sum_to_t15);
   float *peephole1_add_t13_2 = (float *)(A + 3734912); /* [64, 64] */
   float *d_peephole1_mul_t14_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 212992, peephole1_add_t13_2, d_peephole1_mul_t14_4);
-  float *d_peephole1_sum_to_t14 = (float *)(A + 66304); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t14_4, d_peephole1_sum_to_t14);
+  k33_mul(d_peephole1_mul_concat_stack + 212992, peephole1_add_t13_2, d_peephole1_mul_t14_4);
+  float *d_peephole1_sum_to_t14 = (float *)(A + 118016); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t14_4, d_peephole1_sum_to_t14);
   float *peephole1_add_t12_2 = (float *)(A + 3636608); /* [64, 64] */
   float *d_peephole1_mul_t13_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 196608, peephole1_add_t12_2, d_peephole1_mul_t13_4);
-  float *d_peephole1_sum_to_t13 = (float *)(A + 66560); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t13_4, d_peephole1_sum_to_t13);
+  k33_mul(d_peephole1_mul_concat_stack + 196608, peephole1_add_t12_2, d_peephole1_mul_t13_4);
+  float *d_peephole1_sum_to_t13 = (float *)(A + 118272); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t13_4, d_peephole1_sum_to_t13);
   float *peephole1_add_t11_2 = (float *)(A + 3538304); /* [64, 64] */
   float *d_peephole1_mul_t12_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 180224, peephole1_add_t11_2, d_peephole1_mul_t12_4);
-  float *d_peephole1_sum_to_t12 = (float *)(A + 66816); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t12_4, d_peephole1_sum_to_t12);
+  k33_mul(d_peephole1_mul_concat_stack + 180224, peephole1_add_t11_2, d_peephole1_mul_t12_4);
+  float *d_peephole1_sum_to_t12 = (float *)(A + 118528); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t12_4, d_peephole1_sum_to_t12);
   float *peephole1_add_t10_2 = (float *)(A + 3440000); /* [64, 64] */
   float *d_peephole1_mul_t11_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 163840, peephole1_add_t10_2, d_peephole1_mul_t11_4);
-  float *d_peephole1_sum_to_t11 = (float *)(A + 67072); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t11_4, d_peephole1_sum_to_t11);
+  k33_mul(d_peephole1_mul_concat_stack + 163840, peephole1_add_t10_2, d_peephole1_mul_t11_4);
+  float *d_peephole1_sum_to_t11 = (float *)(A + 118784); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t11_4, d_peephole1_sum_to_t11);
   float *peephole1_add_t9_2 = (float *)(A + 3341696); /* [64, 64] */
   float *d_peephole1_mul_t10_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 147456, peephole1_add_t9_2, d_peephole1_mul_t10_4);
-  float *d_peephole1_sum_to_t10 = (float *)(A + 67328); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t10_4, d_peephole1_sum_to_t10);
+  k33_mul(d_peephole1_mul_concat_stack + 147456, peephole1_add_t9_2, d_peephole1_mul_t10_4);
+  float *d_peephole1_sum_to_t10 = (float *)(A + 119040); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t10_4, d_peephole1_sum_to_t10);
   float *peephole1_add_t8_2 = (float *)(A + 3243392); /* [64, 64] */
   float *d_peephole1_mul_t9_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 131072, peephole1_add_t8_2, d_peephole1_mul_t9_4);
-  float *d_peephole1_sum_to_t9 = (float *)(A + 67584); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t9_4, d_peephole1_sum_to_t9);
+  k33_mul(d_peephole1_mul_concat_stack + 131072, peephole1_add_t8_2, d_peephole1_mul_t9_4);
+  float *d_peephole1_sum_to_t9 = (float *)(A + 119296); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t9_4, d_peephole1_sum_to_t9);
   float *peephole1_add_t7_2 = (float *)(A + 3145088); /* [64, 64] */
   float *d_peephole1_mul_t8_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 114688, peephole1_add_t7_2, d_peephole1_mul_t8_4);
-  float *d_peephole1_sum_to_t8 = (float *)(A + 67840); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t8_4, d_peephole1_sum_to_t8);
+  k33_mul(d_peephole1_mul_concat_stack + 114688, peephole1_add_t7_2, d_peephole1_mul_t8_4);
+  float *d_peephole1_sum_to_t8 = (float *)(A + 119552); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t8_4, d_peephole1_sum_to_t8);
   float *peephole1_add_t6_2 = (float *)(A + 3046784); /* [64, 64] */
   float *d_peephole1_mul_t7_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 98304, peephole1_add_t6_2, d_peephole1_mul_t7_4);
-  float *d_peephole1_sum_to_t7 = (float *)(A + 84480); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t7_4, d_peephole1_sum_to_t7);
+  k33_mul(d_peephole1_mul_concat_stack + 98304, peephole1_add_t6_2, d_peephole1_mul_t7_4);
+  float *d_peephole1_sum_to_t7 = (float *)(A + 2637184); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t7_4, d_peephole1_sum_to_t7);
   float *peephole1_add_t5_2 = (float *)(A + 2948480); /* [64, 64] */
   float *d_peephole1_mul_t6_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 81920, peephole1_add_t5_2, d_peephole1_mul_t6_4);
-  float *d_peephole1_sum_to_t6 = (float *)(A + 84736); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t6_4, d_peephole1_sum_to_t6);
+  k33_mul(d_peephole1_mul_concat_stack + 81920, peephole1_add_t5_2, d_peephole1_mul_t6_4);
+  float *d_peephole1_sum_to_t6 = (float *)(A + 2637440); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t6_4, d_peephole1_sum_to_t6);
   float *peephole1_add_t4_2 = (float *)(A + 2850176); /* [64, 64] */
   float *d_peephole1_mul_t5_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 65536, peephole1_add_t4_2, d_peephole1_mul_t5_4);
-  float *d_peephole1_sum_to_t5 = (float *)(A + 84992); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t5_4, d_peephole1_sum_to_t5);
+  k33_mul(d_peephole1_mul_concat_stack + 65536, peephole1_add_t4_2, d_peephole1_mul_t5_4);
+  float *d_peephole1_sum_to_t5 = (float *)(A + 2637696); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t5_4, d_peephole1_sum_to_t5);
   float *peephole1_add_t3_2 = (float *)(A + 2751872); /* [64, 64] */
   float *d_peephole1_mul_t4_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 49152, peephole1_add_t3_2, d_peephole1_mul_t4_4);
-  float *d_peephole1_sum_to_t4 = (float *)(A + 85248); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t4_4, d_peephole1_sum_to_t4);
+  k33_mul(d_peephole1_mul_concat_stack + 49152, peephole1_add_t3_2, d_peephole1_mul_t4_4);
+  float *d_peephole1_sum_to_t4 = (float *)(A + 2637952); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t4_4, d_peephole1_sum_to_t4);
   float *peephole1_add_t2_2 = (float *)(A + 2653568); /* [64, 64] */
   float *d_peephole1_mul_t3_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 32768, peephole1_add_t2_2, d_peephole1_mul_t3_4);
-  float *d_peephole1_sum_to_t3 = (float *)(A + 85504); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t3_4, d_peephole1_sum_to_t3);
+  k33_mul(d_peephole1_mul_concat_stack + 32768, peephole1_add_t2_2, d_peephole1_mul_t3_4);
+  float *d_peephole1_sum_to_t3 = (float *)(A + 2638208); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t3_4, d_peephole1_sum_to_t3);
   float *peephole1_add_t1_2 = (float *)(A + 2555264); /* [64, 64] */
   float *d_peephole1_mul_t2_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 16384, peephole1_add_t1_2, d_peephole1_mul_t2_4);
-  float *d_peephole1_sum_to_t2 = (float *)(A + 85760); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t2_4, d_peephole1_sum_to_t2);
-  float *peephole1_mul_t0 = (float *)(A + 2014592); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 16384, peephole1_add_t1_2, d_peephole1_mul_t2_4);
+  float *d_peephole1_sum_to_t2 = (float *)(A + 2638464); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t2_4, d_peephole1_sum_to_t2);
+  float *peephole1_mul_t0 = (float *)(A + 1949056); /* [64, 64] */
   float *d_peephole1_mul_t1_4 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack, peephole1_mul_t0, d_peephole1_mul_t1_4);
-  float *d_peephole1_sum_to_t1 = (float *)(A + 86016); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t1_4, d_peephole1_sum_to_t1);
+  k33_mul(d_peephole1_mul_concat_stack, peephole1_mul_t0, d_peephole1_mul_t1_4);
+  float *d_peephole1_sum_to_t1 = (float *)(A + 2638720); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t1_4, d_peephole1_sum_to_t1);
   float *d_peephole1_mul_t27_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 426048, peephole1_add_t26_2, d_peephole1_mul_t27_5);
-  float *d_peephole1_sum_to_t27_2 = (float *)(A + 86272); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t27_5, d_peephole1_sum_to_t27_2);
+  k33_mul(d_peephole1_mul_concat_stack + 426048, peephole1_add_t26_2, d_peephole1_mul_t27_5);
+  float *d_peephole1_sum_to_t27_2 = (float *)(A + 2638976); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t27_5, d_peephole1_sum_to_t27_2);
   float *d_peephole1_mul_t26_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 409664, peephole1_add_t25_2, d_peephole1_mul_t26_5);
-  float *d_peephole1_sum_to_t26_2 = (float *)(A + 86528); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t26_5, d_peephole1_sum_to_t26_2);
+  k33_mul(d_peephole1_mul_concat_stack + 409664, peephole1_add_t25_2, d_peephole1_mul_t26_5);
+  float *d_peephole1_sum_to_t26_2 = (float *)(A + 2639232); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t26_5, d_peephole1_sum_to_t26_2);
   float *d_peephole1_mul_t25_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 393280, peephole1_add_t24_2, d_peephole1_mul_t25_5);
-  float *d_peephole1_sum_to_t25_2 = (float *)(A + 86784); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t25_5, d_peephole1_sum_to_t25_2);
+  k33_mul(d_peephole1_mul_concat_stack + 393280, peephole1_add_t24_2, d_peephole1_mul_t25_5);
+  float *d_peephole1_sum_to_t25_2 = (float *)(A + 2639488); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t25_5, d_peephole1_sum_to_t25_2);
   float *d_peephole1_mul_t24_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 376896, peephole1_add_t23_2, d_peephole1_mul_t24_5);
-  float *d_peephole1_sum_to_t24_2 = (float *)(A + 87040); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t24_5, d_peephole1_sum_to_t24_2);
+  k33_mul(d_peephole1_mul_concat_stack + 376896, peephole1_add_t23_2, d_peephole1_mul_t24_5);
+  float *d_peephole1_sum_to_t24_2 = (float *)(A + 2639744); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t24_5, d_peephole1_sum_to_t24_2);
   float *d_peephole1_mul_t23_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 360512, peephole1_add_t22_2, d_peephole1_mul_t23_5);
-  float *d_peephole1_sum_to_t23_2 = (float *)(A + 87296); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t23_5, d_peephole1_sum_to_t23_2);
+  k33_mul(d_peephole1_mul_concat_stack + 360512, peephole1_add_t22_2, d_peephole1_mul_t23_5);
+  float *d_peephole1_sum_to_t23_2 = (float *)(A + 2640000); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t23_5, d_peephole1_sum_to_t23_2);
   float *d_peephole1_mul_t22_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 344128, peephole1_add_t21_2, d_peephole1_mul_t22_5);
-  float *d_peephole1_sum_to_t22_2 = (float *)(A + 87552); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t22_5, d_peephole1_sum_to_t22_2);
+  k33_mul(d_peephole1_mul_concat_stack + 344128, peephole1_add_t21_2, d_peephole1_mul_t22_5);
+  float *d_peephole1_sum_to_t22_2 = (float *)(A + 2640256); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t22_5, d_peephole1_sum_to_t22_2);
   float *d_peephole1_mul_t21_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 327744, peephole1_add_t20_2, d_peephole1_mul_t21_5);
-  float *d_peephole1_sum_to_t21_2 = (float *)(A + 87808); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t21_5, d_peephole1_sum_to_t21_2);
+  k33_mul(d_peephole1_mul_concat_stack + 327744, peephole1_add_t20_2, d_peephole1_mul_t21_5);
+  float *d_peephole1_sum_to_t21_2 = (float *)(A + 2640512); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t21_5, d_peephole1_sum_to_t21_2);
   float *d_peephole1_mul_t20_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 311360, peephole1_add_t19_2, d_peephole1_mul_t20_5);
-  float *d_peephole1_sum_to_t20_2 = (float *)(A + 88064); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t20_5, d_peephole1_sum_to_t20_2);
+  k33_mul(d_peephole1_mul_concat_stack + 311360, peephole1_add_t19_2, d_peephole1_mul_t20_5);
+  float *d_peephole1_sum_to_t20_2 = (float *)(A + 2640768); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t20_5, d_peephole1_sum_to_t20_2);
   float *d_peephole1_mul_t19_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 294976, peephole1_add_t18_2, d_peephole1_mul_t19_5);
-  float *d_peephole1_sum_to_t19_2 = (float *)(A + 88320); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t19_5, d_peephole1_sum_to_t19_2);
+  k33_mul(d_peephole1_mul_concat_stack + 294976, peephole1_add_t18_2, d_peephole1_mul_t19_5);
+  float *d_peephole1_sum_to_t19_2 = (float *)(A + 2641024); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t19_5, d_peephole1_sum_to_t19_2);
   float *d_peephole1_mul_t18_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 278592, peephole1_add_t17_2, d_peephole1_mul_t18_5);
-  float *d_peephole1_sum_to_t18_2 = (float *)(A + 88576); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t18_5, d_peephole1_sum_to_t18_2);
+  k33_mul(d_peephole1_mul_concat_stack + 278592, peephole1_add_t17_2, d_peephole1_mul_t18_5);
+  float *d_peephole1_sum_to_t18_2 = (float *)(A + 2641280); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t18_5, d_peephole1_sum_to_t18_2);
   float *d_peephole1_mul_t17_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 262208, peephole1_add_t16_2, d_peephole1_mul_t17_5);
-  float *d_peephole1_sum_to_t17_2 = (float *)(A + 88832); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t17_5, d_peephole1_sum_to_t17_2);
+  k33_mul(d_peephole1_mul_concat_stack + 262208, peephole1_add_t16_2, d_peephole1_mul_t17_5);
+  float *d_peephole1_sum_to_t17_2 = (float *)(A + 2641536); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t17_5, d_peephole1_sum_to_t17_2);
   float *d_peephole1_mul_t16_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 245824, peephole1_add_t15_2, d_peephole1_mul_t16_5);
-  float *d_peephole1_sum_to_t16_2 = (float *)(A + 89088); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t16_5, d_peephole1_sum_to_t16_2);
+  k33_mul(d_peephole1_mul_concat_stack + 245824, peephole1_add_t15_2, d_peephole1_mul_t16_5);
+  float *d_peephole1_sum_to_t16_2 = (float *)(A + 2641792); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t16_5, d_peephole1_sum_to_t16_2);
   float *d_peephole1_mul_t15_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 229440, peephole1_add_t14_2, d_peephole1_mul_t15_5);
-  float *d_peephole1_sum_to_t15_2 = (float *)(A + 89344); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t15_5, d_peephole1_sum_to_t15_2);
+  k33_mul(d_peephole1_mul_concat_stack + 229440, peephole1_add_t14_2, d_peephole1_mul_t15_5);
+  float *d_peephole1_sum_to_t15_2 = (float *)(A + 2642048); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t15_5, d_peephole1_sum_to_t15_2);
   float *d_peephole1_mul_t14_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 213056, peephole1_add_t13_2, d_peephole1_mul_t14_5);
-  float *d_peephole1_sum_to_t14_2 = (float *)(A + 89600); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t14_5, d_peephole1_sum_to_t14_2);
+  k33_mul(d_peephole1_mul_concat_stack + 213056, peephole1_add_t13_2, d_peephole1_mul_t14_5);
+  float *d_peephole1_sum_to_t14_2 = (float *)(A + 2642304); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t14_5, d_peephole1_sum_to_t14_2);
   float *d_peephole1_mul_t13_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 196672, peephole1_add_t12_2, d_peephole1_mul_t13_5);
-  float *d_peephole1_sum_to_t13_2 = (float *)(A + 89856); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t13_5, d_peephole1_sum_to_t13_2);
+  k33_mul(d_peephole1_mul_concat_stack + 196672, peephole1_add_t12_2, d_peephole1_mul_t13_5);
+  float *d_peephole1_sum_to_t13_2 = (float *)(A + 2642560); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t13_5, d_peephole1_sum_to_t13_2);
   float *d_peephole1_mul_t12_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 180288, peephole1_add_t11_2, d_peephole1_mul_t12_5);
-  float *d_peephole1_sum_to_t12_2 = (float *)(A + 90112); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t12_5, d_peephole1_sum_to_t12_2);
+  k33_mul(d_peephole1_mul_concat_stack + 180288, peephole1_add_t11_2, d_peephole1_mul_t12_5);
+  float *d_peephole1_sum_to_t12_2 = (float *)(A + 2642816); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t12_5, d_peephole1_sum_to_t12_2);
   float *d_peephole1_mul_t11_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 163904, peephole1_add_t10_2, d_peephole1_mul_t11_5);
-  float *d_peephole1_sum_to_t11_2 = (float *)(A + 90368); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t11_5, d_peephole1_sum_to_t11_2);
+  k33_mul(d_peephole1_mul_concat_stack + 163904, peephole1_add_t10_2, d_peephole1_mul_t11_5);
+  float *d_peephole1_sum_to_t11_2 = (float *)(A + 2643072); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t11_5, d_peephole1_sum_to_t11_2);
   float *d_peephole1_mul_t10_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 147520, peephole1_add_t9_2, d_peephole1_mul_t10_5);
-  float *d_peephole1_sum_to_t10_2 = (float *)(A + 90624); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t10_5, d_peephole1_sum_to_t10_2);
+  k33_mul(d_peephole1_mul_concat_stack + 147520, peephole1_add_t9_2, d_peephole1_mul_t10_5);
+  float *d_peephole1_sum_to_t10_2 = (float *)(A + 2643328); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t10_5, d_peephole1_sum_to_t10_2);
   float *d_peephole1_mul_t9_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 131136, peephole1_add_t8_2, d_peephole1_mul_t9_5);
-  float *d_peephole1_sum_to_t9_2 = (float *)(A + 90880); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t9_5, d_peephole1_sum_to_t9_2);
+  k33_mul(d_peephole1_mul_concat_stack + 131136, peephole1_add_t8_2, d_peephole1_mul_t9_5);
+  float *d_peephole1_sum_to_t9_2 = (float *)(A + 2643584); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t9_5, d_peephole1_sum_to_t9_2);
   float *d_peephole1_mul_t8_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 114752, peephole1_add_t7_2, d_peephole1_mul_t8_5);
-  float *d_peephole1_sum_to_t8_2 = (float *)(A + 91136); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t8_5, d_peephole1_sum_to_t8_2);
+  k33_mul(d_peephole1_mul_concat_stack + 114752, peephole1_add_t7_2, d_peephole1_mul_t8_5);
+  float *d_peephole1_sum_to_t8_2 = (float *)(A + 2643840); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t8_5, d_peephole1_sum_to_t8_2);
 }
 
 static void peephole_lstm_train_step_6(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_peephole1_mul_concat_stack = (float *)(A + 100864); /* [27, 64, 256] */
+  float *d_peephole1_mul_concat_stack = (float *)(A + 136192); /* [27, 64, 256] */
   float *peephole1_add_t6_2 = (float *)(A + 3046784); /* [64, 64] */
   float *d_peephole1_mul_t7_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 98368, peephole1_add_t6_2, d_peephole1_mul_t7_5);
-  float *d_peephole1_sum_to_t7_2 = (float *)(A + 91392); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t7_5, d_peephole1_sum_to_t7_2);
+  k33_mul(d_peephole1_mul_concat_stack + 98368, peephole1_add_t6_2, d_peephole1_mul_t7_5);
+  float *d_peephole1_sum_to_t7_2 = (float *)(A + 2644096); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t7_5, d_peephole1_sum_to_t7_2);
   float *peephole1_add_t5_2 = (float *)(A + 2948480); /* [64, 64] */
   float *d_peephole1_mul_t6_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 81984, peephole1_add_t5_2, d_peephole1_mul_t6_5);
-  float *d_peephole1_sum_to_t6_2 = (float *)(A + 91648); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t6_5, d_peephole1_sum_to_t6_2);
+  k33_mul(d_peephole1_mul_concat_stack + 81984, peephole1_add_t5_2, d_peephole1_mul_t6_5);
+  float *d_peephole1_sum_to_t6_2 = (float *)(A + 2644352); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t6_5, d_peephole1_sum_to_t6_2);
   float *peephole1_add_t4_2 = (float *)(A + 2850176); /* [64, 64] */
   float *d_peephole1_mul_t5_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 65600, peephole1_add_t4_2, d_peephole1_mul_t5_5);
-  float *d_peephole1_sum_to_t5_2 = (float *)(A + 91904); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t5_5, d_peephole1_sum_to_t5_2);
+  k33_mul(d_peephole1_mul_concat_stack + 65600, peephole1_add_t4_2, d_peephole1_mul_t5_5);
+  float *d_peephole1_sum_to_t5_2 = (float *)(A + 2644608); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t5_5, d_peephole1_sum_to_t5_2);
   float *peephole1_add_t3_2 = (float *)(A + 2751872); /* [64, 64] */
   float *d_peephole1_mul_t4_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 49216, peephole1_add_t3_2, d_peephole1_mul_t4_5);
-  float *d_peephole1_sum_to_t4_2 = (float *)(A + 92160); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t4_5, d_peephole1_sum_to_t4_2);
+  k33_mul(d_peephole1_mul_concat_stack + 49216, peephole1_add_t3_2, d_peephole1_mul_t4_5);
+  float *d_peephole1_sum_to_t4_2 = (float *)(A + 2644864); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t4_5, d_peephole1_sum_to_t4_2);
   float *peephole1_add_t2_2 = (float *)(A + 2653568); /* [64, 64] */
   float *d_peephole1_mul_t3_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 32832, peephole1_add_t2_2, d_peephole1_mul_t3_5);
-  float *d_peephole1_sum_to_t3_2 = (float *)(A + 92416); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t3_5, d_peephole1_sum_to_t3_2);
+  k33_mul(d_peephole1_mul_concat_stack + 32832, peephole1_add_t2_2, d_peephole1_mul_t3_5);
+  float *d_peephole1_sum_to_t3_2 = (float *)(A + 2645120); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t3_5, d_peephole1_sum_to_t3_2);
   float *peephole1_add_t1_2 = (float *)(A + 2555264); /* [64, 64] */
   float *d_peephole1_mul_t2_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 16448, peephole1_add_t1_2, d_peephole1_mul_t2_5);
-  float *d_peephole1_sum_to_t2_2 = (float *)(A + 92672); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t2_5, d_peephole1_sum_to_t2_2);
-  float *peephole1_mul_t0 = (float *)(A + 2014592); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 16448, peephole1_add_t1_2, d_peephole1_mul_t2_5);
+  float *d_peephole1_sum_to_t2_2 = (float *)(A + 2645376); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t2_5, d_peephole1_sum_to_t2_2);
+  float *peephole1_mul_t0 = (float *)(A + 1949056); /* [64, 64] */
   float *d_peephole1_mul_t1_5 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 64, peephole1_mul_t0, d_peephole1_mul_t1_5);
-  float *d_peephole1_sum_to_t1_2 = (float *)(A + 92928); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t1_5, d_peephole1_sum_to_t1_2);
-  float *peephole1_add_t27_2 = (float *)(A + 18944); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 64, peephole1_mul_t0, d_peephole1_mul_t1_5);
+  float *d_peephole1_sum_to_t1_2 = (float *)(A + 2645632); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t1_5, d_peephole1_sum_to_t1_2);
+  float *peephole1_add_t27_2 = (float *)(A + 70656); /* [64, 64] */
   float *d_peephole1_mul_t27_6 = (float *)(A + 2560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 426176, peephole1_add_t27_2, d_peephole1_mul_t27_6);
-  float *d_peephole1_sum_to_t27_3 = (float *)(A + 93184); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t27_6, d_peephole1_sum_to_t27_3);
+  k33_mul(d_peephole1_mul_concat_stack + 426176, peephole1_add_t27_2, d_peephole1_mul_t27_6);
+  float *d_peephole1_sum_to_t27_3 = (float *)(A + 2645888); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t27_6, d_peephole1_sum_to_t27_3);
   float *peephole1_add_t26_2 = (float *)(A + 5012864); /* [64, 64] */
-  float *d_peephole1_mul_t26_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 409792, peephole1_add_t26_2, d_peephole1_mul_t26_6);
-  float *d_peephole1_sum_to_t26_3 = (float *)(A + 93440); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t26_6, d_peephole1_sum_to_t26_3);
+  float *d_peephole1_mul_t26_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 409792, peephole1_add_t26_2, d_peephole1_mul_t26_6);
+  float *d_peephole1_sum_to_t26_3 = (float *)(A + 2646144); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t26_6, d_peephole1_sum_to_t26_3);
   float *peephole1_add_t25_2 = (float *)(A + 4914560); /* [64, 64] */
-  float *d_peephole1_mul_t25_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 393408, peephole1_add_t25_2, d_peephole1_mul_t25_6);
-  float *d_peephole1_sum_to_t25_3 = (float *)(A + 93696); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t25_6, d_peephole1_sum_to_t25_3);
+  float *d_peephole1_mul_t25_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 393408, peephole1_add_t25_2, d_peephole1_mul_t25_6);
+  float *d_peephole1_sum_to_t25_3 = (float *)(A + 2646400); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t25_6, d_peephole1_sum_to_t25_3);
   float *peephole1_add_t24_2 = (float *)(A + 4816256); /* [64, 64] */
-  float *d_peephole1_mul_t24_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 377024, peephole1_add_t24_2, d_peephole1_mul_t24_6);
-  float *d_peephole1_sum_to_t24_3 = (float *)(A + 93952); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t24_6, d_peephole1_sum_to_t24_3);
+  float *d_peephole1_mul_t24_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 377024, peephole1_add_t24_2, d_peephole1_mul_t24_6);
+  float *d_peephole1_sum_to_t24_3 = (float *)(A + 2646656); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t24_6, d_peephole1_sum_to_t24_3);
   float *peephole1_add_t23_2 = (float *)(A + 4717952); /* [64, 64] */
-  float *d_peephole1_mul_t23_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 360640, peephole1_add_t23_2, d_peephole1_mul_t23_6);
-  float *d_peephole1_sum_to_t23_3 = (float *)(A + 94208); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t23_6, d_peephole1_sum_to_t23_3);
+  float *d_peephole1_mul_t23_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 360640, peephole1_add_t23_2, d_peephole1_mul_t23_6);
+  float *d_peephole1_sum_to_t23_3 = (float *)(A + 2646912); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t23_6, d_peephole1_sum_to_t23_3);
   float *peephole1_add_t22_2 = (float *)(A + 4619648); /* [64, 64] */
-  float *d_peephole1_mul_t22_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 344256, peephole1_add_t22_2, d_peephole1_mul_t22_6);
-  float *d_peephole1_sum_to_t22_3 = (float *)(A + 94464); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t22_6, d_peephole1_sum_to_t22_3);
+  float *d_peephole1_mul_t22_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 344256, peephole1_add_t22_2, d_peephole1_mul_t22_6);
+  float *d_peephole1_sum_to_t22_3 = (float *)(A + 2647168); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t22_6, d_peephole1_sum_to_t22_3);
   float *peephole1_add_t21_2 = (float *)(A + 4521344); /* [64, 64] */
-  float *d_peephole1_mul_t21_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 327872, peephole1_add_t21_2, d_peephole1_mul_t21_6);
-  float *d_peephole1_sum_to_t21_3 = (float *)(A + 94720); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t21_6, d_peephole1_sum_to_t21_3);
+  float *d_peephole1_mul_t21_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 327872, peephole1_add_t21_2, d_peephole1_mul_t21_6);
+  float *d_peephole1_sum_to_t21_3 = (float *)(A + 2647424); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t21_6, d_peephole1_sum_to_t21_3);
   float *peephole1_add_t20_2 = (float *)(A + 4423040); /* [64, 64] */
-  float *d_peephole1_mul_t20_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 311488, peephole1_add_t20_2, d_peephole1_mul_t20_6);
-  float *d_peephole1_sum_to_t20_3 = (float *)(A + 94976); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t20_6, d_peephole1_sum_to_t20_3);
+  float *d_peephole1_mul_t20_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 311488, peephole1_add_t20_2, d_peephole1_mul_t20_6);
+  float *d_peephole1_sum_to_t20_3 = (float *)(A + 2647680); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t20_6, d_peephole1_sum_to_t20_3);
   float *peephole1_add_t19_2 = (float *)(A + 4324736); /* [64, 64] */
-  float *d_peephole1_mul_t19_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 295104, peephole1_add_t19_2, d_peephole1_mul_t19_6);
-  float *d_peephole1_sum_to_t19_3 = (float *)(A + 95232); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t19_6, d_peephole1_sum_to_t19_3);
+  float *d_peephole1_mul_t19_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 295104, peephole1_add_t19_2, d_peephole1_mul_t19_6);
+  float *d_peephole1_sum_to_t19_3 = (float *)(A + 2647936); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t19_6, d_peephole1_sum_to_t19_3);
   float *peephole1_add_t18_2 = (float *)(A + 4226432); /* [64, 64] */
-  float *d_peephole1_mul_t18_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 278720, peephole1_add_t18_2, d_peephole1_mul_t18_6);
-  float *d_peephole1_sum_to_t18_3 = (float *)(A + 95488); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t18_6, d_peephole1_sum_to_t18_3);
+  float *d_peephole1_mul_t18_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 278720, peephole1_add_t18_2, d_peephole1_mul_t18_6);
+  float *d_peephole1_sum_to_t18_3 = (float *)(A + 2648192); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t18_6, d_peephole1_sum_to_t18_3);
   float *peephole1_add_t17_2 = (float *)(A + 4128128); /* [64, 64] */
-  float *d_peephole1_mul_t17_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 262336, peephole1_add_t17_2, d_peephole1_mul_t17_6);
-  float *d_peephole1_sum_to_t17_3 = (float *)(A + 95744); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t17_6, d_peephole1_sum_to_t17_3);
+  float *d_peephole1_mul_t17_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 262336, peephole1_add_t17_2, d_peephole1_mul_t17_6);
+  float *d_peephole1_sum_to_t17_3 = (float *)(A + 2648448); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t17_6, d_peephole1_sum_to_t17_3);
   float *peephole1_add_t16_2 = (float *)(A + 4029824); /* [64, 64] */
-  float *d_peephole1_mul_t16_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 245952, peephole1_add_t16_2, d_peephole1_mul_t16_6);
-  float *d_peephole1_sum_to_t16_3 = (float *)(A + 96000); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t16_6, d_peephole1_sum_to_t16_3);
+  float *d_peephole1_mul_t16_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 245952, peephole1_add_t16_2, d_peephole1_mul_t16_6);
+  float *d_peephole1_sum_to_t16_3 = (float *)(A + 2648704); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t16_6, d_peephole1_sum_to_t16_3);
   float *peephole1_add_t15_2 = (float *)(A + 3931520); /* [64, 64] */
-  float *d_peephole1_mul_t15_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 229568, peephole1_add_t15_2, d_peephole1_mul_t15_6);
-  float *d_peephole1_sum_to_t15_3 = (float *)(A + 96256); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t15_6, d_peephole1_sum_to_t15_3);
+  float *d_peephole1_mul_t15_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 229568, peephole1_add_t15_2, d_peephole1_mul_t15_6);
+  float *d_peephole1_sum_to_t15_3 = (float *)(A + 2648960); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t15_6, d_peephole1_sum_to_t15_3);
   float *peephole1_add_t14_2 = (float *)(A + 3833216); /* [64, 64] */
-  float *d_peephole1_mul_t14_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 213184, peephole1_add_t14_2, d_peephole1_mul_t14_6);
-  float *d_peephole1_sum_to_t14_3 = (float *)(A + 96512); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t14_6, d_peephole1_sum_to_t14_3);
+  float *d_peephole1_mul_t14_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 213184, peephole1_add_t14_2, d_peephole1_mul_t14_6);
+  float *d_peephole1_sum_to_t14_3 = (float *)(A + 2649216); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t14_6, d_peephole1_sum_to_t14_3);
   float *peephole1_add_t13_2 = (float *)(A + 3734912); /* [64, 64] */
-  float *d_peephole1_mul_t13_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 196800, peephole1_add_t13_2, d_peephole1_mul_t13_6);
-  float *d_peephole1_sum_to_t13_3 = (float *)(A + 96768); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t13_6, d_peephole1_sum_to_t13_3);
+  float *d_peephole1_mul_t13_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 196800, peephole1_add_t13_2, d_peephole1_mul_t13_6);
+  float *d_peephole1_sum_to_t13_3 = (float *)(A + 2649472); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t13_6, d_peephole1_sum_to_t13_3);
   float *peephole1_add_t12_2 = (float *)(A + 3636608); /* [64, 64] */
-  float *d_peephole1_mul_t12_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 180416, peephole1_add_t12_2, d_peephole1_mul_t12_6);
-  float *d_peephole1_sum_to_t12_3 = (float *)(A + 97024); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t12_6, d_peephole1_sum_to_t12_3);
+  float *d_peephole1_mul_t12_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 180416, peephole1_add_t12_2, d_peephole1_mul_t12_6);
+  float *d_peephole1_sum_to_t12_3 = (float *)(A + 2649728); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t12_6, d_peephole1_sum_to_t12_3);
   float *peephole1_add_t11_2 = (float *)(A + 3538304); /* [64, 64] */
-  float *d_peephole1_mul_t11_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 164032, peephole1_add_t11_2, d_peephole1_mul_t11_6);
-  float *d_peephole1_sum_to_t11_3 = (float *)(A + 97280); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t11_6, d_peephole1_sum_to_t11_3);
+  float *d_peephole1_mul_t11_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 164032, peephole1_add_t11_2, d_peephole1_mul_t11_6);
+  float *d_peephole1_sum_to_t11_3 = (float *)(A + 2649984); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t11_6, d_peephole1_sum_to_t11_3);
   float *peephole1_add_t10_2 = (float *)(A + 3440000); /* [64, 64] */
-  float *d_peephole1_mul_t10_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 147648, peephole1_add_t10_2, d_peephole1_mul_t10_6);
-  float *d_peephole1_sum_to_t10_3 = (float *)(A + 97536); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t10_6, d_peephole1_sum_to_t10_3);
+  float *d_peephole1_mul_t10_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 147648, peephole1_add_t10_2, d_peephole1_mul_t10_6);
+  float *d_peephole1_sum_to_t10_3 = (float *)(A + 2650240); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t10_6, d_peephole1_sum_to_t10_3);
   float *peephole1_add_t9_2 = (float *)(A + 3341696); /* [64, 64] */
-  float *d_peephole1_mul_t9_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 131264, peephole1_add_t9_2, d_peephole1_mul_t9_6);
-  float *d_peephole1_sum_to_t9_3 = (float *)(A + 97792); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t9_6, d_peephole1_sum_to_t9_3);
+  float *d_peephole1_mul_t9_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 131264, peephole1_add_t9_2, d_peephole1_mul_t9_6);
+  float *d_peephole1_sum_to_t9_3 = (float *)(A + 2650496); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t9_6, d_peephole1_sum_to_t9_3);
   float *peephole1_add_t8_2 = (float *)(A + 3243392); /* [64, 64] */
-  float *d_peephole1_mul_t8_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 114880, peephole1_add_t8_2, d_peephole1_mul_t8_6);
-  float *d_peephole1_sum_to_t8_3 = (float *)(A + 98048); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t8_6, d_peephole1_sum_to_t8_3);
+  float *d_peephole1_mul_t8_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 114880, peephole1_add_t8_2, d_peephole1_mul_t8_6);
+  float *d_peephole1_sum_to_t8_3 = (float *)(A + 2650752); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t8_6, d_peephole1_sum_to_t8_3);
   float *peephole1_add_t7_2 = (float *)(A + 3145088); /* [64, 64] */
-  float *d_peephole1_mul_t7_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 98496, peephole1_add_t7_2, d_peephole1_mul_t7_6);
-  float *d_peephole1_sum_to_t7_3 = (float *)(A + 98304); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t7_6, d_peephole1_sum_to_t7_3);
-  float *d_peephole1_mul_t6_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 82112, peephole1_add_t6_2, d_peephole1_mul_t6_6);
-  float *d_peephole1_sum_to_t6_3 = (float *)(A + 98560); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t6_6, d_peephole1_sum_to_t6_3);
-  float *d_peephole1_mul_t5_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 65728, peephole1_add_t5_2, d_peephole1_mul_t5_6);
-  float *d_peephole1_sum_to_t5_3 = (float *)(A + 98816); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t5_6, d_peephole1_sum_to_t5_3);
-  float *d_peephole1_mul_t4_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 49344, peephole1_add_t4_2, d_peephole1_mul_t4_6);
-  float *d_peephole1_sum_to_t4_3 = (float *)(A + 99072); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t4_6, d_peephole1_sum_to_t4_3);
-  float *d_peephole1_mul_t3_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 32960, peephole1_add_t3_2, d_peephole1_mul_t3_6);
-  float *d_peephole1_sum_to_t3_3 = (float *)(A + 99328); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t3_6, d_peephole1_sum_to_t3_3);
-  float *d_peephole1_mul_t2_6 = (float *)(A + 2637184); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 16576, peephole1_add_t2_2, d_peephole1_mul_t2_6);
-  float *d_peephole1_sum_to_t2_3 = (float *)(A + 99584); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t2_6, d_peephole1_sum_to_t2_3);
-  float *d_peephole1_mul_t1_6 = (float *)(A + 4914560); /* [64, 64] */
-  k34_mul(d_peephole1_mul_concat_stack + 192, peephole1_add_t1_2, d_peephole1_mul_t1_6);
-  float *d_peephole1_sum_to_t1_3 = (float *)(A + 1988672); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t1_6, d_peephole1_sum_to_t1_3);
-  float *d_peephole1_mul_t0 = (float *)(A + 4849024); /* [64, 64] */
-  float *d_peephole1_mul_t0_4 = (float *)(A + 4914560); /* [64, 64] */
-  k36_mul(d_peephole1_mul_t0, peephole1_mul_t0, d_peephole1_mul_t0_4);
-  float *d_peephole1_sum_to_t0 = (float *)(A + 2560); /* [1, 64] */
-  k35_sum_to(d_peephole1_mul_t0_4, d_peephole1_sum_to_t0);
-  float *d_peephole1_sum_to_t27 = (float *)(A + 1987520); /* [1, 64] */
-  float *d_peephole1_sum_to_t26 = (float *)(A + 1987776); /* [1, 64] */
-  float *d_peephole1_sum_to_t25 = (float *)(A + 1988032); /* [1, 64] */
-  float *d_peephole1_sum_to_t24 = (float *)(A + 1988288); /* [1, 64] */
-  float *d_peephole1_sum_to_t23 = (float *)(A + 64000); /* [1, 64] */
-  float *d_peephole1_sum_to_t22 = (float *)(A + 64256); /* [1, 64] */
-  float *d_peephole1_sum_to_t21 = (float *)(A + 64512); /* [1, 64] */
-  float *d_peephole1_sum_to_t20 = (float *)(A + 64768); /* [1, 64] */
-  float *d_peephole1_sum_to_t19 = (float *)(A + 65024); /* [1, 64] */
-  float *d_peephole1_sum_to_t18 = (float *)(A + 65280); /* [1, 64] */
-  float *d_peephole1_sum_to_t17 = (float *)(A + 65536); /* [1, 64] */
-  float *d_peephole1_sum_to_t16 = (float *)(A + 65792); /* [1, 64] */
-  float *d_peephole1_sum_to_t15 = (float *)(A + 66048); /* [1, 64] */
-  float *d_peephole1_sum_to_t14 = (float *)(A + 66304); /* [1, 64] */
-  float *d_peephole1_sum_to_t13 = (float *)(A + 66560); /* [1, 64] */
-  float *d_peephole1_sum_to_t12 = (float *)(A + 66816); /* [1, 64] */
-  float *d_peephole1_sum_to_t11 = (float *)(A + 67072); /* [1, 64] */
-  float *d_peephole1_sum_to_t10 = (float *)(A + 67328); /* [1, 64] */
-  float *d_peephole1_sum_to_t9 = (float *)(A + 67584); /* [1, 64] */
-  float *d_peephole1_sum_to_t8 = (float *)(A + 67840); /* [1, 64] */
-  float *d_peephole1_sum_to_t7 = (float *)(A + 84480); /* [1, 64] */
-  float *d_peephole1_sum_to_t6 = (float *)(A + 84736); /* [1, 64] */
-  float *d_peephole1_sum_to_t5 = (float *)(A + 84992); /* [1, 64] */
-  float *d_peephole1_sum_to_t4 = (float *)(A + 85248); /* [1, 64] */
-  float *d_peephole1_sum_to_t3 = (float *)(A + 85504); /* [1, 64] */
-  float *d_peephole1_sum_to_t2 = (float *)(A + 85760); /* [1, 64] */
-  float *d_peephole1_sum_to_t1 = (float *)(A + 86016); /* [1, 64] */
-  float *d_peephole1_addn_concat = (float *)(A + 4914560); /* [3, 64] */
-  k37_addn(d_peephole1_sum_to_t27, d_peephole1_sum_to_t26, d_peephole1_sum_to_t25, d_peephole1_sum_to_t24, d_peephole1_sum_to_t23, d_peephole1_sum_to_t22, d_peephole1_sum_to_t21, d_peephole1_sum_to_t20, d_peephole1_sum_to_t19, d_peephole1_sum_to_t18, d_peephole1_sum_to_t17, d_peephole1_sum_to_t16, d_peephole1_sum_to_t15, d_peephole1_sum_to_t14, d_peephole1_sum_to_t13, d_peephole1_sum_to_t12, d_peephole1_sum_to_t11, d_peephole1_sum_to_t10, d_peephole1_sum_to_t9, d_peephole1_sum_to_t8, d_peephole1_sum_to_t7, d_peephole1_sum_to_t6, d_peephole1_sum_to_t5, d_peephole1_sum_to_t4, d_peephole1_sum_to_t3, d_peephole1_sum_to_t2, d_peephole1_sum_to_t1, d_peephole1_addn_concat);
+  float *d_peephole1_mul_t7_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 98496, peephole1_add_t7_2, d_peephole1_mul_t7_6);
+  float *d_peephole1_sum_to_t7_3 = (float *)(A + 2651008); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t7_6, d_peephole1_sum_to_t7_3);
+  float *d_peephole1_mul_t6_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 82112, peephole1_add_t6_2, d_peephole1_mul_t6_6);
+  float *d_peephole1_sum_to_t6_3 = (float *)(A + 2651264); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t6_6, d_peephole1_sum_to_t6_3);
+  float *d_peephole1_mul_t5_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 65728, peephole1_add_t5_2, d_peephole1_mul_t5_6);
+  float *d_peephole1_sum_to_t5_3 = (float *)(A + 2651520); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t5_6, d_peephole1_sum_to_t5_3);
+  float *d_peephole1_mul_t4_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 49344, peephole1_add_t4_2, d_peephole1_mul_t4_6);
+  float *d_peephole1_sum_to_t4_3 = (float *)(A + 2651776); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t4_6, d_peephole1_sum_to_t4_3);
+  float *d_peephole1_mul_t3_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 32960, peephole1_add_t3_2, d_peephole1_mul_t3_6);
+  float *d_peephole1_sum_to_t3_3 = (float *)(A + 2652032); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t3_6, d_peephole1_sum_to_t3_3);
+  float *d_peephole1_mul_t2_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 16576, peephole1_add_t2_2, d_peephole1_mul_t2_6);
+  float *d_peephole1_sum_to_t2_3 = (float *)(A + 70464); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t2_6, d_peephole1_sum_to_t2_3);
+  float *d_peephole1_mul_t1_6 = (float *)(A + 2560); /* [64, 64] */
+  k33_mul(d_peephole1_mul_concat_stack + 192, peephole1_add_t1_2, d_peephole1_mul_t1_6);
+  float *d_peephole1_sum_to_t1_3 = (float *)(A + 70720); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t1_6, d_peephole1_sum_to_t1_3);
+  float *d_peephole1_mul_t0 = (float *)(A + 5045632); /* [64, 64] */
+  float *d_peephole1_mul_t0_4 = (float *)(A + 2560); /* [64, 64] */
+  k35_mul(d_peephole1_mul_t0, peephole1_mul_t0, d_peephole1_mul_t0_4);
+  float *d_peephole1_sum_to_t0 = (float *)(A + 70976); /* [1, 64] */
+  k34_sum_to(d_peephole1_mul_t0_4, d_peephole1_sum_to_t0);
+  float *d_peephole1_sum_to_t27 = (float *)(A + 69440); /* [1, 64] */
+  float *d_peephole1_sum_to_t26 = (float *)(A + 69696); /* [1, 64] */
+  float *d_peephole1_sum_to_t25 = (float *)(A + 69952); /* [1, 64] */
+  float *d_peephole1_sum_to_t24 = (float *)(A + 70208); /* [1, 64] */
+  float *d_peephole1_sum_to_t23 = (float *)(A + 115712); /* [1, 64] */
+  float *d_peephole1_sum_to_t22 = (float *)(A + 115968); /* [1, 64] */
+  float *d_peephole1_sum_to_t21 = (float *)(A + 116224); /* [1, 64] */
+  float *d_peephole1_sum_to_t20 = (float *)(A + 116480); /* [1, 64] */
+  float *d_peephole1_sum_to_t19 = (float *)(A + 116736); /* [1, 64] */
+  float *d_peephole1_sum_to_t18 = (float *)(A + 116992); /* [1, 64] */
+  float *d_peephole1_sum_to_t17 = (float *)(A + 117248); /* [1, 64] */
+  float *d_peephole1_sum_to_t16 = (float *)(A + 117504); /* [1, 64] */
+  float *d_peephole1_sum_to_t15 = (float *)(A + 117760); /* [1, 64] */
+  float *d_peephole1_sum_to_t14 = (float *)(A + 118016); /* [1, 64] */
+  float *d_peephole1_sum_to_t13 = (float *)(A + 118272); /* [1, 64] */
+  float *d_peephole1_sum_to_t12 = (float *)(A + 118528); /* [1, 64] */
+  float *d_peephole1_sum_to_t11 = (float *)(A + 118784); /* [1, 64] */
+  float *d_peephole1_sum_to_t10 = (float *)(A + 119040); /* [1, 64] */
+  float *d_peephole1_sum_to_t9 = (float *)(A + 119296); /* [1, 64] */
+  float *d_peephole1_sum_to_t8 = (float *)(A + 119552); /* [1, 64] */
+  float *d_peephole1_sum_to_t7 = (float *)(A + 2637184); /* [1, 64] */
+  float *d_peephole1_sum_to_t6 = (float *)(A + 2637440); /* [1, 64] */
+  float *d_peephole1_sum_to_t5 = (float *)(A + 2637696); /* [1, 64] */
+  float *d_peephole1_sum_to_t4 = (float *)(A + 2637952); /* [1, 64] */
+  float *d_peephole1_sum_to_t3 = (float *)(A + 2638208); /* [1, 64] */
+  float *d_peephole1_sum_to_t2 = (float *)(A + 2638464); /* [1, 64] */
+  float *d_peephole1_sum_to_t1 = (float *)(A + 2638720); /* [1, 64] */
+  float *d_peephole1_addn_concat = (float *)(A + 71232); /* [3, 64] */
+  k36_addn(d_peephole1_sum_to_t27, d_peephole1_sum_to_t26, d_peephole1_sum_to_t25, d_peephole1_sum_to_t24, d_peephole1_sum_to_t23, d_peephole1_sum_to_t22, d_peephole1_sum_to_t21, d_peephole1_sum_to_t20, d_peephole1_sum_to_t19, d_peephole1_sum_to_t18, d_peephole1_sum_to_t17, d_peephole1_sum_to_t16, d_peephole1_sum_to_t15, d_peephole1_sum_to_t14, d_peephole1_sum_to_t13, d_peephole1_sum_to_t12, d_peephole1_sum_to_t11, d_peephole1_sum_to_t10, d_peephole1_sum_to_t9, d_peephole1_sum_to_t8, d_peephole1_sum_to_t7, d_peephole1_sum_to_t6, d_peephole1_sum_to_t5, d_peephole1_sum_to_t4, d_peephole1_sum_to_t3, d_peephole1_sum_to_t2, d_peephole1_sum_to_t1, d_peephole1_addn_concat);
 }
 
 static void peephole_lstm_train_step_7(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_peephole1_sum_to_t27_2 = (float *)(A + 86272); /* [1, 64] */
-  float *d_peephole1_sum_to_t26_2 = (float *)(A + 86528); /* [1, 64] */
-  float *d_peephole1_sum_to_t25_2 = (float *)(A + 86784); /* [1, 64] */
-  float *d_peephole1_sum_to_t24_2 = (float *)(A + 87040); /* [1, 64] */
-  float *d_peephole1_sum_to_t23_2 = (float *)(A + 87296); /* [1, 64] */
-  float *d_peephole1_sum_to_t22_2 = (float *)(A + 87552); /* [1, 64] */
-  float *d_peephole1_sum_to_t21_2 = (float *)(A + 87808); /* [1, 64] */
-  float *d_peephole1_sum_to_t20_2 = (float *)(A + 88064); /* [1, 64] */
-  float *d_peephole1_sum_to_t19_2 = (float *)(A + 88320); /* [1, 64] */
-  float *d_peephole1_sum_to_t18_2 = (float *)(A + 88576); /* [1, 64] */
-  float *d_peephole1_sum_to_t17_2 = (float *)(A + 88832); /* [1, 64] */
-  float *d_peephole1_sum_to_t16_2 = (float *)(A + 89088); /* [1, 64] */
-  float *d_peephole1_sum_to_t15_2 = (float *)(A + 89344); /* [1, 64] */
-  float *d_peephole1_sum_to_t14_2 = (float *)(A + 89600); /* [1, 64] */
-  float *d_peephole1_sum_to_t13_2 = (float *)(A + 89856); /* [1, 64] */
-  float *d_peephole1_sum_to_t12_2 = (float *)(A + 90112); /* [1, 64] */
-  float *d_peephole1_sum_to_t11_2 = (float *)(A + 90368); /* [1, 64] */
-  float *d_peephole1_sum_to_t10_2 = (float *)(A + 90624); /* [1, 64] */
-  float *d_peephole1_sum_to_t9_2 = (float *)(A + 90880); /* [1, 64] */
-  float *d_peephole1_sum_to_t8_2 = (float *)(A + 91136); /* [1, 64] */
-  float *d_peephole1_sum_to_t7_2 = (float *)(A + 91392); /* [1, 64] */
-  float *d_peephole1_sum_to_t6_2 = (float *)(A + 91648); /* [1, 64] */
-  float *d_peephole1_sum_to_t5_2 = (float *)(A + 91904); /* [1, 64] */
-  float *d_peephole1_sum_to_t4_2 = (float *)(A + 92160); /* [1, 64] */
-  float *d_peephole1_sum_to_t3_2 = (float *)(A + 92416); /* [1, 64] */
-  float *d_peephole1_sum_to_t2_2 = (float *)(A + 92672); /* [1, 64] */
-  float *d_peephole1_sum_to_t1_2 = (float *)(A + 92928); /* [1, 64] */
-  float *d_peephole1_addn_concat = (float *)(A + 4914560); /* [3, 64] */
-  k37_addn(d_peephole1_sum_to_t27_2, d_peephole1_sum_to_t26_2, d_peephole1_sum_to_t25_2, d_peephole1_sum_to_t24_2, d_peephole1_sum_to_t23_2, d_peephole1_sum_to_t22_2, d_peephole1_sum_to_t21_2, d_peephole1_sum_to_t20_2, d_peephole1_sum_to_t19_2, d_peephole1_sum_to_t18_2, d_peephole1_sum_to_t17_2, d_peephole1_sum_to_t16_2, d_peephole1_sum_to_t15_2, d_peephole1_sum_to_t14_2, d_peephole1_sum_to_t13_2, d_peephole1_sum_to_t12_2, d_peephole1_sum_to_t11_2, d_peephole1_sum_to_t10_2, d_peephole1_sum_to_t9_2, d_peephole1_sum_to_t8_2, d_peephole1_sum_to_t7_2, d_peephole1_sum_to_t6_2, d_peephole1_sum_to_t5_2, d_peephole1_sum_to_t4_2, d_peephole1_sum_to_t3_2, d_peephole1_sum_to_t2_2, d_peephole1_sum_to_t1_2, d_peephole1_addn_concat + 64);
-  float *d_peephole1_sum_to_t27_3 = (float *)(A + 93184); /* [1, 64] */
-  float *d_peephole1_sum_to_t26_3 = (float *)(A + 93440); /* [1, 64] */
-  float *d_peephole1_sum_to_t25_3 = (float *)(A + 93696); /* [1, 64] */
-  float *d_peephole1_sum_to_t24_3 = (float *)(A + 93952); /* [1, 64] */
-  float *d_peephole1_sum_to_t23_3 = (float *)(A + 94208); /* [1, 64] */
-  float *d_peephole1_sum_to_t22_3 = (float *)(A + 94464); /* [1, 64] */
-  float *d_peephole1_sum_to_t21_3 = (float *)(A + 94720); /* [1, 64] */
-  float *d_peephole1_sum_to_t20_3 = (float *)(A + 94976); /* [1, 64] */
-  float *d_peephole1_sum_to_t19_3 = (float *)(A + 95232); /* [1, 64] */
-  float *d_peephole1_sum_to_t18_3 = (float *)(A + 95488); /* [1, 64] */
-  float *d_peephole1_sum_to_t17_3 = (float *)(A + 95744); /* [1, 64] */
-  float *d_peephole1_sum_to_t16_3 = (float *)(A + 96000); /* [1, 64] */
-  float *d_peephole1_sum_to_t15_3 = (float *)(A + 96256); /* [1, 64] */
-  float *d_peephole1_sum_to_t14_3 = (float *)(A + 96512); /* [1, 64] */
-  float *d_peephole1_sum_to_t13_3 = (float *)(A + 96768); /* [1, 64] */
-  float *d_peephole1_sum_to_t12_3 = (float *)(A + 97024); /* [1, 64] */
-  float *d_peephole1_sum_to_t11_3 = (float *)(A + 97280); /* [1, 64] */
-  float *d_peephole1_sum_to_t10_3 = (float *)(A + 97536); /* [1, 64] */
-  float *d_peephole1_sum_to_t9_3 = (float *)(A + 97792); /* [1, 64] */
-  float *d_peephole1_sum_to_t8_3 = (float *)(A + 98048); /* [1, 64] */
-  float *d_peephole1_sum_to_t7_3 = (float *)(A + 98304); /* [1, 64] */
-  float *d_peephole1_sum_to_t6_3 = (float *)(A + 98560); /* [1, 64] */
-  float *d_peephole1_sum_to_t5_3 = (float *)(A + 98816); /* [1, 64] */
-  float *d_peephole1_sum_to_t4_3 = (float *)(A + 99072); /* [1, 64] */
-  float *d_peephole1_sum_to_t3_3 = (float *)(A + 99328); /* [1, 64] */
-  float *d_peephole1_sum_to_t2_3 = (float *)(A + 99584); /* [1, 64] */
-  float *d_peephole1_sum_to_t1_3 = (float *)(A + 1988672); /* [1, 64] */
-  float *d_peephole1_sum_to_t0 = (float *)(A + 2560); /* [1, 64] */
-  k38_addn(d_peephole1_sum_to_t27_3, d_peephole1_sum_to_t26_3, d_peephole1_sum_to_t25_3, d_peephole1_sum_to_t24_3, d_peephole1_sum_to_t23_3, d_peephole1_sum_to_t22_3, d_peephole1_sum_to_t21_3, d_peephole1_sum_to_t20_3, d_peephole1_sum_to_t19_3, d_peephole1_sum_to_t18_3, d_peephole1_sum_to_t17_3, d_peephole1_sum_to_t16_3, d_peephole1_sum_to_t15_3, d_peephole1_sum_to_t14_3, d_peephole1_sum_to_t13_3, d_peephole1_sum_to_t12_3, d_peephole1_sum_to_t11_3, d_peephole1_sum_to_t10_3, d_peephole1_sum_to_t9_3, d_peephole1_sum_to_t8_3, d_peephole1_sum_to_t7_3, d_peephole1_sum_to_t6_3, d_peephole1_sum_to_t5_3, d_peephole1_sum_to_t4_3, d_peephole1_sum_to_t3_3, d_peephole1_sum_to_t2_3, d_peephole1_sum_to_t1_3, d_peephole1_sum_to_t0, d_peephole1_addn_concat + 128);
+  float *d_peephole1_sum_to_t27_2 = (float *)(A + 2638976); /* [1, 64] */
+  float *d_peephole1_sum_to_t26_2 = (float *)(A + 2639232); /* [1, 64] */
+  float *d_peephole1_sum_to_t25_2 = (float *)(A + 2639488); /* [1, 64] */
+  float *d_peephole1_sum_to_t24_2 = (float *)(A + 2639744); /* [1, 64] */
+  float *d_peephole1_sum_to_t23_2 = (float *)(A + 2640000); /* [1, 64] */
+  float *d_peephole1_sum_to_t22_2 = (float *)(A + 2640256); /* [1, 64] */
+  float *d_peephole1_sum_to_t21_2 = (float *)(A + 2640512); /* [1, 64] */
+  float *d_peephole1_sum_to_t20_2 = (float *)(A + 2640768); /* [1, 64] */
+  float *d_peephole1_sum_to_t19_2 = (float *)(A + 2641024); /* [1, 64] */
+  float *d_peephole1_sum_to_t18_2 = (float *)(A + 2641280); /* [1, 64] */
+  float *d_peephole1_sum_to_t17_2 = (float *)(A + 2641536); /* [1, 64] */
+  float *d_peephole1_sum_to_t16_2 = (float *)(A + 2641792); /* [1, 64] */
+  float *d_peephole1_sum_to_t15_2 = (float *)(A + 2642048); /* [1, 64] */
+  float *d_peephole1_sum_to_t14_2 = (float *)(A + 2642304); /* [1, 64] */
+  float *d_peephole1_sum_to_t13_2 = (float *)(A + 2642560); /* [1, 64] */
+  float *d_peephole1_sum_to_t12_2 = (float *)(A + 2642816); /* [1, 64] */
+  float *d_peephole1_sum_to_t11_2 = (float *)(A + 2643072); /* [1, 64] */
+  float *d_peephole1_sum_to_t10_2 = (float *)(A + 2643328); /* [1, 64] */
+  float *d_peephole1_sum_to_t9_2 = (float *)(A + 2643584); /* [1, 64] */
+  float *d_peephole1_sum_to_t8_2 = (float *)(A + 2643840); /* [1, 64] */
+  float *d_peephole1_sum_to_t7_2 = (float *)(A + 2644096); /* [1, 64] */
+  float *d_peephole1_sum_to_t6_2 = (float *)(A + 2644352); /* [1, 64] */
+  float *d_peephole1_sum_to_t5_2 = (float *)(A + 2644608); /* [1, 64] */
+  float *d_peephole1_sum_to_t4_2 = (float *)(A + 2644864); /* [1, 64] */
+  float *d_peephole1_sum_to_t3_2 = (float *)(A + 2645120); /* [1, 64] */
+  float *d_peephole1_sum_to_t2_2 = (float *)(A + 2645376); /* [1, 64] */
+  float *d_peephole1_sum_to_t1_2 = (float *)(A + 2645632); /* [1, 64] */
+  float *d_peephole1_addn_concat = (float *)(A + 71232); /* [3, 64] */
+  k36_addn(d_peephole1_sum_to_t27_2, d_peephole1_sum_to_t26_2, d_peephole1_sum_to_t25_2, d_peephole1_sum_to_t24_2, d_peephole1_sum_to_t23_2, d_peephole1_sum_to_t22_2, d_peephole1_sum_to_t21_2, d_peephole1_sum_to_t20_2, d_peephole1_sum_to_t19_2, d_peephole1_sum_to_t18_2, d_peephole1_sum_to_t17_2, d_peephole1_sum_to_t16_2, d_peephole1_sum_to_t15_2, d_peephole1_sum_to_t14_2, d_peephole1_sum_to_t13_2, d_peephole1_sum_to_t12_2, d_peephole1_sum_to_t11_2, d_peephole1_sum_to_t10_2, d_peephole1_sum_to_t9_2, d_peephole1_sum_to_t8_2, d_peephole1_sum_to_t7_2, d_peephole1_sum_to_t6_2, d_peephole1_sum_to_t5_2, d_peephole1_sum_to_t4_2, d_peephole1_sum_to_t3_2, d_peephole1_sum_to_t2_2, d_peephole1_sum_to_t1_2, d_peephole1_addn_concat + 64);
+  float *d_peephole1_sum_to_t27_3 = (float *)(A + 2645888); /* [1, 64] */
+  float *d_peephole1_sum_to_t26_3 = (float *)(A + 2646144); /* [1, 64] */
+  float *d_peephole1_sum_to_t25_3 = (float *)(A + 2646400); /* [1, 64] */
+  float *d_peephole1_sum_to_t24_3 = (float *)(A + 2646656); /* [1, 64] */
+  float *d_peephole1_sum_to_t23_3 = (float *)(A + 2646912); /* [1, 64] */
+  float *d_peephole1_sum_to_t22_3 = (float *)(A + 2647168); /* [1, 64] */
+  float *d_peephole1_sum_to_t21_3 = (float *)(A + 2647424); /* [1, 64] */
+  float *d_peephole1_sum_to_t20_3 = (float *)(A + 2647680); /* [1, 64] */
+  float *d_peephole1_sum_to_t19_3 = (float *)(A + 2647936); /* [1, 64] */
+  float *d_peephole1_sum_to_t18_3 = (float *)(A + 2648192); /* [1, 64] */
+  float *d_peephole1_sum_to_t17_3 = (float *)(A + 2648448); /* [1, 64] */
+  float *d_peephole1_sum_to_t16_3 = (float *)(A + 2648704); /* [1, 64] */
+  float *d_peephole1_sum_to_t15_3 = (float *)(A + 2648960); /* [1, 64] */
+  float *d_peephole1_sum_to_t14_3 = (float *)(A + 2649216); /* [1, 64] */
+  float *d_peephole1_sum_to_t13_3 = (float *)(A + 2649472); /* [1, 64] */
+  float *d_peephole1_sum_to_t12_3 = (float *)(A + 2649728); /* [1, 64] */
+  float *d_peephole1_sum_to_t11_3 = (float *)(A + 2649984); /* [1, 64] */
+  float *d_peephole1_sum_to_t10_3 = (float *)(A + 2650240); /* [1, 64] */
+  float *d_peephole1_sum_to_t9_3 = (float *)(A + 2650496); /* [1, 64] */
+  float *d_peephole1_sum_to_t8_3 = (float *)(A + 2650752); /* [1, 64] */
+  float *d_peephole1_sum_to_t7_3 = (float *)(A + 2651008); /* [1, 64] */
+  float *d_peephole1_sum_to_t6_3 = (float *)(A + 2651264); /* [1, 64] */
+  float *d_peephole1_sum_to_t5_3 = (float *)(A + 2651520); /* [1, 64] */
+  float *d_peephole1_sum_to_t4_3 = (float *)(A + 2651776); /* [1, 64] */
+  float *d_peephole1_sum_to_t3_3 = (float *)(A + 2652032); /* [1, 64] */
+  float *d_peephole1_sum_to_t2_3 = (float *)(A + 70464); /* [1, 64] */
+  float *d_peephole1_sum_to_t1_3 = (float *)(A + 70720); /* [1, 64] */
+  float *d_peephole1_sum_to_t0 = (float *)(A + 70976); /* [1, 64] */
+  k37_addn(d_peephole1_sum_to_t27_3, d_peephole1_sum_to_t26_3, d_peephole1_sum_to_t25_3, d_peephole1_sum_to_t24_3, d_peephole1_sum_to_t23_3, d_peephole1_sum_to_t22_3, d_peephole1_sum_to_t21_3, d_peephole1_sum_to_t20_3, d_peephole1_sum_to_t19_3, d_peephole1_sum_to_t18_3, d_peephole1_sum_to_t17_3, d_peephole1_sum_to_t16_3, d_peephole1_sum_to_t15_3, d_peephole1_sum_to_t14_3, d_peephole1_sum_to_t13_3, d_peephole1_sum_to_t12_3, d_peephole1_sum_to_t11_3, d_peephole1_sum_to_t10_3, d_peephole1_sum_to_t9_3, d_peephole1_sum_to_t8_3, d_peephole1_sum_to_t7_3, d_peephole1_sum_to_t6_3, d_peephole1_sum_to_t5_3, d_peephole1_sum_to_t4_3, d_peephole1_sum_to_t3_3, d_peephole1_sum_to_t2_3, d_peephole1_sum_to_t1_3, d_peephole1_sum_to_t0, d_peephole1_addn_concat + 128);
   float *d_line13_sub = (float *)A; /* [64, 10] */
-  float *peephole1_mul_t27 = (float *)(A + 68096); /* [64, 64] */
-  float *d_dense1_matmul = (float *)(A + 64000); /* [10, 64] */
-  char *d_dense1_matmul_scratch = A + 4915328; /* 2560 bytes */
-  k39_matmul(d_line13_sub, peephole1_mul_t27, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 1987520); /* [10] */
-  k40_sum_to(d_line13_sub, d_dense1_sum_to);
-  float *line13_sum_to_2 = (float *)(A + 1988608); /* [] */
-  float *loss_value = (float *)(A + 1987584); /* [] */
-  k41_mul_neg(line13_sum_to_2, loss_value);
-  float *line14_sum_to = (float *)(A + 1986304); /* [] */
-  float *metric_accuracy = (float *)(A + 1987648); /* [] */
-  k42_mul(line14_sum_to, metric_accuracy);
-  float *d_peephole1_matmul = (float *)(A + 35328); /* [256, 28] */
-  float *opt_sqrt = (float *)(A + 1986368); /* [] */
-  float *opt_div = (float *)(A + 1986432); /* [] */
-  k52_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, d_peephole1_matmul, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* peephole1.weight_ih */);
+  float *peephole1_mul_t27 = (float *)(A + 119808); /* [64, 64] */
+  float *d_dense1_matmul = (float *)(A + 115712); /* [10, 64] */
+  char *d_dense1_matmul_scratch = A + 72000; /* 2560 bytes */
+  k38_matmul(d_line13_sub, peephole1_mul_t27, d_dense1_matmul, d_dense1_matmul_scratch);
+  float *d_dense1_sum_to = (float *)(A + 19072); /* [10] */
+  k39_sum_to(d_line13_sub, d_dense1_sum_to);
+  float *line13_sum_to_2 = (float *)(A + 2443136); /* [] */
+  float *loss_value = (float *)(A + 19136); /* [] */
+  k40_mul_neg(line13_sum_to_2, loss_value);
+  float *line14_sum_to = (float *)(A + 19200); /* [] */
+  float *metric_accuracy = (float *)(A + 69440); /* [] */
+  k41_mul(line14_sum_to, metric_accuracy);
+  float *d_peephole1_matmul = (float *)(A + 87040); /* [256, 28] */
+  float *opt_sqrt = (float *)(A + 18944); /* [] */
+  float *opt_div = (float *)(A + 19008); /* [] */
+  k51_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, d_peephole1_matmul, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* peephole1.weight_ih */);
   float *d_peephole1_matmul_2 = (float *)(A + 2571648); /* [256, 64] */
-  k53_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, d_peephole1_matmul_2, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* peephole1.weight_hh */);
-  float *d_peephole1_sum_to = (float *)(A + 1986496); /* [256] */
-  k54_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, d_peephole1_sum_to, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* peephole1.bias */);
-  k55_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, d_peephole1_addn_concat, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* peephole1.peephole */);
-  k56_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 73312 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 24000 /* dense1.weight */);
-  k57_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 73968 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 24640 /* dense1.bias */);
+  k52_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, d_peephole1_matmul_2, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* peephole1.weight_hh */);
+  float *d_peephole1_sum_to = (float *)(A + 68416); /* [256] */
+  k53_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, d_peephole1_sum_to, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* peephole1.bias */);
+  k54_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, d_peephole1_addn_concat, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* peephole1.peephole */);
+  k55_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 73312 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 24000 /* dense1.weight */);
+  k56_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 73968 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 24640 /* dense1.bias */);
 }
 
 float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, peephole_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -4884,25 +4893,25 @@ float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, pee
   peephole_lstm_train_step_5(P, in, A, seed);
   peephole_lstm_train_step_6(P, in, A, seed);
   peephole_lstm_train_step_7(P, in, A, seed);
-  float *loss_value = (float *)(A + 1987584); /* [] */
-  float *metric_accuracy = (float *)(A + 1987648); /* [] */
-  k43_copy(loss_value, &loss);
-  if (metrics) k43_copy(metric_accuracy, &metrics->accuracy);
+  float *loss_value = (float *)(A + 19136); /* [] */
+  float *metric_accuracy = (float *)(A + 69440); /* [] */
+  k42_copy(loss_value, &loss);
+  if (metrics) k42_copy(metric_accuracy, &metrics->accuracy);
   return loss;
 }
 
 static void peephole_lstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_sqrt = (float *)A; /* [] */
-  k50_add_pow_sub(P + 24656 /* opt.step */, opt_sqrt);
+  k49_add_pow_sub(P + 24656 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 64); /* [] */
-  k51_pow_sub_div(P + 24656 /* opt.step */, opt_div);
-  k52_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, in /* grad.peephole1.weight_ih */, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* peephole1.weight_ih */);
-  k53_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, in + 7168 /* grad.peephole1.weight_hh */, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* peephole1.weight_hh */);
-  k54_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, in + 23552 /* grad.peephole1.bias */, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* peephole1.bias */);
-  k55_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, in + 23808 /* grad.peephole1.peephole */, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* peephole1.peephole */);
-  k56_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, in + 24000 /* grad.dense1.weight */, P + 73312 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 24000 /* dense1.weight */);
-  k57_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, in + 24640 /* grad.dense1.bias */, P + 73968 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 24640 /* dense1.bias */);
+  k50_pow_sub_div(P + 24656 /* opt.step */, opt_div);
+  k51_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, in /* grad.peephole1.weight_ih */, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* peephole1.weight_ih */);
+  k52_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, in + 7168 /* grad.peephole1.weight_hh */, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* peephole1.weight_hh */);
+  k53_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, in + 23552 /* grad.peephole1.bias */, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* peephole1.bias */);
+  k54_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, in + 23808 /* grad.peephole1.peephole */, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* peephole1.peephole */);
+  k55_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, in + 24000 /* grad.dense1.weight */, P + 73312 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 24000 /* dense1.weight */);
+  k56_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, in + 24640 /* grad.dense1.bias */, P + 73968 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 24640 /* dense1.bias */);
 }
 
 void peephole_lstm_apply(float *params, const float *grads, void *arena) {
@@ -4932,14 +4941,14 @@ void peephole_lstm_step_prepare(const float *params, float *step_params) {
 static void peephole_lstm_step_1(const float *restrict P, const peephole_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *peephole1_add = (float *)A; /* [1, 256] */
-  k58_matmul(in->x, P /* peephole1.weight_ih, transposed */, in->state0, P + 7168 /* peephole1.weight_hh, transposed */, P + 23552 /* peephole1.bias */, peephole1_add);
+  k57_matmul(in->x, P /* peephole1.weight_ih, transposed */, in->state0, P + 7168 /* peephole1.weight_hh, transposed */, P + 23552 /* peephole1.bias */, peephole1_add);
   float *peephole1_add_2 = (float *)(A + 1024); /* [1, 64] */
   float *peephole1_mul = (float *)(A + 1280); /* [1, 64] */
-  k59_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1, peephole1_add + 64, P + 23808 /* peephole1.peephole */, peephole1_add, peephole1_add + 128, P + 23936 /* peephole1.peephole */, peephole1_add + 192, peephole1_add_2, peephole1_mul);
+  k58_mul_add_sigmoid(P + 23872 /* peephole1.peephole */, in->state1, peephole1_add + 64, P + 23808 /* peephole1.peephole */, peephole1_add, peephole1_add + 128, P + 23936 /* peephole1.peephole */, peephole1_add + 192, peephole1_add_2, peephole1_mul);
   float *dense1_matmul_weight = (float *)A; /* [1, 10] */
-  k60_matmul(peephole1_mul, P + 24000 /* dense1.weight */, dense1_matmul_weight);
+  k59_matmul(peephole1_mul, P + 24000 /* dense1.weight */, dense1_matmul_weight);
   float *out_logits = (float *)(A + 64); /* [1, 10] */
-  k61_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, out_logits);
+  k60_add(dense1_matmul_weight, P + 24640 /* dense1.bias */, out_logits);
 }
 
 void peephole_lstm_step(const float *step_params, peephole_lstm_state *state, const peephole_lstm_step_input *input, peephole_lstm_step_outputs *out, void *arena) {
@@ -4957,9 +4966,9 @@ void peephole_lstm_step(const float *step_params, peephole_lstm_state *state, co
   float *out_logits = (float *)(A + 64); /* [1, 10] */
   float *peephole1_mul = (float *)(A + 1280); /* [1, 64] */
   float *peephole1_add_2 = (float *)(A + 1024); /* [1, 64] */
-  if (out) k62_copy(out_logits, out->logits);
-  k63_copy(peephole1_mul, state->state0);
-  k63_copy(peephole1_add_2, state->state1);
+  if (out) k61_copy(out_logits, out->logits);
+  k62_copy(peephole1_mul, state->state0);
+  k62_copy(peephole1_add_2, state->state1);
 }
 
 void peephole_lstm_reset(peephole_lstm_state *state) {

@@ -261,8 +261,8 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [320, 50] (sine_rnn.lua:9) */
-static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [320, 50] (sine_rnn.lua:9), then fused: add over add [320, 50] (sine_rnn.lua:9) */
+static void k1_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i = 0; i < 320; i += 8) {
     for (long j = 0; j < 48; j += 16) {
       float acc0[16] = {0.0f};
@@ -295,14 +295,46 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
       }
     }
   }
@@ -339,14 +371,46 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 2; c++) {
-        out[i * 50 + j + c] = acc0[c];
-        out[(i + 1) * 50 + j + c] = acc1[c];
-        out[(i + 2) * 50 + j + c] = acc2[c];
-        out[(i + 3) * 50 + j + c] = acc3[c];
-        out[(i + 4) * 50 + j + c] = acc4[c];
-        out[(i + 5) * 50 + j + c] = acc5[c];
-        out[(i + 6) * 50 + j + c] = acc6[c];
-        out[(i + 7) * 50 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 50 + i1] = t0;
+        }
       }
     }
   }
@@ -375,19 +439,18 @@ static void k2_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add add relu over relu [32, 50] (sine_rnn.lua:9) */
-static void k3_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add relu over relu [32, 50] (sine_rnn.lua:9) */
+static void k3_add_relu(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 500 + i1] + a1[i1]);
-      const float t1 = (t0 + a2[i1]);
-      const float t2 = (t1 <= 0.0f ? 0.0f : t1);
-      out0[i0 * 50 + i1] = t2;
+      const float t1 = (t0 <= 0.0f ? 0.0f : t0);
+      out0[i0 * 50 + i1] = t1;
     }
 }
 
-/* matmul [32, 50] (sine_rnn.lua:9), then fused: add add add relu over relu [32, 50] (sine_rnn.lua:9) */
-static void k4_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, char *restrict scratch) {
+/* matmul [32, 50] (sine_rnn.lua:9), then fused: add add relu over relu [32, 50] (sine_rnn.lua:9) */
+static void k4_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -425,67 +488,59 @@ static void k4_matmul(const float *restrict a0, const float *restrict a1, const 
       for (int c = 0; c < 16; c++) {
         {
           const long i0 = i, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc0[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 1, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc1[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 2, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc2[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 3, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc3[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 4, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc4[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 5, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc5[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 6, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc6[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 7, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc7[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
       }
     }
@@ -528,67 +583,59 @@ static void k4_matmul(const float *restrict a0, const float *restrict a1, const 
       for (int c = 0; c < 2; c++) {
         {
           const long i0 = i, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc0[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 1, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc1[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 2, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc2[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 3, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc3[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 4, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc4[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 5, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc5[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 6, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc6[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 7, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc7[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t3;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t2;
         }
       }
     }
@@ -635,20 +682,19 @@ static void k8_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add add relu over relu [32, 50] (sine_rnn.lua:9) */
-static void k9_add_add_relu(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1) {
+/* fused: add relu over relu [32, 50] (sine_rnn.lua:9) */
+static void k9_add_relu(const float *restrict a0, const float *restrict a1, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       const float t0 = (a0[i0 * 500 + i1] + a1[i1]);
-      const float t1 = (t0 + a2[i1]);
-      const float t2 = (t1 <= 0.0f ? 0.0f : t1);
-      out0[i0 * 50 + i1] = t1;
-      out1[i0 * 50 + i1] = t2;
+      const float t1 = (t0 <= 0.0f ? 0.0f : t0);
+      out0[i0 * 50 + i1] = t0;
+      out1[i0 * 50 + i1] = t1;
     }
 }
 
-/* matmul [32, 50] (sine_rnn.lua:9), then fused: add add add relu over relu [32, 50] (sine_rnn.lua:9) */
-static void k10_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, char *restrict scratch) {
+/* matmul [32, 50] (sine_rnn.lua:9), then fused: add add relu over relu [32, 50] (sine_rnn.lua:9) */
+static void k10_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, float *restrict out1, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 50; k++)
@@ -686,75 +732,67 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, const
       for (int c = 0; c < 16; c++) {
         {
           const long i0 = i, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc0[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 1, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc1[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 2, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc2[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 3, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc3[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 4, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc4[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 5, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc5[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 6, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc6[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 7, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc7[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
       }
     }
@@ -797,75 +835,67 @@ static void k10_matmul(const float *restrict a0, const float *restrict a1, const
       for (int c = 0; c < 2; c++) {
         {
           const long i0 = i, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc0[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 1, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc1[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 2, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc2[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 3, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc3[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 4, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc4[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 5, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc5[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 6, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc6[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
         {
           const long i0 = i + 7, i1 = j + c;
-          const float t0 = (a2[i0 * 500 + i1] + a3[i1]);
-          const float t1 = (acc7[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          const float t3 = (t2 <= 0.0f ? 0.0f : t2);
-          out0[i0 * 50 + i1] = t2;
-          out1[i0 * 50 + i1] = t3;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 500 + i1] + t0);
+          const float t2 = (t1 <= 0.0f ? 0.0f : t1);
+          out0[i0 * 50 + i1] = t1;
+          out1[i0 * 50 + i1] = t2;
         }
       }
     }
@@ -2063,41 +2093,41 @@ static void sine_rnn_predict_1(const float *restrict P, const sine_rnn_batch *re
   (void)P, (void)in, (void)A, (void)seed;
   float *rnn1_transpose_weight_ih = (float *)A; /* [1, 50] */
   k0_transpose(P /* rnn1.weight_ih */, rnn1_transpose_weight_ih);
-  float *rnn1_matmul_weight_ih = (float *)(A + 256); /* [320, 50] */
-  k1_matmul(in->x, rnn1_transpose_weight_ih, rnn1_matmul_weight_ih);
+  float *rnn1_add = (float *)(A + 256); /* [320, 50] */
+  k1_matmul(in->x, rnn1_transpose_weight_ih, P + 2576 /* rnn1.bias_ih */, rnn1_add);
   float *rnn1_transpose_weight_hh = (float *)(A + 64256); /* [50, 50] */
   k2_transpose(P + 64 /* rnn1.weight_hh */, rnn1_transpose_weight_hh);
   float *rnn1_relu_t0 = (float *)(A + 74304); /* [32, 50] */
-  k3_add_add_relu(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t0);
+  k3_add_relu(rnn1_add, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t0);
   float *rnn1_relu_t1 = (float *)(A + 80704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t1_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t0, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 50, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t1, rnn1_matmul_weight_hh_t1_scratch);
+  k4_matmul(rnn1_relu_t0, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 50, rnn1_relu_t1, rnn1_matmul_weight_hh_t1_scratch);
   float *rnn1_relu_t2 = (float *)(A + 74304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t2_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t1, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 100, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t2, rnn1_matmul_weight_hh_t2_scratch);
+  k4_matmul(rnn1_relu_t1, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 100, rnn1_relu_t2, rnn1_matmul_weight_hh_t2_scratch);
   float *rnn1_relu_t3 = (float *)(A + 80704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t3_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t2, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 150, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t3, rnn1_matmul_weight_hh_t3_scratch);
+  k4_matmul(rnn1_relu_t2, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 150, rnn1_relu_t3, rnn1_matmul_weight_hh_t3_scratch);
   float *rnn1_relu_t4 = (float *)(A + 74304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t4_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t3, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 200, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t4, rnn1_matmul_weight_hh_t4_scratch);
+  k4_matmul(rnn1_relu_t3, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 200, rnn1_relu_t4, rnn1_matmul_weight_hh_t4_scratch);
   float *rnn1_relu_t5 = (float *)(A + 80704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t5_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t4, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 250, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t5, rnn1_matmul_weight_hh_t5_scratch);
+  k4_matmul(rnn1_relu_t4, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 250, rnn1_relu_t5, rnn1_matmul_weight_hh_t5_scratch);
   float *rnn1_relu_t6 = (float *)(A + 74304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t6_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t5, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 300, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t6, rnn1_matmul_weight_hh_t6_scratch);
+  k4_matmul(rnn1_relu_t5, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 300, rnn1_relu_t6, rnn1_matmul_weight_hh_t6_scratch);
   float *rnn1_relu_t7 = (float *)(A + 80704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t7_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t6, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 350, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t7, rnn1_matmul_weight_hh_t7_scratch);
+  k4_matmul(rnn1_relu_t6, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 350, rnn1_relu_t7, rnn1_matmul_weight_hh_t7_scratch);
   float *rnn1_relu_t8 = (float *)(A + 74304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t8_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t7, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 400, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t8, rnn1_matmul_weight_hh_t8_scratch);
+  k4_matmul(rnn1_relu_t7, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 400, rnn1_relu_t8, rnn1_matmul_weight_hh_t8_scratch);
   float *dense1_transpose_weight = (float *)A; /* [50, 1] */
   k5_transpose(P + 2704 /* dense1.weight */, dense1_transpose_weight);
   float *rnn1_relu_t9 = (float *)(A + 80704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t9_scratch = A + 87104; /* 1600 bytes */
-  k4_matmul(rnn1_relu_t8, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_relu_t9, rnn1_matmul_weight_hh_t9_scratch);
+  k4_matmul(rnn1_relu_t8, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 450, rnn1_relu_t9, rnn1_matmul_weight_hh_t9_scratch);
   float *dense1_matmul_weight = (float *)(A + 87104); /* [32, 1] */
   k6_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
   float *out_prediction = (float *)(A + 87232); /* [32, 1] */
@@ -2119,43 +2149,43 @@ static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restr
   (void)P, (void)in, (void)A, (void)seed;
   float *rnn1_transpose_weight_ih = (float *)A; /* [1, 50] */
   k0_transpose(P /* rnn1.weight_ih */, rnn1_transpose_weight_ih);
-  float *rnn1_matmul_weight_ih = (float *)(A + 256); /* [320, 50] */
-  k1_matmul(in->x, rnn1_transpose_weight_ih, rnn1_matmul_weight_ih);
+  float *rnn1_add = (float *)(A + 256); /* [320, 50] */
+  k1_matmul(in->x, rnn1_transpose_weight_ih, P + 2576 /* rnn1.bias_ih */, rnn1_add);
   float *rnn1_transpose_weight_hh = (float *)(A + 64256); /* [50, 50] */
   k2_transpose(P + 64 /* rnn1.weight_hh */, rnn1_transpose_weight_hh);
   float *rnn1_add_t0 = (float *)(A + 74304); /* [32, 50] */
   float *rnn1_relu_stack = (float *)(A + 80704); /* [9, 32, 50] */
-  k9_add_add_relu(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t0, rnn1_relu_stack);
+  k9_add_relu(rnn1_add, P + 2640 /* rnn1.bias_hh */, rnn1_add_t0, rnn1_relu_stack);
   float *rnn1_add_t1 = (float *)(A + 138304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t1_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 50, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t1, rnn1_relu_stack + 1600, rnn1_matmul_weight_hh_t1_scratch);
+  k10_matmul(rnn1_relu_stack, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 50, rnn1_add_t1, rnn1_relu_stack + 1600, rnn1_matmul_weight_hh_t1_scratch);
   float *rnn1_add_t2 = (float *)(A + 146304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t2_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 1600, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 100, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t2, rnn1_relu_stack + 3200, rnn1_matmul_weight_hh_t2_scratch);
+  k10_matmul(rnn1_relu_stack + 1600, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 100, rnn1_add_t2, rnn1_relu_stack + 3200, rnn1_matmul_weight_hh_t2_scratch);
   float *rnn1_add_t3 = (float *)(A + 152704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t3_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 3200, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 150, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t3, rnn1_relu_stack + 4800, rnn1_matmul_weight_hh_t3_scratch);
+  k10_matmul(rnn1_relu_stack + 3200, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 150, rnn1_add_t3, rnn1_relu_stack + 4800, rnn1_matmul_weight_hh_t3_scratch);
   float *rnn1_add_t4 = (float *)(A + 159104); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t4_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 4800, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 200, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t4, rnn1_relu_stack + 6400, rnn1_matmul_weight_hh_t4_scratch);
+  k10_matmul(rnn1_relu_stack + 4800, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 200, rnn1_add_t4, rnn1_relu_stack + 6400, rnn1_matmul_weight_hh_t4_scratch);
   float *rnn1_add_t5 = (float *)(A + 165504); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t5_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 6400, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 250, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t5, rnn1_relu_stack + 8000, rnn1_matmul_weight_hh_t5_scratch);
+  k10_matmul(rnn1_relu_stack + 6400, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 250, rnn1_add_t5, rnn1_relu_stack + 8000, rnn1_matmul_weight_hh_t5_scratch);
   float *rnn1_add_t6 = (float *)(A + 171904); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t6_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 8000, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 300, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t6, rnn1_relu_stack + 9600, rnn1_matmul_weight_hh_t6_scratch);
+  k10_matmul(rnn1_relu_stack + 8000, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 300, rnn1_add_t6, rnn1_relu_stack + 9600, rnn1_matmul_weight_hh_t6_scratch);
   float *rnn1_add_t7 = (float *)(A + 178304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t7_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 9600, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 350, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t7, rnn1_relu_stack + 11200, rnn1_matmul_weight_hh_t7_scratch);
+  k10_matmul(rnn1_relu_stack + 9600, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 350, rnn1_add_t7, rnn1_relu_stack + 11200, rnn1_matmul_weight_hh_t7_scratch);
   float *rnn1_add_t8 = (float *)(A + 184704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t8_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 11200, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 400, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t8, rnn1_relu_stack + 12800, rnn1_matmul_weight_hh_t8_scratch);
+  k10_matmul(rnn1_relu_stack + 11200, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 400, rnn1_add_t8, rnn1_relu_stack + 12800, rnn1_matmul_weight_hh_t8_scratch);
   float *dense1_transpose_weight = (float *)A; /* [50, 1] */
   k5_transpose(P + 2704 /* dense1.weight */, dense1_transpose_weight);
   float *rnn1_add_t9 = (float *)(A + 191104); /* [32, 50] */
   float *rnn1_relu_t9 = (float *)(A + 197504); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t9_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 12800, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t9, rnn1_relu_t9, rnn1_matmul_weight_hh_t9_scratch);
+  k10_matmul(rnn1_relu_stack + 12800, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 450, rnn1_add_t9, rnn1_relu_t9, rnn1_matmul_weight_hh_t9_scratch);
   float *dense1_matmul_weight = (float *)(A + 144704); /* [32, 1] */
   k6_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
   float *out_prediction = (float *)(A + 144832); /* [32, 1] */
@@ -2234,43 +2264,43 @@ static void sine_rnn_train_step_1(float *restrict P, const sine_rnn_batch *restr
   (void)P, (void)in, (void)A, (void)seed;
   float *rnn1_transpose_weight_ih = (float *)A; /* [1, 50] */
   k0_transpose(P /* rnn1.weight_ih */, rnn1_transpose_weight_ih);
-  float *rnn1_matmul_weight_ih = (float *)(A + 256); /* [320, 50] */
-  k1_matmul(in->x, rnn1_transpose_weight_ih, rnn1_matmul_weight_ih);
+  float *rnn1_add = (float *)(A + 256); /* [320, 50] */
+  k1_matmul(in->x, rnn1_transpose_weight_ih, P + 2576 /* rnn1.bias_ih */, rnn1_add);
   float *rnn1_transpose_weight_hh = (float *)(A + 64256); /* [50, 50] */
   k2_transpose(P + 64 /* rnn1.weight_hh */, rnn1_transpose_weight_hh);
   float *rnn1_add_t0 = (float *)(A + 74304); /* [32, 50] */
   float *rnn1_relu_stack = (float *)(A + 80704); /* [9, 32, 50] */
-  k9_add_add_relu(rnn1_matmul_weight_ih, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t0, rnn1_relu_stack);
+  k9_add_relu(rnn1_add, P + 2640 /* rnn1.bias_hh */, rnn1_add_t0, rnn1_relu_stack);
   float *rnn1_add_t1 = (float *)(A + 138304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t1_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 50, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t1, rnn1_relu_stack + 1600, rnn1_matmul_weight_hh_t1_scratch);
+  k10_matmul(rnn1_relu_stack, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 50, rnn1_add_t1, rnn1_relu_stack + 1600, rnn1_matmul_weight_hh_t1_scratch);
   float *rnn1_add_t2 = (float *)(A + 146304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t2_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 1600, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 100, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t2, rnn1_relu_stack + 3200, rnn1_matmul_weight_hh_t2_scratch);
+  k10_matmul(rnn1_relu_stack + 1600, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 100, rnn1_add_t2, rnn1_relu_stack + 3200, rnn1_matmul_weight_hh_t2_scratch);
   float *rnn1_add_t3 = (float *)(A + 152704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t3_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 3200, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 150, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t3, rnn1_relu_stack + 4800, rnn1_matmul_weight_hh_t3_scratch);
+  k10_matmul(rnn1_relu_stack + 3200, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 150, rnn1_add_t3, rnn1_relu_stack + 4800, rnn1_matmul_weight_hh_t3_scratch);
   float *rnn1_add_t4 = (float *)(A + 159104); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t4_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 4800, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 200, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t4, rnn1_relu_stack + 6400, rnn1_matmul_weight_hh_t4_scratch);
+  k10_matmul(rnn1_relu_stack + 4800, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 200, rnn1_add_t4, rnn1_relu_stack + 6400, rnn1_matmul_weight_hh_t4_scratch);
   float *rnn1_add_t5 = (float *)(A + 165504); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t5_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 6400, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 250, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t5, rnn1_relu_stack + 8000, rnn1_matmul_weight_hh_t5_scratch);
+  k10_matmul(rnn1_relu_stack + 6400, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 250, rnn1_add_t5, rnn1_relu_stack + 8000, rnn1_matmul_weight_hh_t5_scratch);
   float *rnn1_add_t6 = (float *)(A + 171904); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t6_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 8000, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 300, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t6, rnn1_relu_stack + 9600, rnn1_matmul_weight_hh_t6_scratch);
+  k10_matmul(rnn1_relu_stack + 8000, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 300, rnn1_add_t6, rnn1_relu_stack + 9600, rnn1_matmul_weight_hh_t6_scratch);
   float *rnn1_add_t7 = (float *)(A + 178304); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t7_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 9600, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 350, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t7, rnn1_relu_stack + 11200, rnn1_matmul_weight_hh_t7_scratch);
+  k10_matmul(rnn1_relu_stack + 9600, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 350, rnn1_add_t7, rnn1_relu_stack + 11200, rnn1_matmul_weight_hh_t7_scratch);
   float *rnn1_add_t8 = (float *)(A + 184704); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t8_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 11200, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 400, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t8, rnn1_relu_stack + 12800, rnn1_matmul_weight_hh_t8_scratch);
+  k10_matmul(rnn1_relu_stack + 11200, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 400, rnn1_add_t8, rnn1_relu_stack + 12800, rnn1_matmul_weight_hh_t8_scratch);
   float *dense1_transpose_weight = (float *)A; /* [50, 1] */
   k5_transpose(P + 2704 /* dense1.weight */, dense1_transpose_weight);
   float *rnn1_add_t9 = (float *)(A + 191104); /* [32, 50] */
   float *rnn1_relu_t9 = (float *)(A + 197504); /* [32, 50] */
   char *rnn1_matmul_weight_hh_t9_scratch = A + 144704; /* 1600 bytes */
-  k10_matmul(rnn1_relu_stack + 12800, rnn1_transpose_weight_hh, rnn1_matmul_weight_ih + 450, P + 2576 /* rnn1.bias_ih */, P + 2640 /* rnn1.bias_hh */, rnn1_add_t9, rnn1_relu_t9, rnn1_matmul_weight_hh_t9_scratch);
+  k10_matmul(rnn1_relu_stack + 12800, rnn1_transpose_weight_hh, P + 2640 /* rnn1.bias_hh */, rnn1_add + 450, rnn1_add_t9, rnn1_relu_t9, rnn1_matmul_weight_hh_t9_scratch);
   float *dense1_matmul_weight = (float *)(A + 144704); /* [32, 1] */
   k6_matmul(rnn1_relu_t9, dense1_transpose_weight, dense1_matmul_weight);
   float *line13_sub = (float *)(A + 144832); /* [32, 1] */

@@ -495,8 +495,8 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [1600, 128] (sine_seq2seq.lua:10) */
-static void k1_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+/* matmul [1600, 128] (sine_seq2seq.lua:10), then fused: add over add [1600, 128] (sine_seq2seq.lua:10) */
+static void k1_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i = 0; i < 1600; i += 8) {
     for (long j = 0; j < 128; j += 16) {
       float acc0[16] = {0.0f};
@@ -529,26 +529,57 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 128 + j + c] = acc0[c];
-        out[(i + 1) * 128 + j + c] = acc1[c];
-        out[(i + 2) * 128 + j + c] = acc2[c];
-        out[(i + 3) * 128 + j + c] = acc3[c];
-        out[(i + 4) * 128 + j + c] = acc4[c];
-        out[(i + 5) * 128 + j + c] = acc5[c];
-        out[(i + 6) * 128 + j + c] = acc6[c];
-        out[(i + 7) * 128 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 128 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 128 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 128 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 128 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 128 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 128 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 128 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 128 + i1] = t0;
+        }
       }
     }
   }
 }
 
-/* fused: add add over add [32, 128] (sine_seq2seq.lua:10) */
-static void k2_add_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+/* fused: add over add [32, 128] (sine_seq2seq.lua:10) */
+static void k2_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       const float t0 = (a0[i0 * 6400 + i1] + a1[i1]);
-      const float t1 = (t0 + a2[i1]);
-      out0[i0 * 128 + i1] = t1;
+      out0[i0 * 128 + i1] = t0;
     }
 }
 
@@ -582,8 +613,8 @@ static void k4_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restr
     }
 }
 
-/* matmul [32, 128] (sine_seq2seq.lua:10), then fused: add add add over add [32, 128] (sine_seq2seq.lua:10) */
-static void k5_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, char *restrict scratch) {
+/* matmul [32, 128] (sine_seq2seq.lua:10), then fused: add add over add [32, 128] (sine_seq2seq.lua:10) */
+static void k5_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 32; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 32; k++)
@@ -621,59 +652,51 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, const 
       for (int c = 0; c < 16; c++) {
         {
           const long i0 = i, i1 = j + c;
-          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
-          const float t1 = (acc0[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 128 + i1] = t2;
+          const float t0 = (acc0[c] + a2[i1]);
+          const float t1 = (a3[i0 * 6400 + i1] + t0);
+          out0[i0 * 128 + i1] = t1;
         }
         {
           const long i0 = i + 1, i1 = j + c;
-          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
-          const float t1 = (acc1[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 128 + i1] = t2;
+          const float t0 = (acc1[c] + a2[i1]);
+          const float t1 = (a3[i0 * 6400 + i1] + t0);
+          out0[i0 * 128 + i1] = t1;
         }
         {
           const long i0 = i + 2, i1 = j + c;
-          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
-          const float t1 = (acc2[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 128 + i1] = t2;
+          const float t0 = (acc2[c] + a2[i1]);
+          const float t1 = (a3[i0 * 6400 + i1] + t0);
+          out0[i0 * 128 + i1] = t1;
         }
         {
           const long i0 = i + 3, i1 = j + c;
-          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
-          const float t1 = (acc3[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 128 + i1] = t2;
+          const float t0 = (acc3[c] + a2[i1]);
+          const float t1 = (a3[i0 * 6400 + i1] + t0);
+          out0[i0 * 128 + i1] = t1;
         }
         {
           const long i0 = i + 4, i1 = j + c;
-          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
-          const float t1 = (acc4[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 128 + i1] = t2;
+          const float t0 = (acc4[c] + a2[i1]);
+          const float t1 = (a3[i0 * 6400 + i1] + t0);
+          out0[i0 * 128 + i1] = t1;
         }
         {
           const long i0 = i + 5, i1 = j + c;
-          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
-          const float t1 = (acc5[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 128 + i1] = t2;
+          const float t0 = (acc5[c] + a2[i1]);
+          const float t1 = (a3[i0 * 6400 + i1] + t0);
+          out0[i0 * 128 + i1] = t1;
         }
         {
           const long i0 = i + 6, i1 = j + c;
-          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
-          const float t1 = (acc6[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 128 + i1] = t2;
+          const float t0 = (acc6[c] + a2[i1]);
+          const float t1 = (a3[i0 * 6400 + i1] + t0);
+          out0[i0 * 128 + i1] = t1;
         }
         {
           const long i0 = i + 7, i1 = j + c;
-          const float t0 = (a2[i0 * 6400 + i1] + a3[i1]);
-          const float t1 = (acc7[c] + a4[i1]);
-          const float t2 = (t0 + t1);
-          out0[i0 * 128 + i1] = t2;
+          const float t0 = (acc7[c] + a2[i1]);
+          const float t1 = (a3[i0 * 6400 + i1] + t0);
+          out0[i0 * 128 + i1] = t1;
         }
       }
     }
@@ -2603,10 +2626,10 @@ static void sine_seq2seq_predict_1(const float *restrict P, const sine_seq2seq_b
   k0_transpose(P + 4480 /* decoder.weight_ih */, decoder_transpose_weight_ih);
   float *encoder_transpose_weight_ih = (float *)(A + 512); /* [1, 128] */
   k0_transpose(P /* encoder.weight_ih */, encoder_transpose_weight_ih);
-  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
-  k1_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih);
+  float *encoder_add = (float *)(A + 1024); /* [1600, 128] */
+  k1_matmul(in->x, encoder_transpose_weight_ih, P + 4224 /* encoder.bias_ih */, encoder_add);
   float *encoder_add_t0 = (float *)(A + 820224); /* [32, 128] */
-  k2_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
+  k2_add(encoder_add, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
   float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
   k3_transpose(P + 128 /* encoder.weight_hh */, encoder_transpose_weight_hh);
   float *encoder_mul_t0 = (float *)(A + 852992); /* [32, 32] */
@@ -2614,187 +2637,187 @@ static void sine_seq2seq_predict_1(const float *restrict P, const sine_seq2seq_b
   k4_sigmoid_sigmoid_tanh(encoder_add_t0 + 96, encoder_add_t0, encoder_add_t0 + 64, encoder_mul_t0, encoder_mul_t0_2);
   float *encoder_add_t1 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t1_scratch = A + 861184; /* 1024 bytes */
-  k5_matmul(encoder_mul_t0_2, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 128, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t1, encoder_matmul_weight_hh_t1_scratch);
+  k5_matmul(encoder_mul_t0_2, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 128, encoder_add_t1, encoder_matmul_weight_hh_t1_scratch);
   float *encoder_add_t1_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t1 = (float *)(A + 862208); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t1 + 96, encoder_add_t1 + 32, encoder_mul_t0, encoder_add_t1, encoder_add_t1 + 64, encoder_add_t1_2, encoder_mul_t1);
   float *encoder_add_t2 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t2_scratch = A + 861184; /* 1024 bytes */
-  k5_matmul(encoder_mul_t1, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 256, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t2, encoder_matmul_weight_hh_t2_scratch);
+  k5_matmul(encoder_mul_t1, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 256, encoder_add_t2, encoder_matmul_weight_hh_t2_scratch);
   float *encoder_add_t2_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t2 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t2 + 96, encoder_add_t2 + 32, encoder_add_t1_2, encoder_add_t2, encoder_add_t2 + 64, encoder_add_t2_2, encoder_mul_t2);
   float *encoder_add_t3 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t3_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t2, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 384, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t3, encoder_matmul_weight_hh_t3_scratch);
+  k5_matmul(encoder_mul_t2, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 384, encoder_add_t3, encoder_matmul_weight_hh_t3_scratch);
   float *encoder_add_t3_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t3 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t3 + 96, encoder_add_t3 + 32, encoder_add_t2_2, encoder_add_t3, encoder_add_t3 + 64, encoder_add_t3_2, encoder_mul_t3);
   float *encoder_add_t4 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t4_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t3, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 512, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t4, encoder_matmul_weight_hh_t4_scratch);
+  k5_matmul(encoder_mul_t3, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 512, encoder_add_t4, encoder_matmul_weight_hh_t4_scratch);
   float *encoder_add_t4_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t4 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t4 + 96, encoder_add_t4 + 32, encoder_add_t3_2, encoder_add_t4, encoder_add_t4 + 64, encoder_add_t4_2, encoder_mul_t4);
   float *encoder_add_t5 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t5_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t4, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 640, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t5, encoder_matmul_weight_hh_t5_scratch);
+  k5_matmul(encoder_mul_t4, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 640, encoder_add_t5, encoder_matmul_weight_hh_t5_scratch);
   float *encoder_add_t5_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t5 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t5 + 96, encoder_add_t5 + 32, encoder_add_t4_2, encoder_add_t5, encoder_add_t5 + 64, encoder_add_t5_2, encoder_mul_t5);
   float *encoder_add_t6 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t6_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t5, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 768, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t6, encoder_matmul_weight_hh_t6_scratch);
+  k5_matmul(encoder_mul_t5, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 768, encoder_add_t6, encoder_matmul_weight_hh_t6_scratch);
   float *encoder_add_t6_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t6 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t6 + 96, encoder_add_t6 + 32, encoder_add_t5_2, encoder_add_t6, encoder_add_t6 + 64, encoder_add_t6_2, encoder_mul_t6);
   float *encoder_add_t7 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t7_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t6, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 896, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t7, encoder_matmul_weight_hh_t7_scratch);
+  k5_matmul(encoder_mul_t6, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 896, encoder_add_t7, encoder_matmul_weight_hh_t7_scratch);
   float *encoder_add_t7_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t7 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t7 + 96, encoder_add_t7 + 32, encoder_add_t6_2, encoder_add_t7, encoder_add_t7 + 64, encoder_add_t7_2, encoder_mul_t7);
   float *encoder_add_t8 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t8_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t7, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1024, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t8, encoder_matmul_weight_hh_t8_scratch);
+  k5_matmul(encoder_mul_t7, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1024, encoder_add_t8, encoder_matmul_weight_hh_t8_scratch);
   float *encoder_add_t8_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t8 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t8 + 96, encoder_add_t8 + 32, encoder_add_t7_2, encoder_add_t8, encoder_add_t8 + 64, encoder_add_t8_2, encoder_mul_t8);
   float *encoder_add_t9 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t9_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t8, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1152, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t9, encoder_matmul_weight_hh_t9_scratch);
+  k5_matmul(encoder_mul_t8, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1152, encoder_add_t9, encoder_matmul_weight_hh_t9_scratch);
   float *encoder_add_t9_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t9 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t9 + 96, encoder_add_t9 + 32, encoder_add_t8_2, encoder_add_t9, encoder_add_t9 + 64, encoder_add_t9_2, encoder_mul_t9);
   float *encoder_add_t10 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t10_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t9, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1280, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t10, encoder_matmul_weight_hh_t10_scratch);
+  k5_matmul(encoder_mul_t9, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1280, encoder_add_t10, encoder_matmul_weight_hh_t10_scratch);
   float *encoder_add_t10_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t10 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t10 + 96, encoder_add_t10 + 32, encoder_add_t9_2, encoder_add_t10, encoder_add_t10 + 64, encoder_add_t10_2, encoder_mul_t10);
   float *encoder_add_t11 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t11_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t10, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1408, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t11, encoder_matmul_weight_hh_t11_scratch);
+  k5_matmul(encoder_mul_t10, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1408, encoder_add_t11, encoder_matmul_weight_hh_t11_scratch);
   float *encoder_add_t11_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t11 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t11 + 96, encoder_add_t11 + 32, encoder_add_t10_2, encoder_add_t11, encoder_add_t11 + 64, encoder_add_t11_2, encoder_mul_t11);
   float *encoder_add_t12 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t12_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t11, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1536, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t12, encoder_matmul_weight_hh_t12_scratch);
+  k5_matmul(encoder_mul_t11, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1536, encoder_add_t12, encoder_matmul_weight_hh_t12_scratch);
   float *encoder_add_t12_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t12 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t12 + 96, encoder_add_t12 + 32, encoder_add_t11_2, encoder_add_t12, encoder_add_t12 + 64, encoder_add_t12_2, encoder_mul_t12);
   float *encoder_add_t13 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t13_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t12, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1664, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t13, encoder_matmul_weight_hh_t13_scratch);
+  k5_matmul(encoder_mul_t12, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1664, encoder_add_t13, encoder_matmul_weight_hh_t13_scratch);
   float *encoder_add_t13_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t13 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t13 + 96, encoder_add_t13 + 32, encoder_add_t12_2, encoder_add_t13, encoder_add_t13 + 64, encoder_add_t13_2, encoder_mul_t13);
   float *encoder_add_t14 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t14_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t13, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1792, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t14, encoder_matmul_weight_hh_t14_scratch);
+  k5_matmul(encoder_mul_t13, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1792, encoder_add_t14, encoder_matmul_weight_hh_t14_scratch);
   float *encoder_add_t14_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t14 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t14 + 96, encoder_add_t14 + 32, encoder_add_t13_2, encoder_add_t14, encoder_add_t14 + 64, encoder_add_t14_2, encoder_mul_t14);
   float *encoder_add_t15 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t15_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t14, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1920, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t15, encoder_matmul_weight_hh_t15_scratch);
+  k5_matmul(encoder_mul_t14, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1920, encoder_add_t15, encoder_matmul_weight_hh_t15_scratch);
   float *encoder_add_t15_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t15 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t15 + 96, encoder_add_t15 + 32, encoder_add_t14_2, encoder_add_t15, encoder_add_t15 + 64, encoder_add_t15_2, encoder_mul_t15);
   float *encoder_add_t16 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t16_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t15, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2048, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t16, encoder_matmul_weight_hh_t16_scratch);
+  k5_matmul(encoder_mul_t15, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2048, encoder_add_t16, encoder_matmul_weight_hh_t16_scratch);
   float *encoder_add_t16_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t16 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t16 + 96, encoder_add_t16 + 32, encoder_add_t15_2, encoder_add_t16, encoder_add_t16 + 64, encoder_add_t16_2, encoder_mul_t16);
   float *encoder_add_t17 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t17_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t16, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2176, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t17, encoder_matmul_weight_hh_t17_scratch);
+  k5_matmul(encoder_mul_t16, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2176, encoder_add_t17, encoder_matmul_weight_hh_t17_scratch);
   float *encoder_add_t17_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t17 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t17 + 96, encoder_add_t17 + 32, encoder_add_t16_2, encoder_add_t17, encoder_add_t17 + 64, encoder_add_t17_2, encoder_mul_t17);
   float *encoder_add_t18 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t18_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t17, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2304, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t18, encoder_matmul_weight_hh_t18_scratch);
+  k5_matmul(encoder_mul_t17, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2304, encoder_add_t18, encoder_matmul_weight_hh_t18_scratch);
   float *encoder_add_t18_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t18 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t18 + 96, encoder_add_t18 + 32, encoder_add_t17_2, encoder_add_t18, encoder_add_t18 + 64, encoder_add_t18_2, encoder_mul_t18);
   float *encoder_add_t19 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t19_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t18, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2432, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t19, encoder_matmul_weight_hh_t19_scratch);
+  k5_matmul(encoder_mul_t18, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2432, encoder_add_t19, encoder_matmul_weight_hh_t19_scratch);
   float *encoder_add_t19_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t19 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t19 + 96, encoder_add_t19 + 32, encoder_add_t18_2, encoder_add_t19, encoder_add_t19 + 64, encoder_add_t19_2, encoder_mul_t19);
   float *encoder_add_t20 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t20_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t19, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2560, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t20, encoder_matmul_weight_hh_t20_scratch);
+  k5_matmul(encoder_mul_t19, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2560, encoder_add_t20, encoder_matmul_weight_hh_t20_scratch);
   float *encoder_add_t20_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t20 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t20 + 96, encoder_add_t20 + 32, encoder_add_t19_2, encoder_add_t20, encoder_add_t20 + 64, encoder_add_t20_2, encoder_mul_t20);
   float *encoder_add_t21 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t21_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t20, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2688, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t21, encoder_matmul_weight_hh_t21_scratch);
+  k5_matmul(encoder_mul_t20, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2688, encoder_add_t21, encoder_matmul_weight_hh_t21_scratch);
   float *encoder_add_t21_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t21 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t21 + 96, encoder_add_t21 + 32, encoder_add_t20_2, encoder_add_t21, encoder_add_t21 + 64, encoder_add_t21_2, encoder_mul_t21);
   float *encoder_add_t22 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t22_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t21, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2816, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t22, encoder_matmul_weight_hh_t22_scratch);
+  k5_matmul(encoder_mul_t21, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2816, encoder_add_t22, encoder_matmul_weight_hh_t22_scratch);
   float *encoder_add_t22_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t22 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t22 + 96, encoder_add_t22 + 32, encoder_add_t21_2, encoder_add_t22, encoder_add_t22 + 64, encoder_add_t22_2, encoder_mul_t22);
   float *encoder_add_t23 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t23_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t22, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2944, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t23, encoder_matmul_weight_hh_t23_scratch);
+  k5_matmul(encoder_mul_t22, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2944, encoder_add_t23, encoder_matmul_weight_hh_t23_scratch);
   float *encoder_add_t23_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t23 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t23 + 96, encoder_add_t23 + 32, encoder_add_t22_2, encoder_add_t23, encoder_add_t23 + 64, encoder_add_t23_2, encoder_mul_t23);
   float *encoder_add_t24 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t24_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t23, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3072, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t24, encoder_matmul_weight_hh_t24_scratch);
+  k5_matmul(encoder_mul_t23, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3072, encoder_add_t24, encoder_matmul_weight_hh_t24_scratch);
   float *encoder_add_t24_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t24 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t24 + 96, encoder_add_t24 + 32, encoder_add_t23_2, encoder_add_t24, encoder_add_t24 + 64, encoder_add_t24_2, encoder_mul_t24);
   float *encoder_add_t25 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t25_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t24, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3200, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t25, encoder_matmul_weight_hh_t25_scratch);
+  k5_matmul(encoder_mul_t24, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3200, encoder_add_t25, encoder_matmul_weight_hh_t25_scratch);
   float *encoder_add_t25_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t25 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t25 + 96, encoder_add_t25 + 32, encoder_add_t24_2, encoder_add_t25, encoder_add_t25 + 64, encoder_add_t25_2, encoder_mul_t25);
   float *encoder_add_t26 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t26_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t25, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3328, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t26, encoder_matmul_weight_hh_t26_scratch);
+  k5_matmul(encoder_mul_t25, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3328, encoder_add_t26, encoder_matmul_weight_hh_t26_scratch);
   float *encoder_add_t26_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t26 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t26 + 96, encoder_add_t26 + 32, encoder_add_t25_2, encoder_add_t26, encoder_add_t26 + 64, encoder_add_t26_2, encoder_mul_t26);
   float *encoder_add_t27 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t27_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t26, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3456, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t27, encoder_matmul_weight_hh_t27_scratch);
+  k5_matmul(encoder_mul_t26, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3456, encoder_add_t27, encoder_matmul_weight_hh_t27_scratch);
   float *encoder_add_t27_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t27 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t27 + 96, encoder_add_t27 + 32, encoder_add_t26_2, encoder_add_t27, encoder_add_t27 + 64, encoder_add_t27_2, encoder_mul_t27);
   float *encoder_add_t28 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t28_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t27, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3584, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t28, encoder_matmul_weight_hh_t28_scratch);
+  k5_matmul(encoder_mul_t27, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3584, encoder_add_t28, encoder_matmul_weight_hh_t28_scratch);
   float *encoder_add_t28_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t28 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t28 + 96, encoder_add_t28 + 32, encoder_add_t27_2, encoder_add_t28, encoder_add_t28 + 64, encoder_add_t28_2, encoder_mul_t28);
   float *encoder_add_t29 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t29_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t28, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3712, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t29, encoder_matmul_weight_hh_t29_scratch);
+  k5_matmul(encoder_mul_t28, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3712, encoder_add_t29, encoder_matmul_weight_hh_t29_scratch);
   float *encoder_add_t29_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t29 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t29 + 96, encoder_add_t29 + 32, encoder_add_t28_2, encoder_add_t29, encoder_add_t29 + 64, encoder_add_t29_2, encoder_mul_t29);
   float *encoder_add_t30 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t30_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t29, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3840, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t30, encoder_matmul_weight_hh_t30_scratch);
+  k5_matmul(encoder_mul_t29, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3840, encoder_add_t30, encoder_matmul_weight_hh_t30_scratch);
   float *encoder_add_t30_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t30 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t30 + 96, encoder_add_t30 + 32, encoder_add_t29_2, encoder_add_t30, encoder_add_t30 + 64, encoder_add_t30_2, encoder_mul_t30);
   float *encoder_add_t31 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t31_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t30, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3968, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t31, encoder_matmul_weight_hh_t31_scratch);
+  k5_matmul(encoder_mul_t30, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3968, encoder_add_t31, encoder_matmul_weight_hh_t31_scratch);
 }
 
 static void sine_seq2seq_predict_2(const float *restrict P, const sine_seq2seq_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -2805,112 +2828,112 @@ static void sine_seq2seq_predict_2(const float *restrict P, const sine_seq2seq_b
   float *encoder_mul_t31 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t31 + 96, encoder_add_t31 + 32, encoder_add_t30_2, encoder_add_t31, encoder_add_t31 + 64, encoder_add_t31_2, encoder_mul_t31);
   float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
-  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add = (float *)(A + 1024); /* [1600, 128] */
   float *encoder_add_t32 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t32_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t31, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4096, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t32, encoder_matmul_weight_hh_t32_scratch);
+  k5_matmul(encoder_mul_t31, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4096, encoder_add_t32, encoder_matmul_weight_hh_t32_scratch);
   float *encoder_add_t32_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t32 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t32 + 96, encoder_add_t32 + 32, encoder_add_t31_2, encoder_add_t32, encoder_add_t32 + 64, encoder_add_t32_2, encoder_mul_t32);
   float *encoder_add_t33 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t33_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t32, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4224, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t33, encoder_matmul_weight_hh_t33_scratch);
+  k5_matmul(encoder_mul_t32, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4224, encoder_add_t33, encoder_matmul_weight_hh_t33_scratch);
   float *encoder_add_t33_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t33 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t33 + 96, encoder_add_t33 + 32, encoder_add_t32_2, encoder_add_t33, encoder_add_t33 + 64, encoder_add_t33_2, encoder_mul_t33);
   float *encoder_add_t34 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t34_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t33, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4352, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t34, encoder_matmul_weight_hh_t34_scratch);
+  k5_matmul(encoder_mul_t33, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4352, encoder_add_t34, encoder_matmul_weight_hh_t34_scratch);
   float *encoder_add_t34_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t34 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t34 + 96, encoder_add_t34 + 32, encoder_add_t33_2, encoder_add_t34, encoder_add_t34 + 64, encoder_add_t34_2, encoder_mul_t34);
   float *encoder_add_t35 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t35_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t34, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4480, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t35, encoder_matmul_weight_hh_t35_scratch);
+  k5_matmul(encoder_mul_t34, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4480, encoder_add_t35, encoder_matmul_weight_hh_t35_scratch);
   float *encoder_add_t35_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t35 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t35 + 96, encoder_add_t35 + 32, encoder_add_t34_2, encoder_add_t35, encoder_add_t35 + 64, encoder_add_t35_2, encoder_mul_t35);
   float *encoder_add_t36 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t36_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t35, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4608, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t36, encoder_matmul_weight_hh_t36_scratch);
+  k5_matmul(encoder_mul_t35, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4608, encoder_add_t36, encoder_matmul_weight_hh_t36_scratch);
   float *encoder_add_t36_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t36 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t36 + 96, encoder_add_t36 + 32, encoder_add_t35_2, encoder_add_t36, encoder_add_t36 + 64, encoder_add_t36_2, encoder_mul_t36);
   float *encoder_add_t37 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t37_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t36, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4736, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t37, encoder_matmul_weight_hh_t37_scratch);
+  k5_matmul(encoder_mul_t36, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4736, encoder_add_t37, encoder_matmul_weight_hh_t37_scratch);
   float *encoder_add_t37_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t37 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t37 + 96, encoder_add_t37 + 32, encoder_add_t36_2, encoder_add_t37, encoder_add_t37 + 64, encoder_add_t37_2, encoder_mul_t37);
   float *encoder_add_t38 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t38_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t37, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4864, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t38, encoder_matmul_weight_hh_t38_scratch);
+  k5_matmul(encoder_mul_t37, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4864, encoder_add_t38, encoder_matmul_weight_hh_t38_scratch);
   float *encoder_add_t38_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t38 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t38 + 96, encoder_add_t38 + 32, encoder_add_t37_2, encoder_add_t38, encoder_add_t38 + 64, encoder_add_t38_2, encoder_mul_t38);
   float *encoder_add_t39 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t39_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t38, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4992, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t39, encoder_matmul_weight_hh_t39_scratch);
+  k5_matmul(encoder_mul_t38, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4992, encoder_add_t39, encoder_matmul_weight_hh_t39_scratch);
   float *encoder_add_t39_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t39 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t39 + 96, encoder_add_t39 + 32, encoder_add_t38_2, encoder_add_t39, encoder_add_t39 + 64, encoder_add_t39_2, encoder_mul_t39);
   float *encoder_add_t40 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t40_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t39, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5120, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t40, encoder_matmul_weight_hh_t40_scratch);
+  k5_matmul(encoder_mul_t39, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5120, encoder_add_t40, encoder_matmul_weight_hh_t40_scratch);
   float *encoder_add_t40_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t40 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t40 + 96, encoder_add_t40 + 32, encoder_add_t39_2, encoder_add_t40, encoder_add_t40 + 64, encoder_add_t40_2, encoder_mul_t40);
   float *encoder_add_t41 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t41_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t40, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5248, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t41, encoder_matmul_weight_hh_t41_scratch);
+  k5_matmul(encoder_mul_t40, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5248, encoder_add_t41, encoder_matmul_weight_hh_t41_scratch);
   float *encoder_add_t41_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t41 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t41 + 96, encoder_add_t41 + 32, encoder_add_t40_2, encoder_add_t41, encoder_add_t41 + 64, encoder_add_t41_2, encoder_mul_t41);
   float *encoder_add_t42 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t42_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t41, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5376, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t42, encoder_matmul_weight_hh_t42_scratch);
+  k5_matmul(encoder_mul_t41, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5376, encoder_add_t42, encoder_matmul_weight_hh_t42_scratch);
   float *encoder_add_t42_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t42 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t42 + 96, encoder_add_t42 + 32, encoder_add_t41_2, encoder_add_t42, encoder_add_t42 + 64, encoder_add_t42_2, encoder_mul_t42);
   float *encoder_add_t43 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t43_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t42, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5504, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t43, encoder_matmul_weight_hh_t43_scratch);
+  k5_matmul(encoder_mul_t42, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5504, encoder_add_t43, encoder_matmul_weight_hh_t43_scratch);
   float *encoder_add_t43_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t43 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t43 + 96, encoder_add_t43 + 32, encoder_add_t42_2, encoder_add_t43, encoder_add_t43 + 64, encoder_add_t43_2, encoder_mul_t43);
   float *encoder_add_t44 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t44_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t43, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5632, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t44, encoder_matmul_weight_hh_t44_scratch);
+  k5_matmul(encoder_mul_t43, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5632, encoder_add_t44, encoder_matmul_weight_hh_t44_scratch);
   float *encoder_add_t44_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t44 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t44 + 96, encoder_add_t44 + 32, encoder_add_t43_2, encoder_add_t44, encoder_add_t44 + 64, encoder_add_t44_2, encoder_mul_t44);
   float *encoder_add_t45 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t45_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t44, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5760, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t45, encoder_matmul_weight_hh_t45_scratch);
+  k5_matmul(encoder_mul_t44, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5760, encoder_add_t45, encoder_matmul_weight_hh_t45_scratch);
   float *encoder_add_t45_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t45 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t45 + 96, encoder_add_t45 + 32, encoder_add_t44_2, encoder_add_t45, encoder_add_t45 + 64, encoder_add_t45_2, encoder_mul_t45);
   float *encoder_add_t46 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t46_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t45, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5888, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t46, encoder_matmul_weight_hh_t46_scratch);
+  k5_matmul(encoder_mul_t45, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5888, encoder_add_t46, encoder_matmul_weight_hh_t46_scratch);
   float *encoder_add_t46_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t46 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t46 + 96, encoder_add_t46 + 32, encoder_add_t45_2, encoder_add_t46, encoder_add_t46 + 64, encoder_add_t46_2, encoder_mul_t46);
   float *encoder_add_t47 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t47_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t46, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6016, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t47, encoder_matmul_weight_hh_t47_scratch);
+  k5_matmul(encoder_mul_t46, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 6016, encoder_add_t47, encoder_matmul_weight_hh_t47_scratch);
   float *encoder_add_t47_2 = (float *)(A + 857088); /* [32, 32] */
   float *encoder_mul_t47 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t47 + 96, encoder_add_t47 + 32, encoder_add_t46_2, encoder_add_t47, encoder_add_t47 + 64, encoder_add_t47_2, encoder_mul_t47);
   float *encoder_add_t48 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t48_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t47, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6144, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t48, encoder_matmul_weight_hh_t48_scratch);
+  k5_matmul(encoder_mul_t47, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 6144, encoder_add_t48, encoder_matmul_weight_hh_t48_scratch);
   float *encoder_add_t48_2 = (float *)(A + 852992); /* [32, 32] */
   float *encoder_mul_t48 = (float *)(A + 861184); /* [32, 32] */
   k6_sigmoid_sigmoid_mul(encoder_add_t48 + 96, encoder_add_t48 + 32, encoder_add_t47_2, encoder_add_t48, encoder_add_t48 + 64, encoder_add_t48_2, encoder_mul_t48);
   float *encoder_add_t49 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t49_scratch = A + 865280; /* 1024 bytes */
-  k5_matmul(encoder_mul_t48, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6272, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t49, encoder_matmul_weight_hh_t49_scratch);
+  k5_matmul(encoder_mul_t48, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 6272, encoder_add_t49, encoder_matmul_weight_hh_t49_scratch);
   float *decoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
   k3_transpose(P + 4608 /* decoder.weight_hh */, decoder_transpose_weight_hh);
   float *encoder_add_t49_2 = (float *)(A + 857088); /* [32, 32] */
@@ -3060,10 +3083,10 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k0_transpose(P + 4480 /* decoder.weight_ih */, decoder_transpose_weight_ih);
   float *encoder_transpose_weight_ih = (float *)(A + 512); /* [1, 128] */
   k0_transpose(P /* encoder.weight_ih */, encoder_transpose_weight_ih);
-  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
-  k1_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih);
+  float *encoder_add = (float *)(A + 1024); /* [1600, 128] */
+  k1_matmul(in->x, encoder_transpose_weight_ih, P + 4224 /* encoder.bias_ih */, encoder_add);
   float *encoder_add_t0 = (float *)(A + 820224); /* [32, 128] */
-  k2_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
+  k2_add(encoder_add, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
   float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
   k3_transpose(P + 128 /* encoder.weight_hh */, encoder_transpose_weight_hh);
   float *encoder_sigmoid_t0 = (float *)(A + 852992); /* [32, 32] */
@@ -3075,7 +3098,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k15_sigmoid_sigmoid_tanh(encoder_add_t0 + 96, encoder_add_t0, encoder_add_t0 + 64, encoder_sigmoid_t0, encoder_sigmoid_t0_2, encoder_tanh_t0, encoder_mul_t0, encoder_tanh_t0_2, encoder_mul_stack);
   float *encoder_add_t1 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t1_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 128, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t1, encoder_matmul_weight_hh_t1_scratch);
+  k5_matmul(encoder_mul_stack, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 128, encoder_add_t1, encoder_matmul_weight_hh_t1_scratch);
   float *encoder_sigmoid_t1 = (float *)(A + 1075200); /* [32, 32] */
   float *encoder_sigmoid_t1_2 = (float *)(A + 1079296); /* [32, 32] */
   float *encoder_sigmoid_t1_3 = (float *)(A + 1083392); /* [32, 32] */
@@ -3085,7 +3108,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t1 + 96, encoder_add_t1 + 32, encoder_mul_t0, encoder_add_t1, encoder_add_t1 + 64, encoder_sigmoid_t1, encoder_sigmoid_t1_2, encoder_sigmoid_t1_3, encoder_tanh_t1, encoder_add_t1_2, encoder_tanh_t1_2, encoder_mul_stack + 1024);
   float *encoder_add_t2 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t2_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 1024, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 256, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t2, encoder_matmul_weight_hh_t2_scratch);
+  k5_matmul(encoder_mul_stack + 1024, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 256, encoder_add_t2, encoder_matmul_weight_hh_t2_scratch);
   float *encoder_sigmoid_t2 = (float *)(A + 1099776); /* [32, 32] */
   float *encoder_sigmoid_t2_2 = (float *)(A + 1103872); /* [32, 32] */
   float *encoder_sigmoid_t2_3 = (float *)(A + 1107968); /* [32, 32] */
@@ -3095,7 +3118,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t2 + 96, encoder_add_t2 + 32, encoder_add_t1_2, encoder_add_t2, encoder_add_t2 + 64, encoder_sigmoid_t2, encoder_sigmoid_t2_2, encoder_sigmoid_t2_3, encoder_tanh_t2, encoder_add_t2_2, encoder_tanh_t2_2, encoder_mul_stack + 2048);
   float *encoder_add_t3 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t3_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 2048, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 384, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t3, encoder_matmul_weight_hh_t3_scratch);
+  k5_matmul(encoder_mul_stack + 2048, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 384, encoder_add_t3, encoder_matmul_weight_hh_t3_scratch);
   float *encoder_sigmoid_t3 = (float *)(A + 1124352); /* [32, 32] */
   float *encoder_sigmoid_t3_2 = (float *)(A + 1128448); /* [32, 32] */
   float *encoder_sigmoid_t3_3 = (float *)(A + 1132544); /* [32, 32] */
@@ -3105,7 +3128,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t3 + 96, encoder_add_t3 + 32, encoder_add_t2_2, encoder_add_t3, encoder_add_t3 + 64, encoder_sigmoid_t3, encoder_sigmoid_t3_2, encoder_sigmoid_t3_3, encoder_tanh_t3, encoder_add_t3_2, encoder_tanh_t3_2, encoder_mul_stack + 3072);
   float *encoder_add_t4 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t4_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 3072, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 512, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t4, encoder_matmul_weight_hh_t4_scratch);
+  k5_matmul(encoder_mul_stack + 3072, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 512, encoder_add_t4, encoder_matmul_weight_hh_t4_scratch);
   float *encoder_sigmoid_t4 = (float *)(A + 1148928); /* [32, 32] */
   float *encoder_sigmoid_t4_2 = (float *)(A + 1153024); /* [32, 32] */
   float *encoder_sigmoid_t4_3 = (float *)(A + 1157120); /* [32, 32] */
@@ -3115,7 +3138,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t4 + 96, encoder_add_t4 + 32, encoder_add_t3_2, encoder_add_t4, encoder_add_t4 + 64, encoder_sigmoid_t4, encoder_sigmoid_t4_2, encoder_sigmoid_t4_3, encoder_tanh_t4, encoder_add_t4_2, encoder_tanh_t4_2, encoder_mul_stack + 4096);
   float *encoder_add_t5 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t5_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 4096, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 640, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t5, encoder_matmul_weight_hh_t5_scratch);
+  k5_matmul(encoder_mul_stack + 4096, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 640, encoder_add_t5, encoder_matmul_weight_hh_t5_scratch);
   float *encoder_sigmoid_t5 = (float *)(A + 1173504); /* [32, 32] */
   float *encoder_sigmoid_t5_2 = (float *)(A + 1177600); /* [32, 32] */
   float *encoder_sigmoid_t5_3 = (float *)(A + 1181696); /* [32, 32] */
@@ -3125,7 +3148,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t5 + 96, encoder_add_t5 + 32, encoder_add_t4_2, encoder_add_t5, encoder_add_t5 + 64, encoder_sigmoid_t5, encoder_sigmoid_t5_2, encoder_sigmoid_t5_3, encoder_tanh_t5, encoder_add_t5_2, encoder_tanh_t5_2, encoder_mul_stack + 5120);
   float *encoder_add_t6 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t6_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 5120, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 768, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t6, encoder_matmul_weight_hh_t6_scratch);
+  k5_matmul(encoder_mul_stack + 5120, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 768, encoder_add_t6, encoder_matmul_weight_hh_t6_scratch);
   float *encoder_sigmoid_t6 = (float *)(A + 1198080); /* [32, 32] */
   float *encoder_sigmoid_t6_2 = (float *)(A + 1202176); /* [32, 32] */
   float *encoder_sigmoid_t6_3 = (float *)(A + 1206272); /* [32, 32] */
@@ -3135,7 +3158,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t6 + 96, encoder_add_t6 + 32, encoder_add_t5_2, encoder_add_t6, encoder_add_t6 + 64, encoder_sigmoid_t6, encoder_sigmoid_t6_2, encoder_sigmoid_t6_3, encoder_tanh_t6, encoder_add_t6_2, encoder_tanh_t6_2, encoder_mul_stack + 6144);
   float *encoder_add_t7 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t7_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 6144, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 896, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t7, encoder_matmul_weight_hh_t7_scratch);
+  k5_matmul(encoder_mul_stack + 6144, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 896, encoder_add_t7, encoder_matmul_weight_hh_t7_scratch);
   float *encoder_sigmoid_t7 = (float *)(A + 1222656); /* [32, 32] */
   float *encoder_sigmoid_t7_2 = (float *)(A + 1226752); /* [32, 32] */
   float *encoder_sigmoid_t7_3 = (float *)(A + 1230848); /* [32, 32] */
@@ -3145,7 +3168,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t7 + 96, encoder_add_t7 + 32, encoder_add_t6_2, encoder_add_t7, encoder_add_t7 + 64, encoder_sigmoid_t7, encoder_sigmoid_t7_2, encoder_sigmoid_t7_3, encoder_tanh_t7, encoder_add_t7_2, encoder_tanh_t7_2, encoder_mul_stack + 7168);
   float *encoder_add_t8 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t8_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 7168, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1024, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t8, encoder_matmul_weight_hh_t8_scratch);
+  k5_matmul(encoder_mul_stack + 7168, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1024, encoder_add_t8, encoder_matmul_weight_hh_t8_scratch);
   float *encoder_sigmoid_t8 = (float *)(A + 1247232); /* [32, 32] */
   float *encoder_sigmoid_t8_2 = (float *)(A + 1251328); /* [32, 32] */
   float *encoder_sigmoid_t8_3 = (float *)(A + 1255424); /* [32, 32] */
@@ -3155,7 +3178,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t8 + 96, encoder_add_t8 + 32, encoder_add_t7_2, encoder_add_t8, encoder_add_t8 + 64, encoder_sigmoid_t8, encoder_sigmoid_t8_2, encoder_sigmoid_t8_3, encoder_tanh_t8, encoder_add_t8_2, encoder_tanh_t8_2, encoder_mul_stack + 8192);
   float *encoder_add_t9 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t9_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 8192, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1152, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t9, encoder_matmul_weight_hh_t9_scratch);
+  k5_matmul(encoder_mul_stack + 8192, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1152, encoder_add_t9, encoder_matmul_weight_hh_t9_scratch);
   float *encoder_sigmoid_t9 = (float *)(A + 1271808); /* [32, 32] */
   float *encoder_sigmoid_t9_2 = (float *)(A + 1275904); /* [32, 32] */
   float *encoder_sigmoid_t9_3 = (float *)(A + 1280000); /* [32, 32] */
@@ -3165,7 +3188,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t9 + 96, encoder_add_t9 + 32, encoder_add_t8_2, encoder_add_t9, encoder_add_t9 + 64, encoder_sigmoid_t9, encoder_sigmoid_t9_2, encoder_sigmoid_t9_3, encoder_tanh_t9, encoder_add_t9_2, encoder_tanh_t9_2, encoder_mul_stack + 9216);
   float *encoder_add_t10 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t10_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 9216, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1280, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t10, encoder_matmul_weight_hh_t10_scratch);
+  k5_matmul(encoder_mul_stack + 9216, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1280, encoder_add_t10, encoder_matmul_weight_hh_t10_scratch);
   float *encoder_sigmoid_t10 = (float *)(A + 1296384); /* [32, 32] */
   float *encoder_sigmoid_t10_2 = (float *)(A + 1300480); /* [32, 32] */
   float *encoder_sigmoid_t10_3 = (float *)(A + 1304576); /* [32, 32] */
@@ -3175,7 +3198,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t10 + 96, encoder_add_t10 + 32, encoder_add_t9_2, encoder_add_t10, encoder_add_t10 + 64, encoder_sigmoid_t10, encoder_sigmoid_t10_2, encoder_sigmoid_t10_3, encoder_tanh_t10, encoder_add_t10_2, encoder_tanh_t10_2, encoder_mul_stack + 10240);
   float *encoder_add_t11 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t11_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 10240, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1408, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t11, encoder_matmul_weight_hh_t11_scratch);
+  k5_matmul(encoder_mul_stack + 10240, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1408, encoder_add_t11, encoder_matmul_weight_hh_t11_scratch);
   float *encoder_sigmoid_t11 = (float *)(A + 1320960); /* [32, 32] */
   float *encoder_sigmoid_t11_2 = (float *)(A + 1325056); /* [32, 32] */
   float *encoder_sigmoid_t11_3 = (float *)(A + 1329152); /* [32, 32] */
@@ -3185,7 +3208,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t11 + 96, encoder_add_t11 + 32, encoder_add_t10_2, encoder_add_t11, encoder_add_t11 + 64, encoder_sigmoid_t11, encoder_sigmoid_t11_2, encoder_sigmoid_t11_3, encoder_tanh_t11, encoder_add_t11_2, encoder_tanh_t11_2, encoder_mul_stack + 11264);
   float *encoder_add_t12 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t12_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 11264, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1536, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t12, encoder_matmul_weight_hh_t12_scratch);
+  k5_matmul(encoder_mul_stack + 11264, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1536, encoder_add_t12, encoder_matmul_weight_hh_t12_scratch);
   float *encoder_sigmoid_t12 = (float *)(A + 1345536); /* [32, 32] */
   float *encoder_sigmoid_t12_2 = (float *)(A + 1349632); /* [32, 32] */
   float *encoder_sigmoid_t12_3 = (float *)(A + 1353728); /* [32, 32] */
@@ -3195,7 +3218,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t12 + 96, encoder_add_t12 + 32, encoder_add_t11_2, encoder_add_t12, encoder_add_t12 + 64, encoder_sigmoid_t12, encoder_sigmoid_t12_2, encoder_sigmoid_t12_3, encoder_tanh_t12, encoder_add_t12_2, encoder_tanh_t12_2, encoder_mul_stack + 12288);
   float *encoder_add_t13 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t13_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 12288, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1664, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t13, encoder_matmul_weight_hh_t13_scratch);
+  k5_matmul(encoder_mul_stack + 12288, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1664, encoder_add_t13, encoder_matmul_weight_hh_t13_scratch);
   float *encoder_sigmoid_t13 = (float *)(A + 1370112); /* [32, 32] */
   float *encoder_sigmoid_t13_2 = (float *)(A + 1374208); /* [32, 32] */
   float *encoder_sigmoid_t13_3 = (float *)(A + 1378304); /* [32, 32] */
@@ -3205,7 +3228,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t13 + 96, encoder_add_t13 + 32, encoder_add_t12_2, encoder_add_t13, encoder_add_t13 + 64, encoder_sigmoid_t13, encoder_sigmoid_t13_2, encoder_sigmoid_t13_3, encoder_tanh_t13, encoder_add_t13_2, encoder_tanh_t13_2, encoder_mul_stack + 13312);
   float *encoder_add_t14 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t14_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 13312, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1792, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t14, encoder_matmul_weight_hh_t14_scratch);
+  k5_matmul(encoder_mul_stack + 13312, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1792, encoder_add_t14, encoder_matmul_weight_hh_t14_scratch);
   float *encoder_sigmoid_t14 = (float *)(A + 1394688); /* [32, 32] */
   float *encoder_sigmoid_t14_2 = (float *)(A + 1398784); /* [32, 32] */
   float *encoder_sigmoid_t14_3 = (float *)(A + 1402880); /* [32, 32] */
@@ -3215,7 +3238,7 @@ static void sine_seq2seq_grad_1(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t14 + 96, encoder_add_t14 + 32, encoder_add_t13_2, encoder_add_t14, encoder_add_t14 + 64, encoder_sigmoid_t14, encoder_sigmoid_t14_2, encoder_sigmoid_t14_3, encoder_tanh_t14, encoder_add_t14_2, encoder_tanh_t14_2, encoder_mul_stack + 14336);
   float *encoder_add_t15 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t15_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 14336, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1920, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t15, encoder_matmul_weight_hh_t15_scratch);
+  k5_matmul(encoder_mul_stack + 14336, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1920, encoder_add_t15, encoder_matmul_weight_hh_t15_scratch);
   float *encoder_sigmoid_t15 = (float *)(A + 1419264); /* [32, 32] */
   float *encoder_sigmoid_t15_2 = (float *)(A + 1423360); /* [32, 32] */
   float *encoder_sigmoid_t15_3 = (float *)(A + 1427456); /* [32, 32] */
@@ -3229,10 +3252,10 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   (void)P, (void)in, (void)A, (void)seed;
   float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
   float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
-  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add = (float *)(A + 1024); /* [1600, 128] */
   float *encoder_add_t16 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t16_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 15360, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2048, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t16, encoder_matmul_weight_hh_t16_scratch);
+  k5_matmul(encoder_mul_stack + 15360, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2048, encoder_add_t16, encoder_matmul_weight_hh_t16_scratch);
   float *encoder_add_t15_2 = (float *)(A + 1435648); /* [32, 32] */
   float *encoder_sigmoid_t16 = (float *)(A + 1443840); /* [32, 32] */
   float *encoder_sigmoid_t16_2 = (float *)(A + 1447936); /* [32, 32] */
@@ -3243,7 +3266,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t16 + 96, encoder_add_t16 + 32, encoder_add_t15_2, encoder_add_t16, encoder_add_t16 + 64, encoder_sigmoid_t16, encoder_sigmoid_t16_2, encoder_sigmoid_t16_3, encoder_tanh_t16, encoder_add_t16_2, encoder_tanh_t16_2, encoder_mul_stack + 16384);
   float *encoder_add_t17 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t17_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 16384, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2176, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t17, encoder_matmul_weight_hh_t17_scratch);
+  k5_matmul(encoder_mul_stack + 16384, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2176, encoder_add_t17, encoder_matmul_weight_hh_t17_scratch);
   float *encoder_sigmoid_t17 = (float *)(A + 1468416); /* [32, 32] */
   float *encoder_sigmoid_t17_2 = (float *)(A + 1472512); /* [32, 32] */
   float *encoder_sigmoid_t17_3 = (float *)(A + 1476608); /* [32, 32] */
@@ -3253,7 +3276,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t17 + 96, encoder_add_t17 + 32, encoder_add_t16_2, encoder_add_t17, encoder_add_t17 + 64, encoder_sigmoid_t17, encoder_sigmoid_t17_2, encoder_sigmoid_t17_3, encoder_tanh_t17, encoder_add_t17_2, encoder_tanh_t17_2, encoder_mul_stack + 17408);
   float *encoder_add_t18 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t18_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 17408, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2304, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t18, encoder_matmul_weight_hh_t18_scratch);
+  k5_matmul(encoder_mul_stack + 17408, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2304, encoder_add_t18, encoder_matmul_weight_hh_t18_scratch);
   float *encoder_sigmoid_t18 = (float *)(A + 1492992); /* [32, 32] */
   float *encoder_sigmoid_t18_2 = (float *)(A + 1497088); /* [32, 32] */
   float *encoder_sigmoid_t18_3 = (float *)(A + 1501184); /* [32, 32] */
@@ -3263,7 +3286,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t18 + 96, encoder_add_t18 + 32, encoder_add_t17_2, encoder_add_t18, encoder_add_t18 + 64, encoder_sigmoid_t18, encoder_sigmoid_t18_2, encoder_sigmoid_t18_3, encoder_tanh_t18, encoder_add_t18_2, encoder_tanh_t18_2, encoder_mul_stack + 18432);
   float *encoder_add_t19 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t19_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 18432, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2432, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t19, encoder_matmul_weight_hh_t19_scratch);
+  k5_matmul(encoder_mul_stack + 18432, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2432, encoder_add_t19, encoder_matmul_weight_hh_t19_scratch);
   float *encoder_sigmoid_t19 = (float *)(A + 1517568); /* [32, 32] */
   float *encoder_sigmoid_t19_2 = (float *)(A + 1521664); /* [32, 32] */
   float *encoder_sigmoid_t19_3 = (float *)(A + 1525760); /* [32, 32] */
@@ -3273,7 +3296,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t19 + 96, encoder_add_t19 + 32, encoder_add_t18_2, encoder_add_t19, encoder_add_t19 + 64, encoder_sigmoid_t19, encoder_sigmoid_t19_2, encoder_sigmoid_t19_3, encoder_tanh_t19, encoder_add_t19_2, encoder_tanh_t19_2, encoder_mul_stack + 19456);
   float *encoder_add_t20 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t20_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 19456, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2560, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t20, encoder_matmul_weight_hh_t20_scratch);
+  k5_matmul(encoder_mul_stack + 19456, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2560, encoder_add_t20, encoder_matmul_weight_hh_t20_scratch);
   float *encoder_sigmoid_t20 = (float *)(A + 1542144); /* [32, 32] */
   float *encoder_sigmoid_t20_2 = (float *)(A + 1546240); /* [32, 32] */
   float *encoder_sigmoid_t20_3 = (float *)(A + 1550336); /* [32, 32] */
@@ -3283,7 +3306,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t20 + 96, encoder_add_t20 + 32, encoder_add_t19_2, encoder_add_t20, encoder_add_t20 + 64, encoder_sigmoid_t20, encoder_sigmoid_t20_2, encoder_sigmoid_t20_3, encoder_tanh_t20, encoder_add_t20_2, encoder_tanh_t20_2, encoder_mul_stack + 20480);
   float *encoder_add_t21 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t21_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 20480, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2688, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t21, encoder_matmul_weight_hh_t21_scratch);
+  k5_matmul(encoder_mul_stack + 20480, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2688, encoder_add_t21, encoder_matmul_weight_hh_t21_scratch);
   float *encoder_sigmoid_t21 = (float *)(A + 1566720); /* [32, 32] */
   float *encoder_sigmoid_t21_2 = (float *)(A + 1570816); /* [32, 32] */
   float *encoder_sigmoid_t21_3 = (float *)(A + 1574912); /* [32, 32] */
@@ -3293,7 +3316,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t21 + 96, encoder_add_t21 + 32, encoder_add_t20_2, encoder_add_t21, encoder_add_t21 + 64, encoder_sigmoid_t21, encoder_sigmoid_t21_2, encoder_sigmoid_t21_3, encoder_tanh_t21, encoder_add_t21_2, encoder_tanh_t21_2, encoder_mul_stack + 21504);
   float *encoder_add_t22 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t22_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 21504, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2816, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t22, encoder_matmul_weight_hh_t22_scratch);
+  k5_matmul(encoder_mul_stack + 21504, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2816, encoder_add_t22, encoder_matmul_weight_hh_t22_scratch);
   float *encoder_sigmoid_t22 = (float *)(A + 1591296); /* [32, 32] */
   float *encoder_sigmoid_t22_2 = (float *)(A + 1595392); /* [32, 32] */
   float *encoder_sigmoid_t22_3 = (float *)(A + 1599488); /* [32, 32] */
@@ -3303,7 +3326,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t22 + 96, encoder_add_t22 + 32, encoder_add_t21_2, encoder_add_t22, encoder_add_t22 + 64, encoder_sigmoid_t22, encoder_sigmoid_t22_2, encoder_sigmoid_t22_3, encoder_tanh_t22, encoder_add_t22_2, encoder_tanh_t22_2, encoder_mul_stack + 22528);
   float *encoder_add_t23 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t23_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 22528, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2944, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t23, encoder_matmul_weight_hh_t23_scratch);
+  k5_matmul(encoder_mul_stack + 22528, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2944, encoder_add_t23, encoder_matmul_weight_hh_t23_scratch);
   float *encoder_sigmoid_t23 = (float *)(A + 1615872); /* [32, 32] */
   float *encoder_sigmoid_t23_2 = (float *)(A + 1619968); /* [32, 32] */
   float *encoder_sigmoid_t23_3 = (float *)(A + 1624064); /* [32, 32] */
@@ -3313,7 +3336,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t23 + 96, encoder_add_t23 + 32, encoder_add_t22_2, encoder_add_t23, encoder_add_t23 + 64, encoder_sigmoid_t23, encoder_sigmoid_t23_2, encoder_sigmoid_t23_3, encoder_tanh_t23, encoder_add_t23_2, encoder_tanh_t23_2, encoder_mul_stack + 23552);
   float *encoder_add_t24 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t24_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 23552, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3072, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t24, encoder_matmul_weight_hh_t24_scratch);
+  k5_matmul(encoder_mul_stack + 23552, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3072, encoder_add_t24, encoder_matmul_weight_hh_t24_scratch);
   float *encoder_sigmoid_t24 = (float *)(A + 1640448); /* [32, 32] */
   float *encoder_sigmoid_t24_2 = (float *)(A + 1644544); /* [32, 32] */
   float *encoder_sigmoid_t24_3 = (float *)(A + 1648640); /* [32, 32] */
@@ -3323,7 +3346,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t24 + 96, encoder_add_t24 + 32, encoder_add_t23_2, encoder_add_t24, encoder_add_t24 + 64, encoder_sigmoid_t24, encoder_sigmoid_t24_2, encoder_sigmoid_t24_3, encoder_tanh_t24, encoder_add_t24_2, encoder_tanh_t24_2, encoder_mul_stack + 24576);
   float *encoder_add_t25 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t25_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 24576, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3200, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t25, encoder_matmul_weight_hh_t25_scratch);
+  k5_matmul(encoder_mul_stack + 24576, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3200, encoder_add_t25, encoder_matmul_weight_hh_t25_scratch);
   float *encoder_sigmoid_t25 = (float *)(A + 1665024); /* [32, 32] */
   float *encoder_sigmoid_t25_2 = (float *)(A + 1669120); /* [32, 32] */
   float *encoder_sigmoid_t25_3 = (float *)(A + 1673216); /* [32, 32] */
@@ -3333,7 +3356,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t25 + 96, encoder_add_t25 + 32, encoder_add_t24_2, encoder_add_t25, encoder_add_t25 + 64, encoder_sigmoid_t25, encoder_sigmoid_t25_2, encoder_sigmoid_t25_3, encoder_tanh_t25, encoder_add_t25_2, encoder_tanh_t25_2, encoder_mul_stack + 25600);
   float *encoder_add_t26 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t26_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 25600, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3328, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t26, encoder_matmul_weight_hh_t26_scratch);
+  k5_matmul(encoder_mul_stack + 25600, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3328, encoder_add_t26, encoder_matmul_weight_hh_t26_scratch);
   float *encoder_sigmoid_t26 = (float *)(A + 1689600); /* [32, 32] */
   float *encoder_sigmoid_t26_2 = (float *)(A + 1693696); /* [32, 32] */
   float *encoder_sigmoid_t26_3 = (float *)(A + 1697792); /* [32, 32] */
@@ -3343,7 +3366,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t26 + 96, encoder_add_t26 + 32, encoder_add_t25_2, encoder_add_t26, encoder_add_t26 + 64, encoder_sigmoid_t26, encoder_sigmoid_t26_2, encoder_sigmoid_t26_3, encoder_tanh_t26, encoder_add_t26_2, encoder_tanh_t26_2, encoder_mul_stack + 26624);
   float *encoder_add_t27 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t27_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 26624, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3456, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t27, encoder_matmul_weight_hh_t27_scratch);
+  k5_matmul(encoder_mul_stack + 26624, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3456, encoder_add_t27, encoder_matmul_weight_hh_t27_scratch);
   float *encoder_sigmoid_t27 = (float *)(A + 1714176); /* [32, 32] */
   float *encoder_sigmoid_t27_2 = (float *)(A + 1718272); /* [32, 32] */
   float *encoder_sigmoid_t27_3 = (float *)(A + 1722368); /* [32, 32] */
@@ -3353,7 +3376,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t27 + 96, encoder_add_t27 + 32, encoder_add_t26_2, encoder_add_t27, encoder_add_t27 + 64, encoder_sigmoid_t27, encoder_sigmoid_t27_2, encoder_sigmoid_t27_3, encoder_tanh_t27, encoder_add_t27_2, encoder_tanh_t27_2, encoder_mul_stack + 27648);
   float *encoder_add_t28 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t28_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 27648, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3584, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t28, encoder_matmul_weight_hh_t28_scratch);
+  k5_matmul(encoder_mul_stack + 27648, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3584, encoder_add_t28, encoder_matmul_weight_hh_t28_scratch);
   float *encoder_sigmoid_t28 = (float *)(A + 1738752); /* [32, 32] */
   float *encoder_sigmoid_t28_2 = (float *)(A + 1742848); /* [32, 32] */
   float *encoder_sigmoid_t28_3 = (float *)(A + 1746944); /* [32, 32] */
@@ -3363,7 +3386,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t28 + 96, encoder_add_t28 + 32, encoder_add_t27_2, encoder_add_t28, encoder_add_t28 + 64, encoder_sigmoid_t28, encoder_sigmoid_t28_2, encoder_sigmoid_t28_3, encoder_tanh_t28, encoder_add_t28_2, encoder_tanh_t28_2, encoder_mul_stack + 28672);
   float *encoder_add_t29 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t29_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 28672, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3712, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t29, encoder_matmul_weight_hh_t29_scratch);
+  k5_matmul(encoder_mul_stack + 28672, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3712, encoder_add_t29, encoder_matmul_weight_hh_t29_scratch);
   float *encoder_sigmoid_t29 = (float *)(A + 1763328); /* [32, 32] */
   float *encoder_sigmoid_t29_2 = (float *)(A + 1767424); /* [32, 32] */
   float *encoder_sigmoid_t29_3 = (float *)(A + 1771520); /* [32, 32] */
@@ -3373,7 +3396,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t29 + 96, encoder_add_t29 + 32, encoder_add_t28_2, encoder_add_t29, encoder_add_t29 + 64, encoder_sigmoid_t29, encoder_sigmoid_t29_2, encoder_sigmoid_t29_3, encoder_tanh_t29, encoder_add_t29_2, encoder_tanh_t29_2, encoder_mul_stack + 29696);
   float *encoder_add_t30 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t30_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 29696, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3840, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t30, encoder_matmul_weight_hh_t30_scratch);
+  k5_matmul(encoder_mul_stack + 29696, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3840, encoder_add_t30, encoder_matmul_weight_hh_t30_scratch);
   float *encoder_sigmoid_t30 = (float *)(A + 1787904); /* [32, 32] */
   float *encoder_sigmoid_t30_2 = (float *)(A + 1792000); /* [32, 32] */
   float *encoder_sigmoid_t30_3 = (float *)(A + 1796096); /* [32, 32] */
@@ -3383,7 +3406,7 @@ static void sine_seq2seq_grad_2(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t30 + 96, encoder_add_t30 + 32, encoder_add_t29_2, encoder_add_t30, encoder_add_t30 + 64, encoder_sigmoid_t30, encoder_sigmoid_t30_2, encoder_sigmoid_t30_3, encoder_tanh_t30, encoder_add_t30_2, encoder_tanh_t30_2, encoder_mul_stack + 30720);
   float *encoder_add_t31 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t31_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 30720, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3968, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t31, encoder_matmul_weight_hh_t31_scratch);
+  k5_matmul(encoder_mul_stack + 30720, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3968, encoder_add_t31, encoder_matmul_weight_hh_t31_scratch);
   float *encoder_sigmoid_t31 = (float *)(A + 1812480); /* [32, 32] */
   float *encoder_sigmoid_t31_2 = (float *)(A + 1816576); /* [32, 32] */
   float *encoder_sigmoid_t31_3 = (float *)(A + 1820672); /* [32, 32] */
@@ -3397,10 +3420,10 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   (void)P, (void)in, (void)A, (void)seed;
   float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
   float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
-  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add = (float *)(A + 1024); /* [1600, 128] */
   float *encoder_add_t32 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t32_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 31744, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4096, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t32, encoder_matmul_weight_hh_t32_scratch);
+  k5_matmul(encoder_mul_stack + 31744, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4096, encoder_add_t32, encoder_matmul_weight_hh_t32_scratch);
   float *encoder_add_t31_2 = (float *)(A + 1828864); /* [32, 32] */
   float *encoder_sigmoid_t32 = (float *)(A + 1837056); /* [32, 32] */
   float *encoder_sigmoid_t32_2 = (float *)(A + 1841152); /* [32, 32] */
@@ -3411,7 +3434,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t32 + 96, encoder_add_t32 + 32, encoder_add_t31_2, encoder_add_t32, encoder_add_t32 + 64, encoder_sigmoid_t32, encoder_sigmoid_t32_2, encoder_sigmoid_t32_3, encoder_tanh_t32, encoder_add_t32_2, encoder_tanh_t32_2, encoder_mul_stack + 32768);
   float *encoder_add_t33 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t33_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 32768, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4224, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t33, encoder_matmul_weight_hh_t33_scratch);
+  k5_matmul(encoder_mul_stack + 32768, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4224, encoder_add_t33, encoder_matmul_weight_hh_t33_scratch);
   float *encoder_sigmoid_t33 = (float *)(A + 1861632); /* [32, 32] */
   float *encoder_sigmoid_t33_2 = (float *)(A + 1865728); /* [32, 32] */
   float *encoder_sigmoid_t33_3 = (float *)(A + 1869824); /* [32, 32] */
@@ -3421,7 +3444,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t33 + 96, encoder_add_t33 + 32, encoder_add_t32_2, encoder_add_t33, encoder_add_t33 + 64, encoder_sigmoid_t33, encoder_sigmoid_t33_2, encoder_sigmoid_t33_3, encoder_tanh_t33, encoder_add_t33_2, encoder_tanh_t33_2, encoder_mul_stack + 33792);
   float *encoder_add_t34 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t34_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 33792, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4352, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t34, encoder_matmul_weight_hh_t34_scratch);
+  k5_matmul(encoder_mul_stack + 33792, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4352, encoder_add_t34, encoder_matmul_weight_hh_t34_scratch);
   float *encoder_sigmoid_t34 = (float *)(A + 1886208); /* [32, 32] */
   float *encoder_sigmoid_t34_2 = (float *)(A + 1890304); /* [32, 32] */
   float *encoder_sigmoid_t34_3 = (float *)(A + 1894400); /* [32, 32] */
@@ -3431,7 +3454,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t34 + 96, encoder_add_t34 + 32, encoder_add_t33_2, encoder_add_t34, encoder_add_t34 + 64, encoder_sigmoid_t34, encoder_sigmoid_t34_2, encoder_sigmoid_t34_3, encoder_tanh_t34, encoder_add_t34_2, encoder_tanh_t34_2, encoder_mul_stack + 34816);
   float *encoder_add_t35 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t35_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 34816, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4480, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t35, encoder_matmul_weight_hh_t35_scratch);
+  k5_matmul(encoder_mul_stack + 34816, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4480, encoder_add_t35, encoder_matmul_weight_hh_t35_scratch);
   float *encoder_sigmoid_t35 = (float *)(A + 1910784); /* [32, 32] */
   float *encoder_sigmoid_t35_2 = (float *)(A + 1914880); /* [32, 32] */
   float *encoder_sigmoid_t35_3 = (float *)(A + 1918976); /* [32, 32] */
@@ -3441,7 +3464,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t35 + 96, encoder_add_t35 + 32, encoder_add_t34_2, encoder_add_t35, encoder_add_t35 + 64, encoder_sigmoid_t35, encoder_sigmoid_t35_2, encoder_sigmoid_t35_3, encoder_tanh_t35, encoder_add_t35_2, encoder_tanh_t35_2, encoder_mul_stack + 35840);
   float *encoder_add_t36 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t36_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 35840, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4608, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t36, encoder_matmul_weight_hh_t36_scratch);
+  k5_matmul(encoder_mul_stack + 35840, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4608, encoder_add_t36, encoder_matmul_weight_hh_t36_scratch);
   float *encoder_sigmoid_t36 = (float *)(A + 1935360); /* [32, 32] */
   float *encoder_sigmoid_t36_2 = (float *)(A + 1939456); /* [32, 32] */
   float *encoder_sigmoid_t36_3 = (float *)(A + 1943552); /* [32, 32] */
@@ -3451,7 +3474,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t36 + 96, encoder_add_t36 + 32, encoder_add_t35_2, encoder_add_t36, encoder_add_t36 + 64, encoder_sigmoid_t36, encoder_sigmoid_t36_2, encoder_sigmoid_t36_3, encoder_tanh_t36, encoder_add_t36_2, encoder_tanh_t36_2, encoder_mul_stack + 36864);
   float *encoder_add_t37 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t37_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 36864, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4736, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t37, encoder_matmul_weight_hh_t37_scratch);
+  k5_matmul(encoder_mul_stack + 36864, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4736, encoder_add_t37, encoder_matmul_weight_hh_t37_scratch);
   float *encoder_sigmoid_t37 = (float *)(A + 1959936); /* [32, 32] */
   float *encoder_sigmoid_t37_2 = (float *)(A + 1964032); /* [32, 32] */
   float *encoder_sigmoid_t37_3 = (float *)(A + 1968128); /* [32, 32] */
@@ -3461,7 +3484,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t37 + 96, encoder_add_t37 + 32, encoder_add_t36_2, encoder_add_t37, encoder_add_t37 + 64, encoder_sigmoid_t37, encoder_sigmoid_t37_2, encoder_sigmoid_t37_3, encoder_tanh_t37, encoder_add_t37_2, encoder_tanh_t37_2, encoder_mul_stack + 37888);
   float *encoder_add_t38 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t38_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 37888, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4864, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t38, encoder_matmul_weight_hh_t38_scratch);
+  k5_matmul(encoder_mul_stack + 37888, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4864, encoder_add_t38, encoder_matmul_weight_hh_t38_scratch);
   float *encoder_sigmoid_t38 = (float *)(A + 1984512); /* [32, 32] */
   float *encoder_sigmoid_t38_2 = (float *)(A + 1988608); /* [32, 32] */
   float *encoder_sigmoid_t38_3 = (float *)(A + 1992704); /* [32, 32] */
@@ -3471,7 +3494,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t38 + 96, encoder_add_t38 + 32, encoder_add_t37_2, encoder_add_t38, encoder_add_t38 + 64, encoder_sigmoid_t38, encoder_sigmoid_t38_2, encoder_sigmoid_t38_3, encoder_tanh_t38, encoder_add_t38_2, encoder_tanh_t38_2, encoder_mul_stack + 38912);
   float *encoder_add_t39 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t39_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 38912, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4992, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t39, encoder_matmul_weight_hh_t39_scratch);
+  k5_matmul(encoder_mul_stack + 38912, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4992, encoder_add_t39, encoder_matmul_weight_hh_t39_scratch);
   float *encoder_sigmoid_t39 = (float *)(A + 2009088); /* [32, 32] */
   float *encoder_sigmoid_t39_2 = (float *)(A + 2013184); /* [32, 32] */
   float *encoder_sigmoid_t39_3 = (float *)(A + 2017280); /* [32, 32] */
@@ -3481,7 +3504,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t39 + 96, encoder_add_t39 + 32, encoder_add_t38_2, encoder_add_t39, encoder_add_t39 + 64, encoder_sigmoid_t39, encoder_sigmoid_t39_2, encoder_sigmoid_t39_3, encoder_tanh_t39, encoder_add_t39_2, encoder_tanh_t39_2, encoder_mul_stack + 39936);
   float *encoder_add_t40 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t40_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 39936, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5120, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t40, encoder_matmul_weight_hh_t40_scratch);
+  k5_matmul(encoder_mul_stack + 39936, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5120, encoder_add_t40, encoder_matmul_weight_hh_t40_scratch);
   float *encoder_sigmoid_t40 = (float *)(A + 2033664); /* [32, 32] */
   float *encoder_sigmoid_t40_2 = (float *)(A + 2037760); /* [32, 32] */
   float *encoder_sigmoid_t40_3 = (float *)(A + 2041856); /* [32, 32] */
@@ -3491,7 +3514,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t40 + 96, encoder_add_t40 + 32, encoder_add_t39_2, encoder_add_t40, encoder_add_t40 + 64, encoder_sigmoid_t40, encoder_sigmoid_t40_2, encoder_sigmoid_t40_3, encoder_tanh_t40, encoder_add_t40_2, encoder_tanh_t40_2, encoder_mul_stack + 40960);
   float *encoder_add_t41 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t41_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 40960, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5248, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t41, encoder_matmul_weight_hh_t41_scratch);
+  k5_matmul(encoder_mul_stack + 40960, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5248, encoder_add_t41, encoder_matmul_weight_hh_t41_scratch);
   float *encoder_sigmoid_t41 = (float *)(A + 2058240); /* [32, 32] */
   float *encoder_sigmoid_t41_2 = (float *)(A + 2062336); /* [32, 32] */
   float *encoder_sigmoid_t41_3 = (float *)(A + 2066432); /* [32, 32] */
@@ -3501,7 +3524,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t41 + 96, encoder_add_t41 + 32, encoder_add_t40_2, encoder_add_t41, encoder_add_t41 + 64, encoder_sigmoid_t41, encoder_sigmoid_t41_2, encoder_sigmoid_t41_3, encoder_tanh_t41, encoder_add_t41_2, encoder_tanh_t41_2, encoder_mul_stack + 41984);
   float *encoder_add_t42 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t42_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 41984, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5376, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t42, encoder_matmul_weight_hh_t42_scratch);
+  k5_matmul(encoder_mul_stack + 41984, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5376, encoder_add_t42, encoder_matmul_weight_hh_t42_scratch);
   float *encoder_sigmoid_t42 = (float *)(A + 2082816); /* [32, 32] */
   float *encoder_sigmoid_t42_2 = (float *)(A + 2086912); /* [32, 32] */
   float *encoder_sigmoid_t42_3 = (float *)(A + 2091008); /* [32, 32] */
@@ -3511,7 +3534,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t42 + 96, encoder_add_t42 + 32, encoder_add_t41_2, encoder_add_t42, encoder_add_t42 + 64, encoder_sigmoid_t42, encoder_sigmoid_t42_2, encoder_sigmoid_t42_3, encoder_tanh_t42, encoder_add_t42_2, encoder_tanh_t42_2, encoder_mul_stack + 43008);
   float *encoder_add_t43 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t43_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 43008, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5504, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t43, encoder_matmul_weight_hh_t43_scratch);
+  k5_matmul(encoder_mul_stack + 43008, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5504, encoder_add_t43, encoder_matmul_weight_hh_t43_scratch);
   float *encoder_sigmoid_t43 = (float *)(A + 2107392); /* [32, 32] */
   float *encoder_sigmoid_t43_2 = (float *)(A + 2111488); /* [32, 32] */
   float *encoder_sigmoid_t43_3 = (float *)(A + 2115584); /* [32, 32] */
@@ -3521,7 +3544,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t43 + 96, encoder_add_t43 + 32, encoder_add_t42_2, encoder_add_t43, encoder_add_t43 + 64, encoder_sigmoid_t43, encoder_sigmoid_t43_2, encoder_sigmoid_t43_3, encoder_tanh_t43, encoder_add_t43_2, encoder_tanh_t43_2, encoder_mul_stack + 44032);
   float *encoder_add_t44 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t44_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 44032, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5632, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t44, encoder_matmul_weight_hh_t44_scratch);
+  k5_matmul(encoder_mul_stack + 44032, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5632, encoder_add_t44, encoder_matmul_weight_hh_t44_scratch);
   float *encoder_sigmoid_t44 = (float *)(A + 2131968); /* [32, 32] */
   float *encoder_sigmoid_t44_2 = (float *)(A + 2136064); /* [32, 32] */
   float *encoder_sigmoid_t44_3 = (float *)(A + 2140160); /* [32, 32] */
@@ -3531,7 +3554,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t44 + 96, encoder_add_t44 + 32, encoder_add_t43_2, encoder_add_t44, encoder_add_t44 + 64, encoder_sigmoid_t44, encoder_sigmoid_t44_2, encoder_sigmoid_t44_3, encoder_tanh_t44, encoder_add_t44_2, encoder_tanh_t44_2, encoder_mul_stack + 45056);
   float *encoder_add_t45 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t45_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 45056, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5760, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t45, encoder_matmul_weight_hh_t45_scratch);
+  k5_matmul(encoder_mul_stack + 45056, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5760, encoder_add_t45, encoder_matmul_weight_hh_t45_scratch);
   float *encoder_sigmoid_t45 = (float *)(A + 2156544); /* [32, 32] */
   float *encoder_sigmoid_t45_2 = (float *)(A + 2160640); /* [32, 32] */
   float *encoder_sigmoid_t45_3 = (float *)(A + 2164736); /* [32, 32] */
@@ -3541,7 +3564,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t45 + 96, encoder_add_t45 + 32, encoder_add_t44_2, encoder_add_t45, encoder_add_t45 + 64, encoder_sigmoid_t45, encoder_sigmoid_t45_2, encoder_sigmoid_t45_3, encoder_tanh_t45, encoder_add_t45_2, encoder_tanh_t45_2, encoder_mul_stack + 46080);
   float *encoder_add_t46 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t46_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 46080, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5888, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t46, encoder_matmul_weight_hh_t46_scratch);
+  k5_matmul(encoder_mul_stack + 46080, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5888, encoder_add_t46, encoder_matmul_weight_hh_t46_scratch);
   float *encoder_sigmoid_t46 = (float *)(A + 2181120); /* [32, 32] */
   float *encoder_sigmoid_t46_2 = (float *)(A + 2185216); /* [32, 32] */
   float *encoder_sigmoid_t46_3 = (float *)(A + 2189312); /* [32, 32] */
@@ -3551,7 +3574,7 @@ static void sine_seq2seq_grad_3(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t46 + 96, encoder_add_t46 + 32, encoder_add_t45_2, encoder_add_t46, encoder_add_t46 + 64, encoder_sigmoid_t46, encoder_sigmoid_t46_2, encoder_sigmoid_t46_3, encoder_tanh_t46, encoder_add_t46_2, encoder_tanh_t46_2, encoder_mul_stack + 47104);
   float *encoder_add_t47 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t47_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 47104, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6016, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t47, encoder_matmul_weight_hh_t47_scratch);
+  k5_matmul(encoder_mul_stack + 47104, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 6016, encoder_add_t47, encoder_matmul_weight_hh_t47_scratch);
   float *encoder_sigmoid_t47 = (float *)(A + 2205696); /* [32, 32] */
   float *encoder_sigmoid_t47_2 = (float *)(A + 2209792); /* [32, 32] */
   float *encoder_sigmoid_t47_3 = (float *)(A + 2213888); /* [32, 32] */
@@ -3565,10 +3588,10 @@ static void sine_seq2seq_grad_4(const float *restrict P, const sine_seq2seq_batc
   (void)P, (void)in, (void)A, (void)seed;
   float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
   float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
-  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add = (float *)(A + 1024); /* [1600, 128] */
   float *encoder_add_t48 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t48_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 48128, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6144, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t48, encoder_matmul_weight_hh_t48_scratch);
+  k5_matmul(encoder_mul_stack + 48128, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 6144, encoder_add_t48, encoder_matmul_weight_hh_t48_scratch);
   float *encoder_add_t47_2 = (float *)(A + 2222080); /* [32, 32] */
   float *encoder_sigmoid_t48 = (float *)(A + 2230272); /* [32, 32] */
   float *encoder_sigmoid_t48_2 = (float *)(A + 2234368); /* [32, 32] */
@@ -3579,7 +3602,7 @@ static void sine_seq2seq_grad_4(const float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t48 + 96, encoder_add_t48 + 32, encoder_add_t47_2, encoder_add_t48, encoder_add_t48 + 64, encoder_sigmoid_t48, encoder_sigmoid_t48_2, encoder_sigmoid_t48_3, encoder_tanh_t48, encoder_add_t48_2, encoder_tanh_t48_2, encoder_mul_stack + 49152);
   float *encoder_add_t49 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t49_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 49152, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6272, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t49, encoder_matmul_weight_hh_t49_scratch);
+  k5_matmul(encoder_mul_stack + 49152, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 6272, encoder_add_t49, encoder_matmul_weight_hh_t49_scratch);
   float *decoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
   k3_transpose(P + 4608 /* decoder.weight_hh */, decoder_transpose_weight_hh);
   float *encoder_sigmoid_t49 = (float *)(A + 512); /* [32, 32] */
@@ -4671,10 +4694,10 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k0_transpose(P + 4480 /* decoder.weight_ih */, decoder_transpose_weight_ih);
   float *encoder_transpose_weight_ih = (float *)(A + 512); /* [1, 128] */
   k0_transpose(P /* encoder.weight_ih */, encoder_transpose_weight_ih);
-  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
-  k1_matmul(in->x, encoder_transpose_weight_ih, encoder_matmul_weight_ih);
+  float *encoder_add = (float *)(A + 1024); /* [1600, 128] */
+  k1_matmul(in->x, encoder_transpose_weight_ih, P + 4224 /* encoder.bias_ih */, encoder_add);
   float *encoder_add_t0 = (float *)(A + 820224); /* [32, 128] */
-  k2_add_add(encoder_matmul_weight_ih, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
+  k2_add(encoder_add, P + 4352 /* encoder.bias_hh */, encoder_add_t0);
   float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
   k3_transpose(P + 128 /* encoder.weight_hh */, encoder_transpose_weight_hh);
   float *encoder_sigmoid_t0 = (float *)(A + 852992); /* [32, 32] */
@@ -4686,7 +4709,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k15_sigmoid_sigmoid_tanh(encoder_add_t0 + 96, encoder_add_t0, encoder_add_t0 + 64, encoder_sigmoid_t0, encoder_sigmoid_t0_2, encoder_tanh_t0, encoder_mul_t0, encoder_tanh_t0_2, encoder_mul_stack);
   float *encoder_add_t1 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t1_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 128, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t1, encoder_matmul_weight_hh_t1_scratch);
+  k5_matmul(encoder_mul_stack, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 128, encoder_add_t1, encoder_matmul_weight_hh_t1_scratch);
   float *encoder_sigmoid_t1 = (float *)(A + 1075200); /* [32, 32] */
   float *encoder_sigmoid_t1_2 = (float *)(A + 1079296); /* [32, 32] */
   float *encoder_sigmoid_t1_3 = (float *)(A + 1083392); /* [32, 32] */
@@ -4696,7 +4719,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t1 + 96, encoder_add_t1 + 32, encoder_mul_t0, encoder_add_t1, encoder_add_t1 + 64, encoder_sigmoid_t1, encoder_sigmoid_t1_2, encoder_sigmoid_t1_3, encoder_tanh_t1, encoder_add_t1_2, encoder_tanh_t1_2, encoder_mul_stack + 1024);
   float *encoder_add_t2 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t2_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 1024, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 256, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t2, encoder_matmul_weight_hh_t2_scratch);
+  k5_matmul(encoder_mul_stack + 1024, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 256, encoder_add_t2, encoder_matmul_weight_hh_t2_scratch);
   float *encoder_sigmoid_t2 = (float *)(A + 1099776); /* [32, 32] */
   float *encoder_sigmoid_t2_2 = (float *)(A + 1103872); /* [32, 32] */
   float *encoder_sigmoid_t2_3 = (float *)(A + 1107968); /* [32, 32] */
@@ -4706,7 +4729,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t2 + 96, encoder_add_t2 + 32, encoder_add_t1_2, encoder_add_t2, encoder_add_t2 + 64, encoder_sigmoid_t2, encoder_sigmoid_t2_2, encoder_sigmoid_t2_3, encoder_tanh_t2, encoder_add_t2_2, encoder_tanh_t2_2, encoder_mul_stack + 2048);
   float *encoder_add_t3 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t3_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 2048, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 384, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t3, encoder_matmul_weight_hh_t3_scratch);
+  k5_matmul(encoder_mul_stack + 2048, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 384, encoder_add_t3, encoder_matmul_weight_hh_t3_scratch);
   float *encoder_sigmoid_t3 = (float *)(A + 1124352); /* [32, 32] */
   float *encoder_sigmoid_t3_2 = (float *)(A + 1128448); /* [32, 32] */
   float *encoder_sigmoid_t3_3 = (float *)(A + 1132544); /* [32, 32] */
@@ -4716,7 +4739,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t3 + 96, encoder_add_t3 + 32, encoder_add_t2_2, encoder_add_t3, encoder_add_t3 + 64, encoder_sigmoid_t3, encoder_sigmoid_t3_2, encoder_sigmoid_t3_3, encoder_tanh_t3, encoder_add_t3_2, encoder_tanh_t3_2, encoder_mul_stack + 3072);
   float *encoder_add_t4 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t4_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 3072, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 512, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t4, encoder_matmul_weight_hh_t4_scratch);
+  k5_matmul(encoder_mul_stack + 3072, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 512, encoder_add_t4, encoder_matmul_weight_hh_t4_scratch);
   float *encoder_sigmoid_t4 = (float *)(A + 1148928); /* [32, 32] */
   float *encoder_sigmoid_t4_2 = (float *)(A + 1153024); /* [32, 32] */
   float *encoder_sigmoid_t4_3 = (float *)(A + 1157120); /* [32, 32] */
@@ -4726,7 +4749,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t4 + 96, encoder_add_t4 + 32, encoder_add_t3_2, encoder_add_t4, encoder_add_t4 + 64, encoder_sigmoid_t4, encoder_sigmoid_t4_2, encoder_sigmoid_t4_3, encoder_tanh_t4, encoder_add_t4_2, encoder_tanh_t4_2, encoder_mul_stack + 4096);
   float *encoder_add_t5 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t5_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 4096, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 640, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t5, encoder_matmul_weight_hh_t5_scratch);
+  k5_matmul(encoder_mul_stack + 4096, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 640, encoder_add_t5, encoder_matmul_weight_hh_t5_scratch);
   float *encoder_sigmoid_t5 = (float *)(A + 1173504); /* [32, 32] */
   float *encoder_sigmoid_t5_2 = (float *)(A + 1177600); /* [32, 32] */
   float *encoder_sigmoid_t5_3 = (float *)(A + 1181696); /* [32, 32] */
@@ -4736,7 +4759,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t5 + 96, encoder_add_t5 + 32, encoder_add_t4_2, encoder_add_t5, encoder_add_t5 + 64, encoder_sigmoid_t5, encoder_sigmoid_t5_2, encoder_sigmoid_t5_3, encoder_tanh_t5, encoder_add_t5_2, encoder_tanh_t5_2, encoder_mul_stack + 5120);
   float *encoder_add_t6 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t6_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 5120, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 768, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t6, encoder_matmul_weight_hh_t6_scratch);
+  k5_matmul(encoder_mul_stack + 5120, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 768, encoder_add_t6, encoder_matmul_weight_hh_t6_scratch);
   float *encoder_sigmoid_t6 = (float *)(A + 1198080); /* [32, 32] */
   float *encoder_sigmoid_t6_2 = (float *)(A + 1202176); /* [32, 32] */
   float *encoder_sigmoid_t6_3 = (float *)(A + 1206272); /* [32, 32] */
@@ -4746,7 +4769,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t6 + 96, encoder_add_t6 + 32, encoder_add_t5_2, encoder_add_t6, encoder_add_t6 + 64, encoder_sigmoid_t6, encoder_sigmoid_t6_2, encoder_sigmoid_t6_3, encoder_tanh_t6, encoder_add_t6_2, encoder_tanh_t6_2, encoder_mul_stack + 6144);
   float *encoder_add_t7 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t7_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 6144, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 896, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t7, encoder_matmul_weight_hh_t7_scratch);
+  k5_matmul(encoder_mul_stack + 6144, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 896, encoder_add_t7, encoder_matmul_weight_hh_t7_scratch);
   float *encoder_sigmoid_t7 = (float *)(A + 1222656); /* [32, 32] */
   float *encoder_sigmoid_t7_2 = (float *)(A + 1226752); /* [32, 32] */
   float *encoder_sigmoid_t7_3 = (float *)(A + 1230848); /* [32, 32] */
@@ -4756,7 +4779,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t7 + 96, encoder_add_t7 + 32, encoder_add_t6_2, encoder_add_t7, encoder_add_t7 + 64, encoder_sigmoid_t7, encoder_sigmoid_t7_2, encoder_sigmoid_t7_3, encoder_tanh_t7, encoder_add_t7_2, encoder_tanh_t7_2, encoder_mul_stack + 7168);
   float *encoder_add_t8 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t8_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 7168, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1024, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t8, encoder_matmul_weight_hh_t8_scratch);
+  k5_matmul(encoder_mul_stack + 7168, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1024, encoder_add_t8, encoder_matmul_weight_hh_t8_scratch);
   float *encoder_sigmoid_t8 = (float *)(A + 1247232); /* [32, 32] */
   float *encoder_sigmoid_t8_2 = (float *)(A + 1251328); /* [32, 32] */
   float *encoder_sigmoid_t8_3 = (float *)(A + 1255424); /* [32, 32] */
@@ -4766,7 +4789,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t8 + 96, encoder_add_t8 + 32, encoder_add_t7_2, encoder_add_t8, encoder_add_t8 + 64, encoder_sigmoid_t8, encoder_sigmoid_t8_2, encoder_sigmoid_t8_3, encoder_tanh_t8, encoder_add_t8_2, encoder_tanh_t8_2, encoder_mul_stack + 8192);
   float *encoder_add_t9 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t9_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 8192, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1152, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t9, encoder_matmul_weight_hh_t9_scratch);
+  k5_matmul(encoder_mul_stack + 8192, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1152, encoder_add_t9, encoder_matmul_weight_hh_t9_scratch);
   float *encoder_sigmoid_t9 = (float *)(A + 1271808); /* [32, 32] */
   float *encoder_sigmoid_t9_2 = (float *)(A + 1275904); /* [32, 32] */
   float *encoder_sigmoid_t9_3 = (float *)(A + 1280000); /* [32, 32] */
@@ -4776,7 +4799,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t9 + 96, encoder_add_t9 + 32, encoder_add_t8_2, encoder_add_t9, encoder_add_t9 + 64, encoder_sigmoid_t9, encoder_sigmoid_t9_2, encoder_sigmoid_t9_3, encoder_tanh_t9, encoder_add_t9_2, encoder_tanh_t9_2, encoder_mul_stack + 9216);
   float *encoder_add_t10 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t10_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 9216, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1280, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t10, encoder_matmul_weight_hh_t10_scratch);
+  k5_matmul(encoder_mul_stack + 9216, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1280, encoder_add_t10, encoder_matmul_weight_hh_t10_scratch);
   float *encoder_sigmoid_t10 = (float *)(A + 1296384); /* [32, 32] */
   float *encoder_sigmoid_t10_2 = (float *)(A + 1300480); /* [32, 32] */
   float *encoder_sigmoid_t10_3 = (float *)(A + 1304576); /* [32, 32] */
@@ -4786,7 +4809,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t10 + 96, encoder_add_t10 + 32, encoder_add_t9_2, encoder_add_t10, encoder_add_t10 + 64, encoder_sigmoid_t10, encoder_sigmoid_t10_2, encoder_sigmoid_t10_3, encoder_tanh_t10, encoder_add_t10_2, encoder_tanh_t10_2, encoder_mul_stack + 10240);
   float *encoder_add_t11 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t11_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 10240, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1408, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t11, encoder_matmul_weight_hh_t11_scratch);
+  k5_matmul(encoder_mul_stack + 10240, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1408, encoder_add_t11, encoder_matmul_weight_hh_t11_scratch);
   float *encoder_sigmoid_t11 = (float *)(A + 1320960); /* [32, 32] */
   float *encoder_sigmoid_t11_2 = (float *)(A + 1325056); /* [32, 32] */
   float *encoder_sigmoid_t11_3 = (float *)(A + 1329152); /* [32, 32] */
@@ -4796,7 +4819,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t11 + 96, encoder_add_t11 + 32, encoder_add_t10_2, encoder_add_t11, encoder_add_t11 + 64, encoder_sigmoid_t11, encoder_sigmoid_t11_2, encoder_sigmoid_t11_3, encoder_tanh_t11, encoder_add_t11_2, encoder_tanh_t11_2, encoder_mul_stack + 11264);
   float *encoder_add_t12 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t12_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 11264, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1536, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t12, encoder_matmul_weight_hh_t12_scratch);
+  k5_matmul(encoder_mul_stack + 11264, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1536, encoder_add_t12, encoder_matmul_weight_hh_t12_scratch);
   float *encoder_sigmoid_t12 = (float *)(A + 1345536); /* [32, 32] */
   float *encoder_sigmoid_t12_2 = (float *)(A + 1349632); /* [32, 32] */
   float *encoder_sigmoid_t12_3 = (float *)(A + 1353728); /* [32, 32] */
@@ -4806,7 +4829,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t12 + 96, encoder_add_t12 + 32, encoder_add_t11_2, encoder_add_t12, encoder_add_t12 + 64, encoder_sigmoid_t12, encoder_sigmoid_t12_2, encoder_sigmoid_t12_3, encoder_tanh_t12, encoder_add_t12_2, encoder_tanh_t12_2, encoder_mul_stack + 12288);
   float *encoder_add_t13 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t13_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 12288, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1664, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t13, encoder_matmul_weight_hh_t13_scratch);
+  k5_matmul(encoder_mul_stack + 12288, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1664, encoder_add_t13, encoder_matmul_weight_hh_t13_scratch);
   float *encoder_sigmoid_t13 = (float *)(A + 1370112); /* [32, 32] */
   float *encoder_sigmoid_t13_2 = (float *)(A + 1374208); /* [32, 32] */
   float *encoder_sigmoid_t13_3 = (float *)(A + 1378304); /* [32, 32] */
@@ -4816,7 +4839,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t13 + 96, encoder_add_t13 + 32, encoder_add_t12_2, encoder_add_t13, encoder_add_t13 + 64, encoder_sigmoid_t13, encoder_sigmoid_t13_2, encoder_sigmoid_t13_3, encoder_tanh_t13, encoder_add_t13_2, encoder_tanh_t13_2, encoder_mul_stack + 13312);
   float *encoder_add_t14 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t14_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 13312, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1792, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t14, encoder_matmul_weight_hh_t14_scratch);
+  k5_matmul(encoder_mul_stack + 13312, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1792, encoder_add_t14, encoder_matmul_weight_hh_t14_scratch);
   float *encoder_sigmoid_t14 = (float *)(A + 1394688); /* [32, 32] */
   float *encoder_sigmoid_t14_2 = (float *)(A + 1398784); /* [32, 32] */
   float *encoder_sigmoid_t14_3 = (float *)(A + 1402880); /* [32, 32] */
@@ -4826,7 +4849,7 @@ static void sine_seq2seq_train_step_1(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t14 + 96, encoder_add_t14 + 32, encoder_add_t13_2, encoder_add_t14, encoder_add_t14 + 64, encoder_sigmoid_t14, encoder_sigmoid_t14_2, encoder_sigmoid_t14_3, encoder_tanh_t14, encoder_add_t14_2, encoder_tanh_t14_2, encoder_mul_stack + 14336);
   float *encoder_add_t15 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t15_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 14336, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 1920, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t15, encoder_matmul_weight_hh_t15_scratch);
+  k5_matmul(encoder_mul_stack + 14336, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 1920, encoder_add_t15, encoder_matmul_weight_hh_t15_scratch);
   float *encoder_sigmoid_t15 = (float *)(A + 1419264); /* [32, 32] */
   float *encoder_sigmoid_t15_2 = (float *)(A + 1423360); /* [32, 32] */
   float *encoder_sigmoid_t15_3 = (float *)(A + 1427456); /* [32, 32] */
@@ -4840,10 +4863,10 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   (void)P, (void)in, (void)A, (void)seed;
   float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
   float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
-  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add = (float *)(A + 1024); /* [1600, 128] */
   float *encoder_add_t16 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t16_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 15360, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2048, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t16, encoder_matmul_weight_hh_t16_scratch);
+  k5_matmul(encoder_mul_stack + 15360, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2048, encoder_add_t16, encoder_matmul_weight_hh_t16_scratch);
   float *encoder_add_t15_2 = (float *)(A + 1435648); /* [32, 32] */
   float *encoder_sigmoid_t16 = (float *)(A + 1443840); /* [32, 32] */
   float *encoder_sigmoid_t16_2 = (float *)(A + 1447936); /* [32, 32] */
@@ -4854,7 +4877,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t16 + 96, encoder_add_t16 + 32, encoder_add_t15_2, encoder_add_t16, encoder_add_t16 + 64, encoder_sigmoid_t16, encoder_sigmoid_t16_2, encoder_sigmoid_t16_3, encoder_tanh_t16, encoder_add_t16_2, encoder_tanh_t16_2, encoder_mul_stack + 16384);
   float *encoder_add_t17 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t17_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 16384, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2176, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t17, encoder_matmul_weight_hh_t17_scratch);
+  k5_matmul(encoder_mul_stack + 16384, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2176, encoder_add_t17, encoder_matmul_weight_hh_t17_scratch);
   float *encoder_sigmoid_t17 = (float *)(A + 1468416); /* [32, 32] */
   float *encoder_sigmoid_t17_2 = (float *)(A + 1472512); /* [32, 32] */
   float *encoder_sigmoid_t17_3 = (float *)(A + 1476608); /* [32, 32] */
@@ -4864,7 +4887,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t17 + 96, encoder_add_t17 + 32, encoder_add_t16_2, encoder_add_t17, encoder_add_t17 + 64, encoder_sigmoid_t17, encoder_sigmoid_t17_2, encoder_sigmoid_t17_3, encoder_tanh_t17, encoder_add_t17_2, encoder_tanh_t17_2, encoder_mul_stack + 17408);
   float *encoder_add_t18 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t18_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 17408, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2304, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t18, encoder_matmul_weight_hh_t18_scratch);
+  k5_matmul(encoder_mul_stack + 17408, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2304, encoder_add_t18, encoder_matmul_weight_hh_t18_scratch);
   float *encoder_sigmoid_t18 = (float *)(A + 1492992); /* [32, 32] */
   float *encoder_sigmoid_t18_2 = (float *)(A + 1497088); /* [32, 32] */
   float *encoder_sigmoid_t18_3 = (float *)(A + 1501184); /* [32, 32] */
@@ -4874,7 +4897,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t18 + 96, encoder_add_t18 + 32, encoder_add_t17_2, encoder_add_t18, encoder_add_t18 + 64, encoder_sigmoid_t18, encoder_sigmoid_t18_2, encoder_sigmoid_t18_3, encoder_tanh_t18, encoder_add_t18_2, encoder_tanh_t18_2, encoder_mul_stack + 18432);
   float *encoder_add_t19 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t19_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 18432, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2432, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t19, encoder_matmul_weight_hh_t19_scratch);
+  k5_matmul(encoder_mul_stack + 18432, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2432, encoder_add_t19, encoder_matmul_weight_hh_t19_scratch);
   float *encoder_sigmoid_t19 = (float *)(A + 1517568); /* [32, 32] */
   float *encoder_sigmoid_t19_2 = (float *)(A + 1521664); /* [32, 32] */
   float *encoder_sigmoid_t19_3 = (float *)(A + 1525760); /* [32, 32] */
@@ -4884,7 +4907,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t19 + 96, encoder_add_t19 + 32, encoder_add_t18_2, encoder_add_t19, encoder_add_t19 + 64, encoder_sigmoid_t19, encoder_sigmoid_t19_2, encoder_sigmoid_t19_3, encoder_tanh_t19, encoder_add_t19_2, encoder_tanh_t19_2, encoder_mul_stack + 19456);
   float *encoder_add_t20 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t20_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 19456, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2560, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t20, encoder_matmul_weight_hh_t20_scratch);
+  k5_matmul(encoder_mul_stack + 19456, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2560, encoder_add_t20, encoder_matmul_weight_hh_t20_scratch);
   float *encoder_sigmoid_t20 = (float *)(A + 1542144); /* [32, 32] */
   float *encoder_sigmoid_t20_2 = (float *)(A + 1546240); /* [32, 32] */
   float *encoder_sigmoid_t20_3 = (float *)(A + 1550336); /* [32, 32] */
@@ -4894,7 +4917,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t20 + 96, encoder_add_t20 + 32, encoder_add_t19_2, encoder_add_t20, encoder_add_t20 + 64, encoder_sigmoid_t20, encoder_sigmoid_t20_2, encoder_sigmoid_t20_3, encoder_tanh_t20, encoder_add_t20_2, encoder_tanh_t20_2, encoder_mul_stack + 20480);
   float *encoder_add_t21 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t21_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 20480, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2688, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t21, encoder_matmul_weight_hh_t21_scratch);
+  k5_matmul(encoder_mul_stack + 20480, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2688, encoder_add_t21, encoder_matmul_weight_hh_t21_scratch);
   float *encoder_sigmoid_t21 = (float *)(A + 1566720); /* [32, 32] */
   float *encoder_sigmoid_t21_2 = (float *)(A + 1570816); /* [32, 32] */
   float *encoder_sigmoid_t21_3 = (float *)(A + 1574912); /* [32, 32] */
@@ -4904,7 +4927,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t21 + 96, encoder_add_t21 + 32, encoder_add_t20_2, encoder_add_t21, encoder_add_t21 + 64, encoder_sigmoid_t21, encoder_sigmoid_t21_2, encoder_sigmoid_t21_3, encoder_tanh_t21, encoder_add_t21_2, encoder_tanh_t21_2, encoder_mul_stack + 21504);
   float *encoder_add_t22 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t22_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 21504, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2816, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t22, encoder_matmul_weight_hh_t22_scratch);
+  k5_matmul(encoder_mul_stack + 21504, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2816, encoder_add_t22, encoder_matmul_weight_hh_t22_scratch);
   float *encoder_sigmoid_t22 = (float *)(A + 1591296); /* [32, 32] */
   float *encoder_sigmoid_t22_2 = (float *)(A + 1595392); /* [32, 32] */
   float *encoder_sigmoid_t22_3 = (float *)(A + 1599488); /* [32, 32] */
@@ -4914,7 +4937,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t22 + 96, encoder_add_t22 + 32, encoder_add_t21_2, encoder_add_t22, encoder_add_t22 + 64, encoder_sigmoid_t22, encoder_sigmoid_t22_2, encoder_sigmoid_t22_3, encoder_tanh_t22, encoder_add_t22_2, encoder_tanh_t22_2, encoder_mul_stack + 22528);
   float *encoder_add_t23 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t23_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 22528, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 2944, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t23, encoder_matmul_weight_hh_t23_scratch);
+  k5_matmul(encoder_mul_stack + 22528, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 2944, encoder_add_t23, encoder_matmul_weight_hh_t23_scratch);
   float *encoder_sigmoid_t23 = (float *)(A + 1615872); /* [32, 32] */
   float *encoder_sigmoid_t23_2 = (float *)(A + 1619968); /* [32, 32] */
   float *encoder_sigmoid_t23_3 = (float *)(A + 1624064); /* [32, 32] */
@@ -4924,7 +4947,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t23 + 96, encoder_add_t23 + 32, encoder_add_t22_2, encoder_add_t23, encoder_add_t23 + 64, encoder_sigmoid_t23, encoder_sigmoid_t23_2, encoder_sigmoid_t23_3, encoder_tanh_t23, encoder_add_t23_2, encoder_tanh_t23_2, encoder_mul_stack + 23552);
   float *encoder_add_t24 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t24_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 23552, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3072, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t24, encoder_matmul_weight_hh_t24_scratch);
+  k5_matmul(encoder_mul_stack + 23552, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3072, encoder_add_t24, encoder_matmul_weight_hh_t24_scratch);
   float *encoder_sigmoid_t24 = (float *)(A + 1640448); /* [32, 32] */
   float *encoder_sigmoid_t24_2 = (float *)(A + 1644544); /* [32, 32] */
   float *encoder_sigmoid_t24_3 = (float *)(A + 1648640); /* [32, 32] */
@@ -4934,7 +4957,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t24 + 96, encoder_add_t24 + 32, encoder_add_t23_2, encoder_add_t24, encoder_add_t24 + 64, encoder_sigmoid_t24, encoder_sigmoid_t24_2, encoder_sigmoid_t24_3, encoder_tanh_t24, encoder_add_t24_2, encoder_tanh_t24_2, encoder_mul_stack + 24576);
   float *encoder_add_t25 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t25_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 24576, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3200, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t25, encoder_matmul_weight_hh_t25_scratch);
+  k5_matmul(encoder_mul_stack + 24576, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3200, encoder_add_t25, encoder_matmul_weight_hh_t25_scratch);
   float *encoder_sigmoid_t25 = (float *)(A + 1665024); /* [32, 32] */
   float *encoder_sigmoid_t25_2 = (float *)(A + 1669120); /* [32, 32] */
   float *encoder_sigmoid_t25_3 = (float *)(A + 1673216); /* [32, 32] */
@@ -4944,7 +4967,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t25 + 96, encoder_add_t25 + 32, encoder_add_t24_2, encoder_add_t25, encoder_add_t25 + 64, encoder_sigmoid_t25, encoder_sigmoid_t25_2, encoder_sigmoid_t25_3, encoder_tanh_t25, encoder_add_t25_2, encoder_tanh_t25_2, encoder_mul_stack + 25600);
   float *encoder_add_t26 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t26_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 25600, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3328, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t26, encoder_matmul_weight_hh_t26_scratch);
+  k5_matmul(encoder_mul_stack + 25600, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3328, encoder_add_t26, encoder_matmul_weight_hh_t26_scratch);
   float *encoder_sigmoid_t26 = (float *)(A + 1689600); /* [32, 32] */
   float *encoder_sigmoid_t26_2 = (float *)(A + 1693696); /* [32, 32] */
   float *encoder_sigmoid_t26_3 = (float *)(A + 1697792); /* [32, 32] */
@@ -4954,7 +4977,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t26 + 96, encoder_add_t26 + 32, encoder_add_t25_2, encoder_add_t26, encoder_add_t26 + 64, encoder_sigmoid_t26, encoder_sigmoid_t26_2, encoder_sigmoid_t26_3, encoder_tanh_t26, encoder_add_t26_2, encoder_tanh_t26_2, encoder_mul_stack + 26624);
   float *encoder_add_t27 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t27_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 26624, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3456, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t27, encoder_matmul_weight_hh_t27_scratch);
+  k5_matmul(encoder_mul_stack + 26624, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3456, encoder_add_t27, encoder_matmul_weight_hh_t27_scratch);
   float *encoder_sigmoid_t27 = (float *)(A + 1714176); /* [32, 32] */
   float *encoder_sigmoid_t27_2 = (float *)(A + 1718272); /* [32, 32] */
   float *encoder_sigmoid_t27_3 = (float *)(A + 1722368); /* [32, 32] */
@@ -4964,7 +4987,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t27 + 96, encoder_add_t27 + 32, encoder_add_t26_2, encoder_add_t27, encoder_add_t27 + 64, encoder_sigmoid_t27, encoder_sigmoid_t27_2, encoder_sigmoid_t27_3, encoder_tanh_t27, encoder_add_t27_2, encoder_tanh_t27_2, encoder_mul_stack + 27648);
   float *encoder_add_t28 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t28_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 27648, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3584, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t28, encoder_matmul_weight_hh_t28_scratch);
+  k5_matmul(encoder_mul_stack + 27648, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3584, encoder_add_t28, encoder_matmul_weight_hh_t28_scratch);
   float *encoder_sigmoid_t28 = (float *)(A + 1738752); /* [32, 32] */
   float *encoder_sigmoid_t28_2 = (float *)(A + 1742848); /* [32, 32] */
   float *encoder_sigmoid_t28_3 = (float *)(A + 1746944); /* [32, 32] */
@@ -4974,7 +4997,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t28 + 96, encoder_add_t28 + 32, encoder_add_t27_2, encoder_add_t28, encoder_add_t28 + 64, encoder_sigmoid_t28, encoder_sigmoid_t28_2, encoder_sigmoid_t28_3, encoder_tanh_t28, encoder_add_t28_2, encoder_tanh_t28_2, encoder_mul_stack + 28672);
   float *encoder_add_t29 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t29_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 28672, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3712, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t29, encoder_matmul_weight_hh_t29_scratch);
+  k5_matmul(encoder_mul_stack + 28672, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3712, encoder_add_t29, encoder_matmul_weight_hh_t29_scratch);
   float *encoder_sigmoid_t29 = (float *)(A + 1763328); /* [32, 32] */
   float *encoder_sigmoid_t29_2 = (float *)(A + 1767424); /* [32, 32] */
   float *encoder_sigmoid_t29_3 = (float *)(A + 1771520); /* [32, 32] */
@@ -4984,7 +5007,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t29 + 96, encoder_add_t29 + 32, encoder_add_t28_2, encoder_add_t29, encoder_add_t29 + 64, encoder_sigmoid_t29, encoder_sigmoid_t29_2, encoder_sigmoid_t29_3, encoder_tanh_t29, encoder_add_t29_2, encoder_tanh_t29_2, encoder_mul_stack + 29696);
   float *encoder_add_t30 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t30_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 29696, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3840, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t30, encoder_matmul_weight_hh_t30_scratch);
+  k5_matmul(encoder_mul_stack + 29696, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3840, encoder_add_t30, encoder_matmul_weight_hh_t30_scratch);
   float *encoder_sigmoid_t30 = (float *)(A + 1787904); /* [32, 32] */
   float *encoder_sigmoid_t30_2 = (float *)(A + 1792000); /* [32, 32] */
   float *encoder_sigmoid_t30_3 = (float *)(A + 1796096); /* [32, 32] */
@@ -4994,7 +5017,7 @@ static void sine_seq2seq_train_step_2(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t30 + 96, encoder_add_t30 + 32, encoder_add_t29_2, encoder_add_t30, encoder_add_t30 + 64, encoder_sigmoid_t30, encoder_sigmoid_t30_2, encoder_sigmoid_t30_3, encoder_tanh_t30, encoder_add_t30_2, encoder_tanh_t30_2, encoder_mul_stack + 30720);
   float *encoder_add_t31 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t31_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 30720, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 3968, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t31, encoder_matmul_weight_hh_t31_scratch);
+  k5_matmul(encoder_mul_stack + 30720, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 3968, encoder_add_t31, encoder_matmul_weight_hh_t31_scratch);
   float *encoder_sigmoid_t31 = (float *)(A + 1812480); /* [32, 32] */
   float *encoder_sigmoid_t31_2 = (float *)(A + 1816576); /* [32, 32] */
   float *encoder_sigmoid_t31_3 = (float *)(A + 1820672); /* [32, 32] */
@@ -5008,10 +5031,10 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   (void)P, (void)in, (void)A, (void)seed;
   float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
   float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
-  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add = (float *)(A + 1024); /* [1600, 128] */
   float *encoder_add_t32 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t32_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 31744, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4096, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t32, encoder_matmul_weight_hh_t32_scratch);
+  k5_matmul(encoder_mul_stack + 31744, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4096, encoder_add_t32, encoder_matmul_weight_hh_t32_scratch);
   float *encoder_add_t31_2 = (float *)(A + 1828864); /* [32, 32] */
   float *encoder_sigmoid_t32 = (float *)(A + 1837056); /* [32, 32] */
   float *encoder_sigmoid_t32_2 = (float *)(A + 1841152); /* [32, 32] */
@@ -5022,7 +5045,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t32 + 96, encoder_add_t32 + 32, encoder_add_t31_2, encoder_add_t32, encoder_add_t32 + 64, encoder_sigmoid_t32, encoder_sigmoid_t32_2, encoder_sigmoid_t32_3, encoder_tanh_t32, encoder_add_t32_2, encoder_tanh_t32_2, encoder_mul_stack + 32768);
   float *encoder_add_t33 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t33_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 32768, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4224, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t33, encoder_matmul_weight_hh_t33_scratch);
+  k5_matmul(encoder_mul_stack + 32768, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4224, encoder_add_t33, encoder_matmul_weight_hh_t33_scratch);
   float *encoder_sigmoid_t33 = (float *)(A + 1861632); /* [32, 32] */
   float *encoder_sigmoid_t33_2 = (float *)(A + 1865728); /* [32, 32] */
   float *encoder_sigmoid_t33_3 = (float *)(A + 1869824); /* [32, 32] */
@@ -5032,7 +5055,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t33 + 96, encoder_add_t33 + 32, encoder_add_t32_2, encoder_add_t33, encoder_add_t33 + 64, encoder_sigmoid_t33, encoder_sigmoid_t33_2, encoder_sigmoid_t33_3, encoder_tanh_t33, encoder_add_t33_2, encoder_tanh_t33_2, encoder_mul_stack + 33792);
   float *encoder_add_t34 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t34_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 33792, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4352, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t34, encoder_matmul_weight_hh_t34_scratch);
+  k5_matmul(encoder_mul_stack + 33792, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4352, encoder_add_t34, encoder_matmul_weight_hh_t34_scratch);
   float *encoder_sigmoid_t34 = (float *)(A + 1886208); /* [32, 32] */
   float *encoder_sigmoid_t34_2 = (float *)(A + 1890304); /* [32, 32] */
   float *encoder_sigmoid_t34_3 = (float *)(A + 1894400); /* [32, 32] */
@@ -5042,7 +5065,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t34 + 96, encoder_add_t34 + 32, encoder_add_t33_2, encoder_add_t34, encoder_add_t34 + 64, encoder_sigmoid_t34, encoder_sigmoid_t34_2, encoder_sigmoid_t34_3, encoder_tanh_t34, encoder_add_t34_2, encoder_tanh_t34_2, encoder_mul_stack + 34816);
   float *encoder_add_t35 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t35_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 34816, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4480, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t35, encoder_matmul_weight_hh_t35_scratch);
+  k5_matmul(encoder_mul_stack + 34816, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4480, encoder_add_t35, encoder_matmul_weight_hh_t35_scratch);
   float *encoder_sigmoid_t35 = (float *)(A + 1910784); /* [32, 32] */
   float *encoder_sigmoid_t35_2 = (float *)(A + 1914880); /* [32, 32] */
   float *encoder_sigmoid_t35_3 = (float *)(A + 1918976); /* [32, 32] */
@@ -5052,7 +5075,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t35 + 96, encoder_add_t35 + 32, encoder_add_t34_2, encoder_add_t35, encoder_add_t35 + 64, encoder_sigmoid_t35, encoder_sigmoid_t35_2, encoder_sigmoid_t35_3, encoder_tanh_t35, encoder_add_t35_2, encoder_tanh_t35_2, encoder_mul_stack + 35840);
   float *encoder_add_t36 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t36_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 35840, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4608, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t36, encoder_matmul_weight_hh_t36_scratch);
+  k5_matmul(encoder_mul_stack + 35840, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4608, encoder_add_t36, encoder_matmul_weight_hh_t36_scratch);
   float *encoder_sigmoid_t36 = (float *)(A + 1935360); /* [32, 32] */
   float *encoder_sigmoid_t36_2 = (float *)(A + 1939456); /* [32, 32] */
   float *encoder_sigmoid_t36_3 = (float *)(A + 1943552); /* [32, 32] */
@@ -5062,7 +5085,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t36 + 96, encoder_add_t36 + 32, encoder_add_t35_2, encoder_add_t36, encoder_add_t36 + 64, encoder_sigmoid_t36, encoder_sigmoid_t36_2, encoder_sigmoid_t36_3, encoder_tanh_t36, encoder_add_t36_2, encoder_tanh_t36_2, encoder_mul_stack + 36864);
   float *encoder_add_t37 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t37_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 36864, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4736, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t37, encoder_matmul_weight_hh_t37_scratch);
+  k5_matmul(encoder_mul_stack + 36864, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4736, encoder_add_t37, encoder_matmul_weight_hh_t37_scratch);
   float *encoder_sigmoid_t37 = (float *)(A + 1959936); /* [32, 32] */
   float *encoder_sigmoid_t37_2 = (float *)(A + 1964032); /* [32, 32] */
   float *encoder_sigmoid_t37_3 = (float *)(A + 1968128); /* [32, 32] */
@@ -5072,7 +5095,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t37 + 96, encoder_add_t37 + 32, encoder_add_t36_2, encoder_add_t37, encoder_add_t37 + 64, encoder_sigmoid_t37, encoder_sigmoid_t37_2, encoder_sigmoid_t37_3, encoder_tanh_t37, encoder_add_t37_2, encoder_tanh_t37_2, encoder_mul_stack + 37888);
   float *encoder_add_t38 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t38_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 37888, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4864, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t38, encoder_matmul_weight_hh_t38_scratch);
+  k5_matmul(encoder_mul_stack + 37888, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4864, encoder_add_t38, encoder_matmul_weight_hh_t38_scratch);
   float *encoder_sigmoid_t38 = (float *)(A + 1984512); /* [32, 32] */
   float *encoder_sigmoid_t38_2 = (float *)(A + 1988608); /* [32, 32] */
   float *encoder_sigmoid_t38_3 = (float *)(A + 1992704); /* [32, 32] */
@@ -5082,7 +5105,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t38 + 96, encoder_add_t38 + 32, encoder_add_t37_2, encoder_add_t38, encoder_add_t38 + 64, encoder_sigmoid_t38, encoder_sigmoid_t38_2, encoder_sigmoid_t38_3, encoder_tanh_t38, encoder_add_t38_2, encoder_tanh_t38_2, encoder_mul_stack + 38912);
   float *encoder_add_t39 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t39_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 38912, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 4992, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t39, encoder_matmul_weight_hh_t39_scratch);
+  k5_matmul(encoder_mul_stack + 38912, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 4992, encoder_add_t39, encoder_matmul_weight_hh_t39_scratch);
   float *encoder_sigmoid_t39 = (float *)(A + 2009088); /* [32, 32] */
   float *encoder_sigmoid_t39_2 = (float *)(A + 2013184); /* [32, 32] */
   float *encoder_sigmoid_t39_3 = (float *)(A + 2017280); /* [32, 32] */
@@ -5092,7 +5115,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t39 + 96, encoder_add_t39 + 32, encoder_add_t38_2, encoder_add_t39, encoder_add_t39 + 64, encoder_sigmoid_t39, encoder_sigmoid_t39_2, encoder_sigmoid_t39_3, encoder_tanh_t39, encoder_add_t39_2, encoder_tanh_t39_2, encoder_mul_stack + 39936);
   float *encoder_add_t40 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t40_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 39936, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5120, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t40, encoder_matmul_weight_hh_t40_scratch);
+  k5_matmul(encoder_mul_stack + 39936, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5120, encoder_add_t40, encoder_matmul_weight_hh_t40_scratch);
   float *encoder_sigmoid_t40 = (float *)(A + 2033664); /* [32, 32] */
   float *encoder_sigmoid_t40_2 = (float *)(A + 2037760); /* [32, 32] */
   float *encoder_sigmoid_t40_3 = (float *)(A + 2041856); /* [32, 32] */
@@ -5102,7 +5125,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t40 + 96, encoder_add_t40 + 32, encoder_add_t39_2, encoder_add_t40, encoder_add_t40 + 64, encoder_sigmoid_t40, encoder_sigmoid_t40_2, encoder_sigmoid_t40_3, encoder_tanh_t40, encoder_add_t40_2, encoder_tanh_t40_2, encoder_mul_stack + 40960);
   float *encoder_add_t41 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t41_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 40960, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5248, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t41, encoder_matmul_weight_hh_t41_scratch);
+  k5_matmul(encoder_mul_stack + 40960, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5248, encoder_add_t41, encoder_matmul_weight_hh_t41_scratch);
   float *encoder_sigmoid_t41 = (float *)(A + 2058240); /* [32, 32] */
   float *encoder_sigmoid_t41_2 = (float *)(A + 2062336); /* [32, 32] */
   float *encoder_sigmoid_t41_3 = (float *)(A + 2066432); /* [32, 32] */
@@ -5112,7 +5135,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t41 + 96, encoder_add_t41 + 32, encoder_add_t40_2, encoder_add_t41, encoder_add_t41 + 64, encoder_sigmoid_t41, encoder_sigmoid_t41_2, encoder_sigmoid_t41_3, encoder_tanh_t41, encoder_add_t41_2, encoder_tanh_t41_2, encoder_mul_stack + 41984);
   float *encoder_add_t42 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t42_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 41984, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5376, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t42, encoder_matmul_weight_hh_t42_scratch);
+  k5_matmul(encoder_mul_stack + 41984, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5376, encoder_add_t42, encoder_matmul_weight_hh_t42_scratch);
   float *encoder_sigmoid_t42 = (float *)(A + 2082816); /* [32, 32] */
   float *encoder_sigmoid_t42_2 = (float *)(A + 2086912); /* [32, 32] */
   float *encoder_sigmoid_t42_3 = (float *)(A + 2091008); /* [32, 32] */
@@ -5122,7 +5145,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t42 + 96, encoder_add_t42 + 32, encoder_add_t41_2, encoder_add_t42, encoder_add_t42 + 64, encoder_sigmoid_t42, encoder_sigmoid_t42_2, encoder_sigmoid_t42_3, encoder_tanh_t42, encoder_add_t42_2, encoder_tanh_t42_2, encoder_mul_stack + 43008);
   float *encoder_add_t43 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t43_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 43008, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5504, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t43, encoder_matmul_weight_hh_t43_scratch);
+  k5_matmul(encoder_mul_stack + 43008, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5504, encoder_add_t43, encoder_matmul_weight_hh_t43_scratch);
   float *encoder_sigmoid_t43 = (float *)(A + 2107392); /* [32, 32] */
   float *encoder_sigmoid_t43_2 = (float *)(A + 2111488); /* [32, 32] */
   float *encoder_sigmoid_t43_3 = (float *)(A + 2115584); /* [32, 32] */
@@ -5132,7 +5155,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t43 + 96, encoder_add_t43 + 32, encoder_add_t42_2, encoder_add_t43, encoder_add_t43 + 64, encoder_sigmoid_t43, encoder_sigmoid_t43_2, encoder_sigmoid_t43_3, encoder_tanh_t43, encoder_add_t43_2, encoder_tanh_t43_2, encoder_mul_stack + 44032);
   float *encoder_add_t44 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t44_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 44032, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5632, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t44, encoder_matmul_weight_hh_t44_scratch);
+  k5_matmul(encoder_mul_stack + 44032, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5632, encoder_add_t44, encoder_matmul_weight_hh_t44_scratch);
   float *encoder_sigmoid_t44 = (float *)(A + 2131968); /* [32, 32] */
   float *encoder_sigmoid_t44_2 = (float *)(A + 2136064); /* [32, 32] */
   float *encoder_sigmoid_t44_3 = (float *)(A + 2140160); /* [32, 32] */
@@ -5142,7 +5165,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t44 + 96, encoder_add_t44 + 32, encoder_add_t43_2, encoder_add_t44, encoder_add_t44 + 64, encoder_sigmoid_t44, encoder_sigmoid_t44_2, encoder_sigmoid_t44_3, encoder_tanh_t44, encoder_add_t44_2, encoder_tanh_t44_2, encoder_mul_stack + 45056);
   float *encoder_add_t45 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t45_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 45056, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5760, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t45, encoder_matmul_weight_hh_t45_scratch);
+  k5_matmul(encoder_mul_stack + 45056, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5760, encoder_add_t45, encoder_matmul_weight_hh_t45_scratch);
   float *encoder_sigmoid_t45 = (float *)(A + 2156544); /* [32, 32] */
   float *encoder_sigmoid_t45_2 = (float *)(A + 2160640); /* [32, 32] */
   float *encoder_sigmoid_t45_3 = (float *)(A + 2164736); /* [32, 32] */
@@ -5152,7 +5175,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t45 + 96, encoder_add_t45 + 32, encoder_add_t44_2, encoder_add_t45, encoder_add_t45 + 64, encoder_sigmoid_t45, encoder_sigmoid_t45_2, encoder_sigmoid_t45_3, encoder_tanh_t45, encoder_add_t45_2, encoder_tanh_t45_2, encoder_mul_stack + 46080);
   float *encoder_add_t46 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t46_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 46080, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 5888, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t46, encoder_matmul_weight_hh_t46_scratch);
+  k5_matmul(encoder_mul_stack + 46080, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 5888, encoder_add_t46, encoder_matmul_weight_hh_t46_scratch);
   float *encoder_sigmoid_t46 = (float *)(A + 2181120); /* [32, 32] */
   float *encoder_sigmoid_t46_2 = (float *)(A + 2185216); /* [32, 32] */
   float *encoder_sigmoid_t46_3 = (float *)(A + 2189312); /* [32, 32] */
@@ -5162,7 +5185,7 @@ static void sine_seq2seq_train_step_3(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t46 + 96, encoder_add_t46 + 32, encoder_add_t45_2, encoder_add_t46, encoder_add_t46 + 64, encoder_sigmoid_t46, encoder_sigmoid_t46_2, encoder_sigmoid_t46_3, encoder_tanh_t46, encoder_add_t46_2, encoder_tanh_t46_2, encoder_mul_stack + 47104);
   float *encoder_add_t47 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t47_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 47104, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6016, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t47, encoder_matmul_weight_hh_t47_scratch);
+  k5_matmul(encoder_mul_stack + 47104, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 6016, encoder_add_t47, encoder_matmul_weight_hh_t47_scratch);
   float *encoder_sigmoid_t47 = (float *)(A + 2205696); /* [32, 32] */
   float *encoder_sigmoid_t47_2 = (float *)(A + 2209792); /* [32, 32] */
   float *encoder_sigmoid_t47_3 = (float *)(A + 2213888); /* [32, 32] */
@@ -5176,10 +5199,10 @@ static void sine_seq2seq_train_step_4(float *restrict P, const sine_seq2seq_batc
   (void)P, (void)in, (void)A, (void)seed;
   float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
   float *encoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
-  float *encoder_matmul_weight_ih = (float *)(A + 1024); /* [1600, 128] */
+  float *encoder_add = (float *)(A + 1024); /* [1600, 128] */
   float *encoder_add_t48 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t48_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 48128, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6144, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t48, encoder_matmul_weight_hh_t48_scratch);
+  k5_matmul(encoder_mul_stack + 48128, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 6144, encoder_add_t48, encoder_matmul_weight_hh_t48_scratch);
   float *encoder_add_t47_2 = (float *)(A + 2222080); /* [32, 32] */
   float *encoder_sigmoid_t48 = (float *)(A + 2230272); /* [32, 32] */
   float *encoder_sigmoid_t48_2 = (float *)(A + 2234368); /* [32, 32] */
@@ -5190,7 +5213,7 @@ static void sine_seq2seq_train_step_4(float *restrict P, const sine_seq2seq_batc
   k16_sigmoid_sigmoid_mul(encoder_add_t48 + 96, encoder_add_t48 + 32, encoder_add_t47_2, encoder_add_t48, encoder_add_t48 + 64, encoder_sigmoid_t48, encoder_sigmoid_t48_2, encoder_sigmoid_t48_3, encoder_tanh_t48, encoder_add_t48_2, encoder_tanh_t48_2, encoder_mul_stack + 49152);
   float *encoder_add_t49 = (float *)(A + 820224); /* [32, 128] */
   char *encoder_matmul_weight_hh_t49_scratch = A + 1074176; /* 1024 bytes */
-  k5_matmul(encoder_mul_stack + 49152, encoder_transpose_weight_hh, encoder_matmul_weight_ih + 6272, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */, encoder_add_t49, encoder_matmul_weight_hh_t49_scratch);
+  k5_matmul(encoder_mul_stack + 49152, encoder_transpose_weight_hh, P + 4352 /* encoder.bias_hh */, encoder_add + 6272, encoder_add_t49, encoder_matmul_weight_hh_t49_scratch);
   float *decoder_transpose_weight_hh = (float *)(A + 836608); /* [32, 128] */
   k3_transpose(P + 4608 /* decoder.weight_hh */, decoder_transpose_weight_hh);
   float *encoder_sigmoid_t49 = (float *)(A + 512); /* [32, 32] */

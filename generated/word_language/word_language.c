@@ -513,8 +513,8 @@ static void k1_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* matmul [1536, 192] (word_language.lua:11) */
-static void k2_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+/* matmul [1536, 192] (word_language.lua:11), then fused: add over add [1536, 192] (word_language.lua:11) */
+static void k2_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 1536; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 16; k++)
@@ -550,30 +550,53 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, float 
         }
       }
       for (int c = 0; c < 16; c++) {
-        out[i * 192 + j + c] = acc0[c];
-        out[(i + 1) * 192 + j + c] = acc1[c];
-        out[(i + 2) * 192 + j + c] = acc2[c];
-        out[(i + 3) * 192 + j + c] = acc3[c];
-        out[(i + 4) * 192 + j + c] = acc4[c];
-        out[(i + 5) * 192 + j + c] = acc5[c];
-        out[(i + 6) * 192 + j + c] = acc6[c];
-        out[(i + 7) * 192 + j + c] = acc7[c];
+        {
+          const long i0 = i, i1 = j + c;
+          const float t0 = (acc0[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 1, i1 = j + c;
+          const float t0 = (acc1[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 2, i1 = j + c;
+          const float t0 = (acc2[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 3, i1 = j + c;
+          const float t0 = (acc3[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 4, i1 = j + c;
+          const float t0 = (acc4[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 5, i1 = j + c;
+          const float t0 = (acc5[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 6, i1 = j + c;
+          const float t0 = (acc6[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
+        {
+          const long i0 = i + 7, i1 = j + c;
+          const float t0 = (acc7[c] + a2[i1]);
+          out0[i0 * 192 + i1] = t0;
+        }
       }
     }
   }
 }
 
-/* fused: add over add [64, 192] (word_language.lua:11) */
-static void k3_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      const float t0 = (a0[i0 * 192 + i1] + a1[i1]);
-      out0[i0 * 192 + i1] = t0;
-    }
-}
-
 /* one_hot [64, 25] (word_language.lua:11) */
-static void k4_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k3_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 1600; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r];
@@ -582,7 +605,7 @@ static void k4_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k5_sum_to(const float *restrict a0, float *restrict out) {
+static void k4_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 24; i1++) {
@@ -591,7 +614,7 @@ static void k5_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* transpose [64, 192] (word_language.lua:11) */
-static void k6_transpose(const float *restrict a0, float *restrict out) {
+static void k5_transpose(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i += 8) {
     for (long j = 0; j < 192; j += 8) {
       float block[64] = {0.0f};
@@ -604,7 +627,7 @@ static void k6_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul mul mul over mul [64, 64] (word_language.lua:11) */
-static void k7_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
+static void k6_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 192 + i1] + a1[i1]);
@@ -626,7 +649,7 @@ static void k7_add_sigmoid_sub(const float *restrict a0, const float *restrict a
 }
 
 /* matmul [64, 192] (word_language.lua:11), then fused: add over add [64, 192] (word_language.lua:11) */
-static void k8_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
+static void k7_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 64; k++)
@@ -708,7 +731,7 @@ static void k8_matmul(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k9_sum_to(const float *restrict a0, float *restrict out) {
+static void k8_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 23; i1++) {
@@ -717,7 +740,7 @@ static void k9_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul add mul mul sub mul add over add [64, 64] (word_language.lua:11) */
-static void k10_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1) {
+static void k9_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 192 + i1] + a1[i0 * 192 + i1]);
@@ -743,7 +766,7 @@ static void k10_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k11_sum_to(const float *restrict a0, float *restrict out) {
+static void k10_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 22; i1++) {
@@ -752,7 +775,7 @@ static void k11_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k12_sum_to(const float *restrict a0, float *restrict out) {
+static void k11_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 21; i1++) {
@@ -761,7 +784,7 @@ static void k12_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k13_sum_to(const float *restrict a0, float *restrict out) {
+static void k12_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 20; i1++) {
@@ -770,7 +793,7 @@ static void k13_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k14_sum_to(const float *restrict a0, float *restrict out) {
+static void k13_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 19; i1++) {
@@ -779,7 +802,7 @@ static void k14_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k15_sum_to(const float *restrict a0, float *restrict out) {
+static void k14_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 18; i1++) {
@@ -788,7 +811,7 @@ static void k15_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k16_sum_to(const float *restrict a0, float *restrict out) {
+static void k15_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 17; i1++) {
@@ -797,7 +820,7 @@ static void k16_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k17_sum_to(const float *restrict a0, float *restrict out) {
+static void k16_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
@@ -806,7 +829,7 @@ static void k17_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k18_sum_to(const float *restrict a0, float *restrict out) {
+static void k17_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 15; i1++) {
@@ -815,7 +838,7 @@ static void k18_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k19_sum_to(const float *restrict a0, float *restrict out) {
+static void k18_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 14; i1++) {
@@ -824,7 +847,7 @@ static void k19_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k20_sum_to(const float *restrict a0, float *restrict out) {
+static void k19_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 13; i1++) {
@@ -833,7 +856,7 @@ static void k20_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k21_sum_to(const float *restrict a0, float *restrict out) {
+static void k20_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 12; i1++) {
@@ -842,7 +865,7 @@ static void k21_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k22_sum_to(const float *restrict a0, float *restrict out) {
+static void k21_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 11; i1++) {
@@ -851,7 +874,7 @@ static void k22_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k23_sum_to(const float *restrict a0, float *restrict out) {
+static void k22_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -860,7 +883,7 @@ static void k23_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k24_sum_to(const float *restrict a0, float *restrict out) {
+static void k23_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 9; i1++) {
@@ -869,7 +892,7 @@ static void k24_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k25_sum_to(const float *restrict a0, float *restrict out) {
+static void k24_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 8; i1++) {
@@ -878,7 +901,7 @@ static void k25_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k26_sum_to(const float *restrict a0, float *restrict out) {
+static void k25_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 7; i1++) {
@@ -887,7 +910,7 @@ static void k26_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k27_sum_to(const float *restrict a0, float *restrict out) {
+static void k26_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 6; i1++) {
@@ -896,7 +919,7 @@ static void k27_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k28_sum_to(const float *restrict a0, float *restrict out) {
+static void k27_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 5; i1++) {
@@ -905,7 +928,7 @@ static void k28_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k29_sum_to(const float *restrict a0, float *restrict out) {
+static void k28_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 4; i1++) {
@@ -914,7 +937,7 @@ static void k29_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k30_sum_to(const float *restrict a0, float *restrict out) {
+static void k29_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 3; i1++) {
@@ -923,7 +946,7 @@ static void k30_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [64, 1] (word_language.lua:11) */
-static void k31_sum_to(const float *restrict a0, float *restrict out) {
+static void k30_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 2; i1++) {
@@ -932,7 +955,7 @@ static void k31_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k32_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, float *restrict out0) {
+static void k31_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -965,7 +988,7 @@ static void k32_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k33_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, float *restrict out0) {
+static void k32_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -997,7 +1020,7 @@ static void k33_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, float *restrict out0) {
+static void k33_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1028,7 +1051,7 @@ static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k35_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, float *restrict out0) {
+static void k34_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1058,7 +1081,7 @@ static void k35_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k36_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, float *restrict out0) {
+static void k35_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1087,7 +1110,7 @@ static void k36_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k37_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, float *restrict out0) {
+static void k36_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1115,7 +1138,7 @@ static void k37_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k38_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, float *restrict out0) {
+static void k37_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1142,7 +1165,7 @@ static void k38_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k39_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, float *restrict out0) {
+static void k38_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1168,7 +1191,7 @@ static void k39_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k40_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, float *restrict out0) {
+static void k39_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1193,7 +1216,7 @@ static void k40_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k41_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, float *restrict out0) {
+static void k40_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1217,7 +1240,7 @@ static void k41_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k42_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out0) {
+static void k41_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1240,7 +1263,7 @@ static void k42_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k43_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, float *restrict out0) {
+static void k42_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1262,7 +1285,7 @@ static void k43_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k44_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, float *restrict out0) {
+static void k43_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1283,7 +1306,7 @@ static void k44_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k45_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, float *restrict out0) {
+static void k44_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1303,7 +1326,7 @@ static void k45_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k46_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, float *restrict out0) {
+static void k45_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1322,7 +1345,7 @@ static void k46_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k47_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, float *restrict out0) {
+static void k46_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1340,7 +1363,7 @@ static void k47_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k48_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, float *restrict out0) {
+static void k47_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1357,7 +1380,7 @@ static void k48_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k49_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0) {
+static void k48_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1373,7 +1396,7 @@ static void k49_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k50_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, float *restrict out0) {
+static void k49_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1388,7 +1411,7 @@ static void k50_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k51_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0) {
+static void k50_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1402,7 +1425,7 @@ static void k51_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k52_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0) {
+static void k51_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1415,7 +1438,7 @@ static void k52_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k53_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+static void k52_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1427,7 +1450,7 @@ static void k53_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k54_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
+static void k53_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1438,7 +1461,7 @@ static void k54_mul_mul_addn(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul over mul [64, 16] (word_language.lua:11) */
-static void k55_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k54_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -1447,7 +1470,7 @@ static void k55_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul add mul mul addn over addn [64, 64] (word_language.lua:11) */
-static void k56_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, float *restrict out0) {
+static void k55_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 192 + i1] + a1[i0 * 192 + i1]);
@@ -1470,7 +1493,7 @@ static void k56_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* transpose [128, 5] (word_language.lua:12) */
-static void k57_transpose(const float *restrict a0, float *restrict out) {
+static void k56_transpose(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 128; i0++)
     for (long i1 = 0; i1 < 5; i1++) {
       out[i0 * 5 + i1] = a0[i0 + i1 * 128];
@@ -1478,7 +1501,7 @@ static void k57_transpose(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [64, 5] (word_language.lua:12) */
-static void k58_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k57_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 128; k++)
@@ -1529,7 +1552,7 @@ static void k58_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [64, 5] (word_language.lua:12) */
-static void k59_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k58_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 5; i1++) {
       const float t0 = (a0[i0 * 5 + i1] + a1[i1]);
@@ -1538,7 +1561,7 @@ static void k59_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [64, 5] (word_language.lua:12) */
-static void k60_copy(const float *restrict a0, float *restrict out) {
+static void k59_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 5; i1++) {
       out[i0 * 5 + i1] = a0[i0 * 5 + i1];
@@ -1546,7 +1569,7 @@ static void k60_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul mul mul over mul [64, 64] (word_language.lua:11) */
-static void k61_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k60_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 192 + i1] + a1[i1]);
@@ -1571,7 +1594,7 @@ static void k61_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul add mul mul sub mul add over add [64, 64] (word_language.lua:11) */
-static void k62_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k61_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 192 + i1] + a1[i0 * 192 + i1]);
@@ -1600,7 +1623,7 @@ static void k62_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul add mul mul addn over addn [64, 64] (word_language.lua:11) */
-static void k63_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+static void k62_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 192 + i1] + a1[i0 * 192 + i1]);
@@ -1626,7 +1649,7 @@ static void k63_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* one_hot [64, 5] (word_language.lua:15) */
-static void k64_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k63_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 320; i++) out[i] = 0.0f;
   for (long r = 0; r < 64; r++) {
     const int32_t id = a0[r];
@@ -1635,7 +1658,7 @@ static void k64_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [64, 5] (word_language.lua:15) */
-static void k65_log_softmax(const float *restrict a0, float *restrict out) {
+static void k64_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 64; r++) {
     const float *x = a0 + r * 5;
     float *y = out + r * 5;
@@ -1648,7 +1671,7 @@ static void k65_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 5] (word_language.lua:15) */
-static void k66_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k65_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 320; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -1656,7 +1679,7 @@ static void k66_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [64, 1] (word_language.lua:15) */
-static void k67_sum_to(const float *restrict a0, float *restrict out) {
+static void k66_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 64; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 5; i1++) {
@@ -1665,7 +1688,7 @@ static void k67_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (word_language.lua:15) */
-static void k68_sum_to(const float *restrict a0, float *restrict out) {
+static void k67_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++) {
     out[0] += a0[i0];
@@ -1673,7 +1696,7 @@ static void k68_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [64] (word_language.lua:16) */
-static void k69_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k68_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 64; r++) {
     int32_t best = 0;
     for (long j = 1; j < 5; j++) {
@@ -1685,14 +1708,14 @@ static void k69_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [64] (word_language.lua:16) */
-static void k70_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k69_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0] = a0[i0] == a1[i0] ? 1.0f : 0.0f;
   }
 }
 
 /* stack [24, 64] (word_language.lua:11) */
-static void k71_stack(const int32_t *restrict a0, const int32_t *restrict a1, const int32_t *restrict a2, const int32_t *restrict a3, const int32_t *restrict a4, const int32_t *restrict a5, const int32_t *restrict a6, const int32_t *restrict a7, const int32_t *restrict a8, const int32_t *restrict a9, const int32_t *restrict a10, const int32_t *restrict a11, const int32_t *restrict a12, const int32_t *restrict a13, const int32_t *restrict a14, const int32_t *restrict a15, const int32_t *restrict a16, const int32_t *restrict a17, const int32_t *restrict a18, const int32_t *restrict a19, const int32_t *restrict a20, const int32_t *restrict a21, const int32_t *restrict a22, const int32_t *restrict a23, int32_t *restrict out) {
+static void k70_stack(const int32_t *restrict a0, const int32_t *restrict a1, const int32_t *restrict a2, const int32_t *restrict a3, const int32_t *restrict a4, const int32_t *restrict a5, const int32_t *restrict a6, const int32_t *restrict a7, const int32_t *restrict a8, const int32_t *restrict a9, const int32_t *restrict a10, const int32_t *restrict a11, const int32_t *restrict a12, const int32_t *restrict a13, const int32_t *restrict a14, const int32_t *restrict a15, const int32_t *restrict a16, const int32_t *restrict a17, const int32_t *restrict a18, const int32_t *restrict a19, const int32_t *restrict a20, const int32_t *restrict a21, const int32_t *restrict a22, const int32_t *restrict a23, int32_t *restrict out) {
   for (long i0 = 0; i0 < 64; i0++) {
     out[i0] = a0[i0 * 24];
   }
@@ -1768,7 +1791,7 @@ static void k71_stack(const int32_t *restrict a0, const int32_t *restrict a1, co
 }
 
 /* fused: mul over mul [64, 5] (word_language.lua:15) */
-static void k72_mul(const float *restrict a0, float *restrict out0) {
+static void k71_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 320; i0++) {
     const float t0 = (-0.015625f * a0[i0]);
     out0[i0] = t0;
@@ -1776,7 +1799,7 @@ static void k72_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [64, 5] (word_language.lua:15) */
-static void k73_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k72_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 5; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 5 + i1]);
@@ -1787,7 +1810,7 @@ static void k73_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 128] (word_language.lua:12) */
-static void k74_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k73_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 5; k++)
@@ -1837,7 +1860,7 @@ static void k74_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul mul mul mul sub mul mul sub mul mul mul mul neg addn mul mul mul over mul [64, 64] (word_language.lua:11) */
-static void k75_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+static void k74_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 128 + i1] * a1[i0 * 25]);
@@ -1867,7 +1890,7 @@ static void k75_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [64, 64] (word_language.lua:11), then fused: addn mul neg mul mul addn mul mul mul sub mul mul sub mul mul mul mul neg addn mul mul mul over mul [64, 64] (word_language.lua:11) */
-static void k76_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, char *restrict scratch) {
+static void k75_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 192; k++)
@@ -2165,7 +2188,7 @@ static void k76_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [64, 64] (word_language.lua:11), then fused: addn mul neg mul mul addn mul mul mul sub mul mul sub mul mul mul mul neg addn mul mul mul over mul [64, 64] (word_language.lua:11) */
-static void k77_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, char *restrict scratch) {
+static void k76_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 192; k++)
@@ -2463,7 +2486,7 @@ static void k77_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [64, 64] (word_language.lua:11), then fused: addn mul mul mul addn mul mul sub mul mul sub mul mul mul neg mul mul over mul [64, 64] (word_language.lua:11) */
-static void k78_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0, float *restrict out1, float *restrict out2, char *restrict scratch) {
+static void k77_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0, float *restrict out1, float *restrict out2, char *restrict scratch) {
   for (long i = 0; i < 64; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 192; k++)
@@ -2689,7 +2712,7 @@ static void k78_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* concat [64, 192] (word_language.lua:11) */
-static void k79_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
+static void k78_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 192 + i1] = a0[i0 * 192 + i1];
@@ -2705,7 +2728,7 @@ static void k79_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [1536, 16] (word_language.lua:11) */
-static void k80_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k79_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 1536; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 192; k++)
@@ -2756,7 +2779,7 @@ static void k80_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k81_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, float *restrict out0) {
+static void k80_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2789,7 +2812,7 @@ static void k81_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k82_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, float *restrict out0) {
+static void k81_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2821,7 +2844,7 @@ static void k82_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k83_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, float *restrict out0) {
+static void k82_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2852,7 +2875,7 @@ static void k83_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k84_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, float *restrict out0) {
+static void k83_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2882,7 +2905,7 @@ static void k84_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k85_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, float *restrict out0) {
+static void k84_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2911,7 +2934,7 @@ static void k85_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k86_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, float *restrict out0) {
+static void k85_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2939,7 +2962,7 @@ static void k86_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k87_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, float *restrict out0) {
+static void k86_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2966,7 +2989,7 @@ static void k87_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k88_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, float *restrict out0) {
+static void k87_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -2992,7 +3015,7 @@ static void k88_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k89_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, float *restrict out0) {
+static void k88_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3017,7 +3040,7 @@ static void k89_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k90_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, float *restrict out0) {
+static void k89_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3041,7 +3064,7 @@ static void k90_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k91_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, float *restrict out0) {
+static void k90_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3064,7 +3087,7 @@ static void k91_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k92_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
+static void k91_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3086,7 +3109,7 @@ static void k92_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k93_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, float *restrict out0) {
+static void k92_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3107,7 +3130,7 @@ static void k93_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k94_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, float *restrict out0) {
+static void k93_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3127,7 +3150,7 @@ static void k94_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k95_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, float *restrict out0) {
+static void k94_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3146,7 +3169,7 @@ static void k95_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k96_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, float *restrict out0) {
+static void k95_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3164,7 +3187,7 @@ static void k96_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k97_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, float *restrict out0) {
+static void k96_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3181,7 +3204,7 @@ static void k97_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k98_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, float *restrict out0) {
+static void k97_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3197,7 +3220,7 @@ static void k98_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k99_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0) {
+static void k98_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3212,7 +3235,7 @@ static void k99_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k100_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0) {
+static void k99_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3226,7 +3249,7 @@ static void k100_mul_mul_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k101_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0) {
+static void k100_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3239,7 +3262,7 @@ static void k101_mul_mul_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k102_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
+static void k101_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3251,7 +3274,7 @@ static void k102_mul_mul_mul(const float *restrict a0, const float *restrict a1,
 }
 
 /* fused: mul mul addn over addn [64, 16] (word_language.lua:11) */
-static void k103_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k102_mul_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3262,7 +3285,7 @@ static void k103_mul_mul_addn(const float *restrict a0, const float *restrict a1
 }
 
 /* fused: mul addn over addn [64, 16] (word_language.lua:11) */
-static void k104_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k103_mul_addn(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       const float t0 = (a0[i0 * 16 + i1] * a1[i0 * 25]);
@@ -3272,7 +3295,7 @@ static void k104_mul_addn(const float *restrict a0, const float *restrict a1, co
 }
 
 /* scatter_add [256, 16] (word_language.lua:11) */
-static void k105_scatter_add(const int32_t *restrict a0, const float *restrict a1, float *restrict out) {
+static void k104_scatter_add(const int32_t *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 4096; i++) out[i] = 0.0f;
   for (long r = 0; r < 1536; r++) {
     const int32_t id = a0[r];
@@ -3282,7 +3305,7 @@ static void k105_scatter_add(const int32_t *restrict a0, const float *restrict a
 }
 
 /* matmul [192, 16] (word_language.lua:11) */
-static void k106_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k105_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1536; k0 += 512) {
     const long kn = 1536 - k0 < 512 ? 1536 - k0 : 512;
@@ -3359,7 +3382,7 @@ static void k106_matmul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* matmul [192, 64] (word_language.lua:11) */
-static void k107_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k106_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 1472; k0 += 512) {
     const long kn = 1472 - k0 < 512 ? 1472 - k0 : 512;
@@ -3436,7 +3459,7 @@ static void k107_matmul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* sum_to [192] (word_language.lua:11) */
-static void k108_sum_to(const float *restrict a0, float *restrict out) {
+static void k107_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 192; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 24; i0++)
     for (long i1 = 0; i1 < 64; i1++)
@@ -3446,7 +3469,7 @@ static void k108_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [64, 64] (word_language.lua:11) */
-static void k109_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k108_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 192 + i1] * a1[i0 * 64 + i1]);
@@ -3455,7 +3478,7 @@ static void k109_mul(const float *restrict a0, const float *restrict a1, float *
 }
 
 /* stack [24, 64, 192] (word_language.lua:11) */
-static void k110_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, float *restrict out) {
+static void k109_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, float *restrict out) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 192; i1++) {
       out[i0 * 192 + i1] = a0[i0 * 192 + i1];
@@ -3555,7 +3578,7 @@ static void k110_stack(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [5, 128] (word_language.lua:12) */
-static void k111_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k110_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
     const long j = 0;
     float (*bp)[5] = (float (*)[5])(void *)scratch;
@@ -3609,7 +3632,7 @@ static void k111_matmul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* sum_to [5] (word_language.lua:12) */
-static void k112_sum_to(const float *restrict a0, float *restrict out) {
+static void k111_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 5; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 5; i1++) {
@@ -3618,7 +3641,7 @@ static void k112_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (word_language.lua:15) */
-static void k113_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k112_mul_neg(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     const float t1 = (-t0);
@@ -3627,7 +3650,7 @@ static void k113_mul_neg(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [] (word_language.lua:16) */
-static void k114_mul(const float *restrict a0, float *restrict out0) {
+static void k113_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     out0[0] = t0;
@@ -3635,14 +3658,14 @@ static void k114_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* copy out neg [] (word_language.lua:15) */
-static void k115_copy(const float *restrict a0, float *restrict out) {
+static void k114_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out scatter_add [256, 16] (word_language.lua:11) */
-static void k116_copy(const float *restrict a0, float *restrict out) {
+static void k115_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       out[i0 * 16 + i1] = a0[i0 * 16 + i1];
@@ -3650,7 +3673,7 @@ static void k116_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [192, 16] (word_language.lua:11) */
-static void k117_copy(const float *restrict a0, float *restrict out) {
+static void k116_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 192; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       out[i0 * 16 + i1] = a0[i0 * 16 + i1];
@@ -3658,7 +3681,7 @@ static void k117_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [192, 64] (word_language.lua:11) */
-static void k118_copy(const float *restrict a0, float *restrict out) {
+static void k117_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 192; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1] = a0[i0 * 64 + i1];
@@ -3666,14 +3689,14 @@ static void k118_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [192] (word_language.lua:11) */
-static void k119_copy(const float *restrict a0, float *restrict out) {
+static void k118_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 192; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [5, 128] (word_language.lua:12) */
-static void k120_copy(const float *restrict a0, float *restrict out) {
+static void k119_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 5; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -3681,14 +3704,14 @@ static void k120_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [5] (word_language.lua:12) */
-static void k121_copy(const float *restrict a0, float *restrict out) {
+static void k120_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 5; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
-static void k122_add_pow_sub(float *restrict a0, float *restrict out0) {
+static void k121_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -3700,7 +3723,7 @@ static void k122_add_pow_sub(float *restrict a0, float *restrict out0) {
 }
 
 /* fused: pow sub div over div [] */
-static void k123_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k122_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -3710,7 +3733,7 @@ static void k123_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 16]; updated in place: a0, a2, a5 */
-static void k124_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k123_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3732,7 +3755,7 @@ static void k124_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192, 16]; updated in place: a0, a2, a5 */
-static void k125_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k124_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 3072; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3754,7 +3777,7 @@ static void k125_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192, 64]; updated in place: a0, a2, a5 */
-static void k126_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k125_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 12288; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3776,7 +3799,7 @@ static void k126_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192]; updated in place: a0, a2, a5 */
-static void k127_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k126_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3798,7 +3821,7 @@ static void k127_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [5, 128]; updated in place: a0, a2, a5 */
-static void k128_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k127_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3820,7 +3843,7 @@ static void k128_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [5]; updated in place: a0, a2, a5 */
-static void k129_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k128_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 5; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3944,559 +3967,465 @@ static void word_language_predict_1(const float *restrict P, const word_language
   k0_gather(P /* embedding1.weight */, in->x + 23, embedding1_gather_stack + 23552);
   float *gru1_transpose_weight_ih = (float *)(A + 98304); /* [16, 192] */
   k1_transpose(P + 4096 /* gru1.weight_ih */, gru1_transpose_weight_ih);
-  float *gru1_matmul_weight_ih = (float *)(A + 110592); /* [1536, 192] */
+  float *gru1_add = (float *)(A + 110592); /* [1536, 192] */
   char *gru1_matmul_weight_ih_scratch = A + 1290240; /* 512 bytes */
-  k2_matmul(embedding1_gather_stack, gru1_transpose_weight_ih, gru1_matmul_weight_ih, gru1_matmul_weight_ih_scratch);
-  float *gru1_add_t0 = (float *)(A + 1290752); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih, P + 19456 /* gru1.bias_ih */, gru1_add_t0);
+  k2_matmul(embedding1_gather_stack, gru1_transpose_weight_ih, P + 19456 /* gru1.bias_ih */, gru1_add, gru1_matmul_weight_ih_scratch);
   float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  k4_one_hot(in->x_len, gru1_one_hot_t0);
+  k3_one_hot(in->x_len, gru1_one_hot_t0);
   float *gru1_sum_to_t0 = (float *)(A + 1290240); /* [64, 1] */
-  k5_sum_to(gru1_one_hot_t0 + 1, gru1_sum_to_t0);
-  float *gru1_transpose_weight_hh = (float *)(A + 1339904); /* [64, 192] */
-  k6_transpose(P + 7168 /* gru1.weight_hh */, gru1_transpose_weight_hh);
-  float *gru1_mul_t0 = (float *)(A + 1389056); /* [64, 64] */
-  float *gru1_mul_t0_2 = (float *)(A + 1405440); /* [64, 64] */
-  k7_add_sigmoid_sub(gru1_add_t0 + 64, P + 19712 /* gru1.bias_hh */, gru1_add_t0, P + 19648 /* gru1.bias_hh */, P + 19776 /* gru1.bias_hh */, gru1_add_t0 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_mul_t0, gru1_mul_t0_2);
-  float *gru1_add_t1 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 12288, P + 19456 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 1421824); /* [64, 192] */
+  k4_sum_to(gru1_one_hot_t0 + 1, gru1_sum_to_t0);
+  float *gru1_transpose_weight_hh = (float *)(A + 1290752); /* [64, 192] */
+  k5_transpose(P + 7168 /* gru1.weight_hh */, gru1_transpose_weight_hh);
+  float *gru1_mul_t0 = (float *)(A + 1339904); /* [64, 64] */
+  float *gru1_mul_t0_2 = (float *)(A + 1356288); /* [64, 64] */
+  k6_add_sigmoid_sub(gru1_add + 64, P + 19712 /* gru1.bias_hh */, gru1_add, P + 19648 /* gru1.bias_hh */, P + 19776 /* gru1.bias_hh */, gru1_add + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_mul_t0, gru1_mul_t0_2);
+  float *gru1_add_t1 = (float *)(A + 1372672); /* [64, 192] */
   char *gru1_matmul_weight_hh_t1_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_mul_t0_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t1_2, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_sum_to_t1 = (float *)(A + 1339648); /* [64, 1] */
-  k9_sum_to(gru1_one_hot_t0 + 2, gru1_sum_to_t1);
-  float *gru1_mul_t1 = (float *)(A + 1470976); /* [64, 64] */
-  float *gru1_add_t1_3 = (float *)(A + 1487360); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t1 + 64, gru1_add_t1_2 + 64, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 128, gru1_add_t1 + 128, gru1_mul_t0_2, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_mul_t1, gru1_add_t1_3);
-  float *gru1_add_t2 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 24576, P + 19456 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)(A + 1405440); /* [64, 192] */
+  k7_matmul(gru1_mul_t0_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t1, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1290496); /* [64, 1] */
+  k8_sum_to(gru1_one_hot_t0 + 2, gru1_sum_to_t1);
+  float *gru1_mul_t1 = (float *)(A + 1421824); /* [64, 64] */
+  float *gru1_add_t1_2 = (float *)(A + 1438208); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 12352, gru1_add_t1 + 64, gru1_add + 12288, gru1_add_t1, gru1_add_t1 + 128, gru1_add + 12416, gru1_mul_t0_2, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_mul_t1, gru1_add_t1_2);
+  float *gru1_add_t2 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t2_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t1_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t2_2, gru1_matmul_weight_hh_t2_scratch);
+  k7_matmul(gru1_add_t1_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t2, gru1_matmul_weight_hh_t2_scratch);
   float *gru1_sum_to_t2 = (float *)(A + 104704); /* [64, 1] */
-  k11_sum_to(gru1_one_hot_t0 + 3, gru1_sum_to_t2);
-  float *gru1_mul_t2 = (float *)(A + 1454592); /* [64, 64] */
-  float *gru1_add_t2_3 = (float *)(A + 1503744); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t2 + 64, gru1_add_t2_2 + 64, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 128, gru1_add_t2 + 128, gru1_add_t1_3, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_mul_t2, gru1_add_t2_3);
-  float *gru1_add_t3 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 36864, P + 19456 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 1405440); /* [64, 192] */
+  k10_sum_to(gru1_one_hot_t0 + 3, gru1_sum_to_t2);
+  float *gru1_mul_t2 = (float *)(A + 1405440); /* [64, 64] */
+  float *gru1_add_t2_2 = (float *)(A + 1454592); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 24640, gru1_add_t2 + 64, gru1_add + 24576, gru1_add_t2, gru1_add_t2 + 128, gru1_add + 24704, gru1_add_t1_2, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_mul_t2, gru1_add_t2_2);
+  float *gru1_add_t3 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t3_scratch = A + 104960; /* 2048 bytes */
-  k8_matmul(gru1_add_t2_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t3_2, gru1_matmul_weight_hh_t3_scratch);
+  k7_matmul(gru1_add_t2_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t3, gru1_matmul_weight_hh_t3_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
-  k12_sum_to(gru1_one_hot_t0 + 4, gru1_sum_to_t3);
-  float *gru1_mul_t3 = (float *)(A + 1487360); /* [64, 64] */
-  float *gru1_add_t3_3 = (float *)(A + 1520128); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t3 + 64, gru1_add_t3_2 + 64, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 128, gru1_add_t3 + 128, gru1_add_t2_3, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_mul_t3, gru1_add_t3_3);
-  float *gru1_add_t4 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 49152, P + 19456 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)(A + 1405440); /* [64, 192] */
+  k11_sum_to(gru1_one_hot_t0 + 4, gru1_sum_to_t3);
+  float *gru1_mul_t3 = (float *)(A + 1438208); /* [64, 64] */
+  float *gru1_add_t3_2 = (float *)(A + 1470976); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 36928, gru1_add_t3 + 64, gru1_add + 36864, gru1_add_t3, gru1_add_t3 + 128, gru1_add + 36992, gru1_add_t2_2, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_mul_t3, gru1_add_t3_2);
+  float *gru1_add_t4 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t4_scratch = A + 105216; /* 2048 bytes */
-  k8_matmul(gru1_add_t3_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t4_2, gru1_matmul_weight_hh_t4_scratch);
+  k7_matmul(gru1_add_t3_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t4, gru1_matmul_weight_hh_t4_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
-  k13_sum_to(gru1_one_hot_t0 + 5, gru1_sum_to_t4);
-  float *gru1_mul_t4 = (float *)(A + 1503744); /* [64, 64] */
-  float *gru1_add_t4_3 = (float *)(A + 1536512); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t4 + 64, gru1_add_t4_2 + 64, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 128, gru1_add_t4 + 128, gru1_add_t3_3, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_mul_t4, gru1_add_t4_3);
-  float *gru1_add_t5 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 61440, P + 19456 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 1405440); /* [64, 192] */
+  k12_sum_to(gru1_one_hot_t0 + 5, gru1_sum_to_t4);
+  float *gru1_mul_t4 = (float *)(A + 1454592); /* [64, 64] */
+  float *gru1_add_t4_2 = (float *)(A + 1487360); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 49216, gru1_add_t4 + 64, gru1_add + 49152, gru1_add_t4, gru1_add_t4 + 128, gru1_add + 49280, gru1_add_t3_2, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_mul_t4, gru1_add_t4_2);
+  float *gru1_add_t5 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t5_scratch = A + 105472; /* 2048 bytes */
-  k8_matmul(gru1_add_t4_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t5_2, gru1_matmul_weight_hh_t5_scratch);
+  k7_matmul(gru1_add_t4_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t5, gru1_matmul_weight_hh_t5_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
-  k14_sum_to(gru1_one_hot_t0 + 6, gru1_sum_to_t5);
-  float *gru1_mul_t5 = (float *)(A + 1520128); /* [64, 64] */
-  float *gru1_add_t5_3 = (float *)(A + 1552896); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t5 + 64, gru1_add_t5_2 + 64, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 128, gru1_add_t5 + 128, gru1_add_t4_3, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_mul_t5, gru1_add_t5_3);
-  float *gru1_add_t6 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 73728, P + 19456 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)(A + 1405440); /* [64, 192] */
+  k13_sum_to(gru1_one_hot_t0 + 6, gru1_sum_to_t5);
+  float *gru1_mul_t5 = (float *)(A + 1470976); /* [64, 64] */
+  float *gru1_add_t5_2 = (float *)(A + 1503744); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 61504, gru1_add_t5 + 64, gru1_add + 61440, gru1_add_t5, gru1_add_t5 + 128, gru1_add + 61568, gru1_add_t4_2, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_mul_t5, gru1_add_t5_2);
+  float *gru1_add_t6 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t6_scratch = A + 105728; /* 2048 bytes */
-  k8_matmul(gru1_add_t5_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t6_2, gru1_matmul_weight_hh_t6_scratch);
+  k7_matmul(gru1_add_t5_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t6, gru1_matmul_weight_hh_t6_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
-  k15_sum_to(gru1_one_hot_t0 + 7, gru1_sum_to_t6);
-  float *gru1_mul_t6 = (float *)(A + 1536512); /* [64, 64] */
-  float *gru1_add_t6_3 = (float *)(A + 1569280); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t6 + 64, gru1_add_t6_2 + 64, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 128, gru1_add_t6 + 128, gru1_add_t5_3, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_mul_t6, gru1_add_t6_3);
-  float *gru1_add_t7 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 86016, P + 19456 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 1405440); /* [64, 192] */
+  k14_sum_to(gru1_one_hot_t0 + 7, gru1_sum_to_t6);
+  float *gru1_mul_t6 = (float *)(A + 1487360); /* [64, 64] */
+  float *gru1_add_t6_2 = (float *)(A + 1520128); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 73792, gru1_add_t6 + 64, gru1_add + 73728, gru1_add_t6, gru1_add_t6 + 128, gru1_add + 73856, gru1_add_t5_2, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_mul_t6, gru1_add_t6_2);
+  float *gru1_add_t7 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t7_scratch = A + 105984; /* 2048 bytes */
-  k8_matmul(gru1_add_t6_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t7_2, gru1_matmul_weight_hh_t7_scratch);
+  k7_matmul(gru1_add_t6_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t7, gru1_matmul_weight_hh_t7_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 105984); /* [64, 1] */
-  k16_sum_to(gru1_one_hot_t0 + 8, gru1_sum_to_t7);
-  float *gru1_mul_t7 = (float *)(A + 1552896); /* [64, 64] */
-  float *gru1_add_t7_3 = (float *)(A + 1585664); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t7 + 64, gru1_add_t7_2 + 64, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 128, gru1_add_t7 + 128, gru1_add_t6_3, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_mul_t7, gru1_add_t7_3);
-  float *gru1_add_t8 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 98304, P + 19456 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)(A + 1405440); /* [64, 192] */
+  k15_sum_to(gru1_one_hot_t0 + 8, gru1_sum_to_t7);
+  float *gru1_mul_t7 = (float *)(A + 1503744); /* [64, 64] */
+  float *gru1_add_t7_2 = (float *)(A + 1536512); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 86080, gru1_add_t7 + 64, gru1_add + 86016, gru1_add_t7, gru1_add_t7 + 128, gru1_add + 86144, gru1_add_t6_2, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_mul_t7, gru1_add_t7_2);
+  float *gru1_add_t8 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t8_scratch = A + 106240; /* 2048 bytes */
-  k8_matmul(gru1_add_t7_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t8_2, gru1_matmul_weight_hh_t8_scratch);
+  k7_matmul(gru1_add_t7_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t8, gru1_matmul_weight_hh_t8_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
-  k17_sum_to(gru1_one_hot_t0 + 9, gru1_sum_to_t8);
-  float *gru1_mul_t8 = (float *)(A + 1569280); /* [64, 64] */
-  float *gru1_add_t8_3 = (float *)(A + 1602048); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t8 + 64, gru1_add_t8_2 + 64, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 128, gru1_add_t8 + 128, gru1_add_t7_3, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_mul_t8, gru1_add_t8_3);
-  float *gru1_add_t9 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 110592, P + 19456 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 1405440); /* [64, 192] */
+  k16_sum_to(gru1_one_hot_t0 + 9, gru1_sum_to_t8);
+  float *gru1_mul_t8 = (float *)(A + 1520128); /* [64, 64] */
+  float *gru1_add_t8_2 = (float *)(A + 1552896); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 98368, gru1_add_t8 + 64, gru1_add + 98304, gru1_add_t8, gru1_add_t8 + 128, gru1_add + 98432, gru1_add_t7_2, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_mul_t8, gru1_add_t8_2);
+  float *gru1_add_t9 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t9_scratch = A + 106496; /* 2048 bytes */
-  k8_matmul(gru1_add_t8_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t9_2, gru1_matmul_weight_hh_t9_scratch);
+  k7_matmul(gru1_add_t8_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t9, gru1_matmul_weight_hh_t9_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
-  k18_sum_to(gru1_one_hot_t0 + 10, gru1_sum_to_t9);
-  float *gru1_mul_t9 = (float *)(A + 1585664); /* [64, 64] */
-  float *gru1_add_t9_3 = (float *)(A + 1618432); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t9 + 64, gru1_add_t9_2 + 64, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 128, gru1_add_t9 + 128, gru1_add_t8_3, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_mul_t9, gru1_add_t9_3);
-  float *gru1_add_t10 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 122880, P + 19456 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)(A + 1405440); /* [64, 192] */
+  k17_sum_to(gru1_one_hot_t0 + 10, gru1_sum_to_t9);
+  float *gru1_mul_t9 = (float *)(A + 1536512); /* [64, 64] */
+  float *gru1_add_t9_2 = (float *)(A + 1569280); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 110656, gru1_add_t9 + 64, gru1_add + 110592, gru1_add_t9, gru1_add_t9 + 128, gru1_add + 110720, gru1_add_t8_2, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_mul_t9, gru1_add_t9_2);
+  float *gru1_add_t10 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t10_scratch = A + 106752; /* 2048 bytes */
-  k8_matmul(gru1_add_t9_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t10_2, gru1_matmul_weight_hh_t10_scratch);
+  k7_matmul(gru1_add_t9_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t10, gru1_matmul_weight_hh_t10_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
-  k19_sum_to(gru1_one_hot_t0 + 11, gru1_sum_to_t10);
-  float *gru1_mul_t10 = (float *)(A + 1602048); /* [64, 64] */
-  float *gru1_add_t10_3 = (float *)(A + 1634816); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t10 + 64, gru1_add_t10_2 + 64, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 128, gru1_add_t10 + 128, gru1_add_t9_3, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_mul_t10, gru1_add_t10_3);
-  float *gru1_add_t11 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 135168, P + 19456 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 1405440); /* [64, 192] */
+  k18_sum_to(gru1_one_hot_t0 + 11, gru1_sum_to_t10);
+  float *gru1_mul_t10 = (float *)(A + 1552896); /* [64, 64] */
+  float *gru1_add_t10_2 = (float *)(A + 1585664); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 122944, gru1_add_t10 + 64, gru1_add + 122880, gru1_add_t10, gru1_add_t10 + 128, gru1_add + 123008, gru1_add_t9_2, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_mul_t10, gru1_add_t10_2);
+  float *gru1_add_t11 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t11_scratch = A + 107008; /* 2048 bytes */
-  k8_matmul(gru1_add_t10_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t11_2, gru1_matmul_weight_hh_t11_scratch);
+  k7_matmul(gru1_add_t10_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t11, gru1_matmul_weight_hh_t11_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
-  k20_sum_to(gru1_one_hot_t0 + 12, gru1_sum_to_t11);
-  float *gru1_mul_t11 = (float *)(A + 1618432); /* [64, 64] */
-  float *gru1_add_t11_3 = (float *)(A + 1651200); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t11 + 64, gru1_add_t11_2 + 64, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 128, gru1_add_t11 + 128, gru1_add_t10_3, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_mul_t11, gru1_add_t11_3);
-  float *gru1_add_t12 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 147456, P + 19456 /* gru1.bias_ih */, gru1_add_t12);
-  float *gru1_add_t12_2 = (float *)(A + 1405440); /* [64, 192] */
+  k19_sum_to(gru1_one_hot_t0 + 12, gru1_sum_to_t11);
+  float *gru1_mul_t11 = (float *)(A + 1569280); /* [64, 64] */
+  float *gru1_add_t11_2 = (float *)(A + 1602048); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 135232, gru1_add_t11 + 64, gru1_add + 135168, gru1_add_t11, gru1_add_t11 + 128, gru1_add + 135296, gru1_add_t10_2, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_mul_t11, gru1_add_t11_2);
+  float *gru1_add_t12 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t12_scratch = A + 107264; /* 2048 bytes */
-  k8_matmul(gru1_add_t11_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t12_2, gru1_matmul_weight_hh_t12_scratch);
+  k7_matmul(gru1_add_t11_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t12, gru1_matmul_weight_hh_t12_scratch);
   float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
-  k21_sum_to(gru1_one_hot_t0 + 13, gru1_sum_to_t12);
-  float *gru1_mul_t12 = (float *)(A + 1634816); /* [64, 64] */
-  float *gru1_add_t12_3 = (float *)(A + 1667584); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t12 + 64, gru1_add_t12_2 + 64, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 128, gru1_add_t12 + 128, gru1_add_t11_3, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_mul_t12, gru1_add_t12_3);
-  float *gru1_add_t13 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 159744, P + 19456 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 1405440); /* [64, 192] */
+  k20_sum_to(gru1_one_hot_t0 + 13, gru1_sum_to_t12);
+  float *gru1_mul_t12 = (float *)(A + 1585664); /* [64, 64] */
+  float *gru1_add_t12_2 = (float *)(A + 1618432); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 147520, gru1_add_t12 + 64, gru1_add + 147456, gru1_add_t12, gru1_add_t12 + 128, gru1_add + 147584, gru1_add_t11_2, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_mul_t12, gru1_add_t12_2);
+  float *gru1_add_t13 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t13_scratch = A + 107520; /* 2048 bytes */
-  k8_matmul(gru1_add_t12_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t13_2, gru1_matmul_weight_hh_t13_scratch);
+  k7_matmul(gru1_add_t12_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t13, gru1_matmul_weight_hh_t13_scratch);
   float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
-  k22_sum_to(gru1_one_hot_t0 + 14, gru1_sum_to_t13);
-  float *gru1_mul_t13 = (float *)(A + 1651200); /* [64, 64] */
-  float *gru1_add_t13_3 = (float *)(A + 1683968); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t13 + 64, gru1_add_t13_2 + 64, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 128, gru1_add_t13 + 128, gru1_add_t12_3, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_mul_t13, gru1_add_t13_3);
-  float *gru1_add_t14 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 172032, P + 19456 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_add_t14_2 = (float *)(A + 1405440); /* [64, 192] */
+  k21_sum_to(gru1_one_hot_t0 + 14, gru1_sum_to_t13);
+  float *gru1_mul_t13 = (float *)(A + 1602048); /* [64, 64] */
+  float *gru1_add_t13_2 = (float *)(A + 1634816); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 159808, gru1_add_t13 + 64, gru1_add + 159744, gru1_add_t13, gru1_add_t13 + 128, gru1_add + 159872, gru1_add_t12_2, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_mul_t13, gru1_add_t13_2);
+  float *gru1_add_t14 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t14_scratch = A + 107776; /* 2048 bytes */
-  k8_matmul(gru1_add_t13_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t14_2, gru1_matmul_weight_hh_t14_scratch);
+  k7_matmul(gru1_add_t13_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t14, gru1_matmul_weight_hh_t14_scratch);
   float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
-  k23_sum_to(gru1_one_hot_t0 + 15, gru1_sum_to_t14);
-  float *gru1_mul_t14 = (float *)(A + 1667584); /* [64, 64] */
-  float *gru1_add_t14_3 = (float *)(A + 1700352); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t14 + 64, gru1_add_t14_2 + 64, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 128, gru1_add_t14 + 128, gru1_add_t13_3, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_mul_t14, gru1_add_t14_3);
-  float *gru1_add_t15 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 184320, P + 19456 /* gru1.bias_ih */, gru1_add_t15);
-  float *gru1_add_t15_2 = (float *)(A + 1405440); /* [64, 192] */
+  k22_sum_to(gru1_one_hot_t0 + 15, gru1_sum_to_t14);
+  float *gru1_mul_t14 = (float *)(A + 1618432); /* [64, 64] */
+  float *gru1_add_t14_2 = (float *)(A + 1651200); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 172096, gru1_add_t14 + 64, gru1_add + 172032, gru1_add_t14, gru1_add_t14 + 128, gru1_add + 172160, gru1_add_t13_2, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_mul_t14, gru1_add_t14_2);
+  float *gru1_add_t15 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t15_scratch = A + 108032; /* 2048 bytes */
-  k8_matmul(gru1_add_t14_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t15_2, gru1_matmul_weight_hh_t15_scratch);
+  k7_matmul(gru1_add_t14_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t15, gru1_matmul_weight_hh_t15_scratch);
   float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
-  k24_sum_to(gru1_one_hot_t0 + 16, gru1_sum_to_t15);
-  float *gru1_mul_t15 = (float *)(A + 1683968); /* [64, 64] */
-  float *gru1_add_t15_3 = (float *)(A + 1716736); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t15 + 64, gru1_add_t15_2 + 64, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 128, gru1_add_t15 + 128, gru1_add_t14_3, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_mul_t15, gru1_add_t15_3);
-  float *gru1_add_t16 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 196608, P + 19456 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)(A + 1405440); /* [64, 192] */
+  k23_sum_to(gru1_one_hot_t0 + 16, gru1_sum_to_t15);
+  float *gru1_mul_t15 = (float *)(A + 1634816); /* [64, 64] */
+  float *gru1_add_t15_2 = (float *)(A + 1667584); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 184384, gru1_add_t15 + 64, gru1_add + 184320, gru1_add_t15, gru1_add_t15 + 128, gru1_add + 184448, gru1_add_t14_2, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_mul_t15, gru1_add_t15_2);
+  float *gru1_add_t16 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t16_scratch = A + 108288; /* 2048 bytes */
-  k8_matmul(gru1_add_t15_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t16_2, gru1_matmul_weight_hh_t16_scratch);
+  k7_matmul(gru1_add_t15_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t16, gru1_matmul_weight_hh_t16_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
-  k25_sum_to(gru1_one_hot_t0 + 17, gru1_sum_to_t16);
-  float *gru1_mul_t16 = (float *)(A + 1700352); /* [64, 64] */
-  float *gru1_add_t16_3 = (float *)(A + 1733120); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t16 + 64, gru1_add_t16_2 + 64, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 128, gru1_add_t16 + 128, gru1_add_t15_3, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_mul_t16, gru1_add_t16_3);
-  float *gru1_add_t17 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 208896, P + 19456 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 1405440); /* [64, 192] */
+  k24_sum_to(gru1_one_hot_t0 + 17, gru1_sum_to_t16);
+  float *gru1_mul_t16 = (float *)(A + 1651200); /* [64, 64] */
+  float *gru1_add_t16_2 = (float *)(A + 1683968); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 196672, gru1_add_t16 + 64, gru1_add + 196608, gru1_add_t16, gru1_add_t16 + 128, gru1_add + 196736, gru1_add_t15_2, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_mul_t16, gru1_add_t16_2);
+  float *gru1_add_t17 = (float *)(A + 1356288); /* [64, 192] */
   char *gru1_matmul_weight_hh_t17_scratch = A + 108544; /* 2048 bytes */
-  k8_matmul(gru1_add_t16_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t17_2, gru1_matmul_weight_hh_t17_scratch);
+  k7_matmul(gru1_add_t16_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t17, gru1_matmul_weight_hh_t17_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
-  k26_sum_to(gru1_one_hot_t0 + 18, gru1_sum_to_t17);
-  float *gru1_mul_t17 = (float *)(A + 1716736); /* [64, 64] */
-  float *gru1_add_t17_3 = (float *)(A + 1749504); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t17 + 64, gru1_add_t17_2 + 64, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 128, gru1_add_t17 + 128, gru1_add_t16_3, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_mul_t17, gru1_add_t17_3);
-  float *gru1_add_t18 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 221184, P + 19456 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_add_t18_2 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t18_scratch = A + 1733120; /* 2048 bytes */
-  k8_matmul(gru1_add_t17_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t18_2, gru1_matmul_weight_hh_t18_scratch);
+  k25_sum_to(gru1_one_hot_t0 + 18, gru1_sum_to_t17);
+  float *gru1_mul_t17 = (float *)(A + 1667584); /* [64, 64] */
+  float *gru1_add_t17_2 = (float *)(A + 1700352); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 208960, gru1_add_t17 + 64, gru1_add + 208896, gru1_add_t17, gru1_add_t17 + 128, gru1_add + 209024, gru1_add_t16_2, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_mul_t17, gru1_add_t17_2);
+  float *gru1_add_t18 = (float *)(A + 1356288); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t18_scratch = A + 1683968; /* 2048 bytes */
+  k7_matmul(gru1_add_t17_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t18, gru1_matmul_weight_hh_t18_scratch);
   float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
-  k27_sum_to(gru1_one_hot_t0 + 19, gru1_sum_to_t18);
-  float *gru1_mul_t18 = (float *)(A + 1733120); /* [64, 64] */
-  float *gru1_add_t18_3 = (float *)(A + 1765888); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t18 + 64, gru1_add_t18_2 + 64, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 128, gru1_add_t18 + 128, gru1_add_t17_3, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_mul_t18, gru1_add_t18_3);
-  float *gru1_add_t19 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 233472, P + 19456 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t19_scratch = A + 1749504; /* 2048 bytes */
-  k8_matmul(gru1_add_t18_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t19_2, gru1_matmul_weight_hh_t19_scratch);
+  k26_sum_to(gru1_one_hot_t0 + 19, gru1_sum_to_t18);
+  float *gru1_mul_t18 = (float *)(A + 1683968); /* [64, 64] */
+  float *gru1_add_t18_2 = (float *)(A + 1716736); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 221248, gru1_add_t18 + 64, gru1_add + 221184, gru1_add_t18, gru1_add_t18 + 128, gru1_add + 221312, gru1_add_t17_2, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_mul_t18, gru1_add_t18_2);
+  float *gru1_add_t19 = (float *)(A + 1356288); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t19_scratch = A + 1700352; /* 2048 bytes */
+  k7_matmul(gru1_add_t18_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t19, gru1_matmul_weight_hh_t19_scratch);
   float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
-  k28_sum_to(gru1_one_hot_t0 + 20, gru1_sum_to_t19);
-  float *gru1_mul_t19 = (float *)(A + 1749504); /* [64, 64] */
-  float *gru1_add_t19_3 = (float *)(A + 1782272); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t19 + 64, gru1_add_t19_2 + 64, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 128, gru1_add_t19 + 128, gru1_add_t18_3, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_mul_t19, gru1_add_t19_3);
-  float *gru1_add_t20 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 245760, P + 19456 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t20_scratch = A + 1765888; /* 2048 bytes */
-  k8_matmul(gru1_add_t19_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t20_2, gru1_matmul_weight_hh_t20_scratch);
+  k27_sum_to(gru1_one_hot_t0 + 20, gru1_sum_to_t19);
+  float *gru1_mul_t19 = (float *)(A + 1700352); /* [64, 64] */
+  float *gru1_add_t19_2 = (float *)(A + 1733120); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 233536, gru1_add_t19 + 64, gru1_add + 233472, gru1_add_t19, gru1_add_t19 + 128, gru1_add + 233600, gru1_add_t18_2, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_mul_t19, gru1_add_t19_2);
+  float *gru1_add_t20 = (float *)(A + 1356288); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t20_scratch = A + 1716736; /* 2048 bytes */
+  k7_matmul(gru1_add_t19_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t20, gru1_matmul_weight_hh_t20_scratch);
   float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
-  k29_sum_to(gru1_one_hot_t0 + 21, gru1_sum_to_t20);
+  k28_sum_to(gru1_one_hot_t0 + 21, gru1_sum_to_t20);
+  float *gru1_mul_t20 = (float *)(A + 1716736); /* [64, 64] */
+  float *gru1_add_t20_2 = (float *)(A + 1749504); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 245824, gru1_add_t20 + 64, gru1_add + 245760, gru1_add_t20, gru1_add_t20 + 128, gru1_add + 245888, gru1_add_t19_2, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_mul_t20, gru1_add_t20_2);
+  float *gru1_add_t21 = (float *)(A + 1356288); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t21_scratch = A + 1733120; /* 2048 bytes */
+  k7_matmul(gru1_add_t20_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t21, gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
+  k29_sum_to(gru1_one_hot_t0 + 22, gru1_sum_to_t21);
+  float *gru1_mul_t21 = (float *)(A + 1733120); /* [64, 64] */
+  float *gru1_add_t21_2 = (float *)(A + 1765888); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 258112, gru1_add_t21 + 64, gru1_add + 258048, gru1_add_t21, gru1_add_t21 + 128, gru1_add + 258176, gru1_add_t20_2, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_mul_t21, gru1_add_t21_2);
+  float *gru1_add_t22 = (float *)(A + 1356288); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t22_scratch = A + 1749504; /* 2048 bytes */
+  k7_matmul(gru1_add_t21_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t22, gru1_matmul_weight_hh_t22_scratch);
+  float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
+  k30_sum_to(gru1_one_hot_t0 + 23, gru1_sum_to_t22);
+  float *gru1_mul_t22 = (float *)(A + 1749504); /* [64, 64] */
+  float *gru1_add_t22_2 = (float *)(A + 1782272); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add + 270400, gru1_add_t22 + 64, gru1_add + 270336, gru1_add_t22, gru1_add_t22 + 128, gru1_add + 270464, gru1_add_t21_2, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_mul_t22, gru1_add_t22_2);
+  float *gru1_add_t23 = (float *)(A + 1356288); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t23_scratch = A + 1765888; /* 2048 bytes */
+  k7_matmul(gru1_add_t22_2, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t23, gru1_matmul_weight_hh_t23_scratch);
+  float *gru1_addn_stack = (float *)(A + 1798656); /* [24, 64, 16] */
+  k31_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 1, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 2, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 3, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 4, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 5, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 6, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 7, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 8, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 9, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 10, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 11, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 12, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 13, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 14, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 15, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 16, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 17, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 18, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 19, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 20, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 21, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 22, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 23, embedding1_gather_stack + 23552, gru1_one_hot_t0 + 24, gru1_addn_stack);
+  k32_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 2, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 3, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 4, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 5, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 6, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 7, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 8, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 9, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 10, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 11, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 12, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 13, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 14, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 15, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 16, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 17, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 18, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 19, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 20, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 21, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 22, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 23, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 24, gru1_addn_stack + 1024);
+  k33_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 3, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 4, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 5, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 6, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 7, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 8, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 9, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 10, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 11, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 12, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 13, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 14, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 15, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 16, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 17, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 18, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 19, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 20, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 21, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 22, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 23, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 24, gru1_addn_stack + 2048);
+  k34_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 4, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 5, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 6, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 7, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 8, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 9, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 10, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 11, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 12, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 13, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 14, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 15, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 16, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 17, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 18, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 19, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 20, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 21, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 22, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 23, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 24, gru1_addn_stack + 3072);
+  k35_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 5, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 6, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 7, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 8, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 9, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 10, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 11, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 12, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 13, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 14, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 15, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 16, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 17, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 18, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 19, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 20, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 21, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 22, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 23, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 24, gru1_addn_stack + 4096);
+  k36_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 6, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 7, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 8, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 9, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 10, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 11, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 12, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 13, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 14, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 15, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 16, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 17, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 18, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 19, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 20, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 21, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 22, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 23, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 24, gru1_addn_stack + 5120);
+  k37_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 7, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 8, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 9, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 10, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 11, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 12, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 13, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 14, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 15, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 16, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 17, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 18, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 19, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 20, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 21, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 22, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 23, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 24, gru1_addn_stack + 6144);
+  k38_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 8, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 9, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 10, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 11, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 12, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 13, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 14, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 15, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 16, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 17, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 18, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 19, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 20, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 21, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 22, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 23, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 24, gru1_addn_stack + 7168);
+  k39_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 9, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 10, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 11, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 12, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 13, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 14, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 15, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 16, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 17, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 18, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 19, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 20, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 21, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 22, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 23, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 24, gru1_addn_stack + 8192);
+  k40_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 10, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 11, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 12, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 13, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 14, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 15, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 16, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 17, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 18, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 19, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 20, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 21, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 22, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 23, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 24, gru1_addn_stack + 9216);
+  k41_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 11, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 12, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 13, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 14, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 15, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 16, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 17, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 18, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 19, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 20, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 21, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 22, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 23, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 24, gru1_addn_stack + 10240);
+  k42_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 12, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 13, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 14, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 15, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 16, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 17, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 18, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 19, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 20, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 21, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 22, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 23, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 24, gru1_addn_stack + 11264);
+  k43_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 13, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 14, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 15, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 16, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 17, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 18, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 19, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 20, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 21, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 22, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 23, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 24, gru1_addn_stack + 12288);
+  k44_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 14, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 15, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 16, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 17, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 18, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 19, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 20, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 21, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 22, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 23, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 24, gru1_addn_stack + 13312);
+  k45_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 15, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 16, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 17, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 18, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 19, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 20, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 21, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 22, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 23, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 24, gru1_addn_stack + 14336);
+  k46_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 16, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 17, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 18, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 19, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 20, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 21, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 22, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 23, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 24, gru1_addn_stack + 15360);
+  k47_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 17, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 18, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 19, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 20, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 21, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 22, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 23, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 24, gru1_addn_stack + 16384);
+  k48_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 18, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 19, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 20, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 21, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 22, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 23, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 24, gru1_addn_stack + 17408);
+  k49_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 19, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 20, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 21, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 22, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 23, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 24, gru1_addn_stack + 18432);
+  k50_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 20, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 21, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 22, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 23, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 24, gru1_addn_stack + 19456);
+  k51_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 21, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 22, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 23, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 24, gru1_addn_stack + 20480);
+  k52_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 22, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 23, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 24, gru1_addn_stack + 21504);
+  k53_mul_mul_addn(embedding1_gather_stack, gru1_one_hot_t0 + 23, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 24, gru1_addn_stack + 22528);
+  k54_mul(embedding1_gather_stack, gru1_one_hot_t0 + 24, gru1_addn_stack + 23552);
+  float *gru1_transpose_weight_ih_reverse = (float *)(A + 1765888); /* [16, 192] */
+  k1_transpose(P + 19840 /* gru1.weight_ih_reverse */, gru1_transpose_weight_ih_reverse);
+  float *gru1_add_2 = (float *)(A + 1896960); /* [1536, 192] */
+  char *gru1_matmul_weight_ih_reverse_scratch = A + 110080; /* 512 bytes */
+  k2_matmul(gru1_addn_stack, gru1_transpose_weight_ih_reverse, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_2, gru1_matmul_weight_ih_reverse_scratch);
+  float *gru1_transpose_weight_hh_reverse = (float *)(A + 1290752); /* [64, 192] */
+  k5_transpose(P + 22912 /* gru1.weight_hh_reverse */, gru1_transpose_weight_hh_reverse);
+  float *gru1_mul_t0_3 = (float *)(A + 1765888); /* [64, 64] */
+  float *gru1_mul_t0_4 = (float *)A; /* [64, 64] */
+  k6_add_sigmoid_sub(gru1_add_2 + 64, P + 35456 /* gru1.bias_hh_reverse */, gru1_add_2, P + 35392 /* gru1.bias_hh_reverse */, P + 35520 /* gru1.bias_hh_reverse */, gru1_add_2 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_mul_t0_3, gru1_mul_t0_4);
 }
 
 static void word_language_predict_2(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_add_t20 = (float *)(A + 1290496); /* [64, 192] */
-  float *gru1_add_t20_2 = (float *)(A + 1405440); /* [64, 192] */
-  float *gru1_add_t19_3 = (float *)(A + 1782272); /* [64, 64] */
-  float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_mul_t20 = (float *)(A + 1765888); /* [64, 64] */
-  float *gru1_add_t20_3 = (float *)(A + 1798656); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t20 + 64, gru1_add_t20_2 + 64, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 128, gru1_add_t20 + 128, gru1_add_t19_3, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_mul_t20, gru1_add_t20_3);
-  float *gru1_matmul_weight_ih = (float *)(A + 110592); /* [1536, 192] */
-  float *gru1_add_t21 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 258048, P + 19456 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_transpose_weight_hh = (float *)(A + 1339904); /* [64, 192] */
-  float *gru1_add_t21_2 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t21_scratch = A + 1782272; /* 2048 bytes */
-  k8_matmul(gru1_add_t20_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t21_2, gru1_matmul_weight_hh_t21_scratch);
-  float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
-  k30_sum_to(gru1_one_hot_t0 + 22, gru1_sum_to_t21);
-  float *gru1_mul_t21 = (float *)(A + 1782272); /* [64, 64] */
-  float *gru1_add_t21_3 = (float *)(A + 1815040); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t21 + 64, gru1_add_t21_2 + 64, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 128, gru1_add_t21 + 128, gru1_add_t20_3, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_mul_t21, gru1_add_t21_3);
-  float *gru1_add_t22 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 270336, P + 19456 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t22_scratch = A + 1798656; /* 2048 bytes */
-  k8_matmul(gru1_add_t21_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t22_2, gru1_matmul_weight_hh_t22_scratch);
-  float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
-  k31_sum_to(gru1_one_hot_t0 + 23, gru1_sum_to_t22);
-  float *gru1_mul_t22 = (float *)(A + 1798656); /* [64, 64] */
-  float *gru1_add_t22_3 = (float *)(A + 1831424); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t22 + 64, gru1_add_t22_2 + 64, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 128, gru1_add_t22 + 128, gru1_add_t21_3, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_mul_t22, gru1_add_t22_3);
-  float *gru1_add_t23 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 282624, P + 19456 /* gru1.bias_ih */, gru1_add_t23);
-  float *gru1_add_t23_2 = (float *)(A + 1405440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t23_scratch = A + 1815040; /* 2048 bytes */
-  k8_matmul(gru1_add_t22_3, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t23_2, gru1_matmul_weight_hh_t23_scratch);
-  float *embedding1_gather_stack = (float *)A; /* [24, 64, 16] */
-  float *gru1_addn_stack = (float *)(A + 110080); /* [24, 64, 16] */
-  k32_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 1, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 2, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 3, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 4, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 5, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 6, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 7, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 8, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 9, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 10, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 11, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 12, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 13, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 14, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 15, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 16, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 17, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 18, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 19, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 20, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 21, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 22, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 23, embedding1_gather_stack + 23552, gru1_one_hot_t0 + 24, gru1_addn_stack);
-  k33_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 2, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 3, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 4, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 5, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 6, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 7, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 8, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 9, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 10, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 11, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 12, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 13, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 14, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 15, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 16, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 17, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 18, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 19, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 20, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 21, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 22, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 23, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 24, gru1_addn_stack + 1024);
-  k34_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 3, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 4, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 5, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 6, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 7, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 8, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 9, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 10, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 11, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 12, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 13, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 14, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 15, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 16, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 17, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 18, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 19, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 20, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 21, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 22, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 23, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 24, gru1_addn_stack + 2048);
-  k35_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 4, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 5, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 6, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 7, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 8, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 9, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 10, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 11, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 12, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 13, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 14, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 15, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 16, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 17, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 18, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 19, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 20, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 21, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 22, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 23, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 24, gru1_addn_stack + 3072);
-  k36_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 5, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 6, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 7, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 8, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 9, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 10, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 11, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 12, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 13, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 14, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 15, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 16, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 17, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 18, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 19, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 20, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 21, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 22, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 23, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 24, gru1_addn_stack + 4096);
-  k37_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 6, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 7, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 8, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 9, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 10, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 11, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 12, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 13, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 14, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 15, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 16, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 17, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 18, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 19, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 20, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 21, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 22, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 23, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 24, gru1_addn_stack + 5120);
-  k38_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 7, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 8, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 9, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 10, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 11, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 12, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 13, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 14, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 15, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 16, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 17, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 18, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 19, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 20, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 21, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 22, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 23, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 24, gru1_addn_stack + 6144);
-  k39_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 8, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 9, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 10, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 11, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 12, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 13, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 14, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 15, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 16, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 17, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 18, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 19, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 20, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 21, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 22, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 23, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 24, gru1_addn_stack + 7168);
-  k40_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 9, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 10, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 11, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 12, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 13, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 14, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 15, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 16, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 17, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 18, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 19, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 20, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 21, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 22, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 23, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 24, gru1_addn_stack + 8192);
-  k41_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 10, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 11, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 12, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 13, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 14, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 15, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 16, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 17, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 18, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 19, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 20, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 21, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 22, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 23, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 24, gru1_addn_stack + 9216);
-  k42_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 11, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 12, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 13, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 14, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 15, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 16, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 17, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 18, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 19, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 20, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 21, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 22, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 23, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 24, gru1_addn_stack + 10240);
-  k43_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 12, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 13, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 14, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 15, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 16, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 17, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 18, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 19, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 20, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 21, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 22, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 23, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 24, gru1_addn_stack + 11264);
-  k44_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 13, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 14, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 15, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 16, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 17, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 18, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 19, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 20, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 21, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 22, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 23, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 24, gru1_addn_stack + 12288);
-  k45_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 14, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 15, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 16, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 17, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 18, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 19, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 20, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 21, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 22, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 23, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 24, gru1_addn_stack + 13312);
-  k46_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 15, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 16, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 17, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 18, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 19, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 20, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 21, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 22, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 23, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 24, gru1_addn_stack + 14336);
-  k47_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 16, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 17, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 18, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 19, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 20, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 21, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 22, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 23, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 24, gru1_addn_stack + 15360);
-  k48_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 17, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 18, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 19, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 20, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 21, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 22, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 23, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 24, gru1_addn_stack + 16384);
-  k49_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 18, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 19, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 20, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 21, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 22, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 23, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 24, gru1_addn_stack + 17408);
-  k50_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 19, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 20, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 21, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 22, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 23, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 24, gru1_addn_stack + 18432);
-  k51_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 20, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 21, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 22, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 23, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 24, gru1_addn_stack + 19456);
-  k52_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 21, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 22, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 23, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 24, gru1_addn_stack + 20480);
-  k53_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 22, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 23, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 24, gru1_addn_stack + 21504);
-  k54_mul_mul_addn(embedding1_gather_stack, gru1_one_hot_t0 + 23, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 24, gru1_addn_stack + 22528);
-  k55_mul(embedding1_gather_stack, gru1_one_hot_t0 + 24, gru1_addn_stack + 23552);
-  float *gru1_transpose_weight_ih_reverse = (float *)(A + 1815040); /* [16, 192] */
-  k1_transpose(P + 19840 /* gru1.weight_ih_reverse */, gru1_transpose_weight_ih_reverse);
-  float *gru1_matmul_weight_ih_reverse = (float *)(A + 1847808); /* [1536, 192] */
-  char *gru1_matmul_weight_ih_reverse_scratch = A + 1827328; /* 512 bytes */
-  k2_matmul(gru1_addn_stack, gru1_transpose_weight_ih_reverse, gru1_matmul_weight_ih_reverse, gru1_matmul_weight_ih_reverse_scratch);
-  float *gru1_add_t0_2 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t0_2);
-  float *gru1_transpose_weight_hh_reverse = (float *)A; /* [64, 192] */
-  k6_transpose(P + 22912 /* gru1.weight_hh_reverse */, gru1_transpose_weight_hh_reverse);
-  float *gru1_sum_to_t0 = (float *)(A + 1290240); /* [64, 1] */
-  float *gru1_mul_t0_3 = (float *)(A + 1815040); /* [64, 64] */
-  float *gru1_mul_t0_4 = (float *)(A + 49152); /* [64, 64] */
-  k7_add_sigmoid_sub(gru1_add_t0_2 + 64, P + 35456 /* gru1.bias_hh_reverse */, gru1_add_t0_2, P + 35392 /* gru1.bias_hh_reverse */, P + 35520 /* gru1.bias_hh_reverse */, gru1_add_t0_2 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_mul_t0_3, gru1_mul_t0_4);
-  float *gru1_add_t1_4 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 12288, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t1_4);
-  float *gru1_add_t1_5 = (float *)(A + 110080); /* [64, 192] */
+  float *gru1_mul_t0_4 = (float *)A; /* [64, 64] */
+  float *gru1_transpose_weight_hh_reverse = (float *)(A + 1290752); /* [64, 192] */
+  float *gru1_add_t1_3 = (float *)(A + 16384); /* [64, 192] */
   char *gru1_matmul_weight_hh_reverse_t1_scratch = A + 65536; /* 2048 bytes */
-  k8_matmul(gru1_mul_t0_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t1_5, gru1_matmul_weight_hh_reverse_t1_scratch);
-  float *gru1_sum_to_t1 = (float *)(A + 1339648); /* [64, 1] */
+  k7_matmul(gru1_mul_t0_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t1_3, gru1_matmul_weight_hh_reverse_t1_scratch);
+  float *gru1_add_2 = (float *)(A + 1896960); /* [1536, 192] */
+  float *gru1_sum_to_t1 = (float *)(A + 1290496); /* [64, 1] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
   float *gru1_mul_t1_2 = (float *)(A + 65536); /* [64, 64] */
-  float *gru1_add_t1_6 = (float *)(A + 81920); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t1_4 + 64, gru1_add_t1_5 + 64, gru1_add_t1_4, gru1_add_t1_5, gru1_add_t1_5 + 128, gru1_add_t1_4 + 128, gru1_mul_t0_4, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_mul_t1_2, gru1_add_t1_6);
-  float *gru1_add_t2_4 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 24576, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t2_4);
-  float *gru1_add_t2_5 = (float *)(A + 110080); /* [64, 192] */
+  float *gru1_add_t1_4 = (float *)(A + 81920); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 12352, gru1_add_t1_3 + 64, gru1_add_2 + 12288, gru1_add_t1_3, gru1_add_t1_3 + 128, gru1_add_2 + 12416, gru1_mul_t0_4, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_mul_t1_2, gru1_add_t1_4);
+  float *gru1_add_t2_3 = (float *)A; /* [64, 192] */
   char *gru1_matmul_weight_hh_reverse_t2_scratch = A + 49152; /* 2048 bytes */
-  k8_matmul(gru1_add_t1_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t2_5, gru1_matmul_weight_hh_reverse_t2_scratch);
+  k7_matmul(gru1_add_t1_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t2_3, gru1_matmul_weight_hh_reverse_t2_scratch);
   float *gru1_sum_to_t2 = (float *)(A + 104704); /* [64, 1] */
   float *gru1_mul_t2_2 = (float *)(A + 49152); /* [64, 64] */
-  float *gru1_add_t2_6 = (float *)(A + 159232); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t2_4 + 64, gru1_add_t2_5 + 64, gru1_add_t2_4, gru1_add_t2_5, gru1_add_t2_5 + 128, gru1_add_t2_4 + 128, gru1_add_t1_6, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_mul_t2_2, gru1_add_t2_6);
-  float *gru1_add_t3_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 36864, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t3_4);
-  float *gru1_add_t3_5 = (float *)(A + 1339904); /* [64, 192] */
+  float *gru1_add_t2_4 = (float *)(A + 1798656); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 24640, gru1_add_t2_3 + 64, gru1_add_2 + 24576, gru1_add_t2_3, gru1_add_t2_3 + 128, gru1_add_2 + 24704, gru1_add_t1_4, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_mul_t2_2, gru1_add_t2_4);
+  float *gru1_add_t3_3 = (float *)A; /* [64, 192] */
   char *gru1_matmul_weight_hh_reverse_t3_scratch = A + 81920; /* 2048 bytes */
-  k8_matmul(gru1_add_t2_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t3_5, gru1_matmul_weight_hh_reverse_t3_scratch);
+  k7_matmul(gru1_add_t2_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t3_3, gru1_matmul_weight_hh_reverse_t3_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
   float *gru1_mul_t3_2 = (float *)(A + 81920); /* [64, 64] */
-  float *gru1_add_t3_6 = (float *)(A + 175616); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t3_4 + 64, gru1_add_t3_5 + 64, gru1_add_t3_4, gru1_add_t3_5, gru1_add_t3_5 + 128, gru1_add_t3_4 + 128, gru1_add_t2_6, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_mul_t3_2, gru1_add_t3_6);
-  float *gru1_add_t4_4 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 49152, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t4_4);
-  float *gru1_add_t4_5 = (float *)(A + 110080); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t4_scratch = A + 159232; /* 2048 bytes */
-  k8_matmul(gru1_add_t3_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t4_5, gru1_matmul_weight_hh_reverse_t4_scratch);
+  float *gru1_add_t3_4 = (float *)(A + 1815040); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 36928, gru1_add_t3_3 + 64, gru1_add_2 + 36864, gru1_add_t3_3, gru1_add_t3_3 + 128, gru1_add_2 + 36992, gru1_add_t2_4, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_mul_t3_2, gru1_add_t3_4);
+  float *gru1_add_t4_3 = (float *)A; /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t4_scratch = A + 1798656; /* 2048 bytes */
+  k7_matmul(gru1_add_t3_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t4_3, gru1_matmul_weight_hh_reverse_t4_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
-  float *gru1_mul_t4_2 = (float *)(A + 159232); /* [64, 64] */
-  float *gru1_add_t4_6 = (float *)(A + 192000); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t4_4 + 64, gru1_add_t4_5 + 64, gru1_add_t4_4, gru1_add_t4_5, gru1_add_t4_5 + 128, gru1_add_t4_4 + 128, gru1_add_t3_6, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_mul_t4_2, gru1_add_t4_6);
-  float *gru1_add_t5_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 61440, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t5_4);
-  float *gru1_add_t5_5 = (float *)(A + 1339904); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t5_scratch = A + 175616; /* 2048 bytes */
-  k8_matmul(gru1_add_t4_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t5_5, gru1_matmul_weight_hh_reverse_t5_scratch);
+  float *gru1_mul_t4_2 = (float *)(A + 1798656); /* [64, 64] */
+  float *gru1_add_t4_4 = (float *)(A + 1831424); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 49216, gru1_add_t4_3 + 64, gru1_add_2 + 49152, gru1_add_t4_3, gru1_add_t4_3 + 128, gru1_add_2 + 49280, gru1_add_t3_4, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_mul_t4_2, gru1_add_t4_4);
+  float *gru1_add_t5_3 = (float *)A; /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t5_scratch = A + 1815040; /* 2048 bytes */
+  k7_matmul(gru1_add_t4_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t5_3, gru1_matmul_weight_hh_reverse_t5_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
-  float *gru1_mul_t5_2 = (float *)(A + 175616); /* [64, 64] */
-  float *gru1_add_t5_6 = (float *)(A + 208384); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t5_4 + 64, gru1_add_t5_5 + 64, gru1_add_t5_4, gru1_add_t5_5, gru1_add_t5_5 + 128, gru1_add_t5_4 + 128, gru1_add_t4_6, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_mul_t5_2, gru1_add_t5_6);
-  float *gru1_add_t6_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 73728, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t6_4);
-  float *gru1_add_t6_5 = (float *)(A + 1339904); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t6_scratch = A + 192000; /* 2048 bytes */
-  k8_matmul(gru1_add_t5_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t6_5, gru1_matmul_weight_hh_reverse_t6_scratch);
+  float *gru1_mul_t5_2 = (float *)(A + 1815040); /* [64, 64] */
+  float *gru1_add_t5_4 = (float *)(A + 1847808); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 61504, gru1_add_t5_3 + 64, gru1_add_2 + 61440, gru1_add_t5_3, gru1_add_t5_3 + 128, gru1_add_2 + 61568, gru1_add_t4_4, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_mul_t5_2, gru1_add_t5_4);
+  float *gru1_add_t6_3 = (float *)A; /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t6_scratch = A + 1831424; /* 2048 bytes */
+  k7_matmul(gru1_add_t5_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t6_3, gru1_matmul_weight_hh_reverse_t6_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
-  float *gru1_mul_t6_2 = (float *)(A + 192000); /* [64, 64] */
-  float *gru1_add_t6_6 = (float *)(A + 224768); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t6_4 + 64, gru1_add_t6_5 + 64, gru1_add_t6_4, gru1_add_t6_5, gru1_add_t6_5 + 128, gru1_add_t6_4 + 128, gru1_add_t5_6, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_mul_t6_2, gru1_add_t6_6);
-  float *gru1_add_t7_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 86016, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t7_4);
-  float *gru1_add_t7_5 = (float *)(A + 1339904); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t7_scratch = A + 208384; /* 2048 bytes */
-  k8_matmul(gru1_add_t6_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t7_5, gru1_matmul_weight_hh_reverse_t7_scratch);
+  float *gru1_mul_t6_2 = (float *)(A + 1831424); /* [64, 64] */
+  float *gru1_add_t6_4 = (float *)(A + 1864192); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 73792, gru1_add_t6_3 + 64, gru1_add_2 + 73728, gru1_add_t6_3, gru1_add_t6_3 + 128, gru1_add_2 + 73856, gru1_add_t5_4, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_mul_t6_2, gru1_add_t6_4);
+  float *gru1_add_t7_3 = (float *)A; /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t7_scratch = A + 1847808; /* 2048 bytes */
+  k7_matmul(gru1_add_t6_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t7_3, gru1_matmul_weight_hh_reverse_t7_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_mul_t7_2 = (float *)(A + 208384); /* [64, 64] */
-  float *gru1_add_t7_6 = (float *)(A + 241152); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t7_4 + 64, gru1_add_t7_5 + 64, gru1_add_t7_4, gru1_add_t7_5, gru1_add_t7_5 + 128, gru1_add_t7_4 + 128, gru1_add_t6_6, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_mul_t7_2, gru1_add_t7_6);
-  float *gru1_add_t8_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 98304, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t8_4);
-  float *gru1_add_t8_5 = (float *)(A + 1339904); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t8_scratch = A + 224768; /* 2048 bytes */
-  k8_matmul(gru1_add_t7_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t8_5, gru1_matmul_weight_hh_reverse_t8_scratch);
+  float *gru1_mul_t7_2 = (float *)(A + 1847808); /* [64, 64] */
+  float *gru1_add_t7_4 = (float *)(A + 1880576); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 86080, gru1_add_t7_3 + 64, gru1_add_2 + 86016, gru1_add_t7_3, gru1_add_t7_3 + 128, gru1_add_2 + 86144, gru1_add_t6_4, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_mul_t7_2, gru1_add_t7_4);
+  float *gru1_add_t8_3 = (float *)A; /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t8_scratch = A + 1864192; /* 2048 bytes */
+  k7_matmul(gru1_add_t7_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t8_3, gru1_matmul_weight_hh_reverse_t8_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_mul_t8_2 = (float *)(A + 224768); /* [64, 64] */
-  float *gru1_add_t8_6 = (float *)(A + 257536); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t8_4 + 64, gru1_add_t8_5 + 64, gru1_add_t8_4, gru1_add_t8_5, gru1_add_t8_5 + 128, gru1_add_t8_4 + 128, gru1_add_t7_6, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_mul_t8_2, gru1_add_t8_6);
-  float *gru1_add_t9_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 110592, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t9_4);
-  float *gru1_add_t9_5 = (float *)(A + 1339904); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t9_scratch = A + 241152; /* 2048 bytes */
-  k8_matmul(gru1_add_t8_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t9_5, gru1_matmul_weight_hh_reverse_t9_scratch);
+  float *gru1_mul_t8_2 = (float *)(A + 1864192); /* [64, 64] */
+  float *gru1_add_t8_4 = (float *)(A + 3076608); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 98368, gru1_add_t8_3 + 64, gru1_add_2 + 98304, gru1_add_t8_3, gru1_add_t8_3 + 128, gru1_add_2 + 98432, gru1_add_t7_4, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_mul_t8_2, gru1_add_t8_4);
+  float *gru1_add_t9_3 = (float *)A; /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t9_scratch = A + 1880576; /* 2048 bytes */
+  k7_matmul(gru1_add_t8_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t9_3, gru1_matmul_weight_hh_reverse_t9_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_mul_t9_2 = (float *)(A + 241152); /* [64, 64] */
-  float *gru1_add_t9_6 = (float *)(A + 273920); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t9_4 + 64, gru1_add_t9_5 + 64, gru1_add_t9_4, gru1_add_t9_5, gru1_add_t9_5 + 128, gru1_add_t9_4 + 128, gru1_add_t8_6, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_mul_t9_2, gru1_add_t9_6);
-  float *gru1_add_t10_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 122880, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t10_4);
-  float *gru1_add_t10_5 = (float *)(A + 1339904); /* [64, 192] */
+  float *gru1_mul_t9_2 = (float *)(A + 1880576); /* [64, 64] */
+  float *gru1_add_t9_4 = (float *)(A + 3092992); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 110656, gru1_add_t9_3 + 64, gru1_add_2 + 110592, gru1_add_t9_3, gru1_add_t9_3 + 128, gru1_add_2 + 110720, gru1_add_t8_4, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_mul_t9_2, gru1_add_t9_4);
+  float *gru1_add_t10_3 = (float *)A; /* [64, 192] */
   char *gru1_matmul_weight_hh_reverse_t10_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t9_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t10_5, gru1_matmul_weight_hh_reverse_t10_scratch);
+  k7_matmul(gru1_add_t9_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t10_3, gru1_matmul_weight_hh_reverse_t10_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
-  float *gru1_mul_t10_2 = (float *)(A + 257536); /* [64, 64] */
-  float *gru1_add_t10_6 = (float *)(A + 290304); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t10_4 + 64, gru1_add_t10_5 + 64, gru1_add_t10_4, gru1_add_t10_5, gru1_add_t10_5 + 128, gru1_add_t10_4 + 128, gru1_add_t9_6, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_mul_t10_2, gru1_add_t10_6);
-  float *gru1_add_t11_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 135168, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t11_4);
-  float *gru1_add_t11_5 = (float *)(A + 1339904); /* [64, 192] */
+  float *gru1_mul_t10_2 = (float *)(A + 3076608); /* [64, 64] */
+  float *gru1_add_t10_4 = (float *)(A + 3109376); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 122944, gru1_add_t10_3 + 64, gru1_add_2 + 122880, gru1_add_t10_3, gru1_add_t10_3 + 128, gru1_add_2 + 123008, gru1_add_t9_4, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_mul_t10_2, gru1_add_t10_4);
+  float *gru1_add_t11_3 = (float *)A; /* [64, 192] */
   char *gru1_matmul_weight_hh_reverse_t11_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t10_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t11_5, gru1_matmul_weight_hh_reverse_t11_scratch);
+  k7_matmul(gru1_add_t10_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t11_3, gru1_matmul_weight_hh_reverse_t11_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_mul_t11_2 = (float *)(A + 273920); /* [64, 64] */
-  float *gru1_add_t11_6 = (float *)(A + 306688); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t11_4 + 64, gru1_add_t11_5 + 64, gru1_add_t11_4, gru1_add_t11_5, gru1_add_t11_5 + 128, gru1_add_t11_4 + 128, gru1_add_t10_6, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_mul_t11_2, gru1_add_t11_6);
-  float *gru1_add_t12_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 147456, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t12_4);
-  float *gru1_add_t12_5 = (float *)(A + 1339904); /* [64, 192] */
+  float *gru1_mul_t11_2 = (float *)(A + 3092992); /* [64, 64] */
+  float *gru1_add_t11_4 = (float *)(A + 3125760); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 135232, gru1_add_t11_3 + 64, gru1_add_2 + 135168, gru1_add_t11_3, gru1_add_t11_3 + 128, gru1_add_2 + 135296, gru1_add_t10_4, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_mul_t11_2, gru1_add_t11_4);
+  float *gru1_add_t12_3 = (float *)A; /* [64, 192] */
   char *gru1_matmul_weight_hh_reverse_t12_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t11_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t12_5, gru1_matmul_weight_hh_reverse_t12_scratch);
+  k7_matmul(gru1_add_t11_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t12_3, gru1_matmul_weight_hh_reverse_t12_scratch);
   float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
-  float *gru1_mul_t12_2 = (float *)(A + 290304); /* [64, 64] */
-  float *gru1_add_t12_6 = (float *)(A + 323072); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t12_4 + 64, gru1_add_t12_5 + 64, gru1_add_t12_4, gru1_add_t12_5, gru1_add_t12_5 + 128, gru1_add_t12_4 + 128, gru1_add_t11_6, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_mul_t12_2, gru1_add_t12_6);
-  float *gru1_add_t13_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 159744, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t13_4);
-  float *gru1_add_t13_5 = (float *)(A + 1339904); /* [64, 192] */
+  float *gru1_mul_t12_2 = (float *)(A + 3109376); /* [64, 64] */
+  float *gru1_add_t12_4 = (float *)(A + 3142144); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 147520, gru1_add_t12_3 + 64, gru1_add_2 + 147456, gru1_add_t12_3, gru1_add_t12_3 + 128, gru1_add_2 + 147584, gru1_add_t11_4, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_mul_t12_2, gru1_add_t12_4);
+  float *gru1_add_t13_3 = (float *)A; /* [64, 192] */
   char *gru1_matmul_weight_hh_reverse_t13_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t12_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t13_5, gru1_matmul_weight_hh_reverse_t13_scratch);
+  k7_matmul(gru1_add_t12_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t13_3, gru1_matmul_weight_hh_reverse_t13_scratch);
   float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_mul_t13_2 = (float *)(A + 306688); /* [64, 64] */
-  float *gru1_add_t13_6 = (float *)(A + 339456); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t13_4 + 64, gru1_add_t13_5 + 64, gru1_add_t13_4, gru1_add_t13_5, gru1_add_t13_5 + 128, gru1_add_t13_4 + 128, gru1_add_t12_6, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_mul_t13_2, gru1_add_t13_6);
-  float *gru1_add_t14_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 172032, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t14_4);
-  float *gru1_add_t14_5 = (float *)(A + 1339904); /* [64, 192] */
+  float *gru1_mul_t13_2 = (float *)(A + 3125760); /* [64, 64] */
+  float *gru1_add_t13_4 = (float *)(A + 3158528); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 159808, gru1_add_t13_3 + 64, gru1_add_2 + 159744, gru1_add_t13_3, gru1_add_t13_3 + 128, gru1_add_2 + 159872, gru1_add_t12_4, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_mul_t13_2, gru1_add_t13_4);
+  float *gru1_add_t14_3 = (float *)A; /* [64, 192] */
   char *gru1_matmul_weight_hh_reverse_t14_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t13_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t14_5, gru1_matmul_weight_hh_reverse_t14_scratch);
+  k7_matmul(gru1_add_t13_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t14_3, gru1_matmul_weight_hh_reverse_t14_scratch);
   float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_mul_t14_2 = (float *)(A + 323072); /* [64, 64] */
-  float *gru1_add_t14_6 = (float *)(A + 355840); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t14_4 + 64, gru1_add_t14_5 + 64, gru1_add_t14_4, gru1_add_t14_5, gru1_add_t14_5 + 128, gru1_add_t14_4 + 128, gru1_add_t13_6, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_mul_t14_2, gru1_add_t14_6);
-  float *gru1_add_t15_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 184320, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t15_4);
-  float *gru1_add_t15_5 = (float *)(A + 1339904); /* [64, 192] */
+  float *gru1_mul_t14_2 = (float *)(A + 3142144); /* [64, 64] */
+  float *gru1_add_t14_4 = (float *)(A + 3174912); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 172096, gru1_add_t14_3 + 64, gru1_add_2 + 172032, gru1_add_t14_3, gru1_add_t14_3 + 128, gru1_add_2 + 172160, gru1_add_t13_4, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_mul_t14_2, gru1_add_t14_4);
+  float *gru1_add_t15_3 = (float *)A; /* [64, 192] */
   char *gru1_matmul_weight_hh_reverse_t15_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t14_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t15_5, gru1_matmul_weight_hh_reverse_t15_scratch);
+  k7_matmul(gru1_add_t14_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t15_3, gru1_matmul_weight_hh_reverse_t15_scratch);
   float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
-  float *gru1_mul_t15_2 = (float *)(A + 339456); /* [64, 64] */
-  float *gru1_add_t15_6 = (float *)(A + 372224); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t15_4 + 64, gru1_add_t15_5 + 64, gru1_add_t15_4, gru1_add_t15_5, gru1_add_t15_5 + 128, gru1_add_t15_4 + 128, gru1_add_t14_6, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_mul_t15_2, gru1_add_t15_6);
-  float *gru1_add_t16_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 196608, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t16_4);
-  float *gru1_add_t16_5 = (float *)(A + 1339904); /* [64, 192] */
+  float *gru1_mul_t15_2 = (float *)(A + 3158528); /* [64, 64] */
+  float *gru1_add_t15_4 = (float *)(A + 3191296); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 184384, gru1_add_t15_3 + 64, gru1_add_2 + 184320, gru1_add_t15_3, gru1_add_t15_3 + 128, gru1_add_2 + 184448, gru1_add_t14_4, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_mul_t15_2, gru1_add_t15_4);
+  float *gru1_add_t16_3 = (float *)A; /* [64, 192] */
   char *gru1_matmul_weight_hh_reverse_t16_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t15_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t16_5, gru1_matmul_weight_hh_reverse_t16_scratch);
+  k7_matmul(gru1_add_t15_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t16_3, gru1_matmul_weight_hh_reverse_t16_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_mul_t16_2 = (float *)(A + 355840); /* [64, 64] */
-  float *gru1_add_t16_6 = (float *)(A + 388608); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t16_4 + 64, gru1_add_t16_5 + 64, gru1_add_t16_4, gru1_add_t16_5, gru1_add_t16_5 + 128, gru1_add_t16_4 + 128, gru1_add_t15_6, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_mul_t16_2, gru1_add_t16_6);
+  float *gru1_mul_t16_2 = (float *)(A + 3174912); /* [64, 64] */
+  float *gru1_add_t16_4 = (float *)(A + 3207680); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 196672, gru1_add_t16_3 + 64, gru1_add_2 + 196608, gru1_add_t16_3, gru1_add_t16_3 + 128, gru1_add_2 + 196736, gru1_add_t15_4, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_mul_t16_2, gru1_add_t16_4);
+  float *gru1_add_t17_3 = (float *)A; /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t17_scratch = A + 104704; /* 2048 bytes */
+  k7_matmul(gru1_add_t16_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t17_3, gru1_matmul_weight_hh_reverse_t17_scratch);
+  float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
+  float *gru1_mul_t17_2 = (float *)(A + 3191296); /* [64, 64] */
+  float *gru1_add_t17_4 = (float *)(A + 3224064); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 208960, gru1_add_t17_3 + 64, gru1_add_2 + 208896, gru1_add_t17_3, gru1_add_t17_3 + 128, gru1_add_2 + 209024, gru1_add_t16_4, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_mul_t17_2, gru1_add_t17_4);
+  float *gru1_add_t18_3 = (float *)A; /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t18_scratch = A + 104704; /* 2048 bytes */
+  k7_matmul(gru1_add_t17_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t18_3, gru1_matmul_weight_hh_reverse_t18_scratch);
+  float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
+  float *gru1_mul_t18_2 = (float *)(A + 3207680); /* [64, 64] */
+  float *gru1_add_t18_4 = (float *)(A + 3240448); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 221248, gru1_add_t18_3 + 64, gru1_add_2 + 221184, gru1_add_t18_3, gru1_add_t18_3 + 128, gru1_add_2 + 221312, gru1_add_t17_4, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_mul_t18_2, gru1_add_t18_4);
+  float *gru1_add_t19_3 = (float *)A; /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t19_scratch = A + 104704; /* 2048 bytes */
+  k7_matmul(gru1_add_t18_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t19_3, gru1_matmul_weight_hh_reverse_t19_scratch);
+  float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
+  float *gru1_mul_t19_2 = (float *)(A + 3224064); /* [64, 64] */
+  float *gru1_add_t19_4 = (float *)(A + 3256832); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 233536, gru1_add_t19_3 + 64, gru1_add_2 + 233472, gru1_add_t19_3, gru1_add_t19_3 + 128, gru1_add_2 + 233600, gru1_add_t18_4, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_mul_t19_2, gru1_add_t19_4);
+  float *gru1_add_t20_3 = (float *)A; /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t20_scratch = A + 104704; /* 2048 bytes */
+  k7_matmul(gru1_add_t19_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t20_3, gru1_matmul_weight_hh_reverse_t20_scratch);
+  float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
+  float *gru1_mul_t20_2 = (float *)(A + 3240448); /* [64, 64] */
+  float *gru1_add_t20_4 = (float *)(A + 3273216); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 245824, gru1_add_t20_3 + 64, gru1_add_2 + 245760, gru1_add_t20_3, gru1_add_t20_3 + 128, gru1_add_2 + 245888, gru1_add_t19_4, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_mul_t20_2, gru1_add_t20_4);
+  float *gru1_add_t21_3 = (float *)A; /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t21_scratch = A + 104704; /* 2048 bytes */
+  k7_matmul(gru1_add_t20_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t21_3, gru1_matmul_weight_hh_reverse_t21_scratch);
+  float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
+  float *gru1_mul_t21_2 = (float *)(A + 3256832); /* [64, 64] */
+  float *gru1_add_t21_4 = (float *)(A + 3289600); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 258112, gru1_add_t21_3 + 64, gru1_add_2 + 258048, gru1_add_t21_3, gru1_add_t21_3 + 128, gru1_add_2 + 258176, gru1_add_t20_4, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_mul_t21_2, gru1_add_t21_4);
+  float *gru1_add_t22_3 = (float *)A; /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t22_scratch = A + 104704; /* 2048 bytes */
+  k7_matmul(gru1_add_t21_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t22_3, gru1_matmul_weight_hh_reverse_t22_scratch);
+  float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
+  float *gru1_mul_t22_2 = (float *)(A + 3273216); /* [64, 64] */
+  float *gru1_add_t22_4 = (float *)(A + 3305984); /* [64, 64] */
+  k9_add_sigmoid_sub(gru1_add_2 + 270400, gru1_add_t22_3 + 64, gru1_add_2 + 270336, gru1_add_t22_3, gru1_add_t22_3 + 128, gru1_add_2 + 270464, gru1_add_t21_4, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_mul_t22_2, gru1_add_t22_4);
+  float *gru1_add_t23_2 = (float *)A; /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t23_scratch = A + 104704; /* 2048 bytes */
+  k7_matmul(gru1_add_t22_4, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t23_2, gru1_matmul_weight_hh_reverse_t23_scratch);
+  float *gru1_add = (float *)(A + 110592); /* [1536, 192] */
+  float *gru1_add_t23 = (float *)(A + 1356288); /* [64, 192] */
+  float *gru1_add_t22_2 = (float *)(A + 1782272); /* [64, 64] */
+  float *gru1_mul_t0 = (float *)(A + 1339904); /* [64, 64] */
+  float *gru1_mul_t1 = (float *)(A + 1421824); /* [64, 64] */
+  float *gru1_mul_t2 = (float *)(A + 1405440); /* [64, 64] */
+  float *gru1_mul_t3 = (float *)(A + 1438208); /* [64, 64] */
+  float *gru1_mul_t4 = (float *)(A + 1454592); /* [64, 64] */
+  float *gru1_mul_t5 = (float *)(A + 1470976); /* [64, 64] */
+  float *gru1_mul_t6 = (float *)(A + 1487360); /* [64, 64] */
+  float *gru1_mul_t7 = (float *)(A + 1503744); /* [64, 64] */
+  float *gru1_mul_t8 = (float *)(A + 1520128); /* [64, 64] */
+  float *gru1_mul_t9 = (float *)(A + 1536512); /* [64, 64] */
+  float *gru1_mul_t10 = (float *)(A + 1552896); /* [64, 64] */
+  float *gru1_mul_t11 = (float *)(A + 1569280); /* [64, 64] */
+  float *gru1_mul_t12 = (float *)(A + 1585664); /* [64, 64] */
+  float *gru1_mul_t13 = (float *)(A + 1602048); /* [64, 64] */
+  float *gru1_mul_t14 = (float *)(A + 1618432); /* [64, 64] */
+  float *gru1_mul_t15 = (float *)(A + 1634816); /* [64, 64] */
+  float *gru1_mul_t16 = (float *)(A + 1651200); /* [64, 64] */
+  float *gru1_mul_t17 = (float *)(A + 1667584); /* [64, 64] */
+  float *gru1_mul_t18 = (float *)(A + 1683968); /* [64, 64] */
+  float *gru1_mul_t19 = (float *)(A + 1700352); /* [64, 64] */
+  float *gru1_mul_t20 = (float *)(A + 1716736); /* [64, 64] */
+  float *gru1_mul_t21 = (float *)(A + 1733120); /* [64, 64] */
+  float *gru1_mul_t22 = (float *)(A + 1749504); /* [64, 64] */
+  float *gru1_addn_concat = (float *)(A + 1290240); /* [64, 128] */
+  k55_add_sigmoid_sub(gru1_add + 282688, gru1_add_t23 + 64, gru1_add + 282624, gru1_add_t23, gru1_add_t23 + 128, gru1_add + 282752, gru1_add_t22_2, gru1_one_hot_t0 + 24, gru1_mul_t0, gru1_mul_t1, gru1_mul_t2, gru1_mul_t3, gru1_mul_t4, gru1_mul_t5, gru1_mul_t6, gru1_mul_t7, gru1_mul_t8, gru1_mul_t9, gru1_mul_t10, gru1_mul_t11, gru1_mul_t12, gru1_mul_t13, gru1_mul_t14, gru1_mul_t15, gru1_mul_t16, gru1_mul_t17, gru1_mul_t18, gru1_mul_t19, gru1_mul_t20, gru1_mul_t21, gru1_mul_t22, gru1_addn_concat);
 }
 
 static void word_language_predict_3(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_matmul_weight_ih_reverse = (float *)(A + 1847808); /* [1536, 192] */
-  float *gru1_add_t17_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 208896, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t17_4);
-  float *gru1_add_t16_6 = (float *)(A + 388608); /* [64, 64] */
-  float *gru1_transpose_weight_hh_reverse = (float *)A; /* [64, 192] */
-  float *gru1_add_t17_5 = (float *)(A + 1339904); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t17_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t16_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t17_5, gru1_matmul_weight_hh_reverse_t17_scratch);
-  float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
+  float *gru1_add_2 = (float *)(A + 1896960); /* [1536, 192] */
+  float *gru1_add_t23_2 = (float *)A; /* [64, 192] */
+  float *gru1_add_t22_4 = (float *)(A + 3305984); /* [64, 64] */
   float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_mul_t17_2 = (float *)(A + 372224); /* [64, 64] */
-  float *gru1_add_t17_6 = (float *)(A + 404992); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t17_4 + 64, gru1_add_t17_5 + 64, gru1_add_t17_4, gru1_add_t17_5, gru1_add_t17_5 + 128, gru1_add_t17_4 + 128, gru1_add_t16_6, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_mul_t17_2, gru1_add_t17_6);
-  float *gru1_add_t18_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 221184, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t18_4);
-  float *gru1_add_t18_5 = (float *)(A + 1339904); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t18_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t17_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t18_5, gru1_matmul_weight_hh_reverse_t18_scratch);
-  float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
-  float *gru1_mul_t18_2 = (float *)(A + 388608); /* [64, 64] */
-  float *gru1_add_t18_6 = (float *)(A + 421376); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t18_4 + 64, gru1_add_t18_5 + 64, gru1_add_t18_4, gru1_add_t18_5, gru1_add_t18_5 + 128, gru1_add_t18_4 + 128, gru1_add_t17_6, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_mul_t18_2, gru1_add_t18_6);
-  float *gru1_add_t19_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 233472, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t19_4);
-  float *gru1_add_t19_5 = (float *)(A + 1339904); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t19_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t18_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t19_5, gru1_matmul_weight_hh_reverse_t19_scratch);
-  float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_mul_t19_2 = (float *)(A + 404992); /* [64, 64] */
-  float *gru1_add_t19_6 = (float *)(A + 437760); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t19_4 + 64, gru1_add_t19_5 + 64, gru1_add_t19_4, gru1_add_t19_5, gru1_add_t19_5 + 128, gru1_add_t19_4 + 128, gru1_add_t18_6, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_mul_t19_2, gru1_add_t19_6);
-  float *gru1_add_t20_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 245760, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t20_4);
-  float *gru1_add_t20_5 = (float *)(A + 1339904); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t20_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t19_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t20_5, gru1_matmul_weight_hh_reverse_t20_scratch);
-  float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
-  float *gru1_mul_t20_2 = (float *)(A + 421376); /* [64, 64] */
-  float *gru1_add_t20_6 = (float *)(A + 454144); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t20_4 + 64, gru1_add_t20_5 + 64, gru1_add_t20_4, gru1_add_t20_5, gru1_add_t20_5 + 128, gru1_add_t20_4 + 128, gru1_add_t19_6, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_mul_t20_2, gru1_add_t20_6);
-  float *gru1_add_t21_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 258048, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t21_4);
-  float *gru1_add_t21_5 = (float *)(A + 1339904); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t21_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t20_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t21_5, gru1_matmul_weight_hh_reverse_t21_scratch);
-  float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
-  float *gru1_mul_t21_2 = (float *)(A + 437760); /* [64, 64] */
-  float *gru1_add_t21_6 = (float *)(A + 470528); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t21_4 + 64, gru1_add_t21_5 + 64, gru1_add_t21_4, gru1_add_t21_5, gru1_add_t21_5 + 128, gru1_add_t21_4 + 128, gru1_add_t20_6, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_mul_t21_2, gru1_add_t21_6);
-  float *gru1_add_t22_4 = (float *)(A + 110080); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 270336, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t22_4);
-  float *gru1_add_t22_5 = (float *)(A + 1339904); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t22_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_add_t21_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t22_5, gru1_matmul_weight_hh_reverse_t22_scratch);
-  float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
-  float *gru1_mul_t22_2 = (float *)(A + 454144); /* [64, 64] */
-  float *gru1_add_t22_6 = (float *)(A + 486912); /* [64, 64] */
-  k10_add_sigmoid_sub(gru1_add_t22_4 + 64, gru1_add_t22_5 + 64, gru1_add_t22_4, gru1_add_t22_5, gru1_add_t22_5 + 128, gru1_add_t22_4 + 128, gru1_add_t21_6, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_mul_t22_2, gru1_add_t22_6);
-  float *gru1_add_t23_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 282624, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t23_3);
-  float *gru1_add_t23_4 = (float *)(A + 104704); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t23_scratch = A + 153856; /* 2048 bytes */
-  k8_matmul(gru1_add_t22_6, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t23_4, gru1_matmul_weight_hh_reverse_t23_scratch);
-  float *gru1_add_t23 = (float *)(A + 1290496); /* [64, 192] */
-  float *gru1_add_t23_2 = (float *)(A + 1405440); /* [64, 192] */
-  float *gru1_add_t22_3 = (float *)(A + 1831424); /* [64, 64] */
-  float *gru1_mul_t0 = (float *)(A + 1389056); /* [64, 64] */
-  float *gru1_mul_t1 = (float *)(A + 1470976); /* [64, 64] */
-  float *gru1_mul_t2 = (float *)(A + 1454592); /* [64, 64] */
-  float *gru1_mul_t3 = (float *)(A + 1487360); /* [64, 64] */
-  float *gru1_mul_t4 = (float *)(A + 1503744); /* [64, 64] */
-  float *gru1_mul_t5 = (float *)(A + 1520128); /* [64, 64] */
-  float *gru1_mul_t6 = (float *)(A + 1536512); /* [64, 64] */
-  float *gru1_mul_t7 = (float *)(A + 1552896); /* [64, 64] */
-  float *gru1_mul_t8 = (float *)(A + 1569280); /* [64, 64] */
-  float *gru1_mul_t9 = (float *)(A + 1585664); /* [64, 64] */
-  float *gru1_mul_t10 = (float *)(A + 1602048); /* [64, 64] */
-  float *gru1_mul_t11 = (float *)(A + 1618432); /* [64, 64] */
-  float *gru1_mul_t12 = (float *)(A + 1634816); /* [64, 64] */
-  float *gru1_mul_t13 = (float *)(A + 1651200); /* [64, 64] */
-  float *gru1_mul_t14 = (float *)(A + 1667584); /* [64, 64] */
-  float *gru1_mul_t15 = (float *)(A + 1683968); /* [64, 64] */
-  float *gru1_mul_t16 = (float *)(A + 1700352); /* [64, 64] */
-  float *gru1_mul_t17 = (float *)(A + 1716736); /* [64, 64] */
-  float *gru1_mul_t18 = (float *)(A + 1733120); /* [64, 64] */
-  float *gru1_mul_t19 = (float *)(A + 1749504); /* [64, 64] */
-  float *gru1_mul_t20 = (float *)(A + 1765888); /* [64, 64] */
-  float *gru1_mul_t21 = (float *)(A + 1782272); /* [64, 64] */
-  float *gru1_mul_t22 = (float *)(A + 1798656); /* [64, 64] */
-  float *gru1_addn_concat = (float *)A; /* [64, 128] */
-  k56_add_sigmoid_sub(gru1_add_t23 + 64, gru1_add_t23_2 + 64, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 128, gru1_add_t23 + 128, gru1_add_t22_3, gru1_one_hot_t0 + 24, gru1_mul_t0, gru1_mul_t1, gru1_mul_t2, gru1_mul_t3, gru1_mul_t4, gru1_mul_t5, gru1_mul_t6, gru1_mul_t7, gru1_mul_t8, gru1_mul_t9, gru1_mul_t10, gru1_mul_t11, gru1_mul_t12, gru1_mul_t13, gru1_mul_t14, gru1_mul_t15, gru1_mul_t16, gru1_mul_t17, gru1_mul_t18, gru1_mul_t19, gru1_mul_t20, gru1_mul_t21, gru1_mul_t22, gru1_addn_concat);
-  float *gru1_mul_t0_3 = (float *)(A + 1815040); /* [64, 64] */
+  float *gru1_mul_t0_3 = (float *)(A + 1765888); /* [64, 64] */
   float *gru1_mul_t1_2 = (float *)(A + 65536); /* [64, 64] */
   float *gru1_mul_t2_2 = (float *)(A + 49152); /* [64, 64] */
   float *gru1_mul_t3_2 = (float *)(A + 81920); /* [64, 64] */
-  float *gru1_mul_t4_2 = (float *)(A + 159232); /* [64, 64] */
-  float *gru1_mul_t5_2 = (float *)(A + 175616); /* [64, 64] */
-  float *gru1_mul_t6_2 = (float *)(A + 192000); /* [64, 64] */
-  float *gru1_mul_t7_2 = (float *)(A + 208384); /* [64, 64] */
-  float *gru1_mul_t8_2 = (float *)(A + 224768); /* [64, 64] */
-  float *gru1_mul_t9_2 = (float *)(A + 241152); /* [64, 64] */
-  float *gru1_mul_t10_2 = (float *)(A + 257536); /* [64, 64] */
-  float *gru1_mul_t11_2 = (float *)(A + 273920); /* [64, 64] */
-  float *gru1_mul_t12_2 = (float *)(A + 290304); /* [64, 64] */
-  float *gru1_mul_t13_2 = (float *)(A + 306688); /* [64, 64] */
-  float *gru1_mul_t14_2 = (float *)(A + 323072); /* [64, 64] */
-  float *gru1_mul_t15_2 = (float *)(A + 339456); /* [64, 64] */
-  float *gru1_mul_t16_2 = (float *)(A + 355840); /* [64, 64] */
-  k56_add_sigmoid_sub(gru1_add_t23_3 + 64, gru1_add_t23_4 + 64, gru1_add_t23_3, gru1_add_t23_4, gru1_add_t23_4 + 128, gru1_add_t23_3 + 128, gru1_add_t22_6, gru1_one_hot_t0 + 24, gru1_mul_t0_3, gru1_mul_t1_2, gru1_mul_t2_2, gru1_mul_t3_2, gru1_mul_t4_2, gru1_mul_t5_2, gru1_mul_t6_2, gru1_mul_t7_2, gru1_mul_t8_2, gru1_mul_t9_2, gru1_mul_t10_2, gru1_mul_t11_2, gru1_mul_t12_2, gru1_mul_t13_2, gru1_mul_t14_2, gru1_mul_t15_2, gru1_mul_t16_2, gru1_mul_t17_2, gru1_mul_t18_2, gru1_mul_t19_2, gru1_mul_t20_2, gru1_mul_t21_2, gru1_mul_t22_2, gru1_addn_concat + 64);
-  float *dense1_transpose_weight = (float *)(A + 1339904); /* [128, 5] */
-  k57_transpose(P + 35584 /* dense1.weight */, dense1_transpose_weight);
-  float *dense1_matmul_weight = (float *)(A + 1342464); /* [64, 5] */
-  char *dense1_matmul_weight_scratch = A + 1343744; /* 4096 bytes */
-  k58_matmul(gru1_addn_concat, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *out_logits = (float *)(A + 1339904); /* [64, 5] */
-  k59_add(dense1_matmul_weight, P + 36224 /* dense1.bias */, out_logits);
+  float *gru1_mul_t4_2 = (float *)(A + 1798656); /* [64, 64] */
+  float *gru1_mul_t5_2 = (float *)(A + 1815040); /* [64, 64] */
+  float *gru1_mul_t6_2 = (float *)(A + 1831424); /* [64, 64] */
+  float *gru1_mul_t7_2 = (float *)(A + 1847808); /* [64, 64] */
+  float *gru1_mul_t8_2 = (float *)(A + 1864192); /* [64, 64] */
+  float *gru1_mul_t9_2 = (float *)(A + 1880576); /* [64, 64] */
+  float *gru1_mul_t10_2 = (float *)(A + 3076608); /* [64, 64] */
+  float *gru1_mul_t11_2 = (float *)(A + 3092992); /* [64, 64] */
+  float *gru1_mul_t12_2 = (float *)(A + 3109376); /* [64, 64] */
+  float *gru1_mul_t13_2 = (float *)(A + 3125760); /* [64, 64] */
+  float *gru1_mul_t14_2 = (float *)(A + 3142144); /* [64, 64] */
+  float *gru1_mul_t15_2 = (float *)(A + 3158528); /* [64, 64] */
+  float *gru1_mul_t16_2 = (float *)(A + 3174912); /* [64, 64] */
+  float *gru1_mul_t17_2 = (float *)(A + 3191296); /* [64, 64] */
+  float *gru1_mul_t18_2 = (float *)(A + 3207680); /* [64, 64] */
+  float *gru1_mul_t19_2 = (float *)(A + 3224064); /* [64, 64] */
+  float *gru1_mul_t20_2 = (float *)(A + 3240448); /* [64, 64] */
+  float *gru1_mul_t21_2 = (float *)(A + 3256832); /* [64, 64] */
+  float *gru1_mul_t22_2 = (float *)(A + 3273216); /* [64, 64] */
+  float *gru1_addn_concat = (float *)(A + 1290240); /* [64, 128] */
+  k55_add_sigmoid_sub(gru1_add_2 + 282688, gru1_add_t23_2 + 64, gru1_add_2 + 282624, gru1_add_t23_2, gru1_add_t23_2 + 128, gru1_add_2 + 282752, gru1_add_t22_4, gru1_one_hot_t0 + 24, gru1_mul_t0_3, gru1_mul_t1_2, gru1_mul_t2_2, gru1_mul_t3_2, gru1_mul_t4_2, gru1_mul_t5_2, gru1_mul_t6_2, gru1_mul_t7_2, gru1_mul_t8_2, gru1_mul_t9_2, gru1_mul_t10_2, gru1_mul_t11_2, gru1_mul_t12_2, gru1_mul_t13_2, gru1_mul_t14_2, gru1_mul_t15_2, gru1_mul_t16_2, gru1_mul_t17_2, gru1_mul_t18_2, gru1_mul_t19_2, gru1_mul_t20_2, gru1_mul_t21_2, gru1_mul_t22_2, gru1_addn_concat + 64);
+  float *dense1_transpose_weight = (float *)(A + 3305984); /* [128, 5] */
+  k56_transpose(P + 35584 /* dense1.weight */, dense1_transpose_weight);
+  float *dense1_matmul_weight = (float *)(A + 3308544); /* [64, 5] */
+  char *dense1_matmul_weight_scratch = A + 3309824; /* 4096 bytes */
+  k57_matmul(gru1_addn_concat, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *out_logits = (float *)(A + 3305984); /* [64, 5] */
+  k58_add(dense1_matmul_weight, P + 36224 /* dense1.bias */, out_logits);
 }
 
 void word_language_predict(const float *params, const word_language_batch *in, word_language_outputs *out, void *arena) {
@@ -4508,8 +4437,8 @@ void word_language_predict(const float *params, const word_language_batch *in, w
   word_language_predict_1(P, in, A, seed);
   word_language_predict_2(P, in, A, seed);
   word_language_predict_3(P, in, A, seed);
-  float *out_logits = (float *)(A + 1339904); /* [64, 5] */
-  if (out) k60_copy(out_logits, out->logits);
+  float *out_logits = (float *)(A + 3305984); /* [64, 5] */
+  if (out) k59_copy(out_logits, out->logits);
 }
 
 static void word_language_grad_1(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -4541,1511 +4470,1423 @@ static void word_language_grad_1(const float *restrict P, const word_language_ba
   k0_gather(P /* embedding1.weight */, in->x + 23, embedding1_gather_stack + 23552);
   float *gru1_transpose_weight_ih = (float *)(A + 98304); /* [16, 192] */
   k1_transpose(P + 4096 /* gru1.weight_ih */, gru1_transpose_weight_ih);
-  float *gru1_matmul_weight_ih = (float *)(A + 110592); /* [1536, 192] */
+  float *gru1_add = (float *)(A + 110592); /* [1536, 192] */
   char *gru1_matmul_weight_ih_scratch = A + 1290240; /* 512 bytes */
-  k2_matmul(embedding1_gather_stack, gru1_transpose_weight_ih, gru1_matmul_weight_ih, gru1_matmul_weight_ih_scratch);
-  float *gru1_add_t0 = (float *)(A + 1290752); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih, P + 19456 /* gru1.bias_ih */, gru1_add_t0);
+  k2_matmul(embedding1_gather_stack, gru1_transpose_weight_ih, P + 19456 /* gru1.bias_ih */, gru1_add, gru1_matmul_weight_ih_scratch);
   float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  k4_one_hot(in->x_len, gru1_one_hot_t0);
+  k3_one_hot(in->x_len, gru1_one_hot_t0);
   float *gru1_sum_to_t0 = (float *)(A + 1290240); /* [64, 1] */
-  k5_sum_to(gru1_one_hot_t0 + 1, gru1_sum_to_t0);
-  float *gru1_transpose_weight_hh = (float *)(A + 1339904); /* [64, 192] */
-  k6_transpose(P + 7168 /* gru1.weight_hh */, gru1_transpose_weight_hh);
-  float *gru1_sigmoid_t0 = (float *)(A + 1389056); /* [64, 64] */
-  float *gru1_sub_t0 = (float *)(A + 1405440); /* [64, 64] */
-  float *gru1_sigmoid_t0_2 = (float *)(A + 1421824); /* [64, 64] */
-  float *gru1_tanh_t0 = (float *)(A + 1438208); /* [64, 64] */
-  float *gru1_mul_t0 = (float *)(A + 1454592); /* [64, 64] */
-  float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
-  k61_add_sigmoid_sub(gru1_add_t0 + 64, P + 19712 /* gru1.bias_hh */, gru1_add_t0, P + 19648 /* gru1.bias_hh */, P + 19776 /* gru1.bias_hh */, gru1_add_t0 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_t0, gru1_mul_stack);
-  float *gru1_add_t1 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 12288, P + 19456 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 1847808); /* [64, 192] */
+  k4_sum_to(gru1_one_hot_t0 + 1, gru1_sum_to_t0);
+  float *gru1_transpose_weight_hh = (float *)(A + 1290752); /* [64, 192] */
+  k5_transpose(P + 7168 /* gru1.weight_hh */, gru1_transpose_weight_hh);
+  float *gru1_sigmoid_t0 = (float *)(A + 1339904); /* [64, 64] */
+  float *gru1_sub_t0 = (float *)(A + 1356288); /* [64, 64] */
+  float *gru1_sigmoid_t0_2 = (float *)(A + 1372672); /* [64, 64] */
+  float *gru1_tanh_t0 = (float *)(A + 1389056); /* [64, 64] */
+  float *gru1_mul_t0 = (float *)(A + 1405440); /* [64, 64] */
+  float *gru1_mul_stack = (float *)(A + 1421824); /* [23, 64, 64] */
+  k60_add_sigmoid_sub(gru1_add + 64, P + 19712 /* gru1.bias_hh */, gru1_add, P + 19648 /* gru1.bias_hh */, P + 19776 /* gru1.bias_hh */, gru1_add + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_t0, gru1_mul_stack);
+  float *gru1_add_t1 = (float *)(A + 1798656); /* [64, 192] */
   char *gru1_matmul_weight_hh_t1_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t1_2, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_sum_to_t1 = (float *)(A + 1339648); /* [64, 1] */
-  k9_sum_to(gru1_one_hot_t0 + 2, gru1_sum_to_t1);
-  float *gru1_sigmoid_t1 = (float *)(A + 1896960); /* [64, 64] */
-  float *gru1_sub_t1 = (float *)(A + 1913344); /* [64, 64] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 1929728); /* [64, 64] */
-  float *gru1_tanh_t1 = (float *)(A + 1946112); /* [64, 64] */
-  float *gru1_mul_t1 = (float *)(A + 1962496); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t1 + 64, gru1_add_t1_2 + 64, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 128, gru1_add_t1 + 128, gru1_mul_stack, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_t1, gru1_mul_stack + 4096);
-  float *gru1_add_t2 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 24576, P + 19456 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)(A + 1978880); /* [64, 192] */
+  k7_matmul(gru1_mul_stack, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t1, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1290496); /* [64, 1] */
+  k8_sum_to(gru1_one_hot_t0 + 2, gru1_sum_to_t1);
+  float *gru1_sigmoid_t1 = (float *)(A + 1847808); /* [64, 64] */
+  float *gru1_sub_t1 = (float *)(A + 1864192); /* [64, 64] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 1880576); /* [64, 64] */
+  float *gru1_tanh_t1 = (float *)(A + 1896960); /* [64, 64] */
+  float *gru1_mul_t1 = (float *)(A + 1913344); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 12352, gru1_add_t1 + 64, gru1_add + 12288, gru1_add_t1, gru1_add_t1 + 128, gru1_add + 12416, gru1_mul_stack, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_t1, gru1_mul_stack + 4096);
+  float *gru1_add_t2 = (float *)(A + 1929728); /* [64, 192] */
   char *gru1_matmul_weight_hh_t2_scratch = A + 104704; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 4096, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t2_2, gru1_matmul_weight_hh_t2_scratch);
+  k7_matmul(gru1_mul_stack + 4096, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t2, gru1_matmul_weight_hh_t2_scratch);
   float *gru1_sum_to_t2 = (float *)(A + 104704); /* [64, 1] */
-  k11_sum_to(gru1_one_hot_t0 + 3, gru1_sum_to_t2);
-  float *gru1_sigmoid_t2 = (float *)(A + 2028032); /* [64, 64] */
-  float *gru1_sub_t2 = (float *)(A + 2044416); /* [64, 64] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 2060800); /* [64, 64] */
-  float *gru1_tanh_t2 = (float *)(A + 2077184); /* [64, 64] */
-  float *gru1_mul_t2 = (float *)(A + 2093568); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t2 + 64, gru1_add_t2_2 + 64, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 128, gru1_add_t2 + 128, gru1_mul_stack + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_t2, gru1_mul_stack + 8192);
-  float *gru1_add_t3 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 36864, P + 19456 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 2109952); /* [64, 192] */
+  k10_sum_to(gru1_one_hot_t0 + 3, gru1_sum_to_t2);
+  float *gru1_sigmoid_t2 = (float *)(A + 1978880); /* [64, 64] */
+  float *gru1_sub_t2 = (float *)(A + 1995264); /* [64, 64] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 2011648); /* [64, 64] */
+  float *gru1_tanh_t2 = (float *)(A + 2028032); /* [64, 64] */
+  float *gru1_mul_t2 = (float *)(A + 2044416); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 24640, gru1_add_t2 + 64, gru1_add + 24576, gru1_add_t2, gru1_add_t2 + 128, gru1_add + 24704, gru1_mul_stack + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_t2, gru1_mul_stack + 8192);
+  float *gru1_add_t3 = (float *)(A + 2060800); /* [64, 192] */
   char *gru1_matmul_weight_hh_t3_scratch = A + 104960; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t3_2, gru1_matmul_weight_hh_t3_scratch);
+  k7_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t3, gru1_matmul_weight_hh_t3_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
-  k12_sum_to(gru1_one_hot_t0 + 4, gru1_sum_to_t3);
-  float *gru1_sigmoid_t3 = (float *)(A + 2159104); /* [64, 64] */
-  float *gru1_sub_t3 = (float *)(A + 2175488); /* [64, 64] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 2191872); /* [64, 64] */
-  float *gru1_tanh_t3 = (float *)(A + 2208256); /* [64, 64] */
-  float *gru1_mul_t3 = (float *)(A + 2224640); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t3 + 64, gru1_add_t3_2 + 64, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 128, gru1_add_t3 + 128, gru1_mul_stack + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_t3, gru1_mul_stack + 12288);
-  float *gru1_add_t4 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 49152, P + 19456 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)(A + 2241024); /* [64, 192] */
+  k11_sum_to(gru1_one_hot_t0 + 4, gru1_sum_to_t3);
+  float *gru1_sigmoid_t3 = (float *)(A + 2109952); /* [64, 64] */
+  float *gru1_sub_t3 = (float *)(A + 2126336); /* [64, 64] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 2142720); /* [64, 64] */
+  float *gru1_tanh_t3 = (float *)(A + 2159104); /* [64, 64] */
+  float *gru1_mul_t3 = (float *)(A + 2175488); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 36928, gru1_add_t3 + 64, gru1_add + 36864, gru1_add_t3, gru1_add_t3 + 128, gru1_add + 36992, gru1_mul_stack + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_t3, gru1_mul_stack + 12288);
+  float *gru1_add_t4 = (float *)(A + 2191872); /* [64, 192] */
   char *gru1_matmul_weight_hh_t4_scratch = A + 105216; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 12288, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t4_2, gru1_matmul_weight_hh_t4_scratch);
+  k7_matmul(gru1_mul_stack + 12288, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t4, gru1_matmul_weight_hh_t4_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
-  k13_sum_to(gru1_one_hot_t0 + 5, gru1_sum_to_t4);
-  float *gru1_sigmoid_t4 = (float *)(A + 2290176); /* [64, 64] */
-  float *gru1_sub_t4 = (float *)(A + 2306560); /* [64, 64] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 2322944); /* [64, 64] */
-  float *gru1_tanh_t4 = (float *)(A + 2339328); /* [64, 64] */
-  float *gru1_mul_t4 = (float *)(A + 2355712); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t4 + 64, gru1_add_t4_2 + 64, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 128, gru1_add_t4 + 128, gru1_mul_stack + 12288, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_t4, gru1_mul_stack + 16384);
-  float *gru1_add_t5 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 61440, P + 19456 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 2372096); /* [64, 192] */
+  k12_sum_to(gru1_one_hot_t0 + 5, gru1_sum_to_t4);
+  float *gru1_sigmoid_t4 = (float *)(A + 2241024); /* [64, 64] */
+  float *gru1_sub_t4 = (float *)(A + 2257408); /* [64, 64] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 2273792); /* [64, 64] */
+  float *gru1_tanh_t4 = (float *)(A + 2290176); /* [64, 64] */
+  float *gru1_mul_t4 = (float *)(A + 2306560); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 49216, gru1_add_t4 + 64, gru1_add + 49152, gru1_add_t4, gru1_add_t4 + 128, gru1_add + 49280, gru1_mul_stack + 12288, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_t4, gru1_mul_stack + 16384);
+  float *gru1_add_t5 = (float *)(A + 2322944); /* [64, 192] */
   char *gru1_matmul_weight_hh_t5_scratch = A + 105472; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t5_2, gru1_matmul_weight_hh_t5_scratch);
+  k7_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t5, gru1_matmul_weight_hh_t5_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
-  k14_sum_to(gru1_one_hot_t0 + 6, gru1_sum_to_t5);
-  float *gru1_sigmoid_t5 = (float *)(A + 2421248); /* [64, 64] */
-  float *gru1_sub_t5 = (float *)(A + 2437632); /* [64, 64] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 2454016); /* [64, 64] */
-  float *gru1_tanh_t5 = (float *)(A + 2470400); /* [64, 64] */
-  float *gru1_mul_t5 = (float *)(A + 2486784); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t5 + 64, gru1_add_t5_2 + 64, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 128, gru1_add_t5 + 128, gru1_mul_stack + 16384, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_t5, gru1_mul_stack + 20480);
-  float *gru1_add_t6 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 73728, P + 19456 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)(A + 2503168); /* [64, 192] */
+  k13_sum_to(gru1_one_hot_t0 + 6, gru1_sum_to_t5);
+  float *gru1_sigmoid_t5 = (float *)(A + 2372096); /* [64, 64] */
+  float *gru1_sub_t5 = (float *)(A + 2388480); /* [64, 64] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 2404864); /* [64, 64] */
+  float *gru1_tanh_t5 = (float *)(A + 2421248); /* [64, 64] */
+  float *gru1_mul_t5 = (float *)(A + 2437632); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 61504, gru1_add_t5 + 64, gru1_add + 61440, gru1_add_t5, gru1_add_t5 + 128, gru1_add + 61568, gru1_mul_stack + 16384, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_t5, gru1_mul_stack + 20480);
+  float *gru1_add_t6 = (float *)(A + 2454016); /* [64, 192] */
   char *gru1_matmul_weight_hh_t6_scratch = A + 105728; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 20480, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t6_2, gru1_matmul_weight_hh_t6_scratch);
+  k7_matmul(gru1_mul_stack + 20480, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t6, gru1_matmul_weight_hh_t6_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
-  k15_sum_to(gru1_one_hot_t0 + 7, gru1_sum_to_t6);
-  float *gru1_sigmoid_t6 = (float *)(A + 2552320); /* [64, 64] */
-  float *gru1_sub_t6 = (float *)(A + 2568704); /* [64, 64] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 2585088); /* [64, 64] */
-  float *gru1_tanh_t6 = (float *)(A + 2601472); /* [64, 64] */
-  float *gru1_mul_t6 = (float *)(A + 2617856); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t6 + 64, gru1_add_t6_2 + 64, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 128, gru1_add_t6 + 128, gru1_mul_stack + 20480, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_t6, gru1_mul_stack + 24576);
-  float *gru1_add_t7 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 86016, P + 19456 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 2634240); /* [64, 192] */
+  k14_sum_to(gru1_one_hot_t0 + 7, gru1_sum_to_t6);
+  float *gru1_sigmoid_t6 = (float *)(A + 2503168); /* [64, 64] */
+  float *gru1_sub_t6 = (float *)(A + 2519552); /* [64, 64] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 2535936); /* [64, 64] */
+  float *gru1_tanh_t6 = (float *)(A + 2552320); /* [64, 64] */
+  float *gru1_mul_t6 = (float *)(A + 2568704); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 73792, gru1_add_t6 + 64, gru1_add + 73728, gru1_add_t6, gru1_add_t6 + 128, gru1_add + 73856, gru1_mul_stack + 20480, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_t6, gru1_mul_stack + 24576);
+  float *gru1_add_t7 = (float *)(A + 2585088); /* [64, 192] */
   char *gru1_matmul_weight_hh_t7_scratch = A + 105984; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t7_2, gru1_matmul_weight_hh_t7_scratch);
+  k7_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t7, gru1_matmul_weight_hh_t7_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 105984); /* [64, 1] */
-  k16_sum_to(gru1_one_hot_t0 + 8, gru1_sum_to_t7);
-  float *gru1_sigmoid_t7 = (float *)(A + 2683392); /* [64, 64] */
-  float *gru1_sub_t7 = (float *)(A + 2699776); /* [64, 64] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 2716160); /* [64, 64] */
-  float *gru1_tanh_t7 = (float *)(A + 2732544); /* [64, 64] */
-  float *gru1_mul_t7 = (float *)(A + 2748928); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t7 + 64, gru1_add_t7_2 + 64, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 128, gru1_add_t7 + 128, gru1_mul_stack + 24576, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_t7, gru1_mul_stack + 28672);
-  float *gru1_add_t8 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 98304, P + 19456 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)(A + 2765312); /* [64, 192] */
+  k15_sum_to(gru1_one_hot_t0 + 8, gru1_sum_to_t7);
+  float *gru1_sigmoid_t7 = (float *)(A + 2634240); /* [64, 64] */
+  float *gru1_sub_t7 = (float *)(A + 2650624); /* [64, 64] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 2667008); /* [64, 64] */
+  float *gru1_tanh_t7 = (float *)(A + 2683392); /* [64, 64] */
+  float *gru1_mul_t7 = (float *)(A + 2699776); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 86080, gru1_add_t7 + 64, gru1_add + 86016, gru1_add_t7, gru1_add_t7 + 128, gru1_add + 86144, gru1_mul_stack + 24576, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_t7, gru1_mul_stack + 28672);
+  float *gru1_add_t8 = (float *)(A + 2716160); /* [64, 192] */
   char *gru1_matmul_weight_hh_t8_scratch = A + 106240; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 28672, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t8_2, gru1_matmul_weight_hh_t8_scratch);
+  k7_matmul(gru1_mul_stack + 28672, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t8, gru1_matmul_weight_hh_t8_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
-  k17_sum_to(gru1_one_hot_t0 + 9, gru1_sum_to_t8);
-  float *gru1_sigmoid_t8 = (float *)(A + 2814464); /* [64, 64] */
-  float *gru1_sub_t8 = (float *)(A + 2830848); /* [64, 64] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 2847232); /* [64, 64] */
-  float *gru1_tanh_t8 = (float *)(A + 2863616); /* [64, 64] */
-  float *gru1_mul_t8 = (float *)(A + 2880000); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t8 + 64, gru1_add_t8_2 + 64, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 128, gru1_add_t8 + 128, gru1_mul_stack + 28672, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_t8, gru1_mul_stack + 32768);
-  float *gru1_add_t9 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 110592, P + 19456 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 2896384); /* [64, 192] */
+  k16_sum_to(gru1_one_hot_t0 + 9, gru1_sum_to_t8);
+  float *gru1_sigmoid_t8 = (float *)(A + 2765312); /* [64, 64] */
+  float *gru1_sub_t8 = (float *)(A + 2781696); /* [64, 64] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 2798080); /* [64, 64] */
+  float *gru1_tanh_t8 = (float *)(A + 2814464); /* [64, 64] */
+  float *gru1_mul_t8 = (float *)(A + 2830848); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 98368, gru1_add_t8 + 64, gru1_add + 98304, gru1_add_t8, gru1_add_t8 + 128, gru1_add + 98432, gru1_mul_stack + 28672, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_t8, gru1_mul_stack + 32768);
+  float *gru1_add_t9 = (float *)(A + 2847232); /* [64, 192] */
   char *gru1_matmul_weight_hh_t9_scratch = A + 106496; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t9_2, gru1_matmul_weight_hh_t9_scratch);
+  k7_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t9, gru1_matmul_weight_hh_t9_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
-  k18_sum_to(gru1_one_hot_t0 + 10, gru1_sum_to_t9);
-  float *gru1_sigmoid_t9 = (float *)(A + 2945536); /* [64, 64] */
-  float *gru1_sub_t9 = (float *)(A + 2961920); /* [64, 64] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 2978304); /* [64, 64] */
-  float *gru1_tanh_t9 = (float *)(A + 2994688); /* [64, 64] */
-  float *gru1_mul_t9 = (float *)(A + 3011072); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t9 + 64, gru1_add_t9_2 + 64, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 128, gru1_add_t9 + 128, gru1_mul_stack + 32768, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_t9, gru1_mul_stack + 36864);
-  float *gru1_add_t10 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 122880, P + 19456 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)(A + 3027456); /* [64, 192] */
+  k17_sum_to(gru1_one_hot_t0 + 10, gru1_sum_to_t9);
+  float *gru1_sigmoid_t9 = (float *)(A + 2896384); /* [64, 64] */
+  float *gru1_sub_t9 = (float *)(A + 2912768); /* [64, 64] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 2929152); /* [64, 64] */
+  float *gru1_tanh_t9 = (float *)(A + 2945536); /* [64, 64] */
+  float *gru1_mul_t9 = (float *)(A + 2961920); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 110656, gru1_add_t9 + 64, gru1_add + 110592, gru1_add_t9, gru1_add_t9 + 128, gru1_add + 110720, gru1_mul_stack + 32768, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_t9, gru1_mul_stack + 36864);
+  float *gru1_add_t10 = (float *)(A + 2978304); /* [64, 192] */
   char *gru1_matmul_weight_hh_t10_scratch = A + 106752; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 36864, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t10_2, gru1_matmul_weight_hh_t10_scratch);
+  k7_matmul(gru1_mul_stack + 36864, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t10, gru1_matmul_weight_hh_t10_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
-  k19_sum_to(gru1_one_hot_t0 + 11, gru1_sum_to_t10);
-  float *gru1_sigmoid_t10 = (float *)(A + 3076608); /* [64, 64] */
-  float *gru1_sub_t10 = (float *)(A + 3092992); /* [64, 64] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 3109376); /* [64, 64] */
-  float *gru1_tanh_t10 = (float *)(A + 3125760); /* [64, 64] */
-  float *gru1_mul_t10 = (float *)(A + 3142144); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t10 + 64, gru1_add_t10_2 + 64, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 128, gru1_add_t10 + 128, gru1_mul_stack + 36864, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_t10, gru1_mul_stack + 40960);
-  float *gru1_add_t11 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 135168, P + 19456 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 3158528); /* [64, 192] */
+  k18_sum_to(gru1_one_hot_t0 + 11, gru1_sum_to_t10);
+  float *gru1_sigmoid_t10 = (float *)(A + 3027456); /* [64, 64] */
+  float *gru1_sub_t10 = (float *)(A + 3043840); /* [64, 64] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 3060224); /* [64, 64] */
+  float *gru1_tanh_t10 = (float *)(A + 3076608); /* [64, 64] */
+  float *gru1_mul_t10 = (float *)(A + 3092992); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 122944, gru1_add_t10 + 64, gru1_add + 122880, gru1_add_t10, gru1_add_t10 + 128, gru1_add + 123008, gru1_mul_stack + 36864, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_t10, gru1_mul_stack + 40960);
+  float *gru1_add_t11 = (float *)(A + 3109376); /* [64, 192] */
   char *gru1_matmul_weight_hh_t11_scratch = A + 107008; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t11_2, gru1_matmul_weight_hh_t11_scratch);
+  k7_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t11, gru1_matmul_weight_hh_t11_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
-  k20_sum_to(gru1_one_hot_t0 + 12, gru1_sum_to_t11);
-  float *gru1_sigmoid_t11 = (float *)(A + 3207680); /* [64, 64] */
-  float *gru1_sub_t11 = (float *)(A + 3224064); /* [64, 64] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 3240448); /* [64, 64] */
-  float *gru1_tanh_t11 = (float *)(A + 3256832); /* [64, 64] */
-  float *gru1_mul_t11 = (float *)(A + 3273216); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t11 + 64, gru1_add_t11_2 + 64, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 128, gru1_add_t11 + 128, gru1_mul_stack + 40960, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_t11, gru1_mul_stack + 45056);
-  float *gru1_add_t12 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 147456, P + 19456 /* gru1.bias_ih */, gru1_add_t12);
-  float *gru1_add_t12_2 = (float *)(A + 3289600); /* [64, 192] */
+  k19_sum_to(gru1_one_hot_t0 + 12, gru1_sum_to_t11);
+  float *gru1_sigmoid_t11 = (float *)(A + 3158528); /* [64, 64] */
+  float *gru1_sub_t11 = (float *)(A + 3174912); /* [64, 64] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 3191296); /* [64, 64] */
+  float *gru1_tanh_t11 = (float *)(A + 3207680); /* [64, 64] */
+  float *gru1_mul_t11 = (float *)(A + 3224064); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 135232, gru1_add_t11 + 64, gru1_add + 135168, gru1_add_t11, gru1_add_t11 + 128, gru1_add + 135296, gru1_mul_stack + 40960, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_t11, gru1_mul_stack + 45056);
+  float *gru1_add_t12 = (float *)(A + 3240448); /* [64, 192] */
   char *gru1_matmul_weight_hh_t12_scratch = A + 107264; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 45056, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t12_2, gru1_matmul_weight_hh_t12_scratch);
+  k7_matmul(gru1_mul_stack + 45056, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t12, gru1_matmul_weight_hh_t12_scratch);
   float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
-  k21_sum_to(gru1_one_hot_t0 + 13, gru1_sum_to_t12);
-  float *gru1_sigmoid_t12 = (float *)(A + 3338752); /* [64, 64] */
-  float *gru1_sub_t12 = (float *)(A + 3355136); /* [64, 64] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 3371520); /* [64, 64] */
-  float *gru1_tanh_t12 = (float *)(A + 3387904); /* [64, 64] */
-  float *gru1_mul_t12 = (float *)(A + 3404288); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t12 + 64, gru1_add_t12_2 + 64, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 128, gru1_add_t12 + 128, gru1_mul_stack + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_t12, gru1_mul_stack + 49152);
-  float *gru1_add_t13 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 159744, P + 19456 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 3420672); /* [64, 192] */
+  k20_sum_to(gru1_one_hot_t0 + 13, gru1_sum_to_t12);
+  float *gru1_sigmoid_t12 = (float *)(A + 3289600); /* [64, 64] */
+  float *gru1_sub_t12 = (float *)(A + 3305984); /* [64, 64] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 3322368); /* [64, 64] */
+  float *gru1_tanh_t12 = (float *)(A + 3338752); /* [64, 64] */
+  float *gru1_mul_t12 = (float *)(A + 3355136); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 147520, gru1_add_t12 + 64, gru1_add + 147456, gru1_add_t12, gru1_add_t12 + 128, gru1_add + 147584, gru1_mul_stack + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_t12, gru1_mul_stack + 49152);
+  float *gru1_add_t13 = (float *)(A + 3371520); /* [64, 192] */
   char *gru1_matmul_weight_hh_t13_scratch = A + 107520; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t13_2, gru1_matmul_weight_hh_t13_scratch);
+  k7_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t13, gru1_matmul_weight_hh_t13_scratch);
   float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
-  k22_sum_to(gru1_one_hot_t0 + 14, gru1_sum_to_t13);
-  float *gru1_sigmoid_t13 = (float *)(A + 3469824); /* [64, 64] */
-  float *gru1_sub_t13 = (float *)(A + 3486208); /* [64, 64] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 3502592); /* [64, 64] */
-  float *gru1_tanh_t13 = (float *)(A + 3518976); /* [64, 64] */
-  float *gru1_mul_t13 = (float *)(A + 3535360); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t13 + 64, gru1_add_t13_2 + 64, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 128, gru1_add_t13 + 128, gru1_mul_stack + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_t13, gru1_mul_stack + 53248);
+  k21_sum_to(gru1_one_hot_t0 + 14, gru1_sum_to_t13);
+  float *gru1_sigmoid_t13 = (float *)(A + 3420672); /* [64, 64] */
+  float *gru1_sub_t13 = (float *)(A + 3437056); /* [64, 64] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 3453440); /* [64, 64] */
+  float *gru1_tanh_t13 = (float *)(A + 3469824); /* [64, 64] */
+  float *gru1_mul_t13 = (float *)(A + 3486208); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 159808, gru1_add_t13 + 64, gru1_add + 159744, gru1_add_t13, gru1_add_t13 + 128, gru1_add + 159872, gru1_mul_stack + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_t13, gru1_mul_stack + 53248);
+  float *gru1_add_t14 = (float *)(A + 3502592); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t14_scratch = A + 107776; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 53248, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t14, gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
+  k22_sum_to(gru1_one_hot_t0 + 15, gru1_sum_to_t14);
+  float *gru1_sigmoid_t14 = (float *)(A + 3551744); /* [64, 64] */
+  float *gru1_sub_t14 = (float *)(A + 3568128); /* [64, 64] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 3584512); /* [64, 64] */
+  float *gru1_tanh_t14 = (float *)(A + 3600896); /* [64, 64] */
+  float *gru1_mul_t14 = (float *)(A + 3617280); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 172096, gru1_add_t14 + 64, gru1_add + 172032, gru1_add_t14, gru1_add_t14 + 128, gru1_add + 172160, gru1_mul_stack + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_t14, gru1_mul_stack + 57344);
+  float *gru1_add_t15 = (float *)(A + 3633664); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t15_scratch = A + 108032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t15, gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
+  k23_sum_to(gru1_one_hot_t0 + 16, gru1_sum_to_t15);
 }
 
 static void word_language_grad_2(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_matmul_weight_ih = (float *)(A + 110592); /* [1536, 192] */
-  float *gru1_add_t14 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 172032, P + 19456 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
-  float *gru1_transpose_weight_hh = (float *)(A + 1339904); /* [64, 192] */
-  float *gru1_add_t14_2 = (float *)(A + 3551744); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t14_scratch = A + 107776; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 53248, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t14_2, gru1_matmul_weight_hh_t14_scratch);
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
-  k23_sum_to(gru1_one_hot_t0 + 15, gru1_sum_to_t14);
-  float *gru1_sigmoid_t14 = (float *)(A + 3600896); /* [64, 64] */
-  float *gru1_sub_t14 = (float *)(A + 3617280); /* [64, 64] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 3633664); /* [64, 64] */
-  float *gru1_tanh_t14 = (float *)(A + 3650048); /* [64, 64] */
-  float *gru1_mul_t14 = (float *)(A + 3666432); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t14 + 64, gru1_add_t14_2 + 64, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 128, gru1_add_t14 + 128, gru1_mul_stack + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_t14, gru1_mul_stack + 57344);
-  float *gru1_add_t15 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 184320, P + 19456 /* gru1.bias_ih */, gru1_add_t15);
-  float *gru1_add_t15_2 = (float *)(A + 3682816); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t15_scratch = A + 108032; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t15_2, gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_add = (float *)(A + 110592); /* [1536, 192] */
+  float *gru1_add_t15 = (float *)(A + 3633664); /* [64, 192] */
+  float *gru1_mul_stack = (float *)(A + 1421824); /* [23, 64, 64] */
   float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
-  k24_sum_to(gru1_one_hot_t0 + 16, gru1_sum_to_t15);
-  float *gru1_sigmoid_t15 = (float *)(A + 3731968); /* [64, 64] */
-  float *gru1_sub_t15 = (float *)(A + 3748352); /* [64, 64] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 3764736); /* [64, 64] */
-  float *gru1_tanh_t15 = (float *)(A + 3781120); /* [64, 64] */
-  float *gru1_mul_t15 = (float *)(A + 3797504); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t15 + 64, gru1_add_t15_2 + 64, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 128, gru1_add_t15 + 128, gru1_mul_stack + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_t15, gru1_mul_stack + 61440);
-  float *gru1_add_t16 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 196608, P + 19456 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)(A + 3813888); /* [64, 192] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_sigmoid_t15 = (float *)(A + 3682816); /* [64, 64] */
+  float *gru1_sub_t15 = (float *)(A + 3699200); /* [64, 64] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 3715584); /* [64, 64] */
+  float *gru1_tanh_t15 = (float *)(A + 3731968); /* [64, 64] */
+  float *gru1_mul_t15 = (float *)(A + 3748352); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 184384, gru1_add_t15 + 64, gru1_add + 184320, gru1_add_t15, gru1_add_t15 + 128, gru1_add + 184448, gru1_mul_stack + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_t15, gru1_mul_stack + 61440);
+  float *gru1_transpose_weight_hh = (float *)(A + 1290752); /* [64, 192] */
+  float *gru1_add_t16 = (float *)(A + 3764736); /* [64, 192] */
   char *gru1_matmul_weight_hh_t16_scratch = A + 108288; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 61440, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t16_2, gru1_matmul_weight_hh_t16_scratch);
+  k7_matmul(gru1_mul_stack + 61440, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t16, gru1_matmul_weight_hh_t16_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
-  k25_sum_to(gru1_one_hot_t0 + 17, gru1_sum_to_t16);
-  float *gru1_sigmoid_t16 = (float *)(A + 3863040); /* [64, 64] */
-  float *gru1_sub_t16 = (float *)(A + 3879424); /* [64, 64] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 3895808); /* [64, 64] */
-  float *gru1_tanh_t16 = (float *)(A + 3912192); /* [64, 64] */
-  float *gru1_mul_t16 = (float *)(A + 3928576); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t16 + 64, gru1_add_t16_2 + 64, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 128, gru1_add_t16 + 128, gru1_mul_stack + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_t16, gru1_mul_stack + 65536);
-  float *gru1_add_t17 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 208896, P + 19456 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 3944960); /* [64, 192] */
+  k24_sum_to(gru1_one_hot_t0 + 17, gru1_sum_to_t16);
+  float *gru1_sigmoid_t16 = (float *)(A + 3813888); /* [64, 64] */
+  float *gru1_sub_t16 = (float *)(A + 3830272); /* [64, 64] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 3846656); /* [64, 64] */
+  float *gru1_tanh_t16 = (float *)(A + 3863040); /* [64, 64] */
+  float *gru1_mul_t16 = (float *)(A + 3879424); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 196672, gru1_add_t16 + 64, gru1_add + 196608, gru1_add_t16, gru1_add_t16 + 128, gru1_add + 196736, gru1_mul_stack + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_t16, gru1_mul_stack + 65536);
+  float *gru1_add_t17 = (float *)(A + 3895808); /* [64, 192] */
   char *gru1_matmul_weight_hh_t17_scratch = A + 108544; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t17_2, gru1_matmul_weight_hh_t17_scratch);
+  k7_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t17, gru1_matmul_weight_hh_t17_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
-  k26_sum_to(gru1_one_hot_t0 + 18, gru1_sum_to_t17);
-  float *gru1_sigmoid_t17 = (float *)(A + 3994112); /* [64, 64] */
-  float *gru1_sub_t17 = (float *)(A + 4010496); /* [64, 64] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 4026880); /* [64, 64] */
-  float *gru1_tanh_t17 = (float *)(A + 4043264); /* [64, 64] */
-  float *gru1_mul_t17 = (float *)(A + 4059648); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t17 + 64, gru1_add_t17_2 + 64, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 128, gru1_add_t17 + 128, gru1_mul_stack + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_t17, gru1_mul_stack + 69632);
-  float *gru1_add_t18 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 221184, P + 19456 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_add_t18_2 = (float *)(A + 4076032); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t18_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 69632, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t18_2, gru1_matmul_weight_hh_t18_scratch);
+  k25_sum_to(gru1_one_hot_t0 + 18, gru1_sum_to_t17);
+  float *gru1_sigmoid_t17 = (float *)(A + 3944960); /* [64, 64] */
+  float *gru1_sub_t17 = (float *)(A + 3961344); /* [64, 64] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 3977728); /* [64, 64] */
+  float *gru1_tanh_t17 = (float *)(A + 3994112); /* [64, 64] */
+  float *gru1_mul_t17 = (float *)(A + 4010496); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 208960, gru1_add_t17 + 64, gru1_add + 208896, gru1_add_t17, gru1_add_t17 + 128, gru1_add + 209024, gru1_mul_stack + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_t17, gru1_mul_stack + 69632);
+  float *gru1_add_t18 = (float *)(A + 4026880); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t18_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 69632, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t18, gru1_matmul_weight_hh_t18_scratch);
   float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
-  k27_sum_to(gru1_one_hot_t0 + 19, gru1_sum_to_t18);
-  float *gru1_sigmoid_t18 = (float *)(A + 4127232); /* [64, 64] */
-  float *gru1_sub_t18 = (float *)(A + 4143616); /* [64, 64] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 4160000); /* [64, 64] */
-  float *gru1_tanh_t18 = (float *)(A + 4176384); /* [64, 64] */
-  float *gru1_mul_t18 = (float *)(A + 4192768); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t18 + 64, gru1_add_t18_2 + 64, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 128, gru1_add_t18 + 128, gru1_mul_stack + 69632, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_t18, gru1_mul_stack + 73728);
-  float *gru1_add_t19 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 233472, P + 19456 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 4209152); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t19_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t19_2, gru1_matmul_weight_hh_t19_scratch);
+  k26_sum_to(gru1_one_hot_t0 + 19, gru1_sum_to_t18);
+  float *gru1_sigmoid_t18 = (float *)(A + 4078080); /* [64, 64] */
+  float *gru1_sub_t18 = (float *)(A + 4094464); /* [64, 64] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 4110848); /* [64, 64] */
+  float *gru1_tanh_t18 = (float *)(A + 4127232); /* [64, 64] */
+  float *gru1_mul_t18 = (float *)(A + 4143616); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 221248, gru1_add_t18 + 64, gru1_add + 221184, gru1_add_t18, gru1_add_t18 + 128, gru1_add + 221312, gru1_mul_stack + 69632, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_t18, gru1_mul_stack + 73728);
+  float *gru1_add_t19 = (float *)(A + 4160000); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t19_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t19, gru1_matmul_weight_hh_t19_scratch);
   float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
-  k28_sum_to(gru1_one_hot_t0 + 20, gru1_sum_to_t19);
-  float *gru1_sigmoid_t19 = (float *)(A + 4258304); /* [64, 64] */
-  float *gru1_sub_t19 = (float *)(A + 4274688); /* [64, 64] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 4291072); /* [64, 64] */
-  float *gru1_tanh_t19 = (float *)(A + 4307456); /* [64, 64] */
-  float *gru1_mul_t19 = (float *)(A + 4323840); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t19 + 64, gru1_add_t19_2 + 64, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 128, gru1_add_t19 + 128, gru1_mul_stack + 73728, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_t19, gru1_mul_stack + 77824);
-  float *gru1_add_t20 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 245760, P + 19456 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)(A + 4340224); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t20_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 77824, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t20_2, gru1_matmul_weight_hh_t20_scratch);
+  k27_sum_to(gru1_one_hot_t0 + 20, gru1_sum_to_t19);
+  float *gru1_sigmoid_t19 = (float *)(A + 4209152); /* [64, 64] */
+  float *gru1_sub_t19 = (float *)(A + 4225536); /* [64, 64] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 4241920); /* [64, 64] */
+  float *gru1_tanh_t19 = (float *)(A + 4258304); /* [64, 64] */
+  float *gru1_mul_t19 = (float *)(A + 4274688); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 233536, gru1_add_t19 + 64, gru1_add + 233472, gru1_add_t19, gru1_add_t19 + 128, gru1_add + 233600, gru1_mul_stack + 73728, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_t19, gru1_mul_stack + 77824);
+  float *gru1_add_t20 = (float *)(A + 4291072); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t20_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 77824, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t20, gru1_matmul_weight_hh_t20_scratch);
   float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
-  k29_sum_to(gru1_one_hot_t0 + 21, gru1_sum_to_t20);
-  float *gru1_sigmoid_t20 = (float *)(A + 4389376); /* [64, 64] */
-  float *gru1_sub_t20 = (float *)(A + 4405760); /* [64, 64] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 4422144); /* [64, 64] */
-  float *gru1_tanh_t20 = (float *)(A + 4438528); /* [64, 64] */
-  float *gru1_mul_t20 = (float *)(A + 4454912); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t20 + 64, gru1_add_t20_2 + 64, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 128, gru1_add_t20 + 128, gru1_mul_stack + 77824, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_t20, gru1_mul_stack + 81920);
-  float *gru1_add_t21 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 258048, P + 19456 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_add_t21_2 = (float *)(A + 4471296); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t21_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t21_2, gru1_matmul_weight_hh_t21_scratch);
+  k28_sum_to(gru1_one_hot_t0 + 21, gru1_sum_to_t20);
+  float *gru1_sigmoid_t20 = (float *)(A + 4340224); /* [64, 64] */
+  float *gru1_sub_t20 = (float *)(A + 4356608); /* [64, 64] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 4372992); /* [64, 64] */
+  float *gru1_tanh_t20 = (float *)(A + 4389376); /* [64, 64] */
+  float *gru1_mul_t20 = (float *)(A + 4405760); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 245824, gru1_add_t20 + 64, gru1_add + 245760, gru1_add_t20, gru1_add_t20 + 128, gru1_add + 245888, gru1_mul_stack + 77824, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_t20, gru1_mul_stack + 81920);
+  float *gru1_add_t21 = (float *)(A + 4422144); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t21_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t21, gru1_matmul_weight_hh_t21_scratch);
   float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
-  k30_sum_to(gru1_one_hot_t0 + 22, gru1_sum_to_t21);
-  float *gru1_sigmoid_t21 = (float *)(A + 4520448); /* [64, 64] */
-  float *gru1_sub_t21 = (float *)(A + 4536832); /* [64, 64] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 4553216); /* [64, 64] */
-  float *gru1_tanh_t21 = (float *)(A + 4569600); /* [64, 64] */
-  float *gru1_mul_t21 = (float *)(A + 4585984); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t21 + 64, gru1_add_t21_2 + 64, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 128, gru1_add_t21 + 128, gru1_mul_stack + 81920, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_t21, gru1_mul_stack + 86016);
-  float *gru1_add_t22 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 270336, P + 19456 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)(A + 4602368); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t22_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 86016, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t22_2, gru1_matmul_weight_hh_t22_scratch);
+  k29_sum_to(gru1_one_hot_t0 + 22, gru1_sum_to_t21);
+  float *gru1_sigmoid_t21 = (float *)(A + 4471296); /* [64, 64] */
+  float *gru1_sub_t21 = (float *)(A + 4487680); /* [64, 64] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 4504064); /* [64, 64] */
+  float *gru1_tanh_t21 = (float *)(A + 4520448); /* [64, 64] */
+  float *gru1_mul_t21 = (float *)(A + 4536832); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 258112, gru1_add_t21 + 64, gru1_add + 258048, gru1_add_t21, gru1_add_t21 + 128, gru1_add + 258176, gru1_mul_stack + 81920, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_t21, gru1_mul_stack + 86016);
+  float *gru1_add_t22 = (float *)(A + 4553216); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t22_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 86016, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t22, gru1_matmul_weight_hh_t22_scratch);
   float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
-  k31_sum_to(gru1_one_hot_t0 + 23, gru1_sum_to_t22);
-  float *gru1_sigmoid_t22 = (float *)(A + 4651520); /* [64, 64] */
-  float *gru1_sub_t22 = (float *)(A + 4667904); /* [64, 64] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 4684288); /* [64, 64] */
-  float *gru1_tanh_t22 = (float *)(A + 4700672); /* [64, 64] */
-  float *gru1_mul_t22 = (float *)(A + 4717056); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t22 + 64, gru1_add_t22_2 + 64, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 128, gru1_add_t22 + 128, gru1_mul_stack + 86016, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_t22, gru1_mul_stack + 90112);
-  float *gru1_add_t23 = (float *)(A + 1290496); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 282624, P + 19456 /* gru1.bias_ih */, gru1_add_t23);
-  float *gru1_add_t23_2 = (float *)(A + 110080); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t23_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t23_2, gru1_matmul_weight_hh_t23_scratch);
+  k30_sum_to(gru1_one_hot_t0 + 23, gru1_sum_to_t22);
+  float *gru1_sigmoid_t22 = (float *)(A + 4602368); /* [64, 64] */
+  float *gru1_sub_t22 = (float *)(A + 4618752); /* [64, 64] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 4635136); /* [64, 64] */
+  float *gru1_tanh_t22 = (float *)(A + 4651520); /* [64, 64] */
+  float *gru1_mul_t22 = (float *)(A + 4667904); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 270400, gru1_add_t22 + 64, gru1_add + 270336, gru1_add_t22, gru1_add_t22 + 128, gru1_add + 270464, gru1_mul_stack + 86016, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_t22, gru1_mul_stack + 90112);
+  float *gru1_add_t23 = (float *)(A + 4684288); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t23_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t23, gru1_matmul_weight_hh_t23_scratch);
   float *embedding1_gather_stack = (float *)A; /* [24, 64, 16] */
-  float *gru1_addn_stack = (float *)(A + 159232); /* [24, 64, 16] */
-  k32_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 1, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 2, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 3, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 4, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 5, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 6, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 7, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 8, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 9, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 10, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 11, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 12, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 13, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 14, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 15, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 16, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 17, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 18, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 19, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 20, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 21, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 22, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 23, embedding1_gather_stack + 23552, gru1_one_hot_t0 + 24, gru1_addn_stack);
-  k33_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 2, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 3, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 4, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 5, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 6, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 7, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 8, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 9, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 10, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 11, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 12, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 13, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 14, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 15, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 16, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 17, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 18, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 19, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 20, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 21, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 22, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 23, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 24, gru1_addn_stack + 1024);
-  k34_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 3, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 4, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 5, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 6, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 7, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 8, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 9, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 10, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 11, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 12, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 13, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 14, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 15, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 16, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 17, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 18, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 19, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 20, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 21, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 22, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 23, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 24, gru1_addn_stack + 2048);
-  k35_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 4, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 5, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 6, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 7, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 8, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 9, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 10, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 11, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 12, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 13, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 14, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 15, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 16, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 17, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 18, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 19, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 20, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 21, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 22, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 23, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 24, gru1_addn_stack + 3072);
-  k36_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 5, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 6, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 7, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 8, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 9, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 10, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 11, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 12, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 13, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 14, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 15, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 16, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 17, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 18, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 19, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 20, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 21, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 22, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 23, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 24, gru1_addn_stack + 4096);
-  k37_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 6, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 7, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 8, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 9, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 10, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 11, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 12, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 13, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 14, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 15, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 16, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 17, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 18, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 19, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 20, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 21, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 22, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 23, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 24, gru1_addn_stack + 5120);
-  k38_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 7, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 8, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 9, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 10, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 11, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 12, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 13, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 14, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 15, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 16, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 17, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 18, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 19, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 20, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 21, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 22, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 23, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 24, gru1_addn_stack + 6144);
-  k39_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 8, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 9, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 10, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 11, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 12, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 13, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 14, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 15, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 16, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 17, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 18, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 19, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 20, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 21, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 22, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 23, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 24, gru1_addn_stack + 7168);
-  k40_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 9, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 10, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 11, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 12, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 13, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 14, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 15, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 16, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 17, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 18, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 19, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 20, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 21, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 22, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 23, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 24, gru1_addn_stack + 8192);
-  k41_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 10, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 11, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 12, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 13, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 14, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 15, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 16, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 17, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 18, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 19, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 20, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 21, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 22, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 23, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 24, gru1_addn_stack + 9216);
-  k42_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 11, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 12, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 13, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 14, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 15, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 16, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 17, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 18, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 19, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 20, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 21, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 22, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 23, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 24, gru1_addn_stack + 10240);
-  k43_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 12, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 13, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 14, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 15, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 16, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 17, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 18, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 19, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 20, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 21, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 22, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 23, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 24, gru1_addn_stack + 11264);
-  k44_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 13, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 14, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 15, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 16, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 17, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 18, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 19, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 20, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 21, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 22, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 23, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 24, gru1_addn_stack + 12288);
-  k45_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 14, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 15, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 16, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 17, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 18, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 19, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 20, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 21, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 22, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 23, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 24, gru1_addn_stack + 13312);
-  k46_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 15, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 16, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 17, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 18, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 19, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 20, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 21, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 22, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 23, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 24, gru1_addn_stack + 14336);
-  k47_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 16, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 17, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 18, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 19, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 20, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 21, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 22, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 23, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 24, gru1_addn_stack + 15360);
-  k48_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 17, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 18, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 19, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 20, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 21, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 22, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 23, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 24, gru1_addn_stack + 16384);
-  k49_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 18, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 19, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 20, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 21, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 22, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 23, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 24, gru1_addn_stack + 17408);
-  k50_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 19, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 20, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 21, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 22, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 23, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 24, gru1_addn_stack + 18432);
-  k51_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 20, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 21, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 22, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 23, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 24, gru1_addn_stack + 19456);
-  k52_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 21, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 22, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 23, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 24, gru1_addn_stack + 20480);
-  k53_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 22, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 23, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 24, gru1_addn_stack + 21504);
-  k54_mul_mul_addn(embedding1_gather_stack, gru1_one_hot_t0 + 23, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 24, gru1_addn_stack + 22528);
-  k55_mul(embedding1_gather_stack, gru1_one_hot_t0 + 24, gru1_addn_stack + 23552);
-  float *gru1_transpose_weight_ih_reverse = (float *)(A + 1339904); /* [16, 192] */
+  float *gru1_addn_stack = (float *)(A + 4733440); /* [24, 64, 16] */
+  k31_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 1, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 2, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 3, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 4, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 5, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 6, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 7, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 8, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 9, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 10, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 11, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 12, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 13, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 14, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 15, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 16, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 17, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 18, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 19, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 20, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 21, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 22, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 23, embedding1_gather_stack + 23552, gru1_one_hot_t0 + 24, gru1_addn_stack);
+  k32_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 2, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 3, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 4, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 5, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 6, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 7, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 8, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 9, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 10, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 11, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 12, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 13, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 14, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 15, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 16, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 17, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 18, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 19, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 20, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 21, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 22, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 23, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 24, gru1_addn_stack + 1024);
+  k33_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 3, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 4, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 5, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 6, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 7, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 8, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 9, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 10, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 11, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 12, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 13, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 14, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 15, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 16, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 17, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 18, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 19, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 20, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 21, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 22, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 23, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 24, gru1_addn_stack + 2048);
+  k34_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 4, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 5, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 6, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 7, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 8, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 9, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 10, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 11, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 12, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 13, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 14, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 15, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 16, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 17, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 18, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 19, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 20, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 21, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 22, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 23, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 24, gru1_addn_stack + 3072);
+  k35_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 5, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 6, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 7, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 8, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 9, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 10, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 11, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 12, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 13, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 14, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 15, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 16, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 17, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 18, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 19, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 20, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 21, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 22, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 23, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 24, gru1_addn_stack + 4096);
+  k36_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 6, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 7, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 8, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 9, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 10, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 11, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 12, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 13, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 14, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 15, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 16, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 17, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 18, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 19, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 20, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 21, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 22, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 23, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 24, gru1_addn_stack + 5120);
+  k37_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 7, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 8, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 9, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 10, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 11, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 12, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 13, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 14, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 15, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 16, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 17, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 18, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 19, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 20, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 21, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 22, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 23, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 24, gru1_addn_stack + 6144);
+  k38_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 8, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 9, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 10, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 11, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 12, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 13, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 14, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 15, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 16, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 17, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 18, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 19, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 20, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 21, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 22, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 23, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 24, gru1_addn_stack + 7168);
+  k39_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 9, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 10, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 11, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 12, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 13, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 14, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 15, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 16, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 17, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 18, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 19, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 20, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 21, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 22, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 23, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 24, gru1_addn_stack + 8192);
+  k40_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 10, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 11, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 12, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 13, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 14, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 15, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 16, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 17, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 18, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 19, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 20, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 21, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 22, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 23, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 24, gru1_addn_stack + 9216);
+  k41_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 11, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 12, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 13, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 14, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 15, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 16, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 17, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 18, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 19, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 20, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 21, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 22, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 23, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 24, gru1_addn_stack + 10240);
+  k42_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 12, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 13, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 14, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 15, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 16, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 17, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 18, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 19, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 20, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 21, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 22, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 23, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 24, gru1_addn_stack + 11264);
+  k43_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 13, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 14, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 15, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 16, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 17, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 18, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 19, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 20, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 21, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 22, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 23, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 24, gru1_addn_stack + 12288);
+  k44_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 14, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 15, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 16, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 17, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 18, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 19, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 20, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 21, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 22, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 23, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 24, gru1_addn_stack + 13312);
+  k45_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 15, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 16, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 17, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 18, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 19, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 20, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 21, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 22, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 23, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 24, gru1_addn_stack + 14336);
+  k46_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 16, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 17, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 18, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 19, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 20, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 21, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 22, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 23, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 24, gru1_addn_stack + 15360);
+  k47_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 17, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 18, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 19, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 20, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 21, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 22, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 23, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 24, gru1_addn_stack + 16384);
+  k48_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 18, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 19, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 20, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 21, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 22, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 23, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 24, gru1_addn_stack + 17408);
+  k49_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 19, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 20, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 21, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 22, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 23, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 24, gru1_addn_stack + 18432);
+  k50_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 20, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 21, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 22, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 23, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 24, gru1_addn_stack + 19456);
+  k51_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 21, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 22, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 23, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 24, gru1_addn_stack + 20480);
+  k52_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 22, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 23, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 24, gru1_addn_stack + 21504);
+  k53_mul_mul_addn(embedding1_gather_stack, gru1_one_hot_t0 + 23, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 24, gru1_addn_stack + 22528);
+  k54_mul(embedding1_gather_stack, gru1_one_hot_t0 + 24, gru1_addn_stack + 23552);
+  float *gru1_transpose_weight_ih_reverse = (float *)(A + 1290752); /* [16, 192] */
   k1_transpose(P + 19840 /* gru1.weight_ih_reverse */, gru1_transpose_weight_ih_reverse);
-  float *gru1_matmul_weight_ih_reverse = (float *)(A + 4733440); /* [1536, 192] */
-  char *gru1_matmul_weight_ih_reverse_scratch = A + 4125184; /* 512 bytes */
-  k2_matmul(gru1_addn_stack, gru1_transpose_weight_ih_reverse, gru1_matmul_weight_ih_reverse, gru1_matmul_weight_ih_reverse_scratch);
-  float *gru1_add_t0_2 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t0_2);
-  float *gru1_transpose_weight_hh_reverse = (float *)(A + 257536); /* [64, 192] */
-  k6_transpose(P + 22912 /* gru1.weight_hh_reverse */, gru1_transpose_weight_hh_reverse);
+  float *gru1_add_2 = (float *)(A + 4831744); /* [1536, 192] */
+  char *gru1_matmul_weight_ih_reverse_scratch = A + 110080; /* 512 bytes */
+  k2_matmul(gru1_addn_stack, gru1_transpose_weight_ih_reverse, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_2, gru1_matmul_weight_ih_reverse_scratch);
+  float *gru1_transpose_weight_hh_reverse = (float *)(A + 1290752); /* [64, 192] */
+  k5_transpose(P + 22912 /* gru1.weight_hh_reverse */, gru1_transpose_weight_hh_reverse);
   float *gru1_sum_to_t0 = (float *)(A + 1290240); /* [64, 1] */
-  float *gru1_sigmoid_t0_3 = (float *)(A + 306688); /* [64, 64] */
-  float *gru1_sub_t0_2 = (float *)(A + 323072); /* [64, 64] */
-  float *gru1_sigmoid_t0_4 = (float *)(A + 339456); /* [64, 64] */
-  float *gru1_tanh_t0_2 = (float *)(A + 355840); /* [64, 64] */
-  float *gru1_mul_t0_2 = (float *)(A + 372224); /* [64, 64] */
-  float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
-  k61_add_sigmoid_sub(gru1_add_t0_2 + 64, P + 35456 /* gru1.bias_hh_reverse */, gru1_add_t0_2, P + 35392 /* gru1.bias_hh_reverse */, P + 35520 /* gru1.bias_hh_reverse */, gru1_add_t0_2 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_sigmoid_t0_3, gru1_sub_t0_2, gru1_sigmoid_t0_4, gru1_tanh_t0_2, gru1_mul_t0_2, gru1_mul_stack_2);
-  float *gru1_add_t1_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 12288, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t1_3);
-  float *gru1_add_t1_4 = (float *)(A + 765440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t1_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t1_4, gru1_matmul_weight_hh_reverse_t1_scratch);
-  float *gru1_sum_to_t1 = (float *)(A + 1339648); /* [64, 1] */
-  float *gru1_sigmoid_t1_3 = (float *)(A + 814592); /* [64, 64] */
-  float *gru1_sub_t1_2 = (float *)(A + 830976); /* [64, 64] */
-  float *gru1_sigmoid_t1_4 = (float *)(A + 847360); /* [64, 64] */
-  float *gru1_tanh_t1_2 = (float *)(A + 863744); /* [64, 64] */
-  float *gru1_mul_t1_2 = (float *)(A + 880128); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t1_3 + 64, gru1_add_t1_4 + 64, gru1_add_t1_3, gru1_add_t1_4, gru1_add_t1_4 + 128, gru1_add_t1_3 + 128, gru1_mul_stack_2, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_sigmoid_t1_4, gru1_tanh_t1_2, gru1_mul_t1_2, gru1_mul_stack_2 + 4096);
-  float *gru1_add_t2_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 24576, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t2_3);
-  float *gru1_add_t2_4 = (float *)(A + 896512); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t2_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 4096, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t2_4, gru1_matmul_weight_hh_reverse_t2_scratch);
+  float *gru1_sigmoid_t0_3 = (float *)(A + 6011392); /* [64, 64] */
+  float *gru1_sub_t0_2 = (float *)(A + 6027776); /* [64, 64] */
+  float *gru1_sigmoid_t0_4 = (float *)(A + 6044160); /* [64, 64] */
+  float *gru1_tanh_t0_2 = (float *)(A + 6060544); /* [64, 64] */
+  float *gru1_mul_t0_2 = (float *)(A + 6076928); /* [64, 64] */
+  float *gru1_mul_stack_2 = (float *)(A + 6093312); /* [23, 64, 64] */
+  k60_add_sigmoid_sub(gru1_add_2 + 64, P + 35456 /* gru1.bias_hh_reverse */, gru1_add_2, P + 35392 /* gru1.bias_hh_reverse */, P + 35520 /* gru1.bias_hh_reverse */, gru1_add_2 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_sigmoid_t0_3, gru1_sub_t0_2, gru1_sigmoid_t0_4, gru1_tanh_t0_2, gru1_mul_t0_2, gru1_mul_stack_2);
+  float *gru1_add_t1_2 = (float *)(A + 6470144); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t1_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t1_2, gru1_matmul_weight_hh_reverse_t1_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1290496); /* [64, 1] */
+  float *gru1_sigmoid_t1_3 = (float *)(A + 6519296); /* [64, 64] */
+  float *gru1_sub_t1_2 = (float *)(A + 6535680); /* [64, 64] */
+  float *gru1_sigmoid_t1_4 = (float *)(A + 6552064); /* [64, 64] */
+  float *gru1_tanh_t1_2 = (float *)(A + 6568448); /* [64, 64] */
+  float *gru1_mul_t1_2 = (float *)(A + 6584832); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 12352, gru1_add_t1_2 + 64, gru1_add_2 + 12288, gru1_add_t1_2, gru1_add_t1_2 + 128, gru1_add_2 + 12416, gru1_mul_stack_2, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_sigmoid_t1_4, gru1_tanh_t1_2, gru1_mul_t1_2, gru1_mul_stack_2 + 4096);
+  float *gru1_add_t2_2 = (float *)(A + 6601216); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t2_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 4096, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t2_2, gru1_matmul_weight_hh_reverse_t2_scratch);
   float *gru1_sum_to_t2 = (float *)(A + 104704); /* [64, 1] */
-  float *gru1_sigmoid_t2_3 = (float *)(A + 945664); /* [64, 64] */
-  float *gru1_sub_t2_2 = (float *)(A + 962048); /* [64, 64] */
-  float *gru1_sigmoid_t2_4 = (float *)(A + 978432); /* [64, 64] */
-  float *gru1_tanh_t2_2 = (float *)(A + 994816); /* [64, 64] */
-  float *gru1_mul_t2_2 = (float *)(A + 1011200); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t2_3 + 64, gru1_add_t2_4 + 64, gru1_add_t2_3, gru1_add_t2_4, gru1_add_t2_4 + 128, gru1_add_t2_3 + 128, gru1_mul_stack_2 + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_sigmoid_t2_4, gru1_tanh_t2_2, gru1_mul_t2_2, gru1_mul_stack_2 + 8192);
-  float *gru1_add_t3_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 36864, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t3_3);
-  float *gru1_add_t3_4 = (float *)(A + 1027584); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t3_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 8192, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t3_4, gru1_matmul_weight_hh_reverse_t3_scratch);
+  float *gru1_sigmoid_t2_3 = (float *)(A + 6650368); /* [64, 64] */
+  float *gru1_sub_t2_2 = (float *)(A + 6666752); /* [64, 64] */
+  float *gru1_sigmoid_t2_4 = (float *)(A + 6683136); /* [64, 64] */
+  float *gru1_tanh_t2_2 = (float *)(A + 6699520); /* [64, 64] */
+  float *gru1_mul_t2_2 = (float *)(A + 6715904); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 24640, gru1_add_t2_2 + 64, gru1_add_2 + 24576, gru1_add_t2_2, gru1_add_t2_2 + 128, gru1_add_2 + 24704, gru1_mul_stack_2 + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_sigmoid_t2_4, gru1_tanh_t2_2, gru1_mul_t2_2, gru1_mul_stack_2 + 8192);
+  float *gru1_add_t3_2 = (float *)(A + 6732288); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t3_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 8192, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t3_2, gru1_matmul_weight_hh_reverse_t3_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
-  float *gru1_sigmoid_t3_3 = (float *)(A + 1076736); /* [64, 64] */
-  float *gru1_sub_t3_2 = (float *)(A + 1093120); /* [64, 64] */
-  float *gru1_sigmoid_t3_4 = (float *)(A + 1109504); /* [64, 64] */
-  float *gru1_tanh_t3_2 = (float *)(A + 1125888); /* [64, 64] */
-  float *gru1_mul_t3_2 = (float *)(A + 1142272); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t3_3 + 64, gru1_add_t3_4 + 64, gru1_add_t3_3, gru1_add_t3_4, gru1_add_t3_4 + 128, gru1_add_t3_3 + 128, gru1_mul_stack_2 + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_sigmoid_t3_4, gru1_tanh_t3_2, gru1_mul_t3_2, gru1_mul_stack_2 + 12288);
+  float *gru1_sigmoid_t3_3 = (float *)(A + 6781440); /* [64, 64] */
+  float *gru1_sub_t3_2 = (float *)(A + 6797824); /* [64, 64] */
+  float *gru1_sigmoid_t3_4 = (float *)(A + 6814208); /* [64, 64] */
+  float *gru1_tanh_t3_2 = (float *)(A + 6830592); /* [64, 64] */
+  float *gru1_mul_t3_2 = (float *)(A + 6846976); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 36928, gru1_add_t3_2 + 64, gru1_add_2 + 36864, gru1_add_t3_2, gru1_add_t3_2 + 128, gru1_add_2 + 36992, gru1_mul_stack_2 + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_sigmoid_t3_4, gru1_tanh_t3_2, gru1_mul_t3_2, gru1_mul_stack_2 + 12288);
+  float *gru1_add_t4_2 = (float *)(A + 6863360); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t4_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 12288, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t4_2, gru1_matmul_weight_hh_reverse_t4_scratch);
+  float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
+  float *gru1_sigmoid_t4_3 = (float *)(A + 6912512); /* [64, 64] */
+  float *gru1_sub_t4_2 = (float *)(A + 6928896); /* [64, 64] */
+  float *gru1_sigmoid_t4_4 = (float *)(A + 6945280); /* [64, 64] */
+  float *gru1_tanh_t4_2 = (float *)(A + 6961664); /* [64, 64] */
+  float *gru1_mul_t4_2 = (float *)(A + 6978048); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 49216, gru1_add_t4_2 + 64, gru1_add_2 + 49152, gru1_add_t4_2, gru1_add_t4_2 + 128, gru1_add_2 + 49280, gru1_mul_stack_2 + 12288, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_sigmoid_t4_4, gru1_tanh_t4_2, gru1_mul_t4_2, gru1_mul_stack_2 + 16384);
+  float *gru1_add_t5_2 = (float *)(A + 6994432); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t5_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 16384, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t5_2, gru1_matmul_weight_hh_reverse_t5_scratch);
+  float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
+  float *gru1_sigmoid_t5_3 = (float *)(A + 7043584); /* [64, 64] */
+  float *gru1_sub_t5_2 = (float *)(A + 7059968); /* [64, 64] */
+  float *gru1_sigmoid_t5_4 = (float *)(A + 7076352); /* [64, 64] */
+  float *gru1_tanh_t5_2 = (float *)(A + 7092736); /* [64, 64] */
+  float *gru1_mul_t5_2 = (float *)(A + 7109120); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 61504, gru1_add_t5_2 + 64, gru1_add_2 + 61440, gru1_add_t5_2, gru1_add_t5_2 + 128, gru1_add_2 + 61568, gru1_mul_stack_2 + 16384, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_sigmoid_t5_4, gru1_tanh_t5_2, gru1_mul_t5_2, gru1_mul_stack_2 + 20480);
+  float *gru1_add_t6_2 = (float *)(A + 7125504); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t6_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 20480, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t6_2, gru1_matmul_weight_hh_reverse_t6_scratch);
+  float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
+  float *gru1_sigmoid_t6_3 = (float *)(A + 7174656); /* [64, 64] */
+  float *gru1_sub_t6_2 = (float *)(A + 7191040); /* [64, 64] */
+  float *gru1_sigmoid_t6_4 = (float *)(A + 7207424); /* [64, 64] */
+  float *gru1_tanh_t6_2 = (float *)(A + 7223808); /* [64, 64] */
+  float *gru1_mul_t6_2 = (float *)(A + 7240192); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 73792, gru1_add_t6_2 + 64, gru1_add_2 + 73728, gru1_add_t6_2, gru1_add_t6_2 + 128, gru1_add_2 + 73856, gru1_mul_stack_2 + 20480, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_sigmoid_t6_4, gru1_tanh_t6_2, gru1_mul_t6_2, gru1_mul_stack_2 + 24576);
 }
 
 static void word_language_grad_3(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_matmul_weight_ih_reverse = (float *)(A + 4733440); /* [1536, 192] */
-  float *gru1_add_t4_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 49152, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t4_3);
-  float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
-  float *gru1_transpose_weight_hh_reverse = (float *)(A + 257536); /* [64, 192] */
-  float *gru1_add_t4_4 = (float *)(A + 1158656); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t4_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 12288, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t4_4, gru1_matmul_weight_hh_reverse_t4_scratch);
-  float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sigmoid_t4_3 = (float *)(A + 1207808); /* [64, 64] */
-  float *gru1_sub_t4_2 = (float *)(A + 1224192); /* [64, 64] */
-  float *gru1_sigmoid_t4_4 = (float *)(A + 1240576); /* [64, 64] */
-  float *gru1_tanh_t4_2 = (float *)(A + 1256960); /* [64, 64] */
-  float *gru1_mul_t4_2 = (float *)(A + 1273344); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t4_3 + 64, gru1_add_t4_4 + 64, gru1_add_t4_3, gru1_add_t4_4, gru1_add_t4_4 + 128, gru1_add_t4_3 + 128, gru1_mul_stack_2 + 12288, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_sigmoid_t4_4, gru1_tanh_t4_2, gru1_mul_t4_2, gru1_mul_stack_2 + 16384);
-  float *gru1_add_t5_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 61440, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t5_3);
-  float *gru1_add_t5_4 = (float *)(A + 5913088); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t5_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 16384, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t5_4, gru1_matmul_weight_hh_reverse_t5_scratch);
-  float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
-  float *gru1_sigmoid_t5_3 = (float *)(A + 5962240); /* [64, 64] */
-  float *gru1_sub_t5_2 = (float *)(A + 5978624); /* [64, 64] */
-  float *gru1_sigmoid_t5_4 = (float *)(A + 5995008); /* [64, 64] */
-  float *gru1_tanh_t5_2 = (float *)(A + 6011392); /* [64, 64] */
-  float *gru1_mul_t5_2 = (float *)(A + 6027776); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t5_3 + 64, gru1_add_t5_4 + 64, gru1_add_t5_3, gru1_add_t5_4, gru1_add_t5_4 + 128, gru1_add_t5_3 + 128, gru1_mul_stack_2 + 16384, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_sigmoid_t5_4, gru1_tanh_t5_2, gru1_mul_t5_2, gru1_mul_stack_2 + 20480);
-  float *gru1_add_t6_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 73728, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t6_3);
-  float *gru1_add_t6_4 = (float *)(A + 6044160); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t6_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 20480, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t6_4, gru1_matmul_weight_hh_reverse_t6_scratch);
-  float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
-  float *gru1_sigmoid_t6_3 = (float *)(A + 6093312); /* [64, 64] */
-  float *gru1_sub_t6_2 = (float *)(A + 6109696); /* [64, 64] */
-  float *gru1_sigmoid_t6_4 = (float *)(A + 6126080); /* [64, 64] */
-  float *gru1_tanh_t6_2 = (float *)(A + 6142464); /* [64, 64] */
-  float *gru1_mul_t6_2 = (float *)(A + 6158848); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t6_3 + 64, gru1_add_t6_4 + 64, gru1_add_t6_3, gru1_add_t6_4, gru1_add_t6_4 + 128, gru1_add_t6_3 + 128, gru1_mul_stack_2 + 20480, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_sigmoid_t6_4, gru1_tanh_t6_2, gru1_mul_t6_2, gru1_mul_stack_2 + 24576);
-  float *gru1_add_t7_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 86016, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t7_3);
-  float *gru1_add_t7_4 = (float *)(A + 6175232); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t7_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 24576, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t7_4, gru1_matmul_weight_hh_reverse_t7_scratch);
+  float *gru1_mul_stack_2 = (float *)(A + 6093312); /* [23, 64, 64] */
+  float *gru1_transpose_weight_hh_reverse = (float *)(A + 1290752); /* [64, 192] */
+  float *gru1_add_t7_2 = (float *)(A + 7256576); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t7_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 24576, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t7_2, gru1_matmul_weight_hh_reverse_t7_scratch);
+  float *gru1_add_2 = (float *)(A + 4831744); /* [1536, 192] */
   float *gru1_sum_to_t7 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_sigmoid_t7_3 = (float *)(A + 6224384); /* [64, 64] */
-  float *gru1_sub_t7_2 = (float *)(A + 6240768); /* [64, 64] */
-  float *gru1_sigmoid_t7_4 = (float *)(A + 6257152); /* [64, 64] */
-  float *gru1_tanh_t7_2 = (float *)(A + 6273536); /* [64, 64] */
-  float *gru1_mul_t7_2 = (float *)(A + 6289920); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t7_3 + 64, gru1_add_t7_4 + 64, gru1_add_t7_3, gru1_add_t7_4, gru1_add_t7_4 + 128, gru1_add_t7_3 + 128, gru1_mul_stack_2 + 24576, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_sigmoid_t7_4, gru1_tanh_t7_2, gru1_mul_t7_2, gru1_mul_stack_2 + 28672);
-  float *gru1_add_t8_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 98304, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t8_3);
-  float *gru1_add_t8_4 = (float *)(A + 6306304); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t8_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 28672, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t8_4, gru1_matmul_weight_hh_reverse_t8_scratch);
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_sigmoid_t7_3 = (float *)(A + 7305728); /* [64, 64] */
+  float *gru1_sub_t7_2 = (float *)(A + 7322112); /* [64, 64] */
+  float *gru1_sigmoid_t7_4 = (float *)(A + 7338496); /* [64, 64] */
+  float *gru1_tanh_t7_2 = (float *)(A + 7354880); /* [64, 64] */
+  float *gru1_mul_t7_2 = (float *)(A + 7371264); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 86080, gru1_add_t7_2 + 64, gru1_add_2 + 86016, gru1_add_t7_2, gru1_add_t7_2 + 128, gru1_add_2 + 86144, gru1_mul_stack_2 + 24576, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_sigmoid_t7_4, gru1_tanh_t7_2, gru1_mul_t7_2, gru1_mul_stack_2 + 28672);
+  float *gru1_add_t8_2 = (float *)(A + 7387648); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t8_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 28672, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t8_2, gru1_matmul_weight_hh_reverse_t8_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_sigmoid_t8_3 = (float *)(A + 6355456); /* [64, 64] */
-  float *gru1_sub_t8_2 = (float *)(A + 6371840); /* [64, 64] */
-  float *gru1_sigmoid_t8_4 = (float *)(A + 6388224); /* [64, 64] */
-  float *gru1_tanh_t8_2 = (float *)(A + 6404608); /* [64, 64] */
-  float *gru1_mul_t8_2 = (float *)(A + 6420992); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t8_3 + 64, gru1_add_t8_4 + 64, gru1_add_t8_3, gru1_add_t8_4, gru1_add_t8_4 + 128, gru1_add_t8_3 + 128, gru1_mul_stack_2 + 28672, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_sigmoid_t8_4, gru1_tanh_t8_2, gru1_mul_t8_2, gru1_mul_stack_2 + 32768);
-  float *gru1_add_t9_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 110592, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t9_3);
-  float *gru1_add_t9_4 = (float *)(A + 6437376); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t9_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 32768, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t9_4, gru1_matmul_weight_hh_reverse_t9_scratch);
+  float *gru1_sigmoid_t8_3 = (float *)(A + 7436800); /* [64, 64] */
+  float *gru1_sub_t8_2 = (float *)(A + 7453184); /* [64, 64] */
+  float *gru1_sigmoid_t8_4 = (float *)(A + 7469568); /* [64, 64] */
+  float *gru1_tanh_t8_2 = (float *)(A + 7485952); /* [64, 64] */
+  float *gru1_mul_t8_2 = (float *)(A + 7502336); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 98368, gru1_add_t8_2 + 64, gru1_add_2 + 98304, gru1_add_t8_2, gru1_add_t8_2 + 128, gru1_add_2 + 98432, gru1_mul_stack_2 + 28672, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_sigmoid_t8_4, gru1_tanh_t8_2, gru1_mul_t8_2, gru1_mul_stack_2 + 32768);
+  float *gru1_add_t9_2 = (float *)(A + 7518720); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t9_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 32768, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t9_2, gru1_matmul_weight_hh_reverse_t9_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_sigmoid_t9_3 = (float *)(A + 6486528); /* [64, 64] */
-  float *gru1_sub_t9_2 = (float *)(A + 6502912); /* [64, 64] */
-  float *gru1_sigmoid_t9_4 = (float *)(A + 6519296); /* [64, 64] */
-  float *gru1_tanh_t9_2 = (float *)(A + 6535680); /* [64, 64] */
-  float *gru1_mul_t9_2 = (float *)(A + 6552064); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t9_3 + 64, gru1_add_t9_4 + 64, gru1_add_t9_3, gru1_add_t9_4, gru1_add_t9_4 + 128, gru1_add_t9_3 + 128, gru1_mul_stack_2 + 32768, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_sigmoid_t9_4, gru1_tanh_t9_2, gru1_mul_t9_2, gru1_mul_stack_2 + 36864);
-  float *gru1_add_t10_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 122880, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t10_3);
-  float *gru1_add_t10_4 = (float *)(A + 6568448); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t10_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 36864, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t10_4, gru1_matmul_weight_hh_reverse_t10_scratch);
+  float *gru1_sigmoid_t9_3 = (float *)(A + 7567872); /* [64, 64] */
+  float *gru1_sub_t9_2 = (float *)(A + 7584256); /* [64, 64] */
+  float *gru1_sigmoid_t9_4 = (float *)(A + 7600640); /* [64, 64] */
+  float *gru1_tanh_t9_2 = (float *)(A + 7617024); /* [64, 64] */
+  float *gru1_mul_t9_2 = (float *)(A + 7633408); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 110656, gru1_add_t9_2 + 64, gru1_add_2 + 110592, gru1_add_t9_2, gru1_add_t9_2 + 128, gru1_add_2 + 110720, gru1_mul_stack_2 + 32768, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_sigmoid_t9_4, gru1_tanh_t9_2, gru1_mul_t9_2, gru1_mul_stack_2 + 36864);
+  float *gru1_add_t10_2 = (float *)(A + 7649792); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t10_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 36864, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t10_2, gru1_matmul_weight_hh_reverse_t10_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
-  float *gru1_sigmoid_t10_3 = (float *)(A + 6617600); /* [64, 64] */
-  float *gru1_sub_t10_2 = (float *)(A + 6633984); /* [64, 64] */
-  float *gru1_sigmoid_t10_4 = (float *)(A + 6650368); /* [64, 64] */
-  float *gru1_tanh_t10_2 = (float *)(A + 6666752); /* [64, 64] */
-  float *gru1_mul_t10_2 = (float *)(A + 6683136); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t10_3 + 64, gru1_add_t10_4 + 64, gru1_add_t10_3, gru1_add_t10_4, gru1_add_t10_4 + 128, gru1_add_t10_3 + 128, gru1_mul_stack_2 + 36864, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_sigmoid_t10_4, gru1_tanh_t10_2, gru1_mul_t10_2, gru1_mul_stack_2 + 40960);
-  float *gru1_add_t11_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 135168, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t11_3);
-  float *gru1_add_t11_4 = (float *)(A + 6699520); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t11_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 40960, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t11_4, gru1_matmul_weight_hh_reverse_t11_scratch);
+  float *gru1_sigmoid_t10_3 = (float *)(A + 7698944); /* [64, 64] */
+  float *gru1_sub_t10_2 = (float *)(A + 7715328); /* [64, 64] */
+  float *gru1_sigmoid_t10_4 = (float *)(A + 7731712); /* [64, 64] */
+  float *gru1_tanh_t10_2 = (float *)(A + 7748096); /* [64, 64] */
+  float *gru1_mul_t10_2 = (float *)(A + 7764480); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 122944, gru1_add_t10_2 + 64, gru1_add_2 + 122880, gru1_add_t10_2, gru1_add_t10_2 + 128, gru1_add_2 + 123008, gru1_mul_stack_2 + 36864, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_sigmoid_t10_4, gru1_tanh_t10_2, gru1_mul_t10_2, gru1_mul_stack_2 + 40960);
+  float *gru1_add_t11_2 = (float *)(A + 7780864); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t11_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 40960, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t11_2, gru1_matmul_weight_hh_reverse_t11_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_sigmoid_t11_3 = (float *)(A + 6748672); /* [64, 64] */
-  float *gru1_sub_t11_2 = (float *)(A + 6765056); /* [64, 64] */
-  float *gru1_sigmoid_t11_4 = (float *)(A + 6781440); /* [64, 64] */
-  float *gru1_tanh_t11_2 = (float *)(A + 6797824); /* [64, 64] */
-  float *gru1_mul_t11_2 = (float *)(A + 6814208); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t11_3 + 64, gru1_add_t11_4 + 64, gru1_add_t11_3, gru1_add_t11_4, gru1_add_t11_4 + 128, gru1_add_t11_3 + 128, gru1_mul_stack_2 + 40960, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_sigmoid_t11_4, gru1_tanh_t11_2, gru1_mul_t11_2, gru1_mul_stack_2 + 45056);
-  float *gru1_add_t12_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 147456, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t12_3);
-  float *gru1_add_t12_4 = (float *)(A + 6830592); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t12_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 45056, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t12_4, gru1_matmul_weight_hh_reverse_t12_scratch);
+  float *gru1_sigmoid_t11_3 = (float *)(A + 7830016); /* [64, 64] */
+  float *gru1_sub_t11_2 = (float *)(A + 7846400); /* [64, 64] */
+  float *gru1_sigmoid_t11_4 = (float *)(A + 7862784); /* [64, 64] */
+  float *gru1_tanh_t11_2 = (float *)(A + 7879168); /* [64, 64] */
+  float *gru1_mul_t11_2 = (float *)(A + 7895552); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 135232, gru1_add_t11_2 + 64, gru1_add_2 + 135168, gru1_add_t11_2, gru1_add_t11_2 + 128, gru1_add_2 + 135296, gru1_mul_stack_2 + 40960, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_sigmoid_t11_4, gru1_tanh_t11_2, gru1_mul_t11_2, gru1_mul_stack_2 + 45056);
+  float *gru1_add_t12_2 = (float *)(A + 7911936); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t12_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 45056, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t12_2, gru1_matmul_weight_hh_reverse_t12_scratch);
   float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
-  float *gru1_sigmoid_t12_3 = (float *)(A + 6879744); /* [64, 64] */
-  float *gru1_sub_t12_2 = (float *)(A + 6896128); /* [64, 64] */
-  float *gru1_sigmoid_t12_4 = (float *)(A + 6912512); /* [64, 64] */
-  float *gru1_tanh_t12_2 = (float *)(A + 6928896); /* [64, 64] */
-  float *gru1_mul_t12_2 = (float *)(A + 6945280); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t12_3 + 64, gru1_add_t12_4 + 64, gru1_add_t12_3, gru1_add_t12_4, gru1_add_t12_4 + 128, gru1_add_t12_3 + 128, gru1_mul_stack_2 + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_sigmoid_t12_4, gru1_tanh_t12_2, gru1_mul_t12_2, gru1_mul_stack_2 + 49152);
-  float *gru1_add_t13_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 159744, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t13_3);
-  float *gru1_add_t13_4 = (float *)(A + 6961664); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t13_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 49152, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t13_4, gru1_matmul_weight_hh_reverse_t13_scratch);
+  float *gru1_sigmoid_t12_3 = (float *)(A + 7961088); /* [64, 64] */
+  float *gru1_sub_t12_2 = (float *)(A + 7977472); /* [64, 64] */
+  float *gru1_sigmoid_t12_4 = (float *)(A + 7993856); /* [64, 64] */
+  float *gru1_tanh_t12_2 = (float *)(A + 8010240); /* [64, 64] */
+  float *gru1_mul_t12_2 = (float *)(A + 8026624); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 147520, gru1_add_t12_2 + 64, gru1_add_2 + 147456, gru1_add_t12_2, gru1_add_t12_2 + 128, gru1_add_2 + 147584, gru1_mul_stack_2 + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_sigmoid_t12_4, gru1_tanh_t12_2, gru1_mul_t12_2, gru1_mul_stack_2 + 49152);
+  float *gru1_add_t13_2 = (float *)(A + 8043008); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t13_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 49152, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t13_2, gru1_matmul_weight_hh_reverse_t13_scratch);
   float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_sigmoid_t13_3 = (float *)(A + 7010816); /* [64, 64] */
-  float *gru1_sub_t13_2 = (float *)(A + 7027200); /* [64, 64] */
-  float *gru1_sigmoid_t13_4 = (float *)(A + 7043584); /* [64, 64] */
-  float *gru1_tanh_t13_2 = (float *)(A + 7059968); /* [64, 64] */
-  float *gru1_mul_t13_2 = (float *)(A + 7076352); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t13_3 + 64, gru1_add_t13_4 + 64, gru1_add_t13_3, gru1_add_t13_4, gru1_add_t13_4 + 128, gru1_add_t13_3 + 128, gru1_mul_stack_2 + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_sigmoid_t13_4, gru1_tanh_t13_2, gru1_mul_t13_2, gru1_mul_stack_2 + 53248);
-  float *gru1_add_t14_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 172032, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t14_3);
-  float *gru1_add_t14_4 = (float *)(A + 7092736); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t14_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 53248, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t14_4, gru1_matmul_weight_hh_reverse_t14_scratch);
+  float *gru1_sigmoid_t13_3 = (float *)(A + 8092160); /* [64, 64] */
+  float *gru1_sub_t13_2 = (float *)(A + 8108544); /* [64, 64] */
+  float *gru1_sigmoid_t13_4 = (float *)(A + 8124928); /* [64, 64] */
+  float *gru1_tanh_t13_2 = (float *)(A + 8141312); /* [64, 64] */
+  float *gru1_mul_t13_2 = (float *)(A + 8157696); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 159808, gru1_add_t13_2 + 64, gru1_add_2 + 159744, gru1_add_t13_2, gru1_add_t13_2 + 128, gru1_add_2 + 159872, gru1_mul_stack_2 + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_sigmoid_t13_4, gru1_tanh_t13_2, gru1_mul_t13_2, gru1_mul_stack_2 + 53248);
+  float *gru1_add_t14_2 = (float *)(A + 8174080); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t14_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 53248, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t14_2, gru1_matmul_weight_hh_reverse_t14_scratch);
   float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_sigmoid_t14_3 = (float *)(A + 7141888); /* [64, 64] */
-  float *gru1_sub_t14_2 = (float *)(A + 7158272); /* [64, 64] */
-  float *gru1_sigmoid_t14_4 = (float *)(A + 7174656); /* [64, 64] */
-  float *gru1_tanh_t14_2 = (float *)(A + 7191040); /* [64, 64] */
-  float *gru1_mul_t14_2 = (float *)(A + 7207424); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t14_3 + 64, gru1_add_t14_4 + 64, gru1_add_t14_3, gru1_add_t14_4, gru1_add_t14_4 + 128, gru1_add_t14_3 + 128, gru1_mul_stack_2 + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_sigmoid_t14_4, gru1_tanh_t14_2, gru1_mul_t14_2, gru1_mul_stack_2 + 57344);
-  float *gru1_add_t15_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 184320, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t15_3);
-  float *gru1_add_t15_4 = (float *)(A + 7223808); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t15_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 57344, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t15_4, gru1_matmul_weight_hh_reverse_t15_scratch);
+  float *gru1_sigmoid_t14_3 = (float *)(A + 8223232); /* [64, 64] */
+  float *gru1_sub_t14_2 = (float *)(A + 8239616); /* [64, 64] */
+  float *gru1_sigmoid_t14_4 = (float *)(A + 8256000); /* [64, 64] */
+  float *gru1_tanh_t14_2 = (float *)(A + 8272384); /* [64, 64] */
+  float *gru1_mul_t14_2 = (float *)(A + 8288768); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 172096, gru1_add_t14_2 + 64, gru1_add_2 + 172032, gru1_add_t14_2, gru1_add_t14_2 + 128, gru1_add_2 + 172160, gru1_mul_stack_2 + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_sigmoid_t14_4, gru1_tanh_t14_2, gru1_mul_t14_2, gru1_mul_stack_2 + 57344);
+  float *gru1_add_t15_2 = (float *)(A + 8305152); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t15_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 57344, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t15_2, gru1_matmul_weight_hh_reverse_t15_scratch);
   float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
-  float *gru1_sigmoid_t15_3 = (float *)(A + 7272960); /* [64, 64] */
-  float *gru1_sub_t15_2 = (float *)(A + 7289344); /* [64, 64] */
-  float *gru1_sigmoid_t15_4 = (float *)(A + 7305728); /* [64, 64] */
-  float *gru1_tanh_t15_2 = (float *)(A + 7322112); /* [64, 64] */
-  float *gru1_mul_t15_2 = (float *)(A + 7338496); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t15_3 + 64, gru1_add_t15_4 + 64, gru1_add_t15_3, gru1_add_t15_4, gru1_add_t15_4 + 128, gru1_add_t15_3 + 128, gru1_mul_stack_2 + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_sigmoid_t15_4, gru1_tanh_t15_2, gru1_mul_t15_2, gru1_mul_stack_2 + 61440);
-  float *gru1_add_t16_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 196608, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t16_3);
-  float *gru1_add_t16_4 = (float *)(A + 7354880); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t16_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 61440, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t16_4, gru1_matmul_weight_hh_reverse_t16_scratch);
+  float *gru1_sigmoid_t15_3 = (float *)(A + 8354304); /* [64, 64] */
+  float *gru1_sub_t15_2 = (float *)(A + 8370688); /* [64, 64] */
+  float *gru1_sigmoid_t15_4 = (float *)(A + 8387072); /* [64, 64] */
+  float *gru1_tanh_t15_2 = (float *)(A + 8403456); /* [64, 64] */
+  float *gru1_mul_t15_2 = (float *)(A + 8419840); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 184384, gru1_add_t15_2 + 64, gru1_add_2 + 184320, gru1_add_t15_2, gru1_add_t15_2 + 128, gru1_add_2 + 184448, gru1_mul_stack_2 + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_sigmoid_t15_4, gru1_tanh_t15_2, gru1_mul_t15_2, gru1_mul_stack_2 + 61440);
+  float *gru1_add_t16_2 = (float *)(A + 8436224); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t16_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 61440, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t16_2, gru1_matmul_weight_hh_reverse_t16_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_sigmoid_t16_3 = (float *)(A + 7404032); /* [64, 64] */
-  float *gru1_sub_t16_2 = (float *)(A + 7420416); /* [64, 64] */
-  float *gru1_sigmoid_t16_4 = (float *)(A + 7436800); /* [64, 64] */
-  float *gru1_tanh_t16_2 = (float *)(A + 7453184); /* [64, 64] */
-  float *gru1_mul_t16_2 = (float *)(A + 7469568); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t16_3 + 64, gru1_add_t16_4 + 64, gru1_add_t16_3, gru1_add_t16_4, gru1_add_t16_4 + 128, gru1_add_t16_3 + 128, gru1_mul_stack_2 + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_sigmoid_t16_4, gru1_tanh_t16_2, gru1_mul_t16_2, gru1_mul_stack_2 + 65536);
-  float *gru1_add_t17_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 208896, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t17_3);
-  float *gru1_add_t17_4 = (float *)(A + 7485952); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t17_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 65536, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t17_4, gru1_matmul_weight_hh_reverse_t17_scratch);
+  float *gru1_sigmoid_t16_3 = (float *)(A + 8485376); /* [64, 64] */
+  float *gru1_sub_t16_2 = (float *)(A + 8501760); /* [64, 64] */
+  float *gru1_sigmoid_t16_4 = (float *)(A + 8518144); /* [64, 64] */
+  float *gru1_tanh_t16_2 = (float *)(A + 8534528); /* [64, 64] */
+  float *gru1_mul_t16_2 = (float *)(A + 8550912); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 196672, gru1_add_t16_2 + 64, gru1_add_2 + 196608, gru1_add_t16_2, gru1_add_t16_2 + 128, gru1_add_2 + 196736, gru1_mul_stack_2 + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_sigmoid_t16_4, gru1_tanh_t16_2, gru1_mul_t16_2, gru1_mul_stack_2 + 65536);
+  float *gru1_add_t17_2 = (float *)(A + 8567296); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t17_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 65536, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t17_2, gru1_matmul_weight_hh_reverse_t17_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
-  float *gru1_sigmoid_t17_3 = (float *)(A + 7535104); /* [64, 64] */
-  float *gru1_sub_t17_2 = (float *)(A + 7551488); /* [64, 64] */
-  float *gru1_sigmoid_t17_4 = (float *)(A + 7567872); /* [64, 64] */
-  float *gru1_tanh_t17_2 = (float *)(A + 7584256); /* [64, 64] */
-  float *gru1_mul_t17_2 = (float *)(A + 7600640); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t17_3 + 64, gru1_add_t17_4 + 64, gru1_add_t17_3, gru1_add_t17_4, gru1_add_t17_4 + 128, gru1_add_t17_3 + 128, gru1_mul_stack_2 + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_sigmoid_t17_4, gru1_tanh_t17_2, gru1_mul_t17_2, gru1_mul_stack_2 + 69632);
+  float *gru1_sigmoid_t17_3 = (float *)(A + 8616448); /* [64, 64] */
+  float *gru1_sub_t17_2 = (float *)(A + 8632832); /* [64, 64] */
+  float *gru1_sigmoid_t17_4 = (float *)(A + 8649216); /* [64, 64] */
+  float *gru1_tanh_t17_2 = (float *)(A + 8665600); /* [64, 64] */
+  float *gru1_mul_t17_2 = (float *)(A + 8681984); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 208960, gru1_add_t17_2 + 64, gru1_add_2 + 208896, gru1_add_t17_2, gru1_add_t17_2 + 128, gru1_add_2 + 209024, gru1_mul_stack_2 + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_sigmoid_t17_4, gru1_tanh_t17_2, gru1_mul_t17_2, gru1_mul_stack_2 + 69632);
+  float *gru1_add_t18_2 = (float *)(A + 8698368); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t18_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 69632, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t18_2, gru1_matmul_weight_hh_reverse_t18_scratch);
+  float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
+  float *gru1_sigmoid_t18_3 = (float *)(A + 8747520); /* [64, 64] */
+  float *gru1_sub_t18_2 = (float *)(A + 8763904); /* [64, 64] */
+  float *gru1_sigmoid_t18_4 = (float *)(A + 8780288); /* [64, 64] */
+  float *gru1_tanh_t18_2 = (float *)(A + 8796672); /* [64, 64] */
+  float *gru1_mul_t18_2 = (float *)(A + 8813056); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 221248, gru1_add_t18_2 + 64, gru1_add_2 + 221184, gru1_add_t18_2, gru1_add_t18_2 + 128, gru1_add_2 + 221312, gru1_mul_stack_2 + 69632, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_sigmoid_t18_4, gru1_tanh_t18_2, gru1_mul_t18_2, gru1_mul_stack_2 + 73728);
+  float *gru1_add_t19_2 = (float *)(A + 8829440); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t19_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 73728, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t19_2, gru1_matmul_weight_hh_reverse_t19_scratch);
+  float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
+  float *gru1_sigmoid_t19_3 = (float *)(A + 8878592); /* [64, 64] */
+  float *gru1_sub_t19_2 = (float *)(A + 8894976); /* [64, 64] */
+  float *gru1_sigmoid_t19_4 = (float *)(A + 8911360); /* [64, 64] */
+  float *gru1_tanh_t19_2 = (float *)(A + 8927744); /* [64, 64] */
+  float *gru1_mul_t19_2 = (float *)(A + 8944128); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 233536, gru1_add_t19_2 + 64, gru1_add_2 + 233472, gru1_add_t19_2, gru1_add_t19_2 + 128, gru1_add_2 + 233600, gru1_mul_stack_2 + 73728, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_sigmoid_t19_4, gru1_tanh_t19_2, gru1_mul_t19_2, gru1_mul_stack_2 + 77824);
+  float *gru1_add_t20_2 = (float *)(A + 8960512); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t20_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 77824, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t20_2, gru1_matmul_weight_hh_reverse_t20_scratch);
+  float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
+  float *gru1_sigmoid_t20_3 = (float *)(A + 9009664); /* [64, 64] */
+  float *gru1_sub_t20_2 = (float *)(A + 9026048); /* [64, 64] */
+  float *gru1_sigmoid_t20_4 = (float *)(A + 9042432); /* [64, 64] */
+  float *gru1_tanh_t20_2 = (float *)(A + 9058816); /* [64, 64] */
+  float *gru1_mul_t20_2 = (float *)(A + 9075200); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 245824, gru1_add_t20_2 + 64, gru1_add_2 + 245760, gru1_add_t20_2, gru1_add_t20_2 + 128, gru1_add_2 + 245888, gru1_mul_stack_2 + 77824, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_sigmoid_t20_4, gru1_tanh_t20_2, gru1_mul_t20_2, gru1_mul_stack_2 + 81920);
+  float *gru1_add_t21_2 = (float *)(A + 9091584); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t21_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 81920, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t21_2, gru1_matmul_weight_hh_reverse_t21_scratch);
+  float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
+  float *gru1_sigmoid_t21_3 = (float *)(A + 9140736); /* [64, 64] */
+  float *gru1_sub_t21_2 = (float *)(A + 9157120); /* [64, 64] */
+  float *gru1_sigmoid_t21_4 = (float *)(A + 9173504); /* [64, 64] */
+  float *gru1_tanh_t21_2 = (float *)(A + 9189888); /* [64, 64] */
+  float *gru1_mul_t21_2 = (float *)(A + 9206272); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 258112, gru1_add_t21_2 + 64, gru1_add_2 + 258048, gru1_add_t21_2, gru1_add_t21_2 + 128, gru1_add_2 + 258176, gru1_mul_stack_2 + 81920, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_sigmoid_t21_4, gru1_tanh_t21_2, gru1_mul_t21_2, gru1_mul_stack_2 + 86016);
+  float *gru1_add_t22_2 = (float *)(A + 9222656); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t22_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 86016, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t22_2, gru1_matmul_weight_hh_reverse_t22_scratch);
+  float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
+  float *gru1_sigmoid_t22_3 = (float *)(A + 9271808); /* [64, 64] */
+  float *gru1_sub_t22_2 = (float *)(A + 9288192); /* [64, 64] */
+  float *gru1_sigmoid_t22_4 = (float *)(A + 9304576); /* [64, 64] */
+  float *gru1_tanh_t22_2 = (float *)(A + 9320960); /* [64, 64] */
+  float *gru1_mul_t22_2 = (float *)(A + 9337344); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 270400, gru1_add_t22_2 + 64, gru1_add_2 + 270336, gru1_add_t22_2, gru1_add_t22_2 + 128, gru1_add_2 + 270464, gru1_mul_stack_2 + 86016, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_sigmoid_t22_4, gru1_tanh_t22_2, gru1_mul_t22_2, gru1_mul_stack_2 + 90112);
 }
 
 static void word_language_grad_4(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_matmul_weight_ih_reverse = (float *)(A + 4733440); /* [1536, 192] */
-  float *gru1_add_t18_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 221184, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t18_3);
-  float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
-  float *gru1_transpose_weight_hh_reverse = (float *)(A + 257536); /* [64, 192] */
-  float *gru1_add_t18_4 = (float *)(A + 7617024); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t18_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 69632, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t18_4, gru1_matmul_weight_hh_reverse_t18_scratch);
-  float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
+  float *gru1_mul_stack_2 = (float *)(A + 6093312); /* [23, 64, 64] */
+  float *gru1_transpose_weight_hh_reverse = (float *)(A + 1290752); /* [64, 192] */
+  float *gru1_add_t23_2 = (float *)(A + 9353728); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t23_scratch = A + 4076032; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 90112, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t23_2, gru1_matmul_weight_hh_reverse_t23_scratch);
+  float *gru1_add = (float *)(A + 110592); /* [1536, 192] */
+  float *gru1_add_t23 = (float *)(A + 4684288); /* [64, 192] */
+  float *gru1_mul_stack = (float *)(A + 1421824); /* [23, 64, 64] */
   float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sigmoid_t18_3 = (float *)(A + 7666176); /* [64, 64] */
-  float *gru1_sub_t18_2 = (float *)(A + 7682560); /* [64, 64] */
-  float *gru1_sigmoid_t18_4 = (float *)(A + 7698944); /* [64, 64] */
-  float *gru1_tanh_t18_2 = (float *)(A + 7715328); /* [64, 64] */
-  float *gru1_mul_t18_2 = (float *)(A + 7731712); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t18_3 + 64, gru1_add_t18_4 + 64, gru1_add_t18_3, gru1_add_t18_4, gru1_add_t18_4 + 128, gru1_add_t18_3 + 128, gru1_mul_stack_2 + 69632, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_sigmoid_t18_4, gru1_tanh_t18_2, gru1_mul_t18_2, gru1_mul_stack_2 + 73728);
-  float *gru1_add_t19_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 233472, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t19_3);
-  float *gru1_add_t19_4 = (float *)(A + 7748096); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t19_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 73728, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t19_4, gru1_matmul_weight_hh_reverse_t19_scratch);
-  float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_sigmoid_t19_3 = (float *)(A + 7797248); /* [64, 64] */
-  float *gru1_sub_t19_2 = (float *)(A + 7813632); /* [64, 64] */
-  float *gru1_sigmoid_t19_4 = (float *)(A + 7830016); /* [64, 64] */
-  float *gru1_tanh_t19_2 = (float *)(A + 7846400); /* [64, 64] */
-  float *gru1_mul_t19_2 = (float *)(A + 7862784); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t19_3 + 64, gru1_add_t19_4 + 64, gru1_add_t19_3, gru1_add_t19_4, gru1_add_t19_4 + 128, gru1_add_t19_3 + 128, gru1_mul_stack_2 + 73728, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_sigmoid_t19_4, gru1_tanh_t19_2, gru1_mul_t19_2, gru1_mul_stack_2 + 77824);
-  float *gru1_add_t20_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 245760, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t20_3);
-  float *gru1_add_t20_4 = (float *)(A + 7879168); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t20_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 77824, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t20_4, gru1_matmul_weight_hh_reverse_t20_scratch);
-  float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
-  float *gru1_sigmoid_t20_3 = (float *)(A + 7928320); /* [64, 64] */
-  float *gru1_sub_t20_2 = (float *)(A + 7944704); /* [64, 64] */
-  float *gru1_sigmoid_t20_4 = (float *)(A + 7961088); /* [64, 64] */
-  float *gru1_tanh_t20_2 = (float *)(A + 7977472); /* [64, 64] */
-  float *gru1_mul_t20_2 = (float *)(A + 7993856); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t20_3 + 64, gru1_add_t20_4 + 64, gru1_add_t20_3, gru1_add_t20_4, gru1_add_t20_4 + 128, gru1_add_t20_3 + 128, gru1_mul_stack_2 + 77824, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_sigmoid_t20_4, gru1_tanh_t20_2, gru1_mul_t20_2, gru1_mul_stack_2 + 81920);
-  float *gru1_add_t21_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 258048, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t21_3);
-  float *gru1_add_t21_4 = (float *)(A + 8010240); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t21_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 81920, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t21_4, gru1_matmul_weight_hh_reverse_t21_scratch);
-  float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
-  float *gru1_sigmoid_t21_3 = (float *)(A + 8059392); /* [64, 64] */
-  float *gru1_sub_t21_2 = (float *)(A + 8075776); /* [64, 64] */
-  float *gru1_sigmoid_t21_4 = (float *)(A + 8092160); /* [64, 64] */
-  float *gru1_tanh_t21_2 = (float *)(A + 8108544); /* [64, 64] */
-  float *gru1_mul_t21_2 = (float *)(A + 8124928); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t21_3 + 64, gru1_add_t21_4 + 64, gru1_add_t21_3, gru1_add_t21_4, gru1_add_t21_4 + 128, gru1_add_t21_3 + 128, gru1_mul_stack_2 + 81920, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_sigmoid_t21_4, gru1_tanh_t21_2, gru1_mul_t21_2, gru1_mul_stack_2 + 86016);
-  float *gru1_add_t22_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 270336, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t22_3);
-  float *gru1_add_t22_4 = (float *)(A + 8141312); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t22_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 86016, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t22_4, gru1_matmul_weight_hh_reverse_t22_scratch);
+  float *gru1_mul_t0 = (float *)(A + 1405440); /* [64, 64] */
+  float *gru1_mul_t1 = (float *)(A + 1913344); /* [64, 64] */
+  float *gru1_mul_t2 = (float *)(A + 2044416); /* [64, 64] */
+  float *gru1_mul_t3 = (float *)(A + 2175488); /* [64, 64] */
+  float *gru1_mul_t4 = (float *)(A + 2306560); /* [64, 64] */
+  float *gru1_mul_t5 = (float *)(A + 2437632); /* [64, 64] */
+  float *gru1_mul_t6 = (float *)(A + 2568704); /* [64, 64] */
+  float *gru1_mul_t7 = (float *)(A + 2699776); /* [64, 64] */
+  float *gru1_mul_t8 = (float *)(A + 2830848); /* [64, 64] */
+  float *gru1_mul_t9 = (float *)(A + 2961920); /* [64, 64] */
+  float *gru1_mul_t10 = (float *)(A + 3092992); /* [64, 64] */
+  float *gru1_mul_t11 = (float *)(A + 3224064); /* [64, 64] */
+  float *gru1_mul_t12 = (float *)(A + 3355136); /* [64, 64] */
+  float *gru1_mul_t13 = (float *)(A + 3486208); /* [64, 64] */
+  float *gru1_mul_t14 = (float *)(A + 3617280); /* [64, 64] */
+  float *gru1_mul_t15 = (float *)(A + 3748352); /* [64, 64] */
+  float *gru1_mul_t16 = (float *)(A + 3879424); /* [64, 64] */
+  float *gru1_mul_t17 = (float *)(A + 4010496); /* [64, 64] */
+  float *gru1_mul_t18 = (float *)(A + 4143616); /* [64, 64] */
+  float *gru1_mul_t19 = (float *)(A + 4274688); /* [64, 64] */
+  float *gru1_mul_t20 = (float *)(A + 4405760); /* [64, 64] */
+  float *gru1_mul_t21 = (float *)(A + 4536832); /* [64, 64] */
+  float *gru1_mul_t22 = (float *)(A + 4667904); /* [64, 64] */
+  float *gru1_sigmoid_t23 = (float *)(A + 1290752); /* [64, 64] */
+  float *gru1_sub_t23 = (float *)(A + 1307136); /* [64, 64] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 1323520); /* [64, 64] */
+  float *gru1_tanh_t23 = (float *)(A + 9402880); /* [64, 64] */
+  float *gru1_addn_concat = (float *)(A + 9419264); /* [64, 128] */
+  k62_add_sigmoid_sub(gru1_add + 282688, gru1_add_t23 + 64, gru1_add + 282624, gru1_add_t23, gru1_add_t23 + 128, gru1_add + 282752, gru1_mul_stack + 90112, gru1_one_hot_t0 + 24, gru1_mul_t0, gru1_mul_t1, gru1_mul_t2, gru1_mul_t3, gru1_mul_t4, gru1_mul_t5, gru1_mul_t6, gru1_mul_t7, gru1_mul_t8, gru1_mul_t9, gru1_mul_t10, gru1_mul_t11, gru1_mul_t12, gru1_mul_t13, gru1_mul_t14, gru1_mul_t15, gru1_mul_t16, gru1_mul_t17, gru1_mul_t18, gru1_mul_t19, gru1_mul_t20, gru1_mul_t21, gru1_mul_t22, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_addn_concat);
+  float *gru1_add_2 = (float *)(A + 4831744); /* [1536, 192] */
+  float *gru1_mul_t0_2 = (float *)(A + 6076928); /* [64, 64] */
+  float *gru1_mul_t1_2 = (float *)(A + 6584832); /* [64, 64] */
+  float *gru1_mul_t2_2 = (float *)(A + 6715904); /* [64, 64] */
+  float *gru1_mul_t3_2 = (float *)(A + 6846976); /* [64, 64] */
+  float *gru1_mul_t4_2 = (float *)(A + 6978048); /* [64, 64] */
+  float *gru1_mul_t5_2 = (float *)(A + 7109120); /* [64, 64] */
+  float *gru1_mul_t6_2 = (float *)(A + 7240192); /* [64, 64] */
+  float *gru1_mul_t7_2 = (float *)(A + 7371264); /* [64, 64] */
+  float *gru1_mul_t8_2 = (float *)(A + 7502336); /* [64, 64] */
+  float *gru1_mul_t9_2 = (float *)(A + 7633408); /* [64, 64] */
+  float *gru1_mul_t10_2 = (float *)(A + 7764480); /* [64, 64] */
+  float *gru1_mul_t11_2 = (float *)(A + 7895552); /* [64, 64] */
+  float *gru1_mul_t12_2 = (float *)(A + 8026624); /* [64, 64] */
+  float *gru1_mul_t13_2 = (float *)(A + 8157696); /* [64, 64] */
+  float *gru1_mul_t14_2 = (float *)(A + 8288768); /* [64, 64] */
+  float *gru1_mul_t15_2 = (float *)(A + 8419840); /* [64, 64] */
+  float *gru1_mul_t16_2 = (float *)(A + 8550912); /* [64, 64] */
+  float *gru1_mul_t17_2 = (float *)(A + 8681984); /* [64, 64] */
+  float *gru1_mul_t18_2 = (float *)(A + 8813056); /* [64, 64] */
+  float *gru1_mul_t19_2 = (float *)(A + 8944128); /* [64, 64] */
+  float *gru1_mul_t20_2 = (float *)(A + 9075200); /* [64, 64] */
+  float *gru1_mul_t21_2 = (float *)(A + 9206272); /* [64, 64] */
+  float *gru1_mul_t22_2 = (float *)(A + 9337344); /* [64, 64] */
+  float *gru1_sigmoid_t23_3 = (float *)(A + 1405440); /* [64, 64] */
+  float *gru1_sub_t23_2 = (float *)(A + 1913344); /* [64, 64] */
+  float *gru1_sigmoid_t23_4 = (float *)(A + 2044416); /* [64, 64] */
+  float *gru1_tanh_t23_2 = (float *)(A + 2175488); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_2 + 282688, gru1_add_t23_2 + 64, gru1_add_2 + 282624, gru1_add_t23_2, gru1_add_t23_2 + 128, gru1_add_2 + 282752, gru1_mul_stack_2 + 90112, gru1_one_hot_t0 + 24, gru1_mul_t0_2, gru1_mul_t1_2, gru1_mul_t2_2, gru1_mul_t3_2, gru1_mul_t4_2, gru1_mul_t5_2, gru1_mul_t6_2, gru1_mul_t7_2, gru1_mul_t8_2, gru1_mul_t9_2, gru1_mul_t10_2, gru1_mul_t11_2, gru1_mul_t12_2, gru1_mul_t13_2, gru1_mul_t14_2, gru1_mul_t15_2, gru1_mul_t16_2, gru1_mul_t17_2, gru1_mul_t18_2, gru1_mul_t19_2, gru1_mul_t20_2, gru1_mul_t21_2, gru1_mul_t22_2, gru1_sigmoid_t23_3, gru1_sub_t23_2, gru1_sigmoid_t23_4, gru1_tanh_t23_2, gru1_addn_concat + 64);
+  float *dense1_transpose_weight = (float *)(A + 2306560); /* [128, 5] */
+  k56_transpose(P + 35584 /* dense1.weight */, dense1_transpose_weight);
+  float *dense1_matmul_weight = (float *)(A + 4076032); /* [64, 5] */
+  char *dense1_matmul_weight_scratch = A + 2309120; /* 4096 bytes */
+  k57_matmul(gru1_addn_concat, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *line15_one_hot = (float *)(A + 2306560); /* [64, 5] */
+  k63_one_hot(in->y, line15_one_hot);
+  float *out_logits = (float *)(A + 2307840); /* [64, 5] */
+  k58_add(dense1_matmul_weight, P + 36224 /* dense1.bias */, out_logits);
+  float *line15_log_softmax = (float *)(A + 4076032); /* [64, 5] */
+  k64_log_softmax(out_logits, line15_log_softmax);
+  float *line15_mul = (float *)(A + 2309120); /* [64, 5] */
+  k65_mul(line15_one_hot, line15_log_softmax, line15_mul);
+  float *line15_sum_to = (float *)(A + 4077312); /* [64, 1] */
+  k66_sum_to(line15_mul, line15_sum_to);
+  float *line15_sum_to_2 = (float *)(A + 4077568); /* [] */
+  k67_sum_to(line15_sum_to, line15_sum_to_2);
+  int32_t *line16_argmax = (int32_t *)(A + 4077312); /* [64] */
+  k68_argmax(out_logits, line16_argmax);
+  float *line16_equal = (float *)(A + 4077632); /* [64] */
+  k69_equal(line16_argmax, in->y, line16_equal);
+  float *line16_sum_to = (float *)(A + 4077888); /* [] */
+  k67_sum_to(line16_equal, line16_sum_to);
+  int32_t *line8_select_stack = (int32_t *)(A + 2309120); /* [24, 64] */
+  k70_stack(in->x, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, line8_select_stack);
+  float *d_line15_mul = (float *)(A + 2315264); /* [64, 5] */
+  k71_mul(line15_one_hot, d_line15_mul);
+  float *d_line15_sum_to = (float *)(A + 4077312); /* [64, 1] */
+  k66_sum_to(d_line15_mul, d_line15_sum_to);
+  float *d_line15_sub = (float *)(A + 2306560); /* [64, 5] */
+  k72_exp_mul_sub(line15_log_softmax, d_line15_sum_to, d_line15_mul, d_line15_sub);
+  float *d_dense1_matmul_weight = (float *)(A + 4831744); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 4077632; /* 160 bytes */
+  k73_matmul(d_line15_sub, P + 35584 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *d_gru1_mul_t23 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_mul_t23_2 = (float *)(A + 2568704); /* [64, 64] */
+  float *d_gru1_mul_concat_stack = (float *)(A + 4864512); /* [23, 64, 192] */
+  k74_mul_mul_mul(d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 24, gru1_sigmoid_t23_3, gru1_sub_t23_2, gru1_tanh_t23_2, gru1_add_t23_2 + 128, gru1_sigmoid_t23_4, gru1_mul_stack_2 + 90112, d_gru1_mul_t23, d_gru1_mul_t23_2, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_concat_stack + 270464);
   float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
-  float *gru1_sigmoid_t22_3 = (float *)(A + 8190464); /* [64, 64] */
-  float *gru1_sub_t22_2 = (float *)(A + 8206848); /* [64, 64] */
-  float *gru1_sigmoid_t22_4 = (float *)(A + 8223232); /* [64, 64] */
-  float *gru1_tanh_t22_2 = (float *)(A + 8239616); /* [64, 64] */
-  float *gru1_mul_t22_2 = (float *)(A + 8256000); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t22_3 + 64, gru1_add_t22_4 + 64, gru1_add_t22_3, gru1_add_t22_4, gru1_add_t22_4 + 128, gru1_add_t22_3 + 128, gru1_mul_stack_2 + 86016, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_sigmoid_t22_4, gru1_tanh_t22_2, gru1_mul_t22_2, gru1_mul_stack_2 + 90112);
-  float *gru1_add_t23_3 = (float *)(A + 1339904); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 282624, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t23_3);
-  float *gru1_add_t23_4 = (float *)(A + 4733440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t23_scratch = A + 4125184; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 90112, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t23_4, gru1_matmul_weight_hh_reverse_t23_scratch);
-  float *gru1_add_t23 = (float *)(A + 1290496); /* [64, 192] */
-  float *gru1_add_t23_2 = (float *)(A + 110080); /* [64, 192] */
-  float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
-  float *gru1_mul_t0 = (float *)(A + 1454592); /* [64, 64] */
-  float *gru1_mul_t1 = (float *)(A + 1962496); /* [64, 64] */
-  float *gru1_mul_t2 = (float *)(A + 2093568); /* [64, 64] */
-  float *gru1_mul_t3 = (float *)(A + 2224640); /* [64, 64] */
-  float *gru1_mul_t4 = (float *)(A + 2355712); /* [64, 64] */
-  float *gru1_mul_t5 = (float *)(A + 2486784); /* [64, 64] */
-  float *gru1_mul_t6 = (float *)(A + 2617856); /* [64, 64] */
-  float *gru1_mul_t7 = (float *)(A + 2748928); /* [64, 64] */
-  float *gru1_mul_t8 = (float *)(A + 2880000); /* [64, 64] */
-  float *gru1_mul_t9 = (float *)(A + 3011072); /* [64, 64] */
-  float *gru1_mul_t10 = (float *)(A + 3142144); /* [64, 64] */
-  float *gru1_mul_t11 = (float *)(A + 3273216); /* [64, 64] */
-  float *gru1_mul_t12 = (float *)(A + 3404288); /* [64, 64] */
-  float *gru1_mul_t13 = (float *)(A + 3535360); /* [64, 64] */
-  float *gru1_mul_t14 = (float *)(A + 3666432); /* [64, 64] */
-  float *gru1_mul_t15 = (float *)(A + 3797504); /* [64, 64] */
-  float *gru1_mul_t16 = (float *)(A + 3928576); /* [64, 64] */
-  float *gru1_mul_t17 = (float *)(A + 4059648); /* [64, 64] */
-  float *gru1_mul_t18 = (float *)(A + 4192768); /* [64, 64] */
-  float *gru1_mul_t19 = (float *)(A + 4323840); /* [64, 64] */
-  float *gru1_mul_t20 = (float *)(A + 4454912); /* [64, 64] */
-  float *gru1_mul_t21 = (float *)(A + 4585984); /* [64, 64] */
-  float *gru1_mul_t22 = (float *)(A + 4717056); /* [64, 64] */
-  float *gru1_sigmoid_t23 = (float *)(A + 257536); /* [64, 64] */
-  float *gru1_sub_t23 = (float *)(A + 273920); /* [64, 64] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 290304); /* [64, 64] */
-  float *gru1_tanh_t23 = (float *)(A + 4782592); /* [64, 64] */
-  float *gru1_addn_concat = (float *)(A + 4798976); /* [64, 128] */
-  k63_add_sigmoid_sub(gru1_add_t23 + 64, gru1_add_t23_2 + 64, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 128, gru1_add_t23 + 128, gru1_mul_stack + 90112, gru1_one_hot_t0 + 24, gru1_mul_t0, gru1_mul_t1, gru1_mul_t2, gru1_mul_t3, gru1_mul_t4, gru1_mul_t5, gru1_mul_t6, gru1_mul_t7, gru1_mul_t8, gru1_mul_t9, gru1_mul_t10, gru1_mul_t11, gru1_mul_t12, gru1_mul_t13, gru1_mul_t14, gru1_mul_t15, gru1_mul_t16, gru1_mul_t17, gru1_mul_t18, gru1_mul_t19, gru1_mul_t20, gru1_mul_t21, gru1_mul_t22, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_addn_concat);
-  float *gru1_mul_t0_2 = (float *)(A + 372224); /* [64, 64] */
-  float *gru1_mul_t1_2 = (float *)(A + 880128); /* [64, 64] */
-  float *gru1_mul_t2_2 = (float *)(A + 1011200); /* [64, 64] */
-  float *gru1_mul_t3_2 = (float *)(A + 1142272); /* [64, 64] */
-  float *gru1_mul_t4_2 = (float *)(A + 1273344); /* [64, 64] */
-  float *gru1_mul_t5_2 = (float *)(A + 6027776); /* [64, 64] */
-  float *gru1_mul_t6_2 = (float *)(A + 6158848); /* [64, 64] */
-  float *gru1_mul_t7_2 = (float *)(A + 6289920); /* [64, 64] */
-  float *gru1_mul_t8_2 = (float *)(A + 6420992); /* [64, 64] */
-  float *gru1_mul_t9_2 = (float *)(A + 6552064); /* [64, 64] */
-  float *gru1_mul_t10_2 = (float *)(A + 6683136); /* [64, 64] */
-  float *gru1_mul_t11_2 = (float *)(A + 6814208); /* [64, 64] */
-  float *gru1_mul_t12_2 = (float *)(A + 6945280); /* [64, 64] */
-  float *gru1_mul_t13_2 = (float *)(A + 7076352); /* [64, 64] */
-  float *gru1_mul_t14_2 = (float *)(A + 7207424); /* [64, 64] */
-  float *gru1_mul_t15_2 = (float *)(A + 7338496); /* [64, 64] */
-  float *gru1_mul_t16_2 = (float *)(A + 7469568); /* [64, 64] */
-  float *gru1_mul_t17_2 = (float *)(A + 7600640); /* [64, 64] */
-  float *gru1_sigmoid_t23_3 = (float *)(A + 1454592); /* [64, 64] */
-  float *gru1_sub_t23_2 = (float *)(A + 1962496); /* [64, 64] */
-  float *gru1_sigmoid_t23_4 = (float *)(A + 2093568); /* [64, 64] */
-  float *gru1_tanh_t23_2 = (float *)(A + 2224640); /* [64, 64] */
-  k63_add_sigmoid_sub(gru1_add_t23_3 + 64, gru1_add_t23_4 + 64, gru1_add_t23_3, gru1_add_t23_4, gru1_add_t23_4 + 128, gru1_add_t23_3 + 128, gru1_mul_stack_2 + 90112, gru1_one_hot_t0 + 24, gru1_mul_t0_2, gru1_mul_t1_2, gru1_mul_t2_2, gru1_mul_t3_2, gru1_mul_t4_2, gru1_mul_t5_2, gru1_mul_t6_2, gru1_mul_t7_2, gru1_mul_t8_2, gru1_mul_t9_2, gru1_mul_t10_2, gru1_mul_t11_2, gru1_mul_t12_2, gru1_mul_t13_2, gru1_mul_t14_2, gru1_mul_t15_2, gru1_mul_t16_2, gru1_mul_t17_2, gru1_mul_t18_2, gru1_mul_t19_2, gru1_mul_t20_2, gru1_mul_t21_2, gru1_mul_t22_2, gru1_sigmoid_t23_3, gru1_sub_t23_2, gru1_sigmoid_t23_4, gru1_tanh_t23_2, gru1_addn_concat + 64);
-  float *dense1_transpose_weight = (float *)(A + 372224); /* [128, 5] */
-  k57_transpose(P + 35584 /* dense1.weight */, dense1_transpose_weight);
-  float *dense1_matmul_weight = (float *)(A + 4125184); /* [64, 5] */
-  char *dense1_matmul_weight_scratch = A + 374784; /* 4096 bytes */
-  k58_matmul(gru1_addn_concat, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *line15_one_hot = (float *)(A + 372224); /* [64, 5] */
-  k64_one_hot(in->y, line15_one_hot);
-  float *out_logits = (float *)(A + 373504); /* [64, 5] */
-  k59_add(dense1_matmul_weight, P + 36224 /* dense1.bias */, out_logits);
-  float *line15_log_softmax = (float *)(A + 4125184); /* [64, 5] */
-  k65_log_softmax(out_logits, line15_log_softmax);
-  float *line15_mul = (float *)(A + 374784); /* [64, 5] */
-  k66_mul(line15_one_hot, line15_log_softmax, line15_mul);
-  float *line15_sum_to = (float *)(A + 4126464); /* [64, 1] */
-  k67_sum_to(line15_mul, line15_sum_to);
-  float *line15_sum_to_2 = (float *)(A + 4126720); /* [] */
-  k68_sum_to(line15_sum_to, line15_sum_to_2);
-  int32_t *line16_argmax = (int32_t *)(A + 4126464); /* [64] */
-  k69_argmax(out_logits, line16_argmax);
-  float *line16_equal = (float *)(A + 4126784); /* [64] */
-  k70_equal(line16_argmax, in->y, line16_equal);
-  float *line16_sum_to = (float *)(A + 4127040); /* [] */
-  k68_sum_to(line16_equal, line16_sum_to);
-  int32_t *line8_select_stack = (int32_t *)(A + 374784); /* [24, 64] */
-  k71_stack(in->x, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, line8_select_stack);
-  float *d_line15_mul = (float *)(A + 380928); /* [64, 5] */
-  k72_mul(line15_one_hot, d_line15_mul);
-  float *d_line15_sum_to = (float *)(A + 4126464); /* [64, 1] */
-  k67_sum_to(d_line15_mul, d_line15_sum_to);
-  float *d_line15_sub = (float *)(A + 372224); /* [64, 5] */
-  k73_exp_mul_sub(line15_log_softmax, d_line15_sum_to, d_line15_mul, d_line15_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 1290496); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 4126784; /* 160 bytes */
-  k74_matmul(d_line15_sub, P + 35584 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
-  float *d_gru1_mul_t23 = (float *)(A + 880128); /* [64, 64] */
-  float *d_gru1_mul_t23_2 = (float *)(A + 1011200); /* [64, 64] */
-  float *d_gru1_mul_concat_stack = (float *)(A + 8272384); /* [23, 64, 192] */
-  k75_mul_mul_mul(d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 24, gru1_sigmoid_t23_3, gru1_sub_t23_2, gru1_tanh_t23_2, gru1_add_t23_4 + 128, gru1_sigmoid_t23_4, gru1_mul_stack_2 + 90112, d_gru1_mul_t23, d_gru1_mul_t23_2, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_concat_stack + 270464);
-  float *d_gru1_addn_t22 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_neg_t22 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t22 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t22_2 = (float *)(A + 1962496); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t23_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 270336, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_mul_t23, gru1_sum_to_t22, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_tanh_t22_2, gru1_add_t22_4 + 128, gru1_sigmoid_t22_4, gru1_mul_stack_2 + 86016, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, d_gru1_mul_t22_2, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_concat_stack + 258176, d_gru1_matmul_weight_hh_reverse_t23_scratch);
+  float *gru1_sigmoid_t22_3 = (float *)(A + 9271808); /* [64, 64] */
+  float *gru1_sub_t22_2 = (float *)(A + 9288192); /* [64, 64] */
+  float *gru1_tanh_t22_2 = (float *)(A + 9320960); /* [64, 64] */
+  float *gru1_add_t22_2 = (float *)(A + 9222656); /* [64, 192] */
+  float *gru1_sigmoid_t22_4 = (float *)(A + 9304576); /* [64, 64] */
+  float *d_gru1_addn_t22 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t22 = (float *)(A + 1913344); /* [64, 64] */
+  float *d_gru1_mul_t22 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_mul_t22_2 = (float *)(A + 2175488); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t23_scratch = A + 2315264; /* 6144 bytes */
+  k75_matmul(d_gru1_mul_concat_stack + 270336, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_mul_t23, gru1_sum_to_t22, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_tanh_t22_2, gru1_add_t22_2 + 128, gru1_sigmoid_t22_4, gru1_mul_stack_2 + 86016, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, d_gru1_mul_t22_2, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_concat_stack + 258176, d_gru1_matmul_weight_hh_reverse_t23_scratch);
+  float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
+  float *gru1_sigmoid_t21_3 = (float *)(A + 9140736); /* [64, 64] */
+  float *gru1_sub_t21_2 = (float *)(A + 9157120); /* [64, 64] */
+  float *gru1_tanh_t21_2 = (float *)(A + 9189888); /* [64, 64] */
+  float *gru1_add_t21_2 = (float *)(A + 9091584); /* [64, 192] */
+  float *gru1_sigmoid_t21_4 = (float *)(A + 9173504); /* [64, 64] */
+  float *d_gru1_addn_t21 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_neg_t21 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t21 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t21_2 = (float *)(A + 2961920); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t22_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 258048, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, gru1_sum_to_t21, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_tanh_t21_2, gru1_add_t21_2 + 128, gru1_sigmoid_t21_4, gru1_mul_stack_2 + 81920, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, d_gru1_mul_t21_2, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_concat_stack + 245888, d_gru1_matmul_weight_hh_reverse_t22_scratch);
+  float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
+  float *gru1_sigmoid_t20_3 = (float *)(A + 9009664); /* [64, 64] */
+  float *gru1_sub_t20_2 = (float *)(A + 9026048); /* [64, 64] */
+  float *gru1_tanh_t20_2 = (float *)(A + 9058816); /* [64, 64] */
+  float *gru1_add_t20_2 = (float *)(A + 8960512); /* [64, 192] */
+  float *gru1_sigmoid_t20_4 = (float *)(A + 9042432); /* [64, 64] */
+  float *d_gru1_addn_t20 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t20 = (float *)(A + 1913344); /* [64, 64] */
+  float *d_gru1_mul_t20 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_mul_t20_2 = (float *)(A + 3092992); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t21_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 245760, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, gru1_sum_to_t20, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_tanh_t20_2, gru1_add_t20_2 + 128, gru1_sigmoid_t20_4, gru1_mul_stack_2 + 77824, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, d_gru1_mul_t20_2, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_concat_stack + 233600, d_gru1_matmul_weight_hh_reverse_t21_scratch);
+  float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
+  float *gru1_sigmoid_t19_3 = (float *)(A + 8878592); /* [64, 64] */
+  float *gru1_sub_t19_2 = (float *)(A + 8894976); /* [64, 64] */
+  float *gru1_tanh_t19_2 = (float *)(A + 8927744); /* [64, 64] */
+  float *gru1_add_t19_2 = (float *)(A + 8829440); /* [64, 192] */
+  float *gru1_sigmoid_t19_4 = (float *)(A + 8911360); /* [64, 64] */
+  float *d_gru1_addn_t19 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_neg_t19 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t19 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t19_2 = (float *)(A + 3224064); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t20_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 233472, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, gru1_sum_to_t19, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_tanh_t19_2, gru1_add_t19_2 + 128, gru1_sigmoid_t19_4, gru1_mul_stack_2 + 73728, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, d_gru1_mul_t19_2, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_concat_stack + 221312, d_gru1_matmul_weight_hh_reverse_t20_scratch);
 }
 
 static void word_language_grad_5(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack = (float *)(A + 8272384); /* [23, 64, 192] */
-  float *d_gru1_addn_t22 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_neg_t22 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t22 = (float *)(A + 1454592); /* [64, 64] */
-  float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 1290496); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sigmoid_t21_3 = (float *)(A + 8059392); /* [64, 64] */
-  float *gru1_sub_t21_2 = (float *)(A + 8075776); /* [64, 64] */
-  float *gru1_tanh_t21_2 = (float *)(A + 8108544); /* [64, 64] */
-  float *gru1_add_t21_4 = (float *)(A + 8010240); /* [64, 192] */
-  float *gru1_sigmoid_t21_4 = (float *)(A + 8092160); /* [64, 64] */
-  float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
-  float *d_gru1_addn_t21 = (float *)(A + 880128); /* [64, 64] */
-  float *d_gru1_neg_t21 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t21 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t21_2 = (float *)(A + 2355712); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t22_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 258048, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, gru1_sum_to_t21, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_tanh_t21_2, gru1_add_t21_4 + 128, gru1_sigmoid_t21_4, gru1_mul_stack_2 + 81920, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, d_gru1_mul_t21_2, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_concat_stack + 245888, d_gru1_matmul_weight_hh_reverse_t22_scratch);
-  float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
-  float *gru1_sigmoid_t20_3 = (float *)(A + 7928320); /* [64, 64] */
-  float *gru1_sub_t20_2 = (float *)(A + 7944704); /* [64, 64] */
-  float *gru1_tanh_t20_2 = (float *)(A + 7977472); /* [64, 64] */
-  float *gru1_add_t20_4 = (float *)(A + 7879168); /* [64, 192] */
-  float *gru1_sigmoid_t20_4 = (float *)(A + 7961088); /* [64, 64] */
-  float *d_gru1_addn_t20 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_neg_t20 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t20 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t20_2 = (float *)(A + 2486784); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t21_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 245760, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, gru1_sum_to_t20, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_tanh_t20_2, gru1_add_t20_4 + 128, gru1_sigmoid_t20_4, gru1_mul_stack_2 + 77824, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, d_gru1_mul_t20_2, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_concat_stack + 233600, d_gru1_matmul_weight_hh_reverse_t21_scratch);
-  float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_sigmoid_t19_3 = (float *)(A + 7797248); /* [64, 64] */
-  float *gru1_sub_t19_2 = (float *)(A + 7813632); /* [64, 64] */
-  float *gru1_tanh_t19_2 = (float *)(A + 7846400); /* [64, 64] */
-  float *gru1_add_t19_4 = (float *)(A + 7748096); /* [64, 192] */
-  float *gru1_sigmoid_t19_4 = (float *)(A + 7830016); /* [64, 64] */
-  float *d_gru1_addn_t19 = (float *)(A + 880128); /* [64, 64] */
-  float *d_gru1_neg_t19 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t19 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t19_2 = (float *)(A + 2617856); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t20_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 233472, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, gru1_sum_to_t19, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_tanh_t19_2, gru1_add_t19_4 + 128, gru1_sigmoid_t19_4, gru1_mul_stack_2 + 73728, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, d_gru1_mul_t19_2, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_concat_stack + 221312, d_gru1_matmul_weight_hh_reverse_t20_scratch);
+  float *d_gru1_mul_concat_stack = (float *)(A + 4864512); /* [23, 64, 192] */
+  float *d_gru1_addn_t19 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_neg_t19 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t19 = (float *)(A + 2830848); /* [64, 64] */
   float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
-  float *gru1_sigmoid_t18_3 = (float *)(A + 7666176); /* [64, 64] */
-  float *gru1_sub_t18_2 = (float *)(A + 7682560); /* [64, 64] */
-  float *gru1_tanh_t18_2 = (float *)(A + 7715328); /* [64, 64] */
-  float *gru1_add_t18_4 = (float *)(A + 7617024); /* [64, 192] */
-  float *gru1_sigmoid_t18_4 = (float *)(A + 7698944); /* [64, 64] */
-  float *d_gru1_addn_t18 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_neg_t18 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t18 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t18_2 = (float *)(A + 2748928); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t19_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 221184, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, gru1_sum_to_t18, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_tanh_t18_2, gru1_add_t18_4 + 128, gru1_sigmoid_t18_4, gru1_mul_stack_2 + 69632, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, d_gru1_mul_t18_2, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_concat_stack + 209024, d_gru1_matmul_weight_hh_reverse_t19_scratch);
+  float *d_dense1_matmul_weight = (float *)(A + 4831744); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_sigmoid_t18_3 = (float *)(A + 8747520); /* [64, 64] */
+  float *gru1_sub_t18_2 = (float *)(A + 8763904); /* [64, 64] */
+  float *gru1_tanh_t18_2 = (float *)(A + 8796672); /* [64, 64] */
+  float *gru1_add_t18_2 = (float *)(A + 8698368); /* [64, 192] */
+  float *gru1_sigmoid_t18_4 = (float *)(A + 8780288); /* [64, 64] */
+  float *gru1_mul_stack_2 = (float *)(A + 6093312); /* [23, 64, 64] */
+  float *d_gru1_addn_t18 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t18 = (float *)(A + 1913344); /* [64, 64] */
+  float *d_gru1_mul_t18 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_mul_t18_2 = (float *)(A + 3355136); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t19_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 221184, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, gru1_sum_to_t18, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_tanh_t18_2, gru1_add_t18_2 + 128, gru1_sigmoid_t18_4, gru1_mul_stack_2 + 69632, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, d_gru1_mul_t18_2, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_concat_stack + 209024, d_gru1_matmul_weight_hh_reverse_t19_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
-  float *gru1_sigmoid_t17_3 = (float *)(A + 7535104); /* [64, 64] */
-  float *gru1_sub_t17_2 = (float *)(A + 7551488); /* [64, 64] */
-  float *gru1_tanh_t17_2 = (float *)(A + 7584256); /* [64, 64] */
-  float *gru1_add_t17_4 = (float *)(A + 7485952); /* [64, 192] */
-  float *gru1_sigmoid_t17_4 = (float *)(A + 7567872); /* [64, 64] */
-  float *d_gru1_addn_t17 = (float *)(A + 880128); /* [64, 64] */
-  float *d_gru1_neg_t17 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t17 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t17_2 = (float *)(A + 2880000); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t18_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 208896, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, gru1_sum_to_t17, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_tanh_t17_2, gru1_add_t17_4 + 128, gru1_sigmoid_t17_4, gru1_mul_stack_2 + 65536, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, d_gru1_mul_t17_2, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_concat_stack + 196736, d_gru1_matmul_weight_hh_reverse_t18_scratch);
+  float *gru1_sigmoid_t17_3 = (float *)(A + 8616448); /* [64, 64] */
+  float *gru1_sub_t17_2 = (float *)(A + 8632832); /* [64, 64] */
+  float *gru1_tanh_t17_2 = (float *)(A + 8665600); /* [64, 64] */
+  float *gru1_add_t17_2 = (float *)(A + 8567296); /* [64, 192] */
+  float *gru1_sigmoid_t17_4 = (float *)(A + 8649216); /* [64, 64] */
+  float *d_gru1_addn_t17 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_neg_t17 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t17 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t17_2 = (float *)(A + 3486208); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t18_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 208896, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, gru1_sum_to_t17, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_tanh_t17_2, gru1_add_t17_2 + 128, gru1_sigmoid_t17_4, gru1_mul_stack_2 + 65536, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, d_gru1_mul_t17_2, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_concat_stack + 196736, d_gru1_matmul_weight_hh_reverse_t18_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_sigmoid_t16_3 = (float *)(A + 7404032); /* [64, 64] */
-  float *gru1_sub_t16_2 = (float *)(A + 7420416); /* [64, 64] */
-  float *gru1_tanh_t16_2 = (float *)(A + 7453184); /* [64, 64] */
-  float *gru1_add_t16_4 = (float *)(A + 7354880); /* [64, 192] */
-  float *gru1_sigmoid_t16_4 = (float *)(A + 7436800); /* [64, 64] */
-  float *d_gru1_addn_t16 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_neg_t16 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t16 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t16_2 = (float *)(A + 3011072); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t17_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 196608, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, gru1_sum_to_t16, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_tanh_t16_2, gru1_add_t16_4 + 128, gru1_sigmoid_t16_4, gru1_mul_stack_2 + 61440, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, d_gru1_mul_t16_2, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_concat_stack + 184448, d_gru1_matmul_weight_hh_reverse_t17_scratch);
+  float *gru1_sigmoid_t16_3 = (float *)(A + 8485376); /* [64, 64] */
+  float *gru1_sub_t16_2 = (float *)(A + 8501760); /* [64, 64] */
+  float *gru1_tanh_t16_2 = (float *)(A + 8534528); /* [64, 64] */
+  float *gru1_add_t16_2 = (float *)(A + 8436224); /* [64, 192] */
+  float *gru1_sigmoid_t16_4 = (float *)(A + 8518144); /* [64, 64] */
+  float *d_gru1_addn_t16 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t16 = (float *)(A + 1913344); /* [64, 64] */
+  float *d_gru1_mul_t16 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_mul_t16_2 = (float *)(A + 3617280); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t17_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 196608, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, gru1_sum_to_t16, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_tanh_t16_2, gru1_add_t16_2 + 128, gru1_sigmoid_t16_4, gru1_mul_stack_2 + 61440, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, d_gru1_mul_t16_2, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_concat_stack + 184448, d_gru1_matmul_weight_hh_reverse_t17_scratch);
   float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
-  float *gru1_sigmoid_t15_3 = (float *)(A + 7272960); /* [64, 64] */
-  float *gru1_sub_t15_2 = (float *)(A + 7289344); /* [64, 64] */
-  float *gru1_tanh_t15_2 = (float *)(A + 7322112); /* [64, 64] */
-  float *gru1_add_t15_4 = (float *)(A + 7223808); /* [64, 192] */
-  float *gru1_sigmoid_t15_4 = (float *)(A + 7305728); /* [64, 64] */
-  float *d_gru1_addn_t15 = (float *)(A + 880128); /* [64, 64] */
-  float *d_gru1_neg_t15 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t15 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t15_2 = (float *)(A + 3142144); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t16_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 184320, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, gru1_sum_to_t15, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_tanh_t15_2, gru1_add_t15_4 + 128, gru1_sigmoid_t15_4, gru1_mul_stack_2 + 57344, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, d_gru1_mul_t15_2, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_concat_stack + 172160, d_gru1_matmul_weight_hh_reverse_t16_scratch);
+  float *gru1_sigmoid_t15_3 = (float *)(A + 8354304); /* [64, 64] */
+  float *gru1_sub_t15_2 = (float *)(A + 8370688); /* [64, 64] */
+  float *gru1_tanh_t15_2 = (float *)(A + 8403456); /* [64, 64] */
+  float *gru1_add_t15_2 = (float *)(A + 8305152); /* [64, 192] */
+  float *gru1_sigmoid_t15_4 = (float *)(A + 8387072); /* [64, 64] */
+  float *d_gru1_addn_t15 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_neg_t15 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t15 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t15_2 = (float *)(A + 3748352); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t16_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 184320, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, gru1_sum_to_t15, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_tanh_t15_2, gru1_add_t15_2 + 128, gru1_sigmoid_t15_4, gru1_mul_stack_2 + 57344, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, d_gru1_mul_t15_2, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_concat_stack + 172160, d_gru1_matmul_weight_hh_reverse_t16_scratch);
   float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_sigmoid_t14_3 = (float *)(A + 7141888); /* [64, 64] */
-  float *gru1_sub_t14_2 = (float *)(A + 7158272); /* [64, 64] */
-  float *gru1_tanh_t14_2 = (float *)(A + 7191040); /* [64, 64] */
-  float *gru1_add_t14_4 = (float *)(A + 7092736); /* [64, 192] */
-  float *gru1_sigmoid_t14_4 = (float *)(A + 7174656); /* [64, 64] */
-  float *d_gru1_addn_t14 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_neg_t14 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t14 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t14_2 = (float *)(A + 3273216); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t15_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 172032, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, gru1_sum_to_t14, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_tanh_t14_2, gru1_add_t14_4 + 128, gru1_sigmoid_t14_4, gru1_mul_stack_2 + 53248, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, d_gru1_mul_t14_2, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_concat_stack + 159872, d_gru1_matmul_weight_hh_reverse_t15_scratch);
+  float *gru1_sigmoid_t14_3 = (float *)(A + 8223232); /* [64, 64] */
+  float *gru1_sub_t14_2 = (float *)(A + 8239616); /* [64, 64] */
+  float *gru1_tanh_t14_2 = (float *)(A + 8272384); /* [64, 64] */
+  float *gru1_add_t14_2 = (float *)(A + 8174080); /* [64, 192] */
+  float *gru1_sigmoid_t14_4 = (float *)(A + 8256000); /* [64, 64] */
+  float *d_gru1_addn_t14 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t14 = (float *)(A + 1913344); /* [64, 64] */
+  float *d_gru1_mul_t14 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_mul_t14_2 = (float *)(A + 3879424); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t15_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 172032, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, gru1_sum_to_t14, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_tanh_t14_2, gru1_add_t14_2 + 128, gru1_sigmoid_t14_4, gru1_mul_stack_2 + 53248, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, d_gru1_mul_t14_2, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_concat_stack + 159872, d_gru1_matmul_weight_hh_reverse_t15_scratch);
   float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_sigmoid_t13_3 = (float *)(A + 7010816); /* [64, 64] */
-  float *gru1_sub_t13_2 = (float *)(A + 7027200); /* [64, 64] */
-  float *gru1_tanh_t13_2 = (float *)(A + 7059968); /* [64, 64] */
-  float *gru1_add_t13_4 = (float *)(A + 6961664); /* [64, 192] */
-  float *gru1_sigmoid_t13_4 = (float *)(A + 7043584); /* [64, 64] */
-  float *d_gru1_addn_t13 = (float *)(A + 880128); /* [64, 64] */
-  float *d_gru1_neg_t13 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t13 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t13_2 = (float *)(A + 3404288); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t14_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 159744, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, gru1_sum_to_t13, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_tanh_t13_2, gru1_add_t13_4 + 128, gru1_sigmoid_t13_4, gru1_mul_stack_2 + 49152, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, d_gru1_mul_t13_2, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_concat_stack + 147584, d_gru1_matmul_weight_hh_reverse_t14_scratch);
+  float *gru1_sigmoid_t13_3 = (float *)(A + 8092160); /* [64, 64] */
+  float *gru1_sub_t13_2 = (float *)(A + 8108544); /* [64, 64] */
+  float *gru1_tanh_t13_2 = (float *)(A + 8141312); /* [64, 64] */
+  float *gru1_add_t13_2 = (float *)(A + 8043008); /* [64, 192] */
+  float *gru1_sigmoid_t13_4 = (float *)(A + 8124928); /* [64, 64] */
+  float *d_gru1_addn_t13 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_neg_t13 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t13 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t13_2 = (float *)(A + 4010496); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t14_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 159744, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, gru1_sum_to_t13, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_tanh_t13_2, gru1_add_t13_2 + 128, gru1_sigmoid_t13_4, gru1_mul_stack_2 + 49152, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, d_gru1_mul_t13_2, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_concat_stack + 147584, d_gru1_matmul_weight_hh_reverse_t14_scratch);
   float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
-  float *gru1_sigmoid_t12_3 = (float *)(A + 6879744); /* [64, 64] */
-  float *gru1_sub_t12_2 = (float *)(A + 6896128); /* [64, 64] */
-  float *gru1_tanh_t12_2 = (float *)(A + 6928896); /* [64, 64] */
-  float *gru1_add_t12_4 = (float *)(A + 6830592); /* [64, 192] */
-  float *gru1_sigmoid_t12_4 = (float *)(A + 6912512); /* [64, 64] */
-  float *d_gru1_addn_t12 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_neg_t12 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t12 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t12_2 = (float *)(A + 3535360); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t13_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 147456, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, gru1_sum_to_t12, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_tanh_t12_2, gru1_add_t12_4 + 128, gru1_sigmoid_t12_4, gru1_mul_stack_2 + 45056, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, d_gru1_mul_t12_2, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_concat_stack + 135296, d_gru1_matmul_weight_hh_reverse_t13_scratch);
+  float *gru1_sigmoid_t12_3 = (float *)(A + 7961088); /* [64, 64] */
+  float *gru1_sub_t12_2 = (float *)(A + 7977472); /* [64, 64] */
+  float *gru1_tanh_t12_2 = (float *)(A + 8010240); /* [64, 64] */
+  float *gru1_add_t12_2 = (float *)(A + 7911936); /* [64, 192] */
+  float *gru1_sigmoid_t12_4 = (float *)(A + 7993856); /* [64, 64] */
+  float *d_gru1_addn_t12 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t12 = (float *)(A + 1913344); /* [64, 64] */
+  float *d_gru1_mul_t12 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_mul_t12_2 = (float *)(A + 4143616); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t13_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 147456, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, gru1_sum_to_t12, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_tanh_t12_2, gru1_add_t12_2 + 128, gru1_sigmoid_t12_4, gru1_mul_stack_2 + 45056, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, d_gru1_mul_t12_2, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_concat_stack + 135296, d_gru1_matmul_weight_hh_reverse_t13_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_sigmoid_t11_3 = (float *)(A + 6748672); /* [64, 64] */
-  float *gru1_sub_t11_2 = (float *)(A + 6765056); /* [64, 64] */
-  float *gru1_tanh_t11_2 = (float *)(A + 6797824); /* [64, 64] */
-  float *gru1_add_t11_4 = (float *)(A + 6699520); /* [64, 192] */
-  float *gru1_sigmoid_t11_4 = (float *)(A + 6781440); /* [64, 64] */
-  float *d_gru1_addn_t11 = (float *)(A + 880128); /* [64, 64] */
-  float *d_gru1_neg_t11 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t11 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t11_2 = (float *)(A + 3666432); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t12_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 135168, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, gru1_sum_to_t11, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_tanh_t11_2, gru1_add_t11_4 + 128, gru1_sigmoid_t11_4, gru1_mul_stack_2 + 40960, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, d_gru1_mul_t11_2, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_concat_stack + 123008, d_gru1_matmul_weight_hh_reverse_t12_scratch);
+  float *gru1_sigmoid_t11_3 = (float *)(A + 7830016); /* [64, 64] */
+  float *gru1_sub_t11_2 = (float *)(A + 7846400); /* [64, 64] */
+  float *gru1_tanh_t11_2 = (float *)(A + 7879168); /* [64, 64] */
+  float *gru1_add_t11_2 = (float *)(A + 7780864); /* [64, 192] */
+  float *gru1_sigmoid_t11_4 = (float *)(A + 7862784); /* [64, 64] */
+  float *d_gru1_addn_t11 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_neg_t11 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t11 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t11_2 = (float *)(A + 4274688); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t12_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 135168, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, gru1_sum_to_t11, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_tanh_t11_2, gru1_add_t11_2 + 128, gru1_sigmoid_t11_4, gru1_mul_stack_2 + 40960, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, d_gru1_mul_t11_2, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_concat_stack + 123008, d_gru1_matmul_weight_hh_reverse_t12_scratch);
+  float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
+  float *gru1_sigmoid_t10_3 = (float *)(A + 7698944); /* [64, 64] */
+  float *gru1_sub_t10_2 = (float *)(A + 7715328); /* [64, 64] */
+  float *gru1_tanh_t10_2 = (float *)(A + 7748096); /* [64, 64] */
+  float *gru1_add_t10_2 = (float *)(A + 7649792); /* [64, 192] */
+  float *gru1_sigmoid_t10_4 = (float *)(A + 7731712); /* [64, 64] */
+  float *d_gru1_addn_t10 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t10 = (float *)(A + 1913344); /* [64, 64] */
+  float *d_gru1_mul_t10 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_mul_t10_2 = (float *)(A + 4405760); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t11_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 122880, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, gru1_sum_to_t10, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_tanh_t10_2, gru1_add_t10_2 + 128, gru1_sigmoid_t10_4, gru1_mul_stack_2 + 36864, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, d_gru1_mul_t10_2, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_concat_stack + 110720, d_gru1_matmul_weight_hh_reverse_t11_scratch);
+  float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
+  float *gru1_sigmoid_t9_3 = (float *)(A + 7567872); /* [64, 64] */
+  float *gru1_sub_t9_2 = (float *)(A + 7584256); /* [64, 64] */
+  float *gru1_tanh_t9_2 = (float *)(A + 7617024); /* [64, 64] */
+  float *gru1_add_t9_2 = (float *)(A + 7518720); /* [64, 192] */
+  float *gru1_sigmoid_t9_4 = (float *)(A + 7600640); /* [64, 64] */
+  float *d_gru1_addn_t9 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_neg_t9 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t9 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t9_2 = (float *)(A + 4536832); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t10_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 110592, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, gru1_sum_to_t9, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_tanh_t9_2, gru1_add_t9_2 + 128, gru1_sigmoid_t9_4, gru1_mul_stack_2 + 32768, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, d_gru1_mul_t9_2, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_concat_stack + 98432, d_gru1_matmul_weight_hh_reverse_t10_scratch);
+  float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
+  float *gru1_sigmoid_t8_3 = (float *)(A + 7436800); /* [64, 64] */
+  float *gru1_sub_t8_2 = (float *)(A + 7453184); /* [64, 64] */
+  float *gru1_tanh_t8_2 = (float *)(A + 7485952); /* [64, 64] */
+  float *gru1_add_t8_2 = (float *)(A + 7387648); /* [64, 192] */
+  float *gru1_sigmoid_t8_4 = (float *)(A + 7469568); /* [64, 64] */
+  float *d_gru1_addn_t8 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t8 = (float *)(A + 1913344); /* [64, 64] */
+  float *d_gru1_mul_t8 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_mul_t8_2 = (float *)(A + 4667904); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t9_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 98304, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, gru1_sum_to_t8, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_tanh_t8_2, gru1_add_t8_2 + 128, gru1_sigmoid_t8_4, gru1_mul_stack_2 + 28672, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, d_gru1_mul_t8_2, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_concat_stack + 86144, d_gru1_matmul_weight_hh_reverse_t9_scratch);
 }
 
 static void word_language_grad_6(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack = (float *)(A + 8272384); /* [23, 64, 192] */
-  float *d_gru1_addn_t11 = (float *)(A + 880128); /* [64, 64] */
-  float *d_gru1_neg_t11 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t11 = (float *)(A + 2224640); /* [64, 64] */
-  float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 1290496); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sigmoid_t10_3 = (float *)(A + 6617600); /* [64, 64] */
-  float *gru1_sub_t10_2 = (float *)(A + 6633984); /* [64, 64] */
-  float *gru1_tanh_t10_2 = (float *)(A + 6666752); /* [64, 64] */
-  float *gru1_add_t10_4 = (float *)(A + 6568448); /* [64, 192] */
-  float *gru1_sigmoid_t10_4 = (float *)(A + 6650368); /* [64, 64] */
-  float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
-  float *d_gru1_addn_t10 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_neg_t10 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t10 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t10_2 = (float *)(A + 3797504); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t11_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 122880, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, gru1_sum_to_t10, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_tanh_t10_2, gru1_add_t10_4 + 128, gru1_sigmoid_t10_4, gru1_mul_stack_2 + 36864, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, d_gru1_mul_t10_2, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_concat_stack + 110720, d_gru1_matmul_weight_hh_reverse_t11_scratch);
-  float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_sigmoid_t9_3 = (float *)(A + 6486528); /* [64, 64] */
-  float *gru1_sub_t9_2 = (float *)(A + 6502912); /* [64, 64] */
-  float *gru1_tanh_t9_2 = (float *)(A + 6535680); /* [64, 64] */
-  float *gru1_add_t9_4 = (float *)(A + 6437376); /* [64, 192] */
-  float *gru1_sigmoid_t9_4 = (float *)(A + 6519296); /* [64, 64] */
-  float *d_gru1_addn_t9 = (float *)(A + 880128); /* [64, 64] */
-  float *d_gru1_neg_t9 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t9 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t9_2 = (float *)(A + 3928576); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t10_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 110592, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, gru1_sum_to_t9, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_tanh_t9_2, gru1_add_t9_4 + 128, gru1_sigmoid_t9_4, gru1_mul_stack_2 + 32768, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, d_gru1_mul_t9_2, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_concat_stack + 98432, d_gru1_matmul_weight_hh_reverse_t10_scratch);
-  float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_sigmoid_t8_3 = (float *)(A + 6355456); /* [64, 64] */
-  float *gru1_sub_t8_2 = (float *)(A + 6371840); /* [64, 64] */
-  float *gru1_tanh_t8_2 = (float *)(A + 6404608); /* [64, 64] */
-  float *gru1_add_t8_4 = (float *)(A + 6306304); /* [64, 192] */
-  float *gru1_sigmoid_t8_4 = (float *)(A + 6388224); /* [64, 64] */
-  float *d_gru1_addn_t8 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_neg_t8 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t8 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t8_2 = (float *)(A + 4059648); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t9_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 98304, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, gru1_sum_to_t8, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_tanh_t8_2, gru1_add_t8_4 + 128, gru1_sigmoid_t8_4, gru1_mul_stack_2 + 28672, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, d_gru1_mul_t8_2, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_concat_stack + 86144, d_gru1_matmul_weight_hh_reverse_t9_scratch);
+  float *d_gru1_mul_concat_stack = (float *)(A + 4864512); /* [23, 64, 192] */
+  float *d_gru1_addn_t8 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t8 = (float *)(A + 1913344); /* [64, 64] */
+  float *d_gru1_mul_t8 = (float *)(A + 2044416); /* [64, 64] */
   float *gru1_sum_to_t7 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_sigmoid_t7_3 = (float *)(A + 6224384); /* [64, 64] */
-  float *gru1_sub_t7_2 = (float *)(A + 6240768); /* [64, 64] */
-  float *gru1_tanh_t7_2 = (float *)(A + 6273536); /* [64, 64] */
-  float *gru1_add_t7_4 = (float *)(A + 6175232); /* [64, 192] */
-  float *gru1_sigmoid_t7_4 = (float *)(A + 6257152); /* [64, 64] */
-  float *d_gru1_addn_t7 = (float *)(A + 880128); /* [64, 64] */
-  float *d_gru1_neg_t7 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t7 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t7_2 = (float *)(A + 4192768); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t8_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 86016, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, gru1_sum_to_t7, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_tanh_t7_2, gru1_add_t7_4 + 128, gru1_sigmoid_t7_4, gru1_mul_stack_2 + 24576, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, d_gru1_mul_t7_2, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_concat_stack + 73856, d_gru1_matmul_weight_hh_reverse_t8_scratch);
+  float *d_dense1_matmul_weight = (float *)(A + 4831744); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_sigmoid_t7_3 = (float *)(A + 7305728); /* [64, 64] */
+  float *gru1_sub_t7_2 = (float *)(A + 7322112); /* [64, 64] */
+  float *gru1_tanh_t7_2 = (float *)(A + 7354880); /* [64, 64] */
+  float *gru1_add_t7_2 = (float *)(A + 7256576); /* [64, 192] */
+  float *gru1_sigmoid_t7_4 = (float *)(A + 7338496); /* [64, 64] */
+  float *gru1_mul_stack_2 = (float *)(A + 6093312); /* [23, 64, 64] */
+  float *d_gru1_addn_t7 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_neg_t7 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t7 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t7_2 = (float *)(A + 5995008); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t8_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 86016, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, gru1_sum_to_t7, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_tanh_t7_2, gru1_add_t7_2 + 128, gru1_sigmoid_t7_4, gru1_mul_stack_2 + 24576, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, d_gru1_mul_t7_2, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_concat_stack + 73856, d_gru1_matmul_weight_hh_reverse_t8_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
-  float *gru1_sigmoid_t6_3 = (float *)(A + 6093312); /* [64, 64] */
-  float *gru1_sub_t6_2 = (float *)(A + 6109696); /* [64, 64] */
-  float *gru1_tanh_t6_2 = (float *)(A + 6142464); /* [64, 64] */
-  float *gru1_add_t6_4 = (float *)(A + 6044160); /* [64, 192] */
-  float *gru1_sigmoid_t6_4 = (float *)(A + 6126080); /* [64, 64] */
-  float *d_gru1_addn_t6 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_neg_t6 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t6 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t6_2 = (float *)(A + 4323840); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t7_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 73728, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, gru1_sum_to_t6, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_tanh_t6_2, gru1_add_t6_4 + 128, gru1_sigmoid_t6_4, gru1_mul_stack_2 + 20480, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, d_gru1_mul_t6_2, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_concat_stack + 61568, d_gru1_matmul_weight_hh_reverse_t7_scratch);
+  float *gru1_sigmoid_t6_3 = (float *)(A + 7174656); /* [64, 64] */
+  float *gru1_sub_t6_2 = (float *)(A + 7191040); /* [64, 64] */
+  float *gru1_tanh_t6_2 = (float *)(A + 7223808); /* [64, 64] */
+  float *gru1_add_t6_2 = (float *)(A + 7125504); /* [64, 192] */
+  float *gru1_sigmoid_t6_4 = (float *)(A + 7207424); /* [64, 64] */
+  float *d_gru1_addn_t6 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t6 = (float *)(A + 1913344); /* [64, 64] */
+  float *d_gru1_mul_t6 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_mul_t6_2 = (float *)(A + 6076928); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t7_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 73728, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, gru1_sum_to_t6, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_tanh_t6_2, gru1_add_t6_2 + 128, gru1_sigmoid_t6_4, gru1_mul_stack_2 + 20480, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, d_gru1_mul_t6_2, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_concat_stack + 61568, d_gru1_matmul_weight_hh_reverse_t7_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
-  float *gru1_sigmoid_t5_3 = (float *)(A + 5962240); /* [64, 64] */
-  float *gru1_sub_t5_2 = (float *)(A + 5978624); /* [64, 64] */
-  float *gru1_tanh_t5_2 = (float *)(A + 6011392); /* [64, 64] */
-  float *gru1_add_t5_4 = (float *)(A + 5913088); /* [64, 192] */
-  float *gru1_sigmoid_t5_4 = (float *)(A + 5995008); /* [64, 64] */
-  float *d_gru1_addn_t5 = (float *)(A + 880128); /* [64, 64] */
-  float *d_gru1_neg_t5 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t5 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t5_2 = (float *)(A + 4454912); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t6_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 61440, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, gru1_sum_to_t5, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_tanh_t5_2, gru1_add_t5_4 + 128, gru1_sigmoid_t5_4, gru1_mul_stack_2 + 16384, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, d_gru1_mul_t5_2, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_concat_stack + 49280, d_gru1_matmul_weight_hh_reverse_t6_scratch);
+  float *gru1_sigmoid_t5_3 = (float *)(A + 7043584); /* [64, 64] */
+  float *gru1_sub_t5_2 = (float *)(A + 7059968); /* [64, 64] */
+  float *gru1_tanh_t5_2 = (float *)(A + 7092736); /* [64, 64] */
+  float *gru1_add_t5_2 = (float *)(A + 6994432); /* [64, 192] */
+  float *gru1_sigmoid_t5_4 = (float *)(A + 7076352); /* [64, 64] */
+  float *d_gru1_addn_t5 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_neg_t5 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t5 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t5_2 = (float *)(A + 6584832); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t6_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 61440, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, gru1_sum_to_t5, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_tanh_t5_2, gru1_add_t5_2 + 128, gru1_sigmoid_t5_4, gru1_mul_stack_2 + 16384, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, d_gru1_mul_t5_2, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_concat_stack + 49280, d_gru1_matmul_weight_hh_reverse_t6_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
-  float *gru1_sigmoid_t4_3 = (float *)(A + 1207808); /* [64, 64] */
-  float *gru1_sub_t4_2 = (float *)(A + 1224192); /* [64, 64] */
-  float *gru1_tanh_t4_2 = (float *)(A + 1256960); /* [64, 64] */
-  float *gru1_add_t4_4 = (float *)(A + 1158656); /* [64, 192] */
-  float *gru1_sigmoid_t4_4 = (float *)(A + 1240576); /* [64, 64] */
-  float *d_gru1_addn_t4 = (float *)(A + 1142272); /* [64, 64] */
-  float *d_gru1_neg_t4 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t4 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t4_2 = (float *)(A + 4585984); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t5_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 49152, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, gru1_sum_to_t4, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_tanh_t4_2, gru1_add_t4_4 + 128, gru1_sigmoid_t4_4, gru1_mul_stack_2 + 12288, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, d_gru1_mul_t4_2, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_concat_stack + 36992, d_gru1_matmul_weight_hh_reverse_t5_scratch);
+  float *gru1_sigmoid_t4_3 = (float *)(A + 6912512); /* [64, 64] */
+  float *gru1_sub_t4_2 = (float *)(A + 6928896); /* [64, 64] */
+  float *gru1_tanh_t4_2 = (float *)(A + 6961664); /* [64, 64] */
+  float *gru1_add_t4_2 = (float *)(A + 6863360); /* [64, 192] */
+  float *gru1_sigmoid_t4_4 = (float *)(A + 6945280); /* [64, 64] */
+  float *d_gru1_addn_t4 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t4 = (float *)(A + 1913344); /* [64, 64] */
+  float *d_gru1_mul_t4 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_mul_t4_2 = (float *)(A + 6715904); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t5_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 49152, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, gru1_sum_to_t4, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_tanh_t4_2, gru1_add_t4_2 + 128, gru1_sigmoid_t4_4, gru1_mul_stack_2 + 12288, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, d_gru1_mul_t4_2, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_concat_stack + 36992, d_gru1_matmul_weight_hh_reverse_t5_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
-  float *gru1_sigmoid_t3_3 = (float *)(A + 1076736); /* [64, 64] */
-  float *gru1_sub_t3_2 = (float *)(A + 1093120); /* [64, 64] */
-  float *gru1_tanh_t3_2 = (float *)(A + 1125888); /* [64, 64] */
-  float *gru1_add_t3_4 = (float *)(A + 1027584); /* [64, 192] */
-  float *gru1_sigmoid_t3_4 = (float *)(A + 1109504); /* [64, 64] */
-  float *d_gru1_addn_t3 = (float *)(A + 880128); /* [64, 64] */
-  float *d_gru1_neg_t3 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t3 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t3_2 = (float *)(A + 1158656); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t4_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 36864, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, gru1_sum_to_t3, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_tanh_t3_2, gru1_add_t3_4 + 128, gru1_sigmoid_t3_4, gru1_mul_stack_2 + 8192, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, d_gru1_mul_t3_2, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_concat_stack + 24704, d_gru1_matmul_weight_hh_reverse_t4_scratch);
+  float *gru1_sigmoid_t3_3 = (float *)(A + 6781440); /* [64, 64] */
+  float *gru1_sub_t3_2 = (float *)(A + 6797824); /* [64, 64] */
+  float *gru1_tanh_t3_2 = (float *)(A + 6830592); /* [64, 64] */
+  float *gru1_add_t3_2 = (float *)(A + 6732288); /* [64, 192] */
+  float *gru1_sigmoid_t3_4 = (float *)(A + 6814208); /* [64, 64] */
+  float *d_gru1_addn_t3 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_neg_t3 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t3 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t3_2 = (float *)(A + 110080); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t4_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 36864, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, gru1_sum_to_t3, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_tanh_t3_2, gru1_add_t3_2 + 128, gru1_sigmoid_t3_4, gru1_mul_stack_2 + 8192, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, d_gru1_mul_t3_2, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_concat_stack + 24704, d_gru1_matmul_weight_hh_reverse_t4_scratch);
   float *gru1_sum_to_t2 = (float *)(A + 104704); /* [64, 1] */
-  float *gru1_sigmoid_t2_3 = (float *)(A + 945664); /* [64, 64] */
-  float *gru1_sub_t2_2 = (float *)(A + 962048); /* [64, 64] */
-  float *gru1_tanh_t2_2 = (float *)(A + 994816); /* [64, 64] */
-  float *gru1_add_t2_4 = (float *)(A + 896512); /* [64, 192] */
-  float *gru1_sigmoid_t2_4 = (float *)(A + 978432); /* [64, 64] */
-  float *d_gru1_addn_t2 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_neg_t2 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t2 = (float *)(A + 1175040); /* [64, 64] */
-  float *d_gru1_mul_t2_2 = (float *)(A + 1191424); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t3_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 24576, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, gru1_sum_to_t2, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_tanh_t2_2, gru1_add_t2_4 + 128, gru1_sigmoid_t2_4, gru1_mul_stack_2 + 4096, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, d_gru1_mul_t2_2, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_concat_stack + 12416, d_gru1_matmul_weight_hh_reverse_t3_scratch);
-  float *gru1_sum_to_t1 = (float *)(A + 1339648); /* [64, 1] */
-  float *gru1_sigmoid_t1_3 = (float *)(A + 814592); /* [64, 64] */
-  float *gru1_sub_t1_2 = (float *)(A + 830976); /* [64, 64] */
-  float *gru1_tanh_t1_2 = (float *)(A + 863744); /* [64, 64] */
-  float *gru1_add_t1_4 = (float *)(A + 765440); /* [64, 192] */
-  float *gru1_sigmoid_t1_4 = (float *)(A + 847360); /* [64, 64] */
-  float *d_gru1_addn_t1 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t1 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t1 = (float *)(A + 1027584); /* [64, 64] */
-  float *d_gru1_mul_t1_2 = (float *)(A + 1043968); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t2_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 12288, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, gru1_sum_to_t1, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_tanh_t1_2, gru1_add_t1_4 + 128, gru1_sigmoid_t1_4, gru1_mul_stack_2, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, d_gru1_mul_t1_2, d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_concat_stack + 128, d_gru1_matmul_weight_hh_reverse_t2_scratch);
+  float *gru1_sigmoid_t2_3 = (float *)(A + 6650368); /* [64, 64] */
+  float *gru1_sub_t2_2 = (float *)(A + 6666752); /* [64, 64] */
+  float *gru1_tanh_t2_2 = (float *)(A + 6699520); /* [64, 64] */
+  float *gru1_add_t2_2 = (float *)(A + 6601216); /* [64, 192] */
+  float *gru1_sigmoid_t2_4 = (float *)(A + 6683136); /* [64, 64] */
+  float *d_gru1_addn_t2 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t2 = (float *)(A + 1913344); /* [64, 64] */
+  float *d_gru1_mul_t2 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_mul_t2_2 = (float *)(A + 6732288); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t3_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 24576, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, gru1_sum_to_t2, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_tanh_t2_2, gru1_add_t2_2 + 128, gru1_sigmoid_t2_4, gru1_mul_stack_2 + 4096, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, d_gru1_mul_t2_2, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_concat_stack + 12416, d_gru1_matmul_weight_hh_reverse_t3_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1290496); /* [64, 1] */
+  float *gru1_sigmoid_t1_3 = (float *)(A + 6519296); /* [64, 64] */
+  float *gru1_sub_t1_2 = (float *)(A + 6535680); /* [64, 64] */
+  float *gru1_tanh_t1_2 = (float *)(A + 6568448); /* [64, 64] */
+  float *gru1_add_t1_2 = (float *)(A + 6470144); /* [64, 192] */
+  float *gru1_sigmoid_t1_4 = (float *)(A + 6552064); /* [64, 64] */
+  float *d_gru1_addn_t1 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_neg_t1 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t1 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t1_2 = (float *)(A + 6748672); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t2_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 12288, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, gru1_sum_to_t1, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_tanh_t1_2, gru1_add_t1_2 + 128, gru1_sigmoid_t1_4, gru1_mul_stack_2, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, d_gru1_mul_t1_2, d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_concat_stack + 128, d_gru1_matmul_weight_hh_reverse_t2_scratch);
   float *gru1_sum_to_t0 = (float *)(A + 1290240); /* [64, 1] */
-  float *gru1_sub_t0_2 = (float *)(A + 323072); /* [64, 64] */
-  float *gru1_tanh_t0_2 = (float *)(A + 355840); /* [64, 64] */
-  float *gru1_sigmoid_t0_4 = (float *)(A + 339456); /* [64, 64] */
-  float *gru1_sigmoid_t0_3 = (float *)(A + 306688); /* [64, 64] */
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 4831744); /* [24, 64, 192] */
-  char *d_gru1_matmul_weight_hh_reverse_t1_scratch = A + 380928; /* 6144 bytes */
-  k78_matmul(d_gru1_mul_concat_stack, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, gru1_sum_to_t0, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 1, gru1_sub_t0_2, gru1_tanh_t0_2, P + 35520 /* gru1.bias_hh_reverse */, gru1_sigmoid_t0_4, gru1_sigmoid_t0_3, d_gru1_mul_concat_stack_2 + 128, d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_matmul_weight_hh_reverse_t1_scratch);
-  k79_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_t1_2, d_gru1_mul_concat_stack_2 + 12288);
-  k79_concat(d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_t2_2, d_gru1_mul_concat_stack_2 + 24576);
-  k79_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_t3_2, d_gru1_mul_concat_stack_2 + 36864);
-  k79_concat(d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_t4_2, d_gru1_mul_concat_stack_2 + 49152);
-  k79_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_t5_2, d_gru1_mul_concat_stack_2 + 61440);
-  k79_concat(d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_t6_2, d_gru1_mul_concat_stack_2 + 73728);
-  k79_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_t7_2, d_gru1_mul_concat_stack_2 + 86016);
-  k79_concat(d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_t8_2, d_gru1_mul_concat_stack_2 + 98304);
-  k79_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_t9_2, d_gru1_mul_concat_stack_2 + 110592);
-  k79_concat(d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_t10_2, d_gru1_mul_concat_stack_2 + 122880);
-  float *d_gru1_mul_t11_2 = (float *)(A + 3666432); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_t11_2, d_gru1_mul_concat_stack_2 + 135168);
-  float *d_gru1_mul_t12_2 = (float *)(A + 3535360); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_t12_2, d_gru1_mul_concat_stack_2 + 147456);
-  float *d_gru1_mul_t13_2 = (float *)(A + 3404288); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_t13_2, d_gru1_mul_concat_stack_2 + 159744);
-  float *d_gru1_mul_t14_2 = (float *)(A + 3273216); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_t14_2, d_gru1_mul_concat_stack_2 + 172032);
+  float *gru1_sub_t0_2 = (float *)(A + 6027776); /* [64, 64] */
+  float *gru1_tanh_t0_2 = (float *)(A + 6060544); /* [64, 64] */
+  float *gru1_sigmoid_t0_4 = (float *)(A + 6044160); /* [64, 64] */
+  float *gru1_sigmoid_t0_3 = (float *)(A + 6011392); /* [64, 64] */
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 6781440); /* [24, 64, 192] */
+  char *d_gru1_matmul_weight_hh_reverse_t1_scratch = A + 2315264; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, gru1_sum_to_t0, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 1, gru1_sub_t0_2, gru1_tanh_t0_2, P + 35520 /* gru1.bias_hh_reverse */, gru1_sigmoid_t0_4, gru1_sigmoid_t0_3, d_gru1_mul_concat_stack_2 + 128, d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_matmul_weight_hh_reverse_t1_scratch);
+  k78_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_t1_2, d_gru1_mul_concat_stack_2 + 12288);
+  k78_concat(d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_t2_2, d_gru1_mul_concat_stack_2 + 24576);
+  k78_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_t3_2, d_gru1_mul_concat_stack_2 + 36864);
+  k78_concat(d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_t4_2, d_gru1_mul_concat_stack_2 + 49152);
+  k78_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_t5_2, d_gru1_mul_concat_stack_2 + 61440);
+  k78_concat(d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_t6_2, d_gru1_mul_concat_stack_2 + 73728);
+  k78_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_t7_2, d_gru1_mul_concat_stack_2 + 86016);
+  float *d_gru1_mul_t8_2 = (float *)(A + 4667904); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_t8_2, d_gru1_mul_concat_stack_2 + 98304);
+  float *d_gru1_mul_t9_2 = (float *)(A + 4536832); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_t9_2, d_gru1_mul_concat_stack_2 + 110592);
+  float *d_gru1_mul_t10_2 = (float *)(A + 4405760); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_t10_2, d_gru1_mul_concat_stack_2 + 122880);
+  float *d_gru1_mul_t11_2 = (float *)(A + 4274688); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_t11_2, d_gru1_mul_concat_stack_2 + 135168);
+  float *d_gru1_mul_t12_2 = (float *)(A + 4143616); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_t12_2, d_gru1_mul_concat_stack_2 + 147456);
+  float *d_gru1_mul_t13_2 = (float *)(A + 4010496); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_t13_2, d_gru1_mul_concat_stack_2 + 159744);
+  float *d_gru1_mul_t14_2 = (float *)(A + 3879424); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_t14_2, d_gru1_mul_concat_stack_2 + 172032);
+  float *d_gru1_mul_t15_2 = (float *)(A + 3748352); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_t15_2, d_gru1_mul_concat_stack_2 + 184320);
+  float *d_gru1_mul_t16_2 = (float *)(A + 3617280); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_t16_2, d_gru1_mul_concat_stack_2 + 196608);
+  float *d_gru1_mul_t17_2 = (float *)(A + 3486208); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_t17_2, d_gru1_mul_concat_stack_2 + 208896);
+  float *d_gru1_mul_t18_2 = (float *)(A + 3355136); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_t18_2, d_gru1_mul_concat_stack_2 + 221184);
+  float *d_gru1_mul_t19_2 = (float *)(A + 3224064); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_t19_2, d_gru1_mul_concat_stack_2 + 233472);
+  float *d_gru1_mul_t20_2 = (float *)(A + 3092992); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_t20_2, d_gru1_mul_concat_stack_2 + 245760);
+  float *d_gru1_mul_t21_2 = (float *)(A + 2961920); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_t21_2, d_gru1_mul_concat_stack_2 + 258048);
+  float *d_gru1_mul_t22_2 = (float *)(A + 2175488); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_t22_2, d_gru1_mul_concat_stack_2 + 270336);
+  float *d_gru1_mul_t23_2 = (float *)(A + 2568704); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_t23_2, d_gru1_mul_concat_stack_2 + 282624);
+  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 6650368); /* [1536, 16] */
+  char *d_gru1_matmul_weight_ih_reverse_scratch = A + 2315264; /* 6144 bytes */
+  k79_matmul(d_gru1_mul_concat_stack_2, P + 19840 /* gru1.weight_ih_reverse */, d_gru1_matmul_weight_ih_reverse, d_gru1_matmul_weight_ih_reverse_scratch);
+  float *gru1_sigmoid_t23 = (float *)(A + 1290752); /* [64, 64] */
+  float *gru1_sub_t23 = (float *)(A + 1307136); /* [64, 64] */
+  float *gru1_tanh_t23 = (float *)(A + 9402880); /* [64, 64] */
+  float *gru1_add_t23 = (float *)(A + 4684288); /* [64, 192] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 1323520); /* [64, 64] */
+  float *gru1_mul_stack = (float *)(A + 1421824); /* [23, 64, 64] */
+  float *d_gru1_mul_t23_3 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_mul_t23_4 = (float *)(A + 1913344); /* [64, 64] */
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 110080); /* [23, 64, 192] */
+  k74_mul_mul_mul(d_dense1_matmul_weight, gru1_one_hot_t0 + 24, gru1_sigmoid_t23, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23 + 128, gru1_sigmoid_t23_2, gru1_mul_stack + 90112, d_gru1_mul_t23_3, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_concat_stack_3 + 270464);
+  float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
+  float *gru1_sigmoid_t22 = (float *)(A + 4602368); /* [64, 64] */
+  float *gru1_sub_t22 = (float *)(A + 4618752); /* [64, 64] */
+  float *gru1_tanh_t22 = (float *)(A + 4651520); /* [64, 64] */
+  float *gru1_add_t22 = (float *)(A + 4553216); /* [64, 192] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 4635136); /* [64, 64] */
+  float *d_gru1_addn_t22_2 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_neg_t22_2 = (float *)(A + 2175488); /* [64, 64] */
+  float *d_gru1_mul_t22_3 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_mul_t22_4 = (float *)(A + 2568704); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t23_scratch = A + 2315264; /* 6144 bytes */
+  k75_matmul(d_gru1_mul_concat_stack_3 + 270336, P + 7168 /* gru1.weight_hh */, d_gru1_mul_t23_3, gru1_sum_to_t22, d_dense1_matmul_weight, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22 + 128, gru1_sigmoid_t22_2, gru1_mul_stack + 86016, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_concat_stack_3 + 258176, d_gru1_matmul_weight_hh_t23_scratch);
 }
 
 static void word_language_grad_7(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack = (float *)(A + 8272384); /* [23, 64, 192] */
-  float *d_gru1_mul_t15_2 = (float *)(A + 3142144); /* [64, 64] */
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 4831744); /* [24, 64, 192] */
-  k79_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_t15_2, d_gru1_mul_concat_stack_2 + 184320);
-  float *d_gru1_mul_t16_2 = (float *)(A + 3011072); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_t16_2, d_gru1_mul_concat_stack_2 + 196608);
-  float *d_gru1_mul_t17_2 = (float *)(A + 2880000); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_t17_2, d_gru1_mul_concat_stack_2 + 208896);
-  float *d_gru1_mul_t18_2 = (float *)(A + 2748928); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_t18_2, d_gru1_mul_concat_stack_2 + 221184);
-  float *d_gru1_mul_t19_2 = (float *)(A + 2617856); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_t19_2, d_gru1_mul_concat_stack_2 + 233472);
-  float *d_gru1_mul_t20_2 = (float *)(A + 2486784); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_t20_2, d_gru1_mul_concat_stack_2 + 245760);
-  float *d_gru1_mul_t21_2 = (float *)(A + 2355712); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_t21_2, d_gru1_mul_concat_stack_2 + 258048);
-  float *d_gru1_mul_t22_2 = (float *)(A + 1962496); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_t22_2, d_gru1_mul_concat_stack_2 + 270336);
-  float *d_gru1_mul_t23_2 = (float *)(A + 1011200); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_t23_2, d_gru1_mul_concat_stack_2 + 282624);
-  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 1076736); /* [1536, 16] */
-  char *d_gru1_matmul_weight_ih_reverse_scratch = A + 380928; /* 6144 bytes */
-  k80_matmul(d_gru1_mul_concat_stack_2, P + 19840 /* gru1.weight_ih_reverse */, d_gru1_matmul_weight_ih_reverse, d_gru1_matmul_weight_ih_reverse_scratch);
-  float *d_dense1_matmul_weight = (float *)(A + 1290496); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sigmoid_t23 = (float *)(A + 257536); /* [64, 64] */
-  float *gru1_sub_t23 = (float *)(A + 273920); /* [64, 64] */
-  float *gru1_tanh_t23 = (float *)(A + 4782592); /* [64, 64] */
-  float *gru1_add_t23_2 = (float *)(A + 110080); /* [64, 192] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 290304); /* [64, 64] */
-  float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
-  float *d_gru1_mul_t23_3 = (float *)(A + 306688); /* [64, 64] */
-  float *d_gru1_mul_t23_4 = (float *)(A + 323072); /* [64, 64] */
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 6011392); /* [23, 64, 192] */
-  k75_mul_mul_mul(d_dense1_matmul_weight, gru1_one_hot_t0 + 24, gru1_sigmoid_t23, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 128, gru1_sigmoid_t23_2, gru1_mul_stack + 90112, d_gru1_mul_t23_3, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_concat_stack_3 + 270464);
-  float *gru1_sum_to_t22 = (float *)(A + 109824); /* [64, 1] */
-  float *gru1_sigmoid_t22 = (float *)(A + 4651520); /* [64, 64] */
-  float *gru1_sub_t22 = (float *)(A + 4667904); /* [64, 64] */
-  float *gru1_tanh_t22 = (float *)(A + 4700672); /* [64, 64] */
-  float *gru1_add_t22_2 = (float *)(A + 4602368); /* [64, 192] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 4684288); /* [64, 64] */
-  float *d_gru1_addn_t22_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t22_2 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t22_3 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t22_4 = (float *)(A + 1962496); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t23_scratch = A + 380928; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 270336, P + 7168 /* gru1.weight_hh */, d_gru1_mul_t23_3, gru1_sum_to_t22, d_dense1_matmul_weight, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 128, gru1_sigmoid_t22_2, gru1_mul_stack + 86016, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_concat_stack_3 + 258176, d_gru1_matmul_weight_hh_t23_scratch);
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 110080); /* [23, 64, 192] */
+  float *d_gru1_addn_t22_2 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_neg_t22_2 = (float *)(A + 2175488); /* [64, 64] */
+  float *d_gru1_mul_t22_3 = (float *)(A + 2437632); /* [64, 64] */
   float *gru1_sum_to_t21 = (float *)(A + 109568); /* [64, 1] */
-  float *gru1_sigmoid_t21 = (float *)(A + 4520448); /* [64, 64] */
-  float *gru1_sub_t21 = (float *)(A + 4536832); /* [64, 64] */
-  float *gru1_tanh_t21 = (float *)(A + 4569600); /* [64, 64] */
-  float *gru1_add_t21_2 = (float *)(A + 4471296); /* [64, 192] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 4553216); /* [64, 64] */
-  float *d_gru1_addn_t21_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t21_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t21_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t21_4 = (float *)(A + 2486784); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t22_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 258048, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, gru1_sum_to_t21, d_dense1_matmul_weight, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 128, gru1_sigmoid_t21_2, gru1_mul_stack + 81920, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_concat_stack_3 + 245888, d_gru1_matmul_weight_hh_t22_scratch);
+  float *d_dense1_matmul_weight = (float *)(A + 4831744); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_sigmoid_t21 = (float *)(A + 4471296); /* [64, 64] */
+  float *gru1_sub_t21 = (float *)(A + 4487680); /* [64, 64] */
+  float *gru1_tanh_t21 = (float *)(A + 4520448); /* [64, 64] */
+  float *gru1_add_t21 = (float *)(A + 4422144); /* [64, 192] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 4504064); /* [64, 64] */
+  float *gru1_mul_stack = (float *)(A + 1421824); /* [23, 64, 64] */
+  float *d_gru1_addn_t21_2 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t21_2 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t21_3 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t21_4 = (float *)(A + 2961920); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t22_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 258048, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, gru1_sum_to_t21, d_dense1_matmul_weight, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21 + 128, gru1_sigmoid_t21_2, gru1_mul_stack + 81920, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_concat_stack_3 + 245888, d_gru1_matmul_weight_hh_t22_scratch);
   float *gru1_sum_to_t20 = (float *)(A + 109312); /* [64, 1] */
-  float *gru1_sigmoid_t20 = (float *)(A + 4389376); /* [64, 64] */
-  float *gru1_sub_t20 = (float *)(A + 4405760); /* [64, 64] */
-  float *gru1_tanh_t20 = (float *)(A + 4438528); /* [64, 64] */
-  float *gru1_add_t20_2 = (float *)(A + 4340224); /* [64, 192] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 4422144); /* [64, 64] */
-  float *d_gru1_addn_t20_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t20_2 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t20_3 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t20_4 = (float *)(A + 2617856); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t21_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 245760, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, gru1_sum_to_t20, d_dense1_matmul_weight, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 128, gru1_sigmoid_t20_2, gru1_mul_stack + 77824, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_concat_stack_3 + 233600, d_gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_sigmoid_t20 = (float *)(A + 4340224); /* [64, 64] */
+  float *gru1_sub_t20 = (float *)(A + 4356608); /* [64, 64] */
+  float *gru1_tanh_t20 = (float *)(A + 4389376); /* [64, 64] */
+  float *gru1_add_t20 = (float *)(A + 4291072); /* [64, 192] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 4372992); /* [64, 64] */
+  float *d_gru1_addn_t20_2 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_neg_t20_2 = (float *)(A + 2175488); /* [64, 64] */
+  float *d_gru1_mul_t20_3 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_mul_t20_4 = (float *)(A + 3092992); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t21_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 245760, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, gru1_sum_to_t20, d_dense1_matmul_weight, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20 + 128, gru1_sigmoid_t20_2, gru1_mul_stack + 77824, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_concat_stack_3 + 233600, d_gru1_matmul_weight_hh_t21_scratch);
   float *gru1_sum_to_t19 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_sigmoid_t19 = (float *)(A + 4258304); /* [64, 64] */
-  float *gru1_sub_t19 = (float *)(A + 4274688); /* [64, 64] */
-  float *gru1_tanh_t19 = (float *)(A + 4307456); /* [64, 64] */
-  float *gru1_add_t19_2 = (float *)(A + 4209152); /* [64, 192] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 4291072); /* [64, 64] */
-  float *d_gru1_addn_t19_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t19_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t19_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t19_4 = (float *)(A + 2748928); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t20_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 233472, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, gru1_sum_to_t19, d_dense1_matmul_weight, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 128, gru1_sigmoid_t19_2, gru1_mul_stack + 73728, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_concat_stack_3 + 221312, d_gru1_matmul_weight_hh_t20_scratch);
+  float *gru1_sigmoid_t19 = (float *)(A + 4209152); /* [64, 64] */
+  float *gru1_sub_t19 = (float *)(A + 4225536); /* [64, 64] */
+  float *gru1_tanh_t19 = (float *)(A + 4258304); /* [64, 64] */
+  float *gru1_add_t19 = (float *)(A + 4160000); /* [64, 192] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 4241920); /* [64, 64] */
+  float *d_gru1_addn_t19_2 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t19_2 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t19_3 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t19_4 = (float *)(A + 3224064); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t20_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 233472, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, gru1_sum_to_t19, d_dense1_matmul_weight, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19 + 128, gru1_sigmoid_t19_2, gru1_mul_stack + 73728, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_concat_stack_3 + 221312, d_gru1_matmul_weight_hh_t20_scratch);
   float *gru1_sum_to_t18 = (float *)(A + 108800); /* [64, 1] */
-  float *gru1_sigmoid_t18 = (float *)(A + 4127232); /* [64, 64] */
-  float *gru1_sub_t18 = (float *)(A + 4143616); /* [64, 64] */
-  float *gru1_tanh_t18 = (float *)(A + 4176384); /* [64, 64] */
-  float *gru1_add_t18_2 = (float *)(A + 4076032); /* [64, 192] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 4160000); /* [64, 64] */
-  float *d_gru1_addn_t18_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t18_2 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t18_3 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t18_4 = (float *)(A + 2880000); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t19_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 221184, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, gru1_sum_to_t18, d_dense1_matmul_weight, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 128, gru1_sigmoid_t18_2, gru1_mul_stack + 69632, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_concat_stack_3 + 209024, d_gru1_matmul_weight_hh_t19_scratch);
+  float *gru1_sigmoid_t18 = (float *)(A + 4078080); /* [64, 64] */
+  float *gru1_sub_t18 = (float *)(A + 4094464); /* [64, 64] */
+  float *gru1_tanh_t18 = (float *)(A + 4127232); /* [64, 64] */
+  float *gru1_add_t18 = (float *)(A + 4026880); /* [64, 192] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 4110848); /* [64, 64] */
+  float *d_gru1_addn_t18_2 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_neg_t18_2 = (float *)(A + 2175488); /* [64, 64] */
+  float *d_gru1_mul_t18_3 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_mul_t18_4 = (float *)(A + 3355136); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t19_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 221184, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, gru1_sum_to_t18, d_dense1_matmul_weight, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18 + 128, gru1_sigmoid_t18_2, gru1_mul_stack + 69632, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_concat_stack_3 + 209024, d_gru1_matmul_weight_hh_t19_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 108544); /* [64, 1] */
-  float *gru1_sigmoid_t17 = (float *)(A + 3994112); /* [64, 64] */
-  float *gru1_sub_t17 = (float *)(A + 4010496); /* [64, 64] */
-  float *gru1_tanh_t17 = (float *)(A + 4043264); /* [64, 64] */
-  float *gru1_add_t17_2 = (float *)(A + 3944960); /* [64, 192] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 4026880); /* [64, 64] */
-  float *d_gru1_addn_t17_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t17_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t17_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t17_4 = (float *)(A + 3011072); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t18_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 208896, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, gru1_sum_to_t17, d_dense1_matmul_weight, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 128, gru1_sigmoid_t17_2, gru1_mul_stack + 65536, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_concat_stack_3 + 196736, d_gru1_matmul_weight_hh_t18_scratch);
+  float *gru1_sigmoid_t17 = (float *)(A + 3944960); /* [64, 64] */
+  float *gru1_sub_t17 = (float *)(A + 3961344); /* [64, 64] */
+  float *gru1_tanh_t17 = (float *)(A + 3994112); /* [64, 64] */
+  float *gru1_add_t17 = (float *)(A + 3895808); /* [64, 192] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 3977728); /* [64, 64] */
+  float *d_gru1_addn_t17_2 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t17_2 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t17_3 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t17_4 = (float *)(A + 3486208); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t18_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 208896, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, gru1_sum_to_t17, d_dense1_matmul_weight, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17 + 128, gru1_sigmoid_t17_2, gru1_mul_stack + 65536, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_concat_stack_3 + 196736, d_gru1_matmul_weight_hh_t18_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_sigmoid_t16 = (float *)(A + 3863040); /* [64, 64] */
-  float *gru1_sub_t16 = (float *)(A + 3879424); /* [64, 64] */
-  float *gru1_tanh_t16 = (float *)(A + 3912192); /* [64, 64] */
-  float *gru1_add_t16_2 = (float *)(A + 3813888); /* [64, 192] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 3895808); /* [64, 64] */
-  float *d_gru1_addn_t16_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t16_2 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t16_3 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t16_4 = (float *)(A + 3142144); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t17_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 196608, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, gru1_sum_to_t16, d_dense1_matmul_weight, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 128, gru1_sigmoid_t16_2, gru1_mul_stack + 61440, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_concat_stack_3 + 184448, d_gru1_matmul_weight_hh_t17_scratch);
+  float *gru1_sigmoid_t16 = (float *)(A + 3813888); /* [64, 64] */
+  float *gru1_sub_t16 = (float *)(A + 3830272); /* [64, 64] */
+  float *gru1_tanh_t16 = (float *)(A + 3863040); /* [64, 64] */
+  float *gru1_add_t16 = (float *)(A + 3764736); /* [64, 192] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 3846656); /* [64, 64] */
+  float *d_gru1_addn_t16_2 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_neg_t16_2 = (float *)(A + 2175488); /* [64, 64] */
+  float *d_gru1_mul_t16_3 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_mul_t16_4 = (float *)(A + 3617280); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t17_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 196608, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, gru1_sum_to_t16, d_dense1_matmul_weight, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16 + 128, gru1_sigmoid_t16_2, gru1_mul_stack + 61440, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_concat_stack_3 + 184448, d_gru1_matmul_weight_hh_t17_scratch);
   float *gru1_sum_to_t15 = (float *)(A + 108032); /* [64, 1] */
-  float *gru1_sigmoid_t15 = (float *)(A + 3731968); /* [64, 64] */
-  float *gru1_sub_t15 = (float *)(A + 3748352); /* [64, 64] */
-  float *gru1_tanh_t15 = (float *)(A + 3781120); /* [64, 64] */
-  float *gru1_add_t15_2 = (float *)(A + 3682816); /* [64, 192] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 3764736); /* [64, 64] */
-  float *d_gru1_addn_t15_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t15_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t15_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t15_4 = (float *)(A + 3273216); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t16_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 184320, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, gru1_sum_to_t15, d_dense1_matmul_weight, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 128, gru1_sigmoid_t15_2, gru1_mul_stack + 57344, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_concat_stack_3 + 172160, d_gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_sigmoid_t15 = (float *)(A + 3682816); /* [64, 64] */
+  float *gru1_sub_t15 = (float *)(A + 3699200); /* [64, 64] */
+  float *gru1_tanh_t15 = (float *)(A + 3731968); /* [64, 64] */
+  float *gru1_add_t15 = (float *)(A + 3633664); /* [64, 192] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 3715584); /* [64, 64] */
+  float *d_gru1_addn_t15_2 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t15_2 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t15_3 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t15_4 = (float *)(A + 6027776); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t16_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 184320, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, gru1_sum_to_t15, d_dense1_matmul_weight, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15 + 128, gru1_sigmoid_t15_2, gru1_mul_stack + 57344, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_concat_stack_3 + 172160, d_gru1_matmul_weight_hh_t16_scratch);
   float *gru1_sum_to_t14 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_sigmoid_t14 = (float *)(A + 3600896); /* [64, 64] */
-  float *gru1_sub_t14 = (float *)(A + 3617280); /* [64, 64] */
-  float *gru1_tanh_t14 = (float *)(A + 3650048); /* [64, 64] */
-  float *gru1_add_t14_2 = (float *)(A + 3551744); /* [64, 192] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 3633664); /* [64, 64] */
-  float *d_gru1_addn_t14_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t14_2 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t14_3 = (float *)(A + 1454592); /* [64, 64] */
-  float *d_gru1_mul_t14_4 = (float *)(A + 3404288); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t15_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 172032, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, gru1_sum_to_t14, d_dense1_matmul_weight, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 128, gru1_sigmoid_t14_2, gru1_mul_stack + 53248, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_concat_stack_3 + 159872, d_gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_sigmoid_t14 = (float *)(A + 3551744); /* [64, 64] */
+  float *gru1_sub_t14 = (float *)(A + 3568128); /* [64, 64] */
+  float *gru1_tanh_t14 = (float *)(A + 3600896); /* [64, 64] */
+  float *gru1_add_t14 = (float *)(A + 3502592); /* [64, 192] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 3584512); /* [64, 64] */
+  float *d_gru1_addn_t14_2 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_neg_t14_2 = (float *)(A + 2175488); /* [64, 64] */
+  float *d_gru1_mul_t14_3 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_mul_t14_4 = (float *)(A + 5995008); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t15_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 172032, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, gru1_sum_to_t14, d_dense1_matmul_weight, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14 + 128, gru1_sigmoid_t14_2, gru1_mul_stack + 53248, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_concat_stack_3 + 159872, d_gru1_matmul_weight_hh_t15_scratch);
   float *gru1_sum_to_t13 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_sigmoid_t13 = (float *)(A + 3469824); /* [64, 64] */
-  float *gru1_sub_t13 = (float *)(A + 3486208); /* [64, 64] */
-  float *gru1_tanh_t13 = (float *)(A + 3518976); /* [64, 64] */
-  float *gru1_add_t13_2 = (float *)(A + 3420672); /* [64, 192] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 3502592); /* [64, 64] */
-  float *d_gru1_addn_t13_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t13_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t13_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t13_4 = (float *)(A + 1175040); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t14_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 159744, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, gru1_sum_to_t13, d_dense1_matmul_weight, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 128, gru1_sigmoid_t13_2, gru1_mul_stack + 49152, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_concat_stack_3 + 147584, d_gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_sigmoid_t13 = (float *)(A + 3420672); /* [64, 64] */
+  float *gru1_sub_t13 = (float *)(A + 3437056); /* [64, 64] */
+  float *gru1_tanh_t13 = (float *)(A + 3469824); /* [64, 64] */
+  float *gru1_add_t13 = (float *)(A + 3371520); /* [64, 192] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 3453440); /* [64, 64] */
+  float *d_gru1_addn_t13_2 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t13_2 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t13_3 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t13_4 = (float *)(A + 6011392); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t14_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 159744, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, gru1_sum_to_t13, d_dense1_matmul_weight, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13 + 128, gru1_sigmoid_t13_2, gru1_mul_stack + 49152, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_concat_stack_3 + 147584, d_gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
+  float *gru1_sigmoid_t12 = (float *)(A + 3289600); /* [64, 64] */
+  float *gru1_sub_t12 = (float *)(A + 3305984); /* [64, 64] */
+  float *gru1_tanh_t12 = (float *)(A + 3338752); /* [64, 64] */
+  float *gru1_add_t12 = (float *)(A + 3240448); /* [64, 192] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 3322368); /* [64, 64] */
+  float *d_gru1_addn_t12_2 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_neg_t12_2 = (float *)(A + 2175488); /* [64, 64] */
+  float *d_gru1_mul_t12_3 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_mul_t12_4 = (float *)(A + 6060544); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t13_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 147456, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, gru1_sum_to_t12, d_dense1_matmul_weight, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12 + 128, gru1_sigmoid_t12_2, gru1_mul_stack + 45056, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_concat_stack_3 + 135296, d_gru1_matmul_weight_hh_t13_scratch);
+  float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
+  float *gru1_sigmoid_t11 = (float *)(A + 3158528); /* [64, 64] */
+  float *gru1_sub_t11 = (float *)(A + 3174912); /* [64, 64] */
+  float *gru1_tanh_t11 = (float *)(A + 3207680); /* [64, 64] */
+  float *gru1_add_t11 = (float *)(A + 3109376); /* [64, 192] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 3191296); /* [64, 64] */
+  float *d_gru1_addn_t11_2 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t11_2 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t11_3 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t11_4 = (float *)(A + 6076928); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t12_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 135168, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, gru1_sum_to_t11, d_dense1_matmul_weight, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11 + 128, gru1_sigmoid_t11_2, gru1_mul_stack + 40960, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_concat_stack_3 + 123008, d_gru1_matmul_weight_hh_t12_scratch);
 }
 
 static void word_language_grad_8(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 6011392); /* [23, 64, 192] */
-  float *d_gru1_addn_t13_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t13_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t13_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *gru1_sum_to_t12 = (float *)(A + 107264); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 1290496); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sigmoid_t12 = (float *)(A + 3338752); /* [64, 64] */
-  float *gru1_sub_t12 = (float *)(A + 3355136); /* [64, 64] */
-  float *gru1_tanh_t12 = (float *)(A + 3387904); /* [64, 64] */
-  float *gru1_add_t12_2 = (float *)(A + 3289600); /* [64, 192] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 3371520); /* [64, 64] */
-  float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
-  float *d_gru1_addn_t12_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t12_2 = (float *)(A + 1191424); /* [64, 64] */
-  float *d_gru1_mul_t12_3 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t12_4 = (float *)(A + 1454592); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t13_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 147456, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, gru1_sum_to_t12, d_dense1_matmul_weight, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 128, gru1_sigmoid_t12_2, gru1_mul_stack + 45056, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_concat_stack_3 + 135296, d_gru1_matmul_weight_hh_t13_scratch);
-  float *gru1_sum_to_t11 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_sigmoid_t11 = (float *)(A + 3207680); /* [64, 64] */
-  float *gru1_sub_t11 = (float *)(A + 3224064); /* [64, 64] */
-  float *gru1_tanh_t11 = (float *)(A + 3256832); /* [64, 64] */
-  float *gru1_add_t11_2 = (float *)(A + 3158528); /* [64, 192] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 3240448); /* [64, 64] */
-  float *d_gru1_addn_t11_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_neg_t11_2 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t11_3 = (float *)(A + 2355712); /* [64, 64] */
-  float *d_gru1_mul_t11_4 = (float *)(A + 1339904); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t12_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 135168, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, gru1_sum_to_t11, d_dense1_matmul_weight, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 128, gru1_sigmoid_t11_2, gru1_mul_stack + 40960, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_concat_stack_3 + 123008, d_gru1_matmul_weight_hh_t12_scratch);
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 110080); /* [23, 64, 192] */
+  float *d_gru1_addn_t11_2 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t11_2 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t11_3 = (float *)(A + 2830848); /* [64, 64] */
   float *gru1_sum_to_t10 = (float *)(A + 106752); /* [64, 1] */
-  float *gru1_sigmoid_t10 = (float *)(A + 3076608); /* [64, 64] */
-  float *gru1_sub_t10 = (float *)(A + 3092992); /* [64, 64] */
-  float *gru1_tanh_t10 = (float *)(A + 3125760); /* [64, 64] */
-  float *gru1_add_t10_2 = (float *)(A + 3027456); /* [64, 192] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 3109376); /* [64, 64] */
-  float *d_gru1_addn_t10_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t10_2 = (float *)(A + 1191424); /* [64, 64] */
-  float *d_gru1_mul_t10_3 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t10_4 = (float *)(A + 1356288); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t11_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 122880, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, gru1_sum_to_t10, d_dense1_matmul_weight, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 128, gru1_sigmoid_t10_2, gru1_mul_stack + 36864, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_concat_stack_3 + 110720, d_gru1_matmul_weight_hh_t11_scratch);
+  float *d_dense1_matmul_weight = (float *)(A + 4831744); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
+  float *gru1_sigmoid_t10 = (float *)(A + 3027456); /* [64, 64] */
+  float *gru1_sub_t10 = (float *)(A + 3043840); /* [64, 64] */
+  float *gru1_tanh_t10 = (float *)(A + 3076608); /* [64, 64] */
+  float *gru1_add_t10 = (float *)(A + 2978304); /* [64, 192] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 3060224); /* [64, 64] */
+  float *gru1_mul_stack = (float *)(A + 1421824); /* [23, 64, 64] */
+  float *d_gru1_addn_t10_2 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_neg_t10_2 = (float *)(A + 2175488); /* [64, 64] */
+  float *d_gru1_mul_t10_3 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_mul_t10_4 = (float *)(A + 6748672); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t11_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 122880, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, gru1_sum_to_t10, d_dense1_matmul_weight, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10 + 128, gru1_sigmoid_t10_2, gru1_mul_stack + 36864, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_concat_stack_3 + 110720, d_gru1_matmul_weight_hh_t11_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_sigmoid_t9 = (float *)(A + 2945536); /* [64, 64] */
-  float *gru1_sub_t9 = (float *)(A + 2961920); /* [64, 64] */
-  float *gru1_tanh_t9 = (float *)(A + 2994688); /* [64, 64] */
-  float *gru1_add_t9_2 = (float *)(A + 2896384); /* [64, 192] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 2978304); /* [64, 64] */
-  float *d_gru1_addn_t9_2 = (float *)(A + 1372672); /* [64, 64] */
-  float *d_gru1_neg_t9_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t9_3 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t9_4 = (float *)(A + 2355712); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t10_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 110592, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, gru1_sum_to_t9, d_dense1_matmul_weight, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 128, gru1_sigmoid_t9_2, gru1_mul_stack + 32768, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_concat_stack_3 + 98432, d_gru1_matmul_weight_hh_t10_scratch);
+  float *gru1_sigmoid_t9 = (float *)(A + 2896384); /* [64, 64] */
+  float *gru1_sub_t9 = (float *)(A + 2912768); /* [64, 64] */
+  float *gru1_tanh_t9 = (float *)(A + 2945536); /* [64, 64] */
+  float *gru1_add_t9 = (float *)(A + 2847232); /* [64, 192] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 2929152); /* [64, 64] */
+  float *d_gru1_addn_t9_2 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t9_2 = (float *)(A + 2699776); /* [64, 64] */
+  float *d_gru1_mul_t9_3 = (float *)(A + 2830848); /* [64, 64] */
+  float *d_gru1_mul_t9_4 = (float *)(A + 6765056); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t10_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 110592, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, gru1_sum_to_t9, d_dense1_matmul_weight, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9 + 128, gru1_sigmoid_t9_2, gru1_mul_stack + 32768, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_concat_stack_3 + 98432, d_gru1_matmul_weight_hh_t10_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_sigmoid_t8 = (float *)(A + 2814464); /* [64, 64] */
-  float *gru1_sub_t8 = (float *)(A + 2830848); /* [64, 64] */
-  float *gru1_tanh_t8 = (float *)(A + 2863616); /* [64, 64] */
-  float *gru1_add_t8_2 = (float *)(A + 2765312); /* [64, 192] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 2847232); /* [64, 64] */
-  float *d_gru1_addn_t8_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t8_2 = (float *)(A + 1191424); /* [64, 64] */
-  float *d_gru1_mul_t8_3 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t8_4 = (float *)(A + 2896384); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t9_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 98304, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, gru1_sum_to_t8, d_dense1_matmul_weight, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 128, gru1_sigmoid_t8_2, gru1_mul_stack + 28672, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_concat_stack_3 + 86144, d_gru1_matmul_weight_hh_t9_scratch);
+  float *gru1_sigmoid_t8 = (float *)(A + 2765312); /* [64, 64] */
+  float *gru1_sub_t8 = (float *)(A + 2781696); /* [64, 64] */
+  float *gru1_tanh_t8 = (float *)(A + 2814464); /* [64, 64] */
+  float *gru1_add_t8 = (float *)(A + 2716160); /* [64, 192] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 2798080); /* [64, 64] */
+  float *d_gru1_addn_t8_2 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_neg_t8_2 = (float *)(A + 2175488); /* [64, 64] */
+  float *d_gru1_mul_t8_3 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_mul_t8_4 = (float *)(A + 1290752); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t9_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 98304, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, gru1_sum_to_t8, d_dense1_matmul_weight, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8 + 128, gru1_sigmoid_t8_2, gru1_mul_stack + 28672, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_concat_stack_3 + 86144, d_gru1_matmul_weight_hh_t9_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_sigmoid_t7 = (float *)(A + 2683392); /* [64, 64] */
-  float *gru1_sub_t7 = (float *)(A + 2699776); /* [64, 64] */
-  float *gru1_tanh_t7 = (float *)(A + 2732544); /* [64, 64] */
-  float *gru1_add_t7_2 = (float *)(A + 2634240); /* [64, 192] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 2716160); /* [64, 64] */
-  float *d_gru1_addn_t7_2 = (float *)(A + 1372672); /* [64, 64] */
-  float *d_gru1_neg_t7_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t7_3 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t7_4 = (float *)(A + 2912768); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t8_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 86016, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, gru1_sum_to_t7, d_dense1_matmul_weight, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 128, gru1_sigmoid_t7_2, gru1_mul_stack + 24576, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_concat_stack_3 + 73856, d_gru1_matmul_weight_hh_t8_scratch);
+  float *gru1_sigmoid_t7 = (float *)(A + 2634240); /* [64, 64] */
+  float *gru1_sub_t7 = (float *)(A + 2650624); /* [64, 64] */
+  float *gru1_tanh_t7 = (float *)(A + 2683392); /* [64, 64] */
+  float *gru1_add_t7 = (float *)(A + 2585088); /* [64, 192] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 2667008); /* [64, 64] */
+  float *d_gru1_addn_t7_2 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t7_2 = (float *)(A + 1307136); /* [64, 64] */
+  float *d_gru1_mul_t7_3 = (float *)(A + 1323520); /* [64, 64] */
+  float *d_gru1_mul_t7_4 = (float *)(A + 2978304); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t8_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 86016, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, gru1_sum_to_t7, d_dense1_matmul_weight, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7 + 128, gru1_sigmoid_t7_2, gru1_mul_stack + 24576, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_concat_stack_3 + 73856, d_gru1_matmul_weight_hh_t8_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 105728); /* [64, 1] */
-  float *gru1_sigmoid_t6 = (float *)(A + 2552320); /* [64, 64] */
-  float *gru1_sub_t6 = (float *)(A + 2568704); /* [64, 64] */
-  float *gru1_tanh_t6 = (float *)(A + 2601472); /* [64, 64] */
-  float *gru1_add_t6_2 = (float *)(A + 2503168); /* [64, 192] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 2585088); /* [64, 64] */
-  float *d_gru1_addn_t6_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t6_2 = (float *)(A + 1191424); /* [64, 64] */
-  float *d_gru1_mul_t6_3 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t6_4 = (float *)(A + 2929152); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t7_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 73728, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, gru1_sum_to_t6, d_dense1_matmul_weight, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 128, gru1_sigmoid_t6_2, gru1_mul_stack + 20480, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_concat_stack_3 + 61568, d_gru1_matmul_weight_hh_t7_scratch);
+  float *gru1_sigmoid_t6 = (float *)(A + 2503168); /* [64, 64] */
+  float *gru1_sub_t6 = (float *)(A + 2519552); /* [64, 64] */
+  float *gru1_tanh_t6 = (float *)(A + 2552320); /* [64, 64] */
+  float *gru1_add_t6 = (float *)(A + 2454016); /* [64, 192] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 2535936); /* [64, 64] */
+  float *d_gru1_addn_t6_2 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_neg_t6_2 = (float *)(A + 2175488); /* [64, 64] */
+  float *d_gru1_mul_t6_3 = (float *)(A + 2437632); /* [64, 64] */
+  float *d_gru1_mul_t6_4 = (float *)(A + 2994688); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t7_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 73728, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, gru1_sum_to_t6, d_dense1_matmul_weight, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6 + 128, gru1_sigmoid_t6_2, gru1_mul_stack + 20480, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_concat_stack_3 + 61568, d_gru1_matmul_weight_hh_t7_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 105472); /* [64, 1] */
-  float *gru1_sigmoid_t5 = (float *)(A + 2421248); /* [64, 64] */
-  float *gru1_sub_t5 = (float *)(A + 2437632); /* [64, 64] */
-  float *gru1_tanh_t5 = (float *)(A + 2470400); /* [64, 64] */
-  float *gru1_add_t5_2 = (float *)(A + 2372096); /* [64, 192] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 2454016); /* [64, 64] */
-  float *d_gru1_addn_t5_2 = (float *)(A + 1372672); /* [64, 64] */
-  float *d_gru1_neg_t5_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t5_3 = (float *)(A + 2224640); /* [64, 64] */
-  float *d_gru1_mul_t5_4 = (float *)(A + 2503168); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t6_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 61440, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, gru1_sum_to_t5, d_dense1_matmul_weight, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 128, gru1_sigmoid_t5_2, gru1_mul_stack + 16384, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_concat_stack_3 + 49280, d_gru1_matmul_weight_hh_t6_scratch);
+  float *gru1_sigmoid_t5 = (float *)(A + 2372096); /* [64, 64] */
+  float *gru1_sub_t5 = (float *)(A + 2388480); /* [64, 64] */
+  float *gru1_tanh_t5 = (float *)(A + 2421248); /* [64, 64] */
+  float *gru1_add_t5 = (float *)(A + 2322944); /* [64, 192] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 2404864); /* [64, 64] */
+  float *d_gru1_addn_t5_2 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_neg_t5_2 = (float *)(A + 3011072); /* [64, 64] */
+  float *d_gru1_mul_t5_3 = (float *)(A + 1307136); /* [64, 64] */
+  float *d_gru1_mul_t5_4 = (float *)(A + 1323520); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t6_scratch = A + 2315264; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 61440, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, gru1_sum_to_t5, d_dense1_matmul_weight, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5 + 128, gru1_sigmoid_t5_2, gru1_mul_stack + 16384, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_concat_stack_3 + 49280, d_gru1_matmul_weight_hh_t6_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 105216); /* [64, 1] */
-  float *gru1_sigmoid_t4 = (float *)(A + 2290176); /* [64, 64] */
-  float *gru1_sub_t4 = (float *)(A + 2306560); /* [64, 64] */
-  float *gru1_tanh_t4 = (float *)(A + 2339328); /* [64, 64] */
-  float *gru1_add_t4_2 = (float *)(A + 2241024); /* [64, 192] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 2322944); /* [64, 64] */
-  float *d_gru1_addn_t4_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t4_2 = (float *)(A + 1191424); /* [64, 64] */
-  float *d_gru1_mul_t4_3 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t4_4 = (float *)(A + 2519552); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t5_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 49152, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, gru1_sum_to_t4, d_dense1_matmul_weight, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 128, gru1_sigmoid_t4_2, gru1_mul_stack + 12288, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_concat_stack_3 + 36992, d_gru1_matmul_weight_hh_t5_scratch);
+  float *gru1_sigmoid_t4 = (float *)(A + 2241024); /* [64, 64] */
+  float *gru1_sub_t4 = (float *)(A + 2257408); /* [64, 64] */
+  float *gru1_tanh_t4 = (float *)(A + 2290176); /* [64, 64] */
+  float *gru1_add_t4 = (float *)(A + 2191872); /* [64, 192] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 2273792); /* [64, 64] */
+  float *d_gru1_addn_t4_2 = (float *)(A + 2044416); /* [64, 64] */
+  float *d_gru1_neg_t4_2 = (float *)(A + 2175488); /* [64, 64] */
+  float *d_gru1_mul_t4_3 = (float *)(A + 2585088); /* [64, 64] */
+  float *d_gru1_mul_t4_4 = (float *)(A + 2601472); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t5_scratch = A + 2617856; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 49152, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, gru1_sum_to_t4, d_dense1_matmul_weight, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4 + 128, gru1_sigmoid_t4_2, gru1_mul_stack + 12288, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_concat_stack_3 + 36992, d_gru1_matmul_weight_hh_t5_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 104960); /* [64, 1] */
-  float *gru1_sigmoid_t3 = (float *)(A + 2159104); /* [64, 64] */
-  float *gru1_sub_t3 = (float *)(A + 2175488); /* [64, 64] */
-  float *gru1_tanh_t3 = (float *)(A + 2208256); /* [64, 64] */
-  float *gru1_add_t3_2 = (float *)(A + 2109952); /* [64, 192] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 2191872); /* [64, 64] */
-  float *d_gru1_addn_t3_2 = (float *)(A + 1372672); /* [64, 64] */
-  float *d_gru1_neg_t3_2 = (float *)(A + 2093568); /* [64, 64] */
-  float *d_gru1_mul_t3_3 = (float *)(A + 2535936); /* [64, 64] */
-  float *d_gru1_mul_t3_4 = (float *)(A + 2372096); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t4_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 36864, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, gru1_sum_to_t3, d_dense1_matmul_weight, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 128, gru1_sigmoid_t3_2, gru1_mul_stack + 8192, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_concat_stack_3 + 24704, d_gru1_matmul_weight_hh_t4_scratch);
+  float *gru1_sigmoid_t3 = (float *)(A + 2109952); /* [64, 64] */
+  float *gru1_sub_t3 = (float *)(A + 2126336); /* [64, 64] */
+  float *gru1_tanh_t3 = (float *)(A + 2159104); /* [64, 64] */
+  float *gru1_add_t3 = (float *)(A + 2060800); /* [64, 192] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 2142720); /* [64, 64] */
+  float *d_gru1_addn_t3_2 = (float *)(A + 1307136); /* [64, 64] */
+  float *d_gru1_neg_t3_2 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_mul_t3_3 = (float *)(A + 2617856); /* [64, 64] */
+  float *d_gru1_mul_t3_4 = (float *)(A + 3011072); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t4_scratch = A + 2191872; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 36864, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, gru1_sum_to_t3, d_dense1_matmul_weight, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3 + 128, gru1_sigmoid_t3_2, gru1_mul_stack + 8192, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_concat_stack_3 + 24704, d_gru1_matmul_weight_hh_t4_scratch);
   float *gru1_sum_to_t2 = (float *)(A + 104704); /* [64, 1] */
-  float *gru1_sigmoid_t2 = (float *)(A + 2028032); /* [64, 64] */
-  float *gru1_sub_t2 = (float *)(A + 2044416); /* [64, 64] */
-  float *gru1_tanh_t2 = (float *)(A + 2077184); /* [64, 64] */
-  float *gru1_add_t2_2 = (float *)(A + 1978880); /* [64, 192] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 2060800); /* [64, 64] */
-  float *d_gru1_addn_t2_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t2_2 = (float *)(A + 1191424); /* [64, 64] */
-  float *d_gru1_mul_t2_3 = (float *)(A + 1323264); /* [64, 64] */
-  float *d_gru1_mul_t2_4 = (float *)(A + 2388480); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t3_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 24576, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, gru1_sum_to_t2, d_dense1_matmul_weight, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 128, gru1_sigmoid_t2_2, gru1_mul_stack + 4096, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_concat_stack_3 + 12416, d_gru1_matmul_weight_hh_t3_scratch);
+  float *gru1_sigmoid_t2 = (float *)(A + 1978880); /* [64, 64] */
+  float *gru1_sub_t2 = (float *)(A + 1995264); /* [64, 64] */
+  float *gru1_tanh_t2 = (float *)(A + 2028032); /* [64, 64] */
+  float *gru1_add_t2 = (float *)(A + 1929728); /* [64, 192] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 2011648); /* [64, 64] */
+  float *d_gru1_addn_t2_2 = (float *)(A + 2585088); /* [64, 64] */
+  float *d_gru1_neg_t2_2 = (float *)(A + 3109376); /* [64, 64] */
+  float *d_gru1_mul_t2_3 = (float *)(A + 3125760); /* [64, 64] */
+  float *d_gru1_mul_t2_4 = (float *)(A + 3142144); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t3_scratch = A + 3240448; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 24576, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, gru1_sum_to_t2, d_dense1_matmul_weight, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2 + 128, gru1_sigmoid_t2_2, gru1_mul_stack + 4096, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_concat_stack_3 + 12416, d_gru1_matmul_weight_hh_t3_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1290496); /* [64, 1] */
+  float *gru1_sigmoid_t1 = (float *)(A + 1847808); /* [64, 64] */
+  float *gru1_sub_t1 = (float *)(A + 1864192); /* [64, 64] */
+  float *gru1_tanh_t1 = (float *)(A + 1896960); /* [64, 64] */
+  float *gru1_add_t1 = (float *)(A + 1798656); /* [64, 192] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 1880576); /* [64, 64] */
+  float *d_gru1_addn_t1_2 = (float *)(A + 1307136); /* [64, 64] */
+  float *d_gru1_neg_t1_2 = (float *)(A + 1405440); /* [64, 64] */
+  float *d_gru1_mul_t1_3 = (float *)(A + 2617856); /* [64, 64] */
+  float *d_gru1_mul_t1_4 = (float *)(A + 1929728); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t2_scratch = A + 1946112; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 12288, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, gru1_sum_to_t1, d_dense1_matmul_weight, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1 + 128, gru1_sigmoid_t1_2, gru1_mul_stack, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_concat_stack_3 + 128, d_gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_sum_to_t0 = (float *)(A + 1290240); /* [64, 1] */
+  float *gru1_sub_t0 = (float *)(A + 1356288); /* [64, 64] */
+  float *gru1_tanh_t0 = (float *)(A + 1389056); /* [64, 64] */
+  float *gru1_sigmoid_t0_2 = (float *)(A + 1372672); /* [64, 64] */
+  float *gru1_sigmoid_t0 = (float *)(A + 1339904); /* [64, 64] */
+  float *d_gru1_mul_concat_stack_4 = (float *)(A + 7961088); /* [24, 64, 192] */
+  char *d_gru1_matmul_weight_hh_t1_scratch = A + 2585088; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, gru1_sum_to_t0, d_dense1_matmul_weight, gru1_one_hot_t0 + 1, gru1_sub_t0, gru1_tanh_t0, P + 19776 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack_4 + 128, d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_matmul_weight_hh_t1_scratch);
+  k78_concat(d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_4 + 12288);
+  k78_concat(d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_4 + 24576);
+  k78_concat(d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_4 + 36864);
+  k78_concat(d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_4 + 49152);
+  k78_concat(d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_4 + 61440);
+  k78_concat(d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_4 + 73728);
+  k78_concat(d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_4 + 86016);
+  k78_concat(d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_4 + 98304);
+  k78_concat(d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_4 + 110592);
+  k78_concat(d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_4 + 122880);
+  float *d_gru1_mul_t11_4 = (float *)(A + 6076928); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_4 + 135168);
+  float *d_gru1_mul_t12_4 = (float *)(A + 6060544); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_4 + 147456);
+  float *d_gru1_mul_t13_4 = (float *)(A + 6011392); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_4 + 159744);
+  float *d_gru1_mul_t14_4 = (float *)(A + 5995008); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_4 + 172032);
 }
 
 static void word_language_grad_9(const float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 6011392); /* [23, 64, 192] */
-  float *d_gru1_addn_t2_2 = (float *)(A + 355840); /* [64, 64] */
-  float *d_gru1_neg_t2_2 = (float *)(A + 1191424); /* [64, 64] */
-  float *d_gru1_mul_t2_3 = (float *)(A + 1323264); /* [64, 64] */
-  float *gru1_sum_to_t1 = (float *)(A + 1339648); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 1290496); /* [64, 128] */
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 110080); /* [23, 64, 192] */
+  float *d_gru1_mul_t15_4 = (float *)(A + 6027776); /* [64, 64] */
+  float *d_gru1_mul_concat_stack_4 = (float *)(A + 7961088); /* [24, 64, 192] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_4 + 184320);
+  float *d_gru1_mul_t16_4 = (float *)(A + 3617280); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_4 + 196608);
+  float *d_gru1_mul_t17_4 = (float *)(A + 3486208); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_4 + 208896);
+  float *d_gru1_mul_t18_4 = (float *)(A + 3355136); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_4 + 221184);
+  float *d_gru1_mul_t19_4 = (float *)(A + 3224064); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_4 + 233472);
+  float *d_gru1_mul_t20_4 = (float *)(A + 3092992); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_4 + 245760);
+  float *d_gru1_mul_t21_4 = (float *)(A + 2961920); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_4 + 258048);
+  float *d_gru1_mul_t22_4 = (float *)(A + 2568704); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_4 + 270336);
+  float *d_gru1_mul_t23_4 = (float *)(A + 1913344); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_4 + 282624);
+  float *d_gru1_matmul_weight_ih = (float *)(A + 1240576); /* [1536, 16] */
+  char *d_gru1_matmul_weight_ih_scratch = A + 1356288; /* 6144 bytes */
+  k79_matmul(d_gru1_mul_concat_stack_4, P + 4096 /* gru1.weight_ih */, d_gru1_matmul_weight_ih, d_gru1_matmul_weight_ih_scratch);
+  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 6650368); /* [1536, 16] */
   float *gru1_one_hot_t0 = (float *)(A + 98304); /* [64, 25] */
-  float *gru1_sigmoid_t1 = (float *)(A + 1896960); /* [64, 64] */
-  float *gru1_sub_t1 = (float *)(A + 1913344); /* [64, 64] */
-  float *gru1_tanh_t1 = (float *)(A + 1946112); /* [64, 64] */
-  float *gru1_add_t1_2 = (float *)(A + 1847808); /* [64, 192] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 1929728); /* [64, 64] */
-  float *gru1_mul_stack = (float *)(A + 1470976); /* [23, 64, 64] */
-  float *d_gru1_addn_t1_2 = (float *)(A + 1372672); /* [64, 64] */
-  float *d_gru1_neg_t1_2 = (float *)(A + 2404864); /* [64, 64] */
-  float *d_gru1_mul_t1_3 = (float *)(A + 2535936); /* [64, 64] */
-  float *d_gru1_mul_t1_4 = (float *)(A + 1978880); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t2_scratch = A + 380928; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 12288, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, gru1_sum_to_t1, d_dense1_matmul_weight, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 128, gru1_sigmoid_t1_2, gru1_mul_stack, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_concat_stack_3 + 128, d_gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_sum_to_t0 = (float *)(A + 1290240); /* [64, 1] */
-  float *gru1_sub_t0 = (float *)(A + 1405440); /* [64, 64] */
-  float *gru1_tanh_t0 = (float *)(A + 1438208); /* [64, 64] */
-  float *gru1_sigmoid_t0_2 = (float *)(A + 1421824); /* [64, 64] */
-  float *gru1_sigmoid_t0 = (float *)(A + 1389056); /* [64, 64] */
-  float *d_gru1_mul_concat_stack_4 = (float *)(A + 9402880); /* [24, 64, 192] */
-  char *d_gru1_matmul_weight_hh_t1_scratch = A + 380928; /* 6144 bytes */
-  k78_matmul(d_gru1_mul_concat_stack_3, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, gru1_sum_to_t0, d_dense1_matmul_weight, gru1_one_hot_t0 + 1, gru1_sub_t0, gru1_tanh_t0, P + 19776 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack_4 + 128, d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_matmul_weight_hh_t1_scratch);
-  k79_concat(d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_4 + 12288);
-  float *d_gru1_mul_t2_4 = (float *)(A + 2388480); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_4 + 24576);
-  float *d_gru1_mul_t3_4 = (float *)(A + 2372096); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_4 + 36864);
-  float *d_gru1_mul_t4_4 = (float *)(A + 2519552); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_4 + 49152);
-  float *d_gru1_mul_t5_4 = (float *)(A + 2503168); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_4 + 61440);
-  float *d_gru1_mul_t6_4 = (float *)(A + 2929152); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_4 + 73728);
-  float *d_gru1_mul_t7_4 = (float *)(A + 2912768); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_4 + 86016);
-  float *d_gru1_mul_t8_4 = (float *)(A + 2896384); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_4 + 98304);
-  float *d_gru1_mul_t9_4 = (float *)(A + 2355712); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_4 + 110592);
-  float *d_gru1_mul_t10_4 = (float *)(A + 1356288); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_4 + 122880);
-  float *d_gru1_mul_t11_4 = (float *)(A + 1339904); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_4 + 135168);
-  float *d_gru1_mul_t12_4 = (float *)(A + 1454592); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_4 + 147456);
-  float *d_gru1_mul_t13_4 = (float *)(A + 1175040); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_4 + 159744);
-  float *d_gru1_mul_t14_4 = (float *)(A + 3404288); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_4 + 172032);
-  float *d_gru1_mul_t15_4 = (float *)(A + 3273216); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_4 + 184320);
-  float *d_gru1_mul_t16_4 = (float *)(A + 3142144); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_4 + 196608);
-  float *d_gru1_mul_t17_4 = (float *)(A + 3011072); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_4 + 208896);
-  float *d_gru1_mul_t18_4 = (float *)(A + 2880000); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_4 + 221184);
-  float *d_gru1_mul_t19_4 = (float *)(A + 2748928); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_4 + 233472);
-  float *d_gru1_mul_t20_4 = (float *)(A + 2617856); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_4 + 245760);
-  float *d_gru1_mul_t21_4 = (float *)(A + 2486784); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_4 + 258048);
-  float *d_gru1_mul_t22_4 = (float *)(A + 1962496); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_4 + 270336);
-  float *d_gru1_mul_t23_4 = (float *)(A + 323072); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_4 + 282624);
-  float *d_gru1_matmul_weight_ih = (float *)(A + 2028032); /* [1536, 16] */
-  char *d_gru1_matmul_weight_ih_scratch = A + 380928; /* 6144 bytes */
-  k80_matmul(d_gru1_mul_concat_stack_4, P + 4096 /* gru1.weight_ih */, d_gru1_matmul_weight_ih, d_gru1_matmul_weight_ih_scratch);
-  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 1076736); /* [1536, 16] */
-  float *d_embedding1_addn_stack = (float *)(A + 2421248); /* [24, 64, 16] */
-  k81_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 23552, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 1, d_gru1_matmul_weight_ih, d_embedding1_addn_stack);
-  k82_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih + 1024, d_embedding1_addn_stack + 1024);
-  k83_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih + 2048, d_embedding1_addn_stack + 2048);
-  k84_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih + 3072, d_embedding1_addn_stack + 3072);
-  k85_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih + 4096, d_embedding1_addn_stack + 4096);
-  k86_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih + 5120, d_embedding1_addn_stack + 5120);
-  k87_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih + 6144, d_embedding1_addn_stack + 6144);
-  k88_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih + 7168, d_embedding1_addn_stack + 7168);
-  k89_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih + 8192, d_embedding1_addn_stack + 8192);
-  k90_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih + 9216, d_embedding1_addn_stack + 9216);
-  k91_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih + 10240, d_embedding1_addn_stack + 10240);
-  k92_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih + 11264, d_embedding1_addn_stack + 11264);
-  k93_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih + 12288, d_embedding1_addn_stack + 12288);
-  k94_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih + 13312, d_embedding1_addn_stack + 13312);
-  k95_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih + 14336, d_embedding1_addn_stack + 14336);
-  k96_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih + 15360, d_embedding1_addn_stack + 15360);
-  k97_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih + 16384, d_embedding1_addn_stack + 16384);
-  k98_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih + 17408, d_embedding1_addn_stack + 17408);
-  k99_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih + 18432, d_embedding1_addn_stack + 18432);
-  k100_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih + 19456, d_embedding1_addn_stack + 19456);
-  k101_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih + 20480, d_embedding1_addn_stack + 20480);
-  k102_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih + 21504, d_embedding1_addn_stack + 21504);
-  k103_mul_mul_addn(d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih + 22528, d_embedding1_addn_stack + 22528);
-  k104_mul_addn(d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih + 23552, d_embedding1_addn_stack + 23552);
-  int32_t *line8_select_stack = (int32_t *)(A + 374784); /* [24, 64] */
-  float *grad_embedding1_weight = (float *)(A + 323072); /* [256, 16] */
-  k105_scatter_add(line8_select_stack, d_embedding1_addn_stack, grad_embedding1_weight);
+  float *d_embedding1_addn_stack = (float *)(A + 2503168); /* [24, 64, 16] */
+  k80_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 23552, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 1, d_gru1_matmul_weight_ih, d_embedding1_addn_stack);
+  k81_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih + 1024, d_embedding1_addn_stack + 1024);
+  k82_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih + 2048, d_embedding1_addn_stack + 2048);
+  k83_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih + 3072, d_embedding1_addn_stack + 3072);
+  k84_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih + 4096, d_embedding1_addn_stack + 4096);
+  k85_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih + 5120, d_embedding1_addn_stack + 5120);
+  k86_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih + 6144, d_embedding1_addn_stack + 6144);
+  k87_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih + 7168, d_embedding1_addn_stack + 7168);
+  k88_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih + 8192, d_embedding1_addn_stack + 8192);
+  k89_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih + 9216, d_embedding1_addn_stack + 9216);
+  k90_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih + 10240, d_embedding1_addn_stack + 10240);
+  k91_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih + 11264, d_embedding1_addn_stack + 11264);
+  k92_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih + 12288, d_embedding1_addn_stack + 12288);
+  k93_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih + 13312, d_embedding1_addn_stack + 13312);
+  k94_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih + 14336, d_embedding1_addn_stack + 14336);
+  k95_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih + 15360, d_embedding1_addn_stack + 15360);
+  k96_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih + 16384, d_embedding1_addn_stack + 16384);
+  k97_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih + 17408, d_embedding1_addn_stack + 17408);
+  k98_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih + 18432, d_embedding1_addn_stack + 18432);
+  k99_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih + 19456, d_embedding1_addn_stack + 19456);
+  k100_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih + 20480, d_embedding1_addn_stack + 20480);
+  k101_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih + 21504, d_embedding1_addn_stack + 21504);
+  k102_mul_mul_addn(d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih + 22528, d_embedding1_addn_stack + 22528);
+  k103_mul_addn(d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih + 23552, d_embedding1_addn_stack + 23552);
+  int32_t *line8_select_stack = (int32_t *)(A + 2309120); /* [24, 64] */
+  float *grad_embedding1_weight = (float *)(A + 1356288); /* [256, 16] */
+  k104_scatter_add(line8_select_stack, d_embedding1_addn_stack, grad_embedding1_weight);
   float *embedding1_gather_stack = (float *)A; /* [24, 64, 16] */
-  float *grad_gru1_weight_ih = (float *)(A + 374784); /* [192, 16] */
-  char *grad_gru1_weight_ih_scratch = A + 98304; /* 45056 bytes */
-  k106_matmul(d_gru1_mul_concat_stack_4, embedding1_gather_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
-  float *grad_gru1_weight_hh = (float *)(A + 257536); /* [192, 64] */
-  char *grad_gru1_weight_hh_scratch = A + 1076736; /* 81920 bytes */
-  k107_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
-  float *grad_gru1_bias_ih = (float *)(A + 387072); /* [192] */
-  k108_sum_to(d_gru1_mul_concat_stack_4, grad_gru1_bias_ih);
-  float *d_gru1_mul_t0 = (float *)(A + 306688); /* [64, 64] */
-  k109_mul(d_gru1_mul_concat_stack_4 + 128, gru1_sigmoid_t0_2, d_gru1_mul_t0);
-  float *d_gru1_mul_concat = (float *)(A + 1076736); /* [64, 192] */
-  k79_concat(d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_5 = (float *)(A + 9402880); /* [24, 64, 192] */
-  k110_stack(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3, d_gru1_mul_concat, d_gru1_mul_concat_stack_5);
-  float *grad_gru1_bias_hh = (float *)(A + 387840); /* [192] */
-  k108_sum_to(d_gru1_mul_concat_stack_5, grad_gru1_bias_hh);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 4831744); /* [24, 64, 192] */
-  float *gru1_addn_stack = (float *)(A + 159232); /* [24, 64, 16] */
-  float *grad_gru1_weight_ih_reverse = (float *)(A + 306688); /* [192, 16] */
-  char *grad_gru1_weight_ih_reverse_scratch = A + 1076736; /* 45056 bytes */
-  k106_matmul(d_gru1_mul_concat_stack_2, gru1_addn_stack, grad_gru1_weight_ih_reverse, grad_gru1_weight_ih_reverse_scratch);
-  float *d_gru1_mul_concat_stack = (float *)(A + 8272384); /* [23, 64, 192] */
-  float *gru1_mul_stack_2 = (float *)(A + 388608); /* [23, 64, 64] */
-  float *grad_gru1_weight_hh_reverse = (float *)(A + 1076736); /* [192, 64] */
-  char *grad_gru1_weight_hh_reverse_scratch = A + 1125888; /* 81920 bytes */
-  k107_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, grad_gru1_weight_hh_reverse, grad_gru1_weight_hh_reverse_scratch);
-  float *grad_gru1_bias_ih_reverse = (float *)(A + 318976); /* [192] */
-  k108_sum_to(d_gru1_mul_concat_stack_2, grad_gru1_bias_ih_reverse);
-  float *gru1_sigmoid_t0_4 = (float *)(A + 339456); /* [64, 64] */
-  float *d_gru1_mul_t0_2 = (float *)(A + 355840); /* [64, 64] */
-  k109_mul(d_gru1_mul_concat_stack_2 + 128, gru1_sigmoid_t0_4, d_gru1_mul_t0_2);
-  float *d_gru1_mul_concat_2 = (float *)(A + 1125888); /* [64, 192] */
-  k79_concat(d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_mul_t0_2, d_gru1_mul_concat_2);
-  float *d_gru1_mul_concat_stack_6 = (float *)(A + 9402880); /* [24, 64, 192] */
-  k110_stack(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack, d_gru1_mul_concat_2, d_gru1_mul_concat_stack_6);
-  float *grad_gru1_bias_hh_reverse = (float *)(A + 319744); /* [192] */
-  k108_sum_to(d_gru1_mul_concat_stack_6, grad_gru1_bias_hh_reverse);
-  float *d_line15_sub = (float *)(A + 372224); /* [64, 5] */
-  float *gru1_addn_concat = (float *)(A + 4798976); /* [64, 128] */
-  float *grad_dense1_weight = (float *)(A + 320512); /* [5, 128] */
-  char *grad_dense1_weight_scratch = A + 339456; /* 1280 bytes */
-  k111_matmul(d_line15_sub, gru1_addn_concat, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 4126784); /* [5] */
-  k112_sum_to(d_line15_sub, grad_dense1_bias);
-  float *line15_sum_to_2 = (float *)(A + 4126720); /* [] */
-  float *loss_value = (float *)(A + 4126848); /* [] */
-  k113_mul_neg(line15_sum_to_2, loss_value);
-  float *line16_sum_to = (float *)(A + 4127040); /* [] */
-  float *metric_accuracy = (float *)(A + 4126912); /* [] */
-  k114_mul(line16_sum_to, metric_accuracy);
+  float *grad_gru1_weight_ih = (float *)(A + 6027776); /* [192, 16] */
+  char *grad_gru1_weight_ih_scratch = A + 2241024; /* 45056 bytes */
+  k105_matmul(d_gru1_mul_concat_stack_4, embedding1_gather_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
+  float *gru1_mul_stack = (float *)(A + 1421824); /* [23, 64, 64] */
+  float *grad_gru1_weight_hh = (float *)(A + 2241024); /* [192, 64] */
+  char *grad_gru1_weight_hh_scratch = A; /* 81920 bytes */
+  k106_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
+  float *grad_gru1_bias_ih = (float *)(A + 6040064); /* [192] */
+  k107_sum_to(d_gru1_mul_concat_stack_4, grad_gru1_bias_ih);
+  float *gru1_sigmoid_t0_2 = (float *)(A + 1372672); /* [64, 64] */
+  float *d_gru1_mul_t0 = (float *)(A + 2290176); /* [64, 64] */
+  k108_mul(d_gru1_mul_concat_stack_4 + 128, gru1_sigmoid_t0_2, d_gru1_mul_t0);
+  float *d_gru1_mul_concat = (float *)A; /* [64, 192] */
+  k78_concat(d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_mul_t0, d_gru1_mul_concat);
+  float *d_gru1_mul_concat_stack_5 = (float *)(A + 7961088); /* [24, 64, 192] */
+  k109_stack(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3, d_gru1_mul_concat, d_gru1_mul_concat_stack_5);
+  float *grad_gru1_bias_hh = (float *)(A + 6040832); /* [192] */
+  k107_sum_to(d_gru1_mul_concat_stack_5, grad_gru1_bias_hh);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 6781440); /* [24, 64, 192] */
+  float *gru1_addn_stack = (float *)(A + 4733440); /* [24, 64, 16] */
+  float *grad_gru1_weight_ih_reverse = (float *)(A + 1372672); /* [192, 16] */
+  char *grad_gru1_weight_ih_reverse_scratch = A + 2503168; /* 45056 bytes */
+  k105_matmul(d_gru1_mul_concat_stack_2, gru1_addn_stack, grad_gru1_weight_ih_reverse, grad_gru1_weight_ih_reverse_scratch);
+  float *d_gru1_mul_concat_stack = (float *)(A + 4864512); /* [23, 64, 192] */
+  float *gru1_mul_stack_2 = (float *)(A + 6093312); /* [23, 64, 64] */
+  float *grad_gru1_weight_hh_reverse = (float *)(A + 2503168); /* [192, 64] */
+  char *grad_gru1_weight_hh_reverse_scratch = A + 2552320; /* 81920 bytes */
+  k106_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, grad_gru1_weight_hh_reverse, grad_gru1_weight_hh_reverse_scratch);
+  float *grad_gru1_bias_ih_reverse = (float *)(A + 6041600); /* [192] */
+  k107_sum_to(d_gru1_mul_concat_stack_2, grad_gru1_bias_ih_reverse);
+  float *gru1_sigmoid_t0_4 = (float *)(A + 6044160); /* [64, 64] */
+  float *d_gru1_mul_t0_2 = (float *)(A + 2290176); /* [64, 64] */
+  k108_mul(d_gru1_mul_concat_stack_2 + 128, gru1_sigmoid_t0_4, d_gru1_mul_t0_2);
+  float *d_gru1_mul_concat_2 = (float *)(A + 2552320); /* [64, 192] */
+  k78_concat(d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_mul_t0_2, d_gru1_mul_concat_2);
+  float *d_gru1_mul_concat_stack_6 = (float *)A; /* [24, 64, 192] */
+  k109_stack(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack, d_gru1_mul_concat_2, d_gru1_mul_concat_stack_6);
+  float *grad_gru1_bias_hh_reverse = (float *)(A + 1384960); /* [192] */
+  k107_sum_to(d_gru1_mul_concat_stack_6, grad_gru1_bias_hh_reverse);
+  float *d_line15_sub = (float *)(A + 2306560); /* [64, 5] */
+  float *gru1_addn_concat = (float *)(A + 9419264); /* [64, 128] */
+  float *grad_dense1_weight = (float *)(A + 1385728); /* [5, 128] */
+  char *grad_dense1_weight_scratch = A + 2290176; /* 1280 bytes */
+  k110_matmul(d_line15_sub, gru1_addn_concat, grad_dense1_weight, grad_dense1_weight_scratch);
+  float *grad_dense1_bias = (float *)(A + 4077632); /* [5] */
+  k111_sum_to(d_line15_sub, grad_dense1_bias);
+  float *line15_sum_to_2 = (float *)(A + 4077568); /* [] */
+  float *loss_value = (float *)(A + 4077696); /* [] */
+  k112_mul_neg(line15_sum_to_2, loss_value);
+  float *line16_sum_to = (float *)(A + 4077888); /* [] */
+  float *metric_accuracy = (float *)(A + 4077760); /* [] */
+  k113_mul(line16_sum_to, metric_accuracy);
 }
 
 float word_language_grad(const float *params, const word_language_batch *in, float *grads, word_language_outputs *out, word_language_metrics *metrics, void *arena, uint64_t seed) {
@@ -6063,41 +5904,41 @@ float word_language_grad(const float *params, const word_language_batch *in, flo
   word_language_grad_7(P, in, A, seed);
   word_language_grad_8(P, in, A, seed);
   word_language_grad_9(P, in, A, seed);
-  float *out_logits = (float *)(A + 373504); /* [64, 5] */
-  float *loss_value = (float *)(A + 4126848); /* [] */
-  float *metric_accuracy = (float *)(A + 4126912); /* [] */
-  float *grad_embedding1_weight = (float *)(A + 323072); /* [256, 16] */
-  float *grad_gru1_weight_ih = (float *)(A + 374784); /* [192, 16] */
-  float *grad_gru1_weight_hh = (float *)(A + 257536); /* [192, 64] */
-  float *grad_gru1_bias_ih = (float *)(A + 387072); /* [192] */
-  float *grad_gru1_bias_hh = (float *)(A + 387840); /* [192] */
-  float *grad_gru1_weight_ih_reverse = (float *)(A + 306688); /* [192, 16] */
-  float *grad_gru1_weight_hh_reverse = (float *)(A + 1076736); /* [192, 64] */
-  float *grad_gru1_bias_ih_reverse = (float *)(A + 318976); /* [192] */
-  float *grad_gru1_bias_hh_reverse = (float *)(A + 319744); /* [192] */
-  float *grad_dense1_weight = (float *)(A + 320512); /* [5, 128] */
-  float *grad_dense1_bias = (float *)(A + 4126784); /* [5] */
-  if (out) k60_copy(out_logits, out->logits);
-  k115_copy(loss_value, &loss);
-  if (metrics) k115_copy(metric_accuracy, &metrics->accuracy);
-  k116_copy(grad_embedding1_weight, grads + 0);
-  k117_copy(grad_gru1_weight_ih, grads + 4096);
-  k118_copy(grad_gru1_weight_hh, grads + 7168);
-  k119_copy(grad_gru1_bias_ih, grads + 19456);
-  k119_copy(grad_gru1_bias_hh, grads + 19648);
-  k117_copy(grad_gru1_weight_ih_reverse, grads + 19840);
-  k118_copy(grad_gru1_weight_hh_reverse, grads + 22912);
-  k119_copy(grad_gru1_bias_ih_reverse, grads + 35200);
-  k119_copy(grad_gru1_bias_hh_reverse, grads + 35392);
-  k120_copy(grad_dense1_weight, grads + 35584);
-  k121_copy(grad_dense1_bias, grads + 36224);
+  float *out_logits = (float *)(A + 2307840); /* [64, 5] */
+  float *loss_value = (float *)(A + 4077696); /* [] */
+  float *metric_accuracy = (float *)(A + 4077760); /* [] */
+  float *grad_embedding1_weight = (float *)(A + 1356288); /* [256, 16] */
+  float *grad_gru1_weight_ih = (float *)(A + 6027776); /* [192, 16] */
+  float *grad_gru1_weight_hh = (float *)(A + 2241024); /* [192, 64] */
+  float *grad_gru1_bias_ih = (float *)(A + 6040064); /* [192] */
+  float *grad_gru1_bias_hh = (float *)(A + 6040832); /* [192] */
+  float *grad_gru1_weight_ih_reverse = (float *)(A + 1372672); /* [192, 16] */
+  float *grad_gru1_weight_hh_reverse = (float *)(A + 2503168); /* [192, 64] */
+  float *grad_gru1_bias_ih_reverse = (float *)(A + 6041600); /* [192] */
+  float *grad_gru1_bias_hh_reverse = (float *)(A + 1384960); /* [192] */
+  float *grad_dense1_weight = (float *)(A + 1385728); /* [5, 128] */
+  float *grad_dense1_bias = (float *)(A + 4077632); /* [5] */
+  if (out) k59_copy(out_logits, out->logits);
+  k114_copy(loss_value, &loss);
+  if (metrics) k114_copy(metric_accuracy, &metrics->accuracy);
+  k115_copy(grad_embedding1_weight, grads + 0);
+  k116_copy(grad_gru1_weight_ih, grads + 4096);
+  k117_copy(grad_gru1_weight_hh, grads + 7168);
+  k118_copy(grad_gru1_bias_ih, grads + 19456);
+  k118_copy(grad_gru1_bias_hh, grads + 19648);
+  k116_copy(grad_gru1_weight_ih_reverse, grads + 19840);
+  k117_copy(grad_gru1_weight_hh_reverse, grads + 22912);
+  k118_copy(grad_gru1_bias_ih_reverse, grads + 35200);
+  k118_copy(grad_gru1_bias_hh_reverse, grads + 35392);
+  k119_copy(grad_dense1_weight, grads + 35584);
+  k120_copy(grad_dense1_bias, grads + 36224);
   return loss;
 }
 
 static void word_language_train_step_1(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line15_one_hot = (float *)A; /* [64, 5] */
-  k64_one_hot(in->y, line15_one_hot);
+  k63_one_hot(in->y, line15_one_hot);
   float *embedding1_gather_stack = (float *)(A + 1280); /* [24, 64, 16] */
   k0_gather(P /* embedding1.weight */, in->x, embedding1_gather_stack);
   k0_gather(P /* embedding1.weight */, in->x + 1, embedding1_gather_stack + 1024);
@@ -6125,1525 +5966,1436 @@ static void word_language_train_step_1(float *restrict P, const word_language_ba
   k0_gather(P /* embedding1.weight */, in->x + 23, embedding1_gather_stack + 23552);
   float *gru1_transpose_weight_ih = (float *)(A + 99584); /* [16, 192] */
   k1_transpose(P + 4096 /* gru1.weight_ih */, gru1_transpose_weight_ih);
-  float *gru1_matmul_weight_ih = (float *)(A + 111872); /* [1536, 192] */
+  float *gru1_add = (float *)(A + 111872); /* [1536, 192] */
   char *gru1_matmul_weight_ih_scratch = A + 1291520; /* 512 bytes */
-  k2_matmul(embedding1_gather_stack, gru1_transpose_weight_ih, gru1_matmul_weight_ih, gru1_matmul_weight_ih_scratch);
-  float *gru1_add_t0 = (float *)(A + 1292032); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih, P + 19456 /* gru1.bias_ih */, gru1_add_t0);
+  k2_matmul(embedding1_gather_stack, gru1_transpose_weight_ih, P + 19456 /* gru1.bias_ih */, gru1_add, gru1_matmul_weight_ih_scratch);
   float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  k4_one_hot(in->x_len, gru1_one_hot_t0);
+  k3_one_hot(in->x_len, gru1_one_hot_t0);
   float *gru1_sum_to_t0 = (float *)(A + 1291520); /* [64, 1] */
-  k5_sum_to(gru1_one_hot_t0 + 1, gru1_sum_to_t0);
-  float *gru1_transpose_weight_hh = (float *)(A + 1341184); /* [64, 192] */
-  k6_transpose(P + 7168 /* gru1.weight_hh */, gru1_transpose_weight_hh);
-  float *gru1_sigmoid_t0 = (float *)(A + 1390336); /* [64, 64] */
-  float *gru1_sub_t0 = (float *)(A + 1406720); /* [64, 64] */
-  float *gru1_sigmoid_t0_2 = (float *)(A + 1423104); /* [64, 64] */
-  float *gru1_tanh_t0 = (float *)(A + 1439488); /* [64, 64] */
-  float *gru1_mul_t0 = (float *)(A + 1455872); /* [64, 64] */
-  float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
-  k61_add_sigmoid_sub(gru1_add_t0 + 64, P + 19712 /* gru1.bias_hh */, gru1_add_t0, P + 19648 /* gru1.bias_hh */, P + 19776 /* gru1.bias_hh */, gru1_add_t0 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_t0, gru1_mul_stack);
-  float *gru1_add_t1 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 12288, P + 19456 /* gru1.bias_ih */, gru1_add_t1);
-  float *gru1_add_t1_2 = (float *)(A + 1849088); /* [64, 192] */
+  k4_sum_to(gru1_one_hot_t0 + 1, gru1_sum_to_t0);
+  float *gru1_transpose_weight_hh = (float *)(A + 1292032); /* [64, 192] */
+  k5_transpose(P + 7168 /* gru1.weight_hh */, gru1_transpose_weight_hh);
+  float *gru1_sigmoid_t0 = (float *)(A + 1341184); /* [64, 64] */
+  float *gru1_sub_t0 = (float *)(A + 1357568); /* [64, 64] */
+  float *gru1_sigmoid_t0_2 = (float *)(A + 1373952); /* [64, 64] */
+  float *gru1_tanh_t0 = (float *)(A + 1390336); /* [64, 64] */
+  float *gru1_mul_t0 = (float *)(A + 1406720); /* [64, 64] */
+  float *gru1_mul_stack = (float *)(A + 1423104); /* [23, 64, 64] */
+  k60_add_sigmoid_sub(gru1_add + 64, P + 19712 /* gru1.bias_hh */, gru1_add, P + 19648 /* gru1.bias_hh */, P + 19776 /* gru1.bias_hh */, gru1_add + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_sigmoid_t0, gru1_sub_t0, gru1_sigmoid_t0_2, gru1_tanh_t0, gru1_mul_t0, gru1_mul_stack);
+  float *gru1_add_t1 = (float *)(A + 1799936); /* [64, 192] */
   char *gru1_matmul_weight_hh_t1_scratch = A + 105984; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t1_2, gru1_matmul_weight_hh_t1_scratch);
-  float *gru1_sum_to_t1 = (float *)(A + 1340928); /* [64, 1] */
-  k9_sum_to(gru1_one_hot_t0 + 2, gru1_sum_to_t1);
-  float *gru1_sigmoid_t1 = (float *)(A + 1898240); /* [64, 64] */
-  float *gru1_sub_t1 = (float *)(A + 1914624); /* [64, 64] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 1931008); /* [64, 64] */
-  float *gru1_tanh_t1 = (float *)(A + 1947392); /* [64, 64] */
-  float *gru1_mul_t1 = (float *)(A + 1963776); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t1 + 64, gru1_add_t1_2 + 64, gru1_add_t1, gru1_add_t1_2, gru1_add_t1_2 + 128, gru1_add_t1 + 128, gru1_mul_stack, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_t1, gru1_mul_stack + 4096);
-  float *gru1_add_t2 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 24576, P + 19456 /* gru1.bias_ih */, gru1_add_t2);
-  float *gru1_add_t2_2 = (float *)(A + 1980160); /* [64, 192] */
+  k7_matmul(gru1_mul_stack, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t1, gru1_matmul_weight_hh_t1_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1291776); /* [64, 1] */
+  k8_sum_to(gru1_one_hot_t0 + 2, gru1_sum_to_t1);
+  float *gru1_sigmoid_t1 = (float *)(A + 1849088); /* [64, 64] */
+  float *gru1_sub_t1 = (float *)(A + 1865472); /* [64, 64] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 1881856); /* [64, 64] */
+  float *gru1_tanh_t1 = (float *)(A + 1898240); /* [64, 64] */
+  float *gru1_mul_t1 = (float *)(A + 1914624); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 12352, gru1_add_t1 + 64, gru1_add + 12288, gru1_add_t1, gru1_add_t1 + 128, gru1_add + 12416, gru1_mul_stack, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_sigmoid_t1_2, gru1_tanh_t1, gru1_mul_t1, gru1_mul_stack + 4096);
+  float *gru1_add_t2 = (float *)(A + 1931008); /* [64, 192] */
   char *gru1_matmul_weight_hh_t2_scratch = A + 105984; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 4096, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t2_2, gru1_matmul_weight_hh_t2_scratch);
+  k7_matmul(gru1_mul_stack + 4096, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t2, gru1_matmul_weight_hh_t2_scratch);
   float *gru1_sum_to_t2 = (float *)(A + 105984); /* [64, 1] */
-  k11_sum_to(gru1_one_hot_t0 + 3, gru1_sum_to_t2);
-  float *gru1_sigmoid_t2 = (float *)(A + 2029312); /* [64, 64] */
-  float *gru1_sub_t2 = (float *)(A + 2045696); /* [64, 64] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 2062080); /* [64, 64] */
-  float *gru1_tanh_t2 = (float *)(A + 2078464); /* [64, 64] */
-  float *gru1_mul_t2 = (float *)(A + 2094848); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t2 + 64, gru1_add_t2_2 + 64, gru1_add_t2, gru1_add_t2_2, gru1_add_t2_2 + 128, gru1_add_t2 + 128, gru1_mul_stack + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_t2, gru1_mul_stack + 8192);
-  float *gru1_add_t3 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 36864, P + 19456 /* gru1.bias_ih */, gru1_add_t3);
-  float *gru1_add_t3_2 = (float *)(A + 2111232); /* [64, 192] */
+  k10_sum_to(gru1_one_hot_t0 + 3, gru1_sum_to_t2);
+  float *gru1_sigmoid_t2 = (float *)(A + 1980160); /* [64, 64] */
+  float *gru1_sub_t2 = (float *)(A + 1996544); /* [64, 64] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 2012928); /* [64, 64] */
+  float *gru1_tanh_t2 = (float *)(A + 2029312); /* [64, 64] */
+  float *gru1_mul_t2 = (float *)(A + 2045696); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 24640, gru1_add_t2 + 64, gru1_add + 24576, gru1_add_t2, gru1_add_t2 + 128, gru1_add + 24704, gru1_mul_stack + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_sigmoid_t2_2, gru1_tanh_t2, gru1_mul_t2, gru1_mul_stack + 8192);
+  float *gru1_add_t3 = (float *)(A + 2062080); /* [64, 192] */
   char *gru1_matmul_weight_hh_t3_scratch = A + 106240; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t3_2, gru1_matmul_weight_hh_t3_scratch);
+  k7_matmul(gru1_mul_stack + 8192, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t3, gru1_matmul_weight_hh_t3_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 106240); /* [64, 1] */
-  k12_sum_to(gru1_one_hot_t0 + 4, gru1_sum_to_t3);
-  float *gru1_sigmoid_t3 = (float *)(A + 2160384); /* [64, 64] */
-  float *gru1_sub_t3 = (float *)(A + 2176768); /* [64, 64] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 2193152); /* [64, 64] */
-  float *gru1_tanh_t3 = (float *)(A + 2209536); /* [64, 64] */
-  float *gru1_mul_t3 = (float *)(A + 2225920); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t3 + 64, gru1_add_t3_2 + 64, gru1_add_t3, gru1_add_t3_2, gru1_add_t3_2 + 128, gru1_add_t3 + 128, gru1_mul_stack + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_t3, gru1_mul_stack + 12288);
-  float *gru1_add_t4 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 49152, P + 19456 /* gru1.bias_ih */, gru1_add_t4);
-  float *gru1_add_t4_2 = (float *)(A + 2242304); /* [64, 192] */
+  k11_sum_to(gru1_one_hot_t0 + 4, gru1_sum_to_t3);
+  float *gru1_sigmoid_t3 = (float *)(A + 2111232); /* [64, 64] */
+  float *gru1_sub_t3 = (float *)(A + 2127616); /* [64, 64] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 2144000); /* [64, 64] */
+  float *gru1_tanh_t3 = (float *)(A + 2160384); /* [64, 64] */
+  float *gru1_mul_t3 = (float *)(A + 2176768); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 36928, gru1_add_t3 + 64, gru1_add + 36864, gru1_add_t3, gru1_add_t3 + 128, gru1_add + 36992, gru1_mul_stack + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_sigmoid_t3_2, gru1_tanh_t3, gru1_mul_t3, gru1_mul_stack + 12288);
+  float *gru1_add_t4 = (float *)(A + 2193152); /* [64, 192] */
   char *gru1_matmul_weight_hh_t4_scratch = A + 106496; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 12288, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t4_2, gru1_matmul_weight_hh_t4_scratch);
+  k7_matmul(gru1_mul_stack + 12288, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t4, gru1_matmul_weight_hh_t4_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 106496); /* [64, 1] */
-  k13_sum_to(gru1_one_hot_t0 + 5, gru1_sum_to_t4);
-  float *gru1_sigmoid_t4 = (float *)(A + 2291456); /* [64, 64] */
-  float *gru1_sub_t4 = (float *)(A + 2307840); /* [64, 64] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 2324224); /* [64, 64] */
-  float *gru1_tanh_t4 = (float *)(A + 2340608); /* [64, 64] */
-  float *gru1_mul_t4 = (float *)(A + 2356992); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t4 + 64, gru1_add_t4_2 + 64, gru1_add_t4, gru1_add_t4_2, gru1_add_t4_2 + 128, gru1_add_t4 + 128, gru1_mul_stack + 12288, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_t4, gru1_mul_stack + 16384);
-  float *gru1_add_t5 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 61440, P + 19456 /* gru1.bias_ih */, gru1_add_t5);
-  float *gru1_add_t5_2 = (float *)(A + 2373376); /* [64, 192] */
+  k12_sum_to(gru1_one_hot_t0 + 5, gru1_sum_to_t4);
+  float *gru1_sigmoid_t4 = (float *)(A + 2242304); /* [64, 64] */
+  float *gru1_sub_t4 = (float *)(A + 2258688); /* [64, 64] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 2275072); /* [64, 64] */
+  float *gru1_tanh_t4 = (float *)(A + 2291456); /* [64, 64] */
+  float *gru1_mul_t4 = (float *)(A + 2307840); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 49216, gru1_add_t4 + 64, gru1_add + 49152, gru1_add_t4, gru1_add_t4 + 128, gru1_add + 49280, gru1_mul_stack + 12288, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_sigmoid_t4_2, gru1_tanh_t4, gru1_mul_t4, gru1_mul_stack + 16384);
+  float *gru1_add_t5 = (float *)(A + 2324224); /* [64, 192] */
   char *gru1_matmul_weight_hh_t5_scratch = A + 106752; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t5_2, gru1_matmul_weight_hh_t5_scratch);
+  k7_matmul(gru1_mul_stack + 16384, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t5, gru1_matmul_weight_hh_t5_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 106752); /* [64, 1] */
-  k14_sum_to(gru1_one_hot_t0 + 6, gru1_sum_to_t5);
-  float *gru1_sigmoid_t5 = (float *)(A + 2422528); /* [64, 64] */
-  float *gru1_sub_t5 = (float *)(A + 2438912); /* [64, 64] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 2455296); /* [64, 64] */
-  float *gru1_tanh_t5 = (float *)(A + 2471680); /* [64, 64] */
-  float *gru1_mul_t5 = (float *)(A + 2488064); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t5 + 64, gru1_add_t5_2 + 64, gru1_add_t5, gru1_add_t5_2, gru1_add_t5_2 + 128, gru1_add_t5 + 128, gru1_mul_stack + 16384, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_t5, gru1_mul_stack + 20480);
-  float *gru1_add_t6 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 73728, P + 19456 /* gru1.bias_ih */, gru1_add_t6);
-  float *gru1_add_t6_2 = (float *)(A + 2504448); /* [64, 192] */
+  k13_sum_to(gru1_one_hot_t0 + 6, gru1_sum_to_t5);
+  float *gru1_sigmoid_t5 = (float *)(A + 2373376); /* [64, 64] */
+  float *gru1_sub_t5 = (float *)(A + 2389760); /* [64, 64] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 2406144); /* [64, 64] */
+  float *gru1_tanh_t5 = (float *)(A + 2422528); /* [64, 64] */
+  float *gru1_mul_t5 = (float *)(A + 2438912); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 61504, gru1_add_t5 + 64, gru1_add + 61440, gru1_add_t5, gru1_add_t5 + 128, gru1_add + 61568, gru1_mul_stack + 16384, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_sigmoid_t5_2, gru1_tanh_t5, gru1_mul_t5, gru1_mul_stack + 20480);
+  float *gru1_add_t6 = (float *)(A + 2455296); /* [64, 192] */
   char *gru1_matmul_weight_hh_t6_scratch = A + 107008; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 20480, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t6_2, gru1_matmul_weight_hh_t6_scratch);
+  k7_matmul(gru1_mul_stack + 20480, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t6, gru1_matmul_weight_hh_t6_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 107008); /* [64, 1] */
-  k15_sum_to(gru1_one_hot_t0 + 7, gru1_sum_to_t6);
-  float *gru1_sigmoid_t6 = (float *)(A + 2553600); /* [64, 64] */
-  float *gru1_sub_t6 = (float *)(A + 2569984); /* [64, 64] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 2586368); /* [64, 64] */
-  float *gru1_tanh_t6 = (float *)(A + 2602752); /* [64, 64] */
-  float *gru1_mul_t6 = (float *)(A + 2619136); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t6 + 64, gru1_add_t6_2 + 64, gru1_add_t6, gru1_add_t6_2, gru1_add_t6_2 + 128, gru1_add_t6 + 128, gru1_mul_stack + 20480, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_t6, gru1_mul_stack + 24576);
-  float *gru1_add_t7 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 86016, P + 19456 /* gru1.bias_ih */, gru1_add_t7);
-  float *gru1_add_t7_2 = (float *)(A + 2635520); /* [64, 192] */
+  k14_sum_to(gru1_one_hot_t0 + 7, gru1_sum_to_t6);
+  float *gru1_sigmoid_t6 = (float *)(A + 2504448); /* [64, 64] */
+  float *gru1_sub_t6 = (float *)(A + 2520832); /* [64, 64] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 2537216); /* [64, 64] */
+  float *gru1_tanh_t6 = (float *)(A + 2553600); /* [64, 64] */
+  float *gru1_mul_t6 = (float *)(A + 2569984); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 73792, gru1_add_t6 + 64, gru1_add + 73728, gru1_add_t6, gru1_add_t6 + 128, gru1_add + 73856, gru1_mul_stack + 20480, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_sigmoid_t6_2, gru1_tanh_t6, gru1_mul_t6, gru1_mul_stack + 24576);
+  float *gru1_add_t7 = (float *)(A + 2586368); /* [64, 192] */
   char *gru1_matmul_weight_hh_t7_scratch = A + 107264; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t7_2, gru1_matmul_weight_hh_t7_scratch);
+  k7_matmul(gru1_mul_stack + 24576, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t7, gru1_matmul_weight_hh_t7_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 107264); /* [64, 1] */
-  k16_sum_to(gru1_one_hot_t0 + 8, gru1_sum_to_t7);
-  float *gru1_sigmoid_t7 = (float *)(A + 2684672); /* [64, 64] */
-  float *gru1_sub_t7 = (float *)(A + 2701056); /* [64, 64] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 2717440); /* [64, 64] */
-  float *gru1_tanh_t7 = (float *)(A + 2733824); /* [64, 64] */
-  float *gru1_mul_t7 = (float *)(A + 2750208); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t7 + 64, gru1_add_t7_2 + 64, gru1_add_t7, gru1_add_t7_2, gru1_add_t7_2 + 128, gru1_add_t7 + 128, gru1_mul_stack + 24576, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_t7, gru1_mul_stack + 28672);
-  float *gru1_add_t8 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 98304, P + 19456 /* gru1.bias_ih */, gru1_add_t8);
-  float *gru1_add_t8_2 = (float *)(A + 2766592); /* [64, 192] */
+  k15_sum_to(gru1_one_hot_t0 + 8, gru1_sum_to_t7);
+  float *gru1_sigmoid_t7 = (float *)(A + 2635520); /* [64, 64] */
+  float *gru1_sub_t7 = (float *)(A + 2651904); /* [64, 64] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 2668288); /* [64, 64] */
+  float *gru1_tanh_t7 = (float *)(A + 2684672); /* [64, 64] */
+  float *gru1_mul_t7 = (float *)(A + 2701056); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 86080, gru1_add_t7 + 64, gru1_add + 86016, gru1_add_t7, gru1_add_t7 + 128, gru1_add + 86144, gru1_mul_stack + 24576, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_sigmoid_t7_2, gru1_tanh_t7, gru1_mul_t7, gru1_mul_stack + 28672);
+  float *gru1_add_t8 = (float *)(A + 2717440); /* [64, 192] */
   char *gru1_matmul_weight_hh_t8_scratch = A + 107520; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 28672, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t8_2, gru1_matmul_weight_hh_t8_scratch);
+  k7_matmul(gru1_mul_stack + 28672, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t8, gru1_matmul_weight_hh_t8_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 107520); /* [64, 1] */
-  k17_sum_to(gru1_one_hot_t0 + 9, gru1_sum_to_t8);
-  float *gru1_sigmoid_t8 = (float *)(A + 2815744); /* [64, 64] */
-  float *gru1_sub_t8 = (float *)(A + 2832128); /* [64, 64] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 2848512); /* [64, 64] */
-  float *gru1_tanh_t8 = (float *)(A + 2864896); /* [64, 64] */
-  float *gru1_mul_t8 = (float *)(A + 2881280); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t8 + 64, gru1_add_t8_2 + 64, gru1_add_t8, gru1_add_t8_2, gru1_add_t8_2 + 128, gru1_add_t8 + 128, gru1_mul_stack + 28672, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_t8, gru1_mul_stack + 32768);
-  float *gru1_add_t9 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 110592, P + 19456 /* gru1.bias_ih */, gru1_add_t9);
-  float *gru1_add_t9_2 = (float *)(A + 2897664); /* [64, 192] */
+  k16_sum_to(gru1_one_hot_t0 + 9, gru1_sum_to_t8);
+  float *gru1_sigmoid_t8 = (float *)(A + 2766592); /* [64, 64] */
+  float *gru1_sub_t8 = (float *)(A + 2782976); /* [64, 64] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 2799360); /* [64, 64] */
+  float *gru1_tanh_t8 = (float *)(A + 2815744); /* [64, 64] */
+  float *gru1_mul_t8 = (float *)(A + 2832128); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 98368, gru1_add_t8 + 64, gru1_add + 98304, gru1_add_t8, gru1_add_t8 + 128, gru1_add + 98432, gru1_mul_stack + 28672, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_sigmoid_t8_2, gru1_tanh_t8, gru1_mul_t8, gru1_mul_stack + 32768);
+  float *gru1_add_t9 = (float *)(A + 2848512); /* [64, 192] */
   char *gru1_matmul_weight_hh_t9_scratch = A + 107776; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t9_2, gru1_matmul_weight_hh_t9_scratch);
+  k7_matmul(gru1_mul_stack + 32768, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t9, gru1_matmul_weight_hh_t9_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 107776); /* [64, 1] */
-  k18_sum_to(gru1_one_hot_t0 + 10, gru1_sum_to_t9);
-  float *gru1_sigmoid_t9 = (float *)(A + 2946816); /* [64, 64] */
-  float *gru1_sub_t9 = (float *)(A + 2963200); /* [64, 64] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 2979584); /* [64, 64] */
-  float *gru1_tanh_t9 = (float *)(A + 2995968); /* [64, 64] */
-  float *gru1_mul_t9 = (float *)(A + 3012352); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t9 + 64, gru1_add_t9_2 + 64, gru1_add_t9, gru1_add_t9_2, gru1_add_t9_2 + 128, gru1_add_t9 + 128, gru1_mul_stack + 32768, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_t9, gru1_mul_stack + 36864);
-  float *gru1_add_t10 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 122880, P + 19456 /* gru1.bias_ih */, gru1_add_t10);
-  float *gru1_add_t10_2 = (float *)(A + 3028736); /* [64, 192] */
+  k17_sum_to(gru1_one_hot_t0 + 10, gru1_sum_to_t9);
+  float *gru1_sigmoid_t9 = (float *)(A + 2897664); /* [64, 64] */
+  float *gru1_sub_t9 = (float *)(A + 2914048); /* [64, 64] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 2930432); /* [64, 64] */
+  float *gru1_tanh_t9 = (float *)(A + 2946816); /* [64, 64] */
+  float *gru1_mul_t9 = (float *)(A + 2963200); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 110656, gru1_add_t9 + 64, gru1_add + 110592, gru1_add_t9, gru1_add_t9 + 128, gru1_add + 110720, gru1_mul_stack + 32768, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_sigmoid_t9_2, gru1_tanh_t9, gru1_mul_t9, gru1_mul_stack + 36864);
+  float *gru1_add_t10 = (float *)(A + 2979584); /* [64, 192] */
   char *gru1_matmul_weight_hh_t10_scratch = A + 108032; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 36864, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t10_2, gru1_matmul_weight_hh_t10_scratch);
+  k7_matmul(gru1_mul_stack + 36864, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t10, gru1_matmul_weight_hh_t10_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 108032); /* [64, 1] */
-  k19_sum_to(gru1_one_hot_t0 + 11, gru1_sum_to_t10);
-  float *gru1_sigmoid_t10 = (float *)(A + 3077888); /* [64, 64] */
-  float *gru1_sub_t10 = (float *)(A + 3094272); /* [64, 64] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 3110656); /* [64, 64] */
-  float *gru1_tanh_t10 = (float *)(A + 3127040); /* [64, 64] */
-  float *gru1_mul_t10 = (float *)(A + 3143424); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t10 + 64, gru1_add_t10_2 + 64, gru1_add_t10, gru1_add_t10_2, gru1_add_t10_2 + 128, gru1_add_t10 + 128, gru1_mul_stack + 36864, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_t10, gru1_mul_stack + 40960);
-  float *gru1_add_t11 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 135168, P + 19456 /* gru1.bias_ih */, gru1_add_t11);
-  float *gru1_add_t11_2 = (float *)(A + 3159808); /* [64, 192] */
+  k18_sum_to(gru1_one_hot_t0 + 11, gru1_sum_to_t10);
+  float *gru1_sigmoid_t10 = (float *)(A + 3028736); /* [64, 64] */
+  float *gru1_sub_t10 = (float *)(A + 3045120); /* [64, 64] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 3061504); /* [64, 64] */
+  float *gru1_tanh_t10 = (float *)(A + 3077888); /* [64, 64] */
+  float *gru1_mul_t10 = (float *)(A + 3094272); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 122944, gru1_add_t10 + 64, gru1_add + 122880, gru1_add_t10, gru1_add_t10 + 128, gru1_add + 123008, gru1_mul_stack + 36864, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_sigmoid_t10_2, gru1_tanh_t10, gru1_mul_t10, gru1_mul_stack + 40960);
+  float *gru1_add_t11 = (float *)(A + 3110656); /* [64, 192] */
   char *gru1_matmul_weight_hh_t11_scratch = A + 108288; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t11_2, gru1_matmul_weight_hh_t11_scratch);
+  k7_matmul(gru1_mul_stack + 40960, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t11, gru1_matmul_weight_hh_t11_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 108288); /* [64, 1] */
-  k20_sum_to(gru1_one_hot_t0 + 12, gru1_sum_to_t11);
-  float *gru1_sigmoid_t11 = (float *)(A + 3208960); /* [64, 64] */
-  float *gru1_sub_t11 = (float *)(A + 3225344); /* [64, 64] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 3241728); /* [64, 64] */
-  float *gru1_tanh_t11 = (float *)(A + 3258112); /* [64, 64] */
-  float *gru1_mul_t11 = (float *)(A + 3274496); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t11 + 64, gru1_add_t11_2 + 64, gru1_add_t11, gru1_add_t11_2, gru1_add_t11_2 + 128, gru1_add_t11 + 128, gru1_mul_stack + 40960, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_t11, gru1_mul_stack + 45056);
-  float *gru1_add_t12 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 147456, P + 19456 /* gru1.bias_ih */, gru1_add_t12);
-  float *gru1_add_t12_2 = (float *)(A + 3290880); /* [64, 192] */
+  k19_sum_to(gru1_one_hot_t0 + 12, gru1_sum_to_t11);
+  float *gru1_sigmoid_t11 = (float *)(A + 3159808); /* [64, 64] */
+  float *gru1_sub_t11 = (float *)(A + 3176192); /* [64, 64] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 3192576); /* [64, 64] */
+  float *gru1_tanh_t11 = (float *)(A + 3208960); /* [64, 64] */
+  float *gru1_mul_t11 = (float *)(A + 3225344); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 135232, gru1_add_t11 + 64, gru1_add + 135168, gru1_add_t11, gru1_add_t11 + 128, gru1_add + 135296, gru1_mul_stack + 40960, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_sigmoid_t11_2, gru1_tanh_t11, gru1_mul_t11, gru1_mul_stack + 45056);
+  float *gru1_add_t12 = (float *)(A + 3241728); /* [64, 192] */
   char *gru1_matmul_weight_hh_t12_scratch = A + 108544; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 45056, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t12_2, gru1_matmul_weight_hh_t12_scratch);
+  k7_matmul(gru1_mul_stack + 45056, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t12, gru1_matmul_weight_hh_t12_scratch);
   float *gru1_sum_to_t12 = (float *)(A + 108544); /* [64, 1] */
-  k21_sum_to(gru1_one_hot_t0 + 13, gru1_sum_to_t12);
-  float *gru1_sigmoid_t12 = (float *)(A + 3340032); /* [64, 64] */
-  float *gru1_sub_t12 = (float *)(A + 3356416); /* [64, 64] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 3372800); /* [64, 64] */
-  float *gru1_tanh_t12 = (float *)(A + 3389184); /* [64, 64] */
-  float *gru1_mul_t12 = (float *)(A + 3405568); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t12 + 64, gru1_add_t12_2 + 64, gru1_add_t12, gru1_add_t12_2, gru1_add_t12_2 + 128, gru1_add_t12 + 128, gru1_mul_stack + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_t12, gru1_mul_stack + 49152);
-  float *gru1_add_t13 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 159744, P + 19456 /* gru1.bias_ih */, gru1_add_t13);
-  float *gru1_add_t13_2 = (float *)(A + 3421952); /* [64, 192] */
+  k20_sum_to(gru1_one_hot_t0 + 13, gru1_sum_to_t12);
+  float *gru1_sigmoid_t12 = (float *)(A + 3290880); /* [64, 64] */
+  float *gru1_sub_t12 = (float *)(A + 3307264); /* [64, 64] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 3323648); /* [64, 64] */
+  float *gru1_tanh_t12 = (float *)(A + 3340032); /* [64, 64] */
+  float *gru1_mul_t12 = (float *)(A + 3356416); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 147520, gru1_add_t12 + 64, gru1_add + 147456, gru1_add_t12, gru1_add_t12 + 128, gru1_add + 147584, gru1_mul_stack + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_sigmoid_t12_2, gru1_tanh_t12, gru1_mul_t12, gru1_mul_stack + 49152);
+  float *gru1_add_t13 = (float *)(A + 3372800); /* [64, 192] */
   char *gru1_matmul_weight_hh_t13_scratch = A + 108800; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t13_2, gru1_matmul_weight_hh_t13_scratch);
+  k7_matmul(gru1_mul_stack + 49152, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t13, gru1_matmul_weight_hh_t13_scratch);
   float *gru1_sum_to_t13 = (float *)(A + 108800); /* [64, 1] */
-  k22_sum_to(gru1_one_hot_t0 + 14, gru1_sum_to_t13);
-  float *gru1_sigmoid_t13 = (float *)(A + 3471104); /* [64, 64] */
-  float *gru1_sub_t13 = (float *)(A + 3487488); /* [64, 64] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 3503872); /* [64, 64] */
-  float *gru1_tanh_t13 = (float *)(A + 3520256); /* [64, 64] */
-  float *gru1_mul_t13 = (float *)(A + 3536640); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t13 + 64, gru1_add_t13_2 + 64, gru1_add_t13, gru1_add_t13_2, gru1_add_t13_2 + 128, gru1_add_t13 + 128, gru1_mul_stack + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_t13, gru1_mul_stack + 53248);
+  k21_sum_to(gru1_one_hot_t0 + 14, gru1_sum_to_t13);
+  float *gru1_sigmoid_t13 = (float *)(A + 3421952); /* [64, 64] */
+  float *gru1_sub_t13 = (float *)(A + 3438336); /* [64, 64] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 3454720); /* [64, 64] */
+  float *gru1_tanh_t13 = (float *)(A + 3471104); /* [64, 64] */
+  float *gru1_mul_t13 = (float *)(A + 3487488); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 159808, gru1_add_t13 + 64, gru1_add + 159744, gru1_add_t13, gru1_add_t13 + 128, gru1_add + 159872, gru1_mul_stack + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_sigmoid_t13_2, gru1_tanh_t13, gru1_mul_t13, gru1_mul_stack + 53248);
+  float *gru1_add_t14 = (float *)(A + 3503872); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t14_scratch = A + 109056; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 53248, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t14, gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_sum_to_t14 = (float *)(A + 109056); /* [64, 1] */
+  k22_sum_to(gru1_one_hot_t0 + 15, gru1_sum_to_t14);
+  float *gru1_sigmoid_t14 = (float *)(A + 3553024); /* [64, 64] */
+  float *gru1_sub_t14 = (float *)(A + 3569408); /* [64, 64] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 3585792); /* [64, 64] */
+  float *gru1_tanh_t14 = (float *)(A + 3602176); /* [64, 64] */
+  float *gru1_mul_t14 = (float *)(A + 3618560); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 172096, gru1_add_t14 + 64, gru1_add + 172032, gru1_add_t14, gru1_add_t14 + 128, gru1_add + 172160, gru1_mul_stack + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_t14, gru1_mul_stack + 57344);
+  float *gru1_add_t15 = (float *)(A + 3634944); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t15_scratch = A + 109312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t15, gru1_matmul_weight_hh_t15_scratch);
 }
 
 static void word_language_train_step_2(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_matmul_weight_ih = (float *)(A + 111872); /* [1536, 192] */
-  float *gru1_add_t14 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 172032, P + 19456 /* gru1.bias_ih */, gru1_add_t14);
-  float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
-  float *gru1_transpose_weight_hh = (float *)(A + 1341184); /* [64, 192] */
-  float *gru1_add_t14_2 = (float *)(A + 3553024); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t14_scratch = A + 109056; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 53248, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t14_2, gru1_matmul_weight_hh_t14_scratch);
   float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sum_to_t14 = (float *)(A + 109056); /* [64, 1] */
-  k23_sum_to(gru1_one_hot_t0 + 15, gru1_sum_to_t14);
-  float *gru1_sigmoid_t14 = (float *)(A + 3602176); /* [64, 64] */
-  float *gru1_sub_t14 = (float *)(A + 3618560); /* [64, 64] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 3634944); /* [64, 64] */
-  float *gru1_tanh_t14 = (float *)(A + 3651328); /* [64, 64] */
-  float *gru1_mul_t14 = (float *)(A + 3667712); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t14 + 64, gru1_add_t14_2 + 64, gru1_add_t14, gru1_add_t14_2, gru1_add_t14_2 + 128, gru1_add_t14 + 128, gru1_mul_stack + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_sigmoid_t14_2, gru1_tanh_t14, gru1_mul_t14, gru1_mul_stack + 57344);
-  float *gru1_add_t15 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 184320, P + 19456 /* gru1.bias_ih */, gru1_add_t15);
-  float *gru1_add_t15_2 = (float *)(A + 3684096); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t15_scratch = A + 109312; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 57344, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t15_2, gru1_matmul_weight_hh_t15_scratch);
   float *gru1_sum_to_t15 = (float *)(A + 109312); /* [64, 1] */
-  k24_sum_to(gru1_one_hot_t0 + 16, gru1_sum_to_t15);
-  float *gru1_sigmoid_t15 = (float *)(A + 3733248); /* [64, 64] */
-  float *gru1_sub_t15 = (float *)(A + 3749632); /* [64, 64] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 3766016); /* [64, 64] */
-  float *gru1_tanh_t15 = (float *)(A + 3782400); /* [64, 64] */
-  float *gru1_mul_t15 = (float *)(A + 3798784); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t15 + 64, gru1_add_t15_2 + 64, gru1_add_t15, gru1_add_t15_2, gru1_add_t15_2 + 128, gru1_add_t15 + 128, gru1_mul_stack + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_t15, gru1_mul_stack + 61440);
-  float *gru1_add_t16 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 196608, P + 19456 /* gru1.bias_ih */, gru1_add_t16);
-  float *gru1_add_t16_2 = (float *)(A + 3815168); /* [64, 192] */
+  k23_sum_to(gru1_one_hot_t0 + 16, gru1_sum_to_t15);
+  float *gru1_add = (float *)(A + 111872); /* [1536, 192] */
+  float *gru1_add_t15 = (float *)(A + 3634944); /* [64, 192] */
+  float *gru1_mul_stack = (float *)(A + 1423104); /* [23, 64, 64] */
+  float *gru1_sigmoid_t15 = (float *)(A + 3684096); /* [64, 64] */
+  float *gru1_sub_t15 = (float *)(A + 3700480); /* [64, 64] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 3716864); /* [64, 64] */
+  float *gru1_tanh_t15 = (float *)(A + 3733248); /* [64, 64] */
+  float *gru1_mul_t15 = (float *)(A + 3749632); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 184384, gru1_add_t15 + 64, gru1_add + 184320, gru1_add_t15, gru1_add_t15 + 128, gru1_add + 184448, gru1_mul_stack + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_sigmoid_t15_2, gru1_tanh_t15, gru1_mul_t15, gru1_mul_stack + 61440);
+  float *gru1_transpose_weight_hh = (float *)(A + 1292032); /* [64, 192] */
+  float *gru1_add_t16 = (float *)(A + 3766016); /* [64, 192] */
   char *gru1_matmul_weight_hh_t16_scratch = A + 109568; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 61440, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t16_2, gru1_matmul_weight_hh_t16_scratch);
+  k7_matmul(gru1_mul_stack + 61440, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t16, gru1_matmul_weight_hh_t16_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 109568); /* [64, 1] */
-  k25_sum_to(gru1_one_hot_t0 + 17, gru1_sum_to_t16);
-  float *gru1_sigmoid_t16 = (float *)(A + 3864320); /* [64, 64] */
-  float *gru1_sub_t16 = (float *)(A + 3880704); /* [64, 64] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 3897088); /* [64, 64] */
-  float *gru1_tanh_t16 = (float *)(A + 3913472); /* [64, 64] */
-  float *gru1_mul_t16 = (float *)(A + 3929856); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t16 + 64, gru1_add_t16_2 + 64, gru1_add_t16, gru1_add_t16_2, gru1_add_t16_2 + 128, gru1_add_t16 + 128, gru1_mul_stack + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_t16, gru1_mul_stack + 65536);
-  float *gru1_add_t17 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 208896, P + 19456 /* gru1.bias_ih */, gru1_add_t17);
-  float *gru1_add_t17_2 = (float *)(A + 3946240); /* [64, 192] */
+  k24_sum_to(gru1_one_hot_t0 + 17, gru1_sum_to_t16);
+  float *gru1_sigmoid_t16 = (float *)(A + 3815168); /* [64, 64] */
+  float *gru1_sub_t16 = (float *)(A + 3831552); /* [64, 64] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 3847936); /* [64, 64] */
+  float *gru1_tanh_t16 = (float *)(A + 3864320); /* [64, 64] */
+  float *gru1_mul_t16 = (float *)(A + 3880704); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 196672, gru1_add_t16 + 64, gru1_add + 196608, gru1_add_t16, gru1_add_t16 + 128, gru1_add + 196736, gru1_mul_stack + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_sigmoid_t16_2, gru1_tanh_t16, gru1_mul_t16, gru1_mul_stack + 65536);
+  float *gru1_add_t17 = (float *)(A + 3897088); /* [64, 192] */
   char *gru1_matmul_weight_hh_t17_scratch = A + 109824; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t17_2, gru1_matmul_weight_hh_t17_scratch);
+  k7_matmul(gru1_mul_stack + 65536, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t17, gru1_matmul_weight_hh_t17_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 109824); /* [64, 1] */
-  k26_sum_to(gru1_one_hot_t0 + 18, gru1_sum_to_t17);
-  float *gru1_sigmoid_t17 = (float *)(A + 3995392); /* [64, 64] */
-  float *gru1_sub_t17 = (float *)(A + 4011776); /* [64, 64] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 4028160); /* [64, 64] */
-  float *gru1_tanh_t17 = (float *)(A + 4044544); /* [64, 64] */
-  float *gru1_mul_t17 = (float *)(A + 4060928); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t17 + 64, gru1_add_t17_2 + 64, gru1_add_t17, gru1_add_t17_2, gru1_add_t17_2 + 128, gru1_add_t17 + 128, gru1_mul_stack + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_t17, gru1_mul_stack + 69632);
-  float *gru1_add_t18 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 221184, P + 19456 /* gru1.bias_ih */, gru1_add_t18);
-  float *gru1_add_t18_2 = (float *)(A + 4077312); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t18_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 69632, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t18_2, gru1_matmul_weight_hh_t18_scratch);
+  k25_sum_to(gru1_one_hot_t0 + 18, gru1_sum_to_t17);
+  float *gru1_sigmoid_t17 = (float *)(A + 3946240); /* [64, 64] */
+  float *gru1_sub_t17 = (float *)(A + 3962624); /* [64, 64] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 3979008); /* [64, 64] */
+  float *gru1_tanh_t17 = (float *)(A + 3995392); /* [64, 64] */
+  float *gru1_mul_t17 = (float *)(A + 4011776); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 208960, gru1_add_t17 + 64, gru1_add + 208896, gru1_add_t17, gru1_add_t17 + 128, gru1_add + 209024, gru1_mul_stack + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_sigmoid_t17_2, gru1_tanh_t17, gru1_mul_t17, gru1_mul_stack + 69632);
+  float *gru1_add_t18 = (float *)(A + 4028160); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t18_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 69632, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t18, gru1_matmul_weight_hh_t18_scratch);
   float *gru1_sum_to_t18 = (float *)(A + 110080); /* [64, 1] */
-  k27_sum_to(gru1_one_hot_t0 + 19, gru1_sum_to_t18);
-  float *gru1_sigmoid_t18 = (float *)(A + 4128512); /* [64, 64] */
-  float *gru1_sub_t18 = (float *)(A + 4144896); /* [64, 64] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 4161280); /* [64, 64] */
-  float *gru1_tanh_t18 = (float *)(A + 4177664); /* [64, 64] */
-  float *gru1_mul_t18 = (float *)(A + 4194048); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t18 + 64, gru1_add_t18_2 + 64, gru1_add_t18, gru1_add_t18_2, gru1_add_t18_2 + 128, gru1_add_t18 + 128, gru1_mul_stack + 69632, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_t18, gru1_mul_stack + 73728);
-  float *gru1_add_t19 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 233472, P + 19456 /* gru1.bias_ih */, gru1_add_t19);
-  float *gru1_add_t19_2 = (float *)(A + 4210432); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t19_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t19_2, gru1_matmul_weight_hh_t19_scratch);
+  k26_sum_to(gru1_one_hot_t0 + 19, gru1_sum_to_t18);
+  float *gru1_sigmoid_t18 = (float *)(A + 4079360); /* [64, 64] */
+  float *gru1_sub_t18 = (float *)(A + 4095744); /* [64, 64] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 4112128); /* [64, 64] */
+  float *gru1_tanh_t18 = (float *)(A + 4128512); /* [64, 64] */
+  float *gru1_mul_t18 = (float *)(A + 4144896); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 221248, gru1_add_t18 + 64, gru1_add + 221184, gru1_add_t18, gru1_add_t18 + 128, gru1_add + 221312, gru1_mul_stack + 69632, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_sigmoid_t18_2, gru1_tanh_t18, gru1_mul_t18, gru1_mul_stack + 73728);
+  float *gru1_add_t19 = (float *)(A + 4161280); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t19_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 73728, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t19, gru1_matmul_weight_hh_t19_scratch);
   float *gru1_sum_to_t19 = (float *)(A + 110336); /* [64, 1] */
-  k28_sum_to(gru1_one_hot_t0 + 20, gru1_sum_to_t19);
-  float *gru1_sigmoid_t19 = (float *)(A + 4259584); /* [64, 64] */
-  float *gru1_sub_t19 = (float *)(A + 4275968); /* [64, 64] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 4292352); /* [64, 64] */
-  float *gru1_tanh_t19 = (float *)(A + 4308736); /* [64, 64] */
-  float *gru1_mul_t19 = (float *)(A + 4325120); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t19 + 64, gru1_add_t19_2 + 64, gru1_add_t19, gru1_add_t19_2, gru1_add_t19_2 + 128, gru1_add_t19 + 128, gru1_mul_stack + 73728, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_t19, gru1_mul_stack + 77824);
-  float *gru1_add_t20 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 245760, P + 19456 /* gru1.bias_ih */, gru1_add_t20);
-  float *gru1_add_t20_2 = (float *)(A + 4341504); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t20_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 77824, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t20_2, gru1_matmul_weight_hh_t20_scratch);
+  k27_sum_to(gru1_one_hot_t0 + 20, gru1_sum_to_t19);
+  float *gru1_sigmoid_t19 = (float *)(A + 4210432); /* [64, 64] */
+  float *gru1_sub_t19 = (float *)(A + 4226816); /* [64, 64] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 4243200); /* [64, 64] */
+  float *gru1_tanh_t19 = (float *)(A + 4259584); /* [64, 64] */
+  float *gru1_mul_t19 = (float *)(A + 4275968); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 233536, gru1_add_t19 + 64, gru1_add + 233472, gru1_add_t19, gru1_add_t19 + 128, gru1_add + 233600, gru1_mul_stack + 73728, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_sigmoid_t19_2, gru1_tanh_t19, gru1_mul_t19, gru1_mul_stack + 77824);
+  float *gru1_add_t20 = (float *)(A + 4292352); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t20_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 77824, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t20, gru1_matmul_weight_hh_t20_scratch);
   float *gru1_sum_to_t20 = (float *)(A + 110592); /* [64, 1] */
-  k29_sum_to(gru1_one_hot_t0 + 21, gru1_sum_to_t20);
-  float *gru1_sigmoid_t20 = (float *)(A + 4390656); /* [64, 64] */
-  float *gru1_sub_t20 = (float *)(A + 4407040); /* [64, 64] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 4423424); /* [64, 64] */
-  float *gru1_tanh_t20 = (float *)(A + 4439808); /* [64, 64] */
-  float *gru1_mul_t20 = (float *)(A + 4456192); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t20 + 64, gru1_add_t20_2 + 64, gru1_add_t20, gru1_add_t20_2, gru1_add_t20_2 + 128, gru1_add_t20 + 128, gru1_mul_stack + 77824, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_t20, gru1_mul_stack + 81920);
-  float *gru1_add_t21 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 258048, P + 19456 /* gru1.bias_ih */, gru1_add_t21);
-  float *gru1_add_t21_2 = (float *)(A + 4472576); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t21_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t21_2, gru1_matmul_weight_hh_t21_scratch);
+  k28_sum_to(gru1_one_hot_t0 + 21, gru1_sum_to_t20);
+  float *gru1_sigmoid_t20 = (float *)(A + 4341504); /* [64, 64] */
+  float *gru1_sub_t20 = (float *)(A + 4357888); /* [64, 64] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 4374272); /* [64, 64] */
+  float *gru1_tanh_t20 = (float *)(A + 4390656); /* [64, 64] */
+  float *gru1_mul_t20 = (float *)(A + 4407040); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 245824, gru1_add_t20 + 64, gru1_add + 245760, gru1_add_t20, gru1_add_t20 + 128, gru1_add + 245888, gru1_mul_stack + 77824, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_sigmoid_t20_2, gru1_tanh_t20, gru1_mul_t20, gru1_mul_stack + 81920);
+  float *gru1_add_t21 = (float *)(A + 4423424); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t21_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 81920, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t21, gru1_matmul_weight_hh_t21_scratch);
   float *gru1_sum_to_t21 = (float *)(A + 110848); /* [64, 1] */
-  k30_sum_to(gru1_one_hot_t0 + 22, gru1_sum_to_t21);
-  float *gru1_sigmoid_t21 = (float *)(A + 4521728); /* [64, 64] */
-  float *gru1_sub_t21 = (float *)(A + 4538112); /* [64, 64] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 4554496); /* [64, 64] */
-  float *gru1_tanh_t21 = (float *)(A + 4570880); /* [64, 64] */
-  float *gru1_mul_t21 = (float *)(A + 4587264); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t21 + 64, gru1_add_t21_2 + 64, gru1_add_t21, gru1_add_t21_2, gru1_add_t21_2 + 128, gru1_add_t21 + 128, gru1_mul_stack + 81920, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_t21, gru1_mul_stack + 86016);
-  float *gru1_add_t22 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 270336, P + 19456 /* gru1.bias_ih */, gru1_add_t22);
-  float *gru1_add_t22_2 = (float *)(A + 4603648); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t22_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 86016, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t22_2, gru1_matmul_weight_hh_t22_scratch);
+  k29_sum_to(gru1_one_hot_t0 + 22, gru1_sum_to_t21);
+  float *gru1_sigmoid_t21 = (float *)(A + 4472576); /* [64, 64] */
+  float *gru1_sub_t21 = (float *)(A + 4488960); /* [64, 64] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 4505344); /* [64, 64] */
+  float *gru1_tanh_t21 = (float *)(A + 4521728); /* [64, 64] */
+  float *gru1_mul_t21 = (float *)(A + 4538112); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 258112, gru1_add_t21 + 64, gru1_add + 258048, gru1_add_t21, gru1_add_t21 + 128, gru1_add + 258176, gru1_mul_stack + 81920, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_sigmoid_t21_2, gru1_tanh_t21, gru1_mul_t21, gru1_mul_stack + 86016);
+  float *gru1_add_t22 = (float *)(A + 4554496); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t22_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 86016, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t22, gru1_matmul_weight_hh_t22_scratch);
   float *gru1_sum_to_t22 = (float *)(A + 111104); /* [64, 1] */
-  k31_sum_to(gru1_one_hot_t0 + 23, gru1_sum_to_t22);
-  float *gru1_sigmoid_t22 = (float *)(A + 4652800); /* [64, 64] */
-  float *gru1_sub_t22 = (float *)(A + 4669184); /* [64, 64] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 4685568); /* [64, 64] */
-  float *gru1_tanh_t22 = (float *)(A + 4701952); /* [64, 64] */
-  float *gru1_mul_t22 = (float *)(A + 4718336); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t22 + 64, gru1_add_t22_2 + 64, gru1_add_t22, gru1_add_t22_2, gru1_add_t22_2 + 128, gru1_add_t22 + 128, gru1_mul_stack + 86016, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_t22, gru1_mul_stack + 90112);
-  float *gru1_add_t23 = (float *)(A + 1291776); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih + 282624, P + 19456 /* gru1.bias_ih */, gru1_add_t23);
-  float *gru1_add_t23_2 = (float *)(A + 111360); /* [64, 192] */
-  char *gru1_matmul_weight_hh_t23_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t23_2, gru1_matmul_weight_hh_t23_scratch);
+  k30_sum_to(gru1_one_hot_t0 + 23, gru1_sum_to_t22);
+  float *gru1_sigmoid_t22 = (float *)(A + 4603648); /* [64, 64] */
+  float *gru1_sub_t22 = (float *)(A + 4620032); /* [64, 64] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 4636416); /* [64, 64] */
+  float *gru1_tanh_t22 = (float *)(A + 4652800); /* [64, 64] */
+  float *gru1_mul_t22 = (float *)(A + 4669184); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add + 270400, gru1_add_t22 + 64, gru1_add + 270336, gru1_add_t22, gru1_add_t22 + 128, gru1_add + 270464, gru1_mul_stack + 86016, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_sigmoid_t22_2, gru1_tanh_t22, gru1_mul_t22, gru1_mul_stack + 90112);
+  float *gru1_add_t23 = (float *)(A + 4685568); /* [64, 192] */
+  char *gru1_matmul_weight_hh_t23_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack + 90112, gru1_transpose_weight_hh, P + 19648 /* gru1.bias_hh */, gru1_add_t23, gru1_matmul_weight_hh_t23_scratch);
   float *embedding1_gather_stack = (float *)(A + 1280); /* [24, 64, 16] */
-  float *gru1_addn_stack = (float *)(A + 160512); /* [24, 64, 16] */
-  k32_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 1, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 2, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 3, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 4, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 5, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 6, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 7, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 8, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 9, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 10, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 11, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 12, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 13, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 14, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 15, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 16, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 17, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 18, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 19, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 20, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 21, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 22, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 23, embedding1_gather_stack + 23552, gru1_one_hot_t0 + 24, gru1_addn_stack);
-  k33_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 2, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 3, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 4, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 5, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 6, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 7, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 8, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 9, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 10, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 11, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 12, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 13, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 14, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 15, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 16, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 17, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 18, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 19, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 20, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 21, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 22, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 23, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 24, gru1_addn_stack + 1024);
-  k34_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 3, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 4, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 5, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 6, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 7, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 8, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 9, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 10, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 11, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 12, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 13, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 14, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 15, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 16, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 17, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 18, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 19, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 20, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 21, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 22, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 23, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 24, gru1_addn_stack + 2048);
-  k35_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 4, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 5, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 6, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 7, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 8, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 9, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 10, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 11, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 12, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 13, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 14, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 15, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 16, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 17, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 18, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 19, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 20, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 21, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 22, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 23, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 24, gru1_addn_stack + 3072);
-  k36_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 5, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 6, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 7, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 8, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 9, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 10, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 11, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 12, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 13, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 14, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 15, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 16, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 17, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 18, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 19, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 20, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 21, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 22, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 23, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 24, gru1_addn_stack + 4096);
-  k37_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 6, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 7, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 8, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 9, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 10, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 11, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 12, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 13, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 14, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 15, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 16, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 17, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 18, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 19, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 20, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 21, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 22, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 23, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 24, gru1_addn_stack + 5120);
-  k38_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 7, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 8, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 9, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 10, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 11, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 12, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 13, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 14, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 15, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 16, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 17, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 18, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 19, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 20, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 21, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 22, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 23, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 24, gru1_addn_stack + 6144);
-  k39_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 8, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 9, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 10, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 11, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 12, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 13, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 14, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 15, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 16, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 17, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 18, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 19, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 20, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 21, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 22, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 23, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 24, gru1_addn_stack + 7168);
-  k40_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 9, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 10, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 11, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 12, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 13, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 14, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 15, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 16, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 17, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 18, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 19, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 20, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 21, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 22, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 23, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 24, gru1_addn_stack + 8192);
-  k41_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 10, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 11, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 12, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 13, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 14, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 15, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 16, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 17, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 18, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 19, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 20, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 21, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 22, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 23, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 24, gru1_addn_stack + 9216);
-  k42_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 11, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 12, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 13, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 14, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 15, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 16, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 17, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 18, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 19, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 20, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 21, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 22, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 23, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 24, gru1_addn_stack + 10240);
-  k43_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 12, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 13, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 14, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 15, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 16, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 17, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 18, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 19, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 20, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 21, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 22, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 23, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 24, gru1_addn_stack + 11264);
-  k44_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 13, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 14, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 15, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 16, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 17, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 18, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 19, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 20, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 21, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 22, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 23, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 24, gru1_addn_stack + 12288);
-  k45_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 14, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 15, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 16, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 17, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 18, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 19, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 20, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 21, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 22, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 23, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 24, gru1_addn_stack + 13312);
-  k46_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 15, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 16, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 17, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 18, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 19, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 20, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 21, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 22, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 23, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 24, gru1_addn_stack + 14336);
-  k47_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 16, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 17, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 18, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 19, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 20, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 21, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 22, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 23, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 24, gru1_addn_stack + 15360);
-  k48_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 17, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 18, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 19, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 20, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 21, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 22, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 23, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 24, gru1_addn_stack + 16384);
-  k49_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 18, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 19, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 20, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 21, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 22, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 23, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 24, gru1_addn_stack + 17408);
-  k50_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 19, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 20, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 21, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 22, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 23, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 24, gru1_addn_stack + 18432);
-  k51_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 20, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 21, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 22, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 23, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 24, gru1_addn_stack + 19456);
-  k52_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 21, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 22, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 23, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 24, gru1_addn_stack + 20480);
-  k53_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 22, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 23, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 24, gru1_addn_stack + 21504);
-  k54_mul_mul_addn(embedding1_gather_stack, gru1_one_hot_t0 + 23, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 24, gru1_addn_stack + 22528);
-  k55_mul(embedding1_gather_stack, gru1_one_hot_t0 + 24, gru1_addn_stack + 23552);
-  float *gru1_transpose_weight_ih_reverse = (float *)(A + 1341184); /* [16, 192] */
+  float *gru1_addn_stack = (float *)(A + 4734720); /* [24, 64, 16] */
+  k31_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 1, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 2, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 3, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 4, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 5, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 6, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 7, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 8, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 9, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 10, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 11, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 12, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 13, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 14, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 15, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 16, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 17, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 18, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 19, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 20, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 21, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 22, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 23, embedding1_gather_stack + 23552, gru1_one_hot_t0 + 24, gru1_addn_stack);
+  k32_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 2, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 3, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 4, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 5, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 6, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 7, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 8, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 9, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 10, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 11, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 12, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 13, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 14, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 15, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 16, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 17, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 18, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 19, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 20, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 21, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 22, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 23, embedding1_gather_stack + 22528, gru1_one_hot_t0 + 24, gru1_addn_stack + 1024);
+  k33_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 3, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 4, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 5, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 6, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 7, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 8, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 9, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 10, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 11, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 12, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 13, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 14, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 15, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 16, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 17, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 18, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 19, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 20, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 21, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 22, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 23, embedding1_gather_stack + 21504, gru1_one_hot_t0 + 24, gru1_addn_stack + 2048);
+  k34_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 4, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 5, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 6, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 7, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 8, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 9, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 10, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 11, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 12, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 13, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 14, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 15, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 16, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 17, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 18, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 19, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 20, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 21, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 22, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 23, embedding1_gather_stack + 20480, gru1_one_hot_t0 + 24, gru1_addn_stack + 3072);
+  k35_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 5, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 6, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 7, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 8, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 9, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 10, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 11, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 12, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 13, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 14, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 15, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 16, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 17, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 18, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 19, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 20, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 21, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 22, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 23, embedding1_gather_stack + 19456, gru1_one_hot_t0 + 24, gru1_addn_stack + 4096);
+  k36_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 6, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 7, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 8, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 9, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 10, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 11, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 12, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 13, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 14, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 15, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 16, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 17, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 18, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 19, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 20, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 21, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 22, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 23, embedding1_gather_stack + 18432, gru1_one_hot_t0 + 24, gru1_addn_stack + 5120);
+  k37_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 7, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 8, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 9, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 10, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 11, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 12, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 13, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 14, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 15, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 16, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 17, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 18, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 19, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 20, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 21, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 22, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 23, embedding1_gather_stack + 17408, gru1_one_hot_t0 + 24, gru1_addn_stack + 6144);
+  k38_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 8, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 9, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 10, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 11, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 12, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 13, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 14, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 15, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 16, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 17, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 18, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 19, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 20, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 21, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 22, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 23, embedding1_gather_stack + 16384, gru1_one_hot_t0 + 24, gru1_addn_stack + 7168);
+  k39_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 9, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 10, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 11, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 12, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 13, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 14, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 15, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 16, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 17, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 18, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 19, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 20, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 21, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 22, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 23, embedding1_gather_stack + 15360, gru1_one_hot_t0 + 24, gru1_addn_stack + 8192);
+  k40_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 10, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 11, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 12, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 13, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 14, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 15, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 16, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 17, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 18, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 19, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 20, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 21, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 22, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 23, embedding1_gather_stack + 14336, gru1_one_hot_t0 + 24, gru1_addn_stack + 9216);
+  k41_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 11, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 12, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 13, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 14, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 15, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 16, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 17, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 18, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 19, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 20, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 21, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 22, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 23, embedding1_gather_stack + 13312, gru1_one_hot_t0 + 24, gru1_addn_stack + 10240);
+  k42_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 12, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 13, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 14, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 15, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 16, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 17, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 18, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 19, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 20, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 21, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 22, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 23, embedding1_gather_stack + 12288, gru1_one_hot_t0 + 24, gru1_addn_stack + 11264);
+  k43_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 13, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 14, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 15, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 16, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 17, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 18, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 19, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 20, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 21, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 22, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 23, embedding1_gather_stack + 11264, gru1_one_hot_t0 + 24, gru1_addn_stack + 12288);
+  k44_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 14, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 15, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 16, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 17, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 18, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 19, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 20, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 21, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 22, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 23, embedding1_gather_stack + 10240, gru1_one_hot_t0 + 24, gru1_addn_stack + 13312);
+  k45_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 15, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 16, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 17, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 18, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 19, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 20, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 21, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 22, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 23, embedding1_gather_stack + 9216, gru1_one_hot_t0 + 24, gru1_addn_stack + 14336);
+  k46_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 16, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 17, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 18, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 19, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 20, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 21, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 22, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 23, embedding1_gather_stack + 8192, gru1_one_hot_t0 + 24, gru1_addn_stack + 15360);
+  k47_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 17, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 18, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 19, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 20, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 21, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 22, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 23, embedding1_gather_stack + 7168, gru1_one_hot_t0 + 24, gru1_addn_stack + 16384);
+  k48_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 18, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 19, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 20, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 21, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 22, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 23, embedding1_gather_stack + 6144, gru1_one_hot_t0 + 24, gru1_addn_stack + 17408);
+  k49_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 19, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 20, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 21, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 22, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 23, embedding1_gather_stack + 5120, gru1_one_hot_t0 + 24, gru1_addn_stack + 18432);
+  k50_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 20, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 21, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 22, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 23, embedding1_gather_stack + 4096, gru1_one_hot_t0 + 24, gru1_addn_stack + 19456);
+  k51_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 21, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 22, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 23, embedding1_gather_stack + 3072, gru1_one_hot_t0 + 24, gru1_addn_stack + 20480);
+  k52_mul_mul_mul(embedding1_gather_stack, gru1_one_hot_t0 + 22, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 23, embedding1_gather_stack + 2048, gru1_one_hot_t0 + 24, gru1_addn_stack + 21504);
+  k53_mul_mul_addn(embedding1_gather_stack, gru1_one_hot_t0 + 23, embedding1_gather_stack + 1024, gru1_one_hot_t0 + 24, gru1_addn_stack + 22528);
+  k54_mul(embedding1_gather_stack, gru1_one_hot_t0 + 24, gru1_addn_stack + 23552);
+  float *gru1_transpose_weight_ih_reverse = (float *)(A + 1292032); /* [16, 192] */
   k1_transpose(P + 19840 /* gru1.weight_ih_reverse */, gru1_transpose_weight_ih_reverse);
-  float *gru1_matmul_weight_ih_reverse = (float *)(A + 4734720); /* [1536, 192] */
-  char *gru1_matmul_weight_ih_reverse_scratch = A + 4126464; /* 512 bytes */
-  k2_matmul(gru1_addn_stack, gru1_transpose_weight_ih_reverse, gru1_matmul_weight_ih_reverse, gru1_matmul_weight_ih_reverse_scratch);
-  float *gru1_add_t0_2 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t0_2);
-  float *gru1_transpose_weight_hh_reverse = (float *)(A + 258816); /* [64, 192] */
-  k6_transpose(P + 22912 /* gru1.weight_hh_reverse */, gru1_transpose_weight_hh_reverse);
+  float *gru1_add_2 = (float *)(A + 4833024); /* [1536, 192] */
+  char *gru1_matmul_weight_ih_reverse_scratch = A + 111360; /* 512 bytes */
+  k2_matmul(gru1_addn_stack, gru1_transpose_weight_ih_reverse, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_2, gru1_matmul_weight_ih_reverse_scratch);
+  float *gru1_transpose_weight_hh_reverse = (float *)(A + 1292032); /* [64, 192] */
+  k5_transpose(P + 22912 /* gru1.weight_hh_reverse */, gru1_transpose_weight_hh_reverse);
   float *gru1_sum_to_t0 = (float *)(A + 1291520); /* [64, 1] */
-  float *gru1_sigmoid_t0_3 = (float *)(A + 307968); /* [64, 64] */
-  float *gru1_sub_t0_2 = (float *)(A + 324352); /* [64, 64] */
-  float *gru1_sigmoid_t0_4 = (float *)(A + 340736); /* [64, 64] */
-  float *gru1_tanh_t0_2 = (float *)(A + 357120); /* [64, 64] */
-  float *gru1_mul_t0_2 = (float *)(A + 373504); /* [64, 64] */
-  float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
-  k61_add_sigmoid_sub(gru1_add_t0_2 + 64, P + 35456 /* gru1.bias_hh_reverse */, gru1_add_t0_2, P + 35392 /* gru1.bias_hh_reverse */, P + 35520 /* gru1.bias_hh_reverse */, gru1_add_t0_2 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_sigmoid_t0_3, gru1_sub_t0_2, gru1_sigmoid_t0_4, gru1_tanh_t0_2, gru1_mul_t0_2, gru1_mul_stack_2);
-  float *gru1_add_t1_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 12288, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t1_3);
-  float *gru1_add_t1_4 = (float *)(A + 766720); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t1_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t1_4, gru1_matmul_weight_hh_reverse_t1_scratch);
-  float *gru1_sum_to_t1 = (float *)(A + 1340928); /* [64, 1] */
-  float *gru1_sigmoid_t1_3 = (float *)(A + 815872); /* [64, 64] */
-  float *gru1_sub_t1_2 = (float *)(A + 832256); /* [64, 64] */
-  float *gru1_sigmoid_t1_4 = (float *)(A + 848640); /* [64, 64] */
-  float *gru1_tanh_t1_2 = (float *)(A + 865024); /* [64, 64] */
-  float *gru1_mul_t1_2 = (float *)(A + 881408); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t1_3 + 64, gru1_add_t1_4 + 64, gru1_add_t1_3, gru1_add_t1_4, gru1_add_t1_4 + 128, gru1_add_t1_3 + 128, gru1_mul_stack_2, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_sigmoid_t1_4, gru1_tanh_t1_2, gru1_mul_t1_2, gru1_mul_stack_2 + 4096);
-  float *gru1_add_t2_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 24576, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t2_3);
-  float *gru1_add_t2_4 = (float *)(A + 897792); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t2_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 4096, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t2_4, gru1_matmul_weight_hh_reverse_t2_scratch);
+  float *gru1_sigmoid_t0_3 = (float *)(A + 6012672); /* [64, 64] */
+  float *gru1_sub_t0_2 = (float *)(A + 6029056); /* [64, 64] */
+  float *gru1_sigmoid_t0_4 = (float *)(A + 6045440); /* [64, 64] */
+  float *gru1_tanh_t0_2 = (float *)(A + 6061824); /* [64, 64] */
+  float *gru1_mul_t0_2 = (float *)(A + 6078208); /* [64, 64] */
+  float *gru1_mul_stack_2 = (float *)(A + 6094592); /* [23, 64, 64] */
+  k60_add_sigmoid_sub(gru1_add_2 + 64, P + 35456 /* gru1.bias_hh_reverse */, gru1_add_2, P + 35392 /* gru1.bias_hh_reverse */, P + 35520 /* gru1.bias_hh_reverse */, gru1_add_2 + 128, gru1_sum_to_t0, gru1_one_hot_t0 + 1, gru1_sigmoid_t0_3, gru1_sub_t0_2, gru1_sigmoid_t0_4, gru1_tanh_t0_2, gru1_mul_t0_2, gru1_mul_stack_2);
+  float *gru1_add_t1_2 = (float *)(A + 6471424); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t1_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t1_2, gru1_matmul_weight_hh_reverse_t1_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1291776); /* [64, 1] */
+  float *gru1_sigmoid_t1_3 = (float *)(A + 6520576); /* [64, 64] */
+  float *gru1_sub_t1_2 = (float *)(A + 6536960); /* [64, 64] */
+  float *gru1_sigmoid_t1_4 = (float *)(A + 6553344); /* [64, 64] */
+  float *gru1_tanh_t1_2 = (float *)(A + 6569728); /* [64, 64] */
+  float *gru1_mul_t1_2 = (float *)(A + 6586112); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 12352, gru1_add_t1_2 + 64, gru1_add_2 + 12288, gru1_add_t1_2, gru1_add_t1_2 + 128, gru1_add_2 + 12416, gru1_mul_stack_2, gru1_sum_to_t1, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_sigmoid_t1_4, gru1_tanh_t1_2, gru1_mul_t1_2, gru1_mul_stack_2 + 4096);
+  float *gru1_add_t2_2 = (float *)(A + 6602496); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t2_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 4096, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t2_2, gru1_matmul_weight_hh_reverse_t2_scratch);
   float *gru1_sum_to_t2 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_sigmoid_t2_3 = (float *)(A + 946944); /* [64, 64] */
-  float *gru1_sub_t2_2 = (float *)(A + 963328); /* [64, 64] */
-  float *gru1_sigmoid_t2_4 = (float *)(A + 979712); /* [64, 64] */
-  float *gru1_tanh_t2_2 = (float *)(A + 996096); /* [64, 64] */
-  float *gru1_mul_t2_2 = (float *)(A + 1012480); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t2_3 + 64, gru1_add_t2_4 + 64, gru1_add_t2_3, gru1_add_t2_4, gru1_add_t2_4 + 128, gru1_add_t2_3 + 128, gru1_mul_stack_2 + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_sigmoid_t2_4, gru1_tanh_t2_2, gru1_mul_t2_2, gru1_mul_stack_2 + 8192);
-  float *gru1_add_t3_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 36864, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t3_3);
-  float *gru1_add_t3_4 = (float *)(A + 1028864); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t3_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 8192, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t3_4, gru1_matmul_weight_hh_reverse_t3_scratch);
+  float *gru1_sigmoid_t2_3 = (float *)(A + 6651648); /* [64, 64] */
+  float *gru1_sub_t2_2 = (float *)(A + 6668032); /* [64, 64] */
+  float *gru1_sigmoid_t2_4 = (float *)(A + 6684416); /* [64, 64] */
+  float *gru1_tanh_t2_2 = (float *)(A + 6700800); /* [64, 64] */
+  float *gru1_mul_t2_2 = (float *)(A + 6717184); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 24640, gru1_add_t2_2 + 64, gru1_add_2 + 24576, gru1_add_t2_2, gru1_add_t2_2 + 128, gru1_add_2 + 24704, gru1_mul_stack_2 + 4096, gru1_sum_to_t2, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_sigmoid_t2_4, gru1_tanh_t2_2, gru1_mul_t2_2, gru1_mul_stack_2 + 8192);
+  float *gru1_add_t3_2 = (float *)(A + 6733568); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t3_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 8192, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t3_2, gru1_matmul_weight_hh_reverse_t3_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_sigmoid_t3_3 = (float *)(A + 1078016); /* [64, 64] */
-  float *gru1_sub_t3_2 = (float *)(A + 1094400); /* [64, 64] */
-  float *gru1_sigmoid_t3_4 = (float *)(A + 1110784); /* [64, 64] */
-  float *gru1_tanh_t3_2 = (float *)(A + 1127168); /* [64, 64] */
-  float *gru1_mul_t3_2 = (float *)(A + 1143552); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t3_3 + 64, gru1_add_t3_4 + 64, gru1_add_t3_3, gru1_add_t3_4, gru1_add_t3_4 + 128, gru1_add_t3_3 + 128, gru1_mul_stack_2 + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_sigmoid_t3_4, gru1_tanh_t3_2, gru1_mul_t3_2, gru1_mul_stack_2 + 12288);
+  float *gru1_sigmoid_t3_3 = (float *)(A + 6782720); /* [64, 64] */
+  float *gru1_sub_t3_2 = (float *)(A + 6799104); /* [64, 64] */
+  float *gru1_sigmoid_t3_4 = (float *)(A + 6815488); /* [64, 64] */
+  float *gru1_tanh_t3_2 = (float *)(A + 6831872); /* [64, 64] */
+  float *gru1_mul_t3_2 = (float *)(A + 6848256); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 36928, gru1_add_t3_2 + 64, gru1_add_2 + 36864, gru1_add_t3_2, gru1_add_t3_2 + 128, gru1_add_2 + 36992, gru1_mul_stack_2 + 8192, gru1_sum_to_t3, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_sigmoid_t3_4, gru1_tanh_t3_2, gru1_mul_t3_2, gru1_mul_stack_2 + 12288);
+  float *gru1_add_t4_2 = (float *)(A + 6864640); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t4_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 12288, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t4_2, gru1_matmul_weight_hh_reverse_t4_scratch);
+  float *gru1_sum_to_t4 = (float *)(A + 106496); /* [64, 1] */
+  float *gru1_sigmoid_t4_3 = (float *)(A + 6913792); /* [64, 64] */
+  float *gru1_sub_t4_2 = (float *)(A + 6930176); /* [64, 64] */
+  float *gru1_sigmoid_t4_4 = (float *)(A + 6946560); /* [64, 64] */
+  float *gru1_tanh_t4_2 = (float *)(A + 6962944); /* [64, 64] */
+  float *gru1_mul_t4_2 = (float *)(A + 6979328); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 49216, gru1_add_t4_2 + 64, gru1_add_2 + 49152, gru1_add_t4_2, gru1_add_t4_2 + 128, gru1_add_2 + 49280, gru1_mul_stack_2 + 12288, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_sigmoid_t4_4, gru1_tanh_t4_2, gru1_mul_t4_2, gru1_mul_stack_2 + 16384);
+  float *gru1_add_t5_2 = (float *)(A + 6995712); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t5_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 16384, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t5_2, gru1_matmul_weight_hh_reverse_t5_scratch);
+  float *gru1_sum_to_t5 = (float *)(A + 106752); /* [64, 1] */
+  float *gru1_sigmoid_t5_3 = (float *)(A + 7044864); /* [64, 64] */
+  float *gru1_sub_t5_2 = (float *)(A + 7061248); /* [64, 64] */
+  float *gru1_sigmoid_t5_4 = (float *)(A + 7077632); /* [64, 64] */
+  float *gru1_tanh_t5_2 = (float *)(A + 7094016); /* [64, 64] */
+  float *gru1_mul_t5_2 = (float *)(A + 7110400); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 61504, gru1_add_t5_2 + 64, gru1_add_2 + 61440, gru1_add_t5_2, gru1_add_t5_2 + 128, gru1_add_2 + 61568, gru1_mul_stack_2 + 16384, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_sigmoid_t5_4, gru1_tanh_t5_2, gru1_mul_t5_2, gru1_mul_stack_2 + 20480);
+  float *gru1_add_t6_2 = (float *)(A + 7126784); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t6_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 20480, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t6_2, gru1_matmul_weight_hh_reverse_t6_scratch);
+  float *gru1_sum_to_t6 = (float *)(A + 107008); /* [64, 1] */
+  float *gru1_sigmoid_t6_3 = (float *)(A + 7175936); /* [64, 64] */
+  float *gru1_sub_t6_2 = (float *)(A + 7192320); /* [64, 64] */
+  float *gru1_sigmoid_t6_4 = (float *)(A + 7208704); /* [64, 64] */
+  float *gru1_tanh_t6_2 = (float *)(A + 7225088); /* [64, 64] */
+  float *gru1_mul_t6_2 = (float *)(A + 7241472); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 73792, gru1_add_t6_2 + 64, gru1_add_2 + 73728, gru1_add_t6_2, gru1_add_t6_2 + 128, gru1_add_2 + 73856, gru1_mul_stack_2 + 20480, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_sigmoid_t6_4, gru1_tanh_t6_2, gru1_mul_t6_2, gru1_mul_stack_2 + 24576);
 }
 
 static void word_language_train_step_3(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_matmul_weight_ih_reverse = (float *)(A + 4734720); /* [1536, 192] */
-  float *gru1_add_t4_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 49152, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t4_3);
-  float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
-  float *gru1_transpose_weight_hh_reverse = (float *)(A + 258816); /* [64, 192] */
-  float *gru1_add_t4_4 = (float *)(A + 1159936); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t4_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 12288, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t4_4, gru1_matmul_weight_hh_reverse_t4_scratch);
-  float *gru1_sum_to_t4 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sigmoid_t4_3 = (float *)(A + 1209088); /* [64, 64] */
-  float *gru1_sub_t4_2 = (float *)(A + 1225472); /* [64, 64] */
-  float *gru1_sigmoid_t4_4 = (float *)(A + 1241856); /* [64, 64] */
-  float *gru1_tanh_t4_2 = (float *)(A + 1258240); /* [64, 64] */
-  float *gru1_mul_t4_2 = (float *)(A + 1274624); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t4_3 + 64, gru1_add_t4_4 + 64, gru1_add_t4_3, gru1_add_t4_4, gru1_add_t4_4 + 128, gru1_add_t4_3 + 128, gru1_mul_stack_2 + 12288, gru1_sum_to_t4, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_sigmoid_t4_4, gru1_tanh_t4_2, gru1_mul_t4_2, gru1_mul_stack_2 + 16384);
-  float *gru1_add_t5_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 61440, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t5_3);
-  float *gru1_add_t5_4 = (float *)(A + 5914368); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t5_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 16384, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t5_4, gru1_matmul_weight_hh_reverse_t5_scratch);
-  float *gru1_sum_to_t5 = (float *)(A + 106752); /* [64, 1] */
-  float *gru1_sigmoid_t5_3 = (float *)(A + 5963520); /* [64, 64] */
-  float *gru1_sub_t5_2 = (float *)(A + 5979904); /* [64, 64] */
-  float *gru1_sigmoid_t5_4 = (float *)(A + 5996288); /* [64, 64] */
-  float *gru1_tanh_t5_2 = (float *)(A + 6012672); /* [64, 64] */
-  float *gru1_mul_t5_2 = (float *)(A + 6029056); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t5_3 + 64, gru1_add_t5_4 + 64, gru1_add_t5_3, gru1_add_t5_4, gru1_add_t5_4 + 128, gru1_add_t5_3 + 128, gru1_mul_stack_2 + 16384, gru1_sum_to_t5, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_sigmoid_t5_4, gru1_tanh_t5_2, gru1_mul_t5_2, gru1_mul_stack_2 + 20480);
-  float *gru1_add_t6_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 73728, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t6_3);
-  float *gru1_add_t6_4 = (float *)(A + 6045440); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t6_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 20480, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t6_4, gru1_matmul_weight_hh_reverse_t6_scratch);
-  float *gru1_sum_to_t6 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_sigmoid_t6_3 = (float *)(A + 6094592); /* [64, 64] */
-  float *gru1_sub_t6_2 = (float *)(A + 6110976); /* [64, 64] */
-  float *gru1_sigmoid_t6_4 = (float *)(A + 6127360); /* [64, 64] */
-  float *gru1_tanh_t6_2 = (float *)(A + 6143744); /* [64, 64] */
-  float *gru1_mul_t6_2 = (float *)(A + 6160128); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t6_3 + 64, gru1_add_t6_4 + 64, gru1_add_t6_3, gru1_add_t6_4, gru1_add_t6_4 + 128, gru1_add_t6_3 + 128, gru1_mul_stack_2 + 20480, gru1_sum_to_t6, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_sigmoid_t6_4, gru1_tanh_t6_2, gru1_mul_t6_2, gru1_mul_stack_2 + 24576);
-  float *gru1_add_t7_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 86016, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t7_3);
-  float *gru1_add_t7_4 = (float *)(A + 6176512); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t7_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 24576, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t7_4, gru1_matmul_weight_hh_reverse_t7_scratch);
+  float *gru1_mul_stack_2 = (float *)(A + 6094592); /* [23, 64, 64] */
+  float *gru1_transpose_weight_hh_reverse = (float *)(A + 1292032); /* [64, 192] */
+  float *gru1_add_t7_2 = (float *)(A + 7257856); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t7_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 24576, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t7_2, gru1_matmul_weight_hh_reverse_t7_scratch);
+  float *gru1_add_2 = (float *)(A + 4833024); /* [1536, 192] */
   float *gru1_sum_to_t7 = (float *)(A + 107264); /* [64, 1] */
-  float *gru1_sigmoid_t7_3 = (float *)(A + 6225664); /* [64, 64] */
-  float *gru1_sub_t7_2 = (float *)(A + 6242048); /* [64, 64] */
-  float *gru1_sigmoid_t7_4 = (float *)(A + 6258432); /* [64, 64] */
-  float *gru1_tanh_t7_2 = (float *)(A + 6274816); /* [64, 64] */
-  float *gru1_mul_t7_2 = (float *)(A + 6291200); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t7_3 + 64, gru1_add_t7_4 + 64, gru1_add_t7_3, gru1_add_t7_4, gru1_add_t7_4 + 128, gru1_add_t7_3 + 128, gru1_mul_stack_2 + 24576, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_sigmoid_t7_4, gru1_tanh_t7_2, gru1_mul_t7_2, gru1_mul_stack_2 + 28672);
-  float *gru1_add_t8_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 98304, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t8_3);
-  float *gru1_add_t8_4 = (float *)(A + 6307584); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t8_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 28672, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t8_4, gru1_matmul_weight_hh_reverse_t8_scratch);
+  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
+  float *gru1_sigmoid_t7_3 = (float *)(A + 7307008); /* [64, 64] */
+  float *gru1_sub_t7_2 = (float *)(A + 7323392); /* [64, 64] */
+  float *gru1_sigmoid_t7_4 = (float *)(A + 7339776); /* [64, 64] */
+  float *gru1_tanh_t7_2 = (float *)(A + 7356160); /* [64, 64] */
+  float *gru1_mul_t7_2 = (float *)(A + 7372544); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 86080, gru1_add_t7_2 + 64, gru1_add_2 + 86016, gru1_add_t7_2, gru1_add_t7_2 + 128, gru1_add_2 + 86144, gru1_mul_stack_2 + 24576, gru1_sum_to_t7, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_sigmoid_t7_4, gru1_tanh_t7_2, gru1_mul_t7_2, gru1_mul_stack_2 + 28672);
+  float *gru1_add_t8_2 = (float *)(A + 7388928); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t8_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 28672, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t8_2, gru1_matmul_weight_hh_reverse_t8_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_sigmoid_t8_3 = (float *)(A + 6356736); /* [64, 64] */
-  float *gru1_sub_t8_2 = (float *)(A + 6373120); /* [64, 64] */
-  float *gru1_sigmoid_t8_4 = (float *)(A + 6389504); /* [64, 64] */
-  float *gru1_tanh_t8_2 = (float *)(A + 6405888); /* [64, 64] */
-  float *gru1_mul_t8_2 = (float *)(A + 6422272); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t8_3 + 64, gru1_add_t8_4 + 64, gru1_add_t8_3, gru1_add_t8_4, gru1_add_t8_4 + 128, gru1_add_t8_3 + 128, gru1_mul_stack_2 + 28672, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_sigmoid_t8_4, gru1_tanh_t8_2, gru1_mul_t8_2, gru1_mul_stack_2 + 32768);
-  float *gru1_add_t9_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 110592, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t9_3);
-  float *gru1_add_t9_4 = (float *)(A + 6438656); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t9_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 32768, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t9_4, gru1_matmul_weight_hh_reverse_t9_scratch);
+  float *gru1_sigmoid_t8_3 = (float *)(A + 7438080); /* [64, 64] */
+  float *gru1_sub_t8_2 = (float *)(A + 7454464); /* [64, 64] */
+  float *gru1_sigmoid_t8_4 = (float *)(A + 7470848); /* [64, 64] */
+  float *gru1_tanh_t8_2 = (float *)(A + 7487232); /* [64, 64] */
+  float *gru1_mul_t8_2 = (float *)(A + 7503616); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 98368, gru1_add_t8_2 + 64, gru1_add_2 + 98304, gru1_add_t8_2, gru1_add_t8_2 + 128, gru1_add_2 + 98432, gru1_mul_stack_2 + 28672, gru1_sum_to_t8, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_sigmoid_t8_4, gru1_tanh_t8_2, gru1_mul_t8_2, gru1_mul_stack_2 + 32768);
+  float *gru1_add_t9_2 = (float *)(A + 7520000); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t9_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 32768, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t9_2, gru1_matmul_weight_hh_reverse_t9_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_sigmoid_t9_3 = (float *)(A + 6487808); /* [64, 64] */
-  float *gru1_sub_t9_2 = (float *)(A + 6504192); /* [64, 64] */
-  float *gru1_sigmoid_t9_4 = (float *)(A + 6520576); /* [64, 64] */
-  float *gru1_tanh_t9_2 = (float *)(A + 6536960); /* [64, 64] */
-  float *gru1_mul_t9_2 = (float *)(A + 6553344); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t9_3 + 64, gru1_add_t9_4 + 64, gru1_add_t9_3, gru1_add_t9_4, gru1_add_t9_4 + 128, gru1_add_t9_3 + 128, gru1_mul_stack_2 + 32768, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_sigmoid_t9_4, gru1_tanh_t9_2, gru1_mul_t9_2, gru1_mul_stack_2 + 36864);
-  float *gru1_add_t10_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 122880, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t10_3);
-  float *gru1_add_t10_4 = (float *)(A + 6569728); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t10_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 36864, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t10_4, gru1_matmul_weight_hh_reverse_t10_scratch);
+  float *gru1_sigmoid_t9_3 = (float *)(A + 7569152); /* [64, 64] */
+  float *gru1_sub_t9_2 = (float *)(A + 7585536); /* [64, 64] */
+  float *gru1_sigmoid_t9_4 = (float *)(A + 7601920); /* [64, 64] */
+  float *gru1_tanh_t9_2 = (float *)(A + 7618304); /* [64, 64] */
+  float *gru1_mul_t9_2 = (float *)(A + 7634688); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 110656, gru1_add_t9_2 + 64, gru1_add_2 + 110592, gru1_add_t9_2, gru1_add_t9_2 + 128, gru1_add_2 + 110720, gru1_mul_stack_2 + 32768, gru1_sum_to_t9, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_sigmoid_t9_4, gru1_tanh_t9_2, gru1_mul_t9_2, gru1_mul_stack_2 + 36864);
+  float *gru1_add_t10_2 = (float *)(A + 7651072); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t10_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 36864, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t10_2, gru1_matmul_weight_hh_reverse_t10_scratch);
   float *gru1_sum_to_t10 = (float *)(A + 108032); /* [64, 1] */
-  float *gru1_sigmoid_t10_3 = (float *)(A + 6618880); /* [64, 64] */
-  float *gru1_sub_t10_2 = (float *)(A + 6635264); /* [64, 64] */
-  float *gru1_sigmoid_t10_4 = (float *)(A + 6651648); /* [64, 64] */
-  float *gru1_tanh_t10_2 = (float *)(A + 6668032); /* [64, 64] */
-  float *gru1_mul_t10_2 = (float *)(A + 6684416); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t10_3 + 64, gru1_add_t10_4 + 64, gru1_add_t10_3, gru1_add_t10_4, gru1_add_t10_4 + 128, gru1_add_t10_3 + 128, gru1_mul_stack_2 + 36864, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_sigmoid_t10_4, gru1_tanh_t10_2, gru1_mul_t10_2, gru1_mul_stack_2 + 40960);
-  float *gru1_add_t11_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 135168, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t11_3);
-  float *gru1_add_t11_4 = (float *)(A + 6700800); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t11_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 40960, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t11_4, gru1_matmul_weight_hh_reverse_t11_scratch);
+  float *gru1_sigmoid_t10_3 = (float *)(A + 7700224); /* [64, 64] */
+  float *gru1_sub_t10_2 = (float *)(A + 7716608); /* [64, 64] */
+  float *gru1_sigmoid_t10_4 = (float *)(A + 7732992); /* [64, 64] */
+  float *gru1_tanh_t10_2 = (float *)(A + 7749376); /* [64, 64] */
+  float *gru1_mul_t10_2 = (float *)(A + 7765760); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 122944, gru1_add_t10_2 + 64, gru1_add_2 + 122880, gru1_add_t10_2, gru1_add_t10_2 + 128, gru1_add_2 + 123008, gru1_mul_stack_2 + 36864, gru1_sum_to_t10, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_sigmoid_t10_4, gru1_tanh_t10_2, gru1_mul_t10_2, gru1_mul_stack_2 + 40960);
+  float *gru1_add_t11_2 = (float *)(A + 7782144); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t11_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 40960, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t11_2, gru1_matmul_weight_hh_reverse_t11_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_sigmoid_t11_3 = (float *)(A + 6749952); /* [64, 64] */
-  float *gru1_sub_t11_2 = (float *)(A + 6766336); /* [64, 64] */
-  float *gru1_sigmoid_t11_4 = (float *)(A + 6782720); /* [64, 64] */
-  float *gru1_tanh_t11_2 = (float *)(A + 6799104); /* [64, 64] */
-  float *gru1_mul_t11_2 = (float *)(A + 6815488); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t11_3 + 64, gru1_add_t11_4 + 64, gru1_add_t11_3, gru1_add_t11_4, gru1_add_t11_4 + 128, gru1_add_t11_3 + 128, gru1_mul_stack_2 + 40960, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_sigmoid_t11_4, gru1_tanh_t11_2, gru1_mul_t11_2, gru1_mul_stack_2 + 45056);
-  float *gru1_add_t12_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 147456, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t12_3);
-  float *gru1_add_t12_4 = (float *)(A + 6831872); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t12_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 45056, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t12_4, gru1_matmul_weight_hh_reverse_t12_scratch);
+  float *gru1_sigmoid_t11_3 = (float *)(A + 7831296); /* [64, 64] */
+  float *gru1_sub_t11_2 = (float *)(A + 7847680); /* [64, 64] */
+  float *gru1_sigmoid_t11_4 = (float *)(A + 7864064); /* [64, 64] */
+  float *gru1_tanh_t11_2 = (float *)(A + 7880448); /* [64, 64] */
+  float *gru1_mul_t11_2 = (float *)(A + 7896832); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 135232, gru1_add_t11_2 + 64, gru1_add_2 + 135168, gru1_add_t11_2, gru1_add_t11_2 + 128, gru1_add_2 + 135296, gru1_mul_stack_2 + 40960, gru1_sum_to_t11, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_sigmoid_t11_4, gru1_tanh_t11_2, gru1_mul_t11_2, gru1_mul_stack_2 + 45056);
+  float *gru1_add_t12_2 = (float *)(A + 7913216); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t12_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 45056, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t12_2, gru1_matmul_weight_hh_reverse_t12_scratch);
   float *gru1_sum_to_t12 = (float *)(A + 108544); /* [64, 1] */
-  float *gru1_sigmoid_t12_3 = (float *)(A + 6881024); /* [64, 64] */
-  float *gru1_sub_t12_2 = (float *)(A + 6897408); /* [64, 64] */
-  float *gru1_sigmoid_t12_4 = (float *)(A + 6913792); /* [64, 64] */
-  float *gru1_tanh_t12_2 = (float *)(A + 6930176); /* [64, 64] */
-  float *gru1_mul_t12_2 = (float *)(A + 6946560); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t12_3 + 64, gru1_add_t12_4 + 64, gru1_add_t12_3, gru1_add_t12_4, gru1_add_t12_4 + 128, gru1_add_t12_3 + 128, gru1_mul_stack_2 + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_sigmoid_t12_4, gru1_tanh_t12_2, gru1_mul_t12_2, gru1_mul_stack_2 + 49152);
-  float *gru1_add_t13_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 159744, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t13_3);
-  float *gru1_add_t13_4 = (float *)(A + 6962944); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t13_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 49152, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t13_4, gru1_matmul_weight_hh_reverse_t13_scratch);
+  float *gru1_sigmoid_t12_3 = (float *)(A + 7962368); /* [64, 64] */
+  float *gru1_sub_t12_2 = (float *)(A + 7978752); /* [64, 64] */
+  float *gru1_sigmoid_t12_4 = (float *)(A + 7995136); /* [64, 64] */
+  float *gru1_tanh_t12_2 = (float *)(A + 8011520); /* [64, 64] */
+  float *gru1_mul_t12_2 = (float *)(A + 8027904); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 147520, gru1_add_t12_2 + 64, gru1_add_2 + 147456, gru1_add_t12_2, gru1_add_t12_2 + 128, gru1_add_2 + 147584, gru1_mul_stack_2 + 45056, gru1_sum_to_t12, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_sigmoid_t12_4, gru1_tanh_t12_2, gru1_mul_t12_2, gru1_mul_stack_2 + 49152);
+  float *gru1_add_t13_2 = (float *)(A + 8044288); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t13_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 49152, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t13_2, gru1_matmul_weight_hh_reverse_t13_scratch);
   float *gru1_sum_to_t13 = (float *)(A + 108800); /* [64, 1] */
-  float *gru1_sigmoid_t13_3 = (float *)(A + 7012096); /* [64, 64] */
-  float *gru1_sub_t13_2 = (float *)(A + 7028480); /* [64, 64] */
-  float *gru1_sigmoid_t13_4 = (float *)(A + 7044864); /* [64, 64] */
-  float *gru1_tanh_t13_2 = (float *)(A + 7061248); /* [64, 64] */
-  float *gru1_mul_t13_2 = (float *)(A + 7077632); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t13_3 + 64, gru1_add_t13_4 + 64, gru1_add_t13_3, gru1_add_t13_4, gru1_add_t13_4 + 128, gru1_add_t13_3 + 128, gru1_mul_stack_2 + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_sigmoid_t13_4, gru1_tanh_t13_2, gru1_mul_t13_2, gru1_mul_stack_2 + 53248);
-  float *gru1_add_t14_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 172032, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t14_3);
-  float *gru1_add_t14_4 = (float *)(A + 7094016); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t14_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 53248, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t14_4, gru1_matmul_weight_hh_reverse_t14_scratch);
+  float *gru1_sigmoid_t13_3 = (float *)(A + 8093440); /* [64, 64] */
+  float *gru1_sub_t13_2 = (float *)(A + 8109824); /* [64, 64] */
+  float *gru1_sigmoid_t13_4 = (float *)(A + 8126208); /* [64, 64] */
+  float *gru1_tanh_t13_2 = (float *)(A + 8142592); /* [64, 64] */
+  float *gru1_mul_t13_2 = (float *)(A + 8158976); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 159808, gru1_add_t13_2 + 64, gru1_add_2 + 159744, gru1_add_t13_2, gru1_add_t13_2 + 128, gru1_add_2 + 159872, gru1_mul_stack_2 + 49152, gru1_sum_to_t13, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_sigmoid_t13_4, gru1_tanh_t13_2, gru1_mul_t13_2, gru1_mul_stack_2 + 53248);
+  float *gru1_add_t14_2 = (float *)(A + 8175360); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t14_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 53248, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t14_2, gru1_matmul_weight_hh_reverse_t14_scratch);
   float *gru1_sum_to_t14 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_sigmoid_t14_3 = (float *)(A + 7143168); /* [64, 64] */
-  float *gru1_sub_t14_2 = (float *)(A + 7159552); /* [64, 64] */
-  float *gru1_sigmoid_t14_4 = (float *)(A + 7175936); /* [64, 64] */
-  float *gru1_tanh_t14_2 = (float *)(A + 7192320); /* [64, 64] */
-  float *gru1_mul_t14_2 = (float *)(A + 7208704); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t14_3 + 64, gru1_add_t14_4 + 64, gru1_add_t14_3, gru1_add_t14_4, gru1_add_t14_4 + 128, gru1_add_t14_3 + 128, gru1_mul_stack_2 + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_sigmoid_t14_4, gru1_tanh_t14_2, gru1_mul_t14_2, gru1_mul_stack_2 + 57344);
-  float *gru1_add_t15_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 184320, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t15_3);
-  float *gru1_add_t15_4 = (float *)(A + 7225088); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t15_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 57344, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t15_4, gru1_matmul_weight_hh_reverse_t15_scratch);
+  float *gru1_sigmoid_t14_3 = (float *)(A + 8224512); /* [64, 64] */
+  float *gru1_sub_t14_2 = (float *)(A + 8240896); /* [64, 64] */
+  float *gru1_sigmoid_t14_4 = (float *)(A + 8257280); /* [64, 64] */
+  float *gru1_tanh_t14_2 = (float *)(A + 8273664); /* [64, 64] */
+  float *gru1_mul_t14_2 = (float *)(A + 8290048); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 172096, gru1_add_t14_2 + 64, gru1_add_2 + 172032, gru1_add_t14_2, gru1_add_t14_2 + 128, gru1_add_2 + 172160, gru1_mul_stack_2 + 53248, gru1_sum_to_t14, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_sigmoid_t14_4, gru1_tanh_t14_2, gru1_mul_t14_2, gru1_mul_stack_2 + 57344);
+  float *gru1_add_t15_2 = (float *)(A + 8306432); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t15_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 57344, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t15_2, gru1_matmul_weight_hh_reverse_t15_scratch);
   float *gru1_sum_to_t15 = (float *)(A + 109312); /* [64, 1] */
-  float *gru1_sigmoid_t15_3 = (float *)(A + 7274240); /* [64, 64] */
-  float *gru1_sub_t15_2 = (float *)(A + 7290624); /* [64, 64] */
-  float *gru1_sigmoid_t15_4 = (float *)(A + 7307008); /* [64, 64] */
-  float *gru1_tanh_t15_2 = (float *)(A + 7323392); /* [64, 64] */
-  float *gru1_mul_t15_2 = (float *)(A + 7339776); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t15_3 + 64, gru1_add_t15_4 + 64, gru1_add_t15_3, gru1_add_t15_4, gru1_add_t15_4 + 128, gru1_add_t15_3 + 128, gru1_mul_stack_2 + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_sigmoid_t15_4, gru1_tanh_t15_2, gru1_mul_t15_2, gru1_mul_stack_2 + 61440);
-  float *gru1_add_t16_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 196608, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t16_3);
-  float *gru1_add_t16_4 = (float *)(A + 7356160); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t16_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 61440, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t16_4, gru1_matmul_weight_hh_reverse_t16_scratch);
+  float *gru1_sigmoid_t15_3 = (float *)(A + 8355584); /* [64, 64] */
+  float *gru1_sub_t15_2 = (float *)(A + 8371968); /* [64, 64] */
+  float *gru1_sigmoid_t15_4 = (float *)(A + 8388352); /* [64, 64] */
+  float *gru1_tanh_t15_2 = (float *)(A + 8404736); /* [64, 64] */
+  float *gru1_mul_t15_2 = (float *)(A + 8421120); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 184384, gru1_add_t15_2 + 64, gru1_add_2 + 184320, gru1_add_t15_2, gru1_add_t15_2 + 128, gru1_add_2 + 184448, gru1_mul_stack_2 + 57344, gru1_sum_to_t15, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_sigmoid_t15_4, gru1_tanh_t15_2, gru1_mul_t15_2, gru1_mul_stack_2 + 61440);
+  float *gru1_add_t16_2 = (float *)(A + 8437504); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t16_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 61440, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t16_2, gru1_matmul_weight_hh_reverse_t16_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 109568); /* [64, 1] */
-  float *gru1_sigmoid_t16_3 = (float *)(A + 7405312); /* [64, 64] */
-  float *gru1_sub_t16_2 = (float *)(A + 7421696); /* [64, 64] */
-  float *gru1_sigmoid_t16_4 = (float *)(A + 7438080); /* [64, 64] */
-  float *gru1_tanh_t16_2 = (float *)(A + 7454464); /* [64, 64] */
-  float *gru1_mul_t16_2 = (float *)(A + 7470848); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t16_3 + 64, gru1_add_t16_4 + 64, gru1_add_t16_3, gru1_add_t16_4, gru1_add_t16_4 + 128, gru1_add_t16_3 + 128, gru1_mul_stack_2 + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_sigmoid_t16_4, gru1_tanh_t16_2, gru1_mul_t16_2, gru1_mul_stack_2 + 65536);
-  float *gru1_add_t17_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 208896, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t17_3);
-  float *gru1_add_t17_4 = (float *)(A + 7487232); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t17_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 65536, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t17_4, gru1_matmul_weight_hh_reverse_t17_scratch);
+  float *gru1_sigmoid_t16_3 = (float *)(A + 8486656); /* [64, 64] */
+  float *gru1_sub_t16_2 = (float *)(A + 8503040); /* [64, 64] */
+  float *gru1_sigmoid_t16_4 = (float *)(A + 8519424); /* [64, 64] */
+  float *gru1_tanh_t16_2 = (float *)(A + 8535808); /* [64, 64] */
+  float *gru1_mul_t16_2 = (float *)(A + 8552192); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 196672, gru1_add_t16_2 + 64, gru1_add_2 + 196608, gru1_add_t16_2, gru1_add_t16_2 + 128, gru1_add_2 + 196736, gru1_mul_stack_2 + 61440, gru1_sum_to_t16, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_sigmoid_t16_4, gru1_tanh_t16_2, gru1_mul_t16_2, gru1_mul_stack_2 + 65536);
+  float *gru1_add_t17_2 = (float *)(A + 8568576); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t17_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 65536, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t17_2, gru1_matmul_weight_hh_reverse_t17_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 109824); /* [64, 1] */
-  float *gru1_sigmoid_t17_3 = (float *)(A + 7536384); /* [64, 64] */
-  float *gru1_sub_t17_2 = (float *)(A + 7552768); /* [64, 64] */
-  float *gru1_sigmoid_t17_4 = (float *)(A + 7569152); /* [64, 64] */
-  float *gru1_tanh_t17_2 = (float *)(A + 7585536); /* [64, 64] */
-  float *gru1_mul_t17_2 = (float *)(A + 7601920); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t17_3 + 64, gru1_add_t17_4 + 64, gru1_add_t17_3, gru1_add_t17_4, gru1_add_t17_4 + 128, gru1_add_t17_3 + 128, gru1_mul_stack_2 + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_sigmoid_t17_4, gru1_tanh_t17_2, gru1_mul_t17_2, gru1_mul_stack_2 + 69632);
+  float *gru1_sigmoid_t17_3 = (float *)(A + 8617728); /* [64, 64] */
+  float *gru1_sub_t17_2 = (float *)(A + 8634112); /* [64, 64] */
+  float *gru1_sigmoid_t17_4 = (float *)(A + 8650496); /* [64, 64] */
+  float *gru1_tanh_t17_2 = (float *)(A + 8666880); /* [64, 64] */
+  float *gru1_mul_t17_2 = (float *)(A + 8683264); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 208960, gru1_add_t17_2 + 64, gru1_add_2 + 208896, gru1_add_t17_2, gru1_add_t17_2 + 128, gru1_add_2 + 209024, gru1_mul_stack_2 + 65536, gru1_sum_to_t17, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_sigmoid_t17_4, gru1_tanh_t17_2, gru1_mul_t17_2, gru1_mul_stack_2 + 69632);
+  float *gru1_add_t18_2 = (float *)(A + 8699648); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t18_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 69632, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t18_2, gru1_matmul_weight_hh_reverse_t18_scratch);
+  float *gru1_sum_to_t18 = (float *)(A + 110080); /* [64, 1] */
+  float *gru1_sigmoid_t18_3 = (float *)(A + 8748800); /* [64, 64] */
+  float *gru1_sub_t18_2 = (float *)(A + 8765184); /* [64, 64] */
+  float *gru1_sigmoid_t18_4 = (float *)(A + 8781568); /* [64, 64] */
+  float *gru1_tanh_t18_2 = (float *)(A + 8797952); /* [64, 64] */
+  float *gru1_mul_t18_2 = (float *)(A + 8814336); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 221248, gru1_add_t18_2 + 64, gru1_add_2 + 221184, gru1_add_t18_2, gru1_add_t18_2 + 128, gru1_add_2 + 221312, gru1_mul_stack_2 + 69632, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_sigmoid_t18_4, gru1_tanh_t18_2, gru1_mul_t18_2, gru1_mul_stack_2 + 73728);
+  float *gru1_add_t19_2 = (float *)(A + 8830720); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t19_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 73728, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t19_2, gru1_matmul_weight_hh_reverse_t19_scratch);
+  float *gru1_sum_to_t19 = (float *)(A + 110336); /* [64, 1] */
+  float *gru1_sigmoid_t19_3 = (float *)(A + 8879872); /* [64, 64] */
+  float *gru1_sub_t19_2 = (float *)(A + 8896256); /* [64, 64] */
+  float *gru1_sigmoid_t19_4 = (float *)(A + 8912640); /* [64, 64] */
+  float *gru1_tanh_t19_2 = (float *)(A + 8929024); /* [64, 64] */
+  float *gru1_mul_t19_2 = (float *)(A + 8945408); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 233536, gru1_add_t19_2 + 64, gru1_add_2 + 233472, gru1_add_t19_2, gru1_add_t19_2 + 128, gru1_add_2 + 233600, gru1_mul_stack_2 + 73728, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_sigmoid_t19_4, gru1_tanh_t19_2, gru1_mul_t19_2, gru1_mul_stack_2 + 77824);
+  float *gru1_add_t20_2 = (float *)(A + 8961792); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t20_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 77824, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t20_2, gru1_matmul_weight_hh_reverse_t20_scratch);
+  float *gru1_sum_to_t20 = (float *)(A + 110592); /* [64, 1] */
+  float *gru1_sigmoid_t20_3 = (float *)(A + 9010944); /* [64, 64] */
+  float *gru1_sub_t20_2 = (float *)(A + 9027328); /* [64, 64] */
+  float *gru1_sigmoid_t20_4 = (float *)(A + 9043712); /* [64, 64] */
+  float *gru1_tanh_t20_2 = (float *)(A + 9060096); /* [64, 64] */
+  float *gru1_mul_t20_2 = (float *)(A + 9076480); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 245824, gru1_add_t20_2 + 64, gru1_add_2 + 245760, gru1_add_t20_2, gru1_add_t20_2 + 128, gru1_add_2 + 245888, gru1_mul_stack_2 + 77824, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_sigmoid_t20_4, gru1_tanh_t20_2, gru1_mul_t20_2, gru1_mul_stack_2 + 81920);
+  float *gru1_add_t21_2 = (float *)(A + 9092864); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t21_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 81920, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t21_2, gru1_matmul_weight_hh_reverse_t21_scratch);
+  float *gru1_sum_to_t21 = (float *)(A + 110848); /* [64, 1] */
+  float *gru1_sigmoid_t21_3 = (float *)(A + 9142016); /* [64, 64] */
+  float *gru1_sub_t21_2 = (float *)(A + 9158400); /* [64, 64] */
+  float *gru1_sigmoid_t21_4 = (float *)(A + 9174784); /* [64, 64] */
+  float *gru1_tanh_t21_2 = (float *)(A + 9191168); /* [64, 64] */
+  float *gru1_mul_t21_2 = (float *)(A + 9207552); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 258112, gru1_add_t21_2 + 64, gru1_add_2 + 258048, gru1_add_t21_2, gru1_add_t21_2 + 128, gru1_add_2 + 258176, gru1_mul_stack_2 + 81920, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_sigmoid_t21_4, gru1_tanh_t21_2, gru1_mul_t21_2, gru1_mul_stack_2 + 86016);
+  float *gru1_add_t22_2 = (float *)(A + 9223936); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t22_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 86016, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t22_2, gru1_matmul_weight_hh_reverse_t22_scratch);
+  float *gru1_sum_to_t22 = (float *)(A + 111104); /* [64, 1] */
+  float *gru1_sigmoid_t22_3 = (float *)(A + 9273088); /* [64, 64] */
+  float *gru1_sub_t22_2 = (float *)(A + 9289472); /* [64, 64] */
+  float *gru1_sigmoid_t22_4 = (float *)(A + 9305856); /* [64, 64] */
+  float *gru1_tanh_t22_2 = (float *)(A + 9322240); /* [64, 64] */
+  float *gru1_mul_t22_2 = (float *)(A + 9338624); /* [64, 64] */
+  k61_add_sigmoid_sub(gru1_add_2 + 270400, gru1_add_t22_2 + 64, gru1_add_2 + 270336, gru1_add_t22_2, gru1_add_t22_2 + 128, gru1_add_2 + 270464, gru1_mul_stack_2 + 86016, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_sigmoid_t22_4, gru1_tanh_t22_2, gru1_mul_t22_2, gru1_mul_stack_2 + 90112);
 }
 
 static void word_language_train_step_4(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *gru1_matmul_weight_ih_reverse = (float *)(A + 4734720); /* [1536, 192] */
-  float *gru1_add_t18_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 221184, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t18_3);
-  float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
-  float *gru1_transpose_weight_hh_reverse = (float *)(A + 258816); /* [64, 192] */
-  float *gru1_add_t18_4 = (float *)(A + 7618304); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t18_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 69632, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t18_4, gru1_matmul_weight_hh_reverse_t18_scratch);
-  float *gru1_sum_to_t18 = (float *)(A + 110080); /* [64, 1] */
+  float *gru1_mul_stack_2 = (float *)(A + 6094592); /* [23, 64, 64] */
+  float *gru1_transpose_weight_hh_reverse = (float *)(A + 1292032); /* [64, 192] */
+  float *gru1_add_t23_2 = (float *)(A + 9355008); /* [64, 192] */
+  char *gru1_matmul_weight_hh_reverse_t23_scratch = A + 4077312; /* 2048 bytes */
+  k7_matmul(gru1_mul_stack_2 + 90112, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t23_2, gru1_matmul_weight_hh_reverse_t23_scratch);
+  float *gru1_add = (float *)(A + 111872); /* [1536, 192] */
+  float *gru1_add_t23 = (float *)(A + 4685568); /* [64, 192] */
+  float *gru1_mul_stack = (float *)(A + 1423104); /* [23, 64, 64] */
   float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sigmoid_t18_3 = (float *)(A + 7667456); /* [64, 64] */
-  float *gru1_sub_t18_2 = (float *)(A + 7683840); /* [64, 64] */
-  float *gru1_sigmoid_t18_4 = (float *)(A + 7700224); /* [64, 64] */
-  float *gru1_tanh_t18_2 = (float *)(A + 7716608); /* [64, 64] */
-  float *gru1_mul_t18_2 = (float *)(A + 7732992); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t18_3 + 64, gru1_add_t18_4 + 64, gru1_add_t18_3, gru1_add_t18_4, gru1_add_t18_4 + 128, gru1_add_t18_3 + 128, gru1_mul_stack_2 + 69632, gru1_sum_to_t18, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_sigmoid_t18_4, gru1_tanh_t18_2, gru1_mul_t18_2, gru1_mul_stack_2 + 73728);
-  float *gru1_add_t19_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 233472, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t19_3);
-  float *gru1_add_t19_4 = (float *)(A + 7749376); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t19_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 73728, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t19_4, gru1_matmul_weight_hh_reverse_t19_scratch);
-  float *gru1_sum_to_t19 = (float *)(A + 110336); /* [64, 1] */
-  float *gru1_sigmoid_t19_3 = (float *)(A + 7798528); /* [64, 64] */
-  float *gru1_sub_t19_2 = (float *)(A + 7814912); /* [64, 64] */
-  float *gru1_sigmoid_t19_4 = (float *)(A + 7831296); /* [64, 64] */
-  float *gru1_tanh_t19_2 = (float *)(A + 7847680); /* [64, 64] */
-  float *gru1_mul_t19_2 = (float *)(A + 7864064); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t19_3 + 64, gru1_add_t19_4 + 64, gru1_add_t19_3, gru1_add_t19_4, gru1_add_t19_4 + 128, gru1_add_t19_3 + 128, gru1_mul_stack_2 + 73728, gru1_sum_to_t19, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_sigmoid_t19_4, gru1_tanh_t19_2, gru1_mul_t19_2, gru1_mul_stack_2 + 77824);
-  float *gru1_add_t20_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 245760, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t20_3);
-  float *gru1_add_t20_4 = (float *)(A + 7880448); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t20_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 77824, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t20_4, gru1_matmul_weight_hh_reverse_t20_scratch);
-  float *gru1_sum_to_t20 = (float *)(A + 110592); /* [64, 1] */
-  float *gru1_sigmoid_t20_3 = (float *)(A + 7929600); /* [64, 64] */
-  float *gru1_sub_t20_2 = (float *)(A + 7945984); /* [64, 64] */
-  float *gru1_sigmoid_t20_4 = (float *)(A + 7962368); /* [64, 64] */
-  float *gru1_tanh_t20_2 = (float *)(A + 7978752); /* [64, 64] */
-  float *gru1_mul_t20_2 = (float *)(A + 7995136); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t20_3 + 64, gru1_add_t20_4 + 64, gru1_add_t20_3, gru1_add_t20_4, gru1_add_t20_4 + 128, gru1_add_t20_3 + 128, gru1_mul_stack_2 + 77824, gru1_sum_to_t20, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_sigmoid_t20_4, gru1_tanh_t20_2, gru1_mul_t20_2, gru1_mul_stack_2 + 81920);
-  float *gru1_add_t21_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 258048, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t21_3);
-  float *gru1_add_t21_4 = (float *)(A + 8011520); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t21_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 81920, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t21_4, gru1_matmul_weight_hh_reverse_t21_scratch);
-  float *gru1_sum_to_t21 = (float *)(A + 110848); /* [64, 1] */
-  float *gru1_sigmoid_t21_3 = (float *)(A + 8060672); /* [64, 64] */
-  float *gru1_sub_t21_2 = (float *)(A + 8077056); /* [64, 64] */
-  float *gru1_sigmoid_t21_4 = (float *)(A + 8093440); /* [64, 64] */
-  float *gru1_tanh_t21_2 = (float *)(A + 8109824); /* [64, 64] */
-  float *gru1_mul_t21_2 = (float *)(A + 8126208); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t21_3 + 64, gru1_add_t21_4 + 64, gru1_add_t21_3, gru1_add_t21_4, gru1_add_t21_4 + 128, gru1_add_t21_3 + 128, gru1_mul_stack_2 + 81920, gru1_sum_to_t21, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_sigmoid_t21_4, gru1_tanh_t21_2, gru1_mul_t21_2, gru1_mul_stack_2 + 86016);
-  float *gru1_add_t22_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 270336, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t22_3);
-  float *gru1_add_t22_4 = (float *)(A + 8142592); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t22_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 86016, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t22_4, gru1_matmul_weight_hh_reverse_t22_scratch);
-  float *gru1_sum_to_t22 = (float *)(A + 111104); /* [64, 1] */
-  float *gru1_sigmoid_t22_3 = (float *)(A + 8191744); /* [64, 64] */
-  float *gru1_sub_t22_2 = (float *)(A + 8208128); /* [64, 64] */
-  float *gru1_sigmoid_t22_4 = (float *)(A + 8224512); /* [64, 64] */
-  float *gru1_tanh_t22_2 = (float *)(A + 8240896); /* [64, 64] */
-  float *gru1_mul_t22_2 = (float *)(A + 8257280); /* [64, 64] */
-  k62_add_sigmoid_sub(gru1_add_t22_3 + 64, gru1_add_t22_4 + 64, gru1_add_t22_3, gru1_add_t22_4, gru1_add_t22_4 + 128, gru1_add_t22_3 + 128, gru1_mul_stack_2 + 86016, gru1_sum_to_t22, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_sigmoid_t22_4, gru1_tanh_t22_2, gru1_mul_t22_2, gru1_mul_stack_2 + 90112);
-  float *gru1_add_t23_3 = (float *)(A + 1341184); /* [64, 192] */
-  k3_add(gru1_matmul_weight_ih_reverse + 282624, P + 35200 /* gru1.bias_ih_reverse */, gru1_add_t23_3);
-  float *gru1_add_t23_4 = (float *)(A + 4734720); /* [64, 192] */
-  char *gru1_matmul_weight_hh_reverse_t23_scratch = A + 4126464; /* 2048 bytes */
-  k8_matmul(gru1_mul_stack_2 + 90112, gru1_transpose_weight_hh_reverse, P + 35392 /* gru1.bias_hh_reverse */, gru1_add_t23_4, gru1_matmul_weight_hh_reverse_t23_scratch);
-  float *gru1_add_t23 = (float *)(A + 1291776); /* [64, 192] */
-  float *gru1_add_t23_2 = (float *)(A + 111360); /* [64, 192] */
-  float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
-  float *gru1_mul_t0 = (float *)(A + 1455872); /* [64, 64] */
-  float *gru1_mul_t1 = (float *)(A + 1963776); /* [64, 64] */
-  float *gru1_mul_t2 = (float *)(A + 2094848); /* [64, 64] */
-  float *gru1_mul_t3 = (float *)(A + 2225920); /* [64, 64] */
-  float *gru1_mul_t4 = (float *)(A + 2356992); /* [64, 64] */
-  float *gru1_mul_t5 = (float *)(A + 2488064); /* [64, 64] */
-  float *gru1_mul_t6 = (float *)(A + 2619136); /* [64, 64] */
-  float *gru1_mul_t7 = (float *)(A + 2750208); /* [64, 64] */
-  float *gru1_mul_t8 = (float *)(A + 2881280); /* [64, 64] */
-  float *gru1_mul_t9 = (float *)(A + 3012352); /* [64, 64] */
-  float *gru1_mul_t10 = (float *)(A + 3143424); /* [64, 64] */
-  float *gru1_mul_t11 = (float *)(A + 3274496); /* [64, 64] */
-  float *gru1_mul_t12 = (float *)(A + 3405568); /* [64, 64] */
-  float *gru1_mul_t13 = (float *)(A + 3536640); /* [64, 64] */
-  float *gru1_mul_t14 = (float *)(A + 3667712); /* [64, 64] */
-  float *gru1_mul_t15 = (float *)(A + 3798784); /* [64, 64] */
-  float *gru1_mul_t16 = (float *)(A + 3929856); /* [64, 64] */
-  float *gru1_mul_t17 = (float *)(A + 4060928); /* [64, 64] */
-  float *gru1_mul_t18 = (float *)(A + 4194048); /* [64, 64] */
-  float *gru1_mul_t19 = (float *)(A + 4325120); /* [64, 64] */
-  float *gru1_mul_t20 = (float *)(A + 4456192); /* [64, 64] */
-  float *gru1_mul_t21 = (float *)(A + 4587264); /* [64, 64] */
-  float *gru1_mul_t22 = (float *)(A + 4718336); /* [64, 64] */
-  float *gru1_sigmoid_t23 = (float *)(A + 258816); /* [64, 64] */
-  float *gru1_sub_t23 = (float *)(A + 275200); /* [64, 64] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 291584); /* [64, 64] */
-  float *gru1_tanh_t23 = (float *)(A + 4783872); /* [64, 64] */
-  float *gru1_addn_concat = (float *)(A + 4800256); /* [64, 128] */
-  k63_add_sigmoid_sub(gru1_add_t23 + 64, gru1_add_t23_2 + 64, gru1_add_t23, gru1_add_t23_2, gru1_add_t23_2 + 128, gru1_add_t23 + 128, gru1_mul_stack + 90112, gru1_one_hot_t0 + 24, gru1_mul_t0, gru1_mul_t1, gru1_mul_t2, gru1_mul_t3, gru1_mul_t4, gru1_mul_t5, gru1_mul_t6, gru1_mul_t7, gru1_mul_t8, gru1_mul_t9, gru1_mul_t10, gru1_mul_t11, gru1_mul_t12, gru1_mul_t13, gru1_mul_t14, gru1_mul_t15, gru1_mul_t16, gru1_mul_t17, gru1_mul_t18, gru1_mul_t19, gru1_mul_t20, gru1_mul_t21, gru1_mul_t22, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_addn_concat);
-  float *gru1_mul_t0_2 = (float *)(A + 373504); /* [64, 64] */
-  float *gru1_mul_t1_2 = (float *)(A + 881408); /* [64, 64] */
-  float *gru1_mul_t2_2 = (float *)(A + 1012480); /* [64, 64] */
-  float *gru1_mul_t3_2 = (float *)(A + 1143552); /* [64, 64] */
-  float *gru1_mul_t4_2 = (float *)(A + 1274624); /* [64, 64] */
-  float *gru1_mul_t5_2 = (float *)(A + 6029056); /* [64, 64] */
-  float *gru1_mul_t6_2 = (float *)(A + 6160128); /* [64, 64] */
-  float *gru1_mul_t7_2 = (float *)(A + 6291200); /* [64, 64] */
-  float *gru1_mul_t8_2 = (float *)(A + 6422272); /* [64, 64] */
-  float *gru1_mul_t9_2 = (float *)(A + 6553344); /* [64, 64] */
-  float *gru1_mul_t10_2 = (float *)(A + 6684416); /* [64, 64] */
-  float *gru1_mul_t11_2 = (float *)(A + 6815488); /* [64, 64] */
-  float *gru1_mul_t12_2 = (float *)(A + 6946560); /* [64, 64] */
-  float *gru1_mul_t13_2 = (float *)(A + 7077632); /* [64, 64] */
-  float *gru1_mul_t14_2 = (float *)(A + 7208704); /* [64, 64] */
-  float *gru1_mul_t15_2 = (float *)(A + 7339776); /* [64, 64] */
-  float *gru1_mul_t16_2 = (float *)(A + 7470848); /* [64, 64] */
-  float *gru1_mul_t17_2 = (float *)(A + 7601920); /* [64, 64] */
-  float *gru1_sigmoid_t23_3 = (float *)(A + 1455872); /* [64, 64] */
-  float *gru1_sub_t23_2 = (float *)(A + 1963776); /* [64, 64] */
-  float *gru1_sigmoid_t23_4 = (float *)(A + 2094848); /* [64, 64] */
-  float *gru1_tanh_t23_2 = (float *)(A + 2225920); /* [64, 64] */
-  k63_add_sigmoid_sub(gru1_add_t23_3 + 64, gru1_add_t23_4 + 64, gru1_add_t23_3, gru1_add_t23_4, gru1_add_t23_4 + 128, gru1_add_t23_3 + 128, gru1_mul_stack_2 + 90112, gru1_one_hot_t0 + 24, gru1_mul_t0_2, gru1_mul_t1_2, gru1_mul_t2_2, gru1_mul_t3_2, gru1_mul_t4_2, gru1_mul_t5_2, gru1_mul_t6_2, gru1_mul_t7_2, gru1_mul_t8_2, gru1_mul_t9_2, gru1_mul_t10_2, gru1_mul_t11_2, gru1_mul_t12_2, gru1_mul_t13_2, gru1_mul_t14_2, gru1_mul_t15_2, gru1_mul_t16_2, gru1_mul_t17_2, gru1_mul_t18_2, gru1_mul_t19_2, gru1_mul_t20_2, gru1_mul_t21_2, gru1_mul_t22_2, gru1_sigmoid_t23_3, gru1_sub_t23_2, gru1_sigmoid_t23_4, gru1_tanh_t23_2, gru1_addn_concat + 64);
-  float *dense1_transpose_weight = (float *)(A + 373504); /* [128, 5] */
-  k57_transpose(P + 35584 /* dense1.weight */, dense1_transpose_weight);
-  float *dense1_matmul_weight = (float *)(A + 4126464); /* [64, 5] */
-  char *dense1_matmul_weight_scratch = A + 376064; /* 4096 bytes */
-  k58_matmul(gru1_addn_concat, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
-  float *dense1_add = (float *)(A + 373504); /* [64, 5] */
-  k59_add(dense1_matmul_weight, P + 36224 /* dense1.bias */, dense1_add);
-  float *line15_log_softmax = (float *)(A + 4126464); /* [64, 5] */
-  k65_log_softmax(dense1_add, line15_log_softmax);
+  float *gru1_mul_t0 = (float *)(A + 1406720); /* [64, 64] */
+  float *gru1_mul_t1 = (float *)(A + 1914624); /* [64, 64] */
+  float *gru1_mul_t2 = (float *)(A + 2045696); /* [64, 64] */
+  float *gru1_mul_t3 = (float *)(A + 2176768); /* [64, 64] */
+  float *gru1_mul_t4 = (float *)(A + 2307840); /* [64, 64] */
+  float *gru1_mul_t5 = (float *)(A + 2438912); /* [64, 64] */
+  float *gru1_mul_t6 = (float *)(A + 2569984); /* [64, 64] */
+  float *gru1_mul_t7 = (float *)(A + 2701056); /* [64, 64] */
+  float *gru1_mul_t8 = (float *)(A + 2832128); /* [64, 64] */
+  float *gru1_mul_t9 = (float *)(A + 2963200); /* [64, 64] */
+  float *gru1_mul_t10 = (float *)(A + 3094272); /* [64, 64] */
+  float *gru1_mul_t11 = (float *)(A + 3225344); /* [64, 64] */
+  float *gru1_mul_t12 = (float *)(A + 3356416); /* [64, 64] */
+  float *gru1_mul_t13 = (float *)(A + 3487488); /* [64, 64] */
+  float *gru1_mul_t14 = (float *)(A + 3618560); /* [64, 64] */
+  float *gru1_mul_t15 = (float *)(A + 3749632); /* [64, 64] */
+  float *gru1_mul_t16 = (float *)(A + 3880704); /* [64, 64] */
+  float *gru1_mul_t17 = (float *)(A + 4011776); /* [64, 64] */
+  float *gru1_mul_t18 = (float *)(A + 4144896); /* [64, 64] */
+  float *gru1_mul_t19 = (float *)(A + 4275968); /* [64, 64] */
+  float *gru1_mul_t20 = (float *)(A + 4407040); /* [64, 64] */
+  float *gru1_mul_t21 = (float *)(A + 4538112); /* [64, 64] */
+  float *gru1_mul_t22 = (float *)(A + 4669184); /* [64, 64] */
+  float *gru1_sigmoid_t23 = (float *)(A + 1292032); /* [64, 64] */
+  float *gru1_sub_t23 = (float *)(A + 1308416); /* [64, 64] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 1324800); /* [64, 64] */
+  float *gru1_tanh_t23 = (float *)(A + 9404160); /* [64, 64] */
+  float *gru1_addn_concat = (float *)(A + 9420544); /* [64, 128] */
+  k62_add_sigmoid_sub(gru1_add + 282688, gru1_add_t23 + 64, gru1_add + 282624, gru1_add_t23, gru1_add_t23 + 128, gru1_add + 282752, gru1_mul_stack + 90112, gru1_one_hot_t0 + 24, gru1_mul_t0, gru1_mul_t1, gru1_mul_t2, gru1_mul_t3, gru1_mul_t4, gru1_mul_t5, gru1_mul_t6, gru1_mul_t7, gru1_mul_t8, gru1_mul_t9, gru1_mul_t10, gru1_mul_t11, gru1_mul_t12, gru1_mul_t13, gru1_mul_t14, gru1_mul_t15, gru1_mul_t16, gru1_mul_t17, gru1_mul_t18, gru1_mul_t19, gru1_mul_t20, gru1_mul_t21, gru1_mul_t22, gru1_sigmoid_t23, gru1_sub_t23, gru1_sigmoid_t23_2, gru1_tanh_t23, gru1_addn_concat);
+  float *gru1_add_2 = (float *)(A + 4833024); /* [1536, 192] */
+  float *gru1_mul_t0_2 = (float *)(A + 6078208); /* [64, 64] */
+  float *gru1_mul_t1_2 = (float *)(A + 6586112); /* [64, 64] */
+  float *gru1_mul_t2_2 = (float *)(A + 6717184); /* [64, 64] */
+  float *gru1_mul_t3_2 = (float *)(A + 6848256); /* [64, 64] */
+  float *gru1_mul_t4_2 = (float *)(A + 6979328); /* [64, 64] */
+  float *gru1_mul_t5_2 = (float *)(A + 7110400); /* [64, 64] */
+  float *gru1_mul_t6_2 = (float *)(A + 7241472); /* [64, 64] */
+  float *gru1_mul_t7_2 = (float *)(A + 7372544); /* [64, 64] */
+  float *gru1_mul_t8_2 = (float *)(A + 7503616); /* [64, 64] */
+  float *gru1_mul_t9_2 = (float *)(A + 7634688); /* [64, 64] */
+  float *gru1_mul_t10_2 = (float *)(A + 7765760); /* [64, 64] */
+  float *gru1_mul_t11_2 = (float *)(A + 7896832); /* [64, 64] */
+  float *gru1_mul_t12_2 = (float *)(A + 8027904); /* [64, 64] */
+  float *gru1_mul_t13_2 = (float *)(A + 8158976); /* [64, 64] */
+  float *gru1_mul_t14_2 = (float *)(A + 8290048); /* [64, 64] */
+  float *gru1_mul_t15_2 = (float *)(A + 8421120); /* [64, 64] */
+  float *gru1_mul_t16_2 = (float *)(A + 8552192); /* [64, 64] */
+  float *gru1_mul_t17_2 = (float *)(A + 8683264); /* [64, 64] */
+  float *gru1_mul_t18_2 = (float *)(A + 8814336); /* [64, 64] */
+  float *gru1_mul_t19_2 = (float *)(A + 8945408); /* [64, 64] */
+  float *gru1_mul_t20_2 = (float *)(A + 9076480); /* [64, 64] */
+  float *gru1_mul_t21_2 = (float *)(A + 9207552); /* [64, 64] */
+  float *gru1_mul_t22_2 = (float *)(A + 9338624); /* [64, 64] */
+  float *gru1_sigmoid_t23_3 = (float *)(A + 1406720); /* [64, 64] */
+  float *gru1_sub_t23_2 = (float *)(A + 1914624); /* [64, 64] */
+  float *gru1_sigmoid_t23_4 = (float *)(A + 2045696); /* [64, 64] */
+  float *gru1_tanh_t23_2 = (float *)(A + 2176768); /* [64, 64] */
+  k62_add_sigmoid_sub(gru1_add_2 + 282688, gru1_add_t23_2 + 64, gru1_add_2 + 282624, gru1_add_t23_2, gru1_add_t23_2 + 128, gru1_add_2 + 282752, gru1_mul_stack_2 + 90112, gru1_one_hot_t0 + 24, gru1_mul_t0_2, gru1_mul_t1_2, gru1_mul_t2_2, gru1_mul_t3_2, gru1_mul_t4_2, gru1_mul_t5_2, gru1_mul_t6_2, gru1_mul_t7_2, gru1_mul_t8_2, gru1_mul_t9_2, gru1_mul_t10_2, gru1_mul_t11_2, gru1_mul_t12_2, gru1_mul_t13_2, gru1_mul_t14_2, gru1_mul_t15_2, gru1_mul_t16_2, gru1_mul_t17_2, gru1_mul_t18_2, gru1_mul_t19_2, gru1_mul_t20_2, gru1_mul_t21_2, gru1_mul_t22_2, gru1_sigmoid_t23_3, gru1_sub_t23_2, gru1_sigmoid_t23_4, gru1_tanh_t23_2, gru1_addn_concat + 64);
+  float *dense1_transpose_weight = (float *)(A + 2307840); /* [128, 5] */
+  k56_transpose(P + 35584 /* dense1.weight */, dense1_transpose_weight);
+  float *dense1_matmul_weight = (float *)(A + 4077312); /* [64, 5] */
+  char *dense1_matmul_weight_scratch = A + 2310400; /* 4096 bytes */
+  k57_matmul(gru1_addn_concat, dense1_transpose_weight, dense1_matmul_weight, dense1_matmul_weight_scratch);
+  float *dense1_add = (float *)(A + 2307840); /* [64, 5] */
+  k58_add(dense1_matmul_weight, P + 36224 /* dense1.bias */, dense1_add);
+  float *line15_log_softmax = (float *)(A + 4077312); /* [64, 5] */
+  k64_log_softmax(dense1_add, line15_log_softmax);
   float *line15_one_hot = (float *)A; /* [64, 5] */
-  float *line15_mul = (float *)(A + 374784); /* [64, 5] */
-  k66_mul(line15_one_hot, line15_log_softmax, line15_mul);
-  float *line15_sum_to = (float *)(A + 4127744); /* [64, 1] */
-  k67_sum_to(line15_mul, line15_sum_to);
-  float *line15_sum_to_2 = (float *)(A + 4128000); /* [] */
-  k68_sum_to(line15_sum_to, line15_sum_to_2);
-  int32_t *line16_argmax = (int32_t *)(A + 4127744); /* [64] */
-  k69_argmax(dense1_add, line16_argmax);
-  float *line16_equal = (float *)(A + 4128064); /* [64] */
-  k70_equal(line16_argmax, in->y, line16_equal);
-  float *line16_sum_to = (float *)(A + 4128320); /* [] */
-  k68_sum_to(line16_equal, line16_sum_to);
-  int32_t *line8_select_stack = (int32_t *)(A + 373504); /* [24, 64] */
-  k71_stack(in->x, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, line8_select_stack);
-  float *d_line15_mul = (float *)(A + 379648); /* [64, 5] */
-  k72_mul(line15_one_hot, d_line15_mul);
-  float *d_line15_sum_to = (float *)(A + 4127744); /* [64, 1] */
-  k67_sum_to(d_line15_mul, d_line15_sum_to);
+  float *line15_mul = (float *)(A + 2309120); /* [64, 5] */
+  k65_mul(line15_one_hot, line15_log_softmax, line15_mul);
+  float *line15_sum_to = (float *)(A + 4078592); /* [64, 1] */
+  k66_sum_to(line15_mul, line15_sum_to);
+  float *line15_sum_to_2 = (float *)(A + 4078848); /* [] */
+  k67_sum_to(line15_sum_to, line15_sum_to_2);
+  int32_t *line16_argmax = (int32_t *)(A + 4078592); /* [64] */
+  k68_argmax(dense1_add, line16_argmax);
+  float *line16_equal = (float *)(A + 4078912); /* [64] */
+  k69_equal(line16_argmax, in->y, line16_equal);
+  float *line16_sum_to = (float *)(A + 4079168); /* [] */
+  k67_sum_to(line16_equal, line16_sum_to);
+  int32_t *line8_select_stack = (int32_t *)(A + 2307840); /* [24, 64] */
+  k70_stack(in->x, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, line8_select_stack);
+  float *d_line15_mul = (float *)(A + 2313984); /* [64, 5] */
+  k71_mul(line15_one_hot, d_line15_mul);
+  float *d_line15_sum_to = (float *)(A + 4078592); /* [64, 1] */
+  k66_sum_to(d_line15_mul, d_line15_sum_to);
   float *d_line15_sub = (float *)A; /* [64, 5] */
-  k73_exp_mul_sub(line15_log_softmax, d_line15_sum_to, d_line15_mul, d_line15_sub);
-  float *d_dense1_matmul_weight = (float *)(A + 1291776); /* [64, 128] */
-  char *d_dense1_matmul_weight_scratch = A + 4128064; /* 160 bytes */
-  k74_matmul(d_line15_sub, P + 35584 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
-  float *d_gru1_mul_t23 = (float *)(A + 881408); /* [64, 64] */
-  float *d_gru1_mul_t23_2 = (float *)(A + 1012480); /* [64, 64] */
-  float *d_gru1_mul_concat_stack = (float *)(A + 8273664); /* [23, 64, 192] */
-  k75_mul_mul_mul(d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 24, gru1_sigmoid_t23_3, gru1_sub_t23_2, gru1_tanh_t23_2, gru1_add_t23_4 + 128, gru1_sigmoid_t23_4, gru1_mul_stack_2 + 90112, d_gru1_mul_t23, d_gru1_mul_t23_2, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_concat_stack + 270464);
-  float *d_gru1_addn_t22 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_neg_t22 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t22 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t22_2 = (float *)(A + 1963776); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t23_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack + 270336, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_mul_t23, gru1_sum_to_t22, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_tanh_t22_2, gru1_add_t22_4 + 128, gru1_sigmoid_t22_4, gru1_mul_stack_2 + 86016, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, d_gru1_mul_t22_2, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_concat_stack + 258176, d_gru1_matmul_weight_hh_reverse_t23_scratch);
+  k72_exp_mul_sub(line15_log_softmax, d_line15_sum_to, d_line15_mul, d_line15_sub);
+  float *d_dense1_matmul_weight = (float *)(A + 4833024); /* [64, 128] */
+  char *d_dense1_matmul_weight_scratch = A + 4078912; /* 160 bytes */
+  k73_matmul(d_line15_sub, P + 35584 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *d_gru1_mul_t23 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_mul_t23_2 = (float *)(A + 2569984); /* [64, 64] */
+  float *d_gru1_mul_concat_stack = (float *)(A + 4865792); /* [23, 64, 192] */
+  k74_mul_mul_mul(d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 24, gru1_sigmoid_t23_3, gru1_sub_t23_2, gru1_tanh_t23_2, gru1_add_t23_2 + 128, gru1_sigmoid_t23_4, gru1_mul_stack_2 + 90112, d_gru1_mul_t23, d_gru1_mul_t23_2, d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_concat_stack + 270464);
+  float *gru1_sum_to_t22 = (float *)(A + 111104); /* [64, 1] */
+  float *gru1_sigmoid_t22_3 = (float *)(A + 9273088); /* [64, 64] */
+  float *gru1_sub_t22_2 = (float *)(A + 9289472); /* [64, 64] */
+  float *gru1_tanh_t22_2 = (float *)(A + 9322240); /* [64, 64] */
+  float *gru1_add_t22_2 = (float *)(A + 9223936); /* [64, 192] */
+  float *gru1_sigmoid_t22_4 = (float *)(A + 9305856); /* [64, 64] */
+  float *d_gru1_addn_t22 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t22 = (float *)(A + 1914624); /* [64, 64] */
+  float *d_gru1_mul_t22 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_mul_t22_2 = (float *)(A + 2176768); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t23_scratch = A + 2313984; /* 6144 bytes */
+  k75_matmul(d_gru1_mul_concat_stack + 270336, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_mul_t23, gru1_sum_to_t22, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 23, gru1_sigmoid_t22_3, gru1_sub_t22_2, gru1_tanh_t22_2, gru1_add_t22_2 + 128, gru1_sigmoid_t22_4, gru1_mul_stack_2 + 86016, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, d_gru1_mul_t22_2, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_concat_stack + 258176, d_gru1_matmul_weight_hh_reverse_t23_scratch);
+  float *gru1_sum_to_t21 = (float *)(A + 110848); /* [64, 1] */
+  float *gru1_sigmoid_t21_3 = (float *)(A + 9142016); /* [64, 64] */
+  float *gru1_sub_t21_2 = (float *)(A + 9158400); /* [64, 64] */
+  float *gru1_tanh_t21_2 = (float *)(A + 9191168); /* [64, 64] */
+  float *gru1_add_t21_2 = (float *)(A + 9092864); /* [64, 192] */
+  float *gru1_sigmoid_t21_4 = (float *)(A + 9174784); /* [64, 64] */
+  float *d_gru1_addn_t21 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_neg_t21 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t21 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t21_2 = (float *)(A + 2963200); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t22_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 258048, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, gru1_sum_to_t21, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_tanh_t21_2, gru1_add_t21_2 + 128, gru1_sigmoid_t21_4, gru1_mul_stack_2 + 81920, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, d_gru1_mul_t21_2, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_concat_stack + 245888, d_gru1_matmul_weight_hh_reverse_t22_scratch);
+  float *gru1_sum_to_t20 = (float *)(A + 110592); /* [64, 1] */
+  float *gru1_sigmoid_t20_3 = (float *)(A + 9010944); /* [64, 64] */
+  float *gru1_sub_t20_2 = (float *)(A + 9027328); /* [64, 64] */
+  float *gru1_tanh_t20_2 = (float *)(A + 9060096); /* [64, 64] */
+  float *gru1_add_t20_2 = (float *)(A + 8961792); /* [64, 192] */
+  float *gru1_sigmoid_t20_4 = (float *)(A + 9043712); /* [64, 64] */
+  float *d_gru1_addn_t20 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t20 = (float *)(A + 1914624); /* [64, 64] */
+  float *d_gru1_mul_t20 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_mul_t20_2 = (float *)(A + 3094272); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t21_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 245760, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, gru1_sum_to_t20, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_tanh_t20_2, gru1_add_t20_2 + 128, gru1_sigmoid_t20_4, gru1_mul_stack_2 + 77824, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, d_gru1_mul_t20_2, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_concat_stack + 233600, d_gru1_matmul_weight_hh_reverse_t21_scratch);
+  float *gru1_sum_to_t19 = (float *)(A + 110336); /* [64, 1] */
+  float *gru1_sigmoid_t19_3 = (float *)(A + 8879872); /* [64, 64] */
+  float *gru1_sub_t19_2 = (float *)(A + 8896256); /* [64, 64] */
+  float *gru1_tanh_t19_2 = (float *)(A + 8929024); /* [64, 64] */
+  float *gru1_add_t19_2 = (float *)(A + 8830720); /* [64, 192] */
+  float *gru1_sigmoid_t19_4 = (float *)(A + 8912640); /* [64, 64] */
+  float *d_gru1_addn_t19 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_neg_t19 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t19 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t19_2 = (float *)(A + 3225344); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t20_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 233472, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, gru1_sum_to_t19, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_tanh_t19_2, gru1_add_t19_2 + 128, gru1_sigmoid_t19_4, gru1_mul_stack_2 + 73728, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, d_gru1_mul_t19_2, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_concat_stack + 221312, d_gru1_matmul_weight_hh_reverse_t20_scratch);
 }
 
 static void word_language_train_step_5(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack = (float *)(A + 8273664); /* [23, 64, 192] */
-  float *d_gru1_addn_t22 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_neg_t22 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t22 = (float *)(A + 1455872); /* [64, 64] */
-  float *gru1_sum_to_t21 = (float *)(A + 110848); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 1291776); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sigmoid_t21_3 = (float *)(A + 8060672); /* [64, 64] */
-  float *gru1_sub_t21_2 = (float *)(A + 8077056); /* [64, 64] */
-  float *gru1_tanh_t21_2 = (float *)(A + 8109824); /* [64, 64] */
-  float *gru1_add_t21_4 = (float *)(A + 8011520); /* [64, 192] */
-  float *gru1_sigmoid_t21_4 = (float *)(A + 8093440); /* [64, 64] */
-  float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
-  float *d_gru1_addn_t21 = (float *)(A + 881408); /* [64, 64] */
-  float *d_gru1_neg_t21 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t21 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t21_2 = (float *)(A + 2356992); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t22_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 258048, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t22, d_gru1_neg_t22, d_gru1_mul_t22, gru1_sum_to_t21, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 22, gru1_sigmoid_t21_3, gru1_sub_t21_2, gru1_tanh_t21_2, gru1_add_t21_4 + 128, gru1_sigmoid_t21_4, gru1_mul_stack_2 + 81920, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, d_gru1_mul_t21_2, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_concat_stack + 245888, d_gru1_matmul_weight_hh_reverse_t22_scratch);
-  float *gru1_sum_to_t20 = (float *)(A + 110592); /* [64, 1] */
-  float *gru1_sigmoid_t20_3 = (float *)(A + 7929600); /* [64, 64] */
-  float *gru1_sub_t20_2 = (float *)(A + 7945984); /* [64, 64] */
-  float *gru1_tanh_t20_2 = (float *)(A + 7978752); /* [64, 64] */
-  float *gru1_add_t20_4 = (float *)(A + 7880448); /* [64, 192] */
-  float *gru1_sigmoid_t20_4 = (float *)(A + 7962368); /* [64, 64] */
-  float *d_gru1_addn_t20 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_neg_t20 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t20 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t20_2 = (float *)(A + 2488064); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t21_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 245760, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t21, d_gru1_neg_t21, d_gru1_mul_t21, gru1_sum_to_t20, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 21, gru1_sigmoid_t20_3, gru1_sub_t20_2, gru1_tanh_t20_2, gru1_add_t20_4 + 128, gru1_sigmoid_t20_4, gru1_mul_stack_2 + 77824, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, d_gru1_mul_t20_2, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_concat_stack + 233600, d_gru1_matmul_weight_hh_reverse_t21_scratch);
-  float *gru1_sum_to_t19 = (float *)(A + 110336); /* [64, 1] */
-  float *gru1_sigmoid_t19_3 = (float *)(A + 7798528); /* [64, 64] */
-  float *gru1_sub_t19_2 = (float *)(A + 7814912); /* [64, 64] */
-  float *gru1_tanh_t19_2 = (float *)(A + 7847680); /* [64, 64] */
-  float *gru1_add_t19_4 = (float *)(A + 7749376); /* [64, 192] */
-  float *gru1_sigmoid_t19_4 = (float *)(A + 7831296); /* [64, 64] */
-  float *d_gru1_addn_t19 = (float *)(A + 881408); /* [64, 64] */
-  float *d_gru1_neg_t19 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t19 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t19_2 = (float *)(A + 2619136); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t20_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 233472, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t20, d_gru1_neg_t20, d_gru1_mul_t20, gru1_sum_to_t19, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 20, gru1_sigmoid_t19_3, gru1_sub_t19_2, gru1_tanh_t19_2, gru1_add_t19_4 + 128, gru1_sigmoid_t19_4, gru1_mul_stack_2 + 73728, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, d_gru1_mul_t19_2, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_concat_stack + 221312, d_gru1_matmul_weight_hh_reverse_t20_scratch);
+  float *d_gru1_mul_concat_stack = (float *)(A + 4865792); /* [23, 64, 192] */
+  float *d_gru1_addn_t19 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_neg_t19 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t19 = (float *)(A + 2832128); /* [64, 64] */
   float *gru1_sum_to_t18 = (float *)(A + 110080); /* [64, 1] */
-  float *gru1_sigmoid_t18_3 = (float *)(A + 7667456); /* [64, 64] */
-  float *gru1_sub_t18_2 = (float *)(A + 7683840); /* [64, 64] */
-  float *gru1_tanh_t18_2 = (float *)(A + 7716608); /* [64, 64] */
-  float *gru1_add_t18_4 = (float *)(A + 7618304); /* [64, 192] */
-  float *gru1_sigmoid_t18_4 = (float *)(A + 7700224); /* [64, 64] */
-  float *d_gru1_addn_t18 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_neg_t18 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t18 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t18_2 = (float *)(A + 2750208); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t19_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 221184, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, gru1_sum_to_t18, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_tanh_t18_2, gru1_add_t18_4 + 128, gru1_sigmoid_t18_4, gru1_mul_stack_2 + 69632, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, d_gru1_mul_t18_2, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_concat_stack + 209024, d_gru1_matmul_weight_hh_reverse_t19_scratch);
+  float *d_dense1_matmul_weight = (float *)(A + 4833024); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
+  float *gru1_sigmoid_t18_3 = (float *)(A + 8748800); /* [64, 64] */
+  float *gru1_sub_t18_2 = (float *)(A + 8765184); /* [64, 64] */
+  float *gru1_tanh_t18_2 = (float *)(A + 8797952); /* [64, 64] */
+  float *gru1_add_t18_2 = (float *)(A + 8699648); /* [64, 192] */
+  float *gru1_sigmoid_t18_4 = (float *)(A + 8781568); /* [64, 64] */
+  float *gru1_mul_stack_2 = (float *)(A + 6094592); /* [23, 64, 64] */
+  float *d_gru1_addn_t18 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t18 = (float *)(A + 1914624); /* [64, 64] */
+  float *d_gru1_mul_t18 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_mul_t18_2 = (float *)(A + 3356416); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t19_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 221184, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t19, d_gru1_neg_t19, d_gru1_mul_t19, gru1_sum_to_t18, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 19, gru1_sigmoid_t18_3, gru1_sub_t18_2, gru1_tanh_t18_2, gru1_add_t18_2 + 128, gru1_sigmoid_t18_4, gru1_mul_stack_2 + 69632, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, d_gru1_mul_t18_2, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_concat_stack + 209024, d_gru1_matmul_weight_hh_reverse_t19_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 109824); /* [64, 1] */
-  float *gru1_sigmoid_t17_3 = (float *)(A + 7536384); /* [64, 64] */
-  float *gru1_sub_t17_2 = (float *)(A + 7552768); /* [64, 64] */
-  float *gru1_tanh_t17_2 = (float *)(A + 7585536); /* [64, 64] */
-  float *gru1_add_t17_4 = (float *)(A + 7487232); /* [64, 192] */
-  float *gru1_sigmoid_t17_4 = (float *)(A + 7569152); /* [64, 64] */
-  float *d_gru1_addn_t17 = (float *)(A + 881408); /* [64, 64] */
-  float *d_gru1_neg_t17 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t17 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t17_2 = (float *)(A + 2881280); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t18_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 208896, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, gru1_sum_to_t17, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_tanh_t17_2, gru1_add_t17_4 + 128, gru1_sigmoid_t17_4, gru1_mul_stack_2 + 65536, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, d_gru1_mul_t17_2, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_concat_stack + 196736, d_gru1_matmul_weight_hh_reverse_t18_scratch);
+  float *gru1_sigmoid_t17_3 = (float *)(A + 8617728); /* [64, 64] */
+  float *gru1_sub_t17_2 = (float *)(A + 8634112); /* [64, 64] */
+  float *gru1_tanh_t17_2 = (float *)(A + 8666880); /* [64, 64] */
+  float *gru1_add_t17_2 = (float *)(A + 8568576); /* [64, 192] */
+  float *gru1_sigmoid_t17_4 = (float *)(A + 8650496); /* [64, 64] */
+  float *d_gru1_addn_t17 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_neg_t17 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t17 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t17_2 = (float *)(A + 3487488); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t18_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 208896, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t18, d_gru1_neg_t18, d_gru1_mul_t18, gru1_sum_to_t17, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 18, gru1_sigmoid_t17_3, gru1_sub_t17_2, gru1_tanh_t17_2, gru1_add_t17_2 + 128, gru1_sigmoid_t17_4, gru1_mul_stack_2 + 65536, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, d_gru1_mul_t17_2, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_concat_stack + 196736, d_gru1_matmul_weight_hh_reverse_t18_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 109568); /* [64, 1] */
-  float *gru1_sigmoid_t16_3 = (float *)(A + 7405312); /* [64, 64] */
-  float *gru1_sub_t16_2 = (float *)(A + 7421696); /* [64, 64] */
-  float *gru1_tanh_t16_2 = (float *)(A + 7454464); /* [64, 64] */
-  float *gru1_add_t16_4 = (float *)(A + 7356160); /* [64, 192] */
-  float *gru1_sigmoid_t16_4 = (float *)(A + 7438080); /* [64, 64] */
-  float *d_gru1_addn_t16 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_neg_t16 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t16 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t16_2 = (float *)(A + 3012352); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t17_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 196608, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, gru1_sum_to_t16, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_tanh_t16_2, gru1_add_t16_4 + 128, gru1_sigmoid_t16_4, gru1_mul_stack_2 + 61440, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, d_gru1_mul_t16_2, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_concat_stack + 184448, d_gru1_matmul_weight_hh_reverse_t17_scratch);
+  float *gru1_sigmoid_t16_3 = (float *)(A + 8486656); /* [64, 64] */
+  float *gru1_sub_t16_2 = (float *)(A + 8503040); /* [64, 64] */
+  float *gru1_tanh_t16_2 = (float *)(A + 8535808); /* [64, 64] */
+  float *gru1_add_t16_2 = (float *)(A + 8437504); /* [64, 192] */
+  float *gru1_sigmoid_t16_4 = (float *)(A + 8519424); /* [64, 64] */
+  float *d_gru1_addn_t16 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t16 = (float *)(A + 1914624); /* [64, 64] */
+  float *d_gru1_mul_t16 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_mul_t16_2 = (float *)(A + 3618560); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t17_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 196608, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t17, d_gru1_neg_t17, d_gru1_mul_t17, gru1_sum_to_t16, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 17, gru1_sigmoid_t16_3, gru1_sub_t16_2, gru1_tanh_t16_2, gru1_add_t16_2 + 128, gru1_sigmoid_t16_4, gru1_mul_stack_2 + 61440, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, d_gru1_mul_t16_2, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_concat_stack + 184448, d_gru1_matmul_weight_hh_reverse_t17_scratch);
   float *gru1_sum_to_t15 = (float *)(A + 109312); /* [64, 1] */
-  float *gru1_sigmoid_t15_3 = (float *)(A + 7274240); /* [64, 64] */
-  float *gru1_sub_t15_2 = (float *)(A + 7290624); /* [64, 64] */
-  float *gru1_tanh_t15_2 = (float *)(A + 7323392); /* [64, 64] */
-  float *gru1_add_t15_4 = (float *)(A + 7225088); /* [64, 192] */
-  float *gru1_sigmoid_t15_4 = (float *)(A + 7307008); /* [64, 64] */
-  float *d_gru1_addn_t15 = (float *)(A + 881408); /* [64, 64] */
-  float *d_gru1_neg_t15 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t15 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t15_2 = (float *)(A + 3143424); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t16_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 184320, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, gru1_sum_to_t15, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_tanh_t15_2, gru1_add_t15_4 + 128, gru1_sigmoid_t15_4, gru1_mul_stack_2 + 57344, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, d_gru1_mul_t15_2, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_concat_stack + 172160, d_gru1_matmul_weight_hh_reverse_t16_scratch);
+  float *gru1_sigmoid_t15_3 = (float *)(A + 8355584); /* [64, 64] */
+  float *gru1_sub_t15_2 = (float *)(A + 8371968); /* [64, 64] */
+  float *gru1_tanh_t15_2 = (float *)(A + 8404736); /* [64, 64] */
+  float *gru1_add_t15_2 = (float *)(A + 8306432); /* [64, 192] */
+  float *gru1_sigmoid_t15_4 = (float *)(A + 8388352); /* [64, 64] */
+  float *d_gru1_addn_t15 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_neg_t15 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t15 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t15_2 = (float *)(A + 3749632); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t16_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 184320, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t16, d_gru1_neg_t16, d_gru1_mul_t16, gru1_sum_to_t15, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 16, gru1_sigmoid_t15_3, gru1_sub_t15_2, gru1_tanh_t15_2, gru1_add_t15_2 + 128, gru1_sigmoid_t15_4, gru1_mul_stack_2 + 57344, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, d_gru1_mul_t15_2, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_concat_stack + 172160, d_gru1_matmul_weight_hh_reverse_t16_scratch);
   float *gru1_sum_to_t14 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_sigmoid_t14_3 = (float *)(A + 7143168); /* [64, 64] */
-  float *gru1_sub_t14_2 = (float *)(A + 7159552); /* [64, 64] */
-  float *gru1_tanh_t14_2 = (float *)(A + 7192320); /* [64, 64] */
-  float *gru1_add_t14_4 = (float *)(A + 7094016); /* [64, 192] */
-  float *gru1_sigmoid_t14_4 = (float *)(A + 7175936); /* [64, 64] */
-  float *d_gru1_addn_t14 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_neg_t14 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t14 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t14_2 = (float *)(A + 3274496); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t15_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 172032, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, gru1_sum_to_t14, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_tanh_t14_2, gru1_add_t14_4 + 128, gru1_sigmoid_t14_4, gru1_mul_stack_2 + 53248, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, d_gru1_mul_t14_2, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_concat_stack + 159872, d_gru1_matmul_weight_hh_reverse_t15_scratch);
+  float *gru1_sigmoid_t14_3 = (float *)(A + 8224512); /* [64, 64] */
+  float *gru1_sub_t14_2 = (float *)(A + 8240896); /* [64, 64] */
+  float *gru1_tanh_t14_2 = (float *)(A + 8273664); /* [64, 64] */
+  float *gru1_add_t14_2 = (float *)(A + 8175360); /* [64, 192] */
+  float *gru1_sigmoid_t14_4 = (float *)(A + 8257280); /* [64, 64] */
+  float *d_gru1_addn_t14 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t14 = (float *)(A + 1914624); /* [64, 64] */
+  float *d_gru1_mul_t14 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_mul_t14_2 = (float *)(A + 3880704); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t15_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 172032, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t15, d_gru1_neg_t15, d_gru1_mul_t15, gru1_sum_to_t14, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 15, gru1_sigmoid_t14_3, gru1_sub_t14_2, gru1_tanh_t14_2, gru1_add_t14_2 + 128, gru1_sigmoid_t14_4, gru1_mul_stack_2 + 53248, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, d_gru1_mul_t14_2, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_concat_stack + 159872, d_gru1_matmul_weight_hh_reverse_t15_scratch);
   float *gru1_sum_to_t13 = (float *)(A + 108800); /* [64, 1] */
-  float *gru1_sigmoid_t13_3 = (float *)(A + 7012096); /* [64, 64] */
-  float *gru1_sub_t13_2 = (float *)(A + 7028480); /* [64, 64] */
-  float *gru1_tanh_t13_2 = (float *)(A + 7061248); /* [64, 64] */
-  float *gru1_add_t13_4 = (float *)(A + 6962944); /* [64, 192] */
-  float *gru1_sigmoid_t13_4 = (float *)(A + 7044864); /* [64, 64] */
-  float *d_gru1_addn_t13 = (float *)(A + 881408); /* [64, 64] */
-  float *d_gru1_neg_t13 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t13 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t13_2 = (float *)(A + 3405568); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t14_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 159744, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, gru1_sum_to_t13, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_tanh_t13_2, gru1_add_t13_4 + 128, gru1_sigmoid_t13_4, gru1_mul_stack_2 + 49152, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, d_gru1_mul_t13_2, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_concat_stack + 147584, d_gru1_matmul_weight_hh_reverse_t14_scratch);
+  float *gru1_sigmoid_t13_3 = (float *)(A + 8093440); /* [64, 64] */
+  float *gru1_sub_t13_2 = (float *)(A + 8109824); /* [64, 64] */
+  float *gru1_tanh_t13_2 = (float *)(A + 8142592); /* [64, 64] */
+  float *gru1_add_t13_2 = (float *)(A + 8044288); /* [64, 192] */
+  float *gru1_sigmoid_t13_4 = (float *)(A + 8126208); /* [64, 64] */
+  float *d_gru1_addn_t13 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_neg_t13 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t13 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t13_2 = (float *)(A + 4011776); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t14_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 159744, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t14, d_gru1_neg_t14, d_gru1_mul_t14, gru1_sum_to_t13, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 14, gru1_sigmoid_t13_3, gru1_sub_t13_2, gru1_tanh_t13_2, gru1_add_t13_2 + 128, gru1_sigmoid_t13_4, gru1_mul_stack_2 + 49152, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, d_gru1_mul_t13_2, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_concat_stack + 147584, d_gru1_matmul_weight_hh_reverse_t14_scratch);
   float *gru1_sum_to_t12 = (float *)(A + 108544); /* [64, 1] */
-  float *gru1_sigmoid_t12_3 = (float *)(A + 6881024); /* [64, 64] */
-  float *gru1_sub_t12_2 = (float *)(A + 6897408); /* [64, 64] */
-  float *gru1_tanh_t12_2 = (float *)(A + 6930176); /* [64, 64] */
-  float *gru1_add_t12_4 = (float *)(A + 6831872); /* [64, 192] */
-  float *gru1_sigmoid_t12_4 = (float *)(A + 6913792); /* [64, 64] */
-  float *d_gru1_addn_t12 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_neg_t12 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t12 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t12_2 = (float *)(A + 3536640); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t13_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 147456, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, gru1_sum_to_t12, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_tanh_t12_2, gru1_add_t12_4 + 128, gru1_sigmoid_t12_4, gru1_mul_stack_2 + 45056, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, d_gru1_mul_t12_2, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_concat_stack + 135296, d_gru1_matmul_weight_hh_reverse_t13_scratch);
+  float *gru1_sigmoid_t12_3 = (float *)(A + 7962368); /* [64, 64] */
+  float *gru1_sub_t12_2 = (float *)(A + 7978752); /* [64, 64] */
+  float *gru1_tanh_t12_2 = (float *)(A + 8011520); /* [64, 64] */
+  float *gru1_add_t12_2 = (float *)(A + 7913216); /* [64, 192] */
+  float *gru1_sigmoid_t12_4 = (float *)(A + 7995136); /* [64, 64] */
+  float *d_gru1_addn_t12 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t12 = (float *)(A + 1914624); /* [64, 64] */
+  float *d_gru1_mul_t12 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_mul_t12_2 = (float *)(A + 4144896); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t13_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 147456, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t13, d_gru1_neg_t13, d_gru1_mul_t13, gru1_sum_to_t12, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 13, gru1_sigmoid_t12_3, gru1_sub_t12_2, gru1_tanh_t12_2, gru1_add_t12_2 + 128, gru1_sigmoid_t12_4, gru1_mul_stack_2 + 45056, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, d_gru1_mul_t12_2, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_concat_stack + 135296, d_gru1_matmul_weight_hh_reverse_t13_scratch);
   float *gru1_sum_to_t11 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_sigmoid_t11_3 = (float *)(A + 6749952); /* [64, 64] */
-  float *gru1_sub_t11_2 = (float *)(A + 6766336); /* [64, 64] */
-  float *gru1_tanh_t11_2 = (float *)(A + 6799104); /* [64, 64] */
-  float *gru1_add_t11_4 = (float *)(A + 6700800); /* [64, 192] */
-  float *gru1_sigmoid_t11_4 = (float *)(A + 6782720); /* [64, 64] */
-  float *d_gru1_addn_t11 = (float *)(A + 881408); /* [64, 64] */
-  float *d_gru1_neg_t11 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t11 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t11_2 = (float *)(A + 3667712); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t12_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 135168, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, gru1_sum_to_t11, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_tanh_t11_2, gru1_add_t11_4 + 128, gru1_sigmoid_t11_4, gru1_mul_stack_2 + 40960, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, d_gru1_mul_t11_2, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_concat_stack + 123008, d_gru1_matmul_weight_hh_reverse_t12_scratch);
+  float *gru1_sigmoid_t11_3 = (float *)(A + 7831296); /* [64, 64] */
+  float *gru1_sub_t11_2 = (float *)(A + 7847680); /* [64, 64] */
+  float *gru1_tanh_t11_2 = (float *)(A + 7880448); /* [64, 64] */
+  float *gru1_add_t11_2 = (float *)(A + 7782144); /* [64, 192] */
+  float *gru1_sigmoid_t11_4 = (float *)(A + 7864064); /* [64, 64] */
+  float *d_gru1_addn_t11 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_neg_t11 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t11 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t11_2 = (float *)(A + 4275968); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t12_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 135168, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t12, d_gru1_neg_t12, d_gru1_mul_t12, gru1_sum_to_t11, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 12, gru1_sigmoid_t11_3, gru1_sub_t11_2, gru1_tanh_t11_2, gru1_add_t11_2 + 128, gru1_sigmoid_t11_4, gru1_mul_stack_2 + 40960, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, d_gru1_mul_t11_2, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_concat_stack + 123008, d_gru1_matmul_weight_hh_reverse_t12_scratch);
+  float *gru1_sum_to_t10 = (float *)(A + 108032); /* [64, 1] */
+  float *gru1_sigmoid_t10_3 = (float *)(A + 7700224); /* [64, 64] */
+  float *gru1_sub_t10_2 = (float *)(A + 7716608); /* [64, 64] */
+  float *gru1_tanh_t10_2 = (float *)(A + 7749376); /* [64, 64] */
+  float *gru1_add_t10_2 = (float *)(A + 7651072); /* [64, 192] */
+  float *gru1_sigmoid_t10_4 = (float *)(A + 7732992); /* [64, 64] */
+  float *d_gru1_addn_t10 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t10 = (float *)(A + 1914624); /* [64, 64] */
+  float *d_gru1_mul_t10 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_mul_t10_2 = (float *)(A + 4407040); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t11_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 122880, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, gru1_sum_to_t10, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_tanh_t10_2, gru1_add_t10_2 + 128, gru1_sigmoid_t10_4, gru1_mul_stack_2 + 36864, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, d_gru1_mul_t10_2, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_concat_stack + 110720, d_gru1_matmul_weight_hh_reverse_t11_scratch);
+  float *gru1_sum_to_t9 = (float *)(A + 107776); /* [64, 1] */
+  float *gru1_sigmoid_t9_3 = (float *)(A + 7569152); /* [64, 64] */
+  float *gru1_sub_t9_2 = (float *)(A + 7585536); /* [64, 64] */
+  float *gru1_tanh_t9_2 = (float *)(A + 7618304); /* [64, 64] */
+  float *gru1_add_t9_2 = (float *)(A + 7520000); /* [64, 192] */
+  float *gru1_sigmoid_t9_4 = (float *)(A + 7601920); /* [64, 64] */
+  float *d_gru1_addn_t9 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_neg_t9 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t9 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t9_2 = (float *)(A + 4538112); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t10_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 110592, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, gru1_sum_to_t9, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_tanh_t9_2, gru1_add_t9_2 + 128, gru1_sigmoid_t9_4, gru1_mul_stack_2 + 32768, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, d_gru1_mul_t9_2, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_concat_stack + 98432, d_gru1_matmul_weight_hh_reverse_t10_scratch);
+  float *gru1_sum_to_t8 = (float *)(A + 107520); /* [64, 1] */
+  float *gru1_sigmoid_t8_3 = (float *)(A + 7438080); /* [64, 64] */
+  float *gru1_sub_t8_2 = (float *)(A + 7454464); /* [64, 64] */
+  float *gru1_tanh_t8_2 = (float *)(A + 7487232); /* [64, 64] */
+  float *gru1_add_t8_2 = (float *)(A + 7388928); /* [64, 192] */
+  float *gru1_sigmoid_t8_4 = (float *)(A + 7470848); /* [64, 64] */
+  float *d_gru1_addn_t8 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t8 = (float *)(A + 1914624); /* [64, 64] */
+  float *d_gru1_mul_t8 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_mul_t8_2 = (float *)(A + 4669184); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t9_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 98304, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, gru1_sum_to_t8, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_tanh_t8_2, gru1_add_t8_2 + 128, gru1_sigmoid_t8_4, gru1_mul_stack_2 + 28672, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, d_gru1_mul_t8_2, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_concat_stack + 86144, d_gru1_matmul_weight_hh_reverse_t9_scratch);
 }
 
 static void word_language_train_step_6(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack = (float *)(A + 8273664); /* [23, 64, 192] */
-  float *d_gru1_addn_t11 = (float *)(A + 881408); /* [64, 64] */
-  float *d_gru1_neg_t11 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t11 = (float *)(A + 2225920); /* [64, 64] */
-  float *gru1_sum_to_t10 = (float *)(A + 108032); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 1291776); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sigmoid_t10_3 = (float *)(A + 6618880); /* [64, 64] */
-  float *gru1_sub_t10_2 = (float *)(A + 6635264); /* [64, 64] */
-  float *gru1_tanh_t10_2 = (float *)(A + 6668032); /* [64, 64] */
-  float *gru1_add_t10_4 = (float *)(A + 6569728); /* [64, 192] */
-  float *gru1_sigmoid_t10_4 = (float *)(A + 6651648); /* [64, 64] */
-  float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
-  float *d_gru1_addn_t10 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_neg_t10 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t10 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t10_2 = (float *)(A + 3798784); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t11_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 122880, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t11, d_gru1_neg_t11, d_gru1_mul_t11, gru1_sum_to_t10, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 11, gru1_sigmoid_t10_3, gru1_sub_t10_2, gru1_tanh_t10_2, gru1_add_t10_4 + 128, gru1_sigmoid_t10_4, gru1_mul_stack_2 + 36864, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, d_gru1_mul_t10_2, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_concat_stack + 110720, d_gru1_matmul_weight_hh_reverse_t11_scratch);
-  float *gru1_sum_to_t9 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_sigmoid_t9_3 = (float *)(A + 6487808); /* [64, 64] */
-  float *gru1_sub_t9_2 = (float *)(A + 6504192); /* [64, 64] */
-  float *gru1_tanh_t9_2 = (float *)(A + 6536960); /* [64, 64] */
-  float *gru1_add_t9_4 = (float *)(A + 6438656); /* [64, 192] */
-  float *gru1_sigmoid_t9_4 = (float *)(A + 6520576); /* [64, 64] */
-  float *d_gru1_addn_t9 = (float *)(A + 881408); /* [64, 64] */
-  float *d_gru1_neg_t9 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t9 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t9_2 = (float *)(A + 3929856); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t10_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 110592, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t10, d_gru1_neg_t10, d_gru1_mul_t10, gru1_sum_to_t9, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 10, gru1_sigmoid_t9_3, gru1_sub_t9_2, gru1_tanh_t9_2, gru1_add_t9_4 + 128, gru1_sigmoid_t9_4, gru1_mul_stack_2 + 32768, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, d_gru1_mul_t9_2, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_concat_stack + 98432, d_gru1_matmul_weight_hh_reverse_t10_scratch);
-  float *gru1_sum_to_t8 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_sigmoid_t8_3 = (float *)(A + 6356736); /* [64, 64] */
-  float *gru1_sub_t8_2 = (float *)(A + 6373120); /* [64, 64] */
-  float *gru1_tanh_t8_2 = (float *)(A + 6405888); /* [64, 64] */
-  float *gru1_add_t8_4 = (float *)(A + 6307584); /* [64, 192] */
-  float *gru1_sigmoid_t8_4 = (float *)(A + 6389504); /* [64, 64] */
-  float *d_gru1_addn_t8 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_neg_t8 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t8 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t8_2 = (float *)(A + 4060928); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t9_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 98304, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t9, d_gru1_neg_t9, d_gru1_mul_t9, gru1_sum_to_t8, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 9, gru1_sigmoid_t8_3, gru1_sub_t8_2, gru1_tanh_t8_2, gru1_add_t8_4 + 128, gru1_sigmoid_t8_4, gru1_mul_stack_2 + 28672, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, d_gru1_mul_t8_2, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_concat_stack + 86144, d_gru1_matmul_weight_hh_reverse_t9_scratch);
+  float *d_gru1_mul_concat_stack = (float *)(A + 4865792); /* [23, 64, 192] */
+  float *d_gru1_addn_t8 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t8 = (float *)(A + 1914624); /* [64, 64] */
+  float *d_gru1_mul_t8 = (float *)(A + 2045696); /* [64, 64] */
   float *gru1_sum_to_t7 = (float *)(A + 107264); /* [64, 1] */
-  float *gru1_sigmoid_t7_3 = (float *)(A + 6225664); /* [64, 64] */
-  float *gru1_sub_t7_2 = (float *)(A + 6242048); /* [64, 64] */
-  float *gru1_tanh_t7_2 = (float *)(A + 6274816); /* [64, 64] */
-  float *gru1_add_t7_4 = (float *)(A + 6176512); /* [64, 192] */
-  float *gru1_sigmoid_t7_4 = (float *)(A + 6258432); /* [64, 64] */
-  float *d_gru1_addn_t7 = (float *)(A + 881408); /* [64, 64] */
-  float *d_gru1_neg_t7 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t7 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t7_2 = (float *)(A + 4194048); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t8_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 86016, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, gru1_sum_to_t7, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_tanh_t7_2, gru1_add_t7_4 + 128, gru1_sigmoid_t7_4, gru1_mul_stack_2 + 24576, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, d_gru1_mul_t7_2, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_concat_stack + 73856, d_gru1_matmul_weight_hh_reverse_t8_scratch);
+  float *d_dense1_matmul_weight = (float *)(A + 4833024); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
+  float *gru1_sigmoid_t7_3 = (float *)(A + 7307008); /* [64, 64] */
+  float *gru1_sub_t7_2 = (float *)(A + 7323392); /* [64, 64] */
+  float *gru1_tanh_t7_2 = (float *)(A + 7356160); /* [64, 64] */
+  float *gru1_add_t7_2 = (float *)(A + 7257856); /* [64, 192] */
+  float *gru1_sigmoid_t7_4 = (float *)(A + 7339776); /* [64, 64] */
+  float *gru1_mul_stack_2 = (float *)(A + 6094592); /* [23, 64, 64] */
+  float *d_gru1_addn_t7 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_neg_t7 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t7 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t7_2 = (float *)(A + 5996288); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t8_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 86016, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t8, d_gru1_neg_t8, d_gru1_mul_t8, gru1_sum_to_t7, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 8, gru1_sigmoid_t7_3, gru1_sub_t7_2, gru1_tanh_t7_2, gru1_add_t7_2 + 128, gru1_sigmoid_t7_4, gru1_mul_stack_2 + 24576, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, d_gru1_mul_t7_2, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_concat_stack + 73856, d_gru1_matmul_weight_hh_reverse_t8_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_sigmoid_t6_3 = (float *)(A + 6094592); /* [64, 64] */
-  float *gru1_sub_t6_2 = (float *)(A + 6110976); /* [64, 64] */
-  float *gru1_tanh_t6_2 = (float *)(A + 6143744); /* [64, 64] */
-  float *gru1_add_t6_4 = (float *)(A + 6045440); /* [64, 192] */
-  float *gru1_sigmoid_t6_4 = (float *)(A + 6127360); /* [64, 64] */
-  float *d_gru1_addn_t6 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_neg_t6 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t6 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t6_2 = (float *)(A + 4325120); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t7_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 73728, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, gru1_sum_to_t6, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_tanh_t6_2, gru1_add_t6_4 + 128, gru1_sigmoid_t6_4, gru1_mul_stack_2 + 20480, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, d_gru1_mul_t6_2, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_concat_stack + 61568, d_gru1_matmul_weight_hh_reverse_t7_scratch);
+  float *gru1_sigmoid_t6_3 = (float *)(A + 7175936); /* [64, 64] */
+  float *gru1_sub_t6_2 = (float *)(A + 7192320); /* [64, 64] */
+  float *gru1_tanh_t6_2 = (float *)(A + 7225088); /* [64, 64] */
+  float *gru1_add_t6_2 = (float *)(A + 7126784); /* [64, 192] */
+  float *gru1_sigmoid_t6_4 = (float *)(A + 7208704); /* [64, 64] */
+  float *d_gru1_addn_t6 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t6 = (float *)(A + 1914624); /* [64, 64] */
+  float *d_gru1_mul_t6 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_mul_t6_2 = (float *)(A + 6078208); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t7_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 73728, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t7, d_gru1_neg_t7, d_gru1_mul_t7, gru1_sum_to_t6, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 7, gru1_sigmoid_t6_3, gru1_sub_t6_2, gru1_tanh_t6_2, gru1_add_t6_2 + 128, gru1_sigmoid_t6_4, gru1_mul_stack_2 + 20480, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, d_gru1_mul_t6_2, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_concat_stack + 61568, d_gru1_matmul_weight_hh_reverse_t7_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 106752); /* [64, 1] */
-  float *gru1_sigmoid_t5_3 = (float *)(A + 5963520); /* [64, 64] */
-  float *gru1_sub_t5_2 = (float *)(A + 5979904); /* [64, 64] */
-  float *gru1_tanh_t5_2 = (float *)(A + 6012672); /* [64, 64] */
-  float *gru1_add_t5_4 = (float *)(A + 5914368); /* [64, 192] */
-  float *gru1_sigmoid_t5_4 = (float *)(A + 5996288); /* [64, 64] */
-  float *d_gru1_addn_t5 = (float *)(A + 881408); /* [64, 64] */
-  float *d_gru1_neg_t5 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t5 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t5_2 = (float *)(A + 4456192); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t6_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 61440, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, gru1_sum_to_t5, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_tanh_t5_2, gru1_add_t5_4 + 128, gru1_sigmoid_t5_4, gru1_mul_stack_2 + 16384, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, d_gru1_mul_t5_2, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_concat_stack + 49280, d_gru1_matmul_weight_hh_reverse_t6_scratch);
+  float *gru1_sigmoid_t5_3 = (float *)(A + 7044864); /* [64, 64] */
+  float *gru1_sub_t5_2 = (float *)(A + 7061248); /* [64, 64] */
+  float *gru1_tanh_t5_2 = (float *)(A + 7094016); /* [64, 64] */
+  float *gru1_add_t5_2 = (float *)(A + 6995712); /* [64, 192] */
+  float *gru1_sigmoid_t5_4 = (float *)(A + 7077632); /* [64, 64] */
+  float *d_gru1_addn_t5 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_neg_t5 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t5 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t5_2 = (float *)(A + 6586112); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t6_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 61440, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t6, d_gru1_neg_t6, d_gru1_mul_t6, gru1_sum_to_t5, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 6, gru1_sigmoid_t5_3, gru1_sub_t5_2, gru1_tanh_t5_2, gru1_add_t5_2 + 128, gru1_sigmoid_t5_4, gru1_mul_stack_2 + 16384, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, d_gru1_mul_t5_2, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_concat_stack + 49280, d_gru1_matmul_weight_hh_reverse_t6_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_sigmoid_t4_3 = (float *)(A + 1209088); /* [64, 64] */
-  float *gru1_sub_t4_2 = (float *)(A + 1225472); /* [64, 64] */
-  float *gru1_tanh_t4_2 = (float *)(A + 1258240); /* [64, 64] */
-  float *gru1_add_t4_4 = (float *)(A + 1159936); /* [64, 192] */
-  float *gru1_sigmoid_t4_4 = (float *)(A + 1241856); /* [64, 64] */
-  float *d_gru1_addn_t4 = (float *)(A + 1143552); /* [64, 64] */
-  float *d_gru1_neg_t4 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t4 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t4_2 = (float *)(A + 4587264); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t5_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 49152, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, gru1_sum_to_t4, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_tanh_t4_2, gru1_add_t4_4 + 128, gru1_sigmoid_t4_4, gru1_mul_stack_2 + 12288, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, d_gru1_mul_t4_2, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_concat_stack + 36992, d_gru1_matmul_weight_hh_reverse_t5_scratch);
+  float *gru1_sigmoid_t4_3 = (float *)(A + 6913792); /* [64, 64] */
+  float *gru1_sub_t4_2 = (float *)(A + 6930176); /* [64, 64] */
+  float *gru1_tanh_t4_2 = (float *)(A + 6962944); /* [64, 64] */
+  float *gru1_add_t4_2 = (float *)(A + 6864640); /* [64, 192] */
+  float *gru1_sigmoid_t4_4 = (float *)(A + 6946560); /* [64, 64] */
+  float *d_gru1_addn_t4 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t4 = (float *)(A + 1914624); /* [64, 64] */
+  float *d_gru1_mul_t4 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_mul_t4_2 = (float *)(A + 6717184); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t5_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 49152, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t5, d_gru1_neg_t5, d_gru1_mul_t5, gru1_sum_to_t4, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 5, gru1_sigmoid_t4_3, gru1_sub_t4_2, gru1_tanh_t4_2, gru1_add_t4_2 + 128, gru1_sigmoid_t4_4, gru1_mul_stack_2 + 12288, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, d_gru1_mul_t4_2, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_concat_stack + 36992, d_gru1_matmul_weight_hh_reverse_t5_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_sigmoid_t3_3 = (float *)(A + 1078016); /* [64, 64] */
-  float *gru1_sub_t3_2 = (float *)(A + 1094400); /* [64, 64] */
-  float *gru1_tanh_t3_2 = (float *)(A + 1127168); /* [64, 64] */
-  float *gru1_add_t3_4 = (float *)(A + 1028864); /* [64, 192] */
-  float *gru1_sigmoid_t3_4 = (float *)(A + 1110784); /* [64, 64] */
-  float *d_gru1_addn_t3 = (float *)(A + 881408); /* [64, 64] */
-  float *d_gru1_neg_t3 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t3 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t3_2 = (float *)(A + 1159936); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t4_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 36864, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, gru1_sum_to_t3, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_tanh_t3_2, gru1_add_t3_4 + 128, gru1_sigmoid_t3_4, gru1_mul_stack_2 + 8192, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, d_gru1_mul_t3_2, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_concat_stack + 24704, d_gru1_matmul_weight_hh_reverse_t4_scratch);
+  float *gru1_sigmoid_t3_3 = (float *)(A + 6782720); /* [64, 64] */
+  float *gru1_sub_t3_2 = (float *)(A + 6799104); /* [64, 64] */
+  float *gru1_tanh_t3_2 = (float *)(A + 6831872); /* [64, 64] */
+  float *gru1_add_t3_2 = (float *)(A + 6733568); /* [64, 192] */
+  float *gru1_sigmoid_t3_4 = (float *)(A + 6815488); /* [64, 64] */
+  float *d_gru1_addn_t3 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_neg_t3 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t3 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t3_2 = (float *)(A + 111360); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t4_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 36864, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t4, d_gru1_neg_t4, d_gru1_mul_t4, gru1_sum_to_t3, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 4, gru1_sigmoid_t3_3, gru1_sub_t3_2, gru1_tanh_t3_2, gru1_add_t3_2 + 128, gru1_sigmoid_t3_4, gru1_mul_stack_2 + 8192, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, d_gru1_mul_t3_2, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_concat_stack + 24704, d_gru1_matmul_weight_hh_reverse_t4_scratch);
   float *gru1_sum_to_t2 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_sigmoid_t2_3 = (float *)(A + 946944); /* [64, 64] */
-  float *gru1_sub_t2_2 = (float *)(A + 963328); /* [64, 64] */
-  float *gru1_tanh_t2_2 = (float *)(A + 996096); /* [64, 64] */
-  float *gru1_add_t2_4 = (float *)(A + 897792); /* [64, 192] */
-  float *gru1_sigmoid_t2_4 = (float *)(A + 979712); /* [64, 64] */
-  float *d_gru1_addn_t2 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_neg_t2 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t2 = (float *)(A + 1176320); /* [64, 64] */
-  float *d_gru1_mul_t2_2 = (float *)(A + 1192704); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t3_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 24576, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, gru1_sum_to_t2, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_tanh_t2_2, gru1_add_t2_4 + 128, gru1_sigmoid_t2_4, gru1_mul_stack_2 + 4096, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, d_gru1_mul_t2_2, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_concat_stack + 12416, d_gru1_matmul_weight_hh_reverse_t3_scratch);
-  float *gru1_sum_to_t1 = (float *)(A + 1340928); /* [64, 1] */
-  float *gru1_sigmoid_t1_3 = (float *)(A + 815872); /* [64, 64] */
-  float *gru1_sub_t1_2 = (float *)(A + 832256); /* [64, 64] */
-  float *gru1_tanh_t1_2 = (float *)(A + 865024); /* [64, 64] */
-  float *gru1_add_t1_4 = (float *)(A + 766720); /* [64, 192] */
-  float *gru1_sigmoid_t1_4 = (float *)(A + 848640); /* [64, 64] */
-  float *d_gru1_addn_t1 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t1 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t1 = (float *)(A + 1028864); /* [64, 64] */
-  float *d_gru1_mul_t1_2 = (float *)(A + 1045248); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_reverse_t2_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack + 12288, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, gru1_sum_to_t1, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_tanh_t1_2, gru1_add_t1_4 + 128, gru1_sigmoid_t1_4, gru1_mul_stack_2, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, d_gru1_mul_t1_2, d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_concat_stack + 128, d_gru1_matmul_weight_hh_reverse_t2_scratch);
+  float *gru1_sigmoid_t2_3 = (float *)(A + 6651648); /* [64, 64] */
+  float *gru1_sub_t2_2 = (float *)(A + 6668032); /* [64, 64] */
+  float *gru1_tanh_t2_2 = (float *)(A + 6700800); /* [64, 64] */
+  float *gru1_add_t2_2 = (float *)(A + 6602496); /* [64, 192] */
+  float *gru1_sigmoid_t2_4 = (float *)(A + 6684416); /* [64, 64] */
+  float *d_gru1_addn_t2 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t2 = (float *)(A + 1914624); /* [64, 64] */
+  float *d_gru1_mul_t2 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_mul_t2_2 = (float *)(A + 6733568); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t3_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 24576, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t3, d_gru1_neg_t3, d_gru1_mul_t3, gru1_sum_to_t2, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 3, gru1_sigmoid_t2_3, gru1_sub_t2_2, gru1_tanh_t2_2, gru1_add_t2_2 + 128, gru1_sigmoid_t2_4, gru1_mul_stack_2 + 4096, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, d_gru1_mul_t2_2, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_concat_stack + 12416, d_gru1_matmul_weight_hh_reverse_t3_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1291776); /* [64, 1] */
+  float *gru1_sigmoid_t1_3 = (float *)(A + 6520576); /* [64, 64] */
+  float *gru1_sub_t1_2 = (float *)(A + 6536960); /* [64, 64] */
+  float *gru1_tanh_t1_2 = (float *)(A + 6569728); /* [64, 64] */
+  float *gru1_add_t1_2 = (float *)(A + 6471424); /* [64, 192] */
+  float *gru1_sigmoid_t1_4 = (float *)(A + 6553344); /* [64, 64] */
+  float *d_gru1_addn_t1 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_neg_t1 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t1 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t1_2 = (float *)(A + 6749952); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_reverse_t2_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack + 12288, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t2, d_gru1_neg_t2, d_gru1_mul_t2, gru1_sum_to_t1, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 2, gru1_sigmoid_t1_3, gru1_sub_t1_2, gru1_tanh_t1_2, gru1_add_t1_2 + 128, gru1_sigmoid_t1_4, gru1_mul_stack_2, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, d_gru1_mul_t1_2, d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_concat_stack + 128, d_gru1_matmul_weight_hh_reverse_t2_scratch);
   float *gru1_sum_to_t0 = (float *)(A + 1291520); /* [64, 1] */
-  float *gru1_sub_t0_2 = (float *)(A + 324352); /* [64, 64] */
-  float *gru1_tanh_t0_2 = (float *)(A + 357120); /* [64, 64] */
-  float *gru1_sigmoid_t0_4 = (float *)(A + 340736); /* [64, 64] */
-  float *gru1_sigmoid_t0_3 = (float *)(A + 307968); /* [64, 64] */
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 4833024); /* [24, 64, 192] */
-  char *d_gru1_matmul_weight_hh_reverse_t1_scratch = A + 379648; /* 6144 bytes */
-  k78_matmul(d_gru1_mul_concat_stack, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, gru1_sum_to_t0, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 1, gru1_sub_t0_2, gru1_tanh_t0_2, P + 35520 /* gru1.bias_hh_reverse */, gru1_sigmoid_t0_4, gru1_sigmoid_t0_3, d_gru1_mul_concat_stack_2 + 128, d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_matmul_weight_hh_reverse_t1_scratch);
-  k79_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_t1_2, d_gru1_mul_concat_stack_2 + 12288);
-  k79_concat(d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_t2_2, d_gru1_mul_concat_stack_2 + 24576);
-  k79_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_t3_2, d_gru1_mul_concat_stack_2 + 36864);
-  k79_concat(d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_t4_2, d_gru1_mul_concat_stack_2 + 49152);
-  k79_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_t5_2, d_gru1_mul_concat_stack_2 + 61440);
-  k79_concat(d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_t6_2, d_gru1_mul_concat_stack_2 + 73728);
-  k79_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_t7_2, d_gru1_mul_concat_stack_2 + 86016);
-  k79_concat(d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_t8_2, d_gru1_mul_concat_stack_2 + 98304);
-  k79_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_t9_2, d_gru1_mul_concat_stack_2 + 110592);
-  k79_concat(d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_t10_2, d_gru1_mul_concat_stack_2 + 122880);
-  float *d_gru1_mul_t11_2 = (float *)(A + 3667712); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_t11_2, d_gru1_mul_concat_stack_2 + 135168);
-  float *d_gru1_mul_t12_2 = (float *)(A + 3536640); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_t12_2, d_gru1_mul_concat_stack_2 + 147456);
-  float *d_gru1_mul_t13_2 = (float *)(A + 3405568); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_t13_2, d_gru1_mul_concat_stack_2 + 159744);
-  float *d_gru1_mul_t14_2 = (float *)(A + 3274496); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_t14_2, d_gru1_mul_concat_stack_2 + 172032);
+  float *gru1_sub_t0_2 = (float *)(A + 6029056); /* [64, 64] */
+  float *gru1_tanh_t0_2 = (float *)(A + 6061824); /* [64, 64] */
+  float *gru1_sigmoid_t0_4 = (float *)(A + 6045440); /* [64, 64] */
+  float *gru1_sigmoid_t0_3 = (float *)(A + 6012672); /* [64, 64] */
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 6782720); /* [24, 64, 192] */
+  char *d_gru1_matmul_weight_hh_reverse_t1_scratch = A + 2313984; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack, P + 22912 /* gru1.weight_hh_reverse */, d_gru1_addn_t1, d_gru1_neg_t1, d_gru1_mul_t1, gru1_sum_to_t0, d_dense1_matmul_weight + 64, gru1_one_hot_t0 + 1, gru1_sub_t0_2, gru1_tanh_t0_2, P + 35520 /* gru1.bias_hh_reverse */, gru1_sigmoid_t0_4, gru1_sigmoid_t0_3, d_gru1_mul_concat_stack_2 + 128, d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_matmul_weight_hh_reverse_t1_scratch);
+  k78_concat(d_gru1_mul_concat_stack, d_gru1_mul_concat_stack + 64, d_gru1_mul_t1_2, d_gru1_mul_concat_stack_2 + 12288);
+  k78_concat(d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack + 12352, d_gru1_mul_t2_2, d_gru1_mul_concat_stack_2 + 24576);
+  k78_concat(d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 24640, d_gru1_mul_t3_2, d_gru1_mul_concat_stack_2 + 36864);
+  k78_concat(d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 36928, d_gru1_mul_t4_2, d_gru1_mul_concat_stack_2 + 49152);
+  k78_concat(d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 49216, d_gru1_mul_t5_2, d_gru1_mul_concat_stack_2 + 61440);
+  k78_concat(d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 61504, d_gru1_mul_t6_2, d_gru1_mul_concat_stack_2 + 73728);
+  k78_concat(d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 73792, d_gru1_mul_t7_2, d_gru1_mul_concat_stack_2 + 86016);
+  float *d_gru1_mul_t8_2 = (float *)(A + 4669184); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 86080, d_gru1_mul_t8_2, d_gru1_mul_concat_stack_2 + 98304);
+  float *d_gru1_mul_t9_2 = (float *)(A + 4538112); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 98368, d_gru1_mul_t9_2, d_gru1_mul_concat_stack_2 + 110592);
+  float *d_gru1_mul_t10_2 = (float *)(A + 4407040); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 110656, d_gru1_mul_t10_2, d_gru1_mul_concat_stack_2 + 122880);
+  float *d_gru1_mul_t11_2 = (float *)(A + 4275968); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 122944, d_gru1_mul_t11_2, d_gru1_mul_concat_stack_2 + 135168);
+  float *d_gru1_mul_t12_2 = (float *)(A + 4144896); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 135232, d_gru1_mul_t12_2, d_gru1_mul_concat_stack_2 + 147456);
+  float *d_gru1_mul_t13_2 = (float *)(A + 4011776); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 147520, d_gru1_mul_t13_2, d_gru1_mul_concat_stack_2 + 159744);
+  float *d_gru1_mul_t14_2 = (float *)(A + 3880704); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 159808, d_gru1_mul_t14_2, d_gru1_mul_concat_stack_2 + 172032);
+  float *d_gru1_mul_t15_2 = (float *)(A + 3749632); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_t15_2, d_gru1_mul_concat_stack_2 + 184320);
+  float *d_gru1_mul_t16_2 = (float *)(A + 3618560); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_t16_2, d_gru1_mul_concat_stack_2 + 196608);
+  float *d_gru1_mul_t17_2 = (float *)(A + 3487488); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_t17_2, d_gru1_mul_concat_stack_2 + 208896);
+  float *d_gru1_mul_t18_2 = (float *)(A + 3356416); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_t18_2, d_gru1_mul_concat_stack_2 + 221184);
+  float *d_gru1_mul_t19_2 = (float *)(A + 3225344); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_t19_2, d_gru1_mul_concat_stack_2 + 233472);
+  float *d_gru1_mul_t20_2 = (float *)(A + 3094272); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_t20_2, d_gru1_mul_concat_stack_2 + 245760);
+  float *d_gru1_mul_t21_2 = (float *)(A + 2963200); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_t21_2, d_gru1_mul_concat_stack_2 + 258048);
+  float *d_gru1_mul_t22_2 = (float *)(A + 2176768); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_t22_2, d_gru1_mul_concat_stack_2 + 270336);
+  float *d_gru1_mul_t23_2 = (float *)(A + 2569984); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_t23_2, d_gru1_mul_concat_stack_2 + 282624);
+  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 6651648); /* [1536, 16] */
+  char *d_gru1_matmul_weight_ih_reverse_scratch = A + 2313984; /* 6144 bytes */
+  k79_matmul(d_gru1_mul_concat_stack_2, P + 19840 /* gru1.weight_ih_reverse */, d_gru1_matmul_weight_ih_reverse, d_gru1_matmul_weight_ih_reverse_scratch);
+  float *gru1_sigmoid_t23 = (float *)(A + 1292032); /* [64, 64] */
+  float *gru1_sub_t23 = (float *)(A + 1308416); /* [64, 64] */
+  float *gru1_tanh_t23 = (float *)(A + 9404160); /* [64, 64] */
+  float *gru1_add_t23 = (float *)(A + 4685568); /* [64, 192] */
+  float *gru1_sigmoid_t23_2 = (float *)(A + 1324800); /* [64, 64] */
+  float *gru1_mul_stack = (float *)(A + 1423104); /* [23, 64, 64] */
+  float *d_gru1_mul_t23_3 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_mul_t23_4 = (float *)(A + 1914624); /* [64, 64] */
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 111360); /* [23, 64, 192] */
+  k74_mul_mul_mul(d_dense1_matmul_weight, gru1_one_hot_t0 + 24, gru1_sigmoid_t23, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23 + 128, gru1_sigmoid_t23_2, gru1_mul_stack + 90112, d_gru1_mul_t23_3, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_concat_stack_3 + 270464);
+  float *gru1_sum_to_t22 = (float *)(A + 111104); /* [64, 1] */
+  float *gru1_sigmoid_t22 = (float *)(A + 4603648); /* [64, 64] */
+  float *gru1_sub_t22 = (float *)(A + 4620032); /* [64, 64] */
+  float *gru1_tanh_t22 = (float *)(A + 4652800); /* [64, 64] */
+  float *gru1_add_t22 = (float *)(A + 4554496); /* [64, 192] */
+  float *gru1_sigmoid_t22_2 = (float *)(A + 4636416); /* [64, 64] */
+  float *d_gru1_addn_t22_2 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_neg_t22_2 = (float *)(A + 2176768); /* [64, 64] */
+  float *d_gru1_mul_t22_3 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_mul_t22_4 = (float *)(A + 2569984); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t23_scratch = A + 2313984; /* 6144 bytes */
+  k75_matmul(d_gru1_mul_concat_stack_3 + 270336, P + 7168 /* gru1.weight_hh */, d_gru1_mul_t23_3, gru1_sum_to_t22, d_dense1_matmul_weight, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22 + 128, gru1_sigmoid_t22_2, gru1_mul_stack + 86016, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_concat_stack_3 + 258176, d_gru1_matmul_weight_hh_t23_scratch);
 }
 
 static void word_language_train_step_7(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack = (float *)(A + 8273664); /* [23, 64, 192] */
-  float *d_gru1_mul_t15_2 = (float *)(A + 3143424); /* [64, 64] */
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 4833024); /* [24, 64, 192] */
-  k79_concat(d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 172096, d_gru1_mul_t15_2, d_gru1_mul_concat_stack_2 + 184320);
-  float *d_gru1_mul_t16_2 = (float *)(A + 3012352); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 184384, d_gru1_mul_t16_2, d_gru1_mul_concat_stack_2 + 196608);
-  float *d_gru1_mul_t17_2 = (float *)(A + 2881280); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 196672, d_gru1_mul_t17_2, d_gru1_mul_concat_stack_2 + 208896);
-  float *d_gru1_mul_t18_2 = (float *)(A + 2750208); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 208960, d_gru1_mul_t18_2, d_gru1_mul_concat_stack_2 + 221184);
-  float *d_gru1_mul_t19_2 = (float *)(A + 2619136); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 221248, d_gru1_mul_t19_2, d_gru1_mul_concat_stack_2 + 233472);
-  float *d_gru1_mul_t20_2 = (float *)(A + 2488064); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 233536, d_gru1_mul_t20_2, d_gru1_mul_concat_stack_2 + 245760);
-  float *d_gru1_mul_t21_2 = (float *)(A + 2356992); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 245824, d_gru1_mul_t21_2, d_gru1_mul_concat_stack_2 + 258048);
-  float *d_gru1_mul_t22_2 = (float *)(A + 1963776); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 258112, d_gru1_mul_t22_2, d_gru1_mul_concat_stack_2 + 270336);
-  float *d_gru1_mul_t23_2 = (float *)(A + 1012480); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 270400, d_gru1_mul_t23_2, d_gru1_mul_concat_stack_2 + 282624);
-  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 1078016); /* [1536, 16] */
-  char *d_gru1_matmul_weight_ih_reverse_scratch = A + 379648; /* 6144 bytes */
-  k80_matmul(d_gru1_mul_concat_stack_2, P + 19840 /* gru1.weight_ih_reverse */, d_gru1_matmul_weight_ih_reverse, d_gru1_matmul_weight_ih_reverse_scratch);
-  float *d_dense1_matmul_weight = (float *)(A + 1291776); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sigmoid_t23 = (float *)(A + 258816); /* [64, 64] */
-  float *gru1_sub_t23 = (float *)(A + 275200); /* [64, 64] */
-  float *gru1_tanh_t23 = (float *)(A + 4783872); /* [64, 64] */
-  float *gru1_add_t23_2 = (float *)(A + 111360); /* [64, 192] */
-  float *gru1_sigmoid_t23_2 = (float *)(A + 291584); /* [64, 64] */
-  float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
-  float *d_gru1_mul_t23_3 = (float *)(A + 307968); /* [64, 64] */
-  float *d_gru1_mul_t23_4 = (float *)(A + 324352); /* [64, 64] */
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 6012672); /* [23, 64, 192] */
-  k75_mul_mul_mul(d_dense1_matmul_weight, gru1_one_hot_t0 + 24, gru1_sigmoid_t23, gru1_sub_t23, gru1_tanh_t23, gru1_add_t23_2 + 128, gru1_sigmoid_t23_2, gru1_mul_stack + 90112, d_gru1_mul_t23_3, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_concat_stack_3 + 270464);
-  float *gru1_sum_to_t22 = (float *)(A + 111104); /* [64, 1] */
-  float *gru1_sigmoid_t22 = (float *)(A + 4652800); /* [64, 64] */
-  float *gru1_sub_t22 = (float *)(A + 4669184); /* [64, 64] */
-  float *gru1_tanh_t22 = (float *)(A + 4701952); /* [64, 64] */
-  float *gru1_add_t22_2 = (float *)(A + 4603648); /* [64, 192] */
-  float *gru1_sigmoid_t22_2 = (float *)(A + 4685568); /* [64, 64] */
-  float *d_gru1_addn_t22_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t22_2 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t22_3 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t22_4 = (float *)(A + 1963776); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t23_scratch = A + 379648; /* 6144 bytes */
-  k76_matmul(d_gru1_mul_concat_stack_3 + 270336, P + 7168 /* gru1.weight_hh */, d_gru1_mul_t23_3, gru1_sum_to_t22, d_dense1_matmul_weight, gru1_one_hot_t0 + 23, gru1_sigmoid_t22, gru1_sub_t22, gru1_tanh_t22, gru1_add_t22_2 + 128, gru1_sigmoid_t22_2, gru1_mul_stack + 86016, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_concat_stack_3 + 258176, d_gru1_matmul_weight_hh_t23_scratch);
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 111360); /* [23, 64, 192] */
+  float *d_gru1_addn_t22_2 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_neg_t22_2 = (float *)(A + 2176768); /* [64, 64] */
+  float *d_gru1_mul_t22_3 = (float *)(A + 2438912); /* [64, 64] */
   float *gru1_sum_to_t21 = (float *)(A + 110848); /* [64, 1] */
-  float *gru1_sigmoid_t21 = (float *)(A + 4521728); /* [64, 64] */
-  float *gru1_sub_t21 = (float *)(A + 4538112); /* [64, 64] */
-  float *gru1_tanh_t21 = (float *)(A + 4570880); /* [64, 64] */
-  float *gru1_add_t21_2 = (float *)(A + 4472576); /* [64, 192] */
-  float *gru1_sigmoid_t21_2 = (float *)(A + 4554496); /* [64, 64] */
-  float *d_gru1_addn_t21_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t21_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t21_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t21_4 = (float *)(A + 2488064); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t22_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 258048, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, gru1_sum_to_t21, d_dense1_matmul_weight, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21_2 + 128, gru1_sigmoid_t21_2, gru1_mul_stack + 81920, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_concat_stack_3 + 245888, d_gru1_matmul_weight_hh_t22_scratch);
+  float *d_dense1_matmul_weight = (float *)(A + 4833024); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
+  float *gru1_sigmoid_t21 = (float *)(A + 4472576); /* [64, 64] */
+  float *gru1_sub_t21 = (float *)(A + 4488960); /* [64, 64] */
+  float *gru1_tanh_t21 = (float *)(A + 4521728); /* [64, 64] */
+  float *gru1_add_t21 = (float *)(A + 4423424); /* [64, 192] */
+  float *gru1_sigmoid_t21_2 = (float *)(A + 4505344); /* [64, 64] */
+  float *gru1_mul_stack = (float *)(A + 1423104); /* [23, 64, 64] */
+  float *d_gru1_addn_t21_2 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t21_2 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t21_3 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t21_4 = (float *)(A + 2963200); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t22_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 258048, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t22_2, d_gru1_neg_t22_2, d_gru1_mul_t22_3, gru1_sum_to_t21, d_dense1_matmul_weight, gru1_one_hot_t0 + 22, gru1_sigmoid_t21, gru1_sub_t21, gru1_tanh_t21, gru1_add_t21 + 128, gru1_sigmoid_t21_2, gru1_mul_stack + 81920, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_concat_stack_3 + 245888, d_gru1_matmul_weight_hh_t22_scratch);
   float *gru1_sum_to_t20 = (float *)(A + 110592); /* [64, 1] */
-  float *gru1_sigmoid_t20 = (float *)(A + 4390656); /* [64, 64] */
-  float *gru1_sub_t20 = (float *)(A + 4407040); /* [64, 64] */
-  float *gru1_tanh_t20 = (float *)(A + 4439808); /* [64, 64] */
-  float *gru1_add_t20_2 = (float *)(A + 4341504); /* [64, 192] */
-  float *gru1_sigmoid_t20_2 = (float *)(A + 4423424); /* [64, 64] */
-  float *d_gru1_addn_t20_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t20_2 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t20_3 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t20_4 = (float *)(A + 2619136); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t21_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 245760, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, gru1_sum_to_t20, d_dense1_matmul_weight, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20_2 + 128, gru1_sigmoid_t20_2, gru1_mul_stack + 77824, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_concat_stack_3 + 233600, d_gru1_matmul_weight_hh_t21_scratch);
+  float *gru1_sigmoid_t20 = (float *)(A + 4341504); /* [64, 64] */
+  float *gru1_sub_t20 = (float *)(A + 4357888); /* [64, 64] */
+  float *gru1_tanh_t20 = (float *)(A + 4390656); /* [64, 64] */
+  float *gru1_add_t20 = (float *)(A + 4292352); /* [64, 192] */
+  float *gru1_sigmoid_t20_2 = (float *)(A + 4374272); /* [64, 64] */
+  float *d_gru1_addn_t20_2 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_neg_t20_2 = (float *)(A + 2176768); /* [64, 64] */
+  float *d_gru1_mul_t20_3 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_mul_t20_4 = (float *)(A + 3094272); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t21_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 245760, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t21_2, d_gru1_neg_t21_2, d_gru1_mul_t21_3, gru1_sum_to_t20, d_dense1_matmul_weight, gru1_one_hot_t0 + 21, gru1_sigmoid_t20, gru1_sub_t20, gru1_tanh_t20, gru1_add_t20 + 128, gru1_sigmoid_t20_2, gru1_mul_stack + 77824, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_concat_stack_3 + 233600, d_gru1_matmul_weight_hh_t21_scratch);
   float *gru1_sum_to_t19 = (float *)(A + 110336); /* [64, 1] */
-  float *gru1_sigmoid_t19 = (float *)(A + 4259584); /* [64, 64] */
-  float *gru1_sub_t19 = (float *)(A + 4275968); /* [64, 64] */
-  float *gru1_tanh_t19 = (float *)(A + 4308736); /* [64, 64] */
-  float *gru1_add_t19_2 = (float *)(A + 4210432); /* [64, 192] */
-  float *gru1_sigmoid_t19_2 = (float *)(A + 4292352); /* [64, 64] */
-  float *d_gru1_addn_t19_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t19_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t19_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t19_4 = (float *)(A + 2750208); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t20_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 233472, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, gru1_sum_to_t19, d_dense1_matmul_weight, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19_2 + 128, gru1_sigmoid_t19_2, gru1_mul_stack + 73728, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_concat_stack_3 + 221312, d_gru1_matmul_weight_hh_t20_scratch);
+  float *gru1_sigmoid_t19 = (float *)(A + 4210432); /* [64, 64] */
+  float *gru1_sub_t19 = (float *)(A + 4226816); /* [64, 64] */
+  float *gru1_tanh_t19 = (float *)(A + 4259584); /* [64, 64] */
+  float *gru1_add_t19 = (float *)(A + 4161280); /* [64, 192] */
+  float *gru1_sigmoid_t19_2 = (float *)(A + 4243200); /* [64, 64] */
+  float *d_gru1_addn_t19_2 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t19_2 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t19_3 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t19_4 = (float *)(A + 3225344); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t20_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 233472, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t20_2, d_gru1_neg_t20_2, d_gru1_mul_t20_3, gru1_sum_to_t19, d_dense1_matmul_weight, gru1_one_hot_t0 + 20, gru1_sigmoid_t19, gru1_sub_t19, gru1_tanh_t19, gru1_add_t19 + 128, gru1_sigmoid_t19_2, gru1_mul_stack + 73728, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_concat_stack_3 + 221312, d_gru1_matmul_weight_hh_t20_scratch);
   float *gru1_sum_to_t18 = (float *)(A + 110080); /* [64, 1] */
-  float *gru1_sigmoid_t18 = (float *)(A + 4128512); /* [64, 64] */
-  float *gru1_sub_t18 = (float *)(A + 4144896); /* [64, 64] */
-  float *gru1_tanh_t18 = (float *)(A + 4177664); /* [64, 64] */
-  float *gru1_add_t18_2 = (float *)(A + 4077312); /* [64, 192] */
-  float *gru1_sigmoid_t18_2 = (float *)(A + 4161280); /* [64, 64] */
-  float *d_gru1_addn_t18_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t18_2 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t18_3 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t18_4 = (float *)(A + 2881280); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t19_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 221184, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, gru1_sum_to_t18, d_dense1_matmul_weight, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18_2 + 128, gru1_sigmoid_t18_2, gru1_mul_stack + 69632, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_concat_stack_3 + 209024, d_gru1_matmul_weight_hh_t19_scratch);
+  float *gru1_sigmoid_t18 = (float *)(A + 4079360); /* [64, 64] */
+  float *gru1_sub_t18 = (float *)(A + 4095744); /* [64, 64] */
+  float *gru1_tanh_t18 = (float *)(A + 4128512); /* [64, 64] */
+  float *gru1_add_t18 = (float *)(A + 4028160); /* [64, 192] */
+  float *gru1_sigmoid_t18_2 = (float *)(A + 4112128); /* [64, 64] */
+  float *d_gru1_addn_t18_2 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_neg_t18_2 = (float *)(A + 2176768); /* [64, 64] */
+  float *d_gru1_mul_t18_3 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_mul_t18_4 = (float *)(A + 3356416); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t19_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 221184, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t19_2, d_gru1_neg_t19_2, d_gru1_mul_t19_3, gru1_sum_to_t18, d_dense1_matmul_weight, gru1_one_hot_t0 + 19, gru1_sigmoid_t18, gru1_sub_t18, gru1_tanh_t18, gru1_add_t18 + 128, gru1_sigmoid_t18_2, gru1_mul_stack + 69632, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_concat_stack_3 + 209024, d_gru1_matmul_weight_hh_t19_scratch);
   float *gru1_sum_to_t17 = (float *)(A + 109824); /* [64, 1] */
-  float *gru1_sigmoid_t17 = (float *)(A + 3995392); /* [64, 64] */
-  float *gru1_sub_t17 = (float *)(A + 4011776); /* [64, 64] */
-  float *gru1_tanh_t17 = (float *)(A + 4044544); /* [64, 64] */
-  float *gru1_add_t17_2 = (float *)(A + 3946240); /* [64, 192] */
-  float *gru1_sigmoid_t17_2 = (float *)(A + 4028160); /* [64, 64] */
-  float *d_gru1_addn_t17_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t17_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t17_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t17_4 = (float *)(A + 3012352); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t18_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 208896, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, gru1_sum_to_t17, d_dense1_matmul_weight, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17_2 + 128, gru1_sigmoid_t17_2, gru1_mul_stack + 65536, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_concat_stack_3 + 196736, d_gru1_matmul_weight_hh_t18_scratch);
+  float *gru1_sigmoid_t17 = (float *)(A + 3946240); /* [64, 64] */
+  float *gru1_sub_t17 = (float *)(A + 3962624); /* [64, 64] */
+  float *gru1_tanh_t17 = (float *)(A + 3995392); /* [64, 64] */
+  float *gru1_add_t17 = (float *)(A + 3897088); /* [64, 192] */
+  float *gru1_sigmoid_t17_2 = (float *)(A + 3979008); /* [64, 64] */
+  float *d_gru1_addn_t17_2 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t17_2 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t17_3 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t17_4 = (float *)(A + 3487488); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t18_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 208896, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t18_2, d_gru1_neg_t18_2, d_gru1_mul_t18_3, gru1_sum_to_t17, d_dense1_matmul_weight, gru1_one_hot_t0 + 18, gru1_sigmoid_t17, gru1_sub_t17, gru1_tanh_t17, gru1_add_t17 + 128, gru1_sigmoid_t17_2, gru1_mul_stack + 65536, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_concat_stack_3 + 196736, d_gru1_matmul_weight_hh_t18_scratch);
   float *gru1_sum_to_t16 = (float *)(A + 109568); /* [64, 1] */
-  float *gru1_sigmoid_t16 = (float *)(A + 3864320); /* [64, 64] */
-  float *gru1_sub_t16 = (float *)(A + 3880704); /* [64, 64] */
-  float *gru1_tanh_t16 = (float *)(A + 3913472); /* [64, 64] */
-  float *gru1_add_t16_2 = (float *)(A + 3815168); /* [64, 192] */
-  float *gru1_sigmoid_t16_2 = (float *)(A + 3897088); /* [64, 64] */
-  float *d_gru1_addn_t16_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t16_2 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t16_3 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t16_4 = (float *)(A + 3143424); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t17_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 196608, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, gru1_sum_to_t16, d_dense1_matmul_weight, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16_2 + 128, gru1_sigmoid_t16_2, gru1_mul_stack + 61440, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_concat_stack_3 + 184448, d_gru1_matmul_weight_hh_t17_scratch);
+  float *gru1_sigmoid_t16 = (float *)(A + 3815168); /* [64, 64] */
+  float *gru1_sub_t16 = (float *)(A + 3831552); /* [64, 64] */
+  float *gru1_tanh_t16 = (float *)(A + 3864320); /* [64, 64] */
+  float *gru1_add_t16 = (float *)(A + 3766016); /* [64, 192] */
+  float *gru1_sigmoid_t16_2 = (float *)(A + 3847936); /* [64, 64] */
+  float *d_gru1_addn_t16_2 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_neg_t16_2 = (float *)(A + 2176768); /* [64, 64] */
+  float *d_gru1_mul_t16_3 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_mul_t16_4 = (float *)(A + 3618560); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t17_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 196608, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t17_2, d_gru1_neg_t17_2, d_gru1_mul_t17_3, gru1_sum_to_t16, d_dense1_matmul_weight, gru1_one_hot_t0 + 17, gru1_sigmoid_t16, gru1_sub_t16, gru1_tanh_t16, gru1_add_t16 + 128, gru1_sigmoid_t16_2, gru1_mul_stack + 61440, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_concat_stack_3 + 184448, d_gru1_matmul_weight_hh_t17_scratch);
   float *gru1_sum_to_t15 = (float *)(A + 109312); /* [64, 1] */
-  float *gru1_sigmoid_t15 = (float *)(A + 3733248); /* [64, 64] */
-  float *gru1_sub_t15 = (float *)(A + 3749632); /* [64, 64] */
-  float *gru1_tanh_t15 = (float *)(A + 3782400); /* [64, 64] */
-  float *gru1_add_t15_2 = (float *)(A + 3684096); /* [64, 192] */
-  float *gru1_sigmoid_t15_2 = (float *)(A + 3766016); /* [64, 64] */
-  float *d_gru1_addn_t15_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t15_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t15_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t15_4 = (float *)(A + 3274496); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t16_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 184320, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, gru1_sum_to_t15, d_dense1_matmul_weight, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15_2 + 128, gru1_sigmoid_t15_2, gru1_mul_stack + 57344, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_concat_stack_3 + 172160, d_gru1_matmul_weight_hh_t16_scratch);
+  float *gru1_sigmoid_t15 = (float *)(A + 3684096); /* [64, 64] */
+  float *gru1_sub_t15 = (float *)(A + 3700480); /* [64, 64] */
+  float *gru1_tanh_t15 = (float *)(A + 3733248); /* [64, 64] */
+  float *gru1_add_t15 = (float *)(A + 3634944); /* [64, 192] */
+  float *gru1_sigmoid_t15_2 = (float *)(A + 3716864); /* [64, 64] */
+  float *d_gru1_addn_t15_2 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t15_2 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t15_3 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t15_4 = (float *)(A + 6029056); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t16_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 184320, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t16_2, d_gru1_neg_t16_2, d_gru1_mul_t16_3, gru1_sum_to_t15, d_dense1_matmul_weight, gru1_one_hot_t0 + 16, gru1_sigmoid_t15, gru1_sub_t15, gru1_tanh_t15, gru1_add_t15 + 128, gru1_sigmoid_t15_2, gru1_mul_stack + 57344, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_concat_stack_3 + 172160, d_gru1_matmul_weight_hh_t16_scratch);
   float *gru1_sum_to_t14 = (float *)(A + 109056); /* [64, 1] */
-  float *gru1_sigmoid_t14 = (float *)(A + 3602176); /* [64, 64] */
-  float *gru1_sub_t14 = (float *)(A + 3618560); /* [64, 64] */
-  float *gru1_tanh_t14 = (float *)(A + 3651328); /* [64, 64] */
-  float *gru1_add_t14_2 = (float *)(A + 3553024); /* [64, 192] */
-  float *gru1_sigmoid_t14_2 = (float *)(A + 3634944); /* [64, 64] */
-  float *d_gru1_addn_t14_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t14_2 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t14_3 = (float *)(A + 1455872); /* [64, 64] */
-  float *d_gru1_mul_t14_4 = (float *)(A + 3405568); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t15_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 172032, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, gru1_sum_to_t14, d_dense1_matmul_weight, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14_2 + 128, gru1_sigmoid_t14_2, gru1_mul_stack + 53248, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_concat_stack_3 + 159872, d_gru1_matmul_weight_hh_t15_scratch);
+  float *gru1_sigmoid_t14 = (float *)(A + 3553024); /* [64, 64] */
+  float *gru1_sub_t14 = (float *)(A + 3569408); /* [64, 64] */
+  float *gru1_tanh_t14 = (float *)(A + 3602176); /* [64, 64] */
+  float *gru1_add_t14 = (float *)(A + 3503872); /* [64, 192] */
+  float *gru1_sigmoid_t14_2 = (float *)(A + 3585792); /* [64, 64] */
+  float *d_gru1_addn_t14_2 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_neg_t14_2 = (float *)(A + 2176768); /* [64, 64] */
+  float *d_gru1_mul_t14_3 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_mul_t14_4 = (float *)(A + 5996288); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t15_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 172032, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t15_2, d_gru1_neg_t15_2, d_gru1_mul_t15_3, gru1_sum_to_t14, d_dense1_matmul_weight, gru1_one_hot_t0 + 15, gru1_sigmoid_t14, gru1_sub_t14, gru1_tanh_t14, gru1_add_t14 + 128, gru1_sigmoid_t14_2, gru1_mul_stack + 53248, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_concat_stack_3 + 159872, d_gru1_matmul_weight_hh_t15_scratch);
   float *gru1_sum_to_t13 = (float *)(A + 108800); /* [64, 1] */
-  float *gru1_sigmoid_t13 = (float *)(A + 3471104); /* [64, 64] */
-  float *gru1_sub_t13 = (float *)(A + 3487488); /* [64, 64] */
-  float *gru1_tanh_t13 = (float *)(A + 3520256); /* [64, 64] */
-  float *gru1_add_t13_2 = (float *)(A + 3421952); /* [64, 192] */
-  float *gru1_sigmoid_t13_2 = (float *)(A + 3503872); /* [64, 64] */
-  float *d_gru1_addn_t13_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t13_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t13_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t13_4 = (float *)(A + 1176320); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t14_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 159744, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, gru1_sum_to_t13, d_dense1_matmul_weight, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13_2 + 128, gru1_sigmoid_t13_2, gru1_mul_stack + 49152, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_concat_stack_3 + 147584, d_gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_sigmoid_t13 = (float *)(A + 3421952); /* [64, 64] */
+  float *gru1_sub_t13 = (float *)(A + 3438336); /* [64, 64] */
+  float *gru1_tanh_t13 = (float *)(A + 3471104); /* [64, 64] */
+  float *gru1_add_t13 = (float *)(A + 3372800); /* [64, 192] */
+  float *gru1_sigmoid_t13_2 = (float *)(A + 3454720); /* [64, 64] */
+  float *d_gru1_addn_t13_2 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t13_2 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t13_3 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t13_4 = (float *)(A + 6012672); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t14_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 159744, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t14_2, d_gru1_neg_t14_2, d_gru1_mul_t14_3, gru1_sum_to_t13, d_dense1_matmul_weight, gru1_one_hot_t0 + 14, gru1_sigmoid_t13, gru1_sub_t13, gru1_tanh_t13, gru1_add_t13 + 128, gru1_sigmoid_t13_2, gru1_mul_stack + 49152, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_concat_stack_3 + 147584, d_gru1_matmul_weight_hh_t14_scratch);
+  float *gru1_sum_to_t12 = (float *)(A + 108544); /* [64, 1] */
+  float *gru1_sigmoid_t12 = (float *)(A + 3290880); /* [64, 64] */
+  float *gru1_sub_t12 = (float *)(A + 3307264); /* [64, 64] */
+  float *gru1_tanh_t12 = (float *)(A + 3340032); /* [64, 64] */
+  float *gru1_add_t12 = (float *)(A + 3241728); /* [64, 192] */
+  float *gru1_sigmoid_t12_2 = (float *)(A + 3323648); /* [64, 64] */
+  float *d_gru1_addn_t12_2 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_neg_t12_2 = (float *)(A + 2176768); /* [64, 64] */
+  float *d_gru1_mul_t12_3 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_mul_t12_4 = (float *)(A + 6061824); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t13_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 147456, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, gru1_sum_to_t12, d_dense1_matmul_weight, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12 + 128, gru1_sigmoid_t12_2, gru1_mul_stack + 45056, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_concat_stack_3 + 135296, d_gru1_matmul_weight_hh_t13_scratch);
+  float *gru1_sum_to_t11 = (float *)(A + 108288); /* [64, 1] */
+  float *gru1_sigmoid_t11 = (float *)(A + 3159808); /* [64, 64] */
+  float *gru1_sub_t11 = (float *)(A + 3176192); /* [64, 64] */
+  float *gru1_tanh_t11 = (float *)(A + 3208960); /* [64, 64] */
+  float *gru1_add_t11 = (float *)(A + 3110656); /* [64, 192] */
+  float *gru1_sigmoid_t11_2 = (float *)(A + 3192576); /* [64, 64] */
+  float *d_gru1_addn_t11_2 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t11_2 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t11_3 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t11_4 = (float *)(A + 6078208); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t12_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 135168, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, gru1_sum_to_t11, d_dense1_matmul_weight, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11 + 128, gru1_sigmoid_t11_2, gru1_mul_stack + 40960, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_concat_stack_3 + 123008, d_gru1_matmul_weight_hh_t12_scratch);
 }
 
 static void word_language_train_step_8(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 6012672); /* [23, 64, 192] */
-  float *d_gru1_addn_t13_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t13_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t13_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *gru1_sum_to_t12 = (float *)(A + 108544); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 1291776); /* [64, 128] */
-  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sigmoid_t12 = (float *)(A + 3340032); /* [64, 64] */
-  float *gru1_sub_t12 = (float *)(A + 3356416); /* [64, 64] */
-  float *gru1_tanh_t12 = (float *)(A + 3389184); /* [64, 64] */
-  float *gru1_add_t12_2 = (float *)(A + 3290880); /* [64, 192] */
-  float *gru1_sigmoid_t12_2 = (float *)(A + 3372800); /* [64, 64] */
-  float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
-  float *d_gru1_addn_t12_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t12_2 = (float *)(A + 1192704); /* [64, 64] */
-  float *d_gru1_mul_t12_3 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t12_4 = (float *)(A + 1455872); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t13_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 147456, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t13_2, d_gru1_neg_t13_2, d_gru1_mul_t13_3, gru1_sum_to_t12, d_dense1_matmul_weight, gru1_one_hot_t0 + 13, gru1_sigmoid_t12, gru1_sub_t12, gru1_tanh_t12, gru1_add_t12_2 + 128, gru1_sigmoid_t12_2, gru1_mul_stack + 45056, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_concat_stack_3 + 135296, d_gru1_matmul_weight_hh_t13_scratch);
-  float *gru1_sum_to_t11 = (float *)(A + 108288); /* [64, 1] */
-  float *gru1_sigmoid_t11 = (float *)(A + 3208960); /* [64, 64] */
-  float *gru1_sub_t11 = (float *)(A + 3225344); /* [64, 64] */
-  float *gru1_tanh_t11 = (float *)(A + 3258112); /* [64, 64] */
-  float *gru1_add_t11_2 = (float *)(A + 3159808); /* [64, 192] */
-  float *gru1_sigmoid_t11_2 = (float *)(A + 3241728); /* [64, 64] */
-  float *d_gru1_addn_t11_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_neg_t11_2 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t11_3 = (float *)(A + 2356992); /* [64, 64] */
-  float *d_gru1_mul_t11_4 = (float *)(A + 1341184); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t12_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 135168, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t12_2, d_gru1_neg_t12_2, d_gru1_mul_t12_3, gru1_sum_to_t11, d_dense1_matmul_weight, gru1_one_hot_t0 + 12, gru1_sigmoid_t11, gru1_sub_t11, gru1_tanh_t11, gru1_add_t11_2 + 128, gru1_sigmoid_t11_2, gru1_mul_stack + 40960, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_concat_stack_3 + 123008, d_gru1_matmul_weight_hh_t12_scratch);
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 111360); /* [23, 64, 192] */
+  float *d_gru1_addn_t11_2 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t11_2 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t11_3 = (float *)(A + 2832128); /* [64, 64] */
   float *gru1_sum_to_t10 = (float *)(A + 108032); /* [64, 1] */
-  float *gru1_sigmoid_t10 = (float *)(A + 3077888); /* [64, 64] */
-  float *gru1_sub_t10 = (float *)(A + 3094272); /* [64, 64] */
-  float *gru1_tanh_t10 = (float *)(A + 3127040); /* [64, 64] */
-  float *gru1_add_t10_2 = (float *)(A + 3028736); /* [64, 192] */
-  float *gru1_sigmoid_t10_2 = (float *)(A + 3110656); /* [64, 64] */
-  float *d_gru1_addn_t10_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t10_2 = (float *)(A + 1192704); /* [64, 64] */
-  float *d_gru1_mul_t10_3 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t10_4 = (float *)(A + 1357568); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t11_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 122880, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, gru1_sum_to_t10, d_dense1_matmul_weight, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10_2 + 128, gru1_sigmoid_t10_2, gru1_mul_stack + 36864, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_concat_stack_3 + 110720, d_gru1_matmul_weight_hh_t11_scratch);
+  float *d_dense1_matmul_weight = (float *)(A + 4833024); /* [64, 128] */
+  float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
+  float *gru1_sigmoid_t10 = (float *)(A + 3028736); /* [64, 64] */
+  float *gru1_sub_t10 = (float *)(A + 3045120); /* [64, 64] */
+  float *gru1_tanh_t10 = (float *)(A + 3077888); /* [64, 64] */
+  float *gru1_add_t10 = (float *)(A + 2979584); /* [64, 192] */
+  float *gru1_sigmoid_t10_2 = (float *)(A + 3061504); /* [64, 64] */
+  float *gru1_mul_stack = (float *)(A + 1423104); /* [23, 64, 64] */
+  float *d_gru1_addn_t10_2 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_neg_t10_2 = (float *)(A + 2176768); /* [64, 64] */
+  float *d_gru1_mul_t10_3 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_mul_t10_4 = (float *)(A + 6749952); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t11_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 122880, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t11_2, d_gru1_neg_t11_2, d_gru1_mul_t11_3, gru1_sum_to_t10, d_dense1_matmul_weight, gru1_one_hot_t0 + 11, gru1_sigmoid_t10, gru1_sub_t10, gru1_tanh_t10, gru1_add_t10 + 128, gru1_sigmoid_t10_2, gru1_mul_stack + 36864, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_concat_stack_3 + 110720, d_gru1_matmul_weight_hh_t11_scratch);
   float *gru1_sum_to_t9 = (float *)(A + 107776); /* [64, 1] */
-  float *gru1_sigmoid_t9 = (float *)(A + 2946816); /* [64, 64] */
-  float *gru1_sub_t9 = (float *)(A + 2963200); /* [64, 64] */
-  float *gru1_tanh_t9 = (float *)(A + 2995968); /* [64, 64] */
-  float *gru1_add_t9_2 = (float *)(A + 2897664); /* [64, 192] */
-  float *gru1_sigmoid_t9_2 = (float *)(A + 2979584); /* [64, 64] */
-  float *d_gru1_addn_t9_2 = (float *)(A + 1373952); /* [64, 64] */
-  float *d_gru1_neg_t9_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t9_3 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t9_4 = (float *)(A + 2356992); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t10_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 110592, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, gru1_sum_to_t9, d_dense1_matmul_weight, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9_2 + 128, gru1_sigmoid_t9_2, gru1_mul_stack + 32768, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_concat_stack_3 + 98432, d_gru1_matmul_weight_hh_t10_scratch);
+  float *gru1_sigmoid_t9 = (float *)(A + 2897664); /* [64, 64] */
+  float *gru1_sub_t9 = (float *)(A + 2914048); /* [64, 64] */
+  float *gru1_tanh_t9 = (float *)(A + 2946816); /* [64, 64] */
+  float *gru1_add_t9 = (float *)(A + 2848512); /* [64, 192] */
+  float *gru1_sigmoid_t9_2 = (float *)(A + 2930432); /* [64, 64] */
+  float *d_gru1_addn_t9_2 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t9_2 = (float *)(A + 2701056); /* [64, 64] */
+  float *d_gru1_mul_t9_3 = (float *)(A + 2832128); /* [64, 64] */
+  float *d_gru1_mul_t9_4 = (float *)(A + 6766336); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t10_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 110592, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t10_2, d_gru1_neg_t10_2, d_gru1_mul_t10_3, gru1_sum_to_t9, d_dense1_matmul_weight, gru1_one_hot_t0 + 10, gru1_sigmoid_t9, gru1_sub_t9, gru1_tanh_t9, gru1_add_t9 + 128, gru1_sigmoid_t9_2, gru1_mul_stack + 32768, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_concat_stack_3 + 98432, d_gru1_matmul_weight_hh_t10_scratch);
   float *gru1_sum_to_t8 = (float *)(A + 107520); /* [64, 1] */
-  float *gru1_sigmoid_t8 = (float *)(A + 2815744); /* [64, 64] */
-  float *gru1_sub_t8 = (float *)(A + 2832128); /* [64, 64] */
-  float *gru1_tanh_t8 = (float *)(A + 2864896); /* [64, 64] */
-  float *gru1_add_t8_2 = (float *)(A + 2766592); /* [64, 192] */
-  float *gru1_sigmoid_t8_2 = (float *)(A + 2848512); /* [64, 64] */
-  float *d_gru1_addn_t8_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t8_2 = (float *)(A + 1192704); /* [64, 64] */
-  float *d_gru1_mul_t8_3 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t8_4 = (float *)(A + 2897664); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t9_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 98304, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, gru1_sum_to_t8, d_dense1_matmul_weight, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8_2 + 128, gru1_sigmoid_t8_2, gru1_mul_stack + 28672, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_concat_stack_3 + 86144, d_gru1_matmul_weight_hh_t9_scratch);
+  float *gru1_sigmoid_t8 = (float *)(A + 2766592); /* [64, 64] */
+  float *gru1_sub_t8 = (float *)(A + 2782976); /* [64, 64] */
+  float *gru1_tanh_t8 = (float *)(A + 2815744); /* [64, 64] */
+  float *gru1_add_t8 = (float *)(A + 2717440); /* [64, 192] */
+  float *gru1_sigmoid_t8_2 = (float *)(A + 2799360); /* [64, 64] */
+  float *d_gru1_addn_t8_2 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_neg_t8_2 = (float *)(A + 2176768); /* [64, 64] */
+  float *d_gru1_mul_t8_3 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_mul_t8_4 = (float *)(A + 1292032); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t9_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 98304, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t9_2, d_gru1_neg_t9_2, d_gru1_mul_t9_3, gru1_sum_to_t8, d_dense1_matmul_weight, gru1_one_hot_t0 + 9, gru1_sigmoid_t8, gru1_sub_t8, gru1_tanh_t8, gru1_add_t8 + 128, gru1_sigmoid_t8_2, gru1_mul_stack + 28672, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_concat_stack_3 + 86144, d_gru1_matmul_weight_hh_t9_scratch);
   float *gru1_sum_to_t7 = (float *)(A + 107264); /* [64, 1] */
-  float *gru1_sigmoid_t7 = (float *)(A + 2684672); /* [64, 64] */
-  float *gru1_sub_t7 = (float *)(A + 2701056); /* [64, 64] */
-  float *gru1_tanh_t7 = (float *)(A + 2733824); /* [64, 64] */
-  float *gru1_add_t7_2 = (float *)(A + 2635520); /* [64, 192] */
-  float *gru1_sigmoid_t7_2 = (float *)(A + 2717440); /* [64, 64] */
-  float *d_gru1_addn_t7_2 = (float *)(A + 1373952); /* [64, 64] */
-  float *d_gru1_neg_t7_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t7_3 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t7_4 = (float *)(A + 2914048); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t8_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 86016, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, gru1_sum_to_t7, d_dense1_matmul_weight, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7_2 + 128, gru1_sigmoid_t7_2, gru1_mul_stack + 24576, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_concat_stack_3 + 73856, d_gru1_matmul_weight_hh_t8_scratch);
+  float *gru1_sigmoid_t7 = (float *)(A + 2635520); /* [64, 64] */
+  float *gru1_sub_t7 = (float *)(A + 2651904); /* [64, 64] */
+  float *gru1_tanh_t7 = (float *)(A + 2684672); /* [64, 64] */
+  float *gru1_add_t7 = (float *)(A + 2586368); /* [64, 192] */
+  float *gru1_sigmoid_t7_2 = (float *)(A + 2668288); /* [64, 64] */
+  float *d_gru1_addn_t7_2 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t7_2 = (float *)(A + 1308416); /* [64, 64] */
+  float *d_gru1_mul_t7_3 = (float *)(A + 1324800); /* [64, 64] */
+  float *d_gru1_mul_t7_4 = (float *)(A + 2979584); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t8_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 86016, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t8_2, d_gru1_neg_t8_2, d_gru1_mul_t8_3, gru1_sum_to_t7, d_dense1_matmul_weight, gru1_one_hot_t0 + 8, gru1_sigmoid_t7, gru1_sub_t7, gru1_tanh_t7, gru1_add_t7 + 128, gru1_sigmoid_t7_2, gru1_mul_stack + 24576, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_concat_stack_3 + 73856, d_gru1_matmul_weight_hh_t8_scratch);
   float *gru1_sum_to_t6 = (float *)(A + 107008); /* [64, 1] */
-  float *gru1_sigmoid_t6 = (float *)(A + 2553600); /* [64, 64] */
-  float *gru1_sub_t6 = (float *)(A + 2569984); /* [64, 64] */
-  float *gru1_tanh_t6 = (float *)(A + 2602752); /* [64, 64] */
-  float *gru1_add_t6_2 = (float *)(A + 2504448); /* [64, 192] */
-  float *gru1_sigmoid_t6_2 = (float *)(A + 2586368); /* [64, 64] */
-  float *d_gru1_addn_t6_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t6_2 = (float *)(A + 1192704); /* [64, 64] */
-  float *d_gru1_mul_t6_3 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t6_4 = (float *)(A + 2930432); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t7_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 73728, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, gru1_sum_to_t6, d_dense1_matmul_weight, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6_2 + 128, gru1_sigmoid_t6_2, gru1_mul_stack + 20480, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_concat_stack_3 + 61568, d_gru1_matmul_weight_hh_t7_scratch);
+  float *gru1_sigmoid_t6 = (float *)(A + 2504448); /* [64, 64] */
+  float *gru1_sub_t6 = (float *)(A + 2520832); /* [64, 64] */
+  float *gru1_tanh_t6 = (float *)(A + 2553600); /* [64, 64] */
+  float *gru1_add_t6 = (float *)(A + 2455296); /* [64, 192] */
+  float *gru1_sigmoid_t6_2 = (float *)(A + 2537216); /* [64, 64] */
+  float *d_gru1_addn_t6_2 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_neg_t6_2 = (float *)(A + 2176768); /* [64, 64] */
+  float *d_gru1_mul_t6_3 = (float *)(A + 2438912); /* [64, 64] */
+  float *d_gru1_mul_t6_4 = (float *)(A + 2995968); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t7_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 73728, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t7_2, d_gru1_neg_t7_2, d_gru1_mul_t7_3, gru1_sum_to_t6, d_dense1_matmul_weight, gru1_one_hot_t0 + 7, gru1_sigmoid_t6, gru1_sub_t6, gru1_tanh_t6, gru1_add_t6 + 128, gru1_sigmoid_t6_2, gru1_mul_stack + 20480, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_concat_stack_3 + 61568, d_gru1_matmul_weight_hh_t7_scratch);
   float *gru1_sum_to_t5 = (float *)(A + 106752); /* [64, 1] */
-  float *gru1_sigmoid_t5 = (float *)(A + 2422528); /* [64, 64] */
-  float *gru1_sub_t5 = (float *)(A + 2438912); /* [64, 64] */
-  float *gru1_tanh_t5 = (float *)(A + 2471680); /* [64, 64] */
-  float *gru1_add_t5_2 = (float *)(A + 2373376); /* [64, 192] */
-  float *gru1_sigmoid_t5_2 = (float *)(A + 2455296); /* [64, 64] */
-  float *d_gru1_addn_t5_2 = (float *)(A + 1373952); /* [64, 64] */
-  float *d_gru1_neg_t5_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t5_3 = (float *)(A + 2225920); /* [64, 64] */
-  float *d_gru1_mul_t5_4 = (float *)(A + 2504448); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t6_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 61440, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, gru1_sum_to_t5, d_dense1_matmul_weight, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5_2 + 128, gru1_sigmoid_t5_2, gru1_mul_stack + 16384, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_concat_stack_3 + 49280, d_gru1_matmul_weight_hh_t6_scratch);
+  float *gru1_sigmoid_t5 = (float *)(A + 2373376); /* [64, 64] */
+  float *gru1_sub_t5 = (float *)(A + 2389760); /* [64, 64] */
+  float *gru1_tanh_t5 = (float *)(A + 2422528); /* [64, 64] */
+  float *gru1_add_t5 = (float *)(A + 2324224); /* [64, 192] */
+  float *gru1_sigmoid_t5_2 = (float *)(A + 2406144); /* [64, 64] */
+  float *d_gru1_addn_t5_2 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_neg_t5_2 = (float *)(A + 3012352); /* [64, 64] */
+  float *d_gru1_mul_t5_3 = (float *)(A + 1308416); /* [64, 64] */
+  float *d_gru1_mul_t5_4 = (float *)(A + 1324800); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t6_scratch = A + 2313984; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 61440, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t6_2, d_gru1_neg_t6_2, d_gru1_mul_t6_3, gru1_sum_to_t5, d_dense1_matmul_weight, gru1_one_hot_t0 + 6, gru1_sigmoid_t5, gru1_sub_t5, gru1_tanh_t5, gru1_add_t5 + 128, gru1_sigmoid_t5_2, gru1_mul_stack + 16384, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_concat_stack_3 + 49280, d_gru1_matmul_weight_hh_t6_scratch);
   float *gru1_sum_to_t4 = (float *)(A + 106496); /* [64, 1] */
-  float *gru1_sigmoid_t4 = (float *)(A + 2291456); /* [64, 64] */
-  float *gru1_sub_t4 = (float *)(A + 2307840); /* [64, 64] */
-  float *gru1_tanh_t4 = (float *)(A + 2340608); /* [64, 64] */
-  float *gru1_add_t4_2 = (float *)(A + 2242304); /* [64, 192] */
-  float *gru1_sigmoid_t4_2 = (float *)(A + 2324224); /* [64, 64] */
-  float *d_gru1_addn_t4_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t4_2 = (float *)(A + 1192704); /* [64, 64] */
-  float *d_gru1_mul_t4_3 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t4_4 = (float *)(A + 2520832); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t5_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 49152, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, gru1_sum_to_t4, d_dense1_matmul_weight, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4_2 + 128, gru1_sigmoid_t4_2, gru1_mul_stack + 12288, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_concat_stack_3 + 36992, d_gru1_matmul_weight_hh_t5_scratch);
+  float *gru1_sigmoid_t4 = (float *)(A + 2242304); /* [64, 64] */
+  float *gru1_sub_t4 = (float *)(A + 2258688); /* [64, 64] */
+  float *gru1_tanh_t4 = (float *)(A + 2291456); /* [64, 64] */
+  float *gru1_add_t4 = (float *)(A + 2193152); /* [64, 192] */
+  float *gru1_sigmoid_t4_2 = (float *)(A + 2275072); /* [64, 64] */
+  float *d_gru1_addn_t4_2 = (float *)(A + 2045696); /* [64, 64] */
+  float *d_gru1_neg_t4_2 = (float *)(A + 2176768); /* [64, 64] */
+  float *d_gru1_mul_t4_3 = (float *)(A + 2586368); /* [64, 64] */
+  float *d_gru1_mul_t4_4 = (float *)(A + 2602752); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t5_scratch = A + 2619136; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 49152, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t5_2, d_gru1_neg_t5_2, d_gru1_mul_t5_3, gru1_sum_to_t4, d_dense1_matmul_weight, gru1_one_hot_t0 + 5, gru1_sigmoid_t4, gru1_sub_t4, gru1_tanh_t4, gru1_add_t4 + 128, gru1_sigmoid_t4_2, gru1_mul_stack + 12288, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_concat_stack_3 + 36992, d_gru1_matmul_weight_hh_t5_scratch);
   float *gru1_sum_to_t3 = (float *)(A + 106240); /* [64, 1] */
-  float *gru1_sigmoid_t3 = (float *)(A + 2160384); /* [64, 64] */
-  float *gru1_sub_t3 = (float *)(A + 2176768); /* [64, 64] */
-  float *gru1_tanh_t3 = (float *)(A + 2209536); /* [64, 64] */
-  float *gru1_add_t3_2 = (float *)(A + 2111232); /* [64, 192] */
-  float *gru1_sigmoid_t3_2 = (float *)(A + 2193152); /* [64, 64] */
-  float *d_gru1_addn_t3_2 = (float *)(A + 1373952); /* [64, 64] */
-  float *d_gru1_neg_t3_2 = (float *)(A + 2094848); /* [64, 64] */
-  float *d_gru1_mul_t3_3 = (float *)(A + 2537216); /* [64, 64] */
-  float *d_gru1_mul_t3_4 = (float *)(A + 2373376); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t4_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 36864, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, gru1_sum_to_t3, d_dense1_matmul_weight, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3_2 + 128, gru1_sigmoid_t3_2, gru1_mul_stack + 8192, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_concat_stack_3 + 24704, d_gru1_matmul_weight_hh_t4_scratch);
+  float *gru1_sigmoid_t3 = (float *)(A + 2111232); /* [64, 64] */
+  float *gru1_sub_t3 = (float *)(A + 2127616); /* [64, 64] */
+  float *gru1_tanh_t3 = (float *)(A + 2160384); /* [64, 64] */
+  float *gru1_add_t3 = (float *)(A + 2062080); /* [64, 192] */
+  float *gru1_sigmoid_t3_2 = (float *)(A + 2144000); /* [64, 64] */
+  float *d_gru1_addn_t3_2 = (float *)(A + 1308416); /* [64, 64] */
+  float *d_gru1_neg_t3_2 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_mul_t3_3 = (float *)(A + 2619136); /* [64, 64] */
+  float *d_gru1_mul_t3_4 = (float *)(A + 3012352); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t4_scratch = A + 2193152; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 36864, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t4_2, d_gru1_neg_t4_2, d_gru1_mul_t4_3, gru1_sum_to_t3, d_dense1_matmul_weight, gru1_one_hot_t0 + 4, gru1_sigmoid_t3, gru1_sub_t3, gru1_tanh_t3, gru1_add_t3 + 128, gru1_sigmoid_t3_2, gru1_mul_stack + 8192, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_concat_stack_3 + 24704, d_gru1_matmul_weight_hh_t4_scratch);
   float *gru1_sum_to_t2 = (float *)(A + 105984); /* [64, 1] */
-  float *gru1_sigmoid_t2 = (float *)(A + 2029312); /* [64, 64] */
-  float *gru1_sub_t2 = (float *)(A + 2045696); /* [64, 64] */
-  float *gru1_tanh_t2 = (float *)(A + 2078464); /* [64, 64] */
-  float *gru1_add_t2_2 = (float *)(A + 1980160); /* [64, 192] */
-  float *gru1_sigmoid_t2_2 = (float *)(A + 2062080); /* [64, 64] */
-  float *d_gru1_addn_t2_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t2_2 = (float *)(A + 1192704); /* [64, 64] */
-  float *d_gru1_mul_t2_3 = (float *)(A + 1324544); /* [64, 64] */
-  float *d_gru1_mul_t2_4 = (float *)(A + 2389760); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t3_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 24576, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, gru1_sum_to_t2, d_dense1_matmul_weight, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2_2 + 128, gru1_sigmoid_t2_2, gru1_mul_stack + 4096, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_concat_stack_3 + 12416, d_gru1_matmul_weight_hh_t3_scratch);
+  float *gru1_sigmoid_t2 = (float *)(A + 1980160); /* [64, 64] */
+  float *gru1_sub_t2 = (float *)(A + 1996544); /* [64, 64] */
+  float *gru1_tanh_t2 = (float *)(A + 2029312); /* [64, 64] */
+  float *gru1_add_t2 = (float *)(A + 1931008); /* [64, 192] */
+  float *gru1_sigmoid_t2_2 = (float *)(A + 2012928); /* [64, 64] */
+  float *d_gru1_addn_t2_2 = (float *)(A + 2586368); /* [64, 64] */
+  float *d_gru1_neg_t2_2 = (float *)(A + 3110656); /* [64, 64] */
+  float *d_gru1_mul_t2_3 = (float *)(A + 3127040); /* [64, 64] */
+  float *d_gru1_mul_t2_4 = (float *)(A + 3143424); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t3_scratch = A + 3241728; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 24576, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t3_2, d_gru1_neg_t3_2, d_gru1_mul_t3_3, gru1_sum_to_t2, d_dense1_matmul_weight, gru1_one_hot_t0 + 3, gru1_sigmoid_t2, gru1_sub_t2, gru1_tanh_t2, gru1_add_t2 + 128, gru1_sigmoid_t2_2, gru1_mul_stack + 4096, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_concat_stack_3 + 12416, d_gru1_matmul_weight_hh_t3_scratch);
+  float *gru1_sum_to_t1 = (float *)(A + 1291776); /* [64, 1] */
+  float *gru1_sigmoid_t1 = (float *)(A + 1849088); /* [64, 64] */
+  float *gru1_sub_t1 = (float *)(A + 1865472); /* [64, 64] */
+  float *gru1_tanh_t1 = (float *)(A + 1898240); /* [64, 64] */
+  float *gru1_add_t1 = (float *)(A + 1799936); /* [64, 192] */
+  float *gru1_sigmoid_t1_2 = (float *)(A + 1881856); /* [64, 64] */
+  float *d_gru1_addn_t1_2 = (float *)(A + 1308416); /* [64, 64] */
+  float *d_gru1_neg_t1_2 = (float *)(A + 1406720); /* [64, 64] */
+  float *d_gru1_mul_t1_3 = (float *)(A + 2619136); /* [64, 64] */
+  float *d_gru1_mul_t1_4 = (float *)(A + 1931008); /* [64, 64] */
+  char *d_gru1_matmul_weight_hh_t2_scratch = A + 1947392; /* 6144 bytes */
+  k76_matmul(d_gru1_mul_concat_stack_3 + 12288, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, gru1_sum_to_t1, d_dense1_matmul_weight, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1 + 128, gru1_sigmoid_t1_2, gru1_mul_stack, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_concat_stack_3 + 128, d_gru1_matmul_weight_hh_t2_scratch);
+  float *gru1_sum_to_t0 = (float *)(A + 1291520); /* [64, 1] */
+  float *gru1_sub_t0 = (float *)(A + 1357568); /* [64, 64] */
+  float *gru1_tanh_t0 = (float *)(A + 1390336); /* [64, 64] */
+  float *gru1_sigmoid_t0_2 = (float *)(A + 1373952); /* [64, 64] */
+  float *gru1_sigmoid_t0 = (float *)(A + 1341184); /* [64, 64] */
+  float *d_gru1_mul_concat_stack_4 = (float *)(A + 7962368); /* [24, 64, 192] */
+  char *d_gru1_matmul_weight_hh_t1_scratch = A + 2586368; /* 6144 bytes */
+  k77_matmul(d_gru1_mul_concat_stack_3, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, gru1_sum_to_t0, d_dense1_matmul_weight, gru1_one_hot_t0 + 1, gru1_sub_t0, gru1_tanh_t0, P + 19776 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack_4 + 128, d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_matmul_weight_hh_t1_scratch);
+  k78_concat(d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_4 + 12288);
+  k78_concat(d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_4 + 24576);
+  k78_concat(d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_4 + 36864);
+  k78_concat(d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_4 + 49152);
+  k78_concat(d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_4 + 61440);
+  k78_concat(d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_4 + 73728);
+  k78_concat(d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_4 + 86016);
+  k78_concat(d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_4 + 98304);
+  k78_concat(d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_4 + 110592);
+  k78_concat(d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_4 + 122880);
+  float *d_gru1_mul_t11_4 = (float *)(A + 6078208); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_4 + 135168);
+  float *d_gru1_mul_t12_4 = (float *)(A + 6061824); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_4 + 147456);
+  float *d_gru1_mul_t13_4 = (float *)(A + 6012672); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_4 + 159744);
+  float *d_gru1_mul_t14_4 = (float *)(A + 5996288); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_4 + 172032);
 }
 
 static void word_language_train_step_9(float *restrict P, const word_language_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 6012672); /* [23, 64, 192] */
-  float *d_gru1_addn_t2_2 = (float *)(A + 357120); /* [64, 64] */
-  float *d_gru1_neg_t2_2 = (float *)(A + 1192704); /* [64, 64] */
-  float *d_gru1_mul_t2_3 = (float *)(A + 1324544); /* [64, 64] */
-  float *gru1_sum_to_t1 = (float *)(A + 1340928); /* [64, 1] */
-  float *d_dense1_matmul_weight = (float *)(A + 1291776); /* [64, 128] */
+  float *d_gru1_mul_concat_stack_3 = (float *)(A + 111360); /* [23, 64, 192] */
+  float *d_gru1_mul_t15_4 = (float *)(A + 6029056); /* [64, 64] */
+  float *d_gru1_mul_concat_stack_4 = (float *)(A + 7962368); /* [24, 64, 192] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_4 + 184320);
+  float *d_gru1_mul_t16_4 = (float *)(A + 3618560); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_4 + 196608);
+  float *d_gru1_mul_t17_4 = (float *)(A + 3487488); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_4 + 208896);
+  float *d_gru1_mul_t18_4 = (float *)(A + 3356416); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_4 + 221184);
+  float *d_gru1_mul_t19_4 = (float *)(A + 3225344); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_4 + 233472);
+  float *d_gru1_mul_t20_4 = (float *)(A + 3094272); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_4 + 245760);
+  float *d_gru1_mul_t21_4 = (float *)(A + 2963200); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_4 + 258048);
+  float *d_gru1_mul_t22_4 = (float *)(A + 2569984); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_4 + 270336);
+  float *d_gru1_mul_t23_4 = (float *)(A + 1914624); /* [64, 64] */
+  k78_concat(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_4 + 282624);
+  float *d_gru1_matmul_weight_ih = (float *)(A + 1241856); /* [1536, 16] */
+  char *d_gru1_matmul_weight_ih_scratch = A + 1357568; /* 6144 bytes */
+  k79_matmul(d_gru1_mul_concat_stack_4, P + 4096 /* gru1.weight_ih */, d_gru1_matmul_weight_ih, d_gru1_matmul_weight_ih_scratch);
+  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 6651648); /* [1536, 16] */
   float *gru1_one_hot_t0 = (float *)(A + 99584); /* [64, 25] */
-  float *gru1_sigmoid_t1 = (float *)(A + 1898240); /* [64, 64] */
-  float *gru1_sub_t1 = (float *)(A + 1914624); /* [64, 64] */
-  float *gru1_tanh_t1 = (float *)(A + 1947392); /* [64, 64] */
-  float *gru1_add_t1_2 = (float *)(A + 1849088); /* [64, 192] */
-  float *gru1_sigmoid_t1_2 = (float *)(A + 1931008); /* [64, 64] */
-  float *gru1_mul_stack = (float *)(A + 1472256); /* [23, 64, 64] */
-  float *d_gru1_addn_t1_2 = (float *)(A + 1373952); /* [64, 64] */
-  float *d_gru1_neg_t1_2 = (float *)(A + 2406144); /* [64, 64] */
-  float *d_gru1_mul_t1_3 = (float *)(A + 2537216); /* [64, 64] */
-  float *d_gru1_mul_t1_4 = (float *)(A + 1980160); /* [64, 64] */
-  char *d_gru1_matmul_weight_hh_t2_scratch = A + 379648; /* 6144 bytes */
-  k77_matmul(d_gru1_mul_concat_stack_3 + 12288, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t2_2, d_gru1_neg_t2_2, d_gru1_mul_t2_3, gru1_sum_to_t1, d_dense1_matmul_weight, gru1_one_hot_t0 + 2, gru1_sigmoid_t1, gru1_sub_t1, gru1_tanh_t1, gru1_add_t1_2 + 128, gru1_sigmoid_t1_2, gru1_mul_stack, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_concat_stack_3 + 128, d_gru1_matmul_weight_hh_t2_scratch);
-  float *gru1_sum_to_t0 = (float *)(A + 1291520); /* [64, 1] */
-  float *gru1_sub_t0 = (float *)(A + 1406720); /* [64, 64] */
-  float *gru1_tanh_t0 = (float *)(A + 1439488); /* [64, 64] */
-  float *gru1_sigmoid_t0_2 = (float *)(A + 1423104); /* [64, 64] */
-  float *gru1_sigmoid_t0 = (float *)(A + 1390336); /* [64, 64] */
-  float *d_gru1_mul_concat_stack_4 = (float *)(A + 9404160); /* [24, 64, 192] */
-  char *d_gru1_matmul_weight_hh_t1_scratch = A + 379648; /* 6144 bytes */
-  k78_matmul(d_gru1_mul_concat_stack_3, P + 7168 /* gru1.weight_hh */, d_gru1_addn_t1_2, d_gru1_neg_t1_2, d_gru1_mul_t1_3, gru1_sum_to_t0, d_dense1_matmul_weight, gru1_one_hot_t0 + 1, gru1_sub_t0, gru1_tanh_t0, P + 19776 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack_4 + 128, d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_matmul_weight_hh_t1_scratch);
-  k79_concat(d_gru1_mul_concat_stack_3, d_gru1_mul_concat_stack_3 + 64, d_gru1_mul_t1_4, d_gru1_mul_concat_stack_4 + 12288);
-  float *d_gru1_mul_t2_4 = (float *)(A + 2389760); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3 + 12352, d_gru1_mul_t2_4, d_gru1_mul_concat_stack_4 + 24576);
-  float *d_gru1_mul_t3_4 = (float *)(A + 2373376); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 24640, d_gru1_mul_t3_4, d_gru1_mul_concat_stack_4 + 36864);
-  float *d_gru1_mul_t4_4 = (float *)(A + 2520832); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 36928, d_gru1_mul_t4_4, d_gru1_mul_concat_stack_4 + 49152);
-  float *d_gru1_mul_t5_4 = (float *)(A + 2504448); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 49216, d_gru1_mul_t5_4, d_gru1_mul_concat_stack_4 + 61440);
-  float *d_gru1_mul_t6_4 = (float *)(A + 2930432); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 61504, d_gru1_mul_t6_4, d_gru1_mul_concat_stack_4 + 73728);
-  float *d_gru1_mul_t7_4 = (float *)(A + 2914048); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 73792, d_gru1_mul_t7_4, d_gru1_mul_concat_stack_4 + 86016);
-  float *d_gru1_mul_t8_4 = (float *)(A + 2897664); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 86080, d_gru1_mul_t8_4, d_gru1_mul_concat_stack_4 + 98304);
-  float *d_gru1_mul_t9_4 = (float *)(A + 2356992); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 98368, d_gru1_mul_t9_4, d_gru1_mul_concat_stack_4 + 110592);
-  float *d_gru1_mul_t10_4 = (float *)(A + 1357568); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 110656, d_gru1_mul_t10_4, d_gru1_mul_concat_stack_4 + 122880);
-  float *d_gru1_mul_t11_4 = (float *)(A + 1341184); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 122944, d_gru1_mul_t11_4, d_gru1_mul_concat_stack_4 + 135168);
-  float *d_gru1_mul_t12_4 = (float *)(A + 1455872); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 135232, d_gru1_mul_t12_4, d_gru1_mul_concat_stack_4 + 147456);
-  float *d_gru1_mul_t13_4 = (float *)(A + 1176320); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 147520, d_gru1_mul_t13_4, d_gru1_mul_concat_stack_4 + 159744);
-  float *d_gru1_mul_t14_4 = (float *)(A + 3405568); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 159808, d_gru1_mul_t14_4, d_gru1_mul_concat_stack_4 + 172032);
-  float *d_gru1_mul_t15_4 = (float *)(A + 3274496); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 172096, d_gru1_mul_t15_4, d_gru1_mul_concat_stack_4 + 184320);
-  float *d_gru1_mul_t16_4 = (float *)(A + 3143424); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 184384, d_gru1_mul_t16_4, d_gru1_mul_concat_stack_4 + 196608);
-  float *d_gru1_mul_t17_4 = (float *)(A + 3012352); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 196672, d_gru1_mul_t17_4, d_gru1_mul_concat_stack_4 + 208896);
-  float *d_gru1_mul_t18_4 = (float *)(A + 2881280); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 208960, d_gru1_mul_t18_4, d_gru1_mul_concat_stack_4 + 221184);
-  float *d_gru1_mul_t19_4 = (float *)(A + 2750208); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 221248, d_gru1_mul_t19_4, d_gru1_mul_concat_stack_4 + 233472);
-  float *d_gru1_mul_t20_4 = (float *)(A + 2619136); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 233536, d_gru1_mul_t20_4, d_gru1_mul_concat_stack_4 + 245760);
-  float *d_gru1_mul_t21_4 = (float *)(A + 2488064); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 245824, d_gru1_mul_t21_4, d_gru1_mul_concat_stack_4 + 258048);
-  float *d_gru1_mul_t22_4 = (float *)(A + 1963776); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 258112, d_gru1_mul_t22_4, d_gru1_mul_concat_stack_4 + 270336);
-  float *d_gru1_mul_t23_4 = (float *)(A + 324352); /* [64, 64] */
-  k79_concat(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 270400, d_gru1_mul_t23_4, d_gru1_mul_concat_stack_4 + 282624);
-  float *d_gru1_matmul_weight_ih = (float *)(A + 2029312); /* [1536, 16] */
-  char *d_gru1_matmul_weight_ih_scratch = A + 379648; /* 6144 bytes */
-  k80_matmul(d_gru1_mul_concat_stack_4, P + 4096 /* gru1.weight_ih */, d_gru1_matmul_weight_ih, d_gru1_matmul_weight_ih_scratch);
-  float *d_gru1_matmul_weight_ih_reverse = (float *)(A + 1078016); /* [1536, 16] */
-  float *d_embedding1_addn_stack = (float *)(A + 2422528); /* [24, 64, 16] */
-  k81_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 23552, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 1, d_gru1_matmul_weight_ih, d_embedding1_addn_stack);
-  k82_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih + 1024, d_embedding1_addn_stack + 1024);
-  k83_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih + 2048, d_embedding1_addn_stack + 2048);
-  k84_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih + 3072, d_embedding1_addn_stack + 3072);
-  k85_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih + 4096, d_embedding1_addn_stack + 4096);
-  k86_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih + 5120, d_embedding1_addn_stack + 5120);
-  k87_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih + 6144, d_embedding1_addn_stack + 6144);
-  k88_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih + 7168, d_embedding1_addn_stack + 7168);
-  k89_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih + 8192, d_embedding1_addn_stack + 8192);
-  k90_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih + 9216, d_embedding1_addn_stack + 9216);
-  k91_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih + 10240, d_embedding1_addn_stack + 10240);
-  k92_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih + 11264, d_embedding1_addn_stack + 11264);
-  k93_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih + 12288, d_embedding1_addn_stack + 12288);
-  k94_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih + 13312, d_embedding1_addn_stack + 13312);
-  k95_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih + 14336, d_embedding1_addn_stack + 14336);
-  k96_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih + 15360, d_embedding1_addn_stack + 15360);
-  k97_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih + 16384, d_embedding1_addn_stack + 16384);
-  k98_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih + 17408, d_embedding1_addn_stack + 17408);
-  k99_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih + 18432, d_embedding1_addn_stack + 18432);
-  k100_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih + 19456, d_embedding1_addn_stack + 19456);
-  k101_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih + 20480, d_embedding1_addn_stack + 20480);
-  k102_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih + 21504, d_embedding1_addn_stack + 21504);
-  k103_mul_mul_addn(d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih + 22528, d_embedding1_addn_stack + 22528);
-  k104_mul_addn(d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih + 23552, d_embedding1_addn_stack + 23552);
-  int32_t *line8_select_stack = (int32_t *)(A + 373504); /* [24, 64] */
-  float *d_embedding1_scatter_add = (float *)(A + 324352); /* [256, 16] */
-  k105_scatter_add(line8_select_stack, d_embedding1_addn_stack, d_embedding1_scatter_add);
-  float *opt_sqrt = (float *)(A + 4128064); /* [] */
-  k122_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 4128128); /* [] */
-  k123_pow_sub_div(P + 36240 /* opt.step */, opt_div);
+  float *d_embedding1_addn_stack = (float *)(A + 2504448); /* [24, 64, 16] */
+  k80_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 23552, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 1, d_gru1_matmul_weight_ih, d_embedding1_addn_stack);
+  k81_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 22528, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 2, d_gru1_matmul_weight_ih + 1024, d_embedding1_addn_stack + 1024);
+  k82_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 21504, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 3, d_gru1_matmul_weight_ih + 2048, d_embedding1_addn_stack + 2048);
+  k83_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 20480, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 4, d_gru1_matmul_weight_ih + 3072, d_embedding1_addn_stack + 3072);
+  k84_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 19456, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 5, d_gru1_matmul_weight_ih + 4096, d_embedding1_addn_stack + 4096);
+  k85_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 18432, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 6, d_gru1_matmul_weight_ih + 5120, d_embedding1_addn_stack + 5120);
+  k86_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 17408, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 7, d_gru1_matmul_weight_ih + 6144, d_embedding1_addn_stack + 6144);
+  k87_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 16384, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 8, d_gru1_matmul_weight_ih + 7168, d_embedding1_addn_stack + 7168);
+  k88_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 15360, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 9, d_gru1_matmul_weight_ih + 8192, d_embedding1_addn_stack + 8192);
+  k89_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 14336, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 10, d_gru1_matmul_weight_ih + 9216, d_embedding1_addn_stack + 9216);
+  k90_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 13312, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 11, d_gru1_matmul_weight_ih + 10240, d_embedding1_addn_stack + 10240);
+  k91_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 12288, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 12, d_gru1_matmul_weight_ih + 11264, d_embedding1_addn_stack + 11264);
+  k92_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 11264, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 13, d_gru1_matmul_weight_ih + 12288, d_embedding1_addn_stack + 12288);
+  k93_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 10240, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 14, d_gru1_matmul_weight_ih + 13312, d_embedding1_addn_stack + 13312);
+  k94_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 9216, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 15, d_gru1_matmul_weight_ih + 14336, d_embedding1_addn_stack + 14336);
+  k95_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 8192, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 16, d_gru1_matmul_weight_ih + 15360, d_embedding1_addn_stack + 15360);
+  k96_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 7168, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 17, d_gru1_matmul_weight_ih + 16384, d_embedding1_addn_stack + 16384);
+  k97_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 6144, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 18, d_gru1_matmul_weight_ih + 17408, d_embedding1_addn_stack + 17408);
+  k98_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 5120, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 19, d_gru1_matmul_weight_ih + 18432, d_embedding1_addn_stack + 18432);
+  k99_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 4096, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 20, d_gru1_matmul_weight_ih + 19456, d_embedding1_addn_stack + 19456);
+  k100_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 3072, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 21, d_gru1_matmul_weight_ih + 20480, d_embedding1_addn_stack + 20480);
+  k101_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih + 21504, d_embedding1_addn_stack + 21504);
+  k102_mul_mul_addn(d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih + 22528, d_embedding1_addn_stack + 22528);
+  k103_mul_addn(d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih + 23552, d_embedding1_addn_stack + 23552);
+  int32_t *line8_select_stack = (int32_t *)(A + 2307840); /* [24, 64] */
+  float *d_embedding1_scatter_add = (float *)(A + 1357568); /* [256, 16] */
+  k104_scatter_add(line8_select_stack, d_embedding1_addn_stack, d_embedding1_scatter_add);
+  float *opt_sqrt = (float *)(A + 4078912); /* [] */
+  k121_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 4078976); /* [] */
+  k122_pow_sub_div(P + 36240 /* opt.step */, opt_div);
   float *embedding1_gather_stack = (float *)(A + 1280); /* [24, 64, 16] */
-  float *d_gru1_matmul = (float *)(A + 357120); /* [192, 16] */
-  char *d_gru1_matmul_scratch = A + 99584; /* 45056 bytes */
-  k106_matmul(d_gru1_mul_concat_stack_4, embedding1_gather_stack, d_gru1_matmul, d_gru1_matmul_scratch);
-  float *d_gru1_matmul_2 = (float *)(A + 99584); /* [192, 64] */
-  char *d_gru1_matmul_scratch_2 = A + 1280; /* 81920 bytes */
-  k107_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
-  float *d_gru1_sum_to = (float *)(A + 148736); /* [192] */
-  k108_sum_to(d_gru1_mul_concat_stack_4, d_gru1_sum_to);
-  float *d_gru1_mul_t0 = (float *)(A + 369408); /* [64, 64] */
-  k109_mul(d_gru1_mul_concat_stack_4 + 128, gru1_sigmoid_t0_2, d_gru1_mul_t0);
-  float *d_gru1_mul_concat = (float *)(A + 258816); /* [64, 192] */
-  k79_concat(d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_5 = (float *)(A + 9404160); /* [24, 64, 192] */
-  k110_stack(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3, d_gru1_mul_concat, d_gru1_mul_concat_stack_5);
-  float *d_gru1_sum_to_2 = (float *)(A + 149504); /* [192] */
-  k108_sum_to(d_gru1_mul_concat_stack_5, d_gru1_sum_to_2);
-  float *d_gru1_mul_concat_stack_2 = (float *)(A + 4833024); /* [24, 64, 192] */
-  float *gru1_addn_stack = (float *)(A + 160512); /* [24, 64, 16] */
-  float *d_gru1_matmul_3 = (float *)(A + 369408); /* [192, 16] */
-  char *d_gru1_matmul_scratch_3 = A + 258816; /* 45056 bytes */
-  k106_matmul(d_gru1_mul_concat_stack_2, gru1_addn_stack, d_gru1_matmul_3, d_gru1_matmul_scratch_3);
-  float *d_gru1_mul_concat_stack = (float *)(A + 8273664); /* [23, 64, 192] */
-  float *gru1_mul_stack_2 = (float *)(A + 389888); /* [23, 64, 64] */
-  float *d_gru1_matmul_4 = (float *)(A + 1280); /* [192, 64] */
-  char *d_gru1_matmul_scratch_4 = A + 1078016; /* 81920 bytes */
-  k107_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, d_gru1_matmul_4, d_gru1_matmul_scratch_4);
-  float *d_gru1_sum_to_3 = (float *)(A + 50432); /* [192] */
-  k108_sum_to(d_gru1_mul_concat_stack_2, d_gru1_sum_to_3);
-  float *gru1_sigmoid_t0_4 = (float *)(A + 340736); /* [64, 64] */
-  float *d_gru1_mul_t0_2 = (float *)(A + 51200); /* [64, 64] */
-  k109_mul(d_gru1_mul_concat_stack_2 + 128, gru1_sigmoid_t0_4, d_gru1_mul_t0_2);
-  float *d_gru1_mul_concat_2 = (float *)(A + 1078016); /* [64, 192] */
-  k79_concat(d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_mul_t0_2, d_gru1_mul_concat_2);
-  float *d_gru1_mul_concat_stack_6 = (float *)(A + 9404160); /* [24, 64, 192] */
-  k110_stack(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack, d_gru1_mul_concat_2, d_gru1_mul_concat_stack_6);
-  float *d_gru1_sum_to_4 = (float *)(A + 340736); /* [192] */
-  k108_sum_to(d_gru1_mul_concat_stack_6, d_gru1_sum_to_4);
+  float *d_gru1_matmul = (float *)(A + 6029056); /* [192, 16] */
+  char *d_gru1_matmul_scratch = A + 1241856; /* 45056 bytes */
+  k105_matmul(d_gru1_mul_concat_stack_4, embedding1_gather_stack, d_gru1_matmul, d_gru1_matmul_scratch);
+  float *gru1_mul_stack = (float *)(A + 1423104); /* [23, 64, 64] */
+  float *d_gru1_matmul_2 = (float *)(A + 1280); /* [192, 64] */
+  char *d_gru1_matmul_scratch_2 = A + 1241856; /* 81920 bytes */
+  k106_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
+  float *d_gru1_sum_to = (float *)(A + 6041344); /* [192] */
+  k107_sum_to(d_gru1_mul_concat_stack_4, d_gru1_sum_to);
+  float *gru1_sigmoid_t0_2 = (float *)(A + 1373952); /* [64, 64] */
+  float *d_gru1_mul_t0 = (float *)(A + 4833024); /* [64, 64] */
+  k108_mul(d_gru1_mul_concat_stack_4 + 128, gru1_sigmoid_t0_2, d_gru1_mul_t0);
+  float *d_gru1_mul_concat = (float *)(A + 50432); /* [64, 192] */
+  k78_concat(d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_mul_t0, d_gru1_mul_concat);
+  float *d_gru1_mul_concat_stack_5 = (float *)(A + 7962368); /* [24, 64, 192] */
+  k109_stack(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3, d_gru1_mul_concat, d_gru1_mul_concat_stack_5);
+  float *d_gru1_sum_to_2 = (float *)(A + 6042112); /* [192] */
+  k107_sum_to(d_gru1_mul_concat_stack_5, d_gru1_sum_to_2);
+  float *d_gru1_mul_concat_stack_2 = (float *)(A + 6782720); /* [24, 64, 192] */
+  float *gru1_addn_stack = (float *)(A + 4734720); /* [24, 64, 16] */
+  float *d_gru1_matmul_3 = (float *)(A + 1373952); /* [192, 16] */
+  char *d_gru1_matmul_scratch_3 = A + 50432; /* 45056 bytes */
+  k105_matmul(d_gru1_mul_concat_stack_2, gru1_addn_stack, d_gru1_matmul_3, d_gru1_matmul_scratch_3);
+  float *d_gru1_mul_concat_stack = (float *)(A + 4865792); /* [23, 64, 192] */
+  float *gru1_mul_stack_2 = (float *)(A + 6094592); /* [23, 64, 64] */
+  float *d_gru1_matmul_4 = (float *)(A + 50432); /* [192, 64] */
+  char *d_gru1_matmul_scratch_4 = A + 2504448; /* 81920 bytes */
+  k106_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, d_gru1_matmul_4, d_gru1_matmul_scratch_4);
+  float *d_gru1_sum_to_3 = (float *)(A + 6042880); /* [192] */
+  k107_sum_to(d_gru1_mul_concat_stack_2, d_gru1_sum_to_3);
+  float *gru1_sigmoid_t0_4 = (float *)(A + 6045440); /* [64, 64] */
+  float *d_gru1_mul_t0_2 = (float *)(A + 5996288); /* [64, 64] */
+  k108_mul(d_gru1_mul_concat_stack_2 + 128, gru1_sigmoid_t0_4, d_gru1_mul_t0_2);
+  float *d_gru1_mul_concat_2 = (float *)(A + 2504448); /* [64, 192] */
+  k78_concat(d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_mul_t0_2, d_gru1_mul_concat_2);
+  float *d_gru1_mul_concat_stack_6 = (float *)(A + 99584); /* [24, 64, 192] */
+  k109_stack(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack, d_gru1_mul_concat_2, d_gru1_mul_concat_stack_6);
+  float *d_gru1_sum_to_4 = (float *)(A + 1386240); /* [192] */
+  k107_sum_to(d_gru1_mul_concat_stack_6, d_gru1_sum_to_4);
   float *d_line15_sub = (float *)A; /* [64, 5] */
-  float *gru1_addn_concat = (float *)(A + 4800256); /* [64, 128] */
-  float *d_dense1_matmul = (float *)(A + 341504); /* [5, 128] */
-  char *d_dense1_matmul_scratch = A + 344064; /* 1280 bytes */
-  k111_matmul(d_line15_sub, gru1_addn_concat, d_dense1_matmul, d_dense1_matmul_scratch);
-  float *d_dense1_sum_to = (float *)(A + 4128192); /* [5] */
-  k112_sum_to(d_line15_sub, d_dense1_sum_to);
-  float *line15_sum_to_2 = (float *)(A + 4128000); /* [] */
-  float *loss_value = (float *)(A + 4128256); /* [] */
-  k113_mul_neg(line15_sum_to_2, loss_value);
-  float *line16_sum_to = (float *)(A + 4128320); /* [] */
-  float *metric_accuracy = (float *)A; /* [] */
-  k114_mul(line16_sum_to, metric_accuracy);
-  k124_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, d_embedding1_scatter_add, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
-  k125_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
-  k126_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
-  k127_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
-  k127_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
-  k125_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, d_gru1_matmul_3, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
-  k126_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, d_gru1_matmul_4, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
-  k127_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, d_gru1_sum_to_3, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
-  k127_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, d_gru1_sum_to_4, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
-  k128_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
-  k129_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
+  float *gru1_addn_concat = (float *)(A + 9420544); /* [64, 128] */
+  float *d_dense1_matmul = (float *)(A + 1387008); /* [5, 128] */
+  char *d_dense1_matmul_scratch = A + 1279232; /* 1280 bytes */
+  k110_matmul(d_line15_sub, gru1_addn_concat, d_dense1_matmul, d_dense1_matmul_scratch);
+  float *d_dense1_sum_to = (float *)(A + 4079040); /* [5] */
+  k111_sum_to(d_line15_sub, d_dense1_sum_to);
+  float *line15_sum_to_2 = (float *)(A + 4078848); /* [] */
+  float *loss_value = (float *)(A + 4079104); /* [] */
+  k112_mul_neg(line15_sum_to_2, loss_value);
+  float *line16_sum_to = (float *)(A + 4079168); /* [] */
+  float *metric_accuracy = (float *)(A + 1389568); /* [] */
+  k113_mul(line16_sum_to, metric_accuracy);
+  k123_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, d_embedding1_scatter_add, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
+  k124_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
+  k125_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
+  k126_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
+  k126_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
+  k124_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, d_gru1_matmul_3, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
+  k125_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, d_gru1_matmul_4, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
+  k126_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, d_gru1_sum_to_3, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
+  k126_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, d_gru1_sum_to_4, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
+  k127_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
+  k128_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
 }
 
 float word_language_train_step(float *params, const word_language_batch *in, word_language_metrics *metrics, void *arena, uint64_t seed) {
@@ -7661,30 +7413,30 @@ float word_language_train_step(float *params, const word_language_batch *in, wor
   word_language_train_step_7(P, in, A, seed);
   word_language_train_step_8(P, in, A, seed);
   word_language_train_step_9(P, in, A, seed);
-  float *loss_value = (float *)(A + 4128256); /* [] */
-  float *metric_accuracy = (float *)A; /* [] */
-  k115_copy(loss_value, &loss);
-  if (metrics) k115_copy(metric_accuracy, &metrics->accuracy);
+  float *loss_value = (float *)(A + 4079104); /* [] */
+  float *metric_accuracy = (float *)(A + 1389568); /* [] */
+  k114_copy(loss_value, &loss);
+  if (metrics) k114_copy(metric_accuracy, &metrics->accuracy);
   return loss;
 }
 
 static void word_language_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_sqrt = (float *)A; /* [] */
-  k122_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
+  k121_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 64); /* [] */
-  k123_pow_sub_div(P + 36240 /* opt.step */, opt_div);
-  k124_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, in /* grad.embedding1.weight */, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
-  k125_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, in + 4096 /* grad.gru1.weight_ih */, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
-  k126_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, in + 7168 /* grad.gru1.weight_hh */, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
-  k127_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, in + 19456 /* grad.gru1.bias_ih */, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
-  k127_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, in + 19648 /* grad.gru1.bias_hh */, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
-  k125_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, in + 19840 /* grad.gru1.weight_ih_reverse */, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
-  k126_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, in + 22912 /* grad.gru1.weight_hh_reverse */, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
-  k127_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, in + 35200 /* grad.gru1.bias_ih_reverse */, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
-  k127_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, in + 35392 /* grad.gru1.bias_hh_reverse */, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
-  k128_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, in + 35584 /* grad.dense1.weight */, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
-  k129_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, in + 36224 /* grad.dense1.bias */, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
+  k122_pow_sub_div(P + 36240 /* opt.step */, opt_div);
+  k123_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, in /* grad.embedding1.weight */, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
+  k124_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, in + 4096 /* grad.gru1.weight_ih */, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
+  k125_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, in + 7168 /* grad.gru1.weight_hh */, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
+  k126_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, in + 19456 /* grad.gru1.bias_ih */, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
+  k126_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, in + 19648 /* grad.gru1.bias_hh */, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
+  k124_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, in + 19840 /* grad.gru1.weight_ih_reverse */, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
+  k125_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, in + 22912 /* grad.gru1.weight_hh_reverse */, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
+  k126_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, in + 35200 /* grad.gru1.bias_ih_reverse */, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
+  k126_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, in + 35392 /* grad.gru1.bias_hh_reverse */, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
+  k127_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, in + 35584 /* grad.dense1.weight */, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
+  k128_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, in + 36224 /* grad.dense1.bias */, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
 }
 
 void word_language_apply(float *params, const float *grads, void *arena) {
@@ -7697,7 +7449,7 @@ void word_language_apply(float *params, const float *grads, void *arena) {
 }
 
 #ifdef RNNC_TOOL_API
-const long word_language_tool_arena[5] = {3027456, 10582528, 10583808, 128, 0};
+const long word_language_tool_arena[5] = {3322368, 9452032, 9453312, 128, 0};
 const int word_language_tool_dtype = 4; /* bytes per element */
 const int word_language_tool_nparams = 34;
 const char *const word_language_tool_inputs[] = {"x", "x_len", "y", 0};
