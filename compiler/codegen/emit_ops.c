@@ -468,7 +468,7 @@ EMIT(EQUAL) {
  * vectorizer to unroll is kept in memory by gcc on some shapes (its scalar
  * replacement gives up on arrays of more than one vector), so the rows are
  * separate arrays, and a row wider than NR is several arrays of NR (acc_of).
- * With Emit.wide_tiles (a target with 32 vector registers) a tile is two
+ * With Emit.tiles wide (a target with 32 vector registers) a tile is two
  * vectors wide: 16 accumulators.  The ragged right and bottom edges are
  * tiles of the same form, only narrower.  (bench/README.md has the
  * measurements behind the choices here.)
@@ -860,9 +860,10 @@ EMIT(MATMUL) {
     die("a product with an epilogue or terms is not a matrix-vector one");
   if (dot_products(e, &p, M, N, nr)) return;
   /* Tiles of two vectors of columns for a target with 32 vector registers
-   * (Emit.wide_tiles): per k, 10 loads for 16 multiply-adds instead of 9
-   * for 8 (bench/README.md). */
-  int two = e->wide_tiles ? 2 * nr : nr;
+   * (Emit.tiles, by the node's shape): per k, 10 loads for 16 multiply-adds
+   * instead of 9 for 8 (bench/README.md).  A choice only where such tiles
+   * fit. */
+  int two = emit_wide_tiles(e, n, M >= MR && N >= 2 * nr) ? 2 * nr : nr;
   long Mm = M / MR * MR, N2 = N / two * two, Nm = N / nr * nr;
   tiles(e, &p, 0, Mm, MR, 0, N2, two);
   tiles(e, &p, 0, Mm, MR, N2, Nm, nr);
