@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "native.h"
@@ -273,7 +274,10 @@ static int build_tiles(const Args *a, TileProfile *p, TileChoice *c) {
   bool wide = a->tiles && !strcmp(a->tiles, "wide");
   char err[800];
   *p = (TileProfile){0};
-  if (a->tiles && !wide && strcmp(a->tiles, "portable") && tiles_read(a->tiles, p, err, sizeof err)) {
+  bool file = a->tiles && !wide && strcmp(a->tiles, "portable");
+  if (file && access(a->tiles, F_OK))
+    return fail("--tiles expects portable, wide or the path of a tile profile, got '%s' (no such file)", a->tiles);
+  if (file && tiles_read(a->tiles, p, err, sizeof err)) {
     ir_show(stderr, err, strlen(err));
     fputc('\n', stderr);
     return 1;
