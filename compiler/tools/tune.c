@@ -37,9 +37,9 @@
 #include "rnnc_tmp.h"
 #include "tiles.h"
 
-enum { RUNS = 11 };
+enum { RUNS = 21 };
 #define MARGIN 0.03
-#define RUN_MS "0.5"
+#define RUN_MS "1"
 
 /* C[M,N] = A'[M,K] B'[K,N] as s says, and nothing else: the model
  * `name`'s predict. */
