@@ -5,7 +5,7 @@
 # and rnnc's own tree (include(cmake/rnnc.cmake): examples/embed).
 #
 #   rnnc_add_model(TARGET SPEC [DTYPE f32|f64] [EMBED_WEIGHTS FILE]
-#                  [BATCH N] [STEPS N] [ENTRY NAME...] [TILES portable|wide] [NAME NAME])
+#                  [BATCH N] [STEPS N] [ENTRY NAME...] [TILES portable|wide|PROFILE] [NAME NAME])
 #
 #   TARGET         the static library to create; link it to use the model
 #                  (its include directory, holding NAME.h, is PUBLIC; it links libm)
@@ -22,7 +22,9 @@
 #                  ENTRY step gives an inference-only library: parameters
 #                  without optimizer state, no initialisers, no tool API
 #   TILES          `rnnc build --tiles`: wide for a target with AVX-512 (batched
-#                  products in tiles of 16 accumulator vectors); default portable
+#                  products in tiles of 16 accumulator vectors); default portable;
+#                  or a tile profile's path (`rnnc bench --tune -o PROFILE` on the
+#                  target machine): its tiles per product shape
 #   NAME           only for a project that builds rnnc itself (below)
 #
 # NAME is the spec's model{name}: it names NAME.h, NAME.c and every symbol,
@@ -114,17 +116,18 @@ function(rnnc_add_model TARGET SPEC)
     list(JOIN arg_ENTRY "," entries)
     list(APPEND options --entry ${entries})
   endif()
-  if(arg_TILES) # likewise
-    if(NOT arg_TILES MATCHES "^(portable|wide)$")
-      message(FATAL_ERROR "rnnc_add_model(${TARGET}): TILES is portable or wide, not ${arg_TILES}")
-    endif()
+  set(profile)
+  if(arg_TILES MATCHES "^(portable|wide)$") # likewise
     list(APPEND options --tiles ${arg_TILES})
+  elseif(arg_TILES) # a tile profile, a file the C follows
+    get_filename_component(profile ${arg_TILES} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    list(APPEND options --tiles ${profile})
   endif()
   add_custom_command(
     OUTPUT ${dir}/${name}.h ${dir}/${name}.c
     COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
     COMMAND ${rnnc} build ${spec} -o ${dir} ${options}
-    DEPENDS ${spec} ${siblings} ${rnnc} ${weights}
+    DEPENDS ${spec} ${siblings} ${rnnc} ${weights} ${profile}
     COMMENT "rnnc: generating ${name}.c from ${SPEC}"
     VERBATIM)
 

@@ -12,6 +12,7 @@ Run by the build (fuzz/CMakeLists.txt) into <build>/fuzz/seeds/TARGET/:
   data_text_dir  the same cut into files
   spec         every .lua file of specs/, tests/ and fuzz/
   blob         fuzz_tiny's parameters as blobs (blob_seed)
+  tiles        tile profiles: one as `rnnc bench --tune` writes it, an empty one
 Files of several parts are joined with the separator fuzz_util.h cuts at.
 
   make_seeds.py SOURCE_DIR OUT_DIR RNNC BLOB_SEED SEPARATOR
@@ -78,6 +79,14 @@ def seed_specs(src, out):
                 shutil.copy(f, out / "spec" / f"{f.parent.name}_{f.name}")
 
 
+def seed_tiles(out):
+    header = "rnnc-tiles 1 0123456789abcdef\n"
+    (out / "tiles" / "tuned").write_text(
+        header + "# measured by rnnc bench --tune\n# M N K ta tb dtype tiles\n"
+        "1792 512 28 0 0 f32 wide\n64 128 10 0 0 f32 portable\n512 128 1728 1 0 f64 wide\n")
+    (out / "tiles" / "empty").write_text(header)
+
+
 def seed_weights(src, out, rnnc, text):
     """rnnc init and rnnc train; the files go to safetensors/ and checkpoint/."""
     work = out / "work"
@@ -103,7 +112,7 @@ def main():
     src, out, rnnc, blob_seed, sep = sys.argv[1:6]
     src, out, sep = pathlib.Path(src), pathlib.Path(out), sep.encode()
     targets = ("safetensors", "checkpoint", "data_idx", "data_idx_gz", "data_csv", "data_text",
-               "data_text_dir", "spec", "blob")
+               "data_text_dir", "spec", "blob", "tiles")
     for t in targets:
         shutil.rmtree(out / t, ignore_errors=True)
         (out / t).mkdir(parents=True)
@@ -111,6 +120,7 @@ def main():
     seed_csv(out)
     text = seed_text(src, out, sep)
     seed_specs(src, out)
+    seed_tiles(out)
     seed_weights(src, out, rnnc, text)
     run(blob_seed, out / "blob")
 

@@ -6,7 +6,7 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]    e.g. scripts/fuzz.sh 600 spec blob
 #
 # TARGETs: safetensors checkpoint data_idx data_idx_gz data_csv data_text
-# data_text_dir spec blob (default: all).  The corpus of each grows in
+# data_text_dir spec blob tiles (default: all).  The corpus of each grows in
 # build-fuzz/fuzz/corpus/TARGET (git-ignored, kept between runs and shared
 # with scripts/test.sh's short runs); crashes are written to
 # build-fuzz/fuzz/findings/TARGET/.  Prints execs, exec/s, coverage and

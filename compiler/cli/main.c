@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "native.h"
@@ -28,7 +29,9 @@
 #include "sample.h"
 #include "summary.h"
 #include "team.h"
+#include "tiles.h"
 #include "train.h"
+#include "tune.h"
 
 typedef struct {
   const char *spec, *weights, *inputs, *out, *backend, *stage, *dump_after, *goal;
@@ -45,8 +48,8 @@ typedef struct {
   long limit, eval_every;
   double lr, temperature;
   bool seed_given;
-  bool json, stream, no_check, compile, mpi;
-  bool wide_tiles; /* build: --tiles wide (EmitModel.wide_tiles) */
+  bool json, stream, no_check, compile, mpi, tune;
+  const char *tiles; /* build: --tiles portable, wide or a tile profile (tiles.h) */
 } Args;
 
 typedef struct {
@@ -264,16 +267,37 @@ static int cmd_step(const Args *a) { return run_goal(a, GOAL_STEP); }
 
 static int cmd_apply(const Args *a) { return run_goal(a, GOAL_APPLY); }
 
+/* --tiles portable or wide: those tiles for every product; else a tile
+ * profile's, portable for the shapes it does not name.  0, or 1 after
+ * printing the profile's error at its line. */
+static int build_tiles(const Args *a, TileProfile *p, TileChoice *c) {
+  bool wide = a->tiles && !strcmp(a->tiles, "wide");
+  char err[800];
+  *p = (TileProfile){0};
+  bool file = a->tiles && !wide && strcmp(a->tiles, "portable");
+  if (file && access(a->tiles, F_OK))
+    return fail("--tiles expects portable, wide or the path of a tile profile, got '%s' (no such file)", a->tiles);
+  if (file && tiles_read(a->tiles, p, err, sizeof err)) {
+    ir_show(stderr, err, strlen(err));
+    fputc('\n', stderr);
+    return 1;
+  }
+  *c = tiles_choice(p, wide ? TILES_WIDE : TILES_PORTABLE);
+  return 0;
+}
+
 static int cmd_build(const Args *a) {
   BuildOptions o = {.spec = a->spec,
                    .fe = {.batch = a->batch, .steps = a->steps, .dtype = a->dtype},
                    .dir = a->out,
                    .embed_weights = a->weights,
-                   .entries = a->entries,
-                   .wide_tiles = a->wide_tiles};
+                   .entries = a->entries};
+  TileProfile profile;
+  if (build_tiles(a, &profile, &o.tiles)) return 1;
   char *h = NULL, *c = NULL, err[512];
   err[0] = 0;
   int rc = build_c(&o, &h, &c, err, sizeof err);
+  tiles_free(&profile);
   if (rc && err[0]) fail("%s", err);
   /* What was written must pass `rnnc check`; a violation is a compiler bug,
    * but the user gets the files and the checker's messages, not a crash. */
@@ -343,7 +367,9 @@ static int cmd_bench(const Args *a) {
                     .repeat = a->repeat,
                     .seed = a->seed,
                     .json = a->json};
-  return a->compile ? bench_compile(&o, stdout) : bench_run(&o, stdout);
+  if (a->out && !a->tune) return fail("bench: -o names the profile of --tune%s", "");
+  if (a->tune && (a->compile || a->json)) return fail("bench: --tune goes with neither --compile nor --json%s", "");
+  return a->tune ? tune_run(&o, a->out, stdout) : a->compile ? bench_compile(&o, stdout) : bench_run(&o, stdout);
 }
 
 static int cmd_check(const Args *a) {
@@ -408,7 +434,7 @@ static const Command commands[] = {
     {"apply", "rnnc apply SPEC --weights W --inputs GRADS -o W2 [--backend interp|c] [--dtype f64]",
      "the optimizer's update (clipping included) from the grad.<param> tensors of GRADS (`rnnc grad` output)",
      "--weights --inputs -o --backend --dtype --batch --steps --dump-after", "--weights --inputs -o", cmd_apply},
-    {"build", "rnnc build SPEC -o DIR [--entry LIST] [--dtype f32|f64] [--batch B] [--steps T] [--embed-weights W.safetensors] [--tiles portable|wide] [--no-check]",
+    {"build", "rnnc build SPEC -o DIR [--entry LIST] [--dtype f32|f64] [--batch B] [--steps T] [--embed-weights W.safetensors] [--tiles portable|wide|PROFILE] [--no-check]",
      "generates DIR/NAME.h and DIR/NAME.c: unrolled, shape-specialised, malloc-free C99, checked as `rnnc check` does",
      "-o --entry --dtype --batch --steps --embed-weights --tiles --no-check", "-o", cmd_build},
     {"summary", "rnnc summary SPEC [--json]",
@@ -423,9 +449,11 @@ static const Command commands[] = {
     {"gradcheck", "rnnc gradcheck SPEC [--samples N] [--tol E] [--seed N]",
      "finite-difference check of every gradient in double precision",
      "--samples --tol --seed --batch --steps --dump-after", "", cmd_gradcheck},
-    {"bench", "rnnc bench SPEC [--batch B] [--steps T] [--dtype f32|f64] [--repeat N] [--json] [--compile]",
-     "times interpreter vs generated code (train step, predict); --compile: generation and compile time",
-     "--batch --steps --dtype --repeat --json --compile --seed", "", cmd_bench},
+    {"bench", "rnnc bench SPEC [--batch B] [--steps T] [--dtype f32|f64] [--repeat N] [--json] [--compile] "
+              "[--tune [-o PROFILE]]",
+     "times interpreter vs generated code (train step, predict); --compile: generation and compile time; "
+     "--tune: tiles per product shape, measured, into this machine's tile profile",
+     "--batch --steps --dtype --repeat --json --compile --tune -o --seed", "", cmd_bench},
     {"train", "rnnc train SPEC --data DATA -o CKPT.safetensors [--epochs N] [--lr X] [--seed S] [--batch B] "
               "[--window W] [--limit N] [--eval-every BATCHES] [--resume CKPT] [--backend c|interp] [--threads N] "
               "[--mpi (under mpirun -n RANKS)]",
@@ -492,10 +520,8 @@ static int parse_value(Args *a, const char *opt, const char *v) {
     char err[200];
     if (!(a->entries = build_entries(v, err, sizeof err))) return fail("%s", err);
   }
-  else if (!strcmp(opt, "--tiles")) {
-    if (strcmp(v, "portable") && strcmp(v, "wide")) return fail("--tiles expects portable or wide, got '%s'", v);
-    a->wide_tiles = !strcmp(v, "wide");
-  } else if (!strcmp(opt, "--dtype")) {
+  else if (!strcmp(opt, "--tiles")) a->tiles = v;
+  else if (!strcmp(opt, "--dtype")) {
     if (strcmp(v, "f32") && strcmp(v, "f64")) return fail("--dtype expects f32 or f64, got '%s'", v);
     a->dtype = strcmp(v, "f32") ? DT_F64 : DT_F32;
   } else if (!strcmp(opt, "--seed")) {
@@ -578,6 +604,8 @@ static int parse_args(const Command *c, int argc, char **argv, Args *a) {
       a->compile = true;
     } else if (!strcmp(s, "--mpi")) {
       a->mpi = true;
+    } else if (!strcmp(s, "--tune")) {
+      a->tune = true;
     } else if (i + 1 >= argc) {
       return fail("option '%s' needs a value", s);
     } else if (parse_value(a, s, argv[++i])) {

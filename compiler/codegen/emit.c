@@ -111,3 +111,11 @@ void emit_shape(Buf *b, Shape s) {
   for (int i = 0; i < s.rank; i++) buf_printf(b, "%s%d", i ? ", " : "", s.dim[i]);
   buf_printf(b, "]");
 }
+
+bool emit_wide_tiles(const Emit *e, const Node *n, bool chosen) {
+  const Node *a = n->in[0];
+  TileShape s = {.M = n->shape.dim[0], .N = n->shape.dim[1], .K = a->shape.dim[n->attr.ta ? 0 : 1],
+                 .ta = n->attr.ta, .tb = n->attr.tb, .dtype = n->dtype};
+  if (chosen && e->tiles->seen) tile_shapes_add(e->tiles->seen, s);
+  return tile_choose(e->tiles, s) == TILES_WIDE;
+}

@@ -18,6 +18,7 @@
 #include <stdarg.h>
 
 #include "buf.h"
+#include "tile_choice.h"
 #include "plan.h"
 
 /* The name of a loop variable, "i0". */
@@ -42,7 +43,7 @@ typedef struct Emit {
   const Node *const *terms;
   const char *const *term_arg;
   int nterms;
-  bool wide_tiles; /* EmitModel.wide_tiles */
+  const TileChoice *tiles; /* EmitModel.tiles */
 } Emit;
 
 /* The name of the kernel's scratch memory in the arena, at least `bytes`
@@ -57,6 +58,12 @@ const char *emit_scratch(Emit *e, long bytes);
  * bytes.  Arrays of blocks that have ended may share stack slots, but no
  * compiler must share them, so every declaration counts. */
 void emit_local_array(Emit *e, const char *name, const char *len);
+
+/* Whether product n (a MATMUL) has tiles of two vectors of columns:
+ * e->tiles' rule for its shape, else its fallback.  `chosen`: whether the
+ * product has such tiles to choose (emit_ops.c says when); only then is
+ * its shape added to e->tiles->seen. */
+bool emit_wide_tiles(const Emit *e, const Node *n, bool chosen);
 
 /* The emitter of n's op (emit_ops.c, bound by ops.def): an expression or a kernel body. */
 void emit_op(Emit *e, const Node *n, const char *const *arg);

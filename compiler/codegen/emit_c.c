@@ -25,7 +25,7 @@ static void upper(char *dst, const char *src, size_t size) {
 }
 
 int emit_c_model(const EmitModel *m, char **h, char **c, char *err, size_t errlen) {
-  Model md = {.spec = m->spec, .reference = m->graphs[FN_PREDICT], .entries = m->entries, .wide_tiles = m->wide_tiles};
+  Model md = {.spec = m->spec, .reference = m->graphs[FN_PREDICT], .entries = m->entries, .tiles = &m->tiles};
   for (int k = 0; k < FN_COUNT; k++) md.graphs[k] = m->entries & 1u << k ? m->graphs[k] : NULL;
   /* the graph with every parameter the entry points read (train_step's and
    * apply's have the optimizer's state; an inference build has none) */

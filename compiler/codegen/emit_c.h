@@ -34,6 +34,7 @@
 #include <stddef.h>
 
 #include "ir.h"
+#include "tile_choice.h"
 
 /* The entry points, in the order of EmitModel.graphs. */
 typedef enum { FN_PREDICT, FN_GRAD, FN_STEP, FN_APPLY, FN_STREAM, FN_COUNT } FnKind;
@@ -62,11 +63,7 @@ typedef struct {
   EmitParamSource *weights;  /* NULL: no NAME_weights */
   void *weights_ctx;
   const char *weights_file;  /* named in the header's comment on NAME_weights */
-  /* Product tiles of 8 rows by 2 vectors of 16 floats (8 doubles): 16
-   * accumulators, for a compiler targeting a CPU with 32 vector registers of
-   * that width (AVX-512).  Elsewhere they spill, so the portable C that
-   * `rnnc build` writes has tiles of one vector (8 accumulators). */
-  bool wide_tiles;
+  TileChoice tiles;          /* the register tiles of every product */
 } EmitModel;
 
 /* The text of NAME.h and NAME.c: 0 with *h and *c (malloc'd, the caller

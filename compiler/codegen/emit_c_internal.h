@@ -37,7 +37,7 @@ typedef struct {
   Graph *graphs[FN_COUNT]; /* of the entry points emitted; NULL for the others */
   const Graph *reference;  /* predict's, emitted or not: the model's name, sizes, inputs */
   unsigned entries;        /* EmitModel.entries */
-  bool wide_tiles;         /* EmitModel.wide_tiles */
+  const TileChoice *tiles; /* EmitModel.tiles */
   long arena[FN_COUNT];
   long stack[FN_COUNT]; /* Fn.stack of each entry point emitted */
   long init_arena; /* bytes NAME_init needs */

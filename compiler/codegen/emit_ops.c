@@ -479,7 +479,7 @@ EMIT(EQUAL) {
  * vectorizer to unroll is kept in memory by gcc on some shapes (its scalar
  * replacement gives up on arrays of more than one vector), so the rows are
  * separate arrays, and a row wider than NR is several arrays of NR (acc_of).
- * With Emit.wide_tiles (a target with 32 vector registers) a tile is two
+ * With Emit.tiles wide (a target with 32 vector registers) a tile is two
  * vectors wide: 16 accumulators.  The ragged right and bottom edges are
  * tiles of the same form, only narrower.  (bench/README.md has the
  * measurements behind the choices here.)
@@ -892,10 +892,16 @@ EMIT(MATMUL) {
    * so where k is blocked (and C is at least a transpose block) C^T
    * accumulates in scratch, after the strips, and is transposed into C at
    * the end. */
-  int nr = e->real == DT_F64 ? NR_F64 : NR_F32, two = e->wide_tiles ? 2 * nr : nr;
+  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
   long size = (long)ir_dtype_size(e->real);
-  bool through_scratch = false;
-  if (n->attr.ta && p.ai == 1) {
+  bool flip = n->attr.ta && p.ai == 1, through_scratch = false;
+  /* Tiles of two vectors of columns for a target with 32 vector registers
+   * (Emit.tiles, by the node's shape): per k, 10 loads for 16 multiply-adds
+   * instead of 9 for 8 (bench/README.md).  A choice only where such tiles
+   * fit (in C^T's rows and columns when flipped). */
+  long tile_rows = flip ? N : M, tile_cols = flip ? M : N;
+  int two = emit_wide_tiles(e, n, tile_rows >= MR && tile_cols >= 2 * nr) ? 2 * nr : nr;
+  if (flip) {
     through_scratch = p.K > STRIP_BYTES / (two * size) && M >= TB && N >= TB;
     p = (Product){.A = p.B, .B = p.A, .C = through_scratch ? "ct" : p.C, .T = p.T, .ai = p.bj, .ak = p.bk,
                   .bk = p.ak, .bj = p.ai, .ci = through_scratch ? M : 1, .cj = through_scratch ? 1 : N, .K = p.K,
@@ -909,9 +915,6 @@ EMIT(MATMUL) {
   if ((e->nterms && M != 1) || ((e->epilogue || e->nterms) && (p.strips || N < nr)))
     die("a product with an epilogue or terms is not one that plan_epilogue_product allows");
   if (dot_products(e, &p, M, N, nr)) return;
-  /* Tiles of two vectors of columns for a target with 32 vector registers
-   * (Emit.wide_tiles, `two`): per k, 10 loads for 16 multiply-adds instead
-   * of 9 for 8 (bench/README.md). */
   long Mm = M / MR * MR, N2 = N / two * two, Nm = N / nr * nr, Mt = p.strips ? M : Mm;
   tiles(e, &p, 0, Mt, MR, 0, N2, two);
   tiles(e, &p, 0, Mt, MR, N2, Nm, nr);

@@ -183,7 +183,7 @@ void emit_function(Model *md, FnKind kind) {
   bool *prepared = kind == FN_STREAM ? plan_prepared_params(g) : NULL;
   if (prepared) emit_step_prepare(md, g, prepared);
   Plan *plan = plan_build(g, md->layout, prepared);
-  Fn f = {.e = {.plan = plan, .real = md->real, .wide_tiles = md->wide_tiles}, .kind = kind, .g = g, .layout = md->layout, .kernels = &md->kernels};
+  Fn f = {.e = {.plan = plan, .real = md->real, .tiles = md->tiles}, .kind = kind, .g = g, .layout = md->layout, .kernels = &md->kernels};
   for (int i = 0; i < plan->nitems; i++) plan->items[i].scratch = emit_item_scratch(&f, &plan->items[i]);
   memplan_assign(plan);
   md->arena[kind] = plan->arena_bytes;

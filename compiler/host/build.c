@@ -160,7 +160,7 @@ static int generate(const BuildOptions *o, EmitModel *m, char **hpath, char **cp
 }
 
 int build_c(const BuildOptions *o, char **hpath, char **cpath, char *err, size_t errlen) {
-  EmitModel m = {.spec = o->spec, .wide_tiles = o->wide_tiles};
+  EmitModel m = {.spec = o->spec, .tiles = o->tiles};
   int rc = run_pipelines(o, m.graphs, &m.entries);
   if (!rc) rc = generate(o, &m, hpath, cpath, err, errlen);
   for (int k = 0; k < FN_COUNT; k++) ir_graph_free(m.graphs[k]);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "frontend.h"
+#include "tile_choice.h"
 
 typedef struct {
   const char *spec;
@@ -19,7 +20,7 @@ typedef struct {
   const char *embed_weights; /* a weights file to compile in, or NULL */
   unsigned entries;          /* what NAME.c defines (emit_c.h's ENTRY_*); 0: all it can */
   bool quiet;                /* no note on what it cannot (the tools' own builds, native.c) */
-  bool wide_tiles;           /* EmitModel.wide_tiles */
+  TileChoice tiles;          /* EmitModel.tiles; {0}: portable tiles everywhere */
 } BuildOptions;
 
 /* The bits of emit_c.h's ENTRY_* that LIST names ("predict,step": the names

@@ -37,6 +37,13 @@
  * code asks gcc for 256-bit vectors itself outside its products, whatever the
  * flags, because of a gcc bug with shuffles of 8 doubles (codegen/preamble.c,
  * tests/backend/gcc_v8df_shuffle.c).
+ *
+ * The tiles of the products are native_wide_tiles()'s, but for the shapes
+ * that this machine's tile profile names (tiles.h): a file in the cache
+ * named by a hash of the CPU, the compiler and the flags, which `rnnc bench
+ * --tune` writes; so a profile measured elsewhere, or for other flags, is
+ * never read.  One that cannot be read is ignored with a note, as a damaged
+ * object is rebuilt with one.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "alloc.h"
@@ -51,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -197,11 +205,14 @@ static int open_verified(const char *path, const char **why) {
   return fd;
 }
 
-/* Runs argv, waiting for it; 0 on exit status 0. */
-static int run(char *const *argv) {
+/* Runs argv, waiting for it, its standard output into the file `out`
+ * unless that is NULL; 0 on exit status 0. */
+static int run(char *const *argv, const char *out) {
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    int fd = out ? open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    if (out && (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)) _exit(127);
     execvp(argv[0], argv);
     _exit(127);
   }
@@ -225,24 +236,104 @@ bool native_wide_tiles(void) {
 #endif
 }
 
-/* What every compile command has between the compiler and the flags. */
-static const char *const fixed_args[] = {"-std=c99", "-fPIC", "-shared", "-DRNNC_TOOL_API"};
-enum { NFIXED = sizeof fixed_args / sizeof fixed_args[0] };
+/* ---- the tile profile of this machine ---- */
 
-/* The C compiler on c, writing the object out. */
-static int run_compiler(const char *c, const char *flags, const char *out, char *err, size_t errlen) {
-  char *argv[MAX_ARGS] = {(char *)native_cc()};
+/* The lines of /proc/cpuinfo that say what the CPU is and what it can do
+ * (x86: model name, flags; arm: the implementer, part and features), the
+ * first of each, hashed; the machine's architecture where there is none.
+ * Not its clock, which changes from read to read. */
+static uint64_t hash_cpu(uint64_t h) {
+  static const char *const keys[] = {"model name", "flags", "CPU implementer", "CPU part", "Features"};
+  enum { NKEYS = sizeof keys / sizeof *keys };
+  bool seen[NKEYS] = {false};
+  struct utsname u;
+  if (!uname(&u)) h = fnv1a(h, u.machine, strlen(u.machine) + 1);
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  char line[8192]; /* a longer line hashes in pieces, the same every time */
+  while (f && fgets(line, sizeof line, f))
+    for (int k = 0; k < NKEYS; k++)
+      if (!seen[k] && !strncmp(line, keys[k], strlen(keys[k])) && strchr(" \t:", line[strlen(keys[k])])) {
+        seen[k] = true;
+        h = fnv1a(h, line, strlen(line));
+      }
+  if (f) fclose(f);
+  return h;
+}
+
+void native_tiles_key(char key[static TILES_KEY_LEN + 1]) {
+  uint64_t h = fnv1a(FNV_BASIS, "rnnc tiles", 11);
+  h = fnv1a(hash_cpu(h), native_cc(), strlen(native_cc()) + 1);
+  h = fnv1a(h, native_cflags(), strlen(native_cflags()) + 1);
+  snprintf(key, TILES_KEY_LEN + 1, "%016llx", (unsigned long long)h);
+}
+
+/* DIR/tiles-KEY.txt, in path. */
+static void tiles_path(const char *dir, const char *key, char *path, size_t size) {
+  snprintf(path, size, "%s/tiles-%s.txt", dir, key);
+}
+
+int native_tiles_path(char *path, size_t size, char *err, size_t errlen) {
+  char dir[3072], key[TILES_KEY_LEN + 1];
+  if (open_cache(dir, sizeof dir, err, errlen)) return -1;
+  native_tiles_key(key);
+  tiles_path(dir, key, path, size);
+  return 0;
+}
+
+TileChoice native_tiles(TileProfile *p) {
+  char dir[3072], key[TILES_KEY_LEN + 1], path[3200], err[3400];
+  TileKind fallback = native_wide_tiles() ? TILES_WIDE : TILES_PORTABLE;
+  *p = (TileProfile){0};
+  cache_dir(dir, sizeof dir);
+  native_tiles_key(key);
+  tiles_path(dir, key, path, sizeof path);
+  if (access(path, F_OK)) return tiles_choice(p, fallback); /* none measured */
+  if (!tiles_read(path, p, err, sizeof err) && strcmp(p->key, key)) {
+    snprintf(err, sizeof err, "%s:1: error: measured on another machine or with other flags (key %s, not %s)", path,
+             p->key, key);
+    tiles_free(p);
+  }
+  if (!p->rules) {
+    fputs("rnnc: note: ", stderr);
+    ir_show(stderr, err, strlen(err));
+    fputs("; the tile profile is ignored (rnnc bench --tune measures a new one)\n", stderr);
+  }
+  return tiles_choice(p, fallback);
+}
+
+/* What every compile command of an object has between the compiler and the flags. */
+static const char *const fixed_args[] = {"-std=c99", "-fPIC", "-shared", "-DRNNC_TOOL_API"};
+enum { NFIXED = sizeof fixed_args / sizeof fixed_args[0], MAX_SOURCES = 8 };
+
+/* The C compiler on the nc files c, with the nfixed arguments `fixed`
+ * before the flags, writing out. */
+static int run_compiler(const char *const *fixed, int nfixed, int nc, const char *const *c, const char *flags,
+                        const char *out, char *err, size_t errlen) {
+  char *argv[MAX_ARGS + MAX_SOURCES] = {(char *)native_cc()};
   int argc = 1;
-  for (int i = 0; i < NFIXED; i++) argv[argc++] = (char *)fixed_args[i];
+  for (int i = 0; i < nfixed; i++) argv[argc++] = (char *)fixed[i];
   flags = flags ? flags : native_cflags();
   char *words = mem_alloc(strlen(flags) + 1, 1, "the compiler's flags");
   strcpy(words, flags);
   for (char *w = strtok(words, " \t"); w && argc < MAX_ARGS - 5; w = strtok(NULL, " \t")) argv[argc++] = w;
-  argv[argc++] = "-o", argv[argc++] = (char *)out, argv[argc++] = (char *)c, argv[argc++] = "-lm";
+  argv[argc++] = "-o", argv[argc++] = (char *)out;
+  for (int i = 0; i < nc && i < MAX_SOURCES; i++) argv[argc++] = (char *)c[i];
+  argv[argc++] = "-lm";
   argv[argc] = NULL;
-  int rc = run(argv) ? ir_errorf(err, errlen, "the C compiler (%s) failed on %s", argv[0], c) : 0;
+  int rc = run(argv, NULL) ? ir_errorf(err, errlen, "the C compiler (%s) failed on %s", argv[0], c[0]) : 0;
   free(words);
   return rc;
+}
+
+int native_compile_program(int nc, const char *const *c, const char *exe, char *err, size_t errlen) {
+  static const char *const c99[] = {"-std=c99"};
+  if (nc > MAX_SOURCES) return ir_errorf(err, errlen, "%s: more than %d sources", exe, MAX_SOURCES);
+  return run_compiler(c99, 1, nc, c, NULL, exe, err, errlen);
+}
+
+int native_run_program(const char *exe, const char *out) {
+  char *argv[] = {(char *)exe, NULL};
+  return run(argv, out);
 }
 
 int native_compile(const char *c, const char *flags, const char *so, char *err, size_t errlen) {
@@ -251,7 +342,7 @@ int native_compile(const char *c, const char *flags, const char *so, char *err, 
     return ir_errorf(err, errlen, "%s: the generated code fails `rnnc check` (above), so it is not compiled", c);
   char tmp[4200];
   if (rnnc_tmp_name(tmp, sizeof tmp, so)) return ir_errorf(err, errlen, "%s: the path is too long", so);
-  if (run_compiler(c, flags, tmp, err, errlen)) return remove(tmp), -1;
+  if (run_compiler(fixed_args, NFIXED, 1, &c, flags, tmp, err, errlen)) return remove(tmp), -1;
   if (stamp_object(tmp) || rename(tmp, so)) {
     ir_errorf(err, errlen, "%s: cannot write: %s", so, strerror(errno));
     return remove(tmp), -1;
@@ -286,9 +377,11 @@ static int build_object(const PipelineOptions *po, char *so, size_t size, char *
   snprintf(base, sizeof base, "%s/src", dir);
   if (rnnc_tmp_name(src, sizeof src, base) || mkdir(src, 0700))
     return ir_errorf(err, errlen, "%s: cannot create a directory in the cache: %s", dir, strerror(errno));
-  BuildOptions eo = {.spec = po->spec, .fe = po->fe, .dir = src, .quiet = true, .wide_tiles = native_wide_tiles()};
+  TileProfile profile;
+  BuildOptions eo = {.spec = po->spec, .fe = po->fe, .dir = src, .quiet = true, .tiles = native_tiles(&profile)};
   char *h = NULL, *c = NULL;
   int rc = build_c(&eo, &h, &c, err, errlen);
+  tiles_free(&profile);
   if (rc && !err[0]) ir_errorf(err, errlen, "cannot generate C for %s", po->spec);
   if (!rc) {
     entry_name(dir, h, c, so, size);

@@ -8,6 +8,7 @@
 
 #include "pipeline.h"
 #include "safetensors.h"
+#include "tiles.h"
 
 /* Generates the spec's C (po->spec, po->fe), compiles it into a shared object
  * (cached by content), and runs the entry point of g's goal (po->goal:
@@ -25,9 +26,26 @@ const char *native_cc(void);
 const char *native_cflags(void);
 
 /* Whether the backend's own builds get product tiles for 32 vector
- * registers of 16 floats (EmitModel.wide_tiles): native_cflags() target
+ * registers of 16 floats (TILES_WIDE): native_cflags() target
  * this machine (-march=native) and it has AVX-512. */
 bool native_wide_tiles(void);
+
+/* The tiles of rnnc's own builds: native_wide_tiles()'s for every product,
+ * but for the shapes that this machine's tile profile (tiles.h) names, if
+ * `rnnc bench --tune` measured one.  A profile in the cache that cannot be
+ * read, or of another key, is ignored with a note on stderr.  The choice
+ * points into p (tiles_free it after the build). */
+TileChoice native_tiles(TileProfile *p);
+
+/* The key of this machine's tile profile: a hash of the CPU (its model and
+ * features, /proc/cpuinfo), native_cc() and native_cflags(), as 16 hex
+ * digits.  A profile measured on another CPU or with other flags has
+ * another key, so it is never used. */
+void native_tiles_key(char key[static TILES_KEY_LEN + 1]);
+
+/* The path of this machine's tile profile in the cache directory, made if
+ * need be.  0, or -1 with a message. */
+int native_tiles_path(char *path, size_t size, char *err, size_t errlen);
 
 /* Compiles generated source c (rnnc build's NAME.c, NAME.h beside it) into
  * the shared object so: native_cc() -std=c99 -fPIC -shared
@@ -36,6 +54,15 @@ bool native_wide_tiles(void);
  * the record native_load requires and replaces so atomically.  0, or -1
  * with a message. */
 int native_compile(const char *c, const char *flags, const char *so, char *err, size_t errlen);
+
+/* Compiles the nc (at most 8) C files c into the program exe, as the
+ * backend compiles: native_cc() -std=c99 native_cflags() -o exe FILES -lm
+ * (`rnnc bench --tune`'s timing programs).  0, or -1 with a message. */
+int native_compile_program(int nc, const char *const *c, const char *exe, char *err, size_t errlen);
+
+/* Runs the program exe, its standard output into the file out; 0 when it
+ * exits with status 0. */
+int native_run_program(const char *exe, const char *out);
 
 /* A compiled model loaded and bound to buffers for g: the parameters (from
  * `weights`) and inputs (from `inputs`), looked up by name as bind.h says,

@@ -17,6 +17,9 @@
  * interpreter's step graph computes new values beside its leaves, so each of
  * its runs repeats the same step.  The work per run is the same either way.
  *
+ * Generated code has the tiles of rnnc's own builds (native_tiles: this
+ * machine's tile profile, if `rnnc bench --tune` measured one, tune.c).
+ *
  * --compile measures the other side of the trade: how long the spec takes to
  * become C and the C to become an object, for growing T.
  */
@@ -35,6 +38,7 @@
 #include "init.h"
 #include "interp.h"
 #include "pipeline.h"
+#include "tiles.h"
 
 static double now(void) {
   struct timespec ts;
@@ -145,10 +149,12 @@ static long file_bytes(const char *path) {
   return stat(path, &st) ? 0 : (long)st.st_size;
 }
 
-/* Generates the spec's C (with fe's overrides) into dir, timed in *s: the
- * paths of NAME.h and NAME.c (for the caller to remove and free). */
-static int generate(const BenchOptions *o, FeOptions fe, const char *dir, char **h, char **c, double *s) {
-  BuildOptions eo = {.spec = o->spec, .fe = fe, .dir = dir, .wide_tiles = native_wide_tiles()};
+/* Generates the spec's C (with fe's overrides and the given tiles) into
+ * dir, timed in *s: the paths of NAME.h and NAME.c (for the caller to remove
+ * and free). */
+static int generate_with(const BenchOptions *o, FeOptions fe, TileChoice tiles, const char *dir, char **h, char **c,
+                         double *s) {
+  BuildOptions eo = {.spec = o->spec, .fe = fe, .dir = dir, .tiles = tiles};
   char err[512] = "";
   double t0 = now();
   int rc = build_c(&eo, h, c, err, sizeof err);
@@ -157,6 +163,14 @@ static int generate(const BenchOptions *o, FeOptions fe, const char *dir, char *
   if (*h) remove(*h), free(*h);
   if (*c) remove(*c), free(*c);
   return err[0] ? fail("generating C", err) : 1;
+}
+
+/* generate_with the tiles of rnnc's own builds (native_tiles). */
+static int generate(const BenchOptions *o, FeOptions fe, const char *dir, char **h, char **c, double *s) {
+  TileProfile p;
+  int rc = generate_with(o, fe, native_tiles(&p), dir, h, c, s);
+  tiles_free(&p);
+  return rc;
 }
 
 /* Compiles c into the shared object so as --backend c does, with `flags`
@@ -223,40 +237,79 @@ static int trains(const BenchOptions *o) {
   return yes;
 }
 
-int bench_run(const BenchOptions *o, FILE *out) {
-  Row all[2] = {{"train step", "train", GOAL_STEP, NULL, {0}, {0}}, {"predict", "predict", GOAL_PREDICT, NULL, {0}, {0}}};
+/* The rows the spec has (a train step if it trains, and predict), each
+ * with its graph, in *rows and *nrows.  0, or 1 after an error. */
+static int load_rows(const BenchOptions *o, Row all[2], Row **rows, int *nrows) {
+  all[0] = (Row){"train step", "train", GOAL_STEP, NULL, {0}, {0}};
+  all[1] = (Row){"predict", "predict", GOAL_PREDICT, NULL, {0}, {0}};
   int train = trains(o);
   if (train < 0) return 1;
-  Row *rows = train ? all : all + 1;
-  int nrows = train ? 2 : 1, rc = 0;
-  double t0 = now();
-  for (int r = 0; !rc && r < nrows; r++) {
-    PipelineOptions po = {.spec = o->spec, .fe = o->fe, .goal = rows[r].goal, .stop = STAGE_SCHEDULED};
-    rc = !(rows[r].g = pipeline_run(&po));
+  *rows = train ? all : all + 1;
+  *nrows = train ? 2 : 1;
+  for (int r = 0; r < *nrows; r++) {
+    PipelineOptions po = {.spec = o->spec, .fe = o->fe, .goal = (*rows)[r].goal, .stop = STAGE_SCHEDULED};
+    if (!((*rows)[r].g = pipeline_run(&po))) return 1;
   }
+  return 0;
+}
+
+/* The spec's C with the given tiles compiled into a scratch directory
+ * (dir, made here): the object's path in so, the costs in k. */
+static int build_object(const BenchOptions *o, TileChoice tiles, char dir[static 4096], char so[static 4200],
+                        Costs *k) {
+  char *h = NULL, *c = NULL;
+  if (scratch_dir(dir, 4096) || generate_with(o, o->fe, tiles, dir, &h, &c, &k->gen_s)) return 1;
+  k->bytes = file_bytes(h) + file_bytes(c);
+  snprintf(so, 4200, "%s/model.so", dir);
+  int rc = compile(c, NULL, so, &k->cc_s);
+  remove(h), remove(c), free(h), free(c);
+  return rc;
+}
+
+static void free_rows(Row *rows, int nrows, char *dir, const char *so) {
+  if (so[0]) remove(so);
+  if (dir[0]) rmdir(dir);
+  for (int r = 0; r < nrows; r++) ir_graph_free(rows[r].g);
+}
+
+int bench_run(const BenchOptions *o, FILE *out) {
+  Row all[2], *rows = all;
+  int nrows = 0;
+  double t0 = now();
+  int rc = load_rows(o, all, &rows, &nrows);
   Costs k = {.graphs_s = now() - t0};
   StFile w, x;
   st_init(&w), st_init(&x);
-  char err[512] = "", dir[4096] = "", so[4200] = "", *h = NULL, *c = NULL;
+  char err[512] = "", dir[4096] = "", so[4200] = "";
   if (!rc) random_data(rows, nrows, o->seed, &w, &x);
   for (int r = 0; !rc && r < nrows; r++)
     if (time_interp(&rows[r], &w, &x, o, err, sizeof err)) rc = fail("interpreter", err);
-  if (!rc) rc = scratch_dir(dir, sizeof dir);
-  if (!rc) rc = generate(o, o->fe, dir, &h, &c, &k.gen_s);
-  if (!rc) {
-    k.bytes = file_bytes(h) + file_bytes(c);
-    snprintf(so, sizeof so, "%s/model.so", dir);
-    rc = compile(c, NULL, so, &k.cc_s);
-    remove(h), remove(c), free(h), free(c);
-  }
+  TileProfile profile = {0};
+  if (!rc) rc = build_object(o, native_tiles(&profile), dir, so, &k);
+  tiles_free(&profile);
   for (int r = 0; !rc && r < nrows; r++)
     if (time_generated(&rows[r], so, &w, &x, o, err, sizeof err)) rc = fail("generated code", err);
   if (!rc && o->json) print_json(o, rows[0].g, rows, nrows, &k, out);
   else if (!rc) print_table(o, rows[0].g, rows, nrows, &k, out);
-  if (so[0]) remove(so);
-  if (dir[0]) rmdir(dir);
   st_free(&w), st_free(&x);
-  for (int r = 0; r < nrows; r++) ir_graph_free(rows[r].g);
+  free_rows(rows, nrows, dir, so);
+  return rc;
+}
+
+int bench_generated(const BenchOptions *o, TileChoice tiles, const char **what, double ms[2]) {
+  Row all[2], *rows = all;
+  int nrows = 0, rc = load_rows(o, all, &rows, &nrows);
+  StFile w, x;
+  st_init(&w), st_init(&x);
+  char err[512] = "", dir[4096] = "", so[4200] = "";
+  Costs k;
+  if (!rc) random_data(rows, 1, o->seed, &w, &x);
+  if (!rc) rc = build_object(o, tiles, dir, so, &k);
+  if (!rc && time_generated(&rows[0], so, &w, &x, o, err, sizeof err)) rc = fail("generated code", err);
+  *what = rows[0].label;
+  memcpy(ms, rows[0].gen, sizeof rows[0].gen);
+  st_free(&w), st_free(&x);
+  free_rows(rows, nrows, dir, so);
   return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "frontend.h"
+#include "tile_choice.h"
 
 typedef struct {
   const char *spec;
@@ -25,6 +26,13 @@ typedef struct {
  * backend, their ratio, and the time spent on graphs, generation and
  * compilation.  0, or 1 after printing an error. */
 int bench_run(const BenchOptions *o, FILE *out);
+
+/* The generated code's train step (its predict, if the spec does not
+ * train) with the given tiles, timed as bench_run times it: median and min
+ * in ms, and which computation in *what.  Where tiles.seen is set, the
+ * shapes of the products of every entry point are added to it.  0, or 1
+ * after printing an error. */
+int bench_generated(const BenchOptions *o, TileChoice tiles, const char **what, double ms[2]);
 
 /* `rnnc bench --compile`: generation and compile time of the spec's C at
  * T = 28, 256 and 1000 (or only o->fe.steps when given), at -O2 and at the

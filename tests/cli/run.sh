@@ -150,7 +150,10 @@ expect_fail 1 "$tmp/fixed_steps.lua:10: error: add: mixes the steps of two time 
 expect_fail 1 "rnnc: error: --entry: no entry point 'predikt' (predict, grad" -- "$rnnc" build $spec -o "$tmp/e" --entry predikt
 sed '/optimizer(/d; /^loss(/d' specs/sine_rnn.lua >"$tmp/noloss.lua"
 expect_fail 1 "$tmp/noloss.lua: error: --entry grad: the spec has no loss" -- "$rnnc" build "$tmp/noloss.lua" -o "$tmp/e" --entry grad
-expect_fail 1 "rnnc: error: --tiles expects portable or wide, got 'huge'" -- "$rnnc" build $spec -o "$tmp/e" --tiles huge
+expect_fail 1 "rnnc: error: --tiles expects portable, wide or the path of a tile profile, got 'huge' (no such file)" -- \
+  "$rnnc" build $spec -o "$tmp/e" --tiles huge
+expect_fail 1 "rnnc: error: bench: -o names the profile of --tune" -- "$rnnc" bench $spec -o "$tmp/e.txt"
+expect_fail 1 "rnnc: error: bench: --tune goes with neither --compile nor --json" -- "$rnnc" bench $spec --tune --json
 expect_ok "$rnnc" build specs/fmnist_lstm.lua -o "$tmp/step" --entry step --batch 1
 h="$tmp/step/fmnist_lstm.h" c="$tmp/step/fmnist_lstm.c"
 for absent in _predict _grad _train_step _apply _init _store _load _tool_ opt. RNNC_TOOL_API rnnc_init_ rnnc_uniform GRADS_BYTES; do
