@@ -60,6 +60,7 @@ typedef struct {
   int n0;        /* nodes before the pass: only these are ever replaced */
   Node **repl;   /* repl[id]: the node standing for original node id, or NULL */
   Node **stacks; /* every stack and row matrix made here, for reuse */
+  Node **reader; /* by original id, its one reader (find_readers), for rewrite 3 */
   int nstacks, capstacks;
 } Batch;
 
@@ -318,22 +319,29 @@ static bool depends_on_group(const Batch *b, Node *const *a, int k, const bool *
 }
 
 /* The group mm[0..k) as one product of the stacked a[0..k). */
-/* The one node reading x as the graph stands now (NULL: none, several, or
- * x is a result). */
-static Node *sole_reader(const Batch *b, const Node *x) {
+/* b->reader: for each original node, the one node reading it as the graph
+ * stands now (NULL: none, several, or it is a result).  Merging a group
+ * gives no member of another group a reader it did not have. */
+static void find_readers(Batch *b) {
   const Graph *g = b->g;
-  Node *reader = NULL;
-  for (int i = 0; i < g->nresults; i++)
-    if (now(b, g->results[i].node) == x) return NULL;
+  bool *shared = mem_calloc((size_t)b->n0 + 1, sizeof *shared, "the readers of batch_time");
+  b->reader = mem_calloc((size_t)b->n0 + 1, sizeof *b->reader, "the readers of batch_time");
   for (int i = 0; i < g->nnodes; i++) {
     if (i < b->n0 && b->repl[i]) continue; /* replaced: no longer read */
-    for (int k = 0; k < g->nodes[i]->nin; k++)
-      if (now(b, g->nodes[i]->in[k]) == x) {
-        if (reader && reader != g->nodes[i]) return NULL;
-        reader = g->nodes[i];
-      }
+    for (int k = 0; k < g->nodes[i]->nin; k++) {
+      int x = now(b, g->nodes[i]->in[k])->id;
+      if (x >= b->n0) continue;
+      if (b->reader[x] && b->reader[x] != g->nodes[i]) shared[x] = true;
+      b->reader[x] = g->nodes[i];
+    }
   }
-  return reader;
+  for (int i = 0; i < g->nresults; i++) {
+    int x = now(b, g->results[i].node)->id;
+    if (x < b->n0) shared[x] = true;
+  }
+  for (int i = 0; i < b->n0; i++)
+    if (shared[i]) b->reader[i] = NULL;
+  free(shared);
 }
 
 /* A bias: a parameter or constant of G elements, or a [1, G] view of one. */
@@ -349,7 +357,7 @@ static bool is_bias(const Node *c, long G) {
 static Node *common_bias(const Batch *b, Node *const *mm, int k) {
   Node *bias = NULL;
   for (int i = 0; i < k; i++) {
-    Node *r = sole_reader(b, mm[i]);
+    Node *r = b->reader[mm[i]->id];
     if (!r || r->op != OP_ADD || !ir_shape_eq(r->shape, mm[i]->shape)) return NULL;
     Node *c = now(b, r->in[r->in[0] == mm[i] ? 1 : 0]);
     if ((bias && c != bias) || !is_bias(c, mm[i]->shape.dim[1])) return NULL;
@@ -375,7 +383,7 @@ static void merge_products(Batch *b, Node *const *mm, Node *const *a, int k) {
     Node *m = mm[perm[j]];
     g->loc = m->loc;
     Attr at = {.axis = axis, .start = j};
-    b->repl[(bias ? sole_reader(b, m) : m)->id] = ir_node(g, OP_SELECT, 1, &steps, &at);
+    b->repl[(bias ? b->reader[m->id] : m)->id] = ir_node(g, OP_SELECT, 1, &steps, &at);
   }
   free(perm);
 }
@@ -414,6 +422,7 @@ static void batch_all_products(Batch *b) {
   Node **mm = mem_alloc((size_t)b->n0, sizeof *mm, "the products of batch_time");
   bool *member = mem_calloc((size_t)b->n0 + 1, sizeof *member, "the products of batch_time");
   int n = 0;
+  find_readers(b);
   for (int i = 0; i < b->n0; i++) {
     Node *x = b->g->nodes[i];
     if (x->op == OP_MATMUL && !x->attr.ta) ps[n++] = (Product){x, now(b, x->in[1])};
@@ -441,4 +450,5 @@ void pass_batch_time(Graph *g) {
   for (int i = 0; i < g->nresults; i++) g->results[i].node = now(&b, g->results[i].node);
   free(b.repl);
   free(b.stacks);
+  free(b.reader);
 }
