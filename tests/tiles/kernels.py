@@ -3,7 +3,8 @@
 
 The kernels of one spec's C built with --tiles portable, --tiles wide and
 --tiles PROFILE, where the profile says wide for the product whose kernel's
-comment is WIDE_KERNEL and portable for PORTABLE_KERNEL's: the profile's build
+comment starts with WIDE_KERNEL and portable for PORTABLE_KERNEL's (a
+product's comment goes on with the loop it finishes, if any): the profile's build
 must be the portable one but for WIDE_KERNEL's kernels, which have wide tiles
 (tiles of 8 rows by two vectors: an accumulator acc7_1), and PORTABLE_KERNEL's
 must not have them though the wide build's do.
@@ -29,14 +30,14 @@ def main():
     if len(profile) != len(portable):
         errors.append(f"{len(profile)} kernels with the profile, {len(portable)} portable")
     changed = [c for (c, t), (_, u) in zip(profile, portable) if t != u]
-    if not changed or set(changed) != {wide_kernel}:
+    if len(changed) != 1 or not changed[0].startswith(wide_kernel):
         errors.append(f"the profile changed the kernels {changed}, want only {wide_kernel!r}")
     for c, t in profile:
-        if c == wide_kernel and not wide(t):
+        if c.startswith(wide_kernel) and not wide(t):
             errors.append(f"{c}: no wide tiles with the profile")
-        if c != wide_kernel and wide(t):
+        if not c.startswith(wide_kernel) and wide(t):
             errors.append(f"{c}: wide tiles with the profile")
-    if not any(c == portable_kernel and wide(t) for c, t in wide_build):
+    if not any(c.startswith(portable_kernel) and wide(t) for c, t in wide_build):
         errors.append(f"{portable_kernel}: no wide tiles in the wide build, so the test shows nothing")
     for e in errors:
         print("FAIL: " + e)
