@@ -143,7 +143,7 @@ EMIT(DROPOUT_MASK) {
 
 /* ---- kernels ---- */
 
-enum { TB = 8 }; /* the side of a transpose's blocks */
+enum { TB = 4 }; /* the side of a transpose's blocks */
 
 /* "(k0 + k) * 128", or "k" for a plain index at stride 1, or "0" for index
  * 0 or stride 0: an offset along one axis, in buf. */
@@ -257,35 +257,39 @@ EMIT(SLICE) { materialise_view(e, n, arg); }
 EMIT(BROADCAST_TO) { materialise_view(e, n, arg); }
 EMIT(RESHAPE) { materialise_view(e, n, arg); }
 
-/* The TB x TB blocks of a transpose into out (rows of C elements): the
- * first Rb rows and Cb columns, read through strides st, each block through
- * a local one. */
-static void transpose_blocks(Emit *e, long Rb, long Cb, long C, const char *in, const char *out, const long *st) {
-  char len[16], s1[48], s2[48], ix[128];
-  snprintf(len, sizeof len, "%d", TB * TB);
+/* The TB x TB blocks of a transpose into out (rows of C elements of type
+ * T): the first Rb rows and Cb columns, read through strides st, each block
+ * element by element in straight lines, which gcc turns into vector
+ * shuffles at -O2 as at -O3 (bench/README.md). */
+static void transpose_blocks(Emit *e, const char *T, long Rb, long Cb, long C, const char *in, const char *out,
+                             const long *st) {
+  char s1[48], s2[48], ix[128];
   open_for(e, "long", "i", 0, Rb, TB, NULL);
   open_for_at(e, 2, "long", "j", 0, Cb, TB, NULL);
-  e->indent += 4;
-  emit_local_array(e, "block", len);
-  emit_line(e, "for (int c = 0; c < %d; c++)", TB);
-  emit_line(e, "  for (int r = 0; r < %d; r++) block[c * %d + r] = %s[%s];", TB, TB, in,
-            plus(times("i + r", st[0], s1), times("j + c", st[1], s2), ix));
-  emit_line(e, "for (int r = 0; r < %d; r++)", TB);
-  emit_line(e, "  for (int c = 0; c < %d; c++) %s[(i + r) * %ld + j + c] = block[c * %d + r];", TB, out, C, TB);
-  e->indent -= 4;
+  emit_line(e, "    const %s *s = %s + %s;", T, in, plus(times("i", st[0], s1), times("j", st[1], s2), ix));
+  emit_line(e, "    %s *d = %s + %s + j;", T, out, times("i", C, s1));
+  for (int r = 0; r < TB; r++) {
+    Buf line = {0};
+    for (int c = 0; c < TB; c++)
+      buf_printf(&line, "%sd[%ld] = s[%ld];", c ? " " : "", r * C + c, r * st[0] + c * st[1]);
+    emit_line(e, "    %s", line.s);
+    buf_free(&line);
+  }
   emit_line(e, "  }");
   emit_line(e, "}");
 }
 
-/* A transpose into out, R x C elements (both at least TB) read through
- * strides st, TB x TB at a time (transpose_blocks): element by element, each element of a row
- * of the output is on a line of its own in the input, and once C of those
- * lines no longer fit in L1 every read misses; a block's TB lines stay.
- * The ragged edges go element by element. */
-static void blocked_transpose(Emit *e, long R, long C, const char *in, const char *out, const long *st) {
+/* A transpose into out, R x C elements (both at least TB) of type T read
+ * through strides st, TB x TB at a time (transpose_blocks): element by
+ * element, each element of a row of the output is on a line of its own in
+ * the input, and once C of those lines no longer fit in L1 every read
+ * misses; a block's TB lines stay.  The ragged edges go element by
+ * element. */
+static void blocked_transpose(Emit *e, const char *T, long R, long C, const char *in, const char *out,
+                              const long *st) {
   long Rb = R / TB * TB, Cb = C / TB * TB;
   char s1[48], s2[48], s3[48], ix[128];
-  transpose_blocks(e, Rb, Cb, C, in, out, st);
+  transpose_blocks(e, T, Rb, Cb, C, in, out, st);
   const long edge[2][4] = {{Rb, R, 0, C}, {0, Rb, Cb, C}}; /* the bottom rows, then the right columns */
   for (int k = 0; k < 2; k++)
     if (edge[k][0] < edge[k][1] && edge[k][2] < edge[k][3]) {
@@ -303,7 +307,7 @@ EMIT(TRANSPOSE) {
   long xs[IR_MAXDIM], st[2], R = n->shape.dim[0], C = n->shape.dim[1];
   emit_strides(e, n->in[0], xs);
   st[0] = xs[1], st[1] = xs[0];
-  if (R >= TB && C >= TB) blocked_transpose(e, R, C, arg[0], arg[1], st);
+  if (R >= TB && C >= TB) blocked_transpose(e, emit_ctype(n->dtype), R, C, arg[0], arg[1], st);
   else copy_through(e, n, arg[0], arg[1], st);
 }
 
@@ -921,7 +925,7 @@ EMIT(MATMUL) {
   tiles(e, &p, 0, Mt, MR, Nm, N, (int)(N - Nm));
   if (through_scratch) {
     const long st[2] = {1, N};
-    blocked_transpose(e, N, M, "ct", arg[2], st);
+    blocked_transpose(e, p.T, N, M, "ct", arg[2], st);
   }
   if (p.strips) return; /* the last M % MR rows are in every strip's tiles */
   /* The last M % MR rows (all of them at batch sizes below MR, where the

@@ -478,13 +478,14 @@ const charlm_lstm_param_info charlm_lstm_params_info[CHARLM_LSTM_NPARAMS] = {
 
 /* transpose [96, 1024] (charlm_lstm.lua:17) */
 static void k0_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 96; i += 8) {
-    for (long j = 0; j < 1024; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 96];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 1024 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 96; i += 4) {
+    for (long j = 0; j < 1024; j += 4) {
+      const float *s = a0 + i + j * 96;
+      float *d = out + i * 1024 + j;
+      d[0] = s[0]; d[1] = s[96]; d[2] = s[192]; d[3] = s[288];
+      d[1024] = s[1]; d[1025] = s[97]; d[1026] = s[193]; d[1027] = s[289];
+      d[2048] = s[2]; d[2049] = s[98]; d[2050] = s[194]; d[2051] = s[290];
+      d[3072] = s[3]; d[3073] = s[99]; d[3074] = s[195]; d[3075] = s[291];
     }
   }
 }
@@ -510,13 +511,14 @@ static void k2_add_add(const float *restrict a0, const float *restrict a1, const
 
 /* transpose [256, 1024] (charlm_lstm.lua:17) */
 static void k3_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 256; i += 8) {
-    for (long j = 0; j < 1024; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 256];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 1024 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 256; i += 4) {
+    for (long j = 0; j < 1024; j += 4) {
+      const float *s = a0 + i + j * 256;
+      float *d = out + i * 1024 + j;
+      d[0] = s[0]; d[1] = s[256]; d[2] = s[512]; d[3] = s[768];
+      d[1024] = s[1]; d[1025] = s[257]; d[1026] = s[513]; d[1027] = s[769];
+      d[2048] = s[2]; d[2049] = s[258]; d[2050] = s[514]; d[2051] = s[770];
+      d[3072] = s[3]; d[3073] = s[259]; d[3074] = s[515]; d[3075] = s[771];
     }
   }
 }
@@ -674,13 +676,14 @@ static void k7_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 
 /* transpose [256, 96] (charlm_lstm.lua:18) */
 static void k8_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 256; i += 8) {
-    for (long j = 0; j < 96; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 256];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 96 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 256; i += 4) {
+    for (long j = 0; j < 96; j += 4) {
+      const float *s = a0 + i + j * 256;
+      float *d = out + i * 96 + j;
+      d[0] = s[0]; d[1] = s[256]; d[2] = s[512]; d[3] = s[768];
+      d[96] = s[1]; d[97] = s[257]; d[98] = s[513]; d[99] = s[769];
+      d[192] = s[2]; d[193] = s[258]; d[194] = s[514]; d[195] = s[770];
+      d[288] = s[3]; d[289] = s[259]; d[290] = s[515]; d[291] = s[771];
     }
   }
 }
@@ -2023,13 +2026,14 @@ static void k32_scatter_add(const int32_t *restrict a0, const float *restrict a1
 
 /* transpose [1024, 96] (charlm_lstm.lua:17) */
 static void k33_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 1024; i += 8) {
-    for (long j = 0; j < 96; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 1024];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 96 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 1024; i += 4) {
+    for (long j = 0; j < 96; j += 4) {
+      const float *s = a0 + i + j * 1024;
+      float *d = out + i * 96 + j;
+      d[0] = s[0]; d[1] = s[1024]; d[2] = s[2048]; d[3] = s[3072];
+      d[96] = s[1]; d[97] = s[1025]; d[98] = s[2049]; d[99] = s[3073];
+      d[192] = s[2]; d[193] = s[1026]; d[194] = s[2050]; d[195] = s[3074];
+      d[288] = s[3]; d[289] = s[1027]; d[290] = s[2051]; d[291] = s[3075];
     }
   }
 }
@@ -2356,13 +2360,14 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 1024; i += 8) {
-    for (long j = 0; j < 256; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 1024];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 256 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 1024; i += 4) {
+    for (long j = 0; j < 256; j += 4) {
+      const float *s = ct + i + j * 1024;
+      float *d = out + i * 256 + j;
+      d[0] = s[0]; d[1] = s[1024]; d[2] = s[2048]; d[3] = s[3072];
+      d[256] = s[1]; d[257] = s[1025]; d[258] = s[2049]; d[259] = s[3073];
+      d[512] = s[2]; d[513] = s[1026]; d[514] = s[2050]; d[515] = s[3074];
+      d[768] = s[3]; d[769] = s[1027]; d[770] = s[2051]; d[771] = s[3075];
     }
   }
 }
@@ -2443,13 +2448,14 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 96; i += 8) {
-    for (long j = 0; j < 256; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 96];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 256 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 96; i += 4) {
+    for (long j = 0; j < 256; j += 4) {
+      const float *s = ct + i + j * 96;
+      float *d = out + i * 256 + j;
+      d[0] = s[0]; d[1] = s[96]; d[2] = s[192]; d[3] = s[288];
+      d[256] = s[1]; d[257] = s[97]; d[258] = s[193]; d[259] = s[289];
+      d[512] = s[2]; d[513] = s[98]; d[514] = s[194]; d[515] = s[290];
+      d[768] = s[3]; d[769] = s[99]; d[770] = s[195]; d[771] = s[291];
     }
   }
 }

@@ -40,9 +40,9 @@ extern "C" {
  * arrays (the accumulators of matrix products).  Those of all the kernels
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
- *   charlm_lstm_predict: 1792 bytes
- *   charlm_lstm_grad: 5120 bytes
- *   charlm_lstm_train_step: 5120 bytes
+ *   charlm_lstm_predict: 1024 bytes
+ *   charlm_lstm_grad: 3584 bytes
+ *   charlm_lstm_train_step: 3584 bytes
  *   charlm_lstm_apply: 0 bytes
  *   charlm_lstm_step: 1920 bytes
  *   charlm_lstm_init, charlm_lstm_store, charlm_lstm_load, charlm_lstm_step_prepare, charlm_lstm_reset: 0 bytes

@@ -500,18 +500,14 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* transpose [28, 256] (fmnist_bilstm.lua:13) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 24; i += 8) {
-    for (long j = 0; j < 256; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 28];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 256 + j + c] = block[c * 8 + r];
-    }
-  }
-  for (long i = 24; i < 28; i++) {
-    for (long j = 0; j < 256; j++) {
-      out[i * 256 + j] = a0[i + j * 28];
+  for (long i = 0; i < 28; i += 4) {
+    for (long j = 0; j < 256; j += 4) {
+      const float *s = a0 + i + j * 28;
+      float *d = out + i * 256 + j;
+      d[0] = s[0]; d[1] = s[28]; d[2] = s[56]; d[3] = s[84];
+      d[256] = s[1]; d[257] = s[29]; d[258] = s[57]; d[259] = s[85];
+      d[512] = s[2]; d[513] = s[30]; d[514] = s[58]; d[515] = s[86];
+      d[768] = s[3]; d[769] = s[31]; d[770] = s[59]; d[771] = s[87];
     }
   }
 }
@@ -609,13 +605,14 @@ static void k3_add(const float *restrict a0, const float *restrict a1, float *re
 
 /* transpose [64, 256] (fmnist_bilstm.lua:13) */
 static void k4_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 64; i += 8) {
-    for (long j = 0; j < 256; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 64];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 256 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 64; i += 4) {
+    for (long j = 0; j < 256; j += 4) {
+      const float *s = a0 + i + j * 64;
+      float *d = out + i * 256 + j;
+      d[0] = s[0]; d[1] = s[64]; d[2] = s[128]; d[3] = s[192];
+      d[256] = s[1]; d[257] = s[65]; d[258] = s[129]; d[259] = s[193];
+      d[512] = s[2]; d[513] = s[66]; d[514] = s[130]; d[515] = s[194];
+      d[768] = s[3]; d[769] = s[67]; d[770] = s[131]; d[771] = s[195];
     }
   }
 }
@@ -768,14 +765,14 @@ static void k8_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 
 /* transpose [128, 10] (fmnist_bilstm.lua:14) */
 static void k9_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 128; i += 8) {
-    {
-      const long j = 0;
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 128];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 10 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 128; i += 4) {
+    for (long j = 0; j < 8; j += 4) {
+      const float *s = a0 + i + j * 128;
+      float *d = out + i * 10 + j;
+      d[0] = s[0]; d[1] = s[128]; d[2] = s[256]; d[3] = s[384];
+      d[10] = s[1]; d[11] = s[129]; d[12] = s[257]; d[13] = s[385];
+      d[20] = s[2]; d[21] = s[130]; d[22] = s[258]; d[23] = s[386];
+      d[30] = s[3]; d[31] = s[131]; d[32] = s[259]; d[33] = s[387];
     }
   }
   for (long i = 0; i < 128; i++) {
@@ -1336,18 +1333,14 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 256; i += 8) {
-    for (long j = 0; j < 24; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 256];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 28 + j + c] = block[c * 8 + r];
-    }
-  }
-  for (long i = 0; i < 256; i++) {
-    for (long j = 24; j < 28; j++) {
-      out[i * 28 + j] = ct[i + j * 256];
+  for (long i = 0; i < 256; i += 4) {
+    for (long j = 0; j < 28; j += 4) {
+      const float *s = ct + i + j * 256;
+      float *d = out + i * 28 + j;
+      d[0] = s[0]; d[1] = s[256]; d[2] = s[512]; d[3] = s[768];
+      d[28] = s[1]; d[29] = s[257]; d[30] = s[513]; d[31] = s[769];
+      d[56] = s[2]; d[57] = s[258]; d[58] = s[514]; d[59] = s[770];
+      d[84] = s[3]; d[85] = s[259]; d[86] = s[515]; d[87] = s[771];
     }
   }
 }
@@ -1418,13 +1411,14 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 256; i += 8) {
-    for (long j = 0; j < 64; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 256];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 64 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 256; i += 4) {
+    for (long j = 0; j < 64; j += 4) {
+      const float *s = ct + i + j * 256;
+      float *d = out + i * 64 + j;
+      d[0] = s[0]; d[1] = s[256]; d[2] = s[512]; d[3] = s[768];
+      d[64] = s[1]; d[65] = s[257]; d[66] = s[513]; d[67] = s[769];
+      d[128] = s[2]; d[129] = s[258]; d[130] = s[514]; d[131] = s[770];
+      d[192] = s[3]; d[193] = s[259]; d[194] = s[515]; d[195] = s[771];
     }
   }
 }

@@ -488,18 +488,14 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* transpose [28, 512] (fmnist_lstm.lua:12) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 24; i += 8) {
-    for (long j = 0; j < 512; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 28];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 512 + j + c] = block[c * 8 + r];
-    }
-  }
-  for (long i = 24; i < 28; i++) {
-    for (long j = 0; j < 512; j++) {
-      out[i * 512 + j] = a0[i + j * 28];
+  for (long i = 0; i < 28; i += 4) {
+    for (long j = 0; j < 512; j += 4) {
+      const float *s = a0 + i + j * 28;
+      float *d = out + i * 512 + j;
+      d[0] = s[0]; d[1] = s[28]; d[2] = s[56]; d[3] = s[84];
+      d[512] = s[1]; d[513] = s[29]; d[514] = s[57]; d[515] = s[85];
+      d[1024] = s[2]; d[1025] = s[30]; d[1026] = s[58]; d[1027] = s[86];
+      d[1536] = s[3]; d[1537] = s[31]; d[1538] = s[59]; d[1539] = s[87];
     }
   }
 }
@@ -597,13 +593,14 @@ static void k3_add(const float *restrict a0, const float *restrict a1, float *re
 
 /* transpose [128, 512] (fmnist_lstm.lua:12) */
 static void k4_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 128; i += 8) {
-    for (long j = 0; j < 512; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 128];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 512 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 128; i += 4) {
+    for (long j = 0; j < 512; j += 4) {
+      const float *s = a0 + i + j * 128;
+      float *d = out + i * 512 + j;
+      d[0] = s[0]; d[1] = s[128]; d[2] = s[256]; d[3] = s[384];
+      d[512] = s[1]; d[513] = s[129]; d[514] = s[257]; d[515] = s[385];
+      d[1024] = s[2]; d[1025] = s[130]; d[1026] = s[258]; d[1027] = s[386];
+      d[1536] = s[3]; d[1537] = s[131]; d[1538] = s[259]; d[1539] = s[387];
     }
   }
 }
@@ -737,14 +734,14 @@ static void k7_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 
 /* transpose [128, 10] (fmnist_lstm.lua:13) */
 static void k8_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 128; i += 8) {
-    {
-      const long j = 0;
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 128];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 10 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 128; i += 4) {
+    for (long j = 0; j < 8; j += 4) {
+      const float *s = a0 + i + j * 128;
+      float *d = out + i * 10 + j;
+      d[0] = s[0]; d[1] = s[128]; d[2] = s[256]; d[3] = s[384];
+      d[10] = s[1]; d[11] = s[129]; d[12] = s[257]; d[13] = s[385];
+      d[20] = s[2]; d[21] = s[130]; d[22] = s[258]; d[23] = s[386];
+      d[30] = s[3]; d[31] = s[131]; d[32] = s[259]; d[33] = s[387];
     }
   }
   for (long i = 0; i < 128; i++) {
@@ -1312,18 +1309,14 @@ static void k34_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 512; i += 8) {
-    for (long j = 0; j < 24; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 512];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 28 + j + c] = block[c * 8 + r];
-    }
-  }
-  for (long i = 0; i < 512; i++) {
-    for (long j = 24; j < 28; j++) {
-      out[i * 28 + j] = ct[i + j * 512];
+  for (long i = 0; i < 512; i += 4) {
+    for (long j = 0; j < 28; j += 4) {
+      const float *s = ct + i + j * 512;
+      float *d = out + i * 28 + j;
+      d[0] = s[0]; d[1] = s[512]; d[2] = s[1024]; d[3] = s[1536];
+      d[28] = s[1]; d[29] = s[513]; d[30] = s[1025]; d[31] = s[1537];
+      d[56] = s[2]; d[57] = s[514]; d[58] = s[1026]; d[59] = s[1538];
+      d[84] = s[3]; d[85] = s[515]; d[86] = s[1027]; d[87] = s[1539];
     }
   }
 }
@@ -1394,13 +1387,14 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 512; i += 8) {
-    for (long j = 0; j < 128; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 512];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 128 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 512; i += 4) {
+    for (long j = 0; j < 128; j += 4) {
+      const float *s = ct + i + j * 512;
+      float *d = out + i * 128 + j;
+      d[0] = s[0]; d[1] = s[512]; d[2] = s[1024]; d[3] = s[1536];
+      d[128] = s[1]; d[129] = s[513]; d[130] = s[1025]; d[131] = s[1537];
+      d[256] = s[2]; d[257] = s[514]; d[258] = s[1026]; d[259] = s[1538];
+      d[384] = s[3]; d[385] = s[515]; d[386] = s[1027]; d[387] = s[1539];
     }
   }
 }

@@ -40,9 +40,9 @@ extern "C" {
  * arrays (the accumulators of matrix products).  Those of all the kernels
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
- *   fmnist_lstm_predict: 2112 bytes
- *   fmnist_lstm_grad: 5248 bytes
- *   fmnist_lstm_train_step: 5248 bytes
+ *   fmnist_lstm_predict: 1344 bytes
+ *   fmnist_lstm_grad: 3968 bytes
+ *   fmnist_lstm_train_step: 3968 bytes
  *   fmnist_lstm_apply: 0 bytes
  *   fmnist_lstm_step: 1600 bytes
  *   fmnist_lstm_init, fmnist_lstm_store, fmnist_lstm_load, fmnist_lstm_step_prepare, fmnist_lstm_reset: 0 bytes

@@ -488,18 +488,14 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* transpose [28, 384] (gru_classifier.lua:8) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 24; i += 8) {
-    for (long j = 0; j < 384; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 28];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 384 + j + c] = block[c * 8 + r];
-    }
-  }
-  for (long i = 24; i < 28; i++) {
-    for (long j = 0; j < 384; j++) {
-      out[i * 384 + j] = a0[i + j * 28];
+  for (long i = 0; i < 28; i += 4) {
+    for (long j = 0; j < 384; j += 4) {
+      const float *s = a0 + i + j * 28;
+      float *d = out + i * 384 + j;
+      d[0] = s[0]; d[1] = s[28]; d[2] = s[56]; d[3] = s[84];
+      d[384] = s[1]; d[385] = s[29]; d[386] = s[57]; d[387] = s[85];
+      d[768] = s[2]; d[769] = s[30]; d[770] = s[58]; d[771] = s[86];
+      d[1152] = s[3]; d[1153] = s[31]; d[1154] = s[59]; d[1155] = s[87];
     }
   }
 }
@@ -588,13 +584,14 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, const 
 
 /* transpose [128, 384] (gru_classifier.lua:8) */
 static void k3_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 128; i += 8) {
-    for (long j = 0; j < 384; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 128];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 384 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 128; i += 4) {
+    for (long j = 0; j < 384; j += 4) {
+      const float *s = a0 + i + j * 128;
+      float *d = out + i * 384 + j;
+      d[0] = s[0]; d[1] = s[128]; d[2] = s[256]; d[3] = s[384];
+      d[384] = s[1]; d[385] = s[129]; d[386] = s[257]; d[387] = s[385];
+      d[768] = s[2]; d[769] = s[130]; d[770] = s[258]; d[771] = s[386];
+      d[1152] = s[3]; d[1153] = s[131]; d[1154] = s[259]; d[1155] = s[387];
     }
   }
 }
@@ -721,14 +718,14 @@ static void k6_add_sigmoid_sub(const float *restrict a0, const float *restrict a
 
 /* transpose [128, 10] (gru_classifier.lua:8) */
 static void k7_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 128; i += 8) {
-    {
-      const long j = 0;
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 128];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 10 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 128; i += 4) {
+    for (long j = 0; j < 8; j += 4) {
+      const float *s = a0 + i + j * 128;
+      float *d = out + i * 10 + j;
+      d[0] = s[0]; d[1] = s[128]; d[2] = s[256]; d[3] = s[384];
+      d[10] = s[1]; d[11] = s[129]; d[12] = s[257]; d[13] = s[385];
+      d[20] = s[2]; d[21] = s[130]; d[22] = s[258]; d[23] = s[386];
+      d[30] = s[3]; d[31] = s[131]; d[32] = s[259]; d[33] = s[387];
     }
   }
   for (long i = 0; i < 128; i++) {
@@ -1562,18 +1559,14 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 384; i += 8) {
-    for (long j = 0; j < 24; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 384];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 28 + j + c] = block[c * 8 + r];
-    }
-  }
-  for (long i = 0; i < 384; i++) {
-    for (long j = 24; j < 28; j++) {
-      out[i * 28 + j] = ct[i + j * 384];
+  for (long i = 0; i < 384; i += 4) {
+    for (long j = 0; j < 28; j += 4) {
+      const float *s = ct + i + j * 384;
+      float *d = out + i * 28 + j;
+      d[0] = s[0]; d[1] = s[384]; d[2] = s[768]; d[3] = s[1152];
+      d[28] = s[1]; d[29] = s[385]; d[30] = s[769]; d[31] = s[1153];
+      d[56] = s[2]; d[57] = s[386]; d[58] = s[770]; d[59] = s[1154];
+      d[84] = s[3]; d[85] = s[387]; d[86] = s[771]; d[87] = s[1155];
     }
   }
 }
@@ -1644,13 +1637,14 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 384; i += 8) {
-    for (long j = 0; j < 128; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 384];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 128 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 384; i += 4) {
+    for (long j = 0; j < 128; j += 4) {
+      const float *s = ct + i + j * 384;
+      float *d = out + i * 128 + j;
+      d[0] = s[0]; d[1] = s[384]; d[2] = s[768]; d[3] = s[1152];
+      d[128] = s[1]; d[129] = s[385]; d[130] = s[769]; d[131] = s[1153];
+      d[256] = s[2]; d[257] = s[386]; d[258] = s[770]; d[259] = s[1154];
+      d[384] = s[3]; d[385] = s[387]; d[386] = s[771]; d[387] = s[1155];
     }
   }
 }

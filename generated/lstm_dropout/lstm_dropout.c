@@ -650,13 +650,14 @@ static void k2_add(const float *restrict a0, const float *restrict a1, float *re
 
 /* transpose [50, 200] (lstm_dropout.lua:8) */
 static void k3_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 48; i += 8) {
-    for (long j = 0; j < 200; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 50];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 200 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 48; i += 4) {
+    for (long j = 0; j < 200; j += 4) {
+      const float *s = a0 + i + j * 50;
+      float *d = out + i * 200 + j;
+      d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+      d[200] = s[1]; d[201] = s[51]; d[202] = s[101]; d[203] = s[151];
+      d[400] = s[2]; d[401] = s[52]; d[402] = s[102]; d[403] = s[152];
+      d[600] = s[3]; d[601] = s[53]; d[602] = s[103]; d[603] = s[153];
     }
   }
   for (long i = 48; i < 50; i++) {

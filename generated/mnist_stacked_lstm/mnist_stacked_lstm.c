@@ -512,18 +512,14 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* transpose [28, 200] (mnist_stacked_lstm.lua:9) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 24; i += 8) {
-    for (long j = 0; j < 200; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 28];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 200 + j + c] = block[c * 8 + r];
-    }
-  }
-  for (long i = 24; i < 28; i++) {
-    for (long j = 0; j < 200; j++) {
-      out[i * 200 + j] = a0[i + j * 28];
+  for (long i = 0; i < 28; i += 4) {
+    for (long j = 0; j < 200; j += 4) {
+      const float *s = a0 + i + j * 28;
+      float *d = out + i * 200 + j;
+      d[0] = s[0]; d[1] = s[28]; d[2] = s[56]; d[3] = s[84];
+      d[200] = s[1]; d[201] = s[29]; d[202] = s[57]; d[203] = s[85];
+      d[400] = s[2]; d[401] = s[30]; d[402] = s[58]; d[403] = s[86];
+      d[600] = s[3]; d[601] = s[31]; d[602] = s[59]; d[603] = s[87];
     }
   }
 }
@@ -700,13 +696,14 @@ static void k3_add(const float *restrict a0, const float *restrict a1, float *re
 
 /* transpose [50, 200] (mnist_stacked_lstm.lua:9) */
 static void k4_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 48; i += 8) {
-    for (long j = 0; j < 200; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 50];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 200 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 48; i += 4) {
+    for (long j = 0; j < 200; j += 4) {
+      const float *s = a0 + i + j * 50;
+      float *d = out + i * 200 + j;
+      d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+      d[200] = s[1]; d[201] = s[51]; d[202] = s[101]; d[203] = s[151];
+      d[400] = s[2]; d[401] = s[52]; d[402] = s[102]; d[403] = s[152];
+      d[600] = s[3]; d[601] = s[53]; d[602] = s[103]; d[603] = s[153];
     }
   }
   for (long i = 48; i < 50; i++) {
@@ -1112,14 +1109,14 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, const 
 
 /* transpose [50, 10] (mnist_stacked_lstm.lua:12) */
 static void k10_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 48; i += 8) {
-    {
-      const long j = 0;
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 50];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 10 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 48; i += 4) {
+    for (long j = 0; j < 8; j += 4) {
+      const float *s = a0 + i + j * 50;
+      float *d = out + i * 10 + j;
+      d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+      d[10] = s[1]; d[11] = s[51]; d[12] = s[101]; d[13] = s[151];
+      d[20] = s[2]; d[21] = s[52]; d[22] = s[102]; d[23] = s[152];
+      d[30] = s[3]; d[31] = s[53]; d[32] = s[103]; d[33] = s[153];
     }
   }
   for (long i = 48; i < 50; i++) {
@@ -4091,18 +4088,14 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 200; i += 8) {
-    for (long j = 0; j < 24; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 200];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 28 + j + c] = block[c * 8 + r];
-    }
-  }
-  for (long i = 0; i < 200; i++) {
-    for (long j = 24; j < 28; j++) {
-      out[i * 28 + j] = ct[i + j * 200];
+  for (long i = 0; i < 200; i += 4) {
+    for (long j = 0; j < 28; j += 4) {
+      const float *s = ct + i + j * 200;
+      float *d = out + i * 28 + j;
+      d[0] = s[0]; d[1] = s[200]; d[2] = s[400]; d[3] = s[600];
+      d[28] = s[1]; d[29] = s[201]; d[30] = s[401]; d[31] = s[601];
+      d[56] = s[2]; d[57] = s[202]; d[58] = s[402]; d[59] = s[602];
+      d[84] = s[3]; d[85] = s[203]; d[86] = s[403]; d[87] = s[603];
     }
   }
 }
@@ -4395,13 +4388,14 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 200; i += 8) {
-    for (long j = 0; j < 48; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 200];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 50 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 200; i += 4) {
+    for (long j = 0; j < 48; j += 4) {
+      const float *s = ct + i + j * 200;
+      float *d = out + i * 50 + j;
+      d[0] = s[0]; d[1] = s[200]; d[2] = s[400]; d[3] = s[600];
+      d[50] = s[1]; d[51] = s[201]; d[52] = s[401]; d[53] = s[601];
+      d[100] = s[2]; d[101] = s[202]; d[102] = s[402]; d[103] = s[602];
+      d[150] = s[3]; d[151] = s[203]; d[152] = s[403]; d[153] = s[603];
     }
   }
   for (long i = 0; i < 200; i++) {
@@ -4597,13 +4591,14 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 200; i += 8) {
-    for (long j = 0; j < 48; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 200];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 50 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 200; i += 4) {
+    for (long j = 0; j < 48; j += 4) {
+      const float *s = ct + i + j * 200;
+      float *d = out + i * 50 + j;
+      d[0] = s[0]; d[1] = s[200]; d[2] = s[400]; d[3] = s[600];
+      d[50] = s[1]; d[51] = s[201]; d[52] = s[401]; d[53] = s[601];
+      d[100] = s[2]; d[101] = s[202]; d[102] = s[402]; d[103] = s[602];
+      d[150] = s[3]; d[151] = s[203]; d[152] = s[403]; d[153] = s[603];
     }
   }
   for (long i = 0; i < 200; i++) {

@@ -40,9 +40,9 @@ extern "C" {
  * arrays (the accumulators of matrix products).  Those of all the kernels
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
- *   peephole_lstm_predict: 2112 bytes
- *   peephole_lstm_grad: 5248 bytes
- *   peephole_lstm_train_step: 5248 bytes
+ *   peephole_lstm_predict: 1344 bytes
+ *   peephole_lstm_grad: 3968 bytes
+ *   peephole_lstm_train_step: 3968 bytes
  *   peephole_lstm_apply: 0 bytes
  *   peephole_lstm_step: 1600 bytes
  *   peephole_lstm_init, peephole_lstm_store, peephole_lstm_load, peephole_lstm_step_prepare, peephole_lstm_reset: 0 bytes

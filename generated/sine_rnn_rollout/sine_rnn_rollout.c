@@ -263,13 +263,14 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
 
 /* transpose [50, 50] (sine_rnn_rollout.lua:18) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 48; i += 8) {
-    for (long j = 0; j < 48; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 50];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 50 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 48; i += 4) {
+    for (long j = 0; j < 48; j += 4) {
+      const float *s = a0 + i + j * 50;
+      float *d = out + i * 50 + j;
+      d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+      d[50] = s[1]; d[51] = s[51]; d[52] = s[101]; d[53] = s[151];
+      d[100] = s[2]; d[101] = s[52]; d[102] = s[102]; d[103] = s[152];
+      d[150] = s[3]; d[151] = s[53]; d[152] = s[103]; d[153] = s[153];
     }
   }
   for (long i = 48; i < 50; i++) {
@@ -3472,13 +3473,14 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 48; i += 8) {
-    for (long j = 0; j < 48; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 50];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 50 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 48; i += 4) {
+    for (long j = 0; j < 48; j += 4) {
+      const float *s = ct + i + j * 50;
+      float *d = out + i * 50 + j;
+      d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+      d[50] = s[1]; d[51] = s[51]; d[52] = s[101]; d[53] = s[151];
+      d[100] = s[2]; d[101] = s[52]; d[102] = s[102]; d[103] = s[152];
+      d[150] = s[3]; d[151] = s[53]; d[152] = s[103]; d[153] = s[153];
     }
   }
   for (long i = 48; i < 50; i++) {

@@ -585,13 +585,14 @@ static void k2_add(const float *restrict a0, const float *restrict a1, float *re
 
 /* transpose [32, 128] (sine_seq2seq.lua:10) */
 static void k3_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 32; i += 8) {
-    for (long j = 0; j < 128; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 32];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 128 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 32; i += 4) {
+    for (long j = 0; j < 128; j += 4) {
+      const float *s = a0 + i + j * 32;
+      float *d = out + i * 128 + j;
+      d[0] = s[0]; d[1] = s[32]; d[2] = s[64]; d[3] = s[96];
+      d[128] = s[1]; d[129] = s[33]; d[130] = s[65]; d[131] = s[97];
+      d[256] = s[2]; d[257] = s[34]; d[258] = s[66]; d[259] = s[98];
+      d[384] = s[3]; d[385] = s[35]; d[386] = s[67]; d[387] = s[99];
     }
   }
 }
@@ -1950,13 +1951,14 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
       }
     }
   }
-  for (long i = 0; i < 128; i += 8) {
-    for (long j = 0; j < 32; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 128];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 32 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 128; i += 4) {
+    for (long j = 0; j < 32; j += 4) {
+      const float *s = ct + i + j * 128;
+      float *d = out + i * 32 + j;
+      d[0] = s[0]; d[1] = s[128]; d[2] = s[256]; d[3] = s[384];
+      d[32] = s[1]; d[33] = s[129]; d[34] = s[257]; d[35] = s[385];
+      d[64] = s[2]; d[65] = s[130]; d[66] = s[258]; d[67] = s[386];
+      d[96] = s[3]; d[97] = s[131]; d[98] = s[259]; d[99] = s[387];
     }
   }
 }

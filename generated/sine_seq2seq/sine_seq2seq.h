@@ -39,9 +39,9 @@ extern "C" {
  * arrays (the accumulators of matrix products).  Those of all the kernels
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
- *   sine_seq2seq_predict: 2880 bytes
- *   sine_seq2seq_grad: 5920 bytes
- *   sine_seq2seq_train_step: 5920 bytes
+ *   sine_seq2seq_predict: 2624 bytes
+ *   sine_seq2seq_grad: 5408 bytes
+ *   sine_seq2seq_train_step: 5408 bytes
  *   sine_seq2seq_apply: 0 bytes
  *   sine_seq2seq_init, sine_seq2seq_store, sine_seq2seq_load: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a

@@ -502,13 +502,14 @@ static void k0_gather(const float *restrict a0, const int32_t *restrict a1, floa
 
 /* transpose [16, 192] (word_language.lua:11) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 16; i += 8) {
-    for (long j = 0; j < 192; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 16];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 192 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 16; i += 4) {
+    for (long j = 0; j < 192; j += 4) {
+      const float *s = a0 + i + j * 16;
+      float *d = out + i * 192 + j;
+      d[0] = s[0]; d[1] = s[16]; d[2] = s[32]; d[3] = s[48];
+      d[192] = s[1]; d[193] = s[17]; d[194] = s[33]; d[195] = s[49];
+      d[384] = s[2]; d[385] = s[18]; d[386] = s[34]; d[387] = s[50];
+      d[576] = s[3]; d[577] = s[19]; d[578] = s[35]; d[579] = s[51];
     }
   }
 }
@@ -615,13 +616,14 @@ static void k4_sum_to(const float *restrict a0, float *restrict out) {
 
 /* transpose [64, 192] (word_language.lua:11) */
 static void k5_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 64; i += 8) {
-    for (long j = 0; j < 192; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = a0[i + r + (j + c) * 64];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 192 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 64; i += 4) {
+    for (long j = 0; j < 192; j += 4) {
+      const float *s = a0 + i + j * 64;
+      float *d = out + i * 192 + j;
+      d[0] = s[0]; d[1] = s[64]; d[2] = s[128]; d[3] = s[192];
+      d[192] = s[1]; d[193] = s[65]; d[194] = s[129]; d[195] = s[193];
+      d[384] = s[2]; d[385] = s[66]; d[386] = s[130]; d[387] = s[194];
+      d[576] = s[3]; d[577] = s[67]; d[578] = s[131]; d[579] = s[195];
     }
   }
 }
@@ -1494,10 +1496,23 @@ static void k55_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 
 /* transpose [128, 5] (word_language.lua:12) */
 static void k56_transpose(const float *restrict a0, float *restrict out) {
-  for (long i0 = 0; i0 < 128; i0++)
-    for (long i1 = 0; i1 < 5; i1++) {
-      out[i0 * 5 + i1] = a0[i0 + i1 * 128];
+  for (long i = 0; i < 128; i += 4) {
+    {
+      const long j = 0;
+      const float *s = a0 + i + j * 128;
+      float *d = out + i * 5 + j;
+      d[0] = s[0]; d[1] = s[128]; d[2] = s[256]; d[3] = s[384];
+      d[5] = s[1]; d[6] = s[129]; d[7] = s[257]; d[8] = s[385];
+      d[10] = s[2]; d[11] = s[130]; d[12] = s[258]; d[13] = s[386];
+      d[15] = s[3]; d[16] = s[131]; d[17] = s[259]; d[18] = s[387];
     }
+  }
+  for (long i = 0; i < 128; i++) {
+    {
+      const long j = 4;
+      out[i * 5 + j] = a0[i + j * 128];
+    }
+  }
 }
 
 /* matmul [64, 5] (word_language.lua:12) */
@@ -3370,13 +3385,14 @@ static void k105_matmul(const float *restrict a0, const float *restrict a1, floa
       }
     }
   }
-  for (long i = 0; i < 192; i += 8) {
-    for (long j = 0; j < 16; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 192];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 16 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 192; i += 4) {
+    for (long j = 0; j < 16; j += 4) {
+      const float *s = ct + i + j * 192;
+      float *d = out + i * 16 + j;
+      d[0] = s[0]; d[1] = s[192]; d[2] = s[384]; d[3] = s[576];
+      d[16] = s[1]; d[17] = s[193]; d[18] = s[385]; d[19] = s[577];
+      d[32] = s[2]; d[33] = s[194]; d[34] = s[386]; d[35] = s[578];
+      d[48] = s[3]; d[49] = s[195]; d[50] = s[387]; d[51] = s[579];
     }
   }
 }
@@ -3447,13 +3463,14 @@ static void k106_matmul(const float *restrict a0, const float *restrict a1, floa
       }
     }
   }
-  for (long i = 0; i < 192; i += 8) {
-    for (long j = 0; j < 64; j += 8) {
-      float block[64] = {0.0f};
-      for (int c = 0; c < 8; c++)
-        for (int r = 0; r < 8; r++) block[c * 8 + r] = ct[i + r + (j + c) * 192];
-      for (int r = 0; r < 8; r++)
-        for (int c = 0; c < 8; c++) out[(i + r) * 64 + j + c] = block[c * 8 + r];
+  for (long i = 0; i < 192; i += 4) {
+    for (long j = 0; j < 64; j += 4) {
+      const float *s = ct + i + j * 192;
+      float *d = out + i * 64 + j;
+      d[0] = s[0]; d[1] = s[192]; d[2] = s[384]; d[3] = s[576];
+      d[64] = s[1]; d[65] = s[193]; d[66] = s[385]; d[67] = s[577];
+      d[128] = s[2]; d[129] = s[194]; d[130] = s[386]; d[131] = s[578];
+      d[192] = s[3]; d[193] = s[195]; d[194] = s[387]; d[195] = s[579];
     }
   }
 }
