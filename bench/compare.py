@@ -2,7 +2,7 @@
 """compare.py - one training step: PyTorch, rnnc's interpreter, rnnc's generated code.
 
 Usage (from the repository root, with Debian's python3-torch):
-    /usr/bin/python3 bench/compare.py [--rnnc build/rnnc] [--repeat N]
+    /usr/bin/python3 bench/compare.py [--rnnc build/rnnc] [--repeat N] [--rounds R] [--blas-dir DIR]
 
 For each row (a spec at a batch size) it times one training step - forward,
 backpropagation through time, gradient clipping when the spec clips, Adam -
@@ -17,7 +17,10 @@ It also measures this machine's peak single-core f32 rate with a small C
 program (independent chains of vector fused multiply-adds held in
 registers, compiled with -O3 -march=native) and reports the generated
 training step's achieved GFLOP/s against it.  The FLOPs are those of the
-matrix products only, counted analytically (see train_step_flops).
+matrix products only, counted analytically (see train_step_flops).  A VM's
+core changes speed from one minute to the next, so rnnc is measured in R
+rounds, each between two measurements of the peak, and each round's rate is
+held against the peak around it.
 
 Everything is measured in one run of this script; it prints the machine,
 the compilers, the torch version and the load average before and after.
@@ -214,6 +217,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rnnc", default=os.path.join(here, "..", "build", "rnnc"))
     ap.add_argument("--repeat", type=int, default=20, help="timed runs per measurement (default 20)")
+    ap.add_argument("--rounds", type=int, default=3, help="rnnc measurements per row, each between two "
+                    "measurements of the peak (default 3)")
     ap.add_argument("--blas-dir", help="also time PyTorch with the libblas.so.3 of this directory (e.g. "
                     "OpenBLAS's), in a column of its own")
     ap.add_argument("--torch-child", nargs=2, help=argparse.SUPPRESS)
@@ -244,11 +249,16 @@ def main():
         other_ms = None
         if args.blas_dir:
             other_ms, blas["PyTorch*"] = time_torch_child(a, args.repeat, args.blas_dir)
-        row_peak = peak.measure()[0]
-        interp_ms, gen_ms, report = time_rnnc(args.rnnc, spec, batch, args.repeat)
         flops = train_step_flops(a)
+        rounds = []  # (interp ms, generated ms, the peak around it, the fraction of it)
+        for _ in range(args.rounds):
+            before = peak.measure()[0]
+            interp_ms, gen_ms, report = time_rnnc(args.rnnc, spec, batch, args.repeat)
+            around = (before + peak.measure()[0]) / 2
+            rounds.append((interp_ms, gen_ms, around, flops / (gen_ms * 1e-3) / 1e9 / around))
+        interp_ms, gen_ms, row_peak, fraction = (statistics.median(r[k] for r in rounds) for k in range(4))
         rate = flops / (gen_ms * 1e-3) / 1e9
-        rows.append((name, batch, torch_ms, other_ms, interp_ms, gen_ms, flops, rate, row_peak))
+        rows.append((name, batch, torch_ms, other_ms, interp_ms, gen_ms, flops, rate, row_peak, fraction))
     load1 = os.getloadavg()
     tmp.cleanup()
 
@@ -260,12 +270,14 @@ def main():
     other = f"{'PyTorch*':>10}" if args.blas_dir else ""
     print(f"{'model':<16}{'batch':>6}{'PyTorch':>10}{other}{'interp':>10}{'generated':>11}"
           f"{'gen/PyTorch':>13}{'gen/interp':>12}{'GFLOP':>8}{'GFLOP/s':>9}{'peak':>7}{'% peak':>8}")
-    for name, batch, torch_ms, other_ms, interp_ms, gen_ms, flops, rate, row_peak in rows:
+    for name, batch, torch_ms, other_ms, interp_ms, gen_ms, flops, rate, row_peak, fraction in rows:
         other = f"{other_ms:>10.2f}" if other_ms is not None else ""
         print(f"{name:<16}{batch:>6}{torch_ms:>10.2f}{other}{interp_ms:>10.2f}{gen_ms:>11.2f}"
               f"{gen_ms / torch_ms:>13.3f}{gen_ms / interp_ms:>12.3f}{flops / 1e9:>8.3f}{rate:>9.1f}"
-              f"{row_peak:>7.1f}{100 * rate / row_peak:>7.0f}%")
-    print("\npeak: measured just before each row's generated code ran (GFLOP/s); % peak is against it")
+              f"{row_peak:>7.1f}{100 * fraction:>7.0f}%")
+    print(f"\ninterp, generated: medians over {args.rounds} rounds of rnnc bench; peak: the mean of the peaks "
+          f"measured just before and after each round (GFLOP/s), the median over the rounds; % peak: the median "
+          f"of the rounds' GFLOP/s each against its own peak")
     print(f"\nload average after: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}; other processes kept "
           f"{others.cores():.2f} of the {cores} cores busy on average during the run")
 
