@@ -284,7 +284,7 @@ static LoopOperands loop_operands(const Fn *f, const Item *it, int first) {
     for (int k = 0; k < nin && l->kind == LOC_PARAM; k++)
       if (ops[k].node == l->base) {
         ops[k].written = o->alias = true;
-        snprintf(o->name, sizeof o->name, "%s", ops[k].name);
+        snprintf(o->name, sizeof o->name, "a%d", first + k); /* ops[k]'s name */
       }
     if (!o->alias) snprintf(o->name, sizeof o->name, "out%d", nout++);
   }
