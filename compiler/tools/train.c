@@ -534,28 +534,42 @@ static void run_shard(void *ctx, int s) {
   sh->acc = r->acc ? runner_metric(sh->runner, "accuracy") : 0;
 }
 
-/* The batch's gradient, into apply's blob: the mean of the shards' (each
- * the gradient of a mean over as many examples as the others); with --mpi,
- * this rank's sum, summed over the ranks by one allreduce, then divided. */
-static void average_grads(Run *r) {
+/* Member s's part of the mean of the shards' gradients (each the gradient
+ * of a mean over as many examples as the others) into apply's blob: one
+ * slice of the blob per member, so the mean takes the cores the shards
+ * did; with --mpi, this rank's sum, divided after the allreduce. */
+static void mean_slice(void *ctx, int s) {
+  Run *r = ctx;
   size_t bytes, shard_bytes;
   void *mean = runner_grads(r->step, &bytes);
   const void *g[TEAM_MAX_MEMBERS];
-  for (int s = 0; s < r->threads; s++) {
-    g[s] = runner_grads(r->shards[s].runner, &shard_bytes);
+  for (int k = 0; k < r->threads; k++) {
+    g[k] = runner_grads(r->shards[k].runner, &shard_bytes);
     if (shard_bytes != bytes) die("the gradients of grad and apply differ in size");
   }
   bool f64 = r->tm.step->cfg.dtype == DT_F64;
   size_t n = bytes / (f64 ? sizeof(double) : sizeof(float));
+  size_t from = n * (size_t)s / (size_t)r->threads, to = n * (size_t)(s + 1) / (size_t)r->threads;
   int divide = r->mpi ? 1 : r->threads; /* --mpi: after the allreduce */
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = from; i < to; i++) {
     double sum = 0;
-    if (f64) for (int s = 0; s < r->threads; s++) sum += ((const double *)g[s])[i];
-    else for (int s = 0; s < r->threads; s++) sum += ((const float *)g[s])[i];
+    if (f64) for (int k = 0; k < r->threads; k++) sum += ((const double *)g[k])[i];
+    else for (int k = 0; k < r->threads; k++) sum += ((const float *)g[k])[i];
     if (f64) ((double *)mean)[i] = sum / divide;
     else ((float *)mean)[i] = (float)(sum / divide);
   }
+}
+
+/* The batch's gradient, into apply's blob: the mean of the shards'
+ * (mean_slice, on the team); with --mpi, summed over the ranks by one
+ * allreduce, then divided. */
+static void average_grads(Run *r) {
+  team_run(r->team, mean_slice, r);
   if (!r->mpi) return;
+  size_t bytes;
+  void *mean = runner_grads(r->step, &bytes);
+  bool f64 = r->tm.step->cfg.dtype == DT_F64;
+  size_t n = bytes / (f64 ? sizeof(double) : sizeof(float));
   double t = progress_now();
   ranks_sum(mean, n, f64);
   r->reduce_s += progress_now() - t;
