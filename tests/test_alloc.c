@@ -3,7 +3,8 @@
  *
  * size_mul and size_add on both sides of SIZE_MAX (saturating, never
  * wrapping), mem_size_str's units, and that the wrapper hands out usable,
- * zeroed (mem_calloc) and growing (mem_grow) memory.  Its failure, exit 1
+ * zeroed (mem_calloc), cache-line aligned (mem_calloc_lines) and growing
+ * (mem_grow) memory.  Its failure, exit 1
  * with the size, is tested on the rnnc command by tests/sizes/run.sh.
  */
 #include <stdint.h>
@@ -45,6 +46,13 @@ static void test_wrapper(void) {
   unsigned char *z = mem_calloc(1000, 4, "test");
   for (int i = 0; i < 4000; i++) CHECK(z[i] == 0, "mem_calloc byte %d is %d", i, z[i]);
   free(z);
+  for (size_t n = 1; n < 300; n += 37) { /* sizes that are and are not multiples of a line */
+    unsigned char *l = mem_calloc_lines(n, 3, "test");
+    CHECK((uintptr_t)l % MEM_LINE == 0, "mem_calloc_lines(%zu, 3) at %p, not on a %d-byte line", n, (void *)l,
+          MEM_LINE);
+    for (size_t i = 0; i < 3 * n; i++) CHECK(l[i] == 0, "mem_calloc_lines byte %zu is %d", i, l[i]);
+    free(l);
+  }
   void *empty = mem_alloc(0, 8, "test");
   CHECK(empty != NULL, "an empty allocation is not NULL");
   free(empty);
