@@ -223,6 +223,8 @@ def main():
                     "OpenBLAS's), in a column of its own")
     ap.add_argument("--torch-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.repeat < 1 or args.rounds < 1:
+        ap.error(f"--repeat and --rounds take a count of at least 1, got {args.repeat} and {args.rounds}")
     if args.torch_child:
         ms = time_torch(json.loads(args.torch_child[0]), int(args.torch_child[1]))
         print(json.dumps({"ms": ms, "blas": loaded_blas()}))
