@@ -44,6 +44,7 @@ typedef struct Emit {
   const char *const *term_arg;
   int nterms;
   const TileChoice *tiles; /* EmitModel.tiles */
+  const int *panels;       /* by node id: emit_panels */
 } Emit;
 
 /* The name of the kernel's scratch memory in the arena, at least `bytes`
@@ -64,6 +65,12 @@ void emit_local_array(Emit *e, const char *name, const char *len);
  * product has such tiles to choose (emit_ops.c says when); only then is
  * its shape added to e->tiles->seen. */
 bool emit_wide_tiles(const Emit *e, const Node *n, bool chosen);
+
+/* Which transposes are written in panels (by node id: the panels' width
+ * in columns, 0 for row-major), for e->plan: a transpose that only products
+ * read, each as its B, in tiles of the same widths (emit_ops.c).
+ * mem_calloc'd; the caller frees it. */
+int *emit_panels(const Emit *e);
 
 /* The emitter of n's op (emit_ops.c, bound by ops.def): an expression or a kernel body. */
 void emit_op(Emit *e, const Node *n, const char *const *arg);

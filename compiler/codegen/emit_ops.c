@@ -289,7 +289,7 @@ static void blocked_transpose(Emit *e, const char *T, long R, long C, const char
                               const long *st) {
   long Rb = R / TB * TB, Cb = C / TB * TB;
   char s1[48], s2[48], s3[48], ix[128];
-  transpose_blocks(e, T, Rb, Cb, C, in, out, st);
+  if (Rb && Cb) transpose_blocks(e, T, Rb, Cb, C, in, out, st);
   const long edge[2][4] = {{Rb, R, 0, C}, {0, Rb, Cb, C}}; /* the bottom rows, then the right columns */
   for (int k = 0; k < 2; k++)
     if (edge[k][0] < edge[k][1] && edge[k][2] < edge[k][3]) {
@@ -303,8 +303,14 @@ static void blocked_transpose(Emit *e, const char *T, long R, long C, const char
     }
 }
 
+static void panel_transpose(Emit *e, const Node *n, const char *const *arg, int two);
+
 EMIT(TRANSPOSE) {
   long xs[IR_MAXDIM], st[2], R = n->shape.dim[0], C = n->shape.dim[1];
+  if (e->panels && e->panels[n->id]) {
+    panel_transpose(e, n, arg, e->panels[n->id]);
+    return;
+  }
   emit_strides(e, n->in[0], xs);
   st[0] = xs[1], st[1] = xs[0];
   if (R >= TB && C >= TB) blocked_transpose(e, emit_ctype(n->dtype), R, C, arg[0], arg[1], st);
@@ -503,7 +509,14 @@ EMIT(EQUAL) {
  * of L1.  So there the loop over j is outside the loop over i, and each
  * strip of nr columns of B is first copied into a contiguous local strip
  * (k blocked by STRIP_BYTES) that every row of tiles then reads from L1.
- * No block changes the order of the sum over k, the interpreter's. */
+ * No block changes the order of the sum over k, the interpreter's.
+ *
+ * In the forward products B is a weight's transpose, made once per call of
+ * the entry point and read by every step's product: there the transpose
+ * writes it in panels (emit_panels), each the nr columns of one column of
+ * tiles, k-major, so that a tile reads contiguous memory, not 64 or 128
+ * bytes of each row of B, rows a few KB apart (the same pages and L1 sets
+ * again, as for the strips; the transpose is the copy). */
 enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 8, DOT_FLAT = 4, LONG_K = 256, PANEL_BYTES = 64 << 10,
        STRIP_BYTES = 32 << 10 };
 /* a product with an epilogue (plan.h) has one block of k, in either type */
@@ -513,6 +526,7 @@ typedef struct {
   const char *A, *B, *C, *T;
   long ai, ak, bk, bj, ci, cj, K;
   bool strips; /* B copied in strips of nr columns, each used by every row of tiles */
+  bool panels; /* B in panels (emit_panels): columns [j, j + nr) at B + j * K, k-major */
 } Product;
 
 /* "i + 3": row r of a tile, in buf. */
@@ -576,6 +590,8 @@ static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
   else emit_line(e, "{");
   if (p->strips)
     emit_line(e, "  const %s *b = bp[%s];", p->T, strcmp(k, "0") ? "k" : "0");
+  else if (p->panels)
+    emit_line(e, "  const %s *b = %s + %s;", p->T, p->B, plus(times(k, nr, s1), times("j", p->K, s2), ix));
   else
     emit_line(e, "  const %s *b = %s + %s;", p->T, p->B, plus(times(k, p->bk, s1), times("j", p->bj, s2), ix));
   for (int r = 0; r < mr; r++)
@@ -587,7 +603,8 @@ static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
   for (int v = 0; v < groups; v++)
     for (int r = 0; r < mr; r++) {
       acc_of(r, v, groups, width, acc, col);
-      emit_line(e, "    %s[c] = RNNC_FMA(x%d, b[%s], %s[c]);", acc, r, times(col, p->strips ? 1L : p->bj, s2), acc);
+      emit_line(e, "    %s[c] = RNNC_FMA(x%d, b[%s], %s[c]);", acc, r, times(col, p->strips || p->panels ? 1L : p->bj, s2),
+                acc);
     }
   emit_line(e, "  }");
   emit_line(e, "}");
@@ -884,6 +901,82 @@ static void matvec_with_terms(Emit *e, const Product *p, long i, long N) {
   free(all);
 }
 
+/* The columns of C in tiles of one width (and of B in panels of it): [0,
+ * N2) two vectors wide (or one), [N2, Nm) one, the rest narrower. */
+typedef struct {
+  long from, to;
+  int width;
+} Columns;
+
+static void column_groups(long N, int two, int nr, Columns g[static 3]) {
+  long N2 = N / two * two, Nm = N / nr * nr;
+  g[0] = (Columns){0, N2, two}, g[1] = (Columns){N2, Nm, nr}, g[2] = (Columns){Nm, N, (int)(N - Nm)};
+}
+
+/* Whether product n is computed as C^T = B'^T A'^T (EMIT(MATMUL)). */
+static bool flipped(const Product *p, const Node *n) { return n->attr.ta && p->ai == 1; }
+
+/* The columns of product n's tiles: two vectors for a target with 32
+ * vector registers (Emit.tiles, by the node's shape): per k, 10 loads for
+ * 16 multiply-adds instead of 9 for 8 (bench/README.md).  A choice only
+ * where such tiles fit (in C^T's rows and columns when flipped). */
+static int tile_columns(const Emit *e, const Node *n, long tile_rows, long tile_cols) {
+  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
+  return emit_wide_tiles(e, n, tile_rows >= MR && tile_cols >= 2 * nr) ? 2 * nr : nr;
+}
+
+/* The width of the panels product n could read its B in: the width of its
+ * widest tiles where it is tiles over whole rows of tiles reading a
+ * row-major B in place (no flip, no matrix-vector rows, no dot products)
+ * of more than one row (one row is its own panels), else 0. */
+static int panel_width(const Emit *e, const Node *n) {
+  if (n->op != OP_MATMUL || n->attr.tb) return 0;
+  Product p = product_of(e, n, "", "", "");
+  long M = n->shape.dim[0], N = n->shape.dim[1];
+  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
+  if (flipped(&p, n) || M < MR || M % MR || N < nr || p.K < 2 || p.bj != 1 || p.bk != N) return 0;
+  return tile_columns(e, n, M, N);
+}
+
+int *emit_panels(const Emit *e) {
+  const Graph *g = e->plan->g;
+  int *w = mem_calloc((size_t)g->nnodes, sizeof *w, "the panels of transposes");
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *x = g->nodes[i];
+    for (int k = 0; k < x->nin; k++) {
+      const Node *t = x->in[k];
+      if (t->op != OP_TRANSPOSE) continue;
+      int want = k == 1 && x->in[0] != t ? panel_width(e, x) : 0;
+      w[t->id] = want && (!w[t->id] || w[t->id] == want) ? want : -1;
+    }
+  }
+  for (int i = 0; i < g->nresults; i++) w[g->results[i].node->id] = -1;
+  for (int i = 0; i < g->nnodes; i++)
+    if (w[i] < 0 || e->plan->loc[i].kind != LOC_ARENA) w[i] = 0;
+  return w;
+}
+
+/* A transpose that products read in panels (emit_panels): each panel the
+ * transpose of `width` rows of the input, written at out + j0 * K. */
+static void panel_transpose(Emit *e, const Node *n, const char *const *arg, int two) {
+  long xs[IR_MAXDIM], K = n->shape.dim[0], N = n->shape.dim[1];
+  emit_strides(e, n->in[0], xs);
+  const long st[2] = {xs[1], xs[0]};
+  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
+  Columns g[3];
+  column_groups(N, two, nr, g);
+  emit_line(e, "/* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * %ld */", K);
+  for (int i = 0; i < 3; i++) {
+    if (g[i].from >= g[i].to) continue;
+    char in[80], out[80], s1[48], s2[48];
+    snprintf(in, sizeof in, "(%s + %s)", arg[0], times("j0", xs[0], s1));
+    snprintf(out, sizeof out, "(%s + %s)", arg[1], times("j0", K, s2));
+    open_for(e, "long", "j0", g[i].from, g[i].to, g[i].width, NULL);
+    e->indent += 2, blocked_transpose(e, emit_ctype(n->dtype), K, g[i].width, in, out, st), e->indent -= 2;
+    emit_line(e, "}");
+  }
+}
+
 EMIT(MATMUL) {
   Product p = product_of(e, n, arg[0], arg[1], arg[2]);
   long M = n->shape.dim[0], N = n->shape.dim[1];
@@ -898,13 +991,10 @@ EMIT(MATMUL) {
    * the end. */
   int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
   long size = (long)ir_dtype_size(e->real);
-  bool flip = n->attr.ta && p.ai == 1, through_scratch = false;
-  /* Tiles of two vectors of columns for a target with 32 vector registers
-   * (Emit.tiles, by the node's shape): per k, 10 loads for 16 multiply-adds
-   * instead of 9 for 8 (bench/README.md).  A choice only where such tiles
-   * fit (in C^T's rows and columns when flipped). */
-  long tile_rows = flip ? N : M, tile_cols = flip ? M : N;
-  int two = emit_wide_tiles(e, n, tile_rows >= MR && tile_cols >= 2 * nr) ? 2 * nr : nr;
+  bool flip = flipped(&p, n), through_scratch = false;
+  int two = flip ? tile_columns(e, n, N, M) : tile_columns(e, n, M, N);
+  p.panels = e->panels && e->panels[n->in[1]->id];
+  if (p.panels && panel_width(e, n) != e->panels[n->in[1]->id]) die("a product reads panels of another width");
   if (flip) {
     through_scratch = p.K > STRIP_BYTES / (two * size) && M >= TB && N >= TB;
     p = (Product){.A = p.B, .B = p.A, .C = through_scratch ? "ct" : p.C, .T = p.T, .ai = p.bj, .ak = p.bk,
@@ -919,10 +1009,10 @@ EMIT(MATMUL) {
   if ((e->nterms && M != 1) || ((e->epilogue || e->nterms) && (p.strips || N < nr)))
     die("a product with an epilogue or terms is not one that plan_epilogue_product allows");
   if (dot_products(e, &p, M, N, nr)) return;
-  long Mm = M / MR * MR, N2 = N / two * two, Nm = N / nr * nr, Mt = p.strips ? M : Mm;
-  tiles(e, &p, 0, Mt, MR, 0, N2, two);
-  tiles(e, &p, 0, Mt, MR, N2, Nm, nr);
-  tiles(e, &p, 0, Mt, MR, Nm, N, (int)(N - Nm));
+  long Mm = M / MR * MR, Mt = p.strips ? M : Mm;
+  Columns g[3];
+  column_groups(N, two, nr, g);
+  for (int i = 0; i < 3; i++) tiles(e, &p, 0, Mt, MR, g[i].from, g[i].to, g[i].width);
   if (through_scratch) {
     const long st[2] = {1, N};
     blocked_transpose(e, p.T, N, M, "ct", arg[2], st);

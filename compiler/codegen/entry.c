@@ -184,6 +184,8 @@ void emit_function(Model *md, FnKind kind) {
   if (prepared) emit_step_prepare(md, g, prepared);
   Plan *plan = plan_build(g, md->layout, prepared);
   Fn f = {.e = {.plan = plan, .real = md->real, .tiles = md->tiles}, .kind = kind, .g = g, .layout = md->layout, .kernels = &md->kernels};
+  int *panels = emit_panels(&f.e);
+  f.e.panels = panels;
   for (int i = 0; i < plan->nitems; i++) plan->items[i].scratch = emit_item_scratch(&f, &plan->items[i]);
   memplan_assign(plan);
   md->arena[kind] = plan->arena_bytes;
@@ -204,6 +206,7 @@ void emit_function(Model *md, FnKind kind) {
   buf_free(&decl);
   names_free(&f.names);
   plan_free(plan);
+  free(panels);
   free(prepared);
   if (kind == FN_STREAM) emit_reset(md);
 }

@@ -511,14 +511,17 @@ static void k2_add_add(const float *restrict a0, const float *restrict a1, const
 
 /* transpose [256, 1024] (charlm_lstm.lua:17) */
 static void k3_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 256; i += 4) {
-    for (long j = 0; j < 1024; j += 4) {
-      const float *s = a0 + i + j * 256;
-      float *d = out + i * 1024 + j;
-      d[0] = s[0]; d[1] = s[256]; d[2] = s[512]; d[3] = s[768];
-      d[1024] = s[1]; d[1025] = s[257]; d[1026] = s[513]; d[1027] = s[769];
-      d[2048] = s[2]; d[2049] = s[258]; d[2050] = s[514]; d[2051] = s[770];
-      d[3072] = s[3]; d[3073] = s[259]; d[3074] = s[515]; d[3075] = s[771];
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 256 */
+  for (long j0 = 0; j0 < 1024; j0 += 16) {
+    for (long i = 0; i < 256; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = (a0 + j0 * 256) + i + j * 256;
+        float *d = (out + j0 * 256) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[256]; d[2] = s[512]; d[3] = s[768];
+        d[16] = s[1]; d[17] = s[257]; d[18] = s[513]; d[19] = s[769];
+        d[32] = s[2]; d[33] = s[258]; d[34] = s[514]; d[35] = s[770];
+        d[48] = s[3]; d[49] = s[259]; d[50] = s[515]; d[51] = s[771];
+      }
     }
   }
 }
@@ -553,7 +556,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, const 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 256; k++) {
-        const float *b = a1 + k * 1024 + j;
+        const float *b = a1 + k * 16 + j * 256;
         const float x0 = a0[i * 256 + k];
         const float x1 = a0[(i + 1) * 256 + k];
         const float x2 = a0[(i + 2) * 256 + k];
@@ -676,14 +679,17 @@ static void k7_sigmoid_sigmoid_mul(const float *restrict a0, const float *restri
 
 /* transpose [256, 96] (charlm_lstm.lua:18) */
 static void k8_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 256; i += 4) {
-    for (long j = 0; j < 96; j += 4) {
-      const float *s = a0 + i + j * 256;
-      float *d = out + i * 96 + j;
-      d[0] = s[0]; d[1] = s[256]; d[2] = s[512]; d[3] = s[768];
-      d[96] = s[1]; d[97] = s[257]; d[98] = s[513]; d[99] = s[769];
-      d[192] = s[2]; d[193] = s[258]; d[194] = s[514]; d[195] = s[770];
-      d[288] = s[3]; d[289] = s[259]; d[290] = s[515]; d[291] = s[771];
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 256 */
+  for (long j0 = 0; j0 < 96; j0 += 16) {
+    for (long i = 0; i < 256; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = (a0 + j0 * 256) + i + j * 256;
+        float *d = (out + j0 * 256) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[256]; d[2] = s[512]; d[3] = s[768];
+        d[16] = s[1]; d[17] = s[257]; d[18] = s[513]; d[19] = s[769];
+        d[32] = s[2]; d[33] = s[258]; d[34] = s[514]; d[35] = s[770];
+        d[48] = s[3]; d[49] = s[259]; d[50] = s[515]; d[51] = s[771];
+      }
     }
   }
 }
@@ -701,7 +707,7 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, const 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 256; k++) {
-        const float *b = a1 + k * 96 + j;
+        const float *b = a1 + k * 16 + j * 256;
         const float x0 = a0[i * 256 + k];
         const float x1 = a0[(i + 1) * 256 + k];
         const float x2 = a0[(i + 2) * 256 + k];

@@ -488,14 +488,17 @@ static void k0_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* transpose [28, 512] (fmnist_lstm.lua:12) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 28; i += 4) {
-    for (long j = 0; j < 512; j += 4) {
-      const float *s = a0 + i + j * 28;
-      float *d = out + i * 512 + j;
-      d[0] = s[0]; d[1] = s[28]; d[2] = s[56]; d[3] = s[84];
-      d[512] = s[1]; d[513] = s[29]; d[514] = s[57]; d[515] = s[85];
-      d[1024] = s[2]; d[1025] = s[30]; d[1026] = s[58]; d[1027] = s[86];
-      d[1536] = s[3]; d[1537] = s[31]; d[1538] = s[59]; d[1539] = s[87];
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 28 */
+  for (long j0 = 0; j0 < 512; j0 += 16) {
+    for (long i = 0; i < 28; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = (a0 + j0 * 28) + i + j * 28;
+        float *d = (out + j0 * 28) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[28]; d[2] = s[56]; d[3] = s[84];
+        d[16] = s[1]; d[17] = s[29]; d[18] = s[57]; d[19] = s[85];
+        d[32] = s[2]; d[33] = s[30]; d[34] = s[58]; d[35] = s[86];
+        d[48] = s[3]; d[49] = s[31]; d[50] = s[59]; d[51] = s[87];
+      }
     }
   }
 }
@@ -516,7 +519,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, const 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + k * 512 + j;
+        const float *b = a1 + k * 16 + j * 28;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -593,14 +596,17 @@ static void k3_add(const float *restrict a0, const float *restrict a1, float *re
 
 /* transpose [128, 512] (fmnist_lstm.lua:12) */
 static void k4_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 128; i += 4) {
-    for (long j = 0; j < 512; j += 4) {
-      const float *s = a0 + i + j * 128;
-      float *d = out + i * 512 + j;
-      d[0] = s[0]; d[1] = s[128]; d[2] = s[256]; d[3] = s[384];
-      d[512] = s[1]; d[513] = s[129]; d[514] = s[257]; d[515] = s[385];
-      d[1024] = s[2]; d[1025] = s[130]; d[1026] = s[258]; d[1027] = s[386];
-      d[1536] = s[3]; d[1537] = s[131]; d[1538] = s[259]; d[1539] = s[387];
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 128 */
+  for (long j0 = 0; j0 < 512; j0 += 16) {
+    for (long i = 0; i < 128; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = (a0 + j0 * 128) + i + j * 128;
+        float *d = (out + j0 * 128) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[128]; d[2] = s[256]; d[3] = s[384];
+        d[16] = s[1]; d[17] = s[129]; d[18] = s[257]; d[19] = s[385];
+        d[32] = s[2]; d[33] = s[130]; d[34] = s[258]; d[35] = s[386];
+        d[48] = s[3]; d[49] = s[131]; d[50] = s[259]; d[51] = s[387];
+      }
     }
   }
 }
@@ -638,7 +644,7 @@ static void k6_matmul(const float *restrict a0, const float *restrict a1, const 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 128; k++) {
-        const float *b = a1 + k * 512 + j;
+        const float *b = a1 + k * 16 + j * 128;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];

@@ -650,19 +650,40 @@ static void k2_add(const float *restrict a0, const float *restrict a1, float *re
 
 /* transpose [50, 200] (lstm_dropout.lua:8) */
 static void k3_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 48; i += 4) {
-    for (long j = 0; j < 200; j += 4) {
-      const float *s = a0 + i + j * 50;
-      float *d = out + i * 200 + j;
-      d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
-      d[200] = s[1]; d[201] = s[51]; d[202] = s[101]; d[203] = s[151];
-      d[400] = s[2]; d[401] = s[52]; d[402] = s[102]; d[403] = s[152];
-      d[600] = s[3]; d[601] = s[53]; d[602] = s[103]; d[603] = s[153];
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 50 */
+  for (long j0 = 0; j0 < 192; j0 += 16) {
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = (a0 + j0 * 50) + i + j * 50;
+        float *d = (out + j0 * 50) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[16] = s[1]; d[17] = s[51]; d[18] = s[101]; d[19] = s[151];
+        d[32] = s[2]; d[33] = s[52]; d[34] = s[102]; d[35] = s[152];
+        d[48] = s[3]; d[49] = s[53]; d[50] = s[103]; d[51] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 16; j++) {
+        (out + j0 * 50)[i * 16 + j] = (a0 + j0 * 50)[i + j * 50];
+      }
     }
   }
-  for (long i = 48; i < 50; i++) {
-    for (long j = 0; j < 200; j++) {
-      out[i * 200 + j] = a0[i + j * 50];
+  {
+    const long j0 = 192;
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 8; j += 4) {
+        const float *s = (a0 + j0 * 50) + i + j * 50;
+        float *d = (out + j0 * 50) + i * 8 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[8] = s[1]; d[9] = s[51]; d[10] = s[101]; d[11] = s[151];
+        d[16] = s[2]; d[17] = s[52]; d[18] = s[102]; d[19] = s[152];
+        d[24] = s[3]; d[25] = s[53]; d[26] = s[103]; d[27] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 8; j++) {
+        (out + j0 * 50)[i * 8 + j] = (a0 + j0 * 50)[i + j * 50];
+      }
     }
   }
 }
@@ -700,7 +721,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, const 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 200 + j;
+        const float *b = a1 + k * 16 + j * 50;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -787,7 +808,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, const 
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 200 + j;
+        const float *b = a1 + k * 8 + j * 50;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];

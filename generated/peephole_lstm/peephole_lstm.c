@@ -478,14 +478,17 @@ const peephole_lstm_param_info peephole_lstm_params_info[PEEPHOLE_LSTM_NPARAMS] 
 
 /* transpose [28, 256] (peephole_cell.lua:23) */
 static void k0_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 28; i += 4) {
-    for (long j = 0; j < 256; j += 4) {
-      const float *s = a0 + i + j * 28;
-      float *d = out + i * 256 + j;
-      d[0] = s[0]; d[1] = s[28]; d[2] = s[56]; d[3] = s[84];
-      d[256] = s[1]; d[257] = s[29]; d[258] = s[57]; d[259] = s[85];
-      d[512] = s[2]; d[513] = s[30]; d[514] = s[58]; d[515] = s[86];
-      d[768] = s[3]; d[769] = s[31]; d[770] = s[59]; d[771] = s[87];
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 28 */
+  for (long j0 = 0; j0 < 256; j0 += 16) {
+    for (long i = 0; i < 28; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = (a0 + j0 * 28) + i + j * 28;
+        float *d = (out + j0 * 28) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[28]; d[2] = s[56]; d[3] = s[84];
+        d[16] = s[1]; d[17] = s[29]; d[18] = s[57]; d[19] = s[85];
+        d[32] = s[2]; d[33] = s[30]; d[34] = s[58]; d[35] = s[86];
+        d[48] = s[3]; d[49] = s[31]; d[50] = s[59]; d[51] = s[87];
+      }
     }
   }
 }
@@ -506,7 +509,7 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, const 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 28; k++) {
-        const float *b = a1 + k * 256 + j;
+        const float *b = a1 + k * 16 + j * 28;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -574,14 +577,17 @@ static void k1_matmul(const float *restrict a0, const float *restrict a1, const 
 
 /* transpose [64, 256] (peephole_cell.lua:23) */
 static void k2_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 64; i += 4) {
-    for (long j = 0; j < 256; j += 4) {
-      const float *s = a0 + i + j * 64;
-      float *d = out + i * 256 + j;
-      d[0] = s[0]; d[1] = s[64]; d[2] = s[128]; d[3] = s[192];
-      d[256] = s[1]; d[257] = s[65]; d[258] = s[129]; d[259] = s[193];
-      d[512] = s[2]; d[513] = s[66]; d[514] = s[130]; d[515] = s[194];
-      d[768] = s[3]; d[769] = s[67]; d[770] = s[131]; d[771] = s[195];
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 64 */
+  for (long j0 = 0; j0 < 256; j0 += 16) {
+    for (long i = 0; i < 64; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = (a0 + j0 * 64) + i + j * 64;
+        float *d = (out + j0 * 64) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[64]; d[2] = s[128]; d[3] = s[192];
+        d[16] = s[1]; d[17] = s[65]; d[18] = s[129]; d[19] = s[193];
+        d[32] = s[2]; d[33] = s[66]; d[34] = s[130]; d[35] = s[194];
+        d[48] = s[3]; d[49] = s[67]; d[50] = s[131]; d[51] = s[195];
+      }
     }
   }
 }
@@ -621,7 +627,7 @@ static void k4_matmul(const float *restrict a0, const float *restrict a1, const 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 256 + j;
+        const float *b = a1 + k * 16 + j * 64;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];

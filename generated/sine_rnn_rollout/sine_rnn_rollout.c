@@ -263,24 +263,35 @@ static void k0_transpose(const float *restrict a0, float *restrict out) {
 
 /* transpose [50, 50] (sine_rnn_rollout.lua:18) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 48; i += 4) {
-    for (long j = 0; j < 48; j += 4) {
-      const float *s = a0 + i + j * 50;
-      float *d = out + i * 50 + j;
-      d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
-      d[50] = s[1]; d[51] = s[51]; d[52] = s[101]; d[53] = s[151];
-      d[100] = s[2]; d[101] = s[52]; d[102] = s[102]; d[103] = s[152];
-      d[150] = s[3]; d[151] = s[53]; d[152] = s[103]; d[153] = s[153];
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 50 */
+  for (long j0 = 0; j0 < 48; j0 += 16) {
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = (a0 + j0 * 50) + i + j * 50;
+        float *d = (out + j0 * 50) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[16] = s[1]; d[17] = s[51]; d[18] = s[101]; d[19] = s[151];
+        d[32] = s[2]; d[33] = s[52]; d[34] = s[102]; d[35] = s[152];
+        d[48] = s[3]; d[49] = s[53]; d[50] = s[103]; d[51] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 16; j++) {
+        (out + j0 * 50)[i * 16 + j] = (a0 + j0 * 50)[i + j * 50];
+      }
     }
   }
-  for (long i = 48; i < 50; i++) {
-    for (long j = 0; j < 50; j++) {
-      out[i * 50 + j] = a0[i + j * 50];
+  {
+    const long j0 = 48;
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 2; j++) {
+        (out + j0 * 50)[i * 2 + j] = (a0 + j0 * 50)[i + j * 50];
+      }
     }
-  }
-  for (long i = 0; i < 48; i++) {
-    for (long j = 48; j < 50; j++) {
-      out[i * 50 + j] = a0[i + j * 50];
+    for (long i = 0; i < 48; i++) {
+      for (long j = 0; j < 2; j++) {
+        (out + j0 * 50)[i * 2 + j] = (a0 + j0 * 50)[i + j * 50];
+      }
     }
   }
 }
@@ -488,7 +499,7 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 50 + j;
+        const float *b = a1 + k * 16 + j * 50;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -535,7 +546,7 @@ static void k3_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 50; k++) {
-        const float *b = a1 + k * 50 + j;
+        const float *b = a1 + k * 2 + j * 50;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];

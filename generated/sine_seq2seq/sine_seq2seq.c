@@ -585,14 +585,17 @@ static void k2_add(const float *restrict a0, const float *restrict a1, float *re
 
 /* transpose [32, 128] (sine_seq2seq.lua:10) */
 static void k3_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 32; i += 4) {
-    for (long j = 0; j < 128; j += 4) {
-      const float *s = a0 + i + j * 32;
-      float *d = out + i * 128 + j;
-      d[0] = s[0]; d[1] = s[32]; d[2] = s[64]; d[3] = s[96];
-      d[128] = s[1]; d[129] = s[33]; d[130] = s[65]; d[131] = s[97];
-      d[256] = s[2]; d[257] = s[34]; d[258] = s[66]; d[259] = s[98];
-      d[384] = s[3]; d[385] = s[35]; d[386] = s[67]; d[387] = s[99];
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 32 */
+  for (long j0 = 0; j0 < 128; j0 += 16) {
+    for (long i = 0; i < 32; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = (a0 + j0 * 32) + i + j * 32;
+        float *d = (out + j0 * 32) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[32]; d[2] = s[64]; d[3] = s[96];
+        d[16] = s[1]; d[17] = s[33]; d[18] = s[65]; d[19] = s[97];
+        d[32] = s[2]; d[33] = s[34]; d[34] = s[66]; d[35] = s[98];
+        d[48] = s[3]; d[49] = s[35]; d[50] = s[67]; d[51] = s[99];
+      }
     }
   }
 }
@@ -630,7 +633,7 @@ static void k5_matmul(const float *restrict a0, const float *restrict a1, const 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 32; k++) {
-        const float *b = a1 + k * 128 + j;
+        const float *b = a1 + k * 16 + j * 32;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -740,7 +743,7 @@ static void k7_matmul(const float *restrict a0, const float *restrict a1, float 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 32; k++) {
-        const float *b = a1 + k * 128 + j;
+        const float *b = a1 + k * 16 + j * 32;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];

@@ -502,14 +502,17 @@ static void k0_gather(const float *restrict a0, const int32_t *restrict a1, floa
 
 /* transpose [16, 192] (word_language.lua:11) */
 static void k1_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 16; i += 4) {
-    for (long j = 0; j < 192; j += 4) {
-      const float *s = a0 + i + j * 16;
-      float *d = out + i * 192 + j;
-      d[0] = s[0]; d[1] = s[16]; d[2] = s[32]; d[3] = s[48];
-      d[192] = s[1]; d[193] = s[17]; d[194] = s[33]; d[195] = s[49];
-      d[384] = s[2]; d[385] = s[18]; d[386] = s[34]; d[387] = s[50];
-      d[576] = s[3]; d[577] = s[19]; d[578] = s[35]; d[579] = s[51];
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 16 */
+  for (long j0 = 0; j0 < 192; j0 += 16) {
+    for (long i = 0; i < 16; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = (a0 + j0 * 16) + i + j * 16;
+        float *d = (out + j0 * 16) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[16]; d[2] = s[32]; d[3] = s[48];
+        d[16] = s[1]; d[17] = s[17]; d[18] = s[33]; d[19] = s[49];
+        d[32] = s[2]; d[33] = s[18]; d[34] = s[34]; d[35] = s[50];
+        d[48] = s[3]; d[49] = s[19]; d[50] = s[35]; d[51] = s[51];
+      }
     }
   }
 }
@@ -530,7 +533,7 @@ static void k2_matmul(const float *restrict a0, const float *restrict a1, const 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 16; k++) {
-        const float *b = a1 + k * 192 + j;
+        const float *b = a1 + k * 16 + j * 16;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];
@@ -616,14 +619,17 @@ static void k4_sum_to(const float *restrict a0, float *restrict out) {
 
 /* transpose [64, 192] (word_language.lua:11) */
 static void k5_transpose(const float *restrict a0, float *restrict out) {
-  for (long i = 0; i < 64; i += 4) {
-    for (long j = 0; j < 192; j += 4) {
-      const float *s = a0 + i + j * 64;
-      float *d = out + i * 192 + j;
-      d[0] = s[0]; d[1] = s[64]; d[2] = s[128]; d[3] = s[192];
-      d[192] = s[1]; d[193] = s[65]; d[194] = s[129]; d[195] = s[193];
-      d[384] = s[2]; d[385] = s[66]; d[386] = s[130]; d[387] = s[194];
-      d[576] = s[3]; d[577] = s[67]; d[578] = s[131]; d[579] = s[195];
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 64 */
+  for (long j0 = 0; j0 < 192; j0 += 16) {
+    for (long i = 0; i < 64; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = (a0 + j0 * 64) + i + j * 64;
+        float *d = (out + j0 * 64) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[64]; d[2] = s[128]; d[3] = s[192];
+        d[16] = s[1]; d[17] = s[65]; d[18] = s[129]; d[19] = s[193];
+        d[32] = s[2]; d[33] = s[66]; d[34] = s[130]; d[35] = s[194];
+        d[48] = s[3]; d[49] = s[67]; d[50] = s[131]; d[51] = s[195];
+      }
     }
   }
 }
@@ -666,7 +672,7 @@ static void k7_matmul(const float *restrict a0, const float *restrict a1, const 
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = a1 + k * 192 + j;
+        const float *b = a1 + k * 16 + j * 64;
         const float x0 = ap[k][0];
         const float x1 = ap[k][1];
         const float x2 = ap[k][2];

@@ -7,7 +7,8 @@ comment starts with WIDE_KERNEL and portable for PORTABLE_KERNEL's (a
 product's comment goes on with the loop it finishes, if any): the profile's build
 must be the portable one but for WIDE_KERNEL's kernels, which have wide tiles
 (tiles of 8 rows by two vectors: an accumulator acc7_1), and PORTABLE_KERNEL's
-must not have them though the wide build's do.
+must not have them though the wide build's do.  A transpose that writes a
+product's B in panels (one per column of tiles) changes with the product.
 """
 import re
 import sys
@@ -30,6 +31,8 @@ def main():
     if len(profile) != len(portable):
         errors.append(f"{len(profile)} kernels with the profile, {len(portable)} portable")
     changed = [c for (c, t), (_, u) in zip(profile, portable) if t != u]
+    panels = [c for (c, t), (_, u) in zip(profile, portable) if t != u and "in panels" in t]
+    changed = [c for c in changed if c not in panels]
     if len(changed) != 1 or not changed[0].startswith(wide_kernel):
         errors.append(f"the profile changed the kernels {changed}, want only {wide_kernel!r}")
     for c, t in profile:
@@ -41,7 +44,7 @@ def main():
         errors.append(f"{portable_kernel}: no wide tiles in the wide build, so the test shows nothing")
     for e in errors:
         print("FAIL: " + e)
-    print(f"kernels.py: {len(profile)} kernels, changed: {changed}")
+    print(f"kernels.py: {len(profile)} kernels, changed: {changed}, their panels: {panels}")
     return 1 if errors else 0
 
 
