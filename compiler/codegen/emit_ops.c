@@ -913,8 +913,16 @@ static void column_groups(long N, int two, int nr, Columns g[static 3]) {
   g[0] = (Columns){0, N2, two}, g[1] = (Columns){N2, Nm, nr}, g[2] = (Columns){Nm, N, (int)(N - Nm)};
 }
 
-/* Whether product n is computed as C^T = B'^T A'^T (EMIT(MATMUL)). */
-static bool flipped(const Product *p, const Node *n) { return n->attr.ta && p->ai == 1; }
+/* Whether product n, A^T B with A row-major, is computed as C^T = B^T A
+ * (EMIT(MATMUL)): where k is long, so that A's columns are not each a
+ * cache line per k, or where C's rows fill whole tiles of columns and its
+ * own columns do not.  Otherwise C's tiles store whole vectors and read A's
+ * columns from a short panel. */
+static bool flipped(const Emit *e, const Product *p, const Node *n) {
+  long M = n->shape.dim[0], N = n->shape.dim[1];
+  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
+  return n->attr.ta && p->ai == 1 && (p->K >= LONG_K || (N % nr && M % nr == 0));
+}
 
 /* The columns of product n's tiles: two vectors for a target with 32
  * vector registers (Emit.tiles, by the node's shape): per k, 10 loads for
@@ -934,7 +942,7 @@ static int panel_width(const Emit *e, const Node *n) {
   Product p = product_of(e, n, "", "", "");
   long M = n->shape.dim[0], N = n->shape.dim[1];
   int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
-  if (flipped(&p, n) || M < MR || M % MR || N < nr || p.K < 2 || p.bj != 1 || p.bk != N) return 0;
+  if (flipped(e, &p, n) || M < MR || M % MR || N < nr || p.K < 2 || p.bj != 1 || p.bk != N) return 0;
   return tile_columns(e, n, M, N);
 }
 
@@ -981,7 +989,7 @@ EMIT(MATMUL) {
   Product p = product_of(e, n, arg[0], arg[1], arg[2]);
   long M = n->shape.dim[0], N = n->shape.dim[1];
   /* A^T B with A row-major (the weight gradients: A = dz stacked over time,
-   * rows of 2 KB) is computed as C^T = B^T A, so that the vectors run along
+   * rows of 2 KB) is, where flipped() says, computed as C^T = B^T A, so that the vectors run along
    * A's rows (its columns, copied into a panel, would each be a cache line
    * of its own), copied in strips (above), and B, the narrower operand, is
    * read in place.  C^T's rows are C's columns: a tile would store and,
@@ -991,7 +999,7 @@ EMIT(MATMUL) {
    * the end. */
   int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
   long size = (long)ir_dtype_size(e->real);
-  bool flip = flipped(&p, n), through_scratch = false;
+  bool flip = flipped(e, &p, n), through_scratch = false;
   int two = flip ? tile_columns(e, n, N, M) : tile_columns(e, n, M, N);
   p.panels = e->panels && e->panels[n->in[1]->id];
   if (p.panels && panel_width(e, n) != e->panels[n->in[1]->id]) die("a product reads panels of another width");

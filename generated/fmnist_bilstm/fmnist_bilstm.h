@@ -40,8 +40,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   fmnist_bilstm_predict: 1344 bytes
- *   fmnist_bilstm_grad: 3968 bytes
- *   fmnist_bilstm_train_step: 3968 bytes
+ *   fmnist_bilstm_grad: 4672 bytes
+ *   fmnist_bilstm_train_step: 4672 bytes
  *   fmnist_bilstm_apply: 0 bytes
  *   fmnist_bilstm_init, fmnist_bilstm_store, fmnist_bilstm_load: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a

@@ -41,8 +41,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   fmnist_lstm_predict: 1344 bytes
- *   fmnist_lstm_grad: 3968 bytes
- *   fmnist_lstm_train_step: 3968 bytes
+ *   fmnist_lstm_grad: 4672 bytes
+ *   fmnist_lstm_train_step: 4672 bytes
  *   fmnist_lstm_apply: 0 bytes
  *   fmnist_lstm_step: 1600 bytes
  *   fmnist_lstm_init, fmnist_lstm_store, fmnist_lstm_load, fmnist_lstm_step_prepare, fmnist_lstm_reset: 0 bytes

@@ -1784,33 +1784,30 @@ static void k32_stack(const float *restrict a0, const float *restrict a1, const 
 /* matmul [10, 128] (gru_classifier.lua:8) */
 static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
-    const long j = 0;
-    float (*bp)[10] = (float (*)[10])(void *)scratch;
-    for (long k = 0; k < 64; k++) {
-      for (int c = 0; c < 10; c++) {
-        bp[k][c] = a0[k * 10 + j + c];
-      }
-    }
-    for (long i = 0; i < 128; i += 8) {
-      float acc0[10] = {0.0f};
-      float acc1[10] = {0.0f};
-      float acc2[10] = {0.0f};
-      float acc3[10] = {0.0f};
-      float acc4[10] = {0.0f};
-      float acc5[10] = {0.0f};
-      float acc6[10] = {0.0f};
-      float acc7[10] = {0.0f};
+    const long i = 0;
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k * 10];
+    for (long j = 0; j < 128; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = bp[k];
-        const float x0 = a1[i + k * 128];
-        const float x1 = a1[i + 1 + k * 128];
-        const float x2 = a1[i + 2 + k * 128];
-        const float x3 = a1[i + 3 + k * 128];
-        const float x4 = a1[i + 4 + k * 128];
-        const float x5 = a1[i + 5 + k * 128];
-        const float x6 = a1[i + 6 + k * 128];
-        const float x7 = a1[i + 7 + k * 128];
-        for (int c = 0; c < 10; c++) {
+        const float *b = a1 + k * 128 + j;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
@@ -1821,15 +1818,56 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
           acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
-      for (int c = 0; c < 10; c++) {
-        out[i + (j + c) * 128] = acc0[c];
-        out[i + 1 + (j + c) * 128] = acc1[c];
-        out[i + 2 + (j + c) * 128] = acc2[c];
-        out[i + 3 + (j + c) * 128] = acc3[c];
-        out[i + 4 + (j + c) * 128] = acc4[c];
-        out[i + 5 + (j + c) * 128] = acc5[c];
-        out[i + 6 + (j + c) * 128] = acc6[c];
-        out[i + 7 + (j + c) * 128] = acc7[c];
+      for (int c = 0; c < 16; c++) {
+        out[i * 128 + j + c] = acc0[c];
+        out[(i + 1) * 128 + j + c] = acc1[c];
+        out[(i + 2) * 128 + j + c] = acc2[c];
+        out[(i + 3) * 128 + j + c] = acc3[c];
+        out[(i + 4) * 128 + j + c] = acc4[c];
+        out[(i + 5) * 128 + j + c] = acc5[c];
+        out[(i + 6) * 128 + j + c] = acc6[c];
+        out[(i + 7) * 128 + j + c] = acc7[c];
+      }
+    }
+  }
+  {
+    const long i = 8;
+    float (*ap)[2] = (float (*)[2])(void *)scratch;
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 2; r++) ap[k][r] = a0[i + r + k * 10];
+    for (long j = 0; j < 128; j += 64) {
+      float acc0_0[16] = {0.0f};
+      float acc0_1[16] = {0.0f};
+      float acc0_2[16] = {0.0f};
+      float acc0_3[16] = {0.0f};
+      float acc1_0[16] = {0.0f};
+      float acc1_1[16] = {0.0f};
+      float acc1_2[16] = {0.0f};
+      float acc1_3[16] = {0.0f};
+      for (long k = 0; k < 64; k++) {
+        const float *b = a1 + k * 128 + j;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        for (int c = 0; c < 16; c++) {
+          acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
+          acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
+          acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
+          acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
+          acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
+          acc1_2[c] = RNNC_FMA(x1, b[32 + c], acc1_2[c]);
+          acc0_3[c] = RNNC_FMA(x0, b[48 + c], acc0_3[c]);
+          acc1_3[c] = RNNC_FMA(x1, b[48 + c], acc1_3[c]);
+        }
+      }
+      for (int c = 0; c < 16; c++) {
+        out[i * 128 + j + c] = acc0_0[c];
+        out[i * 128 + j + 16 + c] = acc0_1[c];
+        out[i * 128 + j + 32 + c] = acc0_2[c];
+        out[i * 128 + j + 48 + c] = acc0_3[c];
+        out[(i + 1) * 128 + j + c] = acc1_0[c];
+        out[(i + 1) * 128 + j + 16 + c] = acc1_1[c];
+        out[(i + 1) * 128 + j + 32 + c] = acc1_2[c];
+        out[(i + 1) * 128 + j + 48 + c] = acc1_3[c];
       }
     }
   }
@@ -3326,7 +3364,7 @@ static void gru_classifier_grad_3(const float *restrict P, const gru_classifier_
   float *d_line11_sub = (float *)(A + 3170432); /* [64, 10] */
   float *gru1_add_t27_2 = (float *)(A + 3127296); /* [64, 128] */
   float *grad_dense1_weight = (float *)(A + 3094528); /* [10, 128] */
-  char *grad_dense1_weight_scratch = A + 3161600; /* 2560 bytes */
+  char *grad_dense1_weight_scratch = A + 3161600; /* 2048 bytes */
   k33_matmul(d_line11_sub, gru1_add_t27_2, grad_dense1_weight, grad_dense1_weight_scratch);
   float *grad_dense1_bias = (float *)(A + 3169408); /* [10] */
   k34_sum_to(d_line11_sub, grad_dense1_bias);
@@ -3945,7 +3983,7 @@ static void gru_classifier_train_step_3(float *restrict P, const gru_classifier_
   float *d_line11_sub = (float *)A; /* [64, 10] */
   float *gru1_add_t27_2 = (float *)(A + 3129856); /* [64, 128] */
   float *d_dense1_matmul = (float *)(A + 3097088); /* [10, 128] */
-  char *d_dense1_matmul_scratch = A + 199168; /* 2560 bytes */
+  char *d_dense1_matmul_scratch = A + 199168; /* 2048 bytes */
   k33_matmul(d_line11_sub, gru1_add_t27_2, d_dense1_matmul, d_dense1_matmul_scratch);
   float *d_dense1_sum_to = (float *)(A + 3167168); /* [10] */
   k34_sum_to(d_line11_sub, d_dense1_sum_to);

@@ -41,8 +41,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   gru_classifier_predict: 1344 bytes
- *   gru_classifier_grad: 4480 bytes
- *   gru_classifier_train_step: 4480 bytes
+ *   gru_classifier_grad: 5184 bytes
+ *   gru_classifier_train_step: 5184 bytes
  *   gru_classifier_apply: 0 bytes
  *   gru_classifier_step: 2560 bytes
  *   gru_classifier_init, gru_classifier_store, gru_classifier_load, gru_classifier_step_prepare, gru_classifier_reset: 0 bytes

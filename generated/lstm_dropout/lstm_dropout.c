@@ -2050,79 +2050,96 @@ static void k29_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [1, 50] (lstm_dropout.lua:9) */
-static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  {
-    const long j = 0;
-    float (*bp)[1] = (float (*)[1])(void *)scratch;
+static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+  for (long j = 0; j < 50 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    float acc4[RNNC_LANES] = {0.0f};
+    float acc5[RNNC_LANES] = {0.0f};
+    float acc6[RNNC_LANES] = {0.0f};
+    float acc7[RNNC_LANES] = {0.0f};
     for (long k = 0; k < 32; k++) {
-      {
-        const int c = 0;
-        bp[k][c] = a0[k + j + c];
+      const float *b = a1 + k * 50 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
       }
     }
-    for (long i = 0; i < 48; i += 8) {
-      float acc0[1] = {0.0f};
-      float acc1[1] = {0.0f};
-      float acc2[1] = {0.0f};
-      float acc3[1] = {0.0f};
-      float acc4[1] = {0.0f};
-      float acc5[1] = {0.0f};
-      float acc6[1] = {0.0f};
-      float acc7[1] = {0.0f};
-      for (long k = 0; k < 32; k++) {
-        const float *b = bp[k];
-        const float x0 = a1[i + k * 50];
-        const float x1 = a1[i + 1 + k * 50];
-        const float x2 = a1[i + 2 + k * 50];
-        const float x3 = a1[i + 3 + k * 50];
-        const float x4 = a1[i + 4 + k * 50];
-        const float x5 = a1[i + 5 + k * 50];
-        const float x6 = a1[i + 6 + k * 50];
-        const float x7 = a1[i + 7 + k * 50];
-        {
-          const int c = 0;
-          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
-          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
-          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
-          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
-          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
-          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
-          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
-        }
-      }
-      {
-        const int c = 0;
-        out[i + (j + c) * 50] = acc0[c];
-        out[i + 1 + (j + c) * 50] = acc1[c];
-        out[i + 2 + (j + c) * 50] = acc2[c];
-        out[i + 3 + (j + c) * 50] = acc3[c];
-        out[i + 4 + (j + c) * 50] = acc4[c];
-        out[i + 5 + (j + c) * 50] = acc5[c];
-        out[i + 6 + (j + c) * 50] = acc6[c];
-        out[i + 7 + (j + c) * 50] = acc7[c];
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+      out[j + 2 * RNNC_LANES + c] = acc2[c];
+      out[j + 3 * RNNC_LANES + c] = acc3[c];
+      out[j + 4 * RNNC_LANES + c] = acc4[c];
+      out[j + 5 * RNNC_LANES + c] = acc5[c];
+      out[j + 6 * RNNC_LANES + c] = acc6[c];
+      out[j + 7 * RNNC_LANES + c] = acc7[c];
+    }
+  }
+  for (long j = 50 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 50 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    float acc2[RNNC_LANES] = {0.0f};
+    float acc3[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 32; k++) {
+      const float *b = a1 + k * 50 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
       }
     }
-    {
-      const long i = 48;
-      float acc0[1] = {0.0f};
-      float acc1[1] = {0.0f};
-      for (long k = 0; k < 32; k++) {
-        const float *b = bp[k];
-        const float x0 = a1[i + k * 50];
-        const float x1 = a1[i + 1 + k * 50];
-        {
-          const int c = 0;
-          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
-          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
-        }
-      }
-      {
-        const int c = 0;
-        out[i + (j + c) * 50] = acc0[c];
-        out[i + 1 + (j + c) * 50] = acc1[c];
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+      out[j + 2 * RNNC_LANES + c] = acc2[c];
+      out[j + 3 * RNNC_LANES + c] = acc3[c];
+    }
+  }
+  for (long j = 50 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 50 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+    float acc0[RNNC_LANES] = {0.0f};
+    float acc1[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 32; k++) {
+      const float *b = a1 + k * 50 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
       }
     }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+      out[j + RNNC_LANES + c] = acc1[c];
+    }
+  }
+  for (long j = 50 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 50 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+    float acc0[RNNC_LANES] = {0.0f};
+    for (long k = 0; k < 32; k++) {
+      const float *b = a1 + k * 50 + j;
+      const float x = a0[k];
+      for (int c = 0; c < RNNC_LANES; c++) {
+        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+      }
+    }
+    for (int c = 0; c < RNNC_LANES; c++) {
+      out[j + c] = acc0[c];
+    }
+  }
+  for (long j = 50 / RNNC_LANES * RNNC_LANES; j < 50; j++) {
+    float sum = 0.0f;
+    for (long k = 0; k < 32; k++) sum = RNNC_FMA(a0[k], a1[k * 50 + j], sum);
+    out[j] = sum;
   }
 }
 
@@ -2937,8 +2954,7 @@ static void lstm_dropout_grad_2(const float *restrict P, const lstm_dropout_batc
   float *d_line12_addn = (float *)(A + 412416); /* [32, 1] */
   float *dropout1_mul = (float *)A; /* [32, 50] */
   float *grad_dense1_weight = (float *)(A + 323264); /* [1, 50] */
-  char *grad_dense1_weight_scratch = A + 412160; /* 128 bytes */
-  k30_matmul(d_line12_addn, dropout1_mul, grad_dense1_weight, grad_dense1_weight_scratch);
+  k30_matmul(d_line12_addn, dropout1_mul, grad_dense1_weight);
   float *grad_dense1_bias = (float *)(A + 412352); /* [1] */
   k16_sum_to(d_line12_addn, grad_dense1_bias);
   float *line12_sum_to = (float *)(A + 412288); /* [] */
@@ -3176,8 +3192,7 @@ static void lstm_dropout_train_step_2(float *restrict P, const lstm_dropout_batc
   float *d_line12_addn = (float *)(A + 412160); /* [32, 1] */
   float *dropout1_mul = (float *)A; /* [32, 50] */
   float *d_dense1_matmul = (float *)(A + 323264); /* [1, 50] */
-  char *d_dense1_matmul_scratch = A + 323520; /* 128 bytes */
-  k30_matmul(d_line12_addn, dropout1_mul, d_dense1_matmul, d_dense1_matmul_scratch);
+  k30_matmul(d_line12_addn, dropout1_mul, d_dense1_matmul);
   float *d_dense1_sum_to = (float *)(A + 412096); /* [1] */
   k16_sum_to(d_line12_addn, d_dense1_sum_to);
   float *line12_sum_to = (float *)(A + 412288); /* [] */

@@ -41,8 +41,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   lstm_dropout_predict: 1600 bytes
- *   lstm_dropout_grad: 3848 bytes
- *   lstm_dropout_train_step: 3848 bytes
+ *   lstm_dropout_grad: 4768 bytes
+ *   lstm_dropout_train_step: 4768 bytes
  *   lstm_dropout_apply: 0 bytes
  *   lstm_dropout_step: 1024 bytes
  *   lstm_dropout_init, lstm_dropout_store, lstm_dropout_load, lstm_dropout_step_prepare, lstm_dropout_reset: 0 bytes

@@ -4648,33 +4648,30 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
 /* matmul [10, 50] (mnist_stacked_lstm.lua:12) */
 static void k46_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
-    const long j = 0;
-    float (*bp)[10] = (float (*)[10])(void *)scratch;
-    for (long k = 0; k < 64; k++) {
-      for (int c = 0; c < 10; c++) {
-        bp[k][c] = a0[k * 10 + j + c];
-      }
-    }
-    for (long i = 0; i < 48; i += 8) {
-      float acc0[10] = {0.0f};
-      float acc1[10] = {0.0f};
-      float acc2[10] = {0.0f};
-      float acc3[10] = {0.0f};
-      float acc4[10] = {0.0f};
-      float acc5[10] = {0.0f};
-      float acc6[10] = {0.0f};
-      float acc7[10] = {0.0f};
+    const long i = 0;
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k * 10];
+    for (long j = 0; j < 48; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
+      float acc5[16] = {0.0f};
+      float acc6[16] = {0.0f};
+      float acc7[16] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = bp[k];
-        const float x0 = a1[i + k * 50];
-        const float x1 = a1[i + 1 + k * 50];
-        const float x2 = a1[i + 2 + k * 50];
-        const float x3 = a1[i + 3 + k * 50];
-        const float x4 = a1[i + 4 + k * 50];
-        const float x5 = a1[i + 5 + k * 50];
-        const float x6 = a1[i + 6 + k * 50];
-        const float x7 = a1[i + 7 + k * 50];
-        for (int c = 0; c < 10; c++) {
+        const float *b = a1 + k * 50 + j;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
@@ -4685,33 +4682,123 @@ static void k46_matmul(const float *restrict a0, const float *restrict a1, float
           acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
-      for (int c = 0; c < 10; c++) {
-        out[i + (j + c) * 50] = acc0[c];
-        out[i + 1 + (j + c) * 50] = acc1[c];
-        out[i + 2 + (j + c) * 50] = acc2[c];
-        out[i + 3 + (j + c) * 50] = acc3[c];
-        out[i + 4 + (j + c) * 50] = acc4[c];
-        out[i + 5 + (j + c) * 50] = acc5[c];
-        out[i + 6 + (j + c) * 50] = acc6[c];
-        out[i + 7 + (j + c) * 50] = acc7[c];
+      for (int c = 0; c < 16; c++) {
+        out[i * 50 + j + c] = acc0[c];
+        out[(i + 1) * 50 + j + c] = acc1[c];
+        out[(i + 2) * 50 + j + c] = acc2[c];
+        out[(i + 3) * 50 + j + c] = acc3[c];
+        out[(i + 4) * 50 + j + c] = acc4[c];
+        out[(i + 5) * 50 + j + c] = acc5[c];
+        out[(i + 6) * 50 + j + c] = acc6[c];
+        out[(i + 7) * 50 + j + c] = acc7[c];
       }
     }
+  }
+  {
+    const long i = 0;
+    float (*ap)[8] = (float (*)[8])(void *)scratch;
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 8; r++) ap[k][r] = a0[i + r + k * 10];
     {
-      const long i = 48;
-      float acc0[10] = {0.0f};
-      float acc1[10] = {0.0f};
+      const long j = 48;
+      float acc0[2] = {0.0f};
+      float acc1[2] = {0.0f};
+      float acc2[2] = {0.0f};
+      float acc3[2] = {0.0f};
+      float acc4[2] = {0.0f};
+      float acc5[2] = {0.0f};
+      float acc6[2] = {0.0f};
+      float acc7[2] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = bp[k];
-        const float x0 = a1[i + k * 50];
-        const float x1 = a1[i + 1 + k * 50];
-        for (int c = 0; c < 10; c++) {
+        const float *b = a1 + k * 50 + j;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        const float x5 = ap[k][5];
+        const float x6 = ap[k][6];
+        const float x7 = ap[k][7];
+        for (int c = 0; c < 2; c++) {
+          acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
+          acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
+          acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
+          acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
+          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
+          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
+          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
+        }
+      }
+      for (int c = 0; c < 2; c++) {
+        out[i * 50 + j + c] = acc0[c];
+        out[(i + 1) * 50 + j + c] = acc1[c];
+        out[(i + 2) * 50 + j + c] = acc2[c];
+        out[(i + 3) * 50 + j + c] = acc3[c];
+        out[(i + 4) * 50 + j + c] = acc4[c];
+        out[(i + 5) * 50 + j + c] = acc5[c];
+        out[(i + 6) * 50 + j + c] = acc6[c];
+        out[(i + 7) * 50 + j + c] = acc7[c];
+      }
+    }
+  }
+  {
+    const long i = 8;
+    float (*ap)[2] = (float (*)[2])(void *)scratch;
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 2; r++) ap[k][r] = a0[i + r + k * 10];
+    {
+      const long j = 0;
+      float acc0_0[16] = {0.0f};
+      float acc0_1[16] = {0.0f};
+      float acc0_2[16] = {0.0f};
+      float acc1_0[16] = {0.0f};
+      float acc1_1[16] = {0.0f};
+      float acc1_2[16] = {0.0f};
+      for (long k = 0; k < 64; k++) {
+        const float *b = a1 + k * 50 + j;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        for (int c = 0; c < 16; c++) {
+          acc0_0[c] = RNNC_FMA(x0, b[c], acc0_0[c]);
+          acc1_0[c] = RNNC_FMA(x1, b[c], acc1_0[c]);
+          acc0_1[c] = RNNC_FMA(x0, b[16 + c], acc0_1[c]);
+          acc1_1[c] = RNNC_FMA(x1, b[16 + c], acc1_1[c]);
+          acc0_2[c] = RNNC_FMA(x0, b[32 + c], acc0_2[c]);
+          acc1_2[c] = RNNC_FMA(x1, b[32 + c], acc1_2[c]);
+        }
+      }
+      for (int c = 0; c < 16; c++) {
+        out[i * 50 + j + c] = acc0_0[c];
+        out[i * 50 + j + 16 + c] = acc0_1[c];
+        out[i * 50 + j + 32 + c] = acc0_2[c];
+        out[(i + 1) * 50 + j + c] = acc1_0[c];
+        out[(i + 1) * 50 + j + 16 + c] = acc1_1[c];
+        out[(i + 1) * 50 + j + 32 + c] = acc1_2[c];
+      }
+    }
+  }
+  {
+    const long i = 8;
+    float (*ap)[2] = (float (*)[2])(void *)scratch;
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 2; r++) ap[k][r] = a0[i + r + k * 10];
+    {
+      const long j = 48;
+      float acc0[2] = {0.0f};
+      float acc1[2] = {0.0f};
+      for (long k = 0; k < 64; k++) {
+        const float *b = a1 + k * 50 + j;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        for (int c = 0; c < 2; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
         }
       }
-      for (int c = 0; c < 10; c++) {
-        out[i + (j + c) * 50] = acc0[c];
-        out[i + 1 + (j + c) * 50] = acc1[c];
+      for (int c = 0; c < 2; c++) {
+        out[i * 50 + j + c] = acc0[c];
+        out[(i + 1) * 50 + j + c] = acc1[c];
       }
     }
   }
@@ -8076,7 +8163,7 @@ static void mnist_stacked_lstm_grad_11(const float *restrict P, const mnist_stac
   float *d_line15_sub = (float *)(A + 1702464); /* [64, 10] */
   float *lstm3_mul_t27 = (float *)(A + 6664000); /* [64, 50] */
   float *grad_dense1_weight = (float *)(A + 1733504); /* [10, 50] */
-  char *grad_dense1_weight_scratch = A + 1735552; /* 2560 bytes */
+  char *grad_dense1_weight_scratch = A + 1735552; /* 2048 bytes */
   k46_matmul(d_line15_sub, lstm3_mul_t27, grad_dense1_weight, grad_dense1_weight_scratch);
 }
 
@@ -10008,7 +10095,7 @@ static void mnist_stacked_lstm_train_step_11(float *restrict P, const mnist_stac
   float *d_line15_sub = (float *)A; /* [64, 10] */
   float *lstm3_mul_t27 = (float *)(A + 6666560); /* [64, 50] */
   float *d_dense1_matmul = (float *)(A + 1732864); /* [10, 50] */
-  char *d_dense1_matmul_scratch = A + 1736064; /* 2560 bytes */
+  char *d_dense1_matmul_scratch = A + 1736064; /* 2048 bytes */
   k46_matmul(d_line15_sub, lstm3_mul_t27, d_dense1_matmul, d_dense1_matmul_scratch);
 }
 

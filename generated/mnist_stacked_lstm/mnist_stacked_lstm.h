@@ -41,8 +41,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   mnist_stacked_lstm_predict: 2624 bytes
- *   mnist_stacked_lstm_grad: 10128 bytes
- *   mnist_stacked_lstm_train_step: 10128 bytes
+ *   mnist_stacked_lstm_grad: 10704 bytes
+ *   mnist_stacked_lstm_train_step: 10704 bytes
  *   mnist_stacked_lstm_apply: 0 bytes
  *   mnist_stacked_lstm_step: 2560 bytes
  *   mnist_stacked_lstm_init, mnist_stacked_lstm_store, mnist_stacked_lstm_load, mnist_stacked_lstm_step_prepare, mnist_stacked_lstm_reset: 0 bytes

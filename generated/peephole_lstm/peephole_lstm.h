@@ -41,8 +41,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   peephole_lstm_predict: 1344 bytes
- *   peephole_lstm_grad: 3968 bytes
- *   peephole_lstm_train_step: 3968 bytes
+ *   peephole_lstm_grad: 4672 bytes
+ *   peephole_lstm_train_step: 4672 bytes
  *   peephole_lstm_apply: 0 bytes
  *   peephole_lstm_step: 1600 bytes
  *   peephole_lstm_init, peephole_lstm_store, peephole_lstm_load, peephole_lstm_step_prepare, peephole_lstm_reset: 0 bytes

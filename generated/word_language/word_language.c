@@ -3603,52 +3603,37 @@ static void k109_stack(const float *restrict a0, const float *restrict a1, const
 /* matmul [5, 128] (word_language.lua:12) */
 static void k110_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
-    const long j = 0;
-    float (*bp)[5] = (float (*)[5])(void *)scratch;
-    for (long k = 0; k < 64; k++) {
-      for (int c = 0; c < 5; c++) {
-        bp[k][c] = a0[k * 5 + j + c];
-      }
-    }
-    for (long i = 0; i < 128; i += 8) {
-      float acc0[5] = {0.0f};
-      float acc1[5] = {0.0f};
-      float acc2[5] = {0.0f};
-      float acc3[5] = {0.0f};
-      float acc4[5] = {0.0f};
-      float acc5[5] = {0.0f};
-      float acc6[5] = {0.0f};
-      float acc7[5] = {0.0f};
+    const long i = 0;
+    float (*ap)[5] = (float (*)[5])(void *)scratch;
+    for (long k = 0; k < 64; k++)
+      for (int r = 0; r < 5; r++) ap[k][r] = a0[i + r + k * 5];
+    for (long j = 0; j < 128; j += 16) {
+      float acc0[16] = {0.0f};
+      float acc1[16] = {0.0f};
+      float acc2[16] = {0.0f};
+      float acc3[16] = {0.0f};
+      float acc4[16] = {0.0f};
       for (long k = 0; k < 64; k++) {
-        const float *b = bp[k];
-        const float x0 = a1[i + k * 128];
-        const float x1 = a1[i + 1 + k * 128];
-        const float x2 = a1[i + 2 + k * 128];
-        const float x3 = a1[i + 3 + k * 128];
-        const float x4 = a1[i + 4 + k * 128];
-        const float x5 = a1[i + 5 + k * 128];
-        const float x6 = a1[i + 6 + k * 128];
-        const float x7 = a1[i + 7 + k * 128];
-        for (int c = 0; c < 5; c++) {
+        const float *b = a1 + k * 128 + j;
+        const float x0 = ap[k][0];
+        const float x1 = ap[k][1];
+        const float x2 = ap[k][2];
+        const float x3 = ap[k][3];
+        const float x4 = ap[k][4];
+        for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
           acc1[c] = RNNC_FMA(x1, b[c], acc1[c]);
           acc2[c] = RNNC_FMA(x2, b[c], acc2[c]);
           acc3[c] = RNNC_FMA(x3, b[c], acc3[c]);
           acc4[c] = RNNC_FMA(x4, b[c], acc4[c]);
-          acc5[c] = RNNC_FMA(x5, b[c], acc5[c]);
-          acc6[c] = RNNC_FMA(x6, b[c], acc6[c]);
-          acc7[c] = RNNC_FMA(x7, b[c], acc7[c]);
         }
       }
-      for (int c = 0; c < 5; c++) {
-        out[i + (j + c) * 128] = acc0[c];
-        out[i + 1 + (j + c) * 128] = acc1[c];
-        out[i + 2 + (j + c) * 128] = acc2[c];
-        out[i + 3 + (j + c) * 128] = acc3[c];
-        out[i + 4 + (j + c) * 128] = acc4[c];
-        out[i + 5 + (j + c) * 128] = acc5[c];
-        out[i + 6 + (j + c) * 128] = acc6[c];
-        out[i + 7 + (j + c) * 128] = acc7[c];
+      for (int c = 0; c < 16; c++) {
+        out[i * 128 + j + c] = acc0[c];
+        out[(i + 1) * 128 + j + c] = acc1[c];
+        out[(i + 2) * 128 + j + c] = acc2[c];
+        out[(i + 3) * 128 + j + c] = acc3[c];
+        out[(i + 4) * 128 + j + c] = acc4[c];
       }
     }
   }

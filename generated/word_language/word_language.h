@@ -40,8 +40,8 @@ extern "C" {
  * an entry point calls, each kernel once (a compiler may inline them all
  * into one frame):
  *   word_language_predict: 1184 bytes
- *   word_language_grad: 4928 bytes
- *   word_language_train_step: 4928 bytes
+ *   word_language_grad: 5088 bytes
+ *   word_language_train_step: 5088 bytes
  *   word_language_apply: 0 bytes
  *   word_language_init, word_language_store, word_language_load: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a
