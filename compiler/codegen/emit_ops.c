@@ -742,9 +742,11 @@ static void matvec_column(Emit *e, const Product *p, long i) {
  * with shuffles (bench/README.md has the measurements).  What is left of N
  * takes half as many arrays, and so on down to one, then column by column;
  * the bounds are constants once RNNC_LANES is known, and the compiler drops
- * the loops that never run. */
-static void matvec(Emit *e, const Product *p, int n, long i, long N) {
-  char zero[40], c0[40] = "", col[32], acc[24];
+ * the loops that never run.  With j0 ("j0"), the N columns are those of a
+ * panel of B (matvec_in_panels) and C's from column j0 on. */
+static void matvec(Emit *e, const Product *p, int n, long i, long N, const char *j0) {
+  char zero[40], c0[40] = "", col[40], acc[24], tail[16];
+  const char *at = j0 ? "j0 + " : ""; /* C's columns: the panel's from j0 (matvec_in_panels) */
   emit_literal(e, 0, zero);
   if (i) snprintf(c0, sizeof c0, "%ld + ", i * p->ci);
   char from[128] = "0", to[128]; /* the columns [from, to) done by a width */
@@ -764,7 +766,8 @@ static void matvec(Emit *e, const Product *p, int n, long i, long N) {
     e->indent -= 2;
     emit_line(e, "  for (int c = 0; c < RNNC_LANES; c++) {");
     for (int r = 0; r < width; r++) {
-      snprintf(col, sizeof col, r > 1 ? "j + %d * RNNC_LANES + c" : r ? "j + RNNC_LANES + c" : "j + c", r);
+      if (r > 1) snprintf(col, sizeof col, "%sj + %d * RNNC_LANES + c", at, r);
+      else snprintf(col, sizeof col, r ? "%sj + RNNC_LANES + c" : "%sj + c", at);
       snprintf(acc, sizeof acc, "acc%d[c]", r);
       e->indent += 4;
       store(e, p, i, c0, col, acc);
@@ -777,7 +780,8 @@ static void matvec(Emit *e, const Product *p, int n, long i, long N) {
   emit_line(e, "  %s sum = %s;", p->T, zero);
   e->indent += 2;
   for (int t = 0; t < n; t++) matvec_column(e, &p[t], i);
-  store(e, p, i, c0, "j", "sum");
+  snprintf(tail, sizeof tail, "%sj", at);
+  store(e, p, i, c0, tail, "sum");
   e->indent -= 2;
   emit_line(e, "}");
 }
@@ -897,7 +901,7 @@ static void matvec_with_terms(Emit *e, const Product *p, long i, long N) {
   all[0] = *p;
   for (int t = 0; t < e->nterms; t++)
     all[t + 1] = product_of(e, e->terms[t], e->term_arg[2 * t], e->term_arg[2 * t + 1], p->C);
-  matvec(e, all, e->nterms + 1, i, N);
+  matvec(e, all, e->nterms + 1, i, N, NULL);
   free(all);
 }
 
@@ -933,17 +937,21 @@ static int tile_columns(const Emit *e, const Node *n, long tile_rows, long tile_
   return emit_wide_tiles(e, n, tile_rows >= MR && tile_cols >= 2 * nr) ? 2 * nr : nr;
 }
 
-/* The width of the panels product n could read its B in: the width of its
- * widest tiles where it is tiles over whole rows of tiles reading a
- * row-major B in place (no flip, no matrix-vector rows, no dot products)
- * of more than one row (one row is its own panels), else 0. */
+/* The width of the panels product n could read its B in, where it reads a
+ * row-major B of more than one row (one row is its own panels) in place, no
+ * flip: the width of its widest tiles where it is tiles over whole rows of
+ * tiles (no ragged rows, no dot products); for a matrix-vector product,
+ * what ACC_REGS of the widest vector registers (64 bytes) hold, so that
+ * the columns of its accumulators are in one panel whatever RNNC_LANES is
+ * (up to 64 bytes); else 0. */
 static int panel_width(const Emit *e, const Node *n) {
   if (n->op != OP_MATMUL || n->attr.tb) return 0;
   Product p = product_of(e, n, "", "", "");
   long M = n->shape.dim[0], N = n->shape.dim[1];
-  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
-  if (flipped(e, &p, n) || M < MR || M % MR || N < nr || p.K < 2 || p.bj != 1 || p.bk != N) return 0;
-  return tile_columns(e, n, M, N);
+  int nr = e->real == DT_F64 ? NR_F64 : NR_F32, row = ACC_REGS * 64 / (int)ir_dtype_size(e->real);
+  if (flipped(e, &p, n) || p.K < 2 || p.bj != 1 || p.bk != N) return 0;
+  if (M == 1) return N > row ? row : 0;
+  return M >= MR && M % MR == 0 && N >= nr ? tile_columns(e, n, M, N) : 0;
 }
 
 int *emit_panels(const Emit *e) {
@@ -959,6 +967,11 @@ int *emit_panels(const Emit *e) {
     }
   }
   for (int i = 0; i < g->nresults; i++) w[g->results[i].node->id] = -1;
+  for (int i = 0; i < e->plan->nitems; i++) { /* terms share their product's loop over the columns */
+    const Item *it = &e->plan->items[i];
+    for (int t = 0; t < it->nterms; t++) w[it->terms[t]->in[1]->id] = -1;
+    if (it->nterms) w[it->node->in[1]->id] = -1;
+  }
   for (int i = 0; i < g->nnodes; i++)
     if (w[i] < 0 || e->plan->loc[i].kind != LOC_ARENA) w[i] = 0;
   return w;
@@ -981,6 +994,24 @@ static void panel_transpose(Emit *e, const Node *n, const char *const *arg, int 
     snprintf(out, sizeof out, "(%s + %s)", arg[1], times("j0", K, s2));
     open_for(e, "long", "j0", g[i].from, g[i].to, g[i].width, NULL);
     e->indent += 2, blocked_transpose(e, emit_ctype(n->dtype), K, g[i].width, in, out, st), e->indent -= 2;
+    emit_line(e, "}");
+  }
+}
+
+/* Row i of a matrix-vector product that reads B in panels (emit_panels):
+ * matvec over the columns of each panel in turn. */
+static void matvec_in_panels(Emit *e, const Product *p, long i, long N, int width) {
+  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
+  Columns g[3];
+  column_groups(N, width, nr, g);
+  for (int c = 0; c < 3; c++) {
+    if (g[c].from >= g[c].to) continue;
+    char s1[48], base[80];
+    snprintf(base, sizeof base, "(%s + %s)", p->B, times("j0", p->K, s1));
+    Product panel = *p;
+    panel.B = base, panel.bk = g[c].width;
+    open_for(e, "long", "j0", g[c].from, g[c].to, g[c].width, NULL);
+    e->indent += 2, matvec(e, &panel, 1, i, g[c].width, "j0"), e->indent -= 2;
     emit_line(e, "}");
   }
 }
@@ -1032,10 +1063,9 @@ EMIT(MATMUL) {
    * chains of adds are independent; gcc keeps an accumulator array of 8
    * vectors in registers, not one of 16. */
   int rows = (int)(M - Mm), wide = rows ? (ACC_REGS * nr / rows) / nr * nr : nr;
-  if (rows == 1) {
-    matvec_with_terms(e, &p, Mm, N);
-    return;
-  }
+  if (rows == 1 && p.panels) matvec_in_panels(e, &p, Mm, N, e->panels[n->in[1]->id]);
+  else if (rows == 1) matvec_with_terms(e, &p, Mm, N);
+  if (rows == 1) return;
   if (wide > N / nr * nr) wide = (int)(N / nr * nr);
   if (wide < nr) wide = nr;
   long Nw = N / wide * wide, Nr = (N - Nw) / nr * nr + Nw;
