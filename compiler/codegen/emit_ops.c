@@ -513,10 +513,11 @@ EMIT(EQUAL) {
  *
  * In the forward products B is a weight's transpose, made once per call of
  * the entry point and read by every step's product: there the transpose
- * writes it in panels (emit_panels), each the nr columns of one column of
- * tiles, k-major, so that a tile reads contiguous memory, not 64 or 128
- * bytes of each row of B, rows a few KB apart (the same pages and L1 sets
- * again, as for the strips; the transpose is the copy). */
+ * writes it in panels (emit_panels), each the columns of one column of
+ * tiles (or of a matrix-vector product's accumulators), k-major, so that a
+ * tile reads contiguous memory, not 64 or 128 bytes of each row of B, rows
+ * a few KB apart (the same pages and L1 sets again, as for the strips; the
+ * transpose is the copy). */
 enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 8, DOT_FLAT = 4, LONG_K = 256, PANEL_BYTES = 64 << 10,
        STRIP_BYTES = 32 << 10 };
 /* a product with an epilogue (plan.h) has one block of k, in either type */
@@ -528,6 +529,9 @@ typedef struct {
   bool strips; /* B copied in strips of nr columns, each used by every row of tiles */
   bool panels; /* B in panels (emit_panels): columns [j, j + nr) at B + j * K, k-major */
 } Product;
+
+/* The columns of one vector register in a tile (NR_F32, NR_F64). */
+static int tile_vector(const Emit *e) { return e->real == DT_F64 ? NR_F64 : NR_F32; }
 
 /* "i + 3": row r of a tile, in buf. */
 static const char *tile_row(int r, char buf[static 16]) {
@@ -567,7 +571,7 @@ typedef struct {
  * first block of k), the k loop, the store. */
 static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
   char c[128], s1[48], s2[48], row[16], acc[32], col[32];
-  int lanes = e->real == DT_F64 ? NR_F64 : NR_F32, width = nr > lanes && nr % lanes == 0 ? lanes : nr,
+  int lanes = tile_vector(e), width = nr > lanes && nr % lanes == 0 ? lanes : nr,
       groups = nr / width;
   for (int r = 0; r < mr; r++)
     for (int v = 0; v < groups; v++) {
@@ -906,7 +910,8 @@ static void matvec_with_terms(Emit *e, const Product *p, long i, long N) {
 }
 
 /* The columns of C in tiles of one width (and of B in panels of it): [0,
- * N2) two vectors wide (or one), [N2, Nm) one, the rest narrower. */
+ * N2) `two` wide (two vectors, or one, or a matrix-vector product's
+ * panel), [N2, Nm) one vector, the rest narrower. */
 typedef struct {
   long from, to;
   int width;
@@ -924,7 +929,7 @@ static void column_groups(long N, int two, int nr, Columns g[static 3]) {
  * columns from a short panel. */
 static bool flipped(const Emit *e, const Product *p, const Node *n) {
   long M = n->shape.dim[0], N = n->shape.dim[1];
-  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
+  int nr = tile_vector(e);
   return n->attr.ta && p->ai == 1 && (p->K >= LONG_K || (N % nr && M % nr == 0));
 }
 
@@ -933,7 +938,7 @@ static bool flipped(const Emit *e, const Product *p, const Node *n) {
  * 16 multiply-adds instead of 9 for 8 (bench/README.md).  A choice only
  * where such tiles fit (in C^T's rows and columns when flipped). */
 static int tile_columns(const Emit *e, const Node *n, long tile_rows, long tile_cols) {
-  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
+  int nr = tile_vector(e);
   return emit_wide_tiles(e, n, tile_rows >= MR && tile_cols >= 2 * nr) ? 2 * nr : nr;
 }
 
@@ -942,13 +947,13 @@ static int tile_columns(const Emit *e, const Node *n, long tile_rows, long tile_
  * flip: the width of its widest tiles where it is tiles over whole rows of
  * tiles (no ragged rows, no dot products); for a matrix-vector product,
  * what ACC_REGS of the widest vector registers (64 bytes) hold, so that
- * the columns of its accumulators are in one panel whatever RNNC_LANES is
- * (up to 64 bytes); else 0. */
+ * the columns of its accumulators are in one panel whatever RNNC_LANES is;
+ * else 0. */
 static int panel_width(const Emit *e, const Node *n) {
   if (n->op != OP_MATMUL || n->attr.tb) return 0;
   Product p = product_of(e, n, "", "", "");
   long M = n->shape.dim[0], N = n->shape.dim[1];
-  int nr = e->real == DT_F64 ? NR_F64 : NR_F32, row = ACC_REGS * 64 / (int)ir_dtype_size(e->real);
+  int nr = tile_vector(e), row = ACC_REGS * 64 / (int)ir_dtype_size(e->real);
   if (flipped(e, &p, n) || p.K < 2 || p.bj != 1 || p.bk != N) return 0;
   if (M == 1) return N > row ? row : 0;
   return M >= MR && M % MR == 0 && N >= nr ? tile_columns(e, n, M, N) : 0;
@@ -983,7 +988,7 @@ static void panel_transpose(Emit *e, const Node *n, const char *const *arg, int 
   long xs[IR_MAXDIM], K = n->shape.dim[0], N = n->shape.dim[1];
   emit_strides(e, n->in[0], xs);
   const long st[2] = {xs[1], xs[0]};
-  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
+  int nr = tile_vector(e);
   Columns g[3];
   column_groups(N, two, nr, g);
   emit_line(e, "/* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * %ld */", K);
@@ -1001,7 +1006,7 @@ static void panel_transpose(Emit *e, const Node *n, const char *const *arg, int 
 /* Row i of a matrix-vector product that reads B in panels (emit_panels):
  * matvec over the columns of each panel in turn. */
 static void matvec_in_panels(Emit *e, const Product *p, long i, long N, int width) {
-  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
+  int nr = tile_vector(e);
   Columns g[3];
   column_groups(N, width, nr, g);
   for (int c = 0; c < 3; c++) {
@@ -1028,7 +1033,7 @@ EMIT(MATMUL) {
    * so where k is blocked (and C is at least a transpose block) C^T
    * accumulates in scratch, after the strips, and is transposed into C at
    * the end. */
-  int nr = e->real == DT_F64 ? NR_F64 : NR_F32;
+  int nr = tile_vector(e);
   long size = (long)ir_dtype_size(e->real);
   bool flip = flipped(e, &p, n), through_scratch = false;
   int two = flip ? tile_columns(e, n, N, M) : tile_columns(e, n, M, N);
