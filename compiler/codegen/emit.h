@@ -71,6 +71,10 @@ bool emit_wide_tiles(const Emit *e, const Node *n, bool chosen);
  * read, each as its B, in tiles of the same widths (emit_ops.c).
  * mem_calloc'd; the caller frees it. */
 int *emit_panels(const Emit *e);
+/* Where element (k, j) of a K x N matrix stored in panels of `width`
+ * columns (emit_panels) is, in elements from its start: the layout the
+ * transposes read in panels are written in. */
+long emit_panel_offset(const Emit *e, long K, long N, int width, long k, long j);
 
 /* The emitter of n's op (emit_ops.c, bound by ops.def): an expression or a kernel body. */
 void emit_op(Emit *e, const Node *n, const char *const *arg);

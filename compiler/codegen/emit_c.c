@@ -59,6 +59,6 @@ int emit_c_model(const EmitModel *m, char **h, char **c, char *err, size_t errle
   buf_free(&md.header), buf_free(&md.source);
   kernels_free(&md.kernels);
   plan_layout_free(md.layout);
-  free(md.step_transposed);
+  free(md.step_panels);
   return rc;
 }

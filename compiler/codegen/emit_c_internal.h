@@ -42,7 +42,9 @@ typedef struct {
   long stack[FN_COUNT]; /* Fn.stack of each entry point emitted */
   long init_arena; /* bytes NAME_init needs */
   ParamLayout *layout;
-  bool *step_transposed; /* by layout index: held transposed in step_params (NULL: no stream) */
+  /* by layout index: how step_params holds the parameter: -1 as params does,
+   * 0 transposed, else transposed in panels of that width (NULL: no stream) */
+  int *step_panels;
   Kernels kernels;
   Buf source;     /* NAME.c's functions so far, */
   Buf header;     /* and their declarations in NAME.h */
@@ -120,8 +122,10 @@ void emit_init(Model *md, const Graph *g);
 /* NAME_store / NAME_load: params in a blob that names the layout. */
 void emit_blob(Model *md, const Graph *g);
 /* NAME_step_prepare: params to the step_params of the streaming graph g,
- * the parameters prepared (plan.h) transposed; sets md->step_transposed. */
-void emit_step_prepare(Model *md, const Graph *g, const bool *prepared);
+ * the parameters prepared (plan.h) transposed, in panels where the step's
+ * products read them so (stream: its Emit, with its plan and panels); sets
+ * md->step_panels. */
+void emit_step_prepare(Model *md, const Graph *g, const bool *prepared, const Emit *stream);
 /* NAME_weights: the trainable parameters from m->weights, and with a
  * streaming step NAME_step_weights, prepared.  0, or 1 with a message in err. */
 int emit_weights(Model *md, const Graph *g, const EmitModel *m, char *err, size_t errlen);

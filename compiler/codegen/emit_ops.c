@@ -747,10 +747,10 @@ static void matvec_column(Emit *e, const Product *p, long i) {
  * takes half as many arrays, and so on down to one, then column by column;
  * the bounds are constants once RNNC_LANES is known, and the compiler drops
  * the loops that never run.  With j0 ("j0"), the N columns are those of a
- * panel of B (matvec_in_panels) and C's from column j0 on. */
+ * panel of B (matvec_with_terms) and C's from column j0 on. */
 static void matvec(Emit *e, const Product *p, int n, long i, long N, const char *j0) {
   char zero[40], c0[40] = "", col[40], acc[24], tail[16];
-  const char *at = j0 ? "j0 + " : ""; /* C's columns: the panel's from j0 (matvec_in_panels) */
+  const char *at = j0 ? "j0 + " : ""; /* C's columns: the panel's from j0 (matvec_with_terms) */
   emit_literal(e, 0, zero);
   if (i) snprintf(c0, sizeof c0, "%ld + ", i * p->ci);
   char from[128] = "0", to[128]; /* the columns [from, to) done by a width */
@@ -898,17 +898,6 @@ static Product product_of(const Emit *e, const Node *n, const char *A, const cha
                    .ci = n->shape.dim[1], .cj = 1, .K = n->attr.ta ? a->shape.dim[0] : a->shape.dim[1]};
 }
 
-/* The product and its terms (Emit.terms), which only a matrix-vector
- * product has, in one matvec. */
-static void matvec_with_terms(Emit *e, const Product *p, long i, long N) {
-  Product *all = mem_alloc((size_t)e->nterms + 1, sizeof *all, "the terms of a product");
-  all[0] = *p;
-  for (int t = 0; t < e->nterms; t++)
-    all[t + 1] = product_of(e, e->terms[t], e->term_arg[2 * t], e->term_arg[2 * t + 1], p->C);
-  matvec(e, all, e->nterms + 1, i, N, NULL);
-  free(all);
-}
-
 /* The columns of C in tiles of one width (and of B in panels of it): [0,
  * N2) `two` wide (two vectors, or one, or a matrix-vector product's
  * panel), [N2, Nm) one vector, the rest narrower. */
@@ -959,8 +948,32 @@ static int panel_width(const Emit *e, const Node *n) {
   return M >= MR && M % MR == 0 && N >= nr ? tile_columns(e, n, M, N) : 0;
 }
 
+/* A transpose of a parameter that the plan prepared (plan.h): stored in
+ * step_params, written by NAME_step_prepare, not by the step. */
+static bool prepared_transpose(const Emit *e, const Node *t) {
+  return t->op == OP_TRANSPOSE && t->in[0]->op == OP_PARAM && e->plan->loc[t->id].kind == LOC_PARAM;
+}
+
+/* The width of the panels that product n and its terms (a matrix-vector
+ * product's, plan.h) read their B's in, by w (emit_panels): they share one
+ * loop over the columns, so every B of k longer than 1 is in panels of one
+ * width, or none is (one row of B is its own panels): that width, 0 for
+ * none, -1 where they disagree. */
+static int terms_width(const Node *n, const Node *const *terms, int nterms, const int *w) {
+  int width = -2; /* none seen yet */
+  for (int t = -1; t < nterms; t++) {
+    const Node *x = t < 0 ? n : terms[t];
+    if ((x->attr.ta ? x->in[0]->shape.dim[0] : x->in[0]->shape.dim[1]) == 1) continue;
+    int v = w[x->in[1]->id] > 0 ? w[x->in[1]->id] : 0;
+    if (width != -2 && v != width) return -1;
+    width = v;
+  }
+  return width < 0 ? 0 : width;
+}
+
 int *emit_panels(const Emit *e) {
-  const Graph *g = e->plan->g;
+  const Plan *plan = e->plan;
+  const Graph *g = plan->g;
   int *w = mem_calloc((size_t)g->nnodes, sizeof *w, "the panels of transposes");
   for (int i = 0; i < g->nnodes; i++) {
     const Node *x = g->nodes[i];
@@ -972,13 +985,24 @@ int *emit_panels(const Emit *e) {
     }
   }
   for (int i = 0; i < g->nresults; i++) w[g->results[i].node->id] = -1;
-  for (int i = 0; i < e->plan->nitems; i++) { /* terms share their product's loop over the columns */
-    const Item *it = &e->plan->items[i];
-    for (int t = 0; t < it->nterms; t++) w[it->terms[t]->in[1]->id] = -1;
-    if (it->nterms) w[it->node->in[1]->id] = -1;
+  /* one layout per prepared parameter, whichever transpose of it a product reads */
+  for (int i = 0; i < g->nnodes; i++)
+    for (int j = 0; j < i; j++) {
+      const Node *a = g->nodes[i], *b = g->nodes[j];
+      if (prepared_transpose(e, a) && prepared_transpose(e, b) && a->in[0] == b->in[0] && w[a->id] != w[b->id])
+        w[a->id] = w[b->id] = -1;
+    }
+  for (bool stable = false; !stable;) {
+    stable = true;
+    for (int i = 0; i < plan->nitems; i++) {
+      const Item *it = &plan->items[i];
+      if (!it->nterms || terms_width(it->node, it->terms, it->nterms, w) >= 0) continue;
+      for (int t = -1; t < it->nterms; t++) w[(t < 0 ? it->node : it->terms[t])->in[1]->id] = -1;
+      stable = false;
+    }
   }
   for (int i = 0; i < g->nnodes; i++)
-    if (w[i] < 0 || e->plan->loc[i].kind != LOC_ARENA) w[i] = 0;
+    if (w[i] < 0 || (plan->loc[i].kind != LOC_ARENA && !prepared_transpose(e, g->nodes[i]))) w[i] = 0;
   return w;
 }
 
@@ -1003,22 +1027,53 @@ static void panel_transpose(Emit *e, const Node *n, const char *const *arg, int 
   }
 }
 
-/* Row i of a matrix-vector product that reads B in panels (emit_panels):
- * matvec over the columns of each panel in turn. */
-static void matvec_in_panels(Emit *e, const Product *p, long i, long N, int width) {
-  int nr = tile_vector(e);
+long emit_panel_offset(const Emit *e, long K, long N, int width, long k, long j) {
   Columns g[3];
-  column_groups(N, width, nr, g);
+  column_groups(N, width, tile_vector(e), g);
+  for (int i = 0; i < 3; i++)
+    if (j >= g[i].from && j < g[i].to) {
+      long j0 = g[i].from + (j - g[i].from) / g[i].width * g[i].width;
+      return j0 * K + k * g[i].width + (j - j0);
+    }
+  die("column %ld is outside a matrix of %ld", j, N);
+}
+
+/* Row i of the product and its terms (Emit.terms), which only a
+ * matrix-vector product has, in one matvec; where the product reads its B
+ * in panels of `width` columns (emit_panels: then so does every term of k
+ * longer than 1; one row of B is its own panels), over the columns of each
+ * panel in turn. */
+static void matvec_with_terms(Emit *e, const Product *p, long i, long N, int width) {
+  int n = e->nterms + 1;
+  Product *all = mem_alloc((size_t)n, sizeof *all, "the terms of a product");
+  all[0] = *p;
+  for (int t = 1; t < n; t++)
+    all[t] = product_of(e, e->terms[t - 1], e->term_arg[2 * (t - 1)], e->term_arg[2 * (t - 1) + 1], p->C);
+  if (!width) {
+    matvec(e, all, n, i, N, NULL);
+    free(all);
+    return;
+  }
+  Product *panel = mem_alloc((size_t)n, sizeof *panel, "the terms of a product");
+  char (*base)[80] = mem_alloc((size_t)n, sizeof *base, "the terms of a product");
+  Columns g[3];
+  column_groups(N, width, tile_vector(e), g);
   for (int c = 0; c < 3; c++) {
     if (g[c].from >= g[c].to) continue;
-    char s1[48], base[80];
-    snprintf(base, sizeof base, "(%s + %s)", p->B, times("j0", p->K, s1));
-    Product panel = *p;
-    panel.B = base, panel.bk = g[c].width;
+    for (int t = 0; t < n; t++) {
+      char s1[48];
+      bool row = all[t].K == 1;
+      snprintf(base[t], sizeof base[t], "(%s + %s)", all[t].B, times("j0", row ? all[t].bj : all[t].K, s1));
+      panel[t] = all[t], panel[t].B = base[t];
+      if (!row) panel[t].bk = g[c].width, panel[t].bj = 1;
+    }
     open_for(e, "long", "j0", g[c].from, g[c].to, g[c].width, NULL);
-    e->indent += 2, matvec(e, &panel, 1, i, g[c].width, "j0"), e->indent -= 2;
+    e->indent += 2, matvec(e, panel, n, i, g[c].width, "j0"), e->indent -= 2;
     emit_line(e, "}");
   }
+  free(base);
+  free(panel);
+  free(all);
 }
 
 EMIT(MATMUL) {
@@ -1068,9 +1123,12 @@ EMIT(MATMUL) {
    * chains of adds are independent; gcc keeps an accumulator array of 8
    * vectors in registers, not one of 16. */
   int rows = (int)(M - Mm), wide = rows ? (ACC_REGS * nr / rows) / nr * nr : nr;
-  if (rows == 1 && p.panels) matvec_in_panels(e, &p, Mm, N, e->panels[n->in[1]->id]);
-  else if (rows == 1) matvec_with_terms(e, &p, Mm, N);
-  if (rows == 1) return;
+  if (rows == 1) {
+    int width = e->panels ? terms_width(n, e->terms, e->nterms, e->panels) : 0;
+    if (width < 0) die("the terms of a product read panels of different widths");
+    matvec_with_terms(e, &p, Mm, N, width);
+    return;
+  }
   if (wide > N / nr * nr) wide = (int)(N / nr * nr);
   if (wide < nr) wide = nr;
   long Nw = N / wide * wide, Nr = (N - Nw) / nr * nr + Nw;

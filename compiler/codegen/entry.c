@@ -181,11 +181,11 @@ void emit_function(Model *md, FnKind kind) {
     emit_struct(&md->source, md, g, S_STATE_INPUTS, "stream_in",
                 "What the parts of a streaming step read: its input and the carried states");
   bool *prepared = kind == FN_STREAM ? plan_prepared_params(g) : NULL;
-  if (prepared) emit_step_prepare(md, g, prepared);
   Plan *plan = plan_build(g, md->layout, prepared);
   Fn f = {.e = {.plan = plan, .real = md->real, .tiles = md->tiles}, .kind = kind, .g = g, .layout = md->layout, .kernels = &md->kernels};
   int *panels = emit_panels(&f.e);
   f.e.panels = panels;
+  if (prepared) emit_step_prepare(md, g, prepared, &f.e);
   for (int i = 0; i < plan->nitems; i++) plan->items[i].scratch = emit_item_scratch(&f, &plan->items[i]);
   memplan_assign(plan);
   md->arena[kind] = plan->arena_bytes;

@@ -111,35 +111,52 @@ static Shape param_shape(const Model *md, const Graph *g, int i) {
 /* Does the streaming step read the parameter at layout index i transposed?
  * A row or column vector is its own transpose in memory: a plain copy. */
 static bool kept_transposed(const Model *md, const Graph *g, int i) {
-  if (!md->step_transposed[i]) return false;
+  if (!md->step_panels || md->step_panels[i] < 0) return false;
   Shape s = param_shape(md, g, i);
   return s.dim[0] > 1 && s.dim[1] > 1;
 }
 
-void emit_step_prepare(Model *md, const Graph *g, const bool *prepared) {
+/* The transpose of the parameter at layout index i that the plan prepared
+ * (plan.h) in the streaming graph g, or NULL. */
+static const Node *prepared_transpose_of(const Model *md, const Graph *g, const bool *prepared, int i) {
+  for (int k = 0; k < g->nnodes; k++) {
+    const Node *t = g->nodes[k];
+    if (t->op == OP_TRANSPOSE && prepared[t->in[0]->id] && !strcmp(t->in[0]->attr.name, md->layout->names[i]))
+      return t;
+  }
+  return NULL;
+}
+
+void emit_step_prepare(Model *md, const Graph *g, const bool *prepared, const Emit *stream) {
   const char *N = md->name, *NAME = md->NAME, *T = md->T;
-  md->step_transposed = mem_calloc((size_t)md->layout->n + 1, sizeof *md->step_transposed, "the step's parameters");
-  for (int i = 0; i < g->nparams; i++)
-    if (prepared[g->params[i]->id])
-      for (int k = 0; k < md->layout->n; k++)
-        if (!strcmp(md->layout->names[k], g->params[i]->attr.name)) md->step_transposed[k] = true;
+  md->step_panels = mem_alloc((size_t)md->layout->n + 1, sizeof *md->step_panels, "the step's parameters");
+  for (int i = 0; i < md->layout->n; i++) {
+    const Node *t = prepared_transpose_of(md, g, prepared, i);
+    md->step_panels[i] = t ? stream->panels[t->id] : -1;
+  }
   buf_printf(&md->header, "\n/* %s_step reads step_params: the trainable parameters laid out as in params,\n"
-                          " * but every weight matrix that its products read transposed (the layout a one-row\n"
-                          " * product reads fastest; a read-out narrower than a vector reads its weight's\n"
-                          " * rows as they are).  %s_step_prepare writes them from params: call it\n"
-                          " * once, and again whenever the parameters change. */\n"
+                          " * but every weight matrix that its products read transposed (a read-out narrower\n"
+                          " * than a vector reads its weight's rows as they are); a transpose wider than 512\n"
+                          " * bytes in panels, 512 bytes of columns of every row at a time, so that a one-row\n"
+                          " * product reads each panel as one stream.  %s_step_prepare writes them from\n"
+                          " * params: call it once, and again whenever the parameters change. */\n"
                           "#define %s_STEP_PARAMS_ELEMS %ld\nvoid %s_step_prepare(const %s *params, %s *step_params);\n",
              N, N, NAME, md->layout->trainable, N, T, T);
   Buf *c = &md->source;
   buf_printf(c, "void %s_step_prepare(const %s *params, %s *step_params) {\n"
                 "  for (long i = 0; i < %s_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];\n", N, T, T, NAME);
+  Emit e = *stream;
+  e.out = c, e.indent = 2;
   for (int i = 0; i < md->layout->n; i++) {
     if (!kept_transposed(md, g, i)) continue;
-    Shape s = param_shape(md, g, i);
-    long at = md->layout->offset[i];
-    buf_printf(c, "  for (long r = 0; r < %d; r++) /* %s [%d, %d] */\n"
-                  "    for (long c = 0; c < %d; c++) step_params[%ld + c * %d + r] = params[%ld + r * %d + c];\n",
-               s.dim[0], md->layout->names[i], s.dim[0], s.dim[1], s.dim[1], at, s.dim[0], at, s.dim[1]);
+    const Node *t = prepared_transpose_of(md, g, prepared, i);
+    char in[64], out[64];
+    snprintf(in, sizeof in, "(params + %ld)", md->layout->offset[i]);
+    snprintf(out, sizeof out, "(step_params + %ld)", md->layout->offset[i]);
+    const char *arg[] = {in, out};
+    buf_printf(c, "  /* %s [%d, %d], transposed */\n", md->layout->names[i], t->in[0]->shape.dim[0],
+               t->in[0]->shape.dim[1]);
+    emit_op(&e, t, arg);
   }
   buf_printf(c, "}\n\n");
 }
@@ -161,17 +178,23 @@ static void emit_array(Model *md, const char *name, const char *comment, const c
   buf_printf(&md->source, "\n};\n\n");
 }
 
-/* values with the parameters step_params holds transposed, transposed. */
+/* values with the parameters step_params holds transposed, transposed, as
+ * NAME_step_prepare lays them out. */
 static void prepare_values(const Model *md, const Graph *g, char *values) {
   size_t es = ir_dtype_size(md->real);
+  const Emit e = {.real = md->real};
   for (int i = 0; i < md->layout->n; i++) {
     if (!kept_transposed(md, g, i)) continue;
     Shape s = param_shape(md, g, i);
     size_t bytes = (size_t)ir_numel(s) * es;
     char *at = values + (size_t)md->layout->offset[i] * es, *copy = mem_alloc(bytes, 1, "the embedded weights");
     memcpy(copy, at, bytes);
-    for (long r = 0; r < s.dim[0]; r++)
-      for (long c = 0; c < s.dim[1]; c++) memcpy(at + (size_t)(c * s.dim[0] + r) * es, copy + (size_t)(r * s.dim[1] + c) * es, es);
+    long K = s.dim[1], N = s.dim[0]; /* the transpose's */
+    for (long j = 0; j < N; j++)
+      for (long k = 0; k < K; k++) {
+        long to = md->step_panels[i] ? emit_panel_offset(&e, K, N, md->step_panels[i], k, j) : k * N + j;
+        memcpy(at + (size_t)to * es, copy + (size_t)(j * K + k) * es, es);
+      }
     free(copy);
   }
 }
@@ -194,7 +217,7 @@ int emit_weights(Model *md, const Graph *g, const EmitModel *m, char *err, size_
     snprintf(comment, sizeof comment, "\n/* The trained parameters (from %s): pass as params to %s_predict. */\n"
              "#define %s_WEIGHTS_ELEMS %ld\n", m->weights_file, md->name, md->NAME, md->layout->trainable);
     emit_array(md, "weights", comment, values);
-    if (md->step_transposed) {
+    if (md->step_panels) {
       prepare_values(md, g, values);
       snprintf(comment, sizeof comment, "/* The same, prepared (%s_step_prepare): pass as step_params to %s_step. */\n",
                md->name, md->name);

@@ -3022,190 +3022,192 @@ static void k67_gather(const float *restrict a0, const int32_t *restrict a1, flo
 
 /* matmul [1, 1024] (charlm_lstm.lua:17), then fused: add add add over add [1, 1024] (charlm_lstm.lua:17) */
 static void k68_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
-  for (long j = 0; j < 1024 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 256; k++) {
-      const float *b = a1 + k * 1024 + j;
-      const float x = a0[k];
+  for (long j0 = 0; j0 < 1024; j0 += 128) {
+    for (long j = 0; j < 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      float acc4[RNNC_LANES] = {0.0f};
+      float acc5[RNNC_LANES] = {0.0f};
+      float acc6[RNNC_LANES] = {0.0f};
+      float acc7[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 256; k++) {
+        const float *b = (a1 + j0 * 256) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc0[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc1[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc2[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc3[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 4 * RNNC_LANES + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc4[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 5 * RNNC_LANES + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc5[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 6 * RNNC_LANES + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc6[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 7 * RNNC_LANES + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc7[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc0[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+    for (long j = 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 256; k++) {
+        const float *b = (a1 + j0 * 256) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc1[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc2[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc3[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 4 * RNNC_LANES + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc4[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 5 * RNNC_LANES + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc5[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 6 * RNNC_LANES + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc6[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 7 * RNNC_LANES + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc7[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-    }
-  }
-  for (long j = 1024 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 1024 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 256; k++) {
-      const float *b = a1 + k * 1024 + j;
-      const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc0[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc1[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc2[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc3[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc0[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+    for (long j = 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 256; k++) {
+        const float *b = (a1 + j0 * 256) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc1[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc2[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc3[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-    }
-  }
-  for (long j = 1024 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 1024 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 256; k++) {
-      const float *b = a1 + k * 1024 + j;
-      const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc0[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc1[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc0[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+    for (long j = 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 128 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+      float acc0[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 256; k++) {
+        const float *b = (a1 + j0 * 256) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc1[c] + a4[i0]);
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-    }
-  }
-  for (long j = 1024 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 1024 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 256; k++) {
-      const float *b = a1 + k * 1024 + j;
-      const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (a2[i0] + a3[i0]);
+          const float t1 = (acc0[c] + a4[i0]);
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
+    for (long j = 128 / RNNC_LANES * RNNC_LANES; j < 128; j++) {
+      float sum = 0.0f;
+      for (long k = 0; k < 256; k++) sum = RNNC_FMA(a0[k], (a1 + j0 * 256)[k * 128 + j], sum);
       {
-        const long i0 = j + c;
+        const long i0 = j0 + j;
         const float t0 = (a2[i0] + a3[i0]);
-        const float t1 = (acc0[c] + a4[i0]);
+        const float t1 = (sum + a4[i0]);
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
-    }
-  }
-  for (long j = 1024 / RNNC_LANES * RNNC_LANES; j < 1024; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 256; k++) sum = RNNC_FMA(a0[k], a1[k * 1024 + j], sum);
-    {
-      const long i0 = j;
-      const float t0 = (a2[i0] + a3[i0]);
-      const float t1 = (sum + a4[i0]);
-      const float t2 = (t0 + t1);
-      out0[i0] = t2;
     }
   }
 }
@@ -10215,12 +10217,42 @@ typedef struct {
 
 void charlm_lstm_step_prepare(const float *params, float *step_params) {
   for (long i = 0; i < CHARLM_LSTM_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
-  for (long r = 0; r < 1024; r++) /* lstm1.weight_ih [1024, 96] */
-    for (long c = 0; c < 96; c++) step_params[0 + c * 1024 + r] = params[0 + r * 96 + c];
-  for (long r = 0; r < 1024; r++) /* lstm1.weight_hh [1024, 256] */
-    for (long c = 0; c < 256; c++) step_params[98304 + c * 1024 + r] = params[98304 + r * 256 + c];
-  for (long r = 0; r < 96; r++) /* dense1.weight [96, 256] */
-    for (long c = 0; c < 256; c++) step_params[362496 + c * 96 + r] = params[362496 + r * 256 + c];
+  /* lstm1.weight_ih [1024, 96], transposed */
+  for (long i = 0; i < 96; i += 4) {
+    for (long j = 0; j < 1024; j += 4) {
+      const float *s = (params + 0) + i + j * 96;
+      float *d = (step_params + 0) + i * 1024 + j;
+      d[0] = s[0]; d[1] = s[96]; d[2] = s[192]; d[3] = s[288];
+      d[1024] = s[1]; d[1025] = s[97]; d[1026] = s[193]; d[1027] = s[289];
+      d[2048] = s[2]; d[2049] = s[98]; d[2050] = s[194]; d[2051] = s[290];
+      d[3072] = s[3]; d[3073] = s[99]; d[3074] = s[195]; d[3075] = s[291];
+    }
+  }
+  /* lstm1.weight_hh [1024, 256], transposed */
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 256 */
+  for (long j0 = 0; j0 < 1024; j0 += 128) {
+    for (long i = 0; i < 256; i += 4) {
+      for (long j = 0; j < 128; j += 4) {
+        const float *s = ((params + 98304) + j0 * 256) + i + j * 256;
+        float *d = ((step_params + 98304) + j0 * 256) + i * 128 + j;
+        d[0] = s[0]; d[1] = s[256]; d[2] = s[512]; d[3] = s[768];
+        d[128] = s[1]; d[129] = s[257]; d[130] = s[513]; d[131] = s[769];
+        d[256] = s[2]; d[257] = s[258]; d[258] = s[514]; d[259] = s[770];
+        d[384] = s[3]; d[385] = s[259]; d[386] = s[515]; d[387] = s[771];
+      }
+    }
+  }
+  /* dense1.weight [96, 256], transposed */
+  for (long i = 0; i < 256; i += 4) {
+    for (long j = 0; j < 96; j += 4) {
+      const float *s = (params + 362496) + i + j * 256;
+      float *d = (step_params + 362496) + i * 96 + j;
+      d[0] = s[0]; d[1] = s[256]; d[2] = s[512]; d[3] = s[768];
+      d[96] = s[1]; d[97] = s[257]; d[98] = s[513]; d[99] = s[769];
+      d[192] = s[2]; d[193] = s[258]; d[194] = s[514]; d[195] = s[770];
+      d[288] = s[3]; d[289] = s[259]; d[290] = s[515]; d[291] = s[771];
+    }
+  }
 }
 
 static void charlm_lstm_step_1(const float *restrict P, const charlm_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {

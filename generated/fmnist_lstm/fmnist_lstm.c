@@ -1756,230 +1756,232 @@ static void k55_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* matmul [1, 512] (fmnist_lstm.lua:12) plus matmul [1, 512] (fmnist_lstm.lua:12), then fused: add add add over add [1, 512] (fmnist_lstm.lua:12) */
 static void k56_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
-  for (long j = 0; j < 512 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 512 + j;
-      const float x = a0[k];
+  for (long j0 = 0; j0 < 512; j0 += 128) {
+    for (long j = 0; j < 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      float acc4[RNNC_LANES] = {0.0f};
+      float acc5[RNNC_LANES] = {0.0f};
+      float acc6[RNNC_LANES] = {0.0f};
+      float acc7[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
+      for (long k = 0; k < 128; k++) {
+        const float *b = (a3 + j0 * 128) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 4 * RNNC_LANES + c;
+          const float t0 = (acc4[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 5 * RNNC_LANES + c;
+          const float t0 = (acc5[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 6 * RNNC_LANES + c;
+          const float t0 = (acc6[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 7 * RNNC_LANES + c;
+          const float t0 = (acc7[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (long k = 0; k < 128; k++) {
-      const float *b = a3 + k * 512 + j;
-      const float x = a2[k];
+    for (long j = 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
+      for (long k = 0; k < 128; k++) {
+        const float *b = (a3 + j0 * 128) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+    for (long j = 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (long k = 0; k < 128; k++) {
+        const float *b = (a3 + j0 * 128) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 4 * RNNC_LANES + c;
-        const float t0 = (acc4[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 5 * RNNC_LANES + c;
-        const float t0 = (acc5[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 6 * RNNC_LANES + c;
-        const float t0 = (acc6[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 7 * RNNC_LANES + c;
-        const float t0 = (acc7[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-    }
-  }
-  for (long j = 512 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 512 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 512 + j;
-      const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (long k = 0; k < 128; k++) {
-      const float *b = a3 + k * 512 + j;
-      const float x = a2[k];
+    for (long j = 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 128 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+      float acc0[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
+      for (long k = 0; k < 128; k++) {
+        const float *b = (a3 + j0 * 128) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
+    for (long j = 128 / RNNC_LANES * RNNC_LANES; j < 128; j++) {
+      float sum = 0.0f;
+      for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], (a1 + j0 * 28)[k * 128 + j], sum);
+      for (long k = 0; k < 128; k++) sum = RNNC_FMA(a2[k], (a3 + j0 * 128)[k * 128 + j], sum);
       {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
+        const long i0 = j0 + j;
+        const float t0 = (sum + a4[i0]);
         const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-    }
-  }
-  for (long j = 512 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 512 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 512 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
-    }
-    for (long k = 0; k < 128; k++) {
-      const float *b = a3 + k * 512 + j;
-      const float x = a2[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-    }
-  }
-  for (long j = 512 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 512 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 512 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (long k = 0; k < 128; k++) {
-      const float *b = a3 + k * 512 + j;
-      const float x = a2[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-    }
-  }
-  for (long j = 512 / RNNC_LANES * RNNC_LANES; j < 512; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 512 + j], sum);
-    for (long k = 0; k < 128; k++) sum = RNNC_FMA(a2[k], a3[k * 512 + j], sum);
-    {
-      const long i0 = j;
-      const float t0 = (sum + a4[i0]);
-      const float t1 = a5[i0];
-      const float t2 = (t0 + t1);
-      out0[i0] = t2;
     }
   }
 }
@@ -3853,10 +3855,34 @@ typedef struct {
 
 void fmnist_lstm_step_prepare(const float *params, float *step_params) {
   for (long i = 0; i < FMNIST_LSTM_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
-  for (long r = 0; r < 512; r++) /* lstm1.weight_ih [512, 28] */
-    for (long c = 0; c < 28; c++) step_params[0 + c * 512 + r] = params[0 + r * 28 + c];
-  for (long r = 0; r < 512; r++) /* lstm1.weight_hh [512, 128] */
-    for (long c = 0; c < 128; c++) step_params[14336 + c * 512 + r] = params[14336 + r * 128 + c];
+  /* lstm1.weight_ih [512, 28], transposed */
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 28 */
+  for (long j0 = 0; j0 < 512; j0 += 128) {
+    for (long i = 0; i < 28; i += 4) {
+      for (long j = 0; j < 128; j += 4) {
+        const float *s = ((params + 0) + j0 * 28) + i + j * 28;
+        float *d = ((step_params + 0) + j0 * 28) + i * 128 + j;
+        d[0] = s[0]; d[1] = s[28]; d[2] = s[56]; d[3] = s[84];
+        d[128] = s[1]; d[129] = s[29]; d[130] = s[57]; d[131] = s[85];
+        d[256] = s[2]; d[257] = s[30]; d[258] = s[58]; d[259] = s[86];
+        d[384] = s[3]; d[385] = s[31]; d[386] = s[59]; d[387] = s[87];
+      }
+    }
+  }
+  /* lstm1.weight_hh [512, 128], transposed */
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 128 */
+  for (long j0 = 0; j0 < 512; j0 += 128) {
+    for (long i = 0; i < 128; i += 4) {
+      for (long j = 0; j < 128; j += 4) {
+        const float *s = ((params + 14336) + j0 * 128) + i + j * 128;
+        float *d = ((step_params + 14336) + j0 * 128) + i * 128 + j;
+        d[0] = s[0]; d[1] = s[128]; d[2] = s[256]; d[3] = s[384];
+        d[128] = s[1]; d[129] = s[129]; d[130] = s[257]; d[131] = s[385];
+        d[256] = s[2]; d[257] = s[130]; d[258] = s[258]; d[259] = s[386];
+        d[384] = s[3]; d[385] = s[131]; d[386] = s[259]; d[387] = s[387];
+      }
+    }
+  }
 }
 
 static void fmnist_lstm_step_1(const float *restrict P, const fmnist_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {

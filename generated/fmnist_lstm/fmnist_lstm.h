@@ -105,10 +105,11 @@ float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_
 void fmnist_lstm_apply(float *params, const float *grads, void *arena);
 
 /* fmnist_lstm_step reads step_params: the trainable parameters laid out as in params,
- * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest; a read-out narrower than a vector reads its weight's
- * rows as they are).  fmnist_lstm_step_prepare writes them from params: call it
- * once, and again whenever the parameters change. */
+ * but every weight matrix that its products read transposed (a read-out narrower
+ * than a vector reads its weight's rows as they are); a transpose wider than 512
+ * bytes in panels, 512 bytes of columns of every row at a time, so that a one-row
+ * product reads each panel as one stream.  fmnist_lstm_step_prepare writes them from
+ * params: call it once, and again whenever the parameters change. */
 #define FMNIST_LSTM_STEP_PARAMS_ELEMS 82192
 void fmnist_lstm_step_prepare(const float *params, float *step_params);
 void fmnist_lstm_step(const float *step_params, fmnist_lstm_state *state, const fmnist_lstm_step_input *input, fmnist_lstm_step_outputs *out, void *arena);

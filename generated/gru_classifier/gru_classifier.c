@@ -2087,316 +2087,320 @@ static void k50_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* matmul [1, 384] (gru_classifier.lua:8), then fused: add over add [1, 384] (gru_classifier.lua:8) */
 static void k51_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long j = 0; j < 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 384 + j;
-      const float x = a0[k];
+  for (long j0 = 0; j0 < 384; j0 += 128) {
+    for (long j = 0; j < 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      float acc4[RNNC_LANES] = {0.0f};
+      float acc5[RNNC_LANES] = {0.0f};
+      float acc6[RNNC_LANES] = {0.0f};
+      float acc7[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 4 * RNNC_LANES + c;
+          const float t0 = (acc4[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 5 * RNNC_LANES + c;
+          const float t0 = (acc5[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 6 * RNNC_LANES + c;
+          const float t0 = (acc6[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 7 * RNNC_LANES + c;
+          const float t0 = (acc7[c] + a2[i0]);
+          out0[i0] = t0;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        out0[i0] = t0;
+    for (long j = 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 4 * RNNC_LANES + c;
-        const float t0 = (acc4[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 5 * RNNC_LANES + c;
-        const float t0 = (acc5[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 6 * RNNC_LANES + c;
-        const float t0 = (acc6[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 7 * RNNC_LANES + c;
-        const float t0 = (acc7[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-    }
-  }
-  for (long j = 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 384 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 384 + j;
-      const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a2[i0]);
+          out0[i0] = t0;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        out0[i0] = t0;
+    for (long j = 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-    }
-  }
-  for (long j = 384 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 384 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 384 + j;
-      const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a2[i0]);
+          out0[i0] = t0;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        out0[i0] = t0;
+    for (long j = 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 128 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+      float acc0[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-    }
-  }
-  for (long j = 384 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 384 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 384 + j;
-      const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a2[i0]);
+          out0[i0] = t0;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
+    for (long j = 128 / RNNC_LANES * RNNC_LANES; j < 128; j++) {
+      float sum = 0.0f;
+      for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], (a1 + j0 * 28)[k * 128 + j], sum);
       {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
+        const long i0 = j0 + j;
+        const float t0 = (sum + a2[i0]);
         out0[i0] = t0;
       }
-    }
-  }
-  for (long j = 384 / RNNC_LANES * RNNC_LANES; j < 384; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 384 + j], sum);
-    {
-      const long i0 = j;
-      const float t0 = (sum + a2[i0]);
-      out0[i0] = t0;
     }
   }
 }
 
 /* matmul [1, 384] (gru_classifier.lua:8), then fused: add over add [1, 384] (gru_classifier.lua:8) */
 static void k52_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
-  for (long j = 0; j < 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 384 + j;
-      const float x = a0[k];
+  for (long j0 = 0; j0 < 384; j0 += 128) {
+    for (long j = 0; j < 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      float acc4[RNNC_LANES] = {0.0f};
+      float acc5[RNNC_LANES] = {0.0f};
+      float acc6[RNNC_LANES] = {0.0f};
+      float acc7[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 128; k++) {
+        const float *b = (a1 + j0 * 128) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 4 * RNNC_LANES + c;
+          const float t0 = (acc4[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 5 * RNNC_LANES + c;
+          const float t0 = (acc5[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 6 * RNNC_LANES + c;
+          const float t0 = (acc6[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 7 * RNNC_LANES + c;
+          const float t0 = (acc7[c] + a2[i0]);
+          out0[i0] = t0;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        out0[i0] = t0;
+    for (long j = 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 128; k++) {
+        const float *b = (a1 + j0 * 128) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 4 * RNNC_LANES + c;
-        const float t0 = (acc4[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 5 * RNNC_LANES + c;
-        const float t0 = (acc5[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 6 * RNNC_LANES + c;
-        const float t0 = (acc6[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 7 * RNNC_LANES + c;
-        const float t0 = (acc7[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-    }
-  }
-  for (long j = 384 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 384 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 384 + j;
-      const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a2[i0]);
+          out0[i0] = t0;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        out0[i0] = t0;
+    for (long j = 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 128; k++) {
+        const float *b = (a1 + j0 * 128) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-      {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-    }
-  }
-  for (long j = 384 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 384 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 384 + j;
-      const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a2[i0]);
+          out0[i0] = t0;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a2[i0]);
+          out0[i0] = t0;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
-        out0[i0] = t0;
+    for (long j = 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 128 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+      float acc0[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 128; k++) {
+        const float *b = (a1 + j0 * 128) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a2[i0]);
-        out0[i0] = t0;
-      }
-    }
-  }
-  for (long j = 384 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 384 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 128; k++) {
-      const float *b = a1 + k * 384 + j;
-      const float x = a0[k];
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a2[i0]);
+          out0[i0] = t0;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
+    for (long j = 128 / RNNC_LANES * RNNC_LANES; j < 128; j++) {
+      float sum = 0.0f;
+      for (long k = 0; k < 128; k++) sum = RNNC_FMA(a0[k], (a1 + j0 * 128)[k * 128 + j], sum);
       {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a2[i0]);
+        const long i0 = j0 + j;
+        const float t0 = (sum + a2[i0]);
         out0[i0] = t0;
       }
-    }
-  }
-  for (long j = 384 / RNNC_LANES * RNNC_LANES; j < 384; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 128; k++) sum = RNNC_FMA(a0[k], a1[k * 384 + j], sum);
-    {
-      const long i0 = j;
-      const float t0 = (sum + a2[i0]);
-      out0[i0] = t0;
     }
   }
 }
@@ -4048,10 +4052,34 @@ typedef struct {
 
 void gru_classifier_step_prepare(const float *params, float *step_params) {
   for (long i = 0; i < GRU_CLASSIFIER_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
-  for (long r = 0; r < 384; r++) /* gru1.weight_ih [384, 28] */
-    for (long c = 0; c < 28; c++) step_params[0 + c * 384 + r] = params[0 + r * 28 + c];
-  for (long r = 0; r < 384; r++) /* gru1.weight_hh [384, 128] */
-    for (long c = 0; c < 128; c++) step_params[10752 + c * 384 + r] = params[10752 + r * 128 + c];
+  /* gru1.weight_ih [384, 28], transposed */
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 28 */
+  for (long j0 = 0; j0 < 384; j0 += 128) {
+    for (long i = 0; i < 28; i += 4) {
+      for (long j = 0; j < 128; j += 4) {
+        const float *s = ((params + 0) + j0 * 28) + i + j * 28;
+        float *d = ((step_params + 0) + j0 * 28) + i * 128 + j;
+        d[0] = s[0]; d[1] = s[28]; d[2] = s[56]; d[3] = s[84];
+        d[128] = s[1]; d[129] = s[29]; d[130] = s[57]; d[131] = s[85];
+        d[256] = s[2]; d[257] = s[30]; d[258] = s[58]; d[259] = s[86];
+        d[384] = s[3]; d[385] = s[31]; d[386] = s[59]; d[387] = s[87];
+      }
+    }
+  }
+  /* gru1.weight_hh [384, 128], transposed */
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 128 */
+  for (long j0 = 0; j0 < 384; j0 += 128) {
+    for (long i = 0; i < 128; i += 4) {
+      for (long j = 0; j < 128; j += 4) {
+        const float *s = ((params + 10752) + j0 * 128) + i + j * 128;
+        float *d = ((step_params + 10752) + j0 * 128) + i * 128 + j;
+        d[0] = s[0]; d[1] = s[128]; d[2] = s[256]; d[3] = s[384];
+        d[128] = s[1]; d[129] = s[129]; d[130] = s[257]; d[131] = s[385];
+        d[256] = s[2]; d[257] = s[130]; d[258] = s[258]; d[259] = s[386];
+        d[384] = s[3]; d[385] = s[131]; d[386] = s[259]; d[387] = s[387];
+      }
+    }
+  }
 }
 
 static void gru_classifier_step_1(const float *restrict P, const gru_classifier_stream_in *restrict in, char *restrict A, uint64_t seed) {

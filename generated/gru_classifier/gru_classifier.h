@@ -104,10 +104,11 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
 void gru_classifier_apply(float *params, const float *grads, void *arena);
 
 /* gru_classifier_step reads step_params: the trainable parameters laid out as in params,
- * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest; a read-out narrower than a vector reads its weight's
- * rows as they are).  gru_classifier_step_prepare writes them from params: call it
- * once, and again whenever the parameters change. */
+ * but every weight matrix that its products read transposed (a read-out narrower
+ * than a vector reads its weight's rows as they are); a transpose wider than 512
+ * bytes in panels, 512 bytes of columns of every row at a time, so that a one-row
+ * product reads each panel as one stream.  gru_classifier_step_prepare writes them from
+ * params: call it once, and again whenever the parameters change. */
 #define GRU_CLASSIFIER_STEP_PARAMS_ELEMS 61968
 void gru_classifier_step_prepare(const float *params, float *step_params);
 void gru_classifier_step(const float *step_params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena);

@@ -2338,230 +2338,690 @@ static void k43_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 
 /* matmul [1, 200] (lstm_dropout.lua:8) plus matmul [1, 200] (lstm_dropout.lua:8), then fused: add add add over add [1, 200] (lstm_dropout.lua:8) */
 static void k44_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
-  for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    {
-      const float *b = a1 + j;
-      const float x = a0[0];
+  {
+    const long j0 = 0;
+    for (long j = 0; j < 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      float acc4[RNNC_LANES] = {0.0f};
+      float acc5[RNNC_LANES] = {0.0f};
+      float acc6[RNNC_LANES] = {0.0f};
+      float acc7[RNNC_LANES] = {0.0f};
+      {
+        const float *b = (a1 + j0) + j;
+        const float x = a0[0];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 4 * RNNC_LANES + c;
+          const float t0 = (acc4[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 5 * RNNC_LANES + c;
+          const float t0 = (acc5[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 6 * RNNC_LANES + c;
+          const float t0 = (acc6[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 7 * RNNC_LANES + c;
+          const float t0 = (acc7[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (long k = 0; k < 50; k++) {
-      const float *b = a3 + k * 200 + j;
-      const float x = a2[k];
+    for (long j = 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      {
+        const float *b = (a1 + j0) + j;
+        const float x = a0[0];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
+    for (long j = 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
       {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+        const float *b = (a1 + j0) + j;
+        const float x = a0[0];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
+    }
+    for (long j = 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 128 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+      float acc0[RNNC_LANES] = {0.0f};
       {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+        const float *b = (a1 + j0) + j;
+        const float x = a0[0];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
       }
-      {
-        const long i0 = j + 4 * RNNC_LANES + c;
-        const float t0 = (acc4[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
       }
-      {
-        const long i0 = j + 5 * RNNC_LANES + c;
-        const float t0 = (acc5[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
+    }
+    for (long j = 128 / RNNC_LANES * RNNC_LANES; j < 128; j++) {
+      float sum = 0.0f;
+      sum = RNNC_FMA(a0[0], (a1 + j0)[j], sum);
+      for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], (a3 + j0 * 50)[k * 128 + j], sum);
       {
-        const long i0 = j + 6 * RNNC_LANES + c;
-        const float t0 = (acc6[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 7 * RNNC_LANES + c;
-        const float t0 = (acc7[c] + a4[i0]);
+        const long i0 = j0 + j;
+        const float t0 = (sum + a4[i0]);
         const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
     }
   }
-  for (long j = 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    {
-      const float *b = a1 + j;
-      const float x = a0[0];
+  for (long j0 = 128; j0 < 192; j0 += 16) {
+    for (long j = 0; j < 16 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      float acc4[RNNC_LANES] = {0.0f};
+      float acc5[RNNC_LANES] = {0.0f};
+      float acc6[RNNC_LANES] = {0.0f};
+      float acc7[RNNC_LANES] = {0.0f};
+      {
+        const float *b = (a1 + j0) + j;
+        const float x = a0[0];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 16 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 4 * RNNC_LANES + c;
+          const float t0 = (acc4[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 5 * RNNC_LANES + c;
+          const float t0 = (acc5[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 6 * RNNC_LANES + c;
+          const float t0 = (acc6[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 7 * RNNC_LANES + c;
+          const float t0 = (acc7[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (long k = 0; k < 50; k++) {
-      const float *b = a3 + k * 200 + j;
-      const float x = a2[k];
+    for (long j = 16 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 16 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      {
+        const float *b = (a1 + j0) + j;
+        const float x = a0[0];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 16 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
+    for (long j = 16 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 16 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
       {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+        const float *b = (a1 + j0) + j;
+        const float x = a0[0];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 16 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
+    }
+    for (long j = 16 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 16 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+      float acc0[RNNC_LANES] = {0.0f};
       {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a4[i0]);
+        const float *b = (a1 + j0) + j;
+        const float x = a0[0];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 16 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+      }
+    }
+    for (long j = 16 / RNNC_LANES * RNNC_LANES; j < 16; j++) {
+      float sum = 0.0f;
+      sum = RNNC_FMA(a0[0], (a1 + j0)[j], sum);
+      for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], (a3 + j0 * 50)[k * 16 + j], sum);
+      {
+        const long i0 = j0 + j;
+        const float t0 = (sum + a4[i0]);
         const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
     }
   }
-  for (long j = 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    {
-      const float *b = a1 + j;
-      const float x = a0[0];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
-    }
-    for (long k = 0; k < 50; k++) {
-      const float *b = a3 + k * 200 + j;
-      const float x = a2[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
+  {
+    const long j0 = 192;
+    for (long j = 0; j < 8 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      float acc4[RNNC_LANES] = {0.0f};
+      float acc5[RNNC_LANES] = {0.0f};
+      float acc6[RNNC_LANES] = {0.0f};
+      float acc7[RNNC_LANES] = {0.0f};
       {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
+        const float *b = (a1 + j0) + j;
+        const float x = a0[0];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 8 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 4 * RNNC_LANES + c;
+          const float t0 = (acc4[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 5 * RNNC_LANES + c;
+          const float t0 = (acc5[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 6 * RNNC_LANES + c;
+          const float t0 = (acc6[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 7 * RNNC_LANES + c;
+          const float t0 = (acc7[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+      }
+    }
+    for (long j = 8 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 8 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      {
+        const float *b = (a1 + j0) + j;
+        const float x = a0[0];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 8 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+      }
+    }
+    for (long j = 8 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 8 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      {
+        const float *b = (a1 + j0) + j;
+        const float x = a0[0];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 8 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
+      }
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+      }
+    }
+    for (long j = 8 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 8 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+      float acc0[RNNC_LANES] = {0.0f};
+      {
+        const float *b = (a1 + j0) + j;
+        const float x = a0[0];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 8 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+      }
+    }
+    for (long j = 8 / RNNC_LANES * RNNC_LANES; j < 8; j++) {
+      float sum = 0.0f;
+      sum = RNNC_FMA(a0[0], (a1 + j0)[j], sum);
+      for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], (a3 + j0 * 50)[k * 8 + j], sum);
+      {
+        const long i0 = j0 + j;
+        const float t0 = (sum + a4[i0]);
         const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-    }
-  }
-  for (long j = 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 200 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    {
-      const float *b = a1 + j;
-      const float x = a0[0];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (long k = 0; k < 50; k++) {
-      const float *b = a3 + k * 200 + j;
-      const float x = a2[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-    }
-  }
-  for (long j = 200 / RNNC_LANES * RNNC_LANES; j < 200; j++) {
-    float sum = 0.0f;
-    sum = RNNC_FMA(a0[0], a1[j], sum);
-    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], a3[k * 200 + j], sum);
-    {
-      const long i0 = j;
-      const float t0 = (sum + a4[i0]);
-      const float t1 = a5[i0];
-      const float t2 = (t0 + t1);
-      out0[i0] = t2;
     }
   }
 }
@@ -3254,8 +3714,61 @@ typedef struct {
 
 void lstm_dropout_step_prepare(const float *params, float *step_params) {
   for (long i = 0; i < LSTM_DROPOUT_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
-  for (long r = 0; r < 200; r++) /* lstm1.weight_hh [200, 50] */
-    for (long c = 0; c < 50; c++) step_params[208 + c * 200 + r] = params[208 + r * 50 + c];
+  /* lstm1.weight_hh [200, 50], transposed */
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 50 */
+  {
+    const long j0 = 0;
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 128; j += 4) {
+        const float *s = ((params + 208) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 208) + j0 * 50) + i * 128 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[128] = s[1]; d[129] = s[51]; d[130] = s[101]; d[131] = s[151];
+        d[256] = s[2]; d[257] = s[52]; d[258] = s[102]; d[259] = s[152];
+        d[384] = s[3]; d[385] = s[53]; d[386] = s[103]; d[387] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 128; j++) {
+        ((step_params + 208) + j0 * 50)[i * 128 + j] = ((params + 208) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  for (long j0 = 128; j0 < 192; j0 += 16) {
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = ((params + 208) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 208) + j0 * 50) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[16] = s[1]; d[17] = s[51]; d[18] = s[101]; d[19] = s[151];
+        d[32] = s[2]; d[33] = s[52]; d[34] = s[102]; d[35] = s[152];
+        d[48] = s[3]; d[49] = s[53]; d[50] = s[103]; d[51] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 16; j++) {
+        ((step_params + 208) + j0 * 50)[i * 16 + j] = ((params + 208) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  {
+    const long j0 = 192;
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 8; j += 4) {
+        const float *s = ((params + 208) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 208) + j0 * 50) + i * 8 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[8] = s[1]; d[9] = s[51]; d[10] = s[101]; d[11] = s[151];
+        d[16] = s[2]; d[17] = s[52]; d[18] = s[102]; d[19] = s[152];
+        d[24] = s[3]; d[25] = s[53]; d[26] = s[103]; d[27] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 8; j++) {
+        ((step_params + 208) + j0 * 50)[i * 8 + j] = ((params + 208) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
 }
 
 static void lstm_dropout_step_1(const float *restrict P, const lstm_dropout_stream_in *restrict in, char *restrict A, uint64_t seed) {

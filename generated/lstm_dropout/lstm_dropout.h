@@ -44,7 +44,7 @@ extern "C" {
  *   lstm_dropout_grad: 4768 bytes
  *   lstm_dropout_train_step: 4768 bytes
  *   lstm_dropout_apply: 0 bytes
- *   lstm_dropout_step: 1024 bytes
+ *   lstm_dropout_step: 2944 bytes
  *   lstm_dropout_init, lstm_dropout_store, lstm_dropout_load, lstm_dropout_step_prepare, lstm_dropout_reset: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a
  * part, the kernel, libm): return addresses, saved registers, spills, and
@@ -105,10 +105,11 @@ float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_
 void lstm_dropout_apply(float *params, const float *grads, void *arena);
 
 /* lstm_dropout_step reads step_params: the trainable parameters laid out as in params,
- * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest; a read-out narrower than a vector reads its weight's
- * rows as they are).  lstm_dropout_step_prepare writes them from params: call it
- * once, and again whenever the parameters change. */
+ * but every weight matrix that its products read transposed (a read-out narrower
+ * than a vector reads its weight's rows as they are); a transpose wider than 512
+ * bytes in panels, 512 bytes of columns of every row at a time, so that a one-row
+ * product reads each panel as one stream.  lstm_dropout_step_prepare writes them from
+ * params: call it once, and again whenever the parameters change. */
 #define LSTM_DROPOUT_STEP_PARAMS_ELEMS 10704
 void lstm_dropout_step_prepare(const float *params, float *step_params);
 void lstm_dropout_step(const float *step_params, lstm_dropout_state *state, const lstm_dropout_step_input *input, lstm_dropout_step_outputs *out, void *arena);

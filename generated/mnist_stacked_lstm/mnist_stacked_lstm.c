@@ -5053,230 +5053,690 @@ static void k64_sub_div(const float *restrict a0, float *restrict out0) {
 
 /* matmul [1, 200] (mnist_stacked_lstm.lua:9) plus matmul [1, 200] (mnist_stacked_lstm.lua:9), then fused: add add add over add [1, 200] (mnist_stacked_lstm.lua:9) */
 static void k65_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
-  for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
+  {
+    const long j0 = 0;
+    for (long j = 0; j < 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      float acc4[RNNC_LANES] = {0.0f};
+      float acc5[RNNC_LANES] = {0.0f};
+      float acc6[RNNC_LANES] = {0.0f};
+      float acc7[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 4 * RNNC_LANES + c;
+          const float t0 = (acc4[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 5 * RNNC_LANES + c;
+          const float t0 = (acc5[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 6 * RNNC_LANES + c;
+          const float t0 = (acc6[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 7 * RNNC_LANES + c;
+          const float t0 = (acc7[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (long k = 0; k < 50; k++) {
-      const float *b = a3 + k * 200 + j;
-      const float x = a2[k];
+    for (long j = 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+    for (long j = 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
-      {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+    }
+    for (long j = 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 128 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+      float acc0[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
       }
-      {
-        const long i0 = j + 4 * RNNC_LANES + c;
-        const float t0 = (acc4[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
       }
-      {
-        const long i0 = j + 5 * RNNC_LANES + c;
-        const float t0 = (acc5[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
+    }
+    for (long j = 128 / RNNC_LANES * RNNC_LANES; j < 128; j++) {
+      float sum = 0.0f;
+      for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], (a1 + j0 * 28)[k * 128 + j], sum);
+      for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], (a3 + j0 * 50)[k * 128 + j], sum);
       {
-        const long i0 = j + 6 * RNNC_LANES + c;
-        const float t0 = (acc6[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 7 * RNNC_LANES + c;
-        const float t0 = (acc7[c] + a4[i0]);
+        const long i0 = j0 + j;
+        const float t0 = (sum + a4[i0]);
         const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
     }
   }
-  for (long j = 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
+  for (long j0 = 128; j0 < 192; j0 += 16) {
+    for (long j = 0; j < 16 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      float acc4[RNNC_LANES] = {0.0f};
+      float acc5[RNNC_LANES] = {0.0f};
+      float acc6[RNNC_LANES] = {0.0f};
+      float acc7[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 16 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 16 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 4 * RNNC_LANES + c;
+          const float t0 = (acc4[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 5 * RNNC_LANES + c;
+          const float t0 = (acc5[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 6 * RNNC_LANES + c;
+          const float t0 = (acc6[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 7 * RNNC_LANES + c;
+          const float t0 = (acc7[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (long k = 0; k < 50; k++) {
-      const float *b = a3 + k * 200 + j;
-      const float x = a2[k];
+    for (long j = 16 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 16 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 16 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 16 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+    for (long j = 16 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 16 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 16 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 16 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
+    }
+    for (long j = 16 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 16 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+      float acc0[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 16 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 16 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+      }
+    }
+    for (long j = 16 / RNNC_LANES * RNNC_LANES; j < 16; j++) {
+      float sum = 0.0f;
+      for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], (a1 + j0 * 28)[k * 16 + j], sum);
+      for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], (a3 + j0 * 50)[k * 16 + j], sum);
       {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a4[i0]);
+        const long i0 = j0 + j;
+        const float t0 = (sum + a4[i0]);
         const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
     }
   }
-  for (long j = 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
+  {
+    const long j0 = 192;
+    for (long j = 0; j < 8 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      float acc4[RNNC_LANES] = {0.0f};
+      float acc5[RNNC_LANES] = {0.0f};
+      float acc6[RNNC_LANES] = {0.0f};
+      float acc7[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 8 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 8 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 4 * RNNC_LANES + c;
+          const float t0 = (acc4[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 5 * RNNC_LANES + c;
+          const float t0 = (acc5[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 6 * RNNC_LANES + c;
+          const float t0 = (acc6[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 7 * RNNC_LANES + c;
+          const float t0 = (acc7[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (long k = 0; k < 50; k++) {
-      const float *b = a3 + k * 200 + j;
-      const float x = a2[k];
+    for (long j = 8 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 8 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 8 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 8 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
+    for (long j = 8 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 8 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 8 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 8 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
+      }
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+      }
+    }
+    for (long j = 8 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 8 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+      float acc0[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 28; k++) {
+        const float *b = (a1 + j0 * 28) + k * 8 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 8 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+      }
+    }
+    for (long j = 8 / RNNC_LANES * RNNC_LANES; j < 8; j++) {
+      float sum = 0.0f;
+      for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], (a1 + j0 * 28)[k * 8 + j], sum);
+      for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], (a3 + j0 * 50)[k * 8 + j], sum);
       {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
+        const long i0 = j0 + j;
+        const float t0 = (sum + a4[i0]);
         const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-    }
-  }
-  for (long j = 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 200 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 28; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (long k = 0; k < 50; k++) {
-      const float *b = a3 + k * 200 + j;
-      const float x = a2[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-    }
-  }
-  for (long j = 200 / RNNC_LANES * RNNC_LANES; j < 200; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 28; k++) sum = RNNC_FMA(a0[k], a1[k * 200 + j], sum);
-    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], a3[k * 200 + j], sum);
-    {
-      const long i0 = j;
-      const float t0 = (sum + a4[i0]);
-      const float t1 = a5[i0];
-      const float t2 = (t0 + t1);
-      out0[i0] = t2;
     }
   }
 }
@@ -5302,230 +5762,690 @@ static void k66_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 
 /* matmul [1, 200] (mnist_stacked_lstm.lua:10) plus matmul [1, 200] (mnist_stacked_lstm.lua:10), then fused: add add add over add [1, 200] (mnist_stacked_lstm.lua:10) */
 static void k67_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
-  for (long j = 0; j < 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    float acc4[RNNC_LANES] = {0.0f};
-    float acc5[RNNC_LANES] = {0.0f};
-    float acc6[RNNC_LANES] = {0.0f};
-    float acc7[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
+  {
+    const long j0 = 0;
+    for (long j = 0; j < 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      float acc4[RNNC_LANES] = {0.0f};
+      float acc5[RNNC_LANES] = {0.0f};
+      float acc6[RNNC_LANES] = {0.0f};
+      float acc7[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a1 + j0 * 50) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 4 * RNNC_LANES + c;
+          const float t0 = (acc4[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 5 * RNNC_LANES + c;
+          const float t0 = (acc5[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 6 * RNNC_LANES + c;
+          const float t0 = (acc6[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 7 * RNNC_LANES + c;
+          const float t0 = (acc7[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (long k = 0; k < 50; k++) {
-      const float *b = a3 + k * 200 + j;
-      const float x = a2[k];
+    for (long j = 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a1 + j0 * 50) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
-        acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
-        acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
-        acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
-        acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+    for (long j = 128 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a1 + j0 * 50) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
-      {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+    }
+    for (long j = 128 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 128 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+      float acc0[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a1 + j0 * 50) + k * 128 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
       }
-      {
-        const long i0 = j + 4 * RNNC_LANES + c;
-        const float t0 = (acc4[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 128 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
       }
-      {
-        const long i0 = j + 5 * RNNC_LANES + c;
-        const float t0 = (acc5[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
+    }
+    for (long j = 128 / RNNC_LANES * RNNC_LANES; j < 128; j++) {
+      float sum = 0.0f;
+      for (long k = 0; k < 50; k++) sum = RNNC_FMA(a0[k], (a1 + j0 * 50)[k * 128 + j], sum);
+      for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], (a3 + j0 * 50)[k * 128 + j], sum);
       {
-        const long i0 = j + 6 * RNNC_LANES + c;
-        const float t0 = (acc6[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-      {
-        const long i0 = j + 7 * RNNC_LANES + c;
-        const float t0 = (acc7[c] + a4[i0]);
+        const long i0 = j0 + j;
+        const float t0 = (sum + a4[i0]);
         const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
     }
   }
-  for (long j = 200 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    float acc2[RNNC_LANES] = {0.0f};
-    float acc3[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
+  for (long j0 = 128; j0 < 192; j0 += 16) {
+    for (long j = 0; j < 16 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      float acc4[RNNC_LANES] = {0.0f};
+      float acc5[RNNC_LANES] = {0.0f};
+      float acc6[RNNC_LANES] = {0.0f};
+      float acc7[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a1 + j0 * 50) + k * 16 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 16 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 4 * RNNC_LANES + c;
+          const float t0 = (acc4[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 5 * RNNC_LANES + c;
+          const float t0 = (acc5[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 6 * RNNC_LANES + c;
+          const float t0 = (acc6[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 7 * RNNC_LANES + c;
+          const float t0 = (acc7[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (long k = 0; k < 50; k++) {
-      const float *b = a3 + k * 200 + j;
-      const float x = a2[k];
+    for (long j = 16 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 16 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a1 + j0 * 50) + k * 16 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 16 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
-        acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
-        acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+    for (long j = 16 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 16 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a1 + j0 * 50) + k * 16 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 16 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
       }
-      {
-        const long i0 = j + 2 * RNNC_LANES + c;
-        const float t0 = (acc2[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
+    }
+    for (long j = 16 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 16 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+      float acc0[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a1 + j0 * 50) + k * 16 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 16 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+      }
+    }
+    for (long j = 16 / RNNC_LANES * RNNC_LANES; j < 16; j++) {
+      float sum = 0.0f;
+      for (long k = 0; k < 50; k++) sum = RNNC_FMA(a0[k], (a1 + j0 * 50)[k * 16 + j], sum);
+      for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], (a3 + j0 * 50)[k * 16 + j], sum);
       {
-        const long i0 = j + 3 * RNNC_LANES + c;
-        const float t0 = (acc3[c] + a4[i0]);
+        const long i0 = j0 + j;
+        const float t0 = (sum + a4[i0]);
         const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
     }
   }
-  for (long j = 200 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
-    float acc0[RNNC_LANES] = {0.0f};
-    float acc1[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
+  {
+    const long j0 = 192;
+    for (long j = 0; j < 8 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      float acc4[RNNC_LANES] = {0.0f};
+      float acc5[RNNC_LANES] = {0.0f};
+      float acc6[RNNC_LANES] = {0.0f};
+      float acc7[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a1 + j0 * 50) + k * 8 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 8 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+          acc4[c] = RNNC_FMA(x, b[4 * RNNC_LANES + c], acc4[c]);
+          acc5[c] = RNNC_FMA(x, b[5 * RNNC_LANES + c], acc5[c]);
+          acc6[c] = RNNC_FMA(x, b[6 * RNNC_LANES + c], acc6[c]);
+          acc7[c] = RNNC_FMA(x, b[7 * RNNC_LANES + c], acc7[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 4 * RNNC_LANES + c;
+          const float t0 = (acc4[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 5 * RNNC_LANES + c;
+          const float t0 = (acc5[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 6 * RNNC_LANES + c;
+          const float t0 = (acc6[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 7 * RNNC_LANES + c;
+          const float t0 = (acc7[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (long k = 0; k < 50; k++) {
-      const float *b = a3 + k * 200 + j;
-      const float x = a2[k];
+    for (long j = 8 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j < 8 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j += (4 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      float acc2[RNNC_LANES] = {0.0f};
+      float acc3[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a1 + j0 * 50) + k * 8 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 8 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+          acc2[c] = RNNC_FMA(x, b[2 * RNNC_LANES + c], acc2[c]);
+          acc3[c] = RNNC_FMA(x, b[3 * RNNC_LANES + c], acc3[c]);
+        }
+      }
       for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-        acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 2 * RNNC_LANES + c;
+          const float t0 = (acc2[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + 3 * RNNC_LANES + c;
+          const float t0 = (acc3[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
       }
     }
-    for (int c = 0; c < RNNC_LANES; c++) {
+    for (long j = 8 / (4 * RNNC_LANES) * (4 * RNNC_LANES); j < 8 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j += (2 * RNNC_LANES)) {
+      float acc0[RNNC_LANES] = {0.0f};
+      float acc1[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a1 + j0 * 50) + k * 8 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 8 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+          acc1[c] = RNNC_FMA(x, b[RNNC_LANES + c], acc1[c]);
+        }
+      }
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+        {
+          const long i0 = j0 + j + RNNC_LANES + c;
+          const float t0 = (acc1[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+      }
+    }
+    for (long j = 8 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 8 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
+      float acc0[RNNC_LANES] = {0.0f};
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a1 + j0 * 50) + k * 8 + j;
+        const float x = a0[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
+      for (long k = 0; k < 50; k++) {
+        const float *b = (a3 + j0 * 50) + k * 8 + j;
+        const float x = a2[k];
+        for (int c = 0; c < RNNC_LANES; c++) {
+          acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
+        }
+      }
+      for (int c = 0; c < RNNC_LANES; c++) {
+        {
+          const long i0 = j0 + j + c;
+          const float t0 = (acc0[c] + a4[i0]);
+          const float t1 = a5[i0];
+          const float t2 = (t0 + t1);
+          out0[i0] = t2;
+        }
+      }
+    }
+    for (long j = 8 / RNNC_LANES * RNNC_LANES; j < 8; j++) {
+      float sum = 0.0f;
+      for (long k = 0; k < 50; k++) sum = RNNC_FMA(a0[k], (a1 + j0 * 50)[k * 8 + j], sum);
+      for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], (a3 + j0 * 50)[k * 8 + j], sum);
       {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
+        const long i0 = j0 + j;
+        const float t0 = (sum + a4[i0]);
         const float t1 = a5[i0];
         const float t2 = (t0 + t1);
         out0[i0] = t2;
       }
-      {
-        const long i0 = j + RNNC_LANES + c;
-        const float t0 = (acc1[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-    }
-  }
-  for (long j = 200 / (2 * RNNC_LANES) * (2 * RNNC_LANES); j < 200 / RNNC_LANES * RNNC_LANES; j += RNNC_LANES) {
-    float acc0[RNNC_LANES] = {0.0f};
-    for (long k = 0; k < 50; k++) {
-      const float *b = a1 + k * 200 + j;
-      const float x = a0[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (long k = 0; k < 50; k++) {
-      const float *b = a3 + k * 200 + j;
-      const float x = a2[k];
-      for (int c = 0; c < RNNC_LANES; c++) {
-        acc0[c] = RNNC_FMA(x, b[c], acc0[c]);
-      }
-    }
-    for (int c = 0; c < RNNC_LANES; c++) {
-      {
-        const long i0 = j + c;
-        const float t0 = (acc0[c] + a4[i0]);
-        const float t1 = a5[i0];
-        const float t2 = (t0 + t1);
-        out0[i0] = t2;
-      }
-    }
-  }
-  for (long j = 200 / RNNC_LANES * RNNC_LANES; j < 200; j++) {
-    float sum = 0.0f;
-    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a0[k], a1[k * 200 + j], sum);
-    for (long k = 0; k < 50; k++) sum = RNNC_FMA(a2[k], a3[k * 200 + j], sum);
-    {
-      const long i0 = j;
-      const float t0 = (sum + a4[i0]);
-      const float t1 = a5[i0];
-      const float t2 = (t0 + t1);
-      out0[i0] = t2;
     }
   }
 }
@@ -10204,18 +11124,321 @@ typedef struct {
 
 void mnist_stacked_lstm_step_prepare(const float *params, float *step_params) {
   for (long i = 0; i < MNIST_STACKED_LSTM_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
-  for (long r = 0; r < 200; r++) /* lstm1.weight_ih [200, 28] */
-    for (long c = 0; c < 28; c++) step_params[0 + c * 200 + r] = params[0 + r * 28 + c];
-  for (long r = 0; r < 200; r++) /* lstm1.weight_hh [200, 50] */
-    for (long c = 0; c < 50; c++) step_params[5600 + c * 200 + r] = params[5600 + r * 50 + c];
-  for (long r = 0; r < 200; r++) /* lstm2.weight_ih [200, 50] */
-    for (long c = 0; c < 50; c++) step_params[16016 + c * 200 + r] = params[16016 + r * 50 + c];
-  for (long r = 0; r < 200; r++) /* lstm2.weight_hh [200, 50] */
-    for (long c = 0; c < 50; c++) step_params[26016 + c * 200 + r] = params[26016 + r * 50 + c];
-  for (long r = 0; r < 200; r++) /* lstm3.weight_ih [200, 50] */
-    for (long c = 0; c < 50; c++) step_params[36432 + c * 200 + r] = params[36432 + r * 50 + c];
-  for (long r = 0; r < 200; r++) /* lstm3.weight_hh [200, 50] */
-    for (long c = 0; c < 50; c++) step_params[46432 + c * 200 + r] = params[46432 + r * 50 + c];
+  /* lstm1.weight_ih [200, 28], transposed */
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 28 */
+  {
+    const long j0 = 0;
+    for (long i = 0; i < 28; i += 4) {
+      for (long j = 0; j < 128; j += 4) {
+        const float *s = ((params + 0) + j0 * 28) + i + j * 28;
+        float *d = ((step_params + 0) + j0 * 28) + i * 128 + j;
+        d[0] = s[0]; d[1] = s[28]; d[2] = s[56]; d[3] = s[84];
+        d[128] = s[1]; d[129] = s[29]; d[130] = s[57]; d[131] = s[85];
+        d[256] = s[2]; d[257] = s[30]; d[258] = s[58]; d[259] = s[86];
+        d[384] = s[3]; d[385] = s[31]; d[386] = s[59]; d[387] = s[87];
+      }
+    }
+  }
+  for (long j0 = 128; j0 < 192; j0 += 16) {
+    for (long i = 0; i < 28; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = ((params + 0) + j0 * 28) + i + j * 28;
+        float *d = ((step_params + 0) + j0 * 28) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[28]; d[2] = s[56]; d[3] = s[84];
+        d[16] = s[1]; d[17] = s[29]; d[18] = s[57]; d[19] = s[85];
+        d[32] = s[2]; d[33] = s[30]; d[34] = s[58]; d[35] = s[86];
+        d[48] = s[3]; d[49] = s[31]; d[50] = s[59]; d[51] = s[87];
+      }
+    }
+  }
+  {
+    const long j0 = 192;
+    for (long i = 0; i < 28; i += 4) {
+      for (long j = 0; j < 8; j += 4) {
+        const float *s = ((params + 0) + j0 * 28) + i + j * 28;
+        float *d = ((step_params + 0) + j0 * 28) + i * 8 + j;
+        d[0] = s[0]; d[1] = s[28]; d[2] = s[56]; d[3] = s[84];
+        d[8] = s[1]; d[9] = s[29]; d[10] = s[57]; d[11] = s[85];
+        d[16] = s[2]; d[17] = s[30]; d[18] = s[58]; d[19] = s[86];
+        d[24] = s[3]; d[25] = s[31]; d[26] = s[59]; d[27] = s[87];
+      }
+    }
+  }
+  /* lstm1.weight_hh [200, 50], transposed */
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 50 */
+  {
+    const long j0 = 0;
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 128; j += 4) {
+        const float *s = ((params + 5600) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 5600) + j0 * 50) + i * 128 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[128] = s[1]; d[129] = s[51]; d[130] = s[101]; d[131] = s[151];
+        d[256] = s[2]; d[257] = s[52]; d[258] = s[102]; d[259] = s[152];
+        d[384] = s[3]; d[385] = s[53]; d[386] = s[103]; d[387] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 128; j++) {
+        ((step_params + 5600) + j0 * 50)[i * 128 + j] = ((params + 5600) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  for (long j0 = 128; j0 < 192; j0 += 16) {
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = ((params + 5600) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 5600) + j0 * 50) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[16] = s[1]; d[17] = s[51]; d[18] = s[101]; d[19] = s[151];
+        d[32] = s[2]; d[33] = s[52]; d[34] = s[102]; d[35] = s[152];
+        d[48] = s[3]; d[49] = s[53]; d[50] = s[103]; d[51] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 16; j++) {
+        ((step_params + 5600) + j0 * 50)[i * 16 + j] = ((params + 5600) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  {
+    const long j0 = 192;
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 8; j += 4) {
+        const float *s = ((params + 5600) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 5600) + j0 * 50) + i * 8 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[8] = s[1]; d[9] = s[51]; d[10] = s[101]; d[11] = s[151];
+        d[16] = s[2]; d[17] = s[52]; d[18] = s[102]; d[19] = s[152];
+        d[24] = s[3]; d[25] = s[53]; d[26] = s[103]; d[27] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 8; j++) {
+        ((step_params + 5600) + j0 * 50)[i * 8 + j] = ((params + 5600) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  /* lstm2.weight_ih [200, 50], transposed */
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 50 */
+  {
+    const long j0 = 0;
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 128; j += 4) {
+        const float *s = ((params + 16016) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 16016) + j0 * 50) + i * 128 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[128] = s[1]; d[129] = s[51]; d[130] = s[101]; d[131] = s[151];
+        d[256] = s[2]; d[257] = s[52]; d[258] = s[102]; d[259] = s[152];
+        d[384] = s[3]; d[385] = s[53]; d[386] = s[103]; d[387] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 128; j++) {
+        ((step_params + 16016) + j0 * 50)[i * 128 + j] = ((params + 16016) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  for (long j0 = 128; j0 < 192; j0 += 16) {
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = ((params + 16016) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 16016) + j0 * 50) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[16] = s[1]; d[17] = s[51]; d[18] = s[101]; d[19] = s[151];
+        d[32] = s[2]; d[33] = s[52]; d[34] = s[102]; d[35] = s[152];
+        d[48] = s[3]; d[49] = s[53]; d[50] = s[103]; d[51] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 16; j++) {
+        ((step_params + 16016) + j0 * 50)[i * 16 + j] = ((params + 16016) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  {
+    const long j0 = 192;
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 8; j += 4) {
+        const float *s = ((params + 16016) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 16016) + j0 * 50) + i * 8 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[8] = s[1]; d[9] = s[51]; d[10] = s[101]; d[11] = s[151];
+        d[16] = s[2]; d[17] = s[52]; d[18] = s[102]; d[19] = s[152];
+        d[24] = s[3]; d[25] = s[53]; d[26] = s[103]; d[27] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 8; j++) {
+        ((step_params + 16016) + j0 * 50)[i * 8 + j] = ((params + 16016) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  /* lstm2.weight_hh [200, 50], transposed */
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 50 */
+  {
+    const long j0 = 0;
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 128; j += 4) {
+        const float *s = ((params + 26016) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 26016) + j0 * 50) + i * 128 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[128] = s[1]; d[129] = s[51]; d[130] = s[101]; d[131] = s[151];
+        d[256] = s[2]; d[257] = s[52]; d[258] = s[102]; d[259] = s[152];
+        d[384] = s[3]; d[385] = s[53]; d[386] = s[103]; d[387] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 128; j++) {
+        ((step_params + 26016) + j0 * 50)[i * 128 + j] = ((params + 26016) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  for (long j0 = 128; j0 < 192; j0 += 16) {
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = ((params + 26016) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 26016) + j0 * 50) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[16] = s[1]; d[17] = s[51]; d[18] = s[101]; d[19] = s[151];
+        d[32] = s[2]; d[33] = s[52]; d[34] = s[102]; d[35] = s[152];
+        d[48] = s[3]; d[49] = s[53]; d[50] = s[103]; d[51] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 16; j++) {
+        ((step_params + 26016) + j0 * 50)[i * 16 + j] = ((params + 26016) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  {
+    const long j0 = 192;
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 8; j += 4) {
+        const float *s = ((params + 26016) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 26016) + j0 * 50) + i * 8 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[8] = s[1]; d[9] = s[51]; d[10] = s[101]; d[11] = s[151];
+        d[16] = s[2]; d[17] = s[52]; d[18] = s[102]; d[19] = s[152];
+        d[24] = s[3]; d[25] = s[53]; d[26] = s[103]; d[27] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 8; j++) {
+        ((step_params + 26016) + j0 * 50)[i * 8 + j] = ((params + 26016) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  /* lstm3.weight_ih [200, 50], transposed */
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 50 */
+  {
+    const long j0 = 0;
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 128; j += 4) {
+        const float *s = ((params + 36432) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 36432) + j0 * 50) + i * 128 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[128] = s[1]; d[129] = s[51]; d[130] = s[101]; d[131] = s[151];
+        d[256] = s[2]; d[257] = s[52]; d[258] = s[102]; d[259] = s[152];
+        d[384] = s[3]; d[385] = s[53]; d[386] = s[103]; d[387] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 128; j++) {
+        ((step_params + 36432) + j0 * 50)[i * 128 + j] = ((params + 36432) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  for (long j0 = 128; j0 < 192; j0 += 16) {
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = ((params + 36432) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 36432) + j0 * 50) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[16] = s[1]; d[17] = s[51]; d[18] = s[101]; d[19] = s[151];
+        d[32] = s[2]; d[33] = s[52]; d[34] = s[102]; d[35] = s[152];
+        d[48] = s[3]; d[49] = s[53]; d[50] = s[103]; d[51] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 16; j++) {
+        ((step_params + 36432) + j0 * 50)[i * 16 + j] = ((params + 36432) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  {
+    const long j0 = 192;
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 8; j += 4) {
+        const float *s = ((params + 36432) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 36432) + j0 * 50) + i * 8 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[8] = s[1]; d[9] = s[51]; d[10] = s[101]; d[11] = s[151];
+        d[16] = s[2]; d[17] = s[52]; d[18] = s[102]; d[19] = s[152];
+        d[24] = s[3]; d[25] = s[53]; d[26] = s[103]; d[27] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 8; j++) {
+        ((step_params + 36432) + j0 * 50)[i * 8 + j] = ((params + 36432) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  /* lstm3.weight_hh [200, 50], transposed */
+  /* in panels: columns [j0, j0 + w) of every row, k-major, at out + j0 * 50 */
+  {
+    const long j0 = 0;
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 128; j += 4) {
+        const float *s = ((params + 46432) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 46432) + j0 * 50) + i * 128 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[128] = s[1]; d[129] = s[51]; d[130] = s[101]; d[131] = s[151];
+        d[256] = s[2]; d[257] = s[52]; d[258] = s[102]; d[259] = s[152];
+        d[384] = s[3]; d[385] = s[53]; d[386] = s[103]; d[387] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 128; j++) {
+        ((step_params + 46432) + j0 * 50)[i * 128 + j] = ((params + 46432) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  for (long j0 = 128; j0 < 192; j0 += 16) {
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 16; j += 4) {
+        const float *s = ((params + 46432) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 46432) + j0 * 50) + i * 16 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[16] = s[1]; d[17] = s[51]; d[18] = s[101]; d[19] = s[151];
+        d[32] = s[2]; d[33] = s[52]; d[34] = s[102]; d[35] = s[152];
+        d[48] = s[3]; d[49] = s[53]; d[50] = s[103]; d[51] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 16; j++) {
+        ((step_params + 46432) + j0 * 50)[i * 16 + j] = ((params + 46432) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
+  {
+    const long j0 = 192;
+    for (long i = 0; i < 48; i += 4) {
+      for (long j = 0; j < 8; j += 4) {
+        const float *s = ((params + 46432) + j0 * 50) + i + j * 50;
+        float *d = ((step_params + 46432) + j0 * 50) + i * 8 + j;
+        d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+        d[8] = s[1]; d[9] = s[51]; d[10] = s[101]; d[11] = s[151];
+        d[16] = s[2]; d[17] = s[52]; d[18] = s[102]; d[19] = s[152];
+        d[24] = s[3]; d[25] = s[53]; d[26] = s[103]; d[27] = s[153];
+      }
+    }
+    for (long i = 48; i < 50; i++) {
+      for (long j = 0; j < 8; j++) {
+        ((step_params + 46432) + j0 * 50)[i * 8 + j] = ((params + 46432) + j0 * 50)[i + j * 50];
+      }
+    }
+  }
 }
 
 static void mnist_stacked_lstm_step_1(const float *restrict P, const mnist_stacked_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {

@@ -44,7 +44,7 @@ extern "C" {
  *   mnist_stacked_lstm_grad: 10704 bytes
  *   mnist_stacked_lstm_train_step: 10704 bytes
  *   mnist_stacked_lstm_apply: 0 bytes
- *   mnist_stacked_lstm_step: 2560 bytes
+ *   mnist_stacked_lstm_step: 6400 bytes
  *   mnist_stacked_lstm_init, mnist_stacked_lstm_store, mnist_stacked_lstm_load, mnist_stacked_lstm_step_prepare, mnist_stacked_lstm_reset: 0 bytes
  * The compiler adds the frames of the calls on the way (the entry point, a
  * part, the kernel, libm): return addresses, saved registers, spills, and
@@ -109,10 +109,11 @@ float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batc
 void mnist_stacked_lstm_apply(float *params, const float *grads, void *arena);
 
 /* mnist_stacked_lstm_step reads step_params: the trainable parameters laid out as in params,
- * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest; a read-out narrower than a vector reads its weight's
- * rows as they are).  mnist_stacked_lstm_step_prepare writes them from params: call it
- * once, and again whenever the parameters change. */
+ * but every weight matrix that its products read transposed (a read-out narrower
+ * than a vector reads its weight's rows as they are); a transpose wider than 512
+ * bytes in panels, 512 bytes of columns of every row at a time, so that a one-row
+ * product reads each panel as one stream.  mnist_stacked_lstm_step_prepare writes them from
+ * params: call it once, and again whenever the parameters change. */
 #define MNIST_STACKED_LSTM_STEP_PARAMS_ELEMS 57376
 void mnist_stacked_lstm_step_prepare(const float *params, float *step_params);
 void mnist_stacked_lstm_step(const float *step_params, mnist_stacked_lstm_state *state, const mnist_stacked_lstm_step_input *input, mnist_stacked_lstm_step_outputs *out, void *arena);

@@ -105,10 +105,11 @@ float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, pee
 void peephole_lstm_apply(float *params, const float *grads, void *arena);
 
 /* peephole_lstm_step reads step_params: the trainable parameters laid out as in params,
- * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest; a read-out narrower than a vector reads its weight's
- * rows as they are).  peephole_lstm_step_prepare writes them from params: call it
- * once, and again whenever the parameters change. */
+ * but every weight matrix that its products read transposed (a read-out narrower
+ * than a vector reads its weight's rows as they are); a transpose wider than 512
+ * bytes in panels, 512 bytes of columns of every row at a time, so that a one-row
+ * product reads each panel as one stream.  peephole_lstm_step_prepare writes them from
+ * params: call it once, and again whenever the parameters change. */
 #define PEEPHOLE_LSTM_STEP_PARAMS_ELEMS 24656
 void peephole_lstm_step_prepare(const float *params, float *step_params);
 void peephole_lstm_step(const float *step_params, peephole_lstm_state *state, const peephole_lstm_step_input *input, peephole_lstm_step_outputs *out, void *arena);

@@ -2468,8 +2468,27 @@ typedef struct {
 
 void sine_rnn_step_prepare(const float *params, float *step_params) {
   for (long i = 0; i < SINE_RNN_STEP_PARAMS_ELEMS; i++) step_params[i] = params[i];
-  for (long r = 0; r < 50; r++) /* rnn1.weight_hh [50, 50] */
-    for (long c = 0; c < 50; c++) step_params[64 + c * 50 + r] = params[64 + r * 50 + c];
+  /* rnn1.weight_hh [50, 50], transposed */
+  for (long i = 0; i < 48; i += 4) {
+    for (long j = 0; j < 48; j += 4) {
+      const float *s = (params + 64) + i + j * 50;
+      float *d = (step_params + 64) + i * 50 + j;
+      d[0] = s[0]; d[1] = s[50]; d[2] = s[100]; d[3] = s[150];
+      d[50] = s[1]; d[51] = s[51]; d[52] = s[101]; d[53] = s[151];
+      d[100] = s[2]; d[101] = s[52]; d[102] = s[102]; d[103] = s[152];
+      d[150] = s[3]; d[151] = s[53]; d[152] = s[103]; d[153] = s[153];
+    }
+  }
+  for (long i = 48; i < 50; i++) {
+    for (long j = 0; j < 50; j++) {
+      (step_params + 64)[i * 50 + j] = (params + 64)[i + j * 50];
+    }
+  }
+  for (long i = 0; i < 48; i++) {
+    for (long j = 48; j < 50; j++) {
+      (step_params + 64)[i * 50 + j] = (params + 64)[i + j * 50];
+    }
+  }
 }
 
 static void sine_rnn_step_1(const float *restrict P, const sine_rnn_stream_in *restrict in, char *restrict A, uint64_t seed) {

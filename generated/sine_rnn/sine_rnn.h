@@ -104,10 +104,11 @@ float sine_rnn_train_step(float *params, const sine_rnn_batch *in, sine_rnn_metr
 void sine_rnn_apply(float *params, const float *grads, void *arena);
 
 /* sine_rnn_step reads step_params: the trainable parameters laid out as in params,
- * but every weight matrix that its products read transposed (the layout a one-row
- * product reads fastest; a read-out narrower than a vector reads its weight's
- * rows as they are).  sine_rnn_step_prepare writes them from params: call it
- * once, and again whenever the parameters change. */
+ * but every weight matrix that its products read transposed (a read-out narrower
+ * than a vector reads its weight's rows as they are); a transpose wider than 512
+ * bytes in panels, 512 bytes of columns of every row at a time, so that a one-row
+ * product reads each panel as one stream.  sine_rnn_step_prepare writes them from
+ * params: call it once, and again whenever the parameters change. */
 #define SINE_RNN_STEP_PARAMS_ELEMS 2784
 void sine_rnn_step_prepare(const float *params, float *step_params);
 void sine_rnn_step(const float *step_params, sine_rnn_state *state, const sine_rnn_step_input *input, sine_rnn_step_outputs *out, void *arena);
