@@ -517,7 +517,8 @@ EMIT(EQUAL) {
  * tiles (or of a matrix-vector product's accumulators), k-major, so that a
  * tile reads contiguous memory, not 64 or 128 bytes of each row of B, rows
  * a few KB apart (the same pages and L1 sets again, as for the strips; the
- * transpose is the copy). */
+ * transpose is the copy).  The streaming step's prepared transposes (plan.h)
+ * are in panels too: NAME_step_prepare writes them so, once. */
 enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 8, DOT_FLAT = 4, LONG_K = 256, PANEL_BYTES = 64 << 10,
        STRIP_BYTES = 32 << 10 };
 /* a product with an epilogue (plan.h) has one block of k, in either type */

@@ -79,7 +79,8 @@ long plan_param_offset(const ParamLayout *l, const char *name); /* -1 if absent 
  * matrix PARAM of g that g reads only through its transpose): at batch 1 a
  * product reads its weight's transpose row by row, so the transpose the
  * layout pass made is prepared once, outside the step (NAME_step_prepare),
- * instead of on every call.  mem_calloc'd; the caller frees it. */
+ * instead of on every call (in panels where its products read it so:
+ * emit_panels).  mem_calloc'd; the caller frees it. */
 bool *plan_prepared_params(const Graph *g);
 
 /* A product [M, N] with N >= 16 that a fused loop reading it as its only
