@@ -143,7 +143,7 @@ EMIT(DROPOUT_MASK) {
 
 /* ---- kernels ---- */
 
-enum { TB = 4 }; /* the side of a transpose's blocks */
+enum { TB = 8 }; /* the side of a transpose's blocks */
 
 /* "(k0 + k) * 128", or "k" for a plain index at stride 1, or "0" for index
  * 0 or stride 0: an offset along one axis, in buf. */
