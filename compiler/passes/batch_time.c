@@ -246,6 +246,33 @@ static bool is_bias_grad(const Node *t, const Node *first) {
   return t->shape.rank < x.rank && x.rank < IR_MAXDIM && (!first || ir_shape_eq(x, first->in[0]->shape));
 }
 
+/* The earlier stack whose steps are the most of v[0..k), at least two but
+ * not all (order_of_stack finds those), and nothing else, or NULL; in
+ * `inside` (by node id), its steps.  A bias gradient sums it as it is and
+ * the other steps beside it, where a stack of all k would copy them again:
+ * GRU's b_hh sums dz_hh of every step, and W_hh's gradient has stacked
+ * those of all steps but the first (h_0 is zero). */
+static Node *stack_of_some(const Batch *b, Node *const *v, int k, bool *inside) {
+  char *mark = mem_calloc((size_t)b->g->nnodes, 1, "the steps of a stack"); /* 1: in v, 2: in v and st */
+  for (int i = 0; i < k; i++) mark[v[i]->id] = 1;
+  Node *best = NULL;
+  for (int s = 0; s < b->nstacks; s++) {
+    Node *st = b->stacks[s];
+    if (st->op != OP_STACK || st->nin >= k || (best && st->nin <= best->nin)) continue;
+    bool all = true;
+    for (int i = 0; i < st->nin && all; i++) {
+      char *m = &mark[now(b, st->in[i])->id];
+      all = *m == 1, *m = all ? 2 : *m;
+    }
+    for (int i = 0; i < st->nin; i++)
+      if (mark[now(b, st->in[i])->id] == 2) mark[now(b, st->in[i])->id] = 1;
+    if (all) best = st;
+  }
+  for (int i = 0; best && i < best->nin; i++) inside[now(b, best->in[i])->id] = true;
+  free(mark);
+  return best;
+}
+
 /* Replaces `sum` by one node for term[0..k) plus rest[0..nrest) (p and q:
  * room for k nodes each). */
 static void merge_terms(Batch *b, Node *sum, Node *const *term, int k, Node **rest, int nrest, Node **p,
@@ -270,8 +297,22 @@ static void merge_terms(Batch *b, Node *sum, Node *const *term, int k, Node **re
     Node *ps = stacked(b, p, k, perm, steps_axis(qs)), *in[2] = {rows(b, ps), rows(b, qs)};
     rest[nrest++] = ir_node(g, OP_SCATTER_ADD, 2, in, &term[0]->attr);
   } else {
-    order_values(b, p, k, perm);
-    rest[nrest++] = ir_shaped(g, OP_SUM_TO, stacked(b, p, k, perm, -1), sum->shape);
+    bool ordered = order_of_selects(p, k, perm) || order_of_stack(b, p, k, perm);
+    bool *inside = mem_calloc((size_t)g->nnodes, sizeof *inside, "the steps of a stack");
+    Node *part = ordered ? NULL : stack_of_some(b, p, k, inside);
+    int left = k; /* p[0..left): the steps to stack, q: their terms */
+    if (part) {
+      rest[nrest++] = ir_shaped(g, OP_SUM_TO, part, sum->shape);
+      left = 0;
+      for (int i = 0; i < k; i++)
+        if (!inside[p[i]->id]) p[left] = p[i], q[left++] = term[i];
+      if (left >= 2) order_values(b, p, left, perm);
+    } else if (!ordered) {
+      order_of_ids(p, k, perm);
+    }
+    free(inside);
+    if (left == 1) rest[nrest++] = q[0];
+    else if (left) rest[nrest++] = ir_shaped(g, OP_SUM_TO, stacked(b, p, left, perm, -1), sum->shape);
   }
   b->repl[sum->id] = nrest == 1 ? rest[0] : ir_node(g, OP_ADDN, nrest, rest, NULL);
   free(perm);

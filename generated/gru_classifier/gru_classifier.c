@@ -1696,124 +1696,27 @@ static void k31_sum_to(const float *restrict a0, float *restrict out) {
       }
 }
 
-/* stack [28, 64, 384] (gru_classifier.lua:8) */
-static void k32_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, float *restrict out) {
+/* sum_to [384] (gru_classifier.lua:8) */
+static void k32_sum_to(const float *restrict a0, float *restrict out) {
+  for (long i = 0; i < 384; i++) out[i] = 0.0f;
+  for (long i0 = 0; i0 < 27; i0++)
+    for (long i1 = 0; i1 < 64; i1++)
+      for (long i2 = 0; i2 < 384; i2++) {
+        out[i2] += a0[i0 * 24576 + i1 * 384 + i2];
+      }
+}
+
+/* sum_to [384] (gru_classifier.lua:8) */
+static void k33_sum_to(const float *restrict a0, float *restrict out) {
+  for (long i = 0; i < 384; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 384; i1++) {
-      out[i0 * 384 + i1] = a0[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[24576 + i0 * 384 + i1] = a1[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[49152 + i0 * 384 + i1] = a2[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[73728 + i0 * 384 + i1] = a3[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[98304 + i0 * 384 + i1] = a4[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[122880 + i0 * 384 + i1] = a5[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[147456 + i0 * 384 + i1] = a6[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[172032 + i0 * 384 + i1] = a7[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[196608 + i0 * 384 + i1] = a8[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[221184 + i0 * 384 + i1] = a9[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[245760 + i0 * 384 + i1] = a10[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[270336 + i0 * 384 + i1] = a11[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[294912 + i0 * 384 + i1] = a12[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[319488 + i0 * 384 + i1] = a13[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[344064 + i0 * 384 + i1] = a14[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[368640 + i0 * 384 + i1] = a15[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[393216 + i0 * 384 + i1] = a16[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[417792 + i0 * 384 + i1] = a17[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[442368 + i0 * 384 + i1] = a18[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[466944 + i0 * 384 + i1] = a19[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[491520 + i0 * 384 + i1] = a20[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[516096 + i0 * 384 + i1] = a21[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[540672 + i0 * 384 + i1] = a22[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[565248 + i0 * 384 + i1] = a23[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[589824 + i0 * 384 + i1] = a24[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[614400 + i0 * 384 + i1] = a25[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[638976 + i0 * 384 + i1] = a26[i0 * 384 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 384; i1++) {
-      out[663552 + i0 * 384 + i1] = a27[i0 * 384 + i1];
+      out[i1] += a0[i0 * 384 + i1];
     }
 }
 
 /* matmul [10, 128] (gru_classifier.lua:8) */
-static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k34_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
     const long i = 0;
     float (*ap)[8] = (float (*)[8])(void *)scratch;
@@ -1905,7 +1808,7 @@ static void k33_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [10] (gru_classifier.lua:8) */
-static void k34_sum_to(const float *restrict a0, float *restrict out) {
+static void k35_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 10; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 10; i1++) {
@@ -1914,7 +1817,7 @@ static void k34_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (gru_classifier.lua:11) */
-static void k35_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k36_mul_neg(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     const float t1 = (-t0);
@@ -1923,22 +1826,30 @@ static void k35_mul_neg(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [] (gru_classifier.lua:12) */
-static void k36_mul(const float *restrict a0, float *restrict out0) {
+static void k37_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     out0[0] = t0;
   }
 }
 
+/* fused: addn over addn [384] (gru_classifier.lua:8) */
+static void k38_addn(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+  for (long i0 = 0; i0 < 384; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    out0[i0] = t0;
+  }
+}
+
 /* copy out neg [] (gru_classifier.lua:11) */
-static void k37_copy(const float *restrict a0, float *restrict out) {
+static void k39_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out matmul [384, 28] (gru_classifier.lua:8) */
-static void k38_copy(const float *restrict a0, float *restrict out) {
+static void k40_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 28; i1++) {
       out[i0 * 28 + i1] = a0[i0 * 28 + i1];
@@ -1946,7 +1857,7 @@ static void k38_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [384, 128] (gru_classifier.lua:8) */
-static void k39_copy(const float *restrict a0, float *restrict out) {
+static void k41_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1954,14 +1865,14 @@ static void k39_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [384] (gru_classifier.lua:8) */
-static void k40_copy(const float *restrict a0, float *restrict out) {
+static void k42_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 384; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [10, 128] (gru_classifier.lua:8) */
-static void k41_copy(const float *restrict a0, float *restrict out) {
+static void k43_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -1969,14 +1880,14 @@ static void k41_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [10] (gru_classifier.lua:8) */
-static void k42_copy(const float *restrict a0, float *restrict out) {
+static void k44_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 10; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
-static void k43_add_pow_sub(float *restrict a0, float *restrict out0) {
+static void k45_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -1988,7 +1899,7 @@ static void k43_add_pow_sub(float *restrict a0, float *restrict out0) {
 }
 
 /* fused: pow sub div over div [] */
-static void k44_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k46_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -1998,7 +1909,7 @@ static void k44_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 28]; updated in place: a0, a2, a5 */
-static void k45_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k47_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2020,7 +1931,7 @@ static void k45_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 128]; updated in place: a0, a2, a5 */
-static void k46_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k48_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2042,7 +1953,7 @@ static void k46_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384]; updated in place: a0, a2, a5 */
-static void k47_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2063,8 +1974,31 @@ static void k47_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
+/* fused: mul mul addn mul add mul mul add sqrt div add div mul sub over sub [384]; updated in place: a0, a1, a6 */
+static void k50_mul_mul_addn(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
+  for (long i0 = 0; i0 < 384; i0++) {
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (0.899999976f * a1[i0]);
+    const float t2 = (a2[i0] + a3[i0]);
+    const float t3 = (0.100000001f * t2);
+    const float t4 = (t1 + t3);
+    const float t5 = (t2 * t2);
+    const float t6 = (0.00100000005f * t5);
+    const float t7 = (t0 + t6);
+    const float t8 = sqrtf(t7);
+    const float t9 = (t8 / a4[0]);
+    const float t10 = (t9 + 9.99999994e-09f);
+    const float t11 = (t4 / t10);
+    const float t12 = (t11 * a5[0]);
+    const float t13 = (a6[i0] - t12);
+    a1[i0] = t4;
+    a0[i0] = t7;
+    a6[i0] = t13;
+  }
+}
+
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
-static void k48_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2086,7 +2020,7 @@ static void k48_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
-static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k52_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -2108,7 +2042,7 @@ static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: sub div over div [1, 28] (gru_classifier.lua:8) */
-static void k50_sub_div(const float *restrict a0, float *restrict out0) {
+static void k53_sub_div(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 28; i0++) {
     const float t0 = (a0[i0] - 0.286000013f);
     const float t1 = (t0 / 0.352999985f);
@@ -2117,7 +2051,7 @@ static void k50_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* matmul [1, 384] (gru_classifier.lua:8), then fused: add over add [1, 384] (gru_classifier.lua:8) */
-static void k51_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k54_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long j0 = 0; j0 < 384; j0 += 128) {
     for (long j = 0; j < 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
       float acc0[RNNC_LANES] = {0.0f};
@@ -2277,7 +2211,7 @@ static void k51_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [1, 384] (gru_classifier.lua:8), then fused: add over add [1, 384] (gru_classifier.lua:8) */
-static void k52_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k55_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long j0 = 0; j0 < 384; j0 += 128) {
     for (long j = 0; j < 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
       float acc0[RNNC_LANES] = {0.0f};
@@ -2437,7 +2371,7 @@ static void k52_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* fused: add sigmoid sub add sigmoid mul add tanh mul mul add over add [1, 128] (gru_classifier.lua:8) */
-static void k53_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
+static void k56_add_sigmoid_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     const float t1 = (1.0f / (1.0f + rnnc_expf(-t0)));
@@ -2456,7 +2390,7 @@ static void k53_add_sigmoid_sub(const float *restrict a0, const float *restrict 
 }
 
 /* matmul [1, 10] (gru_classifier.lua:8) */
-static void k54_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
+static void k57_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   {
     float part0[16] = {0.0f};
     float part1[16] = {0.0f};
@@ -2552,7 +2486,7 @@ static void k54_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: add over add [1, 10] (gru_classifier.lua:8) */
-static void k55_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k58_add(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (a0[i0] + a1[i0]);
     out0[i0] = t0;
@@ -2560,14 +2494,14 @@ static void k55_add(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* copy out add [1, 10] (gru_classifier.lua:8) */
-static void k56_copy(const float *restrict a0, float *restrict out) {
+static void k59_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 10; i1++) {
     out[i1] = a0[i1];
   }
 }
 
 /* copy out add [1, 128] (gru_classifier.lua:8) */
-static void k57_copy(const float *restrict a0, float *restrict out) {
+static void k60_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 128; i1++) {
     out[i1] = a0[i1];
   }
@@ -3388,27 +3322,29 @@ static void gru_classifier_grad_3(const float *restrict P, const gru_classifier_
   k30_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
   float *grad_gru1_bias_ih = (float *)(A + 3167872); /* [384] */
   k31_sum_to(d_gru1_mul_concat_stack, grad_gru1_bias_ih);
+  float *d_gru1_sum_to = (float *)(A + 3160064); /* [384] */
+  k32_sum_to(d_gru1_mul_concat_stack_2, d_gru1_sum_to);
   float *d_gru1_mul_t0 = (float *)(A + 3094528); /* [64, 128] */
   k25_mul(d_gru1_mul_concat_stack + 663808, gru1_sigmoid_t0_2, d_gru1_mul_t0);
-  float *d_gru1_mul_concat = (float *)(A + 2920448); /* [64, 384] */
+  float *d_gru1_mul_concat = (float *)(A + 196608); /* [64, 384] */
   k26_concat(d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 3216000); /* [28, 64, 384] */
-  k32_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
-  float *grad_gru1_bias_hh = (float *)(A + 3160064); /* [384] */
-  k31_sum_to(d_gru1_mul_concat_stack_3, grad_gru1_bias_hh);
+  float *d_gru1_sum_to_t0 = (float *)(A + 3161600); /* [384] */
+  k33_sum_to(d_gru1_mul_concat, d_gru1_sum_to_t0);
   float *d_line11_sub = (float *)(A + 3170432); /* [64, 10] */
   float *gru1_add_t27_2 = (float *)(A + 3127296); /* [64, 128] */
   float *grad_dense1_weight = (float *)(A + 3094528); /* [10, 128] */
-  char *grad_dense1_weight_scratch = A + 3161600; /* 2048 bytes */
-  k33_matmul(d_line11_sub, gru1_add_t27_2, grad_dense1_weight, grad_dense1_weight_scratch);
+  char *grad_dense1_weight_scratch = A + 3163136; /* 2048 bytes */
+  k34_matmul(d_line11_sub, gru1_add_t27_2, grad_dense1_weight, grad_dense1_weight_scratch);
   float *grad_dense1_bias = (float *)(A + 3169408); /* [10] */
-  k34_sum_to(d_line11_sub, grad_dense1_bias);
+  k35_sum_to(d_line11_sub, grad_dense1_bias);
   float *line11_sum_to_2 = (float *)(A + 3167744); /* [] */
-  float *loss_value = (float *)(A + 3169472); /* [] */
-  k35_mul_neg(line11_sum_to_2, loss_value);
+  float *loss_value = (float *)(A + 3163136); /* [] */
+  k36_mul_neg(line11_sum_to_2, loss_value);
   float *line12_sum_to = (float *)(A + 3167808); /* [] */
   float *metric_accuracy = (float *)(A + 3167744); /* [] */
-  k36_mul(line12_sum_to, metric_accuracy);
+  k37_mul(line12_sum_to, metric_accuracy);
+  float *grad_gru1_bias_hh = (float *)(A + 3163200); /* [384] */
+  k38_addn(d_gru1_sum_to, d_gru1_sum_to_t0, grad_gru1_bias_hh);
 }
 
 float gru_classifier_grad(const float *params, const gru_classifier_batch *in, float *grads, gru_classifier_outputs *out, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -3421,23 +3357,23 @@ float gru_classifier_grad(const float *params, const gru_classifier_batch *in, f
   gru_classifier_grad_2(P, in, A, seed);
   gru_classifier_grad_3(P, in, A, seed);
   float *out_logits = (float *)(A + 3165184); /* [64, 10] */
-  float *loss_value = (float *)(A + 3169472); /* [] */
+  float *loss_value = (float *)(A + 3163136); /* [] */
   float *metric_accuracy = (float *)(A + 3167744); /* [] */
   float *grad_gru1_weight_ih = (float *)(A + 3172992); /* [384, 28] */
   float *grad_gru1_weight_hh = (float *)A; /* [384, 128] */
   float *grad_gru1_bias_ih = (float *)(A + 3167872); /* [384] */
-  float *grad_gru1_bias_hh = (float *)(A + 3160064); /* [384] */
+  float *grad_gru1_bias_hh = (float *)(A + 3163200); /* [384] */
   float *grad_dense1_weight = (float *)(A + 3094528); /* [10, 128] */
   float *grad_dense1_bias = (float *)(A + 3169408); /* [10] */
   if (out) k10_copy(out_logits, out->logits);
-  k37_copy(loss_value, &loss);
-  if (metrics) k37_copy(metric_accuracy, &metrics->accuracy);
-  k38_copy(grad_gru1_weight_ih, grads + 0);
-  k39_copy(grad_gru1_weight_hh, grads + 10752);
-  k40_copy(grad_gru1_bias_ih, grads + 59904);
-  k40_copy(grad_gru1_bias_hh, grads + 60288);
-  k41_copy(grad_dense1_weight, grads + 60672);
-  k42_copy(grad_dense1_bias, grads + 61952);
+  k39_copy(loss_value, &loss);
+  if (metrics) k39_copy(metric_accuracy, &metrics->accuracy);
+  k40_copy(grad_gru1_weight_ih, grads + 0);
+  k41_copy(grad_gru1_weight_hh, grads + 10752);
+  k42_copy(grad_gru1_bias_ih, grads + 59904);
+  k42_copy(grad_gru1_bias_hh, grads + 60288);
+  k43_copy(grad_dense1_weight, grads + 60672);
+  k44_copy(grad_dense1_bias, grads + 61952);
   return loss;
 }
 
@@ -3999,41 +3935,41 @@ static void gru_classifier_train_step_3(float *restrict P, const gru_classifier_
   char *d_gru1_matmul_scratch = A + 2923008; /* 75776 bytes */
   k29_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, d_gru1_matmul, d_gru1_matmul_scratch);
   float *opt_sqrt = (float *)(A + 3165504); /* [] */
-  k43_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
+  k45_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 3165568); /* [] */
-  k44_pow_sub_div(P + 61968 /* opt.step */, opt_div);
+  k46_pow_sub_div(P + 61968 /* opt.step */, opt_div);
   float *d_gru1_matmul_2 = (float *)(A + 2560); /* [384, 128] */
   char *d_gru1_matmul_scratch_2 = A + 4179328; /* 229376 bytes */
   k30_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
   float *d_gru1_sum_to = (float *)(A + 3165632); /* [384] */
   k31_sum_to(d_gru1_mul_concat_stack, d_gru1_sum_to);
+  float *d_gru1_sum_to_2 = (float *)(A + 3162624); /* [384] */
+  k32_sum_to(d_gru1_mul_concat_stack_2, d_gru1_sum_to_2);
   float *d_gru1_mul_t0 = (float *)(A + 3097088); /* [64, 128] */
   k25_mul(d_gru1_mul_concat_stack + 663808, gru1_sigmoid_t0_2, d_gru1_mul_t0);
-  float *d_gru1_mul_concat = (float *)(A + 2923008); /* [64, 384] */
+  float *d_gru1_mul_concat = (float *)(A + 203264); /* [64, 384] */
   k26_concat(d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_3 = (float *)(A + 3210816); /* [28, 64, 384] */
-  k32_stack(d_gru1_mul_concat_stack_2 + 638976, d_gru1_mul_concat_stack_2 + 614400, d_gru1_mul_concat_stack_2 + 589824, d_gru1_mul_concat_stack_2 + 565248, d_gru1_mul_concat_stack_2 + 540672, d_gru1_mul_concat_stack_2 + 516096, d_gru1_mul_concat_stack_2 + 491520, d_gru1_mul_concat_stack_2 + 466944, d_gru1_mul_concat_stack_2 + 442368, d_gru1_mul_concat_stack_2 + 417792, d_gru1_mul_concat_stack_2 + 393216, d_gru1_mul_concat_stack_2 + 368640, d_gru1_mul_concat_stack_2 + 344064, d_gru1_mul_concat_stack_2 + 319488, d_gru1_mul_concat_stack_2 + 294912, d_gru1_mul_concat_stack_2 + 270336, d_gru1_mul_concat_stack_2 + 245760, d_gru1_mul_concat_stack_2 + 221184, d_gru1_mul_concat_stack_2 + 196608, d_gru1_mul_concat_stack_2 + 172032, d_gru1_mul_concat_stack_2 + 147456, d_gru1_mul_concat_stack_2 + 122880, d_gru1_mul_concat_stack_2 + 98304, d_gru1_mul_concat_stack_2 + 73728, d_gru1_mul_concat_stack_2 + 49152, d_gru1_mul_concat_stack_2 + 24576, d_gru1_mul_concat_stack_2, d_gru1_mul_concat, d_gru1_mul_concat_stack_3);
-  float *d_gru1_sum_to_2 = (float *)(A + 3162624); /* [384] */
-  k31_sum_to(d_gru1_mul_concat_stack_3, d_gru1_sum_to_2);
+  float *d_gru1_sum_to_t0 = (float *)(A + 199168); /* [384] */
+  k33_sum_to(d_gru1_mul_concat, d_gru1_sum_to_t0);
   float *d_line11_sub = (float *)A; /* [64, 10] */
   float *gru1_add_t27_2 = (float *)(A + 3129856); /* [64, 128] */
   float *d_dense1_matmul = (float *)(A + 3097088); /* [10, 128] */
-  char *d_dense1_matmul_scratch = A + 199168; /* 2048 bytes */
-  k33_matmul(d_line11_sub, gru1_add_t27_2, d_dense1_matmul, d_dense1_matmul_scratch);
+  char *d_dense1_matmul_scratch = A + 200704; /* 2048 bytes */
+  k34_matmul(d_line11_sub, gru1_add_t27_2, d_dense1_matmul, d_dense1_matmul_scratch);
   float *d_dense1_sum_to = (float *)(A + 3167168); /* [10] */
-  k34_sum_to(d_line11_sub, d_dense1_sum_to);
+  k35_sum_to(d_line11_sub, d_dense1_sum_to);
   float *line11_sum_to_2 = (float *)(A + 3167744); /* [] */
   float *loss_value = (float *)(A + 3167232); /* [] */
-  k35_mul_neg(line11_sum_to_2, loss_value);
+  k36_mul_neg(line11_sum_to_2, loss_value);
   float *line12_sum_to = (float *)(A + 3165440); /* [] */
   float *metric_accuracy = (float *)(A + 3167744); /* [] */
-  k36_mul(line12_sum_to, metric_accuracy);
-  k45_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
-  k46_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
-  k47_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
-  k47_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
-  k48_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
-  k49_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
+  k37_mul(line12_sum_to, metric_accuracy);
+  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
+  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
+  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
+  k50_mul_mul_addn(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, P + 182560 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, d_gru1_sum_to_t0, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
+  k51_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
+  k52_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
 }
 
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -4047,23 +3983,23 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
   gru_classifier_train_step_3(P, in, A, seed);
   float *loss_value = (float *)(A + 3167232); /* [] */
   float *metric_accuracy = (float *)(A + 3167744); /* [] */
-  k37_copy(loss_value, &loss);
-  if (metrics) k37_copy(metric_accuracy, &metrics->accuracy);
+  k39_copy(loss_value, &loss);
+  if (metrics) k39_copy(metric_accuracy, &metrics->accuracy);
   return loss;
 }
 
 static void gru_classifier_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_sqrt = (float *)A; /* [] */
-  k43_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
+  k45_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 64); /* [] */
-  k44_pow_sub_div(P + 61968 /* opt.step */, opt_div);
-  k45_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, in /* grad.gru1.weight_ih */, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
-  k46_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, in + 10752 /* grad.gru1.weight_hh */, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
-  k47_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, in + 59904 /* grad.gru1.bias_ih */, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
-  k47_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, in + 60288 /* grad.gru1.bias_hh */, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
-  k48_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, in + 60672 /* grad.dense1.weight */, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
-  k49_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, in + 61952 /* grad.dense1.bias */, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
+  k46_pow_sub_div(P + 61968 /* opt.step */, opt_div);
+  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, in /* grad.gru1.weight_ih */, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
+  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, in + 10752 /* grad.gru1.weight_hh */, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
+  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, in + 59904 /* grad.gru1.bias_ih */, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
+  k49_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, in + 60288 /* grad.gru1.bias_hh */, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
+  k51_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, in + 60672 /* grad.dense1.weight */, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
+  k52_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, in + 61952 /* grad.dense1.bias */, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
 }
 
 void gru_classifier_apply(float *params, const float *grads, void *arena) {
@@ -4129,17 +4065,17 @@ void gru_classifier_step_prepare(const float *params, float *step_params) {
 static void gru_classifier_step_1(const float *restrict P, const gru_classifier_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *normalize1_div = (float *)A; /* [1, 28] */
-  k50_sub_div(in->x, normalize1_div);
+  k53_sub_div(in->x, normalize1_div);
   float *gru1_add = (float *)(A + 128); /* [1, 384] */
-  k51_matmul(normalize1_div, P /* gru1.weight_ih, transposed */, P + 59904 /* gru1.bias_ih */, gru1_add);
+  k54_matmul(normalize1_div, P /* gru1.weight_ih, transposed */, P + 59904 /* gru1.bias_ih */, gru1_add);
   float *gru1_add_2 = (float *)(A + 1664); /* [1, 384] */
-  k52_matmul(in->state0, P + 10752 /* gru1.weight_hh, transposed */, P + 60288 /* gru1.bias_hh */, gru1_add_2);
+  k55_matmul(in->state0, P + 10752 /* gru1.weight_hh, transposed */, P + 60288 /* gru1.bias_hh */, gru1_add_2);
   float *gru1_add_3 = (float *)(A + 3200); /* [1, 128] */
-  k53_add_sigmoid_sub(gru1_add + 128, gru1_add_2 + 128, gru1_add, gru1_add_2, gru1_add_2 + 256, gru1_add + 256, in->state0, gru1_add_3);
+  k56_add_sigmoid_sub(gru1_add + 128, gru1_add_2 + 128, gru1_add, gru1_add_2, gru1_add_2 + 256, gru1_add + 256, in->state0, gru1_add_3);
   float *dense1_matmul_weight = (float *)A; /* [1, 10] */
-  k54_matmul(gru1_add_3, P + 60672 /* dense1.weight */, dense1_matmul_weight);
+  k57_matmul(gru1_add_3, P + 60672 /* dense1.weight */, dense1_matmul_weight);
   float *out_logits = (float *)(A + 64); /* [1, 10] */
-  k55_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
+  k58_add(dense1_matmul_weight, P + 61952 /* dense1.bias */, out_logits);
 }
 
 void gru_classifier_step(const float *step_params, gru_classifier_state *state, const gru_classifier_step_input *input, gru_classifier_step_outputs *out, void *arena) {
@@ -4155,8 +4091,8 @@ void gru_classifier_step(const float *step_params, gru_classifier_state *state, 
   gru_classifier_step_1(P, in, A, seed);
   float *out_logits = (float *)(A + 64); /* [1, 10] */
   float *gru1_add_3 = (float *)(A + 3200); /* [1, 128] */
-  if (out) k56_copy(out_logits, out->logits);
-  k57_copy(gru1_add_3, state->state0);
+  if (out) k59_copy(out_logits, out->logits);
+  k60_copy(gru1_add_3, state->state0);
 }
 
 void gru_classifier_reset(gru_classifier_state *state) {

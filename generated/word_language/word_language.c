@@ -3494,8 +3494,18 @@ static void k107_sum_to(const float *restrict a0, float *restrict out) {
       }
 }
 
+/* sum_to [192] (word_language.lua:11) */
+static void k108_sum_to(const float *restrict a0, float *restrict out) {
+  for (long i = 0; i < 192; i++) out[i] = 0.0f;
+  for (long i0 = 0; i0 < 23; i0++)
+    for (long i1 = 0; i1 < 64; i1++)
+      for (long i2 = 0; i2 < 192; i2++) {
+        out[i2] += a0[i0 * 12288 + i1 * 192 + i2];
+      }
+}
+
 /* fused: mul over mul [64, 64] (word_language.lua:11) */
-static void k108_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k109_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       const float t0 = (a0[i0 * 192 + i1] * a1[i0 * 64 + i1]);
@@ -3503,108 +3513,17 @@ static void k108_mul(const float *restrict a0, const float *restrict a1, float *
     }
 }
 
-/* stack [24, 64, 192] (word_language.lua:11) */
-static void k109_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, float *restrict out) {
+/* sum_to [192] (word_language.lua:11) */
+static void k110_sum_to(const float *restrict a0, float *restrict out) {
+  for (long i = 0; i < 192; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 192; i1++) {
-      out[i0 * 192 + i1] = a0[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[12288 + i0 * 192 + i1] = a1[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[24576 + i0 * 192 + i1] = a2[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[36864 + i0 * 192 + i1] = a3[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[49152 + i0 * 192 + i1] = a4[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[61440 + i0 * 192 + i1] = a5[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[73728 + i0 * 192 + i1] = a6[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[86016 + i0 * 192 + i1] = a7[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[98304 + i0 * 192 + i1] = a8[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[110592 + i0 * 192 + i1] = a9[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[122880 + i0 * 192 + i1] = a10[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[135168 + i0 * 192 + i1] = a11[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[147456 + i0 * 192 + i1] = a12[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[159744 + i0 * 192 + i1] = a13[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[172032 + i0 * 192 + i1] = a14[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[184320 + i0 * 192 + i1] = a15[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[196608 + i0 * 192 + i1] = a16[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[208896 + i0 * 192 + i1] = a17[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[221184 + i0 * 192 + i1] = a18[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[233472 + i0 * 192 + i1] = a19[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[245760 + i0 * 192 + i1] = a20[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[258048 + i0 * 192 + i1] = a21[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[270336 + i0 * 192 + i1] = a22[i0 * 192 + i1];
-    }
-  for (long i0 = 0; i0 < 64; i0++)
-    for (long i1 = 0; i1 < 192; i1++) {
-      out[282624 + i0 * 192 + i1] = a23[i0 * 192 + i1];
+      out[i1] += a0[i0 * 192 + i1];
     }
 }
 
 /* matmul [5, 128] (word_language.lua:12) */
-static void k110_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k111_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   {
     const long i = 0;
     float (*ap)[5] = (float (*)[5])(void *)scratch;
@@ -3643,7 +3562,7 @@ static void k110_matmul(const float *restrict a0, const float *restrict a1, floa
 }
 
 /* sum_to [5] (word_language.lua:12) */
-static void k111_sum_to(const float *restrict a0, float *restrict out) {
+static void k112_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 5; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 5; i1++) {
@@ -3652,7 +3571,7 @@ static void k111_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg over neg [] (word_language.lua:15) */
-static void k112_mul_neg(const float *restrict a0, float *restrict out0) {
+static void k113_mul_neg(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     const float t1 = (-t0);
@@ -3661,22 +3580,30 @@ static void k112_mul_neg(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul over mul [] (word_language.lua:16) */
-static void k113_mul(const float *restrict a0, float *restrict out0) {
+static void k114_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.015625f);
     out0[0] = t0;
   }
 }
 
+/* fused: addn over addn [192] (word_language.lua:11) */
+static void k115_addn(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+  for (long i0 = 0; i0 < 192; i0++) {
+    const float t0 = (a0[i0] + a1[i0]);
+    out0[i0] = t0;
+  }
+}
+
 /* copy out neg [] (word_language.lua:15) */
-static void k114_copy(const float *restrict a0, float *restrict out) {
+static void k116_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out scatter_add [256, 16] (word_language.lua:11) */
-static void k115_copy(const float *restrict a0, float *restrict out) {
+static void k117_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 256; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       out[i0 * 16 + i1] = a0[i0 * 16 + i1];
@@ -3684,7 +3611,7 @@ static void k115_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [192, 16] (word_language.lua:11) */
-static void k116_copy(const float *restrict a0, float *restrict out) {
+static void k118_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 192; i0++)
     for (long i1 = 0; i1 < 16; i1++) {
       out[i0 * 16 + i1] = a0[i0 * 16 + i1];
@@ -3692,7 +3619,7 @@ static void k116_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [192, 64] (word_language.lua:11) */
-static void k117_copy(const float *restrict a0, float *restrict out) {
+static void k119_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 192; i0++)
     for (long i1 = 0; i1 < 64; i1++) {
       out[i0 * 64 + i1] = a0[i0 * 64 + i1];
@@ -3700,14 +3627,14 @@ static void k117_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [192] (word_language.lua:11) */
-static void k118_copy(const float *restrict a0, float *restrict out) {
+static void k120_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 192; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [5, 128] (word_language.lua:12) */
-static void k119_copy(const float *restrict a0, float *restrict out) {
+static void k121_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 5; i0++)
     for (long i1 = 0; i1 < 128; i1++) {
       out[i0 * 128 + i1] = a0[i0 * 128 + i1];
@@ -3715,14 +3642,14 @@ static void k119_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [5] (word_language.lua:12) */
-static void k120_copy(const float *restrict a0, float *restrict out) {
+static void k122_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 5; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
-static void k121_add_pow_sub(float *restrict a0, float *restrict out0) {
+static void k123_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -3734,7 +3661,7 @@ static void k121_add_pow_sub(float *restrict a0, float *restrict out0) {
 }
 
 /* fused: pow sub div over div [] */
-static void k122_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k124_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -3744,7 +3671,7 @@ static void k122_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 16]; updated in place: a0, a2, a5 */
-static void k123_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k125_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3766,7 +3693,7 @@ static void k123_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192, 16]; updated in place: a0, a2, a5 */
-static void k124_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k126_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 3072; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3788,7 +3715,7 @@ static void k124_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192, 64]; updated in place: a0, a2, a5 */
-static void k125_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k127_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 12288; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3810,7 +3737,7 @@ static void k125_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192]; updated in place: a0, a2, a5 */
-static void k126_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k128_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3831,8 +3758,31 @@ static void k126_mul_mul_add(float *restrict a0, const float *restrict a1, float
   }
 }
 
+/* fused: mul mul addn mul add mul mul add sqrt div add div mul sub over sub [192]; updated in place: a0, a1, a6 */
+static void k129_mul_mul_addn(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
+  for (long i0 = 0; i0 < 192; i0++) {
+    const float t0 = (0.999000013f * a0[i0]);
+    const float t1 = (0.899999976f * a1[i0]);
+    const float t2 = (a2[i0] + a3[i0]);
+    const float t3 = (0.100000001f * t2);
+    const float t4 = (t1 + t3);
+    const float t5 = (t2 * t2);
+    const float t6 = (0.00100000005f * t5);
+    const float t7 = (t0 + t6);
+    const float t8 = sqrtf(t7);
+    const float t9 = (t8 / a4[0]);
+    const float t10 = (t9 + 9.99999994e-09f);
+    const float t11 = (t4 / t10);
+    const float t12 = (t11 * a5[0]);
+    const float t13 = (a6[i0] - t12);
+    a1[i0] = t4;
+    a0[i0] = t7;
+    a6[i0] = t13;
+  }
+}
+
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [5, 128]; updated in place: a0, a2, a5 */
-static void k127_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k130_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -3854,7 +3804,7 @@ static void k127_mul_mul_add(float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [5]; updated in place: a0, a2, a5 */
-static void k128_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
+static void k131_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 5; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (0.100000001f * a1[i0]);
@@ -5855,15 +5805,15 @@ static void word_language_grad_9(const float *restrict P, const word_language_ba
   k106_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
   float *grad_gru1_bias_ih = (float *)(A + 6040064); /* [192] */
   k107_sum_to(d_gru1_mul_concat_stack_4, grad_gru1_bias_ih);
+  float *d_gru1_sum_to = (float *)(A + 6040832); /* [192] */
+  k108_sum_to(d_gru1_mul_concat_stack_3, d_gru1_sum_to);
   float *gru1_sigmoid_t0_2 = (float *)(A + 1372672); /* [64, 64] */
   float *d_gru1_mul_t0 = (float *)(A + 2290176); /* [64, 64] */
-  k108_mul(d_gru1_mul_concat_stack_4 + 128, gru1_sigmoid_t0_2, d_gru1_mul_t0);
-  float *d_gru1_mul_concat = (float *)A; /* [64, 192] */
+  k109_mul(d_gru1_mul_concat_stack_4 + 128, gru1_sigmoid_t0_2, d_gru1_mul_t0);
+  float *d_gru1_mul_concat = (float *)(A + 2503168); /* [64, 192] */
   k78_concat(d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_5 = (float *)(A + 7961088); /* [24, 64, 192] */
-  k109_stack(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3, d_gru1_mul_concat, d_gru1_mul_concat_stack_5);
-  float *grad_gru1_bias_hh = (float *)(A + 6040832); /* [192] */
-  k107_sum_to(d_gru1_mul_concat_stack_5, grad_gru1_bias_hh);
+  float *d_gru1_sum_to_t0 = (float *)(A + 6041600); /* [192] */
+  k110_sum_to(d_gru1_mul_concat, d_gru1_sum_to_t0);
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 6781440); /* [24, 64, 192] */
   float *gru1_addn_stack = (float *)(A + 4733440); /* [24, 64, 16] */
   float *grad_gru1_weight_ih_reverse = (float *)(A + 1372672); /* [192, 16] */
@@ -5874,30 +5824,34 @@ static void word_language_grad_9(const float *restrict P, const word_language_ba
   float *grad_gru1_weight_hh_reverse = (float *)(A + 2503168); /* [192, 64] */
   char *grad_gru1_weight_hh_reverse_scratch = A + 2552320; /* 81920 bytes */
   k106_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, grad_gru1_weight_hh_reverse, grad_gru1_weight_hh_reverse_scratch);
-  float *grad_gru1_bias_ih_reverse = (float *)(A + 6041600); /* [192] */
+  float *grad_gru1_bias_ih_reverse = (float *)(A + 6042368); /* [192] */
   k107_sum_to(d_gru1_mul_concat_stack_2, grad_gru1_bias_ih_reverse);
+  float *d_gru1_sum_to_2 = (float *)(A + 6043136); /* [192] */
+  k108_sum_to(d_gru1_mul_concat_stack, d_gru1_sum_to_2);
   float *gru1_sigmoid_t0_4 = (float *)(A + 6044160); /* [64, 64] */
   float *d_gru1_mul_t0_2 = (float *)(A + 2290176); /* [64, 64] */
-  k108_mul(d_gru1_mul_concat_stack_2 + 128, gru1_sigmoid_t0_4, d_gru1_mul_t0_2);
+  k109_mul(d_gru1_mul_concat_stack_2 + 128, gru1_sigmoid_t0_4, d_gru1_mul_t0_2);
   float *d_gru1_mul_concat_2 = (float *)(A + 2552320); /* [64, 192] */
   k78_concat(d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_mul_t0_2, d_gru1_mul_concat_2);
-  float *d_gru1_mul_concat_stack_6 = (float *)A; /* [24, 64, 192] */
-  k109_stack(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack, d_gru1_mul_concat_2, d_gru1_mul_concat_stack_6);
-  float *grad_gru1_bias_hh_reverse = (float *)(A + 1384960); /* [192] */
-  k107_sum_to(d_gru1_mul_concat_stack_6, grad_gru1_bias_hh_reverse);
+  float *d_gru1_sum_to_t0_2 = (float *)(A + 1384960); /* [192] */
+  k110_sum_to(d_gru1_mul_concat_2, d_gru1_sum_to_t0_2);
   float *d_line15_sub = (float *)(A + 2306560); /* [64, 5] */
   float *gru1_addn_concat = (float *)(A + 9419264); /* [64, 128] */
   float *grad_dense1_weight = (float *)(A + 1385728); /* [5, 128] */
   char *grad_dense1_weight_scratch = A + 2290176; /* 1280 bytes */
-  k110_matmul(d_line15_sub, gru1_addn_concat, grad_dense1_weight, grad_dense1_weight_scratch);
+  k111_matmul(d_line15_sub, gru1_addn_concat, grad_dense1_weight, grad_dense1_weight_scratch);
   float *grad_dense1_bias = (float *)(A + 4077632); /* [5] */
-  k111_sum_to(d_line15_sub, grad_dense1_bias);
+  k112_sum_to(d_line15_sub, grad_dense1_bias);
   float *line15_sum_to_2 = (float *)(A + 4077568); /* [] */
   float *loss_value = (float *)(A + 4077696); /* [] */
-  k112_mul_neg(line15_sum_to_2, loss_value);
+  k113_mul_neg(line15_sum_to_2, loss_value);
   float *line16_sum_to = (float *)(A + 4077888); /* [] */
   float *metric_accuracy = (float *)(A + 4077760); /* [] */
-  k113_mul(line16_sum_to, metric_accuracy);
+  k114_mul(line16_sum_to, metric_accuracy);
+  float *grad_gru1_bias_hh = (float *)(A + 1388288); /* [192] */
+  k115_addn(d_gru1_sum_to, d_gru1_sum_to_t0, grad_gru1_bias_hh);
+  float *grad_gru1_bias_hh_reverse = (float *)(A + 6040832); /* [192] */
+  k115_addn(d_gru1_sum_to_2, d_gru1_sum_to_t0_2, grad_gru1_bias_hh_reverse);
 }
 
 float word_language_grad(const float *params, const word_language_batch *in, float *grads, word_language_outputs *out, word_language_metrics *metrics, void *arena, uint64_t seed) {
@@ -5922,27 +5876,27 @@ float word_language_grad(const float *params, const word_language_batch *in, flo
   float *grad_gru1_weight_ih = (float *)(A + 6027776); /* [192, 16] */
   float *grad_gru1_weight_hh = (float *)(A + 2241024); /* [192, 64] */
   float *grad_gru1_bias_ih = (float *)(A + 6040064); /* [192] */
-  float *grad_gru1_bias_hh = (float *)(A + 6040832); /* [192] */
+  float *grad_gru1_bias_hh = (float *)(A + 1388288); /* [192] */
   float *grad_gru1_weight_ih_reverse = (float *)(A + 1372672); /* [192, 16] */
   float *grad_gru1_weight_hh_reverse = (float *)(A + 2503168); /* [192, 64] */
-  float *grad_gru1_bias_ih_reverse = (float *)(A + 6041600); /* [192] */
-  float *grad_gru1_bias_hh_reverse = (float *)(A + 1384960); /* [192] */
+  float *grad_gru1_bias_ih_reverse = (float *)(A + 6042368); /* [192] */
+  float *grad_gru1_bias_hh_reverse = (float *)(A + 6040832); /* [192] */
   float *grad_dense1_weight = (float *)(A + 1385728); /* [5, 128] */
   float *grad_dense1_bias = (float *)(A + 4077632); /* [5] */
   if (out) k59_copy(out_logits, out->logits);
-  k114_copy(loss_value, &loss);
-  if (metrics) k114_copy(metric_accuracy, &metrics->accuracy);
-  k115_copy(grad_embedding1_weight, grads + 0);
-  k116_copy(grad_gru1_weight_ih, grads + 4096);
-  k117_copy(grad_gru1_weight_hh, grads + 7168);
-  k118_copy(grad_gru1_bias_ih, grads + 19456);
-  k118_copy(grad_gru1_bias_hh, grads + 19648);
-  k116_copy(grad_gru1_weight_ih_reverse, grads + 19840);
-  k117_copy(grad_gru1_weight_hh_reverse, grads + 22912);
-  k118_copy(grad_gru1_bias_ih_reverse, grads + 35200);
-  k118_copy(grad_gru1_bias_hh_reverse, grads + 35392);
-  k119_copy(grad_dense1_weight, grads + 35584);
-  k120_copy(grad_dense1_bias, grads + 36224);
+  k116_copy(loss_value, &loss);
+  if (metrics) k116_copy(metric_accuracy, &metrics->accuracy);
+  k117_copy(grad_embedding1_weight, grads + 0);
+  k118_copy(grad_gru1_weight_ih, grads + 4096);
+  k119_copy(grad_gru1_weight_hh, grads + 7168);
+  k120_copy(grad_gru1_bias_ih, grads + 19456);
+  k120_copy(grad_gru1_bias_hh, grads + 19648);
+  k118_copy(grad_gru1_weight_ih_reverse, grads + 19840);
+  k119_copy(grad_gru1_weight_hh_reverse, grads + 22912);
+  k120_copy(grad_gru1_bias_ih_reverse, grads + 35200);
+  k120_copy(grad_gru1_bias_hh_reverse, grads + 35392);
+  k121_copy(grad_dense1_weight, grads + 35584);
+  k122_copy(grad_dense1_bias, grads + 36224);
   return loss;
 }
 
@@ -7340,9 +7294,9 @@ static void word_language_train_step_9(float *restrict P, const word_language_ba
   float *d_embedding1_scatter_add = (float *)(A + 1357568); /* [256, 16] */
   k104_scatter_add(line8_select_stack, d_embedding1_addn_stack, d_embedding1_scatter_add);
   float *opt_sqrt = (float *)(A + 4078912); /* [] */
-  k121_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
+  k123_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 4078976); /* [] */
-  k122_pow_sub_div(P + 36240 /* opt.step */, opt_div);
+  k124_pow_sub_div(P + 36240 /* opt.step */, opt_div);
   float *embedding1_gather_stack = (float *)(A + 1280); /* [24, 64, 16] */
   float *d_gru1_matmul = (float *)(A + 6029056); /* [192, 16] */
   char *d_gru1_matmul_scratch = A + 1241856; /* 45056 bytes */
@@ -7353,15 +7307,15 @@ static void word_language_train_step_9(float *restrict P, const word_language_ba
   k106_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
   float *d_gru1_sum_to = (float *)(A + 6041344); /* [192] */
   k107_sum_to(d_gru1_mul_concat_stack_4, d_gru1_sum_to);
+  float *d_gru1_sum_to_2 = (float *)(A + 6042112); /* [192] */
+  k108_sum_to(d_gru1_mul_concat_stack_3, d_gru1_sum_to_2);
   float *gru1_sigmoid_t0_2 = (float *)(A + 1373952); /* [64, 64] */
   float *d_gru1_mul_t0 = (float *)(A + 4833024); /* [64, 64] */
-  k108_mul(d_gru1_mul_concat_stack_4 + 128, gru1_sigmoid_t0_2, d_gru1_mul_t0);
+  k109_mul(d_gru1_mul_concat_stack_4 + 128, gru1_sigmoid_t0_2, d_gru1_mul_t0);
   float *d_gru1_mul_concat = (float *)(A + 50432); /* [64, 192] */
   k78_concat(d_gru1_mul_concat_stack_4, d_gru1_mul_concat_stack_4 + 64, d_gru1_mul_t0, d_gru1_mul_concat);
-  float *d_gru1_mul_concat_stack_5 = (float *)(A + 7962368); /* [24, 64, 192] */
-  k109_stack(d_gru1_mul_concat_stack_3 + 270336, d_gru1_mul_concat_stack_3 + 258048, d_gru1_mul_concat_stack_3 + 245760, d_gru1_mul_concat_stack_3 + 233472, d_gru1_mul_concat_stack_3 + 221184, d_gru1_mul_concat_stack_3 + 208896, d_gru1_mul_concat_stack_3 + 196608, d_gru1_mul_concat_stack_3 + 184320, d_gru1_mul_concat_stack_3 + 172032, d_gru1_mul_concat_stack_3 + 159744, d_gru1_mul_concat_stack_3 + 147456, d_gru1_mul_concat_stack_3 + 135168, d_gru1_mul_concat_stack_3 + 122880, d_gru1_mul_concat_stack_3 + 110592, d_gru1_mul_concat_stack_3 + 98304, d_gru1_mul_concat_stack_3 + 86016, d_gru1_mul_concat_stack_3 + 73728, d_gru1_mul_concat_stack_3 + 61440, d_gru1_mul_concat_stack_3 + 49152, d_gru1_mul_concat_stack_3 + 36864, d_gru1_mul_concat_stack_3 + 24576, d_gru1_mul_concat_stack_3 + 12288, d_gru1_mul_concat_stack_3, d_gru1_mul_concat, d_gru1_mul_concat_stack_5);
-  float *d_gru1_sum_to_2 = (float *)(A + 6042112); /* [192] */
-  k107_sum_to(d_gru1_mul_concat_stack_5, d_gru1_sum_to_2);
+  float *d_gru1_sum_to_t0 = (float *)(A + 6042880); /* [192] */
+  k110_sum_to(d_gru1_mul_concat, d_gru1_sum_to_t0);
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 6782720); /* [24, 64, 192] */
   float *gru1_addn_stack = (float *)(A + 4734720); /* [24, 64, 16] */
   float *d_gru1_matmul_3 = (float *)(A + 1373952); /* [192, 16] */
@@ -7372,41 +7326,41 @@ static void word_language_train_step_9(float *restrict P, const word_language_ba
   float *d_gru1_matmul_4 = (float *)(A + 50432); /* [192, 64] */
   char *d_gru1_matmul_scratch_4 = A + 2504448; /* 81920 bytes */
   k106_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, d_gru1_matmul_4, d_gru1_matmul_scratch_4);
-  float *d_gru1_sum_to_3 = (float *)(A + 6042880); /* [192] */
+  float *d_gru1_sum_to_3 = (float *)(A + 6043648); /* [192] */
   k107_sum_to(d_gru1_mul_concat_stack_2, d_gru1_sum_to_3);
+  float *d_gru1_sum_to_4 = (float *)(A + 6044416); /* [192] */
+  k108_sum_to(d_gru1_mul_concat_stack, d_gru1_sum_to_4);
   float *gru1_sigmoid_t0_4 = (float *)(A + 6045440); /* [64, 64] */
-  float *d_gru1_mul_t0_2 = (float *)(A + 5996288); /* [64, 64] */
-  k108_mul(d_gru1_mul_concat_stack_2 + 128, gru1_sigmoid_t0_4, d_gru1_mul_t0_2);
-  float *d_gru1_mul_concat_2 = (float *)(A + 2504448); /* [64, 192] */
+  float *d_gru1_mul_t0_2 = (float *)(A + 2504448); /* [64, 64] */
+  k109_mul(d_gru1_mul_concat_stack_2 + 128, gru1_sigmoid_t0_4, d_gru1_mul_t0_2);
+  float *d_gru1_mul_concat_2 = (float *)(A + 2520832); /* [64, 192] */
   k78_concat(d_gru1_mul_concat_stack_2, d_gru1_mul_concat_stack_2 + 64, d_gru1_mul_t0_2, d_gru1_mul_concat_2);
-  float *d_gru1_mul_concat_stack_6 = (float *)(A + 99584); /* [24, 64, 192] */
-  k109_stack(d_gru1_mul_concat_stack + 270336, d_gru1_mul_concat_stack + 258048, d_gru1_mul_concat_stack + 245760, d_gru1_mul_concat_stack + 233472, d_gru1_mul_concat_stack + 221184, d_gru1_mul_concat_stack + 208896, d_gru1_mul_concat_stack + 196608, d_gru1_mul_concat_stack + 184320, d_gru1_mul_concat_stack + 172032, d_gru1_mul_concat_stack + 159744, d_gru1_mul_concat_stack + 147456, d_gru1_mul_concat_stack + 135168, d_gru1_mul_concat_stack + 122880, d_gru1_mul_concat_stack + 110592, d_gru1_mul_concat_stack + 98304, d_gru1_mul_concat_stack + 86016, d_gru1_mul_concat_stack + 73728, d_gru1_mul_concat_stack + 61440, d_gru1_mul_concat_stack + 49152, d_gru1_mul_concat_stack + 36864, d_gru1_mul_concat_stack + 24576, d_gru1_mul_concat_stack + 12288, d_gru1_mul_concat_stack, d_gru1_mul_concat_2, d_gru1_mul_concat_stack_6);
-  float *d_gru1_sum_to_4 = (float *)(A + 1386240); /* [192] */
-  k107_sum_to(d_gru1_mul_concat_stack_6, d_gru1_sum_to_4);
+  float *d_gru1_sum_to_t0_2 = (float *)(A + 1386240); /* [192] */
+  k110_sum_to(d_gru1_mul_concat_2, d_gru1_sum_to_t0_2);
   float *d_line15_sub = (float *)A; /* [64, 5] */
   float *gru1_addn_concat = (float *)(A + 9420544); /* [64, 128] */
   float *d_dense1_matmul = (float *)(A + 1387008); /* [5, 128] */
-  char *d_dense1_matmul_scratch = A + 1279232; /* 1280 bytes */
-  k110_matmul(d_line15_sub, gru1_addn_concat, d_dense1_matmul, d_dense1_matmul_scratch);
+  char *d_dense1_matmul_scratch = A + 2504448; /* 1280 bytes */
+  k111_matmul(d_line15_sub, gru1_addn_concat, d_dense1_matmul, d_dense1_matmul_scratch);
   float *d_dense1_sum_to = (float *)(A + 4079040); /* [5] */
-  k111_sum_to(d_line15_sub, d_dense1_sum_to);
+  k112_sum_to(d_line15_sub, d_dense1_sum_to);
   float *line15_sum_to_2 = (float *)(A + 4078848); /* [] */
   float *loss_value = (float *)(A + 4079104); /* [] */
-  k112_mul_neg(line15_sum_to_2, loss_value);
+  k113_mul_neg(line15_sum_to_2, loss_value);
   float *line16_sum_to = (float *)(A + 4079168); /* [] */
   float *metric_accuracy = (float *)(A + 1389568); /* [] */
-  k113_mul(line16_sum_to, metric_accuracy);
-  k123_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, d_embedding1_scatter_add, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
-  k124_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
-  k125_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
-  k126_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
-  k126_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
-  k124_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, d_gru1_matmul_3, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
-  k125_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, d_gru1_matmul_4, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
-  k126_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, d_gru1_sum_to_3, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
-  k126_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, d_gru1_sum_to_4, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
-  k127_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
-  k128_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
+  k114_mul(line16_sum_to, metric_accuracy);
+  k125_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, d_embedding1_scatter_add, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
+  k126_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
+  k127_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
+  k128_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
+  k129_mul_mul_addn(P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, P + 75552 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, d_gru1_sum_to_t0, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
+  k126_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, d_gru1_matmul_3, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
+  k127_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, d_gru1_matmul_4, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
+  k128_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, d_gru1_sum_to_3, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
+  k129_mul_mul_addn(P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, d_gru1_sum_to_4, d_gru1_sum_to_t0_2, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
+  k130_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
+  k131_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
 }
 
 float word_language_train_step(float *params, const word_language_batch *in, word_language_metrics *metrics, void *arena, uint64_t seed) {
@@ -7426,28 +7380,28 @@ float word_language_train_step(float *params, const word_language_batch *in, wor
   word_language_train_step_9(P, in, A, seed);
   float *loss_value = (float *)(A + 4079104); /* [] */
   float *metric_accuracy = (float *)(A + 1389568); /* [] */
-  k114_copy(loss_value, &loss);
-  if (metrics) k114_copy(metric_accuracy, &metrics->accuracy);
+  k116_copy(loss_value, &loss);
+  if (metrics) k116_copy(metric_accuracy, &metrics->accuracy);
   return loss;
 }
 
 static void word_language_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_sqrt = (float *)A; /* [] */
-  k121_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
+  k123_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 64); /* [] */
-  k122_pow_sub_div(P + 36240 /* opt.step */, opt_div);
-  k123_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, in /* grad.embedding1.weight */, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
-  k124_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, in + 4096 /* grad.gru1.weight_ih */, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
-  k125_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, in + 7168 /* grad.gru1.weight_hh */, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
-  k126_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, in + 19456 /* grad.gru1.bias_ih */, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
-  k126_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, in + 19648 /* grad.gru1.bias_hh */, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
-  k124_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, in + 19840 /* grad.gru1.weight_ih_reverse */, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
-  k125_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, in + 22912 /* grad.gru1.weight_hh_reverse */, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
-  k126_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, in + 35200 /* grad.gru1.bias_ih_reverse */, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
-  k126_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, in + 35392 /* grad.gru1.bias_hh_reverse */, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
-  k127_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, in + 35584 /* grad.dense1.weight */, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
-  k128_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, in + 36224 /* grad.dense1.bias */, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
+  k124_pow_sub_div(P + 36240 /* opt.step */, opt_div);
+  k125_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, in /* grad.embedding1.weight */, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
+  k126_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, in + 4096 /* grad.gru1.weight_ih */, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
+  k127_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, in + 7168 /* grad.gru1.weight_hh */, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
+  k128_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, in + 19456 /* grad.gru1.bias_ih */, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
+  k128_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, in + 19648 /* grad.gru1.bias_hh */, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
+  k126_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, in + 19840 /* grad.gru1.weight_ih_reverse */, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
+  k127_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, in + 22912 /* grad.gru1.weight_hh_reverse */, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
+  k128_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, in + 35200 /* grad.gru1.bias_ih_reverse */, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
+  k128_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, in + 35392 /* grad.gru1.bias_hh_reverse */, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
+  k130_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, in + 35584 /* grad.dense1.weight */, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
+  k131_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, in + 36224 /* grad.dense1.bias */, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
 }
 
 void word_language_apply(float *params, const float *grads, void *arena) {
