@@ -888,15 +888,19 @@ static bool dot_products(Emit *e, const Product *p, long M, long N, int nr) {
 /* C[M,N] = A'[M,K] B'[K,N], A' = A or A^T, B' = B or B^T by the node's
  * flags; strides of A and B as the plan lays them out (the layout pass makes
  * B' row-major, so the inner loop reads contiguous memory). */
+/* The k of product n. */
+static long product_k(const Node *n) {
+  return n->attr.ta ? n->in[0]->shape.dim[0] : n->in[0]->shape.dim[1];
+}
+
 static Product product_of(const Emit *e, const Node *n, const char *A, const char *B, const char *C) {
-  const Node *a = n->in[0], *b = n->in[1];
   long as[IR_MAXDIM], bs[IR_MAXDIM];
-  emit_strides(e, a, as);
-  emit_strides(e, b, bs);
+  emit_strides(e, n->in[0], as);
+  emit_strides(e, n->in[1], bs);
   return (Product){.A = A, .B = B, .C = C, .T = emit_ctype(e->real),
                    .ai = n->attr.ta ? as[1] : as[0], .ak = n->attr.ta ? as[0] : as[1],
                    .bk = n->attr.tb ? bs[1] : bs[0], .bj = n->attr.tb ? bs[0] : bs[1],
-                   .ci = n->shape.dim[1], .cj = 1, .K = n->attr.ta ? a->shape.dim[0] : a->shape.dim[1]};
+                   .ci = n->shape.dim[1], .cj = 1, .K = product_k(n)};
 }
 
 /* The columns of C in tiles of one width (and of B in panels of it): [0,
@@ -964,7 +968,7 @@ static int terms_width(const Node *n, const Node *const *terms, int nterms, cons
   int width = -2; /* none seen yet */
   for (int t = -1; t < nterms; t++) {
     const Node *x = t < 0 ? n : terms[t];
-    if ((x->attr.ta ? x->in[0]->shape.dim[0] : x->in[0]->shape.dim[1]) == 1) continue;
+    if (product_k(x) == 1) continue;
     int v = w[x->in[1]->id] > 0 ? w[x->in[1]->id] : 0;
     if (width != -2 && v != width) return -1;
     width = v;
@@ -986,13 +990,7 @@ int *emit_panels(const Emit *e) {
     }
   }
   for (int i = 0; i < g->nresults; i++) w[g->results[i].node->id] = -1;
-  /* one layout per prepared parameter, whichever transpose of it a product reads */
-  for (int i = 0; i < g->nnodes; i++)
-    for (int j = 0; j < i; j++) {
-      const Node *a = g->nodes[i], *b = g->nodes[j];
-      if (prepared_transpose(e, a) && prepared_transpose(e, b) && a->in[0] == b->in[0] && w[a->id] != w[b->id])
-        w[a->id] = w[b->id] = -1;
-    }
+  int *first = mem_calloc((size_t)g->nnodes, sizeof *first, "the panels of transposes");
   for (bool stable = false; !stable;) {
     stable = true;
     for (int i = 0; i < plan->nitems; i++) {
@@ -1001,7 +999,16 @@ int *emit_panels(const Emit *e) {
       for (int t = -1; t < it->nterms; t++) w[(t < 0 ? it->node : it->terms[t])->in[1]->id] = -1;
       stable = false;
     }
+    /* one layout per prepared parameter, whichever transpose of it a product reads */
+    for (int i = 0; i < g->nnodes; i++) {
+      const Node *t = g->nodes[i];
+      if (!prepared_transpose(e, t)) continue;
+      int *f = &first[t->in[0]->id]; /* 1 + the id of its first transpose */
+      if (!*f) *f = i + 1;
+      if (w[*f - 1] != w[i]) w[*f - 1] = w[i] = -1, stable = false;
+    }
   }
+  free(first);
   for (int i = 0; i < g->nnodes; i++)
     if (w[i] < 0 || (plan->loc[i].kind != LOC_ARENA && !prepared_transpose(e, g->nodes[i]))) w[i] = 0;
   return w;
