@@ -130,9 +130,10 @@ static const Node *prepared_transpose_of(const Model *md, const Graph *g, const 
 void emit_step_prepare(Model *md, const Graph *g, const bool *prepared, const Emit *stream) {
   const char *N = md->name, *NAME = md->NAME, *T = md->T;
   md->step_panels = mem_alloc((size_t)md->layout->n + 1, sizeof *md->step_panels, "the step's parameters");
+  const Node **transpose = mem_calloc((size_t)md->layout->n + 1, sizeof *transpose, "the step's parameters");
   for (int i = 0; i < md->layout->n; i++) {
-    const Node *t = prepared_transpose_of(md, g, prepared, i);
-    md->step_panels[i] = t ? stream->panels[t->id] : -1;
+    transpose[i] = prepared_transpose_of(md, g, prepared, i);
+    md->step_panels[i] = transpose[i] ? stream->panels[transpose[i]->id] : -1;
   }
   buf_printf(&md->header, "\n/* %s_step reads step_params: the trainable parameters laid out as in params,\n"
                           " * but every weight matrix that its products read transposed (a read-out narrower\n"
@@ -149,7 +150,7 @@ void emit_step_prepare(Model *md, const Graph *g, const bool *prepared, const Em
   e.out = c, e.indent = 2;
   for (int i = 0; i < md->layout->n; i++) {
     if (!kept_transposed(md, g, i)) continue;
-    const Node *t = prepared_transpose_of(md, g, prepared, i);
+    const Node *t = transpose[i];
     char in[64], out[64];
     snprintf(in, sizeof in, "(params + %ld)", md->layout->offset[i]);
     snprintf(out, sizeof out, "(step_params + %ld)", md->layout->offset[i]);
@@ -159,6 +160,7 @@ void emit_step_prepare(Model *md, const Graph *g, const bool *prepared, const Em
     emit_op(&e, t, arg);
   }
   buf_printf(c, "}\n\n");
+  free(transpose);
 }
 
 /* ---- compiled-in weights ---- */

@@ -18,5 +18,6 @@ for arg in "$@"; do
   "$rnnc" build "$src/specs/$model.lua" -o "$dir" --dtype "$dtype" --embed-weights "$dir/weights.safetensors" >/dev/null
   sh "$here/fields.sh" "$dir/$model.h" >"$dir/fields.h"
   cc -std=c99 -O1 -Wall -Wextra -Wpedantic -Werror -I"$dir" "$here/step_weights.c" "$dir/$model.c" -lm -o "$dir/check"
+  printf '%s: ' "$dtype"
   "$dir/check"
 done
