@@ -628,6 +628,10 @@ static int parse_args(const Command *c, int argc, char **argv, Args *a) {
 }
 
 int main(int argc, char **argv) {
+  /* A message reaches stderr in one write, not a write per character: under mpirun, which
+     forwards a rank's stdout and stderr through separate pipes, a progress line's newline
+     could otherwise land inside an error message. */
+  setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2;

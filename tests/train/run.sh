@@ -308,8 +308,10 @@ mpi_kill)
   await 120 grep -q '^code ' "$tmp/gone.log" || { kill $pid; die "training did not start in 120 s"; }
   rm -r "$tmp/gone" # while epoch 1 trains
   # the end of epoch 1 fails on rank 0 alone; from its message the job has 10 s to end
-  await 300 grep -qF "rnnc: error: $tmp/gone/ck.safetensors: cannot create $tmp/gone/ck.safetensors." "$tmp/gone.log" ||
-    { kill $pid; cat "$tmp/gone.log"; die "rank 0 did not fail to write its checkpoint"; }
+  failed() { grep -qF "rnnc: error: $tmp/gone/ck.safetensors: cannot create $tmp/gone/ck.safetensors." "$tmp/gone.log"; }
+  failed_or_ended() { failed || ended $pid; }
+  await 300 failed_or_ended || { kill $pid; die "rank 0 did not fail to write its checkpoint in 300 s"; }
+  failed || { cat "$tmp/gone.log"; die "the job ended without rank 0's message"; }
   await 10 ended $pid || { kill -KILL $pid; die "the job still runs 10 s after rank 0 failed"; }
   wait $pid && die "mpirun exited with 0 after rank 0 failed"
   echo "ok: the job ended $((waited / 10)).$((waited % 10)) s after rank 0 failed"
