@@ -504,11 +504,13 @@ EMIT(EQUAL) {
  * of B that the tiles share in L2, but reloading C costs more.
  *
  * The weight gradients (below) read B along its columns instead: a tile
- * reads 64 bytes of each of K rows 2-4 KB apart, a new page every row or
- * two, which the prefetcher does not follow, and which all fall in one set
- * of L1.  So there the loop over j is outside the loop over i, and each
- * strip of nr columns of B is first copied into a contiguous local strip
- * (k blocked by STRIP_BYTES) that every row of tiles then reads from L1.
+ * reads 64 or 128 bytes of each of K rows of B.  There the loop over j is
+ * outside the loop over i, so that every row of tiles reads one strip of nr
+ * columns of B (k blocked by STRIP_BYTES) while it is in L1.  Where B's rows
+ * are COPY_STRIDE or more apart, each row is on a page of its own, which the
+ * prefetcher does not follow, and all rows fall in one set of L1: there a
+ * strip is first copied into a contiguous local one.  Rows closer than that
+ * are read in place, where the copy costs more than it saves.
  * No block changes the order of the sum over k, the interpreter's.
  *
  * In the forward products B is a weight's transpose, made once per call of
@@ -520,14 +522,15 @@ EMIT(EQUAL) {
  * transpose is the copy).  The streaming step's prepared transposes (plan.h)
  * are in panels too: NAME_step_prepare writes them so, once. */
 enum { MR = 8, NR_F32 = 16, NR_F64 = 8, ACC_REGS = 8, DOT_FLAT = 4, LONG_K = 256, PANEL_BYTES = 64 << 10,
-       STRIP_BYTES = 32 << 10 };
+       STRIP_BYTES = 32 << 10, COPY_STRIDE = 4 << 10 };
 /* a product with an epilogue (plan.h) has one block of k, in either type */
 _Static_assert(PANEL_BYTES / (MR * 8) >= PLAN_EPILOGUE_K, "PLAN_EPILOGUE_K exceeds a panel of A");
 
 typedef struct {
   const char *A, *B, *C, *T;
   long ai, ak, bk, bj, ci, cj, K;
-  bool strips; /* B copied in strips of nr columns, each used by every row of tiles */
+  bool strips; /* B in strips of nr columns, each read by every row of tiles */
+  bool copied;  /* each strip copied first into a contiguous local one, bp */
   bool panels; /* B in panels (emit_panels): columns [j, j + nr) at B + j * K, k-major */
 } Product;
 
@@ -561,7 +564,7 @@ static void acc_of(int r, int v, int groups, int width, char name[static 32], ch
 }
 
 /* How the tiles get their operands: the mr rows of A copied into a panel
- * ap or read in place, and B read in place or, with p->strips, from a strip
+ * ap or read in place, and B read in place or, with p->copied, from a strip
  * bp. */
 typedef struct {
   bool pack_a, blocked;
@@ -593,7 +596,7 @@ static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
   char ix[128];
   if (strcmp(k, "0")) emit_line(e, "for (long k = 0; k < %s; k++) {", t->kn);
   else emit_line(e, "{");
-  if (p->strips)
+  if (p->copied)
     emit_line(e, "  const %s *b = bp[%s];", p->T, strcmp(k, "0") ? "k" : "0");
   else if (p->panels)
     emit_line(e, "  const %s *b = %s + %s;", p->T, p->B, plus(times(k, nr, s1), times("j", p->K, s2), ix));
@@ -608,7 +611,7 @@ static void tile(Emit *e, const Product *p, const TileLoop *t, int mr, int nr) {
   for (int v = 0; v < groups; v++)
     for (int r = 0; r < mr; r++) {
       acc_of(r, v, groups, width, acc, col);
-      emit_line(e, "    %s[c] = RNNC_FMA(x%d, b[%s], %s[c]);", acc, r, times(col, p->strips || p->panels ? 1L : p->bj, s2),
+      emit_line(e, "    %s[c] = RNNC_FMA(x%d, b[%s], %s[c]);", acc, r, times(col, p->copied || p->panels ? 1L : p->bj, s2),
                 acc);
     }
   emit_line(e, "  }");
@@ -648,7 +651,8 @@ static void row_tiles(Emit *e, const Product *p, const TileLoop *t, int extra, l
 /* The tiles covering rows [i0, i1) and columns [j0, j1) of C, mr x nr each:
  * rows of tiles, each with its panel of A ((i1 - i0) a multiple of mr), or
  * (p->strips) strips of B, each read by every row of tiles, the last
- * (i1 - i0) % mr rows a tile of their own, so that a strip is copied once. */
+ * (i1 - i0) % mr rows a tile of their own, so that a strip is read (or
+ * copied) once. */
 static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, long j1, int nr) {
   if (i0 >= i1 || j0 >= j1) return;
   long size = (long)ir_dtype_size(e->real);
@@ -666,13 +670,15 @@ static void tiles(Emit *e, const Product *p, long i0, long i1, int mr, long j0, 
   char ix[128];
   if (p->strips) {
     open_for(e, "long", "j", j0, j1, nr, NULL);
-    emit_line(e, "  %s (*bp)[%d] = (%s (*)[%d])(void *)%s;", p->T, nr, p->T, nr,
-              emit_scratch(e, (t.blocked ? kc : p->K) * nr * size));
-    open_for_at(e, 2, "long", "k", 0, p->K, 1, t.blocked ? kn : NULL);
-    open_for_at(e, 4, "int", "c", 0, nr, 1, NULL);
-    emit_line(e, "      bp[k][c] = %s[%s];", p->B, plus(times(k, p->bk, s1), times("j + c", p->bj, s2), ix));
-    emit_line(e, "    }");
-    emit_line(e, "  }");
+    if (p->copied) {
+      emit_line(e, "  %s (*bp)[%d] = (%s (*)[%d])(void *)%s;", p->T, nr, p->T, nr,
+                emit_scratch(e, (t.blocked ? kc : p->K) * nr * size));
+      open_for_at(e, 2, "long", "k", 0, p->K, 1, t.blocked ? kn : NULL);
+      open_for_at(e, 4, "int", "c", 0, nr, 1, NULL);
+      emit_line(e, "      bp[k][c] = %s[%s];", p->B, plus(times(k, p->bk, s1), times("j + c", p->bj, s2), ix));
+      emit_line(e, "    }");
+      emit_line(e, "  }");
+    }
     row_tiles(e, p, &t, 2, i0, i1, mr, nr);
   } else {
     open_for(e, "long", "i", i0, i1, mr, NULL);
@@ -1090,12 +1096,12 @@ EMIT(MATMUL) {
   /* A^T B with A row-major (the weight gradients: A = dz stacked over time,
    * rows of 2 KB) is, where flipped() says, computed as C^T = B^T A, so that the vectors run along
    * A's rows (its columns, copied into a panel, would each be a cache line
-   * of its own), copied in strips (above), and B, the narrower operand, is
+   * of its own), in strips (above), and B, the narrower operand, is
    * read in place.  C^T's rows are C's columns: a tile would store and,
    * after every block of k, reload each of its vectors element by element,
    * so where k is blocked (and C is at least a transpose block) C^T
-   * accumulates in scratch, after the strips, and is transposed into C at
-   * the end. */
+   * accumulates in scratch (after the strip, if copied), and is transposed
+   * into C at the end. */
   int nr = tile_vector(e);
   long size = (long)ir_dtype_size(e->real);
   bool flip = flipped(e, &p, n), through_scratch = false;
@@ -1106,10 +1112,15 @@ EMIT(MATMUL) {
     through_scratch = p.K > STRIP_BYTES / (two * size) && M >= TB && N >= TB;
     p = (Product){.A = p.B, .B = p.A, .C = through_scratch ? "ct" : p.C, .T = p.T, .ai = p.bj, .ak = p.bk,
                   .bk = p.ak, .bj = p.ai, .ci = through_scratch ? M : 1, .cj = through_scratch ? 1 : N, .K = p.K,
-                  .strips = true};
-    if (through_scratch)
-      emit_line(e, "%s *ct = (%s *)(void *)(%s + %d); /* C^T */", p.T, p.T,
-                emit_scratch(e, STRIP_BYTES + M * N * size), STRIP_BYTES);
+                  .strips = true, .copied = p.ak * size >= COPY_STRIDE};
+    long strip = p.copied ? STRIP_BYTES : 0;
+    if (through_scratch) {
+      const char *scratch = emit_scratch(e, strip + M * N * size);
+      char at[48];
+      if (strip) snprintf(at, sizeof at, "(%s + %ld)", scratch, strip);
+      else snprintf(at, sizeof at, "%s", scratch);
+      emit_line(e, "%s *ct = (%s *)(void *)%s; /* C^T */", p.T, p.T, at);
+    }
     long t = M;
     M = N, N = t;
   }

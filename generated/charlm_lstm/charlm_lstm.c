@@ -2410,16 +2410,10 @@ static void k36_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [96, 256] (charlm_lstm.lua:18) */
 static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 2048; k0 += 512) {
     const long kn = 2048 - k0 < 512 ? 2048 - k0 : 512;
     for (long j = 0; j < 96; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 96 + j + c];
-        }
-      }
       for (long i = 0; i < 256; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -2441,7 +2435,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 96 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 96 + j;
           const float x0 = a1[i + (k0 + k) * 256];
           const float x1 = a1[i + 1 + (k0 + k) * 256];
           const float x2 = a1[i + 2 + (k0 + k) * 256];
@@ -6847,7 +6841,7 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   k36_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
   float *d_line21_sub_stack = (float *)(A + 17788928); /* [64, 32, 96] */
   float *grad_dense1_weight = (float *)(A + 1736704); /* [96, 256] */
-  char *grad_dense1_weight_scratch = A + 196608; /* 131072 bytes */
+  char *grad_dense1_weight_scratch = A + 196608; /* 98304 bytes */
   k37_matmul(d_line21_sub_stack, lstm1_mul_stack, grad_dense1_weight, grad_dense1_weight_scratch);
   float *grad_dense1_bias = (float *)(A + 17780928); /* [96] */
   k38_sum_to(d_line21_sub_stack, grad_dense1_bias);
@@ -9985,7 +9979,7 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   k52_sum_to(opt_mul_3, opt_sum_to_3);
   float *d_line21_sub_stack = (float *)(A + 17002496); /* [64, 32, 96] */
   float *d_dense1_matmul = (float *)(A + 1748992); /* [96, 256] */
-  char *d_dense1_matmul_scratch = A + 208896; /* 131072 bytes */
+  char *d_dense1_matmul_scratch = A + 208896; /* 98304 bytes */
   k37_matmul(d_line21_sub_stack, lstm1_mul_stack, d_dense1_matmul, d_dense1_matmul_scratch);
   float *opt_mul_4 = (float *)(A + 208896); /* [96, 256] */
   k53_mul(d_dense1_matmul, opt_mul_4);

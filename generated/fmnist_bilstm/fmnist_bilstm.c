@@ -1260,16 +1260,10 @@ static void k34_concat(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [256, 28] (fmnist_bilstm.lua:13) */
 static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 256; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 256 + j + c];
-        }
-      }
       for (long i = 0; i < 24; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1291,7 +1285,7 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 256 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 256 + j;
           const float x0 = a1[i + (k0 + k) * 28];
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
@@ -1336,7 +1330,7 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
             acc3[c] = ct[(i + 3) * 256 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 256 + j;
           const float x0 = a1[i + (k0 + k) * 28];
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
@@ -1380,16 +1374,10 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [256, 64] (fmnist_bilstm.lua:13) */
 static void k36_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 256; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 256 + j + c];
-        }
-      }
       for (long i = 0; i < 64; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1411,7 +1399,7 @@ static void k36_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 256 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 256 + j;
           const float x0 = a1[i + (k0 + k) * 64];
           const float x1 = a1[i + 1 + (k0 + k) * 64];
           const float x2 = a1[i + 2 + (k0 + k) * 64];
@@ -3343,11 +3331,11 @@ static void fmnist_bilstm_grad_6(const float *restrict P, const fmnist_bilstm_ba
   k34_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 442368);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
   float *grad_lstm1_weight_ih = (float *)(A + 200704); /* [256, 28] */
-  char *grad_lstm1_weight_ih_scratch = A + 5260160; /* 61440 bytes */
+  char *grad_lstm1_weight_ih_scratch = A + 2704256; /* 28672 bytes */
   k35_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
   float *lstm1_mul_stack = (float *)(A + 2261888); /* [27, 64, 64] */
   float *grad_lstm1_weight_hh = (float *)(A + 5260160); /* [256, 64] */
-  char *grad_lstm1_weight_hh_scratch = A + 2802560; /* 98304 bytes */
+  char *grad_lstm1_weight_hh_scratch = A + 2802560; /* 65536 bytes */
   k36_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 355968); /* [256] */
   k37_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
@@ -3680,11 +3668,11 @@ static void fmnist_bilstm_grad_8(const float *restrict P, const fmnist_bilstm_ba
   k34_concat(d_lstm1_mul_t0_4, d_lstm1_const_2, d_lstm1_mul_t0_5, d_lstm1_mul_t0_6, d_lstm1_mul_concat_stack_2);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
   float *grad_lstm1_weight_ih_reverse = (float *)(A + 2753408); /* [256, 28] */
-  char *grad_lstm1_weight_ih_reverse_scratch = A + 5342080; /* 61440 bytes */
+  char *grad_lstm1_weight_ih_reverse_scratch = A + 5342080; /* 28672 bytes */
   k35_matmul(d_lstm1_mul_concat_stack_2, normalize1_div_stack, grad_lstm1_weight_ih_reverse, grad_lstm1_weight_ih_reverse_scratch);
   float *lstm1_mul_stack_2 = (float *)(A + 5407616); /* [27, 64, 64] */
   float *grad_lstm1_weight_hh_reverse = (float *)(A + 5342080); /* [256, 64] */
-  char *grad_lstm1_weight_hh_reverse_scratch = A + 2802560; /* 98304 bytes */
+  char *grad_lstm1_weight_hh_reverse_scratch = A + 266240; /* 65536 bytes */
   k36_matmul(d_lstm1_mul_concat_stack_2 + 16384, lstm1_mul_stack_2, grad_lstm1_weight_hh_reverse, grad_lstm1_weight_hh_reverse_scratch);
   float *grad_lstm1_bias_ih_reverse = (float *)(A + 356992); /* [256] */
   k37_sum_to(d_lstm1_mul_concat_stack_2, grad_lstm1_bias_ih_reverse);
@@ -4732,7 +4720,7 @@ static void fmnist_bilstm_train_step_6(float *restrict P, const fmnist_bilstm_ba
   k34_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 442368);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   float *d_lstm1_matmul = (float *)(A + 203264); /* [256, 28] */
-  char *d_lstm1_matmul_scratch = A + 5262720; /* 61440 bytes */
+  char *d_lstm1_matmul_scratch = A + 2706816; /* 28672 bytes */
   k35_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
   float *opt_sqrt = (float *)(A + 350720); /* [] */
   k51_add_pow_sub(P + 49424 /* opt.step */, opt_sqrt);
@@ -4740,7 +4728,7 @@ static void fmnist_bilstm_train_step_6(float *restrict P, const fmnist_bilstm_ba
   k52_pow_sub_div(P + 49424 /* opt.step */, opt_div);
   float *lstm1_mul_stack = (float *)(A + 2264448); /* [27, 64, 64] */
   float *d_lstm1_matmul_2 = (float *)(A + 5262720); /* [256, 64] */
-  char *d_lstm1_matmul_scratch_2 = A + 2805120; /* 98304 bytes */
+  char *d_lstm1_matmul_scratch_2 = A + 2805120; /* 65536 bytes */
   k36_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
   float *d_lstm1_sum_to = (float *)(A + 231936); /* [256] */
   k37_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
@@ -5075,11 +5063,11 @@ static void fmnist_bilstm_train_step_8(float *restrict P, const fmnist_bilstm_ba
   k34_concat(d_lstm1_mul_t0_4, d_lstm1_const_2, d_lstm1_mul_t0_5, d_lstm1_mul_t0_6, d_lstm1_mul_concat_stack_2);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   float *d_lstm1_matmul_3 = (float *)(A + 2755968); /* [256, 28] */
-  char *d_lstm1_matmul_scratch_3 = A + 5344640; /* 61440 bytes */
+  char *d_lstm1_matmul_scratch_3 = A + 5344640; /* 28672 bytes */
   k35_matmul(d_lstm1_mul_concat_stack_2, normalize1_div_stack, d_lstm1_matmul_3, d_lstm1_matmul_scratch_3);
   float *lstm1_mul_stack_2 = (float *)(A + 5410176); /* [27, 64, 64] */
   float *d_lstm1_matmul_4 = (float *)(A + 5344640); /* [256, 64] */
-  char *d_lstm1_matmul_scratch_4 = A + 2805120; /* 98304 bytes */
+  char *d_lstm1_matmul_scratch_4 = A + 268800; /* 65536 bytes */
   k36_matmul(d_lstm1_mul_concat_stack_2 + 16384, lstm1_mul_stack_2, d_lstm1_matmul_4, d_lstm1_matmul_scratch_4);
   float *d_lstm1_sum_to_2 = (float *)(A + 232960); /* [256] */
   k37_sum_to(d_lstm1_mul_concat_stack_2, d_lstm1_sum_to_2);

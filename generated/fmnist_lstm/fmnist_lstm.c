@@ -1236,16 +1236,10 @@ static void k33_concat(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [512, 28] (fmnist_lstm.lua:12) */
 static void k34_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 512; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 512 + j + c];
-        }
-      }
       for (long i = 0; i < 24; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1267,7 +1261,7 @@ static void k34_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 512 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 512 + j;
           const float x0 = a1[i + (k0 + k) * 28];
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
@@ -1312,7 +1306,7 @@ static void k34_matmul(const float *restrict a0, const float *restrict a1, float
             acc3[c] = ct[(i + 3) * 512 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 512 + j;
           const float x0 = a1[i + (k0 + k) * 28];
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
@@ -1356,16 +1350,10 @@ static void k34_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [512, 128] (fmnist_lstm.lua:12) */
 static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 512; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 512 + j + c];
-        }
-      }
       for (long i = 0; i < 128; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1387,7 +1375,7 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 512 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 512 + j;
           const float x0 = a1[i + (k0 + k) * 128];
           const float x1 = a1[i + 1 + (k0 + k) * 128];
           const float x2 = a1[i + 2 + (k0 + k) * 128];
@@ -3094,11 +3082,11 @@ static void fmnist_lstm_grad_4(const float *restrict P, const fmnist_lstm_batch 
   k33_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 884736);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
   float *grad_lstm1_weight_ih = (float *)(A + 200704); /* [512, 28] */
-  char *grad_lstm1_weight_ih_scratch = A + 5403520; /* 90112 bytes */
+  char *grad_lstm1_weight_ih_scratch = A + 5337984; /* 57344 bytes */
   k34_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
   float *lstm1_mul_stack = (float *)(A + 4453248); /* [27, 64, 128] */
   float *grad_lstm1_weight_hh = (float *)(A + 3936256); /* [512, 128] */
-  char *grad_lstm1_weight_hh_scratch = A + 10449792; /* 294912 bytes */
+  char *grad_lstm1_weight_hh_scratch = A + 10449792; /* 262144 bytes */
   k35_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 4268672); /* [512] */
   k36_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
@@ -3805,7 +3793,7 @@ static void fmnist_lstm_train_step_4(float *restrict P, const fmnist_lstm_batch 
   k33_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 884736);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   float *d_lstm1_matmul = (float *)(A + 203264); /* [512, 28] */
-  char *d_lstm1_matmul_scratch = A + 5406080; /* 90112 bytes */
+  char *d_lstm1_matmul_scratch = A + 5340544; /* 57344 bytes */
   k34_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
   float *opt_sqrt = (float *)(A + 4266304); /* [] */
   k47_add_pow_sub(P + 82192 /* opt.step */, opt_sqrt);
@@ -3813,7 +3801,7 @@ static void fmnist_lstm_train_step_4(float *restrict P, const fmnist_lstm_batch 
   k48_pow_sub_div(P + 82192 /* opt.step */, opt_div);
   float *lstm1_mul_stack = (float *)(A + 4455808); /* [27, 64, 128] */
   float *d_lstm1_matmul_2 = (float *)(A + 3938816); /* [512, 128] */
-  char *d_lstm1_matmul_scratch_2 = A + 10452352; /* 294912 bytes */
+  char *d_lstm1_matmul_scratch_2 = A + 10452352; /* 262144 bytes */
   k35_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
   float *d_lstm1_sum_to = (float *)(A + 4266432); /* [512] */
   k36_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
@@ -3970,7 +3958,7 @@ void fmnist_lstm_reset(fmnist_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long fmnist_lstm_tool_arena[5] = {4191104, 10744704, 10747264, 128, 331968};
+const long fmnist_lstm_tool_arena[5] = {4191104, 10711936, 10714496, 128, 331968};
 const int fmnist_lstm_tool_dtype = 4; /* bytes per element */
 const int fmnist_lstm_tool_nparams = 19;
 const char *const fmnist_lstm_tool_inputs[] = {"x", "y", 0};

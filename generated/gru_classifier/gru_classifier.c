@@ -1486,16 +1486,10 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [384, 28] (gru_classifier.lua:8) */
 static void k29_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 384; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 384 + j + c];
-        }
-      }
       for (long i = 0; i < 24; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1517,7 +1511,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 384 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 384 + j;
           const float x0 = a1[i + (k0 + k) * 28];
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
@@ -1562,7 +1556,7 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
             acc3[c] = ct[(i + 3) * 384 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 384 + j;
           const float x0 = a1[i + (k0 + k) * 28];
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
@@ -1606,16 +1600,10 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [384, 128] (gru_classifier.lua:8) */
 static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 384; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 384 + j + c];
-        }
-      }
       for (long i = 0; i < 128; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1637,7 +1625,7 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 384 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 384 + j;
           const float x0 = a1[i + (k0 + k) * 128];
           const float x1 = a1[i + 1 + (k0 + k) * 128];
           const float x2 = a1[i + 2 + (k0 + k) * 128];
@@ -3315,10 +3303,10 @@ static void gru_classifier_grad_3(const float *restrict P, const gru_classifier_
   k28_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t1, gru1_sigmoid_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
   float *grad_gru1_weight_ih = (float *)(A + 3172992); /* [384, 28] */
-  char *grad_gru1_weight_ih_scratch = A + 2920448; /* 75776 bytes */
+  char *grad_gru1_weight_ih_scratch = A + 200704; /* 43008 bytes */
   k29_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
   float *grad_gru1_weight_hh = (float *)A; /* [384, 128] */
-  char *grad_gru1_weight_hh_scratch = A + 4176768; /* 229376 bytes */
+  char *grad_gru1_weight_hh_scratch = A + 4176768; /* 196608 bytes */
   k30_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
   float *grad_gru1_bias_ih = (float *)(A + 3167872); /* [384] */
   k31_sum_to(d_gru1_mul_concat_stack, grad_gru1_bias_ih);
@@ -3932,14 +3920,14 @@ static void gru_classifier_train_step_3(float *restrict P, const gru_classifier_
   k28_matmul(d_gru1_mul_concat_stack_2, P + 10752 /* gru1.weight_hh */, d_gru1_addn_t1, gru1_sigmoid_t1, gru1_sub_t0, gru1_tanh_t0, P + 60544 /* gru1.bias_hh */, gru1_sigmoid_t0_2, gru1_sigmoid_t0, d_gru1_mul_concat_stack + 663808, d_gru1_mul_concat_stack + 663552, d_gru1_mul_concat_stack + 663680);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   float *d_gru1_matmul = (float *)(A + 3167808); /* [384, 28] */
-  char *d_gru1_matmul_scratch = A + 2923008; /* 75776 bytes */
+  char *d_gru1_matmul_scratch = A + 203264; /* 43008 bytes */
   k29_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, d_gru1_matmul, d_gru1_matmul_scratch);
   float *opt_sqrt = (float *)(A + 3165504); /* [] */
   k45_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 3165568); /* [] */
   k46_pow_sub_div(P + 61968 /* opt.step */, opt_div);
   float *d_gru1_matmul_2 = (float *)(A + 2560); /* [384, 128] */
-  char *d_gru1_matmul_scratch_2 = A + 4179328; /* 229376 bytes */
+  char *d_gru1_matmul_scratch_2 = A + 4179328; /* 196608 bytes */
   k30_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
   float *d_gru1_sum_to = (float *)(A + 3165632); /* [384] */
   k31_sum_to(d_gru1_mul_concat_stack, d_gru1_sum_to);

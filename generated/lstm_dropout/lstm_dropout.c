@@ -1861,19 +1861,13 @@ static void k26_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [200, 1] (lstm_dropout.lua:8) */
-static void k27_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k27_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long j = 0; j < 192; j += 16) {
-    float (*bp)[16] = (float (*)[16])(void *)scratch;
-    for (long k = 0; k < 320; k++) {
-      for (int c = 0; c < 16; c++) {
-        bp[k][c] = a0[k * 200 + j + c];
-      }
-    }
     {
       const long i = 0;
       float acc0[16] = {0.0f};
       for (long k = 0; k < 320; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 200 + j;
         const float x0 = a1[i + k];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
@@ -1886,17 +1880,11 @@ static void k27_matmul(const float *restrict a0, const float *restrict a1, float
   }
   {
     const long j = 192;
-    float (*bp)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 320; k++) {
-      for (int c = 0; c < 8; c++) {
-        bp[k][c] = a0[k * 200 + j + c];
-      }
-    }
     {
       const long i = 0;
       float acc0[8] = {0.0f};
       for (long k = 0; k < 320; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 200 + j;
         const float x0 = a1[i + k];
         for (int c = 0; c < 8; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
@@ -1910,14 +1898,8 @@ static void k27_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [200, 50] (lstm_dropout.lua:8) */
-static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k28_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long j = 0; j < 192; j += 16) {
-    float (*bp)[16] = (float (*)[16])(void *)scratch;
-    for (long k = 0; k < 288; k++) {
-      for (int c = 0; c < 16; c++) {
-        bp[k][c] = a0[k * 200 + j + c];
-      }
-    }
     for (long i = 0; i < 48; i += 8) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -1928,7 +1910,7 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 200 + j;
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
         const float x2 = a1[i + 2 + k * 50];
@@ -1964,7 +1946,7 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 200 + j;
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
         for (int c = 0; c < 16; c++) {
@@ -1980,12 +1962,6 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
   }
   {
     const long j = 192;
-    float (*bp)[8] = (float (*)[8])(void *)scratch;
-    for (long k = 0; k < 288; k++) {
-      for (int c = 0; c < 8; c++) {
-        bp[k][c] = a0[k * 200 + j + c];
-      }
-    }
     for (long i = 0; i < 48; i += 8) {
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
@@ -1996,7 +1972,7 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[8] = {0.0f};
       float acc7[8] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 200 + j;
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
         const float x2 = a1[i + 2 + k * 50];
@@ -2032,7 +2008,7 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, float
       float acc0[8] = {0.0f};
       float acc1[8] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 200 + j;
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
         for (int c = 0; c < 8; c++) {
@@ -3408,22 +3384,18 @@ static void lstm_dropout_grad_1(const float *restrict P, const lstm_dropout_batc
   float *d_lstm1_mul_concat_stack_2 = (float *)(A + 720832); /* [32, 10, 200] */
   k26_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
   float *grad_lstm1_weight_ih = (float *)(A + 6400); /* [200, 1] */
-  char *grad_lstm1_weight_ih_scratch = A + 322432; /* 20480 bytes */
-  k27_matmul(d_lstm1_mul_concat_stack_2, in->x, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
+  k27_matmul(d_lstm1_mul_concat_stack_2, in->x, grad_lstm1_weight_ih);
   float *grad_lstm1_weight_hh = (float *)(A + 243200); /* [200, 50] */
-  char *grad_lstm1_weight_hh_scratch = A + 322432; /* 18432 bytes */
-  k28_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
+  k28_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, grad_lstm1_weight_hh);
+  float *grad_lstm1_bias_ih = (float *)(A + 322432); /* [200] */
+  k29_sum_to(d_lstm1_mul_concat_stack_2, grad_lstm1_bias_ih);
+  float *grad_dense1_weight = (float *)(A + 323264); /* [1, 50] */
+  k30_matmul(d_line12_addn, dropout1_mul, grad_dense1_weight);
 }
 
 static void lstm_dropout_grad_2(const float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 720832); /* [32, 10, 200] */
-  float *grad_lstm1_bias_ih = (float *)(A + 322432); /* [200] */
-  k29_sum_to(d_lstm1_mul_concat_stack_2, grad_lstm1_bias_ih);
   float *d_line12_addn = (float *)(A + 412416); /* [32, 1] */
-  float *dropout1_mul = (float *)A; /* [32, 50] */
-  float *grad_dense1_weight = (float *)(A + 323264); /* [1, 50] */
-  k30_matmul(d_line12_addn, dropout1_mul, grad_dense1_weight);
   float *grad_dense1_bias = (float *)(A + 412352); /* [1] */
   k16_sum_to(d_line12_addn, grad_dense1_bias);
   float *line12_sum_to = (float *)(A + 412288); /* [] */
@@ -3642,22 +3614,19 @@ static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batc
   float *d_lstm1_mul_concat_stack_2 = (float *)(A + 720832); /* [32, 10, 200] */
   k26_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
   float *d_lstm1_matmul = (float *)(A + 6400); /* [200, 1] */
-  char *d_lstm1_matmul_scratch = A + 322432; /* 20480 bytes */
-  k27_matmul(d_lstm1_mul_concat_stack_2, in->x, d_lstm1_matmul, d_lstm1_matmul_scratch);
+  k27_matmul(d_lstm1_mul_concat_stack_2, in->x, d_lstm1_matmul);
   float *opt_sqrt = (float *)(A + 412352); /* [] */
   k37_add_pow_sub(P + 10704 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 412032); /* [] */
   k38_pow_sub_div(P + 10704 /* opt.step */, opt_div);
   float *d_lstm1_matmul_2 = (float *)(A + 243200); /* [200, 50] */
-  char *d_lstm1_matmul_scratch_2 = A + 322432; /* 18432 bytes */
-  k28_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
+  k28_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2);
+  float *d_lstm1_sum_to = (float *)(A + 322432); /* [200] */
+  k29_sum_to(d_lstm1_mul_concat_stack_2, d_lstm1_sum_to);
 }
 
 static void lstm_dropout_train_step_2(float *restrict P, const lstm_dropout_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack_2 = (float *)(A + 720832); /* [32, 10, 200] */
-  float *d_lstm1_sum_to = (float *)(A + 322432); /* [200] */
-  k29_sum_to(d_lstm1_mul_concat_stack_2, d_lstm1_sum_to);
   float *d_line12_addn = (float *)(A + 412160); /* [32, 1] */
   float *dropout1_mul = (float *)A; /* [32, 50] */
   float *d_dense1_matmul = (float *)(A + 323264); /* [1, 50] */
@@ -3673,6 +3642,7 @@ static void lstm_dropout_train_step_2(float *restrict P, const lstm_dropout_batc
   k39_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
   float *d_lstm1_matmul_2 = (float *)(A + 243200); /* [200, 50] */
   k40_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */);
+  float *d_lstm1_sum_to = (float *)(A + 322432); /* [200] */
   k41_mul_mul_mul(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 31552 /* opt.lstm1.bias_hh.exp_avg */, P + 31136 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */);
   k42_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */);
   k43_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */);

@@ -3964,16 +3964,10 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, const
 
 /* matmul [200, 28] (mnist_stacked_lstm.lua:9) */
 static void k41_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
-        }
-      }
       for (long i = 0; i < 24; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -3995,7 +3989,7 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 200 + j;
           const float x0 = a1[i + (k0 + k) * 28];
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
@@ -4040,7 +4034,7 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
             acc3[c] = ct[(i + 3) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 200 + j;
           const float x0 = a1[i + (k0 + k) * 28];
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
@@ -4065,12 +4059,6 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1792 - k0 < 1024 ? 1792 - k0 : 1024;
     {
       const long j = 192;
-      float (*bp)[8] = (float (*)[8])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 8; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
-        }
-      }
       for (long i = 0; i < 24; i += 8) {
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
@@ -4092,7 +4080,7 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 200 + j;
           const float x0 = a1[i + (k0 + k) * 28];
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
@@ -4137,7 +4125,7 @@ static void k41_matmul(const float *restrict a0, const float *restrict a1, float
             acc3[c] = ct[(i + 3) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 200 + j;
           const float x0 = a1[i + (k0 + k) * 28];
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
@@ -4293,16 +4281,10 @@ static void k42_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [200, 50] (mnist_stacked_lstm.lua:9) */
 static void k43_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
-        }
-      }
       for (long i = 0; i < 48; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -4324,7 +4306,7 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 200 + j;
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
           const float x2 = a1[i + 2 + (k0 + k) * 50];
@@ -4365,7 +4347,7 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
             acc1[c] = ct[(i + 1) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 200 + j;
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
           for (int c = 0; c < 16; c++) {
@@ -4384,12 +4366,6 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1728 - k0 < 1024 ? 1728 - k0 : 1024;
     {
       const long j = 192;
-      float (*bp)[8] = (float (*)[8])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 8; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
-        }
-      }
       for (long i = 0; i < 48; i += 8) {
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
@@ -4411,7 +4387,7 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 200 + j;
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
           const float x2 = a1[i + 2 + (k0 + k) * 50];
@@ -4452,7 +4428,7 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
             acc1[c] = ct[(i + 1) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 200 + j;
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
@@ -4500,16 +4476,10 @@ static void k44_sum_to(const float *restrict a0, float *restrict out) {
 
 /* matmul [200, 50] (mnist_stacked_lstm.lua:10) */
 static void k45_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
-        }
-      }
       for (long i = 0; i < 48; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -4531,7 +4501,7 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 200 + j;
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
           const float x2 = a1[i + 2 + (k0 + k) * 50];
@@ -4572,7 +4542,7 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
             acc1[c] = ct[(i + 1) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 200 + j;
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
           for (int c = 0; c < 16; c++) {
@@ -4591,12 +4561,6 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
     const long kn = 1792 - k0 < 1024 ? 1792 - k0 : 1024;
     {
       const long j = 192;
-      float (*bp)[8] = (float (*)[8])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 8; c++) {
-          bp[k][c] = a0[(k0 + k) * 200 + j + c];
-        }
-      }
       for (long i = 0; i < 48; i += 8) {
         float acc0[8] = {0.0f};
         float acc1[8] = {0.0f};
@@ -4618,7 +4582,7 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 200 + j;
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
           const float x2 = a1[i + 2 + (k0 + k) * 50];
@@ -4659,7 +4623,7 @@ static void k45_matmul(const float *restrict a0, const float *restrict a1, float
             acc1[c] = ct[(i + 1) * 200 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 200 + j;
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
           for (int c = 0; c < 8; c++) {
@@ -9098,35 +9062,35 @@ static void mnist_stacked_lstm_grad_11(const float *restrict P, const mnist_stac
   k34_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 345600);
   float *normalize1_div_stack = (float *)A; /* [28, 64, 28] */
   float *grad_lstm1_weight_ih = (float *)(A + 1707904); /* [200, 28] */
-  char *grad_lstm1_weight_ih_scratch = A + 1739904; /* 55168 bytes */
+  char *grad_lstm1_weight_ih_scratch = A + 2158400; /* 22400 bytes */
   k41_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, grad_lstm1_weight_ih, grad_lstm1_weight_ih_scratch);
   float *lstm1_mul_stack = (float *)(A + 1800000); /* [28, 64, 50] */
   float *lstm1_mul_stack_2 = (float *)(A + 752704); /* [27, 64, 50] */
   k42_stack(lstm1_mul_stack + 83200, lstm1_mul_stack + 80000, lstm1_mul_stack + 76800, lstm1_mul_stack + 73600, lstm1_mul_stack + 70400, lstm1_mul_stack + 67200, lstm1_mul_stack + 64000, lstm1_mul_stack + 60800, lstm1_mul_stack + 57600, lstm1_mul_stack + 54400, lstm1_mul_stack + 51200, lstm1_mul_stack + 48000, lstm1_mul_stack + 44800, lstm1_mul_stack + 41600, lstm1_mul_stack + 38400, lstm1_mul_stack + 35200, lstm1_mul_stack + 32000, lstm1_mul_stack + 28800, lstm1_mul_stack + 25600, lstm1_mul_stack + 22400, lstm1_mul_stack + 19200, lstm1_mul_stack + 16000, lstm1_mul_stack + 12800, lstm1_mul_stack + 9600, lstm1_mul_stack + 6400, lstm1_mul_stack + 3200, lstm1_mul_stack, lstm1_mul_stack_2);
   float *grad_lstm1_weight_hh = (float *)(A + 277504); /* [200, 50] */
-  char *grad_lstm1_weight_hh_scratch = A + 8110400; /* 72768 bytes */
+  char *grad_lstm1_weight_hh_scratch = A + 1739904; /* 40000 bytes */
   k43_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack_2, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
   float *grad_lstm1_bias_ih = (float *)(A + 1730304); /* [200] */
   k44_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
   float *d_lstm2_mul_concat_stack = (float *)(A + 10555200); /* [28, 64, 200] */
   float *grad_lstm2_weight_ih = (float *)(A + 1739904); /* [200, 50] */
-  char *grad_lstm2_weight_ih_scratch = A + 4630400; /* 72768 bytes */
+  char *grad_lstm2_weight_ih_scratch = A + 330304; /* 40000 bytes */
   k45_matmul(d_lstm2_mul_concat_stack, lstm1_mul_stack, grad_lstm2_weight_ih, grad_lstm2_weight_ih_scratch);
   float *lstm2_mul_stack = (float *)(A + 394304); /* [28, 64, 50] */
   float *lstm2_mul_stack_2 = (float *)(A + 1800000); /* [27, 64, 50] */
   k42_stack(lstm2_mul_stack, lstm2_mul_stack + 3200, lstm2_mul_stack + 6400, lstm2_mul_stack + 9600, lstm2_mul_stack + 12800, lstm2_mul_stack + 16000, lstm2_mul_stack + 19200, lstm2_mul_stack + 22400, lstm2_mul_stack + 25600, lstm2_mul_stack + 28800, lstm2_mul_stack + 32000, lstm2_mul_stack + 35200, lstm2_mul_stack + 38400, lstm2_mul_stack + 41600, lstm2_mul_stack + 44800, lstm2_mul_stack + 48000, lstm2_mul_stack + 51200, lstm2_mul_stack + 54400, lstm2_mul_stack + 57600, lstm2_mul_stack + 60800, lstm2_mul_stack + 64000, lstm2_mul_stack + 67200, lstm2_mul_stack + 70400, lstm2_mul_stack + 73600, lstm2_mul_stack + 76800, lstm2_mul_stack + 80000, lstm2_mul_stack + 83200, lstm2_mul_stack_2);
   float *grad_lstm2_weight_hh = (float *)(A + 330304); /* [200, 50] */
-  char *grad_lstm2_weight_hh_scratch = A + 4630400; /* 72768 bytes */
+  char *grad_lstm2_weight_hh_scratch = A + 4630400; /* 40000 bytes */
   k43_matmul(d_lstm2_mul_concat_stack + 12800, lstm2_mul_stack_2, grad_lstm2_weight_hh, grad_lstm2_weight_hh_scratch);
   float *grad_lstm2_bias_ih = (float *)(A + 1731136); /* [200] */
   k44_sum_to(d_lstm2_mul_concat_stack, grad_lstm2_bias_ih);
   float *d_lstm3_mul_concat_stack = (float *)(A + 9121600); /* [28, 64, 200] */
   float *grad_lstm3_weight_ih = (float *)(A + 4630400); /* [200, 50] */
-  char *grad_lstm3_weight_ih_scratch = A + 4670400; /* 72768 bytes */
+  char *grad_lstm3_weight_ih_scratch = A + 4670400; /* 40000 bytes */
   k45_matmul(d_lstm3_mul_concat_stack, lstm2_mul_stack, grad_lstm3_weight_ih, grad_lstm3_weight_ih_scratch);
   float *lstm3_mul_stack = (float *)(A + 4284800); /* [27, 64, 50] */
   float *grad_lstm3_weight_hh = (float *)(A + 4670400); /* [200, 50] */
-  char *grad_lstm3_weight_hh_scratch = A + 4710400; /* 72768 bytes */
+  char *grad_lstm3_weight_hh_scratch = A + 4710400; /* 40000 bytes */
   k43_matmul(d_lstm3_mul_concat_stack + 12800, lstm3_mul_stack, grad_lstm3_weight_hh, grad_lstm3_weight_hh_scratch);
   float *grad_lstm3_bias_ih = (float *)(A + 1731968); /* [200] */
   k44_sum_to(d_lstm3_mul_concat_stack, grad_lstm3_bias_ih);
@@ -11026,7 +10990,7 @@ static void mnist_stacked_lstm_train_step_11(float *restrict P, const mnist_stac
   k34_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack + 345600);
   float *normalize1_div_stack = (float *)(A + 2560); /* [28, 64, 28] */
   float *d_lstm1_matmul = (float *)(A + 1710464); /* [200, 28] */
-  char *d_lstm1_matmul_scratch = A + 1742464; /* 55168 bytes */
+  char *d_lstm1_matmul_scratch = A + 2160960; /* 22400 bytes */
   k41_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
   float *opt_sqrt = (float *)(A + 331328); /* [] */
   k56_add_pow_sub(P + 57376 /* opt.step */, opt_sqrt);
@@ -11036,29 +11000,29 @@ static void mnist_stacked_lstm_train_step_11(float *restrict P, const mnist_stac
   float *lstm1_mul_stack_2 = (float *)(A + 755264); /* [27, 64, 50] */
   k42_stack(lstm1_mul_stack + 83200, lstm1_mul_stack + 80000, lstm1_mul_stack + 76800, lstm1_mul_stack + 73600, lstm1_mul_stack + 70400, lstm1_mul_stack + 67200, lstm1_mul_stack + 64000, lstm1_mul_stack + 60800, lstm1_mul_stack + 57600, lstm1_mul_stack + 54400, lstm1_mul_stack + 51200, lstm1_mul_stack + 48000, lstm1_mul_stack + 44800, lstm1_mul_stack + 41600, lstm1_mul_stack + 38400, lstm1_mul_stack + 35200, lstm1_mul_stack + 32000, lstm1_mul_stack + 28800, lstm1_mul_stack + 25600, lstm1_mul_stack + 22400, lstm1_mul_stack + 19200, lstm1_mul_stack + 16000, lstm1_mul_stack + 12800, lstm1_mul_stack + 9600, lstm1_mul_stack + 6400, lstm1_mul_stack + 3200, lstm1_mul_stack, lstm1_mul_stack_2);
   float *d_lstm1_matmul_2 = (float *)(A + 280064); /* [200, 50] */
-  char *d_lstm1_matmul_scratch_2 = A + 203264; /* 72768 bytes */
+  char *d_lstm1_matmul_scratch_2 = A + 1742464; /* 40000 bytes */
   k43_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack_2, d_lstm1_matmul_2, d_lstm1_matmul_scratch_2);
   float *d_lstm1_sum_to = (float *)(A + 331456); /* [200] */
   k44_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
   float *d_lstm2_mul_concat_stack = (float *)(A + 10557760); /* [28, 64, 200] */
   float *d_lstm2_matmul = (float *)(A + 1742464); /* [200, 50] */
-  char *d_lstm2_matmul_scratch = A + 203264; /* 72768 bytes */
+  char *d_lstm2_matmul_scratch = A + 332864; /* 40000 bytes */
   k45_matmul(d_lstm2_mul_concat_stack, lstm1_mul_stack, d_lstm2_matmul, d_lstm2_matmul_scratch);
   float *lstm2_mul_stack = (float *)(A + 396864); /* [28, 64, 50] */
   float *lstm2_mul_stack_2 = (float *)(A + 1802560); /* [27, 64, 50] */
   k42_stack(lstm2_mul_stack, lstm2_mul_stack + 3200, lstm2_mul_stack + 6400, lstm2_mul_stack + 9600, lstm2_mul_stack + 12800, lstm2_mul_stack + 16000, lstm2_mul_stack + 19200, lstm2_mul_stack + 22400, lstm2_mul_stack + 25600, lstm2_mul_stack + 28800, lstm2_mul_stack + 32000, lstm2_mul_stack + 35200, lstm2_mul_stack + 38400, lstm2_mul_stack + 41600, lstm2_mul_stack + 44800, lstm2_mul_stack + 48000, lstm2_mul_stack + 51200, lstm2_mul_stack + 54400, lstm2_mul_stack + 57600, lstm2_mul_stack + 60800, lstm2_mul_stack + 64000, lstm2_mul_stack + 67200, lstm2_mul_stack + 70400, lstm2_mul_stack + 73600, lstm2_mul_stack + 76800, lstm2_mul_stack + 80000, lstm2_mul_stack + 83200, lstm2_mul_stack_2);
   float *d_lstm2_matmul_2 = (float *)(A + 332864); /* [200, 50] */
-  char *d_lstm2_matmul_scratch_2 = A + 203264; /* 72768 bytes */
+  char *d_lstm2_matmul_scratch_2 = A + 203264; /* 40000 bytes */
   k43_matmul(d_lstm2_mul_concat_stack + 12800, lstm2_mul_stack_2, d_lstm2_matmul_2, d_lstm2_matmul_scratch_2);
   float *d_lstm2_sum_to = (float *)(A + 1707584); /* [200] */
   k44_sum_to(d_lstm2_mul_concat_stack, d_lstm2_sum_to);
   float *d_lstm3_mul_concat_stack = (float *)(A + 9124160); /* [28, 64, 200] */
   float *d_lstm3_matmul = (float *)(A + 203264); /* [200, 50] */
-  char *d_lstm3_matmul_scratch = A + 4632960; /* 72768 bytes */
+  char *d_lstm3_matmul_scratch = A + 4632960; /* 40000 bytes */
   k45_matmul(d_lstm3_mul_concat_stack, lstm2_mul_stack, d_lstm3_matmul, d_lstm3_matmul_scratch);
   float *lstm3_mul_stack = (float *)(A + 4287360); /* [27, 64, 50] */
   float *d_lstm3_matmul_2 = (float *)(A + 4632960); /* [200, 50] */
-  char *d_lstm3_matmul_scratch_2 = A + 4672960; /* 72768 bytes */
+  char *d_lstm3_matmul_scratch_2 = A + 4672960; /* 40000 bytes */
   k43_matmul(d_lstm3_mul_concat_stack + 12800, lstm3_mul_stack, d_lstm3_matmul_2, d_lstm3_matmul_scratch_2);
   float *d_lstm3_sum_to = (float *)(A + 1708416); /* [200] */
   k44_sum_to(d_lstm3_mul_concat_stack, d_lstm3_sum_to);

@@ -1330,16 +1330,10 @@ static void k29_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [256, 28] (peephole_cell.lua:13) */
 static void k30_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1792; k0 += 512) {
     const long kn = 1792 - k0 < 512 ? 1792 - k0 : 512;
     for (long j = 0; j < 256; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 256 + j + c];
-        }
-      }
       for (long i = 0; i < 24; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1361,7 +1355,7 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 256 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 256 + j;
           const float x0 = a1[i + (k0 + k) * 28];
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
@@ -1406,7 +1400,7 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
             acc3[c] = ct[(i + 3) * 256 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 256 + j;
           const float x0 = a1[i + (k0 + k) * 28];
           const float x1 = a1[i + 1 + (k0 + k) * 28];
           const float x2 = a1[i + 2 + (k0 + k) * 28];
@@ -1450,16 +1444,10 @@ static void k30_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [256, 64] (peephole_cell.lua:14) */
 static void k31_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1728; k0 += 512) {
     const long kn = 1728 - k0 < 512 ? 1728 - k0 : 512;
     for (long j = 0; j < 256; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 256 + j + c];
-        }
-      }
       for (long i = 0; i < 64; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1481,7 +1469,7 @@ static void k31_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 256 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 256 + j;
           const float x0 = a1[i + (k0 + k) * 64];
           const float x1 = a1[i + 1 + (k0 + k) * 64];
           const float x2 = a1[i + 2 + (k0 + k) * 64];
@@ -3224,11 +3212,11 @@ static void peephole_lstm_grad_4(const float *restrict P, const peephole_lstm_ba
   float *d_peephole1_mul_concat_stack_2 = (float *)(A + 5059456); /* [64, 28, 256] */
   k29_stack(d_peephole1_mul_concat, d_peephole1_mul_concat_stack, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_concat_stack_2);
   float *grad_peephole1_weight_ih = (float *)(A + 84480); /* [256, 28] */
-  char *grad_peephole1_weight_ih_scratch = A; /* 61440 bytes */
+  char *grad_peephole1_weight_ih_scratch = A + 1962880; /* 28672 bytes */
   k30_matmul(d_peephole1_mul_concat_stack_2, in->x, grad_peephole1_weight_ih, grad_peephole1_weight_ih_scratch);
   float *peephole1_mul_stack = (float *)(A + 1995648); /* [27, 64, 64] */
   float *grad_peephole1_weight_hh = (float *)A; /* [256, 64] */
-  char *grad_peephole1_weight_hh_scratch = A + 2448384; /* 98304 bytes */
+  char *grad_peephole1_weight_hh_scratch = A + 2569088; /* 65536 bytes */
   k31_matmul(d_peephole1_mul_concat_stack, peephole1_mul_stack, grad_peephole1_weight_hh, grad_peephole1_weight_hh_scratch);
 }
 
@@ -4428,7 +4416,7 @@ static void peephole_lstm_train_step_4(float *restrict P, const peephole_lstm_ba
   float *d_peephole1_mul_concat_stack_2 = (float *)(A + 5062016); /* [64, 28, 256] */
   k29_stack(d_peephole1_mul_concat, d_peephole1_mul_concat_stack, d_peephole1_mul_concat_stack + 16384, d_peephole1_mul_concat_stack + 32768, d_peephole1_mul_concat_stack + 49152, d_peephole1_mul_concat_stack + 65536, d_peephole1_mul_concat_stack + 81920, d_peephole1_mul_concat_stack + 98304, d_peephole1_mul_concat_stack + 114688, d_peephole1_mul_concat_stack + 131072, d_peephole1_mul_concat_stack + 147456, d_peephole1_mul_concat_stack + 163840, d_peephole1_mul_concat_stack + 180224, d_peephole1_mul_concat_stack + 196608, d_peephole1_mul_concat_stack + 212992, d_peephole1_mul_concat_stack + 229376, d_peephole1_mul_concat_stack + 245760, d_peephole1_mul_concat_stack + 262144, d_peephole1_mul_concat_stack + 278528, d_peephole1_mul_concat_stack + 294912, d_peephole1_mul_concat_stack + 311296, d_peephole1_mul_concat_stack + 327680, d_peephole1_mul_concat_stack + 344064, d_peephole1_mul_concat_stack + 360448, d_peephole1_mul_concat_stack + 376832, d_peephole1_mul_concat_stack + 393216, d_peephole1_mul_concat_stack + 409600, d_peephole1_mul_concat_stack + 425984, d_peephole1_mul_concat_stack_2);
   float *d_peephole1_matmul = (float *)(A + 87040); /* [256, 28] */
-  char *d_peephole1_matmul_scratch = A + 2571648; /* 61440 bytes */
+  char *d_peephole1_matmul_scratch = A + 1965440; /* 28672 bytes */
   k30_matmul(d_peephole1_mul_concat_stack_2, in->x, d_peephole1_matmul, d_peephole1_matmul_scratch);
   float *opt_sqrt = (float *)(A + 18944); /* [] */
   k49_add_pow_sub(P + 24656 /* opt.step */, opt_sqrt);
@@ -4441,7 +4429,7 @@ static void peephole_lstm_train_step_5(float *restrict P, const peephole_lstm_ba
   float *d_peephole1_mul_concat_stack = (float *)(A + 136192); /* [27, 64, 256] */
   float *peephole1_mul_stack = (float *)(A + 1998208); /* [27, 64, 64] */
   float *d_peephole1_matmul_2 = (float *)(A + 2571648); /* [256, 64] */
-  char *d_peephole1_matmul_scratch_2 = A + 2443200; /* 98304 bytes */
+  char *d_peephole1_matmul_scratch_2 = A + 2669952; /* 65536 bytes */
   k31_matmul(d_peephole1_mul_concat_stack, peephole1_mul_stack, d_peephole1_matmul_2, d_peephole1_matmul_scratch_2);
   float *d_peephole1_mul_concat_stack_2 = (float *)(A + 5062016); /* [64, 28, 256] */
   float *d_peephole1_sum_to = (float *)(A + 68416); /* [256] */

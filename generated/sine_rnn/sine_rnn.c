@@ -1296,19 +1296,13 @@ static void k15_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [50, 1] (sine_rnn.lua:9) */
-static void k16_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k16_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long j = 0; j < 48; j += 16) {
-    float (*bp)[16] = (float (*)[16])(void *)scratch;
-    for (long k = 0; k < 320; k++) {
-      for (int c = 0; c < 16; c++) {
-        bp[k][c] = a0[k * 50 + j + c];
-      }
-    }
     {
       const long i = 0;
       float acc0[16] = {0.0f};
       for (long k = 0; k < 320; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 50 + j;
         const float x0 = a1[i + k];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
@@ -1321,17 +1315,11 @@ static void k16_matmul(const float *restrict a0, const float *restrict a1, float
   }
   {
     const long j = 48;
-    float (*bp)[2] = (float (*)[2])(void *)scratch;
-    for (long k = 0; k < 320; k++) {
-      for (int c = 0; c < 2; c++) {
-        bp[k][c] = a0[k * 50 + j + c];
-      }
-    }
     {
       const long i = 0;
       float acc0[2] = {0.0f};
       for (long k = 0; k < 320; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 50 + j;
         const float x0 = a1[i + k];
         for (int c = 0; c < 2; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
@@ -1385,14 +1373,8 @@ static void k17_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [50, 50] (sine_rnn.lua:9) */
-static void k18_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k18_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long j = 0; j < 48; j += 16) {
-    float (*bp)[16] = (float (*)[16])(void *)scratch;
-    for (long k = 0; k < 288; k++) {
-      for (int c = 0; c < 16; c++) {
-        bp[k][c] = a0[k * 50 + j + c];
-      }
-    }
     for (long i = 0; i < 48; i += 8) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -1403,7 +1385,7 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 50 + j;
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
         const float x2 = a1[i + 2 + k * 50];
@@ -1439,7 +1421,7 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 50 + j;
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
         for (int c = 0; c < 16; c++) {
@@ -1455,12 +1437,6 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
   }
   {
     const long j = 48;
-    float (*bp)[2] = (float (*)[2])(void *)scratch;
-    for (long k = 0; k < 288; k++) {
-      for (int c = 0; c < 2; c++) {
-        bp[k][c] = a0[k * 50 + j + c];
-      }
-    }
     for (long i = 0; i < 48; i += 8) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -1471,7 +1447,7 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 50 + j;
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
         const float x2 = a1[i + 2 + k * 50];
@@ -1507,7 +1483,7 @@ static void k18_matmul(const float *restrict a0, const float *restrict a1, float
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       for (long k = 0; k < 288; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 50 + j;
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
         for (int c = 0; c < 2; c++) {
@@ -2250,13 +2226,11 @@ static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restr
   char *d_rnn1_matmul_weight_hh_t1_scratch = A + 138304; /* 1600 bytes */
   k15_matmul(d_rnn1_mul_stack + 50, P + 64 /* rnn1.weight_hh */, rnn1_add_t0, d_rnn1_mul_stack, d_rnn1_matmul_weight_hh_t1_scratch);
   float *grad_rnn1_weight_ih = (float *)(A + 64000); /* [50, 1] */
-  char *grad_rnn1_weight_ih_scratch = A + 145216; /* 20480 bytes */
-  k16_matmul(d_rnn1_mul_stack, in->x, grad_rnn1_weight_ih, grad_rnn1_weight_ih_scratch);
+  k16_matmul(d_rnn1_mul_stack, in->x, grad_rnn1_weight_ih);
   float *d_rnn1_mul_stack_2 = (float *)(A + 203904); /* [9, 32, 50] */
   k17_stack(d_rnn1_mul_stack + 50, d_rnn1_mul_stack + 100, d_rnn1_mul_stack + 150, d_rnn1_mul_stack + 200, d_rnn1_mul_stack + 250, d_rnn1_mul_stack + 300, d_rnn1_mul_stack + 350, d_rnn1_mul_stack + 400, d_rnn1_mul_stack + 450, d_rnn1_mul_stack_2);
   float *grad_rnn1_weight_hh = (float *)(A + 64256); /* [50, 50] */
-  char *grad_rnn1_weight_hh_scratch = A + 145216; /* 18432 bytes */
-  k18_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, grad_rnn1_weight_hh, grad_rnn1_weight_hh_scratch);
+  k18_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, grad_rnn1_weight_hh);
   float *grad_rnn1_bias_ih = (float *)(A + 145216); /* [50] */
   k19_sum_to(d_rnn1_mul_stack, grad_rnn1_bias_ih);
   float *grad_dense1_weight = (float *)(A + 145472); /* [1, 50] */
@@ -2363,8 +2337,7 @@ static void sine_rnn_train_step_1(float *restrict P, const sine_rnn_batch *restr
   char *d_rnn1_matmul_weight_hh_t1_scratch = A + 138304; /* 1600 bytes */
   k15_matmul(d_rnn1_mul_stack + 50, P + 64 /* rnn1.weight_hh */, rnn1_add_t0, d_rnn1_mul_stack, d_rnn1_matmul_weight_hh_t1_scratch);
   float *d_rnn1_matmul = (float *)(A + 64000); /* [50, 1] */
-  char *d_rnn1_matmul_scratch = A + 145088; /* 20480 bytes */
-  k16_matmul(d_rnn1_mul_stack, in->x, d_rnn1_matmul, d_rnn1_matmul_scratch);
+  k16_matmul(d_rnn1_mul_stack, in->x, d_rnn1_matmul);
   float *opt_mul = (float *)(A + 138304); /* [50, 1] */
   k25_mul(d_rnn1_matmul, opt_mul);
   float *opt_sum_to = (float *)(A + 144768); /* [] */
@@ -2372,8 +2345,7 @@ static void sine_rnn_train_step_1(float *restrict P, const sine_rnn_batch *restr
   float *d_rnn1_mul_stack_2 = (float *)(A + 203904); /* [9, 32, 50] */
   k17_stack(d_rnn1_mul_stack + 50, d_rnn1_mul_stack + 100, d_rnn1_mul_stack + 150, d_rnn1_mul_stack + 200, d_rnn1_mul_stack + 250, d_rnn1_mul_stack + 300, d_rnn1_mul_stack + 350, d_rnn1_mul_stack + 400, d_rnn1_mul_stack + 450, d_rnn1_mul_stack_2);
   float *d_rnn1_matmul_2 = (float *)(A + 64256); /* [50, 50] */
-  char *d_rnn1_matmul_scratch_2 = A + 145088; /* 18432 bytes */
-  k18_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, d_rnn1_matmul_2, d_rnn1_matmul_scratch_2);
+  k18_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, d_rnn1_matmul_2);
   float *opt_mul_2 = (float *)(A + 145088); /* [50, 50] */
   k27_mul(d_rnn1_matmul_2, opt_mul_2);
   float *opt_sum_to_2 = (float *)(A + 144832); /* [] */

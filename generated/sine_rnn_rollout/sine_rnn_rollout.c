@@ -2912,16 +2912,10 @@ static void k37_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [50, 1] (sine_rnn_rollout.lua:18) */
-static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 3200; k0 += 512) {
     const long kn = 3200 - k0 < 512 ? 3200 - k0 : 512;
     for (long j = 0; j < 48; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 50 + j + c];
-        }
-      }
       {
         const long i = 0;
         float acc0[16] = {0.0f};
@@ -2930,7 +2924,7 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
             acc0[c] = out[i + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 50 + j;
           const float x0 = a1[i + k0 + k];
           for (int c = 0; c < 16; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
@@ -2944,17 +2938,11 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
   }
   {
     const long j = 48;
-    float (*bp)[2] = (float (*)[2])(void *)scratch;
-    for (long k = 0; k < 3200; k++) {
-      for (int c = 0; c < 2; c++) {
-        bp[k][c] = a0[k * 50 + j + c];
-      }
-    }
     {
       const long i = 0;
       float acc0[2] = {0.0f};
       for (long k = 0; k < 3200; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 50 + j;
         const float x0 = a1[i + k];
         for (int c = 0; c < 2; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
@@ -3333,16 +3321,10 @@ static void k39_stack(const float *restrict a0, const float *restrict a1, const 
 
 /* matmul [50, 50] (sine_rnn_rollout.lua:18) */
 static void k40_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 2880; k0 += 512) {
     const long kn = 2880 - k0 < 512 ? 2880 - k0 : 512;
     for (long j = 0; j < 48; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 50 + j + c];
-        }
-      }
       for (long i = 0; i < 48; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -3364,7 +3346,7 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 50 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 50 + j;
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
           const float x2 = a1[i + 2 + (k0 + k) * 50];
@@ -3405,7 +3387,7 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
             acc1[c] = ct[(i + 1) * 50 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 50 + j;
           const float x0 = a1[i + (k0 + k) * 50];
           const float x1 = a1[i + 1 + (k0 + k) * 50];
           for (int c = 0; c < 16; c++) {
@@ -3422,12 +3404,6 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
   }
   {
     const long j = 48;
-    float (*bp)[2] = (float (*)[2])(void *)scratch;
-    for (long k = 0; k < 2880; k++) {
-      for (int c = 0; c < 2; c++) {
-        bp[k][c] = a0[k * 50 + j + c];
-      }
-    }
     for (long i = 0; i < 48; i += 8) {
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
@@ -3438,7 +3414,7 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[2] = {0.0f};
       float acc7[2] = {0.0f};
       for (long k = 0; k < 2880; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 50 + j;
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
         const float x2 = a1[i + 2 + k * 50];
@@ -3474,7 +3450,7 @@ static void k40_matmul(const float *restrict a0, const float *restrict a1, float
       float acc0[2] = {0.0f};
       float acc1[2] = {0.0f};
       for (long k = 0; k < 2880; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 50 + j;
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
         for (int c = 0; c < 2; c++) {
@@ -3559,16 +3535,9 @@ static void k42_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [1, 50] (sine_rnn_rollout.lua:18) */
-static void k43_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k43_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   {
     const long j = 0;
-    float (*bp)[1] = (float (*)[1])(void *)scratch;
-    for (long k = 0; k < 320; k++) {
-      {
-        const int c = 0;
-        bp[k][c] = a0[k + j + c];
-      }
-    }
     for (long i = 0; i < 48; i += 8) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
@@ -3579,7 +3548,7 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[1] = {0.0f};
       float acc7[1] = {0.0f};
       for (long k = 0; k < 320; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k + j;
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
         const float x2 = a1[i + 2 + k * 50];
@@ -3617,7 +3586,7 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
       for (long k = 0; k < 320; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k + j;
         const float x0 = a1[i + k * 50];
         const float x1 = a1[i + 1 + k * 50];
         {
@@ -5616,13 +5585,12 @@ static void sine_rnn_rollout_grad_6(const float *restrict P, const sine_rnn_roll
   float *line18_select_stack = (float *)(A + 607104); /* [100, 32, 1] */
   k37_stack(in->x + 49, in->x + 48, in->x + 47, in->x + 46, in->x + 45, in->x + 44, in->x + 43, in->x + 42, in->x + 41, in->x + 40, line20_slice_concat + 9, line20_slice_concat + 8, line20_slice_concat + 7, line20_slice_concat + 6, line20_slice_concat + 5, line20_slice_concat + 4, line20_slice_concat + 3, line20_slice_concat + 2, line20_slice_concat + 1, line20_slice_concat, line20_slice_concat_2 + 9, line20_slice_concat_2 + 8, line20_slice_concat_2 + 7, line20_slice_concat_2 + 6, line20_slice_concat_2 + 5, line20_slice_concat_2 + 4, line20_slice_concat_2 + 3, line20_slice_concat_2 + 2, line20_slice_concat_2 + 1, line20_slice_concat_2, line20_slice_concat_3 + 9, line20_slice_concat_3 + 8, line20_slice_concat_3 + 7, line20_slice_concat_3 + 6, line20_slice_concat_3 + 5, line20_slice_concat_3 + 4, line20_slice_concat_3 + 3, line20_slice_concat_3 + 2, line20_slice_concat_3 + 1, line20_slice_concat_3, line20_slice_concat_4 + 9, line20_slice_concat_4 + 8, line20_slice_concat_4 + 7, line20_slice_concat_4 + 6, line20_slice_concat_4 + 5, line20_slice_concat_4 + 4, line20_slice_concat_4 + 3, line20_slice_concat_4 + 2, line20_slice_concat_4 + 1, line20_slice_concat_4, line20_slice_concat_5 + 9, line20_slice_concat_5 + 8, line20_slice_concat_5 + 7, line20_slice_concat_5 + 6, line20_slice_concat_5 + 5, line20_slice_concat_5 + 4, line20_slice_concat_5 + 3, line20_slice_concat_5 + 2, line20_slice_concat_5 + 1, line20_slice_concat_5, line20_slice_concat_6 + 9, line20_slice_concat_6 + 8, line20_slice_concat_6 + 7, line20_slice_concat_6 + 6, line20_slice_concat_6 + 5, line20_slice_concat_6 + 4, line20_slice_concat_6 + 3, line20_slice_concat_6 + 2, line20_slice_concat_6 + 1, line20_slice_concat_6, line20_slice_concat_7 + 9, line20_slice_concat_7 + 8, line20_slice_concat_7 + 7, line20_slice_concat_7 + 6, line20_slice_concat_7 + 5, line20_slice_concat_7 + 4, line20_slice_concat_7 + 3, line20_slice_concat_7 + 2, line20_slice_concat_7 + 1, line20_slice_concat_7, line20_slice_concat_8 + 9, line20_slice_concat_8 + 8, line20_slice_concat_8 + 7, line20_slice_concat_8 + 6, line20_slice_concat_8 + 5, line20_slice_concat_8 + 4, line20_slice_concat_8 + 3, line20_slice_concat_8 + 2, line20_slice_concat_8 + 1, line20_slice_concat_8, line20_slice_concat_9 + 9, line20_slice_concat_9 + 8, line20_slice_concat_9 + 7, line20_slice_concat_9 + 6, line20_slice_concat_9 + 5, line20_slice_concat_9 + 4, line20_slice_concat_9 + 3, line20_slice_concat_9 + 2, line20_slice_concat_9 + 1, line20_slice_concat_9, line18_select_stack);
   float *grad_rnn1_weight_ih = (float *)(A + 7936); /* [50, 1] */
-  char *grad_rnn1_weight_ih_scratch = A + 619904; /* 32768 bytes */
-  k38_matmul(d_rnn1_mul_stack, line18_select_stack, grad_rnn1_weight_ih, grad_rnn1_weight_ih_scratch);
+  k38_matmul(d_rnn1_mul_stack, line18_select_stack, grad_rnn1_weight_ih);
   float *d_rnn1_mul_stack_2 = (float *)(A + 1946304); /* [90, 32, 50] */
   k39_stack(d_rnn1_mul_stack + 12800, d_rnn1_mul_stack + 11200, d_rnn1_mul_stack + 9600, d_rnn1_mul_stack + 8000, d_rnn1_mul_stack + 6400, d_rnn1_mul_stack + 4800, d_rnn1_mul_stack + 3200, d_rnn1_mul_stack + 1600, d_rnn1_mul_stack, d_rnn1_mul_stack + 28800, d_rnn1_mul_stack + 27200, d_rnn1_mul_stack + 25600, d_rnn1_mul_stack + 24000, d_rnn1_mul_stack + 22400, d_rnn1_mul_stack + 20800, d_rnn1_mul_stack + 19200, d_rnn1_mul_stack + 17600, d_rnn1_mul_stack + 16000, d_rnn1_mul_stack + 44800, d_rnn1_mul_stack + 43200, d_rnn1_mul_stack + 41600, d_rnn1_mul_stack + 40000, d_rnn1_mul_stack + 38400, d_rnn1_mul_stack + 36800, d_rnn1_mul_stack + 35200, d_rnn1_mul_stack + 33600, d_rnn1_mul_stack + 32000, d_rnn1_mul_stack + 60800, d_rnn1_mul_stack + 59200, d_rnn1_mul_stack + 57600, d_rnn1_mul_stack + 56000, d_rnn1_mul_stack + 54400, d_rnn1_mul_stack + 52800, d_rnn1_mul_stack + 51200, d_rnn1_mul_stack + 49600, d_rnn1_mul_stack + 48000, d_rnn1_mul_stack + 76800, d_rnn1_mul_stack + 75200, d_rnn1_mul_stack + 73600, d_rnn1_mul_stack + 72000, d_rnn1_mul_stack + 70400, d_rnn1_mul_stack + 68800, d_rnn1_mul_stack + 67200, d_rnn1_mul_stack + 65600, d_rnn1_mul_stack + 64000, d_rnn1_mul_stack + 92800, d_rnn1_mul_stack + 91200, d_rnn1_mul_stack + 89600, d_rnn1_mul_stack + 88000, d_rnn1_mul_stack + 86400, d_rnn1_mul_stack + 84800, d_rnn1_mul_stack + 83200, d_rnn1_mul_stack + 81600, d_rnn1_mul_stack + 80000, d_rnn1_mul_stack + 108800, d_rnn1_mul_stack + 107200, d_rnn1_mul_stack + 105600, d_rnn1_mul_stack + 104000, d_rnn1_mul_stack + 102400, d_rnn1_mul_stack + 100800, d_rnn1_mul_stack + 99200, d_rnn1_mul_stack + 97600, d_rnn1_mul_stack + 96000, d_rnn1_mul_stack + 124800, d_rnn1_mul_stack + 123200, d_rnn1_mul_stack + 121600, d_rnn1_mul_stack + 120000, d_rnn1_mul_stack + 118400, d_rnn1_mul_stack + 116800, d_rnn1_mul_stack + 115200, d_rnn1_mul_stack + 113600, d_rnn1_mul_stack + 112000, d_rnn1_mul_stack + 140800, d_rnn1_mul_stack + 139200, d_rnn1_mul_stack + 137600, d_rnn1_mul_stack + 136000, d_rnn1_mul_stack + 134400, d_rnn1_mul_stack + 132800, d_rnn1_mul_stack + 131200, d_rnn1_mul_stack + 129600, d_rnn1_mul_stack + 128000, d_rnn1_mul_stack + 156800, d_rnn1_mul_stack + 155200, d_rnn1_mul_stack + 153600, d_rnn1_mul_stack + 152000, d_rnn1_mul_stack + 150400, d_rnn1_mul_stack + 148800, d_rnn1_mul_stack + 147200, d_rnn1_mul_stack + 145600, d_rnn1_mul_stack + 144000, d_rnn1_mul_stack_2);
   float *rnn1_relu_stack = (float *)(A + 16704); /* [90, 32, 50] */
   float *grad_rnn1_weight_hh = (float *)(A + 607104); /* [50, 50] */
-  char *grad_rnn1_weight_hh_scratch = A + 722304; /* 42768 bytes */
+  char *grad_rnn1_weight_hh_scratch = A + 617152; /* 10000 bytes */
   k40_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, grad_rnn1_weight_hh, grad_rnn1_weight_hh_scratch);
   float *grad_rnn1_bias_ih = (float *)(A + 8192); /* [50] */
   k41_sum_to(d_rnn1_mul_stack, grad_rnn1_bias_ih);
@@ -5638,8 +5606,7 @@ static void sine_rnn_rollout_grad_6(const float *restrict P, const sine_rnn_roll
   k42_stack(d_line18_addn_9, d_line18_addn_8, d_line18_addn_7, d_line18_addn_6, d_line18_addn_5, d_line18_addn_4, d_line18_addn_3, d_line18_addn_2, d_line18_addn, d_line18_reshape, d_line18_reshape_stack);
   float *rnn1_relu_stack_2 = (float *)(A + 658304); /* [10, 32, 50] */
   float *grad_dense1_weight = (float *)(A + 600704); /* [1, 50] */
-  char *grad_dense1_weight_scratch = A + 600960; /* 1280 bytes */
-  k43_matmul(d_line18_reshape_stack, rnn1_relu_stack_2, grad_dense1_weight, grad_dense1_weight_scratch);
+  k43_matmul(d_line18_reshape_stack, rnn1_relu_stack_2, grad_dense1_weight);
   float *grad_dense1_bias = (float *)(A + 600960); /* [1] */
   k44_sum_to(d_line18_reshape_stack, grad_dense1_bias);
   float *line25_sum_to = (float *)(A + 600640); /* [] */
@@ -6960,14 +6927,13 @@ static void sine_rnn_rollout_train_step_6(float *restrict P, const sine_rnn_roll
   float *line18_select_stack = (float *)(A + 607104); /* [100, 32, 1] */
   k37_stack(in->x + 49, in->x + 48, in->x + 47, in->x + 46, in->x + 45, in->x + 44, in->x + 43, in->x + 42, in->x + 41, in->x + 40, line20_slice_concat + 9, line20_slice_concat + 8, line20_slice_concat + 7, line20_slice_concat + 6, line20_slice_concat + 5, line20_slice_concat + 4, line20_slice_concat + 3, line20_slice_concat + 2, line20_slice_concat + 1, line20_slice_concat, line20_slice_concat_2 + 9, line20_slice_concat_2 + 8, line20_slice_concat_2 + 7, line20_slice_concat_2 + 6, line20_slice_concat_2 + 5, line20_slice_concat_2 + 4, line20_slice_concat_2 + 3, line20_slice_concat_2 + 2, line20_slice_concat_2 + 1, line20_slice_concat_2, line20_slice_concat_3 + 9, line20_slice_concat_3 + 8, line20_slice_concat_3 + 7, line20_slice_concat_3 + 6, line20_slice_concat_3 + 5, line20_slice_concat_3 + 4, line20_slice_concat_3 + 3, line20_slice_concat_3 + 2, line20_slice_concat_3 + 1, line20_slice_concat_3, line20_slice_concat_4 + 9, line20_slice_concat_4 + 8, line20_slice_concat_4 + 7, line20_slice_concat_4 + 6, line20_slice_concat_4 + 5, line20_slice_concat_4 + 4, line20_slice_concat_4 + 3, line20_slice_concat_4 + 2, line20_slice_concat_4 + 1, line20_slice_concat_4, line20_slice_concat_5 + 9, line20_slice_concat_5 + 8, line20_slice_concat_5 + 7, line20_slice_concat_5 + 6, line20_slice_concat_5 + 5, line20_slice_concat_5 + 4, line20_slice_concat_5 + 3, line20_slice_concat_5 + 2, line20_slice_concat_5 + 1, line20_slice_concat_5, line20_slice_concat_6 + 9, line20_slice_concat_6 + 8, line20_slice_concat_6 + 7, line20_slice_concat_6 + 6, line20_slice_concat_6 + 5, line20_slice_concat_6 + 4, line20_slice_concat_6 + 3, line20_slice_concat_6 + 2, line20_slice_concat_6 + 1, line20_slice_concat_6, line20_slice_concat_7 + 9, line20_slice_concat_7 + 8, line20_slice_concat_7 + 7, line20_slice_concat_7 + 6, line20_slice_concat_7 + 5, line20_slice_concat_7 + 4, line20_slice_concat_7 + 3, line20_slice_concat_7 + 2, line20_slice_concat_7 + 1, line20_slice_concat_7, line20_slice_concat_8 + 9, line20_slice_concat_8 + 8, line20_slice_concat_8 + 7, line20_slice_concat_8 + 6, line20_slice_concat_8 + 5, line20_slice_concat_8 + 4, line20_slice_concat_8 + 3, line20_slice_concat_8 + 2, line20_slice_concat_8 + 1, line20_slice_concat_8, line20_slice_concat_9 + 9, line20_slice_concat_9 + 8, line20_slice_concat_9 + 7, line20_slice_concat_9 + 6, line20_slice_concat_9 + 5, line20_slice_concat_9 + 4, line20_slice_concat_9 + 3, line20_slice_concat_9 + 2, line20_slice_concat_9 + 1, line20_slice_concat_9, line18_select_stack);
   float *d_rnn1_matmul = (float *)(A + 599488); /* [50, 1] */
-  char *d_rnn1_matmul_scratch = A + 619904; /* 32768 bytes */
-  k38_matmul(d_rnn1_mul_stack, line18_select_stack, d_rnn1_matmul, d_rnn1_matmul_scratch);
+  k38_matmul(d_rnn1_mul_stack, line18_select_stack, d_rnn1_matmul);
   float *d_rnn1_mul_stack_2 = (float *)(A + 1946304); /* [90, 32, 50] */
   k39_stack(d_rnn1_mul_stack + 12800, d_rnn1_mul_stack + 11200, d_rnn1_mul_stack + 9600, d_rnn1_mul_stack + 8000, d_rnn1_mul_stack + 6400, d_rnn1_mul_stack + 4800, d_rnn1_mul_stack + 3200, d_rnn1_mul_stack + 1600, d_rnn1_mul_stack, d_rnn1_mul_stack + 28800, d_rnn1_mul_stack + 27200, d_rnn1_mul_stack + 25600, d_rnn1_mul_stack + 24000, d_rnn1_mul_stack + 22400, d_rnn1_mul_stack + 20800, d_rnn1_mul_stack + 19200, d_rnn1_mul_stack + 17600, d_rnn1_mul_stack + 16000, d_rnn1_mul_stack + 44800, d_rnn1_mul_stack + 43200, d_rnn1_mul_stack + 41600, d_rnn1_mul_stack + 40000, d_rnn1_mul_stack + 38400, d_rnn1_mul_stack + 36800, d_rnn1_mul_stack + 35200, d_rnn1_mul_stack + 33600, d_rnn1_mul_stack + 32000, d_rnn1_mul_stack + 60800, d_rnn1_mul_stack + 59200, d_rnn1_mul_stack + 57600, d_rnn1_mul_stack + 56000, d_rnn1_mul_stack + 54400, d_rnn1_mul_stack + 52800, d_rnn1_mul_stack + 51200, d_rnn1_mul_stack + 49600, d_rnn1_mul_stack + 48000, d_rnn1_mul_stack + 76800, d_rnn1_mul_stack + 75200, d_rnn1_mul_stack + 73600, d_rnn1_mul_stack + 72000, d_rnn1_mul_stack + 70400, d_rnn1_mul_stack + 68800, d_rnn1_mul_stack + 67200, d_rnn1_mul_stack + 65600, d_rnn1_mul_stack + 64000, d_rnn1_mul_stack + 92800, d_rnn1_mul_stack + 91200, d_rnn1_mul_stack + 89600, d_rnn1_mul_stack + 88000, d_rnn1_mul_stack + 86400, d_rnn1_mul_stack + 84800, d_rnn1_mul_stack + 83200, d_rnn1_mul_stack + 81600, d_rnn1_mul_stack + 80000, d_rnn1_mul_stack + 108800, d_rnn1_mul_stack + 107200, d_rnn1_mul_stack + 105600, d_rnn1_mul_stack + 104000, d_rnn1_mul_stack + 102400, d_rnn1_mul_stack + 100800, d_rnn1_mul_stack + 99200, d_rnn1_mul_stack + 97600, d_rnn1_mul_stack + 96000, d_rnn1_mul_stack + 124800, d_rnn1_mul_stack + 123200, d_rnn1_mul_stack + 121600, d_rnn1_mul_stack + 120000, d_rnn1_mul_stack + 118400, d_rnn1_mul_stack + 116800, d_rnn1_mul_stack + 115200, d_rnn1_mul_stack + 113600, d_rnn1_mul_stack + 112000, d_rnn1_mul_stack + 140800, d_rnn1_mul_stack + 139200, d_rnn1_mul_stack + 137600, d_rnn1_mul_stack + 136000, d_rnn1_mul_stack + 134400, d_rnn1_mul_stack + 132800, d_rnn1_mul_stack + 131200, d_rnn1_mul_stack + 129600, d_rnn1_mul_stack + 128000, d_rnn1_mul_stack + 156800, d_rnn1_mul_stack + 155200, d_rnn1_mul_stack + 153600, d_rnn1_mul_stack + 152000, d_rnn1_mul_stack + 150400, d_rnn1_mul_stack + 148800, d_rnn1_mul_stack + 147200, d_rnn1_mul_stack + 145600, d_rnn1_mul_stack + 144000, d_rnn1_mul_stack_2);
   float *rnn1_relu_stack = (float *)(A + 16704); /* [90, 32, 50] */
   float *d_rnn1_matmul_2 = (float *)(A + 607104); /* [50, 50] */
-  char *d_rnn1_matmul_scratch_2 = A + 722304; /* 42768 bytes */
-  k40_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, d_rnn1_matmul_2, d_rnn1_matmul_scratch_2);
+  char *d_rnn1_matmul_scratch = A + 617152; /* 10000 bytes */
+  k40_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, d_rnn1_matmul_2, d_rnn1_matmul_scratch);
   float *d_rnn1_sum_to = (float *)(A + 599744); /* [50] */
   k41_sum_to(d_rnn1_mul_stack, d_rnn1_sum_to);
   float *d_line18_addn_7 = (float *)(A + 9344); /* [32, 1, 1] */
@@ -6982,8 +6948,7 @@ static void sine_rnn_rollout_train_step_6(float *restrict P, const sine_rnn_roll
   k42_stack(d_line18_addn_9, d_line18_addn_8, d_line18_addn_7, d_line18_addn_6, d_line18_addn_5, d_line18_addn_4, d_line18_addn_3, d_line18_addn_2, d_line18_addn, d_line18_reshape, d_line18_reshape_stack);
   float *rnn1_relu_stack_2 = (float *)(A + 658304); /* [10, 32, 50] */
   float *d_dense1_matmul = (float *)(A + 600000); /* [1, 50] */
-  char *d_dense1_matmul_scratch = A + 601984; /* 1280 bytes */
-  k43_matmul(d_line18_reshape_stack, rnn1_relu_stack_2, d_dense1_matmul, d_dense1_matmul_scratch);
+  k43_matmul(d_line18_reshape_stack, rnn1_relu_stack_2, d_dense1_matmul);
   float *d_dense1_sum_to = (float *)(A + 600256); /* [1] */
   k44_sum_to(d_line18_reshape_stack, d_dense1_sum_to);
   float *line25_sum_to = (float *)(A + 600640); /* [] */

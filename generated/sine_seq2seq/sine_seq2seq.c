@@ -1860,16 +1860,10 @@ static void k33_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [128, 1] (sine_seq2seq.lua:10) */
-static void k34_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k34_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long k0 = 0; k0 < 1600; k0 += 512) {
     const long kn = 1600 - k0 < 512 ? 1600 - k0 : 512;
     for (long j = 0; j < 128; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 128 + j + c];
-        }
-      }
       {
         const long i = 0;
         float acc0[16] = {0.0f};
@@ -1878,7 +1872,7 @@ static void k34_matmul(const float *restrict a0, const float *restrict a1, float
             acc0[c] = out[i + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 128 + j;
           const float x0 = a1[i + k0 + k];
           for (int c = 0; c < 16; c++) {
             acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
@@ -1894,16 +1888,10 @@ static void k34_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* matmul [128, 32] (sine_seq2seq.lua:10) */
 static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1568; k0 += 512) {
     const long kn = 1568 - k0 < 512 ? 1568 - k0 : 512;
     for (long j = 0; j < 128; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 128 + j + c];
-        }
-      }
       for (long i = 0; i < 32; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -1925,7 +1913,7 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
             acc7[c] = ct[(i + 7) * 128 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 128 + j;
           const float x0 = a1[i + (k0 + k) * 32];
           const float x1 = a1[i + 1 + (k0 + k) * 32];
           const float x2 = a1[i + 2 + (k0 + k) * 32];
@@ -2019,19 +2007,13 @@ static void k37_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [128, 1] (sine_seq2seq.lua:12) */
-static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k38_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long j = 0; j < 128; j += 16) {
-    float (*bp)[16] = (float (*)[16])(void *)scratch;
-    for (long k = 0; k < 320; k++) {
-      for (int c = 0; c < 16; c++) {
-        bp[k][c] = a0[k * 128 + j + c];
-      }
-    }
     {
       const long i = 0;
       float acc0[16] = {0.0f};
       for (long k = 0; k < 320; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 128 + j;
         const float x0 = a1[i + k];
         for (int c = 0; c < 16; c++) {
           acc0[c] = RNNC_FMA(x0, b[c], acc0[c]);
@@ -2045,14 +2027,8 @@ static void k38_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* matmul [128, 32] (sine_seq2seq.lua:12) */
-static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k39_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   for (long j = 0; j < 128; j += 16) {
-    float (*bp)[16] = (float (*)[16])(void *)scratch;
-    for (long k = 0; k < 320; k++) {
-      for (int c = 0; c < 16; c++) {
-        bp[k][c] = a0[k * 128 + j + c];
-      }
-    }
     for (long i = 0; i < 32; i += 8) {
       float acc0[16] = {0.0f};
       float acc1[16] = {0.0f};
@@ -2063,7 +2039,7 @@ static void k39_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[16] = {0.0f};
       float acc7[16] = {0.0f};
       for (long k = 0; k < 320; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k * 128 + j;
         const float x0 = a1[i + k * 32];
         const float x1 = a1[i + 1 + k * 32];
         const float x2 = a1[i + 2 + k * 32];
@@ -2152,16 +2128,9 @@ static void k41_stack(const float *restrict a0, const float *restrict a1, const 
 }
 
 /* matmul [1, 32] (sine_seq2seq.lua:13) */
-static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k42_matmul(const float *restrict a0, const float *restrict a1, float *restrict out) {
   {
     const long j = 0;
-    float (*bp)[1] = (float (*)[1])(void *)scratch;
-    for (long k = 0; k < 320; k++) {
-      {
-        const int c = 0;
-        bp[k][c] = a0[k + j + c];
-      }
-    }
     for (long i = 0; i < 32; i += 8) {
       float acc0[1] = {0.0f};
       float acc1[1] = {0.0f};
@@ -2172,7 +2141,7 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
       float acc6[1] = {0.0f};
       float acc7[1] = {0.0f};
       for (long k = 0; k < 320; k++) {
-        const float *b = bp[k];
+        const float *b = a0 + k + j;
         const float x0 = a1[i + k * 32];
         const float x1 = a1[i + 1 + k * 32];
         const float x2 = a1[i + 2 + k * 32];
@@ -4617,11 +4586,10 @@ static void sine_seq2seq_grad_9(const float *restrict P, const sine_seq2seq_batc
   float *d_encoder_mul_concat_stack_2 = (float *)(A + 3057664); /* [32, 50, 128] */
   k33_stack(d_encoder_mul_concat, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack_2);
   float *grad_encoder_weight_ih = (float *)(A + 97792); /* [128, 1] */
-  char *grad_encoder_weight_ih_scratch = A + 98816; /* 32768 bytes */
-  k34_matmul(d_encoder_mul_concat_stack_2, in->x, grad_encoder_weight_ih, grad_encoder_weight_ih_scratch);
+  k34_matmul(d_encoder_mul_concat_stack_2, in->x, grad_encoder_weight_ih);
   float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
   float *grad_encoder_weight_hh = (float *)(A + 66048); /* [128, 32] */
-  char *grad_encoder_weight_hh_scratch = A + 98816; /* 49152 bytes */
+  char *grad_encoder_weight_hh_scratch = A + 4608; /* 16384 bytes */
   k35_matmul(d_encoder_mul_concat_stack, encoder_mul_stack, grad_encoder_weight_hh, grad_encoder_weight_hh_scratch);
   float *grad_encoder_bias_ih = (float *)(A + 98304); /* [128] */
   k36_sum_to(d_encoder_mul_concat_stack_2, grad_encoder_bias_ih);
@@ -4630,12 +4598,10 @@ static void sine_seq2seq_grad_9(const float *restrict P, const sine_seq2seq_batc
   k37_stack(in->x + 49, out_forecast, out_forecast + 1, out_forecast + 2, out_forecast + 3, out_forecast + 4, out_forecast + 5, out_forecast + 6, out_forecast + 7, out_forecast + 8, line7_select_stack);
   float *d_decoder_mul_concat_stack = (float *)(A + 332288); /* [10, 32, 128] */
   float *grad_decoder_weight_ih = (float *)(A + 1792); /* [128, 1] */
-  char *grad_decoder_weight_ih_scratch = A + 4608; /* 20480 bytes */
-  k38_matmul(d_decoder_mul_concat_stack, line7_select_stack, grad_decoder_weight_ih, grad_decoder_weight_ih_scratch);
+  k38_matmul(d_decoder_mul_concat_stack, line7_select_stack, grad_decoder_weight_ih);
   float *encoder_mul_stack_2 = (float *)(A + 25088); /* [10, 32, 32] */
   float *grad_decoder_weight_hh = (float *)(A + 4608); /* [128, 32] */
-  char *grad_decoder_weight_hh_scratch = A + 852992; /* 20480 bytes */
-  k39_matmul(d_decoder_mul_concat_stack, encoder_mul_stack_2, grad_decoder_weight_hh, grad_decoder_weight_hh_scratch);
+  k39_matmul(d_decoder_mul_concat_stack, encoder_mul_stack_2, grad_decoder_weight_hh);
   float *grad_decoder_bias_ih = (float *)(A + 512); /* [128] */
   k40_sum_to(d_decoder_mul_concat_stack, grad_decoder_bias_ih);
   float *decoder_mul_t9 = (float *)(A + 328192); /* [32, 32] */
@@ -4643,8 +4609,7 @@ static void sine_seq2seq_grad_9(const float *restrict P, const sine_seq2seq_batc
   k41_stack(encoder_mul_stack_2 + 1024, encoder_mul_stack_2 + 2048, encoder_mul_stack_2 + 3072, encoder_mul_stack_2 + 4096, encoder_mul_stack_2 + 5120, encoder_mul_stack_2 + 6144, encoder_mul_stack_2 + 7168, encoder_mul_stack_2 + 8192, encoder_mul_stack_2 + 9216, decoder_mul_t9, decoder_mul_stack);
   float *d_dense1_addn_stack = (float *)(A + 96512); /* [10, 32, 1] */
   float *grad_dense1_weight = (float *)(A + 320); /* [1, 32] */
-  char *grad_dense1_weight_scratch = A + 2304; /* 1280 bytes */
-  k42_matmul(d_dense1_addn_stack, decoder_mul_stack, grad_dense1_weight, grad_dense1_weight_scratch);
+  k42_matmul(d_dense1_addn_stack, decoder_mul_stack, grad_dense1_weight);
   float *grad_dense1_bias = (float *)(A + 96320); /* [1] */
   k43_sum_to(d_dense1_addn_stack, grad_dense1_bias);
   float *line17_sum_to_t0 = (float *)(A + 256); /* [] */
@@ -6224,16 +6189,15 @@ static void sine_seq2seq_train_step_9(float *restrict P, const sine_seq2seq_batc
   float *d_encoder_mul_concat_stack_2 = (float *)(A + 3057664); /* [32, 50, 128] */
   k33_stack(d_encoder_mul_concat, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack_2);
   float *d_encoder_matmul = (float *)(A + 1075200); /* [128, 1] */
-  char *d_encoder_matmul_scratch = A + 66048; /* 32768 bytes */
-  k34_matmul(d_encoder_mul_concat_stack_2, in->x, d_encoder_matmul, d_encoder_matmul_scratch);
+  k34_matmul(d_encoder_mul_concat_stack_2, in->x, d_encoder_matmul);
   float *opt_sqrt = (float *)(A + 144256); /* [] */
   k52_add_pow_sub(P + 9008 /* opt.step */, opt_sqrt);
   float *opt_div = (float *)(A + 144320); /* [] */
   k53_pow_sub_div(P + 9008 /* opt.step */, opt_div);
   float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
   float *d_encoder_matmul_2 = (float *)(A + 8192); /* [128, 32] */
-  char *d_encoder_matmul_scratch_2 = A + 2205696; /* 49152 bytes */
-  k35_matmul(d_encoder_mul_concat_stack, encoder_mul_stack, d_encoder_matmul_2, d_encoder_matmul_scratch_2);
+  char *d_encoder_matmul_scratch = A + 852992; /* 16384 bytes */
+  k35_matmul(d_encoder_mul_concat_stack, encoder_mul_stack, d_encoder_matmul_2, d_encoder_matmul_scratch);
   float *d_encoder_sum_to = (float *)(A + 24576); /* [128] */
   k36_sum_to(d_encoder_mul_concat_stack_2, d_encoder_sum_to);
   float *dense1_add_t0 = (float *)(A + 1074432); /* [32, 1] */
@@ -6249,12 +6213,10 @@ static void sine_seq2seq_train_step_9(float *restrict P, const sine_seq2seq_batc
   k54_stack(in->x + 49, dense1_add_t0, dense1_add_t1, dense1_add_t2, dense1_add_t3, dense1_add_t4, dense1_add_t5, dense1_add_t6, dense1_add_t7, dense1_add_t8, line7_select_stack);
   float *d_decoder_mul_concat_stack = (float *)(A + 332288); /* [10, 32, 128] */
   float *d_decoder_matmul = (float *)(A + 1076992); /* [128, 1] */
-  char *d_decoder_matmul_scratch = A + 1079296; /* 20480 bytes */
-  k38_matmul(d_decoder_mul_concat_stack, line7_select_stack, d_decoder_matmul, d_decoder_matmul_scratch);
+  k38_matmul(d_decoder_mul_concat_stack, line7_select_stack, d_decoder_matmul);
   float *encoder_mul_stack_2 = (float *)(A + 25088); /* [10, 32, 32] */
   float *d_decoder_matmul_2 = (float *)(A + 1079296); /* [128, 32] */
-  char *d_decoder_matmul_scratch_2 = A + 66048; /* 20480 bytes */
-  k39_matmul(d_decoder_mul_concat_stack, encoder_mul_stack_2, d_decoder_matmul_2, d_decoder_matmul_scratch_2);
+  k39_matmul(d_decoder_mul_concat_stack, encoder_mul_stack_2, d_decoder_matmul_2);
   float *d_decoder_sum_to = (float *)(A + 1075712); /* [128] */
   k40_sum_to(d_decoder_mul_concat_stack, d_decoder_sum_to);
   float *decoder_mul_t9 = (float *)(A + 328192); /* [32, 32] */
@@ -6262,8 +6224,7 @@ static void sine_seq2seq_train_step_9(float *restrict P, const sine_seq2seq_batc
   k41_stack(encoder_mul_stack_2 + 1024, encoder_mul_stack_2 + 2048, encoder_mul_stack_2 + 3072, encoder_mul_stack_2 + 4096, encoder_mul_stack_2 + 5120, encoder_mul_stack_2 + 6144, encoder_mul_stack_2 + 7168, encoder_mul_stack_2 + 8192, encoder_mul_stack_2 + 9216, decoder_mul_t9, decoder_mul_stack);
   float *d_dense1_addn_stack = (float *)(A + 145920); /* [10, 32, 1] */
   float *d_dense1_matmul = (float *)(A + 144128); /* [1, 32] */
-  char *d_dense1_matmul_scratch = A + 1077504; /* 1280 bytes */
-  k42_matmul(d_dense1_addn_stack, decoder_mul_stack, d_dense1_matmul, d_dense1_matmul_scratch);
+  k42_matmul(d_dense1_addn_stack, decoder_mul_stack, d_dense1_matmul);
   float *d_dense1_sum_to = (float *)(A + 144384); /* [1] */
   k43_sum_to(d_dense1_addn_stack, d_dense1_sum_to);
   float *line17_sum_to_t0 = (float *)(A + 1074304); /* [] */

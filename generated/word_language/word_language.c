@@ -3322,16 +3322,10 @@ static void k104_scatter_add(const int32_t *restrict a0, const float *restrict a
 
 /* matmul [192, 16] (word_language.lua:11) */
 static void k105_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1536; k0 += 512) {
     const long kn = 1536 - k0 < 512 ? 1536 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 192 + j + c];
-        }
-      }
       for (long i = 0; i < 16; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -3353,7 +3347,7 @@ static void k105_matmul(const float *restrict a0, const float *restrict a1, floa
             acc7[c] = ct[(i + 7) * 192 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 192 + j;
           const float x0 = a1[i + (k0 + k) * 16];
           const float x1 = a1[i + 1 + (k0 + k) * 16];
           const float x2 = a1[i + 2 + (k0 + k) * 16];
@@ -3404,16 +3398,10 @@ static void k105_matmul(const float *restrict a0, const float *restrict a1, floa
 
 /* matmul [192, 64] (word_language.lua:11) */
 static void k106_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
-  float *ct = (float *)(void *)(scratch + 32768); /* C^T */
+  float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 1472; k0 += 512) {
     const long kn = 1472 - k0 < 512 ? 1472 - k0 : 512;
     for (long j = 0; j < 192; j += 16) {
-      float (*bp)[16] = (float (*)[16])(void *)scratch;
-      for (long k = 0; k < kn; k++) {
-        for (int c = 0; c < 16; c++) {
-          bp[k][c] = a0[(k0 + k) * 192 + j + c];
-        }
-      }
       for (long i = 0; i < 64; i += 8) {
         float acc0[16] = {0.0f};
         float acc1[16] = {0.0f};
@@ -3435,7 +3423,7 @@ static void k106_matmul(const float *restrict a0, const float *restrict a1, floa
             acc7[c] = ct[(i + 7) * 192 + j + c];
           }
         for (long k = 0; k < kn; k++) {
-          const float *b = bp[k];
+          const float *b = a0 + (k0 + k) * 192 + j;
           const float x0 = a1[i + (k0 + k) * 64];
           const float x1 = a1[i + 1 + (k0 + k) * 64];
           const float x2 = a1[i + 2 + (k0 + k) * 64];
@@ -5797,11 +5785,11 @@ static void word_language_grad_9(const float *restrict P, const word_language_ba
   k104_scatter_add(line8_select_stack, d_embedding1_addn_stack, grad_embedding1_weight);
   float *embedding1_gather_stack = (float *)A; /* [24, 64, 16] */
   float *grad_gru1_weight_ih = (float *)(A + 6027776); /* [192, 16] */
-  char *grad_gru1_weight_ih_scratch = A + 2241024; /* 45056 bytes */
+  char *grad_gru1_weight_ih_scratch = A + 1389056; /* 12288 bytes */
   k105_matmul(d_gru1_mul_concat_stack_4, embedding1_gather_stack, grad_gru1_weight_ih, grad_gru1_weight_ih_scratch);
   float *gru1_mul_stack = (float *)(A + 1421824); /* [23, 64, 64] */
   float *grad_gru1_weight_hh = (float *)(A + 2241024); /* [192, 64] */
-  char *grad_gru1_weight_hh_scratch = A; /* 81920 bytes */
+  char *grad_gru1_weight_hh_scratch = A; /* 49152 bytes */
   k106_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, grad_gru1_weight_hh, grad_gru1_weight_hh_scratch);
   float *grad_gru1_bias_ih = (float *)(A + 6040064); /* [192] */
   k107_sum_to(d_gru1_mul_concat_stack_4, grad_gru1_bias_ih);
@@ -5817,12 +5805,12 @@ static void word_language_grad_9(const float *restrict P, const word_language_ba
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 6781440); /* [24, 64, 192] */
   float *gru1_addn_stack = (float *)(A + 4733440); /* [24, 64, 16] */
   float *grad_gru1_weight_ih_reverse = (float *)(A + 1372672); /* [192, 16] */
-  char *grad_gru1_weight_ih_reverse_scratch = A + 2503168; /* 45056 bytes */
+  char *grad_gru1_weight_ih_reverse_scratch = A + 2290176; /* 12288 bytes */
   k105_matmul(d_gru1_mul_concat_stack_2, gru1_addn_stack, grad_gru1_weight_ih_reverse, grad_gru1_weight_ih_reverse_scratch);
   float *d_gru1_mul_concat_stack = (float *)(A + 4864512); /* [23, 64, 192] */
   float *gru1_mul_stack_2 = (float *)(A + 6093312); /* [23, 64, 64] */
   float *grad_gru1_weight_hh_reverse = (float *)(A + 2503168); /* [192, 64] */
-  char *grad_gru1_weight_hh_reverse_scratch = A + 2552320; /* 81920 bytes */
+  char *grad_gru1_weight_hh_reverse_scratch = A + 2552320; /* 49152 bytes */
   k106_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, grad_gru1_weight_hh_reverse, grad_gru1_weight_hh_reverse_scratch);
   float *grad_gru1_bias_ih_reverse = (float *)(A + 6042368); /* [192] */
   k107_sum_to(d_gru1_mul_concat_stack_2, grad_gru1_bias_ih_reverse);
@@ -7299,11 +7287,11 @@ static void word_language_train_step_9(float *restrict P, const word_language_ba
   k124_pow_sub_div(P + 36240 /* opt.step */, opt_div);
   float *embedding1_gather_stack = (float *)(A + 1280); /* [24, 64, 16] */
   float *d_gru1_matmul = (float *)(A + 6029056); /* [192, 16] */
-  char *d_gru1_matmul_scratch = A + 1241856; /* 45056 bytes */
+  char *d_gru1_matmul_scratch = A + 1390336; /* 12288 bytes */
   k105_matmul(d_gru1_mul_concat_stack_4, embedding1_gather_stack, d_gru1_matmul, d_gru1_matmul_scratch);
   float *gru1_mul_stack = (float *)(A + 1423104); /* [23, 64, 64] */
   float *d_gru1_matmul_2 = (float *)(A + 1280); /* [192, 64] */
-  char *d_gru1_matmul_scratch_2 = A + 1241856; /* 81920 bytes */
+  char *d_gru1_matmul_scratch_2 = A + 50432; /* 49152 bytes */
   k106_matmul(d_gru1_mul_concat_stack_3, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
   float *d_gru1_sum_to = (float *)(A + 6041344); /* [192] */
   k107_sum_to(d_gru1_mul_concat_stack_4, d_gru1_sum_to);
@@ -7319,12 +7307,12 @@ static void word_language_train_step_9(float *restrict P, const word_language_ba
   float *d_gru1_mul_concat_stack_2 = (float *)(A + 6782720); /* [24, 64, 192] */
   float *gru1_addn_stack = (float *)(A + 4734720); /* [24, 64, 16] */
   float *d_gru1_matmul_3 = (float *)(A + 1373952); /* [192, 16] */
-  char *d_gru1_matmul_scratch_3 = A + 50432; /* 45056 bytes */
+  char *d_gru1_matmul_scratch_3 = A + 4833024; /* 12288 bytes */
   k105_matmul(d_gru1_mul_concat_stack_2, gru1_addn_stack, d_gru1_matmul_3, d_gru1_matmul_scratch_3);
   float *d_gru1_mul_concat_stack = (float *)(A + 4865792); /* [23, 64, 192] */
   float *gru1_mul_stack_2 = (float *)(A + 6094592); /* [23, 64, 64] */
   float *d_gru1_matmul_4 = (float *)(A + 50432); /* [192, 64] */
-  char *d_gru1_matmul_scratch_4 = A + 2504448; /* 81920 bytes */
+  char *d_gru1_matmul_scratch_4 = A + 2504448; /* 49152 bytes */
   k106_matmul(d_gru1_mul_concat_stack, gru1_mul_stack_2, d_gru1_matmul_4, d_gru1_matmul_scratch_4);
   float *d_gru1_sum_to_3 = (float *)(A + 6043648); /* [192] */
   k107_sum_to(d_gru1_mul_concat_stack_2, d_gru1_sum_to_3);
