@@ -9,7 +9,8 @@
  * sleeps on a condition variable can take tens of microseconds (a
  * virtual machine's interrupt): so whoever waits first watches the
  * generation or the count for up to SPIN_NS, and only then sleeps on its
- * condition variable.  The generation and the count are atomic (release when
+ * condition variable (a bound: on fewer cores than members, a watcher takes
+ * at most that from a thread with work).  The generation and the count are atomic (release when
  * written, acquire when read), which is what makes the members' results
  * visible to the caller after team_run, and the caller's writes between
  * runs visible to the members; a sleeper is woken under the mutex, after
