@@ -208,6 +208,7 @@ static int open_verified(const char *path, const char **why) {
 /* Runs argv, waiting for it, its standard output into the file `out`
  * unless that is NULL; 0 on exit status 0. */
 static int run(char *const *argv, const char *out) {
+  fflush(NULL); /* what rnnc wrote so far (stderr is line-buffered: main.c) before the child's output */
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
