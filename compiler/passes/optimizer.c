@@ -8,13 +8,15 @@
  * binds them like parameters.
  *
  * The formulas follow torch.optim (1.13) step for step, so that a step agrees
- * with PyTorch to rounding:
+ * with PyTorch to rounding, but for one reordering: Adam multiplies sqrt(v)
+ * by 1 / sqrt(1 - b2^step), a scalar, where PyTorch divides every element
+ * by it (one division per element fewer: the divider bounds the update):
  *   clip   coef = min(max_norm / (||g||_2 + 1e-6), 1); g *= coef
  *   decay  g += weight_decay * p                         (L2, both optimizers)
  *   SGD    buf = momentum * buf + g; d = nesterov ? g + momentum * buf : buf
  *          p -= lr * d                     (buf after step 1 = g: dampening 0)
  *   Adam   step += 1; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2
- *          p -= lr / (1 - b1^step) * m / (sqrt(v) / sqrt(1 - b2^step) + eps)
+ *          p -= lr / (1 - b1^step) * m / (sqrt(v) * (1 / sqrt(1 - b2^step)) + eps)
  */
 #include "passes.h"
 
@@ -66,7 +68,8 @@ static void adam(Graph *g, Node *p, Node *grad, Node *step) {
   Node *nv = add(g, mul(g, k(g, o->beta2), v), mul(g, k(g, 1 - o->beta2), mul(g, grad, grad)));
   Node *bc1 = sub(g, k(g, 1), ir_binary(g, OP_POW, k(g, o->beta1), step));
   Node *bc2 = sub(g, k(g, 1), ir_binary(g, OP_POW, k(g, o->beta2), step));
-  Node *denom = add(g, div_(g, ir_unary(g, OP_SQRT, nv), ir_unary(g, OP_SQRT, bc2)), k(g, o->eps));
+  Node *inv_sqrt_bc2 = div_(g, k(g, 1), ir_unary(g, OP_SQRT, bc2));
+  Node *denom = add(g, mul(g, ir_unary(g, OP_SQRT, nv), inv_sqrt_bc2), k(g, o->eps));
   Node *step_size = div_(g, k(g, o->lr), bc1);
   update(g, m, nm);
   update(g, v, nv);

@@ -2844,15 +2844,16 @@ static void k57_addn_sqrt_add(const float *restrict a0, const float *restrict a1
   }
 }
 
-/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+/* fused: add pow sub sqrt div over div []; updated in place: a0 */
 static void k58_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
+    const float t4 = (1.0f / t3);
     a0[0] = t0;
-    out0[0] = t3;
+    out0[0] = t4;
   }
 }
 
@@ -2866,7 +2867,7 @@ static void k59_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024, 96]; updated in place: a0, a1, a6 */
+/* fused: mul mul mul mul add mul mul add sqrt mul add div mul sub over sub [1024, 96]; updated in place: a0, a1, a6 */
 static void k60_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 98304; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
@@ -2878,7 +2879,7 @@ static void k60_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
     const float t6 = (0.00100000005f * t5);
     const float t7 = (t0 + t6);
     const float t8 = sqrtf(t7);
-    const float t9 = (t8 / a4[0]);
+    const float t9 = (t8 * a4[0]);
     const float t10 = (t9 + 9.99999994e-09f);
     const float t11 = (t4 / t10);
     const float t12 = (t11 * a5[0]);
@@ -2889,7 +2890,7 @@ static void k60_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
   }
 }
 
-/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024, 256]; updated in place: a0, a1, a6 */
+/* fused: mul mul mul mul add mul mul add sqrt mul add div mul sub over sub [1024, 256]; updated in place: a0, a1, a6 */
 static void k61_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
@@ -2901,7 +2902,7 @@ static void k61_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
     const float t6 = (0.00100000005f * t5);
     const float t7 = (t0 + t6);
     const float t8 = sqrtf(t7);
-    const float t9 = (t8 / a4[0]);
+    const float t9 = (t8 * a4[0]);
     const float t10 = (t9 + 9.99999994e-09f);
     const float t11 = (t4 / t10);
     const float t12 = (t11 * a5[0]);
@@ -2912,7 +2913,7 @@ static void k61_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
   }
 }
 
-/* fused: mul mul mul mul mul mul add mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [1024]; updated in place: a0, a1, a2, a3, a8, a9 */
+/* fused: mul mul mul mul mul mul add mul mul add sqrt mul add div mul sub add add sqrt mul add div mul sub over sub [1024]; updated in place: a0, a1, a2, a3, a8, a9 */
 static void k62_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict a8, float *restrict a9) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
@@ -2926,7 +2927,7 @@ static void k62_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
     const float t8 = (0.00100000005f * t7);
     const float t9 = (t2 + t8);
     const float t10 = sqrtf(t9);
-    const float t11 = (t10 / a6[0]);
+    const float t11 = (t10 * a6[0]);
     const float t12 = (t11 + 9.99999994e-09f);
     const float t13 = (t6 / t12);
     const float t14 = (t13 * a7[0]);
@@ -2934,7 +2935,7 @@ static void k62_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
     const float t16 = (t1 + t5);
     const float t17 = (t0 + t8);
     const float t18 = sqrtf(t17);
-    const float t19 = (t18 / a6[0]);
+    const float t19 = (t18 * a6[0]);
     const float t20 = (t19 + 9.99999994e-09f);
     const float t21 = (t16 / t20);
     const float t22 = (t21 * a7[0]);
@@ -2948,7 +2949,7 @@ static void k62_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
   }
 }
 
-/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [96, 256]; updated in place: a0, a1, a6 */
+/* fused: mul mul mul mul add mul mul add sqrt mul add div mul sub over sub [96, 256]; updated in place: a0, a1, a6 */
 static void k63_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 24576; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
@@ -2960,7 +2961,7 @@ static void k63_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
     const float t6 = (0.00100000005f * t5);
     const float t7 = (t0 + t6);
     const float t8 = sqrtf(t7);
-    const float t9 = (t8 / a4[0]);
+    const float t9 = (t8 * a4[0]);
     const float t10 = (t9 + 9.99999994e-09f);
     const float t11 = (t4 / t10);
     const float t12 = (t11 * a5[0]);
@@ -2971,7 +2972,7 @@ static void k63_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
   }
 }
 
-/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [96]; updated in place: a0, a1, a6 */
+/* fused: mul mul mul mul add mul mul add sqrt mul add div mul sub over sub [96]; updated in place: a0, a1, a6 */
 static void k64_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 96; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
@@ -2983,7 +2984,7 @@ static void k64_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
     const float t6 = (0.00100000005f * t5);
     const float t7 = (t0 + t6);
     const float t8 = sqrtf(t7);
-    const float t9 = (t8 / a4[0]);
+    const float t9 = (t8 * a4[0]);
     const float t10 = (t9 + 9.99999994e-09f);
     const float t11 = (t4 / t10);
     const float t12 = (t11 * a5[0]);
@@ -3006,7 +3007,7 @@ static void k65_addn_sqrt_add(const float *restrict a0, const float *restrict a1
   }
 }
 
-/* fused: mul mul mul mul add mul mul add sqrt div add div mul sub over sub [1024]; updated in place: a0, a1, a6 */
+/* fused: mul mul mul mul add mul mul add sqrt mul add div mul sub over sub [1024]; updated in place: a0, a1, a6 */
 static void k66_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
@@ -3018,7 +3019,7 @@ static void k66_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
     const float t6 = (0.00100000005f * t5);
     const float t7 = (t0 + t6);
     const float t8 = sqrtf(t7);
-    const float t9 = (t8 / a4[0]);
+    const float t9 = (t8 * a4[0]);
     const float t10 = (t9 + 9.99999994e-09f);
     const float t11 = (t4 / t10);
     const float t12 = (t11 * a5[0]);
@@ -9993,10 +9994,10 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   k56_sum_to(opt_mul_5, opt_sum_to_5);
   float *opt_min = (float *)(A + 16994624); /* [] */
   k57_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_min);
-  float *opt_sqrt = (float *)(A + 16990400); /* [] */
-  k58_add_pow_sub(P + 387168 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 16990464); /* [] */
-  k59_pow_sub_div(P + 387168 /* opt.step */, opt_div);
+  float *opt_div = (float *)(A + 16990400); /* [] */
+  k58_add_pow_sub(P + 387168 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 16990464); /* [] */
+  k59_pow_sub_div(P + 387168 /* opt.step */, opt_div_2);
   float *line21_sum_to_t0_2 = (float *)(A + 385024); /* [] */
   float *line21_sum_to_t1_2 = (float *)(A + 409664); /* [] */
   float *line21_sum_to_t2_2 = (float *)(A + 434304); /* [] */
@@ -10135,17 +10136,17 @@ static void charlm_lstm_train_step_16(float *restrict P, const charlm_lstm_batch
   k40_mul_mul_mul(line22_sum_to_t0, line22_sum_to_t1, line22_sum_to_t2, line22_sum_to_t3, line22_sum_to_t4, line22_sum_to_t5, line22_sum_to_t6, line22_sum_to_t7, line22_sum_to_t8, line22_sum_to_t9, line22_sum_to_t10, line22_sum_to_t11, line22_sum_to_t12, line22_sum_to_t13, line22_sum_to_t14, line22_sum_to_t15, line22_sum_to_t16, line22_sum_to_t17, line22_sum_to_t18, line22_sum_to_t19, line22_sum_to_t20, line22_sum_to_t21, line22_sum_to_t22, line22_sum_to_t23, line22_sum_to_t24, line22_sum_to_t25, line22_sum_to_t26, line22_sum_to_t27, line22_sum_to_t28, line22_sum_to_t29, line22_sum_to_t30, line22_sum_to_t31, line22_sum_to_t32, line22_sum_to_t33, line22_sum_to_t34, line22_sum_to_t35, line22_sum_to_t36, line22_sum_to_t37, line22_sum_to_t38, line22_sum_to_t39, line22_sum_to_t40, line22_sum_to_t41, line22_sum_to_t42, line22_sum_to_t43, line22_sum_to_t44, line22_sum_to_t45, line22_sum_to_t46, line22_sum_to_t47, line22_sum_to_t48, line22_sum_to_t49, line22_sum_to_t50, line22_sum_to_t51, line22_sum_to_t52, line22_sum_to_t53, line22_sum_to_t54, line22_sum_to_t55, line22_sum_to_t56, line22_sum_to_t57, line22_sum_to_t58, line22_sum_to_t59, line22_sum_to_t60, line22_sum_to_t61, line22_sum_to_t62, line22_sum_to_t63, metric_accuracy);
   float *d_lstm1_transpose = (float *)(A + 856000); /* [1024, 96] */
   float *opt_min = (float *)(A + 16994624); /* [] */
-  float *opt_sqrt = (float *)(A + 16990400); /* [] */
-  float *opt_div = (float *)(A + 16990464); /* [] */
-  k60_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_transpose, opt_min, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  float *opt_div = (float *)(A + 16990400); /* [] */
+  float *opt_div_2 = (float *)(A + 16990464); /* [] */
+  k60_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_transpose, opt_min, opt_div, opt_div_2, P /* lstm1.weight_ih */);
   float *d_lstm1_matmul = (float *)(A + 28274688); /* [1024, 256] */
-  k61_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul, opt_min, opt_sqrt, opt_div, P + 98304 /* lstm1.weight_hh */);
+  k61_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul, opt_min, opt_div, opt_div_2, P + 98304 /* lstm1.weight_hh */);
   float *d_lstm1_sum_to = (float *)(A + 16990528); /* [1024] */
-  k62_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, opt_min, opt_sqrt, opt_div, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */);
+  k62_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, opt_min, opt_div, opt_div_2, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */);
   float *d_dense1_matmul = (float *)(A + 1748992); /* [96, 256] */
-  k63_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, opt_min, opt_sqrt, opt_div, P + 362496 /* dense1.weight */);
+  k63_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, opt_min, opt_div, opt_div_2, P + 362496 /* dense1.weight */);
   float *d_dense1_sum_to = (float *)(A + 16998848); /* [96] */
-  k64_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, opt_min, opt_sqrt, opt_div, P + 387072 /* dense1.bias */);
+  k64_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, opt_min, opt_div, opt_div_2, P + 387072 /* dense1.bias */);
 }
 
 float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -10205,16 +10206,16 @@ static void charlm_lstm_apply_1(float *restrict P, const float *restrict in, cha
   k56_sum_to(opt_mul_6, opt_sum_to_6);
   float *opt_min = (float *)(A + 128); /* [] */
   k65_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_sum_to_6, opt_min);
-  float *opt_sqrt = (float *)A; /* [] */
-  k58_add_pow_sub(P + 387168 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 64); /* [] */
-  k59_pow_sub_div(P + 387168 /* opt.step */, opt_div);
-  k60_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, opt_min, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-  k61_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, in + 98304 /* grad.lstm1.weight_hh */, opt_min, opt_sqrt, opt_div, P + 98304 /* lstm1.weight_hh */);
-  k66_mul_mul_mul(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, in + 360448 /* grad.lstm1.bias_ih */, opt_min, opt_sqrt, opt_div, P + 360448 /* lstm1.bias_ih */);
-  k66_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, in + 361472 /* grad.lstm1.bias_hh */, opt_min, opt_sqrt, opt_div, P + 361472 /* lstm1.bias_hh */);
-  k63_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, in + 362496 /* grad.dense1.weight */, opt_min, opt_sqrt, opt_div, P + 362496 /* dense1.weight */);
-  k64_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, in + 387072 /* grad.dense1.bias */, opt_min, opt_sqrt, opt_div, P + 387072 /* dense1.bias */);
+  float *opt_div = (float *)A; /* [] */
+  k58_add_pow_sub(P + 387168 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 64); /* [] */
+  k59_pow_sub_div(P + 387168 /* opt.step */, opt_div_2);
+  k60_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, opt_min, opt_div, opt_div_2, P /* lstm1.weight_ih */);
+  k61_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, in + 98304 /* grad.lstm1.weight_hh */, opt_min, opt_div, opt_div_2, P + 98304 /* lstm1.weight_hh */);
+  k66_mul_mul_mul(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, in + 360448 /* grad.lstm1.bias_ih */, opt_min, opt_div, opt_div_2, P + 360448 /* lstm1.bias_ih */);
+  k66_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, in + 361472 /* grad.lstm1.bias_hh */, opt_min, opt_div, opt_div_2, P + 361472 /* lstm1.bias_hh */);
+  k63_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, in + 362496 /* grad.dense1.weight */, opt_min, opt_div, opt_div_2, P + 362496 /* dense1.weight */);
+  k64_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, in + 387072 /* grad.dense1.bias */, opt_min, opt_div, opt_div_2, P + 387072 /* dense1.bias */);
 }
 
 void charlm_lstm_apply(float *params, const float *grads, void *arena) {

@@ -1699,15 +1699,16 @@ static void k50_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+/* fused: add pow sub sqrt div over div []; updated in place: a0 */
 static void k51_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
+    const float t4 = (1.0f / t3);
     a0[0] = t0;
-    out0[0] = t3;
+    out0[0] = t4;
   }
 }
 
@@ -1721,7 +1722,7 @@ static void k52_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 28]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [256, 28]; updated in place: a0, a2, a5 */
 static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1732,7 +1733,7 @@ static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1743,7 +1744,7 @@ static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 64]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [256, 64]; updated in place: a0, a2, a5 */
 static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1754,7 +1755,7 @@ static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1765,7 +1766,7 @@ static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [256]; updated in place: a0, a1, a2, a4, a7, a8 */
+/* fused: mul mul mul mul add mul mul mul add sqrt mul add div mul sub add add sqrt mul add div mul sub over sub [256]; updated in place: a0, a1, a2, a4, a7, a8 */
 static void k55_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
@@ -1778,7 +1779,7 @@ static void k55_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
     const float t7 = (0.00100000005f * t6);
     const float t8 = (t5 + t7);
     const float t9 = sqrtf(t8);
-    const float t10 = (t9 / a5[0]);
+    const float t10 = (t9 * a5[0]);
     const float t11 = (t10 + 9.99999994e-09f);
     const float t12 = (t4 / t11);
     const float t13 = (t12 * a6[0]);
@@ -1786,7 +1787,7 @@ static void k55_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
     const float t15 = (t1 + t3);
     const float t16 = (t0 + t7);
     const float t17 = sqrtf(t16);
-    const float t18 = (t17 / a5[0]);
+    const float t18 = (t17 * a5[0]);
     const float t19 = (t18 + 9.99999994e-09f);
     const float t20 = (t15 / t19);
     const float t21 = (t20 * a6[0]);
@@ -1800,7 +1801,7 @@ static void k55_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
 static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1811,7 +1812,7 @@ static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1822,7 +1823,7 @@ static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [10]; updated in place: a0, a2, a5 */
 static void k57_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1833,7 +1834,7 @@ static void k57_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1844,7 +1845,7 @@ static void k57_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [256]; updated in place: a0, a2, a5 */
 static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1855,7 +1856,7 @@ static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -4722,10 +4723,10 @@ static void fmnist_bilstm_train_step_6(float *restrict P, const fmnist_bilstm_ba
   float *d_lstm1_matmul = (float *)(A + 203264); /* [256, 28] */
   char *d_lstm1_matmul_scratch = A + 2706816; /* 28672 bytes */
   k35_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
-  float *opt_sqrt = (float *)(A + 350720); /* [] */
-  k51_add_pow_sub(P + 49424 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 350784); /* [] */
-  k52_pow_sub_div(P + 49424 /* opt.step */, opt_div);
+  float *opt_div = (float *)(A + 350720); /* [] */
+  k51_add_pow_sub(P + 49424 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 350784); /* [] */
+  k52_pow_sub_div(P + 49424 /* opt.step */, opt_div_2);
   float *lstm1_mul_stack = (float *)(A + 2264448); /* [27, 64, 64] */
   float *d_lstm1_matmul_2 = (float *)(A + 5262720); /* [256, 64] */
   char *d_lstm1_matmul_scratch_2 = A + 2805120; /* 65536 bytes */
@@ -5085,18 +5086,18 @@ static void fmnist_bilstm_train_step_8(float *restrict P, const fmnist_bilstm_ba
   float *metric_accuracy = (float *)(A + 5333376); /* [] */
   k44_mul(line18_sum_to, metric_accuracy);
   float *d_lstm1_matmul = (float *)(A + 203264); /* [256, 28] */
-  float *opt_sqrt = (float *)(A + 350720); /* [] */
-  float *opt_div = (float *)(A + 350784); /* [] */
-  k53_mul_mul_add(P + 49440 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 56608 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  float *opt_div = (float *)(A + 350720); /* [] */
+  float *opt_div_2 = (float *)(A + 350784); /* [] */
+  k53_mul_mul_add(P + 49440 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 56608 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* lstm1.weight_ih */);
   float *d_lstm1_matmul_2 = (float *)(A + 5262720); /* [256, 64] */
-  k54_mul_mul_add(P + 63776 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 80160 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* lstm1.weight_hh */);
+  k54_mul_mul_add(P + 63776 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 80160 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 7168 /* lstm1.weight_hh */);
   float *d_lstm1_sum_to = (float *)(A + 231936); /* [256] */
-  k55_mul_mul_mul(P + 97312 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 97056 /* opt.lstm1.bias_hh.exp_avg */, P + 96544 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 96800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */);
-  k53_mul_mul_add(P + 97568 /* opt.lstm1.weight_ih_reverse.exp_avg */, d_lstm1_matmul_3, P + 104736 /* opt.lstm1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 24064 /* lstm1.weight_ih_reverse */);
-  k54_mul_mul_add(P + 111904 /* opt.lstm1.weight_hh_reverse.exp_avg */, d_lstm1_matmul_4, P + 128288 /* opt.lstm1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 31232 /* lstm1.weight_hh_reverse */);
-  k55_mul_mul_mul(P + 145440 /* opt.lstm1.bias_hh_reverse.exp_avg_sq */, P + 145184 /* opt.lstm1.bias_hh_reverse.exp_avg */, P + 144672 /* opt.lstm1.bias_ih_reverse.exp_avg */, d_lstm1_sum_to_2, P + 144928 /* opt.lstm1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */);
-  k56_mul_mul_add(P + 145696 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 146976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 48128 /* dense1.weight */);
-  k57_mul_mul_add(P + 148256 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 148272 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 49408 /* dense1.bias */);
+  k55_mul_mul_mul(P + 97312 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 97056 /* opt.lstm1.bias_hh.exp_avg */, P + 96544 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 96800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 23552 /* lstm1.bias_ih */, P + 23808 /* lstm1.bias_hh */);
+  k53_mul_mul_add(P + 97568 /* opt.lstm1.weight_ih_reverse.exp_avg */, d_lstm1_matmul_3, P + 104736 /* opt.lstm1.weight_ih_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 24064 /* lstm1.weight_ih_reverse */);
+  k54_mul_mul_add(P + 111904 /* opt.lstm1.weight_hh_reverse.exp_avg */, d_lstm1_matmul_4, P + 128288 /* opt.lstm1.weight_hh_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 31232 /* lstm1.weight_hh_reverse */);
+  k55_mul_mul_mul(P + 145440 /* opt.lstm1.bias_hh_reverse.exp_avg_sq */, P + 145184 /* opt.lstm1.bias_hh_reverse.exp_avg */, P + 144672 /* opt.lstm1.bias_ih_reverse.exp_avg */, d_lstm1_sum_to_2, P + 144928 /* opt.lstm1.bias_ih_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 47616 /* lstm1.bias_ih_reverse */, P + 47872 /* lstm1.bias_hh_reverse */);
+  k56_mul_mul_add(P + 145696 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 146976 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 48128 /* dense1.weight */);
+  k57_mul_mul_add(P + 148256 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 148272 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 49408 /* dense1.bias */);
 }
 
 float fmnist_bilstm_train_step(float *params, const fmnist_bilstm_batch *in, fmnist_bilstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -5122,20 +5123,20 @@ float fmnist_bilstm_train_step(float *params, const fmnist_bilstm_batch *in, fmn
 
 static void fmnist_bilstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *opt_sqrt = (float *)A; /* [] */
-  k51_add_pow_sub(P + 49424 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 64); /* [] */
-  k52_pow_sub_div(P + 49424 /* opt.step */, opt_div);
-  k53_mul_mul_add(P + 49440 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 56608 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-  k54_mul_mul_add(P + 63776 /* opt.lstm1.weight_hh.exp_avg */, in + 7168 /* grad.lstm1.weight_hh */, P + 80160 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* lstm1.weight_hh */);
-  k58_mul_mul_add(P + 96544 /* opt.lstm1.bias_ih.exp_avg */, in + 23552 /* grad.lstm1.bias_ih */, P + 96800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* lstm1.bias_ih */);
-  k58_mul_mul_add(P + 97056 /* opt.lstm1.bias_hh.exp_avg */, in + 23808 /* grad.lstm1.bias_hh */, P + 97312 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* lstm1.bias_hh */);
-  k53_mul_mul_add(P + 97568 /* opt.lstm1.weight_ih_reverse.exp_avg */, in + 24064 /* grad.lstm1.weight_ih_reverse */, P + 104736 /* opt.lstm1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 24064 /* lstm1.weight_ih_reverse */);
-  k54_mul_mul_add(P + 111904 /* opt.lstm1.weight_hh_reverse.exp_avg */, in + 31232 /* grad.lstm1.weight_hh_reverse */, P + 128288 /* opt.lstm1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 31232 /* lstm1.weight_hh_reverse */);
-  k58_mul_mul_add(P + 144672 /* opt.lstm1.bias_ih_reverse.exp_avg */, in + 47616 /* grad.lstm1.bias_ih_reverse */, P + 144928 /* opt.lstm1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47616 /* lstm1.bias_ih_reverse */);
-  k58_mul_mul_add(P + 145184 /* opt.lstm1.bias_hh_reverse.exp_avg */, in + 47872 /* grad.lstm1.bias_hh_reverse */, P + 145440 /* opt.lstm1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 47872 /* lstm1.bias_hh_reverse */);
-  k56_mul_mul_add(P + 145696 /* opt.dense1.weight.exp_avg */, in + 48128 /* grad.dense1.weight */, P + 146976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 48128 /* dense1.weight */);
-  k57_mul_mul_add(P + 148256 /* opt.dense1.bias.exp_avg */, in + 49408 /* grad.dense1.bias */, P + 148272 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 49408 /* dense1.bias */);
+  float *opt_div = (float *)A; /* [] */
+  k51_add_pow_sub(P + 49424 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 64); /* [] */
+  k52_pow_sub_div(P + 49424 /* opt.step */, opt_div_2);
+  k53_mul_mul_add(P + 49440 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 56608 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* lstm1.weight_ih */);
+  k54_mul_mul_add(P + 63776 /* opt.lstm1.weight_hh.exp_avg */, in + 7168 /* grad.lstm1.weight_hh */, P + 80160 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 7168 /* lstm1.weight_hh */);
+  k58_mul_mul_add(P + 96544 /* opt.lstm1.bias_ih.exp_avg */, in + 23552 /* grad.lstm1.bias_ih */, P + 96800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 23552 /* lstm1.bias_ih */);
+  k58_mul_mul_add(P + 97056 /* opt.lstm1.bias_hh.exp_avg */, in + 23808 /* grad.lstm1.bias_hh */, P + 97312 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_div, opt_div_2, P + 23808 /* lstm1.bias_hh */);
+  k53_mul_mul_add(P + 97568 /* opt.lstm1.weight_ih_reverse.exp_avg */, in + 24064 /* grad.lstm1.weight_ih_reverse */, P + 104736 /* opt.lstm1.weight_ih_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 24064 /* lstm1.weight_ih_reverse */);
+  k54_mul_mul_add(P + 111904 /* opt.lstm1.weight_hh_reverse.exp_avg */, in + 31232 /* grad.lstm1.weight_hh_reverse */, P + 128288 /* opt.lstm1.weight_hh_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 31232 /* lstm1.weight_hh_reverse */);
+  k58_mul_mul_add(P + 144672 /* opt.lstm1.bias_ih_reverse.exp_avg */, in + 47616 /* grad.lstm1.bias_ih_reverse */, P + 144928 /* opt.lstm1.bias_ih_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 47616 /* lstm1.bias_ih_reverse */);
+  k58_mul_mul_add(P + 145184 /* opt.lstm1.bias_hh_reverse.exp_avg */, in + 47872 /* grad.lstm1.bias_hh_reverse */, P + 145440 /* opt.lstm1.bias_hh_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 47872 /* lstm1.bias_hh_reverse */);
+  k56_mul_mul_add(P + 145696 /* opt.dense1.weight.exp_avg */, in + 48128 /* grad.dense1.weight */, P + 146976 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 48128 /* dense1.weight */);
+  k57_mul_mul_add(P + 148256 /* opt.dense1.bias.exp_avg */, in + 49408 /* grad.dense1.bias */, P + 148272 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 49408 /* dense1.bias */);
 }
 
 void fmnist_bilstm_apply(float *params, const float *grads, void *arena) {

@@ -1597,15 +1597,16 @@ static void k46_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+/* fused: add pow sub sqrt div over div []; updated in place: a0 */
 static void k47_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
+    const float t4 = (1.0f / t3);
     a0[0] = t0;
-    out0[0] = t3;
+    out0[0] = t4;
   }
 }
 
@@ -1619,7 +1620,7 @@ static void k48_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512, 28]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [512, 28]; updated in place: a0, a2, a5 */
 static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 14336; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1630,7 +1631,7 @@ static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1641,7 +1642,7 @@ static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512, 128]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [512, 128]; updated in place: a0, a2, a5 */
 static void k50_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 65536; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1652,7 +1653,7 @@ static void k50_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1663,7 +1664,7 @@ static void k50_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [512]; updated in place: a0, a1, a2, a4, a7, a8 */
+/* fused: mul mul mul mul add mul mul mul add sqrt mul add div mul sub add add sqrt mul add div mul sub over sub [512]; updated in place: a0, a1, a2, a4, a7, a8 */
 static void k51_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
@@ -1676,7 +1677,7 @@ static void k51_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
     const float t7 = (0.00100000005f * t6);
     const float t8 = (t5 + t7);
     const float t9 = sqrtf(t8);
-    const float t10 = (t9 / a5[0]);
+    const float t10 = (t9 * a5[0]);
     const float t11 = (t10 + 9.99999994e-09f);
     const float t12 = (t4 / t11);
     const float t13 = (t12 * a6[0]);
@@ -1684,7 +1685,7 @@ static void k51_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
     const float t15 = (t1 + t3);
     const float t16 = (t0 + t7);
     const float t17 = sqrtf(t16);
-    const float t18 = (t17 / a5[0]);
+    const float t18 = (t17 * a5[0]);
     const float t19 = (t18 + 9.99999994e-09f);
     const float t20 = (t15 / t19);
     const float t21 = (t20 * a6[0]);
@@ -1698,7 +1699,7 @@ static void k51_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
 static void k52_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1709,7 +1710,7 @@ static void k52_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1720,7 +1721,7 @@ static void k52_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [10]; updated in place: a0, a2, a5 */
 static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1731,7 +1732,7 @@ static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1742,7 +1743,7 @@ static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [512]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [512]; updated in place: a0, a2, a5 */
 static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 512; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1753,7 +1754,7 @@ static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -3795,10 +3796,10 @@ static void fmnist_lstm_train_step_4(float *restrict P, const fmnist_lstm_batch 
   float *d_lstm1_matmul = (float *)(A + 203264); /* [512, 28] */
   char *d_lstm1_matmul_scratch = A + 5340544; /* 57344 bytes */
   k34_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
-  float *opt_sqrt = (float *)(A + 4266304); /* [] */
-  k47_add_pow_sub(P + 82192 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 4266368); /* [] */
-  k48_pow_sub_div(P + 82192 /* opt.step */, opt_div);
+  float *opt_div = (float *)(A + 4266304); /* [] */
+  k47_add_pow_sub(P + 82192 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 4266368); /* [] */
+  k48_pow_sub_div(P + 82192 /* opt.step */, opt_div_2);
   float *lstm1_mul_stack = (float *)(A + 4455808); /* [27, 64, 128] */
   float *d_lstm1_matmul_2 = (float *)(A + 3938816); /* [512, 128] */
   char *d_lstm1_matmul_scratch_2 = A + 10452352; /* 262144 bytes */
@@ -3818,11 +3819,11 @@ static void fmnist_lstm_train_step_4(float *restrict P, const fmnist_lstm_batch 
   float *line17_sum_to = (float *)(A + 4266240); /* [] */
   float *metric_accuracy = (float *)(A + 4268544); /* [] */
   k40_mul(line17_sum_to, metric_accuracy);
-  k49_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-  k50_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 14336 /* lstm1.weight_hh */);
-  k51_mul_mul_mul(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 242976 /* opt.lstm1.bias_hh.exp_avg */, P + 241952 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */);
-  k52_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 245280 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 80896 /* dense1.weight */);
-  k53_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 246576 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 82176 /* dense1.bias */);
+  k49_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* lstm1.weight_ih */);
+  k50_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 14336 /* lstm1.weight_hh */);
+  k51_mul_mul_mul(P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 242976 /* opt.lstm1.bias_hh.exp_avg */, P + 241952 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 79872 /* lstm1.bias_ih */, P + 80384 /* lstm1.bias_hh */);
+  k52_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 245280 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 80896 /* dense1.weight */);
+  k53_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 246576 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 82176 /* dense1.bias */);
 }
 
 float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -3844,16 +3845,16 @@ float fmnist_lstm_train_step(float *params, const fmnist_lstm_batch *in, fmnist_
 
 static void fmnist_lstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *opt_sqrt = (float *)A; /* [] */
-  k47_add_pow_sub(P + 82192 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 64); /* [] */
-  k48_pow_sub_div(P + 82192 /* opt.step */, opt_div);
-  k49_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-  k50_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, in + 14336 /* grad.lstm1.weight_hh */, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 14336 /* lstm1.weight_hh */);
-  k54_mul_mul_add(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, in + 79872 /* grad.lstm1.bias_ih */, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 79872 /* lstm1.bias_ih */);
-  k54_mul_mul_add(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, in + 80384 /* grad.lstm1.bias_hh */, P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 80384 /* lstm1.bias_hh */);
-  k52_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, in + 80896 /* grad.dense1.weight */, P + 245280 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 80896 /* dense1.weight */);
-  k53_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, in + 82176 /* grad.dense1.bias */, P + 246576 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 82176 /* dense1.bias */);
+  float *opt_div = (float *)A; /* [] */
+  k47_add_pow_sub(P + 82192 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 64); /* [] */
+  k48_pow_sub_div(P + 82192 /* opt.step */, opt_div_2);
+  k49_mul_mul_add(P + 82208 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 96544 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* lstm1.weight_ih */);
+  k50_mul_mul_add(P + 110880 /* opt.lstm1.weight_hh.exp_avg */, in + 14336 /* grad.lstm1.weight_hh */, P + 176416 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 14336 /* lstm1.weight_hh */);
+  k54_mul_mul_add(P + 241952 /* opt.lstm1.bias_ih.exp_avg */, in + 79872 /* grad.lstm1.bias_ih */, P + 242464 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 79872 /* lstm1.bias_ih */);
+  k54_mul_mul_add(P + 242976 /* opt.lstm1.bias_hh.exp_avg */, in + 80384 /* grad.lstm1.bias_hh */, P + 243488 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_div, opt_div_2, P + 80384 /* lstm1.bias_hh */);
+  k52_mul_mul_add(P + 244000 /* opt.dense1.weight.exp_avg */, in + 80896 /* grad.dense1.weight */, P + 245280 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 80896 /* dense1.weight */);
+  k53_mul_mul_add(P + 246560 /* opt.dense1.bias.exp_avg */, in + 82176 /* grad.dense1.bias */, P + 246576 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 82176 /* dense1.bias */);
 }
 
 void fmnist_lstm_apply(float *params, const float *grads, void *arena) {

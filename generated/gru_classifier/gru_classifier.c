@@ -1874,15 +1874,16 @@ static void k44_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+/* fused: add pow sub sqrt div over div []; updated in place: a0 */
 static void k45_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
+    const float t4 = (1.0f / t3);
     a0[0] = t0;
-    out0[0] = t3;
+    out0[0] = t4;
   }
 }
 
@@ -1896,7 +1897,7 @@ static void k46_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 28]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [384, 28]; updated in place: a0, a2, a5 */
 static void k47_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10752; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1907,7 +1908,7 @@ static void k47_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1918,7 +1919,7 @@ static void k47_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384, 128]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [384, 128]; updated in place: a0, a2, a5 */
 static void k48_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 49152; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1929,7 +1930,7 @@ static void k48_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1940,7 +1941,7 @@ static void k48_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [384]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [384]; updated in place: a0, a2, a5 */
 static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1951,7 +1952,7 @@ static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1962,7 +1963,7 @@ static void k49_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul addn mul add mul mul add sqrt div add div mul sub over sub [384]; updated in place: a0, a1, a6 */
+/* fused: mul mul addn mul add mul mul add sqrt mul add div mul sub over sub [384]; updated in place: a0, a1, a6 */
 static void k50_mul_mul_addn(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 384; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
@@ -1974,7 +1975,7 @@ static void k50_mul_mul_addn(float *restrict a0, float *restrict a1, const float
     const float t6 = (0.00100000005f * t5);
     const float t7 = (t0 + t6);
     const float t8 = sqrtf(t7);
-    const float t9 = (t8 / a4[0]);
+    const float t9 = (t8 * a4[0]);
     const float t10 = (t9 + 9.99999994e-09f);
     const float t11 = (t4 / t10);
     const float t12 = (t11 * a5[0]);
@@ -1985,7 +1986,7 @@ static void k50_mul_mul_addn(float *restrict a0, float *restrict a1, const float
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [10, 128]; updated in place: a0, a2, a5 */
 static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 1280; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1996,7 +1997,7 @@ static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -2007,7 +2008,7 @@ static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [10]; updated in place: a0, a2, a5 */
 static void k52_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -2018,7 +2019,7 @@ static void k52_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -3922,10 +3923,10 @@ static void gru_classifier_train_step_3(float *restrict P, const gru_classifier_
   float *d_gru1_matmul = (float *)(A + 3167808); /* [384, 28] */
   char *d_gru1_matmul_scratch = A + 203264; /* 43008 bytes */
   k29_matmul(d_gru1_mul_concat_stack, normalize1_div_stack, d_gru1_matmul, d_gru1_matmul_scratch);
-  float *opt_sqrt = (float *)(A + 3165504); /* [] */
-  k45_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 3165568); /* [] */
-  k46_pow_sub_div(P + 61968 /* opt.step */, opt_div);
+  float *opt_div = (float *)(A + 3165504); /* [] */
+  k45_add_pow_sub(P + 61968 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 3165568); /* [] */
+  k46_pow_sub_div(P + 61968 /* opt.step */, opt_div_2);
   float *d_gru1_matmul_2 = (float *)(A + 2560); /* [384, 128] */
   char *d_gru1_matmul_scratch_2 = A + 4179328; /* 196608 bytes */
   k30_matmul(d_gru1_mul_concat_stack_2, gru1_mul_stack, d_gru1_matmul_2, d_gru1_matmul_scratch_2);
@@ -3952,12 +3953,12 @@ static void gru_classifier_train_step_3(float *restrict P, const gru_classifier_
   float *line12_sum_to = (float *)(A + 3165440); /* [] */
   float *metric_accuracy = (float *)(A + 3167744); /* [] */
   k37_mul(line12_sum_to, metric_accuracy);
-  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
-  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
-  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
-  k50_mul_mul_addn(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, P + 182560 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, d_gru1_sum_to_t0, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
-  k51_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
-  k52_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
+  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* gru1.weight_ih */);
+  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 10752 /* gru1.weight_hh */);
+  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 59904 /* gru1.bias_ih */);
+  k50_mul_mul_addn(P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, P + 182560 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, d_gru1_sum_to_t0, opt_div, opt_div_2, P + 60288 /* gru1.bias_hh */);
+  k51_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 60672 /* dense1.weight */);
+  k52_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 61952 /* dense1.bias */);
 }
 
 float gru_classifier_train_step(float *params, const gru_classifier_batch *in, gru_classifier_metrics *metrics, void *arena, uint64_t seed) {
@@ -3978,16 +3979,16 @@ float gru_classifier_train_step(float *params, const gru_classifier_batch *in, g
 
 static void gru_classifier_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *opt_sqrt = (float *)A; /* [] */
-  k45_add_pow_sub(P + 61968 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 64); /* [] */
-  k46_pow_sub_div(P + 61968 /* opt.step */, opt_div);
-  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, in /* grad.gru1.weight_ih */, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* gru1.weight_ih */);
-  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, in + 10752 /* grad.gru1.weight_hh */, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10752 /* gru1.weight_hh */);
-  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, in + 59904 /* grad.gru1.bias_ih */, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 59904 /* gru1.bias_ih */);
-  k49_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, in + 60288 /* grad.gru1.bias_hh */, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 60288 /* gru1.bias_hh */);
-  k51_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, in + 60672 /* grad.dense1.weight */, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 60672 /* dense1.weight */);
-  k52_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, in + 61952 /* grad.dense1.bias */, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 61952 /* dense1.bias */);
+  float *opt_div = (float *)A; /* [] */
+  k45_add_pow_sub(P + 61968 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 64); /* [] */
+  k46_pow_sub_div(P + 61968 /* opt.step */, opt_div_2);
+  k47_mul_mul_add(P + 61984 /* opt.gru1.weight_ih.exp_avg */, in /* grad.gru1.weight_ih */, P + 72736 /* opt.gru1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* gru1.weight_ih */);
+  k48_mul_mul_add(P + 83488 /* opt.gru1.weight_hh.exp_avg */, in + 10752 /* grad.gru1.weight_hh */, P + 132640 /* opt.gru1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 10752 /* gru1.weight_hh */);
+  k49_mul_mul_add(P + 181792 /* opt.gru1.bias_ih.exp_avg */, in + 59904 /* grad.gru1.bias_ih */, P + 182176 /* opt.gru1.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 59904 /* gru1.bias_ih */);
+  k49_mul_mul_add(P + 182560 /* opt.gru1.bias_hh.exp_avg */, in + 60288 /* grad.gru1.bias_hh */, P + 182944 /* opt.gru1.bias_hh.exp_avg_sq */, opt_div, opt_div_2, P + 60288 /* gru1.bias_hh */);
+  k51_mul_mul_add(P + 183328 /* opt.dense1.weight.exp_avg */, in + 60672 /* grad.dense1.weight */, P + 184608 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 60672 /* dense1.weight */);
+  k52_mul_mul_add(P + 185888 /* opt.dense1.bias.exp_avg */, in + 61952 /* grad.dense1.bias */, P + 185904 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 61952 /* dense1.bias */);
 }
 
 void gru_classifier_apply(float *params, const float *grads, void *arena) {

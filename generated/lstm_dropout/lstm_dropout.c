@@ -2176,15 +2176,16 @@ static void k36_add_sub_mul(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+/* fused: add pow sub sqrt div over div []; updated in place: a0 */
 static void k37_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
+    const float t4 = (1.0f / t3);
     a0[0] = t0;
-    out0[0] = t3;
+    out0[0] = t4;
   }
 }
 
@@ -2198,7 +2199,7 @@ static void k38_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 1]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [200, 1]; updated in place: a0, a2, a5 */
 static void k39_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -2209,7 +2210,7 @@ static void k39_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -2220,7 +2221,7 @@ static void k39_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 50]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [200, 50]; updated in place: a0, a2, a5 */
 static void k40_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -2231,7 +2232,7 @@ static void k40_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -2242,7 +2243,7 @@ static void k40_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [200]; updated in place: a0, a1, a2, a4, a7, a8 */
+/* fused: mul mul mul mul add mul mul mul add sqrt mul add div mul sub add add sqrt mul add div mul sub over sub [200]; updated in place: a0, a1, a2, a4, a7, a8 */
 static void k41_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
@@ -2255,7 +2256,7 @@ static void k41_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
     const float t7 = (0.00100000005f * t6);
     const float t8 = (t5 + t7);
     const float t9 = sqrtf(t8);
-    const float t10 = (t9 / a5[0]);
+    const float t10 = (t9 * a5[0]);
     const float t11 = (t10 + 9.99999994e-09f);
     const float t12 = (t4 / t11);
     const float t13 = (t12 * a6[0]);
@@ -2263,7 +2264,7 @@ static void k41_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
     const float t15 = (t1 + t3);
     const float t16 = (t0 + t7);
     const float t17 = sqrtf(t16);
-    const float t18 = (t17 / a5[0]);
+    const float t18 = (t17 * a5[0]);
     const float t19 = (t18 + 9.99999994e-09f);
     const float t20 = (t15 / t19);
     const float t21 = (t20 * a6[0]);
@@ -2277,7 +2278,7 @@ static void k41_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1, 50]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [1, 50]; updated in place: a0, a2, a5 */
 static void k42_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -2288,7 +2289,7 @@ static void k42_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -2299,7 +2300,7 @@ static void k42_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [1]; updated in place: a0, a2, a5 */
 static void k43_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   {
     const float t0 = (0.899999976f * a0[0]);
@@ -2310,7 +2311,7 @@ static void k43_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -3615,10 +3616,10 @@ static void lstm_dropout_train_step_1(float *restrict P, const lstm_dropout_batc
   k26_stack(d_lstm1_mul_concat, d_lstm1_mul_concat_stack, d_lstm1_mul_concat_stack + 6400, d_lstm1_mul_concat_stack + 12800, d_lstm1_mul_concat_stack + 19200, d_lstm1_mul_concat_stack + 25600, d_lstm1_mul_concat_stack + 32000, d_lstm1_mul_concat_stack + 38400, d_lstm1_mul_concat_stack + 44800, d_lstm1_mul_concat_stack + 51200, d_lstm1_mul_concat_stack_2);
   float *d_lstm1_matmul = (float *)(A + 6400); /* [200, 1] */
   k27_matmul(d_lstm1_mul_concat_stack_2, in->x, d_lstm1_matmul);
-  float *opt_sqrt = (float *)(A + 412352); /* [] */
-  k37_add_pow_sub(P + 10704 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 412032); /* [] */
-  k38_pow_sub_div(P + 10704 /* opt.step */, opt_div);
+  float *opt_div = (float *)(A + 412352); /* [] */
+  k37_add_pow_sub(P + 10704 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 412032); /* [] */
+  k38_pow_sub_div(P + 10704 /* opt.step */, opt_div_2);
   float *d_lstm1_matmul_2 = (float *)(A + 243200); /* [200, 50] */
   k28_matmul(d_lstm1_mul_concat_stack, lstm1_mul_stack, d_lstm1_matmul_2);
   float *d_lstm1_sum_to = (float *)(A + 322432); /* [200] */
@@ -3637,15 +3638,15 @@ static void lstm_dropout_train_step_2(float *restrict P, const lstm_dropout_batc
   float *loss_value = (float *)(A + 412160); /* [] */
   k31_mul(line12_sum_to, loss_value);
   float *d_lstm1_matmul = (float *)(A + 6400); /* [200, 1] */
-  float *opt_sqrt = (float *)(A + 412352); /* [] */
-  float *opt_div = (float *)(A + 412032); /* [] */
-  k39_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  float *opt_div = (float *)(A + 412352); /* [] */
+  float *opt_div_2 = (float *)(A + 412032); /* [] */
+  k39_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* lstm1.weight_ih */);
   float *d_lstm1_matmul_2 = (float *)(A + 243200); /* [200, 50] */
-  k40_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */);
+  k40_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 208 /* lstm1.weight_hh */);
   float *d_lstm1_sum_to = (float *)(A + 322432); /* [200] */
-  k41_mul_mul_mul(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 31552 /* opt.lstm1.bias_hh.exp_avg */, P + 31136 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */);
-  k42_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */);
-  k43_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */);
+  k41_mul_mul_mul(P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 31552 /* opt.lstm1.bias_hh.exp_avg */, P + 31136 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 10208 /* lstm1.bias_ih */, P + 10416 /* lstm1.bias_hh */);
+  k42_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 10624 /* dense1.weight */);
+  k43_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 10688 /* dense1.bias */);
 }
 
 float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_dropout_metrics *metrics, void *arena, uint64_t seed) {
@@ -3663,16 +3664,16 @@ float lstm_dropout_train_step(float *params, const lstm_dropout_batch *in, lstm_
 
 static void lstm_dropout_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *opt_sqrt = (float *)A; /* [] */
-  k37_add_pow_sub(P + 10704 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 64); /* [] */
-  k38_pow_sub_div(P + 10704 /* opt.step */, opt_div);
-  k39_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-  k40_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, in + 208 /* grad.lstm1.weight_hh */, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 208 /* lstm1.weight_hh */);
-  k39_mul_mul_add(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, in + 10208 /* grad.lstm1.bias_ih */, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 10208 /* lstm1.bias_ih */);
-  k39_mul_mul_add(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, in + 10416 /* grad.lstm1.bias_hh */, P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 10416 /* lstm1.bias_hh */);
-  k42_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, in + 10624 /* grad.dense1.weight */, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 10624 /* dense1.weight */);
-  k43_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, in + 10688 /* grad.dense1.bias */, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 10688 /* dense1.bias */);
+  float *opt_div = (float *)A; /* [] */
+  k37_add_pow_sub(P + 10704 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 64); /* [] */
+  k38_pow_sub_div(P + 10704 /* opt.step */, opt_div_2);
+  k39_mul_mul_add(P + 10720 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 10928 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* lstm1.weight_ih */);
+  k40_mul_mul_add(P + 11136 /* opt.lstm1.weight_hh.exp_avg */, in + 208 /* grad.lstm1.weight_hh */, P + 21136 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 208 /* lstm1.weight_hh */);
+  k39_mul_mul_add(P + 31136 /* opt.lstm1.bias_ih.exp_avg */, in + 10208 /* grad.lstm1.bias_ih */, P + 31344 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 10208 /* lstm1.bias_ih */);
+  k39_mul_mul_add(P + 31552 /* opt.lstm1.bias_hh.exp_avg */, in + 10416 /* grad.lstm1.bias_hh */, P + 31760 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_div, opt_div_2, P + 10416 /* lstm1.bias_hh */);
+  k42_mul_mul_add(P + 31968 /* opt.dense1.weight.exp_avg */, in + 10624 /* grad.dense1.weight */, P + 32032 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 10624 /* dense1.weight */);
+  k43_mul_mul_add(P + 32096 /* opt.dense1.bias.exp_avg */, in + 10688 /* grad.dense1.bias */, P + 32112 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 10688 /* dense1.bias */);
 }
 
 void lstm_dropout_apply(float *params, const float *grads, void *arena) {

@@ -4889,15 +4889,16 @@ static void k55_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+/* fused: add pow sub sqrt div over div []; updated in place: a0 */
 static void k56_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
+    const float t4 = (1.0f / t3);
     a0[0] = t0;
-    out0[0] = t3;
+    out0[0] = t4;
   }
 }
 
@@ -4911,7 +4912,7 @@ static void k57_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 28]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [200, 28]; updated in place: a0, a2, a5 */
 static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 5600; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -4922,7 +4923,7 @@ static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -4933,7 +4934,7 @@ static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200, 50]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [200, 50]; updated in place: a0, a2, a5 */
 static void k59_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10000; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -4944,7 +4945,7 @@ static void k59_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -4955,7 +4956,7 @@ static void k59_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [200]; updated in place: a0, a1, a2, a4, a7, a8 */
+/* fused: mul mul mul mul add mul mul mul add sqrt mul add div mul sub add add sqrt mul add div mul sub over sub [200]; updated in place: a0, a1, a2, a4, a7, a8 */
 static void k60_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
@@ -4968,7 +4969,7 @@ static void k60_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
     const float t7 = (0.00100000005f * t6);
     const float t8 = (t5 + t7);
     const float t9 = sqrtf(t8);
-    const float t10 = (t9 / a5[0]);
+    const float t10 = (t9 * a5[0]);
     const float t11 = (t10 + 9.99999994e-09f);
     const float t12 = (t4 / t11);
     const float t13 = (t12 * a6[0]);
@@ -4976,7 +4977,7 @@ static void k60_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
     const float t15 = (t1 + t3);
     const float t16 = (t0 + t7);
     const float t17 = sqrtf(t16);
-    const float t18 = (t17 / a5[0]);
+    const float t18 = (t17 * a5[0]);
     const float t19 = (t18 + 9.99999994e-09f);
     const float t20 = (t15 / t19);
     const float t21 = (t20 * a6[0]);
@@ -4990,7 +4991,7 @@ static void k60_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 50]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [10, 50]; updated in place: a0, a2, a5 */
 static void k61_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 500; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -5001,7 +5002,7 @@ static void k61_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -5012,7 +5013,7 @@ static void k61_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [10]; updated in place: a0, a2, a5 */
 static void k62_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -5023,7 +5024,7 @@ static void k62_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -5034,7 +5035,7 @@ static void k62_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [200]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [200]; updated in place: a0, a2, a5 */
 static void k63_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 200; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -5045,7 +5046,7 @@ static void k63_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -10992,10 +10993,10 @@ static void mnist_stacked_lstm_train_step_11(float *restrict P, const mnist_stac
   float *d_lstm1_matmul = (float *)(A + 1710464); /* [200, 28] */
   char *d_lstm1_matmul_scratch = A + 2160960; /* 22400 bytes */
   k41_matmul(d_lstm1_mul_concat_stack, normalize1_div_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
-  float *opt_sqrt = (float *)(A + 331328); /* [] */
-  k56_add_pow_sub(P + 57376 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 331392); /* [] */
-  k57_pow_sub_div(P + 57376 /* opt.step */, opt_div);
+  float *opt_div = (float *)(A + 331328); /* [] */
+  k56_add_pow_sub(P + 57376 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 331392); /* [] */
+  k57_pow_sub_div(P + 57376 /* opt.step */, opt_div_2);
   float *lstm1_mul_stack = (float *)(A + 1802560); /* [28, 64, 50] */
   float *lstm1_mul_stack_2 = (float *)(A + 755264); /* [27, 64, 50] */
   k42_stack(lstm1_mul_stack + 83200, lstm1_mul_stack + 80000, lstm1_mul_stack + 76800, lstm1_mul_stack + 73600, lstm1_mul_stack + 70400, lstm1_mul_stack + 67200, lstm1_mul_stack + 64000, lstm1_mul_stack + 60800, lstm1_mul_stack + 57600, lstm1_mul_stack + 54400, lstm1_mul_stack + 51200, lstm1_mul_stack + 48000, lstm1_mul_stack + 44800, lstm1_mul_stack + 41600, lstm1_mul_stack + 38400, lstm1_mul_stack + 35200, lstm1_mul_stack + 32000, lstm1_mul_stack + 28800, lstm1_mul_stack + 25600, lstm1_mul_stack + 22400, lstm1_mul_stack + 19200, lstm1_mul_stack + 16000, lstm1_mul_stack + 12800, lstm1_mul_stack + 9600, lstm1_mul_stack + 6400, lstm1_mul_stack + 3200, lstm1_mul_stack, lstm1_mul_stack_2);
@@ -11045,28 +11046,28 @@ static void mnist_stacked_lstm_train_step_12(float *restrict P, const mnist_stac
   float *metric_accuracy = (float *)(A + 332416); /* [] */
   k49_mul(line16_sum_to, metric_accuracy);
   float *d_lstm1_matmul = (float *)(A + 1710464); /* [200, 28] */
-  float *opt_sqrt = (float *)(A + 331328); /* [] */
-  float *opt_div = (float *)(A + 331392); /* [] */
-  k58_mul_mul_add(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
+  float *opt_div = (float *)(A + 331328); /* [] */
+  float *opt_div_2 = (float *)(A + 331392); /* [] */
+  k58_mul_mul_add(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_matmul, P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* lstm1.weight_ih */);
   float *d_lstm1_matmul_2 = (float *)(A + 280064); /* [200, 50] */
-  k59_mul_mul_add(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 5600 /* lstm1.weight_hh */);
+  k59_mul_mul_add(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul_2, P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 5600 /* lstm1.weight_hh */);
   float *d_lstm1_sum_to = (float *)(A + 331456); /* [200] */
-  k60_mul_mul_mul(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 89008 /* opt.lstm1.bias_hh.exp_avg */, P + 88592 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */);
+  k60_mul_mul_mul(P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 89008 /* opt.lstm1.bias_hh.exp_avg */, P + 88592 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 15600 /* lstm1.bias_ih */, P + 15808 /* lstm1.bias_hh */);
   float *d_lstm2_matmul = (float *)(A + 1742464); /* [200, 50] */
-  k59_mul_mul_add(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, d_lstm2_matmul, P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 16016 /* lstm2.weight_ih */);
+  k59_mul_mul_add(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, d_lstm2_matmul, P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P + 16016 /* lstm2.weight_ih */);
   float *d_lstm2_matmul_2 = (float *)(A + 332864); /* [200, 50] */
-  k59_mul_mul_add(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, d_lstm2_matmul_2, P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 26016 /* lstm2.weight_hh */);
+  k59_mul_mul_add(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, d_lstm2_matmul_2, P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 26016 /* lstm2.weight_hh */);
   float *d_lstm2_sum_to = (float *)(A + 1707584); /* [200] */
-  k60_mul_mul_mul(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, P + 129840 /* opt.lstm2.bias_hh.exp_avg */, P + 129424 /* opt.lstm2.bias_ih.exp_avg */, d_lstm2_sum_to, P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */);
+  k60_mul_mul_mul(P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, P + 129840 /* opt.lstm2.bias_hh.exp_avg */, P + 129424 /* opt.lstm2.bias_ih.exp_avg */, d_lstm2_sum_to, P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 36016 /* lstm2.bias_ih */, P + 36224 /* lstm2.bias_hh */);
   float *d_lstm3_matmul = (float *)(A + 203264); /* [200, 50] */
-  k59_mul_mul_add(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, d_lstm3_matmul, P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 36432 /* lstm3.weight_ih */);
+  k59_mul_mul_add(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, d_lstm3_matmul, P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P + 36432 /* lstm3.weight_ih */);
   float *d_lstm3_matmul_2 = (float *)(A + 4632960); /* [200, 50] */
-  k59_mul_mul_add(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, d_lstm3_matmul_2, P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 46432 /* lstm3.weight_hh */);
+  k59_mul_mul_add(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, d_lstm3_matmul_2, P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 46432 /* lstm3.weight_hh */);
   float *d_lstm3_sum_to = (float *)(A + 1708416); /* [200] */
-  k60_mul_mul_mul(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, P + 170672 /* opt.lstm3.bias_hh.exp_avg */, P + 170256 /* opt.lstm3.bias_ih.exp_avg */, d_lstm3_sum_to, P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */);
+  k60_mul_mul_mul(P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, P + 170672 /* opt.lstm3.bias_hh.exp_avg */, P + 170256 /* opt.lstm3.bias_ih.exp_avg */, d_lstm3_sum_to, P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 56432 /* lstm3.bias_ih */, P + 56640 /* lstm3.bias_hh */);
   float *d_dense1_matmul = (float *)(A + 1732864); /* [10, 50] */
-  k61_mul_mul_add(P + 171088 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 171600 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 56848 /* dense1.weight */);
-  k62_mul_mul_add(P + 172112 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 172128 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 57360 /* dense1.bias */);
+  k61_mul_mul_add(P + 171088 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 171600 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 56848 /* dense1.weight */);
+  k62_mul_mul_add(P + 172112 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 172128 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 57360 /* dense1.bias */);
 }
 
 float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batch *in, mnist_stacked_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -11096,24 +11097,24 @@ float mnist_stacked_lstm_train_step(float *params, const mnist_stacked_lstm_batc
 
 static void mnist_stacked_lstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *opt_sqrt = (float *)A; /* [] */
-  k56_add_pow_sub(P + 57376 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 64); /* [] */
-  k57_pow_sub_div(P + 57376 /* opt.step */, opt_div);
-  k58_mul_mul_add(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* lstm1.weight_ih */);
-  k59_mul_mul_add(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, in + 5600 /* grad.lstm1.weight_hh */, P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 5600 /* lstm1.weight_hh */);
-  k63_mul_mul_add(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, in + 15600 /* grad.lstm1.bias_ih */, P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 15600 /* lstm1.bias_ih */);
-  k63_mul_mul_add(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, in + 15808 /* grad.lstm1.bias_hh */, P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 15808 /* lstm1.bias_hh */);
-  k59_mul_mul_add(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, in + 16016 /* grad.lstm2.weight_ih */, P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 16016 /* lstm2.weight_ih */);
-  k59_mul_mul_add(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, in + 26016 /* grad.lstm2.weight_hh */, P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 26016 /* lstm2.weight_hh */);
-  k63_mul_mul_add(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, in + 36016 /* grad.lstm2.bias_ih */, P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 36016 /* lstm2.bias_ih */);
-  k63_mul_mul_add(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, in + 36224 /* grad.lstm2.bias_hh */, P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* lstm2.bias_hh */);
-  k59_mul_mul_add(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, in + 36432 /* grad.lstm3.weight_ih */, P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 36432 /* lstm3.weight_ih */);
-  k59_mul_mul_add(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, in + 46432 /* grad.lstm3.weight_hh */, P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 46432 /* lstm3.weight_hh */);
-  k63_mul_mul_add(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, in + 56432 /* grad.lstm3.bias_ih */, P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 56432 /* lstm3.bias_ih */);
-  k63_mul_mul_add(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, in + 56640 /* grad.lstm3.bias_hh */, P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 56640 /* lstm3.bias_hh */);
-  k61_mul_mul_add(P + 171088 /* opt.dense1.weight.exp_avg */, in + 56848 /* grad.dense1.weight */, P + 171600 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 56848 /* dense1.weight */);
-  k62_mul_mul_add(P + 172112 /* opt.dense1.bias.exp_avg */, in + 57360 /* grad.dense1.bias */, P + 172128 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 57360 /* dense1.bias */);
+  float *opt_div = (float *)A; /* [] */
+  k56_add_pow_sub(P + 57376 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 64); /* [] */
+  k57_pow_sub_div(P + 57376 /* opt.step */, opt_div_2);
+  k58_mul_mul_add(P + 57392 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, P + 62992 /* opt.lstm1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* lstm1.weight_ih */);
+  k59_mul_mul_add(P + 68592 /* opt.lstm1.weight_hh.exp_avg */, in + 5600 /* grad.lstm1.weight_hh */, P + 78592 /* opt.lstm1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 5600 /* lstm1.weight_hh */);
+  k63_mul_mul_add(P + 88592 /* opt.lstm1.bias_ih.exp_avg */, in + 15600 /* grad.lstm1.bias_ih */, P + 88800 /* opt.lstm1.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 15600 /* lstm1.bias_ih */);
+  k63_mul_mul_add(P + 89008 /* opt.lstm1.bias_hh.exp_avg */, in + 15808 /* grad.lstm1.bias_hh */, P + 89216 /* opt.lstm1.bias_hh.exp_avg_sq */, opt_div, opt_div_2, P + 15808 /* lstm1.bias_hh */);
+  k59_mul_mul_add(P + 89424 /* opt.lstm2.weight_ih.exp_avg */, in + 16016 /* grad.lstm2.weight_ih */, P + 99424 /* opt.lstm2.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P + 16016 /* lstm2.weight_ih */);
+  k59_mul_mul_add(P + 109424 /* opt.lstm2.weight_hh.exp_avg */, in + 26016 /* grad.lstm2.weight_hh */, P + 119424 /* opt.lstm2.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 26016 /* lstm2.weight_hh */);
+  k63_mul_mul_add(P + 129424 /* opt.lstm2.bias_ih.exp_avg */, in + 36016 /* grad.lstm2.bias_ih */, P + 129632 /* opt.lstm2.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 36016 /* lstm2.bias_ih */);
+  k63_mul_mul_add(P + 129840 /* opt.lstm2.bias_hh.exp_avg */, in + 36224 /* grad.lstm2.bias_hh */, P + 130048 /* opt.lstm2.bias_hh.exp_avg_sq */, opt_div, opt_div_2, P + 36224 /* lstm2.bias_hh */);
+  k59_mul_mul_add(P + 130256 /* opt.lstm3.weight_ih.exp_avg */, in + 36432 /* grad.lstm3.weight_ih */, P + 140256 /* opt.lstm3.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P + 36432 /* lstm3.weight_ih */);
+  k59_mul_mul_add(P + 150256 /* opt.lstm3.weight_hh.exp_avg */, in + 46432 /* grad.lstm3.weight_hh */, P + 160256 /* opt.lstm3.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 46432 /* lstm3.weight_hh */);
+  k63_mul_mul_add(P + 170256 /* opt.lstm3.bias_ih.exp_avg */, in + 56432 /* grad.lstm3.bias_ih */, P + 170464 /* opt.lstm3.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 56432 /* lstm3.bias_ih */);
+  k63_mul_mul_add(P + 170672 /* opt.lstm3.bias_hh.exp_avg */, in + 56640 /* grad.lstm3.bias_hh */, P + 170880 /* opt.lstm3.bias_hh.exp_avg_sq */, opt_div, opt_div_2, P + 56640 /* lstm3.bias_hh */);
+  k61_mul_mul_add(P + 171088 /* opt.dense1.weight.exp_avg */, in + 56848 /* grad.dense1.weight */, P + 171600 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 56848 /* dense1.weight */);
+  k62_mul_mul_add(P + 172112 /* opt.dense1.bias.exp_avg */, in + 57360 /* grad.dense1.bias */, P + 172128 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 57360 /* dense1.bias */);
 }
 
 void mnist_stacked_lstm_apply(float *params, const float *grads, void *arena) {

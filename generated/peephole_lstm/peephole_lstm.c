@@ -1742,15 +1742,16 @@ static void k48_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+/* fused: add pow sub sqrt div over div []; updated in place: a0 */
 static void k49_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
+    const float t4 = (1.0f / t3);
     a0[0] = t0;
-    out0[0] = t3;
+    out0[0] = t4;
   }
 }
 
@@ -1764,7 +1765,7 @@ static void k50_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 28]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [256, 28]; updated in place: a0, a2, a5 */
 static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 7168; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1775,7 +1776,7 @@ static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1786,7 +1787,7 @@ static void k51_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 64]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [256, 64]; updated in place: a0, a2, a5 */
 static void k52_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 16384; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1797,7 +1798,7 @@ static void k52_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1808,7 +1809,7 @@ static void k52_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [256]; updated in place: a0, a2, a5 */
 static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1819,7 +1820,7 @@ static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1830,7 +1831,7 @@ static void k53_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [3, 64]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [3, 64]; updated in place: a0, a2, a5 */
 static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1841,7 +1842,7 @@ static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1852,7 +1853,7 @@ static void k54_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10, 64]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [10, 64]; updated in place: a0, a2, a5 */
 static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1863,7 +1864,7 @@ static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -1874,7 +1875,7 @@ static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [10]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [10]; updated in place: a0, a2, a5 */
 static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 10; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -1885,7 +1886,7 @@ static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -4418,14 +4419,14 @@ static void peephole_lstm_train_step_4(float *restrict P, const peephole_lstm_ba
   float *d_peephole1_matmul = (float *)(A + 87040); /* [256, 28] */
   char *d_peephole1_matmul_scratch = A + 1965440; /* 28672 bytes */
   k30_matmul(d_peephole1_mul_concat_stack_2, in->x, d_peephole1_matmul, d_peephole1_matmul_scratch);
-  float *opt_sqrt = (float *)(A + 18944); /* [] */
-  k49_add_pow_sub(P + 24656 /* opt.step */, opt_sqrt);
+  float *opt_div = (float *)(A + 18944); /* [] */
+  k49_add_pow_sub(P + 24656 /* opt.step */, opt_div);
 }
 
 static void peephole_lstm_train_step_5(float *restrict P, const peephole_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *opt_div = (float *)(A + 19008); /* [] */
-  k50_pow_sub_div(P + 24656 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 19008); /* [] */
+  k50_pow_sub_div(P + 24656 /* opt.step */, opt_div_2);
   float *d_peephole1_mul_concat_stack = (float *)(A + 136192); /* [27, 64, 256] */
   float *peephole1_mul_stack = (float *)(A + 1998208); /* [27, 64, 64] */
   float *d_peephole1_matmul_2 = (float *)(A + 2571648); /* [256, 64] */
@@ -4928,16 +4929,16 @@ static void peephole_lstm_train_step_7(float *restrict P, const peephole_lstm_ba
   float *metric_accuracy = (float *)(A + 69440); /* [] */
   k41_mul(line14_sum_to, metric_accuracy);
   float *d_peephole1_matmul = (float *)(A + 87040); /* [256, 28] */
-  float *opt_sqrt = (float *)(A + 18944); /* [] */
-  float *opt_div = (float *)(A + 19008); /* [] */
-  k51_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, d_peephole1_matmul, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* peephole1.weight_ih */);
+  float *opt_div = (float *)(A + 18944); /* [] */
+  float *opt_div_2 = (float *)(A + 19008); /* [] */
+  k51_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, d_peephole1_matmul, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* peephole1.weight_ih */);
   float *d_peephole1_matmul_2 = (float *)(A + 2571648); /* [256, 64] */
-  k52_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, d_peephole1_matmul_2, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* peephole1.weight_hh */);
+  k52_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, d_peephole1_matmul_2, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 7168 /* peephole1.weight_hh */);
   float *d_peephole1_sum_to = (float *)(A + 68416); /* [256] */
-  k53_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, d_peephole1_sum_to, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* peephole1.bias */);
-  k54_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, d_peephole1_addn_concat, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* peephole1.peephole */);
-  k55_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 73312 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 24000 /* dense1.weight */);
-  k56_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 73968 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 24640 /* dense1.bias */);
+  k53_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, d_peephole1_sum_to, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 23552 /* peephole1.bias */);
+  k54_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, d_peephole1_addn_concat, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, opt_div, opt_div_2, P + 23808 /* peephole1.peephole */);
+  k55_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 73312 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 24000 /* dense1.weight */);
+  k56_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 73968 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 24640 /* dense1.bias */);
 }
 
 float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, peephole_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -4962,16 +4963,16 @@ float peephole_lstm_train_step(float *params, const peephole_lstm_batch *in, pee
 
 static void peephole_lstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *opt_sqrt = (float *)A; /* [] */
-  k49_add_pow_sub(P + 24656 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 64); /* [] */
-  k50_pow_sub_div(P + 24656 /* opt.step */, opt_div);
-  k51_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, in /* grad.peephole1.weight_ih */, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* peephole1.weight_ih */);
-  k52_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, in + 7168 /* grad.peephole1.weight_hh */, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* peephole1.weight_hh */);
-  k53_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, in + 23552 /* grad.peephole1.bias */, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 23552 /* peephole1.bias */);
-  k54_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, in + 23808 /* grad.peephole1.peephole */, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, opt_sqrt, opt_div, P + 23808 /* peephole1.peephole */);
-  k55_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, in + 24000 /* grad.dense1.weight */, P + 73312 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 24000 /* dense1.weight */);
-  k56_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, in + 24640 /* grad.dense1.bias */, P + 73968 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 24640 /* dense1.bias */);
+  float *opt_div = (float *)A; /* [] */
+  k49_add_pow_sub(P + 24656 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 64); /* [] */
+  k50_pow_sub_div(P + 24656 /* opt.step */, opt_div_2);
+  k51_mul_mul_add(P + 24672 /* opt.peephole1.weight_ih.exp_avg */, in /* grad.peephole1.weight_ih */, P + 31840 /* opt.peephole1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* peephole1.weight_ih */);
+  k52_mul_mul_add(P + 39008 /* opt.peephole1.weight_hh.exp_avg */, in + 7168 /* grad.peephole1.weight_hh */, P + 55392 /* opt.peephole1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 7168 /* peephole1.weight_hh */);
+  k53_mul_mul_add(P + 71776 /* opt.peephole1.bias.exp_avg */, in + 23552 /* grad.peephole1.bias */, P + 72032 /* opt.peephole1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 23552 /* peephole1.bias */);
+  k54_mul_mul_add(P + 72288 /* opt.peephole1.peephole.exp_avg */, in + 23808 /* grad.peephole1.peephole */, P + 72480 /* opt.peephole1.peephole.exp_avg_sq */, opt_div, opt_div_2, P + 23808 /* peephole1.peephole */);
+  k55_mul_mul_add(P + 72672 /* opt.dense1.weight.exp_avg */, in + 24000 /* grad.dense1.weight */, P + 73312 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 24000 /* dense1.weight */);
+  k56_mul_mul_add(P + 73952 /* opt.dense1.bias.exp_avg */, in + 24640 /* grad.dense1.bias */, P + 73968 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 24640 /* dense1.bias */);
 }
 
 void peephole_lstm_apply(float *params, const float *grads, void *arena) {

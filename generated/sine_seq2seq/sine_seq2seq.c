@@ -2352,15 +2352,16 @@ static void k51_add_sub_mul(const float *restrict a0, const float *restrict a1, 
   }
 }
 
-/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+/* fused: add pow sub sqrt div over div []; updated in place: a0 */
 static void k52_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
+    const float t4 = (1.0f / t3);
     a0[0] = t0;
-    out0[0] = t3;
+    out0[0] = t4;
   }
 }
 
@@ -2408,7 +2409,7 @@ static void k54_stack(const float *restrict a0, const float *restrict a1, const 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [128, 1]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [128, 1]; updated in place: a0, a2, a5 */
 static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -2419,7 +2420,7 @@ static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -2430,7 +2431,7 @@ static void k55_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [128, 32]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [128, 32]; updated in place: a0, a2, a5 */
 static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -2441,7 +2442,7 @@ static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -2452,7 +2453,7 @@ static void k56_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul mul mul add mul mul mul add sqrt div add div mul sub add add sqrt div add div mul sub over sub [128]; updated in place: a0, a1, a2, a4, a7, a8 */
+/* fused: mul mul mul mul add mul mul mul add sqrt mul add div mul sub add add sqrt mul add div mul sub over sub [128]; updated in place: a0, a1, a2, a4, a7, a8 */
 static void k57_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, const float *restrict a3, float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict a7, float *restrict a8) {
   for (long i0 = 0; i0 < 128; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
@@ -2465,7 +2466,7 @@ static void k57_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
     const float t7 = (0.00100000005f * t6);
     const float t8 = (t5 + t7);
     const float t9 = sqrtf(t8);
-    const float t10 = (t9 / a5[0]);
+    const float t10 = (t9 * a5[0]);
     const float t11 = (t10 + 9.99999994e-09f);
     const float t12 = (t4 / t11);
     const float t13 = (t12 * a6[0]);
@@ -2473,7 +2474,7 @@ static void k57_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
     const float t15 = (t1 + t3);
     const float t16 = (t0 + t7);
     const float t17 = sqrtf(t16);
-    const float t18 = (t17 / a5[0]);
+    const float t18 = (t17 * a5[0]);
     const float t19 = (t18 + 9.99999994e-09f);
     const float t20 = (t15 / t19);
     const float t21 = (t20 * a6[0]);
@@ -2487,7 +2488,7 @@ static void k57_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1, 32]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [1, 32]; updated in place: a0, a2, a5 */
 static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 32; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -2498,7 +2499,7 @@ static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -2509,7 +2510,7 @@ static void k58_mul_mul_add(float *restrict a0, const float *restrict a1, float 
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [1]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [1]; updated in place: a0, a2, a5 */
 static void k59_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   {
     const float t0 = (0.899999976f * a0[0]);
@@ -2520,7 +2521,7 @@ static void k59_mul_mul_add(float *restrict a0, const float *restrict a1, float 
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -6190,10 +6191,10 @@ static void sine_seq2seq_train_step_9(float *restrict P, const sine_seq2seq_batc
   k33_stack(d_encoder_mul_concat, d_encoder_mul_concat_stack, d_encoder_mul_concat_stack + 4096, d_encoder_mul_concat_stack + 8192, d_encoder_mul_concat_stack + 12288, d_encoder_mul_concat_stack + 16384, d_encoder_mul_concat_stack + 20480, d_encoder_mul_concat_stack + 24576, d_encoder_mul_concat_stack + 28672, d_encoder_mul_concat_stack + 32768, d_encoder_mul_concat_stack + 36864, d_encoder_mul_concat_stack + 40960, d_encoder_mul_concat_stack + 45056, d_encoder_mul_concat_stack + 49152, d_encoder_mul_concat_stack + 53248, d_encoder_mul_concat_stack + 57344, d_encoder_mul_concat_stack + 61440, d_encoder_mul_concat_stack + 65536, d_encoder_mul_concat_stack + 69632, d_encoder_mul_concat_stack + 73728, d_encoder_mul_concat_stack + 77824, d_encoder_mul_concat_stack + 81920, d_encoder_mul_concat_stack + 86016, d_encoder_mul_concat_stack + 90112, d_encoder_mul_concat_stack + 94208, d_encoder_mul_concat_stack + 98304, d_encoder_mul_concat_stack + 102400, d_encoder_mul_concat_stack + 106496, d_encoder_mul_concat_stack + 110592, d_encoder_mul_concat_stack + 114688, d_encoder_mul_concat_stack + 118784, d_encoder_mul_concat_stack + 122880, d_encoder_mul_concat_stack + 126976, d_encoder_mul_concat_stack + 131072, d_encoder_mul_concat_stack + 135168, d_encoder_mul_concat_stack + 139264, d_encoder_mul_concat_stack + 143360, d_encoder_mul_concat_stack + 147456, d_encoder_mul_concat_stack + 151552, d_encoder_mul_concat_stack + 155648, d_encoder_mul_concat_stack + 159744, d_encoder_mul_concat_stack + 163840, d_encoder_mul_concat_stack + 167936, d_encoder_mul_concat_stack + 172032, d_encoder_mul_concat_stack + 176128, d_encoder_mul_concat_stack + 180224, d_encoder_mul_concat_stack + 184320, d_encoder_mul_concat_stack + 188416, d_encoder_mul_concat_stack + 192512, d_encoder_mul_concat_stack + 196608, d_encoder_mul_concat_stack_2);
   float *d_encoder_matmul = (float *)(A + 1075200); /* [128, 1] */
   k34_matmul(d_encoder_mul_concat_stack_2, in->x, d_encoder_matmul);
-  float *opt_sqrt = (float *)(A + 144256); /* [] */
-  k52_add_pow_sub(P + 9008 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 144320); /* [] */
-  k53_pow_sub_div(P + 9008 /* opt.step */, opt_div);
+  float *opt_div = (float *)(A + 144256); /* [] */
+  k52_add_pow_sub(P + 9008 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 144320); /* [] */
+  k53_pow_sub_div(P + 9008 /* opt.step */, opt_div_2);
   float *encoder_mul_stack = (float *)(A + 873472); /* [49, 32, 32] */
   float *d_encoder_matmul_2 = (float *)(A + 8192); /* [128, 32] */
   char *d_encoder_matmul_scratch = A + 852992; /* 16384 bytes */
@@ -6239,14 +6240,14 @@ static void sine_seq2seq_train_step_9(float *restrict P, const sine_seq2seq_batc
   float *line17_sum_to_t9 = (float *)(A + 145344); /* [] */
   float *loss_value = (float *)(A + 144448); /* [] */
   k44_mul_mul_mul(line17_sum_to_t0, line17_sum_to_t1, line17_sum_to_t2, line17_sum_to_t3, line17_sum_to_t4, line17_sum_to_t5, line17_sum_to_t6, line17_sum_to_t7, line17_sum_to_t8, line17_sum_to_t9, loss_value);
-  k55_mul_mul_add(P + 9024 /* opt.encoder.weight_ih.exp_avg */, d_encoder_matmul, P + 9152 /* opt.encoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* encoder.weight_ih */);
-  k56_mul_mul_add(P + 9280 /* opt.encoder.weight_hh.exp_avg */, d_encoder_matmul_2, P + 13376 /* opt.encoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 128 /* encoder.weight_hh */);
-  k57_mul_mul_mul(P + 17856 /* opt.encoder.bias_hh.exp_avg_sq */, P + 17728 /* opt.encoder.bias_hh.exp_avg */, P + 17472 /* opt.encoder.bias_ih.exp_avg */, d_encoder_sum_to, P + 17600 /* opt.encoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */);
-  k55_mul_mul_add(P + 17984 /* opt.decoder.weight_ih.exp_avg */, d_decoder_matmul, P + 18112 /* opt.decoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4480 /* decoder.weight_ih */);
-  k56_mul_mul_add(P + 18240 /* opt.decoder.weight_hh.exp_avg */, d_decoder_matmul_2, P + 22336 /* opt.decoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4608 /* decoder.weight_hh */);
-  k57_mul_mul_mul(P + 26816 /* opt.decoder.bias_hh.exp_avg_sq */, P + 26688 /* opt.decoder.bias_hh.exp_avg */, P + 26432 /* opt.decoder.bias_ih.exp_avg */, d_decoder_sum_to, P + 26560 /* opt.decoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 8704 /* decoder.bias_ih */, P + 8832 /* decoder.bias_hh */);
-  k58_mul_mul_add(P + 26944 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 26976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 8960 /* dense1.weight */);
-  k59_mul_mul_add(P + 27008 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 27024 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 8992 /* dense1.bias */);
+  k55_mul_mul_add(P + 9024 /* opt.encoder.weight_ih.exp_avg */, d_encoder_matmul, P + 9152 /* opt.encoder.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* encoder.weight_ih */);
+  k56_mul_mul_add(P + 9280 /* opt.encoder.weight_hh.exp_avg */, d_encoder_matmul_2, P + 13376 /* opt.encoder.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 128 /* encoder.weight_hh */);
+  k57_mul_mul_mul(P + 17856 /* opt.encoder.bias_hh.exp_avg_sq */, P + 17728 /* opt.encoder.bias_hh.exp_avg */, P + 17472 /* opt.encoder.bias_ih.exp_avg */, d_encoder_sum_to, P + 17600 /* opt.encoder.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 4224 /* encoder.bias_ih */, P + 4352 /* encoder.bias_hh */);
+  k55_mul_mul_add(P + 17984 /* opt.decoder.weight_ih.exp_avg */, d_decoder_matmul, P + 18112 /* opt.decoder.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P + 4480 /* decoder.weight_ih */);
+  k56_mul_mul_add(P + 18240 /* opt.decoder.weight_hh.exp_avg */, d_decoder_matmul_2, P + 22336 /* opt.decoder.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 4608 /* decoder.weight_hh */);
+  k57_mul_mul_mul(P + 26816 /* opt.decoder.bias_hh.exp_avg_sq */, P + 26688 /* opt.decoder.bias_hh.exp_avg */, P + 26432 /* opt.decoder.bias_ih.exp_avg */, d_decoder_sum_to, P + 26560 /* opt.decoder.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 8704 /* decoder.bias_ih */, P + 8832 /* decoder.bias_hh */);
+  k58_mul_mul_add(P + 26944 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 26976 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 8960 /* dense1.weight */);
+  k59_mul_mul_add(P + 27008 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 27024 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 8992 /* dense1.bias */);
 }
 
 float sine_seq2seq_train_step(float *params, const sine_seq2seq_batch *in, sine_seq2seq_metrics *metrics, void *arena, uint64_t seed) {
@@ -6271,20 +6272,20 @@ float sine_seq2seq_train_step(float *params, const sine_seq2seq_batch *in, sine_
 
 static void sine_seq2seq_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *opt_sqrt = (float *)A; /* [] */
-  k52_add_pow_sub(P + 9008 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 64); /* [] */
-  k53_pow_sub_div(P + 9008 /* opt.step */, opt_div);
-  k55_mul_mul_add(P + 9024 /* opt.encoder.weight_ih.exp_avg */, in /* grad.encoder.weight_ih */, P + 9152 /* opt.encoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P /* encoder.weight_ih */);
-  k56_mul_mul_add(P + 9280 /* opt.encoder.weight_hh.exp_avg */, in + 128 /* grad.encoder.weight_hh */, P + 13376 /* opt.encoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 128 /* encoder.weight_hh */);
-  k55_mul_mul_add(P + 17472 /* opt.encoder.bias_ih.exp_avg */, in + 4224 /* grad.encoder.bias_ih */, P + 17600 /* opt.encoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4224 /* encoder.bias_ih */);
-  k55_mul_mul_add(P + 17728 /* opt.encoder.bias_hh.exp_avg */, in + 4352 /* grad.encoder.bias_hh */, P + 17856 /* opt.encoder.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4352 /* encoder.bias_hh */);
-  k55_mul_mul_add(P + 17984 /* opt.decoder.weight_ih.exp_avg */, in + 4480 /* grad.decoder.weight_ih */, P + 18112 /* opt.decoder.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4480 /* decoder.weight_ih */);
-  k56_mul_mul_add(P + 18240 /* opt.decoder.weight_hh.exp_avg */, in + 4608 /* grad.decoder.weight_hh */, P + 22336 /* opt.decoder.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 4608 /* decoder.weight_hh */);
-  k55_mul_mul_add(P + 26432 /* opt.decoder.bias_ih.exp_avg */, in + 8704 /* grad.decoder.bias_ih */, P + 26560 /* opt.decoder.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 8704 /* decoder.bias_ih */);
-  k55_mul_mul_add(P + 26688 /* opt.decoder.bias_hh.exp_avg */, in + 8832 /* grad.decoder.bias_hh */, P + 26816 /* opt.decoder.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 8832 /* decoder.bias_hh */);
-  k58_mul_mul_add(P + 26944 /* opt.dense1.weight.exp_avg */, in + 8960 /* grad.dense1.weight */, P + 26976 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 8960 /* dense1.weight */);
-  k59_mul_mul_add(P + 27008 /* opt.dense1.bias.exp_avg */, in + 8992 /* grad.dense1.bias */, P + 27024 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 8992 /* dense1.bias */);
+  float *opt_div = (float *)A; /* [] */
+  k52_add_pow_sub(P + 9008 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 64); /* [] */
+  k53_pow_sub_div(P + 9008 /* opt.step */, opt_div_2);
+  k55_mul_mul_add(P + 9024 /* opt.encoder.weight_ih.exp_avg */, in /* grad.encoder.weight_ih */, P + 9152 /* opt.encoder.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P /* encoder.weight_ih */);
+  k56_mul_mul_add(P + 9280 /* opt.encoder.weight_hh.exp_avg */, in + 128 /* grad.encoder.weight_hh */, P + 13376 /* opt.encoder.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 128 /* encoder.weight_hh */);
+  k55_mul_mul_add(P + 17472 /* opt.encoder.bias_ih.exp_avg */, in + 4224 /* grad.encoder.bias_ih */, P + 17600 /* opt.encoder.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 4224 /* encoder.bias_ih */);
+  k55_mul_mul_add(P + 17728 /* opt.encoder.bias_hh.exp_avg */, in + 4352 /* grad.encoder.bias_hh */, P + 17856 /* opt.encoder.bias_hh.exp_avg_sq */, opt_div, opt_div_2, P + 4352 /* encoder.bias_hh */);
+  k55_mul_mul_add(P + 17984 /* opt.decoder.weight_ih.exp_avg */, in + 4480 /* grad.decoder.weight_ih */, P + 18112 /* opt.decoder.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P + 4480 /* decoder.weight_ih */);
+  k56_mul_mul_add(P + 18240 /* opt.decoder.weight_hh.exp_avg */, in + 4608 /* grad.decoder.weight_hh */, P + 22336 /* opt.decoder.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 4608 /* decoder.weight_hh */);
+  k55_mul_mul_add(P + 26432 /* opt.decoder.bias_ih.exp_avg */, in + 8704 /* grad.decoder.bias_ih */, P + 26560 /* opt.decoder.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 8704 /* decoder.bias_ih */);
+  k55_mul_mul_add(P + 26688 /* opt.decoder.bias_hh.exp_avg */, in + 8832 /* grad.decoder.bias_hh */, P + 26816 /* opt.decoder.bias_hh.exp_avg_sq */, opt_div, opt_div_2, P + 8832 /* decoder.bias_hh */);
+  k58_mul_mul_add(P + 26944 /* opt.dense1.weight.exp_avg */, in + 8960 /* grad.dense1.weight */, P + 26976 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 8960 /* dense1.weight */);
+  k59_mul_mul_add(P + 27008 /* opt.dense1.bias.exp_avg */, in + 8992 /* grad.dense1.bias */, P + 27024 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 8992 /* dense1.bias */);
 }
 
 void sine_seq2seq_apply(float *params, const float *grads, void *arena) {

@@ -3636,15 +3636,16 @@ static void k122_copy(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* fused: add pow sub sqrt over sqrt []; updated in place: a0 */
+/* fused: add pow sub sqrt div over div []; updated in place: a0 */
 static void k123_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
     const float t2 = (1.0f - t1);
     const float t3 = sqrtf(t2);
+    const float t4 = (1.0f / t3);
     a0[0] = t0;
-    out0[0] = t3;
+    out0[0] = t4;
   }
 }
 
@@ -3658,7 +3659,7 @@ static void k124_pow_sub_div(const float *restrict a0, float *restrict out0) {
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [256, 16]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [256, 16]; updated in place: a0, a2, a5 */
 static void k125_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 4096; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -3669,7 +3670,7 @@ static void k125_mul_mul_add(float *restrict a0, const float *restrict a1, float
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -3680,7 +3681,7 @@ static void k125_mul_mul_add(float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192, 16]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [192, 16]; updated in place: a0, a2, a5 */
 static void k126_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 3072; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -3691,7 +3692,7 @@ static void k126_mul_mul_add(float *restrict a0, const float *restrict a1, float
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -3702,7 +3703,7 @@ static void k126_mul_mul_add(float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192, 64]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [192, 64]; updated in place: a0, a2, a5 */
 static void k127_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 12288; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -3713,7 +3714,7 @@ static void k127_mul_mul_add(float *restrict a0, const float *restrict a1, float
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -3724,7 +3725,7 @@ static void k127_mul_mul_add(float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [192]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [192]; updated in place: a0, a2, a5 */
 static void k128_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -3735,7 +3736,7 @@ static void k128_mul_mul_add(float *restrict a0, const float *restrict a1, float
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -3746,7 +3747,7 @@ static void k128_mul_mul_add(float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul mul addn mul add mul mul add sqrt div add div mul sub over sub [192]; updated in place: a0, a1, a6 */
+/* fused: mul mul addn mul add mul mul add sqrt mul add div mul sub over sub [192]; updated in place: a0, a1, a6 */
 static void k129_mul_mul_addn(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 192; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
@@ -3758,7 +3759,7 @@ static void k129_mul_mul_addn(float *restrict a0, float *restrict a1, const floa
     const float t6 = (0.00100000005f * t5);
     const float t7 = (t0 + t6);
     const float t8 = sqrtf(t7);
-    const float t9 = (t8 / a4[0]);
+    const float t9 = (t8 * a4[0]);
     const float t10 = (t9 + 9.99999994e-09f);
     const float t11 = (t4 / t10);
     const float t12 = (t11 * a5[0]);
@@ -3769,7 +3770,7 @@ static void k129_mul_mul_addn(float *restrict a0, float *restrict a1, const floa
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [5, 128]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [5, 128]; updated in place: a0, a2, a5 */
 static void k130_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 640; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -3780,7 +3781,7 @@ static void k130_mul_mul_add(float *restrict a0, const float *restrict a1, float
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -3791,7 +3792,7 @@ static void k130_mul_mul_add(float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* fused: mul mul add mul mul mul add sqrt div add div mul sub over sub [5]; updated in place: a0, a2, a5 */
+/* fused: mul mul add mul mul mul add sqrt mul add div mul sub over sub [5]; updated in place: a0, a2, a5 */
 static void k131_mul_mul_add(float *restrict a0, const float *restrict a1, float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict a5) {
   for (long i0 = 0; i0 < 5; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
@@ -3802,7 +3803,7 @@ static void k131_mul_mul_add(float *restrict a0, const float *restrict a1, float
     const float t5 = (0.00100000005f * t4);
     const float t6 = (t3 + t5);
     const float t7 = sqrtf(t6);
-    const float t8 = (t7 / a3[0]);
+    const float t8 = (t7 * a3[0]);
     const float t9 = (t8 + 9.99999994e-09f);
     const float t10 = (t2 / t9);
     const float t11 = (t10 * a4[0]);
@@ -7281,10 +7282,10 @@ static void word_language_train_step_9(float *restrict P, const word_language_ba
   int32_t *line8_select_stack = (int32_t *)(A + 2307840); /* [24, 64] */
   float *d_embedding1_scatter_add = (float *)(A + 1357568); /* [256, 16] */
   k104_scatter_add(line8_select_stack, d_embedding1_addn_stack, d_embedding1_scatter_add);
-  float *opt_sqrt = (float *)(A + 4078912); /* [] */
-  k123_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 4078976); /* [] */
-  k124_pow_sub_div(P + 36240 /* opt.step */, opt_div);
+  float *opt_div = (float *)(A + 4078912); /* [] */
+  k123_add_pow_sub(P + 36240 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 4078976); /* [] */
+  k124_pow_sub_div(P + 36240 /* opt.step */, opt_div_2);
   float *embedding1_gather_stack = (float *)(A + 1280); /* [24, 64, 16] */
   float *d_gru1_matmul = (float *)(A + 6029056); /* [192, 16] */
   char *d_gru1_matmul_scratch = A + 1390336; /* 12288 bytes */
@@ -7338,17 +7339,17 @@ static void word_language_train_step_9(float *restrict P, const word_language_ba
   float *line16_sum_to = (float *)(A + 4079168); /* [] */
   float *metric_accuracy = (float *)(A + 1389568); /* [] */
   k114_mul(line16_sum_to, metric_accuracy);
-  k125_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, d_embedding1_scatter_add, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
-  k126_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
-  k127_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
-  k128_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
-  k129_mul_mul_addn(P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, P + 75552 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, d_gru1_sum_to_t0, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
-  k126_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, d_gru1_matmul_3, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
-  k127_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, d_gru1_matmul_4, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
-  k128_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, d_gru1_sum_to_3, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
-  k129_mul_mul_addn(P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, d_gru1_sum_to_4, d_gru1_sum_to_t0_2, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
-  k130_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
-  k131_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
+  k125_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, d_embedding1_scatter_add, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_div, opt_div_2, P /* embedding1.weight */);
+  k126_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, d_gru1_matmul, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P + 4096 /* gru1.weight_ih */);
+  k127_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, d_gru1_matmul_2, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 7168 /* gru1.weight_hh */);
+  k128_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, d_gru1_sum_to, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 19456 /* gru1.bias_ih */);
+  k129_mul_mul_addn(P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, P + 75552 /* opt.gru1.bias_hh.exp_avg */, d_gru1_sum_to_2, d_gru1_sum_to_t0, opt_div, opt_div_2, P + 19648 /* gru1.bias_hh */);
+  k126_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, d_gru1_matmul_3, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 19840 /* gru1.weight_ih_reverse */);
+  k127_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, d_gru1_matmul_4, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 22912 /* gru1.weight_hh_reverse */);
+  k128_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, d_gru1_sum_to_3, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 35200 /* gru1.bias_ih_reverse */);
+  k129_mul_mul_addn(P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, d_gru1_sum_to_4, d_gru1_sum_to_t0_2, opt_div, opt_div_2, P + 35392 /* gru1.bias_hh_reverse */);
+  k130_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 35584 /* dense1.weight */);
+  k131_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 36224 /* dense1.bias */);
 }
 
 float word_language_train_step(float *params, const word_language_batch *in, word_language_metrics *metrics, void *arena, uint64_t seed) {
@@ -7375,21 +7376,21 @@ float word_language_train_step(float *params, const word_language_batch *in, wor
 
 static void word_language_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *opt_sqrt = (float *)A; /* [] */
-  k123_add_pow_sub(P + 36240 /* opt.step */, opt_sqrt);
-  float *opt_div = (float *)(A + 64); /* [] */
-  k124_pow_sub_div(P + 36240 /* opt.step */, opt_div);
-  k125_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, in /* grad.embedding1.weight */, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_sqrt, opt_div, P /* embedding1.weight */);
-  k126_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, in + 4096 /* grad.gru1.weight_ih */, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 4096 /* gru1.weight_ih */);
-  k127_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, in + 7168 /* grad.gru1.weight_hh */, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 7168 /* gru1.weight_hh */);
-  k128_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, in + 19456 /* grad.gru1.bias_ih */, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_sqrt, opt_div, P + 19456 /* gru1.bias_ih */);
-  k128_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, in + 19648 /* grad.gru1.bias_hh */, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_sqrt, opt_div, P + 19648 /* gru1.bias_hh */);
-  k126_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, in + 19840 /* grad.gru1.weight_ih_reverse */, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 19840 /* gru1.weight_ih_reverse */);
-  k127_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, in + 22912 /* grad.gru1.weight_hh_reverse */, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 22912 /* gru1.weight_hh_reverse */);
-  k128_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, in + 35200 /* grad.gru1.bias_ih_reverse */, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35200 /* gru1.bias_ih_reverse */);
-  k128_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, in + 35392 /* grad.gru1.bias_hh_reverse */, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_sqrt, opt_div, P + 35392 /* gru1.bias_hh_reverse */);
-  k130_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, in + 35584 /* grad.dense1.weight */, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_sqrt, opt_div, P + 35584 /* dense1.weight */);
-  k131_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, in + 36224 /* grad.dense1.bias */, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_sqrt, opt_div, P + 36224 /* dense1.bias */);
+  float *opt_div = (float *)A; /* [] */
+  k123_add_pow_sub(P + 36240 /* opt.step */, opt_div);
+  float *opt_div_2 = (float *)(A + 64); /* [] */
+  k124_pow_sub_div(P + 36240 /* opt.step */, opt_div_2);
+  k125_mul_mul_add(P + 36256 /* opt.embedding1.weight.exp_avg */, in /* grad.embedding1.weight */, P + 40352 /* opt.embedding1.weight.exp_avg_sq */, opt_div, opt_div_2, P /* embedding1.weight */);
+  k126_mul_mul_add(P + 44448 /* opt.gru1.weight_ih.exp_avg */, in + 4096 /* grad.gru1.weight_ih */, P + 47520 /* opt.gru1.weight_ih.exp_avg_sq */, opt_div, opt_div_2, P + 4096 /* gru1.weight_ih */);
+  k127_mul_mul_add(P + 50592 /* opt.gru1.weight_hh.exp_avg */, in + 7168 /* grad.gru1.weight_hh */, P + 62880 /* opt.gru1.weight_hh.exp_avg_sq */, opt_div, opt_div_2, P + 7168 /* gru1.weight_hh */);
+  k128_mul_mul_add(P + 75168 /* opt.gru1.bias_ih.exp_avg */, in + 19456 /* grad.gru1.bias_ih */, P + 75360 /* opt.gru1.bias_ih.exp_avg_sq */, opt_div, opt_div_2, P + 19456 /* gru1.bias_ih */);
+  k128_mul_mul_add(P + 75552 /* opt.gru1.bias_hh.exp_avg */, in + 19648 /* grad.gru1.bias_hh */, P + 75744 /* opt.gru1.bias_hh.exp_avg_sq */, opt_div, opt_div_2, P + 19648 /* gru1.bias_hh */);
+  k126_mul_mul_add(P + 75936 /* opt.gru1.weight_ih_reverse.exp_avg */, in + 19840 /* grad.gru1.weight_ih_reverse */, P + 79008 /* opt.gru1.weight_ih_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 19840 /* gru1.weight_ih_reverse */);
+  k127_mul_mul_add(P + 82080 /* opt.gru1.weight_hh_reverse.exp_avg */, in + 22912 /* grad.gru1.weight_hh_reverse */, P + 94368 /* opt.gru1.weight_hh_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 22912 /* gru1.weight_hh_reverse */);
+  k128_mul_mul_add(P + 106656 /* opt.gru1.bias_ih_reverse.exp_avg */, in + 35200 /* grad.gru1.bias_ih_reverse */, P + 106848 /* opt.gru1.bias_ih_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 35200 /* gru1.bias_ih_reverse */);
+  k128_mul_mul_add(P + 107040 /* opt.gru1.bias_hh_reverse.exp_avg */, in + 35392 /* grad.gru1.bias_hh_reverse */, P + 107232 /* opt.gru1.bias_hh_reverse.exp_avg_sq */, opt_div, opt_div_2, P + 35392 /* gru1.bias_hh_reverse */);
+  k130_mul_mul_add(P + 107424 /* opt.dense1.weight.exp_avg */, in + 35584 /* grad.dense1.weight */, P + 108064 /* opt.dense1.weight.exp_avg_sq */, opt_div, opt_div_2, P + 35584 /* dense1.weight */);
+  k131_mul_mul_add(P + 108704 /* opt.dense1.bias.exp_avg */, in + 36224 /* grad.dense1.bias */, P + 108720 /* opt.dense1.bias.exp_avg_sq */, opt_div, opt_div_2, P + 36224 /* dense1.bias */);
 }
 
 void word_language_apply(float *params, const float *grads, void *arena) {
