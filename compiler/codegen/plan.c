@@ -346,6 +346,36 @@ static bool join_in_place(Builder *b, const Node *n) {
   return true;
 }
 
+/* Join n is a view, neither an item nor storage of its own, when its inputs
+ * already lie where n's elements would: each a view of one base with the
+ * same strides, each the next a fixed step (stack) or its extent (concat)
+ * further along n's axis.  So a stack of the first T - 1 of T states that a
+ * join in place holds (what a weight gradient reads) is those states where
+ * they are, not a copy of them. */
+static bool join_as_view(Plan *p, const Node *n) {
+  if ((n->op != OP_STACK && n->op != OP_CONCAT) || n->nin < 2) return false;
+  const Loc *first = &p->loc[n->in[0]->id];
+  int ax = n->attr.axis, rank = n->in[0]->shape.rank;
+  bool stack = n->op == OP_STACK;
+  long step = stack ? p->loc[n->in[1]->id].offset - first->offset : first->stride[ax];
+  if (first->kind != LOC_VIEW || step <= 0) return false;
+  long at = 0;
+  for (int j = 0; j < n->nin; j++) {
+    const Node *x = n->in[j];
+    const Loc *l = &p->loc[x->id];
+    if (l->kind != LOC_VIEW || l->base != first->base || l->offset != first->offset + at * step ||
+        memcmp(l->stride, first->stride, (size_t)rank * sizeof *l->stride))
+      return false;
+    at += stack ? 1 : x->shape.dim[ax];
+  }
+  long st[IR_MAXDIM];
+  for (int k = 0; k < n->shape.rank; k++)
+    st[k] = !stack ? first->stride[k] : k < ax ? first->stride[k] : k == ax ? step : first->stride[k - 1];
+  p->loc[n->id] = (Loc){.kind = LOC_VIEW, .base = first->base, .offset = first->offset, .item = -1};
+  memcpy(p->loc[n->id].stride, st, sizeof st);
+  return true;
+}
+
 /* A member is stored when anything outside its loop reads it. */
 static void mark_stored(Plan *p, const int *loop_of) {
   const Graph *g = p->g;
@@ -530,7 +560,7 @@ Plan *plan_build(const Graph *g, const ParamLayout *layout, const bool *prepared
       if (!make_view(p, n)) goto kernel;
     } else if (ir_ops[n->op].flags & F_FUSABLE) {
       fuse(&b, n);
-    } else if (join_in_place(&b, n)) {
+    } else if (join_as_view(p, n) || join_in_place(&b, n)) {
       /* no item: its inputs' items compute it */
     } else {
     kernel:

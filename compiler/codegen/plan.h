@@ -11,7 +11,8 @@
  * nothing: they are an offset and strides into another node's storage, and
  * every consumer reads them in place.  A stack or concat of computed values
  * is often no copy either: each value is computed into its block of the
- * join (a view of the join that its item writes; see plan.c).
+ * join (a view of the join that its item writes; see plan.c), and a join of
+ * values that already lie in order in one buffer is a view of that buffer.
  *
  * plan.c builds the items and views; memplan.c places arena buffers by
  * liveness over the item order; entry.c and kernels.c write the code.

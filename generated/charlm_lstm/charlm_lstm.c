@@ -785,277 +785,17 @@ static void k9_matmul(const float *restrict a0, const float *restrict a1, const 
   }
 }
 
-/* stack [32, 64, 96] (charlm_lstm.lua:20) */
-static void k10_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[i0 * 6144 + i1] = a0[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[96 + i0 * 6144 + i1] = a1[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[192 + i0 * 6144 + i1] = a2[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[288 + i0 * 6144 + i1] = a3[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[384 + i0 * 6144 + i1] = a4[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[480 + i0 * 6144 + i1] = a5[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[576 + i0 * 6144 + i1] = a6[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[672 + i0 * 6144 + i1] = a7[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[768 + i0 * 6144 + i1] = a8[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[864 + i0 * 6144 + i1] = a9[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[960 + i0 * 6144 + i1] = a10[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1056 + i0 * 6144 + i1] = a11[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1152 + i0 * 6144 + i1] = a12[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1248 + i0 * 6144 + i1] = a13[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1344 + i0 * 6144 + i1] = a14[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1440 + i0 * 6144 + i1] = a15[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1536 + i0 * 6144 + i1] = a16[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1632 + i0 * 6144 + i1] = a17[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1728 + i0 * 6144 + i1] = a18[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1824 + i0 * 6144 + i1] = a19[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[1920 + i0 * 6144 + i1] = a20[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2016 + i0 * 6144 + i1] = a21[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2112 + i0 * 6144 + i1] = a22[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2208 + i0 * 6144 + i1] = a23[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2304 + i0 * 6144 + i1] = a24[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2400 + i0 * 6144 + i1] = a25[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2496 + i0 * 6144 + i1] = a26[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2592 + i0 * 6144 + i1] = a27[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2688 + i0 * 6144 + i1] = a28[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2784 + i0 * 6144 + i1] = a29[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2880 + i0 * 6144 + i1] = a30[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[2976 + i0 * 6144 + i1] = a31[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3072 + i0 * 6144 + i1] = a32[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3168 + i0 * 6144 + i1] = a33[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3264 + i0 * 6144 + i1] = a34[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3360 + i0 * 6144 + i1] = a35[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3456 + i0 * 6144 + i1] = a36[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3552 + i0 * 6144 + i1] = a37[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3648 + i0 * 6144 + i1] = a38[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3744 + i0 * 6144 + i1] = a39[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3840 + i0 * 6144 + i1] = a40[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[3936 + i0 * 6144 + i1] = a41[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4032 + i0 * 6144 + i1] = a42[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4128 + i0 * 6144 + i1] = a43[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4224 + i0 * 6144 + i1] = a44[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4320 + i0 * 6144 + i1] = a45[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4416 + i0 * 6144 + i1] = a46[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4512 + i0 * 6144 + i1] = a47[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4608 + i0 * 6144 + i1] = a48[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4704 + i0 * 6144 + i1] = a49[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4800 + i0 * 6144 + i1] = a50[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4896 + i0 * 6144 + i1] = a51[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[4992 + i0 * 6144 + i1] = a52[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5088 + i0 * 6144 + i1] = a53[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5184 + i0 * 6144 + i1] = a54[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5280 + i0 * 6144 + i1] = a55[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5376 + i0 * 6144 + i1] = a56[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5472 + i0 * 6144 + i1] = a57[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5568 + i0 * 6144 + i1] = a58[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5664 + i0 * 6144 + i1] = a59[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5760 + i0 * 6144 + i1] = a60[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5856 + i0 * 6144 + i1] = a61[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[5952 + i0 * 6144 + i1] = a62[i0 * 96 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[6048 + i0 * 6144 + i1] = a63[i0 * 96 + i1];
-    }
-}
-
 /* copy out stack [32, 64, 96] (charlm_lstm.lua:20) */
-static void k11_copy(const float *restrict a0, float *restrict out) {
+static void k10_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 64; i1++)
       for (long i2 = 0; i2 < 96; i2++) {
-        out[i0 * 6144 + i1 * 96 + i2] = a0[i0 * 6144 + i1 * 96 + i2];
+        out[i0 * 6144 + i1 * 96 + i2] = a0[i0 * 96 + i1 * 3072 + i2];
       }
 }
 
 /* fused: sigmoid sigmoid tanh mul tanh mul over mul [32, 256] (charlm_lstm.lua:17) */
-static void k12_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k11_sigmoid_sigmoid_tanh(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
@@ -1074,7 +814,7 @@ static void k12_sigmoid_sigmoid_tanh(const float *restrict a0, const float *rest
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 256] (charlm_lstm.lua:17) */
-static void k13_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
+static void k12_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
@@ -1097,7 +837,7 @@ static void k13_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [32, 256] (charlm_lstm.lua:17) */
-static void k14_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
+static void k13_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (1.0f / (1.0f + rnnc_expf(-a0[i0 * 1024 + i1])));
@@ -1119,7 +859,7 @@ static void k14_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* one_hot [32, 96] (charlm_lstm.lua:21) */
-static void k15_one_hot(const int32_t *restrict a0, float *restrict out) {
+static void k14_one_hot(const int32_t *restrict a0, float *restrict out) {
   for (long i = 0; i < 3072; i++) out[i] = 0.0f;
   for (long r = 0; r < 32; r++) {
     const int32_t id = a0[r * 64];
@@ -1128,7 +868,7 @@ static void k15_one_hot(const int32_t *restrict a0, float *restrict out) {
 }
 
 /* log_softmax [32, 96] (charlm_lstm.lua:21) */
-static void k16_log_softmax(const float *restrict a0, float *restrict out) {
+static void k15_log_softmax(const float *restrict a0, float *restrict out) {
   for (long r = 0; r < 32; r++) {
     const float *x = a0 + r * 96;
     float *y = out + r * 96;
@@ -1141,7 +881,7 @@ static void k16_log_softmax(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul over mul [32, 96] (charlm_lstm.lua:21) */
-static void k17_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
+static void k16_mul(const float *restrict a0, const float *restrict a1, float *restrict out0) {
   for (long i0 = 0; i0 < 3072; i0++) {
     const float t0 = (a0[i0] * a1[i0]);
     out0[i0] = t0;
@@ -1149,7 +889,7 @@ static void k17_mul(const float *restrict a0, const float *restrict a1, float *r
 }
 
 /* sum_to [32, 1] (charlm_lstm.lua:21) */
-static void k18_sum_to(const float *restrict a0, float *restrict out) {
+static void k17_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 32; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
@@ -1158,7 +898,7 @@ static void k18_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* sum_to [] (charlm_lstm.lua:21) */
-static void k19_sum_to(const float *restrict a0, float *restrict out) {
+static void k18_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 32; i0++) {
     out[0] += a0[i0];
@@ -1166,7 +906,7 @@ static void k19_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* argmax [32] (charlm_lstm.lua:22) */
-static void k20_argmax(const float *restrict a0, int32_t *restrict out) {
+static void k19_argmax(const float *restrict a0, int32_t *restrict out) {
   for (long r = 0; r < 32; r++) {
     int32_t best = 0;
     for (long j = 1; j < 96; j++) {
@@ -1178,210 +918,23 @@ static void k20_argmax(const float *restrict a0, int32_t *restrict out) {
 }
 
 /* equal [32] (charlm_lstm.lua:22) */
-static void k21_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k20_equal(const int32_t *restrict a0, const int32_t *restrict a1, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++) {
     out[i0] = a0[i0] == a1[i0 * 64] ? 1.0f : 0.0f;
   }
 }
 
-/* stack [64, 32] (charlm_lstm.lua:17) */
-static void k22_stack(const int32_t *restrict a0, const int32_t *restrict a1, const int32_t *restrict a2, const int32_t *restrict a3, const int32_t *restrict a4, const int32_t *restrict a5, const int32_t *restrict a6, const int32_t *restrict a7, const int32_t *restrict a8, const int32_t *restrict a9, const int32_t *restrict a10, const int32_t *restrict a11, const int32_t *restrict a12, const int32_t *restrict a13, const int32_t *restrict a14, const int32_t *restrict a15, const int32_t *restrict a16, const int32_t *restrict a17, const int32_t *restrict a18, const int32_t *restrict a19, const int32_t *restrict a20, const int32_t *restrict a21, const int32_t *restrict a22, const int32_t *restrict a23, const int32_t *restrict a24, const int32_t *restrict a25, const int32_t *restrict a26, const int32_t *restrict a27, const int32_t *restrict a28, const int32_t *restrict a29, const int32_t *restrict a30, const int32_t *restrict a31, const int32_t *restrict a32, const int32_t *restrict a33, const int32_t *restrict a34, const int32_t *restrict a35, const int32_t *restrict a36, const int32_t *restrict a37, const int32_t *restrict a38, const int32_t *restrict a39, const int32_t *restrict a40, const int32_t *restrict a41, const int32_t *restrict a42, const int32_t *restrict a43, const int32_t *restrict a44, const int32_t *restrict a45, const int32_t *restrict a46, const int32_t *restrict a47, const int32_t *restrict a48, const int32_t *restrict a49, const int32_t *restrict a50, const int32_t *restrict a51, const int32_t *restrict a52, const int32_t *restrict a53, const int32_t *restrict a54, const int32_t *restrict a55, const int32_t *restrict a56, const int32_t *restrict a57, const int32_t *restrict a58, const int32_t *restrict a59, const int32_t *restrict a60, const int32_t *restrict a61, const int32_t *restrict a62, const int32_t *restrict a63, int32_t *restrict out) {
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[i0] = a0[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[32 + i0] = a1[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[64 + i0] = a2[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[96 + i0] = a3[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[128 + i0] = a4[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[160 + i0] = a5[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[192 + i0] = a6[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[224 + i0] = a7[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[256 + i0] = a8[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[288 + i0] = a9[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[320 + i0] = a10[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[352 + i0] = a11[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[384 + i0] = a12[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[416 + i0] = a13[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[448 + i0] = a14[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[480 + i0] = a15[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[512 + i0] = a16[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[544 + i0] = a17[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[576 + i0] = a18[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[608 + i0] = a19[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[640 + i0] = a20[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[672 + i0] = a21[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[704 + i0] = a22[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[736 + i0] = a23[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[768 + i0] = a24[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[800 + i0] = a25[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[832 + i0] = a26[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[864 + i0] = a27[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[896 + i0] = a28[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[928 + i0] = a29[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[960 + i0] = a30[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[992 + i0] = a31[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1024 + i0] = a32[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1056 + i0] = a33[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1088 + i0] = a34[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1120 + i0] = a35[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1152 + i0] = a36[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1184 + i0] = a37[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1216 + i0] = a38[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1248 + i0] = a39[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1280 + i0] = a40[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1312 + i0] = a41[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1344 + i0] = a42[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1376 + i0] = a43[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1408 + i0] = a44[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1440 + i0] = a45[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1472 + i0] = a46[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1504 + i0] = a47[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1536 + i0] = a48[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1568 + i0] = a49[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1600 + i0] = a50[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1632 + i0] = a51[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1664 + i0] = a52[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1696 + i0] = a53[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1728 + i0] = a54[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1760 + i0] = a55[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1792 + i0] = a56[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1824 + i0] = a57[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1856 + i0] = a58[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1888 + i0] = a59[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1920 + i0] = a60[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1952 + i0] = a61[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[1984 + i0] = a62[i0 * 64];
-  }
-  for (long i0 = 0; i0 < 32; i0++) {
-    out[2016 + i0] = a63[i0 * 64];
-  }
+/* reshape [2048] (charlm_lstm.lua:17) */
+static void k21_reshape(const int32_t *restrict a0, int32_t *restrict out) {
+  long k = 0;
+  for (long i0 = 0; i0 < 64; i0++)
+    for (long i1 = 0; i1 < 32; i1++) {
+      out[k++] = a0[i0 + i1 * 64];
+    }
 }
 
 /* fused: mul over mul [32, 96] (charlm_lstm.lua:21) */
-static void k23_mul(const float *restrict a0, float *restrict out0) {
+static void k22_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 3072; i0++) {
     const float t0 = (-0.00048828125f * a0[i0]);
     out0[i0] = t0;
@@ -1389,7 +942,7 @@ static void k23_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: exp mul sub over sub [32, 96] (charlm_lstm.lua:21) */
-static void k24_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k23_exp_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       const float t0 = rnnc_expf(a0[i0 * 96 + i1]);
@@ -1400,7 +953,7 @@ static void k24_exp_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [2048, 256] (charlm_lstm.lua:18) */
-static void k25_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k24_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   for (long i = 0; i < 2048; i += 8) {
     float (*ap)[8] = (float (*)[8])(void *)scratch;
     for (long k = 0; k < 96; k++)
@@ -1450,7 +1003,7 @@ static void k25_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* fused: mul mul sub mul mul mul sub mul mul mul sub mul mul mul mul sub mul over mul [32, 256] (charlm_lstm.lua:17) */
-static void k26_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
+static void k25_mul_mul_sub(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (a0[i0 * 256 + i1] * a1[i0 * 256 + i1]);
@@ -1478,7 +1031,7 @@ static void k26_mul_mul_sub(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul sub mul mul over mul [32, 256] (charlm_lstm.lua:17) */
-static void k27_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k26_mul_sub_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       const float t0 = (a0[i0 * 256 + i1] * a1[i0 * 256 + i1]);
@@ -1490,7 +1043,7 @@ static void k27_mul_sub_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* matmul [32, 256] (charlm_lstm.lua:17), then fused: addn mul mul sub mul addn mul mul sub mul mul mul sub mul mul mul mul sub mul mul sub mul mul over mul [32, 256] (charlm_lstm.lua:17) */
-static void k28_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
+static void k27_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4) {
   for (long i = 0; i < 32; i += 8) {
     for (long j = 0; j < 256; j += 16) {
       float acc0[16] = {0.0f};
@@ -1777,7 +1330,7 @@ static void k28_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* matmul [32, 256] (charlm_lstm.lua:17), then fused: addn mul mul sub mul addn mul sub mul mul mul mul sub mul mul sub mul mul over mul [32, 256] (charlm_lstm.lua:17) */
-static void k29_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2) {
+static void k28_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict out0, float *restrict out1, float *restrict out2) {
   for (long i = 0; i < 32; i += 8) {
     for (long j = 0; j < 256; j += 16) {
       float acc0[16] = {0.0f};
@@ -2008,12 +1561,12 @@ static void k29_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* const [32, 256] (charlm_lstm.lua:17) */
-static void k30_const(float *restrict out) {
+static void k29_const(float *restrict out) {
   for (long i = 0; i < 8192; i++) out[i] = 0.0f;
 }
 
 /* concat [32, 1024] (charlm_lstm.lua:17) */
-static void k31_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
+static void k30_concat(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, float *restrict out) {
   for (long i0 = 0; i0 < 32; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i0 * 1024 + i1] = a0[i0 * 256 + i1];
@@ -2033,7 +1586,7 @@ static void k31_concat(const float *restrict a0, const float *restrict a1, const
 }
 
 /* scatter_add [96, 1024] (charlm_lstm.lua:17) */
-static void k32_scatter_add(const int32_t *restrict a0, const float *restrict a1, float *restrict out) {
+static void k31_scatter_add(const int32_t *restrict a0, const float *restrict a1, float *restrict out) {
   for (long i = 0; i < 98304; i++) out[i] = 0.0f;
   for (long r = 0; r < 2048; r++) {
     const int32_t id = a0[r];
@@ -2043,7 +1596,7 @@ static void k32_scatter_add(const int32_t *restrict a0, const float *restrict a1
 }
 
 /* transpose [1024, 96] (charlm_lstm.lua:17) */
-static void k33_transpose(const float *restrict a0, float *restrict out) {
+static void k32_transpose(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1024; i += 8) {
     for (long j = 0; j < 96; j += 8) {
       const float *s = a0 + i + j * 1024;
@@ -2060,264 +1613,8 @@ static void k33_transpose(const float *restrict a0, float *restrict out) {
   }
 }
 
-/* stack [63, 32, 256] (charlm_lstm.lua:17) */
-static void k34_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, float *restrict out) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[i0 * 256 + i1] = a0[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[8192 + i0 * 256 + i1] = a1[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[16384 + i0 * 256 + i1] = a2[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[24576 + i0 * 256 + i1] = a3[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[32768 + i0 * 256 + i1] = a4[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[40960 + i0 * 256 + i1] = a5[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[49152 + i0 * 256 + i1] = a6[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[57344 + i0 * 256 + i1] = a7[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[65536 + i0 * 256 + i1] = a8[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[73728 + i0 * 256 + i1] = a9[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[81920 + i0 * 256 + i1] = a10[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[90112 + i0 * 256 + i1] = a11[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[98304 + i0 * 256 + i1] = a12[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[106496 + i0 * 256 + i1] = a13[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[114688 + i0 * 256 + i1] = a14[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[122880 + i0 * 256 + i1] = a15[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[131072 + i0 * 256 + i1] = a16[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[139264 + i0 * 256 + i1] = a17[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[147456 + i0 * 256 + i1] = a18[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[155648 + i0 * 256 + i1] = a19[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[163840 + i0 * 256 + i1] = a20[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[172032 + i0 * 256 + i1] = a21[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[180224 + i0 * 256 + i1] = a22[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[188416 + i0 * 256 + i1] = a23[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[196608 + i0 * 256 + i1] = a24[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[204800 + i0 * 256 + i1] = a25[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[212992 + i0 * 256 + i1] = a26[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[221184 + i0 * 256 + i1] = a27[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[229376 + i0 * 256 + i1] = a28[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[237568 + i0 * 256 + i1] = a29[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[245760 + i0 * 256 + i1] = a30[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[253952 + i0 * 256 + i1] = a31[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[262144 + i0 * 256 + i1] = a32[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[270336 + i0 * 256 + i1] = a33[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[278528 + i0 * 256 + i1] = a34[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[286720 + i0 * 256 + i1] = a35[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[294912 + i0 * 256 + i1] = a36[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[303104 + i0 * 256 + i1] = a37[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[311296 + i0 * 256 + i1] = a38[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[319488 + i0 * 256 + i1] = a39[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[327680 + i0 * 256 + i1] = a40[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[335872 + i0 * 256 + i1] = a41[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[344064 + i0 * 256 + i1] = a42[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[352256 + i0 * 256 + i1] = a43[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[360448 + i0 * 256 + i1] = a44[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[368640 + i0 * 256 + i1] = a45[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[376832 + i0 * 256 + i1] = a46[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[385024 + i0 * 256 + i1] = a47[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[393216 + i0 * 256 + i1] = a48[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[401408 + i0 * 256 + i1] = a49[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[409600 + i0 * 256 + i1] = a50[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[417792 + i0 * 256 + i1] = a51[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[425984 + i0 * 256 + i1] = a52[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[434176 + i0 * 256 + i1] = a53[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[442368 + i0 * 256 + i1] = a54[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[450560 + i0 * 256 + i1] = a55[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[458752 + i0 * 256 + i1] = a56[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[466944 + i0 * 256 + i1] = a57[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[475136 + i0 * 256 + i1] = a58[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[483328 + i0 * 256 + i1] = a59[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[491520 + i0 * 256 + i1] = a60[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[499712 + i0 * 256 + i1] = a61[i0 * 256 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[507904 + i0 * 256 + i1] = a62[i0 * 256 + i1];
-    }
-}
-
 /* matmul [1024, 256] (charlm_lstm.lua:17) */
-static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k33_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)(scratch + 32768); /* C^T */
   for (long k0 = 0; k0 < 2016; k0 += 512) {
     const long kn = 2016 - k0 < 512 ? 2016 - k0 : 512;
@@ -2399,7 +1696,7 @@ static void k35_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [1024] (charlm_lstm.lua:17) */
-static void k36_sum_to(const float *restrict a0, float *restrict out) {
+static void k34_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 1024; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 32; i1++)
@@ -2409,7 +1706,7 @@ static void k36_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* matmul [96, 256] (charlm_lstm.lua:18) */
-static void k37_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
+static void k35_matmul(const float *restrict a0, const float *restrict a1, float *restrict out, char *restrict scratch) {
   float *ct = (float *)(void *)scratch; /* C^T */
   for (long k0 = 0; k0 < 2048; k0 += 512) {
     const long kn = 2048 - k0 < 512 ? 2048 - k0 : 512;
@@ -2485,7 +1782,7 @@ static void k37_matmul(const float *restrict a0, const float *restrict a1, float
 }
 
 /* sum_to [96] (charlm_lstm.lua:18) */
-static void k38_sum_to(const float *restrict a0, float *restrict out) {
+static void k36_sum_to(const float *restrict a0, float *restrict out) {
   for (long i = 0; i < 96; i++) out[i] = 0.0f;
   for (long i0 = 0; i0 < 64; i0++)
     for (long i1 = 0; i1 < 32; i1++)
@@ -2495,7 +1792,7 @@ static void k38_sum_to(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg mul neg addn mul over mul [] (charlm_lstm.lua:21) */
-static void k39_mul_neg_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
+static void k37_mul_neg_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.03125f);
     const float t1 = (-t0);
@@ -2632,7 +1929,7 @@ static void k39_mul_neg_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul mul addn mul over mul [] (charlm_lstm.lua:22) */
-static void k40_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
+static void k38_mul_mul_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, const float *restrict a9, const float *restrict a10, const float *restrict a11, const float *restrict a12, const float *restrict a13, const float *restrict a14, const float *restrict a15, const float *restrict a16, const float *restrict a17, const float *restrict a18, const float *restrict a19, const float *restrict a20, const float *restrict a21, const float *restrict a22, const float *restrict a23, const float *restrict a24, const float *restrict a25, const float *restrict a26, const float *restrict a27, const float *restrict a28, const float *restrict a29, const float *restrict a30, const float *restrict a31, const float *restrict a32, const float *restrict a33, const float *restrict a34, const float *restrict a35, const float *restrict a36, const float *restrict a37, const float *restrict a38, const float *restrict a39, const float *restrict a40, const float *restrict a41, const float *restrict a42, const float *restrict a43, const float *restrict a44, const float *restrict a45, const float *restrict a46, const float *restrict a47, const float *restrict a48, const float *restrict a49, const float *restrict a50, const float *restrict a51, const float *restrict a52, const float *restrict a53, const float *restrict a54, const float *restrict a55, const float *restrict a56, const float *restrict a57, const float *restrict a58, const float *restrict a59, const float *restrict a60, const float *restrict a61, const float *restrict a62, const float *restrict a63, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.03125f);
     const float t1 = (a1[0] * 0.03125f);
@@ -2705,14 +2002,14 @@ static void k40_mul_mul_mul(const float *restrict a0, const float *restrict a1, 
 }
 
 /* copy out mul [] (charlm_lstm.lua:21) */
-static void k41_copy(const float *restrict a0, float *restrict out) {
+static void k39_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out transpose [1024, 96] (charlm_lstm.lua:17) */
-static void k42_copy(const float *restrict a0, float *restrict out) {
+static void k40_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 96; i1++) {
       out[i0 * 96 + i1] = a0[i0 * 96 + i1];
@@ -2720,7 +2017,7 @@ static void k42_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out matmul [1024, 256] (charlm_lstm.lua:17) */
-static void k43_copy(const float *restrict a0, float *restrict out) {
+static void k41_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i0 * 256 + i1] = a0[i0 * 256 + i1];
@@ -2728,14 +2025,14 @@ static void k43_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [1024] (charlm_lstm.lua:17) */
-static void k44_copy(const float *restrict a0, float *restrict out) {
+static void k42_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 1024; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* copy out matmul [96, 256] (charlm_lstm.lua:18) */
-static void k45_copy(const float *restrict a0, float *restrict out) {
+static void k43_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 96; i0++)
     for (long i1 = 0; i1 < 256; i1++) {
       out[i0 * 256 + i1] = a0[i0 * 256 + i1];
@@ -2743,15 +2040,32 @@ static void k45_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* copy out sum_to [96] (charlm_lstm.lua:18) */
-static void k46_copy(const float *restrict a0, float *restrict out) {
+static void k44_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 96; i0++) {
     out[i0] = a0[i0];
   }
 }
 
 /* fused: mul over mul [1024, 96] */
-static void k47_mul(const float *restrict a0, float *restrict out0) {
+static void k45_mul(const float *restrict a0, float *restrict out0) {
   for (long i0 = 0; i0 < 98304; i0++) {
+    const float t0 = (a0[i0] * a0[i0]);
+    out0[i0] = t0;
+  }
+}
+
+/* sum_to [] */
+static void k46_sum_to(const float *restrict a0, float *restrict out) {
+  out[0] = 0.0f;
+  for (long i0 = 0; i0 < 1024; i0++)
+    for (long i1 = 0; i1 < 96; i1++) {
+      out[0] += a0[i0 * 96 + i1];
+    }
+}
+
+/* fused: mul over mul [1024, 256] */
+static void k47_mul(const float *restrict a0, float *restrict out0) {
+  for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
   }
@@ -2761,14 +2075,14 @@ static void k47_mul(const float *restrict a0, float *restrict out0) {
 static void k48_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
   for (long i0 = 0; i0 < 1024; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[0] += a0[i0 * 96 + i1];
+    for (long i1 = 0; i1 < 256; i1++) {
+      out[0] += a0[i0 * 256 + i1];
     }
 }
 
-/* fused: mul over mul [1024, 256] */
+/* fused: mul over mul [1024] */
 static void k49_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 262144; i0++) {
+  for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
   }
@@ -2777,15 +2091,14 @@ static void k49_mul(const float *restrict a0, float *restrict out0) {
 /* sum_to [] */
 static void k50_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 1024; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[0] += a0[i0 * 256 + i1];
-    }
+  for (long i0 = 0; i0 < 1024; i0++) {
+    out[0] += a0[i0];
+  }
 }
 
-/* fused: mul over mul [1024] */
+/* fused: mul over mul [96, 256] */
 static void k51_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 1024; i0++) {
+  for (long i0 = 0; i0 < 24576; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
   }
@@ -2794,14 +2107,15 @@ static void k51_mul(const float *restrict a0, float *restrict out0) {
 /* sum_to [] */
 static void k52_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 1024; i0++) {
-    out[0] += a0[i0];
-  }
+  for (long i0 = 0; i0 < 96; i0++)
+    for (long i1 = 0; i1 < 256; i1++) {
+      out[0] += a0[i0 * 256 + i1];
+    }
 }
 
-/* fused: mul over mul [96, 256] */
+/* fused: mul over mul [96] */
 static void k53_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 24576; i0++) {
+  for (long i0 = 0; i0 < 96; i0++) {
     const float t0 = (a0[i0] * a0[i0]);
     out0[i0] = t0;
   }
@@ -2810,30 +2124,13 @@ static void k53_mul(const float *restrict a0, float *restrict out0) {
 /* sum_to [] */
 static void k54_sum_to(const float *restrict a0, float *restrict out) {
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 96; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[0] += a0[i0 * 256 + i1];
-    }
-}
-
-/* fused: mul over mul [96] */
-static void k55_mul(const float *restrict a0, float *restrict out0) {
-  for (long i0 = 0; i0 < 96; i0++) {
-    const float t0 = (a0[i0] * a0[i0]);
-    out0[i0] = t0;
-  }
-}
-
-/* sum_to [] */
-static void k56_sum_to(const float *restrict a0, float *restrict out) {
-  out[0] = 0.0f;
   for (long i0 = 0; i0 < 96; i0++) {
     out[0] += a0[i0];
   }
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k57_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k55_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   {
     const float t0 = (a0[0] + a1[0] + a2[0] + a2[0] + a3[0] + a4[0]);
     const float t1 = sqrtf(t0);
@@ -2845,7 +2142,7 @@ static void k57_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 }
 
 /* fused: add pow sub sqrt div over div []; updated in place: a0 */
-static void k58_add_pow_sub(float *restrict a0, float *restrict out0) {
+static void k56_add_pow_sub(float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] + 1.0f);
     const float t1 = powf(0.999000013f, t0);
@@ -2858,7 +2155,7 @@ static void k58_add_pow_sub(float *restrict a0, float *restrict out0) {
 }
 
 /* fused: pow sub div over div [] */
-static void k59_pow_sub_div(const float *restrict a0, float *restrict out0) {
+static void k57_pow_sub_div(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = powf(0.899999976f, a0[0]);
     const float t1 = (1.0f - t0);
@@ -2868,7 +2165,7 @@ static void k59_pow_sub_div(const float *restrict a0, float *restrict out0) {
 }
 
 /* fused: mul mul mul mul add mul mul add sqrt mul add div mul sub over sub [1024, 96]; updated in place: a0, a1, a6 */
-static void k60_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
+static void k58_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 98304; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2891,7 +2188,7 @@ static void k60_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
 }
 
 /* fused: mul mul mul mul add mul mul add sqrt mul add div mul sub over sub [1024, 256]; updated in place: a0, a1, a6 */
-static void k61_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
+static void k59_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 262144; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2914,7 +2211,7 @@ static void k61_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
 }
 
 /* fused: mul mul mul mul mul mul add mul mul add sqrt mul add div mul sub add add sqrt mul add div mul sub over sub [1024]; updated in place: a0, a1, a2, a3, a8, a9 */
-static void k62_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict a8, float *restrict a9) {
+static void k60_mul_mul_mul(float *restrict a0, float *restrict a1, float *restrict a2, float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, float *restrict a8, float *restrict a9) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2950,7 +2247,7 @@ static void k62_mul_mul_mul(float *restrict a0, float *restrict a1, float *restr
 }
 
 /* fused: mul mul mul mul add mul mul add sqrt mul add div mul sub over sub [96, 256]; updated in place: a0, a1, a6 */
-static void k63_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
+static void k61_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 24576; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2973,7 +2270,7 @@ static void k63_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
 }
 
 /* fused: mul mul mul mul add mul mul add sqrt mul add div mul sub over sub [96]; updated in place: a0, a1, a6 */
-static void k64_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
+static void k62_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 96; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -2996,7 +2293,7 @@ static void k64_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
 }
 
 /* fused: addn sqrt add div min over min [] */
-static void k65_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
+static void k63_addn_sqrt_add(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict out0) {
   {
     const float t0 = (a0[0] + a1[0] + a2[0] + a3[0] + a4[0] + a5[0]);
     const float t1 = sqrtf(t0);
@@ -3008,7 +2305,7 @@ static void k65_addn_sqrt_add(const float *restrict a0, const float *restrict a1
 }
 
 /* fused: mul mul mul mul add mul mul add sqrt mul add div mul sub over sub [1024]; updated in place: a0, a1, a6 */
-static void k66_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
+static void k64_mul_mul_mul(float *restrict a0, float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, float *restrict a6) {
   for (long i0 = 0; i0 < 1024; i0++) {
     const float t0 = (0.999000013f * a0[i0]);
     const float t1 = (0.899999976f * a1[i0]);
@@ -3031,7 +2328,7 @@ static void k66_mul_mul_mul(float *restrict a0, float *restrict a1, const float 
 }
 
 /* gather [1, 1024] (charlm_lstm.lua:17) */
-static void k67_gather(const float *restrict a0, const int32_t *restrict a1, float *restrict out) {
+static void k65_gather(const float *restrict a0, const int32_t *restrict a1, float *restrict out) {
   {
     const int32_t id = a1[0];
     for (long j = 0; j < 1024; j++)
@@ -3040,7 +2337,7 @@ static void k67_gather(const float *restrict a0, const int32_t *restrict a1, flo
 }
 
 /* matmul [1, 1024] (charlm_lstm.lua:17), then fused: add add add over add [1, 1024] (charlm_lstm.lua:17) */
-static void k68_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
+static void k66_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0) {
   for (long j0 = 0; j0 < 1024; j0 += 128) {
     for (long j = 0; j < 128 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
       float acc0[RNNC_LANES] = {0.0f};
@@ -3232,7 +2529,7 @@ static void k68_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* fused: sigmoid sigmoid mul sigmoid tanh mul add tanh mul over mul [1, 256] (charlm_lstm.lua:17) */
-static void k69_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
+static void k67_sigmoid_sigmoid_mul(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, float *restrict out0, float *restrict out1) {
   for (long i0 = 0; i0 < 256; i0++) {
     const float t0d = (1.0f + rnnc_expf(-a0[i0]));
     const float t1d = (1.0f + rnnc_expf(-a1[i0]));
@@ -3251,7 +2548,7 @@ static void k69_sigmoid_sigmoid_mul(const float *restrict a0, const float *restr
 }
 
 /* matmul [1, 96] (charlm_lstm.lua:18), then fused: add over add [1, 96] (charlm_lstm.lua:18) */
-static void k70_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
+static void k68_matmul(const float *restrict a0, const float *restrict a1, const float *restrict a2, float *restrict out0) {
   for (long j = 0; j < 96 / (8 * RNNC_LANES) * (8 * RNNC_LANES); j += (8 * RNNC_LANES)) {
     float acc0[RNNC_LANES] = {0.0f};
     float acc1[RNNC_LANES] = {0.0f};
@@ -3409,14 +2706,14 @@ static void k70_matmul(const float *restrict a0, const float *restrict a1, const
 }
 
 /* copy out stack [1, 1, 96] (charlm_lstm.lua:20) */
-static void k71_copy(const float *restrict a0, float *restrict out) {
+static void k69_copy(const float *restrict a0, float *restrict out) {
   for (long i2 = 0; i2 < 96; i2++) {
     out[i2] = a0[i2];
   }
 }
 
 /* copy out mul [1, 256] (charlm_lstm.lua:17) */
-static void k72_copy(const float *restrict a0, float *restrict out) {
+static void k70_copy(const float *restrict a0, float *restrict out) {
   for (long i1 = 0; i1 < 256; i1++) {
     out[i1] = a0[i1];
   }
@@ -3884,8 +3181,6 @@ static void charlm_lstm_predict_2(const float *restrict P, const charlm_lstm_bat
   k8_transpose(P + 362496 /* dense1.weight */, dense1_transpose_weight);
   float *dense1_add = (float *)(A + 98304); /* [2048, 96] */
   k9_matmul(lstm1_mul_stack, dense1_transpose_weight, P + 387072 /* dense1.bias */, dense1_add);
-  float *out_logits = (float *)(A + 884736); /* [32, 64, 96] */
-  k10_stack(dense1_add, dense1_add + 3072, dense1_add + 6144, dense1_add + 9216, dense1_add + 12288, dense1_add + 15360, dense1_add + 18432, dense1_add + 21504, dense1_add + 24576, dense1_add + 27648, dense1_add + 30720, dense1_add + 33792, dense1_add + 36864, dense1_add + 39936, dense1_add + 43008, dense1_add + 46080, dense1_add + 49152, dense1_add + 52224, dense1_add + 55296, dense1_add + 58368, dense1_add + 61440, dense1_add + 64512, dense1_add + 67584, dense1_add + 70656, dense1_add + 73728, dense1_add + 76800, dense1_add + 79872, dense1_add + 82944, dense1_add + 86016, dense1_add + 89088, dense1_add + 92160, dense1_add + 95232, dense1_add + 98304, dense1_add + 101376, dense1_add + 104448, dense1_add + 107520, dense1_add + 110592, dense1_add + 113664, dense1_add + 116736, dense1_add + 119808, dense1_add + 122880, dense1_add + 125952, dense1_add + 129024, dense1_add + 132096, dense1_add + 135168, dense1_add + 138240, dense1_add + 141312, dense1_add + 144384, dense1_add + 147456, dense1_add + 150528, dense1_add + 153600, dense1_add + 156672, dense1_add + 159744, dense1_add + 162816, dense1_add + 165888, dense1_add + 168960, dense1_add + 172032, dense1_add + 175104, dense1_add + 178176, dense1_add + 181248, dense1_add + 184320, dense1_add + 187392, dense1_add + 190464, dense1_add + 193536, out_logits);
 }
 
 void charlm_lstm_predict(const float *params, const charlm_lstm_batch *in, charlm_lstm_outputs *out, void *arena) {
@@ -3896,8 +3191,8 @@ void charlm_lstm_predict(const float *params, const charlm_lstm_batch *in, charl
   (void)P, (void)A;
   charlm_lstm_predict_1(P, in, A, seed);
   charlm_lstm_predict_2(P, in, A, seed);
-  float *out_logits = (float *)(A + 884736); /* [32, 64, 96] */
-  if (out) k11_copy(out_logits, out->logits);
+  float *dense1_add = (float *)(A + 98304); /* [2048, 96] */
+  if (out) k10_copy(dense1_add, out->logits);
 }
 
 static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -3918,7 +3213,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_mul_t0 = (float *)(A + 1802240); /* [32, 256] */
   float *lstm1_tanh_t0_2 = (float *)(A + 1835008); /* [32, 256] */
   float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
-  k12_sigmoid_sigmoid_tanh(lstm1_add_t0 + 768, lstm1_add_t0, lstm1_add_t0 + 512, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
+  k11_sigmoid_sigmoid_tanh(lstm1_add_t0 + 768, lstm1_add_t0, lstm1_add_t0 + 512, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
   float *lstm1_add_t1 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_gather_t1, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t1);
   float *lstm1_gather_t2 = (float *)(A + 393216); /* [32, 1024] */
@@ -3929,7 +3224,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t1 = (float *)(A + 4063232); /* [32, 256] */
   float *lstm1_add_t1_2 = (float *)(A + 4096000); /* [32, 256] */
   float *lstm1_tanh_t1_2 = (float *)(A + 4128768); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t1 + 768, lstm1_add_t1 + 256, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 512, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 8192);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t1 + 768, lstm1_add_t1 + 256, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 512, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 8192);
   float *lstm1_add_t2 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_gather_t2, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t2);
   float *lstm1_gather_t3 = (float *)(A + 393216); /* [32, 1024] */
@@ -3940,7 +3235,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t2 = (float *)(A + 4259840); /* [32, 256] */
   float *lstm1_add_t2_2 = (float *)(A + 4292608); /* [32, 256] */
   float *lstm1_tanh_t2_2 = (float *)(A + 4325376); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t2 + 768, lstm1_add_t2 + 256, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 512, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 16384);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t2 + 768, lstm1_add_t2 + 256, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 512, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 16384);
   float *lstm1_add_t3 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_gather_t3, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t3);
   float *lstm1_gather_t4 = (float *)(A + 393216); /* [32, 1024] */
@@ -3951,7 +3246,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t3 = (float *)(A + 4456448); /* [32, 256] */
   float *lstm1_add_t3_2 = (float *)(A + 4489216); /* [32, 256] */
   float *lstm1_tanh_t3_2 = (float *)(A + 4521984); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t3 + 768, lstm1_add_t3 + 256, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 512, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 24576);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t3 + 768, lstm1_add_t3 + 256, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 512, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 24576);
   float *lstm1_add_t4 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_gather_t4, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t4);
   float *lstm1_gather_t5 = (float *)(A + 393216); /* [32, 1024] */
@@ -3962,7 +3257,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t4 = (float *)(A + 4653056); /* [32, 256] */
   float *lstm1_add_t4_2 = (float *)(A + 4685824); /* [32, 256] */
   float *lstm1_tanh_t4_2 = (float *)(A + 4718592); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t4 + 768, lstm1_add_t4 + 256, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 512, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 32768);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t4 + 768, lstm1_add_t4 + 256, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 512, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 32768);
   float *lstm1_add_t5 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_gather_t5, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t5);
   float *lstm1_gather_t6 = (float *)(A + 393216); /* [32, 1024] */
@@ -3973,7 +3268,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t5 = (float *)(A + 4849664); /* [32, 256] */
   float *lstm1_add_t5_2 = (float *)(A + 4882432); /* [32, 256] */
   float *lstm1_tanh_t5_2 = (float *)(A + 4915200); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t5 + 768, lstm1_add_t5 + 256, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 512, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 40960);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t5 + 768, lstm1_add_t5 + 256, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 512, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 40960);
   float *lstm1_add_t6 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_gather_t6, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t6);
   float *lstm1_gather_t7 = (float *)(A + 393216); /* [32, 1024] */
@@ -3984,7 +3279,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t6 = (float *)(A + 5046272); /* [32, 256] */
   float *lstm1_add_t6_2 = (float *)(A + 5079040); /* [32, 256] */
   float *lstm1_tanh_t6_2 = (float *)(A + 5111808); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t6 + 768, lstm1_add_t6 + 256, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 512, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 49152);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t6 + 768, lstm1_add_t6 + 256, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 512, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 49152);
   float *lstm1_add_t7 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_gather_t7, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t7);
   float *lstm1_gather_t8 = (float *)(A + 393216); /* [32, 1024] */
@@ -3995,7 +3290,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t7 = (float *)(A + 5242880); /* [32, 256] */
   float *lstm1_add_t7_2 = (float *)(A + 5275648); /* [32, 256] */
   float *lstm1_tanh_t7_2 = (float *)(A + 5308416); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t7 + 768, lstm1_add_t7 + 256, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 512, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 57344);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t7 + 768, lstm1_add_t7 + 256, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 512, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 57344);
   float *lstm1_add_t8 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_gather_t8, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t8);
   float *lstm1_gather_t9 = (float *)(A + 393216); /* [32, 1024] */
@@ -4006,7 +3301,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t8 = (float *)(A + 5439488); /* [32, 256] */
   float *lstm1_add_t8_2 = (float *)(A + 5472256); /* [32, 256] */
   float *lstm1_tanh_t8_2 = (float *)(A + 5505024); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t8 + 768, lstm1_add_t8 + 256, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 512, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 65536);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t8 + 768, lstm1_add_t8 + 256, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 512, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 65536);
   float *lstm1_add_t9 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_gather_t9, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t9);
   float *lstm1_gather_t10 = (float *)(A + 393216); /* [32, 1024] */
@@ -4017,7 +3312,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t9 = (float *)(A + 5636096); /* [32, 256] */
   float *lstm1_add_t9_2 = (float *)(A + 5668864); /* [32, 256] */
   float *lstm1_tanh_t9_2 = (float *)(A + 5701632); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t9 + 768, lstm1_add_t9 + 256, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 512, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 73728);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t9 + 768, lstm1_add_t9 + 256, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 512, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 73728);
   float *lstm1_add_t10 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_gather_t10, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t10);
   float *lstm1_gather_t11 = (float *)(A + 393216); /* [32, 1024] */
@@ -4028,7 +3323,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t10 = (float *)(A + 5832704); /* [32, 256] */
   float *lstm1_add_t10_2 = (float *)(A + 5865472); /* [32, 256] */
   float *lstm1_tanh_t10_2 = (float *)(A + 5898240); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t10 + 768, lstm1_add_t10 + 256, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 512, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 81920);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t10 + 768, lstm1_add_t10 + 256, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 512, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 81920);
   float *lstm1_add_t11 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_gather_t11, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t11);
   float *lstm1_gather_t12 = (float *)(A + 393216); /* [32, 1024] */
@@ -4039,7 +3334,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t11 = (float *)(A + 6029312); /* [32, 256] */
   float *lstm1_add_t11_2 = (float *)(A + 6062080); /* [32, 256] */
   float *lstm1_tanh_t11_2 = (float *)(A + 6094848); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t11 + 768, lstm1_add_t11 + 256, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 512, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 90112);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t11 + 768, lstm1_add_t11 + 256, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 512, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 90112);
   float *lstm1_add_t12 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_gather_t12, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t12);
   float *lstm1_gather_t13 = (float *)(A + 393216); /* [32, 1024] */
@@ -4050,7 +3345,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t12 = (float *)(A + 6225920); /* [32, 256] */
   float *lstm1_add_t12_2 = (float *)(A + 6258688); /* [32, 256] */
   float *lstm1_tanh_t12_2 = (float *)(A + 6291456); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t12 + 768, lstm1_add_t12 + 256, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 512, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 98304);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t12 + 768, lstm1_add_t12 + 256, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 512, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 98304);
   float *lstm1_add_t13 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_gather_t13, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t13);
   float *lstm1_gather_t14 = (float *)(A + 393216); /* [32, 1024] */
@@ -4061,7 +3356,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t13 = (float *)(A + 6422528); /* [32, 256] */
   float *lstm1_add_t13_2 = (float *)(A + 6455296); /* [32, 256] */
   float *lstm1_tanh_t13_2 = (float *)(A + 6488064); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t13 + 768, lstm1_add_t13 + 256, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 512, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t13 + 768, lstm1_add_t13 + 256, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 512, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
   float *lstm1_add_t14 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_gather_t14, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t14);
   float *lstm1_gather_t15 = (float *)(A + 393216); /* [32, 1024] */
@@ -4072,7 +3367,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t14 = (float *)(A + 6619136); /* [32, 256] */
   float *lstm1_add_t14_2 = (float *)(A + 6651904); /* [32, 256] */
   float *lstm1_tanh_t14_2 = (float *)(A + 6684672); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t14 + 768, lstm1_add_t14 + 256, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 512, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 114688);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t14 + 768, lstm1_add_t14 + 256, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 512, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 114688);
   float *lstm1_add_t15 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 114688, lstm1_transpose_weight_hh, lstm1_gather_t15, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t15);
   float *lstm1_gather_t16 = (float *)(A + 393216); /* [32, 1024] */
@@ -4083,7 +3378,7 @@ static void charlm_lstm_grad_1(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t15 = (float *)(A + 6815744); /* [32, 256] */
   float *lstm1_add_t15_2 = (float *)(A + 6848512); /* [32, 256] */
   float *lstm1_tanh_t15_2 = (float *)(A + 6881280); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t15 + 768, lstm1_add_t15 + 256, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 512, lstm1_sigmoid_t15, lstm1_sigmoid_t15_2, lstm1_sigmoid_t15_3, lstm1_tanh_t15, lstm1_add_t15_2, lstm1_tanh_t15_2, lstm1_mul_stack + 122880);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t15 + 768, lstm1_add_t15 + 256, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 512, lstm1_sigmoid_t15, lstm1_sigmoid_t15_2, lstm1_sigmoid_t15_3, lstm1_tanh_t15, lstm1_add_t15_2, lstm1_tanh_t15_2, lstm1_mul_stack + 122880);
 }
 
 static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -4103,7 +3398,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t16 = (float *)(A + 7012352); /* [32, 256] */
   float *lstm1_add_t16_2 = (float *)(A + 7045120); /* [32, 256] */
   float *lstm1_tanh_t16_2 = (float *)(A + 7077888); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t16 + 768, lstm1_add_t16 + 256, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 512, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 131072);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t16 + 768, lstm1_add_t16 + 256, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 512, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 131072);
   float *lstm1_add_t17 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 131072, lstm1_transpose_weight_hh, lstm1_gather_t17, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t17);
   float *lstm1_gather_t18 = (float *)(A + 393216); /* [32, 1024] */
@@ -4114,7 +3409,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t17 = (float *)(A + 7208960); /* [32, 256] */
   float *lstm1_add_t17_2 = (float *)(A + 7241728); /* [32, 256] */
   float *lstm1_tanh_t17_2 = (float *)(A + 7274496); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t17 + 768, lstm1_add_t17 + 256, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 512, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 139264);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t17 + 768, lstm1_add_t17 + 256, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 512, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 139264);
   float *lstm1_add_t18 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 139264, lstm1_transpose_weight_hh, lstm1_gather_t18, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t18);
   float *lstm1_gather_t19 = (float *)(A + 393216); /* [32, 1024] */
@@ -4125,7 +3420,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t18 = (float *)(A + 7405568); /* [32, 256] */
   float *lstm1_add_t18_2 = (float *)(A + 7438336); /* [32, 256] */
   float *lstm1_tanh_t18_2 = (float *)(A + 7471104); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t18 + 768, lstm1_add_t18 + 256, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 512, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 147456);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t18 + 768, lstm1_add_t18 + 256, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 512, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 147456);
   float *lstm1_add_t19 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 147456, lstm1_transpose_weight_hh, lstm1_gather_t19, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t19);
   float *lstm1_gather_t20 = (float *)(A + 393216); /* [32, 1024] */
@@ -4136,7 +3431,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t19 = (float *)(A + 7602176); /* [32, 256] */
   float *lstm1_add_t19_2 = (float *)(A + 7634944); /* [32, 256] */
   float *lstm1_tanh_t19_2 = (float *)(A + 7667712); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t19 + 768, lstm1_add_t19 + 256, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 512, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 155648);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t19 + 768, lstm1_add_t19 + 256, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 512, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 155648);
   float *lstm1_add_t20 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 155648, lstm1_transpose_weight_hh, lstm1_gather_t20, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t20);
   float *lstm1_gather_t21 = (float *)(A + 393216); /* [32, 1024] */
@@ -4147,7 +3442,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t20 = (float *)(A + 7798784); /* [32, 256] */
   float *lstm1_add_t20_2 = (float *)(A + 7831552); /* [32, 256] */
   float *lstm1_tanh_t20_2 = (float *)(A + 7864320); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t20 + 768, lstm1_add_t20 + 256, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 512, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 163840);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t20 + 768, lstm1_add_t20 + 256, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 512, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 163840);
   float *lstm1_add_t21 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 163840, lstm1_transpose_weight_hh, lstm1_gather_t21, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t21);
   float *lstm1_gather_t22 = (float *)(A + 393216); /* [32, 1024] */
@@ -4158,7 +3453,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t21 = (float *)(A + 7995392); /* [32, 256] */
   float *lstm1_add_t21_2 = (float *)(A + 8028160); /* [32, 256] */
   float *lstm1_tanh_t21_2 = (float *)(A + 8060928); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t21 + 768, lstm1_add_t21 + 256, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 512, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 172032);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t21 + 768, lstm1_add_t21 + 256, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 512, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 172032);
   float *lstm1_add_t22 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 172032, lstm1_transpose_weight_hh, lstm1_gather_t22, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t22);
   float *lstm1_gather_t23 = (float *)(A + 393216); /* [32, 1024] */
@@ -4169,7 +3464,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t22 = (float *)(A + 8192000); /* [32, 256] */
   float *lstm1_add_t22_2 = (float *)(A + 8224768); /* [32, 256] */
   float *lstm1_tanh_t22_2 = (float *)(A + 8257536); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t22 + 768, lstm1_add_t22 + 256, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 512, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 180224);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t22 + 768, lstm1_add_t22 + 256, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 512, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 180224);
   float *lstm1_add_t23 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 180224, lstm1_transpose_weight_hh, lstm1_gather_t23, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t23);
   float *lstm1_gather_t24 = (float *)(A + 393216); /* [32, 1024] */
@@ -4180,7 +3475,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t23 = (float *)(A + 8388608); /* [32, 256] */
   float *lstm1_add_t23_2 = (float *)(A + 8421376); /* [32, 256] */
   float *lstm1_tanh_t23_2 = (float *)(A + 8454144); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t23 + 768, lstm1_add_t23 + 256, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 512, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 188416);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t23 + 768, lstm1_add_t23 + 256, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 512, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 188416);
   float *lstm1_add_t24 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 188416, lstm1_transpose_weight_hh, lstm1_gather_t24, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t24);
   float *lstm1_gather_t25 = (float *)(A + 393216); /* [32, 1024] */
@@ -4191,7 +3486,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t24 = (float *)(A + 8585216); /* [32, 256] */
   float *lstm1_add_t24_2 = (float *)(A + 8617984); /* [32, 256] */
   float *lstm1_tanh_t24_2 = (float *)(A + 8650752); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t24 + 768, lstm1_add_t24 + 256, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 512, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 196608);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t24 + 768, lstm1_add_t24 + 256, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 512, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 196608);
   float *lstm1_add_t25 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 196608, lstm1_transpose_weight_hh, lstm1_gather_t25, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t25);
   float *lstm1_gather_t26 = (float *)(A + 393216); /* [32, 1024] */
@@ -4202,7 +3497,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t25 = (float *)(A + 8781824); /* [32, 256] */
   float *lstm1_add_t25_2 = (float *)(A + 8814592); /* [32, 256] */
   float *lstm1_tanh_t25_2 = (float *)(A + 8847360); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t25 + 768, lstm1_add_t25 + 256, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 512, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 204800);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t25 + 768, lstm1_add_t25 + 256, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 512, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 204800);
   float *lstm1_add_t26 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 204800, lstm1_transpose_weight_hh, lstm1_gather_t26, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t26);
   float *lstm1_gather_t27 = (float *)(A + 393216); /* [32, 1024] */
@@ -4213,7 +3508,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t26 = (float *)(A + 8978432); /* [32, 256] */
   float *lstm1_add_t26_2 = (float *)(A + 9011200); /* [32, 256] */
   float *lstm1_tanh_t26_2 = (float *)(A + 9043968); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t26 + 768, lstm1_add_t26 + 256, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 512, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack + 212992);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t26 + 768, lstm1_add_t26 + 256, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 512, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack + 212992);
   float *lstm1_add_t27 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 212992, lstm1_transpose_weight_hh, lstm1_gather_t27, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t27);
   float *lstm1_gather_t28 = (float *)(A + 393216); /* [32, 1024] */
@@ -4224,7 +3519,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t27 = (float *)(A + 9175040); /* [32, 256] */
   float *lstm1_add_t27_2 = (float *)(A + 9207808); /* [32, 256] */
   float *lstm1_tanh_t27_2 = (float *)(A + 9240576); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t27 + 768, lstm1_add_t27 + 256, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 512, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_add_t27_2, lstm1_tanh_t27_2, lstm1_mul_stack + 221184);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t27 + 768, lstm1_add_t27 + 256, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 512, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_add_t27_2, lstm1_tanh_t27_2, lstm1_mul_stack + 221184);
   float *lstm1_add_t28 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 221184, lstm1_transpose_weight_hh, lstm1_gather_t28, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t28);
   float *lstm1_gather_t29 = (float *)(A + 393216); /* [32, 1024] */
@@ -4235,7 +3530,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t28 = (float *)(A + 9371648); /* [32, 256] */
   float *lstm1_add_t28_2 = (float *)(A + 9404416); /* [32, 256] */
   float *lstm1_tanh_t28_2 = (float *)(A + 9437184); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t28 + 768, lstm1_add_t28 + 256, lstm1_add_t27_2, lstm1_add_t28, lstm1_add_t28 + 512, lstm1_sigmoid_t28, lstm1_sigmoid_t28_2, lstm1_sigmoid_t28_3, lstm1_tanh_t28, lstm1_add_t28_2, lstm1_tanh_t28_2, lstm1_mul_stack + 229376);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t28 + 768, lstm1_add_t28 + 256, lstm1_add_t27_2, lstm1_add_t28, lstm1_add_t28 + 512, lstm1_sigmoid_t28, lstm1_sigmoid_t28_2, lstm1_sigmoid_t28_3, lstm1_tanh_t28, lstm1_add_t28_2, lstm1_tanh_t28_2, lstm1_mul_stack + 229376);
   float *lstm1_add_t29 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 229376, lstm1_transpose_weight_hh, lstm1_gather_t29, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t29);
   float *lstm1_gather_t30 = (float *)(A + 393216); /* [32, 1024] */
@@ -4246,7 +3541,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t29 = (float *)(A + 9568256); /* [32, 256] */
   float *lstm1_add_t29_2 = (float *)(A + 9601024); /* [32, 256] */
   float *lstm1_tanh_t29_2 = (float *)(A + 9633792); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t29 + 768, lstm1_add_t29 + 256, lstm1_add_t28_2, lstm1_add_t29, lstm1_add_t29 + 512, lstm1_sigmoid_t29, lstm1_sigmoid_t29_2, lstm1_sigmoid_t29_3, lstm1_tanh_t29, lstm1_add_t29_2, lstm1_tanh_t29_2, lstm1_mul_stack + 237568);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t29 + 768, lstm1_add_t29 + 256, lstm1_add_t28_2, lstm1_add_t29, lstm1_add_t29 + 512, lstm1_sigmoid_t29, lstm1_sigmoid_t29_2, lstm1_sigmoid_t29_3, lstm1_tanh_t29, lstm1_add_t29_2, lstm1_tanh_t29_2, lstm1_mul_stack + 237568);
   float *lstm1_add_t30 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 237568, lstm1_transpose_weight_hh, lstm1_gather_t30, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t30);
   float *lstm1_gather_t31 = (float *)(A + 393216); /* [32, 1024] */
@@ -4257,7 +3552,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t30 = (float *)(A + 9764864); /* [32, 256] */
   float *lstm1_add_t30_2 = (float *)(A + 9797632); /* [32, 256] */
   float *lstm1_tanh_t30_2 = (float *)(A + 9830400); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t30 + 768, lstm1_add_t30 + 256, lstm1_add_t29_2, lstm1_add_t30, lstm1_add_t30 + 512, lstm1_sigmoid_t30, lstm1_sigmoid_t30_2, lstm1_sigmoid_t30_3, lstm1_tanh_t30, lstm1_add_t30_2, lstm1_tanh_t30_2, lstm1_mul_stack + 245760);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t30 + 768, lstm1_add_t30 + 256, lstm1_add_t29_2, lstm1_add_t30, lstm1_add_t30 + 512, lstm1_sigmoid_t30, lstm1_sigmoid_t30_2, lstm1_sigmoid_t30_3, lstm1_tanh_t30, lstm1_add_t30_2, lstm1_tanh_t30_2, lstm1_mul_stack + 245760);
   float *lstm1_add_t31 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 245760, lstm1_transpose_weight_hh, lstm1_gather_t31, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t31);
   float *lstm1_gather_t32 = (float *)(A + 393216); /* [32, 1024] */
@@ -4268,7 +3563,7 @@ static void charlm_lstm_grad_2(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t31 = (float *)(A + 9961472); /* [32, 256] */
   float *lstm1_add_t31_2 = (float *)(A + 9994240); /* [32, 256] */
   float *lstm1_tanh_t31_2 = (float *)(A + 10027008); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t31 + 768, lstm1_add_t31 + 256, lstm1_add_t30_2, lstm1_add_t31, lstm1_add_t31 + 512, lstm1_sigmoid_t31, lstm1_sigmoid_t31_2, lstm1_sigmoid_t31_3, lstm1_tanh_t31, lstm1_add_t31_2, lstm1_tanh_t31_2, lstm1_mul_stack + 253952);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t31 + 768, lstm1_add_t31 + 256, lstm1_add_t30_2, lstm1_add_t31, lstm1_add_t31 + 512, lstm1_sigmoid_t31, lstm1_sigmoid_t31_2, lstm1_sigmoid_t31_3, lstm1_tanh_t31, lstm1_add_t31_2, lstm1_tanh_t31_2, lstm1_mul_stack + 253952);
 }
 
 static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -4288,7 +3583,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t32 = (float *)(A + 10158080); /* [32, 256] */
   float *lstm1_add_t32_2 = (float *)(A + 10190848); /* [32, 256] */
   float *lstm1_tanh_t32_2 = (float *)(A + 10223616); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t32 + 768, lstm1_add_t32 + 256, lstm1_add_t31_2, lstm1_add_t32, lstm1_add_t32 + 512, lstm1_sigmoid_t32, lstm1_sigmoid_t32_2, lstm1_sigmoid_t32_3, lstm1_tanh_t32, lstm1_add_t32_2, lstm1_tanh_t32_2, lstm1_mul_stack + 262144);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t32 + 768, lstm1_add_t32 + 256, lstm1_add_t31_2, lstm1_add_t32, lstm1_add_t32 + 512, lstm1_sigmoid_t32, lstm1_sigmoid_t32_2, lstm1_sigmoid_t32_3, lstm1_tanh_t32, lstm1_add_t32_2, lstm1_tanh_t32_2, lstm1_mul_stack + 262144);
   float *lstm1_add_t33 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 262144, lstm1_transpose_weight_hh, lstm1_gather_t33, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t33);
   float *lstm1_gather_t34 = (float *)(A + 393216); /* [32, 1024] */
@@ -4299,7 +3594,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t33 = (float *)(A + 10354688); /* [32, 256] */
   float *lstm1_add_t33_2 = (float *)(A + 10387456); /* [32, 256] */
   float *lstm1_tanh_t33_2 = (float *)(A + 10420224); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t33 + 768, lstm1_add_t33 + 256, lstm1_add_t32_2, lstm1_add_t33, lstm1_add_t33 + 512, lstm1_sigmoid_t33, lstm1_sigmoid_t33_2, lstm1_sigmoid_t33_3, lstm1_tanh_t33, lstm1_add_t33_2, lstm1_tanh_t33_2, lstm1_mul_stack + 270336);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t33 + 768, lstm1_add_t33 + 256, lstm1_add_t32_2, lstm1_add_t33, lstm1_add_t33 + 512, lstm1_sigmoid_t33, lstm1_sigmoid_t33_2, lstm1_sigmoid_t33_3, lstm1_tanh_t33, lstm1_add_t33_2, lstm1_tanh_t33_2, lstm1_mul_stack + 270336);
   float *lstm1_add_t34 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 270336, lstm1_transpose_weight_hh, lstm1_gather_t34, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t34);
   float *lstm1_gather_t35 = (float *)(A + 393216); /* [32, 1024] */
@@ -4310,7 +3605,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t34 = (float *)(A + 10551296); /* [32, 256] */
   float *lstm1_add_t34_2 = (float *)(A + 10584064); /* [32, 256] */
   float *lstm1_tanh_t34_2 = (float *)(A + 10616832); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t34 + 768, lstm1_add_t34 + 256, lstm1_add_t33_2, lstm1_add_t34, lstm1_add_t34 + 512, lstm1_sigmoid_t34, lstm1_sigmoid_t34_2, lstm1_sigmoid_t34_3, lstm1_tanh_t34, lstm1_add_t34_2, lstm1_tanh_t34_2, lstm1_mul_stack + 278528);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t34 + 768, lstm1_add_t34 + 256, lstm1_add_t33_2, lstm1_add_t34, lstm1_add_t34 + 512, lstm1_sigmoid_t34, lstm1_sigmoid_t34_2, lstm1_sigmoid_t34_3, lstm1_tanh_t34, lstm1_add_t34_2, lstm1_tanh_t34_2, lstm1_mul_stack + 278528);
   float *lstm1_add_t35 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 278528, lstm1_transpose_weight_hh, lstm1_gather_t35, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t35);
   float *lstm1_gather_t36 = (float *)(A + 393216); /* [32, 1024] */
@@ -4321,7 +3616,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t35 = (float *)(A + 10747904); /* [32, 256] */
   float *lstm1_add_t35_2 = (float *)(A + 10780672); /* [32, 256] */
   float *lstm1_tanh_t35_2 = (float *)(A + 10813440); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t35 + 768, lstm1_add_t35 + 256, lstm1_add_t34_2, lstm1_add_t35, lstm1_add_t35 + 512, lstm1_sigmoid_t35, lstm1_sigmoid_t35_2, lstm1_sigmoid_t35_3, lstm1_tanh_t35, lstm1_add_t35_2, lstm1_tanh_t35_2, lstm1_mul_stack + 286720);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t35 + 768, lstm1_add_t35 + 256, lstm1_add_t34_2, lstm1_add_t35, lstm1_add_t35 + 512, lstm1_sigmoid_t35, lstm1_sigmoid_t35_2, lstm1_sigmoid_t35_3, lstm1_tanh_t35, lstm1_add_t35_2, lstm1_tanh_t35_2, lstm1_mul_stack + 286720);
   float *lstm1_add_t36 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 286720, lstm1_transpose_weight_hh, lstm1_gather_t36, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t36);
   float *lstm1_gather_t37 = (float *)(A + 393216); /* [32, 1024] */
@@ -4332,7 +3627,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t36 = (float *)(A + 10944512); /* [32, 256] */
   float *lstm1_add_t36_2 = (float *)(A + 10977280); /* [32, 256] */
   float *lstm1_tanh_t36_2 = (float *)(A + 11010048); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t36 + 768, lstm1_add_t36 + 256, lstm1_add_t35_2, lstm1_add_t36, lstm1_add_t36 + 512, lstm1_sigmoid_t36, lstm1_sigmoid_t36_2, lstm1_sigmoid_t36_3, lstm1_tanh_t36, lstm1_add_t36_2, lstm1_tanh_t36_2, lstm1_mul_stack + 294912);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t36 + 768, lstm1_add_t36 + 256, lstm1_add_t35_2, lstm1_add_t36, lstm1_add_t36 + 512, lstm1_sigmoid_t36, lstm1_sigmoid_t36_2, lstm1_sigmoid_t36_3, lstm1_tanh_t36, lstm1_add_t36_2, lstm1_tanh_t36_2, lstm1_mul_stack + 294912);
   float *lstm1_add_t37 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 294912, lstm1_transpose_weight_hh, lstm1_gather_t37, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t37);
   float *lstm1_gather_t38 = (float *)(A + 393216); /* [32, 1024] */
@@ -4343,7 +3638,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t37 = (float *)(A + 11141120); /* [32, 256] */
   float *lstm1_add_t37_2 = (float *)(A + 11173888); /* [32, 256] */
   float *lstm1_tanh_t37_2 = (float *)(A + 11206656); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t37 + 768, lstm1_add_t37 + 256, lstm1_add_t36_2, lstm1_add_t37, lstm1_add_t37 + 512, lstm1_sigmoid_t37, lstm1_sigmoid_t37_2, lstm1_sigmoid_t37_3, lstm1_tanh_t37, lstm1_add_t37_2, lstm1_tanh_t37_2, lstm1_mul_stack + 303104);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t37 + 768, lstm1_add_t37 + 256, lstm1_add_t36_2, lstm1_add_t37, lstm1_add_t37 + 512, lstm1_sigmoid_t37, lstm1_sigmoid_t37_2, lstm1_sigmoid_t37_3, lstm1_tanh_t37, lstm1_add_t37_2, lstm1_tanh_t37_2, lstm1_mul_stack + 303104);
   float *lstm1_add_t38 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 303104, lstm1_transpose_weight_hh, lstm1_gather_t38, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t38);
   float *lstm1_gather_t39 = (float *)(A + 393216); /* [32, 1024] */
@@ -4354,7 +3649,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t38 = (float *)(A + 11337728); /* [32, 256] */
   float *lstm1_add_t38_2 = (float *)(A + 11370496); /* [32, 256] */
   float *lstm1_tanh_t38_2 = (float *)(A + 11403264); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t38 + 768, lstm1_add_t38 + 256, lstm1_add_t37_2, lstm1_add_t38, lstm1_add_t38 + 512, lstm1_sigmoid_t38, lstm1_sigmoid_t38_2, lstm1_sigmoid_t38_3, lstm1_tanh_t38, lstm1_add_t38_2, lstm1_tanh_t38_2, lstm1_mul_stack + 311296);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t38 + 768, lstm1_add_t38 + 256, lstm1_add_t37_2, lstm1_add_t38, lstm1_add_t38 + 512, lstm1_sigmoid_t38, lstm1_sigmoid_t38_2, lstm1_sigmoid_t38_3, lstm1_tanh_t38, lstm1_add_t38_2, lstm1_tanh_t38_2, lstm1_mul_stack + 311296);
   float *lstm1_add_t39 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 311296, lstm1_transpose_weight_hh, lstm1_gather_t39, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t39);
   float *lstm1_gather_t40 = (float *)(A + 393216); /* [32, 1024] */
@@ -4365,7 +3660,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t39 = (float *)(A + 11534336); /* [32, 256] */
   float *lstm1_add_t39_2 = (float *)(A + 11567104); /* [32, 256] */
   float *lstm1_tanh_t39_2 = (float *)(A + 11599872); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t39 + 768, lstm1_add_t39 + 256, lstm1_add_t38_2, lstm1_add_t39, lstm1_add_t39 + 512, lstm1_sigmoid_t39, lstm1_sigmoid_t39_2, lstm1_sigmoid_t39_3, lstm1_tanh_t39, lstm1_add_t39_2, lstm1_tanh_t39_2, lstm1_mul_stack + 319488);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t39 + 768, lstm1_add_t39 + 256, lstm1_add_t38_2, lstm1_add_t39, lstm1_add_t39 + 512, lstm1_sigmoid_t39, lstm1_sigmoid_t39_2, lstm1_sigmoid_t39_3, lstm1_tanh_t39, lstm1_add_t39_2, lstm1_tanh_t39_2, lstm1_mul_stack + 319488);
   float *lstm1_add_t40 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 319488, lstm1_transpose_weight_hh, lstm1_gather_t40, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t40);
   float *lstm1_gather_t41 = (float *)(A + 393216); /* [32, 1024] */
@@ -4376,7 +3671,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t40 = (float *)(A + 11730944); /* [32, 256] */
   float *lstm1_add_t40_2 = (float *)(A + 11763712); /* [32, 256] */
   float *lstm1_tanh_t40_2 = (float *)(A + 11796480); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t40 + 768, lstm1_add_t40 + 256, lstm1_add_t39_2, lstm1_add_t40, lstm1_add_t40 + 512, lstm1_sigmoid_t40, lstm1_sigmoid_t40_2, lstm1_sigmoid_t40_3, lstm1_tanh_t40, lstm1_add_t40_2, lstm1_tanh_t40_2, lstm1_mul_stack + 327680);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t40 + 768, lstm1_add_t40 + 256, lstm1_add_t39_2, lstm1_add_t40, lstm1_add_t40 + 512, lstm1_sigmoid_t40, lstm1_sigmoid_t40_2, lstm1_sigmoid_t40_3, lstm1_tanh_t40, lstm1_add_t40_2, lstm1_tanh_t40_2, lstm1_mul_stack + 327680);
   float *lstm1_add_t41 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 327680, lstm1_transpose_weight_hh, lstm1_gather_t41, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t41);
   float *lstm1_gather_t42 = (float *)(A + 393216); /* [32, 1024] */
@@ -4387,7 +3682,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t41 = (float *)(A + 11927552); /* [32, 256] */
   float *lstm1_add_t41_2 = (float *)(A + 11960320); /* [32, 256] */
   float *lstm1_tanh_t41_2 = (float *)(A + 11993088); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t41 + 768, lstm1_add_t41 + 256, lstm1_add_t40_2, lstm1_add_t41, lstm1_add_t41 + 512, lstm1_sigmoid_t41, lstm1_sigmoid_t41_2, lstm1_sigmoid_t41_3, lstm1_tanh_t41, lstm1_add_t41_2, lstm1_tanh_t41_2, lstm1_mul_stack + 335872);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t41 + 768, lstm1_add_t41 + 256, lstm1_add_t40_2, lstm1_add_t41, lstm1_add_t41 + 512, lstm1_sigmoid_t41, lstm1_sigmoid_t41_2, lstm1_sigmoid_t41_3, lstm1_tanh_t41, lstm1_add_t41_2, lstm1_tanh_t41_2, lstm1_mul_stack + 335872);
   float *lstm1_add_t42 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 335872, lstm1_transpose_weight_hh, lstm1_gather_t42, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t42);
   float *lstm1_gather_t43 = (float *)(A + 393216); /* [32, 1024] */
@@ -4398,7 +3693,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t42 = (float *)(A + 12124160); /* [32, 256] */
   float *lstm1_add_t42_2 = (float *)(A + 12156928); /* [32, 256] */
   float *lstm1_tanh_t42_2 = (float *)(A + 12189696); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t42 + 768, lstm1_add_t42 + 256, lstm1_add_t41_2, lstm1_add_t42, lstm1_add_t42 + 512, lstm1_sigmoid_t42, lstm1_sigmoid_t42_2, lstm1_sigmoid_t42_3, lstm1_tanh_t42, lstm1_add_t42_2, lstm1_tanh_t42_2, lstm1_mul_stack + 344064);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t42 + 768, lstm1_add_t42 + 256, lstm1_add_t41_2, lstm1_add_t42, lstm1_add_t42 + 512, lstm1_sigmoid_t42, lstm1_sigmoid_t42_2, lstm1_sigmoid_t42_3, lstm1_tanh_t42, lstm1_add_t42_2, lstm1_tanh_t42_2, lstm1_mul_stack + 344064);
   float *lstm1_add_t43 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 344064, lstm1_transpose_weight_hh, lstm1_gather_t43, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t43);
   float *lstm1_gather_t44 = (float *)(A + 393216); /* [32, 1024] */
@@ -4409,7 +3704,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t43 = (float *)(A + 12320768); /* [32, 256] */
   float *lstm1_add_t43_2 = (float *)(A + 12353536); /* [32, 256] */
   float *lstm1_tanh_t43_2 = (float *)(A + 12386304); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t43 + 768, lstm1_add_t43 + 256, lstm1_add_t42_2, lstm1_add_t43, lstm1_add_t43 + 512, lstm1_sigmoid_t43, lstm1_sigmoid_t43_2, lstm1_sigmoid_t43_3, lstm1_tanh_t43, lstm1_add_t43_2, lstm1_tanh_t43_2, lstm1_mul_stack + 352256);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t43 + 768, lstm1_add_t43 + 256, lstm1_add_t42_2, lstm1_add_t43, lstm1_add_t43 + 512, lstm1_sigmoid_t43, lstm1_sigmoid_t43_2, lstm1_sigmoid_t43_3, lstm1_tanh_t43, lstm1_add_t43_2, lstm1_tanh_t43_2, lstm1_mul_stack + 352256);
   float *lstm1_add_t44 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 352256, lstm1_transpose_weight_hh, lstm1_gather_t44, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t44);
   float *lstm1_gather_t45 = (float *)(A + 393216); /* [32, 1024] */
@@ -4420,7 +3715,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t44 = (float *)(A + 12517376); /* [32, 256] */
   float *lstm1_add_t44_2 = (float *)(A + 12550144); /* [32, 256] */
   float *lstm1_tanh_t44_2 = (float *)(A + 12582912); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t44 + 768, lstm1_add_t44 + 256, lstm1_add_t43_2, lstm1_add_t44, lstm1_add_t44 + 512, lstm1_sigmoid_t44, lstm1_sigmoid_t44_2, lstm1_sigmoid_t44_3, lstm1_tanh_t44, lstm1_add_t44_2, lstm1_tanh_t44_2, lstm1_mul_stack + 360448);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t44 + 768, lstm1_add_t44 + 256, lstm1_add_t43_2, lstm1_add_t44, lstm1_add_t44 + 512, lstm1_sigmoid_t44, lstm1_sigmoid_t44_2, lstm1_sigmoid_t44_3, lstm1_tanh_t44, lstm1_add_t44_2, lstm1_tanh_t44_2, lstm1_mul_stack + 360448);
   float *lstm1_add_t45 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 360448, lstm1_transpose_weight_hh, lstm1_gather_t45, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t45);
   float *lstm1_gather_t46 = (float *)(A + 393216); /* [32, 1024] */
@@ -4431,7 +3726,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t45 = (float *)(A + 12713984); /* [32, 256] */
   float *lstm1_add_t45_2 = (float *)(A + 12746752); /* [32, 256] */
   float *lstm1_tanh_t45_2 = (float *)(A + 12779520); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t45 + 768, lstm1_add_t45 + 256, lstm1_add_t44_2, lstm1_add_t45, lstm1_add_t45 + 512, lstm1_sigmoid_t45, lstm1_sigmoid_t45_2, lstm1_sigmoid_t45_3, lstm1_tanh_t45, lstm1_add_t45_2, lstm1_tanh_t45_2, lstm1_mul_stack + 368640);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t45 + 768, lstm1_add_t45 + 256, lstm1_add_t44_2, lstm1_add_t45, lstm1_add_t45 + 512, lstm1_sigmoid_t45, lstm1_sigmoid_t45_2, lstm1_sigmoid_t45_3, lstm1_tanh_t45, lstm1_add_t45_2, lstm1_tanh_t45_2, lstm1_mul_stack + 368640);
   float *lstm1_add_t46 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 368640, lstm1_transpose_weight_hh, lstm1_gather_t46, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t46);
   float *lstm1_gather_t47 = (float *)(A + 393216); /* [32, 1024] */
@@ -4442,7 +3737,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t46 = (float *)(A + 12910592); /* [32, 256] */
   float *lstm1_add_t46_2 = (float *)(A + 12943360); /* [32, 256] */
   float *lstm1_tanh_t46_2 = (float *)(A + 12976128); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t46 + 768, lstm1_add_t46 + 256, lstm1_add_t45_2, lstm1_add_t46, lstm1_add_t46 + 512, lstm1_sigmoid_t46, lstm1_sigmoid_t46_2, lstm1_sigmoid_t46_3, lstm1_tanh_t46, lstm1_add_t46_2, lstm1_tanh_t46_2, lstm1_mul_stack + 376832);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t46 + 768, lstm1_add_t46 + 256, lstm1_add_t45_2, lstm1_add_t46, lstm1_add_t46 + 512, lstm1_sigmoid_t46, lstm1_sigmoid_t46_2, lstm1_sigmoid_t46_3, lstm1_tanh_t46, lstm1_add_t46_2, lstm1_tanh_t46_2, lstm1_mul_stack + 376832);
   float *lstm1_add_t47 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 376832, lstm1_transpose_weight_hh, lstm1_gather_t47, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t47);
   float *lstm1_gather_t48 = (float *)(A + 393216); /* [32, 1024] */
@@ -4453,7 +3748,7 @@ static void charlm_lstm_grad_3(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t47 = (float *)(A + 13107200); /* [32, 256] */
   float *lstm1_add_t47_2 = (float *)(A + 13139968); /* [32, 256] */
   float *lstm1_tanh_t47_2 = (float *)(A + 13172736); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t47 + 768, lstm1_add_t47 + 256, lstm1_add_t46_2, lstm1_add_t47, lstm1_add_t47 + 512, lstm1_sigmoid_t47, lstm1_sigmoid_t47_2, lstm1_sigmoid_t47_3, lstm1_tanh_t47, lstm1_add_t47_2, lstm1_tanh_t47_2, lstm1_mul_stack + 385024);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t47 + 768, lstm1_add_t47 + 256, lstm1_add_t46_2, lstm1_add_t47, lstm1_add_t47 + 512, lstm1_sigmoid_t47, lstm1_sigmoid_t47_2, lstm1_sigmoid_t47_3, lstm1_tanh_t47, lstm1_add_t47_2, lstm1_tanh_t47_2, lstm1_mul_stack + 385024);
 }
 
 static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -4473,7 +3768,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t48 = (float *)(A + 13303808); /* [32, 256] */
   float *lstm1_add_t48_2 = (float *)(A + 13336576); /* [32, 256] */
   float *lstm1_tanh_t48_2 = (float *)(A + 13369344); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t48 + 768, lstm1_add_t48 + 256, lstm1_add_t47_2, lstm1_add_t48, lstm1_add_t48 + 512, lstm1_sigmoid_t48, lstm1_sigmoid_t48_2, lstm1_sigmoid_t48_3, lstm1_tanh_t48, lstm1_add_t48_2, lstm1_tanh_t48_2, lstm1_mul_stack + 393216);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t48 + 768, lstm1_add_t48 + 256, lstm1_add_t47_2, lstm1_add_t48, lstm1_add_t48 + 512, lstm1_sigmoid_t48, lstm1_sigmoid_t48_2, lstm1_sigmoid_t48_3, lstm1_tanh_t48, lstm1_add_t48_2, lstm1_tanh_t48_2, lstm1_mul_stack + 393216);
   float *lstm1_add_t49 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 393216, lstm1_transpose_weight_hh, lstm1_gather_t49, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t49);
   float *lstm1_gather_t50 = (float *)(A + 393216); /* [32, 1024] */
@@ -4484,7 +3779,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t49 = (float *)(A + 13500416); /* [32, 256] */
   float *lstm1_add_t49_2 = (float *)(A + 13533184); /* [32, 256] */
   float *lstm1_tanh_t49_2 = (float *)(A + 13565952); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t49 + 768, lstm1_add_t49 + 256, lstm1_add_t48_2, lstm1_add_t49, lstm1_add_t49 + 512, lstm1_sigmoid_t49, lstm1_sigmoid_t49_2, lstm1_sigmoid_t49_3, lstm1_tanh_t49, lstm1_add_t49_2, lstm1_tanh_t49_2, lstm1_mul_stack + 401408);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t49 + 768, lstm1_add_t49 + 256, lstm1_add_t48_2, lstm1_add_t49, lstm1_add_t49 + 512, lstm1_sigmoid_t49, lstm1_sigmoid_t49_2, lstm1_sigmoid_t49_3, lstm1_tanh_t49, lstm1_add_t49_2, lstm1_tanh_t49_2, lstm1_mul_stack + 401408);
   float *lstm1_add_t50 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 401408, lstm1_transpose_weight_hh, lstm1_gather_t50, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t50);
   float *lstm1_gather_t51 = (float *)(A + 393216); /* [32, 1024] */
@@ -4495,7 +3790,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t50 = (float *)(A + 13697024); /* [32, 256] */
   float *lstm1_add_t50_2 = (float *)(A + 13729792); /* [32, 256] */
   float *lstm1_tanh_t50_2 = (float *)(A + 13762560); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t50 + 768, lstm1_add_t50 + 256, lstm1_add_t49_2, lstm1_add_t50, lstm1_add_t50 + 512, lstm1_sigmoid_t50, lstm1_sigmoid_t50_2, lstm1_sigmoid_t50_3, lstm1_tanh_t50, lstm1_add_t50_2, lstm1_tanh_t50_2, lstm1_mul_stack + 409600);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t50 + 768, lstm1_add_t50 + 256, lstm1_add_t49_2, lstm1_add_t50, lstm1_add_t50 + 512, lstm1_sigmoid_t50, lstm1_sigmoid_t50_2, lstm1_sigmoid_t50_3, lstm1_tanh_t50, lstm1_add_t50_2, lstm1_tanh_t50_2, lstm1_mul_stack + 409600);
   float *lstm1_add_t51 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 409600, lstm1_transpose_weight_hh, lstm1_gather_t51, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t51);
   float *lstm1_gather_t52 = (float *)(A + 393216); /* [32, 1024] */
@@ -4506,7 +3801,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t51 = (float *)(A + 13893632); /* [32, 256] */
   float *lstm1_add_t51_2 = (float *)(A + 13926400); /* [32, 256] */
   float *lstm1_tanh_t51_2 = (float *)(A + 13959168); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t51 + 768, lstm1_add_t51 + 256, lstm1_add_t50_2, lstm1_add_t51, lstm1_add_t51 + 512, lstm1_sigmoid_t51, lstm1_sigmoid_t51_2, lstm1_sigmoid_t51_3, lstm1_tanh_t51, lstm1_add_t51_2, lstm1_tanh_t51_2, lstm1_mul_stack + 417792);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t51 + 768, lstm1_add_t51 + 256, lstm1_add_t50_2, lstm1_add_t51, lstm1_add_t51 + 512, lstm1_sigmoid_t51, lstm1_sigmoid_t51_2, lstm1_sigmoid_t51_3, lstm1_tanh_t51, lstm1_add_t51_2, lstm1_tanh_t51_2, lstm1_mul_stack + 417792);
   float *lstm1_add_t52 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 417792, lstm1_transpose_weight_hh, lstm1_gather_t52, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t52);
   float *lstm1_gather_t53 = (float *)(A + 393216); /* [32, 1024] */
@@ -4517,7 +3812,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t52 = (float *)(A + 14090240); /* [32, 256] */
   float *lstm1_add_t52_2 = (float *)(A + 14123008); /* [32, 256] */
   float *lstm1_tanh_t52_2 = (float *)(A + 14155776); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t52 + 768, lstm1_add_t52 + 256, lstm1_add_t51_2, lstm1_add_t52, lstm1_add_t52 + 512, lstm1_sigmoid_t52, lstm1_sigmoid_t52_2, lstm1_sigmoid_t52_3, lstm1_tanh_t52, lstm1_add_t52_2, lstm1_tanh_t52_2, lstm1_mul_stack + 425984);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t52 + 768, lstm1_add_t52 + 256, lstm1_add_t51_2, lstm1_add_t52, lstm1_add_t52 + 512, lstm1_sigmoid_t52, lstm1_sigmoid_t52_2, lstm1_sigmoid_t52_3, lstm1_tanh_t52, lstm1_add_t52_2, lstm1_tanh_t52_2, lstm1_mul_stack + 425984);
   float *lstm1_add_t53 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 425984, lstm1_transpose_weight_hh, lstm1_gather_t53, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t53);
   float *lstm1_gather_t54 = (float *)(A + 393216); /* [32, 1024] */
@@ -4528,7 +3823,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t53 = (float *)(A + 14286848); /* [32, 256] */
   float *lstm1_add_t53_2 = (float *)(A + 14319616); /* [32, 256] */
   float *lstm1_tanh_t53_2 = (float *)(A + 14352384); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t53 + 768, lstm1_add_t53 + 256, lstm1_add_t52_2, lstm1_add_t53, lstm1_add_t53 + 512, lstm1_sigmoid_t53, lstm1_sigmoid_t53_2, lstm1_sigmoid_t53_3, lstm1_tanh_t53, lstm1_add_t53_2, lstm1_tanh_t53_2, lstm1_mul_stack + 434176);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t53 + 768, lstm1_add_t53 + 256, lstm1_add_t52_2, lstm1_add_t53, lstm1_add_t53 + 512, lstm1_sigmoid_t53, lstm1_sigmoid_t53_2, lstm1_sigmoid_t53_3, lstm1_tanh_t53, lstm1_add_t53_2, lstm1_tanh_t53_2, lstm1_mul_stack + 434176);
   float *lstm1_add_t54 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 434176, lstm1_transpose_weight_hh, lstm1_gather_t54, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t54);
   float *lstm1_gather_t55 = (float *)(A + 393216); /* [32, 1024] */
@@ -4539,7 +3834,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t54 = (float *)(A + 14483456); /* [32, 256] */
   float *lstm1_add_t54_2 = (float *)(A + 14516224); /* [32, 256] */
   float *lstm1_tanh_t54_2 = (float *)(A + 14548992); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t54 + 768, lstm1_add_t54 + 256, lstm1_add_t53_2, lstm1_add_t54, lstm1_add_t54 + 512, lstm1_sigmoid_t54, lstm1_sigmoid_t54_2, lstm1_sigmoid_t54_3, lstm1_tanh_t54, lstm1_add_t54_2, lstm1_tanh_t54_2, lstm1_mul_stack + 442368);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t54 + 768, lstm1_add_t54 + 256, lstm1_add_t53_2, lstm1_add_t54, lstm1_add_t54 + 512, lstm1_sigmoid_t54, lstm1_sigmoid_t54_2, lstm1_sigmoid_t54_3, lstm1_tanh_t54, lstm1_add_t54_2, lstm1_tanh_t54_2, lstm1_mul_stack + 442368);
   float *lstm1_add_t55 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 442368, lstm1_transpose_weight_hh, lstm1_gather_t55, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t55);
   float *lstm1_gather_t56 = (float *)(A + 393216); /* [32, 1024] */
@@ -4550,7 +3845,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t55 = (float *)(A + 14680064); /* [32, 256] */
   float *lstm1_add_t55_2 = (float *)(A + 14712832); /* [32, 256] */
   float *lstm1_tanh_t55_2 = (float *)(A + 14745600); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t55 + 768, lstm1_add_t55 + 256, lstm1_add_t54_2, lstm1_add_t55, lstm1_add_t55 + 512, lstm1_sigmoid_t55, lstm1_sigmoid_t55_2, lstm1_sigmoid_t55_3, lstm1_tanh_t55, lstm1_add_t55_2, lstm1_tanh_t55_2, lstm1_mul_stack + 450560);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t55 + 768, lstm1_add_t55 + 256, lstm1_add_t54_2, lstm1_add_t55, lstm1_add_t55 + 512, lstm1_sigmoid_t55, lstm1_sigmoid_t55_2, lstm1_sigmoid_t55_3, lstm1_tanh_t55, lstm1_add_t55_2, lstm1_tanh_t55_2, lstm1_mul_stack + 450560);
   float *lstm1_add_t56 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 450560, lstm1_transpose_weight_hh, lstm1_gather_t56, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t56);
   float *lstm1_gather_t57 = (float *)(A + 393216); /* [32, 1024] */
@@ -4561,7 +3856,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t56 = (float *)(A + 14876672); /* [32, 256] */
   float *lstm1_add_t56_2 = (float *)(A + 14909440); /* [32, 256] */
   float *lstm1_tanh_t56_2 = (float *)(A + 14942208); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t56 + 768, lstm1_add_t56 + 256, lstm1_add_t55_2, lstm1_add_t56, lstm1_add_t56 + 512, lstm1_sigmoid_t56, lstm1_sigmoid_t56_2, lstm1_sigmoid_t56_3, lstm1_tanh_t56, lstm1_add_t56_2, lstm1_tanh_t56_2, lstm1_mul_stack + 458752);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t56 + 768, lstm1_add_t56 + 256, lstm1_add_t55_2, lstm1_add_t56, lstm1_add_t56 + 512, lstm1_sigmoid_t56, lstm1_sigmoid_t56_2, lstm1_sigmoid_t56_3, lstm1_tanh_t56, lstm1_add_t56_2, lstm1_tanh_t56_2, lstm1_mul_stack + 458752);
   float *lstm1_add_t57 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 458752, lstm1_transpose_weight_hh, lstm1_gather_t57, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t57);
   float *lstm1_gather_t58 = (float *)(A + 393216); /* [32, 1024] */
@@ -4572,7 +3867,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t57 = (float *)(A + 15073280); /* [32, 256] */
   float *lstm1_add_t57_2 = (float *)(A + 15106048); /* [32, 256] */
   float *lstm1_tanh_t57_2 = (float *)(A + 15138816); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t57 + 768, lstm1_add_t57 + 256, lstm1_add_t56_2, lstm1_add_t57, lstm1_add_t57 + 512, lstm1_sigmoid_t57, lstm1_sigmoid_t57_2, lstm1_sigmoid_t57_3, lstm1_tanh_t57, lstm1_add_t57_2, lstm1_tanh_t57_2, lstm1_mul_stack + 466944);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t57 + 768, lstm1_add_t57 + 256, lstm1_add_t56_2, lstm1_add_t57, lstm1_add_t57 + 512, lstm1_sigmoid_t57, lstm1_sigmoid_t57_2, lstm1_sigmoid_t57_3, lstm1_tanh_t57, lstm1_add_t57_2, lstm1_tanh_t57_2, lstm1_mul_stack + 466944);
   float *lstm1_add_t58 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 466944, lstm1_transpose_weight_hh, lstm1_gather_t58, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t58);
   float *lstm1_gather_t59 = (float *)(A + 393216); /* [32, 1024] */
@@ -4583,7 +3878,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t58 = (float *)(A + 15269888); /* [32, 256] */
   float *lstm1_add_t58_2 = (float *)(A + 15302656); /* [32, 256] */
   float *lstm1_tanh_t58_2 = (float *)(A + 15335424); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t58 + 768, lstm1_add_t58 + 256, lstm1_add_t57_2, lstm1_add_t58, lstm1_add_t58 + 512, lstm1_sigmoid_t58, lstm1_sigmoid_t58_2, lstm1_sigmoid_t58_3, lstm1_tanh_t58, lstm1_add_t58_2, lstm1_tanh_t58_2, lstm1_mul_stack + 475136);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t58 + 768, lstm1_add_t58 + 256, lstm1_add_t57_2, lstm1_add_t58, lstm1_add_t58 + 512, lstm1_sigmoid_t58, lstm1_sigmoid_t58_2, lstm1_sigmoid_t58_3, lstm1_tanh_t58, lstm1_add_t58_2, lstm1_tanh_t58_2, lstm1_mul_stack + 475136);
   float *lstm1_add_t59 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 475136, lstm1_transpose_weight_hh, lstm1_gather_t59, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t59);
   float *lstm1_gather_t60 = (float *)(A + 393216); /* [32, 1024] */
@@ -4594,7 +3889,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t59 = (float *)(A + 15466496); /* [32, 256] */
   float *lstm1_add_t59_2 = (float *)(A + 15499264); /* [32, 256] */
   float *lstm1_tanh_t59_2 = (float *)(A + 15532032); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t59 + 768, lstm1_add_t59 + 256, lstm1_add_t58_2, lstm1_add_t59, lstm1_add_t59 + 512, lstm1_sigmoid_t59, lstm1_sigmoid_t59_2, lstm1_sigmoid_t59_3, lstm1_tanh_t59, lstm1_add_t59_2, lstm1_tanh_t59_2, lstm1_mul_stack + 483328);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t59 + 768, lstm1_add_t59 + 256, lstm1_add_t58_2, lstm1_add_t59, lstm1_add_t59 + 512, lstm1_sigmoid_t59, lstm1_sigmoid_t59_2, lstm1_sigmoid_t59_3, lstm1_tanh_t59, lstm1_add_t59_2, lstm1_tanh_t59_2, lstm1_mul_stack + 483328);
   float *lstm1_add_t60 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 483328, lstm1_transpose_weight_hh, lstm1_gather_t60, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t60);
   float *lstm1_gather_t61 = (float *)(A + 393216); /* [32, 1024] */
@@ -4605,7 +3900,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t60 = (float *)(A + 15663104); /* [32, 256] */
   float *lstm1_add_t60_2 = (float *)(A + 15695872); /* [32, 256] */
   float *lstm1_tanh_t60_2 = (float *)(A + 15728640); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t60 + 768, lstm1_add_t60 + 256, lstm1_add_t59_2, lstm1_add_t60, lstm1_add_t60 + 512, lstm1_sigmoid_t60, lstm1_sigmoid_t60_2, lstm1_sigmoid_t60_3, lstm1_tanh_t60, lstm1_add_t60_2, lstm1_tanh_t60_2, lstm1_mul_stack + 491520);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t60 + 768, lstm1_add_t60 + 256, lstm1_add_t59_2, lstm1_add_t60, lstm1_add_t60 + 512, lstm1_sigmoid_t60, lstm1_sigmoid_t60_2, lstm1_sigmoid_t60_3, lstm1_tanh_t60, lstm1_add_t60_2, lstm1_tanh_t60_2, lstm1_mul_stack + 491520);
   float *lstm1_add_t61 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 491520, lstm1_transpose_weight_hh, lstm1_gather_t61, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t61);
   float *lstm1_gather_t62 = (float *)(A + 393216); /* [32, 1024] */
@@ -4616,7 +3911,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t61 = (float *)(A + 15859712); /* [32, 256] */
   float *lstm1_add_t61_2 = (float *)(A + 15892480); /* [32, 256] */
   float *lstm1_tanh_t61_2 = (float *)(A + 15925248); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t61 + 768, lstm1_add_t61 + 256, lstm1_add_t60_2, lstm1_add_t61, lstm1_add_t61 + 512, lstm1_sigmoid_t61, lstm1_sigmoid_t61_2, lstm1_sigmoid_t61_3, lstm1_tanh_t61, lstm1_add_t61_2, lstm1_tanh_t61_2, lstm1_mul_stack + 499712);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t61 + 768, lstm1_add_t61 + 256, lstm1_add_t60_2, lstm1_add_t61, lstm1_add_t61 + 512, lstm1_sigmoid_t61, lstm1_sigmoid_t61_2, lstm1_sigmoid_t61_3, lstm1_tanh_t61, lstm1_add_t61_2, lstm1_tanh_t61_2, lstm1_mul_stack + 499712);
   float *lstm1_add_t62 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 499712, lstm1_transpose_weight_hh, lstm1_gather_t62, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t62);
   float *lstm1_gather_t63 = (float *)(A + 393216); /* [32, 1024] */
@@ -4627,7 +3922,7 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t62 = (float *)(A + 98304); /* [32, 256] */
   float *lstm1_add_t62_2 = (float *)(A + 131072); /* [32, 256] */
   float *lstm1_tanh_t62_2 = (float *)(A + 163840); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t62 + 768, lstm1_add_t62 + 256, lstm1_add_t61_2, lstm1_add_t62, lstm1_add_t62 + 512, lstm1_sigmoid_t62, lstm1_sigmoid_t62_2, lstm1_sigmoid_t62_3, lstm1_tanh_t62, lstm1_add_t62_2, lstm1_tanh_t62_2, lstm1_mul_stack + 507904);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t62 + 768, lstm1_add_t62 + 256, lstm1_add_t61_2, lstm1_add_t62, lstm1_add_t62 + 512, lstm1_sigmoid_t62, lstm1_sigmoid_t62_2, lstm1_sigmoid_t62_3, lstm1_tanh_t62, lstm1_add_t62_2, lstm1_tanh_t62_2, lstm1_mul_stack + 507904);
   float *lstm1_add_t63 = (float *)(A + 524288); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 507904, lstm1_transpose_weight_hh, lstm1_gather_t63, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t63);
   float *lstm1_sigmoid_t63 = (float *)(A + 196608); /* [32, 256] */
@@ -4635,1660 +3930,1659 @@ static void charlm_lstm_grad_4(const float *restrict P, const charlm_lstm_batch 
   float *lstm1_sigmoid_t63_3 = (float *)(A + 262144); /* [32, 256] */
   float *lstm1_tanh_t63 = (float *)(A + 294912); /* [32, 256] */
   float *lstm1_tanh_t63_2 = (float *)(A + 327680); /* [32, 256] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t63 + 768, lstm1_add_t63 + 256, lstm1_add_t62_2, lstm1_add_t63, lstm1_add_t63 + 512, lstm1_sigmoid_t63, lstm1_sigmoid_t63_2, lstm1_sigmoid_t63_3, lstm1_tanh_t63, lstm1_tanh_t63_2, lstm1_mul_stack + 516096);
+  k13_sigmoid_sigmoid_mul(lstm1_add_t63 + 768, lstm1_add_t63 + 256, lstm1_add_t62_2, lstm1_add_t63, lstm1_add_t63 + 512, lstm1_sigmoid_t63, lstm1_sigmoid_t63_2, lstm1_sigmoid_t63_3, lstm1_tanh_t63, lstm1_tanh_t63_2, lstm1_mul_stack + 516096);
 }
 
 static void charlm_lstm_grad_5(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *dense1_transpose_weight = (float *)(A + 360448); /* [256, 96] */
   k8_transpose(P + 362496 /* dense1.weight */, dense1_transpose_weight);
+  float *line21_one_hot_t0 = (float *)(A + 458752); /* [32, 96] */
+  k14_one_hot(in->y, line21_one_hot_t0);
   float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
-  float *dense1_add = (float *)(A + 458752); /* [2048, 96] */
+  float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
   k9_matmul(lstm1_mul_stack, dense1_transpose_weight, P + 387072 /* dense1.bias */, dense1_add);
-  float *out_logits = (float *)(A + 15958016); /* [32, 64, 96] */
-  k10_stack(dense1_add, dense1_add + 3072, dense1_add + 6144, dense1_add + 9216, dense1_add + 12288, dense1_add + 15360, dense1_add + 18432, dense1_add + 21504, dense1_add + 24576, dense1_add + 27648, dense1_add + 30720, dense1_add + 33792, dense1_add + 36864, dense1_add + 39936, dense1_add + 43008, dense1_add + 46080, dense1_add + 49152, dense1_add + 52224, dense1_add + 55296, dense1_add + 58368, dense1_add + 61440, dense1_add + 64512, dense1_add + 67584, dense1_add + 70656, dense1_add + 73728, dense1_add + 76800, dense1_add + 79872, dense1_add + 82944, dense1_add + 86016, dense1_add + 89088, dense1_add + 92160, dense1_add + 95232, dense1_add + 98304, dense1_add + 101376, dense1_add + 104448, dense1_add + 107520, dense1_add + 110592, dense1_add + 113664, dense1_add + 116736, dense1_add + 119808, dense1_add + 122880, dense1_add + 125952, dense1_add + 129024, dense1_add + 132096, dense1_add + 135168, dense1_add + 138240, dense1_add + 141312, dense1_add + 144384, dense1_add + 147456, dense1_add + 150528, dense1_add + 153600, dense1_add + 156672, dense1_add + 159744, dense1_add + 162816, dense1_add + 165888, dense1_add + 168960, dense1_add + 172032, dense1_add + 175104, dense1_add + 178176, dense1_add + 181248, dense1_add + 184320, dense1_add + 187392, dense1_add + 190464, dense1_add + 193536, out_logits);
-  float *line21_one_hot_t0 = (float *)(A + 360448); /* [32, 96] */
-  k15_one_hot(in->y, line21_one_hot_t0);
-  float *line21_log_softmax_t0 = (float *)(A + 372736); /* [32, 96] */
-  k16_log_softmax(dense1_add, line21_log_softmax_t0);
-  float *line21_mul_t0 = (float *)(A + 385024); /* [32, 96] */
-  k17_mul(line21_one_hot_t0, line21_log_softmax_t0, line21_mul_t0);
-  float *line21_sum_to_t0 = (float *)(A + 397312); /* [32, 1] */
-  k18_sum_to(line21_mul_t0, line21_sum_to_t0);
-  float *line21_sum_to_t0_2 = (float *)(A + 385024); /* [] */
-  k19_sum_to(line21_sum_to_t0, line21_sum_to_t0_2);
-  float *line21_one_hot_t1 = (float *)(A + 385088); /* [32, 96] */
-  k15_one_hot(in->y + 1, line21_one_hot_t1);
-  float *line21_log_softmax_t1 = (float *)(A + 397376); /* [32, 96] */
-  k16_log_softmax(dense1_add + 3072, line21_log_softmax_t1);
-  float *line21_mul_t1 = (float *)(A + 409664); /* [32, 96] */
-  k17_mul(line21_one_hot_t1, line21_log_softmax_t1, line21_mul_t1);
-  float *line21_sum_to_t1 = (float *)(A + 421952); /* [32, 1] */
-  k18_sum_to(line21_mul_t1, line21_sum_to_t1);
-  float *line21_sum_to_t1_2 = (float *)(A + 409664); /* [] */
-  k19_sum_to(line21_sum_to_t1, line21_sum_to_t1_2);
-  float *line21_one_hot_t2 = (float *)(A + 409728); /* [32, 96] */
-  k15_one_hot(in->y + 2, line21_one_hot_t2);
-  float *line21_log_softmax_t2 = (float *)(A + 422016); /* [32, 96] */
-  k16_log_softmax(dense1_add + 6144, line21_log_softmax_t2);
-  float *line21_mul_t2 = (float *)(A + 434304); /* [32, 96] */
-  k17_mul(line21_one_hot_t2, line21_log_softmax_t2, line21_mul_t2);
-  float *line21_sum_to_t2 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t2, line21_sum_to_t2);
-  float *line21_sum_to_t2_2 = (float *)(A + 446720); /* [] */
-  k19_sum_to(line21_sum_to_t2, line21_sum_to_t2_2);
-  float *line21_one_hot_t3 = (float *)(A + 434304); /* [32, 96] */
-  k15_one_hot(in->y + 3, line21_one_hot_t3);
-  float *line21_log_softmax_t3 = (float *)(A + 1245184); /* [32, 96] */
-  k16_log_softmax(dense1_add + 9216, line21_log_softmax_t3);
+  float *line21_log_softmax_t0 = (float *)(A + 360448); /* [32, 96] */
+  k15_log_softmax(dense1_add, line21_log_softmax_t0);
+  float *line21_mul_t0 = (float *)(A + 372736); /* [32, 96] */
+  k16_mul(line21_one_hot_t0, line21_log_softmax_t0, line21_mul_t0);
+  float *line21_sum_to_t0 = (float *)(A + 385024); /* [32, 1] */
+  k17_sum_to(line21_mul_t0, line21_sum_to_t0);
+  float *line21_sum_to_t0_2 = (float *)(A + 372736); /* [] */
+  k18_sum_to(line21_sum_to_t0, line21_sum_to_t0_2);
+  float *line21_one_hot_t1 = (float *)(A + 372800); /* [32, 96] */
+  k14_one_hot(in->y + 1, line21_one_hot_t1);
+  float *line21_log_softmax_t1 = (float *)(A + 385088); /* [32, 96] */
+  k15_log_softmax(dense1_add + 3072, line21_log_softmax_t1);
+  float *line21_mul_t1 = (float *)(A + 397376); /* [32, 96] */
+  k16_mul(line21_one_hot_t1, line21_log_softmax_t1, line21_mul_t1);
+  float *line21_sum_to_t1 = (float *)(A + 409664); /* [32, 1] */
+  k17_sum_to(line21_mul_t1, line21_sum_to_t1);
+  float *line21_sum_to_t1_2 = (float *)(A + 397376); /* [] */
+  k18_sum_to(line21_sum_to_t1, line21_sum_to_t1_2);
+  float *line21_one_hot_t2 = (float *)(A + 397440); /* [32, 96] */
+  k14_one_hot(in->y + 2, line21_one_hot_t2);
+  float *line21_log_softmax_t2 = (float *)(A + 409728); /* [32, 96] */
+  k15_log_softmax(dense1_add + 6144, line21_log_softmax_t2);
+  float *line21_mul_t2 = (float *)(A + 422016); /* [32, 96] */
+  k16_mul(line21_one_hot_t2, line21_log_softmax_t2, line21_mul_t2);
+  float *line21_sum_to_t2 = (float *)(A + 434304); /* [32, 1] */
+  k17_sum_to(line21_mul_t2, line21_sum_to_t2);
+  float *line21_sum_to_t2_2 = (float *)(A + 422016); /* [] */
+  k18_sum_to(line21_sum_to_t2, line21_sum_to_t2_2);
+  float *line21_one_hot_t3 = (float *)(A + 422080); /* [32, 96] */
+  k14_one_hot(in->y + 3, line21_one_hot_t3);
+  float *line21_log_softmax_t3 = (float *)(A + 434368); /* [32, 96] */
+  k15_log_softmax(dense1_add + 9216, line21_log_softmax_t3);
   float *line21_mul_t3 = (float *)(A + 1257472); /* [32, 96] */
-  k17_mul(line21_one_hot_t3, line21_log_softmax_t3, line21_mul_t3);
-  float *line21_sum_to_t3 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t3, line21_sum_to_t3);
+  k16_mul(line21_one_hot_t3, line21_log_softmax_t3, line21_mul_t3);
+  float *line21_sum_to_t3 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t3, line21_sum_to_t3);
   float *line21_sum_to_t3_2 = (float *)(A + 446784); /* [] */
-  k19_sum_to(line21_sum_to_t3, line21_sum_to_t3_2);
+  k18_sum_to(line21_sum_to_t3, line21_sum_to_t3_2);
   float *line21_one_hot_t4 = (float *)(A + 1257472); /* [32, 96] */
-  k15_one_hot(in->y + 4, line21_one_hot_t4);
+  k14_one_hot(in->y + 4, line21_one_hot_t4);
   float *line21_log_softmax_t4 = (float *)(A + 1269760); /* [32, 96] */
-  k16_log_softmax(dense1_add + 12288, line21_log_softmax_t4);
+  k15_log_softmax(dense1_add + 12288, line21_log_softmax_t4);
   float *line21_mul_t4 = (float *)(A + 1282048); /* [32, 96] */
-  k17_mul(line21_one_hot_t4, line21_log_softmax_t4, line21_mul_t4);
-  float *line21_sum_to_t4 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t4, line21_sum_to_t4);
+  k16_mul(line21_one_hot_t4, line21_log_softmax_t4, line21_mul_t4);
+  float *line21_sum_to_t4 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t4, line21_sum_to_t4);
   float *line21_sum_to_t4_2 = (float *)(A + 446848); /* [] */
-  k19_sum_to(line21_sum_to_t4, line21_sum_to_t4_2);
+  k18_sum_to(line21_sum_to_t4, line21_sum_to_t4_2);
   float *line21_one_hot_t5 = (float *)(A + 1282048); /* [32, 96] */
-  k15_one_hot(in->y + 5, line21_one_hot_t5);
+  k14_one_hot(in->y + 5, line21_one_hot_t5);
   float *line21_log_softmax_t5 = (float *)(A + 1294336); /* [32, 96] */
-  k16_log_softmax(dense1_add + 15360, line21_log_softmax_t5);
+  k15_log_softmax(dense1_add + 15360, line21_log_softmax_t5);
   float *line21_mul_t5 = (float *)(A + 1306624); /* [32, 96] */
-  k17_mul(line21_one_hot_t5, line21_log_softmax_t5, line21_mul_t5);
-  float *line21_sum_to_t5 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t5, line21_sum_to_t5);
+  k16_mul(line21_one_hot_t5, line21_log_softmax_t5, line21_mul_t5);
+  float *line21_sum_to_t5 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t5, line21_sum_to_t5);
   float *line21_sum_to_t5_2 = (float *)(A + 446912); /* [] */
-  k19_sum_to(line21_sum_to_t5, line21_sum_to_t5_2);
+  k18_sum_to(line21_sum_to_t5, line21_sum_to_t5_2);
   float *line21_one_hot_t6 = (float *)(A + 1306624); /* [32, 96] */
-  k15_one_hot(in->y + 6, line21_one_hot_t6);
+  k14_one_hot(in->y + 6, line21_one_hot_t6);
   float *line21_log_softmax_t6 = (float *)(A + 1318912); /* [32, 96] */
-  k16_log_softmax(dense1_add + 18432, line21_log_softmax_t6);
+  k15_log_softmax(dense1_add + 18432, line21_log_softmax_t6);
   float *line21_mul_t6 = (float *)(A + 1331200); /* [32, 96] */
-  k17_mul(line21_one_hot_t6, line21_log_softmax_t6, line21_mul_t6);
-  float *line21_sum_to_t6 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t6, line21_sum_to_t6);
+  k16_mul(line21_one_hot_t6, line21_log_softmax_t6, line21_mul_t6);
+  float *line21_sum_to_t6 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t6, line21_sum_to_t6);
   float *line21_sum_to_t6_2 = (float *)(A + 446976); /* [] */
-  k19_sum_to(line21_sum_to_t6, line21_sum_to_t6_2);
+  k18_sum_to(line21_sum_to_t6, line21_sum_to_t6_2);
   float *line21_one_hot_t7 = (float *)(A + 1331200); /* [32, 96] */
-  k15_one_hot(in->y + 7, line21_one_hot_t7);
+  k14_one_hot(in->y + 7, line21_one_hot_t7);
   float *line21_log_softmax_t7 = (float *)(A + 1343488); /* [32, 96] */
-  k16_log_softmax(dense1_add + 21504, line21_log_softmax_t7);
+  k15_log_softmax(dense1_add + 21504, line21_log_softmax_t7);
   float *line21_mul_t7 = (float *)(A + 1355776); /* [32, 96] */
-  k17_mul(line21_one_hot_t7, line21_log_softmax_t7, line21_mul_t7);
-  float *line21_sum_to_t7 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t7, line21_sum_to_t7);
+  k16_mul(line21_one_hot_t7, line21_log_softmax_t7, line21_mul_t7);
+  float *line21_sum_to_t7 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t7, line21_sum_to_t7);
   float *line21_sum_to_t7_2 = (float *)(A + 447040); /* [] */
-  k19_sum_to(line21_sum_to_t7, line21_sum_to_t7_2);
+  k18_sum_to(line21_sum_to_t7, line21_sum_to_t7_2);
   float *line21_one_hot_t8 = (float *)(A + 1355776); /* [32, 96] */
-  k15_one_hot(in->y + 8, line21_one_hot_t8);
+  k14_one_hot(in->y + 8, line21_one_hot_t8);
   float *line21_log_softmax_t8 = (float *)(A + 1368064); /* [32, 96] */
-  k16_log_softmax(dense1_add + 24576, line21_log_softmax_t8);
+  k15_log_softmax(dense1_add + 24576, line21_log_softmax_t8);
   float *line21_mul_t8 = (float *)(A + 1380352); /* [32, 96] */
-  k17_mul(line21_one_hot_t8, line21_log_softmax_t8, line21_mul_t8);
-  float *line21_sum_to_t8 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t8, line21_sum_to_t8);
+  k16_mul(line21_one_hot_t8, line21_log_softmax_t8, line21_mul_t8);
+  float *line21_sum_to_t8 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t8, line21_sum_to_t8);
   float *line21_sum_to_t8_2 = (float *)(A + 447104); /* [] */
-  k19_sum_to(line21_sum_to_t8, line21_sum_to_t8_2);
+  k18_sum_to(line21_sum_to_t8, line21_sum_to_t8_2);
   float *line21_one_hot_t9 = (float *)(A + 1380352); /* [32, 96] */
-  k15_one_hot(in->y + 9, line21_one_hot_t9);
+  k14_one_hot(in->y + 9, line21_one_hot_t9);
   float *line21_log_softmax_t9 = (float *)(A + 1392640); /* [32, 96] */
-  k16_log_softmax(dense1_add + 27648, line21_log_softmax_t9);
+  k15_log_softmax(dense1_add + 27648, line21_log_softmax_t9);
   float *line21_mul_t9 = (float *)(A + 1404928); /* [32, 96] */
-  k17_mul(line21_one_hot_t9, line21_log_softmax_t9, line21_mul_t9);
-  float *line21_sum_to_t9 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t9, line21_sum_to_t9);
+  k16_mul(line21_one_hot_t9, line21_log_softmax_t9, line21_mul_t9);
+  float *line21_sum_to_t9 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t9, line21_sum_to_t9);
   float *line21_sum_to_t9_2 = (float *)(A + 447168); /* [] */
-  k19_sum_to(line21_sum_to_t9, line21_sum_to_t9_2);
+  k18_sum_to(line21_sum_to_t9, line21_sum_to_t9_2);
   float *line21_one_hot_t10 = (float *)(A + 1404928); /* [32, 96] */
-  k15_one_hot(in->y + 10, line21_one_hot_t10);
+  k14_one_hot(in->y + 10, line21_one_hot_t10);
   float *line21_log_softmax_t10 = (float *)(A + 1417216); /* [32, 96] */
-  k16_log_softmax(dense1_add + 30720, line21_log_softmax_t10);
+  k15_log_softmax(dense1_add + 30720, line21_log_softmax_t10);
   float *line21_mul_t10 = (float *)(A + 1429504); /* [32, 96] */
-  k17_mul(line21_one_hot_t10, line21_log_softmax_t10, line21_mul_t10);
-  float *line21_sum_to_t10 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t10, line21_sum_to_t10);
+  k16_mul(line21_one_hot_t10, line21_log_softmax_t10, line21_mul_t10);
+  float *line21_sum_to_t10 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t10, line21_sum_to_t10);
   float *line21_sum_to_t10_2 = (float *)(A + 447232); /* [] */
-  k19_sum_to(line21_sum_to_t10, line21_sum_to_t10_2);
+  k18_sum_to(line21_sum_to_t10, line21_sum_to_t10_2);
   float *line21_one_hot_t11 = (float *)(A + 1429504); /* [32, 96] */
-  k15_one_hot(in->y + 11, line21_one_hot_t11);
+  k14_one_hot(in->y + 11, line21_one_hot_t11);
   float *line21_log_softmax_t11 = (float *)(A + 1441792); /* [32, 96] */
-  k16_log_softmax(dense1_add + 33792, line21_log_softmax_t11);
+  k15_log_softmax(dense1_add + 33792, line21_log_softmax_t11);
   float *line21_mul_t11 = (float *)(A + 1454080); /* [32, 96] */
-  k17_mul(line21_one_hot_t11, line21_log_softmax_t11, line21_mul_t11);
-  float *line21_sum_to_t11 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t11, line21_sum_to_t11);
+  k16_mul(line21_one_hot_t11, line21_log_softmax_t11, line21_mul_t11);
+  float *line21_sum_to_t11 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t11, line21_sum_to_t11);
   float *line21_sum_to_t11_2 = (float *)(A + 447296); /* [] */
-  k19_sum_to(line21_sum_to_t11, line21_sum_to_t11_2);
+  k18_sum_to(line21_sum_to_t11, line21_sum_to_t11_2);
   float *line21_one_hot_t12 = (float *)(A + 1454080); /* [32, 96] */
-  k15_one_hot(in->y + 12, line21_one_hot_t12);
+  k14_one_hot(in->y + 12, line21_one_hot_t12);
   float *line21_log_softmax_t12 = (float *)(A + 1466368); /* [32, 96] */
-  k16_log_softmax(dense1_add + 36864, line21_log_softmax_t12);
+  k15_log_softmax(dense1_add + 36864, line21_log_softmax_t12);
   float *line21_mul_t12 = (float *)(A + 1478656); /* [32, 96] */
-  k17_mul(line21_one_hot_t12, line21_log_softmax_t12, line21_mul_t12);
-  float *line21_sum_to_t12 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t12, line21_sum_to_t12);
+  k16_mul(line21_one_hot_t12, line21_log_softmax_t12, line21_mul_t12);
+  float *line21_sum_to_t12 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t12, line21_sum_to_t12);
   float *line21_sum_to_t12_2 = (float *)(A + 447360); /* [] */
-  k19_sum_to(line21_sum_to_t12, line21_sum_to_t12_2);
+  k18_sum_to(line21_sum_to_t12, line21_sum_to_t12_2);
   float *line21_one_hot_t13 = (float *)(A + 1478656); /* [32, 96] */
-  k15_one_hot(in->y + 13, line21_one_hot_t13);
+  k14_one_hot(in->y + 13, line21_one_hot_t13);
   float *line21_log_softmax_t13 = (float *)(A + 1490944); /* [32, 96] */
-  k16_log_softmax(dense1_add + 39936, line21_log_softmax_t13);
+  k15_log_softmax(dense1_add + 39936, line21_log_softmax_t13);
   float *line21_mul_t13 = (float *)(A + 1503232); /* [32, 96] */
-  k17_mul(line21_one_hot_t13, line21_log_softmax_t13, line21_mul_t13);
-  float *line21_sum_to_t13 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t13, line21_sum_to_t13);
+  k16_mul(line21_one_hot_t13, line21_log_softmax_t13, line21_mul_t13);
+  float *line21_sum_to_t13 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t13, line21_sum_to_t13);
   float *line21_sum_to_t13_2 = (float *)(A + 447424); /* [] */
-  k19_sum_to(line21_sum_to_t13, line21_sum_to_t13_2);
+  k18_sum_to(line21_sum_to_t13, line21_sum_to_t13_2);
   float *line21_one_hot_t14 = (float *)(A + 1503232); /* [32, 96] */
-  k15_one_hot(in->y + 14, line21_one_hot_t14);
+  k14_one_hot(in->y + 14, line21_one_hot_t14);
   float *line21_log_softmax_t14 = (float *)(A + 1515520); /* [32, 96] */
-  k16_log_softmax(dense1_add + 43008, line21_log_softmax_t14);
+  k15_log_softmax(dense1_add + 43008, line21_log_softmax_t14);
   float *line21_mul_t14 = (float *)(A + 1527808); /* [32, 96] */
-  k17_mul(line21_one_hot_t14, line21_log_softmax_t14, line21_mul_t14);
-  float *line21_sum_to_t14 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t14, line21_sum_to_t14);
+  k16_mul(line21_one_hot_t14, line21_log_softmax_t14, line21_mul_t14);
+  float *line21_sum_to_t14 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t14, line21_sum_to_t14);
   float *line21_sum_to_t14_2 = (float *)(A + 447488); /* [] */
-  k19_sum_to(line21_sum_to_t14, line21_sum_to_t14_2);
+  k18_sum_to(line21_sum_to_t14, line21_sum_to_t14_2);
   float *line21_one_hot_t15 = (float *)(A + 1527808); /* [32, 96] */
-  k15_one_hot(in->y + 15, line21_one_hot_t15);
+  k14_one_hot(in->y + 15, line21_one_hot_t15);
   float *line21_log_softmax_t15 = (float *)(A + 1540096); /* [32, 96] */
-  k16_log_softmax(dense1_add + 46080, line21_log_softmax_t15);
+  k15_log_softmax(dense1_add + 46080, line21_log_softmax_t15);
   float *line21_mul_t15 = (float *)(A + 1552384); /* [32, 96] */
-  k17_mul(line21_one_hot_t15, line21_log_softmax_t15, line21_mul_t15);
-  float *line21_sum_to_t15 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t15, line21_sum_to_t15);
+  k16_mul(line21_one_hot_t15, line21_log_softmax_t15, line21_mul_t15);
+  float *line21_sum_to_t15 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t15, line21_sum_to_t15);
   float *line21_sum_to_t15_2 = (float *)(A + 447552); /* [] */
-  k19_sum_to(line21_sum_to_t15, line21_sum_to_t15_2);
+  k18_sum_to(line21_sum_to_t15, line21_sum_to_t15_2);
   float *line21_one_hot_t16 = (float *)(A + 1552384); /* [32, 96] */
-  k15_one_hot(in->y + 16, line21_one_hot_t16);
+  k14_one_hot(in->y + 16, line21_one_hot_t16);
   float *line21_log_softmax_t16 = (float *)(A + 1564672); /* [32, 96] */
-  k16_log_softmax(dense1_add + 49152, line21_log_softmax_t16);
+  k15_log_softmax(dense1_add + 49152, line21_log_softmax_t16);
   float *line21_mul_t16 = (float *)(A + 1576960); /* [32, 96] */
-  k17_mul(line21_one_hot_t16, line21_log_softmax_t16, line21_mul_t16);
-  float *line21_sum_to_t16 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t16, line21_sum_to_t16);
+  k16_mul(line21_one_hot_t16, line21_log_softmax_t16, line21_mul_t16);
+  float *line21_sum_to_t16 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t16, line21_sum_to_t16);
   float *line21_sum_to_t16_2 = (float *)(A + 447616); /* [] */
-  k19_sum_to(line21_sum_to_t16, line21_sum_to_t16_2);
+  k18_sum_to(line21_sum_to_t16, line21_sum_to_t16_2);
   float *line21_one_hot_t17 = (float *)(A + 1576960); /* [32, 96] */
-  k15_one_hot(in->y + 17, line21_one_hot_t17);
+  k14_one_hot(in->y + 17, line21_one_hot_t17);
   float *line21_log_softmax_t17 = (float *)(A + 1589248); /* [32, 96] */
-  k16_log_softmax(dense1_add + 52224, line21_log_softmax_t17);
+  k15_log_softmax(dense1_add + 52224, line21_log_softmax_t17);
   float *line21_mul_t17 = (float *)(A + 1601536); /* [32, 96] */
-  k17_mul(line21_one_hot_t17, line21_log_softmax_t17, line21_mul_t17);
-  float *line21_sum_to_t17 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t17, line21_sum_to_t17);
+  k16_mul(line21_one_hot_t17, line21_log_softmax_t17, line21_mul_t17);
+  float *line21_sum_to_t17 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t17, line21_sum_to_t17);
   float *line21_sum_to_t17_2 = (float *)(A + 447680); /* [] */
-  k19_sum_to(line21_sum_to_t17, line21_sum_to_t17_2);
+  k18_sum_to(line21_sum_to_t17, line21_sum_to_t17_2);
   float *line21_one_hot_t18 = (float *)(A + 1601536); /* [32, 96] */
-  k15_one_hot(in->y + 18, line21_one_hot_t18);
+  k14_one_hot(in->y + 18, line21_one_hot_t18);
   float *line21_log_softmax_t18 = (float *)(A + 1613824); /* [32, 96] */
-  k16_log_softmax(dense1_add + 55296, line21_log_softmax_t18);
+  k15_log_softmax(dense1_add + 55296, line21_log_softmax_t18);
   float *line21_mul_t18 = (float *)(A + 1626112); /* [32, 96] */
-  k17_mul(line21_one_hot_t18, line21_log_softmax_t18, line21_mul_t18);
-  float *line21_sum_to_t18 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t18, line21_sum_to_t18);
+  k16_mul(line21_one_hot_t18, line21_log_softmax_t18, line21_mul_t18);
+  float *line21_sum_to_t18 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t18, line21_sum_to_t18);
   float *line21_sum_to_t18_2 = (float *)(A + 447744); /* [] */
-  k19_sum_to(line21_sum_to_t18, line21_sum_to_t18_2);
+  k18_sum_to(line21_sum_to_t18, line21_sum_to_t18_2);
   float *line21_one_hot_t19 = (float *)(A + 1626112); /* [32, 96] */
-  k15_one_hot(in->y + 19, line21_one_hot_t19);
+  k14_one_hot(in->y + 19, line21_one_hot_t19);
   float *line21_log_softmax_t19 = (float *)(A + 1638400); /* [32, 96] */
-  k16_log_softmax(dense1_add + 58368, line21_log_softmax_t19);
+  k15_log_softmax(dense1_add + 58368, line21_log_softmax_t19);
   float *line21_mul_t19 = (float *)(A + 1650688); /* [32, 96] */
-  k17_mul(line21_one_hot_t19, line21_log_softmax_t19, line21_mul_t19);
-  float *line21_sum_to_t19 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t19, line21_sum_to_t19);
+  k16_mul(line21_one_hot_t19, line21_log_softmax_t19, line21_mul_t19);
+  float *line21_sum_to_t19 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t19, line21_sum_to_t19);
   float *line21_sum_to_t19_2 = (float *)(A + 447808); /* [] */
-  k19_sum_to(line21_sum_to_t19, line21_sum_to_t19_2);
+  k18_sum_to(line21_sum_to_t19, line21_sum_to_t19_2);
   float *line21_one_hot_t20 = (float *)(A + 1650688); /* [32, 96] */
-  k15_one_hot(in->y + 20, line21_one_hot_t20);
+  k14_one_hot(in->y + 20, line21_one_hot_t20);
   float *line21_log_softmax_t20 = (float *)(A + 1662976); /* [32, 96] */
-  k16_log_softmax(dense1_add + 61440, line21_log_softmax_t20);
+  k15_log_softmax(dense1_add + 61440, line21_log_softmax_t20);
   float *line21_mul_t20 = (float *)(A + 1675264); /* [32, 96] */
-  k17_mul(line21_one_hot_t20, line21_log_softmax_t20, line21_mul_t20);
-  float *line21_sum_to_t20 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t20, line21_sum_to_t20);
+  k16_mul(line21_one_hot_t20, line21_log_softmax_t20, line21_mul_t20);
+  float *line21_sum_to_t20 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t20, line21_sum_to_t20);
   float *line21_sum_to_t20_2 = (float *)(A + 447872); /* [] */
-  k19_sum_to(line21_sum_to_t20, line21_sum_to_t20_2);
+  k18_sum_to(line21_sum_to_t20, line21_sum_to_t20_2);
   float *line21_one_hot_t21 = (float *)(A + 1675264); /* [32, 96] */
-  k15_one_hot(in->y + 21, line21_one_hot_t21);
+  k14_one_hot(in->y + 21, line21_one_hot_t21);
   float *line21_log_softmax_t21 = (float *)(A + 1687552); /* [32, 96] */
-  k16_log_softmax(dense1_add + 64512, line21_log_softmax_t21);
-  float *line21_mul_t21 = (float *)(A + 16744448); /* [32, 96] */
-  k17_mul(line21_one_hot_t21, line21_log_softmax_t21, line21_mul_t21);
-  float *line21_sum_to_t21 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t21, line21_sum_to_t21);
+  k15_log_softmax(dense1_add + 64512, line21_log_softmax_t21);
+  float *line21_mul_t21 = (float *)(A + 15958016); /* [32, 96] */
+  k16_mul(line21_one_hot_t21, line21_log_softmax_t21, line21_mul_t21);
+  float *line21_sum_to_t21 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t21, line21_sum_to_t21);
   float *line21_sum_to_t21_2 = (float *)(A + 1699840); /* [] */
-  k19_sum_to(line21_sum_to_t21, line21_sum_to_t21_2);
-  float *line21_one_hot_t22 = (float *)(A + 16744448); /* [32, 96] */
-  k15_one_hot(in->y + 22, line21_one_hot_t22);
-  float *line21_log_softmax_t22 = (float *)(A + 16756736); /* [32, 96] */
-  k16_log_softmax(dense1_add + 67584, line21_log_softmax_t22);
-  float *line21_mul_t22 = (float *)(A + 16769024); /* [32, 96] */
-  k17_mul(line21_one_hot_t22, line21_log_softmax_t22, line21_mul_t22);
-  float *line21_sum_to_t22 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t22, line21_sum_to_t22);
+  k18_sum_to(line21_sum_to_t21, line21_sum_to_t21_2);
+  float *line21_one_hot_t22 = (float *)(A + 15958016); /* [32, 96] */
+  k14_one_hot(in->y + 22, line21_one_hot_t22);
+  float *line21_log_softmax_t22 = (float *)(A + 15970304); /* [32, 96] */
+  k15_log_softmax(dense1_add + 67584, line21_log_softmax_t22);
+  float *line21_mul_t22 = (float *)(A + 15982592); /* [32, 96] */
+  k16_mul(line21_one_hot_t22, line21_log_softmax_t22, line21_mul_t22);
+  float *line21_sum_to_t22 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t22, line21_sum_to_t22);
   float *line21_sum_to_t22_2 = (float *)(A + 1699904); /* [] */
-  k19_sum_to(line21_sum_to_t22, line21_sum_to_t22_2);
-  float *line21_one_hot_t23 = (float *)(A + 16769024); /* [32, 96] */
-  k15_one_hot(in->y + 23, line21_one_hot_t23);
-  float *line21_log_softmax_t23 = (float *)(A + 16781312); /* [32, 96] */
-  k16_log_softmax(dense1_add + 70656, line21_log_softmax_t23);
-  float *line21_mul_t23 = (float *)(A + 16793600); /* [32, 96] */
-  k17_mul(line21_one_hot_t23, line21_log_softmax_t23, line21_mul_t23);
-  float *line21_sum_to_t23 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t23, line21_sum_to_t23);
+  k18_sum_to(line21_sum_to_t22, line21_sum_to_t22_2);
+  float *line21_one_hot_t23 = (float *)(A + 15982592); /* [32, 96] */
+  k14_one_hot(in->y + 23, line21_one_hot_t23);
+  float *line21_log_softmax_t23 = (float *)(A + 15994880); /* [32, 96] */
+  k15_log_softmax(dense1_add + 70656, line21_log_softmax_t23);
+  float *line21_mul_t23 = (float *)(A + 16007168); /* [32, 96] */
+  k16_mul(line21_one_hot_t23, line21_log_softmax_t23, line21_mul_t23);
+  float *line21_sum_to_t23 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t23, line21_sum_to_t23);
   float *line21_sum_to_t23_2 = (float *)(A + 1699968); /* [] */
-  k19_sum_to(line21_sum_to_t23, line21_sum_to_t23_2);
-  float *line21_one_hot_t24 = (float *)(A + 16793600); /* [32, 96] */
-  k15_one_hot(in->y + 24, line21_one_hot_t24);
-  float *line21_log_softmax_t24 = (float *)(A + 16805888); /* [32, 96] */
-  k16_log_softmax(dense1_add + 73728, line21_log_softmax_t24);
-  float *line21_mul_t24 = (float *)(A + 16818176); /* [32, 96] */
-  k17_mul(line21_one_hot_t24, line21_log_softmax_t24, line21_mul_t24);
-  float *line21_sum_to_t24 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t24, line21_sum_to_t24);
+  k18_sum_to(line21_sum_to_t23, line21_sum_to_t23_2);
+  float *line21_one_hot_t24 = (float *)(A + 16007168); /* [32, 96] */
+  k14_one_hot(in->y + 24, line21_one_hot_t24);
+  float *line21_log_softmax_t24 = (float *)(A + 16019456); /* [32, 96] */
+  k15_log_softmax(dense1_add + 73728, line21_log_softmax_t24);
+  float *line21_mul_t24 = (float *)(A + 16031744); /* [32, 96] */
+  k16_mul(line21_one_hot_t24, line21_log_softmax_t24, line21_mul_t24);
+  float *line21_sum_to_t24 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t24, line21_sum_to_t24);
+  float *line21_sum_to_t24_2 = (float *)(A + 1700032); /* [] */
+  k18_sum_to(line21_sum_to_t24, line21_sum_to_t24_2);
 }
 
 static void charlm_lstm_grad_6(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line21_sum_to_t24 = (float *)(A + 446592); /* [32, 1] */
-  float *line21_sum_to_t24_2 = (float *)(A + 1700032); /* [] */
-  k19_sum_to(line21_sum_to_t24, line21_sum_to_t24_2);
-  float *line21_one_hot_t25 = (float *)(A + 16818176); /* [32, 96] */
-  k15_one_hot(in->y + 25, line21_one_hot_t25);
-  float *dense1_add = (float *)(A + 458752); /* [2048, 96] */
-  float *line21_log_softmax_t25 = (float *)(A + 16830464); /* [32, 96] */
-  k16_log_softmax(dense1_add + 76800, line21_log_softmax_t25);
-  float *line21_mul_t25 = (float *)(A + 16842752); /* [32, 96] */
-  k17_mul(line21_one_hot_t25, line21_log_softmax_t25, line21_mul_t25);
-  float *line21_sum_to_t25 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t25, line21_sum_to_t25);
+  float *line21_one_hot_t25 = (float *)(A + 16031744); /* [32, 96] */
+  k14_one_hot(in->y + 25, line21_one_hot_t25);
+  float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
+  float *line21_log_softmax_t25 = (float *)(A + 16044032); /* [32, 96] */
+  k15_log_softmax(dense1_add + 76800, line21_log_softmax_t25);
+  float *line21_mul_t25 = (float *)(A + 16056320); /* [32, 96] */
+  k16_mul(line21_one_hot_t25, line21_log_softmax_t25, line21_mul_t25);
+  float *line21_sum_to_t25 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t25, line21_sum_to_t25);
   float *line21_sum_to_t25_2 = (float *)(A + 1700096); /* [] */
-  k19_sum_to(line21_sum_to_t25, line21_sum_to_t25_2);
-  float *line21_one_hot_t26 = (float *)(A + 16842752); /* [32, 96] */
-  k15_one_hot(in->y + 26, line21_one_hot_t26);
-  float *line21_log_softmax_t26 = (float *)(A + 16855040); /* [32, 96] */
-  k16_log_softmax(dense1_add + 79872, line21_log_softmax_t26);
-  float *line21_mul_t26 = (float *)(A + 16867328); /* [32, 96] */
-  k17_mul(line21_one_hot_t26, line21_log_softmax_t26, line21_mul_t26);
-  float *line21_sum_to_t26 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t26, line21_sum_to_t26);
+  k18_sum_to(line21_sum_to_t25, line21_sum_to_t25_2);
+  float *line21_one_hot_t26 = (float *)(A + 16056320); /* [32, 96] */
+  k14_one_hot(in->y + 26, line21_one_hot_t26);
+  float *line21_log_softmax_t26 = (float *)(A + 16068608); /* [32, 96] */
+  k15_log_softmax(dense1_add + 79872, line21_log_softmax_t26);
+  float *line21_mul_t26 = (float *)(A + 16080896); /* [32, 96] */
+  k16_mul(line21_one_hot_t26, line21_log_softmax_t26, line21_mul_t26);
+  float *line21_sum_to_t26 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t26, line21_sum_to_t26);
   float *line21_sum_to_t26_2 = (float *)(A + 1700160); /* [] */
-  k19_sum_to(line21_sum_to_t26, line21_sum_to_t26_2);
-  float *line21_one_hot_t27 = (float *)(A + 16867328); /* [32, 96] */
-  k15_one_hot(in->y + 27, line21_one_hot_t27);
-  float *line21_log_softmax_t27 = (float *)(A + 16879616); /* [32, 96] */
-  k16_log_softmax(dense1_add + 82944, line21_log_softmax_t27);
-  float *line21_mul_t27 = (float *)(A + 16891904); /* [32, 96] */
-  k17_mul(line21_one_hot_t27, line21_log_softmax_t27, line21_mul_t27);
-  float *line21_sum_to_t27 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t27, line21_sum_to_t27);
+  k18_sum_to(line21_sum_to_t26, line21_sum_to_t26_2);
+  float *line21_one_hot_t27 = (float *)(A + 16080896); /* [32, 96] */
+  k14_one_hot(in->y + 27, line21_one_hot_t27);
+  float *line21_log_softmax_t27 = (float *)(A + 16093184); /* [32, 96] */
+  k15_log_softmax(dense1_add + 82944, line21_log_softmax_t27);
+  float *line21_mul_t27 = (float *)(A + 16105472); /* [32, 96] */
+  k16_mul(line21_one_hot_t27, line21_log_softmax_t27, line21_mul_t27);
+  float *line21_sum_to_t27 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t27, line21_sum_to_t27);
   float *line21_sum_to_t27_2 = (float *)(A + 1700224); /* [] */
-  k19_sum_to(line21_sum_to_t27, line21_sum_to_t27_2);
-  float *line21_one_hot_t28 = (float *)(A + 16891904); /* [32, 96] */
-  k15_one_hot(in->y + 28, line21_one_hot_t28);
-  float *line21_log_softmax_t28 = (float *)(A + 16904192); /* [32, 96] */
-  k16_log_softmax(dense1_add + 86016, line21_log_softmax_t28);
-  float *line21_mul_t28 = (float *)(A + 16916480); /* [32, 96] */
-  k17_mul(line21_one_hot_t28, line21_log_softmax_t28, line21_mul_t28);
-  float *line21_sum_to_t28 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t28, line21_sum_to_t28);
+  k18_sum_to(line21_sum_to_t27, line21_sum_to_t27_2);
+  float *line21_one_hot_t28 = (float *)(A + 16105472); /* [32, 96] */
+  k14_one_hot(in->y + 28, line21_one_hot_t28);
+  float *line21_log_softmax_t28 = (float *)(A + 16117760); /* [32, 96] */
+  k15_log_softmax(dense1_add + 86016, line21_log_softmax_t28);
+  float *line21_mul_t28 = (float *)(A + 16130048); /* [32, 96] */
+  k16_mul(line21_one_hot_t28, line21_log_softmax_t28, line21_mul_t28);
+  float *line21_sum_to_t28 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t28, line21_sum_to_t28);
   float *line21_sum_to_t28_2 = (float *)(A + 1700288); /* [] */
-  k19_sum_to(line21_sum_to_t28, line21_sum_to_t28_2);
-  float *line21_one_hot_t29 = (float *)(A + 16916480); /* [32, 96] */
-  k15_one_hot(in->y + 29, line21_one_hot_t29);
-  float *line21_log_softmax_t29 = (float *)(A + 16928768); /* [32, 96] */
-  k16_log_softmax(dense1_add + 89088, line21_log_softmax_t29);
-  float *line21_mul_t29 = (float *)(A + 16941056); /* [32, 96] */
-  k17_mul(line21_one_hot_t29, line21_log_softmax_t29, line21_mul_t29);
-  float *line21_sum_to_t29 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t29, line21_sum_to_t29);
+  k18_sum_to(line21_sum_to_t28, line21_sum_to_t28_2);
+  float *line21_one_hot_t29 = (float *)(A + 16130048); /* [32, 96] */
+  k14_one_hot(in->y + 29, line21_one_hot_t29);
+  float *line21_log_softmax_t29 = (float *)(A + 16142336); /* [32, 96] */
+  k15_log_softmax(dense1_add + 89088, line21_log_softmax_t29);
+  float *line21_mul_t29 = (float *)(A + 16154624); /* [32, 96] */
+  k16_mul(line21_one_hot_t29, line21_log_softmax_t29, line21_mul_t29);
+  float *line21_sum_to_t29 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t29, line21_sum_to_t29);
   float *line21_sum_to_t29_2 = (float *)(A + 1700352); /* [] */
-  k19_sum_to(line21_sum_to_t29, line21_sum_to_t29_2);
-  float *line21_one_hot_t30 = (float *)(A + 16941056); /* [32, 96] */
-  k15_one_hot(in->y + 30, line21_one_hot_t30);
-  float *line21_log_softmax_t30 = (float *)(A + 16953344); /* [32, 96] */
-  k16_log_softmax(dense1_add + 92160, line21_log_softmax_t30);
-  float *line21_mul_t30 = (float *)(A + 16965632); /* [32, 96] */
-  k17_mul(line21_one_hot_t30, line21_log_softmax_t30, line21_mul_t30);
-  float *line21_sum_to_t30 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t30, line21_sum_to_t30);
+  k18_sum_to(line21_sum_to_t29, line21_sum_to_t29_2);
+  float *line21_one_hot_t30 = (float *)(A + 16154624); /* [32, 96] */
+  k14_one_hot(in->y + 30, line21_one_hot_t30);
+  float *line21_log_softmax_t30 = (float *)(A + 16166912); /* [32, 96] */
+  k15_log_softmax(dense1_add + 92160, line21_log_softmax_t30);
+  float *line21_mul_t30 = (float *)(A + 16179200); /* [32, 96] */
+  k16_mul(line21_one_hot_t30, line21_log_softmax_t30, line21_mul_t30);
+  float *line21_sum_to_t30 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t30, line21_sum_to_t30);
   float *line21_sum_to_t30_2 = (float *)(A + 1700416); /* [] */
-  k19_sum_to(line21_sum_to_t30, line21_sum_to_t30_2);
-  float *line21_one_hot_t31 = (float *)(A + 16965632); /* [32, 96] */
-  k15_one_hot(in->y + 31, line21_one_hot_t31);
-  float *line21_log_softmax_t31 = (float *)(A + 16977920); /* [32, 96] */
-  k16_log_softmax(dense1_add + 95232, line21_log_softmax_t31);
-  float *line21_mul_t31 = (float *)(A + 16990208); /* [32, 96] */
-  k17_mul(line21_one_hot_t31, line21_log_softmax_t31, line21_mul_t31);
-  float *line21_sum_to_t31 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t31, line21_sum_to_t31);
+  k18_sum_to(line21_sum_to_t30, line21_sum_to_t30_2);
+  float *line21_one_hot_t31 = (float *)(A + 16179200); /* [32, 96] */
+  k14_one_hot(in->y + 31, line21_one_hot_t31);
+  float *line21_log_softmax_t31 = (float *)(A + 16191488); /* [32, 96] */
+  k15_log_softmax(dense1_add + 95232, line21_log_softmax_t31);
+  float *line21_mul_t31 = (float *)(A + 16203776); /* [32, 96] */
+  k16_mul(line21_one_hot_t31, line21_log_softmax_t31, line21_mul_t31);
+  float *line21_sum_to_t31 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t31, line21_sum_to_t31);
   float *line21_sum_to_t31_2 = (float *)(A + 1700480); /* [] */
-  k19_sum_to(line21_sum_to_t31, line21_sum_to_t31_2);
-  float *line21_one_hot_t32 = (float *)(A + 16990208); /* [32, 96] */
-  k15_one_hot(in->y + 32, line21_one_hot_t32);
-  float *line21_log_softmax_t32 = (float *)(A + 17002496); /* [32, 96] */
-  k16_log_softmax(dense1_add + 98304, line21_log_softmax_t32);
-  float *line21_mul_t32 = (float *)(A + 17014784); /* [32, 96] */
-  k17_mul(line21_one_hot_t32, line21_log_softmax_t32, line21_mul_t32);
-  float *line21_sum_to_t32 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t32, line21_sum_to_t32);
+  k18_sum_to(line21_sum_to_t31, line21_sum_to_t31_2);
+  float *line21_one_hot_t32 = (float *)(A + 16203776); /* [32, 96] */
+  k14_one_hot(in->y + 32, line21_one_hot_t32);
+  float *line21_log_softmax_t32 = (float *)(A + 16216064); /* [32, 96] */
+  k15_log_softmax(dense1_add + 98304, line21_log_softmax_t32);
+  float *line21_mul_t32 = (float *)(A + 16228352); /* [32, 96] */
+  k16_mul(line21_one_hot_t32, line21_log_softmax_t32, line21_mul_t32);
+  float *line21_sum_to_t32 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t32, line21_sum_to_t32);
   float *line21_sum_to_t32_2 = (float *)(A + 1700544); /* [] */
-  k19_sum_to(line21_sum_to_t32, line21_sum_to_t32_2);
-  float *line21_one_hot_t33 = (float *)(A + 17014784); /* [32, 96] */
-  k15_one_hot(in->y + 33, line21_one_hot_t33);
-  float *line21_log_softmax_t33 = (float *)(A + 17027072); /* [32, 96] */
-  k16_log_softmax(dense1_add + 101376, line21_log_softmax_t33);
-  float *line21_mul_t33 = (float *)(A + 17039360); /* [32, 96] */
-  k17_mul(line21_one_hot_t33, line21_log_softmax_t33, line21_mul_t33);
-  float *line21_sum_to_t33 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t33, line21_sum_to_t33);
+  k18_sum_to(line21_sum_to_t32, line21_sum_to_t32_2);
+  float *line21_one_hot_t33 = (float *)(A + 16228352); /* [32, 96] */
+  k14_one_hot(in->y + 33, line21_one_hot_t33);
+  float *line21_log_softmax_t33 = (float *)(A + 16240640); /* [32, 96] */
+  k15_log_softmax(dense1_add + 101376, line21_log_softmax_t33);
+  float *line21_mul_t33 = (float *)(A + 16252928); /* [32, 96] */
+  k16_mul(line21_one_hot_t33, line21_log_softmax_t33, line21_mul_t33);
+  float *line21_sum_to_t33 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t33, line21_sum_to_t33);
   float *line21_sum_to_t33_2 = (float *)(A + 1700608); /* [] */
-  k19_sum_to(line21_sum_to_t33, line21_sum_to_t33_2);
-  float *line21_one_hot_t34 = (float *)(A + 17039360); /* [32, 96] */
-  k15_one_hot(in->y + 34, line21_one_hot_t34);
-  float *line21_log_softmax_t34 = (float *)(A + 17051648); /* [32, 96] */
-  k16_log_softmax(dense1_add + 104448, line21_log_softmax_t34);
-  float *line21_mul_t34 = (float *)(A + 17063936); /* [32, 96] */
-  k17_mul(line21_one_hot_t34, line21_log_softmax_t34, line21_mul_t34);
-  float *line21_sum_to_t34 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t34, line21_sum_to_t34);
+  k18_sum_to(line21_sum_to_t33, line21_sum_to_t33_2);
+  float *line21_one_hot_t34 = (float *)(A + 16252928); /* [32, 96] */
+  k14_one_hot(in->y + 34, line21_one_hot_t34);
+  float *line21_log_softmax_t34 = (float *)(A + 16265216); /* [32, 96] */
+  k15_log_softmax(dense1_add + 104448, line21_log_softmax_t34);
+  float *line21_mul_t34 = (float *)(A + 16277504); /* [32, 96] */
+  k16_mul(line21_one_hot_t34, line21_log_softmax_t34, line21_mul_t34);
+  float *line21_sum_to_t34 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t34, line21_sum_to_t34);
   float *line21_sum_to_t34_2 = (float *)(A + 1700672); /* [] */
-  k19_sum_to(line21_sum_to_t34, line21_sum_to_t34_2);
-  float *line21_one_hot_t35 = (float *)(A + 17063936); /* [32, 96] */
-  k15_one_hot(in->y + 35, line21_one_hot_t35);
-  float *line21_log_softmax_t35 = (float *)(A + 17076224); /* [32, 96] */
-  k16_log_softmax(dense1_add + 107520, line21_log_softmax_t35);
-  float *line21_mul_t35 = (float *)(A + 17088512); /* [32, 96] */
-  k17_mul(line21_one_hot_t35, line21_log_softmax_t35, line21_mul_t35);
-  float *line21_sum_to_t35 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t35, line21_sum_to_t35);
+  k18_sum_to(line21_sum_to_t34, line21_sum_to_t34_2);
+  float *line21_one_hot_t35 = (float *)(A + 16277504); /* [32, 96] */
+  k14_one_hot(in->y + 35, line21_one_hot_t35);
+  float *line21_log_softmax_t35 = (float *)(A + 16289792); /* [32, 96] */
+  k15_log_softmax(dense1_add + 107520, line21_log_softmax_t35);
+  float *line21_mul_t35 = (float *)(A + 16302080); /* [32, 96] */
+  k16_mul(line21_one_hot_t35, line21_log_softmax_t35, line21_mul_t35);
+  float *line21_sum_to_t35 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t35, line21_sum_to_t35);
   float *line21_sum_to_t35_2 = (float *)(A + 1700736); /* [] */
-  k19_sum_to(line21_sum_to_t35, line21_sum_to_t35_2);
-  float *line21_one_hot_t36 = (float *)(A + 17088512); /* [32, 96] */
-  k15_one_hot(in->y + 36, line21_one_hot_t36);
-  float *line21_log_softmax_t36 = (float *)(A + 17100800); /* [32, 96] */
-  k16_log_softmax(dense1_add + 110592, line21_log_softmax_t36);
-  float *line21_mul_t36 = (float *)(A + 17113088); /* [32, 96] */
-  k17_mul(line21_one_hot_t36, line21_log_softmax_t36, line21_mul_t36);
-  float *line21_sum_to_t36 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t36, line21_sum_to_t36);
+  k18_sum_to(line21_sum_to_t35, line21_sum_to_t35_2);
+  float *line21_one_hot_t36 = (float *)(A + 16302080); /* [32, 96] */
+  k14_one_hot(in->y + 36, line21_one_hot_t36);
+  float *line21_log_softmax_t36 = (float *)(A + 16314368); /* [32, 96] */
+  k15_log_softmax(dense1_add + 110592, line21_log_softmax_t36);
+  float *line21_mul_t36 = (float *)(A + 16326656); /* [32, 96] */
+  k16_mul(line21_one_hot_t36, line21_log_softmax_t36, line21_mul_t36);
+  float *line21_sum_to_t36 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t36, line21_sum_to_t36);
   float *line21_sum_to_t36_2 = (float *)(A + 1700800); /* [] */
-  k19_sum_to(line21_sum_to_t36, line21_sum_to_t36_2);
-  float *line21_one_hot_t37 = (float *)(A + 17113088); /* [32, 96] */
-  k15_one_hot(in->y + 37, line21_one_hot_t37);
-  float *line21_log_softmax_t37 = (float *)(A + 17125376); /* [32, 96] */
-  k16_log_softmax(dense1_add + 113664, line21_log_softmax_t37);
-  float *line21_mul_t37 = (float *)(A + 17137664); /* [32, 96] */
-  k17_mul(line21_one_hot_t37, line21_log_softmax_t37, line21_mul_t37);
-  float *line21_sum_to_t37 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t37, line21_sum_to_t37);
+  k18_sum_to(line21_sum_to_t36, line21_sum_to_t36_2);
+  float *line21_one_hot_t37 = (float *)(A + 16326656); /* [32, 96] */
+  k14_one_hot(in->y + 37, line21_one_hot_t37);
+  float *line21_log_softmax_t37 = (float *)(A + 16338944); /* [32, 96] */
+  k15_log_softmax(dense1_add + 113664, line21_log_softmax_t37);
+  float *line21_mul_t37 = (float *)(A + 16351232); /* [32, 96] */
+  k16_mul(line21_one_hot_t37, line21_log_softmax_t37, line21_mul_t37);
+  float *line21_sum_to_t37 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t37, line21_sum_to_t37);
   float *line21_sum_to_t37_2 = (float *)(A + 1700864); /* [] */
-  k19_sum_to(line21_sum_to_t37, line21_sum_to_t37_2);
-  float *line21_one_hot_t38 = (float *)(A + 17137664); /* [32, 96] */
-  k15_one_hot(in->y + 38, line21_one_hot_t38);
-  float *line21_log_softmax_t38 = (float *)(A + 17149952); /* [32, 96] */
-  k16_log_softmax(dense1_add + 116736, line21_log_softmax_t38);
-  float *line21_mul_t38 = (float *)(A + 17162240); /* [32, 96] */
-  k17_mul(line21_one_hot_t38, line21_log_softmax_t38, line21_mul_t38);
-  float *line21_sum_to_t38 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t38, line21_sum_to_t38);
+  k18_sum_to(line21_sum_to_t37, line21_sum_to_t37_2);
+  float *line21_one_hot_t38 = (float *)(A + 16351232); /* [32, 96] */
+  k14_one_hot(in->y + 38, line21_one_hot_t38);
+  float *line21_log_softmax_t38 = (float *)(A + 16363520); /* [32, 96] */
+  k15_log_softmax(dense1_add + 116736, line21_log_softmax_t38);
+  float *line21_mul_t38 = (float *)(A + 16375808); /* [32, 96] */
+  k16_mul(line21_one_hot_t38, line21_log_softmax_t38, line21_mul_t38);
+  float *line21_sum_to_t38 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t38, line21_sum_to_t38);
   float *line21_sum_to_t38_2 = (float *)(A + 1700928); /* [] */
-  k19_sum_to(line21_sum_to_t38, line21_sum_to_t38_2);
-  float *line21_one_hot_t39 = (float *)(A + 17162240); /* [32, 96] */
-  k15_one_hot(in->y + 39, line21_one_hot_t39);
-  float *line21_log_softmax_t39 = (float *)(A + 17174528); /* [32, 96] */
-  k16_log_softmax(dense1_add + 119808, line21_log_softmax_t39);
-  float *line21_mul_t39 = (float *)(A + 17186816); /* [32, 96] */
-  k17_mul(line21_one_hot_t39, line21_log_softmax_t39, line21_mul_t39);
-  float *line21_sum_to_t39 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t39, line21_sum_to_t39);
+  k18_sum_to(line21_sum_to_t38, line21_sum_to_t38_2);
+  float *line21_one_hot_t39 = (float *)(A + 16375808); /* [32, 96] */
+  k14_one_hot(in->y + 39, line21_one_hot_t39);
+  float *line21_log_softmax_t39 = (float *)(A + 16388096); /* [32, 96] */
+  k15_log_softmax(dense1_add + 119808, line21_log_softmax_t39);
+  float *line21_mul_t39 = (float *)(A + 16400384); /* [32, 96] */
+  k16_mul(line21_one_hot_t39, line21_log_softmax_t39, line21_mul_t39);
+  float *line21_sum_to_t39 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t39, line21_sum_to_t39);
   float *line21_sum_to_t39_2 = (float *)(A + 1700992); /* [] */
-  k19_sum_to(line21_sum_to_t39, line21_sum_to_t39_2);
-  float *line21_one_hot_t40 = (float *)(A + 17186816); /* [32, 96] */
-  k15_one_hot(in->y + 40, line21_one_hot_t40);
-  float *line21_log_softmax_t40 = (float *)(A + 17199104); /* [32, 96] */
-  k16_log_softmax(dense1_add + 122880, line21_log_softmax_t40);
-  float *line21_mul_t40 = (float *)(A + 17211392); /* [32, 96] */
-  k17_mul(line21_one_hot_t40, line21_log_softmax_t40, line21_mul_t40);
-  float *line21_sum_to_t40 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t40, line21_sum_to_t40);
+  k18_sum_to(line21_sum_to_t39, line21_sum_to_t39_2);
+  float *line21_one_hot_t40 = (float *)(A + 16400384); /* [32, 96] */
+  k14_one_hot(in->y + 40, line21_one_hot_t40);
+  float *line21_log_softmax_t40 = (float *)(A + 16412672); /* [32, 96] */
+  k15_log_softmax(dense1_add + 122880, line21_log_softmax_t40);
+  float *line21_mul_t40 = (float *)(A + 16424960); /* [32, 96] */
+  k16_mul(line21_one_hot_t40, line21_log_softmax_t40, line21_mul_t40);
+  float *line21_sum_to_t40 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t40, line21_sum_to_t40);
   float *line21_sum_to_t40_2 = (float *)(A + 1701056); /* [] */
-  k19_sum_to(line21_sum_to_t40, line21_sum_to_t40_2);
-  float *line21_one_hot_t41 = (float *)(A + 17211392); /* [32, 96] */
-  k15_one_hot(in->y + 41, line21_one_hot_t41);
-  float *line21_log_softmax_t41 = (float *)(A + 17223680); /* [32, 96] */
-  k16_log_softmax(dense1_add + 125952, line21_log_softmax_t41);
-  float *line21_mul_t41 = (float *)(A + 17235968); /* [32, 96] */
-  k17_mul(line21_one_hot_t41, line21_log_softmax_t41, line21_mul_t41);
-  float *line21_sum_to_t41 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t41, line21_sum_to_t41);
+  k18_sum_to(line21_sum_to_t40, line21_sum_to_t40_2);
+  float *line21_one_hot_t41 = (float *)(A + 16424960); /* [32, 96] */
+  k14_one_hot(in->y + 41, line21_one_hot_t41);
+  float *line21_log_softmax_t41 = (float *)(A + 16437248); /* [32, 96] */
+  k15_log_softmax(dense1_add + 125952, line21_log_softmax_t41);
+  float *line21_mul_t41 = (float *)(A + 16449536); /* [32, 96] */
+  k16_mul(line21_one_hot_t41, line21_log_softmax_t41, line21_mul_t41);
+  float *line21_sum_to_t41 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t41, line21_sum_to_t41);
   float *line21_sum_to_t41_2 = (float *)(A + 1701120); /* [] */
-  k19_sum_to(line21_sum_to_t41, line21_sum_to_t41_2);
-  float *line21_one_hot_t42 = (float *)(A + 17235968); /* [32, 96] */
-  k15_one_hot(in->y + 42, line21_one_hot_t42);
-  float *line21_log_softmax_t42 = (float *)(A + 17248256); /* [32, 96] */
-  k16_log_softmax(dense1_add + 129024, line21_log_softmax_t42);
-  float *line21_mul_t42 = (float *)(A + 17260544); /* [32, 96] */
-  k17_mul(line21_one_hot_t42, line21_log_softmax_t42, line21_mul_t42);
-  float *line21_sum_to_t42 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t42, line21_sum_to_t42);
+  k18_sum_to(line21_sum_to_t41, line21_sum_to_t41_2);
+  float *line21_one_hot_t42 = (float *)(A + 16449536); /* [32, 96] */
+  k14_one_hot(in->y + 42, line21_one_hot_t42);
+  float *line21_log_softmax_t42 = (float *)(A + 16461824); /* [32, 96] */
+  k15_log_softmax(dense1_add + 129024, line21_log_softmax_t42);
+  float *line21_mul_t42 = (float *)(A + 16474112); /* [32, 96] */
+  k16_mul(line21_one_hot_t42, line21_log_softmax_t42, line21_mul_t42);
+  float *line21_sum_to_t42 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t42, line21_sum_to_t42);
   float *line21_sum_to_t42_2 = (float *)(A + 1701184); /* [] */
-  k19_sum_to(line21_sum_to_t42, line21_sum_to_t42_2);
-  float *line21_one_hot_t43 = (float *)(A + 17260544); /* [32, 96] */
-  k15_one_hot(in->y + 43, line21_one_hot_t43);
-  float *line21_log_softmax_t43 = (float *)(A + 17272832); /* [32, 96] */
-  k16_log_softmax(dense1_add + 132096, line21_log_softmax_t43);
-  float *line21_mul_t43 = (float *)(A + 17285120); /* [32, 96] */
-  k17_mul(line21_one_hot_t43, line21_log_softmax_t43, line21_mul_t43);
-  float *line21_sum_to_t43 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t43, line21_sum_to_t43);
+  k18_sum_to(line21_sum_to_t42, line21_sum_to_t42_2);
+  float *line21_one_hot_t43 = (float *)(A + 16474112); /* [32, 96] */
+  k14_one_hot(in->y + 43, line21_one_hot_t43);
+  float *line21_log_softmax_t43 = (float *)(A + 16486400); /* [32, 96] */
+  k15_log_softmax(dense1_add + 132096, line21_log_softmax_t43);
+  float *line21_mul_t43 = (float *)(A + 16498688); /* [32, 96] */
+  k16_mul(line21_one_hot_t43, line21_log_softmax_t43, line21_mul_t43);
+  float *line21_sum_to_t43 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t43, line21_sum_to_t43);
   float *line21_sum_to_t43_2 = (float *)(A + 1701248); /* [] */
-  k19_sum_to(line21_sum_to_t43, line21_sum_to_t43_2);
-  float *line21_one_hot_t44 = (float *)(A + 17285120); /* [32, 96] */
-  k15_one_hot(in->y + 44, line21_one_hot_t44);
-  float *line21_log_softmax_t44 = (float *)(A + 17297408); /* [32, 96] */
-  k16_log_softmax(dense1_add + 135168, line21_log_softmax_t44);
-  float *line21_mul_t44 = (float *)(A + 17309696); /* [32, 96] */
-  k17_mul(line21_one_hot_t44, line21_log_softmax_t44, line21_mul_t44);
-  float *line21_sum_to_t44 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t44, line21_sum_to_t44);
+  k18_sum_to(line21_sum_to_t43, line21_sum_to_t43_2);
+  float *line21_one_hot_t44 = (float *)(A + 16498688); /* [32, 96] */
+  k14_one_hot(in->y + 44, line21_one_hot_t44);
+  float *line21_log_softmax_t44 = (float *)(A + 16510976); /* [32, 96] */
+  k15_log_softmax(dense1_add + 135168, line21_log_softmax_t44);
+  float *line21_mul_t44 = (float *)(A + 16523264); /* [32, 96] */
+  k16_mul(line21_one_hot_t44, line21_log_softmax_t44, line21_mul_t44);
+  float *line21_sum_to_t44 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t44, line21_sum_to_t44);
   float *line21_sum_to_t44_2 = (float *)(A + 1701312); /* [] */
-  k19_sum_to(line21_sum_to_t44, line21_sum_to_t44_2);
-  float *line21_one_hot_t45 = (float *)(A + 17309696); /* [32, 96] */
-  k15_one_hot(in->y + 45, line21_one_hot_t45);
-  float *line21_log_softmax_t45 = (float *)(A + 17321984); /* [32, 96] */
-  k16_log_softmax(dense1_add + 138240, line21_log_softmax_t45);
-  float *line21_mul_t45 = (float *)(A + 17334272); /* [32, 96] */
-  k17_mul(line21_one_hot_t45, line21_log_softmax_t45, line21_mul_t45);
-  float *line21_sum_to_t45 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t45, line21_sum_to_t45);
+  k18_sum_to(line21_sum_to_t44, line21_sum_to_t44_2);
+  float *line21_one_hot_t45 = (float *)(A + 16523264); /* [32, 96] */
+  k14_one_hot(in->y + 45, line21_one_hot_t45);
+  float *line21_log_softmax_t45 = (float *)(A + 16535552); /* [32, 96] */
+  k15_log_softmax(dense1_add + 138240, line21_log_softmax_t45);
+  float *line21_mul_t45 = (float *)(A + 16547840); /* [32, 96] */
+  k16_mul(line21_one_hot_t45, line21_log_softmax_t45, line21_mul_t45);
+  float *line21_sum_to_t45 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t45, line21_sum_to_t45);
   float *line21_sum_to_t45_2 = (float *)(A + 1701376); /* [] */
-  k19_sum_to(line21_sum_to_t45, line21_sum_to_t45_2);
-  float *line21_one_hot_t46 = (float *)(A + 17334272); /* [32, 96] */
-  k15_one_hot(in->y + 46, line21_one_hot_t46);
-  float *line21_log_softmax_t46 = (float *)(A + 17346560); /* [32, 96] */
-  k16_log_softmax(dense1_add + 141312, line21_log_softmax_t46);
-  float *line21_mul_t46 = (float *)(A + 17358848); /* [32, 96] */
-  k17_mul(line21_one_hot_t46, line21_log_softmax_t46, line21_mul_t46);
-  float *line21_sum_to_t46 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t46, line21_sum_to_t46);
+  k18_sum_to(line21_sum_to_t45, line21_sum_to_t45_2);
+  float *line21_one_hot_t46 = (float *)(A + 16547840); /* [32, 96] */
+  k14_one_hot(in->y + 46, line21_one_hot_t46);
+  float *line21_log_softmax_t46 = (float *)(A + 16560128); /* [32, 96] */
+  k15_log_softmax(dense1_add + 141312, line21_log_softmax_t46);
+  float *line21_mul_t46 = (float *)(A + 16572416); /* [32, 96] */
+  k16_mul(line21_one_hot_t46, line21_log_softmax_t46, line21_mul_t46);
+  float *line21_sum_to_t46 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t46, line21_sum_to_t46);
   float *line21_sum_to_t46_2 = (float *)(A + 1701440); /* [] */
-  k19_sum_to(line21_sum_to_t46, line21_sum_to_t46_2);
-  float *line21_one_hot_t47 = (float *)(A + 17358848); /* [32, 96] */
-  k15_one_hot(in->y + 47, line21_one_hot_t47);
-  float *line21_log_softmax_t47 = (float *)(A + 17371136); /* [32, 96] */
-  k16_log_softmax(dense1_add + 144384, line21_log_softmax_t47);
-  float *line21_mul_t47 = (float *)(A + 17383424); /* [32, 96] */
-  k17_mul(line21_one_hot_t47, line21_log_softmax_t47, line21_mul_t47);
-  float *line21_sum_to_t47 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t47, line21_sum_to_t47);
+  k18_sum_to(line21_sum_to_t46, line21_sum_to_t46_2);
+  float *line21_one_hot_t47 = (float *)(A + 16572416); /* [32, 96] */
+  k14_one_hot(in->y + 47, line21_one_hot_t47);
+  float *line21_log_softmax_t47 = (float *)(A + 16584704); /* [32, 96] */
+  k15_log_softmax(dense1_add + 144384, line21_log_softmax_t47);
+  float *line21_mul_t47 = (float *)(A + 16596992); /* [32, 96] */
+  k16_mul(line21_one_hot_t47, line21_log_softmax_t47, line21_mul_t47);
+  float *line21_sum_to_t47 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t47, line21_sum_to_t47);
   float *line21_sum_to_t47_2 = (float *)(A + 1701504); /* [] */
-  k19_sum_to(line21_sum_to_t47, line21_sum_to_t47_2);
-  float *line21_one_hot_t48 = (float *)(A + 17383424); /* [32, 96] */
-  k15_one_hot(in->y + 48, line21_one_hot_t48);
-  float *line21_log_softmax_t48 = (float *)(A + 17395712); /* [32, 96] */
-  k16_log_softmax(dense1_add + 147456, line21_log_softmax_t48);
-  float *line21_mul_t48 = (float *)(A + 17408000); /* [32, 96] */
-  k17_mul(line21_one_hot_t48, line21_log_softmax_t48, line21_mul_t48);
-  float *line21_sum_to_t48 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t48, line21_sum_to_t48);
+  k18_sum_to(line21_sum_to_t47, line21_sum_to_t47_2);
+  float *line21_one_hot_t48 = (float *)(A + 16596992); /* [32, 96] */
+  k14_one_hot(in->y + 48, line21_one_hot_t48);
+  float *line21_log_softmax_t48 = (float *)(A + 16609280); /* [32, 96] */
+  k15_log_softmax(dense1_add + 147456, line21_log_softmax_t48);
+  float *line21_mul_t48 = (float *)(A + 16621568); /* [32, 96] */
+  k16_mul(line21_one_hot_t48, line21_log_softmax_t48, line21_mul_t48);
+  float *line21_sum_to_t48 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t48, line21_sum_to_t48);
   float *line21_sum_to_t48_2 = (float *)(A + 1701568); /* [] */
-  k19_sum_to(line21_sum_to_t48, line21_sum_to_t48_2);
-  float *line21_one_hot_t49 = (float *)(A + 17408000); /* [32, 96] */
-  k15_one_hot(in->y + 49, line21_one_hot_t49);
-  float *line21_log_softmax_t49 = (float *)(A + 17420288); /* [32, 96] */
-  k16_log_softmax(dense1_add + 150528, line21_log_softmax_t49);
-  float *line21_mul_t49 = (float *)(A + 17432576); /* [32, 96] */
-  k17_mul(line21_one_hot_t49, line21_log_softmax_t49, line21_mul_t49);
-  float *line21_sum_to_t49 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t49, line21_sum_to_t49);
+  k18_sum_to(line21_sum_to_t48, line21_sum_to_t48_2);
+  float *line21_one_hot_t49 = (float *)(A + 16621568); /* [32, 96] */
+  k14_one_hot(in->y + 49, line21_one_hot_t49);
+  float *line21_log_softmax_t49 = (float *)(A + 16633856); /* [32, 96] */
+  k15_log_softmax(dense1_add + 150528, line21_log_softmax_t49);
+  float *line21_mul_t49 = (float *)(A + 16646144); /* [32, 96] */
+  k16_mul(line21_one_hot_t49, line21_log_softmax_t49, line21_mul_t49);
+  float *line21_sum_to_t49 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t49, line21_sum_to_t49);
   float *line21_sum_to_t49_2 = (float *)(A + 1701632); /* [] */
-  k19_sum_to(line21_sum_to_t49, line21_sum_to_t49_2);
+  k18_sum_to(line21_sum_to_t49, line21_sum_to_t49_2);
+  float *line21_one_hot_t50 = (float *)(A + 16646144); /* [32, 96] */
+  k14_one_hot(in->y + 50, line21_one_hot_t50);
+  float *line21_log_softmax_t50 = (float *)(A + 16658432); /* [32, 96] */
+  k15_log_softmax(dense1_add + 153600, line21_log_softmax_t50);
 }
 
 static void charlm_lstm_grad_7(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line21_one_hot_t50 = (float *)(A + 17432576); /* [32, 96] */
-  k15_one_hot(in->y + 50, line21_one_hot_t50);
-  float *dense1_add = (float *)(A + 458752); /* [2048, 96] */
-  float *line21_log_softmax_t50 = (float *)(A + 17444864); /* [32, 96] */
-  k16_log_softmax(dense1_add + 153600, line21_log_softmax_t50);
-  float *line21_mul_t50 = (float *)(A + 17457152); /* [32, 96] */
-  k17_mul(line21_one_hot_t50, line21_log_softmax_t50, line21_mul_t50);
-  float *line21_sum_to_t50 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t50, line21_sum_to_t50);
+  float *line21_one_hot_t50 = (float *)(A + 16646144); /* [32, 96] */
+  float *line21_log_softmax_t50 = (float *)(A + 16658432); /* [32, 96] */
+  float *line21_mul_t50 = (float *)(A + 16670720); /* [32, 96] */
+  k16_mul(line21_one_hot_t50, line21_log_softmax_t50, line21_mul_t50);
+  float *line21_sum_to_t50 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t50, line21_sum_to_t50);
   float *line21_sum_to_t50_2 = (float *)(A + 1701696); /* [] */
-  k19_sum_to(line21_sum_to_t50, line21_sum_to_t50_2);
-  float *line21_one_hot_t51 = (float *)(A + 17457152); /* [32, 96] */
-  k15_one_hot(in->y + 51, line21_one_hot_t51);
-  float *line21_log_softmax_t51 = (float *)(A + 17469440); /* [32, 96] */
-  k16_log_softmax(dense1_add + 156672, line21_log_softmax_t51);
-  float *line21_mul_t51 = (float *)(A + 17481728); /* [32, 96] */
-  k17_mul(line21_one_hot_t51, line21_log_softmax_t51, line21_mul_t51);
-  float *line21_sum_to_t51 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t51, line21_sum_to_t51);
+  k18_sum_to(line21_sum_to_t50, line21_sum_to_t50_2);
+  float *line21_one_hot_t51 = (float *)(A + 16670720); /* [32, 96] */
+  k14_one_hot(in->y + 51, line21_one_hot_t51);
+  float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
+  float *line21_log_softmax_t51 = (float *)(A + 16683008); /* [32, 96] */
+  k15_log_softmax(dense1_add + 156672, line21_log_softmax_t51);
+  float *line21_mul_t51 = (float *)(A + 16695296); /* [32, 96] */
+  k16_mul(line21_one_hot_t51, line21_log_softmax_t51, line21_mul_t51);
+  float *line21_sum_to_t51 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t51, line21_sum_to_t51);
   float *line21_sum_to_t51_2 = (float *)(A + 1701760); /* [] */
-  k19_sum_to(line21_sum_to_t51, line21_sum_to_t51_2);
-  float *line21_one_hot_t52 = (float *)(A + 17481728); /* [32, 96] */
-  k15_one_hot(in->y + 52, line21_one_hot_t52);
-  float *line21_log_softmax_t52 = (float *)(A + 17494016); /* [32, 96] */
-  k16_log_softmax(dense1_add + 159744, line21_log_softmax_t52);
-  float *line21_mul_t52 = (float *)(A + 17506304); /* [32, 96] */
-  k17_mul(line21_one_hot_t52, line21_log_softmax_t52, line21_mul_t52);
-  float *line21_sum_to_t52 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t52, line21_sum_to_t52);
+  k18_sum_to(line21_sum_to_t51, line21_sum_to_t51_2);
+  float *line21_one_hot_t52 = (float *)(A + 16695296); /* [32, 96] */
+  k14_one_hot(in->y + 52, line21_one_hot_t52);
+  float *line21_log_softmax_t52 = (float *)(A + 16707584); /* [32, 96] */
+  k15_log_softmax(dense1_add + 159744, line21_log_softmax_t52);
+  float *line21_mul_t52 = (float *)(A + 16719872); /* [32, 96] */
+  k16_mul(line21_one_hot_t52, line21_log_softmax_t52, line21_mul_t52);
+  float *line21_sum_to_t52 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t52, line21_sum_to_t52);
   float *line21_sum_to_t52_2 = (float *)(A + 1701824); /* [] */
-  k19_sum_to(line21_sum_to_t52, line21_sum_to_t52_2);
-  float *line21_one_hot_t53 = (float *)(A + 17506304); /* [32, 96] */
-  k15_one_hot(in->y + 53, line21_one_hot_t53);
-  float *line21_log_softmax_t53 = (float *)(A + 17518592); /* [32, 96] */
-  k16_log_softmax(dense1_add + 162816, line21_log_softmax_t53);
-  float *line21_mul_t53 = (float *)(A + 17530880); /* [32, 96] */
-  k17_mul(line21_one_hot_t53, line21_log_softmax_t53, line21_mul_t53);
-  float *line21_sum_to_t53 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t53, line21_sum_to_t53);
+  k18_sum_to(line21_sum_to_t52, line21_sum_to_t52_2);
+  float *line21_one_hot_t53 = (float *)(A + 16719872); /* [32, 96] */
+  k14_one_hot(in->y + 53, line21_one_hot_t53);
+  float *line21_log_softmax_t53 = (float *)(A + 16732160); /* [32, 96] */
+  k15_log_softmax(dense1_add + 162816, line21_log_softmax_t53);
+  float *line21_mul_t53 = (float *)(A + 16744448); /* [32, 96] */
+  k16_mul(line21_one_hot_t53, line21_log_softmax_t53, line21_mul_t53);
+  float *line21_sum_to_t53 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t53, line21_sum_to_t53);
   float *line21_sum_to_t53_2 = (float *)(A + 1701888); /* [] */
-  k19_sum_to(line21_sum_to_t53, line21_sum_to_t53_2);
-  float *line21_one_hot_t54 = (float *)(A + 17530880); /* [32, 96] */
-  k15_one_hot(in->y + 54, line21_one_hot_t54);
-  float *line21_log_softmax_t54 = (float *)(A + 17543168); /* [32, 96] */
-  k16_log_softmax(dense1_add + 165888, line21_log_softmax_t54);
-  float *line21_mul_t54 = (float *)(A + 17555456); /* [32, 96] */
-  k17_mul(line21_one_hot_t54, line21_log_softmax_t54, line21_mul_t54);
-  float *line21_sum_to_t54 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t54, line21_sum_to_t54);
+  k18_sum_to(line21_sum_to_t53, line21_sum_to_t53_2);
+  float *line21_one_hot_t54 = (float *)(A + 16744448); /* [32, 96] */
+  k14_one_hot(in->y + 54, line21_one_hot_t54);
+  float *line21_log_softmax_t54 = (float *)(A + 16756736); /* [32, 96] */
+  k15_log_softmax(dense1_add + 165888, line21_log_softmax_t54);
+  float *line21_mul_t54 = (float *)(A + 16769024); /* [32, 96] */
+  k16_mul(line21_one_hot_t54, line21_log_softmax_t54, line21_mul_t54);
+  float *line21_sum_to_t54 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t54, line21_sum_to_t54);
   float *line21_sum_to_t54_2 = (float *)(A + 1701952); /* [] */
-  k19_sum_to(line21_sum_to_t54, line21_sum_to_t54_2);
-  float *line21_one_hot_t55 = (float *)(A + 17555456); /* [32, 96] */
-  k15_one_hot(in->y + 55, line21_one_hot_t55);
-  float *line21_log_softmax_t55 = (float *)(A + 17567744); /* [32, 96] */
-  k16_log_softmax(dense1_add + 168960, line21_log_softmax_t55);
-  float *line21_mul_t55 = (float *)(A + 17580032); /* [32, 96] */
-  k17_mul(line21_one_hot_t55, line21_log_softmax_t55, line21_mul_t55);
-  float *line21_sum_to_t55 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t55, line21_sum_to_t55);
+  k18_sum_to(line21_sum_to_t54, line21_sum_to_t54_2);
+  float *line21_one_hot_t55 = (float *)(A + 16769024); /* [32, 96] */
+  k14_one_hot(in->y + 55, line21_one_hot_t55);
+  float *line21_log_softmax_t55 = (float *)(A + 16781312); /* [32, 96] */
+  k15_log_softmax(dense1_add + 168960, line21_log_softmax_t55);
+  float *line21_mul_t55 = (float *)(A + 16793600); /* [32, 96] */
+  k16_mul(line21_one_hot_t55, line21_log_softmax_t55, line21_mul_t55);
+  float *line21_sum_to_t55 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t55, line21_sum_to_t55);
   float *line21_sum_to_t55_2 = (float *)(A + 1702016); /* [] */
-  k19_sum_to(line21_sum_to_t55, line21_sum_to_t55_2);
-  float *line21_one_hot_t56 = (float *)(A + 17580032); /* [32, 96] */
-  k15_one_hot(in->y + 56, line21_one_hot_t56);
-  float *line21_log_softmax_t56 = (float *)(A + 17592320); /* [32, 96] */
-  k16_log_softmax(dense1_add + 172032, line21_log_softmax_t56);
-  float *line21_mul_t56 = (float *)(A + 17604608); /* [32, 96] */
-  k17_mul(line21_one_hot_t56, line21_log_softmax_t56, line21_mul_t56);
-  float *line21_sum_to_t56 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t56, line21_sum_to_t56);
+  k18_sum_to(line21_sum_to_t55, line21_sum_to_t55_2);
+  float *line21_one_hot_t56 = (float *)(A + 16793600); /* [32, 96] */
+  k14_one_hot(in->y + 56, line21_one_hot_t56);
+  float *line21_log_softmax_t56 = (float *)(A + 16805888); /* [32, 96] */
+  k15_log_softmax(dense1_add + 172032, line21_log_softmax_t56);
+  float *line21_mul_t56 = (float *)(A + 16818176); /* [32, 96] */
+  k16_mul(line21_one_hot_t56, line21_log_softmax_t56, line21_mul_t56);
+  float *line21_sum_to_t56 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t56, line21_sum_to_t56);
   float *line21_sum_to_t56_2 = (float *)(A + 1702080); /* [] */
-  k19_sum_to(line21_sum_to_t56, line21_sum_to_t56_2);
-  float *line21_one_hot_t57 = (float *)(A + 17604608); /* [32, 96] */
-  k15_one_hot(in->y + 57, line21_one_hot_t57);
-  float *line21_log_softmax_t57 = (float *)(A + 17616896); /* [32, 96] */
-  k16_log_softmax(dense1_add + 175104, line21_log_softmax_t57);
-  float *line21_mul_t57 = (float *)(A + 17629184); /* [32, 96] */
-  k17_mul(line21_one_hot_t57, line21_log_softmax_t57, line21_mul_t57);
-  float *line21_sum_to_t57 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t57, line21_sum_to_t57);
+  k18_sum_to(line21_sum_to_t56, line21_sum_to_t56_2);
+  float *line21_one_hot_t57 = (float *)(A + 16818176); /* [32, 96] */
+  k14_one_hot(in->y + 57, line21_one_hot_t57);
+  float *line21_log_softmax_t57 = (float *)(A + 16830464); /* [32, 96] */
+  k15_log_softmax(dense1_add + 175104, line21_log_softmax_t57);
+  float *line21_mul_t57 = (float *)(A + 16842752); /* [32, 96] */
+  k16_mul(line21_one_hot_t57, line21_log_softmax_t57, line21_mul_t57);
+  float *line21_sum_to_t57 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t57, line21_sum_to_t57);
   float *line21_sum_to_t57_2 = (float *)(A + 1702144); /* [] */
-  k19_sum_to(line21_sum_to_t57, line21_sum_to_t57_2);
-  float *line21_one_hot_t58 = (float *)(A + 17629184); /* [32, 96] */
-  k15_one_hot(in->y + 58, line21_one_hot_t58);
-  float *line21_log_softmax_t58 = (float *)(A + 17641472); /* [32, 96] */
-  k16_log_softmax(dense1_add + 178176, line21_log_softmax_t58);
-  float *line21_mul_t58 = (float *)(A + 17653760); /* [32, 96] */
-  k17_mul(line21_one_hot_t58, line21_log_softmax_t58, line21_mul_t58);
-  float *line21_sum_to_t58 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t58, line21_sum_to_t58);
+  k18_sum_to(line21_sum_to_t57, line21_sum_to_t57_2);
+  float *line21_one_hot_t58 = (float *)(A + 16842752); /* [32, 96] */
+  k14_one_hot(in->y + 58, line21_one_hot_t58);
+  float *line21_log_softmax_t58 = (float *)(A + 16855040); /* [32, 96] */
+  k15_log_softmax(dense1_add + 178176, line21_log_softmax_t58);
+  float *line21_mul_t58 = (float *)(A + 16867328); /* [32, 96] */
+  k16_mul(line21_one_hot_t58, line21_log_softmax_t58, line21_mul_t58);
+  float *line21_sum_to_t58 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t58, line21_sum_to_t58);
   float *line21_sum_to_t58_2 = (float *)(A + 1702208); /* [] */
-  k19_sum_to(line21_sum_to_t58, line21_sum_to_t58_2);
-  float *line21_one_hot_t59 = (float *)(A + 17653760); /* [32, 96] */
-  k15_one_hot(in->y + 59, line21_one_hot_t59);
-  float *line21_log_softmax_t59 = (float *)(A + 17666048); /* [32, 96] */
-  k16_log_softmax(dense1_add + 181248, line21_log_softmax_t59);
-  float *line21_mul_t59 = (float *)(A + 17678336); /* [32, 96] */
-  k17_mul(line21_one_hot_t59, line21_log_softmax_t59, line21_mul_t59);
-  float *line21_sum_to_t59 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t59, line21_sum_to_t59);
+  k18_sum_to(line21_sum_to_t58, line21_sum_to_t58_2);
+  float *line21_one_hot_t59 = (float *)(A + 16867328); /* [32, 96] */
+  k14_one_hot(in->y + 59, line21_one_hot_t59);
+  float *line21_log_softmax_t59 = (float *)(A + 16879616); /* [32, 96] */
+  k15_log_softmax(dense1_add + 181248, line21_log_softmax_t59);
+  float *line21_mul_t59 = (float *)(A + 16891904); /* [32, 96] */
+  k16_mul(line21_one_hot_t59, line21_log_softmax_t59, line21_mul_t59);
+  float *line21_sum_to_t59 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t59, line21_sum_to_t59);
   float *line21_sum_to_t59_2 = (float *)(A + 1702272); /* [] */
-  k19_sum_to(line21_sum_to_t59, line21_sum_to_t59_2);
-  float *line21_one_hot_t60 = (float *)(A + 17678336); /* [32, 96] */
-  k15_one_hot(in->y + 60, line21_one_hot_t60);
-  float *line21_log_softmax_t60 = (float *)(A + 17690624); /* [32, 96] */
-  k16_log_softmax(dense1_add + 184320, line21_log_softmax_t60);
-  float *line21_mul_t60 = (float *)(A + 17702912); /* [32, 96] */
-  k17_mul(line21_one_hot_t60, line21_log_softmax_t60, line21_mul_t60);
-  float *line21_sum_to_t60 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t60, line21_sum_to_t60);
+  k18_sum_to(line21_sum_to_t59, line21_sum_to_t59_2);
+  float *line21_one_hot_t60 = (float *)(A + 16891904); /* [32, 96] */
+  k14_one_hot(in->y + 60, line21_one_hot_t60);
+  float *line21_log_softmax_t60 = (float *)(A + 16904192); /* [32, 96] */
+  k15_log_softmax(dense1_add + 184320, line21_log_softmax_t60);
+  float *line21_mul_t60 = (float *)(A + 16916480); /* [32, 96] */
+  k16_mul(line21_one_hot_t60, line21_log_softmax_t60, line21_mul_t60);
+  float *line21_sum_to_t60 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t60, line21_sum_to_t60);
   float *line21_sum_to_t60_2 = (float *)(A + 1702336); /* [] */
-  k19_sum_to(line21_sum_to_t60, line21_sum_to_t60_2);
-  float *line21_one_hot_t61 = (float *)(A + 17702912); /* [32, 96] */
-  k15_one_hot(in->y + 61, line21_one_hot_t61);
-  float *line21_log_softmax_t61 = (float *)(A + 17715200); /* [32, 96] */
-  k16_log_softmax(dense1_add + 187392, line21_log_softmax_t61);
-  float *line21_mul_t61 = (float *)(A + 17727488); /* [32, 96] */
-  k17_mul(line21_one_hot_t61, line21_log_softmax_t61, line21_mul_t61);
-  float *line21_sum_to_t61 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t61, line21_sum_to_t61);
+  k18_sum_to(line21_sum_to_t60, line21_sum_to_t60_2);
+  float *line21_one_hot_t61 = (float *)(A + 16916480); /* [32, 96] */
+  k14_one_hot(in->y + 61, line21_one_hot_t61);
+  float *line21_log_softmax_t61 = (float *)(A + 16928768); /* [32, 96] */
+  k15_log_softmax(dense1_add + 187392, line21_log_softmax_t61);
+  float *line21_mul_t61 = (float *)(A + 16941056); /* [32, 96] */
+  k16_mul(line21_one_hot_t61, line21_log_softmax_t61, line21_mul_t61);
+  float *line21_sum_to_t61 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t61, line21_sum_to_t61);
   float *line21_sum_to_t61_2 = (float *)(A + 1702400); /* [] */
-  k19_sum_to(line21_sum_to_t61, line21_sum_to_t61_2);
-  float *line21_one_hot_t62 = (float *)(A + 17727488); /* [32, 96] */
-  k15_one_hot(in->y + 62, line21_one_hot_t62);
-  float *line21_log_softmax_t62 = (float *)(A + 17739776); /* [32, 96] */
-  k16_log_softmax(dense1_add + 190464, line21_log_softmax_t62);
-  float *line21_mul_t62 = (float *)(A + 17752064); /* [32, 96] */
-  k17_mul(line21_one_hot_t62, line21_log_softmax_t62, line21_mul_t62);
-  float *line21_sum_to_t62 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t62, line21_sum_to_t62);
+  k18_sum_to(line21_sum_to_t61, line21_sum_to_t61_2);
+  float *line21_one_hot_t62 = (float *)(A + 16941056); /* [32, 96] */
+  k14_one_hot(in->y + 62, line21_one_hot_t62);
+  float *line21_log_softmax_t62 = (float *)(A + 16953344); /* [32, 96] */
+  k15_log_softmax(dense1_add + 190464, line21_log_softmax_t62);
+  float *line21_mul_t62 = (float *)(A + 16965632); /* [32, 96] */
+  k16_mul(line21_one_hot_t62, line21_log_softmax_t62, line21_mul_t62);
+  float *line21_sum_to_t62 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t62, line21_sum_to_t62);
   float *line21_sum_to_t62_2 = (float *)(A + 1702464); /* [] */
-  k19_sum_to(line21_sum_to_t62, line21_sum_to_t62_2);
-  float *line21_one_hot_t63 = (float *)(A + 17752064); /* [32, 96] */
-  k15_one_hot(in->y + 63, line21_one_hot_t63);
-  float *line21_log_softmax_t63 = (float *)(A + 17764352); /* [32, 96] */
-  k16_log_softmax(dense1_add + 193536, line21_log_softmax_t63);
-  float *line21_mul_t63 = (float *)(A + 17776640); /* [32, 96] */
-  k17_mul(line21_one_hot_t63, line21_log_softmax_t63, line21_mul_t63);
-  float *line21_sum_to_t63 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t63, line21_sum_to_t63);
+  k18_sum_to(line21_sum_to_t62, line21_sum_to_t62_2);
+  float *line21_one_hot_t63 = (float *)(A + 16965632); /* [32, 96] */
+  k14_one_hot(in->y + 63, line21_one_hot_t63);
+  float *line21_log_softmax_t63 = (float *)(A + 16977920); /* [32, 96] */
+  k15_log_softmax(dense1_add + 193536, line21_log_softmax_t63);
+  float *line21_mul_t63 = (float *)(A + 16990208); /* [32, 96] */
+  k16_mul(line21_one_hot_t63, line21_log_softmax_t63, line21_mul_t63);
+  float *line21_sum_to_t63 = (float *)(A + 446656); /* [32, 1] */
+  k17_sum_to(line21_mul_t63, line21_sum_to_t63);
   float *line21_sum_to_t63_2 = (float *)(A + 1702528); /* [] */
-  k19_sum_to(line21_sum_to_t63, line21_sum_to_t63_2);
-  int32_t *line22_argmax_t0 = (int32_t *)(A + 446592); /* [32] */
-  k20_argmax(dense1_add, line22_argmax_t0);
+  k18_sum_to(line21_sum_to_t63, line21_sum_to_t63_2);
+  int32_t *line22_argmax_t0 = (int32_t *)(A + 446656); /* [32] */
+  k19_argmax(dense1_add, line22_argmax_t0);
   float *line22_equal_t0 = (float *)(A + 1702592); /* [32] */
-  k21_equal(line22_argmax_t0, in->y, line22_equal_t0);
-  float *line22_sum_to_t0 = (float *)(A + 446592); /* [] */
-  k19_sum_to(line22_equal_t0, line22_sum_to_t0);
+  k20_equal(line22_argmax_t0, in->y, line22_equal_t0);
+  float *line22_sum_to_t0 = (float *)(A + 446656); /* [] */
+  k18_sum_to(line22_equal_t0, line22_sum_to_t0);
   int32_t *line22_argmax_t1 = (int32_t *)(A + 1702592); /* [32] */
-  k20_argmax(dense1_add + 3072, line22_argmax_t1);
+  k19_argmax(dense1_add + 3072, line22_argmax_t1);
   float *line22_equal_t1 = (float *)(A + 1702720); /* [32] */
-  k21_equal(line22_argmax_t1, in->y + 1, line22_equal_t1);
-  float *line22_sum_to_t1 = (float *)(A + 446656); /* [] */
-  k19_sum_to(line22_equal_t1, line22_sum_to_t1);
+  k20_equal(line22_argmax_t1, in->y + 1, line22_equal_t1);
+  float *line22_sum_to_t1 = (float *)(A + 446720); /* [] */
+  k18_sum_to(line22_equal_t1, line22_sum_to_t1);
   int32_t *line22_argmax_t2 = (int32_t *)(A + 1702592); /* [32] */
-  k20_argmax(dense1_add + 6144, line22_argmax_t2);
+  k19_argmax(dense1_add + 6144, line22_argmax_t2);
   float *line22_equal_t2 = (float *)(A + 1702720); /* [32] */
-  k21_equal(line22_argmax_t2, in->y + 2, line22_equal_t2);
+  k20_equal(line22_argmax_t2, in->y + 2, line22_equal_t2);
   float *line22_sum_to_t2 = (float *)(A + 1702592); /* [] */
-  k19_sum_to(line22_equal_t2, line22_sum_to_t2);
+  k18_sum_to(line22_equal_t2, line22_sum_to_t2);
   int32_t *line22_argmax_t3 = (int32_t *)(A + 1702656); /* [32] */
-  k20_argmax(dense1_add + 9216, line22_argmax_t3);
+  k19_argmax(dense1_add + 9216, line22_argmax_t3);
   float *line22_equal_t3 = (float *)(A + 1702784); /* [32] */
-  k21_equal(line22_argmax_t3, in->y + 3, line22_equal_t3);
+  k20_equal(line22_argmax_t3, in->y + 3, line22_equal_t3);
   float *line22_sum_to_t3 = (float *)(A + 1702656); /* [] */
-  k19_sum_to(line22_equal_t3, line22_sum_to_t3);
+  k18_sum_to(line22_equal_t3, line22_sum_to_t3);
   int32_t *line22_argmax_t4 = (int32_t *)(A + 1702720); /* [32] */
-  k20_argmax(dense1_add + 12288, line22_argmax_t4);
+  k19_argmax(dense1_add + 12288, line22_argmax_t4);
   float *line22_equal_t4 = (float *)(A + 1702848); /* [32] */
-  k21_equal(line22_argmax_t4, in->y + 4, line22_equal_t4);
+  k20_equal(line22_argmax_t4, in->y + 4, line22_equal_t4);
   float *line22_sum_to_t4 = (float *)(A + 1702720); /* [] */
-  k19_sum_to(line22_equal_t4, line22_sum_to_t4);
+  k18_sum_to(line22_equal_t4, line22_sum_to_t4);
   int32_t *line22_argmax_t5 = (int32_t *)(A + 1702784); /* [32] */
-  k20_argmax(dense1_add + 15360, line22_argmax_t5);
+  k19_argmax(dense1_add + 15360, line22_argmax_t5);
   float *line22_equal_t5 = (float *)(A + 1702912); /* [32] */
-  k21_equal(line22_argmax_t5, in->y + 5, line22_equal_t5);
+  k20_equal(line22_argmax_t5, in->y + 5, line22_equal_t5);
   float *line22_sum_to_t5 = (float *)(A + 1702784); /* [] */
-  k19_sum_to(line22_equal_t5, line22_sum_to_t5);
+  k18_sum_to(line22_equal_t5, line22_sum_to_t5);
   int32_t *line22_argmax_t6 = (int32_t *)(A + 1702848); /* [32] */
-  k20_argmax(dense1_add + 18432, line22_argmax_t6);
+  k19_argmax(dense1_add + 18432, line22_argmax_t6);
   float *line22_equal_t6 = (float *)(A + 1702976); /* [32] */
-  k21_equal(line22_argmax_t6, in->y + 6, line22_equal_t6);
+  k20_equal(line22_argmax_t6, in->y + 6, line22_equal_t6);
   float *line22_sum_to_t6 = (float *)(A + 1702848); /* [] */
-  k19_sum_to(line22_equal_t6, line22_sum_to_t6);
+  k18_sum_to(line22_equal_t6, line22_sum_to_t6);
   int32_t *line22_argmax_t7 = (int32_t *)(A + 1702912); /* [32] */
-  k20_argmax(dense1_add + 21504, line22_argmax_t7);
+  k19_argmax(dense1_add + 21504, line22_argmax_t7);
   float *line22_equal_t7 = (float *)(A + 1703040); /* [32] */
-  k21_equal(line22_argmax_t7, in->y + 7, line22_equal_t7);
+  k20_equal(line22_argmax_t7, in->y + 7, line22_equal_t7);
   float *line22_sum_to_t7 = (float *)(A + 1702912); /* [] */
-  k19_sum_to(line22_equal_t7, line22_sum_to_t7);
+  k18_sum_to(line22_equal_t7, line22_sum_to_t7);
   int32_t *line22_argmax_t8 = (int32_t *)(A + 1702976); /* [32] */
-  k20_argmax(dense1_add + 24576, line22_argmax_t8);
+  k19_argmax(dense1_add + 24576, line22_argmax_t8);
   float *line22_equal_t8 = (float *)(A + 1703104); /* [32] */
-  k21_equal(line22_argmax_t8, in->y + 8, line22_equal_t8);
+  k20_equal(line22_argmax_t8, in->y + 8, line22_equal_t8);
   float *line22_sum_to_t8 = (float *)(A + 1702976); /* [] */
-  k19_sum_to(line22_equal_t8, line22_sum_to_t8);
+  k18_sum_to(line22_equal_t8, line22_sum_to_t8);
   int32_t *line22_argmax_t9 = (int32_t *)(A + 1703040); /* [32] */
-  k20_argmax(dense1_add + 27648, line22_argmax_t9);
+  k19_argmax(dense1_add + 27648, line22_argmax_t9);
   float *line22_equal_t9 = (float *)(A + 1703168); /* [32] */
-  k21_equal(line22_argmax_t9, in->y + 9, line22_equal_t9);
+  k20_equal(line22_argmax_t9, in->y + 9, line22_equal_t9);
   float *line22_sum_to_t9 = (float *)(A + 1703040); /* [] */
-  k19_sum_to(line22_equal_t9, line22_sum_to_t9);
+  k18_sum_to(line22_equal_t9, line22_sum_to_t9);
   int32_t *line22_argmax_t10 = (int32_t *)(A + 1703104); /* [32] */
-  k20_argmax(dense1_add + 30720, line22_argmax_t10);
+  k19_argmax(dense1_add + 30720, line22_argmax_t10);
   float *line22_equal_t10 = (float *)(A + 1703232); /* [32] */
-  k21_equal(line22_argmax_t10, in->y + 10, line22_equal_t10);
+  k20_equal(line22_argmax_t10, in->y + 10, line22_equal_t10);
   float *line22_sum_to_t10 = (float *)(A + 1703104); /* [] */
-  k19_sum_to(line22_equal_t10, line22_sum_to_t10);
+  k18_sum_to(line22_equal_t10, line22_sum_to_t10);
   int32_t *line22_argmax_t11 = (int32_t *)(A + 1703168); /* [32] */
-  k20_argmax(dense1_add + 33792, line22_argmax_t11);
+  k19_argmax(dense1_add + 33792, line22_argmax_t11);
   float *line22_equal_t11 = (float *)(A + 1703296); /* [32] */
-  k21_equal(line22_argmax_t11, in->y + 11, line22_equal_t11);
+  k20_equal(line22_argmax_t11, in->y + 11, line22_equal_t11);
   float *line22_sum_to_t11 = (float *)(A + 1703168); /* [] */
-  k19_sum_to(line22_equal_t11, line22_sum_to_t11);
+  k18_sum_to(line22_equal_t11, line22_sum_to_t11);
   int32_t *line22_argmax_t12 = (int32_t *)(A + 1703232); /* [32] */
-  k20_argmax(dense1_add + 36864, line22_argmax_t12);
+  k19_argmax(dense1_add + 36864, line22_argmax_t12);
   float *line22_equal_t12 = (float *)(A + 1703360); /* [32] */
-  k21_equal(line22_argmax_t12, in->y + 12, line22_equal_t12);
+  k20_equal(line22_argmax_t12, in->y + 12, line22_equal_t12);
   float *line22_sum_to_t12 = (float *)(A + 1703232); /* [] */
-  k19_sum_to(line22_equal_t12, line22_sum_to_t12);
+  k18_sum_to(line22_equal_t12, line22_sum_to_t12);
   int32_t *line22_argmax_t13 = (int32_t *)(A + 1703296); /* [32] */
-  k20_argmax(dense1_add + 39936, line22_argmax_t13);
+  k19_argmax(dense1_add + 39936, line22_argmax_t13);
   float *line22_equal_t13 = (float *)(A + 1703424); /* [32] */
-  k21_equal(line22_argmax_t13, in->y + 13, line22_equal_t13);
+  k20_equal(line22_argmax_t13, in->y + 13, line22_equal_t13);
   float *line22_sum_to_t13 = (float *)(A + 1703296); /* [] */
-  k19_sum_to(line22_equal_t13, line22_sum_to_t13);
+  k18_sum_to(line22_equal_t13, line22_sum_to_t13);
   int32_t *line22_argmax_t14 = (int32_t *)(A + 1703360); /* [32] */
-  k20_argmax(dense1_add + 43008, line22_argmax_t14);
+  k19_argmax(dense1_add + 43008, line22_argmax_t14);
   float *line22_equal_t14 = (float *)(A + 1703488); /* [32] */
-  k21_equal(line22_argmax_t14, in->y + 14, line22_equal_t14);
+  k20_equal(line22_argmax_t14, in->y + 14, line22_equal_t14);
   float *line22_sum_to_t14 = (float *)(A + 1703360); /* [] */
-  k19_sum_to(line22_equal_t14, line22_sum_to_t14);
+  k18_sum_to(line22_equal_t14, line22_sum_to_t14);
   int32_t *line22_argmax_t15 = (int32_t *)(A + 1703424); /* [32] */
-  k20_argmax(dense1_add + 46080, line22_argmax_t15);
+  k19_argmax(dense1_add + 46080, line22_argmax_t15);
   float *line22_equal_t15 = (float *)(A + 1703552); /* [32] */
-  k21_equal(line22_argmax_t15, in->y + 15, line22_equal_t15);
+  k20_equal(line22_argmax_t15, in->y + 15, line22_equal_t15);
   float *line22_sum_to_t15 = (float *)(A + 1703424); /* [] */
-  k19_sum_to(line22_equal_t15, line22_sum_to_t15);
+  k18_sum_to(line22_equal_t15, line22_sum_to_t15);
   int32_t *line22_argmax_t16 = (int32_t *)(A + 1703488); /* [32] */
-  k20_argmax(dense1_add + 49152, line22_argmax_t16);
+  k19_argmax(dense1_add + 49152, line22_argmax_t16);
   float *line22_equal_t16 = (float *)(A + 1703616); /* [32] */
-  k21_equal(line22_argmax_t16, in->y + 16, line22_equal_t16);
+  k20_equal(line22_argmax_t16, in->y + 16, line22_equal_t16);
   float *line22_sum_to_t16 = (float *)(A + 1703488); /* [] */
-  k19_sum_to(line22_equal_t16, line22_sum_to_t16);
+  k18_sum_to(line22_equal_t16, line22_sum_to_t16);
   int32_t *line22_argmax_t17 = (int32_t *)(A + 1703552); /* [32] */
-  k20_argmax(dense1_add + 52224, line22_argmax_t17);
+  k19_argmax(dense1_add + 52224, line22_argmax_t17);
   float *line22_equal_t17 = (float *)(A + 1703680); /* [32] */
-  k21_equal(line22_argmax_t17, in->y + 17, line22_equal_t17);
+  k20_equal(line22_argmax_t17, in->y + 17, line22_equal_t17);
   float *line22_sum_to_t17 = (float *)(A + 1703552); /* [] */
-  k19_sum_to(line22_equal_t17, line22_sum_to_t17);
+  k18_sum_to(line22_equal_t17, line22_sum_to_t17);
   int32_t *line22_argmax_t18 = (int32_t *)(A + 1703616); /* [32] */
-  k20_argmax(dense1_add + 55296, line22_argmax_t18);
+  k19_argmax(dense1_add + 55296, line22_argmax_t18);
   float *line22_equal_t18 = (float *)(A + 1703744); /* [32] */
-  k21_equal(line22_argmax_t18, in->y + 18, line22_equal_t18);
+  k20_equal(line22_argmax_t18, in->y + 18, line22_equal_t18);
   float *line22_sum_to_t18 = (float *)(A + 1703872); /* [] */
-  k19_sum_to(line22_equal_t18, line22_sum_to_t18);
+  k18_sum_to(line22_equal_t18, line22_sum_to_t18);
 }
 
 static void charlm_lstm_grad_8(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *dense1_add = (float *)(A + 458752); /* [2048, 96] */
+  float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
   int32_t *line22_argmax_t19 = (int32_t *)(A + 1703616); /* [32] */
-  k20_argmax(dense1_add + 58368, line22_argmax_t19);
+  k19_argmax(dense1_add + 58368, line22_argmax_t19);
   float *line22_equal_t19 = (float *)(A + 1703744); /* [32] */
-  k21_equal(line22_argmax_t19, in->y + 19, line22_equal_t19);
+  k20_equal(line22_argmax_t19, in->y + 19, line22_equal_t19);
   float *line22_sum_to_t19 = (float *)(A + 1703616); /* [] */
-  k19_sum_to(line22_equal_t19, line22_sum_to_t19);
+  k18_sum_to(line22_equal_t19, line22_sum_to_t19);
   int32_t *line22_argmax_t20 = (int32_t *)(A + 1703680); /* [32] */
-  k20_argmax(dense1_add + 61440, line22_argmax_t20);
+  k19_argmax(dense1_add + 61440, line22_argmax_t20);
   float *line22_equal_t20 = (float *)(A + 447936); /* [32] */
-  k21_equal(line22_argmax_t20, in->y + 20, line22_equal_t20);
+  k20_equal(line22_argmax_t20, in->y + 20, line22_equal_t20);
   float *line22_sum_to_t20 = (float *)(A + 1703680); /* [] */
-  k19_sum_to(line22_equal_t20, line22_sum_to_t20);
+  k18_sum_to(line22_equal_t20, line22_sum_to_t20);
   int32_t *line22_argmax_t21 = (int32_t *)(A + 1703744); /* [32] */
-  k20_argmax(dense1_add + 64512, line22_argmax_t21);
+  k19_argmax(dense1_add + 64512, line22_argmax_t21);
   float *line22_equal_t21 = (float *)(A + 447936); /* [32] */
-  k21_equal(line22_argmax_t21, in->y + 21, line22_equal_t21);
+  k20_equal(line22_argmax_t21, in->y + 21, line22_equal_t21);
   float *line22_sum_to_t21 = (float *)(A + 1703744); /* [] */
-  k19_sum_to(line22_equal_t21, line22_sum_to_t21);
+  k18_sum_to(line22_equal_t21, line22_sum_to_t21);
   int32_t *line22_argmax_t22 = (int32_t *)(A + 447936); /* [32] */
-  k20_argmax(dense1_add + 67584, line22_argmax_t22);
+  k19_argmax(dense1_add + 67584, line22_argmax_t22);
   float *line22_equal_t22 = (float *)(A + 448064); /* [32] */
-  k21_equal(line22_argmax_t22, in->y + 22, line22_equal_t22);
+  k20_equal(line22_argmax_t22, in->y + 22, line22_equal_t22);
   float *line22_sum_to_t22 = (float *)(A + 1703808); /* [] */
-  k19_sum_to(line22_equal_t22, line22_sum_to_t22);
+  k18_sum_to(line22_equal_t22, line22_sum_to_t22);
   int32_t *line22_argmax_t23 = (int32_t *)(A + 447936); /* [32] */
-  k20_argmax(dense1_add + 70656, line22_argmax_t23);
+  k19_argmax(dense1_add + 70656, line22_argmax_t23);
   float *line22_equal_t23 = (float *)(A + 448064); /* [32] */
-  k21_equal(line22_argmax_t23, in->y + 23, line22_equal_t23);
+  k20_equal(line22_argmax_t23, in->y + 23, line22_equal_t23);
   float *line22_sum_to_t23 = (float *)(A + 447936); /* [] */
-  k19_sum_to(line22_equal_t23, line22_sum_to_t23);
+  k18_sum_to(line22_equal_t23, line22_sum_to_t23);
   int32_t *line22_argmax_t24 = (int32_t *)(A + 448000); /* [32] */
-  k20_argmax(dense1_add + 73728, line22_argmax_t24);
+  k19_argmax(dense1_add + 73728, line22_argmax_t24);
   float *line22_equal_t24 = (float *)(A + 448128); /* [32] */
-  k21_equal(line22_argmax_t24, in->y + 24, line22_equal_t24);
+  k20_equal(line22_argmax_t24, in->y + 24, line22_equal_t24);
   float *line22_sum_to_t24 = (float *)(A + 448000); /* [] */
-  k19_sum_to(line22_equal_t24, line22_sum_to_t24);
+  k18_sum_to(line22_equal_t24, line22_sum_to_t24);
   int32_t *line22_argmax_t25 = (int32_t *)(A + 448064); /* [32] */
-  k20_argmax(dense1_add + 76800, line22_argmax_t25);
+  k19_argmax(dense1_add + 76800, line22_argmax_t25);
   float *line22_equal_t25 = (float *)(A + 448192); /* [32] */
-  k21_equal(line22_argmax_t25, in->y + 25, line22_equal_t25);
+  k20_equal(line22_argmax_t25, in->y + 25, line22_equal_t25);
   float *line22_sum_to_t25 = (float *)(A + 448064); /* [] */
-  k19_sum_to(line22_equal_t25, line22_sum_to_t25);
+  k18_sum_to(line22_equal_t25, line22_sum_to_t25);
   int32_t *line22_argmax_t26 = (int32_t *)(A + 448128); /* [32] */
-  k20_argmax(dense1_add + 79872, line22_argmax_t26);
+  k19_argmax(dense1_add + 79872, line22_argmax_t26);
   float *line22_equal_t26 = (float *)(A + 448256); /* [32] */
-  k21_equal(line22_argmax_t26, in->y + 26, line22_equal_t26);
+  k20_equal(line22_argmax_t26, in->y + 26, line22_equal_t26);
   float *line22_sum_to_t26 = (float *)(A + 448128); /* [] */
-  k19_sum_to(line22_equal_t26, line22_sum_to_t26);
+  k18_sum_to(line22_equal_t26, line22_sum_to_t26);
   int32_t *line22_argmax_t27 = (int32_t *)(A + 448192); /* [32] */
-  k20_argmax(dense1_add + 82944, line22_argmax_t27);
+  k19_argmax(dense1_add + 82944, line22_argmax_t27);
   float *line22_equal_t27 = (float *)(A + 448320); /* [32] */
-  k21_equal(line22_argmax_t27, in->y + 27, line22_equal_t27);
+  k20_equal(line22_argmax_t27, in->y + 27, line22_equal_t27);
   float *line22_sum_to_t27 = (float *)(A + 448192); /* [] */
-  k19_sum_to(line22_equal_t27, line22_sum_to_t27);
+  k18_sum_to(line22_equal_t27, line22_sum_to_t27);
   int32_t *line22_argmax_t28 = (int32_t *)(A + 448256); /* [32] */
-  k20_argmax(dense1_add + 86016, line22_argmax_t28);
+  k19_argmax(dense1_add + 86016, line22_argmax_t28);
   float *line22_equal_t28 = (float *)(A + 448384); /* [32] */
-  k21_equal(line22_argmax_t28, in->y + 28, line22_equal_t28);
+  k20_equal(line22_argmax_t28, in->y + 28, line22_equal_t28);
   float *line22_sum_to_t28 = (float *)(A + 448256); /* [] */
-  k19_sum_to(line22_equal_t28, line22_sum_to_t28);
+  k18_sum_to(line22_equal_t28, line22_sum_to_t28);
   int32_t *line22_argmax_t29 = (int32_t *)(A + 448320); /* [32] */
-  k20_argmax(dense1_add + 89088, line22_argmax_t29);
+  k19_argmax(dense1_add + 89088, line22_argmax_t29);
   float *line22_equal_t29 = (float *)(A + 448448); /* [32] */
-  k21_equal(line22_argmax_t29, in->y + 29, line22_equal_t29);
+  k20_equal(line22_argmax_t29, in->y + 29, line22_equal_t29);
   float *line22_sum_to_t29 = (float *)(A + 448320); /* [] */
-  k19_sum_to(line22_equal_t29, line22_sum_to_t29);
+  k18_sum_to(line22_equal_t29, line22_sum_to_t29);
   int32_t *line22_argmax_t30 = (int32_t *)(A + 448384); /* [32] */
-  k20_argmax(dense1_add + 92160, line22_argmax_t30);
+  k19_argmax(dense1_add + 92160, line22_argmax_t30);
   float *line22_equal_t30 = (float *)(A + 448512); /* [32] */
-  k21_equal(line22_argmax_t30, in->y + 30, line22_equal_t30);
+  k20_equal(line22_argmax_t30, in->y + 30, line22_equal_t30);
   float *line22_sum_to_t30 = (float *)(A + 448384); /* [] */
-  k19_sum_to(line22_equal_t30, line22_sum_to_t30);
+  k18_sum_to(line22_equal_t30, line22_sum_to_t30);
   int32_t *line22_argmax_t31 = (int32_t *)(A + 448448); /* [32] */
-  k20_argmax(dense1_add + 95232, line22_argmax_t31);
+  k19_argmax(dense1_add + 95232, line22_argmax_t31);
   float *line22_equal_t31 = (float *)(A + 448576); /* [32] */
-  k21_equal(line22_argmax_t31, in->y + 31, line22_equal_t31);
+  k20_equal(line22_argmax_t31, in->y + 31, line22_equal_t31);
   float *line22_sum_to_t31 = (float *)(A + 448448); /* [] */
-  k19_sum_to(line22_equal_t31, line22_sum_to_t31);
+  k18_sum_to(line22_equal_t31, line22_sum_to_t31);
   int32_t *line22_argmax_t32 = (int32_t *)(A + 448512); /* [32] */
-  k20_argmax(dense1_add + 98304, line22_argmax_t32);
+  k19_argmax(dense1_add + 98304, line22_argmax_t32);
   float *line22_equal_t32 = (float *)(A + 448640); /* [32] */
-  k21_equal(line22_argmax_t32, in->y + 32, line22_equal_t32);
+  k20_equal(line22_argmax_t32, in->y + 32, line22_equal_t32);
   float *line22_sum_to_t32 = (float *)(A + 448512); /* [] */
-  k19_sum_to(line22_equal_t32, line22_sum_to_t32);
+  k18_sum_to(line22_equal_t32, line22_sum_to_t32);
   int32_t *line22_argmax_t33 = (int32_t *)(A + 448576); /* [32] */
-  k20_argmax(dense1_add + 101376, line22_argmax_t33);
+  k19_argmax(dense1_add + 101376, line22_argmax_t33);
   float *line22_equal_t33 = (float *)(A + 448704); /* [32] */
-  k21_equal(line22_argmax_t33, in->y + 33, line22_equal_t33);
+  k20_equal(line22_argmax_t33, in->y + 33, line22_equal_t33);
   float *line22_sum_to_t33 = (float *)(A + 448576); /* [] */
-  k19_sum_to(line22_equal_t33, line22_sum_to_t33);
+  k18_sum_to(line22_equal_t33, line22_sum_to_t33);
   int32_t *line22_argmax_t34 = (int32_t *)(A + 448640); /* [32] */
-  k20_argmax(dense1_add + 104448, line22_argmax_t34);
+  k19_argmax(dense1_add + 104448, line22_argmax_t34);
   float *line22_equal_t34 = (float *)(A + 448768); /* [32] */
-  k21_equal(line22_argmax_t34, in->y + 34, line22_equal_t34);
+  k20_equal(line22_argmax_t34, in->y + 34, line22_equal_t34);
   float *line22_sum_to_t34 = (float *)(A + 448640); /* [] */
-  k19_sum_to(line22_equal_t34, line22_sum_to_t34);
+  k18_sum_to(line22_equal_t34, line22_sum_to_t34);
   int32_t *line22_argmax_t35 = (int32_t *)(A + 448704); /* [32] */
-  k20_argmax(dense1_add + 107520, line22_argmax_t35);
+  k19_argmax(dense1_add + 107520, line22_argmax_t35);
   float *line22_equal_t35 = (float *)(A + 448832); /* [32] */
-  k21_equal(line22_argmax_t35, in->y + 35, line22_equal_t35);
+  k20_equal(line22_argmax_t35, in->y + 35, line22_equal_t35);
   float *line22_sum_to_t35 = (float *)(A + 448704); /* [] */
-  k19_sum_to(line22_equal_t35, line22_sum_to_t35);
+  k18_sum_to(line22_equal_t35, line22_sum_to_t35);
   int32_t *line22_argmax_t36 = (int32_t *)(A + 448768); /* [32] */
-  k20_argmax(dense1_add + 110592, line22_argmax_t36);
+  k19_argmax(dense1_add + 110592, line22_argmax_t36);
   float *line22_equal_t36 = (float *)(A + 448896); /* [32] */
-  k21_equal(line22_argmax_t36, in->y + 36, line22_equal_t36);
+  k20_equal(line22_argmax_t36, in->y + 36, line22_equal_t36);
   float *line22_sum_to_t36 = (float *)(A + 448768); /* [] */
-  k19_sum_to(line22_equal_t36, line22_sum_to_t36);
+  k18_sum_to(line22_equal_t36, line22_sum_to_t36);
   int32_t *line22_argmax_t37 = (int32_t *)(A + 448832); /* [32] */
-  k20_argmax(dense1_add + 113664, line22_argmax_t37);
+  k19_argmax(dense1_add + 113664, line22_argmax_t37);
   float *line22_equal_t37 = (float *)(A + 448960); /* [32] */
-  k21_equal(line22_argmax_t37, in->y + 37, line22_equal_t37);
+  k20_equal(line22_argmax_t37, in->y + 37, line22_equal_t37);
   float *line22_sum_to_t37 = (float *)(A + 448832); /* [] */
-  k19_sum_to(line22_equal_t37, line22_sum_to_t37);
+  k18_sum_to(line22_equal_t37, line22_sum_to_t37);
   int32_t *line22_argmax_t38 = (int32_t *)(A + 448896); /* [32] */
-  k20_argmax(dense1_add + 116736, line22_argmax_t38);
+  k19_argmax(dense1_add + 116736, line22_argmax_t38);
   float *line22_equal_t38 = (float *)(A + 449024); /* [32] */
-  k21_equal(line22_argmax_t38, in->y + 38, line22_equal_t38);
+  k20_equal(line22_argmax_t38, in->y + 38, line22_equal_t38);
   float *line22_sum_to_t38 = (float *)(A + 448896); /* [] */
-  k19_sum_to(line22_equal_t38, line22_sum_to_t38);
+  k18_sum_to(line22_equal_t38, line22_sum_to_t38);
   int32_t *line22_argmax_t39 = (int32_t *)(A + 448960); /* [32] */
-  k20_argmax(dense1_add + 119808, line22_argmax_t39);
+  k19_argmax(dense1_add + 119808, line22_argmax_t39);
   float *line22_equal_t39 = (float *)(A + 449088); /* [32] */
-  k21_equal(line22_argmax_t39, in->y + 39, line22_equal_t39);
+  k20_equal(line22_argmax_t39, in->y + 39, line22_equal_t39);
   float *line22_sum_to_t39 = (float *)(A + 448960); /* [] */
-  k19_sum_to(line22_equal_t39, line22_sum_to_t39);
+  k18_sum_to(line22_equal_t39, line22_sum_to_t39);
   int32_t *line22_argmax_t40 = (int32_t *)(A + 449024); /* [32] */
-  k20_argmax(dense1_add + 122880, line22_argmax_t40);
+  k19_argmax(dense1_add + 122880, line22_argmax_t40);
   float *line22_equal_t40 = (float *)(A + 449152); /* [32] */
-  k21_equal(line22_argmax_t40, in->y + 40, line22_equal_t40);
+  k20_equal(line22_argmax_t40, in->y + 40, line22_equal_t40);
   float *line22_sum_to_t40 = (float *)(A + 449024); /* [] */
-  k19_sum_to(line22_equal_t40, line22_sum_to_t40);
+  k18_sum_to(line22_equal_t40, line22_sum_to_t40);
   int32_t *line22_argmax_t41 = (int32_t *)(A + 449088); /* [32] */
-  k20_argmax(dense1_add + 125952, line22_argmax_t41);
+  k19_argmax(dense1_add + 125952, line22_argmax_t41);
   float *line22_equal_t41 = (float *)(A + 449216); /* [32] */
-  k21_equal(line22_argmax_t41, in->y + 41, line22_equal_t41);
+  k20_equal(line22_argmax_t41, in->y + 41, line22_equal_t41);
   float *line22_sum_to_t41 = (float *)(A + 449088); /* [] */
-  k19_sum_to(line22_equal_t41, line22_sum_to_t41);
+  k18_sum_to(line22_equal_t41, line22_sum_to_t41);
   int32_t *line22_argmax_t42 = (int32_t *)(A + 449152); /* [32] */
-  k20_argmax(dense1_add + 129024, line22_argmax_t42);
+  k19_argmax(dense1_add + 129024, line22_argmax_t42);
   float *line22_equal_t42 = (float *)(A + 449280); /* [32] */
-  k21_equal(line22_argmax_t42, in->y + 42, line22_equal_t42);
+  k20_equal(line22_argmax_t42, in->y + 42, line22_equal_t42);
   float *line22_sum_to_t42 = (float *)(A + 449152); /* [] */
-  k19_sum_to(line22_equal_t42, line22_sum_to_t42);
+  k18_sum_to(line22_equal_t42, line22_sum_to_t42);
   int32_t *line22_argmax_t43 = (int32_t *)(A + 449216); /* [32] */
-  k20_argmax(dense1_add + 132096, line22_argmax_t43);
+  k19_argmax(dense1_add + 132096, line22_argmax_t43);
   float *line22_equal_t43 = (float *)(A + 449344); /* [32] */
-  k21_equal(line22_argmax_t43, in->y + 43, line22_equal_t43);
+  k20_equal(line22_argmax_t43, in->y + 43, line22_equal_t43);
   float *line22_sum_to_t43 = (float *)(A + 449216); /* [] */
-  k19_sum_to(line22_equal_t43, line22_sum_to_t43);
+  k18_sum_to(line22_equal_t43, line22_sum_to_t43);
   int32_t *line22_argmax_t44 = (int32_t *)(A + 449280); /* [32] */
-  k20_argmax(dense1_add + 135168, line22_argmax_t44);
+  k19_argmax(dense1_add + 135168, line22_argmax_t44);
   float *line22_equal_t44 = (float *)(A + 449408); /* [32] */
-  k21_equal(line22_argmax_t44, in->y + 44, line22_equal_t44);
+  k20_equal(line22_argmax_t44, in->y + 44, line22_equal_t44);
   float *line22_sum_to_t44 = (float *)(A + 449280); /* [] */
-  k19_sum_to(line22_equal_t44, line22_sum_to_t44);
+  k18_sum_to(line22_equal_t44, line22_sum_to_t44);
   int32_t *line22_argmax_t45 = (int32_t *)(A + 449344); /* [32] */
-  k20_argmax(dense1_add + 138240, line22_argmax_t45);
+  k19_argmax(dense1_add + 138240, line22_argmax_t45);
   float *line22_equal_t45 = (float *)(A + 449472); /* [32] */
-  k21_equal(line22_argmax_t45, in->y + 45, line22_equal_t45);
+  k20_equal(line22_argmax_t45, in->y + 45, line22_equal_t45);
   float *line22_sum_to_t45 = (float *)(A + 449344); /* [] */
-  k19_sum_to(line22_equal_t45, line22_sum_to_t45);
+  k18_sum_to(line22_equal_t45, line22_sum_to_t45);
   int32_t *line22_argmax_t46 = (int32_t *)(A + 449408); /* [32] */
-  k20_argmax(dense1_add + 141312, line22_argmax_t46);
+  k19_argmax(dense1_add + 141312, line22_argmax_t46);
   float *line22_equal_t46 = (float *)(A + 449536); /* [32] */
-  k21_equal(line22_argmax_t46, in->y + 46, line22_equal_t46);
+  k20_equal(line22_argmax_t46, in->y + 46, line22_equal_t46);
   float *line22_sum_to_t46 = (float *)(A + 449408); /* [] */
-  k19_sum_to(line22_equal_t46, line22_sum_to_t46);
+  k18_sum_to(line22_equal_t46, line22_sum_to_t46);
   int32_t *line22_argmax_t47 = (int32_t *)(A + 449472); /* [32] */
-  k20_argmax(dense1_add + 144384, line22_argmax_t47);
+  k19_argmax(dense1_add + 144384, line22_argmax_t47);
   float *line22_equal_t47 = (float *)(A + 449600); /* [32] */
-  k21_equal(line22_argmax_t47, in->y + 47, line22_equal_t47);
+  k20_equal(line22_argmax_t47, in->y + 47, line22_equal_t47);
   float *line22_sum_to_t47 = (float *)(A + 449472); /* [] */
-  k19_sum_to(line22_equal_t47, line22_sum_to_t47);
+  k18_sum_to(line22_equal_t47, line22_sum_to_t47);
   int32_t *line22_argmax_t48 = (int32_t *)(A + 449536); /* [32] */
-  k20_argmax(dense1_add + 147456, line22_argmax_t48);
+  k19_argmax(dense1_add + 147456, line22_argmax_t48);
   float *line22_equal_t48 = (float *)(A + 449664); /* [32] */
-  k21_equal(line22_argmax_t48, in->y + 48, line22_equal_t48);
+  k20_equal(line22_argmax_t48, in->y + 48, line22_equal_t48);
   float *line22_sum_to_t48 = (float *)(A + 449536); /* [] */
-  k19_sum_to(line22_equal_t48, line22_sum_to_t48);
+  k18_sum_to(line22_equal_t48, line22_sum_to_t48);
   int32_t *line22_argmax_t49 = (int32_t *)(A + 449600); /* [32] */
-  k20_argmax(dense1_add + 150528, line22_argmax_t49);
+  k19_argmax(dense1_add + 150528, line22_argmax_t49);
   float *line22_equal_t49 = (float *)(A + 449728); /* [32] */
-  k21_equal(line22_argmax_t49, in->y + 49, line22_equal_t49);
+  k20_equal(line22_argmax_t49, in->y + 49, line22_equal_t49);
   float *line22_sum_to_t49 = (float *)(A + 449600); /* [] */
-  k19_sum_to(line22_equal_t49, line22_sum_to_t49);
+  k18_sum_to(line22_equal_t49, line22_sum_to_t49);
   int32_t *line22_argmax_t50 = (int32_t *)(A + 449664); /* [32] */
-  k20_argmax(dense1_add + 153600, line22_argmax_t50);
+  k19_argmax(dense1_add + 153600, line22_argmax_t50);
   float *line22_equal_t50 = (float *)(A + 449792); /* [32] */
-  k21_equal(line22_argmax_t50, in->y + 50, line22_equal_t50);
+  k20_equal(line22_argmax_t50, in->y + 50, line22_equal_t50);
   float *line22_sum_to_t50 = (float *)(A + 449664); /* [] */
-  k19_sum_to(line22_equal_t50, line22_sum_to_t50);
+  k18_sum_to(line22_equal_t50, line22_sum_to_t50);
   int32_t *line22_argmax_t51 = (int32_t *)(A + 449728); /* [32] */
-  k20_argmax(dense1_add + 156672, line22_argmax_t51);
+  k19_argmax(dense1_add + 156672, line22_argmax_t51);
   float *line22_equal_t51 = (float *)(A + 449856); /* [32] */
-  k21_equal(line22_argmax_t51, in->y + 51, line22_equal_t51);
+  k20_equal(line22_argmax_t51, in->y + 51, line22_equal_t51);
   float *line22_sum_to_t51 = (float *)(A + 449728); /* [] */
-  k19_sum_to(line22_equal_t51, line22_sum_to_t51);
+  k18_sum_to(line22_equal_t51, line22_sum_to_t51);
   int32_t *line22_argmax_t52 = (int32_t *)(A + 449792); /* [32] */
-  k20_argmax(dense1_add + 159744, line22_argmax_t52);
+  k19_argmax(dense1_add + 159744, line22_argmax_t52);
   float *line22_equal_t52 = (float *)(A + 449920); /* [32] */
-  k21_equal(line22_argmax_t52, in->y + 52, line22_equal_t52);
+  k20_equal(line22_argmax_t52, in->y + 52, line22_equal_t52);
   float *line22_sum_to_t52 = (float *)(A + 449792); /* [] */
-  k19_sum_to(line22_equal_t52, line22_sum_to_t52);
+  k18_sum_to(line22_equal_t52, line22_sum_to_t52);
   int32_t *line22_argmax_t53 = (int32_t *)(A + 449856); /* [32] */
-  k20_argmax(dense1_add + 162816, line22_argmax_t53);
+  k19_argmax(dense1_add + 162816, line22_argmax_t53);
   float *line22_equal_t53 = (float *)(A + 449984); /* [32] */
-  k21_equal(line22_argmax_t53, in->y + 53, line22_equal_t53);
+  k20_equal(line22_argmax_t53, in->y + 53, line22_equal_t53);
   float *line22_sum_to_t53 = (float *)(A + 449856); /* [] */
-  k19_sum_to(line22_equal_t53, line22_sum_to_t53);
+  k18_sum_to(line22_equal_t53, line22_sum_to_t53);
   int32_t *line22_argmax_t54 = (int32_t *)(A + 449920); /* [32] */
-  k20_argmax(dense1_add + 165888, line22_argmax_t54);
+  k19_argmax(dense1_add + 165888, line22_argmax_t54);
   float *line22_equal_t54 = (float *)(A + 450048); /* [32] */
-  k21_equal(line22_argmax_t54, in->y + 54, line22_equal_t54);
+  k20_equal(line22_argmax_t54, in->y + 54, line22_equal_t54);
   float *line22_sum_to_t54 = (float *)(A + 449920); /* [] */
-  k19_sum_to(line22_equal_t54, line22_sum_to_t54);
+  k18_sum_to(line22_equal_t54, line22_sum_to_t54);
   int32_t *line22_argmax_t55 = (int32_t *)(A + 449984); /* [32] */
-  k20_argmax(dense1_add + 168960, line22_argmax_t55);
+  k19_argmax(dense1_add + 168960, line22_argmax_t55);
   float *line22_equal_t55 = (float *)(A + 450112); /* [32] */
-  k21_equal(line22_argmax_t55, in->y + 55, line22_equal_t55);
+  k20_equal(line22_argmax_t55, in->y + 55, line22_equal_t55);
   float *line22_sum_to_t55 = (float *)(A + 449984); /* [] */
-  k19_sum_to(line22_equal_t55, line22_sum_to_t55);
+  k18_sum_to(line22_equal_t55, line22_sum_to_t55);
   int32_t *line22_argmax_t56 = (int32_t *)(A + 450048); /* [32] */
-  k20_argmax(dense1_add + 172032, line22_argmax_t56);
+  k19_argmax(dense1_add + 172032, line22_argmax_t56);
   float *line22_equal_t56 = (float *)(A + 450176); /* [32] */
-  k21_equal(line22_argmax_t56, in->y + 56, line22_equal_t56);
+  k20_equal(line22_argmax_t56, in->y + 56, line22_equal_t56);
   float *line22_sum_to_t56 = (float *)(A + 450048); /* [] */
-  k19_sum_to(line22_equal_t56, line22_sum_to_t56);
+  k18_sum_to(line22_equal_t56, line22_sum_to_t56);
   int32_t *line22_argmax_t57 = (int32_t *)(A + 450112); /* [32] */
-  k20_argmax(dense1_add + 175104, line22_argmax_t57);
+  k19_argmax(dense1_add + 175104, line22_argmax_t57);
   float *line22_equal_t57 = (float *)(A + 450240); /* [32] */
-  k21_equal(line22_argmax_t57, in->y + 57, line22_equal_t57);
+  k20_equal(line22_argmax_t57, in->y + 57, line22_equal_t57);
   float *line22_sum_to_t57 = (float *)(A + 450112); /* [] */
-  k19_sum_to(line22_equal_t57, line22_sum_to_t57);
+  k18_sum_to(line22_equal_t57, line22_sum_to_t57);
   int32_t *line22_argmax_t58 = (int32_t *)(A + 450176); /* [32] */
-  k20_argmax(dense1_add + 178176, line22_argmax_t58);
+  k19_argmax(dense1_add + 178176, line22_argmax_t58);
   float *line22_equal_t58 = (float *)(A + 450304); /* [32] */
-  k21_equal(line22_argmax_t58, in->y + 58, line22_equal_t58);
+  k20_equal(line22_argmax_t58, in->y + 58, line22_equal_t58);
   float *line22_sum_to_t58 = (float *)(A + 450176); /* [] */
-  k19_sum_to(line22_equal_t58, line22_sum_to_t58);
+  k18_sum_to(line22_equal_t58, line22_sum_to_t58);
   int32_t *line22_argmax_t59 = (int32_t *)(A + 450240); /* [32] */
-  k20_argmax(dense1_add + 181248, line22_argmax_t59);
+  k19_argmax(dense1_add + 181248, line22_argmax_t59);
   float *line22_equal_t59 = (float *)(A + 450368); /* [32] */
-  k21_equal(line22_argmax_t59, in->y + 59, line22_equal_t59);
+  k20_equal(line22_argmax_t59, in->y + 59, line22_equal_t59);
   float *line22_sum_to_t59 = (float *)(A + 450240); /* [] */
-  k19_sum_to(line22_equal_t59, line22_sum_to_t59);
+  k18_sum_to(line22_equal_t59, line22_sum_to_t59);
   int32_t *line22_argmax_t60 = (int32_t *)(A + 450304); /* [32] */
-  k20_argmax(dense1_add + 184320, line22_argmax_t60);
+  k19_argmax(dense1_add + 184320, line22_argmax_t60);
   float *line22_equal_t60 = (float *)(A + 450432); /* [32] */
-  k21_equal(line22_argmax_t60, in->y + 60, line22_equal_t60);
+  k20_equal(line22_argmax_t60, in->y + 60, line22_equal_t60);
   float *line22_sum_to_t60 = (float *)(A + 450304); /* [] */
-  k19_sum_to(line22_equal_t60, line22_sum_to_t60);
+  k18_sum_to(line22_equal_t60, line22_sum_to_t60);
   int32_t *line22_argmax_t61 = (int32_t *)(A + 450368); /* [32] */
-  k20_argmax(dense1_add + 187392, line22_argmax_t61);
+  k19_argmax(dense1_add + 187392, line22_argmax_t61);
 }
 
 static void charlm_lstm_grad_9(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   int32_t *line22_argmax_t61 = (int32_t *)(A + 450368); /* [32] */
   float *line22_equal_t61 = (float *)(A + 450496); /* [32] */
-  k21_equal(line22_argmax_t61, in->y + 61, line22_equal_t61);
+  k20_equal(line22_argmax_t61, in->y + 61, line22_equal_t61);
   float *line22_sum_to_t61 = (float *)(A + 450368); /* [] */
-  k19_sum_to(line22_equal_t61, line22_sum_to_t61);
-  float *dense1_add = (float *)(A + 458752); /* [2048, 96] */
+  k18_sum_to(line22_equal_t61, line22_sum_to_t61);
+  float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
   int32_t *line22_argmax_t62 = (int32_t *)(A + 450432); /* [32] */
-  k20_argmax(dense1_add + 190464, line22_argmax_t62);
+  k19_argmax(dense1_add + 190464, line22_argmax_t62);
   float *line22_equal_t62 = (float *)(A + 450560); /* [32] */
-  k21_equal(line22_argmax_t62, in->y + 62, line22_equal_t62);
+  k20_equal(line22_argmax_t62, in->y + 62, line22_equal_t62);
   float *line22_sum_to_t62 = (float *)(A + 450432); /* [] */
-  k19_sum_to(line22_equal_t62, line22_sum_to_t62);
+  k18_sum_to(line22_equal_t62, line22_sum_to_t62);
   int32_t *line22_argmax_t63 = (int32_t *)(A + 450496); /* [32] */
-  k20_argmax(dense1_add + 193536, line22_argmax_t63);
-  float *line22_equal_t63 = (float *)(A + 17776640); /* [32] */
-  k21_equal(line22_argmax_t63, in->y + 63, line22_equal_t63);
-  float *line22_sum_to_t63 = (float *)(A + 17776768); /* [] */
-  k19_sum_to(line22_equal_t63, line22_sum_to_t63);
-  int32_t *line14_select_stack = (int32_t *)(A + 17776832); /* [64, 32] */
-  k22_stack(in->x, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, in->x + 24, in->x + 25, in->x + 26, in->x + 27, in->x + 28, in->x + 29, in->x + 30, in->x + 31, in->x + 32, in->x + 33, in->x + 34, in->x + 35, in->x + 36, in->x + 37, in->x + 38, in->x + 39, in->x + 40, in->x + 41, in->x + 42, in->x + 43, in->x + 44, in->x + 45, in->x + 46, in->x + 47, in->x + 48, in->x + 49, in->x + 50, in->x + 51, in->x + 52, in->x + 53, in->x + 54, in->x + 55, in->x + 56, in->x + 57, in->x + 58, in->x + 59, in->x + 60, in->x + 61, in->x + 62, in->x + 63, line14_select_stack);
-  float *line21_one_hot_t0 = (float *)(A + 360448); /* [32, 96] */
-  float *d_line21_mul_t0 = (float *)(A + 450496); /* [32, 96] */
-  k23_mul(line21_one_hot_t0, d_line21_mul_t0);
-  float *d_line21_sum_to_t0 = (float *)(A + 17776640); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t0, d_line21_sum_to_t0);
-  float *line21_one_hot_t1 = (float *)(A + 385088); /* [32, 96] */
-  float *d_line21_mul_t1 = (float *)(A + 360448); /* [32, 96] */
-  k23_mul(line21_one_hot_t1, d_line21_mul_t1);
-  float *d_line21_sum_to_t1 = (float *)(A + 17785024); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t1, d_line21_sum_to_t1);
-  float *line21_one_hot_t2 = (float *)(A + 409728); /* [32, 96] */
-  float *d_line21_mul_t2 = (float *)(A + 385088); /* [32, 96] */
-  k23_mul(line21_one_hot_t2, d_line21_mul_t2);
-  float *d_line21_sum_to_t2 = (float *)(A + 17785152); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t2, d_line21_sum_to_t2);
-  float *line21_one_hot_t3 = (float *)(A + 434304); /* [32, 96] */
-  float *d_line21_mul_t3 = (float *)(A + 409728); /* [32, 96] */
-  k23_mul(line21_one_hot_t3, d_line21_mul_t3);
-  float *d_line21_sum_to_t3 = (float *)(A + 17785280); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t3, d_line21_sum_to_t3);
+  k19_argmax(dense1_add + 193536, line22_argmax_t63);
+  float *line22_equal_t63 = (float *)(A + 450624); /* [32] */
+  k20_equal(line22_argmax_t63, in->y + 63, line22_equal_t63);
+  float *line22_sum_to_t63 = (float *)(A + 450496); /* [] */
+  k18_sum_to(line22_equal_t63, line22_sum_to_t63);
+  int32_t *d_lstm1_reshape = (int32_t *)(A + 450560); /* [2048] */
+  k21_reshape(in->x, d_lstm1_reshape);
+  float *line21_one_hot_t0 = (float *)(A + 458752); /* [32, 96] */
+  float *d_line21_mul_t0 = (float *)(A + 16990208); /* [32, 96] */
+  k22_mul(line21_one_hot_t0, d_line21_mul_t0);
+  float *d_line21_sum_to_t0 = (float *)(A + 458752); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t0, d_line21_sum_to_t0);
+  float *line21_one_hot_t1 = (float *)(A + 372800); /* [32, 96] */
+  float *d_line21_mul_t1 = (float *)(A + 17002496); /* [32, 96] */
+  k22_mul(line21_one_hot_t1, d_line21_mul_t1);
+  float *d_line21_sum_to_t1 = (float *)(A + 458880); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t1, d_line21_sum_to_t1);
+  float *line21_one_hot_t2 = (float *)(A + 397440); /* [32, 96] */
+  float *d_line21_mul_t2 = (float *)(A + 372800); /* [32, 96] */
+  k22_mul(line21_one_hot_t2, d_line21_mul_t2);
+  float *d_line21_sum_to_t2 = (float *)(A + 459008); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t2, d_line21_sum_to_t2);
+  float *line21_one_hot_t3 = (float *)(A + 422080); /* [32, 96] */
+  float *d_line21_mul_t3 = (float *)(A + 397440); /* [32, 96] */
+  k22_mul(line21_one_hot_t3, d_line21_mul_t3);
+  float *d_line21_sum_to_t3 = (float *)(A + 459136); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t3, d_line21_sum_to_t3);
   float *line21_one_hot_t4 = (float *)(A + 1257472); /* [32, 96] */
-  float *d_line21_mul_t4 = (float *)(A + 434304); /* [32, 96] */
-  k23_mul(line21_one_hot_t4, d_line21_mul_t4);
-  float *d_line21_sum_to_t4 = (float *)(A + 17785408); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t4, d_line21_sum_to_t4);
+  float *d_line21_mul_t4 = (float *)(A + 422080); /* [32, 96] */
+  k22_mul(line21_one_hot_t4, d_line21_mul_t4);
+  float *d_line21_sum_to_t4 = (float *)(A + 459264); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t4, d_line21_sum_to_t4);
   float *line21_one_hot_t5 = (float *)(A + 1282048); /* [32, 96] */
   float *d_line21_mul_t5 = (float *)(A + 1257472); /* [32, 96] */
-  k23_mul(line21_one_hot_t5, d_line21_mul_t5);
-  float *d_line21_sum_to_t5 = (float *)(A + 17785536); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t5, d_line21_sum_to_t5);
+  k22_mul(line21_one_hot_t5, d_line21_mul_t5);
+  float *d_line21_sum_to_t5 = (float *)(A + 459392); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t5, d_line21_sum_to_t5);
   float *line21_one_hot_t6 = (float *)(A + 1306624); /* [32, 96] */
   float *d_line21_mul_t6 = (float *)(A + 1282048); /* [32, 96] */
-  k23_mul(line21_one_hot_t6, d_line21_mul_t6);
-  float *d_line21_sum_to_t6 = (float *)(A + 17785664); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t6, d_line21_sum_to_t6);
+  k22_mul(line21_one_hot_t6, d_line21_mul_t6);
+  float *d_line21_sum_to_t6 = (float *)(A + 459520); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t6, d_line21_sum_to_t6);
   float *line21_one_hot_t7 = (float *)(A + 1331200); /* [32, 96] */
   float *d_line21_mul_t7 = (float *)(A + 1306624); /* [32, 96] */
-  k23_mul(line21_one_hot_t7, d_line21_mul_t7);
-  float *d_line21_sum_to_t7 = (float *)(A + 17785792); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t7, d_line21_sum_to_t7);
+  k22_mul(line21_one_hot_t7, d_line21_mul_t7);
+  float *d_line21_sum_to_t7 = (float *)(A + 459648); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t7, d_line21_sum_to_t7);
   float *line21_one_hot_t8 = (float *)(A + 1355776); /* [32, 96] */
   float *d_line21_mul_t8 = (float *)(A + 1331200); /* [32, 96] */
-  k23_mul(line21_one_hot_t8, d_line21_mul_t8);
-  float *d_line21_sum_to_t8 = (float *)(A + 17785920); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t8, d_line21_sum_to_t8);
+  k22_mul(line21_one_hot_t8, d_line21_mul_t8);
+  float *d_line21_sum_to_t8 = (float *)(A + 459776); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t8, d_line21_sum_to_t8);
   float *line21_one_hot_t9 = (float *)(A + 1380352); /* [32, 96] */
   float *d_line21_mul_t9 = (float *)(A + 1355776); /* [32, 96] */
-  k23_mul(line21_one_hot_t9, d_line21_mul_t9);
-  float *d_line21_sum_to_t9 = (float *)(A + 17786048); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t9, d_line21_sum_to_t9);
+  k22_mul(line21_one_hot_t9, d_line21_mul_t9);
+  float *d_line21_sum_to_t9 = (float *)(A + 459904); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t9, d_line21_sum_to_t9);
   float *line21_one_hot_t10 = (float *)(A + 1404928); /* [32, 96] */
   float *d_line21_mul_t10 = (float *)(A + 1380352); /* [32, 96] */
-  k23_mul(line21_one_hot_t10, d_line21_mul_t10);
-  float *d_line21_sum_to_t10 = (float *)(A + 17786176); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t10, d_line21_sum_to_t10);
+  k22_mul(line21_one_hot_t10, d_line21_mul_t10);
+  float *d_line21_sum_to_t10 = (float *)(A + 460032); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t10, d_line21_sum_to_t10);
   float *line21_one_hot_t11 = (float *)(A + 1429504); /* [32, 96] */
   float *d_line21_mul_t11 = (float *)(A + 1404928); /* [32, 96] */
-  k23_mul(line21_one_hot_t11, d_line21_mul_t11);
-  float *d_line21_sum_to_t11 = (float *)(A + 17786304); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t11, d_line21_sum_to_t11);
+  k22_mul(line21_one_hot_t11, d_line21_mul_t11);
+  float *d_line21_sum_to_t11 = (float *)(A + 460160); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t11, d_line21_sum_to_t11);
   float *line21_one_hot_t12 = (float *)(A + 1454080); /* [32, 96] */
   float *d_line21_mul_t12 = (float *)(A + 1429504); /* [32, 96] */
-  k23_mul(line21_one_hot_t12, d_line21_mul_t12);
-  float *d_line21_sum_to_t12 = (float *)(A + 17786432); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t12, d_line21_sum_to_t12);
+  k22_mul(line21_one_hot_t12, d_line21_mul_t12);
+  float *d_line21_sum_to_t12 = (float *)(A + 460288); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t12, d_line21_sum_to_t12);
   float *line21_one_hot_t13 = (float *)(A + 1478656); /* [32, 96] */
   float *d_line21_mul_t13 = (float *)(A + 1454080); /* [32, 96] */
-  k23_mul(line21_one_hot_t13, d_line21_mul_t13);
-  float *d_line21_sum_to_t13 = (float *)(A + 17786560); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t13, d_line21_sum_to_t13);
+  k22_mul(line21_one_hot_t13, d_line21_mul_t13);
+  float *d_line21_sum_to_t13 = (float *)(A + 460416); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t13, d_line21_sum_to_t13);
   float *line21_one_hot_t14 = (float *)(A + 1503232); /* [32, 96] */
   float *d_line21_mul_t14 = (float *)(A + 1478656); /* [32, 96] */
-  k23_mul(line21_one_hot_t14, d_line21_mul_t14);
-  float *d_line21_sum_to_t14 = (float *)(A + 17786688); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t14, d_line21_sum_to_t14);
+  k22_mul(line21_one_hot_t14, d_line21_mul_t14);
+  float *d_line21_sum_to_t14 = (float *)(A + 460544); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t14, d_line21_sum_to_t14);
   float *line21_one_hot_t15 = (float *)(A + 1527808); /* [32, 96] */
   float *d_line21_mul_t15 = (float *)(A + 1503232); /* [32, 96] */
-  k23_mul(line21_one_hot_t15, d_line21_mul_t15);
-  float *d_line21_sum_to_t15 = (float *)(A + 17786816); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t15, d_line21_sum_to_t15);
+  k22_mul(line21_one_hot_t15, d_line21_mul_t15);
+  float *d_line21_sum_to_t15 = (float *)(A + 460672); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t15, d_line21_sum_to_t15);
   float *line21_one_hot_t16 = (float *)(A + 1552384); /* [32, 96] */
   float *d_line21_mul_t16 = (float *)(A + 1527808); /* [32, 96] */
-  k23_mul(line21_one_hot_t16, d_line21_mul_t16);
-  float *d_line21_sum_to_t16 = (float *)(A + 17786944); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t16, d_line21_sum_to_t16);
+  k22_mul(line21_one_hot_t16, d_line21_mul_t16);
+  float *d_line21_sum_to_t16 = (float *)(A + 460800); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t16, d_line21_sum_to_t16);
   float *line21_one_hot_t17 = (float *)(A + 1576960); /* [32, 96] */
   float *d_line21_mul_t17 = (float *)(A + 1552384); /* [32, 96] */
-  k23_mul(line21_one_hot_t17, d_line21_mul_t17);
-  float *d_line21_sum_to_t17 = (float *)(A + 17787072); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t17, d_line21_sum_to_t17);
+  k22_mul(line21_one_hot_t17, d_line21_mul_t17);
+  float *d_line21_sum_to_t17 = (float *)(A + 460928); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t17, d_line21_sum_to_t17);
   float *line21_one_hot_t18 = (float *)(A + 1601536); /* [32, 96] */
   float *d_line21_mul_t18 = (float *)(A + 1576960); /* [32, 96] */
-  k23_mul(line21_one_hot_t18, d_line21_mul_t18);
-  float *d_line21_sum_to_t18 = (float *)(A + 17787200); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t18, d_line21_sum_to_t18);
+  k22_mul(line21_one_hot_t18, d_line21_mul_t18);
+  float *d_line21_sum_to_t18 = (float *)(A + 461056); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t18, d_line21_sum_to_t18);
   float *line21_one_hot_t19 = (float *)(A + 1626112); /* [32, 96] */
   float *d_line21_mul_t19 = (float *)(A + 1601536); /* [32, 96] */
-  k23_mul(line21_one_hot_t19, d_line21_mul_t19);
-  float *d_line21_sum_to_t19 = (float *)(A + 17787328); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t19, d_line21_sum_to_t19);
+  k22_mul(line21_one_hot_t19, d_line21_mul_t19);
+  float *d_line21_sum_to_t19 = (float *)(A + 461184); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t19, d_line21_sum_to_t19);
   float *line21_one_hot_t20 = (float *)(A + 1650688); /* [32, 96] */
   float *d_line21_mul_t20 = (float *)(A + 1626112); /* [32, 96] */
-  k23_mul(line21_one_hot_t20, d_line21_mul_t20);
-  float *d_line21_sum_to_t20 = (float *)(A + 17787456); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t20, d_line21_sum_to_t20);
+  k22_mul(line21_one_hot_t20, d_line21_mul_t20);
+  float *d_line21_sum_to_t20 = (float *)(A + 461312); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t20, d_line21_sum_to_t20);
   float *line21_one_hot_t21 = (float *)(A + 1675264); /* [32, 96] */
   float *d_line21_mul_t21 = (float *)(A + 1650688); /* [32, 96] */
-  k23_mul(line21_one_hot_t21, d_line21_mul_t21);
-  float *d_line21_sum_to_t21 = (float *)(A + 17787584); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t21, d_line21_sum_to_t21);
-  float *line21_one_hot_t22 = (float *)(A + 16744448); /* [32, 96] */
+  k22_mul(line21_one_hot_t21, d_line21_mul_t21);
+  float *d_line21_sum_to_t21 = (float *)(A + 461440); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t21, d_line21_sum_to_t21);
+  float *line21_one_hot_t22 = (float *)(A + 15958016); /* [32, 96] */
   float *d_line21_mul_t22 = (float *)(A + 1675264); /* [32, 96] */
-  k23_mul(line21_one_hot_t22, d_line21_mul_t22);
-  float *d_line21_sum_to_t22 = (float *)(A + 17787712); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t22, d_line21_sum_to_t22);
-  float *line21_one_hot_t23 = (float *)(A + 16769024); /* [32, 96] */
-  float *d_line21_mul_t23 = (float *)(A + 16744448); /* [32, 96] */
-  k23_mul(line21_one_hot_t23, d_line21_mul_t23);
-  float *d_line21_sum_to_t23 = (float *)(A + 17787840); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t23, d_line21_sum_to_t23);
-  float *line21_one_hot_t24 = (float *)(A + 16793600); /* [32, 96] */
-  float *d_line21_mul_t24 = (float *)(A + 16769024); /* [32, 96] */
-  k23_mul(line21_one_hot_t24, d_line21_mul_t24);
-  float *d_line21_sum_to_t24 = (float *)(A + 17787968); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t24, d_line21_sum_to_t24);
-  float *line21_one_hot_t25 = (float *)(A + 16818176); /* [32, 96] */
-  float *d_line21_mul_t25 = (float *)(A + 16793600); /* [32, 96] */
-  k23_mul(line21_one_hot_t25, d_line21_mul_t25);
-  float *d_line21_sum_to_t25 = (float *)(A + 17788096); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t25, d_line21_sum_to_t25);
-  float *line21_one_hot_t26 = (float *)(A + 16842752); /* [32, 96] */
-  float *d_line21_mul_t26 = (float *)(A + 16818176); /* [32, 96] */
-  k23_mul(line21_one_hot_t26, d_line21_mul_t26);
-  float *d_line21_sum_to_t26 = (float *)(A + 17788224); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t26, d_line21_sum_to_t26);
-  float *line21_one_hot_t27 = (float *)(A + 16867328); /* [32, 96] */
-  float *d_line21_mul_t27 = (float *)(A + 16842752); /* [32, 96] */
-  k23_mul(line21_one_hot_t27, d_line21_mul_t27);
-  float *d_line21_sum_to_t27 = (float *)(A + 17788352); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t27, d_line21_sum_to_t27);
-  float *line21_one_hot_t28 = (float *)(A + 16891904); /* [32, 96] */
-  float *d_line21_mul_t28 = (float *)(A + 16867328); /* [32, 96] */
-  k23_mul(line21_one_hot_t28, d_line21_mul_t28);
-  float *d_line21_sum_to_t28 = (float *)(A + 17788480); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t28, d_line21_sum_to_t28);
-  float *line21_one_hot_t29 = (float *)(A + 16916480); /* [32, 96] */
-  float *d_line21_mul_t29 = (float *)(A + 16891904); /* [32, 96] */
-  k23_mul(line21_one_hot_t29, d_line21_mul_t29);
-  float *d_line21_sum_to_t29 = (float *)(A + 17788608); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t29, d_line21_sum_to_t29);
-  float *line21_one_hot_t30 = (float *)(A + 16941056); /* [32, 96] */
-  float *d_line21_mul_t30 = (float *)(A + 16916480); /* [32, 96] */
-  k23_mul(line21_one_hot_t30, d_line21_mul_t30);
-  float *d_line21_sum_to_t30 = (float *)(A + 17788736); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t30, d_line21_sum_to_t30);
-  float *line21_one_hot_t31 = (float *)(A + 16965632); /* [32, 96] */
-  float *d_line21_mul_t31 = (float *)(A + 16941056); /* [32, 96] */
-  k23_mul(line21_one_hot_t31, d_line21_mul_t31);
-  float *d_line21_sum_to_t31 = (float *)(A + 16965632); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t31, d_line21_sum_to_t31);
-  float *line21_one_hot_t32 = (float *)(A + 16990208); /* [32, 96] */
-  float *d_line21_mul_t32 = (float *)(A + 462784); /* [32, 96] */
-  k23_mul(line21_one_hot_t32, d_line21_mul_t32);
-  float *d_line21_sum_to_t32 = (float *)(A + 16965760); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t32, d_line21_sum_to_t32);
-  float *line21_one_hot_t33 = (float *)(A + 17014784); /* [32, 96] */
-  float *d_line21_mul_t33 = (float *)(A + 16990208); /* [32, 96] */
-  k23_mul(line21_one_hot_t33, d_line21_mul_t33);
-  float *d_line21_sum_to_t33 = (float *)(A + 16965888); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t33, d_line21_sum_to_t33);
-  float *line21_one_hot_t34 = (float *)(A + 17039360); /* [32, 96] */
-  float *d_line21_mul_t34 = (float *)(A + 17014784); /* [32, 96] */
-  k23_mul(line21_one_hot_t34, d_line21_mul_t34);
-  float *d_line21_sum_to_t34 = (float *)(A + 16966016); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t34, d_line21_sum_to_t34);
-  float *line21_one_hot_t35 = (float *)(A + 17063936); /* [32, 96] */
-  float *d_line21_mul_t35 = (float *)(A + 17039360); /* [32, 96] */
-  k23_mul(line21_one_hot_t35, d_line21_mul_t35);
-  float *d_line21_sum_to_t35 = (float *)(A + 16966144); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t35, d_line21_sum_to_t35);
-  float *line21_one_hot_t36 = (float *)(A + 17088512); /* [32, 96] */
-  float *d_line21_mul_t36 = (float *)(A + 17063936); /* [32, 96] */
-  k23_mul(line21_one_hot_t36, d_line21_mul_t36);
-  float *d_line21_sum_to_t36 = (float *)(A + 16966272); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t36, d_line21_sum_to_t36);
-  float *line21_one_hot_t37 = (float *)(A + 17113088); /* [32, 96] */
-  float *d_line21_mul_t37 = (float *)(A + 17088512); /* [32, 96] */
-  k23_mul(line21_one_hot_t37, d_line21_mul_t37);
-  float *d_line21_sum_to_t37 = (float *)(A + 16966400); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t37, d_line21_sum_to_t37);
-  float *line21_one_hot_t38 = (float *)(A + 17137664); /* [32, 96] */
-  float *d_line21_mul_t38 = (float *)(A + 17113088); /* [32, 96] */
-  k23_mul(line21_one_hot_t38, d_line21_mul_t38);
-  float *d_line21_sum_to_t38 = (float *)(A + 16966528); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t38, d_line21_sum_to_t38);
+  k22_mul(line21_one_hot_t22, d_line21_mul_t22);
+  float *d_line21_sum_to_t22 = (float *)(A + 461568); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t22, d_line21_sum_to_t22);
+  float *line21_one_hot_t23 = (float *)(A + 15982592); /* [32, 96] */
+  float *d_line21_mul_t23 = (float *)(A + 15958016); /* [32, 96] */
+  k22_mul(line21_one_hot_t23, d_line21_mul_t23);
+  float *d_line21_sum_to_t23 = (float *)(A + 461696); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t23, d_line21_sum_to_t23);
+  float *line21_one_hot_t24 = (float *)(A + 16007168); /* [32, 96] */
+  float *d_line21_mul_t24 = (float *)(A + 15982592); /* [32, 96] */
+  k22_mul(line21_one_hot_t24, d_line21_mul_t24);
+  float *d_line21_sum_to_t24 = (float *)(A + 461824); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t24, d_line21_sum_to_t24);
+  float *line21_one_hot_t25 = (float *)(A + 16031744); /* [32, 96] */
+  float *d_line21_mul_t25 = (float *)(A + 16007168); /* [32, 96] */
+  k22_mul(line21_one_hot_t25, d_line21_mul_t25);
+  float *d_line21_sum_to_t25 = (float *)(A + 461952); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t25, d_line21_sum_to_t25);
+  float *line21_one_hot_t26 = (float *)(A + 16056320); /* [32, 96] */
+  float *d_line21_mul_t26 = (float *)(A + 16031744); /* [32, 96] */
+  k22_mul(line21_one_hot_t26, d_line21_mul_t26);
+  float *d_line21_sum_to_t26 = (float *)(A + 462080); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t26, d_line21_sum_to_t26);
+  float *line21_one_hot_t27 = (float *)(A + 16080896); /* [32, 96] */
+  float *d_line21_mul_t27 = (float *)(A + 16056320); /* [32, 96] */
+  k22_mul(line21_one_hot_t27, d_line21_mul_t27);
+  float *d_line21_sum_to_t27 = (float *)(A + 462208); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t27, d_line21_sum_to_t27);
+  float *line21_one_hot_t28 = (float *)(A + 16105472); /* [32, 96] */
+  float *d_line21_mul_t28 = (float *)(A + 16080896); /* [32, 96] */
+  k22_mul(line21_one_hot_t28, d_line21_mul_t28);
+  float *d_line21_sum_to_t28 = (float *)(A + 462336); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t28, d_line21_sum_to_t28);
+  float *line21_one_hot_t29 = (float *)(A + 16130048); /* [32, 96] */
+  float *d_line21_mul_t29 = (float *)(A + 16105472); /* [32, 96] */
+  k22_mul(line21_one_hot_t29, d_line21_mul_t29);
+  float *d_line21_sum_to_t29 = (float *)(A + 462464); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t29, d_line21_sum_to_t29);
+  float *line21_one_hot_t30 = (float *)(A + 16154624); /* [32, 96] */
+  float *d_line21_mul_t30 = (float *)(A + 16130048); /* [32, 96] */
+  k22_mul(line21_one_hot_t30, d_line21_mul_t30);
+  float *d_line21_sum_to_t30 = (float *)(A + 462592); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t30, d_line21_sum_to_t30);
+  float *line21_one_hot_t31 = (float *)(A + 16179200); /* [32, 96] */
+  float *d_line21_mul_t31 = (float *)(A + 16154624); /* [32, 96] */
+  k22_mul(line21_one_hot_t31, d_line21_mul_t31);
+  float *d_line21_sum_to_t31 = (float *)(A + 462720); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t31, d_line21_sum_to_t31);
+  float *line21_one_hot_t32 = (float *)(A + 16203776); /* [32, 96] */
+  float *d_line21_mul_t32 = (float *)(A + 16179200); /* [32, 96] */
+  k22_mul(line21_one_hot_t32, d_line21_mul_t32);
+  float *d_line21_sum_to_t32 = (float *)(A + 462848); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t32, d_line21_sum_to_t32);
+  float *line21_one_hot_t33 = (float *)(A + 16228352); /* [32, 96] */
+  float *d_line21_mul_t33 = (float *)(A + 16203776); /* [32, 96] */
+  k22_mul(line21_one_hot_t33, d_line21_mul_t33);
+  float *d_line21_sum_to_t33 = (float *)(A + 462976); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t33, d_line21_sum_to_t33);
+  float *line21_one_hot_t34 = (float *)(A + 16252928); /* [32, 96] */
+  float *d_line21_mul_t34 = (float *)(A + 16228352); /* [32, 96] */
+  k22_mul(line21_one_hot_t34, d_line21_mul_t34);
+  float *d_line21_sum_to_t34 = (float *)(A + 463104); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t34, d_line21_sum_to_t34);
+  float *line21_one_hot_t35 = (float *)(A + 16277504); /* [32, 96] */
+  float *d_line21_mul_t35 = (float *)(A + 16252928); /* [32, 96] */
+  k22_mul(line21_one_hot_t35, d_line21_mul_t35);
+  float *d_line21_sum_to_t35 = (float *)(A + 463232); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t35, d_line21_sum_to_t35);
+  float *line21_one_hot_t36 = (float *)(A + 16302080); /* [32, 96] */
+  float *d_line21_mul_t36 = (float *)(A + 16277504); /* [32, 96] */
+  k22_mul(line21_one_hot_t36, d_line21_mul_t36);
+  float *d_line21_sum_to_t36 = (float *)(A + 463360); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t36, d_line21_sum_to_t36);
+  float *line21_one_hot_t37 = (float *)(A + 16326656); /* [32, 96] */
+  float *d_line21_mul_t37 = (float *)(A + 16302080); /* [32, 96] */
+  k22_mul(line21_one_hot_t37, d_line21_mul_t37);
+  float *d_line21_sum_to_t37 = (float *)(A + 463488); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t37, d_line21_sum_to_t37);
+  float *line21_one_hot_t38 = (float *)(A + 16351232); /* [32, 96] */
+  float *d_line21_mul_t38 = (float *)(A + 16326656); /* [32, 96] */
+  k22_mul(line21_one_hot_t38, d_line21_mul_t38);
+  float *d_line21_sum_to_t38 = (float *)(A + 463616); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t38, d_line21_sum_to_t38);
 }
 
 static void charlm_lstm_grad_10(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line21_one_hot_t39 = (float *)(A + 17162240); /* [32, 96] */
-  float *d_line21_mul_t39 = (float *)(A + 17137664); /* [32, 96] */
-  k23_mul(line21_one_hot_t39, d_line21_mul_t39);
-  float *d_line21_sum_to_t39 = (float *)(A + 16966656); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t39, d_line21_sum_to_t39);
-  float *line21_one_hot_t40 = (float *)(A + 17186816); /* [32, 96] */
-  float *d_line21_mul_t40 = (float *)(A + 17162240); /* [32, 96] */
-  k23_mul(line21_one_hot_t40, d_line21_mul_t40);
-  float *d_line21_sum_to_t40 = (float *)(A + 16966784); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t40, d_line21_sum_to_t40);
-  float *line21_one_hot_t41 = (float *)(A + 17211392); /* [32, 96] */
-  float *d_line21_mul_t41 = (float *)(A + 17186816); /* [32, 96] */
-  k23_mul(line21_one_hot_t41, d_line21_mul_t41);
-  float *d_line21_sum_to_t41 = (float *)(A + 16966912); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t41, d_line21_sum_to_t41);
-  float *line21_one_hot_t42 = (float *)(A + 17235968); /* [32, 96] */
-  float *d_line21_mul_t42 = (float *)(A + 17211392); /* [32, 96] */
-  k23_mul(line21_one_hot_t42, d_line21_mul_t42);
-  float *d_line21_sum_to_t42 = (float *)(A + 16967040); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t42, d_line21_sum_to_t42);
-  float *line21_one_hot_t43 = (float *)(A + 17260544); /* [32, 96] */
-  float *d_line21_mul_t43 = (float *)(A + 17235968); /* [32, 96] */
-  k23_mul(line21_one_hot_t43, d_line21_mul_t43);
-  float *d_line21_sum_to_t43 = (float *)(A + 16967168); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t43, d_line21_sum_to_t43);
-  float *line21_one_hot_t44 = (float *)(A + 17285120); /* [32, 96] */
-  float *d_line21_mul_t44 = (float *)(A + 17260544); /* [32, 96] */
-  k23_mul(line21_one_hot_t44, d_line21_mul_t44);
-  float *d_line21_sum_to_t44 = (float *)(A + 16967296); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t44, d_line21_sum_to_t44);
-  float *line21_one_hot_t45 = (float *)(A + 17309696); /* [32, 96] */
-  float *d_line21_mul_t45 = (float *)(A + 17285120); /* [32, 96] */
-  k23_mul(line21_one_hot_t45, d_line21_mul_t45);
-  float *d_line21_sum_to_t45 = (float *)(A + 16967424); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t45, d_line21_sum_to_t45);
-  float *line21_one_hot_t46 = (float *)(A + 17334272); /* [32, 96] */
-  float *d_line21_mul_t46 = (float *)(A + 17309696); /* [32, 96] */
-  k23_mul(line21_one_hot_t46, d_line21_mul_t46);
-  float *d_line21_sum_to_t46 = (float *)(A + 16967552); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t46, d_line21_sum_to_t46);
-  float *line21_one_hot_t47 = (float *)(A + 17358848); /* [32, 96] */
-  float *d_line21_mul_t47 = (float *)(A + 17334272); /* [32, 96] */
-  k23_mul(line21_one_hot_t47, d_line21_mul_t47);
-  float *d_line21_sum_to_t47 = (float *)(A + 16967680); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t47, d_line21_sum_to_t47);
-  float *line21_one_hot_t48 = (float *)(A + 17383424); /* [32, 96] */
-  float *d_line21_mul_t48 = (float *)(A + 17358848); /* [32, 96] */
-  k23_mul(line21_one_hot_t48, d_line21_mul_t48);
-  float *d_line21_sum_to_t48 = (float *)(A + 16967808); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t48, d_line21_sum_to_t48);
-  float *line21_one_hot_t49 = (float *)(A + 17408000); /* [32, 96] */
-  float *d_line21_mul_t49 = (float *)(A + 17383424); /* [32, 96] */
-  k23_mul(line21_one_hot_t49, d_line21_mul_t49);
-  float *d_line21_sum_to_t49 = (float *)(A + 16967936); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t49, d_line21_sum_to_t49);
-  float *line21_one_hot_t50 = (float *)(A + 17432576); /* [32, 96] */
-  float *d_line21_mul_t50 = (float *)(A + 17408000); /* [32, 96] */
-  k23_mul(line21_one_hot_t50, d_line21_mul_t50);
-  float *d_line21_sum_to_t50 = (float *)(A + 16968064); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t50, d_line21_sum_to_t50);
-  float *line21_one_hot_t51 = (float *)(A + 17457152); /* [32, 96] */
-  float *d_line21_mul_t51 = (float *)(A + 17432576); /* [32, 96] */
-  k23_mul(line21_one_hot_t51, d_line21_mul_t51);
-  float *d_line21_sum_to_t51 = (float *)(A + 16968192); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t51, d_line21_sum_to_t51);
-  float *line21_one_hot_t52 = (float *)(A + 17481728); /* [32, 96] */
-  float *d_line21_mul_t52 = (float *)(A + 17457152); /* [32, 96] */
-  k23_mul(line21_one_hot_t52, d_line21_mul_t52);
-  float *d_line21_sum_to_t52 = (float *)(A + 16968320); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t52, d_line21_sum_to_t52);
-  float *line21_one_hot_t53 = (float *)(A + 17506304); /* [32, 96] */
-  float *d_line21_mul_t53 = (float *)(A + 17481728); /* [32, 96] */
-  k23_mul(line21_one_hot_t53, d_line21_mul_t53);
-  float *d_line21_sum_to_t53 = (float *)(A + 16968448); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t53, d_line21_sum_to_t53);
-  float *line21_one_hot_t54 = (float *)(A + 17530880); /* [32, 96] */
-  float *d_line21_mul_t54 = (float *)(A + 17506304); /* [32, 96] */
-  k23_mul(line21_one_hot_t54, d_line21_mul_t54);
-  float *d_line21_sum_to_t54 = (float *)(A + 16968576); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t54, d_line21_sum_to_t54);
-  float *line21_one_hot_t55 = (float *)(A + 17555456); /* [32, 96] */
-  float *d_line21_mul_t55 = (float *)(A + 17530880); /* [32, 96] */
-  k23_mul(line21_one_hot_t55, d_line21_mul_t55);
-  float *d_line21_sum_to_t55 = (float *)(A + 16968704); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t55, d_line21_sum_to_t55);
-  float *line21_one_hot_t56 = (float *)(A + 17580032); /* [32, 96] */
-  float *d_line21_mul_t56 = (float *)(A + 17555456); /* [32, 96] */
-  k23_mul(line21_one_hot_t56, d_line21_mul_t56);
-  float *d_line21_sum_to_t56 = (float *)(A + 16968832); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t56, d_line21_sum_to_t56);
-  float *line21_one_hot_t57 = (float *)(A + 17604608); /* [32, 96] */
-  float *d_line21_mul_t57 = (float *)(A + 17580032); /* [32, 96] */
-  k23_mul(line21_one_hot_t57, d_line21_mul_t57);
-  float *d_line21_sum_to_t57 = (float *)(A + 16968960); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t57, d_line21_sum_to_t57);
-  float *line21_one_hot_t58 = (float *)(A + 17629184); /* [32, 96] */
-  float *d_line21_mul_t58 = (float *)(A + 17604608); /* [32, 96] */
-  k23_mul(line21_one_hot_t58, d_line21_mul_t58);
-  float *d_line21_sum_to_t58 = (float *)(A + 16969088); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t58, d_line21_sum_to_t58);
-  float *line21_one_hot_t59 = (float *)(A + 17653760); /* [32, 96] */
-  float *d_line21_mul_t59 = (float *)(A + 17629184); /* [32, 96] */
-  k23_mul(line21_one_hot_t59, d_line21_mul_t59);
-  float *d_line21_sum_to_t59 = (float *)(A + 16969216); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t59, d_line21_sum_to_t59);
-  float *line21_one_hot_t60 = (float *)(A + 17678336); /* [32, 96] */
-  float *d_line21_mul_t60 = (float *)(A + 17653760); /* [32, 96] */
-  k23_mul(line21_one_hot_t60, d_line21_mul_t60);
-  float *d_line21_sum_to_t60 = (float *)(A + 16969344); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t60, d_line21_sum_to_t60);
-  float *line21_one_hot_t61 = (float *)(A + 17702912); /* [32, 96] */
-  float *d_line21_mul_t61 = (float *)(A + 17678336); /* [32, 96] */
-  k23_mul(line21_one_hot_t61, d_line21_mul_t61);
-  float *d_line21_sum_to_t61 = (float *)(A + 16969472); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t61, d_line21_sum_to_t61);
-  float *line21_one_hot_t62 = (float *)(A + 17727488); /* [32, 96] */
-  float *d_line21_mul_t62 = (float *)(A + 17702912); /* [32, 96] */
-  k23_mul(line21_one_hot_t62, d_line21_mul_t62);
-  float *d_line21_sum_to_t62 = (float *)(A + 16969600); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t62, d_line21_sum_to_t62);
-  float *line21_one_hot_t63 = (float *)(A + 17752064); /* [32, 96] */
-  float *d_line21_mul_t63 = (float *)(A + 17727488); /* [32, 96] */
-  k23_mul(line21_one_hot_t63, d_line21_mul_t63);
-  float *d_line21_sum_to_t63 = (float *)(A + 16969728); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t63, d_line21_sum_to_t63);
-  float *line21_log_softmax_t0 = (float *)(A + 372736); /* [32, 96] */
-  float *d_line21_sum_to_t0 = (float *)(A + 17776640); /* [32, 1] */
-  float *d_line21_mul_t0 = (float *)(A + 450496); /* [32, 96] */
-  float *d_line21_sub_stack = (float *)(A + 17788928); /* [64, 32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t0, d_line21_sum_to_t0, d_line21_mul_t0, d_line21_sub_stack);
-  float *line21_log_softmax_t1 = (float *)(A + 397376); /* [32, 96] */
-  float *d_line21_sum_to_t1 = (float *)(A + 17785024); /* [32, 1] */
-  float *d_line21_mul_t1 = (float *)(A + 360448); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t1, d_line21_sum_to_t1, d_line21_mul_t1, d_line21_sub_stack + 3072);
-  float *line21_log_softmax_t2 = (float *)(A + 422016); /* [32, 96] */
-  float *d_line21_sum_to_t2 = (float *)(A + 17785152); /* [32, 1] */
-  float *d_line21_mul_t2 = (float *)(A + 385088); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t2, d_line21_sum_to_t2, d_line21_mul_t2, d_line21_sub_stack + 6144);
-  float *line21_log_softmax_t3 = (float *)(A + 1245184); /* [32, 96] */
-  float *d_line21_sum_to_t3 = (float *)(A + 17785280); /* [32, 1] */
-  float *d_line21_mul_t3 = (float *)(A + 409728); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t3, d_line21_sum_to_t3, d_line21_mul_t3, d_line21_sub_stack + 9216);
+  float *line21_one_hot_t39 = (float *)(A + 16375808); /* [32, 96] */
+  float *d_line21_mul_t39 = (float *)(A + 16351232); /* [32, 96] */
+  k22_mul(line21_one_hot_t39, d_line21_mul_t39);
+  float *d_line21_sum_to_t39 = (float *)(A + 463744); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t39, d_line21_sum_to_t39);
+  float *line21_one_hot_t40 = (float *)(A + 16400384); /* [32, 96] */
+  float *d_line21_mul_t40 = (float *)(A + 16375808); /* [32, 96] */
+  k22_mul(line21_one_hot_t40, d_line21_mul_t40);
+  float *d_line21_sum_to_t40 = (float *)(A + 463872); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t40, d_line21_sum_to_t40);
+  float *line21_one_hot_t41 = (float *)(A + 16424960); /* [32, 96] */
+  float *d_line21_mul_t41 = (float *)(A + 16400384); /* [32, 96] */
+  k22_mul(line21_one_hot_t41, d_line21_mul_t41);
+  float *d_line21_sum_to_t41 = (float *)(A + 464000); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t41, d_line21_sum_to_t41);
+  float *line21_one_hot_t42 = (float *)(A + 16449536); /* [32, 96] */
+  float *d_line21_mul_t42 = (float *)(A + 16424960); /* [32, 96] */
+  k22_mul(line21_one_hot_t42, d_line21_mul_t42);
+  float *d_line21_sum_to_t42 = (float *)(A + 464128); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t42, d_line21_sum_to_t42);
+  float *line21_one_hot_t43 = (float *)(A + 16474112); /* [32, 96] */
+  float *d_line21_mul_t43 = (float *)(A + 16449536); /* [32, 96] */
+  k22_mul(line21_one_hot_t43, d_line21_mul_t43);
+  float *d_line21_sum_to_t43 = (float *)(A + 464256); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t43, d_line21_sum_to_t43);
+  float *line21_one_hot_t44 = (float *)(A + 16498688); /* [32, 96] */
+  float *d_line21_mul_t44 = (float *)(A + 16474112); /* [32, 96] */
+  k22_mul(line21_one_hot_t44, d_line21_mul_t44);
+  float *d_line21_sum_to_t44 = (float *)(A + 464384); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t44, d_line21_sum_to_t44);
+  float *line21_one_hot_t45 = (float *)(A + 16523264); /* [32, 96] */
+  float *d_line21_mul_t45 = (float *)(A + 16498688); /* [32, 96] */
+  k22_mul(line21_one_hot_t45, d_line21_mul_t45);
+  float *d_line21_sum_to_t45 = (float *)(A + 464512); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t45, d_line21_sum_to_t45);
+  float *line21_one_hot_t46 = (float *)(A + 16547840); /* [32, 96] */
+  float *d_line21_mul_t46 = (float *)(A + 16523264); /* [32, 96] */
+  k22_mul(line21_one_hot_t46, d_line21_mul_t46);
+  float *d_line21_sum_to_t46 = (float *)(A + 464640); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t46, d_line21_sum_to_t46);
+  float *line21_one_hot_t47 = (float *)(A + 16572416); /* [32, 96] */
+  float *d_line21_mul_t47 = (float *)(A + 16547840); /* [32, 96] */
+  k22_mul(line21_one_hot_t47, d_line21_mul_t47);
+  float *d_line21_sum_to_t47 = (float *)(A + 464768); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t47, d_line21_sum_to_t47);
+  float *line21_one_hot_t48 = (float *)(A + 16596992); /* [32, 96] */
+  float *d_line21_mul_t48 = (float *)(A + 16572416); /* [32, 96] */
+  k22_mul(line21_one_hot_t48, d_line21_mul_t48);
+  float *d_line21_sum_to_t48 = (float *)(A + 464896); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t48, d_line21_sum_to_t48);
+  float *line21_one_hot_t49 = (float *)(A + 16621568); /* [32, 96] */
+  float *d_line21_mul_t49 = (float *)(A + 16596992); /* [32, 96] */
+  k22_mul(line21_one_hot_t49, d_line21_mul_t49);
+  float *d_line21_sum_to_t49 = (float *)(A + 465024); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t49, d_line21_sum_to_t49);
+  float *line21_one_hot_t50 = (float *)(A + 16646144); /* [32, 96] */
+  float *d_line21_mul_t50 = (float *)(A + 16621568); /* [32, 96] */
+  k22_mul(line21_one_hot_t50, d_line21_mul_t50);
+  float *d_line21_sum_to_t50 = (float *)(A + 465152); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t50, d_line21_sum_to_t50);
+  float *line21_one_hot_t51 = (float *)(A + 16670720); /* [32, 96] */
+  float *d_line21_mul_t51 = (float *)(A + 16646144); /* [32, 96] */
+  k22_mul(line21_one_hot_t51, d_line21_mul_t51);
+  float *d_line21_sum_to_t51 = (float *)(A + 465280); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t51, d_line21_sum_to_t51);
+  float *line21_one_hot_t52 = (float *)(A + 16695296); /* [32, 96] */
+  float *d_line21_mul_t52 = (float *)(A + 16670720); /* [32, 96] */
+  k22_mul(line21_one_hot_t52, d_line21_mul_t52);
+  float *d_line21_sum_to_t52 = (float *)(A + 465408); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t52, d_line21_sum_to_t52);
+  float *line21_one_hot_t53 = (float *)(A + 16719872); /* [32, 96] */
+  float *d_line21_mul_t53 = (float *)(A + 16695296); /* [32, 96] */
+  k22_mul(line21_one_hot_t53, d_line21_mul_t53);
+  float *d_line21_sum_to_t53 = (float *)(A + 465536); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t53, d_line21_sum_to_t53);
+  float *line21_one_hot_t54 = (float *)(A + 16744448); /* [32, 96] */
+  float *d_line21_mul_t54 = (float *)(A + 16719872); /* [32, 96] */
+  k22_mul(line21_one_hot_t54, d_line21_mul_t54);
+  float *d_line21_sum_to_t54 = (float *)(A + 465664); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t54, d_line21_sum_to_t54);
+  float *line21_one_hot_t55 = (float *)(A + 16769024); /* [32, 96] */
+  float *d_line21_mul_t55 = (float *)(A + 16744448); /* [32, 96] */
+  k22_mul(line21_one_hot_t55, d_line21_mul_t55);
+  float *d_line21_sum_to_t55 = (float *)(A + 465792); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t55, d_line21_sum_to_t55);
+  float *line21_one_hot_t56 = (float *)(A + 16793600); /* [32, 96] */
+  float *d_line21_mul_t56 = (float *)(A + 16769024); /* [32, 96] */
+  k22_mul(line21_one_hot_t56, d_line21_mul_t56);
+  float *d_line21_sum_to_t56 = (float *)(A + 465920); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t56, d_line21_sum_to_t56);
+  float *line21_one_hot_t57 = (float *)(A + 16818176); /* [32, 96] */
+  float *d_line21_mul_t57 = (float *)(A + 16793600); /* [32, 96] */
+  k22_mul(line21_one_hot_t57, d_line21_mul_t57);
+  float *d_line21_sum_to_t57 = (float *)(A + 466048); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t57, d_line21_sum_to_t57);
+  float *line21_one_hot_t58 = (float *)(A + 16842752); /* [32, 96] */
+  float *d_line21_mul_t58 = (float *)(A + 16818176); /* [32, 96] */
+  k22_mul(line21_one_hot_t58, d_line21_mul_t58);
+  float *d_line21_sum_to_t58 = (float *)(A + 466176); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t58, d_line21_sum_to_t58);
+  float *line21_one_hot_t59 = (float *)(A + 16867328); /* [32, 96] */
+  float *d_line21_mul_t59 = (float *)(A + 16842752); /* [32, 96] */
+  k22_mul(line21_one_hot_t59, d_line21_mul_t59);
+  float *d_line21_sum_to_t59 = (float *)(A + 466304); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t59, d_line21_sum_to_t59);
+  float *line21_one_hot_t60 = (float *)(A + 16891904); /* [32, 96] */
+  float *d_line21_mul_t60 = (float *)(A + 16867328); /* [32, 96] */
+  k22_mul(line21_one_hot_t60, d_line21_mul_t60);
+  float *d_line21_sum_to_t60 = (float *)(A + 466432); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t60, d_line21_sum_to_t60);
+  float *line21_one_hot_t61 = (float *)(A + 16916480); /* [32, 96] */
+  float *d_line21_mul_t61 = (float *)(A + 16891904); /* [32, 96] */
+  k22_mul(line21_one_hot_t61, d_line21_mul_t61);
+  float *d_line21_sum_to_t61 = (float *)(A + 466560); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t61, d_line21_sum_to_t61);
+  float *line21_one_hot_t62 = (float *)(A + 16941056); /* [32, 96] */
+  float *d_line21_mul_t62 = (float *)(A + 16916480); /* [32, 96] */
+  k22_mul(line21_one_hot_t62, d_line21_mul_t62);
+  float *d_line21_sum_to_t62 = (float *)(A + 466688); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t62, d_line21_sum_to_t62);
+  float *line21_one_hot_t63 = (float *)(A + 16965632); /* [32, 96] */
+  float *d_line21_mul_t63 = (float *)(A + 16941056); /* [32, 96] */
+  k22_mul(line21_one_hot_t63, d_line21_mul_t63);
+  float *d_line21_sum_to_t63 = (float *)(A + 466816); /* [32, 1] */
+  k17_sum_to(d_line21_mul_t63, d_line21_sum_to_t63);
+  float *line21_log_softmax_t0 = (float *)(A + 360448); /* [32, 96] */
+  float *d_line21_sum_to_t0 = (float *)(A + 458752); /* [32, 1] */
+  float *d_line21_mul_t0 = (float *)(A + 16990208); /* [32, 96] */
+  float *d_line21_sub_stack = (float *)(A + 17014784); /* [64, 32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t0, d_line21_sum_to_t0, d_line21_mul_t0, d_line21_sub_stack);
+  float *line21_log_softmax_t1 = (float *)(A + 385088); /* [32, 96] */
+  float *d_line21_sum_to_t1 = (float *)(A + 458880); /* [32, 1] */
+  float *d_line21_mul_t1 = (float *)(A + 17002496); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t1, d_line21_sum_to_t1, d_line21_mul_t1, d_line21_sub_stack + 3072);
+  float *line21_log_softmax_t2 = (float *)(A + 409728); /* [32, 96] */
+  float *d_line21_sum_to_t2 = (float *)(A + 459008); /* [32, 1] */
+  float *d_line21_mul_t2 = (float *)(A + 372800); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t2, d_line21_sum_to_t2, d_line21_mul_t2, d_line21_sub_stack + 6144);
+  float *line21_log_softmax_t3 = (float *)(A + 434368); /* [32, 96] */
+  float *d_line21_sum_to_t3 = (float *)(A + 459136); /* [32, 1] */
+  float *d_line21_mul_t3 = (float *)(A + 397440); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t3, d_line21_sum_to_t3, d_line21_mul_t3, d_line21_sub_stack + 9216);
   float *line21_log_softmax_t4 = (float *)(A + 1269760); /* [32, 96] */
-  float *d_line21_sum_to_t4 = (float *)(A + 17785408); /* [32, 1] */
-  float *d_line21_mul_t4 = (float *)(A + 434304); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t4, d_line21_sum_to_t4, d_line21_mul_t4, d_line21_sub_stack + 12288);
+  float *d_line21_sum_to_t4 = (float *)(A + 459264); /* [32, 1] */
+  float *d_line21_mul_t4 = (float *)(A + 422080); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t4, d_line21_sum_to_t4, d_line21_mul_t4, d_line21_sub_stack + 12288);
   float *line21_log_softmax_t5 = (float *)(A + 1294336); /* [32, 96] */
-  float *d_line21_sum_to_t5 = (float *)(A + 17785536); /* [32, 1] */
+  float *d_line21_sum_to_t5 = (float *)(A + 459392); /* [32, 1] */
   float *d_line21_mul_t5 = (float *)(A + 1257472); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t5, d_line21_sum_to_t5, d_line21_mul_t5, d_line21_sub_stack + 15360);
+  k23_exp_mul_sub(line21_log_softmax_t5, d_line21_sum_to_t5, d_line21_mul_t5, d_line21_sub_stack + 15360);
   float *line21_log_softmax_t6 = (float *)(A + 1318912); /* [32, 96] */
-  float *d_line21_sum_to_t6 = (float *)(A + 17785664); /* [32, 1] */
+  float *d_line21_sum_to_t6 = (float *)(A + 459520); /* [32, 1] */
   float *d_line21_mul_t6 = (float *)(A + 1282048); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t6, d_line21_sum_to_t6, d_line21_mul_t6, d_line21_sub_stack + 18432);
+  k23_exp_mul_sub(line21_log_softmax_t6, d_line21_sum_to_t6, d_line21_mul_t6, d_line21_sub_stack + 18432);
   float *line21_log_softmax_t7 = (float *)(A + 1343488); /* [32, 96] */
-  float *d_line21_sum_to_t7 = (float *)(A + 17785792); /* [32, 1] */
+  float *d_line21_sum_to_t7 = (float *)(A + 459648); /* [32, 1] */
   float *d_line21_mul_t7 = (float *)(A + 1306624); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t7, d_line21_sum_to_t7, d_line21_mul_t7, d_line21_sub_stack + 21504);
+  k23_exp_mul_sub(line21_log_softmax_t7, d_line21_sum_to_t7, d_line21_mul_t7, d_line21_sub_stack + 21504);
   float *line21_log_softmax_t8 = (float *)(A + 1368064); /* [32, 96] */
-  float *d_line21_sum_to_t8 = (float *)(A + 17785920); /* [32, 1] */
+  float *d_line21_sum_to_t8 = (float *)(A + 459776); /* [32, 1] */
   float *d_line21_mul_t8 = (float *)(A + 1331200); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t8, d_line21_sum_to_t8, d_line21_mul_t8, d_line21_sub_stack + 24576);
+  k23_exp_mul_sub(line21_log_softmax_t8, d_line21_sum_to_t8, d_line21_mul_t8, d_line21_sub_stack + 24576);
   float *line21_log_softmax_t9 = (float *)(A + 1392640); /* [32, 96] */
-  float *d_line21_sum_to_t9 = (float *)(A + 17786048); /* [32, 1] */
+  float *d_line21_sum_to_t9 = (float *)(A + 459904); /* [32, 1] */
   float *d_line21_mul_t9 = (float *)(A + 1355776); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t9, d_line21_sum_to_t9, d_line21_mul_t9, d_line21_sub_stack + 27648);
+  k23_exp_mul_sub(line21_log_softmax_t9, d_line21_sum_to_t9, d_line21_mul_t9, d_line21_sub_stack + 27648);
   float *line21_log_softmax_t10 = (float *)(A + 1417216); /* [32, 96] */
-  float *d_line21_sum_to_t10 = (float *)(A + 17786176); /* [32, 1] */
+  float *d_line21_sum_to_t10 = (float *)(A + 460032); /* [32, 1] */
   float *d_line21_mul_t10 = (float *)(A + 1380352); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t10, d_line21_sum_to_t10, d_line21_mul_t10, d_line21_sub_stack + 30720);
+  k23_exp_mul_sub(line21_log_softmax_t10, d_line21_sum_to_t10, d_line21_mul_t10, d_line21_sub_stack + 30720);
   float *line21_log_softmax_t11 = (float *)(A + 1441792); /* [32, 96] */
-  float *d_line21_sum_to_t11 = (float *)(A + 17786304); /* [32, 1] */
+  float *d_line21_sum_to_t11 = (float *)(A + 460160); /* [32, 1] */
   float *d_line21_mul_t11 = (float *)(A + 1404928); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t11, d_line21_sum_to_t11, d_line21_mul_t11, d_line21_sub_stack + 33792);
+  k23_exp_mul_sub(line21_log_softmax_t11, d_line21_sum_to_t11, d_line21_mul_t11, d_line21_sub_stack + 33792);
   float *line21_log_softmax_t12 = (float *)(A + 1466368); /* [32, 96] */
-  float *d_line21_sum_to_t12 = (float *)(A + 17786432); /* [32, 1] */
+  float *d_line21_sum_to_t12 = (float *)(A + 460288); /* [32, 1] */
   float *d_line21_mul_t12 = (float *)(A + 1429504); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t12, d_line21_sum_to_t12, d_line21_mul_t12, d_line21_sub_stack + 36864);
+  k23_exp_mul_sub(line21_log_softmax_t12, d_line21_sum_to_t12, d_line21_mul_t12, d_line21_sub_stack + 36864);
   float *line21_log_softmax_t13 = (float *)(A + 1490944); /* [32, 96] */
-  float *d_line21_sum_to_t13 = (float *)(A + 17786560); /* [32, 1] */
+  float *d_line21_sum_to_t13 = (float *)(A + 460416); /* [32, 1] */
   float *d_line21_mul_t13 = (float *)(A + 1454080); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t13, d_line21_sum_to_t13, d_line21_mul_t13, d_line21_sub_stack + 39936);
+  k23_exp_mul_sub(line21_log_softmax_t13, d_line21_sum_to_t13, d_line21_mul_t13, d_line21_sub_stack + 39936);
   float *line21_log_softmax_t14 = (float *)(A + 1515520); /* [32, 96] */
-  float *d_line21_sum_to_t14 = (float *)(A + 17786688); /* [32, 1] */
+  float *d_line21_sum_to_t14 = (float *)(A + 460544); /* [32, 1] */
   float *d_line21_mul_t14 = (float *)(A + 1478656); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t14, d_line21_sum_to_t14, d_line21_mul_t14, d_line21_sub_stack + 43008);
+  k23_exp_mul_sub(line21_log_softmax_t14, d_line21_sum_to_t14, d_line21_mul_t14, d_line21_sub_stack + 43008);
   float *line21_log_softmax_t15 = (float *)(A + 1540096); /* [32, 96] */
-  float *d_line21_sum_to_t15 = (float *)(A + 17786816); /* [32, 1] */
+  float *d_line21_sum_to_t15 = (float *)(A + 460672); /* [32, 1] */
   float *d_line21_mul_t15 = (float *)(A + 1503232); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t15, d_line21_sum_to_t15, d_line21_mul_t15, d_line21_sub_stack + 46080);
+  k23_exp_mul_sub(line21_log_softmax_t15, d_line21_sum_to_t15, d_line21_mul_t15, d_line21_sub_stack + 46080);
   float *line21_log_softmax_t16 = (float *)(A + 1564672); /* [32, 96] */
-  float *d_line21_sum_to_t16 = (float *)(A + 17786944); /* [32, 1] */
+  float *d_line21_sum_to_t16 = (float *)(A + 460800); /* [32, 1] */
   float *d_line21_mul_t16 = (float *)(A + 1527808); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t16, d_line21_sum_to_t16, d_line21_mul_t16, d_line21_sub_stack + 49152);
+  k23_exp_mul_sub(line21_log_softmax_t16, d_line21_sum_to_t16, d_line21_mul_t16, d_line21_sub_stack + 49152);
   float *line21_log_softmax_t17 = (float *)(A + 1589248); /* [32, 96] */
-  float *d_line21_sum_to_t17 = (float *)(A + 17787072); /* [32, 1] */
+  float *d_line21_sum_to_t17 = (float *)(A + 460928); /* [32, 1] */
   float *d_line21_mul_t17 = (float *)(A + 1552384); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t17, d_line21_sum_to_t17, d_line21_mul_t17, d_line21_sub_stack + 52224);
+  k23_exp_mul_sub(line21_log_softmax_t17, d_line21_sum_to_t17, d_line21_mul_t17, d_line21_sub_stack + 52224);
 }
 
 static void charlm_lstm_grad_11(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line21_log_softmax_t18 = (float *)(A + 1613824); /* [32, 96] */
-  float *d_line21_sum_to_t18 = (float *)(A + 17787200); /* [32, 1] */
+  float *d_line21_sum_to_t18 = (float *)(A + 461056); /* [32, 1] */
   float *d_line21_mul_t18 = (float *)(A + 1576960); /* [32, 96] */
-  float *d_line21_sub_stack = (float *)(A + 17788928); /* [64, 32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t18, d_line21_sum_to_t18, d_line21_mul_t18, d_line21_sub_stack + 55296);
+  float *d_line21_sub_stack = (float *)(A + 17014784); /* [64, 32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t18, d_line21_sum_to_t18, d_line21_mul_t18, d_line21_sub_stack + 55296);
   float *line21_log_softmax_t19 = (float *)(A + 1638400); /* [32, 96] */
-  float *d_line21_sum_to_t19 = (float *)(A + 17787328); /* [32, 1] */
+  float *d_line21_sum_to_t19 = (float *)(A + 461184); /* [32, 1] */
   float *d_line21_mul_t19 = (float *)(A + 1601536); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t19, d_line21_sum_to_t19, d_line21_mul_t19, d_line21_sub_stack + 58368);
+  k23_exp_mul_sub(line21_log_softmax_t19, d_line21_sum_to_t19, d_line21_mul_t19, d_line21_sub_stack + 58368);
   float *line21_log_softmax_t20 = (float *)(A + 1662976); /* [32, 96] */
-  float *d_line21_sum_to_t20 = (float *)(A + 17787456); /* [32, 1] */
+  float *d_line21_sum_to_t20 = (float *)(A + 461312); /* [32, 1] */
   float *d_line21_mul_t20 = (float *)(A + 1626112); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t20, d_line21_sum_to_t20, d_line21_mul_t20, d_line21_sub_stack + 61440);
+  k23_exp_mul_sub(line21_log_softmax_t20, d_line21_sum_to_t20, d_line21_mul_t20, d_line21_sub_stack + 61440);
   float *line21_log_softmax_t21 = (float *)(A + 1687552); /* [32, 96] */
-  float *d_line21_sum_to_t21 = (float *)(A + 17787584); /* [32, 1] */
+  float *d_line21_sum_to_t21 = (float *)(A + 461440); /* [32, 1] */
   float *d_line21_mul_t21 = (float *)(A + 1650688); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t21, d_line21_sum_to_t21, d_line21_mul_t21, d_line21_sub_stack + 64512);
-  float *line21_log_softmax_t22 = (float *)(A + 16756736); /* [32, 96] */
-  float *d_line21_sum_to_t22 = (float *)(A + 17787712); /* [32, 1] */
+  k23_exp_mul_sub(line21_log_softmax_t21, d_line21_sum_to_t21, d_line21_mul_t21, d_line21_sub_stack + 64512);
+  float *line21_log_softmax_t22 = (float *)(A + 15970304); /* [32, 96] */
+  float *d_line21_sum_to_t22 = (float *)(A + 461568); /* [32, 1] */
   float *d_line21_mul_t22 = (float *)(A + 1675264); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t22, d_line21_sum_to_t22, d_line21_mul_t22, d_line21_sub_stack + 67584);
-  float *line21_log_softmax_t23 = (float *)(A + 16781312); /* [32, 96] */
-  float *d_line21_sum_to_t23 = (float *)(A + 17787840); /* [32, 1] */
-  float *d_line21_mul_t23 = (float *)(A + 16744448); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t23, d_line21_sum_to_t23, d_line21_mul_t23, d_line21_sub_stack + 70656);
-  float *line21_log_softmax_t24 = (float *)(A + 16805888); /* [32, 96] */
-  float *d_line21_sum_to_t24 = (float *)(A + 17787968); /* [32, 1] */
-  float *d_line21_mul_t24 = (float *)(A + 16769024); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t24, d_line21_sum_to_t24, d_line21_mul_t24, d_line21_sub_stack + 73728);
-  float *line21_log_softmax_t25 = (float *)(A + 16830464); /* [32, 96] */
-  float *d_line21_sum_to_t25 = (float *)(A + 17788096); /* [32, 1] */
-  float *d_line21_mul_t25 = (float *)(A + 16793600); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t25, d_line21_sum_to_t25, d_line21_mul_t25, d_line21_sub_stack + 76800);
-  float *line21_log_softmax_t26 = (float *)(A + 16855040); /* [32, 96] */
-  float *d_line21_sum_to_t26 = (float *)(A + 17788224); /* [32, 1] */
-  float *d_line21_mul_t26 = (float *)(A + 16818176); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t26, d_line21_sum_to_t26, d_line21_mul_t26, d_line21_sub_stack + 79872);
-  float *line21_log_softmax_t27 = (float *)(A + 16879616); /* [32, 96] */
-  float *d_line21_sum_to_t27 = (float *)(A + 17788352); /* [32, 1] */
-  float *d_line21_mul_t27 = (float *)(A + 16842752); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t27, d_line21_sum_to_t27, d_line21_mul_t27, d_line21_sub_stack + 82944);
-  float *line21_log_softmax_t28 = (float *)(A + 16904192); /* [32, 96] */
-  float *d_line21_sum_to_t28 = (float *)(A + 17788480); /* [32, 1] */
-  float *d_line21_mul_t28 = (float *)(A + 16867328); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t28, d_line21_sum_to_t28, d_line21_mul_t28, d_line21_sub_stack + 86016);
-  float *line21_log_softmax_t29 = (float *)(A + 16928768); /* [32, 96] */
-  float *d_line21_sum_to_t29 = (float *)(A + 17788608); /* [32, 1] */
-  float *d_line21_mul_t29 = (float *)(A + 16891904); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t29, d_line21_sum_to_t29, d_line21_mul_t29, d_line21_sub_stack + 89088);
-  float *line21_log_softmax_t30 = (float *)(A + 16953344); /* [32, 96] */
-  float *d_line21_sum_to_t30 = (float *)(A + 17788736); /* [32, 1] */
-  float *d_line21_mul_t30 = (float *)(A + 16916480); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t30, d_line21_sum_to_t30, d_line21_mul_t30, d_line21_sub_stack + 92160);
-  float *line21_log_softmax_t31 = (float *)(A + 16977920); /* [32, 96] */
-  float *d_line21_sum_to_t31 = (float *)(A + 16965632); /* [32, 1] */
-  float *d_line21_mul_t31 = (float *)(A + 16941056); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t31, d_line21_sum_to_t31, d_line21_mul_t31, d_line21_sub_stack + 95232);
-  float *line21_log_softmax_t32 = (float *)(A + 17002496); /* [32, 96] */
-  float *d_line21_sum_to_t32 = (float *)(A + 16965760); /* [32, 1] */
-  float *d_line21_mul_t32 = (float *)(A + 462784); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t32, d_line21_sum_to_t32, d_line21_mul_t32, d_line21_sub_stack + 98304);
-  float *line21_log_softmax_t33 = (float *)(A + 17027072); /* [32, 96] */
-  float *d_line21_sum_to_t33 = (float *)(A + 16965888); /* [32, 1] */
-  float *d_line21_mul_t33 = (float *)(A + 16990208); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t33, d_line21_sum_to_t33, d_line21_mul_t33, d_line21_sub_stack + 101376);
-  float *line21_log_softmax_t34 = (float *)(A + 17051648); /* [32, 96] */
-  float *d_line21_sum_to_t34 = (float *)(A + 16966016); /* [32, 1] */
-  float *d_line21_mul_t34 = (float *)(A + 17014784); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
-  float *line21_log_softmax_t35 = (float *)(A + 17076224); /* [32, 96] */
-  float *d_line21_sum_to_t35 = (float *)(A + 16966144); /* [32, 1] */
-  float *d_line21_mul_t35 = (float *)(A + 17039360); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
-  float *line21_log_softmax_t36 = (float *)(A + 17100800); /* [32, 96] */
-  float *d_line21_sum_to_t36 = (float *)(A + 16966272); /* [32, 1] */
-  float *d_line21_mul_t36 = (float *)(A + 17063936); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t36, d_line21_sum_to_t36, d_line21_mul_t36, d_line21_sub_stack + 110592);
-  float *line21_log_softmax_t37 = (float *)(A + 17125376); /* [32, 96] */
-  float *d_line21_sum_to_t37 = (float *)(A + 16966400); /* [32, 1] */
-  float *d_line21_mul_t37 = (float *)(A + 17088512); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t37, d_line21_sum_to_t37, d_line21_mul_t37, d_line21_sub_stack + 113664);
-  float *line21_log_softmax_t38 = (float *)(A + 17149952); /* [32, 96] */
-  float *d_line21_sum_to_t38 = (float *)(A + 16966528); /* [32, 1] */
-  float *d_line21_mul_t38 = (float *)(A + 17113088); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t38, d_line21_sum_to_t38, d_line21_mul_t38, d_line21_sub_stack + 116736);
-  float *line21_log_softmax_t39 = (float *)(A + 17174528); /* [32, 96] */
-  float *d_line21_sum_to_t39 = (float *)(A + 16966656); /* [32, 1] */
-  float *d_line21_mul_t39 = (float *)(A + 17137664); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t39, d_line21_sum_to_t39, d_line21_mul_t39, d_line21_sub_stack + 119808);
-  float *line21_log_softmax_t40 = (float *)(A + 17199104); /* [32, 96] */
-  float *d_line21_sum_to_t40 = (float *)(A + 16966784); /* [32, 1] */
-  float *d_line21_mul_t40 = (float *)(A + 17162240); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t40, d_line21_sum_to_t40, d_line21_mul_t40, d_line21_sub_stack + 122880);
-  float *line21_log_softmax_t41 = (float *)(A + 17223680); /* [32, 96] */
-  float *d_line21_sum_to_t41 = (float *)(A + 16966912); /* [32, 1] */
-  float *d_line21_mul_t41 = (float *)(A + 17186816); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t41, d_line21_sum_to_t41, d_line21_mul_t41, d_line21_sub_stack + 125952);
-  float *line21_log_softmax_t42 = (float *)(A + 17248256); /* [32, 96] */
-  float *d_line21_sum_to_t42 = (float *)(A + 16967040); /* [32, 1] */
-  float *d_line21_mul_t42 = (float *)(A + 17211392); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t42, d_line21_sum_to_t42, d_line21_mul_t42, d_line21_sub_stack + 129024);
-  float *line21_log_softmax_t43 = (float *)(A + 17272832); /* [32, 96] */
-  float *d_line21_sum_to_t43 = (float *)(A + 16967168); /* [32, 1] */
-  float *d_line21_mul_t43 = (float *)(A + 17235968); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t43, d_line21_sum_to_t43, d_line21_mul_t43, d_line21_sub_stack + 132096);
-  float *line21_log_softmax_t44 = (float *)(A + 17297408); /* [32, 96] */
-  float *d_line21_sum_to_t44 = (float *)(A + 16967296); /* [32, 1] */
-  float *d_line21_mul_t44 = (float *)(A + 17260544); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t44, d_line21_sum_to_t44, d_line21_mul_t44, d_line21_sub_stack + 135168);
-  float *line21_log_softmax_t45 = (float *)(A + 17321984); /* [32, 96] */
-  float *d_line21_sum_to_t45 = (float *)(A + 16967424); /* [32, 1] */
-  float *d_line21_mul_t45 = (float *)(A + 17285120); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t45, d_line21_sum_to_t45, d_line21_mul_t45, d_line21_sub_stack + 138240);
-  float *line21_log_softmax_t46 = (float *)(A + 17346560); /* [32, 96] */
-  float *d_line21_sum_to_t46 = (float *)(A + 16967552); /* [32, 1] */
-  float *d_line21_mul_t46 = (float *)(A + 17309696); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t46, d_line21_sum_to_t46, d_line21_mul_t46, d_line21_sub_stack + 141312);
-  float *line21_log_softmax_t47 = (float *)(A + 17371136); /* [32, 96] */
-  float *d_line21_sum_to_t47 = (float *)(A + 16967680); /* [32, 1] */
-  float *d_line21_mul_t47 = (float *)(A + 17334272); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t47, d_line21_sum_to_t47, d_line21_mul_t47, d_line21_sub_stack + 144384);
-  float *line21_log_softmax_t48 = (float *)(A + 17395712); /* [32, 96] */
-  float *d_line21_sum_to_t48 = (float *)(A + 16967808); /* [32, 1] */
-  float *d_line21_mul_t48 = (float *)(A + 17358848); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t48, d_line21_sum_to_t48, d_line21_mul_t48, d_line21_sub_stack + 147456);
-  float *line21_log_softmax_t49 = (float *)(A + 17420288); /* [32, 96] */
-  float *d_line21_sum_to_t49 = (float *)(A + 16967936); /* [32, 1] */
-  float *d_line21_mul_t49 = (float *)(A + 17383424); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t49, d_line21_sum_to_t49, d_line21_mul_t49, d_line21_sub_stack + 150528);
-  float *line21_log_softmax_t50 = (float *)(A + 17444864); /* [32, 96] */
-  float *d_line21_sum_to_t50 = (float *)(A + 16968064); /* [32, 1] */
-  float *d_line21_mul_t50 = (float *)(A + 17408000); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t50, d_line21_sum_to_t50, d_line21_mul_t50, d_line21_sub_stack + 153600);
-  float *line21_log_softmax_t51 = (float *)(A + 17469440); /* [32, 96] */
-  float *d_line21_sum_to_t51 = (float *)(A + 16968192); /* [32, 1] */
-  float *d_line21_mul_t51 = (float *)(A + 17432576); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t51, d_line21_sum_to_t51, d_line21_mul_t51, d_line21_sub_stack + 156672);
-  float *line21_log_softmax_t52 = (float *)(A + 17494016); /* [32, 96] */
-  float *d_line21_sum_to_t52 = (float *)(A + 16968320); /* [32, 1] */
-  float *d_line21_mul_t52 = (float *)(A + 17457152); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t52, d_line21_sum_to_t52, d_line21_mul_t52, d_line21_sub_stack + 159744);
-  float *line21_log_softmax_t53 = (float *)(A + 17518592); /* [32, 96] */
-  float *d_line21_sum_to_t53 = (float *)(A + 16968448); /* [32, 1] */
-  float *d_line21_mul_t53 = (float *)(A + 17481728); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t53, d_line21_sum_to_t53, d_line21_mul_t53, d_line21_sub_stack + 162816);
-  float *line21_log_softmax_t54 = (float *)(A + 17543168); /* [32, 96] */
-  float *d_line21_sum_to_t54 = (float *)(A + 16968576); /* [32, 1] */
-  float *d_line21_mul_t54 = (float *)(A + 17506304); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t54, d_line21_sum_to_t54, d_line21_mul_t54, d_line21_sub_stack + 165888);
-  float *line21_log_softmax_t55 = (float *)(A + 17567744); /* [32, 96] */
-  float *d_line21_sum_to_t55 = (float *)(A + 16968704); /* [32, 1] */
-  float *d_line21_mul_t55 = (float *)(A + 17530880); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t55, d_line21_sum_to_t55, d_line21_mul_t55, d_line21_sub_stack + 168960);
-  float *line21_log_softmax_t56 = (float *)(A + 17592320); /* [32, 96] */
-  float *d_line21_sum_to_t56 = (float *)(A + 16968832); /* [32, 1] */
-  float *d_line21_mul_t56 = (float *)(A + 17555456); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t56, d_line21_sum_to_t56, d_line21_mul_t56, d_line21_sub_stack + 172032);
-  float *line21_log_softmax_t57 = (float *)(A + 17616896); /* [32, 96] */
-  float *d_line21_sum_to_t57 = (float *)(A + 16968960); /* [32, 1] */
-  float *d_line21_mul_t57 = (float *)(A + 17580032); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t57, d_line21_sum_to_t57, d_line21_mul_t57, d_line21_sub_stack + 175104);
-  float *line21_log_softmax_t58 = (float *)(A + 17641472); /* [32, 96] */
-  float *d_line21_sum_to_t58 = (float *)(A + 16969088); /* [32, 1] */
-  float *d_line21_mul_t58 = (float *)(A + 17604608); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t58, d_line21_sum_to_t58, d_line21_mul_t58, d_line21_sub_stack + 178176);
-  float *line21_log_softmax_t59 = (float *)(A + 17666048); /* [32, 96] */
-  float *d_line21_sum_to_t59 = (float *)(A + 16969216); /* [32, 1] */
-  float *d_line21_mul_t59 = (float *)(A + 17629184); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t59, d_line21_sum_to_t59, d_line21_mul_t59, d_line21_sub_stack + 181248);
-  float *line21_log_softmax_t60 = (float *)(A + 17690624); /* [32, 96] */
-  float *d_line21_sum_to_t60 = (float *)(A + 16969344); /* [32, 1] */
-  float *d_line21_mul_t60 = (float *)(A + 17653760); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t60, d_line21_sum_to_t60, d_line21_mul_t60, d_line21_sub_stack + 184320);
+  k23_exp_mul_sub(line21_log_softmax_t22, d_line21_sum_to_t22, d_line21_mul_t22, d_line21_sub_stack + 67584);
+  float *line21_log_softmax_t23 = (float *)(A + 15994880); /* [32, 96] */
+  float *d_line21_sum_to_t23 = (float *)(A + 461696); /* [32, 1] */
+  float *d_line21_mul_t23 = (float *)(A + 15958016); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t23, d_line21_sum_to_t23, d_line21_mul_t23, d_line21_sub_stack + 70656);
+  float *line21_log_softmax_t24 = (float *)(A + 16019456); /* [32, 96] */
+  float *d_line21_sum_to_t24 = (float *)(A + 461824); /* [32, 1] */
+  float *d_line21_mul_t24 = (float *)(A + 15982592); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t24, d_line21_sum_to_t24, d_line21_mul_t24, d_line21_sub_stack + 73728);
+  float *line21_log_softmax_t25 = (float *)(A + 16044032); /* [32, 96] */
+  float *d_line21_sum_to_t25 = (float *)(A + 461952); /* [32, 1] */
+  float *d_line21_mul_t25 = (float *)(A + 16007168); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t25, d_line21_sum_to_t25, d_line21_mul_t25, d_line21_sub_stack + 76800);
+  float *line21_log_softmax_t26 = (float *)(A + 16068608); /* [32, 96] */
+  float *d_line21_sum_to_t26 = (float *)(A + 462080); /* [32, 1] */
+  float *d_line21_mul_t26 = (float *)(A + 16031744); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t26, d_line21_sum_to_t26, d_line21_mul_t26, d_line21_sub_stack + 79872);
+  float *line21_log_softmax_t27 = (float *)(A + 16093184); /* [32, 96] */
+  float *d_line21_sum_to_t27 = (float *)(A + 462208); /* [32, 1] */
+  float *d_line21_mul_t27 = (float *)(A + 16056320); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t27, d_line21_sum_to_t27, d_line21_mul_t27, d_line21_sub_stack + 82944);
+  float *line21_log_softmax_t28 = (float *)(A + 16117760); /* [32, 96] */
+  float *d_line21_sum_to_t28 = (float *)(A + 462336); /* [32, 1] */
+  float *d_line21_mul_t28 = (float *)(A + 16080896); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t28, d_line21_sum_to_t28, d_line21_mul_t28, d_line21_sub_stack + 86016);
+  float *line21_log_softmax_t29 = (float *)(A + 16142336); /* [32, 96] */
+  float *d_line21_sum_to_t29 = (float *)(A + 462464); /* [32, 1] */
+  float *d_line21_mul_t29 = (float *)(A + 16105472); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t29, d_line21_sum_to_t29, d_line21_mul_t29, d_line21_sub_stack + 89088);
+  float *line21_log_softmax_t30 = (float *)(A + 16166912); /* [32, 96] */
+  float *d_line21_sum_to_t30 = (float *)(A + 462592); /* [32, 1] */
+  float *d_line21_mul_t30 = (float *)(A + 16130048); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t30, d_line21_sum_to_t30, d_line21_mul_t30, d_line21_sub_stack + 92160);
+  float *line21_log_softmax_t31 = (float *)(A + 16191488); /* [32, 96] */
+  float *d_line21_sum_to_t31 = (float *)(A + 462720); /* [32, 1] */
+  float *d_line21_mul_t31 = (float *)(A + 16154624); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t31, d_line21_sum_to_t31, d_line21_mul_t31, d_line21_sub_stack + 95232);
+  float *line21_log_softmax_t32 = (float *)(A + 16216064); /* [32, 96] */
+  float *d_line21_sum_to_t32 = (float *)(A + 462848); /* [32, 1] */
+  float *d_line21_mul_t32 = (float *)(A + 16179200); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t32, d_line21_sum_to_t32, d_line21_mul_t32, d_line21_sub_stack + 98304);
+  float *line21_log_softmax_t33 = (float *)(A + 16240640); /* [32, 96] */
+  float *d_line21_sum_to_t33 = (float *)(A + 462976); /* [32, 1] */
+  float *d_line21_mul_t33 = (float *)(A + 16203776); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t33, d_line21_sum_to_t33, d_line21_mul_t33, d_line21_sub_stack + 101376);
+  float *line21_log_softmax_t34 = (float *)(A + 16265216); /* [32, 96] */
+  float *d_line21_sum_to_t34 = (float *)(A + 463104); /* [32, 1] */
+  float *d_line21_mul_t34 = (float *)(A + 16228352); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
+  float *line21_log_softmax_t35 = (float *)(A + 16289792); /* [32, 96] */
+  float *d_line21_sum_to_t35 = (float *)(A + 463232); /* [32, 1] */
+  float *d_line21_mul_t35 = (float *)(A + 16252928); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
+  float *line21_log_softmax_t36 = (float *)(A + 16314368); /* [32, 96] */
+  float *d_line21_sum_to_t36 = (float *)(A + 463360); /* [32, 1] */
+  float *d_line21_mul_t36 = (float *)(A + 16277504); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t36, d_line21_sum_to_t36, d_line21_mul_t36, d_line21_sub_stack + 110592);
+  float *line21_log_softmax_t37 = (float *)(A + 16338944); /* [32, 96] */
+  float *d_line21_sum_to_t37 = (float *)(A + 463488); /* [32, 1] */
+  float *d_line21_mul_t37 = (float *)(A + 16302080); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t37, d_line21_sum_to_t37, d_line21_mul_t37, d_line21_sub_stack + 113664);
+  float *line21_log_softmax_t38 = (float *)(A + 16363520); /* [32, 96] */
+  float *d_line21_sum_to_t38 = (float *)(A + 463616); /* [32, 1] */
+  float *d_line21_mul_t38 = (float *)(A + 16326656); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t38, d_line21_sum_to_t38, d_line21_mul_t38, d_line21_sub_stack + 116736);
+  float *line21_log_softmax_t39 = (float *)(A + 16388096); /* [32, 96] */
+  float *d_line21_sum_to_t39 = (float *)(A + 463744); /* [32, 1] */
+  float *d_line21_mul_t39 = (float *)(A + 16351232); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t39, d_line21_sum_to_t39, d_line21_mul_t39, d_line21_sub_stack + 119808);
+  float *line21_log_softmax_t40 = (float *)(A + 16412672); /* [32, 96] */
+  float *d_line21_sum_to_t40 = (float *)(A + 463872); /* [32, 1] */
+  float *d_line21_mul_t40 = (float *)(A + 16375808); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t40, d_line21_sum_to_t40, d_line21_mul_t40, d_line21_sub_stack + 122880);
+  float *line21_log_softmax_t41 = (float *)(A + 16437248); /* [32, 96] */
+  float *d_line21_sum_to_t41 = (float *)(A + 464000); /* [32, 1] */
+  float *d_line21_mul_t41 = (float *)(A + 16400384); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t41, d_line21_sum_to_t41, d_line21_mul_t41, d_line21_sub_stack + 125952);
+  float *line21_log_softmax_t42 = (float *)(A + 16461824); /* [32, 96] */
+  float *d_line21_sum_to_t42 = (float *)(A + 464128); /* [32, 1] */
+  float *d_line21_mul_t42 = (float *)(A + 16424960); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t42, d_line21_sum_to_t42, d_line21_mul_t42, d_line21_sub_stack + 129024);
+  float *line21_log_softmax_t43 = (float *)(A + 16486400); /* [32, 96] */
+  float *d_line21_sum_to_t43 = (float *)(A + 464256); /* [32, 1] */
+  float *d_line21_mul_t43 = (float *)(A + 16449536); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t43, d_line21_sum_to_t43, d_line21_mul_t43, d_line21_sub_stack + 132096);
+  float *line21_log_softmax_t44 = (float *)(A + 16510976); /* [32, 96] */
+  float *d_line21_sum_to_t44 = (float *)(A + 464384); /* [32, 1] */
+  float *d_line21_mul_t44 = (float *)(A + 16474112); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t44, d_line21_sum_to_t44, d_line21_mul_t44, d_line21_sub_stack + 135168);
+  float *line21_log_softmax_t45 = (float *)(A + 16535552); /* [32, 96] */
+  float *d_line21_sum_to_t45 = (float *)(A + 464512); /* [32, 1] */
+  float *d_line21_mul_t45 = (float *)(A + 16498688); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t45, d_line21_sum_to_t45, d_line21_mul_t45, d_line21_sub_stack + 138240);
+  float *line21_log_softmax_t46 = (float *)(A + 16560128); /* [32, 96] */
+  float *d_line21_sum_to_t46 = (float *)(A + 464640); /* [32, 1] */
+  float *d_line21_mul_t46 = (float *)(A + 16523264); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t46, d_line21_sum_to_t46, d_line21_mul_t46, d_line21_sub_stack + 141312);
+  float *line21_log_softmax_t47 = (float *)(A + 16584704); /* [32, 96] */
+  float *d_line21_sum_to_t47 = (float *)(A + 464768); /* [32, 1] */
+  float *d_line21_mul_t47 = (float *)(A + 16547840); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t47, d_line21_sum_to_t47, d_line21_mul_t47, d_line21_sub_stack + 144384);
+  float *line21_log_softmax_t48 = (float *)(A + 16609280); /* [32, 96] */
+  float *d_line21_sum_to_t48 = (float *)(A + 464896); /* [32, 1] */
+  float *d_line21_mul_t48 = (float *)(A + 16572416); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t48, d_line21_sum_to_t48, d_line21_mul_t48, d_line21_sub_stack + 147456);
+  float *line21_log_softmax_t49 = (float *)(A + 16633856); /* [32, 96] */
+  float *d_line21_sum_to_t49 = (float *)(A + 465024); /* [32, 1] */
+  float *d_line21_mul_t49 = (float *)(A + 16596992); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t49, d_line21_sum_to_t49, d_line21_mul_t49, d_line21_sub_stack + 150528);
+  float *line21_log_softmax_t50 = (float *)(A + 16658432); /* [32, 96] */
+  float *d_line21_sum_to_t50 = (float *)(A + 465152); /* [32, 1] */
+  float *d_line21_mul_t50 = (float *)(A + 16621568); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t50, d_line21_sum_to_t50, d_line21_mul_t50, d_line21_sub_stack + 153600);
+  float *line21_log_softmax_t51 = (float *)(A + 16683008); /* [32, 96] */
+  float *d_line21_sum_to_t51 = (float *)(A + 465280); /* [32, 1] */
+  float *d_line21_mul_t51 = (float *)(A + 16646144); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t51, d_line21_sum_to_t51, d_line21_mul_t51, d_line21_sub_stack + 156672);
+  float *line21_log_softmax_t52 = (float *)(A + 16707584); /* [32, 96] */
+  float *d_line21_sum_to_t52 = (float *)(A + 465408); /* [32, 1] */
+  float *d_line21_mul_t52 = (float *)(A + 16670720); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t52, d_line21_sum_to_t52, d_line21_mul_t52, d_line21_sub_stack + 159744);
+  float *line21_log_softmax_t53 = (float *)(A + 16732160); /* [32, 96] */
+  float *d_line21_sum_to_t53 = (float *)(A + 465536); /* [32, 1] */
+  float *d_line21_mul_t53 = (float *)(A + 16695296); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t53, d_line21_sum_to_t53, d_line21_mul_t53, d_line21_sub_stack + 162816);
+  float *line21_log_softmax_t54 = (float *)(A + 16756736); /* [32, 96] */
+  float *d_line21_sum_to_t54 = (float *)(A + 465664); /* [32, 1] */
+  float *d_line21_mul_t54 = (float *)(A + 16719872); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t54, d_line21_sum_to_t54, d_line21_mul_t54, d_line21_sub_stack + 165888);
+  float *line21_log_softmax_t55 = (float *)(A + 16781312); /* [32, 96] */
+  float *d_line21_sum_to_t55 = (float *)(A + 465792); /* [32, 1] */
+  float *d_line21_mul_t55 = (float *)(A + 16744448); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t55, d_line21_sum_to_t55, d_line21_mul_t55, d_line21_sub_stack + 168960);
+  float *line21_log_softmax_t56 = (float *)(A + 16805888); /* [32, 96] */
+  float *d_line21_sum_to_t56 = (float *)(A + 465920); /* [32, 1] */
+  float *d_line21_mul_t56 = (float *)(A + 16769024); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t56, d_line21_sum_to_t56, d_line21_mul_t56, d_line21_sub_stack + 172032);
+  float *line21_log_softmax_t57 = (float *)(A + 16830464); /* [32, 96] */
+  float *d_line21_sum_to_t57 = (float *)(A + 466048); /* [32, 1] */
+  float *d_line21_mul_t57 = (float *)(A + 16793600); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t57, d_line21_sum_to_t57, d_line21_mul_t57, d_line21_sub_stack + 175104);
+  float *line21_log_softmax_t58 = (float *)(A + 16855040); /* [32, 96] */
+  float *d_line21_sum_to_t58 = (float *)(A + 466176); /* [32, 1] */
+  float *d_line21_mul_t58 = (float *)(A + 16818176); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t58, d_line21_sum_to_t58, d_line21_mul_t58, d_line21_sub_stack + 178176);
+  float *line21_log_softmax_t59 = (float *)(A + 16879616); /* [32, 96] */
+  float *d_line21_sum_to_t59 = (float *)(A + 466304); /* [32, 1] */
+  float *d_line21_mul_t59 = (float *)(A + 16842752); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t59, d_line21_sum_to_t59, d_line21_mul_t59, d_line21_sub_stack + 181248);
+  float *line21_log_softmax_t60 = (float *)(A + 16904192); /* [32, 96] */
+  float *d_line21_sum_to_t60 = (float *)(A + 466432); /* [32, 1] */
+  float *d_line21_mul_t60 = (float *)(A + 16867328); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t60, d_line21_sum_to_t60, d_line21_mul_t60, d_line21_sub_stack + 184320);
 }
 
 static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line21_log_softmax_t61 = (float *)(A + 17715200); /* [32, 96] */
-  float *d_line21_sum_to_t61 = (float *)(A + 16969472); /* [32, 1] */
-  float *d_line21_mul_t61 = (float *)(A + 17678336); /* [32, 96] */
-  float *d_line21_sub_stack = (float *)(A + 17788928); /* [64, 32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t61, d_line21_sum_to_t61, d_line21_mul_t61, d_line21_sub_stack + 187392);
-  float *line21_log_softmax_t62 = (float *)(A + 17739776); /* [32, 96] */
-  float *d_line21_sum_to_t62 = (float *)(A + 16969600); /* [32, 1] */
-  float *d_line21_mul_t62 = (float *)(A + 17702912); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t62, d_line21_sum_to_t62, d_line21_mul_t62, d_line21_sub_stack + 190464);
-  float *line21_log_softmax_t63 = (float *)(A + 17764352); /* [32, 96] */
-  float *d_line21_sum_to_t63 = (float *)(A + 16969728); /* [32, 1] */
-  float *d_line21_mul_t63 = (float *)(A + 17727488); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t63, d_line21_sum_to_t63, d_line21_mul_t63, d_line21_sub_stack + 193536);
-  float *d_dense1_matmul_weight = (float *)(A + 18575360); /* [2048, 256] */
-  char *d_dense1_matmul_weight_scratch = A + 17785024; /* 3072 bytes */
-  k25_matmul(d_line21_sub_stack, P + 362496 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  float *line21_log_softmax_t61 = (float *)(A + 16928768); /* [32, 96] */
+  float *d_line21_sum_to_t61 = (float *)(A + 466560); /* [32, 1] */
+  float *d_line21_mul_t61 = (float *)(A + 16891904); /* [32, 96] */
+  float *d_line21_sub_stack = (float *)(A + 17014784); /* [64, 32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t61, d_line21_sum_to_t61, d_line21_mul_t61, d_line21_sub_stack + 187392);
+  float *line21_log_softmax_t62 = (float *)(A + 16953344); /* [32, 96] */
+  float *d_line21_sum_to_t62 = (float *)(A + 466688); /* [32, 1] */
+  float *d_line21_mul_t62 = (float *)(A + 16916480); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t62, d_line21_sum_to_t62, d_line21_mul_t62, d_line21_sub_stack + 190464);
+  float *line21_log_softmax_t63 = (float *)(A + 16977920); /* [32, 96] */
+  float *d_line21_sum_to_t63 = (float *)(A + 466816); /* [32, 1] */
+  float *d_line21_mul_t63 = (float *)(A + 16941056); /* [32, 96] */
+  k23_exp_mul_sub(line21_log_softmax_t63, d_line21_sum_to_t63, d_line21_mul_t63, d_line21_sub_stack + 193536);
+  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
+  char *d_dense1_matmul_weight_scratch = A + 360448; /* 3072 bytes */
+  k24_matmul(d_line21_sub_stack, P + 362496 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
   float *lstm1_sigmoid_t63 = (float *)(A + 196608); /* [32, 256] */
   float *lstm1_tanh_t63_2 = (float *)(A + 327680); /* [32, 256] */
   float *lstm1_sigmoid_t63_2 = (float *)(A + 229376); /* [32, 256] */
@@ -6296,9 +5590,9 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t63_3 = (float *)(A + 262144); /* [32, 256] */
   float *lstm1_add_t62_2 = (float *)(A + 131072); /* [32, 256] */
   float *d_lstm1_mul_t63 = (float *)(A + 16965632); /* [32, 256] */
-  float *d_lstm1_mul_concat_stack = (float *)(A + 20672512); /* [64, 32, 1024] */
-  k26_mul_mul_sub(d_dense1_matmul_weight + 516096, lstm1_sigmoid_t63, lstm1_tanh_t63_2, lstm1_sigmoid_t63_2, lstm1_tanh_t63, lstm1_sigmoid_t63_3, lstm1_add_t62_2, d_lstm1_mul_t63, d_lstm1_mul_concat_stack + 2064384, d_lstm1_mul_concat_stack + 2064640, d_lstm1_mul_concat_stack + 2064896);
-  k27_mul_sub_mul(d_dense1_matmul_weight + 516096, lstm1_tanh_t63_2, lstm1_sigmoid_t63, d_lstm1_mul_concat_stack + 2065152);
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19898368); /* [64, 32, 1024] */
+  k25_mul_mul_sub(d_dense1_matmul_weight + 516096, lstm1_sigmoid_t63, lstm1_tanh_t63_2, lstm1_sigmoid_t63_2, lstm1_tanh_t63, lstm1_sigmoid_t63_3, lstm1_add_t62_2, d_lstm1_mul_t63, d_lstm1_mul_concat_stack + 2064384, d_lstm1_mul_concat_stack + 2064640, d_lstm1_mul_concat_stack + 2064896);
+  k26_mul_sub_mul(d_dense1_matmul_weight + 516096, lstm1_tanh_t63_2, lstm1_sigmoid_t63, d_lstm1_mul_concat_stack + 2065152);
   float *lstm1_sigmoid_t62 = (float *)A; /* [32, 256] */
   float *lstm1_tanh_t62_2 = (float *)(A + 163840); /* [32, 256] */
   float *lstm1_sigmoid_t62_2 = (float *)(A + 32768); /* [32, 256] */
@@ -6306,7 +5600,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t62_3 = (float *)(A + 65536); /* [32, 256] */
   float *lstm1_add_t61_2 = (float *)(A + 15892480); /* [32, 256] */
   float *d_lstm1_mul_t62 = (float *)(A + 131072); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 2064384, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 507904, lstm1_sigmoid_t62, lstm1_tanh_t62_2, d_lstm1_mul_t63, lstm1_sigmoid_t62_2, lstm1_tanh_t62, lstm1_sigmoid_t62_3, lstm1_add_t61_2, d_lstm1_mul_t62, d_lstm1_mul_concat_stack + 2031616, d_lstm1_mul_concat_stack + 2031872, d_lstm1_mul_concat_stack + 2032128, d_lstm1_mul_concat_stack + 2032384);
+  k27_matmul(d_lstm1_mul_concat_stack + 2064384, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 507904, lstm1_sigmoid_t62, lstm1_tanh_t62_2, d_lstm1_mul_t63, lstm1_sigmoid_t62_2, lstm1_tanh_t62, lstm1_sigmoid_t62_3, lstm1_add_t61_2, d_lstm1_mul_t62, d_lstm1_mul_concat_stack + 2031616, d_lstm1_mul_concat_stack + 2031872, d_lstm1_mul_concat_stack + 2032128, d_lstm1_mul_concat_stack + 2032384);
   float *lstm1_sigmoid_t61 = (float *)(A + 15761408); /* [32, 256] */
   float *lstm1_tanh_t61_2 = (float *)(A + 15925248); /* [32, 256] */
   float *lstm1_sigmoid_t61_2 = (float *)(A + 15794176); /* [32, 256] */
@@ -6314,7 +5608,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t61_3 = (float *)(A + 15826944); /* [32, 256] */
   float *lstm1_add_t60_2 = (float *)(A + 15695872); /* [32, 256] */
   float *d_lstm1_mul_t61 = (float *)(A + 163840); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 2031616, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 499712, lstm1_sigmoid_t61, lstm1_tanh_t61_2, d_lstm1_mul_t62, lstm1_sigmoid_t61_2, lstm1_tanh_t61, lstm1_sigmoid_t61_3, lstm1_add_t60_2, d_lstm1_mul_t61, d_lstm1_mul_concat_stack + 1998848, d_lstm1_mul_concat_stack + 1999104, d_lstm1_mul_concat_stack + 1999360, d_lstm1_mul_concat_stack + 1999616);
+  k27_matmul(d_lstm1_mul_concat_stack + 2031616, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 499712, lstm1_sigmoid_t61, lstm1_tanh_t61_2, d_lstm1_mul_t62, lstm1_sigmoid_t61_2, lstm1_tanh_t61, lstm1_sigmoid_t61_3, lstm1_add_t60_2, d_lstm1_mul_t61, d_lstm1_mul_concat_stack + 1998848, d_lstm1_mul_concat_stack + 1999104, d_lstm1_mul_concat_stack + 1999360, d_lstm1_mul_concat_stack + 1999616);
   float *lstm1_sigmoid_t60 = (float *)(A + 15564800); /* [32, 256] */
   float *lstm1_tanh_t60_2 = (float *)(A + 15728640); /* [32, 256] */
   float *lstm1_sigmoid_t60_2 = (float *)(A + 15597568); /* [32, 256] */
@@ -6322,7 +5616,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t60_3 = (float *)(A + 15630336); /* [32, 256] */
   float *lstm1_add_t59_2 = (float *)(A + 15499264); /* [32, 256] */
   float *d_lstm1_mul_t60 = (float *)(A + 15695872); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1998848, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 491520, lstm1_sigmoid_t60, lstm1_tanh_t60_2, d_lstm1_mul_t61, lstm1_sigmoid_t60_2, lstm1_tanh_t60, lstm1_sigmoid_t60_3, lstm1_add_t59_2, d_lstm1_mul_t60, d_lstm1_mul_concat_stack + 1966080, d_lstm1_mul_concat_stack + 1966336, d_lstm1_mul_concat_stack + 1966592, d_lstm1_mul_concat_stack + 1966848);
+  k27_matmul(d_lstm1_mul_concat_stack + 1998848, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 491520, lstm1_sigmoid_t60, lstm1_tanh_t60_2, d_lstm1_mul_t61, lstm1_sigmoid_t60_2, lstm1_tanh_t60, lstm1_sigmoid_t60_3, lstm1_add_t59_2, d_lstm1_mul_t60, d_lstm1_mul_concat_stack + 1966080, d_lstm1_mul_concat_stack + 1966336, d_lstm1_mul_concat_stack + 1966592, d_lstm1_mul_concat_stack + 1966848);
   float *lstm1_sigmoid_t59 = (float *)(A + 15368192); /* [32, 256] */
   float *lstm1_tanh_t59_2 = (float *)(A + 15532032); /* [32, 256] */
   float *lstm1_sigmoid_t59_2 = (float *)(A + 15400960); /* [32, 256] */
@@ -6330,7 +5624,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t59_3 = (float *)(A + 15433728); /* [32, 256] */
   float *lstm1_add_t58_2 = (float *)(A + 15302656); /* [32, 256] */
   float *d_lstm1_mul_t59 = (float *)(A + 15499264); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1966080, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 483328, lstm1_sigmoid_t59, lstm1_tanh_t59_2, d_lstm1_mul_t60, lstm1_sigmoid_t59_2, lstm1_tanh_t59, lstm1_sigmoid_t59_3, lstm1_add_t58_2, d_lstm1_mul_t59, d_lstm1_mul_concat_stack + 1933312, d_lstm1_mul_concat_stack + 1933568, d_lstm1_mul_concat_stack + 1933824, d_lstm1_mul_concat_stack + 1934080);
+  k27_matmul(d_lstm1_mul_concat_stack + 1966080, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 483328, lstm1_sigmoid_t59, lstm1_tanh_t59_2, d_lstm1_mul_t60, lstm1_sigmoid_t59_2, lstm1_tanh_t59, lstm1_sigmoid_t59_3, lstm1_add_t58_2, d_lstm1_mul_t59, d_lstm1_mul_concat_stack + 1933312, d_lstm1_mul_concat_stack + 1933568, d_lstm1_mul_concat_stack + 1933824, d_lstm1_mul_concat_stack + 1934080);
   float *lstm1_sigmoid_t58 = (float *)(A + 15171584); /* [32, 256] */
   float *lstm1_tanh_t58_2 = (float *)(A + 15335424); /* [32, 256] */
   float *lstm1_sigmoid_t58_2 = (float *)(A + 15204352); /* [32, 256] */
@@ -6338,7 +5632,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t58_3 = (float *)(A + 15237120); /* [32, 256] */
   float *lstm1_add_t57_2 = (float *)(A + 15106048); /* [32, 256] */
   float *d_lstm1_mul_t58 = (float *)(A + 15302656); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1933312, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 475136, lstm1_sigmoid_t58, lstm1_tanh_t58_2, d_lstm1_mul_t59, lstm1_sigmoid_t58_2, lstm1_tanh_t58, lstm1_sigmoid_t58_3, lstm1_add_t57_2, d_lstm1_mul_t58, d_lstm1_mul_concat_stack + 1900544, d_lstm1_mul_concat_stack + 1900800, d_lstm1_mul_concat_stack + 1901056, d_lstm1_mul_concat_stack + 1901312);
+  k27_matmul(d_lstm1_mul_concat_stack + 1933312, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 475136, lstm1_sigmoid_t58, lstm1_tanh_t58_2, d_lstm1_mul_t59, lstm1_sigmoid_t58_2, lstm1_tanh_t58, lstm1_sigmoid_t58_3, lstm1_add_t57_2, d_lstm1_mul_t58, d_lstm1_mul_concat_stack + 1900544, d_lstm1_mul_concat_stack + 1900800, d_lstm1_mul_concat_stack + 1901056, d_lstm1_mul_concat_stack + 1901312);
   float *lstm1_sigmoid_t57 = (float *)(A + 14974976); /* [32, 256] */
   float *lstm1_tanh_t57_2 = (float *)(A + 15138816); /* [32, 256] */
   float *lstm1_sigmoid_t57_2 = (float *)(A + 15007744); /* [32, 256] */
@@ -6346,7 +5640,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t57_3 = (float *)(A + 15040512); /* [32, 256] */
   float *lstm1_add_t56_2 = (float *)(A + 14909440); /* [32, 256] */
   float *d_lstm1_mul_t57 = (float *)(A + 15106048); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1900544, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 466944, lstm1_sigmoid_t57, lstm1_tanh_t57_2, d_lstm1_mul_t58, lstm1_sigmoid_t57_2, lstm1_tanh_t57, lstm1_sigmoid_t57_3, lstm1_add_t56_2, d_lstm1_mul_t57, d_lstm1_mul_concat_stack + 1867776, d_lstm1_mul_concat_stack + 1868032, d_lstm1_mul_concat_stack + 1868288, d_lstm1_mul_concat_stack + 1868544);
+  k27_matmul(d_lstm1_mul_concat_stack + 1900544, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 466944, lstm1_sigmoid_t57, lstm1_tanh_t57_2, d_lstm1_mul_t58, lstm1_sigmoid_t57_2, lstm1_tanh_t57, lstm1_sigmoid_t57_3, lstm1_add_t56_2, d_lstm1_mul_t57, d_lstm1_mul_concat_stack + 1867776, d_lstm1_mul_concat_stack + 1868032, d_lstm1_mul_concat_stack + 1868288, d_lstm1_mul_concat_stack + 1868544);
   float *lstm1_sigmoid_t56 = (float *)(A + 14778368); /* [32, 256] */
   float *lstm1_tanh_t56_2 = (float *)(A + 14942208); /* [32, 256] */
   float *lstm1_sigmoid_t56_2 = (float *)(A + 14811136); /* [32, 256] */
@@ -6354,7 +5648,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t56_3 = (float *)(A + 14843904); /* [32, 256] */
   float *lstm1_add_t55_2 = (float *)(A + 14712832); /* [32, 256] */
   float *d_lstm1_mul_t56 = (float *)(A + 14909440); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1867776, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 458752, lstm1_sigmoid_t56, lstm1_tanh_t56_2, d_lstm1_mul_t57, lstm1_sigmoid_t56_2, lstm1_tanh_t56, lstm1_sigmoid_t56_3, lstm1_add_t55_2, d_lstm1_mul_t56, d_lstm1_mul_concat_stack + 1835008, d_lstm1_mul_concat_stack + 1835264, d_lstm1_mul_concat_stack + 1835520, d_lstm1_mul_concat_stack + 1835776);
+  k27_matmul(d_lstm1_mul_concat_stack + 1867776, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 458752, lstm1_sigmoid_t56, lstm1_tanh_t56_2, d_lstm1_mul_t57, lstm1_sigmoid_t56_2, lstm1_tanh_t56, lstm1_sigmoid_t56_3, lstm1_add_t55_2, d_lstm1_mul_t56, d_lstm1_mul_concat_stack + 1835008, d_lstm1_mul_concat_stack + 1835264, d_lstm1_mul_concat_stack + 1835520, d_lstm1_mul_concat_stack + 1835776);
   float *lstm1_sigmoid_t55 = (float *)(A + 14581760); /* [32, 256] */
   float *lstm1_tanh_t55_2 = (float *)(A + 14745600); /* [32, 256] */
   float *lstm1_sigmoid_t55_2 = (float *)(A + 14614528); /* [32, 256] */
@@ -6362,7 +5656,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t55_3 = (float *)(A + 14647296); /* [32, 256] */
   float *lstm1_add_t54_2 = (float *)(A + 14516224); /* [32, 256] */
   float *d_lstm1_mul_t55 = (float *)(A + 14712832); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1835008, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 450560, lstm1_sigmoid_t55, lstm1_tanh_t55_2, d_lstm1_mul_t56, lstm1_sigmoid_t55_2, lstm1_tanh_t55, lstm1_sigmoid_t55_3, lstm1_add_t54_2, d_lstm1_mul_t55, d_lstm1_mul_concat_stack + 1802240, d_lstm1_mul_concat_stack + 1802496, d_lstm1_mul_concat_stack + 1802752, d_lstm1_mul_concat_stack + 1803008);
+  k27_matmul(d_lstm1_mul_concat_stack + 1835008, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 450560, lstm1_sigmoid_t55, lstm1_tanh_t55_2, d_lstm1_mul_t56, lstm1_sigmoid_t55_2, lstm1_tanh_t55, lstm1_sigmoid_t55_3, lstm1_add_t54_2, d_lstm1_mul_t55, d_lstm1_mul_concat_stack + 1802240, d_lstm1_mul_concat_stack + 1802496, d_lstm1_mul_concat_stack + 1802752, d_lstm1_mul_concat_stack + 1803008);
   float *lstm1_sigmoid_t54 = (float *)(A + 14385152); /* [32, 256] */
   float *lstm1_tanh_t54_2 = (float *)(A + 14548992); /* [32, 256] */
   float *lstm1_sigmoid_t54_2 = (float *)(A + 14417920); /* [32, 256] */
@@ -6370,7 +5664,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t54_3 = (float *)(A + 14450688); /* [32, 256] */
   float *lstm1_add_t53_2 = (float *)(A + 14319616); /* [32, 256] */
   float *d_lstm1_mul_t54 = (float *)(A + 14516224); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1802240, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 442368, lstm1_sigmoid_t54, lstm1_tanh_t54_2, d_lstm1_mul_t55, lstm1_sigmoid_t54_2, lstm1_tanh_t54, lstm1_sigmoid_t54_3, lstm1_add_t53_2, d_lstm1_mul_t54, d_lstm1_mul_concat_stack + 1769472, d_lstm1_mul_concat_stack + 1769728, d_lstm1_mul_concat_stack + 1769984, d_lstm1_mul_concat_stack + 1770240);
+  k27_matmul(d_lstm1_mul_concat_stack + 1802240, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 442368, lstm1_sigmoid_t54, lstm1_tanh_t54_2, d_lstm1_mul_t55, lstm1_sigmoid_t54_2, lstm1_tanh_t54, lstm1_sigmoid_t54_3, lstm1_add_t53_2, d_lstm1_mul_t54, d_lstm1_mul_concat_stack + 1769472, d_lstm1_mul_concat_stack + 1769728, d_lstm1_mul_concat_stack + 1769984, d_lstm1_mul_concat_stack + 1770240);
   float *lstm1_sigmoid_t53 = (float *)(A + 14188544); /* [32, 256] */
   float *lstm1_tanh_t53_2 = (float *)(A + 14352384); /* [32, 256] */
   float *lstm1_sigmoid_t53_2 = (float *)(A + 14221312); /* [32, 256] */
@@ -6378,7 +5672,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t53_3 = (float *)(A + 14254080); /* [32, 256] */
   float *lstm1_add_t52_2 = (float *)(A + 14123008); /* [32, 256] */
   float *d_lstm1_mul_t53 = (float *)(A + 14319616); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1769472, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 434176, lstm1_sigmoid_t53, lstm1_tanh_t53_2, d_lstm1_mul_t54, lstm1_sigmoid_t53_2, lstm1_tanh_t53, lstm1_sigmoid_t53_3, lstm1_add_t52_2, d_lstm1_mul_t53, d_lstm1_mul_concat_stack + 1736704, d_lstm1_mul_concat_stack + 1736960, d_lstm1_mul_concat_stack + 1737216, d_lstm1_mul_concat_stack + 1737472);
+  k27_matmul(d_lstm1_mul_concat_stack + 1769472, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 434176, lstm1_sigmoid_t53, lstm1_tanh_t53_2, d_lstm1_mul_t54, lstm1_sigmoid_t53_2, lstm1_tanh_t53, lstm1_sigmoid_t53_3, lstm1_add_t52_2, d_lstm1_mul_t53, d_lstm1_mul_concat_stack + 1736704, d_lstm1_mul_concat_stack + 1736960, d_lstm1_mul_concat_stack + 1737216, d_lstm1_mul_concat_stack + 1737472);
   float *lstm1_sigmoid_t52 = (float *)(A + 13991936); /* [32, 256] */
   float *lstm1_tanh_t52_2 = (float *)(A + 14155776); /* [32, 256] */
   float *lstm1_sigmoid_t52_2 = (float *)(A + 14024704); /* [32, 256] */
@@ -6386,7 +5680,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t52_3 = (float *)(A + 14057472); /* [32, 256] */
   float *lstm1_add_t51_2 = (float *)(A + 13926400); /* [32, 256] */
   float *d_lstm1_mul_t52 = (float *)(A + 14123008); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1736704, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 425984, lstm1_sigmoid_t52, lstm1_tanh_t52_2, d_lstm1_mul_t53, lstm1_sigmoid_t52_2, lstm1_tanh_t52, lstm1_sigmoid_t52_3, lstm1_add_t51_2, d_lstm1_mul_t52, d_lstm1_mul_concat_stack + 1703936, d_lstm1_mul_concat_stack + 1704192, d_lstm1_mul_concat_stack + 1704448, d_lstm1_mul_concat_stack + 1704704);
+  k27_matmul(d_lstm1_mul_concat_stack + 1736704, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 425984, lstm1_sigmoid_t52, lstm1_tanh_t52_2, d_lstm1_mul_t53, lstm1_sigmoid_t52_2, lstm1_tanh_t52, lstm1_sigmoid_t52_3, lstm1_add_t51_2, d_lstm1_mul_t52, d_lstm1_mul_concat_stack + 1703936, d_lstm1_mul_concat_stack + 1704192, d_lstm1_mul_concat_stack + 1704448, d_lstm1_mul_concat_stack + 1704704);
   float *lstm1_sigmoid_t51 = (float *)(A + 13795328); /* [32, 256] */
   float *lstm1_tanh_t51_2 = (float *)(A + 13959168); /* [32, 256] */
   float *lstm1_sigmoid_t51_2 = (float *)(A + 13828096); /* [32, 256] */
@@ -6394,7 +5688,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t51_3 = (float *)(A + 13860864); /* [32, 256] */
   float *lstm1_add_t50_2 = (float *)(A + 13729792); /* [32, 256] */
   float *d_lstm1_mul_t51 = (float *)(A + 13926400); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1703936, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 417792, lstm1_sigmoid_t51, lstm1_tanh_t51_2, d_lstm1_mul_t52, lstm1_sigmoid_t51_2, lstm1_tanh_t51, lstm1_sigmoid_t51_3, lstm1_add_t50_2, d_lstm1_mul_t51, d_lstm1_mul_concat_stack + 1671168, d_lstm1_mul_concat_stack + 1671424, d_lstm1_mul_concat_stack + 1671680, d_lstm1_mul_concat_stack + 1671936);
+  k27_matmul(d_lstm1_mul_concat_stack + 1703936, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 417792, lstm1_sigmoid_t51, lstm1_tanh_t51_2, d_lstm1_mul_t52, lstm1_sigmoid_t51_2, lstm1_tanh_t51, lstm1_sigmoid_t51_3, lstm1_add_t50_2, d_lstm1_mul_t51, d_lstm1_mul_concat_stack + 1671168, d_lstm1_mul_concat_stack + 1671424, d_lstm1_mul_concat_stack + 1671680, d_lstm1_mul_concat_stack + 1671936);
   float *lstm1_sigmoid_t50 = (float *)(A + 13598720); /* [32, 256] */
   float *lstm1_tanh_t50_2 = (float *)(A + 13762560); /* [32, 256] */
   float *lstm1_sigmoid_t50_2 = (float *)(A + 13631488); /* [32, 256] */
@@ -6402,7 +5696,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t50_3 = (float *)(A + 13664256); /* [32, 256] */
   float *lstm1_add_t49_2 = (float *)(A + 13533184); /* [32, 256] */
   float *d_lstm1_mul_t50 = (float *)(A + 13729792); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1671168, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 409600, lstm1_sigmoid_t50, lstm1_tanh_t50_2, d_lstm1_mul_t51, lstm1_sigmoid_t50_2, lstm1_tanh_t50, lstm1_sigmoid_t50_3, lstm1_add_t49_2, d_lstm1_mul_t50, d_lstm1_mul_concat_stack + 1638400, d_lstm1_mul_concat_stack + 1638656, d_lstm1_mul_concat_stack + 1638912, d_lstm1_mul_concat_stack + 1639168);
+  k27_matmul(d_lstm1_mul_concat_stack + 1671168, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 409600, lstm1_sigmoid_t50, lstm1_tanh_t50_2, d_lstm1_mul_t51, lstm1_sigmoid_t50_2, lstm1_tanh_t50, lstm1_sigmoid_t50_3, lstm1_add_t49_2, d_lstm1_mul_t50, d_lstm1_mul_concat_stack + 1638400, d_lstm1_mul_concat_stack + 1638656, d_lstm1_mul_concat_stack + 1638912, d_lstm1_mul_concat_stack + 1639168);
   float *lstm1_sigmoid_t49 = (float *)(A + 13402112); /* [32, 256] */
   float *lstm1_tanh_t49_2 = (float *)(A + 13565952); /* [32, 256] */
   float *lstm1_sigmoid_t49_2 = (float *)(A + 13434880); /* [32, 256] */
@@ -6410,7 +5704,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t49_3 = (float *)(A + 13467648); /* [32, 256] */
   float *lstm1_add_t48_2 = (float *)(A + 13336576); /* [32, 256] */
   float *d_lstm1_mul_t49 = (float *)(A + 13533184); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1638400, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 401408, lstm1_sigmoid_t49, lstm1_tanh_t49_2, d_lstm1_mul_t50, lstm1_sigmoid_t49_2, lstm1_tanh_t49, lstm1_sigmoid_t49_3, lstm1_add_t48_2, d_lstm1_mul_t49, d_lstm1_mul_concat_stack + 1605632, d_lstm1_mul_concat_stack + 1605888, d_lstm1_mul_concat_stack + 1606144, d_lstm1_mul_concat_stack + 1606400);
+  k27_matmul(d_lstm1_mul_concat_stack + 1638400, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 401408, lstm1_sigmoid_t49, lstm1_tanh_t49_2, d_lstm1_mul_t50, lstm1_sigmoid_t49_2, lstm1_tanh_t49, lstm1_sigmoid_t49_3, lstm1_add_t48_2, d_lstm1_mul_t49, d_lstm1_mul_concat_stack + 1605632, d_lstm1_mul_concat_stack + 1605888, d_lstm1_mul_concat_stack + 1606144, d_lstm1_mul_concat_stack + 1606400);
   float *lstm1_sigmoid_t48 = (float *)(A + 13205504); /* [32, 256] */
   float *lstm1_tanh_t48_2 = (float *)(A + 13369344); /* [32, 256] */
   float *lstm1_sigmoid_t48_2 = (float *)(A + 13238272); /* [32, 256] */
@@ -6418,7 +5712,7 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t48_3 = (float *)(A + 13271040); /* [32, 256] */
   float *lstm1_add_t47_2 = (float *)(A + 13139968); /* [32, 256] */
   float *d_lstm1_mul_t48 = (float *)(A + 13336576); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1605632, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 393216, lstm1_sigmoid_t48, lstm1_tanh_t48_2, d_lstm1_mul_t49, lstm1_sigmoid_t48_2, lstm1_tanh_t48, lstm1_sigmoid_t48_3, lstm1_add_t47_2, d_lstm1_mul_t48, d_lstm1_mul_concat_stack + 1572864, d_lstm1_mul_concat_stack + 1573120, d_lstm1_mul_concat_stack + 1573376, d_lstm1_mul_concat_stack + 1573632);
+  k27_matmul(d_lstm1_mul_concat_stack + 1605632, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 393216, lstm1_sigmoid_t48, lstm1_tanh_t48_2, d_lstm1_mul_t49, lstm1_sigmoid_t48_2, lstm1_tanh_t48, lstm1_sigmoid_t48_3, lstm1_add_t47_2, d_lstm1_mul_t48, d_lstm1_mul_concat_stack + 1572864, d_lstm1_mul_concat_stack + 1573120, d_lstm1_mul_concat_stack + 1573376, d_lstm1_mul_concat_stack + 1573632);
   float *lstm1_sigmoid_t47 = (float *)(A + 13008896); /* [32, 256] */
   float *lstm1_tanh_t47_2 = (float *)(A + 13172736); /* [32, 256] */
   float *lstm1_sigmoid_t47_2 = (float *)(A + 13041664); /* [32, 256] */
@@ -6426,13 +5720,13 @@ static void charlm_lstm_grad_12(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t47_3 = (float *)(A + 13074432); /* [32, 256] */
   float *lstm1_add_t46_2 = (float *)(A + 12943360); /* [32, 256] */
   float *d_lstm1_mul_t47 = (float *)(A + 13139968); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1572864, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 385024, lstm1_sigmoid_t47, lstm1_tanh_t47_2, d_lstm1_mul_t48, lstm1_sigmoid_t47_2, lstm1_tanh_t47, lstm1_sigmoid_t47_3, lstm1_add_t46_2, d_lstm1_mul_t47, d_lstm1_mul_concat_stack + 1540096, d_lstm1_mul_concat_stack + 1540352, d_lstm1_mul_concat_stack + 1540608, d_lstm1_mul_concat_stack + 1540864);
+  k27_matmul(d_lstm1_mul_concat_stack + 1572864, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 385024, lstm1_sigmoid_t47, lstm1_tanh_t47_2, d_lstm1_mul_t48, lstm1_sigmoid_t47_2, lstm1_tanh_t47, lstm1_sigmoid_t47_3, lstm1_add_t46_2, d_lstm1_mul_t47, d_lstm1_mul_concat_stack + 1540096, d_lstm1_mul_concat_stack + 1540352, d_lstm1_mul_concat_stack + 1540608, d_lstm1_mul_concat_stack + 1540864);
 }
 
 static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 20672512); /* [64, 32, 1024] */
-  float *d_dense1_matmul_weight = (float *)(A + 18575360); /* [2048, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19898368); /* [64, 32, 1024] */
+  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
   float *lstm1_sigmoid_t46 = (float *)(A + 12812288); /* [32, 256] */
   float *lstm1_tanh_t46_2 = (float *)(A + 12976128); /* [32, 256] */
   float *d_lstm1_mul_t47 = (float *)(A + 13139968); /* [32, 256] */
@@ -6441,7 +5735,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t46_3 = (float *)(A + 12877824); /* [32, 256] */
   float *lstm1_add_t45_2 = (float *)(A + 12746752); /* [32, 256] */
   float *d_lstm1_mul_t46 = (float *)(A + 12943360); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1540096, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 376832, lstm1_sigmoid_t46, lstm1_tanh_t46_2, d_lstm1_mul_t47, lstm1_sigmoid_t46_2, lstm1_tanh_t46, lstm1_sigmoid_t46_3, lstm1_add_t45_2, d_lstm1_mul_t46, d_lstm1_mul_concat_stack + 1507328, d_lstm1_mul_concat_stack + 1507584, d_lstm1_mul_concat_stack + 1507840, d_lstm1_mul_concat_stack + 1508096);
+  k27_matmul(d_lstm1_mul_concat_stack + 1540096, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 376832, lstm1_sigmoid_t46, lstm1_tanh_t46_2, d_lstm1_mul_t47, lstm1_sigmoid_t46_2, lstm1_tanh_t46, lstm1_sigmoid_t46_3, lstm1_add_t45_2, d_lstm1_mul_t46, d_lstm1_mul_concat_stack + 1507328, d_lstm1_mul_concat_stack + 1507584, d_lstm1_mul_concat_stack + 1507840, d_lstm1_mul_concat_stack + 1508096);
   float *lstm1_sigmoid_t45 = (float *)(A + 12615680); /* [32, 256] */
   float *lstm1_tanh_t45_2 = (float *)(A + 12779520); /* [32, 256] */
   float *lstm1_sigmoid_t45_2 = (float *)(A + 12648448); /* [32, 256] */
@@ -6449,7 +5743,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t45_3 = (float *)(A + 12681216); /* [32, 256] */
   float *lstm1_add_t44_2 = (float *)(A + 12550144); /* [32, 256] */
   float *d_lstm1_mul_t45 = (float *)(A + 12746752); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1507328, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 368640, lstm1_sigmoid_t45, lstm1_tanh_t45_2, d_lstm1_mul_t46, lstm1_sigmoid_t45_2, lstm1_tanh_t45, lstm1_sigmoid_t45_3, lstm1_add_t44_2, d_lstm1_mul_t45, d_lstm1_mul_concat_stack + 1474560, d_lstm1_mul_concat_stack + 1474816, d_lstm1_mul_concat_stack + 1475072, d_lstm1_mul_concat_stack + 1475328);
+  k27_matmul(d_lstm1_mul_concat_stack + 1507328, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 368640, lstm1_sigmoid_t45, lstm1_tanh_t45_2, d_lstm1_mul_t46, lstm1_sigmoid_t45_2, lstm1_tanh_t45, lstm1_sigmoid_t45_3, lstm1_add_t44_2, d_lstm1_mul_t45, d_lstm1_mul_concat_stack + 1474560, d_lstm1_mul_concat_stack + 1474816, d_lstm1_mul_concat_stack + 1475072, d_lstm1_mul_concat_stack + 1475328);
   float *lstm1_sigmoid_t44 = (float *)(A + 12419072); /* [32, 256] */
   float *lstm1_tanh_t44_2 = (float *)(A + 12582912); /* [32, 256] */
   float *lstm1_sigmoid_t44_2 = (float *)(A + 12451840); /* [32, 256] */
@@ -6457,7 +5751,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t44_3 = (float *)(A + 12484608); /* [32, 256] */
   float *lstm1_add_t43_2 = (float *)(A + 12353536); /* [32, 256] */
   float *d_lstm1_mul_t44 = (float *)(A + 12550144); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1474560, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 360448, lstm1_sigmoid_t44, lstm1_tanh_t44_2, d_lstm1_mul_t45, lstm1_sigmoid_t44_2, lstm1_tanh_t44, lstm1_sigmoid_t44_3, lstm1_add_t43_2, d_lstm1_mul_t44, d_lstm1_mul_concat_stack + 1441792, d_lstm1_mul_concat_stack + 1442048, d_lstm1_mul_concat_stack + 1442304, d_lstm1_mul_concat_stack + 1442560);
+  k27_matmul(d_lstm1_mul_concat_stack + 1474560, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 360448, lstm1_sigmoid_t44, lstm1_tanh_t44_2, d_lstm1_mul_t45, lstm1_sigmoid_t44_2, lstm1_tanh_t44, lstm1_sigmoid_t44_3, lstm1_add_t43_2, d_lstm1_mul_t44, d_lstm1_mul_concat_stack + 1441792, d_lstm1_mul_concat_stack + 1442048, d_lstm1_mul_concat_stack + 1442304, d_lstm1_mul_concat_stack + 1442560);
   float *lstm1_sigmoid_t43 = (float *)(A + 12222464); /* [32, 256] */
   float *lstm1_tanh_t43_2 = (float *)(A + 12386304); /* [32, 256] */
   float *lstm1_sigmoid_t43_2 = (float *)(A + 12255232); /* [32, 256] */
@@ -6465,7 +5759,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t43_3 = (float *)(A + 12288000); /* [32, 256] */
   float *lstm1_add_t42_2 = (float *)(A + 12156928); /* [32, 256] */
   float *d_lstm1_mul_t43 = (float *)(A + 12353536); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1441792, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 352256, lstm1_sigmoid_t43, lstm1_tanh_t43_2, d_lstm1_mul_t44, lstm1_sigmoid_t43_2, lstm1_tanh_t43, lstm1_sigmoid_t43_3, lstm1_add_t42_2, d_lstm1_mul_t43, d_lstm1_mul_concat_stack + 1409024, d_lstm1_mul_concat_stack + 1409280, d_lstm1_mul_concat_stack + 1409536, d_lstm1_mul_concat_stack + 1409792);
+  k27_matmul(d_lstm1_mul_concat_stack + 1441792, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 352256, lstm1_sigmoid_t43, lstm1_tanh_t43_2, d_lstm1_mul_t44, lstm1_sigmoid_t43_2, lstm1_tanh_t43, lstm1_sigmoid_t43_3, lstm1_add_t42_2, d_lstm1_mul_t43, d_lstm1_mul_concat_stack + 1409024, d_lstm1_mul_concat_stack + 1409280, d_lstm1_mul_concat_stack + 1409536, d_lstm1_mul_concat_stack + 1409792);
   float *lstm1_sigmoid_t42 = (float *)(A + 12025856); /* [32, 256] */
   float *lstm1_tanh_t42_2 = (float *)(A + 12189696); /* [32, 256] */
   float *lstm1_sigmoid_t42_2 = (float *)(A + 12058624); /* [32, 256] */
@@ -6473,7 +5767,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t42_3 = (float *)(A + 12091392); /* [32, 256] */
   float *lstm1_add_t41_2 = (float *)(A + 11960320); /* [32, 256] */
   float *d_lstm1_mul_t42 = (float *)(A + 12156928); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1409024, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 344064, lstm1_sigmoid_t42, lstm1_tanh_t42_2, d_lstm1_mul_t43, lstm1_sigmoid_t42_2, lstm1_tanh_t42, lstm1_sigmoid_t42_3, lstm1_add_t41_2, d_lstm1_mul_t42, d_lstm1_mul_concat_stack + 1376256, d_lstm1_mul_concat_stack + 1376512, d_lstm1_mul_concat_stack + 1376768, d_lstm1_mul_concat_stack + 1377024);
+  k27_matmul(d_lstm1_mul_concat_stack + 1409024, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 344064, lstm1_sigmoid_t42, lstm1_tanh_t42_2, d_lstm1_mul_t43, lstm1_sigmoid_t42_2, lstm1_tanh_t42, lstm1_sigmoid_t42_3, lstm1_add_t41_2, d_lstm1_mul_t42, d_lstm1_mul_concat_stack + 1376256, d_lstm1_mul_concat_stack + 1376512, d_lstm1_mul_concat_stack + 1376768, d_lstm1_mul_concat_stack + 1377024);
   float *lstm1_sigmoid_t41 = (float *)(A + 11829248); /* [32, 256] */
   float *lstm1_tanh_t41_2 = (float *)(A + 11993088); /* [32, 256] */
   float *lstm1_sigmoid_t41_2 = (float *)(A + 11862016); /* [32, 256] */
@@ -6481,7 +5775,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t41_3 = (float *)(A + 11894784); /* [32, 256] */
   float *lstm1_add_t40_2 = (float *)(A + 11763712); /* [32, 256] */
   float *d_lstm1_mul_t41 = (float *)(A + 11960320); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1376256, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 335872, lstm1_sigmoid_t41, lstm1_tanh_t41_2, d_lstm1_mul_t42, lstm1_sigmoid_t41_2, lstm1_tanh_t41, lstm1_sigmoid_t41_3, lstm1_add_t40_2, d_lstm1_mul_t41, d_lstm1_mul_concat_stack + 1343488, d_lstm1_mul_concat_stack + 1343744, d_lstm1_mul_concat_stack + 1344000, d_lstm1_mul_concat_stack + 1344256);
+  k27_matmul(d_lstm1_mul_concat_stack + 1376256, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 335872, lstm1_sigmoid_t41, lstm1_tanh_t41_2, d_lstm1_mul_t42, lstm1_sigmoid_t41_2, lstm1_tanh_t41, lstm1_sigmoid_t41_3, lstm1_add_t40_2, d_lstm1_mul_t41, d_lstm1_mul_concat_stack + 1343488, d_lstm1_mul_concat_stack + 1343744, d_lstm1_mul_concat_stack + 1344000, d_lstm1_mul_concat_stack + 1344256);
   float *lstm1_sigmoid_t40 = (float *)(A + 11632640); /* [32, 256] */
   float *lstm1_tanh_t40_2 = (float *)(A + 11796480); /* [32, 256] */
   float *lstm1_sigmoid_t40_2 = (float *)(A + 11665408); /* [32, 256] */
@@ -6489,7 +5783,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t40_3 = (float *)(A + 11698176); /* [32, 256] */
   float *lstm1_add_t39_2 = (float *)(A + 11567104); /* [32, 256] */
   float *d_lstm1_mul_t40 = (float *)(A + 11763712); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1343488, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 327680, lstm1_sigmoid_t40, lstm1_tanh_t40_2, d_lstm1_mul_t41, lstm1_sigmoid_t40_2, lstm1_tanh_t40, lstm1_sigmoid_t40_3, lstm1_add_t39_2, d_lstm1_mul_t40, d_lstm1_mul_concat_stack + 1310720, d_lstm1_mul_concat_stack + 1310976, d_lstm1_mul_concat_stack + 1311232, d_lstm1_mul_concat_stack + 1311488);
+  k27_matmul(d_lstm1_mul_concat_stack + 1343488, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 327680, lstm1_sigmoid_t40, lstm1_tanh_t40_2, d_lstm1_mul_t41, lstm1_sigmoid_t40_2, lstm1_tanh_t40, lstm1_sigmoid_t40_3, lstm1_add_t39_2, d_lstm1_mul_t40, d_lstm1_mul_concat_stack + 1310720, d_lstm1_mul_concat_stack + 1310976, d_lstm1_mul_concat_stack + 1311232, d_lstm1_mul_concat_stack + 1311488);
   float *lstm1_sigmoid_t39 = (float *)(A + 11436032); /* [32, 256] */
   float *lstm1_tanh_t39_2 = (float *)(A + 11599872); /* [32, 256] */
   float *lstm1_sigmoid_t39_2 = (float *)(A + 11468800); /* [32, 256] */
@@ -6497,7 +5791,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t39_3 = (float *)(A + 11501568); /* [32, 256] */
   float *lstm1_add_t38_2 = (float *)(A + 11370496); /* [32, 256] */
   float *d_lstm1_mul_t39 = (float *)(A + 11567104); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1310720, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 319488, lstm1_sigmoid_t39, lstm1_tanh_t39_2, d_lstm1_mul_t40, lstm1_sigmoid_t39_2, lstm1_tanh_t39, lstm1_sigmoid_t39_3, lstm1_add_t38_2, d_lstm1_mul_t39, d_lstm1_mul_concat_stack + 1277952, d_lstm1_mul_concat_stack + 1278208, d_lstm1_mul_concat_stack + 1278464, d_lstm1_mul_concat_stack + 1278720);
+  k27_matmul(d_lstm1_mul_concat_stack + 1310720, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 319488, lstm1_sigmoid_t39, lstm1_tanh_t39_2, d_lstm1_mul_t40, lstm1_sigmoid_t39_2, lstm1_tanh_t39, lstm1_sigmoid_t39_3, lstm1_add_t38_2, d_lstm1_mul_t39, d_lstm1_mul_concat_stack + 1277952, d_lstm1_mul_concat_stack + 1278208, d_lstm1_mul_concat_stack + 1278464, d_lstm1_mul_concat_stack + 1278720);
   float *lstm1_sigmoid_t38 = (float *)(A + 11239424); /* [32, 256] */
   float *lstm1_tanh_t38_2 = (float *)(A + 11403264); /* [32, 256] */
   float *lstm1_sigmoid_t38_2 = (float *)(A + 11272192); /* [32, 256] */
@@ -6505,7 +5799,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t38_3 = (float *)(A + 11304960); /* [32, 256] */
   float *lstm1_add_t37_2 = (float *)(A + 11173888); /* [32, 256] */
   float *d_lstm1_mul_t38 = (float *)(A + 11370496); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1277952, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 311296, lstm1_sigmoid_t38, lstm1_tanh_t38_2, d_lstm1_mul_t39, lstm1_sigmoid_t38_2, lstm1_tanh_t38, lstm1_sigmoid_t38_3, lstm1_add_t37_2, d_lstm1_mul_t38, d_lstm1_mul_concat_stack + 1245184, d_lstm1_mul_concat_stack + 1245440, d_lstm1_mul_concat_stack + 1245696, d_lstm1_mul_concat_stack + 1245952);
+  k27_matmul(d_lstm1_mul_concat_stack + 1277952, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 311296, lstm1_sigmoid_t38, lstm1_tanh_t38_2, d_lstm1_mul_t39, lstm1_sigmoid_t38_2, lstm1_tanh_t38, lstm1_sigmoid_t38_3, lstm1_add_t37_2, d_lstm1_mul_t38, d_lstm1_mul_concat_stack + 1245184, d_lstm1_mul_concat_stack + 1245440, d_lstm1_mul_concat_stack + 1245696, d_lstm1_mul_concat_stack + 1245952);
   float *lstm1_sigmoid_t37 = (float *)(A + 11042816); /* [32, 256] */
   float *lstm1_tanh_t37_2 = (float *)(A + 11206656); /* [32, 256] */
   float *lstm1_sigmoid_t37_2 = (float *)(A + 11075584); /* [32, 256] */
@@ -6513,7 +5807,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t37_3 = (float *)(A + 11108352); /* [32, 256] */
   float *lstm1_add_t36_2 = (float *)(A + 10977280); /* [32, 256] */
   float *d_lstm1_mul_t37 = (float *)(A + 11173888); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1245184, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 303104, lstm1_sigmoid_t37, lstm1_tanh_t37_2, d_lstm1_mul_t38, lstm1_sigmoid_t37_2, lstm1_tanh_t37, lstm1_sigmoid_t37_3, lstm1_add_t36_2, d_lstm1_mul_t37, d_lstm1_mul_concat_stack + 1212416, d_lstm1_mul_concat_stack + 1212672, d_lstm1_mul_concat_stack + 1212928, d_lstm1_mul_concat_stack + 1213184);
+  k27_matmul(d_lstm1_mul_concat_stack + 1245184, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 303104, lstm1_sigmoid_t37, lstm1_tanh_t37_2, d_lstm1_mul_t38, lstm1_sigmoid_t37_2, lstm1_tanh_t37, lstm1_sigmoid_t37_3, lstm1_add_t36_2, d_lstm1_mul_t37, d_lstm1_mul_concat_stack + 1212416, d_lstm1_mul_concat_stack + 1212672, d_lstm1_mul_concat_stack + 1212928, d_lstm1_mul_concat_stack + 1213184);
   float *lstm1_sigmoid_t36 = (float *)(A + 10846208); /* [32, 256] */
   float *lstm1_tanh_t36_2 = (float *)(A + 11010048); /* [32, 256] */
   float *lstm1_sigmoid_t36_2 = (float *)(A + 10878976); /* [32, 256] */
@@ -6521,7 +5815,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t36_3 = (float *)(A + 10911744); /* [32, 256] */
   float *lstm1_add_t35_2 = (float *)(A + 10780672); /* [32, 256] */
   float *d_lstm1_mul_t36 = (float *)(A + 10977280); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1212416, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 294912, lstm1_sigmoid_t36, lstm1_tanh_t36_2, d_lstm1_mul_t37, lstm1_sigmoid_t36_2, lstm1_tanh_t36, lstm1_sigmoid_t36_3, lstm1_add_t35_2, d_lstm1_mul_t36, d_lstm1_mul_concat_stack + 1179648, d_lstm1_mul_concat_stack + 1179904, d_lstm1_mul_concat_stack + 1180160, d_lstm1_mul_concat_stack + 1180416);
+  k27_matmul(d_lstm1_mul_concat_stack + 1212416, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 294912, lstm1_sigmoid_t36, lstm1_tanh_t36_2, d_lstm1_mul_t37, lstm1_sigmoid_t36_2, lstm1_tanh_t36, lstm1_sigmoid_t36_3, lstm1_add_t35_2, d_lstm1_mul_t36, d_lstm1_mul_concat_stack + 1179648, d_lstm1_mul_concat_stack + 1179904, d_lstm1_mul_concat_stack + 1180160, d_lstm1_mul_concat_stack + 1180416);
   float *lstm1_sigmoid_t35 = (float *)(A + 10649600); /* [32, 256] */
   float *lstm1_tanh_t35_2 = (float *)(A + 10813440); /* [32, 256] */
   float *lstm1_sigmoid_t35_2 = (float *)(A + 10682368); /* [32, 256] */
@@ -6529,7 +5823,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t35_3 = (float *)(A + 10715136); /* [32, 256] */
   float *lstm1_add_t34_2 = (float *)(A + 10584064); /* [32, 256] */
   float *d_lstm1_mul_t35 = (float *)(A + 10780672); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1179648, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 286720, lstm1_sigmoid_t35, lstm1_tanh_t35_2, d_lstm1_mul_t36, lstm1_sigmoid_t35_2, lstm1_tanh_t35, lstm1_sigmoid_t35_3, lstm1_add_t34_2, d_lstm1_mul_t35, d_lstm1_mul_concat_stack + 1146880, d_lstm1_mul_concat_stack + 1147136, d_lstm1_mul_concat_stack + 1147392, d_lstm1_mul_concat_stack + 1147648);
+  k27_matmul(d_lstm1_mul_concat_stack + 1179648, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 286720, lstm1_sigmoid_t35, lstm1_tanh_t35_2, d_lstm1_mul_t36, lstm1_sigmoid_t35_2, lstm1_tanh_t35, lstm1_sigmoid_t35_3, lstm1_add_t34_2, d_lstm1_mul_t35, d_lstm1_mul_concat_stack + 1146880, d_lstm1_mul_concat_stack + 1147136, d_lstm1_mul_concat_stack + 1147392, d_lstm1_mul_concat_stack + 1147648);
   float *lstm1_sigmoid_t34 = (float *)(A + 10452992); /* [32, 256] */
   float *lstm1_tanh_t34_2 = (float *)(A + 10616832); /* [32, 256] */
   float *lstm1_sigmoid_t34_2 = (float *)(A + 10485760); /* [32, 256] */
@@ -6537,7 +5831,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t34_3 = (float *)(A + 10518528); /* [32, 256] */
   float *lstm1_add_t33_2 = (float *)(A + 10387456); /* [32, 256] */
   float *d_lstm1_mul_t34 = (float *)(A + 10584064); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1146880, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 278528, lstm1_sigmoid_t34, lstm1_tanh_t34_2, d_lstm1_mul_t35, lstm1_sigmoid_t34_2, lstm1_tanh_t34, lstm1_sigmoid_t34_3, lstm1_add_t33_2, d_lstm1_mul_t34, d_lstm1_mul_concat_stack + 1114112, d_lstm1_mul_concat_stack + 1114368, d_lstm1_mul_concat_stack + 1114624, d_lstm1_mul_concat_stack + 1114880);
+  k27_matmul(d_lstm1_mul_concat_stack + 1146880, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 278528, lstm1_sigmoid_t34, lstm1_tanh_t34_2, d_lstm1_mul_t35, lstm1_sigmoid_t34_2, lstm1_tanh_t34, lstm1_sigmoid_t34_3, lstm1_add_t33_2, d_lstm1_mul_t34, d_lstm1_mul_concat_stack + 1114112, d_lstm1_mul_concat_stack + 1114368, d_lstm1_mul_concat_stack + 1114624, d_lstm1_mul_concat_stack + 1114880);
   float *lstm1_sigmoid_t33 = (float *)(A + 10256384); /* [32, 256] */
   float *lstm1_tanh_t33_2 = (float *)(A + 10420224); /* [32, 256] */
   float *lstm1_sigmoid_t33_2 = (float *)(A + 10289152); /* [32, 256] */
@@ -6545,7 +5839,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t33_3 = (float *)(A + 10321920); /* [32, 256] */
   float *lstm1_add_t32_2 = (float *)(A + 10190848); /* [32, 256] */
   float *d_lstm1_mul_t33 = (float *)(A + 10387456); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1114112, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 270336, lstm1_sigmoid_t33, lstm1_tanh_t33_2, d_lstm1_mul_t34, lstm1_sigmoid_t33_2, lstm1_tanh_t33, lstm1_sigmoid_t33_3, lstm1_add_t32_2, d_lstm1_mul_t33, d_lstm1_mul_concat_stack + 1081344, d_lstm1_mul_concat_stack + 1081600, d_lstm1_mul_concat_stack + 1081856, d_lstm1_mul_concat_stack + 1082112);
+  k27_matmul(d_lstm1_mul_concat_stack + 1114112, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 270336, lstm1_sigmoid_t33, lstm1_tanh_t33_2, d_lstm1_mul_t34, lstm1_sigmoid_t33_2, lstm1_tanh_t33, lstm1_sigmoid_t33_3, lstm1_add_t32_2, d_lstm1_mul_t33, d_lstm1_mul_concat_stack + 1081344, d_lstm1_mul_concat_stack + 1081600, d_lstm1_mul_concat_stack + 1081856, d_lstm1_mul_concat_stack + 1082112);
   float *lstm1_sigmoid_t32 = (float *)(A + 10059776); /* [32, 256] */
   float *lstm1_tanh_t32_2 = (float *)(A + 10223616); /* [32, 256] */
   float *lstm1_sigmoid_t32_2 = (float *)(A + 10092544); /* [32, 256] */
@@ -6553,7 +5847,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t32_3 = (float *)(A + 10125312); /* [32, 256] */
   float *lstm1_add_t31_2 = (float *)(A + 9994240); /* [32, 256] */
   float *d_lstm1_mul_t32 = (float *)(A + 10190848); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1081344, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 262144, lstm1_sigmoid_t32, lstm1_tanh_t32_2, d_lstm1_mul_t33, lstm1_sigmoid_t32_2, lstm1_tanh_t32, lstm1_sigmoid_t32_3, lstm1_add_t31_2, d_lstm1_mul_t32, d_lstm1_mul_concat_stack + 1048576, d_lstm1_mul_concat_stack + 1048832, d_lstm1_mul_concat_stack + 1049088, d_lstm1_mul_concat_stack + 1049344);
+  k27_matmul(d_lstm1_mul_concat_stack + 1081344, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 262144, lstm1_sigmoid_t32, lstm1_tanh_t32_2, d_lstm1_mul_t33, lstm1_sigmoid_t32_2, lstm1_tanh_t32, lstm1_sigmoid_t32_3, lstm1_add_t31_2, d_lstm1_mul_t32, d_lstm1_mul_concat_stack + 1048576, d_lstm1_mul_concat_stack + 1048832, d_lstm1_mul_concat_stack + 1049088, d_lstm1_mul_concat_stack + 1049344);
   float *lstm1_sigmoid_t31 = (float *)(A + 9863168); /* [32, 256] */
   float *lstm1_tanh_t31_2 = (float *)(A + 10027008); /* [32, 256] */
   float *lstm1_sigmoid_t31_2 = (float *)(A + 9895936); /* [32, 256] */
@@ -6561,7 +5855,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t31_3 = (float *)(A + 9928704); /* [32, 256] */
   float *lstm1_add_t30_2 = (float *)(A + 9797632); /* [32, 256] */
   float *d_lstm1_mul_t31 = (float *)(A + 9994240); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1048576, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 253952, lstm1_sigmoid_t31, lstm1_tanh_t31_2, d_lstm1_mul_t32, lstm1_sigmoid_t31_2, lstm1_tanh_t31, lstm1_sigmoid_t31_3, lstm1_add_t30_2, d_lstm1_mul_t31, d_lstm1_mul_concat_stack + 1015808, d_lstm1_mul_concat_stack + 1016064, d_lstm1_mul_concat_stack + 1016320, d_lstm1_mul_concat_stack + 1016576);
+  k27_matmul(d_lstm1_mul_concat_stack + 1048576, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 253952, lstm1_sigmoid_t31, lstm1_tanh_t31_2, d_lstm1_mul_t32, lstm1_sigmoid_t31_2, lstm1_tanh_t31, lstm1_sigmoid_t31_3, lstm1_add_t30_2, d_lstm1_mul_t31, d_lstm1_mul_concat_stack + 1015808, d_lstm1_mul_concat_stack + 1016064, d_lstm1_mul_concat_stack + 1016320, d_lstm1_mul_concat_stack + 1016576);
   float *lstm1_sigmoid_t30 = (float *)(A + 9666560); /* [32, 256] */
   float *lstm1_tanh_t30_2 = (float *)(A + 9830400); /* [32, 256] */
   float *lstm1_sigmoid_t30_2 = (float *)(A + 9699328); /* [32, 256] */
@@ -6569,7 +5863,7 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t30_3 = (float *)(A + 9732096); /* [32, 256] */
   float *lstm1_add_t29_2 = (float *)(A + 9601024); /* [32, 256] */
   float *d_lstm1_mul_t30 = (float *)(A + 9797632); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1015808, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 245760, lstm1_sigmoid_t30, lstm1_tanh_t30_2, d_lstm1_mul_t31, lstm1_sigmoid_t30_2, lstm1_tanh_t30, lstm1_sigmoid_t30_3, lstm1_add_t29_2, d_lstm1_mul_t30, d_lstm1_mul_concat_stack + 983040, d_lstm1_mul_concat_stack + 983296, d_lstm1_mul_concat_stack + 983552, d_lstm1_mul_concat_stack + 983808);
+  k27_matmul(d_lstm1_mul_concat_stack + 1015808, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 245760, lstm1_sigmoid_t30, lstm1_tanh_t30_2, d_lstm1_mul_t31, lstm1_sigmoid_t30_2, lstm1_tanh_t30, lstm1_sigmoid_t30_3, lstm1_add_t29_2, d_lstm1_mul_t30, d_lstm1_mul_concat_stack + 983040, d_lstm1_mul_concat_stack + 983296, d_lstm1_mul_concat_stack + 983552, d_lstm1_mul_concat_stack + 983808);
   float *lstm1_sigmoid_t29 = (float *)(A + 9469952); /* [32, 256] */
   float *lstm1_tanh_t29_2 = (float *)(A + 9633792); /* [32, 256] */
   float *lstm1_sigmoid_t29_2 = (float *)(A + 9502720); /* [32, 256] */
@@ -6577,13 +5871,13 @@ static void charlm_lstm_grad_13(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t29_3 = (float *)(A + 9535488); /* [32, 256] */
   float *lstm1_add_t28_2 = (float *)(A + 9404416); /* [32, 256] */
   float *d_lstm1_mul_t29 = (float *)(A + 9601024); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 983040, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 237568, lstm1_sigmoid_t29, lstm1_tanh_t29_2, d_lstm1_mul_t30, lstm1_sigmoid_t29_2, lstm1_tanh_t29, lstm1_sigmoid_t29_3, lstm1_add_t28_2, d_lstm1_mul_t29, d_lstm1_mul_concat_stack + 950272, d_lstm1_mul_concat_stack + 950528, d_lstm1_mul_concat_stack + 950784, d_lstm1_mul_concat_stack + 951040);
+  k27_matmul(d_lstm1_mul_concat_stack + 983040, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 237568, lstm1_sigmoid_t29, lstm1_tanh_t29_2, d_lstm1_mul_t30, lstm1_sigmoid_t29_2, lstm1_tanh_t29, lstm1_sigmoid_t29_3, lstm1_add_t28_2, d_lstm1_mul_t29, d_lstm1_mul_concat_stack + 950272, d_lstm1_mul_concat_stack + 950528, d_lstm1_mul_concat_stack + 950784, d_lstm1_mul_concat_stack + 951040);
 }
 
 static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 20672512); /* [64, 32, 1024] */
-  float *d_dense1_matmul_weight = (float *)(A + 18575360); /* [2048, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19898368); /* [64, 32, 1024] */
+  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
   float *lstm1_sigmoid_t28 = (float *)(A + 9273344); /* [32, 256] */
   float *lstm1_tanh_t28_2 = (float *)(A + 9437184); /* [32, 256] */
   float *d_lstm1_mul_t29 = (float *)(A + 9601024); /* [32, 256] */
@@ -6592,7 +5886,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t28_3 = (float *)(A + 9338880); /* [32, 256] */
   float *lstm1_add_t27_2 = (float *)(A + 9207808); /* [32, 256] */
   float *d_lstm1_mul_t28 = (float *)(A + 9404416); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 950272, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 229376, lstm1_sigmoid_t28, lstm1_tanh_t28_2, d_lstm1_mul_t29, lstm1_sigmoid_t28_2, lstm1_tanh_t28, lstm1_sigmoid_t28_3, lstm1_add_t27_2, d_lstm1_mul_t28, d_lstm1_mul_concat_stack + 917504, d_lstm1_mul_concat_stack + 917760, d_lstm1_mul_concat_stack + 918016, d_lstm1_mul_concat_stack + 918272);
+  k27_matmul(d_lstm1_mul_concat_stack + 950272, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 229376, lstm1_sigmoid_t28, lstm1_tanh_t28_2, d_lstm1_mul_t29, lstm1_sigmoid_t28_2, lstm1_tanh_t28, lstm1_sigmoid_t28_3, lstm1_add_t27_2, d_lstm1_mul_t28, d_lstm1_mul_concat_stack + 917504, d_lstm1_mul_concat_stack + 917760, d_lstm1_mul_concat_stack + 918016, d_lstm1_mul_concat_stack + 918272);
   float *lstm1_sigmoid_t27 = (float *)(A + 9076736); /* [32, 256] */
   float *lstm1_tanh_t27_2 = (float *)(A + 9240576); /* [32, 256] */
   float *lstm1_sigmoid_t27_2 = (float *)(A + 9109504); /* [32, 256] */
@@ -6600,7 +5894,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t27_3 = (float *)(A + 9142272); /* [32, 256] */
   float *lstm1_add_t26_2 = (float *)(A + 9011200); /* [32, 256] */
   float *d_lstm1_mul_t27 = (float *)(A + 9207808); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 917504, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 221184, lstm1_sigmoid_t27, lstm1_tanh_t27_2, d_lstm1_mul_t28, lstm1_sigmoid_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack + 884736, d_lstm1_mul_concat_stack + 884992, d_lstm1_mul_concat_stack + 885248, d_lstm1_mul_concat_stack + 885504);
+  k27_matmul(d_lstm1_mul_concat_stack + 917504, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 221184, lstm1_sigmoid_t27, lstm1_tanh_t27_2, d_lstm1_mul_t28, lstm1_sigmoid_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack + 884736, d_lstm1_mul_concat_stack + 884992, d_lstm1_mul_concat_stack + 885248, d_lstm1_mul_concat_stack + 885504);
   float *lstm1_sigmoid_t26 = (float *)(A + 8880128); /* [32, 256] */
   float *lstm1_tanh_t26_2 = (float *)(A + 9043968); /* [32, 256] */
   float *lstm1_sigmoid_t26_2 = (float *)(A + 8912896); /* [32, 256] */
@@ -6608,7 +5902,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t26_3 = (float *)(A + 8945664); /* [32, 256] */
   float *lstm1_add_t25_2 = (float *)(A + 8814592); /* [32, 256] */
   float *d_lstm1_mul_t26 = (float *)(A + 9011200); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 884736, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 212992, lstm1_sigmoid_t26, lstm1_tanh_t26_2, d_lstm1_mul_t27, lstm1_sigmoid_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, d_lstm1_mul_t26, d_lstm1_mul_concat_stack + 851968, d_lstm1_mul_concat_stack + 852224, d_lstm1_mul_concat_stack + 852480, d_lstm1_mul_concat_stack + 852736);
+  k27_matmul(d_lstm1_mul_concat_stack + 884736, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 212992, lstm1_sigmoid_t26, lstm1_tanh_t26_2, d_lstm1_mul_t27, lstm1_sigmoid_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, d_lstm1_mul_t26, d_lstm1_mul_concat_stack + 851968, d_lstm1_mul_concat_stack + 852224, d_lstm1_mul_concat_stack + 852480, d_lstm1_mul_concat_stack + 852736);
   float *lstm1_sigmoid_t25 = (float *)(A + 8683520); /* [32, 256] */
   float *lstm1_tanh_t25_2 = (float *)(A + 8847360); /* [32, 256] */
   float *lstm1_sigmoid_t25_2 = (float *)(A + 8716288); /* [32, 256] */
@@ -6616,7 +5910,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t25_3 = (float *)(A + 8749056); /* [32, 256] */
   float *lstm1_add_t24_2 = (float *)(A + 8617984); /* [32, 256] */
   float *d_lstm1_mul_t25 = (float *)(A + 8814592); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 851968, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 204800, lstm1_sigmoid_t25, lstm1_tanh_t25_2, d_lstm1_mul_t26, lstm1_sigmoid_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, d_lstm1_mul_t25, d_lstm1_mul_concat_stack + 819200, d_lstm1_mul_concat_stack + 819456, d_lstm1_mul_concat_stack + 819712, d_lstm1_mul_concat_stack + 819968);
+  k27_matmul(d_lstm1_mul_concat_stack + 851968, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 204800, lstm1_sigmoid_t25, lstm1_tanh_t25_2, d_lstm1_mul_t26, lstm1_sigmoid_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, d_lstm1_mul_t25, d_lstm1_mul_concat_stack + 819200, d_lstm1_mul_concat_stack + 819456, d_lstm1_mul_concat_stack + 819712, d_lstm1_mul_concat_stack + 819968);
   float *lstm1_sigmoid_t24 = (float *)(A + 8486912); /* [32, 256] */
   float *lstm1_tanh_t24_2 = (float *)(A + 8650752); /* [32, 256] */
   float *lstm1_sigmoid_t24_2 = (float *)(A + 8519680); /* [32, 256] */
@@ -6624,7 +5918,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t24_3 = (float *)(A + 8552448); /* [32, 256] */
   float *lstm1_add_t23_2 = (float *)(A + 8421376); /* [32, 256] */
   float *d_lstm1_mul_t24 = (float *)(A + 8617984); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 819200, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 196608, lstm1_sigmoid_t24, lstm1_tanh_t24_2, d_lstm1_mul_t25, lstm1_sigmoid_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, d_lstm1_mul_t24, d_lstm1_mul_concat_stack + 786432, d_lstm1_mul_concat_stack + 786688, d_lstm1_mul_concat_stack + 786944, d_lstm1_mul_concat_stack + 787200);
+  k27_matmul(d_lstm1_mul_concat_stack + 819200, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 196608, lstm1_sigmoid_t24, lstm1_tanh_t24_2, d_lstm1_mul_t25, lstm1_sigmoid_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, d_lstm1_mul_t24, d_lstm1_mul_concat_stack + 786432, d_lstm1_mul_concat_stack + 786688, d_lstm1_mul_concat_stack + 786944, d_lstm1_mul_concat_stack + 787200);
   float *lstm1_sigmoid_t23 = (float *)(A + 8290304); /* [32, 256] */
   float *lstm1_tanh_t23_2 = (float *)(A + 8454144); /* [32, 256] */
   float *lstm1_sigmoid_t23_2 = (float *)(A + 8323072); /* [32, 256] */
@@ -6632,7 +5926,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t23_3 = (float *)(A + 8355840); /* [32, 256] */
   float *lstm1_add_t22_2 = (float *)(A + 8224768); /* [32, 256] */
   float *d_lstm1_mul_t23 = (float *)(A + 8421376); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 786432, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 188416, lstm1_sigmoid_t23, lstm1_tanh_t23_2, d_lstm1_mul_t24, lstm1_sigmoid_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, d_lstm1_mul_t23, d_lstm1_mul_concat_stack + 753664, d_lstm1_mul_concat_stack + 753920, d_lstm1_mul_concat_stack + 754176, d_lstm1_mul_concat_stack + 754432);
+  k27_matmul(d_lstm1_mul_concat_stack + 786432, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 188416, lstm1_sigmoid_t23, lstm1_tanh_t23_2, d_lstm1_mul_t24, lstm1_sigmoid_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, d_lstm1_mul_t23, d_lstm1_mul_concat_stack + 753664, d_lstm1_mul_concat_stack + 753920, d_lstm1_mul_concat_stack + 754176, d_lstm1_mul_concat_stack + 754432);
   float *lstm1_sigmoid_t22 = (float *)(A + 8093696); /* [32, 256] */
   float *lstm1_tanh_t22_2 = (float *)(A + 8257536); /* [32, 256] */
   float *lstm1_sigmoid_t22_2 = (float *)(A + 8126464); /* [32, 256] */
@@ -6640,7 +5934,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t22_3 = (float *)(A + 8159232); /* [32, 256] */
   float *lstm1_add_t21_2 = (float *)(A + 8028160); /* [32, 256] */
   float *d_lstm1_mul_t22 = (float *)(A + 8224768); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 753664, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 180224, lstm1_sigmoid_t22, lstm1_tanh_t22_2, d_lstm1_mul_t23, lstm1_sigmoid_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, d_lstm1_mul_t22, d_lstm1_mul_concat_stack + 720896, d_lstm1_mul_concat_stack + 721152, d_lstm1_mul_concat_stack + 721408, d_lstm1_mul_concat_stack + 721664);
+  k27_matmul(d_lstm1_mul_concat_stack + 753664, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 180224, lstm1_sigmoid_t22, lstm1_tanh_t22_2, d_lstm1_mul_t23, lstm1_sigmoid_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, d_lstm1_mul_t22, d_lstm1_mul_concat_stack + 720896, d_lstm1_mul_concat_stack + 721152, d_lstm1_mul_concat_stack + 721408, d_lstm1_mul_concat_stack + 721664);
   float *lstm1_sigmoid_t21 = (float *)(A + 7897088); /* [32, 256] */
   float *lstm1_tanh_t21_2 = (float *)(A + 8060928); /* [32, 256] */
   float *lstm1_sigmoid_t21_2 = (float *)(A + 7929856); /* [32, 256] */
@@ -6648,7 +5942,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t21_3 = (float *)(A + 7962624); /* [32, 256] */
   float *lstm1_add_t20_2 = (float *)(A + 7831552); /* [32, 256] */
   float *d_lstm1_mul_t21 = (float *)(A + 8028160); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 720896, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 172032, lstm1_sigmoid_t21, lstm1_tanh_t21_2, d_lstm1_mul_t22, lstm1_sigmoid_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, d_lstm1_mul_t21, d_lstm1_mul_concat_stack + 688128, d_lstm1_mul_concat_stack + 688384, d_lstm1_mul_concat_stack + 688640, d_lstm1_mul_concat_stack + 688896);
+  k27_matmul(d_lstm1_mul_concat_stack + 720896, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 172032, lstm1_sigmoid_t21, lstm1_tanh_t21_2, d_lstm1_mul_t22, lstm1_sigmoid_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, d_lstm1_mul_t21, d_lstm1_mul_concat_stack + 688128, d_lstm1_mul_concat_stack + 688384, d_lstm1_mul_concat_stack + 688640, d_lstm1_mul_concat_stack + 688896);
   float *lstm1_sigmoid_t20 = (float *)(A + 7700480); /* [32, 256] */
   float *lstm1_tanh_t20_2 = (float *)(A + 7864320); /* [32, 256] */
   float *lstm1_sigmoid_t20_2 = (float *)(A + 7733248); /* [32, 256] */
@@ -6656,7 +5950,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t20_3 = (float *)(A + 7766016); /* [32, 256] */
   float *lstm1_add_t19_2 = (float *)(A + 7634944); /* [32, 256] */
   float *d_lstm1_mul_t20 = (float *)(A + 7831552); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 688128, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 163840, lstm1_sigmoid_t20, lstm1_tanh_t20_2, d_lstm1_mul_t21, lstm1_sigmoid_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, d_lstm1_mul_t20, d_lstm1_mul_concat_stack + 655360, d_lstm1_mul_concat_stack + 655616, d_lstm1_mul_concat_stack + 655872, d_lstm1_mul_concat_stack + 656128);
+  k27_matmul(d_lstm1_mul_concat_stack + 688128, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 163840, lstm1_sigmoid_t20, lstm1_tanh_t20_2, d_lstm1_mul_t21, lstm1_sigmoid_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, d_lstm1_mul_t20, d_lstm1_mul_concat_stack + 655360, d_lstm1_mul_concat_stack + 655616, d_lstm1_mul_concat_stack + 655872, d_lstm1_mul_concat_stack + 656128);
   float *lstm1_sigmoid_t19 = (float *)(A + 7503872); /* [32, 256] */
   float *lstm1_tanh_t19_2 = (float *)(A + 7667712); /* [32, 256] */
   float *lstm1_sigmoid_t19_2 = (float *)(A + 7536640); /* [32, 256] */
@@ -6664,7 +5958,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t19_3 = (float *)(A + 7569408); /* [32, 256] */
   float *lstm1_add_t18_2 = (float *)(A + 7438336); /* [32, 256] */
   float *d_lstm1_mul_t19 = (float *)(A + 7634944); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 655360, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 155648, lstm1_sigmoid_t19, lstm1_tanh_t19_2, d_lstm1_mul_t20, lstm1_sigmoid_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, d_lstm1_mul_t19, d_lstm1_mul_concat_stack + 622592, d_lstm1_mul_concat_stack + 622848, d_lstm1_mul_concat_stack + 623104, d_lstm1_mul_concat_stack + 623360);
+  k27_matmul(d_lstm1_mul_concat_stack + 655360, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 155648, lstm1_sigmoid_t19, lstm1_tanh_t19_2, d_lstm1_mul_t20, lstm1_sigmoid_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, d_lstm1_mul_t19, d_lstm1_mul_concat_stack + 622592, d_lstm1_mul_concat_stack + 622848, d_lstm1_mul_concat_stack + 623104, d_lstm1_mul_concat_stack + 623360);
   float *lstm1_sigmoid_t18 = (float *)(A + 7307264); /* [32, 256] */
   float *lstm1_tanh_t18_2 = (float *)(A + 7471104); /* [32, 256] */
   float *lstm1_sigmoid_t18_2 = (float *)(A + 7340032); /* [32, 256] */
@@ -6672,7 +5966,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t18_3 = (float *)(A + 7372800); /* [32, 256] */
   float *lstm1_add_t17_2 = (float *)(A + 7241728); /* [32, 256] */
   float *d_lstm1_mul_t18 = (float *)(A + 7438336); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 622592, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 147456, lstm1_sigmoid_t18, lstm1_tanh_t18_2, d_lstm1_mul_t19, lstm1_sigmoid_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, d_lstm1_mul_t18, d_lstm1_mul_concat_stack + 589824, d_lstm1_mul_concat_stack + 590080, d_lstm1_mul_concat_stack + 590336, d_lstm1_mul_concat_stack + 590592);
+  k27_matmul(d_lstm1_mul_concat_stack + 622592, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 147456, lstm1_sigmoid_t18, lstm1_tanh_t18_2, d_lstm1_mul_t19, lstm1_sigmoid_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, d_lstm1_mul_t18, d_lstm1_mul_concat_stack + 589824, d_lstm1_mul_concat_stack + 590080, d_lstm1_mul_concat_stack + 590336, d_lstm1_mul_concat_stack + 590592);
   float *lstm1_sigmoid_t17 = (float *)(A + 7110656); /* [32, 256] */
   float *lstm1_tanh_t17_2 = (float *)(A + 7274496); /* [32, 256] */
   float *lstm1_sigmoid_t17_2 = (float *)(A + 7143424); /* [32, 256] */
@@ -6680,7 +5974,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t17_3 = (float *)(A + 7176192); /* [32, 256] */
   float *lstm1_add_t16_2 = (float *)(A + 7045120); /* [32, 256] */
   float *d_lstm1_mul_t17 = (float *)(A + 7241728); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 589824, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 139264, lstm1_sigmoid_t17, lstm1_tanh_t17_2, d_lstm1_mul_t18, lstm1_sigmoid_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, d_lstm1_mul_t17, d_lstm1_mul_concat_stack + 557056, d_lstm1_mul_concat_stack + 557312, d_lstm1_mul_concat_stack + 557568, d_lstm1_mul_concat_stack + 557824);
+  k27_matmul(d_lstm1_mul_concat_stack + 589824, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 139264, lstm1_sigmoid_t17, lstm1_tanh_t17_2, d_lstm1_mul_t18, lstm1_sigmoid_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, d_lstm1_mul_t17, d_lstm1_mul_concat_stack + 557056, d_lstm1_mul_concat_stack + 557312, d_lstm1_mul_concat_stack + 557568, d_lstm1_mul_concat_stack + 557824);
   float *lstm1_sigmoid_t16 = (float *)(A + 6914048); /* [32, 256] */
   float *lstm1_tanh_t16_2 = (float *)(A + 7077888); /* [32, 256] */
   float *lstm1_sigmoid_t16_2 = (float *)(A + 6946816); /* [32, 256] */
@@ -6688,7 +5982,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t16_3 = (float *)(A + 6979584); /* [32, 256] */
   float *lstm1_add_t15_2 = (float *)(A + 6848512); /* [32, 256] */
   float *d_lstm1_mul_t16 = (float *)(A + 7045120); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 557056, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 131072, lstm1_sigmoid_t16, lstm1_tanh_t16_2, d_lstm1_mul_t17, lstm1_sigmoid_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, d_lstm1_mul_t16, d_lstm1_mul_concat_stack + 524288, d_lstm1_mul_concat_stack + 524544, d_lstm1_mul_concat_stack + 524800, d_lstm1_mul_concat_stack + 525056);
+  k27_matmul(d_lstm1_mul_concat_stack + 557056, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 131072, lstm1_sigmoid_t16, lstm1_tanh_t16_2, d_lstm1_mul_t17, lstm1_sigmoid_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, d_lstm1_mul_t16, d_lstm1_mul_concat_stack + 524288, d_lstm1_mul_concat_stack + 524544, d_lstm1_mul_concat_stack + 524800, d_lstm1_mul_concat_stack + 525056);
   float *lstm1_sigmoid_t15 = (float *)(A + 6717440); /* [32, 256] */
   float *lstm1_tanh_t15_2 = (float *)(A + 6881280); /* [32, 256] */
   float *lstm1_sigmoid_t15_2 = (float *)(A + 6750208); /* [32, 256] */
@@ -6696,7 +5990,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t15_3 = (float *)(A + 6782976); /* [32, 256] */
   float *lstm1_add_t14_2 = (float *)(A + 6651904); /* [32, 256] */
   float *d_lstm1_mul_t15 = (float *)(A + 6848512); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 524288, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 122880, lstm1_sigmoid_t15, lstm1_tanh_t15_2, d_lstm1_mul_t16, lstm1_sigmoid_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, d_lstm1_mul_t15, d_lstm1_mul_concat_stack + 491520, d_lstm1_mul_concat_stack + 491776, d_lstm1_mul_concat_stack + 492032, d_lstm1_mul_concat_stack + 492288);
+  k27_matmul(d_lstm1_mul_concat_stack + 524288, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 122880, lstm1_sigmoid_t15, lstm1_tanh_t15_2, d_lstm1_mul_t16, lstm1_sigmoid_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, d_lstm1_mul_t15, d_lstm1_mul_concat_stack + 491520, d_lstm1_mul_concat_stack + 491776, d_lstm1_mul_concat_stack + 492032, d_lstm1_mul_concat_stack + 492288);
   float *lstm1_sigmoid_t14 = (float *)(A + 6520832); /* [32, 256] */
   float *lstm1_tanh_t14_2 = (float *)(A + 6684672); /* [32, 256] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 6553600); /* [32, 256] */
@@ -6704,7 +5998,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t14_3 = (float *)(A + 6586368); /* [32, 256] */
   float *lstm1_add_t13_2 = (float *)(A + 6455296); /* [32, 256] */
   float *d_lstm1_mul_t14 = (float *)(A + 6651904); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 491520, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 114688, lstm1_sigmoid_t14, lstm1_tanh_t14_2, d_lstm1_mul_t15, lstm1_sigmoid_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, d_lstm1_mul_t14, d_lstm1_mul_concat_stack + 458752, d_lstm1_mul_concat_stack + 459008, d_lstm1_mul_concat_stack + 459264, d_lstm1_mul_concat_stack + 459520);
+  k27_matmul(d_lstm1_mul_concat_stack + 491520, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 114688, lstm1_sigmoid_t14, lstm1_tanh_t14_2, d_lstm1_mul_t15, lstm1_sigmoid_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, d_lstm1_mul_t14, d_lstm1_mul_concat_stack + 458752, d_lstm1_mul_concat_stack + 459008, d_lstm1_mul_concat_stack + 459264, d_lstm1_mul_concat_stack + 459520);
   float *lstm1_sigmoid_t13 = (float *)(A + 6324224); /* [32, 256] */
   float *lstm1_tanh_t13_2 = (float *)(A + 6488064); /* [32, 256] */
   float *lstm1_sigmoid_t13_2 = (float *)(A + 6356992); /* [32, 256] */
@@ -6712,7 +6006,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t13_3 = (float *)(A + 6389760); /* [32, 256] */
   float *lstm1_add_t12_2 = (float *)(A + 6258688); /* [32, 256] */
   float *d_lstm1_mul_t13 = (float *)(A + 6455296); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 458752, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 106496, lstm1_sigmoid_t13, lstm1_tanh_t13_2, d_lstm1_mul_t14, lstm1_sigmoid_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, d_lstm1_mul_t13, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426240, d_lstm1_mul_concat_stack + 426496, d_lstm1_mul_concat_stack + 426752);
+  k27_matmul(d_lstm1_mul_concat_stack + 458752, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 106496, lstm1_sigmoid_t13, lstm1_tanh_t13_2, d_lstm1_mul_t14, lstm1_sigmoid_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, d_lstm1_mul_t13, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426240, d_lstm1_mul_concat_stack + 426496, d_lstm1_mul_concat_stack + 426752);
   float *lstm1_sigmoid_t12 = (float *)(A + 6127616); /* [32, 256] */
   float *lstm1_tanh_t12_2 = (float *)(A + 6291456); /* [32, 256] */
   float *lstm1_sigmoid_t12_2 = (float *)(A + 6160384); /* [32, 256] */
@@ -6720,7 +6014,7 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t12_3 = (float *)(A + 6193152); /* [32, 256] */
   float *lstm1_add_t11_2 = (float *)(A + 6062080); /* [32, 256] */
   float *d_lstm1_mul_t12 = (float *)(A + 6258688); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 425984, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 98304, lstm1_sigmoid_t12, lstm1_tanh_t12_2, d_lstm1_mul_t13, lstm1_sigmoid_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, d_lstm1_mul_t12, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393472, d_lstm1_mul_concat_stack + 393728, d_lstm1_mul_concat_stack + 393984);
+  k27_matmul(d_lstm1_mul_concat_stack + 425984, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 98304, lstm1_sigmoid_t12, lstm1_tanh_t12_2, d_lstm1_mul_t13, lstm1_sigmoid_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, d_lstm1_mul_t12, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393472, d_lstm1_mul_concat_stack + 393728, d_lstm1_mul_concat_stack + 393984);
   float *lstm1_sigmoid_t11 = (float *)(A + 5931008); /* [32, 256] */
   float *lstm1_tanh_t11_2 = (float *)(A + 6094848); /* [32, 256] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 5963776); /* [32, 256] */
@@ -6728,13 +6022,13 @@ static void charlm_lstm_grad_14(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t11_3 = (float *)(A + 5996544); /* [32, 256] */
   float *lstm1_add_t10_2 = (float *)(A + 5865472); /* [32, 256] */
   float *d_lstm1_mul_t11 = (float *)(A + 6062080); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 393216, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 90112, lstm1_sigmoid_t11, lstm1_tanh_t11_2, d_lstm1_mul_t12, lstm1_sigmoid_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, d_lstm1_mul_t11, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360704, d_lstm1_mul_concat_stack + 360960, d_lstm1_mul_concat_stack + 361216);
+  k27_matmul(d_lstm1_mul_concat_stack + 393216, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 90112, lstm1_sigmoid_t11, lstm1_tanh_t11_2, d_lstm1_mul_t12, lstm1_sigmoid_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, d_lstm1_mul_t11, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360704, d_lstm1_mul_concat_stack + 360960, d_lstm1_mul_concat_stack + 361216);
 }
 
 static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_lstm1_mul_concat_stack = (float *)(A + 20672512); /* [64, 32, 1024] */
-  float *d_dense1_matmul_weight = (float *)(A + 18575360); /* [2048, 256] */
+  float *d_lstm1_mul_concat_stack = (float *)(A + 19898368); /* [64, 32, 1024] */
+  float *d_dense1_matmul_weight = (float *)(A + 17801216); /* [2048, 256] */
   float *lstm1_sigmoid_t10 = (float *)(A + 5734400); /* [32, 256] */
   float *lstm1_tanh_t10_2 = (float *)(A + 5898240); /* [32, 256] */
   float *d_lstm1_mul_t11 = (float *)(A + 6062080); /* [32, 256] */
@@ -6743,7 +6037,7 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t10_3 = (float *)(A + 5799936); /* [32, 256] */
   float *lstm1_add_t9_2 = (float *)(A + 5668864); /* [32, 256] */
   float *d_lstm1_mul_t10 = (float *)(A + 5865472); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 360448, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 81920, lstm1_sigmoid_t10, lstm1_tanh_t10_2, d_lstm1_mul_t11, lstm1_sigmoid_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, d_lstm1_mul_t10, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327936, d_lstm1_mul_concat_stack + 328192, d_lstm1_mul_concat_stack + 328448);
+  k27_matmul(d_lstm1_mul_concat_stack + 360448, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 81920, lstm1_sigmoid_t10, lstm1_tanh_t10_2, d_lstm1_mul_t11, lstm1_sigmoid_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, d_lstm1_mul_t10, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327936, d_lstm1_mul_concat_stack + 328192, d_lstm1_mul_concat_stack + 328448);
   float *lstm1_sigmoid_t9 = (float *)(A + 5537792); /* [32, 256] */
   float *lstm1_tanh_t9_2 = (float *)(A + 5701632); /* [32, 256] */
   float *lstm1_sigmoid_t9_2 = (float *)(A + 5570560); /* [32, 256] */
@@ -6751,7 +6045,7 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t9_3 = (float *)(A + 5603328); /* [32, 256] */
   float *lstm1_add_t8_2 = (float *)(A + 5472256); /* [32, 256] */
   float *d_lstm1_mul_t9 = (float *)(A + 5668864); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 327680, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 73728, lstm1_sigmoid_t9, lstm1_tanh_t9_2, d_lstm1_mul_t10, lstm1_sigmoid_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, d_lstm1_mul_t9, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 295168, d_lstm1_mul_concat_stack + 295424, d_lstm1_mul_concat_stack + 295680);
+  k27_matmul(d_lstm1_mul_concat_stack + 327680, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 73728, lstm1_sigmoid_t9, lstm1_tanh_t9_2, d_lstm1_mul_t10, lstm1_sigmoid_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, d_lstm1_mul_t9, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 295168, d_lstm1_mul_concat_stack + 295424, d_lstm1_mul_concat_stack + 295680);
   float *lstm1_sigmoid_t8 = (float *)(A + 5341184); /* [32, 256] */
   float *lstm1_tanh_t8_2 = (float *)(A + 5505024); /* [32, 256] */
   float *lstm1_sigmoid_t8_2 = (float *)(A + 5373952); /* [32, 256] */
@@ -6759,7 +6053,7 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t8_3 = (float *)(A + 5406720); /* [32, 256] */
   float *lstm1_add_t7_2 = (float *)(A + 5275648); /* [32, 256] */
   float *d_lstm1_mul_t8 = (float *)(A + 5472256); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 294912, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 65536, lstm1_sigmoid_t8, lstm1_tanh_t8_2, d_lstm1_mul_t9, lstm1_sigmoid_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, d_lstm1_mul_t8, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262400, d_lstm1_mul_concat_stack + 262656, d_lstm1_mul_concat_stack + 262912);
+  k27_matmul(d_lstm1_mul_concat_stack + 294912, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 65536, lstm1_sigmoid_t8, lstm1_tanh_t8_2, d_lstm1_mul_t9, lstm1_sigmoid_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, d_lstm1_mul_t8, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262400, d_lstm1_mul_concat_stack + 262656, d_lstm1_mul_concat_stack + 262912);
   float *lstm1_sigmoid_t7 = (float *)(A + 5144576); /* [32, 256] */
   float *lstm1_tanh_t7_2 = (float *)(A + 5308416); /* [32, 256] */
   float *lstm1_sigmoid_t7_2 = (float *)(A + 5177344); /* [32, 256] */
@@ -6767,7 +6061,7 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t7_3 = (float *)(A + 5210112); /* [32, 256] */
   float *lstm1_add_t6_2 = (float *)(A + 5079040); /* [32, 256] */
   float *d_lstm1_mul_t7 = (float *)(A + 5275648); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 262144, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 57344, lstm1_sigmoid_t7, lstm1_tanh_t7_2, d_lstm1_mul_t8, lstm1_sigmoid_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, d_lstm1_mul_t7, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229632, d_lstm1_mul_concat_stack + 229888, d_lstm1_mul_concat_stack + 230144);
+  k27_matmul(d_lstm1_mul_concat_stack + 262144, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 57344, lstm1_sigmoid_t7, lstm1_tanh_t7_2, d_lstm1_mul_t8, lstm1_sigmoid_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, d_lstm1_mul_t7, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229632, d_lstm1_mul_concat_stack + 229888, d_lstm1_mul_concat_stack + 230144);
   float *lstm1_sigmoid_t6 = (float *)(A + 4947968); /* [32, 256] */
   float *lstm1_tanh_t6_2 = (float *)(A + 5111808); /* [32, 256] */
   float *lstm1_sigmoid_t6_2 = (float *)(A + 4980736); /* [32, 256] */
@@ -6775,7 +6069,7 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t6_3 = (float *)(A + 5013504); /* [32, 256] */
   float *lstm1_add_t5_2 = (float *)(A + 4882432); /* [32, 256] */
   float *d_lstm1_mul_t6 = (float *)(A + 5079040); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 229376, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 49152, lstm1_sigmoid_t6, lstm1_tanh_t6_2, d_lstm1_mul_t7, lstm1_sigmoid_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, d_lstm1_mul_t6, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196864, d_lstm1_mul_concat_stack + 197120, d_lstm1_mul_concat_stack + 197376);
+  k27_matmul(d_lstm1_mul_concat_stack + 229376, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 49152, lstm1_sigmoid_t6, lstm1_tanh_t6_2, d_lstm1_mul_t7, lstm1_sigmoid_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, d_lstm1_mul_t6, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196864, d_lstm1_mul_concat_stack + 197120, d_lstm1_mul_concat_stack + 197376);
   float *lstm1_sigmoid_t5 = (float *)(A + 4751360); /* [32, 256] */
   float *lstm1_tanh_t5_2 = (float *)(A + 4915200); /* [32, 256] */
   float *lstm1_sigmoid_t5_2 = (float *)(A + 4784128); /* [32, 256] */
@@ -6783,7 +6077,7 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t5_3 = (float *)(A + 4816896); /* [32, 256] */
   float *lstm1_add_t4_2 = (float *)(A + 4685824); /* [32, 256] */
   float *d_lstm1_mul_t5 = (float *)(A + 4882432); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 196608, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 40960, lstm1_sigmoid_t5, lstm1_tanh_t5_2, d_lstm1_mul_t6, lstm1_sigmoid_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, d_lstm1_mul_t5, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 164096, d_lstm1_mul_concat_stack + 164352, d_lstm1_mul_concat_stack + 164608);
+  k27_matmul(d_lstm1_mul_concat_stack + 196608, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 40960, lstm1_sigmoid_t5, lstm1_tanh_t5_2, d_lstm1_mul_t6, lstm1_sigmoid_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, d_lstm1_mul_t5, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 164096, d_lstm1_mul_concat_stack + 164352, d_lstm1_mul_concat_stack + 164608);
   float *lstm1_sigmoid_t4 = (float *)(A + 4554752); /* [32, 256] */
   float *lstm1_tanh_t4_2 = (float *)(A + 4718592); /* [32, 256] */
   float *lstm1_sigmoid_t4_2 = (float *)(A + 4587520); /* [32, 256] */
@@ -6791,7 +6085,7 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t4_3 = (float *)(A + 4620288); /* [32, 256] */
   float *lstm1_add_t3_2 = (float *)(A + 4489216); /* [32, 256] */
   float *d_lstm1_mul_t4 = (float *)(A + 4685824); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 163840, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 32768, lstm1_sigmoid_t4, lstm1_tanh_t4_2, d_lstm1_mul_t5, lstm1_sigmoid_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, d_lstm1_mul_t4, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131328, d_lstm1_mul_concat_stack + 131584, d_lstm1_mul_concat_stack + 131840);
+  k27_matmul(d_lstm1_mul_concat_stack + 163840, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 32768, lstm1_sigmoid_t4, lstm1_tanh_t4_2, d_lstm1_mul_t5, lstm1_sigmoid_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, d_lstm1_mul_t4, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131328, d_lstm1_mul_concat_stack + 131584, d_lstm1_mul_concat_stack + 131840);
   float *lstm1_sigmoid_t3 = (float *)(A + 4358144); /* [32, 256] */
   float *lstm1_tanh_t3_2 = (float *)(A + 4521984); /* [32, 256] */
   float *lstm1_sigmoid_t3_2 = (float *)(A + 4390912); /* [32, 256] */
@@ -6799,7 +6093,7 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t3_3 = (float *)(A + 4423680); /* [32, 256] */
   float *lstm1_add_t2_2 = (float *)(A + 4292608); /* [32, 256] */
   float *d_lstm1_mul_t3 = (float *)(A + 4489216); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 131072, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 24576, lstm1_sigmoid_t3, lstm1_tanh_t3_2, d_lstm1_mul_t4, lstm1_sigmoid_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, d_lstm1_mul_t3, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98560, d_lstm1_mul_concat_stack + 98816, d_lstm1_mul_concat_stack + 99072);
+  k27_matmul(d_lstm1_mul_concat_stack + 131072, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 24576, lstm1_sigmoid_t3, lstm1_tanh_t3_2, d_lstm1_mul_t4, lstm1_sigmoid_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, d_lstm1_mul_t3, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98560, d_lstm1_mul_concat_stack + 98816, d_lstm1_mul_concat_stack + 99072);
   float *lstm1_sigmoid_t2 = (float *)(A + 4161536); /* [32, 256] */
   float *lstm1_tanh_t2_2 = (float *)(A + 4325376); /* [32, 256] */
   float *lstm1_sigmoid_t2_2 = (float *)(A + 4194304); /* [32, 256] */
@@ -6807,7 +6101,7 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t2_3 = (float *)(A + 4227072); /* [32, 256] */
   float *lstm1_add_t1_2 = (float *)(A + 4096000); /* [32, 256] */
   float *d_lstm1_mul_t2 = (float *)(A + 4292608); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 98304, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 16384, lstm1_sigmoid_t2, lstm1_tanh_t2_2, d_lstm1_mul_t3, lstm1_sigmoid_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, d_lstm1_mul_t2, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65792, d_lstm1_mul_concat_stack + 66048, d_lstm1_mul_concat_stack + 66304);
+  k27_matmul(d_lstm1_mul_concat_stack + 98304, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 16384, lstm1_sigmoid_t2, lstm1_tanh_t2_2, d_lstm1_mul_t3, lstm1_sigmoid_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, d_lstm1_mul_t2, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65792, d_lstm1_mul_concat_stack + 66048, d_lstm1_mul_concat_stack + 66304);
   float *lstm1_sigmoid_t1 = (float *)(A + 3964928); /* [32, 256] */
   float *lstm1_tanh_t1_2 = (float *)(A + 4128768); /* [32, 256] */
   float *lstm1_sigmoid_t1_2 = (float *)(A + 3997696); /* [32, 256] */
@@ -6815,7 +6109,7 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t1_3 = (float *)(A + 4030464); /* [32, 256] */
   float *lstm1_mul_t0 = (float *)(A + 1802240); /* [32, 256] */
   float *d_lstm1_mul_t1 = (float *)(A + 4096000); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 65536, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 8192, lstm1_sigmoid_t1, lstm1_tanh_t1_2, d_lstm1_mul_t2, lstm1_sigmoid_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, d_lstm1_mul_t1, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 33024, d_lstm1_mul_concat_stack + 33280, d_lstm1_mul_concat_stack + 33536);
+  k27_matmul(d_lstm1_mul_concat_stack + 65536, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 8192, lstm1_sigmoid_t1, lstm1_tanh_t1_2, d_lstm1_mul_t2, lstm1_sigmoid_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, d_lstm1_mul_t1, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 33024, d_lstm1_mul_concat_stack + 33280, d_lstm1_mul_concat_stack + 33536);
   float *lstm1_sigmoid_t0 = (float *)(A + 1703936); /* [32, 256] */
   float *lstm1_tanh_t0_2 = (float *)(A + 1835008); /* [32, 256] */
   float *lstm1_tanh_t0 = (float *)(A + 1769472); /* [32, 256] */
@@ -6823,32 +6117,30 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   float *d_lstm1_mul_t0 = (float *)(A + 1802240); /* [32, 256] */
   float *d_lstm1_mul_t0_2 = (float *)(A + 4128768); /* [32, 256] */
   float *d_lstm1_mul_t0_3 = (float *)(A + 16965632); /* [32, 256] */
-  k29_matmul(d_lstm1_mul_concat_stack + 32768, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3);
+  k28_matmul(d_lstm1_mul_concat_stack + 32768, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3);
   float *d_lstm1_const = (float *)(A + 1703936); /* [32, 256] */
-  k30_const(d_lstm1_const);
-  k31_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack);
-  int32_t *line14_select_stack = (int32_t *)(A + 17776832); /* [64, 32] */
-  float *d_lstm1_scatter_add = (float *)(A + 450496); /* [96, 1024] */
-  k32_scatter_add(line14_select_stack, d_lstm1_mul_concat_stack, d_lstm1_scatter_add);
-  float *grad_lstm1_weight_ih = (float *)(A + 843712); /* [1024, 96] */
-  k33_transpose(d_lstm1_scatter_add, grad_lstm1_weight_ih);
+  k29_const(d_lstm1_const);
+  k30_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack);
+  int32_t *d_lstm1_reshape = (int32_t *)(A + 450560); /* [2048] */
+  float *d_lstm1_scatter_add = (float *)(A + 17801216); /* [96, 1024] */
+  k31_scatter_add(d_lstm1_reshape, d_lstm1_mul_concat_stack, d_lstm1_scatter_add);
+  float *grad_lstm1_weight_ih = (float *)(A + 18194432); /* [1024, 96] */
+  k32_transpose(d_lstm1_scatter_add, grad_lstm1_weight_ih);
   float *lstm1_mul_stack = (float *)(A + 1867776); /* [64, 32, 256] */
-  float *lstm1_mul_stack_2 = (float *)(A + 18575360); /* [63, 32, 256] */
-  k34_stack(lstm1_mul_stack, lstm1_mul_stack + 8192, lstm1_mul_stack + 16384, lstm1_mul_stack + 24576, lstm1_mul_stack + 32768, lstm1_mul_stack + 40960, lstm1_mul_stack + 49152, lstm1_mul_stack + 57344, lstm1_mul_stack + 65536, lstm1_mul_stack + 73728, lstm1_mul_stack + 81920, lstm1_mul_stack + 90112, lstm1_mul_stack + 98304, lstm1_mul_stack + 106496, lstm1_mul_stack + 114688, lstm1_mul_stack + 122880, lstm1_mul_stack + 131072, lstm1_mul_stack + 139264, lstm1_mul_stack + 147456, lstm1_mul_stack + 155648, lstm1_mul_stack + 163840, lstm1_mul_stack + 172032, lstm1_mul_stack + 180224, lstm1_mul_stack + 188416, lstm1_mul_stack + 196608, lstm1_mul_stack + 204800, lstm1_mul_stack + 212992, lstm1_mul_stack + 221184, lstm1_mul_stack + 229376, lstm1_mul_stack + 237568, lstm1_mul_stack + 245760, lstm1_mul_stack + 253952, lstm1_mul_stack + 262144, lstm1_mul_stack + 270336, lstm1_mul_stack + 278528, lstm1_mul_stack + 286720, lstm1_mul_stack + 294912, lstm1_mul_stack + 303104, lstm1_mul_stack + 311296, lstm1_mul_stack + 319488, lstm1_mul_stack + 327680, lstm1_mul_stack + 335872, lstm1_mul_stack + 344064, lstm1_mul_stack + 352256, lstm1_mul_stack + 360448, lstm1_mul_stack + 368640, lstm1_mul_stack + 376832, lstm1_mul_stack + 385024, lstm1_mul_stack + 393216, lstm1_mul_stack + 401408, lstm1_mul_stack + 409600, lstm1_mul_stack + 417792, lstm1_mul_stack + 425984, lstm1_mul_stack + 434176, lstm1_mul_stack + 442368, lstm1_mul_stack + 450560, lstm1_mul_stack + 458752, lstm1_mul_stack + 466944, lstm1_mul_stack + 475136, lstm1_mul_stack + 483328, lstm1_mul_stack + 491520, lstm1_mul_stack + 499712, lstm1_mul_stack + 507904, lstm1_mul_stack_2);
-  float *grad_lstm1_weight_hh = (float *)(A + 29061120); /* [1024, 256] */
-  char *grad_lstm1_weight_hh_scratch = A + 30109696; /* 1081344 bytes */
-  k35_matmul(d_lstm1_mul_concat_stack + 32768, lstm1_mul_stack_2, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
-  float *grad_lstm1_bias_ih = (float *)(A + 17776832); /* [1024] */
-  k36_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
-  float *d_line21_sub_stack = (float *)(A + 17788928); /* [64, 32, 96] */
+  float *grad_lstm1_weight_hh = (float *)(A + 18587648); /* [1024, 256] */
+  char *grad_lstm1_weight_hh_scratch = A + 28286976; /* 1081344 bytes */
+  k33_matmul(d_lstm1_mul_concat_stack + 32768, lstm1_mul_stack, grad_lstm1_weight_hh, grad_lstm1_weight_hh_scratch);
+  float *grad_lstm1_bias_ih = (float *)(A + 450560); /* [1024] */
+  k34_sum_to(d_lstm1_mul_concat_stack, grad_lstm1_bias_ih);
+  float *d_line21_sub_stack = (float *)(A + 17014784); /* [64, 32, 96] */
   float *grad_dense1_weight = (float *)(A + 1736704); /* [96, 256] */
   char *grad_dense1_weight_scratch = A + 196608; /* 98304 bytes */
-  k37_matmul(d_line21_sub_stack, lstm1_mul_stack, grad_dense1_weight, grad_dense1_weight_scratch);
-  float *grad_dense1_bias = (float *)(A + 17780928); /* [96] */
-  k38_sum_to(d_line21_sub_stack, grad_dense1_bias);
-  float *line21_sum_to_t0_2 = (float *)(A + 385024); /* [] */
-  float *line21_sum_to_t1_2 = (float *)(A + 409664); /* [] */
-  float *line21_sum_to_t2_2 = (float *)(A + 446720); /* [] */
+  k35_matmul(d_line21_sub_stack, lstm1_mul_stack, grad_dense1_weight, grad_dense1_weight_scratch);
+  float *grad_dense1_bias = (float *)(A + 454656); /* [96] */
+  k36_sum_to(d_line21_sub_stack, grad_dense1_bias);
+  float *line21_sum_to_t0_2 = (float *)(A + 372736); /* [] */
+  float *line21_sum_to_t1_2 = (float *)(A + 397376); /* [] */
+  float *line21_sum_to_t2_2 = (float *)(A + 422016); /* [] */
   float *line21_sum_to_t3_2 = (float *)(A + 446784); /* [] */
   float *line21_sum_to_t4_2 = (float *)(A + 446848); /* [] */
   float *line21_sum_to_t5_2 = (float *)(A + 446912); /* [] */
@@ -6910,14 +6202,14 @@ static void charlm_lstm_grad_15(const float *restrict P, const charlm_lstm_batch
   float *line21_sum_to_t61_2 = (float *)(A + 1702400); /* [] */
   float *line21_sum_to_t62_2 = (float *)(A + 1702464); /* [] */
   float *line21_sum_to_t63_2 = (float *)(A + 1702528); /* [] */
-  float *loss_value = (float *)(A + 434304); /* [] */
-  k39_mul_neg_mul(line21_sum_to_t0_2, line21_sum_to_t1_2, line21_sum_to_t2_2, line21_sum_to_t3_2, line21_sum_to_t4_2, line21_sum_to_t5_2, line21_sum_to_t6_2, line21_sum_to_t7_2, line21_sum_to_t8_2, line21_sum_to_t9_2, line21_sum_to_t10_2, line21_sum_to_t11_2, line21_sum_to_t12_2, line21_sum_to_t13_2, line21_sum_to_t14_2, line21_sum_to_t15_2, line21_sum_to_t16_2, line21_sum_to_t17_2, line21_sum_to_t18_2, line21_sum_to_t19_2, line21_sum_to_t20_2, line21_sum_to_t21_2, line21_sum_to_t22_2, line21_sum_to_t23_2, line21_sum_to_t24_2, line21_sum_to_t25_2, line21_sum_to_t26_2, line21_sum_to_t27_2, line21_sum_to_t28_2, line21_sum_to_t29_2, line21_sum_to_t30_2, line21_sum_to_t31_2, line21_sum_to_t32_2, line21_sum_to_t33_2, line21_sum_to_t34_2, line21_sum_to_t35_2, line21_sum_to_t36_2, line21_sum_to_t37_2, line21_sum_to_t38_2, line21_sum_to_t39_2, line21_sum_to_t40_2, line21_sum_to_t41_2, line21_sum_to_t42_2, line21_sum_to_t43_2, line21_sum_to_t44_2, line21_sum_to_t45_2, line21_sum_to_t46_2, line21_sum_to_t47_2, line21_sum_to_t48_2, line21_sum_to_t49_2, line21_sum_to_t50_2, line21_sum_to_t51_2, line21_sum_to_t52_2, line21_sum_to_t53_2, line21_sum_to_t54_2, line21_sum_to_t55_2, line21_sum_to_t56_2, line21_sum_to_t57_2, line21_sum_to_t58_2, line21_sum_to_t59_2, line21_sum_to_t60_2, line21_sum_to_t61_2, line21_sum_to_t62_2, line21_sum_to_t63_2, loss_value);
+  float *loss_value = (float *)(A + 455040); /* [] */
+  k37_mul_neg_mul(line21_sum_to_t0_2, line21_sum_to_t1_2, line21_sum_to_t2_2, line21_sum_to_t3_2, line21_sum_to_t4_2, line21_sum_to_t5_2, line21_sum_to_t6_2, line21_sum_to_t7_2, line21_sum_to_t8_2, line21_sum_to_t9_2, line21_sum_to_t10_2, line21_sum_to_t11_2, line21_sum_to_t12_2, line21_sum_to_t13_2, line21_sum_to_t14_2, line21_sum_to_t15_2, line21_sum_to_t16_2, line21_sum_to_t17_2, line21_sum_to_t18_2, line21_sum_to_t19_2, line21_sum_to_t20_2, line21_sum_to_t21_2, line21_sum_to_t22_2, line21_sum_to_t23_2, line21_sum_to_t24_2, line21_sum_to_t25_2, line21_sum_to_t26_2, line21_sum_to_t27_2, line21_sum_to_t28_2, line21_sum_to_t29_2, line21_sum_to_t30_2, line21_sum_to_t31_2, line21_sum_to_t32_2, line21_sum_to_t33_2, line21_sum_to_t34_2, line21_sum_to_t35_2, line21_sum_to_t36_2, line21_sum_to_t37_2, line21_sum_to_t38_2, line21_sum_to_t39_2, line21_sum_to_t40_2, line21_sum_to_t41_2, line21_sum_to_t42_2, line21_sum_to_t43_2, line21_sum_to_t44_2, line21_sum_to_t45_2, line21_sum_to_t46_2, line21_sum_to_t47_2, line21_sum_to_t48_2, line21_sum_to_t49_2, line21_sum_to_t50_2, line21_sum_to_t51_2, line21_sum_to_t52_2, line21_sum_to_t53_2, line21_sum_to_t54_2, line21_sum_to_t55_2, line21_sum_to_t56_2, line21_sum_to_t57_2, line21_sum_to_t58_2, line21_sum_to_t59_2, line21_sum_to_t60_2, line21_sum_to_t61_2, line21_sum_to_t62_2, line21_sum_to_t63_2, loss_value);
 }
 
 static void charlm_lstm_grad_16(const float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *line22_sum_to_t0 = (float *)(A + 446592); /* [] */
-  float *line22_sum_to_t1 = (float *)(A + 446656); /* [] */
+  float *line22_sum_to_t0 = (float *)(A + 446656); /* [] */
+  float *line22_sum_to_t1 = (float *)(A + 446720); /* [] */
   float *line22_sum_to_t2 = (float *)(A + 1702592); /* [] */
   float *line22_sum_to_t3 = (float *)(A + 1702656); /* [] */
   float *line22_sum_to_t4 = (float *)(A + 1702720); /* [] */
@@ -6979,9 +6271,9 @@ static void charlm_lstm_grad_16(const float *restrict P, const charlm_lstm_batch
   float *line22_sum_to_t60 = (float *)(A + 450304); /* [] */
   float *line22_sum_to_t61 = (float *)(A + 450368); /* [] */
   float *line22_sum_to_t62 = (float *)(A + 450432); /* [] */
-  float *line22_sum_to_t63 = (float *)(A + 17776768); /* [] */
-  float *metric_accuracy = (float *)(A + 446720); /* [] */
-  k40_mul_mul_mul(line22_sum_to_t0, line22_sum_to_t1, line22_sum_to_t2, line22_sum_to_t3, line22_sum_to_t4, line22_sum_to_t5, line22_sum_to_t6, line22_sum_to_t7, line22_sum_to_t8, line22_sum_to_t9, line22_sum_to_t10, line22_sum_to_t11, line22_sum_to_t12, line22_sum_to_t13, line22_sum_to_t14, line22_sum_to_t15, line22_sum_to_t16, line22_sum_to_t17, line22_sum_to_t18, line22_sum_to_t19, line22_sum_to_t20, line22_sum_to_t21, line22_sum_to_t22, line22_sum_to_t23, line22_sum_to_t24, line22_sum_to_t25, line22_sum_to_t26, line22_sum_to_t27, line22_sum_to_t28, line22_sum_to_t29, line22_sum_to_t30, line22_sum_to_t31, line22_sum_to_t32, line22_sum_to_t33, line22_sum_to_t34, line22_sum_to_t35, line22_sum_to_t36, line22_sum_to_t37, line22_sum_to_t38, line22_sum_to_t39, line22_sum_to_t40, line22_sum_to_t41, line22_sum_to_t42, line22_sum_to_t43, line22_sum_to_t44, line22_sum_to_t45, line22_sum_to_t46, line22_sum_to_t47, line22_sum_to_t48, line22_sum_to_t49, line22_sum_to_t50, line22_sum_to_t51, line22_sum_to_t52, line22_sum_to_t53, line22_sum_to_t54, line22_sum_to_t55, line22_sum_to_t56, line22_sum_to_t57, line22_sum_to_t58, line22_sum_to_t59, line22_sum_to_t60, line22_sum_to_t61, line22_sum_to_t62, line22_sum_to_t63, metric_accuracy);
+  float *line22_sum_to_t63 = (float *)(A + 450496); /* [] */
+  float *metric_accuracy = (float *)(A + 446784); /* [] */
+  k38_mul_mul_mul(line22_sum_to_t0, line22_sum_to_t1, line22_sum_to_t2, line22_sum_to_t3, line22_sum_to_t4, line22_sum_to_t5, line22_sum_to_t6, line22_sum_to_t7, line22_sum_to_t8, line22_sum_to_t9, line22_sum_to_t10, line22_sum_to_t11, line22_sum_to_t12, line22_sum_to_t13, line22_sum_to_t14, line22_sum_to_t15, line22_sum_to_t16, line22_sum_to_t17, line22_sum_to_t18, line22_sum_to_t19, line22_sum_to_t20, line22_sum_to_t21, line22_sum_to_t22, line22_sum_to_t23, line22_sum_to_t24, line22_sum_to_t25, line22_sum_to_t26, line22_sum_to_t27, line22_sum_to_t28, line22_sum_to_t29, line22_sum_to_t30, line22_sum_to_t31, line22_sum_to_t32, line22_sum_to_t33, line22_sum_to_t34, line22_sum_to_t35, line22_sum_to_t36, line22_sum_to_t37, line22_sum_to_t38, line22_sum_to_t39, line22_sum_to_t40, line22_sum_to_t41, line22_sum_to_t42, line22_sum_to_t43, line22_sum_to_t44, line22_sum_to_t45, line22_sum_to_t46, line22_sum_to_t47, line22_sum_to_t48, line22_sum_to_t49, line22_sum_to_t50, line22_sum_to_t51, line22_sum_to_t52, line22_sum_to_t53, line22_sum_to_t54, line22_sum_to_t55, line22_sum_to_t56, line22_sum_to_t57, line22_sum_to_t58, line22_sum_to_t59, line22_sum_to_t60, line22_sum_to_t61, line22_sum_to_t62, line22_sum_to_t63, metric_accuracy);
 }
 
 float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *grads, charlm_lstm_outputs *out, charlm_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -7006,30 +6298,30 @@ float charlm_lstm_grad(const float *params, const charlm_lstm_batch *in, float *
   charlm_lstm_grad_14(P, in, A, seed);
   charlm_lstm_grad_15(P, in, A, seed);
   charlm_lstm_grad_16(P, in, A, seed);
-  float *out_logits = (float *)(A + 15958016); /* [32, 64, 96] */
-  float *loss_value = (float *)(A + 434304); /* [] */
-  float *metric_accuracy = (float *)(A + 446720); /* [] */
-  float *grad_lstm1_weight_ih = (float *)(A + 843712); /* [1024, 96] */
-  float *grad_lstm1_weight_hh = (float *)(A + 29061120); /* [1024, 256] */
-  float *grad_lstm1_bias_ih = (float *)(A + 17776832); /* [1024] */
+  float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
+  float *loss_value = (float *)(A + 455040); /* [] */
+  float *metric_accuracy = (float *)(A + 446784); /* [] */
+  float *grad_lstm1_weight_ih = (float *)(A + 18194432); /* [1024, 96] */
+  float *grad_lstm1_weight_hh = (float *)(A + 18587648); /* [1024, 256] */
+  float *grad_lstm1_bias_ih = (float *)(A + 450560); /* [1024] */
   float *grad_dense1_weight = (float *)(A + 1736704); /* [96, 256] */
-  float *grad_dense1_bias = (float *)(A + 17780928); /* [96] */
-  if (out) k11_copy(out_logits, out->logits);
-  k41_copy(loss_value, &loss);
-  if (metrics) k41_copy(metric_accuracy, &metrics->accuracy);
-  k42_copy(grad_lstm1_weight_ih, grads + 0);
-  k43_copy(grad_lstm1_weight_hh, grads + 98304);
-  k44_copy(grad_lstm1_bias_ih, grads + 360448);
-  k44_copy(grad_lstm1_bias_ih, grads + 361472);
-  k45_copy(grad_dense1_weight, grads + 362496);
-  k46_copy(grad_dense1_bias, grads + 387072);
+  float *grad_dense1_bias = (float *)(A + 454656); /* [96] */
+  if (out) k10_copy(dense1_add, out->logits);
+  k39_copy(loss_value, &loss);
+  if (metrics) k39_copy(metric_accuracy, &metrics->accuracy);
+  k40_copy(grad_lstm1_weight_ih, grads + 0);
+  k41_copy(grad_lstm1_weight_hh, grads + 98304);
+  k42_copy(grad_lstm1_bias_ih, grads + 360448);
+  k42_copy(grad_lstm1_bias_ih, grads + 361472);
+  k43_copy(grad_dense1_weight, grads + 362496);
+  k44_copy(grad_dense1_bias, grads + 387072);
   return loss;
 }
 
 static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line21_one_hot_t0 = (float *)A; /* [32, 96] */
-  k15_one_hot(in->y, line21_one_hot_t0);
+  k14_one_hot(in->y, line21_one_hot_t0);
   float *lstm1_transpose_weight_ih = (float *)(A + 12288); /* [96, 1024] */
   k0_transpose(P /* lstm1.weight_ih */, lstm1_transpose_weight_ih);
   float *lstm1_gather_t0 = (float *)(A + 405504); /* [32, 1024] */
@@ -7046,7 +6338,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_mul_t0 = (float *)(A + 1814528); /* [32, 256] */
   float *lstm1_tanh_t0_2 = (float *)(A + 1847296); /* [32, 256] */
   float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
-  k12_sigmoid_sigmoid_tanh(lstm1_add_t0 + 768, lstm1_add_t0, lstm1_add_t0 + 512, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
+  k11_sigmoid_sigmoid_tanh(lstm1_add_t0 + 768, lstm1_add_t0, lstm1_add_t0 + 512, lstm1_sigmoid_t0, lstm1_sigmoid_t0_2, lstm1_tanh_t0, lstm1_mul_t0, lstm1_tanh_t0_2, lstm1_mul_stack);
   float *lstm1_add_t1 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack, lstm1_transpose_weight_hh, lstm1_gather_t1, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t1);
   float *lstm1_gather_t2 = (float *)(A + 405504); /* [32, 1024] */
@@ -7057,7 +6349,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t1 = (float *)(A + 4075520); /* [32, 256] */
   float *lstm1_add_t1_2 = (float *)(A + 4108288); /* [32, 256] */
   float *lstm1_tanh_t1_2 = (float *)(A + 4141056); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t1 + 768, lstm1_add_t1 + 256, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 512, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 8192);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t1 + 768, lstm1_add_t1 + 256, lstm1_mul_t0, lstm1_add_t1, lstm1_add_t1 + 512, lstm1_sigmoid_t1, lstm1_sigmoid_t1_2, lstm1_sigmoid_t1_3, lstm1_tanh_t1, lstm1_add_t1_2, lstm1_tanh_t1_2, lstm1_mul_stack + 8192);
   float *lstm1_add_t2 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 8192, lstm1_transpose_weight_hh, lstm1_gather_t2, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t2);
   float *lstm1_gather_t3 = (float *)(A + 405504); /* [32, 1024] */
@@ -7068,7 +6360,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t2 = (float *)(A + 4272128); /* [32, 256] */
   float *lstm1_add_t2_2 = (float *)(A + 4304896); /* [32, 256] */
   float *lstm1_tanh_t2_2 = (float *)(A + 4337664); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t2 + 768, lstm1_add_t2 + 256, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 512, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 16384);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t2 + 768, lstm1_add_t2 + 256, lstm1_add_t1_2, lstm1_add_t2, lstm1_add_t2 + 512, lstm1_sigmoid_t2, lstm1_sigmoid_t2_2, lstm1_sigmoid_t2_3, lstm1_tanh_t2, lstm1_add_t2_2, lstm1_tanh_t2_2, lstm1_mul_stack + 16384);
   float *lstm1_add_t3 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 16384, lstm1_transpose_weight_hh, lstm1_gather_t3, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t3);
   float *lstm1_gather_t4 = (float *)(A + 405504); /* [32, 1024] */
@@ -7079,7 +6371,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t3 = (float *)(A + 4468736); /* [32, 256] */
   float *lstm1_add_t3_2 = (float *)(A + 4501504); /* [32, 256] */
   float *lstm1_tanh_t3_2 = (float *)(A + 4534272); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t3 + 768, lstm1_add_t3 + 256, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 512, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 24576);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t3 + 768, lstm1_add_t3 + 256, lstm1_add_t2_2, lstm1_add_t3, lstm1_add_t3 + 512, lstm1_sigmoid_t3, lstm1_sigmoid_t3_2, lstm1_sigmoid_t3_3, lstm1_tanh_t3, lstm1_add_t3_2, lstm1_tanh_t3_2, lstm1_mul_stack + 24576);
   float *lstm1_add_t4 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 24576, lstm1_transpose_weight_hh, lstm1_gather_t4, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t4);
   float *lstm1_gather_t5 = (float *)(A + 405504); /* [32, 1024] */
@@ -7090,7 +6382,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t4 = (float *)(A + 4665344); /* [32, 256] */
   float *lstm1_add_t4_2 = (float *)(A + 4698112); /* [32, 256] */
   float *lstm1_tanh_t4_2 = (float *)(A + 4730880); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t4 + 768, lstm1_add_t4 + 256, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 512, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 32768);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t4 + 768, lstm1_add_t4 + 256, lstm1_add_t3_2, lstm1_add_t4, lstm1_add_t4 + 512, lstm1_sigmoid_t4, lstm1_sigmoid_t4_2, lstm1_sigmoid_t4_3, lstm1_tanh_t4, lstm1_add_t4_2, lstm1_tanh_t4_2, lstm1_mul_stack + 32768);
   float *lstm1_add_t5 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 32768, lstm1_transpose_weight_hh, lstm1_gather_t5, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t5);
   float *lstm1_gather_t6 = (float *)(A + 405504); /* [32, 1024] */
@@ -7101,7 +6393,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t5 = (float *)(A + 4861952); /* [32, 256] */
   float *lstm1_add_t5_2 = (float *)(A + 4894720); /* [32, 256] */
   float *lstm1_tanh_t5_2 = (float *)(A + 4927488); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t5 + 768, lstm1_add_t5 + 256, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 512, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 40960);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t5 + 768, lstm1_add_t5 + 256, lstm1_add_t4_2, lstm1_add_t5, lstm1_add_t5 + 512, lstm1_sigmoid_t5, lstm1_sigmoid_t5_2, lstm1_sigmoid_t5_3, lstm1_tanh_t5, lstm1_add_t5_2, lstm1_tanh_t5_2, lstm1_mul_stack + 40960);
   float *lstm1_add_t6 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 40960, lstm1_transpose_weight_hh, lstm1_gather_t6, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t6);
   float *lstm1_gather_t7 = (float *)(A + 405504); /* [32, 1024] */
@@ -7112,7 +6404,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t6 = (float *)(A + 5058560); /* [32, 256] */
   float *lstm1_add_t6_2 = (float *)(A + 5091328); /* [32, 256] */
   float *lstm1_tanh_t6_2 = (float *)(A + 5124096); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t6 + 768, lstm1_add_t6 + 256, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 512, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 49152);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t6 + 768, lstm1_add_t6 + 256, lstm1_add_t5_2, lstm1_add_t6, lstm1_add_t6 + 512, lstm1_sigmoid_t6, lstm1_sigmoid_t6_2, lstm1_sigmoid_t6_3, lstm1_tanh_t6, lstm1_add_t6_2, lstm1_tanh_t6_2, lstm1_mul_stack + 49152);
   float *lstm1_add_t7 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 49152, lstm1_transpose_weight_hh, lstm1_gather_t7, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t7);
   float *lstm1_gather_t8 = (float *)(A + 405504); /* [32, 1024] */
@@ -7123,7 +6415,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t7 = (float *)(A + 5255168); /* [32, 256] */
   float *lstm1_add_t7_2 = (float *)(A + 5287936); /* [32, 256] */
   float *lstm1_tanh_t7_2 = (float *)(A + 5320704); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t7 + 768, lstm1_add_t7 + 256, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 512, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 57344);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t7 + 768, lstm1_add_t7 + 256, lstm1_add_t6_2, lstm1_add_t7, lstm1_add_t7 + 512, lstm1_sigmoid_t7, lstm1_sigmoid_t7_2, lstm1_sigmoid_t7_3, lstm1_tanh_t7, lstm1_add_t7_2, lstm1_tanh_t7_2, lstm1_mul_stack + 57344);
   float *lstm1_add_t8 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 57344, lstm1_transpose_weight_hh, lstm1_gather_t8, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t8);
   float *lstm1_gather_t9 = (float *)(A + 405504); /* [32, 1024] */
@@ -7134,7 +6426,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t8 = (float *)(A + 5451776); /* [32, 256] */
   float *lstm1_add_t8_2 = (float *)(A + 5484544); /* [32, 256] */
   float *lstm1_tanh_t8_2 = (float *)(A + 5517312); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t8 + 768, lstm1_add_t8 + 256, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 512, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 65536);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t8 + 768, lstm1_add_t8 + 256, lstm1_add_t7_2, lstm1_add_t8, lstm1_add_t8 + 512, lstm1_sigmoid_t8, lstm1_sigmoid_t8_2, lstm1_sigmoid_t8_3, lstm1_tanh_t8, lstm1_add_t8_2, lstm1_tanh_t8_2, lstm1_mul_stack + 65536);
   float *lstm1_add_t9 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 65536, lstm1_transpose_weight_hh, lstm1_gather_t9, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t9);
   float *lstm1_gather_t10 = (float *)(A + 405504); /* [32, 1024] */
@@ -7145,7 +6437,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t9 = (float *)(A + 5648384); /* [32, 256] */
   float *lstm1_add_t9_2 = (float *)(A + 5681152); /* [32, 256] */
   float *lstm1_tanh_t9_2 = (float *)(A + 5713920); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t9 + 768, lstm1_add_t9 + 256, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 512, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 73728);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t9 + 768, lstm1_add_t9 + 256, lstm1_add_t8_2, lstm1_add_t9, lstm1_add_t9 + 512, lstm1_sigmoid_t9, lstm1_sigmoid_t9_2, lstm1_sigmoid_t9_3, lstm1_tanh_t9, lstm1_add_t9_2, lstm1_tanh_t9_2, lstm1_mul_stack + 73728);
   float *lstm1_add_t10 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 73728, lstm1_transpose_weight_hh, lstm1_gather_t10, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t10);
   float *lstm1_gather_t11 = (float *)(A + 405504); /* [32, 1024] */
@@ -7156,7 +6448,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t10 = (float *)(A + 5844992); /* [32, 256] */
   float *lstm1_add_t10_2 = (float *)(A + 5877760); /* [32, 256] */
   float *lstm1_tanh_t10_2 = (float *)(A + 5910528); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t10 + 768, lstm1_add_t10 + 256, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 512, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 81920);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t10 + 768, lstm1_add_t10 + 256, lstm1_add_t9_2, lstm1_add_t10, lstm1_add_t10 + 512, lstm1_sigmoid_t10, lstm1_sigmoid_t10_2, lstm1_sigmoid_t10_3, lstm1_tanh_t10, lstm1_add_t10_2, lstm1_tanh_t10_2, lstm1_mul_stack + 81920);
   float *lstm1_add_t11 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 81920, lstm1_transpose_weight_hh, lstm1_gather_t11, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t11);
   float *lstm1_gather_t12 = (float *)(A + 405504); /* [32, 1024] */
@@ -7167,7 +6459,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t11 = (float *)(A + 6041600); /* [32, 256] */
   float *lstm1_add_t11_2 = (float *)(A + 6074368); /* [32, 256] */
   float *lstm1_tanh_t11_2 = (float *)(A + 6107136); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t11 + 768, lstm1_add_t11 + 256, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 512, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 90112);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t11 + 768, lstm1_add_t11 + 256, lstm1_add_t10_2, lstm1_add_t11, lstm1_add_t11 + 512, lstm1_sigmoid_t11, lstm1_sigmoid_t11_2, lstm1_sigmoid_t11_3, lstm1_tanh_t11, lstm1_add_t11_2, lstm1_tanh_t11_2, lstm1_mul_stack + 90112);
   float *lstm1_add_t12 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 90112, lstm1_transpose_weight_hh, lstm1_gather_t12, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t12);
   float *lstm1_gather_t13 = (float *)(A + 405504); /* [32, 1024] */
@@ -7178,7 +6470,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t12 = (float *)(A + 6238208); /* [32, 256] */
   float *lstm1_add_t12_2 = (float *)(A + 6270976); /* [32, 256] */
   float *lstm1_tanh_t12_2 = (float *)(A + 6303744); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t12 + 768, lstm1_add_t12 + 256, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 512, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 98304);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t12 + 768, lstm1_add_t12 + 256, lstm1_add_t11_2, lstm1_add_t12, lstm1_add_t12 + 512, lstm1_sigmoid_t12, lstm1_sigmoid_t12_2, lstm1_sigmoid_t12_3, lstm1_tanh_t12, lstm1_add_t12_2, lstm1_tanh_t12_2, lstm1_mul_stack + 98304);
   float *lstm1_add_t13 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 98304, lstm1_transpose_weight_hh, lstm1_gather_t13, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t13);
   float *lstm1_gather_t14 = (float *)(A + 405504); /* [32, 1024] */
@@ -7189,7 +6481,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t13 = (float *)(A + 6434816); /* [32, 256] */
   float *lstm1_add_t13_2 = (float *)(A + 6467584); /* [32, 256] */
   float *lstm1_tanh_t13_2 = (float *)(A + 6500352); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t13 + 768, lstm1_add_t13 + 256, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 512, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t13 + 768, lstm1_add_t13 + 256, lstm1_add_t12_2, lstm1_add_t13, lstm1_add_t13 + 512, lstm1_sigmoid_t13, lstm1_sigmoid_t13_2, lstm1_sigmoid_t13_3, lstm1_tanh_t13, lstm1_add_t13_2, lstm1_tanh_t13_2, lstm1_mul_stack + 106496);
   float *lstm1_add_t14 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 106496, lstm1_transpose_weight_hh, lstm1_gather_t14, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t14);
   float *lstm1_gather_t15 = (float *)(A + 405504); /* [32, 1024] */
@@ -7200,7 +6492,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t14 = (float *)(A + 6631424); /* [32, 256] */
   float *lstm1_add_t14_2 = (float *)(A + 6664192); /* [32, 256] */
   float *lstm1_tanh_t14_2 = (float *)(A + 6696960); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t14 + 768, lstm1_add_t14 + 256, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 512, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 114688);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t14 + 768, lstm1_add_t14 + 256, lstm1_add_t13_2, lstm1_add_t14, lstm1_add_t14 + 512, lstm1_sigmoid_t14, lstm1_sigmoid_t14_2, lstm1_sigmoid_t14_3, lstm1_tanh_t14, lstm1_add_t14_2, lstm1_tanh_t14_2, lstm1_mul_stack + 114688);
   float *lstm1_add_t15 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 114688, lstm1_transpose_weight_hh, lstm1_gather_t15, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t15);
   float *lstm1_gather_t16 = (float *)(A + 405504); /* [32, 1024] */
@@ -7211,7 +6503,7 @@ static void charlm_lstm_train_step_1(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t15 = (float *)(A + 6828032); /* [32, 256] */
   float *lstm1_add_t15_2 = (float *)(A + 6860800); /* [32, 256] */
   float *lstm1_tanh_t15_2 = (float *)(A + 6893568); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t15 + 768, lstm1_add_t15 + 256, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 512, lstm1_sigmoid_t15, lstm1_sigmoid_t15_2, lstm1_sigmoid_t15_3, lstm1_tanh_t15, lstm1_add_t15_2, lstm1_tanh_t15_2, lstm1_mul_stack + 122880);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t15 + 768, lstm1_add_t15 + 256, lstm1_add_t14_2, lstm1_add_t15, lstm1_add_t15 + 512, lstm1_sigmoid_t15, lstm1_sigmoid_t15_2, lstm1_sigmoid_t15_3, lstm1_tanh_t15, lstm1_add_t15_2, lstm1_tanh_t15_2, lstm1_mul_stack + 122880);
 }
 
 static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -7231,7 +6523,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t16 = (float *)(A + 7024640); /* [32, 256] */
   float *lstm1_add_t16_2 = (float *)(A + 7057408); /* [32, 256] */
   float *lstm1_tanh_t16_2 = (float *)(A + 7090176); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t16 + 768, lstm1_add_t16 + 256, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 512, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 131072);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t16 + 768, lstm1_add_t16 + 256, lstm1_add_t15_2, lstm1_add_t16, lstm1_add_t16 + 512, lstm1_sigmoid_t16, lstm1_sigmoid_t16_2, lstm1_sigmoid_t16_3, lstm1_tanh_t16, lstm1_add_t16_2, lstm1_tanh_t16_2, lstm1_mul_stack + 131072);
   float *lstm1_add_t17 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 131072, lstm1_transpose_weight_hh, lstm1_gather_t17, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t17);
   float *lstm1_gather_t18 = (float *)(A + 405504); /* [32, 1024] */
@@ -7242,7 +6534,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t17 = (float *)(A + 7221248); /* [32, 256] */
   float *lstm1_add_t17_2 = (float *)(A + 7254016); /* [32, 256] */
   float *lstm1_tanh_t17_2 = (float *)(A + 7286784); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t17 + 768, lstm1_add_t17 + 256, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 512, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 139264);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t17 + 768, lstm1_add_t17 + 256, lstm1_add_t16_2, lstm1_add_t17, lstm1_add_t17 + 512, lstm1_sigmoid_t17, lstm1_sigmoid_t17_2, lstm1_sigmoid_t17_3, lstm1_tanh_t17, lstm1_add_t17_2, lstm1_tanh_t17_2, lstm1_mul_stack + 139264);
   float *lstm1_add_t18 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 139264, lstm1_transpose_weight_hh, lstm1_gather_t18, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t18);
   float *lstm1_gather_t19 = (float *)(A + 405504); /* [32, 1024] */
@@ -7253,7 +6545,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t18 = (float *)(A + 7417856); /* [32, 256] */
   float *lstm1_add_t18_2 = (float *)(A + 7450624); /* [32, 256] */
   float *lstm1_tanh_t18_2 = (float *)(A + 7483392); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t18 + 768, lstm1_add_t18 + 256, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 512, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 147456);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t18 + 768, lstm1_add_t18 + 256, lstm1_add_t17_2, lstm1_add_t18, lstm1_add_t18 + 512, lstm1_sigmoid_t18, lstm1_sigmoid_t18_2, lstm1_sigmoid_t18_3, lstm1_tanh_t18, lstm1_add_t18_2, lstm1_tanh_t18_2, lstm1_mul_stack + 147456);
   float *lstm1_add_t19 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 147456, lstm1_transpose_weight_hh, lstm1_gather_t19, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t19);
   float *lstm1_gather_t20 = (float *)(A + 405504); /* [32, 1024] */
@@ -7264,7 +6556,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t19 = (float *)(A + 7614464); /* [32, 256] */
   float *lstm1_add_t19_2 = (float *)(A + 7647232); /* [32, 256] */
   float *lstm1_tanh_t19_2 = (float *)(A + 7680000); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t19 + 768, lstm1_add_t19 + 256, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 512, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 155648);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t19 + 768, lstm1_add_t19 + 256, lstm1_add_t18_2, lstm1_add_t19, lstm1_add_t19 + 512, lstm1_sigmoid_t19, lstm1_sigmoid_t19_2, lstm1_sigmoid_t19_3, lstm1_tanh_t19, lstm1_add_t19_2, lstm1_tanh_t19_2, lstm1_mul_stack + 155648);
   float *lstm1_add_t20 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 155648, lstm1_transpose_weight_hh, lstm1_gather_t20, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t20);
   float *lstm1_gather_t21 = (float *)(A + 405504); /* [32, 1024] */
@@ -7275,7 +6567,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t20 = (float *)(A + 7811072); /* [32, 256] */
   float *lstm1_add_t20_2 = (float *)(A + 7843840); /* [32, 256] */
   float *lstm1_tanh_t20_2 = (float *)(A + 7876608); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t20 + 768, lstm1_add_t20 + 256, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 512, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 163840);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t20 + 768, lstm1_add_t20 + 256, lstm1_add_t19_2, lstm1_add_t20, lstm1_add_t20 + 512, lstm1_sigmoid_t20, lstm1_sigmoid_t20_2, lstm1_sigmoid_t20_3, lstm1_tanh_t20, lstm1_add_t20_2, lstm1_tanh_t20_2, lstm1_mul_stack + 163840);
   float *lstm1_add_t21 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 163840, lstm1_transpose_weight_hh, lstm1_gather_t21, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t21);
   float *lstm1_gather_t22 = (float *)(A + 405504); /* [32, 1024] */
@@ -7286,7 +6578,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t21 = (float *)(A + 8007680); /* [32, 256] */
   float *lstm1_add_t21_2 = (float *)(A + 8040448); /* [32, 256] */
   float *lstm1_tanh_t21_2 = (float *)(A + 8073216); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t21 + 768, lstm1_add_t21 + 256, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 512, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 172032);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t21 + 768, lstm1_add_t21 + 256, lstm1_add_t20_2, lstm1_add_t21, lstm1_add_t21 + 512, lstm1_sigmoid_t21, lstm1_sigmoid_t21_2, lstm1_sigmoid_t21_3, lstm1_tanh_t21, lstm1_add_t21_2, lstm1_tanh_t21_2, lstm1_mul_stack + 172032);
   float *lstm1_add_t22 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 172032, lstm1_transpose_weight_hh, lstm1_gather_t22, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t22);
   float *lstm1_gather_t23 = (float *)(A + 405504); /* [32, 1024] */
@@ -7297,7 +6589,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t22 = (float *)(A + 8204288); /* [32, 256] */
   float *lstm1_add_t22_2 = (float *)(A + 8237056); /* [32, 256] */
   float *lstm1_tanh_t22_2 = (float *)(A + 8269824); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t22 + 768, lstm1_add_t22 + 256, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 512, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 180224);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t22 + 768, lstm1_add_t22 + 256, lstm1_add_t21_2, lstm1_add_t22, lstm1_add_t22 + 512, lstm1_sigmoid_t22, lstm1_sigmoid_t22_2, lstm1_sigmoid_t22_3, lstm1_tanh_t22, lstm1_add_t22_2, lstm1_tanh_t22_2, lstm1_mul_stack + 180224);
   float *lstm1_add_t23 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 180224, lstm1_transpose_weight_hh, lstm1_gather_t23, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t23);
   float *lstm1_gather_t24 = (float *)(A + 405504); /* [32, 1024] */
@@ -7308,7 +6600,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t23 = (float *)(A + 8400896); /* [32, 256] */
   float *lstm1_add_t23_2 = (float *)(A + 8433664); /* [32, 256] */
   float *lstm1_tanh_t23_2 = (float *)(A + 8466432); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t23 + 768, lstm1_add_t23 + 256, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 512, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 188416);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t23 + 768, lstm1_add_t23 + 256, lstm1_add_t22_2, lstm1_add_t23, lstm1_add_t23 + 512, lstm1_sigmoid_t23, lstm1_sigmoid_t23_2, lstm1_sigmoid_t23_3, lstm1_tanh_t23, lstm1_add_t23_2, lstm1_tanh_t23_2, lstm1_mul_stack + 188416);
   float *lstm1_add_t24 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 188416, lstm1_transpose_weight_hh, lstm1_gather_t24, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t24);
   float *lstm1_gather_t25 = (float *)(A + 405504); /* [32, 1024] */
@@ -7319,7 +6611,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t24 = (float *)(A + 8597504); /* [32, 256] */
   float *lstm1_add_t24_2 = (float *)(A + 8630272); /* [32, 256] */
   float *lstm1_tanh_t24_2 = (float *)(A + 8663040); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t24 + 768, lstm1_add_t24 + 256, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 512, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 196608);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t24 + 768, lstm1_add_t24 + 256, lstm1_add_t23_2, lstm1_add_t24, lstm1_add_t24 + 512, lstm1_sigmoid_t24, lstm1_sigmoid_t24_2, lstm1_sigmoid_t24_3, lstm1_tanh_t24, lstm1_add_t24_2, lstm1_tanh_t24_2, lstm1_mul_stack + 196608);
   float *lstm1_add_t25 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 196608, lstm1_transpose_weight_hh, lstm1_gather_t25, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t25);
   float *lstm1_gather_t26 = (float *)(A + 405504); /* [32, 1024] */
@@ -7330,7 +6622,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t25 = (float *)(A + 8794112); /* [32, 256] */
   float *lstm1_add_t25_2 = (float *)(A + 8826880); /* [32, 256] */
   float *lstm1_tanh_t25_2 = (float *)(A + 8859648); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t25 + 768, lstm1_add_t25 + 256, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 512, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 204800);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t25 + 768, lstm1_add_t25 + 256, lstm1_add_t24_2, lstm1_add_t25, lstm1_add_t25 + 512, lstm1_sigmoid_t25, lstm1_sigmoid_t25_2, lstm1_sigmoid_t25_3, lstm1_tanh_t25, lstm1_add_t25_2, lstm1_tanh_t25_2, lstm1_mul_stack + 204800);
   float *lstm1_add_t26 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 204800, lstm1_transpose_weight_hh, lstm1_gather_t26, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t26);
   float *lstm1_gather_t27 = (float *)(A + 405504); /* [32, 1024] */
@@ -7341,7 +6633,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t26 = (float *)(A + 8990720); /* [32, 256] */
   float *lstm1_add_t26_2 = (float *)(A + 9023488); /* [32, 256] */
   float *lstm1_tanh_t26_2 = (float *)(A + 9056256); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t26 + 768, lstm1_add_t26 + 256, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 512, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack + 212992);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t26 + 768, lstm1_add_t26 + 256, lstm1_add_t25_2, lstm1_add_t26, lstm1_add_t26 + 512, lstm1_sigmoid_t26, lstm1_sigmoid_t26_2, lstm1_sigmoid_t26_3, lstm1_tanh_t26, lstm1_add_t26_2, lstm1_tanh_t26_2, lstm1_mul_stack + 212992);
   float *lstm1_add_t27 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 212992, lstm1_transpose_weight_hh, lstm1_gather_t27, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t27);
   float *lstm1_gather_t28 = (float *)(A + 405504); /* [32, 1024] */
@@ -7352,7 +6644,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t27 = (float *)(A + 9187328); /* [32, 256] */
   float *lstm1_add_t27_2 = (float *)(A + 9220096); /* [32, 256] */
   float *lstm1_tanh_t27_2 = (float *)(A + 9252864); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t27 + 768, lstm1_add_t27 + 256, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 512, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_add_t27_2, lstm1_tanh_t27_2, lstm1_mul_stack + 221184);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t27 + 768, lstm1_add_t27 + 256, lstm1_add_t26_2, lstm1_add_t27, lstm1_add_t27 + 512, lstm1_sigmoid_t27, lstm1_sigmoid_t27_2, lstm1_sigmoid_t27_3, lstm1_tanh_t27, lstm1_add_t27_2, lstm1_tanh_t27_2, lstm1_mul_stack + 221184);
   float *lstm1_add_t28 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 221184, lstm1_transpose_weight_hh, lstm1_gather_t28, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t28);
   float *lstm1_gather_t29 = (float *)(A + 405504); /* [32, 1024] */
@@ -7363,7 +6655,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t28 = (float *)(A + 9383936); /* [32, 256] */
   float *lstm1_add_t28_2 = (float *)(A + 9416704); /* [32, 256] */
   float *lstm1_tanh_t28_2 = (float *)(A + 9449472); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t28 + 768, lstm1_add_t28 + 256, lstm1_add_t27_2, lstm1_add_t28, lstm1_add_t28 + 512, lstm1_sigmoid_t28, lstm1_sigmoid_t28_2, lstm1_sigmoid_t28_3, lstm1_tanh_t28, lstm1_add_t28_2, lstm1_tanh_t28_2, lstm1_mul_stack + 229376);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t28 + 768, lstm1_add_t28 + 256, lstm1_add_t27_2, lstm1_add_t28, lstm1_add_t28 + 512, lstm1_sigmoid_t28, lstm1_sigmoid_t28_2, lstm1_sigmoid_t28_3, lstm1_tanh_t28, lstm1_add_t28_2, lstm1_tanh_t28_2, lstm1_mul_stack + 229376);
   float *lstm1_add_t29 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 229376, lstm1_transpose_weight_hh, lstm1_gather_t29, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t29);
   float *lstm1_gather_t30 = (float *)(A + 405504); /* [32, 1024] */
@@ -7374,7 +6666,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t29 = (float *)(A + 9580544); /* [32, 256] */
   float *lstm1_add_t29_2 = (float *)(A + 9613312); /* [32, 256] */
   float *lstm1_tanh_t29_2 = (float *)(A + 9646080); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t29 + 768, lstm1_add_t29 + 256, lstm1_add_t28_2, lstm1_add_t29, lstm1_add_t29 + 512, lstm1_sigmoid_t29, lstm1_sigmoid_t29_2, lstm1_sigmoid_t29_3, lstm1_tanh_t29, lstm1_add_t29_2, lstm1_tanh_t29_2, lstm1_mul_stack + 237568);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t29 + 768, lstm1_add_t29 + 256, lstm1_add_t28_2, lstm1_add_t29, lstm1_add_t29 + 512, lstm1_sigmoid_t29, lstm1_sigmoid_t29_2, lstm1_sigmoid_t29_3, lstm1_tanh_t29, lstm1_add_t29_2, lstm1_tanh_t29_2, lstm1_mul_stack + 237568);
   float *lstm1_add_t30 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 237568, lstm1_transpose_weight_hh, lstm1_gather_t30, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t30);
   float *lstm1_gather_t31 = (float *)(A + 405504); /* [32, 1024] */
@@ -7385,7 +6677,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t30 = (float *)(A + 9777152); /* [32, 256] */
   float *lstm1_add_t30_2 = (float *)(A + 9809920); /* [32, 256] */
   float *lstm1_tanh_t30_2 = (float *)(A + 9842688); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t30 + 768, lstm1_add_t30 + 256, lstm1_add_t29_2, lstm1_add_t30, lstm1_add_t30 + 512, lstm1_sigmoid_t30, lstm1_sigmoid_t30_2, lstm1_sigmoid_t30_3, lstm1_tanh_t30, lstm1_add_t30_2, lstm1_tanh_t30_2, lstm1_mul_stack + 245760);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t30 + 768, lstm1_add_t30 + 256, lstm1_add_t29_2, lstm1_add_t30, lstm1_add_t30 + 512, lstm1_sigmoid_t30, lstm1_sigmoid_t30_2, lstm1_sigmoid_t30_3, lstm1_tanh_t30, lstm1_add_t30_2, lstm1_tanh_t30_2, lstm1_mul_stack + 245760);
   float *lstm1_add_t31 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 245760, lstm1_transpose_weight_hh, lstm1_gather_t31, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t31);
   float *lstm1_gather_t32 = (float *)(A + 405504); /* [32, 1024] */
@@ -7396,7 +6688,7 @@ static void charlm_lstm_train_step_2(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t31 = (float *)(A + 9973760); /* [32, 256] */
   float *lstm1_add_t31_2 = (float *)(A + 10006528); /* [32, 256] */
   float *lstm1_tanh_t31_2 = (float *)(A + 10039296); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t31 + 768, lstm1_add_t31 + 256, lstm1_add_t30_2, lstm1_add_t31, lstm1_add_t31 + 512, lstm1_sigmoid_t31, lstm1_sigmoid_t31_2, lstm1_sigmoid_t31_3, lstm1_tanh_t31, lstm1_add_t31_2, lstm1_tanh_t31_2, lstm1_mul_stack + 253952);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t31 + 768, lstm1_add_t31 + 256, lstm1_add_t30_2, lstm1_add_t31, lstm1_add_t31 + 512, lstm1_sigmoid_t31, lstm1_sigmoid_t31_2, lstm1_sigmoid_t31_3, lstm1_tanh_t31, lstm1_add_t31_2, lstm1_tanh_t31_2, lstm1_mul_stack + 253952);
 }
 
 static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -7416,7 +6708,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t32 = (float *)(A + 10170368); /* [32, 256] */
   float *lstm1_add_t32_2 = (float *)(A + 10203136); /* [32, 256] */
   float *lstm1_tanh_t32_2 = (float *)(A + 10235904); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t32 + 768, lstm1_add_t32 + 256, lstm1_add_t31_2, lstm1_add_t32, lstm1_add_t32 + 512, lstm1_sigmoid_t32, lstm1_sigmoid_t32_2, lstm1_sigmoid_t32_3, lstm1_tanh_t32, lstm1_add_t32_2, lstm1_tanh_t32_2, lstm1_mul_stack + 262144);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t32 + 768, lstm1_add_t32 + 256, lstm1_add_t31_2, lstm1_add_t32, lstm1_add_t32 + 512, lstm1_sigmoid_t32, lstm1_sigmoid_t32_2, lstm1_sigmoid_t32_3, lstm1_tanh_t32, lstm1_add_t32_2, lstm1_tanh_t32_2, lstm1_mul_stack + 262144);
   float *lstm1_add_t33 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 262144, lstm1_transpose_weight_hh, lstm1_gather_t33, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t33);
   float *lstm1_gather_t34 = (float *)(A + 405504); /* [32, 1024] */
@@ -7427,7 +6719,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t33 = (float *)(A + 10366976); /* [32, 256] */
   float *lstm1_add_t33_2 = (float *)(A + 10399744); /* [32, 256] */
   float *lstm1_tanh_t33_2 = (float *)(A + 10432512); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t33 + 768, lstm1_add_t33 + 256, lstm1_add_t32_2, lstm1_add_t33, lstm1_add_t33 + 512, lstm1_sigmoid_t33, lstm1_sigmoid_t33_2, lstm1_sigmoid_t33_3, lstm1_tanh_t33, lstm1_add_t33_2, lstm1_tanh_t33_2, lstm1_mul_stack + 270336);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t33 + 768, lstm1_add_t33 + 256, lstm1_add_t32_2, lstm1_add_t33, lstm1_add_t33 + 512, lstm1_sigmoid_t33, lstm1_sigmoid_t33_2, lstm1_sigmoid_t33_3, lstm1_tanh_t33, lstm1_add_t33_2, lstm1_tanh_t33_2, lstm1_mul_stack + 270336);
   float *lstm1_add_t34 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 270336, lstm1_transpose_weight_hh, lstm1_gather_t34, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t34);
   float *lstm1_gather_t35 = (float *)(A + 405504); /* [32, 1024] */
@@ -7438,7 +6730,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t34 = (float *)(A + 10563584); /* [32, 256] */
   float *lstm1_add_t34_2 = (float *)(A + 10596352); /* [32, 256] */
   float *lstm1_tanh_t34_2 = (float *)(A + 10629120); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t34 + 768, lstm1_add_t34 + 256, lstm1_add_t33_2, lstm1_add_t34, lstm1_add_t34 + 512, lstm1_sigmoid_t34, lstm1_sigmoid_t34_2, lstm1_sigmoid_t34_3, lstm1_tanh_t34, lstm1_add_t34_2, lstm1_tanh_t34_2, lstm1_mul_stack + 278528);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t34 + 768, lstm1_add_t34 + 256, lstm1_add_t33_2, lstm1_add_t34, lstm1_add_t34 + 512, lstm1_sigmoid_t34, lstm1_sigmoid_t34_2, lstm1_sigmoid_t34_3, lstm1_tanh_t34, lstm1_add_t34_2, lstm1_tanh_t34_2, lstm1_mul_stack + 278528);
   float *lstm1_add_t35 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 278528, lstm1_transpose_weight_hh, lstm1_gather_t35, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t35);
   float *lstm1_gather_t36 = (float *)(A + 405504); /* [32, 1024] */
@@ -7449,7 +6741,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t35 = (float *)(A + 10760192); /* [32, 256] */
   float *lstm1_add_t35_2 = (float *)(A + 10792960); /* [32, 256] */
   float *lstm1_tanh_t35_2 = (float *)(A + 10825728); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t35 + 768, lstm1_add_t35 + 256, lstm1_add_t34_2, lstm1_add_t35, lstm1_add_t35 + 512, lstm1_sigmoid_t35, lstm1_sigmoid_t35_2, lstm1_sigmoid_t35_3, lstm1_tanh_t35, lstm1_add_t35_2, lstm1_tanh_t35_2, lstm1_mul_stack + 286720);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t35 + 768, lstm1_add_t35 + 256, lstm1_add_t34_2, lstm1_add_t35, lstm1_add_t35 + 512, lstm1_sigmoid_t35, lstm1_sigmoid_t35_2, lstm1_sigmoid_t35_3, lstm1_tanh_t35, lstm1_add_t35_2, lstm1_tanh_t35_2, lstm1_mul_stack + 286720);
   float *lstm1_add_t36 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 286720, lstm1_transpose_weight_hh, lstm1_gather_t36, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t36);
   float *lstm1_gather_t37 = (float *)(A + 405504); /* [32, 1024] */
@@ -7460,7 +6752,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t36 = (float *)(A + 10956800); /* [32, 256] */
   float *lstm1_add_t36_2 = (float *)(A + 10989568); /* [32, 256] */
   float *lstm1_tanh_t36_2 = (float *)(A + 11022336); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t36 + 768, lstm1_add_t36 + 256, lstm1_add_t35_2, lstm1_add_t36, lstm1_add_t36 + 512, lstm1_sigmoid_t36, lstm1_sigmoid_t36_2, lstm1_sigmoid_t36_3, lstm1_tanh_t36, lstm1_add_t36_2, lstm1_tanh_t36_2, lstm1_mul_stack + 294912);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t36 + 768, lstm1_add_t36 + 256, lstm1_add_t35_2, lstm1_add_t36, lstm1_add_t36 + 512, lstm1_sigmoid_t36, lstm1_sigmoid_t36_2, lstm1_sigmoid_t36_3, lstm1_tanh_t36, lstm1_add_t36_2, lstm1_tanh_t36_2, lstm1_mul_stack + 294912);
   float *lstm1_add_t37 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 294912, lstm1_transpose_weight_hh, lstm1_gather_t37, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t37);
   float *lstm1_gather_t38 = (float *)(A + 405504); /* [32, 1024] */
@@ -7471,7 +6763,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t37 = (float *)(A + 11153408); /* [32, 256] */
   float *lstm1_add_t37_2 = (float *)(A + 11186176); /* [32, 256] */
   float *lstm1_tanh_t37_2 = (float *)(A + 11218944); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t37 + 768, lstm1_add_t37 + 256, lstm1_add_t36_2, lstm1_add_t37, lstm1_add_t37 + 512, lstm1_sigmoid_t37, lstm1_sigmoid_t37_2, lstm1_sigmoid_t37_3, lstm1_tanh_t37, lstm1_add_t37_2, lstm1_tanh_t37_2, lstm1_mul_stack + 303104);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t37 + 768, lstm1_add_t37 + 256, lstm1_add_t36_2, lstm1_add_t37, lstm1_add_t37 + 512, lstm1_sigmoid_t37, lstm1_sigmoid_t37_2, lstm1_sigmoid_t37_3, lstm1_tanh_t37, lstm1_add_t37_2, lstm1_tanh_t37_2, lstm1_mul_stack + 303104);
   float *lstm1_add_t38 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 303104, lstm1_transpose_weight_hh, lstm1_gather_t38, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t38);
   float *lstm1_gather_t39 = (float *)(A + 405504); /* [32, 1024] */
@@ -7482,7 +6774,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t38 = (float *)(A + 11350016); /* [32, 256] */
   float *lstm1_add_t38_2 = (float *)(A + 11382784); /* [32, 256] */
   float *lstm1_tanh_t38_2 = (float *)(A + 11415552); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t38 + 768, lstm1_add_t38 + 256, lstm1_add_t37_2, lstm1_add_t38, lstm1_add_t38 + 512, lstm1_sigmoid_t38, lstm1_sigmoid_t38_2, lstm1_sigmoid_t38_3, lstm1_tanh_t38, lstm1_add_t38_2, lstm1_tanh_t38_2, lstm1_mul_stack + 311296);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t38 + 768, lstm1_add_t38 + 256, lstm1_add_t37_2, lstm1_add_t38, lstm1_add_t38 + 512, lstm1_sigmoid_t38, lstm1_sigmoid_t38_2, lstm1_sigmoid_t38_3, lstm1_tanh_t38, lstm1_add_t38_2, lstm1_tanh_t38_2, lstm1_mul_stack + 311296);
   float *lstm1_add_t39 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 311296, lstm1_transpose_weight_hh, lstm1_gather_t39, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t39);
   float *lstm1_gather_t40 = (float *)(A + 405504); /* [32, 1024] */
@@ -7493,7 +6785,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t39 = (float *)(A + 11546624); /* [32, 256] */
   float *lstm1_add_t39_2 = (float *)(A + 11579392); /* [32, 256] */
   float *lstm1_tanh_t39_2 = (float *)(A + 11612160); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t39 + 768, lstm1_add_t39 + 256, lstm1_add_t38_2, lstm1_add_t39, lstm1_add_t39 + 512, lstm1_sigmoid_t39, lstm1_sigmoid_t39_2, lstm1_sigmoid_t39_3, lstm1_tanh_t39, lstm1_add_t39_2, lstm1_tanh_t39_2, lstm1_mul_stack + 319488);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t39 + 768, lstm1_add_t39 + 256, lstm1_add_t38_2, lstm1_add_t39, lstm1_add_t39 + 512, lstm1_sigmoid_t39, lstm1_sigmoid_t39_2, lstm1_sigmoid_t39_3, lstm1_tanh_t39, lstm1_add_t39_2, lstm1_tanh_t39_2, lstm1_mul_stack + 319488);
   float *lstm1_add_t40 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 319488, lstm1_transpose_weight_hh, lstm1_gather_t40, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t40);
   float *lstm1_gather_t41 = (float *)(A + 405504); /* [32, 1024] */
@@ -7504,7 +6796,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t40 = (float *)(A + 11743232); /* [32, 256] */
   float *lstm1_add_t40_2 = (float *)(A + 11776000); /* [32, 256] */
   float *lstm1_tanh_t40_2 = (float *)(A + 11808768); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t40 + 768, lstm1_add_t40 + 256, lstm1_add_t39_2, lstm1_add_t40, lstm1_add_t40 + 512, lstm1_sigmoid_t40, lstm1_sigmoid_t40_2, lstm1_sigmoid_t40_3, lstm1_tanh_t40, lstm1_add_t40_2, lstm1_tanh_t40_2, lstm1_mul_stack + 327680);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t40 + 768, lstm1_add_t40 + 256, lstm1_add_t39_2, lstm1_add_t40, lstm1_add_t40 + 512, lstm1_sigmoid_t40, lstm1_sigmoid_t40_2, lstm1_sigmoid_t40_3, lstm1_tanh_t40, lstm1_add_t40_2, lstm1_tanh_t40_2, lstm1_mul_stack + 327680);
   float *lstm1_add_t41 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 327680, lstm1_transpose_weight_hh, lstm1_gather_t41, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t41);
   float *lstm1_gather_t42 = (float *)(A + 405504); /* [32, 1024] */
@@ -7515,7 +6807,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t41 = (float *)(A + 11939840); /* [32, 256] */
   float *lstm1_add_t41_2 = (float *)(A + 11972608); /* [32, 256] */
   float *lstm1_tanh_t41_2 = (float *)(A + 12005376); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t41 + 768, lstm1_add_t41 + 256, lstm1_add_t40_2, lstm1_add_t41, lstm1_add_t41 + 512, lstm1_sigmoid_t41, lstm1_sigmoid_t41_2, lstm1_sigmoid_t41_3, lstm1_tanh_t41, lstm1_add_t41_2, lstm1_tanh_t41_2, lstm1_mul_stack + 335872);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t41 + 768, lstm1_add_t41 + 256, lstm1_add_t40_2, lstm1_add_t41, lstm1_add_t41 + 512, lstm1_sigmoid_t41, lstm1_sigmoid_t41_2, lstm1_sigmoid_t41_3, lstm1_tanh_t41, lstm1_add_t41_2, lstm1_tanh_t41_2, lstm1_mul_stack + 335872);
   float *lstm1_add_t42 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 335872, lstm1_transpose_weight_hh, lstm1_gather_t42, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t42);
   float *lstm1_gather_t43 = (float *)(A + 405504); /* [32, 1024] */
@@ -7526,7 +6818,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t42 = (float *)(A + 12136448); /* [32, 256] */
   float *lstm1_add_t42_2 = (float *)(A + 12169216); /* [32, 256] */
   float *lstm1_tanh_t42_2 = (float *)(A + 12201984); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t42 + 768, lstm1_add_t42 + 256, lstm1_add_t41_2, lstm1_add_t42, lstm1_add_t42 + 512, lstm1_sigmoid_t42, lstm1_sigmoid_t42_2, lstm1_sigmoid_t42_3, lstm1_tanh_t42, lstm1_add_t42_2, lstm1_tanh_t42_2, lstm1_mul_stack + 344064);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t42 + 768, lstm1_add_t42 + 256, lstm1_add_t41_2, lstm1_add_t42, lstm1_add_t42 + 512, lstm1_sigmoid_t42, lstm1_sigmoid_t42_2, lstm1_sigmoid_t42_3, lstm1_tanh_t42, lstm1_add_t42_2, lstm1_tanh_t42_2, lstm1_mul_stack + 344064);
   float *lstm1_add_t43 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 344064, lstm1_transpose_weight_hh, lstm1_gather_t43, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t43);
   float *lstm1_gather_t44 = (float *)(A + 405504); /* [32, 1024] */
@@ -7537,7 +6829,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t43 = (float *)(A + 12333056); /* [32, 256] */
   float *lstm1_add_t43_2 = (float *)(A + 12365824); /* [32, 256] */
   float *lstm1_tanh_t43_2 = (float *)(A + 12398592); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t43 + 768, lstm1_add_t43 + 256, lstm1_add_t42_2, lstm1_add_t43, lstm1_add_t43 + 512, lstm1_sigmoid_t43, lstm1_sigmoid_t43_2, lstm1_sigmoid_t43_3, lstm1_tanh_t43, lstm1_add_t43_2, lstm1_tanh_t43_2, lstm1_mul_stack + 352256);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t43 + 768, lstm1_add_t43 + 256, lstm1_add_t42_2, lstm1_add_t43, lstm1_add_t43 + 512, lstm1_sigmoid_t43, lstm1_sigmoid_t43_2, lstm1_sigmoid_t43_3, lstm1_tanh_t43, lstm1_add_t43_2, lstm1_tanh_t43_2, lstm1_mul_stack + 352256);
   float *lstm1_add_t44 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 352256, lstm1_transpose_weight_hh, lstm1_gather_t44, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t44);
   float *lstm1_gather_t45 = (float *)(A + 405504); /* [32, 1024] */
@@ -7548,7 +6840,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t44 = (float *)(A + 12529664); /* [32, 256] */
   float *lstm1_add_t44_2 = (float *)(A + 12562432); /* [32, 256] */
   float *lstm1_tanh_t44_2 = (float *)(A + 12595200); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t44 + 768, lstm1_add_t44 + 256, lstm1_add_t43_2, lstm1_add_t44, lstm1_add_t44 + 512, lstm1_sigmoid_t44, lstm1_sigmoid_t44_2, lstm1_sigmoid_t44_3, lstm1_tanh_t44, lstm1_add_t44_2, lstm1_tanh_t44_2, lstm1_mul_stack + 360448);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t44 + 768, lstm1_add_t44 + 256, lstm1_add_t43_2, lstm1_add_t44, lstm1_add_t44 + 512, lstm1_sigmoid_t44, lstm1_sigmoid_t44_2, lstm1_sigmoid_t44_3, lstm1_tanh_t44, lstm1_add_t44_2, lstm1_tanh_t44_2, lstm1_mul_stack + 360448);
   float *lstm1_add_t45 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 360448, lstm1_transpose_weight_hh, lstm1_gather_t45, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t45);
   float *lstm1_gather_t46 = (float *)(A + 405504); /* [32, 1024] */
@@ -7559,7 +6851,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t45 = (float *)(A + 12726272); /* [32, 256] */
   float *lstm1_add_t45_2 = (float *)(A + 12759040); /* [32, 256] */
   float *lstm1_tanh_t45_2 = (float *)(A + 12791808); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t45 + 768, lstm1_add_t45 + 256, lstm1_add_t44_2, lstm1_add_t45, lstm1_add_t45 + 512, lstm1_sigmoid_t45, lstm1_sigmoid_t45_2, lstm1_sigmoid_t45_3, lstm1_tanh_t45, lstm1_add_t45_2, lstm1_tanh_t45_2, lstm1_mul_stack + 368640);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t45 + 768, lstm1_add_t45 + 256, lstm1_add_t44_2, lstm1_add_t45, lstm1_add_t45 + 512, lstm1_sigmoid_t45, lstm1_sigmoid_t45_2, lstm1_sigmoid_t45_3, lstm1_tanh_t45, lstm1_add_t45_2, lstm1_tanh_t45_2, lstm1_mul_stack + 368640);
   float *lstm1_add_t46 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 368640, lstm1_transpose_weight_hh, lstm1_gather_t46, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t46);
   float *lstm1_gather_t47 = (float *)(A + 405504); /* [32, 1024] */
@@ -7570,7 +6862,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t46 = (float *)(A + 12922880); /* [32, 256] */
   float *lstm1_add_t46_2 = (float *)(A + 12955648); /* [32, 256] */
   float *lstm1_tanh_t46_2 = (float *)(A + 12988416); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t46 + 768, lstm1_add_t46 + 256, lstm1_add_t45_2, lstm1_add_t46, lstm1_add_t46 + 512, lstm1_sigmoid_t46, lstm1_sigmoid_t46_2, lstm1_sigmoid_t46_3, lstm1_tanh_t46, lstm1_add_t46_2, lstm1_tanh_t46_2, lstm1_mul_stack + 376832);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t46 + 768, lstm1_add_t46 + 256, lstm1_add_t45_2, lstm1_add_t46, lstm1_add_t46 + 512, lstm1_sigmoid_t46, lstm1_sigmoid_t46_2, lstm1_sigmoid_t46_3, lstm1_tanh_t46, lstm1_add_t46_2, lstm1_tanh_t46_2, lstm1_mul_stack + 376832);
   float *lstm1_add_t47 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 376832, lstm1_transpose_weight_hh, lstm1_gather_t47, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t47);
   float *lstm1_gather_t48 = (float *)(A + 405504); /* [32, 1024] */
@@ -7581,7 +6873,7 @@ static void charlm_lstm_train_step_3(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t47 = (float *)(A + 13119488); /* [32, 256] */
   float *lstm1_add_t47_2 = (float *)(A + 13152256); /* [32, 256] */
   float *lstm1_tanh_t47_2 = (float *)(A + 13185024); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t47 + 768, lstm1_add_t47 + 256, lstm1_add_t46_2, lstm1_add_t47, lstm1_add_t47 + 512, lstm1_sigmoid_t47, lstm1_sigmoid_t47_2, lstm1_sigmoid_t47_3, lstm1_tanh_t47, lstm1_add_t47_2, lstm1_tanh_t47_2, lstm1_mul_stack + 385024);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t47 + 768, lstm1_add_t47 + 256, lstm1_add_t46_2, lstm1_add_t47, lstm1_add_t47 + 512, lstm1_sigmoid_t47, lstm1_sigmoid_t47_2, lstm1_sigmoid_t47_3, lstm1_tanh_t47, lstm1_add_t47_2, lstm1_tanh_t47_2, lstm1_mul_stack + 385024);
 }
 
 static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -7601,7 +6893,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t48 = (float *)(A + 13316096); /* [32, 256] */
   float *lstm1_add_t48_2 = (float *)(A + 13348864); /* [32, 256] */
   float *lstm1_tanh_t48_2 = (float *)(A + 13381632); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t48 + 768, lstm1_add_t48 + 256, lstm1_add_t47_2, lstm1_add_t48, lstm1_add_t48 + 512, lstm1_sigmoid_t48, lstm1_sigmoid_t48_2, lstm1_sigmoid_t48_3, lstm1_tanh_t48, lstm1_add_t48_2, lstm1_tanh_t48_2, lstm1_mul_stack + 393216);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t48 + 768, lstm1_add_t48 + 256, lstm1_add_t47_2, lstm1_add_t48, lstm1_add_t48 + 512, lstm1_sigmoid_t48, lstm1_sigmoid_t48_2, lstm1_sigmoid_t48_3, lstm1_tanh_t48, lstm1_add_t48_2, lstm1_tanh_t48_2, lstm1_mul_stack + 393216);
   float *lstm1_add_t49 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 393216, lstm1_transpose_weight_hh, lstm1_gather_t49, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t49);
   float *lstm1_gather_t50 = (float *)(A + 405504); /* [32, 1024] */
@@ -7612,7 +6904,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t49 = (float *)(A + 13512704); /* [32, 256] */
   float *lstm1_add_t49_2 = (float *)(A + 13545472); /* [32, 256] */
   float *lstm1_tanh_t49_2 = (float *)(A + 13578240); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t49 + 768, lstm1_add_t49 + 256, lstm1_add_t48_2, lstm1_add_t49, lstm1_add_t49 + 512, lstm1_sigmoid_t49, lstm1_sigmoid_t49_2, lstm1_sigmoid_t49_3, lstm1_tanh_t49, lstm1_add_t49_2, lstm1_tanh_t49_2, lstm1_mul_stack + 401408);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t49 + 768, lstm1_add_t49 + 256, lstm1_add_t48_2, lstm1_add_t49, lstm1_add_t49 + 512, lstm1_sigmoid_t49, lstm1_sigmoid_t49_2, lstm1_sigmoid_t49_3, lstm1_tanh_t49, lstm1_add_t49_2, lstm1_tanh_t49_2, lstm1_mul_stack + 401408);
   float *lstm1_add_t50 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 401408, lstm1_transpose_weight_hh, lstm1_gather_t50, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t50);
   float *lstm1_gather_t51 = (float *)(A + 405504); /* [32, 1024] */
@@ -7623,7 +6915,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t50 = (float *)(A + 13709312); /* [32, 256] */
   float *lstm1_add_t50_2 = (float *)(A + 13742080); /* [32, 256] */
   float *lstm1_tanh_t50_2 = (float *)(A + 13774848); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t50 + 768, lstm1_add_t50 + 256, lstm1_add_t49_2, lstm1_add_t50, lstm1_add_t50 + 512, lstm1_sigmoid_t50, lstm1_sigmoid_t50_2, lstm1_sigmoid_t50_3, lstm1_tanh_t50, lstm1_add_t50_2, lstm1_tanh_t50_2, lstm1_mul_stack + 409600);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t50 + 768, lstm1_add_t50 + 256, lstm1_add_t49_2, lstm1_add_t50, lstm1_add_t50 + 512, lstm1_sigmoid_t50, lstm1_sigmoid_t50_2, lstm1_sigmoid_t50_3, lstm1_tanh_t50, lstm1_add_t50_2, lstm1_tanh_t50_2, lstm1_mul_stack + 409600);
   float *lstm1_add_t51 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 409600, lstm1_transpose_weight_hh, lstm1_gather_t51, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t51);
   float *lstm1_gather_t52 = (float *)(A + 405504); /* [32, 1024] */
@@ -7634,7 +6926,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t51 = (float *)(A + 13905920); /* [32, 256] */
   float *lstm1_add_t51_2 = (float *)(A + 13938688); /* [32, 256] */
   float *lstm1_tanh_t51_2 = (float *)(A + 13971456); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t51 + 768, lstm1_add_t51 + 256, lstm1_add_t50_2, lstm1_add_t51, lstm1_add_t51 + 512, lstm1_sigmoid_t51, lstm1_sigmoid_t51_2, lstm1_sigmoid_t51_3, lstm1_tanh_t51, lstm1_add_t51_2, lstm1_tanh_t51_2, lstm1_mul_stack + 417792);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t51 + 768, lstm1_add_t51 + 256, lstm1_add_t50_2, lstm1_add_t51, lstm1_add_t51 + 512, lstm1_sigmoid_t51, lstm1_sigmoid_t51_2, lstm1_sigmoid_t51_3, lstm1_tanh_t51, lstm1_add_t51_2, lstm1_tanh_t51_2, lstm1_mul_stack + 417792);
   float *lstm1_add_t52 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 417792, lstm1_transpose_weight_hh, lstm1_gather_t52, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t52);
   float *lstm1_gather_t53 = (float *)(A + 405504); /* [32, 1024] */
@@ -7645,7 +6937,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t52 = (float *)(A + 14102528); /* [32, 256] */
   float *lstm1_add_t52_2 = (float *)(A + 14135296); /* [32, 256] */
   float *lstm1_tanh_t52_2 = (float *)(A + 14168064); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t52 + 768, lstm1_add_t52 + 256, lstm1_add_t51_2, lstm1_add_t52, lstm1_add_t52 + 512, lstm1_sigmoid_t52, lstm1_sigmoid_t52_2, lstm1_sigmoid_t52_3, lstm1_tanh_t52, lstm1_add_t52_2, lstm1_tanh_t52_2, lstm1_mul_stack + 425984);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t52 + 768, lstm1_add_t52 + 256, lstm1_add_t51_2, lstm1_add_t52, lstm1_add_t52 + 512, lstm1_sigmoid_t52, lstm1_sigmoid_t52_2, lstm1_sigmoid_t52_3, lstm1_tanh_t52, lstm1_add_t52_2, lstm1_tanh_t52_2, lstm1_mul_stack + 425984);
   float *lstm1_add_t53 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 425984, lstm1_transpose_weight_hh, lstm1_gather_t53, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t53);
   float *lstm1_gather_t54 = (float *)(A + 405504); /* [32, 1024] */
@@ -7656,7 +6948,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t53 = (float *)(A + 14299136); /* [32, 256] */
   float *lstm1_add_t53_2 = (float *)(A + 14331904); /* [32, 256] */
   float *lstm1_tanh_t53_2 = (float *)(A + 14364672); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t53 + 768, lstm1_add_t53 + 256, lstm1_add_t52_2, lstm1_add_t53, lstm1_add_t53 + 512, lstm1_sigmoid_t53, lstm1_sigmoid_t53_2, lstm1_sigmoid_t53_3, lstm1_tanh_t53, lstm1_add_t53_2, lstm1_tanh_t53_2, lstm1_mul_stack + 434176);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t53 + 768, lstm1_add_t53 + 256, lstm1_add_t52_2, lstm1_add_t53, lstm1_add_t53 + 512, lstm1_sigmoid_t53, lstm1_sigmoid_t53_2, lstm1_sigmoid_t53_3, lstm1_tanh_t53, lstm1_add_t53_2, lstm1_tanh_t53_2, lstm1_mul_stack + 434176);
   float *lstm1_add_t54 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 434176, lstm1_transpose_weight_hh, lstm1_gather_t54, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t54);
   float *lstm1_gather_t55 = (float *)(A + 405504); /* [32, 1024] */
@@ -7667,7 +6959,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t54 = (float *)(A + 14495744); /* [32, 256] */
   float *lstm1_add_t54_2 = (float *)(A + 14528512); /* [32, 256] */
   float *lstm1_tanh_t54_2 = (float *)(A + 14561280); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t54 + 768, lstm1_add_t54 + 256, lstm1_add_t53_2, lstm1_add_t54, lstm1_add_t54 + 512, lstm1_sigmoid_t54, lstm1_sigmoid_t54_2, lstm1_sigmoid_t54_3, lstm1_tanh_t54, lstm1_add_t54_2, lstm1_tanh_t54_2, lstm1_mul_stack + 442368);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t54 + 768, lstm1_add_t54 + 256, lstm1_add_t53_2, lstm1_add_t54, lstm1_add_t54 + 512, lstm1_sigmoid_t54, lstm1_sigmoid_t54_2, lstm1_sigmoid_t54_3, lstm1_tanh_t54, lstm1_add_t54_2, lstm1_tanh_t54_2, lstm1_mul_stack + 442368);
   float *lstm1_add_t55 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 442368, lstm1_transpose_weight_hh, lstm1_gather_t55, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t55);
   float *lstm1_gather_t56 = (float *)(A + 405504); /* [32, 1024] */
@@ -7678,7 +6970,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t55 = (float *)(A + 14692352); /* [32, 256] */
   float *lstm1_add_t55_2 = (float *)(A + 14725120); /* [32, 256] */
   float *lstm1_tanh_t55_2 = (float *)(A + 14757888); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t55 + 768, lstm1_add_t55 + 256, lstm1_add_t54_2, lstm1_add_t55, lstm1_add_t55 + 512, lstm1_sigmoid_t55, lstm1_sigmoid_t55_2, lstm1_sigmoid_t55_3, lstm1_tanh_t55, lstm1_add_t55_2, lstm1_tanh_t55_2, lstm1_mul_stack + 450560);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t55 + 768, lstm1_add_t55 + 256, lstm1_add_t54_2, lstm1_add_t55, lstm1_add_t55 + 512, lstm1_sigmoid_t55, lstm1_sigmoid_t55_2, lstm1_sigmoid_t55_3, lstm1_tanh_t55, lstm1_add_t55_2, lstm1_tanh_t55_2, lstm1_mul_stack + 450560);
   float *lstm1_add_t56 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 450560, lstm1_transpose_weight_hh, lstm1_gather_t56, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t56);
   float *lstm1_gather_t57 = (float *)(A + 405504); /* [32, 1024] */
@@ -7689,7 +6981,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t56 = (float *)(A + 14888960); /* [32, 256] */
   float *lstm1_add_t56_2 = (float *)(A + 14921728); /* [32, 256] */
   float *lstm1_tanh_t56_2 = (float *)(A + 14954496); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t56 + 768, lstm1_add_t56 + 256, lstm1_add_t55_2, lstm1_add_t56, lstm1_add_t56 + 512, lstm1_sigmoid_t56, lstm1_sigmoid_t56_2, lstm1_sigmoid_t56_3, lstm1_tanh_t56, lstm1_add_t56_2, lstm1_tanh_t56_2, lstm1_mul_stack + 458752);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t56 + 768, lstm1_add_t56 + 256, lstm1_add_t55_2, lstm1_add_t56, lstm1_add_t56 + 512, lstm1_sigmoid_t56, lstm1_sigmoid_t56_2, lstm1_sigmoid_t56_3, lstm1_tanh_t56, lstm1_add_t56_2, lstm1_tanh_t56_2, lstm1_mul_stack + 458752);
   float *lstm1_add_t57 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 458752, lstm1_transpose_weight_hh, lstm1_gather_t57, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t57);
   float *lstm1_gather_t58 = (float *)(A + 405504); /* [32, 1024] */
@@ -7700,7 +6992,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t57 = (float *)(A + 15085568); /* [32, 256] */
   float *lstm1_add_t57_2 = (float *)(A + 15118336); /* [32, 256] */
   float *lstm1_tanh_t57_2 = (float *)(A + 15151104); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t57 + 768, lstm1_add_t57 + 256, lstm1_add_t56_2, lstm1_add_t57, lstm1_add_t57 + 512, lstm1_sigmoid_t57, lstm1_sigmoid_t57_2, lstm1_sigmoid_t57_3, lstm1_tanh_t57, lstm1_add_t57_2, lstm1_tanh_t57_2, lstm1_mul_stack + 466944);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t57 + 768, lstm1_add_t57 + 256, lstm1_add_t56_2, lstm1_add_t57, lstm1_add_t57 + 512, lstm1_sigmoid_t57, lstm1_sigmoid_t57_2, lstm1_sigmoid_t57_3, lstm1_tanh_t57, lstm1_add_t57_2, lstm1_tanh_t57_2, lstm1_mul_stack + 466944);
   float *lstm1_add_t58 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 466944, lstm1_transpose_weight_hh, lstm1_gather_t58, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t58);
   float *lstm1_gather_t59 = (float *)(A + 405504); /* [32, 1024] */
@@ -7711,7 +7003,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t58 = (float *)(A + 15282176); /* [32, 256] */
   float *lstm1_add_t58_2 = (float *)(A + 15314944); /* [32, 256] */
   float *lstm1_tanh_t58_2 = (float *)(A + 15347712); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t58 + 768, lstm1_add_t58 + 256, lstm1_add_t57_2, lstm1_add_t58, lstm1_add_t58 + 512, lstm1_sigmoid_t58, lstm1_sigmoid_t58_2, lstm1_sigmoid_t58_3, lstm1_tanh_t58, lstm1_add_t58_2, lstm1_tanh_t58_2, lstm1_mul_stack + 475136);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t58 + 768, lstm1_add_t58 + 256, lstm1_add_t57_2, lstm1_add_t58, lstm1_add_t58 + 512, lstm1_sigmoid_t58, lstm1_sigmoid_t58_2, lstm1_sigmoid_t58_3, lstm1_tanh_t58, lstm1_add_t58_2, lstm1_tanh_t58_2, lstm1_mul_stack + 475136);
   float *lstm1_add_t59 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 475136, lstm1_transpose_weight_hh, lstm1_gather_t59, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t59);
   float *lstm1_gather_t60 = (float *)(A + 405504); /* [32, 1024] */
@@ -7722,7 +7014,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t59 = (float *)(A + 15478784); /* [32, 256] */
   float *lstm1_add_t59_2 = (float *)(A + 15511552); /* [32, 256] */
   float *lstm1_tanh_t59_2 = (float *)(A + 15544320); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t59 + 768, lstm1_add_t59 + 256, lstm1_add_t58_2, lstm1_add_t59, lstm1_add_t59 + 512, lstm1_sigmoid_t59, lstm1_sigmoid_t59_2, lstm1_sigmoid_t59_3, lstm1_tanh_t59, lstm1_add_t59_2, lstm1_tanh_t59_2, lstm1_mul_stack + 483328);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t59 + 768, lstm1_add_t59 + 256, lstm1_add_t58_2, lstm1_add_t59, lstm1_add_t59 + 512, lstm1_sigmoid_t59, lstm1_sigmoid_t59_2, lstm1_sigmoid_t59_3, lstm1_tanh_t59, lstm1_add_t59_2, lstm1_tanh_t59_2, lstm1_mul_stack + 483328);
   float *lstm1_add_t60 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 483328, lstm1_transpose_weight_hh, lstm1_gather_t60, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t60);
   float *lstm1_gather_t61 = (float *)(A + 405504); /* [32, 1024] */
@@ -7733,7 +7025,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t60 = (float *)(A + 15675392); /* [32, 256] */
   float *lstm1_add_t60_2 = (float *)(A + 15708160); /* [32, 256] */
   float *lstm1_tanh_t60_2 = (float *)(A + 15740928); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t60 + 768, lstm1_add_t60 + 256, lstm1_add_t59_2, lstm1_add_t60, lstm1_add_t60 + 512, lstm1_sigmoid_t60, lstm1_sigmoid_t60_2, lstm1_sigmoid_t60_3, lstm1_tanh_t60, lstm1_add_t60_2, lstm1_tanh_t60_2, lstm1_mul_stack + 491520);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t60 + 768, lstm1_add_t60 + 256, lstm1_add_t59_2, lstm1_add_t60, lstm1_add_t60 + 512, lstm1_sigmoid_t60, lstm1_sigmoid_t60_2, lstm1_sigmoid_t60_3, lstm1_tanh_t60, lstm1_add_t60_2, lstm1_tanh_t60_2, lstm1_mul_stack + 491520);
   float *lstm1_add_t61 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 491520, lstm1_transpose_weight_hh, lstm1_gather_t61, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t61);
   float *lstm1_gather_t62 = (float *)(A + 405504); /* [32, 1024] */
@@ -7744,7 +7036,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t61 = (float *)(A + 15872000); /* [32, 256] */
   float *lstm1_add_t61_2 = (float *)(A + 15904768); /* [32, 256] */
   float *lstm1_tanh_t61_2 = (float *)(A + 15937536); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t61 + 768, lstm1_add_t61 + 256, lstm1_add_t60_2, lstm1_add_t61, lstm1_add_t61 + 512, lstm1_sigmoid_t61, lstm1_sigmoid_t61_2, lstm1_sigmoid_t61_3, lstm1_tanh_t61, lstm1_add_t61_2, lstm1_tanh_t61_2, lstm1_mul_stack + 499712);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t61 + 768, lstm1_add_t61 + 256, lstm1_add_t60_2, lstm1_add_t61, lstm1_add_t61 + 512, lstm1_sigmoid_t61, lstm1_sigmoid_t61_2, lstm1_sigmoid_t61_3, lstm1_tanh_t61, lstm1_add_t61_2, lstm1_tanh_t61_2, lstm1_mul_stack + 499712);
   float *lstm1_add_t62 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 499712, lstm1_transpose_weight_hh, lstm1_gather_t62, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t62);
   float *lstm1_gather_t63 = (float *)(A + 405504); /* [32, 1024] */
@@ -7755,7 +7047,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_tanh_t62 = (float *)(A + 110592); /* [32, 256] */
   float *lstm1_add_t62_2 = (float *)(A + 143360); /* [32, 256] */
   float *lstm1_tanh_t62_2 = (float *)(A + 176128); /* [32, 256] */
-  k13_sigmoid_sigmoid_mul(lstm1_add_t62 + 768, lstm1_add_t62 + 256, lstm1_add_t61_2, lstm1_add_t62, lstm1_add_t62 + 512, lstm1_sigmoid_t62, lstm1_sigmoid_t62_2, lstm1_sigmoid_t62_3, lstm1_tanh_t62, lstm1_add_t62_2, lstm1_tanh_t62_2, lstm1_mul_stack + 507904);
+  k12_sigmoid_sigmoid_mul(lstm1_add_t62 + 768, lstm1_add_t62 + 256, lstm1_add_t61_2, lstm1_add_t62, lstm1_add_t62 + 512, lstm1_sigmoid_t62, lstm1_sigmoid_t62_2, lstm1_sigmoid_t62_3, lstm1_tanh_t62, lstm1_add_t62_2, lstm1_tanh_t62_2, lstm1_mul_stack + 507904);
   float *lstm1_add_t63 = (float *)(A + 536576); /* [32, 1024] */
   k5_matmul(lstm1_mul_stack + 507904, lstm1_transpose_weight_hh, lstm1_gather_t63, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add_t63);
   float *lstm1_sigmoid_t63 = (float *)(A + 208896); /* [32, 256] */
@@ -7763,7 +7055,7 @@ static void charlm_lstm_train_step_4(float *restrict P, const charlm_lstm_batch 
   float *lstm1_sigmoid_t63_3 = (float *)(A + 274432); /* [32, 256] */
   float *lstm1_tanh_t63 = (float *)(A + 307200); /* [32, 256] */
   float *lstm1_tanh_t63_2 = (float *)(A + 339968); /* [32, 256] */
-  k14_sigmoid_sigmoid_mul(lstm1_add_t63 + 768, lstm1_add_t63 + 256, lstm1_add_t62_2, lstm1_add_t63, lstm1_add_t63 + 512, lstm1_sigmoid_t63, lstm1_sigmoid_t63_2, lstm1_sigmoid_t63_3, lstm1_tanh_t63, lstm1_tanh_t63_2, lstm1_mul_stack + 516096);
+  k13_sigmoid_sigmoid_mul(lstm1_add_t63 + 768, lstm1_add_t63 + 256, lstm1_add_t62_2, lstm1_add_t63, lstm1_add_t63 + 512, lstm1_sigmoid_t63, lstm1_sigmoid_t63_2, lstm1_sigmoid_t63_3, lstm1_tanh_t63, lstm1_tanh_t63_2, lstm1_mul_stack + 516096);
 }
 
 static void charlm_lstm_train_step_5(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -7774,513 +7066,513 @@ static void charlm_lstm_train_step_5(float *restrict P, const charlm_lstm_batch 
   float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
   k9_matmul(lstm1_mul_stack, dense1_transpose_weight, P + 387072 /* dense1.bias */, dense1_add);
   float *line21_log_softmax_t0 = (float *)(A + 372736); /* [32, 96] */
-  k16_log_softmax(dense1_add, line21_log_softmax_t0);
+  k15_log_softmax(dense1_add, line21_log_softmax_t0);
   float *line21_one_hot_t0 = (float *)A; /* [32, 96] */
   float *line21_mul_t0 = (float *)(A + 385024); /* [32, 96] */
-  k17_mul(line21_one_hot_t0, line21_log_softmax_t0, line21_mul_t0);
+  k16_mul(line21_one_hot_t0, line21_log_softmax_t0, line21_mul_t0);
   float *line21_sum_to_t0 = (float *)(A + 397312); /* [32, 1] */
-  k18_sum_to(line21_mul_t0, line21_sum_to_t0);
+  k17_sum_to(line21_mul_t0, line21_sum_to_t0);
   float *line21_sum_to_t0_2 = (float *)(A + 385024); /* [] */
-  k19_sum_to(line21_sum_to_t0, line21_sum_to_t0_2);
+  k18_sum_to(line21_sum_to_t0, line21_sum_to_t0_2);
   float *line21_one_hot_t1 = (float *)(A + 385088); /* [32, 96] */
-  k15_one_hot(in->y + 1, line21_one_hot_t1);
+  k14_one_hot(in->y + 1, line21_one_hot_t1);
   float *line21_log_softmax_t1 = (float *)(A + 397376); /* [32, 96] */
-  k16_log_softmax(dense1_add + 3072, line21_log_softmax_t1);
+  k15_log_softmax(dense1_add + 3072, line21_log_softmax_t1);
   float *line21_mul_t1 = (float *)(A + 409664); /* [32, 96] */
-  k17_mul(line21_one_hot_t1, line21_log_softmax_t1, line21_mul_t1);
+  k16_mul(line21_one_hot_t1, line21_log_softmax_t1, line21_mul_t1);
   float *line21_sum_to_t1 = (float *)(A + 421952); /* [32, 1] */
-  k18_sum_to(line21_mul_t1, line21_sum_to_t1);
+  k17_sum_to(line21_mul_t1, line21_sum_to_t1);
   float *line21_sum_to_t1_2 = (float *)(A + 409664); /* [] */
-  k19_sum_to(line21_sum_to_t1, line21_sum_to_t1_2);
+  k18_sum_to(line21_sum_to_t1, line21_sum_to_t1_2);
   float *line21_one_hot_t2 = (float *)(A + 409728); /* [32, 96] */
-  k15_one_hot(in->y + 2, line21_one_hot_t2);
+  k14_one_hot(in->y + 2, line21_one_hot_t2);
   float *line21_log_softmax_t2 = (float *)(A + 422016); /* [32, 96] */
-  k16_log_softmax(dense1_add + 6144, line21_log_softmax_t2);
+  k15_log_softmax(dense1_add + 6144, line21_log_softmax_t2);
   float *line21_mul_t2 = (float *)(A + 434304); /* [32, 96] */
-  k17_mul(line21_one_hot_t2, line21_log_softmax_t2, line21_mul_t2);
+  k16_mul(line21_one_hot_t2, line21_log_softmax_t2, line21_mul_t2);
   float *line21_sum_to_t2 = (float *)(A + 446592); /* [32, 1] */
-  k18_sum_to(line21_mul_t2, line21_sum_to_t2);
+  k17_sum_to(line21_mul_t2, line21_sum_to_t2);
   float *line21_sum_to_t2_2 = (float *)(A + 434304); /* [] */
-  k19_sum_to(line21_sum_to_t2, line21_sum_to_t2_2);
+  k18_sum_to(line21_sum_to_t2, line21_sum_to_t2_2);
   float *line21_one_hot_t3 = (float *)(A + 434368); /* [32, 96] */
-  k15_one_hot(in->y + 3, line21_one_hot_t3);
+  k14_one_hot(in->y + 3, line21_one_hot_t3);
   float *line21_log_softmax_t3 = (float *)(A + 446656); /* [32, 96] */
-  k16_log_softmax(dense1_add + 9216, line21_log_softmax_t3);
+  k15_log_softmax(dense1_add + 9216, line21_log_softmax_t3);
   float *line21_mul_t3 = (float *)(A + 1257472); /* [32, 96] */
-  k17_mul(line21_one_hot_t3, line21_log_softmax_t3, line21_mul_t3);
+  k16_mul(line21_one_hot_t3, line21_log_softmax_t3, line21_mul_t3);
   float *line21_sum_to_t3 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t3, line21_sum_to_t3);
+  k17_sum_to(line21_mul_t3, line21_sum_to_t3);
   float *line21_sum_to_t3_2 = (float *)(A + 459072); /* [] */
-  k19_sum_to(line21_sum_to_t3, line21_sum_to_t3_2);
+  k18_sum_to(line21_sum_to_t3, line21_sum_to_t3_2);
   float *line21_one_hot_t4 = (float *)(A + 1257472); /* [32, 96] */
-  k15_one_hot(in->y + 4, line21_one_hot_t4);
+  k14_one_hot(in->y + 4, line21_one_hot_t4);
   float *line21_log_softmax_t4 = (float *)(A + 1269760); /* [32, 96] */
-  k16_log_softmax(dense1_add + 12288, line21_log_softmax_t4);
+  k15_log_softmax(dense1_add + 12288, line21_log_softmax_t4);
   float *line21_mul_t4 = (float *)(A + 1282048); /* [32, 96] */
-  k17_mul(line21_one_hot_t4, line21_log_softmax_t4, line21_mul_t4);
+  k16_mul(line21_one_hot_t4, line21_log_softmax_t4, line21_mul_t4);
   float *line21_sum_to_t4 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t4, line21_sum_to_t4);
+  k17_sum_to(line21_mul_t4, line21_sum_to_t4);
   float *line21_sum_to_t4_2 = (float *)(A + 459136); /* [] */
-  k19_sum_to(line21_sum_to_t4, line21_sum_to_t4_2);
+  k18_sum_to(line21_sum_to_t4, line21_sum_to_t4_2);
   float *line21_one_hot_t5 = (float *)(A + 1282048); /* [32, 96] */
-  k15_one_hot(in->y + 5, line21_one_hot_t5);
+  k14_one_hot(in->y + 5, line21_one_hot_t5);
   float *line21_log_softmax_t5 = (float *)(A + 1294336); /* [32, 96] */
-  k16_log_softmax(dense1_add + 15360, line21_log_softmax_t5);
+  k15_log_softmax(dense1_add + 15360, line21_log_softmax_t5);
   float *line21_mul_t5 = (float *)(A + 1306624); /* [32, 96] */
-  k17_mul(line21_one_hot_t5, line21_log_softmax_t5, line21_mul_t5);
+  k16_mul(line21_one_hot_t5, line21_log_softmax_t5, line21_mul_t5);
   float *line21_sum_to_t5 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t5, line21_sum_to_t5);
+  k17_sum_to(line21_mul_t5, line21_sum_to_t5);
   float *line21_sum_to_t5_2 = (float *)(A + 459200); /* [] */
-  k19_sum_to(line21_sum_to_t5, line21_sum_to_t5_2);
+  k18_sum_to(line21_sum_to_t5, line21_sum_to_t5_2);
   float *line21_one_hot_t6 = (float *)(A + 1306624); /* [32, 96] */
-  k15_one_hot(in->y + 6, line21_one_hot_t6);
+  k14_one_hot(in->y + 6, line21_one_hot_t6);
   float *line21_log_softmax_t6 = (float *)(A + 1318912); /* [32, 96] */
-  k16_log_softmax(dense1_add + 18432, line21_log_softmax_t6);
+  k15_log_softmax(dense1_add + 18432, line21_log_softmax_t6);
   float *line21_mul_t6 = (float *)(A + 1331200); /* [32, 96] */
-  k17_mul(line21_one_hot_t6, line21_log_softmax_t6, line21_mul_t6);
+  k16_mul(line21_one_hot_t6, line21_log_softmax_t6, line21_mul_t6);
   float *line21_sum_to_t6 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t6, line21_sum_to_t6);
+  k17_sum_to(line21_mul_t6, line21_sum_to_t6);
   float *line21_sum_to_t6_2 = (float *)(A + 459264); /* [] */
-  k19_sum_to(line21_sum_to_t6, line21_sum_to_t6_2);
+  k18_sum_to(line21_sum_to_t6, line21_sum_to_t6_2);
   float *line21_one_hot_t7 = (float *)(A + 1331200); /* [32, 96] */
-  k15_one_hot(in->y + 7, line21_one_hot_t7);
+  k14_one_hot(in->y + 7, line21_one_hot_t7);
   float *line21_log_softmax_t7 = (float *)(A + 1343488); /* [32, 96] */
-  k16_log_softmax(dense1_add + 21504, line21_log_softmax_t7);
+  k15_log_softmax(dense1_add + 21504, line21_log_softmax_t7);
   float *line21_mul_t7 = (float *)(A + 1355776); /* [32, 96] */
-  k17_mul(line21_one_hot_t7, line21_log_softmax_t7, line21_mul_t7);
+  k16_mul(line21_one_hot_t7, line21_log_softmax_t7, line21_mul_t7);
   float *line21_sum_to_t7 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t7, line21_sum_to_t7);
+  k17_sum_to(line21_mul_t7, line21_sum_to_t7);
   float *line21_sum_to_t7_2 = (float *)(A + 459328); /* [] */
-  k19_sum_to(line21_sum_to_t7, line21_sum_to_t7_2);
+  k18_sum_to(line21_sum_to_t7, line21_sum_to_t7_2);
   float *line21_one_hot_t8 = (float *)(A + 1355776); /* [32, 96] */
-  k15_one_hot(in->y + 8, line21_one_hot_t8);
+  k14_one_hot(in->y + 8, line21_one_hot_t8);
   float *line21_log_softmax_t8 = (float *)(A + 1368064); /* [32, 96] */
-  k16_log_softmax(dense1_add + 24576, line21_log_softmax_t8);
+  k15_log_softmax(dense1_add + 24576, line21_log_softmax_t8);
   float *line21_mul_t8 = (float *)(A + 1380352); /* [32, 96] */
-  k17_mul(line21_one_hot_t8, line21_log_softmax_t8, line21_mul_t8);
+  k16_mul(line21_one_hot_t8, line21_log_softmax_t8, line21_mul_t8);
   float *line21_sum_to_t8 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t8, line21_sum_to_t8);
+  k17_sum_to(line21_mul_t8, line21_sum_to_t8);
   float *line21_sum_to_t8_2 = (float *)(A + 459392); /* [] */
-  k19_sum_to(line21_sum_to_t8, line21_sum_to_t8_2);
+  k18_sum_to(line21_sum_to_t8, line21_sum_to_t8_2);
   float *line21_one_hot_t9 = (float *)(A + 1380352); /* [32, 96] */
-  k15_one_hot(in->y + 9, line21_one_hot_t9);
+  k14_one_hot(in->y + 9, line21_one_hot_t9);
   float *line21_log_softmax_t9 = (float *)(A + 1392640); /* [32, 96] */
-  k16_log_softmax(dense1_add + 27648, line21_log_softmax_t9);
+  k15_log_softmax(dense1_add + 27648, line21_log_softmax_t9);
   float *line21_mul_t9 = (float *)(A + 1404928); /* [32, 96] */
-  k17_mul(line21_one_hot_t9, line21_log_softmax_t9, line21_mul_t9);
+  k16_mul(line21_one_hot_t9, line21_log_softmax_t9, line21_mul_t9);
   float *line21_sum_to_t9 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t9, line21_sum_to_t9);
+  k17_sum_to(line21_mul_t9, line21_sum_to_t9);
   float *line21_sum_to_t9_2 = (float *)(A + 459456); /* [] */
-  k19_sum_to(line21_sum_to_t9, line21_sum_to_t9_2);
+  k18_sum_to(line21_sum_to_t9, line21_sum_to_t9_2);
   float *line21_one_hot_t10 = (float *)(A + 1404928); /* [32, 96] */
-  k15_one_hot(in->y + 10, line21_one_hot_t10);
+  k14_one_hot(in->y + 10, line21_one_hot_t10);
   float *line21_log_softmax_t10 = (float *)(A + 1417216); /* [32, 96] */
-  k16_log_softmax(dense1_add + 30720, line21_log_softmax_t10);
+  k15_log_softmax(dense1_add + 30720, line21_log_softmax_t10);
   float *line21_mul_t10 = (float *)(A + 1429504); /* [32, 96] */
-  k17_mul(line21_one_hot_t10, line21_log_softmax_t10, line21_mul_t10);
+  k16_mul(line21_one_hot_t10, line21_log_softmax_t10, line21_mul_t10);
   float *line21_sum_to_t10 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t10, line21_sum_to_t10);
+  k17_sum_to(line21_mul_t10, line21_sum_to_t10);
   float *line21_sum_to_t10_2 = (float *)(A + 459520); /* [] */
-  k19_sum_to(line21_sum_to_t10, line21_sum_to_t10_2);
+  k18_sum_to(line21_sum_to_t10, line21_sum_to_t10_2);
   float *line21_one_hot_t11 = (float *)(A + 1429504); /* [32, 96] */
-  k15_one_hot(in->y + 11, line21_one_hot_t11);
+  k14_one_hot(in->y + 11, line21_one_hot_t11);
   float *line21_log_softmax_t11 = (float *)(A + 1441792); /* [32, 96] */
-  k16_log_softmax(dense1_add + 33792, line21_log_softmax_t11);
+  k15_log_softmax(dense1_add + 33792, line21_log_softmax_t11);
   float *line21_mul_t11 = (float *)(A + 1454080); /* [32, 96] */
-  k17_mul(line21_one_hot_t11, line21_log_softmax_t11, line21_mul_t11);
+  k16_mul(line21_one_hot_t11, line21_log_softmax_t11, line21_mul_t11);
   float *line21_sum_to_t11 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t11, line21_sum_to_t11);
+  k17_sum_to(line21_mul_t11, line21_sum_to_t11);
   float *line21_sum_to_t11_2 = (float *)(A + 459584); /* [] */
-  k19_sum_to(line21_sum_to_t11, line21_sum_to_t11_2);
+  k18_sum_to(line21_sum_to_t11, line21_sum_to_t11_2);
   float *line21_one_hot_t12 = (float *)(A + 1454080); /* [32, 96] */
-  k15_one_hot(in->y + 12, line21_one_hot_t12);
+  k14_one_hot(in->y + 12, line21_one_hot_t12);
   float *line21_log_softmax_t12 = (float *)(A + 1466368); /* [32, 96] */
-  k16_log_softmax(dense1_add + 36864, line21_log_softmax_t12);
+  k15_log_softmax(dense1_add + 36864, line21_log_softmax_t12);
   float *line21_mul_t12 = (float *)(A + 1478656); /* [32, 96] */
-  k17_mul(line21_one_hot_t12, line21_log_softmax_t12, line21_mul_t12);
+  k16_mul(line21_one_hot_t12, line21_log_softmax_t12, line21_mul_t12);
   float *line21_sum_to_t12 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t12, line21_sum_to_t12);
+  k17_sum_to(line21_mul_t12, line21_sum_to_t12);
   float *line21_sum_to_t12_2 = (float *)(A + 459648); /* [] */
-  k19_sum_to(line21_sum_to_t12, line21_sum_to_t12_2);
+  k18_sum_to(line21_sum_to_t12, line21_sum_to_t12_2);
   float *line21_one_hot_t13 = (float *)(A + 1478656); /* [32, 96] */
-  k15_one_hot(in->y + 13, line21_one_hot_t13);
+  k14_one_hot(in->y + 13, line21_one_hot_t13);
   float *line21_log_softmax_t13 = (float *)(A + 1490944); /* [32, 96] */
-  k16_log_softmax(dense1_add + 39936, line21_log_softmax_t13);
+  k15_log_softmax(dense1_add + 39936, line21_log_softmax_t13);
   float *line21_mul_t13 = (float *)(A + 1503232); /* [32, 96] */
-  k17_mul(line21_one_hot_t13, line21_log_softmax_t13, line21_mul_t13);
+  k16_mul(line21_one_hot_t13, line21_log_softmax_t13, line21_mul_t13);
   float *line21_sum_to_t13 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t13, line21_sum_to_t13);
+  k17_sum_to(line21_mul_t13, line21_sum_to_t13);
   float *line21_sum_to_t13_2 = (float *)(A + 459712); /* [] */
-  k19_sum_to(line21_sum_to_t13, line21_sum_to_t13_2);
+  k18_sum_to(line21_sum_to_t13, line21_sum_to_t13_2);
   float *line21_one_hot_t14 = (float *)(A + 1503232); /* [32, 96] */
-  k15_one_hot(in->y + 14, line21_one_hot_t14);
+  k14_one_hot(in->y + 14, line21_one_hot_t14);
   float *line21_log_softmax_t14 = (float *)(A + 1515520); /* [32, 96] */
-  k16_log_softmax(dense1_add + 43008, line21_log_softmax_t14);
+  k15_log_softmax(dense1_add + 43008, line21_log_softmax_t14);
   float *line21_mul_t14 = (float *)(A + 1527808); /* [32, 96] */
-  k17_mul(line21_one_hot_t14, line21_log_softmax_t14, line21_mul_t14);
+  k16_mul(line21_one_hot_t14, line21_log_softmax_t14, line21_mul_t14);
   float *line21_sum_to_t14 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t14, line21_sum_to_t14);
+  k17_sum_to(line21_mul_t14, line21_sum_to_t14);
   float *line21_sum_to_t14_2 = (float *)(A + 459776); /* [] */
-  k19_sum_to(line21_sum_to_t14, line21_sum_to_t14_2);
+  k18_sum_to(line21_sum_to_t14, line21_sum_to_t14_2);
   float *line21_one_hot_t15 = (float *)(A + 1527808); /* [32, 96] */
-  k15_one_hot(in->y + 15, line21_one_hot_t15);
+  k14_one_hot(in->y + 15, line21_one_hot_t15);
   float *line21_log_softmax_t15 = (float *)(A + 1540096); /* [32, 96] */
-  k16_log_softmax(dense1_add + 46080, line21_log_softmax_t15);
+  k15_log_softmax(dense1_add + 46080, line21_log_softmax_t15);
   float *line21_mul_t15 = (float *)(A + 1552384); /* [32, 96] */
-  k17_mul(line21_one_hot_t15, line21_log_softmax_t15, line21_mul_t15);
+  k16_mul(line21_one_hot_t15, line21_log_softmax_t15, line21_mul_t15);
   float *line21_sum_to_t15 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t15, line21_sum_to_t15);
+  k17_sum_to(line21_mul_t15, line21_sum_to_t15);
   float *line21_sum_to_t15_2 = (float *)(A + 459840); /* [] */
-  k19_sum_to(line21_sum_to_t15, line21_sum_to_t15_2);
+  k18_sum_to(line21_sum_to_t15, line21_sum_to_t15_2);
   float *line21_one_hot_t16 = (float *)(A + 1552384); /* [32, 96] */
-  k15_one_hot(in->y + 16, line21_one_hot_t16);
+  k14_one_hot(in->y + 16, line21_one_hot_t16);
   float *line21_log_softmax_t16 = (float *)(A + 1564672); /* [32, 96] */
-  k16_log_softmax(dense1_add + 49152, line21_log_softmax_t16);
+  k15_log_softmax(dense1_add + 49152, line21_log_softmax_t16);
   float *line21_mul_t16 = (float *)(A + 1576960); /* [32, 96] */
-  k17_mul(line21_one_hot_t16, line21_log_softmax_t16, line21_mul_t16);
+  k16_mul(line21_one_hot_t16, line21_log_softmax_t16, line21_mul_t16);
   float *line21_sum_to_t16 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t16, line21_sum_to_t16);
+  k17_sum_to(line21_mul_t16, line21_sum_to_t16);
   float *line21_sum_to_t16_2 = (float *)(A + 459904); /* [] */
-  k19_sum_to(line21_sum_to_t16, line21_sum_to_t16_2);
+  k18_sum_to(line21_sum_to_t16, line21_sum_to_t16_2);
   float *line21_one_hot_t17 = (float *)(A + 1576960); /* [32, 96] */
-  k15_one_hot(in->y + 17, line21_one_hot_t17);
+  k14_one_hot(in->y + 17, line21_one_hot_t17);
   float *line21_log_softmax_t17 = (float *)(A + 1589248); /* [32, 96] */
-  k16_log_softmax(dense1_add + 52224, line21_log_softmax_t17);
+  k15_log_softmax(dense1_add + 52224, line21_log_softmax_t17);
   float *line21_mul_t17 = (float *)(A + 1601536); /* [32, 96] */
-  k17_mul(line21_one_hot_t17, line21_log_softmax_t17, line21_mul_t17);
+  k16_mul(line21_one_hot_t17, line21_log_softmax_t17, line21_mul_t17);
   float *line21_sum_to_t17 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t17, line21_sum_to_t17);
+  k17_sum_to(line21_mul_t17, line21_sum_to_t17);
   float *line21_sum_to_t17_2 = (float *)(A + 459968); /* [] */
-  k19_sum_to(line21_sum_to_t17, line21_sum_to_t17_2);
+  k18_sum_to(line21_sum_to_t17, line21_sum_to_t17_2);
   float *line21_one_hot_t18 = (float *)(A + 1601536); /* [32, 96] */
-  k15_one_hot(in->y + 18, line21_one_hot_t18);
+  k14_one_hot(in->y + 18, line21_one_hot_t18);
   float *line21_log_softmax_t18 = (float *)(A + 1613824); /* [32, 96] */
-  k16_log_softmax(dense1_add + 55296, line21_log_softmax_t18);
+  k15_log_softmax(dense1_add + 55296, line21_log_softmax_t18);
   float *line21_mul_t18 = (float *)(A + 1626112); /* [32, 96] */
-  k17_mul(line21_one_hot_t18, line21_log_softmax_t18, line21_mul_t18);
+  k16_mul(line21_one_hot_t18, line21_log_softmax_t18, line21_mul_t18);
   float *line21_sum_to_t18 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t18, line21_sum_to_t18);
+  k17_sum_to(line21_mul_t18, line21_sum_to_t18);
   float *line21_sum_to_t18_2 = (float *)(A + 460032); /* [] */
-  k19_sum_to(line21_sum_to_t18, line21_sum_to_t18_2);
+  k18_sum_to(line21_sum_to_t18, line21_sum_to_t18_2);
   float *line21_one_hot_t19 = (float *)(A + 1626112); /* [32, 96] */
-  k15_one_hot(in->y + 19, line21_one_hot_t19);
+  k14_one_hot(in->y + 19, line21_one_hot_t19);
   float *line21_log_softmax_t19 = (float *)(A + 1638400); /* [32, 96] */
-  k16_log_softmax(dense1_add + 58368, line21_log_softmax_t19);
+  k15_log_softmax(dense1_add + 58368, line21_log_softmax_t19);
   float *line21_mul_t19 = (float *)(A + 1650688); /* [32, 96] */
-  k17_mul(line21_one_hot_t19, line21_log_softmax_t19, line21_mul_t19);
+  k16_mul(line21_one_hot_t19, line21_log_softmax_t19, line21_mul_t19);
   float *line21_sum_to_t19 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t19, line21_sum_to_t19);
+  k17_sum_to(line21_mul_t19, line21_sum_to_t19);
   float *line21_sum_to_t19_2 = (float *)(A + 460096); /* [] */
-  k19_sum_to(line21_sum_to_t19, line21_sum_to_t19_2);
+  k18_sum_to(line21_sum_to_t19, line21_sum_to_t19_2);
   float *line21_one_hot_t20 = (float *)(A + 1650688); /* [32, 96] */
-  k15_one_hot(in->y + 20, line21_one_hot_t20);
+  k14_one_hot(in->y + 20, line21_one_hot_t20);
   float *line21_log_softmax_t20 = (float *)(A + 1662976); /* [32, 96] */
-  k16_log_softmax(dense1_add + 61440, line21_log_softmax_t20);
+  k15_log_softmax(dense1_add + 61440, line21_log_softmax_t20);
   float *line21_mul_t20 = (float *)(A + 1675264); /* [32, 96] */
-  k17_mul(line21_one_hot_t20, line21_log_softmax_t20, line21_mul_t20);
+  k16_mul(line21_one_hot_t20, line21_log_softmax_t20, line21_mul_t20);
   float *line21_sum_to_t20 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t20, line21_sum_to_t20);
+  k17_sum_to(line21_mul_t20, line21_sum_to_t20);
   float *line21_sum_to_t20_2 = (float *)(A + 460160); /* [] */
-  k19_sum_to(line21_sum_to_t20, line21_sum_to_t20_2);
+  k18_sum_to(line21_sum_to_t20, line21_sum_to_t20_2);
   float *line21_one_hot_t21 = (float *)(A + 1675264); /* [32, 96] */
-  k15_one_hot(in->y + 21, line21_one_hot_t21);
+  k14_one_hot(in->y + 21, line21_one_hot_t21);
   float *line21_log_softmax_t21 = (float *)(A + 1687552); /* [32, 96] */
-  k16_log_softmax(dense1_add + 64512, line21_log_softmax_t21);
+  k15_log_softmax(dense1_add + 64512, line21_log_softmax_t21);
   float *line21_mul_t21 = (float *)(A + 1699840); /* [32, 96] */
-  k17_mul(line21_one_hot_t21, line21_log_softmax_t21, line21_mul_t21);
+  k16_mul(line21_one_hot_t21, line21_log_softmax_t21, line21_mul_t21);
   float *line21_sum_to_t21 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t21, line21_sum_to_t21);
+  k17_sum_to(line21_mul_t21, line21_sum_to_t21);
   float *line21_sum_to_t21_2 = (float *)(A + 460224); /* [] */
-  k19_sum_to(line21_sum_to_t21, line21_sum_to_t21_2);
+  k18_sum_to(line21_sum_to_t21, line21_sum_to_t21_2);
   float *line21_one_hot_t22 = (float *)(A + 1699840); /* [32, 96] */
-  k15_one_hot(in->y + 22, line21_one_hot_t22);
+  k14_one_hot(in->y + 22, line21_one_hot_t22);
   float *line21_log_softmax_t22 = (float *)(A + 15970304); /* [32, 96] */
-  k16_log_softmax(dense1_add + 67584, line21_log_softmax_t22);
+  k15_log_softmax(dense1_add + 67584, line21_log_softmax_t22);
   float *line21_mul_t22 = (float *)(A + 15982592); /* [32, 96] */
-  k17_mul(line21_one_hot_t22, line21_log_softmax_t22, line21_mul_t22);
+  k16_mul(line21_one_hot_t22, line21_log_softmax_t22, line21_mul_t22);
   float *line21_sum_to_t22 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t22, line21_sum_to_t22);
+  k17_sum_to(line21_mul_t22, line21_sum_to_t22);
   float *line21_sum_to_t22_2 = (float *)(A + 1712128); /* [] */
-  k19_sum_to(line21_sum_to_t22, line21_sum_to_t22_2);
+  k18_sum_to(line21_sum_to_t22, line21_sum_to_t22_2);
   float *line21_one_hot_t23 = (float *)(A + 15982592); /* [32, 96] */
-  k15_one_hot(in->y + 23, line21_one_hot_t23);
+  k14_one_hot(in->y + 23, line21_one_hot_t23);
   float *line21_log_softmax_t23 = (float *)(A + 15994880); /* [32, 96] */
-  k16_log_softmax(dense1_add + 70656, line21_log_softmax_t23);
+  k15_log_softmax(dense1_add + 70656, line21_log_softmax_t23);
   float *line21_mul_t23 = (float *)(A + 16007168); /* [32, 96] */
-  k17_mul(line21_one_hot_t23, line21_log_softmax_t23, line21_mul_t23);
+  k16_mul(line21_one_hot_t23, line21_log_softmax_t23, line21_mul_t23);
   float *line21_sum_to_t23 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t23, line21_sum_to_t23);
+  k17_sum_to(line21_mul_t23, line21_sum_to_t23);
   float *line21_sum_to_t23_2 = (float *)(A + 1712192); /* [] */
-  k19_sum_to(line21_sum_to_t23, line21_sum_to_t23_2);
+  k18_sum_to(line21_sum_to_t23, line21_sum_to_t23_2);
   float *line21_one_hot_t24 = (float *)(A + 16007168); /* [32, 96] */
-  k15_one_hot(in->y + 24, line21_one_hot_t24);
+  k14_one_hot(in->y + 24, line21_one_hot_t24);
   float *line21_log_softmax_t24 = (float *)(A + 16019456); /* [32, 96] */
-  k16_log_softmax(dense1_add + 73728, line21_log_softmax_t24);
+  k15_log_softmax(dense1_add + 73728, line21_log_softmax_t24);
   float *line21_mul_t24 = (float *)(A + 16031744); /* [32, 96] */
-  k17_mul(line21_one_hot_t24, line21_log_softmax_t24, line21_mul_t24);
+  k16_mul(line21_one_hot_t24, line21_log_softmax_t24, line21_mul_t24);
   float *line21_sum_to_t24 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t24, line21_sum_to_t24);
+  k17_sum_to(line21_mul_t24, line21_sum_to_t24);
   float *line21_sum_to_t24_2 = (float *)(A + 1712256); /* [] */
-  k19_sum_to(line21_sum_to_t24, line21_sum_to_t24_2);
+  k18_sum_to(line21_sum_to_t24, line21_sum_to_t24_2);
 }
 
 static void charlm_lstm_train_step_6(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line21_one_hot_t25 = (float *)(A + 16031744); /* [32, 96] */
-  k15_one_hot(in->y + 25, line21_one_hot_t25);
+  k14_one_hot(in->y + 25, line21_one_hot_t25);
   float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
   float *line21_log_softmax_t25 = (float *)(A + 16044032); /* [32, 96] */
-  k16_log_softmax(dense1_add + 76800, line21_log_softmax_t25);
+  k15_log_softmax(dense1_add + 76800, line21_log_softmax_t25);
   float *line21_mul_t25 = (float *)(A + 16056320); /* [32, 96] */
-  k17_mul(line21_one_hot_t25, line21_log_softmax_t25, line21_mul_t25);
+  k16_mul(line21_one_hot_t25, line21_log_softmax_t25, line21_mul_t25);
   float *line21_sum_to_t25 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t25, line21_sum_to_t25);
+  k17_sum_to(line21_mul_t25, line21_sum_to_t25);
   float *line21_sum_to_t25_2 = (float *)(A + 1712320); /* [] */
-  k19_sum_to(line21_sum_to_t25, line21_sum_to_t25_2);
+  k18_sum_to(line21_sum_to_t25, line21_sum_to_t25_2);
   float *line21_one_hot_t26 = (float *)(A + 16056320); /* [32, 96] */
-  k15_one_hot(in->y + 26, line21_one_hot_t26);
+  k14_one_hot(in->y + 26, line21_one_hot_t26);
   float *line21_log_softmax_t26 = (float *)(A + 16068608); /* [32, 96] */
-  k16_log_softmax(dense1_add + 79872, line21_log_softmax_t26);
+  k15_log_softmax(dense1_add + 79872, line21_log_softmax_t26);
   float *line21_mul_t26 = (float *)(A + 16080896); /* [32, 96] */
-  k17_mul(line21_one_hot_t26, line21_log_softmax_t26, line21_mul_t26);
+  k16_mul(line21_one_hot_t26, line21_log_softmax_t26, line21_mul_t26);
   float *line21_sum_to_t26 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t26, line21_sum_to_t26);
+  k17_sum_to(line21_mul_t26, line21_sum_to_t26);
   float *line21_sum_to_t26_2 = (float *)(A + 1712384); /* [] */
-  k19_sum_to(line21_sum_to_t26, line21_sum_to_t26_2);
+  k18_sum_to(line21_sum_to_t26, line21_sum_to_t26_2);
   float *line21_one_hot_t27 = (float *)(A + 16080896); /* [32, 96] */
-  k15_one_hot(in->y + 27, line21_one_hot_t27);
+  k14_one_hot(in->y + 27, line21_one_hot_t27);
   float *line21_log_softmax_t27 = (float *)(A + 16093184); /* [32, 96] */
-  k16_log_softmax(dense1_add + 82944, line21_log_softmax_t27);
+  k15_log_softmax(dense1_add + 82944, line21_log_softmax_t27);
   float *line21_mul_t27 = (float *)(A + 16105472); /* [32, 96] */
-  k17_mul(line21_one_hot_t27, line21_log_softmax_t27, line21_mul_t27);
+  k16_mul(line21_one_hot_t27, line21_log_softmax_t27, line21_mul_t27);
   float *line21_sum_to_t27 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t27, line21_sum_to_t27);
+  k17_sum_to(line21_mul_t27, line21_sum_to_t27);
   float *line21_sum_to_t27_2 = (float *)(A + 1712448); /* [] */
-  k19_sum_to(line21_sum_to_t27, line21_sum_to_t27_2);
+  k18_sum_to(line21_sum_to_t27, line21_sum_to_t27_2);
   float *line21_one_hot_t28 = (float *)(A + 16105472); /* [32, 96] */
-  k15_one_hot(in->y + 28, line21_one_hot_t28);
+  k14_one_hot(in->y + 28, line21_one_hot_t28);
   float *line21_log_softmax_t28 = (float *)(A + 16117760); /* [32, 96] */
-  k16_log_softmax(dense1_add + 86016, line21_log_softmax_t28);
+  k15_log_softmax(dense1_add + 86016, line21_log_softmax_t28);
   float *line21_mul_t28 = (float *)(A + 16130048); /* [32, 96] */
-  k17_mul(line21_one_hot_t28, line21_log_softmax_t28, line21_mul_t28);
+  k16_mul(line21_one_hot_t28, line21_log_softmax_t28, line21_mul_t28);
   float *line21_sum_to_t28 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t28, line21_sum_to_t28);
+  k17_sum_to(line21_mul_t28, line21_sum_to_t28);
   float *line21_sum_to_t28_2 = (float *)(A + 1712512); /* [] */
-  k19_sum_to(line21_sum_to_t28, line21_sum_to_t28_2);
+  k18_sum_to(line21_sum_to_t28, line21_sum_to_t28_2);
   float *line21_one_hot_t29 = (float *)(A + 16130048); /* [32, 96] */
-  k15_one_hot(in->y + 29, line21_one_hot_t29);
+  k14_one_hot(in->y + 29, line21_one_hot_t29);
   float *line21_log_softmax_t29 = (float *)(A + 16142336); /* [32, 96] */
-  k16_log_softmax(dense1_add + 89088, line21_log_softmax_t29);
+  k15_log_softmax(dense1_add + 89088, line21_log_softmax_t29);
   float *line21_mul_t29 = (float *)(A + 16154624); /* [32, 96] */
-  k17_mul(line21_one_hot_t29, line21_log_softmax_t29, line21_mul_t29);
+  k16_mul(line21_one_hot_t29, line21_log_softmax_t29, line21_mul_t29);
   float *line21_sum_to_t29 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t29, line21_sum_to_t29);
+  k17_sum_to(line21_mul_t29, line21_sum_to_t29);
   float *line21_sum_to_t29_2 = (float *)(A + 1712576); /* [] */
-  k19_sum_to(line21_sum_to_t29, line21_sum_to_t29_2);
+  k18_sum_to(line21_sum_to_t29, line21_sum_to_t29_2);
   float *line21_one_hot_t30 = (float *)(A + 16154624); /* [32, 96] */
-  k15_one_hot(in->y + 30, line21_one_hot_t30);
+  k14_one_hot(in->y + 30, line21_one_hot_t30);
   float *line21_log_softmax_t30 = (float *)(A + 16166912); /* [32, 96] */
-  k16_log_softmax(dense1_add + 92160, line21_log_softmax_t30);
+  k15_log_softmax(dense1_add + 92160, line21_log_softmax_t30);
   float *line21_mul_t30 = (float *)(A + 16179200); /* [32, 96] */
-  k17_mul(line21_one_hot_t30, line21_log_softmax_t30, line21_mul_t30);
+  k16_mul(line21_one_hot_t30, line21_log_softmax_t30, line21_mul_t30);
   float *line21_sum_to_t30 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t30, line21_sum_to_t30);
+  k17_sum_to(line21_mul_t30, line21_sum_to_t30);
   float *line21_sum_to_t30_2 = (float *)(A + 1712640); /* [] */
-  k19_sum_to(line21_sum_to_t30, line21_sum_to_t30_2);
+  k18_sum_to(line21_sum_to_t30, line21_sum_to_t30_2);
   float *line21_one_hot_t31 = (float *)(A + 16179200); /* [32, 96] */
-  k15_one_hot(in->y + 31, line21_one_hot_t31);
+  k14_one_hot(in->y + 31, line21_one_hot_t31);
   float *line21_log_softmax_t31 = (float *)(A + 16191488); /* [32, 96] */
-  k16_log_softmax(dense1_add + 95232, line21_log_softmax_t31);
+  k15_log_softmax(dense1_add + 95232, line21_log_softmax_t31);
   float *line21_mul_t31 = (float *)(A + 16203776); /* [32, 96] */
-  k17_mul(line21_one_hot_t31, line21_log_softmax_t31, line21_mul_t31);
+  k16_mul(line21_one_hot_t31, line21_log_softmax_t31, line21_mul_t31);
   float *line21_sum_to_t31 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t31, line21_sum_to_t31);
+  k17_sum_to(line21_mul_t31, line21_sum_to_t31);
   float *line21_sum_to_t31_2 = (float *)(A + 1712704); /* [] */
-  k19_sum_to(line21_sum_to_t31, line21_sum_to_t31_2);
+  k18_sum_to(line21_sum_to_t31, line21_sum_to_t31_2);
   float *line21_one_hot_t32 = (float *)(A + 16203776); /* [32, 96] */
-  k15_one_hot(in->y + 32, line21_one_hot_t32);
+  k14_one_hot(in->y + 32, line21_one_hot_t32);
   float *line21_log_softmax_t32 = (float *)(A + 16216064); /* [32, 96] */
-  k16_log_softmax(dense1_add + 98304, line21_log_softmax_t32);
+  k15_log_softmax(dense1_add + 98304, line21_log_softmax_t32);
   float *line21_mul_t32 = (float *)(A + 16228352); /* [32, 96] */
-  k17_mul(line21_one_hot_t32, line21_log_softmax_t32, line21_mul_t32);
+  k16_mul(line21_one_hot_t32, line21_log_softmax_t32, line21_mul_t32);
   float *line21_sum_to_t32 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t32, line21_sum_to_t32);
+  k17_sum_to(line21_mul_t32, line21_sum_to_t32);
   float *line21_sum_to_t32_2 = (float *)(A + 1712768); /* [] */
-  k19_sum_to(line21_sum_to_t32, line21_sum_to_t32_2);
+  k18_sum_to(line21_sum_to_t32, line21_sum_to_t32_2);
   float *line21_one_hot_t33 = (float *)(A + 16228352); /* [32, 96] */
-  k15_one_hot(in->y + 33, line21_one_hot_t33);
+  k14_one_hot(in->y + 33, line21_one_hot_t33);
   float *line21_log_softmax_t33 = (float *)(A + 16240640); /* [32, 96] */
-  k16_log_softmax(dense1_add + 101376, line21_log_softmax_t33);
+  k15_log_softmax(dense1_add + 101376, line21_log_softmax_t33);
   float *line21_mul_t33 = (float *)(A + 16252928); /* [32, 96] */
-  k17_mul(line21_one_hot_t33, line21_log_softmax_t33, line21_mul_t33);
+  k16_mul(line21_one_hot_t33, line21_log_softmax_t33, line21_mul_t33);
   float *line21_sum_to_t33 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t33, line21_sum_to_t33);
+  k17_sum_to(line21_mul_t33, line21_sum_to_t33);
   float *line21_sum_to_t33_2 = (float *)(A + 1712832); /* [] */
-  k19_sum_to(line21_sum_to_t33, line21_sum_to_t33_2);
+  k18_sum_to(line21_sum_to_t33, line21_sum_to_t33_2);
   float *line21_one_hot_t34 = (float *)(A + 16252928); /* [32, 96] */
-  k15_one_hot(in->y + 34, line21_one_hot_t34);
+  k14_one_hot(in->y + 34, line21_one_hot_t34);
   float *line21_log_softmax_t34 = (float *)(A + 16265216); /* [32, 96] */
-  k16_log_softmax(dense1_add + 104448, line21_log_softmax_t34);
+  k15_log_softmax(dense1_add + 104448, line21_log_softmax_t34);
   float *line21_mul_t34 = (float *)(A + 16277504); /* [32, 96] */
-  k17_mul(line21_one_hot_t34, line21_log_softmax_t34, line21_mul_t34);
+  k16_mul(line21_one_hot_t34, line21_log_softmax_t34, line21_mul_t34);
   float *line21_sum_to_t34 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t34, line21_sum_to_t34);
+  k17_sum_to(line21_mul_t34, line21_sum_to_t34);
   float *line21_sum_to_t34_2 = (float *)(A + 1712896); /* [] */
-  k19_sum_to(line21_sum_to_t34, line21_sum_to_t34_2);
+  k18_sum_to(line21_sum_to_t34, line21_sum_to_t34_2);
   float *line21_one_hot_t35 = (float *)(A + 16277504); /* [32, 96] */
-  k15_one_hot(in->y + 35, line21_one_hot_t35);
+  k14_one_hot(in->y + 35, line21_one_hot_t35);
   float *line21_log_softmax_t35 = (float *)(A + 16289792); /* [32, 96] */
-  k16_log_softmax(dense1_add + 107520, line21_log_softmax_t35);
+  k15_log_softmax(dense1_add + 107520, line21_log_softmax_t35);
   float *line21_mul_t35 = (float *)(A + 16302080); /* [32, 96] */
-  k17_mul(line21_one_hot_t35, line21_log_softmax_t35, line21_mul_t35);
+  k16_mul(line21_one_hot_t35, line21_log_softmax_t35, line21_mul_t35);
   float *line21_sum_to_t35 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t35, line21_sum_to_t35);
+  k17_sum_to(line21_mul_t35, line21_sum_to_t35);
   float *line21_sum_to_t35_2 = (float *)(A + 1712960); /* [] */
-  k19_sum_to(line21_sum_to_t35, line21_sum_to_t35_2);
+  k18_sum_to(line21_sum_to_t35, line21_sum_to_t35_2);
   float *line21_one_hot_t36 = (float *)(A + 16302080); /* [32, 96] */
-  k15_one_hot(in->y + 36, line21_one_hot_t36);
+  k14_one_hot(in->y + 36, line21_one_hot_t36);
   float *line21_log_softmax_t36 = (float *)(A + 16314368); /* [32, 96] */
-  k16_log_softmax(dense1_add + 110592, line21_log_softmax_t36);
+  k15_log_softmax(dense1_add + 110592, line21_log_softmax_t36);
   float *line21_mul_t36 = (float *)(A + 16326656); /* [32, 96] */
-  k17_mul(line21_one_hot_t36, line21_log_softmax_t36, line21_mul_t36);
+  k16_mul(line21_one_hot_t36, line21_log_softmax_t36, line21_mul_t36);
   float *line21_sum_to_t36 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t36, line21_sum_to_t36);
+  k17_sum_to(line21_mul_t36, line21_sum_to_t36);
   float *line21_sum_to_t36_2 = (float *)(A + 1713024); /* [] */
-  k19_sum_to(line21_sum_to_t36, line21_sum_to_t36_2);
+  k18_sum_to(line21_sum_to_t36, line21_sum_to_t36_2);
   float *line21_one_hot_t37 = (float *)(A + 16326656); /* [32, 96] */
-  k15_one_hot(in->y + 37, line21_one_hot_t37);
+  k14_one_hot(in->y + 37, line21_one_hot_t37);
   float *line21_log_softmax_t37 = (float *)(A + 16338944); /* [32, 96] */
-  k16_log_softmax(dense1_add + 113664, line21_log_softmax_t37);
+  k15_log_softmax(dense1_add + 113664, line21_log_softmax_t37);
   float *line21_mul_t37 = (float *)(A + 16351232); /* [32, 96] */
-  k17_mul(line21_one_hot_t37, line21_log_softmax_t37, line21_mul_t37);
+  k16_mul(line21_one_hot_t37, line21_log_softmax_t37, line21_mul_t37);
   float *line21_sum_to_t37 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t37, line21_sum_to_t37);
+  k17_sum_to(line21_mul_t37, line21_sum_to_t37);
   float *line21_sum_to_t37_2 = (float *)(A + 1713088); /* [] */
-  k19_sum_to(line21_sum_to_t37, line21_sum_to_t37_2);
+  k18_sum_to(line21_sum_to_t37, line21_sum_to_t37_2);
   float *line21_one_hot_t38 = (float *)(A + 16351232); /* [32, 96] */
-  k15_one_hot(in->y + 38, line21_one_hot_t38);
+  k14_one_hot(in->y + 38, line21_one_hot_t38);
   float *line21_log_softmax_t38 = (float *)(A + 16363520); /* [32, 96] */
-  k16_log_softmax(dense1_add + 116736, line21_log_softmax_t38);
+  k15_log_softmax(dense1_add + 116736, line21_log_softmax_t38);
   float *line21_mul_t38 = (float *)(A + 16375808); /* [32, 96] */
-  k17_mul(line21_one_hot_t38, line21_log_softmax_t38, line21_mul_t38);
+  k16_mul(line21_one_hot_t38, line21_log_softmax_t38, line21_mul_t38);
   float *line21_sum_to_t38 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t38, line21_sum_to_t38);
+  k17_sum_to(line21_mul_t38, line21_sum_to_t38);
   float *line21_sum_to_t38_2 = (float *)(A + 1713152); /* [] */
-  k19_sum_to(line21_sum_to_t38, line21_sum_to_t38_2);
+  k18_sum_to(line21_sum_to_t38, line21_sum_to_t38_2);
   float *line21_one_hot_t39 = (float *)(A + 16375808); /* [32, 96] */
-  k15_one_hot(in->y + 39, line21_one_hot_t39);
+  k14_one_hot(in->y + 39, line21_one_hot_t39);
   float *line21_log_softmax_t39 = (float *)(A + 16388096); /* [32, 96] */
-  k16_log_softmax(dense1_add + 119808, line21_log_softmax_t39);
+  k15_log_softmax(dense1_add + 119808, line21_log_softmax_t39);
   float *line21_mul_t39 = (float *)(A + 16400384); /* [32, 96] */
-  k17_mul(line21_one_hot_t39, line21_log_softmax_t39, line21_mul_t39);
+  k16_mul(line21_one_hot_t39, line21_log_softmax_t39, line21_mul_t39);
   float *line21_sum_to_t39 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t39, line21_sum_to_t39);
+  k17_sum_to(line21_mul_t39, line21_sum_to_t39);
   float *line21_sum_to_t39_2 = (float *)(A + 1713216); /* [] */
-  k19_sum_to(line21_sum_to_t39, line21_sum_to_t39_2);
+  k18_sum_to(line21_sum_to_t39, line21_sum_to_t39_2);
   float *line21_one_hot_t40 = (float *)(A + 16400384); /* [32, 96] */
-  k15_one_hot(in->y + 40, line21_one_hot_t40);
+  k14_one_hot(in->y + 40, line21_one_hot_t40);
   float *line21_log_softmax_t40 = (float *)(A + 16412672); /* [32, 96] */
-  k16_log_softmax(dense1_add + 122880, line21_log_softmax_t40);
+  k15_log_softmax(dense1_add + 122880, line21_log_softmax_t40);
   float *line21_mul_t40 = (float *)(A + 16424960); /* [32, 96] */
-  k17_mul(line21_one_hot_t40, line21_log_softmax_t40, line21_mul_t40);
+  k16_mul(line21_one_hot_t40, line21_log_softmax_t40, line21_mul_t40);
   float *line21_sum_to_t40 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t40, line21_sum_to_t40);
+  k17_sum_to(line21_mul_t40, line21_sum_to_t40);
   float *line21_sum_to_t40_2 = (float *)(A + 1713280); /* [] */
-  k19_sum_to(line21_sum_to_t40, line21_sum_to_t40_2);
+  k18_sum_to(line21_sum_to_t40, line21_sum_to_t40_2);
   float *line21_one_hot_t41 = (float *)(A + 16424960); /* [32, 96] */
-  k15_one_hot(in->y + 41, line21_one_hot_t41);
+  k14_one_hot(in->y + 41, line21_one_hot_t41);
   float *line21_log_softmax_t41 = (float *)(A + 16437248); /* [32, 96] */
-  k16_log_softmax(dense1_add + 125952, line21_log_softmax_t41);
+  k15_log_softmax(dense1_add + 125952, line21_log_softmax_t41);
   float *line21_mul_t41 = (float *)(A + 16449536); /* [32, 96] */
-  k17_mul(line21_one_hot_t41, line21_log_softmax_t41, line21_mul_t41);
+  k16_mul(line21_one_hot_t41, line21_log_softmax_t41, line21_mul_t41);
   float *line21_sum_to_t41 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t41, line21_sum_to_t41);
+  k17_sum_to(line21_mul_t41, line21_sum_to_t41);
   float *line21_sum_to_t41_2 = (float *)(A + 1713344); /* [] */
-  k19_sum_to(line21_sum_to_t41, line21_sum_to_t41_2);
+  k18_sum_to(line21_sum_to_t41, line21_sum_to_t41_2);
   float *line21_one_hot_t42 = (float *)(A + 16449536); /* [32, 96] */
-  k15_one_hot(in->y + 42, line21_one_hot_t42);
+  k14_one_hot(in->y + 42, line21_one_hot_t42);
   float *line21_log_softmax_t42 = (float *)(A + 16461824); /* [32, 96] */
-  k16_log_softmax(dense1_add + 129024, line21_log_softmax_t42);
+  k15_log_softmax(dense1_add + 129024, line21_log_softmax_t42);
   float *line21_mul_t42 = (float *)(A + 16474112); /* [32, 96] */
-  k17_mul(line21_one_hot_t42, line21_log_softmax_t42, line21_mul_t42);
+  k16_mul(line21_one_hot_t42, line21_log_softmax_t42, line21_mul_t42);
   float *line21_sum_to_t42 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t42, line21_sum_to_t42);
+  k17_sum_to(line21_mul_t42, line21_sum_to_t42);
   float *line21_sum_to_t42_2 = (float *)(A + 1713408); /* [] */
-  k19_sum_to(line21_sum_to_t42, line21_sum_to_t42_2);
+  k18_sum_to(line21_sum_to_t42, line21_sum_to_t42_2);
   float *line21_one_hot_t43 = (float *)(A + 16474112); /* [32, 96] */
-  k15_one_hot(in->y + 43, line21_one_hot_t43);
+  k14_one_hot(in->y + 43, line21_one_hot_t43);
   float *line21_log_softmax_t43 = (float *)(A + 16486400); /* [32, 96] */
-  k16_log_softmax(dense1_add + 132096, line21_log_softmax_t43);
+  k15_log_softmax(dense1_add + 132096, line21_log_softmax_t43);
   float *line21_mul_t43 = (float *)(A + 16498688); /* [32, 96] */
-  k17_mul(line21_one_hot_t43, line21_log_softmax_t43, line21_mul_t43);
+  k16_mul(line21_one_hot_t43, line21_log_softmax_t43, line21_mul_t43);
   float *line21_sum_to_t43 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t43, line21_sum_to_t43);
+  k17_sum_to(line21_mul_t43, line21_sum_to_t43);
   float *line21_sum_to_t43_2 = (float *)(A + 1713472); /* [] */
-  k19_sum_to(line21_sum_to_t43, line21_sum_to_t43_2);
+  k18_sum_to(line21_sum_to_t43, line21_sum_to_t43_2);
   float *line21_one_hot_t44 = (float *)(A + 16498688); /* [32, 96] */
-  k15_one_hot(in->y + 44, line21_one_hot_t44);
+  k14_one_hot(in->y + 44, line21_one_hot_t44);
   float *line21_log_softmax_t44 = (float *)(A + 16510976); /* [32, 96] */
-  k16_log_softmax(dense1_add + 135168, line21_log_softmax_t44);
+  k15_log_softmax(dense1_add + 135168, line21_log_softmax_t44);
   float *line21_mul_t44 = (float *)(A + 16523264); /* [32, 96] */
-  k17_mul(line21_one_hot_t44, line21_log_softmax_t44, line21_mul_t44);
+  k16_mul(line21_one_hot_t44, line21_log_softmax_t44, line21_mul_t44);
   float *line21_sum_to_t44 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t44, line21_sum_to_t44);
+  k17_sum_to(line21_mul_t44, line21_sum_to_t44);
   float *line21_sum_to_t44_2 = (float *)(A + 1713536); /* [] */
-  k19_sum_to(line21_sum_to_t44, line21_sum_to_t44_2);
+  k18_sum_to(line21_sum_to_t44, line21_sum_to_t44_2);
   float *line21_one_hot_t45 = (float *)(A + 16523264); /* [32, 96] */
-  k15_one_hot(in->y + 45, line21_one_hot_t45);
+  k14_one_hot(in->y + 45, line21_one_hot_t45);
   float *line21_log_softmax_t45 = (float *)(A + 16535552); /* [32, 96] */
-  k16_log_softmax(dense1_add + 138240, line21_log_softmax_t45);
+  k15_log_softmax(dense1_add + 138240, line21_log_softmax_t45);
   float *line21_mul_t45 = (float *)(A + 16547840); /* [32, 96] */
-  k17_mul(line21_one_hot_t45, line21_log_softmax_t45, line21_mul_t45);
+  k16_mul(line21_one_hot_t45, line21_log_softmax_t45, line21_mul_t45);
   float *line21_sum_to_t45 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t45, line21_sum_to_t45);
+  k17_sum_to(line21_mul_t45, line21_sum_to_t45);
   float *line21_sum_to_t45_2 = (float *)(A + 1713600); /* [] */
-  k19_sum_to(line21_sum_to_t45, line21_sum_to_t45_2);
+  k18_sum_to(line21_sum_to_t45, line21_sum_to_t45_2);
   float *line21_one_hot_t46 = (float *)(A + 16547840); /* [32, 96] */
-  k15_one_hot(in->y + 46, line21_one_hot_t46);
+  k14_one_hot(in->y + 46, line21_one_hot_t46);
   float *line21_log_softmax_t46 = (float *)(A + 16560128); /* [32, 96] */
-  k16_log_softmax(dense1_add + 141312, line21_log_softmax_t46);
+  k15_log_softmax(dense1_add + 141312, line21_log_softmax_t46);
   float *line21_mul_t46 = (float *)(A + 16572416); /* [32, 96] */
-  k17_mul(line21_one_hot_t46, line21_log_softmax_t46, line21_mul_t46);
+  k16_mul(line21_one_hot_t46, line21_log_softmax_t46, line21_mul_t46);
   float *line21_sum_to_t46 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t46, line21_sum_to_t46);
+  k17_sum_to(line21_mul_t46, line21_sum_to_t46);
   float *line21_sum_to_t46_2 = (float *)(A + 1713664); /* [] */
-  k19_sum_to(line21_sum_to_t46, line21_sum_to_t46_2);
+  k18_sum_to(line21_sum_to_t46, line21_sum_to_t46_2);
   float *line21_one_hot_t47 = (float *)(A + 16572416); /* [32, 96] */
-  k15_one_hot(in->y + 47, line21_one_hot_t47);
+  k14_one_hot(in->y + 47, line21_one_hot_t47);
   float *line21_log_softmax_t47 = (float *)(A + 16584704); /* [32, 96] */
-  k16_log_softmax(dense1_add + 144384, line21_log_softmax_t47);
+  k15_log_softmax(dense1_add + 144384, line21_log_softmax_t47);
   float *line21_mul_t47 = (float *)(A + 16596992); /* [32, 96] */
-  k17_mul(line21_one_hot_t47, line21_log_softmax_t47, line21_mul_t47);
+  k16_mul(line21_one_hot_t47, line21_log_softmax_t47, line21_mul_t47);
   float *line21_sum_to_t47 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t47, line21_sum_to_t47);
+  k17_sum_to(line21_mul_t47, line21_sum_to_t47);
   float *line21_sum_to_t47_2 = (float *)(A + 1713728); /* [] */
-  k19_sum_to(line21_sum_to_t47, line21_sum_to_t47_2);
+  k18_sum_to(line21_sum_to_t47, line21_sum_to_t47_2);
   float *line21_one_hot_t48 = (float *)(A + 16596992); /* [32, 96] */
-  k15_one_hot(in->y + 48, line21_one_hot_t48);
+  k14_one_hot(in->y + 48, line21_one_hot_t48);
   float *line21_log_softmax_t48 = (float *)(A + 16609280); /* [32, 96] */
-  k16_log_softmax(dense1_add + 147456, line21_log_softmax_t48);
+  k15_log_softmax(dense1_add + 147456, line21_log_softmax_t48);
   float *line21_mul_t48 = (float *)(A + 16621568); /* [32, 96] */
-  k17_mul(line21_one_hot_t48, line21_log_softmax_t48, line21_mul_t48);
+  k16_mul(line21_one_hot_t48, line21_log_softmax_t48, line21_mul_t48);
   float *line21_sum_to_t48 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t48, line21_sum_to_t48);
+  k17_sum_to(line21_mul_t48, line21_sum_to_t48);
   float *line21_sum_to_t48_2 = (float *)(A + 1713792); /* [] */
-  k19_sum_to(line21_sum_to_t48, line21_sum_to_t48_2);
+  k18_sum_to(line21_sum_to_t48, line21_sum_to_t48_2);
   float *line21_one_hot_t49 = (float *)(A + 16621568); /* [32, 96] */
-  k15_one_hot(in->y + 49, line21_one_hot_t49);
+  k14_one_hot(in->y + 49, line21_one_hot_t49);
   float *line21_log_softmax_t49 = (float *)(A + 16633856); /* [32, 96] */
-  k16_log_softmax(dense1_add + 150528, line21_log_softmax_t49);
+  k15_log_softmax(dense1_add + 150528, line21_log_softmax_t49);
   float *line21_mul_t49 = (float *)(A + 16646144); /* [32, 96] */
-  k17_mul(line21_one_hot_t49, line21_log_softmax_t49, line21_mul_t49);
+  k16_mul(line21_one_hot_t49, line21_log_softmax_t49, line21_mul_t49);
   float *line21_sum_to_t49 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t49, line21_sum_to_t49);
+  k17_sum_to(line21_mul_t49, line21_sum_to_t49);
   float *line21_sum_to_t49_2 = (float *)(A + 1713856); /* [] */
-  k19_sum_to(line21_sum_to_t49, line21_sum_to_t49_2);
+  k18_sum_to(line21_sum_to_t49, line21_sum_to_t49_2);
   float *line21_one_hot_t50 = (float *)(A + 16646144); /* [32, 96] */
-  k15_one_hot(in->y + 50, line21_one_hot_t50);
+  k14_one_hot(in->y + 50, line21_one_hot_t50);
   float *line21_log_softmax_t50 = (float *)(A + 16658432); /* [32, 96] */
-  k16_log_softmax(dense1_add + 153600, line21_log_softmax_t50);
+  k15_log_softmax(dense1_add + 153600, line21_log_softmax_t50);
 }
 
 static void charlm_lstm_train_step_7(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -8288,936 +7580,936 @@ static void charlm_lstm_train_step_7(float *restrict P, const charlm_lstm_batch 
   float *line21_one_hot_t50 = (float *)(A + 16646144); /* [32, 96] */
   float *line21_log_softmax_t50 = (float *)(A + 16658432); /* [32, 96] */
   float *line21_mul_t50 = (float *)(A + 16670720); /* [32, 96] */
-  k17_mul(line21_one_hot_t50, line21_log_softmax_t50, line21_mul_t50);
+  k16_mul(line21_one_hot_t50, line21_log_softmax_t50, line21_mul_t50);
   float *line21_sum_to_t50 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t50, line21_sum_to_t50);
+  k17_sum_to(line21_mul_t50, line21_sum_to_t50);
   float *line21_sum_to_t50_2 = (float *)(A + 1713920); /* [] */
-  k19_sum_to(line21_sum_to_t50, line21_sum_to_t50_2);
+  k18_sum_to(line21_sum_to_t50, line21_sum_to_t50_2);
   float *line21_one_hot_t51 = (float *)(A + 16670720); /* [32, 96] */
-  k15_one_hot(in->y + 51, line21_one_hot_t51);
+  k14_one_hot(in->y + 51, line21_one_hot_t51);
   float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
   float *line21_log_softmax_t51 = (float *)(A + 16683008); /* [32, 96] */
-  k16_log_softmax(dense1_add + 156672, line21_log_softmax_t51);
+  k15_log_softmax(dense1_add + 156672, line21_log_softmax_t51);
   float *line21_mul_t51 = (float *)(A + 16695296); /* [32, 96] */
-  k17_mul(line21_one_hot_t51, line21_log_softmax_t51, line21_mul_t51);
+  k16_mul(line21_one_hot_t51, line21_log_softmax_t51, line21_mul_t51);
   float *line21_sum_to_t51 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t51, line21_sum_to_t51);
+  k17_sum_to(line21_mul_t51, line21_sum_to_t51);
   float *line21_sum_to_t51_2 = (float *)(A + 1713984); /* [] */
-  k19_sum_to(line21_sum_to_t51, line21_sum_to_t51_2);
+  k18_sum_to(line21_sum_to_t51, line21_sum_to_t51_2);
   float *line21_one_hot_t52 = (float *)(A + 16695296); /* [32, 96] */
-  k15_one_hot(in->y + 52, line21_one_hot_t52);
+  k14_one_hot(in->y + 52, line21_one_hot_t52);
   float *line21_log_softmax_t52 = (float *)(A + 16707584); /* [32, 96] */
-  k16_log_softmax(dense1_add + 159744, line21_log_softmax_t52);
+  k15_log_softmax(dense1_add + 159744, line21_log_softmax_t52);
   float *line21_mul_t52 = (float *)(A + 16719872); /* [32, 96] */
-  k17_mul(line21_one_hot_t52, line21_log_softmax_t52, line21_mul_t52);
+  k16_mul(line21_one_hot_t52, line21_log_softmax_t52, line21_mul_t52);
   float *line21_sum_to_t52 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t52, line21_sum_to_t52);
+  k17_sum_to(line21_mul_t52, line21_sum_to_t52);
   float *line21_sum_to_t52_2 = (float *)(A + 1714048); /* [] */
-  k19_sum_to(line21_sum_to_t52, line21_sum_to_t52_2);
+  k18_sum_to(line21_sum_to_t52, line21_sum_to_t52_2);
   float *line21_one_hot_t53 = (float *)(A + 16719872); /* [32, 96] */
-  k15_one_hot(in->y + 53, line21_one_hot_t53);
+  k14_one_hot(in->y + 53, line21_one_hot_t53);
   float *line21_log_softmax_t53 = (float *)(A + 16732160); /* [32, 96] */
-  k16_log_softmax(dense1_add + 162816, line21_log_softmax_t53);
+  k15_log_softmax(dense1_add + 162816, line21_log_softmax_t53);
   float *line21_mul_t53 = (float *)(A + 16744448); /* [32, 96] */
-  k17_mul(line21_one_hot_t53, line21_log_softmax_t53, line21_mul_t53);
+  k16_mul(line21_one_hot_t53, line21_log_softmax_t53, line21_mul_t53);
   float *line21_sum_to_t53 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t53, line21_sum_to_t53);
+  k17_sum_to(line21_mul_t53, line21_sum_to_t53);
   float *line21_sum_to_t53_2 = (float *)(A + 1714112); /* [] */
-  k19_sum_to(line21_sum_to_t53, line21_sum_to_t53_2);
+  k18_sum_to(line21_sum_to_t53, line21_sum_to_t53_2);
   float *line21_one_hot_t54 = (float *)(A + 16744448); /* [32, 96] */
-  k15_one_hot(in->y + 54, line21_one_hot_t54);
+  k14_one_hot(in->y + 54, line21_one_hot_t54);
   float *line21_log_softmax_t54 = (float *)(A + 16756736); /* [32, 96] */
-  k16_log_softmax(dense1_add + 165888, line21_log_softmax_t54);
+  k15_log_softmax(dense1_add + 165888, line21_log_softmax_t54);
   float *line21_mul_t54 = (float *)(A + 16769024); /* [32, 96] */
-  k17_mul(line21_one_hot_t54, line21_log_softmax_t54, line21_mul_t54);
+  k16_mul(line21_one_hot_t54, line21_log_softmax_t54, line21_mul_t54);
   float *line21_sum_to_t54 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t54, line21_sum_to_t54);
+  k17_sum_to(line21_mul_t54, line21_sum_to_t54);
   float *line21_sum_to_t54_2 = (float *)(A + 1714176); /* [] */
-  k19_sum_to(line21_sum_to_t54, line21_sum_to_t54_2);
+  k18_sum_to(line21_sum_to_t54, line21_sum_to_t54_2);
   float *line21_one_hot_t55 = (float *)(A + 16769024); /* [32, 96] */
-  k15_one_hot(in->y + 55, line21_one_hot_t55);
+  k14_one_hot(in->y + 55, line21_one_hot_t55);
   float *line21_log_softmax_t55 = (float *)(A + 16781312); /* [32, 96] */
-  k16_log_softmax(dense1_add + 168960, line21_log_softmax_t55);
+  k15_log_softmax(dense1_add + 168960, line21_log_softmax_t55);
   float *line21_mul_t55 = (float *)(A + 16793600); /* [32, 96] */
-  k17_mul(line21_one_hot_t55, line21_log_softmax_t55, line21_mul_t55);
+  k16_mul(line21_one_hot_t55, line21_log_softmax_t55, line21_mul_t55);
   float *line21_sum_to_t55 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t55, line21_sum_to_t55);
+  k17_sum_to(line21_mul_t55, line21_sum_to_t55);
   float *line21_sum_to_t55_2 = (float *)(A + 1714240); /* [] */
-  k19_sum_to(line21_sum_to_t55, line21_sum_to_t55_2);
+  k18_sum_to(line21_sum_to_t55, line21_sum_to_t55_2);
   float *line21_one_hot_t56 = (float *)(A + 16793600); /* [32, 96] */
-  k15_one_hot(in->y + 56, line21_one_hot_t56);
+  k14_one_hot(in->y + 56, line21_one_hot_t56);
   float *line21_log_softmax_t56 = (float *)(A + 16805888); /* [32, 96] */
-  k16_log_softmax(dense1_add + 172032, line21_log_softmax_t56);
+  k15_log_softmax(dense1_add + 172032, line21_log_softmax_t56);
   float *line21_mul_t56 = (float *)(A + 16818176); /* [32, 96] */
-  k17_mul(line21_one_hot_t56, line21_log_softmax_t56, line21_mul_t56);
+  k16_mul(line21_one_hot_t56, line21_log_softmax_t56, line21_mul_t56);
   float *line21_sum_to_t56 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t56, line21_sum_to_t56);
+  k17_sum_to(line21_mul_t56, line21_sum_to_t56);
   float *line21_sum_to_t56_2 = (float *)(A + 1714304); /* [] */
-  k19_sum_to(line21_sum_to_t56, line21_sum_to_t56_2);
+  k18_sum_to(line21_sum_to_t56, line21_sum_to_t56_2);
   float *line21_one_hot_t57 = (float *)(A + 16818176); /* [32, 96] */
-  k15_one_hot(in->y + 57, line21_one_hot_t57);
+  k14_one_hot(in->y + 57, line21_one_hot_t57);
   float *line21_log_softmax_t57 = (float *)(A + 16830464); /* [32, 96] */
-  k16_log_softmax(dense1_add + 175104, line21_log_softmax_t57);
+  k15_log_softmax(dense1_add + 175104, line21_log_softmax_t57);
   float *line21_mul_t57 = (float *)(A + 16842752); /* [32, 96] */
-  k17_mul(line21_one_hot_t57, line21_log_softmax_t57, line21_mul_t57);
+  k16_mul(line21_one_hot_t57, line21_log_softmax_t57, line21_mul_t57);
   float *line21_sum_to_t57 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t57, line21_sum_to_t57);
+  k17_sum_to(line21_mul_t57, line21_sum_to_t57);
   float *line21_sum_to_t57_2 = (float *)(A + 1714368); /* [] */
-  k19_sum_to(line21_sum_to_t57, line21_sum_to_t57_2);
+  k18_sum_to(line21_sum_to_t57, line21_sum_to_t57_2);
   float *line21_one_hot_t58 = (float *)(A + 16842752); /* [32, 96] */
-  k15_one_hot(in->y + 58, line21_one_hot_t58);
+  k14_one_hot(in->y + 58, line21_one_hot_t58);
   float *line21_log_softmax_t58 = (float *)(A + 16855040); /* [32, 96] */
-  k16_log_softmax(dense1_add + 178176, line21_log_softmax_t58);
+  k15_log_softmax(dense1_add + 178176, line21_log_softmax_t58);
   float *line21_mul_t58 = (float *)(A + 16867328); /* [32, 96] */
-  k17_mul(line21_one_hot_t58, line21_log_softmax_t58, line21_mul_t58);
+  k16_mul(line21_one_hot_t58, line21_log_softmax_t58, line21_mul_t58);
   float *line21_sum_to_t58 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t58, line21_sum_to_t58);
+  k17_sum_to(line21_mul_t58, line21_sum_to_t58);
   float *line21_sum_to_t58_2 = (float *)(A + 1714432); /* [] */
-  k19_sum_to(line21_sum_to_t58, line21_sum_to_t58_2);
+  k18_sum_to(line21_sum_to_t58, line21_sum_to_t58_2);
   float *line21_one_hot_t59 = (float *)(A + 16867328); /* [32, 96] */
-  k15_one_hot(in->y + 59, line21_one_hot_t59);
+  k14_one_hot(in->y + 59, line21_one_hot_t59);
   float *line21_log_softmax_t59 = (float *)(A + 16879616); /* [32, 96] */
-  k16_log_softmax(dense1_add + 181248, line21_log_softmax_t59);
+  k15_log_softmax(dense1_add + 181248, line21_log_softmax_t59);
   float *line21_mul_t59 = (float *)(A + 16891904); /* [32, 96] */
-  k17_mul(line21_one_hot_t59, line21_log_softmax_t59, line21_mul_t59);
+  k16_mul(line21_one_hot_t59, line21_log_softmax_t59, line21_mul_t59);
   float *line21_sum_to_t59 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t59, line21_sum_to_t59);
+  k17_sum_to(line21_mul_t59, line21_sum_to_t59);
   float *line21_sum_to_t59_2 = (float *)(A + 1714496); /* [] */
-  k19_sum_to(line21_sum_to_t59, line21_sum_to_t59_2);
+  k18_sum_to(line21_sum_to_t59, line21_sum_to_t59_2);
   float *line21_one_hot_t60 = (float *)(A + 16891904); /* [32, 96] */
-  k15_one_hot(in->y + 60, line21_one_hot_t60);
+  k14_one_hot(in->y + 60, line21_one_hot_t60);
   float *line21_log_softmax_t60 = (float *)(A + 16904192); /* [32, 96] */
-  k16_log_softmax(dense1_add + 184320, line21_log_softmax_t60);
+  k15_log_softmax(dense1_add + 184320, line21_log_softmax_t60);
   float *line21_mul_t60 = (float *)(A + 16916480); /* [32, 96] */
-  k17_mul(line21_one_hot_t60, line21_log_softmax_t60, line21_mul_t60);
+  k16_mul(line21_one_hot_t60, line21_log_softmax_t60, line21_mul_t60);
   float *line21_sum_to_t60 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t60, line21_sum_to_t60);
+  k17_sum_to(line21_mul_t60, line21_sum_to_t60);
   float *line21_sum_to_t60_2 = (float *)(A + 1714560); /* [] */
-  k19_sum_to(line21_sum_to_t60, line21_sum_to_t60_2);
+  k18_sum_to(line21_sum_to_t60, line21_sum_to_t60_2);
   float *line21_one_hot_t61 = (float *)(A + 16916480); /* [32, 96] */
-  k15_one_hot(in->y + 61, line21_one_hot_t61);
+  k14_one_hot(in->y + 61, line21_one_hot_t61);
   float *line21_log_softmax_t61 = (float *)(A + 16928768); /* [32, 96] */
-  k16_log_softmax(dense1_add + 187392, line21_log_softmax_t61);
+  k15_log_softmax(dense1_add + 187392, line21_log_softmax_t61);
   float *line21_mul_t61 = (float *)(A + 16941056); /* [32, 96] */
-  k17_mul(line21_one_hot_t61, line21_log_softmax_t61, line21_mul_t61);
+  k16_mul(line21_one_hot_t61, line21_log_softmax_t61, line21_mul_t61);
   float *line21_sum_to_t61 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t61, line21_sum_to_t61);
+  k17_sum_to(line21_mul_t61, line21_sum_to_t61);
   float *line21_sum_to_t61_2 = (float *)(A + 1714624); /* [] */
-  k19_sum_to(line21_sum_to_t61, line21_sum_to_t61_2);
+  k18_sum_to(line21_sum_to_t61, line21_sum_to_t61_2);
   float *line21_one_hot_t62 = (float *)(A + 16941056); /* [32, 96] */
-  k15_one_hot(in->y + 62, line21_one_hot_t62);
+  k14_one_hot(in->y + 62, line21_one_hot_t62);
   float *line21_log_softmax_t62 = (float *)(A + 16953344); /* [32, 96] */
-  k16_log_softmax(dense1_add + 190464, line21_log_softmax_t62);
+  k15_log_softmax(dense1_add + 190464, line21_log_softmax_t62);
   float *line21_mul_t62 = (float *)(A + 16965632); /* [32, 96] */
-  k17_mul(line21_one_hot_t62, line21_log_softmax_t62, line21_mul_t62);
+  k16_mul(line21_one_hot_t62, line21_log_softmax_t62, line21_mul_t62);
   float *line21_sum_to_t62 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t62, line21_sum_to_t62);
+  k17_sum_to(line21_mul_t62, line21_sum_to_t62);
   float *line21_sum_to_t62_2 = (float *)(A + 1714688); /* [] */
-  k19_sum_to(line21_sum_to_t62, line21_sum_to_t62_2);
+  k18_sum_to(line21_sum_to_t62, line21_sum_to_t62_2);
   float *line21_one_hot_t63 = (float *)(A + 16965632); /* [32, 96] */
-  k15_one_hot(in->y + 63, line21_one_hot_t63);
+  k14_one_hot(in->y + 63, line21_one_hot_t63);
   float *line21_log_softmax_t63 = (float *)(A + 16977920); /* [32, 96] */
-  k16_log_softmax(dense1_add + 193536, line21_log_softmax_t63);
+  k15_log_softmax(dense1_add + 193536, line21_log_softmax_t63);
   float *line21_mul_t63 = (float *)(A + 16990208); /* [32, 96] */
-  k17_mul(line21_one_hot_t63, line21_log_softmax_t63, line21_mul_t63);
+  k16_mul(line21_one_hot_t63, line21_log_softmax_t63, line21_mul_t63);
   float *line21_sum_to_t63 = (float *)(A + 458944); /* [32, 1] */
-  k18_sum_to(line21_mul_t63, line21_sum_to_t63);
+  k17_sum_to(line21_mul_t63, line21_sum_to_t63);
   float *line21_sum_to_t63_2 = (float *)(A + 1714752); /* [] */
-  k19_sum_to(line21_sum_to_t63, line21_sum_to_t63_2);
+  k18_sum_to(line21_sum_to_t63, line21_sum_to_t63_2);
   int32_t *line22_argmax_t0 = (int32_t *)(A + 458944); /* [32] */
-  k20_argmax(dense1_add, line22_argmax_t0);
+  k19_argmax(dense1_add, line22_argmax_t0);
   float *line22_equal_t0 = (float *)(A + 1714816); /* [32] */
-  k21_equal(line22_argmax_t0, in->y, line22_equal_t0);
+  k20_equal(line22_argmax_t0, in->y, line22_equal_t0);
   float *line22_sum_to_t0 = (float *)(A + 458944); /* [] */
-  k19_sum_to(line22_equal_t0, line22_sum_to_t0);
+  k18_sum_to(line22_equal_t0, line22_sum_to_t0);
   int32_t *line22_argmax_t1 = (int32_t *)(A + 1714816); /* [32] */
-  k20_argmax(dense1_add + 3072, line22_argmax_t1);
+  k19_argmax(dense1_add + 3072, line22_argmax_t1);
   float *line22_equal_t1 = (float *)(A + 1714944); /* [32] */
-  k21_equal(line22_argmax_t1, in->y + 1, line22_equal_t1);
+  k20_equal(line22_argmax_t1, in->y + 1, line22_equal_t1);
   float *line22_sum_to_t1 = (float *)(A + 459008); /* [] */
-  k19_sum_to(line22_equal_t1, line22_sum_to_t1);
+  k18_sum_to(line22_equal_t1, line22_sum_to_t1);
   int32_t *line22_argmax_t2 = (int32_t *)(A + 1714816); /* [32] */
-  k20_argmax(dense1_add + 6144, line22_argmax_t2);
+  k19_argmax(dense1_add + 6144, line22_argmax_t2);
   float *line22_equal_t2 = (float *)(A + 1714944); /* [32] */
-  k21_equal(line22_argmax_t2, in->y + 2, line22_equal_t2);
+  k20_equal(line22_argmax_t2, in->y + 2, line22_equal_t2);
   float *line22_sum_to_t2 = (float *)(A + 1714816); /* [] */
-  k19_sum_to(line22_equal_t2, line22_sum_to_t2);
+  k18_sum_to(line22_equal_t2, line22_sum_to_t2);
   int32_t *line22_argmax_t3 = (int32_t *)(A + 1714880); /* [32] */
-  k20_argmax(dense1_add + 9216, line22_argmax_t3);
+  k19_argmax(dense1_add + 9216, line22_argmax_t3);
   float *line22_equal_t3 = (float *)(A + 1715008); /* [32] */
-  k21_equal(line22_argmax_t3, in->y + 3, line22_equal_t3);
+  k20_equal(line22_argmax_t3, in->y + 3, line22_equal_t3);
   float *line22_sum_to_t3 = (float *)(A + 1714880); /* [] */
-  k19_sum_to(line22_equal_t3, line22_sum_to_t3);
+  k18_sum_to(line22_equal_t3, line22_sum_to_t3);
   int32_t *line22_argmax_t4 = (int32_t *)(A + 1714944); /* [32] */
-  k20_argmax(dense1_add + 12288, line22_argmax_t4);
+  k19_argmax(dense1_add + 12288, line22_argmax_t4);
   float *line22_equal_t4 = (float *)(A + 1715072); /* [32] */
-  k21_equal(line22_argmax_t4, in->y + 4, line22_equal_t4);
+  k20_equal(line22_argmax_t4, in->y + 4, line22_equal_t4);
   float *line22_sum_to_t4 = (float *)(A + 1714944); /* [] */
-  k19_sum_to(line22_equal_t4, line22_sum_to_t4);
+  k18_sum_to(line22_equal_t4, line22_sum_to_t4);
   int32_t *line22_argmax_t5 = (int32_t *)(A + 1715008); /* [32] */
-  k20_argmax(dense1_add + 15360, line22_argmax_t5);
+  k19_argmax(dense1_add + 15360, line22_argmax_t5);
   float *line22_equal_t5 = (float *)(A + 1715136); /* [32] */
-  k21_equal(line22_argmax_t5, in->y + 5, line22_equal_t5);
+  k20_equal(line22_argmax_t5, in->y + 5, line22_equal_t5);
   float *line22_sum_to_t5 = (float *)(A + 1715008); /* [] */
-  k19_sum_to(line22_equal_t5, line22_sum_to_t5);
+  k18_sum_to(line22_equal_t5, line22_sum_to_t5);
   int32_t *line22_argmax_t6 = (int32_t *)(A + 1715072); /* [32] */
-  k20_argmax(dense1_add + 18432, line22_argmax_t6);
+  k19_argmax(dense1_add + 18432, line22_argmax_t6);
   float *line22_equal_t6 = (float *)(A + 1715200); /* [32] */
-  k21_equal(line22_argmax_t6, in->y + 6, line22_equal_t6);
+  k20_equal(line22_argmax_t6, in->y + 6, line22_equal_t6);
   float *line22_sum_to_t6 = (float *)(A + 1715072); /* [] */
-  k19_sum_to(line22_equal_t6, line22_sum_to_t6);
+  k18_sum_to(line22_equal_t6, line22_sum_to_t6);
   int32_t *line22_argmax_t7 = (int32_t *)(A + 1715136); /* [32] */
-  k20_argmax(dense1_add + 21504, line22_argmax_t7);
+  k19_argmax(dense1_add + 21504, line22_argmax_t7);
   float *line22_equal_t7 = (float *)(A + 1715264); /* [32] */
-  k21_equal(line22_argmax_t7, in->y + 7, line22_equal_t7);
+  k20_equal(line22_argmax_t7, in->y + 7, line22_equal_t7);
   float *line22_sum_to_t7 = (float *)(A + 1715136); /* [] */
-  k19_sum_to(line22_equal_t7, line22_sum_to_t7);
+  k18_sum_to(line22_equal_t7, line22_sum_to_t7);
   int32_t *line22_argmax_t8 = (int32_t *)(A + 1715200); /* [32] */
-  k20_argmax(dense1_add + 24576, line22_argmax_t8);
+  k19_argmax(dense1_add + 24576, line22_argmax_t8);
   float *line22_equal_t8 = (float *)(A + 1715328); /* [32] */
-  k21_equal(line22_argmax_t8, in->y + 8, line22_equal_t8);
+  k20_equal(line22_argmax_t8, in->y + 8, line22_equal_t8);
   float *line22_sum_to_t8 = (float *)(A + 1715200); /* [] */
-  k19_sum_to(line22_equal_t8, line22_sum_to_t8);
+  k18_sum_to(line22_equal_t8, line22_sum_to_t8);
   int32_t *line22_argmax_t9 = (int32_t *)(A + 1715264); /* [32] */
-  k20_argmax(dense1_add + 27648, line22_argmax_t9);
+  k19_argmax(dense1_add + 27648, line22_argmax_t9);
   float *line22_equal_t9 = (float *)(A + 1715392); /* [32] */
-  k21_equal(line22_argmax_t9, in->y + 9, line22_equal_t9);
+  k20_equal(line22_argmax_t9, in->y + 9, line22_equal_t9);
   float *line22_sum_to_t9 = (float *)(A + 1715264); /* [] */
-  k19_sum_to(line22_equal_t9, line22_sum_to_t9);
+  k18_sum_to(line22_equal_t9, line22_sum_to_t9);
   int32_t *line22_argmax_t10 = (int32_t *)(A + 1715328); /* [32] */
-  k20_argmax(dense1_add + 30720, line22_argmax_t10);
+  k19_argmax(dense1_add + 30720, line22_argmax_t10);
   float *line22_equal_t10 = (float *)(A + 1715456); /* [32] */
-  k21_equal(line22_argmax_t10, in->y + 10, line22_equal_t10);
+  k20_equal(line22_argmax_t10, in->y + 10, line22_equal_t10);
   float *line22_sum_to_t10 = (float *)(A + 1715328); /* [] */
-  k19_sum_to(line22_equal_t10, line22_sum_to_t10);
+  k18_sum_to(line22_equal_t10, line22_sum_to_t10);
   int32_t *line22_argmax_t11 = (int32_t *)(A + 1715392); /* [32] */
-  k20_argmax(dense1_add + 33792, line22_argmax_t11);
+  k19_argmax(dense1_add + 33792, line22_argmax_t11);
   float *line22_equal_t11 = (float *)(A + 1715520); /* [32] */
-  k21_equal(line22_argmax_t11, in->y + 11, line22_equal_t11);
+  k20_equal(line22_argmax_t11, in->y + 11, line22_equal_t11);
   float *line22_sum_to_t11 = (float *)(A + 1715392); /* [] */
-  k19_sum_to(line22_equal_t11, line22_sum_to_t11);
+  k18_sum_to(line22_equal_t11, line22_sum_to_t11);
   int32_t *line22_argmax_t12 = (int32_t *)(A + 1715456); /* [32] */
-  k20_argmax(dense1_add + 36864, line22_argmax_t12);
+  k19_argmax(dense1_add + 36864, line22_argmax_t12);
   float *line22_equal_t12 = (float *)(A + 1715584); /* [32] */
-  k21_equal(line22_argmax_t12, in->y + 12, line22_equal_t12);
+  k20_equal(line22_argmax_t12, in->y + 12, line22_equal_t12);
   float *line22_sum_to_t12 = (float *)(A + 1715456); /* [] */
-  k19_sum_to(line22_equal_t12, line22_sum_to_t12);
+  k18_sum_to(line22_equal_t12, line22_sum_to_t12);
   int32_t *line22_argmax_t13 = (int32_t *)(A + 1715520); /* [32] */
-  k20_argmax(dense1_add + 39936, line22_argmax_t13);
+  k19_argmax(dense1_add + 39936, line22_argmax_t13);
   float *line22_equal_t13 = (float *)(A + 1715648); /* [32] */
-  k21_equal(line22_argmax_t13, in->y + 13, line22_equal_t13);
+  k20_equal(line22_argmax_t13, in->y + 13, line22_equal_t13);
   float *line22_sum_to_t13 = (float *)(A + 1715520); /* [] */
-  k19_sum_to(line22_equal_t13, line22_sum_to_t13);
+  k18_sum_to(line22_equal_t13, line22_sum_to_t13);
   int32_t *line22_argmax_t14 = (int32_t *)(A + 1715584); /* [32] */
-  k20_argmax(dense1_add + 43008, line22_argmax_t14);
+  k19_argmax(dense1_add + 43008, line22_argmax_t14);
   float *line22_equal_t14 = (float *)(A + 1715712); /* [32] */
-  k21_equal(line22_argmax_t14, in->y + 14, line22_equal_t14);
+  k20_equal(line22_argmax_t14, in->y + 14, line22_equal_t14);
   float *line22_sum_to_t14 = (float *)(A + 1715584); /* [] */
-  k19_sum_to(line22_equal_t14, line22_sum_to_t14);
+  k18_sum_to(line22_equal_t14, line22_sum_to_t14);
   int32_t *line22_argmax_t15 = (int32_t *)(A + 1715648); /* [32] */
-  k20_argmax(dense1_add + 46080, line22_argmax_t15);
+  k19_argmax(dense1_add + 46080, line22_argmax_t15);
   float *line22_equal_t15 = (float *)(A + 1715776); /* [32] */
-  k21_equal(line22_argmax_t15, in->y + 15, line22_equal_t15);
+  k20_equal(line22_argmax_t15, in->y + 15, line22_equal_t15);
   float *line22_sum_to_t15 = (float *)(A + 1715648); /* [] */
-  k19_sum_to(line22_equal_t15, line22_sum_to_t15);
+  k18_sum_to(line22_equal_t15, line22_sum_to_t15);
   int32_t *line22_argmax_t16 = (int32_t *)(A + 1715712); /* [32] */
-  k20_argmax(dense1_add + 49152, line22_argmax_t16);
+  k19_argmax(dense1_add + 49152, line22_argmax_t16);
   float *line22_equal_t16 = (float *)(A + 1715840); /* [32] */
-  k21_equal(line22_argmax_t16, in->y + 16, line22_equal_t16);
+  k20_equal(line22_argmax_t16, in->y + 16, line22_equal_t16);
   float *line22_sum_to_t16 = (float *)(A + 1715712); /* [] */
-  k19_sum_to(line22_equal_t16, line22_sum_to_t16);
+  k18_sum_to(line22_equal_t16, line22_sum_to_t16);
   int32_t *line22_argmax_t17 = (int32_t *)(A + 1715776); /* [32] */
-  k20_argmax(dense1_add + 52224, line22_argmax_t17);
+  k19_argmax(dense1_add + 52224, line22_argmax_t17);
   float *line22_equal_t17 = (float *)(A + 1715904); /* [32] */
-  k21_equal(line22_argmax_t17, in->y + 17, line22_equal_t17);
+  k20_equal(line22_argmax_t17, in->y + 17, line22_equal_t17);
   float *line22_sum_to_t17 = (float *)(A + 1715776); /* [] */
-  k19_sum_to(line22_equal_t17, line22_sum_to_t17);
+  k18_sum_to(line22_equal_t17, line22_sum_to_t17);
   int32_t *line22_argmax_t18 = (int32_t *)(A + 1715840); /* [32] */
-  k20_argmax(dense1_add + 55296, line22_argmax_t18);
+  k19_argmax(dense1_add + 55296, line22_argmax_t18);
   float *line22_equal_t18 = (float *)(A + 1715968); /* [32] */
-  k21_equal(line22_argmax_t18, in->y + 18, line22_equal_t18);
+  k20_equal(line22_argmax_t18, in->y + 18, line22_equal_t18);
   float *line22_sum_to_t18 = (float *)(A + 1715840); /* [] */
-  k19_sum_to(line22_equal_t18, line22_sum_to_t18);
+  k18_sum_to(line22_equal_t18, line22_sum_to_t18);
 }
 
 static void charlm_lstm_train_step_8(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
   int32_t *line22_argmax_t19 = (int32_t *)(A + 1715904); /* [32] */
-  k20_argmax(dense1_add + 58368, line22_argmax_t19);
+  k19_argmax(dense1_add + 58368, line22_argmax_t19);
   float *line22_equal_t19 = (float *)(A + 1716032); /* [32] */
-  k21_equal(line22_argmax_t19, in->y + 19, line22_equal_t19);
+  k20_equal(line22_argmax_t19, in->y + 19, line22_equal_t19);
   float *line22_sum_to_t19 = (float *)(A + 1716160); /* [] */
-  k19_sum_to(line22_equal_t19, line22_sum_to_t19);
+  k18_sum_to(line22_equal_t19, line22_sum_to_t19);
   int32_t *line22_argmax_t20 = (int32_t *)(A + 1715904); /* [32] */
-  k20_argmax(dense1_add + 61440, line22_argmax_t20);
+  k19_argmax(dense1_add + 61440, line22_argmax_t20);
   float *line22_equal_t20 = (float *)(A + 1716032); /* [32] */
-  k21_equal(line22_argmax_t20, in->y + 20, line22_equal_t20);
+  k20_equal(line22_argmax_t20, in->y + 20, line22_equal_t20);
   float *line22_sum_to_t20 = (float *)(A + 1715904); /* [] */
-  k19_sum_to(line22_equal_t20, line22_sum_to_t20);
+  k18_sum_to(line22_equal_t20, line22_sum_to_t20);
   int32_t *line22_argmax_t21 = (int32_t *)(A + 1715968); /* [32] */
-  k20_argmax(dense1_add + 64512, line22_argmax_t21);
+  k19_argmax(dense1_add + 64512, line22_argmax_t21);
   float *line22_equal_t21 = (float *)(A + 460288); /* [32] */
-  k21_equal(line22_argmax_t21, in->y + 21, line22_equal_t21);
+  k20_equal(line22_argmax_t21, in->y + 21, line22_equal_t21);
   float *line22_sum_to_t21 = (float *)(A + 1715968); /* [] */
-  k19_sum_to(line22_equal_t21, line22_sum_to_t21);
+  k18_sum_to(line22_equal_t21, line22_sum_to_t21);
   int32_t *line22_argmax_t22 = (int32_t *)(A + 1716032); /* [32] */
-  k20_argmax(dense1_add + 67584, line22_argmax_t22);
+  k19_argmax(dense1_add + 67584, line22_argmax_t22);
   float *line22_equal_t22 = (float *)(A + 460288); /* [32] */
-  k21_equal(line22_argmax_t22, in->y + 22, line22_equal_t22);
+  k20_equal(line22_argmax_t22, in->y + 22, line22_equal_t22);
   float *line22_sum_to_t22 = (float *)(A + 1716032); /* [] */
-  k19_sum_to(line22_equal_t22, line22_sum_to_t22);
+  k18_sum_to(line22_equal_t22, line22_sum_to_t22);
   int32_t *line22_argmax_t23 = (int32_t *)(A + 460288); /* [32] */
-  k20_argmax(dense1_add + 70656, line22_argmax_t23);
+  k19_argmax(dense1_add + 70656, line22_argmax_t23);
   float *line22_equal_t23 = (float *)(A + 460416); /* [32] */
-  k21_equal(line22_argmax_t23, in->y + 23, line22_equal_t23);
+  k20_equal(line22_argmax_t23, in->y + 23, line22_equal_t23);
   float *line22_sum_to_t23 = (float *)(A + 1716096); /* [] */
-  k19_sum_to(line22_equal_t23, line22_sum_to_t23);
+  k18_sum_to(line22_equal_t23, line22_sum_to_t23);
   int32_t *line22_argmax_t24 = (int32_t *)(A + 460288); /* [32] */
-  k20_argmax(dense1_add + 73728, line22_argmax_t24);
+  k19_argmax(dense1_add + 73728, line22_argmax_t24);
   float *line22_equal_t24 = (float *)(A + 460416); /* [32] */
-  k21_equal(line22_argmax_t24, in->y + 24, line22_equal_t24);
+  k20_equal(line22_argmax_t24, in->y + 24, line22_equal_t24);
   float *line22_sum_to_t24 = (float *)(A + 460288); /* [] */
-  k19_sum_to(line22_equal_t24, line22_sum_to_t24);
+  k18_sum_to(line22_equal_t24, line22_sum_to_t24);
   int32_t *line22_argmax_t25 = (int32_t *)(A + 460352); /* [32] */
-  k20_argmax(dense1_add + 76800, line22_argmax_t25);
+  k19_argmax(dense1_add + 76800, line22_argmax_t25);
   float *line22_equal_t25 = (float *)(A + 460480); /* [32] */
-  k21_equal(line22_argmax_t25, in->y + 25, line22_equal_t25);
+  k20_equal(line22_argmax_t25, in->y + 25, line22_equal_t25);
   float *line22_sum_to_t25 = (float *)(A + 460352); /* [] */
-  k19_sum_to(line22_equal_t25, line22_sum_to_t25);
+  k18_sum_to(line22_equal_t25, line22_sum_to_t25);
   int32_t *line22_argmax_t26 = (int32_t *)(A + 460416); /* [32] */
-  k20_argmax(dense1_add + 79872, line22_argmax_t26);
+  k19_argmax(dense1_add + 79872, line22_argmax_t26);
   float *line22_equal_t26 = (float *)(A + 460544); /* [32] */
-  k21_equal(line22_argmax_t26, in->y + 26, line22_equal_t26);
+  k20_equal(line22_argmax_t26, in->y + 26, line22_equal_t26);
   float *line22_sum_to_t26 = (float *)(A + 460416); /* [] */
-  k19_sum_to(line22_equal_t26, line22_sum_to_t26);
+  k18_sum_to(line22_equal_t26, line22_sum_to_t26);
   int32_t *line22_argmax_t27 = (int32_t *)(A + 460480); /* [32] */
-  k20_argmax(dense1_add + 82944, line22_argmax_t27);
+  k19_argmax(dense1_add + 82944, line22_argmax_t27);
   float *line22_equal_t27 = (float *)(A + 460608); /* [32] */
-  k21_equal(line22_argmax_t27, in->y + 27, line22_equal_t27);
+  k20_equal(line22_argmax_t27, in->y + 27, line22_equal_t27);
   float *line22_sum_to_t27 = (float *)(A + 460480); /* [] */
-  k19_sum_to(line22_equal_t27, line22_sum_to_t27);
+  k18_sum_to(line22_equal_t27, line22_sum_to_t27);
   int32_t *line22_argmax_t28 = (int32_t *)(A + 460544); /* [32] */
-  k20_argmax(dense1_add + 86016, line22_argmax_t28);
+  k19_argmax(dense1_add + 86016, line22_argmax_t28);
   float *line22_equal_t28 = (float *)(A + 460672); /* [32] */
-  k21_equal(line22_argmax_t28, in->y + 28, line22_equal_t28);
+  k20_equal(line22_argmax_t28, in->y + 28, line22_equal_t28);
   float *line22_sum_to_t28 = (float *)(A + 460544); /* [] */
-  k19_sum_to(line22_equal_t28, line22_sum_to_t28);
+  k18_sum_to(line22_equal_t28, line22_sum_to_t28);
   int32_t *line22_argmax_t29 = (int32_t *)(A + 460608); /* [32] */
-  k20_argmax(dense1_add + 89088, line22_argmax_t29);
+  k19_argmax(dense1_add + 89088, line22_argmax_t29);
   float *line22_equal_t29 = (float *)(A + 460736); /* [32] */
-  k21_equal(line22_argmax_t29, in->y + 29, line22_equal_t29);
+  k20_equal(line22_argmax_t29, in->y + 29, line22_equal_t29);
   float *line22_sum_to_t29 = (float *)(A + 460608); /* [] */
-  k19_sum_to(line22_equal_t29, line22_sum_to_t29);
+  k18_sum_to(line22_equal_t29, line22_sum_to_t29);
   int32_t *line22_argmax_t30 = (int32_t *)(A + 460672); /* [32] */
-  k20_argmax(dense1_add + 92160, line22_argmax_t30);
+  k19_argmax(dense1_add + 92160, line22_argmax_t30);
   float *line22_equal_t30 = (float *)(A + 460800); /* [32] */
-  k21_equal(line22_argmax_t30, in->y + 30, line22_equal_t30);
+  k20_equal(line22_argmax_t30, in->y + 30, line22_equal_t30);
   float *line22_sum_to_t30 = (float *)(A + 460672); /* [] */
-  k19_sum_to(line22_equal_t30, line22_sum_to_t30);
+  k18_sum_to(line22_equal_t30, line22_sum_to_t30);
   int32_t *line22_argmax_t31 = (int32_t *)(A + 460736); /* [32] */
-  k20_argmax(dense1_add + 95232, line22_argmax_t31);
+  k19_argmax(dense1_add + 95232, line22_argmax_t31);
   float *line22_equal_t31 = (float *)(A + 460864); /* [32] */
-  k21_equal(line22_argmax_t31, in->y + 31, line22_equal_t31);
+  k20_equal(line22_argmax_t31, in->y + 31, line22_equal_t31);
   float *line22_sum_to_t31 = (float *)(A + 460736); /* [] */
-  k19_sum_to(line22_equal_t31, line22_sum_to_t31);
+  k18_sum_to(line22_equal_t31, line22_sum_to_t31);
   int32_t *line22_argmax_t32 = (int32_t *)(A + 460800); /* [32] */
-  k20_argmax(dense1_add + 98304, line22_argmax_t32);
+  k19_argmax(dense1_add + 98304, line22_argmax_t32);
   float *line22_equal_t32 = (float *)(A + 460928); /* [32] */
-  k21_equal(line22_argmax_t32, in->y + 32, line22_equal_t32);
+  k20_equal(line22_argmax_t32, in->y + 32, line22_equal_t32);
   float *line22_sum_to_t32 = (float *)(A + 460800); /* [] */
-  k19_sum_to(line22_equal_t32, line22_sum_to_t32);
+  k18_sum_to(line22_equal_t32, line22_sum_to_t32);
   int32_t *line22_argmax_t33 = (int32_t *)(A + 460864); /* [32] */
-  k20_argmax(dense1_add + 101376, line22_argmax_t33);
+  k19_argmax(dense1_add + 101376, line22_argmax_t33);
   float *line22_equal_t33 = (float *)(A + 460992); /* [32] */
-  k21_equal(line22_argmax_t33, in->y + 33, line22_equal_t33);
+  k20_equal(line22_argmax_t33, in->y + 33, line22_equal_t33);
   float *line22_sum_to_t33 = (float *)(A + 460864); /* [] */
-  k19_sum_to(line22_equal_t33, line22_sum_to_t33);
+  k18_sum_to(line22_equal_t33, line22_sum_to_t33);
   int32_t *line22_argmax_t34 = (int32_t *)(A + 460928); /* [32] */
-  k20_argmax(dense1_add + 104448, line22_argmax_t34);
+  k19_argmax(dense1_add + 104448, line22_argmax_t34);
   float *line22_equal_t34 = (float *)(A + 461056); /* [32] */
-  k21_equal(line22_argmax_t34, in->y + 34, line22_equal_t34);
+  k20_equal(line22_argmax_t34, in->y + 34, line22_equal_t34);
   float *line22_sum_to_t34 = (float *)(A + 460928); /* [] */
-  k19_sum_to(line22_equal_t34, line22_sum_to_t34);
+  k18_sum_to(line22_equal_t34, line22_sum_to_t34);
   int32_t *line22_argmax_t35 = (int32_t *)(A + 460992); /* [32] */
-  k20_argmax(dense1_add + 107520, line22_argmax_t35);
+  k19_argmax(dense1_add + 107520, line22_argmax_t35);
   float *line22_equal_t35 = (float *)(A + 461120); /* [32] */
-  k21_equal(line22_argmax_t35, in->y + 35, line22_equal_t35);
+  k20_equal(line22_argmax_t35, in->y + 35, line22_equal_t35);
   float *line22_sum_to_t35 = (float *)(A + 460992); /* [] */
-  k19_sum_to(line22_equal_t35, line22_sum_to_t35);
+  k18_sum_to(line22_equal_t35, line22_sum_to_t35);
   int32_t *line22_argmax_t36 = (int32_t *)(A + 461056); /* [32] */
-  k20_argmax(dense1_add + 110592, line22_argmax_t36);
+  k19_argmax(dense1_add + 110592, line22_argmax_t36);
   float *line22_equal_t36 = (float *)(A + 461184); /* [32] */
-  k21_equal(line22_argmax_t36, in->y + 36, line22_equal_t36);
+  k20_equal(line22_argmax_t36, in->y + 36, line22_equal_t36);
   float *line22_sum_to_t36 = (float *)(A + 461056); /* [] */
-  k19_sum_to(line22_equal_t36, line22_sum_to_t36);
+  k18_sum_to(line22_equal_t36, line22_sum_to_t36);
   int32_t *line22_argmax_t37 = (int32_t *)(A + 461120); /* [32] */
-  k20_argmax(dense1_add + 113664, line22_argmax_t37);
+  k19_argmax(dense1_add + 113664, line22_argmax_t37);
   float *line22_equal_t37 = (float *)(A + 461248); /* [32] */
-  k21_equal(line22_argmax_t37, in->y + 37, line22_equal_t37);
+  k20_equal(line22_argmax_t37, in->y + 37, line22_equal_t37);
   float *line22_sum_to_t37 = (float *)(A + 461120); /* [] */
-  k19_sum_to(line22_equal_t37, line22_sum_to_t37);
+  k18_sum_to(line22_equal_t37, line22_sum_to_t37);
   int32_t *line22_argmax_t38 = (int32_t *)(A + 461184); /* [32] */
-  k20_argmax(dense1_add + 116736, line22_argmax_t38);
+  k19_argmax(dense1_add + 116736, line22_argmax_t38);
   float *line22_equal_t38 = (float *)(A + 461312); /* [32] */
-  k21_equal(line22_argmax_t38, in->y + 38, line22_equal_t38);
+  k20_equal(line22_argmax_t38, in->y + 38, line22_equal_t38);
   float *line22_sum_to_t38 = (float *)(A + 461184); /* [] */
-  k19_sum_to(line22_equal_t38, line22_sum_to_t38);
+  k18_sum_to(line22_equal_t38, line22_sum_to_t38);
   int32_t *line22_argmax_t39 = (int32_t *)(A + 461248); /* [32] */
-  k20_argmax(dense1_add + 119808, line22_argmax_t39);
+  k19_argmax(dense1_add + 119808, line22_argmax_t39);
   float *line22_equal_t39 = (float *)(A + 461376); /* [32] */
-  k21_equal(line22_argmax_t39, in->y + 39, line22_equal_t39);
+  k20_equal(line22_argmax_t39, in->y + 39, line22_equal_t39);
   float *line22_sum_to_t39 = (float *)(A + 461248); /* [] */
-  k19_sum_to(line22_equal_t39, line22_sum_to_t39);
+  k18_sum_to(line22_equal_t39, line22_sum_to_t39);
   int32_t *line22_argmax_t40 = (int32_t *)(A + 461312); /* [32] */
-  k20_argmax(dense1_add + 122880, line22_argmax_t40);
+  k19_argmax(dense1_add + 122880, line22_argmax_t40);
   float *line22_equal_t40 = (float *)(A + 461440); /* [32] */
-  k21_equal(line22_argmax_t40, in->y + 40, line22_equal_t40);
+  k20_equal(line22_argmax_t40, in->y + 40, line22_equal_t40);
   float *line22_sum_to_t40 = (float *)(A + 461312); /* [] */
-  k19_sum_to(line22_equal_t40, line22_sum_to_t40);
+  k18_sum_to(line22_equal_t40, line22_sum_to_t40);
   int32_t *line22_argmax_t41 = (int32_t *)(A + 461376); /* [32] */
-  k20_argmax(dense1_add + 125952, line22_argmax_t41);
+  k19_argmax(dense1_add + 125952, line22_argmax_t41);
   float *line22_equal_t41 = (float *)(A + 461504); /* [32] */
-  k21_equal(line22_argmax_t41, in->y + 41, line22_equal_t41);
+  k20_equal(line22_argmax_t41, in->y + 41, line22_equal_t41);
   float *line22_sum_to_t41 = (float *)(A + 461376); /* [] */
-  k19_sum_to(line22_equal_t41, line22_sum_to_t41);
+  k18_sum_to(line22_equal_t41, line22_sum_to_t41);
   int32_t *line22_argmax_t42 = (int32_t *)(A + 461440); /* [32] */
-  k20_argmax(dense1_add + 129024, line22_argmax_t42);
+  k19_argmax(dense1_add + 129024, line22_argmax_t42);
   float *line22_equal_t42 = (float *)(A + 461568); /* [32] */
-  k21_equal(line22_argmax_t42, in->y + 42, line22_equal_t42);
+  k20_equal(line22_argmax_t42, in->y + 42, line22_equal_t42);
   float *line22_sum_to_t42 = (float *)(A + 461440); /* [] */
-  k19_sum_to(line22_equal_t42, line22_sum_to_t42);
+  k18_sum_to(line22_equal_t42, line22_sum_to_t42);
   int32_t *line22_argmax_t43 = (int32_t *)(A + 461504); /* [32] */
-  k20_argmax(dense1_add + 132096, line22_argmax_t43);
+  k19_argmax(dense1_add + 132096, line22_argmax_t43);
   float *line22_equal_t43 = (float *)(A + 461632); /* [32] */
-  k21_equal(line22_argmax_t43, in->y + 43, line22_equal_t43);
+  k20_equal(line22_argmax_t43, in->y + 43, line22_equal_t43);
   float *line22_sum_to_t43 = (float *)(A + 461504); /* [] */
-  k19_sum_to(line22_equal_t43, line22_sum_to_t43);
+  k18_sum_to(line22_equal_t43, line22_sum_to_t43);
   int32_t *line22_argmax_t44 = (int32_t *)(A + 461568); /* [32] */
-  k20_argmax(dense1_add + 135168, line22_argmax_t44);
+  k19_argmax(dense1_add + 135168, line22_argmax_t44);
   float *line22_equal_t44 = (float *)(A + 461696); /* [32] */
-  k21_equal(line22_argmax_t44, in->y + 44, line22_equal_t44);
+  k20_equal(line22_argmax_t44, in->y + 44, line22_equal_t44);
   float *line22_sum_to_t44 = (float *)(A + 461568); /* [] */
-  k19_sum_to(line22_equal_t44, line22_sum_to_t44);
+  k18_sum_to(line22_equal_t44, line22_sum_to_t44);
   int32_t *line22_argmax_t45 = (int32_t *)(A + 461632); /* [32] */
-  k20_argmax(dense1_add + 138240, line22_argmax_t45);
+  k19_argmax(dense1_add + 138240, line22_argmax_t45);
   float *line22_equal_t45 = (float *)(A + 461760); /* [32] */
-  k21_equal(line22_argmax_t45, in->y + 45, line22_equal_t45);
+  k20_equal(line22_argmax_t45, in->y + 45, line22_equal_t45);
   float *line22_sum_to_t45 = (float *)(A + 461632); /* [] */
-  k19_sum_to(line22_equal_t45, line22_sum_to_t45);
+  k18_sum_to(line22_equal_t45, line22_sum_to_t45);
   int32_t *line22_argmax_t46 = (int32_t *)(A + 461696); /* [32] */
-  k20_argmax(dense1_add + 141312, line22_argmax_t46);
+  k19_argmax(dense1_add + 141312, line22_argmax_t46);
   float *line22_equal_t46 = (float *)(A + 461824); /* [32] */
-  k21_equal(line22_argmax_t46, in->y + 46, line22_equal_t46);
+  k20_equal(line22_argmax_t46, in->y + 46, line22_equal_t46);
   float *line22_sum_to_t46 = (float *)(A + 461696); /* [] */
-  k19_sum_to(line22_equal_t46, line22_sum_to_t46);
+  k18_sum_to(line22_equal_t46, line22_sum_to_t46);
   int32_t *line22_argmax_t47 = (int32_t *)(A + 461760); /* [32] */
-  k20_argmax(dense1_add + 144384, line22_argmax_t47);
+  k19_argmax(dense1_add + 144384, line22_argmax_t47);
   float *line22_equal_t47 = (float *)(A + 461888); /* [32] */
-  k21_equal(line22_argmax_t47, in->y + 47, line22_equal_t47);
+  k20_equal(line22_argmax_t47, in->y + 47, line22_equal_t47);
   float *line22_sum_to_t47 = (float *)(A + 461760); /* [] */
-  k19_sum_to(line22_equal_t47, line22_sum_to_t47);
+  k18_sum_to(line22_equal_t47, line22_sum_to_t47);
   int32_t *line22_argmax_t48 = (int32_t *)(A + 461824); /* [32] */
-  k20_argmax(dense1_add + 147456, line22_argmax_t48);
+  k19_argmax(dense1_add + 147456, line22_argmax_t48);
   float *line22_equal_t48 = (float *)(A + 461952); /* [32] */
-  k21_equal(line22_argmax_t48, in->y + 48, line22_equal_t48);
+  k20_equal(line22_argmax_t48, in->y + 48, line22_equal_t48);
   float *line22_sum_to_t48 = (float *)(A + 461824); /* [] */
-  k19_sum_to(line22_equal_t48, line22_sum_to_t48);
+  k18_sum_to(line22_equal_t48, line22_sum_to_t48);
   int32_t *line22_argmax_t49 = (int32_t *)(A + 461888); /* [32] */
-  k20_argmax(dense1_add + 150528, line22_argmax_t49);
+  k19_argmax(dense1_add + 150528, line22_argmax_t49);
   float *line22_equal_t49 = (float *)(A + 462016); /* [32] */
-  k21_equal(line22_argmax_t49, in->y + 49, line22_equal_t49);
+  k20_equal(line22_argmax_t49, in->y + 49, line22_equal_t49);
   float *line22_sum_to_t49 = (float *)(A + 461888); /* [] */
-  k19_sum_to(line22_equal_t49, line22_sum_to_t49);
+  k18_sum_to(line22_equal_t49, line22_sum_to_t49);
   int32_t *line22_argmax_t50 = (int32_t *)(A + 461952); /* [32] */
-  k20_argmax(dense1_add + 153600, line22_argmax_t50);
+  k19_argmax(dense1_add + 153600, line22_argmax_t50);
   float *line22_equal_t50 = (float *)(A + 462080); /* [32] */
-  k21_equal(line22_argmax_t50, in->y + 50, line22_equal_t50);
+  k20_equal(line22_argmax_t50, in->y + 50, line22_equal_t50);
   float *line22_sum_to_t50 = (float *)(A + 461952); /* [] */
-  k19_sum_to(line22_equal_t50, line22_sum_to_t50);
+  k18_sum_to(line22_equal_t50, line22_sum_to_t50);
   int32_t *line22_argmax_t51 = (int32_t *)(A + 462016); /* [32] */
-  k20_argmax(dense1_add + 156672, line22_argmax_t51);
+  k19_argmax(dense1_add + 156672, line22_argmax_t51);
   float *line22_equal_t51 = (float *)(A + 462144); /* [32] */
-  k21_equal(line22_argmax_t51, in->y + 51, line22_equal_t51);
+  k20_equal(line22_argmax_t51, in->y + 51, line22_equal_t51);
   float *line22_sum_to_t51 = (float *)(A + 462016); /* [] */
-  k19_sum_to(line22_equal_t51, line22_sum_to_t51);
+  k18_sum_to(line22_equal_t51, line22_sum_to_t51);
   int32_t *line22_argmax_t52 = (int32_t *)(A + 462080); /* [32] */
-  k20_argmax(dense1_add + 159744, line22_argmax_t52);
+  k19_argmax(dense1_add + 159744, line22_argmax_t52);
   float *line22_equal_t52 = (float *)(A + 462208); /* [32] */
-  k21_equal(line22_argmax_t52, in->y + 52, line22_equal_t52);
+  k20_equal(line22_argmax_t52, in->y + 52, line22_equal_t52);
   float *line22_sum_to_t52 = (float *)(A + 462080); /* [] */
-  k19_sum_to(line22_equal_t52, line22_sum_to_t52);
+  k18_sum_to(line22_equal_t52, line22_sum_to_t52);
   int32_t *line22_argmax_t53 = (int32_t *)(A + 462144); /* [32] */
-  k20_argmax(dense1_add + 162816, line22_argmax_t53);
+  k19_argmax(dense1_add + 162816, line22_argmax_t53);
   float *line22_equal_t53 = (float *)(A + 462272); /* [32] */
-  k21_equal(line22_argmax_t53, in->y + 53, line22_equal_t53);
+  k20_equal(line22_argmax_t53, in->y + 53, line22_equal_t53);
   float *line22_sum_to_t53 = (float *)(A + 462144); /* [] */
-  k19_sum_to(line22_equal_t53, line22_sum_to_t53);
+  k18_sum_to(line22_equal_t53, line22_sum_to_t53);
   int32_t *line22_argmax_t54 = (int32_t *)(A + 462208); /* [32] */
-  k20_argmax(dense1_add + 165888, line22_argmax_t54);
+  k19_argmax(dense1_add + 165888, line22_argmax_t54);
   float *line22_equal_t54 = (float *)(A + 462336); /* [32] */
-  k21_equal(line22_argmax_t54, in->y + 54, line22_equal_t54);
+  k20_equal(line22_argmax_t54, in->y + 54, line22_equal_t54);
   float *line22_sum_to_t54 = (float *)(A + 462208); /* [] */
-  k19_sum_to(line22_equal_t54, line22_sum_to_t54);
+  k18_sum_to(line22_equal_t54, line22_sum_to_t54);
   int32_t *line22_argmax_t55 = (int32_t *)(A + 462272); /* [32] */
-  k20_argmax(dense1_add + 168960, line22_argmax_t55);
+  k19_argmax(dense1_add + 168960, line22_argmax_t55);
   float *line22_equal_t55 = (float *)(A + 462400); /* [32] */
-  k21_equal(line22_argmax_t55, in->y + 55, line22_equal_t55);
+  k20_equal(line22_argmax_t55, in->y + 55, line22_equal_t55);
   float *line22_sum_to_t55 = (float *)(A + 462272); /* [] */
-  k19_sum_to(line22_equal_t55, line22_sum_to_t55);
+  k18_sum_to(line22_equal_t55, line22_sum_to_t55);
   int32_t *line22_argmax_t56 = (int32_t *)(A + 462336); /* [32] */
-  k20_argmax(dense1_add + 172032, line22_argmax_t56);
+  k19_argmax(dense1_add + 172032, line22_argmax_t56);
   float *line22_equal_t56 = (float *)(A + 462464); /* [32] */
-  k21_equal(line22_argmax_t56, in->y + 56, line22_equal_t56);
+  k20_equal(line22_argmax_t56, in->y + 56, line22_equal_t56);
   float *line22_sum_to_t56 = (float *)(A + 462336); /* [] */
-  k19_sum_to(line22_equal_t56, line22_sum_to_t56);
+  k18_sum_to(line22_equal_t56, line22_sum_to_t56);
   int32_t *line22_argmax_t57 = (int32_t *)(A + 462400); /* [32] */
-  k20_argmax(dense1_add + 175104, line22_argmax_t57);
+  k19_argmax(dense1_add + 175104, line22_argmax_t57);
   float *line22_equal_t57 = (float *)(A + 462528); /* [32] */
-  k21_equal(line22_argmax_t57, in->y + 57, line22_equal_t57);
+  k20_equal(line22_argmax_t57, in->y + 57, line22_equal_t57);
   float *line22_sum_to_t57 = (float *)(A + 462400); /* [] */
-  k19_sum_to(line22_equal_t57, line22_sum_to_t57);
+  k18_sum_to(line22_equal_t57, line22_sum_to_t57);
   int32_t *line22_argmax_t58 = (int32_t *)(A + 462464); /* [32] */
-  k20_argmax(dense1_add + 178176, line22_argmax_t58);
+  k19_argmax(dense1_add + 178176, line22_argmax_t58);
   float *line22_equal_t58 = (float *)(A + 462592); /* [32] */
-  k21_equal(line22_argmax_t58, in->y + 58, line22_equal_t58);
+  k20_equal(line22_argmax_t58, in->y + 58, line22_equal_t58);
   float *line22_sum_to_t58 = (float *)(A + 462464); /* [] */
-  k19_sum_to(line22_equal_t58, line22_sum_to_t58);
+  k18_sum_to(line22_equal_t58, line22_sum_to_t58);
   int32_t *line22_argmax_t59 = (int32_t *)(A + 462528); /* [32] */
-  k20_argmax(dense1_add + 181248, line22_argmax_t59);
+  k19_argmax(dense1_add + 181248, line22_argmax_t59);
   float *line22_equal_t59 = (float *)(A + 462656); /* [32] */
-  k21_equal(line22_argmax_t59, in->y + 59, line22_equal_t59);
+  k20_equal(line22_argmax_t59, in->y + 59, line22_equal_t59);
   float *line22_sum_to_t59 = (float *)(A + 462528); /* [] */
-  k19_sum_to(line22_equal_t59, line22_sum_to_t59);
+  k18_sum_to(line22_equal_t59, line22_sum_to_t59);
   int32_t *line22_argmax_t60 = (int32_t *)(A + 462592); /* [32] */
-  k20_argmax(dense1_add + 184320, line22_argmax_t60);
+  k19_argmax(dense1_add + 184320, line22_argmax_t60);
   float *line22_equal_t60 = (float *)(A + 462720); /* [32] */
-  k21_equal(line22_argmax_t60, in->y + 60, line22_equal_t60);
+  k20_equal(line22_argmax_t60, in->y + 60, line22_equal_t60);
   float *line22_sum_to_t60 = (float *)(A + 462592); /* [] */
-  k19_sum_to(line22_equal_t60, line22_sum_to_t60);
+  k18_sum_to(line22_equal_t60, line22_sum_to_t60);
   int32_t *line22_argmax_t61 = (int32_t *)(A + 462656); /* [32] */
-  k20_argmax(dense1_add + 187392, line22_argmax_t61);
+  k19_argmax(dense1_add + 187392, line22_argmax_t61);
 }
 
 static void charlm_lstm_train_step_9(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   int32_t *line22_argmax_t61 = (int32_t *)(A + 462656); /* [32] */
   float *line22_equal_t61 = (float *)(A + 462784); /* [32] */
-  k21_equal(line22_argmax_t61, in->y + 61, line22_equal_t61);
+  k20_equal(line22_argmax_t61, in->y + 61, line22_equal_t61);
   float *line22_sum_to_t61 = (float *)(A + 462656); /* [] */
-  k19_sum_to(line22_equal_t61, line22_sum_to_t61);
+  k18_sum_to(line22_equal_t61, line22_sum_to_t61);
   float *dense1_add = (float *)(A + 471040); /* [2048, 96] */
   int32_t *line22_argmax_t62 = (int32_t *)(A + 462720); /* [32] */
-  k20_argmax(dense1_add + 190464, line22_argmax_t62);
+  k19_argmax(dense1_add + 190464, line22_argmax_t62);
   float *line22_equal_t62 = (float *)(A + 462848); /* [32] */
-  k21_equal(line22_argmax_t62, in->y + 62, line22_equal_t62);
+  k20_equal(line22_argmax_t62, in->y + 62, line22_equal_t62);
   float *line22_sum_to_t62 = (float *)(A + 462720); /* [] */
-  k19_sum_to(line22_equal_t62, line22_sum_to_t62);
+  k18_sum_to(line22_equal_t62, line22_sum_to_t62);
   int32_t *line22_argmax_t63 = (int32_t *)(A + 462784); /* [32] */
-  k20_argmax(dense1_add + 193536, line22_argmax_t63);
+  k19_argmax(dense1_add + 193536, line22_argmax_t63);
   float *line22_equal_t63 = (float *)(A + 16990208); /* [32] */
-  k21_equal(line22_argmax_t63, in->y + 63, line22_equal_t63);
+  k20_equal(line22_argmax_t63, in->y + 63, line22_equal_t63);
   float *line22_sum_to_t63 = (float *)(A + 16990336); /* [] */
-  k19_sum_to(line22_equal_t63, line22_sum_to_t63);
-  int32_t *line14_select_stack = (int32_t *)(A + 16990400); /* [64, 32] */
-  k22_stack(in->x, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, in->x + 24, in->x + 25, in->x + 26, in->x + 27, in->x + 28, in->x + 29, in->x + 30, in->x + 31, in->x + 32, in->x + 33, in->x + 34, in->x + 35, in->x + 36, in->x + 37, in->x + 38, in->x + 39, in->x + 40, in->x + 41, in->x + 42, in->x + 43, in->x + 44, in->x + 45, in->x + 46, in->x + 47, in->x + 48, in->x + 49, in->x + 50, in->x + 51, in->x + 52, in->x + 53, in->x + 54, in->x + 55, in->x + 56, in->x + 57, in->x + 58, in->x + 59, in->x + 60, in->x + 61, in->x + 62, in->x + 63, line14_select_stack);
+  k18_sum_to(line22_equal_t63, line22_sum_to_t63);
+  int32_t *d_lstm1_reshape = (int32_t *)(A + 16990400); /* [2048] */
+  k21_reshape(in->x, d_lstm1_reshape);
   float *line21_one_hot_t0 = (float *)A; /* [32, 96] */
   float *d_line21_mul_t0 = (float *)(A + 462784); /* [32, 96] */
-  k23_mul(line21_one_hot_t0, d_line21_mul_t0);
+  k22_mul(line21_one_hot_t0, d_line21_mul_t0);
   float *d_line21_sum_to_t0 = (float *)(A + 16990208); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t0, d_line21_sum_to_t0);
+  k17_sum_to(d_line21_mul_t0, d_line21_sum_to_t0);
   float *line21_one_hot_t1 = (float *)(A + 385088); /* [32, 96] */
   float *d_line21_mul_t1 = (float *)A; /* [32, 96] */
-  k23_mul(line21_one_hot_t1, d_line21_mul_t1);
+  k22_mul(line21_one_hot_t1, d_line21_mul_t1);
   float *d_line21_sum_to_t1 = (float *)(A + 16998592); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t1, d_line21_sum_to_t1);
+  k17_sum_to(d_line21_mul_t1, d_line21_sum_to_t1);
   float *line21_one_hot_t2 = (float *)(A + 409728); /* [32, 96] */
   float *d_line21_mul_t2 = (float *)(A + 385088); /* [32, 96] */
-  k23_mul(line21_one_hot_t2, d_line21_mul_t2);
+  k22_mul(line21_one_hot_t2, d_line21_mul_t2);
   float *d_line21_sum_to_t2 = (float *)(A + 16998720); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t2, d_line21_sum_to_t2);
+  k17_sum_to(d_line21_mul_t2, d_line21_sum_to_t2);
   float *line21_one_hot_t3 = (float *)(A + 434368); /* [32, 96] */
   float *d_line21_mul_t3 = (float *)(A + 409728); /* [32, 96] */
-  k23_mul(line21_one_hot_t3, d_line21_mul_t3);
+  k22_mul(line21_one_hot_t3, d_line21_mul_t3);
   float *d_line21_sum_to_t3 = (float *)(A + 16998848); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t3, d_line21_sum_to_t3);
+  k17_sum_to(d_line21_mul_t3, d_line21_sum_to_t3);
   float *line21_one_hot_t4 = (float *)(A + 1257472); /* [32, 96] */
   float *d_line21_mul_t4 = (float *)(A + 434368); /* [32, 96] */
-  k23_mul(line21_one_hot_t4, d_line21_mul_t4);
+  k22_mul(line21_one_hot_t4, d_line21_mul_t4);
   float *d_line21_sum_to_t4 = (float *)(A + 16998976); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t4, d_line21_sum_to_t4);
+  k17_sum_to(d_line21_mul_t4, d_line21_sum_to_t4);
   float *line21_one_hot_t5 = (float *)(A + 1282048); /* [32, 96] */
   float *d_line21_mul_t5 = (float *)(A + 475072); /* [32, 96] */
-  k23_mul(line21_one_hot_t5, d_line21_mul_t5);
+  k22_mul(line21_one_hot_t5, d_line21_mul_t5);
   float *d_line21_sum_to_t5 = (float *)(A + 16999104); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t5, d_line21_sum_to_t5);
+  k17_sum_to(d_line21_mul_t5, d_line21_sum_to_t5);
   float *line21_one_hot_t6 = (float *)(A + 1306624); /* [32, 96] */
   float *d_line21_mul_t6 = (float *)(A + 1282048); /* [32, 96] */
-  k23_mul(line21_one_hot_t6, d_line21_mul_t6);
+  k22_mul(line21_one_hot_t6, d_line21_mul_t6);
   float *d_line21_sum_to_t6 = (float *)(A + 16999232); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t6, d_line21_sum_to_t6);
+  k17_sum_to(d_line21_mul_t6, d_line21_sum_to_t6);
   float *line21_one_hot_t7 = (float *)(A + 1331200); /* [32, 96] */
   float *d_line21_mul_t7 = (float *)(A + 1306624); /* [32, 96] */
-  k23_mul(line21_one_hot_t7, d_line21_mul_t7);
+  k22_mul(line21_one_hot_t7, d_line21_mul_t7);
   float *d_line21_sum_to_t7 = (float *)(A + 16999360); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t7, d_line21_sum_to_t7);
+  k17_sum_to(d_line21_mul_t7, d_line21_sum_to_t7);
   float *line21_one_hot_t8 = (float *)(A + 1355776); /* [32, 96] */
   float *d_line21_mul_t8 = (float *)(A + 1331200); /* [32, 96] */
-  k23_mul(line21_one_hot_t8, d_line21_mul_t8);
+  k22_mul(line21_one_hot_t8, d_line21_mul_t8);
   float *d_line21_sum_to_t8 = (float *)(A + 16999488); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t8, d_line21_sum_to_t8);
+  k17_sum_to(d_line21_mul_t8, d_line21_sum_to_t8);
   float *line21_one_hot_t9 = (float *)(A + 1380352); /* [32, 96] */
   float *d_line21_mul_t9 = (float *)(A + 1355776); /* [32, 96] */
-  k23_mul(line21_one_hot_t9, d_line21_mul_t9);
+  k22_mul(line21_one_hot_t9, d_line21_mul_t9);
   float *d_line21_sum_to_t9 = (float *)(A + 16999616); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t9, d_line21_sum_to_t9);
+  k17_sum_to(d_line21_mul_t9, d_line21_sum_to_t9);
   float *line21_one_hot_t10 = (float *)(A + 1404928); /* [32, 96] */
   float *d_line21_mul_t10 = (float *)(A + 1380352); /* [32, 96] */
-  k23_mul(line21_one_hot_t10, d_line21_mul_t10);
+  k22_mul(line21_one_hot_t10, d_line21_mul_t10);
   float *d_line21_sum_to_t10 = (float *)(A + 16999744); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t10, d_line21_sum_to_t10);
+  k17_sum_to(d_line21_mul_t10, d_line21_sum_to_t10);
   float *line21_one_hot_t11 = (float *)(A + 1429504); /* [32, 96] */
   float *d_line21_mul_t11 = (float *)(A + 1404928); /* [32, 96] */
-  k23_mul(line21_one_hot_t11, d_line21_mul_t11);
+  k22_mul(line21_one_hot_t11, d_line21_mul_t11);
   float *d_line21_sum_to_t11 = (float *)(A + 16999872); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t11, d_line21_sum_to_t11);
+  k17_sum_to(d_line21_mul_t11, d_line21_sum_to_t11);
   float *line21_one_hot_t12 = (float *)(A + 1454080); /* [32, 96] */
   float *d_line21_mul_t12 = (float *)(A + 1429504); /* [32, 96] */
-  k23_mul(line21_one_hot_t12, d_line21_mul_t12);
+  k22_mul(line21_one_hot_t12, d_line21_mul_t12);
   float *d_line21_sum_to_t12 = (float *)(A + 17000000); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t12, d_line21_sum_to_t12);
+  k17_sum_to(d_line21_mul_t12, d_line21_sum_to_t12);
   float *line21_one_hot_t13 = (float *)(A + 1478656); /* [32, 96] */
   float *d_line21_mul_t13 = (float *)(A + 1454080); /* [32, 96] */
-  k23_mul(line21_one_hot_t13, d_line21_mul_t13);
+  k22_mul(line21_one_hot_t13, d_line21_mul_t13);
   float *d_line21_sum_to_t13 = (float *)(A + 17000128); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t13, d_line21_sum_to_t13);
+  k17_sum_to(d_line21_mul_t13, d_line21_sum_to_t13);
   float *line21_one_hot_t14 = (float *)(A + 1503232); /* [32, 96] */
   float *d_line21_mul_t14 = (float *)(A + 1478656); /* [32, 96] */
-  k23_mul(line21_one_hot_t14, d_line21_mul_t14);
+  k22_mul(line21_one_hot_t14, d_line21_mul_t14);
   float *d_line21_sum_to_t14 = (float *)(A + 17000256); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t14, d_line21_sum_to_t14);
+  k17_sum_to(d_line21_mul_t14, d_line21_sum_to_t14);
   float *line21_one_hot_t15 = (float *)(A + 1527808); /* [32, 96] */
   float *d_line21_mul_t15 = (float *)(A + 1503232); /* [32, 96] */
-  k23_mul(line21_one_hot_t15, d_line21_mul_t15);
+  k22_mul(line21_one_hot_t15, d_line21_mul_t15);
   float *d_line21_sum_to_t15 = (float *)(A + 17000384); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t15, d_line21_sum_to_t15);
+  k17_sum_to(d_line21_mul_t15, d_line21_sum_to_t15);
   float *line21_one_hot_t16 = (float *)(A + 1552384); /* [32, 96] */
   float *d_line21_mul_t16 = (float *)(A + 1527808); /* [32, 96] */
-  k23_mul(line21_one_hot_t16, d_line21_mul_t16);
+  k22_mul(line21_one_hot_t16, d_line21_mul_t16);
   float *d_line21_sum_to_t16 = (float *)(A + 17000512); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t16, d_line21_sum_to_t16);
+  k17_sum_to(d_line21_mul_t16, d_line21_sum_to_t16);
   float *line21_one_hot_t17 = (float *)(A + 1576960); /* [32, 96] */
   float *d_line21_mul_t17 = (float *)(A + 1552384); /* [32, 96] */
-  k23_mul(line21_one_hot_t17, d_line21_mul_t17);
+  k22_mul(line21_one_hot_t17, d_line21_mul_t17);
   float *d_line21_sum_to_t17 = (float *)(A + 17000640); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t17, d_line21_sum_to_t17);
+  k17_sum_to(d_line21_mul_t17, d_line21_sum_to_t17);
   float *line21_one_hot_t18 = (float *)(A + 1601536); /* [32, 96] */
   float *d_line21_mul_t18 = (float *)(A + 1576960); /* [32, 96] */
-  k23_mul(line21_one_hot_t18, d_line21_mul_t18);
+  k22_mul(line21_one_hot_t18, d_line21_mul_t18);
   float *d_line21_sum_to_t18 = (float *)(A + 17000768); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t18, d_line21_sum_to_t18);
+  k17_sum_to(d_line21_mul_t18, d_line21_sum_to_t18);
   float *line21_one_hot_t19 = (float *)(A + 1626112); /* [32, 96] */
   float *d_line21_mul_t19 = (float *)(A + 1601536); /* [32, 96] */
-  k23_mul(line21_one_hot_t19, d_line21_mul_t19);
+  k22_mul(line21_one_hot_t19, d_line21_mul_t19);
   float *d_line21_sum_to_t19 = (float *)(A + 17000896); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t19, d_line21_sum_to_t19);
+  k17_sum_to(d_line21_mul_t19, d_line21_sum_to_t19);
   float *line21_one_hot_t20 = (float *)(A + 1650688); /* [32, 96] */
   float *d_line21_mul_t20 = (float *)(A + 1626112); /* [32, 96] */
-  k23_mul(line21_one_hot_t20, d_line21_mul_t20);
+  k22_mul(line21_one_hot_t20, d_line21_mul_t20);
   float *d_line21_sum_to_t20 = (float *)(A + 17001024); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t20, d_line21_sum_to_t20);
+  k17_sum_to(d_line21_mul_t20, d_line21_sum_to_t20);
   float *line21_one_hot_t21 = (float *)(A + 1675264); /* [32, 96] */
   float *d_line21_mul_t21 = (float *)(A + 1650688); /* [32, 96] */
-  k23_mul(line21_one_hot_t21, d_line21_mul_t21);
+  k22_mul(line21_one_hot_t21, d_line21_mul_t21);
   float *d_line21_sum_to_t21 = (float *)(A + 17001152); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t21, d_line21_sum_to_t21);
+  k17_sum_to(d_line21_mul_t21, d_line21_sum_to_t21);
   float *line21_one_hot_t22 = (float *)(A + 1699840); /* [32, 96] */
   float *d_line21_mul_t22 = (float *)(A + 1675264); /* [32, 96] */
-  k23_mul(line21_one_hot_t22, d_line21_mul_t22);
+  k22_mul(line21_one_hot_t22, d_line21_mul_t22);
   float *d_line21_sum_to_t22 = (float *)(A + 17001280); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t22, d_line21_sum_to_t22);
+  k17_sum_to(d_line21_mul_t22, d_line21_sum_to_t22);
   float *line21_one_hot_t23 = (float *)(A + 15982592); /* [32, 96] */
   float *d_line21_mul_t23 = (float *)(A + 1699840); /* [32, 96] */
-  k23_mul(line21_one_hot_t23, d_line21_mul_t23);
+  k22_mul(line21_one_hot_t23, d_line21_mul_t23);
   float *d_line21_sum_to_t23 = (float *)(A + 17001408); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t23, d_line21_sum_to_t23);
+  k17_sum_to(d_line21_mul_t23, d_line21_sum_to_t23);
   float *line21_one_hot_t24 = (float *)(A + 16007168); /* [32, 96] */
   float *d_line21_mul_t24 = (float *)(A + 15982592); /* [32, 96] */
-  k23_mul(line21_one_hot_t24, d_line21_mul_t24);
+  k22_mul(line21_one_hot_t24, d_line21_mul_t24);
   float *d_line21_sum_to_t24 = (float *)(A + 17001536); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t24, d_line21_sum_to_t24);
+  k17_sum_to(d_line21_mul_t24, d_line21_sum_to_t24);
   float *line21_one_hot_t25 = (float *)(A + 16031744); /* [32, 96] */
   float *d_line21_mul_t25 = (float *)(A + 16007168); /* [32, 96] */
-  k23_mul(line21_one_hot_t25, d_line21_mul_t25);
+  k22_mul(line21_one_hot_t25, d_line21_mul_t25);
   float *d_line21_sum_to_t25 = (float *)(A + 17001664); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t25, d_line21_sum_to_t25);
+  k17_sum_to(d_line21_mul_t25, d_line21_sum_to_t25);
   float *line21_one_hot_t26 = (float *)(A + 16056320); /* [32, 96] */
   float *d_line21_mul_t26 = (float *)(A + 16031744); /* [32, 96] */
-  k23_mul(line21_one_hot_t26, d_line21_mul_t26);
+  k22_mul(line21_one_hot_t26, d_line21_mul_t26);
   float *d_line21_sum_to_t26 = (float *)(A + 17001792); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t26, d_line21_sum_to_t26);
+  k17_sum_to(d_line21_mul_t26, d_line21_sum_to_t26);
   float *line21_one_hot_t27 = (float *)(A + 16080896); /* [32, 96] */
   float *d_line21_mul_t27 = (float *)(A + 16056320); /* [32, 96] */
-  k23_mul(line21_one_hot_t27, d_line21_mul_t27);
+  k22_mul(line21_one_hot_t27, d_line21_mul_t27);
   float *d_line21_sum_to_t27 = (float *)(A + 17001920); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t27, d_line21_sum_to_t27);
+  k17_sum_to(d_line21_mul_t27, d_line21_sum_to_t27);
   float *line21_one_hot_t28 = (float *)(A + 16105472); /* [32, 96] */
   float *d_line21_mul_t28 = (float *)(A + 16080896); /* [32, 96] */
-  k23_mul(line21_one_hot_t28, d_line21_mul_t28);
+  k22_mul(line21_one_hot_t28, d_line21_mul_t28);
   float *d_line21_sum_to_t28 = (float *)(A + 17002048); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t28, d_line21_sum_to_t28);
+  k17_sum_to(d_line21_mul_t28, d_line21_sum_to_t28);
   float *line21_one_hot_t29 = (float *)(A + 16130048); /* [32, 96] */
   float *d_line21_mul_t29 = (float *)(A + 16105472); /* [32, 96] */
-  k23_mul(line21_one_hot_t29, d_line21_mul_t29);
+  k22_mul(line21_one_hot_t29, d_line21_mul_t29);
   float *d_line21_sum_to_t29 = (float *)(A + 17002176); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t29, d_line21_sum_to_t29);
+  k17_sum_to(d_line21_mul_t29, d_line21_sum_to_t29);
   float *line21_one_hot_t30 = (float *)(A + 16154624); /* [32, 96] */
   float *d_line21_mul_t30 = (float *)(A + 16130048); /* [32, 96] */
-  k23_mul(line21_one_hot_t30, d_line21_mul_t30);
+  k22_mul(line21_one_hot_t30, d_line21_mul_t30);
   float *d_line21_sum_to_t30 = (float *)(A + 17002304); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t30, d_line21_sum_to_t30);
+  k17_sum_to(d_line21_mul_t30, d_line21_sum_to_t30);
   float *line21_one_hot_t31 = (float *)(A + 16179200); /* [32, 96] */
   float *d_line21_mul_t31 = (float *)(A + 16154624); /* [32, 96] */
-  k23_mul(line21_one_hot_t31, d_line21_mul_t31);
+  k22_mul(line21_one_hot_t31, d_line21_mul_t31);
   float *d_line21_sum_to_t31 = (float *)(A + 16179200); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t31, d_line21_sum_to_t31);
+  k17_sum_to(d_line21_mul_t31, d_line21_sum_to_t31);
   float *line21_one_hot_t32 = (float *)(A + 16203776); /* [32, 96] */
   float *d_line21_mul_t32 = (float *)(A + 487360); /* [32, 96] */
-  k23_mul(line21_one_hot_t32, d_line21_mul_t32);
+  k22_mul(line21_one_hot_t32, d_line21_mul_t32);
   float *d_line21_sum_to_t32 = (float *)(A + 16179328); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t32, d_line21_sum_to_t32);
+  k17_sum_to(d_line21_mul_t32, d_line21_sum_to_t32);
   float *line21_one_hot_t33 = (float *)(A + 16228352); /* [32, 96] */
   float *d_line21_mul_t33 = (float *)(A + 16203776); /* [32, 96] */
-  k23_mul(line21_one_hot_t33, d_line21_mul_t33);
+  k22_mul(line21_one_hot_t33, d_line21_mul_t33);
   float *d_line21_sum_to_t33 = (float *)(A + 16179456); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t33, d_line21_sum_to_t33);
+  k17_sum_to(d_line21_mul_t33, d_line21_sum_to_t33);
   float *line21_one_hot_t34 = (float *)(A + 16252928); /* [32, 96] */
   float *d_line21_mul_t34 = (float *)(A + 16228352); /* [32, 96] */
-  k23_mul(line21_one_hot_t34, d_line21_mul_t34);
+  k22_mul(line21_one_hot_t34, d_line21_mul_t34);
   float *d_line21_sum_to_t34 = (float *)(A + 16179584); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t34, d_line21_sum_to_t34);
+  k17_sum_to(d_line21_mul_t34, d_line21_sum_to_t34);
   float *line21_one_hot_t35 = (float *)(A + 16277504); /* [32, 96] */
   float *d_line21_mul_t35 = (float *)(A + 16252928); /* [32, 96] */
-  k23_mul(line21_one_hot_t35, d_line21_mul_t35);
+  k22_mul(line21_one_hot_t35, d_line21_mul_t35);
   float *d_line21_sum_to_t35 = (float *)(A + 16179712); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t35, d_line21_sum_to_t35);
+  k17_sum_to(d_line21_mul_t35, d_line21_sum_to_t35);
   float *line21_one_hot_t36 = (float *)(A + 16302080); /* [32, 96] */
   float *d_line21_mul_t36 = (float *)(A + 16277504); /* [32, 96] */
-  k23_mul(line21_one_hot_t36, d_line21_mul_t36);
+  k22_mul(line21_one_hot_t36, d_line21_mul_t36);
   float *d_line21_sum_to_t36 = (float *)(A + 16179840); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t36, d_line21_sum_to_t36);
+  k17_sum_to(d_line21_mul_t36, d_line21_sum_to_t36);
   float *line21_one_hot_t37 = (float *)(A + 16326656); /* [32, 96] */
   float *d_line21_mul_t37 = (float *)(A + 16302080); /* [32, 96] */
-  k23_mul(line21_one_hot_t37, d_line21_mul_t37);
+  k22_mul(line21_one_hot_t37, d_line21_mul_t37);
   float *d_line21_sum_to_t37 = (float *)(A + 16179968); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t37, d_line21_sum_to_t37);
+  k17_sum_to(d_line21_mul_t37, d_line21_sum_to_t37);
   float *line21_one_hot_t38 = (float *)(A + 16351232); /* [32, 96] */
   float *d_line21_mul_t38 = (float *)(A + 16326656); /* [32, 96] */
-  k23_mul(line21_one_hot_t38, d_line21_mul_t38);
+  k22_mul(line21_one_hot_t38, d_line21_mul_t38);
   float *d_line21_sum_to_t38 = (float *)(A + 16180096); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t38, d_line21_sum_to_t38);
+  k17_sum_to(d_line21_mul_t38, d_line21_sum_to_t38);
 }
 
 static void charlm_lstm_train_step_10(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *line21_one_hot_t39 = (float *)(A + 16375808); /* [32, 96] */
   float *d_line21_mul_t39 = (float *)(A + 16351232); /* [32, 96] */
-  k23_mul(line21_one_hot_t39, d_line21_mul_t39);
+  k22_mul(line21_one_hot_t39, d_line21_mul_t39);
   float *d_line21_sum_to_t39 = (float *)(A + 16180224); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t39, d_line21_sum_to_t39);
+  k17_sum_to(d_line21_mul_t39, d_line21_sum_to_t39);
   float *line21_one_hot_t40 = (float *)(A + 16400384); /* [32, 96] */
   float *d_line21_mul_t40 = (float *)(A + 16375808); /* [32, 96] */
-  k23_mul(line21_one_hot_t40, d_line21_mul_t40);
+  k22_mul(line21_one_hot_t40, d_line21_mul_t40);
   float *d_line21_sum_to_t40 = (float *)(A + 16180352); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t40, d_line21_sum_to_t40);
+  k17_sum_to(d_line21_mul_t40, d_line21_sum_to_t40);
   float *line21_one_hot_t41 = (float *)(A + 16424960); /* [32, 96] */
   float *d_line21_mul_t41 = (float *)(A + 16400384); /* [32, 96] */
-  k23_mul(line21_one_hot_t41, d_line21_mul_t41);
+  k22_mul(line21_one_hot_t41, d_line21_mul_t41);
   float *d_line21_sum_to_t41 = (float *)(A + 16180480); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t41, d_line21_sum_to_t41);
+  k17_sum_to(d_line21_mul_t41, d_line21_sum_to_t41);
   float *line21_one_hot_t42 = (float *)(A + 16449536); /* [32, 96] */
   float *d_line21_mul_t42 = (float *)(A + 16424960); /* [32, 96] */
-  k23_mul(line21_one_hot_t42, d_line21_mul_t42);
+  k22_mul(line21_one_hot_t42, d_line21_mul_t42);
   float *d_line21_sum_to_t42 = (float *)(A + 16180608); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t42, d_line21_sum_to_t42);
+  k17_sum_to(d_line21_mul_t42, d_line21_sum_to_t42);
   float *line21_one_hot_t43 = (float *)(A + 16474112); /* [32, 96] */
   float *d_line21_mul_t43 = (float *)(A + 16449536); /* [32, 96] */
-  k23_mul(line21_one_hot_t43, d_line21_mul_t43);
+  k22_mul(line21_one_hot_t43, d_line21_mul_t43);
   float *d_line21_sum_to_t43 = (float *)(A + 16180736); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t43, d_line21_sum_to_t43);
+  k17_sum_to(d_line21_mul_t43, d_line21_sum_to_t43);
   float *line21_one_hot_t44 = (float *)(A + 16498688); /* [32, 96] */
   float *d_line21_mul_t44 = (float *)(A + 16474112); /* [32, 96] */
-  k23_mul(line21_one_hot_t44, d_line21_mul_t44);
+  k22_mul(line21_one_hot_t44, d_line21_mul_t44);
   float *d_line21_sum_to_t44 = (float *)(A + 16180864); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t44, d_line21_sum_to_t44);
+  k17_sum_to(d_line21_mul_t44, d_line21_sum_to_t44);
   float *line21_one_hot_t45 = (float *)(A + 16523264); /* [32, 96] */
   float *d_line21_mul_t45 = (float *)(A + 16498688); /* [32, 96] */
-  k23_mul(line21_one_hot_t45, d_line21_mul_t45);
+  k22_mul(line21_one_hot_t45, d_line21_mul_t45);
   float *d_line21_sum_to_t45 = (float *)(A + 16180992); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t45, d_line21_sum_to_t45);
+  k17_sum_to(d_line21_mul_t45, d_line21_sum_to_t45);
   float *line21_one_hot_t46 = (float *)(A + 16547840); /* [32, 96] */
   float *d_line21_mul_t46 = (float *)(A + 16523264); /* [32, 96] */
-  k23_mul(line21_one_hot_t46, d_line21_mul_t46);
+  k22_mul(line21_one_hot_t46, d_line21_mul_t46);
   float *d_line21_sum_to_t46 = (float *)(A + 16181120); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t46, d_line21_sum_to_t46);
+  k17_sum_to(d_line21_mul_t46, d_line21_sum_to_t46);
   float *line21_one_hot_t47 = (float *)(A + 16572416); /* [32, 96] */
   float *d_line21_mul_t47 = (float *)(A + 16547840); /* [32, 96] */
-  k23_mul(line21_one_hot_t47, d_line21_mul_t47);
+  k22_mul(line21_one_hot_t47, d_line21_mul_t47);
   float *d_line21_sum_to_t47 = (float *)(A + 16181248); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t47, d_line21_sum_to_t47);
+  k17_sum_to(d_line21_mul_t47, d_line21_sum_to_t47);
   float *line21_one_hot_t48 = (float *)(A + 16596992); /* [32, 96] */
   float *d_line21_mul_t48 = (float *)(A + 16572416); /* [32, 96] */
-  k23_mul(line21_one_hot_t48, d_line21_mul_t48);
+  k22_mul(line21_one_hot_t48, d_line21_mul_t48);
   float *d_line21_sum_to_t48 = (float *)(A + 16181376); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t48, d_line21_sum_to_t48);
+  k17_sum_to(d_line21_mul_t48, d_line21_sum_to_t48);
   float *line21_one_hot_t49 = (float *)(A + 16621568); /* [32, 96] */
   float *d_line21_mul_t49 = (float *)(A + 16596992); /* [32, 96] */
-  k23_mul(line21_one_hot_t49, d_line21_mul_t49);
+  k22_mul(line21_one_hot_t49, d_line21_mul_t49);
   float *d_line21_sum_to_t49 = (float *)(A + 16181504); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t49, d_line21_sum_to_t49);
+  k17_sum_to(d_line21_mul_t49, d_line21_sum_to_t49);
   float *line21_one_hot_t50 = (float *)(A + 16646144); /* [32, 96] */
   float *d_line21_mul_t50 = (float *)(A + 16621568); /* [32, 96] */
-  k23_mul(line21_one_hot_t50, d_line21_mul_t50);
+  k22_mul(line21_one_hot_t50, d_line21_mul_t50);
   float *d_line21_sum_to_t50 = (float *)(A + 16181632); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t50, d_line21_sum_to_t50);
+  k17_sum_to(d_line21_mul_t50, d_line21_sum_to_t50);
   float *line21_one_hot_t51 = (float *)(A + 16670720); /* [32, 96] */
   float *d_line21_mul_t51 = (float *)(A + 16646144); /* [32, 96] */
-  k23_mul(line21_one_hot_t51, d_line21_mul_t51);
+  k22_mul(line21_one_hot_t51, d_line21_mul_t51);
   float *d_line21_sum_to_t51 = (float *)(A + 16181760); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t51, d_line21_sum_to_t51);
+  k17_sum_to(d_line21_mul_t51, d_line21_sum_to_t51);
   float *line21_one_hot_t52 = (float *)(A + 16695296); /* [32, 96] */
   float *d_line21_mul_t52 = (float *)(A + 16670720); /* [32, 96] */
-  k23_mul(line21_one_hot_t52, d_line21_mul_t52);
+  k22_mul(line21_one_hot_t52, d_line21_mul_t52);
   float *d_line21_sum_to_t52 = (float *)(A + 16181888); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t52, d_line21_sum_to_t52);
+  k17_sum_to(d_line21_mul_t52, d_line21_sum_to_t52);
   float *line21_one_hot_t53 = (float *)(A + 16719872); /* [32, 96] */
   float *d_line21_mul_t53 = (float *)(A + 16695296); /* [32, 96] */
-  k23_mul(line21_one_hot_t53, d_line21_mul_t53);
+  k22_mul(line21_one_hot_t53, d_line21_mul_t53);
   float *d_line21_sum_to_t53 = (float *)(A + 16182016); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t53, d_line21_sum_to_t53);
+  k17_sum_to(d_line21_mul_t53, d_line21_sum_to_t53);
   float *line21_one_hot_t54 = (float *)(A + 16744448); /* [32, 96] */
   float *d_line21_mul_t54 = (float *)(A + 16719872); /* [32, 96] */
-  k23_mul(line21_one_hot_t54, d_line21_mul_t54);
+  k22_mul(line21_one_hot_t54, d_line21_mul_t54);
   float *d_line21_sum_to_t54 = (float *)(A + 16182144); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t54, d_line21_sum_to_t54);
+  k17_sum_to(d_line21_mul_t54, d_line21_sum_to_t54);
   float *line21_one_hot_t55 = (float *)(A + 16769024); /* [32, 96] */
   float *d_line21_mul_t55 = (float *)(A + 16744448); /* [32, 96] */
-  k23_mul(line21_one_hot_t55, d_line21_mul_t55);
+  k22_mul(line21_one_hot_t55, d_line21_mul_t55);
   float *d_line21_sum_to_t55 = (float *)(A + 16182272); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t55, d_line21_sum_to_t55);
+  k17_sum_to(d_line21_mul_t55, d_line21_sum_to_t55);
   float *line21_one_hot_t56 = (float *)(A + 16793600); /* [32, 96] */
   float *d_line21_mul_t56 = (float *)(A + 16769024); /* [32, 96] */
-  k23_mul(line21_one_hot_t56, d_line21_mul_t56);
+  k22_mul(line21_one_hot_t56, d_line21_mul_t56);
   float *d_line21_sum_to_t56 = (float *)(A + 16182400); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t56, d_line21_sum_to_t56);
+  k17_sum_to(d_line21_mul_t56, d_line21_sum_to_t56);
   float *line21_one_hot_t57 = (float *)(A + 16818176); /* [32, 96] */
   float *d_line21_mul_t57 = (float *)(A + 16793600); /* [32, 96] */
-  k23_mul(line21_one_hot_t57, d_line21_mul_t57);
+  k22_mul(line21_one_hot_t57, d_line21_mul_t57);
   float *d_line21_sum_to_t57 = (float *)(A + 16182528); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t57, d_line21_sum_to_t57);
+  k17_sum_to(d_line21_mul_t57, d_line21_sum_to_t57);
   float *line21_one_hot_t58 = (float *)(A + 16842752); /* [32, 96] */
   float *d_line21_mul_t58 = (float *)(A + 16818176); /* [32, 96] */
-  k23_mul(line21_one_hot_t58, d_line21_mul_t58);
+  k22_mul(line21_one_hot_t58, d_line21_mul_t58);
   float *d_line21_sum_to_t58 = (float *)(A + 16182656); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t58, d_line21_sum_to_t58);
+  k17_sum_to(d_line21_mul_t58, d_line21_sum_to_t58);
   float *line21_one_hot_t59 = (float *)(A + 16867328); /* [32, 96] */
   float *d_line21_mul_t59 = (float *)(A + 16842752); /* [32, 96] */
-  k23_mul(line21_one_hot_t59, d_line21_mul_t59);
+  k22_mul(line21_one_hot_t59, d_line21_mul_t59);
   float *d_line21_sum_to_t59 = (float *)(A + 16182784); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t59, d_line21_sum_to_t59);
+  k17_sum_to(d_line21_mul_t59, d_line21_sum_to_t59);
   float *line21_one_hot_t60 = (float *)(A + 16891904); /* [32, 96] */
   float *d_line21_mul_t60 = (float *)(A + 16867328); /* [32, 96] */
-  k23_mul(line21_one_hot_t60, d_line21_mul_t60);
+  k22_mul(line21_one_hot_t60, d_line21_mul_t60);
   float *d_line21_sum_to_t60 = (float *)(A + 16182912); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t60, d_line21_sum_to_t60);
+  k17_sum_to(d_line21_mul_t60, d_line21_sum_to_t60);
   float *line21_one_hot_t61 = (float *)(A + 16916480); /* [32, 96] */
   float *d_line21_mul_t61 = (float *)(A + 16891904); /* [32, 96] */
-  k23_mul(line21_one_hot_t61, d_line21_mul_t61);
+  k22_mul(line21_one_hot_t61, d_line21_mul_t61);
   float *d_line21_sum_to_t61 = (float *)(A + 16183040); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t61, d_line21_sum_to_t61);
+  k17_sum_to(d_line21_mul_t61, d_line21_sum_to_t61);
   float *line21_one_hot_t62 = (float *)(A + 16941056); /* [32, 96] */
   float *d_line21_mul_t62 = (float *)(A + 16916480); /* [32, 96] */
-  k23_mul(line21_one_hot_t62, d_line21_mul_t62);
+  k22_mul(line21_one_hot_t62, d_line21_mul_t62);
   float *d_line21_sum_to_t62 = (float *)(A + 16183168); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t62, d_line21_sum_to_t62);
+  k17_sum_to(d_line21_mul_t62, d_line21_sum_to_t62);
   float *line21_one_hot_t63 = (float *)(A + 16965632); /* [32, 96] */
   float *d_line21_mul_t63 = (float *)(A + 16941056); /* [32, 96] */
-  k23_mul(line21_one_hot_t63, d_line21_mul_t63);
+  k22_mul(line21_one_hot_t63, d_line21_mul_t63);
   float *d_line21_sum_to_t63 = (float *)(A + 16183296); /* [32, 1] */
-  k18_sum_to(d_line21_mul_t63, d_line21_sum_to_t63);
+  k17_sum_to(d_line21_mul_t63, d_line21_sum_to_t63);
   float *line21_log_softmax_t0 = (float *)(A + 372736); /* [32, 96] */
   float *d_line21_sum_to_t0 = (float *)(A + 16990208); /* [32, 1] */
   float *d_line21_mul_t0 = (float *)(A + 462784); /* [32, 96] */
   float *d_line21_sub_stack = (float *)(A + 17002496); /* [64, 32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t0, d_line21_sum_to_t0, d_line21_mul_t0, d_line21_sub_stack);
+  k23_exp_mul_sub(line21_log_softmax_t0, d_line21_sum_to_t0, d_line21_mul_t0, d_line21_sub_stack);
   float *line21_log_softmax_t1 = (float *)(A + 397376); /* [32, 96] */
   float *d_line21_sum_to_t1 = (float *)(A + 16998592); /* [32, 1] */
   float *d_line21_mul_t1 = (float *)A; /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t1, d_line21_sum_to_t1, d_line21_mul_t1, d_line21_sub_stack + 3072);
+  k23_exp_mul_sub(line21_log_softmax_t1, d_line21_sum_to_t1, d_line21_mul_t1, d_line21_sub_stack + 3072);
   float *line21_log_softmax_t2 = (float *)(A + 422016); /* [32, 96] */
   float *d_line21_sum_to_t2 = (float *)(A + 16998720); /* [32, 1] */
   float *d_line21_mul_t2 = (float *)(A + 385088); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t2, d_line21_sum_to_t2, d_line21_mul_t2, d_line21_sub_stack + 6144);
+  k23_exp_mul_sub(line21_log_softmax_t2, d_line21_sum_to_t2, d_line21_mul_t2, d_line21_sub_stack + 6144);
   float *line21_log_softmax_t3 = (float *)(A + 446656); /* [32, 96] */
   float *d_line21_sum_to_t3 = (float *)(A + 16998848); /* [32, 1] */
   float *d_line21_mul_t3 = (float *)(A + 409728); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t3, d_line21_sum_to_t3, d_line21_mul_t3, d_line21_sub_stack + 9216);
+  k23_exp_mul_sub(line21_log_softmax_t3, d_line21_sum_to_t3, d_line21_mul_t3, d_line21_sub_stack + 9216);
   float *line21_log_softmax_t4 = (float *)(A + 1269760); /* [32, 96] */
   float *d_line21_sum_to_t4 = (float *)(A + 16998976); /* [32, 1] */
   float *d_line21_mul_t4 = (float *)(A + 434368); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t4, d_line21_sum_to_t4, d_line21_mul_t4, d_line21_sub_stack + 12288);
+  k23_exp_mul_sub(line21_log_softmax_t4, d_line21_sum_to_t4, d_line21_mul_t4, d_line21_sub_stack + 12288);
   float *line21_log_softmax_t5 = (float *)(A + 1294336); /* [32, 96] */
   float *d_line21_sum_to_t5 = (float *)(A + 16999104); /* [32, 1] */
   float *d_line21_mul_t5 = (float *)(A + 475072); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t5, d_line21_sum_to_t5, d_line21_mul_t5, d_line21_sub_stack + 15360);
+  k23_exp_mul_sub(line21_log_softmax_t5, d_line21_sum_to_t5, d_line21_mul_t5, d_line21_sub_stack + 15360);
   float *line21_log_softmax_t6 = (float *)(A + 1318912); /* [32, 96] */
   float *d_line21_sum_to_t6 = (float *)(A + 16999232); /* [32, 1] */
   float *d_line21_mul_t6 = (float *)(A + 1282048); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t6, d_line21_sum_to_t6, d_line21_mul_t6, d_line21_sub_stack + 18432);
+  k23_exp_mul_sub(line21_log_softmax_t6, d_line21_sum_to_t6, d_line21_mul_t6, d_line21_sub_stack + 18432);
   float *line21_log_softmax_t7 = (float *)(A + 1343488); /* [32, 96] */
   float *d_line21_sum_to_t7 = (float *)(A + 16999360); /* [32, 1] */
   float *d_line21_mul_t7 = (float *)(A + 1306624); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t7, d_line21_sum_to_t7, d_line21_mul_t7, d_line21_sub_stack + 21504);
+  k23_exp_mul_sub(line21_log_softmax_t7, d_line21_sum_to_t7, d_line21_mul_t7, d_line21_sub_stack + 21504);
   float *line21_log_softmax_t8 = (float *)(A + 1368064); /* [32, 96] */
   float *d_line21_sum_to_t8 = (float *)(A + 16999488); /* [32, 1] */
   float *d_line21_mul_t8 = (float *)(A + 1331200); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t8, d_line21_sum_to_t8, d_line21_mul_t8, d_line21_sub_stack + 24576);
+  k23_exp_mul_sub(line21_log_softmax_t8, d_line21_sum_to_t8, d_line21_mul_t8, d_line21_sub_stack + 24576);
   float *line21_log_softmax_t9 = (float *)(A + 1392640); /* [32, 96] */
   float *d_line21_sum_to_t9 = (float *)(A + 16999616); /* [32, 1] */
   float *d_line21_mul_t9 = (float *)(A + 1355776); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t9, d_line21_sum_to_t9, d_line21_mul_t9, d_line21_sub_stack + 27648);
+  k23_exp_mul_sub(line21_log_softmax_t9, d_line21_sum_to_t9, d_line21_mul_t9, d_line21_sub_stack + 27648);
   float *line21_log_softmax_t10 = (float *)(A + 1417216); /* [32, 96] */
   float *d_line21_sum_to_t10 = (float *)(A + 16999744); /* [32, 1] */
   float *d_line21_mul_t10 = (float *)(A + 1380352); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t10, d_line21_sum_to_t10, d_line21_mul_t10, d_line21_sub_stack + 30720);
+  k23_exp_mul_sub(line21_log_softmax_t10, d_line21_sum_to_t10, d_line21_mul_t10, d_line21_sub_stack + 30720);
   float *line21_log_softmax_t11 = (float *)(A + 1441792); /* [32, 96] */
   float *d_line21_sum_to_t11 = (float *)(A + 16999872); /* [32, 1] */
   float *d_line21_mul_t11 = (float *)(A + 1404928); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t11, d_line21_sum_to_t11, d_line21_mul_t11, d_line21_sub_stack + 33792);
+  k23_exp_mul_sub(line21_log_softmax_t11, d_line21_sum_to_t11, d_line21_mul_t11, d_line21_sub_stack + 33792);
   float *line21_log_softmax_t12 = (float *)(A + 1466368); /* [32, 96] */
   float *d_line21_sum_to_t12 = (float *)(A + 17000000); /* [32, 1] */
   float *d_line21_mul_t12 = (float *)(A + 1429504); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t12, d_line21_sum_to_t12, d_line21_mul_t12, d_line21_sub_stack + 36864);
+  k23_exp_mul_sub(line21_log_softmax_t12, d_line21_sum_to_t12, d_line21_mul_t12, d_line21_sub_stack + 36864);
   float *line21_log_softmax_t13 = (float *)(A + 1490944); /* [32, 96] */
   float *d_line21_sum_to_t13 = (float *)(A + 17000128); /* [32, 1] */
   float *d_line21_mul_t13 = (float *)(A + 1454080); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t13, d_line21_sum_to_t13, d_line21_mul_t13, d_line21_sub_stack + 39936);
+  k23_exp_mul_sub(line21_log_softmax_t13, d_line21_sum_to_t13, d_line21_mul_t13, d_line21_sub_stack + 39936);
   float *line21_log_softmax_t14 = (float *)(A + 1515520); /* [32, 96] */
   float *d_line21_sum_to_t14 = (float *)(A + 17000256); /* [32, 1] */
   float *d_line21_mul_t14 = (float *)(A + 1478656); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t14, d_line21_sum_to_t14, d_line21_mul_t14, d_line21_sub_stack + 43008);
+  k23_exp_mul_sub(line21_log_softmax_t14, d_line21_sum_to_t14, d_line21_mul_t14, d_line21_sub_stack + 43008);
   float *line21_log_softmax_t15 = (float *)(A + 1540096); /* [32, 96] */
   float *d_line21_sum_to_t15 = (float *)(A + 17000384); /* [32, 1] */
   float *d_line21_mul_t15 = (float *)(A + 1503232); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t15, d_line21_sum_to_t15, d_line21_mul_t15, d_line21_sub_stack + 46080);
+  k23_exp_mul_sub(line21_log_softmax_t15, d_line21_sum_to_t15, d_line21_mul_t15, d_line21_sub_stack + 46080);
   float *line21_log_softmax_t16 = (float *)(A + 1564672); /* [32, 96] */
   float *d_line21_sum_to_t16 = (float *)(A + 17000512); /* [32, 1] */
   float *d_line21_mul_t16 = (float *)(A + 1527808); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t16, d_line21_sum_to_t16, d_line21_mul_t16, d_line21_sub_stack + 49152);
+  k23_exp_mul_sub(line21_log_softmax_t16, d_line21_sum_to_t16, d_line21_mul_t16, d_line21_sub_stack + 49152);
   float *line21_log_softmax_t17 = (float *)(A + 1589248); /* [32, 96] */
   float *d_line21_sum_to_t17 = (float *)(A + 17000640); /* [32, 1] */
   float *d_line21_mul_t17 = (float *)(A + 1552384); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t17, d_line21_sum_to_t17, d_line21_mul_t17, d_line21_sub_stack + 52224);
+  k23_exp_mul_sub(line21_log_softmax_t17, d_line21_sum_to_t17, d_line21_mul_t17, d_line21_sub_stack + 52224);
 }
 
 static void charlm_lstm_train_step_11(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -9226,175 +8518,175 @@ static void charlm_lstm_train_step_11(float *restrict P, const charlm_lstm_batch
   float *d_line21_sum_to_t18 = (float *)(A + 17000768); /* [32, 1] */
   float *d_line21_mul_t18 = (float *)(A + 1576960); /* [32, 96] */
   float *d_line21_sub_stack = (float *)(A + 17002496); /* [64, 32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t18, d_line21_sum_to_t18, d_line21_mul_t18, d_line21_sub_stack + 55296);
+  k23_exp_mul_sub(line21_log_softmax_t18, d_line21_sum_to_t18, d_line21_mul_t18, d_line21_sub_stack + 55296);
   float *line21_log_softmax_t19 = (float *)(A + 1638400); /* [32, 96] */
   float *d_line21_sum_to_t19 = (float *)(A + 17000896); /* [32, 1] */
   float *d_line21_mul_t19 = (float *)(A + 1601536); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t19, d_line21_sum_to_t19, d_line21_mul_t19, d_line21_sub_stack + 58368);
+  k23_exp_mul_sub(line21_log_softmax_t19, d_line21_sum_to_t19, d_line21_mul_t19, d_line21_sub_stack + 58368);
   float *line21_log_softmax_t20 = (float *)(A + 1662976); /* [32, 96] */
   float *d_line21_sum_to_t20 = (float *)(A + 17001024); /* [32, 1] */
   float *d_line21_mul_t20 = (float *)(A + 1626112); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t20, d_line21_sum_to_t20, d_line21_mul_t20, d_line21_sub_stack + 61440);
+  k23_exp_mul_sub(line21_log_softmax_t20, d_line21_sum_to_t20, d_line21_mul_t20, d_line21_sub_stack + 61440);
   float *line21_log_softmax_t21 = (float *)(A + 1687552); /* [32, 96] */
   float *d_line21_sum_to_t21 = (float *)(A + 17001152); /* [32, 1] */
   float *d_line21_mul_t21 = (float *)(A + 1650688); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t21, d_line21_sum_to_t21, d_line21_mul_t21, d_line21_sub_stack + 64512);
+  k23_exp_mul_sub(line21_log_softmax_t21, d_line21_sum_to_t21, d_line21_mul_t21, d_line21_sub_stack + 64512);
   float *line21_log_softmax_t22 = (float *)(A + 15970304); /* [32, 96] */
   float *d_line21_sum_to_t22 = (float *)(A + 17001280); /* [32, 1] */
   float *d_line21_mul_t22 = (float *)(A + 1675264); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t22, d_line21_sum_to_t22, d_line21_mul_t22, d_line21_sub_stack + 67584);
+  k23_exp_mul_sub(line21_log_softmax_t22, d_line21_sum_to_t22, d_line21_mul_t22, d_line21_sub_stack + 67584);
   float *line21_log_softmax_t23 = (float *)(A + 15994880); /* [32, 96] */
   float *d_line21_sum_to_t23 = (float *)(A + 17001408); /* [32, 1] */
   float *d_line21_mul_t23 = (float *)(A + 1699840); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t23, d_line21_sum_to_t23, d_line21_mul_t23, d_line21_sub_stack + 70656);
+  k23_exp_mul_sub(line21_log_softmax_t23, d_line21_sum_to_t23, d_line21_mul_t23, d_line21_sub_stack + 70656);
   float *line21_log_softmax_t24 = (float *)(A + 16019456); /* [32, 96] */
   float *d_line21_sum_to_t24 = (float *)(A + 17001536); /* [32, 1] */
   float *d_line21_mul_t24 = (float *)(A + 15982592); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t24, d_line21_sum_to_t24, d_line21_mul_t24, d_line21_sub_stack + 73728);
+  k23_exp_mul_sub(line21_log_softmax_t24, d_line21_sum_to_t24, d_line21_mul_t24, d_line21_sub_stack + 73728);
   float *line21_log_softmax_t25 = (float *)(A + 16044032); /* [32, 96] */
   float *d_line21_sum_to_t25 = (float *)(A + 17001664); /* [32, 1] */
   float *d_line21_mul_t25 = (float *)(A + 16007168); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t25, d_line21_sum_to_t25, d_line21_mul_t25, d_line21_sub_stack + 76800);
+  k23_exp_mul_sub(line21_log_softmax_t25, d_line21_sum_to_t25, d_line21_mul_t25, d_line21_sub_stack + 76800);
   float *line21_log_softmax_t26 = (float *)(A + 16068608); /* [32, 96] */
   float *d_line21_sum_to_t26 = (float *)(A + 17001792); /* [32, 1] */
   float *d_line21_mul_t26 = (float *)(A + 16031744); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t26, d_line21_sum_to_t26, d_line21_mul_t26, d_line21_sub_stack + 79872);
+  k23_exp_mul_sub(line21_log_softmax_t26, d_line21_sum_to_t26, d_line21_mul_t26, d_line21_sub_stack + 79872);
   float *line21_log_softmax_t27 = (float *)(A + 16093184); /* [32, 96] */
   float *d_line21_sum_to_t27 = (float *)(A + 17001920); /* [32, 1] */
   float *d_line21_mul_t27 = (float *)(A + 16056320); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t27, d_line21_sum_to_t27, d_line21_mul_t27, d_line21_sub_stack + 82944);
+  k23_exp_mul_sub(line21_log_softmax_t27, d_line21_sum_to_t27, d_line21_mul_t27, d_line21_sub_stack + 82944);
   float *line21_log_softmax_t28 = (float *)(A + 16117760); /* [32, 96] */
   float *d_line21_sum_to_t28 = (float *)(A + 17002048); /* [32, 1] */
   float *d_line21_mul_t28 = (float *)(A + 16080896); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t28, d_line21_sum_to_t28, d_line21_mul_t28, d_line21_sub_stack + 86016);
+  k23_exp_mul_sub(line21_log_softmax_t28, d_line21_sum_to_t28, d_line21_mul_t28, d_line21_sub_stack + 86016);
   float *line21_log_softmax_t29 = (float *)(A + 16142336); /* [32, 96] */
   float *d_line21_sum_to_t29 = (float *)(A + 17002176); /* [32, 1] */
   float *d_line21_mul_t29 = (float *)(A + 16105472); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t29, d_line21_sum_to_t29, d_line21_mul_t29, d_line21_sub_stack + 89088);
+  k23_exp_mul_sub(line21_log_softmax_t29, d_line21_sum_to_t29, d_line21_mul_t29, d_line21_sub_stack + 89088);
   float *line21_log_softmax_t30 = (float *)(A + 16166912); /* [32, 96] */
   float *d_line21_sum_to_t30 = (float *)(A + 17002304); /* [32, 1] */
   float *d_line21_mul_t30 = (float *)(A + 16130048); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t30, d_line21_sum_to_t30, d_line21_mul_t30, d_line21_sub_stack + 92160);
+  k23_exp_mul_sub(line21_log_softmax_t30, d_line21_sum_to_t30, d_line21_mul_t30, d_line21_sub_stack + 92160);
   float *line21_log_softmax_t31 = (float *)(A + 16191488); /* [32, 96] */
   float *d_line21_sum_to_t31 = (float *)(A + 16179200); /* [32, 1] */
   float *d_line21_mul_t31 = (float *)(A + 16154624); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t31, d_line21_sum_to_t31, d_line21_mul_t31, d_line21_sub_stack + 95232);
+  k23_exp_mul_sub(line21_log_softmax_t31, d_line21_sum_to_t31, d_line21_mul_t31, d_line21_sub_stack + 95232);
   float *line21_log_softmax_t32 = (float *)(A + 16216064); /* [32, 96] */
   float *d_line21_sum_to_t32 = (float *)(A + 16179328); /* [32, 1] */
   float *d_line21_mul_t32 = (float *)(A + 487360); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t32, d_line21_sum_to_t32, d_line21_mul_t32, d_line21_sub_stack + 98304);
+  k23_exp_mul_sub(line21_log_softmax_t32, d_line21_sum_to_t32, d_line21_mul_t32, d_line21_sub_stack + 98304);
   float *line21_log_softmax_t33 = (float *)(A + 16240640); /* [32, 96] */
   float *d_line21_sum_to_t33 = (float *)(A + 16179456); /* [32, 1] */
   float *d_line21_mul_t33 = (float *)(A + 16203776); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t33, d_line21_sum_to_t33, d_line21_mul_t33, d_line21_sub_stack + 101376);
+  k23_exp_mul_sub(line21_log_softmax_t33, d_line21_sum_to_t33, d_line21_mul_t33, d_line21_sub_stack + 101376);
   float *line21_log_softmax_t34 = (float *)(A + 16265216); /* [32, 96] */
   float *d_line21_sum_to_t34 = (float *)(A + 16179584); /* [32, 1] */
   float *d_line21_mul_t34 = (float *)(A + 16228352); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
+  k23_exp_mul_sub(line21_log_softmax_t34, d_line21_sum_to_t34, d_line21_mul_t34, d_line21_sub_stack + 104448);
   float *line21_log_softmax_t35 = (float *)(A + 16289792); /* [32, 96] */
   float *d_line21_sum_to_t35 = (float *)(A + 16179712); /* [32, 1] */
   float *d_line21_mul_t35 = (float *)(A + 16252928); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
+  k23_exp_mul_sub(line21_log_softmax_t35, d_line21_sum_to_t35, d_line21_mul_t35, d_line21_sub_stack + 107520);
   float *line21_log_softmax_t36 = (float *)(A + 16314368); /* [32, 96] */
   float *d_line21_sum_to_t36 = (float *)(A + 16179840); /* [32, 1] */
   float *d_line21_mul_t36 = (float *)(A + 16277504); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t36, d_line21_sum_to_t36, d_line21_mul_t36, d_line21_sub_stack + 110592);
+  k23_exp_mul_sub(line21_log_softmax_t36, d_line21_sum_to_t36, d_line21_mul_t36, d_line21_sub_stack + 110592);
   float *line21_log_softmax_t37 = (float *)(A + 16338944); /* [32, 96] */
   float *d_line21_sum_to_t37 = (float *)(A + 16179968); /* [32, 1] */
   float *d_line21_mul_t37 = (float *)(A + 16302080); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t37, d_line21_sum_to_t37, d_line21_mul_t37, d_line21_sub_stack + 113664);
+  k23_exp_mul_sub(line21_log_softmax_t37, d_line21_sum_to_t37, d_line21_mul_t37, d_line21_sub_stack + 113664);
   float *line21_log_softmax_t38 = (float *)(A + 16363520); /* [32, 96] */
   float *d_line21_sum_to_t38 = (float *)(A + 16180096); /* [32, 1] */
   float *d_line21_mul_t38 = (float *)(A + 16326656); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t38, d_line21_sum_to_t38, d_line21_mul_t38, d_line21_sub_stack + 116736);
+  k23_exp_mul_sub(line21_log_softmax_t38, d_line21_sum_to_t38, d_line21_mul_t38, d_line21_sub_stack + 116736);
   float *line21_log_softmax_t39 = (float *)(A + 16388096); /* [32, 96] */
   float *d_line21_sum_to_t39 = (float *)(A + 16180224); /* [32, 1] */
   float *d_line21_mul_t39 = (float *)(A + 16351232); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t39, d_line21_sum_to_t39, d_line21_mul_t39, d_line21_sub_stack + 119808);
+  k23_exp_mul_sub(line21_log_softmax_t39, d_line21_sum_to_t39, d_line21_mul_t39, d_line21_sub_stack + 119808);
   float *line21_log_softmax_t40 = (float *)(A + 16412672); /* [32, 96] */
   float *d_line21_sum_to_t40 = (float *)(A + 16180352); /* [32, 1] */
   float *d_line21_mul_t40 = (float *)(A + 16375808); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t40, d_line21_sum_to_t40, d_line21_mul_t40, d_line21_sub_stack + 122880);
+  k23_exp_mul_sub(line21_log_softmax_t40, d_line21_sum_to_t40, d_line21_mul_t40, d_line21_sub_stack + 122880);
   float *line21_log_softmax_t41 = (float *)(A + 16437248); /* [32, 96] */
   float *d_line21_sum_to_t41 = (float *)(A + 16180480); /* [32, 1] */
   float *d_line21_mul_t41 = (float *)(A + 16400384); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t41, d_line21_sum_to_t41, d_line21_mul_t41, d_line21_sub_stack + 125952);
+  k23_exp_mul_sub(line21_log_softmax_t41, d_line21_sum_to_t41, d_line21_mul_t41, d_line21_sub_stack + 125952);
   float *line21_log_softmax_t42 = (float *)(A + 16461824); /* [32, 96] */
   float *d_line21_sum_to_t42 = (float *)(A + 16180608); /* [32, 1] */
   float *d_line21_mul_t42 = (float *)(A + 16424960); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t42, d_line21_sum_to_t42, d_line21_mul_t42, d_line21_sub_stack + 129024);
+  k23_exp_mul_sub(line21_log_softmax_t42, d_line21_sum_to_t42, d_line21_mul_t42, d_line21_sub_stack + 129024);
   float *line21_log_softmax_t43 = (float *)(A + 16486400); /* [32, 96] */
   float *d_line21_sum_to_t43 = (float *)(A + 16180736); /* [32, 1] */
   float *d_line21_mul_t43 = (float *)(A + 16449536); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t43, d_line21_sum_to_t43, d_line21_mul_t43, d_line21_sub_stack + 132096);
+  k23_exp_mul_sub(line21_log_softmax_t43, d_line21_sum_to_t43, d_line21_mul_t43, d_line21_sub_stack + 132096);
   float *line21_log_softmax_t44 = (float *)(A + 16510976); /* [32, 96] */
   float *d_line21_sum_to_t44 = (float *)(A + 16180864); /* [32, 1] */
   float *d_line21_mul_t44 = (float *)(A + 16474112); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t44, d_line21_sum_to_t44, d_line21_mul_t44, d_line21_sub_stack + 135168);
+  k23_exp_mul_sub(line21_log_softmax_t44, d_line21_sum_to_t44, d_line21_mul_t44, d_line21_sub_stack + 135168);
   float *line21_log_softmax_t45 = (float *)(A + 16535552); /* [32, 96] */
   float *d_line21_sum_to_t45 = (float *)(A + 16180992); /* [32, 1] */
   float *d_line21_mul_t45 = (float *)(A + 16498688); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t45, d_line21_sum_to_t45, d_line21_mul_t45, d_line21_sub_stack + 138240);
+  k23_exp_mul_sub(line21_log_softmax_t45, d_line21_sum_to_t45, d_line21_mul_t45, d_line21_sub_stack + 138240);
   float *line21_log_softmax_t46 = (float *)(A + 16560128); /* [32, 96] */
   float *d_line21_sum_to_t46 = (float *)(A + 16181120); /* [32, 1] */
   float *d_line21_mul_t46 = (float *)(A + 16523264); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t46, d_line21_sum_to_t46, d_line21_mul_t46, d_line21_sub_stack + 141312);
+  k23_exp_mul_sub(line21_log_softmax_t46, d_line21_sum_to_t46, d_line21_mul_t46, d_line21_sub_stack + 141312);
   float *line21_log_softmax_t47 = (float *)(A + 16584704); /* [32, 96] */
   float *d_line21_sum_to_t47 = (float *)(A + 16181248); /* [32, 1] */
   float *d_line21_mul_t47 = (float *)(A + 16547840); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t47, d_line21_sum_to_t47, d_line21_mul_t47, d_line21_sub_stack + 144384);
+  k23_exp_mul_sub(line21_log_softmax_t47, d_line21_sum_to_t47, d_line21_mul_t47, d_line21_sub_stack + 144384);
   float *line21_log_softmax_t48 = (float *)(A + 16609280); /* [32, 96] */
   float *d_line21_sum_to_t48 = (float *)(A + 16181376); /* [32, 1] */
   float *d_line21_mul_t48 = (float *)(A + 16572416); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t48, d_line21_sum_to_t48, d_line21_mul_t48, d_line21_sub_stack + 147456);
+  k23_exp_mul_sub(line21_log_softmax_t48, d_line21_sum_to_t48, d_line21_mul_t48, d_line21_sub_stack + 147456);
   float *line21_log_softmax_t49 = (float *)(A + 16633856); /* [32, 96] */
   float *d_line21_sum_to_t49 = (float *)(A + 16181504); /* [32, 1] */
   float *d_line21_mul_t49 = (float *)(A + 16596992); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t49, d_line21_sum_to_t49, d_line21_mul_t49, d_line21_sub_stack + 150528);
+  k23_exp_mul_sub(line21_log_softmax_t49, d_line21_sum_to_t49, d_line21_mul_t49, d_line21_sub_stack + 150528);
   float *line21_log_softmax_t50 = (float *)(A + 16658432); /* [32, 96] */
   float *d_line21_sum_to_t50 = (float *)(A + 16181632); /* [32, 1] */
   float *d_line21_mul_t50 = (float *)(A + 16621568); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t50, d_line21_sum_to_t50, d_line21_mul_t50, d_line21_sub_stack + 153600);
+  k23_exp_mul_sub(line21_log_softmax_t50, d_line21_sum_to_t50, d_line21_mul_t50, d_line21_sub_stack + 153600);
   float *line21_log_softmax_t51 = (float *)(A + 16683008); /* [32, 96] */
   float *d_line21_sum_to_t51 = (float *)(A + 16181760); /* [32, 1] */
   float *d_line21_mul_t51 = (float *)(A + 16646144); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t51, d_line21_sum_to_t51, d_line21_mul_t51, d_line21_sub_stack + 156672);
+  k23_exp_mul_sub(line21_log_softmax_t51, d_line21_sum_to_t51, d_line21_mul_t51, d_line21_sub_stack + 156672);
   float *line21_log_softmax_t52 = (float *)(A + 16707584); /* [32, 96] */
   float *d_line21_sum_to_t52 = (float *)(A + 16181888); /* [32, 1] */
   float *d_line21_mul_t52 = (float *)(A + 16670720); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t52, d_line21_sum_to_t52, d_line21_mul_t52, d_line21_sub_stack + 159744);
+  k23_exp_mul_sub(line21_log_softmax_t52, d_line21_sum_to_t52, d_line21_mul_t52, d_line21_sub_stack + 159744);
   float *line21_log_softmax_t53 = (float *)(A + 16732160); /* [32, 96] */
   float *d_line21_sum_to_t53 = (float *)(A + 16182016); /* [32, 1] */
   float *d_line21_mul_t53 = (float *)(A + 16695296); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t53, d_line21_sum_to_t53, d_line21_mul_t53, d_line21_sub_stack + 162816);
+  k23_exp_mul_sub(line21_log_softmax_t53, d_line21_sum_to_t53, d_line21_mul_t53, d_line21_sub_stack + 162816);
   float *line21_log_softmax_t54 = (float *)(A + 16756736); /* [32, 96] */
   float *d_line21_sum_to_t54 = (float *)(A + 16182144); /* [32, 1] */
   float *d_line21_mul_t54 = (float *)(A + 16719872); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t54, d_line21_sum_to_t54, d_line21_mul_t54, d_line21_sub_stack + 165888);
+  k23_exp_mul_sub(line21_log_softmax_t54, d_line21_sum_to_t54, d_line21_mul_t54, d_line21_sub_stack + 165888);
   float *line21_log_softmax_t55 = (float *)(A + 16781312); /* [32, 96] */
   float *d_line21_sum_to_t55 = (float *)(A + 16182272); /* [32, 1] */
   float *d_line21_mul_t55 = (float *)(A + 16744448); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t55, d_line21_sum_to_t55, d_line21_mul_t55, d_line21_sub_stack + 168960);
+  k23_exp_mul_sub(line21_log_softmax_t55, d_line21_sum_to_t55, d_line21_mul_t55, d_line21_sub_stack + 168960);
   float *line21_log_softmax_t56 = (float *)(A + 16805888); /* [32, 96] */
   float *d_line21_sum_to_t56 = (float *)(A + 16182400); /* [32, 1] */
   float *d_line21_mul_t56 = (float *)(A + 16769024); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t56, d_line21_sum_to_t56, d_line21_mul_t56, d_line21_sub_stack + 172032);
+  k23_exp_mul_sub(line21_log_softmax_t56, d_line21_sum_to_t56, d_line21_mul_t56, d_line21_sub_stack + 172032);
   float *line21_log_softmax_t57 = (float *)(A + 16830464); /* [32, 96] */
   float *d_line21_sum_to_t57 = (float *)(A + 16182528); /* [32, 1] */
   float *d_line21_mul_t57 = (float *)(A + 16793600); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t57, d_line21_sum_to_t57, d_line21_mul_t57, d_line21_sub_stack + 175104);
+  k23_exp_mul_sub(line21_log_softmax_t57, d_line21_sum_to_t57, d_line21_mul_t57, d_line21_sub_stack + 175104);
   float *line21_log_softmax_t58 = (float *)(A + 16855040); /* [32, 96] */
   float *d_line21_sum_to_t58 = (float *)(A + 16182656); /* [32, 1] */
   float *d_line21_mul_t58 = (float *)(A + 16818176); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t58, d_line21_sum_to_t58, d_line21_mul_t58, d_line21_sub_stack + 178176);
+  k23_exp_mul_sub(line21_log_softmax_t58, d_line21_sum_to_t58, d_line21_mul_t58, d_line21_sub_stack + 178176);
   float *line21_log_softmax_t59 = (float *)(A + 16879616); /* [32, 96] */
   float *d_line21_sum_to_t59 = (float *)(A + 16182784); /* [32, 1] */
   float *d_line21_mul_t59 = (float *)(A + 16842752); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t59, d_line21_sum_to_t59, d_line21_mul_t59, d_line21_sub_stack + 181248);
+  k23_exp_mul_sub(line21_log_softmax_t59, d_line21_sum_to_t59, d_line21_mul_t59, d_line21_sub_stack + 181248);
   float *line21_log_softmax_t60 = (float *)(A + 16904192); /* [32, 96] */
   float *d_line21_sum_to_t60 = (float *)(A + 16182912); /* [32, 1] */
   float *d_line21_mul_t60 = (float *)(A + 16867328); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t60, d_line21_sum_to_t60, d_line21_mul_t60, d_line21_sub_stack + 184320);
+  k23_exp_mul_sub(line21_log_softmax_t60, d_line21_sum_to_t60, d_line21_mul_t60, d_line21_sub_stack + 184320);
 }
 
 static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -9403,18 +8695,18 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *d_line21_sum_to_t61 = (float *)(A + 16183040); /* [32, 1] */
   float *d_line21_mul_t61 = (float *)(A + 16891904); /* [32, 96] */
   float *d_line21_sub_stack = (float *)(A + 17002496); /* [64, 32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t61, d_line21_sum_to_t61, d_line21_mul_t61, d_line21_sub_stack + 187392);
+  k23_exp_mul_sub(line21_log_softmax_t61, d_line21_sum_to_t61, d_line21_mul_t61, d_line21_sub_stack + 187392);
   float *line21_log_softmax_t62 = (float *)(A + 16953344); /* [32, 96] */
   float *d_line21_sum_to_t62 = (float *)(A + 16183168); /* [32, 1] */
   float *d_line21_mul_t62 = (float *)(A + 16916480); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t62, d_line21_sum_to_t62, d_line21_mul_t62, d_line21_sub_stack + 190464);
+  k23_exp_mul_sub(line21_log_softmax_t62, d_line21_sum_to_t62, d_line21_mul_t62, d_line21_sub_stack + 190464);
   float *line21_log_softmax_t63 = (float *)(A + 16977920); /* [32, 96] */
   float *d_line21_sum_to_t63 = (float *)(A + 16183296); /* [32, 1] */
   float *d_line21_mul_t63 = (float *)(A + 16941056); /* [32, 96] */
-  k24_exp_mul_sub(line21_log_softmax_t63, d_line21_sum_to_t63, d_line21_mul_t63, d_line21_sub_stack + 193536);
+  k23_exp_mul_sub(line21_log_softmax_t63, d_line21_sum_to_t63, d_line21_mul_t63, d_line21_sub_stack + 193536);
   float *d_dense1_matmul_weight = (float *)(A + 17788928); /* [2048, 256] */
   char *d_dense1_matmul_weight_scratch = A + 16998592; /* 3072 bytes */
-  k25_matmul(d_line21_sub_stack, P + 362496 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
+  k24_matmul(d_line21_sub_stack, P + 362496 /* dense1.weight */, d_dense1_matmul_weight, d_dense1_matmul_weight_scratch);
   float *lstm1_sigmoid_t63 = (float *)(A + 208896); /* [32, 256] */
   float *lstm1_tanh_t63_2 = (float *)(A + 339968); /* [32, 256] */
   float *lstm1_sigmoid_t63_2 = (float *)(A + 241664); /* [32, 256] */
@@ -9423,8 +8715,8 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_add_t62_2 = (float *)(A + 143360); /* [32, 256] */
   float *d_lstm1_mul_t63 = (float *)(A + 15970304); /* [32, 256] */
   float *d_lstm1_mul_concat_stack = (float *)(A + 19886080); /* [64, 32, 1024] */
-  k26_mul_mul_sub(d_dense1_matmul_weight + 516096, lstm1_sigmoid_t63, lstm1_tanh_t63_2, lstm1_sigmoid_t63_2, lstm1_tanh_t63, lstm1_sigmoid_t63_3, lstm1_add_t62_2, d_lstm1_mul_t63, d_lstm1_mul_concat_stack + 2064384, d_lstm1_mul_concat_stack + 2064640, d_lstm1_mul_concat_stack + 2064896);
-  k27_mul_sub_mul(d_dense1_matmul_weight + 516096, lstm1_tanh_t63_2, lstm1_sigmoid_t63, d_lstm1_mul_concat_stack + 2065152);
+  k25_mul_mul_sub(d_dense1_matmul_weight + 516096, lstm1_sigmoid_t63, lstm1_tanh_t63_2, lstm1_sigmoid_t63_2, lstm1_tanh_t63, lstm1_sigmoid_t63_3, lstm1_add_t62_2, d_lstm1_mul_t63, d_lstm1_mul_concat_stack + 2064384, d_lstm1_mul_concat_stack + 2064640, d_lstm1_mul_concat_stack + 2064896);
+  k26_mul_sub_mul(d_dense1_matmul_weight + 516096, lstm1_tanh_t63_2, lstm1_sigmoid_t63, d_lstm1_mul_concat_stack + 2065152);
   float *lstm1_sigmoid_t62 = (float *)(A + 12288); /* [32, 256] */
   float *lstm1_tanh_t62_2 = (float *)(A + 176128); /* [32, 256] */
   float *lstm1_sigmoid_t62_2 = (float *)(A + 45056); /* [32, 256] */
@@ -9432,7 +8724,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t62_3 = (float *)(A + 77824); /* [32, 256] */
   float *lstm1_add_t61_2 = (float *)(A + 15904768); /* [32, 256] */
   float *d_lstm1_mul_t62 = (float *)(A + 143360); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 2064384, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 507904, lstm1_sigmoid_t62, lstm1_tanh_t62_2, d_lstm1_mul_t63, lstm1_sigmoid_t62_2, lstm1_tanh_t62, lstm1_sigmoid_t62_3, lstm1_add_t61_2, d_lstm1_mul_t62, d_lstm1_mul_concat_stack + 2031616, d_lstm1_mul_concat_stack + 2031872, d_lstm1_mul_concat_stack + 2032128, d_lstm1_mul_concat_stack + 2032384);
+  k27_matmul(d_lstm1_mul_concat_stack + 2064384, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 507904, lstm1_sigmoid_t62, lstm1_tanh_t62_2, d_lstm1_mul_t63, lstm1_sigmoid_t62_2, lstm1_tanh_t62, lstm1_sigmoid_t62_3, lstm1_add_t61_2, d_lstm1_mul_t62, d_lstm1_mul_concat_stack + 2031616, d_lstm1_mul_concat_stack + 2031872, d_lstm1_mul_concat_stack + 2032128, d_lstm1_mul_concat_stack + 2032384);
   float *lstm1_sigmoid_t61 = (float *)(A + 15773696); /* [32, 256] */
   float *lstm1_tanh_t61_2 = (float *)(A + 15937536); /* [32, 256] */
   float *lstm1_sigmoid_t61_2 = (float *)(A + 15806464); /* [32, 256] */
@@ -9440,7 +8732,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t61_3 = (float *)(A + 15839232); /* [32, 256] */
   float *lstm1_add_t60_2 = (float *)(A + 15708160); /* [32, 256] */
   float *d_lstm1_mul_t61 = (float *)(A + 176128); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 2031616, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 499712, lstm1_sigmoid_t61, lstm1_tanh_t61_2, d_lstm1_mul_t62, lstm1_sigmoid_t61_2, lstm1_tanh_t61, lstm1_sigmoid_t61_3, lstm1_add_t60_2, d_lstm1_mul_t61, d_lstm1_mul_concat_stack + 1998848, d_lstm1_mul_concat_stack + 1999104, d_lstm1_mul_concat_stack + 1999360, d_lstm1_mul_concat_stack + 1999616);
+  k27_matmul(d_lstm1_mul_concat_stack + 2031616, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 499712, lstm1_sigmoid_t61, lstm1_tanh_t61_2, d_lstm1_mul_t62, lstm1_sigmoid_t61_2, lstm1_tanh_t61, lstm1_sigmoid_t61_3, lstm1_add_t60_2, d_lstm1_mul_t61, d_lstm1_mul_concat_stack + 1998848, d_lstm1_mul_concat_stack + 1999104, d_lstm1_mul_concat_stack + 1999360, d_lstm1_mul_concat_stack + 1999616);
   float *lstm1_sigmoid_t60 = (float *)(A + 15577088); /* [32, 256] */
   float *lstm1_tanh_t60_2 = (float *)(A + 15740928); /* [32, 256] */
   float *lstm1_sigmoid_t60_2 = (float *)(A + 15609856); /* [32, 256] */
@@ -9448,7 +8740,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t60_3 = (float *)(A + 15642624); /* [32, 256] */
   float *lstm1_add_t59_2 = (float *)(A + 15511552); /* [32, 256] */
   float *d_lstm1_mul_t60 = (float *)(A + 15708160); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1998848, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 491520, lstm1_sigmoid_t60, lstm1_tanh_t60_2, d_lstm1_mul_t61, lstm1_sigmoid_t60_2, lstm1_tanh_t60, lstm1_sigmoid_t60_3, lstm1_add_t59_2, d_lstm1_mul_t60, d_lstm1_mul_concat_stack + 1966080, d_lstm1_mul_concat_stack + 1966336, d_lstm1_mul_concat_stack + 1966592, d_lstm1_mul_concat_stack + 1966848);
+  k27_matmul(d_lstm1_mul_concat_stack + 1998848, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 491520, lstm1_sigmoid_t60, lstm1_tanh_t60_2, d_lstm1_mul_t61, lstm1_sigmoid_t60_2, lstm1_tanh_t60, lstm1_sigmoid_t60_3, lstm1_add_t59_2, d_lstm1_mul_t60, d_lstm1_mul_concat_stack + 1966080, d_lstm1_mul_concat_stack + 1966336, d_lstm1_mul_concat_stack + 1966592, d_lstm1_mul_concat_stack + 1966848);
   float *lstm1_sigmoid_t59 = (float *)(A + 15380480); /* [32, 256] */
   float *lstm1_tanh_t59_2 = (float *)(A + 15544320); /* [32, 256] */
   float *lstm1_sigmoid_t59_2 = (float *)(A + 15413248); /* [32, 256] */
@@ -9456,7 +8748,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t59_3 = (float *)(A + 15446016); /* [32, 256] */
   float *lstm1_add_t58_2 = (float *)(A + 15314944); /* [32, 256] */
   float *d_lstm1_mul_t59 = (float *)(A + 15511552); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1966080, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 483328, lstm1_sigmoid_t59, lstm1_tanh_t59_2, d_lstm1_mul_t60, lstm1_sigmoid_t59_2, lstm1_tanh_t59, lstm1_sigmoid_t59_3, lstm1_add_t58_2, d_lstm1_mul_t59, d_lstm1_mul_concat_stack + 1933312, d_lstm1_mul_concat_stack + 1933568, d_lstm1_mul_concat_stack + 1933824, d_lstm1_mul_concat_stack + 1934080);
+  k27_matmul(d_lstm1_mul_concat_stack + 1966080, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 483328, lstm1_sigmoid_t59, lstm1_tanh_t59_2, d_lstm1_mul_t60, lstm1_sigmoid_t59_2, lstm1_tanh_t59, lstm1_sigmoid_t59_3, lstm1_add_t58_2, d_lstm1_mul_t59, d_lstm1_mul_concat_stack + 1933312, d_lstm1_mul_concat_stack + 1933568, d_lstm1_mul_concat_stack + 1933824, d_lstm1_mul_concat_stack + 1934080);
   float *lstm1_sigmoid_t58 = (float *)(A + 15183872); /* [32, 256] */
   float *lstm1_tanh_t58_2 = (float *)(A + 15347712); /* [32, 256] */
   float *lstm1_sigmoid_t58_2 = (float *)(A + 15216640); /* [32, 256] */
@@ -9464,7 +8756,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t58_3 = (float *)(A + 15249408); /* [32, 256] */
   float *lstm1_add_t57_2 = (float *)(A + 15118336); /* [32, 256] */
   float *d_lstm1_mul_t58 = (float *)(A + 15314944); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1933312, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 475136, lstm1_sigmoid_t58, lstm1_tanh_t58_2, d_lstm1_mul_t59, lstm1_sigmoid_t58_2, lstm1_tanh_t58, lstm1_sigmoid_t58_3, lstm1_add_t57_2, d_lstm1_mul_t58, d_lstm1_mul_concat_stack + 1900544, d_lstm1_mul_concat_stack + 1900800, d_lstm1_mul_concat_stack + 1901056, d_lstm1_mul_concat_stack + 1901312);
+  k27_matmul(d_lstm1_mul_concat_stack + 1933312, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 475136, lstm1_sigmoid_t58, lstm1_tanh_t58_2, d_lstm1_mul_t59, lstm1_sigmoid_t58_2, lstm1_tanh_t58, lstm1_sigmoid_t58_3, lstm1_add_t57_2, d_lstm1_mul_t58, d_lstm1_mul_concat_stack + 1900544, d_lstm1_mul_concat_stack + 1900800, d_lstm1_mul_concat_stack + 1901056, d_lstm1_mul_concat_stack + 1901312);
   float *lstm1_sigmoid_t57 = (float *)(A + 14987264); /* [32, 256] */
   float *lstm1_tanh_t57_2 = (float *)(A + 15151104); /* [32, 256] */
   float *lstm1_sigmoid_t57_2 = (float *)(A + 15020032); /* [32, 256] */
@@ -9472,7 +8764,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t57_3 = (float *)(A + 15052800); /* [32, 256] */
   float *lstm1_add_t56_2 = (float *)(A + 14921728); /* [32, 256] */
   float *d_lstm1_mul_t57 = (float *)(A + 15118336); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1900544, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 466944, lstm1_sigmoid_t57, lstm1_tanh_t57_2, d_lstm1_mul_t58, lstm1_sigmoid_t57_2, lstm1_tanh_t57, lstm1_sigmoid_t57_3, lstm1_add_t56_2, d_lstm1_mul_t57, d_lstm1_mul_concat_stack + 1867776, d_lstm1_mul_concat_stack + 1868032, d_lstm1_mul_concat_stack + 1868288, d_lstm1_mul_concat_stack + 1868544);
+  k27_matmul(d_lstm1_mul_concat_stack + 1900544, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 466944, lstm1_sigmoid_t57, lstm1_tanh_t57_2, d_lstm1_mul_t58, lstm1_sigmoid_t57_2, lstm1_tanh_t57, lstm1_sigmoid_t57_3, lstm1_add_t56_2, d_lstm1_mul_t57, d_lstm1_mul_concat_stack + 1867776, d_lstm1_mul_concat_stack + 1868032, d_lstm1_mul_concat_stack + 1868288, d_lstm1_mul_concat_stack + 1868544);
   float *lstm1_sigmoid_t56 = (float *)(A + 14790656); /* [32, 256] */
   float *lstm1_tanh_t56_2 = (float *)(A + 14954496); /* [32, 256] */
   float *lstm1_sigmoid_t56_2 = (float *)(A + 14823424); /* [32, 256] */
@@ -9480,7 +8772,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t56_3 = (float *)(A + 14856192); /* [32, 256] */
   float *lstm1_add_t55_2 = (float *)(A + 14725120); /* [32, 256] */
   float *d_lstm1_mul_t56 = (float *)(A + 14921728); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1867776, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 458752, lstm1_sigmoid_t56, lstm1_tanh_t56_2, d_lstm1_mul_t57, lstm1_sigmoid_t56_2, lstm1_tanh_t56, lstm1_sigmoid_t56_3, lstm1_add_t55_2, d_lstm1_mul_t56, d_lstm1_mul_concat_stack + 1835008, d_lstm1_mul_concat_stack + 1835264, d_lstm1_mul_concat_stack + 1835520, d_lstm1_mul_concat_stack + 1835776);
+  k27_matmul(d_lstm1_mul_concat_stack + 1867776, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 458752, lstm1_sigmoid_t56, lstm1_tanh_t56_2, d_lstm1_mul_t57, lstm1_sigmoid_t56_2, lstm1_tanh_t56, lstm1_sigmoid_t56_3, lstm1_add_t55_2, d_lstm1_mul_t56, d_lstm1_mul_concat_stack + 1835008, d_lstm1_mul_concat_stack + 1835264, d_lstm1_mul_concat_stack + 1835520, d_lstm1_mul_concat_stack + 1835776);
   float *lstm1_sigmoid_t55 = (float *)(A + 14594048); /* [32, 256] */
   float *lstm1_tanh_t55_2 = (float *)(A + 14757888); /* [32, 256] */
   float *lstm1_sigmoid_t55_2 = (float *)(A + 14626816); /* [32, 256] */
@@ -9488,7 +8780,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t55_3 = (float *)(A + 14659584); /* [32, 256] */
   float *lstm1_add_t54_2 = (float *)(A + 14528512); /* [32, 256] */
   float *d_lstm1_mul_t55 = (float *)(A + 14725120); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1835008, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 450560, lstm1_sigmoid_t55, lstm1_tanh_t55_2, d_lstm1_mul_t56, lstm1_sigmoid_t55_2, lstm1_tanh_t55, lstm1_sigmoid_t55_3, lstm1_add_t54_2, d_lstm1_mul_t55, d_lstm1_mul_concat_stack + 1802240, d_lstm1_mul_concat_stack + 1802496, d_lstm1_mul_concat_stack + 1802752, d_lstm1_mul_concat_stack + 1803008);
+  k27_matmul(d_lstm1_mul_concat_stack + 1835008, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 450560, lstm1_sigmoid_t55, lstm1_tanh_t55_2, d_lstm1_mul_t56, lstm1_sigmoid_t55_2, lstm1_tanh_t55, lstm1_sigmoid_t55_3, lstm1_add_t54_2, d_lstm1_mul_t55, d_lstm1_mul_concat_stack + 1802240, d_lstm1_mul_concat_stack + 1802496, d_lstm1_mul_concat_stack + 1802752, d_lstm1_mul_concat_stack + 1803008);
   float *lstm1_sigmoid_t54 = (float *)(A + 14397440); /* [32, 256] */
   float *lstm1_tanh_t54_2 = (float *)(A + 14561280); /* [32, 256] */
   float *lstm1_sigmoid_t54_2 = (float *)(A + 14430208); /* [32, 256] */
@@ -9496,7 +8788,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t54_3 = (float *)(A + 14462976); /* [32, 256] */
   float *lstm1_add_t53_2 = (float *)(A + 14331904); /* [32, 256] */
   float *d_lstm1_mul_t54 = (float *)(A + 14528512); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1802240, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 442368, lstm1_sigmoid_t54, lstm1_tanh_t54_2, d_lstm1_mul_t55, lstm1_sigmoid_t54_2, lstm1_tanh_t54, lstm1_sigmoid_t54_3, lstm1_add_t53_2, d_lstm1_mul_t54, d_lstm1_mul_concat_stack + 1769472, d_lstm1_mul_concat_stack + 1769728, d_lstm1_mul_concat_stack + 1769984, d_lstm1_mul_concat_stack + 1770240);
+  k27_matmul(d_lstm1_mul_concat_stack + 1802240, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 442368, lstm1_sigmoid_t54, lstm1_tanh_t54_2, d_lstm1_mul_t55, lstm1_sigmoid_t54_2, lstm1_tanh_t54, lstm1_sigmoid_t54_3, lstm1_add_t53_2, d_lstm1_mul_t54, d_lstm1_mul_concat_stack + 1769472, d_lstm1_mul_concat_stack + 1769728, d_lstm1_mul_concat_stack + 1769984, d_lstm1_mul_concat_stack + 1770240);
   float *lstm1_sigmoid_t53 = (float *)(A + 14200832); /* [32, 256] */
   float *lstm1_tanh_t53_2 = (float *)(A + 14364672); /* [32, 256] */
   float *lstm1_sigmoid_t53_2 = (float *)(A + 14233600); /* [32, 256] */
@@ -9504,7 +8796,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t53_3 = (float *)(A + 14266368); /* [32, 256] */
   float *lstm1_add_t52_2 = (float *)(A + 14135296); /* [32, 256] */
   float *d_lstm1_mul_t53 = (float *)(A + 14331904); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1769472, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 434176, lstm1_sigmoid_t53, lstm1_tanh_t53_2, d_lstm1_mul_t54, lstm1_sigmoid_t53_2, lstm1_tanh_t53, lstm1_sigmoid_t53_3, lstm1_add_t52_2, d_lstm1_mul_t53, d_lstm1_mul_concat_stack + 1736704, d_lstm1_mul_concat_stack + 1736960, d_lstm1_mul_concat_stack + 1737216, d_lstm1_mul_concat_stack + 1737472);
+  k27_matmul(d_lstm1_mul_concat_stack + 1769472, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 434176, lstm1_sigmoid_t53, lstm1_tanh_t53_2, d_lstm1_mul_t54, lstm1_sigmoid_t53_2, lstm1_tanh_t53, lstm1_sigmoid_t53_3, lstm1_add_t52_2, d_lstm1_mul_t53, d_lstm1_mul_concat_stack + 1736704, d_lstm1_mul_concat_stack + 1736960, d_lstm1_mul_concat_stack + 1737216, d_lstm1_mul_concat_stack + 1737472);
   float *lstm1_sigmoid_t52 = (float *)(A + 14004224); /* [32, 256] */
   float *lstm1_tanh_t52_2 = (float *)(A + 14168064); /* [32, 256] */
   float *lstm1_sigmoid_t52_2 = (float *)(A + 14036992); /* [32, 256] */
@@ -9512,7 +8804,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t52_3 = (float *)(A + 14069760); /* [32, 256] */
   float *lstm1_add_t51_2 = (float *)(A + 13938688); /* [32, 256] */
   float *d_lstm1_mul_t52 = (float *)(A + 14135296); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1736704, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 425984, lstm1_sigmoid_t52, lstm1_tanh_t52_2, d_lstm1_mul_t53, lstm1_sigmoid_t52_2, lstm1_tanh_t52, lstm1_sigmoid_t52_3, lstm1_add_t51_2, d_lstm1_mul_t52, d_lstm1_mul_concat_stack + 1703936, d_lstm1_mul_concat_stack + 1704192, d_lstm1_mul_concat_stack + 1704448, d_lstm1_mul_concat_stack + 1704704);
+  k27_matmul(d_lstm1_mul_concat_stack + 1736704, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 425984, lstm1_sigmoid_t52, lstm1_tanh_t52_2, d_lstm1_mul_t53, lstm1_sigmoid_t52_2, lstm1_tanh_t52, lstm1_sigmoid_t52_3, lstm1_add_t51_2, d_lstm1_mul_t52, d_lstm1_mul_concat_stack + 1703936, d_lstm1_mul_concat_stack + 1704192, d_lstm1_mul_concat_stack + 1704448, d_lstm1_mul_concat_stack + 1704704);
   float *lstm1_sigmoid_t51 = (float *)(A + 13807616); /* [32, 256] */
   float *lstm1_tanh_t51_2 = (float *)(A + 13971456); /* [32, 256] */
   float *lstm1_sigmoid_t51_2 = (float *)(A + 13840384); /* [32, 256] */
@@ -9520,7 +8812,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t51_3 = (float *)(A + 13873152); /* [32, 256] */
   float *lstm1_add_t50_2 = (float *)(A + 13742080); /* [32, 256] */
   float *d_lstm1_mul_t51 = (float *)(A + 13938688); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1703936, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 417792, lstm1_sigmoid_t51, lstm1_tanh_t51_2, d_lstm1_mul_t52, lstm1_sigmoid_t51_2, lstm1_tanh_t51, lstm1_sigmoid_t51_3, lstm1_add_t50_2, d_lstm1_mul_t51, d_lstm1_mul_concat_stack + 1671168, d_lstm1_mul_concat_stack + 1671424, d_lstm1_mul_concat_stack + 1671680, d_lstm1_mul_concat_stack + 1671936);
+  k27_matmul(d_lstm1_mul_concat_stack + 1703936, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 417792, lstm1_sigmoid_t51, lstm1_tanh_t51_2, d_lstm1_mul_t52, lstm1_sigmoid_t51_2, lstm1_tanh_t51, lstm1_sigmoid_t51_3, lstm1_add_t50_2, d_lstm1_mul_t51, d_lstm1_mul_concat_stack + 1671168, d_lstm1_mul_concat_stack + 1671424, d_lstm1_mul_concat_stack + 1671680, d_lstm1_mul_concat_stack + 1671936);
   float *lstm1_sigmoid_t50 = (float *)(A + 13611008); /* [32, 256] */
   float *lstm1_tanh_t50_2 = (float *)(A + 13774848); /* [32, 256] */
   float *lstm1_sigmoid_t50_2 = (float *)(A + 13643776); /* [32, 256] */
@@ -9528,7 +8820,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t50_3 = (float *)(A + 13676544); /* [32, 256] */
   float *lstm1_add_t49_2 = (float *)(A + 13545472); /* [32, 256] */
   float *d_lstm1_mul_t50 = (float *)(A + 13742080); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1671168, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 409600, lstm1_sigmoid_t50, lstm1_tanh_t50_2, d_lstm1_mul_t51, lstm1_sigmoid_t50_2, lstm1_tanh_t50, lstm1_sigmoid_t50_3, lstm1_add_t49_2, d_lstm1_mul_t50, d_lstm1_mul_concat_stack + 1638400, d_lstm1_mul_concat_stack + 1638656, d_lstm1_mul_concat_stack + 1638912, d_lstm1_mul_concat_stack + 1639168);
+  k27_matmul(d_lstm1_mul_concat_stack + 1671168, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 409600, lstm1_sigmoid_t50, lstm1_tanh_t50_2, d_lstm1_mul_t51, lstm1_sigmoid_t50_2, lstm1_tanh_t50, lstm1_sigmoid_t50_3, lstm1_add_t49_2, d_lstm1_mul_t50, d_lstm1_mul_concat_stack + 1638400, d_lstm1_mul_concat_stack + 1638656, d_lstm1_mul_concat_stack + 1638912, d_lstm1_mul_concat_stack + 1639168);
   float *lstm1_sigmoid_t49 = (float *)(A + 13414400); /* [32, 256] */
   float *lstm1_tanh_t49_2 = (float *)(A + 13578240); /* [32, 256] */
   float *lstm1_sigmoid_t49_2 = (float *)(A + 13447168); /* [32, 256] */
@@ -9536,7 +8828,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t49_3 = (float *)(A + 13479936); /* [32, 256] */
   float *lstm1_add_t48_2 = (float *)(A + 13348864); /* [32, 256] */
   float *d_lstm1_mul_t49 = (float *)(A + 13545472); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1638400, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 401408, lstm1_sigmoid_t49, lstm1_tanh_t49_2, d_lstm1_mul_t50, lstm1_sigmoid_t49_2, lstm1_tanh_t49, lstm1_sigmoid_t49_3, lstm1_add_t48_2, d_lstm1_mul_t49, d_lstm1_mul_concat_stack + 1605632, d_lstm1_mul_concat_stack + 1605888, d_lstm1_mul_concat_stack + 1606144, d_lstm1_mul_concat_stack + 1606400);
+  k27_matmul(d_lstm1_mul_concat_stack + 1638400, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 401408, lstm1_sigmoid_t49, lstm1_tanh_t49_2, d_lstm1_mul_t50, lstm1_sigmoid_t49_2, lstm1_tanh_t49, lstm1_sigmoid_t49_3, lstm1_add_t48_2, d_lstm1_mul_t49, d_lstm1_mul_concat_stack + 1605632, d_lstm1_mul_concat_stack + 1605888, d_lstm1_mul_concat_stack + 1606144, d_lstm1_mul_concat_stack + 1606400);
   float *lstm1_sigmoid_t48 = (float *)(A + 13217792); /* [32, 256] */
   float *lstm1_tanh_t48_2 = (float *)(A + 13381632); /* [32, 256] */
   float *lstm1_sigmoid_t48_2 = (float *)(A + 13250560); /* [32, 256] */
@@ -9544,7 +8836,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t48_3 = (float *)(A + 13283328); /* [32, 256] */
   float *lstm1_add_t47_2 = (float *)(A + 13152256); /* [32, 256] */
   float *d_lstm1_mul_t48 = (float *)(A + 13348864); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1605632, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 393216, lstm1_sigmoid_t48, lstm1_tanh_t48_2, d_lstm1_mul_t49, lstm1_sigmoid_t48_2, lstm1_tanh_t48, lstm1_sigmoid_t48_3, lstm1_add_t47_2, d_lstm1_mul_t48, d_lstm1_mul_concat_stack + 1572864, d_lstm1_mul_concat_stack + 1573120, d_lstm1_mul_concat_stack + 1573376, d_lstm1_mul_concat_stack + 1573632);
+  k27_matmul(d_lstm1_mul_concat_stack + 1605632, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 393216, lstm1_sigmoid_t48, lstm1_tanh_t48_2, d_lstm1_mul_t49, lstm1_sigmoid_t48_2, lstm1_tanh_t48, lstm1_sigmoid_t48_3, lstm1_add_t47_2, d_lstm1_mul_t48, d_lstm1_mul_concat_stack + 1572864, d_lstm1_mul_concat_stack + 1573120, d_lstm1_mul_concat_stack + 1573376, d_lstm1_mul_concat_stack + 1573632);
   float *lstm1_sigmoid_t47 = (float *)(A + 13021184); /* [32, 256] */
   float *lstm1_tanh_t47_2 = (float *)(A + 13185024); /* [32, 256] */
   float *lstm1_sigmoid_t47_2 = (float *)(A + 13053952); /* [32, 256] */
@@ -9552,7 +8844,7 @@ static void charlm_lstm_train_step_12(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t47_3 = (float *)(A + 13086720); /* [32, 256] */
   float *lstm1_add_t46_2 = (float *)(A + 12955648); /* [32, 256] */
   float *d_lstm1_mul_t47 = (float *)(A + 13152256); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1572864, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 385024, lstm1_sigmoid_t47, lstm1_tanh_t47_2, d_lstm1_mul_t48, lstm1_sigmoid_t47_2, lstm1_tanh_t47, lstm1_sigmoid_t47_3, lstm1_add_t46_2, d_lstm1_mul_t47, d_lstm1_mul_concat_stack + 1540096, d_lstm1_mul_concat_stack + 1540352, d_lstm1_mul_concat_stack + 1540608, d_lstm1_mul_concat_stack + 1540864);
+  k27_matmul(d_lstm1_mul_concat_stack + 1572864, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 385024, lstm1_sigmoid_t47, lstm1_tanh_t47_2, d_lstm1_mul_t48, lstm1_sigmoid_t47_2, lstm1_tanh_t47, lstm1_sigmoid_t47_3, lstm1_add_t46_2, d_lstm1_mul_t47, d_lstm1_mul_concat_stack + 1540096, d_lstm1_mul_concat_stack + 1540352, d_lstm1_mul_concat_stack + 1540608, d_lstm1_mul_concat_stack + 1540864);
 }
 
 static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -9567,7 +8859,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t46_3 = (float *)(A + 12890112); /* [32, 256] */
   float *lstm1_add_t45_2 = (float *)(A + 12759040); /* [32, 256] */
   float *d_lstm1_mul_t46 = (float *)(A + 12955648); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1540096, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 376832, lstm1_sigmoid_t46, lstm1_tanh_t46_2, d_lstm1_mul_t47, lstm1_sigmoid_t46_2, lstm1_tanh_t46, lstm1_sigmoid_t46_3, lstm1_add_t45_2, d_lstm1_mul_t46, d_lstm1_mul_concat_stack + 1507328, d_lstm1_mul_concat_stack + 1507584, d_lstm1_mul_concat_stack + 1507840, d_lstm1_mul_concat_stack + 1508096);
+  k27_matmul(d_lstm1_mul_concat_stack + 1540096, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 376832, lstm1_sigmoid_t46, lstm1_tanh_t46_2, d_lstm1_mul_t47, lstm1_sigmoid_t46_2, lstm1_tanh_t46, lstm1_sigmoid_t46_3, lstm1_add_t45_2, d_lstm1_mul_t46, d_lstm1_mul_concat_stack + 1507328, d_lstm1_mul_concat_stack + 1507584, d_lstm1_mul_concat_stack + 1507840, d_lstm1_mul_concat_stack + 1508096);
   float *lstm1_sigmoid_t45 = (float *)(A + 12627968); /* [32, 256] */
   float *lstm1_tanh_t45_2 = (float *)(A + 12791808); /* [32, 256] */
   float *lstm1_sigmoid_t45_2 = (float *)(A + 12660736); /* [32, 256] */
@@ -9575,7 +8867,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t45_3 = (float *)(A + 12693504); /* [32, 256] */
   float *lstm1_add_t44_2 = (float *)(A + 12562432); /* [32, 256] */
   float *d_lstm1_mul_t45 = (float *)(A + 12759040); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1507328, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 368640, lstm1_sigmoid_t45, lstm1_tanh_t45_2, d_lstm1_mul_t46, lstm1_sigmoid_t45_2, lstm1_tanh_t45, lstm1_sigmoid_t45_3, lstm1_add_t44_2, d_lstm1_mul_t45, d_lstm1_mul_concat_stack + 1474560, d_lstm1_mul_concat_stack + 1474816, d_lstm1_mul_concat_stack + 1475072, d_lstm1_mul_concat_stack + 1475328);
+  k27_matmul(d_lstm1_mul_concat_stack + 1507328, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 368640, lstm1_sigmoid_t45, lstm1_tanh_t45_2, d_lstm1_mul_t46, lstm1_sigmoid_t45_2, lstm1_tanh_t45, lstm1_sigmoid_t45_3, lstm1_add_t44_2, d_lstm1_mul_t45, d_lstm1_mul_concat_stack + 1474560, d_lstm1_mul_concat_stack + 1474816, d_lstm1_mul_concat_stack + 1475072, d_lstm1_mul_concat_stack + 1475328);
   float *lstm1_sigmoid_t44 = (float *)(A + 12431360); /* [32, 256] */
   float *lstm1_tanh_t44_2 = (float *)(A + 12595200); /* [32, 256] */
   float *lstm1_sigmoid_t44_2 = (float *)(A + 12464128); /* [32, 256] */
@@ -9583,7 +8875,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t44_3 = (float *)(A + 12496896); /* [32, 256] */
   float *lstm1_add_t43_2 = (float *)(A + 12365824); /* [32, 256] */
   float *d_lstm1_mul_t44 = (float *)(A + 12562432); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1474560, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 360448, lstm1_sigmoid_t44, lstm1_tanh_t44_2, d_lstm1_mul_t45, lstm1_sigmoid_t44_2, lstm1_tanh_t44, lstm1_sigmoid_t44_3, lstm1_add_t43_2, d_lstm1_mul_t44, d_lstm1_mul_concat_stack + 1441792, d_lstm1_mul_concat_stack + 1442048, d_lstm1_mul_concat_stack + 1442304, d_lstm1_mul_concat_stack + 1442560);
+  k27_matmul(d_lstm1_mul_concat_stack + 1474560, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 360448, lstm1_sigmoid_t44, lstm1_tanh_t44_2, d_lstm1_mul_t45, lstm1_sigmoid_t44_2, lstm1_tanh_t44, lstm1_sigmoid_t44_3, lstm1_add_t43_2, d_lstm1_mul_t44, d_lstm1_mul_concat_stack + 1441792, d_lstm1_mul_concat_stack + 1442048, d_lstm1_mul_concat_stack + 1442304, d_lstm1_mul_concat_stack + 1442560);
   float *lstm1_sigmoid_t43 = (float *)(A + 12234752); /* [32, 256] */
   float *lstm1_tanh_t43_2 = (float *)(A + 12398592); /* [32, 256] */
   float *lstm1_sigmoid_t43_2 = (float *)(A + 12267520); /* [32, 256] */
@@ -9591,7 +8883,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t43_3 = (float *)(A + 12300288); /* [32, 256] */
   float *lstm1_add_t42_2 = (float *)(A + 12169216); /* [32, 256] */
   float *d_lstm1_mul_t43 = (float *)(A + 12365824); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1441792, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 352256, lstm1_sigmoid_t43, lstm1_tanh_t43_2, d_lstm1_mul_t44, lstm1_sigmoid_t43_2, lstm1_tanh_t43, lstm1_sigmoid_t43_3, lstm1_add_t42_2, d_lstm1_mul_t43, d_lstm1_mul_concat_stack + 1409024, d_lstm1_mul_concat_stack + 1409280, d_lstm1_mul_concat_stack + 1409536, d_lstm1_mul_concat_stack + 1409792);
+  k27_matmul(d_lstm1_mul_concat_stack + 1441792, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 352256, lstm1_sigmoid_t43, lstm1_tanh_t43_2, d_lstm1_mul_t44, lstm1_sigmoid_t43_2, lstm1_tanh_t43, lstm1_sigmoid_t43_3, lstm1_add_t42_2, d_lstm1_mul_t43, d_lstm1_mul_concat_stack + 1409024, d_lstm1_mul_concat_stack + 1409280, d_lstm1_mul_concat_stack + 1409536, d_lstm1_mul_concat_stack + 1409792);
   float *lstm1_sigmoid_t42 = (float *)(A + 12038144); /* [32, 256] */
   float *lstm1_tanh_t42_2 = (float *)(A + 12201984); /* [32, 256] */
   float *lstm1_sigmoid_t42_2 = (float *)(A + 12070912); /* [32, 256] */
@@ -9599,7 +8891,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t42_3 = (float *)(A + 12103680); /* [32, 256] */
   float *lstm1_add_t41_2 = (float *)(A + 11972608); /* [32, 256] */
   float *d_lstm1_mul_t42 = (float *)(A + 12169216); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1409024, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 344064, lstm1_sigmoid_t42, lstm1_tanh_t42_2, d_lstm1_mul_t43, lstm1_sigmoid_t42_2, lstm1_tanh_t42, lstm1_sigmoid_t42_3, lstm1_add_t41_2, d_lstm1_mul_t42, d_lstm1_mul_concat_stack + 1376256, d_lstm1_mul_concat_stack + 1376512, d_lstm1_mul_concat_stack + 1376768, d_lstm1_mul_concat_stack + 1377024);
+  k27_matmul(d_lstm1_mul_concat_stack + 1409024, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 344064, lstm1_sigmoid_t42, lstm1_tanh_t42_2, d_lstm1_mul_t43, lstm1_sigmoid_t42_2, lstm1_tanh_t42, lstm1_sigmoid_t42_3, lstm1_add_t41_2, d_lstm1_mul_t42, d_lstm1_mul_concat_stack + 1376256, d_lstm1_mul_concat_stack + 1376512, d_lstm1_mul_concat_stack + 1376768, d_lstm1_mul_concat_stack + 1377024);
   float *lstm1_sigmoid_t41 = (float *)(A + 11841536); /* [32, 256] */
   float *lstm1_tanh_t41_2 = (float *)(A + 12005376); /* [32, 256] */
   float *lstm1_sigmoid_t41_2 = (float *)(A + 11874304); /* [32, 256] */
@@ -9607,7 +8899,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t41_3 = (float *)(A + 11907072); /* [32, 256] */
   float *lstm1_add_t40_2 = (float *)(A + 11776000); /* [32, 256] */
   float *d_lstm1_mul_t41 = (float *)(A + 11972608); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1376256, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 335872, lstm1_sigmoid_t41, lstm1_tanh_t41_2, d_lstm1_mul_t42, lstm1_sigmoid_t41_2, lstm1_tanh_t41, lstm1_sigmoid_t41_3, lstm1_add_t40_2, d_lstm1_mul_t41, d_lstm1_mul_concat_stack + 1343488, d_lstm1_mul_concat_stack + 1343744, d_lstm1_mul_concat_stack + 1344000, d_lstm1_mul_concat_stack + 1344256);
+  k27_matmul(d_lstm1_mul_concat_stack + 1376256, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 335872, lstm1_sigmoid_t41, lstm1_tanh_t41_2, d_lstm1_mul_t42, lstm1_sigmoid_t41_2, lstm1_tanh_t41, lstm1_sigmoid_t41_3, lstm1_add_t40_2, d_lstm1_mul_t41, d_lstm1_mul_concat_stack + 1343488, d_lstm1_mul_concat_stack + 1343744, d_lstm1_mul_concat_stack + 1344000, d_lstm1_mul_concat_stack + 1344256);
   float *lstm1_sigmoid_t40 = (float *)(A + 11644928); /* [32, 256] */
   float *lstm1_tanh_t40_2 = (float *)(A + 11808768); /* [32, 256] */
   float *lstm1_sigmoid_t40_2 = (float *)(A + 11677696); /* [32, 256] */
@@ -9615,7 +8907,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t40_3 = (float *)(A + 11710464); /* [32, 256] */
   float *lstm1_add_t39_2 = (float *)(A + 11579392); /* [32, 256] */
   float *d_lstm1_mul_t40 = (float *)(A + 11776000); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1343488, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 327680, lstm1_sigmoid_t40, lstm1_tanh_t40_2, d_lstm1_mul_t41, lstm1_sigmoid_t40_2, lstm1_tanh_t40, lstm1_sigmoid_t40_3, lstm1_add_t39_2, d_lstm1_mul_t40, d_lstm1_mul_concat_stack + 1310720, d_lstm1_mul_concat_stack + 1310976, d_lstm1_mul_concat_stack + 1311232, d_lstm1_mul_concat_stack + 1311488);
+  k27_matmul(d_lstm1_mul_concat_stack + 1343488, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 327680, lstm1_sigmoid_t40, lstm1_tanh_t40_2, d_lstm1_mul_t41, lstm1_sigmoid_t40_2, lstm1_tanh_t40, lstm1_sigmoid_t40_3, lstm1_add_t39_2, d_lstm1_mul_t40, d_lstm1_mul_concat_stack + 1310720, d_lstm1_mul_concat_stack + 1310976, d_lstm1_mul_concat_stack + 1311232, d_lstm1_mul_concat_stack + 1311488);
   float *lstm1_sigmoid_t39 = (float *)(A + 11448320); /* [32, 256] */
   float *lstm1_tanh_t39_2 = (float *)(A + 11612160); /* [32, 256] */
   float *lstm1_sigmoid_t39_2 = (float *)(A + 11481088); /* [32, 256] */
@@ -9623,7 +8915,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t39_3 = (float *)(A + 11513856); /* [32, 256] */
   float *lstm1_add_t38_2 = (float *)(A + 11382784); /* [32, 256] */
   float *d_lstm1_mul_t39 = (float *)(A + 11579392); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1310720, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 319488, lstm1_sigmoid_t39, lstm1_tanh_t39_2, d_lstm1_mul_t40, lstm1_sigmoid_t39_2, lstm1_tanh_t39, lstm1_sigmoid_t39_3, lstm1_add_t38_2, d_lstm1_mul_t39, d_lstm1_mul_concat_stack + 1277952, d_lstm1_mul_concat_stack + 1278208, d_lstm1_mul_concat_stack + 1278464, d_lstm1_mul_concat_stack + 1278720);
+  k27_matmul(d_lstm1_mul_concat_stack + 1310720, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 319488, lstm1_sigmoid_t39, lstm1_tanh_t39_2, d_lstm1_mul_t40, lstm1_sigmoid_t39_2, lstm1_tanh_t39, lstm1_sigmoid_t39_3, lstm1_add_t38_2, d_lstm1_mul_t39, d_lstm1_mul_concat_stack + 1277952, d_lstm1_mul_concat_stack + 1278208, d_lstm1_mul_concat_stack + 1278464, d_lstm1_mul_concat_stack + 1278720);
   float *lstm1_sigmoid_t38 = (float *)(A + 11251712); /* [32, 256] */
   float *lstm1_tanh_t38_2 = (float *)(A + 11415552); /* [32, 256] */
   float *lstm1_sigmoid_t38_2 = (float *)(A + 11284480); /* [32, 256] */
@@ -9631,7 +8923,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t38_3 = (float *)(A + 11317248); /* [32, 256] */
   float *lstm1_add_t37_2 = (float *)(A + 11186176); /* [32, 256] */
   float *d_lstm1_mul_t38 = (float *)(A + 11382784); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1277952, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 311296, lstm1_sigmoid_t38, lstm1_tanh_t38_2, d_lstm1_mul_t39, lstm1_sigmoid_t38_2, lstm1_tanh_t38, lstm1_sigmoid_t38_3, lstm1_add_t37_2, d_lstm1_mul_t38, d_lstm1_mul_concat_stack + 1245184, d_lstm1_mul_concat_stack + 1245440, d_lstm1_mul_concat_stack + 1245696, d_lstm1_mul_concat_stack + 1245952);
+  k27_matmul(d_lstm1_mul_concat_stack + 1277952, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 311296, lstm1_sigmoid_t38, lstm1_tanh_t38_2, d_lstm1_mul_t39, lstm1_sigmoid_t38_2, lstm1_tanh_t38, lstm1_sigmoid_t38_3, lstm1_add_t37_2, d_lstm1_mul_t38, d_lstm1_mul_concat_stack + 1245184, d_lstm1_mul_concat_stack + 1245440, d_lstm1_mul_concat_stack + 1245696, d_lstm1_mul_concat_stack + 1245952);
   float *lstm1_sigmoid_t37 = (float *)(A + 11055104); /* [32, 256] */
   float *lstm1_tanh_t37_2 = (float *)(A + 11218944); /* [32, 256] */
   float *lstm1_sigmoid_t37_2 = (float *)(A + 11087872); /* [32, 256] */
@@ -9639,7 +8931,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t37_3 = (float *)(A + 11120640); /* [32, 256] */
   float *lstm1_add_t36_2 = (float *)(A + 10989568); /* [32, 256] */
   float *d_lstm1_mul_t37 = (float *)(A + 11186176); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1245184, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 303104, lstm1_sigmoid_t37, lstm1_tanh_t37_2, d_lstm1_mul_t38, lstm1_sigmoid_t37_2, lstm1_tanh_t37, lstm1_sigmoid_t37_3, lstm1_add_t36_2, d_lstm1_mul_t37, d_lstm1_mul_concat_stack + 1212416, d_lstm1_mul_concat_stack + 1212672, d_lstm1_mul_concat_stack + 1212928, d_lstm1_mul_concat_stack + 1213184);
+  k27_matmul(d_lstm1_mul_concat_stack + 1245184, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 303104, lstm1_sigmoid_t37, lstm1_tanh_t37_2, d_lstm1_mul_t38, lstm1_sigmoid_t37_2, lstm1_tanh_t37, lstm1_sigmoid_t37_3, lstm1_add_t36_2, d_lstm1_mul_t37, d_lstm1_mul_concat_stack + 1212416, d_lstm1_mul_concat_stack + 1212672, d_lstm1_mul_concat_stack + 1212928, d_lstm1_mul_concat_stack + 1213184);
   float *lstm1_sigmoid_t36 = (float *)(A + 10858496); /* [32, 256] */
   float *lstm1_tanh_t36_2 = (float *)(A + 11022336); /* [32, 256] */
   float *lstm1_sigmoid_t36_2 = (float *)(A + 10891264); /* [32, 256] */
@@ -9647,7 +8939,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t36_3 = (float *)(A + 10924032); /* [32, 256] */
   float *lstm1_add_t35_2 = (float *)(A + 10792960); /* [32, 256] */
   float *d_lstm1_mul_t36 = (float *)(A + 10989568); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1212416, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 294912, lstm1_sigmoid_t36, lstm1_tanh_t36_2, d_lstm1_mul_t37, lstm1_sigmoid_t36_2, lstm1_tanh_t36, lstm1_sigmoid_t36_3, lstm1_add_t35_2, d_lstm1_mul_t36, d_lstm1_mul_concat_stack + 1179648, d_lstm1_mul_concat_stack + 1179904, d_lstm1_mul_concat_stack + 1180160, d_lstm1_mul_concat_stack + 1180416);
+  k27_matmul(d_lstm1_mul_concat_stack + 1212416, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 294912, lstm1_sigmoid_t36, lstm1_tanh_t36_2, d_lstm1_mul_t37, lstm1_sigmoid_t36_2, lstm1_tanh_t36, lstm1_sigmoid_t36_3, lstm1_add_t35_2, d_lstm1_mul_t36, d_lstm1_mul_concat_stack + 1179648, d_lstm1_mul_concat_stack + 1179904, d_lstm1_mul_concat_stack + 1180160, d_lstm1_mul_concat_stack + 1180416);
   float *lstm1_sigmoid_t35 = (float *)(A + 10661888); /* [32, 256] */
   float *lstm1_tanh_t35_2 = (float *)(A + 10825728); /* [32, 256] */
   float *lstm1_sigmoid_t35_2 = (float *)(A + 10694656); /* [32, 256] */
@@ -9655,7 +8947,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t35_3 = (float *)(A + 10727424); /* [32, 256] */
   float *lstm1_add_t34_2 = (float *)(A + 10596352); /* [32, 256] */
   float *d_lstm1_mul_t35 = (float *)(A + 10792960); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1179648, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 286720, lstm1_sigmoid_t35, lstm1_tanh_t35_2, d_lstm1_mul_t36, lstm1_sigmoid_t35_2, lstm1_tanh_t35, lstm1_sigmoid_t35_3, lstm1_add_t34_2, d_lstm1_mul_t35, d_lstm1_mul_concat_stack + 1146880, d_lstm1_mul_concat_stack + 1147136, d_lstm1_mul_concat_stack + 1147392, d_lstm1_mul_concat_stack + 1147648);
+  k27_matmul(d_lstm1_mul_concat_stack + 1179648, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 286720, lstm1_sigmoid_t35, lstm1_tanh_t35_2, d_lstm1_mul_t36, lstm1_sigmoid_t35_2, lstm1_tanh_t35, lstm1_sigmoid_t35_3, lstm1_add_t34_2, d_lstm1_mul_t35, d_lstm1_mul_concat_stack + 1146880, d_lstm1_mul_concat_stack + 1147136, d_lstm1_mul_concat_stack + 1147392, d_lstm1_mul_concat_stack + 1147648);
   float *lstm1_sigmoid_t34 = (float *)(A + 10465280); /* [32, 256] */
   float *lstm1_tanh_t34_2 = (float *)(A + 10629120); /* [32, 256] */
   float *lstm1_sigmoid_t34_2 = (float *)(A + 10498048); /* [32, 256] */
@@ -9663,7 +8955,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t34_3 = (float *)(A + 10530816); /* [32, 256] */
   float *lstm1_add_t33_2 = (float *)(A + 10399744); /* [32, 256] */
   float *d_lstm1_mul_t34 = (float *)(A + 10596352); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1146880, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 278528, lstm1_sigmoid_t34, lstm1_tanh_t34_2, d_lstm1_mul_t35, lstm1_sigmoid_t34_2, lstm1_tanh_t34, lstm1_sigmoid_t34_3, lstm1_add_t33_2, d_lstm1_mul_t34, d_lstm1_mul_concat_stack + 1114112, d_lstm1_mul_concat_stack + 1114368, d_lstm1_mul_concat_stack + 1114624, d_lstm1_mul_concat_stack + 1114880);
+  k27_matmul(d_lstm1_mul_concat_stack + 1146880, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 278528, lstm1_sigmoid_t34, lstm1_tanh_t34_2, d_lstm1_mul_t35, lstm1_sigmoid_t34_2, lstm1_tanh_t34, lstm1_sigmoid_t34_3, lstm1_add_t33_2, d_lstm1_mul_t34, d_lstm1_mul_concat_stack + 1114112, d_lstm1_mul_concat_stack + 1114368, d_lstm1_mul_concat_stack + 1114624, d_lstm1_mul_concat_stack + 1114880);
   float *lstm1_sigmoid_t33 = (float *)(A + 10268672); /* [32, 256] */
   float *lstm1_tanh_t33_2 = (float *)(A + 10432512); /* [32, 256] */
   float *lstm1_sigmoid_t33_2 = (float *)(A + 10301440); /* [32, 256] */
@@ -9671,7 +8963,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t33_3 = (float *)(A + 10334208); /* [32, 256] */
   float *lstm1_add_t32_2 = (float *)(A + 10203136); /* [32, 256] */
   float *d_lstm1_mul_t33 = (float *)(A + 10399744); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1114112, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 270336, lstm1_sigmoid_t33, lstm1_tanh_t33_2, d_lstm1_mul_t34, lstm1_sigmoid_t33_2, lstm1_tanh_t33, lstm1_sigmoid_t33_3, lstm1_add_t32_2, d_lstm1_mul_t33, d_lstm1_mul_concat_stack + 1081344, d_lstm1_mul_concat_stack + 1081600, d_lstm1_mul_concat_stack + 1081856, d_lstm1_mul_concat_stack + 1082112);
+  k27_matmul(d_lstm1_mul_concat_stack + 1114112, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 270336, lstm1_sigmoid_t33, lstm1_tanh_t33_2, d_lstm1_mul_t34, lstm1_sigmoid_t33_2, lstm1_tanh_t33, lstm1_sigmoid_t33_3, lstm1_add_t32_2, d_lstm1_mul_t33, d_lstm1_mul_concat_stack + 1081344, d_lstm1_mul_concat_stack + 1081600, d_lstm1_mul_concat_stack + 1081856, d_lstm1_mul_concat_stack + 1082112);
   float *lstm1_sigmoid_t32 = (float *)(A + 10072064); /* [32, 256] */
   float *lstm1_tanh_t32_2 = (float *)(A + 10235904); /* [32, 256] */
   float *lstm1_sigmoid_t32_2 = (float *)(A + 10104832); /* [32, 256] */
@@ -9679,7 +8971,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t32_3 = (float *)(A + 10137600); /* [32, 256] */
   float *lstm1_add_t31_2 = (float *)(A + 10006528); /* [32, 256] */
   float *d_lstm1_mul_t32 = (float *)(A + 10203136); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1081344, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 262144, lstm1_sigmoid_t32, lstm1_tanh_t32_2, d_lstm1_mul_t33, lstm1_sigmoid_t32_2, lstm1_tanh_t32, lstm1_sigmoid_t32_3, lstm1_add_t31_2, d_lstm1_mul_t32, d_lstm1_mul_concat_stack + 1048576, d_lstm1_mul_concat_stack + 1048832, d_lstm1_mul_concat_stack + 1049088, d_lstm1_mul_concat_stack + 1049344);
+  k27_matmul(d_lstm1_mul_concat_stack + 1081344, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 262144, lstm1_sigmoid_t32, lstm1_tanh_t32_2, d_lstm1_mul_t33, lstm1_sigmoid_t32_2, lstm1_tanh_t32, lstm1_sigmoid_t32_3, lstm1_add_t31_2, d_lstm1_mul_t32, d_lstm1_mul_concat_stack + 1048576, d_lstm1_mul_concat_stack + 1048832, d_lstm1_mul_concat_stack + 1049088, d_lstm1_mul_concat_stack + 1049344);
   float *lstm1_sigmoid_t31 = (float *)(A + 9875456); /* [32, 256] */
   float *lstm1_tanh_t31_2 = (float *)(A + 10039296); /* [32, 256] */
   float *lstm1_sigmoid_t31_2 = (float *)(A + 9908224); /* [32, 256] */
@@ -9687,7 +8979,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t31_3 = (float *)(A + 9940992); /* [32, 256] */
   float *lstm1_add_t30_2 = (float *)(A + 9809920); /* [32, 256] */
   float *d_lstm1_mul_t31 = (float *)(A + 10006528); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1048576, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 253952, lstm1_sigmoid_t31, lstm1_tanh_t31_2, d_lstm1_mul_t32, lstm1_sigmoid_t31_2, lstm1_tanh_t31, lstm1_sigmoid_t31_3, lstm1_add_t30_2, d_lstm1_mul_t31, d_lstm1_mul_concat_stack + 1015808, d_lstm1_mul_concat_stack + 1016064, d_lstm1_mul_concat_stack + 1016320, d_lstm1_mul_concat_stack + 1016576);
+  k27_matmul(d_lstm1_mul_concat_stack + 1048576, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 253952, lstm1_sigmoid_t31, lstm1_tanh_t31_2, d_lstm1_mul_t32, lstm1_sigmoid_t31_2, lstm1_tanh_t31, lstm1_sigmoid_t31_3, lstm1_add_t30_2, d_lstm1_mul_t31, d_lstm1_mul_concat_stack + 1015808, d_lstm1_mul_concat_stack + 1016064, d_lstm1_mul_concat_stack + 1016320, d_lstm1_mul_concat_stack + 1016576);
   float *lstm1_sigmoid_t30 = (float *)(A + 9678848); /* [32, 256] */
   float *lstm1_tanh_t30_2 = (float *)(A + 9842688); /* [32, 256] */
   float *lstm1_sigmoid_t30_2 = (float *)(A + 9711616); /* [32, 256] */
@@ -9695,7 +8987,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t30_3 = (float *)(A + 9744384); /* [32, 256] */
   float *lstm1_add_t29_2 = (float *)(A + 9613312); /* [32, 256] */
   float *d_lstm1_mul_t30 = (float *)(A + 9809920); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 1015808, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 245760, lstm1_sigmoid_t30, lstm1_tanh_t30_2, d_lstm1_mul_t31, lstm1_sigmoid_t30_2, lstm1_tanh_t30, lstm1_sigmoid_t30_3, lstm1_add_t29_2, d_lstm1_mul_t30, d_lstm1_mul_concat_stack + 983040, d_lstm1_mul_concat_stack + 983296, d_lstm1_mul_concat_stack + 983552, d_lstm1_mul_concat_stack + 983808);
+  k27_matmul(d_lstm1_mul_concat_stack + 1015808, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 245760, lstm1_sigmoid_t30, lstm1_tanh_t30_2, d_lstm1_mul_t31, lstm1_sigmoid_t30_2, lstm1_tanh_t30, lstm1_sigmoid_t30_3, lstm1_add_t29_2, d_lstm1_mul_t30, d_lstm1_mul_concat_stack + 983040, d_lstm1_mul_concat_stack + 983296, d_lstm1_mul_concat_stack + 983552, d_lstm1_mul_concat_stack + 983808);
   float *lstm1_sigmoid_t29 = (float *)(A + 9482240); /* [32, 256] */
   float *lstm1_tanh_t29_2 = (float *)(A + 9646080); /* [32, 256] */
   float *lstm1_sigmoid_t29_2 = (float *)(A + 9515008); /* [32, 256] */
@@ -9703,7 +8995,7 @@ static void charlm_lstm_train_step_13(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t29_3 = (float *)(A + 9547776); /* [32, 256] */
   float *lstm1_add_t28_2 = (float *)(A + 9416704); /* [32, 256] */
   float *d_lstm1_mul_t29 = (float *)(A + 9613312); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 983040, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 237568, lstm1_sigmoid_t29, lstm1_tanh_t29_2, d_lstm1_mul_t30, lstm1_sigmoid_t29_2, lstm1_tanh_t29, lstm1_sigmoid_t29_3, lstm1_add_t28_2, d_lstm1_mul_t29, d_lstm1_mul_concat_stack + 950272, d_lstm1_mul_concat_stack + 950528, d_lstm1_mul_concat_stack + 950784, d_lstm1_mul_concat_stack + 951040);
+  k27_matmul(d_lstm1_mul_concat_stack + 983040, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 237568, lstm1_sigmoid_t29, lstm1_tanh_t29_2, d_lstm1_mul_t30, lstm1_sigmoid_t29_2, lstm1_tanh_t29, lstm1_sigmoid_t29_3, lstm1_add_t28_2, d_lstm1_mul_t29, d_lstm1_mul_concat_stack + 950272, d_lstm1_mul_concat_stack + 950528, d_lstm1_mul_concat_stack + 950784, d_lstm1_mul_concat_stack + 951040);
 }
 
 static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -9718,7 +9010,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t28_3 = (float *)(A + 9351168); /* [32, 256] */
   float *lstm1_add_t27_2 = (float *)(A + 9220096); /* [32, 256] */
   float *d_lstm1_mul_t28 = (float *)(A + 9416704); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 950272, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 229376, lstm1_sigmoid_t28, lstm1_tanh_t28_2, d_lstm1_mul_t29, lstm1_sigmoid_t28_2, lstm1_tanh_t28, lstm1_sigmoid_t28_3, lstm1_add_t27_2, d_lstm1_mul_t28, d_lstm1_mul_concat_stack + 917504, d_lstm1_mul_concat_stack + 917760, d_lstm1_mul_concat_stack + 918016, d_lstm1_mul_concat_stack + 918272);
+  k27_matmul(d_lstm1_mul_concat_stack + 950272, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 229376, lstm1_sigmoid_t28, lstm1_tanh_t28_2, d_lstm1_mul_t29, lstm1_sigmoid_t28_2, lstm1_tanh_t28, lstm1_sigmoid_t28_3, lstm1_add_t27_2, d_lstm1_mul_t28, d_lstm1_mul_concat_stack + 917504, d_lstm1_mul_concat_stack + 917760, d_lstm1_mul_concat_stack + 918016, d_lstm1_mul_concat_stack + 918272);
   float *lstm1_sigmoid_t27 = (float *)(A + 9089024); /* [32, 256] */
   float *lstm1_tanh_t27_2 = (float *)(A + 9252864); /* [32, 256] */
   float *lstm1_sigmoid_t27_2 = (float *)(A + 9121792); /* [32, 256] */
@@ -9726,7 +9018,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t27_3 = (float *)(A + 9154560); /* [32, 256] */
   float *lstm1_add_t26_2 = (float *)(A + 9023488); /* [32, 256] */
   float *d_lstm1_mul_t27 = (float *)(A + 9220096); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 917504, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 221184, lstm1_sigmoid_t27, lstm1_tanh_t27_2, d_lstm1_mul_t28, lstm1_sigmoid_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack + 884736, d_lstm1_mul_concat_stack + 884992, d_lstm1_mul_concat_stack + 885248, d_lstm1_mul_concat_stack + 885504);
+  k27_matmul(d_lstm1_mul_concat_stack + 917504, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 221184, lstm1_sigmoid_t27, lstm1_tanh_t27_2, d_lstm1_mul_t28, lstm1_sigmoid_t27_2, lstm1_tanh_t27, lstm1_sigmoid_t27_3, lstm1_add_t26_2, d_lstm1_mul_t27, d_lstm1_mul_concat_stack + 884736, d_lstm1_mul_concat_stack + 884992, d_lstm1_mul_concat_stack + 885248, d_lstm1_mul_concat_stack + 885504);
   float *lstm1_sigmoid_t26 = (float *)(A + 8892416); /* [32, 256] */
   float *lstm1_tanh_t26_2 = (float *)(A + 9056256); /* [32, 256] */
   float *lstm1_sigmoid_t26_2 = (float *)(A + 8925184); /* [32, 256] */
@@ -9734,7 +9026,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t26_3 = (float *)(A + 8957952); /* [32, 256] */
   float *lstm1_add_t25_2 = (float *)(A + 8826880); /* [32, 256] */
   float *d_lstm1_mul_t26 = (float *)(A + 9023488); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 884736, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 212992, lstm1_sigmoid_t26, lstm1_tanh_t26_2, d_lstm1_mul_t27, lstm1_sigmoid_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, d_lstm1_mul_t26, d_lstm1_mul_concat_stack + 851968, d_lstm1_mul_concat_stack + 852224, d_lstm1_mul_concat_stack + 852480, d_lstm1_mul_concat_stack + 852736);
+  k27_matmul(d_lstm1_mul_concat_stack + 884736, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 212992, lstm1_sigmoid_t26, lstm1_tanh_t26_2, d_lstm1_mul_t27, lstm1_sigmoid_t26_2, lstm1_tanh_t26, lstm1_sigmoid_t26_3, lstm1_add_t25_2, d_lstm1_mul_t26, d_lstm1_mul_concat_stack + 851968, d_lstm1_mul_concat_stack + 852224, d_lstm1_mul_concat_stack + 852480, d_lstm1_mul_concat_stack + 852736);
   float *lstm1_sigmoid_t25 = (float *)(A + 8695808); /* [32, 256] */
   float *lstm1_tanh_t25_2 = (float *)(A + 8859648); /* [32, 256] */
   float *lstm1_sigmoid_t25_2 = (float *)(A + 8728576); /* [32, 256] */
@@ -9742,7 +9034,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t25_3 = (float *)(A + 8761344); /* [32, 256] */
   float *lstm1_add_t24_2 = (float *)(A + 8630272); /* [32, 256] */
   float *d_lstm1_mul_t25 = (float *)(A + 8826880); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 851968, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 204800, lstm1_sigmoid_t25, lstm1_tanh_t25_2, d_lstm1_mul_t26, lstm1_sigmoid_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, d_lstm1_mul_t25, d_lstm1_mul_concat_stack + 819200, d_lstm1_mul_concat_stack + 819456, d_lstm1_mul_concat_stack + 819712, d_lstm1_mul_concat_stack + 819968);
+  k27_matmul(d_lstm1_mul_concat_stack + 851968, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 204800, lstm1_sigmoid_t25, lstm1_tanh_t25_2, d_lstm1_mul_t26, lstm1_sigmoid_t25_2, lstm1_tanh_t25, lstm1_sigmoid_t25_3, lstm1_add_t24_2, d_lstm1_mul_t25, d_lstm1_mul_concat_stack + 819200, d_lstm1_mul_concat_stack + 819456, d_lstm1_mul_concat_stack + 819712, d_lstm1_mul_concat_stack + 819968);
   float *lstm1_sigmoid_t24 = (float *)(A + 8499200); /* [32, 256] */
   float *lstm1_tanh_t24_2 = (float *)(A + 8663040); /* [32, 256] */
   float *lstm1_sigmoid_t24_2 = (float *)(A + 8531968); /* [32, 256] */
@@ -9750,7 +9042,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t24_3 = (float *)(A + 8564736); /* [32, 256] */
   float *lstm1_add_t23_2 = (float *)(A + 8433664); /* [32, 256] */
   float *d_lstm1_mul_t24 = (float *)(A + 8630272); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 819200, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 196608, lstm1_sigmoid_t24, lstm1_tanh_t24_2, d_lstm1_mul_t25, lstm1_sigmoid_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, d_lstm1_mul_t24, d_lstm1_mul_concat_stack + 786432, d_lstm1_mul_concat_stack + 786688, d_lstm1_mul_concat_stack + 786944, d_lstm1_mul_concat_stack + 787200);
+  k27_matmul(d_lstm1_mul_concat_stack + 819200, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 196608, lstm1_sigmoid_t24, lstm1_tanh_t24_2, d_lstm1_mul_t25, lstm1_sigmoid_t24_2, lstm1_tanh_t24, lstm1_sigmoid_t24_3, lstm1_add_t23_2, d_lstm1_mul_t24, d_lstm1_mul_concat_stack + 786432, d_lstm1_mul_concat_stack + 786688, d_lstm1_mul_concat_stack + 786944, d_lstm1_mul_concat_stack + 787200);
   float *lstm1_sigmoid_t23 = (float *)(A + 8302592); /* [32, 256] */
   float *lstm1_tanh_t23_2 = (float *)(A + 8466432); /* [32, 256] */
   float *lstm1_sigmoid_t23_2 = (float *)(A + 8335360); /* [32, 256] */
@@ -9758,7 +9050,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t23_3 = (float *)(A + 8368128); /* [32, 256] */
   float *lstm1_add_t22_2 = (float *)(A + 8237056); /* [32, 256] */
   float *d_lstm1_mul_t23 = (float *)(A + 8433664); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 786432, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 188416, lstm1_sigmoid_t23, lstm1_tanh_t23_2, d_lstm1_mul_t24, lstm1_sigmoid_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, d_lstm1_mul_t23, d_lstm1_mul_concat_stack + 753664, d_lstm1_mul_concat_stack + 753920, d_lstm1_mul_concat_stack + 754176, d_lstm1_mul_concat_stack + 754432);
+  k27_matmul(d_lstm1_mul_concat_stack + 786432, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 188416, lstm1_sigmoid_t23, lstm1_tanh_t23_2, d_lstm1_mul_t24, lstm1_sigmoid_t23_2, lstm1_tanh_t23, lstm1_sigmoid_t23_3, lstm1_add_t22_2, d_lstm1_mul_t23, d_lstm1_mul_concat_stack + 753664, d_lstm1_mul_concat_stack + 753920, d_lstm1_mul_concat_stack + 754176, d_lstm1_mul_concat_stack + 754432);
   float *lstm1_sigmoid_t22 = (float *)(A + 8105984); /* [32, 256] */
   float *lstm1_tanh_t22_2 = (float *)(A + 8269824); /* [32, 256] */
   float *lstm1_sigmoid_t22_2 = (float *)(A + 8138752); /* [32, 256] */
@@ -9766,7 +9058,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t22_3 = (float *)(A + 8171520); /* [32, 256] */
   float *lstm1_add_t21_2 = (float *)(A + 8040448); /* [32, 256] */
   float *d_lstm1_mul_t22 = (float *)(A + 8237056); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 753664, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 180224, lstm1_sigmoid_t22, lstm1_tanh_t22_2, d_lstm1_mul_t23, lstm1_sigmoid_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, d_lstm1_mul_t22, d_lstm1_mul_concat_stack + 720896, d_lstm1_mul_concat_stack + 721152, d_lstm1_mul_concat_stack + 721408, d_lstm1_mul_concat_stack + 721664);
+  k27_matmul(d_lstm1_mul_concat_stack + 753664, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 180224, lstm1_sigmoid_t22, lstm1_tanh_t22_2, d_lstm1_mul_t23, lstm1_sigmoid_t22_2, lstm1_tanh_t22, lstm1_sigmoid_t22_3, lstm1_add_t21_2, d_lstm1_mul_t22, d_lstm1_mul_concat_stack + 720896, d_lstm1_mul_concat_stack + 721152, d_lstm1_mul_concat_stack + 721408, d_lstm1_mul_concat_stack + 721664);
   float *lstm1_sigmoid_t21 = (float *)(A + 7909376); /* [32, 256] */
   float *lstm1_tanh_t21_2 = (float *)(A + 8073216); /* [32, 256] */
   float *lstm1_sigmoid_t21_2 = (float *)(A + 7942144); /* [32, 256] */
@@ -9774,7 +9066,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t21_3 = (float *)(A + 7974912); /* [32, 256] */
   float *lstm1_add_t20_2 = (float *)(A + 7843840); /* [32, 256] */
   float *d_lstm1_mul_t21 = (float *)(A + 8040448); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 720896, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 172032, lstm1_sigmoid_t21, lstm1_tanh_t21_2, d_lstm1_mul_t22, lstm1_sigmoid_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, d_lstm1_mul_t21, d_lstm1_mul_concat_stack + 688128, d_lstm1_mul_concat_stack + 688384, d_lstm1_mul_concat_stack + 688640, d_lstm1_mul_concat_stack + 688896);
+  k27_matmul(d_lstm1_mul_concat_stack + 720896, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 172032, lstm1_sigmoid_t21, lstm1_tanh_t21_2, d_lstm1_mul_t22, lstm1_sigmoid_t21_2, lstm1_tanh_t21, lstm1_sigmoid_t21_3, lstm1_add_t20_2, d_lstm1_mul_t21, d_lstm1_mul_concat_stack + 688128, d_lstm1_mul_concat_stack + 688384, d_lstm1_mul_concat_stack + 688640, d_lstm1_mul_concat_stack + 688896);
   float *lstm1_sigmoid_t20 = (float *)(A + 7712768); /* [32, 256] */
   float *lstm1_tanh_t20_2 = (float *)(A + 7876608); /* [32, 256] */
   float *lstm1_sigmoid_t20_2 = (float *)(A + 7745536); /* [32, 256] */
@@ -9782,7 +9074,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t20_3 = (float *)(A + 7778304); /* [32, 256] */
   float *lstm1_add_t19_2 = (float *)(A + 7647232); /* [32, 256] */
   float *d_lstm1_mul_t20 = (float *)(A + 7843840); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 688128, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 163840, lstm1_sigmoid_t20, lstm1_tanh_t20_2, d_lstm1_mul_t21, lstm1_sigmoid_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, d_lstm1_mul_t20, d_lstm1_mul_concat_stack + 655360, d_lstm1_mul_concat_stack + 655616, d_lstm1_mul_concat_stack + 655872, d_lstm1_mul_concat_stack + 656128);
+  k27_matmul(d_lstm1_mul_concat_stack + 688128, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 163840, lstm1_sigmoid_t20, lstm1_tanh_t20_2, d_lstm1_mul_t21, lstm1_sigmoid_t20_2, lstm1_tanh_t20, lstm1_sigmoid_t20_3, lstm1_add_t19_2, d_lstm1_mul_t20, d_lstm1_mul_concat_stack + 655360, d_lstm1_mul_concat_stack + 655616, d_lstm1_mul_concat_stack + 655872, d_lstm1_mul_concat_stack + 656128);
   float *lstm1_sigmoid_t19 = (float *)(A + 7516160); /* [32, 256] */
   float *lstm1_tanh_t19_2 = (float *)(A + 7680000); /* [32, 256] */
   float *lstm1_sigmoid_t19_2 = (float *)(A + 7548928); /* [32, 256] */
@@ -9790,7 +9082,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t19_3 = (float *)(A + 7581696); /* [32, 256] */
   float *lstm1_add_t18_2 = (float *)(A + 7450624); /* [32, 256] */
   float *d_lstm1_mul_t19 = (float *)(A + 7647232); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 655360, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 155648, lstm1_sigmoid_t19, lstm1_tanh_t19_2, d_lstm1_mul_t20, lstm1_sigmoid_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, d_lstm1_mul_t19, d_lstm1_mul_concat_stack + 622592, d_lstm1_mul_concat_stack + 622848, d_lstm1_mul_concat_stack + 623104, d_lstm1_mul_concat_stack + 623360);
+  k27_matmul(d_lstm1_mul_concat_stack + 655360, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 155648, lstm1_sigmoid_t19, lstm1_tanh_t19_2, d_lstm1_mul_t20, lstm1_sigmoid_t19_2, lstm1_tanh_t19, lstm1_sigmoid_t19_3, lstm1_add_t18_2, d_lstm1_mul_t19, d_lstm1_mul_concat_stack + 622592, d_lstm1_mul_concat_stack + 622848, d_lstm1_mul_concat_stack + 623104, d_lstm1_mul_concat_stack + 623360);
   float *lstm1_sigmoid_t18 = (float *)(A + 7319552); /* [32, 256] */
   float *lstm1_tanh_t18_2 = (float *)(A + 7483392); /* [32, 256] */
   float *lstm1_sigmoid_t18_2 = (float *)(A + 7352320); /* [32, 256] */
@@ -9798,7 +9090,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t18_3 = (float *)(A + 7385088); /* [32, 256] */
   float *lstm1_add_t17_2 = (float *)(A + 7254016); /* [32, 256] */
   float *d_lstm1_mul_t18 = (float *)(A + 7450624); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 622592, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 147456, lstm1_sigmoid_t18, lstm1_tanh_t18_2, d_lstm1_mul_t19, lstm1_sigmoid_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, d_lstm1_mul_t18, d_lstm1_mul_concat_stack + 589824, d_lstm1_mul_concat_stack + 590080, d_lstm1_mul_concat_stack + 590336, d_lstm1_mul_concat_stack + 590592);
+  k27_matmul(d_lstm1_mul_concat_stack + 622592, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 147456, lstm1_sigmoid_t18, lstm1_tanh_t18_2, d_lstm1_mul_t19, lstm1_sigmoid_t18_2, lstm1_tanh_t18, lstm1_sigmoid_t18_3, lstm1_add_t17_2, d_lstm1_mul_t18, d_lstm1_mul_concat_stack + 589824, d_lstm1_mul_concat_stack + 590080, d_lstm1_mul_concat_stack + 590336, d_lstm1_mul_concat_stack + 590592);
   float *lstm1_sigmoid_t17 = (float *)(A + 7122944); /* [32, 256] */
   float *lstm1_tanh_t17_2 = (float *)(A + 7286784); /* [32, 256] */
   float *lstm1_sigmoid_t17_2 = (float *)(A + 7155712); /* [32, 256] */
@@ -9806,7 +9098,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t17_3 = (float *)(A + 7188480); /* [32, 256] */
   float *lstm1_add_t16_2 = (float *)(A + 7057408); /* [32, 256] */
   float *d_lstm1_mul_t17 = (float *)(A + 7254016); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 589824, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 139264, lstm1_sigmoid_t17, lstm1_tanh_t17_2, d_lstm1_mul_t18, lstm1_sigmoid_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, d_lstm1_mul_t17, d_lstm1_mul_concat_stack + 557056, d_lstm1_mul_concat_stack + 557312, d_lstm1_mul_concat_stack + 557568, d_lstm1_mul_concat_stack + 557824);
+  k27_matmul(d_lstm1_mul_concat_stack + 589824, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 139264, lstm1_sigmoid_t17, lstm1_tanh_t17_2, d_lstm1_mul_t18, lstm1_sigmoid_t17_2, lstm1_tanh_t17, lstm1_sigmoid_t17_3, lstm1_add_t16_2, d_lstm1_mul_t17, d_lstm1_mul_concat_stack + 557056, d_lstm1_mul_concat_stack + 557312, d_lstm1_mul_concat_stack + 557568, d_lstm1_mul_concat_stack + 557824);
   float *lstm1_sigmoid_t16 = (float *)(A + 6926336); /* [32, 256] */
   float *lstm1_tanh_t16_2 = (float *)(A + 7090176); /* [32, 256] */
   float *lstm1_sigmoid_t16_2 = (float *)(A + 6959104); /* [32, 256] */
@@ -9814,7 +9106,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t16_3 = (float *)(A + 6991872); /* [32, 256] */
   float *lstm1_add_t15_2 = (float *)(A + 6860800); /* [32, 256] */
   float *d_lstm1_mul_t16 = (float *)(A + 7057408); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 557056, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 131072, lstm1_sigmoid_t16, lstm1_tanh_t16_2, d_lstm1_mul_t17, lstm1_sigmoid_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, d_lstm1_mul_t16, d_lstm1_mul_concat_stack + 524288, d_lstm1_mul_concat_stack + 524544, d_lstm1_mul_concat_stack + 524800, d_lstm1_mul_concat_stack + 525056);
+  k27_matmul(d_lstm1_mul_concat_stack + 557056, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 131072, lstm1_sigmoid_t16, lstm1_tanh_t16_2, d_lstm1_mul_t17, lstm1_sigmoid_t16_2, lstm1_tanh_t16, lstm1_sigmoid_t16_3, lstm1_add_t15_2, d_lstm1_mul_t16, d_lstm1_mul_concat_stack + 524288, d_lstm1_mul_concat_stack + 524544, d_lstm1_mul_concat_stack + 524800, d_lstm1_mul_concat_stack + 525056);
   float *lstm1_sigmoid_t15 = (float *)(A + 6729728); /* [32, 256] */
   float *lstm1_tanh_t15_2 = (float *)(A + 6893568); /* [32, 256] */
   float *lstm1_sigmoid_t15_2 = (float *)(A + 6762496); /* [32, 256] */
@@ -9822,7 +9114,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t15_3 = (float *)(A + 6795264); /* [32, 256] */
   float *lstm1_add_t14_2 = (float *)(A + 6664192); /* [32, 256] */
   float *d_lstm1_mul_t15 = (float *)(A + 6860800); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 524288, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 122880, lstm1_sigmoid_t15, lstm1_tanh_t15_2, d_lstm1_mul_t16, lstm1_sigmoid_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, d_lstm1_mul_t15, d_lstm1_mul_concat_stack + 491520, d_lstm1_mul_concat_stack + 491776, d_lstm1_mul_concat_stack + 492032, d_lstm1_mul_concat_stack + 492288);
+  k27_matmul(d_lstm1_mul_concat_stack + 524288, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 122880, lstm1_sigmoid_t15, lstm1_tanh_t15_2, d_lstm1_mul_t16, lstm1_sigmoid_t15_2, lstm1_tanh_t15, lstm1_sigmoid_t15_3, lstm1_add_t14_2, d_lstm1_mul_t15, d_lstm1_mul_concat_stack + 491520, d_lstm1_mul_concat_stack + 491776, d_lstm1_mul_concat_stack + 492032, d_lstm1_mul_concat_stack + 492288);
   float *lstm1_sigmoid_t14 = (float *)(A + 6533120); /* [32, 256] */
   float *lstm1_tanh_t14_2 = (float *)(A + 6696960); /* [32, 256] */
   float *lstm1_sigmoid_t14_2 = (float *)(A + 6565888); /* [32, 256] */
@@ -9830,7 +9122,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t14_3 = (float *)(A + 6598656); /* [32, 256] */
   float *lstm1_add_t13_2 = (float *)(A + 6467584); /* [32, 256] */
   float *d_lstm1_mul_t14 = (float *)(A + 6664192); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 491520, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 114688, lstm1_sigmoid_t14, lstm1_tanh_t14_2, d_lstm1_mul_t15, lstm1_sigmoid_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, d_lstm1_mul_t14, d_lstm1_mul_concat_stack + 458752, d_lstm1_mul_concat_stack + 459008, d_lstm1_mul_concat_stack + 459264, d_lstm1_mul_concat_stack + 459520);
+  k27_matmul(d_lstm1_mul_concat_stack + 491520, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 114688, lstm1_sigmoid_t14, lstm1_tanh_t14_2, d_lstm1_mul_t15, lstm1_sigmoid_t14_2, lstm1_tanh_t14, lstm1_sigmoid_t14_3, lstm1_add_t13_2, d_lstm1_mul_t14, d_lstm1_mul_concat_stack + 458752, d_lstm1_mul_concat_stack + 459008, d_lstm1_mul_concat_stack + 459264, d_lstm1_mul_concat_stack + 459520);
   float *lstm1_sigmoid_t13 = (float *)(A + 6336512); /* [32, 256] */
   float *lstm1_tanh_t13_2 = (float *)(A + 6500352); /* [32, 256] */
   float *lstm1_sigmoid_t13_2 = (float *)(A + 6369280); /* [32, 256] */
@@ -9838,7 +9130,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t13_3 = (float *)(A + 6402048); /* [32, 256] */
   float *lstm1_add_t12_2 = (float *)(A + 6270976); /* [32, 256] */
   float *d_lstm1_mul_t13 = (float *)(A + 6467584); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 458752, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 106496, lstm1_sigmoid_t13, lstm1_tanh_t13_2, d_lstm1_mul_t14, lstm1_sigmoid_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, d_lstm1_mul_t13, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426240, d_lstm1_mul_concat_stack + 426496, d_lstm1_mul_concat_stack + 426752);
+  k27_matmul(d_lstm1_mul_concat_stack + 458752, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 106496, lstm1_sigmoid_t13, lstm1_tanh_t13_2, d_lstm1_mul_t14, lstm1_sigmoid_t13_2, lstm1_tanh_t13, lstm1_sigmoid_t13_3, lstm1_add_t12_2, d_lstm1_mul_t13, d_lstm1_mul_concat_stack + 425984, d_lstm1_mul_concat_stack + 426240, d_lstm1_mul_concat_stack + 426496, d_lstm1_mul_concat_stack + 426752);
   float *lstm1_sigmoid_t12 = (float *)(A + 6139904); /* [32, 256] */
   float *lstm1_tanh_t12_2 = (float *)(A + 6303744); /* [32, 256] */
   float *lstm1_sigmoid_t12_2 = (float *)(A + 6172672); /* [32, 256] */
@@ -9846,7 +9138,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t12_3 = (float *)(A + 6205440); /* [32, 256] */
   float *lstm1_add_t11_2 = (float *)(A + 6074368); /* [32, 256] */
   float *d_lstm1_mul_t12 = (float *)(A + 6270976); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 425984, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 98304, lstm1_sigmoid_t12, lstm1_tanh_t12_2, d_lstm1_mul_t13, lstm1_sigmoid_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, d_lstm1_mul_t12, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393472, d_lstm1_mul_concat_stack + 393728, d_lstm1_mul_concat_stack + 393984);
+  k27_matmul(d_lstm1_mul_concat_stack + 425984, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 98304, lstm1_sigmoid_t12, lstm1_tanh_t12_2, d_lstm1_mul_t13, lstm1_sigmoid_t12_2, lstm1_tanh_t12, lstm1_sigmoid_t12_3, lstm1_add_t11_2, d_lstm1_mul_t12, d_lstm1_mul_concat_stack + 393216, d_lstm1_mul_concat_stack + 393472, d_lstm1_mul_concat_stack + 393728, d_lstm1_mul_concat_stack + 393984);
   float *lstm1_sigmoid_t11 = (float *)(A + 5943296); /* [32, 256] */
   float *lstm1_tanh_t11_2 = (float *)(A + 6107136); /* [32, 256] */
   float *lstm1_sigmoid_t11_2 = (float *)(A + 5976064); /* [32, 256] */
@@ -9854,7 +9146,7 @@ static void charlm_lstm_train_step_14(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t11_3 = (float *)(A + 6008832); /* [32, 256] */
   float *lstm1_add_t10_2 = (float *)(A + 5877760); /* [32, 256] */
   float *d_lstm1_mul_t11 = (float *)(A + 6074368); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 393216, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 90112, lstm1_sigmoid_t11, lstm1_tanh_t11_2, d_lstm1_mul_t12, lstm1_sigmoid_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, d_lstm1_mul_t11, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360704, d_lstm1_mul_concat_stack + 360960, d_lstm1_mul_concat_stack + 361216);
+  k27_matmul(d_lstm1_mul_concat_stack + 393216, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 90112, lstm1_sigmoid_t11, lstm1_tanh_t11_2, d_lstm1_mul_t12, lstm1_sigmoid_t11_2, lstm1_tanh_t11, lstm1_sigmoid_t11_3, lstm1_add_t10_2, d_lstm1_mul_t11, d_lstm1_mul_concat_stack + 360448, d_lstm1_mul_concat_stack + 360704, d_lstm1_mul_concat_stack + 360960, d_lstm1_mul_concat_stack + 361216);
 }
 
 static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -9869,7 +9161,7 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t10_3 = (float *)(A + 5812224); /* [32, 256] */
   float *lstm1_add_t9_2 = (float *)(A + 5681152); /* [32, 256] */
   float *d_lstm1_mul_t10 = (float *)(A + 5877760); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 360448, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 81920, lstm1_sigmoid_t10, lstm1_tanh_t10_2, d_lstm1_mul_t11, lstm1_sigmoid_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, d_lstm1_mul_t10, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327936, d_lstm1_mul_concat_stack + 328192, d_lstm1_mul_concat_stack + 328448);
+  k27_matmul(d_lstm1_mul_concat_stack + 360448, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 81920, lstm1_sigmoid_t10, lstm1_tanh_t10_2, d_lstm1_mul_t11, lstm1_sigmoid_t10_2, lstm1_tanh_t10, lstm1_sigmoid_t10_3, lstm1_add_t9_2, d_lstm1_mul_t10, d_lstm1_mul_concat_stack + 327680, d_lstm1_mul_concat_stack + 327936, d_lstm1_mul_concat_stack + 328192, d_lstm1_mul_concat_stack + 328448);
   float *lstm1_sigmoid_t9 = (float *)(A + 5550080); /* [32, 256] */
   float *lstm1_tanh_t9_2 = (float *)(A + 5713920); /* [32, 256] */
   float *lstm1_sigmoid_t9_2 = (float *)(A + 5582848); /* [32, 256] */
@@ -9877,7 +9169,7 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t9_3 = (float *)(A + 5615616); /* [32, 256] */
   float *lstm1_add_t8_2 = (float *)(A + 5484544); /* [32, 256] */
   float *d_lstm1_mul_t9 = (float *)(A + 5681152); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 327680, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 73728, lstm1_sigmoid_t9, lstm1_tanh_t9_2, d_lstm1_mul_t10, lstm1_sigmoid_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, d_lstm1_mul_t9, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 295168, d_lstm1_mul_concat_stack + 295424, d_lstm1_mul_concat_stack + 295680);
+  k27_matmul(d_lstm1_mul_concat_stack + 327680, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 73728, lstm1_sigmoid_t9, lstm1_tanh_t9_2, d_lstm1_mul_t10, lstm1_sigmoid_t9_2, lstm1_tanh_t9, lstm1_sigmoid_t9_3, lstm1_add_t8_2, d_lstm1_mul_t9, d_lstm1_mul_concat_stack + 294912, d_lstm1_mul_concat_stack + 295168, d_lstm1_mul_concat_stack + 295424, d_lstm1_mul_concat_stack + 295680);
   float *lstm1_sigmoid_t8 = (float *)(A + 5353472); /* [32, 256] */
   float *lstm1_tanh_t8_2 = (float *)(A + 5517312); /* [32, 256] */
   float *lstm1_sigmoid_t8_2 = (float *)(A + 5386240); /* [32, 256] */
@@ -9885,7 +9177,7 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t8_3 = (float *)(A + 5419008); /* [32, 256] */
   float *lstm1_add_t7_2 = (float *)(A + 5287936); /* [32, 256] */
   float *d_lstm1_mul_t8 = (float *)(A + 5484544); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 294912, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 65536, lstm1_sigmoid_t8, lstm1_tanh_t8_2, d_lstm1_mul_t9, lstm1_sigmoid_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, d_lstm1_mul_t8, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262400, d_lstm1_mul_concat_stack + 262656, d_lstm1_mul_concat_stack + 262912);
+  k27_matmul(d_lstm1_mul_concat_stack + 294912, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 65536, lstm1_sigmoid_t8, lstm1_tanh_t8_2, d_lstm1_mul_t9, lstm1_sigmoid_t8_2, lstm1_tanh_t8, lstm1_sigmoid_t8_3, lstm1_add_t7_2, d_lstm1_mul_t8, d_lstm1_mul_concat_stack + 262144, d_lstm1_mul_concat_stack + 262400, d_lstm1_mul_concat_stack + 262656, d_lstm1_mul_concat_stack + 262912);
   float *lstm1_sigmoid_t7 = (float *)(A + 5156864); /* [32, 256] */
   float *lstm1_tanh_t7_2 = (float *)(A + 5320704); /* [32, 256] */
   float *lstm1_sigmoid_t7_2 = (float *)(A + 5189632); /* [32, 256] */
@@ -9893,7 +9185,7 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t7_3 = (float *)(A + 5222400); /* [32, 256] */
   float *lstm1_add_t6_2 = (float *)(A + 5091328); /* [32, 256] */
   float *d_lstm1_mul_t7 = (float *)(A + 5287936); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 262144, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 57344, lstm1_sigmoid_t7, lstm1_tanh_t7_2, d_lstm1_mul_t8, lstm1_sigmoid_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, d_lstm1_mul_t7, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229632, d_lstm1_mul_concat_stack + 229888, d_lstm1_mul_concat_stack + 230144);
+  k27_matmul(d_lstm1_mul_concat_stack + 262144, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 57344, lstm1_sigmoid_t7, lstm1_tanh_t7_2, d_lstm1_mul_t8, lstm1_sigmoid_t7_2, lstm1_tanh_t7, lstm1_sigmoid_t7_3, lstm1_add_t6_2, d_lstm1_mul_t7, d_lstm1_mul_concat_stack + 229376, d_lstm1_mul_concat_stack + 229632, d_lstm1_mul_concat_stack + 229888, d_lstm1_mul_concat_stack + 230144);
   float *lstm1_sigmoid_t6 = (float *)(A + 4960256); /* [32, 256] */
   float *lstm1_tanh_t6_2 = (float *)(A + 5124096); /* [32, 256] */
   float *lstm1_sigmoid_t6_2 = (float *)(A + 4993024); /* [32, 256] */
@@ -9901,7 +9193,7 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t6_3 = (float *)(A + 5025792); /* [32, 256] */
   float *lstm1_add_t5_2 = (float *)(A + 4894720); /* [32, 256] */
   float *d_lstm1_mul_t6 = (float *)(A + 5091328); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 229376, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 49152, lstm1_sigmoid_t6, lstm1_tanh_t6_2, d_lstm1_mul_t7, lstm1_sigmoid_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, d_lstm1_mul_t6, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196864, d_lstm1_mul_concat_stack + 197120, d_lstm1_mul_concat_stack + 197376);
+  k27_matmul(d_lstm1_mul_concat_stack + 229376, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 49152, lstm1_sigmoid_t6, lstm1_tanh_t6_2, d_lstm1_mul_t7, lstm1_sigmoid_t6_2, lstm1_tanh_t6, lstm1_sigmoid_t6_3, lstm1_add_t5_2, d_lstm1_mul_t6, d_lstm1_mul_concat_stack + 196608, d_lstm1_mul_concat_stack + 196864, d_lstm1_mul_concat_stack + 197120, d_lstm1_mul_concat_stack + 197376);
   float *lstm1_sigmoid_t5 = (float *)(A + 4763648); /* [32, 256] */
   float *lstm1_tanh_t5_2 = (float *)(A + 4927488); /* [32, 256] */
   float *lstm1_sigmoid_t5_2 = (float *)(A + 4796416); /* [32, 256] */
@@ -9909,7 +9201,7 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t5_3 = (float *)(A + 4829184); /* [32, 256] */
   float *lstm1_add_t4_2 = (float *)(A + 4698112); /* [32, 256] */
   float *d_lstm1_mul_t5 = (float *)(A + 4894720); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 196608, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 40960, lstm1_sigmoid_t5, lstm1_tanh_t5_2, d_lstm1_mul_t6, lstm1_sigmoid_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, d_lstm1_mul_t5, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 164096, d_lstm1_mul_concat_stack + 164352, d_lstm1_mul_concat_stack + 164608);
+  k27_matmul(d_lstm1_mul_concat_stack + 196608, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 40960, lstm1_sigmoid_t5, lstm1_tanh_t5_2, d_lstm1_mul_t6, lstm1_sigmoid_t5_2, lstm1_tanh_t5, lstm1_sigmoid_t5_3, lstm1_add_t4_2, d_lstm1_mul_t5, d_lstm1_mul_concat_stack + 163840, d_lstm1_mul_concat_stack + 164096, d_lstm1_mul_concat_stack + 164352, d_lstm1_mul_concat_stack + 164608);
   float *lstm1_sigmoid_t4 = (float *)(A + 4567040); /* [32, 256] */
   float *lstm1_tanh_t4_2 = (float *)(A + 4730880); /* [32, 256] */
   float *lstm1_sigmoid_t4_2 = (float *)(A + 4599808); /* [32, 256] */
@@ -9917,7 +9209,7 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t4_3 = (float *)(A + 4632576); /* [32, 256] */
   float *lstm1_add_t3_2 = (float *)(A + 4501504); /* [32, 256] */
   float *d_lstm1_mul_t4 = (float *)(A + 4698112); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 163840, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 32768, lstm1_sigmoid_t4, lstm1_tanh_t4_2, d_lstm1_mul_t5, lstm1_sigmoid_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, d_lstm1_mul_t4, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131328, d_lstm1_mul_concat_stack + 131584, d_lstm1_mul_concat_stack + 131840);
+  k27_matmul(d_lstm1_mul_concat_stack + 163840, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 32768, lstm1_sigmoid_t4, lstm1_tanh_t4_2, d_lstm1_mul_t5, lstm1_sigmoid_t4_2, lstm1_tanh_t4, lstm1_sigmoid_t4_3, lstm1_add_t3_2, d_lstm1_mul_t4, d_lstm1_mul_concat_stack + 131072, d_lstm1_mul_concat_stack + 131328, d_lstm1_mul_concat_stack + 131584, d_lstm1_mul_concat_stack + 131840);
   float *lstm1_sigmoid_t3 = (float *)(A + 4370432); /* [32, 256] */
   float *lstm1_tanh_t3_2 = (float *)(A + 4534272); /* [32, 256] */
   float *lstm1_sigmoid_t3_2 = (float *)(A + 4403200); /* [32, 256] */
@@ -9925,7 +9217,7 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t3_3 = (float *)(A + 4435968); /* [32, 256] */
   float *lstm1_add_t2_2 = (float *)(A + 4304896); /* [32, 256] */
   float *d_lstm1_mul_t3 = (float *)(A + 4501504); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 131072, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 24576, lstm1_sigmoid_t3, lstm1_tanh_t3_2, d_lstm1_mul_t4, lstm1_sigmoid_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, d_lstm1_mul_t3, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98560, d_lstm1_mul_concat_stack + 98816, d_lstm1_mul_concat_stack + 99072);
+  k27_matmul(d_lstm1_mul_concat_stack + 131072, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 24576, lstm1_sigmoid_t3, lstm1_tanh_t3_2, d_lstm1_mul_t4, lstm1_sigmoid_t3_2, lstm1_tanh_t3, lstm1_sigmoid_t3_3, lstm1_add_t2_2, d_lstm1_mul_t3, d_lstm1_mul_concat_stack + 98304, d_lstm1_mul_concat_stack + 98560, d_lstm1_mul_concat_stack + 98816, d_lstm1_mul_concat_stack + 99072);
   float *lstm1_sigmoid_t2 = (float *)(A + 4173824); /* [32, 256] */
   float *lstm1_tanh_t2_2 = (float *)(A + 4337664); /* [32, 256] */
   float *lstm1_sigmoid_t2_2 = (float *)(A + 4206592); /* [32, 256] */
@@ -9933,7 +9225,7 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t2_3 = (float *)(A + 4239360); /* [32, 256] */
   float *lstm1_add_t1_2 = (float *)(A + 4108288); /* [32, 256] */
   float *d_lstm1_mul_t2 = (float *)(A + 4304896); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 98304, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 16384, lstm1_sigmoid_t2, lstm1_tanh_t2_2, d_lstm1_mul_t3, lstm1_sigmoid_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, d_lstm1_mul_t2, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65792, d_lstm1_mul_concat_stack + 66048, d_lstm1_mul_concat_stack + 66304);
+  k27_matmul(d_lstm1_mul_concat_stack + 98304, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 16384, lstm1_sigmoid_t2, lstm1_tanh_t2_2, d_lstm1_mul_t3, lstm1_sigmoid_t2_2, lstm1_tanh_t2, lstm1_sigmoid_t2_3, lstm1_add_t1_2, d_lstm1_mul_t2, d_lstm1_mul_concat_stack + 65536, d_lstm1_mul_concat_stack + 65792, d_lstm1_mul_concat_stack + 66048, d_lstm1_mul_concat_stack + 66304);
   float *lstm1_sigmoid_t1 = (float *)(A + 3977216); /* [32, 256] */
   float *lstm1_tanh_t1_2 = (float *)(A + 4141056); /* [32, 256] */
   float *lstm1_sigmoid_t1_2 = (float *)(A + 4009984); /* [32, 256] */
@@ -9941,7 +9233,7 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   float *lstm1_sigmoid_t1_3 = (float *)(A + 4042752); /* [32, 256] */
   float *lstm1_mul_t0 = (float *)(A + 1814528); /* [32, 256] */
   float *d_lstm1_mul_t1 = (float *)(A + 4108288); /* [32, 256] */
-  k28_matmul(d_lstm1_mul_concat_stack + 65536, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 8192, lstm1_sigmoid_t1, lstm1_tanh_t1_2, d_lstm1_mul_t2, lstm1_sigmoid_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, d_lstm1_mul_t1, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 33024, d_lstm1_mul_concat_stack + 33280, d_lstm1_mul_concat_stack + 33536);
+  k27_matmul(d_lstm1_mul_concat_stack + 65536, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight + 8192, lstm1_sigmoid_t1, lstm1_tanh_t1_2, d_lstm1_mul_t2, lstm1_sigmoid_t1_2, lstm1_tanh_t1, lstm1_sigmoid_t1_3, lstm1_mul_t0, d_lstm1_mul_t1, d_lstm1_mul_concat_stack + 32768, d_lstm1_mul_concat_stack + 33024, d_lstm1_mul_concat_stack + 33280, d_lstm1_mul_concat_stack + 33536);
   float *lstm1_sigmoid_t0 = (float *)(A + 1716224); /* [32, 256] */
   float *lstm1_tanh_t0_2 = (float *)(A + 1847296); /* [32, 256] */
   float *lstm1_tanh_t0 = (float *)(A + 1781760); /* [32, 256] */
@@ -9949,55 +9241,53 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   float *d_lstm1_mul_t0 = (float *)(A + 1814528); /* [32, 256] */
   float *d_lstm1_mul_t0_2 = (float *)(A + 4141056); /* [32, 256] */
   float *d_lstm1_mul_t0_3 = (float *)(A + 16179200); /* [32, 256] */
-  k29_matmul(d_lstm1_mul_concat_stack + 32768, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3);
+  k28_matmul(d_lstm1_mul_concat_stack + 32768, P + 98304 /* lstm1.weight_hh */, d_dense1_matmul_weight, lstm1_sigmoid_t0, lstm1_tanh_t0_2, d_lstm1_mul_t1, lstm1_tanh_t0, lstm1_sigmoid_t0_2, d_lstm1_mul_t0, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3);
   float *d_lstm1_const = (float *)(A + 1716224); /* [32, 256] */
-  k30_const(d_lstm1_const);
-  k31_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack);
-  int32_t *line14_select_stack = (int32_t *)(A + 16990400); /* [64, 32] */
+  k29_const(d_lstm1_const);
+  k30_concat(d_lstm1_mul_t0, d_lstm1_const, d_lstm1_mul_t0_2, d_lstm1_mul_t0_3, d_lstm1_mul_concat_stack);
+  int32_t *d_lstm1_reshape = (int32_t *)(A + 16990400); /* [2048] */
   float *d_lstm1_scatter_add = (float *)(A + 462784); /* [96, 1024] */
-  k32_scatter_add(line14_select_stack, d_lstm1_mul_concat_stack, d_lstm1_scatter_add);
+  k31_scatter_add(d_lstm1_reshape, d_lstm1_mul_concat_stack, d_lstm1_scatter_add);
   float *d_lstm1_transpose = (float *)(A + 856000); /* [1024, 96] */
-  k33_transpose(d_lstm1_scatter_add, d_lstm1_transpose);
+  k32_transpose(d_lstm1_scatter_add, d_lstm1_transpose);
   float *opt_mul = (float *)(A + 462784); /* [1024, 96] */
-  k47_mul(d_lstm1_transpose, opt_mul);
+  k45_mul(d_lstm1_transpose, opt_mul);
   float *opt_sum_to = (float *)(A + 16990400); /* [] */
-  k48_sum_to(opt_mul, opt_sum_to);
+  k46_sum_to(opt_mul, opt_sum_to);
   float *lstm1_mul_stack = (float *)(A + 1880064); /* [64, 32, 256] */
-  float *lstm1_mul_stack_2 = (float *)(A + 17788928); /* [63, 32, 256] */
-  k34_stack(lstm1_mul_stack, lstm1_mul_stack + 8192, lstm1_mul_stack + 16384, lstm1_mul_stack + 24576, lstm1_mul_stack + 32768, lstm1_mul_stack + 40960, lstm1_mul_stack + 49152, lstm1_mul_stack + 57344, lstm1_mul_stack + 65536, lstm1_mul_stack + 73728, lstm1_mul_stack + 81920, lstm1_mul_stack + 90112, lstm1_mul_stack + 98304, lstm1_mul_stack + 106496, lstm1_mul_stack + 114688, lstm1_mul_stack + 122880, lstm1_mul_stack + 131072, lstm1_mul_stack + 139264, lstm1_mul_stack + 147456, lstm1_mul_stack + 155648, lstm1_mul_stack + 163840, lstm1_mul_stack + 172032, lstm1_mul_stack + 180224, lstm1_mul_stack + 188416, lstm1_mul_stack + 196608, lstm1_mul_stack + 204800, lstm1_mul_stack + 212992, lstm1_mul_stack + 221184, lstm1_mul_stack + 229376, lstm1_mul_stack + 237568, lstm1_mul_stack + 245760, lstm1_mul_stack + 253952, lstm1_mul_stack + 262144, lstm1_mul_stack + 270336, lstm1_mul_stack + 278528, lstm1_mul_stack + 286720, lstm1_mul_stack + 294912, lstm1_mul_stack + 303104, lstm1_mul_stack + 311296, lstm1_mul_stack + 319488, lstm1_mul_stack + 327680, lstm1_mul_stack + 335872, lstm1_mul_stack + 344064, lstm1_mul_stack + 352256, lstm1_mul_stack + 360448, lstm1_mul_stack + 368640, lstm1_mul_stack + 376832, lstm1_mul_stack + 385024, lstm1_mul_stack + 393216, lstm1_mul_stack + 401408, lstm1_mul_stack + 409600, lstm1_mul_stack + 417792, lstm1_mul_stack + 425984, lstm1_mul_stack + 434176, lstm1_mul_stack + 442368, lstm1_mul_stack + 450560, lstm1_mul_stack + 458752, lstm1_mul_stack + 466944, lstm1_mul_stack + 475136, lstm1_mul_stack + 483328, lstm1_mul_stack + 491520, lstm1_mul_stack + 499712, lstm1_mul_stack + 507904, lstm1_mul_stack_2);
-  float *d_lstm1_matmul = (float *)(A + 28274688); /* [1024, 256] */
-  char *d_lstm1_matmul_scratch = A + 29323264; /* 1081344 bytes */
-  k35_matmul(d_lstm1_mul_concat_stack + 32768, lstm1_mul_stack_2, d_lstm1_matmul, d_lstm1_matmul_scratch);
-  float *opt_mul_2 = (float *)(A + 29323264); /* [1024, 256] */
-  k49_mul(d_lstm1_matmul, opt_mul_2);
+  float *d_lstm1_matmul = (float *)(A + 17788928); /* [1024, 256] */
+  char *d_lstm1_matmul_scratch = A + 28274688; /* 1081344 bytes */
+  k33_matmul(d_lstm1_mul_concat_stack + 32768, lstm1_mul_stack, d_lstm1_matmul, d_lstm1_matmul_scratch);
+  float *opt_mul_2 = (float *)(A + 18837504); /* [1024, 256] */
+  k47_mul(d_lstm1_matmul, opt_mul_2);
   float *opt_sum_to_2 = (float *)(A + 16990464); /* [] */
-  k50_sum_to(opt_mul_2, opt_sum_to_2);
+  k48_sum_to(opt_mul_2, opt_sum_to_2);
   float *d_lstm1_sum_to = (float *)(A + 16990528); /* [1024] */
-  k36_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
+  k34_sum_to(d_lstm1_mul_concat_stack, d_lstm1_sum_to);
   float *opt_mul_3 = (float *)(A + 16994624); /* [1024] */
-  k51_mul(d_lstm1_sum_to, opt_mul_3);
+  k49_mul(d_lstm1_sum_to, opt_mul_3);
   float *opt_sum_to_3 = (float *)(A + 16998720); /* [] */
-  k52_sum_to(opt_mul_3, opt_sum_to_3);
+  k50_sum_to(opt_mul_3, opt_sum_to_3);
   float *d_line21_sub_stack = (float *)(A + 17002496); /* [64, 32, 96] */
   float *d_dense1_matmul = (float *)(A + 1748992); /* [96, 256] */
   char *d_dense1_matmul_scratch = A + 208896; /* 98304 bytes */
-  k37_matmul(d_line21_sub_stack, lstm1_mul_stack, d_dense1_matmul, d_dense1_matmul_scratch);
+  k35_matmul(d_line21_sub_stack, lstm1_mul_stack, d_dense1_matmul, d_dense1_matmul_scratch);
   float *opt_mul_4 = (float *)(A + 208896); /* [96, 256] */
-  k53_mul(d_dense1_matmul, opt_mul_4);
+  k51_mul(d_dense1_matmul, opt_mul_4);
   float *opt_sum_to_4 = (float *)(A + 16998784); /* [] */
-  k54_sum_to(opt_mul_4, opt_sum_to_4);
+  k52_sum_to(opt_mul_4, opt_sum_to_4);
   float *d_dense1_sum_to = (float *)(A + 16998848); /* [96] */
-  k38_sum_to(d_line21_sub_stack, d_dense1_sum_to);
+  k36_sum_to(d_line21_sub_stack, d_dense1_sum_to);
   float *opt_mul_5 = (float *)(A + 16994624); /* [96] */
-  k55_mul(d_dense1_sum_to, opt_mul_5);
+  k53_mul(d_dense1_sum_to, opt_mul_5);
   float *opt_sum_to_5 = (float *)(A + 16995008); /* [] */
-  k56_sum_to(opt_mul_5, opt_sum_to_5);
+  k54_sum_to(opt_mul_5, opt_sum_to_5);
   float *opt_min = (float *)(A + 16994624); /* [] */
-  k57_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_min);
+  k55_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_min);
   float *opt_div = (float *)(A + 16990400); /* [] */
-  k58_add_pow_sub(P + 387168 /* opt.step */, opt_div);
+  k56_add_pow_sub(P + 387168 /* opt.step */, opt_div);
   float *opt_div_2 = (float *)(A + 16990464); /* [] */
-  k59_pow_sub_div(P + 387168 /* opt.step */, opt_div_2);
+  k57_pow_sub_div(P + 387168 /* opt.step */, opt_div_2);
   float *line21_sum_to_t0_2 = (float *)(A + 385024); /* [] */
   float *line21_sum_to_t1_2 = (float *)(A + 409664); /* [] */
   float *line21_sum_to_t2_2 = (float *)(A + 434304); /* [] */
@@ -10063,7 +9353,7 @@ static void charlm_lstm_train_step_15(float *restrict P, const charlm_lstm_batch
   float *line21_sum_to_t62_2 = (float *)(A + 1714688); /* [] */
   float *line21_sum_to_t63_2 = (float *)(A + 1714752); /* [] */
   float *loss_value = (float *)(A + 16994688); /* [] */
-  k39_mul_neg_mul(line21_sum_to_t0_2, line21_sum_to_t1_2, line21_sum_to_t2_2, line21_sum_to_t3_2, line21_sum_to_t4_2, line21_sum_to_t5_2, line21_sum_to_t6_2, line21_sum_to_t7_2, line21_sum_to_t8_2, line21_sum_to_t9_2, line21_sum_to_t10_2, line21_sum_to_t11_2, line21_sum_to_t12_2, line21_sum_to_t13_2, line21_sum_to_t14_2, line21_sum_to_t15_2, line21_sum_to_t16_2, line21_sum_to_t17_2, line21_sum_to_t18_2, line21_sum_to_t19_2, line21_sum_to_t20_2, line21_sum_to_t21_2, line21_sum_to_t22_2, line21_sum_to_t23_2, line21_sum_to_t24_2, line21_sum_to_t25_2, line21_sum_to_t26_2, line21_sum_to_t27_2, line21_sum_to_t28_2, line21_sum_to_t29_2, line21_sum_to_t30_2, line21_sum_to_t31_2, line21_sum_to_t32_2, line21_sum_to_t33_2, line21_sum_to_t34_2, line21_sum_to_t35_2, line21_sum_to_t36_2, line21_sum_to_t37_2, line21_sum_to_t38_2, line21_sum_to_t39_2, line21_sum_to_t40_2, line21_sum_to_t41_2, line21_sum_to_t42_2, line21_sum_to_t43_2, line21_sum_to_t44_2, line21_sum_to_t45_2, line21_sum_to_t46_2, line21_sum_to_t47_2, line21_sum_to_t48_2, line21_sum_to_t49_2, line21_sum_to_t50_2, line21_sum_to_t51_2, line21_sum_to_t52_2, line21_sum_to_t53_2, line21_sum_to_t54_2, line21_sum_to_t55_2, line21_sum_to_t56_2, line21_sum_to_t57_2, line21_sum_to_t58_2, line21_sum_to_t59_2, line21_sum_to_t60_2, line21_sum_to_t61_2, line21_sum_to_t62_2, line21_sum_to_t63_2, loss_value);
+  k37_mul_neg_mul(line21_sum_to_t0_2, line21_sum_to_t1_2, line21_sum_to_t2_2, line21_sum_to_t3_2, line21_sum_to_t4_2, line21_sum_to_t5_2, line21_sum_to_t6_2, line21_sum_to_t7_2, line21_sum_to_t8_2, line21_sum_to_t9_2, line21_sum_to_t10_2, line21_sum_to_t11_2, line21_sum_to_t12_2, line21_sum_to_t13_2, line21_sum_to_t14_2, line21_sum_to_t15_2, line21_sum_to_t16_2, line21_sum_to_t17_2, line21_sum_to_t18_2, line21_sum_to_t19_2, line21_sum_to_t20_2, line21_sum_to_t21_2, line21_sum_to_t22_2, line21_sum_to_t23_2, line21_sum_to_t24_2, line21_sum_to_t25_2, line21_sum_to_t26_2, line21_sum_to_t27_2, line21_sum_to_t28_2, line21_sum_to_t29_2, line21_sum_to_t30_2, line21_sum_to_t31_2, line21_sum_to_t32_2, line21_sum_to_t33_2, line21_sum_to_t34_2, line21_sum_to_t35_2, line21_sum_to_t36_2, line21_sum_to_t37_2, line21_sum_to_t38_2, line21_sum_to_t39_2, line21_sum_to_t40_2, line21_sum_to_t41_2, line21_sum_to_t42_2, line21_sum_to_t43_2, line21_sum_to_t44_2, line21_sum_to_t45_2, line21_sum_to_t46_2, line21_sum_to_t47_2, line21_sum_to_t48_2, line21_sum_to_t49_2, line21_sum_to_t50_2, line21_sum_to_t51_2, line21_sum_to_t52_2, line21_sum_to_t53_2, line21_sum_to_t54_2, line21_sum_to_t55_2, line21_sum_to_t56_2, line21_sum_to_t57_2, line21_sum_to_t58_2, line21_sum_to_t59_2, line21_sum_to_t60_2, line21_sum_to_t61_2, line21_sum_to_t62_2, line21_sum_to_t63_2, loss_value);
 }
 
 static void charlm_lstm_train_step_16(float *restrict P, const charlm_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
@@ -10133,20 +9423,20 @@ static void charlm_lstm_train_step_16(float *restrict P, const charlm_lstm_batch
   float *line22_sum_to_t62 = (float *)(A + 462720); /* [] */
   float *line22_sum_to_t63 = (float *)(A + 16990336); /* [] */
   float *metric_accuracy = (float *)(A + 459072); /* [] */
-  k40_mul_mul_mul(line22_sum_to_t0, line22_sum_to_t1, line22_sum_to_t2, line22_sum_to_t3, line22_sum_to_t4, line22_sum_to_t5, line22_sum_to_t6, line22_sum_to_t7, line22_sum_to_t8, line22_sum_to_t9, line22_sum_to_t10, line22_sum_to_t11, line22_sum_to_t12, line22_sum_to_t13, line22_sum_to_t14, line22_sum_to_t15, line22_sum_to_t16, line22_sum_to_t17, line22_sum_to_t18, line22_sum_to_t19, line22_sum_to_t20, line22_sum_to_t21, line22_sum_to_t22, line22_sum_to_t23, line22_sum_to_t24, line22_sum_to_t25, line22_sum_to_t26, line22_sum_to_t27, line22_sum_to_t28, line22_sum_to_t29, line22_sum_to_t30, line22_sum_to_t31, line22_sum_to_t32, line22_sum_to_t33, line22_sum_to_t34, line22_sum_to_t35, line22_sum_to_t36, line22_sum_to_t37, line22_sum_to_t38, line22_sum_to_t39, line22_sum_to_t40, line22_sum_to_t41, line22_sum_to_t42, line22_sum_to_t43, line22_sum_to_t44, line22_sum_to_t45, line22_sum_to_t46, line22_sum_to_t47, line22_sum_to_t48, line22_sum_to_t49, line22_sum_to_t50, line22_sum_to_t51, line22_sum_to_t52, line22_sum_to_t53, line22_sum_to_t54, line22_sum_to_t55, line22_sum_to_t56, line22_sum_to_t57, line22_sum_to_t58, line22_sum_to_t59, line22_sum_to_t60, line22_sum_to_t61, line22_sum_to_t62, line22_sum_to_t63, metric_accuracy);
+  k38_mul_mul_mul(line22_sum_to_t0, line22_sum_to_t1, line22_sum_to_t2, line22_sum_to_t3, line22_sum_to_t4, line22_sum_to_t5, line22_sum_to_t6, line22_sum_to_t7, line22_sum_to_t8, line22_sum_to_t9, line22_sum_to_t10, line22_sum_to_t11, line22_sum_to_t12, line22_sum_to_t13, line22_sum_to_t14, line22_sum_to_t15, line22_sum_to_t16, line22_sum_to_t17, line22_sum_to_t18, line22_sum_to_t19, line22_sum_to_t20, line22_sum_to_t21, line22_sum_to_t22, line22_sum_to_t23, line22_sum_to_t24, line22_sum_to_t25, line22_sum_to_t26, line22_sum_to_t27, line22_sum_to_t28, line22_sum_to_t29, line22_sum_to_t30, line22_sum_to_t31, line22_sum_to_t32, line22_sum_to_t33, line22_sum_to_t34, line22_sum_to_t35, line22_sum_to_t36, line22_sum_to_t37, line22_sum_to_t38, line22_sum_to_t39, line22_sum_to_t40, line22_sum_to_t41, line22_sum_to_t42, line22_sum_to_t43, line22_sum_to_t44, line22_sum_to_t45, line22_sum_to_t46, line22_sum_to_t47, line22_sum_to_t48, line22_sum_to_t49, line22_sum_to_t50, line22_sum_to_t51, line22_sum_to_t52, line22_sum_to_t53, line22_sum_to_t54, line22_sum_to_t55, line22_sum_to_t56, line22_sum_to_t57, line22_sum_to_t58, line22_sum_to_t59, line22_sum_to_t60, line22_sum_to_t61, line22_sum_to_t62, line22_sum_to_t63, metric_accuracy);
   float *d_lstm1_transpose = (float *)(A + 856000); /* [1024, 96] */
   float *opt_min = (float *)(A + 16994624); /* [] */
   float *opt_div = (float *)(A + 16990400); /* [] */
   float *opt_div_2 = (float *)(A + 16990464); /* [] */
-  k60_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_transpose, opt_min, opt_div, opt_div_2, P /* lstm1.weight_ih */);
-  float *d_lstm1_matmul = (float *)(A + 28274688); /* [1024, 256] */
-  k61_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul, opt_min, opt_div, opt_div_2, P + 98304 /* lstm1.weight_hh */);
+  k58_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, d_lstm1_transpose, opt_min, opt_div, opt_div_2, P /* lstm1.weight_ih */);
+  float *d_lstm1_matmul = (float *)(A + 17788928); /* [1024, 256] */
+  k59_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, d_lstm1_matmul, opt_min, opt_div, opt_div_2, P + 98304 /* lstm1.weight_hh */);
   float *d_lstm1_sum_to = (float *)(A + 16990528); /* [1024] */
-  k62_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, opt_min, opt_div, opt_div_2, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */);
+  k60_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, d_lstm1_sum_to, opt_min, opt_div, opt_div_2, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */);
   float *d_dense1_matmul = (float *)(A + 1748992); /* [96, 256] */
-  k63_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, opt_min, opt_div, opt_div_2, P + 362496 /* dense1.weight */);
+  k61_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, d_dense1_matmul, opt_min, opt_div, opt_div_2, P + 362496 /* dense1.weight */);
   float *d_dense1_sum_to = (float *)(A + 16998848); /* [96] */
-  k64_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, opt_min, opt_div, opt_div_2, P + 387072 /* dense1.bias */);
+  k62_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, d_dense1_sum_to, opt_min, opt_div, opt_div_2, P + 387072 /* dense1.bias */);
 }
 
 float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_lstm_metrics *metrics, void *arena, uint64_t seed) {
@@ -10173,49 +9463,49 @@ float charlm_lstm_train_step(float *params, const charlm_lstm_batch *in, charlm_
   charlm_lstm_train_step_16(P, in, A, seed);
   float *loss_value = (float *)(A + 16994688); /* [] */
   float *metric_accuracy = (float *)(A + 459072); /* [] */
-  k41_copy(loss_value, &loss);
-  if (metrics) k41_copy(metric_accuracy, &metrics->accuracy);
+  k39_copy(loss_value, &loss);
+  if (metrics) k39_copy(metric_accuracy, &metrics->accuracy);
   return loss;
 }
 
 static void charlm_lstm_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *opt_mul = (float *)A; /* [1024, 96] */
-  k47_mul(in /* grad.lstm1.weight_ih */, opt_mul);
+  k45_mul(in /* grad.lstm1.weight_ih */, opt_mul);
   float *opt_sum_to = (float *)(A + 393216); /* [] */
-  k48_sum_to(opt_mul, opt_sum_to);
+  k46_sum_to(opt_mul, opt_sum_to);
   float *opt_mul_2 = (float *)(A + 393280); /* [1024, 256] */
-  k49_mul(in + 98304 /* grad.lstm1.weight_hh */, opt_mul_2);
+  k47_mul(in + 98304 /* grad.lstm1.weight_hh */, opt_mul_2);
   float *opt_sum_to_2 = (float *)A; /* [] */
-  k50_sum_to(opt_mul_2, opt_sum_to_2);
+  k48_sum_to(opt_mul_2, opt_sum_to_2);
   float *opt_mul_3 = (float *)(A + 64); /* [1024] */
-  k51_mul(in + 360448 /* grad.lstm1.bias_ih */, opt_mul_3);
+  k49_mul(in + 360448 /* grad.lstm1.bias_ih */, opt_mul_3);
   float *opt_sum_to_3 = (float *)(A + 4160); /* [] */
-  k52_sum_to(opt_mul_3, opt_sum_to_3);
+  k50_sum_to(opt_mul_3, opt_sum_to_3);
   float *opt_mul_4 = (float *)(A + 64); /* [1024] */
-  k51_mul(in + 361472 /* grad.lstm1.bias_hh */, opt_mul_4);
+  k49_mul(in + 361472 /* grad.lstm1.bias_hh */, opt_mul_4);
   float *opt_sum_to_4 = (float *)(A + 4224); /* [] */
-  k52_sum_to(opt_mul_4, opt_sum_to_4);
+  k50_sum_to(opt_mul_4, opt_sum_to_4);
   float *opt_mul_5 = (float *)(A + 4288); /* [96, 256] */
-  k53_mul(in + 362496 /* grad.dense1.weight */, opt_mul_5);
+  k51_mul(in + 362496 /* grad.dense1.weight */, opt_mul_5);
   float *opt_sum_to_5 = (float *)(A + 64); /* [] */
-  k54_sum_to(opt_mul_5, opt_sum_to_5);
+  k52_sum_to(opt_mul_5, opt_sum_to_5);
   float *opt_mul_6 = (float *)(A + 128); /* [96] */
-  k55_mul(in + 387072 /* grad.dense1.bias */, opt_mul_6);
+  k53_mul(in + 387072 /* grad.dense1.bias */, opt_mul_6);
   float *opt_sum_to_6 = (float *)(A + 512); /* [] */
-  k56_sum_to(opt_mul_6, opt_sum_to_6);
+  k54_sum_to(opt_mul_6, opt_sum_to_6);
   float *opt_min = (float *)(A + 128); /* [] */
-  k65_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_sum_to_6, opt_min);
+  k63_addn_sqrt_add(opt_sum_to, opt_sum_to_2, opt_sum_to_3, opt_sum_to_4, opt_sum_to_5, opt_sum_to_6, opt_min);
   float *opt_div = (float *)A; /* [] */
-  k58_add_pow_sub(P + 387168 /* opt.step */, opt_div);
+  k56_add_pow_sub(P + 387168 /* opt.step */, opt_div);
   float *opt_div_2 = (float *)(A + 64); /* [] */
-  k59_pow_sub_div(P + 387168 /* opt.step */, opt_div_2);
-  k60_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, opt_min, opt_div, opt_div_2, P /* lstm1.weight_ih */);
-  k61_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, in + 98304 /* grad.lstm1.weight_hh */, opt_min, opt_div, opt_div_2, P + 98304 /* lstm1.weight_hh */);
-  k66_mul_mul_mul(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, in + 360448 /* grad.lstm1.bias_ih */, opt_min, opt_div, opt_div_2, P + 360448 /* lstm1.bias_ih */);
-  k66_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, in + 361472 /* grad.lstm1.bias_hh */, opt_min, opt_div, opt_div_2, P + 361472 /* lstm1.bias_hh */);
-  k63_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, in + 362496 /* grad.dense1.weight */, opt_min, opt_div, opt_div_2, P + 362496 /* dense1.weight */);
-  k64_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, in + 387072 /* grad.dense1.bias */, opt_min, opt_div, opt_div_2, P + 387072 /* dense1.bias */);
+  k57_pow_sub_div(P + 387168 /* opt.step */, opt_div_2);
+  k58_mul_mul_mul(P + 485488 /* opt.lstm1.weight_ih.exp_avg_sq */, P + 387184 /* opt.lstm1.weight_ih.exp_avg */, in /* grad.lstm1.weight_ih */, opt_min, opt_div, opt_div_2, P /* lstm1.weight_ih */);
+  k59_mul_mul_mul(P + 845936 /* opt.lstm1.weight_hh.exp_avg_sq */, P + 583792 /* opt.lstm1.weight_hh.exp_avg */, in + 98304 /* grad.lstm1.weight_hh */, opt_min, opt_div, opt_div_2, P + 98304 /* lstm1.weight_hh */);
+  k64_mul_mul_mul(P + 1109104 /* opt.lstm1.bias_ih.exp_avg_sq */, P + 1108080 /* opt.lstm1.bias_ih.exp_avg */, in + 360448 /* grad.lstm1.bias_ih */, opt_min, opt_div, opt_div_2, P + 360448 /* lstm1.bias_ih */);
+  k64_mul_mul_mul(P + 1111152 /* opt.lstm1.bias_hh.exp_avg_sq */, P + 1110128 /* opt.lstm1.bias_hh.exp_avg */, in + 361472 /* grad.lstm1.bias_hh */, opt_min, opt_div, opt_div_2, P + 361472 /* lstm1.bias_hh */);
+  k61_mul_mul_mul(P + 1136752 /* opt.dense1.weight.exp_avg_sq */, P + 1112176 /* opt.dense1.weight.exp_avg */, in + 362496 /* grad.dense1.weight */, opt_min, opt_div, opt_div_2, P + 362496 /* dense1.weight */);
+  k62_mul_mul_mul(P + 1161424 /* opt.dense1.bias.exp_avg_sq */, P + 1161328 /* opt.dense1.bias.exp_avg */, in + 387072 /* grad.dense1.bias */, opt_min, opt_div, opt_div_2, P + 387072 /* dense1.bias */);
 }
 
 void charlm_lstm_apply(float *params, const float *grads, void *arena) {
@@ -10289,14 +9579,14 @@ void charlm_lstm_step_prepare(const float *params, float *step_params) {
 static void charlm_lstm_step_1(const float *restrict P, const charlm_lstm_stream_in *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
   float *lstm1_gather = (float *)A; /* [1, 1024] */
-  k67_gather(P /* lstm1.weight_ih, transposed */, in->x, lstm1_gather);
+  k65_gather(P /* lstm1.weight_ih, transposed */, in->x, lstm1_gather);
   float *lstm1_add = (float *)(A + 4096); /* [1, 1024] */
-  k68_matmul(in->state0, P + 98304 /* lstm1.weight_hh, transposed */, lstm1_gather, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add);
+  k66_matmul(in->state0, P + 98304 /* lstm1.weight_hh, transposed */, lstm1_gather, P + 360448 /* lstm1.bias_ih */, P + 361472 /* lstm1.bias_hh */, lstm1_add);
   float *lstm1_add_2 = (float *)A; /* [1, 256] */
   float *lstm1_mul = (float *)(A + 1024); /* [1, 256] */
-  k69_sigmoid_sigmoid_mul(lstm1_add + 768, lstm1_add + 256, in->state1, lstm1_add, lstm1_add + 512, lstm1_add_2, lstm1_mul);
+  k67_sigmoid_sigmoid_mul(lstm1_add + 768, lstm1_add + 256, in->state1, lstm1_add, lstm1_add + 512, lstm1_add_2, lstm1_mul);
   float *out_logits = (float *)(A + 2048); /* [1, 1, 96] */
-  k70_matmul(lstm1_mul, P + 362496 /* dense1.weight, transposed */, P + 387072 /* dense1.bias */, out_logits);
+  k68_matmul(lstm1_mul, P + 362496 /* dense1.weight, transposed */, P + 387072 /* dense1.bias */, out_logits);
 }
 
 void charlm_lstm_step(const float *step_params, charlm_lstm_state *state, const charlm_lstm_step_input *input, charlm_lstm_step_outputs *out, void *arena) {
@@ -10314,9 +9604,9 @@ void charlm_lstm_step(const float *step_params, charlm_lstm_state *state, const 
   float *out_logits = (float *)(A + 2048); /* [1, 1, 96] */
   float *lstm1_mul = (float *)(A + 1024); /* [1, 256] */
   float *lstm1_add_2 = (float *)A; /* [1, 256] */
-  if (out) k71_copy(out_logits, out->logits);
-  k72_copy(lstm1_mul, state->state0);
-  k72_copy(lstm1_add_2, state->state1);
+  if (out) k69_copy(out_logits, out->logits);
+  k70_copy(lstm1_mul, state->state0);
+  k70_copy(lstm1_add_2, state->state1);
 }
 
 void charlm_lstm_reset(charlm_lstm_state *state) {
@@ -10325,7 +9615,7 @@ void charlm_lstm_reset(charlm_lstm_state *state) {
 }
 
 #ifdef RNNC_TOOL_API
-const long charlm_lstm_tool_arena[5] = {3866624, 31191040, 30404608, 1441856, 1556864};
+const long charlm_lstm_tool_arena[5] = {3866624, 29368320, 29356032, 1441856, 1556864};
 const int charlm_lstm_tool_dtype = 4; /* bytes per element */
 const int charlm_lstm_tool_nparams = 19;
 const char *const charlm_lstm_tool_inputs[] = {"x", "y", 0};

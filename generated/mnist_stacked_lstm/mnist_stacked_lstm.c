@@ -9078,11 +9078,9 @@ static void mnist_stacked_lstm_grad_11(const float *restrict P, const mnist_stac
   char *grad_lstm2_weight_ih_scratch = A + 330304; /* 40000 bytes */
   k45_matmul(d_lstm2_mul_concat_stack, lstm1_mul_stack, grad_lstm2_weight_ih, grad_lstm2_weight_ih_scratch);
   float *lstm2_mul_stack = (float *)(A + 394304); /* [28, 64, 50] */
-  float *lstm2_mul_stack_2 = (float *)(A + 1800000); /* [27, 64, 50] */
-  k42_stack(lstm2_mul_stack, lstm2_mul_stack + 3200, lstm2_mul_stack + 6400, lstm2_mul_stack + 9600, lstm2_mul_stack + 12800, lstm2_mul_stack + 16000, lstm2_mul_stack + 19200, lstm2_mul_stack + 22400, lstm2_mul_stack + 25600, lstm2_mul_stack + 28800, lstm2_mul_stack + 32000, lstm2_mul_stack + 35200, lstm2_mul_stack + 38400, lstm2_mul_stack + 41600, lstm2_mul_stack + 44800, lstm2_mul_stack + 48000, lstm2_mul_stack + 51200, lstm2_mul_stack + 54400, lstm2_mul_stack + 57600, lstm2_mul_stack + 60800, lstm2_mul_stack + 64000, lstm2_mul_stack + 67200, lstm2_mul_stack + 70400, lstm2_mul_stack + 73600, lstm2_mul_stack + 76800, lstm2_mul_stack + 80000, lstm2_mul_stack + 83200, lstm2_mul_stack_2);
   float *grad_lstm2_weight_hh = (float *)(A + 330304); /* [200, 50] */
   char *grad_lstm2_weight_hh_scratch = A + 4630400; /* 40000 bytes */
-  k43_matmul(d_lstm2_mul_concat_stack + 12800, lstm2_mul_stack_2, grad_lstm2_weight_hh, grad_lstm2_weight_hh_scratch);
+  k43_matmul(d_lstm2_mul_concat_stack + 12800, lstm2_mul_stack, grad_lstm2_weight_hh, grad_lstm2_weight_hh_scratch);
   float *grad_lstm2_bias_ih = (float *)(A + 1731136); /* [200] */
   k44_sum_to(d_lstm2_mul_concat_stack, grad_lstm2_bias_ih);
   float *d_lstm3_mul_concat_stack = (float *)(A + 9121600); /* [28, 64, 200] */
@@ -9100,13 +9098,12 @@ static void mnist_stacked_lstm_grad_11(const float *restrict P, const mnist_stac
   float *grad_dense1_weight = (float *)(A + 1733504); /* [10, 50] */
   char *grad_dense1_weight_scratch = A + 1735552; /* 2048 bytes */
   k46_matmul(d_line15_sub, lstm3_mul_t27, grad_dense1_weight, grad_dense1_weight_scratch);
+  float *grad_dense1_bias = (float *)(A + 1707648); /* [10] */
+  k47_sum_to(d_line15_sub, grad_dense1_bias);
 }
 
 static void mnist_stacked_lstm_grad_12(const float *restrict P, const mnist_stacked_lstm_batch *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  float *d_line15_sub = (float *)(A + 1702464); /* [64, 10] */
-  float *grad_dense1_bias = (float *)(A + 1707648); /* [10] */
-  k47_sum_to(d_line15_sub, grad_dense1_bias);
   float *line15_sum_to_2 = (float *)(A + 1707840); /* [] */
   float *loss_value = (float *)(A + 1707712); /* [] */
   k48_mul_neg(line15_sum_to_2, loss_value);
@@ -11010,11 +11007,9 @@ static void mnist_stacked_lstm_train_step_11(float *restrict P, const mnist_stac
   char *d_lstm2_matmul_scratch = A + 332864; /* 40000 bytes */
   k45_matmul(d_lstm2_mul_concat_stack, lstm1_mul_stack, d_lstm2_matmul, d_lstm2_matmul_scratch);
   float *lstm2_mul_stack = (float *)(A + 396864); /* [28, 64, 50] */
-  float *lstm2_mul_stack_2 = (float *)(A + 1802560); /* [27, 64, 50] */
-  k42_stack(lstm2_mul_stack, lstm2_mul_stack + 3200, lstm2_mul_stack + 6400, lstm2_mul_stack + 9600, lstm2_mul_stack + 12800, lstm2_mul_stack + 16000, lstm2_mul_stack + 19200, lstm2_mul_stack + 22400, lstm2_mul_stack + 25600, lstm2_mul_stack + 28800, lstm2_mul_stack + 32000, lstm2_mul_stack + 35200, lstm2_mul_stack + 38400, lstm2_mul_stack + 41600, lstm2_mul_stack + 44800, lstm2_mul_stack + 48000, lstm2_mul_stack + 51200, lstm2_mul_stack + 54400, lstm2_mul_stack + 57600, lstm2_mul_stack + 60800, lstm2_mul_stack + 64000, lstm2_mul_stack + 67200, lstm2_mul_stack + 70400, lstm2_mul_stack + 73600, lstm2_mul_stack + 76800, lstm2_mul_stack + 80000, lstm2_mul_stack + 83200, lstm2_mul_stack_2);
   float *d_lstm2_matmul_2 = (float *)(A + 332864); /* [200, 50] */
   char *d_lstm2_matmul_scratch_2 = A + 203264; /* 40000 bytes */
-  k43_matmul(d_lstm2_mul_concat_stack + 12800, lstm2_mul_stack_2, d_lstm2_matmul_2, d_lstm2_matmul_scratch_2);
+  k43_matmul(d_lstm2_mul_concat_stack + 12800, lstm2_mul_stack, d_lstm2_matmul_2, d_lstm2_matmul_scratch_2);
   float *d_lstm2_sum_to = (float *)(A + 1707584); /* [200] */
   k44_sum_to(d_lstm2_mul_concat_stack, d_lstm2_sum_to);
   float *d_lstm3_mul_concat_stack = (float *)(A + 9124160); /* [28, 64, 200] */

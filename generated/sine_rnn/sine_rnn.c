@@ -1332,44 +1332,14 @@ static void k16_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* stack [9, 32, 50] (sine_rnn.lua:9) */
-static void k17_stack(const float *restrict a0, const float *restrict a1, const float *restrict a2, const float *restrict a3, const float *restrict a4, const float *restrict a5, const float *restrict a6, const float *restrict a7, const float *restrict a8, float *restrict out) {
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[i0 * 50 + i1] = a0[i0 * 500 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[1600 + i0 * 50 + i1] = a1[i0 * 500 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[3200 + i0 * 50 + i1] = a2[i0 * 500 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[4800 + i0 * 50 + i1] = a3[i0 * 500 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[6400 + i0 * 50 + i1] = a4[i0 * 500 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[8000 + i0 * 50 + i1] = a5[i0 * 500 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[9600 + i0 * 50 + i1] = a6[i0 * 500 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[11200 + i0 * 50 + i1] = a7[i0 * 500 + i1];
-    }
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[12800 + i0 * 50 + i1] = a8[i0 * 500 + i1];
-    }
+/* reshape [288, 50] (sine_rnn.lua:9) */
+static void k17_reshape(const float *restrict a0, float *restrict out) {
+  long k = 0;
+  for (long i0 = 0; i0 < 9; i0++)
+    for (long i1 = 0; i1 < 32; i1++)
+      for (long i2 = 0; i2 < 50; i2++) {
+        out[k++] = a0[i0 * 50 + i1 * 500 + i2];
+      }
 }
 
 /* matmul [50, 50] (sine_rnn.lua:9) */
@@ -2227,10 +2197,10 @@ static void sine_rnn_grad_1(const float *restrict P, const sine_rnn_batch *restr
   k15_matmul(d_rnn1_mul_stack + 50, P + 64 /* rnn1.weight_hh */, rnn1_add_t0, d_rnn1_mul_stack, d_rnn1_matmul_weight_hh_t1_scratch);
   float *grad_rnn1_weight_ih = (float *)(A + 64000); /* [50, 1] */
   k16_matmul(d_rnn1_mul_stack, in->x, grad_rnn1_weight_ih);
-  float *d_rnn1_mul_stack_2 = (float *)(A + 203904); /* [9, 32, 50] */
-  k17_stack(d_rnn1_mul_stack + 50, d_rnn1_mul_stack + 100, d_rnn1_mul_stack + 150, d_rnn1_mul_stack + 200, d_rnn1_mul_stack + 250, d_rnn1_mul_stack + 300, d_rnn1_mul_stack + 350, d_rnn1_mul_stack + 400, d_rnn1_mul_stack + 450, d_rnn1_mul_stack_2);
+  float *d_rnn1_reshape = (float *)(A + 203904); /* [288, 50] */
+  k17_reshape(d_rnn1_mul_stack + 50, d_rnn1_reshape);
   float *grad_rnn1_weight_hh = (float *)(A + 64256); /* [50, 50] */
-  k18_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, grad_rnn1_weight_hh);
+  k18_matmul(d_rnn1_reshape, rnn1_relu_stack, grad_rnn1_weight_hh);
   float *grad_rnn1_bias_ih = (float *)(A + 145216); /* [50] */
   k19_sum_to(d_rnn1_mul_stack, grad_rnn1_bias_ih);
   float *grad_dense1_weight = (float *)(A + 145472); /* [1, 50] */
@@ -2342,10 +2312,10 @@ static void sine_rnn_train_step_1(float *restrict P, const sine_rnn_batch *restr
   k25_mul(d_rnn1_matmul, opt_mul);
   float *opt_sum_to = (float *)(A + 144768); /* [] */
   k26_sum_to(opt_mul, opt_sum_to);
-  float *d_rnn1_mul_stack_2 = (float *)(A + 203904); /* [9, 32, 50] */
-  k17_stack(d_rnn1_mul_stack + 50, d_rnn1_mul_stack + 100, d_rnn1_mul_stack + 150, d_rnn1_mul_stack + 200, d_rnn1_mul_stack + 250, d_rnn1_mul_stack + 300, d_rnn1_mul_stack + 350, d_rnn1_mul_stack + 400, d_rnn1_mul_stack + 450, d_rnn1_mul_stack_2);
+  float *d_rnn1_reshape = (float *)(A + 203904); /* [288, 50] */
+  k17_reshape(d_rnn1_mul_stack + 50, d_rnn1_reshape);
   float *d_rnn1_matmul_2 = (float *)(A + 64256); /* [50, 50] */
-  k18_matmul(d_rnn1_mul_stack_2, rnn1_relu_stack, d_rnn1_matmul_2);
+  k18_matmul(d_rnn1_reshape, rnn1_relu_stack, d_rnn1_matmul_2);
   float *opt_mul_2 = (float *)(A + 145088); /* [50, 50] */
   k27_mul(d_rnn1_matmul_2, opt_mul_2);
   float *opt_sum_to_2 = (float *)(A + 144832); /* [] */

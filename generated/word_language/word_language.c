@@ -1730,80 +1730,13 @@ static void k69_equal(const int32_t *restrict a0, const int32_t *restrict a1, fl
   }
 }
 
-/* stack [24, 64] (word_language.lua:11) */
-static void k70_stack(const int32_t *restrict a0, const int32_t *restrict a1, const int32_t *restrict a2, const int32_t *restrict a3, const int32_t *restrict a4, const int32_t *restrict a5, const int32_t *restrict a6, const int32_t *restrict a7, const int32_t *restrict a8, const int32_t *restrict a9, const int32_t *restrict a10, const int32_t *restrict a11, const int32_t *restrict a12, const int32_t *restrict a13, const int32_t *restrict a14, const int32_t *restrict a15, const int32_t *restrict a16, const int32_t *restrict a17, const int32_t *restrict a18, const int32_t *restrict a19, const int32_t *restrict a20, const int32_t *restrict a21, const int32_t *restrict a22, const int32_t *restrict a23, int32_t *restrict out) {
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[i0] = a0[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[64 + i0] = a1[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[128 + i0] = a2[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[192 + i0] = a3[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[256 + i0] = a4[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[320 + i0] = a5[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[384 + i0] = a6[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[448 + i0] = a7[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[512 + i0] = a8[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[576 + i0] = a9[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[640 + i0] = a10[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[704 + i0] = a11[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[768 + i0] = a12[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[832 + i0] = a13[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[896 + i0] = a14[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[960 + i0] = a15[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[1024 + i0] = a16[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[1088 + i0] = a17[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[1152 + i0] = a18[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[1216 + i0] = a19[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[1280 + i0] = a20[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[1344 + i0] = a21[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[1408 + i0] = a22[i0 * 24];
-  }
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[1472 + i0] = a23[i0 * 24];
-  }
+/* reshape [1536] (word_language.lua:11) */
+static void k70_reshape(const int32_t *restrict a0, int32_t *restrict out) {
+  long k = 0;
+  for (long i0 = 0; i0 < 24; i0++)
+    for (long i1 = 0; i1 < 64; i1++) {
+      out[k++] = a0[i0 + i1 * 24];
+    }
 }
 
 /* fused: mul over mul [64, 5] (word_language.lua:15) */
@@ -5054,8 +4987,8 @@ static void word_language_grad_4(const float *restrict P, const word_language_ba
   k69_equal(line16_argmax, in->y, line16_equal);
   float *line16_sum_to = (float *)(A + 4077888); /* [] */
   k67_sum_to(line16_equal, line16_sum_to);
-  int32_t *line8_select_stack = (int32_t *)(A + 2309120); /* [24, 64] */
-  k70_stack(in->x, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, line8_select_stack);
+  int32_t *d_embedding1_reshape = (int32_t *)(A + 2309120); /* [1536] */
+  k70_reshape(in->x, d_embedding1_reshape);
   float *d_line15_mul = (float *)(A + 2315264); /* [64, 5] */
   k71_mul(line15_one_hot, d_line15_mul);
   float *d_line15_sum_to = (float *)(A + 4077312); /* [64, 1] */
@@ -5781,9 +5714,9 @@ static void word_language_grad_9(const float *restrict P, const word_language_ba
   k101_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih + 21504, d_embedding1_addn_stack + 21504);
   k102_mul_mul_addn(d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih + 22528, d_embedding1_addn_stack + 22528);
   k103_mul_addn(d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih + 23552, d_embedding1_addn_stack + 23552);
-  int32_t *line8_select_stack = (int32_t *)(A + 2309120); /* [24, 64] */
+  int32_t *d_embedding1_reshape = (int32_t *)(A + 2309120); /* [1536] */
   float *grad_embedding1_weight = (float *)(A + 1356288); /* [256, 16] */
-  k104_scatter_add(line8_select_stack, d_embedding1_addn_stack, grad_embedding1_weight);
+  k104_scatter_add(d_embedding1_reshape, d_embedding1_addn_stack, grad_embedding1_weight);
   float *embedding1_gather_stack = (float *)A; /* [24, 64, 16] */
   float *grad_gru1_weight_ih = (float *)(A + 6027776); /* [192, 16] */
   char *grad_gru1_weight_ih_scratch = A + 1389056; /* 12288 bytes */
@@ -6552,8 +6485,8 @@ static void word_language_train_step_4(float *restrict P, const word_language_ba
   k69_equal(line16_argmax, in->y, line16_equal);
   float *line16_sum_to = (float *)(A + 4079168); /* [] */
   k67_sum_to(line16_equal, line16_sum_to);
-  int32_t *line8_select_stack = (int32_t *)(A + 2307840); /* [24, 64] */
-  k70_stack(in->x, in->x + 1, in->x + 2, in->x + 3, in->x + 4, in->x + 5, in->x + 6, in->x + 7, in->x + 8, in->x + 9, in->x + 10, in->x + 11, in->x + 12, in->x + 13, in->x + 14, in->x + 15, in->x + 16, in->x + 17, in->x + 18, in->x + 19, in->x + 20, in->x + 21, in->x + 22, in->x + 23, line8_select_stack);
+  int32_t *d_embedding1_reshape = (int32_t *)(A + 2307840); /* [1536] */
+  k70_reshape(in->x, d_embedding1_reshape);
   float *d_line15_mul = (float *)(A + 2313984); /* [64, 5] */
   k71_mul(line15_one_hot, d_line15_mul);
   float *d_line15_sum_to = (float *)(A + 4078592); /* [64, 1] */
@@ -7279,9 +7212,9 @@ static void word_language_train_step_9(float *restrict P, const word_language_ba
   k101_mul_mul_mul(d_gru1_matmul_weight_ih_reverse + 2048, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 22, d_gru1_matmul_weight_ih + 21504, d_embedding1_addn_stack + 21504);
   k102_mul_mul_addn(d_gru1_matmul_weight_ih_reverse + 1024, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 23, d_gru1_matmul_weight_ih + 22528, d_embedding1_addn_stack + 22528);
   k103_mul_addn(d_gru1_matmul_weight_ih_reverse, gru1_one_hot_t0 + 24, d_gru1_matmul_weight_ih + 23552, d_embedding1_addn_stack + 23552);
-  int32_t *line8_select_stack = (int32_t *)(A + 2307840); /* [24, 64] */
+  int32_t *d_embedding1_reshape = (int32_t *)(A + 2307840); /* [1536] */
   float *d_embedding1_scatter_add = (float *)(A + 1357568); /* [256, 16] */
-  k104_scatter_add(line8_select_stack, d_embedding1_addn_stack, d_embedding1_scatter_add);
+  k104_scatter_add(d_embedding1_reshape, d_embedding1_addn_stack, d_embedding1_scatter_add);
   float *opt_div = (float *)(A + 4078912); /* [] */
   k123_add_pow_sub(P + 36240 /* opt.step */, opt_div);
   float *opt_div_2 = (float *)(A + 4078976); /* [] */
