@@ -356,8 +356,35 @@ EMIT(CONCAT) { join(e, n, arg, false); }
 EMIT(STACK) { join(e, n, arg, true); }
 
 /* out[target index] += x[...] over x's shape; reduced axes have stride 0. */
+/* Whether x is read as one contiguous run of its elements. */
+static bool read_contiguously(const Emit *e, const Node *x) {
+  long st[IR_MAXDIM];
+  emit_strides(e, x, st);
+  return ir_is_contiguous(x->shape, st);
+}
+
+/* The sum of all of x, contiguous, in SUM_LANES partial sums that a
+ * compiler keeps in vector registers, added together at the end: one
+ * chain of N dependent additions (a gradient's squared norm, for
+ * clipping) would wait on the adder's latency at every element. */
+enum { SUM_LANES = 16 };
+static void lane_sum(Emit *e, const Node *n, const char *const *arg) {
+  long N = ir_numel(n->in[0]->shape), whole = N / SUM_LANES * SUM_LANES;
+  char zero[40];
+  emit_line(e, "%s s[%d] = {%s};", emit_ctype(n->dtype), SUM_LANES, emit_literal(e, 0, zero));
+  emit_line(e, "for (long i = 0; i < %ld; i += %d)", whole, SUM_LANES);
+  emit_line(e, "  for (int c = 0; c < %d; c++) s[c] += %s[i + c];", SUM_LANES, arg[0]);
+  if (whole < N) emit_line(e, "for (long i = %ld; i < %ld; i++) s[i - %ld] += %s[i];", whole, N, whole, arg[0]);
+  emit_line(e, "%s[0] = %s;", arg[1], zero);
+  emit_line(e, "for (int c = 0; c < %d; c++) %s[0] += s[c];", SUM_LANES, arg[1]);
+}
+
 EMIT(SUM_TO) {
   const Node *x = n->in[0];
+  if (ir_numel(n->shape) == 1 && ir_numel(x->shape) >= 4 * SUM_LANES && read_contiguously(e, x)) {
+    lane_sum(e, n, arg);
+    return;
+  }
   LoopVar v[IR_MAXDIM];
   char zero[40], xi[160], oi[160];
   if (ir_numel(n->shape) > 1)

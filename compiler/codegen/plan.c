@@ -63,14 +63,6 @@ long plan_param_offset(const ParamLayout *l, const char *name) {
 
 /* ---- views ---- */
 
-static bool is_contiguous(Shape s, const long *stride) {
-  long want[IR_MAXDIM];
-  ir_contiguous_strides(s, want);
-  for (int i = 0; i < s.rank; i++)
-    if (s.dim[i] > 1 && stride[i] != want[i]) return false;
-  return true;
-}
-
 const Node *plan_base(const Plan *p, const Node *n, long *offset, long stride[static IR_MAXDIM]) {
   const Loc *l = &p->loc[n->id];
   if (l->kind == LOC_VIEW) {
@@ -94,7 +86,7 @@ bool plan_view_of(const Node *n, long *offset, long stride[static IR_MAXDIM]) {
   case OP_SLICE: *offset += a->start * stride[a->axis]; return true;
   case OP_BROADCAST_TO: ir_broadcast_strides(x->shape, stride, n->shape, stride); return true;
   case OP_RESHAPE:
-    if (!is_contiguous(x->shape, stride)) return false;
+    if (!ir_is_contiguous(x->shape, stride)) return false;
     ir_contiguous_strides(n->shape, stride);
     return true;
   default: die("%s is flagged F_VIEW but has no view rule", ir_ops[n->op].name);

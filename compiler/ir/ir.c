@@ -371,6 +371,14 @@ void ir_contiguous_strides(Shape s, long stride[static IR_MAXDIM]) {
   }
 }
 
+bool ir_is_contiguous(Shape s, const long *stride) {
+  long want[IR_MAXDIM];
+  ir_contiguous_strides(s, want);
+  for (int i = 0; i < s.rank; i++)
+    if (s.dim[i] > 1 && stride[i] != want[i]) return false;
+  return true;
+}
+
 void ir_broadcast_strides(Shape from, const long *from_stride, Shape to, long to_stride[static IR_MAXDIM]) {
   int lead = to.rank - from.rank;
   for (int i = to.rank - 1; i >= 0; i--) { /* downwards: reads only axes not yet written */

@@ -294,6 +294,8 @@ bool ir_shape_eq(Shape a, Shape b);
 long ir_numel(Shape s);
 /* Strides (in elements) of s laid out contiguously, in row-major order. */
 void ir_contiguous_strides(Shape s, long stride[static IR_MAXDIM]);
+/* Whether strides lay s out contiguously (axes of one element aside). */
+bool ir_is_contiguous(Shape s, const long *stride);
 /* Numpy-style broadcasting: the strides over shape `to` of a value of shape
  * `from` (aligned right) laid out with from_stride; 0 along every axis it is
  * repeated over.  to_stride may be from_stride (converted in place). */

@@ -2056,11 +2056,11 @@ static void k45_mul(const float *restrict a0, float *restrict out0) {
 
 /* sum_to [] */
 static void k46_sum_to(const float *restrict a0, float *restrict out) {
+  float s[16] = {0.0f};
+  for (long i = 0; i < 98304; i += 16)
+    for (int c = 0; c < 16; c++) s[c] += a0[i + c];
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 1024; i0++)
-    for (long i1 = 0; i1 < 96; i1++) {
-      out[0] += a0[i0 * 96 + i1];
-    }
+  for (int c = 0; c < 16; c++) out[0] += s[c];
 }
 
 /* fused: mul over mul [1024, 256] */
@@ -2073,11 +2073,11 @@ static void k47_mul(const float *restrict a0, float *restrict out0) {
 
 /* sum_to [] */
 static void k48_sum_to(const float *restrict a0, float *restrict out) {
+  float s[16] = {0.0f};
+  for (long i = 0; i < 262144; i += 16)
+    for (int c = 0; c < 16; c++) s[c] += a0[i + c];
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 1024; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[0] += a0[i0 * 256 + i1];
-    }
+  for (int c = 0; c < 16; c++) out[0] += s[c];
 }
 
 /* fused: mul over mul [1024] */
@@ -2090,10 +2090,11 @@ static void k49_mul(const float *restrict a0, float *restrict out0) {
 
 /* sum_to [] */
 static void k50_sum_to(const float *restrict a0, float *restrict out) {
+  float s[16] = {0.0f};
+  for (long i = 0; i < 1024; i += 16)
+    for (int c = 0; c < 16; c++) s[c] += a0[i + c];
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 1024; i0++) {
-    out[0] += a0[i0];
-  }
+  for (int c = 0; c < 16; c++) out[0] += s[c];
 }
 
 /* fused: mul over mul [96, 256] */
@@ -2106,11 +2107,11 @@ static void k51_mul(const float *restrict a0, float *restrict out0) {
 
 /* sum_to [] */
 static void k52_sum_to(const float *restrict a0, float *restrict out) {
+  float s[16] = {0.0f};
+  for (long i = 0; i < 24576; i += 16)
+    for (int c = 0; c < 16; c++) s[c] += a0[i + c];
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 96; i0++)
-    for (long i1 = 0; i1 < 256; i1++) {
-      out[0] += a0[i0 * 256 + i1];
-    }
+  for (int c = 0; c < 16; c++) out[0] += s[c];
 }
 
 /* fused: mul over mul [96] */
@@ -2123,10 +2124,11 @@ static void k53_mul(const float *restrict a0, float *restrict out0) {
 
 /* sum_to [] */
 static void k54_sum_to(const float *restrict a0, float *restrict out) {
+  float s[16] = {0.0f};
+  for (long i = 0; i < 96; i += 16)
+    for (int c = 0; c < 16; c++) s[c] += a0[i + c];
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 96; i0++) {
-    out[0] += a0[i0];
-  }
+  for (int c = 0; c < 16; c++) out[0] += s[c];
 }
 
 /* fused: addn sqrt add div min over min [] */

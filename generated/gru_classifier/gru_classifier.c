@@ -912,10 +912,11 @@ static void k16_sum_to(const float *restrict a0, float *restrict out) {
 
 /* sum_to [] (gru_classifier.lua:11) */
 static void k17_sum_to(const float *restrict a0, float *restrict out) {
+  float s[16] = {0.0f};
+  for (long i = 0; i < 64; i += 16)
+    for (int c = 0; c < 16; c++) s[c] += a0[i + c];
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[0] += a0[i0];
-  }
+  for (int c = 0; c < 16; c++) out[0] += s[c];
 }
 
 /* argmax [64] (gru_classifier.lua:12) */

@@ -1633,11 +1633,12 @@ static void k27_mul(const float *restrict a0, float *restrict out0) {
 
 /* sum_to [] */
 static void k28_sum_to(const float *restrict a0, float *restrict out) {
+  float s[16] = {0.0f};
+  for (long i = 0; i < 2496; i += 16)
+    for (int c = 0; c < 16; c++) s[c] += a0[i + c];
+  for (long i = 2496; i < 2500; i++) s[i - 2496] += a0[i];
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 50; i0++)
-    for (long i1 = 0; i1 < 50; i1++) {
-      out[0] += a0[i0 * 50 + i1];
-    }
+  for (int c = 0; c < 16; c++) out[0] += s[c];
 }
 
 /* sum_to [] */

@@ -2130,11 +2130,11 @@ static void k18_sub_mul(const float *restrict a0, const float *restrict a1, floa
 
 /* sum_to [] (sine_rnn_rollout.lua:25) */
 static void k19_sum_to(const float *restrict a0, float *restrict out) {
+  float s[16] = {0.0f};
+  for (long i = 0; i < 320; i += 16)
+    for (int c = 0; c < 16; c++) s[c] += a0[i + c];
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 32; i0++)
-    for (long i1 = 0; i1 < 10; i1++) {
-      out[0] += a0[i0 * 10 + i1];
-    }
+  for (int c = 0; c < 16; c++) out[0] += s[c];
 }
 
 /* fused: mul addn over addn [32, 10, 1] (sine_rnn_rollout.lua:25) */
@@ -3604,17 +3604,8 @@ static void k43_matmul(const float *restrict a0, const float *restrict a1, float
   }
 }
 
-/* sum_to [1] (sine_rnn_rollout.lua:18) */
-static void k44_sum_to(const float *restrict a0, float *restrict out) {
-  out[0] = 0.0f;
-  for (long i0 = 0; i0 < 10; i0++)
-    for (long i1 = 0; i1 < 32; i1++) {
-      out[0] += a0[i0 * 32 + i1];
-    }
-}
-
 /* fused: mul over mul [] (sine_rnn_rollout.lua:25) */
-static void k45_mul(const float *restrict a0, float *restrict out0) {
+static void k44_mul(const float *restrict a0, float *restrict out0) {
   {
     const float t0 = (a0[0] * 0.00312500005f);
     out0[0] = t0;
@@ -3622,14 +3613,14 @@ static void k45_mul(const float *restrict a0, float *restrict out0) {
 }
 
 /* copy out mul [] (sine_rnn_rollout.lua:25) */
-static void k46_copy(const float *restrict a0, float *restrict out) {
+static void k45_copy(const float *restrict a0, float *restrict out) {
   {
     out[0] = a0[0];
   }
 }
 
 /* copy out matmul [50, 50] (sine_rnn_rollout.lua:18) */
-static void k47_copy(const float *restrict a0, float *restrict out) {
+static void k46_copy(const float *restrict a0, float *restrict out) {
   for (long i0 = 0; i0 < 50; i0++)
     for (long i1 = 0; i1 < 50; i1++) {
       out[i0 * 50 + i1] = a0[i0 * 50 + i1];
@@ -3637,7 +3628,7 @@ static void k47_copy(const float *restrict a0, float *restrict out) {
 }
 
 /* fused: mul add mul sub over sub [50, 1]; updated in place: a0, a2 */
-static void k48_mul_add_mul(float *restrict a0, const float *restrict a1, float *restrict a2) {
+static void k47_mul_add_mul(float *restrict a0, const float *restrict a1, float *restrict a2) {
   for (long i0 = 0; i0 < 50; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (t0 + a1[i0]);
@@ -3649,7 +3640,7 @@ static void k48_mul_add_mul(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul add mul sub over sub [50, 50]; updated in place: a0, a2 */
-static void k49_mul_add_mul(float *restrict a0, const float *restrict a1, float *restrict a2) {
+static void k48_mul_add_mul(float *restrict a0, const float *restrict a1, float *restrict a2) {
   for (long i0 = 0; i0 < 2500; i0++) {
     const float t0 = (0.899999976f * a0[i0]);
     const float t1 = (t0 + a1[i0]);
@@ -3661,7 +3652,7 @@ static void k49_mul_add_mul(float *restrict a0, const float *restrict a1, float 
 }
 
 /* fused: mul add mul sub over sub [1]; updated in place: a0, a2 */
-static void k50_mul_add_mul(float *restrict a0, const float *restrict a1, float *restrict a2) {
+static void k49_mul_add_mul(float *restrict a0, const float *restrict a1, float *restrict a2) {
   {
     const float t0 = (0.899999976f * a0[0]);
     const float t1 = (t0 + a1[0]);
@@ -5608,10 +5599,10 @@ static void sine_rnn_rollout_grad_6(const float *restrict P, const sine_rnn_roll
   float *grad_dense1_weight = (float *)(A + 600704); /* [1, 50] */
   k43_matmul(d_line18_reshape_stack, rnn1_relu_stack_2, grad_dense1_weight);
   float *grad_dense1_bias = (float *)(A + 600960); /* [1] */
-  k44_sum_to(d_line18_reshape_stack, grad_dense1_bias);
+  k19_sum_to(d_line18_reshape_stack, grad_dense1_bias);
   float *line25_sum_to = (float *)(A + 600640); /* [] */
   float *loss_value = (float *)(A + 601024); /* [] */
-  k45_mul(line25_sum_to, loss_value);
+  k44_mul(line25_sum_to, loss_value);
 }
 
 float sine_rnn_rollout_grad(const float *params, const sine_rnn_rollout_batch *in, float *grads, sine_rnn_rollout_outputs *out, sine_rnn_rollout_metrics *metrics, void *arena, uint64_t seed) {
@@ -5634,13 +5625,13 @@ float sine_rnn_rollout_grad(const float *params, const sine_rnn_rollout_batch *i
   float *grad_dense1_weight = (float *)(A + 600704); /* [1, 50] */
   float *grad_dense1_bias = (float *)(A + 600960); /* [1] */
   if (out) k13_copy(out_forecast, out->forecast);
-  k46_copy(loss_value, &loss);
+  k45_copy(loss_value, &loss);
   k5_transpose(grad_rnn1_weight_ih, grads + 0);
-  k47_copy(grad_rnn1_weight_hh, grads + 64);
+  k46_copy(grad_rnn1_weight_hh, grads + 64);
   k5_transpose(grad_rnn1_bias_ih, grads + 2576);
   k5_transpose(grad_rnn1_bias_ih, grads + 2640);
   k0_transpose(grad_dense1_weight, grads + 2704);
-  k46_copy(grad_dense1_bias, grads + 2768);
+  k45_copy(grad_dense1_bias, grads + 2768);
   return loss;
 }
 
@@ -6950,16 +6941,16 @@ static void sine_rnn_rollout_train_step_6(float *restrict P, const sine_rnn_roll
   float *d_dense1_matmul = (float *)(A + 600000); /* [1, 50] */
   k43_matmul(d_line18_reshape_stack, rnn1_relu_stack_2, d_dense1_matmul);
   float *d_dense1_sum_to = (float *)(A + 600256); /* [1] */
-  k44_sum_to(d_line18_reshape_stack, d_dense1_sum_to);
+  k19_sum_to(d_line18_reshape_stack, d_dense1_sum_to);
   float *line25_sum_to = (float *)(A + 600640); /* [] */
   float *loss_value = (float *)(A + 600320); /* [] */
-  k45_mul(line25_sum_to, loss_value);
-  k48_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, d_rnn1_matmul, P /* rnn1.weight_ih */);
-  k49_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, d_rnn1_matmul_2, P + 64 /* rnn1.weight_hh */);
-  k48_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, d_rnn1_sum_to, P + 2576 /* rnn1.bias_ih */);
-  k48_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, d_rnn1_sum_to, P + 2640 /* rnn1.bias_hh */);
-  k48_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, d_dense1_matmul, P + 2704 /* dense1.weight */);
-  k50_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, d_dense1_sum_to, P + 2768 /* dense1.bias */);
+  k44_mul(line25_sum_to, loss_value);
+  k47_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, d_rnn1_matmul, P /* rnn1.weight_ih */);
+  k48_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, d_rnn1_matmul_2, P + 64 /* rnn1.weight_hh */);
+  k47_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, d_rnn1_sum_to, P + 2576 /* rnn1.bias_ih */);
+  k47_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, d_rnn1_sum_to, P + 2640 /* rnn1.bias_hh */);
+  k47_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, d_dense1_matmul, P + 2704 /* dense1.weight */);
+  k49_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, d_dense1_sum_to, P + 2768 /* dense1.bias */);
 }
 
 float sine_rnn_rollout_train_step(float *params, const sine_rnn_rollout_batch *in, sine_rnn_rollout_metrics *metrics, void *arena, uint64_t seed) {
@@ -6975,18 +6966,18 @@ float sine_rnn_rollout_train_step(float *params, const sine_rnn_rollout_batch *i
   sine_rnn_rollout_train_step_5(P, in, A, seed);
   sine_rnn_rollout_train_step_6(P, in, A, seed);
   float *loss_value = (float *)(A + 600320); /* [] */
-  k46_copy(loss_value, &loss);
+  k45_copy(loss_value, &loss);
   return loss;
 }
 
 static void sine_rnn_rollout_apply_1(float *restrict P, const float *restrict in, char *restrict A, uint64_t seed) {
   (void)P, (void)in, (void)A, (void)seed;
-  k48_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, in /* grad.rnn1.weight_ih */, P /* rnn1.weight_ih */);
-  k49_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, in + 64 /* grad.rnn1.weight_hh */, P + 64 /* rnn1.weight_hh */);
-  k48_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, in + 2576 /* grad.rnn1.bias_ih */, P + 2576 /* rnn1.bias_ih */);
-  k48_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, in + 2640 /* grad.rnn1.bias_hh */, P + 2640 /* rnn1.bias_hh */);
-  k48_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, in + 2704 /* grad.dense1.weight */, P + 2704 /* dense1.weight */);
-  k50_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, in + 2768 /* grad.dense1.bias */, P + 2768 /* dense1.bias */);
+  k47_mul_add_mul(P + 2784 /* opt.rnn1.weight_ih.momentum_buffer */, in /* grad.rnn1.weight_ih */, P /* rnn1.weight_ih */);
+  k48_mul_add_mul(P + 2848 /* opt.rnn1.weight_hh.momentum_buffer */, in + 64 /* grad.rnn1.weight_hh */, P + 64 /* rnn1.weight_hh */);
+  k47_mul_add_mul(P + 5360 /* opt.rnn1.bias_ih.momentum_buffer */, in + 2576 /* grad.rnn1.bias_ih */, P + 2576 /* rnn1.bias_ih */);
+  k47_mul_add_mul(P + 5424 /* opt.rnn1.bias_hh.momentum_buffer */, in + 2640 /* grad.rnn1.bias_hh */, P + 2640 /* rnn1.bias_hh */);
+  k47_mul_add_mul(P + 5488 /* opt.dense1.weight.momentum_buffer */, in + 2704 /* grad.dense1.weight */, P + 2704 /* dense1.weight */);
+  k49_mul_add_mul(P + 5552 /* opt.dense1.bias.momentum_buffer */, in + 2768 /* grad.dense1.bias */, P + 2768 /* dense1.bias */);
 }
 
 void sine_rnn_rollout_apply(float *params, const float *grads, void *arena) {

@@ -2179,11 +2179,11 @@ static void k42_matmul(const float *restrict a0, const float *restrict a1, float
 
 /* sum_to [1] (sine_seq2seq.lua:13) */
 static void k43_sum_to(const float *restrict a0, float *restrict out) {
+  float s[16] = {0.0f};
+  for (long i = 0; i < 320; i += 16)
+    for (int c = 0; c < 16; c++) s[c] += a0[i + c];
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 10; i0++)
-    for (long i1 = 0; i1 < 32; i1++) {
-      out[0] += a0[i0 * 32 + i1];
-    }
+  for (int c = 0; c < 16; c++) out[0] += s[c];
 }
 
 /* fused: mul mul mul mul mul mul mul mul mul mul addn mul over mul [] (sine_seq2seq.lua:17) */

@@ -1705,10 +1705,11 @@ static void k66_sum_to(const float *restrict a0, float *restrict out) {
 
 /* sum_to [] (word_language.lua:15) */
 static void k67_sum_to(const float *restrict a0, float *restrict out) {
+  float s[16] = {0.0f};
+  for (long i = 0; i < 64; i += 16)
+    for (int c = 0; c < 16; c++) s[c] += a0[i + c];
   out[0] = 0.0f;
-  for (long i0 = 0; i0 < 64; i0++) {
-    out[0] += a0[i0];
-  }
+  for (int c = 0; c < 16; c++) out[0] += s[c];
 }
 
 /* argmax [64] (word_language.lua:16) */
