@@ -13,7 +13,9 @@
 #      gives: no report, finite results, bitwise-deterministic training;
 #  (d) NAME.c has no loop of one iteration, '* 1' stride or '0.0f +';
 #  (e) the optimizer writes each update over its parameter: no entry point
-#      copies an update into params at its end (plan.c, updates_in_place).
+#      copies an update into params at its end (plan.c, updates_in_place);
+#  (f) no stack or concat kernel gathers values that already lie in order
+#      in one buffer, a fixed step apart (plan.c, join_as_view).
 # Extra options (--steps T) only for specs too slow to compile at full size.
 set -eu
 rnnc=$1 spec=$2 dtype=$3
@@ -69,3 +71,24 @@ if grep -nE '_copy\(.*, params \+ [0-9]+\);' "$name.c"; then
   exit 1
 fi
 echo "(e) updates written in place: ok"
+
+# (f) joins that are views: a call such as kN_stack(x + 50, x + 100, x + 150, out) copies
+# what is already a view of x
+if awk '/^  k[0-9]+_(stack|concat)\(/ {
+      line = $0; sub(/^  k[0-9]+_[a-z]+\(/, "", line); sub(/\);$/, "", line)
+      n = split(line, arg, ", "); if (n < 3) next
+      base = ""; ok = 1
+      for (i = 1; i < n && ok; i++) {
+        b = arg[i]; off = 0
+        if (index(b, " + ")) { split(b, part, " \\+ "); b = part[1]; off = part[2] + 0 }
+        if (i == 1) base = b; else if (b != base) ok = 0
+        at[i] = off
+      }
+      step = at[2] - at[1]
+      for (i = 2; i < n && ok; i++) if (at[i] - at[i - 1] != step) ok = 0
+      if (ok && step > 0) { print FILENAME ":" NR ": " substr($0, 1, 120) "..."; bad = 1 }
+    } END { exit !bad }' "$name.c"; then
+  echo "FAIL: $name.c gathers values that already lie in order in one buffer (above): a view would do"
+  exit 1
+fi
+echo "(f) joins of values in order are views: ok"
