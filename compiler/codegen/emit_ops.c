@@ -355,7 +355,6 @@ static void join(Emit *e, const Node *n, const char *const *arg, bool new_axis) 
 EMIT(CONCAT) { join(e, n, arg, false); }
 EMIT(STACK) { join(e, n, arg, true); }
 
-/* out[target index] += x[...] over x's shape; reduced axes have stride 0. */
 /* Whether x is read as one contiguous run of its elements. */
 static bool read_contiguously(const Emit *e, const Node *x) {
   long st[IR_MAXDIM];
@@ -379,6 +378,8 @@ static void lane_sum(Emit *e, const Node *n, const char *const *arg) {
   emit_line(e, "for (int c = 0; c < %d; c++) %s[0] += s[c];", SUM_LANES, arg[1]);
 }
 
+/* out[target index] += x[...] over x's shape; reduced axes have stride 0.
+ * The sum of all of a contiguous x of a few vectors or more: lane_sum. */
 EMIT(SUM_TO) {
   const Node *x = n->in[0];
   if (ir_numel(n->shape) == 1 && ir_numel(x->shape) >= 4 * SUM_LANES && read_contiguously(e, x)) {
