@@ -244,7 +244,7 @@ def main():
           ", ".join(f"{k} vectors {v:.1f}" for k, v in parts.items()) + f" -> {first:.1f} GFLOP/s")
     print(f"load average before: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}")
 
-    cells, blas = [], {}  # per row: (name, batch, spec, architecture, PyTorch ms, PyTorch* ms)
+    cells, blas = [], {}  # per row: (name, batch, spec, its FLOPs, PyTorch ms, PyTorch* ms)
     for name, batch in ROWS:
         spec = f"specs/{name}.lua"
         a = one_cell(args.rnnc, spec, batch)
@@ -252,20 +252,19 @@ def main():
         other_ms = None
         if args.blas_dir:
             other_ms, blas["PyTorch*"] = time_torch_child(a, args.repeat, args.blas_dir)
-        cells.append((name, batch, spec, a, torch_ms, other_ms))
+        cells.append((name, batch, spec, train_step_flops(a), torch_ms, other_ms))
     # Each round visits every row, so that a slow spell of the machine falls on all rows alike rather
     # than on whichever row it met.
     rounds = [[] for _ in cells]  # per row: (interp ms, generated ms, the peak around it, the fraction of it)
     for _ in range(args.rounds):
-        for (name, batch, spec, a, _, _), row_rounds in zip(cells, rounds):
+        for (_, batch, spec, flops, _, _), row_rounds in zip(cells, rounds):
             before = peak.measure()[0]
             interp_ms, gen_ms, report = time_rnnc(args.rnnc, spec, batch, args.repeat)
             around = (before + peak.measure()[0]) / 2
-            row_rounds.append((interp_ms, gen_ms, around, train_step_flops(a) / (gen_ms * 1e-3) / 1e9 / around))
+            row_rounds.append((interp_ms, gen_ms, around, flops / (gen_ms * 1e-3) / 1e9 / around))
     rows = []
-    for (name, batch, spec, a, torch_ms, other_ms), row_rounds in zip(cells, rounds):
+    for (name, batch, _, flops, torch_ms, other_ms), row_rounds in zip(cells, rounds):
         interp_ms, gen_ms, row_peak, fraction = (statistics.median(r[k] for r in row_rounds) for k in range(4))
-        flops = train_step_flops(a)
         rows.append((name, batch, torch_ms, other_ms, interp_ms, gen_ms, flops, flops / (gen_ms * 1e-3) / 1e9,
                      row_peak, fraction))
     load1 = os.getloadavg()
